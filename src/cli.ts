@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+import * as path from 'path';
+import { streamLogger } from './core/log';
+import { rebuildFromWorkspace } from './core/rebuild';
+import { ingestMlsightRuns } from './core/runs/ingestMlsight';
+import { listExperiments, listRuns } from './core/queries';
+import { WorkspaceStore } from './core/store/store';
+import { VERSION } from './core/version';
+
+/** `mlsight`: the command-line face of the same core the extension uses. JSON on stdout, messages on stderr. */
+const USAGE = `usage: mlsight <command> [options]
+
+commands:
+  --version                          print the version
+  store info [folder] [--format json|text]
+                                     where the store is, its schema version and row counts
+  store rebuild [folder]             rebuild the store from the workspace's run logs and audit log
+  runs [folder] [--format json|text] list experiments and runs (reads new run logs first)
+`;
+
+class UsageError extends Error {}
+
+interface Parsed { positional: string[]; format: 'json' | 'text' }
+
+function parse(args: string[]): Parsed {
+  const positional: string[] = [];
+  let format: 'json' | 'text' = 'text';
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--format') {
+      const f = args[++i];
+      if (f !== 'json' && f !== 'text') { throw new UsageError(`--format must be json or text, not ${JSON.stringify(f)}`); }
+      format = f;
+    } else if (a.startsWith('--format=')) {
+      const f = a.slice(9);
+      if (f !== 'json' && f !== 'text') { throw new UsageError(`--format must be json or text, not ${JSON.stringify(f)}`); }
+      format = f;
+    } else if (a.startsWith('-')) {
+      throw new UsageError(`unknown option ${a}`);
+    } else { positional.push(a); }
+  }
+  return { positional, format };
+}
+
+export async function main(argv: string[], out: (s: string) => void = s => process.stdout.write(s), err: (s: string) => void = s => process.stderr.write(s)): Promise<number> {
+  const log = streamLogger(err, 'warn');
+  try {
+    if (argv[0] === '--version' || argv[0] === '-v') { out(`${VERSION}\n`); return 0; }
+    if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') { out(USAGE); return argv.length === 0 ? 2 : 0; }
+    const [cmd, ...rest] = argv;
+    if (cmd === 'store') {
+      const [sub, ...more] = rest;
+      const p = parse(more);
+      const folder = path.resolve(p.positional[0] ?? '.');
+      if (sub === 'info') {
+        const store = await WorkspaceStore.open({ folder, log, rebuild: s => rebuildFromWorkspace(s, log).then(() => undefined) });
+        try {
+          const info = store.info();
+          if (p.format === 'json') { out(JSON.stringify(info, null, 2) + '\n'); }
+          else {
+            out(`store: ${info.path}\nschema: ${info.schemaVersion} (expected ${info.expectedSchemaVersion})${info.readOnly ? ' read-only' : ''}\nsize: ${info.sizeBytes} bytes\n`);
+            for (const [t, n] of Object.entries(info.counts)) { out(`  ${t.padEnd(16)} ${n}\n`); }
+          }
+        } finally { await store.close(); }
+        return 0;
+      }
+      if (sub === 'rebuild') {
+        const store = await WorkspaceStore.open({ folder, log });
+        try {
+          const r = await rebuildFromWorkspace(store, log);
+          await store.flush();
+          out(p.format === 'json' ? JSON.stringify(r) + '\n' : `rebuilt: ${r.runs} runs, ${r.registryEvents} registry events\n`);
+        } finally { await store.close(); }
+        return 0;
+      }
+      throw new UsageError(`unknown store command ${JSON.stringify(sub ?? '')}`);
+    }
+    if (cmd === 'runs') {
+      const p = parse(rest);
+      const folder = path.resolve(p.positional[0] ?? '.');
+      const store = await WorkspaceStore.open({ folder, log, rebuild: s => rebuildFromWorkspace(s, log).then(() => undefined) });
+      try {
+        await ingestMlsightRuns(store, log);
+        const data = store.read(db => listExperiments(db).map(e => ({ ...e, runs: listRuns(db, e.id) })));
+        if (p.format === 'json') { out(JSON.stringify({ experiments: data }, null, 2) + '\n'); }
+        else {
+          for (const e of data) {
+            out(`${e.name} (${e.runs.length} runs)\n`);
+            for (const r of e.runs) { out(`  ${r.status.padEnd(9)} ${r.name ?? r.id}  ${r.id}\n`); }
+          }
+        }
+      } finally { await store.close(); }
+      return 0;
+    }
+    throw new UsageError(`unknown command ${JSON.stringify(cmd)}`);
+  } catch (e) {
+    if (e instanceof UsageError) { err(`mlsight: ${e.message}\n\n${USAGE}`); return 2; }
+    err(`mlsight: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(code => { process.exitCode = code; });
+}

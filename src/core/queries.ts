@@ -1,0 +1,83 @@
+import { Db, metricFromSql } from './store/db';
+
+export interface ExperimentSummary { id: string; name: string; source: string; runCount: number; lastStart: number | null }
+export interface RunSummary {
+  id: string; experimentId: string; name: string | null; status: string; startTime: number | null; endTime: number | null;
+  source: string; gitCommit: string | null; gitDirty: boolean | null;
+}
+export interface MetricPoint { step: number; timestamp: number | null; value: number }
+export interface RunDetail extends RunSummary {
+  description: string | null; gitBranch: string | null; sourcePath: string | null;
+  params: Record<string, string>; tags: Record<string, string>;
+  latestMetrics: Record<string, { step: number; value: number }>;
+  artifacts: { path: string; kind: string; size: number | null }[];
+  datasets: { name: string; role: string; digest: string | null; rows: number | null }[];
+}
+export interface ModelSummary { name: string; description: string | null; versionCount: number; latestVersion: number | null; aliases: Record<string, number> }
+export interface ModelVersionSummary { model: string; version: number; stage: string; runId: string | null; createdAt: number | null; aliases: string[] }
+
+export function listExperiments(db: Db): ExperimentSummary[] {
+  return db.all<{ id: string; name: string; source: string; runCount: number; lastStart: number | null }>(
+    `SELECT e.id, e.name, e.source, count(r.id) AS runCount, max(r.start_time) AS lastStart
+       FROM experiments e LEFT JOIN runs r ON r.experiment_id = e.id AND r.lifecycle_stage = 'active'
+      WHERE e.lifecycle_stage = 'active'
+      GROUP BY e.id ORDER BY (lastStart IS NULL), lastStart DESC, e.name`);
+}
+
+function toRunSummary(r: Record<string, unknown>): RunSummary {
+  return {
+    id: String(r.id), experimentId: String(r.experiment_id), name: (r.name as string | null) ?? null, status: String(r.status),
+    startTime: (r.start_time as number | null) ?? null, endTime: (r.end_time as number | null) ?? null, source: String(r.source),
+    gitCommit: (r.git_commit as string | null) ?? null, gitDirty: r.git_dirty === null || r.git_dirty === undefined ? null : r.git_dirty === 1,
+  };
+}
+
+export function listRuns(db: Db, experimentId: string): RunSummary[] {
+  return db.all(`SELECT * FROM runs WHERE experiment_id = ? AND lifecycle_stage = 'active' ORDER BY start_time DESC, id`, [experimentId])
+    .map(r => toRunSummary(r));
+}
+
+export function countRuns(db: Db): number { return Number(db.scalar(`SELECT count(*) FROM runs WHERE lifecycle_stage = 'active'`) ?? 0); }
+
+export function getRun(db: Db, runId: string): RunDetail | undefined {
+  const r = db.get('SELECT * FROM runs WHERE id = ?', [runId]);
+  if (!r) { return undefined; }
+  const kv = (table: string) => Object.fromEntries(db.all<{ key: string; value: string }>(`SELECT key, value FROM ${table} WHERE run_id = ? ORDER BY key`, [runId]).map(x => [x.key, x.value]));
+  const latest: RunDetail['latestMetrics'] = {};
+  for (const m of db.all<{ key: string; step: number; value: number | null }>(
+    `SELECT key, step, value FROM metrics m WHERE run_id = ? AND rowid = (
+       SELECT rowid FROM metrics WHERE run_id = m.run_id AND key = m.key ORDER BY step DESC, timestamp DESC, rowid DESC LIMIT 1)
+     ORDER BY key`, [runId])) {
+    latest[m.key] = { step: m.step, value: metricFromSql(m.value) };
+  }
+  return {
+    ...toRunSummary(r),
+    description: (r.description as string | null) ?? null, gitBranch: (r.git_branch as string | null) ?? null, sourcePath: (r.source_path as string | null) ?? null,
+    params: kv('params'), tags: kv('tags'), latestMetrics: latest,
+    artifacts: db.all<{ path: string; kind: string; size: number | null }>('SELECT path, kind, size FROM artifacts WHERE run_id = ? ORDER BY path', [runId]),
+    datasets: db.all<{ name: string; role: string; digest: string | null; rows: number | null }>('SELECT name, role, digest, rows FROM datasets WHERE run_id = ? ORDER BY role, name', [runId]),
+  };
+}
+
+export function metricHistory(db: Db, runId: string, key: string): MetricPoint[] {
+  return db.all<{ step: number; timestamp: number | null; value: number | null }>(
+    'SELECT step, timestamp, value FROM metrics WHERE run_id = ? AND key = ? ORDER BY step, timestamp, rowid', [runId, key])
+    .map(p => ({ step: p.step, timestamp: p.timestamp, value: metricFromSql(p.value) }));
+}
+
+export function listModels(db: Db): ModelSummary[] {
+  return db.all<{ name: string; description: string | null; versionCount: number; latestVersion: number | null }>(
+    `SELECT m.name, m.description, count(v.version) AS versionCount, max(v.version) AS latestVersion
+       FROM models m LEFT JOIN model_versions v ON v.model_name = m.name GROUP BY m.name ORDER BY m.name`)
+    .map(m => ({
+      ...m,
+      aliases: Object.fromEntries(db.all<{ alias: string; version: number }>('SELECT alias, version FROM model_aliases WHERE model_name = ? ORDER BY alias', [m.name]).map(a => [a.alias, a.version])),
+    }));
+}
+
+export function listModelVersions(db: Db, model: string): ModelVersionSummary[] {
+  const aliases = db.all<{ alias: string; version: number }>('SELECT alias, version FROM model_aliases WHERE model_name = ?', [model]);
+  return db.all<{ version: number; stage: string; run_id: string | null; created_at: number | null }>(
+    'SELECT version, stage, run_id, created_at FROM model_versions WHERE model_name = ? ORDER BY version DESC', [model])
+    .map(v => ({ model, version: v.version, stage: v.stage, runId: v.run_id, createdAt: v.created_at, aliases: aliases.filter(a => a.version === v.version).map(a => a.alias).sort() }));
+}

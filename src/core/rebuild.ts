@@ -1,0 +1,24 @@
+import { Logger } from './log';
+import { applyAuditEvent, readAuditLog } from './registry/auditLog';
+import { ingestMlsightRuns } from './runs/ingestMlsight';
+import { WorkspaceStore } from './store/store';
+
+/**
+ * Fills a store from the workspace's own files: ML Sight's run logs and the registry's append-only audit log.
+ * Used when the store is created, when a corrupt store was moved aside, and by "Rebuild Store".
+ */
+export async function rebuildFromWorkspace(store: WorkspaceStore, log: Logger): Promise<{ runs: number; registryEvents: number }> {
+  store.write(db => {
+    // ingest offsets are forgotten so every run log is read again from the start
+    db.run('DELETE FROM ingest_state');
+    db.run('DELETE FROM runs');
+    db.run('DELETE FROM experiments');
+  });
+  const ingest = await ingestMlsightRuns(store, log);
+  const audit = await readAuditLog(store.folder);
+  for (const err of audit.errors) { log.warn(`.mlsight/audit.jsonl:${err.line}: ${err.message}; line skipped.`); }
+  if (audit.events.length) {
+    store.write(db => { for (const e of audit.events) { applyAuditEvent(db, e); } });
+  }
+  return { runs: ingest.changedRuns.length, registryEvents: audit.events.length };
+}

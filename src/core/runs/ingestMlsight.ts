@@ -1,0 +1,167 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Logger } from '../log';
+import { parseJsonl } from '../jsonl';
+import { Db, metricToSql } from '../store/db';
+import { STORE_DIR, WorkspaceStore } from '../store/store';
+import { RUN_STATUSES, RunEvent, parseMetricValue, paramText, validateEvent } from './format';
+
+export const RUNS_DIR = 'runs';
+export const EVENTS_FILE = 'events.jsonl';
+/** Read at most this much of one file per pass, so a huge log cannot stall the editor. */
+const MAX_CHUNK = 32 * 1024 * 1024;
+
+export function runsRoot(folder: string): string { return path.join(folder, STORE_DIR, RUNS_DIR); }
+
+export interface IngestResult { files: number; events: number; errors: number; changedRuns: string[] }
+
+/** Lists the event files of ML Sight's own run logs in a workspace folder. */
+export async function listRunLogs(folder: string): Promise<string[]> {
+  const root = runsRoot(folder);
+  const entries = await fs.promises.readdir(root, { withFileTypes: true }).catch(() => [] as fs.Dirent[]);
+  const files: string[] = [];
+  for (const d of entries) {
+    if (!d.isDirectory()) { continue; }
+    const f = path.join(root, d.name, EVENTS_FILE);
+    if (fs.existsSync(f)) { files.push(f); }
+  }
+  return files.sort();
+}
+
+/**
+ * Reads what is new in each run log since the last pass (offsets are kept in the store's ingest_state) and
+ * writes it to the store. A truncated or half-written last line is left for the next pass; a bad line is
+ * reported once (with its line number) and skipped; a file that shrank is read again from the start.
+ */
+export async function ingestMlsightRuns(store: WorkspaceStore, log: Logger, files?: string[]): Promise<IngestResult> {
+  const result: IngestResult = { files: 0, events: 0, errors: 0, changedRuns: [] };
+  for (const file of files ?? await listRunLogs(store.folder)) {
+    const rel = path.relative(store.folder, file).split(path.sep).join('/');
+    let stat: fs.Stats;
+    try { stat = await fs.promises.stat(file); } catch { continue; }
+    const state = store.read(db => db.get<{ offset: number; line: number; run_id: string | null }>(
+      'SELECT offset, line, run_id FROM ingest_state WHERE path = ?', [rel]));
+    let offset = state?.offset ?? 0;
+    let line = state?.line ?? 0;
+    let restart = false;
+    if (stat.size < offset) { offset = 0; line = 0; restart = true; }
+    if (stat.size === offset) { continue; }
+    const length = Math.min(stat.size - offset, MAX_CHUNK);
+    const buf = Buffer.alloc(length);
+    const fh = await fs.promises.open(file, 'r');
+    try { await fh.read(buf, 0, length, offset); } finally { await fh.close(); }
+    const chunk = parseJsonl<unknown>(buf, line + 1);
+    if (chunk.consumed === 0 && length === MAX_CHUNK) {
+      log.error(`${rel}: line ${line + 1} is longer than ${MAX_CHUNK} bytes; the rest of this run log is skipped.`);
+      store.write(db => setState(db, rel, stat.size, stat.size, stat.mtimeMs, line + 1, state?.run_id ?? null));
+      continue;
+    }
+    if (chunk.consumed === 0) { continue; }
+    const events: RunEvent[] = [];
+    for (const err of chunk.errors) { log.warn(`${rel}:${err.line}: not valid JSON (${err.message}); line skipped.`); }
+    for (const r of chunk.records) {
+      const problem = validateEvent(r.value);
+      if (problem) { log.warn(`${rel}:${r.line}: ${problem}; line skipped.`); result.errors++; continue; }
+      events.push(r.value as RunEvent);
+    }
+    result.errors += chunk.errors.length;
+    const fallbackRunId = path.basename(path.dirname(file));
+    const expectedOffset = state?.offset ?? 0;
+    const newOffset = offset + chunk.consumed;
+    const newLine = line + chunk.lines;
+    let runId = state?.run_id ?? fallbackRunId;
+    store.write(db => {
+      // Idempotent under replay: only apply if the store's offset is still where this pass started.
+      const cur = db.get<{ offset: number }>('SELECT offset FROM ingest_state WHERE path = ?', [rel]);
+      if ((cur?.offset ?? 0) !== expectedOffset) { return; }
+      if (restart && state?.run_id) { deleteRun(db, state.run_id); }
+      runId = applyEvents(db, events, runId, rel);
+      setState(db, rel, newOffset, stat.size, stat.mtimeMs, newLine, runId);
+    });
+    result.files++;
+    result.events += events.length;
+    result.changedRuns.push(runId);
+  }
+  return result;
+}
+
+function setState(db: Db, rel: string, offset: number, size: number, mtime: number, line: number, runId: string | null): void {
+  db.run(
+    `INSERT INTO ingest_state (path, offset, size, mtime_ms, line, run_id) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT(path) DO UPDATE SET offset = excluded.offset, size = excluded.size, mtime_ms = excluded.mtime_ms,
+       line = excluded.line, run_id = excluded.run_id`,
+    [rel, offset, size, Math.round(mtime), line, runId]);
+}
+
+function deleteRun(db: Db, runId: string): void {
+  db.run('DELETE FROM runs WHERE id = ?', [runId]);
+}
+
+export function experimentIdFor(name: string): string { return `mlsight:${name}`; }
+
+function ensureRun(db: Db, runId: string, rel: string, ts: number | undefined): void {
+  const exists = db.scalar('SELECT 1 FROM runs WHERE id = ?', [runId]);
+  if (exists) { return; }
+  const expId = experimentIdFor('Default');
+  db.run(`INSERT OR IGNORE INTO experiments (id, name, source, created_at) VALUES (?, 'Default', 'mlsight', ?)`, [expId, ts ?? Date.now()]);
+  db.run(`INSERT INTO runs (id, experiment_id, status, start_time, source, source_path, updated_at) VALUES (?, ?, 'RUNNING', ?, 'mlsight', ?, ?)`,
+    [runId, expId, ts ?? null, rel, Date.now()]);
+}
+
+/** Applies parsed events of one run log; returns the run id (taken from the "run" event when present). */
+function applyEvents(db: Db, events: RunEvent[], runId: string, rel: string): string {
+  for (const e of events) {
+    if (e.type === 'run') {
+      runId = e.run_id;
+      const expName = e.experiment?.trim() || 'Default';
+      const expId = experimentIdFor(expName);
+      db.run(`INSERT OR IGNORE INTO experiments (id, name, source, created_at) VALUES (?, ?, 'mlsight', ?)`, [expId, expName, e.ts ?? Date.now()]);
+      db.run(
+        `INSERT INTO runs (id, experiment_id, name, status, start_time, source, source_path, description, updated_at)
+         VALUES (?, ?, ?, 'RUNNING', ?, 'mlsight', ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET experiment_id = excluded.experiment_id, name = excluded.name,
+           start_time = excluded.start_time, description = excluded.description, updated_at = excluded.updated_at`,
+        [runId, expId, e.name ?? null, e.start_time ?? e.ts ?? null, rel, e.description ?? null, Date.now()]);
+      for (const [k, v] of Object.entries(e.tags ?? {})) { upsertTag(db, runId, k, paramText(v)); }
+      continue;
+    }
+    ensureRun(db, runId, rel, e.ts);
+    switch (e.type) {
+      case 'param':
+        db.run(`INSERT INTO params (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT(run_id, key) DO UPDATE SET value = excluded.value`,
+          [runId, e.key, paramText(e.value)]);
+        break;
+      case 'metric':
+        db.run('INSERT INTO metrics (run_id, key, step, timestamp, value) VALUES (?, ?, ?, ?, ?)',
+          [runId, e.key, e.step ?? 0, e.timestamp ?? e.ts ?? null, metricToSql(parseMetricValue(e.value) as number)]);
+        break;
+      case 'tag':
+        upsertTag(db, runId, e.key, paramText(e.value));
+        break;
+      case 'git':
+        db.run('UPDATE runs SET git_commit = ?, git_branch = ?, git_dirty = ? WHERE id = ?',
+          [e.commit ?? null, e.branch ?? null, e.dirty === undefined ? null : e.dirty ? 1 : 0, runId]);
+        break;
+      case 'artifact':
+        db.run(`INSERT INTO artifacts (run_id, path, kind, size, sha256) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(run_id, path) DO UPDATE SET kind = excluded.kind, size = excluded.size, sha256 = excluded.sha256`,
+          [runId, e.path, e.kind ?? 'file', e.size ?? null, e.sha256 ?? null]);
+        break;
+      case 'dataset':
+        db.run(`INSERT INTO datasets (run_id, name, role, path, digest, rows, schema_json) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(run_id, name, role) DO UPDATE SET path = excluded.path, digest = excluded.digest, rows = excluded.rows, schema_json = excluded.schema_json`,
+          [runId, e.name, e.role ?? 'train', e.path ?? null, e.digest ?? null, e.rows ?? null, e.schema === undefined ? null : JSON.stringify(e.schema)]);
+        break;
+      case 'end': {
+        const status = RUN_STATUSES.includes(e.status as never) ? e.status as string : 'FINISHED';
+        db.run('UPDATE runs SET status = ?, end_time = ?, updated_at = ? WHERE id = ?', [status, e.end_time ?? e.ts ?? null, Date.now(), runId]);
+        break;
+      }
+    }
+  }
+  return runId;
+}
+
+function upsertTag(db: Db, runId: string, key: string, value: string): void {
+  db.run('INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT(run_id, key) DO UPDATE SET value = excluded.value', [runId, key, value]);
+}

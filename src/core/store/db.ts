@@ -1,0 +1,61 @@
+import type { BindParams, Database, SqlValue } from 'sql.js';
+
+export type Row = Record<string, SqlValue>;
+
+/**
+ * A thin wrapper over a sql.js Database that only offers parameterised prepared statements. Statements are
+ * prepared per call and freed at once: sql.js frees every open statement when the database is exported.
+ */
+export class Db {
+  constructor(readonly raw: Database) {}
+
+  run(sql: string, params?: BindParams): number {
+    const st = this.raw.prepare(sql);
+    try { st.run(params ?? []); } finally { st.free(); }
+    return this.raw.getRowsModified();
+  }
+
+  /** Runs one statement many times (bulk inserts). */
+  runMany(sql: string, rows: readonly BindParams[]): void {
+    const st = this.raw.prepare(sql);
+    try { for (const r of rows) { st.run(r); } } finally { st.free(); }
+  }
+
+  all<T = Row>(sql: string, params?: BindParams): T[] {
+    const st = this.raw.prepare(sql);
+    const out: T[] = [];
+    try {
+      if (params) { st.bind(params); }
+      while (st.step()) { out.push(st.getAsObject() as unknown as T); }
+    } finally { st.free(); }
+    return out;
+  }
+
+  get<T = Row>(sql: string, params?: BindParams): T | undefined {
+    return this.all<T>(sql, params)[0];
+  }
+
+  scalar<T extends SqlValue = SqlValue>(sql: string, params?: BindParams): T | undefined {
+    const st = this.raw.prepare(sql);
+    try {
+      if (params) { st.bind(params); }
+      return st.step() ? (st.get()[0] as T) : undefined;
+    } finally { st.free(); }
+  }
+
+  transaction<T>(fn: () => T): T {
+    this.raw.run('BEGIN');
+    try {
+      const result = fn();
+      this.raw.run('COMMIT');
+      return result;
+    } catch (e) {
+      try { this.raw.run('ROLLBACK'); } catch { /* already rolled back */ }
+      throw e;
+    }
+  }
+}
+
+/** NaN cannot be stored in SQLite (it becomes NULL): metric values use NULL for NaN, REAL for the rest. */
+export function metricToSql(value: number): number | null { return Number.isNaN(value) ? null : value; }
+export function metricFromSql(value: SqlValue): number { return value === null ? NaN : Number(value); }

@@ -1,0 +1,159 @@
+/**
+ * The store's schema as an ordered list of migrations. Migration i (0-based) takes the database from
+ * `PRAGMA user_version = i` to `i + 1`. Never edit a released migration: append a new one.
+ *
+ * Conventions:
+ * - Run, experiment and dataset ids are strings chosen by the source (ML Sight uuid, MLflow id, TensorBoard
+ *   path hash), so two processes writing the same run converge on the same row (upserts, no autoincrement ids).
+ * - metrics.value is NULL for NaN (SQLite has no NaN); +/-Infinity are stored as REAL infinities.
+ * - audit_log is append-only: triggers reject UPDATE and DELETE.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+
+  CREATE TABLE experiments (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    source TEXT NOT NULL,
+    artifact_location TEXT,
+    lifecycle_stage TEXT NOT NULL DEFAULT 'active',
+    created_at INTEGER,
+    baseline_run_id TEXT
+  );
+  CREATE INDEX experiments_name ON experiments(name);
+
+  CREATE TABLE runs (
+    id TEXT PRIMARY KEY,
+    experiment_id TEXT NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+    name TEXT,
+    status TEXT NOT NULL DEFAULT 'RUNNING',
+    start_time INTEGER,
+    end_time INTEGER,
+    source TEXT NOT NULL,
+    source_path TEXT,
+    description TEXT,
+    git_commit TEXT,
+    git_branch TEXT,
+    git_dirty INTEGER,
+    lifecycle_stage TEXT NOT NULL DEFAULT 'active',
+    updated_at INTEGER
+  );
+  CREATE INDEX runs_experiment ON runs(experiment_id, start_time);
+
+  CREATE TABLE params (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    value TEXT,
+    PRIMARY KEY (run_id, key)
+  );
+
+  CREATE TABLE metrics (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    step INTEGER NOT NULL DEFAULT 0,
+    timestamp INTEGER,
+    value REAL
+  );
+  CREATE INDEX metrics_run_key_step ON metrics(run_id, key, step);
+
+  CREATE TABLE tags (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    value TEXT,
+    PRIMARY KEY (run_id, key)
+  );
+
+  CREATE TABLE artifacts (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'file',
+    size INTEGER,
+    sha256 TEXT,
+    PRIMARY KEY (run_id, path)
+  );
+
+  CREATE TABLE datasets (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL DEFAULT 'train',
+    path TEXT,
+    digest TEXT,
+    rows INTEGER,
+    schema_json TEXT,
+    PRIMARY KEY (run_id, name, role)
+  );
+
+  CREATE TABLE models (
+    name TEXT PRIMARY KEY,
+    description TEXT,
+    source TEXT NOT NULL DEFAULT 'mlsight',
+    created_at INTEGER,
+    updated_at INTEGER
+  );
+
+  CREATE TABLE model_versions (
+    model_name TEXT NOT NULL REFERENCES models(name) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    run_id TEXT,
+    source_uri TEXT,
+    git_commit TEXT,
+    description TEXT,
+    stage TEXT NOT NULL DEFAULT 'None',
+    status TEXT NOT NULL DEFAULT 'READY',
+    metrics_json TEXT,
+    datasets_json TEXT,
+    created_at INTEGER,
+    PRIMARY KEY (model_name, version)
+  );
+
+  CREATE TABLE model_aliases (
+    model_name TEXT NOT NULL REFERENCES models(name) ON DELETE CASCADE,
+    alias TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (model_name, alias)
+  );
+
+  CREATE TABLE model_tags (
+    model_name TEXT NOT NULL REFERENCES models(name) ON DELETE CASCADE,
+    version INTEGER NOT NULL DEFAULT 0,
+    key TEXT NOT NULL,
+    value TEXT,
+    PRIMARY KEY (model_name, version, key)
+  );
+
+  CREATE TABLE audit_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL UNIQUE,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    from_value TEXT,
+    to_value TEXT,
+    reason TEXT,
+    evidence_json TEXT
+  );
+  CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+  CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+
+  CREATE TABLE ingest_state (
+    path TEXT PRIMARY KEY,
+    offset INTEGER NOT NULL DEFAULT 0,
+    size INTEGER,
+    mtime_ms INTEGER,
+    line INTEGER NOT NULL DEFAULT 0,
+    run_id TEXT
+  );
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Tables every store has (checked by tests and by `mlsight store info`). */
+export const TABLES = [
+  'experiments', 'runs', 'params', 'metrics', 'tags', 'artifacts', 'datasets', 'models', 'model_versions',
+  'model_aliases', 'model_tags', 'audit_log', 'ingest_state', 'meta',
+] as const;

@@ -1,0 +1,107 @@
+import * as vscode from 'vscode';
+import { isSqlJsLoaded } from './core/store/sqljs';
+import { ModelsTreeProvider } from './models/modelsTree';
+import { CommandHandlers, registerCommands } from './platform/commands';
+import { ContextKeyService } from './platform/contextKeys';
+import { DisposableStore } from './platform/disposables';
+import { channelLogger } from './platform/logger';
+import { RUN_SCHEME, RunDocumentProvider, runUri } from './runs/runDocument';
+import { RunsNode, RunsTreeProvider } from './runs/runsTree';
+import { StoreManager } from './workspace/storeManager';
+
+/** What the extension exports (used by the extension-host tests and the activation benchmark). */
+export interface MlSightApi {
+  readonly activationMs: number;
+  isStoreLoaded(): boolean;
+  readonly stores: StoreManager;
+}
+
+function isRunNode(x: unknown): x is Extract<RunsNode, { kind: 'run' }> {
+  return !!x && typeof x === 'object' && (x as RunsNode).kind === 'run';
+}
+
+/** The composition root: builds every service once, by hand, and owns all disposables. */
+class Extension implements vscode.Disposable {
+  private readonly disposables = new DisposableStore();
+  readonly stores: StoreManager;
+
+  constructor(context: vscode.ExtensionContext) {
+    const channel = this.disposables.track(vscode.window.createOutputChannel('ML Sight', { log: true }));
+    const log = channelLogger(channel);
+    const contextKeys = new ContextKeyService();
+    this.stores = this.disposables.track(new StoreManager(log, folder => ({
+      persistDelayMs: vscode.workspace.getConfiguration('mlsight.store', folder).get<number>('persistDelayMs', 250),
+    })));
+    const runsTree = this.disposables.track(new RunsTreeProvider(this.stores, contextKeys));
+    const modelsTree = this.disposables.track(new ModelsTreeProvider(this.stores, contextKeys));
+    const runDocs = this.disposables.track(new RunDocumentProvider(this.stores));
+    this.disposables.track(vscode.window.createTreeView('mlsight.runs', { treeDataProvider: runsTree, showCollapseAll: true, canSelectMany: true }));
+    this.disposables.track(vscode.window.createTreeView('mlsight.models', { treeDataProvider: modelsTree, showCollapseAll: true }));
+    this.disposables.track(vscode.workspace.registerTextDocumentContentProvider(RUN_SCHEME, runDocs));
+
+    const pickFolder = async (): Promise<vscode.WorkspaceFolder | undefined> => {
+      const folders = this.stores.folders();
+      if (folders.length <= 1) { return folders[0]; }
+      return vscode.window.showWorkspaceFolderPick({ placeHolder: 'Which workspace folder?' });
+    };
+
+    const handlers: CommandHandlers = {
+      'mlsight.refreshRuns': async () => {
+        for (const f of this.stores.folders()) { await this.stores.sync(await this.stores.get(f)); }
+        runsTree.refresh();
+      },
+      'mlsight.showStoreInfo': async () => {
+        const folder = await pickFolder();
+        if (!folder) { void vscode.window.showInformationMessage('ML Sight: open a folder to create a store.'); return undefined; }
+        const info = (await this.stores.get(folder)).info();
+        channel.info(`Store info: ${JSON.stringify(info)}`);
+        const rows = Object.entries(info.counts).filter(([, n]) => n > 0).map(([t, n]) => `${t}: ${n}`).join(', ') || 'empty';
+        void vscode.window.showInformationMessage(`ML Sight store: ${vscode.workspace.asRelativePath(info.path)} — schema v${info.schemaVersion}, ${info.sizeBytes} bytes (${rows}).`, 'Show Log')
+          .then(c => { if (c) { channel.show(true); } });
+        return info;
+      },
+      'mlsight.rebuildStore': async () => {
+        const folder = await pickFolder();
+        if (!folder) { return undefined; }
+        const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'ML Sight: rebuilding the store…' }, () => this.stores.rebuild(folder));
+        void vscode.window.showInformationMessage(`ML Sight: store rebuilt from ${r.runs} run logs and ${r.registryEvents} registry events.`);
+        return r;
+      },
+      'mlsight.showLog': () => channel.show(),
+      'mlsight.openRun': async (arg?: unknown) => {
+        if (!isRunNode(arg)) { return; }
+        const doc = await vscode.workspace.openTextDocument(runUri(arg.folder, arg.run.id, arg.run.name));
+        await vscode.window.showTextDocument(doc, { preview: true });
+        return doc.uri.toString();
+      },
+      'mlsight.copyRunId': async (arg?: unknown) => {
+        if (!isRunNode(arg)) { return; }
+        await vscode.env.clipboard.writeText(arg.run.id);
+        vscode.window.setStatusBarMessage(`ML Sight: copied run id ${arg.run.id}`, 3000);
+      },
+    };
+    for (const d of registerCommands(handlers, channel)) { this.disposables.track(d); }
+    void context;
+  }
+
+  async shutdown(): Promise<void> { await this.stores.closeAll(); }
+
+  dispose(): void { this.disposables.dispose(); }
+}
+
+let extension: Extension | undefined;
+
+export function activate(context: vscode.ExtensionContext): MlSightApi {
+  const t0 = performance.now();
+  extension = new Extension(context);
+  context.subscriptions.push(extension);
+  const activationMs = performance.now() - t0;
+  const stores = extension.stores;
+  return { activationMs, isStoreLoaded: () => isSqlJsLoaded(), stores };
+}
+
+export async function deactivate(): Promise<void> {
+  // Flush every store before VS Code disposes the subscriptions (which would only start the flush).
+  await extension?.shutdown();
+  extension = undefined;
+}

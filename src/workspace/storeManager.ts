@@ -1,0 +1,148 @@
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { Logger } from '../core/log';
+import { rebuildFromWorkspace } from '../core/rebuild';
+import { ingestMlsightRuns } from '../core/runs/ingestMlsight';
+import { DB_FILE, LOCK_FILE, STORE_DIR, WorkspaceStore } from '../core/store/store';
+import { TEMP_MARK } from '../core/store/atomicFile';
+import { DisposableStore } from '../platform/disposables';
+
+export interface StoreSettings { persistDelayMs: number }
+
+/**
+ * One WorkspaceStore per (file-system) workspace folder, opened lazily on first use so that activating the
+ * extension never loads sql.js. Watches `.mlsight/` for new run-log lines and for store writes by other
+ * windows, and fires onDidChange (debounced) for the views.
+ */
+export class StoreManager implements vscode.Disposable {
+  private readonly stores = new Map<string, Promise<WorkspaceStore>>();
+  private readonly opened = new Map<string, WorkspaceStore>();
+  private readonly disposables = new DisposableStore();
+  private readonly changed = new vscode.EventEmitter<vscode.WorkspaceFolder>();
+  private readonly pendingSync = new Map<string, NodeJS.Timeout>();
+  readonly onDidChange = this.changed.event;
+
+  constructor(private readonly log: Logger, private readonly settings: (folder: vscode.WorkspaceFolder) => StoreSettings) {
+    this.disposables.track(this.changed);
+    this.disposables.track(vscode.workspace.onDidChangeWorkspaceFolders(e => {
+      for (const f of e.removed) { void this.closeFolder(f); }
+      for (const f of e.added) { this.changed.fire(f); }
+    }));
+  }
+
+  /** Folders that can hold a store (file system folders; virtual workspaces are not supported). */
+  folders(): readonly vscode.WorkspaceFolder[] {
+    return (vscode.workspace.workspaceFolders ?? []).filter(f => f.uri.scheme === 'file');
+  }
+
+  /** True once at least one store has been opened (and so sql.js loaded). */
+  isLoaded(): boolean { return this.opened.size > 0; }
+
+  loadedStore(folder: vscode.WorkspaceFolder): WorkspaceStore | undefined { return this.opened.get(folder.uri.toString()); }
+
+  get(folder: vscode.WorkspaceFolder): Promise<WorkspaceStore> {
+    const key = folder.uri.toString();
+    let p = this.stores.get(key);
+    if (!p) {
+      p = this.open(folder);
+      this.stores.set(key, p);
+      p.catch(() => this.stores.delete(key));
+    }
+    return p;
+  }
+
+  private async open(folder: vscode.WorkspaceFolder): Promise<WorkspaceStore> {
+    const t0 = Date.now();
+    const store = await WorkspaceStore.open({
+      folder: folder.uri.fsPath,
+      log: this.log,
+      persistDelayMs: this.settings(folder).persistDelayMs,
+      rebuild: async s => {
+        const r = await rebuildFromWorkspace(s, this.log);
+        this.log.info(`Built the store of ${folder.name} from its files: ${r.runs} runs, ${r.registryEvents} registry events.`);
+      },
+    });
+    this.opened.set(folder.uri.toString(), store);
+    this.log.info(`Opened ${store.dbPath} in ${Date.now() - t0} ms${store.created ? ' (new)' : ''}.`);
+    if (store.recovery) {
+      const msg = `ML Sight: the store of "${folder.name}" could not be read (${store.recovery.reason}). It was moved to ${path.basename(store.recovery.movedTo)} and rebuilt from the workspace's run logs and registry audit log.`;
+      void vscode.window.showWarningMessage(msg, 'Show Log').then(choice => { if (choice) { void vscode.commands.executeCommand('mlsight.showLog'); } });
+    }
+    if (store.readOnly) {
+      void vscode.window.showWarningMessage(`ML Sight: the store of "${folder.name}" was written by a newer ML Sight and is read-only here.`);
+    }
+    this.disposables.track(store.onDidChange(() => this.fireChanged(folder)));
+    this.watch(folder, store);
+    if (!store.created && !store.recovery && !store.readOnly) {
+      await ingestMlsightRuns(store, this.log);
+    }
+    return store;
+  }
+
+  private watch(folder: vscode.WorkspaceFolder, store: WorkspaceStore): void {
+    const watcher = this.disposables.track(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, `${STORE_DIR}/**`)));
+    const onEvent = (uri: vscode.Uri) => {
+      const name = path.basename(uri.fsPath);
+      if (name.includes(TEMP_MARK) || name === LOCK_FILE || name.startsWith(`${DB_FILE}.corrupt`)) { return; }
+      this.scheduleSync(folder, store);
+    };
+    watcher.onDidChange(onEvent);
+    watcher.onDidCreate(onEvent);
+    watcher.onDidDelete(onEvent);
+  }
+
+  /** Coalesces file events: re-reads the store if another process wrote it, then reads new run-log lines. */
+  private scheduleSync(folder: vscode.WorkspaceFolder, store: WorkspaceStore): void {
+    const key = folder.uri.toString();
+    if (this.pendingSync.has(key)) { return; }
+    this.pendingSync.set(key, setTimeout(() => {
+      this.pendingSync.delete(key);
+      void this.sync(store).catch(e => this.log.error(`Could not read new runs in ${folder.name}: ${e instanceof Error ? e.message : e}`));
+    }, 100));
+  }
+
+  async sync(store: WorkspaceStore): Promise<void> {
+    await store.reloadIfChanged();
+    if (!store.readOnly) { await ingestMlsightRuns(store, this.log); }
+  }
+
+  private readonly fireTimers = new Map<string, NodeJS.Timeout>();
+  private fireChanged(folder: vscode.WorkspaceFolder): void {
+    const key = folder.uri.toString();
+    if (this.fireTimers.has(key)) { return; }
+    this.fireTimers.set(key, setTimeout(() => { this.fireTimers.delete(key); this.changed.fire(folder); }, 50));
+  }
+
+  async rebuild(folder: vscode.WorkspaceFolder): Promise<{ runs: number; registryEvents: number }> {
+    const store = await this.get(folder);
+    const r = await rebuildFromWorkspace(store, this.log);
+    await store.flush();
+    return r;
+  }
+
+  private async closeFolder(folder: vscode.WorkspaceFolder): Promise<void> {
+    const key = folder.uri.toString();
+    const p = this.stores.get(key);
+    this.stores.delete(key);
+    this.opened.delete(key);
+    await (await p?.catch(() => undefined))?.close();
+  }
+
+  /** Writes every store's queued changes to disk (deactivate awaits this). */
+  async flushAll(): Promise<void> {
+    await Promise.all([...this.opened.values()].map(s => s.flush().catch(e => this.log.error(`Could not save ${s.dbPath}: ${e instanceof Error ? e.message : e}`))));
+  }
+
+  async closeAll(): Promise<void> {
+    const all = [...this.opened.values()];
+    this.opened.clear();
+    this.stores.clear();
+    await Promise.all(all.map(s => s.close().catch(e => this.log.error(`Could not save ${s.dbPath}: ${e instanceof Error ? e.message : e}`))));
+  }
+
+  dispose(): void {
+    for (const t of [...this.pendingSync.values(), ...this.fireTimers.values()]) { clearTimeout(t); }
+    this.disposables.dispose();
+    void this.closeAll();
+  }
+}
