@@ -6,7 +6,7 @@
 //   dist/test/**        unit tests (node_modules external) and extension-host suites
 // Flags: --watch (rebuild on change), --production (minify, no source maps), --no-tests.
 import * as esbuild from 'esbuild';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, existsSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, readdirSync, existsSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -22,7 +22,12 @@ const dist = join(root, 'dist');
 
 if (!watch) { rmSync(dist, { recursive: true, force: true }); }
 mkdirSync(dist, { recursive: true });
-copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), join(dist, 'sql-wasm.wasm'));
+// WebAssembly shipped next to the bundles and loaded lazily: sql.js, web-tree-sitter and the Python grammar.
+for (const [from, to] of [
+  ['sql.js/dist/sql-wasm.wasm', 'sql-wasm.wasm'],
+  ['web-tree-sitter/tree-sitter.wasm', 'tree-sitter.wasm'],
+  ['tree-sitter-python/tree-sitter-python.wasm', 'tree-sitter-python.wasm'],
+]) { copyFileSync(require.resolve(from), join(dist, to)); }
 
 const walk = (dir, pred) => existsSync(dir) ? readdirSync(dir).flatMap(n => {
   const p = join(dir, n);
@@ -31,11 +36,11 @@ const walk = (dir, pred) => existsSync(dir) ? readdirSync(dir).flatMap(n => {
 
 const define = { __MLSIGHT_VERSION__: JSON.stringify(pkg.version) };
 // sql-wasm.wasm is looked up with require.resolve only when it is not next to the bundle (unit tests).
-const node = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', sourcemap: !production, minify: production, logLevel: 'warning', define, external: ['sql.js/dist/sql-wasm.wasm'] };
+const node = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', sourcemap: !production, minify: production, logLevel: 'warning', define, external: ['sql.js/dist/sql-wasm.wasm', 'web-tree-sitter/tree-sitter.wasm', 'tree-sitter-python/tree-sitter-python.wasm'] };
 
 const builds = [
   { ...node, entryPoints: { extension: join(root, 'src/extension.ts') }, outdir: dist, external: ['vscode', ...node.external] },
-  { ...node, entryPoints: { cli: join(root, 'src/cli.ts') }, outdir: dist, banner: { js: '#!/usr/bin/env node' } },
+  { ...node, entryPoints: { cli: join(root, 'src/cli.ts') }, outdir: dist },
 ];
 const webviews = existsSync(join(root, 'webview-ui')) ? readdirSync(join(root, 'webview-ui')).filter(n => existsSync(join(root, 'webview-ui', n, 'main.ts'))) : [];
 if (webviews.length) {
@@ -67,5 +72,6 @@ if (watch) {
   console.log('esbuild: watching for changes…');
 } else {
   await Promise.all(builds.map(b => esbuild.build(b)));
+  chmodSync(join(dist, 'cli.js'), 0o755);
   console.log(`esbuild: built ${builds.length} bundles in ${Date.now() - t0} ms (${relative(root, dist)}/)`);
 }

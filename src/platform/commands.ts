@@ -1,24 +1,10 @@
 import * as vscode from 'vscode';
+import { CommandArgs, CommandId } from './ids';
 
-/**
- * Command ids and their argument types. The extension must give a handler for every id (the compiler checks the
- * map passed to registerCommands, and the manifest lint test checks package.json against this list).
- */
-export interface CommandArgs {
-  'mlsight.refreshRuns': [];
-  'mlsight.showStoreInfo': [];
-  'mlsight.rebuildStore': [];
-  'mlsight.showLog': [];
-  'mlsight.openRun': [runOrItem?: unknown];
-  'mlsight.copyRunId': [runOrItem?: unknown];
-}
+export { COMMAND_IDS } from './ids';
+export type { CommandArgs, CommandId } from './ids';
 
-export type CommandId = keyof CommandArgs;
 export type CommandHandlers = { [K in CommandId]: (...args: CommandArgs[K]) => unknown };
-
-export const COMMAND_IDS: readonly CommandId[] = [
-  'mlsight.refreshRuns', 'mlsight.showStoreInfo', 'mlsight.rebuildStore', 'mlsight.showLog', 'mlsight.openRun', 'mlsight.copyRunId',
-];
 
 export function registerCommands(handlers: CommandHandlers, log: vscode.LogOutputChannel): vscode.Disposable[] {
   return (Object.keys(handlers) as CommandId[]).map(id => vscode.commands.registerCommand(id, async (...args: unknown[]) => {

@@ -1,16 +1,8 @@
 import * as vscode from 'vscode';
+import { ContextKey } from './ids';
 
-/**
- * Every context key ML Sight sets. `when` clauses in package.json may only use these (checked by the manifest
- * lint test), and this is the only place that calls `setContext`.
- */
-export const ContextKeys = {
-  storeReady: 'mlsight.storeReady',
-  hasRuns: 'mlsight.hasRuns',
-  hasModels: 'mlsight.hasModels',
-} as const;
-
-export type ContextKey = typeof ContextKeys[keyof typeof ContextKeys];
+export { ContextKeys } from './ids';
+export type { ContextKey } from './ids';
 
 export class ContextKeyService {
   private readonly values = new Map<ContextKey, unknown>();

@@ -1,0 +1,30 @@
+// Identifiers shared by the manifest, the code and the manifest lint test. No `vscode` import here, so the
+// unit tests can load this file in plain Node.
+
+/** Command ids and their argument types; src/extension.ts must give a handler for each (CommandHandlers). */
+export interface CommandArgs {
+  'mlsight.refreshRuns': [];
+  'mlsight.showStoreInfo': [];
+  'mlsight.rebuildStore': [];
+  'mlsight.showLog': [];
+  'mlsight.openRun': [runOrItem?: unknown];
+  'mlsight.copyRunId': [runOrItem?: unknown];
+}
+
+export type CommandId = keyof CommandArgs;
+
+export const COMMAND_IDS: readonly CommandId[] = [
+  'mlsight.refreshRuns', 'mlsight.showStoreInfo', 'mlsight.rebuildStore', 'mlsight.showLog', 'mlsight.openRun', 'mlsight.copyRunId',
+];
+
+/**
+ * Every context key ML Sight sets. `when` clauses in package.json may only use these (checked by the manifest
+ * lint test), and ContextKeyService is the only place that calls `setContext`.
+ */
+export const ContextKeys = {
+  storeReady: 'mlsight.storeReady',
+  hasRuns: 'mlsight.hasRuns',
+  hasModels: 'mlsight.hasModels',
+} as const;
+
+export type ContextKey = typeof ContextKeys[keyof typeof ContextKeys];
