@@ -14,6 +14,7 @@ export interface MlSightApi {
   readonly activationMs: number;
   isStoreLoaded(): boolean;
   readonly stores: StoreManager;
+  readonly runsTree: RunsTreeProvider;
 }
 
 function isRunNode(x: unknown): x is Extract<RunsNode, { kind: 'run' }> {
@@ -24,6 +25,7 @@ function isRunNode(x: unknown): x is Extract<RunsNode, { kind: 'run' }> {
 class Extension implements vscode.Disposable {
   private readonly disposables = new DisposableStore();
   readonly stores: StoreManager;
+  readonly runsTree: RunsTreeProvider;
 
   constructor(context: vscode.ExtensionContext) {
     const channel = this.disposables.track(vscode.window.createOutputChannel('ML Sight', { log: true }));
@@ -32,7 +34,7 @@ class Extension implements vscode.Disposable {
     this.stores = this.disposables.track(new StoreManager(log, folder => ({
       persistDelayMs: vscode.workspace.getConfiguration('mlsight.store', folder).get<number>('persistDelayMs', 250),
     })));
-    const runsTree = this.disposables.track(new RunsTreeProvider(this.stores, contextKeys));
+    const runsTree = this.runsTree = this.disposables.track(new RunsTreeProvider(this.stores, contextKeys));
     const modelsTree = this.disposables.track(new ModelsTreeProvider(this.stores, contextKeys));
     const runDocs = this.disposables.track(new RunDocumentProvider(this.stores));
     this.disposables.track(vscode.window.createTreeView('mlsight.runs', { treeDataProvider: runsTree, showCollapseAll: true, canSelectMany: true }));
@@ -96,8 +98,7 @@ export function activate(context: vscode.ExtensionContext): MlSightApi {
   extension = new Extension(context);
   context.subscriptions.push(extension);
   const activationMs = performance.now() - t0;
-  const stores = extension.stores;
-  return { activationMs, isStoreLoaded: () => isSqlJsLoaded(), stores };
+  return { activationMs, isStoreLoaded: () => isSqlJsLoaded(), stores: extension.stores, runsTree: extension.runsTree };
 }
 
 export async function deactivate(): Promise<void> {

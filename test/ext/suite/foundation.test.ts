@@ -1,0 +1,134 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { MlSightApi } from '../../../src/extension';
+import { COMMAND_IDS } from '../../../src/platform/ids';
+
+const EXT_ID = 'mlsight.ml-sight';
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) { return v; }
+    if (Date.now() - t0 > timeoutMs) { throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`); }
+    await sleep(100);
+  }
+}
+
+type Node = { kind: string; folder?: vscode.WorkspaceFolder; experiment?: { name: string }; run?: { id: string; name: string | null; status: string } };
+
+describe('ML Sight in the extension host', () => {
+  let api: MlSightApi;
+  const folder = () => vscode.workspace.workspaceFolders![0];
+  before(async () => { api = await vscode.extensions.getExtension<MlSightApi>(EXT_ID)!.activate(); });
+
+  it('activates from the workspace without loading sql.js, in ≤ 150 ms', async () => {
+    const ext = vscode.extensions.getExtension<MlSightApi>(EXT_ID);
+    assert.ok(ext?.isActive, `extension ${EXT_ID} is installed and active`);
+    assert.ok(api.activationMs <= 150, `activation took ${api.activationMs.toFixed(1)} ms`);
+    assert.strictEqual(api.isStoreLoaded(), false, 'the WebAssembly store must not be loaded at activation');
+    console.log(`      activation: ${api.activationMs.toFixed(1)} ms, VS Code ${vscode.version}, ui kind ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'}`);
+  });
+
+  it('registers a handler for every contributed command', async () => {
+    const all = new Set(await vscode.commands.getCommands(true));
+    const contributed = (vscode.extensions.getExtension(EXT_ID)!.packageJSON.contributes.commands as { command: string }[]).map(c => c.command);
+    assert.deepStrictEqual([...contributed].sort(), [...COMMAND_IDS].sort());
+    for (const id of contributed) { assert.ok(all.has(id), `${id} has no handler`); }
+  });
+
+  it('"Show Store Info" creates .mlsight/mlsight.db and reports the fixture runs', async () => {
+    const info = await vscode.commands.executeCommand<{ path: string; counts: Record<string, number>; schemaVersion: number }>('mlsight.showStoreInfo');
+    assert.ok(info, 'command returned the info');
+    assert.strictEqual(info.path, path.join(folder().uri.fsPath, '.mlsight', 'mlsight.db'));
+    assert.strictEqual(info.counts.runs, 3);
+    assert.strictEqual(info.counts.experiments, 2);
+    assert.ok(api.isStoreLoaded());
+    await waitFor('the db file', () => fs.existsSync(info.path));
+  });
+
+  it('the Runs view lists experiments → runs with status icons, hostile names as plain text', async () => {
+    await vscode.commands.executeCommand('workbench.view.extension.mlsight');
+    const tree = api.runsTree;
+    const exps = await tree.getChildren() as Node[];
+    assert.deepStrictEqual(exps.map(e => e.experiment?.name).sort(), ['fixture-exp', 'other-exp']);
+    const fixture = exps.find(e => e.experiment?.name === 'fixture-exp')!;
+    const runs = await tree.getChildren(fixture as never) as Node[];
+    const items = runs.map(r => tree.getTreeItem(r as never));
+    assert.deepStrictEqual(items.map(i => i.label).sort(), ['baseline', 'diverged']);
+    const failed = items.find(i => i.label === 'diverged')!;
+    assert.strictEqual((failed.iconPath as vscode.ThemeIcon).id, 'error');
+    assert.match(String(failed.description), /failed/);
+    const other = await tree.getChildren(exps.find(e => e.experiment?.name === 'other-exp') as never) as Node[];
+    const hostile = tree.getTreeItem(other[0] as never);
+    assert.strictEqual(hostile.label, '<img src=x onerror=alert(1)>');
+    assert.strictEqual(typeof hostile.tooltip, 'string', 'tooltips are plain strings, never MarkdownString');
+    assert.strictEqual((hostile.iconPath as vscode.ThemeIcon).id, 'sync~spin');
+  });
+
+  it('a new run log line shows in the Runs view within 1 s', async () => {
+    const dir = path.join(folder().uri.fsPath, '.mlsight', 'runs', 'run-live');
+    fs.mkdirSync(dir, { recursive: true });
+    const t0 = Date.now();
+    fs.writeFileSync(path.join(dir, 'events.jsonl'), JSON.stringify({ type: 'run', run_id: 'run-live', experiment: 'fixture-exp', name: 'live-run', ts: Date.now() }) + '\n');
+    const tree = api.runsTree;
+    await waitFor('live run in the tree', async () => {
+      const exps = await tree.getChildren() as Node[];
+      const fixture = exps.find(e => e.experiment?.name === 'fixture-exp');
+      const runs = fixture ? await tree.getChildren(fixture as never) as Node[] : [];
+      return runs.some(r => r.run?.name === 'live-run') || undefined;
+    }, 5000);
+    const ms = Date.now() - t0;
+    console.log(`      new run visible after ${ms} ms`);
+    assert.ok(ms <= 1000, `took ${ms} ms`);
+  });
+
+  it('"Open Run" shows the run as a read-only document', async () => {
+    const exps = await api.runsTree.getChildren() as Node[];
+    const other = await api.runsTree.getChildren(exps.find(e => e.experiment?.name === 'other-exp') as never) as Node[];
+    const uri = await vscode.commands.executeCommand<string>('mlsight.openRun', other[0]);
+    assert.ok(uri);
+    const editor = await waitFor('the run editor', () => vscode.window.activeTextEditor?.document.uri.toString() === uri ? vscode.window.activeTextEditor : undefined);
+    const text = editor.document.getText();
+    assert.match(text, /# Run <img src=x onerror=alert\(1\)>/);
+    assert.match(text, /\| <img src=x onerror=alert\(1\)> \| <script>alert\(2\)<\/script> \|/);
+    assert.match(text, /train\/loss/);
+  });
+
+  it('"Copy Run ID" puts the id on the clipboard', async () => {
+    const exps = await api.runsTree.getChildren() as Node[];
+    const runs = await api.runsTree.getChildren(exps.find(e => e.experiment?.name === 'fixture-exp') as never) as Node[];
+    const r = runs.find(x => x.run?.name === 'baseline')!;
+    await vscode.commands.executeCommand('mlsight.copyRunId', r);
+    assert.strictEqual(await vscode.env.clipboard.readText(), 'run-baseline');
+  });
+
+  it('a write by another process (second window, CLI) is picked up without losing ours', async () => {
+    const store = await api.stores.get(folder());
+    store.write(db => db.run(`INSERT INTO meta (key, value) VALUES ('from-window', '1')`));
+    // another process appends its own row through the CLI-facing core in a child process
+    const cli = path.join(process.env.MLSIGHT_REPO_ROOT!, 'dist', 'cli.js');
+    const { execFileSync } = await import('child_process');
+    execFileSync(process.execPath, [cli, 'store', 'rebuild', folder().uri.fsPath], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+    await store.flush();
+    await waitFor('both writes', () => store.read(db => db.scalar(`SELECT value FROM meta WHERE key = 'from-window'`)) === '1' || undefined);
+    assert.strictEqual(store.read(db => Number(db.scalar('SELECT count(*) FROM runs'))), 4);
+  });
+
+  it('a garbage store is moved aside and rebuilt from the folder\'s run logs', async () => {
+    const extra = fs.mkdtempSync(path.join(os.tmpdir(), 'mlsight-garbage-'));
+    fs.mkdirSync(path.join(extra, '.mlsight', 'runs', 'r1'), { recursive: true });
+    fs.writeFileSync(path.join(extra, '.mlsight', 'runs', 'r1', 'events.jsonl'), JSON.stringify({ type: 'run', run_id: 'r1', experiment: 'rescued', name: 'survivor' }) + '\n');
+    fs.writeFileSync(path.join(extra, '.mlsight', 'mlsight.db'), Buffer.alloc(8192, 0x5a));
+    const wf: vscode.WorkspaceFolder = { uri: vscode.Uri.file(extra), name: 'garbage', index: 1 };
+    const store = await api.stores.get(wf);
+    assert.ok(store.recovery, 'recovery reported');
+    assert.ok(fs.existsSync(store.recovery!.movedTo));
+    assert.strictEqual(store.read(db => db.scalar(`SELECT name FROM runs WHERE id = 'r1'`)), 'survivor');
+    assert.ok(fs.statSync(path.join(extra, '.mlsight', 'mlsight.db')).size > 0);
+  });
+});
