@@ -1,3 +1,4 @@
+import { bundleLoadStart } from './platform/loadTimer';
 import * as vscode from 'vscode';
 import { isSqlJsLoaded } from './core/store/sqljs';
 import { ModelsTreeProvider } from './models/modelsTree';
@@ -94,10 +95,10 @@ class Extension implements vscode.Disposable {
 let extension: Extension | undefined;
 
 export function activate(context: vscode.ExtensionContext): MlSightApi {
-  const t0 = performance.now();
   extension = new Extension(context);
   context.subscriptions.push(extension);
-  const activationMs = performance.now() - t0;
+  // From the first line of the bundle to the end of activate(): what ML Sight adds to VS Code's startup.
+  const activationMs = performance.now() - bundleLoadStart;
   return { activationMs, isStoreLoaded: () => isSqlJsLoaded(), stores: extension.stores, runsTree: extension.runsTree };
 }
 

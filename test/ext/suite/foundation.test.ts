@@ -5,6 +5,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { MlSightApi } from '../../../src/extension';
 import { COMMAND_IDS } from '../../../src/platform/ids';
+import { measure } from './measure';
 
 const EXT_ID = 'mlsight.ml-sight';
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
@@ -31,7 +32,7 @@ describe('ML Sight in the extension host', () => {
     assert.ok(ext?.isActive, `extension ${EXT_ID} is installed and active`);
     assert.ok(api.activationMs <= 150, `activation took ${api.activationMs.toFixed(1)} ms`);
     assert.strictEqual(api.isStoreLoaded(), false, 'the WebAssembly store must not be loaded at activation');
-    console.log(`      activation: ${api.activationMs.toFixed(1)} ms, VS Code ${vscode.version}, ui kind ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'}`);
+    measure('activationMs', api.activationMs);
   });
 
   it('registers a handler for every contributed command', async () => {
@@ -83,7 +84,7 @@ describe('ML Sight in the extension host', () => {
       return runs.some(r => r.run?.name === 'live-run') || undefined;
     }, 5000);
     const ms = Date.now() - t0;
-    console.log(`      new run visible after ${ms} ms`);
+    measure('newRunVisibleMs', ms);
     assert.ok(ms <= 1000, `took ${ms} ms`);
   });
 

@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as util from 'util';
 import Mocha from 'mocha';
+import { measurements } from './measure';
 
 // Every reporter line is prefixed so the harness can pick mocha's output out of the workbench log stream.
 Mocha.reporters.Base.consoleLog = (...args: unknown[]) => {
@@ -22,7 +23,7 @@ export function run(): Promise<void> {
       const count = (s: string) => tests.filter(t => t.state === s).length;
       const summary = {
         passed: count('passed'), failed: count('failed'), skipped: count('pending'), durationMs: Date.now() - t0,
-        node: process.version, vscodeVersion: (require('vscode') as typeof import('vscode')).version, tests,
+        measurements, node: process.version, vscodeVersion: (require('vscode') as typeof import('vscode')).version, tests,
       };
       const file = process.env.MLSIGHT_TEST_RESULTS;
       if (file) { fs.writeFileSync(file, JSON.stringify(summary, null, 2)); }

@@ -1,0 +1,100 @@
+// UI tier: installs the packaged .vsix into a real VS Code (code-server), opens it in headless Chromium and
+// checks what a person sees: the ML Sight container, the Runs view rows, opening a run, a palette command,
+// the welcome view of an empty workspace, hostile names rendered as text. Screenshots go to test-results/.
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, installVsix, launchBrowser, log, startCodeServer, workbenchUrl } from './codeServer.mjs';
+import { Checks, openActivityContainer, openWorkbench, runCommand, screenshot } from './ui.mjs';
+
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+const vsix = process.env.MLSIGHT_VSIX || join(ROOT, 'artifacts', `${pkg.name}-${pkg.version}.vsix`);
+const checks = new Checks();
+const cleanup = [];
+
+async function withVsCode({ workspace, settings }, fn) {
+  const server = await startCodeServer({ workspace, settings });
+  cleanup.push(() => server.stop());
+  log(`code-server on 127.0.0.1:${server.port}: ${await installVsix(server, vsix)}`);
+  const browser = await launchBrowser();
+  cleanup.push(() => browser.close().catch(() => {}));
+  const page = await openWorkbench(browser, workbenchUrl(server.port, { folder: workspace }));
+  try { await fn(page); } finally { await browser.close().catch(() => {}); await server.stop(); }
+}
+
+try {
+  if (!existsSync(vsix)) { throw new Error(`missing ${vsix}: run "npm run package"`); }
+  const workspace = mkdtempSync(join(tmpdir(), 'mlsight-ui-ws-'));
+  cleanup.push(() => rmSync(workspace, { recursive: true, force: true }));
+  cpSync(join(ROOT, 'test/fixtures/workspace'), workspace, { recursive: true });
+
+  await withVsCode({ workspace, settings: { 'workbench.colorTheme': 'Default Dark Modern' } }, async page => {
+    const rows = page.locator('.sidebar .monaco-list-row');
+    await checks.check('the activity bar has the ML Sight container and it opens', async () => {
+      await openActivityContainer(page, 'ML Sight');
+      await page.locator('.sidebar .pane-header', { hasText: 'Runs' }).first().waitFor({ timeout: 20_000 });
+    });
+    await checks.check('the Runs view lists experiments and runs from the workspace', async () => {
+      await rows.filter({ hasText: 'baseline' }).first().waitFor({ timeout: 30_000 });
+      const texts = (await rows.allInnerTexts()).map(t => t.replace(/\s+/g, ' ').trim());
+      for (const want of ['fixture-exp', 'other-exp', 'baseline', 'diverged', '<img src=x onerror=alert(1)>']) {
+        if (!texts.some(t => t.includes(want))) { throw new Error(`no row with ${want}: ${JSON.stringify(texts)}`); }
+      }
+      const diverged = texts.find(t => t.includes('diverged'));
+      if (!/failed/.test(diverged)) { throw new Error(`status not shown: ${diverged}`); }
+      return JSON.stringify(texts);
+    });
+    await checks.check('a hostile run name is shown as text and creates no element', async () => {
+      const injected = await page.locator('.sidebar img[src="x"], .sidebar script').count();
+      if (injected) { throw new Error(`${injected} injected elements`); }
+      const dialogs = [];
+      page.on('dialog', d => { dialogs.push(d.message()); d.dismiss(); });
+      await page.waitForTimeout(300);
+      if (dialogs.length) { throw new Error(`alert() ran: ${dialogs}`); }
+    });
+    await screenshot(page, 'ui-runs-view-dark');
+    await checks.check('clicking a run opens its details', async () => {
+      await rows.filter({ hasText: 'baseline' }).first().click();
+      await page.locator('.editor-instance .view-lines', { hasText: 'Run baseline' }).waitFor({ timeout: 20_000 });
+      await page.locator('.tabs-container .tab', { hasText: 'baseline.md' }).waitFor({ timeout: 5_000 });
+    });
+    await screenshot(page, 'ui-run-details-dark');
+    await checks.check('"ML Sight: Show Store Info" from the command palette reports the store', async () => {
+      await runCommand(page, 'ML Sight: Show Store Info');
+      const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'ML Sight store:' });
+      await toast.waitFor({ timeout: 20_000 });
+      const text = (await toast.innerText()).replace(/\s+/g, ' ');
+      if (!/\.mlsight\/mlsight\.db/.test(text) || !/runs: 3/.test(text)) { throw new Error(text); }
+      return text.slice(0, 160);
+    });
+    await screenshot(page, 'ui-store-info-dark');
+    await checks.check('the Models view shows its welcome text when no model is registered', async () => {
+      await page.locator('.sidebar .pane-header', { hasText: 'Models' }).first().click();
+      await page.locator('.sidebar .welcome-view-content', { hasText: 'No registered models yet' }).waitFor({ timeout: 15_000 });
+    });
+  });
+
+  const empty = mkdtempSync(join(tmpdir(), 'mlsight-ui-empty-'));
+  cleanup.push(() => rmSync(empty, { recursive: true, force: true }));
+  await withVsCode({ workspace: empty, settings: { 'workbench.colorTheme': 'Default Light Modern' } }, async page => {
+    await checks.check('an empty workspace shows the Runs welcome view with its buttons', async () => {
+      await openActivityContainer(page, 'ML Sight');
+      const welcome = page.locator('.sidebar .welcome-view-content', { hasText: 'No runs yet' });
+      await welcome.waitFor({ timeout: 30_000 });
+      await welcome.locator('a.monaco-button, .monaco-button', { hasText: 'Refresh Runs' }).first().waitFor({ timeout: 5_000 });
+    });
+    await checks.check('palette commands work in an empty workspace ("ML Sight: Refresh Runs")', async () => {
+      await runCommand(page, 'ML Sight: Refresh Runs');
+      await page.waitForTimeout(500);
+      const errors = await page.locator('.notifications-toasts .notification-toast .codicon-error').count();
+      if (errors) { throw new Error('an error notification appeared'); }
+    });
+    await screenshot(page, 'ui-welcome-light');
+  });
+} catch (e) {
+  checks.fail('ui harness', e);
+} finally {
+  for (const c of cleanup.reverse()) { await c(); }
+}
+console.log(`${checks.passed} passed, ${checks.failed} failed`);
+process.exit(checks.failed ? 1 : 0);
