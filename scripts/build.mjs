@@ -60,6 +60,10 @@ if (withTests) {
   if (ext.length) {
     builds.push({ ...node, sourcemap: true, entryPoints: ext, outbase: join(root, 'test'), outdir: join(dist, 'test'), external: ['vscode', 'mocha', ...node.external] });
   }
+  const bench = walk(join(root, 'bench'), p => p.endsWith('.ts'));
+  if (bench.length) {
+    builds.push({ ...node, entryPoints: bench, outbase: root, outdir: dist, packages: 'external' });
+  }
   const electron = walk(join(root, 'test/electron'), p => p.endsWith('.ts'));
   if (electron.length) {
     builds.push({ ...node, entryPoints: electron, outbase: join(root, 'test'), outdir: join(dist, 'test'), packages: 'external' });

@@ -6,8 +6,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureDeps } from './ensure-deps.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+ensureDeps(root, { system: true });
 const results = join(root, 'test-results');
 mkdirSync(results, { recursive: true });
 const only = process.env.MLSIGHT_TIERS ? new Set(process.env.MLSIGHT_TIERS.split(',')) : undefined;
@@ -54,12 +56,16 @@ if (ok) {
     const skipped = Number(/skipped=(\d+)/.exec(r.out)?.[1] ?? 0);
     rows.push({ tier: 'python', passed: ran - failed - skipped, failed: failed + (r.code !== 0 && failed === 0 ? 1 : 0) + (ran === 0 ? 1 : 0), secs: r.secs });
   }
-  for (const [tier, script, title] of [['ext', 'test/harness/run-ext-tests.mjs', 'extension-host tests (real VS Code)'], ['ui', 'test/harness/run-ui-tests.mjs', 'UI tests (Chromium + real VS Code)']]) {
+  for (const [tier, script, title, env] of [
+    ['ext', 'test/harness/run-ext-tests.mjs', 'extension-host tests (real VS Code, one folder)', {}],
+    ['ext', 'test/harness/run-ext-tests.mjs', 'extension-host tests (real VS Code, multi-root workspace)', { MLSIGHT_WORKSPACE_KIND: 'multi' }],
+    ['ui', 'test/harness/run-ui-tests.mjs', 'UI tests (Chromium + real VS Code)', {}],
+  ]) {
     if (!want(tier)) { continue; }
     console.log(`\n=== ${title} ===`);
-    const r = sh('node', [script], { capture: true });
+    const r = sh('node', [script], { capture: true, env });
     const c = lastCount(r.out) ?? { passed: 0, failed: 1 };
-    rows.push({ tier, passed: c.passed, failed: c.failed + (r.code !== 0 && c.failed === 0 ? 1 : 0), secs: r.secs });
+    rows.push({ tier: env.MLSIGHT_WORKSPACE_KIND ? `${tier} (${env.MLSIGHT_WORKSPACE_KIND})` : tier, passed: c.passed, failed: c.failed + (r.code !== 0 && c.failed === 0 ? 1 : 0), secs: r.secs });
   }
 }
 

@@ -45,10 +45,10 @@ export function ensureCodeServer() {
  * Starts code-server in its own process group with an OS-chosen port and every data folder in one temp dir.
  * Environment variables in `env` reach the extension host.
  */
-export async function startCodeServer({ workspace, env: extraEnv = {}, settings = {}, trust = false, args: extraArgs = [], verbose = !!process.env.VERBOSE, port = 0 }) {
+export async function startCodeServer({ workspace, env: extraEnv = {}, settings = {}, trust = false, args: extraArgs = [], verbose = !!process.env.VERBOSE, port = 0, extensionsDir }) {
   ensureCodeServer();
   const tmp = mkdtempSync(join(tmpdir(), 'mlsight-vscode-'));
-  const dirs = { tmp, userData: join(tmp, 'user-data'), ext: join(tmp, 'extensions'), cfg: join(tmp, 'config'), data: join(tmp, 'data') };
+  const dirs = { tmp, userData: join(tmp, 'user-data'), ext: extensionsDir ?? join(tmp, 'extensions'), cfg: join(tmp, 'config'), data: join(tmp, 'data') };
   for (const d of [join(dirs.userData, 'User'), dirs.ext, dirs.cfg, dirs.data, join(tmp, 'tmp'), join(tmp, 'cache')]) { mkdirSync(d, { recursive: true }); }
   writeFileSync(join(dirs.userData, 'User', 'settings.json'), JSON.stringify({ ...BASE_SETTINGS, ...(trust ? { 'security.workspace.trust.enabled': true } : {}), ...settings }, null, 2));
   const common = ['--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-getting-started-override',
@@ -107,14 +107,14 @@ export async function launchBrowser() {
 }
 
 /** The workbench URL; payload URIs use the vscode-remote scheme with the page's own host:port as authority. */
-export function workbenchUrl(port, { folder, extensionDevelopmentPath, extensionTestsPath }) {
+export function workbenchUrl(port, { folder, workspaceFile, extensionDevelopmentPath, extensionTestsPath }) {
   const authority = `127.0.0.1:${port}`;
   const remote = p => `vscode-remote://${authority}${resolve(p)}`;
   const payload = [];
   if (extensionDevelopmentPath) { payload.push(['extensionDevelopmentPath', remote(extensionDevelopmentPath)]); }
   if (extensionTestsPath) { payload.push(['extensionTestsPath', remote(extensionTestsPath)]); }
   payload.push(['skipWelcome', 'true']);
-  const q = new URLSearchParams({ folder: resolve(folder) });
+  const q = new URLSearchParams(workspaceFile ? { workspace: resolve(workspaceFile) } : { folder: resolve(folder) });
   q.set('payload', JSON.stringify(payload));
   return `http://${authority}/?${q}`;
 }

@@ -13,18 +13,27 @@ const TIMEOUT = Number(process.env.MLSIGHT_TEST_TIMEOUT_MS || 300_000);
 const verbose = !!process.env.VERBOSE;
 const resultsDir = join(ROOT, 'test-results');
 mkdirSync(resultsDir, { recursive: true });
-const resultsFile = join(resultsDir, 'ext-host.json');
+const resultsFile = join(resultsDir, process.env.MLSIGHT_WORKSPACE_KIND === 'multi' ? 'ext-host-multi.json' : 'ext-host.json');
 rmSync(resultsFile, { force: true });
 if (!existsSync(entry)) { console.error(`missing ${entry}: run "npm run build" first`); console.log('0 passed, 1 failed'); process.exit(1); }
 
-const workspace = mkdtempSync(join(tmpdir(), 'mlsight-ext-ws-'));
+// MLSIGHT_WORKSPACE_KIND=multi opens a .code-workspace with two copies of the fixture folder.
+const multi = process.env.MLSIGHT_WORKSPACE_KIND === 'multi';
+const tmpRoot = mkdtempSync(join(tmpdir(), 'mlsight-ext-ws-'));
+const workspace = multi ? join(tmpRoot, 'alpha') : tmpRoot;
 cpSync(join(ROOT, 'test/fixtures/workspace'), workspace, { recursive: true });
+let workspaceFile;
+if (multi) {
+  cpSync(join(ROOT, 'test/fixtures/workspace'), join(tmpRoot, 'beta'), { recursive: true });
+  workspaceFile = join(tmpRoot, 'two-folders.code-workspace');
+  writeFileSync(workspaceFile, JSON.stringify({ folders: [{ path: 'alpha' }, { path: 'beta' }] }));
+}
 
 let server, browser, code = 1;
 try {
   server = await startCodeServer({
     workspace,
-    env: { MLSIGHT_TEST_RESULTS: resultsFile, MLSIGHT_TEST_WORKSPACE: workspace, MLSIGHT_TEST_GREP: process.env.MLSIGHT_TEST_GREP || '', MLSIGHT_REPO_ROOT: ROOT },
+    env: { MLSIGHT_TEST_RESULTS: resultsFile, MLSIGHT_TEST_WORKSPACE: workspace, MLSIGHT_TEST_GREP: process.env.MLSIGHT_TEST_GREP || (multi ? 'multi-root' : ''), MLSIGHT_REPO_ROOT: ROOT },
   });
   log(`code-server on 127.0.0.1:${server.port}`);
   let done;
@@ -40,7 +49,7 @@ try {
   const page = await context.newPage();
   page.on('pageerror', e => { if (verbose) { console.error('[pageerror]', e.message); } });
   page.on('crash', () => done({ code: 1, via: 'page crash' }));
-  await page.goto(workbenchUrl(server.port, { folder: workspace, extensionDevelopmentPath: ROOT, extensionTestsPath: entry }));
+  await page.goto(workbenchUrl(server.port, { folder: workspace, workspaceFile, extensionDevelopmentPath: ROOT, extensionTestsPath: entry }));
   const res = await Promise.race([exited, new Promise(r => setTimeout(() => r({ code: 'timeout', via: 'harness timeout' }), TIMEOUT))]);
   log(`extension host exited with ${res.code} (${res.via})`);
   if (existsSync(resultsFile)) {
@@ -60,6 +69,6 @@ try {
 } finally {
   await browser?.close().catch(() => {});
   await server?.stop();
-  if (!process.env.KEEP_TMP) { rmSync(workspace, { recursive: true, force: true }); }
+  if (!process.env.KEEP_TMP) { rmSync(tmpRoot, { recursive: true, force: true }); }
 }
 process.exit(code);

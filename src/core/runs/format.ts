@@ -6,23 +6,49 @@
  *   {"type":"param","key":"lr","value":"0.01"}
  *   {"type":"metric","key":"loss","value":0.5,"step":3}      value may be "NaN", "Infinity", "-Infinity"
  *   {"type":"tag","key":"team","value":"vision"}
- *   {"type":"git","commit":"…","branch":"main","dirty":true}
- *   {"type":"artifact","path":"model.pkl","size":123,"sha256":"…","kind":"model"}
- *   {"type":"dataset","name":"iris","role":"train","path":"…","digest":"…","rows":150,"schema":{…}}
- *   {"type":"end","status":"FINISHED"|"FAILED"|"KILLED","end_time":…}
+ *   {"type":"git","commit":"…","branch":"main","dirty":true,"root":"/repo","diff":"git.diff"}
+ *   {"type":"artifact","path":"artifacts/model.pkl","size":123,"sha256":"…","kind":"file","source":"out/model.pkl"}
+ *   {"type":"dataset","name":"iris","role":"train","path":"…","digest":"sha256:…","rows":150,"schema":{…},"kind":"file","size":4551}
+ *   {"type":"env","python":"3.11.7","platform":"Linux-…","command":"python train.py --lr 0.1","script":"/ws/train.py",…}
+ *   {"type":"seed","seed":42,"libraries":["random","numpy","torch"],"deterministic":true,"pythonhashseed":null}
+ *   {"type":"model","name":"svc","path":"artifacts/models/svc/model.pkl","size":…,"sha256":"…","format":"pickle","class":"sklearn.svm._classes.SVC"}
+ *   {"type":"feature_importance","names":["a","b"],"values":[0.7,"NaN"],"step":0}
+ *   {"type":"end","status":"FINISHED"|"FAILED"|"KILLED","end_time":…,"error":"…","traceback":"…","signal":"SIGTERM"}
+ *
+ * Paths: an artifact's or model's `path` is relative to the run folder (`.mlsight/runs/<run_id>/`): files copied by
+ * `log_artifact` are under `artifacts/`, the logger's own `requirements.txt` (kind "requirements", the `pip freeze`
+ * equivalent) and `git.diff` (kind "git_diff", the diff of tracked files when the tree was dirty) sit next to
+ * events.jsonl. An artifact logged with `"copied":false` has an absolute `path` (the file was not copied). A
+ * dataset's `path` is relative to the workspace root when inside it, else absolute; for a file its digest is
+ * "sha256:" + the sha256 of its bytes; for a directory, the sha256 of "<relpath>\0<file sha256>\n" over its files in
+ * sorted order; for in-memory data (kind "pandas", "numpy", "torch", "object") a hash of the content.
+ * Unknown fields are ignored, so a newer logger can add fields without breaking an older reader.
  */
 export type RunStatus = 'RUNNING' | 'FINISHED' | 'FAILED' | 'KILLED' | 'SCHEDULED';
 export const RUN_STATUSES: readonly RunStatus[] = ['RUNNING', 'FINISHED', 'FAILED', 'KILLED', 'SCHEDULED'];
 
 export type RunEvent =
-  | { type: 'run'; ts?: number; run_id: string; experiment?: string; name?: string; start_time?: number; description?: string; tags?: Record<string, unknown> }
+  | { type: 'run'; ts?: number; run_id: string; experiment?: string; name?: string; start_time?: number; description?: string; tags?: Record<string, unknown>; format?: number }
   | { type: 'param'; ts?: number; key: string; value: unknown }
   | { type: 'metric'; ts?: number; key: string; value: number | string; step?: number; timestamp?: number }
   | { type: 'tag'; ts?: number; key: string; value: unknown }
-  | { type: 'git'; ts?: number; commit?: string; branch?: string; dirty?: boolean }
-  | { type: 'artifact'; ts?: number; path: string; size?: number; sha256?: string; kind?: string }
-  | { type: 'dataset'; ts?: number; name: string; role?: string; path?: string; digest?: string; rows?: number; schema?: unknown }
-  | { type: 'end'; ts?: number; status?: string; end_time?: number };
+  | { type: 'git'; ts?: number; commit?: string; branch?: string; dirty?: boolean; root?: string; diff?: string; diff_truncated?: boolean }
+  | { type: 'artifact'; ts?: number; path: string; size?: number; sha256?: string; kind?: string; source?: string; copied?: boolean }
+  | { type: 'dataset'; ts?: number; name: string; role?: string; path?: string; digest?: string; rows?: number; schema?: unknown; kind?: string; size?: number }
+  | EnvEvent
+  | { type: 'seed'; ts?: number; seed: number; libraries?: string[]; deterministic?: boolean; pythonhashseed?: string | null }
+  | { type: 'model'; ts?: number; name: string; path: string; size?: number; sha256?: string; format?: string; class?: string; framework?: string; framework_version?: string }
+  | { type: 'feature_importance'; ts?: number; names: string[]; values: (number | string)[]; step?: number }
+  | { type: 'end'; ts?: number; status?: string; end_time?: number; error?: string; traceback?: string; signal?: string };
+
+/** The environment a run started in; every field becomes a tag `mlsight.<field>` (e.g. mlsight.python). */
+export interface EnvEvent {
+  type: 'env'; ts?: number;
+  python?: string; python_implementation?: string; python_executable?: string; platform?: string; machine?: string;
+  host?: string; user?: string; command?: string; script?: string; cwd?: string; pid?: number; cpu_count?: number;
+  memory_bytes?: number; venv?: string; logger?: string;
+  [field: string]: unknown;
+}
 
 /** Parses a metric value as logged: finite numbers, and the strings NaN / Infinity / -Infinity (also inf, nan). */
 export function parseMetricValue(v: unknown): number | undefined {
@@ -49,9 +75,23 @@ export function validateEvent(e: unknown): string | undefined {
       if (parseMetricValue(ev.value) === undefined) { return `metric "${String(ev.key)}" has a value that is not a number`; }
       if (ev.step !== undefined && !Number.isInteger(ev.step)) { return `metric "${String(ev.key)}" has a step that is not an integer`; }
       return undefined;
-    case 'git': case 'end': return undefined;
+    case 'git': case 'end': case 'env': return undefined;
     case 'artifact': return str('path') ? undefined : 'artifact event without path';
     case 'dataset': return str('name') ? undefined : 'dataset event without name';
+    case 'seed': return Number.isSafeInteger(ev.seed) ? undefined : 'seed event whose seed is not an integer';
+    case 'model':
+      if (!str('name')) { return 'model event without name'; }
+      return str('path') ? undefined : `model "${String(ev.name)}" has no path`;
+    case 'feature_importance': {
+      const names = ev.names, values = ev.values;
+      if (!Array.isArray(names) || !Array.isArray(values) || names.length !== values.length) {
+        return 'feature_importance event needs arrays "names" and "values" of the same length';
+      }
+      const bad = names.findIndex((n, i) => typeof n !== 'string' || n.length === 0 || parseMetricValue(values[i]) === undefined);
+      if (bad >= 0) { return `feature_importance entry ${bad} has an empty name or a value that is not a number`; }
+      if (ev.step !== undefined && !Number.isInteger(ev.step)) { return 'feature_importance event has a step that is not an integer'; }
+      return undefined;
+    }
     default: return `unknown event type ${JSON.stringify(ev.type)}`;
   }
 }

@@ -8,6 +8,10 @@ import { RUN_STATUSES, RunEvent, parseMetricValue, paramText, validateEvent } fr
 
 export const RUNS_DIR = 'runs';
 export const EVENTS_FILE = 'events.jsonl';
+/** Prefix of the tags the logger's own events become (mlsight.python, mlsight.seed, mlsight.traceback, …). */
+export const MLSIGHT_TAG = 'mlsight.';
+/** Feature importances are stored as metrics `feature_importance/<feature>`, one step per logged set. */
+export const FEATURE_IMPORTANCE_PREFIX = 'feature_importance/';
 /** Read at most this much of one file per pass, so a huge log cannot stall the editor. */
 const MAX_CHUNK = 32 * 1024 * 1024;
 
@@ -110,6 +114,7 @@ function ensureRun(db: Db, runId: string, rel: string, ts: number | undefined): 
 
 /** Applies parsed events of one run log; returns the run id (taken from the "run" event when present). */
 function applyEvents(db: Db, events: RunEvent[], runId: string, rel: string): string {
+  let ensured: string | undefined;
   for (const e of events) {
     if (e.type === 'run') {
       runId = e.run_id;
@@ -125,7 +130,7 @@ function applyEvents(db: Db, events: RunEvent[], runId: string, rel: string): st
       for (const [k, v] of Object.entries(e.tags ?? {})) { upsertTag(db, runId, k, paramText(v)); }
       continue;
     }
-    ensureRun(db, runId, rel, e.ts);
+    if (ensured !== runId) { ensureRun(db, runId, rel, e.ts); ensured = runId; }
     switch (e.type) {
       case 'param':
         db.run(`INSERT INTO params (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT(run_id, key) DO UPDATE SET value = excluded.value`,
@@ -143,23 +148,54 @@ function applyEvents(db: Db, events: RunEvent[], runId: string, rel: string): st
           [e.commit ?? null, e.branch ?? null, e.dirty === undefined ? null : e.dirty ? 1 : 0, runId]);
         break;
       case 'artifact':
-        db.run(`INSERT INTO artifacts (run_id, path, kind, size, sha256) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT(run_id, path) DO UPDATE SET kind = excluded.kind, size = excluded.size, sha256 = excluded.sha256`,
-          [runId, e.path, e.kind ?? 'file', e.size ?? null, e.sha256 ?? null]);
+        upsertArtifact(db, runId, e.path, e.kind ?? 'file', e.size, e.sha256);
         break;
       case 'dataset':
         db.run(`INSERT INTO datasets (run_id, name, role, path, digest, rows, schema_json) VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(run_id, name, role) DO UPDATE SET path = excluded.path, digest = excluded.digest, rows = excluded.rows, schema_json = excluded.schema_json`,
           [runId, e.name, e.role ?? 'train', e.path ?? null, e.digest ?? null, e.rows ?? null, e.schema === undefined ? null : JSON.stringify(e.schema)]);
         break;
+      case 'env':
+        // The environment becomes tags mlsight.python, mlsight.platform, mlsight.command, mlsight.script, …
+        for (const [k, v] of Object.entries(e)) {
+          if (k === 'type' || k === 'ts' || v === null || v === undefined) { continue; }
+          upsertTag(db, runId, `${MLSIGHT_TAG}${k}`, paramText(v));
+        }
+        break;
+      case 'seed':
+        upsertTag(db, runId, `${MLSIGHT_TAG}seed`, String(e.seed));
+        if (Array.isArray(e.libraries)) { upsertTag(db, runId, `${MLSIGHT_TAG}seed.libraries`, e.libraries.map(String).join(',')); }
+        if (typeof e.deterministic === 'boolean') { upsertTag(db, runId, `${MLSIGHT_TAG}seed.deterministic`, String(e.deterministic)); }
+        if (typeof e.pythonhashseed === 'string') { upsertTag(db, runId, `${MLSIGHT_TAG}seed.pythonhashseed`, e.pythonhashseed); }
+        break;
+      case 'model':
+        upsertArtifact(db, runId, e.path, 'model', e.size, e.sha256);
+        upsertTag(db, runId, `${MLSIGHT_TAG}model.${e.name}`, e.path);
+        if (e.class) { upsertTag(db, runId, `${MLSIGHT_TAG}model.${e.name}.class`, String(e.class)); }
+        break;
+      case 'feature_importance': {
+        const ts = e.ts ?? null;
+        e.names.forEach((name, i) => db.run('INSERT INTO metrics (run_id, key, step, timestamp, value) VALUES (?, ?, ?, ?, ?)',
+          [runId, `${FEATURE_IMPORTANCE_PREFIX}${name}`, e.step ?? 0, ts, metricToSql(parseMetricValue(e.values[i]) as number)]));
+        break;
+      }
       case 'end': {
         const status = RUN_STATUSES.includes(e.status as never) ? e.status as string : 'FINISHED';
         db.run('UPDATE runs SET status = ?, end_time = ?, updated_at = ? WHERE id = ?', [status, e.end_time ?? e.ts ?? null, Date.now(), runId]);
+        if (e.error) { upsertTag(db, runId, `${MLSIGHT_TAG}error`, String(e.error)); }
+        if (e.traceback) { upsertTag(db, runId, `${MLSIGHT_TAG}traceback`, String(e.traceback)); }
+        if (e.signal) { upsertTag(db, runId, `${MLSIGHT_TAG}signal`, String(e.signal)); }
         break;
       }
     }
   }
   return runId;
+}
+
+function upsertArtifact(db: Db, runId: string, p: string, kind: string, size: number | undefined, sha256: string | undefined): void {
+  db.run(`INSERT INTO artifacts (run_id, path, kind, size, sha256) VALUES (?, ?, ?, ?, ?)
+          ON CONFLICT(run_id, path) DO UPDATE SET kind = excluded.kind, size = excluded.size, sha256 = excluded.sha256`,
+    [runId, p, kind, size ?? null, sha256 ?? null]);
 }
 
 function upsertTag(db: Db, runId: string, key: string, value: string): void {

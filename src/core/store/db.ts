@@ -1,18 +1,28 @@
-import type { BindParams, Database, SqlValue } from 'sql.js';
+import type { BindParams, Database, SqlValue, Statement } from 'sql.js';
 
 export type Row = Record<string, SqlValue>;
 
 /**
- * A thin wrapper over a sql.js Database that only offers parameterised prepared statements. Statements are
- * prepared per call and freed at once: sql.js frees every open statement when the database is exported.
+ * A thin wrapper over a sql.js Database that only offers parameterised prepared statements. Statements used by
+ * run() are prepared once and cached; sql.js frees every statement when the database is exported or closed, so
+ * the owner calls releaseStatements() before either.
  */
 export class Db {
+  private readonly cache = new Map<string, Statement>();
+
   constructor(readonly raw: Database) {}
 
   run(sql: string, params?: BindParams): number {
-    const st = this.raw.prepare(sql);
-    try { st.run(params ?? []); } finally { st.free(); }
+    let st = this.cache.get(sql);
+    if (!st) { st = this.raw.prepare(sql); this.cache.set(sql, st); }
+    st.run(params ?? []);
     return this.raw.getRowsModified();
+  }
+
+  /** Frees cached statements (call before export() or close()). */
+  releaseStatements(): void {
+    for (const st of this.cache.values()) { try { st.free(); } catch { /* already freed */ } }
+    this.cache.clear();
   }
 
   /** Runs one statement many times (bulk inserts). */

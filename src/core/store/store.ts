@@ -280,6 +280,7 @@ export class WorkspaceStore {
       }
       await removeStaleTemps(this.dbPath);
       const persisted = this.pending.length;
+      this.db.releaseStatements();
       const bytes = this.db.raw.export();
       this.configureConnection(); // export() closes and re-opens the database, which resets pragmas
       await atomicWrite(this.dbPath, bytes);
@@ -305,12 +306,14 @@ export class WorkspaceStore {
         }
       }
     } catch (e) {
+      fresh.releaseStatements();
       fresh.raw.close();
       throw e;
     }
     const old = this.db;
     this.db = fresh;
     this.stamp = loaded.stamp;
+    old.releaseStatements();
     old.raw.close();
     return true;
   }
@@ -357,6 +360,7 @@ export class WorkspaceStore {
       this.closed = true;
       if (this.timer) { clearTimeout(this.timer); }
       this.changed.dispose();
+      this.db.releaseStatements();
       this.db.raw.close();
     }
   }

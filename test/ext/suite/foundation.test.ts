@@ -33,6 +33,13 @@ describe('ML Sight in the extension host', () => {
     assert.ok(api.activationMs <= 150, `activation took ${api.activationMs.toFixed(1)} ms`);
     assert.strictEqual(api.isStoreLoaded(), false, 'the WebAssembly store must not be loaded at activation');
     measure('activationMs', api.activationMs);
+    // Baseline for the benchmark: an empty extension bundle, loaded and activated in this same host.
+    const emptyExt = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mlsight-empty-ext-')), 'extension.js');
+    fs.writeFileSync(emptyExt, '"use strict";\nconst t0 = performance.now();\nconst vscode = require("vscode");\nexports.activate = () => ({ ms: performance.now() - t0 });\n');
+    const t0 = performance.now();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require(emptyExt) as { activate(): unknown }).activate();
+    measure('emptyExtensionActivationMs', performance.now() - t0);
   });
 
   it('registers a handler for every contributed command', async () => {

@@ -1,0 +1,57 @@
+// `npm run bench`: benchmarks as scripts (not timed tests). Each number is printed with a baseline measured in
+// the same run and the ratio between them; everything is also saved to bench-results/bench.json.
+//   1. activation time of ML Sight in the real VS Code extension host (code-server), median of 3 starts,
+//      against an empty extension bundle loaded and activated in the same host, and against the 150 ms budget;
+//   2. VSIX size against the 5 MB budget and against the WebAssembly it must ship;
+//   3. store benchmarks in plain Node (bench/store.bench.ts).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'bench-results');
+mkdirSync(out, { recursive: true });
+const rows = [];
+const row = (name, value, unit, baseline, baselineValue) => {
+  const r = { name, value: +value.toFixed(2), unit, baseline, baselineValue: +baselineValue.toFixed(2), ratio: +(value / baselineValue).toFixed(3) };
+  rows.push(r);
+  console.log(`${name}: ${r.value} ${unit}  | baseline ${baseline}: ${r.baselineValue} ${unit}  | ratio ${r.ratio}`);
+};
+const run = (cmd, args, env = {}) => spawnSync(cmd, args, { cwd: root, encoding: 'utf8', env: { ...process.env, ...env } });
+
+// build + package once
+for (const [cmd, args] of [['bash', ['scripts/setup-code-server.sh']], ['npm', ['run', '-s', 'package']], ['node', ['scripts/build.mjs']]]) {
+  const r = run(cmd, args);
+  if (r.status !== 0) { console.error(r.stdout, r.stderr); process.exit(1); }
+}
+
+// 1. activation
+const act = [], empty = [];
+for (let i = 0; i < 3; i++) {
+  const r = run('node', ['test/harness/run-ext-tests.mjs'], { MLSIGHT_TEST_GREP: 'activates' });
+  const res = JSON.parse(readFileSync(join(root, 'test-results/ext-host.json'), 'utf8'));
+  if (r.status !== 0 || !res.measurements?.activationMs) { console.error(r.stdout, r.stderr); process.exit(1); }
+  act.push(res.measurements.activationMs);
+  empty.push(res.measurements.emptyExtensionActivationMs);
+}
+const med = xs => [...xs].sort((a, b) => a - b)[1];
+row('activation (bundle load + activate, median of 3)', med(act), 'ms', 'empty extension bundle, same host', med(empty));
+row('activation against the budget', med(act), 'ms', 'budget', 150);
+
+// 2. VSIX size
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const vsix = statSync(join(root, 'artifacts', `${pkg.name}-${pkg.version}.vsix`)).size / 1e6;
+const wasm = ['sql-wasm.wasm', 'tree-sitter.wasm', 'tree-sitter-python.wasm'].reduce((a, f) => a + statSync(join(root, 'dist', f)).size, 0) / 1e6;
+row('VSIX size', vsix, 'MB', 'budget', 5);
+row('VSIX size against the WebAssembly it ships (uncompressed)', vsix, 'MB', 'wasm files', wasm);
+
+// 3. store
+const s = run('node', ['dist/bench/store.bench.js']);
+if (s.status !== 0) { console.error(s.stdout, s.stderr); process.exit(1); }
+for (const line of s.stdout.trim().split('\n')) {
+  const r = JSON.parse(line);
+  row(r.name, r.value, r.unit, r.baseline, r.baselineValue);
+}
+writeFileSync(join(out, 'bench.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, rows }, null, 2));
+console.log(`\nsaved ${join(out, 'bench.json')}`);

@@ -1,0 +1,1273 @@
+"""ML Sight's experiment logger: one module, standard library only, Python >= 3.8.
+
+    import mlsight
+
+    mlsight.set_seed(42)
+    with mlsight.start_run(experiment="iris", name="baseline", tags={"team": "ml"}) as run:
+        run.log_params({"C": 1.0, "kernel": "rbf"})
+        for epoch in range(10):
+            run.log_metric("loss", loss, step=epoch)
+        run.log_dataset("iris", "data/iris.csv", role="train")
+        run.log_model(model, name="svc")
+
+Every run is a folder ``.mlsight/runs/<run_id>/`` in the workspace root holding ``events.jsonl``: one JSON
+object per line, appended and flushed one line at a time (format version 1, described in
+``src/core/runs/format.ts`` of the ML Sight extension and in ``docs/python-logger.md``). A crash loses at most
+the line being written; several processes may log at once (each run has its own file, one ``write`` per line on
+a file opened with ``O_APPEND``).
+
+The workspace root is ``$MLSIGHT_WORKSPACE`` if set, else the nearest directory from the current one upwards that
+contains ``.mlsight`` or ``.git``, else the current directory.
+
+numpy, pandas and torch are used only when installed (and, for logging data, only when the object passed is one of
+theirs); nothing here imports them otherwise, except ``set_seed``, which seeds every installed library.
+"""
+
+import atexit
+import csv
+import gzip
+import hashlib
+import io
+import json
+import math
+import os
+import pickle
+import platform
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import traceback as _traceback
+import uuid
+import warnings
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+
+__version__ = "0.1.0"
+FORMAT_VERSION = 1
+STORE_DIR = ".mlsight"
+RUNS_DIR = "runs"
+EVENTS_FILE = "events.jsonl"
+ARTIFACTS_DIR = "artifacts"
+REQUIREMENTS_FILE = "requirements.txt"
+GIT_DIFF_FILE = "git.diff"
+RUN_STATUSES = ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
+
+__all__ = [
+    "Run", "start_run", "end_run", "active_run", "find_workspace", "set_seed",
+    "log_param", "log_params", "log_metric", "log_metrics", "log_artifact", "set_tag", "set_tags",
+    "log_dataset", "log_model", "log_feature_importance",
+]
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+# Files larger than this are not parsed for an exact row count (rows are then counted by newlines).
+_EXACT_ROWS_LIMIT = 256 * 1024 * 1024
+# The diff of tracked files is cut here (the git event then says "diff_truncated": true).
+_MAX_DIFF_BYTES = 20 * 1024 * 1024
+_MAX_TRACEBACK_CHARS = 1024 * 1024
+_SAMPLE_ROWS = 1000
+_CHUNK = 1024 * 1024
+_GIT_TIMEOUT_S = 15
+_FSYNC_INTERVAL_S = 1.0
+# Values above this lose precision in JavaScript, so such integer params are written as strings.
+_MAX_SAFE_INT = 2 ** 53 - 1
+_STARTUP_HASHSEED = os.environ.get("PYTHONHASHSEED")
+
+_lock = threading.RLock()
+_active: List["Run"] = []
+_hooks_installed = False
+_owner_pid = os.getpid()
+_received_signal: Optional[str] = None
+_prev_handlers: Dict[int, Any] = {}
+# set_seed() called while no run was active: recorded on the next run started.
+_pending_seed: Optional[Dict[str, Any]] = None
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Small helpers
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _posix(p: str) -> str:
+    return p.replace(os.sep, "/") if os.sep != "/" else p
+
+
+def find_workspace(start: Optional[PathLike] = None) -> str:
+    """The workspace root: $MLSIGHT_WORKSPACE, else the nearest directory containing .mlsight or .git, else cwd."""
+    env = os.environ.get("MLSIGHT_WORKSPACE")
+    if env:
+        return os.path.abspath(env)
+    here = os.path.abspath(os.fspath(start) if start is not None else os.getcwd())
+    d = here
+    while True:
+        if os.path.isdir(os.path.join(d, STORE_DIR)) or os.path.exists(os.path.join(d, ".git")):
+            return d
+        parent = os.path.dirname(d)
+        if parent == d:
+            return here
+        d = parent
+
+
+def _key(key: Any, what: str = "key") -> str:
+    k = key if isinstance(key, str) else str(key)
+    if not k:
+        raise ValueError("mlsight: %s must be a non-empty string" % what)
+    return k
+
+
+def _json_safe(v: Any, depth: int = 0) -> Any:
+    """A JSON-compatible copy of a param value: numbers, strings, booleans, null, lists and dicts of them."""
+    if v is None or isinstance(v, (bool, str)):
+        return v
+    if isinstance(v, int):
+        return v if -_MAX_SAFE_INT <= v <= _MAX_SAFE_INT else str(v)
+    if isinstance(v, float):
+        return v if math.isfinite(v) else _nonfinite_text(v)
+    item = getattr(v, "item", None)  # numpy / torch scalars
+    if type(v).__module__.split(".")[0] in ("numpy", "torch"):
+        try:
+            if getattr(v, "ndim", 0) == 0 and callable(item):
+                return _json_safe(item(), depth + 1)
+            if depth < 8 and callable(getattr(v, "tolist", None)):
+                return _json_safe(v.tolist(), depth + 1)
+        except Exception:
+            pass
+        return str(v)
+    if depth < 8 and isinstance(v, (list, tuple)):
+        return [_json_safe(x, depth + 1) for x in v]
+    if depth < 8 and isinstance(v, dict):
+        return {str(k): _json_safe(x, depth + 1) for k, x in v.items()}
+    return str(v)
+
+
+def _nonfinite_text(v: float) -> str:
+    if math.isnan(v):
+        return "NaN"
+    return "Infinity" if v > 0 else "-Infinity"
+
+
+def _metric_value(value: Any) -> Union[float, int, str]:
+    if isinstance(value, str):
+        raise TypeError("mlsight: a metric value must be a number, not a string (%r)" % (value[:40],))
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        raise TypeError("mlsight: a metric value must be a number, got %s" % type(value).__name__) from None
+    if not math.isfinite(f):
+        return _nonfinite_text(f)
+    if isinstance(value, int) and not isinstance(value, bool) and -_MAX_SAFE_INT <= value <= _MAX_SAFE_INT:
+        return value
+    return f
+
+
+def _step(step: Any) -> int:
+    if isinstance(step, bool):
+        raise TypeError("mlsight: a step must be an integer")
+    if isinstance(step, int):
+        return step
+    try:
+        f = float(step)
+    except (TypeError, ValueError):
+        raise TypeError("mlsight: a step must be an integer, got %s" % type(step).__name__) from None
+    if not math.isfinite(f) or f != int(f):
+        raise ValueError("mlsight: a step must be an integer, got %r" % (step,))
+    return int(f)
+
+
+def _encode(event: Dict[str, Any]) -> bytes:
+    text = json.dumps(event, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    # A lone surrogate (from a badly decoded name) cannot be UTF-8: write it as a \\uXXXX escape, which is valid
+    # JSON inside the string it came from.
+    return (text + "\n").encode("utf-8", "backslashreplace")
+
+
+def _sha256_file(path: str, copy_to: Optional[str] = None) -> Tuple[str, int]:
+    """sha256 hex and size of a file, optionally copying it (one pass) to copy_to."""
+    h = hashlib.sha256()
+    size = 0
+    out = None
+    if copy_to is not None:
+        out = open(copy_to + ".mlsight-tmp", "wb")
+    try:
+        with open(path, "rb") as f:
+            while True:
+                chunk = f.read(_CHUNK)
+                if not chunk:
+                    break
+                h.update(chunk)
+                size += len(chunk)
+                if out is not None:
+                    out.write(chunk)
+        if out is not None:
+            out.close()
+            out = None
+            try:
+                shutil.copystat(path, copy_to + ".mlsight-tmp")
+            except OSError:
+                pass
+            os.replace(copy_to + ".mlsight-tmp", copy_to)
+    finally:
+        if out is not None:
+            out.close()
+            try:
+                os.unlink(copy_to + ".mlsight-tmp")  # type: ignore[operator]
+            except OSError:
+                pass
+    return h.hexdigest(), size
+
+
+def _walk_files(root: str) -> List[str]:
+    """Files under a directory as sorted posix relative paths (symlinked directories are not followed)."""
+    out = []
+    for d, dirs, files in os.walk(root):
+        dirs.sort()
+        for name in files:
+            out.append(_posix(os.path.relpath(os.path.join(d, name), root)))
+    out.sort()
+    return out
+
+
+def _sha256_dir(root: str, copy_to: Optional[str] = None) -> Tuple[str, int, int]:
+    """Digest of a directory: sha256 over "<relpath>\\0<sha256 of file>\\n" for each file in sorted order."""
+    h = hashlib.sha256()
+    size = 0
+    files = _walk_files(root)
+    for rel in files:
+        src = os.path.join(root, *rel.split("/"))
+        dst = None
+        if copy_to is not None:
+            dst = os.path.join(copy_to, *rel.split("/"))
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+        digest, n = _sha256_file(src, dst)
+        size += n
+        h.update(rel.encode("utf-8", "surrogateescape") + b"\0" + digest.encode("ascii") + b"\n")
+    return h.hexdigest(), size, len(files)
+
+
+def _safe_name(name: str) -> str:
+    """A single path component made from a user-chosen name (no separators, no '..', no control characters)."""
+    out = "".join("_" if (c in '/\\:*?"<>|' or ord(c) < 32) else c for c in name).strip()
+    if out in ("", ".", ".."):
+        out = "_" + out
+    return out[:200]
+
+
+def _safe_rel(path: str) -> str:
+    """A relative path inside the artifacts folder: rejects absolute paths and '..'."""
+    parts = [p for p in _posix(path).split("/") if p not in ("", ".")]
+    if os.path.isabs(path) or any(p == ".." for p in parts):
+        raise ValueError("mlsight: artifact_path must be a relative path without '..': %r" % (path,))
+    return "/".join(_safe_name(p) for p in parts)
+
+
+def _is_pathlike(x: Any) -> bool:
+    return isinstance(x, (str, bytes)) or hasattr(x, "__fspath__")
+
+
+def _fspath(x: Any) -> str:
+    p = os.fspath(x)
+    return os.fsdecode(p) if isinstance(p, bytes) else p
+
+
+def _qualname(obj: Any) -> str:
+    t = type(obj)
+    return "%s.%s" % (t.__module__, t.__qualname__)
+
+
+def _module_of(name: str) -> Any:
+    """The module if it is already imported, else None (never imports)."""
+    return sys.modules.get(name)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Datasets
+
+
+def _infer_dtype(values: Iterable[str]) -> str:
+    """pandas-like dtype name of a column of CSV text values (sampled)."""
+    kind = None  # None < bool < int64 < float64 < object
+    missing = False
+    for v in values:
+        s = v.strip()
+        if s == "" or s.lower() in ("nan", "na", "null", "none"):
+            missing = True
+            continue
+        low = s.lower()
+        if low in ("true", "false"):
+            k = "bool"
+        else:
+            try:
+                int(s, 10)
+                k = "int64"
+            except ValueError:
+                try:
+                    float(s)
+                    k = "float64"
+                except ValueError:
+                    return "object"
+        if kind is None:
+            kind = k
+        elif kind != k:
+            if {kind, k} == {"int64", "float64"}:
+                kind = "float64"
+            else:
+                return "object"
+    if kind is None:
+        return "float64" if missing else "object"
+    if missing and kind == "int64":
+        return "float64"
+    if missing and kind == "bool":
+        return "object"
+    return kind
+
+
+def _json_dtype(values: List[Any]) -> str:
+    kinds = set()
+    for v in values:
+        if v is None:
+            continue
+        if isinstance(v, bool):
+            kinds.add("bool")
+        elif isinstance(v, int):
+            kinds.add("int64")
+        elif isinstance(v, float):
+            kinds.add("float64")
+        else:
+            kinds.add("object")
+    if kinds == {"int64", "float64"}:
+        return "float64"
+    return kinds.pop() if len(kinds) == 1 else "object"
+
+
+def _open_text(path: str, gz: bool) -> Any:
+    if gz:
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="replace", newline="")
+    return open(path, "r", encoding="utf-8", errors="replace", newline="")
+
+
+def _newline_rows(path: str, gz: bool) -> int:
+    n = 0
+    last = b"\n"
+    opener = gzip.open if gz else open
+    with opener(path, "rb") as f:  # type: ignore[operator]
+        while True:
+            chunk = f.read(_CHUNK)
+            if not chunk:
+                break
+            n += chunk.count(b"\n")
+            last = chunk[-1:]
+    return n + (0 if last == b"\n" else 1)
+
+
+def _describe_table_file(path: str, size: int) -> Dict[str, Any]:
+    """Rows and schema of a CSV / TSV / JSON Lines / .npy file (optionally .gz); {} for other formats."""
+    lower = path.lower()
+    gz = lower.endswith(".gz")
+    base = lower[:-3] if gz else lower
+    ext = os.path.splitext(base)[1].lstrip(".")
+    info: Dict[str, Any] = {"format": ext + (".gz" if gz else "") if ext else ("gz" if gz else "file")}
+    exact = size <= _EXACT_ROWS_LIMIT
+    try:
+        if ext in ("csv", "tsv", "tab"):
+            delim = "," if ext == "csv" else "\t"
+            with _open_text(path, gz) as f:
+                reader = csv.reader(f, delimiter=delim)
+                header = next(reader, None)
+                sample: List[List[str]] = []
+                rows = 0
+                for row in reader:
+                    if not row:
+                        continue
+                    if len(sample) < _SAMPLE_ROWS:
+                        sample.append(row)
+                    rows += 1
+                    if not exact and rows >= _SAMPLE_ROWS:
+                        break
+            if header is not None:
+                cols = []
+                for i, name in enumerate(header):
+                    cols.append({"name": name, "dtype": _infer_dtype(r[i] for r in sample if i < len(r))})
+                info["columns"] = cols
+            if exact:
+                info["rows"] = rows
+            else:
+                info["rows"] = max(0, _newline_rows(path, gz) - 1)
+                info["rows_exact"] = False
+        elif ext in ("jsonl", "ndjson"):
+            rows = 0
+            sample_objs: List[Dict[str, Any]] = []
+            with _open_text(path, gz) as f:
+                for line in f:
+                    if not line.strip():
+                        continue
+                    rows += 1
+                    if len(sample_objs) < _SAMPLE_ROWS:
+                        try:
+                            o = json.loads(line)
+                            if isinstance(o, dict):
+                                sample_objs.append(o)
+                        except ValueError:
+                            pass
+                    if not exact and rows >= _SAMPLE_ROWS:
+                        break
+            if sample_objs:
+                names: List[str] = []
+                for o in sample_objs:
+                    for k in o:
+                        if k not in names:
+                            names.append(k)
+                info["columns"] = [{"name": k, "dtype": _json_dtype([o.get(k) for o in sample_objs])} for k in names]
+            if exact:
+                info["rows"] = rows
+            else:
+                info["rows"] = _newline_rows(path, gz)
+                info["rows_exact"] = False
+        elif ext == "npy" and not gz:
+            header = _npy_header(path)
+            if header:
+                shape = list(header.get("shape", ()))
+                info["shape"] = shape
+                info["dtype"] = str(header.get("descr"))
+                info["rows"] = shape[0] if shape else 1
+        elif ext == "parquet" and not gz:
+            info.update(_parquet_info(path))
+    except (OSError, csv.Error, UnicodeError, EOFError) as e:  # a dataset we cannot parse is still hashed
+        info["parse_error"] = "%s: %s" % (type(e).__name__, e)
+    return info
+
+
+def _npy_header(path: str) -> Optional[Dict[str, Any]]:
+    import ast
+    with open(path, "rb") as f:
+        magic = f.read(8)
+        if magic[:6] != b"\x93NUMPY":
+            return None
+        major = magic[6]
+        if major == 1:
+            n = int.from_bytes(f.read(2), "little")
+        else:
+            n = int.from_bytes(f.read(4), "little")
+        text = f.read(n).decode("latin1")
+    try:
+        h = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return None
+    return h if isinstance(h, dict) else None
+
+
+def _parquet_info(path: str) -> Dict[str, Any]:
+    import importlib.util
+    if importlib.util.find_spec("pyarrow") is None:
+        return {}
+    try:
+        import pyarrow.parquet as pq  # type: ignore
+        md = pq.read_metadata(path)
+        schema = md.schema.to_arrow_schema()
+        return {"rows": int(md.num_rows), "columns": [{"name": f.name, "dtype": str(f.type)} for f in schema]}
+    except Exception:
+        return {}
+
+
+def _describe_data_object(data: Any) -> Dict[str, Any]:
+    """digest, rows and schema of an in-memory dataset (pandas, numpy, torch, or any picklable object)."""
+    pd = _module_of("pandas")
+    np = _module_of("numpy")
+    torch = _module_of("torch")
+    if pd is not None and isinstance(data, getattr(pd, "Series", ())):
+        data = data.to_frame()
+    if pd is not None and isinstance(data, getattr(pd, "DataFrame", ())):
+        columns = [{"name": str(c), "dtype": str(t)} for c, t in zip(data.columns, data.dtypes)]
+        h = hashlib.sha256()
+        h.update(json.dumps(columns, sort_keys=True).encode("utf-8", "backslashreplace"))
+        try:
+            hashes = pd.util.hash_pandas_object(data, index=True)
+            h.update(hashes.to_numpy().tobytes())
+            method = "pandas.hash_pandas_object"
+        except Exception:
+            h.update(data.to_csv().encode("utf-8", "backslashreplace"))
+            method = "pandas.to_csv"
+        return {"kind": "pandas", "digest": "sha256:" + h.hexdigest(), "rows": int(len(data)),
+                "schema": {"columns": columns}, "digest_method": method}
+    if torch is not None and isinstance(data, getattr(torch, "Tensor", ())):
+        t = data.detach().cpu()
+        try:
+            arr = t.numpy()
+        except Exception:
+            arr = t.float().numpy()
+        info = _describe_data_object(arr)
+        info["kind"] = "torch"
+        info["schema"]["dtype"] = str(data.dtype)
+        return info
+    if np is not None and isinstance(data, getattr(np, "ndarray", ())):
+        h = hashlib.sha256()
+        h.update(("%s|%s|" % (data.dtype.str, list(data.shape))).encode("ascii"))
+        if data.dtype.hasobject:
+            h.update(pickle.dumps(data.tolist(), protocol=4))
+        else:
+            h.update(np.ascontiguousarray(data).tobytes())
+        schema: Dict[str, Any] = {"dtype": str(data.dtype), "shape": [int(x) for x in data.shape]}
+        if data.dtype.names:
+            schema["columns"] = [{"name": n, "dtype": str(data.dtype.fields[n][0])} for n in data.dtype.names]
+        return {"kind": "numpy", "digest": "sha256:" + h.hexdigest(),
+                "rows": int(data.shape[0]) if data.ndim > 0 else 1, "schema": schema}
+    try:
+        blob = pickle.dumps(data, protocol=4)
+    except Exception as e:
+        raise TypeError("mlsight: cannot log %s as a dataset (not a path, DataFrame, array or picklable object: %s)"
+                        % (type(data).__name__, e)) from None
+    info = {"kind": "object", "digest": "sha256:" + hashlib.sha256(blob).hexdigest(),
+            "schema": {"type": _qualname(data)}}
+    try:
+        info["rows"] = len(data)
+    except Exception:
+        pass
+    return info
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Environment capture
+
+
+def _run_git(args: List[str], cwd: str, max_bytes: Optional[int] = None) -> Optional[bytes]:
+    env = dict(os.environ)
+    env.update({"GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"})
+    try:
+        p = subprocess.run(["git"] + args, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, env=env, timeout=_GIT_TIMEOUT_S)
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return None
+    if p.returncode != 0:
+        return None
+    return p.stdout
+
+
+def _git_info(cwd: str) -> Tuple[Optional[Dict[str, Any]], Optional[bytes]]:
+    """(git event fields, diff of tracked files or None); (None, None) outside a repository or without git."""
+    top = _run_git(["rev-parse", "--show-toplevel"], cwd)
+    if top is None:
+        return None, None
+    info: Dict[str, Any] = {"root": top.decode("utf-8", "replace").strip()}
+    commit = _run_git(["rev-parse", "--verify", "-q", "HEAD"], cwd)
+    if commit:
+        info["commit"] = commit.decode("ascii", "replace").strip()
+    branch = _run_git(["symbolic-ref", "--short", "-q", "HEAD"], cwd)
+    if branch:
+        info["branch"] = branch.decode("utf-8", "replace").strip()
+    status = _run_git(["status", "--porcelain", "--untracked-files=no"], cwd)
+    diff: Optional[bytes] = None
+    if status is not None:
+        info["dirty"] = bool(status.strip())
+        if info["dirty"]:
+            diff = _run_git(["diff", "HEAD"] if commit else ["diff", "--cached"], cwd)
+            if diff is not None and len(diff) > _MAX_DIFF_BYTES:
+                diff = diff[:_MAX_DIFF_BYTES]
+                info["diff_truncated"] = True
+    return info, diff
+
+
+def _packages() -> List[Tuple[str, str]]:
+    """Installed distributions as (name, version), like `pip freeze` (first on sys.path wins), sorted."""
+    try:
+        from importlib import metadata
+    except ImportError:  # pragma: no cover (Python < 3.8)
+        return []
+    seen: Dict[str, Tuple[str, str]] = {}
+    try:
+        dists = list(metadata.distributions())
+    except Exception:
+        return []
+    for d in dists:
+        try:
+            name = d.metadata["Name"]
+            version = d.version
+        except Exception:
+            continue
+        if not name or not version:
+            continue
+        norm = name.lower().replace("_", "-").replace(".", "-")
+        if norm not in seen:
+            seen[norm] = (name, version)
+    return sorted(seen.values(), key=lambda nv: nv[0].lower())
+
+
+def _command_line() -> str:
+    argv = getattr(sys, "orig_argv", None)  # Python >= 3.10: the exact command, including -m / -c
+    if not argv:
+        argv = [os.path.basename(sys.executable) or "python"] + list(sys.argv)
+    try:
+        return shlex.join(argv)
+    except Exception:
+        return " ".join(str(a) for a in argv)
+
+
+def _script_path() -> Optional[str]:
+    main = sys.modules.get("__main__")
+    f = getattr(main, "__file__", None)
+    if f:
+        return os.path.abspath(f)
+    if sys.argv and sys.argv[0] and os.path.isfile(sys.argv[0]):
+        return os.path.abspath(sys.argv[0])
+    return None
+
+
+def _memory_bytes() -> Optional[int]:
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _env_info() -> Dict[str, Any]:
+    info: Dict[str, Any] = {
+        "python": platform.python_version(),
+        "python_implementation": platform.python_implementation(),
+        "python_executable": sys.executable,
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "host": platform.node(),
+        "command": _command_line(),
+        "script": _script_path(),
+        "cwd": os.getcwd(),
+        "pid": os.getpid(),
+        "cpu_count": os.cpu_count(),
+        "memory_bytes": _memory_bytes(),
+        "logger": "mlsight-py " + __version__,
+    }
+    try:
+        import getpass
+        info["user"] = getpass.getuser()
+    except Exception:
+        pass
+    venv = os.environ.get("VIRTUAL_ENV") or os.environ.get("CONDA_PREFIX")
+    if venv:
+        info["venv"] = venv
+    return {k: v for k, v in info.items() if v is not None}
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The run
+
+
+class _Writer:
+    """Appends one JSON line per event to a file opened with O_APPEND (one write() per line)."""
+
+    def __init__(self, path: str, fsync_mode: str) -> None:
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+        self.path = path
+        self.fd: Optional[int] = os.open(path, flags, 0o644)
+        self.fsync_mode = fsync_mode
+        self.last_sync = time.monotonic()
+        self.lock = threading.RLock()  # re-entrant: a signal handler may end the run inside a write
+
+    def write(self, event: Dict[str, Any], durable: bool = True) -> None:
+        data = _encode(event)
+        with self.lock:
+            fd = self.fd
+            if fd is None:
+                raise RuntimeError("mlsight: the run log %s is closed" % self.path)
+            view = memoryview(data)
+            while view:
+                n = os.write(fd, view)
+                view = view[n:]
+            if self.fsync_mode == "never":
+                return
+            now = time.monotonic()
+            if self.fsync_mode == "always" or durable or now - self.last_sync >= _FSYNC_INTERVAL_S:
+                self.last_sync = now
+                try:
+                    os.fsync(fd)
+                except OSError:
+                    pass
+
+    def close(self, sync: bool = True) -> None:
+        with self.lock:
+            if self.fd is not None:
+                if sync:
+                    try:
+                        os.fsync(self.fd)
+                    except OSError:
+                        pass
+                os.close(self.fd)
+                self.fd = None
+
+
+class Run:
+    """One run. Use as a context manager (`with mlsight.start_run() as run:`) or call `end()`."""
+
+    def __init__(self, experiment: Optional[str] = None, name: Optional[str] = None,
+                 tags: Optional[Mapping[str, Any]] = None, description: Optional[str] = None,
+                 workspace: Optional[PathLike] = None, capture: bool = True,
+                 parent: Optional["Run"] = None) -> None:
+        self.workspace = os.path.abspath(_fspath(workspace)) if workspace is not None else find_workspace()
+        self.run_id = uuid.uuid4().hex
+        self.experiment = str(experiment) if experiment is not None else (os.environ.get("MLSIGHT_EXPERIMENT") or "Default")
+        script = _script_path()
+        if name is None:
+            stem = os.path.splitext(os.path.basename(script))[0] if script else "run"
+            name = "%s-%s" % (stem, time.strftime("%Y%m%d-%H%M%S"))
+        self.name = str(name)
+        self.description = description
+        self.run_dir = os.path.join(self.workspace, STORE_DIR, RUNS_DIR, self.run_id)
+        self.artifact_dir = os.path.join(self.run_dir, ARTIFACTS_DIR)
+        self.events_path = os.path.join(self.run_dir, EVENTS_FILE)
+        self.status = "RUNNING"
+        self.start_time = _now_ms()
+        self.end_time: Optional[int] = None
+        self._pid = os.getpid()
+        self._steps: Dict[str, int] = {}
+        self._fi_step = 0
+        self._lock = threading.RLock()
+        os.makedirs(self.run_dir, exist_ok=False)
+        mode = (os.environ.get("MLSIGHT_FSYNC") or "auto").lower()
+        self._writer = _Writer(self.events_path, mode if mode in ("always", "never", "auto") else "auto")
+        tag_map = {_key(k, "tag key"): str(v) for k, v in (tags or {}).items()}
+        if parent is not None:
+            tag_map["mlsight.parent_run_id"] = parent.run_id
+        event: Dict[str, Any] = {"type": "run", "ts": self.start_time, "run_id": self.run_id,
+                                 "experiment": self.experiment, "name": self.name, "start_time": self.start_time,
+                                 "format": FORMAT_VERSION}
+        if description is not None:
+            event["description"] = str(description)
+        if tag_map:
+            event["tags"] = tag_map
+        self._emit(event)
+        if capture:
+            self._capture(script)
+
+    # -- plumbing --------------------------------------------------------------------------------------------------
+
+    def _emit(self, event: Dict[str, Any], durable: bool = True) -> None:
+        if "ts" not in event:
+            event = dict(event, ts=_now_ms())
+        if self.status != "RUNNING":
+            raise RuntimeError("mlsight: run %s has ended (%s); start a new run to log more" % (self.run_id, self.status))
+        self._writer.write(event, durable)
+
+    def _capture(self, script: Optional[str]) -> None:
+        """Environment, git state and installed packages. A failure here is a warning, never a failed run."""
+        for part in (self._capture_env, self._capture_git, self._capture_packages):
+            try:
+                part(script)
+            except Exception as e:
+                warnings.warn("mlsight: could not record %s: %s" % (part.__name__[9:], e))
+
+    def _capture_env(self, script: Optional[str]) -> None:
+        self._emit(dict({"type": "env"}, **_env_info()))
+
+    def _capture_git(self, script: Optional[str]) -> None:
+        git_cwd = os.path.dirname(script) if script and os.path.isdir(os.path.dirname(script)) else os.getcwd()
+        git, diff = _git_info(git_cwd)
+        if git is not None:
+            if diff:
+                path = os.path.join(self.run_dir, GIT_DIFF_FILE)
+                with open(path, "wb") as f:
+                    f.write(diff)
+                git["diff"] = GIT_DIFF_FILE
+            self._emit(dict({"type": "git"}, **git))
+            if diff:
+                self._emit({"type": "artifact", "path": GIT_DIFF_FILE, "size": len(diff),
+                            "sha256": hashlib.sha256(diff).hexdigest(), "kind": "git_diff"})
+
+    def _capture_packages(self, script: Optional[str]) -> None:
+        pkgs = _packages()
+        text = "".join("%s==%s\n" % nv for nv in pkgs).encode("utf-8", "backslashreplace")
+        with open(os.path.join(self.run_dir, REQUIREMENTS_FILE), "wb") as f:
+            f.write(text)
+        self._emit({"type": "artifact", "path": REQUIREMENTS_FILE, "size": len(text),
+                    "sha256": hashlib.sha256(text).hexdigest(), "kind": "requirements", "packages": len(pkgs)})
+
+    def _rel_to_workspace(self, path: str) -> str:
+        ap = os.path.abspath(path)
+        try:
+            rel = os.path.relpath(ap, self.workspace)
+        except ValueError:  # another drive on Windows
+            return ap
+        return ap if rel == ".." or rel.startswith(".." + os.sep) else _posix(rel)
+
+    def __repr__(self) -> str:
+        return "<mlsight.Run %s %r status=%s>" % (self.run_id, self.name, self.status)
+
+    def __enter__(self) -> "Run":
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        if exc_type is None:
+            self.end("FINISHED")
+        else:
+            _end_for_exception(self, exc_type, exc, tb)
+        return False
+
+    # -- logging ---------------------------------------------------------------------------------------------------
+
+    def log_param(self, key: str, value: Any) -> None:
+        """Logs one hyperparameter (numbers, strings, booleans, None, lists and dicts are kept as JSON)."""
+        self._emit({"type": "param", "key": _key(key), "value": _json_safe(value)})
+
+    def log_params(self, params: Mapping[str, Any]) -> None:
+        for k, v in dict(params).items():
+            self.log_param(k, v)
+
+    def log_metric(self, key: str, value: Any, step: Optional[int] = None) -> None:
+        """Logs one metric value. NaN and +/-inf are written as "NaN" / "Infinity" / "-Infinity".
+
+        Without step, each key counts 0, 1, 2, ... on its own (MLflow would use 0 every time)."""
+        k = _key(key)
+        v = _metric_value(value)
+        with self._lock:
+            if step is None:
+                s = self._steps.get(k, -1) + 1
+            else:
+                s = _step(step)
+            self._steps[k] = max(s, self._steps.get(k, -1))
+            self._emit({"type": "metric", "key": k, "value": v, "step": s}, durable=False)
+
+    def log_metrics(self, metrics: Mapping[str, Any], step: Optional[int] = None) -> None:
+        for k, v in dict(metrics).items():
+            self.log_metric(k, v, step)
+
+    def set_tag(self, key: str, value: Any) -> None:
+        self._emit({"type": "tag", "key": _key(key, "tag key"), "value": str(value)})
+
+    def set_tags(self, tags: Mapping[str, Any]) -> None:
+        for k, v in dict(tags).items():
+            self.set_tag(k, v)
+
+    def log_artifact(self, path: PathLike, artifact_path: Optional[str] = None, copy: bool = True,
+                     kind: str = "file") -> List[str]:
+        """Copies a file or a directory into the run's artifacts/ folder (like MLflow) and records its size and
+        sha256. With copy=False only the absolute path, size and hash are recorded. Returns the recorded paths
+        (relative to the run folder when copied)."""
+        src = os.path.abspath(_fspath(path))
+        if not os.path.exists(src):
+            raise FileNotFoundError("mlsight: no such file or directory: %r" % src)
+        sub = _safe_rel(artifact_path) if artifact_path else ""
+        recorded = []
+        if os.path.isdir(src):
+            base = _safe_name(os.path.basename(src.rstrip(os.sep)) or "dir")
+            for rel in _walk_files(src):
+                f = os.path.join(src, *rel.split("/"))
+                recorded += self._artifact_file(f, "/".join(x for x in (sub, base, rel) if x), copy, kind)
+        else:
+            rel = "/".join(x for x in (sub, _safe_name(os.path.basename(src))) if x)
+            recorded += self._artifact_file(src, rel, copy, kind)
+        return recorded
+
+    def _artifact_file(self, src: str, rel: str, copy: bool, kind: str) -> List[str]:
+        if not copy:
+            digest, size = _sha256_file(src)
+            self._emit({"type": "artifact", "path": src, "size": size, "sha256": digest, "kind": kind, "copied": False})
+            return [src]
+        dst = os.path.join(self.artifact_dir, *rel.split("/"))
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        same = os.path.exists(dst) and os.path.samefile(src, dst)
+        digest, size = _sha256_file(src, None if same else dst)
+        recorded = ARTIFACTS_DIR + "/" + rel
+        event = {"type": "artifact", "path": recorded, "size": size, "sha256": digest, "kind": kind}
+        if not same:
+            event["source"] = self._rel_to_workspace(src)
+        self._emit(event)
+        return [recorded]
+
+    def log_dataset(self, name: str, data: Any, role: str = "train", source: Optional[PathLike] = None) -> Dict[str, Any]:
+        """Records a dataset version: a file or directory path, a pandas DataFrame/Series, a numpy array, a torch
+        tensor or any picklable object. Records a content hash (sha256), rows, and columns with dtypes where
+        known. Returns the event written."""
+        event: Dict[str, Any] = {"type": "dataset", "name": _key(name, "dataset name"), "role": _key(role, "role")}
+        if _is_pathlike(data):
+            p = os.path.abspath(_fspath(data))
+            if not os.path.exists(p):
+                raise FileNotFoundError("mlsight: no such dataset file or directory: %r" % p)
+            event["path"] = self._rel_to_workspace(p)
+            if os.path.isdir(p):
+                digest, size, files = _sha256_dir(p)
+                event.update({"kind": "directory", "digest": "sha256:" + digest, "size": size, "files": files})
+            else:
+                digest, size = _sha256_file(p)
+                event.update({"kind": "file", "digest": "sha256:" + digest, "size": size})
+                info = _describe_table_file(p, size)
+                if "rows" in info:
+                    event["rows"] = info.pop("rows")
+                event["schema"] = info
+        else:
+            event.update(_describe_data_object(data))
+            if source is not None:
+                event["path"] = self._rel_to_workspace(_fspath(source))
+        self._emit(event)
+        return event
+
+    def log_model(self, model: Any, name: Optional[str] = None) -> str:
+        """Saves a model: a file or directory path is copied, any other object is pickled. Returns the model's
+        path relative to the run folder (artifacts/models/<name>/...)."""
+        if _is_pathlike(model):
+            src = os.path.abspath(_fspath(model))
+            if not os.path.exists(src):
+                raise FileNotFoundError("mlsight: no such model file or directory: %r" % src)
+            mname = _key(name, "model name") if name is not None else os.path.splitext(os.path.basename(src.rstrip(os.sep)))[0] or "model"
+            folder = os.path.join(self.artifact_dir, "models", _safe_name(mname))
+            os.makedirs(folder, exist_ok=True)
+            dst = os.path.join(folder, _safe_name(os.path.basename(src.rstrip(os.sep)) or "model"))
+            if os.path.isdir(src):
+                digest, size, _ = _sha256_dir(src, dst)
+                fmt = "directory"
+            else:
+                digest, size = _sha256_file(src, dst)
+                fmt = os.path.splitext(src)[1].lstrip(".").lower() or "file"
+            cls = None
+        else:
+            mname = _key(name, "model name") if name is not None else type(model).__name__
+            folder = os.path.join(self.artifact_dir, "models", _safe_name(mname))
+            os.makedirs(folder, exist_ok=True)
+            dst = os.path.join(folder, "model.pkl")
+            tmp = dst + ".mlsight-tmp"
+            h = hashlib.sha256()
+            try:
+                with open(tmp, "wb") as f:
+                    pickle.dump(model, _HashingFile(f, h), protocol=4)
+                os.replace(tmp, dst)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+            digest, size = h.hexdigest(), os.path.getsize(dst)
+            fmt = "pickle"
+            cls = _qualname(model)
+        rel = _posix(os.path.relpath(dst, self.run_dir))
+        event: Dict[str, Any] = {"type": "model", "name": mname, "path": rel, "size": size, "sha256": digest, "format": fmt}
+        if cls:
+            event["class"] = cls
+            top = type(model).__module__.split(".")[0]
+            mod = sys.modules.get(top)
+            ver = getattr(mod, "__version__", None)
+            if isinstance(ver, str):
+                event["framework"] = top
+                event["framework_version"] = ver
+        self._emit(event)
+        return rel
+
+    def log_feature_importance(self, names: Sequence[Any], values: Sequence[Any], step: Optional[int] = None) -> None:
+        """Records one importance value per feature (stored as metrics feature_importance/<name>)."""
+        ns = [_key(n, "feature name") for n in list(names)]
+        vs = [_metric_value(v) for v in list(values)]
+        if len(ns) != len(vs):
+            raise ValueError("mlsight: %d feature names but %d importance values" % (len(ns), len(vs)))
+        with self._lock:
+            s = self._fi_step if step is None else _step(step)
+            self._fi_step = max(self._fi_step, s + 1)
+            self._emit({"type": "feature_importance", "names": ns, "values": vs, "step": s})
+
+    def _record_seed(self, seed_event: Dict[str, Any]) -> None:
+        self._emit(dict({"type": "seed"}, **seed_event))
+
+    # -- ending ----------------------------------------------------------------------------------------------------
+
+    def end(self, status: str = "FINISHED", error: Optional[str] = None, traceback: Optional[str] = None,
+            signal_name: Optional[str] = None) -> None:
+        """Writes the end event (idempotent) and closes the log."""
+        if status not in RUN_STATUSES or status in ("RUNNING", "SCHEDULED"):
+            raise ValueError("mlsight: an ended run's status is FINISHED, FAILED or KILLED, not %r" % (status,))
+        if os.getpid() != self._pid:
+            # A forked child (os.fork, multiprocessing workers) shares the log but does not own the run: it may log
+            # to it, never end it. Only its copy of the file descriptor is closed.
+            with self._writer.lock:
+                self.status = status
+                self._writer.close(sync=False)
+            return
+        with self._writer.lock:
+            if self.status != "RUNNING":
+                return
+            self.end_time = _now_ms()
+            event: Dict[str, Any] = {"type": "end", "ts": self.end_time, "status": status, "end_time": self.end_time}
+            if error:
+                event["error"] = error
+            if traceback:
+                event["traceback"] = traceback[-_MAX_TRACEBACK_CHARS:]
+            if signal_name:
+                event["signal"] = signal_name
+            try:
+                self._writer.write(event, True)
+            finally:
+                self.status = status
+                self._writer.close()
+        with _lock:
+            if self in _active:
+                _active.remove(self)
+
+
+class _HashingFile:
+    def __init__(self, f: Any, h: Any) -> None:
+        self.f = f
+        self.h = h
+
+    def write(self, b: Any) -> int:
+        self.h.update(b)
+        return self.f.write(b)
+
+
+def _end_for_exception(run: Run, exc_type: Any, exc: Any, tb: Any) -> None:
+    if issubclass(exc_type, SystemExit) and (exc is None or exc.code in (None, 0)) and _received_signal is None:
+        run.end("FINISHED")
+        return
+    text = "".join(_traceback.format_exception(exc_type, exc, tb))
+    error = "%s: %s" % (exc_type.__name__, exc) if exc is not None and str(exc) else exc_type.__name__
+    if issubclass(exc_type, KeyboardInterrupt) or _received_signal is not None:
+        run.end("KILLED", error=error, traceback=text, signal_name=_received_signal or "SIGINT")
+    else:
+        run.end("FAILED", error=error, traceback=text)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Process hooks: uncaught exceptions, termination signals, interpreter exit
+
+
+def _owned_runs() -> List[Run]:
+    with _lock:
+        return [r for r in reversed(_active) if r._pid == os.getpid()]
+
+
+def _excepthook(exc_type: Any, exc: Any, tb: Any) -> None:
+    try:
+        for r in _owned_runs():
+            _end_for_exception(r, exc_type, exc, tb)
+    except Exception:
+        pass
+    _prev_excepthook(exc_type, exc, tb)
+
+
+_prev_excepthook: Callable[..., Any] = sys.excepthook
+
+
+def _on_exit() -> None:
+    for r in _owned_runs():
+        try:
+            if _received_signal is not None:
+                r.end("KILLED", signal_name=_received_signal)
+            else:
+                r.end("FINISHED")
+        except Exception:
+            pass
+
+
+def _on_signal(signum: int, frame: Any) -> None:
+    global _received_signal
+    prev = _prev_handlers.get(signum, signal.SIG_DFL)
+    try:
+        name = signal.Signals(signum).name
+    except ValueError:
+        name = "signal %d" % signum
+    if _owned_runs():
+        _received_signal = name
+    if callable(prev):
+        # A Python handler (the default SIGINT handler raising KeyboardInterrupt, or the user's own) decides what
+        # happens; the run ends as KILLED when the resulting exception or exit reaches us.
+        prev(signum, frame)
+        return
+    # The default action is to die: record the runs as KILLED first, then die of the same signal.
+    for r in _owned_runs():
+        try:
+            r.end("KILLED", signal_name=name)
+        except Exception:
+            pass
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
+def _install_hooks() -> None:
+    global _hooks_installed, _prev_excepthook, _owner_pid
+    if _hooks_installed and _owner_pid == os.getpid():
+        return
+    _hooks_installed = True
+    _owner_pid = os.getpid()
+    if sys.excepthook is not _excepthook:
+        _prev_excepthook = sys.excepthook
+        sys.excepthook = _excepthook
+    atexit.register(_on_exit)
+    if threading.current_thread() is not threading.main_thread():
+        return  # handlers can only be installed from the main thread
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)
+        if signum is None:
+            continue
+        try:
+            prev = signal.getsignal(signum)
+            if prev is _on_signal or prev == signal.SIG_IGN or prev is None:
+                continue  # ignored (e.g. nohup) or set outside Python: leave as is
+            _prev_handlers[signum] = prev
+            signal.signal(signum, _on_signal)
+        except (ValueError, OSError, RuntimeError):
+            pass
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Module-level API (acts on the active run, starting one if there is none, like mlflow.log_param)
+
+
+def start_run(experiment: Optional[str] = None, name: Optional[str] = None, tags: Optional[Mapping[str, Any]] = None,
+              description: Optional[str] = None, workspace: Optional[PathLike] = None, nested: bool = False,
+              capture: bool = True) -> Run:
+    """Starts a run and makes it the active one. Use as `with mlsight.start_run(...) as run:`.
+
+    experiment defaults to $MLSIGHT_EXPERIMENT or "Default"; name to "<script>-<date>-<time>". capture=False skips
+    the environment, package and git capture. A second run while one is active needs nested=True."""
+    global _received_signal, _pending_seed
+    with _lock:
+        parent = _owned_runs()[0] if _owned_runs() else None
+        if parent is not None and not nested:
+            raise RuntimeError("mlsight: run %s is already active; end it first or pass nested=True" % parent.run_id)
+        _install_hooks()
+        if parent is None:
+            _received_signal = None  # a signal caught before this run started is not this run's
+        run = Run(experiment=experiment, name=name, tags=tags, description=description, workspace=workspace,
+                  capture=capture, parent=parent)
+        _active.append(run)
+        if _pending_seed is not None:
+            run._record_seed(_pending_seed)
+            _pending_seed = None
+        return run
+
+
+def active_run() -> Optional[Run]:
+    """The innermost active run of this process, or None."""
+    runs = _owned_runs()
+    return runs[0] if runs else None
+
+
+def end_run(status: str = "FINISHED") -> None:
+    """Ends the active run (no-op without one)."""
+    r = active_run()
+    if r is not None:
+        r.end(status)
+
+
+def _run() -> Run:
+    r = active_run()
+    if r is None:
+        with _lock:
+            r = active_run() or start_run()
+    return r
+
+
+def log_param(key: str, value: Any) -> None:
+    _run().log_param(key, value)
+
+
+def log_params(params: Mapping[str, Any]) -> None:
+    _run().log_params(params)
+
+
+def log_metric(key: str, value: Any, step: Optional[int] = None) -> None:
+    _run().log_metric(key, value, step)
+
+
+def log_metrics(metrics: Mapping[str, Any], step: Optional[int] = None) -> None:
+    _run().log_metrics(metrics, step)
+
+
+def set_tag(key: str, value: Any) -> None:
+    _run().set_tag(key, value)
+
+
+def set_tags(tags: Mapping[str, Any]) -> None:
+    _run().set_tags(tags)
+
+
+def log_artifact(path: PathLike, artifact_path: Optional[str] = None, copy: bool = True) -> List[str]:
+    return _run().log_artifact(path, artifact_path, copy)
+
+
+def log_dataset(name: str, data: Any, role: str = "train", source: Optional[PathLike] = None) -> Dict[str, Any]:
+    return _run().log_dataset(name, data, role, source)
+
+
+def log_model(model: Any, name: Optional[str] = None) -> str:
+    return _run().log_model(model, name)
+
+
+def log_feature_importance(names: Sequence[Any], values: Sequence[Any], step: Optional[int] = None) -> None:
+    _run().log_feature_importance(names, values, step)
+
+
+def set_seed(seed: int, deterministic: bool = True) -> Dict[str, Any]:
+    """Seeds Python's random, numpy, torch (CPU and every CUDA device) and, when already imported, TensorFlow;
+    each only if installed. With deterministic=True, sets torch.backends.cudnn.deterministic = True and
+    .benchmark = False and CUBLAS_WORKSPACE_CONFIG (if unset). Sets PYTHONHASHSEED for child processes: this
+    process's str hashes were fixed at its start, so export PYTHONHASHSEED before starting Python for that.
+    Records the seed on the active run (or on the next run started, if none is active) and returns what was done."""
+    global _pending_seed
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        try:
+            if float(seed) != int(seed):  # type: ignore[arg-type]
+                raise ValueError
+            seed = int(seed)  # numpy integers
+        except (TypeError, ValueError):
+            raise TypeError("mlsight: the seed must be an integer") from None
+    if not 0 <= seed < 2 ** 32:
+        raise ValueError("mlsight: the seed must be between 0 and 2**32 - 1 (numpy's range), got %d" % seed)
+    import importlib
+    import importlib.util
+    import random
+
+    done: List[str] = []
+    random.seed(seed)
+    done.append("random")
+    os.environ["PYTHONHASHSEED"] = str(seed)
+
+    def installed(mod: str) -> bool:
+        if mod in sys.modules:
+            return sys.modules[mod] is not None
+        try:
+            return importlib.util.find_spec(mod) is not None
+        except (ImportError, ValueError):
+            return False
+
+    if installed("numpy"):
+        try:
+            np = importlib.import_module("numpy")
+            np.random.seed(seed)
+            done.append("numpy")
+        except Exception as e:  # a broken install must not stop training
+            warnings.warn("mlsight.set_seed: could not seed numpy: %s" % e)
+    cudnn_flags = None
+    if installed("torch"):
+        try:
+            torch = importlib.import_module("torch")
+            torch.manual_seed(seed)  # CPU and all CUDA devices
+            done.append("torch")
+            cuda = getattr(torch, "cuda", None)
+            if cuda is not None and cuda.is_available():
+                cuda.manual_seed_all(seed)
+                done.append("torch.cuda")
+            if deterministic:
+                os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+                cudnn = getattr(getattr(torch, "backends", None), "cudnn", None)
+                if cudnn is not None:
+                    cudnn.deterministic = True
+                    cudnn.benchmark = False
+                    cudnn_flags = {"deterministic": True, "benchmark": False}
+        except Exception as e:
+            warnings.warn("mlsight.set_seed: could not seed torch: %s" % e)
+    tf = sys.modules.get("tensorflow")
+    if tf is not None:
+        try:
+            tf.random.set_seed(seed)
+            done.append("tensorflow")
+        except Exception as e:
+            warnings.warn("mlsight.set_seed: could not seed tensorflow: %s" % e)
+    info: Dict[str, Any] = {"seed": seed, "libraries": done, "deterministic": bool(deterministic),
+                            "pythonhashseed": _STARTUP_HASHSEED}
+    if cudnn_flags is not None:
+        info["cudnn"] = cudnn_flags
+    r = active_run()
+    if r is not None:
+        r._record_seed(info)
+        _pending_seed = None
+    else:
+        _pending_seed = info
+    return dict(info)

@@ -1,0 +1,794 @@
+/**
+ * MLflow FileStore (`mlruns/`) → store, incrementally.
+ *
+ * Ids (so they never collide with ML Sight's own runs, and stay stable when the tree is re-read):
+ * - experiment `mlflow:<source>:<experiment id>`, where <source> is the workspace-relative path of the mlruns
+ *   folder (or of mlflow.db for the SQLite store) and the experiment id is MLflow's, verbatim as a string
+ *   (18-digit ids exceed Number.MAX_SAFE_INTEGER);
+ * - run `mlflow:<run uuid>` (MLflow's 32-hex run id). A run that is present in two sources (e.g. a FileStore
+ *   and the mlflow.db it was migrated to) is kept once, from the source that was ingested first; the other
+ *   copy is skipped with one log line (runs.source_path tells which copy is shown);
+ * - runs.source = 'mlflow', runs.source_path = the run folder (FileStore) or the database file (SQLite);
+ * - registered models keep their MLflow names, with models.source = 'mlflow'.
+ *
+ * Format quirks handled (docs: formats-and-statistics.md §1, §8): 2-, 3- and 5-field metric lines (a 5-field
+ * line's third field is its step), nan/inf/-inf values, keys with '/' (nested folders), run_name only in the
+ * mlflow.runName tag, integer or quoted experiment ids, deleted runs (kept with lifecycle_stage 'deleted'),
+ * `.trash` (deleted experiments: not loaded), `models/` (the registry, not an experiment), `tags`/`datasets`/
+ * `traces`/`models` inside an experiment (not runs), an artifact_uri that no longer exists (the tree was moved:
+ * `<run>/artifacts` is used instead), a run whose meta.yaml names another experiment (skipped, as MLflow does),
+ * and a missing or malformed meta.yaml (one log line; the rest loads; reported again only when it changes).
+ *
+ * Metric files are append-only: their byte offsets are kept in ingest_state and only new complete lines are
+ * read; a torn last line waits for the next pass. A file that shrank is read again from the start.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { fileURLToPath } from 'url';
+import * as YAML from 'yaml';
+import { Logger } from '../log';
+import { WorkspaceStore } from '../store/store';
+import {
+  IngestCounts, SOURCE_MLFLOW, StateRow, Stmts, deleteStatePrefix, errText, flag, fnv1a, getState, joinRel, mapLimit,
+  mtimeMicros, parseNumber, problem, putState, readDirOrEmpty, readRange, relPath, stateRowsWithPrefix, statOrUndefined,
+  toIdString, toInt, toText, withStmts,
+} from './common';
+import {
+  ArtifactRecord, DatasetRecord, ExperimentRecord, ModelRecord, ModelVersionRecord, Points, RunRecord, TAG_DATASET_CONTEXT,
+  TAG_GIT_BRANCH, TAG_GIT_COMMIT, TAG_GIT_DIRTY, TAG_NOTE, TAG_RUN_NAME, datasetRecord, deleteRun, emptyPoints,
+  insertPoints, mlflowStatus, upsertExperiment, writeModel, writeRun,
+} from './rows';
+
+export function mlflowExperimentId(sourceRel: string, experimentId: string): string { return `mlflow:${sourceRel}:${experimentId}`; }
+export function mlflowRunId(runUuid: string): string { return `mlflow:${runUuid}`; }
+
+/** Splits a store experiment id made by mlflowExperimentId. */
+export function parseMlflowExperimentId(id: string): { source: string; experimentId: string } | undefined {
+  if (!id.startsWith('mlflow:')) { return undefined; }
+  const i = id.lastIndexOf(':');
+  if (i <= 6) { return undefined; }
+  return { source: id.slice(7, i), experimentId: id.slice(i + 1) };
+}
+
+/** MLflow's run id from a store run id made by mlflowRunId. */
+export function parseMlflowRunId(id: string): string | undefined { return id.startsWith('mlflow:') ? id.slice(7) : undefined; }
+
+/** Folders directly under an mlruns root that are not experiments. */
+const NOT_EXPERIMENTS = new Set(['.trash', 'models']);
+/** Folders directly under an experiment that are not runs (MLflow 2.10+/3). */
+const NOT_RUNS = new Set(['tags', 'datasets', 'traces', 'models']);
+/** Bytes read from a metric file per step (a bigger file is read in several steps, each written separately). */
+const METRIC_CHUNK = 4 * 1024 * 1024;
+/** Flush a store write once this many metric points are pending. */
+const BATCH_POINTS = 200_000;
+const BATCH_WORKS = 2_000;
+const MAX_BAD_LINES_LOGGED = 3;
+
+export interface FileStoreOptions {
+  /** Partial pass: only folders for which this returns true are re-read (and may be removed). */
+  touches?: (rel: string) => boolean;
+  /** Most artifact entries recorded per run (default 1000). */
+  maxArtifacts?: number;
+  /** Runs read in parallel (default 8). */
+  concurrency?: number;
+}
+
+/** True if `dir` looks like an MLflow FileStore root: some child folder (an experiment) has a meta.yaml. */
+export async function isMlflowFileStore(dir: string): Promise<boolean> {
+  for (const d of await readDirOrEmpty(dir)) {
+    if (!d.isDirectory() || NOT_EXPERIMENTS.has(d.name)) { continue; }
+    if (fs.existsSync(path.join(dir, d.name, 'meta.yaml'))) { return true; }
+  }
+  return false;
+}
+
+/** Parses a meta.yaml. Integers are read as bigint so that 18-digit ids survive; see toInt/toIdString. */
+export function parseMetaYaml(text: string): Record<string, unknown> {
+  const v = YAML.parse(text, { intAsBigInt: true, maxAliasCount: 50, uniqueKeys: false }) as unknown;
+  if (!v || typeof v !== 'object' || Array.isArray(v)) { throw new Error('not a YAML mapping'); }
+  return v as Record<string, unknown>;
+}
+
+interface ParsedLines { points: Points; lines: number; bad: { line: number; text: string; reason: string }[] }
+
+/**
+ * Parses complete metric lines (`ts value [step [dataset_name dataset_digest]]`). Legacy 2-field lines have
+ * step 0. MLflow 2.x rejects 5-field lines and MLflow 3 reads them as step 0; we take the third field as the
+ * step (what the writer logged), which gives the same latest value whenever steps grow with time.
+ */
+export function parseMetricLines(text: string, firstLine: number): ParsedLines {
+  const points = emptyPoints();
+  const bad: ParsedLines['bad'] = [];
+  let lines = 0;
+  let start = 0;
+  for (;;) {
+    const nl = text.indexOf('\n', start);
+    if (nl < 0) { break; }
+    const raw = text.slice(start, nl);
+    start = nl + 1;
+    const lineNo = firstLine + lines;
+    lines++;
+    const t = raw.trim();
+    if (t === '') { continue; }
+    const parts = t.split(/\s+/);
+    const reason = parts.length < 2 ? `${parts.length} field` : undefined;
+    if (reason) { bad.push({ line: lineNo, text: t, reason }); continue; }
+    const ts = Number(parts[0]);
+    const value = parseNumber(parts[1]);
+    const step = parts.length >= 3 ? Number(parts[2]) : 0;
+    if (!Number.isSafeInteger(ts)) { bad.push({ line: lineNo, text: t, reason: 'the timestamp is not an integer' }); continue; }
+    if (value === undefined) { bad.push({ line: lineNo, text: t, reason: 'the value is not a number' }); continue; }
+    if (!Number.isSafeInteger(step)) { bad.push({ line: lineNo, text: t, reason: 'the step is not an integer' }); continue; }
+    points.ts.push(ts);
+    points.values.push(value);
+    points.steps.push(step);
+  }
+  return { points, lines, bad };
+}
+
+interface FileEntry { key: string; abs: string; rel: string; size: number; mtime: number }
+
+/** Files under `dir`, recursively; `key` joins nested folders with '/' (metric/param/tag keys containing '/'). */
+async function listKeyFiles(dir: string, folder: string, prefix = ''): Promise<FileEntry[]> {
+  const out: FileEntry[] = [];
+  const entries = await readDirOrEmpty(dir);
+  for (const d of entries) {
+    const abs = path.join(dir, d.name);
+    const key = prefix ? `${prefix}/${d.name}` : d.name;
+    if (d.isDirectory()) { out.push(...await listKeyFiles(abs, folder, key)); continue; }
+    if (!d.isFile()) { continue; }
+    const st = await statOrUndefined(abs);
+    if (!st) { continue; }
+    out.push({ key, abs, rel: relPath(folder, abs), size: st.size, mtime: mtimeMicros(st) });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Work items: what a read pass found, applied to the store in batched, replay-safe mutations.
+
+interface MetricChunk {
+  fileRel: string;
+  key: string;
+  /** ingest_state.offset the read started from (0 when there was no row); the write is skipped if it moved. */
+  expectedOffset: number;
+  /** The read restarted at 0 (file shrank): the series is deleted first. */
+  restart: boolean;
+  state: StateRow;
+  points: Points;
+}
+
+type Work =
+  | { kind: 'experiment'; exp: ExperimentRecord }
+  | { kind: 'run'; runId: string; runRel: string; metaRel: string; exp: ExperimentRecord; record?: RunRecord; metaState: StateRow; metrics: MetricChunk[] }
+  | { kind: 'marker'; state: StateRow; runId?: string }
+  | { kind: 'deleteRun'; runId: string; runRel: string }
+  | { kind: 'deleteExperiment'; expId: string; expRel: string }
+  | { kind: 'deleteState'; prefix: string }
+  | { kind: 'model'; model: ModelRecord; ownerPath: string; state: StateRow }
+  | { kind: 'deleteModel'; name: string; ownerPath: string };
+
+/** Applies work items; `counts` is only passed on the first application (not on replays). */
+function applyWorks(s: Stmts, works: Work[], counts: IngestCounts | undefined): void {
+  for (const w of works) {
+    switch (w.kind) {
+      case 'experiment':
+        if (upsertExperiment(s, w.exp) && counts) { counts.experiments++; }
+        break;
+      case 'marker':
+        putState(s, w.state);
+        break;
+      case 'deleteState':
+        deleteStatePrefix(s, w.prefix);
+        break;
+      case 'deleteRun': {
+        const owner = s.get<{ source_path: string | null }>('SELECT source_path FROM runs WHERE id = ?', [w.runId]);
+        if (owner && owner.source_path === w.runRel) {
+          deleteRun(s, w.runId);
+          if (counts) { counts.removedRuns++; counts.changedRuns.push(w.runId); }
+        }
+        deleteStatePrefix(s, `${w.runRel}/`);
+        break;
+      }
+      case 'deleteExperiment': {
+        const n = Number(s.scalar('SELECT count(*) FROM runs WHERE experiment_id = ?', [w.expId]) ?? 0);
+        s.run('DELETE FROM experiments WHERE id = ?', [w.expId]);
+        if (counts && s.changes() > 0) { counts.removedExperiments++; counts.removedRuns += n; }
+        deleteStatePrefix(s, `${w.expRel}/`);
+        break;
+      }
+      case 'run':
+        applyRun(s, w, counts);
+        break;
+      case 'model': {
+        const cur = s.get<{ source: string }>('SELECT source FROM models WHERE name = ?', [w.model.name]);
+        const otherOwner = s.get<{ path: string }>(
+          `SELECT path FROM ingest_state WHERE run_id = ? AND instr(path, '#model:') > 0 AND path <> ? AND line >= 0`, [w.model.name, w.ownerPath]);
+        if ((cur && cur.source !== SOURCE_MLFLOW) || otherOwner) {
+          putState(s, { ...w.state, line: -2 });
+          break;
+        }
+        writeModel(s, w.model, SOURCE_MLFLOW);
+        putState(s, w.state);
+        if (counts) { counts.models++; }
+        break;
+      }
+      case 'deleteModel': {
+        const own = getState(s, w.ownerPath);
+        if (own && own.line >= 0) { s.run('DELETE FROM models WHERE name = ? AND source = ?', [w.name, SOURCE_MLFLOW]); }
+        s.run('DELETE FROM ingest_state WHERE path = ?', [w.ownerPath]);
+        break;
+      }
+    }
+  }
+}
+
+function applyRun(s: Stmts, w: Extract<Work, { kind: 'run' }>, counts: IngestCounts | undefined): void {
+  const owner = s.get<{ source_path: string | null }>('SELECT source_path FROM runs WHERE id = ?', [w.runId]);
+  if (owner && owner.source_path !== w.runRel) {
+    // Another source claimed this run id meanwhile: remember that we skipped it.
+    putState(s, { ...w.metaState, line: -2 });
+    return;
+  }
+  const metaNow = getState(s, w.metaRel);
+  // The experiment row is re-asserted here (a no-op when unchanged) so that a replay on a store written by
+  // another process never fails on the runs → experiments foreign key.
+  if (upsertExperiment(s, w.exp) && counts) { counts.experiments++; }
+  if (w.record) {
+    if (!metaNow || metaNow.line < 0) {
+      // First time (or after the state was lost): whatever the store holds for this run is replaced.
+      s.run('DELETE FROM metrics WHERE run_id = ?', [w.runId]);
+      deleteStatePrefix(s, `${w.runRel}/`);
+    }
+    writeRun(s, w.record);
+    putState(s, w.metaState);
+    if (counts) {
+      counts.runs++;
+      counts.params += w.record.params.length;
+      counts.tags += w.record.tags.length;
+    }
+  } else if (!owner || !metaNow || metaNow.line < 0) {
+    // The run row is gone (or was never written): forget the offsets so the next pass reads the run again.
+    deleteStatePrefix(s, `${w.runRel}/`);
+    return;
+  }
+  let changed = !!w.record;
+  for (const m of w.metrics) {
+    const cur = getState(s, m.fileRel);
+    if ((cur?.offset ?? 0) !== m.expectedOffset) { continue; } // already applied (replay) or the file was reset
+    if (m.restart) { s.run('DELETE FROM metrics WHERE run_id = ? AND key = ?', [w.runId, m.key]); }
+    insertPoints(s, w.runId, m.key, m.points);
+    putState(s, m.state);
+    if (counts) { counts.metricPoints += m.points.values.length; }
+    changed = true;
+  }
+  if (changed && counts) { counts.changedRuns.push(w.runId); }
+}
+
+/** Collects work and writes it to the store in batches (one store.write per batch). */
+class Batcher {
+  private works: Work[] = [];
+  private points = 0;
+  constructor(private readonly store: WorkspaceStore, private readonly counts: IngestCounts) {}
+
+  add(w: Work): void {
+    this.works.push(w);
+    if (w.kind === 'run') { for (const m of w.metrics) { this.points += m.points.values.length; } }
+    if (this.points >= BATCH_POINTS || this.works.length >= BATCH_WORKS) { this.flush(); }
+  }
+
+  flush(): void {
+    if (this.works.length === 0) { return; }
+    const works = this.works;
+    this.works = [];
+    this.points = 0;
+    let first = true;
+    this.store.write(db => {
+      withStmts(db, s => applyWorks(s, works, first ? this.counts : undefined));
+      first = false;
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+interface RootContext {
+  store: WorkspaceStore;
+  log: Logger;
+  counts: IngestCounts;
+  folder: string;
+  rootAbs: string;
+  rootRel: string;
+  state: Map<string, StateRow>;
+  /** Store run id → source_path, for every MLflow run in the store. */
+  owners: Map<string, string | null>;
+  batch: Batcher;
+  touches: (rel: string) => boolean;
+  maxArtifacts: number;
+}
+
+interface ExperimentContext {
+  record: ExperimentRecord;
+  expId: string;
+  mlflowExpId: string;
+  expAbs: string;
+  expRel: string;
+  datasets?: Map<string, Record<string, unknown>>;
+}
+
+/**
+ * Ingests one mlruns folder (experiments, runs, registry). Removes what disappeared from it (in a partial
+ * pass, only under touched folders).
+ */
+export async function ingestMlflowFileStore(store: WorkspaceStore, log: Logger, rootAbs: string, counts: IngestCounts, options: FileStoreOptions = {}): Promise<void> {
+  const folder = store.folder;
+  const rootRel = relPath(folder, rootAbs);
+  counts.mlflowFileStores++;
+  const prefix = `${rootRel}/`;
+  const expIdPrefix = mlflowExperimentId(rootRel, '');
+  const { state, owners, experiments } = store.read(db => ({
+    state: stateRowsWithPrefix(db, prefix),
+    owners: new Map(db.all<{ id: string; source_path: string | null }>(`SELECT id, source_path FROM runs WHERE source = ?`, [SOURCE_MLFLOW]).map(r => [r.id, r.source_path])),
+    experiments: db.all<{ id: string }>('SELECT id FROM experiments WHERE substr(id, 1, length(?1)) = ?1', [expIdPrefix]).map(r => r.id),
+  }));
+  const ctx: RootContext = {
+    store, log, counts, folder, rootAbs, rootRel, state, owners, batch: new Batcher(store, counts),
+    touches: options.touches ?? (() => true), maxArtifacts: options.maxArtifacts ?? 1000,
+  };
+  const seenExperiments = new Set<string>();
+  const seenRunDirs = new Set<string>();
+  const expDirs = (await readDirOrEmpty(rootAbs)).filter(d => d.isDirectory() && !NOT_EXPERIMENTS.has(d.name) && !d.name.startsWith('.'));
+  expDirs.sort((a, b) => a.name.localeCompare(b.name));
+  for (const d of expDirs) {
+    const expAbs = path.join(rootAbs, d.name);
+    const expRel = joinRel(rootRel, d.name);
+    seenExperiments.add(mlflowExperimentId(rootRel, d.name));
+    const runDirs = (await readDirOrEmpty(expAbs)).filter(e => e.isDirectory() && !NOT_RUNS.has(e.name) && !e.name.startsWith('.'));
+    for (const r of runDirs) { seenRunDirs.add(joinRel(expRel, r.name)); }
+    if (!ctx.touches(expRel)) { continue; }
+    const exp = await readExperiment(ctx, d.name, expAbs, expRel);
+    if (!exp) { continue; }
+    const expCtx: ExperimentContext = { record: exp, expId: exp.id, mlflowExpId: d.name, expAbs, expRel };
+    const todo = runDirs.filter(r => ctx.touches(joinRel(expRel, r.name))).sort((a, b) => a.name.localeCompare(b.name));
+    await mapLimit(todo, options.concurrency ?? 8, r => readRun(ctx, expCtx, r.name));
+  }
+  // What disappeared: runs and markers whose folder is gone, experiments whose folder is gone.
+  for (const [p, row] of state) {
+    if (!p.endsWith('/meta.yaml')) { continue; }
+    const dir = p.slice(0, -'/meta.yaml'.length);
+    const depth = dir.slice(prefix.length).split('/').length;
+    if (depth !== 2 || seenRunDirs.has(dir) || !ctx.touches(dir)) { continue; }
+    if (row.run_id) { ctx.batch.add({ kind: 'deleteRun', runId: row.run_id, runRel: dir }); } else { ctx.batch.add({ kind: 'deleteState', prefix: `${dir}/` }); }
+  }
+  for (const [id, src] of owners) {
+    if (src && src.startsWith(prefix) && src.slice(prefix.length).split('/').length === 2 && !seenRunDirs.has(src) && ctx.touches(src)) {
+      ctx.batch.add({ kind: 'deleteRun', runId: id, runRel: src });
+    }
+  }
+  for (const id of experiments) {
+    if (seenExperiments.has(id)) { continue; }
+    const expRel = joinRel(rootRel, parseMlflowExperimentId(id)!.experimentId);
+    if (ctx.touches(expRel)) { ctx.batch.add({ kind: 'deleteExperiment', expId: id, expRel }); }
+  }
+  ctx.batch.flush();
+  await ingestFileRegistry(ctx);
+  ctx.batch.flush();
+}
+
+/** Removes everything a FileStore root (no longer present) put in the store. */
+export function removeMlflowSource(store: WorkspaceStore, sourceRel: string, counts: IngestCounts): void {
+  let first = true;
+  store.write(db => withStmts(db, s => {
+    const expIds = s.all<{ id: string }>('SELECT id FROM experiments WHERE substr(id, 1, length(?1)) = ?1', [mlflowExperimentId(sourceRel, '')]).map(r => r.id);
+    for (const id of expIds) {
+      const n = Number(s.scalar('SELECT count(*) FROM runs WHERE experiment_id = ?', [id]) ?? 0);
+      s.run('DELETE FROM experiments WHERE id = ?', [id]);
+      if (first) { counts.removedExperiments++; counts.removedRuns += n; }
+    }
+    for (const m of s.all<{ path: string; run_id: string | null; line: number }>(
+      `SELECT path, run_id, line FROM ingest_state WHERE substr(path, 1, length(?1)) = ?1 AND instr(path, '#model:') > 0`, [`${sourceRel}#`])) {
+      if (m.run_id && m.line >= 0) { s.run('DELETE FROM models WHERE name = ? AND source = ?', [m.run_id, SOURCE_MLFLOW]); }
+    }
+    deleteStatePrefix(s, `${sourceRel}/`);
+    deleteStatePrefix(s, `${sourceRel}#`);
+    s.run('DELETE FROM ingest_state WHERE path = ?', [sourceRel]);
+    first = false;
+  }));
+}
+
+async function readExperiment(ctx: RootContext, dirName: string, expAbs: string, expRel: string): Promise<ExperimentRecord | undefined> {
+  const metaAbs = path.join(expAbs, 'meta.yaml');
+  const metaRel = joinRel(expRel, 'meta.yaml');
+  const st = await statOrUndefined(metaAbs);
+  const prev = ctx.state.get(metaRel);
+  const marker = (reason: string, level: 'warn' | 'error' = 'warn') => {
+    const row: StateRow = { path: metaRel, offset: 0, size: st?.size ?? null, mtime_ms: st ? mtimeMicros(st) : null, line: -1, run_id: null };
+    if (prev && prev.line === -1 && prev.size === row.size && prev.mtime_ms === row.mtime_ms) { return undefined; } // already reported
+    problem(ctx.log, ctx.counts, level, `MLflow: ${metaRel}: ${reason}; experiment ${dirName} and its runs are skipped.`);
+    ctx.batch.add({ kind: 'marker', state: row });
+    return undefined;
+  };
+  if (!st) { return marker('missing (not an MLflow experiment folder?)'); }
+  let meta: Record<string, unknown>;
+  try {
+    const text = await fs.promises.readFile(metaAbs, 'utf8');
+    ctx.counts.filesRead++;
+    ctx.counts.bytesRead += st.size;
+    if (text.trim() === '') { return undefined; } // being written: MLflow itself retries an empty read
+    meta = parseMetaYaml(text);
+  } catch (e) { return marker(`not valid YAML (${errText(e).split('\n')[0]})`); }
+  const id = toIdString(meta.experiment_id);
+  if (id !== undefined && id !== dirName) { return marker(`experiment_id ${id} does not match the folder name`); }
+  const name = toText(meta.name);
+  if (name === undefined) { return marker('has no experiment name'); }
+  if (prev && prev.line === -1) { ctx.batch.add({ kind: 'deleteState', prefix: metaRel }); }
+  const exp: ExperimentRecord = {
+    id: mlflowExperimentId(ctx.rootRel, dirName),
+    name,
+    source: SOURCE_MLFLOW,
+    artifactLocation: toText(meta.artifact_location) ?? null,
+    lifecycleStage: meta.lifecycle_stage === 'deleted' ? 'deleted' : 'active',
+    createdAt: toInt(meta.creation_time) ?? null,
+  };
+  const differs = ctx.store.read(db => withStmts(db, s => {
+    const cur = s.get<{ name: string; source: string; artifact_location: string | null; lifecycle_stage: string; created_at: number | null }>(
+      'SELECT name, source, artifact_location, lifecycle_stage, created_at FROM experiments WHERE id = ?', [exp.id]);
+    return !cur || cur.name !== exp.name || cur.source !== exp.source || cur.artifact_location !== exp.artifactLocation
+      || cur.lifecycle_stage !== exp.lifecycleStage || cur.created_at !== exp.createdAt;
+  }));
+  if (differs) { ctx.batch.add({ kind: 'experiment', exp }); }
+  return exp;
+}
+
+/** A folder that should have been a run (32-hex name or run sub-folders), to decide whether a missing meta.yaml is worth a warning. */
+function looksLikeRun(name: string, abs: string): boolean {
+  if (/^[0-9a-f]{32}$/i.test(name)) { return true; }
+  return ['metrics', 'params'].some(n => fs.existsSync(path.join(abs, n)));
+}
+
+async function readRun(ctx: RootContext, exp: ExperimentContext, dirName: string): Promise<void> {
+  const runAbs = path.join(exp.expAbs, dirName);
+  const runRel = joinRel(exp.expRel, dirName);
+  const metaRel = `${runRel}/meta.yaml`;
+  const prev = ctx.state.get(metaRel);
+  const runId = mlflowRunId(dirName);
+  const metaSt = await statOrUndefined(path.join(runAbs, 'meta.yaml'));
+  if (!metaSt) {
+    if (prev && prev.line === -1 && prev.size === null) { return; }
+    if (looksLikeRun(dirName, runAbs)) {
+      problem(ctx.log, ctx.counts, 'warn', `MLflow: ${metaRel}: missing; this run is skipped until it appears.`);
+    }
+    ctx.batch.add({ kind: 'marker', state: { path: metaRel, offset: 0, size: null, mtime_ms: null, line: -1, run_id: null } });
+    return;
+  }
+  const [params, tags, inputs] = await Promise.all(['params', 'tags', 'inputs'].map(n => listKeyFiles(path.join(runAbs, n), ctx.folder)));
+  const others = [...params, ...tags, ...inputs];
+  const fp: StateRow = {
+    path: metaRel,
+    size: metaSt.size,
+    mtime_ms: Math.max(mtimeMicros(metaSt), ...others.map(f => f.mtime)),
+    offset: others.reduce((a, f) => a + f.size, 0),
+    line: others.length,
+    run_id: runId,
+  };
+  const sameFp = !!prev && prev.size === fp.size && prev.mtime_ms === fp.mtime_ms && prev.offset === fp.offset && prev.line === fp.line;
+  const owner = ctx.owners.get(runId);
+  if (owner && owner !== runRel) {
+    if (prev && prev.line === -2 && prev.size === fp.size && prev.mtime_ms === fp.mtime_ms) { return; }
+    ctx.counts.duplicateRuns++;
+    ctx.log.info(`MLflow: run ${dirName} in ${runRel} is also in ${owner}; the copy in ${owner} is shown, this one is skipped.`);
+    ctx.batch.add({ kind: 'marker', state: { ...fp, line: -2 } });
+    return;
+  }
+  let record: RunRecord | undefined;
+  if (!sameFp || !prev || prev.run_id !== runId || !owner) {
+    const badMarker = (reason: string) => {
+      if (prev && prev.line === -1 && prev.size === fp.size && prev.mtime_ms === fp.mtime_ms) { return; }
+      problem(ctx.log, ctx.counts, 'warn', `MLflow: ${metaRel}: ${reason}; this run is skipped until the file changes.`);
+      ctx.batch.add({ kind: 'marker', state: { ...fp, line: -1, run_id: null } });
+    };
+    let meta: Record<string, unknown>;
+    try {
+      const text = await fs.promises.readFile(path.join(runAbs, 'meta.yaml'), 'utf8');
+      ctx.counts.filesRead++;
+      ctx.counts.bytesRead += metaSt.size;
+      if (text.trim() === '') { return; } // being rewritten; MLflow itself retries an empty read
+      meta = parseMetaYaml(text);
+    } catch (e) { badMarker(`not valid YAML (${errText(e).split('\n')[0]})`); return; }
+    const metaExp = toIdString(meta.experiment_id);
+    if (metaExp !== undefined && metaExp !== exp.mlflowExpId) {
+      badMarker(`experiment_id ${metaExp} does not match the experiment folder ${exp.mlflowExpId} (MLflow ignores such runs too)`);
+      return;
+    }
+    record = await buildRunRecord(ctx, exp, runAbs, runRel, runId, meta, params, tags, inputs);
+  }
+  const metrics = await listKeyFiles(path.join(runAbs, 'metrics'), ctx.folder);
+  const chunks: MetricChunk[] = [];
+  let emittedRun = false;
+  const emit = () => {
+    ctx.batch.add({ kind: 'run', runId, runRel, metaRel, exp: exp.record, record: emittedRun ? undefined : record, metaState: fp, metrics: chunks.splice(0) });
+    emittedRun = true;
+  };
+  for (const f of metrics) {
+    const st = ctx.state.get(f.rel);
+    // When the run is (re)read from scratch, metric files are too.
+    const fresh = !!record && (!prev || prev.line < 0);
+    let offset = fresh ? 0 : st?.offset ?? 0;
+    let line = fresh ? 0 : st?.line ?? 0;
+    let restart = false;
+    if (f.size < offset) { offset = 0; line = 0; restart = true; }
+    if (f.size === offset) { continue; }
+    // A fresh read replaces the run's metrics and offsets in the same write, so its first chunk expects 0.
+    const expectedOffset = fresh ? 0 : st?.offset ?? 0;
+    let fh: fs.promises.FileHandle;
+    try { fh = await fs.promises.open(f.abs, 'r'); } catch { continue; }
+    try {
+      let expected = expectedOffset;
+      let badLogged = 0;
+      let badTotal = 0;
+      while (offset < f.size) {
+        const want = Math.min(METRIC_CHUNK, f.size - offset);
+        const buf = await readRange(fh, offset, want);
+        ctx.counts.bytesRead += buf.length;
+        let end = buf.lastIndexOf(0x0a);
+        if (end < 0) {
+          if (buf.length < METRIC_CHUNK) { break; } // a torn last line: wait for the rest
+          problem(ctx.log, ctx.counts, 'warn', `MLflow: ${f.rel}: a line longer than ${METRIC_CHUNK} bytes at byte ${offset}; the rest of this metric file is skipped.`);
+          end = buf.length - 1; // consume it all, so the warning is not repeated
+        }
+        const consumed = end + 1;
+        const parsed = parseMetricLines(buf.toString('utf8', 0, consumed), line + 1);
+        for (const b of parsed.bad) {
+          badTotal++;
+          if (badLogged++ < MAX_BAD_LINES_LOGGED) {
+            problem(ctx.log, ctx.counts, 'warn', `MLflow: ${f.rel}:${b.line}: not a metric line (${b.reason}): ${JSON.stringify(b.text.slice(0, 80))}; skipped.`);
+          }
+        }
+        offset += consumed;
+        line += parsed.lines;
+        chunks.push({
+          fileRel: f.rel, key: f.key, expectedOffset: expected, restart: restart && expected === expectedOffset,
+          state: { path: f.rel, offset, size: f.size, mtime_ms: f.mtime, line, run_id: runId }, points: parsed.points,
+        });
+        expected = offset;
+        if (consumed < buf.length && offset + (buf.length - consumed) >= f.size) { break; } // torn tail
+        if (parsed.points.values.length > 50_000) { emit(); }
+      }
+      if (badTotal > MAX_BAD_LINES_LOGGED) {
+        problem(ctx.log, ctx.counts, 'warn', `MLflow: ${f.rel}: ${badTotal - MAX_BAD_LINES_LOGGED} more lines that are not metric lines were skipped.`);
+      }
+      ctx.counts.filesRead++;
+    } finally { await fh.close(); }
+  }
+  if (chunks.length || (record && !emittedRun)) { emit(); }
+}
+
+async function buildRunRecord(ctx: RootContext, exp: ExperimentContext, runAbs: string, runRel: string, runId: string,
+  meta: Record<string, unknown>, params: FileEntry[], tags: FileEntry[], inputs: FileEntry[]): Promise<RunRecord> {
+  const readAll = async (files: FileEntry[]) => {
+    const out: [string, string][] = [];
+    for (const f of files) {
+      try {
+        out.push([f.key, await fs.promises.readFile(f.abs, 'utf8')]);
+        ctx.counts.filesRead++;
+        ctx.counts.bytesRead += f.size;
+      } catch { /* vanished meanwhile */ }
+    }
+    return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  };
+  const paramKv = await readAll(params);
+  const tagKv = await readAll(tags);
+  const tagMap = new Map(tagKv);
+  const runName = toText(meta.run_name) || tagMap.get(TAG_RUN_NAME) || null;
+  const artifactDir = resolveArtifactDir(toText(meta.artifact_uri), runAbs);
+  const artifacts = artifactDir ? await listArtifacts(ctx, artifactDir) : [];
+  const datasets = await readInputs(ctx, exp, inputs);
+  return {
+    id: runId,
+    experimentId: exp.expId,
+    name: runName,
+    status: mlflowStatus(meta.status),
+    startTime: toInt(meta.start_time) ?? null,
+    endTime: toInt(meta.end_time) ?? null,
+    source: SOURCE_MLFLOW,
+    sourcePath: runRel,
+    description: tagMap.get(TAG_NOTE) ?? null,
+    gitCommit: tagMap.get(TAG_GIT_COMMIT) ?? null,
+    gitBranch: tagMap.get(TAG_GIT_BRANCH) ?? null,
+    gitDirty: flag(tagMap.get(TAG_GIT_DIRTY)),
+    lifecycleStage: meta.lifecycle_stage === 'deleted' ? 'deleted' : 'active',
+    params: paramKv,
+    tags: tagKv,
+    artifacts,
+    datasets,
+  };
+}
+
+/**
+ * The run's artifact folder: the artifact_uri from meta.yaml when it is a local path that exists, else
+ * `<run>/artifacts` (the mlruns tree was moved or copied from another machine). Remote URIs (s3://…) → the
+ * local fallback if present, else nothing.
+ */
+export function resolveArtifactDir(uri: string | undefined, runAbs: string): string | undefined {
+  const candidates: string[] = [];
+  if (uri) {
+    try {
+      if (uri.startsWith('file:')) { candidates.push(fileURLToPath(uri)); } else if (path.isAbsolute(uri)) { candidates.push(uri); }
+    } catch { /* not a valid file URI */ }
+  }
+  candidates.push(path.join(runAbs, 'artifacts'));
+  for (const c of candidates) {
+    try { if (fs.statSync(c).isDirectory()) { return c; } } catch { /* try the next */ }
+  }
+  return undefined;
+}
+
+/**
+ * Lists a run's artifacts: files with sizes, and a 'model' entry for each folder holding an MLmodel file.
+ * `artifacts.path` is workspace-relative (absolute when the artifacts live outside the workspace), so the
+ * Runs view can open it directly.
+ */
+async function listArtifacts(ctx: RootContext, dir: string): Promise<ArtifactRecord[]> {
+  const out: ArtifactRecord[] = [];
+  const queue: [string, number][] = [[dir, 0]];
+  while (queue.length && out.length < ctx.maxArtifacts) {
+    const [d, depth] = queue.shift()!;
+    const entries = await readDirOrEmpty(d);
+    if (d !== dir && entries.some(e => e.isFile() && e.name === 'MLmodel')) {
+      out.push({ path: relPath(ctx.folder, d), kind: 'model', size: null });
+    }
+    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      if (out.length >= ctx.maxArtifacts) { break; }
+      const abs = path.join(d, e.name);
+      if (e.isDirectory()) { if (depth < 8) { queue.push([abs, depth + 1]); } continue; }
+      if (!e.isFile()) { continue; }
+      const st = await statOrUndefined(abs);
+      out.push({ path: relPath(ctx.folder, abs), kind: 'file', size: st?.size ?? null });
+    }
+  }
+  return out;
+}
+
+/** Run inputs (`inputs/<id>/meta.yaml`) joined with the experiment's `datasets/<id>/meta.yaml`. */
+async function readInputs(ctx: RootContext, exp: ExperimentContext, inputs: FileEntry[]): Promise<DatasetRecord[]> {
+  const metas = inputs.filter(f => f.key.endsWith('/meta.yaml') && f.key.split('/').length === 2);
+  if (metas.length === 0) { return []; }
+  if (!exp.datasets) {
+    exp.datasets = new Map();
+    for (const d of await readDirOrEmpty(path.join(exp.expAbs, 'datasets'))) {
+      if (!d.isDirectory()) { continue; }
+      try {
+        exp.datasets.set(d.name, parseMetaYaml(await fs.promises.readFile(path.join(exp.expAbs, 'datasets', d.name, 'meta.yaml'), 'utf8')));
+      } catch { /* an unreadable dataset entry: its inputs are skipped */ }
+    }
+  }
+  const out: DatasetRecord[] = [];
+  for (const f of metas) {
+    try {
+      const input = parseMetaYaml(await fs.promises.readFile(f.abs, 'utf8'));
+      // destination_id holds the dataset id (an MLflow bug, §8.4): the run is the folder the input sits in.
+      const sourceId = toText(input.source_id);
+      const ds = sourceId ? exp.datasets.get(sourceId) : undefined;
+      if (!ds) { continue; }
+      const tags = input.tags && typeof input.tags === 'object' ? input.tags as Record<string, unknown> : {};
+      const rec = datasetRecord(ds, toText(tags[TAG_DATASET_CONTEXT]) || 'input');
+      if (rec) { out.push(rec); }
+    } catch { /* skip a malformed input */ }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Registry: mlruns/models/<name>/{meta.yaml, tags/, aliases/, version-<n>/{meta.yaml, tags/}}
+
+async function ingestFileRegistry(ctx: RootContext): Promise<void> {
+  const modelsAbs = path.join(ctx.rootAbs, 'models');
+  const modelsRel = joinRel(ctx.rootRel, 'models');
+  const ownerPrefix = `${ctx.rootRel}#model:`;
+  const owned = ctx.store.read(db => stateRowsWithPrefix(db, ownerPrefix));
+  const seen = new Set<string>();
+  if (ctx.touches(modelsRel)) {
+    for (const d of await readDirOrEmpty(modelsAbs)) {
+      if (!d.isDirectory()) { continue; }
+      const ownerPath = ownerPrefix + d.name;
+      seen.add(ownerPath);
+      const dirAbs = path.join(modelsAbs, d.name);
+      const files = await listKeyFiles(dirAbs, ctx.folder);
+      const fp: StateRow = {
+        path: ownerPath, size: files.length, mtime_ms: Math.max(0, ...files.map(f => f.mtime)),
+        offset: files.reduce((a, f) => a + f.size, 0), line: 0, run_id: null,
+      };
+      const prev = owned.get(ownerPath);
+      const same = prev && prev.size === fp.size && prev.mtime_ms === fp.mtime_ms && prev.offset === fp.offset;
+      if (same && (prev.line === 0 || prev.line === -1)) { continue; } // unchanged (owned, or reported unreadable)
+      let model: ModelRecord;
+      try {
+        model = await readFileModel(ctx, dirAbs, d.name, files);
+      } catch (e) {
+        problem(ctx.log, ctx.counts, 'warn', `MLflow: ${joinRel(modelsRel, d.name)}: registered model not readable (${errText(e).split('\n')[0]}); skipped until it changes.`);
+        ctx.batch.add({ kind: 'marker', state: { ...fp, line: -1 } });
+        continue;
+      }
+      fp.run_id = model.name;
+      const conflict = ctx.store.read(db => {
+        const cur = db.get<{ source: string }>('SELECT source FROM models WHERE name = ?', [model.name]);
+        if (cur && cur.source !== SOURCE_MLFLOW) { return `a model named ${JSON.stringify(model.name)} is already in ML Sight's own registry`; }
+        const other = db.get<{ path: string }>(`SELECT path FROM ingest_state WHERE run_id = ? AND instr(path, '#model:') > 0 AND path <> ? AND line >= 0`, [model.name, ownerPath]);
+        return other ? `a model named ${JSON.stringify(model.name)} is already read from ${other.path.slice(0, other.path.indexOf('#model:'))}` : undefined;
+      });
+      if (conflict) {
+        if (!(prev?.line === -2 && same)) {
+          problem(ctx.log, ctx.counts, 'warn', `MLflow: ${joinRel(modelsRel, d.name)}: ${conflict}; this registered model is not shown.`);
+          ctx.batch.add({ kind: 'marker', state: { ...fp, line: -2 } });
+        }
+        continue;
+      }
+      ctx.batch.add({ kind: 'model', model, ownerPath, state: fp });
+    }
+  }
+  for (const [p, row] of owned) {
+    if (seen.has(p) || !ctx.touches(modelsRel)) { continue; }
+    ctx.batch.add({ kind: 'deleteModel', name: row.run_id ?? '', ownerPath: p });
+  }
+}
+
+async function readFileModel(ctx: RootContext, dirAbs: string, dirName: string, files: FileEntry[]): Promise<ModelRecord> {
+  const read = async (f: FileEntry) => { ctx.counts.filesRead++; ctx.counts.bytesRead += f.size; return fs.promises.readFile(f.abs, 'utf8'); };
+  const metaFile = files.find(f => f.key === 'meta.yaml');
+  if (!metaFile) { throw new Error('meta.yaml is missing'); }
+  const meta = parseMetaYaml(await read(metaFile));
+  const name = toText(meta.name) ?? dirName;
+  const tags: [string, string][] = [];
+  const aliases: [string, number][] = [];
+  const versionTags = new Map<number, [string, string][]>();
+  const versions: ModelVersionRecord[] = [];
+  for (const f of files) {
+    const parts = f.key.split('/');
+    if (parts[0] === 'tags' && parts.length > 1) { tags.push([parts.slice(1).join('/'), await read(f)]); continue; }
+    if (parts[0] === 'aliases' && parts.length === 2) {
+      // MLflow compares alias file contents as strings ("3"); tolerate a trailing newline when reading.
+      const v = toInt((await read(f)).trim());
+      if (v !== undefined) { aliases.push([parts[1], v]); }
+      continue;
+    }
+    const vm = /^version-(\d+)$/.exec(parts[0]);
+    if (!vm) { continue; }
+    const n = Number(vm[1]);
+    if (parts[1] === 'tags' && parts.length > 2) {
+      const list = versionTags.get(n) ?? [];
+      list.push([parts.slice(2).join('/'), await read(f)]);
+      versionTags.set(n, list);
+    } else if (parts[1] === 'meta.yaml' && parts.length === 2) {
+      let vmeta: Record<string, unknown>;
+      try { vmeta = parseMetaYaml(await read(f)); } catch (e) {
+        problem(ctx.log, ctx.counts, 'warn', `MLflow: ${f.rel}: not valid YAML (${errText(e).split('\n')[0]}); this model version is skipped.`);
+        continue;
+      }
+      const stage = toText(vmeta.current_stage) ?? 'None';
+      if (stage === 'Deleted_Internal') { continue; }
+      const runUuid = toText(vmeta.run_id);
+      versions.push({
+        version: toInt(vmeta.version) ?? n,
+        runId: runUuid ? mlflowRunId(runUuid) : null,
+        sourceUri: toText(vmeta.source) ?? null,
+        gitCommit: null,
+        description: toText(vmeta.description) || null,
+        stage,
+        status: toText(vmeta.status) ?? 'READY',
+        createdAt: toInt(vmeta.creation_timestamp) ?? null,
+        tags: [],
+      });
+    }
+  }
+  for (const v of versions) { v.tags = (versionTags.get(v.version) ?? []).sort(); }
+  versions.sort((a, b) => a.version - b.version);
+  return {
+    name,
+    description: toText(meta.description) || null,
+    createdAt: toInt(meta.creation_timestamp) ?? null,
+    updatedAt: toInt(meta.last_updated_timestamp) ?? null,
+    tags: tags.sort(),
+    versions,
+    aliases: aliases.sort(),
+  };
+}

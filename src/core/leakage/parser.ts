@@ -1,0 +1,282 @@
+/**
+ * Python parsing with web-tree-sitter and the tree-sitter-python grammar, both WebAssembly, loaded lazily once.
+ *
+ * The tree-sitter tree is converted into a small plain-JS tree (`PyNode`) of named nodes only, without comments and
+ * string internals, so that the analysis never calls into WebAssembly again. The conversion walks the tree with the
+ * binding's own cursor functions, called directly on the module's transfer buffer: the public `TreeCursor` class
+ * copies the cursor in and out of WebAssembly memory on every step, which made the walk as slow as the parse. A
+ * self-check at load time compares the fast walk with the public API on a sample and falls back to the public API
+ * if they differ (for instance after a web-tree-sitter upgrade changes its internals).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type * as TS from 'web-tree-sitter';
+
+/** A named syntax node. Offsets are UTF-16 code units into the parsed text. */
+export interface PyNode {
+  readonly type: string;
+  /** Field name in the parent (`left`, `function`, `arguments`…), or null. */
+  readonly field: string | null;
+  readonly start: number;
+  readonly end: number;
+  readonly children: PyNode[];
+  parent: PyNode | null;
+  /** Pre-order index, unique within one tree. */
+  readonly id: number;
+}
+
+export interface ParsedPython {
+  root: PyNode;
+  /** Number of ERROR / MISSING nodes. */
+  errors: number;
+  firstErrorOffset?: number;
+  timedOut: boolean;
+  nodeCount: number;
+}
+
+/** Node types dropped from the converted tree (their text is read from the source when needed). */
+const SKIP = new Set([
+  'comment', 'string_start', 'string_content', 'string_end', 'escape_sequence', 'escape_interpolation',
+  'line_continuation', 'type_conversion', 'format_specifier',
+]);
+
+interface Engine {
+  parser: TS.Parser;
+  language: TS.Language;
+  /** The emscripten module object that `Parser.init` filled in (functions and heap views). */
+  module: Record<string, unknown>;
+  transferBuffer: number;
+  typeNames: string[];
+  typeNamed: boolean[];
+  typeSkip: boolean[];
+  fieldNames: (string | null)[];
+  fast: boolean;
+}
+
+let loading: Promise<Engine> | undefined;
+let engine: Engine | undefined;
+
+function wasmPath(besideBundle: string, packaged: string): string {
+  const beside = path.join(__dirname, besideBundle);
+  if (fs.existsSync(beside)) { return beside; }
+  return require.resolve(packaged);
+}
+
+/** Where the two WebAssembly files are read from (next to the bundle in dist/, else node_modules). */
+export function treeSitterWasmPaths(): { runtime: string; python: string } {
+  return {
+    runtime: wasmPath('tree-sitter.wasm', 'web-tree-sitter/tree-sitter.wasm'),
+    python: wasmPath('tree-sitter-python.wasm', 'tree-sitter-python/tree-sitter-python.wasm'),
+  };
+}
+
+/** Loads web-tree-sitter and the Python grammar once, on first use. */
+export function loadPythonParser(): Promise<void> {
+  if (!loading) {
+    loading = (async () => {
+      // Required here, not at module top, so that importing the analyzer does not evaluate web-tree-sitter.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const ts = require('web-tree-sitter') as typeof TS;
+      const paths = treeSitterWasmPaths();
+      const module: Record<string, unknown> = { locateFile: () => paths.runtime };
+      await ts.Parser.init(module as object);
+      const language = await ts.Language.load(await fs.promises.readFile(paths.python));
+      const parser = new ts.Parser();
+      parser.setLanguage(language);
+      const count = language.nodeTypeCount;
+      const typeNames: string[] = [];
+      const typeNamed: boolean[] = [];
+      const typeSkip: boolean[] = [];
+      for (let i = 0; i < count; i++) {
+        const name = language.nodeTypeForId(i) ?? '';
+        typeNames.push(name);
+        typeNamed.push(language.nodeTypeIsNamed(i));
+        typeSkip.push(SKIP.has(name));
+      }
+      const fieldNames: (string | null)[] = [];
+      for (let i = 0; i <= language.fieldCount; i++) { fieldNames.push(language.fieldNameForId(i)); }
+      const init = module._ts_init as (() => number) | undefined;
+      const e: Engine = {
+        parser, language, module, transferBuffer: typeof init === 'function' ? init() : 0,
+        typeNames, typeNamed, typeSkip, fieldNames, fast: false,
+      };
+      e.fast = selfCheck(e);
+      engine = e;
+      return e;
+    })();
+    loading.catch(() => { loading = undefined; });
+  }
+  return loading.then(() => undefined);
+}
+
+/** True once the WebAssembly is instantiated and the grammar loaded. */
+export function isPythonParserLoaded(): boolean { return engine !== undefined; }
+
+/** True when the direct (fast) tree walk passed its self-check; false means the public-API walk is used. */
+export function usesFastWalk(): boolean { return engine?.fast ?? false; }
+
+const SELF_CHECK_SOURCE = 'import numpy as np\n# c\nX_train, X_test = train_test_split(X, y, test_size=0.2)\n' +
+  'def f(a, *b, c=1):\n    return a[1:, :2].mean() + f"{a!r:>3}"\nfor m in [a, b]:\n    m.fit(X[0], y)\n(\n';
+
+function selfCheck(e: Engine): boolean {
+  try {
+    const tree = e.parser.parse(SELF_CHECK_SOURCE);
+    if (!tree) { return false; }
+    try {
+      const slow = convertPublic(e, tree);
+      const fast = convertFast(e, tree);
+      return fast !== undefined && sameTree(slow.root, fast.root) && slow.count === fast.count;
+    } finally { tree.delete(); }
+  } catch {
+    return false;
+  }
+}
+
+function sameTree(a: PyNode, b: PyNode): boolean {
+  if (a.type !== b.type || a.field !== b.field || a.start !== b.start || a.end !== b.end || a.children.length !== b.children.length) { return false; }
+  for (let i = 0; i < a.children.length; i++) { if (!sameTree(a.children[i], b.children[i])) { return false; } }
+  return true;
+}
+
+interface Converted { root: PyNode; count: number; errors: number; firstError?: number }
+
+/** Builder shared by both walks: receives nodes in pre-order with their depth. */
+class TreeBuilder {
+  readonly stack: PyNode[] = [];
+  root: PyNode | undefined;
+  count = 0;
+  errors = 0;
+  firstError: number | undefined;
+
+  add(type: string, field: string | null, start: number, end: number, depth: number, missing: boolean): void {
+    while (this.stack.length > depth) { this.stack.pop(); }
+    const parent = this.stack.length ? this.stack[this.stack.length - 1] : null;
+    const node: PyNode = { type, field, start, end, children: [], parent, id: this.count++ };
+    if (parent) { parent.children.push(node); } else { this.root = node; }
+    this.stack.push(node);
+    if (type === 'ERROR' || missing) {
+      this.errors++;
+      if (this.firstError === undefined || start < this.firstError) { this.firstError = start; }
+    }
+  }
+}
+
+type WasmFn = (tree: number) => number;
+
+/** Direct walk over the binding's cursor functions; undefined when the module does not expose them. */
+function convertFast(e: Engine, tree: TS.Tree): Converted | undefined {
+  const m = e.module;
+  const first = m._ts_tree_cursor_goto_first_child_wasm as WasmFn | undefined;
+  const next = m._ts_tree_cursor_goto_next_sibling_wasm as WasmFn | undefined;
+  const parentFn = m._ts_tree_cursor_goto_parent_wasm as WasmFn | undefined;
+  const typeId = m._ts_tree_cursor_current_node_type_id_wasm as WasmFn | undefined;
+  const startIdx = m._ts_tree_cursor_start_index_wasm as WasmFn | undefined;
+  const endIdx = m._ts_tree_cursor_end_index_wasm as WasmFn | undefined;
+  const fieldId = m._ts_tree_cursor_current_field_id_wasm as WasmFn | undefined;
+  const isMissing = m._ts_tree_cursor_current_node_is_missing_wasm as WasmFn | undefined;
+  if (!first || !next || !parentFn || !typeId || !startIdx || !endIdx || !fieldId || !isMissing || !e.transferBuffer) { return undefined; }
+  const cursor = tree.walk();
+  // The public cursor has just written itself into the transfer buffer; every call below reads and updates it there.
+  const handle = (tree as unknown as Record<number, number>)[0];
+  const b = new TreeBuilder();
+  const { typeNames, typeNamed, typeSkip, fieldNames } = e;
+  let depth = 0;
+  try {
+    for (;;) {
+      const t = typeId(handle);
+      let descend = false;
+      if (typeNamed[t] && !typeSkip[t]) {
+        const start = startIdx(handle);
+        const end = endIdx(handle);
+        b.add(typeNames[t], fieldNames[fieldId(handle)] ?? null, start, end, depth, start === end && isMissing(handle) === 1);
+        descend = true;
+      }
+      if (descend && first(handle)) { depth++; continue; }
+      let moved = false;
+      while (!(moved = next(handle) === 1)) {
+        if (!parentFn(handle)) { break; }
+        depth--;
+      }
+      if (!moved) { break; }
+    }
+  } finally {
+    // Copy the cursor state back so that `delete` frees the right memory (its stack may have been reallocated).
+    const heap = m.HEAP32 as Int32Array | undefined;
+    const c = cursor as unknown as Record<number, number>;
+    if (heap) { const tb = e.transferBuffer >> 2; c[0] = heap[tb]; c[1] = heap[tb + 1]; c[2] = heap[tb + 2]; c[3] = heap[tb + 3]; }
+    cursor.delete();
+  }
+  if (!b.root) { return undefined; }
+  return { root: b.root, count: b.count, errors: b.errors, firstError: b.firstError };
+}
+
+/** The same walk through the public TreeCursor API (slower; used if the fast walk fails its self-check). */
+function convertPublic(e: Engine, tree: TS.Tree): Converted {
+  const c = tree.walk();
+  const b = new TreeBuilder();
+  const { typeNames, typeNamed, typeSkip, fieldNames } = e;
+  let depth = 0;
+  try {
+    for (;;) {
+      const t = c.nodeTypeId;
+      let descend = false;
+      if (typeNamed[t] && !typeSkip[t]) {
+        const start = c.startIndex;
+        const end = c.endIndex;
+        b.add(typeNames[t], fieldNames[c.currentFieldId] ?? null, start, end, depth, start === end && c.nodeIsMissing);
+        descend = true;
+      }
+      if (descend && c.gotoFirstChild()) { depth++; continue; }
+      let moved = false;
+      while (!(moved = c.gotoNextSibling())) {
+        if (!c.gotoParent()) { break; }
+        depth--;
+      }
+      if (!moved) { break; }
+    }
+  } finally { c.delete(); }
+  return { root: b.root!, count: b.count, errors: b.errors, firstError: b.firstError };
+}
+
+function firstMissing(tree: TS.Tree): number | undefined {
+  const c = tree.walk();
+  try {
+    for (;;) {
+      if (c.nodeIsMissing || c.nodeType === 'ERROR') { return c.startIndex; }
+      if (c.gotoFirstChild()) { continue; }
+      while (!c.gotoNextSibling()) { if (!c.gotoParent()) { return undefined; } }
+    }
+  } finally { c.delete(); }
+}
+
+/**
+ * Parses Python source into a `PyNode` tree. Requires `loadPythonParser()` to have completed. Never throws on bad
+ * input: syntax errors become ERROR nodes; a parse that exceeds `timeoutMs` returns an empty module with `timedOut`.
+ */
+export function parsePython(source: string, timeoutMs = 10_000): ParsedPython {
+  const e = engine;
+  if (!e) { throw new Error('The Python parser is not loaded yet: await loadPythonParser() first.'); }
+  const deadline = performance.now() + timeoutMs;
+  let tree: TS.Tree | null = null;
+  try {
+    tree = e.parser.parse(source, null, { progressCallback: () => performance.now() > deadline });
+  } catch {
+    tree = null;
+  }
+  if (!tree) {
+    e.parser.reset();
+    const root: PyNode = { type: 'module', field: null, start: 0, end: 0, children: [], parent: null, id: 0 };
+    return { root, errors: 0, timedOut: true, nodeCount: 1 };
+  }
+  try {
+    const conv = (e.fast ? convertFast(e, tree) : undefined) ?? convertPublic(e, tree);
+    if (conv.errors === 0 && tree.rootNode.hasError) {
+      // Only missing anonymous tokens (a forgotten ")" or ":"), which the walks skip: locate the first one.
+      conv.errors = 1;
+      conv.firstError = firstMissing(tree);
+    }
+    return { root: conv.root, errors: conv.errors, firstErrorOffset: conv.firstError, timedOut: false, nodeCount: conv.count };
+  } finally {
+    tree.delete();
+  }
+}
