@@ -167,7 +167,7 @@ def _metric_value(value: Any) -> Union[float, int, str]:
 
 
 def _step(step: Any) -> int:
-    if isinstance(step, bool):
+    if isinstance(step, (bool, str, bytes)):
         raise TypeError("mlsight: a step must be an integer")
     if isinstance(step, int):
         return step
@@ -665,7 +665,10 @@ class _Writer:
         self.last_sync = time.monotonic()
         self.lock = threading.RLock()  # re-entrant: a signal handler may end the run inside a write
 
-    def write(self, event: Dict[str, Any], durable: bool = True) -> None:
+    def write(self, event: Dict[str, Any], durable: bool = False) -> None:
+        """Appends one line. fsync: "always" after every line; "never"; "auto" (default) for durable events (run
+        start and end) and otherwise at most once a second. write() alone already survives a crash of the process;
+        fsync is for a crash of the machine."""
         data = _encode(event)
         with self.lock:
             fd = self.fd
@@ -736,13 +739,13 @@ class Run:
             event["description"] = str(description)
         if tag_map:
             event["tags"] = tag_map
-        self._emit(event)
+        self._emit(event, durable=True)
         if capture:
             self._capture(script)
 
     # -- plumbing --------------------------------------------------------------------------------------------------
 
-    def _emit(self, event: Dict[str, Any], durable: bool = True) -> None:
+    def _emit(self, event: Dict[str, Any], durable: bool = False) -> None:
         if "ts" not in event:
             event = dict(event, ts=_now_ms())
         if self.status != "RUNNING":
@@ -825,7 +828,7 @@ class Run:
             else:
                 s = _step(step)
             self._steps[k] = max(s, self._steps.get(k, -1))
-            self._emit({"type": "metric", "key": k, "value": v, "step": s}, durable=False)
+            self._emit({"type": "metric", "key": k, "value": v, "step": s})
 
     def log_metrics(self, metrics: Mapping[str, Any], step: Optional[int] = None) -> None:
         for k, v in dict(metrics).items():
@@ -898,6 +901,7 @@ class Run:
             event.update(_describe_data_object(data))
             if source is not None:
                 event["path"] = self._rel_to_workspace(_fspath(source))
+        event["ts"] = _now_ms()
         self._emit(event)
         return event
 
@@ -979,6 +983,9 @@ class Run:
             with self._writer.lock:
                 self.status = status
                 self._writer.close(sync=False)
+            with _lock:
+                if self in _active:
+                    _active.remove(self)
             return
         with self._writer.lock:
             if self.status != "RUNNING":
@@ -1118,7 +1125,7 @@ def start_run(experiment: Optional[str] = None, name: Optional[str] = None, tags
     the environment, package and git capture. A second run while one is active needs nested=True."""
     global _received_signal, _pending_seed
     with _lock:
-        parent = _owned_runs()[0] if _owned_runs() else None
+        parent = active_run()
         if parent is not None and not nested:
             raise RuntimeError("mlsight: run %s is already active; end it first or pass nested=True" % parent.run_id)
         _install_hooks()
@@ -1134,9 +1141,10 @@ def start_run(experiment: Optional[str] = None, name: Optional[str] = None, tags
 
 
 def active_run() -> Optional[Run]:
-    """The innermost active run of this process, or None."""
-    runs = _owned_runs()
-    return runs[0] if runs else None
+    """The innermost active run, or None. A forked child (multiprocessing worker) sees its parent's active run and
+    may log to it; only the process that started a run ends it."""
+    with _lock:
+        return _active[-1] if _active else None
 
 
 def end_run(status: str = "FINISHED") -> None:
@@ -1201,7 +1209,9 @@ def set_seed(seed: int, deterministic: bool = True) -> Dict[str, Any]:
     process's str hashes were fixed at its start, so export PYTHONHASHSEED before starting Python for that.
     Records the seed on the active run (or on the next run started, if none is active) and returns what was done."""
     global _pending_seed
-    if isinstance(seed, bool) or not isinstance(seed, int):
+    if isinstance(seed, (bool, str, bytes)):
+        raise TypeError("mlsight: the seed must be an integer, got %r" % (seed,))
+    if not isinstance(seed, int):
         try:
             if float(seed) != int(seed):  # type: ignore[arg-type]
                 raise ValueError

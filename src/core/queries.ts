@@ -46,7 +46,7 @@ export function getRun(db: Db, runId: string): RunDetail | undefined {
   const latest: RunDetail['latestMetrics'] = {};
   for (const m of db.all<{ key: string; step: number; value: number | null }>(
     `SELECT key, step, value FROM metrics m WHERE run_id = ? AND rowid = (
-       SELECT rowid FROM metrics WHERE run_id = m.run_id AND key = m.key ORDER BY step DESC, timestamp DESC, rowid DESC LIMIT 1)
+       SELECT rowid FROM metrics WHERE run_id = m.run_id AND key = m.key ORDER BY step DESC, timestamp DESC, value DESC LIMIT 1)
      ORDER BY key`, [runId])) {
     latest[m.key] = { step: m.step, value: metricFromSql(m.value) };
   }

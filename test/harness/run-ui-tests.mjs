@@ -69,7 +69,8 @@ try {
     });
     await screenshot(page, 'ui-store-info-dark');
     await checks.check('the Models view shows its welcome text when no model is registered', async () => {
-      await page.locator('.sidebar .pane-header', { hasText: 'Models' }).first().click();
+      const header = page.locator('.sidebar .pane-header', { hasText: 'Models' }).first();
+      if ((await header.getAttribute('aria-expanded')) === 'false') { await header.click(); }
       await page.locator('.sidebar .welcome-view-content', { hasText: 'No registered models yet' }).waitFor({ timeout: 15_000 });
     });
   });

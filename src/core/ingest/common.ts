@@ -304,3 +304,39 @@ export function problem(log: Logger, counts: IngestCounts, level: 'warn' | 'erro
   counts.problems++;
   log[level](message);
 }
+
+/**
+ * Collects work items and writes them to the store in batches: one store.write per batch, so a cold ingest
+ * of many runs is a few large transactions, not one per file. `apply` must be replay-safe (it is re-run on a
+ * newer copy of the store if another process wrote it); counters are only passed to its first application.
+ */
+export class Batcher<W> {
+  private works: W[] = [];
+  private weight = 0;
+  constructor(
+    private readonly store: { write(m: (db: Db) => void): void },
+    private readonly counts: IngestCounts,
+    private readonly apply: (s: Stmts, works: W[], counts: IngestCounts | undefined) => void,
+    private readonly weigh: (w: W) => number = () => 1,
+    private readonly maxWeight = 200_000,
+    private readonly maxItems = 2_000,
+  ) {}
+
+  add(w: W): void {
+    this.works.push(w);
+    this.weight += this.weigh(w);
+    if (this.weight >= this.maxWeight || this.works.length >= this.maxItems) { this.flush(); }
+  }
+
+  flush(): void {
+    if (this.works.length === 0) { return; }
+    const works = this.works;
+    this.works = [];
+    this.weight = 0;
+    let first = true;
+    this.store.write(db => {
+      withStmts(db, s => this.apply(s, works, first ? this.counts : undefined));
+      first = false;
+    });
+  }
+}

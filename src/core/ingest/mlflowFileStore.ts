@@ -29,12 +29,12 @@ import * as YAML from 'yaml';
 import { Logger } from '../log';
 import { WorkspaceStore } from '../store/store';
 import {
-  IngestCounts, SOURCE_MLFLOW, StateRow, Stmts, deleteStatePrefix, errText, flag, fnv1a, getState, joinRel, mapLimit,
+  Batcher, IngestCounts, SOURCE_MLFLOW, StateRow, Stmts, deleteStatePrefix, errText, flag, fnv1a, getState, joinRel, mapLimit,
   mtimeMicros, parseNumber, problem, putState, readDirOrEmpty, readRange, relPath, stateRowsWithPrefix, statOrUndefined,
   toIdString, toInt, toText, withStmts,
 } from './common';
 import {
-  ArtifactRecord, DatasetRecord, ExperimentRecord, ModelRecord, ModelVersionRecord, Points, RunRecord, TAG_DATASET_CONTEXT,
+  ArtifactRecord, applyOwnedModel, removeOwnedModel, DatasetRecord, ExperimentRecord, ModelRecord, ModelVersionRecord, Points, RunRecord, TAG_DATASET_CONTEXT,
   TAG_GIT_BRANCH, TAG_GIT_COMMIT, TAG_GIT_DIRTY, TAG_NOTE, TAG_RUN_NAME, datasetRecord, deleteRun, emptyPoints,
   insertPoints, mlflowStatus, upsertExperiment, writeModel, writeRun,
 } from './rows';
@@ -166,7 +166,11 @@ type Work =
   | { kind: 'deleteExperiment'; expId: string; expRel: string }
   | { kind: 'deleteState'; prefix: string }
   | { kind: 'model'; model: ModelRecord; ownerPath: string; state: StateRow }
-  | { kind: 'deleteModel'; name: string; ownerPath: string };
+  | { kind: 'deleteModel'; ownerPath: string };
+
+function weighWork(w: Work): number {
+  return w.kind === 'run' ? 1 + w.metrics.reduce((a, m) => a + m.points.values.length, 0) : 1;
+}
 
 /** Applies work items; `counts` is only passed on the first application (not on replays). */
 function applyWorks(s: Stmts, works: Work[], counts: IngestCounts | undefined): void {
@@ -200,25 +204,12 @@ function applyWorks(s: Stmts, works: Work[], counts: IngestCounts | undefined): 
       case 'run':
         applyRun(s, w, counts);
         break;
-      case 'model': {
-        const cur = s.get<{ source: string }>('SELECT source FROM models WHERE name = ?', [w.model.name]);
-        const otherOwner = s.get<{ path: string }>(
-          `SELECT path FROM ingest_state WHERE run_id = ? AND instr(path, '#model:') > 0 AND path <> ? AND line >= 0`, [w.model.name, w.ownerPath]);
-        if ((cur && cur.source !== SOURCE_MLFLOW) || otherOwner) {
-          putState(s, { ...w.state, line: -2 });
-          break;
-        }
-        writeModel(s, w.model, SOURCE_MLFLOW);
-        putState(s, w.state);
-        if (counts) { counts.models++; }
+      case 'model':
+        applyOwnedModel(s, w.model, w.ownerPath, w.state, counts);
         break;
-      }
-      case 'deleteModel': {
-        const own = getState(s, w.ownerPath);
-        if (own && own.line >= 0) { s.run('DELETE FROM models WHERE name = ? AND source = ?', [w.name, SOURCE_MLFLOW]); }
-        s.run('DELETE FROM ingest_state WHERE path = ?', [w.ownerPath]);
+      case 'deleteModel':
+        removeOwnedModel(s, w.ownerPath);
         break;
-      }
     }
   }
 }
@@ -244,8 +235,8 @@ function applyRun(s: Stmts, w: Extract<Work, { kind: 'run' }>, counts: IngestCou
     putState(s, w.metaState);
     if (counts) {
       counts.runs++;
-      counts.params += w.record.params.length;
-      counts.tags += w.record.tags.length;
+      counts.params += w.record.params?.length ?? 0;
+      counts.tags += w.record.tags?.length ?? 0;
     }
   } else if (!owner || !metaNow || metaNow.line < 0) {
     // The run row is gone (or was never written): forget the offsets so the next pass reads the run again.
@@ -265,31 +256,6 @@ function applyRun(s: Stmts, w: Extract<Work, { kind: 'run' }>, counts: IngestCou
   if (changed && counts) { counts.changedRuns.push(w.runId); }
 }
 
-/** Collects work and writes it to the store in batches (one store.write per batch). */
-class Batcher {
-  private works: Work[] = [];
-  private points = 0;
-  constructor(private readonly store: WorkspaceStore, private readonly counts: IngestCounts) {}
-
-  add(w: Work): void {
-    this.works.push(w);
-    if (w.kind === 'run') { for (const m of w.metrics) { this.points += m.points.values.length; } }
-    if (this.points >= BATCH_POINTS || this.works.length >= BATCH_WORKS) { this.flush(); }
-  }
-
-  flush(): void {
-    if (this.works.length === 0) { return; }
-    const works = this.works;
-    this.works = [];
-    this.points = 0;
-    let first = true;
-    this.store.write(db => {
-      withStmts(db, s => applyWorks(s, works, first ? this.counts : undefined));
-      first = false;
-    });
-  }
-}
-
 // ---------------------------------------------------------------------------------------------------------
 
 interface RootContext {
@@ -302,7 +268,7 @@ interface RootContext {
   state: Map<string, StateRow>;
   /** Store run id → source_path, for every MLflow run in the store. */
   owners: Map<string, string | null>;
-  batch: Batcher;
+  batch: Batcher<Work>;
   touches: (rel: string) => boolean;
   maxArtifacts: number;
 }
@@ -332,7 +298,7 @@ export async function ingestMlflowFileStore(store: WorkspaceStore, log: Logger, 
     experiments: db.all<{ id: string }>('SELECT id FROM experiments WHERE substr(id, 1, length(?1)) = ?1', [expIdPrefix]).map(r => r.id),
   }));
   const ctx: RootContext = {
-    store, log, counts, folder, rootAbs, rootRel, state, owners, batch: new Batcher(store, counts),
+    store, log, counts, folder, rootAbs, rootRel, state, owners, batch: new Batcher<Work>(store, counts, applyWorks, weighWork),
     touches: options.touches ?? (() => true), maxArtifacts: options.maxArtifacts ?? 1000,
   };
   const seenExperiments = new Set<string>();
@@ -726,9 +692,9 @@ async function ingestFileRegistry(ctx: RootContext): Promise<void> {
       ctx.batch.add({ kind: 'model', model, ownerPath, state: fp });
     }
   }
-  for (const [p, row] of owned) {
+  for (const p of owned.keys()) {
     if (seen.has(p) || !ctx.touches(modelsRel)) { continue; }
-    ctx.batch.add({ kind: 'deleteModel', name: row.run_id ?? '', ownerPath: p });
+    ctx.batch.add({ kind: 'deleteModel', ownerPath: p });
   }
 }
 

@@ -4,7 +4,7 @@
  * replayed on a newer copy of the store (see WorkspaceStore.write) and converges on the same rows.
  */
 import { metricToSql } from '../store/db';
-import { Stmts } from './common';
+import { IngestCounts, SOURCE_MLFLOW, StateRow, Stmts, getState, putState } from './common';
 
 export interface ExperimentRecord {
   id: string;
@@ -32,8 +32,10 @@ export interface RunRecord {
   gitBranch: string | null;
   gitDirty: number | null;
   lifecycleStage: 'active' | 'deleted';
-  params: [string, string][];
-  tags: [string, string][];
+  /** undefined: leave the run's params as they are (sources without params, e.g. TensorBoard). */
+  params?: [string, string][];
+  /** undefined: leave the run's tags as they are. */
+  tags?: [string, string][];
   /** undefined: leave the run's artifacts as they are. */
   artifacts?: ArtifactRecord[];
   /** undefined: leave the run's datasets as they are. */
@@ -98,10 +100,14 @@ export function writeRun(s: Stmts, r: RunRecord): void {
            git_dirty = excluded.git_dirty, lifecycle_stage = excluded.lifecycle_stage, updated_at = excluded.updated_at`,
   [r.id, r.experimentId, r.name, r.status, r.startTime, r.endTime, r.source, r.sourcePath, r.description, r.gitCommit,
     r.gitBranch, r.gitDirty, r.lifecycleStage, Date.now()]);
-  s.run('DELETE FROM params WHERE run_id = ?', [r.id]);
-  for (const [k, v] of r.params) { s.run('INSERT OR REPLACE INTO params (run_id, key, value) VALUES (?, ?, ?)', [r.id, k, v]); }
-  s.run('DELETE FROM tags WHERE run_id = ?', [r.id]);
-  for (const [k, v] of r.tags) { s.run('INSERT OR REPLACE INTO tags (run_id, key, value) VALUES (?, ?, ?)', [r.id, k, v]); }
+  if (r.params) {
+    s.run('DELETE FROM params WHERE run_id = ?', [r.id]);
+    for (const [k, v] of r.params) { s.run('INSERT OR REPLACE INTO params (run_id, key, value) VALUES (?, ?, ?)', [r.id, k, v]); }
+  }
+  if (r.tags) {
+    s.run('DELETE FROM tags WHERE run_id = ?', [r.id]);
+    for (const [k, v] of r.tags) { s.run('INSERT OR REPLACE INTO tags (run_id, key, value) VALUES (?, ?, ?)', [r.id, k, v]); }
+  }
   if (r.artifacts) {
     s.run('DELETE FROM artifacts WHERE run_id = ?', [r.id]);
     for (const a of r.artifacts) {
@@ -203,4 +209,30 @@ export function datasetRecord(fields: { name?: unknown; digest?: unknown; source
     name, role, path: p, digest: typeof fields.digest === 'string' ? fields.digest : null, rows,
     schemaJson: typeof fields.schema === 'string' && fields.schema !== '' ? fields.schema : null,
   };
+}
+
+/**
+ * Writes an MLflow registered model that the source at `ownerPath` (`<source>#model:<key>`, run_id = model
+ * name) provides, unless the name belongs to ML Sight's own registry or to another MLflow source; then only
+ * the ownership row is kept, marked line = -2 (not shown). Registry audit events are never written here:
+ * these rows mirror MLflow's files and are replaced whenever they change.
+ */
+export function applyOwnedModel(s: Stmts, model: ModelRecord, ownerPath: string, state: StateRow, counts: IngestCounts | undefined): void {
+  const cur = s.get<{ source: string }>('SELECT source FROM models WHERE name = ?', [model.name]);
+  const otherOwner = s.get<{ path: string }>(
+    `SELECT path FROM ingest_state WHERE run_id = ? AND instr(path, '#model:') > 0 AND path <> ? AND line >= 0`, [model.name, ownerPath]);
+  if ((cur && cur.source !== SOURCE_MLFLOW) || otherOwner) {
+    putState(s, { ...state, run_id: model.name, line: -2 });
+    return;
+  }
+  writeModel(s, model, SOURCE_MLFLOW);
+  putState(s, { ...state, run_id: model.name, line: 0 });
+  if (counts) { counts.models++; }
+}
+
+/** Removes a model the source at `ownerPath` provided (if it still owns it) and the ownership row. */
+export function removeOwnedModel(s: Stmts, ownerPath: string): void {
+  const own = getState(s, ownerPath);
+  if (own && own.line >= 0 && own.run_id) { s.run('DELETE FROM models WHERE name = ? AND source = ?', [own.run_id, SOURCE_MLFLOW]); }
+  s.run('DELETE FROM ingest_state WHERE path = ?', [ownerPath]);
 }

@@ -19,6 +19,8 @@
  * at n = 10⁴ and below 1e-10 up to n = 10⁶ (above 10⁶ scipy's own approximation e^(−(6nx+1)²/(18n)) is used).
  */
 
+import { LN_SQRT_2PI, stirlingCorrection } from './special';
+
 const E128 = 2 ** 128;
 const EM128 = 2 ** -128;
 const MIN_LOG = -745.1332191019412; // ln of the smallest subnormal double
@@ -112,23 +114,59 @@ export function smirnovSf(n: number, x: number): number {
     const logp = -((6 * n * x + 1) ** 2) / 18 / n;
     return Math.exp(logp);
   }
+  // Term v is (nx/(nx+v)) · b(v; n, p_v), with b the binomial pmf at success probability p_v = x + v/n, so
+  // Loader's saddle-point form keeps each term to ~1e-14 relative accuracy however large n is.
+  const nx = nxfl + alpha;
   const last = n - nxfl - 1; // largest v with 1 − x − v/n > 0
-  const logX = Math.log(x);
-  let logC = 0; // ln C(n, v)
-  let sum = 0;
-  let prev = 0;
-  for (let v = 0; v <= last; v++) {
-    if (v > 0) { logC += Math.log((n - v + 1) / v); }
-    const up = (nxfl + v + alpha) / n; // x + v/n, to full relative accuracy
-    // ln(1 − x − v/n): log1p keeps the small argument's accuracy; the direct form when 1 − x − v/n is small.
-    const logDown = up < 0.5 ? Math.log1p(-up) : Math.log(((n - nxfl - v) - alpha) / n);
-    const logTerm = logX + logC + (v - 1) * Math.log(up) + (n - v) * logDown;
-    const term = Math.exp(logTerm);
+  const logHalfLf = 0.5 * Math.log(2 * Math.PI);
+  const stirN = stirlingError(n);
+  let sum = Math.exp(n * Math.log1p(-x)); // v = 0: (1 − x)^n
+  let prev = sum;
+  for (let v = 1; v <= last; v++) {
+    const nv = n - v;
+    const lc = stirN - stirlingError(v) - stirlingError(nv) - devianceTerm(v, nx + v, -nx) - devianceTerm(nv, nv - nx, nx);
+    const lhalf = logHalfLf + 0.5 * (Math.log(v) + Math.log1p(-v / n));
+    const term = (nx / (nx + v)) * Math.exp(lc - lhalf);
     sum += term;
-    if (v > 0 && term < prev && term <= 1e-17 * sum) { break; }
+    if (term < prev && term <= 1e-17 * sum) { break; }
     prev = term;
   }
   return clip01(sum);
+}
+
+/** ln k! for k ≤ 20 from exact factorials (k! < 2^63 is exact in a double up to 18!, ≤ ½ ulp after). */
+const LOG_FACTORIAL: number[] = (() => {
+  const out = [0];
+  let f = 1;
+  for (let k = 1; k <= 20; k++) { f *= k; out.push(Math.log(f)); }
+  return out;
+})();
+
+/** Stirling's error ω(k) = ln k! − (k + ½) ln k + k − ln √(2π) for integers k ≥ 1 (Loader's stirlerr). */
+function stirlingError(k: number): number {
+  if (k >= 10) { return stirlingCorrection(k); }
+  return LOG_FACTORIAL[k] - (k + 0.5) * Math.log(k) + k - LN_SQRT_2PI;
+}
+
+/**
+ * Loader's deviance term bd0(x, M) = x ln(x/M) + M − x, computed by the series in v = (x−M)/(x+M) when x is
+ * close to M; d = x − M is passed in exactly.
+ */
+function devianceTerm(x: number, M: number, d: number): number {
+  if (Math.abs(d) < 0.1 * (x + M)) {
+    const v = d / (x + M);
+    let s = d * v;
+    let ej = 2 * x * v;
+    const v2 = v * v;
+    for (let j = 1; j < 1000; j++) {
+      ej *= v2;
+      const s1 = s + ej / (2 * j + 1);
+      if (s1 === s) { return s1; }
+      s = s1;
+    }
+    return s;
+  }
+  return x * Math.log(x / M) + M - x;
 }
 
 /** P(Dₙ⁺ < x) (scipy.special.smirnovc). */
