@@ -79,6 +79,7 @@ _STARTUP_HASHSEED = os.environ.get("PYTHONHASHSEED")
 _lock = threading.RLock()
 _active: List["Run"] = []
 _hooks_installed = False
+_signals_installed = False
 _owner_pid = os.getpid()
 _received_signal: Optional[str] = None
 _prev_handlers: Dict[int, Any] = {}
@@ -162,7 +163,7 @@ def _metric_value(value: Any) -> Union[float, int, str]:
     if not math.isfinite(f):
         return _nonfinite_text(f)
     if isinstance(value, int) and not isinstance(value, bool) and -_MAX_SAFE_INT <= value <= _MAX_SAFE_INT:
-        return value
+        return int(value)
     return f
 
 
@@ -437,7 +438,7 @@ def _describe_table_file(path: str, size: int) -> Dict[str, Any]:
                 info["rows"] = shape[0] if shape else 1
         elif ext == "parquet" and not gz:
             info.update(_parquet_info(path))
-    except (OSError, csv.Error, UnicodeError, EOFError) as e:  # a dataset we cannot parse is still hashed
+    except Exception as e:  # a dataset we cannot parse is still hashed
         info["parse_error"] = "%s: %s" % (type(e).__name__, e)
     return info
 
@@ -534,7 +535,7 @@ def _describe_data_object(data: Any) -> Dict[str, Any]:
 # Environment capture
 
 
-def _run_git(args: List[str], cwd: str, max_bytes: Optional[int] = None) -> Optional[bytes]:
+def _run_git(args: List[str], cwd: str) -> Optional[bytes]:
     env = dict(os.environ)
     env.update({"GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"})
     try:
@@ -666,10 +667,12 @@ class _Writer:
         self.lock = threading.RLock()  # re-entrant: a signal handler may end the run inside a write
 
     def write(self, event: Dict[str, Any], durable: bool = False) -> None:
+        self.write_bytes(_encode(event), durable)
+
+    def write_bytes(self, data: bytes, durable: bool = False) -> None:
         """Appends one line. fsync: "always" after every line; "never"; "auto" (default) for durable events (run
         start and end) and otherwise at most once a second. write() alone already survives a crash of the process;
         fsync is for a crash of the machine."""
-        data = _encode(event)
         with self.lock:
             fd = self.fd
             if fd is None:
@@ -724,6 +727,7 @@ class Run:
         self.end_time: Optional[int] = None
         self._pid = os.getpid()
         self._steps: Dict[str, int] = {}
+        self._key_json: Dict[str, str] = {}
         self._fi_step = 0
         self._lock = threading.RLock()
         os.makedirs(self.run_dir, exist_ok=False)
@@ -802,8 +806,11 @@ class Run:
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
         if exc_type is None:
             self.end("FINISHED")
-        else:
+            return False
+        try:
             _end_for_exception(self, exc_type, exc, tb)
+        except Exception as e:  # never hide the user's exception behind ours
+            warnings.warn("mlsight: could not record the end of run %s: %s" % (self.run_id, e))
         return False
 
     # -- logging ---------------------------------------------------------------------------------------------------
@@ -822,13 +829,23 @@ class Run:
         Without step, each key counts 0, 1, 2, ... on its own (MLflow would use 0 every time)."""
         k = _key(key)
         v = _metric_value(value)
+        # The hot path: the line is formatted directly (same bytes json.dumps would give), the key's JSON cached.
+        kj = self._key_json.get(k)
+        if kj is None:
+            kj = json.dumps(k, ensure_ascii=False)
+            if len(self._key_json) < 10000:
+                self._key_json[k] = kj
+        vj = ('"%s"' % v) if isinstance(v, str) else repr(v)
         with self._lock:
             if step is None:
                 s = self._steps.get(k, -1) + 1
             else:
                 s = _step(step)
             self._steps[k] = max(s, self._steps.get(k, -1))
-            self._emit({"type": "metric", "key": k, "value": v, "step": s})
+            if self.status != "RUNNING":
+                raise RuntimeError("mlsight: run %s has ended (%s); start a new run to log more" % (self.run_id, self.status))
+            line = '{"type":"metric","key":%s,"value":%s,"step":%d,"ts":%d}\n' % (kj, vj, s, _now_ms())
+            self._writer.write_bytes(line.encode("utf-8", "backslashreplace"))
 
     def log_metrics(self, metrics: Mapping[str, Any], step: Optional[int] = None) -> None:
         for k, v in dict(metrics).items():
@@ -1087,17 +1104,17 @@ def _on_signal(signum: int, frame: Any) -> None:
 
 
 def _install_hooks() -> None:
-    global _hooks_installed, _prev_excepthook, _owner_pid
-    if _hooks_installed and _owner_pid == os.getpid():
-        return
-    _hooks_installed = True
-    _owner_pid = os.getpid()
-    if sys.excepthook is not _excepthook:
-        _prev_excepthook = sys.excepthook
-        sys.excepthook = _excepthook
-    atexit.register(_on_exit)
-    if threading.current_thread() is not threading.main_thread():
-        return  # handlers can only be installed from the main thread
+    global _hooks_installed, _signals_installed, _prev_excepthook, _owner_pid
+    if not _hooks_installed or _owner_pid != os.getpid():
+        _hooks_installed = True
+        _owner_pid = os.getpid()
+        if sys.excepthook is not _excepthook:
+            _prev_excepthook = sys.excepthook
+            sys.excepthook = _excepthook
+        atexit.register(_on_exit)
+    if _signals_installed or threading.current_thread() is not threading.main_thread():
+        return  # handlers can only be installed from the main thread (a later run started there installs them)
+    _signals_installed = True
     for name in ("SIGINT", "SIGTERM", "SIGHUP"):
         signum = getattr(signal, name, None)
         if signum is None:

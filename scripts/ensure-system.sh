@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Makes sure the Debian packages the tests and the local VS Code need are installed:
 #   libkrb5-dev (code-server's kerberos module), ripgrep (stands in for a GitHub download), chromium (UI tests),
-#   python3 + git (the Python logger and its tests).
+#   python3 + git (the Python logger and its tests), numpy/pandas/scikit-learn (real training scripts in tests).
 # Installs them when running as root or with password-less sudo; otherwise prints the command and fails.
 set -euo pipefail
-PKGS="libkrb5-dev ripgrep chromium python3 git"
+PKGS="libkrb5-dev ripgrep chromium python3 git python3-numpy python3-pandas python3-sklearn"
 missing=""
 for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 [ -z "$missing" ] && exit 0

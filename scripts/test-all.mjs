@@ -49,7 +49,9 @@ if (ok) {
   }
   if (want('python') && existsSync(join(root, 'python/tests'))) {
     console.log('\n=== Python logger tests (unittest) ===');
-    const r = sh('python3', ['-m', 'unittest', 'discover', '-s', 'python/tests', '-v'], { capture: true });
+    // Debian's interpreter has the apt-installed numpy/pandas/scikit-learn; another python3 may come first on PATH.
+    const python = process.env.MLSIGHT_PYTHON || (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+    const r = sh(python, ['-m', 'unittest', 'discover', '-s', 'python/tests', '-v'], { capture: true, env: { PYTHONDONTWRITEBYTECODE: '1' } });
     const ran = Number(/^Ran (\d+) tests?/m.exec(r.out)?.[1] ?? 0);
     const bad = /^FAILED \((.*)\)/m.exec(r.out)?.[1] ?? '';
     const failed = [...bad.matchAll(/(?:failures|errors)=(\d+)/g)].reduce((a, m) => a + Number(m[1]), 0);

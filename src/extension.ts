@@ -1,6 +1,8 @@
 import { bundleLoadStart } from './platform/loadTimer';
 import * as vscode from 'vscode';
+import { appendAnnotation, applyAnnotation, newAnnotation } from './core/annotations';
 import { isSqlJsLoaded } from './core/store/sqljs';
+import { CompareController } from './compare/comparePanel';
 import { ModelsTreeProvider } from './models/modelsTree';
 import { CommandHandlers, registerCommands } from './platform/commands';
 import { ContextKeyService } from './platform/contextKeys';
@@ -8,14 +10,18 @@ import { DisposableStore } from './platform/disposables';
 import { channelLogger } from './platform/logger';
 import { RUN_SCHEME, RunDocumentProvider, runUri } from './runs/runDocument';
 import { RunsNode, RunsTreeProvider } from './runs/runsTree';
+import { listExperiments, listRuns } from './core/queries';
 import { StoreManager } from './workspace/storeManager';
 
 /** What the extension exports (used by the extension-host tests and the activation benchmark). */
 export interface MlSightApi {
   readonly activationMs: number;
+  /** whether sql.js's WebAssembly was loaded when activate() returned (it must not be) */
+  readonly storeLoadedAtActivation: boolean;
   isStoreLoaded(): boolean;
   readonly stores: StoreManager;
   readonly runsTree: RunsTreeProvider;
+  readonly compare: CompareController;
 }
 
 function isRunNode(x: unknown): x is Extract<RunsNode, { kind: 'run' }> {
@@ -27,6 +33,7 @@ class Extension implements vscode.Disposable {
   private readonly disposables = new DisposableStore();
   readonly stores: StoreManager;
   readonly runsTree: RunsTreeProvider;
+  readonly compare: CompareController;
 
   constructor(context: vscode.ExtensionContext) {
     const channel = this.disposables.track(vscode.window.createOutputChannel('ML Sight', { log: true }));
@@ -38,9 +45,21 @@ class Extension implements vscode.Disposable {
     const runsTree = this.runsTree = this.disposables.track(new RunsTreeProvider(this.stores, contextKeys));
     const modelsTree = this.disposables.track(new ModelsTreeProvider(this.stores, contextKeys));
     const runDocs = this.disposables.track(new RunDocumentProvider(this.stores));
-    this.disposables.track(vscode.window.createTreeView('mlsight.runs', { treeDataProvider: runsTree, showCollapseAll: true, canSelectMany: true }));
     this.disposables.track(vscode.window.createTreeView('mlsight.models', { treeDataProvider: modelsTree, showCollapseAll: true }));
     this.disposables.track(vscode.workspace.registerTextDocumentContentProvider(RUN_SCHEME, runDocs));
+
+    const openRunDocument = async (folder: vscode.WorkspaceFolder, runId: string, name: string | null) => {
+      const doc = await vscode.workspace.openTextDocument(runUri(folder, runId, name));
+      await vscode.window.showTextDocument(doc, { preview: true });
+      return doc.uri.toString();
+    };
+    this.compare = this.disposables.track(new CompareController(context.extensionUri, this.stores, log, {
+      openRun: async (folder, runId) => {
+        const name = (await this.stores.get(folder)).read(db => db.scalar<string>('SELECT name FROM runs WHERE id = ?', [runId])) ?? null;
+        return openRunDocument(folder, runId, name);
+      },
+    }));
+    const runsView = this.disposables.track(vscode.window.createTreeView('mlsight.runs', { treeDataProvider: runsTree, showCollapseAll: true, canSelectMany: true }));
 
     const pickFolder = async (): Promise<vscode.WorkspaceFolder | undefined> => {
       const folders = this.stores.folders();
@@ -73,9 +92,34 @@ class Extension implements vscode.Disposable {
       'mlsight.showLog': () => channel.show(),
       'mlsight.openRun': async (arg?: unknown) => {
         if (!isRunNode(arg)) { return; }
-        const doc = await vscode.workspace.openTextDocument(runUri(arg.folder, arg.run.id, arg.run.name));
-        await vscode.window.showTextDocument(doc, { preview: true });
-        return doc.uri.toString();
+        return openRunDocument(arg.folder, arg.run.id, arg.run.name);
+      },
+      'mlsight.compareRuns': async (item?: unknown, selected?: unknown[]) => {
+        // From the Runs view: the clicked item and the multi-selection; from the title bar: the selection.
+        let nodes = (Array.isArray(selected) && selected.length ? selected : item ? [item] : [...runsView.selection]).filter(isRunNode);
+        if (nodes.length < 2) {
+          const folder = nodes[0]?.folder ?? await pickFolder();
+          if (!folder) { void vscode.window.showInformationMessage('ML Sight: open a folder with runs to compare them.'); return; }
+          const runs = (await this.stores.get(folder)).read(db => listExperiments(db).flatMap(e => listRuns(db, e.id).map(r => ({ r, e }))));
+          const picked = await vscode.window.showQuickPick(
+            runs.map(({ r, e }) => ({ label: r.name ?? r.id.slice(0, 8), description: `${e.name} · ${r.status.toLowerCase()}`, detail: r.id, picked: nodes.some(n => n.run.id === r.id), id: r.id })),
+            { canPickMany: true, title: 'Compare Runs', placeHolder: 'Select two or more runs', matchOnDescription: true, matchOnDetail: true });
+          if (!picked || picked.length === 0) { return; }
+          await this.compare.open(folder, picked.map(p => p.id));
+          return picked.map(p => p.id);
+        }
+        const folder = nodes[0].folder;
+        nodes = nodes.filter(n => n.folder.uri.toString() === folder.uri.toString());
+        await this.compare.open(folder, nodes.map(n => n.run.id));
+        return nodes.map(n => n.run.id);
+      },
+      'mlsight.setBaseline': async (arg?: unknown) => {
+        if (!isRunNode(arg)) { return; }
+        const store = await this.stores.get(arg.folder);
+        const a = newAnnotation({ action: 'experiment.baseline', experimentId: arg.run.experimentId, runId: arg.run.id });
+        await appendAnnotation(arg.folder.uri.fsPath, a);
+        await store.writeNow(db => applyAnnotation(db, a));
+        vscode.window.setStatusBarMessage(`ML Sight: ${arg.run.name ?? arg.run.id} is now the baseline of its experiment`, 3000);
       },
       'mlsight.copyRunId': async (arg?: unknown) => {
         if (!isRunNode(arg)) { return; }
@@ -99,7 +143,7 @@ export function activate(context: vscode.ExtensionContext): MlSightApi {
   context.subscriptions.push(extension);
   // From the first line of the bundle to the end of activate(): what ML Sight adds to VS Code's startup.
   const activationMs = performance.now() - bundleLoadStart;
-  return { activationMs, isStoreLoaded: () => isSqlJsLoaded(), stores: extension.stores, runsTree: extension.runsTree };
+  return { activationMs, storeLoadedAtActivation: isSqlJsLoaded(), isStoreLoaded: () => isSqlJsLoaded(), stores: extension.stores, runsTree: extension.runsTree, compare: extension.compare };
 }
 
 export async function deactivate(): Promise<void> {

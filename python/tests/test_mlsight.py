@@ -281,6 +281,10 @@ class TestRunAndEvents(Base):
                          [("m", 0.5, 0), ("m", "NaN", 1), ("i", 7.0, 3)])
 
     def test_metrics_nan_inf_and_steps(self):
+        import enum
+
+        class Level(enum.IntEnum):
+            HIGH = 3
         with self.start() as run:
             run.log_metric("loss", float("nan"))
             run.log_metric("loss", float("inf"))
@@ -293,6 +297,7 @@ class TestRunAndEvents(Base):
             run.log_metrics({"a": 1.0, "b": 2.0}, step=5)
             run.log_metric("big", 2 ** 70)
             run.log_metric("t", True)
+            run.log_metric("enum", Level.HIGH)  # an int subclass with its own repr
             for bad in ("0.5", None, [1], object()):
                 with self.assertRaises(TypeError):
                     run.log_metric("bad", bad)
@@ -306,7 +311,7 @@ class TestRunAndEvents(Base):
         self.assertEqual(got, [
             ("loss", "NaN", 0), ("loss", "Infinity", 1), ("loss", "-Infinity", 2), ("loss", 0.25, 3),
             ("acc", 1, 0), ("acc", 0.5, 10), ("acc", 0.6, 11), ("acc", 0.7, 3), ("a", 1.0, 5), ("b", 2.0, 5),
-            ("big", float(2 ** 70), 0), ("t", 1.0, 0)])
+            ("big", float(2 ** 70), 0), ("t", 1.0, 0), ("enum", 3, 0)])
         with open(run.events_path, encoding="utf-8") as f:
             text = f.read()
         self.assertNotIn("NaN,", text.replace('"NaN"', ""), "no bare NaN (invalid JSON) in the file")
@@ -943,16 +948,20 @@ class TestProcesses(Base):
 
     @unittest.skipUnless(POSIX, "POSIX signals")
     def test_sigterm_is_killed_and_the_process_still_dies_of_it(self):
-        c = Child(self.ws, self.LOOP)
-        try:
-            c.wait_ready()
-            c.p.send_signal(signal.SIGTERM)
-            rc, err = c.finish()
-        finally:
-            c.kill()
-        self.assertEqual(rc, -signal.SIGTERM, err)
-        end = read_events(only_run_log(self, self.ws))[-1]
-        self.assertEqual((end["type"], end["status"], end["signal"]), ("end", "KILLED", "SIGTERM"))
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            with self.subTest(signal=sig.name):
+                for f in run_logs(self.ws):
+                    shutil.rmtree(os.path.dirname(f))
+                c = Child(self.ws, self.LOOP)
+                try:
+                    c.wait_ready()
+                    c.p.send_signal(sig)
+                    rc, err = c.finish()
+                finally:
+                    c.kill()
+                self.assertEqual(rc, -sig, err)
+                end = read_events(only_run_log(self, self.ws))[-1]
+                self.assertEqual((end["type"], end["status"], end["signal"]), ("end", "KILLED", sig.name))
 
     @unittest.skipUnless(POSIX, "POSIX signals")
     def test_sigterm_chains_to_the_scripts_own_handler(self):

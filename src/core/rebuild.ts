@@ -1,3 +1,4 @@
+import { applyAnnotation, readAnnotations } from './annotations';
 import { Logger } from './log';
 import { applyAuditEvent, readAuditLog } from './registry/auditLog';
 import { ingestMlsightRuns } from './runs/ingestMlsight';
@@ -19,6 +20,11 @@ export async function rebuildFromWorkspace(store: WorkspaceStore, log: Logger): 
   for (const err of audit.errors) { log.warn(`.mlsight/audit.jsonl:${err.line}: ${err.message}; line skipped.`); }
   if (audit.events.length) {
     store.write(db => { for (const e of audit.events) { applyAuditEvent(db, e); } });
+  }
+  const notes = await readAnnotations(store.folder);
+  for (const err of notes.errors) { log.warn(`.mlsight/annotations.jsonl:${err.line}: ${err.message}; line skipped.`); }
+  if (notes.annotations.length) {
+    store.write(db => { for (const a of notes.annotations) { applyAnnotation(db, a); } });
   }
   return { runs: ingest.changedRuns.length, registryEvents: audit.events.length };
 }

@@ -9,12 +9,15 @@ export interface CommandArgs {
   'mlsight.showLog': [];
   'mlsight.openRun': [runOrItem?: unknown];
   'mlsight.copyRunId': [runOrItem?: unknown];
+  'mlsight.compareRuns': [item?: unknown, selected?: unknown[]];
+  'mlsight.setBaseline': [runOrItem?: unknown];
 }
 
 export type CommandId = keyof CommandArgs;
 
 export const COMMAND_IDS: readonly CommandId[] = [
   'mlsight.refreshRuns', 'mlsight.showStoreInfo', 'mlsight.rebuildStore', 'mlsight.showLog', 'mlsight.openRun', 'mlsight.copyRunId',
+  'mlsight.compareRuns', 'mlsight.setBaseline',
 ];
 
 /**

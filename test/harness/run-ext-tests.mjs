@@ -48,6 +48,7 @@ try {
   await context.exposeFunction('codeAutomationExit', c => done({ code: c, via: 'workbench' }));
   const page = await context.newPage();
   page.on('pageerror', e => { if (verbose) { console.error('[pageerror]', e.message); } });
+  if (verbose) { page.on('console', m => console.log(`[page ${m.type()}] ${m.text()}`)); }
   page.on('crash', () => done({ code: 1, via: 'page crash' }));
   await page.goto(workbenchUrl(server.port, { folder: workspace, workspaceFile, extensionDevelopmentPath: ROOT, extensionTestsPath: entry }));
   const res = await Promise.race([exited, new Promise(r => setTimeout(() => r({ code: 'timeout', via: 'harness timeout' }), TIMEOUT))]);

@@ -1,19 +1,20 @@
 // UI tier: installs the packaged .vsix into a real VS Code (code-server), opens it in headless Chromium and
 // checks what a person sees: the ML Sight container, the Runs view rows, opening a run, a palette command,
 // the welcome view of an empty workspace, hostile names rendered as text. Screenshots go to test-results/.
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, installVsix, launchBrowser, log, startCodeServer, workbenchUrl } from './codeServer.mjs';
-import { Checks, openActivityContainer, openWorkbench, runCommand, screenshot } from './ui.mjs';
+import { Checks, clickViewAction, openActivityContainer, openWorkbench, runCommand, screenshot, setColorTheme } from './ui.mjs';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 const vsix = process.env.MLSIGHT_VSIX || join(ROOT, 'artifacts', `${pkg.name}-${pkg.version}.vsix`);
 const checks = new Checks();
 const cleanup = [];
 
+let uiServer;
 async function withVsCode({ workspace, settings }, fn) {
-  const server = await startCodeServer({ workspace, settings });
+  const server = uiServer = await startCodeServer({ workspace, settings });
   cleanup.push(() => server.stop());
   log(`code-server on 127.0.0.1:${server.port}: ${await installVsix(server, vsix)}`);
   const browser = await launchBrowser();
@@ -68,6 +69,66 @@ try {
       return text.slice(0, 160);
     });
     await screenshot(page, 'ui-store-info-dark');
+    await checks.check('select two runs, "Compare Runs…" from the view title opens the comparison', async () => {
+      await rows.filter({ hasText: 'baseline' }).first().click();
+      await rows.filter({ hasText: 'diverged' }).first().click({ modifiers: ['Control'] });
+      await clickViewAction(page, 'Runs', 'Compare Runs…');
+      await page.locator('.tabs-container .tab', { hasText: 'Compare 2 Runs' }).waitFor({ timeout: 20_000 });
+    });
+    const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    await checks.check('the comparison shows the diff-only table rows and a baseline badge', async () => {
+      await view.locator('#compare-table').waitFor({ timeout: 30_000 });
+      const keys = await view.locator('#compare-table tbody tr[data-key] th').allInnerTexts();
+      const want = ['lr', 'model'];
+      for (const k of want) { if (!keys.includes(k)) { throw new Error(`row ${k} missing: ${JSON.stringify(keys)}`); } }
+      if (keys.includes('mlsight.source')) { throw new Error('identical tag shown in diff-only mode'); }
+      await view.locator('.run-chip .badge', { hasText: 'baseline' }).first().waitFor({ timeout: 5_000 });
+      return JSON.stringify(keys);
+    });
+    await checks.check('metric curves are drawn on canvases', async () => {
+      const n = await view.locator('.chart-card canvas').count();
+      if (n < 2) { throw new Error(`${n} canvases`); }
+      const drawn = await view.locator('.chart-card[data-metric="train/loss"] canvas').evaluate(c => {
+        const ctx = c.getContext('2d'); const { width, height } = c;
+        const px = ctx.getImageData(0, 0, width, height).data; let lit = 0;
+        for (let i = 3; i < px.length; i += 4) { if (px[i] > 0) { lit++; } }
+        return lit;
+      });
+      if (drawn < 500) { throw new Error(`the train/loss canvas is blank (${drawn} painted pixels)`); }
+      return `${n} canvases, ${drawn} painted pixels on train/loss`;
+    });
+    await checks.check('the smoothing slider smooths the curves', async () => {
+      await view.locator('#smoothing').fill('0.8');
+      await view.locator('#smoothing').dispatchEvent('change');
+      await view.locator('#smoothing-value', { hasText: '0.80' }).waitFor({ timeout: 5_000 });
+    });
+    await screenshot(page, 'ui-compare-dark');
+    await checks.check('the comparison reads well in the light theme', async () => {
+      await setColorTheme(page, 'Light Modern');
+      await page.locator('.monaco-workbench.vs:not(.vs-dark)').waitFor({ timeout: 20_000 });
+      await page.waitForTimeout(800);
+      const bg = await view.locator('body').evaluate(b => getComputedStyle(b).backgroundColor);
+      if (!/rgb\((2[0-9]{2}), (2[0-9]{2}), (2[0-9]{2})\)/.test(bg)) { throw new Error(`webview background is ${bg}`); }
+      return bg;
+    });
+    await screenshot(page, 'ui-compare-light');
+    await checks.check('a run whose param name and value are HTML renders as text and runs nothing', async () => {
+      const dialogs = [];
+      page.on('dialog', d => { dialogs.push(d.message()); void d.dismiss(); });
+      await rows.filter({ hasText: 'baseline' }).first().click();
+      await rows.filter({ hasText: '<img src=x onerror=alert(1)>' }).first().click({ modifiers: ['Control'] });
+      await clickViewAction(page, 'Runs', 'Compare Runs…');
+      const row = view.locator('#compare-table tbody tr[data-key="<img src=x onerror=alert(1)>"]');
+      await row.waitFor({ timeout: 30_000 });
+      const text = await row.innerText();
+      if (!text.includes('<script>alert(2)</script>')) { throw new Error(text); }
+      const injected = await view.locator('img, script:not([src])').count();
+      if (injected) { throw new Error(`${injected} injected elements`); }
+      await page.waitForTimeout(500);
+      if (dialogs.length) { throw new Error(`alert() ran: ${dialogs}`); }
+      return text.replace(/\s+/g, ' ');
+    });
+    await screenshot(page, 'ui-compare-hostile-light');
     await checks.check('the Models view shows its welcome text when no model is registered', async () => {
       const header = page.locator('.sidebar .pane-header', { hasText: 'Models' }).first();
       if ((await header.getAttribute('aria-expanded')) === 'false') { await header.click(); }

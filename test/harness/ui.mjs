@@ -52,3 +52,22 @@ export async function openActivityContainer(page, title) {
 }
 
 export const screenshot = (page, name) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
+
+/** Clicks a view's title-bar action (they only show while the view header is hovered or focused). */
+export async function clickViewAction(page, viewTitle, actionLabel) {
+  const header = page.locator('.sidebar .pane-header', { hasText: viewTitle }).first();
+  await header.hover();
+  const action = header.locator(`.action-label[aria-label="${actionLabel}"]`).first();
+  await action.waitFor({ timeout: 10_000 });
+  await action.click();
+}
+
+/** Picks a colour theme through "Preferences: Color Theme". */
+export async function setColorTheme(page, name) {
+  await runCommand(page, 'Preferences: Color Theme');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 10_000 });
+  await input.fill(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+}

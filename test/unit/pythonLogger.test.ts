@@ -7,7 +7,8 @@ import { WorkspaceStore } from '../../src/core/store/store';
 import { experimentIdFor, ingestMlsightRuns, listRunLogs } from '../../src/core/runs/ingestMlsight';
 import { Logger, silentLogger } from '../../src/core/log';
 import { getRun, listRuns, metricHistory, RunDetail } from '../../src/core/queries';
-import { tempWorkspace } from './helpers';
+import { tempWorkspace, writeRunLog } from './helpers';
+import { validateEvent } from '../../src/core/runs/format';
 
 // Runs real Python scripts that log with python/mlsight.py, then ingests what they wrote.
 // dist/test/unit → the repository root.
@@ -174,6 +175,7 @@ with mlsight.start_run(experiment="iris", name="<script>alert(1)</script> \\"svc
         assert.strictEqual(run.gitCommit, head);
         assert.strictEqual(run.gitBranch, 'main');
         assert.strictEqual(run.gitDirty, true);
+        assert.strictEqual(fs.realpathSync(run.tags['mlsight.git.root']), fs.realpathSync(ws));
         assert.strictEqual(byPath['git.diff']?.kind, 'git_diff');
         assert.match(fs.readFileSync(path.join(runDir, 'git.diff'), 'utf8'), /\+uncommitted change/);
       }
@@ -240,6 +242,55 @@ with mlsight.start_run(experiment="live", name="sweep-1"):
       }
     } finally {
       if (child.exitCode === null && child.signalCode === null) { child.kill('SIGKILL'); }
+    }
+  });
+});
+
+describe('Run-log events written by the Python logger (no Python needed)', () => {
+  it('validates env, seed, model and feature_importance events', () => {
+    assert.strictEqual(validateEvent({ type: 'env', python: '3.11.7', anything: { nested: true } }), undefined);
+    assert.strictEqual(validateEvent({ type: 'seed', seed: 42, libraries: ['random'] }), undefined);
+    assert.match(validateEvent({ type: 'seed', seed: '42' })!, /seed is not an integer/);
+    assert.match(validateEvent({ type: 'seed', seed: 1.5 })!, /seed is not an integer/);
+    assert.strictEqual(validateEvent({ type: 'model', name: 'm', path: 'artifacts/models/m/model.pkl' }), undefined);
+    assert.match(validateEvent({ type: 'model', name: 'm' })!, /has no path/);
+    assert.match(validateEvent({ type: 'model', path: 'x' })!, /without name/);
+    assert.strictEqual(validateEvent({ type: 'feature_importance', names: ['a', 'b'], values: [0.5, 'NaN'], step: 0 }), undefined);
+    assert.match(validateEvent({ type: 'feature_importance', names: ['a'], values: [1, 2] })!, /same length/);
+    assert.match(validateEvent({ type: 'feature_importance', names: ['a'], values: ['high'] })!, /entry 0/);
+    assert.match(validateEvent({ type: 'feature_importance', names: [''], values: [1] })!, /entry 0/);
+    assert.match(validateEvent({ type: 'feature_importance', names: ['a'], values: [1], step: 0.5 })!, /step/);
+  });
+
+  it('stores them in the existing tables: tags mlsight.*, model artifacts, feature_importance/<name> metrics', async () => {
+    const ws = tempWorkspace();
+    writeRunLog(ws, 'r1', [
+      { type: 'run', run_id: 'r1', experiment: 'e', ts: 1000, start_time: 1000, format: 1 },
+      { type: 'env', ts: 1001, python: '3.8.18', platform: 'Linux-x', command: 'python train.py --lr 0.1', pid: 77, script: null },
+      { type: 'seed', seed: 7, libraries: ['random', 'numpy'], deterministic: true, pythonhashseed: null },
+      { type: 'model', name: 'svc', path: 'artifacts/models/svc/model.pkl', size: 10, sha256: 'ab', format: 'pickle', class: 'sklearn.svm.SVC' },
+      { type: 'feature_importance', ts: 1002, names: ['x', 'y'], values: [0.25, 'NaN'], step: 0 },
+      { type: 'feature_importance', ts: 1003, names: ['x'], values: [0.5], step: 1 },
+      { type: 'end', status: 'FAILED', end_time: 2000, error: 'ValueError: bad', traceback: 'Traceback…' },
+    ]);
+    const store = await WorkspaceStore.open({ folder: ws });
+    try {
+      const log = recordingLogger();
+      const r = await ingestMlsightRuns(store, log);
+      assert.deepStrictEqual([r.errors, log.lines], [0, []]);
+      const run = store.read(db => getRun(db, 'r1'))!;
+      assert.strictEqual(run.status, 'FAILED');
+      assert.deepStrictEqual(run.tags, {
+        'mlsight.command': 'python train.py --lr 0.1', 'mlsight.error': 'ValueError: bad', 'mlsight.pid': '77',
+        'mlsight.platform': 'Linux-x', 'mlsight.python': '3.8.18', 'mlsight.model.svc': 'artifacts/models/svc/model.pkl',
+        'mlsight.model.svc.class': 'sklearn.svm.SVC', 'mlsight.seed': '7', 'mlsight.seed.deterministic': 'true',
+        'mlsight.seed.libraries': 'random,numpy', 'mlsight.traceback': 'Traceback…',
+      });
+      assert.deepStrictEqual(run.artifacts, [{ path: 'artifacts/models/svc/model.pkl', kind: 'model', size: 10 }]);
+      assert.deepStrictEqual(store.read(db => metricHistory(db, 'r1', 'feature_importance/x')).map(p => [p.step, p.value, p.timestamp]), [[0, 0.25, 1002], [1, 0.5, 1003]]);
+      assert.ok(Number.isNaN(run.latestMetrics['feature_importance/y'].value));
+    } finally {
+      await store.close();
     }
   });
 });

@@ -79,7 +79,7 @@ export function loadPythonParser(): Promise<void> {
       const ts = require('web-tree-sitter') as typeof TS;
       const paths = treeSitterWasmPaths();
       const module: Record<string, unknown> = { locateFile: () => paths.runtime };
-      await ts.Parser.init(module as object);
+      await ts.Parser.init(module as unknown as Parameters<typeof ts.Parser.init>[0]);
       const language = await ts.Language.load(await fs.promises.readFile(paths.python));
       const parser = new ts.Parser();
       parser.setLanguage(language);

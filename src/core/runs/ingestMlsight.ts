@@ -146,6 +146,8 @@ function applyEvents(db: Db, events: RunEvent[], runId: string, rel: string): st
       case 'git':
         db.run('UPDATE runs SET git_commit = ?, git_branch = ?, git_dirty = ? WHERE id = ?',
           [e.commit ?? null, e.branch ?? null, e.dirty === undefined ? null : e.dirty ? 1 : 0, runId]);
+        if (typeof e.root === 'string' && e.root) { upsertTag(db, runId, `${MLSIGHT_TAG}git.root`, e.root); }
+        if (e.diff_truncated) { upsertTag(db, runId, `${MLSIGHT_TAG}git.diff_truncated`, 'true'); }
         break;
       case 'artifact':
         upsertArtifact(db, runId, e.path, e.kind ?? 'file', e.size, e.sha256);

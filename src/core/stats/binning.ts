@@ -49,10 +49,20 @@ function binWidth(sorted: Float64Array, rule: BinRule): number {
  * raise a width below 1 to 1.
  */
 export function histogramBinEdges(sorted: Float64Array, rule: BinRule, integerData = false): Float64Array {
-  let first = sorted[0];
-  let last = sorted[sorted.length - 1];
+  if (rule === 'sturges') { return sturgesEdges(sorted[0], sorted[sorted.length - 1], sorted.length, integerData); }
+  return edgesFromWidth(sorted[0], sorted[sorted.length - 1], binWidth(sorted, rule), integerData);
+}
+
+/** Sturges edges need only the range and the size: numpy.histogram_bin_edges(data, 'sturges') for such data. */
+export function sturgesEdges(min: number, max: number, n: number, integerData = false): Float64Array {
+  return edgesFromWidth(min, max, (max - min) / (Math.log2(n) + 1), integerData);
+}
+
+function edgesFromWidth(min: number, max: number, w: number, integerData: boolean): Float64Array {
+  let first = min;
+  let last = max;
   if (first === last) { first -= 0.5; last += 0.5; }
-  let width = binWidth(sorted, rule);
+  let width = w;
   let count = 1;
   if (width) {
     if (integerData && width < 1) { width = 1; }
@@ -91,12 +101,14 @@ export function histogramCounts(sorted: Float64Array, edges: ArrayLike<number>):
   return counts;
 }
 
-/** Merges two sorted arrays into one sorted array. */
-export function mergeSorted(a: Float64Array, b: Float64Array): Float64Array {
-  const out = new Float64Array(a.length + b.length);
-  let i = 0, j = 0, k = 0;
-  while (i < a.length && j < b.length) { out[k++] = a[i] <= b[j] ? a[i++] : b[j++]; }
-  while (i < a.length) { out[k++] = a[i++]; }
-  while (j < b.length) { out[k++] = b[j++]; }
-  return out;
+/** Number of distinct values in the union of two sorted arrays (no allocation). */
+export function countDistinctUnionSorted(a: Float64Array, b: Float64Array): number {
+  let i = 0, j = 0, u = 0;
+  while (i < a.length || j < b.length) {
+    const v = i < a.length && (j >= b.length || a[i] <= b[j]) ? a[i] : b[j];
+    while (i < a.length && a[i] === v) { i++; }
+    while (j < b.length && b[j] === v) { j++; }
+    u++;
+  }
+  return u;
 }

@@ -14,9 +14,12 @@
  * expansion (1976), and CDF = 1 when nx² ≥ 18.
  *
  * smirnov sums the Birnbaum–Tingey series P(Dₙ⁺ ≥ x) = x Σ_{v=0}^{⌊n(1−x)⌋} C(n,v) (x+v/n)^(v−1) (1−x−v/n)^(n−v),
- * whose terms are all positive, in log space, with n·x split exactly into integer and fractional parts
- * (Dekker's product) so 1 − x − v/n keeps full relative accuracy. Relative error grows like ε/x², about 1e-12
- * at n = 10⁴ and below 1e-10 up to n = 10⁶ (above 10⁶ scipy's own approximation e^(−(6nx+1)²/(18n)) is used).
+ * whose terms are all positive. Term v equals (nx/(nx+v))·b(v; n, x+v/n), a binomial probability, which is
+ * evaluated with Loader's saddle-point form (C. Loader, "Fast and Accurate Computation of Binomial
+ * Probabilities", 2000: Stirling-error and deviance terms, no large logarithms cancel), with n·x split exactly
+ * into integer and fractional parts (Dekker's product). Each term keeps ~1e-14 relative accuracy for any n; the
+ * sum stops once terms past the peak fall below 1e-17 of it. Above n = 10⁶ scipy's own approximation
+ * e^(−(6nx+1)²/(18n)) is used, as scipy does.
  */
 
 import { LN_SQRT_2PI, stirlingCorrection } from './special';

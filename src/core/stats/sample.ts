@@ -189,7 +189,7 @@ export function sum(values: ArrayLike<number>): number {
     c += Math.abs(s) >= Math.abs(v) ? (s - t) + v : (v - t) + s;
     s = t;
   }
-  return s + c;
+  return Number.isFinite(s) ? s + c : s; // with an infinite term the correction is NaN; the plain sum is right
 }
 
 export function mean(values: ArrayLike<number>): number { return sum(values) / values.length; }

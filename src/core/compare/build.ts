@@ -1,0 +1,117 @@
+import { Db, metricFromSql } from '../store/db';
+import { getRun, RunDetail } from '../queries';
+import { lttb } from './series';
+import { CellValue, buildRows, formatNumber, higherIsBetter, improvement } from './table';
+import { BaselineInfo, CompareData, CompareRunInfo, FeatureImportance, SeriesData } from './types';
+
+export interface CompareOptions {
+  referenceRunId?: string | null;
+  /** points per series after decimation */
+  maxPoints?: number;
+  /** metric used for baseline improvement; default: the first metric all runs share that looks like a score */
+  baselineMetric?: string;
+}
+
+export const FEATURE_IMPORTANCE_PREFIX = 'feature_importance/';
+
+/** A run that trained a scikit-learn dummy model is a baseline (DummyClassifier / DummyRegressor). */
+export function looksLikeBaseline(r: Pick<RunDetail, 'params' | 'tags' | 'name'>): boolean {
+  const dummy = /\bDummy(Classifier|Regressor)\b/;
+  return Object.values(r.params).some(v => dummy.test(v)) || Object.values(r.tags).some(v => dummy.test(v))
+    || r.tags['mlsight.baseline'] === 'true';
+}
+
+function nonFiniteLabel(v: number): 'nan' | 'inf' | '-inf' { return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf'; }
+
+function loadSeries(db: Db, runId: string, key: string, maxPoints: number): SeriesData {
+  const rows = db.all<{ step: number; timestamp: number | null; value: number | null }>(
+    'SELECT step, timestamp, value FROM metrics WHERE run_id = ? AND key = ? ORDER BY step, timestamp', [runId, key]);
+  const times = new Map<number, number | null>();
+  const pts = rows.map(r => { const y = metricFromSql(r.value); times.set(r.step, r.timestamp); return { x: r.step, y }; });
+  const { points, nonFinite } = lttb(pts, maxPoints);
+  return {
+    runId, key, total: rows.length,
+    steps: points.map(p => p.x), values: points.map(p => p.y), times: points.map(p => times.get(p.x) ?? null),
+    nonFinite: nonFinite.map(p => ({ step: p.x, value: nonFiniteLabel(p.y) })),
+  };
+}
+
+/** Builds everything the comparison view needs for the given runs (in the given order). */
+export function buildCompareData(db: Db, runIds: readonly string[], options: CompareOptions = {}): CompareData {
+  const maxPoints = options.maxPoints ?? 2000;
+  const details: RunDetail[] = [];
+  const missing: string[] = [];
+  for (const id of runIds) { const r = getRun(db, id); if (r) { details.push(r); } else { missing.push(id); } }
+  const expNames = new Map(db.all<{ id: string; name: string; baseline_run_id: string | null }>('SELECT id, name, baseline_run_id FROM experiments').map(e => [e.id, e]));
+
+  // Baselines: the experiment's chosen baseline run, else a run in it that trained a dummy model.
+  const baseline: BaselineInfo = { byExperiment: {}, metric: null, higherIsBetter: true, improvement: {} };
+  for (const expId of new Set(details.map(d => d.experimentId))) {
+    const exp = expNames.get(expId);
+    let runId = exp?.baseline_run_id ?? null;
+    let auto = false;
+    if (!runId) {
+      const candidates = db.all<{ id: string }>(`SELECT id FROM runs WHERE experiment_id = ? AND lifecycle_stage = 'active' ORDER BY start_time`, [expId]);
+      for (const c of candidates) {
+        const d = details.find(x => x.id === c.id) ?? getRun(db, c.id);
+        if (d && looksLikeBaseline(d)) { runId = d.id; auto = true; break; }
+      }
+    }
+    baseline.byExperiment[expId] = { runId, auto, experimentName: exp?.name ?? expId };
+  }
+
+  const runs: CompareRunInfo[] = details.map(d => ({
+    id: d.id, name: d.name ?? d.id.slice(0, 8), experiment: expNames.get(d.experimentId)?.name ?? d.experimentId, experimentId: d.experimentId,
+    status: d.status, startTime: d.startTime, endTime: d.endTime, gitCommit: d.gitCommit, gitDirty: d.gitDirty,
+    isBaseline: baseline.byExperiment[d.experimentId]?.runId === d.id,
+  }));
+
+  const refIndex = options.referenceRunId ? details.findIndex(d => d.id === options.referenceRunId) : -1;
+  const ref = refIndex >= 0 ? refIndex : undefined;
+  const isImportance = (k: string) => k.startsWith(FEATURE_IMPORTANCE_PREFIX);
+  const metricKeys = [...new Set(details.flatMap(d => Object.keys(d.latestMetrics)))].filter(k => !isImportance(k)).sort();
+  const latest = details.map(d => Object.fromEntries(Object.entries(d.latestMetrics).filter(([k]) => !isImportance(k))
+    .map(([k, m]) => [k, Number.isFinite(m.value) ? m.value : formatNumber(m.value)] as [string, CellValue])));
+  const info = details.map<Record<string, CellValue>>(d => ({
+    status: d.status,
+    experiment: expNames.get(d.experimentId)?.name ?? d.experimentId,
+    started: d.startTime ? new Date(d.startTime).toISOString() : null,
+    'duration (s)': d.startTime && d.endTime ? Math.round((d.endTime - d.startTime) / 1000) : null,
+    'git commit': d.gitCommit ? d.gitCommit.slice(0, 12) + (d.gitDirty ? ' (dirty)' : '') : null,
+  }));
+  const datasets = details.map(d => Object.fromEntries(d.datasets.map(s => [`${s.name} (${s.role})`, s.digest ? s.digest.slice(0, 16) : (s.rows != null ? `${s.rows} rows` : '')])));
+  const rows = [
+    ...buildRows('info', info, ref),
+    ...buildRows('param', details.map(d => d.params), ref),
+    ...buildRows('metric', latest, ref),
+    ...buildRows('tag', details.map(d => Object.fromEntries(Object.entries(d.tags).filter(([k]) => !k.startsWith('mlflow.'))))),
+    ...buildRows('dataset', datasets),
+  ];
+
+  const series: SeriesData[] = [];
+  for (const d of details) { for (const key of metricKeys) { if (key in d.latestMetrics) { series.push(loadSeries(db, d.id, key, maxPoints)); } } }
+
+  // Improvement over the baseline on one metric (the requested one, else the first score-like shared metric).
+  const shared = metricKeys.filter(k => details.every(d => k in d.latestMetrics));
+  const metric = options.baselineMetric && metricKeys.includes(options.baselineMetric) ? options.baselineMetric
+    : shared.find(k => higherIsBetter(k)) ?? shared[0] ?? null;
+  baseline.metric = metric;
+  baseline.higherIsBetter = metric ? higherIsBetter(metric) : true;
+  for (const d of details) {
+    const b = baseline.byExperiment[d.experimentId]?.runId;
+    if (!metric || !b) { baseline.improvement[d.id] = null; continue; }
+    const bd = details.find(x => x.id === b) ?? getRun(db, b);
+    const bv = bd?.latestMetrics[metric]?.value;
+    const v = d.latestMetrics[metric]?.value;
+    baseline.improvement[d.id] = v === undefined || bv === undefined ? null : improvement(v, bv, baseline.higherIsBetter);
+  }
+
+  const importances: FeatureImportance[] = [];
+  for (const d of details) {
+    const entries = Object.entries(d.latestMetrics).filter(([k]) => isImportance(k)).map(([k, m]) => [k.slice(FEATURE_IMPORTANCE_PREFIX.length), m.value] as const)
+      .filter(([, v]) => Number.isFinite(v)).sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]));
+    if (entries.length) { importances.push({ runId: d.id, names: entries.map(e => e[0]), values: entries.map(e => e[1]) }); }
+  }
+
+  return { runs, referenceRunId: ref !== undefined ? details[ref].id : null, rows, metricKeys, series, baseline, importances, missing };
+}

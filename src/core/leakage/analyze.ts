@@ -1,0 +1,258 @@
+/**
+ * One analysis run: parse, data-flow facts, syntactic facts, rules, then options (per-rule enable/severity),
+ * `# mlsight: ignore[...]` suppressions, and conversion of offsets to ranges (and to notebook cells).
+ */
+import { analyzeTree } from './dataflow';
+import { RANDOM_FRAMEWORKS, SEED_CALLS } from './knowledge';
+import type { PyNode } from './parser';
+import { parsePython } from './parser';
+import { RULES, RawFinding, RuleContext, SyntaxFacts, runRules } from './rules';
+import { SourceText, dottedName, field } from './syntax';
+import type { AnalysisResult, AnalyzeOptions, Finding, Range, RuleId, Severity, TextEdit } from './types';
+
+/** How a joined notebook maps back to its cells. */
+export interface CellMap {
+  /** For each code cell in order: its notebook index and first line in the joined text. */
+  cells: { index: number; startLine: number; lineCount: number; outputs?: string[] }[];
+}
+
+const DEFAULT_SEVERITY = new Map<RuleId, Severity>(RULES.map(r => [r.id, r.severity]));
+
+/** Cheap pre-filter for the calls that can be seeds, random draws or training steps. */
+const INTERESTING_CALL = /seed|rand|Random|rng|normal|shuffle|choice|sample|uniform|gauss|bernoulli|multinomial|backward|step|PRNGKey|perm/;
+
+/** Collects imports, seed calls, sources of randomness, torch training steps and baseline mentions. */
+export function syntaxFacts(root: PyNode, src: SourceText): SyntaxFacts {
+  const out: SyntaxFacts = { imports: [], seeds: [], randomness: [], backward: [], dummy: false };
+  const mayMentionDummy = /\bDummy(Classifier|Regressor)\b/.test(src.text);
+  const aliases = new Map<string, string>();
+  const stack: PyNode[] = [root];
+  const calls: PyNode[] = [];
+  while (stack.length) {
+    const n = stack.pop()!;
+    switch (n.type) {
+      case 'import_statement':
+        for (const c of n.children) {
+          const name = c.type === 'aliased_import' ? field(c, 'name') : c;
+          const alias = c.type === 'aliased_import' ? field(c, 'alias') : undefined;
+          if (!name || name.type !== 'dotted_name') { continue; }
+          const module = src.slice(name).replace(/\s+/g, '');
+          const a = alias ? src.slice(alias) : module.split('.')[0];
+          out.imports.push({ node: n, module: alias ? module : module.split('.')[0], alias: a });
+          aliases.set(a, alias ? module : module.split('.')[0]);
+          if (RANDOM_FRAMEWORKS.test(module)) { out.randomness.push({ node: n, what: `import ${module}` }); }
+        }
+        continue;
+      case 'import_from_statement': {
+        const mod = field(n, 'module_name');
+        const module = mod ? src.slice(mod).replace(/\s+/g, '') : '';
+        if (RANDOM_FRAMEWORKS.test(module)) { out.randomness.push({ node: n, what: `from ${module} import …` }); }
+        for (const c of n.children) {
+          if (c.field !== 'name') { continue; }
+          const name = c.type === 'aliased_import' ? field(c, 'name') : c;
+          const alias = c.type === 'aliased_import' ? field(c, 'alias') : undefined;
+          if (!name) { continue; }
+          const nm = src.slice(name);
+          const a = alias ? src.slice(alias) : nm;
+          out.imports.push({ node: n, module: `${module}.${nm}`, alias: a });
+          aliases.set(a, `${module}.${nm}`);
+        }
+        continue;
+      }
+      case 'identifier':
+        if (mayMentionDummy && !out.dummy && /^Dummy(Classifier|Regressor)$/.test(src.slice(n))) { out.dummy = true; }
+        continue;
+      case 'call':
+        calls.push(n);
+        break;
+      default:
+        break;
+    }
+    for (let i = n.children.length - 1; i >= 0; i--) { stack.push(n.children[i]); }
+  }
+  for (const c of calls) {
+    const fn = field(c, 'function');
+    if (!fn || (fn.type !== 'identifier' && fn.type !== 'attribute')) { continue; }
+    const raw = src.slice(fn);
+    if (!INTERESTING_CALL.test(raw)) { continue; }
+    const dotted = /^[\w.]+$/.test(raw) ? raw : dottedName(fn, src);
+    if (!dotted) { continue; }
+    const head = dotted.split('.')[0];
+    const qn = aliases.has(head) ? aliases.get(head)! + dotted.slice(head.length) : dotted;
+    if (SEED_CALLS.test(qn) || SEED_CALLS.test(dotted) ||
+      (/(^|\.)(default_rng|RandomState|Random|PRNGKey)$/.test(qn) && (field(c, 'arguments')?.children.length ?? 0) > 0)) {
+      out.seeds.push(c);
+      continue;
+    }
+    if (/^numpy\.random\.\w+$/.test(qn) || /^random\.(random|shuffle|choice|choices|randint|sample|uniform|gauss|randrange|normalvariate)$/.test(qn) ||
+      /^torch\.(rand|randn|randint|randperm|normal|bernoulli|multinomial|rand_like|randn_like)$/.test(qn) || /^tensorflow\.random\.\w+$/.test(qn)) {
+      out.randomness.push({ node: c, what: `${dotted}()` });
+    }
+    if (/\.backward$/.test(dotted) || (/\.step$/.test(dotted) && /optim/i.test(dotted))) { out.backward.push(c); }
+  }
+  return out;
+}
+
+interface Suppressions { lines: Map<number, Set<string> | 'all'>; file: Set<string> | 'all' | undefined }
+
+const SUPPRESS = /#\s*mlsight:\s*ignore(-file)?(?:\[([^\]]*)\])?/g;
+
+/** `# mlsight: ignore[rule, …]` on a line (or alone on the line above); `# mlsight: ignore-file[…]` anywhere. */
+function suppressions(src: SourceText): Suppressions {
+  const out: Suppressions = { lines: new Map(), file: undefined };
+  if (!src.text.includes('mlsight')) { return out; }
+  for (let line = 0; line < src.lineCount; line++) {
+    const text = src.lineText(line);
+    if (!text.includes('mlsight')) { continue; }
+    for (const m of text.matchAll(SUPPRESS)) {
+      const ids: Set<string> | 'all' = m[2] ? new Set(m[2].split(',').map(x => x.trim()).filter(Boolean)) : 'all';
+      if (m[1]) {
+        out.file = out.file === 'all' || ids === 'all' ? 'all' : new Set([...(out.file ?? []), ...ids]);
+        continue;
+      }
+      const targets = [line];
+      if (/^\s*#/.test(text)) { targets.push(line + 1); }
+      for (const t of targets) {
+        const cur = out.lines.get(t);
+        out.lines.set(t, cur === 'all' || ids === 'all' ? 'all' : new Set([...(cur ?? []), ...ids]));
+      }
+    }
+  }
+  return out;
+}
+
+function isSuppressed(s: Suppressions, rule: string, line: number): boolean {
+  if (s.file === 'all' || s.file?.has(rule)) { return true; }
+  const l = s.lines.get(line);
+  return l === 'all' || !!l?.has(rule);
+}
+
+function effectiveSeverity(rule: RuleId, options: AnalyzeOptions | undefined): Severity | undefined {
+  const setting = options?.rules?.[rule];
+  if (setting === false || setting === 'off') { return undefined; }
+  if (setting === 'error' || setting === 'warning' || setting === 'info') { return setting; }
+  return DEFAULT_SEVERITY.get(rule);
+}
+
+/** Range of a reported call: from its start to its end, or to the end of its first line if it spans several. */
+function reportRange(src: SourceText, n: PyNode): Range {
+  const r = src.range(n.start, n.end);
+  if (r.endLine === r.startLine) { return r; }
+  const lineText = src.lineText(r.startLine);
+  return { startLine: r.startLine, startColumn: r.startColumn, endLine: r.startLine, endColumn: Math.max(r.startColumn + 1, lineText.trimEnd().length) };
+}
+
+/** Text of the parse-error-tolerant analysis of one Python text (a file, or notebook cells joined). */
+export function analyzeText(text: string, options: AnalyzeOptions | undefined, cellMap?: CellMap): AnalysisResult {
+  const t0 = performance.now();
+  // A byte-order mark is replaced (not removed) so that offsets stay those of the caller's text.
+  const clean = text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text;
+  const parsed = parsePython(clean, options?.parseTimeoutMs ?? 10_000);
+  const t1 = performance.now();
+  const src = new SourceText(clean);
+  const result: AnalysisResult = { findings: [], syntaxErrors: parsed.errors, parseTimedOut: parsed.timedOut, timings: { parseMs: t1 - t0, analyzeMs: 0 } };
+  if (parsed.firstErrorOffset !== undefined) { result.firstSyntaxError = src.range(parsed.firstErrorOffset, parsed.firstErrorOffset); }
+  if (parsed.timedOut) { result.timings.analyzeMs = performance.now() - t1; return result; }
+
+  const facts = analyzeTree(parsed.root, src);
+  const syn = syntaxFacts(parsed.root, src);
+  if (cellMap) { addOutputEvidence(facts, src, cellMap); }
+  const where = (offset: number): string => {
+    const line = src.lineOf(offset);
+    if (!cellMap) { return `line ${line + 1}`; }
+    const cell = cellOfLine(cellMap, line);
+    return cell ? `cell ${cell.index + 1}, line ${line - cell.startLine + 1}` : `line ${line + 1}`;
+  };
+  const ctx: RuleContext = {
+    src, root: parsed.root, facts, syn, where, seed: options?.seed ?? 42,
+    cellStarts: cellMap ? cellMap.cells.map(c => c.startLine) : [],
+  };
+  const raw = runRules(ctx);
+  const sup = options?.suppressions === false ? undefined : suppressions(src);
+  const seen = new Set<string>();
+  const findings: Finding[] = [];
+  for (const r of raw) {
+    const severity = effectiveSeverity(r.rule, options);
+    if (!severity) { continue; }
+    const range = reportRange(src, r.node);
+    if (sup && isSuppressed(sup, r.rule, range.startLine)) { continue; }
+    const key = `${r.rule}:${range.startLine}`;
+    if (seen.has(key)) { continue; }
+    seen.add(key);
+    findings.push(toFinding(r, severity, range, src, cellMap));
+  }
+  findings.sort((a, b) => a.range.startLine - b.range.startLine || a.range.startColumn - b.range.startColumn || a.rule.localeCompare(b.rule));
+  result.findings = findings;
+  result.timings.analyzeMs = performance.now() - t1;
+  return result;
+}
+
+function cellOfLine(map: CellMap, line: number): CellMap['cells'][number] | undefined {
+  let lo = 0;
+  let hi = map.cells.length - 1;
+  let found: CellMap['cells'][number] | undefined;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (map.cells[mid].startLine <= line) { found = map.cells[mid]; lo = mid + 1; } else { hi = mid - 1; }
+  }
+  return found;
+}
+
+/** Maps a joined-text range into a cell; undefined if it crosses a cell boundary. */
+function toCell(map: CellMap, r: Range): { cell: number; cellRange: Range } | undefined {
+  const c = cellOfLine(map, r.startLine);
+  if (!c || r.endLine >= c.startLine + c.lineCount) { return undefined; }
+  return { cell: c.index, cellRange: { startLine: r.startLine - c.startLine, startColumn: r.startColumn, endLine: r.endLine - c.startLine, endColumn: r.endColumn } };
+}
+
+function toFinding(r: RawFinding, severity: Severity, range: Range, src: SourceText, cellMap: CellMap | undefined): Finding {
+  const f: Finding = { rule: r.rule, severity, message: r.message, range };
+  if (cellMap) { Object.assign(f, toCell(cellMap, range)); }
+  if (r.related.length) {
+    f.related = r.related.map(x => {
+      const rr = reportRange(src, x.node);
+      return { message: x.message, range: rr, ...(cellMap ? toCell(cellMap, rr) : {}) };
+    });
+  }
+  const fixes = r.fixes.map(fix => {
+    const edits: TextEdit[] = [];
+    for (const e of fix.edits) {
+      const er = src.range(e.start, e.end);
+      const edit: TextEdit = { range: er, newText: e.newText };
+      if (cellMap) {
+        const c = toCell(cellMap, er);
+        if (!c) { return undefined; }
+        Object.assign(edit, c);
+      }
+      edits.push(edit);
+    }
+    return { title: fix.title, edits };
+  }).filter((x): x is { title: string; edits: TextEdit[] } => !!x);
+  if (fixes.length) { f.fixes = fixes; }
+  return f;
+}
+
+/** Printed `value_counts()` output in a notebook cell that shows a skewed class distribution. */
+function addOutputEvidence(facts: ReturnType<typeof analyzeTree>, src: SourceText, map: CellMap): void {
+  for (const vc of facts.valueCounts) {
+    const cell = cellOfLine(map, src.lineOf(vc.start));
+    if (!cell?.outputs?.length) { continue; }
+    const ratio = skewOf(cell.outputs.join('\n'));
+    if (ratio !== undefined && ratio >= 4) {
+      facts.imbalance.push({ node: vc, what: `value_counts() output with a ${Math.round(ratio)}:1 class ratio` });
+    }
+  }
+}
+
+/** Largest/smallest count in a printed pandas `value_counts()` Series, if the text looks like one. */
+export function skewOf(text: string): number | undefined {
+  const values: number[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^\s*\S+\s+(\d+(?:\.\d+)?(?:e-?\d+)?)\s*$/.exec(line);
+    if (m) { values.push(Number(m[1])); }
+  }
+  if (values.length < 2 || values.length > 50) { return undefined; }
+  const min = Math.min(...values);
+  const max = Math.max(...values);
+  return min > 0 ? max / min : undefined;
+}

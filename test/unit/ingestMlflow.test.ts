@@ -1,0 +1,706 @@
+import * as assert from 'assert';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { silentLogger } from '../../src/core/log';
+import { getRun, listExperiments, listModelVersions, listModels, listRuns, metricHistory } from '../../src/core/queries';
+import { loadSqlJs } from '../../src/core/store/sqljs';
+import { WorkspaceStore } from '../../src/core/store/store';
+import { emptyCounts, globToRegExp } from '../../src/core/ingest/common';
+import {
+  ingestMlflowFileStore, mlflowExperimentId, mlflowRunId, parseMetricLines, parseMlflowExperimentId, parseMlflowRunId,
+} from '../../src/core/ingest/mlflowFileStore';
+import { discoverSources, ingestWorkspace } from '../../src/core/ingest/scan';
+import { MLFLOW_SCHEMA_SQL, MlrunsBuilder, countRows, dumpTables, hex32, recordingLogger, sqlMetric } from './ingestFixtures';
+import { tempWorkspace } from './helpers';
+
+const HOSTILE = '<img src=x onerror=alert(1)>';
+const BIG_EXP = '123456789012345678'; // 18 digits, above Number.MAX_SAFE_INTEGER
+
+async function openStore(ws: string): Promise<WorkspaceStore> {
+  const store = await WorkspaceStore.open({ folder: ws, persistDelayMs: 10_000 });
+  after(() => store.close().catch(() => undefined));
+  return store;
+}
+
+/** A FileStore tree exercising every quirk in the format notes. */
+function buildQuirkyTree(ws: string): { mb: MlrunsBuilder; runA: string; runB: string; runDel: string } {
+  const mb = new MlrunsBuilder(path.join(ws, 'mlruns'));
+  mb.experiment('0', 'Default');
+  mb.experiment(BIG_EXP, 'iris', { creation_time: 1700000000000 });
+  const runA = hex32(0xa);
+  mb.run(BIG_EXP, {
+    runId: runA,
+    meta: { run_name: undefined, status: 3, end_time: 1700000009000, start_time: 1700000000000, experiment_id: BIG_EXP },
+    params: { C: '1.0', kernel: 'rbf', [HOSTILE]: HOSTILE, 'nested/param': 'x' },
+    tags: {
+      'mlflow.runName': 'only-in-tags', 'mlflow.source.git.commit': 'abc123', 'mlflow.source.git.branch': 'main',
+      'mlflow.note.content': '# Notes\nmulti-line\n', 'mlflow.log-model.history': '[{"artifact_path": "model"}]',
+    },
+    metrics: {
+      loss: '1700000001000 0.5 0\n1700000002000 nan 1\n1700000003000 inf 2\n1700000004000 -inf 3\n1700000005000 0.25 4\n',
+      legacy: '1700000001000 3.5\n1700000002000 4.5\n', // 2 fields: step 0
+      'train/acc': '1700000001000 0.9 1 train_ds 1a2b3c\n1700000002000 0.95 2 train_ds 1a2b3c\n', // 5 fields (MLflow 3)
+      'val/deep/x': '1700000001000 1e-05 7\n',
+    },
+    artifacts: { 'model/MLmodel': 'flavors: {}\n', 'model/model.pkl': 'bytes', 'plot.png': 'png' },
+  });
+  // moved tree: artifact_uri points at a path that does not exist any more
+  const meta = path.join(ws, 'mlruns', BIG_EXP, runA, 'meta.yaml');
+  fs.writeFileSync(meta, fs.readFileSync(meta, 'utf8').replace(/^artifact_uri: .*$/m, 'artifact_uri: file:///nonexistent/elsewhere/mlruns/x/artifacts'));
+  const runB = hex32(0xb);
+  mb.run(BIG_EXP, { runId: runB, meta: { experiment_id: BIG_EXP, run_name: 'named', status: undefined }, metrics: { loss: '1700000001000 2 0\n' } });
+  const runDel = hex32(0xde1);
+  mb.run(BIG_EXP, { runId: runDel, meta: { experiment_id: BIG_EXP, lifecycle_stage: 'deleted', deleted_time: 1700000100000, status: 4 } });
+  // legacy experiment with an unquoted int id
+  mb.experiment('7', 'legacy', {}, { unquotedId: true });
+  mb.run('7', { runId: hex32(7), meta: { experiment_id: undefined }, metrics: { m: '5 1.5 0\n' } });
+  fs.writeFileSync(path.join(ws, 'mlruns', '7', hex32(7), 'meta.yaml'),
+    fs.readFileSync(path.join(ws, 'mlruns', '7', hex32(7), 'meta.yaml'), 'utf8') + 'experiment_id: 7\n');
+  // folders inside an experiment that are not runs
+  for (const d of ['tags', 'datasets', 'traces', 'models']) { fs.mkdirSync(path.join(ws, 'mlruns', BIG_EXP, d), { recursive: true }); }
+  fs.writeFileSync(path.join(ws, 'mlruns', BIG_EXP, 'tags', 'team'), 'vision');
+  // a deleted experiment in .trash is not loaded
+  mb.experiment('55', 'trashed', { lifecycle_stage: 'deleted' }, { parent: path.join(ws, 'mlruns', '.trash') });
+  mb.run('55', { runId: hex32(55), meta: { experiment_id: '55' }, metrics: { m: '1 1 0\n' } }, path.join(ws, 'mlruns', '.trash'));
+  return { mb, runA, runB, runDel };
+}
+
+describe('MLflow ingest: ids and metric lines', () => {
+  it('builds and parses ids that cannot collide with ML Sight runs and keep 18-digit ids verbatim', () => {
+    const e = mlflowExperimentId('sub/mlruns', BIG_EXP);
+    assert.strictEqual(e, `mlflow:sub/mlruns:${BIG_EXP}`);
+    assert.deepStrictEqual(parseMlflowExperimentId(e), { source: 'sub/mlruns', experimentId: BIG_EXP });
+    assert.deepStrictEqual(parseMlflowExperimentId('mlflow:a:b:7'), { source: 'a:b', experimentId: '7' });
+    assert.strictEqual(parseMlflowRunId(mlflowRunId(hex32(1))), hex32(1));
+    assert.strictEqual(parseMlflowExperimentId('mlsight:Default'), undefined);
+  });
+
+  it('parses 2-, 3- and 5-field lines, nan/inf, and rejects malformed ones with line numbers', () => {
+    const r = parseMetricLines('10 1.5\n20 nan 3\n30 -inf 4 ds abc\n40 inf 5\n\nbad\n50 x 1\n60 1 1.5\n70 NaN 9\n', 1);
+    assert.deepStrictEqual(r.points.ts, [10, 20, 30, 40, 70]);
+    assert.deepStrictEqual(r.points.steps, [0, 3, 4, 5, 9]);
+    assert.strictEqual(r.points.values[0], 1.5);
+    assert.ok(Number.isNaN(r.points.values[1]));
+    assert.strictEqual(r.points.values[2], -Infinity);
+    assert.strictEqual(r.points.values[3], Infinity);
+    assert.deepStrictEqual(r.bad.map(b => b.line), [6, 7, 8]);
+    assert.strictEqual(r.lines, 9);
+  });
+
+  it('globs follow VS Code syntax on workspace-relative paths', () => {
+    const re = globToRegExp('**/node_modules/**');
+    assert.ok(re.test('node_modules/'));
+    assert.ok(re.test('a/b/node_modules/x'));
+    assert.ok(!re.test('a/node_modules2/x'));
+    assert.ok(globToRegExp('data/*.{csv,db}').test('data/x.db'));
+    assert.ok(!globToRegExp('data/*.csv').test('data/sub/x.csv'));
+    assert.ok(globToRegExp('**/big_[0-9]/**').test('x/big_3/y'));
+  });
+});
+
+describe('MLflow FileStore ingest', () => {
+  it('reads experiments, runs, params, tags, metrics and artifacts with every format quirk', async () => {
+    const ws = tempWorkspace();
+    const { runA, runB, runDel } = buildQuirkyTree(ws);
+    const store = await openStore(ws);
+    const log = recordingLogger();
+    const r = await ingestWorkspace(store, log);
+    assert.deepStrictEqual(log.lines, []);
+    assert.deepStrictEqual(r.found.mlflowFileStores, ['mlruns']);
+
+    const exps = store.read(db => listExperiments(db));
+    assert.deepStrictEqual(exps.map(e => [e.id, e.name]).sort(), [
+      [`mlflow:mlruns:${BIG_EXP}`, 'iris'], ['mlflow:mlruns:0', 'Default'], ['mlflow:mlruns:7', 'legacy'],
+    ].sort());
+    assert.strictEqual(parseMlflowExperimentId(exps.find(e => e.name === 'iris')!.id)!.experimentId, BIG_EXP);
+
+    const a = store.read(db => getRun(db, mlflowRunId(runA)))!;
+    assert.strictEqual(a.name, 'only-in-tags', 'run_name missing from meta.yaml → mlflow.runName tag');
+    assert.strictEqual(a.status, 'FINISHED');
+    assert.strictEqual(a.source, 'mlflow');
+    assert.strictEqual(a.startTime, 1700000000000);
+    assert.strictEqual(a.endTime, 1700000009000);
+    assert.strictEqual(a.gitCommit, 'abc123');
+    assert.strictEqual(a.gitBranch, 'main');
+    assert.strictEqual(a.description, '# Notes\nmulti-line\n');
+    assert.strictEqual(a.sourcePath, `mlruns/${BIG_EXP}/${runA}`);
+    assert.deepStrictEqual(a.params, { C: '1.0', kernel: 'rbf', [HOSTILE]: HOSTILE, 'nested/param': 'x' });
+    assert.strictEqual(a.tags['mlflow.log-model.history'], '[{"artifact_path": "model"}]');
+    assert.deepStrictEqual(Object.keys(a.latestMetrics).sort(), ['legacy', 'loss', 'train/acc', 'val/deep/x']);
+    const loss = store.read(db => metricHistory(db, mlflowRunId(runA), 'loss'));
+    assert.deepStrictEqual(loss.map(p => p.step), [0, 1, 2, 3, 4]);
+    assert.ok(Number.isNaN(loss[1].value));
+    assert.strictEqual(loss[2].value, Infinity);
+    assert.strictEqual(loss[3].value, -Infinity);
+    assert.deepStrictEqual(store.read(db => metricHistory(db, mlflowRunId(runA), 'legacy')).map(p => [p.step, p.value]), [[0, 3.5], [0, 4.5]]);
+    assert.deepStrictEqual(store.read(db => metricHistory(db, mlflowRunId(runA), 'train/acc')).map(p => [p.step, p.value]), [[1, 0.9], [2, 0.95]]);
+    assert.strictEqual(a.latestMetrics['val/deep/x'].value, 1e-5);
+    // artifacts: artifact_uri no longer exists → <run>/artifacts; MLmodel folders are 'model' entries
+    const art = a.artifacts.map(x => [x.path, x.kind]);
+    assert.deepStrictEqual(art, [
+      [`mlruns/${BIG_EXP}/${runA}/artifacts/model`, 'model'],
+      [`mlruns/${BIG_EXP}/${runA}/artifacts/model/MLmodel`, 'file'],
+      [`mlruns/${BIG_EXP}/${runA}/artifacts/model/model.pkl`, 'file'],
+      [`mlruns/${BIG_EXP}/${runA}/artifacts/plot.png`, 'file'],
+    ]);
+
+    const b = store.read(db => getRun(db, mlflowRunId(runB)))!;
+    assert.strictEqual(b.name, 'named');
+    assert.strictEqual(b.status, 'RUNNING', 'missing status → RUNNING');
+    // deleted run: kept, but lifecycle_stage deleted (hidden from the Runs list)
+    const del = store.read(db => db.get<{ lifecycle_stage: string; status: string }>('SELECT lifecycle_stage, status FROM runs WHERE id = ?', [mlflowRunId(runDel)]))!;
+    assert.deepStrictEqual(del, { lifecycle_stage: 'deleted', status: 'FAILED' });
+    assert.deepStrictEqual(store.read(db => listRuns(db, `mlflow:mlruns:${BIG_EXP}`)).map(x => x.id).sort(), [mlflowRunId(runA), mlflowRunId(runB)].sort());
+    // legacy int experiment id
+    assert.strictEqual(store.read(db => listRuns(db, 'mlflow:mlruns:7')).length, 1);
+    // .trash, models/, and the experiment's tags/datasets/traces/models folders are not experiments or runs
+    assert.strictEqual(store.read(db => countRows(db, 'experiments', "name = 'trashed'")), 0);
+    assert.strictEqual(store.read(db => countRows(db, 'runs', 'id = ?', [mlflowRunId(hex32(55))])), 0);
+    assert.strictEqual(store.read(db => countRows(db, 'runs', "source = 'mlflow'")), 4);
+  });
+
+  it('is idempotent: a second pass writes nothing and a fresh store converges on the same rows', async () => {
+    const ws = tempWorkspace();
+    buildQuirkyTree(ws);
+    const store = await openStore(ws);
+    const first = await ingestWorkspace(store, silentLogger);
+    assert.ok(first.metricPoints > 0);
+    const before = dumpTables(store);
+    const second = await ingestWorkspace(store, silentLogger);
+    assert.deepStrictEqual([second.runs, second.metricPoints, second.experiments, second.changedRuns.length], [0, 0, 0, 0]);
+    assert.deepStrictEqual(dumpTables(store), before);
+    await store.flush();
+    // The same tree ingested into another workspace's store gives the same rows.
+    const ws2 = tempWorkspace();
+    buildQuirkyTree(ws2);
+    const store2 = await openStore(ws2);
+    await ingestWorkspace(store2, silentLogger);
+    const strip = (d: Record<string, unknown[]>) => JSON.stringify(d).split(ws2).join('WS').split(ws).join('WS');
+    assert.strictEqual(strip(dumpTables(store2)), strip(before));
+  });
+
+  it('tails metric files: only new complete lines, a torn last line waits, no duplicates', async () => {
+    const ws = tempWorkspace();
+    const mb = new MlrunsBuilder(path.join(ws, 'mlruns'));
+    mb.experiment('1', 'e');
+    const run = hex32(1);
+    mb.run('1', { runId: run, metrics: { loss: '1000 1.0 0\n' } });
+    const store = await openStore(ws);
+    await ingestWorkspace(store, silentLogger);
+    const file = mb.metricFile('1', run, 'loss');
+    fs.appendFileSync(file, '2000 0.5 1\n2100 0.4'); // a writer mid-line
+    const log = recordingLogger();
+    const r1 = await ingestWorkspace(store, log);
+    assert.deepStrictEqual(log.lines, [], 'a torn last line is not an error');
+    assert.strictEqual(r1.metricPoints, 1);
+    fs.appendFileSync(file, '5 2\n');
+    const r2 = await ingestWorkspace(store, silentLogger);
+    assert.strictEqual(r2.metricPoints, 1);
+    await ingestWorkspace(store, silentLogger);
+    assert.deepStrictEqual(store.read(db => metricHistory(db, mlflowRunId(run), 'loss')).map(p => [p.step, p.value]), [[0, 1], [1, 0.5], [2, 0.45]]);
+    // a new metric file and a new tag appear; the run finishes (meta.yaml rewritten without deleted_time)
+    fs.writeFileSync(path.join(path.dirname(file), 'acc'), '3000 0.8 2\n');
+    fs.mkdirSync(path.join(ws, 'mlruns', '1', run, 'tags'), { recursive: true });
+    fs.writeFileSync(path.join(ws, 'mlruns', '1', run, 'tags', 'stage'), 'done');
+    const meta = path.join(ws, 'mlruns', '1', run, 'meta.yaml');
+    fs.writeFileSync(meta, fs.readFileSync(meta, 'utf8').replace('status: 1', 'status: 3').replace('end_time: null', 'end_time: 9000').replace(/^deleted_time: .*\n/m, ''));
+    const r3 = await ingestWorkspace(store, silentLogger);
+    assert.strictEqual(r3.metricPoints, 1);
+    const got = store.read(db => getRun(db, mlflowRunId(run)))!;
+    assert.strictEqual(got.status, 'FINISHED');
+    assert.strictEqual(got.endTime, 9000);
+    assert.strictEqual(got.tags.stage, 'done');
+    assert.strictEqual(store.read(db => metricHistory(db, mlflowRunId(run), 'loss')).length, 3, 'the loss series was not read again');
+    // a partial pass (what a file watcher reports) picks up an appended line too
+    fs.appendFileSync(file, '6000 0.3 3\n');
+    const r4 = await ingestWorkspace(store, silentLogger, { paths: [file] });
+    assert.strictEqual(r4.full, false);
+    assert.strictEqual(r4.metricPoints, 1);
+    assert.strictEqual(store.read(db => metricHistory(db, mlflowRunId(run), 'loss')).length, 4);
+  });
+
+  it('reads a metric file that shrank again from the start, and large files in chunks', async () => {
+    const ws = tempWorkspace();
+    const mb = new MlrunsBuilder(path.join(ws, 'mlruns'));
+    mb.experiment('1', 'e');
+    const run = hex32(2);
+    const lines = Array.from({ length: 200_000 }, (_, i) => `${1700000000000 + i} ${i / 7} ${i}`).join('\n') + '\n'; // ~6 MB
+    mb.run('1', { runId: run, metrics: { big: lines, small: '1 1 0\n2 2 1\n3 3 2\n' } });
+    const store = await openStore(ws);
+    const r = await ingestWorkspace(store, silentLogger);
+    assert.strictEqual(r.metricPoints, 200_003);
+    const big = store.read(db => getRun(db, mlflowRunId(run)))!.latestMetrics.big;
+    assert.deepStrictEqual(big, { step: 199_999, value: 199_999 / 7 });
+    fs.writeFileSync(mb.metricFile('1', run, 'small'), '9 9 0\n');
+    await ingestWorkspace(store, silentLogger);
+    assert.deepStrictEqual(store.read(db => metricHistory(db, mlflowRunId(run), 'small')).map(p => p.value), [9]);
+    assert.strictEqual(store.read(db => countRows(db, 'metrics', 'key = ?', ['big'])), 200_000);
+  });
+
+  it('reports a malformed or missing meta.yaml once, loads the rest, and picks the run up when fixed', async () => {
+    const ws = tempWorkspace();
+    const mb = new MlrunsBuilder(path.join(ws, 'mlruns'));
+    mb.experiment('1', 'e');
+    mb.run('1', { runId: hex32(1), metrics: { m: '1 1 0\n' } });
+    mb.run('1', { runId: hex32(2), rawMeta: 'artifact_uri: [unclosed\n  : :\n', metrics: { m: '1 1 0\n' } });
+    mb.run('1', { runId: hex32(3), meta: { experiment_id: '999' } }); // names another experiment
+    fs.mkdirSync(path.join(ws, 'mlruns', '1', hex32(4), 'metrics'), { recursive: true }); // no meta.yaml
+    fs.mkdirSync(path.join(ws, 'mlruns', '2'), { recursive: true }); // experiment without meta.yaml
+    fs.mkdirSync(path.join(ws, 'mlruns', '3'), { recursive: true });
+    fs.writeFileSync(path.join(ws, 'mlruns', '3', 'meta.yaml'), '\u0000\u0001garbage: [');
+    const store = await openStore(ws);
+    const log = recordingLogger();
+    const r = await ingestWorkspace(store, log);
+    assert.strictEqual(log.lines.length, 5, log.lines.join('\n'));
+    const all = log.lines.join('\n');
+    assert.match(all, new RegExp(`mlruns/1/${hex32(2)}/meta.yaml: not valid YAML`));
+    assert.match(all, new RegExp(`mlruns/1/${hex32(3)}/meta.yaml: experiment_id 999 does not match`));
+    assert.match(all, new RegExp(`mlruns/1/${hex32(4)}/meta.yaml: missing`));
+    assert.match(all, /mlruns\/2\/meta.yaml: missing/);
+    assert.match(all, /mlruns\/3\/meta.yaml: not valid YAML/);
+    assert.strictEqual(r.problems, 5);
+    assert.deepStrictEqual(store.read(db => listRuns(db, 'mlflow:mlruns:1')).map(x => x.id), [mlflowRunId(hex32(1))]);
+    const again = recordingLogger();
+    await ingestWorkspace(store, again);
+    assert.deepStrictEqual(again.lines, [], 'reported once, not on every pass');
+    mb.run('1', { runId: hex32(2), metrics: { m: '1 1 0\n2 2 1\n' } }); // fixed
+    const fixed = recordingLogger();
+    await ingestWorkspace(store, fixed);
+    assert.deepStrictEqual(fixed.lines, []);
+    assert.strictEqual(store.read(db => metricHistory(db, mlflowRunId(hex32(2)), 'm')).length, 2);
+  });
+
+  it('removes runs and experiments whose folders are gone (deleted, moved to .trash, or the whole tree)', async () => {
+    const ws = tempWorkspace();
+    const mb = new MlrunsBuilder(path.join(ws, 'mlruns'));
+    mb.experiment('0', 'Default');
+    mb.experiment('1', 'keep');
+    mb.experiment('2', 'to-trash');
+    mb.run('1', { runId: hex32(1), metrics: { m: '1 1 0\n' } });
+    mb.run('1', { runId: hex32(2), metrics: { m: '1 1 0\n' } });
+    mb.run('2', { runId: hex32(3), metrics: { m: '1 1 0\n' } });
+    const store = await openStore(ws);
+    await ingestWorkspace(store, silentLogger);
+    assert.strictEqual(store.read(db => countRows(db, 'runs')), 3);
+    fs.rmSync(path.join(ws, 'mlruns', '1', hex32(2)), { recursive: true }); // mlflow gc
+    fs.renameSync(path.join(ws, 'mlruns', '2'), path.join(ws, 'mlruns', '.trash', '2')); // delete_experiment
+    const r = await ingestWorkspace(store, silentLogger);
+    assert.strictEqual(r.removedRuns, 2);
+    assert.strictEqual(r.removedExperiments, 1);
+    assert.deepStrictEqual(store.read(db => db.all<{ id: string }>('SELECT id FROM runs')).map(x => x.id), [mlflowRunId(hex32(1))]);
+    assert.strictEqual(store.read(db => countRows(db, 'ingest_state', "path LIKE 'mlruns/2/%'")), 0);
+    // restoring the experiment brings its run back
+    fs.renameSync(path.join(ws, 'mlruns', '.trash', '2'), path.join(ws, 'mlruns', '2'));
+    await ingestWorkspace(store, silentLogger);
+    assert.strictEqual(store.read(db => countRows(db, 'runs')), 2);
+    // the whole tree moves elsewhere in the workspace: ids stay, rows follow the new paths
+    fs.mkdirSync(path.join(ws, 'moved'));
+    fs.renameSync(path.join(ws, 'mlruns'), path.join(ws, 'moved', 'mlruns'));
+    await ingestWorkspace(store, silentLogger);
+    assert.deepStrictEqual(store.read(db => db.all<{ id: string; source_path: string }>('SELECT id, source_path FROM runs ORDER BY id')),
+      [{ id: mlflowRunId(hex32(1)), source_path: `moved/mlruns/1/${hex32(1)}` }, { id: mlflowRunId(hex32(3)), source_path: `moved/mlruns/2/${hex32(3)}` }]);
+    assert.strictEqual(store.read(db => metricHistory(db, mlflowRunId(hex32(1)), 'm')).length, 1);
+    fs.rmSync(path.join(ws, 'moved'), { recursive: true });
+    await ingestWorkspace(store, silentLogger);
+    assert.strictEqual(store.read(db => countRows(db, 'runs') + countRows(db, 'experiments') + countRows(db, 'ingest_state')), 0);
+  });
+
+  it('reads run inputs (datasets) by the folder they sit in', async () => {
+    const ws = tempWorkspace();
+    const mb = new MlrunsBuilder(path.join(ws, 'mlruns'));
+    mb.experiment('1', 'e');
+    const run = hex32(9);
+    mb.run('1', { runId: run });
+    const dsId = 'd'.repeat(32);
+    fs.mkdirSync(path.join(ws, 'mlruns', '1', 'datasets', dsId), { recursive: true });
+    fs.writeFileSync(path.join(ws, 'mlruns', '1', 'datasets', dsId, 'meta.yaml'),
+      `digest: 1a2b3c4d\nname: iris-train\nprofile: '{"num_rows": 120, "num_elements": 600}'\nschema: '{"mlflow_colspec": []}'\nsource: '{"uri": "data/iris.csv"}'\nsource_type: local\n`);
+    fs.mkdirSync(path.join(ws, 'mlruns', '1', run, 'inputs', 'e'.repeat(32)), { recursive: true });
+    // destination_id holds the dataset id, not the run id (MLflow bug)
+    fs.writeFileSync(path.join(ws, 'mlruns', '1', run, 'inputs', 'e'.repeat(32), 'meta.yaml'),
+      `destination_id: ${dsId}\ndestination_type: RUN\nsource_id: ${dsId}\nsource_type: DATASET\ntags:\n  mlflow.data.context: training\n`);
+    const store = await openStore(ws);
+    await ingestWorkspace(store, silentLogger);
+    assert.deepStrictEqual(store.read(db => db.all('SELECT name, role, path, digest, rows, schema_json FROM datasets')), [
+      { name: 'iris-train', role: 'training', path: 'data/iris.csv', digest: '1a2b3c4d', rows: 120, schema_json: '{"mlflow_colspec": []}' },
+    ]);
+  });
+
+  it('reads the model registry (versions, aliases, tags; deleted versions filtered) without audit events', async () => {
+    const ws = tempWorkspace();
+    const mb = new MlrunsBuilder(path.join(ws, 'mlruns'));
+    mb.experiment('0', 'Default');
+    mb.model('churn', {
+      description: 'churn model', tags: { team: 'ds' }, aliases: { champion: '2', challenger: '3', stale: '1' },
+      versions: [
+        { version: 1, stage: 'Deleted_Internal', runId: hex32(1) },
+        { version: 2, stage: 'Production', runId: hex32(2), tags: { validated: 'yes' } },
+        { version: 3, stage: 'None', runId: hex32(3), status: 'PENDING_REGISTRATION' },
+      ],
+    });
+    mb.model(HOSTILE, { versions: [{ version: 1 }] });
+    const store = await openStore(ws);
+    await ingestWorkspace(store, silentLogger);
+    const models = store.read(db => listModels(db));
+    assert.deepStrictEqual(models.map(m => [m.name, m.versionCount, m.aliases]), [
+      [HOSTILE, 1, {}],
+      ['churn', 2, { champion: 2, challenger: 3 }],
+    ]);
+    assert.deepStrictEqual(store.read(db => listModelVersions(db, 'churn')).map(v => [v.version, v.stage, v.runId]), [
+      [3, 'None', mlflowRunId(hex32(3))], [2, 'Production', mlflowRunId(hex32(2))],
+    ]);
+    assert.deepStrictEqual(store.read(db => db.all("SELECT version, key, value FROM model_tags WHERE model_name = 'churn' ORDER BY version")),
+      [{ version: 0, key: 'team', value: 'ds' }, { version: 2, key: 'validated', value: 'yes' }]);
+    assert.strictEqual(store.read(db => db.scalar("SELECT source FROM models WHERE name = 'churn'")), 'mlflow');
+    assert.strictEqual(store.read(db => countRows(db, 'audit_log')), 0);
+    // an alias moves (MLflow rewrites the alias file): re-read; then the model is deleted: removed
+    fs.writeFileSync(path.join(ws, 'mlruns', 'models', 'churn', 'aliases', 'champion'), '3');
+    await ingestWorkspace(store, silentLogger);
+    assert.deepStrictEqual(store.read(db => listModels(db)).find(m => m.name === 'churn')!.aliases, { champion: 3, challenger: 3 });
+    fs.rmSync(path.join(ws, 'mlruns', 'models', 'churn'), { recursive: true });
+    await ingestWorkspace(store, silentLogger);
+    assert.deepStrictEqual(store.read(db => listModels(db)).map(m => m.name), [HOSTILE]);
+    assert.strictEqual(store.read(db => countRows(db, 'audit_log')), 0);
+  });
+
+  it('does not overwrite a model of the same name in ML Sight\'s own registry (one log line)', async () => {
+    const ws = tempWorkspace();
+    const mb = new MlrunsBuilder(path.join(ws, 'mlruns'));
+    mb.experiment('0', 'Default');
+    mb.model('iris', { versions: [{ version: 1 }] });
+    const store = await openStore(ws);
+    store.write(db => db.run("INSERT INTO models (name, description, source) VALUES ('iris', 'ours', 'mlsight')"));
+    const log = recordingLogger();
+    await ingestWorkspace(store, log);
+    await ingestWorkspace(store, log);
+    assert.strictEqual(log.lines.length, 1);
+    assert.match(log.lines[0], /mlruns\/models\/iris: a model named "iris" is already in ML Sight's own registry/);
+    assert.deepStrictEqual(store.read(db => db.all("SELECT description, source FROM models WHERE name = 'iris'")), [{ description: 'ours', source: 'mlsight' }]);
+  });
+
+  it('replays safely when another process wrote the store first (no duplicate points)', async () => {
+    const ws = tempWorkspace();
+    const mb = new MlrunsBuilder(path.join(ws, 'mlruns'));
+    mb.experiment('1', 'e');
+    mb.run('1', { runId: hex32(1), params: { a: '1' }, metrics: { m: '1 1 0\n2 2 1\n' } });
+    const a = await WorkspaceStore.open({ folder: ws, persistDelayMs: 60_000 });
+    const b = await WorkspaceStore.open({ folder: ws, persistDelayMs: 60_000 });
+    try {
+      await ingestWorkspace(a, silentLogger);
+      await ingestWorkspace(b, silentLogger);
+      await a.flush();
+      fs.appendFileSync(mb.metricFile('1', hex32(1), 'm'), '3 3 2\n');
+      await ingestWorkspace(a, silentLogger);
+      await a.flush();
+      await b.flush(); // b reloads a's file and replays its own (older) writes on top
+      assert.deepStrictEqual(b.read(db => metricHistory(db, mlflowRunId(hex32(1)), 'm')).map(p => p.value), [1, 2, 3]);
+      assert.deepStrictEqual(b.read(db => getRun(db, mlflowRunId(hex32(1))))!.params, { a: '1' });
+      await ingestWorkspace(b, silentLogger);
+      assert.strictEqual(b.read(db => countRows(db, 'metrics')), 3);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('finds mlruns trees anywhere, skipping node_modules, virtual envs and excluded globs', async () => {
+    const ws = tempWorkspace();
+    const mk = (rel: string) => { const mb = new MlrunsBuilder(path.join(ws, rel)); mb.experiment('0', 'Default'); return mb; };
+    mk('mlruns');
+    mk('projects/a/mlruns');
+    mk('node_modules/pkg/mlruns');
+    mk('.venv/lib/mlruns');
+    mk('myenv/mlruns');
+    fs.writeFileSync(path.join(ws, 'myenv', 'pyvenv.cfg'), 'home = /usr/bin\n');
+    mk('data/raw/mlruns');
+    fs.mkdirSync(path.join(ws, 'notmlflow', 'mlruns', 'x'), { recursive: true }); // named mlruns, but no experiment
+    const custom = new MlrunsBuilder(path.join(ws, 'tracking'));
+    custom.experiment('0', 'Default');
+    const found = await discoverSources(ws, { exclude: ['data/**'], mlflowRoots: ['tracking'] });
+    assert.deepStrictEqual(found.fileStores.map(p => path.relative(ws, p).split(path.sep).join('/')), ['mlruns', 'projects/a/mlruns', 'tracking']);
+  });
+
+  it(`keeps hostile names verbatim (${HOSTILE})`, async () => {
+    const ws = tempWorkspace();
+    const mb = new MlrunsBuilder(path.join(ws, 'mlruns'));
+    mb.experiment('1', HOSTILE);
+    mb.run('1', { runId: hex32(1), meta: { run_name: HOSTILE }, params: { [HOSTILE]: HOSTILE }, tags: { [HOSTILE]: HOSTILE }, metrics: { [HOSTILE]: '1 1 0\n' } });
+    const store = await openStore(ws);
+    await ingestWorkspace(store, silentLogger);
+    const run = store.read(db => getRun(db, mlflowRunId(hex32(1))))!;
+    assert.strictEqual(run.name, HOSTILE);
+    assert.strictEqual(run.params[HOSTILE], HOSTILE);
+    assert.strictEqual(run.tags[HOSTILE], HOSTILE);
+    assert.strictEqual(run.latestMetrics[HOSTILE].value, 1);
+    assert.strictEqual(store.read(db => listExperiments(db))[0].name, HOSTILE);
+  });
+
+  it('measures: 100 runs × 1,000 metric points (cold ingest, then a no-change pass, then one appended line)', async function () {
+    this.timeout(120_000);
+    const ws = tempWorkspace();
+    const mb = new MlrunsBuilder(path.join(ws, 'mlruns'));
+    mb.experiment('1', 'bench');
+    for (let r = 0; r < 100; r++) {
+      const metrics: Record<string, string> = {};
+      for (let k = 0; k < 4; k++) {
+        metrics[`m${k}`] = Array.from({ length: 250 }, (_, i) => `${1700000000000 + i} ${Math.sin(i + r + k)} ${i}`).join('\n') + '\n';
+      }
+      const params: Record<string, string> = {};
+      for (let p = 0; p < 20; p++) { params[`p${p}`] = String(p * r); }
+      mb.run('1', { runId: hex32(r + 1), params, metrics, tags: { 'mlflow.runName': `r${r}` } });
+    }
+    const store = await openStore(ws);
+    const t0 = performance.now();
+    const r = await ingestWorkspace(store, silentLogger);
+    const cold = performance.now() - t0;
+    assert.strictEqual(r.metricPoints, 100_000);
+    assert.strictEqual(r.runs, 100);
+    const t1 = performance.now();
+    await ingestWorkspace(store, silentLogger);
+    const noop = performance.now() - t1;
+    fs.appendFileSync(mb.metricFile('1', hex32(1), 'm0'), '1800000000000 0.5 250\n');
+    const t2 = performance.now();
+    const inc = await ingestWorkspace(store, silentLogger);
+    const one = performance.now() - t2;
+    const t3 = performance.now();
+    fs.appendFileSync(mb.metricFile('1', hex32(1), 'm0'), '1800000000001 0.5 251\n');
+    await ingestWorkspace(store, silentLogger, { paths: [mb.metricFile('1', hex32(1), 'm0')] });
+    const partial = performance.now() - t3;
+    assert.strictEqual(inc.metricPoints, 1);
+    const t4 = performance.now();
+    await store.flush();
+    const persist = performance.now() - t4;
+    console.log(`      [timing] 100 MLflow runs × 1,000 points (+20 params each): cold ingest ${cold.toFixed(0)} ms, ` +
+      `no-change pass ${noop.toFixed(0)} ms, one appended line (full pass) ${one.toFixed(0)} ms, (watcher path) ${partial.toFixed(0)} ms, ` +
+      `persist ${persist.toFixed(0)} ms (${(fs.statSync(store.dbPath).size / 1e6).toFixed(1)} MB)`);
+  });
+});
+
+describe('MLflow SQLite (mlflow.db) ingest', () => {
+  interface DbSpec {
+    experiments: { id: string; name: string; lifecycle?: string }[];
+    runs: { uuid: string; exp: string; name?: string | null; status?: string; lifecycle?: string; start?: number; end?: number | null }[];
+    params?: [string, string, string][];
+    tags?: [string, string, string][];
+    metrics?: [string, string, number, number, number][]; // run, key, value, timestamp, step
+  }
+
+  async function buildDb(file: string, spec: DbSpec, extra?: (run: (sql: string, p?: (string | number | null)[]) => void) => void): Promise<void> {
+    const SQL = await loadSqlJs();
+    const db = new SQL.Database();
+    db.exec(MLFLOW_SCHEMA_SQL);
+    const run = (sql: string, p: (string | number | null)[] = []) => db.run(sql, p);
+    db.exec('BEGIN');
+    run("INSERT INTO alembic_version VALUES ('1b5f0d9ad7c1')");
+    for (const e of spec.experiments) {
+      // ids are written as SQL integer literals: bound JS numbers would lose digits of 18-digit ids
+      db.exec(`INSERT INTO experiments VALUES (${e.id}, '${e.name.replace(/'/g, "''")}', 'file:///x/mlartifacts/${e.id}', '${e.lifecycle ?? 'active'}', 1700000000000, 1700000000000)`);
+    }
+    for (const r of spec.runs) {
+      db.exec(`INSERT INTO runs VALUES ('${r.uuid}', ${r.name === null || r.name === undefined ? 'NULL' : `'${r.name}'`}, 'LOCAL', '', '', 'me',
+        '${r.status ?? 'FINISHED'}', ${r.start ?? 1700000000000}, ${r.end === undefined ? 1700000005000 : r.end === null ? 'NULL' : r.end}, '',
+        '${r.lifecycle ?? 'active'}', 'file:///x/mlartifacts/${r.exp}/${r.uuid}/artifacts', ${r.exp}, NULL)`);
+    }
+    for (const [u, k, v] of spec.params ?? []) { run('INSERT INTO params VALUES (?, ?, ?)', [k, v, u]); }
+    for (const [u, k, v] of spec.tags ?? []) { run('INSERT INTO tags VALUES (?, ?, ?)', [k, v, u]); }
+    for (const [u, k, v, ts, step] of spec.metrics ?? []) {
+      const [val, nan] = sqlMetric(v);
+      run('INSERT INTO metrics VALUES (?, ?, ?, ?, ?, ?)', [k, val, ts, u, step, nan]);
+    }
+    extra?.(run);
+    db.exec('COMMIT');
+    fs.writeFileSync(file, Buffer.from(db.export()));
+    db.close();
+  }
+
+  const U1 = 'a'.repeat(32);
+  const U2 = 'b'.repeat(32);
+  const U3 = 'c'.repeat(32);
+  const baseSpec = (): DbSpec => ({
+    experiments: [{ id: '0', name: 'Default' }, { id: BIG_EXP, name: 'big' }],
+    runs: [
+      { uuid: U1, exp: BIG_EXP, name: 'first', status: 'FINISHED' },
+      { uuid: U2, exp: BIG_EXP, name: null, status: 'RUNNING', end: null },
+      { uuid: U3, exp: '0', name: 'gone', status: 'KILLED', lifecycle: 'deleted' },
+    ],
+    params: [[U1, 'lr', '0.1'], [U1, HOSTILE, HOSTILE]],
+    tags: [[U1, 'mlflow.source.git.commit', 'deadbeef'], [U2, 'mlflow.runName', 'from-tag'], [U1, 'mlflow.note.content', 'note']],
+    metrics: [
+      [U1, 'loss', 1.5, 1000, 0], [U1, 'loss', NaN, 2000, 1], [U1, 'loss', Infinity, 3000, 2], [U1, 'loss', -Infinity, 4000, 3],
+      [U1, 'acc', 0.9, 1000, 0], [U2, 'loss', 2, 1000, 0],
+    ],
+  });
+
+  const registry = (run: (sql: string, p?: (string | number | null)[]) => void) => {
+    run("INSERT INTO registered_models VALUES ('churn', 1700000000000, 1700000001000, 'sql model')");
+    run("INSERT INTO model_versions VALUES ('churn', 1, 1, 1, '', 'me', 'Deleted_Internal', 'runs:/x/model', ?, 'READY', '', '', '')", [U1]);
+    run("INSERT INTO model_versions VALUES ('churn', 2, 2, 2, 'v2', 'me', 'Production', 'runs:/x/model', ?, 'READY', '', '', '')", [U1]);
+    run("INSERT INTO registered_model_aliases VALUES ('champion', 2, 'churn')");
+    run("INSERT INTO registered_model_tags VALUES ('team', 'ds', 'churn')");
+    run("INSERT INTO model_version_tags VALUES ('ok', 'yes', 'churn', 2)");
+    run("INSERT INTO datasets VALUES ('ds-1', " + BIG_EXP + ", 'iris', 'abcd1234', 'local', '{\"uri\": \"data/iris.csv\"}', '{\"mlflow_colspec\": []}', '{\"num_rows\": 150}')");
+    run("INSERT INTO inputs VALUES ('in-1', 'DATASET', 'ds-1', 'RUN', ?)", [U1]);
+    run("INSERT INTO input_tags VALUES ('in-1', 'mlflow.data.context', 'eval')");
+  };
+
+  it('reads experiments, runs, params, tags, metrics (NaN/inf), datasets and the registry, never writing the file', async () => {
+    const ws = tempWorkspace();
+    const file = path.join(ws, 'mlflow.db');
+    await buildDb(file, baseSpec(), registry);
+    const hash = crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+    const mtime = fs.statSync(file).mtimeMs;
+    const store = await openStore(ws);
+    const log = recordingLogger();
+    const r = await ingestWorkspace(store, log);
+    assert.deepStrictEqual(log.lines, []);
+    assert.deepStrictEqual(r.found.mlflowDatabases, ['mlflow.db']);
+    assert.deepStrictEqual(store.read(db => listExperiments(db)).map(e => e.id).sort(), [`mlflow:mlflow.db:${BIG_EXP}`, 'mlflow:mlflow.db:0'].sort());
+    const a = store.read(db => getRun(db, mlflowRunId(U1)))!;
+    assert.strictEqual(a.experimentId, `mlflow:mlflow.db:${BIG_EXP}`, '18-digit experiment id kept verbatim');
+    assert.strictEqual(a.name, 'first');
+    assert.strictEqual(a.status, 'FINISHED');
+    assert.strictEqual(a.gitCommit, 'deadbeef');
+    assert.strictEqual(a.description, 'note');
+    assert.strictEqual(a.sourcePath, 'mlflow.db');
+    assert.deepStrictEqual(a.params, { lr: '0.1', [HOSTILE]: HOSTILE });
+    const loss = store.read(db => metricHistory(db, mlflowRunId(U1), 'loss'));
+    assert.deepStrictEqual(loss.map(p => p.step), [0, 1, 2, 3]);
+    assert.ok(Number.isNaN(loss[1].value));
+    assert.strictEqual(loss[2].value, Infinity);
+    assert.strictEqual(loss[3].value, -Infinity);
+    assert.deepStrictEqual(a.datasets, [{ name: 'iris', role: 'eval', digest: 'abcd1234', rows: 150 }]);
+    const b = store.read(db => getRun(db, mlflowRunId(U2)))!;
+    assert.strictEqual(b.name, 'from-tag');
+    assert.strictEqual(b.status, 'RUNNING');
+    assert.strictEqual(store.read(db => db.scalar('SELECT lifecycle_stage FROM runs WHERE id = ?', [mlflowRunId(U3)])), 'deleted');
+    assert.deepStrictEqual(store.read(db => listModels(db)).map(m => [m.name, m.versionCount, m.aliases]), [['churn', 1, { champion: 2 }]]);
+    assert.deepStrictEqual(store.read(db => db.all('SELECT version, stage, run_id, git_commit FROM model_versions')),
+      [{ version: 2, stage: 'Production', run_id: mlflowRunId(U1), git_commit: 'deadbeef' }]);
+    assert.strictEqual(store.read(db => countRows(db, 'model_tags')), 2);
+    assert.strictEqual(store.read(db => countRows(db, 'audit_log')), 0);
+    assert.strictEqual(crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex'), hash, 'mlflow.db unchanged');
+    assert.strictEqual(fs.statSync(file).mtimeMs, mtime);
+    assert.ok(!fs.existsSync(`${file}-journal`));
+  });
+
+  it('re-reads only when the file changes, and replaces changed runs idempotently', async () => {
+    const ws = tempWorkspace();
+    const file = path.join(ws, 'mlflow.db');
+    await buildDb(file, baseSpec(), registry);
+    const store = await openStore(ws);
+    await ingestWorkspace(store, silentLogger);
+    const before = dumpTables(store);
+    const again = await ingestWorkspace(store, silentLogger);
+    assert.deepStrictEqual([again.runs, again.metricPoints, again.bytesRead], [0, 0, 0], 'unchanged file: not even read');
+    // MLflow logs more points to U2, retags U1, gc's U3, adds a run
+    const spec = baseSpec();
+    spec.runs = spec.runs.filter(r => r.uuid !== U3);
+    spec.runs.push({ uuid: 'd'.repeat(32), exp: '0', name: 'new' });
+    spec.params = spec.params!.filter(p => p[0] !== U3);
+    spec.metrics!.push([U2, 'loss', 1, 2000, 1], [U2, 'loss', 0.5, 3000, 2]);
+    spec.tags!.push([U1, 'extra', 'yes']);
+    await buildDb(file, spec, registry);
+    fs.utimesSync(file, new Date(), new Date(Date.now() + 5000));
+    const r = await ingestWorkspace(store, silentLogger);
+    assert.strictEqual(r.removedRuns, 1);
+    assert.deepStrictEqual(r.changedRuns.sort(), [mlflowRunId(U1), mlflowRunId(U2), mlflowRunId(U3), mlflowRunId('d'.repeat(32))].sort());
+    assert.strictEqual(store.read(db => metricHistory(db, mlflowRunId(U2), 'loss')).length, 3);
+    assert.strictEqual(store.read(db => getRun(db, mlflowRunId(U1)))!.tags.extra, 'yes');
+    assert.strictEqual(store.read(db => metricHistory(db, mlflowRunId(U1), 'loss')).length, 4, 'no duplicates after replace');
+    assert.notDeepStrictEqual(dumpTables(store), before);
+    // idempotent: the same content re-read (mtime touched) changes nothing
+    const snapshot = dumpTables(store);
+    fs.utimesSync(file, new Date(), new Date(Date.now() + 10_000));
+    const r2 = await ingestWorkspace(store, silentLogger);
+    assert.ok(r2.bytesRead > 0);
+    assert.deepStrictEqual([r2.runs, r2.metricPoints], [0, 0]);
+    assert.deepStrictEqual(dumpTables(store), snapshot);
+  });
+
+  it('reports a file that is not an MLflow database once and loads the other sources', async () => {
+    const ws = tempWorkspace();
+    fs.writeFileSync(path.join(ws, 'mlflow.db'), 'this is not sqlite at all');
+    fs.mkdirSync(path.join(ws, 'other'));
+    const SQL = await loadSqlJs();
+    const other = new SQL.Database();
+    other.exec('CREATE TABLE t (x)');
+    fs.writeFileSync(path.join(ws, 'other', 'mlflow.db'), Buffer.from(other.export()));
+    other.close();
+    const mb = new MlrunsBuilder(path.join(ws, 'mlruns'));
+    mb.experiment('1', 'e');
+    mb.run('1', { runId: hex32(1), metrics: { m: '1 1 0\n' } });
+    const store = await openStore(ws);
+    const log = recordingLogger();
+    await ingestWorkspace(store, log);
+    assert.strictEqual(log.lines.length, 2, log.lines.join('\n'));
+    assert.match(log.lines.join('\n'), /^MLflow: mlflow\.db: (not a SQLite database|could not be read)/m);
+    assert.match(log.lines.join('\n'), /other\/mlflow\.db: not an MLflow tracking database/);
+    assert.strictEqual(store.read(db => countRows(db, 'runs')), 1);
+    const again = recordingLogger();
+    await ingestWorkspace(store, again);
+    assert.deepStrictEqual(again.lines, []);
+  });
+
+  it('keeps one copy of a run present in both mlruns/ and mlflow.db (migrated store), and takes over when one goes', async () => {
+    const ws = tempWorkspace();
+    const mb = new MlrunsBuilder(path.join(ws, 'mlruns'));
+    mb.experiment('0', 'Default');
+    mb.run('0', { runId: U1, metrics: { loss: '1000 1.5 0\n' } });
+    await buildDb(path.join(ws, 'mlflow.db'), baseSpec());
+    const store = await openStore(ws);
+    const log = recordingLogger();
+    const r = await ingestWorkspace(store, log);
+    assert.deepStrictEqual(log.lines, []);
+    assert.strictEqual(r.duplicateRuns, 1);
+    assert.match(log.infos.join('\n'), /mlflow\.db: 1 run\(s\) are also in another MLflow source/);
+    assert.strictEqual(store.read(db => db.scalar('SELECT source_path FROM runs WHERE id = ?', [mlflowRunId(U1)])), `mlruns/0/${U1}`);
+    assert.strictEqual(store.read(db => countRows(db, 'runs', 'id = ?', [mlflowRunId(U1)])), 1);
+    fs.rmSync(path.join(ws, 'mlruns'), { recursive: true });
+    await ingestWorkspace(store, silentLogger);
+    assert.strictEqual(store.read(db => db.scalar('SELECT source_path FROM runs WHERE id = ?', [mlflowRunId(U1)])), 'mlflow.db');
+    assert.strictEqual(store.read(db => metricHistory(db, mlflowRunId(U1), 'loss')).length, 4);
+  });
+
+  it('skips a database while a write transaction is in progress (hot journal)', async () => {
+    const ws = tempWorkspace();
+    const file = path.join(ws, 'mlflow.db');
+    await buildDb(file, baseSpec());
+    fs.writeFileSync(`${file}-journal`, 'x'.repeat(512));
+    const store = await openStore(ws);
+    const r1 = await ingestWorkspace(store, silentLogger);
+    assert.strictEqual(r1.runs, 0);
+    fs.rmSync(`${file}-journal`);
+    const r2 = await ingestWorkspace(store, silentLogger, { paths: [`${file}-journal`] });
+    assert.strictEqual(r2.runs, 3);
+  });
+
+  it('ingests many points from one run in several writes, with no duplicates on a re-read', async () => {
+    const ws = tempWorkspace();
+    const file = path.join(ws, 'mlflow.db');
+    const spec = baseSpec();
+    spec.metrics = Array.from({ length: 250_000 }, (_, i) => [U1, `k${i % 3}`, i / 3, 1000 + i, i] as [string, string, number, number, number]);
+    await buildDb(file, spec);
+    const store = await openStore(ws);
+    const r = await ingestWorkspace(store, silentLogger);
+    assert.strictEqual(r.metricPoints, 250_000);
+    fs.utimesSync(file, new Date(), new Date(Date.now() + 5000));
+    await ingestWorkspace(store, silentLogger);
+    assert.strictEqual(store.read(db => countRows(db, 'metrics', 'run_id = ?', [mlflowRunId(U1)])), 250_000);
+    assert.strictEqual(store.read(db => db.scalar('SELECT line FROM ingest_state WHERE path = ?', [`mlflow.db#run:${U1}`])), 0);
+  });
+});
+
+describe('MLflow FileStore ingest: direct API', () => {
+  it('ingestMlflowFileStore reads one root and counts what it did', async () => {
+    const ws = tempWorkspace();
+    const mb = new MlrunsBuilder(path.join(ws, 'custom-root'));
+    mb.experiment('0', 'Default');
+    mb.run('0', { runId: hex32(1), params: { a: '1' }, tags: { b: '2' }, metrics: { m: '1 1 0\n2 2 1\n' } });
+    const store = await openStore(ws);
+    const counts = emptyCounts();
+    await ingestMlflowFileStore(store, silentLogger, path.join(ws, 'custom-root'), counts);
+    assert.deepStrictEqual([counts.mlflowFileStores, counts.experiments, counts.runs, counts.params, counts.tags, counts.metricPoints], [1, 1, 1, 1, 1, 2]);
+    assert.strictEqual(store.read(db => listExperiments(db))[0].id, 'mlflow:custom-root:0');
+  });
+});
