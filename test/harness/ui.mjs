@@ -35,6 +35,8 @@ export async function openWorkbench(browser, url, { viewport = { width: 1400, he
 }
 
 export async function runCommand(page, title) {
+  // keys typed while a webview has focus go to the webview: give the workbench the focus first
+  await page.locator('.part.titlebar').first().click({ position: { x: 300, y: 10 } }).catch(() => {});
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ timeout: 15_000 });

@@ -7,6 +7,7 @@
  *   tensorflow's .proto files) and framed as TFRecords by an encoder independent of the code under test.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import * as protobuf from 'protobufjs/light';
@@ -353,4 +354,28 @@ export function eventFile(events: Parameters<typeof encodeEvent>[0][], withVersi
   const recs = events.map(e => frame(encodeEvent(e)));
   if (withVersion) { recs.unshift(frame(encodeEvent({ wallTime: events[0]?.wallTime ?? 1, fileVersion: 'brain.Event:2' }))); }
   return Buffer.concat(recs);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Temp workspaces whose stores are closed before the folder is removed (closing after removal would make the
+// store's lock retry for its full stale period).
+
+const storesByDir = new Map<string, WorkspaceStore[]>();
+
+export function ingestTempWorkspace(prefix = 'mlsight-ingest-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  after(async () => {
+    for (const s of storesByDir.get(dir) ?? []) { await s.close().catch(() => undefined); }
+    storesByDir.delete(dir);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return dir;
+}
+
+export async function openTestStore(ws: string, persistDelayMs = 10_000): Promise<WorkspaceStore> {
+  const store = await WorkspaceStore.open({ folder: ws, persistDelayMs });
+  const list = storesByDir.get(ws) ?? [];
+  list.push(store);
+  storesByDir.set(ws, list);
+  return store;
 }

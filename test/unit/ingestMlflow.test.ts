@@ -6,22 +6,17 @@ import { silentLogger } from '../../src/core/log';
 import { getRun, listExperiments, listModelVersions, listModels, listRuns, metricHistory } from '../../src/core/queries';
 import { loadSqlJs } from '../../src/core/store/sqljs';
 import { WorkspaceStore } from '../../src/core/store/store';
-import { emptyCounts, globToRegExp } from '../../src/core/ingest/common';
+import { emptyCounts, globToRegExp, toIdString, toInt } from '../../src/core/ingest/common';
 import {
-  ingestMlflowFileStore, mlflowExperimentId, mlflowRunId, parseMetricLines, parseMlflowExperimentId, parseMlflowRunId,
+  ingestMlflowFileStore, mlflowExperimentId, mlflowRunId, parseMetaYaml, parseMetricLines, parseMlflowExperimentId, parseMlflowRunId,
 } from '../../src/core/ingest/mlflowFileStore';
 import { discoverSources, ingestWorkspace } from '../../src/core/ingest/scan';
-import { MLFLOW_SCHEMA_SQL, MlrunsBuilder, countRows, dumpTables, hex32, recordingLogger, sqlMetric } from './ingestFixtures';
-import { tempWorkspace } from './helpers';
+import { MLFLOW_SCHEMA_SQL, MlrunsBuilder, countRows, dumpTables, hex32, ingestTempWorkspace, openTestStore, recordingLogger, sqlMetric } from './ingestFixtures';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 const BIG_EXP = '123456789012345678'; // 18 digits, above Number.MAX_SAFE_INTEGER
 
-async function openStore(ws: string): Promise<WorkspaceStore> {
-  const store = await WorkspaceStore.open({ folder: ws, persistDelayMs: 10_000 });
-  after(() => store.close().catch(() => undefined));
-  return store;
-}
+const openStore = (ws: string) => openTestStore(ws);
 
 /** A FileStore tree exercising every quirk in the format notes. */
 function buildQuirkyTree(ws: string): { mb: MlrunsBuilder; runA: string; runB: string; runDel: string } {
@@ -88,6 +83,14 @@ describe('MLflow ingest: ids and metric lines', () => {
     assert.strictEqual(r.lines, 9);
   });
 
+  it('reads meta.yaml integers exactly (an unquoted 18-digit experiment id stays verbatim)', () => {
+    const meta = parseMetaYaml(`experiment_id: ${BIG_EXP}\nstart_time: 1672364273319\nname: x\n`);
+    assert.strictEqual(toIdString(meta.experiment_id), BIG_EXP);
+    assert.strictEqual(toInt(meta.start_time), 1672364273319);
+    assert.strictEqual(toIdString(parseMetaYaml(`experiment_id: '${BIG_EXP}'\n`).experiment_id), BIG_EXP);
+    assert.throws(() => parseMetaYaml('- a list\n'), /not a YAML mapping/);
+  });
+
   it('globs follow VS Code syntax on workspace-relative paths', () => {
     const re = globToRegExp('**/node_modules/**');
     assert.ok(re.test('node_modules/'));
@@ -101,7 +104,7 @@ describe('MLflow ingest: ids and metric lines', () => {
 
 describe('MLflow FileStore ingest', () => {
   it('reads experiments, runs, params, tags, metrics and artifacts with every format quirk', async () => {
-    const ws = tempWorkspace();
+    const ws = ingestTempWorkspace();
     const { runA, runB, runDel } = buildQuirkyTree(ws);
     const store = await openStore(ws);
     const log = recordingLogger();
@@ -161,7 +164,7 @@ describe('MLflow FileStore ingest', () => {
   });
 
   it('is idempotent: a second pass writes nothing and a fresh store converges on the same rows', async () => {
-    const ws = tempWorkspace();
+    const ws = ingestTempWorkspace();
     buildQuirkyTree(ws);
     const store = await openStore(ws);
     const first = await ingestWorkspace(store, silentLogger);
@@ -172,7 +175,7 @@ describe('MLflow FileStore ingest', () => {
     assert.deepStrictEqual(dumpTables(store), before);
     await store.flush();
     // The same tree ingested into another workspace's store gives the same rows.
-    const ws2 = tempWorkspace();
+    const ws2 = ingestTempWorkspace();
     buildQuirkyTree(ws2);
     const store2 = await openStore(ws2);
     await ingestWorkspace(store2, silentLogger);
@@ -181,7 +184,7 @@ describe('MLflow FileStore ingest', () => {
   });
 
   it('tails metric files: only new complete lines, a torn last line waits, no duplicates', async () => {
-    const ws = tempWorkspace();
+    const ws = ingestTempWorkspace();
     const mb = new MlrunsBuilder(path.join(ws, 'mlruns'));
     mb.experiment('1', 'e');
     const run = hex32(1);
@@ -221,7 +224,7 @@ describe('MLflow FileStore ingest', () => {
   });
 
   it('reads a metric file that shrank again from the start, and large files in chunks', async () => {
-    const ws = tempWorkspace();
+    const ws = ingestTempWorkspace();
     const mb = new MlrunsBuilder(path.join(ws, 'mlruns'));
     mb.experiment('1', 'e');
     const run = hex32(2);
@@ -239,7 +242,7 @@ describe('MLflow FileStore ingest', () => {
   });
 
   it('reports a malformed or missing meta.yaml once, loads the rest, and picks the run up when fixed', async () => {
-    const ws = tempWorkspace();
+    const ws = ingestTempWorkspace();
     const mb = new MlrunsBuilder(path.join(ws, 'mlruns'));
     mb.experiment('1', 'e');
     mb.run('1', { runId: hex32(1), metrics: { m: '1 1 0\n' } });
@@ -272,7 +275,7 @@ describe('MLflow FileStore ingest', () => {
   });
 
   it('removes runs and experiments whose folders are gone (deleted, moved to .trash, or the whole tree)', async () => {
-    const ws = tempWorkspace();
+    const ws = ingestTempWorkspace();
     const mb = new MlrunsBuilder(path.join(ws, 'mlruns'));
     mb.experiment('0', 'Default');
     mb.experiment('1', 'keep');
@@ -307,7 +310,7 @@ describe('MLflow FileStore ingest', () => {
   });
 
   it('reads run inputs (datasets) by the folder they sit in', async () => {
-    const ws = tempWorkspace();
+    const ws = ingestTempWorkspace();
     const mb = new MlrunsBuilder(path.join(ws, 'mlruns'));
     mb.experiment('1', 'e');
     const run = hex32(9);
@@ -328,7 +331,7 @@ describe('MLflow FileStore ingest', () => {
   });
 
   it('reads the model registry (versions, aliases, tags; deleted versions filtered) without audit events', async () => {
-    const ws = tempWorkspace();
+    const ws = ingestTempWorkspace();
     const mb = new MlrunsBuilder(path.join(ws, 'mlruns'));
     mb.experiment('0', 'Default');
     mb.model('churn', {
@@ -365,7 +368,7 @@ describe('MLflow FileStore ingest', () => {
   });
 
   it('does not overwrite a model of the same name in ML Sight\'s own registry (one log line)', async () => {
-    const ws = tempWorkspace();
+    const ws = ingestTempWorkspace();
     const mb = new MlrunsBuilder(path.join(ws, 'mlruns'));
     mb.experiment('0', 'Default');
     mb.model('iris', { versions: [{ version: 1 }] });
@@ -380,7 +383,7 @@ describe('MLflow FileStore ingest', () => {
   });
 
   it('replays safely when another process wrote the store first (no duplicate points)', async () => {
-    const ws = tempWorkspace();
+    const ws = ingestTempWorkspace();
     const mb = new MlrunsBuilder(path.join(ws, 'mlruns'));
     mb.experiment('1', 'e');
     mb.run('1', { runId: hex32(1), params: { a: '1' }, metrics: { m: '1 1 0\n2 2 1\n' } });
@@ -405,7 +408,7 @@ describe('MLflow FileStore ingest', () => {
   });
 
   it('finds mlruns trees anywhere, skipping node_modules, virtual envs and excluded globs', async () => {
-    const ws = tempWorkspace();
+    const ws = ingestTempWorkspace();
     const mk = (rel: string) => { const mb = new MlrunsBuilder(path.join(ws, rel)); mb.experiment('0', 'Default'); return mb; };
     mk('mlruns');
     mk('projects/a/mlruns');
@@ -422,7 +425,7 @@ describe('MLflow FileStore ingest', () => {
   });
 
   it(`keeps hostile names verbatim (${HOSTILE})`, async () => {
-    const ws = tempWorkspace();
+    const ws = ingestTempWorkspace();
     const mb = new MlrunsBuilder(path.join(ws, 'mlruns'));
     mb.experiment('1', HOSTILE);
     mb.run('1', { runId: hex32(1), meta: { run_name: HOSTILE }, params: { [HOSTILE]: HOSTILE }, tags: { [HOSTILE]: HOSTILE }, metrics: { [HOSTILE]: '1 1 0\n' } });
@@ -438,7 +441,7 @@ describe('MLflow FileStore ingest', () => {
 
   it('measures: 100 runs × 1,000 metric points (cold ingest, then a no-change pass, then one appended line)', async function () {
     this.timeout(120_000);
-    const ws = tempWorkspace();
+    const ws = ingestTempWorkspace();
     const mb = new MlrunsBuilder(path.join(ws, 'mlruns'));
     mb.experiment('1', 'bench');
     for (let r = 0; r < 100; r++) {
@@ -545,7 +548,7 @@ describe('MLflow SQLite (mlflow.db) ingest', () => {
   };
 
   it('reads experiments, runs, params, tags, metrics (NaN/inf), datasets and the registry, never writing the file', async () => {
-    const ws = tempWorkspace();
+    const ws = ingestTempWorkspace();
     const file = path.join(ws, 'mlflow.db');
     await buildDb(file, baseSpec(), registry);
     const hash = crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
@@ -585,7 +588,7 @@ describe('MLflow SQLite (mlflow.db) ingest', () => {
   });
 
   it('re-reads only when the file changes, and replaces changed runs idempotently', async () => {
-    const ws = tempWorkspace();
+    const ws = ingestTempWorkspace();
     const file = path.join(ws, 'mlflow.db');
     await buildDb(file, baseSpec(), registry);
     const store = await openStore(ws);
@@ -619,7 +622,7 @@ describe('MLflow SQLite (mlflow.db) ingest', () => {
   });
 
   it('reports a file that is not an MLflow database once and loads the other sources', async () => {
-    const ws = tempWorkspace();
+    const ws = ingestTempWorkspace();
     fs.writeFileSync(path.join(ws, 'mlflow.db'), 'this is not sqlite at all');
     fs.mkdirSync(path.join(ws, 'other'));
     const SQL = await loadSqlJs();
@@ -643,7 +646,7 @@ describe('MLflow SQLite (mlflow.db) ingest', () => {
   });
 
   it('keeps one copy of a run present in both mlruns/ and mlflow.db (migrated store), and takes over when one goes', async () => {
-    const ws = tempWorkspace();
+    const ws = ingestTempWorkspace();
     const mb = new MlrunsBuilder(path.join(ws, 'mlruns'));
     mb.experiment('0', 'Default');
     mb.run('0', { runId: U1, metrics: { loss: '1000 1.5 0\n' } });
@@ -662,8 +665,21 @@ describe('MLflow SQLite (mlflow.db) ingest', () => {
     assert.strictEqual(store.read(db => metricHistory(db, mlflowRunId(U1), 'loss')).length, 4);
   });
 
+  it('removes a deleted mlflow.db on a watcher (partial) pass', async () => {
+    const ws = ingestTempWorkspace();
+    const file = path.join(ws, 'mlflow.db');
+    await buildDb(file, baseSpec(), registry);
+    const store = await openStore(ws);
+    await ingestWorkspace(store, silentLogger);
+    assert.strictEqual(store.read(db => countRows(db, 'runs')), 3);
+    fs.rmSync(file);
+    const r = await ingestWorkspace(store, silentLogger, { paths: [file] });
+    assert.strictEqual(r.removedRuns, 3);
+    assert.strictEqual(store.read(db => countRows(db, 'runs') + countRows(db, 'experiments') + countRows(db, 'models') + countRows(db, 'ingest_state')), 0);
+  });
+
   it('skips a database while a write transaction is in progress (hot journal)', async () => {
-    const ws = tempWorkspace();
+    const ws = ingestTempWorkspace();
     const file = path.join(ws, 'mlflow.db');
     await buildDb(file, baseSpec());
     fs.writeFileSync(`${file}-journal`, 'x'.repeat(512));
@@ -676,24 +692,24 @@ describe('MLflow SQLite (mlflow.db) ingest', () => {
   });
 
   it('ingests many points from one run in several writes, with no duplicates on a re-read', async () => {
-    const ws = tempWorkspace();
+    const ws = ingestTempWorkspace();
     const file = path.join(ws, 'mlflow.db');
     const spec = baseSpec();
-    spec.metrics = Array.from({ length: 250_000 }, (_, i) => [U1, `k${i % 3}`, i / 3, 1000 + i, i] as [string, string, number, number, number]);
+    spec.metrics = Array.from({ length: 130_000 }, (_, i) => [U1, `k${i % 3}`, i / 3, 1000 + i, i] as [string, string, number, number, number]);
     await buildDb(file, spec);
     const store = await openStore(ws);
     const r = await ingestWorkspace(store, silentLogger);
-    assert.strictEqual(r.metricPoints, 250_000);
+    assert.strictEqual(r.metricPoints, 130_000);
     fs.utimesSync(file, new Date(), new Date(Date.now() + 5000));
     await ingestWorkspace(store, silentLogger);
-    assert.strictEqual(store.read(db => countRows(db, 'metrics', 'run_id = ?', [mlflowRunId(U1)])), 250_000);
+    assert.strictEqual(store.read(db => countRows(db, 'metrics', 'run_id = ?', [mlflowRunId(U1)])), 130_000);
     assert.strictEqual(store.read(db => db.scalar('SELECT line FROM ingest_state WHERE path = ?', [`mlflow.db#run:${U1}`])), 0);
   });
 });
 
 describe('MLflow FileStore ingest: direct API', () => {
   it('ingestMlflowFileStore reads one root and counts what it did', async () => {
-    const ws = tempWorkspace();
+    const ws = ingestTempWorkspace();
     const mb = new MlrunsBuilder(path.join(ws, 'custom-root'));
     mb.experiment('0', 'Default');
     mb.run('0', { runId: hex32(1), params: { a: '1' }, tags: { b: '2' }, metrics: { m: '1 1 0\n2 2 1\n' } });

@@ -9,8 +9,7 @@ import {
   DT, EventType, bfloat16ToNumber, crc32cOf, encodeTfRecord, eventScalars, halfToNumber, maskedCrc32c, readTfRecords, tensorScalar,
   tensorboardRunId,
 } from '../../src/core/ingest/tensorboard';
-import { countRows, dumpTables, encodeEvent, eventFile, frame, recordingLogger, testCrc32c, testMaskedCrc } from './ingestFixtures';
-import { tempWorkspace } from './helpers';
+import { countRows, dumpTables, encodeEvent, eventFile, frame, ingestTempWorkspace, openTestStore, recordingLogger, testCrc32c, testMaskedCrc } from './ingestFixtures';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 
@@ -30,11 +29,7 @@ const VECTORS = {
   ].join(''),
 };
 
-async function openStore(ws: string): Promise<WorkspaceStore> {
-  const store = await WorkspaceStore.open({ folder: ws, persistDelayMs: 10_000 });
-  after(() => store.close().catch(() => undefined));
-  return store;
-}
+const openStore = (ws: string) => openTestStore(ws);
 
 function writeEvents(dir: string, name: string, data: Buffer): string {
   fs.mkdirSync(dir, { recursive: true });
@@ -67,7 +62,7 @@ describe('TensorBoard: TFRecord framing and CRC-32C', () => {
   });
 
   it('stops before a torn record, skips a record whose payload checksum fails, and stops at a corrupt length', async () => {
-    const ws = tempWorkspace();
+    const ws = ingestTempWorkspace();
     const r1 = frame(encodeEvent({ wallTime: 1, step: 1, values: [{ tag: 'a', simpleValue: 1 }] }));
     const r2 = frame(encodeEvent({ wallTime: 2, step: 2, values: [{ tag: 'a', simpleValue: 2 }] }));
     const bad = Buffer.from(r2);
@@ -173,7 +168,7 @@ describe('TensorBoard ingest', () => {
   }
 
   it('reads runs (a directory each), names them by directory, and takes the logdir root as the experiment', async () => {
-    const ws = tempWorkspace();
+    const ws = ingestTempWorkspace();
     buildLogdir(ws);
     const store = await openStore(ws);
     const log = recordingLogger();
@@ -196,7 +191,7 @@ describe('TensorBoard ingest', () => {
   });
 
   it('is idempotent and tails event files: appended records are read once, a torn record waits', async () => {
-    const ws = tempWorkspace();
+    const ws = ingestTempWorkspace();
     const { run1 } = buildLogdir(ws);
     const store = await openStore(ws);
     await ingestWorkspace(store, silentLogger);
@@ -225,15 +220,20 @@ describe('TensorBoard ingest', () => {
     fs.writeFileSync(file, eventFile([{ wallTime: 1700000100, step: 2, values: [{ tag: 'loss', simpleValue: 9 }] }]));
     await ingestWorkspace(store, silentLogger);
     assert.deepStrictEqual(store.read(db => metricHistory(db, tensorboardRunId('runs/exp1'), 'loss')).map(p => [p.step, p.value]), [[0, 1], [1, 0.5], [2, 9]]);
+    // a run folder whose event files were all deleted (watcher pass) is no longer a run
+    for (const f of fs.readdirSync(path.join(ws, 'runs', 'exp2'))) { fs.rmSync(path.join(ws, 'runs', 'exp2', f)); }
+    const emptied = await ingestWorkspace(store, silentLogger, { paths: [path.join(ws, 'runs', 'exp2', 'events.out.tfevents.1700000000.host.3.0')] });
+    assert.strictEqual(emptied.removedRuns, 1);
+    assert.strictEqual(store.read(db => countRows(db, 'runs')), 1);
     // a run directory that disappears is removed, and its experiment when it was the last one
     fs.rmSync(path.join(ws, 'runs'), { recursive: true });
     const gone = await ingestWorkspace(store, silentLogger);
-    assert.strictEqual(gone.removedRuns, 2);
+    assert.strictEqual(gone.removedRuns, 1);
     assert.strictEqual(store.read(db => countRows(db, 'runs') + countRows(db, 'experiments') + countRows(db, 'ingest_state')), 0);
   });
 
   it('reports a bad checksum once and keeps reading; stops a file with corrupt framing with one clear line', async () => {
-    const ws = tempWorkspace();
+    const ws = ingestTempWorkspace();
     const dir = path.join(ws, 'logs', 'run');
     const good = (step: number) => frame(encodeEvent({ wallTime: 1700000000 + step, step, values: [{ tag: 'm', simpleValue: step }] }));
     const bad = Buffer.from(good(1));
@@ -263,7 +263,7 @@ describe('TensorBoard ingest', () => {
   });
 
   it('names runs relative to a configured logdir and treats an event file in the workspace root as a run', async () => {
-    const ws = tempWorkspace();
+    const ws = ingestTempWorkspace();
     const ev = eventFile([{ wallTime: 1700000000, step: 1, values: [{ tag: 'x', simpleValue: 1 }] }]);
     writeEvents(path.join(ws, 'tb', 'fit', '2024', 'train'), 'events.out.tfevents.1.h', ev);
     writeEvents(path.join(ws, 'tb', 'fit', '2024', 'validation'), 'events.out.tfevents.1.h', ev);
@@ -281,7 +281,7 @@ describe('TensorBoard ingest', () => {
   });
 
   it('replays safely when another process wrote the store first (no duplicate points)', async () => {
-    const ws = tempWorkspace();
+    const ws = ingestTempWorkspace();
     const dir = path.join(ws, 'runs', 'a');
     const f = writeEvents(dir, 'events.out.tfevents.1.h', eventFile([{ wallTime: 1, step: 1, values: [{ tag: 'm', simpleValue: 1 }] }]));
     const a = await WorkspaceStore.open({ folder: ws, persistDelayMs: 60_000 });
@@ -302,7 +302,7 @@ describe('TensorBoard ingest', () => {
   });
 
   it('reads a large event file in windows (20,000 records)', async () => {
-    const ws = tempWorkspace();
+    const ws = ingestTempWorkspace();
     const recs: Buffer[] = [frame(encodeEvent({ wallTime: 1, fileVersion: 'brain.Event:2' }))];
     for (let i = 0; i < 20_000; i++) {
       recs.push(frame(encodeEvent({ wallTime: 1700000000 + i, step: i, values: [{ tag: 'loss', simpleValue: 1 / (i + 1) }, { tag: 'img', image: Buffer.alloc(300, i & 0xff) }] })));

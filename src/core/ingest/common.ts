@@ -9,7 +9,7 @@
  *   = what was seen, `line` = lines/records consumed, `run_id` = the store run. `line = -1` on an event file means
  *   "stopped" (its framing is corrupt; it is read again only if it shrinks).
  * - a run's `meta.yaml`: a fingerprint of meta.yaml + params/ + tags/ + inputs/ (`size` = meta.yaml bytes,
- *   `mtime_ms` = newest mtime in µs, `offset` = bytes of the other files, `line` = file count). `line = -1`: the
+ *   `mtime_ms` = newest mtime (ms, fractional), `offset` = bytes of the other files, `line` = file count). `line = -1`: the
  *   file was reported unreadable (not reported again until it changes); `line = -2`: the run was skipped because
  *   another source already provides the same MLflow run id.
  * - `<mlflow.db path>`: the database file's size/mtime; `<db>#run:<uuid>` per-run fingerprints.
@@ -237,8 +237,11 @@ export async function readDirOrEmpty(p: string): Promise<fs.Dirent[]> {
   try { return await fs.promises.readdir(p, { withFileTypes: true }); } catch { return []; }
 }
 
-/** mtime in whole microseconds (ingest_state.mtime_ms is an INTEGER; ms alone misses two writes in one ms). */
-export function mtimeMicros(st: fs.Stats): number { return Math.round(st.mtimeMs * 1000); }
+/**
+ * A file's mtime in ms, with its sub-millisecond fraction (stored as a REAL in ingest_state.mtime_ms, which
+ * SQLite allows; whole ms alone would miss two writes of the same size within one ms).
+ */
+export function fileMtime(st: fs.Stats): number { return st.mtimeMs; }
 
 /** Runs `fn` over items with at most `limit` in flight; results keep the input order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {

@@ -30,7 +30,7 @@ import { Logger } from '../log';
 import { WorkspaceStore } from '../store/store';
 import {
   Batcher, IngestCounts, SOURCE_MLFLOW, StateRow, Stmts, deleteStatePrefix, errText, flag, fnv1a, getState, joinRel, mapLimit,
-  mtimeMicros, parseNumber, problem, putState, readDirOrEmpty, readRange, relPath, stateRowsWithPrefix, statOrUndefined,
+  fileMtime, parseNumber, problem, putState, readDirOrEmpty, readRange, relPath, stateRowsWithPrefix, statOrUndefined,
   toIdString, toInt, toText, withStmts,
 } from './common';
 import {
@@ -139,7 +139,7 @@ async function listKeyFiles(dir: string, folder: string, prefix = ''): Promise<F
     if (!d.isFile()) { continue; }
     const st = await statOrUndefined(abs);
     if (!st) { continue; }
-    out.push({ key, abs, rel: relPath(folder, abs), size: st.size, mtime: mtimeMicros(st) });
+    out.push({ key, abs, rel: relPath(folder, abs), size: st.size, mtime: fileMtime(st) });
   }
   return out;
 }
@@ -368,7 +368,7 @@ async function readExperiment(ctx: RootContext, dirName: string, expAbs: string,
   const st = await statOrUndefined(metaAbs);
   const prev = ctx.state.get(metaRel);
   const marker = (reason: string, level: 'warn' | 'error' = 'warn') => {
-    const row: StateRow = { path: metaRel, offset: 0, size: st?.size ?? null, mtime_ms: st ? mtimeMicros(st) : null, line: -1, run_id: null };
+    const row: StateRow = { path: metaRel, offset: 0, size: st?.size ?? null, mtime_ms: st ? fileMtime(st) : null, line: -1, run_id: null };
     if (prev && prev.line === -1 && prev.size === row.size && prev.mtime_ms === row.mtime_ms) { return undefined; } // already reported
     problem(ctx.log, ctx.counts, level, `MLflow: ${metaRel}: ${reason}; experiment ${dirName} and its runs are skipped.`);
     ctx.batch.add({ kind: 'marker', state: row });
@@ -432,7 +432,7 @@ async function readRun(ctx: RootContext, exp: ExperimentContext, dirName: string
   const fp: StateRow = {
     path: metaRel,
     size: metaSt.size,
-    mtime_ms: Math.max(mtimeMicros(metaSt), ...others.map(f => f.mtime)),
+    mtime_ms: Math.max(fileMtime(metaSt), ...others.map(f => f.mtime)),
     offset: others.reduce((a, f) => a + f.size, 0),
     line: others.length,
     run_id: runId,

@@ -20,7 +20,7 @@ import { Logger } from '../log';
 import { loadSqlJs } from '../store/sqljs';
 import { WorkspaceStore } from '../store/store';
 import {
-  Batcher, IngestCounts, SOURCE_MLFLOW, StateRow, Stmts, errText, flag, fnv1a, getState, mtimeMicros,
+  Batcher, IngestCounts, SOURCE_MLFLOW, StateRow, Stmts, errText, flag, fnv1a, getState, fileMtime,
   problem, putState, relPath, stateRowsWithPrefix, toInt,
 } from './common';
 import { mlflowExperimentId, mlflowRunId, parseMlflowExperimentId } from './mlflowFileStore';
@@ -158,7 +158,7 @@ export async function ingestMlflowSqlite(store: WorkspaceStore, log: Logger, dbA
   const st = await fs.promises.stat(dbAbs).catch(() => undefined);
   if (!st || !st.isFile()) { return; }
   const prev = store.read(db => getState(db, dbRel));
-  const stamp = { size: st.size, mtime_ms: mtimeMicros(st) };
+  const stamp = { size: st.size, mtime_ms: fileMtime(st) };
   if (!options.force && prev && prev.size === stamp.size && prev.mtime_ms === stamp.mtime_ms) { return; }
   const journal = await fs.promises.stat(`${dbAbs}-journal`).catch(() => undefined);
   if (journal && journal.size > 0) { return; } // a write transaction is in progress: read it on the next pass
@@ -174,7 +174,7 @@ export async function ingestMlflowSqlite(store: WorkspaceStore, log: Logger, dbA
   counts.filesRead++;
   counts.bytesRead += bytes.length;
   const after = await fs.promises.stat(dbAbs).catch(() => undefined);
-  if (!after || after.size !== st.size || mtimeMicros(after) !== stamp.mtime_ms) { return; } // changed while read
+  if (!after || after.size !== st.size || fileMtime(after) !== stamp.mtime_ms) { return; } // changed while read
   if (bytes.length === 0) { return; }
   const SQL = await loadSqlJs();
   let db: Database;

@@ -116,6 +116,16 @@ async function runPass(store: WorkspaceStore, log: Logger, options: IngestOption
       }
     }
   }
+  if (!full) {
+    // A watcher reported that a whole MLflow source (an mlruns folder or an mlflow.db) was deleted.
+    const known = new Set(knownMlflowSources(store));
+    for (const rel of changedRel) {
+      if (known.has(rel) && !fs.existsSync(abs(rel))) {
+        log.info(`MLflow: ${rel} is gone; its runs are removed from the ML Sight store.`);
+        guard(log, counts, rel, () => removeMlflowSource(store, rel, counts));
+      }
+    }
+  }
   if (want.mlflowFileStore) {
     for (const root of found.fileStores) {
       await guardAsync(log, counts, relPath(folder, root), () => ingestMlflowFileStore(store, log, root, counts, { touches }));

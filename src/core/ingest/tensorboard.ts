@@ -23,7 +23,7 @@ import * as protobuf from 'protobufjs/light';
 import { Logger } from '../log';
 import { WorkspaceStore } from '../store/store';
 import {
-  Batcher, IngestCounts, SOURCE_TENSORBOARD, StateRow, Stmts, errText, joinRel, mtimeMicros, problem, putState,
+  Batcher, IngestCounts, SOURCE_TENSORBOARD, StateRow, Stmts, errText, joinRel, fileMtime, problem, putState,
   readDirOrEmpty, readRange, relPath, statOrUndefined,
 } from './common';
 import { ExperimentRecord, Points, deleteRun, emptyPoints, insertPoints, upsertExperiment } from './rows';
@@ -405,6 +405,11 @@ async function ingestRun(store: WorkspaceStore, log: Logger, counts: IngestCount
     if (st) { files.push({ name: d.name, abs, rel: joinRel(runRel, d.name), st }); }
   }
   files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  if (files.length === 0) {
+    // No event files left in the folder: it is no longer a run.
+    if (stored || states.length) { batch.add({ kind: 'deleteRun', runId, expId: tensorboardExperimentId(rootRel) }); }
+    return;
+  }
   const newest = Math.max(0, ...files.map(f => f.st.mtimeMs));
   const status = now - newest < windowMs ? 'RUNNING' : 'FINISHED';
   const stateByPath = new Map(states.map(s => [s.path, s]));
@@ -473,7 +478,7 @@ async function ingestRun(store: WorkspaceStore, log: Logger, counts: IngestCount
     if (res.offset === start && !res.fatal) { continue; } // only a torn record so far
     out.files.push({
       fileRel: f.rel, expectedOffset: reset ? 0 : start, series,
-      state: { path: f.rel, offset: res.offset, size: f.st.size, mtime_ms: mtimeMicros(f.st), line, run_id: runId },
+      state: { path: f.rel, offset: res.offset, size: f.st.size, mtime_ms: fileMtime(f.st), line, run_id: runId },
     });
   }
   if (out.files.length === 0 && !reset) {

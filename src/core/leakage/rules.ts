@@ -354,7 +354,7 @@ function multiTest(ctx: RuleContext, out: RawFinding[]): void {
       if (reported.has(second)) { continue; }
       reported.add(second);
       const list = [...allocs.values()];
-      const named = list.slice(0, 4).map(a => `${a.cls} at ${ctx.where(a.first.start)}`).join(', ') + (list.length > 4 ? `, and ${list.length - 4} more` : '');
+      const named = list.slice(0, 4).map(a => `${a.cls} built at ${ctx.where(a.node.start)}`).join(', ') + (list.length > 4 ? `, and ${list.length - 4} more` : '');
       out.push({
         rule: 'multi-test', node: second,
         message: `The test part${splitText} is used to evaluate ${list.length} different models (${named}); picking the best of them by test score makes that score optimistic. ` +
@@ -445,19 +445,23 @@ function missingSeed(ctx: RuleContext, fx: FixBuilder, out: RawFinding[]): void 
   const r = sortBy(syn.randomness, x => x.node.start).slice(0, 2).map(x => `${x.what} at ${ctx.where(x.node.start)}`).join(', ');
   const message = `Models are trained here with unseeded randomness (${r}) and no seed is set anywhere (np.random.seed, torch.manual_seed, random.seed, mlsight.set_seed…): ` +
     'results will change from run to run. Set the seeds once, near the imports.';
-  // Seed calls for the modules the file imports.
-  const alias = (mod: RegExp) => syn.imports.find(i => mod.test(i.module) && i.alias && !i.alias.includes('.'))?.alias;
+  // Seed calls for the modules the file imports (keras' set_random_seed seeds python, numpy and tensorflow).
+  const alias = (mod: RegExp) => syn.imports.find(i => mod.test(i.module) && /^\w+$/.test(i.alias))?.alias;
   const lines: string[] = [];
   const np = alias(/^numpy$/);
-  const rnd = syn.imports.find(i => i.module === 'random' && i.alias === 'random');
+  const rnd = alias(/^random$/);
   const torch = alias(/^torch$/);
   const tf = alias(/^tensorflow$/);
-  const keras = alias(/^keras$/);
-  if (rnd) { lines.push(`random.seed(${ctx.seed})`); }
-  if (np) { lines.push(`${np}.random.seed(${ctx.seed})`); }
-  if (torch) { lines.push(`${torch}.manual_seed(${ctx.seed})`); }
-  if (tf) { lines.push(`${tf}.random.set_seed(${ctx.seed})`); } else if (keras) { lines.push(`${keras}.utils.set_random_seed(${ctx.seed})`); }
-  if (!lines.length) { lines.push('import numpy as np', `np.random.seed(${ctx.seed})`); }
+  const keras = alias(/^(tensorflow\.)?keras$/);
+  const usesTorch = syn.imports.some(i => /^torch(\.|$)/.test(i.module));
+  if (keras) { lines.push(`${keras}.utils.set_random_seed(${ctx.seed})`); }
+  else if (tf) { lines.push(`${tf}.keras.utils.set_random_seed(${ctx.seed})`); }
+  else {
+    if (rnd) { lines.push(`${rnd}.seed(${ctx.seed})`); }
+    if (np) { lines.push(`${np}.random.seed(${ctx.seed})`); }
+  }
+  if (torch) { lines.push(`${torch}.manual_seed(${ctx.seed})`); } else if (usesTorch) { lines.push('import torch', `torch.manual_seed(${ctx.seed})`); }
+  if (!lines.length) { lines.push('import random', `random.seed(${ctx.seed})`, 'import numpy as np', `np.random.seed(${ctx.seed})`); }
   const edit = fx.addImport(lines.join('\n'), at.start, true);
   out.push({
     rule: 'missing-seed', node: at, message,
@@ -510,10 +514,17 @@ function noBaseline(ctx: RuleContext, fx: FixBuilder, out: RawFinding[]): void {
       const xTrain = src.slice(fit.xNode);
       const yTrain = src.slice(fit.yNode);
       const lines = [`baseline = ${dummy}(strategy="${strategy}").fit(${xTrain}, ${yTrain})`];
-      const xo = fit.x?.origin;
-      const yo = fit.y?.origin;
-      const xTest = xo ? splitNames(xo.split, xo.index).test : undefined;
-      const yTest = yo ? splitNames(yo.split, yo.index).test : undefined;
+      const testText = (node: PyNode, d: typeof fit.x): string | undefined => {
+        const o = d?.origin;
+        if (!o || o.side !== 'train' || d?.part !== 'train') { return undefined; }
+        const names = splitNames(o.split, o.index);
+        if (!names.train || !names.test) { return undefined; }
+        const text = src.slice(node);
+        const re = new RegExp(`^${names.train}\\b`);
+        return re.test(text) ? text.replace(re, names.test) : undefined;
+      };
+      const xTest = testText(fit.xNode, fit.x);
+      const yTest = testText(fit.yNode, fit.y);
       if (xTest && yTest) { lines.push(`print("baseline score:", baseline.score(${xTest}, ${yTest}))`); }
       const edits: RawEdit[] = [fx.insertAfter(stmt, lines)];
       const imp = fx.addImport(`from sklearn.dummy import ${dummy}`, stmt.start);
