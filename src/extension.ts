@@ -12,6 +12,7 @@ import { RUN_SCHEME, RunDocumentProvider, runUri } from './runs/runDocument';
 import { RunsNode, RunsTreeProvider } from './runs/runsTree';
 import { listExperiments, listRuns } from './core/queries';
 import { StoreManager } from './workspace/storeManager';
+import { copyLoggerIntoWorkspace, exposeLoggerInTerminals } from './python/loggerSetup';
 
 /** What the extension exports (used by the extension-host tests and the activation benchmark). */
 export interface MlSightApi {
@@ -90,6 +91,11 @@ class Extension implements vscode.Disposable {
         return r;
       },
       'mlsight.showLog': () => channel.show(),
+      'mlsight.copyPythonLogger': async () => {
+        const folder = await pickFolder();
+        if (!folder) { void vscode.window.showInformationMessage('ML Sight: open a folder first.'); return undefined; }
+        return (await copyLoggerIntoWorkspace(context.extensionUri, folder))?.toString();
+      },
       'mlsight.openRun': async (arg?: unknown) => {
         if (!isRunNode(arg)) { return; }
         return openRunDocument(arg.folder, arg.run.id, arg.run.name);
@@ -128,7 +134,7 @@ class Extension implements vscode.Disposable {
       },
     };
     for (const d of registerCommands(handlers, channel)) { this.disposables.track(d); }
-    void context;
+    exposeLoggerInTerminals(context);
   }
 
   async shutdown(): Promise<void> { await this.stores.closeAll(); }

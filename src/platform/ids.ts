@@ -11,13 +11,14 @@ export interface CommandArgs {
   'mlsight.copyRunId': [runOrItem?: unknown];
   'mlsight.compareRuns': [item?: unknown, selected?: unknown[]];
   'mlsight.setBaseline': [runOrItem?: unknown];
+  'mlsight.copyPythonLogger': [];
 }
 
 export type CommandId = keyof CommandArgs;
 
 export const COMMAND_IDS: readonly CommandId[] = [
   'mlsight.refreshRuns', 'mlsight.showStoreInfo', 'mlsight.rebuildStore', 'mlsight.showLog', 'mlsight.openRun', 'mlsight.copyRunId',
-  'mlsight.compareRuns', 'mlsight.setBaseline',
+  'mlsight.compareRuns', 'mlsight.setBaseline', 'mlsight.copyPythonLogger',
 ];
 
 /**

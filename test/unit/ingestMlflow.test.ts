@@ -708,6 +708,27 @@ describe('MLflow SQLite (mlflow.db) ingest', () => {
 });
 
 describe('MLflow FileStore ingest: direct API', () => {
+  it('reads a workspace folder that is itself an mlruns folder (configured root ".")', async () => {
+    const ws = ingestTempWorkspace();
+    const mb = new MlrunsBuilder(ws);
+    mb.experiment('0', 'Default');
+    mb.run('0', { runId: hex32(1), metrics: { m: '1 1 0\n' } });
+    mb.run('0', { runId: hex32(2), metrics: { m: '1 1 0\n' } });
+    const store = await openStore(ws);
+    await ingestWorkspace(store, silentLogger, { mlflowRoots: ['.'] });
+    assert.deepStrictEqual(store.read(db => db.all('SELECT id, experiment_id, source_path FROM runs ORDER BY id')), [
+      { id: mlflowRunId(hex32(1)), experiment_id: 'mlflow:.:0', source_path: `0/${hex32(1)}` },
+      { id: mlflowRunId(hex32(2)), experiment_id: 'mlflow:.:0', source_path: `0/${hex32(2)}` },
+    ]);
+    fs.rmSync(path.join(ws, '0', hex32(2)), { recursive: true });
+    await ingestWorkspace(store, silentLogger, { mlflowRoots: ['.'] });
+    assert.strictEqual(store.read(db => countRows(db, 'runs')), 1);
+    assert.strictEqual(store.read(db => countRows(db, 'ingest_state', 'path LIKE ?', [`0/${hex32(2)}/%`])), 0);
+    await ingestWorkspace(store, silentLogger); // no longer configured: its rows go
+    assert.strictEqual(store.read(db => countRows(db, 'runs') + countRows(db, 'ingest_state')), 0);
+  });
+
+
   it('ingestMlflowFileStore reads one root and counts what it did', async () => {
     const ws = ingestTempWorkspace();
     const mb = new MlrunsBuilder(path.join(ws, 'custom-root'));

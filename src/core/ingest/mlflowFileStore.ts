@@ -161,7 +161,7 @@ interface MetricChunk {
 type Work =
   | { kind: 'experiment'; exp: ExperimentRecord }
   | { kind: 'run'; runId: string; runRel: string; metaRel: string; exp: ExperimentRecord; record?: RunRecord; metaState: StateRow; metrics: MetricChunk[] }
-  | { kind: 'marker'; state: StateRow; runId?: string }
+  | { kind: 'marker'; state: StateRow }
   | { kind: 'deleteRun'; runId: string; runRel: string }
   | { kind: 'deleteExperiment'; expId: string; expRel: string }
   | { kind: 'deleteState'; prefix: string }
@@ -290,7 +290,8 @@ export async function ingestMlflowFileStore(store: WorkspaceStore, log: Logger, 
   const folder = store.folder;
   const rootRel = relPath(folder, rootAbs);
   counts.mlflowFileStores++;
-  const prefix = `${rootRel}/`;
+  // Paths under the root start with `<root>/` ('' when the workspace folder itself is the mlruns folder).
+  const prefix = rootRel === '.' ? '' : `${rootRel}/`;
   const expIdPrefix = mlflowExperimentId(rootRel, '');
   const { state, owners, experiments } = store.read(db => ({
     state: stateRowsWithPrefix(db, prefix),
@@ -355,7 +356,12 @@ export function removeMlflowSource(store: WorkspaceStore, sourceRel: string, cou
       `SELECT path, run_id, line FROM ingest_state WHERE substr(path, 1, length(?1)) = ?1 AND instr(path, '#model:') > 0`, [`${sourceRel}#`])) {
       if (m.run_id && m.line >= 0) { s.run('DELETE FROM models WHERE name = ? AND source = ?', [m.run_id, SOURCE_MLFLOW]); }
     }
-    deleteStatePrefix(s, `${sourceRel}/`);
+    if (sourceRel === '.') {
+      // The workspace folder itself was the mlruns folder: its rows are the ones that belong to MLflow runs.
+      s.run(`DELETE FROM ingest_state WHERE instr(path, '#') = 0 AND (substr(run_id, 1, 7) = 'mlflow:' OR path LIKE '%/meta.yaml')`, []);
+    } else {
+      deleteStatePrefix(s, `${sourceRel}/`);
+    }
     deleteStatePrefix(s, `${sourceRel}#`);
     s.run('DELETE FROM ingest_state WHERE path = ?', [sourceRel]);
     first = false;

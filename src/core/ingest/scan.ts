@@ -201,7 +201,8 @@ export async function discoverSources(folder: string, options: IngestOptions = {
       await walk(p, depth + 1);
     }
   };
-  await walk(folder, 0);
+  // A workspace that is itself an mlruns folder (configured as a root) is read by the FileStore reader only.
+  if (!fileStores.has(path.resolve(folder))) { await walk(folder, 0); }
   for (const r of tbRoots) {
     // Configured logdirs outside the workspace (or excluded) are still read.
     if (!isInside(folder, r)) { await collectEventDirs(r, tbDirs, maxDepth); }

@@ -147,6 +147,13 @@ export function analyzeText(text: string, options: AnalyzeOptions | undefined, c
   const t0 = performance.now();
   // A byte-order mark is replaced (not removed) so that offsets stay those of the caller's text.
   const clean = text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text;
+  // Binary content (a NUL character near the start) is not Python: report it instead of parsing it.
+  const nul = clean.slice(0, 8192).indexOf('\0');
+  if (nul >= 0) {
+    const pos = new SourceText(clean.slice(0, nul)).position(nul);
+    const at = { startLine: pos.line, startColumn: pos.column, endLine: pos.line, endColumn: pos.column };
+    return { findings: [], syntaxErrors: 1, firstSyntaxError: at, parseTimedOut: false, skipped: 'binary', timings: { parseMs: 0, analyzeMs: performance.now() - t0 } };
+  }
   const parsed = parsePython(clean, options?.parseTimeoutMs ?? 10_000);
   const t1 = performance.now();
   const src = new SourceText(clean);

@@ -202,20 +202,33 @@ export function joinParts(parts: Part[]): Part {
   return PART_JOIN_ORDER.find(p => set.has(p)) ?? 'unknown';
 }
 
+/**
+ * Values carry at most this many taints (the earliest ones) and roots, so that long chains of statistics
+ * (`v2 = v1.fillna(v1.mean())`, …) stay linear; one taint per leak is enough to report it.
+ */
+const MAX_TAINTS = 24;
+const MAX_ROOTS = 16;
+
 function unionTaints(...lists: Taint[][]): Taint[] {
   const nonEmpty = lists.filter(l => l.length);
   if (nonEmpty.length === 0) { return []; }
   if (nonEmpty.length === 1) { return nonEmpty[0]; }
   const seen = new Set<number>();
   const out: Taint[] = [];
-  for (const l of nonEmpty) { for (const t of l) { if (!seen.has(t.id)) { seen.add(t.id); out.push(t); } } }
+  for (const l of nonEmpty) {
+    for (const t of l) {
+      if (!seen.has(t.id)) { seen.add(t.id); out.push(t); }
+      if (out.length >= MAX_TAINTS) { return out; }
+    }
+  }
   return out;
 }
 
 function unionRoots(...lists: number[][]): number[] {
   const nonEmpty = lists.filter(l => l.length);
   if (nonEmpty.length <= 1) { return nonEmpty[0] ?? []; }
-  return [...new Set(nonEmpty.flat())];
+  const out = [...new Set(nonEmpty.flat())];
+  return out.length > MAX_ROOTS ? out.slice(0, MAX_ROOTS) : out;
 }
 
 function derive(d: DataV, patch: Partial<DataV> = {}): DataV {
@@ -375,6 +388,8 @@ export class Analyzer {
   /** Call sites of the inlined calls being analysed (outermost first). */
   private callStack: PyNode[] = [];
   private activeDefs: PyNode[] = [];
+  /** Journals of overwritten variables, one per alternative path being run (see `branches`). */
+  private journals: Map<Frame, Map<string, V | undefined>>[] = [];
   private loops: { node: PyNode; targets: Set<string> }[] = [];
   private readonly analyzedDefs = new Set<PyNode>();
   private readonly allDefs: { def: PyNode; closure: Frame }[] = [];
@@ -489,14 +504,14 @@ export class Analyzer {
     else if (KNOWN_MODULES.has(name) || classInfo(name) || KNOWN_FUNCTIONS.has(name)) { v = { k: 'ref', qn: name }; }
     else if (/^[A-Z][a-z]+([A-Z0-9][a-z0-9]*)*$/.test(name) && !/^[XY]/.test(name)) { v = { k: 'ref', qn: name }; }
     else { v = this.freshData(`name:${name}`); }
-    this.global.locals.set(name, v);
+    this.setVar(this.global, name, v);
     return v;
   }
 
   private assign(name: string, v: V): void {
     let f = this.frame;
     if (f.globals.has(name)) { f = this.global; }
-    f.locals.set(name, v);
+    this.setVar(f, name, v);
   }
 
   // ----- statements
@@ -617,51 +632,92 @@ export class Analyzer {
     }
   }
 
-  private snapshot(): Map<string, V> { return new Map(this.frame.locals); }
+  // ----- control flow: alternative paths are run from the same environment and their effects joined
 
-  private restore(env: Map<string, V>): void {
-    this.frame.locals.clear();
-    for (const [k, v] of env) { this.frame.locals.set(k, v); }
+  /** Writes a variable, recording the previous value in the innermost journal (for branch joins). */
+  private setVar(f: Frame, key: string, v: V): void {
+    const j = this.journals[this.journals.length - 1];
+    if (j) {
+      let m = j.get(f);
+      if (!m) { m = new Map(); j.set(f, m); }
+      if (!m.has(key)) { m.set(key, f.locals.get(key)); }
+    }
+    f.locals.set(key, v);
   }
 
-  /** Sets the current frame's locals to the join of several branch environments. */
-  private joinEnvs(envs: Map<string, V>[]): void {
-    const keys = new Set<string>();
-    for (const e of envs) { for (const k of e.keys()) { keys.add(k); } }
-    const out = new Map<string, V>();
-    for (const k of keys) {
-      let v: V | undefined;
-      for (const e of envs) { const x = e.get(k); if (x) { v = v ? join(v, x) : x; } }
-      if (v) { out.set(k, v); }
+  /**
+   * Runs alternative paths (if/elif/else branches, except handlers, loop bodies) each from the current environment,
+   * then sets every variable they changed to the join of its values at the end of each path — plus its value
+   * before them when `fallthrough` (an `if` without `else`, a loop that may run zero times). Only changed variables
+   * are touched, so the cost does not depend on the size of the environment.
+   */
+  private branches(runs: (() => void)[], fallthrough: boolean): void {
+    const touched = new Map<Frame, Map<string, V | undefined>>();
+    const results: Map<Frame, Map<string, V | undefined>>[] = [];
+    for (const run of runs) {
+      this.journals.push(new Map());
+      try { run(); } finally {
+        const j = this.journals.pop()!;
+        const after = new Map<Frame, Map<string, V | undefined>>();
+        for (const [f, olds] of j) {
+          const a = new Map<string, V | undefined>();
+          after.set(f, a);
+          let t = touched.get(f);
+          if (!t) { t = new Map(); touched.set(f, t); }
+          for (const [k, old] of olds) {
+            a.set(k, f.locals.get(k));
+            if (!t.has(k)) { t.set(k, old); }
+            if (old === undefined) { f.locals.delete(k); } else { f.locals.set(k, old); }
+          }
+        }
+        results.push(after);
+      }
     }
-    this.restore(out);
+    for (const [f, olds] of touched) {
+      for (const [k, old] of olds) {
+        let v: V | undefined = fallthrough ? old : undefined;
+        for (const r of results) {
+          const m = r.get(f);
+          const nv = m && m.has(k) ? m.get(k) : old;
+          if (nv !== undefined) { v = v === undefined ? nv : join(v, nv); }
+        }
+        if (v !== undefined) { this.setVar(f, k, v); }
+      }
+    }
+  }
+
+  /** Runs code whose bindings must not outlive it (comprehension variables). */
+  private isolated<T>(run: () => T): T {
+    this.journals.push(new Map());
+    try { return run(); } finally {
+      const j = this.journals.pop()!;
+      for (const [f, olds] of j) {
+        for (const [k, old] of olds) { if (old === undefined) { f.locals.delete(k); } else { f.locals.set(k, old); } }
+      }
+    }
   }
 
   private execIf(n: PyNode): void {
     const cond = field(n, 'condition');
     if (cond) { this.evalExpr(cond); }
-    const before = this.snapshot();
-    const envs: Map<string, V>[] = [];
+    const runs: (() => void)[] = [];
     const cons = field(n, 'consequence');
-    if (cons) { this.execStmt(cons); }
-    envs.push(this.snapshot());
+    runs.push(() => { if (cons) { this.execStmt(cons); } });
     let hasElse = false;
     for (const alt of fields(n, 'alternative')) {
-      this.restore(before);
       if (alt.type === 'elif_clause') {
-        const c = field(alt, 'condition');
-        if (c) { this.evalExpr(c); }
-        const b = field(alt, 'consequence');
-        if (b) { this.execStmt(b); }
+        runs.push(() => {
+          const c = field(alt, 'condition');
+          if (c) { this.evalExpr(c); }
+          const b = field(alt, 'consequence');
+          if (b) { this.execStmt(b); }
+        });
       } else {
         hasElse = true;
-        const b = field(alt, 'body');
-        if (b) { this.execStmt(b); }
+        runs.push(() => { const b = field(alt, 'body'); if (b) { this.execStmt(b); } });
       }
-      envs.push(this.snapshot());
     }
-    if (!hasElse) { envs.push(before); }
-    this.joinEnvs(envs);
+    this.branches(runs, !hasElse);
   }
 
   private loopTargets(target: PyNode | undefined): Set<string> {
@@ -674,22 +730,27 @@ export class Analyzer {
     return out;
   }
 
+  /** A loop body, run twice (so values carried from one iteration to the next are seen) unless deeply nested. */
+  private loop(n: PyNode, targets: Set<string>, body: () => void): void {
+    this.loops.push({ node: n, targets });
+    try {
+      const passes = this.budget > 0 && this.loops.length <= 3 ? 2 : 1;
+      for (let i = 0; i < passes; i++) { this.branches([body], true); }
+    } finally {
+      this.loops.pop();
+    }
+  }
+
   private execFor(n: PyNode): void {
     const left = field(n, 'left');
     const right = field(n, 'right');
     const iter = right ? this.evalExpr(right) : UNKNOWN;
     const elem = this.elementOf(iter);
-    const before = this.snapshot();
     const body = field(n, 'body');
-    this.loops.push({ node: n, targets: this.loopTargets(left) });
-    const passes = this.budget > 0 && this.loops.length <= 3 ? 2 : 1;
-    for (let i = 0; i < passes; i++) {
+    this.loop(n, this.loopTargets(left), () => {
       if (left) { this.bind(left, elem, undefined); }
       if (body) { this.execStmt(body); }
-      if (i + 1 < passes) { this.joinEnvs([before, this.snapshot()]); }
-    }
-    this.loops.pop();
-    this.joinEnvs([before, this.snapshot()]);
+    });
     const alt = field(n, 'alternative');
     const altBody = alt && field(alt, 'body');
     if (altBody) { this.execStmt(altBody); }
@@ -698,35 +759,28 @@ export class Analyzer {
   private execWhile(n: PyNode): void {
     const cond = field(n, 'condition');
     const body = field(n, 'body');
-    const before = this.snapshot();
-    this.loops.push({ node: n, targets: new Set() });
-    const passes = this.budget > 0 && this.loops.length <= 3 ? 2 : 1;
-    for (let i = 0; i < passes; i++) {
+    this.loop(n, new Set(), () => {
       if (cond) { this.evalExpr(cond); }
       if (body) { this.execStmt(body); }
-      if (i + 1 < passes) { this.joinEnvs([before, this.snapshot()]); }
-    }
-    this.loops.pop();
-    this.joinEnvs([before, this.snapshot()]);
+    });
   }
 
   private execTry(n: PyNode): void {
     const body = field(n, 'body');
     if (body) { this.execStmt(body); }
-    const afterBody = this.snapshot();
-    const envs = [afterBody];
+    const handlers: (() => void)[] = [];
     for (const c of n.children) {
       if (c.type === 'except_clause' || c.type === 'except_group_clause') {
-        this.restore(afterBody);
-        for (const x of c.children) {
-          if (x.type === 'block') { this.execStmt(x); }
-          else if (x.field === 'alias') { this.bind(x, UNKNOWN, undefined); }
-          else { this.evalExpr(x); }
-        }
-        envs.push(this.snapshot());
+        handlers.push(() => {
+          for (const x of c.children) {
+            if (x.type === 'block') { this.execStmt(x); }
+            else if (x.field === 'alias') { this.bind(x, UNKNOWN, undefined); }
+            else { this.evalExpr(x); }
+          }
+        });
       }
     }
-    this.joinEnvs(envs);
+    if (handlers.length) { this.branches(handlers, true); }
     for (const c of n.children) {
       if (c.type === 'else_clause') { const b = field(c, 'body'); if (b) { this.execStmt(b); } }
       if (c.type === 'finally_clause') { for (const b of c.children) { this.execStmt(b); } }
@@ -758,18 +812,14 @@ export class Analyzer {
   private execMatch(n: PyNode): void {
     const subject = field(n, 'subject');
     if (subject) { this.evalExpr(subject); }
-    const before = this.snapshot();
-    const envs: Map<string, V>[] = [before];
+    const runs: (() => void)[] = [];
     for (const b of fields(n, 'body')) {
       for (const cc of b.children) {
         if (cc.type !== 'case_clause') { continue; }
-        this.restore(before);
-        const cons = field(cc, 'consequence');
-        if (cons) { this.execStmt(cons); }
-        envs.push(this.snapshot());
+        runs.push(() => { const cons = field(cc, 'consequence'); if (cons) { this.execStmt(cons); } });
       }
     }
-    this.joinEnvs(envs);
+    if (runs.length) { this.branches(runs, true); }
   }
 
   private defineFunction(n: PyNode, isClass: boolean): void {
@@ -1080,32 +1130,32 @@ export class Analyzer {
   }
 
   private evalComprehension(n: PyNode): V {
-    const saved = this.snapshot();
-    for (const c of n.children) {
-      if (c.type === 'for_in_clause') {
-        const right = field(c, 'right');
-        const left = field(c, 'left');
-        const iter = right ? this.evalExpr(right) : UNKNOWN;
-        if (left) { this.bind(left, this.elementOf(iter), undefined); }
-      } else if (c.type === 'if_clause') {
-        for (const x of c.children) { this.evalExpr(x); }
+    return this.isolated(() => {
+      for (const c of n.children) {
+        if (c.type === 'for_in_clause') {
+          const right = field(c, 'right');
+          const left = field(c, 'left');
+          const iter = right ? this.evalExpr(right) : UNKNOWN;
+          if (left) { this.bind(left, this.elementOf(iter), undefined); }
+        } else if (c.type === 'if_clause') {
+          for (const x of c.children) { this.evalExpr(x); }
+        }
       }
-    }
-    const body = field(n, 'body');
-    let elem: V = UNKNOWN;
-    if (body) {
-      if (body.type === 'pair') {
-        const k = field(body, 'key');
-        const v = field(body, 'value');
-        if (k) { this.evalExpr(k); }
-        elem = v ? this.evalExpr(v) : UNKNOWN;
-      } else {
-        elem = this.evalExpr(body);
+      const body = field(n, 'body');
+      let elem: V = UNKNOWN;
+      if (body) {
+        if (body.type === 'pair') {
+          const k = field(body, 'key');
+          const v = field(body, 'value');
+          if (k) { this.evalExpr(k); }
+          elem = v ? this.evalExpr(v) : UNKNOWN;
+        } else {
+          elem = this.evalExpr(body);
+        }
       }
-    }
-    this.restore(saved);
-    if (n.type === 'dictionary_comprehension') { return { k: 'dict', keys: [undefined], items: [elem] }; }
-    return { k: 'list', items: [elem] };
+      if (n.type === 'dictionary_comprehension') { return { k: 'dict', keys: [undefined], items: [elem] } as V; }
+      return { k: 'list', items: [elem] } as V;
+    });
   }
 
   private evalAttribute(n: PyNode): V {

@@ -7,7 +7,8 @@ export interface RawFix { title: string; edits: RawEdit[] }
 
 export class FixBuilder {
   /** `cellStarts`: first line of every notebook cell (sorted), so that edits never cross a cell boundary. */
-  constructor(readonly src: SourceText, readonly root: PyNode, private readonly cellStarts: number[] = []) {}
+  constructor(readonly src: SourceText, readonly root: PyNode, private readonly cellStarts: number[] = [],
+    private readonly importedNames: ReadonlySet<string> = new Set()) {}
 
   private isCellStart(line: number): boolean { return line === 0 || this.cellStarts.includes(line); }
 
@@ -66,10 +67,8 @@ export class FixBuilder {
     return { start: at, end: at, newText: lines.map(l => `\n${indent}${l}`).join('') };
   }
 
-  /** True if the source already imports `name` (in any form). */
-  imports(name: string): boolean {
-    return new RegExp(`^\\s*(from\\s+\\S+\\s+)?import\\s+[^\\n]*\\b${name}\\b`, 'm').test(this.src.text);
-  }
+  /** True if the source already imports `name` (as the bound name of an import). */
+  imports(name: string): boolean { return this.importedNames.has(name); }
 
   /**
    * Inserts a line after the last top-level import that comes before `before` (or at the top). For an import line,
@@ -96,6 +95,23 @@ export class FixBuilder {
     return { start: at, end: at, newText: `${line}\n` };
   }
 
+  /** Edits renaming every use of the variable `from` inside `n` (not attribute names or keyword names). */
+  renameIn(n: PyNode, from: string, to: string): RawEdit[] {
+    const out: RawEdit[] = [];
+    const visit = (x: PyNode) => {
+      if (x.type === 'identifier') {
+        const p = x.parent;
+        const isAttrName = p?.type === 'attribute' && x.field === 'attribute';
+        const isKwName = p?.type === 'keyword_argument' && x.field === 'name';
+        if (!isAttrName && !isKwName && this.src.slice(x) === from) { out.push(this.replace(x, to)); }
+        return;
+      }
+      for (const c of x.children) { visit(c); }
+    };
+    visit(n);
+    return out;
+  }
+
   /** `name = …` statement: the assignment node if `stmt` is exactly one assignment. */
   assignmentOf(stmt: PyNode): { left: PyNode; right: PyNode } | undefined {
     if (stmt.type !== 'expression_statement' || stmt.children.length !== 1) { return undefined; }
@@ -110,7 +126,7 @@ export class FixBuilder {
   freshName(cls: string): string {
     const base = cls.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().replace(/[^a-z0-9_]/g, '') || 'transformer';
     let name = base;
-    for (let i = 2; new RegExp(`\\b${name}\\b`).test(this.src.text); i++) { name = `${base}_${i}`; }
+    for (let i = 2; new RegExp(`\\b${name}\\b`).test(this.src.text) && i < 100; i++) { name = `${base}_${i}`; }
     return name;
   }
 }

@@ -140,7 +140,7 @@ function preprocessingFixes(ctx: RuleContext, fx: FixBuilder, leak: LeakUse): Ra
     if (stmtB && asgB && unparen(asgB.right) === split.node && stmtB.parent === stmtA.parent && stmtA.end <= stmtB.start &&
       names.train && names.test && !mentions(between(stmtA, stmtB), T)) {
       const edits: (RawEdit | undefined)[] = [fx.deleteStatement(stmtA)];
-      if (T !== S) { edits.push(fx.replace(split.arrayNodes[idx], S)); }
+      if (T !== S) { edits.push(...fx.renameIn(field(split.node, 'arguments')!, T, S)); }
       const lines: string[] = [];
       if (objNode.type !== 'identifier') {
         const cls = /^[\w.]*?(\w+)\s*\(/.exec(objText)?.[1] ?? 'transformer';
@@ -217,8 +217,9 @@ function oversamplingFixes(ctx: RuleContext, fx: FixBuilder, leak: LeakUse): Raw
     const ny = splitNames(split, iy);
     if (!nx.train || !ny.train) { return []; }
     const edits: RawEdit[] = [fx.deleteStatement(stmtA)];
-    if (Xr !== src.slice(xa)) { edits.push(fx.replace(split.arrayNodes[ix], src.slice(xa))); }
-    if (yr !== src.slice(ya)) { edits.push(fx.replace(split.arrayNodes[iy], src.slice(ya))); }
+    const argList = field(split.node, 'arguments')!;
+    if (Xr !== src.slice(xa)) { edits.push(...fx.renameIn(argList, Xr, src.slice(xa))); }
+    if (yr !== src.slice(ya)) { edits.push(...fx.renameIn(argList, yr, src.slice(ya))); }
     edits.push(fx.insertAfter(stmtB, [`${nx.train}, ${ny.train} = ${objText}.${m}(${nx.train}, ${ny.train})`]));
     return validFix(`Resample only the training part (${nx.train}, ${ny.train}), after the split`, edits);
   }
@@ -537,7 +538,7 @@ function noBaseline(ctx: RuleContext, fx: FixBuilder, out: RawFinding[]): void {
 
 /** Runs every rule. */
 export function runRules(ctx: RuleContext): RawFinding[] {
-  const fx = new FixBuilder(ctx.src, ctx.root, ctx.cellStarts);
+  const fx = new FixBuilder(ctx.src, ctx.root, ctx.cellStarts, new Set(ctx.syn.imports.map(i => i.alias)));
   const out: RawFinding[] = [];
   preprocessingBeforeSplit(ctx, fx, out);
   oversamplingBeforeSplit(ctx, fx, out);

@@ -88,6 +88,8 @@ export interface AnalysisResult {
   firstSyntaxError?: Range;
   /** True when parsing was abandoned because of `parseTimeoutMs`; findings are then empty. */
   parseTimedOut: boolean;
+  /** Set when the text was not analysed at all: 'binary' (it contains NUL characters, so it is not source code). */
+  skipped?: 'binary';
   /** Milliseconds spent parsing (tree-sitter + conversion) and analysing. */
   timings: { parseMs: number; analyzeMs: number };
 }
