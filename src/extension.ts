@@ -1,6 +1,7 @@
 import { bundleLoadStart } from './platform/loadTimer';
 import * as vscode from 'vscode';
-import { appendAnnotation, applyAnnotation, newAnnotation } from './core/annotations';
+import { AnnotationBody, annotate } from './core/annotations';
+import { RunSort } from './core/runs/view';
 import { isSqlJsLoaded } from './core/store/sqljs';
 import { CompareController } from './compare/comparePanel';
 import { ModelsTreeProvider } from './models/modelsTree';
@@ -42,8 +43,10 @@ class Extension implements vscode.Disposable {
     const contextKeys = new ContextKeyService();
     this.stores = this.disposables.track(new StoreManager(log, folder => ({
       persistDelayMs: vscode.workspace.getConfiguration('mlsight.store', folder).get<number>('persistDelayMs', 250),
+      exclude: vscode.workspace.getConfiguration('mlsight.runs', folder).get<string[]>('exclude', []),
     })));
-    const runsTree = this.runsTree = this.disposables.track(new RunsTreeProvider(this.stores, contextKeys));
+    const runsTree = this.runsTree = this.disposables.track(new RunsTreeProvider(this.stores, contextKeys, context.workspaceState,
+      () => vscode.workspace.getConfiguration('mlsight.runs').get<string>('keyMetric', '')));
     const modelsTree = this.disposables.track(new ModelsTreeProvider(this.stores, contextKeys));
     const runDocs = this.disposables.track(new RunDocumentProvider(this.stores));
     this.disposables.track(vscode.window.createTreeView('mlsight.models', { treeDataProvider: modelsTree, showCollapseAll: true }));
@@ -61,6 +64,12 @@ class Extension implements vscode.Disposable {
       },
     }));
     const runsView = this.disposables.track(vscode.window.createTreeView('mlsight.runs', { treeDataProvider: runsTree, showCollapseAll: true, canSelectMany: true }));
+    runsTree.attach(runsView);
+    this.disposables.track(vscode.workspace.onDidChangeConfiguration(e => { if (e.affectsConfiguration('mlsight.runs.keyMetric')) { runsTree.refresh(); } }));
+    /** Writes an annotation for a run (star, rename, …) to the append-only log and the store. */
+    const annotateRun = async (node: Extract<RunsNode, { kind: 'run' }>, body: AnnotationBody) => {
+      await annotate(await this.stores.get(node.folder), body);
+    };
 
     const pickFolder = async (): Promise<vscode.WorkspaceFolder | undefined> => {
       const folders = this.stores.folders();
@@ -70,9 +79,75 @@ class Extension implements vscode.Disposable {
 
     const handlers: CommandHandlers = {
       'mlsight.refreshRuns': async () => {
-        for (const f of this.stores.folders()) { await this.stores.sync(await this.stores.get(f)); }
+        for (const f of this.stores.folders()) { await this.stores.sync(await this.stores.get(f), true); }
         runsTree.refresh();
       },
+      'mlsight.sortRuns': async () => {
+        const metricKeys = new Set<string>();
+        for (const f of this.stores.folders()) {
+          (await this.stores.get(f)).read(db => db.all<{ key: string }>(`SELECT DISTINCT key FROM metrics WHERE key NOT LIKE 'feature_importance/%' ORDER BY key LIMIT 500`)).forEach(r => metricKeys.add(r.key));
+        }
+        type SortPick = vscode.QuickPickItem & { sort: RunSort };
+        const cur = runsTree.sort;
+        const items: SortPick[] = [
+          { label: 'Start time, newest first', sort: { by: 'start', descending: true } },
+          { label: 'Start time, oldest first', sort: { by: 'start', descending: false } },
+          { label: 'Name', sort: { by: 'name', descending: false } },
+          { label: 'Status', sort: { by: 'status', descending: false } },
+          ...[...metricKeys].flatMap(k => [
+            { label: `${k}, highest first`, description: 'metric', sort: { by: 'metric', metric: k, descending: true } as RunSort },
+            { label: `${k}, lowest first`, description: 'metric', sort: { by: 'metric', metric: k, descending: false } as RunSort },
+          ]),
+        ];
+        for (const i of items) { if (i.sort.by === cur.by && i.sort.metric === cur.metric && i.sort.descending === cur.descending) { i.picked = true; i.detail = 'current'; } }
+        const pick = await vscode.window.showQuickPick(items, { title: 'Sort Runs (starred runs stay on top)', matchOnDescription: true });
+        if (pick) { await runsTree.setSort(pick.sort); }
+        return pick?.sort;
+      },
+      'mlsight.filterRuns': async () => {
+        const text = await vscode.window.showInputBox({
+          title: 'Filter Runs', value: runsTree.filterText,
+          prompt: 'Words match name, id, params and tags; also status:failed, tag:key or tag:key=value. Empty clears the filter.',
+          placeHolder: 'e.g. resnet status:finished tag:team=vision',
+        });
+        if (text !== undefined) { await runsTree.setFilter(text); }
+        return text;
+      },
+      'mlsight.clearRunsFilter': () => runsTree.setFilter(''),
+      'mlsight.starRun': async (arg?: unknown) => { if (isRunNode(arg)) { await annotateRun(arg, { action: 'run.star', runId: arg.run.id, starred: true }); } },
+      'mlsight.unstarRun': async (arg?: unknown) => { if (isRunNode(arg)) { await annotateRun(arg, { action: 'run.star', runId: arg.run.id, starred: false }); } },
+      'mlsight.renameRun': async (arg?: unknown) => {
+        if (!isRunNode(arg)) { return; }
+        const name = await vscode.window.showInputBox({ title: 'Rename Run', value: arg.run.name ?? '', prompt: 'Shown in ML Sight only; the run\'s own files are not changed. Empty restores the original name.' });
+        if (name !== undefined) { await annotateRun(arg, { action: 'run.rename', runId: arg.run.id, name: name.trim() || null }); }
+      },
+      'mlsight.tagRun': async (arg?: unknown) => {
+        if (!isRunNode(arg)) { return; }
+        const text = await vscode.window.showInputBox({
+          title: 'Tag Run', prompt: 'key=value (a key alone sets "true"; key= removes the tag)', placeHolder: 'e.g. candidate=yes',
+          validateInput: v => (/^\s*[^=\s][^=]*(=.*)?$/.test(v) ? undefined : 'Write key=value'),
+        });
+        if (!text) { return; }
+        const i = text.indexOf('=');
+        const key = (i < 0 ? text : text.slice(0, i)).trim();
+        const value = i < 0 ? 'true' : text.slice(i + 1).trim();
+        await annotateRun(arg, { action: 'run.tag', runId: arg.run.id, key, value: i >= 0 && value === '' ? null : value });
+      },
+      'mlsight.noteRun': async (arg?: unknown) => {
+        if (!isRunNode(arg)) { return; }
+        const note = await vscode.window.showInputBox({ title: 'Note on Run', value: arg.run.note ?? '', prompt: 'A description of this run (empty removes the note).' });
+        if (note !== undefined) { await annotateRun(arg, { action: 'run.note', runId: arg.run.id, note: note.trim() || null }); }
+      },
+      'mlsight.trashRun': async (item?: unknown, selected?: unknown[]) => {
+        const nodes = (Array.isArray(selected) && selected.length ? selected : [item]).filter(isRunNode).filter(n => !n.trashed);
+        if (!nodes.length) { return; }
+        for (const n of nodes) { await annotateRun(n, { action: 'run.trash', runId: n.run.id, trashed: true }); }
+        const label = nodes.length === 1 ? `"${nodes[0].run.name ?? nodes[0].run.id}"` : `${nodes.length} runs`;
+        void vscode.window.showInformationMessage(`ML Sight: moved ${label} to the trash. Its files are untouched.`, 'Undo').then(async c => {
+          if (c) { for (const n of nodes) { await annotateRun(n, { action: 'run.trash', runId: n.run.id, trashed: false }); } }
+        });
+      },
+      'mlsight.restoreRun': async (arg?: unknown) => { if (isRunNode(arg)) { await annotateRun(arg, { action: 'run.trash', runId: arg.run.id, trashed: false }); } },
       'mlsight.showStoreInfo': async () => {
         const folder = await pickFolder();
         if (!folder) { void vscode.window.showInformationMessage('ML Sight: open a folder to create a store.'); return undefined; }
@@ -121,10 +196,7 @@ class Extension implements vscode.Disposable {
       },
       'mlsight.setBaseline': async (arg?: unknown) => {
         if (!isRunNode(arg)) { return; }
-        const store = await this.stores.get(arg.folder);
-        const a = newAnnotation({ action: 'experiment.baseline', experimentId: arg.run.experimentId, runId: arg.run.id });
-        await appendAnnotation(arg.folder.uri.fsPath, a);
-        await store.writeNow(db => applyAnnotation(db, a));
+        await annotateRun(arg, { action: 'experiment.baseline', experimentId: arg.run.experimentId, runId: arg.run.id });
         vscode.window.setStatusBarMessage(`ML Sight: ${arg.run.name ?? arg.run.id} is now the baseline of its experiment`, 3000);
       },
       'mlsight.copyRunId': async (arg?: unknown) => {

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { appendAnnotation, applyAnnotation, newAnnotation } from '../core/annotations';
+import { annotate } from '../core/annotations';
 import { buildCompareData } from '../core/compare/build';
 import { Logger } from '../core/log';
 import { DisposableStore } from '../platform/disposables';
@@ -142,9 +142,7 @@ class ComparePanel {
         const store = await this.stores.get(folder);
         const expId = store.read(db => db.scalar<string>('SELECT experiment_id FROM runs WHERE id = ?', [msg.runId]));
         if (!expId) { return; }
-        const a = newAnnotation({ action: 'experiment.baseline', experimentId: expId, runId: msg.runId });
-        await appendAnnotation(folder.uri.fsPath, a);
-        await store.writeNow(db => applyAnnotation(db, a));
+        await annotate(store, { action: 'experiment.baseline', experimentId: expId, runId: msg.runId });
         await this.send();
         break;
       }

@@ -4,6 +4,8 @@ export interface ExperimentSummary { id: string; name: string; source: string; r
 export interface RunSummary {
   id: string; experimentId: string; name: string | null; status: string; startTime: number | null; endTime: number | null;
   source: string; gitCommit: string | null; gitDirty: boolean | null;
+  /** user annotations (star, note, trash) */
+  starred: boolean; note: string | null; trashedAt: number | null;
 }
 export interface MetricPoint { step: number; timestamp: number | null; value: number }
 export interface RunDetail extends RunSummary {
@@ -26,21 +28,49 @@ export function listExperiments(db: Db): ExperimentSummary[] {
 
 function toRunSummary(r: Record<string, unknown>): RunSummary {
   return {
-    id: String(r.id), experimentId: String(r.experiment_id), name: (r.name as string | null) ?? null, status: String(r.status),
+    id: String(r.id), experimentId: String(r.experiment_id), name: (r.display_name as string | null) ?? (r.name as string | null) ?? null, status: String(r.status),
     startTime: (r.start_time as number | null) ?? null, endTime: (r.end_time as number | null) ?? null, source: String(r.source),
     gitCommit: (r.git_commit as string | null) ?? null, gitDirty: r.git_dirty === null || r.git_dirty === undefined ? null : r.git_dirty === 1,
+    starred: r.starred === 1, note: (r.note as string | null) ?? null, trashedAt: (r.trashed_at as number | null) ?? null,
   };
 }
 
+/** runs joined with the user's annotations (display name, star, note, trash) */
+const RUNS_SQL = `SELECT r.*, a.name AS display_name, coalesce(a.starred, 0) AS starred, a.note AS note, a.trashed_at AS trashed_at
+  FROM runs r LEFT JOIN run_annotations a ON a.run_id = r.id`;
+
 export function listRuns(db: Db, experimentId: string): RunSummary[] {
-  return db.all(`SELECT * FROM runs WHERE experiment_id = ? AND lifecycle_stage = 'active' ORDER BY start_time DESC, id`, [experimentId])
+  return db.all(`${RUNS_SQL} WHERE r.experiment_id = ? AND r.lifecycle_stage = 'active' AND a.trashed_at IS NULL ORDER BY r.start_time DESC, r.id`, [experimentId])
     .map(r => toRunSummary(r));
 }
 
-export function countRuns(db: Db): number { return Number(db.scalar(`SELECT count(*) FROM runs WHERE lifecycle_stage = 'active'`) ?? 0); }
+/** Runs the user moved to the trash (soft-deleted; restorable). */
+export function listTrashedRuns(db: Db): RunSummary[] {
+  return db.all(`${RUNS_SQL} WHERE a.trashed_at IS NOT NULL ORDER BY a.trashed_at DESC`).map(r => toRunSummary(r));
+}
+
+export function countRuns(db: Db): number {
+  return Number(db.scalar(`SELECT count(*) FROM runs r LEFT JOIN run_annotations a ON a.run_id = r.id WHERE r.lifecycle_stage = 'active' AND a.trashed_at IS NULL`) ?? 0);
+}
+
+/** Latest value of every metric of every active run (MLflow's rule: max step, then timestamp, then value). */
+export function latestMetricsByRun(db: Db, keys?: readonly string[]): Map<string, Record<string, number>> {
+  const out = new Map<string, Record<string, number>>();
+  const rows = db.all<{ run_id: string; key: string; value: number | null }>(
+    `SELECT run_id, key, value FROM (
+       SELECT run_id, key, value, row_number() OVER (PARTITION BY run_id, key ORDER BY step DESC, timestamp DESC, value DESC) AS rn FROM metrics
+     ) WHERE rn = 1`);
+  for (const r of rows) {
+    if (keys && !keys.includes(r.key)) { continue; }
+    let m = out.get(r.run_id);
+    if (!m) { m = {}; out.set(r.run_id, m); }
+    m[r.key] = metricFromSql(r.value);
+  }
+  return out;
+}
 
 export function getRun(db: Db, runId: string): RunDetail | undefined {
-  const r = db.get('SELECT * FROM runs WHERE id = ?', [runId]);
+  const r = db.get(`${RUNS_SQL} WHERE r.id = ?`, [runId]);
   if (!r) { return undefined; }
   const kv = (table: string) => Object.fromEntries(db.all<{ key: string; value: string }>(`SELECT key, value FROM ${table} WHERE run_id = ? ORDER BY key`, [runId]).map(x => [x.key, x.value]));
   const latest: RunDetail['latestMetrics'] = {};
@@ -53,7 +83,7 @@ export function getRun(db: Db, runId: string): RunDetail | undefined {
   return {
     ...toRunSummary(r),
     description: (r.description as string | null) ?? null, gitBranch: (r.git_branch as string | null) ?? null, sourcePath: (r.source_path as string | null) ?? null,
-    params: kv('params'), tags: kv('tags'), latestMetrics: latest,
+    params: kv('params'), tags: { ...kv('tags'), ...kv('user_tags') }, latestMetrics: latest,
     artifacts: db.all<{ path: string; kind: string; size: number | null }>('SELECT path, kind, size FROM artifacts WHERE run_id = ? ORDER BY path', [runId]),
     datasets: db.all<{ name: string; role: string; digest: string | null; rows: number | null }>('SELECT name, role, digest, rows FROM datasets WHERE run_id = ? ORDER BY role, name', [runId]),
   };

@@ -12,6 +12,16 @@ export interface CommandArgs {
   'mlsight.compareRuns': [item?: unknown, selected?: unknown[]];
   'mlsight.setBaseline': [runOrItem?: unknown];
   'mlsight.copyPythonLogger': [];
+  'mlsight.sortRuns': [];
+  'mlsight.filterRuns': [];
+  'mlsight.clearRunsFilter': [];
+  'mlsight.starRun': [runOrItem?: unknown];
+  'mlsight.unstarRun': [runOrItem?: unknown];
+  'mlsight.renameRun': [runOrItem?: unknown];
+  'mlsight.tagRun': [runOrItem?: unknown];
+  'mlsight.noteRun': [runOrItem?: unknown];
+  'mlsight.trashRun': [runOrItem?: unknown, selected?: unknown[]];
+  'mlsight.restoreRun': [runOrItem?: unknown];
 }
 
 export type CommandId = keyof CommandArgs;
@@ -19,6 +29,8 @@ export type CommandId = keyof CommandArgs;
 export const COMMAND_IDS: readonly CommandId[] = [
   'mlsight.refreshRuns', 'mlsight.showStoreInfo', 'mlsight.rebuildStore', 'mlsight.showLog', 'mlsight.openRun', 'mlsight.copyRunId',
   'mlsight.compareRuns', 'mlsight.setBaseline', 'mlsight.copyPythonLogger',
+  'mlsight.sortRuns', 'mlsight.filterRuns', 'mlsight.clearRunsFilter', 'mlsight.starRun', 'mlsight.unstarRun', 'mlsight.renameRun',
+  'mlsight.tagRun', 'mlsight.noteRun', 'mlsight.trashRun', 'mlsight.restoreRun',
 ];
 
 /**
@@ -29,6 +41,7 @@ export const ContextKeys = {
   storeReady: 'mlsight.storeReady',
   hasRuns: 'mlsight.hasRuns',
   hasModels: 'mlsight.hasModels',
+  runsFiltered: 'mlsight.runsFiltered',
 } as const;
 
 export type ContextKey = typeof ContextKeys[keyof typeof ContextKeys];

@@ -3,11 +3,15 @@ import * as vscode from 'vscode';
 import { Logger } from '../core/log';
 import { rebuildFromWorkspace } from '../core/rebuild';
 import { ingestMlsightRuns } from '../core/runs/ingestMlsight';
+import { IngestOptions, ingestWorkspace } from '../core/ingest/scan';
 import { DB_FILE, LOCK_FILE, STORE_DIR, WorkspaceStore } from '../core/store/store';
 import { TEMP_MARK } from '../core/store/atomicFile';
 import { DisposableStore } from '../platform/disposables';
 
-export interface StoreSettings { persistDelayMs: number }
+export interface StoreSettings { persistDelayMs: number; exclude: readonly string[] }
+
+/** How often sources of other trackers are re-scanned in full (TensorBoard runs go from RUNNING to FINISHED). */
+const FULL_SCAN_INTERVAL_MS = 60_000;
 
 /**
  * One WorkspaceStore per (file-system) workspace folder, opened lazily on first use so that activating the
@@ -58,7 +62,7 @@ export class StoreManager implements vscode.Disposable {
       log: this.log,
       persistDelayMs: this.settings(folder).persistDelayMs,
       rebuild: async s => {
-        const r = await rebuildFromWorkspace(s, this.log);
+        const r = await rebuildFromWorkspace(s, this.log, this.ingestOptions(folder));
         this.log.info(`Built the store of ${folder.name} from its files: ${r.runs} runs, ${r.registryEvents} registry events.`);
       },
     });
@@ -75,8 +79,25 @@ export class StoreManager implements vscode.Disposable {
     this.watch(folder, store);
     if (!store.created && !store.recovery && !store.readOnly) {
       await ingestMlsightRuns(store, this.log);
+      await this.scanOtherTrackers(store, folder);
     }
+    const timer = setInterval(() => { if (!store.readOnly) { void this.scanOtherTrackers(store, folder); } }, FULL_SCAN_INTERVAL_MS);
+    this.disposables.track({ dispose: () => clearInterval(timer) });
     return store;
+  }
+
+  private ingestOptions(folder: vscode.WorkspaceFolder, paths?: string[]): IngestOptions {
+    return { exclude: this.settings(folder).exclude, paths };
+  }
+
+  /** MLflow (mlruns/, mlflow.db) and TensorBoard (*tfevents*): a full pass, or only the sources of `paths`. */
+  private async scanOtherTrackers(store: WorkspaceStore, folder: vscode.WorkspaceFolder, paths?: string[]): Promise<void> {
+    try {
+      const r = await ingestWorkspace(store, this.log, this.ingestOptions(folder, paths));
+      if (r.changedRuns.length) { this.log.debug(`Read ${r.changedRuns.length} changed MLflow/TensorBoard runs in ${r.durationMs.toFixed(0)} ms.`); }
+    } catch (e) {
+      this.log.error(`Could not read MLflow/TensorBoard runs in ${folder.name}: ${e instanceof Error ? e.message : e}`);
+    }
   }
 
   private watch(folder: vscode.WorkspaceFolder, store: WorkspaceStore): void {
@@ -89,6 +110,26 @@ export class StoreManager implements vscode.Disposable {
     watcher.onDidChange(onEvent);
     watcher.onDidCreate(onEvent);
     watcher.onDidDelete(onEvent);
+    // other trackers' files: only the sources that changed are read again
+    const pending = new Set<string>();
+    let timer: NodeJS.Timeout | undefined;
+    const onOther = (uri: vscode.Uri) => {
+      pending.add(uri.fsPath);
+      if (timer) { return; }
+      timer = setTimeout(() => {
+        timer = undefined;
+        const paths = [...pending];
+        pending.clear();
+        if (!store.readOnly) { void this.scanOtherTrackers(store, folder, paths); }
+      }, 200);
+    };
+    for (const glob of ['**/mlruns/**', '**/mlflow.db', '**/*tfevents*']) {
+      const w = this.disposables.track(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, glob)));
+      w.onDidChange(onOther);
+      w.onDidCreate(onOther);
+      w.onDidDelete(onOther);
+    }
+    this.disposables.track({ dispose: () => { if (timer) { clearTimeout(timer); } } });
   }
 
   /** Coalesces file events: re-reads the store if another process wrote it, then reads new run-log lines. */
@@ -101,9 +142,13 @@ export class StoreManager implements vscode.Disposable {
     }, 100));
   }
 
-  async sync(store: WorkspaceStore): Promise<void> {
+  async sync(store: WorkspaceStore, full = false): Promise<void> {
     await store.reloadIfChanged();
-    if (!store.readOnly) { await ingestMlsightRuns(store, this.log); }
+    if (!store.readOnly) {
+      await ingestMlsightRuns(store, this.log);
+      const folder = this.folders().find(f => f.uri.fsPath === store.folder);
+      if (full && folder) { await this.scanOtherTrackers(store, folder); }
+    }
   }
 
   private readonly fireTimers = new Map<string, NodeJS.Timeout>();
@@ -115,7 +160,7 @@ export class StoreManager implements vscode.Disposable {
 
   async rebuild(folder: vscode.WorkspaceFolder): Promise<{ runs: number; registryEvents: number }> {
     const store = await this.get(folder);
-    const r = await rebuildFromWorkspace(store, this.log);
+    const r = await rebuildFromWorkspace(store, this.log, this.ingestOptions(folder));
     await store.flush();
     return r;
   }

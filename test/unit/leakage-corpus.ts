@@ -13,11 +13,14 @@ import type { Finding, RuleId } from '../../src/core/leakage';
 
 /** The fixtures folder, found from the compiled test's location (dist/test/unit) or the sources. */
 export function corpusDir(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, 'test', 'unit', 'fixtures', 'leakage');
-    if (fs.existsSync(candidate)) { return candidate; }
-    if (path.dirname(dir) === dir) { throw new Error(`test/unit/fixtures/leakage not found above ${__dirname}`); }
+  for (const start of [__dirname, process.cwd()]) {
+    for (let dir = start; ; dir = path.dirname(dir)) {
+      const candidate = path.join(dir, 'test', 'unit', 'fixtures', 'leakage');
+      if (fs.existsSync(candidate)) { return candidate; }
+      if (path.dirname(dir) === dir) { break; }
+    }
   }
+  throw new Error(`test/unit/fixtures/leakage not found above ${__dirname} or ${process.cwd()}`);
 }
 
 export function corpusFiles(): string[] {

@@ -84,7 +84,13 @@ describe('package.json manifest', () => {
         }
         assert.ok(BUILTIN_KEYS.has(t.key), `${where}: unexpected context key ${t.key}`);
         if (t.key === 'view') { assert.ok(views.has(String(t.value)), `${where}: unknown view ${t.value}`); }
-        if (t.key === 'viewItem') { assert.ok(source.includes(`contextValue = '${t.value}'`), `${where}: no tree item has contextValue ${t.value}`); }
+        if (t.key === 'viewItem') {
+          // every viewItem value (or regex) must match a context value literal that the code uses
+          const literals = [...source.matchAll(/'(mlsight\.[A-Za-z.]+)'/g)].map(m => m[1]);
+          const re = t.op === '=~' ? new RegExp(String(t.value).replace(/^\/|\/$/g, '')) : undefined;
+          const ok = re ? literals.some(l => re.test(l)) : source.includes(`'${t.value}'`) && /contextValue/.test(source);
+          assert.ok(ok, `${where}: no tree item has contextValue ${t.value}`);
+        }
       }
     }
     for (const key of ours) { assert.ok(source.includes(`ContextKeys.${Object.entries(ContextKeys).find(([, v]) => v === key)![0]}`), `${key} is declared but never set`); }

@@ -29,14 +29,14 @@ import * as YAML from 'yaml';
 import { Logger } from '../log';
 import { WorkspaceStore } from '../store/store';
 import {
-  Batcher, IngestCounts, SOURCE_MLFLOW, StateRow, Stmts, deleteStatePrefix, errText, flag, fnv1a, getState, joinRel, mapLimit,
+  Batcher, IngestCounts, SOURCE_MLFLOW, StateRow, Stmts, deleteStatePrefix, errText, flag, getState, joinRel, mapLimit,
   fileMtime, parseNumber, problem, putState, readDirOrEmpty, readRange, relPath, stateRowsWithPrefix, statOrUndefined,
   toIdString, toInt, toText, withStmts,
 } from './common';
 import {
   ArtifactRecord, applyOwnedModel, removeOwnedModel, DatasetRecord, ExperimentRecord, ModelRecord, ModelVersionRecord, Points, RunRecord, TAG_DATASET_CONTEXT,
   TAG_GIT_BRANCH, TAG_GIT_COMMIT, TAG_GIT_DIRTY, TAG_NOTE, TAG_RUN_NAME, datasetRecord, deleteRun, emptyPoints,
-  insertPoints, mlflowStatus, upsertExperiment, writeModel, writeRun,
+  insertPoints, mlflowStatus, upsertExperiment, writeRun,
 } from './rows';
 
 export function mlflowExperimentId(sourceRel: string, experimentId: string): string { return `mlflow:${sourceRel}:${experimentId}`; }
@@ -59,9 +59,6 @@ const NOT_EXPERIMENTS = new Set(['.trash', 'models']);
 const NOT_RUNS = new Set(['tags', 'datasets', 'traces', 'models']);
 /** Bytes read from a metric file per step (a bigger file is read in several steps, each written separately). */
 const METRIC_CHUNK = 4 * 1024 * 1024;
-/** Flush a store write once this many metric points are pending. */
-const BATCH_POINTS = 200_000;
-const BATCH_WORKS = 2_000;
 const MAX_BAD_LINES_LOGGED = 3;
 
 export interface FileStoreOptions {
@@ -554,7 +551,7 @@ async function buildRunRecord(ctx: RootContext, exp: ExperimentContext, runAbs: 
   const runName = toText(meta.run_name) || tagMap.get(TAG_RUN_NAME) || null;
   const artifactDir = resolveArtifactDir(toText(meta.artifact_uri), runAbs);
   const artifacts = artifactDir ? await listArtifacts(ctx, artifactDir) : [];
-  const datasets = await readInputs(ctx, exp, inputs);
+  const datasets = await readInputs(exp, inputs);
   return {
     id: runId,
     experimentId: exp.expId,
@@ -622,7 +619,7 @@ async function listArtifacts(ctx: RootContext, dir: string): Promise<ArtifactRec
 }
 
 /** Run inputs (`inputs/<id>/meta.yaml`) joined with the experiment's `datasets/<id>/meta.yaml`. */
-async function readInputs(ctx: RootContext, exp: ExperimentContext, inputs: FileEntry[]): Promise<DatasetRecord[]> {
+async function readInputs(exp: ExperimentContext, inputs: FileEntry[]): Promise<DatasetRecord[]> {
   const metas = inputs.filter(f => f.key.endsWith('/meta.yaml') && f.key.split('/').length === 2);
   if (metas.length === 0) { return []; }
   if (!exp.datasets) {
@@ -675,7 +672,7 @@ async function ingestFileRegistry(ctx: RootContext): Promise<void> {
       if (same && (prev.line === 0 || prev.line === -1)) { continue; } // unchanged (owned, or reported unreadable)
       let model: ModelRecord;
       try {
-        model = await readFileModel(ctx, dirAbs, d.name, files);
+        model = await readFileModel(ctx, d.name, files);
       } catch (e) {
         problem(ctx.log, ctx.counts, 'warn', `MLflow: ${joinRel(modelsRel, d.name)}: registered model not readable (${errText(e).split('\n')[0]}); skipped until it changes.`);
         ctx.batch.add({ kind: 'marker', state: { ...fp, line: -1 } });
@@ -704,7 +701,7 @@ async function ingestFileRegistry(ctx: RootContext): Promise<void> {
   }
 }
 
-async function readFileModel(ctx: RootContext, dirAbs: string, dirName: string, files: FileEntry[]): Promise<ModelRecord> {
+async function readFileModel(ctx: RootContext, dirName: string, files: FileEntry[]): Promise<ModelRecord> {
   const read = async (f: FileEntry) => { ctx.counts.filesRead++; ctx.counts.bytesRead += f.size; return fs.promises.readFile(f.abs, 'utf8'); };
   const metaFile = files.find(f => f.key === 'meta.yaml');
   if (!metaFile) { throw new Error('meta.yaml is missing'); }

@@ -1080,6 +1080,14 @@ export class Analyzer {
         const vs = n.children.map(c => this.evalExpr(c));
         const ds = vs.map(v => this.asData(v)).filter((d): d is DataV => !!d);
         if (!ds.length) { return { k: 'lit', value: undefined }; }
+        // `pred != y_test` (an error rate by hand) evaluates the models behind the predictions on the test part.
+        const preds = ds.filter(d => d.preds?.length);
+        const ti = vs.findIndex(v => v.k === 'data' && !v.preds?.length && v.part === 'test' && !v.scalar);
+        if (preds.length && ti >= 0) {
+          const models = [...new Set(preds.flatMap(d => d.preds!))];
+          this.facts.evaluated.push(n);
+          this.facts.evaluations.push({ site: this.site(n), models, data: vs[ti] as DataV, dataText: this.short(n.children[ti]), loops: this.loops.map(l => l.node) });
+        }
         return derive(mergeData(ds), { mask: true });
       }
       case 'conditional_expression': {

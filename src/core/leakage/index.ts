@@ -25,7 +25,7 @@
  *   parsing stops after `parseTimeoutMs`; invalid notebook JSON gives `error` instead of throwing.
  */
 import { analyzeText } from './analyze';
-import { joinCells, parseNotebook } from './notebook';
+import { blankMagics, joinCells, parseNotebook } from './notebook';
 import { isPythonParserLoaded, loadPythonParser } from './parser';
 import type { AnalysisResult, AnalyzeOptions, Finding, NotebookCellInput, TextEdit } from './types';
 
@@ -93,6 +93,16 @@ export function analyzeNotebookSync(input: string | NotebookCellInput[], options
   }
   const { text, map } = joinCells(cells);
   return { ...analyzeText(text, options, map), language };
+}
+
+/**
+ * The notebook as the analysis sees it: every code cell with its magics blanked (same lines), where it starts in
+ * the joined text, and the joined text itself (code cells joined with one newline: the CLI's line numbers).
+ */
+export function prepareNotebook(input: string | NotebookCellInput[]): { text: string; cells: { index: number; source: string; startLine: number; lineCount: number }[] } {
+  const cells = typeof input === 'string' ? parseNotebook(input).cells : input;
+  const { text, map } = joinCells(cells);
+  return { text, cells: map.cells.map((c, i) => ({ index: c.index, source: blankMagics(cells[i].source), startLine: c.startLine, lineCount: c.lineCount })) };
 }
 
 /** The notebook text the analysis sees: code cells with magics blanked, joined with one newline (CLI line numbers). */

@@ -330,11 +330,16 @@ function multiTest(ctx: RuleContext, out: RawFinding[]): void {
     const splitText = split ? ` (split at ${ctx.where(split.node.start)})` : '';
     // A model rebuilt with loop-dependent hyperparameters and scored on the test part inside the loop.
     const inLoop = sorted.find(e => e.models.some(m => !m.dummy && m.varies && m.loops.some(l => e.loops.includes(l))));
+    // A search or pipeline and the estimator it wraps count as one model.
+    const merged = new Set<string>();
+    for (const e of sorted) {
+      for (const m of e.models) { if (m.cat === 'search' || m.cat === 'pipeline') { for (const st of m.steps) { merged.add(st.alloc); } } }
+    }
     const allocs = new Map<string, { cls: string; node: PyNode; first: PyNode }>();
     let second: PyNode | undefined;
     for (const e of sorted) {
       for (const m of e.models) {
-        if (m.dummy || allocs.has(m.alloc)) { continue; }
+        if (m.dummy || allocs.has(m.alloc) || merged.has(m.alloc)) { continue; }
         allocs.set(m.alloc, { cls: m.cls === '?' ? 'a model' : m.cls, node: m.node, first: e.site });
         if (allocs.size === 2 && !second) { second = e.site; }
       }
@@ -508,7 +513,8 @@ function noBaseline(ctx: RuleContext, fx: FixBuilder, out: RawFinding[]): void {
   const message = `${cls} is trained and evaluated, but there is no baseline (${task === 'regression' ? 'DummyRegressor' : task === 'classification' ? 'DummyClassifier' : 'DummyClassifier or DummyRegressor'}) in this ${ctx.cellStarts.length > 1 ? 'notebook' : 'file'}: ` +
     'without one, a score cannot be judged (predicting the majority class or the mean may score as well). Train a dummy baseline on the same data and compare.';
   const fixes: RawFix[] = [];
-  if ((task === 'classification' || task === 'regression') && fit.xNode && fit.yNode && fit.site === fit.call && methodName(fit.call, src) === 'fit') {
+  const testData = fit.x?.part === 'test' || fit.y?.part === 'test';
+  if ((task === 'classification' || task === 'regression') && fit.xNode && fit.yNode && !testData && fit.site === fit.call && methodName(fit.call, src) === 'fit') {
     const stmt = fx.ownStatement(fit.call);
     if (stmt) {
       const strategy = task === 'regression' ? 'mean' : 'most_frequent';

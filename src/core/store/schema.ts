@@ -148,6 +148,42 @@ export const MIGRATIONS: readonly string[] = [
     run_id TEXT
   );
   `,
+  // 1: registry projection (issue 6). audit_log rows carry the whole event, its model and its position in
+  // .mlsight/audit.jsonl (log_seq), so the registry tables of a model can be re-derived from its events in log
+  // order however writes of two processes interleave. Gate settings live apart from `models` (no cascade):
+  // MLflow-owned models are replaced wholesale by the ingester, their settings must survive that.
+  `
+  ALTER TABLE audit_log ADD COLUMN model TEXT;
+  ALTER TABLE audit_log ADD COLUMN log_seq INTEGER;
+  ALTER TABLE audit_log ADD COLUMN event_json TEXT;
+  CREATE INDEX audit_log_model ON audit_log(model, log_seq);
+  ALTER TABLE model_versions ADD COLUMN lineage_json TEXT;
+  ALTER TABLE model_versions ADD COLUMN created_by TEXT;
+  ALTER TABLE model_versions ADD COLUMN updated_at INTEGER;
+  CREATE TABLE model_settings (
+    model_name TEXT PRIMARY KEY,
+    settings_json TEXT NOT NULL,
+    updated_at INTEGER
+  );
+  `,
+  // 2: what users say about runs (star, rename, note, trash, own tags), kept apart from what ingestion writes so a
+  // re-read of a run log, MLflow tree or TensorBoard file never overwrites it. No foreign key: a run that is
+  // re-ingested (or rebuilt) keeps its annotations. The append-only .mlsight/annotations.jsonl is the source.
+  `
+  CREATE TABLE run_annotations (
+    run_id TEXT PRIMARY KEY,
+    starred INTEGER NOT NULL DEFAULT 0,
+    name TEXT,
+    note TEXT,
+    trashed_at INTEGER
+  );
+  CREATE TABLE user_tags (
+    run_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (run_id, key)
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -155,5 +191,5 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 /** Tables every store has (checked by tests and by `mlsight store info`). */
 export const TABLES = [
   'experiments', 'runs', 'params', 'metrics', 'tags', 'artifacts', 'datasets', 'models', 'model_versions',
-  'model_aliases', 'model_tags', 'audit_log', 'ingest_state', 'meta',
+  'model_aliases', 'model_tags', 'audit_log', 'ingest_state', 'meta', 'model_settings', 'run_annotations', 'user_tags',
 ] as const;
