@@ -355,3 +355,45 @@ describe('leakage notebook preparation', () => {
     assert.strictEqual(p.text, 'pass\na = 1\nb = 2\npass\nc = 3');
   });
 });
+
+describe('leakage incremental re-parsing (documentKey)', function () {
+  this.timeout(60_000);
+
+  it('gives the same findings as a fresh parse after arbitrary edits', async () => {
+    const { releaseDocument } = await import('../../src/core/leakage');
+    await loadPythonParser();
+    const key = 'file:///tmp/edit-test.py';
+    const versions = [
+      LEAKY,
+      LEAKY.replace('train_test_split(X, y)', 'train_test_split(X, y, stratify=y)'),
+      LEAKY.replace('X = StandardScaler().fit_transform(X)\n', ''),
+      `# header\n${LEAKY}`,
+      LEAKY.replace('model = ', 'model  =  '),
+      'x = (\n',
+      LEAKY,
+      LEAKY,
+      '',
+      LEAKY.replace(/\n/g, '\r\n'),
+    ];
+    for (const v of versions) {
+      const inc = analyzePythonSync(v, { documentKey: key });
+      const fresh = analyzePythonSync(v);
+      assert.deepStrictEqual(inc.findings, fresh.findings, JSON.stringify(v.slice(0, 60)));
+      assert.strictEqual(inc.syntaxErrors, fresh.syntaxErrors);
+    }
+    releaseDocument(key);
+    releaseDocument(key);
+  });
+
+  it('does not re-parse an unchanged document', async () => {
+    await loadPythonParser();
+    const big = LEAKY.repeat(200);
+    analyzePythonSync(big, { documentKey: 'k-unchanged' });
+    const again = analyzePythonSync(big, { documentKey: 'k-unchanged' });
+    const edited = analyzePythonSync(big.replace('d.csv', 'e.csv'), { documentKey: 'k-unchanged' });
+    const fresh = analyzePythonSync(big.replace('d.csv', 'e.csv'));
+    console.log(`      ${big.split('\n').length} lines: fresh parse ${fresh.timings.parseMs.toFixed(1)} ms, one-character edit ${edited.timings.parseMs.toFixed(1)} ms, unchanged ${again.timings.parseMs.toFixed(2)} ms`);
+    assert.ok(again.timings.parseMs < fresh.timings.parseMs);
+    assert.deepStrictEqual(edited.findings, fresh.findings);
+  });
+});

@@ -154,7 +154,7 @@ export function analyzeText(text: string, options: AnalyzeOptions | undefined, c
     const at = { startLine: pos.line, startColumn: pos.column, endLine: pos.line, endColumn: pos.column };
     return { findings: [], syntaxErrors: 1, firstSyntaxError: at, parseTimedOut: false, skipped: 'binary', timings: { parseMs: 0, analyzeMs: performance.now() - t0 } };
   }
-  const parsed = parsePython(clean, options?.parseTimeoutMs ?? 10_000);
+  const parsed = parsePython(clean, options?.parseTimeoutMs ?? 10_000, options?.documentKey);
   const t1 = performance.now();
   const src = new SourceText(clean);
   const result: AnalysisResult = { findings: [], syntaxErrors: parsed.errors, parseTimedOut: parsed.timedOut, timings: { parseMs: t1 - t0, analyzeMs: 0 } };

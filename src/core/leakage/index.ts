@@ -21,6 +21,8 @@
  * - **Options**: `rules` turns rules off (`false`/'off') or changes their severity; `suppressions: false` ignores
  *   `# mlsight: ignore[rule-id]` comments (on the finding's line or alone on the line above; `ignore` without a list
  *   silences every rule; `# mlsight: ignore-file[rule-id]` anywhere silences a rule for the whole file).
+ * - **Editing**: pass `documentKey` (the document URI) to re-parse incrementally as the user types; the analysis
+ *   itself is synchronous and takes a few milliseconds, so debounce in the editor and call `releaseDocument` on close.
  * - **Robustness**: never throws on bad Python (syntax errors are recovered from and counted in `syntaxErrors`);
  *   parsing stops after `parseTimeoutMs`; invalid notebook JSON gives `error` instead of throwing.
  */
@@ -36,7 +38,7 @@ export type {
 export { RULES, RULE_IDS } from './rules';
 export type { RuleInfo } from './rules';
 export { blankMagics, parseNotebook } from './notebook';
-export { isPythonParserLoaded, loadPythonParser, usesFastWalk } from './parser';
+export { isPythonParserLoaded, loadPythonParser, releaseDocument, usesFastWalk } from './parser';
 
 /** Result of a notebook analysis; `error` is set when the input is not a readable notebook. */
 export interface NotebookAnalysisResult extends AnalysisResult {

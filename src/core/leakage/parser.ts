@@ -53,8 +53,14 @@ interface Engine {
   fast: boolean;
 }
 
-let loading: Promise<Engine> | undefined;
-let engine: Engine | undefined;
+/**
+ * The loaded engine is kept on a process-wide symbol, so that several bundled copies of this module (each unit-test
+ * bundle has its own) share the one web-tree-sitter instance: the binding initialises its WebAssembly only once,
+ * and only the first caller's module object receives the functions the fast walk needs.
+ */
+const SHARED = Symbol.for('mlsight.leakage.pythonParser');
+interface Shared { loading?: Promise<Engine>; engine?: Engine }
+const shared: Shared = ((globalThis as Record<symbol, unknown>)[SHARED] ??= {}) as Shared;
 
 function wasmPath(besideBundle: string, packaged: string): string {
   const beside = path.join(__dirname, besideBundle);
@@ -72,8 +78,8 @@ export function treeSitterWasmPaths(): { runtime: string; python: string } {
 
 /** Loads web-tree-sitter and the Python grammar once, on first use. */
 export function loadPythonParser(): Promise<void> {
-  if (!loading) {
-    loading = (async () => {
+  if (!shared.loading) {
+    shared.loading = (async () => {
       // Required here, not at module top, so that importing the analyzer does not evaluate web-tree-sitter.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const ts = require('web-tree-sitter') as typeof TS;
@@ -101,19 +107,19 @@ export function loadPythonParser(): Promise<void> {
         typeNames, typeNamed, typeSkip, fieldNames, fast: false,
       };
       e.fast = selfCheck(e);
-      engine = e;
+      shared.engine = e;
       return e;
     })();
-    loading.catch(() => { loading = undefined; });
+    shared.loading.catch(() => { shared.loading = undefined; });
   }
-  return loading.then(() => undefined);
+  return shared.loading.then(() => undefined);
 }
 
 /** True once the WebAssembly is instantiated and the grammar loaded. */
-export function isPythonParserLoaded(): boolean { return engine !== undefined; }
+export function isPythonParserLoaded(): boolean { return shared.engine !== undefined; }
 
 /** True when the direct (fast) tree walk passed its self-check; false means the public-API walk is used. */
-export function usesFastWalk(): boolean { return engine?.fast ?? false; }
+export function usesFastWalk(): boolean { return shared.engine?.fast ?? false; }
 
 const SELF_CHECK_SOURCE = 'import numpy as np\n# c\nX_train, X_test = train_test_split(X, y, test_size=0.2)\n' +
   'def f(a, *b, c=1):\n    return a[1:, :2].mean() + f"{a!r:>3}"\nfor m in [a, b]:\n    m.fit(X[0], y)\n(\n';
@@ -249,25 +255,70 @@ function firstMissing(tree: TS.Tree): number | undefined {
   } finally { c.delete(); }
 }
 
+/** Per-document parse state kept for incremental re-parsing (see `parsePython`'s `documentKey`). */
+interface CachedDocument { text: string; tree: TS.Tree; result: ParsedPython }
+const MAX_CACHED_DOCUMENTS = 16;
+const documents = new Map<string, CachedDocument>();
+
+/** Frees the parse tree kept for a document (call when the editor closes it). */
+export function releaseDocument(documentKey: string): void {
+  const d = documents.get(documentKey);
+  if (d) { d.tree.delete(); documents.delete(documentKey); }
+}
+
+function pointAt(text: string, index: number): { row: number; column: number } {
+  let row = 0;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < index; i = text.indexOf('\n', i + 1)) { row++; lineStart = i + 1; }
+  return { row, column: index - lineStart };
+}
+
+/** The single edit (common prefix and suffix kept) that turns `before` into `after`. */
+function diffEdit(before: string, after: string): TS.Edit {
+  const max = Math.min(before.length, after.length);
+  let prefix = 0;
+  while (prefix < max && before.charCodeAt(prefix) === after.charCodeAt(prefix)) { prefix++; }
+  let suffix = 0;
+  while (suffix < max - prefix && before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)) { suffix++; }
+  const startPosition = pointAt(before, prefix);
+  return {
+    startIndex: prefix, oldEndIndex: before.length - suffix, newEndIndex: after.length - suffix,
+    startPosition, oldEndPosition: pointAt(before, before.length - suffix), newEndPosition: pointAt(after, after.length - suffix),
+  };
+}
+
 /**
  * Parses Python source into a `PyNode` tree. Requires `loadPythonParser()` to have completed. Never throws on bad
  * input: syntax errors become ERROR nodes; a parse that exceeds `timeoutMs` returns an empty module with `timedOut`.
+ * With a `documentKey` (an editor's document URI), the tree is kept and the next parse of that document reuses it
+ * incrementally (unchanged text: no parse at all); at most 16 documents are kept, least recently parsed first out.
  */
-export function parsePython(source: string, timeoutMs = 10_000): ParsedPython {
-  const e = engine;
+export function parsePython(source: string, timeoutMs = 10_000, documentKey?: string): ParsedPython {
+  const e = shared.engine;
   if (!e) { throw new Error('The Python parser is not loaded yet: await loadPythonParser() first.'); }
+  const cached = documentKey !== undefined ? documents.get(documentKey) : undefined;
+  if (cached) {
+    documents.delete(documentKey!);
+    if (cached.text === source) { documents.set(documentKey!, cached); return cached.result; }
+    cached.tree.edit(diffEdit(cached.text, source));
+  }
   const deadline = performance.now() + timeoutMs;
+  let calls = 0;
+  // Called very often during a parse: look at the clock only every 64th time.
+  const progressCallback = () => (++calls & 63) === 0 && performance.now() > deadline;
   let tree: TS.Tree | null = null;
   try {
-    tree = e.parser.parse(source, null, { progressCallback: () => performance.now() > deadline });
+    tree = e.parser.parse(source, cached?.tree ?? null, { progressCallback });
   } catch {
     tree = null;
   }
+  cached?.tree.delete();
   if (!tree) {
     e.parser.reset();
     const root: PyNode = { type: 'module', field: null, start: 0, end: 0, children: [], parent: null, id: 0 };
     return { root, errors: 0, timedOut: true, nodeCount: 1 };
   }
+  let keep = false;
   try {
     const conv = (e.fast ? convertFast(e, tree) : undefined) ?? convertPublic(e, tree);
     if (conv.errors === 0 && tree.rootNode.hasError) {
@@ -275,8 +326,17 @@ export function parsePython(source: string, timeoutMs = 10_000): ParsedPython {
       conv.errors = 1;
       conv.firstError = firstMissing(tree);
     }
-    return { root: conv.root, errors: conv.errors, firstErrorOffset: conv.firstError, timedOut: false, nodeCount: conv.count };
+    const result: ParsedPython = { root: conv.root, errors: conv.errors, firstErrorOffset: conv.firstError, timedOut: false, nodeCount: conv.count };
+    if (documentKey !== undefined) {
+      documents.set(documentKey, { text: source, tree, result });
+      keep = true;
+      for (const [k] of documents) {
+        if (documents.size <= MAX_CACHED_DOCUMENTS) { break; }
+        releaseDocument(k);
+      }
+    }
+    return result;
   } finally {
-    tree.delete();
+    if (!keep) { tree.delete(); }
   }
 }

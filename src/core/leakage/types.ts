@@ -77,6 +77,11 @@ export interface AnalyzeOptions {
   parseTimeoutMs?: number;
   /** Value used by quick fixes that add a seed or `random_state` (default 42). */
   seed?: number;
+  /**
+   * Identifies the document (e.g. its URI) so that the next analysis of the same document re-parses incrementally
+   * (and not at all when the text did not change). Call `releaseDocument(key)` when the document is closed.
+   */
+  documentKey?: string;
 }
 
 /** The full result of one analysis. */

@@ -108,7 +108,12 @@ export async function readAuditLog(folder: string): Promise<AuditRead> {
  * the next version number) and returns the events to append, which get consecutive `seq` numbers. A torn last
  * line left by a crashed writer is terminated first (it stays a skipped bad line; nothing is rewritten).
  */
-export async function appendAuditEvents<T>(folder: string, build: (log: AuditRead) => Promise<{ events: AuditEvent[]; result: T }> | { events: AuditEvent[]; result: T }): Promise<{ events: AuditEvent[]; result: T }> {
+export async function appendAuditEvents<T>(
+  folder: string,
+  build: (log: AuditRead) => Promise<{ events: AuditEvent[]; result: T }> | { events: AuditEvent[]; result: T },
+  /** runs after the append, still under the lock (MLflow write-back, so two writers' file changes keep log order) */
+  afterAppend?: (events: AuditEvent[]) => Promise<void>,
+): Promise<{ events: AuditEvent[]; result: T }> {
   const dir = path.join(folder, STORE_DIR);
   await fs.promises.mkdir(dir, { recursive: true });
   const release = await lockfile.lock(dir, {
@@ -130,6 +135,7 @@ export async function appendAuditEvents<T>(folder: string, build: (log: AuditRea
     }
     // One write for all of them: a crash leaves a prefix of whole lines plus at most one torn line.
     await appendLineDurably(auditLogPath(folder), (log.tornTail ? '\n' : '') + lines.join('\n'));
+    if (afterAppend) { await afterAppend(built.events); }
     return built;
   } finally {
     await release().catch(() => undefined);

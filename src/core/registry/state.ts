@@ -174,8 +174,13 @@ export function applyToState(m: ModelState, e: AuditEvent): void {
       break;
     }
     case 'promote': {
-      if (!v) { break; }
       const from = e.from != null && e.from !== '' ? Number(e.from) : null;
+      // recorded even when the versions are not in this fold (an MLflow model's versions live in its files)
+      m.promotions.push({
+        eventId: e.id, at: e.at, actor: e.actor, alias: e.alias, stage: e.alias ? undefined : e.to ?? undefined,
+        fromVersion: Number.isFinite(from) ? from : null, toVersion: e.version ?? 0, override: !!obj(ev.override), undone: false,
+      });
+      if (!v) { break; }
       if (e.alias) {
         m.aliases.set(e.alias, v.version);
       } else if (e.to) {
@@ -186,10 +191,6 @@ export function applyToState(m: ModelState, e: AuditEvent): void {
       for (const a of Array.isArray(ev.clearedAliases) ? ev.clearedAliases : []) {
         if (typeof a === 'string' && m.aliases.get(a) === v.version) { m.aliases.delete(a); }
       }
-      m.promotions.push({
-        eventId: e.id, at: e.at, actor: e.actor, alias: e.alias, stage: e.alias ? undefined : e.to ?? undefined,
-        fromVersion: Number.isFinite(from) ? from : null, toVersion: v.version, override: !!obj(ev.override), undone: false,
-      });
       break;
     }
     case 'promotion.undo': {

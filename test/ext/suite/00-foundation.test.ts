@@ -74,7 +74,10 @@ describe('ML Sight in the extension host', () => {
     const other = await tree.getChildren(exps.find(e => e.experiment?.name === 'other-exp') as never) as Node[];
     const hostile = tree.getTreeItem(other[0] as never);
     assert.strictEqual(hostile.label, '<img src=x onerror=alert(1)>');
-    assert.strictEqual(typeof hostile.tooltip, 'string', 'tooltips are plain strings, never MarkdownString');
+    const resolved = await tree.resolveTreeItem(hostile, other[0] as never);
+    assert.strictEqual(typeof resolved.tooltip, 'string', 'tooltips are plain strings, never MarkdownString');
+    assert.match(String(resolved.tooltip), /<img src=x onerror=alert\(1\)> = <script>alert\(2\)<\/script>/);
+    assert.match(String(resolved.tooltip), /reproducibility \d\/\d/);
     assert.strictEqual((hostile.iconPath as vscode.ThemeIcon).id, 'sync~spin');
   });
 
@@ -138,5 +141,58 @@ describe('ML Sight in the extension host', () => {
     assert.ok(fs.existsSync(store.recovery!.movedTo));
     assert.strictEqual(store.read(db => db.scalar(`SELECT name FROM runs WHERE id = 'r1'`)), 'survivor');
     assert.ok(fs.statSync(path.join(extra, '.mlsight', 'mlsight.db')).size > 0);
+  });
+});
+
+describe('Runs view actions', () => {
+  type RunNode = { kind: 'run'; run: { id: string; name: string | null; starred: boolean }; folder: vscode.WorkspaceFolder };
+  let api: MlSightApi;
+  before(async function () {
+    if ((vscode.workspace.workspaceFolders?.length ?? 0) !== 1) { this.skip(); }
+    api = await vscode.extensions.getExtension<MlSightApi>(EXT_ID)!.activate();
+  });
+  async function runsOf(exp: string): Promise<RunNode[]> {
+    const exps = await api.runsTree.getChildren() as Node[];
+    const e = exps.find(x => x.experiment?.name === exp);
+    return e ? await api.runsTree.getChildren(e as never) as unknown as RunNode[] : [];
+  }
+
+  it('star puts a run on top with a star icon; unstar restores it', async () => {
+    const runs = await runsOf('fixture-exp');
+    const last = runs[runs.length - 1];
+    await vscode.commands.executeCommand('mlsight.starRun', last);
+    const after = await runsOf('fixture-exp');
+    assert.strictEqual(after[0].run.id, last.run.id);
+    const item = api.runsTree.getTreeItem(after[0] as never);
+    assert.strictEqual((item.iconPath as vscode.ThemeIcon).id, 'star-full');
+    assert.strictEqual(item.contextValue, 'mlsight.run.starred');
+    await vscode.commands.executeCommand('mlsight.unstarRun', after[0]);
+    assert.strictEqual((await runsOf('fixture-exp')).find(r => r.run.id === last.run.id)!.run.starred, false);
+  });
+
+  it('move to trash hides a run, the Trash node lists it, restore brings it back', async () => {
+    const [first] = await runsOf('fixture-exp');
+    await vscode.commands.executeCommand('mlsight.trashRun', first, [first]);
+    assert.ok(!(await runsOf('fixture-exp')).some(r => r.run.id === first.run.id));
+    const roots = await api.runsTree.getChildren() as { kind: string }[];
+    const trash = roots.find(r => r.kind === 'trash');
+    assert.ok(trash, 'a Trash node');
+    const trashed = await api.runsTree.getChildren(trash as never) as unknown as RunNode[];
+    assert.deepStrictEqual(trashed.map(t => t.run.id), [first.run.id]);
+    assert.strictEqual(api.runsTree.getTreeItem(trashed[0] as never).contextValue, 'mlsight.trashedRun');
+    await vscode.commands.executeCommand('mlsight.restoreRun', trashed[0]);
+    assert.ok((await runsOf('fixture-exp')).some(r => r.run.id === first.run.id));
+    assert.ok(!(await api.runsTree.getChildren() as { kind: string }[]).some(r => r.kind === 'trash'));
+  });
+
+  it('filter and sort change what the view lists (kept in workspace state)', async () => {
+    await api.runsTree.setFilter('status:failed');
+    assert.deepStrictEqual((await runsOf('fixture-exp')).map(r => r.run.name), ['diverged']);
+    const exps = await api.runsTree.getChildren() as Node[];
+    assert.ok(!exps.some(e => e.experiment?.name === 'other-exp'), 'experiments with no match are hidden');
+    await api.runsTree.setFilter('');
+    await api.runsTree.setSort({ by: 'name', descending: false });
+    assert.deepStrictEqual((await runsOf('fixture-exp')).map(r => r.run.name).slice(0, 2), ['baseline', 'diverged']);
+    await api.runsTree.setSort({ by: 'start', descending: true });
   });
 });

@@ -1,0 +1,375 @@
+/**
+ * Loads a table (CSV, TSV, JSON Lines — each optionally gzip-compressed — or Parquet) into typed columns
+ * (./columns), streaming: the file is read in 1 MB chunks and only the columns' typed arrays are kept, so memory
+ * is bounded by rows × columns × 8 bytes, and `maxRows` bounds the rows (a larger file is read up to the limit
+ * and the table says it was truncated). Every problem is a DatasetError naming the file and, for text formats,
+ * the line: a ragged row, an unclosed quote, a JSON line that is not an object, a ".parquet" file that is not
+ * Parquet. Column names are data: any text is allowed (duplicates get pandas' ".1" suffixes, empty names
+ * "Unnamed: i").
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as zlib from 'zlib';
+import { Readable } from 'stream';
+import { Column, ColumnBuilder } from './columns';
+import { CsvSyntaxError, CsvTokenizer, fieldText, sniffDelimiter } from './csv';
+
+export type TableFormat = 'csv' | 'tsv' | 'jsonl' | 'parquet';
+
+export interface Table {
+  path: string;
+  format: TableFormat;
+  gzip: boolean;
+  /** data rows read (after the header) */
+  rows: number;
+  /** the file has more rows than maxRows; only the first maxRows were read */
+  truncated: boolean;
+  sizeBytes: number;
+  columns: Column[];
+}
+
+export interface LoadOptions {
+  /** read at most this many data rows (default DEFAULT_MAX_ROWS) */
+  maxRows?: number;
+  /** only these columns (by name); the others are skipped while reading */
+  columns?: readonly string[];
+  /** called now and then with the fraction of the file read */
+  onProgress?: (fraction: number) => void;
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_MAX_ROWS = 5_000_000;
+
+export class DatasetError extends Error {
+  constructor(message: string, readonly file: string, readonly line?: number) {
+    super(message);
+    this.name = 'DatasetError';
+  }
+}
+
+export const DATA_FILE_EXTENSIONS = ['csv', 'tsv', 'tab', 'jsonl', 'ndjson', 'parquet', 'pq'] as const;
+
+/** The format a file name implies (by extension, `.gz` allowed for text formats); undefined when unknown. */
+export function formatOf(file: string): { format: TableFormat; gzip: boolean } | undefined {
+  let name = path.basename(file).toLowerCase();
+  const gzip = name.endsWith('.gz');
+  if (gzip) { name = name.slice(0, -3); }
+  const ext = name.slice(name.lastIndexOf('.') + 1);
+  if (ext === 'csv' || ext === 'txt') { return { format: 'csv', gzip }; }
+  if (ext === 'tsv' || ext === 'tab') { return { format: 'tsv', gzip }; }
+  if (ext === 'jsonl' || ext === 'ndjson' || ext === 'json') { return { format: 'jsonl', gzip }; }
+  if ((ext === 'parquet' || ext === 'pq') && !gzip) { return { format: 'parquet', gzip }; }
+  return undefined;
+}
+
+/** Whether ML Sight can read this file as a table. */
+export function isDataFile(file: string): boolean { return formatOf(file) !== undefined; }
+
+function describe(file: string): string { return path.basename(file); }
+
+async function statFile(file: string): Promise<fs.Stats> {
+  try {
+    const st = await fs.promises.stat(file);
+    if (!st.isFile()) { throw new DatasetError(`${describe(file)} is not a file`, file); }
+    return st;
+  } catch (e) {
+    if (e instanceof DatasetError) { throw e; }
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new DatasetError(code === 'ENOENT' ? `${file} does not exist` : `cannot read ${file}: ${(e as Error).message}`, file);
+  }
+}
+
+async function readHead(file: string, bytes: number): Promise<Buffer> {
+  const fh = await fs.promises.open(file, 'r');
+  try {
+    const buf = Buffer.alloc(bytes);
+    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
+    return buf.subarray(0, bytesRead);
+  } finally { await fh.close(); }
+}
+
+async function sniffFormat(file: string): Promise<{ format: TableFormat; gzip: boolean }> {
+  const known = formatOf(file);
+  const head = await readHead(file, 4);
+  const gzipMagic = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+  const parquetMagic = head.length === 4 && head.toString('latin1') === 'PAR1';
+  if (known) {
+    if (known.format === 'parquet' && !parquetMagic) {
+      throw new DatasetError(`${describe(file)} is not a Parquet file (it does not start with the bytes "PAR1")`, file);
+    }
+    if (known.gzip && !gzipMagic) { throw new DatasetError(`${describe(file)} is not gzip-compressed`, file); }
+    return known;
+  }
+  if (parquetMagic) { return { format: 'parquet', gzip: false }; }
+  if (gzipMagic) { return { format: 'csv', gzip: true }; }
+  const text = (await readHead(file, 256)).toString('utf8').trimStart();
+  return { format: text.startsWith('{') ? 'jsonl' : 'csv', gzip: false };
+}
+
+/** pandas' names for duplicate and empty header names ("a", "a.1", …; "Unnamed: 3"). */
+export function uniqueNames(names: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return names.map((raw, i) => {
+    let name = raw === '' ? `Unnamed: ${i}` : raw;
+    if (seen.has(name)) {
+      let k = 1;
+      while (seen.has(`${name}.${k}`)) { k++; }
+      name = `${name}.${k}`;
+    }
+    seen.add(name);
+    return name;
+  });
+}
+
+function byteStream(file: string, gzip: boolean, onBytes: (n: number) => void): Readable {
+  const raw = fs.createReadStream(file, { highWaterMark: 1 << 20 });
+  raw.on('data', (c: Buffer | string) => onBytes(c.length));
+  if (!gzip) { return raw; }
+  const gunzip = zlib.createGunzip({ chunkSize: 1 << 20 });
+  raw.on('error', e => gunzip.destroy(e));
+  return raw.pipe(gunzip);
+}
+
+function checkAbort(signal: AbortSignal | undefined, file: string): void {
+  if (signal?.aborted) { throw new DatasetError(`reading ${describe(file)} was cancelled`, file); }
+}
+
+/** Loads a table from a file (format by extension, else by content). */
+export async function loadTable(file: string, options: LoadOptions = {}): Promise<Table> {
+  const st = await statFile(file);
+  const { format, gzip } = await sniffFormat(file);
+  const maxRows = Math.max(0, options.maxRows ?? DEFAULT_MAX_ROWS);
+  const base = { path: file, format, gzip, sizeBytes: st.size };
+  if (format === 'parquet') { return { ...base, ...await loadParquet(file, maxRows, options) }; }
+  if (format === 'jsonl') { return { ...base, ...await loadJsonLines(file, gzip, st.size, maxRows, options) }; }
+  return { ...base, ...await loadDelimited(file, gzip, format === 'tsv' ? 9 : 44, st.size, maxRows, options) };
+}
+
+/** Column names of a table, reading as little as possible (the header line, the Parquet footer, 100 JSON lines). */
+export async function readColumnNames(file: string): Promise<{ format: TableFormat; columns: string[] }> {
+  await statFile(file);
+  const { format, gzip } = await sniffFormat(file);
+  if (format === 'parquet') {
+    const { metadata } = await parquetOpen(file);
+    return { format, columns: parquetLeafColumns(metadata).map(c => c.name) };
+  }
+  if (format === 'jsonl') {
+    const t = await loadJsonLines(file, gzip, 0, 100, {});
+    return { format, columns: t.columns.map(c => c.name) };
+  }
+  const t = await loadDelimited(file, gzip, format === 'tsv' ? 9 : 44, 0, 0, {});
+  return { format, columns: t.columns.map(c => c.name) };
+}
+
+type Loaded = { rows: number; truncated: boolean; columns: Column[] };
+
+async function loadDelimited(file: string, gzip: boolean, fallbackDelimiter: number, size: number, maxRows: number, options: LoadOptions): Promise<Loaded> {
+  let delimiter = -1;
+  let builders: (ColumnBuilder | null)[] | null = null;
+  let names: string[] = [];
+  let rows = 0;
+  let truncated = false;
+  let read = 0;
+  let lastReport = 0;
+  const want = options.columns ? new Set(options.columns) : null;
+  const capacity = Math.max(16, Math.min(maxRows, 65536, size > 0 ? Math.ceil(size / 8) : 1024));
+  let tokenizer: CsvTokenizer | undefined;
+  const sink = {
+    record(buf: Uint8Array, starts: Int32Array, ends: Int32Array, flags: Uint8Array, count: number, line: number): void {
+      if (!builders) {
+        names = uniqueNames(Array.from({ length: count }, (_, i) => fieldText(buf, starts[i], ends[i], flags[i])));
+        builders = names.map(n => (!want || want.has(n) ? new ColumnBuilder(n, capacity) : null));
+        if (maxRows === 0) { truncated = true; tokenizer!.stopped = true; }
+        return;
+      }
+      if (count !== builders.length) {
+        throw new DatasetError(`${describe(file)}, line ${line}: expected ${builders.length} field${builders.length === 1 ? '' : 's'} (as in the header), found ${count}`, file, line);
+      }
+      if (rows >= maxRows) { truncated = true; tokenizer!.stopped = true; return; }
+      for (let i = 0; i < count; i++) {
+        const b = builders[i];
+        if (b) { b.pushField(buf, starts[i], ends[i], flags[i], line); }
+      }
+      rows++;
+    },
+  };
+  const stream = byteStream(file, gzip, n => {
+    read += n;
+    if (options.onProgress && size > 0 && read - lastReport > (8 << 20)) { lastReport = read; options.onProgress(Math.min(1, read / size)); }
+  });
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      checkAbort(options.signal, file);
+      if (!tokenizer) {
+        delimiter = sniffDelimiter(chunk, fallbackDelimiter);
+        tokenizer = new CsvTokenizer(delimiter, sink);
+      }
+      tokenizer.push(chunk);
+      if (tokenizer.stopped) { break; }
+    }
+    if (tokenizer && !tokenizer.stopped) { tokenizer.end(); }
+  } catch (e) {
+    throw wrapError(e, file);
+  } finally {
+    stream.destroy();
+  }
+  if (!builders) { throw new DatasetError(`${describe(file)} is empty (no header line)`, file); }
+  const bs: (ColumnBuilder | null)[] = builders;
+  return { rows, truncated, columns: bs.filter((b): b is ColumnBuilder => b !== null).map(b => b.finish()) };
+}
+
+function wrapError(e: unknown, file: string): Error {
+  if (e instanceof DatasetError) { return e; }
+  if (e instanceof CsvSyntaxError) { return new DatasetError(`${describe(file)}: ${e.message.startsWith('line') ? e.message : `line ${e.line}: ${e.message}`}`, file, e.line); }
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR') { return new DatasetError(`${describe(file)}: the gzip data is corrupt or truncated`, file); }
+  return new DatasetError(`cannot read ${describe(file)}: ${e instanceof Error ? e.message : String(e)}`, file);
+}
+
+async function loadJsonLines(file: string, gzip: boolean, size: number, maxRows: number, options: LoadOptions): Promise<Loaded> {
+  const builders = new Map<string, ColumnBuilder>();
+  const order: ColumnBuilder[] = [];
+  const want = options.columns ? new Set(options.columns) : null;
+  let rows = 0;
+  let truncated = false;
+  let line = 0;
+  let carry = '';
+  let read = 0;
+  let lastReport = 0;
+  const decoder = new TextDecoder('utf-8');
+  const handle = (text: string): boolean => {
+    line++;
+    const t = line === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1).trim() : text.trim();
+    if (!t) { return true; }
+    if (rows >= maxRows) { truncated = true; return false; }
+    let obj: unknown;
+    try { obj = JSON.parse(t); } catch (e) {
+      throw new DatasetError(`${describe(file)}, line ${line}: not valid JSON (${(e as Error).message})`, file, line);
+    }
+    if (!obj || typeof obj !== 'object' || Array.isArray(obj)) {
+      throw new DatasetError(`${describe(file)}, line ${line}: expected a JSON object, found ${Array.isArray(obj) ? 'an array' : JSON.stringify(obj)?.slice(0, 40)}`, file, line);
+    }
+    for (const key of Object.keys(obj)) {
+      if (want && !want.has(key)) { continue; }
+      let b = builders.get(key);
+      if (!b) {
+        b = new ColumnBuilder(key, 1024);
+        for (let i = 0; i < rows; i++) { b.pushMissing(); }
+        builders.set(key, b);
+        order.push(b);
+      }
+      b.pushValue((obj as Record<string, unknown>)[key], line);
+    }
+    rows++;
+    for (const b of order) { if (b.length < rows) { b.pushMissing(); } }
+    return true;
+  };
+  const stream = byteStream(file, gzip, n => {
+    read += n;
+    if (options.onProgress && size > 0 && read - lastReport > (8 << 20)) { lastReport = read; options.onProgress(Math.min(1, read / size)); }
+  });
+  try {
+    outer: for await (const chunk of stream as AsyncIterable<Buffer>) {
+      checkAbort(options.signal, file);
+      const text = carry + decoder.decode(chunk, { stream: true });
+      let start = 0;
+      for (;;) {
+        const nl = text.indexOf('\n', start);
+        if (nl < 0) { break; }
+        if (!handle(text.slice(start, nl))) { break outer; }
+        start = nl + 1;
+      }
+      carry = text.slice(start);
+      if (carry.length > (64 << 20)) { throw new DatasetError(`${describe(file)}, line ${line + 1}: a line longer than 64 MB`, file, line + 1); }
+    }
+    if (!truncated) {
+      carry += decoder.decode();
+      if (carry.trim()) { handle(carry); }
+    }
+  } catch (e) {
+    throw wrapError(e, file);
+  } finally {
+    stream.destroy();
+  }
+  return { rows, truncated, columns: order.map(b => b.finish()) };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Parquet (hyparquet: pure JavaScript; snappy-compressed and uncompressed files)
+
+type ParquetMeta = import('hyparquet').FileMetaData;
+
+async function parquetOpen(file: string): Promise<{ buffer: import('hyparquet').AsyncBuffer; metadata: ParquetMeta }> {
+  const hp = await import('hyparquet');
+  try {
+    const buffer = await hp.asyncBufferFromFile(file);
+    const metadata = await hp.parquetMetadataAsync(buffer);
+    return { buffer, metadata };
+  } catch (e) {
+    throw new DatasetError(`${describe(file)} is not a readable Parquet file: ${e instanceof Error ? e.message : String(e)}`, file);
+  }
+}
+
+/** Top-level primitive columns of a Parquet schema (nested columns are not tables' columns). */
+function parquetLeafColumns(metadata: ParquetMeta): { name: string; integer: boolean }[] {
+  const schema = metadata.schema;
+  const out: { name: string; integer: boolean }[] = [];
+  // schema[0] is the root; walk its children, skipping nested groups with their descendants
+  let i = 1;
+  const skip = (): void => {
+    const el = schema[i++];
+    for (let k = 0; k < (el.num_children ?? 0); k++) { skip(); }
+  };
+  const rootChildren = schema[0]?.num_children ?? 0;
+  for (let c = 0; c < rootChildren && i < schema.length; c++) {
+    const el = schema[i];
+    if (el.num_children) { skip(); continue; }
+    i++;
+    const integer = (el.type === 'INT32' || el.type === 'INT64') && !el.logical_type && !el.converted_type
+      || el.converted_type === 'INT_8' || el.converted_type === 'INT_16' || el.converted_type === 'INT_32' || el.converted_type === 'INT_64'
+      || el.converted_type === 'UINT_8' || el.converted_type === 'UINT_16' || el.converted_type === 'UINT_32' || el.converted_type === 'UINT_64'
+      || (el.logical_type?.type === 'INTEGER');
+    out.push({ name: el.name, integer: !!integer });
+  }
+  return out;
+}
+
+async function loadParquet(file: string, maxRows: number, options: LoadOptions): Promise<Loaded> {
+  const hp = await import('hyparquet');
+  const { buffer, metadata } = await parquetOpen(file);
+  const total = Number(metadata.num_rows);
+  const leaves = parquetLeafColumns(metadata).filter(c => !options.columns || options.columns.includes(c.name));
+  const names = uniqueNames(leaves.map(l => l.name));
+  const rows = Math.min(total, maxRows);
+  const builders = names.map(n => new ColumnBuilder(n, Math.max(16, rows)));
+  try {
+    const scan = await hp.parquetScan({ file: buffer, metadata, columns: leaves.map(l => l.name) });
+    let done = 0;
+    for (const range of scan.ranges) {
+      if (range.rowStart >= rows) { break; }
+      const end = Math.min(range.rowEnd, rows);
+      for (let c = 0; c < leaves.length; c++) {
+        checkAbort(options.signal, file);
+        const data = await scan.readColumn({ column: leaves[c].name, rowStart: range.rowStart, rowEnd: end });
+        const b = builders[c];
+        const integer = leaves[c].integer;
+        if (data instanceof Float64Array || data instanceof Float32Array) {
+          for (let k = 0; k < data.length; k++) { b.pushNumber(data[k], false); }
+        } else if (data instanceof Int32Array || data instanceof Uint32Array) {
+          for (let k = 0; k < data.length; k++) { b.pushNumber(data[k], true); }
+        } else if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
+          for (let k = 0; k < data.length; k++) { b.pushNumber(Number(data[k]), true); }
+        } else {
+          const arr = data as ArrayLike<unknown>;
+          for (let k = 0; k < arr.length; k++) { b.pushValue(arr[k], range.rowStart + k + 1, integer); }
+        }
+      }
+      done = end;
+      options.onProgress?.(done / Math.max(1, rows));
+    }
+  } catch (e) {
+    if (e instanceof DatasetError) { throw e; }
+    throw new DatasetError(`${describe(file)}: cannot read the Parquet data: ${e instanceof Error ? e.message : String(e)}`, file);
+  }
+  return { rows, truncated: total > rows, columns: builders.map(b => b.finish()) };
+}
