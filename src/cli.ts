@@ -3,7 +3,8 @@ import * as path from 'path';
 import { streamLogger } from './core/log';
 import { rebuildFromWorkspace } from './core/rebuild';
 import { ingestMlsightRuns } from './core/runs/ingestMlsight';
-import { listExperiments, listRuns } from './core/queries';
+import { ingestWorkspace } from './core/ingest/scan';
+import { formatRunsTable, listRunsForCli } from './core/runs/cliRuns';
 import { WorkspaceStore } from './core/store/store';
 import { VERSION } from './core/version';
 
@@ -15,7 +16,10 @@ commands:
   store info [folder] [--format json|text]
                                      where the store is, its schema version and row counts
   store rebuild [folder]             rebuild the store from the workspace's run logs and audit log
-  runs [folder] [--format json|text] list experiments and runs (reads new run logs first)
+  runs [folder] [--format json|table]
+                                     every run from ML Sight, MLflow (mlruns/, mlflow.db) and TensorBoard:
+                                     id, experiment, name, status, source, params, latest metrics, tags,
+                                     git commit/dirty, datasets (reads new files first)
 `;
 
 class UsageError extends Error {}
@@ -29,12 +33,12 @@ function parse(args: string[]): Parsed {
     const a = args[i];
     if (a === '--format') {
       const f = args[++i];
-      if (f !== 'json' && f !== 'text') { throw new UsageError(`--format must be json or text, not ${JSON.stringify(f)}`); }
-      format = f;
+      if (f !== 'json' && f !== 'text' && f !== 'table') { throw new UsageError(`--format must be json, text or table, not ${JSON.stringify(f)}`); }
+      format = f === 'table' ? 'text' : f;
     } else if (a.startsWith('--format=')) {
       const f = a.slice(9);
-      if (f !== 'json' && f !== 'text') { throw new UsageError(`--format must be json or text, not ${JSON.stringify(f)}`); }
-      format = f;
+      if (f !== 'json' && f !== 'text' && f !== 'table') { throw new UsageError(`--format must be json, text or table, not ${JSON.stringify(f)}`); }
+      format = f === 'table' ? 'text' : f;
     } else if (a.startsWith('-')) {
       throw new UsageError(`unknown option ${a}`);
     } else { positional.push(a); }
@@ -81,14 +85,10 @@ export async function main(argv: string[], out: (s: string) => void = s => proce
       const store = await WorkspaceStore.open({ folder, log, rebuild: s => rebuildFromWorkspace(s, log).then(() => undefined) });
       try {
         await ingestMlsightRuns(store, log);
-        const data = store.read(db => listExperiments(db).map(e => ({ ...e, runs: listRuns(db, e.id) })));
-        if (p.format === 'json') { out(JSON.stringify({ experiments: data }, null, 2) + '\n'); }
-        else {
-          for (const e of data) {
-            out(`${e.name} (${e.runs.length} runs)\n`);
-            for (const r of e.runs) { out(`  ${r.status.padEnd(9)} ${r.name ?? r.id}  ${r.id}\n`); }
-          }
-        }
+        await ingestWorkspace(store, log);
+        const runs = store.read(db => listRunsForCli(db));
+        if (p.format === 'json') { out(JSON.stringify({ folder, runs }, null, 2) + '\n'); }
+        else { out(formatRunsTable(runs)); }
       } finally { await store.close(); }
       return 0;
     }

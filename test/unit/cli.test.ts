@@ -1,5 +1,6 @@
 import * as assert from 'assert';
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import { main } from '../../src/cli';
 import { tempWorkspace, writeRunLog } from './helpers';
@@ -29,13 +30,36 @@ describe('mlsight CLI', () => {
     assert.strictEqual(info.exists, true);
   });
 
-  it('runs --format json lists experiments and runs', async () => {
+  it('runs --format json lists runs of every source with params, latest metrics (non-finite as strings), tags, git', async () => {
     const ws = tempWorkspace();
-    writeRunLog(ws, 'r1', [{ type: 'run', run_id: 'r1', experiment: 'exp', name: 'one' }]);
+    writeRunLog(ws, 'r1', [{ type: 'run', run_id: 'r1', experiment: 'exp', name: 'one' }, { type: 'param', key: 'lr', value: 0.1 },
+      { type: 'metric', key: 'loss', value: 'Infinity', step: 1 }, { type: 'metric', key: 'acc', value: 'NaN', step: 1 }, { type: 'git', commit: 'abc', dirty: true }]);
+    const exp = path.join(ws, 'mlruns', '123456789012345678');
+    fs.mkdirSync(path.join(exp, 'run1', 'metrics'), { recursive: true });
+    fs.mkdirSync(path.join(exp, 'run1', 'params'), { recursive: true });
+    fs.mkdirSync(path.join(exp, 'run1', 'tags'), { recursive: true });
+    fs.writeFileSync(path.join(exp, 'meta.yaml'), 'artifact_location: mlruns/123456789012345678\nexperiment_id: \'123456789012345678\'\nlifecycle_stage: active\nname: mlflow-exp\n');
+    fs.writeFileSync(path.join(exp, 'run1', 'meta.yaml'), 'artifact_uri: x\nend_time: 2000\nexperiment_id: \'123456789012345678\'\nlifecycle_stage: active\nrun_id: run1\nrun_uuid: run1\nsource_type: 4\nstart_time: 1000\nstatus: 3\nuser_id: me\n');
+    fs.writeFileSync(path.join(exp, 'run1', 'metrics', 'rmse'), '1000 0.5 0\n1001 0.25 1\n');
+    fs.writeFileSync(path.join(exp, 'run1', 'params', 'alpha'), '0.3');
+    fs.writeFileSync(path.join(exp, 'run1', 'tags', 'mlflow.runName'), 'from-mlflow');
     const r = await cli(['runs', ws, '--format=json']);
     assert.strictEqual(r.code, 0, r.err);
-    const data = JSON.parse(r.out);
-    assert.deepStrictEqual(data.experiments.map((e: { name: string; runs: { name: string; status: string }[] }) => [e.name, e.runs.map(x => [x.name, x.status])]), [['exp', [['one', 'RUNNING']]]]);
+    const runs = JSON.parse(r.out).runs as { id: string; name: string; status: string; source: string; experimentId: string; params: object; metrics: object; git: object }[];
+    const mine = runs.find(x => x.id === 'r1')!;
+    assert.deepStrictEqual([mine.name, mine.status, mine.source], ['one', 'RUNNING', 'mlsight']);
+    assert.deepStrictEqual(mine.params, { lr: '0.1' });
+    assert.deepStrictEqual(mine.metrics, { acc: 'nan', loss: 'inf' });
+    assert.deepStrictEqual(mine.git, { commit: 'abc', branch: null, dirty: true });
+    const ml = runs.find(x => x.source === 'mlflow')!;
+    assert.ok(ml, JSON.stringify(runs));
+    assert.strictEqual(ml.name, 'from-mlflow');
+    assert.strictEqual(ml.status, 'FINISHED');
+    assert.ok(ml.experimentId.endsWith(':123456789012345678'), 'the 18-digit id is kept verbatim');
+    assert.deepStrictEqual(ml.metrics, { rmse: 0.25 });
+    const table = await cli(['runs', ws, '--format', 'table']);
+    assert.match(table.out, /^experiment\s+name\s+status\s+source/);
+    assert.match(table.out, /from-mlflow\s+FINISHED\s+mlflow/);
   });
 
   it('rejects unknown commands and options with exit code 2 and usage', async () => {
@@ -44,7 +68,7 @@ describe('mlsight CLI', () => {
     assert.match(a.err, /unknown command/);
     const b = await cli(['store', 'info', '--format', 'xml']);
     assert.strictEqual(b.code, 2);
-    assert.match(b.err, /--format must be json or text/);
+    assert.match(b.err, /--format must be json, text or table/);
   });
 
   it('the bundled dist/cli.js runs as a program', () => {

@@ -1,0 +1,338 @@
+/**
+ * The abstract values of the data-flow analysis (data parts, taints, estimator objects…), the facts it records for
+ * the rules, and the small algebra on values (joins, derivation, part inference from names).
+ */
+import type { Category, ClassInfo, Task } from './knowledge';
+import type { PyNode } from './parser';
+import type { CallArgs } from './syntax';
+
+/** An interpreter frame, opaque here (closures of user functions keep theirs). */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface FrameLike { readonly locals: Map<string, V> }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Abstract values
+
+/** Which rows of a dataset a value holds. */
+export type Part = 'full' | 'train' | 'test' | 'val' | 'unknown';
+
+/** Something computed from the rows of (possibly) the whole dataset, carried by every value derived from it. */
+export interface Taint {
+  id: number;
+  kind: 'stat' | 'fit' | 'oversample';
+  /** The call that computed the statistic, fitted the transformer or resampled. */
+  node: PyNode;
+  /** Human description: `StandardScaler.fit_transform`, `mean()`, `SMOTE.fit_resample`. */
+  what: string;
+  /** Source text of the data it was computed on. */
+  data: string;
+  part: Part;
+  /** Call sites through which the taint was created (outermost first) when inside an inlined function. */
+  frames: PyNode[];
+  /** The first split whose input carried this taint. */
+  split?: SplitSite;
+  /** Every split whose input carried this taint. */
+  splits: Set<SplitSite>;
+  /** Datasets of the data it was computed on. */
+  roots: number[];
+}
+
+export interface SplitOrigin { split: SplitSite; index: number; side: 'train' | 'test' }
+
+export interface DataV {
+  k: 'data';
+  part: Part;
+  roots: number[];
+  taints: Taint[];
+  origin?: SplitOrigin;
+  /** A single column selected by name. */
+  column?: string;
+  /** Predictions of these models. */
+  preds?: ObjV[];
+  /** A boolean mask (from a comparison); used as an index it selects rows but carries no information. */
+  mask?: boolean;
+  /** Not row-aligned: a statistic, a score, a shape… */
+  scalar?: boolean;
+  /** Row positions (from a CV splitter's `split`). */
+  index?: boolean;
+  groupby?: boolean;
+}
+
+export interface ObjV {
+  k: 'obj';
+  cls: string;
+  cat: Category | 'unknown';
+  task: Task;
+  info?: ClassInfo;
+  /** Allocation identity: the constructor call and the call-site context. */
+  alloc: string;
+  node: PyNode;
+  /** What the object learned from (taints of its fit data, plus its own fit when that was on the full data). */
+  taints: Taint[];
+  fits: FitRecord[];
+  /** Pipeline steps / search estimator. */
+  steps: ObjV[];
+  /** Fitting learns row statistics. */
+  source: boolean;
+  oversampler: boolean;
+  /** A pipeline that contains a sampler (imblearn Pipeline). */
+  hasSampler: boolean;
+  hasModel: boolean;
+  /** Loops active when the object was built, and whether its hyperparameters depend on a loop variable. */
+  loops: PyNode[];
+  varies: boolean;
+  dummy: boolean;
+  args?: CallArgs;
+}
+
+export interface FitRecord { node: PyNode; site: PyNode; part: Part; roots: number[]; method: string; dataText: string }
+
+export interface SeqV { k: 'list' | 'tuple'; items: V[] }
+export interface DictV { k: 'dict'; keys: (string | undefined)[]; items: V[] }
+export interface RefV { k: 'ref'; qn: string }
+export interface FuncV { k: 'func'; def: PyNode; closure: FrameLike; isClass: boolean }
+export interface LitV { k: 'lit'; value: string | number | boolean | null | undefined }
+export interface UnionV { k: 'union'; alts: V[] }
+export interface UnknownV { k: 'unknown' }
+
+export type V = DataV | ObjV | SeqV | DictV | RefV | FuncV | LitV | UnionV | UnknownV;
+
+export const UNKNOWN: UnknownV = { k: 'unknown' };
+
+// ---------------------------------------------------------------------------------------------------------------
+// Facts
+
+export interface SplitSite {
+  id: number;
+  node: PyNode;
+  args: CallArgs;
+  /** The positional array arguments. */
+  arrayNodes: PyNode[];
+  arrays: DataV[];
+  shuffle: boolean;
+  stratify?: PyNode;
+  randomState?: PyNode;
+  /**
+   * Evidence that array i (or one of its columns; '' = the whole array) is a classification / regression target:
+   * array index → column → the call that shows it (a classifier fit, a classification metric…).
+   */
+  classTargets: Map<number, Map<string, PyNode>>;
+  regressionTargets: Map<number, Map<string, PyNode>>;
+  /** Names bound to the outputs, by output position (train0, test0, train1, test1…). */
+  targetNames: (string | undefined)[];
+  frames: PyNode[];
+}
+
+export interface SplitterSite { node: PyNode; cls: string; info: ClassInfo; args: CallArgs }
+
+export interface LeakUse {
+  taint: Taint;
+  /** The model fit / cross-validation call where the tainted data is used (reported as related information). */
+  use: PyNode;
+  useKind: 'fit' | 'cv' | 'split';
+  split?: SplitSite;
+  dataText: string;
+}
+
+export interface TestFit {
+  kind: 'fit' | 'cv' | 'full-then-test';
+  /** Where to report: the call (or the outermost call site when inside an inlined function). */
+  site: PyNode;
+  call: PyNode;
+  obj?: ObjV;
+  method: string;
+  dataText: string;
+  data: DataV;
+  /** For 'full-then-test': the evaluation on the test part. */
+  evalNode?: PyNode;
+  /** The object was fitted on a training part before (so `fit_transform` → `transform` is a valid fix). */
+  fittedOnTrainBefore: boolean;
+  /** Argument nodes of the call (for the fix that swaps test names for train names). */
+  argNodes: PyNode[];
+}
+
+export interface Evaluation { site: PyNode; models: ObjV[]; data: DataV; dataText: string; loops: PyNode[] }
+
+export interface ModelFit { site: PyNode; call: PyNode; obj: ObjV; xNode?: PyNode; yNode?: PyNode; x?: DataV; y?: DataV }
+
+export interface AccuracyUse { node: PyNode; kind: 'function' | 'scoring' | 'keras'; nameNode: PyNode }
+
+export interface Facts {
+  splits: SplitSite[];
+  splitters: SplitterSite[];
+  preLeaks: LeakUse[];
+  overLeaks: LeakUse[];
+  testFits: TestFit[];
+  evaluations: Evaluation[];
+  modelFits: ModelFit[];
+  accuracy: AccuracyUse[];
+  otherMetric: boolean;
+  imbalance: { node: PyNode; what: string }[];
+  /** Data that reached a metric/score call or cross-validation (there is an evaluation). */
+  evaluated: PyNode[];
+  /** `value_counts` calls (their printed output in a notebook can show imbalance). */
+  valueCounts: PyNode[];
+  /** Data used as `validation_data=`/`eval_set=` that is the test part, with early stopping. */
+  testAsValidation: { site: PyNode; dataText: string; data: DataV }[];
+  /** Statement budget ran out (very large or deeply looping file): some paths were analysed only once. */
+  truncated: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Helpers on values
+
+const PART_JOIN_ORDER: Part[] = ['full', 'train', 'test', 'val'];
+
+
+export function joinParts(parts: Part[]): Part {
+  const set = new Set<Part>(parts.filter(p => p !== 'unknown'));
+  if (set.size === 0) { return 'unknown'; }
+  if (set.size === 1) { return [...set][0]; }
+  if (set.has('full') || (set.has('train') && set.has('test'))) { return 'full'; }
+  if (set.has('train')) { return 'train'; }
+  if (set.has('test')) { return 'test'; }
+  return PART_JOIN_ORDER.find(p => set.has(p)) ?? 'unknown';
+}
+
+/**
+ * Values carry at most this many taints (the earliest ones) and roots, so that long chains of statistics
+ * (`v2 = v1.fillna(v1.mean())`, …) stay linear; one taint per leak is enough to report it.
+ */
+const MAX_TAINTS = 24;
+const MAX_ROOTS = 16;
+
+export function unionTaints(...lists: Taint[][]): Taint[] {
+  const nonEmpty = lists.filter(l => l.length);
+  if (nonEmpty.length === 0) { return []; }
+  if (nonEmpty.length === 1) { return nonEmpty[0]; }
+  const seen = new Set<number>();
+  const out: Taint[] = [];
+  for (const l of nonEmpty) {
+    for (const t of l) {
+      if (!seen.has(t.id)) { seen.add(t.id); out.push(t); }
+      if (out.length >= MAX_TAINTS) { return out; }
+    }
+  }
+  return out;
+}
+
+export function unionRoots(...lists: number[][]): number[] {
+  const nonEmpty = lists.filter(l => l.length);
+  if (nonEmpty.length <= 1) { return nonEmpty[0] ?? []; }
+  const out = [...new Set(nonEmpty.flat())];
+  return out.length > MAX_ROOTS ? out.slice(0, MAX_ROOTS) : out;
+}
+
+export function derive(d: DataV, patch: Partial<DataV> = {}): DataV {
+  const out: DataV = { k: 'data', part: d.part, roots: d.roots, taints: d.taints, origin: d.origin, scalar: d.scalar, preds: d.preds };
+  return Object.assign(out, patch);
+}
+
+export function mergeData(ds: DataV[]): DataV {
+  if (ds.length === 1) { return ds[0]; }
+  const rowwise = ds.filter(d => !d.scalar);
+  const base = rowwise.length ? rowwise : ds;
+  const origins = base.map(d => d.origin);
+  const sameOrigin = origins.every(o => o && origins[0] && o.split === origins[0].split && o.index === origins[0].index && o.side === origins[0].side);
+  return {
+    k: 'data',
+    part: joinParts(base.map(d => d.part)),
+    roots: unionRoots(...ds.map(d => d.roots)),
+    taints: unionTaints(...ds.map(d => d.taints)),
+    origin: sameOrigin ? origins[0] : undefined,
+    scalar: rowwise.length === 0,
+    preds: ds.some(d => d.preds) ? ds.flatMap(d => d.preds ?? []) : undefined,
+  };
+}
+
+export function alts(v: V): V[] { return v.k === 'union' ? v.alts : [v]; }
+
+/** Joins two values (control-flow merge or a loop over a collection). */
+export function join(a: V | undefined, b: V | undefined): V {
+  if (!a) { return b ?? UNKNOWN; }
+  if (!b || a === b) { return a; }
+  const all: V[] = [];
+  for (const x of [...alts(a), ...alts(b)]) { if (!all.includes(x)) { all.push(x); } }
+  const datas = all.filter((x): x is DataV => x.k === 'data');
+  const rest = all.filter(x => x.k !== 'data' && x.k !== 'unknown' && x.k !== 'lit');
+  const merged: V[] = [...rest];
+  if (datas.length) { merged.push(mergeData(datas)); }
+  if (merged.length === 0) { return all.find(x => x.k === 'lit') ?? UNKNOWN; }
+  if (merged.length === 1) { return merged[0]; }
+  return { k: 'union', alts: merged.slice(0, 12) };
+}
+
+export function taintsOf(v: V | undefined): Taint[] {
+  if (!v) { return []; }
+  switch (v.k) {
+    case 'data': return v.taints;
+    case 'union': return unionTaints(...v.alts.map(taintsOf));
+    case 'list': case 'tuple': case 'dict': return v.items.length > 64 ? [] : unionTaints(...v.items.map(taintsOf));
+    default: return [];
+  }
+}
+
+export function objsOf(v: V | undefined): ObjV[] {
+  if (!v) { return []; }
+  if (v.k === 'obj') { return [v]; }
+  if (v.k === 'union') { return v.alts.flatMap(objsOf); }
+  return [];
+}
+
+/** Splits a variable name into lower-case words (`XTrain` → x, train; `df_test2` → df, test). */
+function nameWords(name: string): string[] {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().split(/[^a-z]+/).filter(Boolean);
+}
+
+const AFFIX = '(x|y|df|data|dataset|features?|labels?|targets?)';
+const PART_WORDS: [Part, string[], RegExp][] = ([
+  ['test', ['test', 'tst', 'holdout']],
+  ['val', ['val', 'valid', 'validation', 'dev']],
+  ['train', ['train', 'trn', 'training']],
+] as [Part, string[]][]).map(([p, ws]) => [p, ws, new RegExp(`^${AFFIX}?(${ws.join('|')})${AFFIX}?\\d*$`)]);
+const partCache = new Map<string, Part | null>();
+
+/** The part a variable's name says it holds (`X_test`, `df_train`, `valid_x`, `testX`…), if any. */
+export function partFromName(name: string): Part | undefined {
+  const cached = partCache.get(name);
+  if (cached !== undefined) { return cached ?? undefined; }
+  const words = nameWords(name);
+  const compact = name.toLowerCase().replace(/_/g, '');
+  let out: Part | null = null;
+  for (const [p, ws, re] of PART_WORDS) {
+    if (words.some(w => ws.includes(w)) || re.test(compact)) { out = p; break; }
+  }
+  if (partCache.size > 10_000) { partCache.clear(); }
+  partCache.set(name, out);
+  return out ?? undefined;
+}
+
+/**
+ * Whether statistics of `d` may leak: it holds all the rows (full/unknown), or a training set that was not produced
+ * by a split here (a `train.csv` that may still be split into train and validation).
+ */
+export function mayBeSplitLater(d: DataV): boolean {
+  if (d.scalar || d.mask || d.index) { return false; }
+  return d.part === 'full' || d.part === 'unknown' || (d.part === 'train' && !d.origin);
+}
+
+function rootsMeet(a: number[], b: number[]): boolean { return a.some(r => b.includes(r)); }
+
+/**
+ * Whether a taint leaks into training data `x`: `x` came out of a split whose input carried the taint or was part of
+ * the data the taint was computed on, or `x` is a training set selected by hand from that data.
+ */
+export function leaksInto(t: Taint, x: DataV): boolean {
+  if (x.part !== 'train') { return false; }
+  if (x.origin) {
+    const s = x.origin.split;
+    if (t.splits.has(s)) { return true; }
+    const input = s.arrays[x.origin.index];
+    return !!input && rootsMeet(t.roots, input.roots) && (t.part === 'full' || t.part === 'unknown' || (t.part === 'train' && input.part === 'train'));
+  }
+  return (t.part === 'full' || t.part === 'unknown') && (t.roots.length === 0 || rootsMeet(t.roots, x.roots));
+}
+
+export function litValue(v: V | undefined): LitV['value'] {
+  return v && v.k === 'lit' ? v.value : undefined;
+}
