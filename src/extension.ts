@@ -9,7 +9,8 @@ import { CommandHandlers, registerCommands } from './platform/commands';
 import { ContextKeyService } from './platform/contextKeys';
 import { DisposableStore } from './platform/disposables';
 import { channelLogger } from './platform/logger';
-import { RUN_SCHEME, RunDocumentProvider, runUri } from './runs/runDocument';
+import { RunPages } from './runs/runPage';
+import { DatasetsTreeProvider } from './datasets/datasetsTree';
 import { RunsNode, RunsTreeProvider } from './runs/runsTree';
 import { listExperiments, listRuns } from './core/queries';
 import { StoreManager } from './workspace/storeManager';
@@ -24,6 +25,7 @@ export interface MlSightApi {
   readonly stores: StoreManager;
   readonly runsTree: RunsTreeProvider;
   readonly compare: CompareController;
+  readonly runPages: RunPages;
 }
 
 function isRunNode(x: unknown): x is Extract<RunsNode, { kind: 'run' }> {
@@ -36,6 +38,7 @@ class Extension implements vscode.Disposable {
   readonly stores: StoreManager;
   readonly runsTree: RunsTreeProvider;
   readonly compare: CompareController;
+  readonly runPages: RunPages;
 
   constructor(context: vscode.ExtensionContext) {
     const channel = this.disposables.track(vscode.window.createOutputChannel('ML Sight', { log: true }));
@@ -48,20 +51,15 @@ class Extension implements vscode.Disposable {
     const runsTree = this.runsTree = this.disposables.track(new RunsTreeProvider(this.stores, contextKeys, context.workspaceState,
       () => vscode.workspace.getConfiguration('mlsight.runs').get<string>('keyMetric', '')));
     const modelsTree = this.disposables.track(new ModelsTreeProvider(this.stores, contextKeys));
-    const runDocs = this.disposables.track(new RunDocumentProvider(this.stores));
     this.disposables.track(vscode.window.createTreeView('mlsight.models', { treeDataProvider: modelsTree, showCollapseAll: true }));
-    this.disposables.track(vscode.workspace.registerTextDocumentContentProvider(RUN_SCHEME, runDocs));
+    const datasetsTree = this.disposables.track(new DatasetsTreeProvider(this.stores));
+    this.disposables.track(vscode.window.createTreeView('mlsight.datasets', { treeDataProvider: datasetsTree, showCollapseAll: true }));
 
-    const openRunDocument = async (folder: vscode.WorkspaceFolder, runId: string, name: string | null) => {
-      const doc = await vscode.workspace.openTextDocument(runUri(folder, runId, name));
-      await vscode.window.showTextDocument(doc, { preview: true });
-      return doc.uri.toString();
-    };
     this.compare = this.disposables.track(new CompareController(context.extensionUri, this.stores, log, {
-      openRun: async (folder, runId) => {
-        const name = (await this.stores.get(folder)).read(db => db.scalar<string>('SELECT name FROM runs WHERE id = ?', [runId])) ?? null;
-        return openRunDocument(folder, runId, name);
-      },
+      openRun: async (folder, runId) => this.runPages.open(folder, runId),
+    }));
+    this.runPages = this.disposables.track(new RunPages(context.extensionUri, this.stores, log, {
+      compare: async (folder, runIds) => vscode.commands.executeCommand('mlsight.compareRuns', { kind: 'run', folder, run: { id: runIds[0] } }),
     }));
     const runsView = this.disposables.track(vscode.window.createTreeView('mlsight.runs', { treeDataProvider: runsTree, showCollapseAll: true, canSelectMany: true }));
     runsTree.attach(runsView);
@@ -173,7 +171,14 @@ class Extension implements vscode.Disposable {
       },
       'mlsight.openRun': async (arg?: unknown) => {
         if (!isRunNode(arg)) { return; }
-        return openRunDocument(arg.folder, arg.run.id, arg.run.name);
+        this.runPages.open(arg.folder, arg.run.id);
+        return arg.run.id;
+      },
+      'mlsight.openRunById': async (folderUri?: unknown, runId?: unknown) => {
+        const folder = this.stores.folders().find(f => f.uri.toString() === folderUri);
+        if (!folder || typeof runId !== 'string') { return; }
+        this.runPages.open(folder, runId);
+        return runId;
       },
       'mlsight.compareRuns': async (item?: unknown, selected?: unknown[]) => {
         // From the Runs view: the clicked item and the multi-selection; from the title bar: the selection.
@@ -221,7 +226,7 @@ export function activate(context: vscode.ExtensionContext): MlSightApi {
   context.subscriptions.push(extension);
   // From the first line of the bundle to the end of activate(): what ML Sight adds to VS Code's startup.
   const activationMs = performance.now() - bundleLoadStart;
-  return { activationMs, storeLoadedAtActivation: isSqlJsLoaded(), isStoreLoaded: () => isSqlJsLoaded(), stores: extension.stores, runsTree: extension.runsTree, compare: extension.compare };
+  return { activationMs, storeLoadedAtActivation: isSqlJsLoaded(), isStoreLoaded: () => isSqlJsLoaded(), stores: extension.stores, runsTree: extension.runsTree, compare: extension.compare, runPages: extension.runPages };
 }
 
 export async function deactivate(): Promise<void> {

@@ -111,3 +111,40 @@ export function listModelVersions(db: Db, model: string): ModelVersionSummary[] 
     'SELECT version, stage, run_id, created_at FROM model_versions WHERE model_name = ? ORDER BY version DESC', [model])
     .map(v => ({ model, version: v.version, stage: v.stage, runId: v.run_id, createdAt: v.created_at, aliases: aliases.filter(a => a.version === v.version).map(a => a.alias).sort() }));
 }
+
+export interface DatasetVersion {
+  name: string;
+  digest: string | null;
+  rows: number | null;
+  columns: number | null;
+  schema: string | null;
+  path: string | null;
+  runs: { runId: string; runName: string | null; role: string; experiment: string; startTime: number | null }[];
+}
+
+/** Every dataset version (name + content hash) with the runs that used it, newest use first. */
+export function listDatasetVersions(db: Db): DatasetVersion[] {
+  const rows = db.all<{ name: string; digest: string | null; rows: number | null; schema_json: string | null; path: string | null; role: string; run_id: string; run_name: string | null; exp: string; start_time: number | null }>(
+    `SELECT d.name, d.digest, d.rows, d.schema_json, d.path, d.role, d.run_id, coalesce(a.name, r.name) AS run_name, e.name AS exp, r.start_time
+       FROM datasets d JOIN runs r ON r.id = d.run_id JOIN experiments e ON e.id = r.experiment_id
+       LEFT JOIN run_annotations a ON a.run_id = r.id
+      WHERE a.trashed_at IS NULL
+      ORDER BY d.name, r.start_time DESC`);
+  const byKey = new Map<string, DatasetVersion>();
+  for (const r of rows) {
+    const key = `${r.name}\u0000${r.digest ?? ''}`;
+    let v = byKey.get(key);
+    if (!v) {
+      let columns: number | null = null;
+      try {
+        const s = r.schema_json ? JSON.parse(r.schema_json) : undefined;
+        const cols = s?.columns ?? s;
+        columns = Array.isArray(cols) ? cols.length : cols && typeof cols === 'object' ? Object.keys(cols).length : null;
+      } catch { /* schema is informative only */ }
+      v = { name: r.name, digest: r.digest, rows: r.rows, columns, schema: r.schema_json, path: r.path, runs: [] };
+      byKey.set(key, v);
+    }
+    v.runs.push({ runId: r.run_id, runName: r.run_name, role: r.role, experiment: r.exp, startTime: r.start_time });
+  }
+  return [...byKey.values()];
+}

@@ -8,6 +8,7 @@ export interface CommandArgs {
   'mlsight.rebuildStore': [];
   'mlsight.showLog': [];
   'mlsight.openRun': [runOrItem?: unknown];
+  'mlsight.openRunById': [folderUri?: unknown, runId?: unknown];
   'mlsight.copyRunId': [runOrItem?: unknown];
   'mlsight.compareRuns': [item?: unknown, selected?: unknown[]];
   'mlsight.setBaseline': [runOrItem?: unknown];
@@ -27,7 +28,7 @@ export interface CommandArgs {
 export type CommandId = keyof CommandArgs;
 
 export const COMMAND_IDS: readonly CommandId[] = [
-  'mlsight.refreshRuns', 'mlsight.showStoreInfo', 'mlsight.rebuildStore', 'mlsight.showLog', 'mlsight.openRun', 'mlsight.copyRunId',
+  'mlsight.refreshRuns', 'mlsight.showStoreInfo', 'mlsight.rebuildStore', 'mlsight.showLog', 'mlsight.openRun', 'mlsight.openRunById', 'mlsight.copyRunId',
   'mlsight.compareRuns', 'mlsight.setBaseline', 'mlsight.copyPythonLogger',
   'mlsight.sortRuns', 'mlsight.filterRuns', 'mlsight.clearRunsFilter', 'mlsight.starRun', 'mlsight.unstarRun', 'mlsight.renameRun',
   'mlsight.tagRun', 'mlsight.noteRun', 'mlsight.trashRun', 'mlsight.restoreRun',

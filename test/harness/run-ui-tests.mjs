@@ -54,12 +54,20 @@ try {
       if (dialogs.length) { throw new Error(`alert() ran: ${dialogs}`); }
     });
     await screenshot(page, 'ui-runs-view-dark');
-    await checks.check('clicking a run opens its details', async () => {
+    await checks.check('clicking a run opens its run page (metrics with sparklines, reproducibility)', async () => {
       await rows.filter({ hasText: 'baseline' }).first().click();
-      await page.locator('.editor-instance .view-lines', { hasText: 'Run baseline' }).waitFor({ timeout: 20_000 });
-      await page.locator('.tabs-container .tab', { hasText: 'baseline.md' }).waitFor({ timeout: 5_000 });
+      await page.locator('.tabs-container .tab', { hasText: 'Run baseline' }).waitFor({ timeout: 20_000 });
+      const runPage = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      await runPage.locator('h1', { hasText: 'baseline' }).waitFor({ timeout: 20_000 });
+      const metrics = await runPage.locator('#metrics tbody tr').allInnerTexts();
+      if (!metrics.some(t => t.includes('train/loss'))) { throw new Error(JSON.stringify(metrics)); }
+      const sparks = await runPage.locator('canvas.spark').count();
+      if (!sparks) { throw new Error('no sparklines'); }
+      const repro = await runPage.locator('#repro li').allInnerTexts();
+      return `${metrics.length} metrics, ${sparks} sparklines, reproducibility: ${repro.join(' | ')}`;
     });
     await screenshot(page, 'ui-run-details-dark');
+    await runCommand(page, 'View: Close All Editors');
     await checks.check('"ML Sight: Show Store Info" from the command palette reports the store', async () => {
       await runCommand(page, 'ML Sight: Show Store Info');
       const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'ML Sight store:' });

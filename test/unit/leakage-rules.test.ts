@@ -212,3 +212,18 @@ describe('leakage quick fixes: exact edits', () => {
     for (const e of pre.fixes![0].edits) { assert.ok(e.cellRange!.startLine >= 0 && e.cellRange!.endLine >= e.cellRange!.startLine); }
   });
 });
+
+describe('leakage quick fixes: keyword insertion around comments', () => {
+  it('inserts after the last argument, not inside a trailing comment', async () => {
+    const src = 'from sklearn.model_selection import train_test_split\nfrom sklearn.svm import SVC\n' +
+      'X_train, X_test, y_train, y_test = train_test_split(X, y,  # the data, stratify?\n    test_size=0.2  # a fifth\n)\nSVC().fit(X_train, y_train)\n';
+    const f = (await analyzePython(src)).find(x => x.rule === 'missing-stratify')!;
+    const out = applyEdits(src, f.fixes![0].edits);
+    assert.ok(out.includes('test_size=0.2, stratify=y  # a fifth\n)'), out);
+    const g = (await analyzePython(src)).find(x => x.rule === 'missing-random-state')!;
+    assert.ok(applyEdits(src, g.fixes![0].edits).includes('test_size=0.2, random_state=42  # a fifth\n)'));
+    const empty = 'from sklearn.model_selection import ShuffleSplit\ncv = ShuffleSplit()\n';
+    const h = (await analyzePython(empty)).find(x => x.rule === 'missing-random-state')!;
+    assert.strictEqual(applyEdits(empty, h.fixes![0].edits), 'from sklearn.model_selection import ShuffleSplit\ncv = ShuffleSplit(random_state=42)\n');
+  });
+});

@@ -34,9 +34,25 @@ describe('leakage parser (web-tree-sitter + tree-sitter-python wasm)', function 
     assert.strictEqual(isPythonParserLoaded(), true);
   });
 
-  it('uses the fast direct tree walk (its self-check passed against the public cursor API)', async () => {
+  it('uses the fast direct tree walk (its self-check passed against the public cursor API)', async function () {
     await loadPythonParser();
+    const { slowWalkReason } = await import('../../src/core/leakage/parser');
+    if (slowWalkReason() === 'binding-initialised-elsewhere') { this.skip(); }
+    assert.strictEqual(slowWalkReason(), undefined);
     assert.strictEqual(usesFastWalk(), true, 'the fast walk failed its self-check: web-tree-sitter internals changed? (the slower public walk is used)');
+  });
+
+  it('the public-API walk (fallback) builds the same tree as the fast walk', async () => {
+    await loadPythonParser();
+    const { parsePythonWith } = await import('../../src/core/leakage/parser');
+    const src = fs.readFileSync(path.join(corpusDir(), 'misc', 'aliases-and-chains.py'), 'utf8') + '\ndef broken(:\n  x = [1,\n';
+    const strip = (n: { type: string; field: string | null; start: number; end: number; children: unknown[] }): unknown =>
+      [n.type, n.field, n.start, n.end, (n.children as typeof n[]).map(strip)];
+    const fast = parsePythonWith(src, 'fast');
+    const slow = parsePythonWith(src, 'public');
+    assert.ok(fast.nodeCount > 100);
+    assert.deepStrictEqual(strip(fast.root as never), strip(slow.root as never));
+    assert.strictEqual(fast.errors, slow.errors);
   });
 
   it('keeps named nodes with fields and offsets, and drops comments and string internals', async () => {

@@ -150,8 +150,9 @@ export async function readColumnNames(file: string): Promise<{ format: TableForm
   await statFile(file);
   const { format, gzip } = await sniffFormat(file);
   if (format === 'parquet') {
-    const { metadata } = await parquetOpen(file);
-    return { format, columns: parquetLeafColumns(metadata).map(c => c.name) };
+    const { metadata, close } = await parquetOpen(file);
+    await close();
+    return { format, columns: uniqueNames(parquetLeafColumns(metadata).map(c => c.name)) };
   }
   if (format === 'jsonl') {
     const t = await loadJsonLines(file, gzip, 0, 100, {});
@@ -299,13 +300,38 @@ async function loadJsonLines(file: string, gzip: boolean, size: number, maxRows:
 
 type ParquetMeta = import('hyparquet').FileMetaData;
 
-async function parquetOpen(file: string): Promise<{ buffer: import('hyparquet').AsyncBuffer; metadata: ParquetMeta }> {
+/** A hyparquet AsyncBuffer over an open file (reads only the byte ranges hyparquet asks for). */
+async function fileBuffer(file: string): Promise<{ buffer: import('hyparquet').AsyncBuffer; close(): Promise<void> }> {
+  const fh = await fs.promises.open(file, 'r');
+  const { size } = await fh.stat();
+  return {
+    buffer: {
+      byteLength: size,
+      async slice(start: number, end?: number): Promise<ArrayBuffer> {
+        const stop = Math.min(end ?? size, size);
+        const len = Math.max(0, stop - start);
+        const out = new Uint8Array(len);
+        let off = 0;
+        while (off < len) {
+          const { bytesRead } = await fh.read(out, off, len - off, start + off);
+          if (!bytesRead) { break; }
+          off += bytesRead;
+        }
+        return out.buffer;
+      },
+    },
+    close: () => fh.close(),
+  };
+}
+
+async function parquetOpen(file: string): Promise<{ buffer: import('hyparquet').AsyncBuffer; metadata: ParquetMeta; close(): Promise<void> }> {
   const hp = await import('hyparquet');
+  const fb = await fileBuffer(file);
   try {
-    const buffer = await hp.asyncBufferFromFile(file);
-    const metadata = await hp.parquetMetadataAsync(buffer);
-    return { buffer, metadata };
+    const metadata = await hp.parquetMetadataAsync(fb.buffer);
+    return { buffer: fb.buffer, metadata, close: fb.close };
   } catch (e) {
+    await fb.close();
     throw new DatasetError(`${describe(file)} is not a readable Parquet file: ${e instanceof Error ? e.message : String(e)}`, file);
   }
 }
@@ -336,7 +362,7 @@ function parquetLeafColumns(metadata: ParquetMeta): { name: string; integer: boo
 
 async function loadParquet(file: string, maxRows: number, options: LoadOptions): Promise<Loaded> {
   const hp = await import('hyparquet');
-  const { buffer, metadata } = await parquetOpen(file);
+  const { buffer, metadata, close } = await parquetOpen(file);
   const total = Number(metadata.num_rows);
   const leaves = parquetLeafColumns(metadata).filter(c => !options.columns || options.columns.includes(c.name));
   const names = uniqueNames(leaves.map(l => l.name));
@@ -370,6 +396,8 @@ async function loadParquet(file: string, maxRows: number, options: LoadOptions):
   } catch (e) {
     if (e instanceof DatasetError) { throw e; }
     throw new DatasetError(`${describe(file)}: cannot read the Parquet data: ${e instanceof Error ? e.message : String(e)}`, file);
+  } finally {
+    await close();
   }
   return { rows, truncated: total > rows, columns: builders.map(b => b.finish()) };
 }

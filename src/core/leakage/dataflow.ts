@@ -18,8 +18,8 @@ import {
 import type { PyNode } from './parser';
 import { CallArgs, SourceText, callArgs, field, fields, numberValue, shortText, stringValue, unparen } from './syntax';
 import {
-  DataV, DictV, Facts, FuncV, LitV, ObjV, Part, SeqV, SplitSite, Taint, UNKNOWN, V, derive, join, leaksInto, litValue,
-  mayBeSplitLater, mergeData, objsOf, partFromName, taintsOf, unionRoots, unionTaints,
+  DataV, DictV, Facts, FrameLike, FuncV, LitV, ObjV, Part, SeqV, SplitSite, Taint, UNKNOWN, V, derive, join, leaksInto, litValue,
+  mayBeSplitLater, mergeData, objsOf, partFromName, taintsOf, unionTaints,
 } from './values';
 
 export * from './values';
@@ -27,7 +27,7 @@ export * from './values';
 // ---------------------------------------------------------------------------------------------------------------
 // Interpreter
 
-class Frame {
+class Frame implements FrameLike {
   readonly locals = new Map<string, V>();
   readonly globals = new Set<string>();
   readonly returns: V[] = [];
@@ -264,7 +264,7 @@ export class Analyzer {
       if (!left) { return r; }
       const l = this.evalExpr(left);
       const v = this.combine(l, r);
-      this.bind(left, v, right);
+      this.bind(left, v);
       return v;
     }
     return this.evalExpr(c);
@@ -278,7 +278,7 @@ export class Analyzer {
     if (right.type === 'assignment') { v = this.execAssign(right); }
     else if (right.type === 'augmented_assignment') { v = this.evalTop(right); }
     else { v = this.evalExpr(right); }
-    if (left) { this.bind(left, v, right); }
+    if (left) { this.bind(left, v); }
     return v;
   }
 
@@ -427,7 +427,7 @@ export class Analyzer {
     const elem = this.elementOf(iter);
     const body = field(n, 'body');
     this.loop(n, this.loopTargets(left), () => {
-      if (left) { this.bind(left, elem, undefined); }
+      if (left) { this.bind(left, elem); }
       if (body) { this.execStmt(body); }
     });
     const alt = field(n, 'alternative');
@@ -453,7 +453,7 @@ export class Analyzer {
         handlers.push(() => {
           for (const x of c.children) {
             if (x.type === 'block') { this.execStmt(x); }
-            else if (x.field === 'alias') { this.bind(x, UNKNOWN, undefined); }
+            else if (x.field === 'alias') { this.bind(x, UNKNOWN); }
             else { this.evalExpr(x); }
           }
         });
@@ -477,7 +477,7 @@ export class Analyzer {
             const v = expr ? this.evalExpr(expr) : UNKNOWN;
             const alias = field(value, 'alias');
             const target = alias?.children[0];
-            if (target) { this.bind(target, v.k === 'obj' ? v : UNKNOWN, undefined); }
+            if (target) { this.bind(target, v.k === 'obj' ? v : UNKNOWN); }
           } else {
             this.evalExpr(value);
           }
@@ -529,7 +529,7 @@ export class Analyzer {
   // ----- binding
 
   /** Binds an assignment/loop target to a value (positional unpacking for tuples). */
-  private bind(target: PyNode, v: V, rhs: PyNode | undefined): void {
+  private bind(target: PyNode, v: V): void {
     target = unparen(target);
     switch (target.type) {
       case 'identifier': {
@@ -556,7 +556,7 @@ export class Analyzer {
             item = this.elementOf(v);
           }
           const inner = t.type === 'list_splat_pattern' || t.type === 'list_splat' ? t.children[0] : t;
-          if (inner) { this.bind(inner, item, undefined); }
+          if (inner) { this.bind(inner, item); }
         }
         this.noteSplitTargets(targets, items);
         return;
@@ -777,7 +777,7 @@ export class Analyzer {
         const name = field(n, 'name');
         const value = field(n, 'value');
         const v = value ? this.evalExpr(value) : UNKNOWN;
-        if (name) { this.bind(name, v, value); }
+        if (name) { this.bind(name, v); }
         return v;
       }
       case 'list_comprehension': case 'set_comprehension': case 'generator_expression': case 'dictionary_comprehension':
@@ -823,7 +823,7 @@ export class Analyzer {
           const right = field(c, 'right');
           const left = field(c, 'left');
           const iter = right ? this.evalExpr(right) : UNKNOWN;
-          if (left) { this.bind(left, this.elementOf(iter), undefined); }
+          if (left) { this.bind(left, this.elementOf(iter)); }
         } else if (c.type === 'if_clause') {
           for (const x of c.children) { this.evalExpr(x); }
         }
@@ -1038,7 +1038,7 @@ export class Analyzer {
     this.analyzedDefs.add(def);
     const saved = this.frame;
     const savedLoops = this.loops;
-    this.frame = new Frame(fv.closure, n, def);
+    this.frame = new Frame(fv.closure as Frame, n, def);
     this.callStack.push(n);
     this.activeDefs.push(def);
     try {
@@ -1180,7 +1180,7 @@ export class Analyzer {
         if (name === 'make_imbalance') { this.facts.imbalance.push({ node: n, what: name }); }
       }
     }
-    if (builtin) { return this.callBuiltin(name, n, a, av); }
+    if (builtin) { return this.callBuiltin(name, a, av); }
     // Generic library call: a transformation of its data arguments, or a new dataset from a loader.
     const ds = [...av.pos, ...av.kw.values()].map(v => this.asData(v)).filter((d): d is DataV => !!d && !d.scalar);
     if (ds.length && (ROWWISE_FUNCTIONS.test(name) || !LOADER_FUNCTIONS.test(name) || /DMatrix|Dataset|Pool|DataFrame|Series|array|tensor/.test(name))) {
@@ -1196,7 +1196,7 @@ export class Analyzer {
     return ds.length ? mergeData(ds) : UNKNOWN;
   }
 
-  private callBuiltin(name: string, n: PyNode, a: CallArgs, av: { pos: V[]; kw: Map<string, V> }): V {
+  private callBuiltin(name: string, a: CallArgs, av: { pos: V[]; kw: Map<string, V> }): V {
     const first = av.pos[0];
     switch (name) {
       case 'len': case 'int': case 'float': case 'str': case 'bool': case 'isinstance': case 'hash': case 'id': case 'print': case 'repr':
@@ -1522,7 +1522,8 @@ export class Analyzer {
   }
 
   private nativeBoostingTrain(name: string, n: PyNode, a: CallArgs, av: { pos: V[]; kw: Map<string, V> }): V {
-    const obj = this.newObj(`${name}`, { cat: 'model', task: 'unknown' }, n, a);
+    const fn = field(n, 'function');
+    const obj = this.newObj(fn ? shortText(fn, this.src) : name, { cat: 'model', task: 'unknown' }, n, a);
     const dv = av.pos[1] ?? av.kw.get('dtrain') ?? av.kw.get('train_set');
     const x = this.dataOrEmpty(dv);
     const site = this.site(n);
@@ -1590,6 +1591,7 @@ export class Analyzer {
     const inplace = a.keywords.get('inplace');
     const isInplace = !!inplace && this.text(inplace) === 'True';
     if (method === 'value_counts') { this.facts.valueCounts.push(n); }
+    if (d.window) { return derive(d, { taints: argTaints.length ? unionTaints(d.taints, argTaints) : d.taints }); }
     if (d.groupby && (STAT_METHODS.has(method) || method === 'transform' || method === 'apply')) {
       return this.statistic(d, n, `groupby(…).${method}()`, recvNode, method !== 'transform');
     }
@@ -1598,6 +1600,7 @@ export class Analyzer {
       return argTaints.length ? derive(out, { taints: unionTaints(out.taints, argTaints) }) : out;
     }
     if (method === 'groupby') { return derive(d, { groupby: true }); }
+    if (/^(rolling|expanding|ewm)$/.test(method)) { return derive(d, { window: true }); }
     if (method === 'sample' && a.keywords.get('replace') && this.text(a.keywords.get('replace')!) === 'True') {
       return this.doUpsample(n, a, { pos: [d, ...av.pos], kw: av.kw }, 'sample', recvNode);
     }

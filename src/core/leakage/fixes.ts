@@ -27,11 +27,17 @@ export class FixBuilder {
     const text = this.src.text;
     const close = list.end - 1;
     if (text[close] !== ')') { return undefined; }
-    let i = close - 1;
-    while (i > list.start && /\s/.test(text[i])) { i--; }
-    if (i <= list.start) { return { start: close, end: close, newText: `${name}=${value}` }; }
-    if (text[i] === ',') { return { start: i + 1, end: i + 1, newText: ` ${name}=${value},` }; }
-    return { start: i + 1, end: i + 1, newText: `, ${name}=${value}` };
+    const last = list.children[list.children.length - 1];
+    if (!last) { return { start: close, end: close, newText: `${name}=${value}` }; }
+    // Between the last argument and ")": maybe a trailing comma, whitespace and comments.
+    const between = text.slice(last.end, close);
+    const comma = between.indexOf(',');
+    const hash = between.indexOf('#');
+    if (comma >= 0 && (hash < 0 || comma < hash)) {
+      const at = last.end + comma + 1;
+      return { start: at, end: at, newText: ` ${name}=${value},` };
+    }
+    return { start: last.end, end: last.end, newText: `, ${name}=${value}` };
   }
 
   /** The statement containing `n`, if it stands alone on its lines (no `;` neighbours). */

@@ -51,6 +51,8 @@ interface Engine {
   typeSkip: boolean[];
   fieldNames: (string | null)[];
   fast: boolean;
+  /** Why the fast walk is not used, if it is not. */
+  slowReason?: 'binding-initialised-elsewhere' | 'self-check-failed';
 }
 
 /**
@@ -107,6 +109,7 @@ export function loadPythonParser(): Promise<void> {
         typeNames, typeNamed, typeSkip, fieldNames, fast: false,
       };
       e.fast = selfCheck(e);
+      if (!e.fast) { e.slowReason = typeof init === 'function' ? 'self-check-failed' : 'binding-initialised-elsewhere'; }
       shared.engine = e;
       return e;
     })();
@@ -120,6 +123,12 @@ export function isPythonParserLoaded(): boolean { return shared.engine !== undef
 
 /** True when the direct (fast) tree walk passed its self-check; false means the public-API walk is used. */
 export function usesFastWalk(): boolean { return shared.engine?.fast ?? false; }
+
+/**
+ * Why the public-API walk is used instead of the fast one: web-tree-sitter was initialised by other code first (its
+ * WebAssembly functions are then out of reach), or the fast walk disagreed with the public API on the self-check.
+ */
+export function slowWalkReason(): Engine['slowReason'] { return shared.engine?.slowReason; }
 
 const SELF_CHECK_SOURCE = 'import numpy as np\n# c\nX_train, X_test = train_test_split(X, y, test_size=0.2)\n' +
   'def f(a, *b, c=1):\n    return a[1:, :2].mean() + f"{a!r:>3}"\nfor m in [a, b]:\n    m.fit(X[0], y)\n(\n';
@@ -338,5 +347,20 @@ export function parsePython(source: string, timeoutMs = 10_000, documentKey?: st
     return result;
   } finally {
     if (!keep) { tree.delete(); }
+  }
+}
+
+/** Parses with a chosen walk (tests compare the fast walk with the public-API fallback). */
+export function parsePythonWith(source: string, walk: 'fast' | 'public'): ParsedPython {
+  const e = shared.engine;
+  if (!e) { throw new Error('The Python parser is not loaded yet: await loadPythonParser() first.'); }
+  const tree = e.parser.parse(source);
+  if (!tree) { throw new Error('parse failed'); }
+  try {
+    const conv = walk === 'fast' ? convertFast(e, tree) : convertPublic(e, tree);
+    if (!conv) { throw new Error('the fast walk is unavailable'); }
+    return { root: conv.root, errors: conv.errors, firstErrorOffset: conv.firstError, timedOut: false, nodeCount: conv.count };
+  } finally {
+    tree.delete();
   }
 }

@@ -6,7 +6,7 @@ import type { Facts, LeakUse, ModelFit, SplitSite, TestFit } from './dataflow';
 import { partFromName } from './dataflow';
 import { FixBuilder, RawEdit, RawFix, editsOverlap } from './fixes';
 import type { PyNode } from './parser';
-import { SourceText, callArgs, enclosingStatement, field, shortText, unparen } from './syntax';
+import { SourceText, callArgs, field, shortText, unparen } from './syntax';
 import type { RuleId, Severity } from './types';
 
 /** Rule metadata: default severity and a one-line summary (for settings UIs, the CLI and the docs). */
@@ -508,7 +508,7 @@ function noBaseline(ctx: RuleContext, fx: FixBuilder, out: RawFinding[]): void {
   const fit = firstFit(ctx);
   if (!fit) { return; }
   const task = fit.obj.task !== 'unknown' ? fit.obj.task : facts.accuracy.length || facts.otherMetric ? 'classification' : 'unknown';
-  const cls = fit.obj.cls === '?' ? 'A model' : fit.obj.cls;
+  const cls = fit.obj.cls === '?' ? 'A model' : fit.obj.cls.includes('.') ? `The model from ${fit.obj.cls}()` : fit.obj.cls;
   const dummy = task === 'regression' ? 'DummyRegressor' : 'DummyClassifier';
   const message = `${cls} is trained and evaluated, but there is no baseline (${task === 'regression' ? 'DummyRegressor' : task === 'classification' ? 'DummyClassifier' : 'DummyClassifier or DummyRegressor'}) in this ${ctx.cellStarts.length > 1 ? 'notebook' : 'file'}: ` +
     'without one, a score cannot be judged (predicting the majority class or the mean may score as well). Train a dummy baseline on the same data and compare.';
@@ -558,4 +558,3 @@ export function runRules(ctx: RuleContext): RawFinding[] {
   return out;
 }
 
-export { enclosingStatement };

@@ -7,7 +7,6 @@ import type { PyNode } from './parser';
 import type { CallArgs } from './syntax';
 
 /** An interpreter frame, opaque here (closures of user functions keep theirs). */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
 export interface FrameLike { readonly locals: Map<string, V> }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -56,6 +55,8 @@ export interface DataV {
   /** Row positions (from a CV splitter's `split`). */
   index?: boolean;
   groupby?: boolean;
+  /** A rolling/expanding/exponential window: its statistics are per row (from neighbouring rows), not dataset-wide. */
+  window?: boolean;
 }
 
 export interface ObjV {
@@ -182,7 +183,6 @@ export interface Facts {
 // Helpers on values
 
 const PART_JOIN_ORDER: Part[] = ['full', 'train', 'test', 'val'];
-
 
 export function joinParts(parts: Part[]): Part {
   const set = new Set<Part>(parts.filter(p => p !== 'unknown'));

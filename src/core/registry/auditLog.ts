@@ -116,7 +116,9 @@ export async function appendAuditEvents<T>(
 ): Promise<{ events: AuditEvent[]; result: T }> {
   const dir = path.join(folder, STORE_DIR);
   await fs.promises.mkdir(dir, { recursive: true });
-  const release = await lockfile.lock(dir, {
+  // The lock's target is the log file (it need not exist): proper-lockfile keys its in-process bookkeeping by the
+  // target, so it must differ from the store's (which locks the .mlsight folder).
+  const release = await lockfile.lock(auditLogPath(folder), {
     lockfilePath: path.join(dir, AUDIT_LOCK_FILE),
     realpath: false,
     stale: 10_000,

@@ -7,8 +7,8 @@ import { Db } from '../store/db';
  * The reproducibility check of a run: what someone needs to get the same result again. Each check says what
  * is missing; datasets whose file changed since the run logged them are reported (data versioning).
  */
-export interface ReproCheck { id: 'seed' | 'packages' | 'commit' | 'clean-tree' | 'datasets' | 'data-unchanged'; ok: boolean; detail: string }
-export interface ReproReport { runId: string; passed: number; total: number; checks: ReproCheck[] }
+import type { ReproCheck, ReproReport } from './reproTypes';
+export type { ReproCheck, ReproReport } from './reproTypes';
 
 /** Files larger than this are compared by size only (hashing them would stall the editor). */
 const MAX_HASH_BYTES = 256 * 1024 * 1024;

@@ -98,16 +98,22 @@ describe('ML Sight in the extension host', () => {
     assert.ok(ms <= 1000, `took ${ms} ms`);
   });
 
-  it('"Open Run" shows the run as a read-only document', async () => {
+  it('"Open Run" opens the run page: params, metrics with sparklines, reproducibility, hostile names as data', async () => {
     const exps = await api.runsTree.getChildren() as Node[];
     const other = await api.runsTree.getChildren(exps.find(e => e.experiment?.name === 'other-exp') as never) as Node[];
-    const uri = await vscode.commands.executeCommand<string>('mlsight.openRun', other[0]);
-    assert.ok(uri);
-    const editor = await waitFor('the run editor', () => vscode.window.activeTextEditor?.document.uri.toString() === uri ? vscode.window.activeTextEditor : undefined);
-    const text = editor.document.getText();
-    assert.match(text, /# Run <img src=x onerror=alert\(1\)>/);
-    assert.match(text, /\| <img src=x onerror=alert\(1\)> \| <script>alert\(2\)<\/script> \|/);
-    assert.match(text, /train\/loss/);
+    api.runPages.recorded = [];
+    const id = await vscode.commands.executeCommand<string>('mlsight.openRun', other[0]);
+    assert.strictEqual(id, 'run-hostile');
+    const msg = await waitFor('run page data', () => api.runPages.recorded!.find(m => m.type === 'data'), 20_000);
+    assert.ok(msg.type === 'data');
+    const d = msg.data;
+    assert.strictEqual(d.run.name, '<img src=x onerror=alert(1)>');
+    assert.deepStrictEqual(d.run.params, { '<img src=x onerror=alert(1)>': '<script>alert(2)</script>' });
+    assert.ok(d.sparklines['train/loss'].values.length > 1);
+    assert.ok(d.repro.total >= 5);
+    assert.deepStrictEqual(msg.state, { folder: folder().uri.toString(), runId: 'run-hostile' });
+    const tab = await waitFor('the run page tab', () => vscode.window.tabGroups.all.flatMap(g => g.tabs).find(t => t.input instanceof vscode.TabInputWebview && /Run <img/.test(t.label)));
+    assert.ok(tab);
   });
 
   it('"Copy Run ID" puts the id on the clipboard', async () => {

@@ -1,0 +1,18 @@
+/**
+ * Drift monitoring over two tables (reference and current): loading (./dataset, ./csv, ./columns), Evidently's
+ * column typing (./typing), the per-column report (./report), drift and performance over time (./overTime), the
+ * retrain verdict (./verdict) and the report's JSON/CSV/text/HTML forms (./export). No `vscode` import.
+ */
+export * from './types';
+export { ColumnBuilder, DICTIONARY_LIMIT, NA_STRINGS, parseDecimal, parseIsoDate } from './columns';
+export type { Column } from './columns';
+export { CsvSyntaxError, CsvTokenizer, sniffDelimiter } from './csv';
+export { DATA_FILE_EXTENSIONS, DatasetError, DEFAULT_MAX_ROWS, formatOf, isDataFile, loadTable, readColumnNames, uniqueNames } from './dataset';
+export type { LoadOptions, Table, TableFormat } from './dataset';
+export { evidentlyColumnType, effectiveDtype, taskOf } from './typing';
+export { buildDriftReport, driftReportFromFiles, effectiveSettings } from './report';
+export type { ReportHooks } from './report';
+export { computeOverTime, countChunks, chunkJsContinuous, timeOrder } from './overTime';
+export { decideVerdict } from './verdict';
+export { decodeNonFinite, encodeNonFinite, fmtNumber, reportToCsv, reportToHtml, reportToJson, reportToText, safeText } from './export';
+export { guessRoles } from './roles';

@@ -1,0 +1,173 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { getRun, metricHistory } from '../core/queries';
+import { lttb } from '../core/compare/series';
+import { Logger } from '../core/log';
+import { checkReproducibility } from '../core/runs/reproducibility';
+import { DisposableStore } from '../platform/disposables';
+import { webviewHtml, webviewOptions } from '../platform/webviewHtml';
+import { StoreManager } from '../workspace/storeManager';
+import { HostToRunPage, RUN_PAGE_VIEW_TYPE, RunPageData, RunPageState, isRunPageToHost } from './runPageContract';
+
+export interface RunPageHooks { compare(folder: vscode.WorkspaceFolder, runIds: string[]): Promise<unknown> }
+
+/** Run pages: one webview panel per run (reused when the run is opened again), restored after a reload. */
+export class RunPages implements vscode.Disposable {
+  private readonly panels = new Map<string, RunPage>();
+  private readonly disposables = new DisposableStore();
+  /** messages posted to run pages (extension-host tests read them) */
+  recorded: HostToRunPage[] | undefined;
+
+  constructor(private readonly extensionUri: vscode.Uri, private readonly stores: StoreManager, private readonly log: Logger, private readonly hooks: RunPageHooks) {
+    this.disposables.track(vscode.window.registerWebviewPanelSerializer(RUN_PAGE_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state: unknown) => {
+        const s = state as Partial<RunPageState> | undefined;
+        if (!s || typeof s.folder !== 'string' || typeof s.runId !== 'string') { panel.dispose(); return; }
+        this.adopt(panel, { folder: s.folder, runId: s.runId });
+      },
+    }));
+  }
+
+  open(folder: vscode.WorkspaceFolder, runId: string): void {
+    const key = `${folder.uri}#${runId}`;
+    const existing = this.panels.get(key);
+    if (existing) { existing.reveal(); return; }
+    const panel = vscode.window.createWebviewPanel(RUN_PAGE_VIEW_TYPE, 'Run', { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, webviewOptions(this.extensionUri));
+    this.adopt(panel, { folder: folder.uri.toString(), runId });
+  }
+
+  private adopt(panel: vscode.WebviewPanel, state: RunPageState): void {
+    const key = `${state.folder}#${state.runId}`;
+    const page = new RunPage(panel, state, this.extensionUri, this.stores, this.log, this.hooks, m => this.recorded?.push(m));
+    this.panels.set(key, page);
+    page.onDispose(() => { if (this.panels.get(key) === page) { this.panels.delete(key); } });
+  }
+
+  dispose(): void { for (const p of [...this.panels.values()]) { p.dispose(); } this.disposables.dispose(); }
+}
+
+class RunPage {
+  private readonly disposables = new DisposableStore();
+  private ready = false;
+  private disposed = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly listeners: (() => void)[] = [];
+
+  constructor(private readonly panel: vscode.WebviewPanel, private readonly state: RunPageState, extensionUri: vscode.Uri,
+    private readonly stores: StoreManager, private readonly log: Logger, private readonly hooks: RunPageHooks, private readonly record: (m: HostToRunPage) => void) {
+    panel.webview.options = webviewOptions(extensionUri);
+    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'activity.svg');
+    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'run', 'Run');
+    this.disposables.track(panel.webview.onDidReceiveMessage(m => { void this.onMessage(m).catch(e => this.log.error(`Run page: ${e instanceof Error ? e.message : e}`)); }));
+    this.disposables.track(panel.onDidDispose(() => this.dispose()));
+    this.disposables.track(stores.onDidChange(f => {
+      if (f.uri.toString() !== state.folder || !this.ready || this.timer) { return; }
+      this.timer = setTimeout(() => { this.timer = undefined; void this.send(); }, 300);
+    }));
+  }
+
+  onDispose(l: () => void): void { this.listeners.push(l); }
+  reveal(): void { this.panel.reveal(); }
+
+  private folder(): vscode.WorkspaceFolder | undefined { return this.stores.folders().find(f => f.uri.toString() === this.state.folder); }
+
+  private post(m: HostToRunPage): void { this.record(m); void this.panel.webview.postMessage(m); }
+
+  private artifactFile(run: { source: string; sourcePath: string | null }, p: string): string | undefined {
+    const folder = this.folder();
+    if (!folder) { return undefined; }
+    if (path.isAbsolute(p)) { return p; }
+    const base = run.source === 'mlsight' && run.sourcePath ? path.join(folder.uri.fsPath, path.dirname(run.sourcePath)) : folder.uri.fsPath;
+    return path.join(base, p);
+  }
+
+  private async send(): Promise<void> {
+    if (this.disposed) { return; }
+    const folder = this.folder();
+    if (!folder) { this.post({ type: 'error', message: 'The folder of this run is no longer open.' }); return; }
+    const store = await this.stores.get(folder);
+    const run = store.read(db => getRun(db, this.state.runId));
+    if (!run) { this.post({ type: 'error', message: `Run ${this.state.runId} is no longer in the store.` }); return; }
+    const experiment = store.read(db => db.scalar<string>('SELECT name FROM experiments WHERE id = ?', [run.experimentId])) ?? run.experimentId;
+    const sparklines: RunPageData['sparklines'] = {};
+    for (const key of Object.keys(run.latestMetrics).filter(k => !k.startsWith('feature_importance/'))) {
+      const hist = store.read(db => metricHistory(db, run.id, key));
+      const { points } = lttb(hist.map(p => ({ x: p.step, y: p.value })), 80);
+      sparklines[key] = { steps: points.map(p => p.x), values: points.map(p => p.y), total: hist.length };
+    }
+    const repro = await store.read(db => checkReproducibility(db, run.id, folder.uri.fsPath));
+    const artifacts = run.artifacts.map(a => {
+      const file = this.artifactFile(run, a.path);
+      return { ...a, openable: !!file && fs.existsSync(file) };
+    });
+    const gitActions = vscode.workspace.isTrusted && !!run.gitCommit && fs.existsSync(path.join(folder.uri.fsPath, '.git'));
+    this.panel.title = `Run ${run.name ?? run.id.slice(0, 8)}`;
+    this.post({ type: 'data', data: { run, experiment, sparklines, repro, artifacts, gitActions }, state: this.state });
+  }
+
+  private async onMessage(m: unknown): Promise<void> {
+    if (!isRunPageToHost(m)) { return; }
+    const folder = this.folder();
+    switch (m.type) {
+      case 'ready': this.ready = true; await this.send(); break;
+      case 'copy': await vscode.env.clipboard.writeText(m.text); vscode.window.setStatusBarMessage('ML Sight: copied', 2000); break;
+      case 'compareWith': if (folder) { await this.hooks.compare(folder, [this.state.runId]); } break;
+      case 'openArtifact': {
+        if (!folder) { return; }
+        const store = await this.stores.get(folder);
+        const run = store.read(db => getRun(db, this.state.runId));
+        // only artifacts the run actually logged can be opened from the page
+        if (!run || !run.artifacts.some(a => a.path === m.path)) { return; }
+        const file = this.artifactFile(run, m.path);
+        if (file) { await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file)); }
+        break;
+      }
+      case 'showDiff': case 'checkoutWorktree': {
+        if (!folder || !vscode.workspace.isTrusted) {
+          void vscode.window.showWarningMessage('ML Sight runs git only in a trusted workspace.');
+          return;
+        }
+        const run = (await this.stores.get(folder)).read(db => getRun(db, this.state.runId));
+        if (!run?.gitCommit) { return; }
+        if (m.type === 'showDiff') { await showDiffSinceCommit(folder, run.gitCommit); } else { await checkoutWorktree(folder, run.gitCommit, run.name ?? run.id); }
+        break;
+      }
+    }
+  }
+
+  dispose(): void {
+    if (this.disposed) { return; }
+    this.disposed = true;
+    if (this.timer) { clearTimeout(this.timer); }
+    this.disposables.dispose();
+    this.panel.dispose();
+    for (const l of this.listeners) { l(); }
+  }
+}
+
+/** The changes between the run's commit and the working tree, as a diff document. */
+export async function showDiffSinceCommit(folder: vscode.WorkspaceFolder, commit: string): Promise<string> {
+  const { simpleGit } = await import('simple-git');
+  const git = simpleGit({ baseDir: folder.uri.fsPath });
+  if (!/^[0-9a-f]{4,64}$/i.test(commit)) { throw new Error(`"${commit}" is not a commit id`); }
+  const diff = await git.diff([commit, '--']);
+  const doc = await vscode.workspace.openTextDocument({ language: 'diff', content: diff || `No changes since ${commit}.\n` });
+  await vscode.window.showTextDocument(doc, { preview: true });
+  return diff;
+}
+
+/** Checks the run's commit out in a new git worktree next to the workspace and offers to open it. */
+export async function checkoutWorktree(folder: vscode.WorkspaceFolder, commit: string, runName: string): Promise<string | undefined> {
+  if (!/^[0-9a-f]{4,64}$/i.test(commit)) { throw new Error(`"${commit}" is not a commit id`); }
+  const safe = runName.replace(/[^\w.-]+/g, '-').slice(0, 40) || 'run';
+  const target = path.join(path.dirname(folder.uri.fsPath), `${path.basename(folder.uri.fsPath)}-${safe}-${commit.slice(0, 7)}`);
+  const ok = await vscode.window.showInformationMessage(`Check out commit ${commit.slice(0, 7)} of run "${runName}" into a new worktree at ${target}?`, { modal: true }, 'Check Out');
+  if (ok !== 'Check Out') { return undefined; }
+  const { simpleGit } = await import('simple-git');
+  await simpleGit({ baseDir: folder.uri.fsPath }).raw(['worktree', 'add', '--detach', target, commit]);
+  void vscode.window.showInformationMessage(`ML Sight: commit ${commit.slice(0, 7)} is checked out in ${target}.`, 'Open in New Window').then(c => {
+    if (c) { void vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(target), { forceNewWindow: true }); }
+  });
+  return target;
+}
