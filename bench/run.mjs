@@ -5,7 +5,7 @@
 //   2. VSIX size against the 5 MB budget and against the WebAssembly it must ship;
 //   3. store benchmarks in plain Node (bench/store.bench.ts).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -46,12 +46,14 @@ const wasm = ['sql-wasm.wasm', 'tree-sitter.wasm', 'tree-sitter-python.wasm'].re
 row('VSIX size', vsix, 'MB', 'budget', 5);
 row('VSIX size against the WebAssembly it ships (uncompressed)', vsix, 'MB', 'wasm files', wasm);
 
-// 3. store
-const s = run('node', ['dist/bench/store.bench.js']);
-if (s.status !== 0) { console.error(s.stdout, s.stderr); process.exit(1); }
-for (const line of s.stdout.trim().split('\n')) {
-  const r = JSON.parse(line);
-  row(r.name, r.value, r.unit, r.baseline, r.baselineValue);
+// 3. store, ingestion, live logging and scale, plus every other bench/*.bench.ts script
+for (const f of readdirSync(join(root, 'dist/bench')).filter(f => f.endsWith('.bench.js')).sort()) {
+  const s = run('node', ['--max-old-space-size=8192', join('dist/bench', f)]);
+  if (s.status !== 0) { console.error(`${f} failed:`, s.stdout, s.stderr); process.exit(1); }
+  for (const line of s.stdout.trim().split('\n').filter(l => l.startsWith('{'))) {
+    const r = JSON.parse(line);
+    row(r.name, r.value, r.unit, r.baseline, r.baselineValue);
+  }
 }
 writeFileSync(join(out, 'bench.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, rows }, null, 2));
 console.log(`\nsaved ${join(out, 'bench.json')}`);

@@ -7,6 +7,7 @@ import { ingestWorkspace } from './core/ingest/scan';
 import { formatRunsTable, listRunsForCli } from './core/runs/cliRuns';
 import { WorkspaceStore } from './core/store/store';
 import { VERSION } from './core/version';
+import { REGISTRY_USAGE, abMain, registryMain } from './cliRegistry';
 
 /** `mlsight`: the command-line face of the same core the extension uses. JSON on stdout, messages on stderr. */
 const USAGE = `usage: mlsight <command> [options]
@@ -20,7 +21,7 @@ commands:
                                      every run from ML Sight, MLflow (mlruns/, mlflow.db) and TensorBoard:
                                      id, experiment, name, status, source, params, latest metrics, tags,
                                      git commit/dirty, datasets (reads new files first)
-`;
+${REGISTRY_USAGE}`;
 
 class UsageError extends Error {}
 
@@ -52,6 +53,8 @@ export async function main(argv: string[], out: (s: string) => void = s => proce
     if (argv[0] === '--version' || argv[0] === '-v') { out(`${VERSION}\n`); return 0; }
     if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') { out(USAGE); return argv.length === 0 ? 2 : 0; }
     const [cmd, ...rest] = argv;
+    if (cmd === 'registry') { return await registryMain(rest, out, err, log); }
+    if (cmd === 'ab') { return await abMain(rest, out, err, log); }
     if (cmd === 'store') {
       const [sub, ...more] = rest;
       const p = parse(more);

@@ -53,15 +53,17 @@ export function countRuns(db: Db): number {
   return Number(db.scalar(`SELECT count(*) FROM runs r LEFT JOIN run_annotations a ON a.run_id = r.id WHERE r.lifecycle_stage = 'active' AND a.trashed_at IS NULL`) ?? 0);
 }
 
-/** Latest value of every metric of every active run (MLflow's rule: max step, then timestamp, then value). */
-export function latestMetricsByRun(db: Db, keys?: readonly string[]): Map<string, Record<string, number>> {
+/**
+ * Latest value of every metric (MLflow's rule: max step, then timestamp, then value) of the runs of one
+ * experiment, or of every run; read from latest_metrics, which triggers keep current.
+ */
+export function latestMetricsByRun(db: Db, experimentId?: string): Map<string, Record<string, number>> {
   const out = new Map<string, Record<string, number>>();
-  const rows = db.all<{ run_id: string; key: string; value: number | null }>(
-    `SELECT run_id, key, value FROM (
-       SELECT run_id, key, value, row_number() OVER (PARTITION BY run_id, key ORDER BY step DESC, timestamp DESC, value DESC) AS rn FROM metrics
-     ) WHERE rn = 1`);
+  const rows = experimentId === undefined
+    ? db.all<{ run_id: string; key: string; value: number | null }>('SELECT run_id, key, value FROM latest_metrics')
+    : db.all<{ run_id: string; key: string; value: number | null }>(
+      'SELECT l.run_id, l.key, l.value FROM latest_metrics l JOIN runs r ON r.id = l.run_id WHERE r.experiment_id = ?', [experimentId]);
   for (const r of rows) {
-    if (keys && !keys.includes(r.key)) { continue; }
     let m = out.get(r.run_id);
     if (!m) { m = {}; out.set(r.run_id, m); }
     m[r.key] = metricFromSql(r.value);
@@ -74,10 +76,7 @@ export function getRun(db: Db, runId: string): RunDetail | undefined {
   if (!r) { return undefined; }
   const kv = (table: string) => Object.fromEntries(db.all<{ key: string; value: string }>(`SELECT key, value FROM ${table} WHERE run_id = ? ORDER BY key`, [runId]).map(x => [x.key, x.value]));
   const latest: RunDetail['latestMetrics'] = {};
-  for (const m of db.all<{ key: string; step: number; value: number | null }>(
-    `SELECT key, step, value FROM metrics m WHERE run_id = ? AND rowid = (
-       SELECT rowid FROM metrics WHERE run_id = m.run_id AND key = m.key ORDER BY step DESC, timestamp DESC, value DESC LIMIT 1)
-     ORDER BY key`, [runId])) {
+  for (const m of db.all<{ key: string; step: number; value: number | null }>('SELECT key, step, value FROM latest_metrics WHERE run_id = ? ORDER BY key', [runId])) {
     latest[m.key] = { step: m.step, value: metricFromSql(m.value) };
   }
   return {

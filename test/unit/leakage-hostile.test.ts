@@ -35,6 +35,14 @@ describe('leakage analyzer: hostile input', function () {
     }
   });
 
+  it('copes with a file whose syntax tree is one ERROR node', async () => {
+    for (const src of ['x = 1\ndef broken(:\n  x = [1,\n', ')))\n', 'X = scaler.fit_transform(X) )\nX_train, X_test = train_test_split(X)\n((']) {
+      const r = await analyzePythonDetailed(src);
+      assert.ok(r.syntaxErrors >= 1, src);
+      assert.ok(r.firstSyntaxError, src);
+    }
+  });
+
   it('still analyses the code around a syntax error', async () => {
     const src = 'from sklearn.model_selection import train_test_split\ndef broken(:\n    pass\nX_train, X_test = train_test_split(X)\n';
     const r = await analyzePythonDetailed(src);

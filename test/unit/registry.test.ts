@@ -357,8 +357,8 @@ describe('registry across processes', function () {
     let promotions = 0;
     for (let i = 0; i < KILLS; i++) {
       const w = spawnWriter([ws, 'promote-forever']);
-      await new Promise<void>(res => { const t = setInterval(() => { if (/promoted/.test(w.out()) || w.child.exitCode !== null) { clearInterval(t); res(); } }, 5); });
-      await sleep(Math.random() * 60);
+      await new Promise<void>(res => { const t = setInterval(() => { if (/promoted 1\n/.test(w.out()) || w.child.exitCode !== null) { clearInterval(t); res(); } }, 5); });
+      await sleep(Math.random() * 150);
       w.child.kill('SIGKILL');
       const r = await w.done;
       assert.notStrictEqual(r.code, 1, r.err);
@@ -375,7 +375,7 @@ describe('registry across processes', function () {
       await s.close();
       openStores.splice(openStores.indexOf(s), 1);
     }
-    assert.ok(promotions > KILLS / 2, `${promotions} promotions happened`);
+    assert.ok(promotions >= KILLS, `${promotions} promotions happened`);
   });
 });
 
@@ -452,7 +452,7 @@ print(v, meta['version'], meta['current_stage'], sorted(model['aliases'].items()
 `;
     const r = spawnSync('python3', ['-c', py, dir], { encoding: 'utf8' });
     assert.strictEqual(r.status, 0, r.stderr);
-    assert.strictEqual(r.stdout.trim(), "2 2 Staging [('champion', '1'), ('challenger', '2')]");
+    assert.strictEqual(r.stdout.trim(), "2 2 Staging [('challenger', '2'), ('champion', '1')]");
   });
 
   it('models read from mlflow.db are read-only', async () => {

@@ -25,6 +25,8 @@ export type { ColumnDtype, InvalidExample } from './types';
 
 /** Distinct texts a column may have and still be kept as categories. */
 export const DICTIONARY_LIMIT = 50_000;
+/** The dictionary of a column that has held only numbers so far is dropped sooner (it is only needed if text follows). */
+export const NUMERIC_DICTIONARY_LIMIT = 1_000;
 export const MISSING_CODE = 0xffff;
 
 export const NA_STRINGS: ReadonlySet<string> = new Set([
@@ -222,7 +224,8 @@ export class ColumnBuilder {
     if (!d) { return; }
     let c = d.get(text);
     if (c === undefined) {
-      if (this.dictValues.length >= DICTIONARY_LIMIT) { this.dict = null; this.codes = null; this.dictValues = []; return; }
+      const limit = this.nString + this.nBool + this.nDate === 0 ? NUMERIC_DICTIONARY_LIMIT : DICTIONARY_LIMIT;
+      if (this.dictValues.length >= limit) { this.dict = null; this.codes = null; this.dictValues = []; return; }
       c = this.dictValues.length;
       d.set(text, c);
       this.dictValues.push(text);

@@ -14,7 +14,7 @@
  */
 import {
   Category, categoricalFromCounts, histogramBinEdges, histogramCounts, jensenShannonDistance, nannymlJensenShannon, nannymlThreshold,
-  NumericSample, upperBound,
+  NumericSample,
 } from '../stats';
 import { Column, MISSING_CODE } from './columns';
 import { Table } from './dataset';
@@ -168,13 +168,17 @@ export function chunkJsContinuous(edges: Float64Array, refProportions: Float64Ar
   let leftover = 0;
   const lo = edges[0];
   const hi = edges[k];
+  const norm = k / (hi - lo);
   for (let r = 0; r < rows.length; r++) {
     const v = values[rows[r]];
     if (!Number.isFinite(v)) { continue; }
     n++;
     if (v < lo || v > hi) { leftover++; continue; }
-    let idx = upperBound(edges, v) - 1;
-    if (idx >= k) { idx = k - 1; }
+    // the bin by arithmetic, corrected against the edges (as numpy.histogram does for equal-width bins)
+    let idx = Math.floor((v - lo) * norm);
+    if (idx >= k) { idx = k - 1; } else if (idx < 0) { idx = 0; }
+    while (idx > 0 && v < edges[idx]) { idx--; }
+    while (idx < k - 1 && v >= edges[idx + 1]) { idx++; }
     counts[idx]++;
   }
   if (!n) { return null; }

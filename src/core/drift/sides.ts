@@ -2,7 +2,8 @@
  * Views of one column on one side of a drift report (sorted numeric samples, category counts), prepared lazily
  * and shared by the per-column statistics (./report) and the analysis over time (./overTime).
  */
-import { Category, CategoricalSample, countDistinctSorted, EmptySampleError, NumericSample, prepareNumeric } from '../stats';
+import { Category, CategoricalSample, countDistinctSorted, EmptySampleError, NumericSample } from '../stats';
+import { prepareNumericFast } from './sorting';
 import { Column, columnNumbers, isTrueText, MISSING_CODE } from './columns';
 import { ColumnRole, DriftColumnType, InvalidExample, MissingCounts } from './types';
 
@@ -16,7 +17,7 @@ export class Side {
     if (!this.num) {
       const { values, invalid, invalidExamples } = columnNumbers(this.col);
       let sample: NumericSample | null = null;
-      try { sample = prepareNumeric(values, what); } catch (e) { if (!(e instanceof EmptySampleError)) { throw e; } }
+      try { sample = prepareNumericFast(values, what); } catch (e) { if (!(e instanceof EmptySampleError)) { throw e; } }
       let posInf = 0;
       let negInf = 0;
       if (this.col.numbers) { posInf = this.col.posInf; negInf = this.col.negInf; }

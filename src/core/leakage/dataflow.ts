@@ -89,7 +89,8 @@ export class Analyzer {
 
   /** Runs the analysis of a module tree. */
   run(root: PyNode): Facts {
-    this.execBlock(root.children);
+    // A file that does not parse as a whole has an ERROR root: its pieces are analysed like any ERROR region.
+    if (root.type === 'ERROR') { this.execStmt(root); } else { this.execBlock(root.children); }
     // Functions never called from the analysed code are analysed once with unknown arguments.
     for (let i = 0; i < this.allDefs.length; i++) {
       const { def, closure } = this.allDefs[i];

@@ -40,6 +40,8 @@ const SKIP = new Set([
   'line_continuation', 'type_conversion', 'format_specifier',
 ]);
 
+const ERROR_TYPE_ID = 0xffff;
+
 interface Engine {
   parser: TS.Parser;
   language: TS.Language;
@@ -101,6 +103,10 @@ export function loadPythonParser(): Promise<void> {
         typeNamed.push(language.nodeTypeIsNamed(i));
         typeSkip.push(SKIP.has(name));
       }
+      // The error symbol is outside the language's type table (id 0xFFFF); ERROR nodes are named and kept.
+      typeNames[ERROR_TYPE_ID] = 'ERROR';
+      typeNamed[ERROR_TYPE_ID] = true;
+      typeSkip[ERROR_TYPE_ID] = false;
       const fieldNames: (string | null)[] = [];
       for (let i = 0; i <= language.fieldCount; i++) { fieldNames.push(language.fieldNameForId(i)); }
       const init = module._ts_init as (() => number) | undefined;
@@ -221,8 +227,11 @@ function convertFast(e: Engine, tree: TS.Tree): Converted | undefined {
     if (heap) { const tb = e.transferBuffer >> 2; c[0] = heap[tb]; c[1] = heap[tb + 1]; c[2] = heap[tb + 2]; c[3] = heap[tb + 3]; }
     cursor.delete();
   }
-  if (!b.root) { return undefined; }
-  return { root: b.root, count: b.count, errors: b.errors, firstError: b.firstError };
+  return { root: b.root ?? emptyModule(), count: b.count, errors: b.errors, firstError: b.firstError };
+}
+
+function emptyModule(): PyNode {
+  return { type: 'module', field: null, start: 0, end: 0, children: [], parent: null, id: 0 };
 }
 
 /** The same walk through the public TreeCursor API (slower; used if the fast walk fails its self-check). */
@@ -250,7 +259,7 @@ function convertPublic(e: Engine, tree: TS.Tree): Converted {
       if (!moved) { break; }
     }
   } finally { c.delete(); }
-  return { root: b.root!, count: b.count, errors: b.errors, firstError: b.firstError };
+  return { root: b.root ?? emptyModule(), count: b.count, errors: b.errors, firstError: b.firstError };
 }
 
 function firstMissing(tree: TS.Tree): number | undefined {
@@ -324,8 +333,7 @@ export function parsePython(source: string, timeoutMs = 10_000, documentKey?: st
   cached?.tree.delete();
   if (!tree) {
     e.parser.reset();
-    const root: PyNode = { type: 'module', field: null, start: 0, end: 0, children: [], parent: null, id: 0 };
-    return { root, errors: 0, timedOut: true, nodeCount: 1 };
+    return { root: emptyModule(), errors: 0, timedOut: true, nodeCount: 1 };
   }
   let keep = false;
   try {

@@ -86,7 +86,8 @@ export function compareVersions(challenger: VersionDetail, champion: VersionDeta
   const needed = relative ? minImprovement * Math.abs(championValue) : minImprovement;
   const better = direction === 'maximize' ? 'higher' : 'lower';
   const margin = minImprovement > 0 ? ` by at least ${relative ? `${(minImprovement * 100).toPrecision(3)} %` : fmt(minImprovement)}` : '';
-  const passes = Number.isFinite(gain) && (minImprovement > 0 ? gain >= needed : gain > 0);
+  // a margin met up to rounding (0.2 − 0.18 is 0.01999999999999999 in floating point) is met
+  const passes = Number.isFinite(gain) && (minImprovement > 0 ? gain >= needed - 1e-9 * Math.max(Math.abs(needed), 1e-12) : gain > 0);
   const reason = passes
     ? `v${challenger.version} beats the champion v${champion.version} on ${metric}: ${fmt(challengerValue)} vs ${fmt(championValue)} (${better} is better${margin}).`
     : `v${challenger.version} does not beat the champion v${champion.version} on ${metric}${margin}: ${fmt(challengerValue)} vs ${fmt(championValue)} (${better} is better).`;

@@ -71,8 +71,7 @@ export function runRows(db: Db, experimentId: string, sort: RunSort, filter?: Ru
     const facts = loadFacts(db, runs.map(r => r.id));
     runs = runs.filter(r => matches(r, facts.get(r.id)!, filter!));
   }
-  const ids = new Set(runs.map(r => r.id));
-  const metrics = new Map([...latestMetricsByRun(db)].filter(([id]) => ids.has(id)));
+  const metrics = latestMetricsByRun(db, experimentId);
   const allKeys = [...new Set([...metrics.values()].flatMap(m => Object.keys(m)))].sort();
   const key = pickKeyMetric(allKeys, keyMetric);
   const rows: RunRow[] = runs.map(r => {

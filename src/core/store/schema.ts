@@ -184,6 +184,40 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, key)
   );
   `,
+  // 3: the latest value of every (run, metric) kept up to date by triggers, so the Runs view and the CLI read
+  // O(runs × keys) rows instead of scanning every metric point. MLflow's rule: highest step, then timestamp,
+  // then value. NaN (NULL) never replaces a number at the same step and timestamp.
+  `
+  CREATE TABLE latest_metrics (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    step INTEGER NOT NULL,
+    timestamp INTEGER,
+    value REAL,
+    PRIMARY KEY (run_id, key)
+  );
+  INSERT INTO latest_metrics (run_id, key, step, timestamp, value)
+    SELECT run_id, key, step, timestamp, value FROM (
+      SELECT run_id, key, step, timestamp, value,
+             row_number() OVER (PARTITION BY run_id, key ORDER BY step DESC, timestamp DESC, value DESC) AS rn
+        FROM metrics) WHERE rn = 1;
+  CREATE TRIGGER metrics_latest_insert AFTER INSERT ON metrics BEGIN
+    INSERT INTO latest_metrics (run_id, key, step, timestamp, value) VALUES (new.run_id, new.key, new.step, new.timestamp, new.value)
+    ON CONFLICT (run_id, key) DO UPDATE SET step = excluded.step, timestamp = excluded.timestamp, value = excluded.value
+      WHERE excluded.step > latest_metrics.step
+         OR (excluded.step = latest_metrics.step AND coalesce(excluded.timestamp, 0) > coalesce(latest_metrics.timestamp, 0))
+         OR (excluded.step = latest_metrics.step AND coalesce(excluded.timestamp, 0) = coalesce(latest_metrics.timestamp, 0)
+             AND excluded.value IS NOT NULL AND (latest_metrics.value IS NULL OR excluded.value > latest_metrics.value));
+  END;
+  CREATE TRIGGER metrics_latest_delete AFTER DELETE ON metrics
+    WHEN EXISTS (SELECT 1 FROM runs WHERE id = old.run_id)
+  BEGIN
+    DELETE FROM latest_metrics WHERE run_id = old.run_id AND key = old.key;
+    INSERT INTO latest_metrics (run_id, key, step, timestamp, value)
+      SELECT run_id, key, step, timestamp, value FROM metrics WHERE run_id = old.run_id AND key = old.key
+       ORDER BY step DESC, timestamp DESC, value DESC LIMIT 1;
+  END;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -191,5 +225,5 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 /** Tables every store has (checked by tests and by `mlsight store info`). */
 export const TABLES = [
   'experiments', 'runs', 'params', 'metrics', 'tags', 'artifacts', 'datasets', 'models', 'model_versions',
-  'model_aliases', 'model_tags', 'audit_log', 'ingest_state', 'meta', 'model_settings', 'run_annotations', 'user_tags',
+  'model_aliases', 'model_tags', 'audit_log', 'ingest_state', 'meta', 'model_settings', 'run_annotations', 'user_tags', 'latest_metrics',
 ] as const;

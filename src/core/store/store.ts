@@ -29,6 +29,12 @@ export interface StoreOptions {
   /** A lock older than this is considered left by a dead process (ms, proper-lockfile's minimum is 2000). */
   lockStaleMs?: number;
   /**
+   * Bounds the bytes a stream of small writes (a metric line a second) makes the store rewrite: after a persist of
+   * N bytes, the next debounced one waits at least N / budget seconds. flush() and writeNow() are not delayed.
+   * Default 1 MB/s, i.e. at most ~60 MB a minute whatever the store's size.
+   */
+  writeBudgetBytesPerSecond?: number;
+  /**
    * Fills a new or recovered store from the workspace's own files (run logs, the registry's audit log). Called
    * after a corrupt database was moved aside and when the store file did not exist yet.
    */
@@ -79,6 +85,10 @@ export class WorkspaceStore {
   private readonly log: Logger;
   private readonly persistDelayMs: number;
   private readonly lockStaleMs: number;
+  private readonly writeBudget: number;
+  private lastPersist = { at: 0, bytes: 0 };
+  /** persists done and bytes written by this instance (benchmarks and tests read them) */
+  readonly stats = { persists: 0, bytesWritten: 0 };
   private db!: Db;
   private stamp: FileStamp | undefined;
   private pending: Mutation[] = [];
@@ -100,6 +110,7 @@ export class WorkspaceStore {
     this.log = options.log ?? silentLogger;
     this.persistDelayMs = options.persistDelayMs ?? 250;
     this.lockStaleMs = Math.max(2000, options.lockStaleMs ?? 10000);
+    this.writeBudget = Math.max(1, options.writeBudgetBytesPerSecond ?? 1_000_000);
   }
 
   static async open(options: StoreOptions): Promise<WorkspaceStore> {
@@ -243,10 +254,13 @@ export class WorkspaceStore {
 
   private schedule(): void {
     if (this.timer || this.closed) { return; }
+    const sinceLast = Date.now() - this.lastPersist.at;
+    const budgetWait = (this.lastPersist.bytes / this.writeBudget) * 1000 - sinceLast;
+    const delay = Math.max(this.persistDelayMs, budgetWait);
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.flush().catch(e => this.log.error(`Could not save the ML Sight store: ${e instanceof Error ? e.message : e}`));
-    }, this.persistDelayMs);
+    }, delay);
   }
 
   /** Persists queued writes now. Resolves when they are on disk. */
@@ -284,6 +298,9 @@ export class WorkspaceStore {
       const bytes = this.db.raw.export();
       this.configureConnection(); // export() closes and re-opens the database, which resets pragmas
       await atomicWrite(this.dbPath, bytes);
+      this.lastPersist = { at: Date.now(), bytes: bytes.length };
+      this.stats.persists++;
+      this.stats.bytesWritten += bytes.length;
       this.stamp = stampOf(this.dbPath);
       this.pending.splice(0, persisted);
     });
