@@ -7,6 +7,7 @@ import { ingestWorkspace } from './core/ingest/scan';
 import { formatRunsTable, listRunsForCli } from './core/runs/cliRuns';
 import { WorkspaceStore } from './core/store/store';
 import { VERSION } from './core/version';
+import { LINT_USAGE, LintUsageError, lintCommand } from './cliLint';
 import { REGISTRY_USAGE, abMain, registryMain } from './cliRegistry';
 
 /** `mlsight`: the command-line face of the same core the extension uses. JSON on stdout, messages on stderr. */
@@ -17,6 +18,7 @@ commands:
   store info [folder] [--format json|text]
                                      where the store is, its schema version and row counts
   store rebuild [folder]             rebuild the store from the workspace's run logs and audit log
+${LINT_USAGE}
   runs [folder] [--format json|table]
                                      every run from ML Sight, MLflow (mlruns/, mlflow.db) and TensorBoard:
                                      id, experiment, name, status, source, params, latest metrics, tags,
@@ -82,6 +84,7 @@ export async function main(argv: string[], out: (s: string) => void = s => proce
       }
       throw new UsageError(`unknown store command ${JSON.stringify(sub ?? '')}`);
     }
+    if (cmd === 'lint') { return await lintCommand(rest, out); }
     if (cmd === 'runs') {
       const p = parse(rest);
       const folder = path.resolve(p.positional[0] ?? '.');
@@ -97,7 +100,7 @@ export async function main(argv: string[], out: (s: string) => void = s => proce
     }
     throw new UsageError(`unknown command ${JSON.stringify(cmd)}`);
   } catch (e) {
-    if (e instanceof UsageError) { err(`mlsight: ${e.message}\n\n${USAGE}`); return 2; }
+    if (e instanceof UsageError || e instanceof LintUsageError) { err(`mlsight: ${e.message}\n\n${USAGE}`); return 2; }
     err(`mlsight: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }

@@ -11,6 +11,7 @@ import { DisposableStore } from './platform/disposables';
 import { channelLogger } from './platform/logger';
 import { RunPages } from './runs/runPage';
 import { DatasetsTreeProvider } from './datasets/datasetsTree';
+import { LeakageDiagnostics } from './leakage/leakageDiagnostics';
 import { RunsNode, RunsTreeProvider } from './runs/runsTree';
 import { listExperiments, listRuns } from './core/queries';
 import { StoreManager } from './workspace/storeManager';
@@ -26,6 +27,7 @@ export interface MlSightApi {
   readonly runsTree: RunsTreeProvider;
   readonly compare: CompareController;
   readonly runPages: RunPages;
+  readonly leakage: LeakageDiagnostics;
 }
 
 function isRunNode(x: unknown): x is Extract<RunsNode, { kind: 'run' }> {
@@ -39,6 +41,7 @@ class Extension implements vscode.Disposable {
   readonly runsTree: RunsTreeProvider;
   readonly compare: CompareController;
   readonly runPages: RunPages;
+  readonly leakage: LeakageDiagnostics;
 
   constructor(context: vscode.ExtensionContext) {
     const channel = this.disposables.track(vscode.window.createOutputChannel('ML Sight', { log: true }));
@@ -212,6 +215,7 @@ class Extension implements vscode.Disposable {
     };
     for (const d of registerCommands(handlers, channel)) { this.disposables.track(d); }
     exposeLoggerInTerminals(context);
+    this.leakage = this.disposables.track(new LeakageDiagnostics(log));
   }
 
   async shutdown(): Promise<void> { await this.stores.closeAll(); }
@@ -226,7 +230,7 @@ export function activate(context: vscode.ExtensionContext): MlSightApi {
   context.subscriptions.push(extension);
   // From the first line of the bundle to the end of activate(): what ML Sight adds to VS Code's startup.
   const activationMs = performance.now() - bundleLoadStart;
-  return { activationMs, storeLoadedAtActivation: isSqlJsLoaded(), isStoreLoaded: () => isSqlJsLoaded(), stores: extension.stores, runsTree: extension.runsTree, compare: extension.compare, runPages: extension.runPages };
+  return { activationMs, storeLoadedAtActivation: isSqlJsLoaded(), isStoreLoaded: () => isSqlJsLoaded(), stores: extension.stores, runsTree: extension.runsTree, compare: extension.compare, runPages: extension.runPages, leakage: extension.leakage };
 }
 
 export async function deactivate(): Promise<void> {

@@ -59,6 +59,23 @@ describe('leakage rules: labelled corpus', function () {
     console.log(`      corpus of ${files.length} files:\n      ${rows.join('\n      ')}`);
   });
 
+  it('messages are plain text and name the lines involved (the split line when there is a split)', async () => {
+    for (const f of files) {
+      const r = await runCorpusFile(f);
+      for (const x of r.findings) {
+        const label = `${rel(f)} ${x.rule}@${x.range.startLine + 1}: ${x.message}`;
+        assert.doesNotMatch(x.message, /`|\*\*|\n/, label);
+        assert.ok(x.message.length < 600, label);
+        if (x.rule !== 'no-baseline' && !/judging by its variable or file name/.test(x.message)) { assert.match(x.message, /\b(line|cell \d+, line) \d+/, label); }
+        const split = x.related?.find(rl => /split/.test(rl.message));
+        if (split) {
+          const where = x.cell === undefined ? `line ${split.range.startLine + 1}` : `line ${split.cellRange!.startLine + 1}`;
+          assert.ok(x.message.includes(where), `${label}\n(split at ${where})`);
+        }
+      }
+    }
+  });
+
   it('the corpus check itself fails on a missing or an unexpected finding', async () => {
     const src = 'from sklearn.model_selection import train_test_split\n' +
       'a, b = train_test_split(X)  # expect: missing-stratify\n' +

@@ -1472,8 +1472,10 @@ export class Analyzer {
       hasEarlyStop = EARLY_STOPPING.test(this.text(callbacks)) || objs.some(o => EARLY_STOPPING.test(o.cls));
     }
     if (!hasEarlyStop) { return; }
-    const d = this.asData(this.evalExpr(vd));
-    if (d && d.part === 'test' && this.once(`evalset:${this.ctxKey(n)}`)) {
+    const flat = (v: V, depth = 0): DataV[] => v.k === 'data' ? [v] : (v.k === 'list' || v.k === 'tuple') && depth < 3 ? v.items.flatMap(x => flat(x, depth + 1)) : [];
+    const parts = flat(this.evalExpr(vd));
+    const d = parts.find(x => x.part === 'test' && x.origin) ?? parts.find(x => x.part === 'test');
+    if (d && this.once(`evalset:${this.ctxKey(n)}`)) {
       this.facts.testAsValidation.push({ site: this.site(n), dataText: this.short(vd), data: d });
     }
   }

@@ -2,7 +2,7 @@
  * The rules: each turns the data-flow facts (and a few syntactic facts) into findings with a message, related
  * locations and quick fixes. Positions here are offsets into the analysed text; `analyze.ts` converts them.
  */
-import type { Facts, LeakUse, ModelFit, SplitSite, TestFit } from './dataflow';
+import type { Facts, LeakUse, ModelFit, ObjV, SplitSite, TestFit } from './dataflow';
 import { partFromName } from './dataflow';
 import { FixBuilder, RawEdit, RawFix, editsOverlap } from './fixes';
 import type { PyNode } from './parser';
@@ -51,6 +51,21 @@ export interface RuleContext {
 
 const sortBy = <T>(xs: T[], key: (x: T) => number): T[] => [...xs].sort((a, b) => key(a) - key(b));
 
+/** A model's name for messages: its class, the model inside a pipeline or search, or "the model". */
+export function modelName(obj: ObjV | undefined, depth = 0): string {
+  if (!obj || obj.cls === '?') { return 'the model'; }
+  if ((obj.cat === 'pipeline' || obj.cat === 'search') && depth < 3) {
+    const inner = [...obj.steps].reverse().find(st => st.hasModel || st.cat === 'model' || st.cat === 'search');
+    if (inner) {
+      const innerName = modelName(inner, depth + 1);
+      return obj.cat === 'search' ? `${obj.cls}(${innerName})` : `the pipeline ending in ${innerName}`;
+    }
+  }
+  return obj.cls.includes('.') ? `the model from ${obj.cls}()` : obj.cls;
+}
+
+const capitalize = (t: string) => t.charAt(0).toUpperCase() + t.slice(1);
+
 function calleeText(call: PyNode, src: SourceText): string {
   const fn = field(call, 'function');
   return fn ? shortText(fn, src, 50) : 'call';
@@ -67,7 +82,7 @@ function splitPhrase(ctx: RuleContext, s: SplitSite): string {
 }
 
 function testPartPhrase(ctx: RuleContext, text: string, s: SplitSite | undefined): string {
-  return s ? `${text}, the test part from the split at ${ctx.where(s.node.start)}` : `${text}, which holds test rows`;
+  return s ? `${text}, the test part from the split at ${ctx.where(s.node.start)}` : `${text}, which holds test rows (judging by its variable or file name)`;
 }
 
 /** The variable names bound to a split's train and test outputs for array i. */
@@ -249,15 +264,16 @@ function testDataInFit(ctx: RuleContext, fx: FixBuilder, out: RawFinding[]): voi
     if (seen.has(key)) { continue; }
     seen.add(key);
     const split = tf.data.origin?.split;
-    const objName = tf.obj ? (tf.obj.cls === '?' ? 'the model' : tf.obj.cls) : 'the estimator';
-    const inner = tf.site !== tf.call ? ` (inside the function called here, at ${ctx.where(tf.call.start)})` : '';
+    const objName = tf.obj ? modelName(tf.obj) : 'the estimator';
+    const viaHelper = tf.site !== tf.call;
+    const inner = viaHelper ? ` (inside the function called here, at ${ctx.where(tf.call.start)})` : '';
     const related: RawRelated[] = [];
     if (split) { related.push({ message: 'the test part comes from this split', node: split.node }); }
     let message: string;
     const fixes: RawFix[] = [];
     if (tf.kind === 'full-then-test') {
       const s = split ? ` (split off by ${splitPhrase(ctx, split)})` : '';
-      message = `${objName} is trained on ${tf.dataText}, all the rows including the test rows${s}, and then evaluated on the test part at ${ctx.where(tf.evalNode!.start)}: ` +
+      message = `${capitalize(objName)} is trained on ${tf.dataText}, all the rows including the test rows${s}, and then evaluated on the test part at ${ctx.where(tf.evalNode!.start)}: ` +
         'the model has seen the rows it is scored on, so the score is inflated. Train on the training part only.';
       if (tf.evalNode) { related.push({ message: 'evaluated on the test part here', node: tf.evalNode }); }
       if (split && tf.site === tf.call) { fixes.push(...swapToTrainFix(ctx, fx, tf, split, 'full')); }
@@ -283,8 +299,11 @@ function testDataInFit(ctx: RuleContext, fx: FixBuilder, out: RawFinding[]): voi
           }
         }
       } else {
-        message = `${objName}.${m} trains on ${testPartPhrase(ctx, tf.dataText, split)}${inner}. ` +
-          'The test part must only be used for the final evaluation; train on the training part.';
+        message = viaHelper
+          ? `${shortText(tf.site, src, 50)} passes ${split ? `the test part from the split at ${ctx.where(split.node.start)}` : 'test rows'} to ${objName}.${m}(${tf.dataText}) at ${ctx.where(tf.call.start)}. ` +
+            'The test part must only be used for the final evaluation; train on the training part.'
+          : `${objName}.${m} trains on ${testPartPhrase(ctx, tf.dataText, split)}. ` +
+            'The test part must only be used for the final evaluation; train on the training part.';
         if (split && tf.site === tf.call) { fixes.push(...swapToTrainFix(ctx, fx, tf, split, 'test')); }
       }
       const nameHint = /^\w+$/.test(tf.dataText) ? partFromName(tf.dataText) : undefined;
@@ -328,6 +347,7 @@ function multiTest(ctx: RuleContext, out: RawFinding[]): void {
     const sorted = sortBy(evs, e => e.site.start);
     const split = sorted.find(e => e.data.origin)?.data.origin?.split;
     const splitText = split ? ` (split at ${ctx.where(split.node.start)})` : '';
+    const testName = sorted.find(e => /^[\w.\[\]'"]+$/.test(e.dataText))?.dataText;
     // A model rebuilt with loop-dependent hyperparameters and scored on the test part inside the loop.
     const inLoop = sorted.find(e => e.models.some(m => !m.dummy && m.varies && m.loops.some(l => e.loops.includes(l))));
     // A search or pipeline and the estimator it wraps count as one model.
@@ -340,18 +360,19 @@ function multiTest(ctx: RuleContext, out: RawFinding[]): void {
     for (const e of sorted) {
       for (const m of e.models) {
         if (m.dummy || allocs.has(m.alloc) || merged.has(m.alloc)) { continue; }
-        allocs.set(m.alloc, { cls: m.cls === '?' ? 'a model' : m.cls, node: m.node, first: e.site });
+        allocs.set(m.alloc, { cls: modelName(m), node: m.node, first: e.site });
         if (allocs.size === 2 && !second) { second = e.site; }
       }
     }
     if (inLoop) {
       const m = inLoop.models.find(x => x.varies)!;
+      const mName = capitalize(modelName(m));
       const loop = m.loops.find(l => inLoop.loops.includes(l))!;
       if (reported.has(inLoop.site)) { continue; }
       reported.add(inLoop.site);
       out.push({
         rule: 'multi-test', node: inLoop.site,
-        message: `${m.cls === '?' ? 'The model' : m.cls} is rebuilt with different hyperparameters on each iteration of the loop at ${ctx.where(loop.start)} and scored on ${inLoop.dataText}, the test part${splitText}: ` +
+        message: `${mName} is rebuilt with different hyperparameters on each iteration of the loop at ${ctx.where(loop.start)} and scored on ${inLoop.dataText}, the test part${splitText}: ` +
           'choosing hyperparameters by test score overfits the test set. Select them with cross-validation (e.g. GridSearchCV) or a validation split, and use the test part once at the end.',
         related: [{ message: 'the loop over hyperparameters', node: loop }, ...(split ? [{ message: 'the test part comes from this split', node: split.node }] : [])],
         fixes: [],
@@ -363,7 +384,7 @@ function multiTest(ctx: RuleContext, out: RawFinding[]): void {
       const named = list.slice(0, 4).map(a => `${a.cls} built at ${ctx.where(a.node.start)}`).join(', ') + (list.length > 4 ? `, and ${list.length - 4} more` : '');
       out.push({
         rule: 'multi-test', node: second,
-        message: `The test part${splitText} is used to evaluate ${list.length} different models (${named}); picking the best of them by test score makes that score optimistic. ` +
+        message: `The test part${testName ? ` ${testName}` : ''}${splitText} is used to evaluate ${list.length} different models (${named}); picking the best of them by test score makes that score optimistic. ` +
           'Compare models with cross-validation or a validation split, and evaluate only the chosen model on the test part.',
         related: list.map(a => ({ message: `${a.cls} is evaluated on the test part here`, node: a.first })),
         fixes: [],
@@ -432,7 +453,7 @@ function missingRandomState(ctx: RuleContext, fx: FixBuilder, out: RawFinding[])
     const edit = fx.addKeyword(sp.node, 'random_state', String(ctx.seed));
     out.push({
       rule: 'missing-random-state', node: sp.node,
-      message: `${sp.cls} ${sp.info.shuffles === 'option' ? 'with shuffle=True ' : ''}has no random_state: the folds change on every run, so scores cannot be reproduced or compared. Add random_state=${ctx.seed}.`,
+      message: `${sp.cls}${sp.info.shuffles === 'option' ? ' with shuffle=True' : ''} at ${ctx.where(sp.node.start)} has no random_state: the folds change on every run, so scores cannot be reproduced or compared. Add random_state=${ctx.seed}.`,
       related: [], fixes: edit ? [{ title: `Add random_state=${ctx.seed}`, edits: [edit] }] : [],
     });
   }
@@ -508,7 +529,7 @@ function noBaseline(ctx: RuleContext, fx: FixBuilder, out: RawFinding[]): void {
   const fit = firstFit(ctx);
   if (!fit) { return; }
   const task = fit.obj.task !== 'unknown' ? fit.obj.task : facts.accuracy.length || facts.otherMetric ? 'classification' : 'unknown';
-  const cls = fit.obj.cls === '?' ? 'A model' : fit.obj.cls.includes('.') ? `The model from ${fit.obj.cls}()` : fit.obj.cls;
+  const cls = capitalize(modelName(fit.obj));
   const dummy = task === 'regression' ? 'DummyRegressor' : 'DummyClassifier';
   const message = `${cls} is trained and evaluated, but there is no baseline (${task === 'regression' ? 'DummyRegressor' : task === 'classification' ? 'DummyClassifier' : 'DummyClassifier or DummyRegressor'}) in this ${ctx.cellStarts.length > 1 ? 'notebook' : 'file'}: ` +
     'without one, a score cannot be judged (predicting the majority class or the mean may score as well). Train a dummy baseline on the same data and compare.';

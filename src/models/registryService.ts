@@ -1,0 +1,62 @@
+import * as vscode from 'vscode';
+import { Logger } from '../core/log';
+import { AUDIT_FILE } from '../core/registry/auditLog';
+import { Registry } from '../core/registry/registry';
+import { STORE_DIR } from '../core/store/store';
+import { DisposableStore } from '../platform/disposables';
+import { StoreManager } from '../workspace/storeManager';
+
+/**
+ * One Registry per workspace folder, over that folder's store. Watches `.mlsight/audit.jsonl` so that registry
+ * decisions made in another window or by the CLI (or left unapplied by a process that was killed) reach this
+ * window's store and views. The actor is git's user.name, except in untrusted workspaces, where ML Sight runs no
+ * program and the OS user is recorded.
+ */
+export class RegistryService implements vscode.Disposable {
+  private readonly registries = new Map<string, Promise<Registry>>();
+  private readonly disposables = new DisposableStore();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+
+  constructor(private readonly stores: StoreManager, private readonly log: Logger) {
+    this.disposables.track({ dispose: () => { for (const t of this.timers.values()) { clearTimeout(t); } } });
+  }
+
+  get(folder: vscode.WorkspaceFolder): Promise<Registry> {
+    const key = folder.uri.toString();
+    let r = this.registries.get(key);
+    if (!r) {
+      r = this.create(folder);
+      this.registries.set(key, r);
+      r.catch(() => this.registries.delete(key));
+    }
+    return r;
+  }
+
+  private async create(folder: vscode.WorkspaceFolder): Promise<Registry> {
+    const store = await this.stores.get(folder);
+    const registry = new Registry({ store, log: this.log, allowGit: vscode.workspace.isTrusted });
+    const watcher = this.disposables.track(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, `${STORE_DIR}/${AUDIT_FILE}`)));
+    const onChange = () => this.scheduleSync(folder, registry);
+    watcher.onDidChange(onChange);
+    watcher.onDidCreate(onChange);
+    await this.syncNow(folder, registry);
+    return registry;
+  }
+
+  private scheduleSync(folder: vscode.WorkspaceFolder, registry: Registry): void {
+    const key = folder.uri.toString();
+    if (this.timers.has(key)) { return; }
+    this.timers.set(key, setTimeout(() => { this.timers.delete(key); void this.syncNow(folder, registry); }, 150));
+  }
+
+  private async syncNow(folder: vscode.WorkspaceFolder, registry: Registry): Promise<void> {
+    try {
+      const n = await registry.sync();
+      if (n) { this.log.info(`Registry: applied ${n} audit event(s) of ${folder.name} written elsewhere.`); }
+    } catch (e) {
+      this.log.warn(`Registry: could not read ${STORE_DIR}/${AUDIT_FILE} of ${folder.name}: ${e instanceof Error ? e.message : e}`);
+    }
+  }
+
+  dispose(): void { this.disposables.dispose(); }
+}
