@@ -9,6 +9,7 @@ import { WorkspaceStore } from './core/store/store';
 import { VERSION } from './core/version';
 import { LINT_USAGE, LintUsageError, lintCommand } from './cliLint';
 import { REGISTRY_USAGE, abMain, registryMain } from './cliRegistry';
+import { driftCli } from './cliDrift';
 
 /** `mlsight`: the command-line face of the same core the extension uses. JSON on stdout, messages on stderr. */
 const USAGE = `usage: mlsight <command> [options]
@@ -23,7 +24,11 @@ ${LINT_USAGE}
                                      every run from ML Sight, MLflow (mlruns/, mlflow.db) and TensorBoard:
                                      id, experiment, name, status, source, params, latest metrics, tags,
                                      git commit/dirty, datasets (reads new files first)
-${REGISTRY_USAGE}`;
+${REGISTRY_USAGE}
+  drift <reference> <current> [--target COL] [--prediction COL] [--time COL] [--format json|text] […]
+                                     data, label and concept drift and a retrain verdict (mlsight drift --help);
+                                     exit code 3 when drift is detected
+`;
 
 class UsageError extends Error {}
 
@@ -57,6 +62,7 @@ export async function main(argv: string[], out: (s: string) => void = s => proce
     const [cmd, ...rest] = argv;
     if (cmd === 'registry') { return await registryMain(rest, out, err, log); }
     if (cmd === 'ab') { return await abMain(rest, out, err, log); }
+    if (cmd === 'drift') { return await driftCli(rest, out, err); }
     if (cmd === 'store') {
       const [sub, ...more] = rest;
       const p = parse(more);

@@ -115,7 +115,7 @@ async function withRegistry<T>(folderArg: string | undefined, log: Logger, fn: (
 function fmtNum(x: number | null | undefined): string {
   if (x === null || x === undefined) { return '—'; }
   if (!Number.isFinite(x)) { return String(x); }
-  return Number.isInteger(x) ? String(x) : Math.abs(x) >= 1e5 || Math.abs(x) < 1e-3 ? x.toExponential(3) : x.toPrecision(4);
+  return Number.isInteger(x) ? String(x) : Math.abs(x) >= 1e5 || Math.abs(x) < 1e-3 ? x.toExponential(3) : x.toPrecision(4).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -5,6 +5,9 @@ import { RunSort } from './core/runs/view';
 import { isSqlJsLoaded } from './core/store/sqljs';
 import { CompareController } from './compare/comparePanel';
 import { ModelsTreeProvider } from './models/modelsTree';
+import { PromotePanel } from './models/promotePanel';
+import { RegistryCommands } from './models/registryCommands';
+import { RegistryService } from './models/registryService';
 import { CommandHandlers, registerCommands } from './platform/commands';
 import { ContextKeyService } from './platform/contextKeys';
 import { DisposableStore } from './platform/disposables';
@@ -28,7 +31,14 @@ export interface MlSightApi {
   readonly compare: CompareController;
   readonly runPages: RunPages;
   readonly leakage: LeakageDiagnostics;
+  readonly registry: RegistryUi;
 }
+
+/** The model registry's editor side (the extension-host tests drive the promotion page through `panel`). */
+export interface RegistryUi { readonly service: RegistryService; readonly panel: PromotePanel; readonly tree: ModelsTreeProvider }
+
+/** Options passed to a registry command by code (tests, other commands); anything else counts as none. */
+function asOptions(x: unknown): Record<string, never> { return (x && typeof x === 'object' && !Array.isArray(x) ? x : {}) as Record<string, never>; }
 
 function isRunNode(x: unknown): x is Extract<RunsNode, { kind: 'run' }> {
   return !!x && typeof x === 'object' && (x as RunsNode).kind === 'run';
@@ -42,6 +52,7 @@ class Extension implements vscode.Disposable {
   readonly compare: CompareController;
   readonly runPages: RunPages;
   readonly leakage: LeakageDiagnostics;
+  readonly registry: RegistryUi;
 
   constructor(context: vscode.ExtensionContext) {
     const channel = this.disposables.track(vscode.window.createOutputChannel('ML Sight', { log: true }));
@@ -53,7 +64,10 @@ class Extension implements vscode.Disposable {
     })));
     const runsTree = this.runsTree = this.disposables.track(new RunsTreeProvider(this.stores, contextKeys, context.workspaceState,
       () => vscode.workspace.getConfiguration('mlsight.runs').get<string>('keyMetric', '')));
-    const modelsTree = this.disposables.track(new ModelsTreeProvider(this.stores, contextKeys));
+    const registries = this.disposables.track(new RegistryService(this.stores, log));
+    const modelsTree = this.disposables.track(new ModelsTreeProvider(this.stores, contextKeys, folder => registries.get(folder)));
+    const promotePanel = this.disposables.track(new PromotePanel(context.extensionUri, log));
+    this.registry = { service: registries, panel: promotePanel, tree: modelsTree };
     this.disposables.track(vscode.window.createTreeView('mlsight.models', { treeDataProvider: modelsTree, showCollapseAll: true }));
     const datasetsTree = this.disposables.track(new DatasetsTreeProvider(this.stores));
     this.disposables.track(vscode.window.createTreeView('mlsight.datasets', { treeDataProvider: datasetsTree, showCollapseAll: true }));
@@ -78,7 +92,16 @@ class Extension implements vscode.Disposable {
       return vscode.window.showWorkspaceFolderPick({ placeHolder: 'Which workspace folder?' });
     };
 
+    const registryCommands = new RegistryCommands({
+      stores: this.stores, registries, panel: promotePanel, log, pickFolder, openRun: (folder, runId) => this.runPages.open(folder, runId),
+    });
+
     const handlers: CommandHandlers = {
+      'mlsight.registerModel': (item?: unknown, options?: unknown) => registryCommands.register(item, asOptions(options)),
+      'mlsight.setModelAlias': (item?: unknown, options?: unknown) => registryCommands.setAlias(item, asOptions(options)),
+      'mlsight.setModelStage': (item?: unknown, options?: unknown) => registryCommands.setStage(item, asOptions(options)),
+      'mlsight.promoteModel': (item?: unknown, options?: unknown) => registryCommands.promote(item, asOptions(options)),
+      'mlsight.undoPromotion': (item?: unknown, options?: unknown) => registryCommands.undo(item, asOptions(options)),
       'mlsight.refreshRuns': async () => {
         for (const f of this.stores.folders()) { await this.stores.sync(await this.stores.get(f), true); }
         runsTree.refresh();
@@ -230,7 +253,7 @@ export function activate(context: vscode.ExtensionContext): MlSightApi {
   context.subscriptions.push(extension);
   // From the first line of the bundle to the end of activate(): what ML Sight adds to VS Code's startup.
   const activationMs = performance.now() - bundleLoadStart;
-  return { activationMs, storeLoadedAtActivation: isSqlJsLoaded(), isStoreLoaded: () => isSqlJsLoaded(), stores: extension.stores, runsTree: extension.runsTree, compare: extension.compare, runPages: extension.runPages, leakage: extension.leakage };
+  return { activationMs, storeLoadedAtActivation: isSqlJsLoaded(), isStoreLoaded: () => isSqlJsLoaded(), stores: extension.stores, runsTree: extension.runsTree, compare: extension.compare, runPages: extension.runPages, leakage: extension.leakage, registry: extension.registry };
 }
 
 export async function deactivate(): Promise<void> {

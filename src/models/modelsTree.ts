@@ -20,7 +20,7 @@ export function isVersionNode(x: unknown): x is Extract<ModelsNode, { kind: 'ver
 export function fmtMetric(x: number | null | undefined): string {
   if (x === null || x === undefined) { return '—'; }
   if (!Number.isFinite(x)) { return String(x); }
-  return Number.isInteger(x) ? String(x) : Math.abs(x) >= 1e5 || Math.abs(x) < 1e-3 ? x.toExponential(3) : x.toPrecision(4);
+  return Number.isInteger(x) ? String(x) : Math.abs(x) >= 1e5 || Math.abs(x) < 1e-3 ? x.toExponential(3) : x.toPrecision(4).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
 }
 
 const BACKEND_LABEL = { mlsight: 'ML Sight registry', 'mlflow-filestore': 'MLflow FileStore (changes are written back)', 'mlflow-sqlite': 'MLflow database (read-only)' } as const;

@@ -23,6 +23,11 @@ export interface CommandArgs {
   'mlsight.noteRun': [runOrItem?: unknown];
   'mlsight.trashRun': [runOrItem?: unknown, selected?: unknown[]];
   'mlsight.restoreRun': [runOrItem?: unknown];
+  'mlsight.registerModel': [runOrItem?: unknown, options?: unknown];
+  'mlsight.setModelAlias': [item?: unknown, options?: unknown];
+  'mlsight.setModelStage': [item?: unknown, options?: unknown];
+  'mlsight.promoteModel': [item?: unknown, options?: unknown];
+  'mlsight.undoPromotion': [item?: unknown, options?: unknown];
 }
 
 export type CommandId = keyof CommandArgs;
@@ -32,6 +37,7 @@ export const COMMAND_IDS: readonly CommandId[] = [
   'mlsight.compareRuns', 'mlsight.setBaseline', 'mlsight.copyPythonLogger',
   'mlsight.sortRuns', 'mlsight.filterRuns', 'mlsight.clearRunsFilter', 'mlsight.starRun', 'mlsight.unstarRun', 'mlsight.renameRun',
   'mlsight.tagRun', 'mlsight.noteRun', 'mlsight.trashRun', 'mlsight.restoreRun',
+  'mlsight.registerModel', 'mlsight.setModelAlias', 'mlsight.setModelStage', 'mlsight.promoteModel', 'mlsight.undoPromotion',
 ];
 
 /**

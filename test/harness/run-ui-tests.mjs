@@ -28,6 +28,7 @@ try {
   const workspace = mkdtempSync(join(tmpdir(), 'mlsight-ui-ws-'));
   cleanup.push(() => rmSync(workspace, { recursive: true, force: true }));
   cpSync(join(ROOT, 'test/fixtures/workspace'), workspace, { recursive: true });
+  cpSync(join(ROOT, 'test/fixtures/leakage/leaky_train.py'), join(workspace, 'leaky_train.py'));
 
   await withVsCode({ workspace, settings: { 'workbench.colorTheme': 'Default Dark Modern' } }, async page => {
     const rows = page.locator('.sidebar .monaco-list-row');
@@ -111,6 +112,37 @@ try {
       await view.locator('#smoothing-value', { hasText: '0.80' }).waitFor({ timeout: 5_000 });
     });
     await screenshot(page, 'ui-compare-dark');
+    await checks.check('leakage: opening a leaky script shows squiggles and problems', async () => {
+      await runCommand(page, 'View: Close All Editors');
+      await page.keyboard.press('Control+P');
+      await page.locator('.quick-input-widget input').waitFor({ timeout: 15_000 });
+      await page.keyboard.type('leaky_train.py');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'leaky_train.py' }).first().waitFor({ timeout: 15_000 });
+      await page.keyboard.press('Enter');
+      await page.locator('.editor-instance .view-lines', { hasText: 'StandardScaler' }).waitFor({ timeout: 15_000 });
+      await page.locator('.editor-instance .squiggly-warning').first().waitFor({ timeout: 30_000 });
+      const warnings = await page.locator('.editor-instance .squiggly-warning').count();
+      const problems = (await page.locator('#status\\.problems').innerText()).replace(/\s+/g, ' ');
+      if (!/2/.test(problems)) { throw new Error(`status bar problems: ${problems}`); }
+      return `${warnings} warning squiggles; status bar: ${problems}`;
+    });
+    await checks.check('leakage: the quick fix menu offers "Add stratify=y" and applies it', async () => {
+      // put the cursor inside the train_test_split call (line 12) with "Go to Line/Column", then Ctrl+.
+      await page.locator('.editor-instance .view-line', { hasText: 'train_test_split(X_scaled' }).click();
+      await page.keyboard.press('Control+G');
+      await page.locator('.quick-input-widget input').waitFor({ timeout: 10_000 });
+      await page.keyboard.type('12:45');
+      await page.keyboard.press('Enter');
+      await page.waitForTimeout(300);
+      await page.keyboard.press('Control+.');
+      const item = page.locator('.action-widget').getByText('Add stratify=y', { exact: true });
+      await item.waitFor({ timeout: 15_000 });
+      await screenshot(page, 'ui-leakage-quickfix-dark');
+      await item.click({ force: true });
+      await page.locator('.editor-instance .view-lines', { hasText: 'stratify=y' }).waitFor({ timeout: 15_000 });
+    });
+    await screenshot(page, 'ui-leakage-dark');
+    await runCommand(page, 'File: Revert File').catch(() => {});
     await checks.check('the Models view shows its welcome text when no model is registered', async () => {
       const header = page.locator('.sidebar .pane-header', { hasText: 'Models' }).first();
       if ((await header.getAttribute('aria-expanded')) === 'false') { await header.click(); }

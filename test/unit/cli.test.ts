@@ -78,3 +78,44 @@ describe('mlsight CLI', () => {
     assert.match(r.stdout.trim(), /^\d+\.\d+\.\d+$/);
   });
 });
+
+describe('mlsight lint', () => {
+  const fixtures = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'leakage');
+  async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+    let out = '', err = '';
+    const code = await main(args, s => { out += s; }, s => { err += s; });
+    return { code, out, err };
+  }
+
+  it('reports findings with 1-based lines, cells for notebooks, and exits 3', async () => {
+    const r = await cli(['lint', fixtures, '--format', 'json']);
+    assert.strictEqual(r.code, 3, r.err);
+    const data = JSON.parse(r.out);
+    const py = data.files.find((f: { file: string }) => f.file.endsWith('leaky_train.py'));
+    assert.deepStrictEqual(py.findings.map((f: { rule: string; line: number }) => [f.rule, f.line]).sort(),
+      [['missing-random-state', 12], ['missing-stratify', 12], ['no-baseline', 13], ['preprocessing-before-split', 11]]);
+    const nb = data.files.find((f: { file: string }) => f.file.endsWith('.ipynb'));
+    const over = nb.findings.find((f: { rule: string }) => f.rule === 'oversampling-before-split');
+    assert.strictEqual(over.cell, 2);
+    assert.deepStrictEqual(data.summary, { files: 2, findings: 6, errors: 0, warnings: 3, infos: 3 });
+  });
+
+  it('--rule turns rules off, --fail-on changes the exit code, bad options are usage errors', async () => {
+    const file = path.join(fixtures, 'leaky_train.py');
+    const quiet = await cli(['lint', file, '--rule', 'preprocessing-before-split=off', '--rule', 'missing-stratify=off', '--fail-on', 'warning']);
+    assert.strictEqual(quiet.code, 0, quiet.out);
+    assert.match(quiet.out, /1 file, 2 findings \(0 errors, 0 warnings, 2 infos\)/);
+    assert.strictEqual((await cli(['lint', file, '--fail-on', 'never'])).code, 0);
+    assert.strictEqual((await cli(['lint', file, '--rule', 'nope=off'])).code, 2);
+    assert.strictEqual((await cli(['lint', path.join(fixtures, 'missing.py')])).code, 2);
+  });
+
+  it('a clean file exits 0; a syntax-error file is still analysed', async () => {
+    const ws = tempWorkspace();
+    fs.writeFileSync(path.join(ws, 'ok.py'), 'print("hello")\n');
+    fs.writeFileSync(path.join(ws, 'broken.py'), 'def f(:\n  return\nX_train, X_test = train_test_split(X)\n');
+    const r = await cli(['lint', ws]);
+    assert.strictEqual(r.code, 0, r.out);
+    assert.match(r.out, /2 files/);
+  });
+});

@@ -244,3 +244,19 @@ describe('leakage quick fixes: keyword insertion around comments', () => {
     assert.strictEqual(applyEdits(empty, h.fixes![0].edits), 'from sklearn.model_selection import ShuffleSplit\ncv = ShuffleSplit(random_state=42)\n');
   });
 });
+
+describe('leakage quick fixes in notebooks with magics', () => {
+  it('cell-local edits next to a blanked magic line never cut into the magic', async () => {
+    const cells: NotebookCellInput[] = [
+      { index: 0, source: 'from sklearn.model_selection import train_test_split\nfrom sklearn.preprocessing import StandardScaler\nfrom sklearn.svm import SVC' },
+      { index: 1, source: '%%time\nX = StandardScaler().fit_transform(X)' },
+      { index: 2, source: '%matplotlib inline\nX_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0, stratify=y)\nSVC().fit(X_train, y_train)' },
+    ];
+    const f = (await analyzeNotebook(cells)).find(x => x.rule === 'preprocessing-before-split')!;
+    assert.ok(f.fixes?.length, 'a fix is offered');
+    const fixed = cells.map(c => ({ ...c, source: applyEdits(c.source, f.fixes![0].edits.filter(e => e.cell === c.index), true) }));
+    assert.strictEqual(fixed[1].source, '%%time');
+    assert.ok(fixed[2].source.startsWith('%matplotlib inline\nX_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0, stratify=y)\nstandard_scaler = StandardScaler()\n'), fixed[2].source);
+    assert.ok(!(await analyzeNotebook(fixed)).some(x => x.rule === 'preprocessing-before-split'));
+  });
+});

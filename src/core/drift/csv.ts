@@ -27,14 +27,33 @@ export class CsvSyntaxError extends Error {
 export const QUOTED = 1;
 export const ESCAPED = 2;
 
-export interface CsvRecordSink {
+/** numbers[i] holds field i's value when kinds[i] is SIMPLE_INT or SIMPLE_DECIMAL. */
+export const NOT_SIMPLE = 0;
+export const SIMPLE_INT = 1;
+export const SIMPLE_DECIMAL = 2;
+
+/** One record's fields; the arrays are reused for the next record: copy what you keep. */
+export interface CsvRecord {
+  buf: Uint8Array;
+  /** field i spans buf[starts[i], ends[i]) (inside the quotes for a quoted field) */
+  starts: Int32Array;
+  ends: Int32Array;
+  flags: Uint8Array;
   /**
-   * One record: field i spans buf[starts[i], ends[i]) (inside the quotes for a quoted field), flags[i] as above.
-   * The arrays are reused for the next record: copy what you keep.
+   * While scanning an unquoted field the tokenizer also parses the common number forms — `-?digits[.digits]`
+   * with at most 15 digits — exactly (one correctly rounded division by a power of ten); other fields are
+   * NOT_SIMPLE and parsed by the consumer.
    */
-  record(buf: Uint8Array, starts: Int32Array, ends: Int32Array, flags: Uint8Array, count: number, line: number): void;
+  kinds: Uint8Array;
+  numbers: Float64Array;
+  count: number;
+  /** the record's first line */
+  line: number;
 }
 
+export interface CsvRecordSink { record(r: CsvRecord): void }
+
+const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i);
 const LF = 10;
 const CR = 13;
 const QUOTE = 34;
@@ -44,9 +63,10 @@ export class CsvTokenizer {
   private carry: Uint8Array | null = null;
   private line = 1;
   private first = true;
-  private starts = new Int32Array(64);
-  private ends = new Int32Array(64);
-  private flags = new Uint8Array(64);
+  private readonly rec: CsvRecord = {
+    buf: new Uint8Array(0), starts: new Int32Array(64), ends: new Int32Array(64), flags: new Uint8Array(64),
+    kinds: new Uint8Array(64), numbers: new Float64Array(64), count: 0, line: 0,
+  };
   /** set by the sink to stop reading early (a row limit) */
   stopped = false;
 
@@ -57,10 +77,13 @@ export class CsvTokenizer {
   end(): void { this.run(new Uint8Array(0), true); }
 
   private grow(): void {
-    const n = this.starts.length * 2;
-    const s = new Int32Array(n); s.set(this.starts); this.starts = s;
-    const e = new Int32Array(n); e.set(this.ends); this.ends = e;
-    const f = new Uint8Array(n); f.set(this.flags); this.flags = f;
+    const r = this.rec;
+    const n = r.starts.length * 2;
+    const s = new Int32Array(n); s.set(r.starts); r.starts = s;
+    const e = new Int32Array(n); e.set(r.ends); r.ends = e;
+    const f = new Uint8Array(n); f.set(r.flags); r.flags = f;
+    const k = new Uint8Array(n); k.set(r.kinds); r.kinds = k;
+    const v = new Float64Array(n); v.set(r.numbers); r.numbers = v;
   }
 
   private run(chunk: Uint8Array, final: boolean): void {
@@ -83,6 +106,7 @@ export class CsvTokenizer {
       }
     }
     const delim = this.delimiter;
+    const rec = this.rec;
     while (pos < len) {
       // one record from pos; on running out of bytes (not final) keep it for the next chunk
       const recordStart = pos;
@@ -102,7 +126,7 @@ export class CsvTokenizer {
         continue;
       }
       for (;;) {
-        if (count >= this.starts.length) { this.grow(); }
+        if (count >= rec.starts.length) { this.grow(); }
         if (p < len && buf[p] === QUOTE) {
           // quoted field
           let q = p + 1;
@@ -124,9 +148,10 @@ export class CsvTokenizer {
             if (!final) { break; }
             throw new CsvSyntaxError(`a quoted field that starts on line ${recordLine + countLines(buf, recordStart, p)} is never closed`, recordLine);
           }
-          this.starts[count] = p + 1;
-          this.ends[count] = closed;
-          this.flags[count] = flag;
+          rec.starts[count] = p + 1;
+          rec.ends[count] = closed;
+          rec.flags[count] = flag;
+          rec.kinds[count] = NOT_SIMPLE;
           count++;
           p = closed + 1;
           if (p >= len) {
@@ -146,17 +171,38 @@ export class CsvTokenizer {
           }
           throw new CsvSyntaxError(`line ${recordLine + lines}: unexpected character ${JSON.stringify(String.fromCharCode(c))} after the closing quote of field ${count}`, recordLine + lines);
         }
-        // unquoted field
+        // unquoted field, parsing -?digits[.digits] on the way
         let q = p;
+        let neg = false;
+        if (q < len && buf[q] === 45) { neg = true; q++; }
+        let mant = 0;
+        let digits = 0;
+        let frac = -1;
+        let simple = true;
         while (q < len) {
           const c = buf[q];
+          const d = c - 48;
+          if (d >= 0 && d <= 9) { mant = mant * 10 + d; digits++; if (frac >= 0) { frac++; } q++; continue; }
           if (c === delim || c === LF || c === CR) { break; }
+          if (c === 46 && frac < 0) { frac = 0; q++; continue; }
+          simple = false;
           q++;
+          while (q < len) {
+            const c2 = buf[q];
+            if (c2 === delim || c2 === LF || c2 === CR) { break; }
+            q++;
+          }
+          break;
         }
         if (q >= len && !final) { break; }
-        this.starts[count] = p;
-        this.ends[count] = q;
-        this.flags[count] = 0;
+        rec.starts[count] = p;
+        rec.ends[count] = q;
+        rec.flags[count] = 0;
+        if (simple && digits > 0 && digits <= 15) {
+          const v = frac > 0 ? mant / POW10[frac] : mant;
+          rec.numbers[count] = neg ? -v : v;
+          rec.kinds[count] = frac < 0 ? SIMPLE_INT : SIMPLE_DECIMAL;
+        } else { rec.kinds[count] = NOT_SIMPLE; }
         count++;
         if (q >= len) { p = q; complete = true; break; }
         const c = buf[q];
@@ -165,8 +211,8 @@ export class CsvTokenizer {
           if (p >= len) {
             if (!final) { break; }
             // a trailing delimiter at the very end of the file: one more empty field
-            if (count >= this.starts.length) { this.grow(); }
-            this.starts[count] = p; this.ends[count] = p; this.flags[count] = 0; count++;
+            if (count >= rec.starts.length) { this.grow(); }
+            rec.starts[count] = p; rec.ends[count] = p; rec.flags[count] = 0; rec.kinds[count] = NOT_SIMPLE; count++;
             complete = true;
             break;
           }
@@ -189,7 +235,10 @@ export class CsvTokenizer {
       }
       this.line += lines;
       pos = p;
-      this.sink.record(buf, this.starts, this.ends, this.flags, count, recordLine);
+      rec.buf = buf;
+      rec.count = count;
+      rec.line = recordLine;
+      this.sink.record(rec);
       if (this.stopped) { return; }
     }
   }

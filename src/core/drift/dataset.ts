@@ -12,7 +12,7 @@ import * as path from 'path';
 import * as zlib from 'zlib';
 import { Readable } from 'stream';
 import { Column, ColumnBuilder } from './columns';
-import { CsvSyntaxError, CsvTokenizer, fieldText, sniffDelimiter } from './csv';
+import { CsvRecord, CsvRecordSink, CsvSyntaxError, CsvTokenizer, fieldText, NOT_SIMPLE, SIMPLE_INT, sniffDelimiter } from './csv';
 
 export type TableFormat = 'csv' | 'tsv' | 'jsonl' | 'parquet';
 
@@ -175,8 +175,9 @@ async function loadDelimited(file: string, gzip: boolean, fallbackDelimiter: num
   const want = options.columns ? new Set(options.columns) : null;
   const capacity = Math.max(16, Math.min(maxRows, 65536, size > 0 ? Math.ceil(size / 8) : 1024));
   let tokenizer: CsvTokenizer | undefined;
-  const sink = {
-    record(buf: Uint8Array, starts: Int32Array, ends: Int32Array, flags: Uint8Array, count: number, line: number): void {
+  const sink: CsvRecordSink = {
+    record(r: CsvRecord): void {
+      const { buf, starts, ends, flags, kinds, numbers, count, line } = r;
       if (!builders) {
         names = uniqueNames(Array.from({ length: count }, (_, i) => fieldText(buf, starts[i], ends[i], flags[i])));
         builders = names.map(n => (!want || want.has(n) ? new ColumnBuilder(n, capacity) : null));
@@ -189,7 +190,10 @@ async function loadDelimited(file: string, gzip: boolean, fallbackDelimiter: num
       if (rows >= maxRows) { truncated = true; tokenizer!.stopped = true; return; }
       for (let i = 0; i < count; i++) {
         const b = builders[i];
-        if (b) { b.pushField(buf, starts[i], ends[i], flags[i], line); }
+        if (!b) { continue; }
+        const k = kinds[i];
+        if (k !== NOT_SIMPLE) { b.pushParsed(numbers[i], k === SIMPLE_INT, buf, starts[i], ends[i]); }
+        else { b.pushField(buf, starts[i], ends[i], flags[i], line); }
       }
       rows++;
     },

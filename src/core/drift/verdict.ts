@@ -60,7 +60,7 @@ export function decideVerdict(r: ReportBody, policy: RetrainPolicy): Verdict {
     }
     const improved = s.alerts.filter((a, i) => a && !s.degraded[i]).length;
     if (improved) { add('performance-shift', 'monitor', `Performance: ${label} is better than the reference band in ${improved} chunk${improved === 1 ? '' : 's'} — check that the labels are right.`); }
-    const t = perf.threshold;
+    const t = policy.performanceThreshold;
     if (t !== null && t !== undefined) {
       const lastValue = [...s.values].reverse().find(v => v !== null) ?? null;
       const worse = (v: number | null) => v !== null && (better ? v < t : v > t);

@@ -13,7 +13,11 @@ import type { AnalysisResult, AnalyzeOptions, Finding, Range, RuleId, Severity, 
 /** How a joined notebook maps back to its cells. */
 export interface CellMap {
   /** For each code cell in order: its notebook index and first line in the joined text. */
-  cells: { index: number; startLine: number; lineCount: number; outputs?: string[] }[];
+  cells: {
+    index: number; startLine: number; lineCount: number; outputs?: string[];
+    /** Lines whose magics were blanked: cell line → [blanked length, original length]. */
+    changed?: Map<number, [number, number]>;
+  }[];
 }
 
 const DEFAULT_SEVERITY = new Map<RuleId, Severity>(RULES.map(r => [r.id, r.severity]));
@@ -209,7 +213,14 @@ function cellOfLine(map: CellMap, line: number): CellMap['cells'][number] | unde
 function toCell(map: CellMap, r: Range): { cell: number; cellRange: Range } | undefined {
   const c = cellOfLine(map, r.startLine);
   if (!c || r.endLine >= c.startLine + c.lineCount) { return undefined; }
-  return { cell: c.index, cellRange: { startLine: r.startLine - c.startLine, startColumn: r.startColumn, endLine: r.endLine - c.startLine, endColumn: r.endColumn } };
+  // A position at the end of a blanked line is the end of the original line (so edits never cut into a magic).
+  const col = (line: number, column: number) => {
+    const ch = c.changed?.get(line);
+    return ch && column >= ch[0] ? ch[1] : column;
+  };
+  const startLine = r.startLine - c.startLine;
+  const endLine = r.endLine - c.startLine;
+  return { cell: c.index, cellRange: { startLine, startColumn: col(startLine, r.startColumn), endLine, endColumn: col(endLine, r.endColumn) } };
 }
 
 function toFinding(r: RawFinding, severity: Severity, range: Range, src: SourceText, cellMap: CellMap | undefined): Finding {

@@ -129,8 +129,16 @@ export function joinCells(cells: NotebookCellInput[]): { text: string; map: Cell
   let line = 0;
   cells.forEach((c, i) => {
     const text = blankMagics(c.source);
-    const lineCount = text.split('\n').length;
-    map.cells.push({ index: c.index ?? i, startLine: line, lineCount, outputs: c.outputs });
+    const lines = text.split('\n');
+    const lineCount = lines.length;
+    let changed: Map<number, [number, number]> | undefined;
+    if (text !== c.source) {
+      const orig = c.source.split('\n');
+      lines.forEach((l, j) => {
+        if (l !== orig[j]) { (changed ??= new Map()).set(j, [l.replace(/\r$/, '').length, (orig[j] ?? '').replace(/\r$/, '').length]); }
+      });
+    }
+    map.cells.push({ index: c.index ?? i, startLine: line, lineCount, outputs: c.outputs, changed });
     parts.push(text);
     line += lineCount;
   });

@@ -47,7 +47,7 @@ export interface OfflineComparison {
   rows: MetricRow[];
 }
 
-function fmt(x: number): string { return Number.isInteger(x) ? String(x) : Math.abs(x) >= 1e5 || Math.abs(x) < 1e-3 ? x.toExponential(3) : x.toPrecision(4); }
+function fmt(x: number): string { return Number.isInteger(x) ? String(x) : Math.abs(x) >= 1e5 || Math.abs(x) < 1e-3 ? x.toExponential(3) : x.toPrecision(4).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''); }
 
 /** Compares the challenger with the champion on the primary metric and lists every metric side by side. */
 export function compareVersions(challenger: VersionDetail, champion: VersionDetail | null, settings: ModelSettings): OfflineComparison {
