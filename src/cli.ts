@@ -90,7 +90,7 @@ export async function main(argv: string[], out: (s: string) => void = s => proce
       }
       throw new UsageError(`unknown store command ${JSON.stringify(sub ?? '')}`);
     }
-    if (cmd === 'lint') { return await lintCommand(rest, out); }
+    if (cmd === 'lint') { return await lintCommand(rest, out, err); }
     if (cmd === 'runs') {
       const p = parse(rest);
       const folder = path.resolve(p.positional[0] ?? '.');

@@ -1,15 +1,19 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { AnalysisResult, Finding, RULE_IDS, RuleId, RuleSetting, analyzeNotebookDetailed, analyzePythonDetailed } from './core/leakage';
+import { AnalysisResult, Finding, RULES, RULE_IDS, RuleId, RuleSetting, analyzeNotebookDetailed, analyzePythonDetailed } from './core/leakage';
+import { VERSION } from './core/version';
 
 /**
- * `mlsight lint [paths…] [--format json|text] [--fail-on error|warning|info|never] [--rule id=off|error|warning|info]`
+ * `mlsight lint [paths…] [--format text|json|sarif] [--fail-on error|warning|info|never] [--rule id=off|error|warning|info]`
  * Analyses .py files and .ipynb notebooks (folders are walked, skipping virtual environments and node_modules).
- * Exit 0: nothing at or above --fail-on (default warning); 3: findings at or above it; 1: error; 2: usage.
+ * JSON: an array of {file, line, column, endLine, endColumn, rule, severity, message} with 1-based lines (a
+ * notebook's line N is line N of its code cells joined in order with one newline; `cell` is added). SARIF 2.1.0
+ * for code-scanning tools. Exit 0: nothing at or above --fail-on (default warning); 1: findings at or above it;
+ * 2: usage error. Unparseable files are reported (syntax errors on stderr), not fatal.
  */
-export const LINT_USAGE = `  lint [paths…] [--format json|text] [--fail-on error|warning|info|never] [--rule <id>=off|error|warning|info]
+export const LINT_USAGE = `  lint [paths…] [--format text|json|sarif] [--fail-on error|warning|info|never] [--rule <id>=off|error|warning|info]
                                      data-leakage and ML-mistake checks for .py files and .ipynb notebooks;
-                                     exit 3 when there are findings at or above --fail-on (default warning)`;
+                                     exit 1 when there are findings at or above --fail-on (default warning)`;
 
 const SKIP = new Set(['node_modules', '.git', '.venv', 'venv', 'env', '.env', 'site-packages', '__pycache__', '.mlsight', '.tox', '.ipynb_checkpoints']);
 const ORDER = { info: 0, warning: 1, error: 2, never: 3 } as const;
@@ -28,9 +32,9 @@ function collect(p: string, out: string[]): void {
   }
 }
 
-export async function lintCommand(args: string[], out: (s: string) => void): Promise<number> {
+export async function lintCommand(args: string[], out: (s: string) => void, err: (s: string) => void = () => undefined): Promise<number> {
   const paths: string[] = [];
-  let format: 'json' | 'text' = 'text';
+  let format: 'json' | 'text' | 'sarif' = 'text';
   let failOn: keyof typeof ORDER = 'warning';
   const rules: Partial<Record<RuleId, RuleSetting>> = {};
   for (let i = 0; i < args.length; i++) {
@@ -38,7 +42,7 @@ export async function lintCommand(args: string[], out: (s: string) => void): Pro
     const value = (name: string) => { const v = a.includes('=') && a.startsWith(`--${name}=`) ? a.slice(name.length + 3) : args[++i]; if (v === undefined) { throw new LintUsageError(`--${name} needs a value`); } return v; };
     if (a === '--format' || a.startsWith('--format=')) {
       const f = value('format');
-      if (f !== 'json' && f !== 'text') { throw new LintUsageError(`--format must be json or text, not ${JSON.stringify(f)}`); }
+      if (f !== 'json' && f !== 'text' && f !== 'sarif') { throw new LintUsageError(`--format must be text, json or sarif, not ${JSON.stringify(f)}`); }
       format = f;
     } else if (a === '--fail-on' || a.startsWith('--fail-on=')) {
       const f = value('fail-on');
@@ -65,24 +69,35 @@ export async function lintCommand(args: string[], out: (s: string) => void): Pro
     results.push({ file: path.relative(process.cwd(), file) || file, findings: r.findings, syntaxErrors: r.syntaxErrors, error: r.error, ms: performance.now() - t0 });
   }
   const all = results.flatMap(r => r.findings);
+  for (const r of results) {
+    if (r.error) { err(`mlsight lint: ${r.file}: could not be analysed: ${r.error}\n`); }
+    else if (r.syntaxErrors) { err(`mlsight lint: ${r.file}: ${r.syntaxErrors} syntax error${r.syntaxErrors === 1 ? '' : 's'} (the rest was analysed)\n`); }
+  }
+  const flat = results.flatMap(r => r.findings.map(f => ({
+    file: r.file, line: f.range.startLine + 1, column: f.range.startColumn + 1, endLine: f.range.endLine + 1, endColumn: f.range.endColumn + 1,
+    rule: f.rule, severity: f.severity, message: f.message, ...(f.cell !== undefined ? { cell: f.cell } : {}), fixes: (f.fixes ?? []).map(x => x.title),
+  })));
   if (format === 'json') {
+    out(JSON.stringify(flat, null, 2) + '\n');
+  } else if (format === 'sarif') {
+    const level = { error: 'error', warning: 'warning', info: 'note' } as const;
     out(JSON.stringify({
-      files: results.map(r => ({
-        file: r.file, syntaxErrors: r.syntaxErrors, error: r.error,
-        findings: r.findings.map(f => ({ rule: f.rule, severity: f.severity, message: f.message, line: f.range.startLine + 1, column: f.range.startColumn + 1,
-          endLine: f.range.endLine + 1, endColumn: f.range.endColumn + 1, cell: f.cell, fixes: (f.fixes ?? []).map(x => x.title) })),
-      })),
-      summary: { files: results.length, findings: all.length, errors: all.filter(f => f.severity === 'error').length, warnings: all.filter(f => f.severity === 'warning').length, infos: all.filter(f => f.severity === 'info').length },
+      $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+      version: '2.1.0',
+      runs: [{
+        tool: { driver: { name: 'ML Sight', version: VERSION, informationUri: 'https://example.invalid/ml-sight', rules: RULES.map(r => ({ id: r.id, shortDescription: { text: r.summary }, defaultConfiguration: { level: level[r.severity] } })) } },
+        artifacts: results.map(r => ({ location: { uri: r.file.split(path.sep).join('/') } })),
+        results: flat.map(f => ({
+          ruleId: f.rule, ruleIndex: RULE_IDS.indexOf(f.rule), level: level[f.severity], message: { text: f.message },
+          locations: [{ physicalLocation: { artifactLocation: { uri: f.file.split(path.sep).join('/') }, region: { startLine: f.line, startColumn: f.column, endLine: f.endLine, endColumn: f.endColumn } } }],
+        })),
+      }],
     }, null, 2) + '\n');
   } else {
-    for (const r of results) {
-      if (r.error) { out(`${r.file}: could not be analysed: ${r.error}\n`); }
-      for (const f of r.findings) {
-        out(`${r.file}:${f.range.startLine + 1}:${f.range.startColumn + 1}: ${f.severity} ${f.rule}${f.cell !== undefined ? ` [cell ${f.cell + 1}]` : ''}: ${f.message}\n`);
-      }
+    for (const f of flat) {
+      out(`${f.file}:${f.line}:${f.column}: ${f.severity} ${f.rule}${f.cell !== undefined ? ` [cell ${f.cell + 1}]` : ''}: ${f.message}\n`);
     }
     out(`${results.length} file${results.length === 1 ? '' : 's'}, ${all.length} finding${all.length === 1 ? '' : 's'} (${all.filter(f => f.severity === 'error').length} errors, ${all.filter(f => f.severity === 'warning').length} warnings, ${all.filter(f => f.severity === 'info').length} infos)\n`);
   }
-  if (results.some(r => r.error && !r.file.endsWith('.py'))) { return 1; }
-  return all.some(f => ORDER[f.severity] >= ORDER[failOn]) ? 3 : 0;
+  return all.some(f => ORDER[f.severity] >= ORDER[failOn]) ? 1 : 0;
 }

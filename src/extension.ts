@@ -14,6 +14,7 @@ import { DisposableStore } from './platform/disposables';
 import { channelLogger } from './platform/logger';
 import { RunPages } from './runs/runPage';
 import { DatasetsTreeProvider } from './datasets/datasetsTree';
+import { DriftUi } from './drift/driftCommands';
 import { LeakageDiagnostics } from './leakage/leakageDiagnostics';
 import { RunsNode, RunsTreeProvider } from './runs/runsTree';
 import { listExperiments, listRuns } from './core/queries';
@@ -32,6 +33,7 @@ export interface MlSightApi {
   readonly runPages: RunPages;
   readonly leakage: LeakageDiagnostics;
   readonly registry: RegistryUi;
+  readonly drift: DriftUi;
 }
 
 /** The model registry's editor side (the extension-host tests drive the promotion page through `panel`). */
@@ -53,6 +55,7 @@ class Extension implements vscode.Disposable {
   readonly runPages: RunPages;
   readonly leakage: LeakageDiagnostics;
   readonly registry: RegistryUi;
+  readonly drift: DriftUi;
 
   constructor(context: vscode.ExtensionContext) {
     const channel = this.disposables.track(vscode.window.createOutputChannel('ML Sight', { log: true }));
@@ -92,6 +95,8 @@ class Extension implements vscode.Disposable {
       return vscode.window.showWorkspaceFolderPick({ placeHolder: 'Which workspace folder?' });
     };
 
+    const drift = this.drift = this.disposables.track(new DriftUi(context.extensionUri, this.stores, log));
+
     const registryCommands = new RegistryCommands({
       stores: this.stores, registries, panel: promotePanel, log, pickFolder, openRun: (folder, runId) => this.runPages.open(folder, runId),
     });
@@ -102,6 +107,9 @@ class Extension implements vscode.Disposable {
       'mlsight.setModelStage': (item?: unknown, options?: unknown) => registryCommands.setStage(item, asOptions(options)),
       'mlsight.promoteModel': (item?: unknown, options?: unknown) => registryCommands.promote(item, asOptions(options)),
       'mlsight.undoPromotion': (item?: unknown, options?: unknown) => registryCommands.undo(item, asOptions(options)),
+      'mlsight.openDriftReport': (config?: unknown) => drift.open(config),
+      'mlsight.setDriftReference': (uri?: unknown) => drift.setReference(uri),
+      'mlsight.setDriftCurrent': (uri?: unknown) => drift.setCurrent(uri),
       'mlsight.refreshRuns': async () => {
         for (const f of this.stores.folders()) { await this.stores.sync(await this.stores.get(f), true); }
         runsTree.refresh();
@@ -253,7 +261,7 @@ export function activate(context: vscode.ExtensionContext): MlSightApi {
   context.subscriptions.push(extension);
   // From the first line of the bundle to the end of activate(): what ML Sight adds to VS Code's startup.
   const activationMs = performance.now() - bundleLoadStart;
-  return { activationMs, storeLoadedAtActivation: isSqlJsLoaded(), isStoreLoaded: () => isSqlJsLoaded(), stores: extension.stores, runsTree: extension.runsTree, compare: extension.compare, runPages: extension.runPages, leakage: extension.leakage, registry: extension.registry };
+  return { activationMs, storeLoadedAtActivation: isSqlJsLoaded(), isStoreLoaded: () => isSqlJsLoaded(), stores: extension.stores, runsTree: extension.runsTree, compare: extension.compare, runPages: extension.runPages, leakage: extension.leakage, registry: extension.registry, drift: extension.drift };
 }
 
 export async function deactivate(): Promise<void> {

@@ -55,6 +55,8 @@ export interface AbView {
   reasons: string[];
   source: string;
   alpha: number;
+  /** the relative lift the power and sample size are planned for */
+  targetLift: number;
   srm: { counts: [number, number]; expectedShare: number; observedShare: number; statistic: number; pValue: number; mismatch: boolean };
   metrics: AbMetricView[];
 }

@@ -82,13 +82,25 @@ function card(v: VersionDetail): VersionCard {
 
 function abView(a: AbAnalysis, source: string): AbView {
   return {
-    verdict: a.verdict, headline: a.headline, reasons: a.reasons, source, alpha: a.options.alpha, srm: a.srm,
+    verdict: a.verdict, headline: a.headline, reasons: a.reasons, source, alpha: a.options.alpha, targetLift: a.options.targetLift, srm: a.srm,
     metrics: a.metrics.map(m => ({
       name: m.name, role: m.role, direction: m.direction, test: m.test, arms: m.arms, statistic: m.statistic, df: m.df, pValue: m.pValue,
       difference: m.difference, ci: m.ci, lift: m.lift, sequential: m.sequential, outcome: m.outcome, power: m.power, mde: m.mde,
       requiredTotal: m.requiredTotal, moreNeeded: m.moreNeeded,
     })),
   };
+}
+
+/** Gate settings in a few words (for the history table). */
+function describeSettings(s: ModelSettings): string {
+  const parts: string[] = [];
+  if (s.primaryMetric) { parts.push(`${s.primaryMetric} (${(s.direction ?? guessDirection(s.primaryMetric)) === 'maximize' ? 'higher' : 'lower'} is better${s.minImprovement ? `, by ≥ ${s.minImprovement}${s.relativeImprovement ? ' relative' : ''}` : ''})`); }
+  if (s.challengerShare !== undefined) { parts.push(`challenger share ${s.challengerShare}`); }
+  if (s.guardrails?.length) { parts.push(`guardrails ${s.guardrails.map(g => g.metric).join(', ')}`); }
+  if (s.requireAb) { parts.push('A/B required'); }
+  if (s.protectedAliases) { parts.push(`protected ${s.protectedAliases.map(a => `@${a}`).join(' ')}`); }
+  if (s.sequential && s.sequential !== 'none') { parts.push(`sequential ${s.sequential}`); }
+  return parts.join('; ') || 'defaults';
 }
 
 /** The registry's commands: Register Model…, Set Alias…, Set Stage…, Promote Model…, Undo Last Promotion. */
@@ -392,9 +404,14 @@ export class RegistryCommands {
       const ab = spec ? this.buildAb(folder, spec, m.settings) : null;
       pv = registry.preview(m.name, version, target, ab?.analysis ?? null);
       const store = await this.deps.stores.get(folder);
-      const history = store.read(db => registryHistory(db, m!.name, 12)).reverse().map(h => ({
-        at: h.at, actor: h.actor, action: h.action, version: h.version, alias: h.alias, from: h.from, to: h.to, reason: h.reason, override: !!h.evidence?.override,
-      }));
+      const history = store.read(db => registryHistory(db, m!.name, 12)).reverse().map(h => {
+        const settings = h.action === 'model.configure' ? h.evidence?.settings as ModelSettings | undefined : undefined;
+        return {
+          at: h.at, actor: h.actor, action: h.action, version: h.version, alias: h.alias, reason: h.reason, override: !!h.evidence?.override,
+          from: settings ? null : h.from,
+          to: settings ? describeSettings(settings) : h.to,
+        };
+      });
       const review = this.review(pv, history, ab);
       let decision: { reason: string; override: boolean } | undefined;
       if (opts.review === false) {

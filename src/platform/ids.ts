@@ -28,6 +28,9 @@ export interface CommandArgs {
   'mlsight.setModelStage': [item?: unknown, options?: unknown];
   'mlsight.promoteModel': [item?: unknown, options?: unknown];
   'mlsight.undoPromotion': [item?: unknown, options?: unknown];
+  'mlsight.openDriftReport': [config?: unknown];
+  'mlsight.setDriftReference': [uri?: unknown];
+  'mlsight.setDriftCurrent': [uri?: unknown];
 }
 
 export type CommandId = keyof CommandArgs;
@@ -38,6 +41,7 @@ export const COMMAND_IDS: readonly CommandId[] = [
   'mlsight.sortRuns', 'mlsight.filterRuns', 'mlsight.clearRunsFilter', 'mlsight.starRun', 'mlsight.unstarRun', 'mlsight.renameRun',
   'mlsight.tagRun', 'mlsight.noteRun', 'mlsight.trashRun', 'mlsight.restoreRun',
   'mlsight.registerModel', 'mlsight.setModelAlias', 'mlsight.setModelStage', 'mlsight.promoteModel', 'mlsight.undoPromotion',
+  'mlsight.openDriftReport', 'mlsight.setDriftReference', 'mlsight.setDriftCurrent',
 ];
 
 /**

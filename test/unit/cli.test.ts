@@ -87,23 +87,42 @@ describe('mlsight lint', () => {
     return { code, out, err };
   }
 
-  it('reports findings with 1-based lines, cells for notebooks, and exits 3', async () => {
+  it('reports findings as a JSON array with 1-based lines (cells for notebooks) and exits 1', async () => {
     const r = await cli(['lint', fixtures, '--format', 'json']);
-    assert.strictEqual(r.code, 3, r.err);
-    const data = JSON.parse(r.out);
-    const py = data.files.find((f: { file: string }) => f.file.endsWith('leaky_train.py'));
-    assert.deepStrictEqual(py.findings.map((f: { rule: string; line: number }) => [f.rule, f.line]).sort(),
+    assert.strictEqual(r.code, 1, r.err);
+    const data = JSON.parse(r.out) as { file: string; rule: string; line: number; column: number; endLine: number; endColumn: number; severity: string; message: string; cell?: number }[];
+    assert.ok(Array.isArray(data));
+    const py = data.filter(f => f.file.endsWith('leaky_train.py'));
+    assert.deepStrictEqual(py.map(f => [f.rule, f.line]).sort(),
       [['missing-random-state', 12], ['missing-stratify', 12], ['no-baseline', 13], ['preprocessing-before-split', 11]]);
-    const nb = data.files.find((f: { file: string }) => f.file.endsWith('.ipynb'));
-    const over = nb.findings.find((f: { rule: string }) => f.rule === 'oversampling-before-split');
+    const pre = py.find(f => f.rule === 'preprocessing-before-split')!;
+    assert.deepStrictEqual([pre.column, pre.severity], [12, 'warning']);
+    assert.ok(pre.endLine >= pre.line && pre.endColumn > 0 && pre.message.length > 20);
+    const over = data.find(f => f.rule === 'oversampling-before-split')!;
     assert.strictEqual(over.cell, 2);
-    assert.deepStrictEqual(data.summary, { files: 2, findings: 6, errors: 0, warnings: 3, infos: 3 });
+    assert.strictEqual(over.line, 9, 'line 9 of the joined code cells');
+    assert.strictEqual(data.length, 6);
+  });
+
+  it('--format sarif writes a SARIF 2.1.0 log', async () => {
+    const r = await cli(['lint', fixtures, '--format', 'sarif', '--fail-on', 'never']);
+    assert.strictEqual(r.code, 0);
+    const sarif = JSON.parse(r.out);
+    assert.strictEqual(sarif.version, '2.1.0');
+    const run = sarif.runs[0];
+    assert.strictEqual(run.tool.driver.name, 'ML Sight');
+    assert.ok(run.tool.driver.rules.some((x: { id: string }) => x.id === 'missing-stratify'));
+    assert.strictEqual(run.results.length, 6);
+    const res = run.results.find((x: { ruleId: string }) => x.ruleId === 'preprocessing-before-split');
+    assert.strictEqual(res.level, 'warning');
+    assert.strictEqual(res.locations[0].physicalLocation.region.startLine, 11);
   });
 
   it('--rule turns rules off, --fail-on changes the exit code, bad options are usage errors', async () => {
     const file = path.join(fixtures, 'leaky_train.py');
     const quiet = await cli(['lint', file, '--rule', 'preprocessing-before-split=off', '--rule', 'missing-stratify=off', '--fail-on', 'warning']);
     assert.strictEqual(quiet.code, 0, quiet.out);
+    assert.strictEqual((await cli(['lint', file])).code, 1);
     assert.match(quiet.out, /1 file, 2 findings \(0 errors, 0 warnings, 2 infos\)/);
     assert.strictEqual((await cli(['lint', file, '--fail-on', 'never'])).code, 0);
     assert.strictEqual((await cli(['lint', file, '--rule', 'nope=off'])).code, 2);

@@ -19,7 +19,7 @@ function num(x: number | null | undefined, digits = 4): string {
   if (Number.isInteger(x)) { return x.toLocaleString('en-US'); }
   return Math.abs(x) >= 1e5 || Math.abs(x) < 1e-3 ? x.toExponential(2) : x.toPrecision(digits).replace(/\.?0+$/, '');
 }
-function signed(x: number | null | undefined): string { return x === null || x === undefined ? '—' : `${x >= 0 ? '+' : '−'}${num(Math.abs(x))}`; }
+function signed(x: number | null | undefined): string { return x === null || x === undefined ? '—' : x === 0 ? '±0' : `${x > 0 ? '+' : '−'}${num(Math.abs(x))}`; }
 function pct(x: number | null | undefined): string { return x === null || x === undefined || !Number.isFinite(x) ? '—' : `${(x * 100).toFixed(Math.abs(x) < 0.1 ? 2 : 1)} %`; }
 function pval(p: number): string { return p < 1e-4 ? p.toExponential(1) : p.toFixed(4); }
 function date(t: number | null): string { return t ? new Date(t).toLocaleString() : '—'; }
@@ -91,7 +91,7 @@ function renderGate(app: HTMLElement, r: PromoteReview): void {
   app.appendChild(list);
 }
 
-function renderAbMetric(m: AbMetricView, alpha: number): HTMLElement {
+function renderAbMetric(m: AbMetricView, alpha: number, targetLift: number): HTMLElement {
   const card = el('div', { className: `ab-metric ${m.outcome}` });
   card.dataset.metric = m.name;
   card.appendChild(el('h3', { text: `${m.role === 'primary' ? 'Primary' : 'Guardrail'}: ${m.name} (${m.direction === 'maximize' ? 'higher' : 'lower'} is better)` }));
@@ -107,7 +107,7 @@ function renderAbMetric(m: AbMetricView, alpha: number): HTMLElement {
   fact('Difference', `${signed(m.difference)} (${Math.round((1 - alpha) * 100)} % CI ${num(m.ci[0])} … ${num(m.ci[1])})`);
   if (m.lift) { fact('Relative lift', `${pct(m.lift.value)} (CI ${pct(m.lift.ci[0])} … ${pct(m.lift.ci[1])})`); }
   if (m.sequential) { fact('Sequential', `${m.sequential.method === 'gavi' ? 'GAVI confidence sequence' : 'mSPRT'}: always-valid p = ${pval(m.sequential.pValue)}${m.sequential.ci ? ` (CI ${num(m.sequential.ci[0])} … ${num(m.sequential.ci[1])})` : ''}`); }
-  fact('Power', `${m.power === null ? '—' : pct(m.power)}; detectable now: ${num(m.mde)}; needed: ${m.requiredTotal === null ? '—' : num(m.requiredTotal)} observations${m.moreNeeded ? ` (${num(m.moreNeeded)} more)` : ''}`);
+  fact(`Power, ${pct(targetLift)} lift`, `${m.power === null ? '—' : pct(m.power)}; detectable now: ${num(m.mde)}; needed: ${m.requiredTotal === null ? '—' : num(m.requiredTotal)} observations${m.moreNeeded ? ` (${num(m.moreNeeded)} more)` : ''}`);
   fact('Outcome', m.outcome === 'better' ? 'significantly better' : m.outcome === 'worse' ? 'significantly worse' : 'no significant difference');
   card.appendChild(facts);
   return card;
@@ -128,7 +128,7 @@ function renderAb(app: HTMLElement, ab: AbView | null): void {
   for (const r of ab.reasons.slice(1)) { sec.appendChild(el('p', { text: r })); }
   sec.appendChild(el('p', { className: 'muted', text: `Data: ${ab.source}. Sample ratio: challenger ${pct(ab.srm.observedShare)} of ${num(ab.srm.counts[0] + ab.srm.counts[1])} (planned ${pct(ab.srm.expectedShare)}), χ² p = ${pval(ab.srm.pValue)}${ab.srm.mismatch ? ' — MISMATCH' : ''}.` }));
   const grid = el('div', { className: 'ab-grid' });
-  for (const m of ab.metrics) { grid.appendChild(renderAbMetric(m, ab.alpha)); }
+  for (const m of ab.metrics) { grid.appendChild(renderAbMetric(m, ab.alpha, ab.targetLift)); }
   sec.appendChild(grid);
   app.appendChild(sec);
 }
