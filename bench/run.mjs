@@ -39,6 +39,18 @@ const med = xs => [...xs].sort((a, b) => a - b)[1];
 row('activation (bundle load + activate, median of 3)', med(act), 'ms', 'empty extension bundle, same host', med(empty));
 row('activation against the budget', med(act), 'ms', 'budget', 150);
 
+// 1b. comparison first paint, 20 runs × 100,000 points, decimated vs undecimated (inside the real VS Code)
+{
+  const r = run('node', ['test/harness/run-ext-tests.mjs'], { MLSIGHT_TEST_GREP: 'bench: Compare', MLSIGHT_BENCH: 'compare', MLSIGHT_TEST_TIMEOUT_MS: '900000' });
+  const res = JSON.parse(readFileSync(join(root, 'test-results/ext-host.json'), 'utf8'));
+  const m = res.measurements ?? {};
+  if (r.status !== 0 || !m['compareBench.decimated.firstPaintMs']) { console.error(r.stdout, r.stderr); process.exit(1); }
+  row(`compare first paint, 20 runs × 100,000 points (${m['compareBench.decimated.points']} drawn after LTTB)`, m['compareBench.decimated.firstPaintMs'], 'ms',
+    `undecimated (${m['compareBench.undecimated.points']} points)`, m['compareBench.undecimated.firstPaintMs']);
+  row('compare open → first paint, wall (query + transfer + paint)', m['compareBench.decimated.wallMs (query + transfer + paint)'], 'ms',
+    'undecimated', m['compareBench.undecimated.wallMs (query + transfer + paint)']);
+}
+
 // 2. VSIX size
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const vsix = statSync(join(root, 'artifacts', `${pkg.name}-${pkg.version}.vsix`)).size / 1e6;

@@ -20,6 +20,8 @@ export class CompareController implements vscode.Disposable {
   lastFirstPaint: { ms: number; points: number } | undefined;
   /** every message sent to the webview, when recording is on (extension-host tests) */
   recorded: HostToWebview[] | undefined;
+  /** points per series after decimation (LTTB); the benchmark sets Infinity to measure the undecimated baseline */
+  maxPoints = 2000;
 
   constructor(private readonly extensionUri: vscode.Uri, private readonly stores: StoreManager, private readonly log: Logger, private readonly hooks: CompareHooks) {
     this.disposables.track(vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, {
@@ -45,7 +47,7 @@ export class CompareController implements vscode.Disposable {
 
   private adopt(panel: vscode.WebviewPanel, state: CompareViewState): void {
     this.panel?.dispose();
-    const p = new ComparePanel(panel, state, this.extensionUri, this.stores, this.log, this.hooks, {
+    const p = new ComparePanel(panel, state, this.extensionUri, this.stores, this.log, this.hooks, () => this.maxPoints, {
       onFirstPaint: m => { this.lastFirstPaint = m; },
       onPost: m => { this.recorded?.push(m); },
     });
@@ -70,6 +72,7 @@ class ComparePanel {
     private readonly stores: StoreManager,
     private readonly log: Logger,
     private readonly hooks: CompareHooks,
+    private readonly maxPoints: () => number,
     private readonly events: { onFirstPaint(m: { ms: number; points: number }): void; onPost(m: HostToWebview): void },
   ) {
     panel.webview.options = webviewOptions(extensionUri);
@@ -111,7 +114,7 @@ class ComparePanel {
     if (!folder) { this.post({ type: 'error', message: 'The folder of these runs is no longer open.' }); return; }
     try {
       const store = await this.stores.get(folder);
-      const data = store.read(db => buildCompareData(db, this.state.runIds, { referenceRunId: this.state.referenceRunId }));
+      const data = store.read(db => buildCompareData(db, this.state.runIds, { referenceRunId: this.state.referenceRunId, maxPoints: this.maxPoints() }));
       const live = data.runs.some(r => r.status === 'RUNNING');
       this.post({ type: 'data', data, state: this.state, live });
     } catch (e) {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, installVsix, launchBrowser, log, startCodeServer, workbenchUrl } from './codeServer.mjs';
 import { Checks, clickViewAction, openActivityContainer, openWorkbench, runCommand, screenshot } from './ui.mjs';
+import { driftUiChecks } from './ui-drift.mjs';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 const vsix = process.env.MLSIGHT_VSIX || join(ROOT, 'artifacts', `${pkg.name}-${pkg.version}.vsix`);
@@ -192,8 +193,12 @@ try {
   cleanup.push(() => rmSync(regWs, { recursive: true, force: true }));
   cpSync(join(ROOT, 'test/fixtures/workspace'), regWs, { recursive: true });
   cpSync(join(ROOT, 'test/fixtures/registry'), regWs, { recursive: true });
+  // the command line from the packaged build, copied (a build started meanwhile would empty dist/)
+  const cliDir = mkdtempSync(join(tmpdir(), 'mlsight-ui-cli-'));
+  cleanup.push(() => rmSync(cliDir, { recursive: true, force: true }));
+  for (const f of ['cli.js', 'sql-wasm.wasm']) { cpSync(join(ROOT, 'dist', f), join(cliDir, f)); }
   const mlsight = (...args) => {
-    try { return execFileSync(process.execPath, [join(ROOT, 'dist/cli.js'), ...args, '--folder', regWs], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }); } catch (e) {
+    try { return execFileSync(process.execPath, [join(cliDir, 'cli.js'), ...args, '--folder', regWs], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }); } catch (e) {
       throw new Error(`mlsight ${args.join(' ')}: ${e.stderr || e.message}`);
     }
   };
@@ -233,8 +238,10 @@ try {
       const injected = await page.locator('.sidebar img[src="x"], .sidebar script').count();
       if (injected) { throw new Error(`${injected} injected elements`); }
       await churn.click();
-      await rows.filter({ hasText: 'v2' }).filter({ hasText: '@challenger' }).first().waitFor({ timeout: 10_000 });
-      return text;
+      const v2 = rows.filter({ hasText: /^\s*v2\s*@challenger/ }).first();
+      await v2.waitFor({ timeout: 10_000 });
+      await rows.filter({ hasText: /^\s*v1\s*@champion/ }).first().waitFor({ timeout: 10_000 });
+      return `${text} | ${(await v2.innerText()).replace(/\s+/g, ' ')}`;
     });
     await screenshot(page, 'ui-models-view-dark');
     await checks.check('"ML Sight: Promote Model…" from the palette: model → challenger (metric vs champion) → @champion → logged A/B outcomes', async () => {
@@ -285,6 +292,9 @@ try {
     });
     await screenshot(page, 'ui-promote-done-dark');
   });
+
+  // Drift report: its own session (test/harness/ui-drift.mjs).
+  await driftUiChecks({ withVsCode, checks, cleanup });
 
   const empty = mkdtempSync(join(tmpdir(), 'mlsight-ui-empty-'));
   cleanup.push(() => rmSync(empty, { recursive: true, force: true }));

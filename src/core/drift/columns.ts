@@ -181,6 +181,8 @@ export class ColumnBuilder {
   private times: Float64Array | null = null;
   private codes: Uint16Array | null;
   private dict: Map<string, number> | null = new Map();
+  private numDict: Map<number, number> | null = new Map();
+  private readonly smallCodes = new Int32Array(4096).fill(-1);
   private dictValues: string[] = [];
   private nMissing = 0;
   private nNumber = 0;
@@ -218,19 +220,54 @@ export class ColumnBuilder {
     return this.times;
   }
 
-  /** Records the row's text in the dictionary (while the column has few distinct texts). */
+  /** A new dictionary entry's code, or −1 when the dictionary outgrew its limit (and is dropped). */
+  private addEntry(text: string): number {
+    const limit = this.nString + this.nBool + this.nDate === 0 ? NUMERIC_DICTIONARY_LIMIT : DICTIONARY_LIMIT;
+    if (this.dictValues.length >= limit) { this.dict = null; this.numDict = null; this.codes = null; this.dictValues = []; return -1; }
+    this.dictValues.push(text);
+    return this.dictValues.length - 1;
+  }
+
+  /** Records the row's text in the dictionary (while the column has few distinct values). */
   private code(text: string): void {
     const d = this.dict;
     if (!d) { return; }
     let c = d.get(text);
     if (c === undefined) {
-      const limit = this.nString + this.nBool + this.nDate === 0 ? NUMERIC_DICTIONARY_LIMIT : DICTIONARY_LIMIT;
-      if (this.dictValues.length >= limit) { this.dict = null; this.codes = null; this.dictValues = []; return; }
-      c = this.dictValues.length;
+      c = this.addEntry(text);
+      if (c < 0) { return; }
       d.set(text, c);
-      this.dictValues.push(text);
     }
     this.codes![this.n] = c;
+  }
+
+  /**
+   * Records a number in the dictionary, keyed by its value: the text is decoded only the first time a value is
+   * seen (so "1.0" and "1" are one entry, spelled as first seen — pandas would keep two texts in a text column).
+   */
+  private codeNumber(v: number, text: string | undefined, buf?: Uint8Array, start = 0, end = 0): void {
+    const d = this.numDict;
+    if (!d) { return; }
+    // small non-negative integers (counts, codes, ratings) are looked up in an array, the rest in the map
+    const small = v >= 0 && v < 4096 && Number.isInteger(v) && !Object.is(v, -0);
+    let c = small ? this.smallCodes[v] : d.get(v);
+    if (c === undefined || c < 0) {
+      c = this.addEntry(text ?? (buf ? fieldText(buf, start, end, 0) : String(v)));
+      if (c < 0) { return; }
+      d.set(v, c);
+      if (small) { this.smallCodes[v] = c; }
+    }
+    this.codes![this.n] = c;
+  }
+
+  /** Makes room for n rows at once (a row count estimated from the file size). */
+  reserve(n: number): void {
+    if (n <= this.cap) { return; }
+    const grow = <T extends Float64Array | Uint16Array>(a: T | null, make: (k: number) => T): T | null => { if (!a) { return null; } const b = make(n); b.set(a); return b; };
+    this.numbers = grow(this.numbers, k => new Float64Array(k));
+    this.times = grow(this.times, k => new Float64Array(k));
+    this.codes = grow(this.codes, k => new Uint16Array(k));
+    this.cap = n;
   }
 
   private begin(): void {
@@ -257,7 +294,7 @@ export class ColumnBuilder {
     this.nNumber++;
     if (isInt) { this.nInt++; }
     if (v === Infinity) { this.nPosInf++; } else if (v === -Infinity) { this.nNegInf++; }
-    if (this.dict) { this.code(text ?? String(v)); }
+    if (this.numDict) { this.codeNumber(v, text); }
     this.n++;
   }
 
@@ -303,13 +340,17 @@ export class ColumnBuilder {
   /** A number the CSV tokenizer already parsed from the field's bytes (the fast path of large numeric files). */
   pushParsed(v: number, isInt: boolean, buf: Uint8Array, start: number, end: number): void {
     const nums = this.numbers;
-    if (nums && !this.dict && !this.times && this.n < this.cap) {
+    if (nums && !this.times && this.n < this.cap) {
+      if (this.numDict) {
+        if (this.codes) { this.codes[this.n] = MISSING_CODE; }
+        this.codeNumber(v, undefined, buf, start, end);
+      }
       nums[this.n++] = v;
       this.nNumber++;
       if (isInt) { this.nInt++; }
       return;
     }
-    this.pushNumber(v, isInt, this.dict ? fieldText(buf, start, end, 0) : undefined);
+    this.pushNumber(v, isInt, fieldText(buf, start, end, 0));
   }
 
   /** A CSV field, parsed from bytes when it is a plain number. */
@@ -317,8 +358,9 @@ export class ColumnBuilder {
     if (start === end) { this.pushMissing(); return; }
     const v = flag & 2 ? NaN : parseDecimal(buf, start, end);
     if (!Number.isNaN(v)) {
-      // the dictionary needs the text only while it is alive (columns with few distinct values)
-      this.pushNumber(v, lastIsInt, this.dict ? fieldText(buf, start, end, flag) : undefined);
+      // the dictionary needs the text only while it is alive, and only for values it has not seen
+      const isInt = lastIsInt;
+      if (this.numDict && !this.numDict.has(v)) { this.pushNumber(v, isInt, fieldText(buf, start, end, flag)); } else { this.pushNumber(v, isInt); }
       return;
     }
     this.pushText(fieldText(buf, start, end, flag), line);
@@ -368,9 +410,9 @@ export class ColumnBuilder {
       name: this.name,
       dtype,
       length: n,
-      numbers: keepNumbers ? this.numbersArray().slice(0, n) : null,
-      times: keepTimes ? this.timesArray().slice(0, n) : null,
-      codes: keepCodes ? this.codes!.slice(0, n) : null,
+      numbers: keepNumbers ? fit(this.numbersArray(), n) : null,
+      times: keepTimes ? fit(this.timesArray(), n) : null,
+      codes: keepCodes ? fit(this.codes!, n) : null,
       dictionary: keepCodes ? this.dictValues : null,
       missing: this.nMissing,
       posInf: keepNumbers ? this.nPosInf : 0,
@@ -379,6 +421,11 @@ export class ColumnBuilder {
       invalidExamples: invalid ? this.odd.filter(o => keepNumbers ? true : Number.isNaN(parseIsoDate(o.value))) : [],
     };
   }
+}
+
+/** The first n values: a view when little space is wasted, else a copy. */
+function fit<T extends Float64Array | Uint16Array>(a: T, n: number): T {
+  return (a.length - n <= a.length / 10 ? a.subarray(0, n) : a.slice(0, n)) as T;
 }
 
 function safeJson(v: unknown): string {

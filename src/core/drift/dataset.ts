@@ -175,6 +175,7 @@ async function loadDelimited(file: string, gzip: boolean, fallbackDelimiter: num
   const want = options.columns ? new Set(options.columns) : null;
   const capacity = Math.max(16, Math.min(maxRows, 65536, size > 0 ? Math.ceil(size / 8) : 1024));
   let tokenizer: CsvTokenizer | undefined;
+  let reserved = false;
   const sink: CsvRecordSink = {
     record(r: CsvRecord): void {
       const { buf, starts, ends, flags, kinds, numbers, count, line } = r;
@@ -211,6 +212,12 @@ async function loadDelimited(file: string, gzip: boolean, fallbackDelimiter: num
       }
       tokenizer.push(chunk);
       if (tokenizer.stopped) { break; }
+      if (!reserved && !gzip && size > 0 && rows > 0 && builders) {
+        // room for the whole file at once, from the first chunk's bytes per row (no repeated doubling)
+        reserved = true;
+        const estimate = Math.min(maxRows, Math.ceil((rows * size) / chunk.length * 1.02) + 64);
+        for (const b of builders as (ColumnBuilder | null)[]) { b?.reserve(estimate); }
+      }
     }
     if (tokenizer && !tokenizer.stopped) { tokenizer.end(); }
   } catch (e) {

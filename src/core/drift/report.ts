@@ -6,7 +6,7 @@
  */
 import * as path from 'path';
 import {
-  CategoricalSample, categoricalFromCounts, columnDrift, DroppedCounts, evidentlyChiSquare, evidentlyKs, evidentlyZTest, jensenShannon, mean,
+  CategoricalSample, categoricalFromCounts, columnDrift, DroppedCounts, evidentlyChiSquare, evidentlyKs, evidentlyZTest, jensenShannonDistance,
   NumericSample, psi, StatsInputError, wassersteinNormed, datasetDrift, BinnedDistributions,
 } from '../stats';
 import { loadTable, LoadOptions, Table } from './dataset';
@@ -166,7 +166,8 @@ export function analyseColumn(name: string, role: ColumnRole, ref: Side, cur: Si
   const p = psi(refSample, curSample, binOpts);
   stats.psi = p.value;
   histogramSource = p.distributions;
-  stats.jensenShannon = jensenShannon(refSample, curSample, binOpts).value;
+  // the same binning as psi: Evidently's jensenshannon on those proportions (= jensenShannon(ref, cur, binOpts))
+  stats.jensenShannon = drift.method === 'jensenshannon' ? drift.statistic : jensenShannonDistance(p.distributions.reference, p.distributions.current);
   let ecdf: ColumnReport['ecdf'] = null;
   let summary: ColumnReport['summary'] = null;
   if (type === 'numerical') {
@@ -174,11 +175,11 @@ export function analyseColumn(name: string, role: ColumnRole, ref: Side, cur: Si
     const c = curSample as NumericSample;
     const ks = evidentlyKs(r, c);
     stats.ks = { statistic: ks.statistic, pValue: ks.pValue, method: ks.method };
-    stats.wassersteinNorm = wassersteinNormed(r, c).value;
+    stats.wassersteinNorm = drift.method === 'wasserstein' ? drift.statistic : wassersteinNormed(r, c).value;
     ecdf = { reference: quantiles(r.sorted), current: quantiles(c.sorted) };
     summary = {
-      reference: { min: r.sorted[0], max: r.sorted[r.n - 1], mean: mean(r.sorted) },
-      current: { min: c.sorted[0], max: c.sorted[c.n - 1], mean: mean(c.sorted) },
+      reference: { min: r.sorted[0], max: r.sorted[r.n - 1], mean: plainMean(r.sorted) },
+      current: { min: c.sorted[0], max: c.sorted[c.n - 1], mean: plainMean(c.sorted) },
     };
   } else {
     const chi = evidentlyChiSquare(refSample, curSample);
@@ -214,6 +215,13 @@ export function analyseColumn(name: string, role: ColumnRole, ref: Side, cur: Si
     invalidExamples: { reference: examplesRef, current: examplesCur },
   };
   return { report, prepared: { name, role, type, integerData: typing.integerData, ref, cur, refSample, curSample } };
+}
+
+/** A mean for display (the statistics use the compensated sums of src/core/stats). */
+function plainMean(a: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) { s += a[i]; }
+  return s / a.length;
 }
 
 function tableInfo(t: Table): TableInfo {
