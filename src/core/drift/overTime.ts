@@ -191,7 +191,10 @@ export function chunkJsContinuous(edges: Float64Array, refProportions: Float64Ar
   return jensenShannonDistance(ref, cur, 2);
 }
 
-function driftSeries(p: PreparedColumn, cur: Chunking, ref: Chunking | null): DriftSeries {
+/** One column's drift per chunk (NannyML's Jensen–Shannon) and its alert threshold. */
+export function driftSeries(p: PreparedColumn, plan: ChunkPlan): DriftSeries {
+  const cur = plan.cur;
+  const ref = plan.ref;
   let chunkValue: (rows: ArrayLike<number>, side: 'ref' | 'cur') => number | null;
   if (p.type === 'numerical') {
     const refSorted = (p.refSample as NumericSample).sorted;
@@ -292,8 +295,16 @@ function scorer(t: Table, target: string, prediction: string, task: Task, kind: 
 
 function allRows(n: number): Uint32Array { const a = new Uint32Array(n); for (let i = 0; i < n; i++) { a[i] = i; } return a; }
 
-export function computeOverTime(input: OverTimeInput): OverTime | null {
-  const { reference, current, settings, target, prediction, time, task, warnings } = input;
+/** How both tables are cut into chunks (row indices per chunk, in time order). */
+export interface ChunkPlan {
+  period: ChunkPeriod;
+  timeColumn: string | null;
+  cur: { chunks: Uint32Array[]; info: ChunkInfo[] };
+  ref: { chunks: Uint32Array[] } | null;
+}
+
+/** Cuts the current data (and the reference, the same way) into chunks; null when there are too few rows. */
+export function planChunks(reference: Table, current: Table, settings: EffectiveSettings, time: string | null, warnings: string[]): ChunkPlan | null {
   const curTimeCol = time ? current.columns.find(c => c.name === time) : undefined;
   const refTimeCol = time ? reference.columns.find(c => c.name === time) : undefined;
   const curKeys = timeKeys(curTimeCol);
@@ -305,9 +316,14 @@ export function computeOverTime(input: OverTimeInput): OverTime | null {
   }
   const refKeys = timeKeys(refTimeCol);
   const ref = chunkTable(reference.rows, refKeys, refTimeCol?.dtype === 'datetime', { ...settings, period: cur.period }, settings.chunks, null, 'reference');
+  return { period: cur.period, timeColumn: curKeys ? time : null, cur: { chunks: cur.chunks, info: cur.info }, ref: ref ? { chunks: ref.chunks } : null };
+}
 
-  const drift = input.prepared.map(p => driftSeries(p, cur, ref));
-
+/** Performance per chunk and its bands, when the task, target and prediction are known. */
+export function performanceOverTime(plan: ChunkPlan, input: Omit<OverTimeInput, 'prepared'>): OverTime['performance'] {
+  const { reference, current, settings, target, prediction, task, warnings } = input;
+  const cur = plan.cur;
+  const ref = plan.ref;
   let performance: OverTime['performance'] = null;
   if (task && target && prediction) {
     let classes: string[] = [];
@@ -358,5 +374,13 @@ export function computeOverTime(input: OverTimeInput): OverTime | null {
       performance = { task, primary, series, threshold: policy.performanceThreshold, unlabelledRows: unlabelled };
     }
   }
-  return { period: cur.period, timeColumn: curKeys ? time : null, chunks: cur.info, referenceChunks: ref?.chunks.length ?? 0, performance, drift };
+  return performance;
+}
+
+/** The analysis over time in one go (the report composes the same parts, possibly in worker threads). */
+export function computeOverTime(input: OverTimeInput): OverTime | null {
+  const plan = planChunks(input.reference, input.current, input.settings, input.time, input.warnings);
+  if (!plan) { return null; }
+  const drift = input.prepared.map(p => driftSeries(p, plan));
+  return { period: plan.period, timeColumn: plan.timeColumn, chunks: plan.cur.info, referenceChunks: plan.ref?.chunks.length ?? 0, performance: performanceOverTime(plan, input), drift };
 }

@@ -10,10 +10,11 @@ import {
   NumericSample, psi, StatsInputError, wassersteinNormed, datasetDrift, BinnedDistributions,
 } from '../stats';
 import { loadTable, LoadOptions, Table } from './dataset';
-import { computeOverTime } from './overTime';
+import { ChunkPlan, driftSeries, performanceOverTime, planChunks } from './overTime';
+import { Column } from './columns';
 import { alignKeys, PreparedColumn, Side } from './sides';
 import {
-  ColumnReport, ColumnRole, ColumnStats, DEFAULT_RETRAIN_POLICY, DEFAULT_THRESHOLDS, DRIFT_METHODS, DriftColumnType, DriftMethod, InvalidExample,
+  ColumnReport, ColumnRole, ColumnStats, DEFAULT_RETRAIN_POLICY, DEFAULT_THRESHOLDS, DRIFT_METHODS, DriftColumnType, DriftMethod, DriftSeries, InvalidExample, OverTime,
   DriftOptions, DriftReport, ECDF_PROBABILITIES, EffectiveSettings, Histogram, MissingCounts, SkippedColumn, TableInfo, Task,
 } from './types';
 import { evidentlyColumnType, taskOf } from './typing';
@@ -228,8 +229,60 @@ function tableInfo(t: Table): TableInfo {
   return { path: t.path, name: path.basename(t.path), format: t.format + (t.gzip ? '.gz' : ''), rows: t.rows, columns: t.columns.length, truncated: t.truncated, sizeBytes: t.sizeBytes };
 }
 
-/** Builds the report from two loaded tables. */
-export function buildDriftReport(reference: Table, current: Table, options: DriftOptions = {}, extra: { loadMs?: number } = {}): DriftReport {
+/** One column pair to analyse: independent of the others, so it can run in a worker thread. */
+export interface ColumnTask { name: string; role: ColumnRole; ref: Column; cur: Column }
+
+/** What a column's analysis needs besides its data (plain data: sent to worker threads as is). */
+export interface ColumnContext {
+  settings: EffectiveSettings;
+  columnTypes?: Readonly<Record<string, DriftColumnType>>;
+  task: Task | undefined;
+  plan: ChunkPlan | null;
+}
+
+export interface ColumnResult {
+  name: string;
+  role: ColumnRole;
+  report?: ColumnReport;
+  skipped?: SkippedColumn;
+  series?: DriftSeries;
+  warnings: string[];
+}
+
+/** Analyses one column: Evidently's typing and tests, every statistic, histograms, and its drift per chunk. */
+export function runColumnTask(t: ColumnTask, ctx: ColumnContext): ColumnResult {
+  const warnings: string[] = [];
+  const base = { name: t.name, role: t.role, warnings };
+  try {
+    const r = analyseColumn(t.name, t.role, new Side(t.ref), new Side(t.cur), ctx.settings, { columnTypes: ctx.columnTypes }, ctx.task, warnings);
+    if ('skipped' in r) { return { ...base, skipped: r.skipped }; }
+    return { ...base, report: r.report, series: ctx.plan ? driftSeries(r.prepared, ctx.plan) : undefined };
+  } catch (e) {
+    if (e instanceof StatsInputError) { return { ...base, skipped: { name: t.name, role: t.role, reason: e.message } }; }
+    throw e;
+  }
+}
+
+/** Runs column tasks (in order); the default runs them here, a worker pool runs them in parallel. */
+export type ColumnRunner = (tasks: ColumnTask[], ctx: ColumnContext) => Promise<ColumnResult[]>;
+
+interface Planned {
+  t0: number;
+  reference: Table;
+  current: Table;
+  settings: EffectiveSettings;
+  options: DriftOptions;
+  warnings: string[];
+  target: string | null;
+  prediction: string | null;
+  time: string | null;
+  plan: ChunkPlan | null;
+  ctx: ColumnContext;
+  /** in report order: the target's result, then tasks and skips */
+  items: (ColumnResult | ColumnTask)[];
+}
+
+function planReport(reference: Table, current: Table, options: DriftOptions): Planned {
   const t0 = performance.now();
   const settings = effectiveSettings(options);
   const warnings: string[] = [];
@@ -244,7 +297,6 @@ export function buildDriftReport(reference: Table, current: Table, options: Drif
   }
   const refCols = new Map(reference.columns.map(c => [c.name, c]));
   const curCols = new Map(current.columns.map(c => [c.name, c]));
-  const skipped: SkippedColumn[] = [];
   const pick = (name: string | null | undefined, what: string): string | null => {
     if (!name) { return null; }
     if (!curCols.has(name)) { warnings.push(`The current data has no ${what} column "${name}".`); return null; }
@@ -256,60 +308,59 @@ export function buildDriftReport(reference: Table, current: Table, options: Drif
   const utility = new Set([target, prediction, time].filter((x): x is string => !!x));
   const exclude = new Set(options.exclude ?? []);
   const only = options.columns ? new Set(options.columns) : null;
-
-  const reports: ColumnReport[] = [];
-  const prepared: PreparedColumn[] = [];
-  let task: Task | undefined = options.task && options.task !== 'auto' ? options.task : undefined;
-  const sides = new Map<string, { ref: Side; cur: Side }>();
-  const sideOf = (name: string) => {
-    let s = sides.get(name);
-    if (!s) { s = { ref: new Side(refCols.get(name)!), cur: new Side(curCols.get(name)!) }; sides.set(name, s); }
-    return s;
-  };
-  const run = (name: string, role: ColumnRole) => {
-    if (!refCols.has(name)) { skipped.push({ name, role, reason: 'only in the current data' }); return undefined; }
-    const { ref, cur } = sideOf(name);
-    try {
-      const r = analyseColumn(name, role, ref, cur, settings, options, task, warnings);
-      if ('skipped' in r) { skipped.push(r.skipped); return undefined; }
-      reports.push(r.report);
-      prepared.push(r.prepared);
-      return r.report;
-    } catch (e) {
-      if (e instanceof StatsInputError) { skipped.push({ name, role, reason: e.message }); return undefined; }
-      throw e;
-    }
-  };
+  const plan = planChunks(reference, current, settings, time, warnings);
+  const ctx: ColumnContext = { settings, columnTypes: options.columnTypes, task: options.task && options.task !== 'auto' ? options.task : undefined, plan };
+  const skip = (name: string, role: ColumnRole, reason: string): ColumnResult => ({ name, role, skipped: { name, role, reason }, warnings: [] });
+  const items: (ColumnResult | ColumnTask)[] = [];
+  const task = (name: string, role: ColumnRole): ColumnResult | ColumnTask =>
+    (refCols.has(name) ? { name, role, ref: refCols.get(name)!, cur: curCols.get(name)! } : skip(name, role, 'only in the current data'));
   if (target) {
-    const t = run(target, 'target');
-    if (t && !task) { task = taskOf(t.type) ?? undefined; }
-    if (!t && !refCols.has(target)) { warnings.push(`The reference data has no target column "${target}": no label drift.`); }
+    // the target goes first: its type decides the task, which the prediction's typing needs
+    const t = task(target, 'target');
+    const r = 'ref' in t ? runColumnTask(t, ctx) : t;
+    items.push(r);
+    if (r.report && !ctx.task) { ctx.task = taskOf(r.report.type) ?? undefined; }
+    if (!r.report && !refCols.has(target)) { warnings.push(`The reference data has no target column "${target}": no label drift.`); }
   }
-  if (prediction) { run(prediction, 'prediction'); }
+  if (prediction) { items.push(task(prediction, 'prediction')); }
   for (const c of reference.columns) {
     if (utility.has(c.name) || exclude.has(c.name) || (only && !only.has(c.name))) { continue; }
-    if (!curCols.has(c.name)) { skipped.push({ name: c.name, role: 'feature', reason: 'only in the reference data' }); continue; }
-    run(c.name, 'feature');
+    items.push(curCols.has(c.name) ? task(c.name, 'feature') : skip(c.name, 'feature', 'only in the reference data'));
   }
   for (const c of current.columns) {
     if (!refCols.has(c.name) && !utility.has(c.name) && !exclude.has(c.name) && (!only || only.has(c.name))) {
-      skipped.push({ name: c.name, role: 'feature', reason: 'only in the current data' });
+      items.push(skip(c.name, 'feature', 'only in the current data'));
     }
   }
+  return { t0, reference, current, settings, options, warnings, target, prediction, time, plan, ctx, items };
+}
+
+function finishReport(p: Planned, results: ColumnResult[], extra: { loadMs?: number }): DriftReport {
+  const { reference, current, settings, warnings, target, prediction, time, plan, ctx } = p;
+  const reports: ColumnReport[] = [];
+  const skipped: SkippedColumn[] = [];
+  const series: DriftSeries[] = [];
+  for (const r of results) {
+    warnings.push(...r.warnings);
+    if (r.report) { reports.push(r.report); if (r.series) { series.push(r.series); } }
+    if (r.skipped) { skipped.push(r.skipped); }
+  }
+  const task = ctx.task;
   const dataset = datasetDrift(reports, settings.driftShare);
   const predReport = prediction ? reports.find(r => r.role === 'prediction') : undefined;
   const predictionKind: DriftReport['predictionKind'] = !predReport ? null
     : task === 'regression' ? 'values' : task === 'classification' && predReport.type === 'numerical' ? 'probabilities' : 'labels';
-  const overTime = computeOverTime({
-    reference, current, settings, target, prediction, time, task: task ?? null, predictionKind, prepared, warnings,
-  });
+  const overTime: OverTime | null = plan ? {
+    period: plan.period, timeColumn: plan.timeColumn, chunks: plan.cur.info, referenceChunks: plan.ref?.chunks.length ?? 0,
+    performance: performanceOverTime(plan, { reference, current, settings, target, prediction, time, task: task ?? null, predictionKind, warnings }),
+    drift: series,
+  } : null;
   const base = {
     schema: 'mlsight.drift/1' as const,
     createdAt: new Date().toISOString(),
     reference: tableInfo(reference),
     current: tableInfo(current),
-    target,
-    prediction, time,
+    target, prediction, time,
     task: task ?? null,
     predictionKind,
     settings,
@@ -320,5 +371,24 @@ export function buildDriftReport(reference: Table, current: Table, options: Drif
     warnings,
   };
   const verdict = decideVerdict(base, settings.retrain);
-  return { ...base, verdict, timings: { loadMs: extra.loadMs ?? 0, analyseMs: performance.now() - t0 } };
+  return { ...base, verdict, timings: { loadMs: extra.loadMs ?? 0, analyseMs: performance.now() - p.t0 } };
+}
+
+function collect(p: Planned, done: ColumnResult[]): ColumnResult[] {
+  let k = 0;
+  return p.items.map(it => ('ref' in it ? done[k++] : it));
+}
+
+/** Builds the report from two loaded tables, here. */
+export function buildDriftReport(reference: Table, current: Table, options: DriftOptions = {}, extra: { loadMs?: number } = {}): DriftReport {
+  const p = planReport(reference, current, options);
+  const tasks = p.items.filter((x): x is ColumnTask => 'ref' in x);
+  return finishReport(p, collect(p, tasks.map(t => runColumnTask(t, p.ctx))), extra);
+}
+
+/** Builds the report with the column analyses run by `runner` (worker threads); the same result as buildDriftReport. */
+export async function buildDriftReportWith(runner: ColumnRunner, reference: Table, current: Table, options: DriftOptions = {}, extra: { loadMs?: number } = {}): Promise<DriftReport> {
+  const p = planReport(reference, current, options);
+  const tasks = p.items.filter((x): x is ColumnTask => 'ref' in x);
+  return finishReport(p, collect(p, await runner(tasks, p.ctx)), extra);
 }
