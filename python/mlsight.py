@@ -33,6 +33,7 @@ import math
 import os
 import pickle
 import platform
+import re
 import shlex
 import shutil
 import signal
@@ -58,7 +59,7 @@ RUN_STATUSES = ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
 __all__ = [
     "Run", "start_run", "end_run", "active_run", "find_workspace", "set_seed",
     "log_param", "log_params", "log_metric", "log_metrics", "log_artifact", "set_tag", "set_tags",
-    "log_dataset", "log_model", "log_feature_importance",
+    "log_dataset", "log_model", "log_feature_importance", "route", "log_outcome", "ab_outcomes_path",
 ]
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -922,9 +923,14 @@ class Run:
         self._emit(event)
         return event
 
-    def log_model(self, model: Any, name: Optional[str] = None) -> str:
+    def log_model(self, model: Any, name: Optional[str] = None, registered_name: Optional[str] = None) -> str:
         """Saves a model: a file or directory path is copied, any other object is pickled. Returns the model's
-        path relative to the run folder (artifacts/models/<name>/...)."""
+        path relative to the run folder (artifacts/models/<name>/...). With registered_name, the model event also
+        asks ML Sight to register it as a new version of that registered model (done once, when the extension or
+        ``mlsight registry`` next reads the run; the event's ``register_id`` makes re-reading it harmless)."""
+        reg = None
+        if registered_name is not None:
+            reg = _registered_name(registered_name)
         if _is_pathlike(model):
             src = os.path.abspath(_fspath(model))
             if not os.path.exists(src):
@@ -962,6 +968,9 @@ class Run:
             cls = _qualname(model)
         rel = _posix(os.path.relpath(dst, self.run_dir))
         event: Dict[str, Any] = {"type": "model", "name": mname, "path": rel, "size": size, "sha256": digest, "format": fmt}
+        if reg is not None:
+            event["registered_name"] = reg
+            event["register_id"] = uuid.uuid4().hex
         if cls:
             event["class"] = cls
             top = type(model).__module__.split(".")[0]
@@ -1211,8 +1220,8 @@ def log_dataset(name: str, data: Any, role: str = "train", source: Optional[Path
     return _run().log_dataset(name, data, role, source)
 
 
-def log_model(model: Any, name: Optional[str] = None) -> str:
-    return _run().log_model(model, name)
+def log_model(model: Any, name: Optional[str] = None, registered_name: Optional[str] = None) -> str:
+    return _run().log_model(model, name, registered_name)
 
 
 def log_feature_importance(names: Sequence[Any], values: Sequence[Any], step: Optional[int] = None) -> None:
@@ -1298,3 +1307,164 @@ def set_seed(seed: int, deterministic: bool = True) -> Dict[str, Any]:
     else:
         _pending_seed = info
     return dict(info)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Registry: registration requests, canary routing and A/B outcomes
+
+REGISTRY_FILE = "registry.json"
+AB_DIR = "ab"
+VARIANTS = ("champion", "challenger")
+_AB_RESERVED = ("model", "variant", "request_key")
+# path of registry.json -> ((mtime_ns, size, ino), parsed content or None)
+_registry_cache: Dict[str, Tuple[Tuple[int, int, int], Optional[Dict[str, Any]]]] = {}
+_workspace_cache: Dict[Tuple[str, str], str] = {}
+
+
+def _registered_name(name: Any) -> str:
+    """A registered model name as ML Sight's registry accepts it (any text, trimmed, no control characters)."""
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError("mlsight: registered_name must be a non-empty string, got %r" % (name,))
+    if name != name.strip() or len(name) > 256 or re.search(r"[\x00-\x1f\x7f]", name):
+        raise ValueError("mlsight: registered_name has at most 256 characters, no leading/trailing spaces and no "
+                         "control characters: %r" % (name,))
+    return name
+
+
+def _model_name(name: Any) -> str:
+    if not isinstance(name, str) or not name:
+        raise ValueError("mlsight: the model name must be a non-empty string, got %r" % (name,))
+    return name
+
+
+def _workspace_for(workspace: Optional[PathLike]) -> str:
+    if workspace is not None:
+        return os.path.abspath(_fspath(workspace))
+    key = (os.getcwd(), os.environ.get("MLSIGHT_WORKSPACE") or "")
+    root = _workspace_cache.get(key)
+    if root is None:
+        root = find_workspace()
+        _workspace_cache[key] = root
+    return root
+
+
+def _read_registry(workspace: Optional[PathLike] = None) -> Optional[Dict[str, Any]]:
+    """The serving view the extension writes to .mlsight/registry.json (cached; re-read when the file changes)."""
+    path = os.path.join(_workspace_for(workspace), STORE_DIR, REGISTRY_FILE)
+    try:
+        st = os.stat(path)
+    except OSError:
+        _registry_cache.pop(path, None)
+        return None
+    sig = (st.st_mtime_ns, st.st_size, st.st_ino)
+    hit = _registry_cache.get(path)
+    if hit is not None and hit[0] == sig:
+        return hit[1]
+    data: Optional[Dict[str, Any]] = None
+    try:
+        with open(path, "rb") as f:
+            parsed = json.loads(f.read().decode("utf-8"))
+        if isinstance(parsed, dict):
+            data = parsed
+    except (OSError, ValueError):
+        data = None  # written atomically by the extension, so only a foreign file can be broken: route to champion
+    _registry_cache[path] = (sig, data)
+    return data
+
+
+def _canary(model_name: str, workspace: Optional[PathLike] = None) -> Optional[Tuple[int, float]]:
+    reg = _read_registry(workspace)
+    models = reg.get("models") if reg else None
+    m = models.get(model_name) if isinstance(models, dict) else None
+    c = m.get("canary") if isinstance(m, dict) else None
+    if not isinstance(c, dict):
+        return None
+    share, version = c.get("share"), c.get("challenger")
+    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share < 1:
+        return None
+    return (int(version) if isinstance(version, int) else 0, float(share))
+
+
+def _bucket(model_name: str, request_key: Any) -> float:
+    """A uniform number in [0, 1) fixed by (model, key): the first 8 bytes of sha256(model + NUL + key)."""
+    if isinstance(request_key, bytes):
+        kb = request_key
+    elif isinstance(request_key, str):
+        kb = request_key.encode("utf-8", "surrogatepass")
+    elif request_key is None or isinstance(request_key, (int, float)) or hasattr(request_key, "__index__"):
+        kb = str(request_key).encode("utf-8")
+    else:
+        kb = str(request_key).encode("utf-8", "surrogatepass")
+    digest = hashlib.sha256(model_name.encode("utf-8", "surrogatepass") + b"\0" + kb).digest()
+    return int.from_bytes(digest[:8], "big") / 18446744073709551616.0
+
+
+def route(model_name: str, request_key: Any, workspace: Optional[PathLike] = None) -> str:
+    """Which model serves this request: "champion" or "challenger". The key (a user or request id; str, bytes or a
+    number) is hashed with the model name; the request goes to the challenger when the hash, as a number in
+    [0, 1), is below the canary's traffic share in .mlsight/registry.json. The same key always gets the same
+    answer (sticky), and raising the share only moves champion keys to the challenger. "champion" when the model
+    has no canary (or there is no registry.json)."""
+    name = _model_name(model_name)
+    c = _canary(name, workspace)
+    if c is None:
+        return "champion"
+    return "challenger" if _bucket(name, request_key) < c[1] else "champion"
+
+
+def ab_outcomes_path(model_name: str, workspace: Optional[PathLike] = None) -> str:
+    """.mlsight/ab/<model>.jsonl (runs of characters other than letters, digits, '_', '.', '-' become '_')."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", _model_name(model_name))
+    return os.path.join(_workspace_for(workspace), STORE_DIR, AB_DIR, safe + ".jsonl")
+
+
+def _outcome_value(key: str, v: Any) -> Any:
+    if isinstance(v, bool):
+        return 1 if v else 0
+    if isinstance(v, int) or (hasattr(v, "__index__") and not isinstance(v, float)):
+        try:
+            return int(v)
+        except TypeError:
+            pass
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        raise TypeError("mlsight.log_outcome: metric %r must be a number or a bool, got %r" % (key, v)) from None
+    if not math.isfinite(f):
+        raise ValueError("mlsight.log_outcome: metric %r must be finite, got %r" % (key, v))
+    return f
+
+
+def log_outcome(model_name: str, request_key: Any, variant: Optional[str] = None,
+                workspace: Optional[PathLike] = None, **metrics: Any) -> Dict[str, Any]:
+    """Appends one outcome of an A/B test to .mlsight/ab/<model>.jsonl: {"model", "variant", "request_key",
+    "ts", <metrics>}. variant defaults to route(model_name, request_key); metrics are numbers (business metrics
+    such as converted=1 or revenue=12.5, guardrails such as latency_ms=87), bools become 0/1. One write per line
+    on a file opened with O_APPEND, so many processes may log at once. Returns the record written."""
+    name = _model_name(model_name)
+    if variant is None:
+        variant = route(name, request_key, workspace)
+    elif variant not in VARIANTS:
+        raise ValueError("mlsight.log_outcome: variant must be 'champion' or 'challenger', got %r" % (variant,))
+    if not metrics:
+        raise ValueError("mlsight.log_outcome: give at least one metric, e.g. converted=1")
+    rec: Dict[str, Any] = {"model": name, "variant": variant,
+                           "request_key": request_key if isinstance(request_key, str) else
+                           (int(request_key) if isinstance(request_key, int) and not isinstance(request_key, bool)
+                            else str(request_key)),
+                           "ts": _now_ms()}
+    for k, v in metrics.items():
+        if k in _AB_RESERVED or k == "ts":
+            raise ValueError("mlsight.log_outcome: %r is reserved, choose another metric name" % (k,))
+        rec[k] = _outcome_value(k, v)
+    line = (json.dumps(rec, ensure_ascii=False, allow_nan=False, separators=(",", ":")) + "\n").encode("utf-8", "surrogatepass")
+    path = ab_outcomes_path(name, workspace)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
+    try:
+        n = os.write(fd, line)
+        if n != len(line):  # regular files do not write short unless the disk is full
+            raise OSError("mlsight.log_outcome: short write to %s (%d of %d bytes)" % (path, n, len(line)))
+    finally:
+        os.close(fd)
+    return rec

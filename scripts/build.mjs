@@ -6,7 +6,7 @@
 //   dist/test/**        unit tests (node_modules external) and extension-host suites
 // Flags: --watch (rebuild on change), --production (minify, no source maps), --no-tests.
 import * as esbuild from 'esbuild';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, readdirSync, existsSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, renameSync, readFileSync, readdirSync, existsSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -18,9 +18,12 @@ const watch = args.has('--watch');
 const production = args.has('--production');
 const withTests = !args.has('--no-tests');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const dist = join(root, 'dist');
+const finalDist = join(root, 'dist');
+// A one-off build writes into a fresh folder and swaps it in at the end, so a build never leaves stale bundles
+// (a renamed test) and programs still running from dist/ (a test run, code-server) see it change only at once.
+const dist = watch ? finalDist : `${finalDist}.build-${process.pid}`;
 
-if (!watch) { rmSync(dist, { recursive: true, force: true }); }
+rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 // WebAssembly shipped next to the bundles and loaded lazily: sql.js, web-tree-sitter and the Python grammar.
 for (const [from, to] of [
@@ -77,5 +80,9 @@ if (watch) {
 } else {
   await Promise.all(builds.map(b => esbuild.build(b)));
   chmodSync(join(dist, 'cli.js'), 0o755);
-  console.log(`esbuild: built ${builds.length} bundles in ${Date.now() - t0} ms (${relative(root, dist)}/)`);
+  const old = `${finalDist}.old-${process.pid}`;
+  if (existsSync(finalDist)) { renameSync(finalDist, old); }
+  renameSync(dist, finalDist);
+  rmSync(old, { recursive: true, force: true });
+  console.log(`esbuild: built ${builds.length} bundles in ${Date.now() - t0} ms (${relative(root, finalDist)}/)`);
 }

@@ -9,8 +9,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { isMainThread, parentPort, workerData } from 'worker_threads';
 import {
-  ChunkPeriod, DatasetError, DRIFT_METHODS, DriftMethod, DriftOptions, DriftReport, driftReportFromFiles, PerformanceMetric,
-  reportToCsv, reportToHtml, reportToJson, reportToText,
+  ChunkPeriod, DatasetError, defaultThreads, DRIFT_METHODS, DriftMethod, DriftOptions, DriftReport, driftReportFromFiles, PerformanceMetric,
+  ReportHooks, reportToCsv, reportToHtml, reportToJson, reportToText, serveDriftWorker,
 } from './core/drift';
 import { StatsInputError } from './core/stats';
 
@@ -171,8 +171,19 @@ export function driftDetected(r: DriftReport, failOn: FailOn): boolean {
   }
 }
 
+/**
+ * Worker threads for large files: this bundle's own file serves them (`drift --pool-worker`), when it runs as the
+ * CLI or as the extension's drift worker (not when imported by tests). MLSIGHT_DRIFT_THREADS=1 keeps one thread.
+ */
+function parallelHooks(): Pick<ReportHooks, 'workerScript' | 'threads'> {
+  const own = typeof require !== 'undefined' && require.main === module ? __filename : undefined;
+  const env = Number(process.env.MLSIGHT_DRIFT_THREADS);
+  return own ? { workerScript: own, threads: Number.isInteger(env) && env > 0 ? env : defaultThreads() } : {};
+}
+
 export async function driftCli(args: readonly string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
   if (args[0] === '--worker' && !isMainThread && parentPort) { await driftWorker(); return DRIFT_EXIT.ok; }
+  if (args[0] === '--pool-worker' && !isMainThread && parentPort) { serveDriftWorker(parentPort); return DRIFT_EXIT.ok; }
   if (args.includes('--help') || args.includes('-h')) { out(DRIFT_USAGE); return DRIFT_EXIT.ok; }
   let parsed: DriftCliArgs;
   try { parsed = parseDriftArgs(args); } catch (e) {
@@ -180,7 +191,7 @@ export async function driftCli(args: readonly string[], out: (s: string) => void
     throw e;
   }
   try {
-    const report = await driftReportFromFiles(path.resolve(parsed.reference), path.resolve(parsed.current), parsed.options);
+    const report = await driftReportFromFiles(path.resolve(parsed.reference), path.resolve(parsed.current), parsed.options, parallelHooks());
     out(parsed.format === 'json' ? JSON.stringify(reportToJson(report), null, 2) + '\n' : reportToText(report));
     if (parsed.html) { fs.writeFileSync(parsed.html, reportToHtml(report)); }
     if (parsed.csv) { fs.writeFileSync(parsed.csv, reportToCsv(report)); }
@@ -205,7 +216,7 @@ async function driftWorker(): Promise<void> {
   const job = workerData as DriftWorkerJob;
   const post = (m: DriftWorkerMessage) => parentPort!.postMessage(m);
   try {
-    const report = await driftReportFromFiles(job.reference, job.current, job.options, { onProgress: (message, fraction) => post({ type: 'progress', message, fraction }) });
+    const report = await driftReportFromFiles(job.reference, job.current, job.options, { ...parallelHooks(), onProgress: (message, fraction) => post({ type: 'progress', message, fraction }) });
     post({ type: 'report', report });
   } catch (e) {
     post({ type: 'error', message: e instanceof Error ? e.message : String(e), dataset: e instanceof DatasetError || e instanceof StatsInputError });

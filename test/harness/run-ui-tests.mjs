@@ -185,6 +185,15 @@ try {
       return `background ${bg}, text ${fg}`;
     });
     await screenshot(page, 'ui-compare-light');
+    await checks.check('the comparison is restored after "Developer: Reload Window" (webview serializer)', async () => {
+      await runCommand(page, 'Developer: Reload Window');
+      await page.waitForTimeout(1500);
+      await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+      await page.locator('.tabs-container .tab', { hasText: 'Compare 2 Runs' }).waitFor({ timeout: 30_000 });
+      await page.locator('.tabs-container .tab', { hasText: 'Compare 2 Runs' }).click();
+      const restored = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      await restored.locator('#compare-table tbody tr[data-key="<img src=x onerror=alert(1)>"]').waitFor({ timeout: 30_000 });
+    });
   });
 
   // Model registry: two versions registered with the CLI, then "Promote Model…" from the palette through the

@@ -9,7 +9,7 @@ import {
   CategoricalSample, categoricalFromCounts, columnDrift, DroppedCounts, evidentlyChiSquare, evidentlyKs, evidentlyZTest, jensenShannonDistance,
   NumericSample, psi, StatsInputError, wassersteinNormed, datasetDrift, BinnedDistributions,
 } from '../stats';
-import { loadTable, LoadOptions, Table } from './dataset';
+import { Table } from './dataset';
 import { ChunkPlan, driftSeries, performanceOverTime, planChunks } from './overTime';
 import { Column } from './columns';
 import { alignKeys, PreparedColumn, Side } from './sides';
@@ -41,25 +41,6 @@ export function effectiveSettings(options: DriftOptions): EffectiveSettings {
     period: options.period ?? 'count',
     retrain,
   };
-}
-
-export interface ReportHooks {
-  onProgress?: (message: string, fraction?: number) => void;
-  signal?: AbortSignal;
-}
-
-/** Loads both files and builds the report. */
-export async function driftReportFromFiles(reference: string, current: string, options: DriftOptions & { maxRows?: number } = {}, hooks: ReportHooks = {}): Promise<DriftReport> {
-  const t0 = performance.now();
-  const load = (file: string, which: string, from: number): Promise<Table> => {
-    const o: LoadOptions = { maxRows: options.maxRows, signal: hooks.signal, onProgress: f => hooks.onProgress?.(`Reading the ${which} data…`, from + f * 0.4) };
-    hooks.onProgress?.(`Reading the ${which} data…`, from);
-    return loadTable(file, o);
-  };
-  const ref = await load(reference, 'reference', 0);
-  const cur = await load(current, 'current', 0.4);
-  hooks.onProgress?.('Computing drift statistics…', 0.8);
-  return buildDriftReport(ref, cur, options, { loadMs: performance.now() - t0 });
 }
 
 // ---------------------------------------------------------------------------------------------------------------

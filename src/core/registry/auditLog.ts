@@ -24,11 +24,12 @@ export type RegistryAction =
   | 'tag.set'
   | 'tag.delete'
   | 'promote'
-  | 'promotion.undo';
+  | 'promotion.undo'
+  | 'canary.set';
 
 export const REGISTRY_ACTIONS: readonly RegistryAction[] = [
   'model.create', 'model.describe', 'model.configure', 'version.create', 'version.describe', 'alias.set', 'alias.delete',
-  'stage.set', 'tag.set', 'tag.delete', 'promote', 'promotion.undo',
+  'stage.set', 'tag.set', 'tag.delete', 'promote', 'promotion.undo', 'canary.set',
 ];
 
 /**

@@ -73,6 +73,15 @@ export interface PromotionRecord {
   undone: boolean;
 }
 
+/** A canary: the challenger version and the share of traffic routed to it (`mlsight.route` in Python). */
+export interface CanaryConfig { challenger: number; share: number }
+
+export function canaryOf(v: unknown): CanaryConfig | null {
+  const o = v && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, unknown> : null;
+  if (!o || !Number.isInteger(o.challenger) || typeof o.share !== 'number' || !(o.share > 0 && o.share < 1)) { return null; }
+  return { challenger: o.challenger as number, share: o.share };
+}
+
 export interface ModelState {
   name: string;
   description: string | null;
@@ -83,10 +92,12 @@ export interface ModelState {
   tags: Map<string, string>;
   settings: ModelSettings;
   promotions: PromotionRecord[];
+  /** the canary set by the last canary.set event (null: none) */
+  canary: CanaryConfig | null;
 }
 
 export function emptyModel(name: string, at = 0): ModelState {
-  return { name, description: null, createdAt: at, updatedAt: at, versions: new Map(), aliases: new Map(), tags: new Map(), settings: {}, promotions: [] };
+  return { name, description: null, createdAt: at, updatedAt: at, versions: new Map(), aliases: new Map(), tags: new Map(), settings: {}, promotions: [], canary: null };
 }
 
 function str(v: unknown): string | null { return typeof v === 'string' ? v : null; }
@@ -193,6 +204,9 @@ export function applyToState(m: ModelState, e: AuditEvent): void {
       }
       break;
     }
+    case 'canary.set':
+      m.canary = canaryOf(ev.canary);
+      break;
     case 'promotion.undo': {
       const undoneId = str(ev.undoes);
       const p = m.promotions.find(x => x.eventId === undoneId);

@@ -5,7 +5,7 @@
 import { Db, metricFromSql } from '../store/db';
 import { RegistryAction } from './auditLog';
 import { locateMlflowModel } from './mlflowWriteback';
-import { ModelSettings } from './state';
+import { CanaryConfig, ModelSettings, canaryOf } from './state';
 
 export type ModelBackend = 'mlsight' | 'mlflow-filestore' | 'mlflow-sqlite';
 
@@ -50,6 +50,8 @@ export interface ModelDetail {
   aliases: Record<string, number>;
   settings: ModelSettings;
   versions: VersionDetail[];
+  /** the canary (challenger version and traffic share) configured with canary.set, if any */
+  canary: CanaryConfig | null;
 }
 
 export interface RegistryModelSummary {
@@ -105,6 +107,21 @@ export function latestRunMetrics(db: Db, runId: string): Record<string, number> 
 
 export function readSettings(db: Db, model: string): ModelSettings {
   return parseJson<ModelSettings>(db.scalar('SELECT settings_json FROM model_settings WHERE model_name = ?', [model])) ?? {};
+}
+
+/** The model's canary: the latest canary.set event recorded for it (null when none, or cleared). */
+export function readCanary(db: Db, model: string): CanaryConfig | null {
+  const row = db.get<{ evidence_json: string | null }>(
+    `SELECT evidence_json FROM audit_log WHERE model = ? AND action = 'canary.set' ORDER BY log_seq DESC, seq DESC LIMIT 1`, [model]);
+  return row ? canaryOf(parseJson<Record<string, unknown>>(row.evidence_json)?.canary) : null;
+}
+
+/**
+ * The challenger's planned traffic share for the sample-ratio check: the canary's share when a canary is
+ * configured, else the model's `challengerShare` setting, else 0.5.
+ */
+export function plannedShare(settings: ModelSettings, canary: CanaryConfig | null | undefined): number {
+  return canary?.share ?? settings.challengerShare ?? 0.5;
 }
 
 export function listRegistryModels(db: Db): RegistryModelSummary[] {
@@ -174,6 +191,7 @@ export function getModelDetail(db: Db, folder: string, name: string): ModelDetai
     aliases: Object.fromEntries(aliasRows.map(a => [a.alias, a.version])),
     settings: readSettings(db, name),
     versions,
+    canary: readCanary(db, name),
   };
 }
 
