@@ -12,7 +12,7 @@ import { metricData, parseCounts, parseMeanSummary, parseOutcomes } from './core
 import { PromotionTarget, guessDirection } from './core/registry/gate';
 import { GateFailedError, Registry, RegistryError } from './core/registry/registry';
 import { Direction, ModelSettings } from './core/registry/state';
-import { listRegistryModels, readSettings, registryHistory } from './core/registry/views';
+import { listRegistryModels, readCanary, readSettings, registryHistory } from './core/registry/views';
 import { ingestWorkspace } from './core/ingest/scan';
 import { ingestMlsightRuns } from './core/runs/ingestMlsight';
 import { WorkspaceStore } from './core/store/store';
@@ -29,6 +29,8 @@ export const REGISTRY_USAGE = `  registry list [folder]             registered m
   registry promote <model> <version> --reason <text> [--alias <a> | --stage Staging|Production [--archive-existing]]
                   [--override] [A/B data as for "ab"]
   registry undo <model> --reason <text>   undo the last promotion
+  registry canary <model> --version <n> --share <0..1> [--reason <text>]   route a share of traffic to a challenger
+  registry canary <model> --off [--reason <text>]                         end the canary
   registry history [model]           the audit log
      (registry commands take --folder <dir> (default .) and --format json|text)
   ab [outcomes.jsonl|csv] --metric <m> [--guardrail <g>]… [--champion 120/1000 --challenger 150/1000]
@@ -43,11 +45,11 @@ type Out = (s: string) => void;
 
 interface Args { positional: string[]; opts: Map<string, string[]>; flags: Set<string> }
 
-const FLAGS = new Set(['archive-existing', 'override', 'relative', 'require-ab', 'fail-unless-promote']);
+const FLAGS = new Set(['archive-existing', 'override', 'relative', 'require-ab', 'fail-unless-promote', 'off']);
 const VALUED = new Set([
   'format', 'folder', 'run', 'artifact', 'description', 'alias', 'tag', 'reason', 'metric', 'direction', 'min-improvement', 'guardrail',
   'protect', 'alpha', 'power', 'target-lift', 'share', 'sequential', 'stage', 'champion', 'challenger', 'champion-mean', 'challenger-mean',
-  'expected-share', 'model', 'outcomes',
+  'expected-share', 'model', 'outcomes', 'version',
 ]);
 
 function parseArgs(argv: string[]): Args {
@@ -108,6 +110,11 @@ async function withRegistry<T>(folderArg: string | undefined, log: Logger, fn: (
     }
     const registry = new Registry({ store, log });
     await registry.sync();
+    if (!store.readOnly) {
+      // versions asked for by runs with log_model(..., registered_name=...), each registered once
+      const req = await registry.registerRequested();
+      for (const f of req.failed) { log.warn(`Could not register ${JSON.stringify(f.request.model)} from run ${f.request.runId}: ${f.message}`); }
+    }
     return await fn(registry, store, folder);
   } finally { await store.close(); }
 }
@@ -208,7 +215,11 @@ export async function abMain(argv: string[], out: Out, err: Out, log: Logger): P
       const folder = path.resolve(one(a, 'folder') ?? '.');
       if (fs.existsSync(path.join(folder, '.mlsight', 'mlsight.db'))) {
         const store = await WorkspaceStore.open({ folder, log });
-        try { settings = store.read(db => readSettings(db, model)); share = settings.challengerShare; } finally { await store.close(); }
+        try {
+          settings = store.read(db => readSettings(db, model));
+          const canary = store.read(db => readCanary(db, model));
+          share = canary?.share ?? settings.challengerShare;
+        } finally { await store.close(); }
       }
     }
     const built = buildAb(a, file, { share, settings });
@@ -350,7 +361,8 @@ export async function registryMain(argv: string[], out: Out, err: Out, log: Logg
         }
         return await withRegistry(folder, log, async (r, store) => {
           const settings = store.read(db => readSettings(db, p[0]));
-          const ab = buildAb(a, one(a, 'outcomes'), { settings });
+          const canary = store.read(db => readCanary(db, p[0]));
+          const ab = buildAb(a, one(a, 'outcomes'), { settings, share: canary?.share });
           try {
             const res = await r.promote({ model: p[0], version: v, target, reason, ab: ab ?? null, override: a.flags.has('override') });
             print({ promoted: true, overridden: res.overridden, gate: res.gate, event: res.event, ab: ab ? abReport(ab.analysis) : null }, () => {
@@ -375,6 +387,23 @@ export async function registryMain(argv: string[], out: Out, err: Out, log: Logg
         return await withRegistry(folder, log, async (r) => {
           const e = await r.undoLastPromotion(p[0], reason);
           print({ event: e }, () => out(e.alias ? `@${e.alias} → ${e.to ? `v${e.to}` : 'unset'} (was v${e.from})\n` : `v${e.version}: ${e.from} → ${e.to}\n`));
+          return 0;
+        });
+      }
+      case 'canary': {
+        if (p.length !== 1) { throw new UsageError('registry canary <model> --version <n> --share <0..1> | registry canary <model> --off'); }
+        const off = a.flags.has('off');
+        const version = one(a, 'version');
+        const share = num(a, 'share');
+        if (off && (version !== undefined || share !== undefined)) { throw new UsageError('--off takes no --version or --share'); }
+        if (!off && (version === undefined || share === undefined)) { throw new UsageError('registry canary <model> --version <n> --share <0..1> (or --off)'); }
+        if (!off && !(share! > 0 && share! < 1)) { throw new UsageError('--share must be between 0 and 1, exclusive (0.05 routes 5 % of the traffic to the challenger)'); }
+        const canary = off ? null : { challenger: int(version!, 'the version'), share: share! };
+        return await withRegistry(folder, log, async (r) => {
+          const e = await r.setCanary(p[0], canary, one(a, 'reason'));
+          print({ changed: !!e, canary, event: e ?? null }, () => out(canary
+            ? `${p[0]}: canary v${canary.challenger} gets ${(canary.share * 100).toFixed(2).replace(/\.?0+$/, '')} % of the traffic${e ? '' : ' (unchanged)'}\n`
+            : `${p[0]}: no canary${e ? '' : ' (there was none)'}\n`));
           return 0;
         });
       }

@@ -8,8 +8,8 @@ import { AuditEvent } from '../core/registry/auditLog';
 import { GateResult, PromotionTarget, guessDirection, targetLabel } from '../core/registry/gate';
 import { GateFailedError, PromotionPreview, Registry, RegistryError, modelNameProblem } from '../core/registry/registry';
 import { aliasNameProblem } from '../core/registry/mlflowWriteback';
-import { Direction, ModelSettings, STAGES, protectedAliases } from '../core/registry/state';
-import { ModelDetail, VersionDetail, registryHistory } from '../core/registry/views';
+import { CanaryConfig, Direction, ModelSettings, STAGES, protectedAliases } from '../core/registry/state';
+import { ModelDetail, VersionDetail, plannedShare, registryHistory } from '../core/registry/views';
 import { StatsInputError } from '../core/stats';
 import { StoreManager } from '../workspace/storeManager';
 import { AbView, PromoteReview, VersionCard } from './contract';
@@ -285,8 +285,9 @@ export class RegistryCommands {
     return settings;
   }
 
-  private buildAb(folder: vscode.WorkspaceFolder, spec: AbSpec, settings: ModelSettings): { analysis: AbAnalysis; source: Record<string, unknown>; label: string } {
-    const share = spec.share ?? settings.challengerShare ?? 0.5;
+  private buildAb(folder: vscode.WorkspaceFolder, spec: AbSpec, settings: ModelSettings, canary: CanaryConfig | null = null): { analysis: AbAnalysis; source: Record<string, unknown>; label: string } {
+    // the canary's share when one is configured (that is what mlsight.route sends to the challenger)
+    const share = spec.share ?? plannedShare(settings, canary);
     const options = { alpha: settings.alpha, power: settings.power, targetLift: settings.targetLift, challengerShare: share, sequential: settings.sequential };
     if ('file' in spec) {
       const file = path.resolve(folder.uri.fsPath, spec.file);
@@ -324,12 +325,12 @@ export class RegistryCommands {
     ];
     const choice = await ask(items, { title: `${TITLE}: A/B test of the challenger against the champion`, placeHolder: 'Where are the A/B results?' });
     if (choice === 'none') { return null; }
-    const share = m.settings.challengerShare ?? Number(await askText({
+    const share = m.canary?.share ?? m.settings.challengerShare ?? Number(await askText({
       title: `${TITLE}: traffic split`, value: '0.5',
       prompt: 'The challenger\'s planned share of traffic (0.05 for a 5 % canary, 0.5 for an even split); checked against what the arms received. It is recorded for this model.',
       validateInput: v => (Number(v) > 0 && Number(v) < 1 ? undefined : 'A number between 0 and 1'),
     }));
-    if (m.settings.challengerShare === undefined) {
+    if (m.settings.challengerShare === undefined && !m.canary) {
       const registry = await this.deps.registries.get(folder);
       await registry.configure(m.name, { ...registry.model(m.name)!.settings, challengerShare: share });
     }
@@ -401,7 +402,7 @@ export class RegistryCommands {
       }
       const spec = opts.ab !== undefined ? opts.ab : await this.askAb(folder, m);
       m = registry.model(m.name)!;
-      const ab = spec ? this.buildAb(folder, spec, m.settings) : null;
+      const ab = spec ? this.buildAb(folder, spec, m.settings, m.canary) : null;
       pv = registry.preview(m.name, version, target, ab?.analysis ?? null);
       const store = await this.deps.stores.get(folder);
       const history = store.read(db => registryHistory(db, m!.name, 12)).reverse().map(h => {

@@ -431,3 +431,21 @@ describe('drift report: JSON, CSV, text and HTML forms', () => {
     assert.strictEqual(s.retrain.minAlertChunks, 1);
   });
 });
+
+describe('drift report: worker threads', () => {
+  it('reading and analysing in worker threads (the CLI bundle) gives the same report as one thread', async function () {
+    const script = path.join(ROOT, 'dist', 'cli.js');
+    if (!require('fs').existsSync(script)) { this.skip(); }
+    this.timeout(60_000);
+    const o = oracle('classification');
+    const options = { target: o.target, prediction: o.prediction, time: o.time };
+    let threads = 0;
+    const par = await driftReportFromFiles(path.join(FIX, o.reference), path.join(FIX, o.current), options, { workerScript: script, threads: 2, minParallelBytes: 0, onThreads: n => { threads = n; } });
+    const ser = await driftReportFromFiles(path.join(FIX, o.reference), path.join(FIX, o.current), options);
+    assert.strictEqual(threads, 2);
+    const strip = (r: DriftReport) => ({ ...r, createdAt: '', timings: null });
+    assert.deepStrictEqual(strip(par), strip(ser));
+    // errors in a worker keep their file and line
+    await assert.rejects(driftReportFromFiles(path.join(FIX, o.reference), path.join(ROOT, 'package.json'), options, { workerScript: script, threads: 2, minParallelBytes: 0 }), /package\.json/);
+  });
+});

@@ -75,7 +75,6 @@ export class DriftPool {
       });
       w.on('error', e => this.failAll(e));
       w.on('exit', code => { if (!this.closed) { this.failAll(new Error(`a drift worker thread exited (${code})`)); } });
-      w.unref();
       this.workers.push(w);
     }
   }

@@ -18,6 +18,8 @@ export interface ReportHooks {
   threads?: number;
   /** called with the pool's size when worker threads were used (benchmarks, tests) */
   onThreads?: (n: number) => void;
+  /** use threads only when the two files have at least this many bytes together (default MIN_PARALLEL_BYTES) */
+  minParallelBytes?: number;
 }
 
 /** Files smaller than this together are analysed in one thread (starting workers would cost more). */
@@ -30,7 +32,7 @@ function sizeOf(file: string): number {
 export async function driftReportFromFiles(reference: string, current: string, options: DriftOptions & { maxRows?: number } = {}, hooks: ReportHooks = {}): Promise<DriftReport> {
   const t0 = performance.now();
   const threads = hooks.threads ?? 0;
-  if (hooks.workerScript && threads > 1 && sizeOf(reference) + sizeOf(current) >= MIN_PARALLEL_BYTES) {
+  if (hooks.workerScript && threads > 1 && sizeOf(reference) + sizeOf(current) >= (hooks.minParallelBytes ?? MIN_PARALLEL_BYTES)) {
     let pool: DriftPool | undefined;
     try { pool = new DriftPool(hooks.workerScript, threads); } catch { pool = undefined; }
     if (pool) {

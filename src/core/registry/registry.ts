@@ -27,7 +27,8 @@ import {
   FileStoreModel, FileStoreState, aliasNameProblem, deleteAlias as fsDeleteAlias, locateMlflowModel, readFileStoreModel,
   writeAlias as fsWriteAlias, writeStage as fsWriteStage,
 } from './mlflowWriteback';
-import { ACTIVE_STAGES, ModelSettings, ModelState, STAGES, lastActivePromotion, protectedAliases } from './state';
+import { buildServingView, writeServingView } from './servingView';
+import { ACTIVE_STAGES, CanaryConfig, ModelSettings, ModelState, STAGES, lastActivePromotion, protectedAliases } from './state';
 import { DatasetLineage, ModelDetail, VersionDetail, encodeMetric, getModelDetail, readSettings } from './views';
 
 export class RegistryError extends Error {
@@ -111,7 +112,19 @@ export interface RegisterInput {
   /** aliases to point at the new version (e.g. challenger); protected ones need `reason` */
   aliases?: string[];
   reason?: string;
+  /**
+   * Identifies a registration request (the Python logger's `log_model(..., registered_name=...)` event carries
+   * one): a request already honoured in the audit log returns its version instead of registering another.
+   */
+  registerId?: string;
 }
+
+/** A registration asked for by a run (`log_model(..., registered_name=...)`), from the run's tags. */
+export interface RegistrationRequest { model: string; runId: string; artifactPath: string; registerId: string }
+
+/** Tags the run ingester writes for a model event with `registered_name`. */
+export const REGISTER_TAG_SUFFIX = '.registered_name';
+export const REGISTER_ID_TAG_SUFFIX = '.register_id';
 
 export interface PromoteInput {
   model: string;
@@ -202,8 +215,28 @@ export class Registry {
   async sync(): Promise<number> {
     if (this.store.readOnly) { return 0; }
     await this.store.reloadIfChanged();
-    const r = await appendAuditEvents(this.folder, async log => ({ events: [], result: await this.catchUp(log) }));
+    const r = await appendAuditEvents(this.folder, async log => {
+      const n = await this.catchUp(log);
+      await this.writeServingViewNow();
+      return { events: [], result: n };
+    });
     return r.result;
+  }
+
+  /** Rewrites `.mlsight/registry.json` when it differs from the registry (call with the audit lock held). */
+  private async writeServingViewNow(): Promise<void> {
+    try {
+      const view = this.store.read(db => buildServingView(db, this.folder));
+      if (await writeServingView(view, this.folder)) { this.log.info(`Registry: wrote .mlsight/registry.json of ${this.folder}.`); }
+    } catch (e) {
+      this.log.warn(`Registry: could not write .mlsight/registry.json: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  /** Brings the store and `.mlsight/registry.json` up to date with the audit log, under the audit lock. */
+  async refreshServingView(): Promise<void> {
+    if (this.store.readOnly) { return; }
+    await appendAuditEvents(this.folder, async log => { await this.catchUp(log); await this.writeServingViewNow(); return { events: [], result: undefined }; });
   }
 
   private async catchUp(log: AuditRead): Promise<number> {
@@ -253,7 +286,10 @@ export class Registry {
       if (b.kind !== 'mlflow-filestore') { return; }
       try { await this.writeBack(b.fs, events, logAtCommit!); } catch (e) { writeBackError = e; }
     });
-    if (r.events.length) { this.store.write(db => { applyAuditEvents(db, r.events); }); }
+    if (r.events.length) {
+      this.store.write(db => { applyAuditEvents(db, r.events); });
+      await this.refreshServingView();
+    }
     if (writeBackError) {
       throw new RegistryError(`The change is recorded in .mlsight/audit.jsonl, but MLflow's files could not be updated: ${writeBackError instanceof Error ? writeBackError.message : String(writeBackError)}`);
     }
@@ -329,7 +365,7 @@ export class Registry {
   }
 
   /** Registers a new version of a model (created if needed) from a run's logged model. Returns the version number. */
-  async registerVersion(input: RegisterInput): Promise<{ version: number; event: AuditEvent }> {
+  async registerVersion(input: RegisterInput): Promise<{ version: number; event: AuditEvent; existing?: boolean }> {
     const problem = modelNameProblem(input.model);
     if (problem) { throw new RegistryError(problem); }
     for (const a of input.aliases ?? []) { const p = aliasNameProblem(a); if (p) { throw new RegistryError(p); } }
@@ -357,7 +393,7 @@ export class Registry {
       throw new RegistryError(`Run ${lineage.run.name ?? input.runId} logged ${models.length} models (${models.map(m => m.path).join(', ')}): say which one to register.`);
     }
     const run = lineage.run;
-    const modelName = Object.entries(run.tags).find(([k, v]) => k.startsWith('mlsight.model.') && !k.endsWith('.class') && v === artifact!.path)?.[0].slice('mlsight.model.'.length);
+    const modelName = Object.entries(run.tags).find(([k, v]) => k.startsWith('mlsight.model.') && !k.endsWith('.class') && !k.endsWith(REGISTER_TAG_SUFFIX) && !k.endsWith(REGISTER_ID_TAG_SUFFIX) && v === artifact!.path)?.[0].slice('mlsight.model.'.length);
     const cls = modelName ? run.tags[`mlsight.model.${modelName}.class`] ?? null : null;
     let sourceUri: string;
     if (run.source === 'mlflow') {
@@ -377,10 +413,15 @@ export class Registry {
       datasets: lineage.datasets, metrics, params,
       artifact: { path: artifact.path, kind: artifact.kind, sha256: artifact.sha256, size: artifact.size, class: cls, name: modelName ?? null },
       ...(input.tags && Object.keys(input.tags).length ? { tags: input.tags } : {}),
+      ...(input.registerId ? { register_id: input.registerId } : {}),
     };
     const r = await this.commit(input.model, ctx => {
       if (ctx.backend.kind !== 'mlsight') {
         throw new RegistryError(`${JSON.stringify(input.model)} is an MLflow registered model: register new versions of it with MLflow (mlflow.register_model("${sourceUri}", ${JSON.stringify(input.model)})), or choose another name for ML Sight's registry.`);
+      }
+      if (input.registerId) {
+        const done = ctx.log.events.find(e => e.model === input.model && e.action === 'version.create' && e.evidence?.register_id === input.registerId);
+        if (done) { return { events: [], result: done.version! }; }
       }
       const version = Math.max(0, ...(ctx.state?.versions.keys() ?? [])) + 1;
       const events: Omit<AuditEvent, 'id' | 'at' | 'actor' | 'model' | 'backend'>[] = [];
@@ -394,7 +435,57 @@ export class Registry {
       }
       return { events, result: version };
     });
-    return { version: r.result, event: r.events.find(e => e.action === 'version.create')! };
+    const event = r.events.find(e => e.action === 'version.create')
+      ?? this.store.read(db => db.all<{ event_json: string }>(`SELECT event_json FROM audit_log WHERE model = ? AND action = 'version.create' AND event_json IS NOT NULL`, [input.model]))
+        .map(x => JSON.parse(x.event_json) as AuditEvent).find(e => e.version === r.result)!;
+    return { version: r.result, event, ...(r.events.length ? {} : { existing: true }) };
+  }
+
+  /** Registration requests of runs (`log_model(..., registered_name=...)`) that the audit log has not honoured yet. */
+  pendingRegistrations(): RegistrationRequest[] {
+    return this.store.read(db => {
+      const done = new Set<string>();
+      for (const row of db.all<{ evidence_json: string | null }>(`SELECT evidence_json FROM audit_log WHERE action = 'version.create'`)) {
+        try { const id = (JSON.parse(row.evidence_json ?? 'null') as Record<string, unknown> | null)?.register_id; if (typeof id === 'string') { done.add(id); } } catch { /* skipped */ }
+      }
+      const out: RegistrationRequest[] = [];
+      const rows = db.all<{ run_id: string; key: string; value: string }>(
+        `SELECT run_id, key, value FROM tags WHERE key LIKE 'mlsight.model.%' ESCAPE '\\' ORDER BY run_id, key`);
+      const byRun = new Map<string, Map<string, string>>();
+      for (const r of rows) { let m = byRun.get(r.run_id); if (!m) { byRun.set(r.run_id, m = new Map()); } m.set(r.key, r.value); }
+      for (const [runId, tags] of byRun) {
+        for (const [key, registered] of tags) {
+          if (!key.endsWith(REGISTER_TAG_SUFFIX)) { continue; }
+          const base = key.slice(0, -REGISTER_TAG_SUFFIX.length);
+          const artifactPath = tags.get(base);
+          if (!artifactPath || !registered) { continue; }
+          const registerId = tags.get(base + REGISTER_ID_TAG_SUFFIX) || `${runId}:${artifactPath}`;
+          if (!done.has(registerId)) { out.push({ model: registered, runId, artifactPath, registerId }); }
+        }
+      }
+      return out;
+    });
+  }
+
+  /**
+   * Registers what runs asked for with `log_model(..., registered_name=...)` and the audit log has not recorded
+   * yet. Each request is honoured exactly once (its register_id is checked under the audit lock), however often
+   * the run log is re-read. Requests that fail (e.g. the name belongs to an MLflow model) are reported, not retried
+   * by this call.
+   */
+  async registerRequested(): Promise<{ registered: { model: string; version: number; runId: string }[]; failed: { request: RegistrationRequest; message: string }[] }> {
+    const registered: { model: string; version: number; runId: string }[] = [];
+    const failed: { request: RegistrationRequest; message: string }[] = [];
+    if (this.store.readOnly) { return { registered, failed }; }
+    for (const req of this.pendingRegistrations()) {
+      try {
+        const r = await this.registerVersion({ model: req.model, runId: req.runId, artifactPath: req.artifactPath, registerId: req.registerId });
+        if (!r.existing) { registered.push({ model: req.model, version: r.version, runId: req.runId }); }
+      } catch (e) {
+        failed.push({ request: req, message: e instanceof Error ? e.message : String(e) });
+      }
+    }
+    return { registered, failed };
   }
 
   async describeModel(model: string, description: string): Promise<AuditEvent | undefined> {
@@ -506,6 +597,39 @@ export class Registry {
       if (!exists) { throw new RegistryError(`There is no registered model named ${JSON.stringify(model)}.`); }
       if (JSON.stringify(ctx.settings) === JSON.stringify(clean)) { return { events: [], result: undefined }; }
       return { events: [{ action: 'model.configure' as const, from: JSON.stringify(ctx.settings), to: JSON.stringify(clean), evidence: { settings: clean } }], result: undefined };
+    }, { allowForeign: true });
+    return r.events[0];
+  }
+
+  /**
+   * Configures the model's canary: `share` of the traffic (0 < share < 1) goes to version `challenger`
+   * (`mlsight.route` in Python reads it from `.mlsight/registry.json`); `null` ends the canary. Recorded as a
+   * canary.set event; the SRM check of the A/B analysis then expects this share.
+   */
+  async setCanary(model: string, canary: CanaryConfig | null, reason?: string): Promise<AuditEvent | undefined> {
+    if (canary) {
+      if (!Number.isInteger(canary.challenger) || canary.challenger < 1) { throw new RegistryError('the canary\'s challenger must be a version number'); }
+      if (!(typeof canary.share === 'number' && canary.share > 0 && canary.share < 1)) { throw new RegistryError(`the canary's traffic share must be between 0 and 1, exclusive (got ${canary.share})`); }
+    }
+    const clean = canary ? { challenger: canary.challenger, share: canary.share } : null;
+    const r = await this.commit(model, ctx => {
+      if (ctx.backend.kind === 'mlflow-sqlite') {
+        if (!this.model(model)) { throw new RegistryError(`There is no registered model named ${JSON.stringify(model)}.`); }
+        if (clean && !this.model(model)!.versions.some(v => v.version === clean.challenger)) { throw new RegistryError(`${JSON.stringify(model)} has no version ${clean.challenger}.`); }
+      } else if (clean) {
+        this.requireVersion(ctx, model, clean.challenger);
+      } else {
+        this.requireModel(ctx, model);
+      }
+      const cur = ctx.state?.canary ?? null;
+      if (JSON.stringify(cur) === JSON.stringify(clean)) { return { events: [], result: undefined }; }
+      return {
+        events: [{
+          action: 'canary.set' as const, ...(clean ? { version: clean.challenger } : {}),
+          from: cur ? JSON.stringify(cur) : null, to: clean ? JSON.stringify(clean) : null, reason: reason?.trim() || undefined, evidence: { canary: clean, previous: cur },
+        }],
+        result: undefined,
+      };
     }, { allowForeign: true });
     return r.events[0];
   }

@@ -12,6 +12,7 @@
  *   {"type":"env","python":"3.11.7","platform":"Linux-…","command":"python train.py --lr 0.1","script":"/ws/train.py",…}
  *   {"type":"seed","seed":42,"libraries":["random","numpy","torch"],"deterministic":true,"pythonhashseed":null}
  *   {"type":"model","name":"svc","path":"artifacts/models/svc/model.pkl","size":…,"sha256":"…","format":"pickle","class":"sklearn.svm._classes.SVC"}
+ *      (+ "registered_name":"churn","register_id":"<hex>" when log_model(..., registered_name=...) asks for a registry version)
  *   {"type":"feature_importance","names":["a","b"],"values":[0.7,"NaN"],"step":0}
  *   {"type":"end","status":"FINISHED"|"FAILED"|"KILLED","end_time":…,"error":"…","traceback":"…","signal":"SIGTERM"}
  *
@@ -37,7 +38,7 @@ export type RunEvent =
   | { type: 'dataset'; ts?: number; name: string; role?: string; path?: string; digest?: string; rows?: number; schema?: unknown; kind?: string; size?: number }
   | EnvEvent
   | { type: 'seed'; ts?: number; seed: number; libraries?: string[]; deterministic?: boolean; pythonhashseed?: string | null }
-  | { type: 'model'; ts?: number; name: string; path: string; size?: number; sha256?: string; format?: string; class?: string; framework?: string; framework_version?: string }
+  | { type: 'model'; ts?: number; name: string; path: string; size?: number; sha256?: string; format?: string; class?: string; framework?: string; framework_version?: string; registered_name?: string; register_id?: string }
   | { type: 'feature_importance'; ts?: number; names: string[]; values: (number | string)[]; step?: number }
   | { type: 'end'; ts?: number; status?: string; end_time?: number; error?: string; traceback?: string; signal?: string };
 

@@ -174,6 +174,11 @@ function applyEvents(db: Db, events: RunEvent[], runId: string, rel: string): st
         upsertArtifact(db, runId, e.path, 'model', e.size, e.sha256);
         upsertTag(db, runId, `${MLSIGHT_TAG}model.${e.name}`, e.path);
         if (e.class) { upsertTag(db, runId, `${MLSIGHT_TAG}model.${e.name}.class`, String(e.class)); }
+        if (typeof e.registered_name === 'string' && e.registered_name) {
+          // a registration request, honoured once by Registry.registerRequested (keyed by register_id)
+          upsertTag(db, runId, `${MLSIGHT_TAG}model.${e.name}.registered_name`, e.registered_name);
+          upsertTag(db, runId, `${MLSIGHT_TAG}model.${e.name}.register_id`, typeof e.register_id === 'string' && e.register_id ? e.register_id : `${runId}:${e.path}`);
+        }
         break;
       case 'feature_importance': {
         const ts = e.ts ?? null;
