@@ -56,7 +56,9 @@ if (argv.includes('--screenshot')) {
   await page.locator('.activitybar .action-item a[aria-label^="ML Sight"], .activitybar .action-item[aria-label^="ML Sight"]').first().click({ timeout: 60_000 });
   await page.locator('.sidebar .monaco-list-row', { hasText: 'logreg-C1' }).first().waitFor({ timeout: 30_000 });
   await page.locator('.sidebar .monaco-list-row', { hasText: 'rf-200-trees' }).first().click();
-  await page.locator('.editor-instance .view-lines', { hasText: 'Run rf-200-trees' }).waitFor({ timeout: 20_000 });
+  await page.locator('.tabs-container .tab', { hasText: 'Run rf-200-trees' }).waitFor({ timeout: 20_000 });
+  await page.frameLocator('iframe.webview.ready').frameLocator('#active-frame').locator('#metrics canvas.spark').first().waitFor({ timeout: 20_000 });
+  await page.waitForTimeout(500);
   await page.screenshot({ path: opt('--screenshot') });
   console.log(`screenshot saved to ${opt('--screenshot')}`);
   await browser.close();

@@ -80,7 +80,7 @@ function card(v: VersionDetail): VersionCard {
   };
 }
 
-function abView(a: AbAnalysis, source: string): AbView {
+export function abView(a: AbAnalysis, source: string): AbView {
   return {
     verdict: a.verdict, headline: a.headline, reasons: a.reasons, source, alpha: a.options.alpha, targetLift: a.options.targetLift, srm: a.srm,
     metrics: a.metrics.map(m => ({
@@ -92,7 +92,7 @@ function abView(a: AbAnalysis, source: string): AbView {
 }
 
 /** Gate settings in a few words (for the history table). */
-function describeSettings(s: ModelSettings): string {
+export function describeSettings(s: ModelSettings): string {
   const parts: string[] = [];
   if (s.primaryMetric) { parts.push(`${s.primaryMetric} (${(s.direction ?? guessDirection(s.primaryMetric)) === 'maximize' ? 'higher' : 'lower'} is better${s.minImprovement ? `, by ≥ ${s.minImprovement}${s.relativeImprovement ? ' relative' : ''}` : ''})`); }
   if (s.challengerShare !== undefined) { parts.push(`challenger share ${s.challengerShare}`); }
@@ -481,6 +481,50 @@ export class RegistryCommands {
       { label: 'Stage: Production', description: 'MLflow\'s legacy stage; archives the version now in Production', value: { stage: 'Production', archiveExisting: true } },
       { label: 'Stage: Staging', description: 'MLflow\'s legacy stage; archives the version now in Staging', value: { stage: 'Staging', archiveExisting: true } },
     ], { title: `${TITLE}: ${m.name} v${version}`, placeHolder: 'Promote to…' });
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // Configure Canary…
+
+  /** Sets (or ends) the model's canary: the challenger version and its share of the traffic (mlsight.route). */
+  async configureCanary(item?: unknown, opts: { folder?: string; model?: string; version?: number; share?: number; off?: boolean; reason?: string } = {}): Promise<AuditEvent | undefined> {
+    try {
+      const folder = await this.folderFor(item, opts.folder);
+      if (!folder) { return undefined; }
+      const registry = await this.deps.registries.get(folder);
+      const m = opts.model ? registry.model(opts.model) : isModelNode(item) || isVersionNode(item) ? registry.model(item.model.name) : await this.pickModel(registry, folder, 'ML Sight: Configure Canary');
+      if (!m) { throw new RegistryError(`There is no registered model named ${JSON.stringify(opts.model)}.`); }
+      const title = `ML Sight: Configure Canary of ${m.name}`;
+      let off = opts.off === true;
+      let version = opts.version ?? (isVersionNode(item) ? item.version.version : undefined);
+      if (!off && version === undefined) {
+        const OFF = -1;
+        const champion = m.aliases.champion;
+        const picked = await ask<number>([
+          ...m.versions.filter(v => v.version !== champion).map(v => ({
+            label: `v${v.version}`, value: v.version,
+            description: [...v.aliases.map(a => `@${a}`), m.canary?.challenger === v.version ? `canary now, ${(m.canary.share * 100).toFixed(1)} %` : '', v.runName ?? ''].filter(Boolean).join(' · '),
+          })).sort((a, b) => (a.value === m.aliases.challenger ? -1 : b.value === m.aliases.challenger ? 1 : b.value - a.value)),
+          ...(m.canary ? [{ label: '$(circle-slash) End the canary', description: 'all traffic to the champion', value: OFF }] : []),
+        ], { title, placeHolder: `Which version gets a share of the traffic (the champion${champion !== undefined ? ` v${champion}` : ''} gets the rest)?` });
+        if (picked === OFF) { off = true; } else { version = picked; }
+      }
+      let share = opts.share;
+      if (!off && share === undefined) {
+        const text = await askText({
+          title, value: String(m.canary?.share ?? m.settings.challengerShare ?? 0.05),
+          prompt: 'The challenger\'s share of the traffic, between 0 and 1 (0.05 = 5 %). mlsight.route(model, key) reads it from .mlsight/registry.json; the A/B analysis checks the arms against it.',
+          validateInput: v => (Number(v) > 0 && Number(v) < 1 ? undefined : 'A number between 0 and 1, e.g. 0.05'),
+        });
+        share = Number(text);
+      }
+      const e = await registry.setCanary(m.name, off ? null : { challenger: version!, share: share! }, opts.reason);
+      vscode.window.setStatusBarMessage(off ? `ML Sight: ${m.name}: canary ended` : `ML Sight: ${m.name}: v${version} gets ${(share! * 100).toFixed(1)} % of the traffic`, 4000);
+      return e;
+    } catch (e) {
+      if (e instanceof Cancelled) { return undefined; }
+      throw e;
+    }
   }
 
   // -------------------------------------------------------------------------------------------------------

@@ -39,8 +39,39 @@ export class RegistryService implements vscode.Disposable {
     const onChange = () => this.scheduleSync(folder, registry);
     watcher.onDidChange(onChange);
     watcher.onDidCreate(onChange);
+    // runs that asked for a registry version (log_model(..., registered_name=...)) are registered once ingested
+    this.disposables.track(store.onDidChange(() => this.scheduleRegister(folder, registry)));
     await this.syncNow(folder, registry);
+    await this.registerNow(folder, registry);
     return registry;
+  }
+
+  private scheduleRegister(folder: vscode.WorkspaceFolder, registry: Registry): void {
+    const key = `register:${folder.uri.toString()}`;
+    if (this.timers.has(key)) { return; }
+    this.timers.set(key, setTimeout(() => { this.timers.delete(key); void this.registerNow(folder, registry); }, 300));
+  }
+
+  private readonly failedRequests = new Set<string>();
+  private registering: Promise<void> = Promise.resolve();
+
+  /** Registers the versions runs asked for and the audit log does not have (each exactly once: keyed by register_id). */
+  registerNow(folder: vscode.WorkspaceFolder, registry: Registry): Promise<void> {
+    this.registering = this.registering.then(async () => {
+      try {
+        if (!registry.pendingRegistrations().some(r => !this.failedRequests.has(r.registerId))) { return; }
+        const r = await registry.registerRequested();
+        for (const v of r.registered) { this.log.info(`Registry: registered ${JSON.stringify(v.model)} v${v.version} from run ${v.runId} (log_model registered_name).`); }
+        for (const f of r.failed) {
+          if (this.failedRequests.has(f.request.registerId)) { continue; }
+          this.failedRequests.add(f.request.registerId);
+          this.log.warn(`Registry: could not register ${JSON.stringify(f.request.model)} from run ${f.request.runId}: ${f.message}`);
+        }
+      } catch (e) {
+        this.log.warn(`Registry: registering logged models of ${folder.name} failed: ${e instanceof Error ? e.message : e}`);
+      }
+    });
+    return this.registering;
   }
 
   private scheduleSync(folder: vscode.WorkspaceFolder, registry: Registry): void {

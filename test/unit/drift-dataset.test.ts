@@ -282,7 +282,15 @@ describe('drift: loading tables', () => {
     assert.deepStrictEqual(col(t, 'd').dictionary, ['{"nested":[1]}']);
     assert.strictEqual(col(t, 't').dtype, 'datetime');
     await assert.rejects(loadTable(write(dir, 'bad.jsonl', '{"a":1}\n{"a": 2\n')), (e: DatasetError) => e.line === 2 && /bad\.jsonl, line 2: not valid JSON/.test(e.message));
-    await assert.rejects(loadTable(write(dir, 'arr.jsonl', '[1,2]\n')), /line 1: expected a JSON object, found an array/);
+    await assert.rejects(loadTable(write(dir, 'arr.jsonl', '[1,2]\n')), /arr\.jsonl: item 1 of the array is not an object/);
+    await assert.rejects(loadTable(write(dir, 'num.jsonl', '{"a":1}\n7\n')), /num\.jsonl, line 2: expected a JSON object, found 7/);
+    // a JSON array of records (pandas' to_json(orient="records")), also gzip-compressed
+    const records = JSON.stringify([{ a: 1, s: 'x' }, { a: 2.5, s: null }, { b: true }]);
+    for (const [name, content] of [['r.json', records], ['r.json.gz', zlib.gzipSync(records)]] as const) {
+      const r = await loadTable(write(dir, name, content));
+      assert.deepStrictEqual(r.columns.map(c => [c.name, c.dtype, c.missing]), [['a', 'float', 1], ['s', 'string', 2], ['b', 'boolean', 2]]);
+      assert.strictEqual(r.rows, 3);
+    }
   });
 
   it('reads Parquet (hyparquet) with the dtypes pandas would give, and rejects a file that is not Parquet', async () => {

@@ -512,6 +512,18 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
   const m = event.data;
   if (!m || typeof m !== 'object') { return; }
   if (m.type === 'loading') {
+    // a re-run of the report on screen (a file or a setting changed): keep it, say it is being updated
+    if (report && state && state.config.reference === m.config.reference && state.config.current === m.config.current && document.getElementById('drift-table')) {
+      let note = document.getElementById('updating');
+      if (!note) {
+        note = el('div', { className: 'banner' });
+        note.id = 'updating';
+        note.setAttribute('role', 'status');
+        document.getElementById('app')!.prepend(note);
+      }
+      note.textContent = `Updating the report: ${m.message}`;
+      return;
+    }
     const app = clear();
     app.setAttribute('aria-busy', 'true');
     header(app, m.config);

@@ -238,6 +238,14 @@ function wrapError(e: unknown, file: string): Error {
   return new DatasetError(`cannot read ${describe(file)}: ${e instanceof Error ? e.message : String(e)}`, file);
 }
 
+const MAX_JSON_ARRAY_BYTES = 512 << 20;
+
+async function startsWithBracket(file: string, gzip: boolean): Promise<boolean> {
+  let head = await readHead(file, 4096);
+  if (gzip) { try { head = zlib.gunzipSync(head, { finishFlush: zlib.constants.Z_SYNC_FLUSH }); } catch { return false; } }
+  return head.toString('utf8').replace(/^\ufeff/, '').trimStart().startsWith('[');
+}
+
 async function loadJsonLines(file: string, gzip: boolean, size: number, maxRows: number, options: LoadOptions): Promise<Loaded> {
   const builders = new Map<string, ColumnBuilder>();
   const order: ColumnBuilder[] = [];
@@ -261,6 +269,10 @@ async function loadJsonLines(file: string, gzip: boolean, size: number, maxRows:
     if (!obj || typeof obj !== 'object' || Array.isArray(obj)) {
       throw new DatasetError(`${describe(file)}, line ${line}: expected a JSON object, found ${Array.isArray(obj) ? 'an array' : JSON.stringify(obj)?.slice(0, 40)}`, file, line);
     }
+    addRow(obj as Record<string, unknown>, line);
+    return true;
+  };
+  const addRow = (obj: Record<string, unknown>, line: number): void => {
     for (const key of Object.keys(obj)) {
       if (want && !want.has(key)) { continue; }
       let b = builders.get(key);
@@ -270,12 +282,28 @@ async function loadJsonLines(file: string, gzip: boolean, size: number, maxRows:
         builders.set(key, b);
         order.push(b);
       }
-      b.pushValue((obj as Record<string, unknown>)[key], line);
+      b.pushValue(obj[key], line);
     }
     rows++;
     for (const b of order) { if (b.length < rows) { b.pushMissing(); } }
-    return true;
   };
+  if (await startsWithBracket(file, gzip)) {
+    // a JSON array of records (pandas' orient="records"), read whole
+    if (size > MAX_JSON_ARRAY_BYTES) { throw new DatasetError(`${describe(file)} is a JSON array larger than ${MAX_JSON_ARRAY_BYTES >> 20} MB; write it as JSON Lines (one object per line) to stream it`, file); }
+    let data: unknown;
+    try {
+      const bytes = await fs.promises.readFile(file);
+      data = JSON.parse((gzip ? zlib.gunzipSync(bytes) : bytes).toString('utf8'));
+    } catch (e) { throw new DatasetError(`${describe(file)}: not valid JSON (${(e as Error).message})`, file); }
+    if (!Array.isArray(data)) { throw new DatasetError(`${describe(file)}: expected an array of objects`, file); }
+    for (let i = 0; i < data.length; i++) {
+      if (rows >= maxRows) { truncated = true; break; }
+      const obj = data[i];
+      if (!obj || typeof obj !== 'object' || Array.isArray(obj)) { throw new DatasetError(`${describe(file)}: item ${i + 1} of the array is not an object`, file); }
+      addRow(obj as Record<string, unknown>, i + 1);
+    }
+    return { rows, truncated, columns: order.map(b => b.finish()) };
+  }
   const stream = byteStream(file, gzip, n => {
     read += n;
     if (options.onProgress && size > 0 && read - lastReport > (8 << 20)) { lastReport = read; options.onProgress(Math.min(1, read / size)); }
