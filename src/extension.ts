@@ -5,6 +5,7 @@ import { RunSort } from './core/runs/view';
 import { isSqlJsLoaded } from './core/store/sqljs';
 import { CompareController } from './compare/comparePanel';
 import { ModelsTreeProvider } from './models/modelsTree';
+import { ModelPages } from './models/modelPage';
 import { PromotePanel } from './models/promotePanel';
 import { RegistryCommands } from './models/registryCommands';
 import { RegistryService } from './models/registryService';
@@ -37,7 +38,7 @@ export interface MlSightApi {
 }
 
 /** The model registry's editor side (the extension-host tests drive the promotion page through `panel`). */
-export interface RegistryUi { readonly service: RegistryService; readonly panel: PromotePanel; readonly tree: ModelsTreeProvider }
+export interface RegistryUi { readonly service: RegistryService; readonly panel: PromotePanel; readonly tree: ModelsTreeProvider; readonly pages: ModelPages }
 
 /** Options passed to a registry command by code (tests, other commands); anything else counts as none. */
 function asOptions(x: unknown): Record<string, never> { return (x && typeof x === 'object' && !Array.isArray(x) ? x : {}) as Record<string, never>; }
@@ -70,7 +71,8 @@ class Extension implements vscode.Disposable {
     const registries = this.disposables.track(new RegistryService(this.stores, log));
     const modelsTree = this.disposables.track(new ModelsTreeProvider(this.stores, contextKeys, folder => registries.get(folder)));
     const promotePanel = this.disposables.track(new PromotePanel(context.extensionUri, log));
-    this.registry = { service: registries, panel: promotePanel, tree: modelsTree };
+    const modelPages = this.disposables.track(new ModelPages(context.extensionUri, this.stores, registries, log));
+    this.registry = { service: registries, panel: promotePanel, tree: modelsTree, pages: modelPages };
     this.disposables.track(vscode.window.createTreeView('mlsight.models', { treeDataProvider: modelsTree, showCollapseAll: true }));
     const datasetsTree = this.disposables.track(new DatasetsTreeProvider(this.stores));
     this.disposables.track(vscode.window.createTreeView('mlsight.datasets', { treeDataProvider: datasetsTree, showCollapseAll: true }));
@@ -107,6 +109,21 @@ class Extension implements vscode.Disposable {
       'mlsight.setModelStage': (item?: unknown, options?: unknown) => registryCommands.setStage(item, asOptions(options)),
       'mlsight.promoteModel': (item?: unknown, options?: unknown) => registryCommands.promote(item, asOptions(options)),
       'mlsight.undoPromotion': (item?: unknown, options?: unknown) => registryCommands.undo(item, asOptions(options)),
+      'mlsight.configureCanary': (item?: unknown, options?: unknown) => registryCommands.configureCanary(item, asOptions(options)),
+      'mlsight.openModelPage': async (item?: unknown, options?: unknown) => {
+        const o = asOptions(options) as { folder?: string; model?: string };
+        const node = item as { kind?: string; folder?: vscode.WorkspaceFolder; model?: { name?: string } } | undefined;
+        let folder = o.folder ? this.stores.folders().find(f => f.uri.toString() === o.folder) : (node?.kind === 'model' || node?.kind === 'version') ? node.folder : undefined;
+        let model = o.model ?? ((node?.kind === 'model' || node?.kind === 'version') ? node.model?.name : undefined);
+        folder ??= await pickFolder();
+        if (!folder) { return; }
+        if (!model) {
+          const names = (await this.stores.get(folder)).read(db => db.all<{ name: string }>('SELECT name FROM models ORDER BY name')).map(r => r.name);
+          if (!names.length) { void vscode.window.showInformationMessage('ML Sight: there is no registered model here yet.'); return; }
+          model = names.length === 1 ? names[0] : await vscode.window.showQuickPick(names, { title: 'ML Sight: Open Model Page', placeHolder: 'Which model?' });
+        }
+        if (model) { modelPages.open(folder, model); }
+      },
       'mlsight.openDriftReport': (config?: unknown) => drift.open(config),
       'mlsight.setDriftReference': (uri?: unknown) => drift.setReference(uri),
       'mlsight.setDriftCurrent': (uri?: unknown) => drift.setCurrent(uri),

@@ -28,6 +28,8 @@ export interface CommandArgs {
   'mlsight.setModelStage': [item?: unknown, options?: unknown];
   'mlsight.promoteModel': [item?: unknown, options?: unknown];
   'mlsight.undoPromotion': [item?: unknown, options?: unknown];
+  'mlsight.configureCanary': [item?: unknown, options?: unknown];
+  'mlsight.openModelPage': [item?: unknown, options?: unknown];
   'mlsight.openDriftReport': [config?: unknown];
   'mlsight.setDriftReference': [uri?: unknown];
   'mlsight.setDriftCurrent': [uri?: unknown];
@@ -41,6 +43,7 @@ export const COMMAND_IDS: readonly CommandId[] = [
   'mlsight.sortRuns', 'mlsight.filterRuns', 'mlsight.clearRunsFilter', 'mlsight.starRun', 'mlsight.unstarRun', 'mlsight.renameRun',
   'mlsight.tagRun', 'mlsight.noteRun', 'mlsight.trashRun', 'mlsight.restoreRun',
   'mlsight.registerModel', 'mlsight.setModelAlias', 'mlsight.setModelStage', 'mlsight.promoteModel', 'mlsight.undoPromotion',
+  'mlsight.configureCanary', 'mlsight.openModelPage',
   'mlsight.openDriftReport', 'mlsight.setDriftReference', 'mlsight.setDriftCurrent',
 ];
 

@@ -6,19 +6,10 @@ import * as vscode from 'vscode';
 import type { MlSightApi } from '../../../src/extension';
 import { COMMAND_IDS } from '../../../src/platform/ids';
 import { measure } from './measure';
+import { sleep, waitFor } from './util';
 
 const EXT_ID = 'mlsight.ml-sight';
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) { return v; }
-    if (Date.now() - t0 > timeoutMs) { throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`); }
-    await sleep(100);
-  }
-}
 
 type Node = { kind: string; folder?: vscode.WorkspaceFolder; experiment?: { name: string }; run?: { id: string; name: string | null; status: string } };
 

@@ -3,17 +3,8 @@ import * as vscode from 'vscode';
 import type { MlSightApi } from '../../../src/extension';
 import type { HostToWebview } from '../../../src/compare/contract';
 import { measure } from './measure';
+import { waitFor } from './util';
 
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
-async function waitFor<T>(what: string, fn: () => T | undefined, timeoutMs = 45_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) { return v; }
-    if (Date.now() - t0 > timeoutMs) { throw new Error(`timed out waiting for ${what}`); }
-    await sleep(100);
-  }
-}
 type Node = { kind: string; experiment?: { name: string }; run?: { id: string; name: string | null } };
 
 describe('Compare Runs webview', () => {
@@ -37,7 +28,7 @@ describe('Compare Runs webview', () => {
     const b = nodes.find(n => n.run?.name === 'diverged')!;
     const ids = await vscode.commands.executeCommand<string[]>('mlsight.compareRuns', a, [a, b]);
     assert.deepStrictEqual(ids, ['run-baseline', 'run-failed']);
-    const msg = await waitFor('data message', () => api.compare.recorded!.find((m): m is Extract<HostToWebview, { type: 'data' }> => m.type === 'data'));
+    const msg = await waitFor('data message', () => api.compare.recorded!.find((m): m is Extract<HostToWebview, { type: 'data' }> => m.type === 'data'), 45_000);
     const d = msg.data;
     assert.deepStrictEqual(d.runs.map(r => r.name), ['baseline', 'diverged']);
     assert.deepStrictEqual(d.runs.map(r => r.isBaseline), [true, false], 'the DummyClassifier run is recognised as the baseline');
@@ -48,7 +39,7 @@ describe('Compare Runs webview', () => {
     const params = d.rows.filter(r => r.section === 'param').map(r => [r.key, r.values, r.differs]);
     assert.deepStrictEqual(params, [['lr', [null, '0.5'], true], ['model', ['DummyClassifier', null], true]]);
     assert.strictEqual(msg.state.diffOnly, true);
-    const paint = await waitFor('first paint from the webview', () => api.compare.lastFirstPaint);
+    const paint = await waitFor('first paint from the webview', () => api.compare.lastFirstPaint, 45_000);
     measure('compareFirstPaintMs', paint.ms);
     assert.ok(paint.points > 0);
   });

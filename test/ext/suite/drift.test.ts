@@ -5,17 +5,8 @@ import * as vscode from 'vscode';
 import type { MlSightApi } from '../../../src/extension';
 import type { DriftConfig, HostToWebview } from '../../../src/drift/contract';
 import { measure } from './measure';
+import { sleep, waitFor } from './util';
 
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
-async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 45_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v !== undefined && v !== false) { return v; }
-    if (Date.now() - t0 > timeoutMs) { throw new Error(`timed out waiting for ${what}`); }
-    await sleep(100);
-  }
-}
 const HOSTILE = '<img src=x onerror=alert(1)>';
 type ReportMsg = Extract<HostToWebview, { type: 'report' }>;
 type Encoded = { columns: { name: string; drifted: boolean; role: string; method: string }[]; verdict: { level: string }; dataset: { nColumns: number; nDrifted: number }; current: { rows: number }; overTime: { chunks: unknown[]; performance: { primary: string } | null } | null };
@@ -48,7 +39,7 @@ describe('Drift report', function () {
       reference: file('reference.csv'), current: file('current.csv'), target: 'target', prediction: 'prediction', time: 'timestamp',
     });
     assert.deepStrictEqual(config, { reference: file('reference.csv'), current: file('current.csv'), target: 'target', prediction: 'prediction', time: 'timestamp' });
-    const msg = await waitFor('report message', () => reports()[0]);
+    const msg = await waitFor('report message', () => reports()[0], 45_000);
     measure('driftReportMs (1,500 + 1,200 rows)', Date.now() - t0);
     const r = msg.report as Encoded;
     assert.strictEqual(r.dataset.nColumns, 10);
@@ -60,7 +51,7 @@ describe('Drift report', function () {
     assert.strictEqual(r.overTime!.performance!.primary, 'f1');
     const first = api.drift.controller.recorded!.findIndex(m => m.type === 'report');
     assert.ok(api.drift.controller.recorded!.slice(0, first).every(m => m.type === 'loading'), 'only progress before the report');
-    const rendered = await waitFor('the webview to render', () => api.drift.controller.lastRendered);
+    const rendered = await waitFor('the webview to render', () => api.drift.controller.lastRendered, 45_000);
     assert.strictEqual(rendered.rows, 10);
     assert.ok(rendered.charts >= 12, `${rendered.charts} charts`);
     measure('driftFirstRenderMs', Date.now() - t0);
@@ -71,7 +62,7 @@ describe('Drift report', function () {
 
   it('re-runs when the current file changes on disk', async () => {
     await vscode.commands.executeCommand('mlsight.openDriftReport', { reference: file('small_reference.csv'), current: file('small_current.csv'), target: null, prediction: null, time: null });
-    await waitFor('first report', () => reports().find(m => (m.report as Encoded).current.rows === 300));
+    await waitFor('first report', () => reports().find(m => (m.report as Encoded).current.rows === 300), 45_000);
     api.drift.controller.recorded = [];
     const text = fs.readFileSync(file('small_current.csv'), 'utf8');
     const lines = text.trimEnd().split('\n');
@@ -84,12 +75,12 @@ describe('Drift report', function () {
   it('applies the settings (thresholds, methods) and re-runs when they change', async () => {
     const cfg = vscode.workspace.getConfiguration('mlsight.drift');
     await vscode.commands.executeCommand('mlsight.openDriftReport', { reference: file('small_reference.csv'), current: file('small_current.csv'), target: null, prediction: null, time: null });
-    await waitFor('report', () => reports()[0]);
+    await waitFor('report', () => reports()[0], 45_000);
     api.drift.controller.recorded = [];
     try {
       await cfg.update('columnMethods', { x: 'psi' }, vscode.ConfigurationTarget.Workspace);
       await cfg.update('threshold.psi', 0.5, vscode.ConfigurationTarget.Workspace);
-      const m = await waitFor('a report with the new settings', () => reports().find(x => (x.report as Encoded).columns.find(c => c.name === 'x')?.method === 'psi'));
+      const m = await waitFor('a report with the new settings', () => reports().find(x => (x.report as Encoded).columns.find(c => c.name === 'x')?.method === 'psi'), 45_000);
       const x = (m.report as { columns: { name: string; threshold: number }[] }).columns.find(c => c.name === 'x')!;
       assert.strictEqual(x.threshold, 0.5);
     } finally {
@@ -103,7 +94,7 @@ describe('Drift report', function () {
     fs.writeFileSync(bad, 'a,b\n1,2\n3\n');
     api.drift.controller.recorded = [];
     await vscode.commands.executeCommand('mlsight.openDriftReport', { reference: file('small_reference.csv'), current: bad, target: null, prediction: null, time: null });
-    const err = await waitFor('error', () => api.drift.controller.recorded!.find((m): m is Extract<HostToWebview, { type: 'error' }> => m.type === 'error'));
+    const err = await waitFor('error', () => api.drift.controller.recorded!.find((m): m is Extract<HostToWebview, { type: 'error' }> => m.type === 'error'), 45_000);
     assert.match(err.message, /ragged\.csv, line 3: expected 2 fields \(as in the header\), found 1/);
   });
 
@@ -121,7 +112,7 @@ describe('Drift report', function () {
     }
     const config = await pending;
     assert.deepStrictEqual(config, { reference: file('reference.csv'), current: file('current.csv'), target: 'target', prediction: 'prediction', time: 'timestamp' });
-    await waitFor('report', () => reports()[0]);
+    await waitFor('report', () => reports()[0], 45_000);
   });
 
   it('reads a JSON Lines file like CSV', async () => {
@@ -134,7 +125,7 @@ describe('Drift report', function () {
     fs.writeFileSync(file('small_current.jsonl'), toJsonl(file('small_current.csv')));
     api.drift.controller.recorded = [];
     await vscode.commands.executeCommand('mlsight.openDriftReport', { reference: file('small_reference.csv'), current: file('small_current.jsonl'), target: null, prediction: null, time: null });
-    const m = await waitFor('report', () => reports()[0]);
+    const m = await waitFor('report', () => reports()[0], 45_000);
     const r = m.report as Encoded;
     assert.strictEqual(r.current.rows, 300);
     assert.deepStrictEqual(r.columns.map(c => c.name), ['x', 'k', 'grade', 'yes', 'tiny', 'sparse']);

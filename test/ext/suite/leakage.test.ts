@@ -4,17 +4,8 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { MlSightApi } from '../../../src/extension';
 import { measure } from './measure';
+import { waitFor } from './util';
 
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
-async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v !== undefined && v !== false) { return v; }
-    if (Date.now() - t0 > timeoutMs) { throw new Error(`timed out waiting for ${what}`); }
-    await sleep(100);
-  }
-}
 const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter(d => d.source === 'ML Sight');
 
 describe('Leakage diagnostics', function () {

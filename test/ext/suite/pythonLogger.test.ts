@@ -4,8 +4,8 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { MlSightApi } from '../../../src/extension';
 import { getRun, listExperiments, listRuns } from '../../../src/core/queries';
+import { sleep } from './util';
 
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
 describe('Python logger in VS Code', function () {
   this.timeout(120_000);

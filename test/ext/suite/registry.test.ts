@@ -5,17 +5,8 @@ import * as vscode from 'vscode';
 import type { MlSightApi } from '../../../src/extension';
 import type { HostToPromote, PromoteReview } from '../../../src/models/contract';
 import type { PromoteOutcome } from '../../../src/models/registryCommands';
+import { sleep, waitFor } from './util';
 
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) { return v; }
-    if (Date.now() - t0 > timeoutMs) { throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`); }
-    await sleep(100);
-  }
-}
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 type TreeNode = { kind: string; model?: { name: string; aliases: Record<string, number> }; version?: { version: number; aliases: string[]; stage: string }; label?: string };
