@@ -61,6 +61,7 @@ if (ok) {
   for (const [tier, script, title, env] of [
     ['ext', 'test/harness/run-ext-tests.mjs', 'extension-host tests (real VS Code, one folder)', {}],
     ['ext', 'test/harness/run-ext-tests.mjs', 'extension-host tests (real VS Code, multi-root workspace)', { MLSIGHT_WORKSPACE_KIND: 'multi' }],
+    ['ext', 'test/harness/run-ext-tests.mjs', 'extension-host tests (real VS Code, untrusted workspace)', { MLSIGHT_WORKSPACE_KIND: 'untrusted' }],
     ['ui', 'test/harness/run-ui-tests.mjs', 'UI tests (Chromium + real VS Code)', {}],
   ]) {
     if (!want(tier)) { continue; }

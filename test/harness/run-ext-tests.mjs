@@ -13,12 +13,14 @@ const TIMEOUT = Number(process.env.MLSIGHT_TEST_TIMEOUT_MS || 300_000);
 const verbose = !!process.env.VERBOSE;
 const resultsDir = join(ROOT, 'test-results');
 mkdirSync(resultsDir, { recursive: true });
-const resultsFile = join(resultsDir, process.env.MLSIGHT_WORKSPACE_KIND === 'multi' ? 'ext-host-multi.json' : 'ext-host.json');
+const resultsFile = join(resultsDir, process.env.MLSIGHT_WORKSPACE_KIND ? `ext-host-${process.env.MLSIGHT_WORKSPACE_KIND}.json` : 'ext-host.json');
 rmSync(resultsFile, { force: true });
 if (!existsSync(entry)) { console.error(`missing ${entry}: run "npm run build" first`); console.log('0 passed, 1 failed'); process.exit(1); }
 
 // MLSIGHT_WORKSPACE_KIND=multi opens a .code-workspace with two copies of the fixture folder.
 const multi = process.env.MLSIGHT_WORKSPACE_KIND === 'multi';
+// MLSIGHT_WORKSPACE_KIND=untrusted turns workspace trust on, so the fixture folder opens in restricted mode.
+const untrusted = process.env.MLSIGHT_WORKSPACE_KIND === 'untrusted';
 const tmpRoot = mkdtempSync(join(tmpdir(), 'mlsight-ext-ws-'));
 const workspace = multi ? join(tmpRoot, 'alpha') : tmpRoot;
 cpSync(join(ROOT, 'test/fixtures/workspace'), workspace, { recursive: true });
@@ -33,7 +35,8 @@ let server, browser, code = 1;
 try {
   server = await startCodeServer({
     workspace,
-    env: { MLSIGHT_TEST_RESULTS: resultsFile, MLSIGHT_TEST_WORKSPACE: workspace, MLSIGHT_TEST_GREP: process.env.MLSIGHT_TEST_GREP || (multi ? 'multi-root' : ''), MLSIGHT_REPO_ROOT: ROOT },
+    trust: untrusted,
+    env: { MLSIGHT_TEST_RESULTS: resultsFile, MLSIGHT_TEST_WORKSPACE: workspace, MLSIGHT_TEST_GREP: process.env.MLSIGHT_TEST_GREP || (multi ? 'multi-root' : untrusted ? 'untrusted' : ''), MLSIGHT_REPO_ROOT: ROOT },
   });
   log(`code-server on 127.0.0.1:${server.port}`);
   let done;
