@@ -300,6 +300,29 @@ try {
       return `${question.slice(0, 60)} → audit event by ${last.actor}`;
     });
     await screenshot(page, 'ui-promote-done-dark');
+    await checks.check('"ML Sight: Open Model Page": version timeline with lineage links, the audit log and the A/B tab, as text', async () => {
+      await runCommand(page, 'View: Close All Editors');
+      await runCommand(page, 'ML Sight: Open Model Page');
+      await choose('Which model?', { filter: 'churn', expect: /^churn/ });
+      const timeline = view.locator('#timeline');
+      await timeline.waitFor({ timeout: 30_000 });
+      const text = (await timeline.innerText()).replace(/\s+/g, ' ');
+      for (const want of ['v2', '@champion', 'churn-gbm', 'v1', 'churn-logreg']) { if (!text.includes(want)) { throw new Error(`no "${want}" in ${text.slice(0, 300)}`); } }
+      await view.locator('button.tab[data-tab="ab"]').click();
+      const verdict = await view.locator('#ab-verdict').innerText();
+      await view.locator('button.tab[data-tab="overview"]').click();
+      await timeline.waitFor({ timeout: 10_000 });
+      const injected = await view.locator('img, script:not([src]):not(#_vscodeApiScript)').count();
+      if (injected) { throw new Error(`${injected} injected elements`); }
+      return `${text.slice(0, 100)} | A/B: ${verdict.slice(0, 60)}`;
+    });
+    await screenshot(page, 'ui-model-page-dark');
+    await checks.check('the model page\'s Metrics tab draws the metrics across versions (chart.js)', async () => {
+      await view.locator('button.tab[data-tab="metrics"]').click();
+      await view.locator('#metric-charts canvas').first().waitFor({ timeout: 10_000 });
+      return `${await view.locator('#metric-charts canvas').count()} charts`;
+    });
+    await screenshot(page, 'ui-model-page-metrics-dark');
   });
 
   // Drift report: its own session (test/harness/ui-drift.mjs).

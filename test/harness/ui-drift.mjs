@@ -35,7 +35,13 @@ export async function driftUiChecks({ withVsCode, checks, cleanup }) {
     };
 
     await checks.check('"ML Sight: Open Drift Report…": reference and current files from the workspace, guessed target/prediction/time columns', async () => {
-      await runCommand(page, 'ML Sight: Open Drift Report…');
+      // the workbench may still be starting: retry the palette once
+      await page.locator('.explorer-folders-view, .sidebar').first().waitFor({ timeout: 30_000 });
+      try { await runCommand(page, 'ML Sight: Open Drift Report…'); } catch {
+        await page.keyboard.press('Escape');
+        await page.waitForTimeout(2000);
+        await runCommand(page, 'ML Sight: Open Drift Report…');
+      }
       await waitPick('The data the model was trained on');
       await input.fill('reference.csv');
       const ref = picks.filter({ hasText: /(^|\s)reference\.csv/ }).first();

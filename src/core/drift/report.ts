@@ -87,9 +87,11 @@ export function analyseColumn(name: string, role: ColumnRole, ref: Side, cur: Si
   const refNumeric = ref.col.dtype === 'integer' || ref.col.dtype === 'float';
   const curNumeric = cur.col.dtype === 'integer' || cur.col.dtype === 'float';
   const curSorted = curNumeric ? cur.numeric('current sample').sample?.sorted : undefined;
+  const needUnique = role !== 'feature' || ref.col.dtype === 'integer' || cur.col.dtype === 'integer';
   const typing = evidentlyColumnType({
     name, role, ref: ref.col, cur: cur.col,
-    refUnique: ref.distinct('reference sample'), curUnique: cur.distinct('current sample'),
+    // distinct counts decide only integer features and the target/prediction (a float feature is numerical)
+    refUnique: needUnique ? ref.distinct('reference sample') : 0, curUnique: needUnique ? cur.distinct('current sample') : 0,
     curMin: curSorted?.[0], curMax: curSorted?.[curSorted.length - 1],
     task, forced: options.columnTypes?.[name],
   });

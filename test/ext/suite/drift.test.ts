@@ -5,6 +5,8 @@ import * as vscode from 'vscode';
 import type { MlSightApi } from '../../../src/extension';
 import type { DriftConfig, HostToWebview } from '../../../src/drift/contract';
 import { measure } from './measure';
+import { dataFileItems } from '../../../src/drift/pickers';
+import { silentLogger } from '../../../src/core/log';
 import { sleep, waitFor } from './util';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
@@ -113,6 +115,28 @@ describe('Drift report', function () {
     const config = await pending;
     assert.deepStrictEqual(config, { reference: file('reference.csv'), current: file('current.csv'), target: 'target', prediction: 'prediction', time: 'timestamp' });
     await waitFor('report', () => reports()[0], 45_000);
+  });
+
+  it('the file picker offers the training data logged by runs first, then the workspace\'s data files', async () => {
+    const dir = path.join(folder().uri.fsPath, '.mlsight', 'runs', 'run-drift');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'events.jsonl'), [
+      { type: 'run', run_id: 'run-drift', experiment: 'drift-exp', name: 'trained-on-reference' },
+      { type: 'dataset', name: 'train', role: 'train', path: 'drift-data/reference.csv', kind: 'file' },
+      { type: 'dataset', name: 'gone', role: 'test', path: 'drift-data/missing.csv', kind: 'file' },
+    ].map(e => JSON.stringify(e)).join('\n') + '\n');
+    await vscode.commands.executeCommand('mlsight.refreshRuns');
+    let items = await dataFileItems(api.stores, silentLogger);
+    for (let i = 0; i < 100 && !items.some(x => /train data of run/.test(String(x.description))); i++) {
+      await sleep(200);
+      items = await dataFileItems(api.stores, silentLogger);
+    }
+    const files = items.filter(i => i.file);
+    assert.strictEqual(files[0].file, file('reference.csv'));
+    assert.match(String(files[0].description), /train data of run trained-on-reference/);
+    assert.ok(!files.some(i => i.file?.endsWith('missing.csv')), 'a logged file that does not exist is not offered');
+    assert.ok(files.some(i => i.file === file('small_current.csv')), 'workspace data files follow');
+    assert.ok(items.some(i => i.browse), 'and Browse…');
   });
 
   it('reads a JSON Lines file like CSV', async () => {
