@@ -36,7 +36,8 @@ function toRunSummary(r: Record<string, unknown>): RunSummary {
 }
 
 /** runs joined with the user's annotations (display name, star, note, trash) */
-const RUNS_SQL = `SELECT r.*, a.name AS display_name, coalesce(a.starred, 0) AS starred, a.note AS note, a.trashed_at AS trashed_at
+const RUNS_SQL = `SELECT r.id, r.experiment_id, r.name, r.status, r.start_time, r.end_time, r.source, r.source_path, r.description,
+    r.git_commit, r.git_branch, r.git_dirty, a.name AS display_name, coalesce(a.starred, 0) AS starred, a.note AS note, a.trashed_at AS trashed_at
   FROM runs r LEFT JOIN run_annotations a ON a.run_id = r.id`;
 
 export function listRuns(db: Db, experimentId: string): RunSummary[] {

@@ -36,7 +36,15 @@ export class Db {
     const out: T[] = [];
     try {
       if (params) { st.bind(params); }
-      while (st.step()) { out.push(st.getAsObject() as unknown as T); }
+      // column names once per statement (getAsObject asks SQLite for them on every row)
+      let names: string[] | undefined;
+      while (st.step()) {
+        names ??= st.getColumnNames();
+        const values = st.get();
+        const row: Record<string, SqlValue> = {};
+        for (let i = 0; i < names.length; i++) { row[names[i]] = values[i]; }
+        out.push(row as unknown as T);
+      }
     } finally { st.free(); }
     return out;
   }
