@@ -60,6 +60,7 @@ __all__ = [
     "Run", "start_run", "end_run", "active_run", "find_workspace", "set_seed",
     "log_param", "log_params", "log_metric", "log_metrics", "log_artifact", "set_tag", "set_tags",
     "log_dataset", "log_model", "log_feature_importance", "route", "log_outcome", "ab_outcomes_path",
+    "log_prediction", "log_label", "predictions_path",
 ]
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -1468,3 +1469,141 @@ def log_outcome(model_name: str, request_key: Any, variant: Optional[str] = None
     finally:
         os.close(fd)
     return rec
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Prediction logs (drift monitoring): .mlsight/predictions/<model>.jsonl, read by ML Sight's drift report
+
+PREDICTIONS_DIR = "predictions"
+
+
+def predictions_path(model_name: str, workspace: Optional[PathLike] = None) -> str:
+    """.mlsight/predictions/<model>.jsonl (runs of characters other than letters, digits, '_', '.', '-' become '_')."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", _model_name(model_name))
+    return os.path.join(_workspace_for(workspace), STORE_DIR, PREDICTIONS_DIR, safe + ".jsonl")
+
+
+def _prediction_value(v: Any, depth: int = 0) -> Any:
+    """A JSON value for a feature, prediction or label: numpy/pandas/torch scalars become Python numbers; NaN and
+    ±inf become "NaN"/"Infinity"/"-Infinity"; pandas' NA/NaT become null; datetimes become ISO text."""
+    if v is None or isinstance(v, (bool, str)):
+        return v
+    if isinstance(v, int):
+        return v if -_MAX_SAFE_INT <= v <= _MAX_SAFE_INT else str(v)
+    if isinstance(v, float):
+        return v if math.isfinite(v) else _nonfinite_text(v)
+    mod = type(v).__module__.split(".")[0]
+    if mod == "pandas":
+        pd = _module_of("pandas")  # v is a pandas object, so pandas is imported
+        if pd is not None and (v is getattr(pd, "NA", None) or v is getattr(pd, "NaT", None)):
+            return None
+    isoformat = getattr(v, "isoformat", None)
+    if callable(isoformat) and hasattr(v, "year"):  # datetime, date, pandas.Timestamp
+        try:
+            return isoformat()
+        except Exception:
+            return str(v)
+    if mod in ("numpy", "torch", "pandas") and getattr(v, "ndim", 0) == 0 and callable(getattr(v, "item", None)):
+        try:
+            return _prediction_value(v.item(), depth + 1)
+        except Exception:
+            return str(v)
+    if depth < 8 and callable(getattr(v, "tolist", None)):
+        try:
+            return _prediction_value(v.tolist(), depth + 1)
+        except Exception:
+            return str(v)
+    if depth < 8 and isinstance(v, (list, tuple)):
+        return [_prediction_value(x, depth + 1) for x in v]
+    if depth < 8 and isinstance(v, dict):
+        return {str(k): _prediction_value(x, depth + 1) for k, x in v.items()}
+    return str(v)
+
+
+def _timestamp_ms(timestamp: Any) -> int:
+    """Milliseconds since the epoch from None (now), a datetime (naive = local time, as datetime.timestamp()), a
+    number of seconds since the epoch (like time.time()) or an ISO 8601 text."""
+    if timestamp is None:
+        return _now_ms()
+    if isinstance(timestamp, str):
+        import datetime as _dt
+        text = timestamp.strip()
+        if text.endswith("Z") or text.endswith("z"):
+            text = text[:-1] + "+00:00"
+        try:
+            d = _dt.datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError("mlsight.log_prediction: timestamp %r is not an ISO 8601 date-time" % (timestamp,)) from None
+        if d.tzinfo is None:
+            d = d.replace(tzinfo=_dt.timezone.utc)
+        return int(round(d.timestamp() * 1000))
+    ts = getattr(timestamp, "timestamp", None)
+    if callable(ts):  # datetime, pandas.Timestamp
+        return int(round(float(ts()) * 1000))
+    if isinstance(timestamp, bool):
+        raise TypeError("mlsight.log_prediction: timestamp must be a datetime, seconds since the epoch or ISO text")
+    try:
+        f = float(timestamp)
+    except (TypeError, ValueError):
+        raise TypeError("mlsight.log_prediction: timestamp must be a datetime, seconds since the epoch or ISO text, "
+                        "got %s" % type(timestamp).__name__) from None
+    if not math.isfinite(f):
+        raise ValueError("mlsight.log_prediction: timestamp must be finite, got %r" % (timestamp,))
+    return int(round(f * 1000))
+
+
+def _append_line(path: str, rec: Dict[str, Any], what: str) -> None:
+    line = (json.dumps(rec, ensure_ascii=False, allow_nan=False, separators=(",", ":")) + "\n").encode("utf-8", "backslashreplace")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
+    try:
+        n = os.write(fd, line)
+        if n != len(line):  # regular files do not write short unless the disk is full
+            raise OSError("%s: short write to %s (%d of %d bytes)" % (what, path, n, len(line)))
+    finally:
+        os.close(fd)
+
+
+def _prediction_id(prediction_id: Any, what: str) -> str:
+    if prediction_id is None:
+        return uuid.uuid4().hex
+    if isinstance(prediction_id, bool) or not isinstance(prediction_id, (str, int)) or prediction_id == "":
+        raise ValueError("%s: prediction_id must be a non-empty string or an integer, got %r" % (what, prediction_id))
+    return str(prediction_id)
+
+
+def log_prediction(model_name: str, features: Mapping[str, Any], prediction: Any, label: Any = None,
+                   timestamp: Any = None, prediction_id: Any = None, workspace: Optional[PathLike] = None) -> str:
+    """Appends one prediction to .mlsight/predictions/<model>.jsonl: {"id", "ts", "features", "prediction"
+    [, "label"]}. features is a mapping (a dict or a pandas Series) of feature name to value; numpy/pandas scalars
+    are converted, NaN/inf are written as "NaN"/"Infinity". ts is milliseconds since the epoch (now, or
+    `timestamp`: a datetime, seconds since the epoch, or ISO text). The label may come later with log_label(). One
+    write per line on a file opened with O_APPEND, so many processes may log at once. Returns the prediction's id
+    (prediction_id, or a new uuid4 hex)."""
+    name = _model_name(model_name)
+    if hasattr(features, "to_dict") and callable(features.to_dict) and not isinstance(features, Mapping):
+        features = features.to_dict()  # pandas Series
+    if not isinstance(features, Mapping):
+        raise TypeError("mlsight.log_prediction: features must be a dict of feature name to value, got %s"
+                        % type(features).__name__)
+    pid = _prediction_id(prediction_id, "mlsight.log_prediction")
+    rec: Dict[str, Any] = {"id": pid, "ts": _timestamp_ms(timestamp),
+                           "features": {_key(k, "a feature name"): _prediction_value(v) for k, v in features.items()},
+                           "prediction": _prediction_value(prediction)}
+    if label is not None:
+        rec["label"] = _prediction_value(label)
+    _append_line(predictions_path(name, workspace), rec, "mlsight.log_prediction")
+    return pid
+
+
+def log_label(model_name: str, prediction_id: Any, label: Any, workspace: Optional[PathLike] = None) -> str:
+    """Appends the label (ground truth) of an earlier prediction, when it arrives later: {"id", "ts", "label"} in
+    the same file. ML Sight joins it to the prediction by id when it reads the log (the last label wins). Returns
+    the id."""
+    name = _model_name(model_name)
+    if prediction_id is None:
+        raise ValueError("mlsight.log_label: give the id log_prediction returned")
+    pid = _prediction_id(prediction_id, "mlsight.log_label")
+    _append_line(predictions_path(name, workspace), {"id": pid, "ts": _now_ms(), "label": _prediction_value(label)},
+                 "mlsight.log_label")
+    return pid

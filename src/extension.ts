@@ -127,6 +127,8 @@ class Extension implements vscode.Disposable {
       'mlsight.openDriftReport': (config?: unknown) => drift.open(config),
       'mlsight.setDriftReference': (uri?: unknown) => drift.setReference(uri),
       'mlsight.setDriftCurrent': (uri?: unknown) => drift.setCurrent(uri),
+      'mlsight.saveDriftWatch': (config?: unknown) => drift.saveWatch(config),
+      'mlsight.removeDriftWatch': (name?: unknown) => drift.removeWatch(name),
       'mlsight.refreshRuns': async () => {
         for (const f of this.stores.folders()) { await this.stores.sync(await this.stores.get(f), true); }
         runsTree.refresh();

@@ -46,11 +46,13 @@ export type WebviewToHost =
   | { type: 'configure' }
   | { type: 'openFile'; which: 'reference' | 'current' }
   | { type: 'openSettings' }
+  /** save this configuration as a drift watch (re-run when its files change; status bar when drifted) */
+  | { type: 'saveWatch' }
   | { type: 'rendered'; rows: number; charts: number };
 
 export function isWebviewToHost(m: unknown): m is WebviewToHost {
   if (!m || typeof m !== 'object') { return false; }
   const t = (m as { type?: unknown }).type;
-  return typeof t === 'string' && ['ready', 'state', 'export', 'rerun', 'configure', 'openFile', 'openSettings', 'rendered'].includes(t);
+  return typeof t === 'string' && ['ready', 'state', 'export', 'rerun', 'configure', 'openFile', 'openSettings', 'saveWatch', 'rendered'].includes(t);
 }
 

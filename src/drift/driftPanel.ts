@@ -41,6 +41,8 @@ export function driftSettings(scope: vscode.Uri | undefined): DriftOptions & { m
 export interface DriftHooks {
   /** asks for a new configuration (files and columns), starting from the current one */
   configure(current: DriftConfig): Promise<DriftConfig | undefined>;
+  /** saves the configuration as a drift watch ("Save as Watch") */
+  saveWatch(config: DriftConfig): Promise<unknown>;
 }
 
 /**
@@ -97,6 +99,8 @@ export class DriftController implements vscode.Disposable {
   get isOpen(): boolean { return !!this.panel; }
   /** the report on screen (tests) */
   get report(): DriftReport | undefined { return this.panel?.report; }
+  /** the configuration on screen */
+  get config(): DriftConfig | undefined { return this.panel?.config; }
 
   async open(config: DriftConfig): Promise<void> {
     if (this.panel) { this.panel.setConfig(config); this.panel.reveal(); return; }
@@ -151,6 +155,7 @@ class DriftPanel {
   }
 
   onDispose(l: () => void): void { this.disposeListeners.push(l); }
+  get config(): DriftConfig { return this.state.config; }
   reveal(): void { this.panel.reveal(); }
 
   setConfig(config: DriftConfig): void {
@@ -241,6 +246,9 @@ class DriftPanel {
         break;
       case 'openSettings':
         await vscode.commands.executeCommand('workbench.action.openSettings', 'mlsight.drift');
+        break;
+      case 'saveWatch':
+        await this.hooks.saveWatch(this.state.config);
         break;
       case 'export':
         await this.export(msg.format);

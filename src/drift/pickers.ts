@@ -12,9 +12,19 @@ const EXCLUDE_GLOB = '**/{node_modules,.git,.venv,venv,env,site-packages,.mlsigh
 interface FileItem extends vscode.QuickPickItem { file?: string; browse?: boolean }
 
 /** Data files to pick from: datasets logged by runs (training data first), then the workspace's data files. */
-export async function dataFileItems(stores: StoreManager, log: Logger, exclude?: string): Promise<FileItem[]> {
+export async function dataFileItems(stores: StoreManager, log: Logger, exclude?: string, predictions = false): Promise<FileItem[]> {
   const items: FileItem[] = [];
   const seen = new Set<string>();
+  if (predictions) {
+    // prediction logs of the Python logger (mlsight.log_prediction), for the current data
+    const logs = (await vscode.workspace.findFiles('**/.mlsight/predictions/*.jsonl', '**/node_modules/**', 200)).map(u => u.fsPath).filter(f => f !== exclude).sort();
+    if (logs.length) { items.push({ label: 'Prediction logs', kind: vscode.QuickPickItemKind.Separator }); }
+    for (const f of logs) {
+      seen.add(f);
+      items.push({ label: `$(pulse) ${path.basename(f, '.jsonl')}`, description: 'predictions logged by mlsight.log_prediction', detail: vscode.workspace.asRelativePath(f), file: f });
+    }
+  }
+  let logged = false;
   for (const folder of stores.folders()) {
     try {
       const rows = (await stores.get(folder)).read(db => db.all<{ name: string; role: string; path: string; run: string | null }>(
@@ -23,7 +33,7 @@ export async function dataFileItems(stores: StoreManager, log: Logger, exclude?:
       for (const r of rows) {
         const file = path.isAbsolute(r.path) ? r.path : path.join(folder.uri.fsPath, r.path);
         if (seen.has(file) || file === exclude || !isDataFile(file) || !fs.existsSync(file)) { continue; }
-        if (!items.length) { items.push({ label: 'Datasets logged by runs', kind: vscode.QuickPickItemKind.Separator }); }
+        if (!logged) { logged = true; items.push({ label: 'Datasets logged by runs', kind: vscode.QuickPickItemKind.Separator }); }
         seen.add(file);
         items.push({ label: `$(database) ${path.basename(file)}`, description: `${r.role} data of run ${r.run ?? ''}`, detail: vscode.workspace.asRelativePath(file), file });
       }
@@ -40,8 +50,8 @@ export async function dataFileItems(stores: StoreManager, log: Logger, exclude?:
   return items;
 }
 
-async function pickFile(stores: StoreManager, log: Logger, title: string, placeHolder: string, exclude?: string): Promise<string | undefined> {
-  const items = await dataFileItems(stores, log, exclude);
+async function pickFile(stores: StoreManager, log: Logger, title: string, placeHolder: string, exclude?: string, predictions = false): Promise<string | undefined> {
+  const items = await dataFileItems(stores, log, exclude, predictions);
   const picked = await vscode.window.showQuickPick(items, { title, placeHolder, matchOnDescription: true, matchOnDetail: true, ignoreFocusOut: true });
   if (!picked) { return undefined; }
   if (picked.file) { return picked.file; }
@@ -74,7 +84,7 @@ async function pickColumn(title: string, columns: readonly string[], guess: stri
 export async function pickDriftConfig(stores: StoreManager, log: Logger, given: Partial<DriftConfig> = {}): Promise<DriftConfig | undefined> {
   const reference = given.reference ?? await pickFile(stores, log, 'Drift Report (1/5): reference data', 'The data the model was trained on');
   if (!reference) { return undefined; }
-  const current = given.current ?? await pickFile(stores, log, 'Drift Report (2/5): current data', 'The data the model sees now', reference);
+  const current = given.current ?? await pickFile(stores, log, 'Drift Report (2/5): current data', 'The data the model sees now', reference, true);
   if (!current) { return undefined; }
   let columns: string[] = [];
   if (given.target === undefined || given.prediction === undefined || given.time === undefined) {

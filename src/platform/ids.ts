@@ -33,6 +33,8 @@ export interface CommandArgs {
   'mlsight.openDriftReport': [config?: unknown];
   'mlsight.setDriftReference': [uri?: unknown];
   'mlsight.setDriftCurrent': [uri?: unknown];
+  'mlsight.saveDriftWatch': [config?: unknown];
+  'mlsight.removeDriftWatch': [name?: unknown];
 }
 
 export type CommandId = keyof CommandArgs;
@@ -44,7 +46,7 @@ export const COMMAND_IDS: readonly CommandId[] = [
   'mlsight.tagRun', 'mlsight.noteRun', 'mlsight.trashRun', 'mlsight.restoreRun',
   'mlsight.registerModel', 'mlsight.setModelAlias', 'mlsight.setModelStage', 'mlsight.promoteModel', 'mlsight.undoPromotion',
   'mlsight.configureCanary', 'mlsight.openModelPage',
-  'mlsight.openDriftReport', 'mlsight.setDriftReference', 'mlsight.setDriftCurrent',
+  'mlsight.openDriftReport', 'mlsight.setDriftReference', 'mlsight.setDriftCurrent', 'mlsight.saveDriftWatch', 'mlsight.removeDriftWatch',
 ];
 
 /**

@@ -104,6 +104,7 @@ function header(app: HTMLElement, config: DriftConfig, r?: DriftReport): void {
   bar.append(
     button('Change…', () => post({ type: 'configure' }), { id: 'configure', title: 'Choose other files or columns' }),
     button('Re-run', () => post({ type: 'rerun' }), { id: 'rerun' }),
+    button('Save as Watch', () => post({ type: 'saveWatch' }), { id: 'save-watch', title: 'Re-run this report whenever either file changes; warn in the status bar when it drifts' }),
     button('Settings', () => post({ type: 'openSettings' }), { id: 'settings', title: 'Thresholds and the retrain policy (mlsight.drift.*)' }),
   );
   if (r) {

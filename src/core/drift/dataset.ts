@@ -140,6 +140,7 @@ export async function loadTable(file: string, options: LoadOptions = {}): Promis
   const { format, gzip } = await sniffFormat(file);
   const maxRows = Math.max(0, options.maxRows ?? DEFAULT_MAX_ROWS);
   const base = { path: file, format, gzip, sizeBytes: st.size };
+  if (format === 'jsonl' && await isPredictionLog(file, gzip)) { return { ...base, ...await loadPredictionLog(file, gzip, st.size, maxRows, options) }; }
   if (format === 'parquet') { return { ...base, ...await loadParquet(file, maxRows, options) }; }
   if (format === 'jsonl') { return { ...base, ...await loadJsonLines(file, gzip, st.size, maxRows, options) }; }
   return { ...base, ...await loadDelimited(file, gzip, format === 'tsv' ? 9 : 44, st.size, maxRows, options) };
@@ -155,7 +156,7 @@ export async function readColumnNames(file: string): Promise<{ format: TableForm
     return { format, columns: uniqueNames(parquetLeafColumns(metadata).map(c => c.name)) };
   }
   if (format === 'jsonl') {
-    const t = await loadJsonLines(file, gzip, 0, 100, {});
+    const t = await isPredictionLog(file, gzip) ? await loadPredictionLog(file, gzip, 0, 100, {}) : await loadJsonLines(file, gzip, 0, 100, {});
     return { format, columns: t.columns.map(c => c.name) };
   }
   const t = await loadDelimited(file, gzip, format === 'tsv' ? 9 : 44, 0, 0, {});
@@ -332,6 +333,145 @@ async function loadJsonLines(file: string, gzip: boolean, size: number, maxRows:
     stream.destroy();
   }
   return { rows, truncated, columns: order.map(b => b.finish()) };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Prediction logs of the Python logger (mlsight.log_prediction / log_label): .mlsight/predictions/<model>.jsonl,
+// one {"id", "ts", "features": {…}, "prediction"[, "label"]} per prediction and {"id", "ts", "label"} per label
+// that arrived later. Read as a table: one column per feature, then "prediction", "label" (the prediction's own
+// label, replaced by the last late label with its id) and "timestamp" (ts as a UTC date-time). A feature named
+// like one of those three becomes "features.<name>".
+
+export const PREDICTION_COLUMNS = ['prediction', 'label', 'timestamp'] as const;
+
+/** Whether a file is a prediction log: under .mlsight/predictions/, or JSON Lines whose first object is a prediction. */
+export async function isPredictionLog(file: string, gzip = false): Promise<boolean> {
+  const parts = path.resolve(file).split(/[\\/]/);
+  const n = parts.length;
+  if (n >= 3 && parts[n - 3] === '.mlsight' && parts[n - 2] === 'predictions' && /\.jsonl$/i.test(parts[n - 1])) { return true; }
+  if (gzip) { return false; }
+  try {
+    const head = (await readHead(file, 64 * 1024)).toString('utf8').replace(/^\ufeff/, '');
+    const nl = head.indexOf('\n');
+    if (nl < 0 && head.length >= 64 * 1024) { return false; }
+    const obj = JSON.parse(nl < 0 ? head : head.slice(0, nl)) as Record<string, unknown>;
+    return !!obj && typeof obj === 'object' && 'id' in obj && 'prediction' in obj
+      && !!obj.features && typeof obj.features === 'object' && !Array.isArray(obj.features);
+  } catch { return false; }
+}
+
+/** Splits a (possibly gzip) text file into lines, streaming; `handle` returns false to stop. */
+async function forEachLine(file: string, gzip: boolean, size: number, options: LoadOptions, handle: (text: string, line: number) => boolean): Promise<void> {
+  let line = 0;
+  let carry = '';
+  let read = 0;
+  let lastReport = 0;
+  const decoder = new TextDecoder('utf-8');
+  const stream = byteStream(file, gzip, n => {
+    read += n;
+    if (options.onProgress && size > 0 && read - lastReport > (8 << 20)) { lastReport = read; options.onProgress(Math.min(1, read / size)); }
+  });
+  let stopped = false;
+  try {
+    outer: for await (const chunk of stream as AsyncIterable<Buffer>) {
+      checkAbort(options.signal, file);
+      const text = carry + decoder.decode(chunk, { stream: true });
+      let start = 0;
+      for (;;) {
+        const nl = text.indexOf('\n', start);
+        if (nl < 0) { break; }
+        line++;
+        if (!handle(text.slice(start, nl), line)) { stopped = true; break outer; }
+        start = nl + 1;
+      }
+      carry = text.slice(start);
+      if (carry.length > (64 << 20)) { throw new DatasetError(`${describe(file)}, line ${line + 1}: a line longer than 64 MB`, file, line + 1); }
+    }
+    if (!stopped) {
+      carry += decoder.decode();
+      if (carry.trim()) { handle(carry, line + 1); }
+    }
+  } catch (e) {
+    throw wrapError(e, file);
+  } finally {
+    stream.destroy();
+  }
+}
+
+function nonFiniteJson(v: unknown): unknown {
+  if (v === 'NaN') { return NaN; }
+  if (v === 'Infinity') { return Infinity; }
+  if (v === '-Infinity') { return -Infinity; }
+  return v;
+}
+
+async function loadPredictionLog(file: string, gzip: boolean, size: number, maxRows: number, options: LoadOptions): Promise<Loaded> {
+  const want = options.columns ? new Set(options.columns) : null;
+  const features = new Map<string, ColumnBuilder | null>();
+  const order: ColumnBuilder[] = [];
+  const prediction = !want || want.has('prediction') ? new ColumnBuilder('prediction', 1024) : null;
+  const timestamp = !want || want.has('timestamp') ? new ColumnBuilder('timestamp', 1024) : null;
+  const wantLabel = !want || want.has('label');
+  const ids: string[] = [];
+  const labels: unknown[] = [];
+  const late = new Map<string, unknown>();
+  let rows = 0;
+  let truncated = false;
+  const idOf = (v: unknown, line: number): string => {
+    if (typeof v === 'string' && v !== '') { return v; }
+    if (typeof v === 'number' && Number.isFinite(v)) { return String(v); }
+    throw new DatasetError(`${describe(file)}, line ${line}: a prediction log line needs an "id" (a string)`, file, line);
+  };
+  await forEachLine(file, gzip, size, options, (raw, line) => {
+    const t = line === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1).trim() : raw.trim();
+    if (!t) { return true; }
+    let obj: Record<string, unknown>;
+    try { obj = JSON.parse(t) as Record<string, unknown>; } catch (e) {
+      throw new DatasetError(`${describe(file)}, line ${line}: not valid JSON (${(e as Error).message})`, file, line);
+    }
+    if (!obj || typeof obj !== 'object' || Array.isArray(obj)) {
+      throw new DatasetError(`${describe(file)}, line ${line}: expected a JSON object`, file, line);
+    }
+    const id = idOf(obj.id, line);
+    if (!('features' in obj)) {
+      if (!('label' in obj)) { throw new DatasetError(`${describe(file)}, line ${line}: neither a prediction ("features", "prediction") nor a label ("label")`, file, line); }
+      late.set(id, obj.label);
+      return true;
+    }
+    // later predictions are skipped once maxRows are read, but their late labels are still joined
+    if (rows >= maxRows) { truncated = true; return true; }
+    const f = obj.features;
+    if (!f || typeof f !== 'object' || Array.isArray(f)) { throw new DatasetError(`${describe(file)}, line ${line}: "features" must be an object`, file, line); }
+    for (const [key, value] of Object.entries(f as Record<string, unknown>)) {
+      let b = features.get(key);
+      if (b === undefined) {
+        const name = (PREDICTION_COLUMNS as readonly string[]).includes(key) ? `features.${key}` : key;
+        b = !want || want.has(name) ? new ColumnBuilder(name, 1024) : null;
+        if (b) { for (let i = 0; i < rows; i++) { b.pushMissing(); } order.push(b); }
+        features.set(key, b);
+      }
+      b?.pushValue(nonFiniteJson(value), line);
+    }
+    prediction?.pushValue(nonFiniteJson(obj.prediction), line);
+    if (timestamp) {
+      const ts = obj.ts;
+      if (typeof ts === 'number' && Number.isFinite(ts)) { timestamp.pushValue(new Date(ts), line); }
+      else if (typeof ts === 'string') { timestamp.pushValue(ts, line); } else { timestamp.pushMissing(); }
+    }
+    if (wantLabel) { ids.push(id); labels.push('label' in obj ? obj.label : undefined); }
+    rows++;
+    for (const b of order) { if (b.length < rows) { b.pushMissing(); } }
+    return true;
+  });
+  const columns = order.map(b => b.finish());
+  if (prediction) { columns.push(prediction.finish()); }
+  if (wantLabel) {
+    const label = new ColumnBuilder('label', Math.max(16, rows));
+    for (let i = 0; i < rows; i++) { label.pushValue(nonFiniteJson(late.has(ids[i]) ? late.get(ids[i]) : labels[i])); }
+    columns.push(label.finish());
+  }
+  if (timestamp) { columns.push(timestamp.finish()); }
+  return { rows, truncated, columns };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ export * from './types';
 export { ColumnBuilder, DICTIONARY_LIMIT, NA_STRINGS, parseDecimal, parseIsoDate } from './columns';
 export type { Column } from './columns';
 export { CsvSyntaxError, CsvTokenizer, sniffDelimiter } from './csv';
-export { DATA_FILE_EXTENSIONS, DatasetError, DEFAULT_MAX_ROWS, formatOf, isDataFile, loadTable, readColumnNames, uniqueNames } from './dataset';
+export { DATA_FILE_EXTENSIONS, DatasetError, DEFAULT_MAX_ROWS, formatOf, isDataFile, isPredictionLog, loadTable, PREDICTION_COLUMNS, readColumnNames, uniqueNames } from './dataset';
 export type { LoadOptions, Table, TableFormat } from './dataset';
 export { evidentlyColumnType, effectiveDtype, taskOf } from './typing';
 export { buildDriftReport, buildDriftReportWith, effectiveSettings, runColumnTask } from './report';
@@ -19,3 +19,5 @@ export { computeOverTime, countChunks, chunkJsContinuous, planChunks, timeOrder 
 export { decideVerdict } from './verdict';
 export { decodeNonFinite, encodeNonFinite, fmtNumber, reportToCsv, reportToHtml, reportToJson, reportToText, safeText } from './export';
 export { guessRoles } from './roles';
+export { parseWatch, readWatchFile, removeWatch, saveWatch, WATCHES_FILE, WatchFileError, watchesFile } from './watches';
+export type { DriftWatch, WatchFileContent } from './watches';
