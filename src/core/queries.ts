@@ -58,18 +58,25 @@ export function countRuns(db: Db): number {
  * Latest value of every metric (MLflow's rule: max step, then timestamp, then value) of the runs of one
  * experiment, or of every run; read from latest_metrics, which triggers keep current.
  */
-export function latestMetricsByRun(db: Db, experimentId?: string): Map<string, Record<string, number>> {
+export function latestMetricsByRun(db: Db, experimentId?: string, keys?: readonly string[]): Map<string, Record<string, number>> {
   const out = new Map<string, Record<string, number>>();
+  if (keys && keys.length === 0) { return out; }
+  const keyFilter = keys ? ` AND l.key IN (${keys.map(() => '?').join(',')})` : '';
   const rows = experimentId === undefined
-    ? db.all<{ run_id: string; key: string; value: number | null }>('SELECT run_id, key, value FROM latest_metrics')
+    ? db.all<{ run_id: string; key: string; value: number | null }>(`SELECT l.run_id, l.key, l.value FROM latest_metrics l WHERE 1${keyFilter}`, keys ? [...keys] : undefined)
     : db.all<{ run_id: string; key: string; value: number | null }>(
-      'SELECT l.run_id, l.key, l.value FROM latest_metrics l JOIN runs r ON r.id = l.run_id WHERE r.experiment_id = ?', [experimentId]);
+      `SELECT l.run_id, l.key, l.value FROM latest_metrics l JOIN runs r ON r.id = l.run_id WHERE r.experiment_id = ?${keyFilter}`, [experimentId, ...(keys ?? [])]);
   for (const r of rows) {
     let m = out.get(r.run_id);
     if (!m) { m = {}; out.set(r.run_id, m); }
     m[r.key] = metricFromSql(r.value);
   }
   return out;
+}
+
+/** The metric keys the runs of an experiment have logged. */
+export function metricKeysOf(db: Db, experimentId: string): string[] {
+  return db.all<{ key: string }>('SELECT DISTINCT l.key FROM latest_metrics l JOIN runs r ON r.id = l.run_id WHERE r.experiment_id = ? ORDER BY l.key', [experimentId]).map(r => r.key);
 }
 
 export function getRun(db: Db, runId: string): RunDetail | undefined {

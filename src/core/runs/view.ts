@@ -1,5 +1,5 @@
 import { Db } from '../store/db';
-import { RunSummary, latestMetricsByRun, listRuns } from '../queries';
+import { RunSummary, latestMetricsByRun, listRuns, metricKeysOf } from '../queries';
 
 /** How the Runs view orders and filters runs (shared by the extension and `mlsight runs`). */
 export interface RunSort { by: 'start' | 'name' | 'status' | 'metric'; metric?: string; descending: boolean }
@@ -71,9 +71,10 @@ export function runRows(db: Db, experimentId: string, sort: RunSort, filter?: Ru
     const facts = loadFacts(db, runs.map(r => r.id));
     runs = runs.filter(r => matches(r, facts.get(r.id)!, filter!));
   }
-  const metrics = latestMetricsByRun(db, experimentId);
-  const allKeys = [...new Set([...metrics.values()].flatMap(m => Object.keys(m)))].sort();
-  const key = pickKeyMetric(allKeys, keyMetric);
+  // only the metrics the view shows (the key metric) and sorts by are read
+  const key = pickKeyMetric(metricKeysOf(db, experimentId), keyMetric);
+  const needed = [...new Set([key, sort.by === 'metric' ? sort.metric : undefined].filter((k): k is string => !!k))];
+  const metrics = latestMetricsByRun(db, experimentId, needed);
   const rows: RunRow[] = runs.map(r => {
     const v = key !== undefined ? metrics.get(r.id)?.[key] : undefined;
     return { ...r, keyMetric: key !== undefined && v !== undefined ? { key, value: v } : undefined };
