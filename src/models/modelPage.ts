@@ -13,7 +13,7 @@ import { webviewHtml, webviewOptions } from '../platform/webviewHtml';
 import { StoreManager } from '../workspace/storeManager';
 import { HistoryView } from './contract';
 import { HostToModelPage, MODEL_PAGE_VIEW_TYPE, ModelPageData, ModelPageState, isModelPageToHost } from './modelPageContract';
-import { abView, describeSettings } from './registryCommands';
+import { abView, describeSettings, versionCard } from './registryCommands';
 import { RegistryService } from './registryService';
 
 /** `.mlsight/ab/<model>.jsonl`, named as mlsight.log_outcome names it. */
@@ -139,12 +139,7 @@ class ModelPage {
     const data: ModelPageData = {
       model: m.name, backend: m.backend, description: m.description, aliases: m.aliases, canary: m.canary,
       primaryMetric: primary, direction: primary ? m.settings.direction ?? guessDirection(primary) : null,
-      versions: m.versions.map(v => ({
-        version: v.version, stage: v.stage, aliases: v.aliases, description: v.description, createdAt: v.createdAt, createdBy: v.createdBy,
-        runId: v.runId, runName: v.runName, runExists: v.runExists, experiment: v.experiment, gitCommit: v.gitCommit, gitBranch: v.gitBranch,
-        gitDirty: v.gitDirty, sourceUri: v.sourceUri, datasets: v.datasets.map(d => ({ name: d.name, role: d.role, digest: d.digest, rows: d.rows })),
-        metrics: Object.fromEntries(Object.entries(v.metrics).filter(([, x]) => Number.isFinite(x))),
-      })),
+      versions: m.versions.map(v => ({ ...versionCard(v), metrics: Object.fromEntries(Object.entries(v.metrics).filter(([, x]) => Number.isFinite(x))) })),
       metricKeys, history, ab: analyseLoggedOutcomes(folder.uri.fsPath, m),
       gitActions: vscode.workspace.isTrusted && fs.existsSync(path.join(folder.uri.fsPath, '.git')),
     };

@@ -1,26 +1,11 @@
 // The model page's message contract (host: src/models/modelPage.ts, webview: webview-ui/model/main.ts). No `vscode`
 // import and no import from the core: the webview bundle type-checks this file (and ./contract) alone.
-import type { AbView, HistoryView } from './contract';
+import type { AbView, HistoryView, VersionCard } from './contract';
 
 export const MODEL_PAGE_VIEW_TYPE = 'mlsight.model';
 
-export interface ModelPageVersion {
-  version: number;
-  stage: string;
-  aliases: string[];
-  description: string | null;
-  createdAt: number | null;
-  createdBy: string | null;
-  runId: string | null;
-  runName: string | null;
-  /** the run is in the store (the page can open it) */
-  runExists: boolean;
-  experiment: string | null;
-  gitCommit: string | null;
-  gitBranch: string | null;
-  gitDirty: boolean | null;
-  sourceUri: string | null;
-  datasets: { name: string; role: string; digest: string | null; rows: number | null }[];
+/** A version on the model page: the promotion review's card plus its metrics. */
+export interface ModelPageVersion extends VersionCard {
   /** metrics at registration (else the run's latest); non-finite values left out */
   metrics: Record<string, number>;
 }

@@ -71,7 +71,8 @@ function askText(options: vscode.InputBoxOptions): Promise<string> {
   return Promise.resolve(vscode.window.showInputBox({ ignoreFocusOut: true, ...options })).then(v => { if (v === undefined) { throw new Cancelled(); } return v; });
 }
 
-function card(v: VersionDetail): VersionCard {
+/** A version as the promotion review and the model page show it. */
+export function versionCard(v: VersionDetail): VersionCard {
   return {
     version: v.version, stage: v.stage, aliases: v.aliases, description: v.description, createdAt: v.createdAt, createdBy: v.createdBy,
     runId: v.runId, runName: v.runName, runExists: v.runExists, experiment: v.experiment, gitCommit: v.gitCommit, gitBranch: v.gitBranch,
@@ -372,7 +373,7 @@ export class RegistryCommands {
     const c = preview.comparison;
     return {
       model: preview.model.name, backend: preview.model.backend, targetLabel: targetLabel(preview.target),
-      challenger: card(preview.challenger), champion: preview.champion ? card(preview.champion) : null,
+      challenger: versionCard(preview.challenger), champion: preview.champion ? versionCard(preview.champion) : null,
       comparison: {
         metric: c.metric, direction: c.direction, minImprovement: c.minImprovement, relative: c.relative, championValue: c.championValue,
         challengerValue: c.challengerValue, delta: c.delta, relativeDelta: c.relativeDelta, passes: c.passes, reason: c.reason, rows: c.rows,

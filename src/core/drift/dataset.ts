@@ -253,13 +253,7 @@ async function loadJsonLines(file: string, gzip: boolean, size: number, maxRows:
   const want = options.columns ? new Set(options.columns) : null;
   let rows = 0;
   let truncated = false;
-  let line = 0;
-  let carry = '';
-  let read = 0;
-  let lastReport = 0;
-  const decoder = new TextDecoder('utf-8');
-  const handle = (text: string): boolean => {
-    line++;
+  const handle = (text: string, line: number): boolean => {
     const t = line === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1).trim() : text.trim();
     if (!t) { return true; }
     if (rows >= maxRows) { truncated = true; return false; }
@@ -305,33 +299,7 @@ async function loadJsonLines(file: string, gzip: boolean, size: number, maxRows:
     }
     return { rows, truncated, columns: order.map(b => b.finish()) };
   }
-  const stream = byteStream(file, gzip, n => {
-    read += n;
-    if (options.onProgress && size > 0 && read - lastReport > (8 << 20)) { lastReport = read; options.onProgress(Math.min(1, read / size)); }
-  });
-  try {
-    outer: for await (const chunk of stream as AsyncIterable<Buffer>) {
-      checkAbort(options.signal, file);
-      const text = carry + decoder.decode(chunk, { stream: true });
-      let start = 0;
-      for (;;) {
-        const nl = text.indexOf('\n', start);
-        if (nl < 0) { break; }
-        if (!handle(text.slice(start, nl))) { break outer; }
-        start = nl + 1;
-      }
-      carry = text.slice(start);
-      if (carry.length > (64 << 20)) { throw new DatasetError(`${describe(file)}, line ${line + 1}: a line longer than 64 MB`, file, line + 1); }
-    }
-    if (!truncated) {
-      carry += decoder.decode();
-      if (carry.trim()) { handle(carry); }
-    }
-  } catch (e) {
-    throw wrapError(e, file);
-  } finally {
-    stream.destroy();
-  }
+  await forEachLine(file, gzip, size, options, handle);
   return { rows, truncated, columns: order.map(b => b.finish()) };
 }
 
