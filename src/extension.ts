@@ -136,7 +136,7 @@ class Extension implements vscode.Disposable {
       'mlsight.sortRuns': async () => {
         const metricKeys = new Set<string>();
         for (const f of this.stores.folders()) {
-          (await this.stores.get(f)).read(db => db.all<{ key: string }>(`SELECT DISTINCT key FROM metrics WHERE key NOT LIKE 'feature_importance/%' ORDER BY key LIMIT 500`)).forEach(r => metricKeys.add(r.key));
+          (await this.stores.get(f)).read(db => db.all<{ key: string }>(`SELECT DISTINCT key FROM latest_metrics WHERE key NOT LIKE 'feature_importance/%' ORDER BY key LIMIT 500`)).forEach(r => metricKeys.add(r.key));
         }
         type SortPick = vscode.QuickPickItem & { sort: RunSort };
         const cur = runsTree.sort;

@@ -1,7 +1,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { annotate } from '../core/annotations';
-import { buildCompareData } from '../core/compare/build';
+import { loadCompareData } from '../core/compare/build';
 import { Logger } from '../core/log';
 import { DisposableStore } from '../platform/disposables';
 import { webviewHtml, webviewOptions } from '../platform/webviewHtml';
@@ -114,7 +114,9 @@ class ComparePanel {
     if (!folder) { this.post({ type: 'error', message: 'The folder of these runs is no longer open.' }); return; }
     try {
       const store = await this.stores.get(folder);
-      const data = store.read(db => buildCompareData(db, this.state.runIds, { referenceRunId: this.state.referenceRunId, maxPoints: this.maxPoints() }));
+      // Full histories come from the runs' own files (the store keeps decimated series only).
+      const data = await loadCompareData(store, this.state.runIds, { referenceRunId: this.state.referenceRunId, maxPoints: this.maxPoints() });
+      if (this.disposed) { return; }
       const live = data.runs.some(r => r.status === 'RUNNING');
       this.post({ type: 'data', data, state: this.state, live });
     } catch (e) {

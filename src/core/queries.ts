@@ -1,4 +1,5 @@
 import { Db, metricFromSql } from './store/db';
+import { storedSeries } from './store/series';
 
 export interface ExperimentSummary { id: string; name: string; source: string; runCount: number; lastStart: number | null }
 export interface RunSummary {
@@ -96,10 +97,19 @@ export function getRun(db: Db, runId: string): RunDetail | undefined {
   };
 }
 
+/**
+ * The series the store keeps for (run, key), sorted by step: every point of a short series, a decimated copy
+ * (at most SERIES_POINTS + 1 points, the newest included) of a long one, without timestamps. Full histories:
+ * core/runs/history.ts.
+ */
 export function metricHistory(db: Db, runId: string, key: string): MetricPoint[] {
-  return db.all<{ step: number; timestamp: number | null; value: number | null }>(
-    'SELECT step, timestamp, value FROM metrics WHERE run_id = ? AND key = ? ORDER BY step, timestamp, rowid', [runId, key])
-    .map(p => ({ step: p.step, timestamp: p.timestamp, value: metricFromSql(p.value) }));
+  const s = storedSeries(db, runId, key);
+  return s ? s.steps.map((step, i) => ({ step, timestamp: null, value: s.values[i] })) : [];
+}
+
+/** How many points the source holds for (run, key) (the store keeps fewer when the series is long). */
+export function metricCount(db: Db, runId: string, key: string): number {
+  return Number(db.scalar('SELECT count FROM metric_series WHERE run_id = ? AND key = ?', [runId, key]) ?? 0);
 }
 
 export function listModels(db: Db): ModelSummary[] {

@@ -1,7 +1,9 @@
 import * as assert from 'assert';
 import { emaSmooth, lttb } from '../../src/core/compare/series';
 import { buildRows, diffOnly, higherIsBetter, improvement, toCsv } from '../../src/core/compare/table';
-import { buildCompareData } from '../../src/core/compare/build';
+import * as fs from 'fs';
+import * as path from 'path';
+import { loadCompareData } from '../../src/core/compare/build';
 import { WorkspaceStore } from '../../src/core/store/store';
 import { ingestMlsightRuns } from '../../src/core/runs/ingestMlsight';
 import { silentLogger } from '../../src/core/log';
@@ -73,8 +75,15 @@ describe('comparison data shaping', () => {
     writeRunLog(ws, 'n', [{ type: 'run', run_id: 'n', experiment: 'other', name: 'lonely' }, { type: 'metric', key: 'accuracy', value: 0.7 }]);
     const store = await WorkspaceStore.open({ folder: ws });
     await ingestMlsightRuns(store, silentLogger);
-    const d = store.read(db => buildCompareData(db, ['b', 'm', 'n', 'gone'], { referenceRunId: 'b', maxPoints: 300 }));
+    const d = await loadCompareData(store, ['b', 'm', 'n', 'gone'], { referenceRunId: 'b', maxPoints: 300 });
+    // Without its run log the chart falls back to the store's decimated copy, and says so.
+    fs.rmSync(path.join(ws, '.mlsight', 'runs', 'm'), { recursive: true });
+    const gone = await loadCompareData(store, ['m'], { maxPoints: 300 });
     await store.close();
+    const fallback = gone.series.find(s => s.key === 'loss')!;
+    assert.strictEqual(fallback.complete, false);
+    assert.strictEqual(fallback.total, 5000);
+    assert.ok(fallback.steps.length <= 33 && fallback.steps[fallback.steps.length - 1] === 4999, `${fallback.steps.length} points`);
     assert.deepStrictEqual(d.missing, ['gone']);
     assert.deepStrictEqual(d.runs.map(r => [r.name, r.isBaseline]), [['dummy', true], [evil, false], ['lonely', false]]);
     assert.strictEqual(d.baseline.byExperiment['mlsight:e'].runId, 'b');
@@ -85,6 +94,7 @@ describe('comparison data shaping', () => {
     assert.deepStrictEqual(d.metricKeys, ['accuracy', 'loss'], 'feature importances are not curves');
     const loss = d.series.find(s => s.runId === 'm' && s.key === 'loss')!;
     assert.strictEqual(loss.total, 5000);
+    assert.strictEqual(loss.complete, true, 'read from the run log');
     assert.strictEqual(loss.steps.length, 300);
     assert.deepStrictEqual(loss.nonFinite, [{ step: 10, value: 'nan' }]);
     assert.deepStrictEqual(d.importances, [{ runId: 'm', names: ['petal_len', 'sepal_w'], values: [0.6, 0.1] }]);

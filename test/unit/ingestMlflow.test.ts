@@ -3,7 +3,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { silentLogger } from '../../src/core/log';
-import { getRun, listExperiments, listModelVersions, listModels, listRuns, metricHistory } from '../../src/core/queries';
+import { getRun, listExperiments, listModelVersions, listModels, listRuns, metricCount, metricHistory } from '../../src/core/queries';
 import { loadSqlJs } from '../../src/core/store/sqljs';
 import { WorkspaceStore } from '../../src/core/store/store';
 import { emptyCounts, globToRegExp, toIdString, toInt } from '../../src/core/ingest/common';
@@ -238,7 +238,8 @@ describe('MLflow FileStore ingest', () => {
     fs.writeFileSync(mb.metricFile('1', run, 'small'), '9 9 0\n');
     await ingestWorkspace(store, silentLogger);
     assert.deepStrictEqual(store.read(db => metricHistory(db, mlflowRunId(run), 'small')).map(p => p.value), [9]);
-    assert.strictEqual(store.read(db => countRows(db, 'metrics', 'key = ?', ['big'])), 200_000);
+    assert.strictEqual(store.read(db => metricCount(db, mlflowRunId(run), 'big')), 200_000, 'every point counted once across chunks');
+    assert.ok(store.read(db => metricHistory(db, mlflowRunId(run), 'big')).length <= 33, 'the store keeps a decimated copy');
   });
 
   it('reports a malformed or missing meta.yaml once, loads the rest, and picks the run up when fixed', async () => {
@@ -400,7 +401,7 @@ describe('MLflow FileStore ingest', () => {
       assert.deepStrictEqual(b.read(db => metricHistory(db, mlflowRunId(hex32(1)), 'm')).map(p => p.value), [1, 2, 3]);
       assert.deepStrictEqual(b.read(db => getRun(db, mlflowRunId(hex32(1))))!.params, { a: '1' });
       await ingestWorkspace(b, silentLogger);
-      assert.strictEqual(b.read(db => countRows(db, 'metrics')), 3);
+      assert.strictEqual(b.read(db => metricCount(db, mlflowRunId(hex32(1)), 'm')), 3);
     } finally {
       await a.close();
       await b.close();
@@ -702,7 +703,7 @@ describe('MLflow SQLite (mlflow.db) ingest', () => {
     assert.strictEqual(r.metricPoints, 130_000);
     fs.utimesSync(file, new Date(), new Date(Date.now() + 5000));
     await ingestWorkspace(store, silentLogger);
-    assert.strictEqual(store.read(db => countRows(db, 'metrics', 'run_id = ?', [mlflowRunId(U1)])), 130_000);
+    assert.strictEqual(store.read(db => Number(db.scalar('SELECT sum(count) FROM metric_series WHERE run_id = ?', [mlflowRunId(U1)]))), 130_000);
     assert.strictEqual(store.read(db => db.scalar('SELECT line FROM ingest_state WHERE path = ?', [`mlflow.db#run:${U1}`])), 0);
   });
 });

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { silentLogger } from '../../src/core/log';
 import { getRun, listExperiments, listRuns, metricHistory } from '../../src/core/queries';
+import { loadHistories, planHistories } from '../../src/core/runs/history';
 import { WorkspaceStore } from '../../src/core/store/store';
 import { ingestWorkspace } from '../../src/core/ingest/scan';
 import {
@@ -183,11 +184,17 @@ describe('TensorBoard ingest', () => {
     assert.strictEqual(r1.startTime, 1700000000500);
     assert.strictEqual(r1.endTime, 1700000100000);
     const loss = store.read(db => metricHistory(db, tensorboardRunId('runs/exp1'), 'loss'));
-    assert.deepStrictEqual(loss.map(p => [p.step, p.timestamp]), [[0, 1700000000500], [1, 1700000001500], [2, 1700000100000]]);
+    assert.deepStrictEqual(loss.map(p => p.step), [0, 1, 2]);
     assert.ok(Number.isNaN(loss[2].value));
+    // the full history, wall times included, comes from the event files
+    const wanted = [{ runId: tensorboardRunId('runs/exp1'), key: 'loss' }];
+    const full = (await loadHistories(store.read(db => planHistories(db, store.folder, wanted)), wanted)).get(wanted[0].runId)!.get('loss')!;
+    assert.strictEqual(full.complete, true);
+    assert.deepStrictEqual(full.points.map(p => [p.step, p.timestamp]), [[0, 1700000000500], [1, 1700000001500], [2, 1700000100000]]);
+    assert.ok(Number.isNaN(full.points[2].value));
     const acc = store.read(db => metricHistory(db, tensorboardRunId('runs/exp2'), 'acc'));
     assert.deepStrictEqual(acc.map(p => [p.step, p.value]), [[0, 0.5], [1, 0.75], [2, 1]]);
-    assert.deepStrictEqual(store.read(db => db.all<{ key: string }>("SELECT DISTINCT key FROM metrics WHERE run_id = 'tensorboard:runs/exp2'")).map(x => x.key), ['acc']);
+    assert.deepStrictEqual(store.read(db => db.all<{ key: string }>("SELECT key FROM metric_series WHERE run_id = 'tensorboard:runs/exp2'")).map(x => x.key), ['acc']);
   });
 
   it('is idempotent and tails event files: appended records are read once, a torn record waits', async () => {

@@ -7,6 +7,7 @@ import { WorkspaceStore } from '../../src/core/store/store';
 import { experimentIdFor, ingestMlsightRuns, listRunLogs } from '../../src/core/runs/ingestMlsight';
 import { Logger, silentLogger } from '../../src/core/log';
 import { getRun, listRuns, metricHistory, RunDetail } from '../../src/core/queries';
+import { loadHistories, planHistories } from '../../src/core/runs/history';
 import { tempWorkspace, writeRunLog } from './helpers';
 import { validateEvent } from '../../src/core/runs/format';
 
@@ -287,7 +288,10 @@ describe('Run-log events written by the Python logger (no Python needed)', () =>
         'mlsight.seed.libraries': 'random,numpy', 'mlsight.traceback': 'Traceback…',
       });
       assert.deepStrictEqual(run.artifacts, [{ path: 'artifacts/models/svc/model.pkl', kind: 'model', size: 10 }]);
-      assert.deepStrictEqual(store.read(db => metricHistory(db, 'r1', 'feature_importance/x')).map(p => [p.step, p.value, p.timestamp]), [[0, 0.25, 1002], [1, 0.5, 1003]]);
+      assert.deepStrictEqual(store.read(db => metricHistory(db, 'r1', 'feature_importance/x')).map(p => [p.step, p.value]), [[0, 0.25], [1, 0.5]]);
+      const wanted = [{ runId: 'r1', key: 'feature_importance/x' }];
+      const full = (await loadHistories(store.read(db => planHistories(db, store.folder, wanted)), wanted)).get('r1')!.get('feature_importance/x')!;
+      assert.deepStrictEqual([full.complete, full.points.map(p => [p.step, p.value, p.timestamp])], [true, [[0, 0.25, 1002], [1, 0.5, 1003]]]);
       assert.ok(Number.isNaN(run.latestMetrics['feature_importance/y'].value));
     } finally {
       await store.close();

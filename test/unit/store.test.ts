@@ -7,7 +7,8 @@ import { metricFromSql, metricToSql } from '../../src/core/store/db';
 import { appendAuditEvent, applyAuditEvent, newAuditEvent } from '../../src/core/registry/auditLog';
 import { rebuildFromWorkspace } from '../../src/core/rebuild';
 import { silentLogger } from '../../src/core/log';
-import { getRun, listModels, listModelVersions } from '../../src/core/queries';
+import { getRun, listModels, listModelVersions, metricHistory } from '../../src/core/queries';
+import { appendSeries, pointSeq } from '../../src/core/store/series';
 import { tempWorkspace, writeRunLog } from './helpers';
 
 const rebuild = (s: WorkspaceStore) => rebuildFromWorkspace(s, silentLogger).then(() => undefined);
@@ -43,11 +44,15 @@ describe('WorkspaceStore', () => {
     store.write(db => {
       db.run(`INSERT INTO experiments (id, name, source) VALUES ('e', 'e', 'test')`);
       db.run(`INSERT INTO runs (id, experiment_id, source) VALUES ('r', 'e', 'test')`);
-      values.forEach((v, i) => db.run('INSERT INTO metrics (run_id, key, step, value) VALUES (?, ?, ?, ?)', ['r', 'm', i, metricToSql(v)]));
+      appendSeries(db, 'r', 'm', pointSeq({ steps: values.map((_, i) => i), ts: values.map(() => null), values }));
+      values.forEach((v, i) => db.run('INSERT INTO latest_metrics (run_id, key, step, value) VALUES (?, ?, ?, ?)', ['r', `m${i}`, 0, metricToSql(v)]));
     });
     await store.close();
     const again = await WorkspaceStore.open({ folder: ws });
-    const got = again.read(db => db.all<{ value: number | null }>('SELECT value FROM metrics ORDER BY step').map(r => metricFromSql(r.value)));
+    const got = again.read(db => metricHistory(db, 'r', 'm').map(p => p.value));
+    const latest = again.read(db => db.all<{ value: number | null }>('SELECT value FROM latest_metrics WHERE key <> ? ORDER BY key', ['m']).map(r => metricFromSql(r.value)));
+    assert.strictEqual(latest.length, values.length);
+    latest.forEach((v, i) => assert.ok(Object.is(v, values[i]) || (Number.isNaN(v) && Number.isNaN(values[i])), `latest m${i}: ${v} vs ${values[i]}`));
     await again.close();
     assert.strictEqual(got.length, values.length);
     got.forEach((v, i) => assert.ok(Object.is(v, values[i]) || (Number.isNaN(v) && Number.isNaN(values[i])), `step ${i}: ${v} vs ${values[i]}`));

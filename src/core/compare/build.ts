@@ -1,5 +1,6 @@
-import { Db, metricFromSql } from '../store/db';
-import { getRun, RunDetail } from '../queries';
+import { Db } from '../store/db';
+import { getRun, metricCount, metricHistory, MetricPoint, RunDetail } from '../queries';
+import { History, loadHistories, planHistories } from '../runs/history';
 import { lttb } from './series';
 import { CellValue, buildRows, formatNumber, higherIsBetter, improvement } from './table';
 import { BaselineInfo, CompareData, CompareRunInfo, FeatureImportance, SeriesData } from './types';
@@ -10,6 +11,15 @@ export interface CompareOptions {
   maxPoints?: number;
   /** metric used for baseline improvement; default: the first metric all runs share that looks like a score */
   baselineMetric?: string;
+  /** full histories read from the runs' sources (core/runs/history.ts); else the store's decimated series */
+  histories?: Map<string, Map<string, History>>;
+}
+
+/** The (run, key) series a comparison of these runs charts. */
+export function compareSeriesWanted(db: Db, runIds: readonly string[]): { runId: string; key: string }[] {
+  return runIds.flatMap(runId => db.all<{ key: string }>(
+    'SELECT key FROM latest_metrics WHERE run_id = ? AND substr(key, 1, ?) <> ? ORDER BY key', [runId, FEATURE_IMPORTANCE_PREFIX.length, FEATURE_IMPORTANCE_PREFIX])
+    .map(r => ({ runId, key: r.key })));
 }
 
 export const FEATURE_IMPORTANCE_PREFIX = 'feature_importance/';
@@ -23,14 +33,15 @@ export function looksLikeBaseline(r: Pick<RunDetail, 'params' | 'tags' | 'name'>
 
 function nonFiniteLabel(v: number): 'nan' | 'inf' | '-inf' { return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf'; }
 
-function loadSeries(db: Db, runId: string, key: string, maxPoints: number): SeriesData {
-  const rows = db.all<{ step: number; timestamp: number | null; value: number | null }>(
-    'SELECT step, timestamp, value FROM metrics WHERE run_id = ? AND key = ? ORDER BY step, timestamp', [runId, key]);
+function loadSeries(db: Db, runId: string, key: string, maxPoints: number, histories: CompareOptions['histories']): SeriesData {
+  const h = histories?.get(runId)?.get(key);
+  const rows: MetricPoint[] = h ? h.points : metricHistory(db, runId, key);
+  const complete = h ? h.complete : false;
   const times = new Map<number, number | null>();
-  const pts = rows.map(r => { const y = metricFromSql(r.value); times.set(r.step, r.timestamp); return { x: r.step, y }; });
+  const pts = rows.map(r => { times.set(r.step, r.timestamp); return { x: r.step, y: r.value }; });
   const { points, nonFinite } = lttb(pts, maxPoints);
   return {
-    runId, key, total: rows.length,
+    runId, key, total: complete ? rows.length : Math.max(rows.length, metricCount(db, runId, key)), complete,
     steps: points.map(p => p.x), values: points.map(p => p.y), times: points.map(p => times.get(p.x) ?? null),
     nonFinite: nonFinite.map(p => ({ step: p.x, value: nonFiniteLabel(p.y) })),
   };
@@ -89,7 +100,7 @@ export function buildCompareData(db: Db, runIds: readonly string[], options: Com
   ];
 
   const series: SeriesData[] = [];
-  for (const d of details) { for (const key of metricKeys) { if (key in d.latestMetrics) { series.push(loadSeries(db, d.id, key, maxPoints)); } } }
+  for (const d of details) { for (const key of metricKeys) { if (key in d.latestMetrics) { series.push(loadSeries(db, d.id, key, maxPoints, options.histories)); } } }
 
   // Improvement over the baseline on one metric (the requested one, else the first score-like shared metric).
   const shared = metricKeys.filter(k => details.every(d => k in d.latestMetrics));
@@ -114,4 +125,15 @@ export function buildCompareData(db: Db, runIds: readonly string[], options: Com
   }
 
   return { runs, referenceRunId: ref !== undefined ? details[ref].id : null, rows, metricKeys, series, baseline, importances, missing };
+}
+
+/**
+ * buildCompareData with full histories read from the runs' sources (their files are read outside the store's
+ * read callbacks, so the store is not held while they load).
+ */
+export async function loadCompareData(store: { folder: string; read<T>(fn: (db: Db) => T): T }, runIds: readonly string[],
+  options: Omit<CompareOptions, 'histories'> = {}): Promise<CompareData> {
+  const wanted = store.read(db => compareSeriesWanted(db, runIds));
+  const histories = await loadHistories(store.read(db => planHistories(db, store.folder, wanted)), wanted);
+  return store.read(db => buildCompareData(db, runIds, { ...options, histories }));
 }

@@ -27,6 +27,8 @@ export interface SeriesData {
   nonFinite: { step: number; value: 'nan' | 'inf' | '-inf' }[];
   /** points before decimation */
   total: number;
+  /** false: the run's source could not be read, these are the store's decimated points */
+  complete: boolean;
 }
 
 export interface BaselineInfo {

@@ -95,9 +95,30 @@ export function putState(s: Stmts, row: StateRow): void {
   s.run(UPSERT_STATE, [row.path, row.offset, row.size, row.mtime_ms, row.line, row.run_id]);
 }
 
+/** putState for many rows in few statements. */
+export function putStates(s: Stmts, rows: readonly StateRow[]): void {
+  s.insertMany('INSERT INTO ingest_state (path, offset, size, mtime_ms, line, run_id)', rows.map(r => [r.path, r.offset, r.size, r.mtime_ms, r.line, r.run_id]),
+    `ON CONFLICT(path) DO UPDATE SET offset = excluded.offset, size = excluded.size, mtime_ms = excluded.mtime_ms,
+    line = excluded.line, run_id = excluded.run_id`);
+}
+
 /** Deletes ingest_state rows under a prefix (e.g. every file of a run folder, `run/`). */
 export function deleteStatePrefix(s: Stmts, prefix: string): void {
-  s.run('DELETE FROM ingest_state WHERE substr(path, 1, length(?1)) = ?1', [prefix]);
+  // A range on the primary key (paths starting with prefix sort between prefix and its successor), not a scan.
+  if (prefix === '') { s.run('DELETE FROM ingest_state', []); return; }
+  const end = prefixEnd(prefix);
+  if (end === undefined) { s.run('DELETE FROM ingest_state WHERE substr(path, 1, length(?1)) = ?1', [prefix]); return; }
+  s.run('DELETE FROM ingest_state WHERE path >= ? AND path < ? AND substr(path, 1, length(?3)) = ?3', [prefix, end, prefix]);
+}
+
+/**
+ * A string greater than every string starting with `prefix` and smaller than any other greater string, in
+ * SQLite's BINARY (UTF-8 byte) order: the prefix with its last character bumped by one. Undefined when the last
+ * character is not a plain BMP character below the surrogates (callers fall back to a scan).
+ */
+export function prefixEnd(prefix: string): string | undefined {
+  const last = prefix.charCodeAt(prefix.length - 1);
+  return last < 0xd7ff ? prefix.slice(0, -1) + String.fromCharCode(last + 1) : undefined;
 }
 
 /**
@@ -115,6 +136,22 @@ export class Stmts {
   }
 
   run(sql: string, params: BindParams): void { this.st(sql).run(params); }
+
+  /**
+   * Multi-row insert: `head` is `INSERT … (c1, …, cN)`, each row has N values, `tail` an optional ON CONFLICT
+   * clause. One statement per up to 100 rows: in sql.js the cost of a statement call dwarfs that of a row.
+   */
+  insertMany(head: string, rows: readonly SqlValue[][], tail = ''): void {
+    if (rows.length === 0) { return; }
+    const width = rows[0].length;
+    const tuple = `(${Array.from({ length: width }, () => '?').join(', ')})`;
+    for (let i = 0; i < rows.length; i += 100) {
+      const part = rows.slice(i, i + 100);
+      const flat: SqlValue[] = [];
+      for (const r of part) { for (const v of r) { flat.push(v); } }
+      this.run(`${head} VALUES ${Array.from({ length: part.length }, () => tuple).join(', ')} ${tail}`, flat);
+    }
+  }
 
   /** Rows changed by the last statement. */
   changes(): number { return this.db.raw.getRowsModified(); }

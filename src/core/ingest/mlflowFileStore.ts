@@ -25,19 +25,21 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { fileURLToPath } from 'url';
-import * as YAML from 'yaml';
+import * as jsyaml from 'js-yaml';
 import { Logger } from '../log';
 import { WorkspaceStore } from '../store/store';
 import {
   Batcher, IngestCounts, SOURCE_MLFLOW, StateRow, Stmts, deleteStatePrefix, errText, flag, getState, joinRel, mapLimit,
-  fileMtime, parseNumber, problem, putState, readDirOrEmpty, readRange, relPath, stateRowsWithPrefix, statOrUndefined,
+  fileMtime, parseNumber, problem, putState, putStates, readDirOrEmpty, relPath, stateRowsWithPrefix, statOrUndefined,
   toIdString, toInt, toText, withStmts,
 } from './common';
 import {
-  ArtifactRecord, applyOwnedModel, removeOwnedModel, DatasetRecord, ExperimentRecord, ModelRecord, ModelVersionRecord, Points, RunRecord, TAG_DATASET_CONTEXT,
-  TAG_GIT_BRANCH, TAG_GIT_COMMIT, TAG_GIT_DIRTY, TAG_NOTE, TAG_RUN_NAME, datasetRecord, deleteRun, emptyPoints,
+  ArtifactRecord, applyOwnedModel, removeOwnedModel, DatasetRecord, ExperimentRecord, ModelRecord, ModelVersionRecord, PointSeq, RunRecord, TAG_DATASET_CONTEXT,
+  TAG_GIT_BRANCH, TAG_GIT_COMMIT, TAG_GIT_DIRTY, TAG_NOTE, TAG_RUN_NAME, datasetRecord, deleteMetrics, deleteRun,
   insertPoints, mlflowStatus, upsertExperiment, writeRun,
 } from './rows';
+import { parseMetricBuffer } from './metricLines';
+import { SeriesRows, seriesRows, writeSeriesRows } from '../store/series';
 
 export function mlflowExperimentId(sourceRel: string, experimentId: string): string { return `mlflow:${sourceRel}:${experimentId}`; }
 export function mlflowRunId(runUuid: string): string { return `mlflow:${runUuid}`; }
@@ -79,64 +81,53 @@ export async function isMlflowFileStore(dir: string): Promise<boolean> {
   return false;
 }
 
-/** Parses a meta.yaml. Integers are read as bigint so that 18-digit ids survive; see toInt/toIdString. */
+/**
+ * YAML integers as bigint, so that 18-digit experiment ids survive (see toInt/toIdString). Decimal, 0x and 0o
+ * forms, as in the YAML 1.2 core schema.
+ */
+const BIG_INT = new jsyaml.Type('tag:yaml.org,2002:int', {
+  kind: 'scalar',
+  resolve: (data: unknown) => typeof data === 'string' && /^(?:[-+]?[0-9]+|0x[0-9a-fA-F]+|0o[0-7]+)$/.test(data),
+  construct: (data: string) => {
+    if (data.startsWith('0o')) { return BigInt(`0o${data.slice(2)}`); }
+    const neg = data.startsWith('-');
+    const v = BigInt(data.replace(/^[-+]/, ''));
+    return neg ? -v : v;
+  },
+  predicate: (v: unknown) => typeof v === 'bigint',
+  represent: (v: object) => String(v),
+});
+const META_SCHEMA = jsyaml.CORE_SCHEMA.extend({ implicit: [BIG_INT] });
+
+/**
+ * Parses a meta.yaml (MLflow writes them with PyYAML: flat mappings of scalars). js-yaml, because a cold ingest
+ * parses one per run and it is several times faster than the `yaml` package here; integers are bigint.
+ * Duplicate keys: the last wins (as PyYAML does).
+ */
 export function parseMetaYaml(text: string): Record<string, unknown> {
-  const v = YAML.parse(text, { intAsBigInt: true, maxAliasCount: 50, uniqueKeys: false }) as unknown;
+  const v = jsyaml.load(text, { schema: META_SCHEMA, json: true }) as unknown;
   if (!v || typeof v !== 'object' || Array.isArray(v)) { throw new Error('not a YAML mapping'); }
   return v as Record<string, unknown>;
 }
 
-interface ParsedLines { points: Points; lines: number; bad: { line: number; text: string; reason: string }[] }
-
-/**
- * Parses complete metric lines (`ts value [step [dataset_name dataset_digest]]`). Legacy 2-field lines have
- * step 0. MLflow 2.x rejects 5-field lines and MLflow 3 reads them as step 0; we take the third field as the
- * step (what the writer logged), which gives the same latest value whenever steps grow with time.
- */
-export function parseMetricLines(text: string, firstLine: number): ParsedLines {
-  const points = emptyPoints();
-  const bad: ParsedLines['bad'] = [];
-  let lines = 0;
-  let start = 0;
-  for (;;) {
-    const nl = text.indexOf('\n', start);
-    if (nl < 0) { break; }
-    const raw = text.slice(start, nl);
-    start = nl + 1;
-    const lineNo = firstLine + lines;
-    lines++;
-    const t = raw.trim();
-    if (t === '') { continue; }
-    const parts = t.split(/\s+/);
-    const reason = parts.length < 2 ? `${parts.length} field` : undefined;
-    if (reason) { bad.push({ line: lineNo, text: t, reason }); continue; }
-    const ts = Number(parts[0]);
-    const value = parseNumber(parts[1]);
-    const step = parts.length >= 3 ? Number(parts[2]) : 0;
-    if (!Number.isSafeInteger(ts)) { bad.push({ line: lineNo, text: t, reason: 'the timestamp is not an integer' }); continue; }
-    if (value === undefined) { bad.push({ line: lineNo, text: t, reason: 'the value is not a number' }); continue; }
-    if (!Number.isSafeInteger(step)) { bad.push({ line: lineNo, text: t, reason: 'the step is not an integer' }); continue; }
-    points.ts.push(ts);
-    points.values.push(value);
-    points.steps.push(step);
-  }
-  return { points, lines, bad };
-}
+export { parseMetricLines } from './metricLines';
 
 interface FileEntry { key: string; abs: string; rel: string; size: number; mtime: number }
 
 /** Files under `dir`, recursively; `key` joins nested folders with '/' (metric/param/tag keys containing '/'). */
-async function listKeyFiles(dir: string, folder: string, prefix = ''): Promise<FileEntry[]> {
+async function listKeyFiles(dir: string, folder: string, prefix = '', relDir = relPath(folder, dir)): Promise<FileEntry[]> {
   const out: FileEntry[] = [];
-  const entries = await readDirOrEmpty(dir);
+  let entries: fs.Dirent[];
+  try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch { return out; }
   for (const d of entries) {
     const abs = path.join(dir, d.name);
     const key = prefix ? `${prefix}/${d.name}` : d.name;
-    if (d.isDirectory()) { out.push(...await listKeyFiles(abs, folder, key)); continue; }
+    const rel = relDir.startsWith('/') || /^[A-Za-z]:/.test(relDir) ? relPath(folder, abs) : `${relDir}/${d.name}`;
+    if (d.isDirectory()) { out.push(...await listKeyFiles(abs, folder, key, rel)); continue; }
     if (!d.isFile()) { continue; }
-    const st = await statOrUndefined(abs);
-    if (!st) { continue; }
-    out.push({ key, abs, rel: relPath(folder, abs), size: st.size, mtime: fileMtime(st) });
+    let st: fs.Stats;
+    try { st = fs.statSync(abs); } catch { continue; }
+    out.push({ key, abs, rel, size: st.size, mtime: fileMtime(st) });
   }
   return out;
 }
@@ -152,7 +143,7 @@ interface MetricChunk {
   /** The read restarted at 0 (file shrank): the series is deleted first. */
   restart: boolean;
   state: StateRow;
-  points: Points;
+  points: PointSeq;
 }
 
 type Work =
@@ -166,7 +157,8 @@ type Work =
   | { kind: 'deleteModel'; ownerPath: string };
 
 function weighWork(w: Work): number {
-  return w.kind === 'run' ? 1 + w.metrics.reduce((a, m) => a + m.points.values.length, 0) : 1;
+  // applying a chunk costs a few statements (the store keeps a decimated series), plus a little per point
+  return w.kind === 'run' ? 1 + w.metrics.reduce((a, m) => a + 10 + m.points.length / 100, 0) : 1;
 }
 
 /** Applies work items; `counts` is only passed on the first application (not on replays). */
@@ -219,13 +211,15 @@ function applyRun(s: Stmts, w: Extract<Work, { kind: 'run' }>, counts: IngestCou
     return;
   }
   const metaNow = getState(s, w.metaRel);
+  // read from scratch: the store's series of this run are dropped below, so first chunks need not look them up
+  const freshRun = !!w.record && (!metaNow || metaNow.line < 0);
   // The experiment row is re-asserted here (a no-op when unchanged) so that a replay on a store written by
   // another process never fails on the runs → experiments foreign key.
   if (upsertExperiment(s, w.exp) && counts) { counts.experiments++; }
   if (w.record) {
     if (!metaNow || metaNow.line < 0) {
       // First time (or after the state was lost): whatever the store holds for this run is replaced.
-      s.run('DELETE FROM metrics WHERE run_id = ?', [w.runId]);
+      deleteMetrics(s, w.runId);
       deleteStatePrefix(s, `${w.runRel}/`);
     }
     writeRun(s, w.record);
@@ -241,15 +235,25 @@ function applyRun(s: Stmts, w: Extract<Work, { kind: 'run' }>, counts: IngestCou
     return;
   }
   let changed = !!w.record;
+  // First chunks of a run read from scratch: nothing to look up, written in a few multi-row statements.
+  const freshRows: SeriesRows[] = [];
+  const freshStates: StateRow[] = [];
   for (const m of w.metrics) {
-    const cur = getState(s, m.fileRel);
-    if ((cur?.offset ?? 0) !== m.expectedOffset) { continue; } // already applied (replay) or the file was reset
-    if (m.restart) { s.run('DELETE FROM metrics WHERE run_id = ? AND key = ?', [w.runId, m.key]); }
-    insertPoints(s, w.runId, m.key, m.points);
-    putState(s, m.state);
-    if (counts) { counts.metricPoints += m.points.values.length; }
+    if (freshRun && m.expectedOffset === 0 && !m.restart) {
+      const rows = seriesRows(w.runId, m.key, m.points);
+      if (rows) { freshRows.push(rows); }
+      freshStates.push(m.state);
+    } else {
+      const cur = getState(s, m.fileRel);
+      if ((cur?.offset ?? 0) !== m.expectedOffset) { continue; } // already applied (replay) or the file was reset
+      insertPoints(s, w.runId, m.key, m.points, m.restart ? 'replace' : 'append');
+      putState(s, m.state);
+    }
+    if (counts) { counts.metricPoints += m.points.length; }
     changed = true;
   }
+  writeSeriesRows(s, freshRows);
+  putStates(s, freshStates);
   if (changed && counts) { counts.changedRuns.push(w.runId); }
 }
 
@@ -268,6 +272,8 @@ interface RootContext {
   batch: Batcher<Work>;
   touches: (rel: string) => boolean;
   maxArtifacts: number;
+  /** performance.now() when the pass last yielded to the event loop */
+  lastYield: number;
 }
 
 interface ExperimentContext {
@@ -297,7 +303,7 @@ export async function ingestMlflowFileStore(store: WorkspaceStore, log: Logger, 
   }));
   const ctx: RootContext = {
     store, log, counts, folder, rootAbs, rootRel, state, owners, batch: new Batcher<Work>(store, counts, applyWorks, weighWork),
-    touches: options.touches ?? (() => true), maxArtifacts: options.maxArtifacts ?? 1000,
+    touches: options.touches ?? (() => true), maxArtifacts: options.maxArtifacts ?? 1000, lastYield: performance.now(),
   };
   const seenExperiments = new Set<string>();
   const seenRunDirs = new Set<string>();
@@ -415,13 +421,23 @@ function looksLikeRun(name: string, abs: string): boolean {
   return ['metrics', 'params'].some(n => fs.existsSync(path.join(abs, n)));
 }
 
+/** Lets the event loop run (other extensions, UI requests) at least every 25 ms of a long pass. */
+async function maybeYield(ctx: RootContext): Promise<void> {
+  const now = performance.now();
+  if (now - ctx.lastYield < 25) { return; }
+  await new Promise(resolve => setImmediate(resolve));
+  ctx.lastYield = performance.now();
+}
+
 async function readRun(ctx: RootContext, exp: ExperimentContext, dirName: string): Promise<void> {
   const runAbs = path.join(exp.expAbs, dirName);
   const runRel = joinRel(exp.expRel, dirName);
   const metaRel = `${runRel}/meta.yaml`;
   const prev = ctx.state.get(metaRel);
   const runId = mlflowRunId(dirName);
-  const metaSt = await statOrUndefined(path.join(runAbs, 'meta.yaml'));
+  await maybeYield(ctx);
+  let metaSt: fs.Stats | undefined;
+  try { metaSt = fs.statSync(path.join(runAbs, 'meta.yaml')); } catch { metaSt = undefined; }
   if (!metaSt) {
     if (prev && prev.line === -1 && prev.size === null) { return; }
     if (looksLikeRun(dirName, runAbs)) {
@@ -458,7 +474,7 @@ async function readRun(ctx: RootContext, exp: ExperimentContext, dirName: string
     };
     let meta: Record<string, unknown>;
     try {
-      const text = await fs.promises.readFile(path.join(runAbs, 'meta.yaml'), 'utf8');
+      const text = fs.readFileSync(path.join(runAbs, 'meta.yaml'), 'utf8');
       ctx.counts.filesRead++;
       ctx.counts.bytesRead += metaSt.size;
       if (text.trim() === '') { return; } // being rewritten; MLflow itself retries an empty read
@@ -489,15 +505,17 @@ async function readRun(ctx: RootContext, exp: ExperimentContext, dirName: string
     if (f.size === offset) { continue; }
     // A fresh read replaces the run's metrics and offsets in the same write, so its first chunk expects 0.
     const expectedOffset = fresh ? 0 : st?.offset ?? 0;
-    let fh: fs.promises.FileHandle;
-    try { fh = await fs.promises.open(f.abs, 'r'); } catch { continue; }
+    // Synchronous reads: metric files are small and many, and a thread-pool round trip per call costs more
+    // than the read itself. The pass yields to the event loop between runs (see readRun).
+    let fd: number;
+    try { fd = fs.openSync(f.abs, 'r'); } catch { continue; }
     try {
       let expected = expectedOffset;
       let badLogged = 0;
       let badTotal = 0;
       while (offset < f.size) {
         const want = Math.min(METRIC_CHUNK, f.size - offset);
-        const buf = await readRange(fh, offset, want);
+        const buf = readRangeSync(fd, offset, want);
         ctx.counts.bytesRead += buf.length;
         let end = buf.lastIndexOf(0x0a);
         if (end < 0) {
@@ -506,7 +524,7 @@ async function readRun(ctx: RootContext, exp: ExperimentContext, dirName: string
           end = buf.length - 1; // consume it all, so the warning is not repeated
         }
         const consumed = end + 1;
-        const parsed = parseMetricLines(buf.toString('utf8', 0, consumed), line + 1);
+        const parsed = parseMetricBuffer(buf, consumed, line + 1);
         for (const b of parsed.bad) {
           badTotal++;
           if (badLogged++ < MAX_BAD_LINES_LOGGED) {
@@ -517,19 +535,31 @@ async function readRun(ctx: RootContext, exp: ExperimentContext, dirName: string
         line += parsed.lines;
         chunks.push({
           fileRel: f.rel, key: f.key, expectedOffset: expected, restart: restart && expected === expectedOffset,
-          state: { path: f.rel, offset, size: f.size, mtime_ms: f.mtime, line, run_id: runId }, points: parsed.points,
+          state: { path: f.rel, offset, size: f.size, mtime_ms: f.mtime, line, run_id: runId }, points: parsed.seq,
         });
         expected = offset;
         if (consumed < buf.length && offset + (buf.length - consumed) >= f.size) { break; } // torn tail
-        if (parsed.points.values.length > 50_000) { emit(); }
+        if (parsed.seq.length > 50_000) { emit(); }
       }
       if (badTotal > MAX_BAD_LINES_LOGGED) {
         problem(ctx.log, ctx.counts, 'warn', `MLflow: ${f.rel}: ${badTotal - MAX_BAD_LINES_LOGGED} more lines that are not metric lines were skipped.`);
       }
       ctx.counts.filesRead++;
-    } finally { await fh.close(); }
+    } finally { fs.closeSync(fd); }
   }
   if (chunks.length || (record && !emittedRun)) { emit(); }
+}
+
+/** Reads `length` bytes at `position` (fewer only at end of file). */
+function readRangeSync(fd: number, position: number, length: number): Buffer {
+  const buf = Buffer.allocUnsafe(length);
+  let got = 0;
+  while (got < length) {
+    const n = fs.readSync(fd, buf, got, length - got, position + got);
+    if (n === 0) { break; }
+    got += n;
+  }
+  return got === length ? buf : buf.subarray(0, got);
 }
 
 async function buildRunRecord(ctx: RootContext, exp: ExperimentContext, runAbs: string, runRel: string, runId: string,
@@ -538,7 +568,7 @@ async function buildRunRecord(ctx: RootContext, exp: ExperimentContext, runAbs: 
     const out: [string, string][] = [];
     for (const f of files) {
       try {
-        out.push([f.key, await fs.promises.readFile(f.abs, 'utf8')]);
+        out.push([f.key, fs.readFileSync(f.abs, 'utf8')]);
         ctx.counts.filesRead++;
         ctx.counts.bytesRead += f.size;
       } catch { /* vanished meanwhile */ }

@@ -26,7 +26,7 @@ import {
 import { mlflowExperimentId, mlflowRunId, parseMlflowExperimentId } from './mlflowFileStore';
 import {
   DatasetRecord, ExperimentRecord, ModelRecord, ModelVersionRecord, Points, RunRecord, TAG_DATASET_CONTEXT, TAG_GIT_BRANCH,
-  TAG_GIT_COMMIT, TAG_GIT_DIRTY, TAG_NOTE, TAG_RUN_NAME, applyOwnedModel, datasetRecord, deleteRun, emptyPoints, insertPoints,
+  TAG_GIT_COMMIT, TAG_GIT_DIRTY, TAG_NOTE, TAG_RUN_NAME, applyOwnedModel, datasetRecord, deleteMetrics, deleteRun, emptyPoints, insertPoints, pointSeq,
   mlflowStatus, removeOwnedModel, upsertExperiment, writeRun,
 } from './rows';
 
@@ -73,7 +73,7 @@ function applyWorks(s: Stmts, works: Work[], counts: IngestCounts | undefined): 
           const cur = getState(s, w.state.path);
           // Replayed after another process applied the same fingerprint: nothing to do.
           if (cur && owner && cur.size === w.state.size && cur.offset === w.state.offset) { break; }
-          s.run('DELETE FROM metrics WHERE run_id = ?', [w.record.id]);
+          deleteMetrics(s, w.record.id);
           writeRun(s, w.record);
           if (counts) {
             counts.runs++;
@@ -86,7 +86,7 @@ function applyWorks(s: Stmts, works: Work[], counts: IngestCounts | undefined): 
           if (!owner || !w.expect || !cur || cur.size !== w.expect.size || cur.offset !== w.expect.offset) { break; }
         }
         for (const [key, p] of w.series) {
-          insertPoints(s, w.record.id, key, p);
+          insertPoints(s, w.record.id, key, pointSeq(p));
           if (counts) { counts.metricPoints += p.values.length; }
         }
         putState(s, w.state);
@@ -138,7 +138,7 @@ function rows<T>(db: Database, sql: string, params: SqlValue[] = []): T[] {
 /** `col` if the table has it, else `NULL AS col` (older MLflow schemas lack some columns). */
 function col(cols: Set<string>, name: string, expr = name): string { return cols.has(name) ? `${expr} AS ${name}` : `NULL AS ${name}`; }
 
-function metricValue(value: SqlValue, isNan: SqlValue): number {
+export function metricValue(value: SqlValue, isNan: SqlValue): number {
   if (Number(isNan) === 1) { return NaN; }
   const v = Number(value);
   if (v >= SQL_INF) { return Infinity; }

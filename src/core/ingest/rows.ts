@@ -3,7 +3,7 @@
  * function here is an upsert or a delete-then-insert of one entity, so a mutation built from them can be
  * replayed on a newer copy of the store (see WorkspaceStore.write) and converges on the same rows.
  */
-import { metricToSql } from '../store/db';
+import { PointSeq, SeriesMode, appendSeries, deleteSeries } from '../store/series';
 import { IngestCounts, SOURCE_MLFLOW, StateRow, Stmts, getState, putState } from './common';
 
 export interface ExperimentRecord {
@@ -64,10 +64,8 @@ export interface ModelRecord {
   aliases: [string, number][];
 }
 
-/** Column-wise metric points of one (run, key) series; value NaN is stored as NULL. */
-export interface Points { ts: (number | null)[]; values: number[]; steps: number[] }
-
-export function emptyPoints(): Points { return { ts: [], values: [], steps: [] }; }
+export type { Points, PointSeq } from '../store/series';
+export { emptyPoints, pointSeq } from '../store/series';
 
 /** Inserts or updates an experiment; returns true if the row changed. */
 export function upsertExperiment(s: Stmts, e: ExperimentRecord): boolean {
@@ -102,11 +100,11 @@ export function writeRun(s: Stmts, r: RunRecord): void {
     r.gitBranch, r.gitDirty, r.lifecycleStage, Date.now()]);
   if (r.params) {
     s.run('DELETE FROM params WHERE run_id = ?', [r.id]);
-    for (const [k, v] of r.params) { s.run('INSERT OR REPLACE INTO params (run_id, key, value) VALUES (?, ?, ?)', [r.id, k, v]); }
+    s.insertMany('INSERT OR REPLACE INTO params (run_id, key, value)', r.params.map(([k, v]) => [r.id, k, v]));
   }
   if (r.tags) {
     s.run('DELETE FROM tags WHERE run_id = ?', [r.id]);
-    for (const [k, v] of r.tags) { s.run('INSERT OR REPLACE INTO tags (run_id, key, value) VALUES (?, ?, ?)', [r.id, k, v]); }
+    s.insertMany('INSERT OR REPLACE INTO tags (run_id, key, value)', r.tags.map(([k, v]) => [r.id, k, v]));
   }
   if (r.artifacts) {
     s.run('DELETE FROM artifacts WHERE run_id = ?', [r.id]);
@@ -123,12 +121,13 @@ export function writeRun(s: Stmts, r: RunRecord): void {
   }
 }
 
-export function insertPoints(s: Stmts, runId: string, key: string, p: Points): void {
-  const sql = 'INSERT INTO metrics (run_id, key, step, timestamp, value) VALUES (?, ?, ?, ?, ?)';
-  for (let i = 0; i < p.values.length; i++) {
-    s.run(sql, [runId, key, p.steps[i], p.ts[i], metricToSql(p.values[i])]);
-  }
+/** Appends points to a run's series (decimated copy + latest value); see SeriesMode. */
+export function insertPoints(s: Stmts, runId: string, key: string, p: PointSeq, mode: SeriesMode = 'append'): void {
+  appendSeries(s, runId, key, p, mode);
 }
+
+/** Forgets a run's metric series (all keys, or one). */
+export function deleteMetrics(s: Stmts, runId: string, key?: string): void { deleteSeries(s, runId, key); }
 
 export function deleteRun(s: Stmts, runId: string): void {
   // metrics, params, tags, artifacts and datasets go with it (ON DELETE CASCADE)

@@ -26,7 +26,7 @@ import {
   Batcher, IngestCounts, SOURCE_TENSORBOARD, StateRow, Stmts, errText, joinRel, fileMtime, problem, putState,
   readDirOrEmpty, readRange, relPath, statOrUndefined,
 } from './common';
-import { ExperimentRecord, Points, deleteRun, emptyPoints, insertPoints, upsertExperiment } from './rows';
+import { ExperimentRecord, Points, deleteMetrics, deleteRun, emptyPoints, insertPoints, pointSeq, upsertExperiment } from './rows';
 
 // ---------------------------------------------------------------------------------------------------------
 // TFRecord framing
@@ -170,7 +170,7 @@ interface TensorMsg {
   dtype?: number; tensor_shape?: { dim?: { size?: Num }[] }; tensor_content?: Uint8Array; float_val?: number[]; double_val?: number[];
   int_val?: number[]; int64_val?: Num[]; bool_val?: boolean[]; half_val?: number[]; uint32_val?: number[]; uint64_val?: Num[];
 }
-interface MetadataMsg { plugin_data?: { plugin_name?: string }; data_class?: number }
+export interface MetadataMsg { plugin_data?: { plugin_name?: string }; data_class?: number }
 interface ValueMsg { tag?: string; simple_value?: number; tensor?: TensorMsg; metadata?: MetadataMsg }
 interface EventMsg { wall_time?: number; step?: Num; summary?: { value?: ValueMsg[] } }
 
@@ -331,7 +331,7 @@ function applyRun(s: Stmts, w: Extract<Work, { kind: 'run' }>, counts: IngestCou
   if (upsertExperiment(s, w.exp) && counts) { counts.experiments++; }
   if (w.reset) {
     // A file shrank or vanished: the run is read again from the start of every event file.
-    s.run('DELETE FROM metrics WHERE run_id = ?', [w.runId]);
+    deleteMetrics(s, w.runId);
     s.run('DELETE FROM ingest_state WHERE run_id = ?', [w.runId]);
   }
   const cur = s.get<{ start_time: number | null; end_time: number | null; status: string }>('SELECT start_time, end_time, status FROM runs WHERE id = ?', [w.runId]);
@@ -347,7 +347,7 @@ function applyRun(s: Stmts, w: Extract<Work, { kind: 'run' }>, counts: IngestCou
   for (const f of w.files) {
     const st = s.get<{ offset: number }>('SELECT offset FROM ingest_state WHERE path = ?', [f.fileRel]);
     if ((st?.offset ?? 0) !== f.expectedOffset) { continue; } // applied already (replay)
-    for (const [tag, p] of f.series) { insertPoints(s, w.runId, tag, p); points += p.values.length; }
+    for (const [tag, p] of f.series) { insertPoints(s, w.runId, tag, pointSeq(p)); points += p.values.length; }
     putState(s, f.state);
   }
   if (counts) { counts.runs++; counts.metricPoints += points; counts.changedRuns.push(w.runId); }
@@ -428,7 +428,7 @@ async function ingestRun(store: WorkspaceStore, log: Logger, counts: IngestCount
     if (stored && stored.status !== status) { batch.add({ kind: 'status', runId, status }); }
     return;
   }
-  const knownScalars = reset ? new Set<string>() : new Set(store.read(db => db.all<{ key: string }>('SELECT DISTINCT key FROM metrics WHERE run_id = ?', [runId]).map(r => r.key)));
+  const knownScalars = reset ? new Set<string>() : new Set(store.read(db => db.all<{ key: string }>('SELECT key FROM latest_metrics WHERE run_id = ?', [runId]).map(r => r.key)));
   const firstMeta = new Map<string, MetadataMsg | null>();
   const out: Extract<Work, { kind: 'run' }> = { kind: 'run', runId, exp, name, runRel, status, reset, files: [] };
   for (const f of work) {

@@ -96,9 +96,7 @@ export function decodeMetric(v: unknown): number | undefined {
 export function latestRunMetrics(db: Db, runId: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const m of db.all<{ key: string; value: number | null }>(
-    `SELECT key, value FROM metrics m WHERE run_id = ? AND rowid = (
-       SELECT rowid FROM metrics WHERE run_id = m.run_id AND key = m.key ORDER BY step DESC, timestamp DESC, value DESC LIMIT 1)
-     ORDER BY key`, [runId])) {
+    'SELECT key, value FROM latest_metrics WHERE run_id = ? ORDER BY key', [runId])) {
     if (m.key.startsWith('feature_importance/')) { continue; }
     out[m.key] = metricFromSql(m.value);
   }

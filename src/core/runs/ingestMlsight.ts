@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Logger } from '../log';
 import { parseJsonl } from '../jsonl';
-import { Db, metricToSql } from '../store/db';
+import { Db } from '../store/db';
+import { Points, appendSeries, deleteSeries, emptyPoints, pointSeq } from '../store/series';
 import { STORE_DIR, WorkspaceStore } from '../store/store';
 import { RUN_STATUSES, RunEvent, parseMetricValue, paramText, validateEvent } from './format';
 
@@ -79,7 +80,7 @@ export async function ingestMlsightRuns(store: WorkspaceStore, log: Logger, file
       const cur = db.get<{ offset: number }>('SELECT offset FROM ingest_state WHERE path = ?', [rel]);
       if ((cur?.offset ?? 0) !== expectedOffset) { return; }
       if (restart && state?.run_id) { deleteRun(db, state.run_id); }
-      runId = applyEvents(db, events, runId, rel);
+      runId = applyEvents(db, events, runId, rel, expectedOffset === 0);
       setState(db, rel, newOffset, stat.size, stat.mtimeMs, newLine, runId);
     });
     result.files++;
@@ -112,9 +113,21 @@ function ensureRun(db: Db, runId: string, rel: string, ts: number | undefined): 
     [runId, expId, ts ?? null, rel, Date.now()]);
 }
 
-/** Applies parsed events of one run log; returns the run id (taken from the "run" event when present). */
-function applyEvents(db: Db, events: RunEvent[], runId: string, rel: string): string {
+/**
+ * Applies parsed events of one run log; returns the run id (taken from the "run" event when present).
+ * `fromStart`: the log is read from its first line, so the metric series it feeds start over.
+ */
+function applyEvents(db: Db, events: RunEvent[], runId: string, rel: string, fromStart: boolean): string {
   let ensured: string | undefined;
+  // metric points by run and key, in log order, written as series at the end
+  const series = new Map<string, Map<string, Points>>();
+  const point = (key: string, step: number, ts: number | null, value: number) => {
+    let byKey = series.get(runId);
+    if (!byKey) { byKey = new Map(); series.set(runId, byKey); }
+    let p = byKey.get(key);
+    if (!p) { p = emptyPoints(); byKey.set(key, p); }
+    p.steps.push(step); p.ts.push(ts); p.values.push(value);
+  };
   for (const e of events) {
     if (e.type === 'run') {
       runId = e.run_id;
@@ -137,8 +150,7 @@ function applyEvents(db: Db, events: RunEvent[], runId: string, rel: string): st
           [runId, e.key, paramText(e.value)]);
         break;
       case 'metric':
-        db.run('INSERT INTO metrics (run_id, key, step, timestamp, value) VALUES (?, ?, ?, ?, ?)',
-          [runId, e.key, e.step ?? 0, e.timestamp ?? e.ts ?? null, metricToSql(parseMetricValue(e.value) as number)]);
+        point(e.key, e.step ?? 0, e.timestamp ?? e.ts ?? null, parseMetricValue(e.value) as number);
         break;
       case 'tag':
         upsertTag(db, runId, e.key, paramText(e.value));
@@ -182,8 +194,7 @@ function applyEvents(db: Db, events: RunEvent[], runId: string, rel: string): st
         break;
       case 'feature_importance': {
         const ts = e.ts ?? null;
-        e.names.forEach((name, i) => db.run('INSERT INTO metrics (run_id, key, step, timestamp, value) VALUES (?, ?, ?, ?, ?)',
-          [runId, `${FEATURE_IMPORTANCE_PREFIX}${name}`, e.step ?? 0, ts, metricToSql(parseMetricValue(e.values[i]) as number)]));
+        e.names.forEach((name, i) => point(`${FEATURE_IMPORTANCE_PREFIX}${name}`, e.step ?? 0, ts, parseMetricValue(e.values[i]) as number));
         break;
       }
       case 'end': {
@@ -195,6 +206,10 @@ function applyEvents(db: Db, events: RunEvent[], runId: string, rel: string): st
         break;
       }
     }
+  }
+  for (const [id, byKey] of series) {
+    if (fromStart) { deleteSeries(db, id); }
+    for (const [key, p] of byKey) { appendSeries(db, id, key, pointSeq(p)); }
   }
   return runId;
 }

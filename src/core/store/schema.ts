@@ -218,12 +218,30 @@ export const MIGRATIONS: readonly string[] = [
        ORDER BY step DESC, timestamp DESC, value DESC LIMIT 1;
   END;
   `,
+  // 4: metric histories leave the store (issue 3, scale): the full series stay in their source files and the
+  // store keeps the latest value (latest_metrics, now written by the ingesters) and a decimated copy of each
+  // series (metric_series, see store/series.ts). Offsets are forgotten so every source is read once more and
+  // fills metric_series.
+  `
+  DROP TRIGGER IF EXISTS metrics_latest_insert;
+  DROP TRIGGER IF EXISTS metrics_latest_delete;
+  DROP TABLE metrics;
+  CREATE TABLE metric_series (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    stride INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (run_id, key)
+  );
+  DELETE FROM ingest_state;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Tables every store has (checked by tests and by `mlsight store info`). */
 export const TABLES = [
-  'experiments', 'runs', 'params', 'metrics', 'tags', 'artifacts', 'datasets', 'models', 'model_versions',
+  'experiments', 'runs', 'params', 'metric_series', 'tags', 'artifacts', 'datasets', 'models', 'model_versions',
   'model_aliases', 'model_tags', 'audit_log', 'ingest_state', 'meta', 'model_settings', 'run_annotations', 'user_tags', 'latest_metrics',
 ] as const;

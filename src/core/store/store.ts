@@ -199,9 +199,7 @@ export class WorkspaceStore {
     }
   }
 
-  private configureConnection(): void {
-    this.db.raw.run('PRAGMA foreign_keys = ON');
-  }
+  private configureConnection(): void { configure(this.db); }
 
   private userVersion(): number { return Number(this.db.scalar('PRAGMA user_version') ?? 0); }
 
@@ -313,7 +311,7 @@ export class WorkspaceStore {
     if (!loaded) { return false; }
     const fresh = loaded.db;
     try {
-      fresh.raw.run('PRAGMA foreign_keys = ON');
+      configure(fresh);
       if (Number(fresh.scalar('PRAGMA user_version') ?? 0) < SCHEMA_VERSION) {
         fresh.transaction(() => this.migrate(fresh));
       }
@@ -385,4 +383,16 @@ export class WorkspaceStore {
   private assertOpen(): void {
     if (this.closed) { throw new StoreError('The ML Sight store is closed.'); }
   }
+}
+
+/**
+ * Connection settings. The database lives in sql.js's in-memory file system and reaches the disk only through
+ * export() + atomicWrite, so SQLite's own journal file and syncs would only cost time: the rollback journal
+ * stays in memory (transactions still roll back) and nothing is synced.
+ */
+function configure(db: Db): void {
+  db.raw.run('PRAGMA foreign_keys = ON');
+  db.raw.run('PRAGMA journal_mode = MEMORY');
+  db.raw.run('PRAGMA synchronous = OFF');
+  db.raw.run('PRAGMA temp_store = MEMORY');
 }

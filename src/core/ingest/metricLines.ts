@@ -1,0 +1,129 @@
+/**
+ * MLflow FileStore metric lines (`ts value [step [dataset_name dataset_digest]]`), parsed straight from the
+ * file's bytes. Cold ingest of a big mlruns tree reads millions of these lines, so the parser works on the
+ * Buffer: timestamps and steps are decoded in place, values are only checked for syntax, and decoded when
+ * asked for (the store keeps a decimated copy and the latest value, so most values are never needed).
+ *
+ * Legacy 2-field lines have step 0. MLflow 2.x rejects 5-field lines and MLflow 3 reads them as step 0; we take
+ * the third field as the step (what the writer logged), which gives the same latest value whenever steps grow
+ * with time.
+ */
+import { Points, PointSeq, emptyPoints } from '../store/series';
+import { parseNumber } from './common';
+
+export interface BadLine { line: number; text: string; reason: string }
+
+/** Points of a parsed chunk: steps and timestamps decoded, values decoded on demand from the buffer. */
+export class MetricLineSeq implements PointSeq {
+  readonly steps: number[] = [];
+  readonly times: number[] = [];
+  /** value token [start, end) byte offsets in buf */
+  readonly vStart: number[] = [];
+  readonly vEnd: number[] = [];
+  constructor(private readonly buf: Buffer) {}
+  get length(): number { return this.steps.length; }
+  step(i: number): number { return this.steps[i]; }
+  ts(i: number): number { return this.times[i]; }
+  value(i: number): number { return parseNumber(this.buf.toString('latin1', this.vStart[i], this.vEnd[i])) ?? NaN; }
+  toPoints(): Points {
+    const p = emptyPoints();
+    for (let i = 0; i < this.length; i++) { p.steps.push(this.steps[i]); p.ts.push(this.times[i]); p.values.push(this.value(i)); }
+    return p;
+  }
+}
+
+export interface ParsedMetricChunk { seq: MetricLineSeq; lines: number; bad: BadLine[] }
+
+const SPACE = 0x20, TAB = 0x09, CR = 0x0d, NL = 0x0a, MINUS = 0x2d, PLUS = 0x2b, DOT = 0x2e, ZERO = 0x30, NINE = 0x39;
+const isSpace = (c: number) => c === SPACE || c === TAB || c === CR || c === 0x0b || c === 0x0c;
+const isDigit = (c: number) => c >= ZERO && c <= NINE;
+
+/** An integer token: digits with an optional sign, fast; anything else through Number(). NaN if not a safe integer. */
+function intToken(b: Buffer, s: number, e: number): number {
+  let i = s;
+  let neg = false;
+  if (b[i] === MINUS || b[i] === PLUS) { neg = b[i] === MINUS; i++; }
+  if (i < e && e - i <= 15) {
+    let n = 0;
+    let j = i;
+    for (; j < e; j++) { const c = b[j]; if (!isDigit(c)) { break; } n = n * 10 + (c - ZERO); }
+    if (j === e) { return neg ? -n : n; }
+  }
+  const v = Number(b.toString('latin1', s, e));
+  return Number.isSafeInteger(v) ? v : NaN;
+}
+
+/** True if the token is a decimal number (sign, digits, point, exponent); other spellings are checked by parseNumber. */
+function isDecimal(b: Buffer, s: number, e: number): boolean {
+  let i = s;
+  if (b[i] === MINUS || b[i] === PLUS) { i++; }
+  let digits = 0;
+  while (i < e && isDigit(b[i])) { i++; digits++; }
+  if (i < e && b[i] === DOT) { i++; while (i < e && isDigit(b[i])) { i++; digits++; } }
+  if (digits === 0) { return false; }
+  if (i < e && (b[i] === 0x65 || b[i] === 0x45)) {
+    i++;
+    if (i < e && (b[i] === MINUS || b[i] === PLUS)) { i++; }
+    let ed = 0;
+    while (i < e && isDigit(b[i])) { i++; ed++; }
+    if (ed === 0) { return false; }
+  }
+  return i === e;
+}
+
+/**
+ * Parses the complete lines in buf[0, end) (end is just after a newline, or the buffer's end). Line numbers in
+ * `bad` start at firstLine.
+ */
+export function parseMetricBuffer(buf: Buffer, end: number, firstLine: number): ParsedMetricChunk {
+  end = Math.min(end, buf.length);
+  const seq = new MetricLineSeq(buf);
+  const bad: BadLine[] = [];
+  let lines = 0;
+  let pos = 0;
+  // token bounds of the current line (up to 3 are needed)
+  const ts = [0, 0, 0];
+  const te = [0, 0, 0];
+  while (pos < end) {
+    let nl = buf.indexOf(NL, pos);
+    if (nl < 0 || nl >= end) { nl = end; }
+    const lineNo = firstLine + lines;
+    lines++;
+    let n = 0;
+    let i = pos;
+    while (i < nl) {
+      while (i < nl && isSpace(buf[i])) { i++; }
+      if (i >= nl) { break; }
+      const s = i;
+      while (i < nl && !isSpace(buf[i])) { i++; }
+      if (n < 3) { ts[n] = s; te[n] = i; }
+      n++;
+    }
+    const lineStart = pos;
+    pos = nl + 1;
+    if (n === 0) { continue; }
+    const text = () => buf.toString('utf8', lineStart, nl).trim();
+    if (n < 2) { bad.push({ line: lineNo, text: text(), reason: `${n} field` }); continue; }
+    const t = intToken(buf, ts[0], te[0]);
+    if (Number.isNaN(t)) { bad.push({ line: lineNo, text: text(), reason: 'the timestamp is not an integer' }); continue; }
+    if (!isDecimal(buf, ts[1], te[1]) && parseNumber(buf.toString('latin1', ts[1], te[1])) === undefined) {
+      bad.push({ line: lineNo, text: text(), reason: 'the value is not a number' });
+      continue;
+    }
+    const step = n >= 3 ? intToken(buf, ts[2], te[2]) : 0;
+    if (Number.isNaN(step)) { bad.push({ line: lineNo, text: text(), reason: 'the step is not an integer' }); continue; }
+    seq.steps.push(step);
+    seq.times.push(t);
+    seq.vStart.push(ts[1]);
+    seq.vEnd.push(te[1]);
+  }
+  return { seq, lines, bad };
+}
+
+/** Parses complete metric lines of a text (every line ends with '\n'; a last line without one is not read). */
+export function parseMetricLines(text: string, firstLine: number): { points: Points; lines: number; bad: BadLine[] } {
+  const buf = Buffer.from(text, 'utf8');
+  const end = buf.lastIndexOf(NL) + 1;
+  const r = parseMetricBuffer(buf, end, firstLine);
+  return { points: r.seq.toPoints(), lines: r.lines, bad: r.bad };
+}

@@ -1,0 +1,115 @@
+import * as assert from 'assert';
+import { WorkspaceStore } from '../../src/core/store/store';
+import {
+  SERIES_POINTS, appendSeries, decodeSeries, emptyPoints, latestIndex, pointSeq, seriesRows, storedSeries, strideFor,
+} from '../../src/core/store/series';
+import { parseMetricBuffer } from '../../src/core/ingest/metricLines';
+import { tempWorkspace } from './helpers';
+
+function pts(n: number, f: (i: number) => number = i => Math.sin(i), from = 0) {
+  const p = emptyPoints();
+  for (let i = from; i < from + n; i++) { p.steps.push(i); p.ts.push(1000 + i); p.values.push(f(i)); }
+  return p;
+}
+
+async function withRun<T>(fn: (store: WorkspaceStore) => T | Promise<T>): Promise<T> {
+  const store = await WorkspaceStore.open({ folder: tempWorkspace(), persistDelayMs: 60_000 });
+  store.write(db => {
+    db.run(`INSERT INTO experiments (id, name, source) VALUES ('e', 'e', 'test')`);
+    db.run(`INSERT INTO runs (id, experiment_id, source) VALUES ('r', 'e', 'test')`);
+  });
+  try { return await fn(store); } finally { await store.close(); }
+}
+
+describe('metric series in the store (latest value + decimated copy)', () => {
+  it('keeps every point of a short series and at most SERIES_POINTS + 1 of a long one, newest included', async () => {
+    await withRun(store => {
+      store.write(db => appendSeries(db, 'r', 'short', pointSeq(pts(SERIES_POINTS))));
+      store.write(db => appendSeries(db, 'r', 'long', pointSeq(pts(10_000))));
+      const short = store.read(db => storedSeries(db, 'r', 'short'))!;
+      assert.strictEqual(short.count, SERIES_POINTS);
+      assert.deepStrictEqual(short.steps, Array.from({ length: SERIES_POINTS }, (_, i) => i));
+      const long = store.read(db => storedSeries(db, 'r', 'long'))!;
+      assert.strictEqual(long.count, 10_000);
+      assert.strictEqual(long.stride, 512); // ceil(10000 / 512) = 20 ≤ 32 < ceil(10000 / 256) = 40
+      assert.ok(long.steps.length <= SERIES_POINTS + 1);
+      assert.strictEqual(long.steps[0], 0);
+      assert.strictEqual(long.steps[long.steps.length - 1], 9_999, 'the newest point is kept');
+      for (const s of long.steps.slice(0, -1)) { assert.strictEqual(s % 512, 0); }
+      assert.strictEqual(long.values[1], Math.sin(512));
+    });
+  });
+
+  it('appending line by line gives exactly what one cold read gives', async () => {
+    await withRun(store => {
+      const all = pts(1_000, i => (i % 7 === 0 ? NaN : i % 11 === 0 ? Infinity : Math.cos(i)));
+      store.write(db => appendSeries(db, 'r', 'cold', pointSeq(all)));
+      let at = 0;
+      for (const n of [1, 1, 2, 30, 31, 1, 100, 334, 500]) {
+        const part = { steps: all.steps.slice(at, at + n), ts: all.ts.slice(at, at + n), values: all.values.slice(at, at + n) };
+        store.write(db => appendSeries(db, 'r', 'live', pointSeq(part)));
+        at += n;
+      }
+      assert.strictEqual(at, 1_000);
+      const raw = (key: string) => store.read(db => db.get<{ count: number; stride: number; data: Uint8Array }>('SELECT count, stride, data FROM metric_series WHERE key = ?', [key]))!;
+      const a = raw('cold'), b = raw('live');
+      assert.strictEqual(b.count, a.count);
+      assert.strictEqual(b.stride, a.stride);
+      assert.deepStrictEqual(Buffer.from(b.data), Buffer.from(a.data));
+      const latest = store.read(db => db.all<{ key: string; step: number; value: number | null }>('SELECT key, step, value FROM latest_metrics ORDER BY key'));
+      assert.deepStrictEqual(latest.map(l => [l.step, l.value]), [[999, Math.cos(999)], [999, Math.cos(999)]]);
+    });
+  });
+
+  it('keeps NaN and infinities in the decimated copy', () => {
+    const rows = seriesRows('r', 'm', pointSeq({ steps: [0, 1, 2], ts: [null, null, null], values: [NaN, Infinity, -Infinity] }))!;
+    const d = decodeSeries(rows.series[4]);
+    assert.ok(Number.isNaN(d.values[0]));
+    assert.deepStrictEqual(d.values.slice(1), [Infinity, -Infinity]);
+    assert.strictEqual(rows.latest[4], -Infinity);
+  });
+
+  it('latest follows MLflow: highest step, then timestamp, then value; NaN never wins a tie', () => {
+    const seq = (steps: number[], ts: (number | null)[], values: number[]) => pointSeq({ steps, ts, values });
+    assert.strictEqual(latestIndex(seq([5, 3, 4], [1, 9, 9], [0, 1, 2])), 0, 'a later line with a lower step is not the latest');
+    assert.strictEqual(latestIndex(seq([2, 2], [5, 4], [1, 9])), 0, 'same step: the later timestamp wins');
+    assert.strictEqual(latestIndex(seq([2, 2, 2], [5, 5, 5], [1, 9, 3])), 1, 'same step and time: the highest value wins');
+    assert.strictEqual(latestIndex(seq([2, 2], [5, 5], [1, NaN])), 0, 'NaN does not replace a number');
+    assert.strictEqual(latestIndex(seq([2, 2], [5, 5], [NaN, 1])), 1, 'a number replaces NaN');
+  });
+
+  it('merges the latest value across appends by the same rule (an older line appended later does not win)', async () => {
+    await withRun(store => {
+      store.write(db => appendSeries(db, 'r', 'm', pointSeq({ steps: [10], ts: [5], values: [0.5] })));
+      store.write(db => appendSeries(db, 'r', 'm', pointSeq({ steps: [3], ts: [9], values: [0.9] })));
+      assert.deepStrictEqual(store.read(db => db.get('SELECT step, value FROM latest_metrics')), { step: 10, value: 0.5 });
+      store.write(db => appendSeries(db, 'r', 'm', pointSeq({ steps: [1], ts: [1], values: [7] }), 'replace'));
+      assert.deepStrictEqual(store.read(db => db.get('SELECT step, value FROM latest_metrics')), { step: 1, value: 7 }, 'replace starts over');
+      assert.strictEqual(store.read(db => storedSeries(db, 'r', 'm'))!.count, 1);
+    });
+  });
+
+  it('strideFor is the smallest power of two keeping at most SERIES_POINTS points', () => {
+    assert.strictEqual(strideFor(0), 1);
+    assert.strictEqual(strideFor(SERIES_POINTS), 1);
+    assert.strictEqual(strideFor(SERIES_POINTS + 1), 2);
+    assert.strictEqual(strideFor(100), 4);
+    assert.strictEqual(strideFor(100, 8), 8, 'never shrinks');
+  });
+
+  it('parses metric lines from bytes, decoding values only on demand and exactly as Number() does', () => {
+    const text = '1 0.1 0\n2 -1.5e-3 1\n3 1e308 2\n4 .5 3\n5 5. 4\n6 +2 5\n7 0.30000000000000004 6\n8 -0 7\n';
+    const buf = Buffer.from(text);
+    const r = parseMetricBuffer(buf, buf.length, 1);
+    assert.strictEqual(r.bad.length, 0);
+    const expected = ['0.1', '-1.5e-3', '1e308', '.5', '5.', '+2', '0.30000000000000004', '-0'].map(Number);
+    for (let i = 0; i < expected.length; i++) { assert.ok(Object.is(r.seq.value(i), expected[i]), `${i}: ${r.seq.value(i)}`); }
+    assert.deepStrictEqual(r.seq.steps, [0, 1, 2, 3, 4, 5, 6, 7]);
+    const badBuf = Buffer.from('1 1.2.3 0\n2 1e 0\n3 - 0\n4 0x10 0\n99999999999999999 1 0\n');
+    const bad = parseMetricBuffer(badBuf, badBuf.length, 1);
+    assert.deepStrictEqual(bad.bad.map(b => b.reason), [
+      'the value is not a number', 'the value is not a number', 'the value is not a number', 'the timestamp is not an integer',
+    ]);
+    assert.strictEqual(bad.seq.length, 1, '0x10 is a number to Number(), as before');
+  });
+});
