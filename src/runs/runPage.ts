@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { getRun, metricHistory } from '../core/queries';
+import { getRun, metricCount, metricHistory } from '../core/queries';
 import { lttb } from '../core/compare/series';
 import { Logger } from '../core/log';
 import { checkReproducibility } from '../core/runs/reproducibility';
@@ -94,7 +94,8 @@ class RunPage {
     for (const key of Object.keys(run.latestMetrics).filter(k => !k.startsWith('feature_importance/'))) {
       const hist = store.read(db => metricHistory(db, run.id, key));
       const { points } = lttb(hist.map(p => ({ x: p.step, y: p.value })), 80);
-      sparklines[key] = { steps: points.map(p => p.x), values: points.map(p => p.y), total: hist.length };
+      // the store's decimated copy (≤ 33 points, newest included) is enough for a sparkline; total counts the source's
+      sparklines[key] = { steps: points.map(p => p.x), values: points.map(p => p.y), total: store.read(db => metricCount(db, run.id, key)) };
     }
     const repro = await store.read(db => checkReproducibility(db, run.id, folder.uri.fsPath));
     const artifacts = run.artifacts.map(a => {

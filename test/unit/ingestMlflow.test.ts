@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { silentLogger } from '../../src/core/log';
 import { getRun, listExperiments, listModelVersions, listModels, listRuns, metricCount, metricHistory } from '../../src/core/queries';
+import { loadHistories, planHistories } from '../../src/core/runs/history';
 import { loadSqlJs } from '../../src/core/store/sqljs';
 import { WorkspaceStore } from '../../src/core/store/store';
 import { emptyCounts, globToRegExp, toIdString, toInt } from '../../src/core/ingest/common';
@@ -138,6 +139,13 @@ describe('MLflow FileStore ingest', () => {
     assert.strictEqual(loss[3].value, -Infinity);
     assert.deepStrictEqual(store.read(db => metricHistory(db, mlflowRunId(runA), 'legacy')).map(p => [p.step, p.value]), [[0, 3.5], [0, 4.5]]);
     assert.deepStrictEqual(store.read(db => metricHistory(db, mlflowRunId(runA), 'train/acc')).map(p => [p.step, p.value]), [[1, 0.9], [2, 0.95]]);
+    // full histories (with timestamps) are read from the metric files, nested keys included
+    const wanted = ['loss', 'train/acc', 'nope'].map(key => ({ runId: mlflowRunId(runA), key }));
+    const hist = (await loadHistories(store.read(db => planHistories(db, store.folder, wanted)), wanted)).get(mlflowRunId(runA))!;
+    assert.deepStrictEqual(hist.get('loss')!.points.map(p => p.timestamp), [1700000001000, 1700000002000, 1700000003000, 1700000004000, 1700000005000]);
+    assert.strictEqual(hist.get('loss')!.complete, true);
+    assert.deepStrictEqual(hist.get('train/acc')!.points.map(p => [p.step, p.value]), [[1, 0.9], [2, 0.95]]);
+    assert.deepStrictEqual(hist.get('nope'), { points: [], complete: false });
     assert.strictEqual(a.latestMetrics['val/deep/x'].value, 1e-5);
     // artifacts: artifact_uri no longer exists → <run>/artifacts; MLmodel folders are 'model' entries
     const art = a.artifacts.map(x => [x.path, x.kind]);
@@ -570,6 +578,12 @@ describe('MLflow SQLite (mlflow.db) ingest', () => {
     assert.deepStrictEqual(a.params, { lr: '0.1', [HOSTILE]: HOSTILE });
     const loss = store.read(db => metricHistory(db, mlflowRunId(U1), 'loss'));
     assert.deepStrictEqual(loss.map(p => p.step), [0, 1, 2, 3]);
+    const wanted = [{ runId: mlflowRunId(U1), key: 'loss' }];
+    const full = (await loadHistories(store.read(db => planHistories(db, store.folder, wanted)), wanted)).get(mlflowRunId(U1))!.get('loss')!;
+    assert.strictEqual(full.complete, true, 'read from mlflow.db');
+    assert.deepStrictEqual(full.points.map(p => p.step), [0, 1, 2, 3]);
+    assert.ok(full.points.every(p => typeof p.timestamp === 'number'));
+    assert.ok(Number.isNaN(full.points[1].value) && full.points[2].value === Infinity && full.points[3].value === -Infinity);
     assert.ok(Number.isNaN(loss[1].value));
     assert.strictEqual(loss[2].value, Infinity);
     assert.strictEqual(loss[3].value, -Infinity);

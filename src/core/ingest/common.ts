@@ -153,6 +153,14 @@ export class Stmts {
     }
   }
 
+  private readonly marks = new Set<string>();
+  /** True if `mark` was seen before in this mutation (then nothing needs re-asserting); records it. */
+  seen(mark: string): boolean {
+    if (this.marks.has(mark)) { return true; }
+    this.marks.add(mark);
+    return false;
+  }
+
   /** Rows changed by the last statement. */
   changes(): number { return this.db.raw.getRowsModified(); }
 

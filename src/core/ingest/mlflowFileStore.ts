@@ -143,7 +143,12 @@ interface MetricChunk {
   /** The read restarted at 0 (file shrank): the series is deleted first. */
   restart: boolean;
   state: StateRow;
-  points: PointSeq;
+  /** Parsed points; released once a fresh chunk has been turned into `rows` (the store may replay this work). */
+  points: PointSeq | undefined;
+  /** Points in the chunk. */
+  count: number;
+  /** For the first chunk of a run read from scratch: its store rows, computed at the first application. */
+  rows?: SeriesRows | null;
 }
 
 type Work =
@@ -158,7 +163,7 @@ type Work =
 
 function weighWork(w: Work): number {
   // applying a chunk costs a few statements (the store keeps a decimated series), plus a little per point
-  return w.kind === 'run' ? 1 + w.metrics.reduce((a, m) => a + 10 + m.points.length / 100, 0) : 1;
+  return w.kind === 'run' ? 1 + w.metrics.reduce((a, m) => a + 10 + m.count / 100, 0) : 1;
 }
 
 /** Applies work items; `counts` is only passed on the first application (not on replays). */
@@ -215,14 +220,15 @@ function applyRun(s: Stmts, w: Extract<Work, { kind: 'run' }>, counts: IngestCou
   const freshRun = !!w.record && (!metaNow || metaNow.line < 0);
   // The experiment row is re-asserted here (a no-op when unchanged) so that a replay on a store written by
   // another process never fails on the runs → experiments foreign key.
-  if (upsertExperiment(s, w.exp) && counts) { counts.experiments++; }
+  if (!s.seen(`experiment:${w.exp.id}`) && upsertExperiment(s, w.exp) && counts) { counts.experiments++; }
   if (w.record) {
     if (!metaNow || metaNow.line < 0) {
       // First time (or after the state was lost): whatever the store holds for this run is replaced.
-      deleteMetrics(s, w.runId);
+      if (owner) { deleteMetrics(s, w.runId); }
       deleteStatePrefix(s, `${w.runRel}/`);
     }
-    writeRun(s, w.record);
+    // A run the store does not have yet has no rows to replace (they would have gone with it: ON DELETE CASCADE).
+    writeRun(s, w.record, !owner);
     putState(s, w.metaState);
     if (counts) {
       counts.runs++;
@@ -240,16 +246,21 @@ function applyRun(s: Stmts, w: Extract<Work, { kind: 'run' }>, counts: IngestCou
   const freshStates: StateRow[] = [];
   for (const m of w.metrics) {
     if (freshRun && m.expectedOffset === 0 && !m.restart) {
-      const rows = seriesRows(w.runId, m.key, m.points);
-      if (rows) { freshRows.push(rows); }
+      // The rows depend only on the chunk, so they are kept for replays and the parse buffers are let go: a cold
+      // ingest of thousands of runs would otherwise hold every parsed file until the store is next persisted.
+      if (m.rows === undefined) { m.rows = m.points ? seriesRows(w.runId, m.key, m.points) ?? null : null; m.points = undefined; }
+      if (m.rows) { freshRows.push(m.rows); }
       freshStates.push(m.state);
     } else {
       const cur = getState(s, m.fileRel);
       if ((cur?.offset ?? 0) !== m.expectedOffset) { continue; } // already applied (replay) or the file was reset
+      // Replayed on a store where another process read this run but not this file, and the points were let go:
+      // the file's offset is not written, so the next pass reads it.
+      if (!m.points) { continue; }
       insertPoints(s, w.runId, m.key, m.points, m.restart ? 'replace' : 'append');
       putState(s, m.state);
     }
-    if (counts) { counts.metricPoints += m.points.length; }
+    if (counts) { counts.metricPoints += m.count; }
     changed = true;
   }
   writeSeriesRows(s, freshRows);
@@ -259,8 +270,8 @@ function applyRun(s: Stmts, w: Extract<Work, { kind: 'run' }>, counts: IngestCou
 
 // ---------------------------------------------------------------------------------------------------------
 
-interface RootContext {
-  store: WorkspaceStore;
+/** What reading an mlruns tree needs: not the store itself, a snapshot of what it holds under this root. */
+interface ReaderContext {
   log: Logger;
   counts: IngestCounts;
   folder: string;
@@ -269,12 +280,24 @@ interface RootContext {
   state: Map<string, StateRow>;
   /** Store run id → source_path, for every MLflow run in the store. */
   owners: Map<string, string | null>;
-  batch: Batcher<Work>;
+  /** The store's experiments under this root, to tell whether one changed. */
+  experiments: Map<string, ExperimentRow>;
+  batch: { add(w: Work): void };
   touches: (rel: string) => boolean;
   maxArtifacts: number;
   /** performance.now() when the pass last yielded to the event loop */
   lastYield: number;
 }
+
+interface RootContext extends ReaderContext {
+  store: WorkspaceStore;
+  batch: Batcher<Work>;
+}
+
+interface ExperimentRow { name: string; source: string; artifact_location: string | null; lifecycle_stage: string; created_at: number | null }
+
+/** An experiment folder and the run folders to read in it. */
+interface ExperimentListing { name: string; expAbs: string; expRel: string; runNames: string[] }
 
 interface ExperimentContext {
   record: ExperimentRecord;
@@ -299,16 +322,19 @@ export async function ingestMlflowFileStore(store: WorkspaceStore, log: Logger, 
   const { state, owners, experiments } = store.read(db => ({
     state: stateRowsWithPrefix(db, prefix),
     owners: new Map(db.all<{ id: string; source_path: string | null }>(`SELECT id, source_path FROM runs WHERE source = ?`, [SOURCE_MLFLOW]).map(r => [r.id, r.source_path])),
-    experiments: db.all<{ id: string }>('SELECT id FROM experiments WHERE substr(id, 1, length(?1)) = ?1', [expIdPrefix]).map(r => r.id),
+    experiments: new Map(db.all<ExperimentRow & { id: string }>(
+      'SELECT id, name, source, artifact_location, lifecycle_stage, created_at FROM experiments WHERE substr(id, 1, length(?1)) = ?1', [expIdPrefix])
+      .map(({ id, ...row }) => [id, row])),
   }));
   const ctx: RootContext = {
-    store, log, counts, folder, rootAbs, rootRel, state, owners, batch: new Batcher<Work>(store, counts, applyWorks, weighWork),
+    store, log, counts, folder, rootAbs, rootRel, state, owners, experiments, batch: new Batcher<Work>(store, counts, applyWorks, weighWork),
     touches: options.touches ?? (() => true), maxArtifacts: options.maxArtifacts ?? 1000, lastYield: performance.now(),
   };
   const seenExperiments = new Set<string>();
   const seenRunDirs = new Set<string>();
   const expDirs = (await readDirOrEmpty(rootAbs)).filter(d => d.isDirectory() && !NOT_EXPERIMENTS.has(d.name) && !d.name.startsWith('.'));
   expDirs.sort((a, b) => a.name.localeCompare(b.name));
+  const listing: ExperimentListing[] = [];
   for (const d of expDirs) {
     const expAbs = path.join(rootAbs, d.name);
     const expRel = joinRel(rootRel, d.name);
@@ -316,12 +342,9 @@ export async function ingestMlflowFileStore(store: WorkspaceStore, log: Logger, 
     const runDirs = (await readDirOrEmpty(expAbs)).filter(e => e.isDirectory() && !NOT_RUNS.has(e.name) && !e.name.startsWith('.'));
     for (const r of runDirs) { seenRunDirs.add(joinRel(expRel, r.name)); }
     if (!ctx.touches(expRel)) { continue; }
-    const exp = await readExperiment(ctx, d.name, expAbs, expRel);
-    if (!exp) { continue; }
-    const expCtx: ExperimentContext = { record: exp, expId: exp.id, mlflowExpId: d.name, expAbs, expRel };
-    const todo = runDirs.filter(r => ctx.touches(joinRel(expRel, r.name))).sort((a, b) => a.name.localeCompare(b.name));
-    await mapLimit(todo, options.concurrency ?? 8, r => readRun(ctx, expCtx, r.name));
+    listing.push({ name: d.name, expAbs, expRel, runNames: runDirs.filter(r => ctx.touches(joinRel(expRel, r.name))).map(r => r.name).sort((a, b) => a.localeCompare(b)) });
   }
+  await readListing(ctx, listing, options.concurrency ?? 8);
   // What disappeared: runs and markers whose folder is gone, experiments whose folder is gone.
   for (const [p, row] of state) {
     if (!p.endsWith('/meta.yaml')) { continue; }
@@ -335,7 +358,7 @@ export async function ingestMlflowFileStore(store: WorkspaceStore, log: Logger, 
       ctx.batch.add({ kind: 'deleteRun', runId: id, runRel: src });
     }
   }
-  for (const id of experiments) {
+  for (const id of experiments.keys()) {
     if (seenExperiments.has(id)) { continue; }
     const expRel = joinRel(rootRel, parseMlflowExperimentId(id)!.experimentId);
     if (ctx.touches(expRel)) { ctx.batch.add({ kind: 'deleteExperiment', expId: id, expRel }); }
@@ -371,7 +394,7 @@ export function removeMlflowSource(store: WorkspaceStore, sourceRel: string, cou
   }));
 }
 
-async function readExperiment(ctx: RootContext, dirName: string, expAbs: string, expRel: string): Promise<ExperimentRecord | undefined> {
+async function readExperiment(ctx: ReaderContext, dirName: string, expAbs: string, expRel: string): Promise<ExperimentRecord | undefined> {
   const metaAbs = path.join(expAbs, 'meta.yaml');
   const metaRel = joinRel(expRel, 'meta.yaml');
   const st = await statOrUndefined(metaAbs);
@@ -405,12 +428,9 @@ async function readExperiment(ctx: RootContext, dirName: string, expAbs: string,
     lifecycleStage: meta.lifecycle_stage === 'deleted' ? 'deleted' : 'active',
     createdAt: toInt(meta.creation_time) ?? null,
   };
-  const differs = ctx.store.read(db => withStmts(db, s => {
-    const cur = s.get<{ name: string; source: string; artifact_location: string | null; lifecycle_stage: string; created_at: number | null }>(
-      'SELECT name, source, artifact_location, lifecycle_stage, created_at FROM experiments WHERE id = ?', [exp.id]);
-    return !cur || cur.name !== exp.name || cur.source !== exp.source || cur.artifact_location !== exp.artifactLocation
-      || cur.lifecycle_stage !== exp.lifecycleStage || cur.created_at !== exp.createdAt;
-  }));
+  const cur = ctx.experiments.get(exp.id);
+  const differs = !cur || cur.name !== exp.name || cur.source !== exp.source || cur.artifact_location !== exp.artifactLocation
+    || cur.lifecycle_stage !== exp.lifecycleStage || cur.created_at !== exp.createdAt;
   if (differs) { ctx.batch.add({ kind: 'experiment', exp }); }
   return exp;
 }
@@ -421,15 +441,25 @@ function looksLikeRun(name: string, abs: string): boolean {
   return ['metrics', 'params'].some(n => fs.existsSync(path.join(abs, n)));
 }
 
+/** Reads the listed experiments and their runs (in this thread). */
+async function readListing(ctx: ReaderContext, listing: readonly ExperimentListing[], concurrency: number): Promise<void> {
+  for (const e of listing) {
+    const exp = await readExperiment(ctx, e.name, e.expAbs, e.expRel);
+    if (!exp) { continue; }
+    const expCtx: ExperimentContext = { record: exp, expId: exp.id, mlflowExpId: e.name, expAbs: e.expAbs, expRel: e.expRel };
+    await mapLimit(e.runNames, concurrency, name => readRun(ctx, expCtx, name));
+  }
+}
+
 /** Lets the event loop run (other extensions, UI requests) at least every 25 ms of a long pass. */
-async function maybeYield(ctx: RootContext): Promise<void> {
+async function maybeYield(ctx: ReaderContext): Promise<void> {
   const now = performance.now();
   if (now - ctx.lastYield < 25) { return; }
   await new Promise(resolve => setImmediate(resolve));
   ctx.lastYield = performance.now();
 }
 
-async function readRun(ctx: RootContext, exp: ExperimentContext, dirName: string): Promise<void> {
+async function readRun(ctx: ReaderContext, exp: ExperimentContext, dirName: string): Promise<void> {
   const runAbs = path.join(exp.expAbs, dirName);
   const runRel = joinRel(exp.expRel, dirName);
   const metaRel = `${runRel}/meta.yaml`;
@@ -535,7 +565,7 @@ async function readRun(ctx: RootContext, exp: ExperimentContext, dirName: string
         line += parsed.lines;
         chunks.push({
           fileRel: f.rel, key: f.key, expectedOffset: expected, restart: restart && expected === expectedOffset,
-          state: { path: f.rel, offset, size: f.size, mtime_ms: f.mtime, line, run_id: runId }, points: parsed.seq,
+          state: { path: f.rel, offset, size: f.size, mtime_ms: f.mtime, line, run_id: runId }, points: parsed.seq, count: parsed.seq.length,
         });
         expected = offset;
         if (consumed < buf.length && offset + (buf.length - consumed) >= f.size) { break; } // torn tail
@@ -562,7 +592,7 @@ function readRangeSync(fd: number, position: number, length: number): Buffer {
   return got === length ? buf : buf.subarray(0, got);
 }
 
-async function buildRunRecord(ctx: RootContext, exp: ExperimentContext, runAbs: string, runRel: string, runId: string,
+async function buildRunRecord(ctx: ReaderContext, exp: ExperimentContext, runAbs: string, runRel: string, runId: string,
   meta: Record<string, unknown>, params: FileEntry[], tags: FileEntry[], inputs: FileEntry[]): Promise<RunRecord> {
   const readAll = async (files: FileEntry[]) => {
     const out: [string, string][] = [];
@@ -627,12 +657,17 @@ export function resolveArtifactDir(uri: string | undefined, runAbs: string): str
  * `artifacts.path` is workspace-relative (absolute when the artifacts live outside the workspace), so the
  * Runs view can open it directly.
  */
-async function listArtifacts(ctx: RootContext, dir: string): Promise<ArtifactRecord[]> {
+/** Synchronous, like the rest of a run's reading (small directories; see readRun). */
+function readDirSyncOrEmpty(p: string): fs.Dirent[] {
+  try { return fs.readdirSync(p, { withFileTypes: true }); } catch { return []; }
+}
+
+async function listArtifacts(ctx: ReaderContext, dir: string): Promise<ArtifactRecord[]> {
   const out: ArtifactRecord[] = [];
   const queue: [string, number][] = [[dir, 0]];
   while (queue.length && out.length < ctx.maxArtifacts) {
     const [d, depth] = queue.shift()!;
-    const entries = await readDirOrEmpty(d);
+    const entries = readDirSyncOrEmpty(d);
     if (d !== dir && entries.some(e => e.isFile() && e.name === 'MLmodel')) {
       out.push({ path: relPath(ctx.folder, d), kind: 'model', size: null });
     }
@@ -641,8 +676,9 @@ async function listArtifacts(ctx: RootContext, dir: string): Promise<ArtifactRec
       const abs = path.join(d, e.name);
       if (e.isDirectory()) { if (depth < 8) { queue.push([abs, depth + 1]); } continue; }
       if (!e.isFile()) { continue; }
-      const st = await statOrUndefined(abs);
-      out.push({ path: relPath(ctx.folder, abs), kind: 'file', size: st?.size ?? null });
+      let size: number | null = null;
+      try { size = fs.statSync(abs).size; } catch { /* vanished meanwhile */ }
+      out.push({ path: relPath(ctx.folder, abs), kind: 'file', size });
     }
   }
   return out;

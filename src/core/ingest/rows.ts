@@ -88,8 +88,11 @@ export function experimentDiffers(s: Stmts, e: ExperimentRecord): boolean {
     && cur.lifecycle_stage === e.lifecycleStage && cur.created_at === e.createdAt);
 }
 
-/** Upserts the run row and replaces its params and tags (and artifacts/datasets when given). */
-export function writeRun(s: Stmts, r: RunRecord): void {
+/**
+ * Upserts the run row and replaces its params and tags (and artifacts/datasets when given). `isNew`: the caller
+ * knows the store has no row for this run, so there is nothing to delete first.
+ */
+export function writeRun(s: Stmts, r: RunRecord, isNew = false): void {
   s.run(`INSERT INTO runs (id, experiment_id, name, status, start_time, end_time, source, source_path, description, git_commit,
            git_branch, git_dirty, lifecycle_stage, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(id) DO UPDATE SET experiment_id = excluded.experiment_id, name = excluded.name, status = excluded.status,
@@ -99,21 +102,21 @@ export function writeRun(s: Stmts, r: RunRecord): void {
   [r.id, r.experimentId, r.name, r.status, r.startTime, r.endTime, r.source, r.sourcePath, r.description, r.gitCommit,
     r.gitBranch, r.gitDirty, r.lifecycleStage, Date.now()]);
   if (r.params) {
-    s.run('DELETE FROM params WHERE run_id = ?', [r.id]);
+    if (!isNew) { s.run('DELETE FROM params WHERE run_id = ?', [r.id]); }
     s.insertMany('INSERT OR REPLACE INTO params (run_id, key, value)', r.params.map(([k, v]) => [r.id, k, v]));
   }
   if (r.tags) {
-    s.run('DELETE FROM tags WHERE run_id = ?', [r.id]);
+    if (!isNew) { s.run('DELETE FROM tags WHERE run_id = ?', [r.id]); }
     s.insertMany('INSERT OR REPLACE INTO tags (run_id, key, value)', r.tags.map(([k, v]) => [r.id, k, v]));
   }
   if (r.artifacts) {
-    s.run('DELETE FROM artifacts WHERE run_id = ?', [r.id]);
+    if (!isNew) { s.run('DELETE FROM artifacts WHERE run_id = ?', [r.id]); }
     for (const a of r.artifacts) {
       s.run('INSERT OR REPLACE INTO artifacts (run_id, path, kind, size) VALUES (?, ?, ?, ?)', [r.id, a.path, a.kind, a.size]);
     }
   }
   if (r.datasets) {
-    s.run('DELETE FROM datasets WHERE run_id = ?', [r.id]);
+    if (!isNew) { s.run('DELETE FROM datasets WHERE run_id = ?', [r.id]); }
     for (const d of r.datasets) {
       s.run('INSERT OR REPLACE INTO datasets (run_id, name, role, path, digest, rows, schema_json) VALUES (?, ?, ?, ?, ?, ?, ?)',
         [r.id, d.name, d.role, d.path, d.digest, d.rows, d.schemaJson]);

@@ -25,7 +25,7 @@ describe('bench: Compare Runs first paint', function () {
     const store = await api.stores.get(folder);
     await api.stores.sync(store);
     const ids = Array.from({ length: RUNS }, (_, r) => `bench-${r}`);
-    assert.strictEqual(store.read(db => Number(db.scalar(`SELECT count(*) FROM metrics WHERE run_id LIKE 'bench-%'`))), RUNS * POINTS);
+    assert.strictEqual(store.read(db => Number(db.scalar(`SELECT sum(count) FROM metric_series WHERE run_id LIKE 'bench-%'`))), RUNS * POINTS);
     const paint = async (maxPoints: number) => {
       api.compare.maxPoints = maxPoints;
       api.compare.lastFirstPaint = undefined;
