@@ -113,3 +113,43 @@ describe('metric series in the store (latest value + decimated copy)', () => {
     assert.strictEqual(bad.seq.length, 1, '0x10 is a number to Number(), as before');
   });
 });
+
+describe('store migration to metric series (schema 4 → 5)', () => {
+  it('keeps runs, params, tags and latest values, drops the point table, and forgets offsets so sources are re-read', async () => {
+    const { loadSqlJs } = await import('../../src/core/store/sqljs');
+    const { MIGRATIONS } = await import('../../src/core/store/schema');
+    const fs = await import('fs');
+    const path = await import('path');
+    const { writeRunLog } = await import('./helpers');
+    const SQL = await loadSqlJs();
+    const raw = new SQL.Database();
+    raw.run('PRAGMA foreign_keys = ON');
+    for (let v = 0; v < 4; v++) { raw.exec(MIGRATIONS[v]); raw.run(`PRAGMA user_version = ${v + 1}`); }
+    raw.run(`INSERT INTO experiments (id, name, source) VALUES ('mlsight:e', 'e', 'mlsight')`);
+    raw.run(`INSERT INTO runs (id, experiment_id, source, source_path) VALUES ('r1', 'mlsight:e', 'mlsight', '.mlsight/runs/r1/events.jsonl')`);
+    raw.run(`INSERT INTO params (run_id, key, value) VALUES ('r1', 'lr', '0.1')`);
+    raw.run(`INSERT INTO tags (run_id, key, value) VALUES ('r1', 't', 'x')`);
+    for (let i = 0; i < 3; i++) { raw.run('INSERT INTO metrics (run_id, key, step, timestamp, value) VALUES (?, ?, ?, ?, ?)', ['r1', 'loss', i, 1000 + i, 1 / (i + 1)]); }
+    raw.run(`INSERT INTO ingest_state (path, offset, line, run_id) VALUES ('.mlsight/runs/r1/events.jsonl', 10, 1, 'r1')`);
+    const ws = tempWorkspace();
+    fs.mkdirSync(path.join(ws, '.mlsight'), { recursive: true });
+    fs.writeFileSync(path.join(ws, '.mlsight', 'mlsight.db'), raw.export());
+    raw.close();
+    writeRunLog(ws, 'r1', [{ type: 'run', run_id: 'r1', experiment: 'e' }, ...[0, 1, 2, 3].map(i => ({ type: 'metric', key: 'loss', value: 1 / (i + 1), step: i }))]);
+    const store = await WorkspaceStore.open({ folder: ws });
+    try {
+      assert.strictEqual(store.read(db => db.scalar('PRAGMA user_version')), 5);
+      assert.deepStrictEqual(store.read(db => db.all('SELECT key, value FROM params')), [{ key: 'lr', value: '0.1' }]);
+      assert.deepStrictEqual(store.read(db => db.all('SELECT key, value FROM tags')), [{ key: 't', value: 'x' }]);
+      assert.deepStrictEqual(store.read(db => db.all('SELECT key, step, value FROM latest_metrics')), [{ key: 'loss', step: 2, value: 1 / 3 }]);
+      assert.strictEqual(store.read(db => db.scalar(`SELECT count(*) FROM sqlite_master WHERE name = 'metrics'`)), 0);
+      assert.strictEqual(store.read(db => db.scalar('SELECT count(*) FROM ingest_state')), 0, 'offsets forgotten');
+      const { ingestMlsightRuns } = await import('../../src/core/runs/ingestMlsight');
+      const { silentLogger } = await import('../../src/core/log');
+      await ingestMlsightRuns(store, silentLogger);
+      const s = store.read(db => storedSeries(db, 'r1', 'loss'))!;
+      assert.deepStrictEqual([s.count, s.steps], [4, [0, 1, 2, 3]], 'the run log is read again, once');
+      assert.deepStrictEqual(store.read(db => db.all('SELECT step, value FROM latest_metrics')), [{ step: 3, value: 0.25 }]);
+    } finally { await store.close(); }
+  });
+});
