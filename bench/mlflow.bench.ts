@@ -7,7 +7,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { WorkspaceStore } from '../src/core/store/store';
 import { ingestWorkspace } from '../src/core/ingest/scan';
-import { listExperiments } from '../src/core/queries';
+import { latestMetricsByRun, listExperiments, listRuns, metricKeysOf } from '../src/core/queries';
+import { Db } from '../src/core/store/db';
 import { DEFAULT_SORT, runRows } from '../src/core/runs/view';
 import { silentLogger } from '../src/core/log';
 
@@ -93,6 +94,16 @@ async function main(): Promise<void> {
       times.push(performance.now() - t);
     }
     times.sort((a, b) => a - b);
+    if (process.env.MLSIGHT_BENCH_BREAKDOWN) {
+      const part = (name: string, fn: (db: Db, expId: string) => unknown) => {
+        const t = performance.now();
+        store.read(db => { for (const e of listExperiments(db)) { fn(db, e.id); } });
+        console.error(`  ${name}: ${(performance.now() - t).toFixed(1)} ms`);
+      };
+      part('listRuns', (db, id) => listRuns(db, id));
+      part('metricKeysOf', (db, id) => metricKeysOf(db, id));
+      part('latestMetricsByRun(key)', (db, id) => latestMetricsByRun(db, id, ['metric_0']));
+    }
     const t3 = performance.now();
     store.read(db => listExperiments(db));
     report(`Runs view refresh over ${RUNS} runs (goal ≤ 200 ms)`, times[2], 'ms', 'listing the experiments alone', Math.max(0.01, performance.now() - t3));

@@ -75,9 +75,14 @@ export function latestMetricsByRun(db: Db, experimentId?: string, keys?: readonl
   return out;
 }
 
-/** The metric keys the runs of an experiment have logged. */
-export function metricKeysOf(db: Db, experimentId: string): string[] {
-  return db.all<{ key: string }>('SELECT DISTINCT l.key FROM latest_metrics l JOIN runs r ON r.id = l.run_id WHERE r.experiment_id = ? ORDER BY l.key', [experimentId]).map(r => r.key);
+/**
+ * The metric keys the runs of an experiment have logged, from the metric_keys index (cheap; may still list a key
+ * whose runs were all removed). `exact`: computed from the latest values themselves.
+ */
+export function metricKeysOf(db: Db, experimentId: string, exact = false): string[] {
+  return exact
+    ? db.all<{ key: string }>('SELECT DISTINCT l.key FROM latest_metrics l JOIN runs r ON r.id = l.run_id WHERE r.experiment_id = ? ORDER BY l.key', [experimentId]).map(r => r.key)
+    : db.all<{ key: string }>('SELECT key FROM metric_keys WHERE experiment_id = ? ORDER BY key', [experimentId]).map(r => r.key);
 }
 
 export function getRun(db: Db, runId: string): RunDetail | undefined {

@@ -74,6 +74,16 @@ describe('Runs view data', () => {
     await store.close();
   });
 
+  it('the key metric comes from the metric_keys index, and from the runs themselves when the index names a key no run has', async () => {
+    const store = await fixture();
+    const key = () => store.read(db => runRows(db, 'mlsight:e', { by: 'name', descending: false }).map(r => r.keyMetric?.key));
+    assert.deepStrictEqual(store.read(db => db.all<{ key: string }>(`SELECT key FROM metric_keys WHERE experiment_id = 'mlsight:e' ORDER BY key`).map(r => r.key)), ['train/loss', 'val/accuracy']);
+    // every val/accuracy value goes (as when the runs that logged it are deleted): the index still lists the key
+    store.write(db => db.run(`DELETE FROM latest_metrics WHERE key = 'val/accuracy'`));
+    assert.deepStrictEqual(key(), ['train/loss', 'train/loss', 'train/loss', 'train/loss']);
+    await store.close();
+  });
+
   it('rename, note, tags, trash and restore are annotations that survive re-ingestion and a rebuild', async () => {
     const store = await fixture();
     await annotate(store, { action: 'run.rename', runId: 'a', name: '<b>renamed</b>' });

@@ -198,9 +198,15 @@ function renderCurves(app: HTMLElement, d: CompareData, s: CompareViewState): vo
     const total = d.series.filter(x => x.key === key).reduce((a, x) => a + x.total, 0);
     const drawn = d.series.filter(x => x.key === key).reduce((a, x) => a + x.steps.length, 0);
     const nonFinite = d.series.filter(x => x.key === key).reduce((a, x) => a + x.nonFinite.length, 0);
+    const partial = d.series.filter(x => x.key === key && !x.complete).map(x => d.runs.find(r => r.id === x.runId)?.name ?? x.runId);
     const title = el('div');
     title.append(el('span', { className: 'title', text: key }),
       el('span', { className: 'muted', text: `  ${total.toLocaleString()} points${drawn < total ? `, ${drawn.toLocaleString()} drawn` : ''}${nonFinite ? `, ${nonFinite} NaN/inf not drawn` : ''}` }));
+    if (partial.length) {
+      const note = el('span', { className: 'muted', text: ` · sampled copy for ${partial.join(', ')} (its metric files could not be read)` });
+      note.title = 'The store keeps about 32 points per series; full histories are read from the runs\' own files.';
+      title.append(note);
+    }
     const png = el('button', { className: 'link', text: 'PNG' });
     png.title = `Save the ${key} chart as PNG`;
     head.append(title, png);

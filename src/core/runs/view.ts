@@ -72,9 +72,14 @@ export function runRows(db: Db, experimentId: string, sort: RunSort, filter?: Ru
     runs = runs.filter(r => matches(r, facts.get(r.id)!, filter!));
   }
   // only the metrics the view shows (the key metric) and sorts by are read
-  const key = pickKeyMetric(metricKeysOf(db, experimentId), keyMetric);
-  const needed = [...new Set([key, sort.by === 'metric' ? sort.metric : undefined].filter((k): k is string => !!k))];
-  const metrics = latestMetricsByRun(db, experimentId, needed);
+  const pick = (exact: boolean) => {
+    const k = pickKeyMetric(metricKeysOf(db, experimentId, exact), keyMetric);
+    const needed = [...new Set([k, sort.by === 'metric' ? sort.metric : undefined].filter((x): x is string => !!x))];
+    return { key: k, metrics: latestMetricsByRun(db, experimentId, needed) };
+  };
+  let { key, metrics } = pick(false);
+  // the cheap key index may name a key whose runs are gone: then pick from what the runs actually have
+  if (key !== undefined && ![...metrics.values()].some(m => key! in m)) { ({ key, metrics } = pick(true)); }
   const rows: RunRow[] = runs.map(r => {
     const v = key !== undefined ? metrics.get(r.id)?.[key] : undefined;
     return { ...r, keyMetric: key !== undefined && v !== undefined ? { key, value: v } : undefined };

@@ -269,6 +269,22 @@ export const MIGRATIONS: readonly string[] = [
   DROP TABLE tags;
   ALTER TABLE tags_v5 RENAME TO tags;
 
+  -- The metric keys each experiment's runs have logged, so the Runs view picks its key metric without scanning
+  -- every latest value (rows are added by triggers; a key whose runs are all gone may linger, readers check).
+  CREATE TABLE metric_keys (
+    experiment_id TEXT NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    PRIMARY KEY (experiment_id, key)
+  ) WITHOUT ROWID;
+  INSERT OR IGNORE INTO metric_keys (experiment_id, key)
+    SELECT DISTINCT r.experiment_id, l.key FROM latest_metrics l JOIN runs r ON r.id = l.run_id;
+  CREATE TRIGGER latest_metrics_key AFTER INSERT ON latest_metrics BEGIN
+    INSERT OR IGNORE INTO metric_keys (experiment_id, key) SELECT experiment_id, new.key FROM runs WHERE id = new.run_id;
+  END;
+  CREATE TRIGGER runs_moved_keys AFTER UPDATE OF experiment_id ON runs WHEN new.experiment_id IS NOT old.experiment_id BEGIN
+    INSERT OR IGNORE INTO metric_keys (experiment_id, key) SELECT new.experiment_id, key FROM latest_metrics WHERE run_id = new.id;
+  END;
+
   DROP TABLE ingest_state;
   CREATE TABLE ingest_state (
     path TEXT PRIMARY KEY,
@@ -286,5 +302,5 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 /** Tables every store has (checked by tests and by `mlsight store info`). */
 export const TABLES = [
   'experiments', 'runs', 'params', 'metric_series', 'tags', 'artifacts', 'datasets', 'models', 'model_versions',
-  'model_aliases', 'model_tags', 'audit_log', 'ingest_state', 'meta', 'model_settings', 'run_annotations', 'user_tags', 'latest_metrics',
+  'model_aliases', 'model_tags', 'audit_log', 'ingest_state', 'meta', 'model_settings', 'run_annotations', 'user_tags', 'latest_metrics', 'metric_keys',
 ] as const;
