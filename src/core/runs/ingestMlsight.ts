@@ -40,12 +40,29 @@ export async function listRunLogs(folder: string): Promise<string[]> {
  */
 export async function ingestMlsightRuns(store: WorkspaceStore, log: Logger, files?: string[]): Promise<IngestResult> {
   const result: IngestResult = { files: 0, events: 0, errors: 0, changedRuns: [] };
+  const prefix = `${STORE_DIR}/${RUNS_DIR}/`;
+  const states = store.read(db => new Map(db.all<{ path: string; offset: number; line: number; run_id: string | null }>(
+    'SELECT path, offset, line, run_id FROM ingest_state WHERE substr(path, 1, length(?1)) = ?1', [prefix]).map(r => [r.path, r])));
+  // Files are applied in batches (one store write for many run logs): a cold start over thousands of runs would
+  // otherwise pay a transaction, a change event and a replay entry per file.
+  let batch: { apply: (db: Db) => void; run: () => string }[] = [];
+  let batchEvents = 0;
+  const flush = () => {
+    if (batch.length === 0) { return; }
+    const todo = batch;
+    batch = [];
+    batchEvents = 0;
+    store.write(db => { for (const f of todo) { f.apply(db); } });
+    for (const f of todo) { result.changedRuns.push(f.run()); }
+  };
+  let lastYield = performance.now();
   for (const file of files ?? await listRunLogs(store.folder)) {
+    if (performance.now() - lastYield > 25) { await new Promise(r => setImmediate(r)); lastYield = performance.now(); }
     const rel = path.relative(store.folder, file).split(path.sep).join('/');
     let stat: fs.Stats;
-    try { stat = await fs.promises.stat(file); } catch { continue; }
-    const state = store.read(db => db.get<{ offset: number; line: number; run_id: string | null }>(
-      'SELECT offset, line, run_id FROM ingest_state WHERE path = ?', [rel]));
+    try { stat = fs.statSync(file); } catch { continue; }
+    const state = states.get(rel) ?? (rel.startsWith(prefix) ? undefined : store.read(db => db.get<{ offset: number; line: number; run_id: string | null }>(
+      'SELECT offset, line, run_id FROM ingest_state WHERE path = ?', [rel])));
     let offset = state?.offset ?? 0;
     let line = state?.line ?? 0;
     let restart = false;
@@ -53,11 +70,15 @@ export async function ingestMlsightRuns(store: WorkspaceStore, log: Logger, file
     if (stat.size === offset) { continue; }
     const length = Math.min(stat.size - offset, MAX_CHUNK);
     const buf = Buffer.alloc(length);
-    const fh = await fs.promises.open(file, 'r');
-    try { await fh.read(buf, 0, length, offset); } finally { await fh.close(); }
-    const chunk = parseJsonl<unknown>(buf, line + 1);
+    let got = 0;
+    try {
+      const fd = fs.openSync(file, 'r');
+      try { got = fs.readSync(fd, buf, 0, length, offset); } finally { fs.closeSync(fd); }
+    } catch { continue; }
+    const chunk = parseJsonl<unknown>(got === length ? buf : buf.subarray(0, got), line + 1);
     if (chunk.consumed === 0 && length === MAX_CHUNK) {
       log.error(`${rel}: line ${line + 1} is longer than ${MAX_CHUNK} bytes; the rest of this run log is skipped.`);
+      flush();
       store.write(db => setState(db, rel, stat.size, stat.size, stat.mtimeMs, line + 1, state?.run_id ?? null));
       continue;
     }
@@ -75,18 +96,23 @@ export async function ingestMlsightRuns(store: WorkspaceStore, log: Logger, file
     const newOffset = offset + chunk.consumed;
     const newLine = line + chunk.lines;
     let runId = state?.run_id ?? fallbackRunId;
-    store.write(db => {
-      // Idempotent under replay: only apply if the store's offset is still where this pass started.
-      const cur = db.get<{ offset: number }>('SELECT offset FROM ingest_state WHERE path = ?', [rel]);
-      if ((cur?.offset ?? 0) !== expectedOffset) { return; }
-      if (restart && state?.run_id) { deleteRun(db, state.run_id); }
-      runId = applyEvents(db, events, runId, rel, expectedOffset === 0);
-      setState(db, rel, newOffset, stat.size, stat.mtimeMs, newLine, runId);
+    batch.push({
+      apply: db => {
+        // Idempotent under replay: only apply if the store's offset is still where this pass started.
+        const cur = db.get<{ offset: number }>('SELECT offset FROM ingest_state WHERE path = ?', [rel]);
+        if ((cur?.offset ?? 0) !== expectedOffset) { return; }
+        if (restart && state?.run_id) { deleteRun(db, state.run_id); }
+        runId = applyEvents(db, events, runId, rel, expectedOffset === 0);
+        setState(db, rel, newOffset, stat.size, stat.mtimeMs, newLine, runId);
+      },
+      run: () => runId,
     });
+    batchEvents += events.length;
     result.files++;
     result.events += events.length;
-    result.changedRuns.push(runId);
+    if (batch.length >= 500 || batchEvents >= 50_000) { flush(); }
   }
+  flush();
   return result;
 }
 
