@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { WorkspaceStore } from '../src/core/store/store';
+import { DEFAULT_WRITE_BUDGET, WorkspaceStore } from '../src/core/store/store';
 import { ingestMlsightRuns } from '../src/core/runs/ingestMlsight';
 import { listExperiments } from '../src/core/queries';
 import { DEFAULT_SORT, runRows } from '../src/core/runs/view';
@@ -67,8 +67,8 @@ async function main(): Promise<void> {
     const written = store.stats.bytesWritten - before.bytesWritten;
     const persists = store.stats.persists - before.persists;
     const seconds = lines * 0.02;
-    // at one line per second the budget allows one persist per size/1MB seconds
-    const perMinuteAtOneLinePerSecond = Math.min(60, 60 / Math.max(1, size / 1e6)) * size;
+    // at one line per second the write budget allows one persist of `size` bytes every size / budget seconds
+    const perMinuteAtOneLinePerSecond = Math.min(60, 60 / Math.max(1, size / DEFAULT_WRITE_BUDGET)) * size;
     report(`store bytes written per minute of live logging (1 line/s, ${(size / 1e6).toFixed(1)} MB store; measured ${persists} persists in ${seconds.toFixed(0)} s at 50 lines/s)`, perMinuteAtOneLinePerSecond / 1e6, 'MB/min', 'persisting after every line', (60 * size) / 1e6);
     report('measured bytes written while logging 50 lines/s', (written / seconds) * 60 / 1e6, 'MB/min', 'persisting after every line', (lines / seconds) * 60 * size / 1e6);
     await store.close();

@@ -20,21 +20,21 @@ function report(name: string, value: number, unit: string, baselineName: string,
 async function main(): Promise<void> {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'mlsight-bench-'));
   try {
-    // 1. persist a store holding 100,000 metric points: atomic write (temp + fsync + rename + dir fsync, under
-    //    the inter-process lock, with the reload check) against a plain fs.writeFile of the same bytes.
+    // 1. persist a store holding 100,000 params: atomic write (temp + fsync + rename + dir fsync, under the
+    //    inter-process lock, with the reload check) against a plain fs.writeFile of the same bytes.
     const store = await WorkspaceStore.open({ folder: ws, persistDelayMs: 60_000 });
     store.write(db => {
       db.run(`INSERT INTO experiments (id, name, source) VALUES ('e', 'bench', 'bench')`);
       db.run(`INSERT INTO runs (id, experiment_id, source) VALUES ('r', 'e', 'bench')`);
-      db.runMany('INSERT INTO metrics (run_id, key, step, timestamp, value) VALUES (?, ?, ?, ?, ?)',
-        Array.from({ length: 100_000 }, (_, i) => ['r', `m${i % 10}`, i, 1_700_000_000_000 + i, Math.sin(i)]));
+      db.runMany('INSERT INTO params (run_id, key, value) VALUES (?, ?, ?)',
+        Array.from({ length: 100_000 }, (_, i) => ['r', `param_${i}`, String(Math.sin(i))]));
     });
     await store.flush();
     const bytes = fs.readFileSync(store.dbPath);
     let k = 0;
     const persist = await time(async () => { store.write(db => db.run('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', ['k', String(k++)])); await store.flush(); });
     const plain = await time(() => fs.promises.writeFile(path.join(ws, 'plain.db'), bytes));
-    report(`persist store (100k metric points, ${(bytes.length / 1e6).toFixed(1)} MB)`, persist, 'ms', 'plain fs.writeFile of the same bytes', plain);
+    report(`persist store (100k params, ${(bytes.length / 1e6).toFixed(1)} MB)`, persist, 'ms', 'plain fs.writeFile of the same bytes', plain);
     const atomic = await time(() => atomicWrite(path.join(ws, 'atomic.db'), bytes));
     report('atomicWrite alone (temp + fsync + rename)', atomic, 'ms', 'plain fs.writeFile of the same bytes', plain);
     await store.close();

@@ -153,3 +153,30 @@ describe('store migration to metric series (schema 4 → 5)', () => {
     } finally { await store.close(); }
   });
 });
+
+describe('full histories from the run log', () => {
+  it('reads every point of a long series from the log, and sees lines appended since the last read', async () => {
+    const { writeRunLog } = await import('./helpers');
+    const { ingestMlsightRuns } = await import('../../src/core/runs/ingestMlsight');
+    const { loadHistories, planHistories } = await import('../../src/core/runs/history');
+    const { silentLogger } = await import('../../src/core/log');
+    const fs = await import('fs');
+    const path = await import('path');
+    const ws = tempWorkspace();
+    writeRunLog(ws, 'r', [{ type: 'run', run_id: 'r', experiment: 'e' }, ...Array.from({ length: 500 }, (_, i) => ({ type: 'metric', key: 'loss', value: i, step: i, timestamp: 5000 + i }))]);
+    const store = await WorkspaceStore.open({ folder: ws });
+    try {
+      await ingestMlsightRuns(store, silentLogger);
+      const wanted = [{ runId: 'r', key: 'loss' }];
+      const load = async () => (await loadHistories(store.read(db => planHistories(db, store.folder, wanted)), wanted)).get('r')!.get('loss')!;
+      const a = await load();
+      assert.strictEqual(a.complete, true);
+      assert.deepStrictEqual([a.points.length, a.points[499]], [500, { step: 499, timestamp: 5499, value: 499 }]);
+      assert.ok(store.read(db => storedSeries(db, 'r', 'loss'))!.steps.length <= SERIES_POINTS + 1);
+      fs.appendFileSync(path.join(ws, '.mlsight', 'runs', 'r', 'events.jsonl'), JSON.stringify({ type: 'metric', key: 'loss', value: -1, step: 500 }) + '\n');
+      const b = await load();
+      assert.strictEqual(b.points.length, 501, 'a changed log is read again');
+      assert.strictEqual(b.points[500].value, -1);
+    } finally { await store.close(); }
+  });
+});

@@ -74,6 +74,38 @@ export async function loadHistories(plan: HistoryPlan, wanted: readonly { runId:
   return out;
 }
 
+/**
+ * Parsed run logs by file, valid while the file's size and mtime are unchanged: a comparison of live runs is
+ * refreshed on every store change, and most refreshes see most logs unchanged. At most CACHE_FILES logs and
+ * CACHE_POINTS points (about 100 MB), least recently used first out.
+ */
+const CACHE_FILES = 32;
+const CACHE_POINTS = 1_000_000;
+const cache = new Map<string, { size: number; mtimeMs: number; runId: string; series: Map<string, MetricPoint[]>; points: number }>();
+
+function cacheGet(file: string, st: fs.Stats, runId: string): Map<string, MetricPoint[]> | undefined {
+  const c = cache.get(file);
+  if (!c || c.size !== st.size || c.mtimeMs !== st.mtimeMs || c.runId !== runId) { return undefined; }
+  cache.delete(file);
+  cache.set(file, c); // most recently used last
+  return c.series;
+}
+
+function cachePut(file: string, st: fs.Stats, runId: string, series: Map<string, MetricPoint[]>): void {
+  cache.delete(file);
+  let points = 0;
+  for (const p of series.values()) { points += p.length; }
+  if (points > CACHE_POINTS) { return; }
+  cache.set(file, { size: st.size, mtimeMs: st.mtimeMs, runId, series, points });
+  let total = 0;
+  for (const c of cache.values()) { total += c.points; }
+  while (cache.size > CACHE_FILES || total > CACHE_POINTS) {
+    const [oldest, c] = cache.entries().next().value!;
+    cache.delete(oldest);
+    total -= c.points;
+  }
+}
+
 function sortPoints(p: MetricPoint[]): MetricPoint[] {
   return p.map((x, i) => ({ x, i })).sort((a, b) => a.x.step - b.x.step || (a.x.timestamp ?? 0) - (b.x.timestamp ?? 0) || a.i - b.i).map(e => e.x);
 }
@@ -87,7 +119,14 @@ async function readRun(folder: string, run: RunSource & { tbFiles: { path: strin
   const add = (key: string, p: MetricPoint) => { if (want.has(key)) { let a = out.get(key); if (!a) { a = []; out.set(key, a); } a.push(p); } };
   if (!run.source_path) { return undefined; }
   if (run.source === 'mlsight') {
-    const chunk = parseJsonl<RunEvent>(await fs.promises.readFile(abs(folder, run.source_path)));
+    const file = abs(folder, run.source_path);
+    const st = await fs.promises.stat(file);
+    const cached = cacheGet(file, st, run.id);
+    if (cached) { for (const k of keys) { const p = cached.get(k); if (p) { out.set(k, p); } } return out; }
+    const chunk = parseJsonl<RunEvent>(await fs.promises.readFile(file));
+    // every key of the log is kept (cached), so the next refresh of a comparison does not parse it again
+    const every = new Map<string, MetricPoint[]>();
+    const all = (key: string, p: MetricPoint) => { let a = every.get(key); if (!a) { a = []; every.set(key, a); } a.push(p); };
     let current: string | undefined;
     for (const { value: e } of chunk.records) {
       if (validateEvent(e)) { continue; } // what the ingester skipped
@@ -95,14 +134,16 @@ async function readRun(folder: string, run: RunSource & { tbFiles: { path: strin
       if (current !== undefined && current !== run.id) { continue; }
       if (e.type === 'metric' && typeof e.key === 'string') {
         const v = parseMetricValue(e.value);
-        if (v !== undefined) { add(e.key, { step: e.step ?? 0, timestamp: e.timestamp ?? e.ts ?? null, value: v }); }
+        if (v !== undefined) { all(e.key, { step: e.step ?? 0, timestamp: e.timestamp ?? e.ts ?? null, value: v }); }
       } else if (e.type === 'feature_importance' && Array.isArray(e.names)) {
         e.names.forEach((name, i) => {
           const v = parseMetricValue(e.values?.[i]);
-          if (v !== undefined) { add(`${FEATURE_IMPORTANCE_PREFIX}${name}`, { step: e.step ?? 0, timestamp: e.ts ?? null, value: v }); }
+          if (v !== undefined) { all(`${FEATURE_IMPORTANCE_PREFIX}${name}`, { step: e.step ?? 0, timestamp: e.ts ?? null, value: v }); }
         });
       }
     }
+    cachePut(file, st, run.id, every);
+    for (const k of keys) { const p = every.get(k); if (p) { out.set(k, p); } }
     return out;
   }
   if (run.source === 'mlflow' && run.id.startsWith('mlflow:')) {

@@ -12,6 +12,8 @@ import { loadSqlJs } from './sqljs';
 export const STORE_DIR = '.mlsight';
 export const DB_FILE = 'mlsight.db';
 export const LOCK_FILE = 'mlsight.db.lock';
+/** Bytes per second a stream of debounced writes may make the store rewrite (see StoreOptions.writeBudgetBytesPerSecond). */
+export const DEFAULT_WRITE_BUDGET = 200_000;
 
 /** A change of the store: made in this process ('local') or read from disk after another process wrote it. */
 export interface StoreChange { origin: 'local' | 'disk' }
@@ -31,7 +33,9 @@ export interface StoreOptions {
   /**
    * Bounds the bytes a stream of small writes (a metric line a second) makes the store rewrite: after a persist of
    * N bytes, the next debounced one waits at least N / budget seconds. flush() and writeNow() are not delayed.
-   * Default 1 MB/s, i.e. at most ~60 MB a minute whatever the store's size.
+   * Default 200 kB/s, i.e. at most ~12 MB a minute whatever the store's size. Ingested data can be: it is an
+   * index of the run files (re-read from the stored offsets after a crash); user decisions are written to their
+   * append-only logs first and persisted with writeNow(), which the budget does not delay.
    */
   writeBudgetBytesPerSecond?: number;
   /**
@@ -110,7 +114,7 @@ export class WorkspaceStore {
     this.log = options.log ?? silentLogger;
     this.persistDelayMs = options.persistDelayMs ?? 250;
     this.lockStaleMs = Math.max(2000, options.lockStaleMs ?? 10000);
-    this.writeBudget = Math.max(1, options.writeBudgetBytesPerSecond ?? 1_000_000);
+    this.writeBudget = Math.max(1, options.writeBudgetBytesPerSecond ?? DEFAULT_WRITE_BUDGET);
   }
 
   static async open(options: StoreOptions): Promise<WorkspaceStore> {
