@@ -15,13 +15,15 @@ export interface BadLine { line: number; text: string; reason: string }
 
 /** Points of a parsed chunk: steps and timestamps decoded, values decoded on demand from the buffer. */
 export class MetricLineSeq implements PointSeq {
-  readonly steps: number[] = [];
-  readonly times: number[] = [];
-  /** value token [start, end) byte offsets in buf */
-  readonly vStart: number[] = [];
-  readonly vEnd: number[] = [];
-  constructor(private readonly buf: Buffer) {}
-  get length(): number { return this.steps.length; }
+  constructor(
+    private readonly buf: Buffer,
+    readonly length: number,
+    private readonly steps: Float64Array,
+    private readonly times: Float64Array,
+    /** value token [start, end) byte offsets in buf */
+    private readonly vStart: Int32Array,
+    private readonly vEnd: Int32Array,
+  ) {}
   step(i: number): number { return this.steps[i]; }
   ts(i: number): number { return this.times[i]; }
   value(i: number): number { return parseNumber(this.buf.toString('latin1', this.vStart[i], this.vEnd[i])) ?? NaN; }
@@ -73,51 +75,56 @@ function isDecimal(b: Buffer, s: number, e: number): boolean {
 
 /**
  * Parses the complete lines in buf[0, end) (end is just after a newline, or the buffer's end). Line numbers in
- * `bad` start at firstLine.
+ * `bad` start at firstLine. One pass over the bytes, no allocation per line (cold ingest reads millions).
  */
 export function parseMetricBuffer(buf: Buffer, end: number, firstLine: number): ParsedMetricChunk {
   end = Math.min(end, buf.length);
-  const seq = new MetricLineSeq(buf);
+  let cap = Math.max(16, (end >>> 5) + 1);
+  let steps = new Float64Array(cap), times = new Float64Array(cap), vs = new Int32Array(cap), ve = new Int32Array(cap);
+  let n = 0;
   const bad: BadLine[] = [];
   let lines = 0;
-  let pos = 0;
-  // token bounds of the current line (up to 3 are needed)
-  const ts = [0, 0, 0];
-  const te = [0, 0, 0];
-  while (pos < end) {
-    let nl = buf.indexOf(NL, pos);
-    if (nl < 0 || nl >= end) { nl = end; }
+  let i = 0;
+  while (i < end) {
+    const lineStart = i;
+    // the first three fields' bounds, and how many fields the line has
+    let fields = 0, a0 = 0, a1 = 0, b0 = 0, b1 = 0, c0 = 0, c1 = 0;
+    while (i < end) {
+      const c = buf[i];
+      if (c === NL) { break; }
+      if (isSpace(c)) { i++; continue; }
+      const s = i;
+      while (i < end) { const d = buf[i]; if (d === NL || isSpace(d)) { break; } i++; }
+      if (fields === 0) { a0 = s; a1 = i; } else if (fields === 1) { b0 = s; b1 = i; } else if (fields === 2) { c0 = s; c1 = i; }
+      fields++;
+    }
+    const lineEnd = i;
+    i++; // past the newline
     const lineNo = firstLine + lines;
     lines++;
-    let n = 0;
-    let i = pos;
-    while (i < nl) {
-      while (i < nl && isSpace(buf[i])) { i++; }
-      if (i >= nl) { break; }
-      const s = i;
-      while (i < nl && !isSpace(buf[i])) { i++; }
-      if (n < 3) { ts[n] = s; te[n] = i; }
-      n++;
-    }
-    const lineStart = pos;
-    pos = nl + 1;
-    if (n === 0) { continue; }
-    const text = () => buf.toString('utf8', lineStart, nl).trim();
-    if (n < 2) { bad.push({ line: lineNo, text: text(), reason: `${n} field` }); continue; }
-    const t = intToken(buf, ts[0], te[0]);
-    if (Number.isNaN(t)) { bad.push({ line: lineNo, text: text(), reason: 'the timestamp is not an integer' }); continue; }
-    if (!isDecimal(buf, ts[1], te[1]) && parseNumber(buf.toString('latin1', ts[1], te[1])) === undefined) {
-      bad.push({ line: lineNo, text: text(), reason: 'the value is not a number' });
+    if (fields === 0) { continue; }
+    if (fields < 2) { bad.push({ line: lineNo, text: buf.toString('utf8', lineStart, lineEnd).trim(), reason: `${fields} field` }); continue; }
+    const t = intToken(buf, a0, a1);
+    if (Number.isNaN(t)) { bad.push({ line: lineNo, text: buf.toString('utf8', lineStart, lineEnd).trim(), reason: 'the timestamp is not an integer' }); continue; }
+    if (!isDecimal(buf, b0, b1) && parseNumber(buf.toString('latin1', b0, b1)) === undefined) {
+      bad.push({ line: lineNo, text: buf.toString('utf8', lineStart, lineEnd).trim(), reason: 'the value is not a number' });
       continue;
     }
-    const step = n >= 3 ? intToken(buf, ts[2], te[2]) : 0;
-    if (Number.isNaN(step)) { bad.push({ line: lineNo, text: text(), reason: 'the step is not an integer' }); continue; }
-    seq.steps.push(step);
-    seq.times.push(t);
-    seq.vStart.push(ts[1]);
-    seq.vEnd.push(te[1]);
+    const step = fields >= 3 ? intToken(buf, c0, c1) : 0;
+    if (Number.isNaN(step)) { bad.push({ line: lineNo, text: buf.toString('utf8', lineStart, lineEnd).trim(), reason: 'the step is not an integer' }); continue; }
+    if (n === cap) {
+      cap *= 2;
+      const grow = <T extends Float64Array | Int32Array>(a: T, make: (k: number) => T): T => { const b = make(cap); b.set(a); return b; };
+      steps = grow(steps, k => new Float64Array(k)); times = grow(times, k => new Float64Array(k));
+      vs = grow(vs, k => new Int32Array(k)); ve = grow(ve, k => new Int32Array(k));
+    }
+    steps[n] = step;
+    times[n] = t;
+    vs[n] = b0;
+    ve[n] = b1;
+    n++;
   }
-  return { seq, lines, bad };
+  return { seq: new MetricLineSeq(buf, n, steps, times, vs, ve), lines, bad };
 }
 
 /** Parses complete metric lines of a text (every line ends with '\n'; a last line without one is not read). */
