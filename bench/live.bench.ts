@@ -45,12 +45,16 @@ async function main(): Promise<void> {
     const size = fs.statSync(store.dbPath).size;
 
     // the Runs view's refresh: experiments + the runs of every experiment, sorted, with key metrics
-    const t2 = performance.now();
-    store.read(db => { for (const e of listExperiments(db)) { runRows(db, e.id, DEFAULT_SORT); } });
-    const refresh = performance.now() - t2;
+    const refreshes: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t2 = performance.now();
+      store.read(db => { for (const e of listExperiments(db)) { runRows(db, e.id, DEFAULT_SORT); } });
+      refreshes.push(performance.now() - t2);
+    }
+    const refresh = refreshes.sort((a, b) => a - b)[2];
     const t3 = performance.now();
     store.read(db => listExperiments(db));
-    report(`Runs view refresh over ${RUNS} runs`, refresh, 'ms', 'listing the experiments alone', Math.max(0.01, performance.now() - t3));
+    report(`Runs view refresh over ${RUNS} runs (median of 5)`, refresh, 'ms', 'listing the experiments alone', Math.max(0.01, performance.now() - t3));
 
     // live logging: a metric line every 20 ms into one run for 6 s, read by a watcher-like loop; bytes the store
     // writes per minute at that rate, extrapolated to one line a second, against persisting after every line.

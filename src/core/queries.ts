@@ -46,6 +46,26 @@ export function listRuns(db: Db, experimentId: string): RunSummary[] {
     .map(r => toRunSummary(r));
 }
 
+/**
+ * listRuns with the latest values of up to two metrics joined in (`values[i]` for `keys[i]`; undefined when the
+ * run has not logged it or the key is undefined). What the Runs view reads, in one query.
+ */
+export function listRunsWithMetrics(db: Db, experimentId: string, keys: readonly [string | undefined, string | undefined]): (RunSummary & { values: (number | undefined)[] })[] {
+  return db.all(
+    `SELECT r.id, r.experiment_id, r.name, r.status, r.start_time, r.end_time, r.source, r.git_commit, r.git_dirty,
+            a.name AS display_name, coalesce(a.starred, 0) AS starred, a.note AS note, a.trashed_at AS trashed_at,
+            l0.key IS NOT NULL AS has0, l0.value AS v0, l1.key IS NOT NULL AS has1, l1.value AS v1
+       FROM runs r LEFT JOIN run_annotations a ON a.run_id = r.id
+       LEFT JOIN latest_metrics l0 ON l0.run_id = r.id AND l0.key = ?
+       LEFT JOIN latest_metrics l1 ON l1.run_id = r.id AND l1.key = ?
+      WHERE r.experiment_id = ? AND r.lifecycle_stage = 'active' AND a.trashed_at IS NULL ORDER BY r.start_time DESC, r.id`,
+    [keys[0] ?? null, keys[1] ?? null, experimentId])
+    .map(r => ({
+      ...toRunSummary(r),
+      values: [r.has0 === 1 ? metricFromSql(r.v0) : undefined, r.has1 === 1 ? metricFromSql(r.v1) : undefined],
+    }));
+}
+
 /** Runs the user moved to the trash (soft-deleted; restorable). */
 export function listTrashedRuns(db: Db): RunSummary[] {
   return db.all(`${RUNS_SQL} WHERE a.trashed_at IS NOT NULL ORDER BY a.trashed_at DESC`).map(r => toRunSummary(r));

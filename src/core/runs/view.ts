@@ -1,5 +1,5 @@
 import { Db } from '../store/db';
-import { RunSummary, latestMetricsByRun, listRuns, metricKeysOf } from '../queries';
+import { RunSummary, listRunsWithMetrics, metricKeysOf } from '../queries';
 
 /** How the Runs view orders and filters runs (shared by the extension and `mlsight runs`). */
 export interface RunSort { by: 'start' | 'name' | 'status' | 'metric'; metric?: string; descending: boolean }
@@ -66,25 +66,26 @@ export interface RunRow extends RunSummary { keyMetric?: { key: string; value: n
 
 /** The runs of an experiment as the view shows them: filtered, sorted (starred first), with the key metric. */
 export function runRows(db: Db, experimentId: string, sort: RunSort, filter?: RunFilter, keyMetric?: string): RunRow[] {
-  let runs = listRuns(db, experimentId);
+  // One query: the runs with the latest values of the key metric and the sort metric joined in (those are the
+  // only metrics the view shows or sorts by).
+  const sortKey = sort.by === 'metric' ? sort.metric : undefined;
+  let key = pickKeyMetric(metricKeysOf(db, experimentId), keyMetric);
+  let runs = listRunsWithMetrics(db, experimentId, [key, sortKey]);
+  // the cheap key index may name a key whose runs are gone: then pick from what the runs actually have
+  if (key !== undefined && runs.length && !runs.some(r => r.values[0] !== undefined)) {
+    const exact = pickKeyMetric(metricKeysOf(db, experimentId, true), keyMetric);
+    if (exact !== key) { key = exact; runs = listRunsWithMetrics(db, experimentId, [key, sortKey]); }
+  }
   if (!isEmptyFilter(filter)) {
     const facts = loadFacts(db, runs.map(r => r.id));
     runs = runs.filter(r => matches(r, facts.get(r.id)!, filter!));
   }
-  // only the metrics the view shows (the key metric) and sorts by are read
-  const pick = (exact: boolean) => {
-    const k = pickKeyMetric(metricKeysOf(db, experimentId, exact), keyMetric);
-    const needed = [...new Set([k, sort.by === 'metric' ? sort.metric : undefined].filter((x): x is string => !!x))];
-    return { key: k, metrics: latestMetricsByRun(db, experimentId, needed) };
-  };
-  let { key, metrics } = pick(false);
-  // the cheap key index may name a key whose runs are gone: then pick from what the runs actually have
-  if (key !== undefined && ![...metrics.values()].some(m => key! in m)) { ({ key, metrics } = pick(true)); }
-  const rows: RunRow[] = runs.map(r => {
-    const v = key !== undefined ? metrics.get(r.id)?.[key] : undefined;
+  const sortValues = new Map(runs.map(r => [r.id, r.values[1]]));
+  const rows: RunRow[] = runs.map(({ values, ...r }) => {
+    const v = values[0];
     return { ...r, keyMetric: key !== undefined && v !== undefined ? { key, value: v } : undefined };
   });
-  const metricOf = (r: RunRow) => (sort.metric ? metrics.get(r.id)?.[sort.metric] : undefined);
+  const metricOf = (r: RunRow) => sortValues.get(r.id);
   const cmp = (a: RunRow, b: RunRow): number => {
     switch (sort.by) {
       case 'name': return (a.name ?? a.id).localeCompare(b.name ?? b.id);
