@@ -180,3 +180,36 @@ describe('full histories from the run log', () => {
     } finally { await store.close(); }
   });
 });
+
+describe('run-log events for full histories', () => {
+  it('reads logger metric lines on a fast path that gives exactly what JSON.parse + validation gives', async () => {
+    const { forEachRunLogEvent } = await import('../../src/core/runs/history');
+    const { validateEvent } = await import('../../src/core/runs/format');
+    const lines = [
+      '{"type":"run","run_id":"r","experiment":"e"}',
+      '{"type":"metric","key":"loss","value":0.5,"step":0,"ts":1700000000000}',
+      '{"type":"metric","key":"val/acc","value":1e-05,"step":1,"ts":1700000000001}',
+      '{"type":"metric","key":"loss","value":"NaN","step":2,"ts":1700000000002}',
+      '{"type":"metric","key":"loss","value":"-Infinity","step":3,"ts":1700000000003}',
+      '{"type":"metric","key":"caf\u00e9 \\"q\\"","value":-3,"step":4,"ts":1700000000004}', // escapes: the JSON.parse path
+      '{"type":"metric","key":"loss","value":1.2.3,"step":5,"ts":1700000000005}', // not JSON: skipped
+      '{"type":"metric","key":"loss","value":1e400,"step":6,"ts":1700000000006}', // Infinity
+      '{"type":"metric","key":"","value":1,"step":7,"ts":1700000000007}', // no key: skipped
+      '{"type":"metric","key":"loss","value":2,"step":8,"ts":1700000000008}\r',
+      '{ "type": "metric", "key": "loss", "value": 3, "step": 9 }',
+      '',
+      '{"type":"metric","key":"loss","value":4,"step":10,"ts":1700000000010}', // last line without newline: not read
+    ];
+    const text = lines.join('\n');
+    const fast: unknown[] = [];
+    forEachRunLogEvent(text, e => fast.push(e));
+    const slow: unknown[] = [];
+    for (const l of lines.slice(0, -1)) {
+      let e: unknown;
+      try { e = JSON.parse(l); } catch { continue; }
+      if (l.trim() !== '' && !validateEvent(e)) { slow.push(e); }
+    }
+    assert.deepStrictEqual(fast, slow);
+    assert.strictEqual(fast.length, 9);
+  });
+});
