@@ -36,14 +36,16 @@ function toRunSummary(r: Record<string, unknown>): RunSummary {
   };
 }
 
-/** runs joined with the user's annotations (display name, star, note, trash) */
-const RUNS_SQL = `SELECT r.id, r.experiment_id, r.name, r.status, r.start_time, r.end_time, r.source, r.source_path, r.description,
-    r.git_commit, r.git_branch, r.git_dirty, a.name AS display_name, coalesce(a.starred, 0) AS starred, a.note AS note, a.trashed_at AS trashed_at
-  FROM runs r LEFT JOIN run_annotations a ON a.run_id = r.id`;
+/** what toRunSummary reads: runs joined with the user's annotations (display name, star, note, trash) */
+const SUMMARY_COLUMNS = `r.id, r.experiment_id, r.name, r.status, r.start_time, r.end_time, r.source, r.git_commit, r.git_dirty,
+    a.name AS display_name, coalesce(a.starred, 0) AS starred, a.note AS note, a.trashed_at AS trashed_at`;
+const RUNS_FROM = 'runs r LEFT JOIN run_annotations a ON a.run_id = r.id';
+const RUNS_SQL = `SELECT ${SUMMARY_COLUMNS}, r.source_path, r.description, r.git_branch FROM ${RUNS_FROM}`;
+/** the runs an experiment shows (active, not in the trash), newest first; one parameter: the experiment id */
+const SHOWN_IN_EXPERIMENT = `r.experiment_id = ? AND r.lifecycle_stage = 'active' AND a.trashed_at IS NULL ORDER BY r.start_time DESC, r.id`;
 
 export function listRuns(db: Db, experimentId: string): RunSummary[] {
-  return db.all(`${RUNS_SQL} WHERE r.experiment_id = ? AND r.lifecycle_stage = 'active' AND a.trashed_at IS NULL ORDER BY r.start_time DESC, r.id`, [experimentId])
-    .map(r => toRunSummary(r));
+  return db.all(`${RUNS_SQL} WHERE ${SHOWN_IN_EXPERIMENT}`, [experimentId]).map(r => toRunSummary(r));
 }
 
 /**
@@ -52,13 +54,11 @@ export function listRuns(db: Db, experimentId: string): RunSummary[] {
  */
 export function listRunsWithMetrics(db: Db, experimentId: string, keys: readonly [string | undefined, string | undefined]): (RunSummary & { values: (number | undefined)[] })[] {
   return db.all(
-    `SELECT r.id, r.experiment_id, r.name, r.status, r.start_time, r.end_time, r.source, r.git_commit, r.git_dirty,
-            a.name AS display_name, coalesce(a.starred, 0) AS starred, a.note AS note, a.trashed_at AS trashed_at,
-            l0.key IS NOT NULL AS has0, l0.value AS v0, l1.key IS NOT NULL AS has1, l1.value AS v1
-       FROM runs r LEFT JOIN run_annotations a ON a.run_id = r.id
+    `SELECT ${SUMMARY_COLUMNS}, l0.key IS NOT NULL AS has0, l0.value AS v0, l1.key IS NOT NULL AS has1, l1.value AS v1
+       FROM ${RUNS_FROM}
        LEFT JOIN latest_metrics l0 ON l0.run_id = r.id AND l0.key = ?
        LEFT JOIN latest_metrics l1 ON l1.run_id = r.id AND l1.key = ?
-      WHERE r.experiment_id = ? AND r.lifecycle_stage = 'active' AND a.trashed_at IS NULL ORDER BY r.start_time DESC, r.id`,
+      WHERE ${SHOWN_IN_EXPERIMENT}`,
     [keys[0] ?? null, keys[1] ?? null, experimentId])
     .map(r => ({
       ...toRunSummary(r),
@@ -72,22 +72,16 @@ export function listTrashedRuns(db: Db): RunSummary[] {
 }
 
 export function countRuns(db: Db): number {
-  return Number(db.scalar(`SELECT count(*) FROM runs r LEFT JOIN run_annotations a ON a.run_id = r.id WHERE r.lifecycle_stage = 'active' AND a.trashed_at IS NULL`) ?? 0);
+  return Number(db.scalar(`SELECT count(*) FROM ${RUNS_FROM} WHERE r.lifecycle_stage = 'active' AND a.trashed_at IS NULL`) ?? 0);
 }
 
 /**
- * Latest value of every metric (MLflow's rule: max step, then timestamp, then value) of the runs of one
- * experiment, or of every run; read from latest_metrics, which triggers keep current.
+ * Latest value of every metric of every run (MLflow's rule: max step, then timestamp, then value), from
+ * latest_metrics, which the ingesters keep current.
  */
-export function latestMetricsByRun(db: Db, experimentId?: string, keys?: readonly string[]): Map<string, Record<string, number>> {
+export function latestMetricsByRun(db: Db): Map<string, Record<string, number>> {
   const out = new Map<string, Record<string, number>>();
-  if (keys && keys.length === 0) { return out; }
-  const keyFilter = keys ? ` AND l.key IN (${keys.map(() => '?').join(',')})` : '';
-  const rows = experimentId === undefined
-    ? db.all<{ run_id: string; key: string; value: number | null }>(`SELECT l.run_id, l.key, l.value FROM latest_metrics l WHERE 1${keyFilter}`, keys ? [...keys] : undefined)
-    : db.all<{ run_id: string; key: string; value: number | null }>(
-      `SELECT l.run_id, l.key, l.value FROM latest_metrics l JOIN runs r ON r.id = l.run_id WHERE r.experiment_id = ?${keyFilter}`, [experimentId, ...(keys ?? [])]);
-  for (const r of rows) {
+  for (const r of db.all<{ run_id: string; key: string; value: number | null }>('SELECT run_id, key, value FROM latest_metrics')) {
     let m = out.get(r.run_id);
     if (!m) { m = {}; out.set(r.run_id, m); }
     m[r.key] = metricFromSql(r.value);
@@ -127,14 +121,12 @@ export function getRun(db: Db, runId: string): RunDetail | undefined {
  * (at most SERIES_POINTS + 1 points, the newest included) of a long one, without timestamps. Full histories:
  * core/runs/history.ts.
  */
-export function metricHistory(db: Db, runId: string, key: string): MetricPoint[] {
-  const s = storedSeries(db, runId, key);
-  return s ? s.steps.map((step, i) => ({ step, timestamp: null, value: s.values[i] })) : [];
-}
+export function metricHistory(db: Db, runId: string, key: string): MetricPoint[] { return storedHistory(db, runId, key).points; }
 
-/** How many points the source holds for (run, key) (the store keeps fewer when the series is long). */
-export function metricCount(db: Db, runId: string, key: string): number {
-  return Number(db.scalar('SELECT count FROM metric_series WHERE run_id = ? AND key = ?', [runId, key]) ?? 0);
+/** metricHistory, and how many points the source holds for (run, key) (the store keeps fewer of a long series). */
+export function storedHistory(db: Db, runId: string, key: string): { points: MetricPoint[]; count: number } {
+  const s = storedSeries(db, runId, key);
+  return s ? { points: s.steps.map((step, i) => ({ step, timestamp: null, value: s.values[i] })), count: s.count } : { points: [], count: 0 };
 }
 
 export function listModels(db: Db): ModelSummary[] {

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { getRun, metricCount, metricHistory } from '../core/queries';
+import { getRun, storedHistory } from '../core/queries';
 import { lttb } from '../core/compare/series';
 import { Logger } from '../core/log';
 import { checkReproducibility } from '../core/runs/reproducibility';
@@ -92,10 +92,10 @@ class RunPage {
     const experiment = store.read(db => db.scalar<string>('SELECT name FROM experiments WHERE id = ?', [run.experimentId])) ?? run.experimentId;
     const sparklines: RunPageData['sparklines'] = {};
     for (const key of Object.keys(run.latestMetrics).filter(k => !k.startsWith('feature_importance/'))) {
-      const hist = store.read(db => metricHistory(db, run.id, key));
-      const { points } = lttb(hist.map(p => ({ x: p.step, y: p.value })), 80);
       // the store's decimated copy (≤ 33 points, newest included) is enough for a sparkline; total counts the source's
-      sparklines[key] = { steps: points.map(p => p.x), values: points.map(p => p.y), total: store.read(db => metricCount(db, run.id, key)) };
+      const hist = store.read(db => storedHistory(db, run.id, key));
+      const { points } = lttb(hist.points.map(p => ({ x: p.step, y: p.value })), 80);
+      sparklines[key] = { steps: points.map(p => p.x), values: points.map(p => p.y), total: hist.count };
     }
     const repro = await store.read(db => checkReproducibility(db, run.id, folder.uri.fsPath));
     const artifacts = run.artifacts.map(a => {

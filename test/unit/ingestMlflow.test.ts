@@ -3,7 +3,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { silentLogger } from '../../src/core/log';
-import { getRun, listExperiments, listModelVersions, listModels, listRuns, metricCount, metricHistory } from '../../src/core/queries';
+import { getRun, listExperiments, listModelVersions, listModels, listRuns, metricHistory, storedHistory } from '../../src/core/queries';
 import { loadHistories, planHistories } from '../../src/core/runs/history';
 import { loadSqlJs } from '../../src/core/store/sqljs';
 import { WorkspaceStore } from '../../src/core/store/store';
@@ -145,7 +145,7 @@ describe('MLflow FileStore ingest', () => {
     assert.deepStrictEqual(hist.get('loss')!.points.map(p => p.timestamp), [1700000001000, 1700000002000, 1700000003000, 1700000004000, 1700000005000]);
     assert.strictEqual(hist.get('loss')!.complete, true);
     assert.deepStrictEqual(hist.get('train/acc')!.points.map(p => [p.step, p.value]), [[1, 0.9], [2, 0.95]]);
-    assert.deepStrictEqual(hist.get('nope'), { points: [], complete: false });
+    assert.deepStrictEqual(hist.get('nope'), { points: [], complete: false, total: 0 });
     assert.strictEqual(a.latestMetrics['val/deep/x'].value, 1e-5);
     // artifacts: artifact_uri no longer exists → <run>/artifacts; MLmodel folders are 'model' entries
     const art = a.artifacts.map(x => [x.path, x.kind]);
@@ -246,7 +246,7 @@ describe('MLflow FileStore ingest', () => {
     fs.writeFileSync(mb.metricFile('1', run, 'small'), '9 9 0\n');
     await ingestWorkspace(store, silentLogger);
     assert.deepStrictEqual(store.read(db => metricHistory(db, mlflowRunId(run), 'small')).map(p => p.value), [9]);
-    assert.strictEqual(store.read(db => metricCount(db, mlflowRunId(run), 'big')), 200_000, 'every point counted once across chunks');
+    assert.strictEqual(store.read(db => storedHistory(db, mlflowRunId(run), 'big').count), 200_000, 'every point counted once across chunks');
     assert.ok(store.read(db => metricHistory(db, mlflowRunId(run), 'big')).length <= 33, 'the store keeps a decimated copy');
   });
 
@@ -409,7 +409,7 @@ describe('MLflow FileStore ingest', () => {
       assert.deepStrictEqual(b.read(db => metricHistory(db, mlflowRunId(hex32(1)), 'm')).map(p => p.value), [1, 2, 3]);
       assert.deepStrictEqual(b.read(db => getRun(db, mlflowRunId(hex32(1))))!.params, { a: '1' });
       await ingestWorkspace(b, silentLogger);
-      assert.strictEqual(b.read(db => metricCount(db, mlflowRunId(hex32(1)), 'm')), 3);
+      assert.strictEqual(b.read(db => storedHistory(db, mlflowRunId(hex32(1)), 'm').count), 3);
     } finally {
       await a.close();
       await b.close();

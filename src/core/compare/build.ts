@@ -1,5 +1,5 @@
 import { Db } from '../store/db';
-import { getRun, metricCount, metricHistory, MetricPoint, RunDetail } from '../queries';
+import { getRun, RunDetail, storedHistory } from '../queries';
 import { History, loadHistories, planHistories } from '../runs/history';
 import { lttb } from './series';
 import { CellValue, buildRows, formatNumber, higherIsBetter, improvement } from './table';
@@ -35,13 +35,13 @@ function nonFiniteLabel(v: number): 'nan' | 'inf' | '-inf' { return Number.isNaN
 
 function loadSeries(db: Db, runId: string, key: string, maxPoints: number, histories: CompareOptions['histories']): SeriesData {
   const h = histories?.get(runId)?.get(key);
-  const rows: MetricPoint[] = h ? h.points : metricHistory(db, runId, key);
-  const complete = h ? h.complete : false;
+  const stored = h ? undefined : storedHistory(db, runId, key);
+  const rows = h ? h.points : stored!.points;
   const times = new Map<number, number | null>();
   const pts = rows.map(r => { times.set(r.step, r.timestamp); return { x: r.step, y: r.value }; });
   const { points, nonFinite } = lttb(pts, maxPoints);
   return {
-    runId, key, total: complete ? rows.length : Math.max(rows.length, metricCount(db, runId, key)), complete,
+    runId, key, total: h ? h.total : Math.max(rows.length, stored!.count), complete: h ? h.complete : false,
     steps: points.map(p => p.x), values: points.map(p => p.y), times: points.map(p => times.get(p.x) ?? null),
     nonFinite: nonFinite.map(p => ({ step: p.x, value: nonFiniteLabel(p.y) })),
   };

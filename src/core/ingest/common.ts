@@ -87,9 +87,9 @@ export function getState(db: Db | Stmts, p: string): StateRow | undefined {
   return db.get<StateRow>('SELECT path, offset, size, mtime_ms, line, run_id FROM ingest_state WHERE path = ?', [p]);
 }
 
-export const UPSERT_STATE = `INSERT INTO ingest_state (path, offset, size, mtime_ms, line, run_id) VALUES (?, ?, ?, ?, ?, ?)
-  ON CONFLICT(path) DO UPDATE SET offset = excluded.offset, size = excluded.size, mtime_ms = excluded.mtime_ms,
+const STATE_CONFLICT = `ON CONFLICT(path) DO UPDATE SET offset = excluded.offset, size = excluded.size, mtime_ms = excluded.mtime_ms,
     line = excluded.line, run_id = excluded.run_id`;
+export const UPSERT_STATE = `INSERT INTO ingest_state (path, offset, size, mtime_ms, line, run_id) VALUES (?, ?, ?, ?, ?, ?) ${STATE_CONFLICT}`;
 
 export function putState(s: Stmts, row: StateRow): void {
   s.run(UPSERT_STATE, [row.path, row.offset, row.size, row.mtime_ms, row.line, row.run_id]);
@@ -98,8 +98,7 @@ export function putState(s: Stmts, row: StateRow): void {
 /** putState for many rows in few statements. */
 export function putStates(s: Stmts, rows: readonly StateRow[]): void {
   s.insertMany('INSERT INTO ingest_state (path, offset, size, mtime_ms, line, run_id)', rows.map(r => [r.path, r.offset, r.size, r.mtime_ms, r.line, r.run_id]),
-    `ON CONFLICT(path) DO UPDATE SET offset = excluded.offset, size = excluded.size, mtime_ms = excluded.mtime_ms,
-    line = excluded.line, run_id = excluded.run_id`);
+    STATE_CONFLICT);
 }
 
 /** Deletes ingest_state rows under a prefix (e.g. every file of a run folder, `run/`). */
@@ -274,12 +273,28 @@ export async function readRange(fh: fs.promises.FileHandle, position: number, le
   return got === length ? buf : buf.subarray(0, got);
 }
 
+/** readRange for a file descriptor, synchronously (many small files: a thread-pool round trip costs more than the read). */
+export function readRangeSync(fd: number, position: number, length: number): Buffer {
+  const buf = Buffer.allocUnsafe(length);
+  let got = 0;
+  while (got < length) {
+    const n = fs.readSync(fd, buf, got, length - got, position + got);
+    if (n === 0) { break; }
+    got += n;
+  }
+  return got === length ? buf : buf.subarray(0, got);
+}
+
 export async function statOrUndefined(p: string): Promise<fs.Stats | undefined> {
   try { return await fs.promises.stat(p); } catch { return undefined; }
 }
 
 export async function readDirOrEmpty(p: string): Promise<fs.Dirent[]> {
   try { return await fs.promises.readdir(p, { withFileTypes: true }); } catch { return []; }
+}
+
+export function readDirSyncOrEmpty(p: string): fs.Dirent[] {
+  try { return fs.readdirSync(p, { withFileTypes: true }); } catch { return []; }
 }
 
 /**

@@ -73,6 +73,9 @@ function isDecimal(b: Buffer, s: number, e: number): boolean {
   return i === e;
 }
 
+/** A line's text as a bad-line report quotes it. */
+function lineText(buf: Buffer, start: number, end: number): string { return buf.toString('utf8', start, end).trim(); }
+
 /**
  * Parses the complete lines in buf[0, end) (end is just after a newline, or the buffer's end). Line numbers in
  * `bad` start at firstLine. One pass over the bytes, no allocation per line (cold ingest reads millions).
@@ -103,15 +106,15 @@ export function parseMetricBuffer(buf: Buffer, end: number, firstLine: number): 
     const lineNo = firstLine + lines;
     lines++;
     if (fields === 0) { continue; }
-    if (fields < 2) { bad.push({ line: lineNo, text: buf.toString('utf8', lineStart, lineEnd).trim(), reason: `${fields} field` }); continue; }
+    if (fields < 2) { bad.push({ line: lineNo, text: lineText(buf, lineStart, lineEnd), reason: `${fields} field` }); continue; }
     const t = intToken(buf, a0, a1);
-    if (Number.isNaN(t)) { bad.push({ line: lineNo, text: buf.toString('utf8', lineStart, lineEnd).trim(), reason: 'the timestamp is not an integer' }); continue; }
+    if (Number.isNaN(t)) { bad.push({ line: lineNo, text: lineText(buf, lineStart, lineEnd), reason: 'the timestamp is not an integer' }); continue; }
     if (!isDecimal(buf, b0, b1) && parseNumber(buf.toString('latin1', b0, b1)) === undefined) {
-      bad.push({ line: lineNo, text: buf.toString('utf8', lineStart, lineEnd).trim(), reason: 'the value is not a number' });
+      bad.push({ line: lineNo, text: lineText(buf, lineStart, lineEnd), reason: 'the value is not a number' });
       continue;
     }
     const step = fields >= 3 ? intToken(buf, c0, c1) : 0;
-    if (Number.isNaN(step)) { bad.push({ line: lineNo, text: buf.toString('utf8', lineStart, lineEnd).trim(), reason: 'the step is not an integer' }); continue; }
+    if (Number.isNaN(step)) { bad.push({ line: lineNo, text: lineText(buf, lineStart, lineEnd), reason: 'the step is not an integer' }); continue; }
     if (n === cap) {
       cap *= 2;
       const grow = <T extends Float64Array | Int32Array>(a: T, make: (k: number) => T): T => { const b = make(cap); b.set(a); return b; };

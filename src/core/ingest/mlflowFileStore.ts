@@ -30,16 +30,16 @@ import { Logger } from '../log';
 import { WorkspaceStore } from '../store/store';
 import {
   Batcher, IngestCounts, SOURCE_MLFLOW, StateRow, Stmts, deleteStatePrefix, errText, flag, getState, joinRel, mapLimit,
-  fileMtime, parseNumber, problem, putState, putStates, readDirOrEmpty, relPath, stateRowsWithPrefix, statOrUndefined,
+  fileMtime, problem, putState, putStates, readDirOrEmpty, readDirSyncOrEmpty, readRangeSync, relPath, stateRowsWithPrefix, statOrUndefined,
   toIdString, toInt, toText, withStmts,
 } from './common';
 import {
   ArtifactRecord, applyOwnedModel, removeOwnedModel, DatasetRecord, ExperimentRecord, ModelRecord, ModelVersionRecord, PointSeq, RunRecord, TAG_DATASET_CONTEXT,
-  TAG_GIT_BRANCH, TAG_GIT_COMMIT, TAG_GIT_DIRTY, TAG_NOTE, TAG_RUN_NAME, datasetRecord, deleteMetrics, deleteRun,
-  insertPoints, mlflowStatus, upsertExperiment, writeRun,
+  TAG_GIT_BRANCH, TAG_GIT_COMMIT, TAG_GIT_DIRTY, TAG_NOTE, TAG_RUN_NAME, datasetRecord, deleteRun, experimentDiffers,
+  ExperimentRow, mlflowStatus, upsertExperiment, writeRun,
 } from './rows';
 import { parseMetricBuffer } from './metricLines';
-import { SeriesRows, seriesRows, writeSeriesRows } from '../store/series';
+import { SeriesRows, appendSeries, deleteSeries, seriesRows, writeSeriesRows } from '../store/series';
 
 export function mlflowExperimentId(sourceRel: string, experimentId: string): string { return `mlflow:${sourceRel}:${experimentId}`; }
 export function mlflowRunId(runUuid: string): string { return `mlflow:${runUuid}`; }
@@ -114,16 +114,19 @@ export { parseMetricLines } from './metricLines';
 
 interface FileEntry { key: string; abs: string; rel: string; size: number; mtime: number }
 
-/** Files under `dir`, recursively; `key` joins nested folders with '/' (metric/param/tag keys containing '/'). */
-async function listKeyFiles(dir: string, folder: string, prefix = '', relDir = relPath(folder, dir)): Promise<FileEntry[]> {
+/**
+ * Files under `dir`, recursively; `key` joins nested folders with '/' (metric/param/tag keys containing '/').
+ * Synchronous, like the rest of a run's reading (small folders; the pass yields between runs, see readRun).
+ */
+function listKeyFiles(dir: string, folder: string, prefix = '', relDir = relPath(folder, dir)): FileEntry[] {
   const out: FileEntry[] = [];
-  let entries: fs.Dirent[];
-  try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch { return out; }
-  for (const d of entries) {
+  // relPath gives an absolute path for a folder outside the workspace; inside it, names are appended
+  const outside = relDir.startsWith('/') || /^[A-Za-z]:/.test(relDir);
+  for (const d of readDirSyncOrEmpty(dir)) {
     const abs = path.join(dir, d.name);
     const key = prefix ? `${prefix}/${d.name}` : d.name;
-    const rel = relDir.startsWith('/') || /^[A-Za-z]:/.test(relDir) ? relPath(folder, abs) : `${relDir}/${d.name}`;
-    if (d.isDirectory()) { out.push(...await listKeyFiles(abs, folder, key, rel)); continue; }
+    const rel = outside ? relPath(folder, abs) : `${relDir}/${d.name}`;
+    if (d.isDirectory()) { out.push(...listKeyFiles(abs, folder, key, rel)); continue; }
     if (!d.isFile()) { continue; }
     let st: fs.Stats;
     try { st = fs.statSync(abs); } catch { continue; }
@@ -224,7 +227,7 @@ function applyRun(s: Stmts, w: Extract<Work, { kind: 'run' }>, counts: IngestCou
   if (w.record) {
     if (!metaNow || metaNow.line < 0) {
       // First time (or after the state was lost): whatever the store holds for this run is replaced.
-      if (owner) { deleteMetrics(s, w.runId); }
+      if (owner) { deleteSeries(s, w.runId); }
       deleteStatePrefix(s, `${w.runRel}/`);
     }
     // A run the store does not have yet has no rows to replace (they would have gone with it: ON DELETE CASCADE).
@@ -257,7 +260,7 @@ function applyRun(s: Stmts, w: Extract<Work, { kind: 'run' }>, counts: IngestCou
       // Replayed on a store where another process read this run but not this file, and the points were let go:
       // the file's offset is not written, so the next pass reads it.
       if (!m.points) { continue; }
-      insertPoints(s, w.runId, m.key, m.points, m.restart ? 'replace' : 'append');
+      appendSeries(s, w.runId, m.key, m.points, m.restart ? 'replace' : 'append');
       putState(s, m.state);
     }
     if (counts) { counts.metricPoints += m.count; }
@@ -294,7 +297,6 @@ interface RootContext extends ReaderContext {
   batch: Batcher<Work>;
 }
 
-interface ExperimentRow { name: string; source: string; artifact_location: string | null; lifecycle_stage: string; created_at: number | null }
 
 /** An experiment folder and the run folders to read in it. */
 interface ExperimentListing { name: string; expAbs: string; expRel: string; runNames: string[] }
@@ -428,10 +430,7 @@ async function readExperiment(ctx: ReaderContext, dirName: string, expAbs: strin
     lifecycleStage: meta.lifecycle_stage === 'deleted' ? 'deleted' : 'active',
     createdAt: toInt(meta.creation_time) ?? null,
   };
-  const cur = ctx.experiments.get(exp.id);
-  const differs = !cur || cur.name !== exp.name || cur.source !== exp.source || cur.artifact_location !== exp.artifactLocation
-    || cur.lifecycle_stage !== exp.lifecycleStage || cur.created_at !== exp.createdAt;
-  if (differs) { ctx.batch.add({ kind: 'experiment', exp }); }
+  if (experimentDiffers(ctx.experiments.get(exp.id), exp)) { ctx.batch.add({ kind: 'experiment', exp }); }
   return exp;
 }
 
@@ -476,7 +475,7 @@ async function readRun(ctx: ReaderContext, exp: ExperimentContext, dirName: stri
     ctx.batch.add({ kind: 'marker', state: { path: metaRel, offset: 0, size: null, mtime_ms: null, line: -1, run_id: null } });
     return;
   }
-  const [params, tags, inputs] = await Promise.all(['params', 'tags', 'inputs'].map(n => listKeyFiles(path.join(runAbs, n), ctx.folder)));
+  const [params, tags, inputs] = ['params', 'tags', 'inputs'].map(n => listKeyFiles(path.join(runAbs, n), ctx.folder));
   const others = [...params, ...tags, ...inputs];
   const fp: StateRow = {
     path: metaRel,
@@ -517,7 +516,7 @@ async function readRun(ctx: ReaderContext, exp: ExperimentContext, dirName: stri
     }
     record = await buildRunRecord(ctx, exp, runAbs, runRel, runId, meta, params, tags, inputs);
   }
-  const metrics = await listKeyFiles(path.join(runAbs, 'metrics'), ctx.folder);
+  const metrics = listKeyFiles(path.join(runAbs, 'metrics'), ctx.folder);
   const chunks: MetricChunk[] = [];
   let emittedRun = false;
   const emit = () => {
@@ -578,18 +577,6 @@ async function readRun(ctx: ReaderContext, exp: ExperimentContext, dirName: stri
     } finally { fs.closeSync(fd); }
   }
   if (chunks.length || (record && !emittedRun)) { emit(); }
-}
-
-/** Reads `length` bytes at `position` (fewer only at end of file). */
-function readRangeSync(fd: number, position: number, length: number): Buffer {
-  const buf = Buffer.allocUnsafe(length);
-  let got = 0;
-  while (got < length) {
-    const n = fs.readSync(fd, buf, got, length - got, position + got);
-    if (n === 0) { break; }
-    got += n;
-  }
-  return got === length ? buf : buf.subarray(0, got);
 }
 
 async function buildRunRecord(ctx: ReaderContext, exp: ExperimentContext, runAbs: string, runRel: string, runId: string,
@@ -657,11 +644,6 @@ export function resolveArtifactDir(uri: string | undefined, runAbs: string): str
  * `artifacts.path` is workspace-relative (absolute when the artifacts live outside the workspace), so the
  * Runs view can open it directly.
  */
-/** Synchronous, like the rest of a run's reading (small directories; see readRun). */
-function readDirSyncOrEmpty(p: string): fs.Dirent[] {
-  try { return fs.readdirSync(p, { withFileTypes: true }); } catch { return []; }
-}
-
 async function listArtifacts(ctx: ReaderContext, dir: string): Promise<ArtifactRecord[]> {
   const out: ArtifactRecord[] = [];
   const queue: [string, number][] = [[dir, 0]];
@@ -728,7 +710,7 @@ async function ingestFileRegistry(ctx: RootContext): Promise<void> {
       const ownerPath = ownerPrefix + d.name;
       seen.add(ownerPath);
       const dirAbs = path.join(modelsAbs, d.name);
-      const files = await listKeyFiles(dirAbs, ctx.folder);
+      const files = listKeyFiles(dirAbs, ctx.folder);
       const fp: StateRow = {
         path: ownerPath, size: files.length, mtime_ms: Math.max(0, ...files.map(f => f.mtime)),
         offset: files.reduce((a, f) => a + f.size, 0), line: 0, run_id: null,

@@ -24,9 +24,10 @@ import {
   problem, putState, relPath, stateRowsWithPrefix, toInt,
 } from './common';
 import { mlflowExperimentId, mlflowRunId, parseMlflowExperimentId } from './mlflowFileStore';
+import { appendSeries, deleteSeries } from '../store/series';
 import {
   DatasetRecord, ExperimentRecord, ModelRecord, ModelVersionRecord, Points, RunRecord, TAG_DATASET_CONTEXT, TAG_GIT_BRANCH,
-  TAG_GIT_COMMIT, TAG_GIT_DIRTY, TAG_NOTE, TAG_RUN_NAME, applyOwnedModel, datasetRecord, deleteMetrics, deleteRun, emptyPoints, insertPoints, pointSeq,
+  TAG_GIT_COMMIT, TAG_GIT_DIRTY, TAG_NOTE, TAG_RUN_NAME, applyOwnedModel, datasetRecord, deleteRun, emptyPoints, pointSeq,
   mlflowStatus, removeOwnedModel, upsertExperiment, writeRun,
 } from './rows';
 
@@ -73,7 +74,7 @@ function applyWorks(s: Stmts, works: Work[], counts: IngestCounts | undefined): 
           const cur = getState(s, w.state.path);
           // Replayed after another process applied the same fingerprint: nothing to do.
           if (cur && owner && cur.size === w.state.size && cur.offset === w.state.offset) { break; }
-          deleteMetrics(s, w.record.id);
+          deleteSeries(s, w.record.id);
           writeRun(s, w.record);
           if (counts) {
             counts.runs++;
@@ -86,7 +87,7 @@ function applyWorks(s: Stmts, works: Work[], counts: IngestCounts | undefined): 
           if (!owner || !w.expect || !cur || cur.size !== w.expect.size || cur.offset !== w.expect.offset) { break; }
         }
         for (const [key, p] of w.series) {
-          insertPoints(s, w.record.id, key, pointSeq(p));
+          appendSeries(s, w.record.id, key, pointSeq(p));
           if (counts) { counts.metricPoints += p.values.length; }
         }
         putState(s, w.state);

@@ -3,7 +3,6 @@
  * function here is an upsert or a delete-then-insert of one entity, so a mutation built from them can be
  * replayed on a newer copy of the store (see WorkspaceStore.write) and converges on the same rows.
  */
-import { PointSeq, SeriesMode, appendSeries, deleteSeries } from '../store/series';
 import { IngestCounts, SOURCE_MLFLOW, StateRow, Stmts, getState, putState } from './common';
 
 export interface ExperimentRecord {
@@ -69,10 +68,8 @@ export { emptyPoints, pointSeq } from '../store/series';
 
 /** Inserts or updates an experiment; returns true if the row changed. */
 export function upsertExperiment(s: Stmts, e: ExperimentRecord): boolean {
-  const cur = s.get<{ name: string; source: string; artifact_location: string | null; lifecycle_stage: string; created_at: number | null }>(
-    'SELECT name, source, artifact_location, lifecycle_stage, created_at FROM experiments WHERE id = ?', [e.id]);
-  if (cur && cur.name === e.name && cur.source === e.source && cur.artifact_location === e.artifactLocation
-    && cur.lifecycle_stage === e.lifecycleStage && cur.created_at === e.createdAt) { return false; }
+  const cur = s.get<ExperimentRow>('SELECT name, source, artifact_location, lifecycle_stage, created_at FROM experiments WHERE id = ?', [e.id]);
+  if (!experimentDiffers(cur, e)) { return false; }
   s.run(`INSERT INTO experiments (id, name, source, artifact_location, lifecycle_stage, created_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT(id) DO UPDATE SET name = excluded.name, source = excluded.source, artifact_location = excluded.artifact_location,
            lifecycle_stage = excluded.lifecycle_stage, created_at = excluded.created_at`,
@@ -80,10 +77,11 @@ export function upsertExperiment(s: Stmts, e: ExperimentRecord): boolean {
   return true;
 }
 
-/** True if the experiment row differs from what the store has (read-only check, for deciding to write). */
-export function experimentDiffers(s: Stmts, e: ExperimentRecord): boolean {
-  const cur = s.get<{ name: string; source: string; artifact_location: string | null; lifecycle_stage: string; created_at: number | null }>(
-    'SELECT name, source, artifact_location, lifecycle_stage, created_at FROM experiments WHERE id = ?', [e.id]);
+/** An experiments row as the store has it (the columns ingestion writes). */
+export interface ExperimentRow { name: string; source: string; artifact_location: string | null; lifecycle_stage: string; created_at: number | null }
+
+/** True if the stored row (undefined: none) differs from the record, i.e. the record must be written. */
+export function experimentDiffers(cur: ExperimentRow | undefined, e: ExperimentRecord): boolean {
   return !(cur && cur.name === e.name && cur.source === e.source && cur.artifact_location === e.artifactLocation
     && cur.lifecycle_stage === e.lifecycleStage && cur.created_at === e.createdAt);
 }
@@ -123,14 +121,6 @@ export function writeRun(s: Stmts, r: RunRecord, isNew = false): void {
     }
   }
 }
-
-/** Appends points to a run's series (decimated copy + latest value); see SeriesMode. */
-export function insertPoints(s: Stmts, runId: string, key: string, p: PointSeq, mode: SeriesMode = 'append'): void {
-  appendSeries(s, runId, key, p, mode);
-}
-
-/** Forgets a run's metric series (all keys, or one). */
-export function deleteMetrics(s: Stmts, runId: string, key?: string): void { deleteSeries(s, runId, key); }
 
 export function deleteRun(s: Stmts, runId: string): void {
   // metrics, params, tags, artifacts and datasets go with it (ON DELETE CASCADE)

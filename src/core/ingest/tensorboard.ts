@@ -26,7 +26,8 @@ import {
   Batcher, IngestCounts, SOURCE_TENSORBOARD, StateRow, Stmts, errText, joinRel, fileMtime, problem, putState,
   readDirOrEmpty, readRange, relPath, statOrUndefined,
 } from './common';
-import { ExperimentRecord, Points, deleteMetrics, deleteRun, emptyPoints, insertPoints, pointSeq, upsertExperiment } from './rows';
+import { ExperimentRecord, Points, deleteRun, emptyPoints, pointSeq, upsertExperiment } from './rows';
+import { appendSeries, deleteSeries } from '../store/series';
 
 // ---------------------------------------------------------------------------------------------------------
 // TFRecord framing
@@ -331,7 +332,7 @@ function applyRun(s: Stmts, w: Extract<Work, { kind: 'run' }>, counts: IngestCou
   if (upsertExperiment(s, w.exp) && counts) { counts.experiments++; }
   if (w.reset) {
     // A file shrank or vanished: the run is read again from the start of every event file.
-    deleteMetrics(s, w.runId);
+    deleteSeries(s, w.runId);
     s.run('DELETE FROM ingest_state WHERE run_id = ?', [w.runId]);
   }
   const cur = s.get<{ start_time: number | null; end_time: number | null; status: string }>('SELECT start_time, end_time, status FROM runs WHERE id = ?', [w.runId]);
@@ -347,7 +348,7 @@ function applyRun(s: Stmts, w: Extract<Work, { kind: 'run' }>, counts: IngestCou
   for (const f of w.files) {
     const st = s.get<{ offset: number }>('SELECT offset FROM ingest_state WHERE path = ?', [f.fileRel]);
     if ((st?.offset ?? 0) !== f.expectedOffset) { continue; } // applied already (replay)
-    for (const [tag, p] of f.series) { insertPoints(s, w.runId, tag, pointSeq(p)); points += p.values.length; }
+    for (const [tag, p] of f.series) { appendSeries(s, w.runId, tag, pointSeq(p)); points += p.values.length; }
     putState(s, f.state);
   }
   if (counts) { counts.runs++; counts.metricPoints += points; counts.changedRuns.push(w.runId); }

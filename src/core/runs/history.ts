@@ -12,22 +12,27 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Database } from 'sql.js';
 import { Db } from '../store/db';
-import { storedSeries } from '../store/series';
 import { loadSqlJs } from '../store/sqljs';
 import { parseMetricLines } from '../ingest/metricLines';
 import { metricValue } from '../ingest/mlflowSqlite';
 import { eventScalars, readTfRecords, MetadataMsg } from '../ingest/tensorboard';
 import { toInt } from '../ingest/common';
-import { MetricPoint } from '../queries';
+import { MetricPoint, storedHistory } from '../queries';
 import { RunEvent, parseMetricValue, validateEvent } from './format';
 import { FEATURE_IMPORTANCE_PREFIX } from './ingestMlsight';
 
-export interface History { points: MetricPoint[]; /** false: the decimated copy from the store */ complete: boolean }
+export interface History {
+  points: MetricPoint[];
+  /** false: the decimated copy from the store */
+  complete: boolean;
+  /** points the source holds (more than `points` when they are the decimated copy) */
+  total: number;
+}
 
 interface RunSource { id: string; source: string; source_path: string | null }
 
 /** What a batch of reads needs from the store, read once (the store is not touched while files are read). */
-export interface HistoryPlan { folder: string; runs: Map<string, RunSource & { tbFiles: { path: string; offset: number }[] }>; stored: Map<string, MetricPoint[]> }
+export interface HistoryPlan { folder: string; runs: Map<string, RunSource & { tbFiles: { path: string; offset: number }[] }>; stored: Map<string, { points: MetricPoint[]; count: number }> }
 
 const k = (runId: string, key: string) => `${runId}\u0000${key}`;
 
@@ -43,8 +48,7 @@ export function planHistories(db: Db, folder: string, wanted: readonly { runId: 
         : [];
       plan.runs.set(runId, { ...r, tbFiles });
     }
-    const s = storedSeries(db, runId, key);
-    plan.stored.set(k(runId, key), s ? s.steps.map((step, i) => ({ step, timestamp: null, value: s.values[i] })) : []);
+    plan.stored.set(k(runId, key), storedHistory(db, runId, key));
   }
   return plan;
 }
@@ -63,7 +67,9 @@ export async function loadHistories(plan: HistoryPlan, wanted: readonly { runId:
       const m = new Map<string, History>();
       for (const key of keys) {
         const full = read?.get(key);
-        m.set(key, full && full.length ? { points: sortPoints(full), complete: true } : { points: plan.stored.get(k(runId, key)) ?? [], complete: false });
+        const stored = plan.stored.get(k(runId, key)) ?? { points: [], count: 0 };
+        m.set(key, full && full.length ? { points: sortPoints(full), complete: true, total: full.length }
+          : { points: stored.points, complete: false, total: Math.max(stored.points.length, stored.count) });
       }
       out.set(runId, m);
     }

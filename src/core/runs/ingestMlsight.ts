@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Logger } from '../log';
 import { parseJsonl } from '../jsonl';
+import { readRangeSync } from '../ingest/common';
 import { Db } from '../store/db';
 import { Points, appendSeries, deleteSeries, emptyPoints, pointSeq } from '../store/series';
 import { STORE_DIR, WorkspaceStore } from '../store/store';
@@ -69,13 +70,12 @@ export async function ingestMlsightRuns(store: WorkspaceStore, log: Logger, file
     if (stat.size < offset) { offset = 0; line = 0; restart = true; }
     if (stat.size === offset) { continue; }
     const length = Math.min(stat.size - offset, MAX_CHUNK);
-    const buf = Buffer.alloc(length);
-    let got = 0;
+    let buf: Buffer;
     try {
       const fd = fs.openSync(file, 'r');
-      try { got = fs.readSync(fd, buf, 0, length, offset); } finally { fs.closeSync(fd); }
+      try { buf = readRangeSync(fd, offset, length); } finally { fs.closeSync(fd); }
     } catch { continue; }
-    const chunk = parseJsonl<unknown>(got === length ? buf : buf.subarray(0, got), line + 1);
+    const chunk = parseJsonl<unknown>(buf, line + 1);
     if (chunk.consumed === 0 && length === MAX_CHUNK) {
       log.error(`${rel}: line ${line + 1} is longer than ${MAX_CHUNK} bytes; the rest of this run log is skipped.`);
       flush();
