@@ -112,27 +112,62 @@ export function parseMetaYaml(text: string): Record<string, unknown> {
 
 export { parseMetricLines } from './metricLines';
 
+/** A file of a run folder; size and mtime are -1 until it is stat'ed (see listKeyFiles) or read (readWithStat). */
 interface FileEntry { key: string; abs: string; rel: string; size: number; mtime: number }
 
 /**
  * Files under `dir`, recursively; `key` joins nested folders with '/' (metric/param/tag keys containing '/').
  * Synchronous, like the rest of a run's reading (small folders; the pass yields between runs, see readRun).
+ * Without `stat`, sizes and mtimes are left at -1: a run read for the first time takes them from the open file
+ * (readWithStat), which saves a lookup by path per file.
  */
-function listKeyFiles(dir: string, folder: string, prefix = '', relDir = relPath(folder, dir)): FileEntry[] {
+function listKeyFiles(dir: string, folder: string, stat = true, prefix = '', relDir = relPath(folder, dir)): FileEntry[] {
   const out: FileEntry[] = [];
   // relPath gives an absolute path for a folder outside the workspace; inside it, names are appended
   const outside = relDir.startsWith('/') || /^[A-Za-z]:/.test(relDir);
   for (const d of readDirSyncOrEmpty(dir)) {
-    const abs = path.join(dir, d.name);
+    const abs = dir + path.sep + d.name;
     const key = prefix ? `${prefix}/${d.name}` : d.name;
     const rel = outside ? relPath(folder, abs) : `${relDir}/${d.name}`;
-    if (d.isDirectory()) { out.push(...listKeyFiles(abs, folder, key, rel)); continue; }
+    if (d.isDirectory()) { out.push(...listKeyFiles(abs, folder, stat, key, rel)); continue; }
     if (!d.isFile()) { continue; }
-    let st: fs.Stats;
-    try { st = fs.statSync(abs); } catch { continue; }
-    out.push({ key, abs, rel, size: st.size, mtime: fileMtime(st) });
+    const f: FileEntry = { key, abs, rel, size: -1, mtime: -1 };
+    if (stat && !statEntry(f)) { continue; }
+    out.push(f);
   }
   return out;
+}
+
+/** Fills in the entry's size and mtime; false if the file is gone. */
+function statEntry(f: FileEntry): boolean {
+  try {
+    const st = fs.statSync(f.abs);
+    f.size = st.size;
+    f.mtime = fileMtime(st);
+    return true;
+  } catch { return false; }
+}
+
+/** Opens a file and fills in the entry's size and mtime from the open file; undefined if it is gone. */
+function openWithStat(f: FileEntry): number | undefined {
+  let fd: number;
+  try { fd = fs.openSync(f.abs, 'r'); } catch { return undefined; }
+  try {
+    const st = fs.fstatSync(fd);
+    f.size = st.size;
+    f.mtime = fileMtime(st);
+    return fd;
+  } catch { fs.closeSync(fd); return undefined; }
+}
+
+/** A small file's text; an entry not stat'ed yet gets its size and mtime from the open file. */
+function readEntryText(f: FileEntry): string | undefined {
+  if (f.size >= 0) {
+    try { return fs.readFileSync(f.abs, 'utf8'); } catch { return undefined; }
+  }
+  const fd = openWithStat(f);
+  if (fd === undefined) { return undefined; }
+  try { return readRangeSync(fd, 0, f.size).toString('utf8'); } finally { fs.closeSync(fd); }
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -475,19 +510,29 @@ async function readRun(ctx: ReaderContext, exp: ExperimentContext, dirName: stri
     ctx.batch.add({ kind: 'marker', state: { path: metaRel, offset: 0, size: null, mtime_ms: null, line: -1, run_id: null } });
     return;
   }
-  const [params, tags, inputs] = ['params', 'tags', 'inputs'].map(n => listKeyFiles(path.join(runAbs, n), ctx.folder));
-  const others = [...params, ...tags, ...inputs];
-  const fp: StateRow = {
-    path: metaRel,
-    size: metaSt.size,
-    mtime_ms: Math.max(fileMtime(metaSt), ...others.map(f => f.mtime)),
-    offset: others.reduce((a, f) => a + f.size, 0),
-    line: others.length,
-    run_id: runId,
-  };
-  const sameFp = !!prev && prev.size === fp.size && prev.mtime_ms === fp.mtime_ms && prev.offset === fp.offset && prev.line === fp.line;
   const owner = ctx.owners.get(runId);
+  // A run seen for the first time is read whole: its files are stat'ed as they are opened.
+  const firstRead = !prev && (!owner || owner === runRel);
+  const [params, tags] = ['params', 'tags'].map(n => listKeyFiles(runAbs + path.sep + n, ctx.folder, !firstRead));
+  const inputs = listKeyFiles(runAbs + path.sep + 'inputs', ctx.folder);
+  const others = [...params, ...tags, ...inputs];
+  // The run's fingerprint: meta.yaml, and the sizes and mtimes of its params, tags and inputs.
+  const fingerprint = (): StateRow => {
+    let mtime = fileMtime(metaSt);
+    let size = 0;
+    let files = 0;
+    for (const f of others) {
+      if (f.size < 0 && !statEntry(f)) { continue; } // vanished meanwhile
+      if (f.mtime > mtime) { mtime = f.mtime; }
+      size += f.size;
+      files++;
+    }
+    return { path: metaRel, size: metaSt.size, mtime_ms: mtime, offset: size, line: files, run_id: runId };
+  };
+  const fp0 = firstRead ? undefined : fingerprint();
+  const sameFp = !!prev && !!fp0 && prev.size === fp0.size && prev.mtime_ms === fp0.mtime_ms && prev.offset === fp0.offset && prev.line === fp0.line;
   if (owner && owner !== runRel) {
+    const fp = fp0!;
     if (prev && prev.line === -2 && prev.size === fp.size && prev.mtime_ms === fp.mtime_ms) { return; }
     ctx.counts.duplicateRuns++;
     ctx.log.info(`MLflow: run ${dirName} in ${runRel} is also in ${owner}; the copy in ${owner} is shown, this one is skipped.`);
@@ -497,6 +542,7 @@ async function readRun(ctx: ReaderContext, exp: ExperimentContext, dirName: stri
   let record: RunRecord | undefined;
   if (!sameFp || !prev || prev.run_id !== runId || !owner) {
     const badMarker = (reason: string) => {
+      const fp = fp0 ?? fingerprint();
       if (prev && prev.line === -1 && prev.size === fp.size && prev.mtime_ms === fp.mtime_ms) { return; }
       problem(ctx.log, ctx.counts, 'warn', `MLflow: ${metaRel}: ${reason}; this run is skipped until the file changes.`);
       ctx.batch.add({ kind: 'marker', state: { ...fp, line: -1, run_id: null } });
@@ -516,7 +562,9 @@ async function readRun(ctx: ReaderContext, exp: ExperimentContext, dirName: stri
     }
     record = await buildRunRecord(ctx, exp, runAbs, runRel, runId, meta, params, tags, inputs);
   }
-  const metrics = listKeyFiles(path.join(runAbs, 'metrics'), ctx.folder);
+  // taken after the files were read (a first read stat'ed them as it opened them)
+  const fp = fp0 ?? fingerprint();
+  const metrics = listKeyFiles(runAbs + path.sep + 'metrics', ctx.folder, !firstRead);
   const chunks: MetricChunk[] = [];
   let emittedRun = false;
   const emit = () => {
@@ -524,6 +572,9 @@ async function readRun(ctx: ReaderContext, exp: ExperimentContext, dirName: stri
     emittedRun = true;
   };
   for (const f of metrics) {
+    // a first read opens the file before it knows its size
+    let fd = f.size < 0 ? openWithStat(f) : undefined;
+    if (f.size < 0) { continue; } // vanished meanwhile
     const st = ctx.state.get(f.rel);
     // When the run is (re)read from scratch, metric files are too.
     const fresh = !!record && (!prev || prev.line < 0);
@@ -531,13 +582,14 @@ async function readRun(ctx: ReaderContext, exp: ExperimentContext, dirName: stri
     let line = fresh ? 0 : st?.line ?? 0;
     let restart = false;
     if (f.size < offset) { offset = 0; line = 0; restart = true; }
-    if (f.size === offset) { continue; }
+    if (f.size === offset) { if (fd !== undefined) { fs.closeSync(fd); } continue; }
     // A fresh read replaces the run's metrics and offsets in the same write, so its first chunk expects 0.
     const expectedOffset = fresh ? 0 : st?.offset ?? 0;
     // Synchronous reads: metric files are small and many, and a thread-pool round trip per call costs more
     // than the read itself. The pass yields to the event loop between runs (see readRun).
-    let fd: number;
-    try { fd = fs.openSync(f.abs, 'r'); } catch { continue; }
+    if (fd === undefined) {
+      try { fd = fs.openSync(f.abs, 'r'); } catch { continue; }
+    }
     try {
       let expected = expectedOffset;
       let badLogged = 0;
@@ -584,11 +636,11 @@ async function buildRunRecord(ctx: ReaderContext, exp: ExperimentContext, runAbs
   const readAll = async (files: FileEntry[]) => {
     const out: [string, string][] = [];
     for (const f of files) {
-      try {
-        out.push([f.key, fs.readFileSync(f.abs, 'utf8')]);
-        ctx.counts.filesRead++;
-        ctx.counts.bytesRead += f.size;
-      } catch { /* vanished meanwhile */ }
+      const text = readEntryText(f);
+      if (text === undefined) { continue; } // vanished meanwhile
+      out.push([f.key, text]);
+      ctx.counts.filesRead++;
+      ctx.counts.bytesRead += f.size;
     }
     return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   };
