@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { getRun, storedHistory } from '../core/queries';
+import { loadHistories, planHistories } from '../core/runs/history';
 import { lttb } from '../core/compare/series';
 import { Logger } from '../core/log';
 import { checkReproducibility } from '../core/runs/reproducibility';
@@ -91,9 +92,15 @@ class RunPage {
     if (!run) { this.post({ type: 'error', message: `Run ${this.state.runId} is no longer in the store.` }); return; }
     const experiment = store.read(db => db.scalar<string>('SELECT name FROM experiments WHERE id = ?', [run.experimentId])) ?? run.experimentId;
     const sparklines: RunPageData['sparklines'] = {};
-    for (const key of Object.keys(run.latestMetrics).filter(k => !k.startsWith('feature_importance/'))) {
-      // the store's decimated copy (≤ 33 points, newest included) is enough for a sparkline; total counts the source's
-      const hist = store.read(db => storedHistory(db, run.id, key));
+    const keys = Object.keys(run.latestMetrics).filter(k => !k.startsWith('feature_importance/'));
+    // the store's decimated copy (≤ 33 points, newest included) is enough for a sparkline; total counts the
+    // source's. Series the store keeps no copy of (MLflow FileStore metrics) are read from their files.
+    const stored = new Map(keys.map(key => [key, store.read(db => storedHistory(db, run.id, key))]));
+    const missing = keys.filter(key => stored.get(key)!.points.length === 0).map(key => ({ runId: run.id, key }));
+    const read = missing.length ? (await loadHistories(store.read(db => planHistories(db, store.folder, missing)), missing)).get(run.id) : undefined;
+    for (const key of keys) {
+      const h = read?.get(key);
+      const hist = h ? { points: h.points, count: h.total } : stored.get(key)!;
       const { points } = lttb(hist.points.map(p => ({ x: p.step, y: p.value })), 80);
       sparklines[key] = { steps: points.map(p => p.x), values: points.map(p => p.y), total: hist.count };
     }

@@ -3,7 +3,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { silentLogger } from '../../src/core/log';
-import { getRun, listExperiments, listModelVersions, listModels, listRuns, metricHistory, storedHistory } from '../../src/core/queries';
+import { getRun, listExperiments, listModelVersions, listModels, listRuns, metricHistory } from '../../src/core/queries';
 import { loadHistories, planHistories } from '../../src/core/runs/history';
 import { loadSqlJs } from '../../src/core/store/sqljs';
 import { WorkspaceStore } from '../../src/core/store/store';
@@ -18,6 +18,19 @@ const HOSTILE = '<img src=x onerror=alert(1)>';
 const BIG_EXP = '123456789012345678'; // 18 digits, above Number.MAX_SAFE_INTEGER
 
 const openStore = (ws: string) => openTestStore(ws);
+
+/** A metric's full history as charts get it: an MLflow FileStore run's series stays in its metric file. */
+async function fileHistory(store: WorkspaceStore, runId: string, key: string): Promise<{ step: number; value: number; timestamp: number | null }[]> {
+  const wanted = [{ runId, key }];
+  const h = (await loadHistories(store.read(db => planHistories(db, store.folder, wanted)), wanted)).get(runId)?.get(key);
+  assert.ok(h && h.complete, `history of ${key} read from its file`);
+  return h.points;
+}
+
+/** Bytes and lines of a metric file the store has read. */
+function readUpTo(store: WorkspaceStore, fileRel: string): { offset: number; line: number } | undefined {
+  return store.read(db => db.get<{ offset: number; line: number }>('SELECT offset, line FROM ingest_state WHERE path = ?', [fileRel]));
+}
 
 /** A FileStore tree exercising every quirk in the format notes. */
 function buildQuirkyTree(ws: string): { mb: MlrunsBuilder; runA: string; runB: string; runDel: string } {
@@ -132,13 +145,16 @@ describe('MLflow FileStore ingest', () => {
     assert.deepStrictEqual(a.params, { C: '1.0', kernel: 'rbf', [HOSTILE]: HOSTILE, 'nested/param': 'x' });
     assert.strictEqual(a.tags['mlflow.log-model.history'], '[{"artifact_path": "model"}]');
     assert.deepStrictEqual(Object.keys(a.latestMetrics).sort(), ['legacy', 'loss', 'train/acc', 'val/deep/x']);
-    const loss = store.read(db => metricHistory(db, mlflowRunId(runA), 'loss'));
+    assert.strictEqual(store.read(db => countRows(db, 'metric_series')), 0, 'the store keeps only latest values of FileStore metrics');
+    const indexed = store.read(db => db.all<{ key: string }>('SELECT key FROM metric_keys WHERE experiment_id = ?', [a.experimentId])).map(r => r.key);
+    for (const key of Object.keys(a.latestMetrics)) { assert.ok(indexed.includes(key), `metric_keys lists ${key}`); }
+    const loss = await fileHistory(store, mlflowRunId(runA), 'loss');
     assert.deepStrictEqual(loss.map(p => p.step), [0, 1, 2, 3, 4]);
     assert.ok(Number.isNaN(loss[1].value));
     assert.strictEqual(loss[2].value, Infinity);
     assert.strictEqual(loss[3].value, -Infinity);
-    assert.deepStrictEqual(store.read(db => metricHistory(db, mlflowRunId(runA), 'legacy')).map(p => [p.step, p.value]), [[0, 3.5], [0, 4.5]]);
-    assert.deepStrictEqual(store.read(db => metricHistory(db, mlflowRunId(runA), 'train/acc')).map(p => [p.step, p.value]), [[1, 0.9], [2, 0.95]]);
+    assert.deepStrictEqual((await fileHistory(store, mlflowRunId(runA), 'legacy')).map(p => [p.step, p.value]), [[0, 3.5], [0, 4.5]]);
+    assert.deepStrictEqual((await fileHistory(store, mlflowRunId(runA), 'train/acc')).map(p => [p.step, p.value]), [[1, 0.9], [2, 0.95]]);
     // full histories (with timestamps) are read from the metric files, nested keys included
     const wanted = ['loss', 'train/acc', 'nope'].map(key => ({ runId: mlflowRunId(runA), key }));
     const hist = (await loadHistories(store.read(db => planHistories(db, store.folder, wanted)), wanted)).get(mlflowRunId(runA))!;
@@ -209,7 +225,10 @@ describe('MLflow FileStore ingest', () => {
     const r2 = await ingestWorkspace(store, silentLogger);
     assert.strictEqual(r2.metricPoints, 1);
     await ingestWorkspace(store, silentLogger);
-    assert.deepStrictEqual(store.read(db => metricHistory(db, mlflowRunId(run), 'loss')).map(p => [p.step, p.value]), [[0, 1], [1, 0.5], [2, 0.45]]);
+    const lossRel = path.relative(ws, file).split(path.sep).join('/');
+    assert.deepStrictEqual(readUpTo(store, lossRel), { offset: fs.statSync(file).size, line: 3 }, 'every line read once');
+    assert.deepStrictEqual(store.read(db => getRun(db, mlflowRunId(run)))!.latestMetrics.loss, { step: 2, value: 0.45 });
+    assert.deepStrictEqual((await fileHistory(store, mlflowRunId(run), 'loss')).map(p => [p.step, p.value]), [[0, 1], [1, 0.5], [2, 0.45]]);
     // a new metric file and a new tag appear; the run finishes (meta.yaml rewritten without deleted_time)
     fs.writeFileSync(path.join(path.dirname(file), 'acc'), '3000 0.8 2\n');
     fs.mkdirSync(path.join(ws, 'mlruns', '1', run, 'tags'), { recursive: true });
@@ -222,13 +241,14 @@ describe('MLflow FileStore ingest', () => {
     assert.strictEqual(got.status, 'FINISHED');
     assert.strictEqual(got.endTime, 9000);
     assert.strictEqual(got.tags.stage, 'done');
-    assert.strictEqual(store.read(db => metricHistory(db, mlflowRunId(run), 'loss')).length, 3, 'the loss series was not read again');
+    assert.strictEqual(readUpTo(store, lossRel)!.line, 3, 'the loss series was not read again');
     // a partial pass (what a file watcher reports) picks up an appended line too
     fs.appendFileSync(file, '6000 0.3 3\n');
     const r4 = await ingestWorkspace(store, silentLogger, { paths: [file] });
     assert.strictEqual(r4.full, false);
     assert.strictEqual(r4.metricPoints, 1);
-    assert.strictEqual(store.read(db => metricHistory(db, mlflowRunId(run), 'loss')).length, 4);
+    assert.strictEqual(readUpTo(store, lossRel)!.line, 4);
+    assert.deepStrictEqual(store.read(db => getRun(db, mlflowRunId(run)))!.latestMetrics.loss, { step: 3, value: 0.3 });
   });
 
   it('reads a metric file that shrank again from the start, and large files in chunks', async () => {
@@ -245,9 +265,11 @@ describe('MLflow FileStore ingest', () => {
     assert.deepStrictEqual(big, { step: 199_999, value: 199_999 / 7 });
     fs.writeFileSync(mb.metricFile('1', run, 'small'), '9 9 0\n');
     await ingestWorkspace(store, silentLogger);
-    assert.deepStrictEqual(store.read(db => metricHistory(db, mlflowRunId(run), 'small')).map(p => p.value), [9]);
-    assert.strictEqual(store.read(db => storedHistory(db, mlflowRunId(run), 'big').count), 200_000, 'every point counted once across chunks');
-    assert.ok(store.read(db => metricHistory(db, mlflowRunId(run), 'big')).length <= 33, 'the store keeps a decimated copy');
+    assert.deepStrictEqual(store.read(db => getRun(db, mlflowRunId(run)))!.latestMetrics.small, { step: 0, value: 9 }, 'the old latest value went with the old content');
+    assert.deepStrictEqual((await fileHistory(store, mlflowRunId(run), 'small')).map(p => p.value), [9]);
+    const bigRel = path.relative(ws, mb.metricFile('1', run, 'big')).split(path.sep).join('/');
+    assert.deepStrictEqual(readUpTo(store, bigRel), { offset: Buffer.byteLength(lines), line: 200_000 }, 'every line read once across chunks');
+    assert.strictEqual((await fileHistory(store, mlflowRunId(run), 'big')).length, 200_000);
   });
 
   it('reports a malformed or missing meta.yaml once, loads the rest, and picks the run up when fixed', async () => {
@@ -280,7 +302,7 @@ describe('MLflow FileStore ingest', () => {
     const fixed = recordingLogger();
     await ingestWorkspace(store, fixed);
     assert.deepStrictEqual(fixed.lines, []);
-    assert.strictEqual(store.read(db => metricHistory(db, mlflowRunId(hex32(2)), 'm')).length, 2);
+    assert.deepStrictEqual(store.read(db => getRun(db, mlflowRunId(hex32(2))))!.latestMetrics.m, { step: 1, value: 2 });
   });
 
   it('removes runs and experiments whose folders are gone (deleted, moved to .trash, or the whole tree)', async () => {
@@ -312,7 +334,8 @@ describe('MLflow FileStore ingest', () => {
     await ingestWorkspace(store, silentLogger);
     assert.deepStrictEqual(store.read(db => db.all<{ id: string; source_path: string }>('SELECT id, source_path FROM runs ORDER BY id')),
       [{ id: mlflowRunId(hex32(1)), source_path: `moved/mlruns/1/${hex32(1)}` }, { id: mlflowRunId(hex32(3)), source_path: `moved/mlruns/2/${hex32(3)}` }]);
-    assert.strictEqual(store.read(db => metricHistory(db, mlflowRunId(hex32(1)), 'm')).length, 1);
+    assert.deepStrictEqual(store.read(db => getRun(db, mlflowRunId(hex32(1))))!.latestMetrics.m, { step: 0, value: 1 });
+    assert.strictEqual((await fileHistory(store, mlflowRunId(hex32(1)), 'm')).length, 1, 'histories are read from the moved tree');
     fs.rmSync(path.join(ws, 'moved'), { recursive: true });
     await ingestWorkspace(store, silentLogger);
     assert.strictEqual(store.read(db => countRows(db, 'runs') + countRows(db, 'experiments') + countRows(db, 'ingest_state')), 0);
@@ -406,10 +429,12 @@ describe('MLflow FileStore ingest', () => {
       await ingestWorkspace(a, silentLogger);
       await a.flush();
       await b.flush(); // b reloads a's file and replays its own (older) writes on top
-      assert.deepStrictEqual(b.read(db => metricHistory(db, mlflowRunId(hex32(1)), 'm')).map(p => p.value), [1, 2, 3]);
+      assert.deepStrictEqual(b.read(db => getRun(db, mlflowRunId(hex32(1))))!.latestMetrics.m, { step: 2, value: 3 });
+      assert.strictEqual(readUpTo(b, `mlruns/1/${hex32(1)}/metrics/m`)!.line, 3);
       assert.deepStrictEqual(b.read(db => getRun(db, mlflowRunId(hex32(1))))!.params, { a: '1' });
       await ingestWorkspace(b, silentLogger);
-      assert.strictEqual(b.read(db => storedHistory(db, mlflowRunId(hex32(1)), 'm').count), 3);
+      assert.strictEqual(readUpTo(b, `mlruns/1/${hex32(1)}/metrics/m`)!.line, 3, 'no line read twice');
+      assert.deepStrictEqual(b.read(db => getRun(db, mlflowRunId(hex32(1))))!.latestMetrics.m, { step: 2, value: 3 });
     } finally {
       await a.close();
       await b.close();

@@ -3,7 +3,7 @@ import { WorkspaceStore } from '../../src/core/store/store';
 import {
   SERIES_POINTS, appendSeries, decodeSeries, emptyPoints, latestIndex, pointSeq, seriesRows, storedSeries, strideFor,
 } from '../../src/core/store/series';
-import { parseMetricBuffer } from '../../src/core/ingest/metricLines';
+import { parseMetricBuffer, scanMetricBuffer } from '../../src/core/ingest/metricLines';
 import { tempWorkspace } from './helpers';
 
 function pts(n: number, f: (i: number) => number = i => Math.sin(i), from = 0) {
@@ -112,6 +112,37 @@ describe('metric series in the store (latest value + decimated copy)', () => {
     ]);
     assert.strictEqual(bad.seq.length, 1, '0x10 is a number to Number(), as before');
   });
+
+  it('scans a chunk to the same count, bad lines and latest point (MLflow rule) as parsing it whole', () => {
+    // a seeded mix of lines as MLflow writes them (fast path) and every other spelling (general path)
+    let seed = 7;
+    const rnd = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+    const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)];
+    for (let round = 0; round < 200; round++) {
+      const lines: string[] = [];
+      const n = 1 + Math.floor(rnd() * 40);
+      for (let i = 0; i < n; i++) {
+        const ts = pick([1000, 1001, 1002, 1700000000000 + i]);
+        const step = pick([0, 1, 2, 3, i]);
+        const value = pick(['0.5', '1', '-2.5e-3', 'nan', 'NaN', 'inf', '-inf', '1e308', '3', '7.25', 'x', '']);
+        lines.push(pick([
+          `${ts} ${value} ${step}`, `${ts} ${value}`, `${ts}  ${value} ${step}`, `${ts} ${value} ${step}\r`,
+          `${ts} ${value} ${step} ds digest`, `-${ts} ${value} ${step}`, `${ts} ${value} +${step}`, 'garbage', '',
+        ]));
+      }
+      const buf = Buffer.from(lines.join('\n') + '\n');
+      const full = parseMetricBuffer(buf, buf.length, 5);
+      const scan = scanMetricBuffer(buf, buf.length, 5);
+      assert.strictEqual(scan.count, full.seq.length);
+      assert.strictEqual(scan.lines, full.lines);
+      assert.deepStrictEqual(scan.bad, full.bad);
+      const b = latestIndex(full.seq);
+      if (b < 0) { assert.strictEqual(scan.latest, undefined); continue; }
+      assert.strictEqual(scan.latest!.step, full.seq.step(b), lines.join('|'));
+      assert.strictEqual(scan.latest!.ts, full.seq.ts(b));
+      assert.ok(Object.is(scan.latest!.value, full.seq.value(b)), `${scan.latest!.value} vs ${full.seq.value(b)} in ${lines.join('|')}`);
+    }
+  });
 });
 
 describe('store migration to metric series (schema 4 → 5)', () => {
@@ -138,7 +169,7 @@ describe('store migration to metric series (schema 4 → 5)', () => {
     writeRunLog(ws, 'r1', [{ type: 'run', run_id: 'r1', experiment: 'e' }, ...[0, 1, 2, 3].map(i => ({ type: 'metric', key: 'loss', value: 1 / (i + 1), step: i }))]);
     const store = await WorkspaceStore.open({ folder: ws });
     try {
-      assert.strictEqual(store.read(db => db.scalar('PRAGMA user_version')), 5);
+      assert.strictEqual(store.read(db => db.scalar('PRAGMA user_version')), MIGRATIONS.length);
       assert.deepStrictEqual(store.read(db => db.all('SELECT key, value FROM params')), [{ key: 'lr', value: '0.1' }]);
       assert.deepStrictEqual(store.read(db => db.all('SELECT key, value FROM tags')), [{ key: 't', value: 'x' }]);
       assert.deepStrictEqual(store.read(db => db.all('SELECT key, step, value FROM latest_metrics')), [{ key: 'loss', step: 2, value: 1 / 3 }]);
@@ -150,6 +181,60 @@ describe('store migration to metric series (schema 4 → 5)', () => {
       const s = store.read(db => storedSeries(db, 'r1', 'loss'))!;
       assert.deepStrictEqual([s.count, s.steps], [4, [0, 1, 2, 3]], 'the run log is read again, once');
       assert.deepStrictEqual(store.read(db => db.all('SELECT step, value FROM latest_metrics')), [{ step: 3, value: 0.25 }]);
+    } finally { await store.close(); }
+  });
+});
+
+describe('store migration 5 → 6 (child rows without foreign keys; FileStore metrics keep latest values only)', () => {
+  it('keeps every run\'s rows, drops FileStore series copies and orphans, and deletes children with their run', async () => {
+    const { loadSqlJs } = await import('../../src/core/store/sqljs');
+    const { MIGRATIONS } = await import('../../src/core/store/schema');
+    const fs = await import('fs');
+    const path = await import('path');
+    const SQL = await loadSqlJs();
+    const raw = new SQL.Database();
+    raw.run('PRAGMA foreign_keys = ON');
+    for (let v = 0; v < 5; v++) { raw.exec(MIGRATIONS[v]); raw.run(`PRAGMA user_version = ${v + 1}`); }
+    raw.run(`INSERT INTO experiments (id, name, source) VALUES ('e', 'e', 'test')`);
+    const fileRun = `mlflow:${'a'.repeat(32)}`;
+    for (const [id, src] of [['r1', '.mlsight/runs/r1/events.jsonl'], [fileRun, `mlruns/1/${'a'.repeat(32)}`]]) {
+      raw.run(`INSERT INTO runs (id, experiment_id, source, source_path) VALUES (?, 'e', 'test', ?)`, [id, src]);
+      raw.run(`INSERT INTO params (run_id, key, value) VALUES (?, 'lr', '0.1')`, [id]);
+      raw.run(`INSERT INTO tags (run_id, key, value) VALUES (?, 't', 'x')`, [id]);
+      appendSeries({ run: (sql, p) => raw.run(sql, p), get: () => undefined }, id, 'loss', pointSeq(pts(3)), 'fresh');
+    }
+    raw.run(`INSERT INTO ingest_state (path, offset, line, run_id) VALUES (?, 10, 1, ?)`, [`mlruns/1/${'a'.repeat(32)}/meta.yaml`, fileRun]);
+    raw.run(`INSERT INTO ingest_state (path, offset, line, run_id) VALUES (?, 30, 3, ?)`, [`mlruns/1/${'a'.repeat(32)}/metrics/loss`, fileRun]);
+    const ws = tempWorkspace();
+    fs.mkdirSync(path.join(ws, '.mlsight'), { recursive: true });
+    fs.writeFileSync(path.join(ws, '.mlsight', 'mlsight.db'), raw.export());
+    raw.close();
+    const store = await WorkspaceStore.open({ folder: ws, persistDelayMs: 60_000 });
+    try {
+      const q = (sql: string, p: (string | number)[] = []) => store.read(db => db.all(sql, p));
+      assert.strictEqual(store.read(db => db.scalar('PRAGMA user_version')), MIGRATIONS.length);
+      for (const t of ['params', 'tags', 'latest_metrics', 'metric_series']) {
+        assert.deepStrictEqual(q(`SELECT * FROM pragma_foreign_key_list('${t}')`), [], `${t} has no foreign key`);
+      }
+      assert.deepStrictEqual(q('SELECT run_id, key, value FROM params ORDER BY run_id'), [{ run_id: fileRun, key: 'lr', value: '0.1' }, { run_id: 'r1', key: 'lr', value: '0.1' }]);
+      assert.deepStrictEqual(q('SELECT run_id, step FROM latest_metrics ORDER BY run_id'), [{ run_id: fileRun, step: 2 }, { run_id: 'r1', step: 2 }]);
+      assert.deepStrictEqual(q('SELECT run_id FROM metric_series'), [{ run_id: 'r1' }], 'the FileStore run\'s copy is gone; its file holds the series');
+      assert.strictEqual(q('SELECT * FROM ingest_state').length, 2, 'offsets kept: nothing is read again');
+      assert.deepStrictEqual(q('SELECT key FROM metric_keys'), [{ key: 'loss' }]);
+      // children go with their run, also when the experiment takes its runs with it
+      store.write(db => db.run(`DELETE FROM runs WHERE id = 'r1'`));
+      for (const t of ['params', 'tags', 'latest_metrics', 'metric_series']) {
+        assert.strictEqual(q(`SELECT run_id FROM ${t} WHERE run_id = 'r1'`).length, 0, `${t} rows of r1 deleted`);
+      }
+      store.write(db => db.run(`DELETE FROM experiments WHERE id = 'e'`));
+      assert.strictEqual(q('SELECT run_id FROM params').length + q('SELECT run_id FROM latest_metrics').length, 0);
+      // rows left for a run id that no longer exists are not inherited by a new run of that id
+      store.write(db => {
+        db.run(`INSERT INTO params (run_id, key, value) VALUES ('r9', 'stale', '1')`);
+        db.run(`INSERT INTO experiments (id, name, source) VALUES ('e', 'e', 'test')`);
+        db.run(`INSERT INTO runs (id, experiment_id, source) VALUES ('r9', 'e', 'test')`);
+      });
+      assert.deepStrictEqual(q(`SELECT key FROM params WHERE run_id = 'r9'`), []);
     } finally { await store.close(); }
   });
 });

@@ -83,17 +83,58 @@ function growColumns(cap: number, n: number, steps: Float64Array, times: Float64
   return { steps: s2, times: t2, vs: vs2, ve: ve2 };
 }
 
+/** The latest point of a chunk by MLflow's rule (highest step, then timestamp, then value; NaN loses ties). */
+export interface LatestPoint { step: number; ts: number; value: number }
+
+export interface ScannedMetricChunk { count: number; lines: number; bad: BadLine[]; latest: LatestPoint | undefined }
+
 /**
  * Parses the complete lines in buf[0, end) (end is just after a newline, or the buffer's end). Line numbers in
  * `bad` start at firstLine. One pass over the bytes, no allocation per line (cold ingest reads millions).
  */
-export function parseMetricBuffer(buf: Buffer, end: number, firstLine: number): ParsedMetricChunk {
+export function parseMetricBuffer(buf: Buffer, end: number, firstLine: number): ParsedMetricChunk & ScannedMetricChunk {
+  return parse(buf, end, firstLine, true) as ParsedMetricChunk & ScannedMetricChunk;
+}
+
+/**
+ * Like parseMetricBuffer, without keeping the points: how many there are and the latest one. Nothing is
+ * allocated per line, and only the values that decide a tie are decoded.
+ */
+export function scanMetricBuffer(buf: Buffer, end: number, firstLine: number): ScannedMetricChunk {
+  return parse(buf, end, firstLine, false);
+}
+
+const NO_F64 = new Float64Array(0);
+const NO_I32 = new Int32Array(0);
+
+function parse(buf: Buffer, end: number, firstLine: number, keep: boolean): ScannedMetricChunk & { seq?: MetricLineSeq } {
   end = Math.min(end, buf.length);
-  let cap = Math.max(16, (end >>> 5) + 1);
-  let steps = new Float64Array(cap), times = new Float64Array(cap), vs = new Int32Array(cap), ve = new Int32Array(cap);
+  let cap = keep ? Math.max(16, (end >>> 5) + 1) : 0;
+  let steps = keep ? new Float64Array(cap) : NO_F64, times = keep ? new Float64Array(cap) : NO_F64;
+  let vs = keep ? new Int32Array(cap) : NO_I32, ve = keep ? new Int32Array(cap) : NO_I32;
   let n = 0;
   const bad: BadLine[] = [];
   let lines = 0;
+  // the latest point so far: its step, timestamp and value token
+  let bs = 0, bt = 0, bv0 = 0, bv1 = 0;
+  const value = (v0: number, v1: number) => parseNumber(buf.toString('latin1', v0, v1)) ?? NaN;
+  const take = (step: number, t: number, v0: number, v1: number) => {
+    if (keep) {
+      if (n === cap) { ({ steps, times, vs, ve } = growColumns(cap *= 2, n, steps, times, vs, ve)); }
+      steps[n] = step;
+      times[n] = t;
+      vs[n] = v0;
+      ve[n] = v1;
+    }
+    if (n === 0 || step > bs || (step === bs && t > bt)) {
+      bs = step; bt = t; bv0 = v0; bv1 = v1;
+    } else if (step === bs && t === bt) {
+      const v = value(v0, v1);
+      const bv = value(bv0, bv1);
+      if (!Number.isNaN(v) && (Number.isNaN(bv) || v > bv)) { bv0 = v0; bv1 = v1; }
+    }
+    n++;
+  };
   let i = 0;
   while (i < end) {
     const lineStart = i;
@@ -128,12 +169,7 @@ export function parseMetricBuffer(buf: Buffer, end: number, firstLine: number): 
           ok = j > s0 && j - s0 <= 15;
         }
         if (ok && c === NL && j < end) {
-          if (n === cap) { ({ steps, times, vs, ve } = growColumns(cap *= 2, n, steps, times, vs, ve)); }
-          steps[n] = step;
-          times[n] = t;
-          vs[n] = v0;
-          ve[n] = v1;
-          n++;
+          take(step, t, v0, v1);
           lines++;
           i = j + 1;
           continue;
@@ -165,14 +201,10 @@ export function parseMetricBuffer(buf: Buffer, end: number, firstLine: number): 
     }
     const step = fields >= 3 ? intToken(buf, c0, c1) : 0;
     if (Number.isNaN(step)) { bad.push({ line: lineNo, text: lineText(buf, lineStart, lineEnd), reason: 'the step is not an integer' }); continue; }
-    if (n === cap) { ({ steps, times, vs, ve } = growColumns(cap *= 2, n, steps, times, vs, ve)); }
-    steps[n] = step;
-    times[n] = t;
-    vs[n] = b0;
-    ve[n] = b1;
-    n++;
+    take(step, t, b0, b1);
   }
-  return { seq: new MetricLineSeq(buf, n, steps, times, vs, ve), lines, bad };
+  const latest = n > 0 ? { step: bs, ts: bt, value: value(bv0, bv1) } : undefined;
+  return { count: n, lines, bad, latest, seq: keep ? new MetricLineSeq(buf, n, steps, times, vs, ve) : undefined };
 }
 
 /** Parses complete metric lines of a text (every line ends with '\n'; a last line without one is not read). */

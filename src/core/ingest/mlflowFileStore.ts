@@ -20,7 +20,9 @@
  * and a missing or malformed meta.yaml (one log line; the rest loads; reported again only when it changes).
  *
  * Metric files are append-only: their byte offsets are kept in ingest_state and only new complete lines are
- * read; a torn last line waits for the next pass. A file that shrank is read again from the start.
+ * read; a torn last line waits for the next pass. A file that shrank is read again from the start. The store
+ * keeps only each metric's latest value (MLflow's rule): the series stays in its file, which is as durable as
+ * the run itself, and charts read it from there (core/runs/history.ts).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -34,12 +36,12 @@ import {
   toIdString, toInt, toText, withStmts,
 } from './common';
 import {
-  ArtifactRecord, applyOwnedModel, removeOwnedModel, DatasetRecord, ExperimentRecord, ModelRecord, ModelVersionRecord, PointSeq, RunRecord, TAG_DATASET_CONTEXT,
+  ArtifactRecord, applyOwnedModel, removeOwnedModel, DatasetRecord, ExperimentRecord, ModelRecord, ModelVersionRecord, RunRecord, TAG_DATASET_CONTEXT,
   TAG_GIT_BRANCH, TAG_GIT_COMMIT, TAG_GIT_DIRTY, TAG_NOTE, TAG_RUN_NAME, datasetRecord, deleteRun, experimentDiffers,
   ExperimentRow, mlflowStatus, upsertExperiment, writeRun,
 } from './rows';
-import { parseMetricBuffer } from './metricLines';
-import { SeriesRows, appendSeries, deleteSeries, seriesRows, writeSeriesRows } from '../store/series';
+import { LatestPoint, scanMetricBuffer } from './metricLines';
+import { LatestRow, deleteSeries, latestRow, writeLatestRows } from '../store/series';
 
 export function mlflowExperimentId(sourceRel: string, experimentId: string): string { return `mlflow:${sourceRel}:${experimentId}`; }
 export function mlflowRunId(runUuid: string): string { return `mlflow:${runUuid}`; }
@@ -181,12 +183,13 @@ interface MetricChunk {
   /** The read restarted at 0 (file shrank): the series is deleted first. */
   restart: boolean;
   state: StateRow;
-  /** Parsed points; released once a fresh chunk has been turned into `rows` (the store may replay this work). */
-  points: PointSeq | undefined;
+  /**
+   * The chunk's latest point (undefined when it has none). The store keeps only the latest value of an MLflow
+   * FileStore metric: the full series stays in its file, which charts read (core/runs/history.ts).
+   */
+  latest: LatestPoint | undefined;
   /** Points in the chunk. */
   count: number;
-  /** For the first chunk of a run read from scratch: its store rows, computed at the first application. */
-  rows?: SeriesRows | null;
 }
 
 type Work =
@@ -200,8 +203,8 @@ type Work =
   | { kind: 'deleteModel'; ownerPath: string };
 
 function weighWork(w: Work): number {
-  // applying a chunk costs a few statements (the store keeps a decimated series), plus a little per point
-  return w.kind === 'run' ? 1 + w.metrics.reduce((a, m) => a + 10 + m.count / 100, 0) : 1;
+  // a run costs a few statements, and a row per param, tag and metric
+  return w.kind === 'run' ? 10 + (w.record?.params?.length ?? 0) + (w.record?.tags?.length ?? 0) + 2 * w.metrics.length : 1;
 }
 
 /** Applies work items; `counts` is only passed on the first application (not on replays). */
@@ -279,30 +282,30 @@ function applyRun(s: Stmts, w: Extract<Work, { kind: 'run' }>, counts: IngestCou
     return;
   }
   let changed = !!w.record;
-  // First chunks of a run read from scratch: nothing to look up, written in a few multi-row statements.
-  const freshRows: SeriesRows[] = [];
+  // First chunks of a run read from scratch: nothing to look up, written in a few multi-row statements (before
+  // any later chunk of the same file, which checks the offset they leave).
+  const freshLatest: LatestRow[] = [];
   const freshStates: StateRow[] = [];
+  const writeFresh = () => {
+    writeLatestRows(s, w.exp.id, freshLatest.splice(0));
+    putStates(s, freshStates.splice(0));
+  };
   for (const m of w.metrics) {
     if (freshRun && m.expectedOffset === 0 && !m.restart) {
-      // The rows depend only on the chunk, so they are kept for replays and the parse buffers are let go: a cold
-      // ingest of thousands of runs would otherwise hold every parsed file until the store is next persisted.
-      if (m.rows === undefined) { m.rows = m.points ? seriesRows(w.runId, m.key, m.points) ?? null : null; m.points = undefined; }
-      if (m.rows) { freshRows.push(m.rows); }
+      if (m.latest) { freshLatest.push(latestRow(w.runId, m.key, m.latest)); }
       freshStates.push(m.state);
     } else {
+      writeFresh();
       const cur = getState(s, m.fileRel);
       if ((cur?.offset ?? 0) !== m.expectedOffset) { continue; } // already applied (replay) or the file was reset
-      // Replayed on a store where another process read this run but not this file, and the points were let go:
-      // the file's offset is not written, so the next pass reads it.
-      if (!m.points) { continue; }
-      appendSeries(s, w.runId, m.key, m.points, m.restart ? 'replace' : 'append');
+      if (m.restart) { deleteSeries(s, w.runId, m.key); }
+      if (m.latest) { writeLatestRows(s, w.exp.id, [latestRow(w.runId, m.key, m.latest)]); }
       putState(s, m.state);
     }
     if (counts) { counts.metricPoints += m.count; }
     changed = true;
   }
-  writeSeriesRows(s, freshRows);
-  putStates(s, freshStates);
+  writeFresh();
   if (changed && counts) { counts.changedRuns.push(w.runId); }
 }
 
@@ -566,11 +569,6 @@ async function readRun(ctx: ReaderContext, exp: ExperimentContext, dirName: stri
   const fp = fp0 ?? fingerprint();
   const metrics = listKeyFiles(runAbs + path.sep + 'metrics', ctx.folder, !firstRead);
   const chunks: MetricChunk[] = [];
-  let emittedRun = false;
-  const emit = () => {
-    ctx.batch.add({ kind: 'run', runId, runRel, metaRel, exp: exp.record, record: emittedRun ? undefined : record, metaState: fp, metrics: chunks.splice(0) });
-    emittedRun = true;
-  };
   for (const f of metrics) {
     // a first read opens the file before it knows its size
     let fd = f.size < 0 ? openWithStat(f) : undefined;
@@ -605,7 +603,7 @@ async function readRun(ctx: ReaderContext, exp: ExperimentContext, dirName: stri
           end = buf.length - 1; // consume it all, so the warning is not repeated
         }
         const consumed = end + 1;
-        const parsed = parseMetricBuffer(buf, consumed, line + 1);
+        const parsed = scanMetricBuffer(buf, consumed, line + 1);
         for (const b of parsed.bad) {
           badTotal++;
           if (badLogged++ < MAX_BAD_LINES_LOGGED) {
@@ -616,11 +614,10 @@ async function readRun(ctx: ReaderContext, exp: ExperimentContext, dirName: stri
         line += parsed.lines;
         chunks.push({
           fileRel: f.rel, key: f.key, expectedOffset: expected, restart: restart && expected === expectedOffset,
-          state: { path: f.rel, offset, size: f.size, mtime_ms: f.mtime, line, run_id: runId }, points: parsed.seq, count: parsed.seq.length,
+          state: { path: f.rel, offset, size: f.size, mtime_ms: f.mtime, line, run_id: runId }, latest: parsed.latest, count: parsed.count,
         });
         expected = offset;
         if (consumed < buf.length && offset + (buf.length - consumed) >= f.size) { break; } // torn tail
-        if (parsed.seq.length > 50_000) { emit(); }
       }
       if (badTotal > MAX_BAD_LINES_LOGGED) {
         problem(ctx.log, ctx.counts, 'warn', `MLflow: ${f.rel}: ${badTotal - MAX_BAD_LINES_LOGGED} more lines that are not metric lines were skipped.`);
@@ -628,7 +625,7 @@ async function readRun(ctx: ReaderContext, exp: ExperimentContext, dirName: stri
       ctx.counts.filesRead++;
     } finally { fs.closeSync(fd); }
   }
-  if (chunks.length || (record && !emittedRun)) { emit(); }
+  if (chunks.length || record) { ctx.batch.add({ kind: 'run', runId, runRel, metaRel, exp: exp.record, record, metaState: fp, metrics: chunks }); }
 }
 
 async function buildRunRecord(ctx: ReaderContext, exp: ExperimentContext, runAbs: string, runRel: string, runId: string,

@@ -295,6 +295,71 @@ export const MIGRATIONS: readonly string[] = [
     run_id TEXT
   ) WITHOUT ROWID;
   `,
+  // 5: the many child rows of a run (params, tags, latest values, series) lose their foreign key: checking every
+  // insert against runs was a fifth of a cold ingest. A trigger deletes them with their run, as ON DELETE
+  // CASCADE did (it fires for runs deleted by their experiment's cascade too). MLflow FileStore metrics keep
+  // only their latest value: the series stay in the metric files (issue 3, scale).
+  `
+  DROP TRIGGER IF EXISTS latest_metrics_key;
+  DROP TRIGGER IF EXISTS runs_moved_keys;
+
+  CREATE TABLE params_v6 (run_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT, PRIMARY KEY (run_id, key)) WITHOUT ROWID;
+  INSERT INTO params_v6 SELECT run_id, key, value FROM params WHERE run_id IN (SELECT id FROM runs);
+  DROP TABLE params;
+  ALTER TABLE params_v6 RENAME TO params;
+
+  CREATE TABLE tags_v6 (run_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT, PRIMARY KEY (run_id, key)) WITHOUT ROWID;
+  INSERT INTO tags_v6 SELECT run_id, key, value FROM tags WHERE run_id IN (SELECT id FROM runs);
+  DROP TABLE tags;
+  ALTER TABLE tags_v6 RENAME TO tags;
+
+  CREATE TABLE latest_metrics_v6 (
+    run_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    step INTEGER NOT NULL,
+    timestamp INTEGER,
+    value REAL,
+    PRIMARY KEY (run_id, key)
+  ) WITHOUT ROWID;
+  INSERT INTO latest_metrics_v6 SELECT run_id, key, step, timestamp, value FROM latest_metrics WHERE run_id IN (SELECT id FROM runs);
+  DROP TABLE latest_metrics;
+  ALTER TABLE latest_metrics_v6 RENAME TO latest_metrics;
+
+  CREATE TABLE metric_series_v6 (
+    run_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    stride INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (run_id, key)
+  ) WITHOUT ROWID;
+  -- not the series of MLflow FileStore runs (the runs with a '<run folder>/meta.yaml' offset row)
+  INSERT INTO metric_series_v6 SELECT run_id, key, count, stride, data FROM metric_series
+    WHERE run_id IN (SELECT id FROM runs)
+      AND run_id NOT IN (SELECT run_id FROM ingest_state WHERE run_id IS NOT NULL AND substr(path, -10) = '/meta.yaml' AND substr(run_id, 1, 7) = 'mlflow:');
+  DROP TABLE metric_series;
+  ALTER TABLE metric_series_v6 RENAME TO metric_series;
+
+  CREATE TRIGGER runs_delete_children AFTER DELETE ON runs BEGIN
+    DELETE FROM params WHERE run_id = old.id;
+    DELETE FROM tags WHERE run_id = old.id;
+    DELETE FROM latest_metrics WHERE run_id = old.id;
+    DELETE FROM metric_series WHERE run_id = old.id;
+  END;
+  -- and a run that is new never inherits rows written for an earlier run of that id after it was deleted
+  -- (another process replaying its writes, say); an upsert that updates the run does not fire this
+  CREATE TRIGGER runs_new_children AFTER INSERT ON runs BEGIN
+    DELETE FROM params WHERE run_id = new.id;
+    DELETE FROM tags WHERE run_id = new.id;
+    DELETE FROM latest_metrics WHERE run_id = new.id;
+    DELETE FROM metric_series WHERE run_id = new.id;
+  END;
+  -- metric_keys is kept by the code that writes latest values (store/series.ts), once per experiment and key
+  -- in a write rather than by a trigger on every row
+  CREATE TRIGGER runs_moved_keys AFTER UPDATE OF experiment_id ON runs WHEN new.experiment_id IS NOT old.experiment_id BEGIN
+    INSERT OR IGNORE INTO metric_keys (experiment_id, key) SELECT new.experiment_id, key FROM latest_metrics WHERE run_id = new.id;
+  END;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

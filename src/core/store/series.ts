@@ -89,6 +89,8 @@ const LATEST_CONFLICT = `ON CONFLICT (run_id, key) DO UPDATE SET step = excluded
            AND excluded.value IS NOT NULL AND (latest_metrics.value IS NULL OR excluded.value > latest_metrics.value))`;
 
 const UPSERT_LATEST = `INSERT INTO latest_metrics (run_id, key, step, timestamp, value) VALUES (?, ?, ?, ?, ?) ${LATEST_CONFLICT}`;
+/** metric_keys (the keys each experiment's runs logged, for the Runs view) is kept by the writers of latest_metrics. */
+const NOTE_KEY = 'INSERT OR IGNORE INTO metric_keys (experiment_id, key) SELECT experiment_id, ? FROM runs WHERE id = ?';
 const SERIES_CONFLICT = 'ON CONFLICT (run_id, key) DO UPDATE SET count = excluded.count, stride = excluded.stride, data = excluded.data';
 const UPSERT_SERIES = `INSERT INTO metric_series (run_id, key, count, stride, data) VALUES (?, ?, ?, ?, ?) ${SERIES_CONFLICT}`;
 
@@ -139,12 +141,28 @@ export function appendSeries(s: Runner, runId: string, key: string, seq: PointSe
   const rows = seriesRows(runId, key, seq, cur)!;
   s.run(UPSERT_SERIES, rows.series);
   s.run(UPSERT_LATEST, rows.latest);
+  s.run(NOTE_KEY, [key, runId]);
 }
 
-/** Writes rows made by seriesRows in few statements (the latest values merge by MLflow's rule). */
-export function writeSeriesRows(s: { insertMany(head: string, rows: readonly SqlValue[][], tail?: string): void }, rows: readonly SeriesRows[]): void {
-  s.insertMany('INSERT INTO metric_series (run_id, key, count, stride, data)', rows.map(r => r.series), SERIES_CONFLICT);
-  s.insertMany('INSERT INTO latest_metrics (run_id, key, step, timestamp, value)', rows.map(r => r.latest), LATEST_CONFLICT);
+/** A latest_metrics row: run, key, step, timestamp, value. */
+export type LatestRow = SeriesRows['latest'];
+
+export function latestRow(runId: string, key: string, p: { step: number; ts: number | null; value: number }): LatestRow {
+  return [runId, key, p.step, p.ts, metricToSql(p.value)];
+}
+
+/**
+ * Merges latest values of runs of one experiment into latest_metrics by MLflow's rule, in few statements, and
+ * notes their keys in metric_keys (once per mutation). For sources whose full series stay readable where they
+ * are (MLflow FileStore metric files), this is all the store keeps of a metric.
+ */
+export function writeLatestRows(
+  s: { insertMany(head: string, rows: readonly SqlValue[][], tail?: string): void; seen(mark: string): boolean },
+  experimentId: string, rows: readonly LatestRow[],
+): void {
+  s.insertMany('INSERT INTO latest_metrics (run_id, key, step, timestamp, value)', rows, LATEST_CONFLICT);
+  const keys = rows.map(r => r[1]).filter(key => !s.seen(`metric_keys\u0000${experimentId}\u0000${key}`));
+  s.insertMany('INSERT OR IGNORE INTO metric_keys (experiment_id, key)', keys.map(key => [experimentId, key]));
 }
 
 export function deleteSeries(s: Runner, runId: string, key?: string): void {

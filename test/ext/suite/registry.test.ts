@@ -54,6 +54,17 @@ describe('Model registry in the extension host', function () {
     return { review: msg.review, result };
   }
 
+  it('the run page of an MLflow FileStore run draws its sparklines from the metric files (the store keeps latest values only)', async () => {
+    const runId = 'mlflow:0123456789abcdef0123456789abcdef';
+    const store = await api.stores.get(folder());
+    assert.strictEqual(store.read(db => Number(db.scalar('SELECT count(*) FROM metric_series WHERE run_id = ?', [runId]))), 0);
+    api.runPages.recorded = [];
+    assert.strictEqual(await vscode.commands.executeCommand<string>('mlsight.openRunById', folder().uri.toString(), runId), runId);
+    const msg = await waitFor('run page data', () => api.runPages.recorded!.find(m => m.type === 'data'), 20_000);
+    assert.ok(msg.type === 'data');
+    assert.deepStrictEqual(msg.data.sparklines.val_auc, { steps: [0], values: [0.81], total: 1 });
+  });
+
   it('"Register Model…" on a run registers versions with lineage, shown in the Models view', async () => {
     const r1 = await vscode.commands.executeCommand<{ model: string; version: number }>('mlsight.registerModel', runNode('reg-lr'), { model: 'churn', description: 'logistic regression' });
     assert.deepStrictEqual(r1, { model: 'churn', version: 1 });
