@@ -1,6 +1,7 @@
 /**
- * Full metric histories, read from where the run keeps them. The store only holds the latest value and a
- * decimated copy of each series (store/series.ts); charts that need every point (the comparison view) ask here:
+ * Full metric histories, read from where the run keeps them. The store only holds the latest value and, for
+ * every source but the MLflow FileStore, a decimated copy of each series (store/series.ts); charts that need
+ * every point (the comparison view, the run page's sparklines of FileStore runs) ask here:
  * - ML Sight runs: the run log `.mlsight/runs/<id>/events.jsonl` (metric and feature_importance events);
  * - MLflow FileStore: `<run folder>/metrics/<key>` (keys with '/' are nested folders);
  * - mlflow.db: its metrics table, opened read-only (a copy in memory) with sql.js;

@@ -1,7 +1,8 @@
 /**
  * Metric series in the store: the latest value of every (run, key) in `latest_metrics`, and a decimated copy of
- * the series in `metric_series`. Full histories stay in their source files (run logs, MLflow metric files,
- * mlflow.db, TensorBoard events) and are read from there when a chart needs them (see core/runs/history.ts).
+ * the series in `metric_series` (not for MLflow FileStore runs, whose metric files are as durable as the runs:
+ * writeLatestRows). Full histories stay in their source files (run logs, MLflow metric files, mlflow.db,
+ * TensorBoard events) and are read from there when a chart needs them (see core/runs/history.ts).
  *
  * Decimation is by arrival order, so it can be kept up incrementally while a run logs: point i (0-based, in the
  * order the source holds them) is kept when i % stride == 0, where stride is the smallest power of two that keeps
