@@ -4,6 +4,8 @@ import { streamLogger } from './core/log';
 import { rebuildFromWorkspace } from './core/rebuild';
 import { ingestMlsightRuns } from './core/runs/ingestMlsight';
 import { ingestWorkspace } from './core/ingest/scan';
+import { READER_THREAD_ARG, serveMlflowReader } from './core/ingest/mlflowFileStore';
+import { isMainThread, parentPort, workerData } from 'worker_threads';
 import { formatRunsTable, listRunsForCli } from './core/runs/cliRuns';
 import { WorkspaceStore } from './core/store/store';
 import { VERSION } from './core/version';
@@ -56,6 +58,8 @@ function parse(args: string[]): Parsed {
 
 export async function main(argv: string[], out: (s: string) => void = s => process.stdout.write(s), err: (s: string) => void = s => process.stderr.write(s)): Promise<number> {
   const log = streamLogger(err, 'warn');
+  if (argv[0] === READER_THREAD_ARG && !isMainThread && parentPort) { await serveMlflowReader(parentPort, workerData); return 0; }
+  const ingestOptions = { readerScript: selfScript };
   try {
     if (argv[0] === '--version' || argv[0] === '-v') { out(`${VERSION}\n`); return 0; }
     if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') { out(USAGE); return argv.length === 0 ? 2 : 0; }
@@ -68,7 +72,7 @@ export async function main(argv: string[], out: (s: string) => void = s => proce
       const p = parse(more);
       const folder = path.resolve(p.positional[0] ?? '.');
       if (sub === 'info') {
-        const store = await WorkspaceStore.open({ folder, log, rebuild: s => rebuildFromWorkspace(s, log).then(() => undefined) });
+        const store = await WorkspaceStore.open({ folder, log, rebuild: s => rebuildFromWorkspace(s, log, ingestOptions).then(() => undefined) });
         try {
           const info = store.info();
           if (p.format === 'json') { out(JSON.stringify(info, null, 2) + '\n'); }
@@ -82,7 +86,7 @@ export async function main(argv: string[], out: (s: string) => void = s => proce
       if (sub === 'rebuild') {
         const store = await WorkspaceStore.open({ folder, log });
         try {
-          const r = await rebuildFromWorkspace(store, log);
+          const r = await rebuildFromWorkspace(store, log, ingestOptions);
           await store.flush();
           out(p.format === 'json' ? JSON.stringify(r) + '\n' : `rebuilt: ${r.runs} runs, ${r.registryEvents} registry events\n`);
         } finally { await store.close(); }
@@ -94,10 +98,10 @@ export async function main(argv: string[], out: (s: string) => void = s => proce
     if (cmd === 'runs') {
       const p = parse(rest);
       const folder = path.resolve(p.positional[0] ?? '.');
-      const store = await WorkspaceStore.open({ folder, log, rebuild: s => rebuildFromWorkspace(s, log).then(() => undefined) });
+      const store = await WorkspaceStore.open({ folder, log, rebuild: s => rebuildFromWorkspace(s, log, ingestOptions).then(() => undefined) });
       try {
         await ingestMlsightRuns(store, log);
-        await ingestWorkspace(store, log);
+        await ingestWorkspace(store, log, ingestOptions);
         const runs = store.read(db => listRunsForCli(db));
         if (p.format === 'json') { out(JSON.stringify({ folder, runs }, null, 2) + '\n'); }
         else { out(formatRunsTable(runs)); }
@@ -112,6 +116,10 @@ export async function main(argv: string[], out: (s: string) => void = s => proce
   }
 }
 
+/** This bundle's file when it runs as the CLI (it then also serves reader threads); undefined when imported. */
+let selfScript: string | undefined;
+
 if (require.main === module) {
+  selfScript = __filename;
   main(process.argv.slice(2)).then(code => { process.exitCode = code; });
 }

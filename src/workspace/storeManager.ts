@@ -26,7 +26,8 @@ export class StoreManager implements vscode.Disposable {
   private readonly pendingSync = new Map<string, NodeJS.Timeout>();
   readonly onDidChange = this.changed.event;
 
-  constructor(private readonly log: Logger, private readonly settings: (folder: vscode.WorkspaceFolder) => StoreSettings) {
+  /** `readerScript`: the CLI bundle, which serves the threads that read big MLflow FileStores. */
+  constructor(private readonly log: Logger, private readonly settings: (folder: vscode.WorkspaceFolder) => StoreSettings, private readonly readerScript?: string) {
     this.disposables.track(this.changed);
     this.disposables.track(vscode.workspace.onDidChangeWorkspaceFolders(e => {
       for (const f of e.removed) { void this.closeFolder(f); }
@@ -87,7 +88,7 @@ export class StoreManager implements vscode.Disposable {
   }
 
   private ingestOptions(folder: vscode.WorkspaceFolder, paths?: string[]): IngestOptions {
-    return { exclude: this.settings(folder).exclude, paths };
+    return { exclude: this.settings(folder).exclude, paths, readerScript: this.readerScript };
   }
 
   /** MLflow (mlruns/, mlflow.db) and TensorBoard (*tfevents*): a full pass, or only the sources of `paths`. */

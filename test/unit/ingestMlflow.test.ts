@@ -769,6 +769,42 @@ describe('MLflow FileStore ingest: direct API', () => {
   });
 
 
+  it('reads runs in reader threads (the CLI bundle) into the same rows as in this thread, and falls back to this thread if a reader fails', async function () {
+    this.timeout(60_000);
+    const cli = path.join(__dirname, '..', '..', 'cli.js'); // dist/cli.js, built with the tests
+    assert.ok(fs.existsSync(cli), cli);
+    const ws = ingestTempWorkspace();
+    const { mb } = buildQuirkyTree(ws);
+    mb.experiment('1', 'many');
+    for (let i = 0; i < 40; i++) { mb.run('1', { runId: hex32(100 + i), params: { i: String(i) }, metrics: { m: `1 ${i} 0\n2 ${i + 1} 1\n` } }); }
+    mb.run('1', { runId: hex32(99), rawMeta: 'artifact_uri: [unclosed\n' }); // a problem reported from a thread
+    const root = path.join(ws, 'mlruns');
+    const ingest = async (options: { readerScript?: string }) => {
+      fs.rmSync(path.join(ws, '.mlsight'), { recursive: true, force: true });
+      const store = await WorkspaceStore.open({ folder: ws, persistDelayMs: 60_000 });
+      try {
+        const log = recordingLogger();
+        const counts = emptyCounts();
+        await ingestMlflowFileStore(store, log, root, counts, { ...options, readerThreads: 2, threadMinRuns: 1 });
+        return { tables: dumpTables(store), lines: log.lines, counts: { ...counts, changedRuns: [...counts.changedRuns].sort() } };
+      } finally { await store.close(); }
+    };
+    const inThread = await ingest({});
+    assert.ok(inThread.counts.runs > 40 && inThread.lines.length > 0);
+    const threaded = await ingest({ readerScript: cli });
+    assert.deepStrictEqual(threaded.tables, inThread.tables);
+    assert.deepStrictEqual(threaded.lines.sort(), [...inThread.lines].sort(), 'the threads\' log lines reach the log');
+    assert.deepStrictEqual(threaded.counts, inThread.counts);
+    // a reader that cannot start: its runs are read in this thread, with one line saying so
+    const broken = path.join(ws, 'broken-reader.js');
+    fs.writeFileSync(broken, 'throw new Error("boom");\n');
+    const fallback = await ingest({ readerScript: broken });
+    assert.deepStrictEqual(fallback.tables, inThread.tables);
+    const warnings = fallback.lines.filter(l => /reader thread failed/.test(l));
+    assert.strictEqual(warnings.length, 2, fallback.lines.join('\n'));
+    assert.match(warnings[0], /boom/);
+  });
+
   it('ingestMlflowFileStore reads one root and counts what it did', async () => {
     const ws = ingestTempWorkspace();
     const mb = new MlrunsBuilder(path.join(ws, 'custom-root'));

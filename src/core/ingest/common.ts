@@ -382,7 +382,8 @@ export class Batcher<W> {
     private readonly apply: (s: Stmts, works: W[], counts: IngestCounts | undefined) => void,
     private readonly weigh: (w: W) => number = () => 1,
     private readonly maxWeight = 200_000,
-    private readonly maxItems = 2_000,
+    /** Items per write; fewer when the items come from other threads, so that writing overlaps their reading. */
+    public maxItems = 2_000,
   ) {}
 
   add(w: W): void {

@@ -48,6 +48,8 @@ export interface IngestOptions {
   maxDepth?: number;
   /** Folders visited at most per walk (default 200,000), so a huge data tree cannot stall the pass. */
   maxDirs?: number;
+  /** The CLI bundle, to read big MLflow FileStores in reader threads (see FileStoreOptions.readerScript). */
+  readerScript?: string;
 }
 
 export interface IngestSummary extends IngestCounts {
@@ -128,7 +130,7 @@ async function runPass(store: WorkspaceStore, log: Logger, options: IngestOption
   }
   if (want.mlflowFileStore) {
     for (const root of found.fileStores) {
-      await guardAsync(log, counts, relPath(folder, root), () => ingestMlflowFileStore(store, log, root, counts, { touches }));
+      await guardAsync(log, counts, relPath(folder, root), () => ingestMlflowFileStore(store, log, root, counts, { touches, readerScript: options.readerScript }));
     }
   }
   if (want.mlflowSqlite) {
