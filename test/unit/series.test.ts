@@ -4,6 +4,11 @@ import {
   SERIES_POINTS, appendSeries, decodeSeries, emptyPoints, latestIndex, pointSeq, seriesRows, storedSeries, strideFor,
 } from '../../src/core/store/series';
 import { parseMetricBuffer, scanMetricBuffer } from '../../src/core/ingest/metricLines';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Database } from 'sql.js';
+import { MIGRATIONS } from '../../src/core/store/schema';
+import { loadSqlJs } from '../../src/core/store/sqljs';
 import { tempWorkspace } from './helpers';
 
 function pts(n: number, f: (i: number) => number = i => Math.sin(i), from = 0) {
@@ -145,27 +150,35 @@ describe('metric series in the store (latest value + decimated copy)', () => {
   });
 });
 
+/** A bare store database at an older schema version (migrations applied up to it, as that version left it). */
+async function rawStoreAt(version: number): Promise<Database> {
+  const SQL = await loadSqlJs();
+  const raw = new SQL.Database();
+  raw.run('PRAGMA foreign_keys = ON');
+  for (let v = 0; v < version; v++) { raw.exec(MIGRATIONS[v]); raw.run(`PRAGMA user_version = ${v + 1}`); }
+  return raw;
+}
+
+/** A workspace whose store file is `raw` (closed here). */
+function workspaceWith(raw: Database): string {
+  const ws = tempWorkspace();
+  fs.mkdirSync(path.join(ws, '.mlsight'), { recursive: true });
+  fs.writeFileSync(path.join(ws, '.mlsight', 'mlsight.db'), raw.export());
+  raw.close();
+  return ws;
+}
+
 describe('store migration to metric series (schema 4 → 5)', () => {
   it('keeps runs, params, tags and latest values, drops the point table, and forgets offsets so sources are re-read', async () => {
-    const { loadSqlJs } = await import('../../src/core/store/sqljs');
-    const { MIGRATIONS } = await import('../../src/core/store/schema');
-    const fs = await import('fs');
-    const path = await import('path');
     const { writeRunLog } = await import('./helpers');
-    const SQL = await loadSqlJs();
-    const raw = new SQL.Database();
-    raw.run('PRAGMA foreign_keys = ON');
-    for (let v = 0; v < 4; v++) { raw.exec(MIGRATIONS[v]); raw.run(`PRAGMA user_version = ${v + 1}`); }
+    const raw = await rawStoreAt(4);
     raw.run(`INSERT INTO experiments (id, name, source) VALUES ('mlsight:e', 'e', 'mlsight')`);
     raw.run(`INSERT INTO runs (id, experiment_id, source, source_path) VALUES ('r1', 'mlsight:e', 'mlsight', '.mlsight/runs/r1/events.jsonl')`);
     raw.run(`INSERT INTO params (run_id, key, value) VALUES ('r1', 'lr', '0.1')`);
     raw.run(`INSERT INTO tags (run_id, key, value) VALUES ('r1', 't', 'x')`);
     for (let i = 0; i < 3; i++) { raw.run('INSERT INTO metrics (run_id, key, step, timestamp, value) VALUES (?, ?, ?, ?, ?)', ['r1', 'loss', i, 1000 + i, 1 / (i + 1)]); }
     raw.run(`INSERT INTO ingest_state (path, offset, line, run_id) VALUES ('.mlsight/runs/r1/events.jsonl', 10, 1, 'r1')`);
-    const ws = tempWorkspace();
-    fs.mkdirSync(path.join(ws, '.mlsight'), { recursive: true });
-    fs.writeFileSync(path.join(ws, '.mlsight', 'mlsight.db'), raw.export());
-    raw.close();
+    const ws = workspaceWith(raw);
     writeRunLog(ws, 'r1', [{ type: 'run', run_id: 'r1', experiment: 'e' }, ...[0, 1, 2, 3].map(i => ({ type: 'metric', key: 'loss', value: 1 / (i + 1), step: i }))]);
     const store = await WorkspaceStore.open({ folder: ws });
     try {
@@ -187,14 +200,7 @@ describe('store migration to metric series (schema 4 → 5)', () => {
 
 describe('store migration 5 → 6 (child rows without foreign keys; FileStore metrics keep latest values only)', () => {
   it('keeps every run\'s rows, drops FileStore series copies and orphans, and deletes children with their run', async () => {
-    const { loadSqlJs } = await import('../../src/core/store/sqljs');
-    const { MIGRATIONS } = await import('../../src/core/store/schema');
-    const fs = await import('fs');
-    const path = await import('path');
-    const SQL = await loadSqlJs();
-    const raw = new SQL.Database();
-    raw.run('PRAGMA foreign_keys = ON');
-    for (let v = 0; v < 5; v++) { raw.exec(MIGRATIONS[v]); raw.run(`PRAGMA user_version = ${v + 1}`); }
+    const raw = await rawStoreAt(5);
     raw.run(`INSERT INTO experiments (id, name, source) VALUES ('e', 'e', 'test')`);
     const fileRun = `mlflow:${'a'.repeat(32)}`;
     for (const [id, src] of [['r1', '.mlsight/runs/r1/events.jsonl'], [fileRun, `mlruns/1/${'a'.repeat(32)}`]]) {
@@ -205,11 +211,7 @@ describe('store migration 5 → 6 (child rows without foreign keys; FileStore me
     }
     raw.run(`INSERT INTO ingest_state (path, offset, line, run_id) VALUES (?, 10, 1, ?)`, [`mlruns/1/${'a'.repeat(32)}/meta.yaml`, fileRun]);
     raw.run(`INSERT INTO ingest_state (path, offset, line, run_id) VALUES (?, 30, 3, ?)`, [`mlruns/1/${'a'.repeat(32)}/metrics/loss`, fileRun]);
-    const ws = tempWorkspace();
-    fs.mkdirSync(path.join(ws, '.mlsight'), { recursive: true });
-    fs.writeFileSync(path.join(ws, '.mlsight', 'mlsight.db'), raw.export());
-    raw.close();
-    const store = await WorkspaceStore.open({ folder: ws, persistDelayMs: 60_000 });
+    const store = await WorkspaceStore.open({ folder: workspaceWith(raw), persistDelayMs: 60_000 });
     try {
       const q = (sql: string, p: (string | number)[] = []) => store.read(db => db.all(sql, p));
       assert.strictEqual(store.read(db => db.scalar('PRAGMA user_version')), MIGRATIONS.length);
@@ -245,8 +247,6 @@ describe('full histories from the run log', () => {
     const { ingestMlsightRuns } = await import('../../src/core/runs/ingestMlsight');
     const { loadHistories, planHistories } = await import('../../src/core/runs/history');
     const { silentLogger } = await import('../../src/core/log');
-    const fs = await import('fs');
-    const path = await import('path');
     const ws = tempWorkspace();
     writeRunLog(ws, 'r', [{ type: 'run', run_id: 'r', experiment: 'e' }, ...Array.from({ length: 500 }, (_, i) => ({ type: 'metric', key: 'loss', value: i, step: i, timestamp: 5000 + i }))]);
     const store = await WorkspaceStore.open({ folder: ws });

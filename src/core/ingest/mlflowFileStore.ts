@@ -513,14 +513,7 @@ async function readListing(ctx: ReaderContext, listing: readonly ExperimentListi
 }
 
 /** The runs a reader thread reads, and the snapshot of the store it reads them against. */
-interface ReaderJob {
-  folder: string;
-  rootAbs: string;
-  rootRel: string;
-  maxArtifacts: number;
-  state: Map<string, StateRow>;
-  owners: Map<string, string | null>;
-  experiments: Map<string, ExperimentRow>;
+interface ReaderJob extends Pick<ReaderContext, 'folder' | 'rootAbs' | 'rootRel' | 'maxArtifacts' | 'state' | 'owners' | 'experiments'> {
   runs: { exp: ExperimentContext; names: string[] }[];
 }
 
