@@ -275,7 +275,7 @@ function applyRun(s: Stmts, w: Extract<Work, { kind: 'run' }>, counts: IngestCou
     return;
   }
   const metaNow = getState(s, w.metaRel);
-  // read from scratch: the store's series of this run are dropped below, so first chunks need not look them up
+  // read from scratch: the store's latest values of this run are dropped below, so first chunks need not look them up
   const freshRun = !!w.record && (!metaNow || metaNow.line < 0);
   // The experiment row is re-asserted here (a no-op when unchanged) so that a replay on a store written by
   // another process never fails on the runs → experiments foreign key.
@@ -286,7 +286,7 @@ function applyRun(s: Stmts, w: Extract<Work, { kind: 'run' }>, counts: IngestCou
       if (owner) { deleteSeries(s, w.runId); }
       deleteStatePrefix(s, `${w.runRel}/`);
     }
-    // A run the store does not have yet has no rows to replace (they would have gone with it: ON DELETE CASCADE).
+    // A run the store does not have yet has no rows to replace (they went with it: trigger runs_delete_children).
     writeRun(s, w.record, !owner);
     putState(s, w.metaState);
     if (counts) {

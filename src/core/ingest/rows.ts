@@ -123,7 +123,7 @@ export function writeRun(s: Stmts, r: RunRecord, isNew = false): void {
 }
 
 export function deleteRun(s: Stmts, runId: string): void {
-  // metrics, params, tags, artifacts and datasets go with it (ON DELETE CASCADE)
+  // params, tags, latest values and series go with it (trigger runs_delete_children), artifacts and datasets too (ON DELETE CASCADE)
   s.run('DELETE FROM runs WHERE id = ?', [runId]);
 }
 
