@@ -2,13 +2,13 @@
  * MLflow FileStore metric lines (`ts value [step [dataset_name dataset_digest]]`), parsed straight from the
  * file's bytes. Cold ingest of a big mlruns tree reads millions of these lines, so the parser works on the
  * Buffer: timestamps and steps are decoded in place, values are only checked for syntax, and decoded when
- * asked for (the store keeps a decimated copy and the latest value, so most values are never needed).
+ * asked for (ingest keeps only the latest value, so most values are never needed).
  *
  * Legacy 2-field lines have step 0. MLflow 2.x rejects 5-field lines and MLflow 3 reads them as step 0; we take
  * the third field as the step (what the writer logged), which gives the same latest value whenever steps grow
  * with time.
  */
-import { Points, PointSeq, emptyPoints } from '../store/series';
+import { Points, PointSeq, compareStepTs, emptyPoints, valueWins } from '../store/series';
 import { parseNumber } from './common';
 
 export interface BadLine { line: number; text: string; reason: string }
@@ -126,13 +126,8 @@ function parse(buf: Buffer, end: number, firstLine: number, keep: boolean): Scan
       vs[n] = v0;
       ve[n] = v1;
     }
-    if (n === 0 || step > bs || (step === bs && t > bt)) {
-      bs = step; bt = t; bv0 = v0; bv1 = v1;
-    } else if (step === bs && t === bt) {
-      const v = value(v0, v1);
-      const bv = value(bv0, bv1);
-      if (!Number.isNaN(v) && (Number.isNaN(bv) || v > bv)) { bv0 = v0; bv1 = v1; }
-    }
+    const c = n === 0 ? 1 : compareStepTs(step, t, bs, bt);
+    if (c > 0 || (c === 0 && valueWins(value(v0, v1), value(bv0, bv1)))) { bs = step; bt = t; bv0 = v0; bv1 = v1; }
     n++;
   };
   let i = 0;

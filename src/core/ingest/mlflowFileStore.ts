@@ -132,14 +132,14 @@ export function parseMetaYaml(text: string): Record<string, unknown> {
 
 export { parseMetricLines } from './metricLines';
 
-/** A file of a run folder; size and mtime are -1 until it is stat'ed (see listKeyFiles) or read (readWithStat). */
+/** A file of a run folder; size and mtime are -1 until it is stat'ed (listKeyFiles) or opened (openWithStat). */
 interface FileEntry { key: string; abs: string; rel: string; size: number; mtime: number }
 
 /**
  * Files under `dir`, recursively; `key` joins nested folders with '/' (metric/param/tag keys containing '/').
  * Synchronous, like the rest of a run's reading (small folders; the pass yields between runs, see readRun).
  * Without `stat`, sizes and mtimes are left at -1: a run read for the first time takes them from the open file
- * (readWithStat), which saves a lookup by path per file.
+ * (openWithStat), which saves a lookup by path per file.
  */
 function listKeyFiles(dir: string, folder: string, stat = true, prefix = '', relDir = relPath(folder, dir)): FileEntry[] {
   const out: FileEntry[] = [];
@@ -502,19 +502,32 @@ function looksLikeRun(name: string, abs: string): boolean {
   return ['metrics', 'params'].some(n => fs.existsSync(path.join(abs, n)));
 }
 
-/** Reads the listed experiments and their runs (in this thread). */
-async function readListing(ctx: ReaderContext, listing: readonly ExperimentListing[], concurrency: number): Promise<void> {
+/** Run folders to read, by experiment. */
+type RunsToRead = { exp: ExperimentContext; names: string[] }[];
+
+/** Reads the listed experiments (an experiment that cannot be read is skipped with its runs). */
+async function readExperiments(ctx: ReaderContext, listing: readonly ExperimentListing[]): Promise<RunsToRead> {
+  const out: RunsToRead = [];
   for (const e of listing) {
     const exp = await readExperiment(ctx, e.name, e.expAbs, e.expRel);
-    if (!exp) { continue; }
-    const expCtx: ExperimentContext = { record: exp, expId: exp.id, mlflowExpId: e.name, expAbs: e.expAbs, expRel: e.expRel };
-    await mapLimit(e.runNames, concurrency, name => readRun(ctx, expCtx, name));
+    if (exp) { out.push({ exp: { record: exp, expId: exp.id, mlflowExpId: e.name, expAbs: e.expAbs, expRel: e.expRel }, names: e.runNames }); }
   }
+  return out;
+}
+
+/** Reads runs in this thread. */
+async function readRuns(ctx: ReaderContext, runs: RunsToRead, concurrency: number): Promise<void> {
+  for (const { exp, names } of runs) { await mapLimit(names, concurrency, name => readRun(ctx, exp, name)); }
+}
+
+/** Reads the listed experiments and their runs (in this thread). */
+async function readListing(ctx: ReaderContext, listing: readonly ExperimentListing[], concurrency: number): Promise<void> {
+  await readRuns(ctx, await readExperiments(ctx, listing), concurrency);
 }
 
 /** The runs a reader thread reads, and the snapshot of the store it reads them against. */
 interface ReaderJob extends Pick<ReaderContext, 'folder' | 'rootAbs' | 'rootRel' | 'maxArtifacts' | 'state' | 'owners' | 'experiments'> {
-  runs: { exp: ExperimentContext; names: string[] }[];
+  runs: RunsToRead;
 }
 
 type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
@@ -531,17 +544,13 @@ type ReaderMessage =
  * are simply read again in this thread.
  */
 async function readListingInThreads(ctx: RootContext, listing: readonly ExperimentListing[], script: string, threads: number, concurrency: number): Promise<void> {
-  const runs: { exp: ExperimentContext; names: string[] }[] = [];
-  for (const e of listing) {
-    const exp = await readExperiment(ctx, e.name, e.expAbs, e.expRel);
-    if (exp) { runs.push({ exp: { record: exp, expId: exp.id, mlflowExpId: e.name, expAbs: e.expAbs, expRel: e.expRel }, names: e.runNames }); }
-  }
+  const runs = await readExperiments(ctx, listing);
   // contiguous parts with about the same number of runs
   const flat = runs.flatMap(r => r.names.map(name => ({ exp: r.exp, name })));
   const size = Math.max(1, Math.ceil(flat.length / Math.max(1, threads)));
-  const parts: ReaderJob['runs'][] = [];
+  const parts: RunsToRead[] = [];
   for (let i = 0; i < flat.length; i += size) {
-    const part: ReaderJob['runs'] = [];
+    const part: RunsToRead = [];
     for (const { exp, name } of flat.slice(i, i + size)) {
       const last = part[part.length - 1];
       if (last && last.exp === exp) { last.names.push(name); } else { part.push({ exp, names: [name] }); }
@@ -555,7 +564,7 @@ async function readListingInThreads(ctx: RootContext, listing: readonly Experime
     try { await runReaderThread(ctx, script, { ...base, runs: part }); } catch (e) {
       if (e instanceof StoreWriteError) { throw e.storeError; }
       ctx.log.warn(`MLflow: a reader thread failed (${errText(e)}); its runs are read again in the extension's own thread.`);
-      for (const { exp, names } of part) { await mapLimit(names, concurrency, name => readRun(ctx, exp, name)); }
+      await readRuns(ctx, part, concurrency);
     }
   }));
   for (const r of results) { if (r.status === 'rejected') { throw r.reason; } }
@@ -620,9 +629,7 @@ export async function serveMlflowReader(port: MessagePort, job: ReaderJob): Prom
     experiments: job.experiments, touches: () => true, maxArtifacts: job.maxArtifacts, lastYield: performance.now(),
     batch: { add: w => { works.push(w); if (works.length >= 50) { post(); } } },
   };
-  for (const { exp, names } of job.runs) {
-    for (const name of names) { await readRun(ctx, exp, name); }
-  }
+  await readRuns(ctx, job.runs, 1);
   post();
   const { filesRead, bytesRead, problems, duplicateRuns } = counts;
   port.postMessage({ type: 'done', counts: { filesRead, bytesRead, problems, duplicateRuns }, logs: logs.splice(0) } satisfies ReaderMessage);

@@ -64,21 +64,27 @@ export function strideFor(count: number, from = 1): number {
   return s;
 }
 
+/**
+ * MLflow's latest rule, first part: > 0 if (step, ts) is later than (bestStep, bestTs), < 0 if earlier, 0 on a
+ * tie, which the values decide (valueWins). Split so that callers decode values only on a tie.
+ */
+export function compareStepTs(step: number, ts: number, bestStep: number, bestTs: number): number {
+  if (step !== bestStep) { return step > bestStep ? 1 : -1; }
+  return ts === bestTs ? 0 : ts > bestTs ? 1 : -1;
+}
+
+/** MLflow's latest rule on a (step, timestamp) tie: the greater value wins; NaN never does. */
+export function valueWins(value: number, best: number): boolean {
+  return !Number.isNaN(value) && (Number.isNaN(best) || value > best);
+}
+
 /** Index (into seq) of the latest point by MLflow's rule: highest step, then timestamp, then value; NaN loses ties. */
 export function latestIndex(seq: PointSeq): number {
   if (seq.length === 0) { return -1; }
   let best = 0;
-  let bs = seq.step(0);
-  let bt = seq.ts(0) ?? 0;
   for (let i = 1; i < seq.length; i++) {
-    const s = seq.step(i);
-    if (s < bs) { continue; }
-    const t = seq.ts(i) ?? 0;
-    if (s > bs || t > bt) { best = i; bs = s; bt = t; continue; }
-    if (t < bt) { continue; }
-    const v = seq.value(i);
-    const bv = seq.value(best);
-    if (!Number.isNaN(v) && (Number.isNaN(bv) || v > bv)) { best = i; }
+    const c = compareStepTs(seq.step(i), seq.ts(i) ?? 0, seq.step(best), seq.ts(best) ?? 0);
+    if (c > 0 || (c === 0 && valueWins(seq.value(i), seq.value(best)))) { best = i; }
   }
   return best;
 }
