@@ -1,0 +1,259 @@
+import * as vscode from 'vscode';
+import { Logger } from '../core/log';
+import { errText as errorMessage } from '../core/ingest/common';
+import { DisposableStore } from './disposables';
+import { MessageValidators, validateMessage } from './messages';
+import { webviewHtml, webviewOptions } from './webviewHtml';
+
+/**
+ * What kind of panel a host opens: its view type and bundle, how it is titled and identified, how a state
+ * restored after a reload is checked, and one validator per message the webview may send.
+ */
+export interface PanelKind<S, W extends { type: string }> {
+  readonly viewType: string;
+  /** the webview bundle (dist/webview/<bundle>.js and .css) */
+  readonly bundle: string;
+  /** a name for log lines ("Run page") */
+  readonly name: string;
+  /** the title shown from the first frame (a page may set a better one later) */
+  title(state: S): string;
+  /** opening a state whose key is already open reveals (and updates) that panel instead of opening another */
+  key(state: S): string;
+  /** checks a state VS Code restores after a reload; undefined closes the restored panel. Omit: not restored. */
+  restore?(raw: unknown): S | undefined;
+  /** the workspace folder (URI string) whose store changes refresh the page; none: no refresh on store change */
+  folderOf?(state: S): string | undefined;
+  /** one validator per message type the webview sends ('ready' included) */
+  readonly messages: MessageValidators<W>;
+  /** debounce of refreshes after store changes */
+  readonly refreshDelayMs?: number;
+}
+
+/** What a feature provides for each open panel: its data and its answers to messages. */
+export interface PanelPage<W extends { type: string }> {
+  /** sends the page's data; called when the webview is ready, after a store change and after `open` updates it */
+  refresh(): Promise<void>;
+  /** a validated message other than 'ready' */
+  onMessage(m: Exclude<W, { type: 'ready' }>): Promise<void> | void;
+  dispose?(): void;
+}
+
+/** The handle a page gets on its panel. */
+export class Panel<S, H> {
+  private isReady = false;
+  constructor(
+    readonly webviewPanel: vscode.WebviewPanel,
+    public state: S,
+    private readonly onPost: (m: H) => void,
+  ) {}
+
+  get ready(): boolean {
+    return this.isReady;
+  }
+  /** @internal set by the host when the webview said it is ready */
+  markReady(ready: boolean): void {
+    this.isReady = ready;
+  }
+  post(m: H): void {
+    this.onPost(m);
+    void this.webviewPanel.webview.postMessage(m);
+  }
+  set title(t: string) {
+    this.webviewPanel.title = t;
+  }
+  get title(): string {
+    return this.webviewPanel.title;
+  }
+  reveal(): void {
+    this.webviewPanel.reveal();
+  }
+  dispose(): void {
+    this.webviewPanel.dispose();
+  }
+}
+
+export interface PanelHostDeps {
+  readonly extensionUri: vscode.Uri;
+  readonly log: Logger;
+  /** fired when a workspace folder's store changed (the store manager's event) */
+  readonly onStoreChange?: vscode.Event<vscode.WorkspaceFolder>;
+}
+
+interface Open<S, H, W extends { type: string }> {
+  panel: Panel<S, H>;
+  page: PanelPage<W>;
+  disposables: DisposableStore;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * The one owner of ML Sight's webview panels: creation (the only `createWebviewPanel` call), the HTML shell with
+ * its strict CSP, restoration after a reload (serializer), the ready handshake, message validation (a malformed
+ * message is dropped with a log line and never reaches the page), debounced refresh on store change, and disposal.
+ * The host owns data and selection; the webview owns only view settings.
+ */
+export class PanelHost<S, H, W extends { type: string }> implements vscode.Disposable {
+  private readonly open_ = new Map<string, Open<S, H, W>>();
+  private readonly disposables = new DisposableStore();
+  /** every message posted to these panels, when a test turns recording on */
+  recorded: H[] | undefined;
+
+  constructor(
+    private readonly deps: PanelHostDeps,
+    private readonly kind: PanelKind<S, W>,
+    private readonly createPage: (panel: Panel<S, H>) => PanelPage<W>,
+  ) {
+    if (kind.restore) {
+      const restore = kind.restore.bind(kind);
+      this.disposables.track(
+        vscode.window.registerWebviewPanelSerializer(kind.viewType, {
+          deserializeWebviewPanel: async (webviewPanel, raw: unknown) => {
+            const state = restore(raw);
+            if (state === undefined) {
+              webviewPanel.dispose();
+              return;
+            }
+            this.adopt(webviewPanel, state);
+          },
+        }),
+      );
+    }
+    if (deps.onStoreChange) {
+      this.disposables.track(deps.onStoreChange(folder => this.onStoreChanged(folder.uri.toString())));
+    }
+  }
+
+  /** Opens a panel for a state, or reveals and updates the one already open with the same key. */
+  open(state: S | ((previous: S | undefined) => S), column: vscode.ViewColumn = vscode.ViewColumn.Active): Panel<S, H> {
+    const resolve = (prev: S | undefined): S =>
+      typeof state === 'function' ? (state as (p: S | undefined) => S)(prev) : state;
+    const first = resolve(undefined);
+    const existing = this.open_.get(this.kind.key(first)) ?? (typeof state === 'function' ? this.single() : undefined);
+    if (existing) {
+      const next = resolve(existing.panel.state);
+      this.rekey(existing, next);
+      existing.panel.state = next;
+      existing.panel.title = this.kind.title(next);
+      existing.panel.reveal();
+      if (existing.panel.ready) {
+        this.refresh(existing);
+      }
+      return existing.panel;
+    }
+    const webviewPanel = vscode.window.createWebviewPanel(
+      this.kind.viewType,
+      this.kind.title(first),
+      { viewColumn: column, preserveFocus: false },
+      webviewOptions(this.deps.extensionUri),
+    );
+    return this.adopt(webviewPanel, first).panel;
+  }
+
+  /** The open panel with this key. */
+  find(key: string): Panel<S, H> | undefined {
+    return this.open_.get(key)?.panel;
+  }
+
+  /** Every open panel. */
+  panels(): Panel<S, H>[] {
+    return [...this.open_.values()].map(o => o.panel);
+  }
+
+  /** Hands a message to a panel's page as if its webview had sent it (validated the same way; tests use it). */
+  async receive(panel: Panel<S, H>, m: unknown): Promise<void> {
+    const o = [...this.open_.values()].find(x => x.panel === panel);
+    if (o) {
+      await this.onMessage(o, m);
+    }
+  }
+
+  private single(): Open<S, H, W> | undefined {
+    return this.open_.size === 1 ? [...this.open_.values()][0] : undefined;
+  }
+
+  private rekey(o: Open<S, H, W>, next: S): void {
+    for (const [k, v] of this.open_) {
+      if (v === o) {
+        this.open_.delete(k);
+      }
+    }
+    this.open_.set(this.kind.key(next), o);
+  }
+
+  private adopt(webviewPanel: vscode.WebviewPanel, state: S): Open<S, H, W> {
+    const { extensionUri } = this.deps;
+    webviewPanel.webview.options = webviewOptions(extensionUri);
+    webviewPanel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'activity.svg');
+    webviewPanel.title = this.kind.title(state);
+    webviewPanel.webview.html = webviewHtml(webviewPanel.webview, extensionUri, this.kind.bundle, this.kind.title(state));
+    const panel = new Panel<S, H>(webviewPanel, state, m => this.recorded?.push(m));
+    const disposables = new DisposableStore();
+    const o: Open<S, H, W> = { panel, page: undefined as unknown as PanelPage<W>, disposables };
+    const previous = this.open_.get(this.kind.key(state));
+    previous?.panel.dispose();
+    this.open_.set(this.kind.key(state), o);
+    o.page = this.createPage(panel);
+    disposables.track(webviewPanel.webview.onDidReceiveMessage(m => void this.onMessage(o, m)));
+    disposables.track(webviewPanel.onDidDispose(() => this.closed(o)));
+    return o;
+  }
+
+  private async onMessage(o: Open<S, H, W>, m: unknown): Promise<void> {
+    const v = validateMessage(this.kind.messages, m);
+    if (!v.ok) {
+      this.deps.log.warn(`${this.kind.name}: ignored a message from the page (${v.reason}).`);
+      return;
+    }
+    try {
+      if (v.message.type === 'ready') {
+        o.panel.markReady(true);
+        await o.page.refresh();
+      } else {
+        await o.page.onMessage(v.message as Exclude<W, { type: 'ready' }>);
+      }
+    } catch (e) {
+      this.deps.log.error(`${this.kind.name}: ${errorMessage(e)}`);
+    }
+  }
+
+  private refresh(o: Open<S, H, W>): void {
+    void o.page.refresh().catch(e => this.deps.log.error(`${this.kind.name}: ${errorMessage(e)}`));
+  }
+
+  private onStoreChanged(folder: string): void {
+    for (const o of this.open_.values()) {
+      if (!o.panel.ready || o.timer || this.kind.folderOf?.(o.panel.state) !== folder) {
+        continue;
+      }
+      o.timer = setTimeout(() => {
+        o.timer = undefined;
+        this.refresh(o);
+      }, this.kind.refreshDelayMs ?? 300);
+    }
+  }
+
+  private closed(o: Open<S, H, W>): void {
+    if (o.timer) {
+      clearTimeout(o.timer);
+    }
+    o.disposables.dispose();
+    o.panel.markReady(false);
+    for (const [k, v] of this.open_) {
+      if (v === o) {
+        this.open_.delete(k);
+      }
+    }
+    try {
+      o.page.dispose?.();
+    } catch (e) {
+      this.deps.log.error(`${this.kind.name}: ${errorMessage(e)}`);
+    }
+  }
+
+  dispose(): void {
+    for (const o of [...this.open_.values()]) {
+      o.panel.dispose();
+    }
+    this.disposables.dispose();
+  }
+}
