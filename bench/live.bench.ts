@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { DEFAULT_WRITE_BUDGET, WorkspaceStore } from '../src/core/store/store';
-import { ingestMlsightRuns } from '../src/core/runs/ingestMlsight';
+import { ingestMlsightRuns } from '../src/core/ingest/mlsightRunLog';
 import { listExperiments } from '../src/core/queries';
 import { DEFAULT_SORT, runRows } from '../src/core/runs/view';
 import { silentLogger } from '../src/core/log';

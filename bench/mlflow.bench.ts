@@ -76,8 +76,8 @@ async function main(): Promise<void> {
     const timedRead = () => { const t = performance.now(); const n = readTree(root); reads.push(performance.now() - t); return n; };
     timedRead(); timedRead();
     const read = timedRead();
-    // as the extension and the CLI ingest: runs read in reader threads served by the CLI bundle
-    const ingestOptions = { readerScript: path.join(__dirname, '..', 'cli.js') };
+    // as the extension and the CLI ingest: runs read in reader threads served by the worker bundle
+    const ingestOptions = { readerScript: path.join(__dirname, '..', 'worker.js') };
     const store = await WorkspaceStore.open({ folder: ws, persistDelayMs: 250 });
     const t1 = performance.now();
     const summary = await ingestWorkspace(store, silentLogger, ingestOptions);

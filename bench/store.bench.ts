@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { WorkspaceStore } from '../src/core/store/store';
 import { atomicWrite } from '../src/core/store/atomicFile';
-import { ingestMlsightRuns } from '../src/core/runs/ingestMlsight';
+import { ingestMlsightRuns } from '../src/core/ingest/mlsightRunLog';
 import { silentLogger } from '../src/core/log';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -1,6 +1,7 @@
 // Bundles everything with esbuild:
 //   dist/extension.js   the extension (node, cjs, `vscode` external)           ← src/extension.ts
 //   dist/cli.js         the `mlsight` command line (node, cjs)                   ← src/cli.ts
+//   dist/worker.js      worker threads: MLflow readers, drift reports (node, cjs) ← src/worker.ts
 //   dist/webview/*.js   one browser bundle per webview                          ← webview-ui/<name>/main.ts
 //   dist/sql-wasm.wasm  sql.js's WebAssembly, loaded lazily next to the bundles
 //   dist/test/**        unit tests (node_modules external) and extension-host suites
@@ -44,6 +45,7 @@ const node = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', 
 const builds = [
   { ...node, entryPoints: { extension: join(root, 'src/extension.ts') }, outdir: dist, external: ['vscode', ...node.external] },
   { ...node, entryPoints: { cli: join(root, 'src/cli.ts') }, outdir: dist },
+  { ...node, entryPoints: { worker: join(root, 'src/worker.ts') }, outdir: dist },
 ];
 const webviews = existsSync(join(root, 'webview-ui')) ? readdirSync(join(root, 'webview-ui')).filter(n => existsSync(join(root, 'webview-ui', n, 'main.ts'))) : [];
 if (webviews.length) {

@@ -2,10 +2,8 @@
 import * as path from 'path';
 import { streamLogger } from './core/log';
 import { rebuildFromWorkspace } from './core/rebuild';
-import { ingestMlsightRuns } from './core/runs/ingestMlsight';
+import { ingestMlsightRuns } from './core/ingest/mlsightRunLog';
 import { ingestWorkspace } from './core/ingest/scan';
-import { READER_THREAD_ARG, serveMlflowReader } from './core/ingest/mlflowFileStore';
-import { isMainThread, parentPort, workerData } from 'worker_threads';
 import { formatRunsTable, listRunsForCli } from './core/runs/cliRuns';
 import { WorkspaceStore } from './core/store/store';
 import { VERSION } from './core/version';
@@ -58,8 +56,7 @@ function parse(args: string[]): Parsed {
 
 export async function main(argv: string[], out: (s: string) => void = s => process.stdout.write(s), err: (s: string) => void = s => process.stderr.write(s)): Promise<number> {
   const log = streamLogger(err, 'warn');
-  if (argv[0] === READER_THREAD_ARG && !isMainThread && parentPort) { await serveMlflowReader(parentPort, workerData); return 0; }
-  const ingestOptions = { readerScript: selfScript };
+  const ingestOptions = { readerScript: workerScript };
   try {
     if (argv[0] === '--version' || argv[0] === '-v') { out(`${VERSION}\n`); return 0; }
     if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') { out(USAGE); return argv.length === 0 ? 2 : 0; }
@@ -116,10 +113,10 @@ export async function main(argv: string[], out: (s: string) => void = s => proce
   }
 }
 
-/** This bundle's file when it runs as the CLI (it then also serves reader threads); undefined when imported. */
-let selfScript: string | undefined;
+/** The worker bundle next to this one (dist/worker.js) when this runs as the CLI; undefined when imported. */
+let workerScript: string | undefined;
 
 if (require.main === module) {
-  selfScript = __filename;
+  workerScript = path.join(__dirname, 'worker.js');
   main(process.argv.slice(2)).then(code => { process.exitCode = code; });
 }

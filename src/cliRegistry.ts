@@ -14,7 +14,7 @@ import { GateFailedError, Registry, RegistryError } from './core/registry/regist
 import { Direction, ModelSettings } from './core/registry/state';
 import { listRegistryModels, readCanary, readSettings, registryHistory } from './core/registry/views';
 import { ingestWorkspace } from './core/ingest/scan';
-import { ingestMlsightRuns } from './core/runs/ingestMlsight';
+import { ingestMlsightRuns } from './core/ingest/mlsightRunLog';
 import { WorkspaceStore } from './core/store/store';
 
 export const REGISTRY_USAGE = `  registry list [folder]             registered models (ML Sight's and MLflow's) with versions and aliases

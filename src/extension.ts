@@ -59,7 +59,7 @@ class Extension implements vscode.Disposable {
     this.stores = this.disposables.track(new StoreManager(log, folder => ({
       persistDelayMs: vscode.workspace.getConfiguration('mlsight.store', folder).get<number>('persistDelayMs', 250),
       exclude: vscode.workspace.getConfiguration('mlsight.runs', folder).get<string[]>('exclude', []),
-    }), vscode.Uri.joinPath(context.extensionUri, 'dist', 'cli.js').fsPath));
+    }), vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath));
     const runsTree = this.runsTree = this.disposables.track(new RunsTreeProvider(this.stores, contextKeys, context.workspaceState,
       () => vscode.workspace.getConfiguration('mlsight.runs').get<string>('keyMetric', '')));
     const registries = this.disposables.track(new RegistryService(this.stores, log));

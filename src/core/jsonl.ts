@@ -2,6 +2,8 @@
  * Incremental JSON Lines parsing: only complete lines (ending in "\n") are consumed, so a writer that is in the
  * middle of a line (or crashed in it) is waited on, not reported as an error.
  */
+import { errorMessage } from './errors';
+
 export interface JsonlChunk<T> {
   records: { line: number; value: T }[];
   errors: { line: number; message: string }[];
@@ -27,7 +29,7 @@ export function parseJsonl<T = unknown>(buf: Buffer, firstLine = 1): JsonlChunk<
     try {
       out.records.push({ line: lineNo, value: JSON.parse(text) as T });
     } catch (e) {
-      out.errors.push({ line: lineNo, message: e instanceof Error ? e.message : String(e) });
+      out.errors.push({ line: lineNo, message: errorMessage(e) });
     }
   }
   out.consumed = start;

@@ -1,7 +1,7 @@
 import { applyAnnotation, readAnnotations } from './annotations';
 import { Logger } from './log';
 import { applyAuditEvents, readAuditLog } from './registry/auditLog';
-import { ingestMlsightRuns } from './runs/ingestMlsight';
+import { ingestMlsightRuns } from './ingest/mlsightRunLog';
 import { IngestOptions, ingestWorkspace } from './ingest/scan';
 import { WorkspaceStore } from './store/store';
 

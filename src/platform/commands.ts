@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { CommandArgs, CommandId } from './ids';
+import { errorMessage } from '../core/errors';
 
 export { COMMAND_IDS } from './ids';
 export type { CommandArgs, CommandId } from './ids';
@@ -11,7 +12,7 @@ export function registerCommands(handlers: CommandHandlers, log: vscode.LogOutpu
     try {
       return await (handlers[id] as (...a: unknown[]) => unknown)(...args);
     } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
+      const msg = errorMessage(e);
       log.error(`${id} failed: ${msg}`);
       void vscode.window.showErrorMessage(`ML Sight: ${msg}`);
       return undefined;

@@ -2,11 +2,12 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { Logger } from '../core/log';
 import { rebuildFromWorkspace } from '../core/rebuild';
-import { ingestMlsightRuns } from '../core/runs/ingestMlsight';
+import { ingestMlsightRuns } from '../core/ingest/mlsightRunLog';
 import { IngestOptions, ingestWorkspace } from '../core/ingest/scan';
 import { DB_FILE, LOCK_FILE, STORE_DIR, WorkspaceStore } from '../core/store/store';
 import { TEMP_MARK } from '../core/store/atomicFile';
 import { DisposableStore } from '../platform/disposables';
+import { errorMessage } from '../core/errors';
 
 export interface StoreSettings { persistDelayMs: number; exclude: readonly string[] }
 
@@ -26,7 +27,7 @@ export class StoreManager implements vscode.Disposable {
   private readonly pendingSync = new Map<string, NodeJS.Timeout>();
   readonly onDidChange = this.changed.event;
 
-  /** `readerScript`: the CLI bundle, which serves the threads that read big MLflow FileStores. */
+  /** `readerScript`: the worker bundle (dist/worker.js), which serves the threads that read big MLflow FileStores. */
   constructor(private readonly log: Logger, private readonly settings: (folder: vscode.WorkspaceFolder) => StoreSettings, private readonly readerScript?: string) {
     this.disposables.track(this.changed);
     this.disposables.track(vscode.workspace.onDidChangeWorkspaceFolders(e => {
@@ -97,7 +98,7 @@ export class StoreManager implements vscode.Disposable {
       const r = await ingestWorkspace(store, this.log, this.ingestOptions(folder, paths));
       if (r.changedRuns.length) { this.log.debug(`Read ${r.changedRuns.length} changed MLflow/TensorBoard runs in ${r.durationMs.toFixed(0)} ms.`); }
     } catch (e) {
-      this.log.error(`Could not read MLflow/TensorBoard runs in ${folder.name}: ${e instanceof Error ? e.message : e}`);
+      this.log.error(`Could not read MLflow/TensorBoard runs in ${folder.name}: ${errorMessage(e)}`);
     }
   }
 
@@ -139,7 +140,7 @@ export class StoreManager implements vscode.Disposable {
     if (this.pendingSync.has(key)) { return; }
     this.pendingSync.set(key, setTimeout(() => {
       this.pendingSync.delete(key);
-      void this.sync(store).catch(e => this.log.error(`Could not read new runs in ${folder.name}: ${e instanceof Error ? e.message : e}`));
+      void this.sync(store).catch(e => this.log.error(`Could not read new runs in ${folder.name}: ${errorMessage(e)}`));
     }, 100));
   }
 
@@ -176,14 +177,14 @@ export class StoreManager implements vscode.Disposable {
 
   /** Writes every store's queued changes to disk (deactivate awaits this). */
   async flushAll(): Promise<void> {
-    await Promise.all([...this.opened.values()].map(s => s.flush().catch(e => this.log.error(`Could not save ${s.dbPath}: ${e instanceof Error ? e.message : e}`))));
+    await Promise.all([...this.opened.values()].map(s => s.flush().catch(e => this.log.error(`Could not save ${s.dbPath}: ${errorMessage(e)}`))));
   }
 
   async closeAll(): Promise<void> {
     const all = [...this.opened.values()];
     this.opened.clear();
     this.stores.clear();
-    await Promise.all(all.map(s => s.close().catch(e => this.log.error(`Could not save ${s.dbPath}: ${e instanceof Error ? e.message : e}`))));
+    await Promise.all(all.map(s => s.close().catch(e => this.log.error(`Could not save ${s.dbPath}: ${errorMessage(e)}`))));
   }
 
   dispose(): void {

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadCompareData } from '../../src/core/compare/build';
 import { WorkspaceStore } from '../../src/core/store/store';
-import { ingestMlsightRuns } from '../../src/core/runs/ingestMlsight';
+import { ingestMlsightRuns } from '../../src/core/ingest/mlsightRunLog';
 import { silentLogger } from '../../src/core/log';
 import { tempWorkspace, writeRunLog } from './helpers';
 

@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import { WorkspaceStore } from '../../src/core/store/store';
-import { ingestMlsightRuns } from '../../src/core/runs/ingestMlsight';
+import { ingestMlsightRuns } from '../../src/core/ingest/mlsightRunLog';
 import { parseMetricValue } from '../../src/core/runs/format';
 import { parseJsonl } from '../../src/core/jsonl';
 import { Logger, silentLogger } from '../../src/core/log';

@@ -769,10 +769,10 @@ describe('MLflow FileStore ingest: direct API', () => {
   });
 
 
-  it('reads runs in reader threads (the CLI bundle) into the same rows as in this thread, and falls back to this thread if a reader fails', async function () {
+  it('reads runs in reader threads (the worker bundle) into the same rows as in this thread, and falls back to this thread if a reader fails', async function () {
     this.timeout(60_000);
-    const cli = path.join(__dirname, '..', '..', 'cli.js'); // dist/cli.js, built with the tests
-    assert.ok(fs.existsSync(cli), cli);
+    const worker = path.join(__dirname, '..', '..', 'worker.js'); // dist/worker.js, built with the tests
+    assert.ok(fs.existsSync(worker), worker);
     const ws = ingestTempWorkspace();
     const { mb } = buildQuirkyTree(ws);
     mb.experiment('1', 'many');
@@ -791,7 +791,7 @@ describe('MLflow FileStore ingest: direct API', () => {
     };
     const inThread = await ingest({});
     assert.ok(inThread.counts.runs > 40 && inThread.lines.length > 0);
-    const threaded = await ingest({ readerScript: cli });
+    const threaded = await ingest({ readerScript: worker });
     assert.deepStrictEqual(threaded.tables, inThread.tables);
     assert.deepStrictEqual(threaded.lines.sort(), [...inThread.lines].sort(), 'the threads\' log lines reach the log');
     assert.deepStrictEqual(threaded.counts, inThread.counts);

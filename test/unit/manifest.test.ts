@@ -125,7 +125,7 @@ describe('package.json manifest', () => {
   it('.vscodeignore is an allowlist that ships the bundles and the sql.js wasm, not sources or tests', () => {
     const lines = fs.readFileSync(path.join(root, '.vscodeignore'), 'utf8').split('\n').map(l => l.trim()).filter(l => l && !l.startsWith('#'));
     assert.strictEqual(lines[0], '**');
-    for (const must of ['!dist/extension.js', '!dist/cli.js', '!dist/sql-wasm.wasm', '!package.json', '!README.md', '!LICENSE']) {
+    for (const must of ['!dist/extension.js', '!dist/cli.js', '!dist/worker.js', '!dist/sql-wasm.wasm', '!package.json', '!README.md', '!LICENSE']) {
       assert.ok(lines.includes(must), `.vscodeignore does not keep ${must}`);
     }
     assert.ok(!lines.some(l => /^!(src|test|dist\/test)/.test(l)), 'sources and tests must not be shipped');

@@ -4,7 +4,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { WorkspaceStore } from '../../src/core/store/store';
-import { experimentIdFor, ingestMlsightRuns, listRunLogs } from '../../src/core/runs/ingestMlsight';
+import { experimentIdFor, ingestMlsightRuns, listRunLogs } from '../../src/core/ingest/mlsightRunLog';
 import { Logger, silentLogger } from '../../src/core/log';
 import { getRun, listRuns, metricHistory, RunDetail } from '../../src/core/queries';
 import { loadHistories, planHistories } from '../../src/core/runs/history';

@@ -10,7 +10,7 @@ import { readAuditLog } from '../../src/core/registry/auditLog';
 import { Registry, RegistryError } from '../../src/core/registry/registry';
 import { ServingView, localModelPath, servingViewPath } from '../../src/core/registry/servingView';
 import { getModelDetail, plannedShare, readCanary } from '../../src/core/registry/views';
-import { ingestMlsightRuns } from '../../src/core/runs/ingestMlsight';
+import { ingestMlsightRuns } from '../../src/core/ingest/mlsightRunLog';
 import { WorkspaceStore } from '../../src/core/store/store';
 import { tempWorkspace, writeRunLog } from './helpers';
 

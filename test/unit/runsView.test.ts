@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { WorkspaceStore } from '../../src/core/store/store';
-import { ingestMlsightRuns } from '../../src/core/runs/ingestMlsight';
+import { ingestMlsightRuns } from '../../src/core/ingest/mlsightRunLog';
 import { silentLogger } from '../../src/core/log';
 import { parseRunFilter, pickKeyMetric, runRows } from '../../src/core/runs/view';
 import { annotate, readAnnotations } from '../../src/core/annotations';

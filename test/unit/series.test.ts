@@ -188,7 +188,7 @@ describe('store migration to metric series (schema 4 → 5)', () => {
       assert.deepStrictEqual(store.read(db => db.all('SELECT key, step, value FROM latest_metrics')), [{ key: 'loss', step: 2, value: 1 / 3 }]);
       assert.strictEqual(store.read(db => db.scalar(`SELECT count(*) FROM sqlite_master WHERE name = 'metrics'`)), 0);
       assert.strictEqual(store.read(db => db.scalar('SELECT count(*) FROM ingest_state')), 0, 'offsets forgotten');
-      const { ingestMlsightRuns } = await import('../../src/core/runs/ingestMlsight');
+      const { ingestMlsightRuns } = await import('../../src/core/ingest/mlsightRunLog');
       const { silentLogger } = await import('../../src/core/log');
       await ingestMlsightRuns(store, silentLogger);
       const s = store.read(db => storedSeries(db, 'r1', 'loss'))!;
@@ -244,7 +244,7 @@ describe('store migration 5 → 6 (child rows without foreign keys; FileStore me
 describe('full histories from the run log', () => {
   it('reads every point of a long series from the log, and sees lines appended since the last read', async () => {
     const { writeRunLog } = await import('./helpers');
-    const { ingestMlsightRuns } = await import('../../src/core/runs/ingestMlsight');
+    const { ingestMlsightRuns } = await import('../../src/core/ingest/mlsightRunLog');
     const { loadHistories, planHistories } = await import('../../src/core/runs/history');
     const { silentLogger } = await import('../../src/core/log');
     const ws = tempWorkspace();
@@ -268,7 +268,7 @@ describe('full histories from the run log', () => {
 
 describe('run-log events for full histories', () => {
   it('reads logger metric lines on a fast path that gives exactly what JSON.parse + validation gives', async () => {
-    const { forEachRunLogEvent } = await import('../../src/core/runs/history');
+    const { readRunLog } = await import('../../src/core/ingest/mlsightRunLog');
     const { validateEvent } = await import('../../src/core/runs/format');
     const lines = [
       '{"type":"run","run_id":"r","experiment":"e"}',
@@ -287,7 +287,7 @@ describe('run-log events for full histories', () => {
     ];
     const text = lines.join('\n');
     const fast: unknown[] = [];
-    forEachRunLogEvent(text, e => fast.push(e));
+    readRunLog(text, 1, e => fast.push(e));
     const slow: unknown[] = [];
     for (const l of lines.slice(0, -1)) {
       let e: unknown;

@@ -1,6 +1,7 @@
 import { Db } from '../store/db';
 import { getRun, RunDetail, storedHistory } from '../queries';
 import { History, loadHistories, planHistories } from '../runs/history';
+import { FEATURE_IMPORTANCE_PREFIX } from '../runs/format';
 import { lttb } from './series';
 import { CellValue, buildRows, formatNumber, higherIsBetter, improvement } from './table';
 import { BaselineInfo, CompareData, CompareRunInfo, FeatureImportance, SeriesData } from './types';
@@ -22,7 +23,7 @@ export function compareSeriesWanted(db: Db, runIds: readonly string[]): { runId:
     .map(r => ({ runId, key: r.key })));
 }
 
-export const FEATURE_IMPORTANCE_PREFIX = 'feature_importance/';
+export { FEATURE_IMPORTANCE_PREFIX };
 
 /** A run that trained a scikit-learn dummy model is a baseline (DummyClassifier / DummyRegressor). */
 export function looksLikeBaseline(r: Pick<RunDetail, 'params' | 'tags' | 'name'>): boolean {

@@ -256,9 +256,6 @@ export function fnv1a(text: string): number {
   return h >>> 0;
 }
 
-/** Message of an unknown error value. */
-export function errText(e: unknown): string { return e instanceof Error ? e.message : String(e); }
-
 /**
  * Reads `length` bytes at `position` (short reads are retried until EOF). Returns fewer bytes only at EOF.
  */

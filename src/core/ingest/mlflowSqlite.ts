@@ -20,16 +20,17 @@ import { Logger } from '../log';
 import { loadSqlJs } from '../store/sqljs';
 import { WorkspaceStore } from '../store/store';
 import {
-  Batcher, IngestCounts, SOURCE_MLFLOW, StateRow, Stmts, errText, flag, fnv1a, getState, fileMtime,
+  Batcher, IngestCounts, SOURCE_MLFLOW, StateRow, Stmts, flag, fnv1a, getState, fileMtime,
   problem, putState, relPath, stateRowsWithPrefix, toInt,
 } from './common';
-import { mlflowExperimentId, mlflowRunId, parseMlflowExperimentId } from './mlflowFileStore';
+import { mlflowExperimentId, mlflowRunId, parseMlflowExperimentId } from './mlflowFileStore/ids';
 import { appendSeries, deleteSeries } from '../store/series';
 import {
   DatasetRecord, ExperimentRecord, ModelRecord, ModelVersionRecord, Points, RunRecord, TAG_DATASET_CONTEXT, TAG_GIT_BRANCH,
-  TAG_GIT_COMMIT, TAG_GIT_DIRTY, TAG_NOTE, TAG_RUN_NAME, applyOwnedModel, datasetRecord, deleteRun, emptyPoints, pointSeq,
-  mlflowStatus, removeOwnedModel, upsertExperiment, writeRun,
+  TAG_GIT_COMMIT, TAG_GIT_DIRTY, TAG_NOTE, TAG_RUN_NAME, datasetRecord, emptyPoints, pointSeq, mlflowStatus, upsertExperiment, writeRun,
 } from './rows';
+import { CommonWork, workBatcher } from './work';
+import { errorMessage } from '../errors';
 
 /** How MLflow's SQL store writes +/-inf (SQL cannot hold infinities portably). */
 const SQL_INF = 1.7976931348623157e308;
@@ -39,80 +40,40 @@ export interface SqliteOptions {
   force?: boolean;
 }
 
-type Work =
-  | { kind: 'experiment'; exp: ExperimentRecord }
-  | { kind: 'deleteExperiment'; expId: string }
-  /**
-   * A changed run: the first item replaces the run (replace = true); a large run continues in further items,
-   * each applied only if the state row still holds the intermediate marker the previous item left (`expect`).
-   */
-  | { kind: 'run'; record: RunRecord; exp: ExperimentRecord; state: StateRow; replace: boolean; expect?: { size: number; offset: number }; series: [string, Points][] }
-  | { kind: 'deleteRun'; runId: string; statePath: string; sourceRel: string }
-  | { kind: 'model'; model: ModelRecord; ownerPath: string; state: StateRow }
-  | { kind: 'deleteModel'; ownerPath: string }
-  | { kind: 'stamp'; state: StateRow };
+/**
+ * A changed run: the first item replaces the run (replace = true); a large run continues in further items,
+ * each applied only if the state row still holds the intermediate marker the previous item left (`expect`).
+ */
+type RunWork = { kind: 'run'; record: RunRecord; exp: ExperimentRecord; state: StateRow; replace: boolean; expect?: { size: number; offset: number }; series: [string, Points][] };
+type Work = CommonWork | RunWork;
 
-function weigh(w: Work): number { return w.kind === 'run' ? 1 + w.series.reduce((a, [, p]) => a + p.values.length, 0) : 1; }
+function weigh(w: RunWork): number { return 1 + w.series.reduce((a, [, p]) => a + p.values.length, 0); }
 
-function applyWorks(s: Stmts, works: Work[], counts: IngestCounts | undefined): void {
-  for (const w of works) {
-    switch (w.kind) {
-      case 'experiment':
-        if (upsertExperiment(s, w.exp) && counts) { counts.experiments++; }
-        break;
-      case 'deleteExperiment': {
-        const n = Number(s.scalar('SELECT count(*) FROM runs WHERE experiment_id = ?', [w.expId]) ?? 0);
-        s.run('DELETE FROM experiments WHERE id = ?', [w.expId]);
-        if (counts && s.changes() > 0) { counts.removedExperiments++; counts.removedRuns += n; }
-        break;
-      }
-      case 'run': {
-        const owner = s.get<{ source_path: string | null }>('SELECT source_path FROM runs WHERE id = ?', [w.record.id]);
-        if (owner && owner.source_path !== w.record.sourcePath) { break; } // another source shows this run
-        if (upsertExperiment(s, w.exp) && counts) { counts.experiments++; }
-        if (w.replace) {
-          const cur = getState(s, w.state.path);
-          // Replayed after another process applied the same fingerprint: nothing to do.
-          if (cur && owner && cur.size === w.state.size && cur.offset === w.state.offset) { break; }
-          deleteSeries(s, w.record.id);
-          writeRun(s, w.record);
-          if (counts) {
-            counts.runs++;
-            counts.params += w.record.params?.length ?? 0;
-            counts.tags += w.record.tags?.length ?? 0;
-            counts.changedRuns.push(w.record.id);
-          }
-        } else {
-          const cur = getState(s, w.state.path);
-          if (!owner || !w.expect || !cur || cur.size !== w.expect.size || cur.offset !== w.expect.offset) { break; }
-        }
-        for (const [key, p] of w.series) {
-          appendSeries(s, w.record.id, key, pointSeq(p));
-          if (counts) { counts.metricPoints += p.values.length; }
-        }
-        putState(s, w.state);
-        break;
-      }
-      case 'deleteRun': {
-        const owner = s.get<{ source_path: string | null }>('SELECT source_path FROM runs WHERE id = ?', [w.runId]);
-        if (owner && owner.source_path === w.sourceRel) {
-          deleteRun(s, w.runId);
-          if (counts) { counts.removedRuns++; counts.changedRuns.push(w.runId); }
-        }
-        s.run('DELETE FROM ingest_state WHERE path = ?', [w.statePath]);
-        break;
-      }
-      case 'model':
-        applyOwnedModel(s, w.model, w.ownerPath, w.state, counts);
-        break;
-      case 'deleteModel':
-        removeOwnedModel(s, w.ownerPath);
-        break;
-      case 'stamp':
-        putState(s, w.state);
-        break;
+function applyRun(s: Stmts, w: RunWork, counts: IngestCounts | undefined): void {
+  const owner = s.get<{ source_path: string | null }>('SELECT source_path FROM runs WHERE id = ?', [w.record.id]);
+  if (owner && owner.source_path !== w.record.sourcePath) { return; } // another source shows this run
+  if (upsertExperiment(s, w.exp) && counts) { counts.experiments++; }
+  if (w.replace) {
+    const cur = getState(s, w.state.path);
+    // Replayed after another process applied the same fingerprint: nothing to do.
+    if (cur && owner && cur.size === w.state.size && cur.offset === w.state.offset) { return; }
+    deleteSeries(s, w.record.id);
+    writeRun(s, w.record);
+    if (counts) {
+      counts.runs++;
+      counts.params += w.record.params?.length ?? 0;
+      counts.tags += w.record.tags?.length ?? 0;
+      counts.changedRuns.push(w.record.id);
     }
+  } else {
+    const cur = getState(s, w.state.path);
+    if (!owner || !w.expect || !cur || cur.size !== w.expect.size || cur.offset !== w.expect.offset) { return; }
   }
+  for (const [key, p] of w.series) {
+    appendSeries(s, w.record.id, key, pointSeq(p));
+    if (counts) { counts.metricPoints += p.values.length; }
+  }
+  putState(s, w.state);
 }
 
 /** Column names of a table in the MLflow database (empty if the table does not exist). */
@@ -171,7 +132,7 @@ export async function ingestMlflowSqlite(store: WorkspaceStore, log: Logger, dbA
        ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, line = -1`, [dbRel, stamp.size, stamp.mtime_ms]));
   };
   let bytes: Buffer;
-  try { bytes = await fs.promises.readFile(dbAbs); } catch (e) { marker(`cannot be read (${errText(e)})`); return; }
+  try { bytes = await fs.promises.readFile(dbAbs); } catch (e) { marker(`cannot be read (${errorMessage(e)})`); return; }
   counts.filesRead++;
   counts.bytesRead += bytes.length;
   const after = await fs.promises.stat(dbAbs).catch(() => undefined);
@@ -179,7 +140,7 @@ export async function ingestMlflowSqlite(store: WorkspaceStore, log: Logger, dbA
   if (bytes.length === 0) { return; }
   const SQL = await loadSqlJs();
   let db: Database;
-  try { db = new SQL.Database(bytes); } catch (e) { marker(`not a SQLite database (${errText(e)})`); return; }
+  try { db = new SQL.Database(bytes); } catch (e) { marker(`not a SQLite database (${errorMessage(e)})`); return; }
   try {
     const runCols = columns(db, 'runs');
     const expCols = columns(db, 'experiments');
@@ -189,7 +150,7 @@ export async function ingestMlflowSqlite(store: WorkspaceStore, log: Logger, dbA
     }
     readDatabase(store, log, db, dbRel, counts, stamp, runCols, expCols);
   } catch (e) {
-    marker(`could not be read as an MLflow database (${errText(e)})`);
+    marker(`could not be read as an MLflow database (${errorMessage(e)})`);
   } finally {
     db.close();
   }
@@ -197,7 +158,7 @@ export async function ingestMlflowSqlite(store: WorkspaceStore, log: Logger, dbA
 
 function readDatabase(store: WorkspaceStore, log: Logger, db: Database, dbRel: string, counts: IngestCounts,
   stamp: { size: number; mtime_ms: number }, runCols: Set<string>, expCols: Set<string>): void {
-  const batch = new Batcher<Work>(store, counts, applyWorks, weigh);
+  const batch = workBatcher<RunWork>(store, counts, applyRun, weigh);
   const runPrefix = `${dbRel}#run:`;
   const modelPrefix = `${dbRel}#model:`;
   const { runStates, modelStates, owners, storeExps } = store.read(sdb => ({
@@ -313,14 +274,14 @@ function readDatabase(store: WorkspaceStore, log: Logger, db: Database, dbRel: s
     counts.duplicateRuns += duplicates;
   }
   for (const [p, row] of runStates) {
-    if (!seenRuns.has(p) && row.run_id) { batch.add({ kind: 'deleteRun', runId: row.run_id, statePath: p, sourceRel: dbRel }); }
+    if (!seenRuns.has(p) && row.run_id) { batch.add({ kind: 'deleteRun', runId: row.run_id, ownedBy: dbRel, forget: { path: p } }); }
   }
   for (const id of storeExps.keys()) {
     const parsed = parseMlflowExperimentId(id);
     if (parsed && !exps.has(parsed.experimentId)) { batch.add({ kind: 'deleteExperiment', expId: id }); }
   }
   readSqlRegistry(store, db, dbRel, modelPrefix, modelStates, gitByRun, batch, log, counts);
-  batch.add({ kind: 'stamp', state: { path: dbRel, offset: 0, size: stamp.size, mtime_ms: stamp.mtime_ms, line: duplicates, run_id: null } });
+  batch.add({ kind: 'state', state: { path: dbRel, offset: 0, size: stamp.size, mtime_ms: stamp.mtime_ms, line: duplicates, run_id: null } });
   batch.flush();
 }
 
@@ -394,7 +355,7 @@ function readSqlRegistry(store: WorkspaceStore, db: Database, dbRel: string, mod
       if (conflict) {
         if (!(prev && prev.size === hash && prev.line === -2)) {
           problem(log, counts, 'warn', `MLflow: ${dbRel}: registered model ${JSON.stringify(m.name)}: ${conflict}; it is not shown.`);
-          batch.add({ kind: 'stamp', state: { path: ownerPath, offset: 0, size: hash, mtime_ms: null, line: -2, run_id: m.name } });
+          batch.add({ kind: 'state', state: { path: ownerPath, offset: 0, size: hash, mtime_ms: null, line: -2, run_id: m.name } });
         }
         continue;
       }

@@ -12,10 +12,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Logger } from '../log';
 import { STORE_DIR, WorkspaceStore } from '../store/store';
-import { Excluder, IngestCounts, SOURCE_MLFLOW, SOURCE_TENSORBOARD, emptyCounts, errText, readDirOrEmpty, relPath } from './common';
+import { Excluder, IngestCounts, SOURCE_MLFLOW, SOURCE_TENSORBOARD, emptyCounts, readDirOrEmpty, relPath } from './common';
 import { ingestMlflowFileStore, isMlflowFileStore, parseMlflowExperimentId, removeMlflowSource } from './mlflowFileStore';
 import { ingestMlflowSqlite } from './mlflowSqlite';
 import { TensorboardRun, ingestTensorboardRuns } from './tensorboard';
+import { errorMessage } from '../errors';
 
 /** Folder names never descended into. */
 export const SKIPPED_DIRS: ReadonlySet<string> = new Set([
@@ -48,7 +49,7 @@ export interface IngestOptions {
   maxDepth?: number;
   /** Folders visited at most per walk (default 200,000), so a huge data tree cannot stall the pass. */
   maxDirs?: number;
-  /** The CLI bundle, to read big MLflow FileStores in reader threads (see FileStoreOptions.readerScript). */
+  /** The worker bundle (dist/worker.js), to read big MLflow FileStores in reader threads (see FileStoreOptions.readerScript). */
   readerScript?: string;
 }
 
@@ -152,11 +153,11 @@ async function runPass(store: WorkspaceStore, log: Logger, options: IngestOption
 }
 
 function guard(log: Logger, counts: IngestCounts, what: string, fn: () => void): void {
-  try { fn(); } catch (e) { counts.problems++; log.error(`${what}: ingest failed (${errText(e)}); other sources still load.`); }
+  try { fn(); } catch (e) { counts.problems++; log.error(`${what}: ingest failed (${errorMessage(e)}); other sources still load.`); }
 }
 
 async function guardAsync(log: Logger, counts: IngestCounts, what: string, fn: () => Promise<void>): Promise<void> {
-  try { await fn(); } catch (e) { counts.problems++; log.error(`${what}: ingest failed (${errText(e)}); other sources still load.`); }
+  try { await fn(); } catch (e) { counts.problems++; log.error(`${what}: ingest failed (${errorMessage(e)}); other sources still load.`); }
 }
 
 /** Workspace-relative paths of the MLflow sources (FileStore roots and databases) the store holds rows from. */

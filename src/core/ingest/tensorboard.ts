@@ -23,11 +23,13 @@ import * as protobuf from 'protobufjs/light';
 import { Logger } from '../log';
 import { WorkspaceStore } from '../store/store';
 import {
-  Batcher, IngestCounts, SOURCE_TENSORBOARD, StateRow, Stmts, errText, joinRel, fileMtime, problem, putState,
+  Batcher, IngestCounts, SOURCE_TENSORBOARD, StateRow, Stmts, joinRel, fileMtime, problem, putState,
   readDirOrEmpty, readRange, relPath, statOrUndefined,
 } from './common';
-import { ExperimentRecord, Points, deleteRun, emptyPoints, pointSeq, upsertExperiment } from './rows';
+import { ExperimentRecord, Points, emptyPoints, pointSeq, upsertExperiment } from './rows';
+import { CommonWork, workBatcher } from './work';
 import { appendSeries, deleteSeries } from '../store/series';
+import { errorMessage } from '../errors';
 
 // ---------------------------------------------------------------------------------------------------------
 // TFRecord framing
@@ -286,49 +288,29 @@ export interface TensorboardOptions {
   now?: number;
 }
 
-type Work =
-  | { kind: 'experiment'; exp: ExperimentRecord }
-  | { kind: 'run'; runId: string; exp: ExperimentRecord; name: string; runRel: string; status: string; firstMs?: number; lastMs?: number;
-      reset: boolean; files: FileChunk[] }
-  | { kind: 'status'; runId: string; status: string }
-  | { kind: 'deleteRun'; runId: string; expId: string };
+type RunWork = { kind: 'run'; runId: string; exp: ExperimentRecord; name: string; runRel: string; status: string; firstMs?: number; lastMs?: number;
+  reset: boolean; files: FileChunk[] };
+/** A run's status changed (its newest event file went quiet, or was written again). */
+type StatusWork = { kind: 'status'; runId: string; status: string };
+type OwnWork = RunWork | StatusWork;
+type Work = CommonWork | OwnWork;
 
 interface FileChunk { fileRel: string; expectedOffset: number; state: StateRow; series: Map<string, Points> }
 
-function weigh(w: Work): number {
+function weigh(w: OwnWork): number {
   if (w.kind !== 'run') { return 1; }
   let n = 1;
   for (const f of w.files) { for (const p of f.series.values()) { n += p.values.length; } }
   return n;
 }
 
-function applyWorks(s: Stmts, works: Work[], counts: IngestCounts | undefined): void {
-  for (const w of works) {
-    switch (w.kind) {
-      case 'experiment':
-        if (upsertExperiment(s, w.exp) && counts) { counts.experiments++; }
-        break;
-      case 'status':
-        s.run('UPDATE runs SET status = ?, updated_at = ? WHERE id = ? AND status <> ?', [w.status, Date.now(), w.runId, w.status]);
-        if (counts && s.changes() > 0) { counts.runs++; counts.changedRuns.push(w.runId); }
-        break;
-      case 'deleteRun':
-        deleteRun(s, w.runId);
-        if (counts && s.changes() > 0) { counts.removedRuns++; counts.changedRuns.push(w.runId); }
-        s.run('DELETE FROM ingest_state WHERE run_id = ?', [w.runId]);
-        if (Number(s.scalar('SELECT count(*) FROM runs WHERE experiment_id = ?', [w.expId]) ?? 0) === 0) {
-          s.run('DELETE FROM experiments WHERE id = ?', [w.expId]);
-          if (counts && s.changes() > 0) { counts.removedExperiments++; }
-        }
-        break;
-      case 'run':
-        applyRun(s, w, counts);
-        break;
-    }
-  }
+function applyOwn(s: Stmts, w: OwnWork, counts: IngestCounts | undefined): void {
+  if (w.kind === 'run') { applyRun(s, w, counts); return; }
+  s.run('UPDATE runs SET status = ?, updated_at = ? WHERE id = ? AND status <> ?', [w.status, Date.now(), w.runId, w.status]);
+  if (counts && s.changes() > 0) { counts.runs++; counts.changedRuns.push(w.runId); }
 }
 
-function applyRun(s: Stmts, w: Extract<Work, { kind: 'run' }>, counts: IngestCounts | undefined): void {
+function applyRun(s: Stmts, w: RunWork, counts: IngestCounts | undefined): void {
   if (upsertExperiment(s, w.exp) && counts) { counts.experiments++; }
   if (w.reset) {
     // A file shrank or vanished: the run is read again from the start of every event file.
@@ -361,7 +343,7 @@ function maxDefined(a: number | undefined, b: number | undefined): number | unde
 export async function ingestTensorboardRuns(store: WorkspaceStore, log: Logger, runs: TensorboardRun[], counts: IngestCounts,
   options: TensorboardOptions & { removeMissing?: boolean; touches?: (rel: string) => boolean } = {}): Promise<void> {
   const folder = store.folder;
-  const batch = new Batcher<Work>(store, counts, applyWorks, weigh);
+  const batch = workBatcher<OwnWork>(store, counts, applyOwn, weigh);
   const now = options.now ?? Date.now();
   const windowMs = options.runningWindowMs ?? 120_000;
   const { stored, states } = store.read(db => ({
@@ -384,13 +366,13 @@ export async function ingestTensorboardRuns(store: WorkspaceStore, log: Logger, 
     try {
       await ingestRun(store, log, counts, batch, run, runRel, rootRel, runId, stored.get(runId), statesByRun.get(runId) ?? [], now, windowMs);
     } catch (e) {
-      problem(log, counts, 'error', `TensorBoard: ${runRel}: could not be read (${errText(e)}); skipped.`);
+      problem(log, counts, 'error', `TensorBoard: ${runRel}: could not be read (${errorMessage(e)}); skipped.`);
     }
   }
   if (options.removeMissing) {
     for (const [id, r] of stored) {
       if (seen.has(id) || (options.touches && r.source_path && !options.touches(r.source_path))) { continue; }
-      batch.add({ kind: 'deleteRun', runId: id, expId: r.experiment_id });
+      batch.add({ kind: 'deleteRun', runId: id, forget: { runId: id }, dropEmptyExperiment: r.experiment_id });
     }
   }
   batch.flush();
@@ -408,7 +390,7 @@ async function ingestRun(store: WorkspaceStore, log: Logger, counts: IngestCount
   files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   if (files.length === 0) {
     // No event files left in the folder: it is no longer a run.
-    if (stored || states.length) { batch.add({ kind: 'deleteRun', runId, expId: tensorboardExperimentId(rootRel) }); }
+    if (stored || states.length) { batch.add({ kind: 'deleteRun', runId, forget: { runId }, dropEmptyExperiment: tensorboardExperimentId(rootRel) }); }
     return;
   }
   const newest = Math.max(0, ...files.map(f => f.st.mtimeMs));
@@ -431,7 +413,7 @@ async function ingestRun(store: WorkspaceStore, log: Logger, counts: IngestCount
   }
   const knownScalars = reset ? new Set<string>() : new Set(store.read(db => db.all<{ key: string }>('SELECT key FROM latest_metrics WHERE run_id = ?', [runId]).map(r => r.key)));
   const firstMeta = new Map<string, MetadataMsg | null>();
-  const out: Extract<Work, { kind: 'run' }> = { kind: 'run', runId, exp, name, runRel, status, reset, files: [] };
+  const out: RunWork = { kind: 'run', runId, exp, name, runRel, status, reset, files: [] };
   for (const f of work) {
     const prev = reset ? undefined : stateByPath.get(f.rel);
     const start = prev?.offset ?? 0;
@@ -445,7 +427,7 @@ async function ingestRun(store: WorkspaceStore, log: Logger, counts: IngestCount
       res = await readTfRecords(fh, start, f.st.size, (payload, offset) => {
         let r: ReturnType<typeof eventScalars>;
         try { r = eventScalars(payload, firstMeta, knownScalars); } catch (e) {
-          if (decodeErrors++ === 0) { firstDecodeError = `at byte ${offset}: ${errText(e)}`; }
+          if (decodeErrors++ === 0) { firstDecodeError = `at byte ${offset}: ${errorMessage(e)}`; }
           return;
         }
         if (r.wallTimeMs !== undefined && r.wallTimeMs > 0) {

@@ -1,4 +1,5 @@
 import { Db } from '../store/db';
+import { isFeatureImportance } from './format';
 import { getRun, latestMetricsByRun, listExperiments, listRuns } from '../queries';
 
 /** A run as `mlsight runs --format json` prints it. Non-finite metric values are the strings "nan", "inf", "-inf". */
@@ -45,7 +46,7 @@ export function listRunsForCli(db: Db): CliRun[] {
 /** A fixed-width table for people: experiment, name, status, source, up to three metrics. */
 export function formatRunsTable(runs: readonly CliRun[]): string {
   if (!runs.length) { return 'no runs\n'; }
-  const keys = [...new Set(runs.flatMap(r => Object.keys(r.metrics)))].filter(k => !k.startsWith('feature_importance/')).slice(0, 3);
+  const keys = [...new Set(runs.flatMap(r => Object.keys(r.metrics)))].filter(k => !isFeatureImportance(k)).slice(0, 3);
   const fmt = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : v === undefined ? '' : String(v));
   const rows = [['experiment', 'name', 'status', 'source', 'commit', ...keys, 'id'],
     ...runs.map(r => [r.experiment, r.name ?? '', r.status, r.source, r.git.commit ? r.git.commit.slice(0, 7) + (r.git.dirty ? '*' : '') : '', ...keys.map(k => fmt(r.metrics[k])), r.id])];

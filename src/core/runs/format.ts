@@ -51,6 +51,15 @@ export interface EnvEvent {
   [field: string]: unknown;
 }
 
+/**
+ * Feature importances are stored as metrics `feature_importance/<feature>`, one step per logged set (the one
+ * definition; views that list a run's metrics leave these out, see isFeatureImportance).
+ */
+export const FEATURE_IMPORTANCE_PREFIX = 'feature_importance/';
+
+/** True for a metric key that holds a feature importance rather than a training metric. */
+export function isFeatureImportance(key: string): boolean { return key.startsWith(FEATURE_IMPORTANCE_PREFIX); }
+
 /** Parses a metric value as logged: finite numbers, and the strings NaN / Infinity / -Infinity (also inf, nan). */
 export function parseMetricValue(v: unknown): number | undefined {
   if (typeof v === 'number') { return v; }

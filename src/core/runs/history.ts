@@ -19,8 +19,8 @@ import { metricValue } from '../ingest/mlflowSqlite';
 import { eventScalars, readTfRecords, MetadataMsg } from '../ingest/tensorboard';
 import { toInt } from '../ingest/common';
 import { MetricPoint, storedHistory } from '../queries';
-import { RunEvent, parseMetricValue, validateEvent } from './format';
-import { FEATURE_IMPORTANCE_PREFIX } from './ingestMlsight';
+import { FEATURE_IMPORTANCE_PREFIX, parseMetricValue } from './format';
+import { readRunLog } from '../ingest/mlsightRunLog';
 
 export interface History {
   points: MetricPoint[];
@@ -112,42 +112,6 @@ function cachePut(file: string, st: fs.Stats, runId: string, series: Map<string,
   }
 }
 
-/**
- * A metric line exactly as the Python logger writes it (python/mlsight.py, Run.log_metric): read with a regular
- * expression instead of JSON.parse, which is several times slower; anything else goes through JSON.parse.
- */
-const LOGGER_METRIC = /^\{"type":"metric","key":"([^"\\\x00-\x1f]+)","value":(-?[0-9][0-9.eE+-]*|"NaN"|"Infinity"|"-Infinity"),"step":(-?[0-9]{1,15}),"ts":([0-9]{1,15})\}\r?$/;
-
-/**
- * Calls fn for every valid event of a run log's complete lines (what ingestion keeps: invalid JSON and events
- * validateEvent rejects are skipped; a last line without its newline is not read yet).
- */
-export function forEachRunLogEvent(text: string, fn: (e: RunEvent) => void): void {
-  let start = 0;
-  for (;;) {
-    const nl = text.indexOf('\n', start);
-    if (nl < 0) { return; }
-    const line = text.slice(start, nl);
-    start = nl + 1;
-    if (line.startsWith('{"type":"metric","key":"')) {
-      const m = LOGGER_METRIC.exec(line);
-      if (m) {
-        const raw = m[2];
-        const value = raw.charCodeAt(0) === 0x22 ? raw.slice(1, -1) : Number(raw);
-        if (typeof value === 'string' || Number.isFinite(value)) {
-          fn({ type: 'metric', key: m[1], value, step: Number(m[3]), ts: Number(m[4]) });
-          continue;
-        }
-      }
-    }
-    if (line.trim() === '') { continue; }
-    let e: unknown;
-    try { e = JSON.parse(line); } catch { continue; }
-    if (validateEvent(e)) { continue; }
-    fn(e as RunEvent);
-  }
-}
-
 function sortPoints(p: MetricPoint[]): MetricPoint[] {
   return p.map((x, i) => ({ x, i })).sort((a, b) => a.x.step - b.x.step || (a.x.timestamp ?? 0) - (b.x.timestamp ?? 0) || a.i - b.i).map(e => e.x);
 }
@@ -170,7 +134,7 @@ async function readRun(folder: string, run: RunSource & { tbFiles: { path: strin
     const every = new Map<string, MetricPoint[]>();
     const all = (key: string, p: MetricPoint) => { let a = every.get(key); if (!a) { a = []; every.set(key, a); } a.push(p); };
     let current: string | undefined;
-    forEachRunLogEvent(text, e => {
+    readRunLog(text, 1, e => {
       if (e.type === 'run') { current = e.run_id; return; }
       if (current !== undefined && current !== run.id) { return; }
       if (e.type === 'metric') {

@@ -1,4 +1,5 @@
 import { Db } from '../store/db';
+import { isFeatureImportance } from './format';
 import { RunSummary, listRunsWithMetrics, metricKeysOf } from '../queries';
 
 /** How the Runs view orders and filters runs (shared by the extension and `mlsight runs`). */
@@ -58,7 +59,7 @@ const LOSS = /(loss|error|rmse|mse|mae)/i;
 /** The metric to show next to each run: the configured one, else the first score-like one, else a loss. */
 export function pickKeyMetric(keys: readonly string[], configured?: string): string | undefined {
   if (configured && keys.includes(configured)) { return configured; }
-  const usable = keys.filter(k => !k.startsWith('feature_importance/'));
+  const usable = keys.filter(k => !isFeatureImportance(k));
   return usable.find(k => SCORE.test(k) && !/train/i.test(k)) ?? usable.find(k => SCORE.test(k)) ?? usable.find(k => LOSS.test(k) && /val|test/i.test(k)) ?? usable.find(k => LOSS.test(k)) ?? usable[0];
 }
 

@@ -8,6 +8,7 @@ import { atomicWrite, removeStaleTemps } from './atomicFile';
 import { Db } from './db';
 import { MIGRATIONS, SCHEMA_VERSION, TABLES } from './schema';
 import { loadSqlJs } from './sqljs';
+import { errorMessage } from '../errors';
 
 export const STORE_DIR = '.mlsight';
 export const DB_FILE = 'mlsight.db';
@@ -174,7 +175,7 @@ export class WorkspaceStore {
       const db = new this.SQL.Database(bytes);
       try { this.validate(new Db(db)); } finally { db.close(); }
       return undefined;
-    } catch (e) { return e instanceof Error ? e.message : String(e); }
+    } catch (e) { return errorMessage(e); }
   }
 
   private validate(db: Db): void {
@@ -261,7 +262,7 @@ export class WorkspaceStore {
     const delay = Math.max(this.persistDelayMs, budgetWait);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.flush().catch(e => this.log.error(`Could not save the ML Sight store: ${e instanceof Error ? e.message : e}`));
+      this.flush().catch(e => this.log.error(`Could not save the ML Sight store: ${errorMessage(e)}`));
     }, delay);
   }
 
@@ -321,7 +322,7 @@ export class WorkspaceStore {
       }
       for (const m of this.pending) {
         try { fresh.transaction(() => m(fresh)); } catch (e) {
-          this.log.warn(`A change could not be re-applied after another window wrote the store: ${e instanceof Error ? e.message : e}`);
+          this.log.warn(`A change could not be re-applied after another window wrote the store: ${errorMessage(e)}`);
         }
       }
     } catch (e) {

@@ -7,15 +7,15 @@ import { emptyCounts } from '../../../src/core/ingest/common';
 import { ingestMlflowFileStore } from '../../../src/core/ingest/mlflowFileStore';
 import { WorkspaceStore } from '../../../src/core/store/store';
 
-// Big MLflow FileStores are read in worker threads that the extension's own dist/cli.js serves. This checks that
+// Big MLflow FileStores are read in worker threads that the extension's own dist/worker.js serves. This checks that
 // such threads start and deliver inside the real extension host (its Node), not only in plain Node (unit tier).
 // The tree and its store live in a temp folder outside the workspace, so no other suite sees them.
 describe('MLflow reader threads in the extension host', function () {
   this.timeout(60_000);
 
-  it('reads an mlruns tree in two reader threads served by the extension\'s dist/cli.js, with nothing read again in the host thread', async () => {
+  it('reads an mlruns tree in two reader threads served by the extension\'s dist/worker.js, with nothing read again in the host thread', async () => {
     const ext = vscode.extensions.getExtension('mlsight.ml-sight')!;
-    const script = path.join(ext.extensionPath, 'dist', 'cli.js');
+    const script = path.join(ext.extensionPath, 'dist', 'worker.js');
     assert.ok(fs.existsSync(script), script);
     const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'mlsight-threads-'));
     try {

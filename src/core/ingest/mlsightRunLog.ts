@@ -1,21 +1,87 @@
+/**
+ * ML Sight's own run logs (`.mlsight/runs/<run id>/events.jsonl`, written by python/mlsight.py): the one reader
+ * of their lines (readRunLog, with a fast path for the logger's metric lines), used by ingestion (below) and by
+ * full histories (core/runs/history.ts), and the ingestion of what is new in each log into the store.
+ */
 import * as fs from 'fs';
 import * as path from 'path';
 import { Logger } from '../log';
-import { parseJsonl } from '../jsonl';
-import { readRangeSync } from '../ingest/common';
+import { readRangeSync } from './common';
+import { errorMessage } from '../errors';
 import { Db } from '../store/db';
 import { Points, appendSeries, deleteSeries, emptyPoints, pointSeq } from '../store/series';
 import { STORE_DIR, WorkspaceStore } from '../store/store';
-import { RUN_STATUSES, RunEvent, parseMetricValue, paramText, validateEvent } from './format';
+import { FEATURE_IMPORTANCE_PREFIX, RUN_STATUSES, RunEvent, parseMetricValue, paramText, validateEvent } from '../runs/format';
 
 export const RUNS_DIR = 'runs';
 export const EVENTS_FILE = 'events.jsonl';
 /** Prefix of the tags the logger's own events become (mlsight.python, mlsight.seed, mlsight.traceback, …). */
 export const MLSIGHT_TAG = 'mlsight.';
-/** Feature importances are stored as metrics `feature_importance/<feature>`, one step per logged set. */
-export const FEATURE_IMPORTANCE_PREFIX = 'feature_importance/';
 /** Read at most this much of one file per pass, so a huge log cannot stall the editor. */
 const MAX_CHUNK = 32 * 1024 * 1024;
+
+/** A line of a run log that was skipped: not JSON (`json` false) or not a valid event. */
+export interface RunLogProblem { line: number; message: string; json: boolean }
+
+/**
+ * A metric line exactly as the Python logger writes it (python/mlsight.py, Run.log_metric): read with a regular
+ * expression instead of JSON.parse, which is several times slower; anything else goes through JSON.parse.
+ */
+const LOGGER_METRIC = /^\{"type":"metric","key":"([^"\\\x00-\x1f]+)","value":(-?[0-9][0-9.eE+-]*|"NaN"|"Infinity"|"-Infinity"),"step":(-?[0-9]{1,15}),"ts":([0-9]{1,15})\}\r?$/;
+
+/**
+ * Reads the complete lines of a run log (or of a chunk of one that starts at a line boundary): calls onEvent for
+ * every valid event and onProblem for every line that is skipped (not JSON, or an event validateEvent rejects).
+ * Blank lines are skipped silently; bytes after the last newline (a line being written) are not read.
+ * `firstLine` numbers the first line. Returns what was consumed: bytes (of a Buffer; characters of a string)
+ * and lines.
+ */
+export function readRunLog(data: Buffer | string, firstLine: number, onEvent: (e: RunEvent, line: number) => void,
+  onProblem?: (p: RunLogProblem) => void): { consumed: number; lines: number } {
+  let text: string;
+  let consumed: number;
+  if (typeof data === 'string') {
+    consumed = data.lastIndexOf('\n') + 1;
+    text = data;
+  } else {
+    consumed = data.lastIndexOf(0x0a) + 1;
+    // a newline byte is never part of a multi-byte UTF-8 sequence: decoding the complete lines at once is exact
+    text = data.toString('utf8', 0, consumed);
+  }
+  let lines = 0;
+  let start = 0;
+  for (;;) {
+    const nl = text.indexOf('\n', start);
+    if (nl < 0) { break; }
+    const lineNo = firstLine + lines;
+    const line = text.slice(start, nl);
+    start = nl + 1;
+    lines++;
+    if (line.startsWith('{"type":"metric","key":"')) {
+      const m = LOGGER_METRIC.exec(line);
+      if (m) {
+        const raw = m[2];
+        const value = raw.charCodeAt(0) === 0x22 ? raw.slice(1, -1) : Number(raw);
+        if (typeof value === 'string' || Number.isFinite(value)) {
+          onEvent({ type: 'metric', key: m[1], value, step: Number(m[3]), ts: Number(m[4]) }, lineNo);
+          continue;
+        }
+      }
+    }
+    if (line.trim() === '') { continue; }
+    const parsed = parseLine(line.endsWith('\r') ? line.slice(0, -1) : line);
+    if ('error' in parsed) { onProblem?.({ line: lineNo, message: parsed.error, json: false }); continue; }
+    const problem = validateEvent(parsed.value);
+    if (problem) { onProblem?.({ line: lineNo, message: problem, json: true }); continue; }
+    onEvent(parsed.value as RunEvent, lineNo);
+  }
+  return { consumed, lines };
+}
+
+/** The reader's one call to JSON parsing. */
+function parseLine(line: string): { value: unknown } | { error: string } {
+  try { return { value: JSON.parse(line) as unknown }; } catch (e) { return { error: errorMessage(e) }; }
+}
 
 export function runsRoot(folder: string): string { return path.join(folder, STORE_DIR, RUNS_DIR); }
 
@@ -75,7 +141,11 @@ export async function ingestMlsightRuns(store: WorkspaceStore, log: Logger, file
       const fd = fs.openSync(file, 'r');
       try { buf = readRangeSync(fd, offset, length); } finally { fs.closeSync(fd); }
     } catch { continue; }
-    const chunk = parseJsonl<unknown>(buf, line + 1);
+    const events: RunEvent[] = [];
+    const chunk = readRunLog(buf, line + 1, e => events.push(e), p => {
+      log.warn(p.json ? `${rel}:${p.line}: ${p.message}; line skipped.` : `${rel}:${p.line}: not valid JSON (${p.message}); line skipped.`);
+      result.errors++;
+    });
     if (chunk.consumed === 0 && length === MAX_CHUNK) {
       log.error(`${rel}: line ${line + 1} is longer than ${MAX_CHUNK} bytes; the rest of this run log is skipped.`);
       flush();
@@ -83,14 +153,6 @@ export async function ingestMlsightRuns(store: WorkspaceStore, log: Logger, file
       continue;
     }
     if (chunk.consumed === 0) { continue; }
-    const events: RunEvent[] = [];
-    for (const err of chunk.errors) { log.warn(`${rel}:${err.line}: not valid JSON (${err.message}); line skipped.`); }
-    for (const r of chunk.records) {
-      const problem = validateEvent(r.value);
-      if (problem) { log.warn(`${rel}:${r.line}: ${problem}; line skipped.`); result.errors++; continue; }
-      events.push(r.value as RunEvent);
-    }
-    result.errors += chunk.errors.length;
     const fallbackRunId = path.basename(path.dirname(file));
     const expectedOffset = state?.offset ?? 0;
     const newOffset = offset + chunk.consumed;
