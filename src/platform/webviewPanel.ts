@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { Logger } from '../core/log';
-import { errText as errorMessage } from '../core/ingest/common';
+import { errorMessage } from '../core/errors';
 import { DisposableStore } from './disposables';
 import { MessageValidators, validateMessage } from './messages';
 import { webviewHtml, webviewOptions } from './webviewHtml';
