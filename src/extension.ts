@@ -224,13 +224,13 @@ class Extension implements vscode.Disposable {
       },
       'mlsight.openRun': async (arg?: unknown) => {
         if (!isRunNode(arg)) { return; }
-        this.runPages.open(arg.folder, arg.run.id);
+        await this.runPages.open(arg.folder, arg.run.id, { preview: true });
         return arg.run.id;
       },
       'mlsight.openRunById': async (folderUri?: unknown, runId?: unknown) => {
         const folder = this.stores.folders().find(f => f.uri.toString() === folderUri);
         if (!folder || typeof runId !== 'string') { return; }
-        this.runPages.open(folder, runId);
+        await this.runPages.open(folder, runId);
         return runId;
       },
       'mlsight.compareRuns': async (item?: unknown, selected?: unknown[]) => {
@@ -249,6 +249,7 @@ class Extension implements vscode.Disposable {
         }
         const folder = nodes[0].folder;
         nodes = nodes.filter(n => n.folder.uri.toString() === folder.uri.toString());
+        this.runPages.closePreview(folder, nodes.map(n => n.run.id)); // selecting the runs opened a preview page
         await this.compare.open(folder, nodes.map(n => n.run.id));
         return nodes.map(n => n.run.id);
       },
