@@ -21,6 +21,7 @@ import { RunsNode, RunsTreeProvider } from './runs/runsTree';
 import { listExperiments, listRuns } from './core/queries';
 import { StoreManager } from './workspace/storeManager';
 import { copyLoggerIntoWorkspace, exposeLoggerInTerminals } from './python/loggerSetup';
+import { runPythonFile } from './python/runPython';
 
 /** What the extension exports (used by the extension-host tests and the activation benchmark). */
 export interface MlSightApi {
@@ -222,6 +223,7 @@ class Extension implements vscode.Disposable {
         if (!folder) { void vscode.window.showInformationMessage('ML Sight: open a folder first.'); return undefined; }
         return (await copyLoggerIntoWorkspace(context.extensionUri, folder))?.toString();
       },
+      'mlsight.runPythonFile': async (file?: unknown) => runPythonFile(context.extensionUri, log, file),
       'mlsight.openRun': async (arg?: unknown) => {
         if (!isRunNode(arg)) { return; }
         await this.runPages.open(arg.folder, arg.run.id, { preview: true });
