@@ -170,7 +170,7 @@ function abOutcomes(ws) {
   for (let i = 0; i < 6000; i++) {
     const challenger = r.next() < 0.2;
     lines.push({ model: 'churn', variant: challenger ? 'challenger' : 'champion', request_key: `customer-${i}`, ts: DAY + 2 * 86_400_000 + i * 60_000,
-      retained: r.next() < (challenger ? 0.83 : 0.78) ? 1 : 0, latency_ms: Number((38 + 12 * r.next() + (challenger ? 1 : 0)).toFixed(1)) });
+      retained: r.next() < (challenger ? 0.83 : 0.78) ? 1 : 0, latency_ms: Number((38 + 12 * r.next()).toFixed(1)) });
   }
   mkdirSync(join(ws, '.mlsight', 'ab'), { recursive: true });
   writeFileSync(join(ws, '.mlsight', 'ab', 'churn.jsonl'), lines.map(l => JSON.stringify(l)).join('\n') + '\n');

@@ -451,7 +451,10 @@ function renderParallel(app: HTMLElement, d: CompareData, s: CompareViewState): 
   const paramRows = d.rows.filter(r => r.section === 'param');
   const metricRows = d.rows.filter(r => r.section === 'metric');
   if (!paramRows.length || !metricRows.length) { app.appendChild(el('p', { className: 'empty', text: 'Needs runs with parameters and metrics.' })); return; }
-  const chosen = s.pcParams.length ? s.pcParams.filter(p => paramRows.some(r => r.key === p)) : paramRows.filter(r => r.differs).slice(0, 6).map(r => r.key);
+  // by default the differing parameters most runs have (a parameter of one model family only says little)
+  const have = (r: TableRow) => r.values.filter(v => v !== null && v !== '').length;
+  const chosen = s.pcParams.length ? s.pcParams.filter(p => paramRows.some(r => r.key === p))
+    : paramRows.filter(r => r.differs).sort((a, b) => have(b) - have(a)).slice(0, 6).map(r => r.key);
   const metric = s.pcMetric && metricRows.some(r => r.key === s.pcMetric) ? s.pcMetric : (d.baseline.metric ?? metricRows[0].key);
   const checks = el('div', { className: 'checks' });
   for (const r of paramRows) {
