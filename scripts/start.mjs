@@ -1,8 +1,11 @@
-// `npm start`: builds ML Sight, then opens it in a real VS Code on the demo workspace (demo/):
-//   - desktop VS Code when `code` is on PATH:   code --extensionDevelopmentPath=<repo> demo/
+// `npm start`: builds ML Sight, generates a fresh demo workspace (scripts/make-demo.mjs: the sources in demo/ plus
+// runs, data, a registry, A/B outcomes and a drift watch) in the git-ignored .vscode-test/demo-workspace/, so
+// nothing done in the demo touches the checkout, then opens it in a real VS Code:
+//   - desktop VS Code when `code` is on PATH:   code --extensionDevelopmentPath=<repo> .vscode-test/demo-workspace
 //   - otherwise the local code-server (installed on first use into .vscode-test/), served on 127.0.0.1,
 //     with ML Sight loaded from this folder; the URL is printed. Ctrl-C stops it.
-// Options: --port N (default 8080, or the next free one), --no-desktop (always use code-server),
+// Options: --port N (default 8080, or the next free one), --no-desktop (always use code-server), --keep (reuse the
+//          demo workspace of the last start instead of a fresh one),
 //          --screenshot FILE (open the page in headless Chromium, show the ML Sight container, save a PNG, exit).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
@@ -14,13 +17,18 @@ import { ensureDeps } from './ensure-deps.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 const opt = name => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
-const demo = join(root, 'demo');
+const demo = join(root, '.vscode-test', 'demo-workspace');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 const run = (cmd, args) => { const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' }); if (r.status !== 0) { process.exit(r.status ?? 1); } };
 const hasCode = !argv.includes('--no-desktop') && !argv.includes('--screenshot') && spawnSync('sh', ['-c', 'command -v code'], { stdio: 'ignore' }).status === 0;
 ensureDeps(root, { system: !hasCode });
 run(process.execPath, [join(root, 'scripts/build.mjs'), '--no-tests']);
+if (!argv.includes('--keep') || !existsSync(demo)) {
+  const { makeDemo } = await import('./make-demo.mjs');
+  makeDemo(demo);
+  console.log(`A fresh demo workspace is in ${demo} (git-ignored; \`npm start -- --keep\` reuses it).`);
+}
 
 if (hasCode) {
   console.log('Opening the demo workspace in desktop VS Code with ML Sight loaded from this folder…');

@@ -95,10 +95,13 @@ class Extension implements vscode.Disposable {
     const handlers: CommandHandlers = {
       ...runsCommands({
         stores: this.stores, tree: runsTree, view: runsView, pickFolder,
-        openRun: (folder, runId) => this.runPages.open(folder, runId),
-        compare: (folder, runIds) => this.compare.open(folder, runIds),
+        openRun: (folder, runId, opts) => this.runPages.open(folder, runId, opts),
+        compare: async (folder, runIds) => {
+          this.runPages.closePreview(folder, runIds); // selecting the runs opened a preview page
+          await this.compare.open(folder, runIds);
+        },
       }),
-      ...storeCommands({ stores: this.stores, channel, extensionUri: context.extensionUri, pickFolder }),
+      ...storeCommands({ stores: this.stores, channel, log, extensionUri: context.extensionUri, pickFolder }),
       ...modelCommands({ stores: this.stores, registry: registryCommands, pages: modelPages, pickFolder }),
       ...driftCommands(drift),
     };

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { annotate } from '../core/annotations';
 import { loadCompareData } from '../core/compare/build';
 import { Logger } from '../core/log';
+import { experimentIdOfRun } from '../core/runs/lookups';
 import { DisposableStore } from '../platform/disposables';
 import { webviewHtml, webviewOptions } from '../platform/webviewHtml';
 import { StoreManager } from '../workspace/storeManager';
@@ -145,7 +146,7 @@ class ComparePanel {
       case 'setBaseline': {
         if (!folder) { return; }
         const store = await this.stores.get(folder);
-        const expId = store.read(db => db.scalar<string>('SELECT experiment_id FROM runs WHERE id = ?', [msg.runId]));
+        const expId = store.read(db => experimentIdOfRun(db, msg.runId));
         if (!expId) { return; }
         await annotate(store, { action: 'experiment.baseline', experimentId: expId, runId: msg.runId });
         await this.send();

@@ -23,10 +23,12 @@ export interface CompareViewState {
   scatterParam: string | null;
   scatterMetric: string | null;
   sort: { key: string; section: string; descending: boolean } | null;
+  /** deltas to the reference and the baseline: absolute differences (default) or relative ones */
+  deltaMode: 'absolute' | 'relative';
 }
 
 export function defaultViewState(folder: string, runIds: string[]): CompareViewState {
-  return { folder, runIds, referenceRunId: null, diffOnly: true, smoothing: 0, xAxis: 'step', logY: false, pcParams: [], pcMetric: null, scatterParam: null, scatterMetric: null, sort: null };
+  return { folder, runIds, referenceRunId: null, diffOnly: true, smoothing: 0, xAxis: 'step', logY: false, pcParams: [], pcMetric: null, scatterParam: null, scatterMetric: null, sort: null, deltaMode: 'absolute' };
 }
 
 export type HostToWebview =

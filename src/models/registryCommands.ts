@@ -104,6 +104,16 @@ export function describeSettings(s: ModelSettings): string {
   return parts.join('; ') || 'defaults';
 }
 
+/**
+ * An expected empty state (nothing registered yet, no run logged a model): guidance with a next step as an
+ * information message, never an error toast. Ends the command quietly (as a cancel does).
+ */
+function guide(message: string, action?: { title: string; command: string }): never {
+  void vscode.window.showInformationMessage(`ML Sight: ${message}`, ...(action ? [action.title] : []))
+    .then(c => { if (c && action) { void vscode.commands.executeCommand(action.command); } });
+  throw new Cancelled();
+}
+
 /** The registry's commands: Register Model…, Set Alias…, Set Stage…, Promote Model…, Undo Last Promotion. */
 export class RegistryCommands {
   constructor(private readonly deps: RegistryCommandDeps) {}
@@ -119,7 +129,8 @@ export class RegistryCommands {
     const store = await this.deps.stores.get(folder);
     const names = store.read(db => db.all<{ name: string }>('SELECT name FROM models ORDER BY name')).map(r => r.name);
     const models = names.map(n => registry.model(n)!).filter(m => m && filter(m));
-    if (!models.length) { throw new RegistryError('There is no registered model here yet: register one from a run with "ML Sight: Register Model…".'); }
+    if (!names.length) { guide('no model is registered here yet. Register the model a run logged, then promote it.', { title: 'Register Model…', command: 'mlsight.registerModel' }); }
+    if (!models.length) { guide(`none of the registered models (${names.join(', ')}) can be used for this yet.`); }
     if (models.length === 1) { return models[0]; }
     return ask(models.map(m => ({
       label: m.name, value: m,
@@ -142,7 +153,10 @@ export class RegistryCommands {
         const runs = store.read(db => db.all<{ id: string; name: string | null; experiment: string | null; models: number; start_time: number | null }>(
           `SELECT r.id, r.name, e.name AS experiment, count(a.path) AS models, r.start_time FROM runs r JOIN artifacts a ON a.run_id = r.id AND a.kind = 'model'
              LEFT JOIN experiments e ON e.id = r.experiment_id WHERE r.lifecycle_stage = 'active' GROUP BY r.id ORDER BY r.start_time DESC LIMIT 500`));
-        if (!runs.length) { throw new RegistryError('No run in this workspace logged a model yet (run.log_model(...) in the ML Sight logger, or mlflow.<flavor>.log_model(...)).'); }
+        if (!runs.length) {
+          guide('no run here has logged a model yet. Log one in your training script with run.log_model(model, name="…") (ML Sight logger) or mlflow.<flavor>.log_model(…), then register it.',
+            { title: 'Copy Python Logger into Workspace', command: 'mlsight.copyPythonLogger' });
+        }
         runId = await ask(runs.map(r => ({ label: r.name ?? r.id, description: [r.experiment, `${r.models} model${r.models === 1 ? '' : 's'}`].filter(Boolean).join(' · '), detail: r.id, value: r.id })),
           { title: 'ML Sight: Register Model', placeHolder: 'Register the model of which run?' });
       }
@@ -469,7 +483,7 @@ export class RegistryCommands {
       }
       return { label: `v${v.version}`, value: v.version, description: [...v.aliases.map(a => `@${a}`), v.stage !== 'None' ? v.stage : '', v.runName ?? ''].filter(Boolean).join(' · '), detail };
     }).filter(i => i.value !== m.aliases.champion);
-    if (!items.length) { throw new RegistryError(`${m.name} has only its champion: register a challenger first.`); }
+    if (!items.length) { guide(`${m.name} has only its champion: register a challenger version to promote.`, { title: 'Register Model…', command: 'mlsight.registerModel' }); }
     if (challengerAlias !== undefined) { items.sort((a, b) => (a.value === challengerAlias ? -1 : b.value === challengerAlias ? 1 : 0)); }
     return ask(items, { title: `${TITLE}: ${m.name}`, placeHolder: 'Which version is the challenger?' });
   }
@@ -540,7 +554,7 @@ export class RegistryCommands {
         : await this.pickModel(registry, folder, 'ML Sight: Undo Last Promotion', x => !!registry.lastPromotion(x.name));
       if (!m) { throw new RegistryError(`There is no registered model named ${JSON.stringify(opts.model)}.`); }
       const p = registry.lastPromotion(m.name);
-      if (!p) { throw new RegistryError(`${m.name} has no promotion to undo.`); }
+      if (!p) { guide(`${m.name} has no promotion to undo.`); }
       const what = p.alias ? `@${p.alias} back to ${p.fromVersion !== null ? `v${p.fromVersion}` : 'unset'} (from v${p.toVersion})` : `v${p.toVersion} out of ${p.stage}`;
       const reason = opts.reason ?? await askText({
         title: `ML Sight: Undo Last Promotion of ${m.name}`, prompt: `Move ${what}, promoted by ${p.actor} on ${new Date(p.at).toLocaleString()}. Why? (recorded in the audit log)`,

@@ -13,6 +13,7 @@ export interface CommandArgs {
   'mlsight.compareRuns': [item?: unknown, selected?: unknown[]];
   'mlsight.setBaseline': [runOrItem?: unknown];
   'mlsight.copyPythonLogger': [];
+  'mlsight.runPythonFile': [file?: unknown];
   'mlsight.sortRuns': [];
   'mlsight.filterRuns': [];
   'mlsight.clearRunsFilter': [];
@@ -41,7 +42,7 @@ export type CommandId = keyof CommandArgs;
 
 export const COMMAND_IDS: readonly CommandId[] = [
   'mlsight.refreshRuns', 'mlsight.showStoreInfo', 'mlsight.rebuildStore', 'mlsight.showLog', 'mlsight.openRun', 'mlsight.openRunById', 'mlsight.copyRunId',
-  'mlsight.compareRuns', 'mlsight.setBaseline', 'mlsight.copyPythonLogger',
+  'mlsight.compareRuns', 'mlsight.setBaseline', 'mlsight.copyPythonLogger', 'mlsight.runPythonFile',
   'mlsight.sortRuns', 'mlsight.filterRuns', 'mlsight.clearRunsFilter', 'mlsight.starRun', 'mlsight.unstarRun', 'mlsight.renameRun',
   'mlsight.tagRun', 'mlsight.noteRun', 'mlsight.trashRun', 'mlsight.restoreRun',
   'mlsight.registerModel', 'mlsight.setModelAlias', 'mlsight.setModelStage', 'mlsight.promoteModel', 'mlsight.undoPromotion',

@@ -5,6 +5,7 @@ import { getRun, storedHistory } from '../core/queries';
 import { loadHistories, planHistories } from '../core/runs/history';
 import { lttb } from '../core/compare/series';
 import { Logger } from '../core/log';
+import { experimentName, runDisplayName } from '../core/runs/lookups';
 import { checkReproducibility } from '../core/runs/reproducibility';
 import { DisposableStore } from '../platform/disposables';
 import { webviewHtml, webviewOptions } from '../platform/webviewHtml';
@@ -13,9 +14,15 @@ import { HostToRunPage, RUN_PAGE_VIEW_TYPE, RunPageData, RunPageState, isRunPage
 
 export interface RunPageHooks { compare(folder: vscode.WorkspaceFolder, runIds: string[]): Promise<unknown> }
 
-/** Run pages: one webview panel per run (reused when the run is opened again), restored after a reload. */
+/**
+ * Run pages: one webview panel per run (reused when the run is opened again), restored after a reload. A run
+ * clicked in the Runs view opens in a *preview* page, like VS Code's preview editors: the next click shows its run
+ * in the same tab, and comparing the selected runs closes it, so selecting runs leaves no stray tab behind. A
+ * preview page is kept (pinned) once the user works in it or opens its run from anywhere else.
+ */
 export class RunPages implements vscode.Disposable {
   private readonly panels = new Map<string, RunPage>();
+  private preview: RunPage | undefined;
   private readonly disposables = new DisposableStore();
   /** messages posted to run pages (extension-host tests read them) */
   recorded: HostToRunPage[] | undefined;
@@ -25,24 +32,57 @@ export class RunPages implements vscode.Disposable {
       deserializeWebviewPanel: async (panel, state: unknown) => {
         const s = state as Partial<RunPageState> | undefined;
         if (!s || typeof s.folder !== 'string' || typeof s.runId !== 'string') { panel.dispose(); return; }
-        this.adopt(panel, { folder: s.folder, runId: s.runId });
+        this.adopt(panel, { folder: s.folder, runId: s.runId }, await this.titleOf(s.folder, s.runId));
       },
     }));
   }
 
-  open(folder: vscode.WorkspaceFolder, runId: string): void {
-    const key = `${folder.uri}#${runId}`;
-    const existing = this.panels.get(key);
-    if (existing) { existing.reveal(); return; }
-    const panel = vscode.window.createWebviewPanel(RUN_PAGE_VIEW_TYPE, 'Run', { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, webviewOptions(this.extensionUri));
-    this.adopt(panel, { folder: folder.uri.toString(), runId });
+  /** "Run <name>": the tab has its real title from the moment it opens, before its webview has loaded. */
+  private async titleOf(folderUri: string, runId: string): Promise<string> {
+    const folder = this.stores.folders().find(f => f.uri.toString() === folderUri);
+    let name: string | undefined;
+    try { name = folder ? (await this.stores.get(folder)).read(db => runDisplayName(db, runId)) : undefined; } catch { /* shown by the page */ }
+    return `Run ${name ?? runId.slice(0, 8)}`;
   }
 
-  private adopt(panel: vscode.WebviewPanel, state: RunPageState): void {
-    const key = `${state.folder}#${state.runId}`;
-    const page = new RunPage(panel, state, this.extensionUri, this.stores, this.log, this.hooks, m => this.recorded?.push(m));
-    this.panels.set(key, page);
-    page.onDispose(() => { if (this.panels.get(key) === page) { this.panels.delete(key); } });
+  async open(folder: vscode.WorkspaceFolder, runId: string, options: { preview?: boolean } = {}): Promise<void> {
+    const state = { folder: folder.uri.toString(), runId };
+    const key = `${state.folder}#${runId}`;
+    const existing = this.panels.get(key);
+    if (existing) {
+      if (!options.preview && existing === this.preview) { this.preview = undefined; }
+      existing.reveal();
+      return;
+    }
+    const title = await this.titleOf(state.folder, runId);
+    const preview = this.preview;
+    if (options.preview && preview && !preview.disposed) {
+      this.panels.delete(preview.key);
+      preview.show(state, title);
+      this.panels.set(preview.key, preview);
+      preview.reveal();
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(RUN_PAGE_VIEW_TYPE, title, { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, webviewOptions(this.extensionUri));
+    const page = this.adopt(panel, state, title);
+    if (options.preview) { this.preview = page; }
+  }
+
+  /** Closes the preview page when it shows one of these runs (they are being compared). */
+  closePreview(folder: vscode.WorkspaceFolder, runIds: readonly string[]): void {
+    const p = this.preview;
+    if (p && p.state.folder === folder.uri.toString() && runIds.includes(p.state.runId)) { p.dispose(); }
+  }
+
+  private adopt(panel: vscode.WebviewPanel, state: RunPageState, title: string): RunPage {
+    const page = new RunPage(panel, state, title, this.extensionUri, this.stores, this.log, this.hooks, m => this.recorded?.push(m),
+      () => { if (this.preview === page) { this.preview = undefined; } });
+    this.panels.set(page.key, page);
+    page.onDispose(() => {
+      if (this.panels.get(page.key) === page) { this.panels.delete(page.key); }
+      if (this.preview === page) { this.preview = undefined; }
+    });
+    return page;
   }
 
   dispose(): void { for (const p of [...this.panels.values()]) { p.dispose(); } this.disposables.dispose(); }
@@ -51,15 +91,17 @@ export class RunPages implements vscode.Disposable {
 class RunPage {
   private readonly disposables = new DisposableStore();
   private ready = false;
-  private disposed = false;
+  private isDisposed = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly listeners: (() => void)[] = [];
 
-  constructor(private readonly panel: vscode.WebviewPanel, private readonly state: RunPageState, extensionUri: vscode.Uri,
-    private readonly stores: StoreManager, private readonly log: Logger, private readonly hooks: RunPageHooks, private readonly record: (m: HostToRunPage) => void) {
+  constructor(private readonly panel: vscode.WebviewPanel, public state: RunPageState, title: string, extensionUri: vscode.Uri,
+    private readonly stores: StoreManager, private readonly log: Logger, private readonly hooks: RunPageHooks, private readonly record: (m: HostToRunPage) => void,
+    private readonly pin: () => void) {
     panel.webview.options = webviewOptions(extensionUri);
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'activity.svg');
-    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'run', 'Run');
+    panel.title = title;
+    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'run', title);
     this.disposables.track(panel.webview.onDidReceiveMessage(m => { void this.onMessage(m).catch(e => this.log.error(`Run page: ${e instanceof Error ? e.message : e}`)); }));
     this.disposables.track(panel.onDidDispose(() => this.dispose()));
     this.disposables.track(stores.onDidChange(f => {
@@ -70,6 +112,15 @@ class RunPage {
 
   onDispose(l: () => void): void { this.listeners.push(l); }
   reveal(): void { this.panel.reveal(); }
+  get key(): string { return `${this.state.folder}#${this.state.runId}`; }
+  get disposed(): boolean { return this.isDisposed; }
+
+  /** Shows another run in this (preview) page. */
+  show(state: RunPageState, title: string): void {
+    this.state = state;
+    this.panel.title = title;
+    if (this.ready) { void this.send(); }
+  }
 
   private folder(): vscode.WorkspaceFolder | undefined { return this.stores.folders().find(f => f.uri.toString() === this.state.folder); }
 
@@ -84,13 +135,13 @@ class RunPage {
   }
 
   private async send(): Promise<void> {
-    if (this.disposed) { return; }
+    if (this.isDisposed) { return; }
     const folder = this.folder();
     if (!folder) { this.post({ type: 'error', message: 'The folder of this run is no longer open.' }); return; }
     const store = await this.stores.get(folder);
     const run = store.read(db => getRun(db, this.state.runId));
     if (!run) { this.post({ type: 'error', message: `Run ${this.state.runId} is no longer in the store.` }); return; }
-    const experiment = store.read(db => db.scalar<string>('SELECT name FROM experiments WHERE id = ?', [run.experimentId])) ?? run.experimentId;
+    const experiment = store.read(db => experimentName(db, run.experimentId)) ?? run.experimentId;
     const sparklines: RunPageData['sparklines'] = {};
     const keys = Object.keys(run.latestMetrics).filter(k => !k.startsWith('feature_importance/'));
     // the store's decimated copy (≤ 33 points, newest included) is enough for a sparkline; total counts the
@@ -116,6 +167,7 @@ class RunPage {
 
   private async onMessage(m: unknown): Promise<void> {
     if (!isRunPageToHost(m)) { return; }
+    if (m.type !== 'ready') { this.pin(); } // working in a preview page keeps it
     const folder = this.folder();
     switch (m.type) {
       case 'ready': this.ready = true; await this.send(); break;
@@ -145,8 +197,8 @@ class RunPage {
   }
 
   dispose(): void {
-    if (this.disposed) { return; }
-    this.disposed = true;
+    if (this.isDisposed) { return; }
+    this.isDisposed = true;
     if (this.timer) { clearTimeout(this.timer); }
     this.disposables.dispose();
     this.panel.dispose();

@@ -19,7 +19,7 @@ export interface RunsCommandDeps {
   readonly tree: RunsTreeProvider;
   readonly view: vscode.TreeView<RunsNode>;
   readonly pickFolder: () => Promise<vscode.WorkspaceFolder | undefined>;
-  readonly openRun: (folder: vscode.WorkspaceFolder, runId: string) => void;
+  readonly openRun: (folder: vscode.WorkspaceFolder, runId: string, opts?: { preview?: boolean }) => Promise<unknown>;
   readonly compare: (folder: vscode.WorkspaceFolder, runIds: string[]) => Promise<void>;
 }
 
@@ -166,7 +166,7 @@ export function runsCommands(d: RunsCommandDeps): Pick<CommandHandlers, RunsComm
     },
     'mlsight.restoreRun': withRun(n => annotateRun(n, { action: 'run.trash', runId: n.run.id, trashed: false })),
     'mlsight.openRun': withRun(async n => {
-      d.openRun(n.folder, n.run.id);
+      await d.openRun(n.folder, n.run.id, { preview: true });
       return n.run.id;
     }),
     'mlsight.openRunById': async (folderUri?: unknown, runId?: unknown) => {
@@ -174,7 +174,7 @@ export function runsCommands(d: RunsCommandDeps): Pick<CommandHandlers, RunsComm
       if (!folder || typeof runId !== 'string') {
         return;
       }
-      d.openRun(folder, runId);
+      await d.openRun(folder, runId);
       return runId;
     },
     'mlsight.compareRuns': async (item?: unknown, selected?: unknown[]) => {

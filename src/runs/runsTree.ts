@@ -3,6 +3,7 @@ import { ExperimentSummary, countRuns, listExperiments, listTrashedRuns } from '
 import { checkReproducibility } from '../core/runs/reproducibility';
 import { DEFAULT_SORT, RunFilter, RunRow, RunSort, formatMetric, isEmptyFilter, parseRunFilter, runRows } from '../core/runs/view';
 import { getRun } from '../core/queries';
+import { formatDuration, runDescription } from '../core/runs/format';
 import { ContextKeyService, ContextKeys } from '../platform/contextKeys';
 import { DisposableStore } from '../platform/disposables';
 import { StoreManager } from '../workspace/storeManager';
@@ -22,14 +23,8 @@ const STATUS_ICON: Record<string, vscode.ThemeIcon> = {
   SCHEDULED: new vscode.ThemeIcon('clock'),
 };
 
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) { return ''; }
-  const s = Math.round(ms / 1000);
-  if (s < 60) { return `${s}s`; }
-  const m = Math.floor(s / 60);
-  if (m < 60) { return `${m}m ${s % 60}s`; }
-  return `${Math.floor(m / 60)}h ${m % 60}m`;
-}
+/** One duration format everywhere (core/runs/format.ts); re-exported for the feature folders. */
+export { formatDuration };
 
 const SORT_KEY = 'mlsight.runs.sort';
 const FILTER_KEY = 'mlsight.runs.filter';
@@ -162,15 +157,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         const item = new vscode.TreeItem(r.name || r.id.slice(0, 8), vscode.TreeItemCollapsibleState.None);
         item.id = `run:${node.folder.uri}:${r.id}${node.trashed ? ':trash' : ''}`;
         item.iconPath = r.starred && !node.trashed ? new vscode.ThemeIcon('star-full', new vscode.ThemeColor('charts.yellow')) : STATUS_ICON[r.status] ?? new vscode.ThemeIcon('circle-outline');
-        const parts = [r.status.toLowerCase()];
-        if (r.keyMetric) { parts.push(`${r.keyMetric.key} ${formatMetric(r.keyMetric.value)}`); }
-        if (r.startTime) {
-          const end = r.endTime ?? (r.status === 'RUNNING' ? Date.now() : undefined);
-          if (end) { parts.push(formatDuration(end - r.startTime)); }
-        }
-        if (r.gitCommit) { parts.push(r.gitCommit.slice(0, 7) + (r.gitDirty ? '*' : '')); }
-        if (r.note) { parts.push('✎'); }
-        item.description = parts.filter(Boolean).join(' · ');
+        // the key metric first: a narrow sidebar cuts the end of the description, not the number
+        item.description = runDescription(r, formatMetric);
         item.contextValue = node.trashed ? 'mlsight.trashedRun' : r.starred ? 'mlsight.run.starred' : 'mlsight.run';
         if (!node.trashed) { item.command = { command: 'mlsight.openRun', title: 'Open Run', arguments: [node] }; }
         item.accessibilityInformation = { label: `Run ${r.name ?? r.id}, ${r.status.toLowerCase()}${r.starred ? ', starred' : ''}` };

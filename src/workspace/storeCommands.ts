@@ -1,18 +1,26 @@
 import * as vscode from 'vscode';
 import { CommandHandlers } from '../platform/commands';
+import { Logger } from '../core/log';
 import { copyLoggerIntoWorkspace } from '../python/loggerSetup';
+import { runPythonFile } from '../python/runPython';
 import { StoreManager } from './storeManager';
 
 export interface StoreCommandDeps {
   readonly stores: StoreManager;
   readonly channel: vscode.LogOutputChannel;
+  readonly log: Logger;
   readonly extensionUri: vscode.Uri;
   readonly pickFolder: () => Promise<vscode.WorkspaceFolder | undefined>;
 }
 
-type StoreCommandId = 'mlsight.showStoreInfo' | 'mlsight.rebuildStore' | 'mlsight.showLog' | 'mlsight.copyPythonLogger';
+type StoreCommandId =
+  | 'mlsight.showStoreInfo'
+  | 'mlsight.rebuildStore'
+  | 'mlsight.showLog'
+  | 'mlsight.copyPythonLogger'
+  | 'mlsight.runPythonFile';
 
-/** The store's commands (info, rebuild), the log, and copying the Python logger into the workspace. */
+/** The store's commands (info, rebuild), the log, and the Python logger (copy it, run a file with the right interpreter). */
 export function storeCommands(d: StoreCommandDeps): Pick<CommandHandlers, StoreCommandId> {
   const { stores, channel, pickFolder } = d;
   return {
@@ -65,5 +73,6 @@ export function storeCommands(d: StoreCommandDeps): Pick<CommandHandlers, StoreC
       }
       return (await copyLoggerIntoWorkspace(d.extensionUri, folder))?.toString();
     },
+    'mlsight.runPythonFile': async (file?: unknown) => runPythonFile(d.extensionUri, d.log, file),
   };
 }

@@ -8,6 +8,11 @@ import { join } from 'node:path';
 import { ROOT, installVsix, launchBrowser, log, startCodeServer, workbenchUrl } from './codeServer.mjs';
 import { Checks, clickViewAction, openActivityContainer, openWorkbench, runCommand, screenshot } from './ui.mjs';
 import { driftUiChecks } from './ui-drift.mjs';
+import { demoUiChecks } from './ui-demo.mjs';
+
+// MLSIGHT_UI_SESSIONS=demo,empty runs only those sessions (main, light, registry, drift, demo, empty)
+const sessions = process.env.MLSIGHT_UI_SESSIONS?.split(',').map(x => x.trim());
+const want = name => !sessions || sessions.includes(name);
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 const vsix = process.env.MLSIGHT_VSIX || join(ROOT, 'artifacts', `${pkg.name}-${pkg.version}.vsix`);
@@ -32,7 +37,7 @@ try {
   cpSync(join(ROOT, 'test/fixtures/workspace'), workspace, { recursive: true });
   cpSync(join(ROOT, 'test/fixtures/leakage/leaky_train.py'), join(workspace, 'leaky_train.py'));
 
-  await withVsCode({ workspace, settings: { 'workbench.colorTheme': 'Default Dark Modern' } }, async page => {
+  if (want('main')) await withVsCode({ workspace, settings: { 'workbench.colorTheme': 'Default Dark Modern' } }, async page => {
     const rows = page.locator('.sidebar .monaco-list-row');
     await checks.check('the activity bar has the ML Sight container and it opens', async () => {
       await openActivityContainer(page, 'ML Sight');
@@ -156,7 +161,7 @@ try {
   const workspace2 = mkdtempSync(join(tmpdir(), 'mlsight-ui-ws-light-'));
   cleanup.push(() => rmSync(workspace2, { recursive: true, force: true }));
   cpSync(join(ROOT, 'test/fixtures/workspace'), workspace2, { recursive: true });
-  await withVsCode({ workspace: workspace2, settings: { 'workbench.colorTheme': 'Default Light Modern' } }, async page => {
+  if (want('light')) await withVsCode({ workspace: workspace2, settings: { 'workbench.colorTheme': 'Default Light Modern' } }, async page => {
     const rows = page.locator('.sidebar .monaco-list-row');
     const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
     await openActivityContainer(page, 'ML Sight');
@@ -216,7 +221,7 @@ try {
   mlsight('registry', 'register', '<img src=x onerror=alert(1)>', '--run', 'reg-gbm-small');
   mlsight('registry', 'config', 'churn', '--metric', 'val/accuracy', '--direction', 'maximize', '--min-improvement', '0.01');
   mlsight('registry', 'promote', 'churn', '1', '--reason', 'first champion');
-  await withVsCode({ workspace: regWs, settings: { 'workbench.colorTheme': 'Default Dark Modern' } }, async page => {
+  if (want('registry')) await withVsCode({ workspace: regWs, settings: { 'workbench.colorTheme': 'Default Dark Modern' } }, async page => {
     const rows = page.locator('.sidebar .monaco-list-row');
     const input = page.locator('.quick-input-widget input');
     const picks = page.locator('.quick-input-list .monaco-list-row');
@@ -326,11 +331,14 @@ try {
   });
 
   // Drift report: its own session (test/harness/ui-drift.mjs).
-  await driftUiChecks({ withVsCode, checks, cleanup });
+  if (want('drift')) { await driftUiChecks({ withVsCode, checks, cleanup }); }
+
+  // The demo workspace `npm start` opens, walked as a new user would (test/harness/ui-demo.mjs).
+  if (want('demo')) { await demoUiChecks({ withVsCode, checks, cleanup }); }
 
   const empty = mkdtempSync(join(tmpdir(), 'mlsight-ui-empty-'));
   cleanup.push(() => rmSync(empty, { recursive: true, force: true }));
-  await withVsCode({ workspace: empty, settings: { 'workbench.colorTheme': 'Default Light Modern' } }, async page => {
+  if (want('empty')) await withVsCode({ workspace: empty, settings: { 'workbench.colorTheme': 'Default Light Modern' } }, async page => {
     await checks.check('an empty workspace shows the Runs welcome view with its buttons', async () => {
       await openActivityContainer(page, 'ML Sight');
       const welcome = page.locator('.sidebar .welcome-view-content', { hasText: 'No runs yet' });
@@ -342,6 +350,14 @@ try {
       await page.waitForTimeout(500);
       const errors = await page.locator('.notifications-toasts .notification-toast .codicon-error').count();
       if (errors) { throw new Error('an error notification appeared'); }
+    });
+    await checks.check('an expected empty state is guidance, not an error: "Register Model…" with no model logged', async () => {
+      await runCommand(page, 'ML Sight: Register Model…');
+      const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'no run here has logged a model yet' });
+      await toast.waitFor({ timeout: 20_000 });
+      if (await toast.locator('.codicon-error').count()) { throw new Error('shown as an error'); }
+      await toast.locator('.monaco-button', { hasText: 'Copy Python Logger into Workspace' }).first().waitFor({ timeout: 5_000 });
+      return (await toast.innerText()).replace(/\s+/g, ' ').slice(0, 160);
     });
     await screenshot(page, 'ui-welcome-light');
   });

@@ -91,6 +91,8 @@ describe('comparison data shaping', () => {
     assert.strictEqual(d.baseline.byExperiment['mlsight:other'].runId, null, 'no baseline → the view warns');
     assert.strictEqual(d.baseline.metric, 'accuracy');
     assert.strictEqual(+d.baseline.improvement.m!.toFixed(6), 0.6);
+    assert.strictEqual(+d.baseline.delta.m!.toFixed(6), 0.3, 'absolute difference to the baseline');
+    assert.strictEqual(d.baseline.baselineValue.m, 0.5);
     assert.deepStrictEqual(d.metricKeys, ['accuracy', 'loss'], 'feature importances are not curves');
     const loss = d.series.find(s => s.runId === 'm' && s.key === 'loss')!;
     assert.strictEqual(loss.total, 5000);

@@ -7,7 +7,11 @@ import {
 } from 'chart.js';
 import type { CompareData, CompareViewState, HostToWebview, WebviewToHost, XAxis } from '../../src/compare/contract';
 import { emaSmooth } from '../../src/core/compare/series';
-import { diffOnly, toCsv, TableRow, CellValue, asNumber } from '../../src/core/compare/table';
+import { diffOnly, toCsv, TableRow, CellValue, asNumber, higherIsBetter } from '../../src/core/compare/table';
+import {
+  DeltaMode, MISSING_LABEL, bestIndex, differingCells, fitLabel, formatDelta, metricColorPositions, nonOverlapping, parallelAxis,
+  pickScatterParam, rampColor, splitFinalMetrics,
+} from '../../src/core/compare/shape';
 import { el, vscodeApi } from '../shared/vscodeApi';
 import './style.css';
 
@@ -49,7 +53,7 @@ function fmt(v: CellValue | undefined): string {
   if (typeof v === 'number') { return Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e5 || Math.abs(v) < 1e-3 ? v.toExponential(4) : v.toPrecision(6).replace(/\.?0+$/, ''); }
   return v;
 }
-function fmtDelta(d: number): string { return (d >= 0 ? '+' : '') + fmt(d); }
+function deltaMode(s: CompareViewState): DeltaMode { return s.deltaMode === 'relative' ? 'relative' : 'absolute'; }
 
 // ---------------------------------------------------------------------------------------------------------
 
@@ -70,7 +74,9 @@ function render(): void {
   renderBaselineWarnings(app, d);
   renderRunChips(app, d, s);
   renderToolbar(app, s);
-  renderCurves(app, d, s);
+  const { curves: curveKeys, finals } = splitFinalMetrics(d.metricKeys, d.series);
+  renderCurves(app, d, s, curveKeys, finals);
+  renderFinals(app, d, finals);
   renderTable(app, d, s);
   renderParallel(app, d, s);
   renderScatter(app, d, s);
@@ -104,9 +110,14 @@ function renderRunChips(app: HTMLElement, d: CompareData, s: CompareViewState): 
     if (s.referenceRunId === r.id) { name.appendChild(el('span', { className: 'badge', text: 'reference' })); }
     chip.appendChild(name);
     chip.appendChild(el('span', { className: 'muted', text: `${r.experiment} · ${r.status.toLowerCase()}${r.gitCommit ? ' · ' + r.gitCommit.slice(0, 7) + (r.gitDirty ? '*' : '') : ''}` }));
-    const imp = d.baseline.improvement[r.id];
-    if (imp !== null && imp !== undefined && !r.isBaseline && d.baseline.metric) {
-      chip.appendChild(el('span', { className: imp >= 0 ? 'better' : 'worse', text: `${imp >= 0 ? '+' : ''}${(imp * 100).toFixed(1)}% ${d.baseline.metric} vs baseline` }));
+    // the difference to the baseline on the headline metric, absolute by default ("+0.61 val/accuracy")
+    const delta = d.baseline.delta?.[r.id], bv = d.baseline.baselineValue?.[r.id];
+    const shown = delta !== null && delta !== undefined && bv !== null && bv !== undefined ? formatDelta(delta, bv, deltaMode(s)) : null;
+    if (shown && !r.isBaseline && d.baseline.metric) {
+      const better = d.baseline.higherIsBetter ? delta! >= 0 : delta! <= 0;
+      const imp = el('span', { className: `vs-baseline ${better ? 'better' : 'worse'}`, text: `${shown} ${d.baseline.metric} vs baseline (${fmt(bv!)})` });
+      imp.title = `${d.baseline.metric} ${better ? 'better' : 'worse'} than the experiment's baseline run (${d.baseline.higherIsBetter ? 'higher' : 'lower'} is better)`;
+      chip.appendChild(imp);
     }
     const actions = el('div');
     const pin = el('button', { className: 'link', text: s.referenceRunId === r.id ? 'Unpin reference' : 'Pin as reference' });
@@ -174,9 +185,11 @@ function curveDatasets(key: string): ChartDataset<'line', { x: number; y: number
     const ys = emaSmooth(series.values, s.smoothing);
     const pts = series.steps.map((step, j) => ({ x: xOf(s, step, series.times[j], r.startTime), y: ys[j] }))
       .filter(p => Number.isFinite(p.x) && (!s.logY || p.y > 0));
+    // a run that logged this metric once (or a handful of times) gets markers: a line needs two points
+    const few = pts.length <= 1 ? 4 : pts.length <= 12 ? 2.5 : 0;
     return {
       label: r.name, data: pts, borderColor: colorOf(i), backgroundColor: colorOf(i), borderDash: dash(i),
-      borderWidth: r.id === s.referenceRunId ? 2.5 : 1.5, pointRadius: 0, pointHitRadius: 4, tension: 0, spanGaps: true,
+      borderWidth: r.id === s.referenceRunId ? 2.5 : 1.5, pointRadius: few, pointHitRadius: 4, tension: 0, spanGaps: true,
     } as ChartDataset<'line', { x: number; y: number }[]>;
   }).filter((x): x is ChartDataset<'line', { x: number; y: number }[]> => !!x);
 }
@@ -185,13 +198,17 @@ function axisColors() {
   return { text: css('--vscode-foreground', '#ccc'), grid: css('--vscode-panel-border', 'rgba(128,128,128,0.3)') };
 }
 
-function renderCurves(app: HTMLElement, d: CompareData, s: CompareViewState): void {
+function renderCurves(app: HTMLElement, d: CompareData, s: CompareViewState, curveKeys: string[], finals: string[]): void {
   app.appendChild(el('h2', { text: 'Metric curves' }));
   curves = [];
   if (!d.metricKeys.length) { app.appendChild(el('p', { className: 'empty', text: 'These runs logged no metrics.' })); return; }
+  if (!curveKeys.length) {
+    app.appendChild(el('p', { className: 'empty', text: `These runs logged each metric once (${finals.length} final metric${finals.length === 1 ? '' : 's'}, below). Log a metric with step= to see its curve.` }));
+    return;
+  }
   const grid = el('div', { className: 'charts' });
   const { text, grid: gridColor } = axisColors();
-  for (const key of d.metricKeys) {
+  for (const key of curveKeys) {
     const card = el('section', { className: 'chart-card' });
     card.dataset.metric = key;
     const head = el('header');
@@ -241,6 +258,55 @@ function renderCurves(app: HTMLElement, d: CompareData, s: CompareViewState): vo
   app.appendChild(grid);
 }
 
+/** Metrics every run logged once (test scores, final evaluations): one bar per run, the best one marked. */
+function renderFinals(app: HTMLElement, d: CompareData, finals: string[]): void {
+  if (!finals.length) { return; }
+  app.appendChild(el('h2', { text: 'Final metrics' }));
+  const grid = el('div', { className: 'charts finals' });
+  grid.id = 'final-metrics';
+  const { text, grid: gridColor } = axisColors();
+  for (const key of finals) {
+    const row = d.rows.find(r => r.section === 'metric' && r.key === key);
+    if (!row) { continue; }
+    const values = row.values.map(v => asNumber(v));
+    const best = bestIndex(key, row.values);
+    const card = el('section', { className: 'chart-card' });
+    card.dataset.metric = key;
+    const head = el('header');
+    head.append(el('span', { className: 'title', text: key }),
+      el('span', { className: 'muted', text: `${higherIsBetter(key) ? 'higher' : 'lower'} is better${best >= 0 ? ` · best: ${d.runs[best].name} ${fmt(values[best]!)}` : ''}` }));
+    const box = el('div', { className: 'chart-box' });
+    box.style.height = `${Math.max(90, 34 + 26 * d.runs.length)}px`;
+    const canvas = el('canvas');
+    canvas.setAttribute('role', 'img');
+    canvas.setAttribute('aria-label', `${key} per run: ${d.runs.map((r, i) => `${r.name} ${values[i] === undefined ? 'none' : fmt(values[i]!)}`).join(', ')}`);
+    box.appendChild(canvas);
+    card.append(head, box);
+    grid.appendChild(card);
+    const chart = new Chart(canvas, {
+      type: 'bar',
+      data: {
+        labels: d.runs.map(r => r.name),
+        datasets: [{
+          label: key, data: values.map(v => (v !== undefined && Number.isFinite(v) ? v : null)),
+          backgroundColor: d.runs.map((_, i) => colorOf(i)), borderColor: d.runs.map((_, i) => (i === best ? text : colorOf(i))),
+          borderWidth: d.runs.map((_, i) => (i === best ? 2 : 0)), barPercentage: 0.8,
+        }],
+      },
+      options: {
+        indexAxis: 'y', animation: false, responsive: true, maintainAspectRatio: false,
+        plugins: { legend: { display: false }, tooltip: { callbacks: { label: c => `${c.label}: ${fmt(c.parsed.x)}` } } },
+        scales: {
+          x: { ticks: { color: text, maxTicksLimit: 6 }, grid: { color: gridColor } },
+          y: { ticks: { color: text, autoSkip: false, callback: (_v, i) => fitLabel(d.runs[i]?.name ?? '', 24) }, grid: { display: false } },
+        },
+      },
+    });
+    charts.push(chart);
+  }
+  app.appendChild(grid);
+}
+
 function updateCurveData(): void {
   for (const c of curves) { c.chart.data.datasets = curveDatasets(c.key); c.chart.update('none'); }
 }
@@ -285,16 +351,25 @@ function renderTable(app: HTMLElement, d: CompareData, s: CompareViewState): voi
   for (const r of d.runs) { const o = el('option', { text: r.name }); o.value = r.id; o.selected = r.id === s.referenceRunId; ref.appendChild(o); }
   ref.addEventListener('change', () => { const runId = ref.value || null; setState({ referenceRunId: runId }); post({ type: 'setReference', runId }); });
   refLabel.appendChild(ref);
+  const modeLabel = el('label', { text: 'Deltas' });
+  const mode = el('select');
+  mode.id = 'delta-mode';
+  for (const [v, t] of [['absolute', 'absolute (+0.02)'], ['relative', 'relative (+2.1 %)']] as [DeltaMode, string][]) {
+    const o = el('option', { text: t }); o.value = v; o.selected = deltaMode(s) === v; mode.appendChild(o);
+  }
+  mode.addEventListener('change', () => { setState({ deltaMode: mode.value as DeltaMode }); render(); });
+  modeLabel.appendChild(mode);
+  modeLabel.title = 'How differences to the reference run and to the baseline are shown';
   const csvBtn = el('button', { className: 'secondary', text: 'Export CSV' });
   csvBtn.id = 'export-csv';
-  bar.append(diffLabel, refLabel, csvBtn);
+  bar.append(diffLabel, refLabel, modeLabel, csvBtn);
   app.appendChild(bar);
 
   const order = columnOrder(d, s);
   const rows = s.diffOnly ? diffOnly(d.rows) : d.rows;
   csvBtn.addEventListener('click', () => {
     const header = ['section', 'key', ...order.map(i => d.runs[i].name)];
-    post({ type: 'save', kind: 'csv', suggestedName: 'run-comparison', content: toCsv(header, rows.map(r => [r.section, r.key, ...order.map(i => r.values[i])])) });
+    post({ type: 'save', kind: 'csv', suggestedName: 'run-comparison', content: toCsv(header, rows.map(r => [r.section, r.key, ...order.map(i => r.display?.[i] ?? r.values[i])])) });
   });
   if (!rows.length) {
     app.appendChild(el('p', { className: 'empty', text: s.diffOnly ? 'These runs do not differ in any parameter, metric or tag.' : 'Nothing to show.' }));
@@ -335,14 +410,20 @@ function renderTable(app: HTMLElement, d: CompareData, s: CompareViewState): voi
     th.addEventListener('click', toggle);
     th.addEventListener('keydown', e => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); toggle(); } });
     tr.appendChild(th);
+    // highlight only the cells that differ (from the reference, else from the row's usual value); metrics, which
+    // nearly always differ, mark their best value instead
+    const differing = r.section === 'metric' ? [] : differingCells(r.values, refIdx);
+    const best = r.section === 'metric' ? bestIndex(r.key, r.values) : -1;
     for (const i of order) {
-      const td = el('td', { text: fmt(r.values[i]) });
-      if (r.differs) { td.classList.add('differs'); }
+      const td = el('td', { text: r.display?.[i] ?? fmt(r.values[i]) });
+      if (r.differs && differing[i]) { td.classList.add('differs'); }
+      if (i === best) { td.classList.add('best'); td.title = `best ${r.key}`; }
       if (i === refIdx) { td.classList.add('reference'); }
       const delta = r.deltas?.[i];
-      if (refIdx >= 0 && i !== refIdx && delta !== null && delta !== undefined && delta !== 0) {
-        td.appendChild(el('span', { className: 'delta muted', text: `(${fmtDelta(delta)})` }));
-      }
+      const refValue = refIdx >= 0 ? asNumber(r.values[refIdx]) : undefined;
+      const shown = refIdx >= 0 && i !== refIdx && delta !== null && delta !== undefined && delta !== 0 && refValue !== undefined
+        ? formatDelta(delta, refValue, deltaMode(s)) : null;
+      if (shown) { td.appendChild(el('span', { className: 'delta muted', text: `(${shown})` })); }
       tr.appendChild(td);
     }
     tbody.appendChild(tr);
@@ -354,26 +435,15 @@ function renderTable(app: HTMLElement, d: CompareData, s: CompareViewState): voi
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Parallel coordinates (canvas 2D; numeric and categorical axes; drag on an axis to brush, double-click clears)
+// Parallel coordinates (canvas 2D; numeric, log and categorical axes; a run without a value sits on the axis's
+// "missing" tick; lines coloured by the chosen metric; drag on an axis to brush, double-click clears)
 
-interface Axis { name: string; kind: 'param' | 'metric'; values: (number | string | null)[]; numeric: boolean; min: number; max: number; categories: string[] }
-
-function buildAxis(name: string, kind: Axis['kind'], values: (number | string | null)[]): Axis {
-  const nums = values.map(v => (v === null ? undefined : asNumber(v)));
-  const numeric = nums.every((n, i) => values[i] === null || (n !== undefined && Number.isFinite(n)));
-  if (numeric) {
-    const f = nums.filter((n): n is number => n !== undefined);
-    return { name, kind, values: nums.map(n => n ?? null), numeric, min: Math.min(...f), max: Math.max(...f), categories: [] };
-  }
-  const categories = [...new Set(values.map(v => (v === null ? '—' : String(v))))].sort();
-  return { name, kind, values: values.map(v => (v === null ? '—' : String(v))), numeric, min: 0, max: Math.max(1, categories.length - 1), categories };
-}
-
-function norm(a: Axis, v: number | string | null): number | null {
-  if (v === null) { return null; }
-  if (a.numeric) { return a.max === a.min ? 0.5 : ((v as number) - a.min) / (a.max - a.min); }
-  const i = a.categories.indexOf(String(v));
-  return a.categories.length === 1 ? 0.5 : i / (a.categories.length - 1);
+/** Cuts text to fit `px` pixels in the canvas's font. */
+function fitText(ctx: CanvasRenderingContext2D, text: string, px: number): string {
+  if (ctx.measureText(text).width <= px) { return text; }
+  let n = Math.max(1, Math.floor(text.length * px / Math.max(1, ctx.measureText(text).width)));
+  while (n > 1 && ctx.measureText(fitLabel(text, n)).width > px) { n--; }
+  return fitLabel(text, n);
 }
 
 function renderParallel(app: HTMLElement, d: CompareData, s: CompareViewState): void {
@@ -381,7 +451,10 @@ function renderParallel(app: HTMLElement, d: CompareData, s: CompareViewState): 
   const paramRows = d.rows.filter(r => r.section === 'param');
   const metricRows = d.rows.filter(r => r.section === 'metric');
   if (!paramRows.length || !metricRows.length) { app.appendChild(el('p', { className: 'empty', text: 'Needs runs with parameters and metrics.' })); return; }
-  const chosen = s.pcParams.length ? s.pcParams.filter(p => paramRows.some(r => r.key === p)) : paramRows.filter(r => r.differs).slice(0, 6).map(r => r.key);
+  // by default the differing parameters most runs have (a parameter of one model family only says little)
+  const have = (r: TableRow) => r.values.filter(v => v !== null && v !== '').length;
+  const chosen = s.pcParams.length ? s.pcParams.filter(p => paramRows.some(r => r.key === p))
+    : paramRows.filter(r => r.differs).sort((a, b) => have(b) - have(a)).slice(0, 6).map(r => r.key);
   const metric = s.pcMetric && metricRows.some(r => r.key === s.pcMetric) ? s.pcMetric : (d.baseline.metric ?? metricRows[0].key);
   const checks = el('div', { className: 'checks' });
   for (const r of paramRows) {
@@ -394,29 +467,48 @@ function renderParallel(app: HTMLElement, d: CompareData, s: CompareViewState): 
   }
   const mLabel = el('label', { text: 'Colour by metric' });
   const msel = el('select');
+  msel.id = 'pc-metric';
   for (const r of metricRows) { const o = el('option', { text: r.key }); o.value = r.key; o.selected = r.key === metric; msel.appendChild(o); }
   msel.addEventListener('change', () => { brushes.clear(); setState({ pcMetric: msel.value }); render(); });
   mLabel.appendChild(msel);
   checks.appendChild(mLabel);
   app.appendChild(checks);
-  const axes = [...chosen.map(k => buildAxis(k, 'param', paramRows.find(r => r.key === k)!.values)), buildAxis(metric, 'metric', metricRows.find(r => r.key === metric)!.values)];
+  const metricValues = metricRows.find(r => r.key === metric)!.values;
+  const axes = [...chosen.map(k => parallelAxis(k, 'param', paramRows.find(r => r.key === k)!.values)), parallelAxis(metric, 'metric', metricValues)];
+  const colorT = metricColorPositions(metric, metricValues);
+  const lineColor = (ri: number) => { const t = colorT[ri]; return t === null ? css('--vscode-disabledForeground', '#888') : rampColor(t); };
+
+  // the colour legend: worst → best value of the metric
+  const nums = metricValues.map(v => asNumber(v)).filter((n): n is number => n !== undefined && Number.isFinite(n));
+  const legend = el('div', { className: 'pc-legend' });
+  legend.id = 'pc-legend';
+  if (nums.length) {
+    const up = higherIsBetter(metric);
+    const worst = up ? Math.min(...nums) : Math.max(...nums), best = up ? Math.max(...nums) : Math.min(...nums);
+    const ramp = el('span', { className: 'ramp' });
+    ramp.style.background = `linear-gradient(to right, ${[0, 0.33, 0.66, 1].map(rampColor).join(', ')})`;
+    legend.append(el('span', { text: `${metric}: worse ${fmt(worst)}` }), ramp, el('span', { text: `${fmt(best)} better` }));
+    if (colorT.some(t => t === null)) { legend.appendChild(el('span', { className: 'muted', text: ' · grey: no value' })); }
+  }
+  app.appendChild(legend);
+
   const status = el('p', { className: 'muted' });
   const canvas = el('canvas', { className: 'pc' });
   canvas.setAttribute('role', 'img');
-  canvas.setAttribute('aria-label', `Parallel coordinates of ${axes.map(a => a.name).join(', ')}`);
+  canvas.setAttribute('aria-label', `Parallel coordinates of ${axes.map(a => a.name).join(', ')}, coloured by ${metric}`);
   const wrap = el('div', { className: 'pc-wrap' });
   wrap.appendChild(canvas);
   const png = el('button', { className: 'link', text: 'PNG' });
   png.addEventListener('click', () => post({ type: 'save', kind: 'png', suggestedName: 'parallel-coordinates', content: canvas.toDataURL('image/png').split(',')[1] }));
   app.append(wrap, status, png);
-  const pad = { l: 40, r: 40, t: 28, b: 24 };
+  const pad = { l: 24, r: 24, t: 44, b: 18 };
   let dragging: { axis: number; from: number } | undefined;
   const geom = () => {
     const w = canvas.clientWidth, h = canvas.clientHeight;
     const xs = axes.map((_, i) => pad.l + (axes.length === 1 ? 0 : i * (w - pad.l - pad.r) / (axes.length - 1)));
     return { w, h, xs, y: (t: number) => pad.t + (1 - t) * (h - pad.t - pad.b), t: (y: number) => 1 - (y - pad.t) / (h - pad.t - pad.b) };
   };
-  const selected = (ri: number) => [...brushes.entries()].every(([ai, [lo, hi]]) => { const t = norm(axes[ai], axes[ai].values[ri]); return t !== null && t >= lo && t <= hi; });
+  const selected = (ri: number) => [...brushes.entries()].every(([ai, [lo, hi]]) => { const t = axes[ai].positions[ri]; return t >= lo && t <= hi; });
   const draw = () => {
     const dpr = window.devicePixelRatio || 1;
     const g = geom();
@@ -425,38 +517,61 @@ function renderParallel(app: HTMLElement, d: CompareData, s: CompareViewState): 
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, g.w, g.h);
     const { text, grid } = axisColors();
+    const muted = css('--vscode-descriptionForeground', text);
     ctx.font = `${css('--vscode-font-size', '12px')} ${css('--vscode-font-family', 'sans-serif')}`;
-    d.runs.forEach((_, ri) => {
+    const order = d.runs.map((_, ri) => ri).sort((a, b) => Number(selected(a)) - Number(selected(b)) || (colorT[a] ?? -1) - (colorT[b] ?? -1));
+    for (const ri of order) {
       const on = selected(ri);
-      ctx.strokeStyle = on ? colorOf(ri) : grid;
-      ctx.globalAlpha = on ? 1 : 0.35;
+      ctx.strokeStyle = on ? lineColor(ri) : grid;
+      ctx.globalAlpha = on ? 0.95 : 0.3;
       ctx.lineWidth = on ? 2 : 1;
-      ctx.beginPath();
-      let started = false;
-      axes.forEach((a, ai) => {
-        const t = norm(a, a.values[ri]);
-        if (t === null) { started = false; return; }
-        const x = g.xs[ai], y = g.y(t);
-        if (started) { ctx.lineTo(x, y); } else { ctx.moveTo(x, y); started = true; }
-      });
-      ctx.stroke();
-    });
+      for (let ai = 1; ai < axes.length; ai++) {
+        // a segment to or from a missing value is dashed
+        ctx.setLineDash(axes[ai - 1].present[ri] && axes[ai].present[ri] ? [] : [4, 3]);
+        ctx.beginPath();
+        ctx.moveTo(g.xs[ai - 1], g.y(axes[ai - 1].positions[ri]));
+        ctx.lineTo(g.xs[ai], g.y(axes[ai].positions[ri]));
+        ctx.stroke();
+      }
+      if (axes.length === 1) { ctx.fillStyle = ctx.strokeStyle; ctx.fillRect(g.xs[0] - 3, g.y(axes[0].positions[ri]) - 3, 6, 6); }
+    }
+    ctx.setLineDash([]);
     ctx.globalAlpha = 1;
+    const spacing = axes.length > 1 ? g.xs[1] - g.xs[0] : g.w - pad.l - pad.r;
+    // axis names: two staggered rows when the space between axes is narrow, each cut to the room it has
+    const stagger = axes.length > 2 && spacing < 150;
+    const nameRoom = (stagger ? 2 * spacing : spacing) - 10;
     axes.forEach((a, ai) => {
       const x = g.xs[ai];
+      const first = ai === 0, last = ai === axes.length - 1 && axes.length > 1;
       ctx.strokeStyle = text; ctx.lineWidth = 1;
       ctx.beginPath(); ctx.moveTo(x, g.y(0)); ctx.lineTo(x, g.y(1)); ctx.stroke();
-      ctx.fillStyle = text; ctx.textAlign = 'center';
-      ctx.fillText(a.name.length > 22 ? a.name.slice(0, 21) + '…' : a.name, x, 14);
-      ctx.textAlign = ai === axes.length - 1 ? 'right' : 'left';
-      const lab = (t: number) => a.numeric ? fmt(a.min + t * (a.max - a.min)) : (a.categories[Math.round(t * (a.categories.length - 1))] ?? '');
-      if (a.numeric) { ctx.fillText(lab(1), x + (ai === axes.length - 1 ? -4 : 4), g.y(1) + 4); ctx.fillText(lab(0), x + (ai === axes.length - 1 ? -4 : 4), g.y(0)); }
-      else { a.categories.forEach((c, ci) => ctx.fillText(c.length > 14 ? c.slice(0, 13) + '…' : c, x + (ai === axes.length - 1 ? -4 : 4), g.y(a.categories.length === 1 ? 0.5 : ci / (a.categories.length - 1)) + 4)); }
+      ctx.fillStyle = text;
+      ctx.textAlign = first ? 'left' : last ? 'right' : 'center';
+      ctx.font = `600 ${css('--vscode-font-size', '12px')} ${css('--vscode-font-family', 'sans-serif')}`;
+      const name = a.name + (a.log ? ' (log)' : '');
+      ctx.fillText(fitText(ctx, name, first || last ? Math.min(nameRoom, spacing / 2 + nameRoom / 2) : nameRoom), first ? x - 4 : last ? x + 4 : x, stagger && ai % 2 ? 30 : 14);
+      ctx.font = `${css('--vscode-font-size', '12px')} ${css('--vscode-font-family', 'sans-serif')}`;
+      // tick labels to the right of the axis (left of the last one), none overlapping another
+      const ys = a.ticks.map(t => g.y(t.pos));
+      const keep = a.ticks.map((t, i) => !!t.missing || i === 0 || i === a.ticks.length - 1 - (a.ticks.at(-1)?.missing ? 1 : 0));
+      const shown = nonOverlapping(ys, 14, keep);
+      ctx.textAlign = last ? 'right' : 'left';
+      const room = Math.max(30, Math.min(130, spacing - 16));
+      a.ticks.forEach((t, i) => {
+        const y = ys[i];
+        ctx.beginPath(); ctx.moveTo(x - 3, y); ctx.lineTo(x + 3, y); ctx.stroke();
+        if (!shown[i]) { return; }
+        ctx.fillStyle = t.missing ? muted : text;
+        ctx.fillText(fitText(ctx, t.label, room), x + (last ? -6 : 6), y + 4);
+      });
       const b = brushes.get(ai);
       if (b) { ctx.fillStyle = css('--vscode-editor-selectionBackground', 'rgba(100,150,255,0.3)'); ctx.globalAlpha = 0.5; ctx.fillRect(x - 6, g.y(b[1]), 12, g.y(b[0]) - g.y(b[1])); ctx.globalAlpha = 1; }
     });
     const n = d.runs.filter((_, ri) => selected(ri)).length;
-    status.textContent = brushes.size ? `${n} of ${d.runs.length} runs inside the brushed ranges (double-click an axis to clear it)` : 'Drag along an axis to filter runs.';
+    const missing = axes.filter(a => a.present.some(p => !p)).map(a => a.name);
+    status.textContent = (brushes.size ? `${n} of ${d.runs.length} runs inside the brushed ranges (double-click an axis to clear it).` : 'Drag along an axis to filter runs.')
+      + (missing.length ? ` Runs without a value sit on the "${MISSING_LABEL}" tick of ${missing.join(', ')} (dashed).` : '');
   };
   const axisAt = (x: number) => { const g = geom(); let best = -1, dist = 24; g.xs.forEach((ax, i) => { if (Math.abs(ax - x) < dist) { dist = Math.abs(ax - x); best = i; } }); return best; };
   canvas.addEventListener('mousedown', e => { const ai = axisAt(e.offsetX); if (ai >= 0) { dragging = { axis: ai, from: geom().t(e.offsetY) }; } });
@@ -473,52 +588,59 @@ function renderParallel(app: HTMLElement, d: CompareData, s: CompareViewState): 
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Scatter of a metric against a parameter
+// Scatter of a metric against a parameter (it starts on a parameter that varies across the runs)
 
 function renderScatter(app: HTMLElement, d: CompareData, s: CompareViewState): void {
   const params = d.rows.filter(r => r.section === 'param');
   const metrics = d.rows.filter(r => r.section === 'metric');
   if (!params.length || !metrics.length) { return; }
   app.appendChild(el('h2', { text: 'Metric against parameter' }));
-  const p = s.scatterParam && params.some(r => r.key === s.scatterParam) ? s.scatterParam : (params.find(r => r.differs) ?? params[0]).key;
+  const p = s.scatterParam && params.some(r => r.key === s.scatterParam) ? s.scatterParam : (pickScatterParam(params) ?? params[0].key);
   const m = s.scatterMetric && metrics.some(r => r.key === s.scatterMetric) ? s.scatterMetric : (d.baseline.metric ?? metrics[0].key);
   const bar = el('div', { className: 'toolbar' });
-  const mk = (label: string, rows: TableRow[], value: string, onChange: (v: string) => void) => {
+  const mk = (label: string, id: string, rows: TableRow[], value: string, onChange: (v: string) => void) => {
     const l = el('label', { text: label });
     const sel = el('select');
+    sel.id = id;
     for (const r of rows) { const o = el('option', { text: r.key }); o.value = r.key; o.selected = r.key === value; sel.appendChild(o); }
     sel.addEventListener('change', () => onChange(sel.value));
     l.appendChild(sel);
     return l;
   };
-  bar.append(mk('Parameter', params, p, v => { setState({ scatterParam: v }); render(); }), mk('Metric', metrics, m, v => { setState({ scatterMetric: v }); render(); }));
+  bar.append(mk('Parameter', 'scatter-param', params, p, v => { setState({ scatterParam: v }); render(); }),
+    mk('Metric', 'scatter-metric', metrics, m, v => { setState({ scatterMetric: v }); render(); }));
   app.appendChild(bar);
-  const axis = buildAxis(p, 'param', params.find(r => r.key === p)!.values);
+  const axis = parallelAxis(p, 'param', params.find(r => r.key === p)!.values);
+  const cats = axis.ticks.filter(t => !t.missing).map(t => t.label);
+  const xs = params.find(r => r.key === p)!.values.map((v, i) => (!axis.present[i] ? NaN : axis.numeric ? asNumber(v)! : cats.indexOf(String(v))));
   const ys = metrics.find(r => r.key === m)!.values.map(v => asNumber(v));
   const card = el('section', { className: 'chart-card' });
+  card.id = 'scatter';
   const box = el('div', { className: 'chart-box' });
   const canvas = el('canvas');
   canvas.setAttribute('role', 'img');
   canvas.setAttribute('aria-label', `${m} against ${p}`);
   box.appendChild(canvas);
   card.appendChild(box);
+  const left = d.runs.filter((_, i) => !Number.isFinite(xs[i]) || !Number.isFinite(ys[i] ?? NaN)).map(r => r.name);
+  if (left.length) { card.appendChild(el('p', { className: 'muted', text: `Not shown (no ${p} or no ${m}): ${left.join(', ')}` })); }
   app.appendChild(card);
   const { text, grid } = axisColors();
   const chart = new Chart(canvas, {
     type: 'scatter',
     data: {
-      datasets: d.runs.map((r, i) => {
-        const xv = axis.values[i];
-        const x = xv === null ? NaN : axis.numeric ? (xv as number) : axis.categories.indexOf(String(xv));
-        return { label: r.name, data: [{ x, y: ys[i] ?? NaN }].filter(q => Number.isFinite(q.x) && Number.isFinite(q.y)), backgroundColor: colorOf(i), borderColor: colorOf(i), pointRadius: 5 };
-      }),
+      datasets: d.runs.map((r, i) => ({
+        label: r.name, data: [{ x: xs[i], y: ys[i] ?? NaN }].filter(q => Number.isFinite(q.x) && Number.isFinite(q.y)),
+        backgroundColor: colorOf(i), borderColor: colorOf(i), pointRadius: 5,
+      })),
     },
     options: {
       animation: false, responsive: true, maintainAspectRatio: false,
-      plugins: { legend: { display: false }, tooltip: { callbacks: { label: c => `${c.dataset.label}: ${p}=${axis.numeric ? fmt(c.parsed.x) : axis.categories[Number(c.parsed.x)]}, ${m}=${fmt(c.parsed.y)}` } } },
+      plugins: { legend: { display: false }, tooltip: { callbacks: { label: c => `${c.dataset.label}: ${p}=${axis.numeric ? fmt(c.parsed.x) : cats[Number(c.parsed.x)]}, ${m}=${fmt(c.parsed.y)}` } } },
       scales: {
-        x: { type: 'linear', title: { display: true, text: p, color: text }, grid: { color: grid },
-          ticks: { color: text, stepSize: axis.numeric ? undefined : 1, callback: v => axis.numeric ? fmt(Number(v)) : (axis.categories[Number(v)] ?? '') } },
+        x: { type: (axis.log ? 'logarithmic' : 'linear') as 'linear', title: { display: true, text: p, color: text }, grid: { color: grid },
+          min: axis.numeric ? undefined : -0.5, max: axis.numeric ? undefined : cats.length - 0.5,
+          ticks: { color: text, stepSize: axis.numeric ? undefined : 1, callback: v => axis.numeric ? fmt(Number(v)) : (cats[Number(v)] ?? '') } },
         y: { title: { display: true, text: m, color: text }, ticks: { color: text }, grid: { color: grid } },
       },
     },

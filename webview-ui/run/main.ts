@@ -1,6 +1,7 @@
 // The run page webview: everything about one run. Data arrives over src/runs/runPageContract.ts after `ready`;
 // every value is inserted as text. Sparklines are drawn on small canvases (no chart library needed).
 import type { HostToRunPage, RunPageData, RunPageState, RunPageToHost } from '../../src/runs/runPageContract';
+import { formatDuration } from '../../src/core/runs/format';
 import { el, vscodeApi } from '../shared/vscodeApi';
 import './style.css';
 
@@ -77,7 +78,7 @@ function render(d: RunPageData): void {
   app.appendChild(head);
   const times = el('div', { className: 'row muted' });
   if (r.startTime) { times.appendChild(el('span', { text: `started ${new Date(r.startTime).toLocaleString()}` })); }
-  if (r.startTime && r.endTime) { times.appendChild(el('span', { text: `took ${Math.round((r.endTime - r.startTime) / 1000)} s` })); }
+  if (r.startTime && r.endTime) { times.appendChild(el('span', { text: `duration ${formatDuration(r.endTime - r.startTime)}` })); }
   app.appendChild(times);
   if (r.note) { app.appendChild(el('p', { text: r.note })); }
   if (r.description) { app.appendChild(el('p', { className: 'muted', text: r.description })); }

@@ -1,7 +1,7 @@
 import { Db } from '../store/db';
 import { getRun, RunDetail, storedHistory } from '../queries';
 import { History, loadHistories, planHistories } from '../runs/history';
-import { FEATURE_IMPORTANCE_PREFIX } from '../runs/format';
+import { FEATURE_IMPORTANCE_PREFIX, formatDuration } from '../runs/format';
 import { lttb } from './series';
 import { CellValue, buildRows, formatNumber, higherIsBetter, improvement } from './table';
 import { BaselineInfo, CompareData, CompareRunInfo, FeatureImportance, SeriesData } from './types';
@@ -57,7 +57,7 @@ export function buildCompareData(db: Db, runIds: readonly string[], options: Com
   const expNames = new Map(db.all<{ id: string; name: string; baseline_run_id: string | null }>('SELECT id, name, baseline_run_id FROM experiments').map(e => [e.id, e]));
 
   // Baselines: the experiment's chosen baseline run, else a run in it that trained a dummy model.
-  const baseline: BaselineInfo = { byExperiment: {}, metric: null, higherIsBetter: true, improvement: {} };
+  const baseline: BaselineInfo = { byExperiment: {}, metric: null, higherIsBetter: true, improvement: {}, delta: {}, baselineValue: {} };
   for (const expId of new Set(details.map(d => d.experimentId))) {
     const exp = expNames.get(expId);
     let runId = exp?.baseline_run_id ?? null;
@@ -88,12 +88,17 @@ export function buildCompareData(db: Db, runIds: readonly string[], options: Com
     status: d.status,
     experiment: expNames.get(d.experimentId)?.name ?? d.experimentId,
     started: d.startTime ? new Date(d.startTime).toISOString() : null,
-    'duration (s)': d.startTime && d.endTime ? Math.round((d.endTime - d.startTime) / 1000) : null,
+    duration: d.startTime && d.endTime ? Math.round((d.endTime - d.startTime) / 1000) : null,
     'git commit': d.gitCommit ? d.gitCommit.slice(0, 12) + (d.gitDirty ? ' (dirty)' : '') : null,
   }));
   const datasets = details.map(d => Object.fromEntries(d.datasets.map(s => [`${s.name} (${s.role})`, s.digest ? s.digest.slice(0, 16) : (s.rows != null ? `${s.rows} rows` : '')])));
+  const infoRows = buildRows('info', info, ref);
+  for (const r of infoRows) {
+    // one duration format everywhere (seconds in the row, so it sorts; "9m 0s" on screen)
+    if (r.key === 'duration') { r.display = r.values.map(v => (typeof v === 'number' ? formatDuration(v * 1000) : null)); delete r.deltas; }
+  }
   const rows = [
-    ...buildRows('info', info, ref),
+    ...infoRows,
     ...buildRows('param', details.map(d => d.params), ref),
     ...buildRows('metric', latest, ref),
     ...buildRows('tag', details.map(d => Object.fromEntries(Object.entries(d.tags).filter(([k]) => !k.startsWith('mlflow.'))))),
@@ -111,11 +116,15 @@ export function buildCompareData(db: Db, runIds: readonly string[], options: Com
   baseline.higherIsBetter = metric ? higherIsBetter(metric) : true;
   for (const d of details) {
     const b = baseline.byExperiment[d.experimentId]?.runId;
+    baseline.delta[d.id] = null;
+    baseline.baselineValue[d.id] = null;
     if (!metric || !b) { baseline.improvement[d.id] = null; continue; }
     const bd = details.find(x => x.id === b) ?? getRun(db, b);
     const bv = bd?.latestMetrics[metric]?.value;
     const v = d.latestMetrics[metric]?.value;
     baseline.improvement[d.id] = v === undefined || bv === undefined ? null : improvement(v, bv, baseline.higherIsBetter);
+    baseline.baselineValue[d.id] = bv !== undefined && Number.isFinite(bv) ? bv : null;
+    baseline.delta[d.id] = v !== undefined && bv !== undefined && Number.isFinite(v) && Number.isFinite(bv) ? v - bv : null;
   }
 
   const importances: FeatureImportance[] = [];

@@ -11,6 +11,8 @@ export interface TableRow {
   differs: boolean;
   /** value minus the reference run's value, for numeric cells; null where not computable */
   deltas?: (number | null)[];
+  /** how to show each value when it is not the value itself (durations: "9m 0s" for 540 seconds) */
+  display?: (string | null)[];
 }
 
 /** Parses a parameter value the way people read it: "0.10" and "0.1" are the same number. */

@@ -39,6 +39,10 @@ export interface BaselineInfo {
   higherIsBetter: boolean;
   /** per run id: relative improvement over its experiment's baseline (positive = better), null if unknown */
   improvement: Record<string, number | null>;
+  /** per run id: its value minus its baseline's value on `metric` (absolute; the sign is not direction-adjusted) */
+  delta: Record<string, number | null>;
+  /** per run id: the baseline's value on `metric` */
+  baselineValue: Record<string, number | null>;
 }
 
 export interface FeatureImportance { runId: string; names: string[]; values: number[] }

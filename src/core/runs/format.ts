@@ -109,3 +109,37 @@ export function validateEvent(e: unknown): string | undefined {
 export function paramText(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
 }
+
+/**
+ * A run's duration as every ML Sight surface shows it (Runs view, run page, comparison): "45s", "9m 0s", "2h 5m".
+ * Empty for a negative or non-finite duration.
+ */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) { return ''; }
+  const s = Math.round(ms / 1000);
+  if (s < 60) { return `${s}s`; }
+  const m = Math.floor(s / 60);
+  if (m < 60) { return `${m}m ${s % 60}s`; }
+  return `${Math.floor(m / 60)}h ${m % 60}m`;
+}
+
+/**
+ * The description next to a run in the Runs view, most important first so that a narrow sidebar cuts the least
+ * useful part: the key metric's value, then the status when it is not FINISHED (the icon shows it too), the
+ * duration, the commit and a note mark.
+ */
+export function runDescription(r: {
+  status: string; keyMetric?: { key: string; value: number }; startTime: number | null; endTime: number | null;
+  gitCommit: string | null; gitDirty: boolean | null; note?: string | null;
+}, formatValue: (v: number) => string, now = Date.now()): string {
+  const parts: string[] = [];
+  if (r.keyMetric) { parts.push(`${formatValue(r.keyMetric.value)} ${r.keyMetric.key}`); }
+  if (r.status !== 'FINISHED') { parts.push(r.status.toLowerCase()); }
+  if (r.startTime) {
+    const end = r.endTime ?? (r.status === 'RUNNING' ? now : undefined);
+    if (end) { parts.push(formatDuration(end - r.startTime)); }
+  }
+  if (r.gitCommit) { parts.push(r.gitCommit.slice(0, 7) + (r.gitDirty ? '*' : '')); }
+  if (r.note) { parts.push('✎'); }
+  return parts.filter(Boolean).join(' · ');
+}
