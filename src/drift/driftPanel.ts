@@ -31,11 +31,22 @@ export function driftSettings(scope: vscode.Uri | undefined): DriftOptions & { m
       onDatasetDrift: c.get<boolean>('retrain.onDatasetDrift', true),
       onLabelDrift: c.get<boolean>('retrain.onLabelDrift', true),
       onPerformanceAlert: c.get<boolean>('retrain.onPerformanceAlert', true),
-      minAlertChunks: Math.max(1, Math.floor(num('retrain.minAlertChunks', 1))),
+      minAlertChunks: Math.max(1, Math.floor(num('retrain.minAlertChunks', 2))),
       performanceMetric: c.get<PerformanceMetric | 'auto'>('retrain.performanceMetric', 'auto'),
       performanceThreshold: typeof threshold === 'number' && Number.isFinite(threshold) ? threshold : null,
     },
+    verdict: { alpha: num('verdict.alpha', 0.05), correction: c.get<string>('verdict.correction', 'holm') === 'bh' ? 'bh' : 'holm' },
+    psiBinning: c.get<string>('psiBinning', 'evidently') === 'deciles' ? 'deciles' : 'evidently',
+    map: columnMap(c.get<unknown>('columnMap', {})),
   };
+}
+
+/** The mlsight.drift.columnMap setting: reference name → current name (entries that are not two names are skipped). */
+function columnMap(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!v || typeof v !== 'object' || Array.isArray(v)) { return out; }
+  for (const [k, x] of Object.entries(v)) { if (k && typeof x === 'string' && x) { out[k] = x; } }
+  return out;
 }
 
 export interface DriftHooks {

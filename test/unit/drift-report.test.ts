@@ -428,7 +428,7 @@ describe('drift report: JSON, CSV, text and HTML forms', () => {
     assert.deepStrictEqual(s.thresholds, { ks: 0.05, chisquare: 0.05, z: 0.05, jensenshannon: 0.1, wasserstein: 0.1, psi: 0.1 });
     assert.strictEqual(s.driftShare, 0.5);
     assert.strictEqual(s.chunks, 10);
-    assert.strictEqual(s.retrain.minAlertChunks, 1);
+    assert.strictEqual(s.retrain.minAlertChunks, 2); // the persistence rule: two consecutive chunks (issue #15)
   });
 });
 

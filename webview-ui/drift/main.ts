@@ -7,6 +7,7 @@ import {
 import type { DriftConfig, DriftReport, DriftViewState, HostToWebview, SortKey, WebviewToHost } from '../../src/drift/contract';
 import type { ColumnReport, MissingCounts } from '../../src/core/drift/types';
 import { ECDF_PROBABILITIES, METHOD_LABELS, METRIC_LABELS } from '../../src/core/drift/types';
+import { MEASURED_FALSE_ALARMS, verdictReasoning } from '../../src/core/drift/explain';
 import { el, vscodeApi } from '../shared/vscodeApi';
 import './style.css';
 
@@ -132,9 +133,53 @@ function verdict(app: HTMLElement, r: DriftReport): void {
     }
     box.appendChild(ul);
   } else {
-    box.appendChild(el('p', { text: 'No column drifted and performance stayed within the reference band.' }));
+    box.appendChild(el('p', { text: 'No column drift survived the correction, no feature drifted persistently over time, and performance stayed within its band.' }));
   }
+  const c = v.calibration;
+  const m = MEASURED_FALSE_ALARMS;
+  const rate = el('p', { className: 'muted small', text: `Designed false-alarm rate: at most about ${pct(c.alpha)} of reports on unchanged data say anything but "No drift detected"${c.alpha === 0.05 && c.columns.correction === 'holm' ? ` (measured by simulation: ${pct(m.rate)})` : ''}. Evidently's per-column flags below are shown as Evidently computes them; alone they raise no alarm.` });
+  rate.id = 'alarm-rate';
+  box.appendChild(rate);
+  box.appendChild(reasoning(r));
   app.appendChild(box);
+}
+
+/** How the verdict was reached: the tests and their correction, the chunks, the band's interval. */
+function reasoning(r: DriftReport): HTMLElement {
+  const d = el('details');
+  d.id = 'reasoning';
+  d.open = true;
+  d.appendChild(el('summary', { text: 'How this verdict was reached' }));
+  for (const sec of verdictReasoning(r)) {
+    const s = el('div', { className: 'reason-section' });
+    s.appendChild(el('div', { className: 'reason-title', text: sec.title }));
+    for (const line of sec.lines) { s.appendChild(el('p', { text: line })); }
+    if (sec.title === 'Column tests') { s.appendChild(testTable(r)); }
+    d.appendChild(s);
+  }
+  return d;
+}
+
+function testTable(r: DriftReport): HTMLElement {
+  const t = el('table', { className: 'tests' });
+  t.id = 'verdict-tests';
+  const head = el('tr');
+  for (const h of ['column', 'test', 'p-value', 'corrected', 'Evidently', 'alarm']) { head.appendChild(el('th', { text: h })); }
+  t.appendChild(el('thead', {}, head));
+  const body = el('tbody');
+  const rows = [...r.verdict.calibration.columns.rows].sort((a, b) => a.adjusted - b.adjusted || a.name.localeCompare(b.name));
+  for (const x of rows) {
+    const tr = el('tr');
+    tr.append(
+      el('td', { text: x.name }), el('td', { text: x.test === 'ks' ? 'K-S' : 'chi-square homogeneity' }),
+      el('td', { className: 'num', text: fmt(x.pValue) }), el('td', { className: 'num', text: fmt(x.adjusted) }),
+      el('td', { text: x.evidentlyDrifted ? 'drifted' : '—' }),
+      el('td', {}, x.alarm ? el('span', { className: 'badge bad', text: 'alarm' }) : el('span', { className: 'muted', text: 'no' })),
+    );
+    body.appendChild(tr);
+  }
+  t.appendChild(body);
+  return t;
 }
 
 function summary(app: HTMLElement, r: DriftReport): void {
@@ -154,7 +199,9 @@ function summary(app: HTMLElement, r: DriftReport): void {
   const perf = r.overTime?.performance;
   if (perf) {
     const s = perf.series.find(x => x.metric === perf.primary)!;
-    card(`Performance (${METRIC_LABELS[s.metric]})`, `${fmt(s.reference)} → ${fmt(s.current)}`, `reference → current; ${s.degraded.filter(Boolean).length} of ${s.values.length} chunks below the band`, s.degraded.some(Boolean), 'card-performance');
+    const below = s.band ? s.band.z.filter(z => z !== null && z < -s.band!.multiplier).length : s.degraded.filter(Boolean).length;
+    const persistent = !!r.verdict.calibration.performance?.degradedRun;
+    card(`Performance (${METRIC_LABELS[s.metric]})`, `${fmt(s.reference)} → ${fmt(s.current)}`, `reference → current; ${below} of ${s.values.length} chunks below the band${persistent ? ' (persistent)' : ''}`, persistent, 'card-performance');
   }
   app.appendChild(wrap);
 }

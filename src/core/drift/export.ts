@@ -4,7 +4,8 @@
  * value escaped). Non-finite numbers are written as the strings "Infinity", "-Infinity", "NaN" in JSON.
  */
 import { toCsv } from '../compare/table';
-import { ColumnReport, DriftReport, MissingCounts, METHOD_LABELS, METRIC_LABELS } from './types';
+import { verdictReasoning } from './explain';
+import { CalibratedBand, ColumnReport, DriftReport, MissingCounts, METHOD_LABELS, METRIC_LABELS, Verdict } from './types';
 
 const nf = (v: number | null | undefined): number | string | null => (v === null || v === undefined ? null : Number.isFinite(v) ? v : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity');
 
@@ -17,10 +18,11 @@ export function columnToJson(c: ColumnReport): Record<string, unknown> {
     method: c.method, statistic: nf(c.statistic),
   };
   if (c.pValue !== null) { out.pvalue = nf(c.pValue); }
-  Object.assign(out, { score: nf(c.score), threshold: c.threshold, drifted: c.drifted });
+  Object.assign(out, { score: nf(c.score), threshold: c.threshold, drifted: c.drifted, test: { name: c.test.name, pvalue: nf(c.test.pValue) } });
   const s = c.stats;
   if (s.ks) { out.ks = { statistic: nf(s.ks.statistic), pvalue: nf(s.ks.pValue), method: s.ks.method }; }
   if (s.psi !== undefined) { out.psi = nf(s.psi); }
+  if (s.psiDeciles !== undefined) { out.psi_deciles = nf(s.psiDeciles); }
   if (s.wassersteinNorm !== undefined) { out.wasserstein_norm = nf(s.wassersteinNorm); }
   if (s.jensenShannon !== undefined) { out.jensenshannon = nf(s.jensenShannon); }
   if (s.chiSquare) { out.chisquare = { statistic: nf(s.chiSquare.statistic), pvalue: nf(s.chiSquare.pValue), dof: s.chiSquare.dof }; }
@@ -48,6 +50,9 @@ export function reportToJson(r: DriftReport): Record<string, unknown> {
         on_performance_alert: r.settings.retrain.onPerformanceAlert, min_alert_chunks: r.settings.retrain.minAlertChunks,
         performance_metric: r.settings.retrain.performanceMetric, performance_threshold: r.settings.retrain.performanceThreshold,
       },
+      verdict: { alpha: r.settings.verdict.alpha, correction: r.settings.verdict.correction },
+      psi_binning: r.settings.psiBinning,
+      map: r.settings.map,
     },
     columns: r.columns.map(columnToJson),
     skipped: r.skipped,
@@ -61,13 +66,43 @@ export function reportToJson(r: DriftReport): Record<string, unknown> {
         task: ot.performance.task, primary: ot.performance.primary, threshold: ot.performance.threshold, unlabelled_rows: ot.performance.unlabelledRows,
         metrics: ot.performance.series.map(s => ({
           metric: s.metric, values: s.values.map(nf), reference_values: s.referenceValues.map(nf), lower: nf(s.lower), upper: nf(s.upper),
-          alerts: s.alerts, degraded: s.degraded, reference: nf(s.reference), current: nf(s.current),
+          alerts: s.alerts, degraded: s.degraded, reference: nf(s.reference), current: nf(s.current), band: bandToJson(s.band),
         })),
       } : null,
-      drift: ot.drift.map(d => ({ column: d.name, role: d.role, method: 'jensenshannon_base2', values: d.values.map(nf), reference_values: d.referenceValues.map(nf), upper: nf(d.upper), alerts: d.alerts })),
+      drift: ot.drift.map(d => ({ column: d.name, role: d.role, method: 'jensenshannon_base2', values: d.values.map(nf), reference_values: d.referenceValues.map(nf), upper: nf(d.upper), alerts: d.alerts,
+        p_values: d.pValues.map(nf), psi_deciles: d.psi.map(nf) })),
     } : null,
-    verdict: r.verdict,
+    data_quality: r.dataQuality,
+    verdict: verdictToJson(r.verdict),
     warnings: r.warnings,
+  };
+}
+
+function bandToJson(b: CalibratedBand | null): Record<string, unknown> | null {
+  if (!b) { return null; }
+  return {
+    center: nf(b.center), multiplier: b.multiplier, sigma: b.sigma.map(nf), lower: b.lower.map(nf), upper: b.upper.map(nf), z: b.z.map(nf),
+    bootstrap: b.bootstrap, excess: nf(b.excess), center_error: nf(b.centerError),
+  };
+}
+
+function verdictToJson(v: Verdict): Record<string, unknown> {
+  const c = v.calibration;
+  return {
+    level: v.level, retrain: v.retrain, headline: v.headline, reasons: v.reasons,
+    calibration: {
+      alpha: c.alpha, statement: c.statement,
+      columns: {
+        correction: c.columns.correction, alpha: c.columns.alpha, tests: c.columns.tests,
+        rows: c.columns.rows.map(x => ({ name: x.name, role: x.role, test: x.test, pvalue: nf(x.pValue), adjusted: nf(x.adjusted), evidently_drifted: x.evidentlyDrifted, alarm: x.alarm })),
+      },
+      over_time: c.overTime ? { chunks: c.overTime.chunks, persistence: c.overTime.persistence, alpha: c.overTime.alpha, per_chunk_alpha: c.overTime.perChunkAlpha, alarms: c.overTime.alarms } : null,
+      performance: c.performance ? {
+        metric: c.performance.metric, center: nf(c.performance.center), multiplier: c.performance.multiplier, persistence: c.performance.persistence,
+        alpha: c.performance.alpha, typical: c.performance.typical, degraded_run: c.performance.degradedRun, improved_run: c.performance.improvedRun,
+      } : null,
+      notes: c.notes,
+    },
   };
 }
 
@@ -131,6 +166,10 @@ export function reportToText(r: DriftReport): string {
   lines.push('');
   lines.push(`Verdict: ${r.verdict.level.toUpperCase()} — ${r.verdict.headline}`);
   for (const x of r.verdict.reasons) { lines.push(`  - [${x.level}] ${safeText(x.message)}`); }
+  for (const sec of verdictReasoning(r)) {
+    lines.push(`${sec.title}:`);
+    for (const l of sec.lines) { lines.push(`  ${safeText(l)}`); }
+  }
   if (r.warnings.length) {
     lines.push('');
     lines.push('Warnings:');
@@ -176,6 +215,8 @@ ${metric ? `<p>${esc(METRIC_LABELS[metric.metric])}: reference band ${esc(fmtNum
 <h1>Drift report</h1>
 <p>Reference: ${esc(r.reference.path)} (${r.reference.rows} rows)<br>Current: ${esc(r.current.path)} (${r.current.rows} rows)<br>Created ${esc(r.createdAt)} by ML Sight</p>
 <div class="verdict ${esc(r.verdict.level)}"><b>${esc(r.verdict.headline)}</b><ul>${r.verdict.reasons.map(x => `<li>[${esc(x.level)}] ${esc(x.message)}</li>`).join('')}</ul></div>
+<h2>How the verdict was reached</h2>
+${verdictReasoning(r).map(sec => `<h3>${esc(sec.title)}</h3>${sec.lines.map(l => `<p>${esc(l)}</p>`).join('')}`).join('\n')}
 <h2>Columns</h2>
 <p>Dataset drift: ${r.dataset.nDrifted} of ${r.dataset.nColumns} columns drifted (share ${esc(fmtNumber(r.dataset.share))}; threshold ${esc(fmtNumber(r.dataset.driftShare))}): ${r.dataset.drifted ? '<b class="bad">yes</b>' : 'no'}</p>
 <table><thead>${row(['column', 'role', 'type', 'test', 'statistic', 'p-value', 'threshold', 'drifted', 'n ref', 'n cur', 'missing ref', 'missing cur'], 'th')}</thead>

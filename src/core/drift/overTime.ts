@@ -13,9 +13,10 @@
  *    chunks, clipped to the metric's range; an alert outside the band, "degraded" on the worse side.
  */
 import {
-  Category, categoricalFromCounts, histogramBinEdges, histogramCounts, jensenShannonDistance, nannymlJensenShannon, nannymlThreshold,
-  NumericSample,
+  Category, categoricalFromCounts, chiSquareHomogeneity, histogramBinEdges, histogramCounts, jensenShannonDistance, ks2samp, nannymlJensenShannon,
+  nannymlThreshold, NumericSample, prepareNumeric, psiOfProportions, quantilePsi, StatsInputError,
 } from '../stats';
+import { calibratedBand } from './calibrate';
 import { Column, MISSING_CODE } from './columns';
 import { Table } from './dataset';
 import { accuracy, compareLabelKeys, f1, LabelKeys, mae, metricLimits, positiveLabel, rmse, rocAuc } from './metrics';
@@ -196,6 +197,8 @@ export function driftSeries(p: PreparedColumn, plan: ChunkPlan): DriftSeries {
   const cur = plan.cur;
   const ref = plan.ref;
   let chunkValue: (rows: ArrayLike<number>, side: 'ref' | 'cur') => number | null;
+  // the verdict's per-chunk test against the whole reference, and PSI on fixed reference bins
+  let chunkTest: (rows: ArrayLike<number>) => { p: number; psi: number } | null;
   if (p.type === 'numerical') {
     const refSorted = (p.refSample as NumericSample).sorted;
     const edges = histogramBinEdges(refSorted, 'doane');
@@ -203,6 +206,14 @@ export function driftSeries(p: PreparedColumn, plan: ChunkPlan): DriftSeries {
     const curValues = p.cur.numeric('current sample').values;
     const refValues = p.ref.numeric('reference sample').values;
     chunkValue = (rows, side) => chunkJsContinuous(edges, refProps, side === 'cur' ? curValues : refValues, rows);
+    const refSample = p.refSample as NumericSample;
+    chunkTest = rows => {
+      const v = new Float64Array(rows.length);
+      for (let k = 0; k < rows.length; k++) { v[k] = curValues[rows[k]]; }
+      let s: NumericSample;
+      try { s = prepareNumeric(v, 'chunk'); } catch (e) { if (e instanceof StatsInputError) { return null; } throw e; }
+      return { p: ks2samp(refSample, s, { method: 'asymp' }).pValue, psi: quantilePsi(refSample.sorted, s.sorted).value };
+    };
   } else {
     const fromNumbers = (p.refSample as { kind: string }).kind === 'numeric-sample';
     const countsOf = (side: 'ref' | 'cur', rows?: ArrayLike<number>): Map<Category, number> => {
@@ -222,6 +233,15 @@ export function driftSeries(p: PreparedColumn, plan: ChunkPlan): DriftSeries {
       return s.categoryCounts(side === 'cur' ? 'current sample' : 'reference sample', rows).counts;
     };
     const refAll = countsOf('ref');
+    chunkTest = rows => {
+      const c = countsOf('cur', rows);
+      if (!c.size) { return null; }
+      const [a, b] = alignKeys(refAll, c);
+      const keys = [...new Set([...a.keys(), ...b.keys()])];
+      const na = [...a.values()].reduce((x, y) => x + y, 0);
+      const nb = [...b.values()].reduce((x, y) => x + y, 0);
+      return { p: chiSquareHomogeneity(a, b).pValue, psi: psiOfProportions(keys.map(k => (a.get(k) ?? 0) / na), keys.map(k => (b.get(k) ?? 0) / nb), true) };
+    };
     chunkValue = (rows, side) => {
       const c = countsOf(side, rows);
       if (!c.size) { return null; }
@@ -233,7 +253,11 @@ export function driftSeries(p: PreparedColumn, plan: ChunkPlan): DriftSeries {
   const referenceValues = ref ? ref.chunks.map(rows => chunkValue(rows, 'ref')) : [];
   const finiteRef = referenceValues.filter((v): v is number => v !== null);
   const upper = finiteRef.length >= 2 ? Math.min(1, nannymlThreshold(finiteRef, { lowerMultiplier: null }).upper!) : null;
-  return { name: p.name, role: p.role, type: p.type, values, referenceValues, upper, alerts: values.map(v => v !== null && upper !== null && v > upper) };
+  const tests = cur.chunks.map(rows => chunkTest(rows));
+  return {
+    name: p.name, role: p.role, type: p.type, values, referenceValues, upper, alerts: values.map(v => v !== null && upper !== null && v > upper),
+    pValues: tests.map(t => t?.p ?? null), psi: tests.map(t => t?.psi ?? null),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -250,7 +274,7 @@ function labelKeys(col: Column): LabelKeys {
   return out;
 }
 
-interface Scorer { metrics: PerformanceMetric[]; score(metric: PerformanceMetric, rows: ArrayLike<number>): number | null; unlabelled(rows: ArrayLike<number>): number }
+export interface Scorer { metrics: PerformanceMetric[]; score(metric: PerformanceMetric, rows: ArrayLike<number>): number | null; unlabelled(rows: ArrayLike<number>): number }
 
 function scorer(t: Table, target: string, prediction: string, task: Task, kind: DriftReport['predictionKind'], classes: string[]): Scorer | null {
   const yc = t.columns.find(c => c.name === target);
@@ -364,8 +388,10 @@ export function performanceOverTime(plan: ChunkPlan, input: Omit<OverTimeInput, 
         const alerts = values.map(v => v !== null && ((lower !== null && v < lower) || (upper !== null && v > upper)));
         const better = HIGHER_IS_BETTER[metric];
         const degraded = values.map(v => v !== null && (better ? lower !== null && v < lower : upper !== null && v > upper));
+        const band = rs ? calibratedBand(metric, rows => rs.score(metric, rows), reference.rows, values, cur.chunks.map(c => c.length),
+          referenceValues, ref ? ref.chunks.map(c => c.length) : [], policy.minAlertChunks, settings.verdict.alpha) : null;
         return {
-          metric, values, referenceValues, lower, upper, alerts, degraded,
+          metric, values, referenceValues, lower, upper, alerts, degraded, band,
           reference: rs ? rs.score(metric, allRows(reference.rows)) : null,
           current: cs.score(metric, allRows(current.rows)),
         };

@@ -7,18 +7,20 @@
 import * as path from 'path';
 import {
   CategoricalSample, categoricalFromCounts, columnDrift, DroppedCounts, evidentlyChiSquare, evidentlyKs, evidentlyZTest, jensenShannonDistance,
-  NumericSample, psi, StatsInputError, wassersteinNormed, datasetDrift, BinnedDistributions,
+  NumericSample, psi, StatsInputError, wassersteinNormed, datasetDrift, BinnedDistributions, chiSquareHomogeneity, numericAsCategorical,
+  quantilePsi,
 } from '../stats';
 import { Table } from './dataset';
 import { ChunkPlan, driftSeries, performanceOverTime, planChunks } from './overTime';
 import { Column } from './columns';
 import { alignKeys, PreparedColumn, Side } from './sides';
 import {
-  ColumnReport, ColumnRole, ColumnStats, DEFAULT_RETRAIN_POLICY, DEFAULT_THRESHOLDS, DRIFT_METHODS, DriftColumnType, DriftMethod, DriftSeries, InvalidExample, OverTime,
-  DriftOptions, DriftReport, ECDF_PROBABILITIES, EffectiveSettings, Histogram, MissingCounts, SkippedColumn, TableInfo, Task,
+  ColumnReport, ColumnRole, ColumnStats, DEFAULT_RETRAIN_POLICY, DEFAULT_VERDICT_POLICY, DEFAULT_THRESHOLDS, DRIFT_METHODS, DriftColumnType, DriftMethod, DriftSeries, InvalidExample, OverTime,
+  DataQualityFinding, DriftOptions, DriftReport, ECDF_PROBABILITIES, EffectiveSettings, Histogram, MissingCounts, SkippedColumn, TableInfo, Task,
 } from './types';
 import { evidentlyColumnType, taskOf } from './typing';
 import { decideVerdict } from './verdict';
+import { applyMapping, assertComparable, findDataQuality } from './inputs';
 
 /** Fills in the defaults of every option (Evidently's and NannyML's). */
 export function effectiveSettings(options: DriftOptions): EffectiveSettings {
@@ -31,6 +33,11 @@ export function effectiveSettings(options: DriftOptions): EffectiveSettings {
   for (const [k, v] of Object.entries(options.retrain ?? {})) {
     if (v !== undefined) { (retrain as Record<string, unknown>)[k] = v; }
   }
+  retrain.minAlertChunks = Math.max(1, Math.floor(retrain.minAlertChunks));
+  const verdict = { ...DEFAULT_VERDICT_POLICY };
+  const a = options.verdict?.alpha;
+  if (a !== undefined && Number.isFinite(a) && a > 0 && a < 1) { verdict.alpha = a; }
+  if (options.verdict?.correction === 'bh' || options.verdict?.correction === 'holm') { verdict.correction = options.verdict.correction; }
   return {
     thresholds,
     driftShare: options.driftShare ?? 0.5,
@@ -40,6 +47,9 @@ export function effectiveSettings(options: DriftOptions): EffectiveSettings {
     chunks: Math.max(1, Math.floor(options.chunks ?? 10)),
     period: options.period ?? 'count',
     retrain,
+    verdict,
+    psiBinning: options.psiBinning === 'deciles' ? 'deciles' : 'evidently',
+    map: { ...(options.map ?? {}) },
   };
 }
 
@@ -141,14 +151,21 @@ export function analyseColumn(name: string, role: ColumnRole, ref: Side, cur: Si
   const drift = columnDrift(refSample, curSample, { kind, method, threshold: method ? settings.thresholds[method] : undefined, integerData: typing.integerData });
   // apply the configured threshold of the default method too
   const threshold = settings.thresholds[drift.method];
-  const drifted = threshold === drift.threshold ? drift.drifted
+  let drifted = threshold === drift.threshold ? drift.drifted
     : (drift.method === 'ks' ? drift.score <= threshold : drift.method === 'chisquare' || drift.method === 'z' ? drift.score < threshold : drift.score >= threshold);
+  const deciles = type === 'numerical' ? quantilePsi((refSample as NumericSample).sorted, (curSample as NumericSample).sorted) : null;
+  if (drift.method === 'psi' && deciles && settings.psiBinning === 'deciles') {
+    drift.statistic = deciles.value;
+    drift.score = deciles.value;
+    drifted = deciles.value >= threshold;
+  }
 
   const stats: ColumnStats = {};
   let histogramSource: BinnedDistributions | undefined;
   const binOpts = { kind, integerData: typing.integerData };
   const p = psi(refSample, curSample, binOpts);
   stats.psi = p.value;
+  if (deciles) { stats.psiDeciles = deciles.value; }
   histogramSource = p.distributions;
   // the same binning as psi: Evidently's jensenshannon on those proportions (= jensenShannon(ref, cur, binOpts))
   stats.jensenShannon = drift.method === 'jensenshannon' ? drift.statistic : jensenShannonDistance(p.distributions.reference, p.distributions.current);
@@ -181,6 +198,10 @@ export function analyseColumn(name: string, role: ColumnRole, ref: Side, cur: Si
     const z = evidentlyZTest(refSample, curSample);
     stats.z = { statistic: z.statistic, pValue: z.pValue };
   }
+  const counts = (x: NumericSample | CategoricalSample) => (x.kind === 'numeric-sample' ? numericAsCategorical(x) : x).counts;
+  const test: ColumnReport['test'] = type === 'numerical'
+    ? { name: 'ks', pValue: stats.ks!.pValue }
+    : { name: 'chi2-homogeneity', pValue: chiSquareHomogeneity(counts(refSample), counts(curSample)).pValue };
   const report: ColumnReport = {
     name, role, type,
     dtype: { reference: ref.col.dtype, current: cur.col.dtype },
@@ -193,6 +214,7 @@ export function analyseColumn(name: string, role: ColumnRole, ref: Side, cur: Si
     score: drift.score,
     threshold,
     drifted,
+    test,
     stats,
     histogram: histogramOf(histogramSource),
     ecdf, summary,
@@ -261,14 +283,17 @@ interface Planned {
   time: string | null;
   plan: ChunkPlan | null;
   ctx: ColumnContext;
+  dataQuality: DataQualityFinding[];
   /** in report order: the target's result, then tasks and skips */
   items: (ColumnResult | ColumnTask)[];
 }
 
-function planReport(reference: Table, current: Table, options: DriftOptions): Planned {
+function planReport(reference: Table, currentAsRead: Table, options: DriftOptions): Planned {
   const t0 = performance.now();
   const settings = effectiveSettings(options);
   const warnings: string[] = [];
+  const mapped = applyMapping(currentAsRead, settings.map, warnings);
+  const current = mapped.current;
   for (const t of [reference, current]) {
     if (t.truncated) { warnings.push(`Only the first ${t.rows.toLocaleString('en-US')} rows of ${path.basename(t.path)} were read (the row limit, setting mlsight.drift.maxRows).`); }
     for (const c of t.columns) {
@@ -285,12 +310,16 @@ function planReport(reference: Table, current: Table, options: DriftOptions): Pl
     if (!curCols.has(name)) { warnings.push(`The current data has no ${what} column "${name}".`); return null; }
     return name;
   };
-  const target = pick(options.target, 'target');
-  const prediction = pick(options.prediction, 'prediction');
-  const time = pick(options.time, 'time');
+  const target = pick(mapped.rename(options.target), 'target');
+  const prediction = pick(mapped.rename(options.prediction), 'prediction');
+  const time = pick(mapped.rename(options.time), 'time');
   const utility = new Set([target, prediction, time].filter((x): x is string => !!x));
-  const exclude = new Set(options.exclude ?? []);
-  const only = options.columns ? new Set(options.columns) : null;
+  const exclude = new Set((options.exclude ?? []).map(n => mapped.rename(n) ?? n));
+  const only = options.columns ? new Set(options.columns.map(n => mapped.rename(n) ?? n)) : null;
+  const ignore = new Set([...exclude, ...(time ? [time] : []),
+    ...(only ? [...reference.columns, ...current.columns].map(c => c.name).filter(n => !only.has(n) && !utility.has(n)) : [])]);
+  const dataQuality = findDataQuality(reference, current, ignore);
+  assertComparable(dataQuality, 1, current, []);
   const plan = planChunks(reference, current, settings, time, warnings);
   const ctx: ColumnContext = { settings, columnTypes: options.columnTypes, task: options.task && options.task !== 'auto' ? options.task : undefined, plan };
   const skip = (name: string, role: ColumnRole, reason: string): ColumnResult => ({ name, role, skipped: { name, role, reason }, warnings: [] });
@@ -315,7 +344,7 @@ function planReport(reference: Table, current: Table, options: DriftOptions): Pl
       items.push(skip(c.name, 'feature', 'only in the current data'));
     }
   }
-  return { t0, reference, current, settings, options, warnings, target, prediction, time, plan, ctx, items };
+  return { t0, reference, current, settings, options, warnings, target, prediction, time, plan, ctx, items, dataQuality };
 }
 
 function finishReport(p: Planned, results: ColumnResult[], extra: { loadMs?: number }): DriftReport {
@@ -328,6 +357,7 @@ function finishReport(p: Planned, results: ColumnResult[], extra: { loadMs?: num
     if (r.report) { reports.push(r.report); if (r.series) { series.push(r.series); } }
     if (r.skipped) { skipped.push(r.skipped); }
   }
+  assertComparable(p.dataQuality, reports.length, current, skipped.map(x => `"${x.name}": ${x.reason}`));
   const task = ctx.task;
   const dataset = datasetDrift(reports, settings.driftShare);
   const predReport = prediction ? reports.find(r => r.role === 'prediction') : undefined;
@@ -351,9 +381,10 @@ function finishReport(p: Planned, results: ColumnResult[], extra: { loadMs?: num
     skipped,
     dataset,
     overTime,
+    dataQuality: p.dataQuality,
     warnings,
   };
-  const verdict = decideVerdict(base, settings.retrain);
+  const verdict = decideVerdict(base);
   return { ...base, verdict, timings: { loadMs: extra.loadMs ?? 0, analyseMs: performance.now() - p.t0 } };
 }
 

@@ -46,6 +46,8 @@ export async function driftReportFromFiles(reference: string, current: string, o
         const [ref, cur] = await Promise.all([p.load(reference, opts, 0), p.load(current, opts, 1)]);
         hooks.onProgress?.('Computing drift statistics…', 0.6);
         const keep = new Set([options.target, options.prediction, options.time].filter((x): x is string => !!x));
+        // mapped columns travel under their reference names
+        for (const [r, c] of Object.entries(options.map ?? {})) { if (keep.has(r) || keep.has(c)) { keep.add(r); keep.add(c); } }
         return await buildDriftReportWith((tasks, ctx) => p.columns(tasks, ctx, keep), ref, cur, options, { loadMs: performance.now() - t0 });
       } finally {
         hooks.signal?.removeEventListener('abort', abort);

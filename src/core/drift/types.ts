@@ -35,7 +35,7 @@ export interface RetrainPolicy {
   onLabelDrift: boolean;
   /** performance outside NannyML's reference band (mean ± 3σ of the reference chunks), on the worse side */
   onPerformanceAlert: boolean;
-  /** how many current chunks must be outside the band */
+  /** how many consecutive current chunks must be outside the band (the persistence rule; also for drift over time) */
   minAlertChunks: number;
   /** 'auto': ROC AUC for probabilities, F1 for labels, RMSE for regression */
   performanceMetric: PerformanceMetric | 'auto';
@@ -44,8 +44,21 @@ export interface RetrainPolicy {
 }
 
 export const DEFAULT_RETRAIN_POLICY: Readonly<RetrainPolicy> = {
-  onDatasetDrift: true, onLabelDrift: true, onPerformanceAlert: true, minAlertChunks: 1, performanceMetric: 'auto', performanceThreshold: null,
+  onDatasetDrift: true, onLabelDrift: true, onPerformanceAlert: true, minAlertChunks: 2, performanceMetric: 'auto', performanceThreshold: null,
 };
+
+/** How the calibrated verdict controls its false alarms (./calibrate). */
+export interface VerdictPolicy {
+  /** the designed false-alarm rate of the whole verdict on data from an unchanged process */
+  alpha: number;
+  /** the correction across the columns' two-sample tests: Holm (family-wise) or Benjamini–Hochberg (false discoveries) */
+  correction: 'holm' | 'bh';
+}
+
+export const DEFAULT_VERDICT_POLICY: Readonly<VerdictPolicy> = { alpha: 0.05, correction: 'holm' };
+
+/** PSI bins: Evidently's (Sturges over both samples) or fixed reference deciles. */
+export type PsiBinning = 'evidently' | 'deciles';
 
 export interface DriftOptions {
   target?: string | null;
@@ -71,6 +84,11 @@ export interface DriftOptions {
   chunks?: number;
   period?: ChunkPeriod;
   retrain?: Partial<RetrainPolicy>;
+  verdict?: Partial<VerdictPolicy>;
+  /** bins of the per-column PSI (Evidently's by default; PSI over time always uses reference deciles) */
+  psiBinning?: PsiBinning;
+  /** reference column name → current column name, for columns named differently in the two files */
+  map?: Readonly<Record<string, string>>;
 }
 
 export interface MissingCounts {
@@ -85,6 +103,8 @@ export interface MissingCounts {
 export interface ColumnStats {
   ks?: { statistic: number; pValue: number; method: 'exact' | 'asymp' };
   psi?: number;
+  /** PSI on fixed reference-decile bins (numerical columns) */
+  psiDeciles?: number;
   wassersteinNorm?: number;
   jensenShannon?: number;
   chiSquare?: { statistic: number; pValue: number; dof: number };
@@ -118,6 +138,8 @@ export interface ColumnReport {
   score: number;
   threshold: number;
   drifted: boolean;
+  /** the two-sample test the calibrated verdict uses (K-S for numerical columns, chi-square homogeneity otherwise) */
+  test: { name: 'ks' | 'chi2-homogeneity'; pValue: number };
   /** every statistic that applies to the column's type */
   stats: ColumnStats;
   histogram: Histogram;
@@ -154,9 +176,31 @@ export interface MetricSeries {
   alerts: boolean[];
   /** outside the band on the worse side */
   degraded: boolean[];
+  /** the calibrated band of the verdict (./calibrate), null without reference predictions */
+  band: CalibratedBand | null;
   /** on the whole reference / current data */
   reference: number | null;
   current: number | null;
+}
+
+/**
+ * The verdict's performance band: the metric on the whole reference ± multiplier·σᵢ per current chunk, with σᵢ
+ * from the chunk's size (a bootstrap of the reference at the typical chunk size, scaled by √(n_b/nᵢ)), the
+ * reference chunks' spread beyond that, and the uncertainty of the reference value itself.
+ */
+export interface CalibratedBand {
+  center: number;
+  multiplier: number;
+  sigma: (number | null)[];
+  lower: (number | null)[];
+  upper: (number | null)[];
+  /** (value − center)/σ, signed so that negative is worse */
+  z: (number | null)[];
+  bootstrap: { rows: number; resamples: number; sigma: number };
+  /** standard deviation between reference chunks beyond sampling (0 when none) */
+  excess: number;
+  /** standard error of the reference value */
+  centerError: number;
 }
 
 export interface DriftSeries {
@@ -169,6 +213,10 @@ export interface DriftSeries {
   /** NannyML's alert threshold: mean + 3σ of the reference chunks' values */
   upper: number | null;
   alerts: boolean[];
+  /** each chunk's two-sample test against the whole reference (K-S asymptotic / chi-square homogeneity) */
+  pValues: (number | null)[];
+  /** each chunk's PSI against the reference on fixed reference-decile bins (categories for categorical columns) */
+  psi: (number | null)[];
 }
 
 export interface OverTime {
@@ -187,13 +235,57 @@ export interface OverTime {
   drift: DriftSeries[];
 }
 
-export interface RetrainReason { code: string; level: 'retrain' | 'monitor'; message: string }
+export interface RetrainReason { code: string; level: 'retrain' | 'monitor'; message: string; column?: string }
+
+/** A problem with the inputs themselves (empty file, columns missing or retyped). */
+export interface DataQualityFinding {
+  code: 'no-rows' | 'no-shared-columns' | 'missing-column' | 'new-column' | 'type-changed' | 'all-missing';
+  severity: 'error' | 'warning' | 'info';
+  column?: string;
+  message: string;
+}
+
+/** One column's line in the verdict's reasoning. */
+export interface CalibratedColumn {
+  name: string;
+  role: ColumnRole;
+  test: 'ks' | 'chi2-homogeneity';
+  pValue: number;
+  /** after the correction across all columns */
+  adjusted: number;
+  /** Evidently's flag (its own test or distance at its threshold) */
+  evidentlyDrifted: boolean;
+  /** both: Evidently's flag and the corrected test */
+  alarm: boolean;
+}
+
+/** How the verdict was reached: tests, correction, chunks and bands (shown in the report). */
+export interface VerdictCalibration {
+  alpha: number;
+  /** the plain-words statement of the designed alarm rate */
+  statement: string;
+  columns: { correction: 'holm' | 'bh'; alpha: number; tests: number; rows: CalibratedColumn[] };
+  overTime: {
+    chunks: number; persistence: number; alpha: number; perChunkAlpha: number;
+    alarms: { name: string; from: number; to: number }[];
+  } | null;
+  performance: {
+    metric: PerformanceMetric; center: number; multiplier: number; persistence: number; alpha: number;
+    /** the band of a chunk of the typical size */
+    typical: { rows: number; lower: number; upper: number; sigma: number };
+    degradedRun: { from: number; to: number } | null;
+    improvedRun: { from: number; to: number } | null;
+  } | null;
+  /** observations that raised no alarm (Evidently flags the correction removed, single chunks out of band) */
+  notes: string[];
+}
 
 export interface Verdict {
   level: 'retrain' | 'monitor' | 'ok';
   retrain: boolean;
   headline: string;
   reasons: RetrainReason[];
+  calibration: VerdictCalibration;
 }
 
 export interface EffectiveSettings {
@@ -205,6 +297,9 @@ export interface EffectiveSettings {
   chunks: number;
   period: ChunkPeriod;
   retrain: RetrainPolicy;
+  verdict: VerdictPolicy;
+  psiBinning: PsiBinning;
+  map: Record<string, string>;
 }
 
 export interface DriftReport {
@@ -223,6 +318,7 @@ export interface DriftReport {
   skipped: SkippedColumn[];
   dataset: DatasetDriftSummary;
   overTime: OverTime | null;
+  dataQuality: DataQualityFinding[];
   verdict: Verdict;
   warnings: string[];
   timings: { loadMs: number; analyseMs: number };

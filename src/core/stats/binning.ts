@@ -112,3 +112,49 @@ export function countDistinctUnionSorted(a: Float64Array, b: Float64Array): numb
   }
   return u;
 }
+
+/**
+ * numpy.quantile(sorted, q) with the default 'linear' method, computed as numpy does it: the virtual index
+ * (n − 1)·q, its floor and the next index (the last value at or above n − 1), and numpy's lerp (from the upper
+ * end when γ ≥ 0.5).
+ */
+export function quantileLinear(sorted: ArrayLike<number>, q: number): number {
+  const n = sorted.length;
+  const virtual = (n - 1) * q;
+  if (virtual >= n - 1) { return sorted[n - 1]; }
+  if (virtual < 0) { return sorted[0]; }
+  const below = Math.floor(virtual);
+  const above = below + 1;
+  const gamma = virtual - below;
+  const a = sorted[below];
+  const b = sorted[above];
+  const diff = b - a;
+  return gamma >= 0.5 ? b - diff * (1 - gamma) : a + diff * gamma;
+}
+
+/**
+ * Fixed reference-quantile bins: the interior edges numpy.unique(numpy.quantile(reference, [1/k, …, (k−1)/k]))
+ * (k = 10: deciles). The bins are (−∞, e₁], (e₁, e₂], …, (e_{k−1}, ∞) — right-closed, as pandas.qcut — so
+ * every window is binned the same way whatever its own range.
+ */
+export function quantileEdges(sortedReference: ArrayLike<number>, k = 10): Float64Array {
+  const out: number[] = [];
+  for (let i = 1; i < k; i++) {
+    const e = quantileLinear(sortedReference, i / k);
+    if (!out.length || e > out[out.length - 1]) { out.push(e); }
+  }
+  return Float64Array.from(out);
+}
+
+/** Counts of sorted values in the right-closed bins of quantileEdges (numpy.searchsorted(edges, x, 'left')). */
+export function rightClosedCounts(sorted: ArrayLike<number>, interiorEdges: ArrayLike<number>): Float64Array {
+  const counts = new Float64Array(interiorEdges.length + 1);
+  let prev = 0;
+  for (let i = 0; i < interiorEdges.length; i++) {
+    const at = upperBound(sorted, interiorEdges[i]);
+    counts[i] = at - prev;
+    prev = at;
+  }
+  counts[interiorEdges.length] = sorted.length - prev;
+  return counts;
+}

@@ -13,3 +13,5 @@ export * from './ks';
 export * from './binning';
 export * from './drift';
 export * from './abtest';
+export * from './multiple';
+export * from './quantilePsi';
