@@ -1,7 +1,9 @@
 /**
- * Data-flow analysis of one Python file (or notebook, cells joined) over the `PyNode` tree.
+ * Data-flow analysis of one Python file (or notebook, cells joined) over the `PyNode` tree: the ML-library
+ * semantics on top of the generic Python interpreter (`interpreter.ts` statements and control flow, `evaluator.ts`
+ * expressions and calls).
  *
- * An abstract interpreter walks the statements in order and gives every expression an abstract value (see
+ * The interpreter walks the statements in order and gives every expression an abstract value (see
  * `values.ts`): data (which part of the dataset it holds — full, train, test, validation — the datasets it derives
  * from, and the "taints" it carries: dataset-wide statistics, transformer fits and oversampling that happened on
  * the full data), estimator objects (what they are, what they were fitted on), tuples/lists/dicts, library
@@ -15,40 +17,24 @@ import {
   NON_ACCURACY_CLASSIFICATION_METRICS, PIPELINE_FUNCTIONS, PREDICT_METHODS, REGRESSION_METRICS, ROWWISE_FUNCTIONS, SCORE_METHODS,
   SPLIT_FUNCTIONS, STAT_FUNCTIONS, STAT_METHODS, STAT_MODULES, TRANSFORM_METHODS, Task, classInfo,
 } from './knowledge';
+import { Evaluator } from './evaluator';
+import type { Args } from './interpreter';
 import type { PyNode } from './parser';
-import { CallArgs, SourceText, callArgs, field, fields, numberValue, shortText, stringValue, unparen } from './syntax';
+import { CallArgs, SourceText, field, shortText, stringValue } from './syntax';
 import {
-  DataV, DictV, Facts, FrameLike, FuncV, LitV, ObjV, Part, SeqV, SplitSite, Taint, UNKNOWN, V, derive, join, leaksInto, litValue,
-  mayBeSplitLater, mergeData, objsOf, partFromName, taintsOf, unionTaints,
+  DataV, Facts, ObjV, Part, RefV, SplitSite, Taint, UNKNOWN, V, derive, leaksInto, litValue, mayBeSplitLater, mergeData,
+  objsOf, partFromName, taintsOf, unionTaints,
 } from './values';
 
 export * from './values';
 
 // ---------------------------------------------------------------------------------------------------------------
-// Interpreter
-
-class Frame implements FrameLike {
-  readonly locals = new Map<string, V>();
-  readonly globals = new Set<string>();
-  readonly returns: V[] = [];
-  constructor(readonly parent: Frame | undefined, readonly callSite: PyNode | undefined, readonly def: PyNode | undefined) {}
-}
-
-const MAX_INLINE_DEPTH = 4;
-const MAX_EXPR_DEPTH = 250;
-const MAX_STMT_DEPTH = 120;
+// ML semantics
 
 const KNOWN_MODULES = new Set(['np', 'numpy', 'pd', 'pandas', 'plt', 'sns', 'tf', 'tensorflow', 'torch', 'keras', 'sklearn',
   'imblearn', 'scipy', 'stats', 'xgb', 'xgboost', 'lgb', 'lightgbm', 'catboost', 'cb', 'math', 'os', 'sys', 'random', 'mlsight',
   'metrics', 'preprocessing', 'model_selection', 'datasets', 'nn', 'F', 'optim', 'sm', 'smf', 'json', 'pickle', 'joblib', 're',
   'time', 'datetime', 'collections', 'itertools', 'functools', 'warnings', 'glob', 'pathlib', 'shutil', 'tqdm', 'wandb', 'mlflow']);
-const BUILTINS = new Set(['print', 'len', 'range', 'list', 'tuple', 'dict', 'set', 'zip', 'enumerate', 'sorted', 'reversed',
-  'max', 'min', 'sum', 'abs', 'round', 'int', 'float', 'str', 'bool', 'isinstance', 'type', 'open', 'iter', 'next', 'map',
-  'filter', 'any', 'all', 'super', 'getattr', 'setattr', 'hasattr', 'format', 'input', 'vars', 'dir', 'id', 'hash', 'repr',
-  'display', 'exec', 'eval', 'divmod', 'pow', 'frozenset', 'object', 'Exception', 'ValueError', 'TypeError', 'KeyError',
-  'RuntimeError', 'NotImplementedError', 'StopIteration', 'property', 'staticmethod', 'classmethod', 'callable', 'globals',
-  'locals', 'slice', 'bytes', 'ord', 'chr', 'bin', 'hex', 'oct', 'complex', 'memoryview', 'issubclass', 'delattr', '__name__',
-  '__file__', 'self', 'cls', 'None', 'True', 'False']);
 const KNOWN_FUNCTIONS = new Set([...SPLIT_FUNCTIONS, ...CV_FUNCTIONS, ...CLASSIFICATION_METRICS, ...REGRESSION_METRICS,
   ...PIPELINE_FUNCTIONS, 'resample', 'clone', 'compute_class_weight', 'compute_sample_weight', 'shuffle', 'zscore', 'qcut', 'cut',
   'scale', 'minmax_scale', 'robust_scale', 'maxabs_scale', 'quantile_transform', 'power_transform', 'normalize', 'get_dummies',
@@ -57,54 +43,21 @@ const KNOWN_FUNCTIONS = new Set([...SPLIT_FUNCTIONS, ...CV_FUNCTIONS, ...CLASSIF
 
 const EARLY_STOPPING = /EarlyStopping|early_stopping|ModelCheckpoint|ReduceLROnPlateau/;
 
-export class Analyzer {
+export class Analyzer extends Evaluator {
   readonly facts: Facts = {
     splits: [], splitters: [], preLeaks: [], overLeaks: [], testFits: [], evaluations: [], modelFits: [], accuracy: [],
     otherMetric: false, imbalance: [], evaluated: [], valueCounts: [], testAsValidation: [], truncated: false,
   };
-  private readonly global = new Frame(undefined, undefined, undefined);
-  private frame: Frame = this.global;
-  /** Call sites of the inlined calls being analysed (outermost first). */
-  private callStack: PyNode[] = [];
-  private activeDefs: PyNode[] = [];
-  /** Journals of overwritten variables, one per alternative path being run (see `branches`). */
-  private journals: Map<Frame, Map<string, V | undefined>>[] = [];
-  private loops: { node: PyNode; targets: Set<string> }[] = [];
-  private readonly analyzedDefs = new Set<PyNode>();
-  private readonly allDefs: { def: PyNode; closure: Frame }[] = [];
-  private readonly taintByKey = new Map<string, Taint>();
-  private readonly splitByNode = new Map<PyNode, SplitSite>();
-  private readonly rootByKey = new Map<string, number>();
-  private readonly seenKeys = new Set<string>();
-  private nextId = 1;
-  private budget: number;
-  private exprDepth = 0;
-  /** Set once a dotted name (`self.model`) has been assigned; until then attribute lookups skip the environment. */
-  private dottedBound = false;
-  private stmtDepth = 0;
+  protected readonly taintByKey = new Map<string, Taint>();
+  protected readonly splitByNode = new Map<PyNode, SplitSite>();
 
-  constructor(private readonly src: SourceText, statementBudget = 200_000) {
-    this.budget = statementBudget;
+  constructor(src: SourceText, statementBudget = 200_000) {
+    super(src, statementBudget);
   }
 
   /** Runs the analysis of a module tree. */
   run(root: PyNode): Facts {
-    // A file that does not parse as a whole has an ERROR root: its pieces are analysed like any ERROR region.
-    if (root.type === 'ERROR') { this.execStmt(root); } else { this.execBlock(root.children); }
-    // Functions never called from the analysed code are analysed once with unknown arguments.
-    for (let i = 0; i < this.allDefs.length; i++) {
-      const { def, closure } = this.allDefs[i];
-      if (this.analyzedDefs.has(def) || this.budget <= 0) { continue; }
-      this.analyzedDefs.add(def);
-      const saved = this.frame;
-      this.frame = new Frame(closure, undefined, def);
-      this.bindParams(def, [], new Map(), true);
-      this.activeDefs.push(def);
-      const body = field(def, 'body');
-      if (body) { this.execBlock(body.children); }
-      this.activeDefs.pop();
-      this.frame = saved;
-    }
+    this.runModule(root);
     this.facts.truncated = this.budget <= 0;
     return this.facts;
   }
@@ -118,31 +71,7 @@ export class Analyzer {
     return v ? summarize(v) : undefined;
   }
 
-  // ----- small utilities
-
-  private text(n: PyNode): string { return this.src.slice(n); }
-  private short(n: PyNode | undefined): string { return n ? shortText(n, this.src) : '?'; }
-  private site(n: PyNode): PyNode { return this.callStack.length ? this.callStack[0] : n; }
-  private once(key: string): boolean {
-    if (this.seenKeys.has(key)) { return false; }
-    this.seenKeys.add(key);
-    return true;
-  }
-  private ctxKey(n: PyNode): string { return this.callStack.length ? `${n.id}@${this.callStack.map(c => c.id).join('.')}` : `${n.id}`; }
-
-  private rootFor(key: string): number {
-    let r = this.rootByKey.get(key);
-    if (r === undefined) { r = this.nextId++; this.rootByKey.set(key, r); }
-    return r;
-  }
-
-  private freshData(key: string, part: Part = 'unknown'): DataV {
-    return { k: 'data', part, roots: [this.rootFor(key)], taints: [] };
-  }
-
-  private scalar(taints: Taint[] = []): DataV { return { k: 'data', part: 'unknown', roots: [], taints, scalar: true }; }
-
-  private taint(kind: Taint['kind'], node: PyNode, what: string, data: string, d: DataV): Taint {
+  protected taint(kind: Taint['kind'], node: PyNode, what: string, data: string, d: DataV): Taint {
     const key = `${kind}:${node.id}`;
     let t = this.taintByKey.get(key);
     if (!t) {
@@ -152,494 +81,24 @@ export class Analyzer {
     return t;
   }
 
-  /** A value used as data: data as is, unions merged, anything else an anonymous unknown dataset. */
-  private asData(v: V | undefined): DataV | undefined {
-    if (!v) { return undefined; }
-    if (v.k === 'data') { return v; }
-    if (v.k === 'union') {
-      const ds = v.alts.map(a => this.asData(a)).filter((d): d is DataV => !!d);
-      return ds.length ? mergeData(ds) : undefined;
-    }
-    if (v.k === 'list' || v.k === 'tuple') {
-      const ds = v.items.slice(0, 64).map(a => this.asData(a)).filter((d): d is DataV => !!d);
-      return ds.length ? mergeData(ds) : undefined;
-    }
-    return undefined;
-  }
-
-  private dataOrEmpty(v: V | undefined): DataV {
-    return this.asData(v) ?? { k: 'data', part: 'unknown', roots: [], taints: taintsOf(v) };
-  }
 
   // ----- names
 
-  private lookup(name: string): V {
-    for (let f: Frame | undefined = this.frame; f; f = f.parent) {
-      const v = f.locals.get(name);
-      if (v) { return v; }
-    }
-    // Unbound: a known library name, else a dataset defined elsewhere (another cell, a star import).
-    let v: V;
-    if (BUILTINS.has(name)) { v = { k: 'ref', qn: `builtins.${name}` }; }
-    else if (KNOWN_MODULES.has(name) || classInfo(name) || KNOWN_FUNCTIONS.has(name)) { v = { k: 'ref', qn: name }; }
-    else if (/^[A-Z][a-z]+([A-Z0-9][a-z0-9]*)*$/.test(name) && !/^[XY]/.test(name)) { v = { k: 'ref', qn: name }; }
-    else { v = this.freshData(`name:${name}`); }
-    this.setVar(this.global, name, v);
-    return v;
+  protected unboundName(name: string): V {
+    if (KNOWN_MODULES.has(name) || classInfo(name) || KNOWN_FUNCTIONS.has(name)) { return { k: 'ref', qn: name }; }
+    if (/^[A-Z][a-z]+([A-Z0-9][a-z0-9]*)*$/.test(name) && !/^[XY]/.test(name)) { return { k: 'ref', qn: name }; }
+    // A dataset defined elsewhere (another cell, a star import).
+    return this.freshData(`name:${name}`);
   }
 
-  private assign(name: string, v: V): void {
-    let f = this.frame;
-    if (f.globals.has(name)) { f = this.global; }
-    this.setVar(f, name, v);
-  }
-
-  // ----- statements
-
-  private execBlock(stmts: PyNode[]): void {
-    for (const s of stmts) { this.execStmt(s); }
-  }
-
-  private execStmt(n: PyNode): void {
-    if (this.stmtDepth > MAX_STMT_DEPTH) { return; }
-    this.budget--;
-    this.stmtDepth++;
-    try {
-      this.execStmtInner(n);
-    } finally {
-      this.stmtDepth--;
-    }
-  }
-
-  private execStmtInner(n: PyNode): void {
-    switch (n.type) {
-      case 'expression_statement':
-        for (const c of n.children) { this.evalTop(c); }
-        return;
-      case 'import_statement': case 'import_from_statement': case 'future_import_statement':
-        this.execImport(n);
-        return;
-      case 'if_statement': return this.execIf(n);
-      case 'for_statement': return this.execFor(n);
-      case 'while_statement': return this.execWhile(n);
-      case 'try_statement': return this.execTry(n);
-      case 'with_statement': return this.execWith(n);
-      case 'match_statement': return this.execMatch(n);
-      case 'function_definition': return this.defineFunction(n, false);
-      case 'class_definition': return this.defineClass(n);
-      case 'decorated_definition': {
-        const def = field(n, 'definition');
-        for (const d of n.children) { if (d.type === 'decorator') { for (const c of d.children) { this.evalExpr(c); } } }
-        if (def) { this.execStmt(def); }
-        return;
-      }
-      case 'return_statement': {
-        const v = n.children.length ? this.evalExpr(n.children[0]) : { k: 'lit', value: null } as LitV;
-        this.frame.returns.push(v);
-        return;
-      }
-      case 'global_statement': case 'nonlocal_statement':
-        for (const c of n.children) { if (c.type === 'identifier') { this.frame.globals.add(this.text(c)); } }
-        return;
-      case 'block': case 'module': return this.execBlock(n.children);
-      case 'ERROR':
-        for (const c of n.children) {
-          if (/statement|definition|^block$/.test(c.type)) { this.execStmt(c); } else { this.evalTop(c); }
-        }
-        return;
-      case 'pass_statement': case 'break_statement': case 'continue_statement': case 'comment':
-        return;
-      default:
-        // print/assert/raise/delete/exec statements and anything else: evaluate the expressions inside for effects.
-        for (const c of n.children) { if (c.type !== 'block') { this.evalTop(c); } else { this.execStmt(c); } }
-    }
-  }
-
-  /** An expression statement child: an assignment or an expression. */
-  private evalTop(c: PyNode): V {
-    if (c.type === 'assignment') { return this.execAssign(c); }
-    if (c.type === 'augmented_assignment') {
-      const left = field(c, 'left');
-      const right = field(c, 'right');
-      const r = right ? this.evalExpr(right) : UNKNOWN;
-      if (!left) { return r; }
-      const l = this.evalExpr(left);
-      const v = this.combine(l, r);
-      this.bind(left, v);
-      return v;
-    }
-    return this.evalExpr(c);
-  }
-
-  private execAssign(n: PyNode): V {
-    const left = field(n, 'left');
-    const right = field(n, 'right');
-    let v: V;
-    if (!right) { return UNKNOWN; }
-    if (right.type === 'assignment') { v = this.execAssign(right); }
-    else if (right.type === 'augmented_assignment') { v = this.evalTop(right); }
-    else { v = this.evalExpr(right); }
-    if (left) { this.bind(left, v); }
-    return v;
-  }
-
-  private execImport(n: PyNode): void {
-    if (n.type === 'import_statement') {
-      for (const c of n.children) {
-        if (c.type === 'dotted_name') {
-          const full = this.text(c).replace(/\s+/g, '');
-          this.assign(full.split('.')[0], { k: 'ref', qn: full.split('.')[0] });
-        } else if (c.type === 'aliased_import') {
-          const name = field(c, 'name');
-          const alias = field(c, 'alias');
-          if (name && alias) { this.assign(this.text(alias), { k: 'ref', qn: this.text(name).replace(/\s+/g, '') }); }
-        }
-      }
-      return;
-    }
-    const mod = field(n, 'module_name');
-    const modName = mod ? this.text(mod).replace(/\s+/g, '') : '';
-    for (const c of n.children) {
-      if (c.field !== 'name') { continue; }
-      if (c.type === 'dotted_name') {
-        const nm = this.text(c);
-        this.assign(nm, { k: 'ref', qn: `${modName}.${nm}` });
-      } else if (c.type === 'aliased_import') {
-        const name = field(c, 'name');
-        const alias = field(c, 'alias');
-        if (name && alias) { this.assign(this.text(alias), { k: 'ref', qn: `${modName}.${this.text(name)}` }); }
-      }
-    }
-  }
-
-  // ----- control flow: alternative paths are run from the same environment and their effects joined
-
-  /** Writes a variable, recording the previous value in the innermost journal (for branch joins). */
-  private setVar(f: Frame, key: string, v: V): void {
-    const j = this.journals[this.journals.length - 1];
-    if (j) {
-      let m = j.get(f);
-      if (!m) { m = new Map(); j.set(f, m); }
-      if (!m.has(key)) { m.set(key, f.locals.get(key)); }
-    }
-    f.locals.set(key, v);
-  }
-
-  /**
-   * Runs alternative paths (if/elif/else branches, except handlers, loop bodies) each from the current environment,
-   * then sets every variable they changed to the join of its values at the end of each path — plus its value
-   * before them when `fallthrough` (an `if` without `else`, a loop that may run zero times). Only changed variables
-   * are touched, so the cost does not depend on the size of the environment.
-   */
-  private branches(runs: (() => void)[], fallthrough: boolean): void {
-    const touched = new Map<Frame, Map<string, V | undefined>>();
-    const results: Map<Frame, Map<string, V | undefined>>[] = [];
-    for (const run of runs) {
-      this.journals.push(new Map());
-      try { run(); } finally {
-        const j = this.journals.pop()!;
-        const after = new Map<Frame, Map<string, V | undefined>>();
-        for (const [f, olds] of j) {
-          const a = new Map<string, V | undefined>();
-          after.set(f, a);
-          let t = touched.get(f);
-          if (!t) { t = new Map(); touched.set(f, t); }
-          for (const [k, old] of olds) {
-            a.set(k, f.locals.get(k));
-            if (!t.has(k)) { t.set(k, old); }
-            if (old === undefined) { f.locals.delete(k); } else { f.locals.set(k, old); }
-          }
-        }
-        results.push(after);
-      }
-    }
-    for (const [f, olds] of touched) {
-      for (const [k, old] of olds) {
-        let v: V | undefined = fallthrough ? old : undefined;
-        for (const r of results) {
-          const m = r.get(f);
-          const nv = m && m.has(k) ? m.get(k) : old;
-          if (nv !== undefined) { v = v === undefined ? nv : join(v, nv); }
-        }
-        if (v !== undefined) { this.setVar(f, k, v); }
-      }
-    }
-  }
-
-  /** Runs code whose bindings must not outlive it (comprehension variables). */
-  private isolated<T>(run: () => T): T {
-    this.journals.push(new Map());
-    try { return run(); } finally {
-      const j = this.journals.pop()!;
-      for (const [f, olds] of j) {
-        for (const [k, old] of olds) { if (old === undefined) { f.locals.delete(k); } else { f.locals.set(k, old); } }
-      }
-    }
-  }
-
-  private execIf(n: PyNode): void {
-    const cond = field(n, 'condition');
-    if (cond) { this.evalExpr(cond); }
-    const runs: (() => void)[] = [];
-    const cons = field(n, 'consequence');
-    runs.push(() => { if (cons) { this.execStmt(cons); } });
-    let hasElse = false;
-    for (const alt of fields(n, 'alternative')) {
-      if (alt.type === 'elif_clause') {
-        runs.push(() => {
-          const c = field(alt, 'condition');
-          if (c) { this.evalExpr(c); }
-          const b = field(alt, 'consequence');
-          if (b) { this.execStmt(b); }
-        });
-      } else {
-        hasElse = true;
-        runs.push(() => { const b = field(alt, 'body'); if (b) { this.execStmt(b); } });
-      }
-    }
-    this.branches(runs, !hasElse);
-  }
-
-  private loopTargets(target: PyNode | undefined): Set<string> {
-    const out = new Set<string>();
-    const visit = (t: PyNode) => {
-      if (t.type === 'identifier') { out.add(this.text(t)); }
-      for (const c of t.children) { visit(c); }
-    };
-    if (target) { visit(target); }
-    return out;
-  }
-
-  /** A loop body, run twice (so values carried from one iteration to the next are seen) unless deeply nested. */
-  private loop(n: PyNode, targets: Set<string>, body: () => void): void {
-    this.loops.push({ node: n, targets });
-    try {
-      const passes = this.budget > 0 && this.loops.length <= 3 ? 2 : 1;
-      for (let i = 0; i < passes; i++) { this.branches([body], true); }
-    } finally {
-      this.loops.pop();
-    }
-  }
-
-  private execFor(n: PyNode): void {
-    const left = field(n, 'left');
-    const right = field(n, 'right');
-    const iter = right ? this.evalExpr(right) : UNKNOWN;
-    const elem = this.elementOf(iter);
-    const body = field(n, 'body');
-    this.loop(n, this.loopTargets(left), () => {
-      if (left) { this.bind(left, elem); }
-      if (body) { this.execStmt(body); }
-    });
-    const alt = field(n, 'alternative');
-    const altBody = alt && field(alt, 'body');
-    if (altBody) { this.execStmt(altBody); }
-  }
-
-  private execWhile(n: PyNode): void {
-    const cond = field(n, 'condition');
-    const body = field(n, 'body');
-    this.loop(n, new Set(), () => {
-      if (cond) { this.evalExpr(cond); }
-      if (body) { this.execStmt(body); }
-    });
-  }
-
-  private execTry(n: PyNode): void {
-    const body = field(n, 'body');
-    if (body) { this.execStmt(body); }
-    const handlers: (() => void)[] = [];
-    for (const c of n.children) {
-      if (c.type === 'except_clause' || c.type === 'except_group_clause') {
-        handlers.push(() => {
-          for (const x of c.children) {
-            if (x.type === 'block') { this.execStmt(x); }
-            else if (x.field === 'alias') { this.bind(x, UNKNOWN); }
-            else { this.evalExpr(x); }
-          }
-        });
-      }
-    }
-    if (handlers.length) { this.branches(handlers, true); }
-    for (const c of n.children) {
-      if (c.type === 'else_clause') { const b = field(c, 'body'); if (b) { this.execStmt(b); } }
-      if (c.type === 'finally_clause') { for (const b of c.children) { this.execStmt(b); } }
-    }
-  }
-
-  private execWith(n: PyNode): void {
-    for (const c of n.children) {
-      if (c.type === 'with_clause') {
-        for (const item of c.children) {
-          const value = field(item, 'value');
-          if (!value) { continue; }
-          if (value.type === 'as_pattern') {
-            const expr = value.children.find(x => x.field !== 'alias');
-            const v = expr ? this.evalExpr(expr) : UNKNOWN;
-            const alias = field(value, 'alias');
-            const target = alias?.children[0];
-            if (target) { this.bind(target, v.k === 'obj' ? v : UNKNOWN); }
-          } else {
-            this.evalExpr(value);
-          }
-        }
-      } else if (c.type === 'block') {
-        this.execStmt(c);
-      }
-    }
-  }
-
-  private execMatch(n: PyNode): void {
-    const subject = field(n, 'subject');
-    if (subject) { this.evalExpr(subject); }
-    const runs: (() => void)[] = [];
-    for (const b of fields(n, 'body')) {
-      for (const cc of b.children) {
-        if (cc.type !== 'case_clause') { continue; }
-        runs.push(() => { const cons = field(cc, 'consequence'); if (cons) { this.execStmt(cons); } });
-      }
-    }
-    if (runs.length) { this.branches(runs, true); }
-  }
-
-  private defineFunction(n: PyNode, isClass: boolean): void {
-    const name = field(n, 'name');
-    const fv: FuncV = { k: 'func', def: n, closure: this.frame, isClass };
-    if (!isClass) { this.allDefs.push({ def: n, closure: this.frame }); }
-    if (name) { this.assign(this.text(name), fv); }
-  }
-
-  private defineClass(n: PyNode): void {
-    const sup = field(n, 'superclasses');
-    if (sup) { for (const c of sup.children) { if (c.type !== 'keyword_argument') { this.evalExpr(c); } } }
-    this.defineFunction(n, true);
-    // Methods are analysed later as uncalled functions (with unknown arguments).
-    const body = field(n, 'body');
-    const saved = this.frame;
-    this.frame = new Frame(saved, undefined, n);
-    if (body) {
-      for (const s of body.children) {
-        const def = s.type === 'decorated_definition' ? field(s, 'definition') : s;
-        if (def?.type === 'function_definition') { this.allDefs.push({ def, closure: saved }); }
-        else if (def?.type === 'class_definition') { this.defineClass(def); }
-      }
-    }
-    this.frame = saved;
-  }
-
-  // ----- binding
-
-  /** Binds an assignment/loop target to a value (positional unpacking for tuples). */
-  private bind(target: PyNode, v: V): void {
-    target = unparen(target);
-    switch (target.type) {
-      case 'identifier': {
-        const name = this.text(target);
-        this.assign(name, this.refineByName(name, v));
-        return;
-      }
-      case 'pattern_list': case 'tuple_pattern': case 'list_pattern': case 'expression_list': case 'tuple': case 'list': {
-        const targets = target.children;
-        const items = this.positionalItems(v);
-        const starIdx = targets.findIndex(t => t.type === 'list_splat_pattern' || t.type === 'list_splat');
-        for (let i = 0; i < targets.length; i++) {
-          const t = targets[i];
-          let item: V;
-          if (items) {
-            if (starIdx >= 0 && i === starIdx) {
-              item = { k: 'list', items: items.slice(i, items.length - (targets.length - 1 - i)) };
-            } else if (starIdx >= 0 && i > starIdx) {
-              item = items[items.length - (targets.length - i)] ?? UNKNOWN;
-            } else {
-              item = items[i] ?? UNKNOWN;
-            }
-          } else {
-            item = this.elementOf(v);
-          }
-          const inner = t.type === 'list_splat_pattern' || t.type === 'list_splat' ? t.children[0] : t;
-          if (inner) { this.bind(inner, item); }
-        }
-        this.noteSplitTargets(targets, items);
-        return;
-      }
-      case 'subscript': {
-        const base = field(target, 'value');
-        for (const k of fields(target, 'subscript')) { this.evalExpr(k); }
-        if (!base) { return; }
-        const cur = this.evalExpr(base);
-        if (cur.k === 'data') {
-          const updated = derive(cur, { taints: unionTaints(cur.taints, taintsOf(v)), column: cur.column, preds: undefined });
-          this.rebind(base, updated);
-        } else if (cur.k === 'dict') {
-          const keyNode = fields(target, 'subscript')[0];
-          const key = keyNode ? stringValue(keyNode, this.src) : undefined;
-          cur.keys.push(key);
-          cur.items.push(v);
-        } else if (cur.k === 'list') {
-          cur.items.push(v);
-        }
-        return;
-      }
-      case 'attribute': {
-        const key = this.dottedKey(target);
-        if (key) { this.dottedBound = true; this.assign(key, v); } else { this.evalExpr(field(target, 'object') ?? target); }
-        return;
-      }
-      default:
-        return;
-    }
-  }
-
-  /** Rebinds the variable behind an expression (`df` in `df['a'] = …`, `df.x` in `df.x.fillna(…, inplace=True)`). */
-  private rebind(expr: PyNode, v: DataV): void {
-    expr = unparen(expr);
-    if (expr.type === 'identifier') { this.assign(this.text(expr), v); return; }
-    const key = this.dottedKey(expr);
-    if (key && this.lookupDotted(key)) { this.assign(key, v); return; }
-    // `df['a'].fillna(…, inplace=True)` / `df.loc[...] = …`: the underlying frame changes.
-    if (expr.type === 'subscript' || expr.type === 'attribute') {
-      const base = field(expr, expr.type === 'subscript' ? 'value' : 'object');
-      if (base) {
-        const cur = this.evalExpr(base);
-        if (cur.k === 'data') { this.rebind(base, derive(cur, { taints: unionTaints(cur.taints, v.taints), column: cur.column })); }
-      }
-    }
-  }
-
-  private dottedKey(n: PyNode): string | undefined {
-    if (n.type !== 'attribute') { return undefined; }
-    const raw = this.src.slice(n);
-    if (/^[A-Za-z_][\w.]*$/.test(raw)) { return raw; }
-    const parts: string[] = [];
-    let cur: PyNode | undefined = n;
-    while (cur && cur.type === 'attribute') {
-      const a = field(cur, 'attribute');
-      if (!a) { return undefined; }
-      parts.unshift(this.text(a));
-      cur = field(cur, 'object');
-    }
-    if (!cur || cur.type !== 'identifier') { return undefined; }
-    parts.unshift(this.text(cur));
-    return parts.join('.');
-  }
-
-  private lookupDotted(key: string): V | undefined {
-    if (!this.dottedBound) { return undefined; }
-    for (let f: Frame | undefined = this.frame; f; f = f.parent) {
-      const v = f.locals.get(key);
-      if (v) { return v; }
-    }
-    return undefined;
-  }
-
-  private refineByName(name: string, v: V): V {
+  protected refineByName(name: string, v: V): V {
     if (v.k !== 'data' || v.scalar || v.mask || v.index || (v.part !== 'full' && v.part !== 'unknown')) { return v; }
     const p = partFromName(name);
     return p ? derive(v, { part: p, column: v.column, preds: v.preds }) : v;
   }
 
   /** Remembers the names bound to a split's outputs (for messages and fixes). */
-  private noteSplitTargets(targets: PyNode[], items: V[] | undefined): void {
+  protected noteSplitTargets(targets: PyNode[], items: V[] | undefined): void {
     if (!items) { return; }
     targets.forEach((t, i) => {
       const item = items[i];
@@ -650,339 +109,84 @@ export class Analyzer {
     });
   }
 
-  /** Items by position of a tuple/list, or of a union of them (joined position by position). */
-  private positionalItems(v: V): V[] | undefined {
-    if (v.k === 'tuple' || v.k === 'list') { return v.items; }
-    if (v.k !== 'union' || !v.alts.every(a => a.k === 'tuple' || a.k === 'list')) { return undefined; }
-    const seqs = v.alts as SeqV[];
-    const len = Math.max(...seqs.map(x => x.items.length));
-    const out: V[] = [];
-    for (let i = 0; i < len; i++) {
-      let j: V | undefined;
-      for (const x of seqs) { j = join(j, x.items[i]); }
-      out.push(j ?? UNKNOWN);
+
+  // ----- hooks of the evaluator: what data values and estimator objects do in expressions
+
+  protected compare(n: PyNode, vs: V[]): V {
+    const ds = vs.map(v => this.asData(v)).filter((d): d is DataV => !!d);
+    if (!ds.length) { return { k: 'lit', value: undefined }; }
+    // `pred != y_test` (an error rate by hand) evaluates the models behind the predictions on the test part.
+    const preds = ds.filter(d => d.preds?.length);
+    const ti = vs.findIndex(v => v.k === 'data' && !v.preds?.length && v.part === 'test' && !v.scalar);
+    if (preds.length && ti >= 0) {
+      const models = [...new Set(preds.flatMap(d => d.preds!))];
+      this.facts.evaluated.push(n);
+      this.facts.evaluations.push({ site: this.site(n), models, data: vs[ti] as DataV, dataText: this.short(n.children[ti]), loops: this.loops.map(l => l.node) });
     }
+    return derive(mergeData(ds), { mask: true });
+  }
+
+  protected dataAttribute(base: DataV, attr: string): V {
+    if (/^(shape|size|ndim|dtypes?|name|nbytes)$/.test(attr)) { return { k: 'lit', value: undefined }; }
+    if (attr === 'columns' || attr === 'index' || attr === 'classes_') { return derive(base, { scalar: true }); }
+    if (attr === 'target' || attr === 'target_names') { return derive(base, { column: 'target' }); }
+    return derive(base, { column: /^(iloc|loc|at|iat|str|dt|cat|values|array)$/.test(attr) ? base.column : undefined, preds: base.preds, mask: base.mask, index: base.index, groupby: base.groupby });
+  }
+
+  protected objAttribute(base: ObjV, attr: string): V {
+    if (/^(best_estimator_|named_steps|steps|estimator|estimators_|best_estimator|model|module)$/.test(attr)) { return base; }
+    const last = base.fits[base.fits.length - 1];
+    if (/^(labels_|embedding_)$/.test(attr) && last) {
+      return { k: 'data', part: last.part, roots: last.roots, taints: base.taints };
+    }
+    return this.scalar(base.taints);
+  }
+
+  protected dataSubscript(base: DataV, keyNodes: PyNode[], keys: V[]): V {
+    let out = derive(base, { preds: base.preds, mask: base.mask, groupby: base.groupby });
+    keyNodes.forEach((kn, i) => {
+      const kv = keys[i];
+      const s = stringValue(kn, this.src);
+      if (s !== undefined) { out = derive(out, { column: s, preds: out.preds, groupby: out.groupby }); return; }
+      if (kn.type === 'slice') { return; }
+      const kd = this.asData(kv);
+      if (!kd || kd.mask) { return; }
+      if (kd.index || ((kd.part === 'train' || kd.part === 'test' || kd.part === 'val') && !kd.scalar)) {
+        out = derive(out, { part: kd.part, origin: kd.origin ?? out.origin, column: out.column, preds: out.preds });
+        return;
+      }
+      if (kd.taints.length) { out = derive(out, { taints: unionTaints(out.taints, kd.taints), column: out.column, preds: out.preds }); }
+    });
     return out;
   }
 
-  /** The value of one element when iterating over / unpacking `v`. */
-  private elementOf(v: V): V {
-    switch (v.k) {
-      case 'list': case 'tuple': {
-        let out: V | undefined;
-        for (const it of v.items.slice(0, 32)) { out = join(out, it); }
-        return out ?? UNKNOWN;
-      }
-      case 'dict': return { k: 'lit', value: undefined };
-      case 'data': return derive(v, { column: undefined, preds: v.preds });
-      case 'union': {
-        let out: V | undefined;
-        for (const a of v.alts) { out = join(out, this.elementOf(a)); }
-        return out ?? UNKNOWN;
-      }
-      default: return UNKNOWN;
-    }
+  /** `np.c_[a, b]` / `np.r_[a, b]`. */
+  protected refSubscript(_base: RefV, keys: V[]): V {
+    const ds = keys.map(k => this.asData(k)).filter((d): d is DataV => !!d);
+    return ds.length ? mergeData(ds) : UNKNOWN;
   }
 
-  // ----- expressions
+  protected objSubscript(base: ObjV): V { return base.cat === 'pipeline' ? base : this.scalar(base.taints); }
 
-  evalExpr(n: PyNode): V {
-    if (this.exprDepth > MAX_EXPR_DEPTH) { return UNKNOWN; }
-    this.exprDepth++;
-    try {
-      return this.evalInner(n);
-    } finally {
-      this.exprDepth--;
+  protected receiver(objNode: PyNode, recv: V, method: string): V {
+    if (recv.k !== 'obj' && recv.k !== 'union' && recv.k !== 'ref' && (FIT_METHODS.has(method) || PREDICT_METHODS.has(method) ||
+      (SCORE_METHODS.has(method) && recv.k !== 'data') || (method === 'transform' && recv.k !== 'data' && !(recv.k === 'lit')))) {
+      return this.materialize(objNode, recv);
     }
+    return recv;
   }
 
-  private evalInner(n: PyNode): V {
-    switch (n.type) {
-      case 'identifier': return this.lookup(this.text(n));
-      case 'attribute': return this.evalAttribute(n);
-      case 'subscript': return this.evalSubscript(n);
-      case 'call': return this.evalCall(n);
-      case 'string': case 'concatenated_string': {
-        this.evalInterpolations(n);
-        const s = stringValue(n, this.src);
-        return { k: 'lit', value: s };
-      }
-      case 'integer': case 'float': return { k: 'lit', value: numberValue(n, this.src) };
-      case 'true': return { k: 'lit', value: true };
-      case 'false': return { k: 'lit', value: false };
-      case 'none': return { k: 'lit', value: null };
-      case 'parenthesized_expression': return n.children.length ? this.evalExpr(n.children[n.children.length - 1]) : UNKNOWN;
-      case 'list': case 'tuple': case 'set': case 'expression_list': case 'pattern_list': {
-        const items: V[] = [];
-        for (const c of n.children) {
-          if (c.type === 'list_splat' || c.type === 'list_splat_pattern') {
-            const inner = c.children[0] ? this.evalExpr(c.children[0]) : UNKNOWN;
-            if (inner.k === 'list' || inner.k === 'tuple') { items.push(...inner.items); } else { items.push(this.elementOf(inner)); }
-          } else {
-            items.push(this.evalExpr(c));
-          }
-        }
-        return { k: n.type === 'list' ? 'list' : 'tuple', items };
-      }
-      case 'dictionary': {
-        const d: DictV = { k: 'dict', keys: [], items: [] };
-        for (const c of n.children) {
-          if (c.type === 'pair') {
-            const key = field(c, 'key');
-            const value = field(c, 'value');
-            d.keys.push(key ? stringValue(key, this.src) : undefined);
-            if (key && key.type !== 'string') { this.evalExpr(key); }
-            d.items.push(value ? this.evalExpr(value) : UNKNOWN);
-          } else if (c.children[0]) {
-            this.evalExpr(c.children[0]);
-          }
-        }
-        return d;
-      }
-      case 'binary_operator': {
-        const l = field(n, 'left');
-        const r = field(n, 'right');
-        return this.combine(l ? this.evalExpr(l) : UNKNOWN, r ? this.evalExpr(r) : UNKNOWN);
-      }
-      case 'boolean_operator': {
-        const l = field(n, 'left');
-        const r = field(n, 'right');
-        const lv = l ? this.evalExpr(l) : UNKNOWN;
-        const rv = r ? this.evalExpr(r) : UNKNOWN;
-        return join(lv, rv);
-      }
-      case 'unary_operator': case 'not_operator': case 'await': {
-        const arg = n.children[n.children.length - 1];
-        const v = arg ? this.evalExpr(arg) : UNKNOWN;
-        return n.type === 'not_operator' && v.k === 'data' ? derive(v, { mask: true }) : v;
-      }
-      case 'comparison_operator': {
-        const vs = n.children.map(c => this.evalExpr(c));
-        const ds = vs.map(v => this.asData(v)).filter((d): d is DataV => !!d);
-        if (!ds.length) { return { k: 'lit', value: undefined }; }
-        // `pred != y_test` (an error rate by hand) evaluates the models behind the predictions on the test part.
-        const preds = ds.filter(d => d.preds?.length);
-        const ti = vs.findIndex(v => v.k === 'data' && !v.preds?.length && v.part === 'test' && !v.scalar);
-        if (preds.length && ti >= 0) {
-          const models = [...new Set(preds.flatMap(d => d.preds!))];
-          this.facts.evaluated.push(n);
-          this.facts.evaluations.push({ site: this.site(n), models, data: vs[ti] as DataV, dataText: this.short(n.children[ti]), loops: this.loops.map(l => l.node) });
-        }
-        return derive(mergeData(ds), { mask: true });
-      }
-      case 'conditional_expression': {
-        const vs = n.children.map(c => this.evalExpr(c));
-        return join(vs[0], vs[2]);
-      }
-      case 'named_expression': {
-        const name = field(n, 'name');
-        const value = field(n, 'value');
-        const v = value ? this.evalExpr(value) : UNKNOWN;
-        if (name) { this.bind(name, v); }
-        return v;
-      }
-      case 'list_comprehension': case 'set_comprehension': case 'generator_expression': case 'dictionary_comprehension':
-        return this.evalComprehension(n);
-      case 'lambda': return UNKNOWN;
-      case 'keyword_argument': { const v = field(n, 'value'); return v ? this.evalExpr(v) : UNKNOWN; }
-      case 'list_splat': case 'dictionary_splat': return n.children[0] ? this.evalExpr(n.children[0]) : UNKNOWN;
-      case 'assignment': return this.execAssign(n);
-      case 'augmented_assignment': return this.evalTop(n);
-      default:
-        for (const c of n.children) { this.evalExpr(c); }
-        return UNKNOWN;
-    }
-  }
+  protected instantiate(cls: string, n: PyNode, a: CallArgs): V { return this.newObj(cls, undefined, n, a); }
 
-  private evalInterpolations(n: PyNode): void {
-    for (const c of n.children) {
-      if (c.type === 'interpolation') { const e = field(c, 'expression'); if (e) { this.evalExpr(e); } }
-      else if (c.type === 'string') { this.evalInterpolations(c); }
-    }
-  }
-
-  /** Arithmetic / combination of two values. */
-  private combine(l: V, r: V): V {
-    const ld = this.asData(l);
-    const rd = this.asData(r);
-    if (!ld && !rd) {
-      if (l.k === 'list' && r.k === 'list') { return { k: 'list', items: [...l.items, ...r.items] }; }
-      return l.k === 'lit' ? l : r.k === 'lit' ? r : UNKNOWN;
-    }
-    if (ld && rd) {
-      const m = mergeData([ld, rd]);
-      return derive(m, { preds: m.preds, column: ld.column });
-    }
-    const d = (ld ?? rd)!;
-    return derive(d, { column: d.column, preds: d.preds });
-  }
-
-  private evalComprehension(n: PyNode): V {
-    return this.isolated(() => {
-      for (const c of n.children) {
-        if (c.type === 'for_in_clause') {
-          const right = field(c, 'right');
-          const left = field(c, 'left');
-          const iter = right ? this.evalExpr(right) : UNKNOWN;
-          if (left) { this.bind(left, this.elementOf(iter)); }
-        } else if (c.type === 'if_clause') {
-          for (const x of c.children) { this.evalExpr(x); }
-        }
-      }
-      const body = field(n, 'body');
-      let elem: V = UNKNOWN;
-      if (body) {
-        if (body.type === 'pair') {
-          const k = field(body, 'key');
-          const v = field(body, 'value');
-          if (k) { this.evalExpr(k); }
-          elem = v ? this.evalExpr(v) : UNKNOWN;
-        } else {
-          elem = this.evalExpr(body);
-        }
-      }
-      if (n.type === 'dictionary_comprehension') { return { k: 'dict', keys: [undefined], items: [elem] } as V; }
-      return { k: 'list', items: [elem] } as V;
-    });
-  }
-
-  private evalAttribute(n: PyNode): V {
-    const key = this.dottedBound ? this.dottedKey(n) : undefined;
-    if (key) {
-      const bound = this.lookupDotted(key);
-      if (bound) { return bound; }
-    }
-    const objNode = field(n, 'object');
-    const attrNode = field(n, 'attribute');
-    if (!objNode || !attrNode) { return UNKNOWN; }
-    const base = this.evalExpr(objNode);
-    return this.attributeOf(base, this.text(attrNode));
-  }
-
-  private attributeOf(base: V, attr: string): V {
-    switch (base.k) {
-      case 'ref': return { k: 'ref', qn: `${base.qn}.${attr}` };
-      case 'data':
-        if (/^(shape|size|ndim|dtypes?|name|nbytes)$/.test(attr)) { return { k: 'lit', value: undefined }; }
-        if (attr === 'columns' || attr === 'index' || attr === 'classes_') { return derive(base, { scalar: true }); }
-        if (attr === 'target' || attr === 'target_names') { return derive(base, { column: 'target' }); }
-        return derive(base, { column: /^(iloc|loc|at|iat|str|dt|cat|values|array)$/.test(attr) ? base.column : undefined, preds: base.preds, mask: base.mask, index: base.index, groupby: base.groupby });
-      case 'obj': {
-        if (/^(best_estimator_|named_steps|steps|estimator|estimators_|best_estimator|model|module)$/.test(attr)) { return base; }
-        const last = base.fits[base.fits.length - 1];
-        if (/^(labels_|embedding_)$/.test(attr) && last) {
-          return { k: 'data', part: last.part, roots: last.roots, taints: base.taints };
-        }
-        return this.scalar(base.taints);
-      }
-      case 'union': {
-        let out: V | undefined;
-        for (const a of base.alts) { out = join(out, this.attributeOf(a, attr)); }
-        return out ?? UNKNOWN;
-      }
-      default: return UNKNOWN;
-    }
-  }
-
-  private evalSubscript(n: PyNode): V {
-    const baseNode = field(n, 'value');
-    const keyNodes = fields(n, 'subscript');
-    const base = baseNode ? this.evalExpr(baseNode) : UNKNOWN;
-    const keys = keyNodes.map(k => this.evalExpr(k));
-    return this.subscriptOf(base, keyNodes, keys);
-  }
-
-  private subscriptOf(base: V, keyNodes: PyNode[], keys: V[]): V {
-    const k0 = keyNodes[0];
-    switch (base.k) {
-      case 'list': case 'tuple': {
-        if (keyNodes.length === 1 && k0) {
-          const i = numberValue(k0, this.src);
-          if (i !== undefined && Number.isInteger(i)) { return base.items[i < 0 ? base.items.length + i : i] ?? UNKNOWN; }
-          if (k0.type === 'slice') { return base; }
-        }
-        return this.elementOf(base);
-      }
-      case 'dict': {
-        const key = k0 ? stringValue(k0, this.src) : undefined;
-        if (key !== undefined) {
-          for (let i = base.keys.length - 1; i >= 0; i--) { if (base.keys[i] === key) { return base.items[i]; } }
-        }
-        let out: V | undefined;
-        for (const it of base.items) { out = join(out, it); }
-        return out ?? UNKNOWN;
-      }
-      case 'data': {
-        let out = derive(base, { preds: base.preds, mask: base.mask, groupby: base.groupby });
-        keyNodes.forEach((kn, i) => {
-          const kv = keys[i];
-          const s = stringValue(kn, this.src);
-          if (s !== undefined) { out = derive(out, { column: s, preds: out.preds, groupby: out.groupby }); return; }
-          if (kn.type === 'slice') { return; }
-          const kd = this.asData(kv);
-          if (!kd || kd.mask) { return; }
-          if (kd.index || ((kd.part === 'train' || kd.part === 'test' || kd.part === 'val') && !kd.scalar)) {
-            out = derive(out, { part: kd.part, origin: kd.origin ?? out.origin, column: out.column, preds: out.preds });
-            return;
-          }
-          if (kd.taints.length) { out = derive(out, { taints: unionTaints(out.taints, kd.taints), column: out.column, preds: out.preds }); }
-        });
-        return out;
-      }
-      case 'ref': {
-        // np.c_[a, b] / np.r_[a, b]
-        const ds = keys.map(k => this.asData(k)).filter((d): d is DataV => !!d);
-        return ds.length ? mergeData(ds) : UNKNOWN;
-      }
-      case 'obj': return base.cat === 'pipeline' ? base : this.scalar(base.taints);
-      case 'union': {
-        let out: V | undefined;
-        for (const a of base.alts) { out = join(out, this.subscriptOf(a, keyNodes, keys)); }
-        return out ?? UNKNOWN;
-      }
-      default: return UNKNOWN;
-    }
+  /** Calling a model object (torch/keras forward pass): predictions on the input. */
+  protected callObject(obj: ObjV, av: Args): V {
+    const x = this.asData(av.pos[0]);
+    return x ? derive(x, { preds: [obj], taints: unionTaints(x.taints, obj.taints) }) : UNKNOWN;
   }
 
   // ----- calls
 
-  private evalCall(n: PyNode): V {
-    const fnNode = field(n, 'function');
-    const args = callArgs(n, this.src);
-    if (!fnNode) { return UNKNOWN; }
-    if (fnNode.type === 'attribute') {
-      const objNode = field(fnNode, 'object');
-      const attrNode = field(fnNode, 'attribute');
-      if (!objNode || !attrNode) { return UNKNOWN; }
-      const key = this.dottedBound ? this.dottedKey(fnNode) : undefined;
-      const bound = key ? this.lookupDotted(key) : undefined;
-      if (bound) { return this.callValue(bound, n, args, this.evalArgs(args)); }
-      let recv = this.evalExpr(objNode);
-      const method = this.text(attrNode);
-      const av = this.evalArgs(args);
-      if (recv.k !== 'obj' && recv.k !== 'union' && recv.k !== 'ref' && (FIT_METHODS.has(method) || PREDICT_METHODS.has(method) ||
-        (SCORE_METHODS.has(method) && recv.k !== 'data') || (method === 'transform' && recv.k !== 'data' && !(recv.k === 'lit')))) {
-        recv = this.materialize(objNode, recv);
-      }
-      return this.callMethod(recv, method, n, args, av, objNode);
-    }
-    const fv = this.evalExpr(fnNode);
-    return this.callValue(fv, n, args, this.evalArgs(args));
-  }
-
-  /** Argument values: positional and keyword. */
-  private evalArgs(a: CallArgs): { pos: V[]; kw: Map<string, V> } {
-    const pos = a.positional.map(p => this.evalExpr(p));
-    const kw = new Map<string, V>();
-    for (const [k, v] of a.keywords) { kw.set(k, this.evalExpr(v)); }
-    if (a.splat && a.list) {
-      for (const c of a.list.children) { if ((c.type === 'list_splat' || c.type === 'dictionary_splat') && c.children[0]) { this.evalExpr(c.children[0]); } }
-    }
-    return { pos, kw };
-  }
-
-  /** Gives an unknown receiver of `fit`/`predict` an object identity (a model defined where we cannot see it). */
-  private materialize(objNode: PyNode, cur: V): ObjV {
+  protected materialize(objNode: PyNode, cur: V): ObjV {
     const key = objNode.type === 'identifier' ? this.text(objNode) : this.dottedKey(objNode);
     const obj = this.newObj('?', undefined, objNode, undefined);
     obj.taints = taintsOf(cur);
@@ -993,7 +197,7 @@ export class Analyzer {
     return obj;
   }
 
-  private newObj(cls: string, info: ClassInfo | undefined, node: PyNode, args: CallArgs | undefined): ObjV {
+  protected newObj(cls: string, info: ClassInfo | undefined, node: PyNode, args: CallArgs | undefined): ObjV {
     const loops = this.loops.map(l => l.node);
     let varies = false;
     if (args && this.loops.length) {
@@ -1008,133 +212,9 @@ export class Analyzer {
     };
   }
 
-  private callValue(fv: V, n: PyNode, a: CallArgs, av: { pos: V[]; kw: Map<string, V> }): V {
-    switch (fv.k) {
-      case 'func': return fv.isClass ? this.newObj(this.text(field(fv.def, 'name') ?? fv.def), undefined, n, a) : this.callUser(fv, n, av);
-      case 'ref': return this.callLibrary(fv.qn, n, a, av);
-      case 'obj': {
-        // Calling a model object (torch/keras forward pass): predictions on the input.
-        const x = this.asData(av.pos[0]);
-        return x ? derive(x, { preds: [fv], taints: unionTaints(x.taints, fv.taints) }) : UNKNOWN;
-      }
-      case 'union': {
-        let out: V | undefined;
-        for (const alt of fv.alts) { out = join(out, this.callValue(alt, n, a, av)); }
-        return out ?? UNKNOWN;
-      }
-      default: {
-        const ds = [...av.pos, ...av.kw.values()].map(v => this.asData(v)).filter((d): d is DataV => !!d);
-        return ds.length ? mergeData(ds) : UNKNOWN;
-      }
-    }
-  }
-
-  /** Inlines a call to a function defined in the analysed code. */
-  private callUser(fv: FuncV, n: PyNode, av: { pos: V[]; kw: Map<string, V> }): V {
-    const def = fv.def;
-    if (this.callStack.length >= MAX_INLINE_DEPTH || this.activeDefs.includes(def) || this.budget <= 0) {
-      const ds = [...av.pos, ...av.kw.values()].map(v => this.asData(v)).filter((d): d is DataV => !!d);
-      return ds.length ? mergeData(ds) : UNKNOWN;
-    }
-    this.analyzedDefs.add(def);
-    const saved = this.frame;
-    const savedLoops = this.loops;
-    this.frame = new Frame(fv.closure as Frame, n, def);
-    this.callStack.push(n);
-    this.activeDefs.push(def);
-    try {
-      this.bindParams(def, av.pos, av.kw, false);
-      const body = field(def, 'body');
-      if (body) { this.execBlock(body.children); }
-      let out: V | undefined;
-      for (const r of this.frame.returns) { out = join(out, r); }
-      return out ?? { k: 'lit', value: null };
-    } finally {
-      this.frame = saved;
-      this.loops = savedLoops;
-      this.callStack.pop();
-      this.activeDefs.pop();
-    }
-  }
-
-  private bindParams(def: PyNode, pos: V[], kw: Map<string, V>, unknownArgs: boolean): void {
-    const params = field(def, 'parameters');
-    if (!params) { return; }
-    let i = 0;
-    const fresh = (name: string): V => unknownArgs ? this.freshData(`param:${def.id}:${name}`) : UNKNOWN;
-    for (const p of params.children) {
-      let nameNode: PyNode | undefined;
-      let dflt: PyNode | undefined;
-      let kind: 'normal' | 'star' | 'dstar' = 'normal';
-      switch (p.type) {
-        case 'identifier': nameNode = p; break;
-        case 'default_parameter': case 'typed_default_parameter': nameNode = field(p, 'name'); dflt = field(p, 'value'); break;
-        case 'typed_parameter': {
-          const inner = p.children.find(c => c.field !== 'type');
-          if (inner?.type === 'identifier') { nameNode = inner; }
-          else if (inner?.type === 'list_splat_pattern') { nameNode = inner.children[0]; kind = 'star'; }
-          else if (inner?.type === 'dictionary_splat_pattern') { nameNode = inner.children[0]; kind = 'dstar'; }
-          break;
-        }
-        case 'list_splat_pattern': nameNode = p.children[0]; kind = 'star'; break;
-        case 'dictionary_splat_pattern': nameNode = p.children[0]; kind = 'dstar'; break;
-        default: continue;
-      }
-      if (!nameNode || nameNode.type !== 'identifier') { continue; }
-      const name = this.text(nameNode);
-      let v: V;
-      if (kind === 'star') { v = { k: 'tuple', items: pos.slice(i) }; i = pos.length; }
-      else if (kind === 'dstar') { v = { k: 'dict', keys: [...kw.keys()], items: [...kw.values()] }; }
-      else if (i < pos.length) { v = pos[i++]; }
-      else if (kw.has(name)) { v = kw.get(name)!; }
-      else if (dflt && !unknownArgs) { v = this.evalExpr(dflt); }
-      else if (name === 'self' || name === 'cls') { v = UNKNOWN; }
-      else { v = fresh(name); }
-      this.frame.locals.set(name, v);
-    }
-  }
-
-  private callMethod(recv: V, method: string, n: PyNode, a: CallArgs, av: { pos: V[]; kw: Map<string, V> }, recvNode: PyNode): V {
-    switch (recv.k) {
-      case 'union': {
-        let out: V | undefined;
-        for (const alt of recv.alts) { out = join(out, this.callMethod(alt, method, n, a, av, recvNode)); }
-        return out ?? UNKNOWN;
-      }
-      case 'ref': return this.callLibrary(`${recv.qn}.${method}`, n, a, av);
-      case 'obj': return this.objMethod(recv, method, n, a, av);
-      case 'data': return this.dataMethod(recv, method, n, a, av, recvNode);
-      case 'list': case 'tuple': {
-        if (method === 'append' || method === 'add') { if (recv.k === 'list') { recv.items.push(av.pos[0] ?? UNKNOWN); } return { k: 'lit', value: null }; }
-        if (method === 'extend' && recv.k === 'list') { const o = av.pos[0]; if (o && (o.k === 'list' || o.k === 'tuple')) { recv.items.push(...o.items); } return { k: 'lit', value: null }; }
-        if (method === 'pop') { return this.elementOf(recv); }
-        if (method === 'copy') { return { k: recv.k, items: [...recv.items] }; }
-        return UNKNOWN;
-      }
-      case 'dict': {
-        if (method === 'items') { return { k: 'list', items: [{ k: 'tuple', items: [{ k: 'lit', value: undefined }, this.elementOf({ k: 'list', items: recv.items })] }] }; }
-        if (method === 'values') { return { k: 'list', items: [...recv.items] }; }
-        if (method === 'keys') { return { k: 'list', items: recv.keys.map(k => ({ k: 'lit', value: k } as LitV)) }; }
-        if (method === 'get' || method === 'pop' || method === 'setdefault') {
-          const key = a.positional[0] ? stringValue(a.positional[0], this.src) : undefined;
-          const i = key !== undefined ? recv.keys.lastIndexOf(key) : -1;
-          return i >= 0 ? recv.items[i] : join(this.elementOf({ k: 'list', items: recv.items }), av.pos[1]);
-        }
-        if (method === 'update') {
-          const o = av.pos[0];
-          if (o?.k === 'dict') { recv.keys.push(...o.keys); recv.items.push(...o.items); }
-          for (const [k, v] of av.kw) { recv.keys.push(k); recv.items.push(v); }
-          return { k: 'lit', value: null };
-        }
-        return UNKNOWN;
-      }
-      default: return UNKNOWN;
-    }
-  }
-
   // ----- library functions
 
-  private callLibrary(qn: string, n: PyNode, a: CallArgs, av: { pos: V[]; kw: Map<string, V> }): V {
+  protected callLibrary(qn: string, n: PyNode, a: CallArgs, av: Args): V {
     const dot = qn.lastIndexOf('.');
     const name = qn.slice(dot + 1);
     const module = dot >= 0 ? qn.slice(0, dot) : '';
@@ -1197,40 +277,9 @@ export class Analyzer {
     return ds.length ? mergeData(ds) : UNKNOWN;
   }
 
-  private callBuiltin(name: string, a: CallArgs, av: { pos: V[]; kw: Map<string, V> }): V {
-    const first = av.pos[0];
-    switch (name) {
-      case 'len': case 'int': case 'float': case 'str': case 'bool': case 'isinstance': case 'hash': case 'id': case 'print': case 'repr':
-        return { k: 'lit', value: undefined };
-      case 'range': return { k: 'list', items: [{ k: 'lit', value: undefined }] };
-      case 'list': case 'tuple': case 'sorted': case 'reversed': case 'set': case 'iter': case 'frozenset':
-        if (!first) { return { k: 'list', items: [] }; }
-        if (first.k === 'list' || first.k === 'tuple') { return { k: 'list', items: first.items }; }
-        if (first.k === 'dict') { return { k: 'list', items: first.keys.map(k => ({ k: 'lit', value: k } as LitV)) }; }
-        return first;
-      case 'next': return first ? this.elementOf(first) : UNKNOWN;
-      case 'zip': {
-        const cols = av.pos.map(p => this.elementOf(p));
-        return { k: 'list', items: [{ k: 'tuple', items: cols }] };
-      }
-      case 'enumerate': return { k: 'list', items: [{ k: 'tuple', items: [{ k: 'lit', value: undefined }, first ? this.elementOf(first) : UNKNOWN] }] };
-      case 'dict': {
-        const d: DictV = { k: 'dict', keys: [], items: [] };
-        for (const [k, v] of av.kw) { d.keys.push(k); d.items.push(v); }
-        return d;
-      }
-      case 'max': case 'min': case 'sum': case 'abs': case 'round': case 'pow':
-        if (first && (first.k === 'list' || first.k === 'tuple')) { return this.elementOf(first); }
-        return first ?? UNKNOWN;
-      case 'getattr': return first && a.positional[1] ? this.attributeOf(first, stringValue(a.positional[1], this.src) ?? '') : UNKNOWN;
-      case 'map': case 'filter': return { k: 'list', items: [UNKNOWN] };
-      default: return UNKNOWN;
-    }
-  }
-
   // ----- constructors
 
-  private construct(cls: string, info: ClassInfo, n: PyNode, a: CallArgs, av: { pos: V[]; kw: Map<string, V> }): V {
+  protected construct(cls: string, info: ClassInfo, n: PyNode, a: CallArgs, av: Args): V {
     const obj = this.newObj(cls, info, n, a);
     if (info.cat === 'splitter') {
       if (this.once(`splitter:${n.id}`)) { this.facts.splitters.push({ node: n, cls, info, args: a }); }
@@ -1269,7 +318,7 @@ export class Analyzer {
     return obj;
   }
 
-  private noteScoring(node: PyNode, v: V | undefined): void {
+  protected noteScoring(node: PyNode, v: V | undefined): void {
     const lit = litValue(v);
     const s = stringValue(node, this.src) ?? (typeof lit === 'string' ? lit : undefined);
     if (s !== undefined) {
@@ -1288,7 +337,7 @@ export class Analyzer {
 
   // ----- splitting
 
-  private doSplit(n: PyNode, a: CallArgs, av: { pos: V[]; kw: Map<string, V> }): V {
+  protected doSplit(n: PyNode, a: CallArgs, av: Args): V {
     let site = this.splitByNode.get(n);
     const arrays = av.pos.map((v, i) => this.asData(v) ?? this.freshData(`arg:${a.positional[i]?.id ?? i}`));
     if (!site) {
@@ -1324,7 +373,7 @@ export class Analyzer {
   }
 
   /** Notes that a value (a target) is used as a classification or regression target. */
-  private noteTarget(v: V | undefined, task: Task, evidence: PyNode): void {
+  protected noteTarget(v: V | undefined, task: Task, evidence: PyNode): void {
     if (task !== 'classification' && task !== 'regression') { return; }
     const d = this.asData(v);
     if (!d?.origin) { return; }
@@ -1337,7 +386,7 @@ export class Analyzer {
 
   // ----- estimator methods
 
-  private objMethod(obj: ObjV, method: string, n: PyNode, a: CallArgs, av: { pos: V[]; kw: Map<string, V> }): V {
+  protected objMethod(obj: ObjV, method: string, n: PyNode, a: CallArgs, av: Args): V {
     if (FIT_METHODS.has(method)) { return this.doFit(obj, method, n, a, av); }
     if (PREDICT_METHODS.has(method)) {
       const x = this.dataOrEmpty(av.pos[0] ?? av.kw.get('X') ?? av.kw.get('x'));
@@ -1387,14 +436,14 @@ export class Analyzer {
     return this.scalar(obj.taints);
   }
 
-  private isModelLike(obj: ObjV, hasY: boolean, method: string): boolean {
+  protected isModelLike(obj: ObjV, hasY: boolean, method: string): boolean {
     if (obj.cat === 'model' || obj.cat === 'search') { return true; }
     if (obj.cat === 'pipeline') { return obj.hasModel; }
     if (obj.cat === 'unknown') { return hasY && method !== 'fit_transform' && method !== 'fit_resample'; }
     return false;
   }
 
-  private doFit(obj: ObjV, method: string, n: PyNode, a: CallArgs, av: { pos: V[]; kw: Map<string, V> }): V {
+  protected doFit(obj: ObjV, method: string, n: PyNode, a: CallArgs, av: Args): V {
     const xNode = a.positional[0] ?? a.keywords.get('X') ?? a.keywords.get('x');
     const yNode = a.positional[1] ?? a.keywords.get('y');
     const xv = av.pos[0] ?? av.kw.get('X') ?? av.kw.get('x');
@@ -1461,7 +510,7 @@ export class Analyzer {
   }
 
   /** `validation_data=(X_test, y_test)` / `eval_set=[(X_test, y_test)]` with early stopping: the test part steers training. */
-  private checkEvalSet(a: CallArgs, n: PyNode): void {
+  protected checkEvalSet(a: CallArgs, n: PyNode): void {
     const vd = a.keywords.get('validation_data') ?? a.keywords.get('eval_set');
     if (!vd) { return; }
     const callbacks = a.keywords.get('callbacks');
@@ -1480,7 +529,7 @@ export class Analyzer {
     }
   }
 
-  private checkFullThenTest(obj: ObjV, x: DataV, n: PyNode): void {
+  protected checkFullThenTest(obj: ObjV, x: DataV, n: PyNode): void {
     if (x.part !== 'test') { return; }
     const last = obj.fits[obj.fits.length - 1];
     if (!last || last.part !== 'full' || !last.roots.some(r => x.roots.includes(r))) { return; }
@@ -1493,7 +542,7 @@ export class Analyzer {
     }
   }
 
-  private doCV(name: string, n: PyNode, a: CallArgs, av: { pos: V[]; kw: Map<string, V> }): V {
+  protected doCV(name: string, n: PyNode, a: CallArgs, av: Args): V {
     const est = objsOf(av.pos[0] ?? av.kw.get('estimator'))[0];
     const xNode = a.positional[1] ?? a.keywords.get('X');
     const xv = av.pos[1] ?? av.kw.get('X');
@@ -1524,7 +573,7 @@ export class Analyzer {
     return this.scalar();
   }
 
-  private nativeBoostingTrain(name: string, n: PyNode, a: CallArgs, av: { pos: V[]; kw: Map<string, V> }): V {
+  protected nativeBoostingTrain(name: string, n: PyNode, a: CallArgs, av: Args): V {
     const fn = field(n, 'function');
     const obj = this.newObj(fn ? shortText(fn, this.src) : name, { cat: 'model', task: 'unknown' }, n, a);
     const dv = av.pos[1] ?? av.kw.get('dtrain') ?? av.kw.get('train_set');
@@ -1546,7 +595,7 @@ export class Analyzer {
 
   // ----- metrics
 
-  private doMetric(name: string, n: PyNode, a: CallArgs, av: { pos: V[]; kw: Map<string, V> }): V {
+  protected doMetric(name: string, n: PyNode, a: CallArgs, av: Args): V {
     const classification = CLASSIFICATION_METRICS.has(name);
     const fnNode = field(n, 'function');
     const nameNode = fnNode?.type === 'attribute' ? field(fnNode, 'attribute') ?? fnNode : fnNode ?? n;
@@ -1578,7 +627,7 @@ export class Analyzer {
 
   // ----- data methods
 
-  private statistic(d: DataV, n: PyNode, what: string, dataNode: PyNode, isScalar: boolean): DataV {
+  protected statistic(d: DataV, n: PyNode, what: string, dataNode: PyNode, isScalar: boolean): DataV {
     let taints = d.taints;
     if (mayBeSplitLater(d)) {
       taints = unionTaints(d.taints, [this.taint('stat', n, what, this.short(dataNode), d)]);
@@ -1586,7 +635,7 @@ export class Analyzer {
     return isScalar ? { k: 'data', part: d.part, roots: d.roots, taints, scalar: true } : derive(d, { taints });
   }
 
-  private dataMethod(d: DataV, method: string, n: PyNode, a: CallArgs, av: { pos: V[]; kw: Map<string, V> }, recvNode: PyNode): V {
+  protected dataMethod(d: DataV, method: string, n: PyNode, a: CallArgs, av: Args, recvNode: PyNode): V {
     const argTaints = unionTaints(...[...av.pos, ...av.kw.values()].map(v => {
       const x = this.asData(v);
       return x && !x.mask ? x.taints : [];
@@ -1627,7 +676,7 @@ export class Analyzer {
   }
 
   /** Upsampling by `resample(…, replace=True)` or `df.sample(…, replace=True)`. */
-  private doUpsample(n: PyNode, a: CallArgs, av: { pos: V[]; kw: Map<string, V> }, what: string, recvNode?: PyNode): V {
+  protected doUpsample(n: PyNode, a: CallArgs, av: Args, what: string, recvNode?: PyNode): V {
     const first = av.pos[0];
     const d = this.asData(first);
     const replace = a.keywords.get('replace');
@@ -1682,4 +731,3 @@ function summarize(v: V, depth = 0): ValueSummary {
 export function analyzeTree(root: PyNode, src: SourceText, budget?: number): Facts {
   return new Analyzer(src, budget).run(root);
 }
-
