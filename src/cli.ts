@@ -10,6 +10,7 @@ import { VERSION } from './core/version';
 import { LINT_USAGE, LintUsageError, lintCommand } from './cliLint';
 import { REGISTRY_USAGE, abMain, registryMain } from './cliRegistry';
 import { driftCli } from './cliDrift';
+import { TEAM_USAGE, TeamUsageError, isTeamCommand, teamMain } from './cliTeam';
 
 /** `mlsight`: the command-line face of the same core the extension uses. JSON on stdout, messages on stderr. */
 const USAGE = `usage: mlsight <command> [options]
@@ -25,7 +26,7 @@ ${LINT_USAGE}
                                      id, experiment, name, status, source, params, latest metrics, tags,
                                      git commit/dirty, datasets (reads new files first)
 ${REGISTRY_USAGE}
-  drift <reference> <current> [--target COL] [--prediction COL] [--time COL] [--format json|text] […]
+${TEAM_USAGE}  drift <reference> <current> [--target COL] [--prediction COL] [--time COL] [--format json|text] […]
                                      data, label and concept drift and a retrain verdict (mlsight drift --help);
                                      exit code 3 when drift is detected
 `;
@@ -61,6 +62,7 @@ export async function main(argv: string[], out: (s: string) => void = s => proce
     if (argv[0] === '--version' || argv[0] === '-v') { out(`${VERSION}\n`); return 0; }
     if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') { out(USAGE); return argv.length === 0 ? 2 : 0; }
     const [cmd, ...rest] = argv;
+    if (isTeamCommand(argv)) { return await teamMain(argv, out, err, log); }
     if (cmd === 'registry') { return await registryMain(rest, out, err, log); }
     if (cmd === 'ab') { return await abMain(rest, out, err, log); }
     if (cmd === 'drift') { return await driftCli(rest, out, err); }
@@ -107,7 +109,7 @@ export async function main(argv: string[], out: (s: string) => void = s => proce
     }
     throw new UsageError(`unknown command ${JSON.stringify(cmd)}`);
   } catch (e) {
-    if (e instanceof UsageError || e instanceof LintUsageError) { err(`mlsight: ${e.message}\n\n${USAGE}`); return 2; }
+    if (e instanceof UsageError || e instanceof LintUsageError || e instanceof TeamUsageError) { err(`mlsight: ${e.message}\n\n${USAGE}`); return 2; }
     err(`mlsight: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }
