@@ -6,7 +6,7 @@
  */
 import * as path from 'path';
 import { Logger } from './core/log';
-import { ingestMlsightRuns } from './core/runs/ingestMlsight';
+import { ingestMlsightRuns } from './core/ingest/mlsightRunLog';
 import { formatRunsTable } from './core/runs/cliRuns';
 import { WorkspaceStore } from './core/store/store';
 import { rebuildFromWorkspace } from './core/rebuild';
