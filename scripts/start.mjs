@@ -7,7 +7,7 @@
 // Options: --port N (default 8080, or the next free one), --no-desktop (always use code-server), --keep (reuse the
 //          demo workspace of the last start instead of a fresh one),
 //          --screenshot FILE (open the page in headless Chromium, show the ML Sight container, save a PNG, exit).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';

@@ -1,7 +1,8 @@
 // `npm test`: every tier, in order, on a machine set up by .ci/run (or by hand: apt-get install -y libkrb5-dev
 // ripgrep chromium python3). Sets up code-server on first use. Prints each tier's result and ends with one
 // "N passed, N failed" line summing all tiers; exits non-zero if anything failed or a tier could not run.
-//   MLSIGHT_TIERS=unit,python,ext,ui   run only these tiers (build steps always run)
+//   MLSIGHT_TIERS=lint,unit,python,ext,ui   run only these tiers (build steps always run)
+// The lint tier (ESLint with type information, then `prettier --check`) runs first; it does not stop the others.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -33,7 +34,25 @@ function step(name, cmd, args) {
 
 const lastCount = out => { const m = [...out.matchAll(/^(\d+) passed, (\d+) failed/gm)].pop(); return m ? { passed: Number(m[1]), failed: Number(m[2]) } : undefined; };
 
-let ok = step('set up code-server', 'bash', ['scripts/setup-code-server.sh'])
+if (want('lint')) {
+  console.log('\n=== lint (ESLint with type information, Prettier) ===');
+  // one row per tool: a tool passes when it reports nothing; the note says how much it found
+  const eslintJson = join(results, 'eslint.json');
+  rmSync(eslintJson, { force: true });
+  const e = sh('npx', ['eslint', '--format', 'json', '--output-file', eslintJson, '.']);
+  const files = existsSync(eslintJson) ? JSON.parse(readFileSync(eslintJson, 'utf8')) : undefined;
+  const problems = files ? files.reduce((a, f) => a + f.errorCount + f.warningCount, 0) : undefined;
+  if (files && problems) {
+    for (const f of files) { for (const m of f.messages) { console.log(`${f.filePath}:${m.line}:${m.column} ${m.ruleId ?? ''} ${m.message}`); } }
+  }
+  const eslintOk = e.code === 0 && problems === 0;
+  rows.push({ tier: 'lint (eslint)', passed: eslintOk ? 1 : 0, failed: eslintOk ? 0 : 1, secs: e.secs, note: problems === undefined ? `exit ${e.code}` : `${problems} problem(s)` });
+  const p = sh('npx', ['prettier', '--check', '.'], { capture: true });
+  const unformatted = (p.out.match(/^\[warn\] (?!Code style issues)/gm) ?? []).length;
+  rows.push({ tier: 'lint (prettier)', passed: p.code === 0 ? 1 : 0, failed: p.code === 0 ? 0 : 1, secs: p.secs, note: p.code === 0 ? '' : `${unformatted} file(s) not formatted` });
+}
+
+const ok = step('set up code-server', 'bash', ['scripts/setup-code-server.sh'])
   && step('type-check', 'npm', ['run', '-s', 'typecheck'])
   && step('package (.vsix)', 'npm', ['run', '-s', 'package'])
   && step('build', 'node', ['scripts/build.mjs']);

@@ -120,5 +120,5 @@ let workerScript: string | undefined;
 
 if (require.main === module) {
   workerScript = path.join(__dirname, 'worker.js');
-  main(process.argv.slice(2)).then(code => { process.exitCode = code; });
+  main(process.argv.slice(2)).then(code => { process.exitCode = code; }, (e: unknown) => { process.stderr.write(`mlsight: ${String(e)}\n`); process.exitCode = 1; });
 }

@@ -1,6 +1,8 @@
-// Extension-host tier: runs the mocha suites in dist/test/ext/suite/ INSIDE the real VS Code extension host
-// (code-server), opened on a fresh copy of test/fixtures/workspace. Exit 0 only if the host exited 0 AND the
+// Extension-host tier: runs the mocha suites of one workspace kind (dist/test/ext/<kind>/) INSIDE the real VS Code
+// extension host (code-server), opened on a fresh copy of test/fixtures/workspace. Exit 0 only if the host exited 0 AND the
 // results file says passed > 0, failed = 0. Prints "N passed, N failed".
+//   MLSIGHT_WORKSPACE_KIND=single (default: one folder) | multi (a multi-root workspace of two copies) |
+//     untrusted (one folder in restricted mode) | bench (one folder; extension-host benchmarks for `npm run bench`)
 //   env: VERBOSE=1, MLSIGHT_TEST_GREP=<regex>, MLSIGHT_TEST_TIMEOUT_MS, KEEP_TMP=1
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,19 +10,22 @@ import { join } from 'node:path';
 import { format } from 'node:util';
 import { ROOT, launchBrowser, log, startCodeServer, workbenchUrl } from './codeServer.mjs';
 
-const entry = join(ROOT, 'dist/test/ext/suite/index.js');
+const entry = join(ROOT, 'dist/test/ext/index.js');
+const KINDS = ['single', 'multi', 'untrusted', 'bench'];
+const kind = process.env.MLSIGHT_WORKSPACE_KIND || 'single';
+if (!KINDS.includes(kind)) { console.error(`MLSIGHT_WORKSPACE_KIND must be one of ${KINDS.join(', ')}`); console.log('0 passed, 1 failed'); process.exit(1); }
 const TIMEOUT = Number(process.env.MLSIGHT_TEST_TIMEOUT_MS || 300_000);
 const verbose = !!process.env.VERBOSE;
 const resultsDir = join(ROOT, 'test-results');
 mkdirSync(resultsDir, { recursive: true });
-const resultsFile = join(resultsDir, process.env.MLSIGHT_WORKSPACE_KIND ? `ext-host-${process.env.MLSIGHT_WORKSPACE_KIND}.json` : 'ext-host.json');
+const resultsFile = join(resultsDir, kind === 'single' ? 'ext-host.json' : `ext-host-${kind}.json`);
 rmSync(resultsFile, { force: true });
 if (!existsSync(entry)) { console.error(`missing ${entry}: run "npm run build" first`); console.log('0 passed, 1 failed'); process.exit(1); }
 
 // MLSIGHT_WORKSPACE_KIND=multi opens a .code-workspace with two copies of the fixture folder.
-const multi = process.env.MLSIGHT_WORKSPACE_KIND === 'multi';
+const multi = kind === 'multi';
 // MLSIGHT_WORKSPACE_KIND=untrusted turns workspace trust on, so the fixture folder opens in restricted mode.
-const untrusted = process.env.MLSIGHT_WORKSPACE_KIND === 'untrusted';
+const untrusted = kind === 'untrusted';
 const tmpRoot = mkdtempSync(join(tmpdir(), 'mlsight-ext-ws-'));
 const workspace = multi ? join(tmpRoot, 'alpha') : tmpRoot;
 cpSync(join(ROOT, 'test/fixtures/workspace'), workspace, { recursive: true });
@@ -36,7 +41,7 @@ try {
   server = await startCodeServer({
     workspace,
     trust: untrusted,
-    env: { MLSIGHT_TEST_RESULTS: resultsFile, MLSIGHT_TEST_WORKSPACE: workspace, MLSIGHT_TEST_GREP: process.env.MLSIGHT_TEST_GREP || (multi ? 'multi-root' : untrusted ? 'untrusted' : ''), MLSIGHT_REPO_ROOT: ROOT },
+    env: { MLSIGHT_WORKSPACE_KIND: kind, MLSIGHT_TEST_RESULTS: resultsFile, MLSIGHT_TEST_WORKSPACE: workspace, MLSIGHT_TEST_GREP: process.env.MLSIGHT_TEST_GREP || '', MLSIGHT_REPO_ROOT: ROOT },
   });
   log(`code-server on 127.0.0.1:${server.port}`);
   let done;
@@ -58,7 +63,7 @@ try {
   log(`extension host exited with ${res.code} (${res.via})`);
   if (existsSync(resultsFile)) {
     const r = JSON.parse(readFileSync(resultsFile, 'utf8'));
-    log(`VS Code ${r.vscodeVersion}, node ${r.node}, ${r.durationMs} ms`);
+    log(`${r.kind ?? kind} suites: VS Code ${r.vscodeVersion}, node ${r.node}, ${r.durationMs} ms`);
     code = res.code === 0 && r.failed === 0 && r.passed > 0 ? 0 : 1;
     console.log(`${r.passed} passed, ${r.failed} failed`);
   } else {

@@ -2,7 +2,7 @@
 // checks what a person sees: the ML Sight container, the Runs view rows, opening a run, a palette command,
 // the welcome view of an empty workspace, hostile names rendered as text. Screenshots go to test-results/.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, installVsix, launchBrowser, log, startCodeServer, workbenchUrl } from './codeServer.mjs';
@@ -19,9 +19,8 @@ const vsix = process.env.MLSIGHT_VSIX || join(ROOT, 'artifacts', `${pkg.name}-${
 const checks = new Checks();
 const cleanup = [];
 
-let uiServer;
 async function withVsCode({ workspace, settings }, fn) {
-  const server = uiServer = await startCodeServer({ workspace, settings });
+  const server = await startCodeServer({ workspace, settings });
   cleanup.push(() => server.stop());
   log(`code-server on 127.0.0.1:${server.port}: ${await installVsix(server, vsix)}`);
   const browser = await launchBrowser();

@@ -8,8 +8,8 @@ import { fixtureScript, sleep, tempWorkspace } from './helpers';
 function run(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; out: string; err: string }> } {
   const child = spawn(process.execPath, [fixtureScript('storeWriter'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '', err = '';
-  child.stdout!.on('data', d => { out += d; });
-  child.stderr!.on('data', d => { err += d; });
+  child.stdout.on('data', d => { out += d; });
+  child.stderr.on('data', d => { err += d; });
   const done = new Promise<{ code: number | null; out: string; err: string }>(res => child.on('close', code => res({ code, out, err })));
   return { child, done };
 }
@@ -38,7 +38,7 @@ describe('WorkspaceStore across processes', function () {
     for (let i = 0; i < KILLS; i++) {
       const w = run([ws, 'churn', '2000', `k${i}`]);
       // wait until it has persisted at least once, then kill it at a random moment of its write loop
-      await new Promise<void>(res => { const on = (d: Buffer) => { if (String(d).includes('flushed')) { w.child.stdout!.off('data', on); res(); } }; w.child.stdout!.on('data', on); w.done.then(() => res()); });
+      await new Promise<void>(res => { const on = (d: Buffer) => { if (String(d).includes('flushed')) { w.child.stdout!.off('data', on); res(); } }; w.child.stdout!.on('data', on); void w.done.then(() => res()); });
       if (i % 2 === 0) {
         // every other kill: the moment a temp file appears, i.e. while the writer is writing the new store
         await new Promise<void>(res => {
@@ -77,11 +77,13 @@ describe('WorkspaceStore across processes', function () {
     w.child.kill('SIGKILL');
     await w.done;
     fs.mkdirSync(path.join(ws, '.mlsight', 'mlsight.db.lock'), { recursive: true }); // as if killed while holding it
-    const t0 = Date.now();
+    // the write goes through (the stale lock is taken over; mocha's timeout fails a writer that waits forever)
     const store = await WorkspaceStore.open({ folder: ws, lockStaleMs: 2000 });
     await store.writeNow(db => db.run(`INSERT INTO meta (key, value) VALUES ('after', 'kill')`));
-    const waited = Date.now() - t0;
     await store.close();
-    assert.ok(waited < 15_000, `waited ${waited} ms`);
+    const reopened = await WorkspaceStore.open({ folder: ws });
+    try {
+      assert.strictEqual(reopened.read(db => db.scalar(`SELECT value FROM meta WHERE key = 'after'`)), 'kill');
+    } finally { await reopened.close(); }
   });
 });

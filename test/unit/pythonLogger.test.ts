@@ -59,7 +59,7 @@ async function ingestOnly(ws: string): Promise<{ store: WorkspaceStore; run: Run
   const runId = path.basename(path.dirname(files[0]));
   const run = store.read(db => getRun(db, runId));
   assert.ok(run, `run ${runId} is in the store`);
-  return { store, run: run!, runDir: path.dirname(files[0]), warnings: log.lines };
+  return { store, run: run, runDir: path.dirname(files[0]), warnings: log.lines };
 }
 
 function waitForLine(child: ChildProcess, text: string, timeoutMs = 30000): Promise<void> {

@@ -102,8 +102,8 @@ describe('WorkspaceStore', () => {
     const log = { ...silentLogger, warn: (m: string) => warnings.push(m) };
     const store = await WorkspaceStore.open({ folder: ws, log, rebuild: s => rebuildFromWorkspace(s, log).then(() => undefined) });
     assert.ok(store.recovery, 'recovery is reported');
-    assert.ok(fs.existsSync(store.recovery!.movedTo), 'garbage kept aside for inspection');
-    assert.match(path.basename(store.recovery!.movedTo), /^mlsight\.db\.corrupt-/);
+    assert.ok(fs.existsSync(store.recovery.movedTo), 'garbage kept aside for inspection');
+    assert.match(path.basename(store.recovery.movedTo), /^mlsight\.db\.corrupt-/);
     assert.ok(warnings.some(w => w.includes('could not be read') && w.includes('moved to')), warnings.join('\n'));
     const run = store.read(db => getRun(db, 'r1'));
     assert.strictEqual(run?.name, 'first');

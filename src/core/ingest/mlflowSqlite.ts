@@ -6,7 +6,7 @@
  * (`mlflow.db-journal`) says a transaction is in progress, and a copy that changed while being read is thrown
  * away and read again on the next pass.
  *
- * Ids: experiment `mlflow:<db path>:<experiment id>`, run `mlflow:<run uuid>` (see mlflowFileStore.ts);
+ * Ids: experiment `mlflow:<db path>:<experiment id>`, run `mlflow:<run uuid>` (see mlflowFileStore/ids.ts);
  * runs.source_path = the database's workspace-relative path. Experiment ids are read with
  * `CAST(experiment_id AS TEXT)` because 18-digit ids exceed Number.MAX_SAFE_INTEGER.
  *

@@ -99,8 +99,8 @@ export function workBatcher<Own extends { kind: string }>(
 ): Batcher<CommonWork | Own> {
   const apply = (s: Stmts, works: (CommonWork | Own)[], c: IngestCounts | undefined) => {
     for (const w of works) {
-      if (isCommonWork(w)) { applyCommonWork(s, w, c); } else { applyOwn(s, w as Own, c); }
+      if (isCommonWork(w)) { applyCommonWork(s, w, c); } else { applyOwn(s, w, c); }
     }
   };
-  return new Batcher<CommonWork | Own>(store, counts, apply, w => (isCommonWork(w) ? 1 : weighOwn(w as Own)));
+  return new Batcher<CommonWork | Own>(store, counts, apply, w => (isCommonWork(w) ? 1 : weighOwn(w)));
 }

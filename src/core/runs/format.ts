@@ -76,7 +76,7 @@ export function parseMetricValue(v: unknown): number | undefined {
 export function validateEvent(e: unknown): string | undefined {
   if (!e || typeof e !== 'object' || Array.isArray(e)) { return 'not a JSON object'; }
   const ev = e as Record<string, unknown>;
-  const str = (k: string) => typeof ev[k] === 'string' && (ev[k] as string).length > 0;
+  const str = (k: string) => typeof ev[k] === 'string' && (ev[k]).length > 0;
   switch (ev.type) {
     case 'run': return str('run_id') ? undefined : 'run event without run_id';
     case 'param': case 'tag': return str('key') ? undefined : `${ev.type} event without key`;

@@ -23,7 +23,7 @@ export function loadSqlJs(): Promise<SqlJsStatic> {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const initSqlJs = require('sql.js') as (config: { wasmBinary: ArrayBuffer }) => Promise<SqlJsStatic>;
       const bytes = await fs.promises.readFile(sqlWasmPath());
-      const wasmBinary = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+      const wasmBinary = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
       const SQL = await initSqlJs({ wasmBinary });
       loaded = true;
       return SQL;

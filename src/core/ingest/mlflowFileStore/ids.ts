@@ -47,7 +47,7 @@ const META_SCHEMA = jsyaml.CORE_SCHEMA.extend({ implicit: [BIG_INT] });
  * Duplicate keys: the last wins (as PyYAML does).
  */
 export function parseMetaYaml(text: string): Record<string, unknown> {
-  const v = jsyaml.load(text, { schema: META_SCHEMA, json: true }) as unknown;
+  const v = jsyaml.load(text, { schema: META_SCHEMA, json: true });
   if (!v || typeof v !== 'object' || Array.isArray(v)) { throw new Error('not a YAML mapping'); }
   return v as Record<string, unknown>;
 }

@@ -67,7 +67,7 @@ class StoreWriteError extends Error { constructor(readonly storeError: unknown) 
 function runReaderThread(ctx: RootContext, script: string, job: ReaderJob): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let settled = false;
-    const settle = (e?: unknown) => {
+    const settle = (e?: Error) => {
       if (settled) { return; }
       settled = true;
       if (e === undefined) { resolve(); } else { reject(e); }

@@ -2,15 +2,14 @@ import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { MlSightApi } from '../../../src/extension';
 import type { HostToWebview } from '../../../src/compare/contract';
-import { measure } from './measure';
-import { waitFor } from './util';
+import { measure } from '../measure';
+import { waitFor } from '../util';
 
 type Node = { kind: string; experiment?: { name: string }; run?: { id: string; name: string | null } };
 
 describe('Compare Runs webview', () => {
   let api: MlSightApi;
   before(async function () {
-    if ((vscode.workspace.workspaceFolders?.length ?? 0) !== 1) { this.skip(); }
     api = await vscode.extensions.getExtension<MlSightApi>('mlsight.ml-sight')!.activate();
   });
 

@@ -4,7 +4,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { MlSightApi } from '../../../src/extension';
 import { getRun, listExperiments, listRuns } from '../../../src/core/queries';
-import { sleep } from './util';
+import { sleep } from '../util';
 
 
 describe('Python logger in VS Code', function () {
@@ -12,7 +12,6 @@ describe('Python logger in VS Code', function () {
   let api: MlSightApi;
   const folder = () => vscode.workspace.workspaceFolders![0];
   before(async function () {
-    if ((vscode.workspace.workspaceFolders?.length ?? 0) !== 1) { this.skip(); }
     api = await vscode.extensions.getExtension<MlSightApi>('mlsight.ml-sight')!.activate();
   });
 

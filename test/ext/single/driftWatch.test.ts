@@ -4,7 +4,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { MlSightApi } from '../../../src/extension';
 import type { DriftWatch } from '../../../src/core/drift';
-import { sleep, waitFor } from './util';
+import { sleep, waitFor } from '../util';
 
 describe('Drift watches', function () {
   this.timeout(120_000);
@@ -15,7 +15,6 @@ describe('Drift watches', function () {
   const entry = (name: string) => api.drift.watches.list().find(w => w.watch.name === name);
 
   before(async function () {
-    if ((vscode.workspace.workspaceFolders?.length ?? 0) !== 1) { this.skip(); }
     api = await vscode.extensions.getExtension<MlSightApi>('mlsight.ml-sight')!.activate();
     // fixture files copied into the (temporary) workspace at run time; current starts as a copy of the reference
     data = path.join(folder().uri.fsPath, 'drift-watch-data');

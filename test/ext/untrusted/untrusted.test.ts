@@ -3,13 +3,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { MlSightApi } from '../../../src/extension';
-import { waitFor } from './util';
+import { waitFor } from '../util';
 
-// Runs only in restricted mode (MLSIGHT_WORKSPACE_KIND=untrusted): ML Sight still reads runs and analyses code,
+// The untrusted kind: restricted mode (MLSIGHT_WORKSPACE_KIND=untrusted): ML Sight still reads runs and analyses code,
 // and never executes anything (no git, no Python).
 describe('untrusted workspace (restricted mode)', function () {
   this.timeout(60_000);
-  before(function () { if (vscode.workspace.isTrusted) { this.skip(); } });
 
   it('activates with limited support: runs are listed, code is analysed, git actions are off', async () => {
     const ext = vscode.extensions.getExtension<MlSightApi>('mlsight.ml-sight')!;

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { MlSightApi } from '../../../src/extension';
 import type { HostToPromote, PromoteReview } from '../../../src/models/contract';
 import type { PromoteOutcome } from '../../../src/models/registryCommands';
-import { sleep, waitFor } from './util';
+import { waitFor } from '../util';
 
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
@@ -21,7 +21,6 @@ describe('Model registry in the extension host', function () {
   const copied: string[] = [];
 
   before(async function () {
-    if ((vscode.workspace.workspaceFolders?.length ?? 0) !== 1) { this.skip(); }
     api = await vscode.extensions.getExtension<MlSightApi>('mlsight.ml-sight')!.activate();
     const src = path.join(process.env.MLSIGHT_REPO_ROOT!, 'test', 'fixtures', 'registry');
     for (const rel of ['.mlsight/runs/reg-lr', '.mlsight/runs/reg-gbm', '.mlsight/runs/reg-gbm-small', '.mlsight/ab', 'mlruns']) {
@@ -40,7 +39,7 @@ describe('Model registry in the extension host', function () {
     if (api) { await vscode.commands.executeCommand('mlsight.rebuildStore'); }
   });
 
-  async function models(): Promise<TreeNode[]> { return await api.registry.tree.getChildren() as TreeNode[]; }
+  async function models(): Promise<TreeNode[]> { return await api.registry.tree.getChildren(); }
   async function model(name: string): Promise<TreeNode> { return waitFor(`model ${name} in the Models view`, async () => (await models()).find(m => m.model?.name === name)); }
   const runNode = (id: string) => ({ kind: 'run', folder: folder(), run: { id, name: id } });
   const auditEvents = () => fs.readFileSync(path.join(ws(), '.mlsight', 'audit.jsonl'), 'utf8').trim().split('\n').map(l => JSON.parse(l));

@@ -4,10 +4,8 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { MlSightApi } from '../../../src/extension';
 
-// Runs only when the harness opens a multi-root workspace (MLSIGHT_WORKSPACE_KIND=multi, test-all does).
+// The multi-root kind: the harness opens a .code-workspace with two folders (MLSIGHT_WORKSPACE_KIND=multi).
 describe('multi-root workspace', function () {
-  before(function () { if ((vscode.workspace.workspaceFolders?.length ?? 0) < 2) { this.skip(); } });
-
   it('keeps one store per folder and shows a folder level in the Runs view', async () => {
     const api = await vscode.extensions.getExtension<MlSightApi>('mlsight.ml-sight')!.activate();
     const folders = vscode.workspace.workspaceFolders!;
