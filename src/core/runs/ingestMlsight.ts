@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Logger } from '../log';
 import { parseJsonl } from '../jsonl';
+import { gitRefProblem, validBranch, validCommit } from '../git';
 import { readRangeSync } from '../ingest/common';
 import { Db } from '../store/db';
 import { Points, appendSeries, deleteSeries, emptyPoints, pointSeq } from '../store/series';
@@ -46,14 +47,14 @@ export async function ingestMlsightRuns(store: WorkspaceStore, log: Logger, file
     'SELECT path, offset, line, run_id FROM ingest_state WHERE substr(path, 1, length(?1)) = ?1', [prefix]).map(r => [r.path, r])));
   // Files are applied in batches (one store write for many run logs): a cold start over thousands of runs would
   // otherwise pay a transaction, a change event and a replay entry per file.
-  let batch: { apply: (db: Db) => void; run: () => string }[] = [];
+  let batch: { rel: string; apply: (db: Db) => void; run: () => string }[] = [];
   let batchEvents = 0;
   const flush = () => {
     if (batch.length === 0) { return; }
     const todo = batch;
     batch = [];
     batchEvents = 0;
-    store.write(db => { for (const f of todo) { f.apply(db); } });
+    store.write(db => { for (const f of todo) { const e = db.isolated(() => f.apply(db)); if (e) { log.error(`${f.rel}: could not be stored (${e.message}); skipped, and read again on the next pass.`); } } });
     for (const f of todo) { result.changedRuns.push(f.run()); }
   };
   let lastYield = performance.now();
@@ -88,6 +89,8 @@ export async function ingestMlsightRuns(store: WorkspaceStore, log: Logger, file
     for (const r of chunk.records) {
       const problem = validateEvent(r.value);
       if (problem) { log.warn(`${rel}:${r.line}: ${problem}; line skipped.`); result.errors++; continue; }
+      const git = (r.value as RunEvent).type === 'git' ? gitRefProblem((r.value as { commit?: unknown }).commit, (r.value as { branch?: unknown }).branch) : undefined;
+      if (git) { log.warn(`${rel}:${r.line}: ${git}.`); }
       events.push(r.value as RunEvent);
     }
     result.errors += chunk.errors.length;
@@ -97,6 +100,7 @@ export async function ingestMlsightRuns(store: WorkspaceStore, log: Logger, file
     const newLine = line + chunk.lines;
     let runId = state?.run_id ?? fallbackRunId;
     batch.push({
+      rel,
       apply: db => {
         // Idempotent under replay: only apply if the store's offset is still where this pass started.
         const cur = db.get<{ offset: number }>('SELECT offset FROM ingest_state WHERE path = ?', [rel]);
@@ -183,7 +187,7 @@ function applyEvents(db: Db, events: RunEvent[], runId: string, rel: string, fro
         break;
       case 'git':
         db.run('UPDATE runs SET git_commit = ?, git_branch = ?, git_dirty = ? WHERE id = ?',
-          [e.commit ?? null, e.branch ?? null, e.dirty === undefined ? null : e.dirty ? 1 : 0, runId]);
+          [validCommit(e.commit), validBranch(e.branch), e.dirty === undefined ? null : e.dirty ? 1 : 0, runId]);
         if (typeof e.root === 'string' && e.root) { upsertTag(db, runId, `${MLSIGHT_TAG}git.root`, e.root); }
         if (e.diff_truncated) { upsertTag(db, runId, `${MLSIGHT_TAG}git.diff_truncated`, 'true'); }
         break;
