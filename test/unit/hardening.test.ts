@@ -183,3 +183,48 @@ describe('Hardening: memory is bounded by data size, not columns²', () => {
     assert.deepStrictEqual(t.columns.slice(0, 3).map(c => c.name), ['c0', 'c1', 'c2']);
   });
 });
+
+describe('Hardening: CLI conventions', () => {
+  it('--help on every command and subcommand prints its usage and exits 0', async () => {
+    const cases: [string[], RegExp][] = [
+      [['runs', '--help'], /^usage:\n {2}runs \[folder\]/], [['store', '--help'], /store info[\s\S]*store rebuild/], [['store', 'info', '-h'], /store info/],
+      [['lint', '--help'], /lint \[paths…\]/], [['registry', '--help'], /registry list[\s\S]*registry history/],
+      [['registry', 'promote', '--help'], /registry promote[\s\S]*--folder/], [['ab', '--help'], /^usage:\n {2}ab /], [['drift', '--help'], /mlsight drift/],
+      [['help', 'runs'], /runs \[folder\]/], [['registry', 'alias', 'set', 'm', '--help'], /registry alias set/],
+    ];
+    for (const [args, re] of cases) {
+      const r = await cli(args);
+      assert.strictEqual(r.code, 0, `${args.join(' ')}: ${r.err}`);
+      assert.match(r.out, re, args.join(' '));
+    }
+    assert.strictEqual((await cli(['nope', '--help'])).code, 2, 'an unknown command stays a usage error');
+  });
+
+  it('a missing folder is an error (exit 1) and nothing is created', async () => {
+    const missing = path.join(os.tmpdir(), `mlsight-missing-${process.pid}-${Date.now()}`);
+    for (const args of [['runs', missing], ['store', 'info', missing], ['store', 'rebuild', missing]]) {
+      const r = await cli(args);
+      assert.strictEqual(r.code, 1, args.join(' '));
+      assert.match(r.err, /no such folder/);
+      assert.ok(!fs.existsSync(missing), `${args.join(' ')} created ${missing}`);
+    }
+    const file = path.join(tempWorkspace(), 'file.txt');
+    fs.writeFileSync(file, 'x');
+    assert.match((await cli(['runs', file])).err, /not a folder/);
+  });
+
+  it('piping into a reader that closes early (| head) ends quietly, without a stack trace', async function () {
+    this.timeout(120_000);
+    const ws = tempWorkspace();
+    for (let i = 0; i < 800; i++) { writeRunLog(ws, `r${i}`, [{ type: 'run', run_id: `r${i}`, name: `a run with a long enough name ${i}`.repeat(4) }]); }
+    const bundle = path.join(__dirname, '..', '..', 'cli.js');
+    const { spawn } = await import('child_process');
+    const child = spawn(process.execPath, [bundle, 'runs', ws, '--format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', d => { err += d; });
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>(resolve => child.on('close', c => resolve(c)));
+    assert.doesNotMatch(err, /EPIPE|\n\s+at /, err);
+    assert.strictEqual(code, 0, err);
+  });
+});
