@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import * as fs from 'fs';
 import * as path from 'path';
 import { streamLogger } from './core/log';
 import { rebuildFromWorkspace } from './core/rebuild';
@@ -33,6 +34,39 @@ ${TEAM_USAGE}  drift <reference> <current> [--target COL] [--prediction COL] [--
 
 class UsageError extends Error {}
 
+/**
+ * `mlsight <command> [sub] --help`: the lines of USAGE about that command (and subcommand, when it has its own
+ * lines). A line indented by two spaces starts a command; deeper-indented lines continue it, and a continuation
+ * in parentheses is a note that applies to every subcommand. Undefined for a command USAGE does not know.
+ */
+export function commandUsage(cmd: string, sub?: string): string | undefined {
+  const blocks: { words: string[]; lines: string[] }[] = [];
+  const notes: string[] = [];
+  let cur: { words: string[]; lines: string[] } | undefined;
+  for (const line of USAGE.split('\n')) {
+    if (/^ {2}\S/.test(line)) { cur = { words: line.trim().split(/\s+/), lines: [line] }; blocks.push(cur); }
+    else if (/^ {3,}\S/.test(line) && cur) {
+      if (line.trim().startsWith('(')) { if (cur.words[0] === cmd) { notes.push(line); } } else { cur.lines.push(line); }
+    } else { cur = undefined; }
+  }
+  const mine = blocks.filter(b => b.words[0] === cmd);
+  if (mine.length === 0) { return undefined; }
+  const subs = sub ? mine.filter(b => b.words[1] === sub) : [];
+  return `usage:\n${(subs.length ? subs : mine).flatMap(b => b.lines).concat(notes).join('\n')}\n`;
+}
+
+const isHelp = (a: string) => a === '--help' || a === '-h';
+
+/** A folder argument that must exist (nothing is created for a mistyped path): exit 1 with a clear message. */
+function existingFolder(arg: string | undefined): string {
+  const folder = path.resolve(arg ?? '.');
+  let st: fs.Stats | undefined;
+  try { st = fs.statSync(folder); } catch { /* missing */ }
+  if (!st) { throw new Error(`no such folder: ${folder}`); }
+  if (!st.isDirectory()) { throw new Error(`not a folder: ${folder}`); }
+  return folder;
+}
+
 interface Parsed { positional: string[]; format: 'json' | 'text' }
 
 function parse(args: string[]): Parsed {
@@ -60,8 +94,15 @@ export async function main(argv: string[], out: (s: string) => void = s => proce
   const ingestOptions = { readerScript: workerScript };
   try {
     if (argv[0] === '--version' || argv[0] === '-v') { out(`${VERSION}\n`); return 0; }
-    if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') { out(USAGE); return argv.length === 0 ? 2 : 0; }
+    if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || (argv[0] === 'help' && argv.length === 1)) { out(USAGE); return argv.length === 0 ? 2 : 0; }
     const [cmd, ...rest] = argv;
+    // `<command> [sub] --help` and `help <command> [sub]` print that command's usage and exit 0 (drift has its own)
+    if (cmd === 'help' || (cmd !== 'drift' && rest.some(isHelp))) {
+      const [c, s] = cmd === 'help' ? rest : [cmd, rest[0]];
+      const u = commandUsage(c, s && !isHelp(s) ? s : undefined);
+      if (u) { out(u); return 0; }
+      if (cmd === 'help' && c === 'drift') { return await driftCli(['--help'], out, err); }
+    }
     if (isTeamCommand(argv)) { return await teamMain(argv, out, err, log); }
     if (cmd === 'registry') { return await registryMain(rest, out, err, log); }
     if (cmd === 'ab') { return await abMain(rest, out, err, log); }
@@ -69,7 +110,7 @@ export async function main(argv: string[], out: (s: string) => void = s => proce
     if (cmd === 'store') {
       const [sub, ...more] = rest;
       const p = parse(more);
-      const folder = path.resolve(p.positional[0] ?? '.');
+      const folder = sub === 'info' || sub === 'rebuild' ? existingFolder(p.positional[0]) : '';
       if (sub === 'info') {
         const store = await WorkspaceStore.open({ folder, log, rebuild: s => rebuildFromWorkspace(s, log, ingestOptions).then(() => undefined) });
         try {
@@ -96,7 +137,7 @@ export async function main(argv: string[], out: (s: string) => void = s => proce
     if (cmd === 'lint') { return await lintCommand(rest, out, err); }
     if (cmd === 'runs') {
       const p = parse(rest);
-      const folder = path.resolve(p.positional[0] ?? '.');
+      const folder = existingFolder(p.positional[0]);
       const store = await WorkspaceStore.open({ folder, log, rebuild: s => rebuildFromWorkspace(s, log, ingestOptions).then(() => undefined) });
       try {
         await ingestMlsightRuns(store, log);
@@ -120,5 +161,9 @@ let workerScript: string | undefined;
 
 if (require.main === module) {
   workerScript = path.join(__dirname, 'worker.js');
+  // a reader that stops early (`mlsight runs --format json | head`) closes the pipe: stop quietly, no stack trace
+  const quiet = (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') { process.exit(process.exitCode ?? 0); } throw e; };
+  process.stdout.on('error', quiet);
+  process.stderr.on('error', quiet);
   main(process.argv.slice(2)).then(code => { process.exitCode = code; }, (e: unknown) => { process.stderr.write(`mlsight: ${String(e)}\n`); process.exitCode = 1; });
 }

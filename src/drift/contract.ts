@@ -1,7 +1,6 @@
 // The Drift webview's message contract, imported by the host (src/drift/driftPanel.ts) and by the webview
 // (webview-ui/drift/main.ts). No `vscode` import: the webview bundle includes this file. Reports travel with
 // non-finite numbers encoded as {$nf: …} (JSON has no ±∞/NaN); the webview decodes them.
-import type { DriftReport } from '../core/drift/types';
 
 export type { DriftReport } from '../core/drift/types';
 

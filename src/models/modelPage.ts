@@ -8,6 +8,7 @@ import { guessDirection } from '../core/registry/gate';
 import { ModelSettings } from '../core/registry/state';
 import { ModelDetail, plannedShare, registryHistory } from '../core/registry/views';
 import { Logger } from '../core/log';
+import { gitArgs, gitRefProblem, isCommitId } from '../core/git';
 import { DisposableStore } from '../platform/disposables';
 import { webviewHtml, webviewOptions } from '../platform/webviewHtml';
 import { StoreManager } from '../workspace/storeManager';
@@ -167,7 +168,8 @@ class ModelPage {
           void vscode.window.showInformationMessage(`ML Sight: copied commit ${msg.commit.slice(0, 10)} (git is not run in an untrusted workspace).`);
           return;
         }
-        const text = await new Promise<string>(resolve => execFile('git', ['show', '--stat', '--format=fuller', '--no-color', msg.commit, '--'],
+        if (!isCommitId(msg.commit)) { void vscode.window.showErrorMessage(`ML Sight: ${gitRefProblem(msg.commit, null)}; git was not run.`); return; }
+        const text = await new Promise<string>(resolve => execFile('git', gitArgs(['show'], ['--stat', '--format=fuller', '--no-color'], [msg.commit], { paths: [] }),
           { cwd: folder.uri.fsPath, timeout: 10000, maxBuffer: 8 * 1024 * 1024, windowsHide: true },
           (err, stdout, stderr) => resolve(err ? `git show ${msg.commit} failed: ${stderr || err.message}` : stdout)));
         const doc = await vscode.workspace.openTextDocument({ content: text, language: 'git-commit' });

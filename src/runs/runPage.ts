@@ -6,6 +6,8 @@ import { loadHistories, planHistories } from '../core/runs/history';
 import { lttb } from '../core/compare/series';
 import { Logger } from '../core/log';
 import { experimentName, runDisplayName } from '../core/runs/lookups';
+import { gitArgs, isCommitId } from '../core/git';
+import { Confined, confinePath } from '../core/paths';
 import { checkReproducibility } from '../core/runs/reproducibility';
 import { DisposableStore } from '../platform/disposables';
 import { webviewHtml, webviewOptions } from '../platform/webviewHtml';
@@ -126,12 +128,12 @@ class RunPage {
 
   private post(m: HostToRunPage): void { this.record(m); void this.panel.webview.postMessage(m); }
 
-  private artifactFile(run: { source: string; sourcePath: string | null }, p: string): string | undefined {
+  /** The artifact's file, resolved (symlinks too) and confined to the workspace folder; refused otherwise. */
+  private artifactFile(run: { source: string; sourcePath: string | null }, p: string): Confined | undefined {
     const folder = this.folder();
     if (!folder) { return undefined; }
-    if (path.isAbsolute(p)) { return p; }
     const base = run.source === 'mlsight' && run.sourcePath ? path.join(folder.uri.fsPath, path.dirname(run.sourcePath)) : folder.uri.fsPath;
-    return path.join(base, p);
+    return confinePath(p, [folder.uri.fsPath], base);
   }
 
   private async send(): Promise<void> {
@@ -158,7 +160,7 @@ class RunPage {
     const repro = await store.read(db => checkReproducibility(db, run.id, folder.uri.fsPath));
     const artifacts = run.artifacts.map(a => {
       const file = this.artifactFile(run, a.path);
-      return { ...a, openable: !!file && fs.existsSync(file) };
+      return { ...a, openable: !!file?.ok && fs.existsSync(file.file) };
     });
     const gitActions = vscode.workspace.isTrusted && !!run.gitCommit && fs.existsSync(path.join(folder.uri.fsPath, '.git'));
     this.panel.title = `Run ${run.name ?? run.id.slice(0, 8)}`;
@@ -180,7 +182,12 @@ class RunPage {
         // only artifacts the run actually logged can be opened from the page
         if (!run || !run.artifacts.some(a => a.path === m.path)) { return; }
         const file = this.artifactFile(run, m.path);
-        if (file) { await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file)); }
+        if (file && !file.ok) {
+          this.log.warn(`Run ${run.id}: artifact ${file.message}.`);
+          void vscode.window.showWarningMessage(`ML Sight: not opened — the artifact ${file.message}.`);
+          return;
+        }
+        if (file) { await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file.file)); }
         break;
       }
       case 'showDiff': case 'checkoutWorktree': {
@@ -210,8 +217,7 @@ class RunPage {
 export async function showDiffSinceCommit(folder: vscode.WorkspaceFolder, commit: string): Promise<string> {
   const { simpleGit } = await import('simple-git');
   const git = simpleGit({ baseDir: folder.uri.fsPath });
-  if (!/^[0-9a-f]{4,64}$/i.test(commit)) { throw new Error(`"${commit}" is not a commit id`); }
-  const diff = await git.diff([commit, '--']);
+  const diff = await git.diff(gitArgs([], [], [commit], { paths: [] }));
   const doc = await vscode.workspace.openTextDocument({ language: 'diff', content: diff || `No changes since ${commit}.\n` });
   await vscode.window.showTextDocument(doc, { preview: true });
   return diff;
@@ -219,13 +225,13 @@ export async function showDiffSinceCommit(folder: vscode.WorkspaceFolder, commit
 
 /** Checks the run's commit out in a new git worktree next to the workspace and offers to open it. */
 export async function checkoutWorktree(folder: vscode.WorkspaceFolder, commit: string, runName: string): Promise<string | undefined> {
-  if (!/^[0-9a-f]{4,64}$/i.test(commit)) { throw new Error(`"${commit}" is not a commit id`); }
+  if (!isCommitId(commit)) { throw new Error(`"${commit}" is not a commit id`); }
   const safe = runName.replace(/[^\w.-]+/g, '-').slice(0, 40) || 'run';
   const target = path.join(path.dirname(folder.uri.fsPath), `${path.basename(folder.uri.fsPath)}-${safe}-${commit.slice(0, 7)}`);
   const ok = await vscode.window.showInformationMessage(`Check out commit ${commit.slice(0, 7)} of run "${runName}" into a new worktree at ${target}?`, { modal: true }, 'Check Out');
   if (ok !== 'Check Out') { return undefined; }
   const { simpleGit } = await import('simple-git');
-  await simpleGit({ baseDir: folder.uri.fsPath }).raw(['worktree', 'add', '--detach', target, commit]);
+  await simpleGit({ baseDir: folder.uri.fsPath }).raw(gitArgs(['worktree', 'add'], ['--detach'], [commit], { operands: [target] }));
   void vscode.window.showInformationMessage(`ML Sight: commit ${commit.slice(0, 7)} is checked out in ${target}.`, 'Open in New Window').then(c => {
     if (c) { void vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(target), { forceNewWindow: true }); }
   });

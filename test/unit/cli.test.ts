@@ -33,7 +33,7 @@ describe('mlsight CLI', () => {
   it('runs --format json lists runs of every source with params, latest metrics (non-finite as strings), tags, git', async () => {
     const ws = tempWorkspace();
     writeRunLog(ws, 'r1', [{ type: 'run', run_id: 'r1', experiment: 'exp', name: 'one' }, { type: 'param', key: 'lr', value: 0.1 },
-      { type: 'metric', key: 'loss', value: 'Infinity', step: 1 }, { type: 'metric', key: 'acc', value: 'NaN', step: 1 }, { type: 'git', commit: 'abc', dirty: true }]);
+      { type: 'metric', key: 'loss', value: 'Infinity', step: 1 }, { type: 'metric', key: 'acc', value: 'NaN', step: 1 }, { type: 'git', commit: 'abc1234', dirty: true }]);
     const exp = path.join(ws, 'mlruns', '123456789012345678');
     fs.mkdirSync(path.join(exp, 'run1', 'metrics'), { recursive: true });
     fs.mkdirSync(path.join(exp, 'run1', 'params'), { recursive: true });
@@ -50,7 +50,7 @@ describe('mlsight CLI', () => {
     assert.deepStrictEqual([mine.name, mine.status, mine.source], ['one', 'RUNNING', 'mlsight']);
     assert.deepStrictEqual(mine.params, { lr: '0.1' });
     assert.deepStrictEqual(mine.metrics, { acc: 'nan', loss: 'inf' });
-    assert.deepStrictEqual(mine.git, { commit: 'abc', branch: null, dirty: true });
+    assert.deepStrictEqual(mine.git, { commit: 'abc1234', branch: null, dirty: true });
     const ml = runs.find(x => x.source === 'mlflow')!;
     assert.ok(ml, JSON.stringify(runs));
     assert.strictEqual(ml.name, 'from-mlflow');

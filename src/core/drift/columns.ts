@@ -182,7 +182,8 @@ export class ColumnBuilder {
   private codes: Uint16Array | null;
   private dict: Map<string, number> | null = new Map();
   private numDict: Map<number, number> | null = new Map();
-  private readonly smallCodes = new Int32Array(4096).fill(-1);
+  /** codes of small integers by value, grown on demand (a fixed 4,096-entry table per column is 16 KB × columns) */
+  private smallCodes = new Int32Array(0);
   private dictValues: string[] = [];
   private nMissing = 0;
   private nNumber = 0;
@@ -245,17 +246,26 @@ export class ColumnBuilder {
    * Records a number in the dictionary, keyed by its value: the text is decoded only the first time a value is
    * seen (so "1.0" and "1" are one entry, spelled as first seen — pandas would keep two texts in a text column).
    */
+  private smallTable(v: number): Int32Array {
+    if (v < this.smallCodes.length) { return this.smallCodes; }
+    let n = Math.max(16, this.smallCodes.length);
+    while (n <= v) { n *= 2; }
+    const t = new Int32Array(Math.min(n, 4096)).fill(-1);
+    t.set(this.smallCodes);
+    return (this.smallCodes = t);
+  }
+
   private codeNumber(v: number, text: string | undefined, buf?: Uint8Array, start = 0, end = 0): void {
     const d = this.numDict;
     if (!d) { return; }
     // small non-negative integers (counts, codes, ratings) are looked up in an array, the rest in the map
     const small = v >= 0 && v < 4096 && Number.isInteger(v) && !Object.is(v, -0);
-    let c = small ? this.smallCodes[v] : d.get(v);
+    let c = small ? (v < this.smallCodes.length ? this.smallCodes[v] : -1) : d.get(v);
     if (c === undefined || c < 0) {
       c = this.addEntry(text ?? (buf ? fieldText(buf, start, end, 0) : String(v)));
       if (c < 0) { return; }
       d.set(v, c);
-      if (small) { this.smallCodes[v] = c; }
+      if (small) { this.smallTable(v)[v] = c; }
     }
     this.codes![this.n] = c;
   }

@@ -11,6 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { Readable } from 'stream';
+import { MAX_JSON_DEPTH, parseJsonLimited } from '../jsonl';
 import { Column, ColumnBuilder } from './columns';
 import { CsvRecord, CsvRecordSink, CsvSyntaxError, CsvTokenizer, fieldText, NOT_SIMPLE, SIMPLE_INT, sniffDelimiter } from './csv';
 
@@ -182,7 +183,10 @@ async function loadDelimited(file: string, gzip: boolean, fallbackDelimiter: num
       const { buf, starts, ends, flags, kinds, numbers, count, line } = r;
       if (!builders) {
         names = uniqueNames(Array.from({ length: count }, (_, i) => fieldText(buf, starts[i], ends[i], flags[i])));
-        builders = names.map(n => (!want || want.has(n) ? new ColumnBuilder(n, capacity) : null));
+        // the first guess of rows is the file's bytes over the row's width, never bytes alone times columns: a wide
+        // file (20,000 columns) would otherwise reserve columns² cells before its first row
+        const perColumn = Math.max(16, Math.min(capacity, Math.ceil(capacity / Math.max(1, count))));
+        builders = names.map(n => (!want || want.has(n) ? new ColumnBuilder(n, perColumn) : null));
         if (maxRows === 0) { truncated = true; tokenizer!.stopped = true; }
         return;
       }
@@ -258,7 +262,7 @@ async function loadJsonLines(file: string, gzip: boolean, size: number, maxRows:
     if (!t) { return true; }
     if (rows >= maxRows) { truncated = true; return false; }
     let obj: unknown;
-    try { obj = JSON.parse(t); } catch (e) {
+    try { obj = parseJsonLimited(t); } catch (e) {
       throw new DatasetError(`${describe(file)}, line ${line}: not valid JSON (${(e as Error).message})`, file, line);
     }
     if (!obj || typeof obj !== 'object' || Array.isArray(obj)) {
@@ -288,7 +292,7 @@ async function loadJsonLines(file: string, gzip: boolean, size: number, maxRows:
     let data: unknown;
     try {
       const bytes = await fs.promises.readFile(file);
-      data = JSON.parse((gzip ? zlib.gunzipSync(bytes) : bytes).toString('utf8'));
+      data = parseJsonLimited((gzip ? zlib.gunzipSync(bytes) : bytes).toString('utf8'), MAX_JSON_DEPTH + 1);
     } catch (e) { throw new DatasetError(`${describe(file)}: not valid JSON (${(e as Error).message})`, file); }
     if (!Array.isArray(data)) { throw new DatasetError(`${describe(file)}: expected an array of objects`, file); }
     for (let i = 0; i < data.length; i++) {
@@ -322,7 +326,7 @@ export async function isPredictionLog(file: string, gzip = false): Promise<boole
     const head = (await readHead(file, 64 * 1024)).toString('utf8').replace(/^\ufeff/, '');
     const nl = head.indexOf('\n');
     if (nl < 0 && head.length >= 64 * 1024) { return false; }
-    const obj = JSON.parse(nl < 0 ? head : head.slice(0, nl)) as Record<string, unknown>;
+    const obj = parseJsonLimited<Record<string, unknown>>(nl < 0 ? head : head.slice(0, nl));
     return !!obj && typeof obj === 'object' && 'id' in obj && 'prediction' in obj
       && !!obj.features && typeof obj.features === 'object' && !Array.isArray(obj.features);
   } catch { return false; }
@@ -394,7 +398,7 @@ async function loadPredictionLog(file: string, gzip: boolean, size: number, maxR
     const t = line === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1).trim() : raw.trim();
     if (!t) { return true; }
     let obj: Record<string, unknown>;
-    try { obj = JSON.parse(t) as Record<string, unknown>; } catch (e) {
+    try { obj = parseJsonLimited<Record<string, unknown>>(t); } catch (e) {
       throw new DatasetError(`${describe(file)}, line ${line}: not valid JSON (${(e as Error).message})`, file, line);
     }
     if (!obj || typeof obj !== 'object' || Array.isArray(obj)) {

@@ -8,6 +8,8 @@ import * as path from 'path';
 import { Logger } from '../log';
 import { readRangeSync } from './common';
 import { errorMessage } from '../errors';
+import { gitRefProblem, validBranch, validCommit } from '../git';
+import { parseJsonLimited } from '../jsonl';
 import { Db } from '../store/db';
 import { Points, appendSeries, deleteSeries, emptyPoints, pointSeq } from '../store/series';
 import { STORE_DIR, WorkspaceStore } from '../store/store';
@@ -78,9 +80,9 @@ export function readRunLog(data: Buffer | string, firstLine: number, onEvent: (e
   return { consumed, lines };
 }
 
-/** The reader's one call to JSON parsing. */
+/** The reader's one call to JSON parsing (values nested deeper than the JSON depth limit are refused). */
 function parseLine(line: string): { value: unknown } | { error: string } {
-  try { return { value: JSON.parse(line) as unknown }; } catch (e) { return { error: errorMessage(e) }; }
+  try { return { value: parseJsonLimited(line) }; } catch (e) { return { error: errorMessage(e) }; }
 }
 
 export function runsRoot(folder: string): string { return path.join(folder, STORE_DIR, RUNS_DIR); }
@@ -112,14 +114,20 @@ export async function ingestMlsightRuns(store: WorkspaceStore, log: Logger, file
     'SELECT path, offset, line, run_id FROM ingest_state WHERE substr(path, 1, length(?1)) = ?1', [prefix]).map(r => [r.path, r])));
   // Files are applied in batches (one store write for many run logs): a cold start over thousands of runs would
   // otherwise pay a transaction, a change event and a replay entry per file.
-  let batch: { apply: (db: Db) => void; run: () => string }[] = [];
+  let batch: { rel: string; apply: (db: Db) => void; run: () => string }[] = [];
   let batchEvents = 0;
   const flush = () => {
     if (batch.length === 0) { return; }
     const todo = batch;
     batch = [];
     batchEvents = 0;
-    store.write(db => { for (const f of todo) { f.apply(db); } });
+    store.write(db => {
+      for (const f of todo) {
+        // one file that cannot be stored (a value SQLite or JSON.stringify refuses) never takes the others down
+        const e = db.isolated(() => f.apply(db));
+        if (e) { log.error(`${f.rel}: could not be stored (${e.message}); skipped, and read again on the next pass.`); }
+      }
+    });
     for (const f of todo) { result.changedRuns.push(f.run()); }
   };
   let lastYield = performance.now();
@@ -142,7 +150,13 @@ export async function ingestMlsightRuns(store: WorkspaceStore, log: Logger, file
       try { buf = readRangeSync(fd, offset, length); } finally { fs.closeSync(fd); }
     } catch { continue; }
     const events: RunEvent[] = [];
-    const chunk = readRunLog(buf, line + 1, e => events.push(e), p => {
+    const chunk = readRunLog(buf, line + 1, (e, n) => {
+      if (e.type === 'git') {
+        const problem = gitRefProblem((e as { commit?: unknown }).commit, (e as { branch?: unknown }).branch);
+        if (problem) { log.warn(`${rel}:${n}: ${problem}.`); }
+      }
+      events.push(e);
+    }, p => {
       log.warn(p.json ? `${rel}:${p.line}: ${p.message}; line skipped.` : `${rel}:${p.line}: not valid JSON (${p.message}); line skipped.`);
       result.errors++;
     });
@@ -159,6 +173,7 @@ export async function ingestMlsightRuns(store: WorkspaceStore, log: Logger, file
     const newLine = line + chunk.lines;
     let runId = state?.run_id ?? fallbackRunId;
     batch.push({
+      rel,
       apply: db => {
         // Idempotent under replay: only apply if the store's offset is still where this pass started.
         const cur = db.get<{ offset: number }>('SELECT offset FROM ingest_state WHERE path = ?', [rel]);
@@ -245,7 +260,7 @@ function applyEvents(db: Db, events: RunEvent[], runId: string, rel: string, fro
         break;
       case 'git':
         db.run('UPDATE runs SET git_commit = ?, git_branch = ?, git_dirty = ? WHERE id = ?',
-          [e.commit ?? null, e.branch ?? null, e.dirty === undefined ? null : e.dirty ? 1 : 0, runId]);
+          [validCommit(e.commit), validBranch(e.branch), e.dirty === undefined ? null : e.dirty ? 1 : 0, runId]);
         if (typeof e.root === 'string' && e.root) { upsertTag(db, runId, `${MLSIGHT_TAG}git.root`, e.root); }
         if (e.diff_truncated) { upsertTag(db, runId, `${MLSIGHT_TAG}git.diff_truncated`, 'true'); }
         break;

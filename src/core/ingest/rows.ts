@@ -3,6 +3,7 @@
  * function here is an upsert or a delete-then-insert of one entity, so a mutation built from them can be
  * replayed on a newer copy of the store (see WorkspaceStore.write) and converges on the same rows.
  */
+import { validBranch, validCommit } from '../git';
 import { IngestCounts, SOURCE_MLFLOW, StateRow, Stmts, getState, putState } from './common';
 
 export interface ExperimentRecord {
@@ -97,8 +98,8 @@ export function writeRun(s: Stmts, r: RunRecord, isNew = false): void {
            start_time = excluded.start_time, end_time = excluded.end_time, source = excluded.source, source_path = excluded.source_path,
            description = excluded.description, git_commit = excluded.git_commit, git_branch = excluded.git_branch,
            git_dirty = excluded.git_dirty, lifecycle_stage = excluded.lifecycle_stage, updated_at = excluded.updated_at`,
-  [r.id, r.experimentId, r.name, r.status, r.startTime, r.endTime, r.source, r.sourcePath, r.description, r.gitCommit,
-    r.gitBranch, r.gitDirty, r.lifecycleStage, Date.now()]);
+  [r.id, r.experimentId, r.name, r.status, r.startTime, r.endTime, r.source, r.sourcePath, r.description, validCommit(r.gitCommit),
+    validBranch(r.gitBranch), r.gitDirty, r.lifecycleStage, Date.now()]);
   if (r.params) {
     if (!isNew) { s.run('DELETE FROM params WHERE run_id = ?', [r.id]); }
     s.insertMany('INSERT OR REPLACE INTO params (run_id, key, value)', r.params.map(([k, v]) => [r.id, k, v]));
@@ -140,7 +141,7 @@ export function writeModel(s: Stmts, m: ModelRecord, source: string): void {
     versions.add(v.version);
     s.run(`INSERT OR REPLACE INTO model_versions (model_name, version, run_id, source_uri, git_commit, description, stage, status, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [m.name, v.version, v.runId, v.sourceUri, v.gitCommit, v.description, v.stage, v.status, v.createdAt]);
+    [m.name, v.version, v.runId, v.sourceUri, validCommit(v.gitCommit), v.description, v.stage, v.status, v.createdAt]);
     for (const [k, val] of v.tags) {
       s.run('INSERT OR REPLACE INTO model_tags (model_name, version, key, value) VALUES (?, ?, ?, ?)', [m.name, v.version, k, val]);
     }

@@ -29,7 +29,7 @@ import {
 } from './mlflowWriteback';
 import { buildServingView, writeServingView } from './servingView';
 import { ACTIVE_STAGES, CanaryConfig, ModelSettings, ModelState, STAGES, lastActivePromotion, protectedAliases } from './state';
-import { DatasetLineage, ModelDetail, VersionDetail, encodeMetric, getModelDetail, readSettings } from './views';
+import { DatasetLineage, ModelDetail, VersionDetail, encodeMetric, getModelDetail } from './views';
 
 export class RegistryError extends Error {
   constructor(message: string) { super(message); this.name = 'RegistryError'; }

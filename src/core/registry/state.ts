@@ -5,6 +5,7 @@
  * events say, in the order `.mlsight/audit.jsonl` holds them.
  */
 import type { AuditEvent } from './auditLog';
+import { validCommit } from '../git';
 
 export const STAGES = ['None', 'Staging', 'Production', 'Archived'] as const;
 export type Stage = typeof STAGES[number];
@@ -144,7 +145,7 @@ export function applyToState(m: ModelState, e: AuditEvent): void {
         version: e.version,
         runId: str(ev.run_id),
         sourceUri: str(ev.source_uri),
-        gitCommit: str(ev.git_commit),
+        gitCommit: validCommit(str(ev.git_commit)), // anything but 4–64 hex digits is stored as invalid (null)
         description: e.reason ?? null,
         stage: 'None',
         status: 'READY',

@@ -3,6 +3,7 @@
  * their lineage and metrics, aliases, stages, tags, gate settings, and the audit history.
  */
 import { Db, metricFromSql } from '../store/db';
+import { validBranch, validCommit } from '../git';
 import { RegistryAction } from './auditLog';
 import { locateMlflowModel } from './mlflowWriteback';
 import { CanaryConfig, ModelSettings, canaryOf } from './state';
@@ -175,8 +176,8 @@ export function getModelDetail(db: Db, folder: string, name: string): ModelDetai
       createdBy: (v.created_by as string | null) ?? null,
       runId, runName: run?.name ?? s(lineage.run_name), runExists: !!run, experiment: run?.experiment ?? s(lineage.experiment),
       sourceUri: (v.source_uri as string | null) ?? null,
-      gitCommit: (v.git_commit as string | null) ?? run?.git_commit ?? null,
-      gitBranch: s(lineage.git_branch) ?? run?.git_branch ?? null,
+      gitCommit: validCommit((v.git_commit as string | null) ?? run?.git_commit ?? null),
+      gitBranch: validBranch(s(lineage.git_branch) ?? run?.git_branch ?? null),
       gitDirty: typeof lineage.git_dirty === 'boolean' ? lineage.git_dirty : run?.git_dirty === null || run?.git_dirty === undefined ? null : run.git_dirty === 1,
       datasets, metrics, metricsFrom,
       tags: Object.fromEntries(tagRows.filter(t => t.version === version).map(t => [t.key, t.value ?? ''])),

@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
-import * as path from 'path';
 import { Db } from '../store/db';
+import { confinePath } from '../paths';
 
 /**
  * The reproducibility check of a run: what someone needs to get the same result again. Each check says what
@@ -36,9 +36,12 @@ export async function checkReproducibility(db: Db, runId: string, workspaceFolde
   const hashed = datasets.filter(d => d.digest);
   checks.push({ id: 'datasets', ok: datasets.length > 0 && hashed.length === datasets.length, detail: datasets.length === 0 ? 'no dataset logged (run.log_dataset(…))' : `${hashed.length} of ${datasets.length} datasets hashed` });
   const changed: string[] = [];
+  const outside: string[] = []; // dataset paths outside the workspace are never read
   for (const d of hashed) {
     if (!d.path || !d.digest!.startsWith('sha256:')) { continue; }
-    const file = path.isAbsolute(d.path) ? d.path : path.join(workspaceFolder, d.path);
+    const confined = confinePath(d.path, [workspaceFolder]);
+    if (!confined.ok) { outside.push(`${d.name} (${d.role}): ${confined.message}`); continue; }
+    const file = confined.file;
     let st: fs.Stats;
     try { st = await fs.promises.stat(file); } catch { changed.push(`${d.name} (${d.role}): file missing`); continue; }
     if (!st.isFile()) { continue; }
@@ -49,6 +52,7 @@ export async function checkReproducibility(db: Db, runId: string, workspaceFolde
   }
   if (hashed.some(d => d.path)) {
     checks.push({ id: 'data-unchanged', ok: changed.length === 0, detail: changed.length ? changed.join('; ') : 'dataset files unchanged since the run' });
+    if (outside.length) { checks[checks.length - 1].detail += `; not checked: ${outside.join('; ')}`; }
   }
   return { runId, passed: checks.filter(c => c.ok).length, total: checks.length, checks };
 }

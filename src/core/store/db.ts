@@ -72,6 +72,22 @@ export class Db {
       throw e;
     }
   }
+
+  /**
+   * Runs `fn` inside a savepoint of the current transaction: if it throws, only its own changes are undone and the
+   * error is returned, so one bad file or line cannot take the rest of a batch down with it.
+   */
+  isolated(fn: () => void): Error | undefined {
+    this.raw.run('SAVEPOINT mlsight_isolated');
+    try {
+      fn();
+      this.raw.run('RELEASE mlsight_isolated');
+      return undefined;
+    } catch (e) {
+      try { this.raw.run('ROLLBACK TO mlsight_isolated'); this.raw.run('RELEASE mlsight_isolated'); } catch { /* nothing to undo */ }
+      return e instanceof Error ? e : new Error(String(e));
+    }
+  }
 }
 
 /** NaN cannot be stored in SQLite (it becomes NULL): metric values use NULL for NaN, REAL for the rest. */
