@@ -200,7 +200,10 @@ export function makeDemo(target, { cli = join(root, 'dist', 'cli.js') } = {}) {
   ] }, null, 2) + '\n');
   // the registry, through the command line as a user would build it (audit log first, then the store)
   if (!existsSync(cli)) { execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), '--no-tests'], { stdio: 'inherit' }); }
-  const mlsight = (...args) => execFileSync(process.execPath, [cli, ...args, '--folder', ws], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, USER: 'demo' } });
+  const mlsight = (...args) => execFileSync(process.execPath, [cli, ...args, '--folder', ws], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: {
+    // the registry records git's user.name as the actor: the demo's decisions are made by "Ada (demo)"
+    ...process.env, USER: 'demo', GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'user.name', GIT_CONFIG_VALUE_0: 'Ada (demo)',
+  } });
   mlsight('registry', 'register', 'churn', '--run', models[0].id, '--description', 'logistic regression, the first model in production');
   mlsight('registry', 'register', 'churn', '--run', models[1].id, '--description', 'gradient boosting, 300 trees', '--alias', 'challenger');
   mlsight('registry', 'config', 'churn', '--metric', 'val/accuracy', '--direction', 'maximize', '--min-improvement', '0.01');
