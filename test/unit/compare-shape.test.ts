@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import {
-  MISSING_POS, bestIndex, differingCells, fitLabel, formatDelta, metricColorPositions, nonOverlapping, parallelAxis,
+  MISSING_POS, bestIndex, bestIndices, differingCells, fitLabel, formatDelta, metricColorPositions, nonOverlapping, parallelAxis,
   pickScatterParam, rampColor, splitFinalMetrics,
 } from '../../src/core/compare/shape';
 import { formatDuration, runDescription } from '../../src/core/runs/format';
@@ -97,6 +97,8 @@ describe('comparison view decisions (shape)', () => {
     assert.strictEqual(bestIndex('loss', [0.5, 0.9]), 0);
     assert.strictEqual(bestIndex('loss', [0.5, 0.5]), -1, 'a tie has no best');
     assert.strictEqual(bestIndex('loss', [0.5, null]), -1);
+    assert.deepStrictEqual(bestIndices('test/accuracy', [0.33, 0.97, '0.97', 0.9]), [1, 2], 'tied runs share the best');
+    assert.deepStrictEqual(bestIndices('acc', [0.5, 0.5]), []);
   });
 
   it('one duration format everywhere, and the Runs view description puts the metric first', () => {

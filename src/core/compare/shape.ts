@@ -200,6 +200,14 @@ export function differingCells(values: readonly CellValue[], referenceIndex = -1
   return values.map(v => !same(v, ref));
 }
 
+/** Every index holding the best value of a metric row (ties share it); empty when bestIndex finds none. */
+export function bestIndices(metric: string, values: readonly CellValue[]): number[] {
+  const b = bestIndex(metric, values);
+  if (b < 0) { return []; }
+  const best = asNumber(values[b]);
+  return values.map((v, i) => (asNumber(v) === best ? i : -1)).filter(i => i >= 0);
+}
+
 /** The index of the best value of a metric row (by the metric's direction), or -1 when fewer than two runs have it. */
 export function bestIndex(metric: string, values: readonly CellValue[]): number {
   const nums = values.map(v => { const n = asNumber(v); return n !== undefined && Number.isFinite(n) ? n : null; });
