@@ -13,21 +13,31 @@ export async function selectedInterpreter(resource: vscode.Uri): Promise<string 
     try {
       const api = ext.isActive ? ext.exports : await ext.activate();
       const active = api?.environments?.getActiveEnvironmentPath?.(resource)?.path;
-      if (active) { return active; }
+      if (active) {
+        return active;
+      }
       const exec = api?.settings?.getExecutionDetails?.(resource)?.execCommand;
-      if (exec?.[0]) { return exec[0]; }
-    } catch { /* fall back to probing */ }
+      if (exec?.[0]) {
+        return exec[0];
+      }
+    } catch {
+      /* fall back to probing */
+    }
   }
   return vscode.workspace.getConfiguration('python', resource).get<string>('defaultInterpreterPath') || undefined;
 }
 
 function fileOf(arg: unknown): vscode.Uri | undefined {
-  if (arg instanceof vscode.Uri) { return arg; }
+  if (arg instanceof vscode.Uri) {
+    return arg;
+  }
   if (typeof arg === 'string' && arg) {
     // a workspace-relative path (the walkthrough's button); never outside the workspace folder
     for (const f of vscode.workspace.workspaceFolders ?? []) {
       const abs = path.resolve(f.uri.fsPath, arg);
-      if (abs === f.uri.fsPath || abs.startsWith(f.uri.fsPath + path.sep)) { return vscode.Uri.file(abs); }
+      if (abs === f.uri.fsPath || abs.startsWith(f.uri.fsPath + path.sep)) {
+        return vscode.Uri.file(abs);
+      }
     }
     return undefined;
   }
@@ -42,7 +52,9 @@ function fileOf(arg: unknown): vscode.Uri | undefined {
  */
 export async function runPythonFile(extensionUri: vscode.Uri, log: Logger, arg?: unknown): Promise<string | undefined> {
   if (!vscode.workspace.isTrusted) {
-    void vscode.window.showInformationMessage('ML Sight runs Python only in a trusted workspace (Manage Workspace Trust).');
+    void vscode.window.showInformationMessage(
+      'ML Sight runs Python only in a trusted workspace (Manage Workspace Trust).',
+    );
     return undefined;
   }
   const file = fileOf(arg);
@@ -53,24 +65,45 @@ export async function runPythonFile(extensionUri: vscode.Uri, log: Logger, arg?:
   const source = Buffer.from(await vscode.workspace.fs.readFile(file)).toString('utf8');
   const modules = requiredModules(source);
   const list = candidates(await selectedInterpreter(file));
-  const choice = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'ML Sight: looking for a Python with ' + (modules.join(', ') || 'no extra packages') },
-    () => findInterpreter(modules, list));
-  for (const p of choice.probes) { log.info(`Python: ${p.command} (${p.origin}): ${p.error ?? `${p.executable} ${p.version}${p.missing.length ? `, missing ${p.missing.join(', ')}` : ''}`}`); }
+  const choice = await vscode.window.withProgress(
+    {
+      location: vscode.ProgressLocation.Window,
+      title: 'ML Sight: looking for a Python with ' + (modules.join(', ') || 'no extra packages'),
+    },
+    () => findInterpreter(modules, list),
+  );
+  for (const p of choice.probes) {
+    log.info(
+      `Python: ${p.command} (${p.origin}): ${p.error ?? `${p.executable} ${p.version}${p.missing.length ? `, missing ${p.missing.join(', ')}` : ''}`}`,
+    );
+  }
   if (!choice.chosen?.executable) {
     const { message, pip, apt } = missingPackagesMessage(modules, choice.probes);
     log.warn(message);
-    const actions = ['Copy pip Command', ...(apt ? ['Copy apt-get Command'] : []), ...(vscode.extensions.getExtension('ms-python.python') ? ['Select Interpreter'] : [])];
+    const actions = [
+      'Copy pip Command',
+      ...(apt ? ['Copy apt-get Command'] : []),
+      ...(vscode.extensions.getExtension('ms-python.python') ? ['Select Interpreter'] : []),
+    ];
     void vscode.window.showWarningMessage(`ML Sight: ${message}`, ...actions).then(c => {
-      if (c === 'Copy pip Command') { void vscode.env.clipboard.writeText(pip); }
-      if (c === 'Copy apt-get Command' && apt) { void vscode.env.clipboard.writeText(apt); }
-      if (c === 'Select Interpreter') { void vscode.commands.executeCommand('python.setInterpreter'); }
+      if (c === 'Copy pip Command') {
+        void vscode.env.clipboard.writeText(pip);
+      }
+      if (c === 'Copy apt-get Command' && apt) {
+        void vscode.env.clipboard.writeText(apt);
+      }
+      if (c === 'Select Interpreter') {
+        void vscode.commands.executeCommand('python.setInterpreter');
+      }
     });
     return undefined;
   }
   const logger = vscode.Uri.joinPath(extensionUri, 'python').fsPath;
   const terminal = vscode.window.createTerminal({
     name: `ML Sight: ${path.basename(file.fsPath)}`,
-    shellPath: choice.chosen.executable, shellArgs: [file.fsPath], cwd: path.dirname(file.fsPath),
+    shellPath: choice.chosen.executable,
+    shellArgs: [file.fsPath],
+    cwd: path.dirname(file.fsPath),
     env: { PYTHONPATH: [logger, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter) },
     message: `ML Sight: ${choice.chosen.executable} (Python ${choice.chosen.version}, from ${choice.chosen.origin}) runs ${path.basename(file.fsPath)}; its run appears in the Runs view.`,
   });

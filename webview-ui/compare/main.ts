@@ -9,7 +9,7 @@ import type { CompareData, CompareViewState, HostToWebview, WebviewToHost, XAxis
 import { emaSmooth } from '../../src/core/compare/series';
 import { diffOnly, toCsv, TableRow, CellValue, asNumber, higherIsBetter } from '../../src/core/compare/table';
 import {
-  DeltaMode, MISSING_LABEL, bestIndex, differingCells, fitLabel, formatDelta, metricColorPositions, nonOverlapping, parallelAxis,
+  DeltaMode, MISSING_LABEL, bestIndices, differingCells, fitLabel, formatDelta, metricColorPositions, nonOverlapping, parallelAxis,
   pickScatterParam, rampColor, splitFinalMetrics,
 } from '../../src/core/compare/shape';
 import { el, vscodeApi } from '../shared/vscodeApi';
@@ -269,12 +269,12 @@ function renderFinals(app: HTMLElement, d: CompareData, finals: string[]): void 
     const row = d.rows.find(r => r.section === 'metric' && r.key === key);
     if (!row) { continue; }
     const values = row.values.map(v => asNumber(v));
-    const best = bestIndex(key, row.values);
+    const best = bestIndices(key, row.values);
     const card = el('section', { className: 'chart-card' });
     card.dataset.metric = key;
     const head = el('header');
     head.append(el('span', { className: 'title', text: key }),
-      el('span', { className: 'muted', text: `${higherIsBetter(key) ? 'higher' : 'lower'} is better${best >= 0 ? ` · best: ${d.runs[best].name} ${fmt(values[best]!)}` : ''}` }));
+      el('span', { className: 'muted', text: `${higherIsBetter(key) ? 'higher' : 'lower'} is better${best.length ? ` · best: ${best.map(i => d.runs[i].name).join(', ')} ${fmt(values[best[0]]!)}` : ''}` }));
     const box = el('div', { className: 'chart-box' });
     box.style.height = `${Math.max(90, 34 + 26 * d.runs.length)}px`;
     const canvas = el('canvas');
@@ -289,8 +289,8 @@ function renderFinals(app: HTMLElement, d: CompareData, finals: string[]): void 
         labels: d.runs.map(r => r.name),
         datasets: [{
           label: key, data: values.map(v => (v !== undefined && Number.isFinite(v) ? v : null)),
-          backgroundColor: d.runs.map((_, i) => colorOf(i)), borderColor: d.runs.map((_, i) => (i === best ? text : colorOf(i))),
-          borderWidth: d.runs.map((_, i) => (i === best ? 2 : 0)), barPercentage: 0.8,
+          backgroundColor: d.runs.map((_, i) => colorOf(i)), borderColor: d.runs.map((_, i) => (best.includes(i) ? text : colorOf(i))),
+          borderWidth: d.runs.map((_, i) => (best.includes(i) ? 2 : 0)), barPercentage: 0.8,
         }],
       },
       options: {
@@ -413,11 +413,11 @@ function renderTable(app: HTMLElement, d: CompareData, s: CompareViewState): voi
     // highlight only the cells that differ (from the reference, else from the row's usual value); metrics, which
     // nearly always differ, mark their best value instead
     const differing = r.section === 'metric' ? [] : differingCells(r.values, refIdx);
-    const best = r.section === 'metric' ? bestIndex(r.key, r.values) : -1;
+    const best = r.section === 'metric' ? bestIndices(r.key, r.values) : [];
     for (const i of order) {
       const td = el('td', { text: r.display?.[i] ?? fmt(r.values[i]) });
       if (r.differs && differing[i]) { td.classList.add('differs'); }
-      if (i === best) { td.classList.add('best'); td.title = `best ${r.key}`; }
+      if (best.includes(i)) { td.classList.add('best'); td.title = `best ${r.key}`; }
       if (i === refIdx) { td.classList.add('reference'); }
       const delta = r.deltas?.[i];
       const refValue = refIdx >= 0 ? asNumber(r.values[refIdx]) : undefined;

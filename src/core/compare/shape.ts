@@ -16,11 +16,19 @@ import { CellValue, TableRow, asNumber, higherIsBetter } from './table';
  * logged it at most once: a test-set score, a final evaluation). Final metrics are drawn as bars, not as lines
  * that a single point cannot make.
  */
-export function splitFinalMetrics(metricKeys: readonly string[], series: readonly SeriesData[]): { curves: string[]; finals: string[] } {
+export function splitFinalMetrics(
+  metricKeys: readonly string[],
+  series: readonly SeriesData[],
+): { curves: string[]; finals: string[] } {
   const most = new Map<string, number>();
-  for (const s of series) { most.set(s.key, Math.max(most.get(s.key) ?? 0, s.total)); }
-  const curves: string[] = [], finals: string[] = [];
-  for (const k of metricKeys) { ((most.get(k) ?? 0) >= 2 ? curves : finals).push(k); }
+  for (const s of series) {
+    most.set(s.key, Math.max(most.get(s.key) ?? 0, s.total));
+  }
+  const curves: string[] = [],
+    finals: string[] = [];
+  for (const k of metricKeys) {
+    ((most.get(k) ?? 0) >= 2 ? curves : finals).push(k);
+  }
   return { curves, finals };
 }
 
@@ -50,7 +58,9 @@ export interface ParallelAxis {
 }
 
 function fmtTick(v: number): string {
-  if (Number.isInteger(v)) { return String(v); }
+  if (Number.isInteger(v)) {
+    return String(v);
+  }
   const a = Math.abs(v);
   return a >= 1e5 || a < 1e-3 ? v.toExponential(2) : v.toPrecision(4).replace(/\.?0+$/, '');
 }
@@ -69,25 +79,43 @@ export function parallelAxis(name: string, kind: ParallelAxis['kind'], values: r
   const place = (t: number) => lo + t * (1 - lo);
   const ticks: ParallelAxis['ticks'] = [];
   let positions: number[];
-  let min = 0, max = 0, log = false;
+  let min = 0,
+    max = 0,
+    log = false;
   if (numeric) {
     const f = nums.filter((n, i): n is number => present[i] && n !== undefined);
-    min = Math.min(...f); max = Math.max(...f);
+    min = Math.min(...f);
+    max = Math.max(...f);
     log = min > 0 && max / min >= 100;
-    const scale = (v: number) => (max === min ? 0.5 : log ? Math.log(v / min) / Math.log(max / min) : (v - min) / (max - min));
+    const scale = (v: number) =>
+      max === min ? 0.5 : log ? Math.log(v / min) / Math.log(max / min) : (v - min) / (max - min);
     positions = nums.map((n, i) => (present[i] ? place(scale(n!)) : MISSING_POS));
     const distinct = [...new Set(f)].sort((a, b) => a - b);
-    const tickValues = distinct.length <= 8 ? distinct
-      : log ? Array.from({ length: Math.floor(Math.log10(max)) - Math.ceil(Math.log10(min)) + 1 }, (_, i) => 10 ** (Math.ceil(Math.log10(min)) + i))
-        : Array.from({ length: 5 }, (_, i) => min + (i * (max - min)) / 4);
-    for (const v of tickValues) { ticks.push({ pos: place(scale(v)), label: fmtTick(v) }); }
+    const tickValues =
+      distinct.length <= 8
+        ? distinct
+        : log
+          ? Array.from(
+              { length: Math.floor(Math.log10(max)) - Math.ceil(Math.log10(min)) + 1 },
+              (_, i) => 10 ** (Math.ceil(Math.log10(min)) + i),
+            )
+          : Array.from({ length: 5 }, (_, i) => min + (i * (max - min)) / 4);
+    for (const v of tickValues) {
+      ticks.push({ pos: place(scale(v)), label: fmtTick(v) });
+    }
   } else {
-    const cats = [...new Set(values.filter((_, i) => present[i]).map(v => String(v)))].sort((a, b) => a.localeCompare(b));
+    const cats = [...new Set(values.filter((_, i) => present[i]).map(v => String(v)))].sort((a, b) =>
+      a.localeCompare(b),
+    );
     const scale = (c: string) => (cats.length === 1 ? 0.5 : cats.indexOf(c) / (cats.length - 1));
     positions = values.map((v, i) => (present[i] ? place(scale(String(v))) : MISSING_POS));
-    for (const c of cats) { ticks.push({ pos: place(scale(c)), label: c }); }
+    for (const c of cats) {
+      ticks.push({ pos: place(scale(c)), label: c });
+    }
   }
-  if (hasMissing) { ticks.push({ pos: MISSING_POS, label: MISSING_LABEL, missing: true }); }
+  if (hasMissing) {
+    ticks.push({ pos: MISSING_POS, label: MISSING_LABEL, missing: true });
+  }
   return { name, kind, numeric, log, positions, present, ticks, min, max };
 }
 
@@ -101,14 +129,19 @@ export function nonOverlapping(centres: readonly number[], gap: number, keep: re
   const shown = centres.map(() => false);
   const placed: number[] = [];
   for (const i of order) {
-    if (placed.every(p => Math.abs(p - centres[i]) >= gap)) { shown[i] = true; placed.push(centres[i]); }
+    if (placed.every(p => Math.abs(p - centres[i]) >= gap)) {
+      shown[i] = true;
+      placed.push(centres[i]);
+    }
   }
   return shown;
 }
 
 /** Cuts a label to at most `max` characters (with an ellipsis); `max` comes from the space between axes. */
 export function fitLabel(label: string, max: number): string {
-  if (max <= 1) { return '…'; }
+  if (max <= 1) {
+    return '…';
+  }
   return label.length <= max ? label : label.slice(0, Math.max(1, max - 1)) + '…';
 }
 
@@ -117,17 +150,28 @@ export function fitLabel(label: string, max: number): string {
  * for a run without a finite value. All equal: 1.
  */
 export function metricColorPositions(metric: string, values: readonly CellValue[]): (number | null)[] {
-  const nums = values.map(v => { const n = asNumber(v); return n !== undefined && Number.isFinite(n) ? n : null; });
+  const nums = values.map(v => {
+    const n = asNumber(v);
+    return n !== undefined && Number.isFinite(n) ? n : null;
+  });
   const f = nums.filter((n): n is number => n !== null);
-  if (!f.length) { return nums.map(() => null); }
-  const lo = Math.min(...f), hi = Math.max(...f);
+  if (!f.length) {
+    return nums.map(() => null);
+  }
+  const lo = Math.min(...f),
+    hi = Math.max(...f);
   const up = higherIsBetter(metric);
   return nums.map(n => (n === null ? null : hi === lo ? 1 : up ? (n - lo) / (hi - lo) : (hi - n) / (hi - lo)));
 }
 
 /** A colour ramp readable on dark and light themes (blue = worse → yellow = better), as an rgb() string. */
 export function rampColor(t: number): string {
-  const stops = [[84, 104, 214], [52, 160, 190], [94, 190, 98], [230, 196, 40]];
+  const stops = [
+    [84, 104, 214],
+    [52, 160, 190],
+    [94, 190, 98],
+    [230, 196, 40],
+  ];
   const x = Math.min(1, Math.max(0, t)) * (stops.length - 1);
   const i = Math.min(stops.length - 2, Math.floor(x));
   const f = x - i;
@@ -146,12 +190,24 @@ export function pickScatterParam(paramRows: readonly Pick<TableRow, 'key' | 'val
   let best: { key: string; score: number[] } | null = null;
   for (const r of paramRows) {
     const present = r.values.filter(v => v !== null && v !== '');
-    const distinct = new Set(present.map(v => { const n = asNumber(v); return n !== undefined ? `n:${n}` : `s:${String(v)}`; })).size;
-    if (present.length < 2 || distinct < 2) { continue; }
-    const numeric = present.every(v => { const n = asNumber(v); return n !== undefined && Number.isFinite(n); });
+    const distinct = new Set(
+      present.map(v => {
+        const n = asNumber(v);
+        return n !== undefined ? `n:${n}` : `s:${String(v)}`;
+      }),
+    ).size;
+    if (present.length < 2 || distinct < 2) {
+      continue;
+    }
+    const numeric = present.every(v => {
+      const n = asNumber(v);
+      return n !== undefined && Number.isFinite(n);
+    });
     const score = [present.length, numeric ? 1 : 0, distinct];
     const i = best ? score.findIndex((s, k) => s !== best!.score[k]) : -1;
-    if (!best || (i >= 0 && score[i] > best.score[i])) { best = { key: r.key, score }; }
+    if (!best || (i >= 0 && score[i] > best.score[i])) {
+      best = { key: r.key, score };
+    }
   }
   return best?.key ?? null;
 }
@@ -163,23 +219,38 @@ export type DeltaMode = 'absolute' | 'relative';
 
 /** A delta as the table and the run chips show it: "+0.012" (absolute) or "+1.3 %" (relative to `reference`). */
 export function formatDelta(delta: number, reference: number, mode: DeltaMode): string | null {
-  if (!Number.isFinite(delta)) { return null; }
+  if (!Number.isFinite(delta)) {
+    return null;
+  }
   if (mode === 'relative') {
-    if (!Number.isFinite(reference) || reference === 0) { return null; }
+    if (!Number.isFinite(reference) || reference === 0) {
+      return null;
+    }
     const pct = (delta / Math.abs(reference)) * 100;
     const a = Math.abs(pct);
     return `${pct >= 0 ? '+' : '−'}${a >= 100 ? a.toFixed(0) : a >= 10 ? a.toFixed(1) : a.toPrecision(2)} %`;
   }
   const a = Math.abs(delta);
-  const text = Number.isInteger(delta) ? String(a) : a >= 1e5 || a < 1e-3 ? a.toExponential(2) : a.toPrecision(3).replace(/\.?0+$/, '');
+  const text = Number.isInteger(delta)
+    ? String(a)
+    : a >= 1e5 || a < 1e-3
+      ? a.toExponential(2)
+      : a.toPrecision(3).replace(/\.?0+$/, '');
   return `${delta >= 0 ? '+' : '−'}${text}`;
 }
 
 function same(a: CellValue, b: CellValue): boolean {
-  if (a === b) { return true; }
-  if (a === null || b === null) { return false; }
-  const na = asNumber(a), nb = asNumber(b);
-  if (na !== undefined && nb !== undefined) { return na === nb || (Number.isNaN(na) && Number.isNaN(nb)); }
+  if (a === b) {
+    return true;
+  }
+  if (a === null || b === null) {
+    return false;
+  }
+  const na = asNumber(a),
+    nb = asNumber(b);
+  if (na !== undefined && nb !== undefined) {
+    return na === nb || (Number.isNaN(na) && Number.isNaN(nb));
+  }
   return String(a) === String(b);
 }
 
@@ -189,23 +260,47 @@ function same(a: CellValue, b: CellValue): boolean {
  */
 export function differingCells(values: readonly CellValue[], referenceIndex = -1): boolean[] {
   let ref: CellValue;
-  if (referenceIndex >= 0 && referenceIndex < values.length) { ref = values[referenceIndex]; } else {
+  if (referenceIndex >= 0 && referenceIndex < values.length) {
+    ref = values[referenceIndex];
+  } else {
     let bestCount = 0;
     ref = values[0] ?? null;
     for (const v of values) {
       const c = values.filter(w => same(v, w)).length;
-      if (c > bestCount) { bestCount = c; ref = v; }
+      if (c > bestCount) {
+        bestCount = c;
+        ref = v;
+      }
     }
   }
   return values.map(v => !same(v, ref));
 }
 
+/** Every index holding the best value of a metric row (ties share it); empty when bestIndex finds none. */
+export function bestIndices(metric: string, values: readonly CellValue[]): number[] {
+  const b = bestIndex(metric, values);
+  if (b < 0) {
+    return [];
+  }
+  const best = asNumber(values[b]);
+  return values.map((v, i) => (asNumber(v) === best ? i : -1)).filter(i => i >= 0);
+}
+
 /** The index of the best value of a metric row (by the metric's direction), or -1 when fewer than two runs have it. */
 export function bestIndex(metric: string, values: readonly CellValue[]): number {
-  const nums = values.map(v => { const n = asNumber(v); return n !== undefined && Number.isFinite(n) ? n : null; });
-  if (nums.filter(n => n !== null).length < 2) { return -1; }
+  const nums = values.map(v => {
+    const n = asNumber(v);
+    return n !== undefined && Number.isFinite(n) ? n : null;
+  });
+  if (nums.filter(n => n !== null).length < 2) {
+    return -1;
+  }
   const up = higherIsBetter(metric);
   let best = -1;
-  nums.forEach((n, i) => { if (n !== null && (best < 0 || (up ? n > nums[best]! : n < nums[best]!))) { best = i; } });
+  nums.forEach((n, i) => {
+    if (n !== null && (best < 0 || (up ? n > nums[best]! : n < nums[best]!))) {
+      best = i;
+    }
+  });
   return nums.every(n => n === null || n === nums[best]) ? -1 : best;
 }
