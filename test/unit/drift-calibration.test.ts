@@ -7,10 +7,12 @@ import * as os from 'os';
 import * as path from 'path';
 import { main } from '../../src/cli';
 import {
-  buildDriftReport, ColumnBuilder, DriftInputError, DriftReport, lastRun, parseColumnMap, perChunkAlpha, bandMultiplier, Table, verdictReasoning,
+  buildDriftReport, ColumnBuilder, DriftInputError, DriftReport, lastRun, loggedDatasets, parseColumnMap, perChunkAlpha, bandMultiplier, Table, verdictReasoning,
 } from '../../src/core/drift';
 import { bhAdjust, chiSquareHomogeneity, holmAdjust, normalSf, quantileEdges, quantilePsi } from '../../src/core/stats';
+import { WorkspaceStore } from '../../src/core/store/store';
 import oracles from './fixtures/drift-calibration-oracles.json';
+import { tempWorkspace } from './helpers';
 import { CHANGED_COLUMN, randomCase, Scenario, simulate } from './drift-sim';
 
 function close(actual: number, expected: number, rel: number, what: string): void {
@@ -200,5 +202,25 @@ describe('drift verdict: input validation and column mapping', () => {
       const bad = await main(['drift', path.join(dir, 'ref.csv'), path.join(dir, 'cur.csv'), '--map', 'churned'], () => undefined, () => undefined);
       assert.strictEqual(bad, 2);
     } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+  });
+});
+
+describe('drift pickers: logged datasets from the store (SQL in the core)', () => {
+  it('lists datasets with a path, training data first, then the newest runs', async () => {
+    const ws = tempWorkspace();
+    const store = await WorkspaceStore.open({ folder: ws });
+    try {
+      store.write(db => {
+        db.run(`INSERT INTO experiments (id, name, source) VALUES ('e', 'e', 'test')`);
+        db.run(`INSERT INTO runs (id, experiment_id, name, source, start_time) VALUES ('r1', 'e', 'old', 'test', 1), ('r2', 'e', NULL, 'test', 2)`);
+        db.run(`INSERT INTO datasets (run_id, name, role, path) VALUES ('r1', 'train', 'train', 'data/train.csv'), ('r2', 'eval', 'eval', 'data/eval.csv'),
+          ('r2', 'train2', 'train', 'data/train2.csv'), ('r2', 'nopath', 'train', NULL)`);
+      });
+      const rows = store.read(db => loggedDatasets(db));
+      assert.deepStrictEqual(rows.map(r => [r.name, r.role, r.path, r.run]), [
+        ['train2', 'train', 'data/train2.csv', 'r2'], ['train', 'train', 'data/train.csv', 'old'], ['eval', 'eval', 'data/eval.csv', 'r2'],
+      ]);
+      assert.strictEqual(store.read(db => loggedDatasets(db, 1)).length, 1);
+    } finally { await store.close(); }
   });
 });
