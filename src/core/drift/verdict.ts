@@ -44,7 +44,7 @@ export function decideVerdict(r: ReportBody, policy: RetrainPolicy = r.settings.
   const features = alarms.filter(a => a.role === 'feature');
   if (d.datasetAlarm) {
     add('dataset-drift', policy.onDatasetDrift ? 'retrain' : 'monitor',
-      `Dataset drift: ${d.datasetAlarm.nAlarms} of ${d.datasetAlarm.nColumns} columns drifted (${pct(d.datasetAlarm.share)} ≥ the drift share ${pct(r.dataset.driftShare)}): ${alarms.slice(0, 5).map(evidence).join(', ')}${alarms.length > 5 ? ', …' : ''}.`);
+      `Dataset drift: ${d.datasetAlarm.nAlarms} of ${d.datasetAlarm.nColumns} columns drifted (${pct(d.datasetAlarm.share)} ≥ the drift share ${pct(r.dataset.driftShare)}): ${alarms.slice(0, 8).map(a => `"${a.name}"`).join(', ')}${alarms.length > 8 ? ', …' : ''} (tests and corrected p-values below).`);
   } else if (features.length) {
     for (const a of features.slice(0, 10)) { add('feature-drift', 'monitor', `Feature drift: ${evidence(a)}.`, a.name); }
     if (features.length > 10) { add('feature-drift', 'monitor', `… and ${features.length - 10} more drifted features.`); }
