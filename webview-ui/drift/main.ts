@@ -440,10 +440,12 @@ function overTime(app: HTMLElement, r: DriftReport, s: DriftViewState): void {
     card.appendChild(box);
     app.appendChild(card);
     const flat = (v: number | null) => labels.map(() => v);
+    // red points: outside the verdict's band when there is one, else outside NannyML's
+    const outside = (i: number) => (metric.band ? metric.band.z[i] !== null && Math.abs(metric.band.z[i]!) > metric.band.multiplier : metric.alerts[i]);
     const datasets: ChartDataset<'line', (number | null)[]>[] = [
       {
         label: METRIC_LABELS[metric.metric], data: metric.values, borderColor: k.cur, backgroundColor: k.cur, borderWidth: 2, pointRadius: 4, spanGaps: true,
-        pointBackgroundColor: metric.values.map((_, i) => (metric.alerts[i] ? k.bad : k.cur)), pointBorderColor: metric.values.map((_, i) => (metric.alerts[i] ? k.bad : k.cur)),
+        pointBackgroundColor: metric.values.map((_, i) => (outside(i) ? k.bad : k.cur)), pointBorderColor: metric.values.map((_, i) => (outside(i) ? k.bad : k.cur)),
       },
     ];
     if (metric.band) {
