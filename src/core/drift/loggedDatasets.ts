@@ -4,11 +4,18 @@
  */
 import { Db } from '../store/db';
 
-export interface LoggedDataset { name: string; role: string; path: string; run: string | null }
+export interface LoggedDataset {
+  name: string;
+  role: string;
+  path: string;
+  run: string | null;
+}
 
 /** Logged datasets that have a path, training data first, newest runs first (at most `limit`). */
 export function loggedDatasets(db: Db, limit = 200): LoggedDataset[] {
   return db.all<LoggedDataset>(
     `SELECT d.name, d.role, d.path, COALESCE(r.name, r.id) AS run FROM datasets d JOIN runs r ON r.id = d.run_id
-     WHERE d.path IS NOT NULL ORDER BY (d.role = 'train') DESC, r.start_time DESC LIMIT ?`, [Math.max(1, Math.floor(limit))]);
+     WHERE d.path IS NOT NULL ORDER BY (d.role = 'train') DESC, r.start_time DESC LIMIT ?`,
+    [Math.max(1, Math.floor(limit))],
+  );
 }
