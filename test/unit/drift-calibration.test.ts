@@ -327,6 +327,27 @@ describe('drift verdict: input validation and column mapping', () => {
   });
 });
 
+describe('drift report: PSI on reference deciles', () => {
+  it('psiBinning "deciles" makes the PSI method use the reference deciles; Evidently\'s bins stay the default; chunks use deciles', () => {
+    const c = simulate({ seed: 7, nRef: 3000, nCur: 3000, time: false, label: false, score: false, scenario: 'mean-shift' });
+    const base = buildDriftReport(c.reference, c.current, { methods: { x2: 'psi' } });
+    const dec = buildDriftReport(c.reference, c.current, { methods: { x2: 'psi' }, psiBinning: 'deciles' });
+    const b = base.columns.find(x => x.name === 'x2')!;
+    const d = dec.columns.find(x => x.name === 'x2')!;
+    assert.strictEqual(b.statistic, b.stats.psi);
+    assert.strictEqual(d.statistic, d.stats.psiDeciles);
+    assert.notStrictEqual(b.stats.psi, b.stats.psiDeciles);
+    assert.strictEqual(d.drifted, d.stats.psiDeciles! >= 0.1);
+    const ref = Float64Array.from(c.reference.columns.find(x => x.name === 'x2')!.numbers!).sort();
+    const cur = Float64Array.from(c.current.columns.find(x => x.name === 'x2')!.numbers!).sort();
+    close(d.stats.psiDeciles!, quantilePsi(ref, cur).value, 1e-12, 'report decile PSI');
+    const series = dec.overTime!.drift.find(x => x.name === 'x2')!;
+    const rows = Float64Array.from(c.current.columns.find(x => x.name === 'x2')!.numbers!.subarray(0, 300)).sort();
+    close(series.psi[0]!, quantilePsi(ref, rows).value, 1e-12, 'chunk 1 decile PSI');
+    assert.strictEqual(dec.settings.psiBinning, 'deciles');
+  });
+});
+
 describe('drift pickers: logged datasets from the store (SQL in the core)', () => {
   it('lists datasets with a path, training data first, then the newest runs', async () => {
     const ws = tempWorkspace();
