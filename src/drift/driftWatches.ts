@@ -27,8 +27,8 @@ interface Entry {
   item?: vscode.StatusBarItem;
 }
 
-/** Whether a report should warn: retraining recommended, or dataset drift detected. */
-export function reportDrifted(r: DriftReport): boolean { return r.verdict.retrain || r.dataset.drifted; }
+/** A watch alerts on the calibrated verdict (retraining, or dataset drift that survived the correction), not on raw flags. */
+export function reportDrifted(r: DriftReport): boolean { return r.verdict.retrain || r.verdict.reasons.some(x => x.code === 'dataset-drift'); }
 
 export function watchConfig(w: DriftWatch): DriftConfig {
   return { reference: w.reference, current: w.current, target: w.target, prediction: w.prediction, time: w.time };
@@ -167,7 +167,7 @@ export class DriftWatchService implements vscode.Disposable {
     e.error = undefined;
     e.drifted = drifted;
     e.state = drifted ? 'drifted' : 'ok';
-    this.log.info(`Drift watch "${e.watch.name}": ${report.verdict.level}, ${report.dataset.nDrifted}/${report.dataset.nColumns} columns drifted.`);
+    this.log.info(`Drift watch "${e.watch.name}": ${report.verdict.level}, ${report.dataset.nDrifted}/${report.dataset.nColumns} columns flagged by Evidently.`);
     if (drifted) {
       if (!e.item) {
         e.item = vscode.window.createStatusBarItem(`mlsight.driftWatch.${e.watch.name}`, vscode.StatusBarAlignment.Left, 50);

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { guessRoles, isDataFile, readColumnNames } from '../core/drift';
+import { guessRoles, isDataFile, loggedDatasets, readColumnNames } from '../core/drift';
 import { Logger } from '../core/log';
 import { StoreManager } from '../workspace/storeManager';
 import { DriftConfig } from './contract';
@@ -27,9 +27,7 @@ export async function dataFileItems(stores: StoreManager, log: Logger, exclude?:
   let logged = false;
   for (const folder of stores.folders()) {
     try {
-      const rows = (await stores.get(folder)).read(db => db.all<{ name: string; role: string; path: string; run: string | null }>(
-        `SELECT d.name, d.role, d.path, COALESCE(r.name, r.id) AS run FROM datasets d JOIN runs r ON r.id = d.run_id
-         WHERE d.path IS NOT NULL ORDER BY (d.role = 'train') DESC, r.start_time DESC LIMIT 200`));
+      const rows = (await stores.get(folder)).read(db => loggedDatasets(db, 200));
       for (const r of rows) {
         const file = path.isAbsolute(r.path) ? r.path : path.join(folder.uri.fsPath, r.path);
         if (seen.has(file) || file === exclude || !isDataFile(file) || !fs.existsSync(file)) { continue; }

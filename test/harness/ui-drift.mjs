@@ -80,6 +80,24 @@ export async function driftUiChecks({ withVsCode, checks, cleanup }) {
       return `${verdict}; ${rows.map(r => `${r[0]}:${r[8]}`).join(', ').slice(0, 300)}`;
     });
 
+    await checks.check('the verdict says its designed alarm rate and shows its reasoning: tests, correction, chunks, the band\'s interval', async () => {
+      const rate = (await view.locator('#verdict #alarm-rate').innerText()).replace(/\s+/g, ' ');
+      if (!/Designed false-alarm rate: at most about 5 ?% of reports on unchanged data say anything but "No drift detected" \(measured by simulation: [\d.]+ ?%\)/.test(rate)) { throw new Error(rate); }
+      const why = (await view.locator('#verdict #reasoning').innerText()).replace(/\s+/g, ' ');
+      for (const want of [/10 two-sample tests \(K-S for numerical columns, chi-square homogeneity for categorical ones\), Holm-corrected at 3 %/,
+        /10 chunks\. A feature alarms when NannyML's threshold is crossed in 2 consecutive chunks/,
+        /F1 band for a chunk of 120 rows: [\d.]+ – [\d.]+ \(reference 0\.864 ± [\d.]+ σ/, /Retraining is recommended after 2 consecutive chunks below the band/]) {
+        if (!want.test(why)) { throw new Error(`missing ${want}: ${why.slice(0, 400)}`); }
+      }
+      const reasons = await view.locator('#verdict > ul li').allInnerTexts();
+      if (!reasons.some(t => /Dataset drift: 5 of 10 columns drifted .*"income"/.test(t))) { throw new Error(reasons.join(' | ')); }
+      const alarms = await view.locator('#verdict-tests tbody tr').evaluateAll(trs => trs.filter(tr => tr.querySelector('.badge.bad')).map(tr => tr.firstChild.textContent));
+      if (alarms.length !== 5) { throw new Error(`alarms ${alarms}`); }
+      await view.locator('#verdict').scrollIntoViewIfNeeded();
+      await screenshot(page, 'ui-drift-verdict-dark');
+      return `${rate.slice(0, 120)}; alarms ${alarms.join(', ')}`;
+    });
+
     await checks.check('a hostile column name is shown as text in the table and the charts, and runs nothing', async () => {
       const cell = view.locator('#drift-table tbody tr[data-column="<img src=x onerror=alert(1)>"] td.name');
       const text = (await cell.innerText()).trim();

@@ -30,14 +30,25 @@ export interface SimCase {
 }
 
 /** The column each scenario changes (the verdict must name it). */
-export const CHANGED_COLUMN: Readonly<Record<Scenario, string | null>> = { stationary: null, 'mean-shift': 'x2', 'category-shift': 'plan', concept: null };
+export const CHANGED_COLUMN: Readonly<Record<Scenario, string | null>> = {
+  stationary: null,
+  'mean-shift': 'x2',
+  'category-shift': 'plan',
+  concept: null,
+};
 
 function normal(rand: () => number): () => number {
   let spare: number | null = null;
   return () => {
-    if (spare !== null) { const s = spare; spare = null; return s; }
+    if (spare !== null) {
+      const s = spare;
+      spare = null;
+      return s;
+    }
     let u = 0;
-    while (u === 0) { u = rand(); }
+    while (u === 0) {
+      u = rand();
+    }
     const v = rand();
     const r = Math.sqrt(-2 * Math.log(u));
     spare = r * Math.sin(2 * Math.PI * v);
@@ -49,7 +60,10 @@ function poisson(rand: () => number, lambda: number): number {
   const l = Math.exp(-lambda);
   let k = 0;
   let p = 1;
-  do { k++; p *= rand(); } while (p > l);
+  do {
+    k++;
+    p *= rand();
+  } while (p > l);
   return k - 1;
 }
 
@@ -60,21 +74,32 @@ const T0 = Date.UTC(2024, 0, 1);
 
 function draw(rand: () => number, probs: number[]): number {
   let u = rand();
-  for (let i = 0; i < probs.length - 1; i++) { if (u < probs[i]) { return i; } u -= probs[i]; }
+  for (let i = 0; i < probs.length - 1; i++) {
+    if (u < probs[i]) {
+      return i;
+    }
+    u -= probs[i];
+  }
   return probs.length - 1;
 }
 
 function table(name: string, n: number, c: SimCase, current: boolean, rand: () => number): Table {
   const gauss = normal(rand);
   const cols = {
-    x1: new ColumnBuilder('x1', n), x2: new ColumnBuilder('x2', n), income: new ColumnBuilder('income', n), visits: new ColumnBuilder('visits', n),
-    rating: new ColumnBuilder('rating', n), plan: new ColumnBuilder('plan', n), promo: new ColumnBuilder('promo', n),
+    x1: new ColumnBuilder('x1', n),
+    x2: new ColumnBuilder('x2', n),
+    income: new ColumnBuilder('income', n),
+    visits: new ColumnBuilder('visits', n),
+    rating: new ColumnBuilder('rating', n),
+    plan: new ColumnBuilder('plan', n),
+    promo: new ColumnBuilder('promo', n),
   };
   const churned = c.label ? new ColumnBuilder('churned', n) : null;
   const proba = c.label ? new ColumnBuilder('proba', n) : null;
   const ts = c.time ? new ColumnBuilder('ts', n) : null;
   const shift = current && c.scenario === 'mean-shift' ? 0.5 : 0;
-  const planP = current && c.scenario === 'category-shift' ? PLAN_P.map((p, i) => 0.7 * p + (i === 3 ? 0.3 : 0)) : PLAN_P;
+  const planP =
+    current && c.scenario === 'category-shift' ? PLAN_P.map((p, i) => 0.7 * p + (i === 3 ? 0.3 : 0)) : PLAN_P;
   const start = current ? T0 + 365 * 86_400_000 : T0;
   for (let i = 0; i < n; i++) {
     const x1 = gauss();
@@ -93,10 +118,23 @@ function table(name: string, n: number, c: SimCase, current: boolean, rand: () =
       const s = sigmoid(f);
       proba.pushNumber(c.score ? s : s >= 0.5 ? 1 : 0, !c.score);
     }
-    if (ts) { const ms = start + i * 60_000; ts.pushTime(ms, new Date(ms).toISOString()); }
+    if (ts) {
+      const ms = start + i * 60_000;
+      ts.pushTime(ms, new Date(ms).toISOString());
+    }
   }
-  const columns = [...Object.values(cols), ...(churned ? [churned, proba!] : []), ...(ts ? [ts] : [])].map(b => b.finish());
-  return { path: `/sim/${name}.csv`, format: 'csv', gzip: false, rows: n, truncated: false, sizeBytes: n * 80, columns };
+  const columns = [...Object.values(cols), ...(churned ? [churned, proba!] : []), ...(ts ? [ts] : [])].map(b =>
+    b.finish(),
+  );
+  return {
+    path: `/sim/${name}.csv`,
+    format: 'csv',
+    gzip: false,
+    rows: n,
+    truncated: false,
+    sizeBytes: n * 80,
+    columns,
+  };
 }
 
 /** The two tables of a case and the report options (target/prediction/time as the case has them). */
@@ -121,8 +159,11 @@ export function randomCase(seed: number, scenario: Scenario, size?: number): Sim
   const rand = seededRandom(seed * 31 + 5);
   const label = scenario === 'concept' ? true : rand() < 0.5;
   return {
-    seed, scenario, label,
-    nRef: size ?? drawSize(rand), nCur: size ?? drawSize(rand),
+    seed,
+    scenario,
+    label,
+    nRef: size ?? drawSize(rand),
+    nCur: size ?? drawSize(rand),
     time: rand() < 0.5,
     score: label && rand() < 0.5,
   };
@@ -130,7 +171,9 @@ export function randomCase(seed: number, scenario: Scenario, size?: number): Sim
 
 /** Wilson score interval for k successes out of n (95 %). */
 export function wilson(k: number, n: number, z = 1.959963984540054): [number, number] {
-  if (n === 0) { return [0, 1]; }
+  if (n === 0) {
+    return [0, 1];
+  }
   const p = k / n;
   const d = 1 + (z * z) / n;
   const c = (p + (z * z) / (2 * n)) / d;

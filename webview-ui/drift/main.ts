@@ -440,14 +440,21 @@ function overTime(app: HTMLElement, r: DriftReport, s: DriftViewState): void {
     card.appendChild(box);
     app.appendChild(card);
     const flat = (v: number | null) => labels.map(() => v);
+    // red points: outside the verdict's band when there is one, else outside NannyML's
+    const outside = (i: number) => (metric.band ? metric.band.z[i] !== null && Math.abs(metric.band.z[i]!) > metric.band.multiplier : metric.alerts[i]);
     const datasets: ChartDataset<'line', (number | null)[]>[] = [
       {
         label: METRIC_LABELS[metric.metric], data: metric.values, borderColor: k.cur, backgroundColor: k.cur, borderWidth: 2, pointRadius: 4, spanGaps: true,
-        pointBackgroundColor: metric.values.map((_, i) => (metric.alerts[i] ? k.bad : k.cur)), pointBorderColor: metric.values.map((_, i) => (metric.alerts[i] ? k.bad : k.cur)),
+        pointBackgroundColor: metric.values.map((_, i) => (outside(i) ? k.bad : k.cur)), pointBorderColor: metric.values.map((_, i) => (outside(i) ? k.bad : k.cur)),
       },
     ];
-    if (metric.lower !== null) { datasets.push({ label: 'band (lower)', data: flat(metric.lower), borderColor: k.ref, borderDash: [6, 4], pointRadius: 0, borderWidth: 1 }); }
-    if (metric.upper !== null) { datasets.push({ label: 'band (upper)', data: flat(metric.upper), borderColor: k.ref, borderDash: [6, 4], pointRadius: 0, borderWidth: 1 }); }
+    if (metric.band) {
+      const b = metric.band;
+      datasets.push({ label: 'verdict band (lower)', data: b.lower, borderColor: k.bad, borderDash: [4, 3], pointRadius: 0, borderWidth: 1.5 });
+      datasets.push({ label: 'verdict band (upper)', data: b.upper, borderColor: alpha(k.bad, 0.5), borderDash: [4, 3], pointRadius: 0, borderWidth: 1 });
+    }
+    if (metric.lower !== null) { datasets.push({ label: 'NannyML band (lower)', data: flat(metric.lower), borderColor: k.ref, borderDash: [6, 4], pointRadius: 0, borderWidth: 1 }); }
+    if (metric.upper !== null) { datasets.push({ label: 'NannyML band (upper)', data: flat(metric.upper), borderColor: k.ref, borderDash: [6, 4], pointRadius: 0, borderWidth: 1 }); }
     if (metric.reference !== null) { datasets.push({ label: 'reference', data: flat(metric.reference), borderColor: alpha(k.ref, 0.5), pointRadius: 0, borderWidth: 1 }); }
     if (perf.threshold !== null && metric.metric === perf.primary) { datasets.push({ label: 'your threshold', data: flat(perf.threshold), borderColor: k.bad, borderDash: [2, 3], pointRadius: 0, borderWidth: 1.5 }); }
     charts.push(new Chart(canvas, {
@@ -490,7 +497,7 @@ function overTime(app: HTMLElement, r: DriftReport, s: DriftViewState): void {
   const features = ot.drift.filter(d => d.role === 'feature');
   if (features.length) {
     app.appendChild(el('h3', { text: 'Feature drift per chunk' }));
-    app.appendChild(el('p', { className: 'muted', text: 'Jensen–Shannon distance (base 2) of each chunk against the whole reference; highlighted cells are above the column\'s alert threshold.' }));
+    app.appendChild(el('p', { className: 'muted', text: 'Jensen–Shannon distance (base 2) of each chunk against the whole reference; highlighted cells are above the column\'s alert threshold (NannyML). The verdict counts a feature only when it stays above in consecutive chunks with a significant test (hover a cell for the test\'s p-value and the PSI on fixed reference deciles).' }));
     const t = el('table', { className: 'heat' });
     t.id = 'chunk-table';
     const head = el('tr', {}, el('th', { text: 'column' }), el('th', { className: 'num', text: 'threshold' }));
@@ -502,7 +509,8 @@ function overTime(app: HTMLElement, r: DriftReport, s: DriftViewState): void {
       tr.dataset.column = d.name;
       tr.append(el('td', { className: 'name', text: d.name }), el('td', { className: 'num', text: fmt(d.upper) }));
       d.values.forEach((v, i) => {
-        const td = el('td', { className: `num${d.alerts[i] ? ' alert' : ''}`, text: fmt(v), title: `${ot.chunks[i].label}${d.alerts[i] ? ': above the alert threshold' : ''}` });
+        const extra = `test p ${fmt(d.pValues[i])}; PSI on reference deciles ${fmt(d.psi[i])}`;
+        const td = el('td', { className: `num${d.alerts[i] ? ' alert' : ''}`, text: fmt(v), title: `${ot.chunks[i].label}${d.alerts[i] ? ': above the alert threshold' : ''} — ${extra}` });
         if (v !== null && d.upper) { td.style.setProperty('--heat', String(Math.min(1, v / (2 * d.upper)))); }
         tr.appendChild(td);
       });

@@ -23,5 +23,7 @@ export { MEASURED_FALSE_ALARMS, verdictReasoning } from './explain';
 export type { ReasoningSection } from './explain';
 export { decodeNonFinite, encodeNonFinite, fmtNumber, reportToCsv, reportToHtml, reportToJson, reportToText, safeText } from './export';
 export { guessRoles } from './roles';
+export { loggedDatasets } from './loggedDatasets';
+export type { LoggedDataset } from './loggedDatasets';
 export { parseWatch, readWatchFile, removeWatch, saveWatch, WATCHES_FILE, WatchFileError, watchesFile } from './watches';
 export type { DriftWatch, WatchFileContent } from './watches';

@@ -77,25 +77,33 @@ export function f1(y: LabelKeys, p: LabelKeys, rows: ArrayLike<number>, classes:
 
 /** ROC AUC of scores for the positive label; null when a class is missing in the rows. */
 export function rocAuc(y: LabelKeys, scores: ArrayLike<number>, rows: ArrayLike<number>, positive: string): number | null {
-  const idx: number[] = [];
+  // U = Σ over positives of (negatives below + half the negatives tied), on the two score lists sorted as numbers
+  const pos = new Float64Array(rows.length);
+  const neg = new Float64Array(rows.length);
+  let nPos = 0;
+  let nNeg = 0;
   for (let k = 0; k < rows.length; k++) {
     const i = rows[k];
-    if (y[i] === null || !Number.isFinite(scores[i])) { continue; }
-    idx.push(i);
+    const v = scores[i];
+    if (y[i] === null || !Number.isFinite(v)) { continue; }
+    if (y[i] === positive) { pos[nPos++] = v; } else { neg[nNeg++] = v; }
   }
-  idx.sort((a, b) => scores[a] - scores[b]);
-  let nPos = 0;
-  let rankSumPos = 0;
-  for (let s = 0; s < idx.length;) {
-    let e = s + 1;
-    while (e < idx.length && scores[idx[e]] === scores[idx[s]]) { e++; }
-    const avgRank = (s + 1 + e) / 2; // ranks s+1..e
-    for (let k = s; k < e; k++) { if (y[idx[k]] === positive) { nPos++; rankSumPos += avgRank; } }
-    s = e;
-  }
-  const nNeg = idx.length - nPos;
   if (!nPos || !nNeg) { return null; }
-  return (rankSumPos - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
+  const p = pos.subarray(0, nPos).sort();
+  const n = neg.subarray(0, nNeg).sort();
+  let u = 0;
+  let below = 0;
+  for (let a = 0; a < nPos;) {
+    let b = a + 1;
+    while (b < nPos && p[b] === p[a]) { b++; }
+    const s = p[a];
+    while (below < nNeg && n[below] < s) { below++; }
+    let tied = below;
+    while (tied < nNeg && n[tied] === s) { tied++; }
+    u += (b - a) * (below + (tied - below) / 2);
+    a = b;
+  }
+  return u / (nPos * nNeg);
 }
 
 export function rmse(y: Float64Array, p: Float64Array, rows: ArrayLike<number>): number | null {

@@ -388,7 +388,8 @@ export function performanceOverTime(plan: ChunkPlan, input: Omit<OverTimeInput, 
         const alerts = values.map(v => v !== null && ((lower !== null && v < lower) || (upper !== null && v > upper)));
         const better = HIGHER_IS_BETTER[metric];
         const degraded = values.map(v => v !== null && (better ? lower !== null && v < lower : upper !== null && v > upper));
-        const band = rs ? calibratedBand(metric, rows => rs.score(metric, rows), reference.rows, values, cur.chunks.map(c => c.length),
+        // the verdict's band, for the metric it watches
+        const band = rs && metric === primary ? calibratedBand(metric, rows => rs.score(metric, rows), reference.rows, values, cur.chunks.map(c => c.length),
           referenceValues, ref ? ref.chunks.map(c => c.length) : [], policy.minAlertChunks, settings.verdict.alpha) : null;
         return {
           metric, values, referenceValues, lower, upper, alerts, degraded, band,

@@ -176,7 +176,7 @@ export interface MetricSeries {
   alerts: boolean[];
   /** outside the band on the worse side */
   degraded: boolean[];
-  /** the calibrated band of the verdict (./calibrate), null without reference predictions */
+  /** the verdict's calibrated band (./calibrate): the primary metric's, when the reference has predictions; else null */
   band: CalibratedBand | null;
   /** on the whole reference / current data */
   reference: number | null;

@@ -52,8 +52,10 @@ export const HOMOGENEITY_MIN_COUNT = 10;
  * together are pooled into one cell (kept only when it reaches that count too), so the chi-square
  * approximation holds for ids and rare levels. p = 1 when fewer than two cells remain.
  */
-export function chiSquareHomogeneity(reference: ReadonlyMap<Category, number>, current: ReadonlyMap<Category, number>):
-  { statistic: number; dof: number; pValue: number; cells: number } {
+export function chiSquareHomogeneity(
+  reference: ReadonlyMap<Category, number>,
+  current: ReadonlyMap<Category, number>,
+): { statistic: number; dof: number; pValue: number; cells: number } {
   const keys = new Set<Category>([...reference.keys(), ...current.keys()]);
   const r: number[] = [];
   const c: number[] = [];
@@ -62,19 +64,32 @@ export function chiSquareHomogeneity(reference: ReadonlyMap<Category, number>, c
   for (const k of keys) {
     const a = reference.get(k) ?? 0;
     const b = current.get(k) ?? 0;
-    if (a + b >= HOMOGENEITY_MIN_COUNT) { r.push(a); c.push(b); } else { poolR += a; poolC += b; }
+    if (a + b >= HOMOGENEITY_MIN_COUNT) {
+      r.push(a);
+      c.push(b);
+    } else {
+      poolR += a;
+      poolC += b;
+    }
   }
-  if (poolR + poolC >= HOMOGENEITY_MIN_COUNT) { r.push(poolR); c.push(poolC); }
+  if (poolR + poolC >= HOMOGENEITY_MIN_COUNT) {
+    r.push(poolR);
+    c.push(poolC);
+  }
   const nr = r.reduce((s, x) => s + x, 0);
   const nc = c.reduce((s, x) => s + x, 0);
-  if (r.length < 2 || nr === 0 || nc === 0) { return { statistic: 0, dof: 0, pValue: 1, cells: r.length }; }
+  if (r.length < 2 || nr === 0 || nc === 0) {
+    return { statistic: 0, dof: 0, pValue: 1, cells: r.length };
+  }
   const t = chiSquareContingency([r, c]);
   return { statistic: t.statistic, dof: t.dof, pValue: t.pValue, cells: r.length };
 }
 
 /** A seeded uniform generator on [0, 1) (mulberry32): the same seed gives the same stream everywhere. */
 export function seededRandom(seed: number): () => number {
-  if (!Number.isFinite(seed)) { throw new StatsInputError('the seed must be a finite number'); }
+  if (!Number.isFinite(seed)) {
+    throw new StatsInputError('the seed must be a finite number');
+  }
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

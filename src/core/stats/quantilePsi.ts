@@ -8,11 +8,18 @@ import { quantileEdges, rightClosedCounts } from './binning';
 import { psiOfProportions } from './drift';
 import { StatsInputError } from './errors';
 
-export interface QuantilePsi { value: number; edges: Float64Array; reference: Float64Array; current: Float64Array }
+export interface QuantilePsi {
+  value: number;
+  edges: Float64Array;
+  reference: Float64Array;
+  current: Float64Array;
+}
 
 /** PSI of `current` against `reference` (both sorted, finite) on the reference's k-quantile bins. */
 export function quantilePsi(sortedReference: Float64Array, sortedCurrent: ArrayLike<number>, k = 10): QuantilePsi {
-  if (!sortedReference.length || !sortedCurrent.length) { throw new StatsInputError('quantile PSI needs values on both sides'); }
+  if (!sortedReference.length || !sortedCurrent.length) {
+    throw new StatsInputError('quantile PSI needs values on both sides');
+  }
   const edges = quantileEdges(sortedReference, k);
   const reference = rightClosedCounts(sortedReference, edges).map(c => c / sortedReference.length);
   const current = rightClosedCounts(sortedCurrent, edges).map(c => c / sortedCurrent.length);

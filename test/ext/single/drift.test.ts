@@ -81,9 +81,10 @@ describe('Drift report', function () {
     try {
       await cfg.update('columnMethods', { x: 'psi' }, vscode.ConfigurationTarget.Workspace);
       await cfg.update('threshold.psi', 0.5, vscode.ConfigurationTarget.Workspace);
-      const m = await waitFor('a report with the new settings', () => reports().find(x => (x.report as Encoded).columns.find(c => c.name === 'x')?.method === 'psi'), 45_000);
-      const x = (m.report as { columns: { name: string; threshold: number }[] }).columns.find(c => c.name === 'x')!;
-      assert.strictEqual(x.threshold, 0.5);
+      // each update re-runs the report: wait for the one made after both (a run between them has the old threshold)
+      const psiColumn = (x: { report: unknown }) => (x.report as { columns: { name: string; method: string; threshold: number }[] }).columns.find(c => c.name === 'x' && c.method === 'psi');
+      const m = await waitFor('a report with the new settings', () => reports().find(x => psiColumn(x)?.threshold === 0.5), 45_000);
+      assert.strictEqual(psiColumn(m)!.threshold, 0.5);
     } finally {
       await cfg.update('columnMethods', undefined, vscode.ConfigurationTarget.Workspace);
       await cfg.update('threshold.psi', undefined, vscode.ConfigurationTarget.Workspace);
