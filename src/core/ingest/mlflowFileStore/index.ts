@@ -1,7 +1,8 @@
 /**
- * MLflow FileStore (`mlruns/`) → store, incrementally. This folder: ids.ts (ids, meta.yaml), files.ts (a run
- * folder's files), work.ts (work items, contexts), runs.ts (reading experiments and runs), threads.ts (reader
- * threads), registry.ts (registered models), and here the pass itself (listing, what disappeared).
+ * MLflow FileStore (`mlruns/`) → store, incrementally. This folder: ids.ts (ids, meta.yaml), listing.ts (which
+ * folders are experiments and runs), files.ts (a run folder's files), work.ts (work items, contexts), runs.ts
+ * (reading experiments and runs), threads.ts (reader threads), registry.ts (registered models), and here the pass
+ * itself (what to read, where, and what disappeared).
  *
  * Ids (so they never collide with ML Sight's own runs, and stay stable when the tree is re-read):
  * - experiment `mlflow:<source>:<experiment id>`, where <source> is the workspace-relative path of the mlruns
@@ -26,28 +27,23 @@
  * keeps only each metric's latest value (MLflow's rule): the series stays in its file, which is as durable as
  * the run itself, and charts read it from there (core/runs/history.ts).
  */
-import * as fs from 'fs';
 import * as os from 'os';
-import * as path from 'path';
 import { Logger } from '../../log';
 import { WorkspaceStore } from '../../store/store';
-import { IngestCounts, SOURCE_MLFLOW, deleteStatePrefix, joinRel, readDirOrEmpty, relPath, stateRowsWithPrefix, withStmts } from '../common';
+import { IngestCounts, SOURCE_MLFLOW, deleteStatePrefix, joinRel, relPath, stateRowsWithPrefix, withStmts } from '../common';
 import { ExperimentRow } from '../rows';
 import { mlflowExperimentId, parseMlflowExperimentId } from './ids';
+import { listTree } from './listing';
 import { ingestFileRegistry } from './registry';
 import { readListing } from './runs';
 import { readListingInThreads } from './threads';
-import { ExperimentListing, RootContext, fileStoreBatcher } from './work';
+import { RootContext, fileStoreBatcher } from './work';
 
+export { isMlflowFileStore } from './listing';
 export { mlflowExperimentId, mlflowRunId, parseMetaYaml, parseMlflowExperimentId, parseMlflowRunId } from './ids';
 export { resolveArtifactDir } from './runs';
 export { READER_THREAD_ARG, serveMlflowReader } from './threads';
 export { parseMetricLines } from '../metricLines';
-
-/** Folders directly under an mlruns root that are not experiments. */
-const NOT_EXPERIMENTS = new Set(['.trash', 'models']);
-/** Folders directly under an experiment that are not runs (MLflow 2.10+/3). */
-const NOT_RUNS = new Set(['tags', 'datasets', 'traces', 'models']);
 
 export interface FileStoreOptions {
   /** Partial pass: only folders for which this returns true are re-read (and may be removed). */
@@ -72,15 +68,6 @@ export interface FileStoreOptions {
 }
 
 
-/** True if `dir` looks like an MLflow FileStore root: some child folder (an experiment) has a meta.yaml. */
-export async function isMlflowFileStore(dir: string): Promise<boolean> {
-  for (const d of await readDirOrEmpty(dir)) {
-    if (!d.isDirectory() || NOT_EXPERIMENTS.has(d.name)) { continue; }
-    if (fs.existsSync(path.join(dir, d.name, 'meta.yaml'))) { return true; }
-  }
-  return false;
-}
-
 /**
  * Ingests one mlruns folder (experiments, runs, registry). Removes what disappeared from it (in a partial
  * pass, only under touched folders).
@@ -103,20 +90,7 @@ export async function ingestMlflowFileStore(store: WorkspaceStore, log: Logger, 
     store, log, counts, folder, rootAbs, rootRel, state, owners, experiments, batch: fileStoreBatcher(store, counts),
     touches: options.touches ?? (() => true), maxArtifacts: options.maxArtifacts ?? 1000, lastYield: performance.now(),
   };
-  const seenExperiments = new Set<string>();
-  const seenRunDirs = new Set<string>();
-  const expDirs = (await readDirOrEmpty(rootAbs)).filter(d => d.isDirectory() && !NOT_EXPERIMENTS.has(d.name) && !d.name.startsWith('.'));
-  expDirs.sort((a, b) => a.name.localeCompare(b.name));
-  const listing: ExperimentListing[] = [];
-  for (const d of expDirs) {
-    const expAbs = path.join(rootAbs, d.name);
-    const expRel = joinRel(rootRel, d.name);
-    seenExperiments.add(mlflowExperimentId(rootRel, d.name));
-    const runDirs = (await readDirOrEmpty(expAbs)).filter(e => e.isDirectory() && !NOT_RUNS.has(e.name) && !e.name.startsWith('.'));
-    for (const r of runDirs) { seenRunDirs.add(joinRel(expRel, r.name)); }
-    if (!ctx.touches(expRel)) { continue; }
-    listing.push({ name: d.name, expAbs, expRel, runNames: runDirs.filter(r => ctx.touches(joinRel(expRel, r.name))).map(r => r.name).sort((a, b) => a.localeCompare(b)) });
-  }
+  const { listing, seenExperiments, seenRunDirs } = await listTree(rootAbs, rootRel, ctx.touches);
   const runCount = listing.reduce((a, e) => a + e.runNames.length, 0);
   const threads = options.readerThreads ?? (os.cpus().length >= 2 ? 2 : 0);
   if (options.readerScript && threads > 0 && !options.touches && runCount >= (options.threadMinRuns ?? 2000)) {
