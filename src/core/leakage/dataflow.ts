@@ -17,10 +17,13 @@ import {
   NON_ACCURACY_CLASSIFICATION_METRICS, PIPELINE_FUNCTIONS, PREDICT_METHODS, REGRESSION_METRICS, ROWWISE_FUNCTIONS, SCORE_METHODS,
   SPLIT_FUNCTIONS, STAT_FUNCTIONS, STAT_METHODS, STAT_MODULES, TRANSFORM_METHODS, Task, classInfo,
 } from './knowledge';
+import {
+  ALL_COLUMNS, addColumn, droppedNames, dropColumns, selectColumns, sourceColumns, stringsOf, targetInFeatures,
+} from './columns';
 import { Evaluator } from './evaluator';
 import type { Args } from './interpreter';
 import type { PyNode } from './parser';
-import { CallArgs, SourceText, field, shortText, stringValue } from './syntax';
+import { CallArgs, SourceText, field, fields, shortText, stringValue } from './syntax';
 import {
   DataV, Facts, ObjV, Part, RefV, SplitSite, Taint, UNKNOWN, V, derive, leaksInto, litValue, mayBeSplitLater, mergeData,
   objsOf, partFromName, taintsOf, unionTaints,
@@ -41,12 +44,30 @@ const KNOWN_FUNCTIONS = new Set([...SPLIT_FUNCTIONS, ...CV_FUNCTIONS, ...CLASSIF
   'read_csv', 'read_excel', 'read_parquet', 'read_json', 'read_table', 'read_sql', 'read_feather', 'read_pickle',
   'make_classification', 'make_regression', 'make_blobs', 'make_moons', 'make_circles', 'to_categorical', 'pad_sequences']);
 
+/** A function passed to `groupby(…).transform/apply` that computes lags, differences or trailing windows. */
+const WINDOW_FUNCTION = /^['"](shift|diff|pct_change|cumsum|cumprod|cummax|cummin|cumcount)['"]$|\.(shift|diff|pct_change|rolling|expanding|ewm|cumsum|cumprod|cummax|cummin)\(/;
+/** Data-frame methods that keep the columns (rows may change). */
+const COLUMN_PRESERVING = /^(copy|fillna|astype|dropna|drop_duplicates|reset_index|sort_values|sort_index|head|tail|sample|replace|clip|round|abs|to_numpy|interpolate|ffill|bfill|infer_objects|convert_dtypes|query|where|mask|reindex|dropna)$/;
+/** sklearn's univariate feature-scoring functions (they read the target of every row). */
+const FEATURE_SCORES = /^(f_classif|f_regression|r_regression|chi2|mutual_info_classif|mutual_info_regression)$/;
+/** numpy random generators, and the draws that create new data from them (or from `np.random`). */
+const RANDOM_GENERATORS = /^(RandomState|default_rng|Generator)$/;
+const RANDOM_SAMPLERS = /^(rand|randn|random|random_sample|normal|uniform|integers|randint|lognormal|binomial|poisson|exponential|beta|gamma|standard_normal|multivariate_normal|dirichlet|multinomial|laplace|logistic|chisquare|weibull)$/;
+const APPLY_METHODS = /^(apply|transform|map|applymap|agg|aggregate|pipe)$/;
+
+/** `axis=1` / `axis='columns'`: a statistic of each row, not of the dataset. */
+function isRowwise(a: CallArgs, src: SourceText): boolean {
+  const axis = a.keywords.get('axis');
+  return !!axis && /^(1|['"]columns['"])$/.test(src.slice(axis));
+}
+
 const EARLY_STOPPING = /EarlyStopping|early_stopping|ModelCheckpoint|ReduceLROnPlateau/;
 
 export class Analyzer extends Evaluator {
   readonly facts: Facts = {
     splits: [], splitters: [], preLeaks: [], overLeaks: [], testFits: [], evaluations: [], modelFits: [], accuracy: [],
-    otherMetric: false, imbalance: [], evaluated: [], valueCounts: [], testAsValidation: [], truncated: false,
+    otherMetric: false, imbalance: [], evaluated: [], valueCounts: [], testAsValidation: [], truncated: false, targetLeaks: [],
+    scorings: [],
   };
   protected readonly taintByKey = new Map<string, Taint>();
   protected readonly splitByNode = new Map<PyNode, SplitSite>();
@@ -94,7 +115,7 @@ export class Analyzer extends Evaluator {
   protected refineByName(name: string, v: V): V {
     if (v.k !== 'data' || v.scalar || v.mask || v.index || (v.part !== 'full' && v.part !== 'unknown')) { return v; }
     const p = partFromName(name);
-    return p ? derive(v, { part: p, column: v.column, preds: v.preds }) : v;
+    return p ? derive(v, { part: p, column: v.column, preds: v.preds, cols: v.cols }) : v;
   }
 
   /** Remembers the names bound to a split's outputs (for messages and fixes). */
@@ -121,16 +142,43 @@ export class Analyzer extends Evaluator {
     if (preds.length && ti >= 0) {
       const models = [...new Set(preds.flatMap(d => d.preds!))];
       this.facts.evaluated.push(n);
-      this.facts.evaluations.push({ site: this.site(n), models, data: vs[ti] as DataV, dataText: this.short(n.children[ti]), loops: this.loops.map(l => l.node) });
+      this.facts.evaluations.push({ site: this.site(n), models, data: vs[ti] as DataV, dataText: this.short(n.children[ti]), loops: this.loops.map(l => l.node), path: [...this.branchPath] });
     }
-    return derive(mergeData(ds), { mask: true });
+    this.noteScorings(vs, n, undefined);
+    const m = mergeData(ds);
+    const srcCols = ds.some(d => d.column !== undefined || d.srcCols) ? [...new Set(ds.flatMap(sourceColumns))] : undefined;
+    return derive(m, { mask: true, srcCols });
+  }
+
+  // ----- columns (for target-in-features)
+
+  protected setItem(frame: DataV, keyNodes: PyNode[], keys: V[], v: V, target: PyNode): DataV {
+    if (!frame.cols || keyNodes.length !== 1) { return keyNodes.length === 1 ? frame : derive(frame, { cols: undefined }); }
+    const names = stringsOf(keys[0]) ?? (stringValue(keyNodes[0], this.src) !== undefined ? [stringValue(keyNodes[0], this.src)!] : undefined);
+    if (!names) { return derive(frame, { cols: undefined }); }
+    const d = this.asData(v);
+    const from = d && !d.preds && d.roots.some(r => frame.roots.includes(r)) ? sourceColumns(d) : [];
+    let cols = frame.cols;
+    for (const name of names) { cols = addColumn(cols, name, names.length === 1 ? from : [], target); }
+    return derive(frame, { cols, column: frame.column });
+  }
+
+  protected deleteTarget(target: PyNode): void {
+    if (target.type !== 'subscript') { return; }
+    const base = field(target, 'value');
+    const key = fields(target, 'subscript')[0];
+    if (!base || !key) { return; }
+    const cur = this.evalExpr(base);
+    const names = stringsOf(this.evalExpr(key));
+    if (cur.k === 'data' && cur.cols) { this.rebind(base, derive(cur, { cols: names ? dropColumns(cur.cols, names, target) : undefined, column: cur.column })); }
   }
 
   protected dataAttribute(base: DataV, attr: string): V {
     if (/^(shape|size|ndim|dtypes?|name|nbytes)$/.test(attr)) { return { k: 'lit', value: undefined }; }
     if (attr === 'columns' || attr === 'index' || attr === 'classes_') { return derive(base, { scalar: true }); }
     if (attr === 'target' || attr === 'target_names') { return derive(base, { column: 'target' }); }
-    return derive(base, { column: /^(iloc|loc|at|iat|str|dt|cat|values|array)$/.test(attr) ? base.column : undefined, preds: base.preds, mask: base.mask, index: base.index, groupby: base.groupby });
+    const keep = /^(iloc|loc|at|iat|str|dt|cat|values|array)$/.test(attr);
+    return derive(base, { column: keep ? base.column : undefined, preds: base.preds, mask: base.mask, index: base.index, groupby: base.groupby, cols: keep ? base.cols : undefined });
   }
 
   protected objAttribute(base: ObjV, attr: string): V {
@@ -143,19 +191,27 @@ export class Analyzer extends Evaluator {
   }
 
   protected dataSubscript(base: DataV, keyNodes: PyNode[], keys: V[]): V {
-    let out = derive(base, { preds: base.preds, mask: base.mask, groupby: base.groupby });
+    let out = derive(base, { preds: base.preds, mask: base.mask, groupby: base.groupby, cols: base.cols });
+    const node = keyNodes[0]?.parent ?? keyNodes[0];
     keyNodes.forEach((kn, i) => {
       const kv = keys[i];
-      const s = stringValue(kn, this.src);
-      if (s !== undefined) { out = derive(out, { column: s, preds: out.preds, groupby: out.groupby }); return; }
+      const lit = litValue(kv);
+      const s = stringValue(kn, this.src) ?? (kn.type === 'identifier' && typeof lit === 'string' ? lit : undefined);
+      if (s !== undefined) { out = derive(out, { column: s, preds: out.preds, groupby: out.groupby, srcCols: undefined }); return; }
+      const names = kn.type === 'slice' ? undefined : stringsOf(kv);
+      if (names && node) { out = derive(out, { cols: selectColumns(base.cols, names, node), preds: out.preds, groupby: out.groupby }); return; }
+      // `frame.loc[rows, cols]`: a column key the code does not spell out leaves the columns unknown.
+      if (i > 0 && !(kn.type === 'slice' && this.text(kn).trim() === ':')) { out = derive(out, { cols: undefined, column: out.column, preds: out.preds }); }
       if (kn.type === 'slice') { return; }
       const kd = this.asData(kv);
+      if (kd && kd.mask && kd.taints.length && base.scalar) { out = derive(out, { taints: unionTaints(out.taints, kd.taints), cols: out.cols }); }
       if (!kd || kd.mask) { return; }
+      if (!kd.index && kd.part !== 'train' && kd.part !== 'test' && kd.part !== 'val') { out = derive(out, { cols: undefined, column: out.column, preds: out.preds }); }
       if (kd.index || ((kd.part === 'train' || kd.part === 'test' || kd.part === 'val') && !kd.scalar)) {
-        out = derive(out, { part: kd.part, origin: kd.origin ?? out.origin, column: out.column, preds: out.preds });
+        out = derive(out, { part: kd.part, origin: kd.origin ?? out.origin, column: out.column, preds: out.preds, cols: out.cols });
         return;
       }
-      if (kd.taints.length) { out = derive(out, { taints: unionTaints(out.taints, kd.taints), column: out.column, preds: out.preds }); }
+      if (kd.taints.length) { out = derive(out, { taints: unionTaints(out.taints, kd.taints), column: out.column, preds: out.preds, cols: out.cols }); }
     });
     return out;
   }
@@ -245,9 +301,17 @@ export class Analyzer extends Evaluator {
         const d = (part: Part): DataV => ({ k: 'data', part, roots: [root], taints: [] });
         return { k: 'tuple', items: [{ k: 'tuple', items: [d('train'), d('train')] }, { k: 'tuple', items: [d('test'), d('test')] }] };
       }
+      if (FEATURE_SCORES.test(name)) {
+        // Univariate feature scores use the labels of every row they see.
+        const x = this.asData(av.pos[0] ?? av.kw.get('X'));
+        if (x) { return this.statistic(x, n, `${name}()`, a.positional[0] ?? n, true); }
+      }
+      if (RANDOM_GENERATORS.test(name) && /random$|^$/.test(module)) { return this.newObj('RandomGenerator', undefined, n, a); }
+      if (/(^|\.)random$/.test(module) && RANDOM_SAMPLERS.test(name)) { return this.freshData(`random:${this.ctxKey(n)}`, 'full'); }
       const isStatModule = STAT_MODULES.test(module) || (module === '' && /^(qcut|zscore)$/.test(name));
       if (STAT_FUNCTIONS.has(name) && (isStatModule || /^(scale|minmax_scale|robust_scale|maxabs_scale|quantile_transform|power_transform)$/.test(name))) {
         const x = this.asData(av.pos[0] ?? av.kw.get('a') ?? av.kw.get('x') ?? av.kw.get('X'));
+        if (x && isRowwise(a, this.src)) { return derive(x, { column: undefined }); }
         if (x) { return this.statistic(x, n, `${name}()`, a.positional[0] ?? n, !/scale|transform|zscore|qcut/.test(name)); }
       }
       if (CONCAT_FUNCTIONS.has(name) && /^(np|numpy|pd|pandas|torch|tf)$/.test(module)) {
@@ -266,12 +330,13 @@ export class Analyzer extends Evaluator {
     const ds = [...av.pos, ...av.kw.values()].map(v => this.asData(v)).filter((d): d is DataV => !!d && !d.scalar);
     if (ds.length && (ROWWISE_FUNCTIONS.test(name) || !LOADER_FUNCTIONS.test(name) || /DMatrix|Dataset|Pool|DataFrame|Series|array|tensor/.test(name))) {
       const m = mergeData(ds);
-      return derive(m, { preds: m.preds });
+      return derive(m, { preds: m.preds, cols: ds.length === 1 && name === 'get_dummies' ? m.cols : undefined });
     }
     if (LOADER_FUNCTIONS.test(name)) {
       const file = a.positional[0] ? stringValue(a.positional[0], this.src) : undefined;
       const part = file !== undefined ? partFromName(file.replace(/^.*[\\/]/, '').replace(/\.\w+$/, '')) ?? 'full' : 'full';
-      return this.freshData(`load:${this.ctxKey(n)}`, part);
+      const d = this.freshData(`load:${this.ctxKey(n)}`, part);
+      return /^read_/.test(name) ? derive(d, { cols: ALL_COLUMNS(n) }) : d;
     }
     if (/^[A-Z]/.test(name)) { return this.newObj(name, undefined, n, a); }
     return ds.length ? mergeData(ds) : UNKNOWN;
@@ -281,6 +346,8 @@ export class Analyzer extends Evaluator {
 
   protected construct(cls: string, info: ClassInfo, n: PyNode, a: CallArgs, av: Args): V {
     const obj = this.newObj(cls, info, n, a);
+    // An imputer with a constant fill value learns nothing from the rows.
+    if (cls === 'SimpleImputer' && litValue(av.kw.get('strategy')) === 'constant') { obj.source = false; }
     if (info.cat === 'splitter') {
       if (this.once(`splitter:${n.id}`)) { this.facts.splitters.push({ node: n, cls, info, args: a }); }
       return obj;
@@ -366,8 +433,8 @@ export class Analyzer extends Evaluator {
       }
       const trainPart: Part = d.part === 'train' ? 'train' : d.part === 'test' ? 'test' : d.part === 'val' ? 'val' : 'train';
       const testPart: Part = d.part === 'train' ? 'val' : d.part === 'test' ? 'test' : d.part === 'val' ? 'val' : 'test';
-      items.push(derive(d, { part: trainPart, origin: { split: s, index: i, side: 'train' }, column: d.column }));
-      items.push(derive(d, { part: testPart, origin: { split: s, index: i, side: 'test' }, column: d.column }));
+      items.push(derive(d, { part: trainPart, origin: { split: s, index: i, side: 'train' }, column: d.column, cols: d.cols }));
+      items.push(derive(d, { part: testPart, origin: { split: s, index: i, side: 'test' }, column: d.column, cols: d.cols }));
     });
     return { k: 'list', items };
   }
@@ -387,6 +454,7 @@ export class Analyzer extends Evaluator {
   // ----- estimator methods
 
   protected objMethod(obj: ObjV, method: string, n: PyNode, a: CallArgs, av: Args): V {
+    if (obj.cls === 'RandomGenerator' && RANDOM_SAMPLERS.test(method)) { return this.freshData(`random:${this.ctxKey(n)}`, 'full'); }
     if (FIT_METHODS.has(method)) { return this.doFit(obj, method, n, a, av); }
     if (PREDICT_METHODS.has(method)) {
       const x = this.dataOrEmpty(av.pos[0] ?? av.kw.get('X') ?? av.kw.get('x'));
@@ -400,7 +468,8 @@ export class Analyzer extends Evaluator {
       this.checkFullThenTest(obj, x, n);
       this.noteTarget(y, obj.task, n);
       this.facts.evaluated.push(n);
-      if (x.part === 'test') { this.facts.evaluations.push({ site: this.site(n), models: [obj], data: x, dataText: this.short(a.positional[0]), loops: this.loops.map(l => l.node) }); }
+      if (y) { this.facts.scorings.push({ site: this.site(n), model: obj, data: x, dataText: this.short(a.positional[0]) }); }
+      if (x.part === 'test') { this.facts.evaluations.push({ site: this.site(n), models: [obj], data: x, dataText: this.short(a.positional[0]), loops: this.loops.map(l => l.node), path: [...this.branchPath] }); }
       return this.scalar();
     }
     if (TRANSFORM_METHODS.has(method)) {
@@ -460,12 +529,13 @@ export class Analyzer extends Evaluator {
       // Targets from the test part (typically a mis-ordered unpacking of train_test_split).
       this.facts.testFits.push({ kind: 'fit', site, call: n, obj, method, dataText: this.short(yNode), data: y, fittedOnTrainBefore, argNodes: a.positional });
     }
-    obj.fits.push({ node: n, site, part: x.part, roots: x.roots, method, dataText });
+    obj.fits.push({ node: n, site, part: x.part, roots: x.roots, method, dataText, origin: x.origin });
 
     const isResample = method === 'fit_resample' || method === 'fit_sample';
     const modelLike = !isResample && this.isModelLike(obj, !!yNode, method);
     if (modelLike) {
       if (!obj.dummy) { this.facts.modelFits.push({ site, call: n, obj, xNode, yNode, x, y }); }
+      this.checkTargetInFeatures(x, y, site, xNode, yNode, obj);
       this.noteTarget(yv, obj.task, n);
       const viaCV = obj.cat === 'search';
       for (const t of x.taints) {
@@ -507,6 +577,24 @@ export class Analyzer extends Evaluator {
     if (method === 'fit_transform') { return derive(x, { taints, column: undefined }); }
     if (method === 'fit_predict') { return derive(x, { taints, preds: [obj] }); }
     return obj;
+  }
+
+  /** Predictions compared with labels: each model is scored on the data it predicted. */
+  private noteScorings(vals: V[], n: PyNode, predNode: PyNode | undefined): void {
+    const ds = vals.map(v => this.asData(v)).filter((d): d is DataV => !!d);
+    if (!ds.some(d => !d.preds && !d.scalar)) { return; }
+    for (const d of ds) {
+      for (const m of d.preds ?? []) {
+        this.facts.scorings.push({ site: this.site(n), model: m, data: d, dataText: this.short(predNode) });
+      }
+    }
+  }
+
+  private checkTargetInFeatures(x: DataV, y: DataV | undefined, site: PyNode, xNode?: PyNode, yNode?: PyNode, obj?: ObjV): void {
+    const hit = y && xNode && yNode ? targetInFeatures(x, y) : undefined;
+    if (hit && this.once(`target:${hit.node.id}:${hit.column}`)) {
+      this.facts.targetLeaks.push({ ...hit, fit: site, xText: this.short(xNode), yText: this.short(yNode), obj });
+    }
   }
 
   /** `validation_data=(X_test, y_test)` / `eval_set=[(X_test, y_test)]` with early stopping: the test part steers training. */
@@ -564,6 +652,8 @@ export class Analyzer extends Evaluator {
     }
     const scoring = a.keywords.get('scoring');
     if (scoring) { this.noteScoring(scoring, av.kw.get('scoring')); }
+    this.checkTargetInFeatures(x, this.asData(yv), site, xNode, a.positional[2] ?? a.keywords.get('y'), est);
+    if (est) { est.cvScored = true; }
     if (est) {
       this.noteTarget(yv, est.task, n);
       if (!est.dummy) { this.facts.modelFits.push({ site, call: n, obj: est, xNode, yNode: a.positional[2], x, y: this.asData(yv) }); }
@@ -617,9 +707,10 @@ export class Analyzer extends Evaluator {
       if (d.preds && d.part === 'test') { testData = d; }
     }
     this.facts.evaluated.push(n);
+    this.noteScorings(vals, n, a.positional[1] ?? a.positional[0]);
     const uniq = [...new Set(models)];
     if (testData && uniq.length) {
-      this.facts.evaluations.push({ site: this.site(n), models: uniq, data: testData, dataText: this.short(a.positional[0]), loops: this.loops.map(l => l.node) });
+      this.facts.evaluations.push({ site: this.site(n), models: uniq, data: testData, dataText: this.short(a.positional[0]), loops: this.loops.map(l => l.node), path: [...this.branchPath] });
       for (const m of uniq) { this.checkFullThenTest(m, testData, n); }
     }
     return this.scalar();
@@ -644,8 +735,22 @@ export class Analyzer extends Evaluator {
     const isInplace = !!inplace && this.text(inplace) === 'True';
     if (method === 'value_counts') { this.facts.valueCounts.push(n); }
     if (d.window) { return derive(d, { taints: argTaints.length ? unionTaints(d.taints, argTaints) : d.taints }); }
+    const fnArg = a.positional[0] ?? a.keywords.get('func');
+    if (d.groupby && (method === 'transform' || method === 'apply') && fnArg && WINDOW_FUNCTION.test(this.text(fnArg))) {
+      // Per-series lags, differences, cumulative and trailing-window features: each row sees only earlier rows.
+      return derive(d, { groupby: undefined, taints: d.taints });
+    }
     if (d.groupby && (STAT_METHODS.has(method) || method === 'transform' || method === 'apply')) {
       return this.statistic(d, n, `groupby(…).${method}()`, recvNode, method !== 'transform');
+    }
+    if (STAT_METHODS.has(method) && isRowwise(a, this.src)) { return derive(d, { column: undefined }); }
+    const fv = av.pos[0] ?? av.kw.get('func');
+    if (fv?.k === 'func' && !fv.isClass && APPLY_METHODS.test(method)) {
+      // A function applied to the columns of a frame (or to the elements / rows, which carry no dataset statistic).
+      const perColumn = d.column === undefined && method !== 'map' && method !== 'applymap' && !isRowwise(a, this.src);
+      const arg = perColumn ? derive(d, { column: undefined }) : derive(d, { scalar: true, column: undefined });
+      const r = this.asData(this.callUser(fv, n, { pos: [arg], kw: new Map() }));
+      return derive(d, { taints: unionTaints(d.taints, r && !r.scalar || perColumn ? r?.taints ?? [] : []), column: d.column });
     }
     if (STAT_METHODS.has(method)) {
       const out = this.statistic(d, n, `${method}()`, recvNode, true);
@@ -666,10 +771,24 @@ export class Analyzer extends Evaluator {
     if (/^(split|strip|lower|upper|replace|format|join|startswith|endswith)$/.test(method) && d.roots.length === 0 && d.scalar) {
       return this.scalar(d.taints);
     }
+    if (method === 'drop' || method === 'pop') {
+      const names = method === 'pop' ? stringsOf(av.pos[0]) : droppedNames(a, av, this.src);
+      const rowsOnly = method === 'drop' && !names && !a.keywords.has('columns') && !/^(1|['"]columns['"])$/.test(this.text(a.keywords.get('axis') ?? a.positional[1] ?? n).trim())
+        && (a.keywords.has('index') || !!a.keywords.get('axis'));
+      const cols = rowsOnly ? d.cols : d.cols && names ? dropColumns(d.cols, names, n) : undefined;
+      const frame = derive(d, { taints: d.taints, cols, column: undefined });
+      if (method === 'pop') {
+        this.rebind(recvNode, frame);
+        return derive(d, { column: names?.[0], cols: undefined });
+      }
+      if (isInplace) { this.rebind(recvNode, frame); return { k: 'lit', value: null }; }
+      return frame;
+    }
     const out = derive(d, {
       taints: argTaints.length ? unionTaints(d.taints, argTaints) : d.taints,
       column: /^(fillna|replace|clip|astype|map|apply|copy|to_numpy|reshape|ravel|flatten|squeeze|round|abs|interpolate|where|mask|tolist|to_list|values)$/.test(method) ? d.column : undefined,
       preds: d.preds,
+      cols: COLUMN_PRESERVING.test(method) ? d.cols : undefined,
     });
     if (isInplace) { this.rebind(recvNode, out); return { k: 'lit', value: null }; }
     return out;

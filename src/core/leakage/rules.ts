@@ -2,8 +2,8 @@
  * The rules: each turns the data-flow facts (and a few syntactic facts) into findings with a message, related
  * locations and quick fixes. Positions here are offsets into the analysed text; `analyze.ts` converts them.
  */
-import type { Facts, LeakUse, ModelFit, ObjV, SplitSite, TestFit } from './dataflow';
-import { partFromName } from './dataflow';
+import type { DataV, Evaluation, Facts, FitRecord, LeakUse, ModelFit, ObjV, SplitSite, TestFit } from './dataflow';
+import { exclusive, partFromName } from './dataflow';
 import { FixBuilder, RawEdit, RawFix, editsOverlap } from './fixes';
 import type { PyNode } from './parser';
 import { SourceText, callArgs, field, shortText, unparen } from './syntax';
@@ -16,6 +16,8 @@ export const RULES: readonly RuleInfo[] = [
   { id: 'preprocessing-before-split', severity: 'warning', summary: 'A transformer or dataset-wide statistic is fitted/computed on data that is later split into train and test (or cross-validated).' },
   { id: 'oversampling-before-split', severity: 'warning', summary: 'Oversampling (SMOTE, RandomOverSampler, resample(replace=True)…) happens before the split or before cross-validation outside an imblearn Pipeline.' },
   { id: 'test-data-in-fit', severity: 'error', summary: 'A model or transformer is fitted (or cross-validated) on the test part, or trained on data that still contains it.' },
+  { id: 'target-in-features', severity: 'error', summary: 'The feature matrix a model is trained on still holds the target column, or a column computed from it.' },
+  { id: 'evaluation-on-training-data', severity: 'warning', summary: 'A model is scored only on the rows it was trained on, and nothing is evaluated on held-out data.' },
   { id: 'multi-test', severity: 'info', summary: 'The test part is used to choose among several models or hyperparameters.' },
   { id: 'missing-stratify', severity: 'warning', summary: 'train_test_split on a classification target without stratify=.' },
   { id: 'missing-random-state', severity: 'info', summary: 'A shuffling split (train_test_split, ShuffleSplit, KFold(shuffle=True)…) without random_state.' },
@@ -332,6 +334,54 @@ function swapToTrainFix(ctx: RuleContext, fx: FixBuilder, tf: TestFit, split: Sp
   return validFix(`Train on the training part (${edits.map(e => e.newText).join(', ')})`, edits);
 }
 
+function targetInFeatures(ctx: RuleContext, out: RawFinding[]): void {
+  const seen = new Set<PyNode>();
+  for (const t of sortBy(ctx.facts.targetLeaks, l => l.node.start)) {
+    if (seen.has(t.node)) { continue; }
+    seen.add(t.node);
+    const what = t.via ? `column '${t.column}', computed from '${t.via}'${t.via === t.target ? ', the target' : `, which the target '${t.target}' is computed from`}`
+      : `the target column '${t.target}'`;
+    const model = t.obj ? modelName(t.obj) : 'the model';
+    out.push({
+      rule: 'target-in-features', node: t.node,
+      message: `${shortText(t.node, ctx.src, 60)} leaves ${what} in the features: ${t.xText} is used to train ${model} on ${t.yText} at ${ctx.where(t.fit.start)}, ` +
+        `so the model reads the answer from its input and its score is meaningless. Drop '${t.column}' from the features.`,
+      related: [{ message: `${t.xText} (still holding '${t.column}') trains the model on ${t.yText} here`, node: t.fit }],
+      fixes: [],
+    });
+  }
+}
+
+function evaluationOnTrainingData(ctx: RuleContext, out: RawFinding[]): void {
+  const { scorings } = ctx.facts;
+  const heldOut = (d: { part: string }) => d.part === 'test' || d.part === 'val';
+  // Only when nothing is evaluated on held-out data or by cross-validation anywhere.
+  if (scorings.some(s => heldOut(s.data)) || ctx.facts.modelFits.some(f => f.obj.cvScored)) { return; }
+  const byModel = new Map<string, typeof scorings>();
+  for (const s of scorings) {
+    const m = s.model;
+    if (m.dummy || m.cat === 'search' || m.task === 'clustering' || !m.fits.length) { continue; }
+    let g = byModel.get(m.alloc);
+    if (!g) { g = []; byModel.set(m.alloc, g); }
+    g.push(s);
+  }
+  for (const ss of byModel.values()) {
+    const first = sortBy(ss, s => s.site.start)[0];
+    const same = (f: FitRecord, d: DataV) => f.part === d.part && f.roots.some(r => d.roots.includes(r)) &&
+      (f.origin ? !!d.origin && f.origin.split === d.origin.split && f.origin.index === d.origin.index && f.origin.side === d.origin.side : !d.origin);
+    const fit = first.model.fits.find(f => same(f, first.data));
+    if (!fit || !ss.every(s => s.model.fits.some(f => same(f, s.data)))) { continue; }
+    const model = capitalize(modelName(first.model));
+    out.push({
+      rule: 'evaluation-on-training-data', node: first.site,
+      message: `${model} is scored on ${fit.dataText}, the rows it was trained on at ${ctx.where(fit.site.start)}, and never on held-out data: ` +
+        'a training score measures memorisation, not how the model does on new data. Hold out a test set (train_test_split) or use cross_val_score.',
+      related: [{ message: `${model} is trained on ${fit.dataText} here`, node: fit.site }],
+      fixes: [],
+    });
+  }
+}
+
 function multiTest(ctx: RuleContext, out: RawFinding[]): void {
   const groups = new Map<string, typeof ctx.facts.evaluations>();
   for (const ev of ctx.facts.evaluations) {
@@ -356,11 +406,19 @@ function multiTest(ctx: RuleContext, out: RawFinding[]): void {
       for (const m of e.models) { if (m.cat === 'search' || m.cat === 'pipeline') { for (const st of m.steps) { merged.add(st.alloc); } } }
     }
     const allocs = new Map<string, { cls: string; node: PyNode; first: PyNode }>();
+    const counted: Evaluation[] = [];
     let second: PyNode | undefined;
     for (const e of sorted) {
-      for (const m of e.models) {
-        if (m.dummy || allocs.has(m.alloc) || merged.has(m.alloc)) { continue; }
+      // Models in mutually exclusive branches of an `if` are never both scored.
+      if (counted.length && counted.every(c => exclusive(c, e))) { continue; }
+      // Outside a loop, one evaluation of several models (a model chosen earlier, an ensemble) scores one choice.
+      const ms = e.models.filter(m => !m.dummy && !merged.has(m.alloc));
+      const group = e.loops.length || ms.length < 2 ? ms : [ms[0]];
+      if (group.length < ms.length && ms.some(m => allocs.has(m.alloc))) { continue; }
+      for (const m of group) {
+        if (allocs.has(m.alloc)) { continue; }
         allocs.set(m.alloc, { cls: modelName(m), node: m.node, first: e.site });
+        if (!counted.includes(e)) { counted.push(e); }
         if (allocs.size === 2 && !second) { second = e.site; }
       }
     }
@@ -570,6 +628,8 @@ export function runRules(ctx: RuleContext): RawFinding[] {
   preprocessingBeforeSplit(ctx, fx, out);
   oversamplingBeforeSplit(ctx, fx, out);
   testDataInFit(ctx, fx, out);
+  targetInFeatures(ctx, out);
+  evaluationOnTrainingData(ctx, out);
   multiTest(ctx, out);
   missingStratify(ctx, fx, out);
   missingRandomState(ctx, fx, out);

@@ -57,7 +57,17 @@ export interface DataV {
   groupby?: boolean;
   /** A rolling/expanding/exponential window: its statistics are per row (from neighbouring rows), not dataset-wide. */
   window?: boolean;
+  /** The named columns it was computed from, when not just `column` (`df['a'] > 3` → a). */
+  srcCols?: string[];
+  /** The named columns of a frame, when known exactly. */
+  cols?: ColInfo;
 }
+
+/**
+ * The columns of a frame: exactly `select`, or every column it was loaded with except `drop`; `derived` lists
+ * columns assigned from other columns (name, source columns, assignment). `node`: where this column set was made.
+ */
+export interface ColInfo { select?: string[]; drop: string[]; derived: [string, string[], PyNode][]; node: PyNode }
 
 export interface ObjV {
   k: 'obj';
@@ -84,9 +94,11 @@ export interface ObjV {
   varies: boolean;
   dummy: boolean;
   args?: CallArgs;
+  /** Scored by cross-validation (cross_val_score…). */
+  cvScored?: boolean;
 }
 
-export interface FitRecord { node: PyNode; site: PyNode; part: Part; roots: number[]; method: string; dataText: string }
+export interface FitRecord { node: PyNode; site: PyNode; part: Part; roots: number[]; method: string; dataText: string; origin?: SplitOrigin }
 
 export interface SeqV { k: 'list' | 'tuple'; items: V[] }
 export interface DictV { k: 'dict'; keys: (string | undefined)[]; items: V[] }
@@ -152,7 +164,36 @@ export interface TestFit {
   argNodes: PyNode[];
 }
 
-export interface Evaluation { site: PyNode; models: ObjV[]; data: DataV; dataText: string; loops: PyNode[] }
+export interface Evaluation {
+  site: PyNode;
+  models: ObjV[];
+  data: DataV;
+  dataText: string;
+  loops: PyNode[];
+  /** The `if` branches the evaluation is in (`<if id>:<branch>`): evaluations in different branches of one `if` exclude each other. */
+  path: string[];
+}
+
+/** Whether two evaluations are in different branches of the same `if` (never both run). */
+export function exclusive(a: Evaluation, b: Evaluation): boolean {
+  return a.path.some(p => { const [id, br] = p.split(':'); return b.path.some(q => q.startsWith(`${id}:`) && q !== `${id}:${br}`); });
+}
+
+export interface TargetLeak {
+  /** Where the column entered (or stayed in) the features. */
+  node: PyNode;
+  column: string;
+  target: string;
+  via?: string;
+  /** The training call, and the texts of its X and y arguments. */
+  fit: PyNode;
+  xText: string;
+  yText: string;
+  obj?: ObjV;
+}
+
+/** A model's predictions (or `score`) measured against labels: which model, on which data. */
+export interface Scoring { site: PyNode; model: ObjV; data: DataV; dataText: string }
 
 export interface ModelFit { site: PyNode; call: PyNode; obj: ObjV; xNode?: PyNode; yNode?: PyNode; x?: DataV; y?: DataV }
 
@@ -175,6 +216,10 @@ export interface Facts {
   valueCounts: PyNode[];
   /** Data used as `validation_data=`/`eval_set=` that is the test part, with early stopping. */
   testAsValidation: { site: PyNode; dataText: string; data: DataV }[];
+  /** Features that hold the target (or a column computed from it) when a model is trained. */
+  targetLeaks: TargetLeak[];
+  /** Every scoring of a model's predictions (any data): for evaluation-on-training-data. */
+  scorings: Scoring[];
   /** Statement budget ran out (very large or deeply looping file): some paths were analysed only once. */
   truncated: boolean;
 }
@@ -223,8 +268,11 @@ export function unionRoots(...lists: number[][]): number[] {
   return out.length > MAX_ROOTS ? out.slice(0, MAX_ROOTS) : out;
 }
 
+/** A value computed from `d`: same rows, roots and taints; its column info (`cols`) only when `patch` passes it on. */
 export function derive(d: DataV, patch: Partial<DataV> = {}): DataV {
-  const out: DataV = { k: 'data', part: d.part, roots: d.roots, taints: d.taints, origin: d.origin, scalar: d.scalar, preds: d.preds };
+  const out: DataV = {
+    k: 'data', part: d.part, roots: d.roots, taints: d.taints, origin: d.origin, scalar: d.scalar, preds: d.preds, srcCols: d.srcCols,
+  };
   return Object.assign(out, patch);
 }
 
@@ -242,6 +290,7 @@ export function mergeData(ds: DataV[]): DataV {
     origin: sameOrigin ? origins[0] : undefined,
     scalar: rowwise.length === 0,
     preds: ds.some(d => d.preds) ? ds.flatMap(d => d.preds ?? []) : undefined,
+    srcCols: ds.some(d => d.column !== undefined || d.srcCols) ? [...new Set(ds.flatMap(d => d.srcCols ?? (d.column !== undefined ? [d.column] : [])))] : undefined,
   };
 }
 
