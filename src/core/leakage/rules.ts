@@ -491,10 +491,17 @@ function missingStratify(ctx: RuleContext, fx: FixBuilder, out: RawFinding[]): v
   }
 }
 
+/** A global numpy seed (sklearn's default random state) set before `node`: it already fixes an unseeded shuffle. */
+function numpySeededBefore(ctx: RuleContext, node: PyNode): boolean {
+  return ctx.syn.seeds.some(s => s.start < node.start && NUMPY_SEED.test(calleeText(s, ctx.src)));
+}
+const NUMPY_SEED = /(^|\.)((np|numpy)\.random\.seed|set_seed|set_random_seed|seed_everything|seed_all|set_global_seed)$/;
+
 function missingRandomState(ctx: RuleContext, fx: FixBuilder, out: RawFinding[]): void {
   const src = ctx.src;
   for (const s of ctx.facts.splits) {
     if (!s.shuffle || s.args.splat || (s.randomState && s.randomState.type !== 'none')) { continue; }
+    if (numpySeededBefore(ctx, s.node)) { continue; }
     const edit = fx.addKeyword(s.node, 'random_state', String(ctx.seed));
     out.push({
       rule: 'missing-random-state', node: s.node,
@@ -507,7 +514,7 @@ function missingRandomState(ctx: RuleContext, fx: FixBuilder, out: RawFinding[])
     if (sp.args.splat || (rs && rs.type !== 'none')) { continue; }
     const shuffle = sp.args.keywords.get('shuffle');
     const shuffles = sp.info.shuffles === 'always' || (sp.info.shuffles === 'option' && !!shuffle && /^(True|1)$/.test(src.slice(shuffle)));
-    if (!shuffles) { continue; }
+    if (!shuffles || numpySeededBefore(ctx, sp.node)) { continue; }
     const edit = fx.addKeyword(sp.node, 'random_state', String(ctx.seed));
     out.push({
       rule: 'missing-random-state', node: sp.node,
