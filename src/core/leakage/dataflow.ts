@@ -24,7 +24,7 @@ import type { Args } from './interpreter';
 import type { PyNode } from './parser';
 import { CallArgs, SourceText, field, fields, shortText, stringValue } from './syntax';
 import {
-  DataV, Facts, ObjV, Part, RefV, SplitSite, UNKNOWN, V, derive, litValue, mayBeSplitLater, mergeData,
+  DataV, Facts, ObjV, Part, RefV, SplitSite, UNKNOWN, V, derive, leaksInto, litValue, mayBeSplitLater, mergeData,
   objsOf, partFromName, taintsOf, unionTaints,
 } from './values';
 
@@ -51,6 +51,8 @@ const COLUMN_PRESERVING = /^(copy|fillna|astype|dropna|drop_duplicates|reset_ind
 const FEATURE_SCORES = /^(f_classif|f_regression|r_regression|chi2|mutual_info_classif|mutual_info_regression)$/;
 /** numpy random generators, and the draws that create new data from them (or from `np.random`). */
 const RANDOM_GENERATORS = /^(RandomState|default_rng|Generator)$/;
+/** A loop body that takes optimiser steps. */
+const TRAINING_STEP = /\.backward\(|\boptim\w*\.step\(|\bopt\w*\.step\(/;
 const APPLY_METHODS = /^(apply|transform|map|applymap|agg|aggregate|pipe)$/;
 
 /** `axis=1` / `axis='columns'`: a statistic of each row, not of the dataset. */
@@ -260,6 +262,13 @@ export class Analyzer extends Estimators {
       if (info && /^[A-Z]/.test(name)) { return this.construct(name, info, n, a, av); }
       if (name === 'Pipeline' || PIPELINE_FUNCTIONS.has(name)) { return this.construct(name, { cat: 'pipeline' }, n, a, av); }
       if (SPLIT_FUNCTIONS.has(name)) { return this.doSplit(n, a, av); }
+      if (name === 'random_split' && av.pos[0]) { return this.randomSplit(n, a, av); }
+      if (name === 'Subset' && av.pos.length >= 2) {
+        // torch.utils.data.Subset(dataset, indices): the rows the indices select.
+        const d = this.asData(av.pos[0]);
+        const k = this.asData(av.pos[1]);
+        if (d && k && (k.index || k.part === 'train' || k.part === 'test' || k.part === 'val')) { return derive(d, { part: k.part, origin: k.origin ?? d.origin }); }
+      }
       if (CV_FUNCTIONS.has(name)) { return this.doCV(name, n, a, av); }
       if (CLASSIFICATION_METRICS.has(name) || REGRESSION_METRICS.has(name)) { return this.doMetric(name, n, a, av); }
       if (name === 'resample' && /utils|^$/.test(module)) { return this.doUpsample(n, a, av, 'resample'); }
@@ -343,6 +352,8 @@ export class Analyzer extends Estimators {
       for (const [k, v] of av.kw) { if (/estimator|steps|transformers|base_estimator|estimators/.test(k)) { collect(v); } }
     }
     obj.steps = comps;
+    const splats = a.splat && a.list ? a.list.children.filter(c => /splat/.test(c.type) && c.children[0]).map(c => this.evalExpr(c.children[0])) : [];
+    obj.argTaints = unionTaints(...[...av.pos, ...av.kw.values(), ...splats].map(taintsOf)).filter(t => t.search);
     if (info.cat === 'pipeline' || info.cat === 'search') {
       obj.hasModel = comps.some(c => c.hasModel || c.cat === 'model' || c.cat === 'search');
       obj.source = comps.some(c => c.source);
@@ -382,6 +393,51 @@ export class Analyzer extends Estimators {
   }
 
   // ----- splitting
+
+  /** `torch.utils.data.random_split(dataset, [n_train, n_test])` (or three lengths: train, validation, test). */
+  private randomSplit(n: PyNode, a: CallArgs, av: Args): V {
+    const lengths = av.pos[1] ?? av.kw.get('lengths');
+    const k = lengths && (lengths.k === 'list' || lengths.k === 'tuple') ? lengths.items.length : 2;
+    const args: CallArgs = { ...a, positional: a.positional.slice(0, 1), keywords: new Map([['random_state', a.keywords.get('generator')!]].filter(([, v]) => v) as [string, PyNode][]) };
+    const out = this.doSplit(n, args, { pos: [av.pos[0]], kw: new Map() });
+    const site = this.splitByNode.get(n);
+    if (site) { site.torch = true; }
+    if (out.k !== 'list' || out.items.length < 2) { return out; }
+    const [train, test] = out.items as DataV[];
+    return { k: 'list', items: k >= 3 ? [train, derive(test, { part: 'val' }), test] : [train, test] };
+  }
+
+  /** Arithmetic between predictions and the test part (`np.mean((y_test - pred) ** 2)`) evaluates the models. */
+  protected override combine(l: V, r: V, n?: PyNode): V {
+    const out = super.combine(l, r);
+    const ld = this.asData(l);
+    const rd = this.asData(r);
+    if (n && ld && rd) {
+      const [p, t] = ld.preds?.length ? [ld, rd] : [rd, ld];
+      if (p.preds?.length && !t.preds?.length && t.part === 'test' && !t.scalar) {
+        this.facts.evaluations.push({ site: this.site(n), models: [...new Set(p.preds)], data: t, dataText: this.short(n), loops: this.loops.map(x => x.node), path: [...this.branchPath] });
+      }
+    }
+    return out;
+  }
+
+  /** A loop whose body takes optimiser steps (`loss.backward()`, `optimizer.step()`) trains on what it iterates. */
+  protected forLoop(n: PyNode, iter: V): void {
+    const body = field(n, 'body');
+    const d = this.asData(iter);
+    if (!body || !d || d.scalar || !TRAINING_STEP.test(this.text(body))) { return; }
+    const right = field(n, 'right');
+    const dataText = this.short(right);
+    const site = this.site(n);
+    if (d.part === 'test' && this.once(`testfit:${this.ctxKey(n)}`)) {
+      this.facts.testFits.push({ kind: 'fit', site, call: n, method: 'training loop', dataText, data: d, fittedOnTrainBefore: false, argNodes: [] });
+    }
+    for (const t of d.taints) {
+      if (t.kind !== 'oversample' && leaksInto(t, d) && this.once(`pre:${t.id}`)) {
+        this.facts.preLeaks.push({ taint: t, use: n, useKind: 'fit', split: d.origin?.split ?? t.split, dataText });
+      }
+    }
+  }
 
   protected doSplit(n: PyNode, a: CallArgs, av: Args): V {
     let site = this.splitByNode.get(n);

@@ -129,6 +129,7 @@ export abstract class Estimators extends Evaluator {
     if (modelLike) {
       if (!obj.dummy) { this.facts.modelFits.push({ site, call: n, obj, xNode, yNode, x, y }); }
       this.checkTargetInFeatures(x, y, site, xNode, yNode, obj);
+      this.checkTunedOnAll(obj, x, n);
       this.noteTarget(yv, obj.task, n);
       const viaCV = obj.cat === 'search';
       for (const t of x.taints) {
@@ -147,6 +148,12 @@ export abstract class Estimators extends Evaluator {
       if (viaCV) { this.facts.evaluated.push(n); }
       this.checkEvalSet(a, n);
       obj.taints = x.taints;
+      if (obj.cat === 'search' && mayBeSplitLater(x) && x.roots.length) {
+        // Hyperparameters chosen on rows that may later be split off for testing: best_params_ carries that.
+        const t = this.taint('fit', n, `${obj.cls}.${method}`, dataText, x);
+        t.search = true;
+        obj.taints = unionTaints(x.taints, [t]);
+      }
       if (method === 'fit_predict') { return derive(x, { preds: [obj] }); }
       return obj;
     }
@@ -180,6 +187,20 @@ export abstract class Estimators extends Evaluator {
       for (const m of d.preds ?? []) {
         this.facts.scorings.push({ site: this.site(n), model: m, data: d, dataText: this.short(predNode) });
       }
+    }
+  }
+
+  /** A model built with hyperparameters from a search fitted on all rows, trained on a part split from them. */
+  protected checkTunedOnAll(obj: ObjV, x: DataV, n: PyNode): void {
+    if (x.part !== 'train' || !x.origin) { return; }
+    const input = x.origin.split.arrays[x.origin.index];
+    const hyper = unionTaints(obj.argTaints ?? [], ...obj.steps.map(s => s.argTaints ?? []));
+    for (const t of hyper) {
+      if (!t.search || !input || !t.roots.some(r => input.roots.includes(r)) || !this.once(`tuned:${t.id}`)) { continue; }
+      this.facts.testFits.push({
+        kind: 'tuned-on-all', site: t.node, call: t.node, method: 'fit', dataText: t.data, data: x, evalNode: this.site(n),
+        fittedOnTrainBefore: false, argNodes: [], what: t.what,
+      });
     }
   }
 

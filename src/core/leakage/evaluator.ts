@@ -88,7 +88,7 @@ export abstract class Evaluator extends Interpreter {
       case 'binary_operator': {
         const l = field(n, 'left');
         const r = field(n, 'right');
-        return this.combine(l ? this.evalExpr(l) : UNKNOWN, r ? this.evalExpr(r) : UNKNOWN);
+        return this.combine(l ? this.evalExpr(l) : UNKNOWN, r ? this.evalExpr(r) : UNKNOWN, n);
       }
       case 'boolean_operator': {
         const l = field(n, 'left');
@@ -135,7 +135,7 @@ export abstract class Evaluator extends Interpreter {
   }
 
   /** Arithmetic / combination of two values. */
-  protected combine(l: V, r: V): V {
+  protected combine(l: V, r: V, _n?: PyNode): V {
     const ld = this.asData(l);
     const rd = this.asData(r);
     if (!ld && !rd) {

@@ -84,7 +84,9 @@ export abstract class Interpreter {
 
   abstract evalExpr(n: PyNode): V;
   /** Arithmetic / combination of two values. */
-  protected abstract combine(l: V, r: V): V;
+  protected abstract combine(l: V, r: V, n?: PyNode): V;
+  /** A `for` loop over `iter` is about to run (a training loop over a data loader…). */
+  protected abstract forLoop(n: PyNode, iter: V): void;
   /** The value of a name bound nowhere in the analysed code (a library name, or data from elsewhere). */
   protected abstract unboundName(name: string): V;
   /** A value assigned to a name, refined by what the name says (`X_test` holds test rows). */
@@ -400,6 +402,7 @@ export abstract class Interpreter {
     const iter = right ? this.evalExpr(right) : UNKNOWN;
     const elem = this.elementOf(iter);
     const body = field(n, 'body');
+    this.forLoop(n, iter);
     this.loop(n, this.loopTargets(left), () => {
       if (left) { this.bind(left, elem); }
       if (body) { this.execStmt(body); }

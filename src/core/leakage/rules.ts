@@ -279,6 +279,11 @@ function testDataInFit(ctx: RuleContext, fx: FixBuilder, out: RawFinding[]): voi
         'the model has seen the rows it is scored on, so the score is inflated. Train on the training part only.';
       if (tf.evalNode) { related.push({ message: 'evaluated on the test part here', node: tf.evalNode }); }
       if (split && tf.site === tf.call) { fixes.push(...swapToTrainFix(ctx, fx, tf, split, 'full')); }
+    } else if (tf.kind === 'tuned-on-all') {
+      const s = split ? `, including the test part split off by ${splitPhrase(ctx, split)}` : ', including the rows later held out';
+      message = `${tf.what} chooses hyperparameters on ${tf.dataText}, all the rows${s}; its best_params_ reach the model trained at ${ctx.where(tf.evalNode!.start)}, ` +
+        'so the test score is optimistic. Run the search on the training part only.';
+      related.push({ message: 'a model with the searched hyperparameters is trained here', node: tf.evalNode! });
     } else if (tf.kind === 'cv') {
       message = `${calleeText(tf.call, src)} cross-validates on ${testPartPhrase(ctx, tf.dataText, split)}${inner}. ` +
         'The test part must only be used for the final evaluation; cross-validate on the training part.';
@@ -300,6 +305,9 @@ function testDataInFit(ctx: RuleContext, fx: FixBuilder, out: RawFinding[]): voi
             }
           }
         }
+      } else if (m === 'training loop') {
+        message = `The training loop at ${ctx.where(tf.call.start)} takes optimiser steps on ${testPartPhrase(ctx, tf.dataText, split)}. ` +
+          'The test part must only be used for the final evaluation; train on the training part.';
       } else {
         message = viaHelper
           ? `${shortText(tf.site, src, 50)} passes ${split ? `the test part from the split at ${ctx.where(split.node.start)}` : 'test rows'} to ${objName}.${m}(${tf.dataText}) at ${ctx.where(tf.call.start)}. ` +
@@ -466,7 +474,7 @@ function multiTest(ctx: RuleContext, out: RawFinding[]): void {
 function missingStratify(ctx: RuleContext, fx: FixBuilder, out: RawFinding[]): void {
   const src = ctx.src;
   for (const s of ctx.facts.splits) {
-    if (!s.shuffle || (s.stratify && s.stratify.type !== 'none') || s.args.splat) { continue; }
+    if (!s.shuffle || (s.stratify && s.stratify.type !== 'none') || s.args.splat || s.torch) { continue; }
     const entries = [...s.classTargets.entries()].sort((a, b) => b[0] - a[0]);
     if (!entries.length) { continue; }
     const [index, cols] = entries[0];
@@ -501,7 +509,7 @@ function missingRandomState(ctx: RuleContext, fx: FixBuilder, out: RawFinding[])
   const src = ctx.src;
   for (const s of ctx.facts.splits) {
     if (!s.shuffle || s.args.splat || (s.randomState && s.randomState.type !== 'none')) { continue; }
-    if (numpySeededBefore(ctx, s.node)) { continue; }
+    if (numpySeededBefore(ctx, s.node) || (s.torch && ctx.syn.seeds.some(x => x.start < s.node.start))) { continue; }
     const edit = fx.addKeyword(s.node, 'random_state', String(ctx.seed));
     out.push({
       rule: 'missing-random-state', node: s.node,

@@ -34,6 +34,8 @@ export interface Taint {
   splits: Set<SplitSite>;
   /** Datasets of the data it was computed on. */
   roots: number[];
+  /** A hyperparameter search's fit (its results carry the rows it saw). */
+  search?: boolean;
 }
 
 export interface SplitOrigin { split: SplitSite; index: number; side: 'train' | 'test' }
@@ -94,6 +96,8 @@ export interface ObjV {
   varies: boolean;
   dummy: boolean;
   args?: CallArgs;
+  /** Taints of the constructor's arguments from a search's results (best_params_ of a search fitted on all rows). */
+  argTaints?: Taint[];
   /** Scored by cross-validation (cross_val_score…). */
   cvScored?: boolean;
 }
@@ -134,6 +138,8 @@ export interface SplitSite {
   /** Names bound to the outputs, by output position (train0, test0, train1, test1…). */
   targetNames: (string | undefined)[];
   frames: PyNode[];
+  /** torch's random_split (seeded by torch.manual_seed; a dataset, not a target to stratify). */
+  torch?: boolean;
 }
 
 export interface SplitterSite { node: PyNode; cls: string; info: ClassInfo; args: CallArgs }
@@ -148,7 +154,9 @@ export interface LeakUse {
 }
 
 export interface TestFit {
-  kind: 'fit' | 'cv' | 'full-then-test';
+  kind: 'fit' | 'cv' | 'full-then-test' | 'tuned-on-all';
+  /** For 'tuned-on-all': the search's fit (`GridSearchCV.fit`). */
+  what?: string;
   /** Where to report: the call (or the outermost call site when inside an inlined function). */
   site: PyNode;
   call: PyNode;
