@@ -22,6 +22,10 @@ describe('leakage rules: real-world-style corpus (labels in fixtures/leakage-rea
     assert.ok(s.overall.precision >= FLOORS.precision, `overall precision ${s.overall.precision.toFixed(2)}`);
     assert.ok(s.overall.recall >= FLOORS.recall, `overall recall ${s.overall.recall.toFixed(2)}`);
     assert.ok(pre.recall >= FLOORS.preRecall, `preprocessing-before-split recall ${pre.recall.toFixed(2)}`);
+    const h = await scoreRealWorld(f => f.startsWith('holdout-'));
+    console.log(`      held-out part (holdout-*, written after the rules were frozen; see docs/leakage-rules.md): ${formatScore(h).split('\n').slice(-1)[0].replace(/^overall\s*/, '')}`);
+    if (h.misses.length) { console.log(`      held-out misses: ${h.misses.join(', ')}`); }
+    if (h.falseAlarms.length) { console.log(`      held-out false alarms: ${h.falseAlarms.join(', ')}`); }
     for (const r of s.rules) {
       assert.ok(r.tp > 0, `${r.rule}: no true positive`);
       assert.ok(r.precision >= FLOORS.rulePrecision, `${r.rule}: precision ${r.precision.toFixed(2)}`);

@@ -51,8 +51,12 @@ export async function analyzeRealWorldFile(file: string): Promise<{ text: string
 
 const ratio = (a: number, b: number) => (b ? a / b : 1);
 
-export async function scoreRealWorld(): Promise<RealWorldScore> {
-  const labels = realWorldLabels();
+/**
+ * Scores the corpus, or the files a filter keeps. The `holdout-*` files were written and labelled after the rules
+ * were last changed and have not been used to change them: their score is the closest to an unseen-code estimate.
+ */
+export async function scoreRealWorld(keep: (file: string) => boolean = () => true): Promise<RealWorldScore> {
+  const labels = Object.fromEntries(Object.entries(realWorldLabels()).filter(([f]) => keep(f)));
   const scored = new Set<string>(SCORED_RULES);
   const counts = new Map<string, { tp: number; fp: number; fn: number }>(SCORED_RULES.map(r => [r, { tp: 0, fp: 0, fn: 0 }]));
   const out: RealWorldScore = { files: 0, cleanFiles: 0, findingsOnClean: [], rules: [], overall: undefined!, misses: [], falseAlarms: [] };

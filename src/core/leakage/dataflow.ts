@@ -187,11 +187,12 @@ export class Analyzer extends Estimators {
       const kd = this.asData(kv);
       if (kd && kd.mask && kd.taints.length && base.scalar) { out = derive(out, { taints: unionTaints(out.taints, kd.taints), cols: out.cols }); }
       if (!kd || kd.mask) { return; }
-      if (!kd.index && kd.part !== 'train' && kd.part !== 'test' && kd.part !== 'val') { out = derive(out, { cols: undefined, column: out.column, preds: out.preds }); }
       if (kd.index || ((kd.part === 'train' || kd.part === 'test' || kd.part === 'val') && !kd.scalar)) {
         out = derive(out, { part: kd.part, origin: kd.origin ?? out.origin, column: out.column, preds: out.preds, cols: out.cols });
         return;
       }
+      // Any other key may select columns the code does not spell out.
+      out = derive(out, { cols: undefined, column: out.column, preds: out.preds });
       if (kd.taints.length) { out = derive(out, { taints: unionTaints(out.taints, kd.taints), column: out.column, preds: out.preds, cols: out.cols }); }
     });
     return out;
