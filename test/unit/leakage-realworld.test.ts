@@ -1,4 +1,5 @@
 import * as assert from 'assert';
+import { RATE_CORPUS, RULE_RATES, rateText } from '../../src/core/leakage';
 import { formatScore, realWorldLabels, scoreRealWorld } from './leakage-realworld';
 
 describe('leakage rules: real-world-style corpus (labels in fixtures/leakage-realworld/labels.json)', function () {
@@ -26,6 +27,11 @@ describe('leakage rules: real-world-style corpus (labels in fixtures/leakage-rea
     console.log(`      held-out part (holdout-*, written after the rules were frozen; see docs/leakage-rules.md): ${formatScore(h).split('\n').slice(-1)[0].replace(/^overall\s*/, '')}`);
     if (h.misses.length) { console.log(`      held-out misses: ${h.misses.join(', ')}`); }
     if (h.falseAlarms.length) { console.log(`      held-out false alarms: ${h.falseAlarms.join(', ')}`); }
+    // The rates shown to users (RULE_RATES) are the measured ones.
+    assert.deepStrictEqual({ files: s.files, clean: s.cleanFiles, heldOut: Object.keys(realWorldLabels()).filter(f => f.startsWith('holdout-')).length }, { ...RATE_CORPUS });
+    assert.deepStrictEqual(Object.fromEntries(s.rules.map(r => [r.rule, { tp: r.tp, fp: r.fp, fn: r.fn }])), RULE_RATES,
+      'src/core/leakage/rates.ts must hold the measured counts');
+    assert.match(rateText('target-in-features')!, /7\/7/);
     for (const r of s.rules) {
       assert.ok(r.tp > 0, `${r.rule}: no true positive`);
       assert.ok(r.precision >= FLOORS.rulePrecision, `${r.rule}: precision ${r.precision.toFixed(2)}`);
