@@ -521,7 +521,8 @@ export class Analyzer extends Estimators {
       const perColumn = d.column === undefined && method !== 'map' && method !== 'applymap' && !isRowwise(a, this.src);
       const arg = perColumn ? derive(d, { column: undefined }) : derive(d, { scalar: true, column: undefined });
       const r = this.asData(this.callUser(fv, n, { pos: [arg], kw: new Map() }));
-      return derive(d, { taints: unionTaints(d.taints, r && !r.scalar || perColumn ? r?.taints ?? [] : []), column: d.column });
+      // Statistics taken inside the function (per column) or read from outside it (a closure) reach the result.
+      return derive(d, { taints: unionTaints(d.taints, r?.taints ?? []), column: d.column });
     }
     if (STAT_METHODS.has(method)) {
       const out = this.statistic(d, n, `${method}()`, recvNode, true);

@@ -130,6 +130,8 @@ export abstract class Estimators extends Evaluator {
       if (!obj.dummy) { this.facts.modelFits.push({ site, call: n, obj, xNode, yNode, x, y }); }
       this.checkTargetInFeatures(x, y, site, xNode, yNode, obj);
       this.checkTunedOnAll(obj, x, n);
+      // Validation data or a validation split during training is an evaluation on held-out rows.
+      if (['validation_data', 'validation_split', 'eval_set'].some(k => a.keywords.has(k))) { obj.cvScored = true; }
       this.noteTarget(yv, obj.task, n);
       const viaCV = obj.cat === 'search';
       for (const t of x.taints) {
