@@ -347,13 +347,14 @@ function targetInFeatures(ctx: RuleContext, out: RawFinding[]): void {
   for (const t of sortBy(ctx.facts.targetLeaks, l => l.node.start)) {
     if (seen.has(t.node)) { continue; }
     seen.add(t.node);
-    const what = t.via ? `column '${t.column}', computed from '${t.via}'${t.via === t.target ? ', the target' : `, which the target '${t.target}' is computed from`}`
+    const what = t.via ? `column '${t.column}' (computed from '${t.via}'${t.via === t.target ? ', the target' : `, from which the target '${t.target}' is computed`})`
       : `the target column '${t.target}'`;
     const model = t.obj ? modelName(t.obj) : 'the model';
+    const verb = t.node.type === 'subscript' ? 'puts' : 'keeps';
     out.push({
       rule: 'target-in-features', node: t.node,
-      message: `${shortText(t.node, ctx.src, 60)} leaves ${what} in the features: ${t.xText} is used to train ${model} on ${t.yText} at ${ctx.where(t.fit.start)}, ` +
-        `so the model reads the answer from its input and its score is meaningless. Drop '${t.column}' from the features.`,
+      message: `${shortText(t.node, ctx.src, 60)} ${verb} ${what} ${verb === 'puts' ? 'into' : 'among'} the features, and ${t.xText} trains ${model} on ${t.yText} at ${ctx.where(t.fit.start)}: ` +
+        `the model can read the answer from its input, so its score is meaningless. Drop '${t.column}' from the features.`,
       related: [{ message: `${t.xText} (still holding '${t.column}') trains the model on ${t.yText} here`, node: t.fit }],
       fixes: [],
     });
