@@ -143,7 +143,7 @@ export abstract class Estimators extends Evaluator {
         }
         if (viaCV ? x.part !== 'test' : leaksInto(t, x)) {
           if (this.once(`pre:${t.id}`)) {
-            this.facts.preLeaks.push({ taint: t, use: n, useKind: x.part === 'train' ? 'fit' : 'cv', split: x.origin?.split ?? t.split, dataText });
+            this.facts.preLeaks.push({ taint: t, use: n, useKind: x.part === 'train' ? 'fit' : 'cv', split: x.origin?.split ?? t.split, dataText, search: viaCV ? obj : undefined });
           }
         }
       }

@@ -6,7 +6,7 @@ import type { DataV, Evaluation, Facts, FitRecord, LeakUse, ModelFit, ObjV, Spli
 import { exclusive, partFromName } from './dataflow';
 import { FixBuilder, RawEdit, RawFix, editsOverlap } from './fixes';
 import type { PyNode } from './parser';
-import { SourceText, callArgs, field, shortText, unparen } from './syntax';
+import { SourceText, callArgs, field, shortText, stringValue, unparen } from './syntax';
 import type { RuleId, Severity } from './types';
 
 /** Rule metadata: default severity and a one-line summary (for settings UIs, the CLI and the docs). */
@@ -182,8 +182,37 @@ function preprocessingFixes(ctx: RuleContext, fx: FixBuilder, leak: LeakUse): Ra
       if (imp) { edits.push(imp); }
       fixes.push(...validFix(`Put ${objText} in a Pipeline with the model`, edits));
     }
+    const fitX = cvArgs.positional[0];
+    if (leak.search && methodName(cv, src) === 'fit' && fitX && fitX.type === 'identifier' && src.slice(fitX) === T) {
+      fixes.push(...searchPipelineFix(fx, src, leak.search.node, objText, fitX, T, S, stmtA));
+    }
   }
   return fixes;
+}
+
+/**
+ * `search = GridSearchCV(Model(), {'p': …}); search.fit(T, y)` → `GridSearchCV(make_pipeline(scaler, Model()),
+ * {'model__p': …})` fitted on the untransformed data; only when the parameter grid is a literal dict with string keys.
+ */
+function searchPipelineFix(fx: FixBuilder, src: SourceText, ctor: PyNode, objText: string, xArg: PyNode, T: string, S: string, stmtA: PyNode): RawFix[] {
+  if (ctor.type !== 'call') { return []; }
+  const a = callArgs(ctor, src);
+  const est = a.positional[0] ?? a.keywords.get('estimator');
+  const grid = a.positional[1] ?? a.keywords.get('param_grid') ?? a.keywords.get('param_distributions');
+  const cls = est?.type === 'call' ? /(\w+)\s*$/.exec(src.slice(field(est, 'function') ?? est))?.[1] : undefined;
+  if (!est || !grid || grid.type !== 'dictionary' || !cls) { return []; }
+  const edits: (RawEdit | undefined)[] = [fx.replace(est, `make_pipeline(${objText}, ${src.slice(est)})`)];
+  for (const pair of grid.children) {
+    const key = pair.type === 'pair' ? field(pair, 'key') : undefined;
+    const k = key && key.type === 'string' ? stringValue(key, src) : undefined;
+    if (!key || k === undefined) { return []; }
+    const q = src.slice(key).slice(-1);
+    edits.push(fx.replace(key, `${q}${cls.toLowerCase()}__${k}${q}`));
+  }
+  edits.push(T === S ? fx.deleteStatement(stmtA) : fx.replace(xArg, S));
+  const imp = fx.addImport('from sklearn.pipeline import make_pipeline', stmtA.start);
+  if (imp) { edits.push(imp); }
+  return validFix(`Put ${objText} in a Pipeline with the model searched by ${shortText(field(ctor, 'function') ?? ctor, src, 30)}`, edits);
 }
 
 function oversamplingBeforeSplit(ctx: RuleContext, fx: FixBuilder, out: RawFinding[]): void {

@@ -151,6 +151,8 @@ export interface LeakUse {
   useKind: 'fit' | 'cv' | 'split';
   split?: SplitSite;
   dataText: string;
+  /** The search whose `fit` cross-validates on the leaked data (for the Pipeline fix). */
+  search?: ObjV;
 }
 
 export interface TestFit {
