@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import {
   AnalyzeOptions, Finding, NotebookCellInput, RULE_IDS, Range, RuleId, RuleSetting, analyzeNotebookSync, analyzePythonSync,
-  isPythonParserLoaded, loadPythonParser, releaseDocument,
+  isPythonParserLoaded, loadPythonParser, rateText, releaseDocument,
 } from '../core/leakage';
 import { Logger } from '../core/log';
 import { DisposableStore } from '../platform/disposables';
@@ -16,10 +16,14 @@ const SEVERITY: Record<Finding['severity'], vscode.DiagnosticSeverity> = {
 
 function toRange(r: Range): vscode.Range { return new vscode.Range(r.startLine, r.startColumn, r.endLine, r.endColumn); }
 
-/** A diagnostic that remembers the finding it came from (for quick fixes). */
+/**
+ * A diagnostic that remembers the finding it came from (for quick fixes). Its hover ends with the rule's measured
+ * precision and recall (a second line, so the Problems list keeps the one-line message).
+ */
 class LeakageDiagnostic extends vscode.Diagnostic {
   constructor(readonly finding: Finding, range: vscode.Range, readonly notebook?: vscode.NotebookDocument) {
-    super(range, finding.message, SEVERITY[finding.severity]);
+    const rate = rateText(finding.rule);
+    super(range, rate ? `${finding.message}\n${rate}` : finding.message, SEVERITY[finding.severity]);
     this.source = DIAGNOSTIC_SOURCE;
     this.code = finding.rule;
   }

@@ -175,6 +175,20 @@ describe('leakage quick fixes: exact edits', () => {
       'from sklearn.pipeline import make_pipeline\nX, y = load()\nscaler = StandardScaler()\nprint(cross_val_score(make_pipeline(scaler, SVC()), X, y, cv=5))\n');
   });
 
+  it('wraps the transformer in a Pipeline inside a GridSearchCV fitted on the transformed data', async () => {
+    const src = 'from sklearn.model_selection import GridSearchCV\nfrom sklearn.preprocessing import StandardScaler\nfrom sklearn.svm import SVC\n' +
+      "X, y = load()\nXs = StandardScaler().fit_transform(X)\ngrid = GridSearchCV(SVC(), {'C': [1, 10], \"gamma\": ['scale']}, cv=5)\ngrid.fit(Xs, y)\n";
+    const out = await fixOf(src, 'preprocessing-before-split', /Pipeline/);
+    assert.strictEqual(out, 'from sklearn.model_selection import GridSearchCV\nfrom sklearn.preprocessing import StandardScaler\nfrom sklearn.svm import SVC\n' +
+      "from sklearn.pipeline import make_pipeline\nX, y = load()\nXs = StandardScaler().fit_transform(X)\n" +
+      "grid = GridSearchCV(make_pipeline(StandardScaler(), SVC()), {'svc__C': [1, 10], \"svc__gamma\": ['scale']}, cv=5)\ngrid.fit(X, y)\n");
+    assert.deepStrictEqual((await analyzePython(out)).filter(f => f.rule === 'preprocessing-before-split'), []);
+    // A parameter grid the fix cannot rename (a variable) gets no Pipeline fix rather than a broken one.
+    const opaque = src.replace("GridSearchCV(SVC(), {'C': [1, 10], \"gamma\": ['scale']}, cv=5)", 'GridSearchCV(SVC(), params, cv=5)');
+    const f = (await analyzePython(opaque)).find(x => x.rule === 'preprocessing-before-split')!;
+    assert.ok(f && !(f.fixes ?? []).some(x => /Pipeline/.test(x.title)));
+  });
+
   it('resamples after the split, or inside an imblearn Pipeline for cross-validation', async () => {
     const split = `${head}from imblearn.over_sampling import SMOTE\nX_res, y_res = SMOTE(random_state=0).fit_resample(X, y)\n` +
       'X_train, X_test, y_train, y_test = train_test_split(X_res, y_res, random_state=0, stratify=y_res)\nLogisticRegression().fit(X_train, y_train)\n';

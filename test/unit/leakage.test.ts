@@ -89,10 +89,10 @@ describe('leakage API', function () {
 
   it('documents every rule with a default severity', () => {
     assert.deepStrictEqual(RULES.map(r => r.id), [...RULE_IDS]);
-    assert.strictEqual(RULES.length, 9);
+    assert.strictEqual(RULES.length, 11);
     assert.deepStrictEqual(Object.fromEntries(RULES.map(r => [r.id, r.severity])), {
       'preprocessing-before-split': 'warning', 'oversampling-before-split': 'warning', 'test-data-in-fit': 'error',
-      'multi-test': 'info', 'missing-stratify': 'warning', 'missing-random-state': 'info', 'missing-seed': 'info',
+      'target-in-features': 'error', 'evaluation-on-training-data': 'warning', 'multi-test': 'info', 'missing-stratify': 'warning', 'missing-random-state': 'info', 'missing-seed': 'info',
       'accuracy-on-imbalanced': 'info', 'no-baseline': 'info',
     });
   });

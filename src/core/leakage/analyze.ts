@@ -90,11 +90,20 @@ export function syntaxFacts(root: PyNode, src: SourceText): SyntaxFacts {
     }
     if (/^numpy\.random\.\w+$/.test(qn) || /^random\.(random|shuffle|choice|choices|randint|sample|uniform|gauss|randrange|normalvariate)$/.test(qn) ||
       /^torch\.(rand|randn|randint|randperm|normal|bernoulli|multinomial|rand_like|randn_like)$/.test(qn) || /^tensorflow\.random\.\w+$/.test(qn)) {
-      out.randomness.push({ node: c, what: `${dotted}()` });
+      if (!inPlot(c, src)) { out.randomness.push({ node: c, what: `${dotted}()` }); }
     }
     if (/\.backward$/.test(dotted) || (/\.step$/.test(dotted) && /optim/i.test(dotted))) { out.backward.push(c); }
   }
   return out;
+}
+
+/** A random draw that is an argument of a plotting call (jitter, sample points): it does not touch any model. */
+function inPlot(c: PyNode, src: SourceText): boolean {
+  for (let p = c.parent; p && p.type !== 'expression_statement' && p.type !== 'block'; p = p.parent) {
+    const fn = p.type === 'call' ? field(p, 'function') : undefined;
+    if (fn && /^(plt|sns|ax\w*|axs?\[.*\]|fig|px|go|matplotlib|seaborn)\./.test(src.slice(fn))) { return true; }
+  }
+  return false;
 }
 
 interface Suppressions { lines: Map<number, Set<string> | 'all'>; file: Set<string> | 'all' | undefined }

@@ -1,7 +1,8 @@
 /**
  * Data-flow analysis of one Python file (or notebook, cells joined) over the `PyNode` tree: the ML-library
- * semantics on top of the generic Python interpreter (`interpreter.ts` statements and control flow, `evaluator.ts`
- * expressions and calls).
+ * semantics (library calls, constructors, splits, data-frame methods, columns; estimators in `estimators.ts`) on top
+ * of the generic Python interpreter (`interpreter.ts` statements and control flow, `evaluator.ts` expressions and
+ * calls).
  *
  * The interpreter walks the statements in order and gives every expression an abstract value (see
  * `values.ts`): data (which part of the dataset it holds — full, train, test, validation — the datasets it derives
@@ -12,17 +13,18 @@
  * and calls to functions defined in the same file (inlined with their arguments, up to a depth). It records facts;
  * `rules.ts` turns them into findings.
  */
+import { ALL_COLUMNS, addColumn, droppedNames, dropColumns, selectColumns, sourceColumns, stringsOf } from './columns';
 import {
   ACCURACY_SCORING, CLASSIFICATION_METRICS, CONCAT_FUNCTIONS, CV_FUNCTIONS, ClassInfo, FIT_METHODS, LOADER_FUNCTIONS,
-  NON_ACCURACY_CLASSIFICATION_METRICS, PIPELINE_FUNCTIONS, PREDICT_METHODS, REGRESSION_METRICS, ROWWISE_FUNCTIONS, SCORE_METHODS,
-  SPLIT_FUNCTIONS, STAT_FUNCTIONS, STAT_METHODS, STAT_MODULES, TRANSFORM_METHODS, Task, classInfo,
+  PIPELINE_FUNCTIONS, PREDICT_METHODS, RANDOM_SAMPLERS, REGRESSION_METRICS, ROWWISE_FUNCTIONS, SCORE_METHODS, SPLIT_FUNCTIONS,
+  STAT_FUNCTIONS, STAT_METHODS, STAT_MODULES, Task, classInfo,
 } from './knowledge';
-import { Evaluator } from './evaluator';
+import { Estimators } from './estimators';
 import type { Args } from './interpreter';
 import type { PyNode } from './parser';
-import { CallArgs, SourceText, field, shortText, stringValue } from './syntax';
+import { CallArgs, SourceText, field, fields, shortText, stringValue } from './syntax';
 import {
-  DataV, Facts, ObjV, Part, RefV, SplitSite, Taint, UNKNOWN, V, derive, leaksInto, litValue, mayBeSplitLater, mergeData,
+  DataV, Facts, ObjV, Part, RefV, SplitSite, UNKNOWN, V, derive, leaksInto, litValue, mayBeSplitLater, mergeData,
   objsOf, partFromName, taintsOf, unionTaints,
 } from './values';
 
@@ -41,14 +43,25 @@ const KNOWN_FUNCTIONS = new Set([...SPLIT_FUNCTIONS, ...CV_FUNCTIONS, ...CLASSIF
   'read_csv', 'read_excel', 'read_parquet', 'read_json', 'read_table', 'read_sql', 'read_feather', 'read_pickle',
   'make_classification', 'make_regression', 'make_blobs', 'make_moons', 'make_circles', 'to_categorical', 'pad_sequences']);
 
-const EARLY_STOPPING = /EarlyStopping|early_stopping|ModelCheckpoint|ReduceLROnPlateau/;
+/** A function passed to `groupby(…).transform/apply` that computes lags, differences or trailing windows. */
+const WINDOW_FUNCTION = /^['"](shift|diff|pct_change|cumsum|cumprod|cummax|cummin|cumcount)['"]$|\.(shift|diff|pct_change|rolling|expanding|ewm|cumsum|cumprod|cummax|cummin)\(/;
+/** Data-frame methods that keep the columns (rows may change). */
+const COLUMN_PRESERVING = /^(copy|fillna|astype|dropna|drop_duplicates|reset_index|sort_values|sort_index|head|tail|sample|replace|clip|round|abs|to_numpy|interpolate|ffill|bfill|infer_objects|convert_dtypes|query|where|mask|reindex|dropna)$/;
+/** sklearn's univariate feature-scoring functions (they read the target of every row). */
+const FEATURE_SCORES = /^(f_classif|f_regression|r_regression|chi2|mutual_info_classif|mutual_info_regression)$/;
+/** numpy random generators, and the draws that create new data from them (or from `np.random`). */
+const RANDOM_GENERATORS = /^(RandomState|default_rng|Generator)$/;
+/** A loop body that takes optimiser steps. */
+const TRAINING_STEP = /\.backward\(|\boptim\w*\.step\(|\bopt\w*\.step\(/;
+const APPLY_METHODS = /^(apply|transform|map|applymap|agg|aggregate|pipe)$/;
 
-export class Analyzer extends Evaluator {
-  readonly facts: Facts = {
-    splits: [], splitters: [], preLeaks: [], overLeaks: [], testFits: [], evaluations: [], modelFits: [], accuracy: [],
-    otherMetric: false, imbalance: [], evaluated: [], valueCounts: [], testAsValidation: [], truncated: false,
-  };
-  protected readonly taintByKey = new Map<string, Taint>();
+/** `axis=1` / `axis='columns'`: a statistic of each row, not of the dataset. */
+function isRowwise(a: CallArgs, src: SourceText): boolean {
+  const axis = a.keywords.get('axis');
+  return !!axis && /^(1|['"]columns['"])$/.test(src.slice(axis));
+}
+
+export class Analyzer extends Estimators {
   protected readonly splitByNode = new Map<PyNode, SplitSite>();
 
   constructor(src: SourceText, statementBudget = 200_000) {
@@ -71,17 +84,6 @@ export class Analyzer extends Evaluator {
     return v ? summarize(v) : undefined;
   }
 
-  protected taint(kind: Taint['kind'], node: PyNode, what: string, data: string, d: DataV): Taint {
-    const key = `${kind}:${node.id}`;
-    let t = this.taintByKey.get(key);
-    if (!t) {
-      t = { id: this.nextId++, kind, node, what, data, part: d.part, frames: [...this.callStack], splits: new Set(), roots: d.roots };
-      this.taintByKey.set(key, t);
-    }
-    return t;
-  }
-
-
   // ----- names
 
   protected unboundName(name: string): V {
@@ -94,7 +96,7 @@ export class Analyzer extends Evaluator {
   protected refineByName(name: string, v: V): V {
     if (v.k !== 'data' || v.scalar || v.mask || v.index || (v.part !== 'full' && v.part !== 'unknown')) { return v; }
     const p = partFromName(name);
-    return p ? derive(v, { part: p, column: v.column, preds: v.preds }) : v;
+    return p ? derive(v, { part: p, column: v.column, preds: v.preds, cols: v.cols }) : v;
   }
 
   /** Remembers the names bound to a split's outputs (for messages and fixes). */
@@ -121,16 +123,43 @@ export class Analyzer extends Evaluator {
     if (preds.length && ti >= 0) {
       const models = [...new Set(preds.flatMap(d => d.preds!))];
       this.facts.evaluated.push(n);
-      this.facts.evaluations.push({ site: this.site(n), models, data: vs[ti] as DataV, dataText: this.short(n.children[ti]), loops: this.loops.map(l => l.node) });
+      this.facts.evaluations.push({ site: this.site(n), models, data: vs[ti] as DataV, dataText: this.short(n.children[ti]), loops: this.loops.map(l => l.node), path: [...this.branchPath] });
     }
-    return derive(mergeData(ds), { mask: true });
+    this.noteScorings(vs, n, undefined);
+    const m = mergeData(ds);
+    const srcCols = ds.some(d => d.column !== undefined || d.srcCols) ? [...new Set(ds.flatMap(sourceColumns))] : undefined;
+    return derive(m, { mask: true, srcCols });
+  }
+
+  // ----- columns (for target-in-features)
+
+  protected setItem(frame: DataV, keyNodes: PyNode[], keys: V[], v: V, target: PyNode): DataV {
+    if (!frame.cols || keyNodes.length !== 1) { return keyNodes.length === 1 ? frame : derive(frame, { cols: undefined }); }
+    const names = stringsOf(keys[0]) ?? (stringValue(keyNodes[0], this.src) !== undefined ? [stringValue(keyNodes[0], this.src)!] : undefined);
+    if (!names) { return derive(frame, { cols: undefined }); }
+    const d = this.asData(v);
+    const from = d && !d.preds && d.roots.some(r => frame.roots.includes(r)) ? sourceColumns(d) : [];
+    let cols = frame.cols;
+    for (const name of names) { cols = addColumn(cols, name, names.length === 1 ? from : [], target); }
+    return derive(frame, { cols, column: frame.column });
+  }
+
+  protected deleteTarget(target: PyNode): void {
+    if (target.type !== 'subscript') { return; }
+    const base = field(target, 'value');
+    const key = fields(target, 'subscript')[0];
+    if (!base || !key) { return; }
+    const cur = this.evalExpr(base);
+    const names = stringsOf(this.evalExpr(key));
+    if (cur.k === 'data' && cur.cols) { this.rebind(base, derive(cur, { cols: names ? dropColumns(cur.cols, names, target) : undefined, column: cur.column })); }
   }
 
   protected dataAttribute(base: DataV, attr: string): V {
     if (/^(shape|size|ndim|dtypes?|name|nbytes)$/.test(attr)) { return { k: 'lit', value: undefined }; }
     if (attr === 'columns' || attr === 'index' || attr === 'classes_') { return derive(base, { scalar: true }); }
     if (attr === 'target' || attr === 'target_names') { return derive(base, { column: 'target' }); }
-    return derive(base, { column: /^(iloc|loc|at|iat|str|dt|cat|values|array)$/.test(attr) ? base.column : undefined, preds: base.preds, mask: base.mask, index: base.index, groupby: base.groupby });
+    const keep = /^(iloc|loc|at|iat|str|dt|cat|values|array)$/.test(attr);
+    return derive(base, { column: keep ? base.column : undefined, preds: base.preds, mask: base.mask, index: base.index, groupby: base.groupby, cols: keep ? base.cols : undefined });
   }
 
   protected objAttribute(base: ObjV, attr: string): V {
@@ -143,19 +172,28 @@ export class Analyzer extends Evaluator {
   }
 
   protected dataSubscript(base: DataV, keyNodes: PyNode[], keys: V[]): V {
-    let out = derive(base, { preds: base.preds, mask: base.mask, groupby: base.groupby });
+    let out = derive(base, { preds: base.preds, mask: base.mask, groupby: base.groupby, cols: base.cols });
+    const node = keyNodes[0]?.parent ?? keyNodes[0];
     keyNodes.forEach((kn, i) => {
       const kv = keys[i];
-      const s = stringValue(kn, this.src);
-      if (s !== undefined) { out = derive(out, { column: s, preds: out.preds, groupby: out.groupby }); return; }
+      const lit = litValue(kv);
+      const s = stringValue(kn, this.src) ?? (kn.type === 'identifier' && typeof lit === 'string' ? lit : undefined);
+      if (s !== undefined) { out = derive(out, { column: s, preds: out.preds, groupby: out.groupby, srcCols: undefined }); return; }
+      const names = kn.type === 'slice' ? undefined : stringsOf(kv);
+      if (names && node) { out = derive(out, { cols: selectColumns(base.cols, names, node), preds: out.preds, groupby: out.groupby }); return; }
+      // `frame.loc[rows, cols]`: a column key the code does not spell out leaves the columns unknown.
+      if (i > 0 && !(kn.type === 'slice' && this.text(kn).trim() === ':')) { out = derive(out, { cols: undefined, column: out.column, preds: out.preds }); }
       if (kn.type === 'slice') { return; }
       const kd = this.asData(kv);
+      if (kd && kd.mask && kd.taints.length && base.scalar) { out = derive(out, { taints: unionTaints(out.taints, kd.taints), cols: out.cols }); }
       if (!kd || kd.mask) { return; }
       if (kd.index || ((kd.part === 'train' || kd.part === 'test' || kd.part === 'val') && !kd.scalar)) {
-        out = derive(out, { part: kd.part, origin: kd.origin ?? out.origin, column: out.column, preds: out.preds });
+        out = derive(out, { part: kd.part, origin: kd.origin ?? out.origin, column: out.column, preds: out.preds, cols: out.cols });
         return;
       }
-      if (kd.taints.length) { out = derive(out, { taints: unionTaints(out.taints, kd.taints), column: out.column, preds: out.preds }); }
+      // Any other key may select columns the code does not spell out.
+      out = derive(out, { cols: undefined, column: out.column, preds: out.preds });
+      if (kd.taints.length) { out = derive(out, { taints: unionTaints(out.taints, kd.taints), column: out.column, preds: out.preds, cols: out.cols }); }
     });
     return out;
   }
@@ -225,6 +263,13 @@ export class Analyzer extends Evaluator {
       if (info && /^[A-Z]/.test(name)) { return this.construct(name, info, n, a, av); }
       if (name === 'Pipeline' || PIPELINE_FUNCTIONS.has(name)) { return this.construct(name, { cat: 'pipeline' }, n, a, av); }
       if (SPLIT_FUNCTIONS.has(name)) { return this.doSplit(n, a, av); }
+      if (name === 'random_split' && av.pos[0]) { return this.randomSplit(n, a, av); }
+      if (name === 'Subset' && av.pos.length >= 2) {
+        // torch.utils.data.Subset(dataset, indices): the rows the indices select.
+        const d = this.asData(av.pos[0]);
+        const k = this.asData(av.pos[1]);
+        if (d && k && (k.index || k.part === 'train' || k.part === 'test' || k.part === 'val')) { return derive(d, { part: k.part, origin: k.origin ?? d.origin }); }
+      }
       if (CV_FUNCTIONS.has(name)) { return this.doCV(name, n, a, av); }
       if (CLASSIFICATION_METRICS.has(name) || REGRESSION_METRICS.has(name)) { return this.doMetric(name, n, a, av); }
       if (name === 'resample' && /utils|^$/.test(module)) { return this.doUpsample(n, a, av, 'resample'); }
@@ -245,9 +290,17 @@ export class Analyzer extends Evaluator {
         const d = (part: Part): DataV => ({ k: 'data', part, roots: [root], taints: [] });
         return { k: 'tuple', items: [{ k: 'tuple', items: [d('train'), d('train')] }, { k: 'tuple', items: [d('test'), d('test')] }] };
       }
+      if (FEATURE_SCORES.test(name)) {
+        // Univariate feature scores use the labels of every row they see.
+        const x = this.asData(av.pos[0] ?? av.kw.get('X'));
+        if (x) { return this.statistic(x, n, `${name}()`, a.positional[0] ?? n, true); }
+      }
+      if (RANDOM_GENERATORS.test(name) && /random$|^$/.test(module)) { return this.newObj('RandomGenerator', undefined, n, a); }
+      if (/(^|\.)random$/.test(module) && RANDOM_SAMPLERS.test(name)) { return this.freshData(`random:${this.ctxKey(n)}`, 'full'); }
       const isStatModule = STAT_MODULES.test(module) || (module === '' && /^(qcut|zscore)$/.test(name));
       if (STAT_FUNCTIONS.has(name) && (isStatModule || /^(scale|minmax_scale|robust_scale|maxabs_scale|quantile_transform|power_transform)$/.test(name))) {
         const x = this.asData(av.pos[0] ?? av.kw.get('a') ?? av.kw.get('x') ?? av.kw.get('X'));
+        if (x && isRowwise(a, this.src)) { return derive(x, { column: undefined }); }
         if (x) { return this.statistic(x, n, `${name}()`, a.positional[0] ?? n, !/scale|transform|zscore|qcut/.test(name)); }
       }
       if (CONCAT_FUNCTIONS.has(name) && /^(np|numpy|pd|pandas|torch|tf)$/.test(module)) {
@@ -266,12 +319,13 @@ export class Analyzer extends Evaluator {
     const ds = [...av.pos, ...av.kw.values()].map(v => this.asData(v)).filter((d): d is DataV => !!d && !d.scalar);
     if (ds.length && (ROWWISE_FUNCTIONS.test(name) || !LOADER_FUNCTIONS.test(name) || /DMatrix|Dataset|Pool|DataFrame|Series|array|tensor/.test(name))) {
       const m = mergeData(ds);
-      return derive(m, { preds: m.preds });
+      return derive(m, { preds: m.preds, cols: ds.length === 1 && name === 'get_dummies' ? m.cols : undefined });
     }
     if (LOADER_FUNCTIONS.test(name)) {
       const file = a.positional[0] ? stringValue(a.positional[0], this.src) : undefined;
       const part = file !== undefined ? partFromName(file.replace(/^.*[\\/]/, '').replace(/\.\w+$/, '')) ?? 'full' : 'full';
-      return this.freshData(`load:${this.ctxKey(n)}`, part);
+      const d = this.freshData(`load:${this.ctxKey(n)}`, part);
+      return /^read_/.test(name) ? derive(d, { cols: ALL_COLUMNS(n) }) : d;
     }
     if (/^[A-Z]/.test(name)) { return this.newObj(name, undefined, n, a); }
     return ds.length ? mergeData(ds) : UNKNOWN;
@@ -281,6 +335,8 @@ export class Analyzer extends Evaluator {
 
   protected construct(cls: string, info: ClassInfo, n: PyNode, a: CallArgs, av: Args): V {
     const obj = this.newObj(cls, info, n, a);
+    // An imputer with a constant fill value learns nothing from the rows.
+    if (cls === 'SimpleImputer' && litValue(av.kw.get('strategy')) === 'constant') { obj.source = false; }
     if (info.cat === 'splitter') {
       if (this.once(`splitter:${n.id}`)) { this.facts.splitters.push({ node: n, cls, info, args: a }); }
       return obj;
@@ -297,6 +353,8 @@ export class Analyzer extends Evaluator {
       for (const [k, v] of av.kw) { if (/estimator|steps|transformers|base_estimator|estimators/.test(k)) { collect(v); } }
     }
     obj.steps = comps;
+    const splats = a.splat && a.list ? a.list.children.filter(c => /splat/.test(c.type) && c.children[0]).map(c => this.evalExpr(c.children[0])) : [];
+    obj.argTaints = unionTaints(...[...av.pos, ...av.kw.values(), ...splats].map(taintsOf)).filter(t => t.search);
     if (info.cat === 'pipeline' || info.cat === 'search') {
       obj.hasModel = comps.some(c => c.hasModel || c.cat === 'model' || c.cat === 'search');
       obj.source = comps.some(c => c.source);
@@ -337,6 +395,51 @@ export class Analyzer extends Evaluator {
 
   // ----- splitting
 
+  /** `torch.utils.data.random_split(dataset, [n_train, n_test])` (or three lengths: train, validation, test). */
+  private randomSplit(n: PyNode, a: CallArgs, av: Args): V {
+    const lengths = av.pos[1] ?? av.kw.get('lengths');
+    const k = lengths && (lengths.k === 'list' || lengths.k === 'tuple') ? lengths.items.length : 2;
+    const args: CallArgs = { ...a, positional: a.positional.slice(0, 1), keywords: new Map([['random_state', a.keywords.get('generator')!]].filter(([, v]) => v) as [string, PyNode][]) };
+    const out = this.doSplit(n, args, { pos: [av.pos[0]], kw: new Map() });
+    const site = this.splitByNode.get(n);
+    if (site) { site.torch = true; }
+    if (out.k !== 'list' || out.items.length < 2) { return out; }
+    const [train, test] = out.items as DataV[];
+    return { k: 'list', items: k >= 3 ? [train, derive(test, { part: 'val' }), test] : [train, test] };
+  }
+
+  /** Arithmetic between predictions and the test part (`np.mean((y_test - pred) ** 2)`) evaluates the models. */
+  protected override combine(l: V, r: V, n?: PyNode): V {
+    const out = super.combine(l, r);
+    const ld = this.asData(l);
+    const rd = this.asData(r);
+    if (n && ld && rd) {
+      const [p, t] = ld.preds?.length ? [ld, rd] : [rd, ld];
+      if (p.preds?.length && !t.preds?.length && t.part === 'test' && !t.scalar) {
+        this.facts.evaluations.push({ site: this.site(n), models: [...new Set(p.preds)], data: t, dataText: this.short(n), loops: this.loops.map(x => x.node), path: [...this.branchPath] });
+      }
+    }
+    return out;
+  }
+
+  /** A loop whose body takes optimiser steps (`loss.backward()`, `optimizer.step()`) trains on what it iterates. */
+  protected forLoop(n: PyNode, iter: V): void {
+    const body = field(n, 'body');
+    const d = this.asData(iter);
+    if (!body || !d || d.scalar || !TRAINING_STEP.test(this.text(body))) { return; }
+    const right = field(n, 'right');
+    const dataText = this.short(right);
+    const site = this.site(n);
+    if (d.part === 'test' && this.once(`testfit:${this.ctxKey(n)}`)) {
+      this.facts.testFits.push({ kind: 'fit', site, call: n, method: 'training loop', dataText, data: d, fittedOnTrainBefore: false, argNodes: [] });
+    }
+    for (const t of d.taints) {
+      if (t.kind !== 'oversample' && leaksInto(t, d) && this.once(`pre:${t.id}`)) {
+        this.facts.preLeaks.push({ taint: t, use: n, useKind: 'fit', split: d.origin?.split ?? t.split, dataText });
+      }
+    }
+  }
+
   protected doSplit(n: PyNode, a: CallArgs, av: Args): V {
     let site = this.splitByNode.get(n);
     const arrays = av.pos.map((v, i) => this.asData(v) ?? this.freshData(`arg:${a.positional[i]?.id ?? i}`));
@@ -366,8 +469,8 @@ export class Analyzer extends Evaluator {
       }
       const trainPart: Part = d.part === 'train' ? 'train' : d.part === 'test' ? 'test' : d.part === 'val' ? 'val' : 'train';
       const testPart: Part = d.part === 'train' ? 'val' : d.part === 'test' ? 'test' : d.part === 'val' ? 'val' : 'test';
-      items.push(derive(d, { part: trainPart, origin: { split: s, index: i, side: 'train' }, column: d.column }));
-      items.push(derive(d, { part: testPart, origin: { split: s, index: i, side: 'test' }, column: d.column }));
+      items.push(derive(d, { part: trainPart, origin: { split: s, index: i, side: 'train' }, column: d.column, cols: d.cols }));
+      items.push(derive(d, { part: testPart, origin: { split: s, index: i, side: 'test' }, column: d.column, cols: d.cols }));
     });
     return { k: 'list', items };
   }
@@ -382,247 +485,6 @@ export class Analyzer extends Evaluator {
     if (!cols) { cols = new Map(); map.set(d.origin.index, cols); }
     const col = d.column ?? '';
     if (!cols.has(col)) { cols.set(col, this.site(evidence)); }
-  }
-
-  // ----- estimator methods
-
-  protected objMethod(obj: ObjV, method: string, n: PyNode, a: CallArgs, av: Args): V {
-    if (FIT_METHODS.has(method)) { return this.doFit(obj, method, n, a, av); }
-    if (PREDICT_METHODS.has(method)) {
-      const x = this.dataOrEmpty(av.pos[0] ?? av.kw.get('X') ?? av.kw.get('x'));
-      this.checkFullThenTest(obj, x, n);
-      return derive(x, { preds: [obj], column: undefined });
-    }
-    if (SCORE_METHODS.has(method)) {
-      const xv = av.pos[0] ?? av.kw.get('X') ?? av.kw.get('x');
-      const x = this.dataOrEmpty(xv);
-      const y = av.pos[1] ?? av.kw.get('y');
-      this.checkFullThenTest(obj, x, n);
-      this.noteTarget(y, obj.task, n);
-      this.facts.evaluated.push(n);
-      if (x.part === 'test') { this.facts.evaluations.push({ site: this.site(n), models: [obj], data: x, dataText: this.short(a.positional[0]), loops: this.loops.map(l => l.node) }); }
-      return this.scalar();
-    }
-    if (TRANSFORM_METHODS.has(method)) {
-      const x = this.dataOrEmpty(av.pos[0] ?? av.kw.get('X'));
-      return derive(x, { taints: unionTaints(x.taints, obj.taints), column: undefined });
-    }
-    if (method === 'split' && obj.cat === 'splitter') {
-      const x = this.dataOrEmpty(av.pos[0] ?? av.kw.get('X'));
-      const idx = (part: Part): DataV => ({ k: 'data', part, roots: x.roots, taints: [], index: true });
-      return { k: 'list', items: [{ k: 'tuple', items: [idx('train'), idx('val')] }] };
-    }
-    if (method === 'compile') {
-      const loss = a.keywords.get('loss');
-      const lossText = loss ? this.text(loss) : '';
-      if (/crossentropy|hinge|CrossEntropy|BCE/.test(lossText)) { obj.task = 'classification'; }
-      else if (/mse|mae|mean_squared|mean_absolute|huber|MSE|MAE/.test(lossText)) { obj.task = 'regression'; }
-      const metrics = a.keywords.get('metrics');
-      if (metrics) {
-        const t = this.text(metrics);
-        if (/['"](accuracy|acc)['"]|Accuracy\(/.test(t)) {
-          if (/AUC|Precision|Recall|F1|auc|precision|recall|f1/.test(t)) { this.facts.otherMetric = true; }
-          else { this.facts.accuracy.push({ node: metrics, kind: 'keras', nameNode: metrics }); }
-        } else if (t.trim() !== '[]') { this.facts.otherMetric = true; }
-      }
-      return { k: 'lit', value: null };
-    }
-    if (method === 'set_params' && this.loops.length) {
-      const names = new Set(this.loops.flatMap(l => [...l.targets]));
-      if ([...names].some(nm => new RegExp(`\\b${nm}\\b`).test(this.text(n)))) { obj.varies = true; obj.loops = this.loops.map(l => l.node); }
-      return obj;
-    }
-    if (method === 'add' || method === 'to' || method === 'cuda' || method === 'train' || method === 'eval' || method === 'set_output') { return obj; }
-    return this.scalar(obj.taints);
-  }
-
-  protected isModelLike(obj: ObjV, hasY: boolean, method: string): boolean {
-    if (obj.cat === 'model' || obj.cat === 'search') { return true; }
-    if (obj.cat === 'pipeline') { return obj.hasModel; }
-    if (obj.cat === 'unknown') { return hasY && method !== 'fit_transform' && method !== 'fit_resample'; }
-    return false;
-  }
-
-  protected doFit(obj: ObjV, method: string, n: PyNode, a: CallArgs, av: Args): V {
-    const xNode = a.positional[0] ?? a.keywords.get('X') ?? a.keywords.get('x');
-    const yNode = a.positional[1] ?? a.keywords.get('y');
-    const xv = av.pos[0] ?? av.kw.get('X') ?? av.kw.get('x');
-    const yv = av.pos[1] ?? av.kw.get('y');
-    const x = this.dataOrEmpty(xv);
-    const y = yv ? this.asData(yv) : undefined;
-    const site = this.site(n);
-    const dataText = this.short(xNode);
-    const fittedOnTrainBefore = obj.fits.some(f => f.part === 'train');
-
-    if (x.part === 'test' && xNode && this.once(`testfit:${this.ctxKey(n)}`)) {
-      this.facts.testFits.push({ kind: 'fit', site, call: n, obj, method, dataText, data: x, fittedOnTrainBefore, argNodes: a.positional });
-    } else if (y && y.part === 'test' && y.origin && x.part !== 'test' && yNode && this.once(`testfit:${this.ctxKey(n)}`)) {
-      // Targets from the test part (typically a mis-ordered unpacking of train_test_split).
-      this.facts.testFits.push({ kind: 'fit', site, call: n, obj, method, dataText: this.short(yNode), data: y, fittedOnTrainBefore, argNodes: a.positional });
-    }
-    obj.fits.push({ node: n, site, part: x.part, roots: x.roots, method, dataText });
-
-    const isResample = method === 'fit_resample' || method === 'fit_sample';
-    const modelLike = !isResample && this.isModelLike(obj, !!yNode, method);
-    if (modelLike) {
-      if (!obj.dummy) { this.facts.modelFits.push({ site, call: n, obj, xNode, yNode, x, y }); }
-      this.noteTarget(yv, obj.task, n);
-      const viaCV = obj.cat === 'search';
-      for (const t of x.taints) {
-        if (t.kind === 'oversample') {
-          if (viaCV && !obj.hasSampler && this.once(`overcv:${t.id}`)) {
-            this.facts.overLeaks.push({ taint: t, use: n, useKind: 'cv', split: x.origin?.split, dataText });
-          }
-          continue;
-        }
-        if (viaCV ? x.part !== 'test' : leaksInto(t, x)) {
-          if (this.once(`pre:${t.id}`)) {
-            this.facts.preLeaks.push({ taint: t, use: n, useKind: x.part === 'train' ? 'fit' : 'cv', split: x.origin?.split ?? t.split, dataText });
-          }
-        }
-      }
-      if (viaCV) { this.facts.evaluated.push(n); }
-      this.checkEvalSet(a, n);
-      obj.taints = x.taints;
-      if (method === 'fit_predict') { return derive(x, { preds: [obj] }); }
-      return obj;
-    }
-    if (isResample) {
-      if (obj.cat === 'sampler' && !obj.oversampler) { this.facts.imbalance.push({ node: n, what: obj.cls }); }
-      let taints = x.taints;
-      if (obj.oversampler || obj.cat === 'unknown') {
-        const t = this.taint('oversample', n, `${obj.cls === '?' ? 'resampler' : obj.cls}.${method}`, dataText, x);
-        taints = unionTaints(x.taints, [t]);
-      }
-      const yd = y ?? this.dataOrEmpty(yv);
-      return { k: 'tuple', items: [derive(x, { taints, column: undefined }), derive(yd, { taints: unionTaints(yd.taints, taints.filter(t => t.kind === 'oversample')), column: yd.column })] };
-    }
-    // A transformer (or an unknown object fitted on X only).
-    let taints = x.taints;
-    if ((obj.source || method === 'fit_on_texts' || method === 'fit_on_sequences') && mayBeSplitLater(x)) {
-      const t = this.taint('fit', n, `${obj.cls === '?' ? 'transformer' : obj.cls}.${method}`, dataText, x);
-      taints = unionTaints(x.taints, [t]);
-    }
-    obj.taints = taints;
-    if (method === 'fit_transform') { return derive(x, { taints, column: undefined }); }
-    if (method === 'fit_predict') { return derive(x, { taints, preds: [obj] }); }
-    return obj;
-  }
-
-  /** `validation_data=(X_test, y_test)` / `eval_set=[(X_test, y_test)]` with early stopping: the test part steers training. */
-  protected checkEvalSet(a: CallArgs, n: PyNode): void {
-    const vd = a.keywords.get('validation_data') ?? a.keywords.get('eval_set');
-    if (!vd) { return; }
-    const callbacks = a.keywords.get('callbacks');
-    let hasEarlyStop = !!a.keywords.get('early_stopping_rounds');
-    if (!hasEarlyStop && callbacks) {
-      const cb = this.evalExpr(callbacks);
-      const objs = [...objsOf(cb), ...objsOf(this.elementOf(cb))];
-      hasEarlyStop = EARLY_STOPPING.test(this.text(callbacks)) || objs.some(o => EARLY_STOPPING.test(o.cls));
-    }
-    if (!hasEarlyStop) { return; }
-    const flat = (v: V, depth = 0): DataV[] => v.k === 'data' ? [v] : (v.k === 'list' || v.k === 'tuple') && depth < 3 ? v.items.flatMap(x => flat(x, depth + 1)) : [];
-    const parts = flat(this.evalExpr(vd));
-    const d = parts.find(x => x.part === 'test' && x.origin) ?? parts.find(x => x.part === 'test');
-    if (d && this.once(`evalset:${this.ctxKey(n)}`)) {
-      this.facts.testAsValidation.push({ site: this.site(n), dataText: this.short(vd), data: d });
-    }
-  }
-
-  protected checkFullThenTest(obj: ObjV, x: DataV, n: PyNode): void {
-    if (x.part !== 'test') { return; }
-    const last = obj.fits[obj.fits.length - 1];
-    if (!last || last.part !== 'full' || !last.roots.some(r => x.roots.includes(r))) { return; }
-    if (!this.isModelLike(obj, true, last.method)) { return; }
-    if (this.once(`fullthentest:${last.node.id}`)) {
-      this.facts.testFits.push({
-        kind: 'full-then-test', site: last.site, call: last.node, obj, method: last.method, dataText: last.dataText, data: x,
-        evalNode: this.site(n), fittedOnTrainBefore: false, argNodes: [],
-      });
-    }
-  }
-
-  protected doCV(name: string, n: PyNode, a: CallArgs, av: Args): V {
-    const est = objsOf(av.pos[0] ?? av.kw.get('estimator'))[0];
-    const xNode = a.positional[1] ?? a.keywords.get('X');
-    const xv = av.pos[1] ?? av.kw.get('X');
-    const yv = av.pos[2] ?? av.kw.get('y');
-    const x = this.dataOrEmpty(xv);
-    const dataText = this.short(xNode);
-    const site = this.site(n);
-    if (x.part === 'test' && xNode && this.once(`testfit:${this.ctxKey(n)}`)) {
-      this.facts.testFits.push({ kind: 'cv', site, call: n, obj: est, method: name, dataText, data: x, fittedOnTrainBefore: false, argNodes: a.positional });
-    }
-    for (const t of x.taints) {
-      if (t.kind === 'oversample') {
-        if (!est?.hasSampler && this.once(`overcv:${t.id}`)) {
-          this.facts.overLeaks.push({ taint: t, use: n, useKind: 'cv', split: x.origin?.split, dataText });
-        }
-      } else if (x.part !== 'test' && this.once(`pre:${t.id}`)) {
-        this.facts.preLeaks.push({ taint: t, use: n, useKind: x.part === 'train' ? 'fit' : 'cv', split: x.origin?.split ?? t.split, dataText });
-      }
-    }
-    const scoring = a.keywords.get('scoring');
-    if (scoring) { this.noteScoring(scoring, av.kw.get('scoring')); }
-    if (est) {
-      this.noteTarget(yv, est.task, n);
-      if (!est.dummy) { this.facts.modelFits.push({ site, call: n, obj: est, xNode, yNode: a.positional[2], x, y: this.asData(yv) }); }
-    }
-    this.facts.evaluated.push(n);
-    if (name === 'cross_val_predict') { return derive(x, { preds: est ? [est] : [] }); }
-    return this.scalar();
-  }
-
-  protected nativeBoostingTrain(name: string, n: PyNode, a: CallArgs, av: Args): V {
-    const fn = field(n, 'function');
-    const obj = this.newObj(fn ? shortText(fn, this.src) : name, { cat: 'model', task: 'unknown' }, n, a);
-    const dv = av.pos[1] ?? av.kw.get('dtrain') ?? av.kw.get('train_set');
-    const x = this.dataOrEmpty(dv);
-    const site = this.site(n);
-    obj.fits.push({ node: n, site, part: x.part, roots: x.roots, method: name, dataText: this.short(a.positional[1]) });
-    if (x.part === 'test' && this.once(`testfit:${this.ctxKey(n)}`)) {
-      this.facts.testFits.push({ kind: 'fit', site, call: n, obj, method: name, dataText: this.short(a.positional[1]), data: x, fittedOnTrainBefore: false, argNodes: a.positional });
-    }
-    for (const t of x.taints) {
-      if (t.kind !== 'oversample' && leaksInto(t, x) && this.once(`pre:${t.id}`)) {
-        this.facts.preLeaks.push({ taint: t, use: n, useKind: 'fit', split: x.origin?.split ?? t.split, dataText: this.short(a.positional[1]) });
-      }
-    }
-    this.facts.modelFits.push({ site, call: n, obj, xNode: a.positional[1], x });
-    if (name === 'cv') { this.facts.evaluated.push(n); return this.scalar(); }
-    return obj;
-  }
-
-  // ----- metrics
-
-  protected doMetric(name: string, n: PyNode, a: CallArgs, av: Args): V {
-    const classification = CLASSIFICATION_METRICS.has(name);
-    const fnNode = field(n, 'function');
-    const nameNode = fnNode?.type === 'attribute' ? field(fnNode, 'attribute') ?? fnNode : fnNode ?? n;
-    if (name === 'accuracy_score') { this.facts.accuracy.push({ node: n, kind: 'function', nameNode }); }
-    else if (NON_ACCURACY_CLASSIFICATION_METRICS.has(name)) { this.facts.otherMetric = true; }
-    let vals = [...av.pos, ...av.kw.values()];
-    let models: ObjV[] = [];
-    if (name === 'from_estimator' || name === 'plot_confusion_matrix' || name === 'plot_roc_curve') {
-      models = objsOf(av.pos[0]);
-      vals = vals.slice(1);
-    }
-    let testData: DataV | undefined;
-    for (const v of vals) {
-      const d = this.asData(v);
-      if (!d) { continue; }
-      if (!d.preds) { this.noteTarget(d, classification ? 'classification' : 'regression', n); }
-      if (d.preds) { models.push(...d.preds); }
-      if (d.part === 'test') { testData = testData ?? d; }
-      if (d.preds && d.part === 'test') { testData = d; }
-    }
-    this.facts.evaluated.push(n);
-    const uniq = [...new Set(models)];
-    if (testData && uniq.length) {
-      this.facts.evaluations.push({ site: this.site(n), models: uniq, data: testData, dataText: this.short(a.positional[0]), loops: this.loops.map(l => l.node) });
-      for (const m of uniq) { this.checkFullThenTest(m, testData, n); }
-    }
-    return this.scalar();
   }
 
   // ----- data methods
@@ -644,8 +506,23 @@ export class Analyzer extends Evaluator {
     const isInplace = !!inplace && this.text(inplace) === 'True';
     if (method === 'value_counts') { this.facts.valueCounts.push(n); }
     if (d.window) { return derive(d, { taints: argTaints.length ? unionTaints(d.taints, argTaints) : d.taints }); }
+    const fnArg = a.positional[0] ?? a.keywords.get('func');
+    if (d.groupby && (method === 'transform' || method === 'apply') && fnArg && WINDOW_FUNCTION.test(this.text(fnArg))) {
+      // Per-series lags, differences, cumulative and trailing-window features: each row sees only earlier rows.
+      return derive(d, { groupby: undefined, taints: d.taints });
+    }
     if (d.groupby && (STAT_METHODS.has(method) || method === 'transform' || method === 'apply')) {
       return this.statistic(d, n, `groupby(…).${method}()`, recvNode, method !== 'transform');
+    }
+    if (STAT_METHODS.has(method) && isRowwise(a, this.src)) { return derive(d, { column: undefined }); }
+    const fv = av.pos[0] ?? av.kw.get('func');
+    if (fv?.k === 'func' && !fv.isClass && APPLY_METHODS.test(method)) {
+      // A function applied to the columns of a frame (or to the elements / rows, which carry no dataset statistic).
+      const perColumn = d.column === undefined && method !== 'map' && method !== 'applymap' && !isRowwise(a, this.src);
+      const arg = perColumn ? derive(d, { column: undefined }) : derive(d, { scalar: true, column: undefined });
+      const r = this.asData(this.callUser(fv, n, { pos: [arg], kw: new Map() }));
+      // Statistics taken inside the function (per column) or read from outside it (a closure) reach the result.
+      return derive(d, { taints: unionTaints(d.taints, r?.taints ?? []), column: d.column });
     }
     if (STAT_METHODS.has(method)) {
       const out = this.statistic(d, n, `${method}()`, recvNode, true);
@@ -666,10 +543,24 @@ export class Analyzer extends Evaluator {
     if (/^(split|strip|lower|upper|replace|format|join|startswith|endswith)$/.test(method) && d.roots.length === 0 && d.scalar) {
       return this.scalar(d.taints);
     }
+    if (method === 'drop' || method === 'pop') {
+      const names = method === 'pop' ? stringsOf(av.pos[0]) : droppedNames(a, av, this.src);
+      const rowsOnly = method === 'drop' && !names && !a.keywords.has('columns') && !/^(1|['"]columns['"])$/.test(this.text(a.keywords.get('axis') ?? a.positional[1] ?? n).trim())
+        && (a.keywords.has('index') || !!a.keywords.get('axis'));
+      const cols = rowsOnly ? d.cols : d.cols && names ? dropColumns(d.cols, names, n) : undefined;
+      const frame = derive(d, { taints: d.taints, cols, column: undefined });
+      if (method === 'pop') {
+        this.rebind(recvNode, frame);
+        return derive(d, { column: names?.[0], cols: undefined });
+      }
+      if (isInplace) { this.rebind(recvNode, frame); return { k: 'lit', value: null }; }
+      return frame;
+    }
     const out = derive(d, {
       taints: argTaints.length ? unionTaints(d.taints, argTaints) : d.taints,
       column: /^(fillna|replace|clip|astype|map|apply|copy|to_numpy|reshape|ravel|flatten|squeeze|round|abs|interpolate|where|mask|tolist|to_list|values)$/.test(method) ? d.column : undefined,
       preds: d.preds,
+      cols: COLUMN_PRESERVING.test(method) ? d.cols : undefined,
     });
     if (isInplace) { this.rebind(recvNode, out); return { k: 'lit', value: null }; }
     return out;

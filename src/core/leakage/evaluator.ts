@@ -88,7 +88,7 @@ export abstract class Evaluator extends Interpreter {
       case 'binary_operator': {
         const l = field(n, 'left');
         const r = field(n, 'right');
-        return this.combine(l ? this.evalExpr(l) : UNKNOWN, r ? this.evalExpr(r) : UNKNOWN);
+        return this.combine(l ? this.evalExpr(l) : UNKNOWN, r ? this.evalExpr(r) : UNKNOWN, n);
       }
       case 'boolean_operator': {
         const l = field(n, 'left');
@@ -116,7 +116,7 @@ export abstract class Evaluator extends Interpreter {
       }
       case 'list_comprehension': case 'set_comprehension': case 'generator_expression': case 'dictionary_comprehension':
         return this.evalComprehension(n);
-      case 'lambda': return UNKNOWN;
+      case 'lambda': return { k: 'func', def: n, closure: this.frame, isClass: false } as FuncV;
       case 'keyword_argument': { const v = field(n, 'value'); return v ? this.evalExpr(v) : UNKNOWN; }
       case 'list_splat': case 'dictionary_splat': return n.children[0] ? this.evalExpr(n.children[0]) : UNKNOWN;
       case 'assignment': return this.execAssign(n);
@@ -135,7 +135,7 @@ export abstract class Evaluator extends Interpreter {
   }
 
   /** Arithmetic / combination of two values. */
-  protected combine(l: V, r: V): V {
+  protected combine(l: V, r: V, _n?: PyNode): V {
     const ld = this.asData(l);
     const rd = this.asData(r);
     if (!ld && !rd) {
@@ -147,7 +147,7 @@ export abstract class Evaluator extends Interpreter {
       return derive(m, { preds: m.preds, column: ld.column });
     }
     const d = (ld ?? rd)!;
-    return derive(d, { column: d.column, preds: d.preds });
+    return derive(d, { column: d.column, preds: d.preds, cols: d.cols });
   }
 
   protected evalComprehension(n: PyNode): V {
@@ -314,7 +314,8 @@ export abstract class Evaluator extends Interpreter {
     try {
       this.bindParams(def, av.pos, av.kw, false);
       const body = field(def, 'body');
-      if (body) { this.execBlock(body.children); }
+      if (body && def.type === 'lambda') { this.frame.returns.push(this.evalExpr(body)); }
+      else if (body) { this.execBlock(body.children); }
       let out: V | undefined;
       for (const r of this.frame.returns) { out = join(out, r); }
       return out ?? { k: 'lit', value: null };

@@ -36,6 +36,8 @@ export type {
   TextEdit,
 } from './types';
 export { RULES, RULE_IDS } from './rules';
+export { RATE_CORPUS, RULE_RATES, rateText } from './rates';
+export type { RuleRate } from './rates';
 export type { RuleInfo } from './rules';
 export { blankMagics, parseNotebook } from './notebook';
 export { isPythonParserLoaded, loadPythonParser, releaseDocument, usesFastWalk } from './parser';

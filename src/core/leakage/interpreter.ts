@@ -43,6 +43,8 @@ export abstract class Interpreter {
   /** Journals of overwritten variables, one per alternative path being run (see `branches`). */
   protected journals: Map<Frame, Map<string, V | undefined>>[] = [];
   protected loops: { node: PyNode; targets: Set<string> }[] = [];
+  /** The `if` branches being run (`<if node id>:<branch index>`), to tell mutually exclusive code apart. */
+  protected branchPath: string[] = [];
   protected readonly analyzedDefs = new Set<PyNode>();
   protected readonly allDefs: { def: PyNode; closure: Frame }[] = [];
   protected readonly rootByKey = new Map<string, number>();
@@ -82,11 +84,17 @@ export abstract class Interpreter {
 
   abstract evalExpr(n: PyNode): V;
   /** Arithmetic / combination of two values. */
-  protected abstract combine(l: V, r: V): V;
+  protected abstract combine(l: V, r: V, n?: PyNode): V;
+  /** A `for` loop over `iter` is about to run (a training loop over a data loader…). */
+  protected abstract forLoop(n: PyNode, iter: V): void;
   /** The value of a name bound nowhere in the analysed code (a library name, or data from elsewhere). */
   protected abstract unboundName(name: string): V;
   /** A value assigned to a name, refined by what the name says (`X_test` holds test rows). */
   protected abstract refineByName(name: string, v: V): V;
+  /** `frame[key] = v`: the frame after the assignment (its taints already joined). */
+  protected abstract setItem(frame: DataV, keyNodes: PyNode[], keys: V[], v: V, target: PyNode): DataV;
+  /** `del target`. */
+  protected abstract deleteTarget(target: PyNode): void;
   /** Called after a tuple target is bound, with the items bound to each target. */
   protected abstract noteSplitTargets(targets: PyNode[], items: V[] | undefined): void;
 
@@ -206,6 +214,9 @@ export abstract class Interpreter {
         for (const c of n.children) {
           if (/statement|definition|^block$/.test(c.type)) { this.execStmt(c); } else { this.evalTop(c); }
         }
+        return;
+      case 'delete_statement':
+        for (const c of n.children) { this.deleteTarget(c); }
         return;
       case 'pass_statement': case 'break_statement': case 'continue_statement': case 'comment':
         return;
@@ -357,7 +368,11 @@ export abstract class Interpreter {
         runs.push(() => { const b = field(alt, 'body'); if (b) { this.execStmt(b); } });
       }
     }
-    this.branches(runs, !hasElse);
+    const inPath = (i: number, run: () => void) => () => {
+      this.branchPath.push(`${n.id}:${i}`);
+      try { run(); } finally { this.branchPath.pop(); }
+    };
+    this.branches(runs.map((r, i) => inPath(i, r)), !hasElse);
   }
 
   protected loopTargets(target: PyNode | undefined): Set<string> {
@@ -387,6 +402,7 @@ export abstract class Interpreter {
     const iter = right ? this.evalExpr(right) : UNKNOWN;
     const elem = this.elementOf(iter);
     const body = field(n, 'body');
+    this.forLoop(n, iter);
     this.loop(n, this.loopTargets(left), () => {
       if (left) { this.bind(left, elem); }
       if (body) { this.execStmt(body); }
@@ -524,12 +540,13 @@ export abstract class Interpreter {
       }
       case 'subscript': {
         const base = field(target, 'value');
-        for (const k of fields(target, 'subscript')) { this.evalExpr(k); }
+        const keyNodes = fields(target, 'subscript');
+        const keys = keyNodes.map(k => this.evalExpr(k));
         if (!base) { return; }
         const cur = this.evalExpr(base);
         if (cur.k === 'data') {
-          const updated = derive(cur, { taints: unionTaints(cur.taints, taintsOf(v)), column: cur.column, preds: undefined });
-          this.rebind(base, updated);
+          const updated = derive(cur, { taints: unionTaints(cur.taints, taintsOf(v)), column: cur.column, preds: undefined, cols: cur.cols });
+          this.rebind(base, this.setItem(updated, keyNodes, keys, v, target));
         } else if (cur.k === 'dict') {
           const keyNode = fields(target, 'subscript')[0];
           const key = keyNode ? stringValue(keyNode, this.src) : undefined;
@@ -561,7 +578,7 @@ export abstract class Interpreter {
       const base = field(expr, expr.type === 'subscript' ? 'value' : 'object');
       if (base) {
         const cur = this.evalExpr(base);
-        if (cur.k === 'data') { this.rebind(base, derive(cur, { taints: unionTaints(cur.taints, v.taints), column: cur.column })); }
+        if (cur.k === 'data') { this.rebind(base, derive(cur, { taints: unionTaints(cur.taints, v.taints), column: cur.column, cols: cur.cols })); }
       }
     }
   }

@@ -138,3 +138,6 @@ export const SEED_CALLS = /(^|\.)(random\.seed|manual_seed|manual_seed_all|set_s
 
 /** Frameworks whose import means training uses unseeded global randomness (weight init, shuffling, dropout). */
 export const RANDOM_FRAMEWORKS = /^(torch|tensorflow|keras|jax|pytorch_lightning|lightning)(\.|$)/;
+
+/** numpy random draws that create new data (from a generator object or `np.random`). */
+export const RANDOM_SAMPLERS = /^(permutation|choice|rand|randn|random|random_sample|normal|uniform|integers|randint|lognormal|binomial|poisson|exponential|beta|gamma|standard_normal|multivariate_normal|dirichlet|multinomial|laplace|logistic|chisquare|weibull)$/;

@@ -2,11 +2,11 @@
  * The rules: each turns the data-flow facts (and a few syntactic facts) into findings with a message, related
  * locations and quick fixes. Positions here are offsets into the analysed text; `analyze.ts` converts them.
  */
-import type { Facts, LeakUse, ModelFit, ObjV, SplitSite, TestFit } from './dataflow';
-import { partFromName } from './dataflow';
+import type { DataV, Evaluation, Facts, FitRecord, LeakUse, ModelFit, ObjV, SplitSite, TestFit } from './dataflow';
+import { exclusive, partFromName } from './dataflow';
 import { FixBuilder, RawEdit, RawFix, editsOverlap } from './fixes';
 import type { PyNode } from './parser';
-import { SourceText, callArgs, field, shortText, unparen } from './syntax';
+import { SourceText, callArgs, field, shortText, stringValue, unparen } from './syntax';
 import type { RuleId, Severity } from './types';
 
 /** Rule metadata: default severity and a one-line summary (for settings UIs, the CLI and the docs). */
@@ -16,6 +16,8 @@ export const RULES: readonly RuleInfo[] = [
   { id: 'preprocessing-before-split', severity: 'warning', summary: 'A transformer or dataset-wide statistic is fitted/computed on data that is later split into train and test (or cross-validated).' },
   { id: 'oversampling-before-split', severity: 'warning', summary: 'Oversampling (SMOTE, RandomOverSampler, resample(replace=True)…) happens before the split or before cross-validation outside an imblearn Pipeline.' },
   { id: 'test-data-in-fit', severity: 'error', summary: 'A model or transformer is fitted (or cross-validated) on the test part, or trained on data that still contains it.' },
+  { id: 'target-in-features', severity: 'error', summary: 'The feature matrix a model is trained on still holds the target column, or a column computed from it.' },
+  { id: 'evaluation-on-training-data', severity: 'warning', summary: 'A model is scored only on the rows it was trained on, and nothing is evaluated on held-out data.' },
   { id: 'multi-test', severity: 'info', summary: 'The test part is used to choose among several models or hyperparameters.' },
   { id: 'missing-stratify', severity: 'warning', summary: 'train_test_split on a classification target without stratify=.' },
   { id: 'missing-random-state', severity: 'info', summary: 'A shuffling split (train_test_split, ShuffleSplit, KFold(shuffle=True)…) without random_state.' },
@@ -180,8 +182,37 @@ function preprocessingFixes(ctx: RuleContext, fx: FixBuilder, leak: LeakUse): Ra
       if (imp) { edits.push(imp); }
       fixes.push(...validFix(`Put ${objText} in a Pipeline with the model`, edits));
     }
+    const fitX = cvArgs.positional[0];
+    if (leak.search && methodName(cv, src) === 'fit' && fitX && fitX.type === 'identifier' && src.slice(fitX) === T) {
+      fixes.push(...searchPipelineFix(fx, src, leak.search.node, objText, fitX, T, S, stmtA));
+    }
   }
   return fixes;
+}
+
+/**
+ * `search = GridSearchCV(Model(), {'p': …}); search.fit(T, y)` → `GridSearchCV(make_pipeline(scaler, Model()),
+ * {'model__p': …})` fitted on the untransformed data; only when the parameter grid is a literal dict with string keys.
+ */
+function searchPipelineFix(fx: FixBuilder, src: SourceText, ctor: PyNode, objText: string, xArg: PyNode, T: string, S: string, stmtA: PyNode): RawFix[] {
+  if (ctor.type !== 'call') { return []; }
+  const a = callArgs(ctor, src);
+  const est = a.positional[0] ?? a.keywords.get('estimator');
+  const grid = a.positional[1] ?? a.keywords.get('param_grid') ?? a.keywords.get('param_distributions');
+  const cls = est?.type === 'call' ? /(\w+)\s*$/.exec(src.slice(field(est, 'function') ?? est))?.[1] : undefined;
+  if (!est || !grid || grid.type !== 'dictionary' || !cls) { return []; }
+  const edits: (RawEdit | undefined)[] = [fx.replace(est, `make_pipeline(${objText}, ${src.slice(est)})`)];
+  for (const pair of grid.children) {
+    const key = pair.type === 'pair' ? field(pair, 'key') : undefined;
+    const k = key && key.type === 'string' ? stringValue(key, src) : undefined;
+    if (!key || k === undefined) { return []; }
+    const q = src.slice(key).slice(-1);
+    edits.push(fx.replace(key, `${q}${cls.toLowerCase()}__${k}${q}`));
+  }
+  edits.push(T === S ? fx.deleteStatement(stmtA) : fx.replace(xArg, S));
+  const imp = fx.addImport('from sklearn.pipeline import make_pipeline', stmtA.start);
+  if (imp) { edits.push(imp); }
+  return validFix(`Put ${objText} in a Pipeline with the model searched by ${shortText(field(ctor, 'function') ?? ctor, src, 30)}`, edits);
 }
 
 function oversamplingBeforeSplit(ctx: RuleContext, fx: FixBuilder, out: RawFinding[]): void {
@@ -277,6 +308,11 @@ function testDataInFit(ctx: RuleContext, fx: FixBuilder, out: RawFinding[]): voi
         'the model has seen the rows it is scored on, so the score is inflated. Train on the training part only.';
       if (tf.evalNode) { related.push({ message: 'evaluated on the test part here', node: tf.evalNode }); }
       if (split && tf.site === tf.call) { fixes.push(...swapToTrainFix(ctx, fx, tf, split, 'full')); }
+    } else if (tf.kind === 'tuned-on-all') {
+      const s = split ? `, including the test part split off by ${splitPhrase(ctx, split)}` : ', including the rows later held out';
+      message = `${tf.what} chooses hyperparameters on ${tf.dataText}, all the rows${s}; its best_params_ reach the model trained at ${ctx.where(tf.evalNode!.start)}, ` +
+        'so the test score is optimistic. Run the search on the training part only.';
+      related.push({ message: 'a model with the searched hyperparameters is trained here', node: tf.evalNode! });
     } else if (tf.kind === 'cv') {
       message = `${calleeText(tf.call, src)} cross-validates on ${testPartPhrase(ctx, tf.dataText, split)}${inner}. ` +
         'The test part must only be used for the final evaluation; cross-validate on the training part.';
@@ -298,6 +334,9 @@ function testDataInFit(ctx: RuleContext, fx: FixBuilder, out: RawFinding[]): voi
             }
           }
         }
+      } else if (m === 'training loop') {
+        message = `The training loop at ${ctx.where(tf.call.start)} takes optimiser steps on ${testPartPhrase(ctx, tf.dataText, split)}. ` +
+          'The test part must only be used for the final evaluation; train on the training part.';
       } else {
         message = viaHelper
           ? `${shortText(tf.site, src, 50)} passes ${split ? `the test part from the split at ${ctx.where(split.node.start)}` : 'test rows'} to ${objName}.${m}(${tf.dataText}) at ${ctx.where(tf.call.start)}. ` +
@@ -332,6 +371,55 @@ function swapToTrainFix(ctx: RuleContext, fx: FixBuilder, tf: TestFit, split: Sp
   return validFix(`Train on the training part (${edits.map(e => e.newText).join(', ')})`, edits);
 }
 
+function targetInFeatures(ctx: RuleContext, out: RawFinding[]): void {
+  const seen = new Set<PyNode>();
+  for (const t of sortBy(ctx.facts.targetLeaks, l => l.node.start)) {
+    if (seen.has(t.node)) { continue; }
+    seen.add(t.node);
+    const what = t.via ? `column '${t.column}' (computed from '${t.via}'${t.via === t.target ? ', the target' : `, from which the target '${t.target}' is computed`})`
+      : `the target column '${t.target}'`;
+    const model = t.obj ? modelName(t.obj) : 'the model';
+    const verb = t.node.type === 'subscript' ? 'puts' : 'keeps';
+    out.push({
+      rule: 'target-in-features', node: t.node,
+      message: `${shortText(t.node, ctx.src, 60)} ${verb} ${what} ${verb === 'puts' ? 'into' : 'among'} the features, and ${t.xText} trains ${model} on ${t.yText} at ${ctx.where(t.fit.start)}: ` +
+        `the model can read the answer from its input, so its score is meaningless. Drop '${t.column}' from the features.`,
+      related: [{ message: `${t.xText} (still holding '${t.column}') trains the model on ${t.yText} here`, node: t.fit }],
+      fixes: [],
+    });
+  }
+}
+
+function evaluationOnTrainingData(ctx: RuleContext, out: RawFinding[]): void {
+  const { scorings } = ctx.facts;
+  const heldOut = (d: { part: string }) => d.part === 'test' || d.part === 'val';
+  // Only when nothing is evaluated on held-out data or by cross-validation anywhere.
+  if (scorings.some(s => heldOut(s.data)) || ctx.facts.modelFits.some(f => f.obj.cvScored)) { return; }
+  const byModel = new Map<string, typeof scorings>();
+  for (const s of scorings) {
+    const m = s.model;
+    if (m.dummy || m.cat === 'search' || m.task === 'clustering' || !m.fits.length) { continue; }
+    let g = byModel.get(m.alloc);
+    if (!g) { g = []; byModel.set(m.alloc, g); }
+    g.push(s);
+  }
+  for (const ss of byModel.values()) {
+    const first = sortBy(ss, s => s.site.start)[0];
+    const same = (f: FitRecord, d: DataV) => f.part === d.part && f.roots.some(r => d.roots.includes(r)) &&
+      (f.origin ? !!d.origin && f.origin.split === d.origin.split && f.origin.index === d.origin.index && f.origin.side === d.origin.side : !d.origin);
+    const fit = first.model.fits.find(f => same(f, first.data));
+    if (!fit || !ss.every(s => s.model.fits.some(f => same(f, s.data)))) { continue; }
+    const model = capitalize(modelName(first.model));
+    out.push({
+      rule: 'evaluation-on-training-data', node: first.site,
+      message: `${model} is scored on ${fit.dataText}, the rows it was trained on at ${ctx.where(fit.site.start)}, and never on held-out data: ` +
+        'a training score measures memorisation, not how the model does on new data. Hold out a test set (train_test_split) or use cross_val_score.',
+      related: [{ message: `${model} is trained on ${fit.dataText} here`, node: fit.site }],
+      fixes: [],
+    });
+  }
+}
+
 function multiTest(ctx: RuleContext, out: RawFinding[]): void {
   const groups = new Map<string, typeof ctx.facts.evaluations>();
   for (const ev of ctx.facts.evaluations) {
@@ -356,11 +444,19 @@ function multiTest(ctx: RuleContext, out: RawFinding[]): void {
       for (const m of e.models) { if (m.cat === 'search' || m.cat === 'pipeline') { for (const st of m.steps) { merged.add(st.alloc); } } }
     }
     const allocs = new Map<string, { cls: string; node: PyNode; first: PyNode }>();
+    const counted: Evaluation[] = [];
     let second: PyNode | undefined;
     for (const e of sorted) {
-      for (const m of e.models) {
-        if (m.dummy || allocs.has(m.alloc) || merged.has(m.alloc)) { continue; }
+      // Models in mutually exclusive branches of an `if` are never both scored.
+      if (counted.length && counted.every(c => exclusive(c, e))) { continue; }
+      // Outside a loop, one evaluation of several models (a model chosen earlier, an ensemble) scores one choice.
+      const ms = e.models.filter(m => !m.dummy && !merged.has(m.alloc));
+      const group = e.loops.length || ms.length < 2 ? ms : [ms[0]];
+      if (group.length < ms.length && ms.some(m => allocs.has(m.alloc))) { continue; }
+      for (const m of group) {
+        if (allocs.has(m.alloc)) { continue; }
         allocs.set(m.alloc, { cls: modelName(m), node: m.node, first: e.site });
+        if (!counted.includes(e)) { counted.push(e); }
         if (allocs.size === 2 && !second) { second = e.site; }
       }
     }
@@ -408,7 +504,7 @@ function multiTest(ctx: RuleContext, out: RawFinding[]): void {
 function missingStratify(ctx: RuleContext, fx: FixBuilder, out: RawFinding[]): void {
   const src = ctx.src;
   for (const s of ctx.facts.splits) {
-    if (!s.shuffle || (s.stratify && s.stratify.type !== 'none') || s.args.splat) { continue; }
+    if (!s.shuffle || (s.stratify && s.stratify.type !== 'none') || s.args.splat || s.torch) { continue; }
     const entries = [...s.classTargets.entries()].sort((a, b) => b[0] - a[0]);
     if (!entries.length) { continue; }
     const [index, cols] = entries[0];
@@ -433,10 +529,17 @@ function missingStratify(ctx: RuleContext, fx: FixBuilder, out: RawFinding[]): v
   }
 }
 
+/** A global numpy seed (sklearn's default random state) set before `node`: it already fixes an unseeded shuffle. */
+function numpySeededBefore(ctx: RuleContext, node: PyNode): boolean {
+  return ctx.syn.seeds.some(s => s.start < node.start && NUMPY_SEED.test(calleeText(s, ctx.src)));
+}
+const NUMPY_SEED = /(^|\.)((np|numpy)\.random\.seed|set_seed|set_random_seed|seed_everything|seed_all|set_global_seed)$/;
+
 function missingRandomState(ctx: RuleContext, fx: FixBuilder, out: RawFinding[]): void {
   const src = ctx.src;
   for (const s of ctx.facts.splits) {
     if (!s.shuffle || s.args.splat || (s.randomState && s.randomState.type !== 'none')) { continue; }
+    if (numpySeededBefore(ctx, s.node) || (s.torch && ctx.syn.seeds.some(x => x.start < s.node.start))) { continue; }
     const edit = fx.addKeyword(s.node, 'random_state', String(ctx.seed));
     out.push({
       rule: 'missing-random-state', node: s.node,
@@ -449,7 +552,7 @@ function missingRandomState(ctx: RuleContext, fx: FixBuilder, out: RawFinding[])
     if (sp.args.splat || (rs && rs.type !== 'none')) { continue; }
     const shuffle = sp.args.keywords.get('shuffle');
     const shuffles = sp.info.shuffles === 'always' || (sp.info.shuffles === 'option' && !!shuffle && /^(True|1)$/.test(src.slice(shuffle)));
-    if (!shuffles) { continue; }
+    if (!shuffles || numpySeededBefore(ctx, sp.node)) { continue; }
     const edit = fx.addKeyword(sp.node, 'random_state', String(ctx.seed));
     out.push({
       rule: 'missing-random-state', node: sp.node,
@@ -570,6 +673,8 @@ export function runRules(ctx: RuleContext): RawFinding[] {
   preprocessingBeforeSplit(ctx, fx, out);
   oversamplingBeforeSplit(ctx, fx, out);
   testDataInFit(ctx, fx, out);
+  targetInFeatures(ctx, out);
+  evaluationOnTrainingData(ctx, out);
   multiTest(ctx, out);
   missingStratify(ctx, fx, out);
   missingRandomState(ctx, fx, out);

@@ -8,6 +8,8 @@ export type RuleId =
   | 'preprocessing-before-split'
   | 'oversampling-before-split'
   | 'test-data-in-fit'
+  | 'target-in-features'
+  | 'evaluation-on-training-data'
   | 'multi-test'
   | 'missing-stratify'
   | 'missing-random-state'

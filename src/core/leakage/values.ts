@@ -34,6 +34,8 @@ export interface Taint {
   splits: Set<SplitSite>;
   /** Datasets of the data it was computed on. */
   roots: number[];
+  /** A hyperparameter search's fit (its results carry the rows it saw). */
+  search?: boolean;
 }
 
 export interface SplitOrigin { split: SplitSite; index: number; side: 'train' | 'test' }
@@ -57,7 +59,17 @@ export interface DataV {
   groupby?: boolean;
   /** A rolling/expanding/exponential window: its statistics are per row (from neighbouring rows), not dataset-wide. */
   window?: boolean;
+  /** The named columns it was computed from, when not just `column` (`df['a'] > 3` → a). */
+  srcCols?: string[];
+  /** The named columns of a frame, when known exactly. */
+  cols?: ColInfo;
 }
+
+/**
+ * The columns of a frame: exactly `select`, or every column it was loaded with except `drop`; `derived` lists
+ * columns assigned from other columns (name, source columns, assignment). `node`: where this column set was made.
+ */
+export interface ColInfo { select?: string[]; drop: string[]; derived: [string, string[], PyNode][]; node: PyNode }
 
 export interface ObjV {
   k: 'obj';
@@ -84,9 +96,13 @@ export interface ObjV {
   varies: boolean;
   dummy: boolean;
   args?: CallArgs;
+  /** Taints of the constructor's arguments from a search's results (best_params_ of a search fitted on all rows). */
+  argTaints?: Taint[];
+  /** Scored by cross-validation (cross_val_score…). */
+  cvScored?: boolean;
 }
 
-export interface FitRecord { node: PyNode; site: PyNode; part: Part; roots: number[]; method: string; dataText: string }
+export interface FitRecord { node: PyNode; site: PyNode; part: Part; roots: number[]; method: string; dataText: string; origin?: SplitOrigin }
 
 export interface SeqV { k: 'list' | 'tuple'; items: V[] }
 export interface DictV { k: 'dict'; keys: (string | undefined)[]; items: V[] }
@@ -122,6 +138,8 @@ export interface SplitSite {
   /** Names bound to the outputs, by output position (train0, test0, train1, test1…). */
   targetNames: (string | undefined)[];
   frames: PyNode[];
+  /** torch's random_split (seeded by torch.manual_seed; a dataset, not a target to stratify). */
+  torch?: boolean;
 }
 
 export interface SplitterSite { node: PyNode; cls: string; info: ClassInfo; args: CallArgs }
@@ -133,10 +151,14 @@ export interface LeakUse {
   useKind: 'fit' | 'cv' | 'split';
   split?: SplitSite;
   dataText: string;
+  /** The search whose `fit` cross-validates on the leaked data (for the Pipeline fix). */
+  search?: ObjV;
 }
 
 export interface TestFit {
-  kind: 'fit' | 'cv' | 'full-then-test';
+  kind: 'fit' | 'cv' | 'full-then-test' | 'tuned-on-all';
+  /** For 'tuned-on-all': the search's fit (`GridSearchCV.fit`). */
+  what?: string;
   /** Where to report: the call (or the outermost call site when inside an inlined function). */
   site: PyNode;
   call: PyNode;
@@ -152,7 +174,36 @@ export interface TestFit {
   argNodes: PyNode[];
 }
 
-export interface Evaluation { site: PyNode; models: ObjV[]; data: DataV; dataText: string; loops: PyNode[] }
+export interface Evaluation {
+  site: PyNode;
+  models: ObjV[];
+  data: DataV;
+  dataText: string;
+  loops: PyNode[];
+  /** The `if` branches the evaluation is in (`<if id>:<branch>`): evaluations in different branches of one `if` exclude each other. */
+  path: string[];
+}
+
+/** Whether two evaluations are in different branches of the same `if` (never both run). */
+export function exclusive(a: Evaluation, b: Evaluation): boolean {
+  return a.path.some(p => { const [id, br] = p.split(':'); return b.path.some(q => q.startsWith(`${id}:`) && q !== `${id}:${br}`); });
+}
+
+export interface TargetLeak {
+  /** Where the column entered (or stayed in) the features. */
+  node: PyNode;
+  column: string;
+  target: string;
+  via?: string;
+  /** The training call, and the texts of its X and y arguments. */
+  fit: PyNode;
+  xText: string;
+  yText: string;
+  obj?: ObjV;
+}
+
+/** A model's predictions (or `score`) measured against labels: which model, on which data. */
+export interface Scoring { site: PyNode; model: ObjV; data: DataV; dataText: string }
 
 export interface ModelFit { site: PyNode; call: PyNode; obj: ObjV; xNode?: PyNode; yNode?: PyNode; x?: DataV; y?: DataV }
 
@@ -175,6 +226,10 @@ export interface Facts {
   valueCounts: PyNode[];
   /** Data used as `validation_data=`/`eval_set=` that is the test part, with early stopping. */
   testAsValidation: { site: PyNode; dataText: string; data: DataV }[];
+  /** Features that hold the target (or a column computed from it) when a model is trained. */
+  targetLeaks: TargetLeak[];
+  /** Every scoring of a model's predictions (any data): for evaluation-on-training-data. */
+  scorings: Scoring[];
   /** Statement budget ran out (very large or deeply looping file): some paths were analysed only once. */
   truncated: boolean;
 }
@@ -223,8 +278,11 @@ export function unionRoots(...lists: number[][]): number[] {
   return out.length > MAX_ROOTS ? out.slice(0, MAX_ROOTS) : out;
 }
 
+/** A value computed from `d`: same rows, roots and taints; its column info (`cols`) only when `patch` passes it on. */
 export function derive(d: DataV, patch: Partial<DataV> = {}): DataV {
-  const out: DataV = { k: 'data', part: d.part, roots: d.roots, taints: d.taints, origin: d.origin, scalar: d.scalar, preds: d.preds };
+  const out: DataV = {
+    k: 'data', part: d.part, roots: d.roots, taints: d.taints, origin: d.origin, scalar: d.scalar, preds: d.preds, srcCols: d.srcCols,
+  };
   return Object.assign(out, patch);
 }
 
@@ -242,6 +300,7 @@ export function mergeData(ds: DataV[]): DataV {
     origin: sameOrigin ? origins[0] : undefined,
     scalar: rowwise.length === 0,
     preds: ds.some(d => d.preds) ? ds.flatMap(d => d.preds ?? []) : undefined,
+    srcCols: ds.some(d => d.column !== undefined || d.srcCols) ? [...new Set(ds.flatMap(d => d.srcCols ?? (d.column !== undefined ? [d.column] : [])))] : undefined,
   };
 }
 

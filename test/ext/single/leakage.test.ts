@@ -35,6 +35,8 @@ describe('Leakage diagnostics', function () {
     ]);
     const pre = diags.find(d => d.code === 'preprocessing-before-split')!;
     assert.match(pre.message, /StandardScaler\.fit_transform fits on X/);
+    // The hover ends with the rule's measured precision and recall.
+    assert.match(pre.message, /\npreprocessing-before-split: \d+% of its findings were real leaks \(\d+\/\d+\)/);
   });
 
   it('the "Add stratify=y" quick fix edits the call and the warning goes away', async () => {
