@@ -89,6 +89,9 @@ export async function startCluster(): Promise<PgCluster> {
     }
   };
   process.once('exit', () => { try { stop(); } catch { /* best effort */ } });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => { try { stop(); } catch { /* best effort */ } process.exit(130); });
+  }
   const connect = async (db = 'postgres') => {
     const c = new Client({ host: '127.0.0.1', port, user, database: db });
     await c.connect();
