@@ -18,6 +18,8 @@ import { DatasetsTreeProvider } from './datasets/datasetsTree';
 import { DriftUi } from './drift/driftCommands';
 import { LeakageDiagnostics } from './leakage/leakageDiagnostics';
 import { RunsNode, RunsTreeProvider } from './runs/runsTree';
+import { TeamRuns } from './team/teamRuns';
+import { teamCommandHandlers } from './team/teamCommands';
 import { listExperiments, listRuns } from './core/queries';
 import { StoreManager } from './workspace/storeManager';
 import { copyLoggerIntoWorkspace, exposeLoggerInTerminals } from './python/loggerSetup';
@@ -85,6 +87,8 @@ class Extension implements vscode.Disposable {
     }));
     const runsView = this.disposables.track(vscode.window.createTreeView('mlsight.runs', { treeDataProvider: runsTree, showCollapseAll: true, canSelectMany: true }));
     runsTree.attach(runsView);
+    const team = this.disposables.track(new TeamRuns(context.secrets, log));
+    runsTree.setTeam(team);
     this.disposables.track(vscode.workspace.onDidChangeConfiguration(e => { if (e.affectsConfiguration('mlsight.runs.keyMetric')) { runsTree.refresh(); } }));
     /** Writes an annotation for a run (star, rename, …) to the append-only log and the store. */
     const annotateRun = async (node: Extract<RunsNode, { kind: 'run' }>, body: AnnotationBody) => {
@@ -104,6 +108,7 @@ class Extension implements vscode.Disposable {
     });
 
     const handlers: CommandHandlers = {
+      ...teamCommandHandlers(team, this.stores, log, () => runsView.selection),
       'mlsight.registerModel': (item?: unknown, options?: unknown) => registryCommands.register(item, asOptions(options)),
       'mlsight.setModelAlias': (item?: unknown, options?: unknown) => registryCommands.setAlias(item, asOptions(options)),
       'mlsight.setModelStage': (item?: unknown, options?: unknown) => registryCommands.setStage(item, asOptions(options)),
