@@ -7,7 +7,6 @@
  */
 import * as vscode from 'vscode';
 import { Logger } from '../core/log';
-import { openTrackingBackend } from '../core/tracking/open';
 import { nextPollDelay, pageSignature } from '../core/tracking/poll';
 import { TeamExperiment, TeamRun, TrackingBackend } from '../core/tracking/types';
 import { parseTrackingUri, redactUri } from '../core/tracking/uri';
@@ -67,6 +66,8 @@ export class TeamRuns implements vscode.Disposable {
         + '"ML Sight: Set Team Tracking Password…" (VS Code\'s SecretStorage), PGPASSWORD or ~/.pgpass instead');
     }
     const password = await this.secrets.get(SECRET_PREFIX + parsed.display);
+    // loaded on first use: activation does not load node-postgres
+    const { openTrackingBackend } = await import('../core/tracking/open');
     this.backend = openTrackingBackend(c.uri, { password: password || undefined });
     this.backendUri = c.uri;
     return this.backend;
