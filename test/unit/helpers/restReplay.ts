@@ -9,13 +9,15 @@ import * as http from 'http';
 import * as net from 'net';
 import * as path from 'path';
 import { isDeepStrictEqual } from 'util';
-import { FIXTURES } from './pgCluster';
+
+/** test/fixtures/mlflow-2.17 from a unit-test bundle (dist/test/unit/*.js); other bundles pass their own path. */
+const FIXTURES = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'mlflow-2.17');
 
 export interface Exchange { method: string; path: string; request: Record<string, unknown> | null; response: Record<string, unknown> }
 export interface Seen { method: string; endpoint: string; body: Record<string, unknown>; headers: http.IncomingHttpHeaders }
 
-export function recorded(): Map<string, Exchange> {
-  const dir = path.join(FIXTURES, 'rest');
+export function recorded(fixtures = FIXTURES): Map<string, Exchange> {
+  const dir = path.join(fixtures, 'rest');
   return new Map(fs.readdirSync(dir).filter(f => f.endsWith('.json'))
     .map(f => [f.replace(/\.json$/, ''), JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as Exchange]));
 }
@@ -26,7 +28,7 @@ export interface Replay {
   /** failures to answer before the next matching requests: [endpoint, status, body, headers] */
   failures: { endpoint: string; status: number; body?: unknown; headers?: Record<string, string> }[];
   /** extra routes (checked before the recordings) */
-  routes: { method: string; endpoint: string; match?: (body: Record<string, unknown>) => boolean; status?: number; response: unknown }[];
+  routes: { method: string; endpoint: string; match?: (body: Record<string, unknown>) => boolean; status?: number; response: unknown | ((body: Record<string, unknown>) => unknown) }[];
   token: string | undefined;
   close(): Promise<void>;
 }
@@ -36,9 +38,9 @@ function split(p: string): { endpoint: string; query: Record<string, string> } {
   return { endpoint: u.pathname, query: Object.fromEntries(u.searchParams) };
 }
 
-export async function startReplay(): Promise<Replay> {
+export async function startReplay(fixtures = FIXTURES): Promise<Replay> {
   // "<name>-after" recordings are the same request after a write: tests serve them as routes when they need them
-  const exchanges = [...recorded()].filter(([name]) => !name.endsWith('-after')).map(([, x]) => x);
+  const exchanges = [...recorded(fixtures)].filter(([name]) => !name.endsWith('-after')).map(([, x]) => x);
   const state: Omit<Replay, 'url' | 'close'> = { seen: [], failures: [], routes: [], token: undefined };
   const server = http.createServer((req, res) => {
     let data = '';
@@ -62,7 +64,10 @@ export async function startReplay(): Promise<Replay> {
         return;
       }
       for (const r of state.routes) {
-        if (r.method === req.method && r.endpoint === endpoint && (!r.match || r.match(body))) { send(r.status ?? 200, r.response); return; }
+        if (r.method === req.method && r.endpoint === endpoint && (!r.match || r.match(body))) {
+          send(r.status ?? 200, typeof r.response === 'function' ? r.response(body) : r.response);
+          return;
+        }
       }
       for (const x of exchanges) {
         const rec = split(x.path);
