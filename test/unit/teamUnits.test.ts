@@ -5,6 +5,8 @@ import { toSqlMetric } from '../../src/core/tracking/postgres';
 import { restValue, toRestValue } from '../../src/core/tracking/rest';
 import { TrackingError } from '../../src/core/tracking/types';
 import { parseTrackingUri, redactUri } from '../../src/core/tracking/uri';
+import { findPgBin } from './helpers/pgCluster';
+import { tempWorkspace } from './helpers';
 
 describe('team mode: tracking URIs, backoff, value encodings', () => {
   it('parses postgresql (with driver suffix), postgres and http(s) URIs; never shows a password', () => {
@@ -47,5 +49,14 @@ describe('team mode: tracking URIs, backoff, value encodings', () => {
     assert.deepStrictEqual([NaN, Infinity, -Infinity, 1].map(toRestValue), ['NaN', 'Infinity', '-Infinity', 1]);
     assert.ok(Number.isNaN(restValue('NaN')));
     assert.strictEqual(restValue('-Infinity'), -Infinity);
+  });
+
+  it('the PostgreSQL harness fails loudly (never skips) when the server binaries are missing', () => {
+    const saved = process.env.MLSIGHT_PG_BIN;
+    process.env.MLSIGHT_PG_BIN = tempWorkspace();
+    try { assert.throws(() => findPgBin(), /has no initdb\/pg_ctl/); } finally {
+      if (saved === undefined) { delete process.env.MLSIGHT_PG_BIN; } else { process.env.MLSIGHT_PG_BIN = saved; }
+    }
+    assert.match(findPgBin(), /bin$/, 'this machine has Debian\'s postgresql (scripts/ensure-system.sh installs it)');
   });
 });
