@@ -21,16 +21,24 @@ export type TeamNode =
 const PAGE = 50;
 export const SECRET_PREFIX = 'mlsight.tracking.password:';
 
-interface Loaded { runs: TeamRun[]; next: string | null; signature: string }
+interface Loaded {
+  runs: TeamRun[];
+  next: string | null;
+  signature: string;
+}
 
 /** Where the tracking URI comes from: the setting (user settings only in untrusted workspaces), else the env var. */
 export function configuredUri(): { uri: string; from: string } | undefined {
   const cfg = vscode.workspace.getConfiguration('mlsight.tracking');
   const inspected = cfg.inspect<string>('uri');
-  const setting = vscode.workspace.isTrusted ? cfg.get<string>('uri', '') : inspected?.globalValue ?? '';
-  if (setting && setting.trim()) { return { uri: setting.trim(), from: 'setting mlsight.tracking.uri' }; }
+  const setting = vscode.workspace.isTrusted ? cfg.get<string>('uri', '') : (inspected?.globalValue ?? '');
+  if (setting && setting.trim()) {
+    return { uri: setting.trim(), from: 'setting mlsight.tracking.uri' };
+  }
   const env = process.env.MLFLOW_TRACKING_URI;
-  if (env && /^(postgres(ql)?(\+\w+)?|https?):\/\//i.test(env.trim())) { return { uri: env.trim(), from: 'MLFLOW_TRACKING_URI' }; }
+  if (env && /^(postgres(ql)?(\+\w+)?|https?):\/\//i.test(env.trim())) {
+    return { uri: env.trim(), from: 'MLFLOW_TRACKING_URI' };
+  }
   return undefined;
 }
 
@@ -47,23 +55,44 @@ export class TeamRuns implements vscode.Disposable {
   private disposed = false;
   private readonly subs: vscode.Disposable[] = [];
 
-  constructor(private readonly secrets: vscode.SecretStorage, private readonly log: Logger) {
-    this.subs.push(vscode.workspace.onDidChangeConfiguration(e => { if (e.affectsConfiguration('mlsight.tracking')) { void this.reset(); } }));
+  constructor(
+    private readonly secrets: vscode.SecretStorage,
+    private readonly log: Logger,
+  ) {
+    this.subs.push(
+      vscode.workspace.onDidChangeConfiguration(e => {
+        if (e.affectsConfiguration('mlsight.tracking')) {
+          void this.reset();
+        }
+      }),
+    );
     this.subs.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void this.reset()));
-    this.subs.push(secrets.onDidChange(e => { if (e.key.startsWith(SECRET_PREFIX)) { void this.reset(); } }));
+    this.subs.push(
+      secrets.onDidChange(e => {
+        if (e.key.startsWith(SECRET_PREFIX)) {
+          void this.reset();
+        }
+      }),
+    );
     this.schedule();
   }
 
   /** The backend for the configured URI (opened once; reopened when the setting or the password changes). */
   async open(): Promise<TrackingBackend | undefined> {
     const c = configuredUri();
-    if (!c) { return undefined; }
-    if (this.backend && this.backendUri === c.uri) { return this.backend; }
+    if (!c) {
+      return undefined;
+    }
+    if (this.backend && this.backendUri === c.uri) {
+      return this.backend;
+    }
     await this.closeBackend();
     const parsed = parseTrackingUri(c.uri);
     if (parsed.hasPassword && c.from.startsWith('setting')) {
-      throw new Error('mlsight.tracking.uri holds a password in plain text: remove it from the setting and use '
-        + '"ML Sight: Set Team Tracking Password…" (VS Code\'s SecretStorage), PGPASSWORD or ~/.pgpass instead');
+      throw new Error(
+        'mlsight.tracking.uri holds a password in plain text: remove it from the setting and use ' +
+          '"ML Sight: Set Team Tracking Password…" (VS Code\'s SecretStorage), PGPASSWORD or ~/.pgpass instead',
+      );
     }
     const password = await this.secrets.get(SECRET_PREFIX + parsed.display);
     // loaded on first use: activation does not load node-postgres
@@ -74,7 +103,11 @@ export class TeamRuns implements vscode.Disposable {
   }
 
   async setSecret(key: string, value: string | undefined): Promise<void> {
-    if (value) { await this.secrets.store(key, value); } else { await this.secrets.delete(key); }
+    if (value) {
+      await this.secrets.store(key, value);
+    } else {
+      await this.secrets.delete(key);
+    }
   }
 
   roots(): TeamNode[] {
@@ -85,13 +118,17 @@ export class TeamRuns implements vscode.Disposable {
   async children(node: TeamNode): Promise<TeamNode[]> {
     try {
       const b = await this.open();
-      if (!b) { return []; }
+      if (!b) {
+        return [];
+      }
       if (node.t === 'root') {
         const s = await b.schema();
         this.experiments = await b.listExperiments();
         this.error = undefined;
         const out: TeamNode[] = this.experiments.map(experiment => ({ t: 'experiment', experiment }));
-        if (!s.writable && s.readOnlyReason) { out.unshift({ t: 'message', text: `read-only: ${s.readOnlyReason}`, error: false }); }
+        if (!s.writable && s.readOnlyReason) {
+          out.unshift({ t: 'message', text: `read-only: ${s.readOnlyReason}`, error: false });
+        }
         return out.length ? out : [{ t: 'message', text: 'no experiments yet', error: false }];
       }
       if (node.t === 'experiment') {
@@ -102,7 +139,9 @@ export class TeamRuns implements vscode.Disposable {
           this.pages.set(node.experiment.id, l);
         }
         const out: TeamNode[] = l.runs.map(run => ({ t: 'run', run, experiment: node.experiment }));
-        if (l.next) { out.push({ t: 'more', experiment: node.experiment }); }
+        if (l.next) {
+          out.push({ t: 'more', experiment: node.experiment });
+        }
         return out;
       }
       return [];
@@ -115,7 +154,9 @@ export class TeamRuns implements vscode.Disposable {
   async loadMore(experiment: TeamExperiment): Promise<void> {
     const b = await this.open();
     const l = this.pages.get(experiment.id);
-    if (!b || !l?.next) { return; }
+    if (!b || !l?.next) {
+      return;
+    }
     const p = await b.searchRuns({ experimentIds: [experiment.id], pageSize: PAGE, pageToken: l.next });
     l.runs.push(...p.runs);
     l.next = p.nextPageToken;
@@ -145,21 +186,51 @@ export class TeamRuns implements vscode.Disposable {
         const r = node.run;
         const item = new vscode.TreeItem(r.name || r.runUuid.slice(0, 8), vscode.TreeItemCollapsibleState.None);
         item.id = `team:run:${r.runUuid}`;
-        item.iconPath = new vscode.ThemeIcon(r.status === 'FINISHED' ? 'pass' : r.status === 'FAILED' ? 'error' : r.status === 'RUNNING' ? 'sync~spin' : 'circle-outline');
+        item.iconPath = new vscode.ThemeIcon(
+          r.status === 'FINISHED'
+            ? 'pass'
+            : r.status === 'FAILED'
+              ? 'error'
+              : r.status === 'RUNNING'
+                ? 'sync~spin'
+                : 'circle-outline',
+        );
         const owner = r.tags['mlflow.user'] ?? r.userId;
-        item.description = [r.status.toLowerCase(), owner && owner !== 'unknown' ? owner : '', r.tags['mlflow.source.git.commit']?.slice(0, 7) ?? ''].filter(Boolean).join(' · ');
-        item.tooltip = [`${r.name ?? r.runUuid}`, `id: ${r.runUuid}`, `status: ${r.status}`,
-          ...Object.entries(r.params).slice(0, 20).map(([k, v]) => `  ${k} = ${v}`),
-          ...Object.entries(r.metrics).slice(0, 20).map(([k, m]) => `  ${k}: ${m.value} (step ${m.step})`)].join('\n');
+        item.description = [
+          r.status.toLowerCase(),
+          owner && owner !== 'unknown' ? owner : '',
+          r.tags['mlflow.source.git.commit']?.slice(0, 7) ?? '',
+        ]
+          .filter(Boolean)
+          .join(' · ');
+        item.tooltip = [
+          `${r.name ?? r.runUuid}`,
+          `id: ${r.runUuid}`,
+          `status: ${r.status}`,
+          ...Object.entries(r.params)
+            .slice(0, 20)
+            .map(([k, v]) => `  ${k} = ${v}`),
+          ...Object.entries(r.metrics)
+            .slice(0, 20)
+            .map(([k, m]) => `  ${k}: ${m.value} (step ${m.step})`),
+        ].join('\n');
         item.contextValue = 'mlsight.teamRun';
-        item.command = { command: 'mlsight.openTeamRun', title: 'Open Team Run', arguments: [{ kind: 'team', team: node }] };
+        item.command = {
+          command: 'mlsight.openTeamRun',
+          title: 'Open Team Run',
+          arguments: [{ kind: 'team', team: node }],
+        };
         return item;
       }
       case 'more': {
         const item = new vscode.TreeItem('Load more…', vscode.TreeItemCollapsibleState.None);
         item.id = `team:more:${node.experiment.id}:${this.pages.get(node.experiment.id)?.runs.length ?? 0}`;
         item.iconPath = new vscode.ThemeIcon('ellipsis');
-        item.command = { command: 'mlsight.loadMoreTeamRuns', title: 'Load More Team Runs', arguments: [{ kind: 'team', team: node }] };
+        item.command = {
+          command: 'mlsight.loadMoreTeamRuns',
+          title: 'Load More Team Runs',
+          arguments: [{ kind: 'team', team: node }],
+        };
         return item;
       }
       case 'message': {
@@ -183,12 +254,21 @@ export class TeamRuns implements vscode.Disposable {
 
   /** One poll: re-reads the experiment list and the first page of every experiment that was opened. */
   async poll(): Promise<boolean> {
-    if (!this.experiments && !this.pages.size) { return true; }
+    if (!this.experiments && !this.pages.size) {
+      return true;
+    }
     const b = await this.open();
-    if (!b) { return true; }
+    if (!b) {
+      return true;
+    }
     let changed = false;
     const exps = await b.listExperiments();
-    if (JSON.stringify(exps.map(e => [e.id, e.name])) !== JSON.stringify((this.experiments ?? []).map(e => [e.id, e.name]))) { changed = true; }
+    if (
+      JSON.stringify(exps.map(e => [e.id, e.name])) !==
+      JSON.stringify((this.experiments ?? []).map(e => [e.id, e.name]))
+    ) {
+      changed = true;
+    }
     this.experiments = exps;
     for (const [id, l] of this.pages) {
       const p = await b.searchRuns({ experimentIds: [id], pageSize: PAGE });
@@ -198,27 +278,41 @@ export class TeamRuns implements vscode.Disposable {
         changed = true;
       }
     }
-    if (changed) { this.emitter.fire(); }
+    if (changed) {
+      this.emitter.fire();
+    }
     return changed;
   }
 
   private schedule(): void {
-    if (this.timer) { clearTimeout(this.timer); }
-    if (this.disposed) { return; }
-    const base = Math.max(5, vscode.workspace.getConfiguration('mlsight.tracking').get<number>('pollSeconds', 30)) * 1000;
-    this.timer = setTimeout(async () => {
-      try {
-        await this.poll();
-        if (this.failures) { this.log.info(`Team: ${this.backend?.displayUri ?? ''} answers again`); }
-        this.failures = 0;
-        this.error = undefined;
-      } catch (e) {
-        this.error = e instanceof Error ? e.message : String(e);
-        if (this.failures === 0) { this.log.warn(`Team: polling failed (${this.error}); retrying with backoff`); }
-        this.failures++;
-      }
-      this.schedule();
-    }, nextPollDelay(base, this.failures, Math.random()));
+    if (this.timer) {
+      clearTimeout(this.timer);
+    }
+    if (this.disposed) {
+      return;
+    }
+    const base =
+      Math.max(5, vscode.workspace.getConfiguration('mlsight.tracking').get<number>('pollSeconds', 30)) * 1000;
+    this.timer = setTimeout(
+      async () => {
+        try {
+          await this.poll();
+          if (this.failures) {
+            this.log.info(`Team: ${this.backend?.displayUri ?? ''} answers again`);
+          }
+          this.failures = 0;
+          this.error = undefined;
+        } catch (e) {
+          this.error = e instanceof Error ? e.message : String(e);
+          if (this.failures === 0) {
+            this.log.warn(`Team: polling failed (${this.error}); retrying with backoff`);
+          }
+          this.failures++;
+        }
+        this.schedule();
+      },
+      nextPollDelay(base, this.failures, Math.random()),
+    );
   }
 
   private async closeBackend(): Promise<void> {
@@ -230,8 +324,12 @@ export class TeamRuns implements vscode.Disposable {
 
   dispose(): void {
     this.disposed = true;
-    if (this.timer) { clearTimeout(this.timer); }
-    for (const s of this.subs) { s.dispose(); }
+    if (this.timer) {
+      clearTimeout(this.timer);
+    }
+    for (const s of this.subs) {
+      s.dispose();
+    }
     this.emitter.dispose();
     void this.closeBackend();
   }

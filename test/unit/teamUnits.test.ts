@@ -20,7 +20,11 @@ describe('team mode: tracking URIs, backoff, value encodings', () => {
     assert.deepStrictEqual([r.kind, r.kind === 'rest' && r.baseUrl], ['rest', 'https://mlflow.example.com/base']);
     assert.strictEqual(redactUri('https://u:pw@h/x'), 'https://u:***@h/x');
     for (const bad of ['mlruns', 'postgresql://h:5432/', 'ftp://h/x', 'sqlite:///tmp/mlflow.db']) {
-      assert.throws(() => parseTrackingUri(bad), (e: TrackingError) => e instanceof TrackingError && e.code === 'INVALID', bad);
+      assert.throws(
+        () => parseTrackingUri(bad),
+        (e: TrackingError) => e instanceof TrackingError && e.code === 'INVALID',
+        bad,
+      );
     }
   });
 
@@ -34,10 +38,21 @@ describe('team mode: tracking URIs, backoff, value encodings', () => {
   });
 
   it('page signatures change with status, end, name or metrics, not otherwise', () => {
-    const run = { runUuid: 'a', status: 'RUNNING', endTime: null, name: 'x', metrics: { acc: { step: 1, value: 0.5 } } };
+    const run = {
+      runUuid: 'a',
+      status: 'RUNNING',
+      endTime: null,
+      name: 'x',
+      metrics: { acc: { step: 1, value: 0.5 } },
+    };
     const s = pageSignature([run]);
     assert.strictEqual(pageSignature([{ ...run }]), s);
-    for (const changed of [{ ...run, status: 'FINISHED' }, { ...run, endTime: 5 }, { ...run, name: 'y' }, { ...run, metrics: { acc: { step: 2, value: 0.6 } } }]) {
+    for (const changed of [
+      { ...run, status: 'FINISHED' },
+      { ...run, endTime: 5 },
+      { ...run, name: 'y' },
+      { ...run, metrics: { acc: { step: 2, value: 0.6 } } },
+    ]) {
       assert.notStrictEqual(pageSignature([changed]), s);
     }
   });
@@ -54,9 +69,15 @@ describe('team mode: tracking URIs, backoff, value encodings', () => {
   it('the PostgreSQL harness fails loudly (never skips) when the server binaries are missing', () => {
     const saved = process.env.MLSIGHT_PG_BIN;
     process.env.MLSIGHT_PG_BIN = tempWorkspace();
-    try { assert.throws(() => findPgBin(), /has no initdb\/pg_ctl/); } finally {
-      if (saved === undefined) { delete process.env.MLSIGHT_PG_BIN; } else { process.env.MLSIGHT_PG_BIN = saved; }
+    try {
+      assert.throws(() => findPgBin(), /has no initdb\/pg_ctl/);
+    } finally {
+      if (saved === undefined) {
+        delete process.env.MLSIGHT_PG_BIN;
+      } else {
+        process.env.MLSIGHT_PG_BIN = saved;
+      }
     }
-    assert.match(findPgBin(), /bin$/, 'this machine has Debian\'s postgresql (scripts/ensure-system.sh installs it)');
+    assert.match(findPgBin(), /bin$/, "this machine has Debian's postgresql (scripts/ensure-system.sh installs it)");
   });
 });

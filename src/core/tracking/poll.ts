@@ -9,6 +9,21 @@ export function nextPollDelay(baseMs: number, failures: number, random = 0.5, ma
 }
 
 /** A cheap fingerprint of a page of runs: it changes when a run is added, removed, renamed or changes status, end or metrics. */
-export function pageSignature(runs: readonly { runUuid: string; status: string; endTime: number | null; name: string | null; metrics: Record<string, { step: number; value: number }> }[]): string {
-  return runs.map(r => `${r.runUuid}|${r.status}|${r.endTime}|${r.name}|${Object.entries(r.metrics).map(([k, m]) => `${k}:${m.step}:${m.value}`).join(',')}`).join('\n');
+export function pageSignature(
+  runs: readonly {
+    runUuid: string;
+    status: string;
+    endTime: number | null;
+    name: string | null;
+    metrics: Record<string, { step: number; value: number }>;
+  }[],
+): string {
+  return runs
+    .map(
+      r =>
+        `${r.runUuid}|${r.status}|${r.endTime}|${r.name}|${Object.entries(r.metrics)
+          .map(([k, m]) => `${k}:${m.step}:${m.value}`)
+          .join(',')}`,
+    )
+    .join('\n');
 }

@@ -13,13 +13,27 @@ import { isDeepStrictEqual } from 'util';
 /** test/fixtures/mlflow-2.17 from a unit-test bundle (dist/test/unit/*.js); other bundles pass their own path. */
 const FIXTURES = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'mlflow-2.17');
 
-export interface Exchange { method: string; path: string; request: Record<string, unknown> | null; response: Record<string, unknown> }
-export interface Seen { method: string; endpoint: string; body: Record<string, unknown>; headers: http.IncomingHttpHeaders }
+export interface Exchange {
+  method: string;
+  path: string;
+  request: Record<string, unknown> | null;
+  response: Record<string, unknown>;
+}
+export interface Seen {
+  method: string;
+  endpoint: string;
+  body: Record<string, unknown>;
+  headers: http.IncomingHttpHeaders;
+}
 
 export function recorded(fixtures = FIXTURES): Map<string, Exchange> {
   const dir = path.join(fixtures, 'rest');
-  return new Map(fs.readdirSync(dir).filter(f => f.endsWith('.json'))
-    .map(f => [f.replace(/\.json$/, ''), JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as Exchange]));
+  return new Map(
+    fs
+      .readdirSync(dir)
+      .filter(f => f.endsWith('.json'))
+      .map(f => [f.replace(/\.json$/, ''), JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as Exchange]),
+  );
 }
 
 export interface Replay {
@@ -28,7 +42,13 @@ export interface Replay {
   /** failures to answer before the next matching requests: [endpoint, status, body, headers] */
   failures: { endpoint: string; status: number; body?: unknown; headers?: Record<string, string> }[];
   /** extra routes (checked before the recordings) */
-  routes: { method: string; endpoint: string; match?: (body: Record<string, unknown>) => boolean; status?: number; response: unknown | ((body: Record<string, unknown>) => unknown) }[];
+  routes: {
+    method: string;
+    endpoint: string;
+    match?: (body: Record<string, unknown>) => boolean;
+    status?: number;
+    response: unknown | ((body: Record<string, unknown>) => unknown);
+  }[];
   token: string | undefined;
   close(): Promise<void>;
 }
@@ -44,17 +64,22 @@ export async function startReplay(fixtures = FIXTURES): Promise<Replay> {
   const state: Omit<Replay, 'url' | 'close'> = { seen: [], failures: [], routes: [], token: undefined };
   const server = http.createServer((req, res) => {
     let data = '';
-    req.on('data', d => { data += d; });
+    req.on('data', d => {
+      data += d;
+    });
     req.on('end', () => {
       const { endpoint, query } = split(req.url ?? '/');
-      const body: Record<string, unknown> = req.method === 'GET' ? query : (data ? JSON.parse(data) : {});
+      const body: Record<string, unknown> = req.method === 'GET' ? query : data ? JSON.parse(data) : {};
       state.seen.push({ method: req.method ?? '', endpoint, body, headers: req.headers });
       const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
         res.writeHead(status, { 'content-type': 'application/json', ...headers });
         res.end(JSON.stringify(payload));
       };
       if (state.token && req.headers.authorization !== `Bearer ${state.token}`) {
-        send(401, { error_code: 'UNAUTHENTICATED', message: 'You are not authenticated. Please see the documentation for details.' });
+        send(401, {
+          error_code: 'UNAUTHENTICATED',
+          message: 'You are not authenticated. Please see the documentation for details.',
+        });
         return;
       }
       const fi = state.failures.findIndex(f => f.endpoint === endpoint);
@@ -71,25 +96,40 @@ export async function startReplay(fixtures = FIXTURES): Promise<Replay> {
       }
       for (const x of exchanges) {
         const rec = split(x.path);
-        if (x.method !== req.method || rec.endpoint !== endpoint) { continue; }
-        const want = (x.method === 'GET' ? rec.query : x.request ?? {}) as Record<string, unknown>;
+        if (x.method !== req.method || rec.endpoint !== endpoint) {
+          continue;
+        }
+        const want = (x.method === 'GET' ? rec.query : (x.request ?? {})) as Record<string, unknown>;
         // a recorded answer without a next page is also the answer for any larger max_results
         const complete = !x.response.next_page_token;
-        const ok = Object.entries(want).every(([k, v]) => isDeepStrictEqual(body[k], v) || String(body[k]) === String(v)
-          || (k === 'max_results' && complete && Number(body[k]) >= Number(v)))
-          && (body.page_token ?? null) === (want.page_token ?? null);
-        if (!ok) { continue; }
+        const ok =
+          Object.entries(want).every(
+            ([k, v]) =>
+              isDeepStrictEqual(body[k], v) ||
+              String(body[k]) === String(v) ||
+              (k === 'max_results' && complete && Number(body[k]) >= Number(v)),
+          ) && (body.page_token ?? null) === (want.page_token ?? null);
+        if (!ok) {
+          continue;
+        }
         const isError = typeof x.response.error_code === 'string';
         send(isError ? (x.response.error_code === 'RESOURCE_DOES_NOT_EXIST' ? 404 : 400) : 200, x.response);
         return;
       }
-      send(404, { error_code: 'ENDPOINT_NOT_FOUND', message: `no recording for ${req.method} ${endpoint} ${JSON.stringify(body)}` });
+      send(404, {
+        error_code: 'ENDPOINT_NOT_FOUND',
+        message: `no recording for ${req.method} ${endpoint} ${JSON.stringify(body)}`,
+      });
     });
   });
   await new Promise<void>(r => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.address() as net.AddressInfo).port;
   return Object.assign(state, {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>(r => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>(r => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   });
 }
