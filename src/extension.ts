@@ -16,6 +16,8 @@ import { DatasetsTreeProvider } from './datasets/datasetsTree';
 import { DriftUi } from './drift/driftCommands';
 import { LeakageDiagnostics } from './leakage/leakageDiagnostics';
 import { RunsTreeProvider } from './runs/runsTree';
+import { TeamRuns } from './team/teamRuns';
+import { teamCommandHandlers } from './team/teamCommands';
 import { runsCommands } from './runs/runsCommands';
 import { storeCommands } from './workspace/storeCommands';
 import { modelCommands } from './models/modelCommands';
@@ -79,6 +81,8 @@ class Extension implements vscode.Disposable {
     }));
     const runsView = this.disposables.track(vscode.window.createTreeView('mlsight.runs', { treeDataProvider: runsTree, showCollapseAll: true, canSelectMany: true }));
     runsTree.attach(runsView);
+    const team = this.disposables.track(new TeamRuns(context.secrets, log));
+    runsTree.setTeam(team);
     this.disposables.track(vscode.workspace.onDidChangeConfiguration(e => { if (e.affectsConfiguration('mlsight.runs.keyMetric')) { runsTree.refresh(); } }));
     const pickFolder = async (): Promise<vscode.WorkspaceFolder | undefined> => {
       const folders = this.stores.folders();
@@ -104,6 +108,7 @@ class Extension implements vscode.Disposable {
       ...storeCommands({ stores: this.stores, channel, log, extensionUri: context.extensionUri, pickFolder }),
       ...modelCommands({ stores: this.stores, registry: registryCommands, pages: modelPages, pickFolder }),
       ...driftCommands(drift),
+      ...teamCommandHandlers(team, this.stores, log, () => runsView.selection),
     };
     for (const d of registerCommands(handlers, channel)) { this.disposables.track(d); }
     exposeLoggerInTerminals(context);

@@ -36,6 +36,10 @@ export interface CommandArgs {
   'mlsight.setDriftCurrent': [uri?: unknown];
   'mlsight.saveDriftWatch': [config?: unknown];
   'mlsight.removeDriftWatch': [name?: unknown];
+  'mlsight.shareRun': [runOrItem?: unknown, selected?: unknown[]];
+  'mlsight.setTrackingPassword': [];
+  'mlsight.openTeamRun': [item?: unknown];
+  'mlsight.loadMoreTeamRuns': [item?: unknown];
 }
 
 export type CommandId = keyof CommandArgs;
@@ -48,6 +52,7 @@ export const COMMAND_IDS: readonly CommandId[] = [
   'mlsight.registerModel', 'mlsight.setModelAlias', 'mlsight.setModelStage', 'mlsight.promoteModel', 'mlsight.undoPromotion',
   'mlsight.configureCanary', 'mlsight.openModelPage',
   'mlsight.openDriftReport', 'mlsight.setDriftReference', 'mlsight.setDriftCurrent', 'mlsight.saveDriftWatch', 'mlsight.removeDriftWatch',
+  'mlsight.shareRun', 'mlsight.setTrackingPassword', 'mlsight.openTeamRun', 'mlsight.loadMoreTeamRuns',
 ];
 
 /**

@@ -7,13 +7,15 @@ import { formatDuration, runDescription } from '../core/runs/format';
 import { ContextKeyService, ContextKeys } from '../platform/contextKeys';
 import { DisposableStore } from '../platform/disposables';
 import { StoreManager } from '../workspace/storeManager';
+import type { TeamNode, TeamRuns } from '../team/teamRuns';
 
 export type RunsNode =
   | { kind: 'folder'; folder: vscode.WorkspaceFolder }
   | { kind: 'experiment'; folder: vscode.WorkspaceFolder; experiment: ExperimentSummary }
   | { kind: 'trash'; folder: vscode.WorkspaceFolder; count: number }
   | { kind: 'run'; folder: vscode.WorkspaceFolder; run: RunRow; trashed?: boolean }
-  | { kind: 'error'; folder: vscode.WorkspaceFolder; message: string };
+  | { kind: 'error'; folder: vscode.WorkspaceFolder; message: string }
+  | { kind: 'team'; team: TeamNode };
 
 const STATUS_ICON: Record<string, vscode.ThemeIcon> = {
   RUNNING: new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue')),
@@ -74,17 +76,23 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
 
   refresh(): void { this.emitter.fire(undefined); }
 
+  private team: TeamRuns | undefined;
+  /** Adds the team's MLflow backend as its own root (src/team/teamRuns.ts). */
+  setTeam(team: TeamRuns): void { this.team = team; this.disposables.track(team.onDidChange(() => this.refresh())); }
+  private teamRoots(): RunsNode[] { return (this.team?.roots() ?? []).map(team => ({ kind: 'team', team })); }
+
   async getChildren(node?: RunsNode): Promise<RunsNode[]> {
     const folders = this.stores.folders();
+    if (node?.kind === 'team') { return (await this.team?.children(node.team) ?? []).map(team => ({ kind: 'team', team })); }
     if (!node) {
-      if (folders.length === 0) { return []; }
+      if (folders.length === 0) { return this.teamRoots(); }
       if (folders.length > 1) {
         await this.updateContext(folders);
-        return folders.map(folder => ({ kind: 'folder', folder }));
+        return [...folders.map(folder => ({ kind: 'folder', folder }) as RunsNode), ...this.teamRoots()];
       }
       const kids = await this.experimentsOf(folders[0]);
       await this.updateContext(folders);
-      return kids;
+      return [...kids, ...this.teamRoots()];
     }
     if (node.kind === 'folder') { return this.experimentsOf(node.folder); }
     if (node.kind === 'experiment') {
@@ -126,6 +134,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
 
   getTreeItem(node: RunsNode): vscode.TreeItem {
     switch (node.kind) {
+      case 'team': return this.team!.treeItem(node.team);
       case 'folder': {
         const item = new vscode.TreeItem(node.folder.name, vscode.TreeItemCollapsibleState.Expanded);
         item.iconPath = vscode.ThemeIcon.Folder;

@@ -16,7 +16,9 @@ export interface OpenOptions {
 
 export function openTrackingBackend(uri: string, o: OpenOptions = {}): TrackingBackend {
   const p = parseTrackingUri(uri);
-  if (p.kind === 'postgresql') { return new PgBackend(uri, { password: o.password }); }
+  if (p.kind === 'postgresql') {
+    return new PgBackend(uri, { password: o.password });
+  }
   const env = o.env ?? process.env;
   const token = o.token ?? env.MLFLOW_TRACKING_TOKEN;
   const username = o.username ?? env.MLFLOW_TRACKING_USERNAME;

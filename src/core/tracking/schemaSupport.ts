@@ -12,12 +12,15 @@ import { SchemaStatus } from './types';
 export const WRITABLE_REVISIONS: ReadonlyMap<string, string> = new Map([[MLFLOW_217_REVISION, 'MLflow 2.17']]);
 
 export function schemaStatus(revision: string | null): SchemaStatus {
-  const known = revision ? WRITABLE_REVISIONS.get(revision) ?? null : null;
-  if (known) { return { revision, mlflowVersions: known, writable: true, readOnlyReason: null }; }
+  const known = revision ? (WRITABLE_REVISIONS.get(revision) ?? null) : null;
+  if (known) {
+    return { revision, mlflowVersions: known, writable: true, readOnlyReason: null };
+  }
   const supported = [...WRITABLE_REVISIONS].map(([r, v]) => `${r} (${v})`).join(', ');
-  const readOnlyReason = revision === null
-    ? 'the database has no alembic_version row, so its MLflow schema version is unknown; opened read-only'
-    : `the database's MLflow schema revision ${revision} is not one ML Sight has been tested with (${supported}); `
-      + 'it is opened read-only. Use an MLflow 2.17 database (mlflow db upgrade), or update ML Sight.';
+  const readOnlyReason =
+    revision === null
+      ? 'the database has no alembic_version row, so its MLflow schema version is unknown; opened read-only'
+      : `the database's MLflow schema revision ${revision} is not one ML Sight has been tested with (${supported}); ` +
+        'it is opened read-only. Use an MLflow 2.17 database (mlflow db upgrade), or update ML Sight.';
   return { revision, mlflowVersions: null, writable: false, readOnlyReason };
 }

@@ -17,7 +17,11 @@ export interface TeamExperiment {
   tags: Record<string, string>;
 }
 
-export interface TeamMetric { value: number; step: number; timestamp: number | null }
+export interface TeamMetric {
+  value: number;
+  step: number;
+  timestamp: number | null;
+}
 
 export interface TeamDataset {
   name: string;
@@ -47,7 +51,10 @@ export interface TeamRun {
   datasets: TeamDataset[];
 }
 
-export interface RunPage { runs: TeamRun[]; nextPageToken: string | null }
+export interface RunPage {
+  runs: TeamRun[];
+  nextPageToken: string | null;
+}
 
 export interface SearchRunsOptions {
   experimentIds?: readonly string[];
@@ -76,7 +83,12 @@ export interface SyncRun {
   datasets: TeamDataset[];
 }
 
-export interface SyncResult { runUuid: string; created: boolean; metricsWritten: number; experimentId: string }
+export interface SyncResult {
+  runUuid: string;
+  created: boolean;
+  metricsWritten: number;
+  experimentId: string;
+}
 
 export interface TeamModelVersion {
   version: number;
@@ -113,7 +125,12 @@ export interface PromoteRequest {
   versionTags: [string, string][];
 }
 
-export interface PromoteResult { model: string; alias: string; from: number | null; to: number }
+export interface PromoteResult {
+  model: string;
+  alias: string;
+  from: number | null;
+  to: number;
+}
 
 export interface SchemaStatus {
   /** alembic_version.version_num, null when the table is missing or empty */
@@ -126,12 +143,25 @@ export interface SchemaStatus {
 }
 
 export type TrackingErrorCode =
-  | 'CONFLICT' | 'READ_ONLY' | 'NOT_FOUND' | 'INVALID' | 'UNAUTHORIZED' | 'PERMISSION_DENIED' | 'UNAVAILABLE'
-  | 'NOT_MLFLOW' | 'ALREADY_EXISTS' | 'INTERNAL';
+  | 'CONFLICT'
+  | 'READ_ONLY'
+  | 'NOT_FOUND'
+  | 'INVALID'
+  | 'UNAUTHORIZED'
+  | 'PERMISSION_DENIED'
+  | 'UNAVAILABLE'
+  | 'NOT_MLFLOW'
+  | 'ALREADY_EXISTS'
+  | 'INTERNAL';
 
 /** An error a user can act on: code + a message that says what happened and what to do. */
 export class TrackingError extends Error {
-  constructor(readonly code: TrackingErrorCode, message: string) { super(message); }
+  constructor(
+    readonly code: TrackingErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 export interface TrackingBackend {
@@ -160,7 +190,9 @@ export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
 
 export function pageSizeOf(n: number | undefined): number {
-  if (n === undefined) { return DEFAULT_PAGE_SIZE; }
+  if (n === undefined) {
+    return DEFAULT_PAGE_SIZE;
+  }
   if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE_SIZE) {
     throw new TrackingError('INVALID', `page size must be an integer from 1 to ${MAX_PAGE_SIZE}, not ${n}`);
   }

@@ -19,26 +19,48 @@ export function parseTrackingUri(uri: string): ParsedTrackingUri {
   const text = uri.trim();
   const m = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text);
   if (!m) {
-    throw new TrackingError('INVALID', `not a tracking URI: ${JSON.stringify(redactUri(text))} (expected postgresql://user@host:port/db or http(s)://host)`);
+    throw new TrackingError(
+      'INVALID',
+      `not a tracking URI: ${JSON.stringify(redactUri(text))} (expected postgresql://user@host:port/db or http(s)://host)`,
+    );
   }
   const scheme = m[1].toLowerCase();
   const dialect = scheme.split('+')[0];
   let url: URL;
-  try { url = new URL(text.replace(/^[^:]+:/, dialect === 'postgres' ? 'postgresql:' : `${dialect}:`)); } catch {
+  try {
+    url = new URL(text.replace(/^[^:]+:/, dialect === 'postgres' ? 'postgresql:' : `${dialect}:`));
+  } catch {
     throw new TrackingError('INVALID', `cannot parse tracking URI ${JSON.stringify(redactUri(text))}`);
   }
   const hasPassword = url.password !== '';
   if (dialect === 'postgresql' || dialect === 'postgres') {
     const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
-    if (!database) { throw new TrackingError('INVALID', `${redactUri(text)}: the URI names no database (postgresql://user@host:port/<db>)`); }
-    return { kind: 'postgresql', connectionString: url.toString(), hasPassword, display: redactUri(url.toString()), database };
+    if (!database) {
+      throw new TrackingError(
+        'INVALID',
+        `${redactUri(text)}: the URI names no database (postgresql://user@host:port/<db>)`,
+      );
+    }
+    return {
+      kind: 'postgresql',
+      connectionString: url.toString(),
+      hasPassword,
+      display: redactUri(url.toString()),
+      database,
+    };
   }
   if (dialect === 'http' || dialect === 'https') {
     const base = `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
     return { kind: 'rest', baseUrl: base, hasPassword, display: redactUri(text) };
   }
   if (dialect === 'sqlite') {
-    throw new TrackingError('INVALID', 'sqlite:/// tracking URIs are read as workspace files: put mlflow.db in the workspace (ML Sight reads it with no setting)');
+    throw new TrackingError(
+      'INVALID',
+      'sqlite:/// tracking URIs are read as workspace files: put mlflow.db in the workspace (ML Sight reads it with no setting)',
+    );
   }
-  throw new TrackingError('INVALID', `unsupported tracking URI scheme ${JSON.stringify(scheme)} (supported: postgresql://, http://, https://)`);
+  throw new TrackingError(
+    'INVALID',
+    `unsupported tracking URI scheme ${JSON.stringify(scheme)} (supported: postgresql://, http://, https://)`,
+  );
 }

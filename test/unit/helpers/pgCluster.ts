@@ -17,17 +17,32 @@ import { Client } from 'pg';
 export function findPgBin(): string {
   const has = (dir: string) => fs.existsSync(path.join(dir, 'initdb')) && fs.existsSync(path.join(dir, 'pg_ctl'));
   if (process.env.MLSIGHT_PG_BIN) {
-    if (has(process.env.MLSIGHT_PG_BIN)) { return process.env.MLSIGHT_PG_BIN; }
+    if (has(process.env.MLSIGHT_PG_BIN)) {
+      return process.env.MLSIGHT_PG_BIN;
+    }
     throw new Error(`MLSIGHT_PG_BIN=${process.env.MLSIGHT_PG_BIN} has no initdb/pg_ctl`);
   }
   const base = '/usr/lib/postgresql';
-  const versions = fs.existsSync(base) ? fs.readdirSync(base).filter(v => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
-  for (const v of versions) { if (has(path.join(base, v, 'bin'))) { return path.join(base, v, 'bin'); } }
+  const versions = fs.existsSync(base)
+    ? fs
+        .readdirSync(base)
+        .filter(v => /^\d+$/.test(v))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  for (const v of versions) {
+    if (has(path.join(base, v, 'bin'))) {
+      return path.join(base, v, 'bin');
+    }
+  }
   const cfg = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' });
-  if (cfg.status === 0 && has(cfg.stdout.trim())) { return cfg.stdout.trim(); }
-  throw new Error('PostgreSQL server binaries (initdb, pg_ctl) not found: team-mode tests need a real PostgreSQL. '
-    + 'Install Debian\'s postgresql package (bash scripts/ensure-system.sh, or apt-get install -y postgresql) '
-    + 'or set MLSIGHT_PG_BIN to the folder holding initdb.');
+  if (cfg.status === 0 && has(cfg.stdout.trim())) {
+    return cfg.stdout.trim();
+  }
+  throw new Error(
+    'PostgreSQL server binaries (initdb, pg_ctl) not found: team-mode tests need a real PostgreSQL. ' +
+      "Install Debian's postgresql package (bash scripts/ensure-system.sh, or apt-get install -y postgresql) " +
+      'or set MLSIGHT_PG_BIN to the folder holding initdb.',
+  );
 }
 
 export async function freePort(): Promise<number> {
@@ -59,7 +74,9 @@ function run(cmd: string, args: string[], asPostgres: boolean): void {
   const [file, argv] = asPostgres ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
   const r = spawnSync(file, argv, { encoding: 'utf8', timeout: 120_000 });
   if (r.error || r.status !== 0) {
-    throw new Error(`${path.basename(cmd)} failed (${r.error?.message ?? `exit ${r.status}`}): ${(r.stderr || r.stdout || '').slice(-2000)}`);
+    throw new Error(
+      `${path.basename(cmd)} failed (${r.error?.message ?? `exit ${r.status}`}): ${(r.stderr || r.stdout || '').slice(-2000)}`,
+    );
   }
 }
 
@@ -72,34 +89,70 @@ export async function startCluster(): Promise<PgCluster> {
   if (root) {
     const id = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
     const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
-    if (id.status !== 0) { throw new Error('running as root, but there is no `postgres` user to run initdb as (Debian\'s postgresql package creates it)'); }
+    if (id.status !== 0) {
+      throw new Error(
+        "running as root, but there is no `postgres` user to run initdb as (Debian's postgresql package creates it)",
+      );
+    }
     fs.chownSync(dir, Number(id.stdout.trim()), Number(gid.stdout.trim()));
   }
   const user = 'postgres';
   run(path.join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', user, '-E', 'UTF8', '--no-sync', '--locale=C'], root);
   const port = await freePort();
   const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
-  run(path.join(bin, 'pg_ctl'), ['-D', data, '-l', path.join(dir, 'server.log'), '-o', opts, '-w', '-t', '60', 'start'], root);
+  run(
+    path.join(bin, 'pg_ctl'),
+    ['-D', data, '-l', path.join(dir, 'server.log'), '-o', opts, '-w', '-t', '60', 'start'],
+    root,
+  );
   let stopped = false;
   const stop = () => {
-    if (stopped) { return; }
+    if (stopped) {
+      return;
+    }
     stopped = true;
-    try { run(path.join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop'], root); } finally {
+    try {
+      run(path.join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop'], root);
+    } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   };
-  process.once('exit', () => { try { stop(); } catch { /* best effort */ } });
+  process.once('exit', () => {
+    try {
+      stop();
+    } catch {
+      /* best effort */
+    }
+  });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      try {
+        stop();
+      } catch {
+        /* best effort */
+      }
+      process.exit(130);
+    });
+  }
   const connect = async (db = 'postgres') => {
     const c = new Client({ host: '127.0.0.1', port, user, database: db });
     await c.connect();
     return c;
   };
   return {
-    port, dir, user, stop, client: connect,
+    port,
+    dir,
+    user,
+    stop,
+    client: connect,
     uri: db => `postgresql://${user}@127.0.0.1:${port}/${db}`,
     async createDatabase(name: string) {
       const c = await connect();
-      try { await c.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`); } finally { await c.end(); }
+      try {
+        await c.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+      } finally {
+        await c.end();
+      }
       return `postgresql://${user}@127.0.0.1:${port}/${name}`;
     },
   };
@@ -107,7 +160,11 @@ export async function startCluster(): Promise<PgCluster> {
 
 /** A pg_dump file as statements pg can run: psql meta-commands (\restrict …) dropped. */
 export function dumpSql(file: string): string {
-  return fs.readFileSync(file, 'utf8').split('\n').filter(l => !l.startsWith('\\')).join('\n');
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(l => !l.startsWith('\\'))
+    .join('\n');
 }
 
 export const FIXTURES = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'mlflow-2.17');
@@ -118,5 +175,7 @@ export async function loadRecordedSample(cluster: PgCluster, db: string): Promis
   try {
     await c.query(dumpSql(path.join(FIXTURES, 'postgresql-schema.sql')));
     await c.query(dumpSql(path.join(FIXTURES, 'postgresql-sample-data.sql')));
-  } finally { await c.end(); }
+  } finally {
+    await c.end();
+  }
 }
