@@ -54,6 +54,7 @@ EVENTS_FILE = "events.jsonl"
 ARTIFACTS_DIR = "artifacts"
 REQUIREMENTS_FILE = "requirements.txt"
 GIT_DIFF_FILE = "git.diff"
+HEARTBEAT_FILE = "heartbeat"
 RUN_STATUSES = ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
 
 __all__ = [
@@ -87,6 +88,10 @@ _received_signal: Optional[str] = None
 _prev_handlers: Dict[int, Any] = {}
 # set_seed() called while no run was active: recorded on the next run started.
 _pending_seed: Optional[Dict[str, Any]] = None
+_exit_code: Any = None  # the argument of the last sys.exit() call (None: none)
+_orig_sys_exit: Callable[..., Any] = sys.exit
+_hb_thread: Optional[threading.Thread] = None
+_hb_pid = 0
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -746,6 +751,8 @@ class Run:
         if tag_map:
             event["tags"] = tag_map
         self._emit(event, durable=True)
+        self._heartbeat_path = os.path.join(self.run_dir, HEARTBEAT_FILE)
+        self._beat()
         if capture:
             self._capture(script)
 
@@ -757,6 +764,18 @@ class Run:
         if self.status != "RUNNING":
             raise RuntimeError("mlsight: run %s has ended (%s); start a new run to log more" % (self.run_id, self.status))
         self._writer.write(event, durable)
+
+    def _beat(self) -> None:
+        """Rewrites the run's heartbeat file (a few dozen bytes, replaced atomically): ML Sight shows a RUNNING run
+        whose process is gone (same host) or whose heartbeat is too old (another host) as KILLED."""
+        data = json.dumps({"ts": _now_ms(), "pid": self._pid, "host": platform.node()}, separators=(",", ":")).encode()
+        tmp = self._heartbeat_path + ".tmp"
+        try:
+            with open(tmp, "wb") as f:
+                f.write(data)
+            os.replace(tmp, self._heartbeat_path)
+        except OSError:
+            pass
 
     def _capture(self, script: Optional[str]) -> None:
         """Environment, git state and installed packages. A failure here is a warning, never a failed run."""
@@ -1079,14 +1098,53 @@ _prev_excepthook: Callable[..., Any] = sys.excepthook
 
 
 def _on_exit() -> None:
+    code = _exit_code
     for r in _owned_runs():
         try:
             if _received_signal is not None:
                 r.end("KILLED", signal_name=_received_signal)
+            elif code not in (None, 0):
+                # sys.exit(n) with n != 0 (or a message): the script reported a failure
+                r.end("FAILED", error="SystemExit: %s" % (code,))
             else:
                 r.end("FINISHED")
         except Exception:
             pass
+
+
+def _sys_exit(status: Any = None) -> None:
+    """sys.exit, remembering its argument: atexit handlers cannot see the exit status, and a run ended there by
+    the module-level API must be FAILED after sys.exit(1) and FINISHED after sys.exit(0)."""
+    global _exit_code
+    _exit_code = status
+    _orig_sys_exit(status)
+
+
+def _heartbeat_interval() -> float:
+    try:
+        v = float(os.environ.get("MLSIGHT_HEARTBEAT_S") or 30)
+    except ValueError:
+        v = 30.0
+    return v if math.isfinite(v) and v >= 0.05 else 30.0
+
+
+def _heartbeat_loop(interval: float) -> None:
+    while True:
+        time.sleep(interval)
+        for r in _owned_runs():
+            if r.status == "RUNNING":
+                r._beat()
+
+
+def _ensure_heartbeat() -> None:
+    """One daemon thread per process beats for every open run it owns (not started again after a fork)."""
+    global _hb_thread, _hb_pid
+    if _hb_thread is not None and _hb_thread.is_alive() and _hb_pid == os.getpid():
+        return
+    _hb_pid = os.getpid()
+    t = threading.Thread(target=_heartbeat_loop, args=(_heartbeat_interval(),), name="mlsight-heartbeat", daemon=True)
+    t.start()
+    _hb_thread = t
 
 
 def _on_signal(signum: int, frame: Any) -> None:
@@ -1114,13 +1172,16 @@ def _on_signal(signum: int, frame: Any) -> None:
 
 
 def _install_hooks() -> None:
-    global _hooks_installed, _signals_installed, _prev_excepthook, _owner_pid
+    global _hooks_installed, _signals_installed, _prev_excepthook, _owner_pid, _orig_sys_exit
     if not _hooks_installed or _owner_pid != os.getpid():
         _hooks_installed = True
         _owner_pid = os.getpid()
         if sys.excepthook is not _excepthook:
             _prev_excepthook = sys.excepthook
             sys.excepthook = _excepthook
+        if sys.exit is not _sys_exit:
+            _orig_sys_exit = sys.exit
+            sys.exit = _sys_exit
         atexit.register(_on_exit)
     if _signals_installed or threading.current_thread() is not threading.main_thread():
         return  # handlers can only be installed from the main thread (a later run started there installs them)
@@ -1150,7 +1211,7 @@ def start_run(experiment: Optional[str] = None, name: Optional[str] = None, tags
 
     experiment defaults to $MLSIGHT_EXPERIMENT or "Default"; name to "<script>-<date>-<time>". capture=False skips
     the environment, package and git capture. A second run while one is active needs nested=True."""
-    global _received_signal, _pending_seed
+    global _received_signal, _pending_seed, _exit_code
     with _lock:
         parent = active_run()
         if parent is not None and not nested:
@@ -1158,9 +1219,11 @@ def start_run(experiment: Optional[str] = None, name: Optional[str] = None, tags
         _install_hooks()
         if parent is None:
             _received_signal = None  # a signal caught before this run started is not this run's
+            _exit_code = None
         run = Run(experiment=experiment, name=name, tags=tags, description=description, workspace=workspace,
                   capture=capture, parent=parent)
         _active.append(run)
+        _ensure_heartbeat()
         if _pending_seed is not None:
             run._record_seed(_pending_seed)
             _pending_seed = None

@@ -9,8 +9,10 @@ import { Logger } from './core/log';
 import { rebuildFromWorkspace } from './core/rebuild';
 import { AbAnalysis, AbMetricInput, AbOptions, analyzeAb } from './core/registry/abAnalysis';
 import { metricData, parseCounts, parseMeanSummary, parseOutcomes } from './core/registry/abData';
-import { PromotionTarget, guessDirection } from './core/registry/gate';
-import { GateFailedError, Registry, RegistryError } from './core/registry/registry';
+import { GateResult, PromotionTarget, guessDirection } from './core/registry/gate';
+import { GateFailedError, PromoteInput, Registry, RegistryError } from './core/registry/registry';
+import { abOutcomesFile, analyseAttributedOutcomes } from './core/registry/abAttribution';
+import { storedEvents } from './core/registry/auditLog';
 import { Direction, ModelSettings } from './core/registry/state';
 import { listRegistryModels, readCanary, readSettings, registryHistory } from './core/registry/views';
 import { ingestWorkspace } from './core/ingest/scan';
@@ -236,6 +238,40 @@ function fail(e: unknown, err: Out): number {
   return 1;
 }
 
+/**
+ * The A/B evidence of `registry promote`: counts or summaries as given; else the outcome file (`--outcomes`, by
+ * default the model's own `.mlsight/ab/<model>.jsonl`) restricted to the two versions compared, inside their
+ * canary window (abAttribution.ts).
+ */
+function promoteAb(a: Args, r: Registry, store: WorkspaceStore, folderArg: string | undefined, model: string, version: number, target: PromotionTarget,
+  settings: ModelSettings, share: number | undefined): NonNullable<PromoteInput['ab']> | undefined {
+  const given = one(a, 'outcomes');
+  if (!given && ['champion', 'challenger', 'champion-mean', 'challenger-mean'].some(k => one(a, k) !== undefined)) {
+    const b = buildAb(a, undefined, { settings, share });
+    return b ? { ...b, source: { ...b.source, attributed: false } } : undefined;
+  }
+  const root = path.resolve(folderArg ?? '.');
+  const file = given ? path.resolve(given) : abOutcomesFile(root, model);
+  if (!fs.existsSync(file)) {
+    if (given) { throw new RegistryError(`${given}: no such file`); }
+    return undefined;
+  }
+  const champion = r.preview(model, version, target).currentVersion;
+  const events = store.read(db => storedEvents(db, model));
+  const s = { ...settings, alpha: num(a, 'alpha') ?? settings.alpha, sequential: (one(a, 'sequential') as ModelSettings['sequential']) ?? settings.sequential };
+  const guards = a.opts.get('guardrail')?.map(g => g.split(':')[0]);
+  const res = analyseAttributedOutcomes({
+    folder: root, model, file, events, settings: s, champion, challenger: version, metric: one(a, 'metric'), guardrails: guards,
+    share: num(a, 'expected-share') ?? num(a, 'share') ?? share ?? settings.challengerShare ?? 0.5,
+  });
+  if (!res) { return undefined; }
+  if (!res.analysis && res.excluded.count === 0) {
+    if (given) { throw new RegistryError(res.message ?? `${given} has no usable outcomes`); }
+    return undefined;
+  }
+  return { analysis: res.analysis, source: { ...res.source, attributed: res.table.units !== null }, excluded: res.excluded };
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // registry
 
@@ -362,19 +398,20 @@ export async function registryMain(argv: string[], out: Out, err: Out, log: Logg
         return await withRegistry(folder, log, async (r, store) => {
           const settings = store.read(db => readSettings(db, p[0]));
           const canary = store.read(db => readCanary(db, p[0]));
-          const ab = buildAb(a, one(a, 'outcomes'), { settings, share: canary?.share });
+          const ab = promoteAb(a, r, store, folder, p[0], v, target, settings, canary?.share);
+          const gateJson = (g: GateResult) => ({ ...g, failed: g.checks.filter(c => !c.ok).map(c => ({ check: c.id, code: c.code, detail: c.detail })) });
           try {
             const res = await r.promote({ model: p[0], version: v, target, reason, ab: ab ?? null, override: a.flags.has('override') });
-            print({ promoted: true, overridden: res.overridden, gate: res.gate, event: res.event, ab: ab ? abReport(ab.analysis) : null }, () => {
+            print({ promoted: true, overridden: res.overridden, gate: gateJson(res.gate), event: res.event, ab: ab?.analysis ? abReport(ab.analysis) : null, abExcluded: ab?.excluded ?? null }, () => {
               out(`${p[0]} v${v} is now ${'alias' in target ? `@${target.alias}` : target.stage}${res.overridden ? ' (gate overridden)' : ''}\n`);
-              for (const c of res.gate.checks) { out(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.label}: ${c.detail}\n`); }
+              for (const c of res.gate.checks) { out(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.label}: ${c.detail}${c.ok ? '' : ` [${c.code}]`}\n`); }
             });
             return 0;
           } catch (e) {
             if (!(e instanceof GateFailedError)) { throw e; }
-            print({ promoted: false, gate: e.gate, comparison: { metric: e.comparison.metric, champion: e.comparison.championValue, challenger: e.comparison.challengerValue }, ab: ab ? abReport(ab.analysis) : null }, () => {
+            print({ promoted: false, gate: gateJson(e.gate), comparison: { metric: e.comparison.metric, champion: e.comparison.championValue, challenger: e.comparison.challengerValue }, ab: ab?.analysis ? abReport(ab.analysis) : null, abExcluded: ab?.excluded ?? null }, () => {
               out(`not promoted: the gate failed (use --override with a --reason to promote anyway)\n`);
-              for (const c of e.gate.checks) { out(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.label}: ${c.detail}\n`); }
+              for (const c of e.gate.checks) { out(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.label}: ${c.detail}${c.ok ? '' : ` [${c.code}]`}\n`); }
             });
             return 3;
           }

@@ -13,7 +13,7 @@ import { webviewHtml, webviewOptions } from '../platform/webviewHtml';
 import { StoreManager } from '../workspace/storeManager';
 import { HistoryView } from './contract';
 import { HostToModelPage, MODEL_PAGE_VIEW_TYPE, ModelPageData, ModelPageState, isModelPageToHost } from './modelPageContract';
-import { abView, describeSettings, versionCard } from './registryCommands';
+import { abView, describeSettings, versionCard } from './registryViews';
 import { RegistryService } from './registryService';
 
 /** `.mlsight/ab/<model>.jsonl`, named as mlsight.log_outcome names it. */

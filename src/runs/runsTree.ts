@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { ExperimentSummary, countRuns, listExperiments, listTrashedRuns } from '../core/queries';
+import { KILLED_NOTE, effectiveRunStatus } from '../core/runs/liveness';
 import { checkReproducibility } from '../core/runs/reproducibility';
 import { DEFAULT_SORT, RunFilter, RunRow, RunSort, formatMetric, isEmptyFilter, parseRunFilter, runRows } from '../core/runs/view';
 import { getRun } from '../core/queries';
@@ -94,7 +95,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     if (node.kind === 'folder') { return this.experimentsOf(node.folder); }
     if (node.kind === 'experiment') {
       const store = await this.stores.get(node.folder);
-      return store.read(db => runRows(db, node.experiment.id, this.sort, this.filter, this.keyMetric() || undefined)).map(run => ({ kind: 'run', folder: node.folder, run }));
+      return store.read(db => runRows(db, node.experiment.id, this.sort, this.filter, this.keyMetric() || undefined, { folder: node.folder.uri.fsPath })).map(run => ({ kind: 'run', folder: node.folder, run }));
     }
     if (node.kind === 'trash') {
       const store = await this.stores.get(node.folder);
@@ -162,7 +163,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         const item = new vscode.TreeItem(r.name || r.id.slice(0, 8), vscode.TreeItemCollapsibleState.None);
         item.id = `run:${node.folder.uri}:${r.id}${node.trashed ? ':trash' : ''}`;
         item.iconPath = r.starred && !node.trashed ? new vscode.ThemeIcon('star-full', new vscode.ThemeColor('charts.yellow')) : STATUS_ICON[r.status] ?? new vscode.ThemeIcon('circle-outline');
-        const parts = [r.status.toLowerCase()];
+        const parts = [r.statusNote ? `${r.status.toLowerCase()} (${KILLED_NOTE})` : r.status.toLowerCase()];
         if (r.keyMetric) { parts.push(`${r.keyMetric.key} ${formatMetric(r.keyMetric.value)}`); }
         if (r.startTime) {
           const end = r.endTime ?? (r.status === 'RUNNING' ? Date.now() : undefined);
@@ -192,7 +193,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     const detail = store.read(db => getRun(db, node.run.id));
     if (!detail) { return item; }
     const repro = await store.read(db => checkReproducibility(db, node.run.id, node.folder.uri.fsPath));
-    const lines = [detail.name ?? '(unnamed run)', `id: ${detail.id}`, `status: ${detail.status}`];
+    const live = store.read(db => effectiveRunStatus(db, node.folder.uri.fsPath, detail.id, detail.status));
+    const lines = [detail.name ?? '(unnamed run)', `id: ${detail.id}`, `status: ${live.status}${live.note ? ` — ${live.note}` : ''}`];
     if (detail.startTime) { lines.push(`started: ${new Date(detail.startTime).toLocaleString()}`); }
     if (detail.gitCommit) { lines.push(`commit: ${detail.gitCommit}${detail.gitBranch ? ` (${detail.gitBranch})` : ''}${detail.gitDirty ? ', uncommitted changes' : ''}`); }
     const params = Object.entries(detail.params);

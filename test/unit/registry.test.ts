@@ -385,7 +385,8 @@ describe('registry: MLflow FileStore write-back', () => {
     const mb = new MlrunsBuilder(path.join(ws, 'mlruns'));
     mb.experiment('0', 'Default');
     mb.run('0', { runId: hex32(1), metrics: { val_acc: '1700000000000 0.80 1\n' }, artifacts: { 'model/MLmodel': 'flavors: {}\n' } });
-    mb.run('0', { runId: hex32(2), metrics: { val_acc: '1700000000000 0.90 1\n' }, artifacts: { 'model/MLmodel': 'flavors: {}\n' } });
+    // FINISHED (3): only a finished run's model passes the gate
+    mb.run('0', { runId: hex32(2), metrics: { val_acc: '1700000000000 0.90 1\n' }, artifacts: { 'model/MLmodel': 'flavors: {}\n' }, meta: { status: 3 } });
     mb.model('churn', { aliases: { champion: '1' }, versions: [{ version: 1, runId: hex32(1), stage: 'Production' }, { version: 2, runId: hex32(2) }, { version: 3, runId: hex32(2), stage: 'Deleted_Internal' }] });
     const store = await open(ws);
     const ingest = () => ingestMlflowFileStore(store, silentLogger, path.join(ws, 'mlruns'), emptyCounts());

@@ -43,6 +43,8 @@ export interface OfflineComparison {
   delta: number | null;
   relativeDelta: number | null;
   passes: boolean;
+  /** why it fails (stable code), 'ok' when it passes */
+  code: GateCode;
   reason: string;
   rows: MetricRow[];
 }
@@ -65,20 +67,20 @@ export function compareVersions(challenger: VersionDetail, champion: VersionDeta
   });
   const base = { metric, direction, minImprovement, relative, champion, challenger, rows };
   if (!metric) {
-    return { ...base, championValue: null, challengerValue: null, delta: null, relativeDelta: null, passes: false, reason: 'No primary metric is configured for this model: choose the metric (and whether higher or lower is better) that decides promotions.' };
+    return { ...base, championValue: null, challengerValue: null, delta: null, relativeDelta: null, passes: false, code: 'no-primary-metric', reason: 'No primary metric is configured for this model: choose the metric (and whether higher or lower is better) that decides promotions.' };
   }
   const b = challenger.metrics[metric];
   const a = champion?.metrics[metric];
   const challengerValue = typeof b === 'number' && !Number.isNaN(b) ? b : null;
   const championValue = typeof a === 'number' && !Number.isNaN(a) ? a : null;
   if (challengerValue === null) {
-    return { ...base, championValue, challengerValue, delta: null, relativeDelta: null, passes: false, reason: `v${challenger.version} has no value for ${metric}${b !== undefined ? ' (NaN)' : ''}.` };
+    return { ...base, championValue, challengerValue, delta: null, relativeDelta: null, passes: false, code: 'no-value', reason: `v${challenger.version} has no value for ${metric}${b !== undefined ? ' (NaN)' : ''}.` };
   }
   if (!champion) {
-    return { ...base, championValue: null, challengerValue, delta: null, relativeDelta: null, passes: true, reason: `There is no champion yet: v${challenger.version} (${metric} = ${fmt(challengerValue)}) becomes the first.` };
+    return { ...base, championValue: null, challengerValue, delta: null, relativeDelta: null, passes: true, code: 'ok', reason: `There is no champion yet: v${challenger.version} (${metric} = ${fmt(challengerValue)}) becomes the first.` };
   }
   if (championValue === null) {
-    return { ...base, championValue, challengerValue, delta: null, relativeDelta: null, passes: false, reason: `The champion v${champion.version} has no value for ${metric}, so the two cannot be compared.` };
+    return { ...base, championValue, challengerValue, delta: null, relativeDelta: null, passes: false, code: 'champion-no-value', reason: `The champion v${champion.version} has no value for ${metric}, so the two cannot be compared.` };
   }
   const delta = challengerValue - championValue;
   const relativeDelta = championValue !== 0 ? delta / Math.abs(championValue) : null;
@@ -91,20 +93,61 @@ export function compareVersions(challenger: VersionDetail, champion: VersionDeta
   const reason = passes
     ? `v${challenger.version} beats the champion v${champion.version} on ${metric}: ${fmt(challengerValue)} vs ${fmt(championValue)} (${better} is better${margin}).`
     : `v${challenger.version} does not beat the champion v${champion.version} on ${metric}${margin}: ${fmt(challengerValue)} vs ${fmt(championValue)} (${better} is better).`;
-  return { ...base, championValue, challengerValue, delta, relativeDelta, passes, reason };
+  return { ...base, championValue, challengerValue, delta, relativeDelta, passes, code: passes ? 'ok' : 'not-better', reason };
 }
 
 export type PromotionTarget = { alias: string } | { stage: 'Staging' | 'Production'; archiveExisting: boolean };
 
 export function targetLabel(t: PromotionTarget): string { return 'alias' in t ? `@${t.alias}` : `stage ${t.stage}`; }
 
-export interface GateCheck { id: 'distinct' | 'archived' | 'offline' | 'ab'; label: string; ok: boolean; detail: string; skipped?: boolean }
+/** The gate's checks, in the order they are made. */
+export type GateCheckId = 'distinct' | 'archived' | 'run-status' | 'offline' | 'ab';
+
+/**
+ * Stable codes of the gate's outcomes (`registry promote --format json` names each failed check with one; CI may
+ * match on them). A passing check has code `ok` (or `skipped`).
+ */
+export type GateCode =
+  | 'ok' | 'skipped'
+  | 'same-version' | 'archived'
+  | 'run-not-finished' | 'run-unknown'
+  | 'no-primary-metric' | 'no-value' | 'champion-no-value' | 'not-better' | 'not-comparable' | 'within-noise' | 'not-significant'
+  | 'ab-not-promote' | 'ab-required' | 'ab-no-attributed-outcomes';
+
+export interface GateCheck { id: GateCheckId; code: GateCode; label: string; ok: boolean; detail: string; skipped?: boolean }
 
 export interface GateResult {
   pass: boolean;
   checks: GateCheck[];
   /** the details of the failed checks */
   failures: string[];
+}
+
+/**
+ * The gate's measured error rates, as the Promote review page states them: a simulation of equal and truly
+ * better challengers (bench/gate.bench.ts; guarded by test/unit/registry-gate-rates.test.ts with a fixed seed).
+ */
+export const GATE_ERROR_RATES = 'Measured by simulation (2000 equal-model pairs, 1000 test rows, α = 0.05): the paired offline check '
+  + 'promotes an equal challenger about 2.5 % of the time and detects a challenger that is truly 3 points more accurate '
+  + '(0.85 vs 0.88) about 90 % of the time.';
+
+/** Run statuses that may be promoted: only a run that ended normally. */
+export const PROMOTABLE_RUN_STATUS = 'FINISHED';
+
+export function runStatusCheck(v: VersionDetail): GateCheck {
+  const label = 'The run finished';
+  const run = v.runName ? `${JSON.stringify(v.runName)} (${v.runId})` : v.runId ?? '';
+  if (!v.runId) {
+    return { id: 'run-status', code: 'run-unknown', label, ok: false, detail: `v${v.version} records no run, so whether its training finished cannot be checked.` };
+  }
+  if (v.runStatus === null) {
+    return { id: 'run-status', code: 'run-unknown', label, ok: false, detail: `The run ${run} of v${v.version} is not in the workspace, so whether it finished cannot be checked.` };
+  }
+  if (v.runStatus !== PROMOTABLE_RUN_STATUS) {
+    const why = v.runStatusNote ? ` (${v.runStatusNote})` : v.runStatus === 'RUNNING' ? ' (it has not ended yet)' : '';
+    return { id: 'run-status', code: 'run-not-finished', label, ok: false, detail: `The run ${run} of v${v.version} is ${v.runStatus}${why}: only a FINISHED run's model can be promoted.` };
+  }
+  return { id: 'run-status', code: 'ok', label, ok: true, detail: `The run ${run} of v${v.version} is FINISHED.` };
 }
 
 export function evaluateGate(input: {
@@ -114,24 +157,31 @@ export function evaluateGate(input: {
   currentVersion: number | null;
   ab: AbAnalysis | null;
   settings: ModelSettings;
+  /** outcomes left out of the A/B analysis (other versions, outside the canary window) */
+  abExcluded?: { count: number; detail: string } | null;
 }): GateResult {
   const { comparison: c, target, ab, settings } = input;
   const v = c.challenger;
   const checks: GateCheck[] = [];
   const where = targetLabel(target);
   checks.push(input.currentVersion === v.version
-    ? { id: 'distinct', label: 'A different version', ok: false, detail: `v${v.version} already is ${where}.` }
-    : { id: 'distinct', label: 'A different version', ok: true, detail: input.currentVersion === null ? `Nothing is ${where} yet.` : `${where} moves from v${input.currentVersion} to v${v.version}.` });
+    ? { id: 'distinct', code: 'same-version', label: 'A different version', ok: false, detail: `v${v.version} already is ${where}.` }
+    : { id: 'distinct', code: 'ok', label: 'A different version', ok: true, detail: input.currentVersion === null ? `Nothing is ${where} yet.` : `${where} moves from v${input.currentVersion} to v${v.version}.` });
   checks.push(v.stage === 'Archived'
-    ? { id: 'archived', label: 'Not archived', ok: false, detail: `v${v.version} is archived.` }
-    : { id: 'archived', label: 'Not archived', ok: true, detail: `v${v.version} is in stage ${v.stage}.` });
-  checks.push({ id: 'offline', label: c.metric ? `Beats the champion on ${c.metric}` : 'Beats the champion on the primary metric', ok: c.passes, detail: c.reason });
+    ? { id: 'archived', code: 'archived', label: 'Not archived', ok: false, detail: `v${v.version} is archived.` }
+    : { id: 'archived', code: 'ok', label: 'Not archived', ok: true, detail: `v${v.version} is in stage ${v.stage}.` });
+  checks.push(runStatusCheck(v));
+  checks.push({ id: 'offline', code: c.passes ? 'ok' : c.code, label: c.metric ? `Beats the champion on ${c.metric}` : 'Beats the champion on the primary metric', ok: c.passes, detail: c.reason });
+  const excluded = input.abExcluded && input.abExcluded.count > 0 ? ` ${input.abExcluded.detail}` : '';
   if (ab) {
-    checks.push({ id: 'ab', label: 'A/B test', ok: ab.verdict === 'promote', detail: ab.reasons.join(' ') });
+    const ok = ab.verdict === 'promote';
+    checks.push({ id: 'ab', code: ok ? 'ok' : 'ab-not-promote', label: 'A/B test', ok, detail: ab.reasons.join(' ') + excluded });
+  } else if (input.abExcluded && input.abExcluded.count > 0) {
+    checks.push({ id: 'ab', code: 'ab-no-attributed-outcomes', label: 'A/B test', ok: false, detail: `No outcome in the A/B data belongs to the versions being compared.${excluded}` });
   } else if (settings.requireAb) {
-    checks.push({ id: 'ab', label: 'A/B test', ok: false, detail: 'This model requires A/B evidence before a promotion, and none was given.' });
+    checks.push({ id: 'ab', code: 'ab-required', label: 'A/B test', ok: false, detail: 'This model requires A/B evidence before a promotion, and none was given.' });
   } else {
-    checks.push({ id: 'ab', label: 'A/B test', ok: true, skipped: true, detail: 'No A/B data was given: the decision rests on the offline metrics only.' });
+    checks.push({ id: 'ab', code: 'skipped', label: 'A/B test', ok: true, skipped: true, detail: 'No A/B data was given: the decision rests on the offline metrics only.' });
   }
   const failures = checks.filter(x => !x.ok).map(x => x.detail);
   return { pass: failures.length === 0, checks, failures };

@@ -1,0 +1,133 @@
+// End to end with the real Python logger and real scikit-learn training scripts: each defect of issue 14 as a
+// regression test through the CLI (`mlsight registry …`, `mlsight runs`).
+import * as assert from 'assert';
+import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { main } from '../../src/cli';
+import { judgeLiveness } from '../../src/core/runs/liveness';
+import { sleep, tempWorkspace } from './helpers';
+
+const REPO = path.resolve(__dirname, '..', '..', '..');
+const PYTHON = process.env.MLSIGHT_TEST_PYTHON || '/usr/bin/python3';
+const hasSklearn = spawnSync(PYTHON, ['-c', 'import sklearn, numpy'], { encoding: 'utf8' }).status === 0;
+
+function pyEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { ...process.env, PYTHONPATH: path.join(REPO, 'python'), PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1', MLSIGHT_WORKSPACE: '', ...extra };
+}
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string; json: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  let out = '', err = '';
+  const code = await main(args, s => { out += s; }, s => { err += s; });
+  let json: unknown;
+  try { json = JSON.parse(out); } catch { json = undefined; }
+  return { code, out, err, json };
+}
+
+/** A scikit-learn training script: iris, a seeded split, logs the test set, accuracy and the model. */
+const TRAIN = `
+import sys, mlsight
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+C = float(sys.argv[1]); mode = sys.argv[2]
+X, y = load_iris(return_X_y=True)
+Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.4, random_state=0)
+mlsight.set_seed(0)
+with mlsight.start_run(experiment="iris", name="C=%s-%s" % (C, mode)) as run:
+    clf = LogisticRegression(C=C, max_iter=500).fit(Xtr, ytr)
+    run.log_param("C", C)
+    run.log_metric("val/accuracy", float(clf.score(Xte, yte)))
+    run.log_model(clf, name="clf")
+    print(run.run_id, flush=True)
+    if mode == "crash":
+        raise RuntimeError("diverged after saving the model")
+`;
+
+function train(ws: string, c: number, mode: 'ok' | 'crash'): string {
+  const r = spawnSync(PYTHON, ['train.py', String(c), mode], { cwd: ws, env: pyEnv(), encoding: 'utf8', timeout: 120_000 });
+  if (mode === 'ok') { assert.strictEqual(r.status, 0, r.stderr); } else { assert.notStrictEqual(r.status, 0); }
+  return r.stdout.trim().split('\n')[0];
+}
+
+function gitInit(ws: string): void {
+  for (const args of [['init', '-q'], ['config', 'user.email', 't@example.com'], ['config', 'user.name', 'Tester'], ['add', '-A'], ['commit', '-qm', 'init']]) {
+    const r = spawnSync('git', args, { cwd: ws, encoding: 'utf8' });
+    assert.strictEqual(r.status, 0, r.stderr);
+  }
+}
+
+describe('issue 14 end to end: real Python logger, scikit-learn, CLI', function () {
+  this.timeout(180_000);
+  before(function () { if (!hasSklearn) { this.skip(); } });
+
+  it('defect 1: a model from a crashed (FAILED) run fails the gate with run-not-finished and exit 3; --override records it', async () => {
+    const ws = tempWorkspace('mlsight-e2e-status-');
+    fs.writeFileSync(path.join(ws, 'train.py'), TRAIN);
+    const good = train(ws, 1.0, 'ok');
+    const crashed = train(ws, 10.0, 'crash');
+    const f = ['--folder', ws, '--format', 'json'];
+    assert.strictEqual((await cli(['registry', 'register', 'iris', '--run', good, ...f])).code, 0);
+    const reg = await cli(['registry', 'register', 'iris', '--run', crashed, ...f]);
+    assert.strictEqual(reg.code, 0, reg.err);
+    assert.strictEqual((await cli(['registry', 'config', 'iris', '--metric', 'val/accuracy', ...f])).code, 0);
+    assert.strictEqual((await cli(['registry', 'promote', 'iris', '1', '--reason', 'first', ...f])).code, 0);
+    const r = await cli(['registry', 'promote', 'iris', '2', '--reason', 'looks better', ...f]);
+    assert.strictEqual(r.code, 3, r.out + r.err);
+    assert.strictEqual(r.json.promoted, false);
+    const failed = r.json.gate.failed.find((x: { code: string }) => x.code === 'run-not-finished');
+    assert.ok(failed, JSON.stringify(r.json.gate.failed));
+    assert.strictEqual(failed.check, 'run-status');
+    assert.match(failed.detail, new RegExp(`${crashed}.*FAILED`));
+    const o = await cli(['registry', 'promote', 'iris', '2', '--reason', 'hotfix, the crash was in the report step', '--override', ...f]);
+    assert.strictEqual(o.code, 0, o.err);
+    assert.strictEqual(o.json.overridden, true);
+    assert.ok(o.json.event.evidence.override.failedCodes.includes('run-not-finished'));
+    assert.strictEqual(o.json.event.evidence.override.reason, 'hotfix, the crash was in the report step');
+  });
+
+  it('defect 5: SIGKILL leaves the log RUNNING; the CLI shows KILLED without touching the file; sys.exit(1) → FAILED, sys.exit(0) → FINISHED', async () => {
+    const ws = tempWorkspace('mlsight-e2e-live-');
+    fs.writeFileSync(path.join(ws, 'long.py'), 'import time, mlsight\nmlsight.log_param("x", 1)\nprint(mlsight.active_run().run_id, flush=True)\ntime.sleep(60)\n');
+    fs.writeFileSync(path.join(ws, 'exit.py'), 'import sys, mlsight\nmlsight.log_metric("m", 1.0)\nsys.exit(int(sys.argv[1]))\n');
+    const child = spawn(PYTHON, ['long.py'], { cwd: ws, env: pyEnv({ MLSIGHT_HEARTBEAT_S: '0.2' }) });
+    const runId = await new Promise<string>((resolve, reject) => {
+      child.stdout.once('data', d => resolve(String(d).trim()));
+      child.once('exit', () => reject(new Error('the script ended early')));
+    });
+    const log = path.join(ws, '.mlsight', 'runs', runId, 'events.jsonl');
+    await sleep(500);
+    let r = await cli(['runs', ws, '--format', 'json']);
+    assert.strictEqual(r.json.runs.find((x: { id: string }) => x.id === runId).status, 'RUNNING', 'alive: RUNNING');
+    const heartbeat = JSON.parse(fs.readFileSync(path.join(path.dirname(log), 'heartbeat'), 'utf8'));
+    assert.strictEqual(heartbeat.pid, child.pid);
+    const exited = new Promise(res => child.once('exit', res));
+    child.kill('SIGKILL');
+    await exited;
+    const before = fs.readFileSync(log);
+    r = await cli(['runs', ws, '--format', 'json']);
+    const run = r.json.runs.find((x: { id: string }) => x.id === runId);
+    assert.strictEqual(run.status, 'KILLED');
+    assert.match(run.statusNote, /process ended without closing the run/);
+    assert.deepStrictEqual(fs.readFileSync(log), before, 'the run file is not rewritten');
+    const table = await cli(['runs', ws]);
+    assert.match(table.out, /KILLED\*/);
+    assert.match(table.out, /process ended without closing the run/);
+    for (const code of [1, 0]) { spawnSync(PYTHON, ['exit.py', String(code)], { cwd: ws, env: pyEnv(), encoding: 'utf8' }); }
+    r = await cli(['runs', ws, '--format', 'json']);
+    const statuses = r.json.runs.filter((x: { id: string }) => x.id !== runId).map((x: { status: string }) => x.status).sort();
+    assert.deepStrictEqual(statuses, ['FAILED', 'FINISHED']);
+  });
+
+  it('liveness: another host is judged by its heartbeat age and the configured timeout', () => {
+    const env = { host: 'here', now: 1_000_000, timeoutMs: 60_000, pidAlive: () => true };
+    assert.strictEqual(judgeLiveness({ status: 'RUNNING', host: 'there', pid: 5, lastSeenAt: 1_000_000 - 30_000 }, env).status, 'RUNNING');
+    assert.strictEqual(judgeLiveness({ status: 'RUNNING', host: 'there', pid: 5, lastSeenAt: 1_000_000 - 61_000 }, env).status, 'KILLED');
+    assert.strictEqual(judgeLiveness({ status: 'RUNNING', host: 'here', pid: 5, lastSeenAt: 0 }, env).status, 'RUNNING', 'same host: the pid decides');
+    assert.strictEqual(judgeLiveness({ status: 'RUNNING', host: 'here', pid: 5, lastSeenAt: 0 }, { ...env, pidAlive: () => false }).status, 'KILLED');
+    assert.strictEqual(judgeLiveness({ status: 'RUNNING', host: null, pid: null, lastSeenAt: 0 }, env).status, 'RUNNING', 'nothing recorded: left alone');
+    assert.strictEqual(judgeLiveness({ status: 'FINISHED', host: 'here', pid: 5, lastSeenAt: 0 }, { ...env, pidAlive: () => false }).status, 'FINISHED');
+  });
+});
+
+export { REPO, PYTHON, pyEnv, cli, gitInit, hasSklearn };
