@@ -60,7 +60,7 @@ RUN_STATUSES = ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
 __all__ = [
     "Run", "start_run", "end_run", "active_run", "find_workspace", "set_seed",
     "log_param", "log_params", "log_metric", "log_metrics", "log_artifact", "set_tag", "set_tags",
-    "log_dataset", "log_model", "log_feature_importance", "route", "log_outcome", "ab_outcomes_path",
+    "log_dataset", "log_model", "log_feature_importance", "route", "Route", "log_outcome", "ab_outcomes_path",
     "log_prediction", "log_label", "predictions_path",
 ]
 
@@ -1379,7 +1379,7 @@ def set_seed(seed: int, deterministic: bool = True) -> Dict[str, Any]:
 REGISTRY_FILE = "registry.json"
 AB_DIR = "ab"
 VARIANTS = ("champion", "challenger")
-_AB_RESERVED = ("model", "variant", "request_key")
+_AB_RESERVED = ("model", "variant", "request_key", "version")
 # path of registry.json -> ((mtime_ns, size, ino), parsed content or None)
 _registry_cache: Dict[str, Tuple[Tuple[int, int, int], Optional[Dict[str, Any]]]] = {}
 _workspace_cache: Dict[Tuple[str, str], str] = {}
@@ -1463,17 +1463,43 @@ def _bucket(model_name: str, request_key: Any) -> float:
     return int.from_bytes(digest[:8], "big") / 18446744073709551616.0
 
 
-def route(model_name: str, request_key: Any, workspace: Optional[PathLike] = None) -> str:
-    """Which model serves this request: "champion" or "challenger". The key (a user or request id; str, bytes or a
-    number) is hashed with the model name; the request goes to the challenger when the hash, as a number in
-    [0, 1), is below the canary's traffic share in .mlsight/registry.json. The same key always gets the same
-    answer (sticky), and raising the share only moves champion keys to the challenger. "champion" when the model
-    has no canary (or there is no registry.json)."""
+class Route(str):
+    """What `route` returns: the string "champion" or "challenger" (it compares equal to them, so existing code
+    keeps working) with `.variant` and `.version`, the registered version that serves the request (None when the
+    registry does not say, e.g. no @champion alias yet). Pass it to `log_outcome(..., variant=route)`."""
+
+    version: Optional[int]
+
+    def __new__(cls, variant: str, version: Optional[int]) -> "Route":
+        o = str.__new__(cls, variant)
+        o.version = version
+        return o
+
+    @property
+    def variant(self) -> str:
+        return str(self)
+
+
+def _champion_version(model_name: str, workspace: Optional[PathLike] = None) -> Optional[int]:
+    reg = _read_registry(workspace)
+    models = reg.get("models") if reg else None
+    m = models.get(model_name) if isinstance(models, dict) else None
+    aliases = m.get("aliases") if isinstance(m, dict) else None
+    v = aliases.get("champion") if isinstance(aliases, dict) else None
+    return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+
+def route(model_name: str, request_key: Any, workspace: Optional[PathLike] = None) -> Route:
+    """Which model serves this request: "champion" or "challenger" (a `Route`, a str with `.version`: the version
+    number that serves it). The key (a user or request id; str, bytes or a number) is hashed with the model name;
+    the request goes to the challenger when the hash, as a number in [0, 1), is below the canary's traffic share in
+    .mlsight/registry.json. The same key always gets the same answer (sticky), and raising the share only moves
+    champion keys to the challenger. "champion" when the model has no canary (or there is no registry.json)."""
     name = _model_name(model_name)
     c = _canary(name, workspace)
-    if c is None:
-        return "champion"
-    return "challenger" if _bucket(name, request_key) < c[1] else "champion"
+    if c is not None and c[0] > 0 and _bucket(name, request_key) < c[1]:
+        return Route("challenger", c[0])
+    return Route("champion", _champion_version(name, workspace))
 
 
 def ab_outcomes_path(model_name: str, workspace: Optional[PathLike] = None) -> str:
@@ -1500,9 +1526,11 @@ def _outcome_value(key: str, v: Any) -> Any:
 
 
 def log_outcome(model_name: str, request_key: Any, variant: Optional[str] = None,
-                workspace: Optional[PathLike] = None, **metrics: Any) -> Dict[str, Any]:
+                workspace: Optional[PathLike] = None, version: Optional[int] = None, **metrics: Any) -> Dict[str, Any]:
     """Appends one outcome of an A/B test to .mlsight/ab/<model>.jsonl: {"model", "variant", "request_key",
-    "ts", <metrics>}. variant defaults to route(model_name, request_key); metrics are numbers (business metrics
+    "ts", "version", <metrics>}. variant defaults to route(model_name, request_key); the version that served the
+    request comes from the Route that route() returned (or give version=n). The promotion gate counts only
+    outcomes of the exact versions it compares, logged inside their canary window; metrics are numbers (business metrics
     such as converted=1 or revenue=12.5, guardrails such as latency_ms=87), bools become 0/1. One write per line
     on a file opened with O_APPEND, so many processes may log at once. Returns the record written."""
     name = _model_name(model_name)
@@ -1510,13 +1538,19 @@ def log_outcome(model_name: str, request_key: Any, variant: Optional[str] = None
         variant = route(name, request_key, workspace)
     elif variant not in VARIANTS:
         raise ValueError("mlsight.log_outcome: variant must be 'champion' or 'challenger', got %r" % (variant,))
+    if version is None:
+        version = variant.version if isinstance(variant, Route) else None
+    elif isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ValueError("mlsight.log_outcome: version must be a version number, got %r" % (version,))
     if not metrics:
         raise ValueError("mlsight.log_outcome: give at least one metric, e.g. converted=1")
-    rec: Dict[str, Any] = {"model": name, "variant": variant,
+    rec: Dict[str, Any] = {"model": name, "variant": str(variant),
                            "request_key": request_key if isinstance(request_key, str) else
                            (int(request_key) if isinstance(request_key, int) and not isinstance(request_key, bool)
                             else str(request_key)),
                            "ts": _now_ms()}
+    if version is not None:
+        rec["version"] = version  # the version that served the request: the gate counts only exact versions
     for k, v in metrics.items():
         if k in _AB_RESERVED or k == "ts":
             raise ValueError("mlsight.log_outcome: %r is reserved, choose another metric name" % (k,))

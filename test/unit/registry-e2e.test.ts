@@ -131,3 +131,58 @@ describe('issue 14 end to end: real Python logger, scikit-learn, CLI', function 
 });
 
 export { REPO, PYTHON, pyEnv, cli, gitInit, hasSklearn };
+
+describe('issue 14 end to end: version-attributed A/B evidence', function () {
+  this.timeout(180_000);
+  before(function () { if (!hasSklearn) { this.skip(); } });
+
+  it('defect 2: outcomes of another canary version are excluded (count shown); promote reads .mlsight/ab/<model>.jsonl by default', async () => {
+    const ws = tempWorkspace('mlsight-e2e-ab-');
+    fs.writeFileSync(path.join(ws, 'train.py'), TRAIN);
+    const runs = [train(ws, 0.05, 'ok'), train(ws, 1.0, 'ok'), train(ws, 5.0, 'ok')];
+    const f = ['--folder', ws, '--format', 'json'];
+    for (const run of runs) { assert.strictEqual((await cli(['registry', 'register', 'iris', '--run', run, ...f])).code, 0); }
+    await cli(['registry', 'config', 'iris', '--metric', 'val/accuracy', ...f]);
+    assert.strictEqual((await cli(['registry', 'promote', 'iris', '1', '--reason', 'first', ...f])).code, 0);
+    // serving: route() returns the version it routed to, log_outcome() records it
+    fs.writeFileSync(path.join(ws, 'serve.py'), `
+import random, sys, mlsight
+rng = random.Random(int(sys.argv[2]))
+rates = {1: 0.10, 2: 0.30, 3: 0.10}
+for i in range(int(sys.argv[1])):
+    key = "u%d-%s" % (i, sys.argv[2])
+    r = mlsight.route("iris", key)
+    assert r in ("champion", "challenger") and r.version in rates, (r, r.version)
+    mlsight.log_outcome("iris", key, variant=r, converted=int(rng.random() < rates[r.version]))
+`);
+    const serve = (n: number, seed: number) => {
+      const r = spawnSync(PYTHON, ['serve.py', String(n), String(seed)], { cwd: ws, env: pyEnv(), encoding: 'utf8' });
+      assert.strictEqual(r.status, 0, r.stderr);
+    };
+    assert.strictEqual((await cli(['registry', 'canary', 'iris', '--version', '2', '--share', '0.5', ...f])).code, 0);
+    serve(2000, 1); // v2 is much better than v1
+    await sleep(5);
+    assert.strictEqual((await cli(['registry', 'canary', 'iris', '--version', '3', '--share', '0.5', ...f])).code, 0);
+    serve(600, 2); // v3 is no better than v1
+    const lines = fs.readFileSync(path.join(ws, '.mlsight', 'ab', 'iris.jsonl'), 'utf8').trim().split('\n').map(l => JSON.parse(l));
+    assert.ok(lines.every(l => Number.isInteger(l.version)), 'every outcome records its version');
+    // v3 must not be promoted on v2's outcomes: no --outcomes, the model's own log is used
+    const r = await cli(['registry', 'promote', 'iris', '3', '--reason', 'the canary won', '--metric', 'converted', ...f]);
+    const ab = r.json.gate.checks.find((c: { id: string }) => c.id === 'ab');
+    assert.strictEqual(r.json.ab.metrics[0].arms.reduce((s: number, a: { n: number }) => s + a.n, 0), 600, 'only the outcomes of v1 and v3 in the v3 window');
+    assert.strictEqual(r.json.abExcluded.count, 2000, 'v2\'s window: its challenger arm is another version, its champion arm is outside the window');
+    assert.ok(r.json.abExcluded.count >= 1000, JSON.stringify(r.json.abExcluded));
+    assert.ok(r.json.abExcluded.otherVersion >= 900, 'v2 outcomes are other versions');
+    assert.notStrictEqual(ab.code, 'ok', 'v3 did not win its own canary');
+    assert.match(ab.detail, /Excluded \d+ outcomes: \d+ of other versions/);
+    // older lines without a version are attributed by the canary window they fall in, and the analysis says so
+    const legacy = lines.map(({ version: _v, ...rest }) => rest);
+    fs.writeFileSync(path.join(ws, '.mlsight', 'ab', 'iris.jsonl'), legacy.map(l => JSON.stringify(l)).join('\n') + '\n');
+    const r2 = await cli(['registry', 'promote', 'iris', '2', '--reason', 'v2 won its canary', '--metric', 'converted', ...f]);
+    assert.strictEqual(r2.json.abExcluded.attributedByWindow, 2000);
+    assert.strictEqual(r2.json.abExcluded.outsideWindow, 600);
+    const ab2 = r2.json.gate.checks.find((c: { id: string }) => c.id === 'ab');
+    assert.match(ab2.detail, /2000 older outcomes without a version were attributed by their canary window/);
+    assert.strictEqual(ab2.code, 'ok', ab2.detail);
+  });
+});
