@@ -60,7 +60,7 @@ RUN_STATUSES = ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
 __all__ = [
     "Run", "start_run", "end_run", "active_run", "find_workspace", "set_seed",
     "log_param", "log_params", "log_metric", "log_metrics", "log_artifact", "set_tag", "set_tags",
-    "log_dataset", "log_model", "log_feature_importance", "route", "Route", "log_outcome", "ab_outcomes_path",
+    "log_dataset", "log_predictions", "log_evaluation", "log_model", "log_feature_importance", "route", "Route", "log_outcome", "ab_outcomes_path",
     "log_prediction", "log_label", "predictions_path",
 ]
 
@@ -256,6 +256,30 @@ def _sha256_dir(root: str, copy_to: Optional[str] = None) -> Tuple[str, int, int
         size += n
         h.update(rel.encode("utf-8", "surrogateescape") + b"\0" + digest.encode("ascii") + b"\n")
     return h.hexdigest(), size, len(files)
+
+
+def _label_list(values: Iterable[Any], what: str) -> List[Union[int, float, str]]:
+    """Labels or predictions as JSON numbers or strings (numpy/pandas/torch values become plain numbers)."""
+    tolist = getattr(values, "tolist", None)
+    seq = tolist() if callable(tolist) else list(values)
+    out: List[Union[int, float, str]] = []
+    for v in seq:
+        if isinstance(v, (list, tuple)):
+            raise ValueError("mlsight.log_predictions: %s must be one label per example, got %r" % (what, v))
+        item = getattr(v, "item", None)
+        if callable(item) and not isinstance(v, (str, bytes)):
+            v = item()
+        if isinstance(v, bool):
+            out.append(int(v))
+        elif isinstance(v, int):
+            out.append(v)
+        elif isinstance(v, float):
+            if not math.isfinite(v):
+                raise ValueError("mlsight.log_predictions: %s has a non-finite value %r" % (what, v))
+            out.append(v)
+        else:
+            out.append(str(v))
+    return out
 
 
 def _safe_name(name: str) -> str:
@@ -736,6 +760,7 @@ class Run:
         self._steps: Dict[str, int] = {}
         self._key_json: Dict[str, str] = {}
         self._fi_step = 0
+        self._dataset_digests: Dict[Tuple[str, str], Optional[str]] = {}
         self._lock = threading.RLock()
         os.makedirs(self.run_dir, exist_ok=False)
         mode = (os.environ.get("MLSIGHT_FSYNC") or "auto").lower()
@@ -941,6 +966,42 @@ class Run:
                 event["path"] = self._rel_to_workspace(_fspath(source))
         event["ts"] = _now_ms()
         self._emit(event)
+        self._dataset_digests[(event["name"], event["role"])] = event.get("digest")
+        return event
+
+    def log_predictions(self, y_true: Iterable[Any], y_pred: Iterable[Any], dataset: str = "test",
+                        role: str = "test") -> str:
+        """Records per-example labels and predictions of this run's model on an evaluation dataset (logged first
+        with log_dataset under the same name and role), in artifacts/predictions/<dataset>-<role>.json. ML Sight's
+        promotion gate pairs them with the champion's on the same data (McNemar's test for accuracy, a paired
+        bootstrap for RMSE, MAE, F1…). Labels are numbers or strings. Returns the artifact path."""
+        name, r = _key(dataset, "dataset name"), _key(role, "role")
+        yt, yp = _label_list(y_true, "y_true"), _label_list(y_pred, "y_pred")
+        if len(yt) != len(yp) or not yt:
+            raise ValueError("mlsight.log_predictions: %d labels but %d predictions" % (len(yt), len(yp)))
+        rec = {"dataset": name, "role": r, "digest": self._dataset_digests.get((name, r)), "n": len(yt),
+               "y_true": yt, "y_pred": yp}
+        data = json.dumps(rec, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8", "backslashreplace")
+        safe = lambda s: re.sub(r"[^A-Za-z0-9_.-]+", "_", s)  # noqa: E731
+        folder = os.path.join(self.artifact_dir, "predictions")
+        os.makedirs(folder, exist_ok=True)
+        dst = os.path.join(folder, "%s-%s.json" % (safe(name), safe(r)))
+        with open(dst + ".mlsight-tmp", "wb") as f:
+            f.write(data)
+        os.replace(dst + ".mlsight-tmp", dst)
+        rel = _posix(os.path.relpath(dst, self.run_dir))
+        self._emit({"type": "artifact", "path": rel, "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+                    "kind": "predictions"})
+        return rel
+
+    def log_evaluation(self, name: str, data: Any, y_true: Iterable[Any], y_pred: Iterable[Any], role: str = "test",
+                       metrics: Optional[Mapping[str, Any]] = None, source: Optional[PathLike] = None) -> Dict[str, Any]:
+        """An evaluation in one call: the evaluation dataset (log_dataset), the per-example predictions on it
+        (log_predictions) and the metrics computed on it. Returns the dataset event."""
+        event = self.log_dataset(name, data, role=role, source=source)
+        self.log_predictions(y_true, y_pred, dataset=name, role=role)
+        if metrics:
+            self.log_metrics(metrics)
         return event
 
     def log_model(self, model: Any, name: Optional[str] = None, registered_name: Optional[str] = None) -> str:
@@ -1282,6 +1343,15 @@ def log_artifact(path: PathLike, artifact_path: Optional[str] = None, copy: bool
 
 def log_dataset(name: str, data: Any, role: str = "train", source: Optional[PathLike] = None) -> Dict[str, Any]:
     return _run().log_dataset(name, data, role, source)
+
+
+def log_predictions(y_true: Iterable[Any], y_pred: Iterable[Any], dataset: str = "test", role: str = "test") -> str:
+    return _run().log_predictions(y_true, y_pred, dataset=dataset, role=role)
+
+
+def log_evaluation(name: str, data: Any, y_true: Iterable[Any], y_pred: Iterable[Any], role: str = "test",
+                   metrics: Optional[Mapping[str, Any]] = None, source: Optional[PathLike] = None) -> Dict[str, Any]:
+    return _run().log_evaluation(name, data, y_true, y_pred, role=role, metrics=metrics, source=source)
 
 
 def log_model(model: Any, name: Optional[str] = None, registered_name: Optional[str] = None) -> str:

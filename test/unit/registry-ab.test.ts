@@ -129,7 +129,7 @@ describe('registry A/B data parsing', () => {
 describe('registry: champion vs challenger comparison and gate', () => {
   const version = (v: number, metrics: Record<string, number>, stage = 'None'): VersionDetail => ({
     model: 'm', version: v, stage, status: 'READY', aliases: [], description: null, createdAt: 0, createdBy: 'a', runId: `r${v}`, runName: null, runExists: true, runStatus: 'FINISHED',
-    experiment: null, sourceUri: null, gitCommit: null, gitBranch: null, gitDirty: null, datasets: [], metrics, metricsFrom: 'registration', tags: {}, artifact: null,
+    experiment: null, sourceUri: null, gitCommit: null, gitBranch: null, gitDirty: null, datasets: [{ name: 'test', role: 'test', digest: 'sha256:t', rows: 100_000, path: null }], metrics, metricsFrom: 'registration', tags: {}, artifact: null,
   });
 
   it('guesses which way is better from the metric name', () => {

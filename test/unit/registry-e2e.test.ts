@@ -186,3 +186,56 @@ for i in range(int(sys.argv[1])):
     assert.strictEqual(ab2.code, 'ok', ab2.detail);
   });
 });
+
+describe('issue 14 end to end: comparable offline evidence', function () {
+  this.timeout(180_000);
+  before(function () { if (!hasSklearn) { this.skip(); } });
+
+  const EVAL = `
+import sys, mlsight
+from sklearn.datasets import load_breast_cancer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+C = float(sys.argv[1]); split_seed = int(sys.argv[2])
+X, y = load_breast_cancer(return_X_y=True)
+Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=143, random_state=split_seed)
+with mlsight.start_run(experiment="bc") as run:
+    clf = LogisticRegression(C=C, max_iter=5000).fit(Xtr, ytr)
+    pred = clf.predict(Xte)
+    run.log_evaluation("test-set", Xte, yte, pred, role="test", metrics={"val/accuracy": float((pred == yte).mean())})
+    run.log_model(clf, name="clf")
+    print(run.run_id, flush=True)
+`;
+
+  it('defect 3: different test sets → not-comparable with both shown; the same test set → McNemar with a CI at the model\'s alpha', async () => {
+    const ws = tempWorkspace('mlsight-e2e-offline-');
+    fs.writeFileSync(path.join(ws, 'eval.py'), EVAL);
+    const run = (c: number, seed: number) => {
+      const r = spawnSync(PYTHON, ['eval.py', String(c), String(seed)], { cwd: ws, env: pyEnv(), encoding: 'utf8', timeout: 120_000 });
+      assert.strictEqual(r.status, 0, r.stderr);
+      return r.stdout.trim();
+    };
+    const ids = [run(0.001, 0), run(1.0, 1), run(1.0, 0)];
+    const f = ['--folder', ws, '--format', 'json'];
+    for (const id of ids) { assert.strictEqual((await cli(['registry', 'register', 'bc', '--run', id, ...f])).code, 0); }
+    await cli(['registry', 'config', 'bc', '--metric', 'val/accuracy', ...f]);
+    await cli(['registry', 'promote', 'bc', '1', '--reason', 'first', ...f]);
+    const show = (await cli(['registry', 'show', 'bc', ...f])).json;
+    const acc = (v: number) => show.versions.find((x: { version: number }) => x.version === v).metrics['val/accuracy'];
+    assert.ok(acc(2) > acc(1), `v2 ${acc(2)} looks better than v1 ${acc(1)}`);
+    let r = await cli(['registry', 'promote', 'bc', '2', '--reason', 'higher accuracy', ...f]);
+    assert.strictEqual(r.code, 3);
+    let offline = r.json.gate.checks.find((c: { id: string }) => c.id === 'offline');
+    assert.strictEqual(offline.code, 'not-comparable');
+    assert.match(offline.detail, /v2: test-set \(test, sha256:[0-9a-f]{12}, 143 rows\); v1: test-set \(test, sha256:[0-9a-f]{12}, 143 rows\)/);
+    // v3 is evaluated on v1's test set (same split): the per-example predictions are paired
+    r = await cli(['registry', 'promote', 'bc', '3', '--reason', 'same test set', ...f]);
+    offline = r.json.gate.checks.find((c: { id: string }) => c.id === 'offline');
+    if (acc(3) > acc(1)) {
+      assert.ok(['ok', 'not-significant'].includes(offline.code), offline.detail);
+      assert.match(offline.detail, /McNemar exact test \(\d+ examples only v3 gets right, \d+ only v1\): difference [-0-9.e]+, 95 % CI \[[-0-9.e]+, [-0-9.e]+\], p = /);
+    } else {
+      assert.strictEqual(offline.code, 'not-better', offline.detail);
+    }
+  });
+});

@@ -13,7 +13,8 @@
  */
 import type { AbAnalysis } from './abAnalysis';
 import type { Direction, ModelSettings } from './state';
-import type { VersionDetail } from './views';
+import type { DatasetLineage, VersionDetail } from './views';
+import { PairedTest, Predictions, binomialSe, describeDatasets, pairedTest, sharedEvaluationDataset } from './offlineEvidence';
 
 /** Metric names that are better when lower (loss, error, latency…); anything else is better when higher. */
 export function guessDirection(metric: string): Direction {
@@ -45,6 +46,8 @@ export interface OfflineComparison {
   passes: boolean;
   /** why it fails (stable code), 'ok' when it passes */
   code: GateCode;
+  /** the shared evaluation dataset, the paired test or the noise level behind the verdict (when the values were compared) */
+  evidence?: { shared: DatasetLineage | null; paired: PairedTest | null; noiseSe: number | null };
   reason: string;
   rows: MetricRow[];
 }
@@ -52,7 +55,9 @@ export interface OfflineComparison {
 function fmt(x: number): string { return Number.isInteger(x) ? String(x) : Math.abs(x) >= 1e5 || Math.abs(x) < 1e-3 ? x.toExponential(3) : x.toPrecision(4).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''); }
 
 /** Compares the challenger with the champion on the primary metric and lists every metric side by side. */
-export function compareVersions(challenger: VersionDetail, champion: VersionDetail | null, settings: ModelSettings): OfflineComparison {
+export function compareVersions(challenger: VersionDetail, champion: VersionDetail | null, settings: ModelSettings,
+  /** per-example predictions of a version on a dataset (for the paired test), when it logged them */
+  predictions?: (v: VersionDetail, d: DatasetLineage) => Predictions | null): OfflineComparison {
   const metric = settings.primaryMetric ?? null;
   const direction = settings.direction ?? (metric ? guessDirection(metric) : 'maximize');
   const minImprovement = Math.max(0, settings.minImprovement ?? 0);
@@ -90,10 +95,49 @@ export function compareVersions(challenger: VersionDetail, champion: VersionDeta
   const margin = minImprovement > 0 ? ` by at least ${relative ? `${(minImprovement * 100).toPrecision(3)} %` : fmt(minImprovement)}` : '';
   // a margin met up to rounding (0.2 − 0.18 is 0.01999999999999999 in floating point) is met
   const passes = Number.isFinite(gain) && (minImprovement > 0 ? gain >= needed - 1e-9 * Math.max(Math.abs(needed), 1e-12) : gain > 0);
-  const reason = passes
-    ? `v${challenger.version} beats the champion v${champion.version} on ${metric}: ${fmt(challengerValue)} vs ${fmt(championValue)} (${better} is better${margin}).`
-    : `v${challenger.version} does not beat the champion v${champion.version} on ${metric}${margin}: ${fmt(challengerValue)} vs ${fmt(championValue)} (${better} is better).`;
-  return { ...base, championValue, challengerValue, delta, relativeDelta, passes, code: passes ? 'ok' : 'not-better', reason };
+  const values = `${fmt(challengerValue)} vs ${fmt(championValue)}`;
+  const vals = { ...base, championValue, challengerValue, delta, relativeDelta };
+  if (!passes) {
+    return { ...vals, passes, code: 'not-better', reason: `v${challenger.version} does not beat the champion v${champion.version} on ${metric}${margin}: ${values} (${better} is better).` };
+  }
+  // comparable: evaluated on the same evaluation dataset (role and content hash)
+  const shared = sharedEvaluationDataset(challenger.datasets, champion.datasets);
+  if (!shared) {
+    return {
+      ...vals, passes: false, code: 'not-comparable', evidence: { shared: null, paired: null, noiseSe: null },
+      reason: `Not comparable: v${challenger.version} (${values}) and v${champion.version} were not evaluated on the same evaluation dataset — `
+        + `v${challenger.version}: ${describeDatasets(challenger.datasets)}; v${champion.version}: ${describeDatasets(champion.datasets)}. `
+        + `Evaluate both on one test set (run.log_dataset(..., role="test") with the same data).`,
+    };
+  }
+  const on = `on ${shared.name} (${shared.role}${shared.rows !== null ? `, ${shared.rows} rows` : ''})`;
+  const alpha = settings.alpha ?? 0.05;
+  const pa = predictions?.(champion, shared) ?? null;
+  const pb = predictions?.(challenger, shared) ?? null;
+  const paired = pa && pb ? pairedTest(metric, pa, pb, alpha) : null;
+  if (paired) {
+    const signed = direction === 'maximize' ? paired.difference : -paired.difference;
+    const significant = paired.pValue < alpha && signed > 0;
+    const test = paired.test === 'mcnemar-exact'
+      ? `McNemar exact test (${paired.discordant!.challengerOnly} examples only v${challenger.version} gets right, ${paired.discordant!.championOnly} only v${champion.version})`
+      : `paired bootstrap (${paired.resamples} resamples)`;
+    const stats = `difference ${fmt(paired.difference)}, ${Math.round((1 - alpha) * 100)} % CI [${fmt(paired.ci[0])}, ${fmt(paired.ci[1])}], p = ${fmt(paired.pValue)}`;
+    return significant
+      ? { ...vals, passes: true, code: 'ok', evidence: { shared, paired, noiseSe: null }, reason: `v${challenger.version} beats the champion v${champion.version} on ${metric} ${on}: ${values}; ${test}: ${stats} < α = ${alpha}.` }
+      : { ...vals, passes: false, code: 'not-significant', evidence: { shared, paired, noiseSe: null }, reason: `v${challenger.version} is not significantly better than v${champion.version} on ${metric} ${on}: ${values}; ${test}: ${stats} (needs p < α = ${alpha}).` };
+  }
+  const unit = championValue >= 0 && championValue <= 1 && challengerValue >= 0 && challengerValue <= 1;
+  if (shared.rows !== null && shared.rows > 0 && unit) {
+    const se = binomialSe(championValue, shared.rows);
+    if (Math.abs(delta) < se) {
+      return {
+        ...vals, passes: false, code: 'within-noise', evidence: { shared, paired: null, noiseSe: se },
+        reason: `Within noise: v${challenger.version} vs v${champion.version} on ${metric} ${on} is ${values}, a difference of ${fmt(delta)} — smaller than the binomial standard error ${fmt(se)} of ${shared.rows} rows (about ${Math.round(Math.abs(delta) * shared.rows)} examples). Log per-example predictions (run.log_predictions) for a paired test.`,
+      };
+    }
+    return { ...vals, passes: true, code: 'ok', evidence: { shared, paired: null, noiseSe: se }, reason: `v${challenger.version} beats the champion v${champion.version} on ${metric} ${on}: ${values} (${better} is better${margin}); the difference exceeds the binomial standard error ${fmt(se)} (no per-example predictions for a paired test).` };
+  }
+  return { ...vals, passes: true, code: 'ok', evidence: { shared, paired: null, noiseSe: null }, reason: `v${challenger.version} beats the champion v${champion.version} on ${metric} ${on}: ${values} (${better} is better${margin}); its uncertainty is unknown without per-example predictions (run.log_predictions).` };
 }
 
 export type PromotionTarget = { alias: string } | { stage: 'Staging' | 'Production'; archiveExisting: boolean };

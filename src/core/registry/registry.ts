@@ -31,6 +31,7 @@ import { buildServingView, writeServingView } from './servingView';
 import { ACTIVE_STAGES, CanaryConfig, ModelSettings, ModelState, STAGES, lastActivePromotion, protectedAliases } from './state';
 import { effectiveRunStatus } from '../runs/liveness';
 import type { AbExclusion } from './abAttribution';
+import { predictionsLoader } from './offlineEvidence';
 import { DatasetLineage, ModelDetail, VersionDetail, encodeMetric, getModelDetail, readSettings } from './views';
 
 export class RegistryError extends Error {
@@ -666,7 +667,7 @@ export class Registry {
       }
     }
     const settings = settingsOverride ?? detail.settings;
-    const comparison = compareVersions(challenger, champion, settings);
+    const comparison = this.store.read(db => compareVersions(challenger, champion, settings, predictionsLoader(db, this.folder)));
     const gate = evaluateGate({ comparison, target, currentVersion, ab, settings, abExcluded });
     return { model: detail, challenger, champion, target, currentVersion, comparison, gate };
   }
@@ -700,7 +701,7 @@ export class Registry {
           metric: c.metric, direction: c.direction, minImprovement: c.minImprovement, relative: c.relative,
           champion: c.champion ? { version: c.champion.version, value: c.championValue, runId: c.champion.runId } : null,
           challenger: { version: c.challenger.version, value: c.challengerValue, runId: c.challenger.runId },
-          delta: c.delta, relativeDelta: c.relativeDelta, passes: c.passes, reason: c.reason,
+          delta: c.delta, relativeDelta: c.relativeDelta, passes: c.passes, code: c.code, reason: c.reason, evidence: c.evidence ?? null,
         },
         ab: input.ab ? compactAb(input.ab) : null,
         gate: { pass: gate.pass, checks: gate.checks },
