@@ -12,7 +12,7 @@ import { metricData, parseCounts, parseMeanSummary, parseOutcomes } from './core
 import { GateResult, PromotionTarget, guessDirection } from './core/registry/gate';
 import { GateFailedError, PromoteInput, Registry, RegistryError } from './core/registry/registry';
 import { abOutcomesFile, analyseAttributedOutcomes } from './core/registry/abAttribution';
-import { storedEvents } from './core/registry/auditLog';
+import { describeChain, readAuditLog, storedEvents } from './core/registry/auditLog';
 import { Direction, ModelSettings } from './core/registry/state';
 import { listRegistryModels, readCanary, readSettings, registryHistory } from './core/registry/views';
 import { ingestWorkspace } from './core/ingest/scan';
@@ -33,7 +33,8 @@ export const REGISTRY_USAGE = `  registry list [folder]             registered m
   registry undo <model> --reason <text>   undo the last promotion
   registry canary <model> --version <n> --share <0..1> [--reason <text>]   route a share of traffic to a challenger
   registry canary <model> --off [--reason <text>]                         end the canary
-  registry history [model]           the audit log
+  registry history [model]           the audit log (events after a break of its hash chain are marked UNVERIFIED)
+  registry verify                    checks the audit log's hash chain (exit 3 when it is broken, naming the first bad line)
      (registry commands take --folder <dir> (default .) and --format json|text)
   ab [outcomes.jsonl|csv] --metric <m> [--guardrail <g>]… [--champion 120/1000 --challenger 150/1000]
      [--champion-mean n:mean:sd --challenger-mean n:mean:sd] [--expected-share 0.05] [--model <name>]
@@ -112,6 +113,8 @@ async function withRegistry<T>(folderArg: string | undefined, log: Logger, fn: (
     }
     const registry = new Registry({ store, log });
     await registry.sync();
+    const chain = (await readAuditLog(folder)).chain;
+    if (chain?.state === 'broken') { log.warn(describeChain(chain)!); }
     if (!store.readOnly) {
       // versions asked for by runs with log_model(..., registered_name=...), each registered once
       const req = await registry.registerRequested();
@@ -446,15 +449,29 @@ export async function registryMain(argv: string[], out: Out, err: Out, log: Logg
       }
       case 'history': {
         if (p.length > 1) { throw new UsageError('registry history [model]'); }
-        return await withRegistry(folder, log, async (_r, store) => {
-          const h = store.read(db => registryHistory(db, p[0]));
-          print({ events: h }, () => {
+        return await withRegistry(folder, log, async (_r, store, root) => {
+          const chain = (await readAuditLog(root)).chain!;
+          const unverified = new Set(chain.unverified);
+          const h = store.read(db => registryHistory(db, p[0])).map(e => ({ ...e, verified: chain.state === 'unchained' || chain.state === 'empty' ? null : !unverified.has(e.id) }));
+          const warning = describeChain(chain);
+          if (warning && chain.state === 'broken') { err(`mlsight: warning: ${warning}\n`); }
+          print({ events: h, chain: { state: chain.state, firstBad: chain.firstBad ?? null, unverified: chain.unverified.length, message: warning ?? null } }, () => {
             for (const e of h) {
-              out(`${new Date(e.at).toISOString()}  ${e.actor}  ${e.action}  ${e.model}${e.version !== null ? ` v${e.version}` : ''}${e.alias ? ` @${e.alias}` : ''}${e.from !== null || e.to !== null ? `  ${e.from ?? '∅'} → ${e.to ?? '∅'}` : ''}${e.reason ? `  "${e.reason}"` : ''}${e.evidence?.override ? '  [override]' : ''}\n`);
+              out(`${new Date(e.at).toISOString()}  ${e.actor}  ${e.action}  ${e.model}${e.version !== null ? ` v${e.version}` : ''}${e.alias ? ` @${e.alias}` : ''}${e.from !== null || e.to !== null ? `  ${e.from ?? '∅'} → ${e.to ?? '∅'}` : ''}${e.reason ? `  "${e.reason}"` : ''}${e.evidence?.override ? '  [override]' : ''}${unverified.has(e.id) ? '  [UNVERIFIED]' : ''}\n`);
             }
+            if (warning && chain.state !== 'broken') { out(`(${warning})\n`); }
           });
           return 0;
         });
+      }
+      case 'verify': {
+        // the audit log's hash chain: exit 0 when it verifies (or predates the chain), 3 when it is broken
+        if (p.length) { throw new UsageError('registry verify'); }
+        const root = path.resolve(folder ?? '.');
+        const chain = (await readAuditLog(root)).chain!;
+        const message = describeChain(chain) ?? (chain.state === 'empty' ? 'no audit log yet' : `.mlsight/audit.jsonl verifies (${chain.unverified.length} unverified events).`);
+        print({ state: chain.state, firstBad: chain.firstBad ?? null, unverified: chain.unverified.length, unchained: chain.unchained, message }, () => out(`${message}\n`));
+        return chain.state === 'broken' ? 3 : 0;
       }
       default:
         throw new UsageError(`unknown registry command ${JSON.stringify(sub ?? '')}`);

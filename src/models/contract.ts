@@ -64,7 +64,12 @@ export interface AbView {
   metrics: AbMetricView[];
 }
 
-export interface HistoryView { at: number; actor: string; action: string; version: number | null; alias: string | null; from: string | null; to: string | null; reason: string | null; override: boolean }
+export interface HistoryView {
+  at: number; actor: string; action: string; version: number | null; alias: string | null; from: string | null; to: string | null;
+  reason: string | null; override: boolean;
+  /** at or after the first line of .mlsight/audit.jsonl whose hash chain does not verify */
+  unverified?: boolean;
+}
 
 export interface PromoteReview {
   model: string;
