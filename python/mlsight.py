@@ -963,7 +963,17 @@ class Run:
         else:
             event.update(_describe_data_object(data))
             if source is not None:
-                event["path"] = self._rel_to_workspace(_fspath(source))
+                # where the data came from: a description (a URL, a query…) or a file. The content digest above is
+                # of the object in memory; when the source is a file, its own sha256 is recorded too (in the schema,
+                # so ML Sight can tell whether the file changed since without comparing unlike digests).
+                src = _fspath(source)
+                event["path"] = self._rel_to_workspace(src) if os.path.exists(src) else src
+                schema = event.setdefault("schema", {})
+                if os.path.isfile(src):
+                    sdigest, ssize = _sha256_file(src)
+                    schema["source_file"] = {"path": event["path"], "digest": "sha256:" + sdigest, "size": ssize}
+                else:
+                    schema["source_description"] = str(source)
         event["ts"] = _now_ms()
         self._emit(event)
         self._dataset_digests[(event["name"], event["role"])] = event.get("digest")

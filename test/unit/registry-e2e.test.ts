@@ -239,3 +239,69 @@ with mlsight.start_run(experiment="bc") as run:
     }
   });
 });
+
+describe('issue 14 end to end: reproducibility without false positives', function () {
+  this.timeout(180_000);
+  before(function () { if (!hasSklearn) { this.skip(); } });
+
+  const SCRIPT = `
+import mlsight, pandas as pd
+mlsight.set_seed(0)
+with mlsight.start_run(experiment="repro") as run:
+    run.log_dataset("train", "data/train.csv", role="train")
+    run.log_dataset("images", "data/images", role="train")
+    run.log_dataset("frame", pd.read_csv("data/frame.csv"), role="test", source="data/frame.csv")
+    run.log_dataset("warehouse", pd.read_csv("data/frame.csv"), role="eval", source="bigquery://proj/ds/table")
+    print(run.run_id, flush=True)
+`;
+
+  it('defect 6: a clean workflow scores full marks; each single change is reported exactly once', async () => {
+    const ws = tempWorkspace('mlsight-e2e-repro-');
+    const w = (rel: string, text: string) => { fs.mkdirSync(path.dirname(path.join(ws, rel)), { recursive: true }); fs.writeFileSync(path.join(ws, rel), text); };
+    w('train.py', SCRIPT);
+    w('requirements.txt', 'pandas==1.5.3\nscikit-learn==1.2.1  # pinned\n');
+    w('.gitignore', '.mlsight/\n');
+    w('data/train.csv', 'x,y\n1,0\n2,1\n');
+    w('data/frame.csv', 'a,b\n1,2\n3,4\n');
+    w('data/images/a.txt', 'A');
+    w('data/images/sub/b.txt', 'B');
+    gitInit(ws);
+    const runOnce = () => {
+      const r = spawnSync(PYTHON, ['train.py'], { cwd: ws, env: pyEnv(), encoding: 'utf8', timeout: 120_000 });
+      assert.strictEqual(r.status, 0, r.stderr);
+      return r.stdout.trim();
+    };
+    const id = runOnce();
+    const { WorkspaceStore } = await import('../../src/core/store/store');
+    const { ingestMlsightRuns } = await import('../../src/core/runs/ingestMlsight');
+    const { checkReproducibility } = await import('../../src/core/runs/reproducibility');
+    const check = async (runId: string) => {
+      const store = await WorkspaceStore.open({ folder: ws });
+      try { await ingestMlsightRuns(store, { info: () => undefined, warn: () => undefined, error: () => undefined } as never); return await store.read(db => checkReproducibility(db, runId, ws)); }
+      finally { await store.close(); }
+    };
+    const failed = (r: { checks: { id: string; ok: boolean; detail: string }[] }) => r.checks.filter(c => !c.ok);
+    const clean = await check(id);
+    assert.deepStrictEqual([clean.passed, clean.total], [6, 6], JSON.stringify(failed(clean)));
+    const single = async (change: () => void, undo: () => void, id2: string, expected: string, pattern: RegExp) => {
+      change();
+      try {
+        const r = await check(id2);
+        const f = failed(r);
+        assert.deepStrictEqual(f.map(c => c.id), [expected], JSON.stringify(f));
+        assert.strictEqual(f[0].detail.split('; ').length, 1, `reported once: ${f[0].detail}`);
+        assert.match(f[0].detail, pattern);
+      } finally { undo(); }
+    };
+    const edit = (rel: string, text: string) => { const old = fs.readFileSync(path.join(ws, rel), 'utf8'); return [() => w(rel, text), () => w(rel, old)] as const; };
+    await single(...edit('data/train.csv', 'x,y\n1,0\n2,0\n'), id, 'data-unchanged', /train \(train\): data\/train\.csv changed since the run/);
+    await single(...edit('data/images/sub/b.txt', 'B2'), id, 'data-unchanged', /images \(train\): data\/images changed since the run/);
+    await single(...edit('data/frame.csv', 'a,b\n1,2\n'), id, 'data-unchanged', /frame \(test\): source data\/frame\.csv changed since the run/);
+    await single(...edit('requirements.txt', 'pandas>=1.5\nscikit-learn==1.2.1\n'), id, 'packages', /does not pin pandas/);
+    assert.deepStrictEqual([(await check(id)).passed], [6], 'restored: full marks again');
+    // a dirty tree is recorded by the run that starts on it
+    w('requirements.txt', 'pandas==1.5.3\nscikit-learn==1.2.1  # pinned, edited\n');
+    const dirty = runOnce();
+    await single(() => undefined, () => undefined, dirty, 'clean-tree', /uncommitted changes/);
+  });
+});
