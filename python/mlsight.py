@@ -967,9 +967,10 @@ class Run:
                 # of the object in memory; when the source is a file, its own sha256 is recorded too (in the schema,
                 # so ML Sight can tell whether the file changed since without comparing unlike digests).
                 src = _fspath(source)
-                event["path"] = self._rel_to_workspace(src) if os.path.exists(src) else src
+                described = re.match(r"^[A-Za-z][A-Za-z0-9+.-]+://", src) is not None  # a URL, not a local path
+                event["path"] = src if described else self._rel_to_workspace(src)
                 schema = event.setdefault("schema", {})
-                if os.path.isfile(src):
+                if not described and os.path.isfile(src):
                     sdigest, ssize = _sha256_file(src)
                     schema["source_file"] = {"path": event["path"], "digest": "sha256:" + sdigest, "size": ssize}
                 else:

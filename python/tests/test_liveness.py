@@ -69,7 +69,8 @@ class TestHeartbeat(Base):
     def test_in_process_run_writes_a_heartbeat(self):
         run = self.start()
         hb = os.path.join(run.run_dir, "heartbeat")
-        data = json.load(open(hb))
+        with open(hb) as f:
+            data = json.load(f)
         self.assertEqual(data["pid"], os.getpid())
         self.assertIn("host", data)
         run.end()
