@@ -272,7 +272,9 @@ function promoteAb(a: Args, r: Registry, store: WorkspaceStore, folderArg: strin
     if (given) { throw new RegistryError(res.message ?? `${given} has no usable outcomes`); }
     return undefined;
   }
-  return { analysis: res.analysis, source: { ...res.source, attributed: res.table.units !== null }, excluded: res.excluded };
+  // the model's own log, read by default: outcomes of other versions only mean there is no A/B data for these two
+  const excluded = given ? res.excluded : { ...res.excluded, fromDefaultLog: true };
+  return { analysis: res.analysis, source: { ...res.source, attributed: res.table.units !== null }, excluded };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -31,6 +31,8 @@ export interface AbExclusion {
   /** outcomes without a version that were attributed by their canary window (counted) */
   attributedByWindow: number;
   detail: string;
+  /** read from the model's own outcome log by default (not given explicitly): no attributed outcome = no A/B data */
+  fromDefaultLog?: boolean;
 }
 
 /** The canary windows of a model, from its audit events in log order. */

@@ -204,7 +204,7 @@ export function evaluateGate(input: {
   ab: AbAnalysis | null;
   settings: ModelSettings;
   /** outcomes left out of the A/B analysis (other versions, outside the canary window) */
-  abExcluded?: { count: number; detail: string } | null;
+  abExcluded?: { count: number; detail: string; fromDefaultLog?: boolean } | null;
 }): GateResult {
   const { comparison: c, target, ab, settings } = input;
   const v = c.challenger;
@@ -222,12 +222,13 @@ export function evaluateGate(input: {
   if (ab) {
     const ok = ab.verdict === 'promote';
     checks.push({ id: 'ab', code: ok ? 'ok' : 'ab-not-promote', label: 'A/B test', ok, detail: ab.reasons.join(' ') + excluded });
-  } else if (input.abExcluded && input.abExcluded.count > 0) {
+  } else if (input.abExcluded && input.abExcluded.count > 0 && !input.abExcluded.fromDefaultLog) {
     checks.push({ id: 'ab', code: 'ab-no-attributed-outcomes', label: 'A/B test', ok: false, detail: `No outcome in the A/B data belongs to the versions being compared.${excluded}` });
   } else if (settings.requireAb) {
-    checks.push({ id: 'ab', code: 'ab-required', label: 'A/B test', ok: false, detail: 'This model requires A/B evidence before a promotion, and none was given.' });
+    checks.push({ id: 'ab', code: 'ab-required', label: 'A/B test', ok: false, detail: `This model requires A/B evidence before a promotion, and none was given.${excluded}` });
   } else {
-    checks.push({ id: 'ab', code: 'skipped', label: 'A/B test', ok: true, skipped: true, detail: 'No A/B data was given: the decision rests on the offline metrics only.' });
+    const none = excluded ? `No logged outcome belongs to the versions being compared:${excluded}` : 'No A/B data was given:';
+    checks.push({ id: 'ab', code: 'skipped', label: 'A/B test', ok: true, skipped: true, detail: `${none} the decision rests on the offline metrics only.` });
   }
   const failures = checks.filter(x => !x.ok).map(x => x.detail);
   return { pass: failures.length === 0, checks, failures };
