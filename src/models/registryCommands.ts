@@ -10,7 +10,7 @@ import { GateResult, PromotionTarget, guessDirection, targetLabel } from '../cor
 import { GateFailedError, PromotionPreview, Registry, RegistryError, modelNameProblem } from '../core/registry/registry';
 import { aliasNameProblem } from '../core/registry/mlflowWriteback';
 import { CanaryConfig, Direction, ModelSettings, STAGES, protectedAliases } from '../core/registry/state';
-import { ModelDetail, VersionDetail, listRegistryModels, plannedShare, registryHistory } from '../core/registry/views';
+import { ModelDetail, VersionDetail, listRegistryModels, plannedShare, registryHistory, runsWithModels } from '../core/registry/views';
 import { StatsInputError } from '../core/stats';
 import { StoreManager } from '../workspace/storeManager';
 import { PromoteReview } from './contract';
@@ -108,9 +108,7 @@ export class RegistryCommands {
       const store = await this.deps.stores.get(folder);
       let runId = opts.runId ?? ((item as { kind?: string; run?: { id?: string } } | undefined)?.kind === 'run' ? (item as { run: { id: string } }).run.id : undefined);
       if (!runId) {
-        const runs = store.read(db => db.all<{ id: string; name: string | null; experiment: string | null; models: number; start_time: number | null }>(
-          `SELECT r.id, r.name, e.name AS experiment, count(a.path) AS models, r.start_time FROM runs r JOIN artifacts a ON a.run_id = r.id AND a.kind = 'model'
-             LEFT JOIN experiments e ON e.id = r.experiment_id WHERE r.lifecycle_stage = 'active' GROUP BY r.id ORDER BY r.start_time DESC LIMIT 500`));
+        const runs = store.read(db => runsWithModels(db));
         if (!runs.length) { throw new RegistryError('No run in this workspace logged a model yet (run.log_model(...) in the ML Sight logger, or mlflow.<flavor>.log_model(...)).'); }
         runId = await ask(runs.map(r => ({ label: r.name ?? r.id, description: [r.experiment, `${r.models} model${r.models === 1 ? '' : 's'}`].filter(Boolean).join(' · '), detail: r.id, value: r.id })),
           { title: 'ML Sight: Register Model', placeHolder: 'Register the model of which run?' });
@@ -124,7 +122,7 @@ export class RegistryCommands {
       }
       let model = opts.model;
       if (!model) {
-        const existing = store.read(db => db.all<{ name: string }>(`SELECT name FROM models WHERE source = 'mlsight' ORDER BY name`)).map(r => r.name);
+        const existing = store.read(db => listRegistryModels(db)).filter(m => m.source === 'mlsight').map(m => m.name);
         const suggestion = path.posix.basename(path.posix.dirname(artifactPath)) || 'model';
         const NEW = '\u0000new';
         const picked = existing.length

@@ -211,3 +211,10 @@ export function registryHistory(db: Db, model?: string, limit = 1000): HistoryEn
     };
   });
 }
+
+/** Runs that logged a model (newest first, at most 500): what "Register Model…" offers. */
+export function runsWithModels(db: Db): { id: string; name: string | null; experiment: string | null; models: number; start_time: number | null }[] {
+  return db.all(
+    `SELECT r.id, r.name, e.name AS experiment, count(a.path) AS models, r.start_time FROM runs r JOIN artifacts a ON a.run_id = r.id AND a.kind = 'model'
+       LEFT JOIN experiments e ON e.id = r.experiment_id WHERE r.lifecycle_stage = 'active' GROUP BY r.id ORDER BY r.start_time DESC LIMIT 500`);
+}
