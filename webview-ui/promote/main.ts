@@ -61,7 +61,7 @@ function renderVersions(app: HTMLElement, r: PromoteReview): void {
   statusRow.id = 'run-status';
   body.appendChild(statusRow);
   line('Commit', v => v.gitCommit ? `${v.gitCommit.slice(0, 10)}${v.gitBranch ? ` (${v.gitBranch})` : ''}${v.gitDirty ? ' + uncommitted changes' : ''}` : '—');
-  line('Data', v => v.datasets.map(d => `${d.name} (${d.role}) ${d.digest ? d.digest.slice(0, 19) : '(no hash)'}`).join(', ') || '—');
+  line('Data', v => v.datasets.map(d => `${d.name} ${d.digest ? d.digest.slice(0, 19) : '(no hash)'} (${d.role})`).join(', ') || '—');
   line('Registered', v => `${date(v.createdAt)}${v.createdBy ? ` by ${v.createdBy}` : ''}`);
   line('Description', v => v.description ?? '—');
   // metrics at registration, primary first
