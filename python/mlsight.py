@@ -54,12 +54,13 @@ EVENTS_FILE = "events.jsonl"
 ARTIFACTS_DIR = "artifacts"
 REQUIREMENTS_FILE = "requirements.txt"
 GIT_DIFF_FILE = "git.diff"
+HEARTBEAT_FILE = "heartbeat"
 RUN_STATUSES = ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
 
 __all__ = [
     "Run", "start_run", "end_run", "active_run", "find_workspace", "set_seed",
     "log_param", "log_params", "log_metric", "log_metrics", "log_artifact", "set_tag", "set_tags",
-    "log_dataset", "log_model", "log_feature_importance", "route", "log_outcome", "ab_outcomes_path",
+    "log_dataset", "log_predictions", "log_evaluation", "log_model", "log_feature_importance", "route", "Route", "log_outcome", "ab_outcomes_path",
     "log_prediction", "log_label", "predictions_path",
 ]
 
@@ -87,6 +88,10 @@ _received_signal: Optional[str] = None
 _prev_handlers: Dict[int, Any] = {}
 # set_seed() called while no run was active: recorded on the next run started.
 _pending_seed: Optional[Dict[str, Any]] = None
+_exit_code: Any = None  # the argument of the last sys.exit() call (None: none)
+_orig_sys_exit: Callable[..., Any] = sys.exit
+_hb_thread: Optional[threading.Thread] = None
+_hb_pid = 0
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -251,6 +256,30 @@ def _sha256_dir(root: str, copy_to: Optional[str] = None) -> Tuple[str, int, int
         size += n
         h.update(rel.encode("utf-8", "surrogateescape") + b"\0" + digest.encode("ascii") + b"\n")
     return h.hexdigest(), size, len(files)
+
+
+def _label_list(values: Iterable[Any], what: str) -> List[Union[int, float, str]]:
+    """Labels or predictions as JSON numbers or strings (numpy/pandas/torch values become plain numbers)."""
+    tolist = getattr(values, "tolist", None)
+    seq = tolist() if callable(tolist) else list(values)
+    out: List[Union[int, float, str]] = []
+    for v in seq:
+        if isinstance(v, (list, tuple)):
+            raise ValueError("mlsight.log_predictions: %s must be one label per example, got %r" % (what, v))
+        item = getattr(v, "item", None)
+        if callable(item) and not isinstance(v, (str, bytes)):
+            v = item()
+        if isinstance(v, bool):
+            out.append(int(v))
+        elif isinstance(v, int):
+            out.append(v)
+        elif isinstance(v, float):
+            if not math.isfinite(v):
+                raise ValueError("mlsight.log_predictions: %s has a non-finite value %r" % (what, v))
+            out.append(v)
+        else:
+            out.append(str(v))
+    return out
 
 
 def _safe_name(name: str) -> str:
@@ -731,6 +760,7 @@ class Run:
         self._steps: Dict[str, int] = {}
         self._key_json: Dict[str, str] = {}
         self._fi_step = 0
+        self._dataset_digests: Dict[Tuple[str, str], Optional[str]] = {}
         self._lock = threading.RLock()
         os.makedirs(self.run_dir, exist_ok=False)
         mode = (os.environ.get("MLSIGHT_FSYNC") or "auto").lower()
@@ -746,6 +776,8 @@ class Run:
         if tag_map:
             event["tags"] = tag_map
         self._emit(event, durable=True)
+        self._heartbeat_path = os.path.join(self.run_dir, HEARTBEAT_FILE)
+        self._beat()
         if capture:
             self._capture(script)
 
@@ -757,6 +789,18 @@ class Run:
         if self.status != "RUNNING":
             raise RuntimeError("mlsight: run %s has ended (%s); start a new run to log more" % (self.run_id, self.status))
         self._writer.write(event, durable)
+
+    def _beat(self) -> None:
+        """Rewrites the run's heartbeat file (a few dozen bytes, replaced atomically): ML Sight shows a RUNNING run
+        whose process is gone (same host) or whose heartbeat is too old (another host) as KILLED."""
+        data = json.dumps({"ts": _now_ms(), "pid": self._pid, "host": platform.node()}, separators=(",", ":")).encode()
+        tmp = self._heartbeat_path + ".tmp"
+        try:
+            with open(tmp, "wb") as f:
+                f.write(data)
+            os.replace(tmp, self._heartbeat_path)
+        except OSError:
+            pass
 
     def _capture(self, script: Optional[str]) -> None:
         """Environment, git state and installed packages. A failure here is a warning, never a failed run."""
@@ -919,9 +963,56 @@ class Run:
         else:
             event.update(_describe_data_object(data))
             if source is not None:
-                event["path"] = self._rel_to_workspace(_fspath(source))
+                # where the data came from: a description (a URL, a query…) or a file. The content digest above is
+                # of the object in memory; when the source is a file, its own sha256 is recorded too (in the schema,
+                # so ML Sight can tell whether the file changed since without comparing unlike digests).
+                src = _fspath(source)
+                described = re.match(r"^[A-Za-z][A-Za-z0-9+.-]+://", src) is not None  # a URL, not a local path
+                event["path"] = src if described else self._rel_to_workspace(src)
+                schema = event.setdefault("schema", {})
+                if not described and os.path.isfile(src):
+                    sdigest, ssize = _sha256_file(src)
+                    schema["source_file"] = {"path": event["path"], "digest": "sha256:" + sdigest, "size": ssize}
+                else:
+                    schema["source_description"] = str(source)
         event["ts"] = _now_ms()
         self._emit(event)
+        self._dataset_digests[(event["name"], event["role"])] = event.get("digest")
+        return event
+
+    def log_predictions(self, y_true: Iterable[Any], y_pred: Iterable[Any], dataset: str = "test",
+                        role: str = "test") -> str:
+        """Records per-example labels and predictions of this run's model on an evaluation dataset (logged first
+        with log_dataset under the same name and role), in artifacts/predictions/<dataset>-<role>.json. ML Sight's
+        promotion gate pairs them with the champion's on the same data (McNemar's test for accuracy, a paired
+        bootstrap for RMSE, MAE, F1…). Labels are numbers or strings. Returns the artifact path."""
+        name, r = _key(dataset, "dataset name"), _key(role, "role")
+        yt, yp = _label_list(y_true, "y_true"), _label_list(y_pred, "y_pred")
+        if len(yt) != len(yp) or not yt:
+            raise ValueError("mlsight.log_predictions: %d labels but %d predictions" % (len(yt), len(yp)))
+        rec = {"dataset": name, "role": r, "digest": self._dataset_digests.get((name, r)), "n": len(yt),
+               "y_true": yt, "y_pred": yp}
+        data = json.dumps(rec, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8", "backslashreplace")
+        safe = lambda s: re.sub(r"[^A-Za-z0-9_.-]+", "_", s)  # noqa: E731
+        folder = os.path.join(self.artifact_dir, "predictions")
+        os.makedirs(folder, exist_ok=True)
+        dst = os.path.join(folder, "%s-%s.json" % (safe(name), safe(r)))
+        with open(dst + ".mlsight-tmp", "wb") as f:
+            f.write(data)
+        os.replace(dst + ".mlsight-tmp", dst)
+        rel = _posix(os.path.relpath(dst, self.run_dir))
+        self._emit({"type": "artifact", "path": rel, "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+                    "kind": "predictions"})
+        return rel
+
+    def log_evaluation(self, name: str, data: Any, y_true: Iterable[Any], y_pred: Iterable[Any], role: str = "test",
+                       metrics: Optional[Mapping[str, Any]] = None, source: Optional[PathLike] = None) -> Dict[str, Any]:
+        """An evaluation in one call: the evaluation dataset (log_dataset), the per-example predictions on it
+        (log_predictions) and the metrics computed on it. Returns the dataset event."""
+        event = self.log_dataset(name, data, role=role, source=source)
+        self.log_predictions(y_true, y_pred, dataset=name, role=role)
+        if metrics:
+            self.log_metrics(metrics)
         return event
 
     def log_model(self, model: Any, name: Optional[str] = None, registered_name: Optional[str] = None) -> str:
@@ -1079,14 +1170,53 @@ _prev_excepthook: Callable[..., Any] = sys.excepthook
 
 
 def _on_exit() -> None:
+    code = _exit_code
     for r in _owned_runs():
         try:
             if _received_signal is not None:
                 r.end("KILLED", signal_name=_received_signal)
+            elif code not in (None, 0):
+                # sys.exit(n) with n != 0 (or a message): the script reported a failure
+                r.end("FAILED", error="SystemExit: %s" % (code,))
             else:
                 r.end("FINISHED")
         except Exception:
             pass
+
+
+def _sys_exit(status: Any = None) -> None:
+    """sys.exit, remembering its argument: atexit handlers cannot see the exit status, and a run ended there by
+    the module-level API must be FAILED after sys.exit(1) and FINISHED after sys.exit(0)."""
+    global _exit_code
+    _exit_code = status
+    _orig_sys_exit(status)
+
+
+def _heartbeat_interval() -> float:
+    try:
+        v = float(os.environ.get("MLSIGHT_HEARTBEAT_S") or 30)
+    except ValueError:
+        v = 30.0
+    return v if math.isfinite(v) and v >= 0.05 else 30.0
+
+
+def _heartbeat_loop(interval: float) -> None:
+    while True:
+        time.sleep(interval)
+        for r in _owned_runs():
+            if r.status == "RUNNING":
+                r._beat()
+
+
+def _ensure_heartbeat() -> None:
+    """One daemon thread per process beats for every open run it owns (not started again after a fork)."""
+    global _hb_thread, _hb_pid
+    if _hb_thread is not None and _hb_thread.is_alive() and _hb_pid == os.getpid():
+        return
+    _hb_pid = os.getpid()
+    t = threading.Thread(target=_heartbeat_loop, args=(_heartbeat_interval(),), name="mlsight-heartbeat", daemon=True)
+    t.start()
+    _hb_thread = t
 
 
 def _on_signal(signum: int, frame: Any) -> None:
@@ -1114,13 +1244,16 @@ def _on_signal(signum: int, frame: Any) -> None:
 
 
 def _install_hooks() -> None:
-    global _hooks_installed, _signals_installed, _prev_excepthook, _owner_pid
+    global _hooks_installed, _signals_installed, _prev_excepthook, _owner_pid, _orig_sys_exit
     if not _hooks_installed or _owner_pid != os.getpid():
         _hooks_installed = True
         _owner_pid = os.getpid()
         if sys.excepthook is not _excepthook:
             _prev_excepthook = sys.excepthook
             sys.excepthook = _excepthook
+        if sys.exit is not _sys_exit:
+            _orig_sys_exit = sys.exit
+            sys.exit = _sys_exit
         atexit.register(_on_exit)
     if _signals_installed or threading.current_thread() is not threading.main_thread():
         return  # handlers can only be installed from the main thread (a later run started there installs them)
@@ -1150,7 +1283,7 @@ def start_run(experiment: Optional[str] = None, name: Optional[str] = None, tags
 
     experiment defaults to $MLSIGHT_EXPERIMENT or "Default"; name to "<script>-<date>-<time>". capture=False skips
     the environment, package and git capture. A second run while one is active needs nested=True."""
-    global _received_signal, _pending_seed
+    global _received_signal, _pending_seed, _exit_code
     with _lock:
         parent = active_run()
         if parent is not None and not nested:
@@ -1158,9 +1291,11 @@ def start_run(experiment: Optional[str] = None, name: Optional[str] = None, tags
         _install_hooks()
         if parent is None:
             _received_signal = None  # a signal caught before this run started is not this run's
+            _exit_code = None
         run = Run(experiment=experiment, name=name, tags=tags, description=description, workspace=workspace,
                   capture=capture, parent=parent)
         _active.append(run)
+        _ensure_heartbeat()
         if _pending_seed is not None:
             run._record_seed(_pending_seed)
             _pending_seed = None
@@ -1219,6 +1354,15 @@ def log_artifact(path: PathLike, artifact_path: Optional[str] = None, copy: bool
 
 def log_dataset(name: str, data: Any, role: str = "train", source: Optional[PathLike] = None) -> Dict[str, Any]:
     return _run().log_dataset(name, data, role, source)
+
+
+def log_predictions(y_true: Iterable[Any], y_pred: Iterable[Any], dataset: str = "test", role: str = "test") -> str:
+    return _run().log_predictions(y_true, y_pred, dataset=dataset, role=role)
+
+
+def log_evaluation(name: str, data: Any, y_true: Iterable[Any], y_pred: Iterable[Any], role: str = "test",
+                   metrics: Optional[Mapping[str, Any]] = None, source: Optional[PathLike] = None) -> Dict[str, Any]:
+    return _run().log_evaluation(name, data, y_true, y_pred, role=role, metrics=metrics, source=source)
 
 
 def log_model(model: Any, name: Optional[str] = None, registered_name: Optional[str] = None) -> str:
@@ -1316,7 +1460,7 @@ def set_seed(seed: int, deterministic: bool = True) -> Dict[str, Any]:
 REGISTRY_FILE = "registry.json"
 AB_DIR = "ab"
 VARIANTS = ("champion", "challenger")
-_AB_RESERVED = ("model", "variant", "request_key")
+_AB_RESERVED = ("model", "variant", "request_key", "version")
 # path of registry.json -> ((mtime_ns, size, ino), parsed content or None)
 _registry_cache: Dict[str, Tuple[Tuple[int, int, int], Optional[Dict[str, Any]]]] = {}
 _workspace_cache: Dict[Tuple[str, str], str] = {}
@@ -1400,17 +1544,43 @@ def _bucket(model_name: str, request_key: Any) -> float:
     return int.from_bytes(digest[:8], "big") / 18446744073709551616.0
 
 
-def route(model_name: str, request_key: Any, workspace: Optional[PathLike] = None) -> str:
-    """Which model serves this request: "champion" or "challenger". The key (a user or request id; str, bytes or a
-    number) is hashed with the model name; the request goes to the challenger when the hash, as a number in
-    [0, 1), is below the canary's traffic share in .mlsight/registry.json. The same key always gets the same
-    answer (sticky), and raising the share only moves champion keys to the challenger. "champion" when the model
-    has no canary (or there is no registry.json)."""
+class Route(str):
+    """What `route` returns: the string "champion" or "challenger" (it compares equal to them, so existing code
+    keeps working) with `.variant` and `.version`, the registered version that serves the request (None when the
+    registry does not say, e.g. no @champion alias yet). Pass it to `log_outcome(..., variant=route)`."""
+
+    version: Optional[int]
+
+    def __new__(cls, variant: str, version: Optional[int]) -> "Route":
+        o = str.__new__(cls, variant)
+        o.version = version
+        return o
+
+    @property
+    def variant(self) -> str:
+        return str(self)
+
+
+def _champion_version(model_name: str, workspace: Optional[PathLike] = None) -> Optional[int]:
+    reg = _read_registry(workspace)
+    models = reg.get("models") if reg else None
+    m = models.get(model_name) if isinstance(models, dict) else None
+    aliases = m.get("aliases") if isinstance(m, dict) else None
+    v = aliases.get("champion") if isinstance(aliases, dict) else None
+    return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+
+def route(model_name: str, request_key: Any, workspace: Optional[PathLike] = None) -> Route:
+    """Which model serves this request: "champion" or "challenger" (a `Route`, a str with `.version`: the version
+    number that serves it). The key (a user or request id; str, bytes or a number) is hashed with the model name;
+    the request goes to the challenger when the hash, as a number in [0, 1), is below the canary's traffic share in
+    .mlsight/registry.json. The same key always gets the same answer (sticky), and raising the share only moves
+    champion keys to the challenger. "champion" when the model has no canary (or there is no registry.json)."""
     name = _model_name(model_name)
     c = _canary(name, workspace)
-    if c is None:
-        return "champion"
-    return "challenger" if _bucket(name, request_key) < c[1] else "champion"
+    if c is not None and c[0] > 0 and _bucket(name, request_key) < c[1]:
+        return Route("challenger", c[0])
+    return Route("champion", _champion_version(name, workspace))
 
 
 def ab_outcomes_path(model_name: str, workspace: Optional[PathLike] = None) -> str:
@@ -1437,9 +1607,11 @@ def _outcome_value(key: str, v: Any) -> Any:
 
 
 def log_outcome(model_name: str, request_key: Any, variant: Optional[str] = None,
-                workspace: Optional[PathLike] = None, **metrics: Any) -> Dict[str, Any]:
+                workspace: Optional[PathLike] = None, version: Optional[int] = None, **metrics: Any) -> Dict[str, Any]:
     """Appends one outcome of an A/B test to .mlsight/ab/<model>.jsonl: {"model", "variant", "request_key",
-    "ts", <metrics>}. variant defaults to route(model_name, request_key); metrics are numbers (business metrics
+    "ts", "version", <metrics>}. variant defaults to route(model_name, request_key); the version that served the
+    request comes from the Route that route() returned (or give version=n). The promotion gate counts only
+    outcomes of the exact versions it compares, logged inside their canary window; metrics are numbers (business metrics
     such as converted=1 or revenue=12.5, guardrails such as latency_ms=87), bools become 0/1. One write per line
     on a file opened with O_APPEND, so many processes may log at once. Returns the record written."""
     name = _model_name(model_name)
@@ -1447,13 +1619,19 @@ def log_outcome(model_name: str, request_key: Any, variant: Optional[str] = None
         variant = route(name, request_key, workspace)
     elif variant not in VARIANTS:
         raise ValueError("mlsight.log_outcome: variant must be 'champion' or 'challenger', got %r" % (variant,))
+    if version is None:
+        version = variant.version if isinstance(variant, Route) else None
+    elif isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ValueError("mlsight.log_outcome: version must be a version number, got %r" % (version,))
     if not metrics:
         raise ValueError("mlsight.log_outcome: give at least one metric, e.g. converted=1")
-    rec: Dict[str, Any] = {"model": name, "variant": variant,
+    rec: Dict[str, Any] = {"model": name, "variant": str(variant),
                            "request_key": request_key if isinstance(request_key, str) else
                            (int(request_key) if isinstance(request_key, int) and not isinstance(request_key, bool)
                             else str(request_key)),
                            "ts": _now_ms()}
+    if version is not None:
+        rec["version"] = version  # the version that served the request: the gate counts only exact versions
     for k, v in metrics.items():
         if k in _AB_RESERVED or k == "ts":
             raise ValueError("mlsight.log_outcome: %r is reserved, choose another metric name" % (k,))

@@ -142,7 +142,7 @@ export async function main(argv: string[], out: (s: string) => void = s => proce
       try {
         await ingestMlsightRuns(store, log);
         await ingestWorkspace(store, log, ingestOptions);
-        const runs = store.read(db => listRunsForCli(db));
+        const runs = store.read(db => listRunsForCli(db, folder));
         if (p.format === 'json') { out(JSON.stringify({ folder, runs }, null, 2) + '\n'); }
         else { out(formatRunsTable(runs)); }
       } finally { await store.close(); }

@@ -9,8 +9,10 @@ import { Logger } from './core/log';
 import { rebuildFromWorkspace } from './core/rebuild';
 import { AbAnalysis, AbMetricInput, AbOptions, analyzeAb } from './core/registry/abAnalysis';
 import { metricData, parseCounts, parseMeanSummary, parseOutcomes } from './core/registry/abData';
-import { PromotionTarget, guessDirection } from './core/registry/gate';
-import { GateFailedError, Registry, RegistryError } from './core/registry/registry';
+import { GateResult, PromotionTarget, guessDirection } from './core/registry/gate';
+import { GateFailedError, PromoteInput, Registry, RegistryError } from './core/registry/registry';
+import { abOutcomesFile, analyseAttributedOutcomes } from './core/registry/abAttribution';
+import { describeChain, readAuditLog, storedEvents } from './core/registry/auditLog';
 import { Direction, ModelSettings } from './core/registry/state';
 import { listRegistryModels, readCanary, readSettings, registryHistory } from './core/registry/views';
 import { ingestWorkspace } from './core/ingest/scan';
@@ -31,7 +33,8 @@ export const REGISTRY_USAGE = `  registry list [folder]             registered m
   registry undo <model> --reason <text>   undo the last promotion
   registry canary <model> --version <n> --share <0..1> [--reason <text>]   route a share of traffic to a challenger
   registry canary <model> --off [--reason <text>]                         end the canary
-  registry history [model]           the audit log
+  registry history [model]           the audit log (events after a break of its hash chain are marked UNVERIFIED)
+  registry verify                    checks the audit log's hash chain (exit 3 when it is broken, naming the first bad line)
      (registry commands take --folder <dir> (default .) and --format json|text)
   ab [outcomes.jsonl|csv] --metric <m> [--guardrail <g>]… [--champion 120/1000 --challenger 150/1000]
      [--champion-mean n:mean:sd --challenger-mean n:mean:sd] [--expected-share 0.05] [--model <name>]
@@ -110,6 +113,8 @@ async function withRegistry<T>(folderArg: string | undefined, log: Logger, fn: (
     }
     const registry = new Registry({ store, log });
     await registry.sync();
+    const chain = (await readAuditLog(folder)).chain;
+    if (chain?.state === 'broken') { log.warn(describeChain(chain)!); }
     if (!store.readOnly) {
       // versions asked for by runs with log_model(..., registered_name=...), each registered once
       const req = await registry.registerRequested();
@@ -234,6 +239,42 @@ function fail(e: unknown, err: Out): number {
   // RegistryError, StatsInputError and I/O errors: a sentence for the user
   err(`mlsight: ${e instanceof Error ? e.message : String(e)}\n`);
   return 1;
+}
+
+/**
+ * The A/B evidence of `registry promote`: counts or summaries as given; else the outcome file (`--outcomes`, by
+ * default the model's own `.mlsight/ab/<model>.jsonl`) restricted to the two versions compared, inside their
+ * canary window (abAttribution.ts).
+ */
+function promoteAb(a: Args, r: Registry, store: WorkspaceStore, folderArg: string | undefined, model: string, version: number, target: PromotionTarget,
+  settings: ModelSettings, share: number | undefined): NonNullable<PromoteInput['ab']> | undefined {
+  const given = one(a, 'outcomes');
+  if (!given && ['champion', 'challenger', 'champion-mean', 'challenger-mean'].some(k => one(a, k) !== undefined)) {
+    const b = buildAb(a, undefined, { settings, share });
+    return b ? { ...b, source: { ...b.source, attributed: false } } : undefined;
+  }
+  const root = path.resolve(folderArg ?? '.');
+  const file = given ? path.resolve(given) : abOutcomesFile(root, model);
+  if (!fs.existsSync(file)) {
+    if (given) { throw new RegistryError(`${given}: no such file`); }
+    return undefined;
+  }
+  const champion = r.preview(model, version, target).currentVersion;
+  const events = store.read(db => storedEvents(db, model));
+  const s = { ...settings, alpha: num(a, 'alpha') ?? settings.alpha, sequential: (one(a, 'sequential') as ModelSettings['sequential']) ?? settings.sequential };
+  const guards = a.opts.get('guardrail')?.map(g => g.split(':')[0]);
+  const res = analyseAttributedOutcomes({
+    folder: root, model, file, events, settings: s, champion, challenger: version, metric: one(a, 'metric'), guardrails: guards,
+    share: num(a, 'expected-share') ?? num(a, 'share') ?? share ?? settings.challengerShare ?? 0.5,
+  });
+  if (!res) { return undefined; }
+  if (!res.analysis && res.excluded.count === 0) {
+    if (given) { throw new RegistryError(res.message ?? `${given} has no usable outcomes`); }
+    return undefined;
+  }
+  // the model's own log, read by default: outcomes of other versions only mean there is no A/B data for these two
+  const excluded = given ? res.excluded : { ...res.excluded, fromDefaultLog: true };
+  return { analysis: res.analysis, source: { ...res.source, attributed: res.table.units !== null }, excluded };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -362,19 +403,20 @@ export async function registryMain(argv: string[], out: Out, err: Out, log: Logg
         return await withRegistry(folder, log, async (r, store) => {
           const settings = store.read(db => readSettings(db, p[0]));
           const canary = store.read(db => readCanary(db, p[0]));
-          const ab = buildAb(a, one(a, 'outcomes'), { settings, share: canary?.share });
+          const ab = promoteAb(a, r, store, folder, p[0], v, target, settings, canary?.share);
+          const gateJson = (g: GateResult) => ({ ...g, failed: g.checks.filter(c => !c.ok).map(c => ({ check: c.id, code: c.code, detail: c.detail })) });
           try {
             const res = await r.promote({ model: p[0], version: v, target, reason, ab: ab ?? null, override: a.flags.has('override') });
-            print({ promoted: true, overridden: res.overridden, gate: res.gate, event: res.event, ab: ab ? abReport(ab.analysis) : null }, () => {
+            print({ promoted: true, overridden: res.overridden, gate: gateJson(res.gate), event: res.event, ab: ab?.analysis ? abReport(ab.analysis) : null, abExcluded: ab?.excluded ?? null }, () => {
               out(`${p[0]} v${v} is now ${'alias' in target ? `@${target.alias}` : target.stage}${res.overridden ? ' (gate overridden)' : ''}\n`);
-              for (const c of res.gate.checks) { out(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.label}: ${c.detail}\n`); }
+              for (const c of res.gate.checks) { out(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.label}: ${c.detail}${c.ok ? '' : ` [${c.code}]`}\n`); }
             });
             return 0;
           } catch (e) {
             if (!(e instanceof GateFailedError)) { throw e; }
-            print({ promoted: false, gate: e.gate, comparison: { metric: e.comparison.metric, champion: e.comparison.championValue, challenger: e.comparison.challengerValue }, ab: ab ? abReport(ab.analysis) : null }, () => {
+            print({ promoted: false, gate: gateJson(e.gate), comparison: { metric: e.comparison.metric, champion: e.comparison.championValue, challenger: e.comparison.challengerValue }, ab: ab?.analysis ? abReport(ab.analysis) : null, abExcluded: ab?.excluded ?? null }, () => {
               out(`not promoted: the gate failed (use --override with a --reason to promote anyway)\n`);
-              for (const c of e.gate.checks) { out(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.label}: ${c.detail}\n`); }
+              for (const c of e.gate.checks) { out(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.label}: ${c.detail}${c.ok ? '' : ` [${c.code}]`}\n`); }
             });
             return 3;
           }
@@ -409,15 +451,29 @@ export async function registryMain(argv: string[], out: Out, err: Out, log: Logg
       }
       case 'history': {
         if (p.length > 1) { throw new UsageError('registry history [model]'); }
-        return await withRegistry(folder, log, async (_r, store) => {
-          const h = store.read(db => registryHistory(db, p[0]));
-          print({ events: h }, () => {
+        return await withRegistry(folder, log, async (_r, store, root) => {
+          const chain = (await readAuditLog(root)).chain!;
+          const unverified = new Set(chain.unverified);
+          const h = store.read(db => registryHistory(db, p[0])).map(e => ({ ...e, verified: chain.state === 'unchained' || chain.state === 'empty' ? null : !unverified.has(e.id) }));
+          const warning = describeChain(chain);
+          if (warning && chain.state === 'broken') { err(`mlsight: warning: ${warning}\n`); }
+          print({ events: h, chain: { state: chain.state, firstBad: chain.firstBad ?? null, unverified: chain.unverified.length, message: warning ?? null } }, () => {
             for (const e of h) {
-              out(`${new Date(e.at).toISOString()}  ${e.actor}  ${e.action}  ${e.model}${e.version !== null ? ` v${e.version}` : ''}${e.alias ? ` @${e.alias}` : ''}${e.from !== null || e.to !== null ? `  ${e.from ?? '∅'} → ${e.to ?? '∅'}` : ''}${e.reason ? `  "${e.reason}"` : ''}${e.evidence?.override ? '  [override]' : ''}\n`);
+              out(`${new Date(e.at).toISOString()}  ${e.actor}  ${e.action}  ${e.model}${e.version !== null ? ` v${e.version}` : ''}${e.alias ? ` @${e.alias}` : ''}${e.from !== null || e.to !== null ? `  ${e.from ?? '∅'} → ${e.to ?? '∅'}` : ''}${e.reason ? `  "${e.reason}"` : ''}${e.evidence?.override ? '  [override]' : ''}${unverified.has(e.id) ? '  [UNVERIFIED]' : ''}\n`);
             }
+            if (warning && chain.state !== 'broken') { out(`(${warning})\n`); }
           });
           return 0;
         });
+      }
+      case 'verify': {
+        // the audit log's hash chain: exit 0 when it verifies (or predates the chain), 3 when it is broken
+        if (p.length) { throw new UsageError('registry verify'); }
+        const root = path.resolve(folder ?? '.');
+        const chain = (await readAuditLog(root)).chain!;
+        const message = describeChain(chain) ?? (chain.state === 'empty' ? 'no audit log yet' : `.mlsight/audit.jsonl verifies (${chain.unverified.length} unverified events).`);
+        print({ state: chain.state, firstBad: chain.firstBad ?? null, unverified: chain.unverified.length, unchained: chain.unchained, message }, () => out(`${message}\n`));
+        return chain.state === 'broken' ? 3 : 0;
       }
       default:
         throw new UsageError(`unknown registry command ${JSON.stringify(sub ?? '')}`);

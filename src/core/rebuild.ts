@@ -1,6 +1,6 @@
 import { applyAnnotation, readAnnotations } from './annotations';
 import { Logger } from './log';
-import { applyAuditEvents, readAuditLog } from './registry/auditLog';
+import { applyAuditEvents, describeChain, readAuditLog } from './registry/auditLog';
 import { ingestMlsightRuns } from './ingest/mlsightRunLog';
 import { IngestOptions, ingestWorkspace } from './ingest/scan';
 import { WorkspaceStore } from './store/store';
@@ -24,6 +24,8 @@ export async function rebuildFromWorkspace(store: WorkspaceStore, log: Logger, i
   const other = await ingestWorkspace(store, log, ingestOptions);
   const audit = await readAuditLog(store.folder);
   for (const err of audit.errors) { log.warn(`.mlsight/audit.jsonl:${err.line}: ${err.message}; line skipped.`); }
+  // the hash chain: a break is named (first bad line); the events after it still load, unverified
+  if (audit.chain?.state === 'broken') { log.warn(describeChain(audit.chain)!); }
   if (audit.events.length) {
     store.write(db => { applyAuditEvents(db, audit.events); });
   }

@@ -16,6 +16,9 @@ export interface VersionCard {
   runId: string | null;
   runName: string | null;
   runExists: boolean;
+  /** the run's status as shown (a RUNNING run whose process is gone is KILLED); null: the run is not here */
+  runStatus: string | null;
+  runStatusNote: string | null;
   experiment: string | null;
   gitCommit: string | null;
   gitBranch: string | null;
@@ -27,7 +30,7 @@ export interface VersionCard {
 
 export interface MetricRowView { key: string; champion: number | null; challenger: number | null; delta: number | null; better: boolean | null; direction: Direction }
 
-export interface GateCheckView { id: string; label: string; ok: boolean; detail: string; skipped?: boolean }
+export interface GateCheckView { id: string; code: string; label: string; ok: boolean; detail: string; skipped?: boolean }
 
 export interface AbMetricView {
   name: string;
@@ -61,7 +64,12 @@ export interface AbView {
   metrics: AbMetricView[];
 }
 
-export interface HistoryView { at: number; actor: string; action: string; version: number | null; alias: string | null; from: string | null; to: string | null; reason: string | null; override: boolean }
+export interface HistoryView {
+  at: number; actor: string; action: string; version: number | null; alias: string | null; from: string | null; to: string | null;
+  reason: string | null; override: boolean;
+  /** at or after the first line of .mlsight/audit.jsonl whose hash chain does not verify */
+  unverified?: boolean;
+}
 
 export interface PromoteReview {
   model: string;
@@ -76,6 +84,10 @@ export interface PromoteReview {
   };
   gate: { pass: boolean; checks: GateCheckView[]; failures: string[] };
   ab: AbView | null;
+  /** outcomes left out of the A/B analysis (other versions, outside the canary window), in words */
+  abExcluded: string | null;
+  /** the gate's measured error rates (bench/gate.bench.ts), in words */
+  errorRates: string;
   history: HistoryView[];
 }
 

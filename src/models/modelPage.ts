@@ -6,6 +6,7 @@ import { AbMetricInput, analyzeAb } from '../core/registry/abAnalysis';
 import { metricData, parseOutcomes } from '../core/registry/abData';
 import { guessDirection } from '../core/registry/gate';
 import { ModelSettings } from '../core/registry/state';
+import { describeChain, readAuditLog } from '../core/registry/auditLog';
 import { ModelDetail, plannedShare, registryHistory } from '../core/registry/views';
 import { Logger } from '../core/log';
 import { gitArgs, gitRefProblem, isCommitId } from '../core/git';
@@ -14,7 +15,7 @@ import { webviewHtml, webviewOptions } from '../platform/webviewHtml';
 import { StoreManager } from '../workspace/storeManager';
 import { HistoryView } from './contract';
 import { HostToModelPage, MODEL_PAGE_VIEW_TYPE, ModelPageData, ModelPageState, isModelPageToHost } from './modelPageContract';
-import { abView, describeSettings, versionCard } from './registryCommands';
+import { abView, describeSettings, versionCard } from './registryViews';
 import { RegistryService } from './registryService';
 
 /** `.mlsight/ab/<model>.jsonl`, named as mlsight.log_outcome names it. */
@@ -126,11 +127,13 @@ class ModelPage {
     const m = registry.model(this.state.model);
     if (!m) { this.post({ type: 'error', message: `There is no registered model named ${JSON.stringify(this.state.model)} here (any more).` }); return; }
     const store = await this.stores.get(folder);
+    const chain = (await readAuditLog(folder.uri.fsPath)).chain;
+    const unverified = new Set(chain?.unverified ?? []);
     const history: HistoryView[] = store.read(db => registryHistory(db, m.name, 2000)).map(h => {
       const settings = h.action === 'model.configure' ? h.evidence?.settings as ModelSettings | undefined : undefined;
       return {
         at: h.at, actor: h.actor, action: h.action, version: h.version, alias: h.alias, reason: h.reason, override: !!h.evidence?.override,
-        from: settings ? null : h.from, to: settings ? describeSettings(settings) : h.to,
+        from: settings ? null : h.from, to: settings ? describeSettings(settings) : h.to, ...(unverified.has(h.id) ? { unverified: true } : {}),
       };
     });
     const keys = new Set<string>();
@@ -141,7 +144,9 @@ class ModelPage {
       model: m.name, backend: m.backend, description: m.description, aliases: m.aliases, canary: m.canary,
       primaryMetric: primary, direction: primary ? m.settings.direction ?? guessDirection(primary) : null,
       versions: m.versions.map(v => ({ ...versionCard(v), metrics: Object.fromEntries(Object.entries(v.metrics).filter(([, x]) => Number.isFinite(x))) })),
-      metricKeys, history, ab: analyseLoggedOutcomes(folder.uri.fsPath, m),
+      metricKeys, history,
+      auditChain: { state: chain?.state ?? 'empty', message: describeChain(chain) ?? null, firstBadLine: chain?.firstBad?.line ?? null },
+      ab: analyseLoggedOutcomes(folder.uri.fsPath, m),
       gitActions: vscode.workspace.isTrusted && fs.existsSync(path.join(folder.uri.fsPath, '.git')),
     };
     this.panel.title = `Model ${m.name}`;

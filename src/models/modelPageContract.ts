@@ -24,6 +24,8 @@ export interface ModelPageData {
   metricKeys: string[];
   /** the model's audit log, oldest first */
   history: HistoryView[];
+  /** the audit log's hash chain: a warning when it does not verify (or predates the chain) */
+  auditChain: { state: 'verified' | 'unchained' | 'partial' | 'broken' | 'empty'; message: string | null; firstBadLine: number | null };
   /** the latest analysis of `.mlsight/ab/<model>.jsonl`, or why there is none */
   ab: { file: string; rows: number; analysis: AbView } | { file: string; rows: 0; analysis: null; message: string };
   /** git commands may run (trusted workspace) */

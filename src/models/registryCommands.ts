@@ -2,17 +2,19 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { Logger } from '../core/log';
-import { AbAnalysis, AbMetricInput, analyzeAb } from '../core/registry/abAnalysis';
-import { metricData, parseCounts, parseMeanSummary, parseOutcomes } from '../core/registry/abData';
-import { AuditEvent } from '../core/registry/auditLog';
+import { analyzeAb } from '../core/registry/abAnalysis';
+import { parseCounts, parseMeanSummary, parseOutcomes } from '../core/registry/abData';
+import { analyseAttributedOutcomes } from '../core/registry/abAttribution';
+import { AuditEvent, storedEvents } from '../core/registry/auditLog';
 import { GateResult, PromotionTarget, guessDirection, targetLabel } from '../core/registry/gate';
 import { GateFailedError, PromotionPreview, Registry, RegistryError, modelNameProblem } from '../core/registry/registry';
 import { aliasNameProblem } from '../core/registry/mlflowWriteback';
 import { CanaryConfig, Direction, ModelSettings, STAGES, protectedAliases } from '../core/registry/state';
-import { ModelDetail, VersionDetail, plannedShare, registryHistory } from '../core/registry/views';
+import { ModelDetail, VersionDetail, listRegistryModels, plannedShare, registryHistory, runsWithModels } from '../core/registry/views';
 import { StatsInputError } from '../core/stats';
 import { StoreManager } from '../workspace/storeManager';
-import { AbView, PromoteReview, VersionCard } from './contract';
+import { PromoteReview } from './contract';
+import { AbBuilt, describeSettings, promoteReview } from './registryViews';
 import { fmtMetric, isModelNode, isVersionNode } from './modelsTree';
 import { PromotePanel } from './promotePanel';
 import { RegistryService } from './registryService';
@@ -71,39 +73,6 @@ function askText(options: vscode.InputBoxOptions): Promise<string> {
   return Promise.resolve(vscode.window.showInputBox({ ignoreFocusOut: true, ...options })).then(v => { if (v === undefined) { throw new Cancelled(); } return v; });
 }
 
-/** A version as the promotion review and the model page show it. */
-export function versionCard(v: VersionDetail): VersionCard {
-  return {
-    version: v.version, stage: v.stage, aliases: v.aliases, description: v.description, createdAt: v.createdAt, createdBy: v.createdBy,
-    runId: v.runId, runName: v.runName, runExists: v.runExists, experiment: v.experiment, gitCommit: v.gitCommit, gitBranch: v.gitBranch,
-    gitDirty: v.gitDirty, sourceUri: v.sourceUri, datasets: v.datasets.map(d => ({ name: d.name, role: d.role, digest: d.digest, rows: d.rows })),
-    metricsFrom: v.metricsFrom,
-  };
-}
-
-export function abView(a: AbAnalysis, source: string): AbView {
-  return {
-    verdict: a.verdict, headline: a.headline, reasons: a.reasons, source, alpha: a.options.alpha, targetLift: a.options.targetLift, srm: a.srm,
-    metrics: a.metrics.map(m => ({
-      name: m.name, role: m.role, direction: m.direction, test: m.test, arms: m.arms, statistic: m.statistic, df: m.df, pValue: m.pValue,
-      difference: m.difference, ci: m.ci, lift: m.lift, sequential: m.sequential, outcome: m.outcome, power: m.power, mde: m.mde,
-      requiredTotal: m.requiredTotal, moreNeeded: m.moreNeeded,
-    })),
-  };
-}
-
-/** Gate settings in a few words (for the history table). */
-export function describeSettings(s: ModelSettings): string {
-  const parts: string[] = [];
-  if (s.primaryMetric) { parts.push(`${s.primaryMetric} (${(s.direction ?? guessDirection(s.primaryMetric)) === 'maximize' ? 'higher' : 'lower'} is better${s.minImprovement ? `, by ≥ ${s.minImprovement}${s.relativeImprovement ? ' relative' : ''}` : ''})`); }
-  if (s.challengerShare !== undefined) { parts.push(`challenger share ${s.challengerShare}`); }
-  if (s.guardrails?.length) { parts.push(`guardrails ${s.guardrails.map(g => g.metric).join(', ')}`); }
-  if (s.requireAb) { parts.push('A/B required'); }
-  if (s.protectedAliases) { parts.push(`protected ${s.protectedAliases.map(a => `@${a}`).join(' ')}`); }
-  if (s.sequential && s.sequential !== 'none') { parts.push(`sequential ${s.sequential}`); }
-  return parts.join('; ') || 'defaults';
-}
-
 /**
  * An expected empty state (nothing registered yet, no run logged a model): guidance with a next step as an
  * information message, never an error toast. Ends the command quietly (as a cancel does).
@@ -127,7 +96,7 @@ export class RegistryCommands {
 
   private async pickModel(registry: Registry, folder: vscode.WorkspaceFolder, title: string, filter: (m: ModelDetail) => boolean = () => true): Promise<ModelDetail> {
     const store = await this.deps.stores.get(folder);
-    const names = store.read(db => db.all<{ name: string }>('SELECT name FROM models ORDER BY name')).map(r => r.name);
+    const names = store.read(db => listRegistryModels(db)).map(r => r.name);
     const models = names.map(n => registry.model(n)!).filter(m => m && filter(m));
     if (!names.length) { guide('no model is registered here yet. Register the model a run logged, then promote it.', { title: 'Register Model…', command: 'mlsight.registerModel' }); }
     if (!models.length) { guide(`none of the registered models (${names.join(', ')}) can be used for this yet.`); }
@@ -150,9 +119,7 @@ export class RegistryCommands {
       const store = await this.deps.stores.get(folder);
       let runId = opts.runId ?? ((item as { kind?: string; run?: { id?: string } } | undefined)?.kind === 'run' ? (item as { run: { id: string } }).run.id : undefined);
       if (!runId) {
-        const runs = store.read(db => db.all<{ id: string; name: string | null; experiment: string | null; models: number; start_time: number | null }>(
-          `SELECT r.id, r.name, e.name AS experiment, count(a.path) AS models, r.start_time FROM runs r JOIN artifacts a ON a.run_id = r.id AND a.kind = 'model'
-             LEFT JOIN experiments e ON e.id = r.experiment_id WHERE r.lifecycle_stage = 'active' GROUP BY r.id ORDER BY r.start_time DESC LIMIT 500`));
+        const runs = store.read(db => runsWithModels(db));
         if (!runs.length) {
           guide('no run here has logged a model yet. Log one in your training script with run.log_model(model, name="…") (ML Sight logger) or mlflow.<flavor>.log_model(…), then register it.',
             { title: 'Copy Python Logger into Workspace', command: 'mlsight.copyPythonLogger' });
@@ -169,7 +136,7 @@ export class RegistryCommands {
       }
       let model = opts.model;
       if (!model) {
-        const existing = store.read(db => db.all<{ name: string }>(`SELECT name FROM models WHERE source = 'mlsight' ORDER BY name`)).map(r => r.name);
+        const existing = store.read(db => listRegistryModels(db)).filter(m => m.source === 'mlsight').map(m => m.name);
         const suggestion = path.posix.basename(path.posix.dirname(artifactPath)) || 'model';
         const NEW = '\u0000new';
         const picked = existing.length
@@ -300,23 +267,21 @@ export class RegistryCommands {
     return settings;
   }
 
-  private buildAb(folder: vscode.WorkspaceFolder, spec: AbSpec, settings: ModelSettings, canary: CanaryConfig | null = null): { analysis: AbAnalysis; source: Record<string, unknown>; label: string } {
+  private buildAb(folder: vscode.WorkspaceFolder, spec: AbSpec, settings: ModelSettings, canary: CanaryConfig | null, pv: PromotionPreview, events: readonly AuditEvent[]): AbBuilt {
     // the canary's share when one is configured (that is what mlsight.route sends to the challenger)
     const share = spec.share ?? plannedShare(settings, canary);
     const options = { alpha: settings.alpha, power: settings.power, targetLift: settings.targetLift, challengerShare: share, sequential: settings.sequential };
     if ('file' in spec) {
+      // only the outcomes of the two versions compared, inside their canary window (abAttribution.ts)
       const file = path.resolve(folder.uri.fsPath, spec.file);
-      const table = parseOutcomes(fs.readFileSync(file, 'utf8'), { format: /\.csv$/i.test(file) ? 'csv' : undefined });
-      const metric = spec.metric ?? (table.metrics.length === 1 ? table.metrics[0] : undefined);
-      if (!metric) { throw new StatsInputError(`say which metric of ${path.basename(file)} decides (it has ${table.metrics.join(', ')})`); }
-      const inputs: AbMetricInput[] = [{ name: metric, role: 'primary', direction: settings.primaryMetric === metric && settings.direction ? settings.direction : guessDirection(metric), data: metricData(table, metric) }];
-      const guards = spec.guardrails ?? (settings.guardrails ?? []).map(g => g.metric).filter(g => table.metrics.includes(g));
-      for (const g of guards) {
-        const d = settings.guardrails?.find(x => x.metric === g)?.direction ?? guessDirection(g);
-        inputs.push({ name: g, role: 'guardrail', direction: d, data: metricData(table, g) });
-      }
       const rel = vscode.workspace.asRelativePath(file);
-      return { analysis: analyzeAb(inputs, options), source: { kind: 'file', file: rel, rows: table.rows, skipped: table.skipped.length }, label: `${rel} (${table.rows} rows)` };
+      const res = analyseAttributedOutcomes({
+        folder: folder.uri.fsPath, model: pv.model.name, file, events, settings, champion: pv.currentVersion, challenger: pv.challenger.version,
+        share, metric: spec.metric, guardrails: spec.guardrails,
+      });
+      if (!res || (!res.analysis && res.excluded.count === 0)) { throw new StatsInputError(res?.message ?? `${rel} has no usable outcomes`); }
+      const label = `${rel} (${res.table.rows} rows of v${pv.currentVersion ?? '?'} and v${pv.challenger.version}${res.excluded.count ? `, ${res.excluded.count} excluded` : ''})`;
+      return { analysis: res.analysis, source: { ...res.source, attributed: res.table.units !== null }, label, excluded: res.excluded };
     }
     if ('champion' in spec) {
       const name = spec.metric ?? 'conversion';
@@ -383,21 +348,6 @@ export class RegistryCommands {
     return { file, metric, guardrails, share };
   }
 
-  private review(preview: PromotionPreview, history: PromoteReview['history'], ab: { analysis: AbAnalysis; label: string } | null): PromoteReview {
-    const c = preview.comparison;
-    return {
-      model: preview.model.name, backend: preview.model.backend, targetLabel: targetLabel(preview.target),
-      challenger: versionCard(preview.challenger), champion: preview.champion ? versionCard(preview.champion) : null,
-      comparison: {
-        metric: c.metric, direction: c.direction, minImprovement: c.minImprovement, relative: c.relative, championValue: c.championValue,
-        challengerValue: c.challengerValue, delta: c.delta, relativeDelta: c.relativeDelta, passes: c.passes, reason: c.reason, rows: c.rows,
-      },
-      gate: preview.gate,
-      ab: ab ? abView(ab.analysis, ab.label) : null,
-      history,
-    };
-  }
-
   async promote(item?: unknown, opts: PromoteOptions = {}): Promise<PromoteOutcome> {
     try {
       const folder = await this.folderFor(item, opts.folder);
@@ -417,9 +367,9 @@ export class RegistryCommands {
       }
       const spec = opts.ab !== undefined ? opts.ab : await this.askAb(folder, m);
       m = registry.model(m.name)!;
-      const ab = spec ? this.buildAb(folder, spec, m.settings, m.canary) : null;
-      pv = registry.preview(m.name, version, target, ab?.analysis ?? null);
       const store = await this.deps.stores.get(folder);
+      const ab = spec ? this.buildAb(folder, spec, m.settings, m.canary, pv, store.read(db => storedEvents(db, m!.name))) : null;
+      pv = registry.preview(m.name, version, target, ab?.analysis ?? null, undefined, ab?.excluded);
       const history = store.read(db => registryHistory(db, m!.name, 12)).reverse().map(h => {
         const settings = h.action === 'model.configure' ? h.evidence?.settings as ModelSettings | undefined : undefined;
         return {
@@ -428,7 +378,7 @@ export class RegistryCommands {
           to: settings ? describeSettings(settings) : h.to,
         };
       });
-      const review = this.review(pv, history, ab);
+      const review = promoteReview(pv, history, ab);
       let decision: { reason: string; override: boolean } | undefined;
       if (opts.review === false) {
         decision = opts.reason ? { reason: opts.reason, override: opts.override === true } : undefined;
@@ -450,7 +400,7 @@ export class RegistryCommands {
       let result;
       try {
         result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `ML Sight: promoting ${m.name} v${version} to ${where}…` },
-          () => registry.promote({ model: m!.name, version, target, reason: decision!.reason, override: decision!.override, ab: ab ? { analysis: ab.analysis, source: ab.source } : null }));
+          () => registry.promote({ model: m!.name, version, target, reason: decision!.reason, override: decision!.override, ab: ab ? { analysis: ab.analysis, source: ab.source, excluded: ab.excluded } : null }));
       } catch (e) {
         const message = e instanceof GateFailedError ? `Not promoted: ${e.gate.failures.join(' ')}` : e instanceof Error ? e.message : String(e);
         this.deps.panel.post({ type: 'error', message });

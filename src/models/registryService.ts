@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { Logger } from '../core/log';
-import { AUDIT_FILE } from '../core/registry/auditLog';
+import { AUDIT_FILE, describeChain, readAuditLog } from '../core/registry/auditLog';
 import { Registry } from '../core/registry/registry';
 import { STORE_DIR } from '../core/store/store';
 import { DisposableStore } from '../platform/disposables';
@@ -16,6 +16,8 @@ export class RegistryService implements vscode.Disposable {
   private readonly registries = new Map<string, Promise<Registry>>();
   private readonly disposables = new DisposableStore();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** audit-log chain breaks already shown (folder, first bad line, head) */
+  private readonly warnedChains = new Set<string>();
 
   constructor(private readonly stores: StoreManager, private readonly log: Logger) {
     this.disposables.track({ dispose: () => { for (const t of this.timers.values()) { clearTimeout(t); } } });
@@ -84,6 +86,15 @@ export class RegistryService implements vscode.Disposable {
     try {
       const n = await registry.sync();
       if (n) { this.log.info(`Registry: applied ${n} audit event(s) of ${folder.name} written elsewhere.`); }
+      // tamper evidence: warn once per break (the first bad line and the log's head name it)
+      const chain = (await readAuditLog(folder.uri.fsPath)).chain;
+      const key = chain?.state === 'broken' ? `${folder.uri}#${chain.firstBad?.line}#${chain.head}` : undefined;
+      if (key && !this.warnedChains.has(key)) {
+        this.warnedChains.add(key);
+        const msg = describeChain(chain)!;
+        this.log.warn(`Registry: ${msg}`);
+        void vscode.window.showWarningMessage(`ML Sight: ${msg}`, 'Show Log').then(c => { if (c) { void vscode.commands.executeCommand('mlsight.showLog'); } });
+      }
     } catch (e) {
       this.log.warn(`Registry: could not read ${STORE_DIR}/${AUDIT_FILE} of ${folder.name}: ${e instanceof Error ? e.message : e}`);
     }

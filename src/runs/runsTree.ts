@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { ExperimentSummary, countRuns, listExperiments, listTrashedRuns } from '../core/queries';
+import { KILLED_NOTE, effectiveRunStatus } from '../core/runs/liveness';
 import { checkReproducibility } from '../core/runs/reproducibility';
 import { DEFAULT_SORT, RunFilter, RunRow, RunSort, formatMetric, isEmptyFilter, parseRunFilter, runRows } from '../core/runs/view';
 import { getRun } from '../core/queries';
@@ -97,7 +98,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     if (node.kind === 'folder') { return this.experimentsOf(node.folder); }
     if (node.kind === 'experiment') {
       const store = await this.stores.get(node.folder);
-      return store.read(db => runRows(db, node.experiment.id, this.sort, this.filter, this.keyMetric() || undefined)).map(run => ({ kind: 'run', folder: node.folder, run }));
+      return store.read(db => runRows(db, node.experiment.id, this.sort, this.filter, this.keyMetric() || undefined, { folder: node.folder.uri.fsPath })).map(run => ({ kind: 'run', folder: node.folder, run }));
     }
     if (node.kind === 'trash') {
       const store = await this.stores.get(node.folder);
@@ -167,7 +168,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         item.id = `run:${node.folder.uri}:${r.id}${node.trashed ? ':trash' : ''}`;
         item.iconPath = r.starred && !node.trashed ? new vscode.ThemeIcon('star-full', new vscode.ThemeColor('charts.yellow')) : STATUS_ICON[r.status] ?? new vscode.ThemeIcon('circle-outline');
         // the key metric first: a narrow sidebar cuts the end of the description, not the number
-        item.description = runDescription(r, formatMetric);
+        item.description = runDescription({ ...r, statusNote: r.statusNote ? KILLED_NOTE : null }, formatMetric);
         item.contextValue = node.trashed ? 'mlsight.trashedRun' : r.starred ? 'mlsight.run.starred' : 'mlsight.run';
         if (!node.trashed) { item.command = { command: 'mlsight.openRun', title: 'Open Run', arguments: [node] }; }
         item.accessibilityInformation = { label: `Run ${r.name ?? r.id}, ${r.status.toLowerCase()}${r.starred ? ', starred' : ''}` };
@@ -189,7 +190,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     const detail = store.read(db => getRun(db, node.run.id));
     if (!detail) { return item; }
     const repro = await store.read(db => checkReproducibility(db, node.run.id, node.folder.uri.fsPath));
-    const lines = [detail.name ?? '(unnamed run)', `id: ${detail.id}`, `status: ${detail.status}`];
+    const live = store.read(db => effectiveRunStatus(db, node.folder.uri.fsPath, detail.id, detail.status));
+    const lines = [detail.name ?? '(unnamed run)', `id: ${detail.id}`, `status: ${live.status}${live.note ? ` — ${live.note}` : ''}`];
     if (detail.startTime) { lines.push(`started: ${new Date(detail.startTime).toLocaleString()}`); }
     if (detail.gitCommit) { lines.push(`commit: ${detail.gitCommit}${detail.gitBranch ? ` (${detail.gitBranch})` : ''}${detail.gitDirty ? ', uncommitted changes' : ''}`); }
     const params = Object.entries(detail.params);

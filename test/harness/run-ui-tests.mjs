@@ -286,7 +286,19 @@ try {
       if (injected) { throw new Error(`${injected} injected elements`); }
       return `${verdict.slice(0, 80)} | ${checksText.slice(0, 120)}`;
     });
-    await screenshot(page, 'ui-promote-review-dark');
+    await checks.check('the review page shows the issue-14 checks: run status, check codes, same test set, attributed A/B data, the gate\'s error rates', async () => {
+      const status = (await view.locator('#run-status').innerText()).replace(/\s+/g, ' ');
+      if (!/Run status FINISHED FINISHED/.test(status)) { throw new Error(status); }
+      const ids = await view.locator('#gate-checks li').evaluateAll(els => els.map(e => `${e.getAttribute('data-check')}:${e.getAttribute('data-code')}`));
+      if (ids.join() !== 'distinct:ok,archived:ok,run-status:ok,offline:ok,ab:ok') { throw new Error(ids.join()); }
+      const offline = await view.locator('#gate-checks li[data-check="offline"]').innerText();
+      if (!/on churn-test\.csv \(test, 1761 rows\)/.test(offline)) { throw new Error(offline); }
+      const rates = await view.locator('#gate-error-rates').innerText();
+      if (!/1\.9 %.*56 %/.test(rates)) { throw new Error(rates); }
+      await view.locator('#gate-error-rates').scrollIntoViewIfNeeded();
+      return `${ids.join(' ')} | ${rates.slice(0, 90)}`;
+    });
+    await screenshot(page, 'ui-promote-review-gate-dark');
     await checks.check('promoting with a reason asks for confirmation, moves @champion and shows it in the Models view', async () => {
       await view.locator('#reason').fill('wins offline and in the A/B test');
       await view.locator('#promote:not([disabled])').click();

@@ -20,6 +20,7 @@ function workspace(): string {
     writeRunLog(ws, id, [
       { type: 'run', run_id: id, experiment: 'exp', name: id },
       { type: 'metric', key: 'val/accuracy', value: acc, step: 1 },
+      { type: 'dataset', name: 'test', role: 'test', digest: 'sha256:t', rows: 10_000 },
       { type: 'model', name: 'clf', path: 'artifacts/models/clf/model.pkl', sha256: 'abc' },
       { type: 'end', status: 'FINISHED' },
     ]);

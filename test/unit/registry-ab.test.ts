@@ -128,8 +128,8 @@ describe('registry A/B data parsing', () => {
 
 describe('registry: champion vs challenger comparison and gate', () => {
   const version = (v: number, metrics: Record<string, number>, stage = 'None'): VersionDetail => ({
-    model: 'm', version: v, stage, status: 'READY', aliases: [], description: null, createdAt: 0, createdBy: 'a', runId: `r${v}`, runName: null, runExists: true,
-    experiment: null, sourceUri: null, gitCommit: null, gitBranch: null, gitDirty: null, datasets: [], metrics, metricsFrom: 'registration', tags: {}, artifact: null,
+    model: 'm', version: v, stage, status: 'READY', aliases: [], description: null, createdAt: 0, createdBy: 'a', runId: `r${v}`, runName: null, runExists: true, runStatus: 'FINISHED',
+    experiment: null, sourceUri: null, gitCommit: null, gitBranch: null, gitDirty: null, datasets: [{ name: 'test', role: 'test', digest: 'sha256:t', rows: 100_000, path: null }], metrics, metricsFrom: 'registration', tags: {}, artifact: null,
   });
 
   it('guesses which way is better from the metric name', () => {
@@ -154,7 +154,7 @@ describe('registry: champion vs challenger comparison and gate', () => {
     const champ = version(1, { acc: 0.9 });
     const cmp = compareVersions(version(2, { acc: 0.95 }, 'Archived'), champ, { primaryMetric: 'acc' });
     const g = evaluateGate({ comparison: cmp, target: { alias: 'champion' }, currentVersion: 1, ab: null, settings: { requireAb: true } });
-    assert.deepStrictEqual(g.checks.map(c => [c.id, c.ok]), [['distinct', true], ['archived', false], ['offline', true], ['ab', false]]);
+    assert.deepStrictEqual(g.checks.map(c => [c.id, c.ok]), [['distinct', true], ['archived', false], ['run-status', true], ['offline', true], ['ab', false]]);
     assert.strictEqual(g.pass, false);
     const ok = evaluateGate({ comparison: compareVersions(version(2, { acc: 0.95 }), champ, { primaryMetric: 'acc' }), target: { alias: 'champion' }, currentVersion: 1, ab: null, settings: {} });
     assert.strictEqual(ok.pass, true);

@@ -27,6 +27,8 @@ function writeRun(ws: string, id: string, spec: RunSpec): void {
     { type: 'metric', key: 'val/accuracy', value: spec.acc, step: 1 },
     { type: 'metric', key: 'val/loss', value: spec.loss ?? 1 - spec.acc, step: 1 },
     { type: 'dataset', name: 'train.csv', role: 'train', path: 'data/train.csv', digest: spec.digest ?? 'sha256:aaaa', rows: 100 },
+    // the shared evaluation set the gate compares on (issue 14: comparable offline evidence)
+    { type: 'dataset', name: 'test.csv', role: 'test', path: 'data/test.csv', digest: 'sha256:eeee', rows: 100_000 },
   ];
   for (const m of spec.models ?? ['clf']) {
     lines.push({ type: 'model', name: m, path: `artifacts/models/${m}/model.pkl`, size: 10, sha256: `sha-${m}`, format: 'pickle', class: 'sklearn.linear_model.LogisticRegression' });
@@ -68,7 +70,7 @@ describe('registry: versions, lineage, aliases, stages, audit log', () => {
     assert.strictEqual(v1.gitCommit, 'c0ffee'.padEnd(40, '0'));
     assert.strictEqual(v1.description, 'first');
     assert.strictEqual(v1.sourceUri, '.mlsight/runs/r1/artifacts/models/clf/model.pkl');
-    assert.deepStrictEqual(v1.datasets.map(x => [x.name, x.digest, x.rows]), [['train.csv', 'sha256:aaaa', 100]]);
+    assert.deepStrictEqual(v1.datasets.map(x => [x.name, x.digest, x.rows]), [['test.csv', 'sha256:eeee', 100_000], ['train.csv', 'sha256:aaaa', 100]]);
     assert.strictEqual(v1.metricsFrom, 'registration');
     assert.strictEqual(v1.metrics['val/accuracy'], 0.8);
     assert.deepStrictEqual(v1.artifact && [v1.artifact.path, v1.artifact.sha256, v1.artifact.class], ['artifacts/models/clf/model.pkl', 'sha-clf', 'sklearn.linear_model.LogisticRegression']);
@@ -385,7 +387,16 @@ describe('registry: MLflow FileStore write-back', () => {
     const mb = new MlrunsBuilder(path.join(ws, 'mlruns'));
     mb.experiment('0', 'Default');
     mb.run('0', { runId: hex32(1), metrics: { val_acc: '1700000000000 0.80 1\n' }, artifacts: { 'model/MLmodel': 'flavors: {}\n' } });
-    mb.run('0', { runId: hex32(2), metrics: { val_acc: '1700000000000 0.90 1\n' }, artifacts: { 'model/MLmodel': 'flavors: {}\n' } });
+    // FINISHED (3): only a finished run's model passes the gate
+    mb.run('0', { runId: hex32(2), metrics: { val_acc: '1700000000000 0.90 1\n' }, artifacts: { 'model/MLmodel': 'flavors: {}\n' }, meta: { status: 3, end_time: 1672364274319 } });
+    // both runs evaluated on one MLflow dataset (context "eval"): the gate's offline check compares like with like
+    for (const id of [hex32(1), hex32(2)]) {
+      const d = `d${id.slice(-1)}`;
+      fs.mkdirSync(path.join(ws, 'mlruns', '0', 'datasets', d), { recursive: true });
+      fs.writeFileSync(path.join(ws, 'mlruns', '0', 'datasets', d, 'meta.yaml'), 'name: holdout\ndigest: 5f1e2d\nsource_type: local\nprofile: \'{"num_rows": 100000}\'\n');
+      fs.mkdirSync(path.join(ws, 'mlruns', '0', id, 'inputs', `i${d}`), { recursive: true });
+      fs.writeFileSync(path.join(ws, 'mlruns', '0', id, 'inputs', `i${d}`, 'meta.yaml'), `source_type: DATASET\nsource_id: ${d}\ndestination_type: RUN\ndestination_id: ${d}\ntags:\n  mlflow.data.context: eval\n`);
+    }
     mb.model('churn', { aliases: { champion: '1' }, versions: [{ version: 1, runId: hex32(1), stage: 'Production' }, { version: 2, runId: hex32(2) }, { version: 3, runId: hex32(2), stage: 'Deleted_Internal' }] });
     const store = await open(ws);
     const ingest = () => ingestMlflowFileStore(store, silentLogger, path.join(ws, 'mlruns'), emptyCounts());

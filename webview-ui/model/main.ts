@@ -171,7 +171,7 @@ function renderMetrics(app: HTMLElement, d: ModelPageData): void {
 
 function auditTable(id: string, rows: HistoryView[]): HTMLElement {
   return table(id, ['when', 'who', 'action', 'subject', 'from → to', 'reason'], rows.map(h => [
-    date(h.at), h.actor, `${h.action}${h.override ? ' (override)' : ''}`,
+    `${date(h.at)}${h.unverified ? ' ⚠ unverified' : ''}`, h.actor, `${h.action}${h.override ? ' (override)' : ''}`,
     `${h.version !== null ? `v${h.version}` : ''}${h.alias ? ` @${h.alias}` : ''}`.trim() || '—',
     h.from === null && h.to === null ? '—' : `${h.from ?? '∅'} → ${h.to ?? '∅'}`, h.reason ?? '',
   ]));
@@ -179,7 +179,12 @@ function auditTable(id: string, rows: HistoryView[]): HTMLElement {
 
 function renderAudit(app: HTMLElement, d: ModelPageData): void {
   app.appendChild(el('h2', { text: 'Audit log' }));
-  app.appendChild(el('p', { className: 'muted', text: 'Every change to this model, oldest first, from .mlsight/audit.jsonl (append-only).' }));
+  app.appendChild(el('p', { className: 'muted', text: 'Every change to this model, oldest first, from .mlsight/audit.jsonl (append-only, hash-chained).' }));
+  if (d.auditChain.message) {
+    const w = el('p', { className: d.auditChain.state === 'broken' ? 'chain-broken' : 'muted', text: d.auditChain.message });
+    w.id = 'audit-chain';
+    app.appendChild(w);
+  }
   app.appendChild(d.history.length ? auditTable('audit', d.history) : el('p', { className: 'muted', text: 'No recorded changes.' }));
 }
 
@@ -212,6 +217,11 @@ function render(): void {
   if (!data) { app.appendChild(el('p', { className: 'muted', text: 'Loading…' })); return; }
   const tab = state?.tab ?? 'overview';
   renderHeader(app, data);
+  if (data.auditChain.state === 'broken' && tab !== 'audit') {
+    const w = el('p', { className: 'chain-broken', text: `⚠ ${data.auditChain.message ?? 'The audit log does not verify.'}` });
+    w.id = 'audit-chain-banner';
+    app.appendChild(w);
+  }
   renderTabs(app, tab);
   const panel = el('div', { className: 'tab-panel' });
   panel.dataset.tab = tab;

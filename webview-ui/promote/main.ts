@@ -52,8 +52,16 @@ function renderVersions(app: HTMLElement, r: PromoteReview): void {
   line('Aliases', v => v.aliases.map(a => `@${a}`).join(' ') || '—');
   line('Stage', v => v.stage);
   body.appendChild(row(th('Run'), runCell(c), runCell(x)));
+  const statusCell = (v: VersionCard | null) => {
+    const cell = td(v ? `${v.runStatus ?? 'unknown'}${v.runStatusNote ? ` — ${v.runStatusNote}` : ''}` : '—', v && v.runStatus !== 'FINISHED' ? 'worse' : undefined);
+    if (v) { cell.dataset.status = v.runStatus ?? 'unknown'; }
+    return cell;
+  };
+  const statusRow = row(th('Run status'), statusCell(c), statusCell(x));
+  statusRow.id = 'run-status';
+  body.appendChild(statusRow);
   line('Commit', v => v.gitCommit ? `${v.gitCommit.slice(0, 10)}${v.gitBranch ? ` (${v.gitBranch})` : ''}${v.gitDirty ? ' + uncommitted changes' : ''}` : '—');
-  line('Data', v => v.datasets.map(d => `${d.name} ${d.digest ? d.digest.slice(0, 19) : '(no hash)'}`).join(', ') || '—');
+  line('Data', v => v.datasets.map(d => `${d.name} ${d.digest ? d.digest.slice(0, 19) : '(no hash)'} (${d.role})`).join(', ') || '—');
   line('Registered', v => `${date(v.createdAt)}${v.createdBy ? ` by ${v.createdBy}` : ''}`);
   line('Description', v => v.description ?? '—');
   // metrics at registration, primary first
@@ -84,11 +92,16 @@ function renderGate(app: HTMLElement, r: PromoteReview): void {
     const li = el('li', { className: c.skipped ? 'skipped' : c.ok ? 'ok' : 'fail' },
       el('span', { className: 'mark', text: c.skipped ? '–' : c.ok ? '✓' : '✗' }),
       el('span', { className: 'label', text: c.label }),
-      el('span', { className: 'detail', text: c.detail }));
+      el('span', { className: 'detail', text: c.detail }),
+      ...(c.ok ? [] : [el('code', { className: 'code', text: c.code })]));
     li.dataset.check = c.id;
+    li.dataset.code = c.code;
     list.appendChild(li);
   }
   app.appendChild(list);
+  const rates = el('p', { className: 'muted', text: `How often this gate errs: ${r.errorRates}` });
+  rates.id = 'gate-error-rates';
+  app.appendChild(rates);
 }
 
 function renderAbMetric(m: AbMetricView, alpha: number, targetLift: number): HTMLElement {
@@ -113,10 +126,15 @@ function renderAbMetric(m: AbMetricView, alpha: number, targetLift: number): HTM
   return card;
 }
 
-function renderAb(app: HTMLElement, ab: AbView | null): void {
+function renderAb(app: HTMLElement, ab: AbView | null, excluded: string | null): void {
   app.appendChild(el('h2', { text: 'A/B test' }));
   const sec = el('section');
   sec.id = 'ab';
+  if (excluded) {
+    const p = el('p', { className: 'warning', text: excluded });
+    p.id = 'ab-excluded';
+    sec.appendChild(p);
+  }
   if (!ab) {
     sec.appendChild(el('p', { className: 'muted', text: 'No A/B data was given: the decision rests on the offline metrics.' }));
     app.appendChild(sec);
@@ -199,7 +217,7 @@ function render(): void {
   app.appendChild(banner);
   renderVersions(app, r);
   renderGate(app, r);
-  renderAb(app, r.ab);
+  renderAb(app, r.ab, r.abExcluded);
   renderDecision(app, r);
   renderHistory(app, r);
 }

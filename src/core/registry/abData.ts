@@ -54,7 +54,7 @@ export interface OutcomeTable {
   skipped: { line: number; reason: string }[];
 }
 
-const RESERVED = new Set(['variant', 'arm', 'group', 'model', 'request_key', 'key', 'unit', 'user_id', 'ts', 'timestamp', 'time', 'id', 'request_id']);
+const RESERVED = new Set(['version', 'variant', 'arm', 'group', 'model', 'request_key', 'key', 'unit', 'user_id', 'ts', 'timestamp', 'time', 'id', 'request_id']);
 
 function toNumber(v: unknown): number | undefined {
   if (typeof v === 'number') { return Number.isFinite(v) ? v : undefined; }
@@ -69,7 +69,11 @@ function toNumber(v: unknown): number | undefined {
 }
 
 /** Parses an outcomes file. `format` defaults to JSON Lines when the text starts with "{", else CSV. */
-export function parseOutcomes(text: string, options: { format?: 'csv' | 'jsonl'; model?: string; variantColumn?: string } = {}): OutcomeTable {
+export function parseOutcomes(text: string, options: {
+  format?: 'csv' | 'jsonl'; model?: string; variantColumn?: string;
+  /** per-unit rows only: false leaves the row out (version attribution, abAttribution.ts) */
+  accept?: (row: Record<string, unknown>, arm: ArmName) => boolean;
+} = {}): OutcomeTable {
   const format = options.format ?? (text.trimStart().startsWith('{') ? 'jsonl' : 'csv');
   let records: { line: number; value: Record<string, unknown> }[];
   const skipped: OutcomeTable['skipped'] = [];
@@ -120,6 +124,7 @@ export function parseOutcomes(text: string, options: { format?: 'csv' | 'jsonl';
     if (options.model && 'model' in r.value && r.value.model !== options.model) { continue; }
     const arm = armOf(r.value[variantCol]);
     if (!arm) { skipped.push({ line: r.line, reason: `unknown variant ${JSON.stringify(r.value[variantCol] ?? null)}` }); continue; }
+    if (options.accept && !options.accept(r.value, arm)) { continue; }
     out.rows++;
     for (const k of metricKeys) {
       const x = toNumber(r.value[k]);

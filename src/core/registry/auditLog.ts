@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { randomUUID } from 'crypto';
+import { createHash, randomUUID } from 'crypto';
 import * as lockfile from 'proper-lockfile';
 import { appendLineDurably } from '../store/atomicFile';
 import { Db } from '../store/db';
@@ -57,6 +57,10 @@ export interface AuditEvent {
   /** Position in `.mlsight/audit.jsonl` (1-based), assigned under the audit lock; orders the events of a model. */
   seq?: number;
   backend?: RegistryBackend;
+  /** Hash chain (tamper evidence): the `hash` of the event before it (null for the first line of a new log). */
+  prev?: string | null;
+  /** sha256 of this event's JSON without `hash` (so of its content and `prev`): any edit breaks the chain. */
+  hash?: string;
 }
 
 export function newAuditEvent(fields: Omit<AuditEvent, 'id' | 'at'> & Partial<Pick<AuditEvent, 'id' | 'at'>>): AuditEvent {
@@ -80,7 +84,78 @@ export async function appendAuditEvent(folder: string, event: AuditEvent): Promi
   await appendLineDurably(auditLogPath(folder), JSON.stringify(event));
 }
 
-export interface AuditRead { events: AuditEvent[]; errors: { line: number; message: string }[]; /** the file ends without a newline */ tornTail: boolean }
+/**
+ * The hash chain of the log, verified on every read. `verified`: every event is chained and intact; `unchained`:
+ * a log written before the chain (no hashes; loaded as it is); `partial`: older unchained events followed by an
+ * intact chain; `broken`: from `firstBad` on, an event was edited, removed, inserted or reordered — the events from
+ * there on still load but are unverified.
+ */
+export interface AuditChain {
+  state: 'verified' | 'unchained' | 'partial' | 'broken' | 'empty';
+  /** the first line that does not verify (1-based line of .mlsight/audit.jsonl) */
+  firstBad?: { line: number; eventId: string; message: string };
+  /** ids of the events from the first bad one on */
+  unverified: string[];
+  unchained: number;
+  /** hash of the last event: the next event's `prev` */
+  head: string | null;
+}
+
+export interface AuditRead {
+  events: AuditEvent[];
+  errors: { line: number; message: string }[];
+  /** the file ends without a newline */
+  tornTail: boolean;
+  chain?: AuditChain;
+}
+
+/** The hash an event carries: sha256 of its JSON (in its own key order) without `hash`. */
+export function eventHash(e: AuditEvent): string {
+  const { hash: _h, ...rest } = e;
+  return createHash('sha256').update(JSON.stringify(rest)).digest('hex');
+}
+
+/** What the next event chains to: the previous event's `hash`, or the sha256 of an unchained line's text. */
+function linkOf(e: AuditEvent, raw: string): string { return typeof e.hash === 'string' ? e.hash : createHash('sha256').update(raw).digest('hex'); }
+
+/** Verifies the chain over the valid events (with their raw lines), in file order. */
+export function verifyChain(items: readonly { event: AuditEvent; line: number; raw: string }[]): AuditChain {
+  let prev: string | null = null;
+  let unchained = 0;
+  let chained = 0;
+  let bad: AuditChain['firstBad'];
+  const unverified: string[] = [];
+  for (const { event: e, line, raw } of items) {
+    if (!bad) {
+      let message: string | undefined;
+      if (e.hash === undefined) {
+        if (chained) { message = 'an event without a hash after chained events (inserted or rewritten)'; } else { unchained++; }
+      } else if (eventHash(e) !== e.hash) {
+        message = 'its content does not match its hash (edited)';
+      } else if ((e.prev ?? null) !== prev) {
+        message = prev === null && chained === 0 && unchained === 0 ? 'the first event points at a previous one (lines removed at the start)'
+          : 'it does not follow the event before it (an event was removed, inserted, reordered or edited before it)';
+      } else { chained++; }
+      if (message) { bad = { line, eventId: e.id, message }; }
+    }
+    if (bad) { unverified.push(e.id); }
+    prev = linkOf(e, raw);
+  }
+  const state: AuditChain['state'] = bad ? 'broken' : !items.length ? 'empty' : chained === 0 ? 'unchained' : unchained ? 'partial' : 'verified';
+  return { state, firstBad: bad, unverified, unchained, head: prev };
+}
+
+/** One sentence for the user about a chain that is not fully verified (undefined when there is nothing to say). */
+export function describeChain(c: AuditChain | undefined): string | undefined {
+  if (!c) { return undefined; }
+  if (c.state === 'broken' && c.firstBad) {
+    return `.mlsight/audit.jsonl does not verify from line ${c.firstBad.line} on: ${c.firstBad.message}. `
+      + `The ${c.unverified.length} event${c.unverified.length === 1 ? '' : 's'} from there on are shown but unverified.`;
+  }
+  if (c.state === 'unchained') { return '.mlsight/audit.jsonl was written before events were hash-chained: it is loaded as it is, unverified.'; }
+  if (c.state === 'partial') { return `The first ${c.unchained} events of .mlsight/audit.jsonl were written before events were hash-chained (unverified); the rest verify.`; }
+  return undefined;
+}
 
 /**
  * Reads every complete, valid event; bad lines are reported, a torn last line is ignored. Every event gets its
@@ -92,15 +167,19 @@ export async function readAuditLog(folder: string): Promise<AuditRead> {
   const chunk = parseJsonl<unknown>(buf);
   const events: AuditEvent[] = [];
   const errors = [...chunk.errors];
+  const lines = buf.toString('utf8').split('\n');
+  const items: { event: AuditEvent; line: number; raw: string }[] = [];
   for (const r of chunk.records) {
-    if (isAuditEvent(r.value)) { events.push(r.value); } else { errors.push({ line: r.line, message: 'not a registry event' }); }
+    if (isAuditEvent(r.value)) { events.push(r.value); items.push({ event: r.value, line: r.line, raw: (lines[r.line - 1] ?? '').replace(/\r$/, '') }); }
+    else { errors.push({ line: r.line, message: 'not a registry event' }); }
   }
+  const chain = verifyChain(items);
   let last = 0;
   for (const e of events) {
     if (e.seq === undefined || e.seq <= last) { e.seq = last + 1; }
     last = e.seq;
   }
-  return { events, errors, tornTail: chunk.partialTail };
+  return { events, errors, tornTail: chunk.partialTail, chain };
 }
 
 /**
@@ -131,9 +210,14 @@ export async function appendAuditEvents<T>(
     const built = await build(log);
     if (built.events.length === 0) { return built; }
     let seq = log.events.length ? log.events[log.events.length - 1].seq! : 0;
+    let prev = log.chain?.head ?? null;
     const lines: string[] = [];
     for (const e of built.events) {
       e.seq = ++seq;
+      delete e.hash;
+      e.prev = prev;
+      e.hash = eventHash(e);
+      prev = e.hash;
       lines.push(JSON.stringify(e));
     }
     // One write for all of them: a crash leaves a prefix of whole lines plus at most one torn line.

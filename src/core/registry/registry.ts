@@ -29,6 +29,9 @@ import {
 } from './mlflowWriteback';
 import { buildServingView, writeServingView } from './servingView';
 import { ACTIVE_STAGES, CanaryConfig, ModelSettings, ModelState, STAGES, lastActivePromotion, protectedAliases } from './state';
+import { effectiveRunStatus } from '../runs/liveness';
+import type { AbExclusion } from './abAttribution';
+import { predictionsLoader } from './offlineEvidence';
 import { DatasetLineage, ModelDetail, VersionDetail, encodeMetric, getModelDetail } from './views';
 
 export class RegistryError extends Error {
@@ -133,8 +136,8 @@ export interface PromoteInput {
   target?: PromotionTarget;
   /** why (always required; with override, why the failed gate is overridden) */
   reason: string;
-  /** the A/B analysis, and what it was computed from (recorded as evidence) */
-  ab?: { analysis: AbAnalysis; source: Record<string, unknown> } | null;
+  /** the A/B analysis, and what it was computed from (recorded as evidence); `analysis` null when nothing was left */
+  ab?: { analysis: AbAnalysis | null; source: Record<string, unknown>; excluded?: AbExclusion | null } | null;
   /** promote although the gate failed (the reason is recorded as an override) */
   override?: boolean;
 }
@@ -151,10 +154,12 @@ export interface PromotionPreview {
 
 export interface PromoteResult { event: AuditEvent; gate: GateResult; comparison: OfflineComparison; overridden: boolean }
 
-function compactAb(ab: { analysis: AbAnalysis; source: Record<string, unknown> }): Record<string, unknown> {
+function compactAb(ab: NonNullable<PromoteInput['ab']>): Record<string, unknown> {
   const a = ab.analysis;
+  if (!a) { return { source: ab.source, excluded: ab.excluded ?? null, verdict: null }; }
   return {
     source: ab.source,
+    excluded: ab.excluded ?? null,
     verdict: a.verdict,
     reasons: a.reasons,
     options: a.options,
@@ -622,11 +627,14 @@ export class Registry {
         this.requireModel(ctx, model);
       }
       const cur = ctx.state?.canary ?? null;
-      if (JSON.stringify(cur) === JSON.stringify(clean)) { return { events: [], result: undefined }; }
+      const same = (a: CanaryConfig | null, b: CanaryConfig | null) => a?.challenger === b?.challenger && a?.share === b?.share;
+      if (same(cur, clean)) { return { events: [], result: undefined }; }
+      // the window of this canary: the two versions it compares, from this event to the next canary.set
+      const full = clean ? { ...clean, champion: ctx.backend.kind === 'mlflow-sqlite' ? this.model(model)?.aliases.champion ?? null : this.aliasesOf(ctx).get('champion') ?? null } : null;
       return {
         events: [{
           action: 'canary.set' as const, ...(clean ? { version: clean.challenger } : {}),
-          from: cur ? JSON.stringify(cur) : null, to: clean ? JSON.stringify(clean) : null, reason: reason?.trim() || undefined, evidence: { canary: clean, previous: cur },
+          from: cur ? JSON.stringify(cur) : null, to: clean ? JSON.stringify(clean) : null, reason: reason?.trim() || undefined, evidence: { canary: full, previous: cur },
         }],
         result: undefined,
       };
@@ -644,16 +652,23 @@ export class Registry {
   }
 
   /** The comparison and gate for promoting `version` to `target` now (nothing is written). */
-  preview(model: string, version: number, target: PromotionTarget = { alias: 'champion' }, ab: AbAnalysis | null = null, settingsOverride?: ModelSettings): PromotionPreview {
+  preview(model: string, version: number, target: PromotionTarget = { alias: 'champion' }, ab: AbAnalysis | null = null, settingsOverride?: ModelSettings,
+    abExcluded?: AbExclusion | null): PromotionPreview {
     const detail = this.model(model);
     if (!detail) { throw new RegistryError(`There is no registered model named ${JSON.stringify(model)}.`); }
     const challenger = detail.versions.find(v => v.version === version);
     if (!challenger) { throw new RegistryError(`${JSON.stringify(model)} has no version ${version}.`); }
     const currentVersion = this.holder(detail, target);
     const champion = currentVersion !== null ? detail.versions.find(v => v.version === currentVersion) ?? null : null;
+    for (const v of [challenger, champion]) {
+      if (v?.runId && v.runStatus === 'RUNNING') { // a run whose process is gone shows as KILLED (liveness.ts)
+        const l = this.store.read(db => effectiveRunStatus(db, this.folder, v.runId!, 'RUNNING'));
+        v.runStatus = l.status; v.runStatusNote = l.note;
+      }
+    }
     const settings = settingsOverride ?? detail.settings;
-    const comparison = compareVersions(challenger, champion, settings);
-    const gate = evaluateGate({ comparison, target, currentVersion, ab, settings });
+    const comparison = this.store.read(db => compareVersions(challenger, champion, settings, predictionsLoader(db, this.folder)));
+    const gate = evaluateGate({ comparison, target, currentVersion, ab, settings, abExcluded });
     return { model: detail, challenger, champion, target, currentVersion, comparison, gate };
   }
 
@@ -670,13 +685,13 @@ export class Registry {
     if (!reason) { throw new RegistryError('A promotion needs a reason (it is recorded in the audit log).'); }
     const r = await this.commit(input.model, ctx => {
       this.requireVersion(ctx, input.model, input.version);
-      const pv = this.preview(input.model, input.version, target, input.ab?.analysis ?? null, ctx.settings);
+      const pv = this.preview(input.model, input.version, target, input.ab?.analysis ?? null, ctx.settings, input.ab?.excluded);
       // the holder according to the log/files (the store may lag behind another window)
       const aliases = this.aliasesOf(ctx);
       const current = 'alias' in target ? aliases.get(target.alias) ?? null
         : (() => { const s = [...this.versionsOf(ctx)].filter(v => this.stageOf(ctx, v) === target.stage); return s.length ? Math.max(...s) : null; })();
       if (current === input.version) { throw new RegistryError(`v${input.version} already is ${targetLabel(target)} of ${JSON.stringify(input.model)}.`); }
-      const gate = pv.currentVersion === current ? pv.gate : evaluateGate({ comparison: pv.comparison, target, currentVersion: current, ab: input.ab?.analysis ?? null, settings: ctx.settings });
+      const gate = pv.currentVersion === current ? pv.gate : evaluateGate({ comparison: pv.comparison, target, currentVersion: current, ab: input.ab?.analysis ?? null, settings: ctx.settings, abExcluded: input.ab?.excluded });
       if (!gate.pass && !input.override) { throw new GateFailedError(gate, pv.comparison); }
       const cleared = 'alias' in target && target.alias === 'champion' && aliases.get('challenger') === input.version ? ['challenger'] : [];
       const c = pv.comparison;
@@ -686,11 +701,11 @@ export class Registry {
           metric: c.metric, direction: c.direction, minImprovement: c.minImprovement, relative: c.relative,
           champion: c.champion ? { version: c.champion.version, value: c.championValue, runId: c.champion.runId } : null,
           challenger: { version: c.challenger.version, value: c.challengerValue, runId: c.challenger.runId },
-          delta: c.delta, relativeDelta: c.relativeDelta, passes: c.passes, reason: c.reason,
+          delta: c.delta, relativeDelta: c.relativeDelta, passes: c.passes, code: c.code, reason: c.reason, evidence: c.evidence ?? null,
         },
         ab: input.ab ? compactAb(input.ab) : null,
         gate: { pass: gate.pass, checks: gate.checks },
-        ...(input.override && !gate.pass ? { override: { reason, failedChecks: gate.failures } } : {}),
+        ...(input.override && !gate.pass ? { override: { reason, failedChecks: gate.failures, failedCodes: gate.checks.filter(x => !x.ok).map(x => x.code) } } : {}),
         ...(cleared.length ? { clearedAliases: cleared } : {}),
       };
       if (!('alias' in target)) {

@@ -75,7 +75,12 @@ export interface PromotionRecord {
 }
 
 /** A canary: the challenger version and the share of traffic routed to it (`mlsight.route` in Python). */
-export interface CanaryConfig { challenger: number; share: number }
+export interface CanaryConfig {
+  challenger: number;
+  share: number;
+  /** the champion version when the canary started (in the canary.set event's evidence; see abAttribution.ts) */
+  champion?: number | null;
+}
 
 export function canaryOf(v: unknown): CanaryConfig | null {
   const o = v && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, unknown> : null;

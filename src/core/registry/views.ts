@@ -25,6 +25,10 @@ export interface VersionDetail {
   runName: string | null;
   /** the run is in the store (it can be opened) */
   runExists: boolean;
+  /** the run's status as its log says (RUNNING, FINISHED, FAILED, KILLED…); null when the run is not in the store */
+  runStatus: string | null;
+  /** why the status shown differs from the log's (a RUNNING run whose process is gone shows as KILLED) */
+  runStatusNote?: string;
   experiment: string | null;
   sourceUri: string | null;
   gitCommit: string | null;
@@ -149,8 +153,8 @@ export function getModelDetail(db: Db, folder: string, name: string): ModelDetai
   const versions = db.all<Record<string, unknown>>('SELECT * FROM model_versions WHERE model_name = ? ORDER BY version DESC', [name]).map(v => {
     const version = Number(v.version);
     const runId = (v.run_id as string | null) ?? null;
-    const run = runId ? db.get<{ name: string | null; git_commit: string | null; git_branch: string | null; git_dirty: number | null; experiment: string | null }>(
-      `SELECT r.name, r.git_commit, r.git_branch, r.git_dirty, e.name AS experiment FROM runs r LEFT JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?`, [runId]) : undefined;
+    const run = runId ? db.get<{ name: string | null; status: string | null; git_commit: string | null; git_branch: string | null; git_dirty: number | null; experiment: string | null }>(
+      `SELECT r.name, r.status, r.git_commit, r.git_branch, r.git_dirty, e.name AS experiment FROM runs r LEFT JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?`, [runId]) : undefined;
     const lineage = parseJson<Record<string, unknown>>(v.lineage_json) ?? {};
     const registered = parseJson<Record<string, unknown>>(v.metrics_json);
     let metrics: Record<string, number> = {};
@@ -174,7 +178,7 @@ export function getModelDetail(db: Db, folder: string, name: string): ModelDetai
       description: (v.description as string | null) ?? null,
       createdAt: (v.created_at as number | null) ?? null,
       createdBy: (v.created_by as string | null) ?? null,
-      runId, runName: run?.name ?? s(lineage.run_name), runExists: !!run, experiment: run?.experiment ?? s(lineage.experiment),
+      runId, runName: run?.name ?? s(lineage.run_name), runExists: !!run, runStatus: run ? String(run.status ?? 'RUNNING') : null, experiment: run?.experiment ?? s(lineage.experiment),
       sourceUri: (v.source_uri as string | null) ?? null,
       gitCommit: validCommit((v.git_commit as string | null) ?? run?.git_commit ?? null),
       gitBranch: validBranch(s(lineage.git_branch) ?? run?.git_branch ?? null),
@@ -207,4 +211,11 @@ export function registryHistory(db: Db, model?: string, limit = 1000): HistoryEn
       reason: (r.reason as string | null) ?? null, evidence: parseJson<Record<string, unknown>>(r.evidence_json),
     };
   });
+}
+
+/** Runs that logged a model (newest first, at most 500): what "Register Model…" offers. */
+export function runsWithModels(db: Db): { id: string; name: string | null; experiment: string | null; models: number; start_time: number | null }[] {
+  return db.all(
+    `SELECT r.id, r.name, e.name AS experiment, count(a.path) AS models, r.start_time FROM runs r JOIN artifacts a ON a.run_id = r.id AND a.kind = 'model'
+       LEFT JOIN experiments e ON e.id = r.experiment_id WHERE r.lifecycle_stage = 'active' GROUP BY r.id ORDER BY r.start_time DESC LIMIT 500`);
 }

@@ -131,10 +131,12 @@ export function formatDuration(ms: number): string {
 export function runDescription(r: {
   status: string; keyMetric?: { key: string; value: number }; startTime: number | null; endTime: number | null;
   gitCommit: string | null; gitDirty: boolean | null; note?: string | null;
+  /** why the status is what it is, when ML Sight inferred it (a RUNNING run whose process is gone shows KILLED) */
+  statusNote?: string | null;
 }, formatValue: (v: number) => string, now = Date.now()): string {
   const parts: string[] = [];
   if (r.keyMetric) { parts.push(`${formatValue(r.keyMetric.value)} ${r.keyMetric.key}`); }
-  if (r.status !== 'FINISHED') { parts.push(r.status.toLowerCase()); }
+  if (r.status !== 'FINISHED') { parts.push(r.statusNote ? `${r.status.toLowerCase()} (${r.statusNote})` : r.status.toLowerCase()); }
   if (r.startTime) {
     const end = r.endTime ?? (r.status === 'RUNNING' ? now : undefined);
     if (end) { parts.push(formatDuration(end - r.startTime)); }

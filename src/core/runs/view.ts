@@ -1,6 +1,7 @@
 import { Db } from '../store/db';
 import { isFeatureImportance } from './format';
 import { RunSummary, listRunsWithMetrics, metricKeysOf } from '../queries';
+import { LivenessEnv, withLiveness } from './liveness';
 
 /** How the Runs view orders and filters runs (shared by the extension and `mlsight runs`). */
 export interface RunSort { by: 'start' | 'name' | 'status' | 'metric'; metric?: string; descending: boolean }
@@ -63,10 +64,14 @@ export function pickKeyMetric(keys: readonly string[], configured?: string): str
   return usable.find(k => SCORE.test(k) && !/train/i.test(k)) ?? usable.find(k => SCORE.test(k)) ?? usable.find(k => LOSS.test(k) && /val|test/i.test(k)) ?? usable.find(k => LOSS.test(k)) ?? usable[0];
 }
 
-export interface RunRow extends RunSummary { keyMetric?: { key: string; value: number } }
+export interface RunRow extends RunSummary {
+  keyMetric?: { key: string; value: number };
+  /** why the status shown is not the log's (a RUNNING run whose process is gone shows as KILLED; liveness.ts) */
+  statusNote?: string;
+}
 
 /** The runs of an experiment as the view shows them: filtered, sorted (starred first), with the key metric. */
-export function runRows(db: Db, experimentId: string, sort: RunSort, filter?: RunFilter, keyMetric?: string): RunRow[] {
+export function runRows(db: Db, experimentId: string, sort: RunSort, filter?: RunFilter, keyMetric?: string, liveIn?: { folder: string; env?: LivenessEnv }): RunRow[] {
   // One query: the runs with the latest values of the key metric and the sort metric joined in (those are the
   // only metrics the view shows or sorts by).
   const sortKey = sort.by === 'metric' ? sort.metric : undefined;
@@ -77,6 +82,8 @@ export function runRows(db: Db, experimentId: string, sort: RunSort, filter?: Ru
     const exact = pickKeyMetric(metricKeysOf(db, experimentId, true), keyMetric);
     if (exact !== key) { key = exact; runs = listRunsWithMetrics(db, experimentId, [key, sortKey]); }
   }
+  // RUNNING runs whose process is gone show (and filter) as KILLED
+  if (liveIn) { runs = withLiveness(db, liveIn.folder, runs, liveIn.env); }
   if (!isEmptyFilter(filter)) {
     const facts = loadFacts(db, runs.map(r => r.id));
     runs = runs.filter(r => matches(r, facts.get(r.id)!, filter!));

@@ -322,22 +322,25 @@ async function listArtifacts(ctx: ReaderContext, dir: string): Promise<ArtifactR
 async function readInputs(exp: ExperimentContext, inputs: FileEntry[]): Promise<DatasetRecord[]> {
   const metas = inputs.filter(f => f.key.endsWith('/meta.yaml') && f.key.split('/').length === 2);
   if (metas.length === 0) { return []; }
-  if (!exp.datasets) {
-    exp.datasets = new Map();
+  // one read per experiment, shared by runs read concurrently (a half-filled map would drop their datasets)
+  exp.datasets ??= (async () => {
+    const map = new Map<string, Record<string, unknown>>();
     for (const d of await readDirOrEmpty(path.join(exp.expAbs, 'datasets'))) {
       if (!d.isDirectory()) { continue; }
       try {
-        exp.datasets.set(d.name, parseMetaYaml(await fs.promises.readFile(path.join(exp.expAbs, 'datasets', d.name, 'meta.yaml'), 'utf8')));
+        map.set(d.name, parseMetaYaml(await fs.promises.readFile(path.join(exp.expAbs, 'datasets', d.name, 'meta.yaml'), 'utf8')));
       } catch { /* an unreadable dataset entry: its inputs are skipped */ }
     }
-  }
+    return map;
+  })();
+  const datasets = await exp.datasets;
   const out: DatasetRecord[] = [];
   for (const f of metas) {
     try {
       const input = parseMetaYaml(await fs.promises.readFile(f.abs, 'utf8'));
       // destination_id holds the dataset id (an MLflow bug, §8.4): the run is the folder the input sits in.
       const sourceId = toText(input.source_id);
-      const ds = sourceId ? exp.datasets.get(sourceId) : undefined;
+      const ds = sourceId ? datasets.get(sourceId) : undefined;
       if (!ds) { continue; }
       const tags = input.tags && typeof input.tags === 'object' ? input.tags as Record<string, unknown> : {};
       const rec = datasetRecord(ds, toText(tags[TAG_DATASET_CONTEXT]) || 'input');

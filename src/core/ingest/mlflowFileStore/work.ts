@@ -135,7 +135,7 @@ export interface ExperimentContext {
   mlflowExpId: string;
   expAbs: string;
   expRel: string;
-  datasets?: Map<string, Record<string, unknown>>;
+  datasets?: Promise<Map<string, Record<string, unknown>>>;
 }
 
 /**
