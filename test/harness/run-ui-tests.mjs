@@ -197,6 +197,10 @@ try {
       await page.locator('.tabs-container .tab', { hasText: 'Compare 2 Runs' }).click();
       const restored = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
       await restored.locator('#compare-table tbody tr[data-key="<img src=x onerror=alert(1)>"]').waitFor({ timeout: 30_000 });
+      // the webview owns its view settings: the smoothing chosen before the reload is still set
+      const smoothing = await restored.locator('#smoothing-value').innerText();
+      if (smoothing !== '0.80') { throw new Error(`smoothing after reload: ${smoothing}`); }
+      return `smoothing ${smoothing}`;
     });
   });
 
