@@ -131,7 +131,8 @@ function renderRunChips(app: HTMLElement, d: CompareData, s: Shown): void {
     }
     const actions = el('div');
     const pin = el('button', { className: 'link', text: s.referenceRunId === r.id ? 'Unpin reference' : 'Pin as reference' });
-    pin.addEventListener('click', () => { const runId = s.referenceRunId === r.id ? null : r.id; post({ type: 'setReference', runId }); });
+    // the host owns the reference: it answers with data that shows the new one
+    pin.addEventListener('click', () => post({ type: 'setReference', runId: s.referenceRunId === r.id ? null : r.id }));
     const base = el('button', { className: 'link', text: 'Set as baseline' });
     base.disabled = r.isBaseline;
     base.addEventListener('click', () => post({ type: 'setBaseline', runId: r.id }));

@@ -46,10 +46,11 @@ describe('Compare Runs webview', () => {
     assert.ok(paint.points > 0);
   });
 
-  it('the host validates what the page sends: a malformed message is ignored, a well-formed one changes the selection', async () => {
+  it('the host checks what the page sends: a malformed message is ignored, a good one changes the selection', async () => {
     const [panel] = api.compare.host.panels();
     assert.ok(panel, 'the comparison is open');
-    const datas = () => api.compare.recorded!.filter((m): m is Extract<HostToWebview, { type: 'data' }> => m.type === 'data');
+    type Data = Extract<HostToWebview, { type: 'data' }>;
+    const datas = () => api.compare.recorded!.filter((m): m is Data => m.type === 'data');
     api.compare.recorded = [];
     for (const bad of [
       { type: 'setReference', runId: 42 },
@@ -66,7 +67,11 @@ describe('Compare Runs webview', () => {
     assert.strictEqual(panel.state.referenceRunId, null);
     assert.deepStrictEqual(panel.state.runIds, ['run-baseline', 'run-failed']);
     await api.compare.host.receive(panel, { type: 'setReference', runId: 'run-failed' });
-    const msg = await waitFor('data with the reference', () => datas().find(m => m.selection.referenceRunId === 'run-failed'), 45_000);
+    const msg = await waitFor(
+      'data with the reference',
+      () => datas().find(m => m.selection.referenceRunId === 'run-failed'),
+      45_000,
+    );
     assert.deepStrictEqual(msg.selection.runIds, ['run-baseline', 'run-failed']);
     await api.compare.host.receive(panel, { type: 'setReference', runId: null });
     await waitFor('data without a reference', () => datas().find(m => m.selection.referenceRunId === null), 45_000);
