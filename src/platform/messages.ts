@@ -6,7 +6,9 @@
 export type Check = (v: unknown) => boolean;
 
 /** One validator per message type of the union `M` (the compiler makes sure none is missing). */
-export type MessageValidators<M extends { type: string }> = { [K in M['type']]: (m: Record<string, unknown>) => boolean };
+export type MessageValidators<M extends { type: string }> = {
+  [K in M['type']]: (m: Record<string, unknown>) => boolean;
+};
 
 export const isString: Check = v => typeof v === 'string';
 export const isBoolean: Check = v => typeof v === 'boolean';
@@ -40,8 +42,8 @@ export function fields(shape: Record<string, Check>): (m: Record<string, unknown
   return m => entries.every(([k, c]) => c(m[k]));
 }
 
-/** A message with no fields besides `type`. */
-export const noFields = (): boolean => true;
+/** A message with no fields besides `type` (one that carries any other field is malformed). */
+export const noFields = (m: Record<string, unknown>): boolean => Object.keys(m).every(k => k === 'type');
 
 /**
  * Checks a message against its type's validator: returns the typed message, or a reason it was rejected

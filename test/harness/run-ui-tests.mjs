@@ -189,6 +189,13 @@ try {
       return `background ${bg}, text ${fg}`;
     });
     await screenshot(page, 'ui-compare-light');
+    await checks.check('pinning a reference run (the host\'s) and smoothing (the view\'s own setting)', async () => {
+      await view.locator('#reference').selectOption({ label: 'baseline' });
+      await view.locator('.run-chip .badge', { hasText: 'reference' }).first().waitFor({ timeout: 20_000 });
+      await view.locator('#smoothing').fill('0.8');
+      await view.locator('#smoothing').dispatchEvent('change');
+      await view.locator('#smoothing-value', { hasText: '0.80' }).waitFor({ timeout: 5_000 });
+    });
     await checks.check('the comparison is restored after "Developer: Reload Window" (webview serializer)', async () => {
       await runCommand(page, 'Developer: Reload Window');
       await page.waitForTimeout(1500);
@@ -197,6 +204,11 @@ try {
       await page.locator('.tabs-container .tab', { hasText: 'Compare 2 Runs' }).click();
       const restored = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
       await restored.locator('#compare-table tbody tr[data-key="<img src=x onerror=alert(1)>"]').waitFor({ timeout: 30_000 });
+      // the host restores the runs and the reference; the webview its own view settings (the smoothing)
+      await restored.locator('.run-chip .badge', { hasText: 'reference' }).first().waitFor({ timeout: 20_000 });
+      const smoothing = await restored.locator('#smoothing-value').innerText();
+      if (smoothing !== '0.80') { throw new Error(`smoothing after reload: ${smoothing}`); }
+      return `reference kept, smoothing ${smoothing}`;
     });
   });
 

@@ -103,6 +103,27 @@ describe('package.json manifest', () => {
     }
   });
 
+  it('every webview panel view type declared in code (*_VIEW_TYPE) has its onWebviewPanel activation event', () => {
+    const declared = [...source.matchAll(/export const (\w+_VIEW_TYPE) = '([^']+)'/g)].map(m => ({
+      name: m[1],
+      id: m[2],
+    }));
+    const ids = declared.map(d => d.id);
+    // the five panels: comparison, run page, model page, promote review, drift report
+    for (const id of ['mlsight.compare', 'mlsight.run', 'mlsight.model', 'mlsight.promote', 'mlsight.drift']) {
+      assert.ok(ids.includes(id), `no *_VIEW_TYPE constant declares ${id}: ${JSON.stringify(declared)}`);
+    }
+    assert.strictEqual(new Set(ids).size, ids.length, `a view type is declared twice: ${JSON.stringify(declared)}`);
+    const events: string[] = pkg.activationEvents;
+    for (const d of declared) {
+      assert.ok(events.includes(`onWebviewPanel:${d.id}`), `${d.name} ('${d.id}') has no activation event`);
+    }
+    const panelEvents = events.filter(e => e.startsWith('onWebviewPanel:')).map(e => e.slice('onWebviewPanel:'.length));
+    for (const id of panelEvents) {
+      assert.ok(ids.includes(id), `activation event onWebviewPanel:${id} names no panel view type`);
+    }
+  });
+
   it('settings are in titled sections, every setting has a description', () => {
     assert.ok(Array.isArray(contributes.configuration));
     for (const section of contributes.configuration) {

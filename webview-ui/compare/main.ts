@@ -5,7 +5,10 @@ import {
   BarController, BarElement, CategoryScale, Chart, ChartDataset, Legend, LinearScale, LineController, LineElement,
   LogarithmicScale, PointElement, ScatterController, Tooltip,
 } from 'chart.js';
-import type { CompareData, CompareViewState, HostToWebview, WebviewToHost, XAxis } from '../../src/compare/contract';
+import type {
+  CompareData, CompareSelection, CompareViewSettings, CompareWebviewState, HostToWebview, WebviewToHost, XAxis,
+} from '../../src/compare/contract';
+import { selectionFrom, viewSettingsFrom } from '../../src/compare/contract';
 import { emaSmooth } from '../../src/core/compare/series';
 import { diffOnly, toCsv, TableRow, CellValue, asNumber, higherIsBetter } from '../../src/core/compare/table';
 import {
@@ -17,11 +20,19 @@ import './style.css';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, CategoryScale, Tooltip, Legend, ScatterController, BarController, BarElement);
 
-const vscode = vscodeApi<WebviewToHost, CompareViewState>();
+const vscode = vscodeApi<WebviewToHost, CompareWebviewState>();
 const post = (m: WebviewToHost) => vscode.postMessage(m);
 
+/** What a render shows: this webview's view settings and the host's reference run. */
+type Shown = CompareViewSettings & { referenceRunId: string | null };
+
 let data: CompareData | undefined;
-let state: CompareViewState | undefined = vscode.getState();
+// The host owns the runs and the reference (they arrive with the data and are only echoed into the persisted state,
+// for the serializer); this webview owns its view settings, persisted across reloads.
+const persisted = vscode.getState();
+let view: CompareViewSettings = viewSettingsFrom(persisted);
+let selection: CompareSelection | null = selectionFrom(persisted) ?? null;
+const shown = (): Shown | undefined => (selection ? { ...view, referenceRunId: selection.referenceRunId } : undefined);
 let charts: Chart[] = [];
 let firstPaintReported = false;
 let received = 0;
@@ -41,11 +52,9 @@ function colorOf(i: number): string {
 }
 function dash(i: number): number[] { return i < 6 ? [] : i < 12 ? [6, 3] : [2, 3]; }
 
-function setState(patch: Partial<CompareViewState>): void {
-  if (!state) { return; }
-  state = { ...state, ...patch };
-  vscode.setState(state);
-  post({ type: 'state', state });
+function setState(patch: Partial<CompareViewSettings>): void {
+  view = { ...view, ...patch };
+  vscode.setState({ selection, view });
 }
 
 function fmt(v: CellValue | undefined): string {
@@ -53,7 +62,7 @@ function fmt(v: CellValue | undefined): string {
   if (typeof v === 'number') { return Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e5 || Math.abs(v) < 1e-3 ? v.toExponential(4) : v.toPrecision(6).replace(/\.?0+$/, ''); }
   return v;
 }
-function deltaMode(s: CompareViewState): DeltaMode { return s.deltaMode === 'relative' ? 'relative' : 'absolute'; }
+function deltaMode(s: Shown): DeltaMode { return s.deltaMode === 'relative' ? 'relative' : 'absolute'; }
 
 // ---------------------------------------------------------------------------------------------------------
 
@@ -63,6 +72,7 @@ function render(): void {
   charts = [];
   app.replaceChildren();
   app.setAttribute('aria-busy', 'false');
+  const state = shown();
   if (!data || !state) { app.appendChild(el('p', { className: 'empty', text: 'Waiting for data…' })); return; }
   const d = data;
   const s = state;
@@ -96,7 +106,7 @@ function renderBaselineWarnings(app: HTMLElement, d: CompareData): void {
   }
 }
 
-function renderRunChips(app: HTMLElement, d: CompareData, s: CompareViewState): void {
+function renderRunChips(app: HTMLElement, d: CompareData, s: Shown): void {
   const wrap = el('div', { className: 'runs' });
   wrap.setAttribute('aria-label', 'Runs');
   d.runs.forEach((r, i) => {
@@ -121,7 +131,8 @@ function renderRunChips(app: HTMLElement, d: CompareData, s: CompareViewState): 
     }
     const actions = el('div');
     const pin = el('button', { className: 'link', text: s.referenceRunId === r.id ? 'Unpin reference' : 'Pin as reference' });
-    pin.addEventListener('click', () => { const runId = s.referenceRunId === r.id ? null : r.id; setState({ referenceRunId: runId }); post({ type: 'setReference', runId }); });
+    // the host owns the reference: it answers with data that shows the new one
+    pin.addEventListener('click', () => post({ type: 'setReference', runId: s.referenceRunId === r.id ? null : r.id }));
     const base = el('button', { className: 'link', text: 'Set as baseline' });
     base.disabled = r.isBaseline;
     base.addEventListener('click', () => post({ type: 'setBaseline', runId: r.id }));
@@ -134,7 +145,7 @@ function renderRunChips(app: HTMLElement, d: CompareData, s: CompareViewState): 
   app.appendChild(wrap);
 }
 
-function renderToolbar(app: HTMLElement, s: CompareViewState): void {
+function renderToolbar(app: HTMLElement, s: Shown): void {
   const bar = el('div', { className: 'toolbar' });
   const xLabel = el('label', { text: 'X axis' });
   const x = el('select');
@@ -171,14 +182,14 @@ function renderToolbar(app: HTMLElement, s: CompareViewState): void {
 interface CurveRef { chart: Chart; key: string }
 let curves: CurveRef[] = [];
 
-function xOf(s: CompareViewState, step: number, time: number | null, start: number | null): number {
+function xOf(s: Shown, step: number, time: number | null, start: number | null): number {
   if (s.xAxis === 'step') { return step; }
   if (time === null) { return NaN; }
   return s.xAxis === 'wall' ? time : (time - (start ?? time)) / 1000;
 }
 
 function curveDatasets(key: string): ChartDataset<'line', { x: number; y: number }[]>[] {
-  const d = data!, s = state!;
+  const d = data!, s = shown()!;
   return d.runs.map((r, i) => {
     const series = d.series.find(x => x.runId === r.id && x.key === key);
     if (!series) { return undefined; }
@@ -198,7 +209,7 @@ function axisColors() {
   return { text: css('--vscode-foreground', '#ccc'), grid: css('--vscode-panel-border', 'rgba(128,128,128,0.3)') };
 }
 
-function renderCurves(app: HTMLElement, d: CompareData, s: CompareViewState, curveKeys: string[], finals: string[]): void {
+function renderCurves(app: HTMLElement, d: CompareData, s: Shown, curveKeys: string[], finals: string[]): void {
   app.appendChild(el('h2', { text: 'Metric curves' }));
   curves = [];
   if (!d.metricKeys.length) { app.appendChild(el('p', { className: 'empty', text: 'These runs logged no metrics.' })); return; }
@@ -321,7 +332,7 @@ function savePng(chart: Chart, name: string): void {
 
 const SECTION_TITLES: Record<TableRow['section'], string> = { info: 'Run', param: 'Parameters', metric: 'Metrics (latest)', tag: 'Tags', dataset: 'Datasets' };
 
-function columnOrder(d: CompareData, s: CompareViewState): number[] {
+function columnOrder(d: CompareData, s: Shown): number[] {
   const idx = d.runs.map((_, i) => i);
   if (!s.sort) { return idx; }
   const row = d.rows.find(r => r.section === s.sort!.section && r.key === s.sort!.key);
@@ -334,7 +345,7 @@ function columnOrder(d: CompareData, s: CompareViewState): number[] {
   });
 }
 
-function renderTable(app: HTMLElement, d: CompareData, s: CompareViewState): void {
+function renderTable(app: HTMLElement, d: CompareData, s: Shown): void {
   app.appendChild(el('h2', { text: 'Parameters, metrics and tags' }));
   const bar = el('div', { className: 'toolbar' });
   const diffLabel = el('label', { text: 'Show only differences' });
@@ -349,7 +360,7 @@ function renderTable(app: HTMLElement, d: CompareData, s: CompareViewState): voi
   none.value = '';
   ref.appendChild(none);
   for (const r of d.runs) { const o = el('option', { text: r.name }); o.value = r.id; o.selected = r.id === s.referenceRunId; ref.appendChild(o); }
-  ref.addEventListener('change', () => { const runId = ref.value || null; setState({ referenceRunId: runId }); post({ type: 'setReference', runId }); });
+  ref.addEventListener('change', () => { const runId = ref.value || null; post({ type: 'setReference', runId }); });
   refLabel.appendChild(ref);
   const modeLabel = el('label', { text: 'Deltas' });
   const mode = el('select');
@@ -446,7 +457,7 @@ function fitText(ctx: CanvasRenderingContext2D, text: string, px: number): strin
   return fitLabel(text, n);
 }
 
-function renderParallel(app: HTMLElement, d: CompareData, s: CompareViewState): void {
+function renderParallel(app: HTMLElement, d: CompareData, s: Shown): void {
   app.appendChild(el('h2', { text: 'Parallel coordinates' }));
   const paramRows = d.rows.filter(r => r.section === 'param');
   const metricRows = d.rows.filter(r => r.section === 'metric');
@@ -590,7 +601,7 @@ function renderParallel(app: HTMLElement, d: CompareData, s: CompareViewState): 
 // ---------------------------------------------------------------------------------------------------------
 // Scatter of a metric against a parameter (it starts on a parameter that varies across the runs)
 
-function renderScatter(app: HTMLElement, d: CompareData, s: CompareViewState): void {
+function renderScatter(app: HTMLElement, d: CompareData, s: Shown): void {
   const params = d.rows.filter(r => r.section === 'param');
   const metrics = d.rows.filter(r => r.section === 'metric');
   if (!params.length || !metrics.length) { return; }
@@ -701,11 +712,8 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
     const t0 = performance.now();
     received++;
     data = m.data;
-    // The host's state wins for what it owns (runs, reference); the webview keeps its own view settings.
-    state = state && state.folder === m.state.folder && state.runIds.join() === m.state.runIds.join()
-      ? { ...state, referenceRunId: m.state.referenceRunId }
-      : m.state;
-    vscode.setState(state);
+    selection = m.selection;
+    vscode.setState({ selection, view });
     render();
     document.body.dataset.renders = String(received);
     if (!firstPaintReported) {

@@ -1,6 +1,6 @@
-// The run page webview: everything about one run. Data arrives over src/runs/runPageContract.ts after `ready`;
+// The run page webview: everything about one run. Data arrives over src/runs/contract.ts after `ready`;
 // every value is inserted as text. Sparklines are drawn on small canvases (no chart library needed).
-import type { HostToRunPage, RunPageData, RunPageState, RunPageToHost } from '../../src/runs/runPageContract';
+import type { HostToRunPage, RunPageData, RunPageState, RunPageToHost } from '../../src/runs/contract';
 import { formatDuration } from '../../src/core/runs/format';
 import { el, vscodeApi } from '../shared/vscodeApi';
 import './style.css';

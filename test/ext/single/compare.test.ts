@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { MlSightApi } from '../../../src/extension';
-import type { HostToWebview } from '../../../src/compare/contract';
+import { defaultViewSettings, type HostToWebview } from '../../../src/compare/contract';
 import { measure } from '../measure';
 import { waitFor } from '../util';
 
@@ -37,10 +37,44 @@ describe('Compare Runs webview', () => {
     assert.deepStrictEqual(nonFinite, [{ step: 9, value: 'nan' }]);
     const params = d.rows.filter(r => r.section === 'param').map(r => [r.key, r.values, r.differs]);
     assert.deepStrictEqual(params, [['lr', [null, '0.5'], true], ['model', ['DummyClassifier', null], true]]);
-    assert.strictEqual(msg.state.diffOnly, true);
+    // the host owns the selection; view settings (diff-only rows first) are the webview's own
+    const folder = vscode.workspace.workspaceFolders![0].uri.toString();
+    assert.deepStrictEqual(msg.selection, { folder, runIds: ['run-baseline', 'run-failed'], referenceRunId: null });
+    assert.strictEqual(defaultViewSettings().diffOnly, true);
     const paint = await waitFor('first paint from the webview', () => api.compare.lastFirstPaint, 45_000);
     measure('compareFirstPaintMs', paint.ms);
     assert.ok(paint.points > 0);
+  });
+
+  it('the host checks what the page sends: a malformed message is ignored, a good one changes the selection', async () => {
+    const [panel] = api.compare.host.panels();
+    assert.ok(panel, 'the comparison is open');
+    type Data = Extract<HostToWebview, { type: 'data' }>;
+    const datas = () => api.compare.recorded!.filter((m): m is Data => m.type === 'data');
+    api.compare.recorded = [];
+    for (const bad of [
+      { type: 'setReference', runId: 42 },
+      { type: 'setReference' },
+      { type: 'openRun', runId: ['run-failed'] },
+      { type: 'state', state: { folder: 'file:///elsewhere', runIds: ['x'] } },
+      { type: 'save', kind: 'exe', suggestedName: 'x', content: '' },
+      'setReference',
+    ]) {
+      await api.compare.host.receive(panel, bad);
+    }
+    await new Promise(r => setTimeout(r, 300));
+    assert.deepStrictEqual(datas(), [], 'nothing was answered');
+    assert.strictEqual(panel.state.referenceRunId, null);
+    assert.deepStrictEqual(panel.state.runIds, ['run-baseline', 'run-failed']);
+    await api.compare.host.receive(panel, { type: 'setReference', runId: 'run-failed' });
+    const msg = await waitFor(
+      'data with the reference',
+      () => datas().find(m => m.selection.referenceRunId === 'run-failed'),
+      45_000,
+    );
+    assert.deepStrictEqual(msg.selection.runIds, ['run-baseline', 'run-failed']);
+    await api.compare.host.receive(panel, { type: 'setReference', runId: null });
+    await waitFor('data without a reference', () => datas().find(m => m.selection.referenceRunId === null), 45_000);
   });
 
   it('marking a run as the baseline is stored in the annotations log and survives a rebuild', async () => {

@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { MlSightApi } from '../../../src/extension';
-import type { HostToWebview } from '../../../src/compare/contract';
+import { defaultViewSettings, type HostToWebview } from '../../../src/compare/contract';
 import { waitFor } from '../util';
 
 // Where a user meets issue 17's fixes in the editor: run pages titled from the start, one preview page reused by
@@ -73,7 +73,7 @@ describe('Run pages and comparing (preview page, titles)', () => {
       () => api.compare.recorded!.find((m): m is Extract<HostToWebview, { type: 'data' }> => m.type === 'data'),
       45_000,
     );
-    assert.strictEqual(msg.state.deltaMode, 'absolute');
+    assert.strictEqual(defaultViewSettings().deltaMode, 'absolute'); // the webview's own view setting
     const d = msg.data;
     const dur = d.rows.find(r => r.section === 'info' && r.key === 'duration');
     assert.deepStrictEqual(dur?.display, ['1m 0s', '1m 0s']);
