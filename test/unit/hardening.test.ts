@@ -228,3 +228,43 @@ describe('Hardening: CLI conventions', () => {
     assert.strictEqual(code, 0, err);
   });
 });
+
+describe('Hardening: wrong input is an error, not a silent success', () => {
+  it('a foreign SQLite database at the store path is moved aside and the store rebuilt, like a corrupt one', async () => {
+    const ws = tempWorkspace();
+    writeRunLog(ws, 'r1', [{ type: 'run', run_id: 'r1', name: 'one' }]);
+    const { loadSqlJs } = await import('../../src/core/store/sqljs');
+    const SQL = await loadSqlJs();
+    const foreign = new SQL.Database();
+    foreign.run('CREATE TABLE runs (x INTEGER); CREATE TABLE notes (t TEXT); INSERT INTO notes VALUES (\'theirs\')');
+    fs.mkdirSync(path.join(ws, '.mlsight'), { recursive: true });
+    fs.writeFileSync(path.join(ws, '.mlsight', 'mlsight.db'), Buffer.from(foreign.export()));
+    foreign.close();
+    const r = await cli(['runs', ws, '--format', 'json']);
+    assert.strictEqual(r.code, 0, r.err);
+    assert.deepStrictEqual(JSON.parse(r.out).runs.map((x: { id: string }) => x.id), ['r1']);
+    assert.match(r.err, /not an ML Sight store.*moved to/);
+    const moved = fs.readdirSync(path.join(ws, '.mlsight')).filter(f => f.startsWith('mlsight.db.corrupt-'));
+    assert.strictEqual(moved.length, 1, 'the foreign database is kept, moved aside');
+  });
+
+  it('lint exits non-zero when a notebook cannot be read (a truncated .ipynb), unless --unreadable warn', async () => {
+    const ws = tempWorkspace();
+    fs.writeFileSync(path.join(ws, 'nb.ipynb'), '{"cells": [{"cell_type": "code", "source": ["import pa');
+    const strict = await cli(['lint', ws]);
+    assert.strictEqual(strict.code, 1, strict.err);
+    assert.match(strict.err, /could not be analysed[\s\S]*1 file could not be analysed; failing/);
+    const lenient = await cli(['lint', ws, '--unreadable', 'warn']);
+    assert.strictEqual(lenient.code, 0, lenient.err);
+    assert.match(lenient.err, /could not be analysed/);
+    assert.strictEqual((await cli(['lint', ws, '--unreadable', 'maybe'])).code, 2);
+  });
+
+  it('a corrupt Parquet footer gives a clear message, not an internal error', async () => {
+    const corpus = path.join(__dirname, '..', '..', '..', 'test', 'fuzz', 'corpus', 'parquet');
+    for (const f of fs.readdirSync(corpus)) {
+      await assert.rejects(loadTable(path.join(corpus, f)), (e: Error) => /is not a readable Parquet file: its (footer|schema)/.test(e.message)
+        && !/Cannot read properties/.test(e.message));
+    }
+  });
+});

@@ -154,7 +154,7 @@ export async function readColumnNames(file: string): Promise<{ format: TableForm
   if (format === 'parquet') {
     const { metadata, close } = await parquetOpen(file);
     await close();
-    return { format, columns: uniqueNames(parquetLeafColumns(metadata).map(c => c.name)) };
+    return { format, columns: uniqueNames(leafColumns(metadata, file).map(c => c.name)) };
   }
   if (format === 'jsonl') {
     const t = await isPredictionLog(file, gzip) ? await loadPredictionLog(file, gzip, 0, 100, {}) : await loadJsonLines(file, gzip, 0, 100, {});
@@ -475,6 +475,12 @@ async function fileBuffer(file: string): Promise<{ buffer: import('hyparquet').A
   };
 }
 
+/** hyparquet's own errors say what is wrong; an internal TypeError/RangeError on corrupt bytes does not. */
+function parquetProblem(e: unknown, corrupt: string): string {
+  if (e instanceof TypeError || e instanceof RangeError || !(e instanceof Error)) { return corrupt; }
+  return e.message;
+}
+
 async function parquetOpen(file: string): Promise<{ buffer: import('hyparquet').AsyncBuffer; metadata: ParquetMeta; close(): Promise<void> }> {
   const hp = await import('hyparquet');
   const fb = await fileBuffer(file);
@@ -483,7 +489,13 @@ async function parquetOpen(file: string): Promise<{ buffer: import('hyparquet').
     return { buffer: fb.buffer, metadata, close: fb.close };
   } catch (e) {
     await fb.close();
-    throw new DatasetError(`${describe(file)} is not a readable Parquet file: ${e instanceof Error ? e.message : String(e)}`, file);
+    throw new DatasetError(`${describe(file)} is not a readable Parquet file: ${parquetProblem(e, 'its footer (schema and row groups) is corrupt or truncated')}`, file);
+  }
+}
+
+function leafColumns(metadata: ParquetMeta, file: string): { name: string; integer: boolean }[] {
+  try { return parquetLeafColumns(metadata); } catch (e) {
+    throw new DatasetError(`${describe(file)} is not a readable Parquet file: ${parquetProblem(e, 'its schema is corrupt')}`, file);
   }
 }
 
@@ -515,10 +527,12 @@ async function loadParquet(file: string, maxRows: number, options: LoadOptions):
   const hp = await import('hyparquet');
   const { buffer, metadata, close } = await parquetOpen(file);
   const total = Number(metadata.num_rows);
-  const leaves = parquetLeafColumns(metadata).filter(c => !options.columns || options.columns.includes(c.name));
+  let leaves: { name: string; integer: boolean }[];
+  try { leaves = leafColumns(metadata, file).filter(c => !options.columns || options.columns.includes(c.name)); } catch (e) { await close(); throw e; }
   const names = uniqueNames(leaves.map(l => l.name));
   const rows = Math.min(total, maxRows);
-  const builders = names.map(n => new ColumnBuilder(n, Math.max(16, rows)));
+  // a corrupt footer can claim any row count: reserve at most 65,536 rows up front (columns grow as data arrives)
+  const builders = names.map(n => new ColumnBuilder(n, Math.max(16, Math.min(rows, 65_536) || 16)));
   try {
     const scan = await hp.parquetScan({ file: buffer, metadata, columns: leaves.map(l => l.name) });
     let done = 0;
@@ -546,7 +560,7 @@ async function loadParquet(file: string, maxRows: number, options: LoadOptions):
     }
   } catch (e) {
     if (e instanceof DatasetError) { throw e; }
-    throw new DatasetError(`${describe(file)}: cannot read the Parquet data: ${e instanceof Error ? e.message : String(e)}`, file);
+    throw new DatasetError(`${describe(file)}: cannot read the Parquet data: ${parquetProblem(e, 'a column chunk is corrupt or truncated')}`, file);
   } finally {
     await close();
   }
