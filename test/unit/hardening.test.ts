@@ -268,3 +268,48 @@ describe('Hardening: wrong input is an error, not a silent success', () => {
     }
   });
 });
+
+describe('Hardening: text encodings of data files', () => {
+  it('warns when UTF-8 decoding replaced bytes, reads latin1/cp1252 on request, honours UTF-8 and UTF-16 BOMs', async () => {
+    const ws = tempWorkspace();
+    const latin = path.join(ws, 'latin.csv');
+    fs.writeFileSync(latin, Buffer.concat([Buffer.from('name,n\ncaf'), Buffer.from([0xe9]), Buffer.from(',1\nb,2\n')]));
+    const names = (t: Awaited<ReturnType<typeof loadTable>>) => {
+      const c = t.columns[0] as unknown as { dictionary: string[] | null };
+      return c.dictionary ?? [];
+    };
+    const plain = await loadTable(latin);
+    assert.match(plain.warnings!.join('\n'), /latin\.csv is not valid UTF-8.*--encoding latin1 or cp1252/);
+    for (const encoding of ['latin1', 'cp1252'] as const) {
+      const t = await loadTable(latin, { encoding });
+      assert.deepStrictEqual(t.warnings, []);
+      assert.ok(names(t).includes('café'), `${encoding}: ${JSON.stringify(names(t))}`);
+    }
+    const bom8 = path.join(ws, 'bom8.csv');
+    fs.writeFileSync(bom8, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('name,n\ncafé,1\n')]));
+    const t8 = await loadTable(bom8, { encoding: 'latin1' });
+    assert.deepStrictEqual(t8.columns.map(c => c.name), ['name', 'n'], 'the UTF-8 BOM wins over --encoding and is dropped');
+    assert.ok(names(t8).includes('café'));
+    const bom16 = path.join(ws, 'bom16.csv');
+    fs.writeFileSync(bom16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('name,n\ncafé,1\n', 'utf16le')]));
+    const t16 = await loadTable(bom16);
+    assert.deepStrictEqual(t16.columns.map(c => c.name), ['name', 'n']);
+    assert.ok(names(t16).includes('café'));
+    assert.match(t16.warnings!.join(), /UTF-16 LE/);
+  });
+
+  it('`mlsight drift --encoding` is validated and the UTF-8 warning reaches the report', async () => {
+    const ws = tempWorkspace();
+    const a = path.join(ws, 'a.csv');
+    const b = path.join(ws, 'b.csv');
+    const rows = (extra: string) => Buffer.concat([Buffer.from('city,n\n'), ...Array.from({ length: 30 }, (_, i) => Buffer.concat([Buffer.from(i % 2 ? 'Z' : 'M'), Buffer.from([0xfc]), Buffer.from(`rich${extra},${i}\n`)]))]);
+    fs.writeFileSync(a, rows(''));
+    fs.writeFileSync(b, rows(''));
+    const bad = await cli(['drift', a, b, '--encoding', 'ebcdic']);
+    assert.strictEqual(bad.code, 2);
+    const utf = await cli(['drift', a, b, '--format', 'json']);
+    assert.match(JSON.parse(utf.out).warnings.join('\n'), /a\.csv is not valid UTF-8/);
+    const lat = await cli(['drift', a, b, '--format', 'json', '--encoding', 'latin1']);
+    assert.doesNotMatch(JSON.parse(lat.out).warnings.join('\n'), /not valid UTF-8/);
+  });
+});
