@@ -84,10 +84,15 @@ export async function fuzzReader(reader: string, seedOffset: number, inputs: fc.
     });
   }
   let failing: Buffer | undefined;
-  const details = await fc.check(fc.asyncProperty(inputs, async input => {
+  const property = fc.asyncProperty(inputs, async input => {
     if (process.env.MLSIGHT_FUZZ_TRACE) { fs.mkdirSync(FAILURES, { recursive: true }); fs.writeFileSync(path.join(FAILURES, `${reader}-current`), input); }
     try { await withTimeout(check(input), reader); } catch (e) { failing ??= input; throw e; }
-  }), { seed: SEED + seedOffset, numRuns: 100_000, interruptAfterTimeLimit: BUDGET_MS, markInterruptAsFailure: false, endOnFailure: true });
+  });
+  let details = await fc.check(property, { seed: SEED + seedOffset, numRuns: 100_000, interruptAfterTimeLimit: BUDGET_MS, markInterruptAsFailure: false, endOnFailure: true });
+  // on a slow machine the budget can end before the first case: then a few cases run without it
+  if (details.interrupted && details.numRuns < 3 && details.counterexample === null) {
+    details = await fc.check(property, { seed: SEED + seedOffset, numRuns: 3, endOnFailure: true });
+  }
   counts.set(reader, details.numRuns + corpus.length);
   if (details.failed) {
     const input = details.counterexample?.[0] as Buffer | undefined ?? failing;
