@@ -61,6 +61,11 @@ if (withTests) {
       // unit tests import src/** directly; only third-party packages stay external
     });
   }
+  // the fuzz tier (test/fuzz), built like the unit tests: src/** bundled, third-party packages external
+  const fuzz = walk(join(root, 'test/fuzz'), p => p.endsWith('.ts'));
+  if (fuzz.length) {
+    builds.push({ ...node, sourcemap: true, entryPoints: fuzz, outbase: join(root, 'test'), outdir: join(dist, 'test'), packages: 'external' });
+  }
   const ext = walk(join(root, 'test/ext'), p => p.endsWith('.ts'));
   if (ext.length) {
     builds.push({ ...node, sourcemap: true, entryPoints: ext, outbase: join(root, 'test'), outdir: join(dist, 'test'), external: ['vscode', 'mocha', ...node.external] });

@@ -1,7 +1,7 @@
 // `npm test`: every tier, in order, on a machine set up by .ci/run (or by hand: apt-get install -y libkrb5-dev
 // ripgrep chromium python3). Sets up code-server on first use. Prints each tier's result and ends with one
 // "N passed, N failed" line summing all tiers; exits non-zero if anything failed or a tier could not run.
-//   MLSIGHT_TIERS=lint,unit,python,ext,ui   run only these tiers (build steps always run)
+//   MLSIGHT_TIERS=lint,unit,fuzz,python,ext,ui   run only these tiers (build steps always run)
 // The lint tier (ESLint with type information, then `prettier --check`) runs first; it does not stop the others.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -65,6 +65,17 @@ if (ok) {
     const r = sh('npx', ['mocha', '--reporter', join(root, 'test/harness/countingReporter.cjs')], { env: { MLSIGHT_MOCHA_RESULTS: file } });
     const c = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : { passed: 0, failed: 1 };
     rows.push({ tier: 'unit', passed: c.passed, failed: c.failed + (r.code !== 0 && c.failed === 0 ? 1 : 0), secs: r.secs });
+  }
+  if (want('fuzz') && existsSync(join(root, 'dist/test/fuzz'))) {
+    // property-based tests over every reader of workspace files: fixed seeds, a time budget per reader
+    // (MLSIGHT_FUZZ_BUDGET_MS, default 7 s), failing inputs saved to test-results/fuzz-failures/
+    console.log('\n=== fuzz tests (fast-check, fixed seeds) ===');
+    const file = join(results, 'fuzz.json');
+    rmSync(file, { force: true });
+    const r = sh('npx', ['mocha', '--no-config', '--timeout', '300000', '--enable-source-maps', '--reporter', join(root, 'test/harness/countingReporter.cjs'),
+      'dist/test/fuzz/**/*.test.js'], { env: { MLSIGHT_MOCHA_RESULTS: file } });
+    const c = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : { passed: 0, failed: 1 };
+    rows.push({ tier: 'fuzz', passed: c.passed, failed: c.failed + (r.code !== 0 && c.failed === 0 ? 1 : 0), secs: r.secs });
   }
   if (want('python') && existsSync(join(root, 'python/tests'))) {
     console.log('\n=== Python logger tests (unittest) ===');

@@ -13,6 +13,7 @@ import {
   ReportHooks, reportToCsv, reportToHtml, reportToJson, reportToText, serveDriftWorker,
 } from './core/drift';
 import { StatsInputError } from './core/stats';
+import { DATA_ENCODINGS, DataEncoding } from './core/drift/dataset';
 
 export const DRIFT_EXIT = { ok: 0, error: 1, usage: 2, drift: 3 } as const;
 
@@ -49,6 +50,9 @@ options:
   --psi-bins evidently|deciles PSI bins of the per-column PSI (default evidently; over time: deciles)
   --map REF=CUR                the reference's column REF is the current data's CUR (repeatable)
   --max-rows N                 read at most N rows per file (default 5000000)
+  --encoding utf8|latin1|cp1252
+                               text encoding of CSV/TSV/JSON Lines files (default utf8, a UTF-8/UTF-16 BOM wins;
+                               a warning says when UTF-8 decoding had to replace bytes)
   --html FILE / --csv FILE     also write the report as HTML / CSV
   --fail-on retrain|dataset|any|never
                                what exit code 3 means (default retrain: the verdict recommends retraining;
@@ -65,7 +69,7 @@ export interface DriftCliArgs {
   reference: string;
   current: string;
   format: 'json' | 'text';
-  options: DriftOptions & { maxRows?: number };
+  options: DriftOptions & { maxRows?: number; encoding?: DataEncoding };
   html?: string;
   csv?: string;
   failOn: FailOn;
@@ -94,7 +98,7 @@ const list = (v: string) => v.split(',').map(s => s.trim()).filter(Boolean);
 
 export function parseDriftArgs(args: readonly string[]): DriftCliArgs {
   const positional: string[] = [];
-  const o: DriftOptions & { maxRows?: number } = {};
+  const o: DriftOptions & { maxRows?: number; encoding?: DataEncoding } = {};
   const thresholds: Partial<Record<DriftMethod, number>> = {};
   const methods: Record<string, DriftMethod> = {};
   const types: Record<string, 'numerical' | 'categorical'> = {};
@@ -156,6 +160,12 @@ export function parseDriftArgs(args: readonly string[]): DriftCliArgs {
       case '--psi-bins': { const b = next(); if (b !== 'evidently' && b !== 'deciles') { throw new DriftUsageError(`--psi-bins must be evidently or deciles, not ${JSON.stringify(b)}`); } o.psiBinning = b; break; }
       case '--map': mapPairs.push(next()); break;
       case '--max-rows': o.maxRows = num(next(), a, { min: 1, integer: true }); break;
+      case '--encoding': {
+        const e = next() as DataEncoding;
+        if (!DATA_ENCODINGS.includes(e)) { throw new DriftUsageError(`--encoding must be one of ${DATA_ENCODINGS.join(', ')}`); }
+        o.encoding = e;
+        break;
+      }
       case '--html': html = next(); break;
       case '--csv': csv = next(); break;
       case '--fail-on': { const f = next() as FailOn; if (!['retrain', 'dataset', 'any', 'never'].includes(f)) { throw new DriftUsageError('--fail-on must be retrain, dataset, any or never'); } failOn = f; break; }
@@ -221,7 +231,7 @@ export async function driftCli(args: readonly string[], out: (s: string) => void
 // ---------------------------------------------------------------------------------------------------------------
 // Worker thread (the extension runs reports here)
 
-export interface DriftWorkerJob { kind: 'mlsight-drift'; reference: string; current: string; options: DriftOptions & { maxRows?: number } }
+export interface DriftWorkerJob { kind: 'mlsight-drift'; reference: string; current: string; options: DriftOptions & { maxRows?: number; encoding?: DataEncoding } }
 export type DriftWorkerMessage =
   | { type: 'progress'; message: string; fraction?: number }
   | { type: 'report'; report: DriftReport }

@@ -13,7 +13,9 @@ import { VERSION } from './core/version';
  */
 export const LINT_USAGE = `  lint [paths…] [--format text|json|sarif] [--fail-on error|warning|info|never] [--rule <id>=off|error|warning|info]
                                      data-leakage and ML-mistake checks for .py files and .ipynb notebooks;
-                                     exit 1 when there are findings at or above --fail-on (default warning)`;
+                                     exit 1 when there are findings at or above --fail-on (default warning), and
+                                     when a file cannot be read or parsed (a truncated .ipynb) unless
+                                     --unreadable warn`;
 
 const SKIP = new Set(['node_modules', '.git', '.venv', 'venv', 'env', '.env', 'site-packages', '__pycache__', '.mlsight', '.tox', '.ipynb_checkpoints']);
 const ORDER = { info: 0, warning: 1, error: 2, never: 3 } as const;
@@ -37,6 +39,7 @@ export async function lintCommand(args: string[], out: (s: string) => void, err:
   let format: 'json' | 'text' | 'sarif' = 'text';
   let failOn: keyof typeof ORDER = 'warning';
   const rules: Partial<Record<RuleId, RuleSetting>> = {};
+  let unreadable: 'error' | 'warn' = 'error';
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const value = (name: string) => { const v = a.includes('=') && a.startsWith(`--${name}=`) ? a.slice(name.length + 3) : args[++i]; if (v === undefined) { throw new LintUsageError(`--${name} needs a value`); } return v; };
@@ -48,6 +51,10 @@ export async function lintCommand(args: string[], out: (s: string) => void, err:
       const f = value('fail-on');
       if (!(f in ORDER)) { throw new LintUsageError(`--fail-on must be error, warning, info or never`); }
       failOn = f as keyof typeof ORDER;
+    } else if (a === '--unreadable' || a.startsWith('--unreadable=')) {
+      const u = value('unreadable');
+      if (u !== 'error' && u !== 'warn') { throw new LintUsageError('--unreadable must be error or warn'); }
+      unreadable = u;
     } else if (a === '--rule' || a.startsWith('--rule=')) {
       const [id, setting] = value('rule').split('=');
       if (!(RULE_IDS as readonly string[]).includes(id)) { throw new LintUsageError(`unknown rule ${JSON.stringify(id)} (rules: ${RULE_IDS.join(', ')})`); }
@@ -98,6 +105,11 @@ export async function lintCommand(args: string[], out: (s: string) => void, err:
       out(`${f.file}:${f.line}:${f.column}: ${f.severity} ${f.rule}${f.cell !== undefined ? ` [cell ${f.cell + 1}]` : ''}: ${f.message}\n`);
     }
     out(`${results.length} file${results.length === 1 ? '' : 's'}, ${all.length} finding${all.length === 1 ? '' : 's'} (${all.filter(f => f.severity === 'error').length} errors, ${all.filter(f => f.severity === 'warning').length} warnings, ${all.filter(f => f.severity === 'info').length} infos)\n`);
+  }
+  const failed = results.filter(r => r.error).length;
+  if (failed && unreadable === 'error') {
+    err(`mlsight lint: ${failed} file${failed === 1 ? '' : 's'} could not be analysed; failing (--unreadable warn to only warn)\n`);
+    return 1;
   }
   return all.some(f => ORDER[f.severity] >= ORDER[failOn]) ? 1 : 0;
 }

@@ -5,13 +5,14 @@ import {
   ChunkPeriod, DriftMethod, DriftOptions, DriftReport, driftReportFromFiles, encodeNonFinite, PerformanceMetric, reportToCsv, reportToHtml, reportToJson,
 } from '../core/drift';
 import type { DriftWorkerJob, DriftWorkerMessage } from '../cliDrift';
+import { DATA_ENCODINGS, DataEncoding } from '../core/drift/dataset';
 import { Logger } from '../core/log';
 import { DisposableStore } from '../platform/disposables';
 import { webviewHtml, webviewOptions } from '../platform/webviewHtml';
 import { defaultDriftViewState, DRIFT_VIEW_TYPE, DriftConfig, DriftViewState, HostToWebview, isWebviewToHost, WebviewToHost } from './contract';
 
 /** The drift options from the settings (mlsight.drift.*) of the folder a file is in. */
-export function driftSettings(scope: vscode.Uri | undefined): DriftOptions & { maxRows: number } {
+export function driftSettings(scope: vscode.Uri | undefined): DriftOptions & { maxRows: number; encoding: DataEncoding } {
   const c = vscode.workspace.getConfiguration('mlsight.drift', scope);
   const method = (v: string | undefined): DriftMethod | 'auto' => (v && v !== 'auto' ? v as DriftMethod : 'auto');
   const num = (k: string, d: number) => { const v = c.get<number>(k, d); return typeof v === 'number' && Number.isFinite(v) ? v : d; };
@@ -27,6 +28,7 @@ export function driftSettings(scope: vscode.Uri | undefined): DriftOptions & { m
     chunks: Math.max(2, Math.floor(num('chunks', 10))),
     period: c.get<ChunkPeriod>('chunkPeriod', 'count'),
     maxRows: Math.max(1, Math.floor(num('maxRows', 5_000_000))),
+    encoding: DATA_ENCODINGS.find(e => e === c.get<string>('encoding', 'utf8')) ?? 'utf8',
     retrain: {
       onDatasetDrift: c.get<boolean>('retrain.onDatasetDrift', true),
       onLabelDrift: c.get<boolean>('retrain.onLabelDrift', true),

@@ -228,3 +228,88 @@ describe('Hardening: CLI conventions', () => {
     assert.strictEqual(code, 0, err);
   });
 });
+
+describe('Hardening: wrong input is an error, not a silent success', () => {
+  it('a foreign SQLite database at the store path is moved aside and the store rebuilt, like a corrupt one', async () => {
+    const ws = tempWorkspace();
+    writeRunLog(ws, 'r1', [{ type: 'run', run_id: 'r1', name: 'one' }]);
+    const { loadSqlJs } = await import('../../src/core/store/sqljs');
+    const SQL = await loadSqlJs();
+    const foreign = new SQL.Database();
+    foreign.run('CREATE TABLE runs (x INTEGER); CREATE TABLE notes (t TEXT); INSERT INTO notes VALUES (\'theirs\')');
+    fs.mkdirSync(path.join(ws, '.mlsight'), { recursive: true });
+    fs.writeFileSync(path.join(ws, '.mlsight', 'mlsight.db'), Buffer.from(foreign.export()));
+    foreign.close();
+    const r = await cli(['runs', ws, '--format', 'json']);
+    assert.strictEqual(r.code, 0, r.err);
+    assert.deepStrictEqual(JSON.parse(r.out).runs.map((x: { id: string }) => x.id), ['r1']);
+    assert.match(r.err, /not an ML Sight store.*moved to/);
+    const moved = fs.readdirSync(path.join(ws, '.mlsight')).filter(f => f.startsWith('mlsight.db.corrupt-'));
+    assert.strictEqual(moved.length, 1, 'the foreign database is kept, moved aside');
+  });
+
+  it('lint exits non-zero when a notebook cannot be read (a truncated .ipynb), unless --unreadable warn', async () => {
+    const ws = tempWorkspace();
+    fs.writeFileSync(path.join(ws, 'nb.ipynb'), '{"cells": [{"cell_type": "code", "source": ["import pa');
+    const strict = await cli(['lint', ws]);
+    assert.strictEqual(strict.code, 1, strict.err);
+    assert.match(strict.err, /could not be analysed[\s\S]*1 file could not be analysed; failing/);
+    const lenient = await cli(['lint', ws, '--unreadable', 'warn']);
+    assert.strictEqual(lenient.code, 0, lenient.err);
+    assert.match(lenient.err, /could not be analysed/);
+    assert.strictEqual((await cli(['lint', ws, '--unreadable', 'maybe'])).code, 2);
+  });
+
+  it('a corrupt Parquet footer gives a clear message, not an internal error', async () => {
+    const corpus = path.join(__dirname, '..', '..', '..', 'test', 'fuzz', 'corpus', 'parquet');
+    for (const f of fs.readdirSync(corpus)) {
+      await assert.rejects(loadTable(path.join(corpus, f)), (e: Error) => /is not a readable Parquet file: its (footer|schema)/.test(e.message)
+        && !/Cannot read properties/.test(e.message));
+    }
+  });
+});
+
+describe('Hardening: text encodings of data files', () => {
+  it('warns when UTF-8 decoding replaced bytes, reads latin1/cp1252 on request, honours UTF-8 and UTF-16 BOMs', async () => {
+    const ws = tempWorkspace();
+    const latin = path.join(ws, 'latin.csv');
+    fs.writeFileSync(latin, Buffer.concat([Buffer.from('name,n\ncaf'), Buffer.from([0xe9]), Buffer.from(',1\nb,2\n')]));
+    const names = (t: Awaited<ReturnType<typeof loadTable>>) => {
+      const c = t.columns[0] as unknown as { dictionary: string[] | null };
+      return c.dictionary ?? [];
+    };
+    const plain = await loadTable(latin);
+    assert.match(plain.warnings!.join('\n'), /latin\.csv is not valid UTF-8.*--encoding latin1 or cp1252/);
+    for (const encoding of ['latin1', 'cp1252'] as const) {
+      const t = await loadTable(latin, { encoding });
+      assert.deepStrictEqual(t.warnings, []);
+      assert.ok(names(t).includes('café'), `${encoding}: ${JSON.stringify(names(t))}`);
+    }
+    const bom8 = path.join(ws, 'bom8.csv');
+    fs.writeFileSync(bom8, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('name,n\ncafé,1\n')]));
+    const t8 = await loadTable(bom8, { encoding: 'latin1' });
+    assert.deepStrictEqual(t8.columns.map(c => c.name), ['name', 'n'], 'the UTF-8 BOM wins over --encoding and is dropped');
+    assert.ok(names(t8).includes('café'));
+    const bom16 = path.join(ws, 'bom16.csv');
+    fs.writeFileSync(bom16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('name,n\ncafé,1\n', 'utf16le')]));
+    const t16 = await loadTable(bom16);
+    assert.deepStrictEqual(t16.columns.map(c => c.name), ['name', 'n']);
+    assert.ok(names(t16).includes('café'));
+    assert.match(t16.warnings!.join(), /UTF-16 LE/);
+  });
+
+  it('`mlsight drift --encoding` is validated and the UTF-8 warning reaches the report', async () => {
+    const ws = tempWorkspace();
+    const a = path.join(ws, 'a.csv');
+    const b = path.join(ws, 'b.csv');
+    const rows = (extra: string) => Buffer.concat([Buffer.from('city,n\n'), ...Array.from({ length: 30 }, (_, i) => Buffer.concat([Buffer.from(i % 2 ? 'Z' : 'M'), Buffer.from([0xfc]), Buffer.from(`rich${extra},${i}\n`)]))]);
+    fs.writeFileSync(a, rows(''));
+    fs.writeFileSync(b, rows(''));
+    const bad = await cli(['drift', a, b, '--encoding', 'ebcdic']);
+    assert.strictEqual(bad.code, 2);
+    const utf = await cli(['drift', a, b, '--format', 'json']);
+    assert.match(JSON.parse(utf.out).warnings.join('\n'), /a\.csv is not valid UTF-8/);
+    const lat = await cli(['drift', a, b, '--format', 'json', '--encoding', 'latin1']);
+    assert.doesNotMatch(JSON.parse(lat.out).warnings.join('\n'), /not valid UTF-8/);
+  });
+});

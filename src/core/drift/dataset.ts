@@ -10,7 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { Readable } from 'stream';
+import { Readable, Transform } from 'stream';
 import { MAX_JSON_DEPTH, parseJsonLimited } from '../jsonl';
 import { Column, ColumnBuilder } from './columns';
 import { CsvRecord, CsvRecordSink, CsvSyntaxError, CsvTokenizer, fieldText, NOT_SIMPLE, SIMPLE_INT, sniffDelimiter } from './csv';
@@ -27,7 +27,13 @@ export interface Table {
   truncated: boolean;
   sizeBytes: number;
   columns: Column[];
+  /** what the reader had to guess or repair (an encoding from a BOM, bytes that were not valid UTF-8) */
+  warnings?: string[];
 }
+
+/** Text encodings of data files: UTF-8 (default; a UTF-8 or UTF-16 BOM is honoured), ISO-8859-1, Windows-1252. */
+export const DATA_ENCODINGS = ['utf8', 'latin1', 'cp1252'] as const;
+export type DataEncoding = typeof DATA_ENCODINGS[number];
 
 export interface LoadOptions {
   /** read at most this many data rows (default DEFAULT_MAX_ROWS) */
@@ -37,6 +43,10 @@ export interface LoadOptions {
   /** called now and then with the fraction of the file read */
   onProgress?: (fraction: number) => void;
   signal?: AbortSignal;
+  /** text encoding of CSV/TSV/JSON Lines files (default utf8; a BOM wins) */
+  encoding?: DataEncoding;
+  /** where the reader puts its warnings (loadTable passes them on as Table.warnings) */
+  warnings?: string[];
 }
 
 export const DEFAULT_MAX_ROWS = 5_000_000;
@@ -122,13 +132,63 @@ export function uniqueNames(names: readonly string[]): string[] {
   });
 }
 
-function byteStream(file: string, gzip: boolean, onBytes: (n: number) => void): Readable {
+function byteStream(file: string, gzip: boolean, onBytes: (n: number) => void, options: LoadOptions = {}): Readable {
   const raw = fs.createReadStream(file, { highWaterMark: 1 << 20 });
   raw.on('data', (c: Buffer | string) => onBytes(c.length));
-  if (!gzip) { return raw; }
-  const gunzip = zlib.createGunzip({ chunkSize: 1 << 20 });
-  raw.on('error', e => gunzip.destroy(e));
-  return raw.pipe(gunzip);
+  let bytes: Readable = raw;
+  if (gzip) {
+    const gunzip = zlib.createGunzip({ chunkSize: 1 << 20 });
+    raw.on('error', e => gunzip.destroy(e));
+    bytes = raw.pipe(gunzip);
+  }
+  return asUtf8(bytes, file, options);
+}
+
+/**
+ * The bytes of a text data file as UTF-8: a UTF-16 BOM or `encoding` latin1/cp1252 transcodes; UTF-8 (the default)
+ * passes through, checked as it goes: the first invalid sequence adds one warning (the decoder replaces such bytes
+ * with U+FFFD, so "café" in Latin-1 would silently become "caf�").
+ */
+function asUtf8(bytes: Readable, file: string, options: LoadOptions): Readable {
+  let decoder: InstanceType<typeof TextDecoder> | undefined;
+  let checker: InstanceType<typeof TextDecoder> | undefined = new TextDecoder('utf-8', { fatal: true });
+  let first = true;
+  let offset = 0;
+  const warn = (m: string) => { options.warnings?.push(m); };
+  const out = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      if (first) {
+        first = false;
+        const bom16 = chunk.length >= 2 && ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff));
+        if (bom16) {
+          decoder = new TextDecoder(chunk[0] === 0xff ? 'utf-16le' : 'utf-16be');
+          warn(`${describe(file)}: read as ${chunk[0] === 0xff ? 'UTF-16 LE' : 'UTF-16 BE'} (byte order mark)`);
+        } else if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
+          decoder = undefined; // UTF-8 with a BOM: the readers drop the BOM
+        } else if (options.encoding === 'latin1' || options.encoding === 'cp1252') {
+          decoder = new TextDecoder(options.encoding === 'cp1252' ? 'windows-1252' : 'latin1');
+        }
+        if (decoder) { checker = undefined; }
+      }
+      if (decoder) { done(null, Buffer.from(decoder.decode(chunk, { stream: true }), 'utf8')); return; }
+      if (checker) {
+        try { checker.decode(chunk, { stream: true }); } catch {
+          checker = undefined;
+          warn(`${describe(file)} is not valid UTF-8 (in the 1 MB from byte ${offset}); the invalid bytes were replaced with U+FFFD. `
+            + 'If it is a Latin-1 or Windows file, read it with --encoding latin1 or cp1252 (setting mlsight.drift.encoding)');
+        }
+      }
+      offset += chunk.length;
+      done(null, chunk);
+    },
+    flush(done) {
+      const tail = decoder?.decode();
+      done(null, tail ? Buffer.from(tail, 'utf8') : undefined);
+    },
+  });
+  bytes.on('error', e => out.destroy(e));
+  out.on('close', () => bytes.destroy()); // a reader that stops early closes the file too
+  return bytes.pipe(out);
 }
 
 function checkAbort(signal: AbortSignal | undefined, file: string): void {
@@ -140,7 +200,9 @@ export async function loadTable(file: string, options: LoadOptions = {}): Promis
   const st = await statFile(file);
   const { format, gzip } = await sniffFormat(file);
   const maxRows = Math.max(0, options.maxRows ?? DEFAULT_MAX_ROWS);
-  const base = { path: file, format, gzip, sizeBytes: st.size };
+  const warnings: string[] = [];
+  options = { ...options, warnings };
+  const base = { path: file, format, gzip, sizeBytes: st.size, warnings };
   if (format === 'jsonl' && await isPredictionLog(file, gzip)) { return { ...base, ...await loadPredictionLog(file, gzip, st.size, maxRows, options) }; }
   if (format === 'parquet') { return { ...base, ...await loadParquet(file, maxRows, options) }; }
   if (format === 'jsonl') { return { ...base, ...await loadJsonLines(file, gzip, st.size, maxRows, options) }; }
@@ -154,7 +216,7 @@ export async function readColumnNames(file: string): Promise<{ format: TableForm
   if (format === 'parquet') {
     const { metadata, close } = await parquetOpen(file);
     await close();
-    return { format, columns: uniqueNames(parquetLeafColumns(metadata).map(c => c.name)) };
+    return { format, columns: uniqueNames(leafColumns(metadata, file).map(c => c.name)) };
   }
   if (format === 'jsonl') {
     const t = await isPredictionLog(file, gzip) ? await loadPredictionLog(file, gzip, 0, 100, {}) : await loadJsonLines(file, gzip, 0, 100, {});
@@ -207,7 +269,7 @@ async function loadDelimited(file: string, gzip: boolean, fallbackDelimiter: num
   const stream = byteStream(file, gzip, n => {
     read += n;
     if (options.onProgress && size > 0 && read - lastReport > (8 << 20)) { lastReport = read; options.onProgress(Math.min(1, read / size)); }
-  });
+  }, options);
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       checkAbort(options.signal, file);
@@ -342,7 +404,7 @@ async function forEachLine(file: string, gzip: boolean, size: number, options: L
   const stream = byteStream(file, gzip, n => {
     read += n;
     if (options.onProgress && size > 0 && read - lastReport > (8 << 20)) { lastReport = read; options.onProgress(Math.min(1, read / size)); }
-  });
+  }, options);
   let stopped = false;
   try {
     outer: for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -475,6 +537,12 @@ async function fileBuffer(file: string): Promise<{ buffer: import('hyparquet').A
   };
 }
 
+/** hyparquet's own errors say what is wrong; an internal TypeError/RangeError on corrupt bytes does not. */
+function parquetProblem(e: unknown, corrupt: string): string {
+  if (e instanceof TypeError || e instanceof RangeError || !(e instanceof Error)) { return corrupt; }
+  return e.message;
+}
+
 async function parquetOpen(file: string): Promise<{ buffer: import('hyparquet').AsyncBuffer; metadata: ParquetMeta; close(): Promise<void> }> {
   const hp = await import('hyparquet');
   const fb = await fileBuffer(file);
@@ -483,7 +551,13 @@ async function parquetOpen(file: string): Promise<{ buffer: import('hyparquet').
     return { buffer: fb.buffer, metadata, close: fb.close };
   } catch (e) {
     await fb.close();
-    throw new DatasetError(`${describe(file)} is not a readable Parquet file: ${e instanceof Error ? e.message : String(e)}`, file);
+    throw new DatasetError(`${describe(file)} is not a readable Parquet file: ${parquetProblem(e, 'its footer (schema and row groups) is corrupt or truncated')}`, file);
+  }
+}
+
+function leafColumns(metadata: ParquetMeta, file: string): { name: string; integer: boolean }[] {
+  try { return parquetLeafColumns(metadata); } catch (e) {
+    throw new DatasetError(`${describe(file)} is not a readable Parquet file: ${parquetProblem(e, 'its schema is corrupt')}`, file);
   }
 }
 
@@ -515,10 +589,12 @@ async function loadParquet(file: string, maxRows: number, options: LoadOptions):
   const hp = await import('hyparquet');
   const { buffer, metadata, close } = await parquetOpen(file);
   const total = Number(metadata.num_rows);
-  const leaves = parquetLeafColumns(metadata).filter(c => !options.columns || options.columns.includes(c.name));
+  let leaves: { name: string; integer: boolean }[];
+  try { leaves = leafColumns(metadata, file).filter(c => !options.columns || options.columns.includes(c.name)); } catch (e) { await close(); throw e; }
   const names = uniqueNames(leaves.map(l => l.name));
   const rows = Math.min(total, maxRows);
-  const builders = names.map(n => new ColumnBuilder(n, Math.max(16, rows)));
+  // a corrupt footer can claim any row count: reserve at most 65,536 rows up front (columns grow as data arrives)
+  const builders = names.map(n => new ColumnBuilder(n, Math.max(16, Math.min(rows, 65_536) || 16)));
   try {
     const scan = await hp.parquetScan({ file: buffer, metadata, columns: leaves.map(l => l.name) });
     let done = 0;
@@ -546,7 +622,7 @@ async function loadParquet(file: string, maxRows: number, options: LoadOptions):
     }
   } catch (e) {
     if (e instanceof DatasetError) { throw e; }
-    throw new DatasetError(`${describe(file)}: cannot read the Parquet data: ${e instanceof Error ? e.message : String(e)}`, file);
+    throw new DatasetError(`${describe(file)}: cannot read the Parquet data: ${parquetProblem(e, 'a column chunk is corrupt or truncated')}`, file);
   } finally {
     await close();
   }

@@ -181,7 +181,14 @@ export class WorkspaceStore {
   private validate(db: Db): void {
     const check = db.scalar<string>('PRAGMA quick_check');
     if (check !== 'ok') { throw new StoreError(`integrity check failed: ${check}`); }
-    db.scalar('SELECT count(*) FROM sqlite_master');
+    // a valid SQLite file that is not an ML Sight store (another tool's database at this path) is treated like an
+    // unreadable one: moved aside and rebuilt, never migrated into (that fails on its tables) or written over
+    const version = Number(db.scalar('PRAGMA user_version') ?? 0);
+    const tables = db.all<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).map(r => r.name);
+    const ours = tables.includes('runs') && tables.includes('meta') && tables.includes('experiments');
+    if (version === 0 ? tables.length > 0 : !ours) {
+      throw new StoreError(`not an ML Sight store: a SQLite database with ${tables.length ? `tables ${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', …' : ''}` : 'no tables'} (user_version ${version})`);
+    }
   }
 
   /** Reads and validates the file; undefined when missing or unreadable. */
