@@ -61,6 +61,28 @@ describe('Drift report', function () {
     assert.ok(tab, 'a "Drift: current.csv" tab');
   });
 
+  it('drops a malformed message from the webview and applies only the view settings of a valid one', async () => {
+    api.drift.controller.recorded = [];
+    api.drift.controller.lastRendered = undefined;
+    await vscode.commands.executeCommand('mlsight.openDriftReport', { reference: file('small_reference.csv'), current: file('small_current.csv'), target: null, prediction: null, time: null });
+    await waitFor('report', () => reports().find(m => (m.report as Encoded).current.rows === 300), 45_000);
+    const c = api.drift.controller;
+    await waitFor('the webview to render', () => c.lastRendered, 45_000);
+    const before = c.viewState!;
+    c.lastRendered = undefined;
+    await c.receive({ type: 'rendered', rows: -1, charts: 2 });
+    await c.receive({ type: 'state', view: { sort: { key: 'score', descending: false }, selected: 'x', chart: 'pie', metric: null } });
+    await c.receive({ type: 'openFile', which: '/etc/passwd' });
+    assert.strictEqual(c.lastRendered, undefined, 'a malformed "rendered" is dropped');
+    assert.deepStrictEqual(c.viewState, before, 'a malformed "state" is dropped');
+    // a valid state message changes the view settings, never the configuration the host owns
+    const view = { sort: { key: 'score', descending: false }, selected: 'x', chart: 'ecdf', metric: null };
+    await c.receive({ type: 'state', view, config: { ...before.config, reference: '/etc/passwd' } });
+    assert.deepStrictEqual(c.viewState, { ...view, config: before.config });
+    await c.receive({ type: 'rendered', rows: 6, charts: 7 });
+    assert.deepStrictEqual(c.lastRendered, { rows: 6, charts: 7 });
+  });
+
   it('re-runs when the current file changes on disk', async () => {
     await vscode.commands.executeCommand('mlsight.openDriftReport', { reference: file('small_reference.csv'), current: file('small_current.csv'), target: null, prediction: null, time: null });
     await waitFor('first report', () => reports().find(m => (m.report as Encoded).current.rows === 300), 45_000);
