@@ -5,7 +5,8 @@ import * as vscode from 'vscode';
 import type { MlSightApi } from '../../../src/extension';
 import type { DriftConfig, HostToWebview } from '../../../src/drift/contract';
 import { measure } from '../measure';
-import { dataFileItems } from '../../../src/drift/pickers';
+import { dataFileItems, pickDriftConfig } from '../../../src/drift/pickers';
+import type { StoreManager } from '../../../src/workspace/storeManager';
 import { silentLogger } from '../../../src/core/log';
 import { sleep, waitFor } from '../util';
 
@@ -159,6 +160,32 @@ describe('Drift report', function () {
     assert.ok(!files.some(i => i.file?.endsWith('missing.csv')), 'a logged file that does not exist is not offered');
     assert.ok(files.some(i => i.file === file('small_current.csv')), 'workspace data files follow');
     assert.ok(items.some(i => i.browse), 'and Browse…');
+  });
+
+  it('with no data file to offer, the pickers show guidance with a next step (information), never an error', async () => {
+    const shown: { kind: string; message: string; items: unknown[] }[] = [];
+    const w = vscode.window as unknown as Record<string, unknown>;
+    const ws = vscode.workspace as unknown as Record<string, unknown>;
+    const saved = { info: w.showInformationMessage, warn: w.showWarningMessage, error: w.showErrorMessage, find: ws.findFiles };
+    const capture = (kind: string) => (message: string, ...items: unknown[]) => { shown.push({ kind, message, items }); return Promise.resolve(undefined); };
+    w.showInformationMessage = capture('info');
+    w.showWarningMessage = capture('warning');
+    w.showErrorMessage = capture('error');
+    ws.findFiles = () => Promise.resolve([]);
+    try {
+      const noStores = { folders: () => [] } as unknown as StoreManager;
+      assert.strictEqual(await pickDriftConfig(noStores, silentLogger, {}), undefined);
+      assert.strictEqual(await pickDriftConfig(noStores, silentLogger, { reference: file('reference.csv') }), undefined);
+    } finally {
+      w.showInformationMessage = saved.info;
+      w.showWarningMessage = saved.warn;
+      w.showErrorMessage = saved.error;
+      ws.findFiles = saved.find;
+    }
+    assert.deepStrictEqual(shown.map(x => x.kind), ['info', 'info'], JSON.stringify(shown));
+    assert.match(shown[0].message, /no data files in this workspace yet.*mlsight\.log_dataset/);
+    assert.match(shown[1].message, /nothing to compare yet — reference\.csv is the only data file in this workspace/);
+    for (const x of shown) { assert.deepStrictEqual(x.items, ['Browse…', 'Show Me How']); }
   });
 
   it('reads a JSON Lines file like CSV', async () => {
