@@ -87,7 +87,18 @@ export class DriftUi implements vscode.Disposable {
     let picked = typeof arg === 'string' ? all.find(w => w.watch.name === arg) : undefined;
     if (typeof arg === 'string' && !picked) { void vscode.window.showWarningMessage(`ML Sight: there is no drift watch "${arg}".`); return undefined; }
     if (!picked) {
-      if (!all.length) { void vscode.window.showInformationMessage('ML Sight: there are no drift watches.'); return undefined; }
+      if (!all.length) {
+        const save = 'Save Drift Watch…';
+        const message =
+          'ML Sight: there are no drift watches yet. A watch re-runs a drift report when its files change and ' +
+          'warns in the status bar: open a report and choose "Save as Watch", or save one now.';
+        void vscode.window.showInformationMessage(message, save).then(choice => {
+          if (choice === save) {
+            void vscode.commands.executeCommand('mlsight.saveDriftWatch');
+          }
+        });
+        return undefined;
+      }
       const choice = await vscode.window.showQuickPick(all.map(w => ({
         label: w.watch.name, description: `${path.basename(w.watch.reference)} → ${path.basename(w.watch.current)}`, detail: `${w.state}${(vscode.workspace.workspaceFolders?.length ?? 0) > 1 ? ` · ${w.folder.name}` : ''}`, w,
       })), { title: 'Remove Drift Watch', placeHolder: 'The watch to remove' });

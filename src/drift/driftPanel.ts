@@ -2,20 +2,42 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { Worker } from 'worker_threads';
 import {
-  ChunkPeriod, DriftMethod, DriftOptions, DriftReport, driftReportFromFiles, encodeNonFinite, PerformanceMetric, reportToCsv, reportToHtml, reportToJson,
+  ChunkPeriod,
+  DriftMethod,
+  DriftOptions,
+  DriftReport,
+  driftReportFromFiles,
+  encodeNonFinite,
+  PerformanceMetric,
+  reportToCsv,
+  reportToHtml,
+  reportToJson,
 } from '../core/drift';
 import type { DriftWorkerJob, DriftWorkerMessage } from '../cliDrift';
 import { DATA_ENCODINGS, DataEncoding } from '../core/drift/dataset';
 import { Logger } from '../core/log';
+import { errorMessage } from '../core/errors';
 import { DisposableStore } from '../platform/disposables';
-import { webviewHtml, webviewOptions } from '../platform/webviewHtml';
-import { defaultDriftViewState, DRIFT_VIEW_TYPE, DriftConfig, DriftViewState, HostToWebview, isWebviewToHost, WebviewToHost } from './contract';
+import { Panel, PanelHost, PanelKind, PanelPage } from '../platform/webviewPanel';
+import {
+  defaultDriftViewState,
+  DRIFT_MESSAGES,
+  DRIFT_VIEW_TYPE,
+  DriftConfig,
+  DriftViewState,
+  HostToWebview,
+  restoreDriftViewState,
+  WebviewToHost,
+} from './contract';
 
 /** The drift options from the settings (mlsight.drift.*) of the folder a file is in. */
 export function driftSettings(scope: vscode.Uri | undefined): DriftOptions & { maxRows: number; encoding: DataEncoding } {
   const c = vscode.workspace.getConfiguration('mlsight.drift', scope);
-  const method = (v: string | undefined): DriftMethod | 'auto' => (v && v !== 'auto' ? v as DriftMethod : 'auto');
-  const num = (k: string, d: number) => { const v = c.get<number>(k, d); return typeof v === 'number' && Number.isFinite(v) ? v : d; };
+  const method = (v: string | undefined): DriftMethod | 'auto' => (v && v !== 'auto' ? (v as DriftMethod) : 'auto');
+  const num = (k: string, d: number) => {
+    const v = c.get<number>(k, d);
+    return typeof v === 'number' && Number.isFinite(v) ? v : d;
+  };
   const threshold = c.get<number | null>('retrain.performanceThreshold', null);
   const p = num('threshold.pValue', 0.05);
   return {
@@ -24,7 +46,14 @@ export function driftSettings(scope: vscode.Uri | undefined): DriftOptions & { m
     categoricalMethod: method(c.get<string>('categoricalMethod', 'auto')),
     methods: { ...(c.get<Record<string, DriftMethod>>('columnMethods', {}) ?? {}) },
     exclude: c.get<string[]>('excludeColumns', []) ?? [],
-    thresholds: { ks: p, chisquare: p, z: p, psi: num('threshold.psi', 0.1), wasserstein: num('threshold.wasserstein', 0.1), jensenshannon: num('threshold.jensenShannon', 0.1) },
+    thresholds: {
+      ks: p,
+      chisquare: p,
+      z: p,
+      psi: num('threshold.psi', 0.1),
+      wasserstein: num('threshold.wasserstein', 0.1),
+      jensenshannon: num('threshold.jensenShannon', 0.1),
+    },
     chunks: Math.max(2, Math.floor(num('chunks', 10))),
     period: c.get<ChunkPeriod>('chunkPeriod', 'count'),
     maxRows: Math.max(1, Math.floor(num('maxRows', 5_000_000))),
@@ -37,7 +66,10 @@ export function driftSettings(scope: vscode.Uri | undefined): DriftOptions & { m
       performanceMetric: c.get<PerformanceMetric | 'auto'>('retrain.performanceMetric', 'auto'),
       performanceThreshold: typeof threshold === 'number' && Number.isFinite(threshold) ? threshold : null,
     },
-    verdict: { alpha: num('verdict.alpha', 0.05), correction: c.get<string>('verdict.correction', 'holm') === 'bh' ? 'bh' : 'holm' },
+    verdict: {
+      alpha: num('verdict.alpha', 0.05),
+      correction: c.get<string>('verdict.correction', 'holm') === 'bh' ? 'bh' : 'holm',
+    },
     psiBinning: c.get<string>('psiBinning', 'evidently') === 'deciles' ? 'deciles' : 'evidently',
     map: columnMap(c.get<unknown>('columnMap', {})),
   };
@@ -46,8 +78,14 @@ export function driftSettings(scope: vscode.Uri | undefined): DriftOptions & { m
 /** The mlsight.drift.columnMap setting: reference name → current name (entries that are not two names are skipped). */
 function columnMap(v: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  if (!v || typeof v !== 'object' || Array.isArray(v)) { return out; }
-  for (const [k, x] of Object.entries(v)) { if (k && typeof x === 'string' && x) { out[k] = x; } }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) {
+    return out;
+  }
+  for (const [k, x] of Object.entries(v)) {
+    if (k && typeof x === 'string' && x) {
+      out[k] = x;
+    }
+  }
   return out;
 }
 
@@ -63,129 +101,230 @@ export interface DriftHooks {
  * `drift --worker`), so reading a large file never freezes VS Code. Falls back to the host's thread if a worker
  * cannot start.
  */
-export function runDriftReport(extensionUri: vscode.Uri, config: DriftConfig, options: DriftOptions & { maxRows?: number },
-  onProgress: (message: string, fraction?: number) => void, log: Logger): { result: Promise<DriftReport>; cancel(): void } {
-  const job: DriftWorkerJob = { kind: 'mlsight-drift', reference: config.reference, current: config.current, options: { ...options, target: config.target, prediction: config.prediction, time: config.time } };
+export function runDriftReport(
+  extensionUri: vscode.Uri,
+  config: DriftConfig,
+  options: DriftOptions & { maxRows?: number },
+  onProgress: (message: string, fraction?: number) => void,
+  log: Logger,
+): { result: Promise<DriftReport>; cancel(): void } {
+  const job: DriftWorkerJob = {
+    kind: 'mlsight-drift',
+    reference: config.reference,
+    current: config.current,
+    options: { ...options, target: config.target, prediction: config.prediction, time: config.time },
+  };
   let worker: Worker | undefined;
   try {
-    worker = new Worker(vscode.Uri.joinPath(extensionUri, 'dist', 'cli.js').fsPath, { argv: ['drift', '--worker'], workerData: job, stdout: true, stderr: true });
+    worker = new Worker(vscode.Uri.joinPath(extensionUri, 'dist', 'cli.js').fsPath, {
+      argv: ['drift', '--worker'],
+      workerData: job,
+      stdout: true,
+      stderr: true,
+    });
   } catch (e) {
-    log.warn(`Drift: no worker thread (${e instanceof Error ? e.message : String(e)}); computing on the extension host.`);
+    log.warn(
+      `Drift: no worker thread (${e instanceof Error ? e.message : String(e)}); computing on the extension host.`,
+    );
     const controller = new AbortController();
-    return { result: driftReportFromFiles(job.reference, job.current, job.options, { onProgress, signal: controller.signal }), cancel: () => controller.abort() };
+    return {
+      result: driftReportFromFiles(job.reference, job.current, job.options, { onProgress, signal: controller.signal }),
+      cancel: () => controller.abort(),
+    };
   }
   const w = worker;
   let settled = false;
   const result = new Promise<DriftReport>((resolve, reject) => {
     w.on('message', (m: DriftWorkerMessage) => {
-      if (m.type === 'progress') { onProgress(m.message, m.fraction); return; }
+      if (m.type === 'progress') {
+        onProgress(m.message, m.fraction);
+        return;
+      }
       settled = true;
-      if (m.type === 'report') { resolve(m.report); } else { reject(new Error(m.message)); }
+      if (m.type === 'report') {
+        resolve(m.report);
+      } else {
+        reject(new Error(m.message));
+      }
       void w.terminate();
     });
-    w.on('error', e => { if (!settled) { settled = true; reject(e); } });
-    w.on('exit', code => { if (!settled) { settled = true; reject(new Error(code === 1 ? 'the drift computation was stopped' : `the drift worker exited with code ${code}`)); } });
+    w.on('error', e => {
+      if (!settled) {
+        settled = true;
+        reject(e);
+      }
+    });
+    w.on('exit', code => {
+      if (!settled) {
+        settled = true;
+        reject(
+          new Error(code === 1 ? 'the drift computation was stopped' : `the drift worker exited with code ${code}`),
+        );
+      }
+    });
   });
-  return { result, cancel: () => { if (!settled) { settled = true; void w.terminate(); } } };
+  return {
+    result,
+    cancel: () => {
+      if (!settled) {
+        settled = true;
+        void w.terminate();
+      }
+    },
+  };
 }
 
-/** Opens, restores and feeds the Drift report panel (one panel, reused). */
+/** The drift panel for the panel host: one panel (reused), restored after a reload, validated messages. */
+const DRIFT_PANEL: PanelKind<DriftViewState, WebviewToHost> = {
+  viewType: DRIFT_VIEW_TYPE,
+  bundle: 'drift',
+  name: 'Drift',
+  title: s => `Drift: ${path.basename(s.config.current)}`,
+  key: () => 'drift',
+  restore: raw => restoreDriftViewState(raw),
+  messages: DRIFT_MESSAGES,
+};
+
+/** Opens, restores and feeds the Drift report panel (one panel, reused) through the panel host. */
 export class DriftController implements vscode.Disposable {
-  private panel: DriftPanel | undefined;
-  private readonly disposables = new DisposableStore();
-  /** every message sent to the webview, when recording is on (extension-host tests) */
-  recorded: HostToWebview[] | undefined;
+  private readonly host: PanelHost<DriftViewState, HostToWebview, WebviewToHost>;
+  private page: DriftPage | undefined;
   /** what the webview last said it rendered (tests) */
   lastRendered: { rows: number; charts: number } | undefined;
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly log: Logger, private readonly hooks: DriftHooks) {
-    this.disposables.track(vscode.window.registerWebviewPanelSerializer(DRIFT_VIEW_TYPE, {
-      deserializeWebviewPanel: async (panel, state: unknown) => {
-        const s = state as Partial<DriftViewState> | undefined;
-        const c = s?.config;
-        if (!c || typeof c.reference !== 'string' || typeof c.current !== 'string') { panel.dispose(); return; }
-        this.adopt(panel, { ...defaultDriftViewState(c), ...s } as DriftViewState);
-      },
-    }));
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: Logger,
+    private readonly hooks: DriftHooks,
+  ) {
+    this.host = new PanelHost({ extensionUri, log }, DRIFT_PANEL, panel => {
+      const page = new DriftPage(panel, this.extensionUri, this.log, this.hooks, {
+        onRendered: r => {
+          this.lastRendered = r;
+        },
+        onDispose: () => {
+          if (this.page === page) {
+            this.page = undefined;
+          }
+        },
+      });
+      this.page = page;
+      return page;
+    });
   }
 
-  get isOpen(): boolean { return !!this.panel; }
-  /** the report on screen (tests) */
-  get report(): DriftReport | undefined { return this.panel?.report; }
-  /** the configuration on screen */
-  get config(): DriftConfig | undefined { return this.panel?.config; }
+  /** every message sent to the webview, when recording is on (extension-host tests) */
+  get recorded(): HostToWebview[] | undefined {
+    return this.host.recorded;
+  }
+  set recorded(r: HostToWebview[] | undefined) {
+    this.host.recorded = r;
+  }
 
+  get isOpen(): boolean {
+    return !!this.page;
+  }
+  /** the report on screen (tests) */
+  get report(): DriftReport | undefined {
+    return this.page?.report;
+  }
+  /** the configuration on screen */
+  get config(): DriftConfig | undefined {
+    return this.page?.config;
+  }
+
+  /** Opens the panel on a configuration, or shows it in the open panel (a new report; no column selected). */
   async open(config: DriftConfig): Promise<void> {
-    if (this.panel) { this.panel.setConfig(config); this.panel.reveal(); return; }
-    const panel = vscode.window.createWebviewPanel(DRIFT_VIEW_TYPE, 'Drift Report', vscode.ViewColumn.Active, webviewOptions(this.extensionUri));
-    this.adopt(panel, defaultDriftViewState(config));
+    this.host.open(prev => (prev ? { ...prev, config, selected: null } : defaultDriftViewState(config)));
+    // a panel whose webview is not ready yet is not refreshed by the host: start its report here
+    this.page?.sync();
+  }
+
+  /** Hands a message to the open panel as if its webview had sent it (validated the same way; tests). */
+  async receive(m: unknown): Promise<void> {
+    const panel = this.host.panels()[0];
+    if (panel) {
+      await this.host.receive(panel, m);
+    }
+  }
+
+  /** The open panel's state: its configuration and the webview's view settings (tests). */
+  get viewState(): DriftViewState | undefined {
+    return this.host.panels()[0]?.state;
   }
 
   /** Waits for the report being computed (tests). */
-  whenComputed(): Promise<DriftReport | undefined> { return this.panel?.computing ?? Promise.resolve(this.panel?.report); }
-
-  private adopt(panel: vscode.WebviewPanel, state: DriftViewState): void {
-    this.panel?.dispose();
-    const p = new DriftPanel(panel, state, this.extensionUri, this.log, this.hooks, {
-      onPost: m => { this.recorded?.push(m); },
-      onRendered: r => { this.lastRendered = r; },
-    });
-    this.panel = p;
-    p.onDispose(() => { if (this.panel === p) { this.panel = undefined; } });
+  whenComputed(): Promise<DriftReport | undefined> {
+    return this.page?.computing ?? Promise.resolve(this.page?.report);
   }
 
-  dispose(): void { this.panel?.dispose(); this.disposables.dispose(); }
+  dispose(): void {
+    this.host.dispose();
+  }
 }
 
-class DriftPanel {
+/** One open drift panel: computes its report (in a worker) and re-runs it when a file or a setting changes. */
+class DriftPage implements PanelPage<WebviewToHost> {
   private readonly disposables = new DisposableStore();
   private watchers = new DisposableStore();
-  private ready = false;
   private disposed = false;
-  private readonly disposeListeners: (() => void)[] = [];
   private job: { cancel(): void } | undefined;
   private rerunTimer: NodeJS.Timeout | undefined;
+  /** the configuration the report (being) computed is for */
+  private computedFor: DriftConfig | undefined;
   report: DriftReport | undefined;
   computing: Promise<DriftReport | undefined> | undefined;
 
   constructor(
-    private readonly panel: vscode.WebviewPanel,
-    private state: DriftViewState,
+    private readonly panel: Panel<DriftViewState, HostToWebview>,
     private readonly extensionUri: vscode.Uri,
     private readonly log: Logger,
     private readonly hooks: DriftHooks,
-    private readonly events: { onPost(m: HostToWebview): void; onRendered(r: { rows: number; charts: number }): void },
+    private readonly events: { onRendered(r: { rows: number; charts: number }): void; onDispose(): void },
   ) {
-    panel.webview.options = webviewOptions(extensionUri);
-    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'activity.svg');
-    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'drift', 'Drift Report');
-    this.updateTitle();
-    this.watch();
-    this.disposables.track(panel.webview.onDidReceiveMessage(m => { void this.onMessage(m); }));
-    this.disposables.track(panel.onDidDispose(() => this.dispose()));
-    this.disposables.track(vscode.workspace.onDidChangeConfiguration(e => { if (e.affectsConfiguration('mlsight.drift')) { this.scheduleRerun(); } }));
-    this.compute();
+    this.disposables.track(
+      vscode.workspace.onDidChangeConfiguration(e => {
+        if (e.affectsConfiguration('mlsight.drift')) {
+          this.scheduleRerun();
+        }
+      }),
+    );
+    this.sync();
   }
 
-  onDispose(l: () => void): void { this.disposeListeners.push(l); }
-  get config(): DriftConfig { return this.state.config; }
-  reveal(): void { this.panel.reveal(); }
-
-  setConfig(config: DriftConfig): void {
-    this.state = { ...this.state, config, selected: null };
-    this.updateTitle();
-    this.watch();
-    this.compute();
+  get config(): DriftConfig {
+    return this.panel.state.config;
   }
 
-  private updateTitle(): void { this.panel.title = `Drift: ${path.basename(this.state.config.current)}`; }
+  /** Starts a new report when the configuration changed (a new one is a new object). Returns whether it did. */
+  sync(): boolean {
+    if (this.disposed || this.computedFor === this.panel.state.config) {
+      return false;
+    }
+    this.watch();
+    this.compute();
+    return true;
+  }
+
+  /** The webview is ready, or the panel was opened again: sends the report, or says it is being computed. */
+  async refresh(): Promise<void> {
+    if (this.sync()) {
+      return;
+    }
+    if (this.report) {
+      this.sendReport();
+    } else {
+      this.post({ type: 'loading', config: this.config, message: 'Reading the data…', fraction: 0 });
+    }
+  }
 
   /** Re-runs the report when either file changes (debounced). */
   private watch(): void {
     this.watchers.dispose();
     this.watchers = new DisposableStore();
-    for (const file of [this.state.config.reference, this.state.config.current]) {
-      const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)), true, false, false);
+    for (const file of [this.config.reference, this.config.current]) {
+      const pattern = new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file));
+      const w = vscode.workspace.createFileSystemWatcher(pattern, true, false, false);
       this.watchers.track(w);
       this.watchers.track(w.onDidChange(() => this.scheduleRerun()));
       this.watchers.track(w.onDidDelete(() => this.scheduleRerun()));
@@ -193,75 +332,103 @@ class DriftPanel {
   }
 
   private scheduleRerun(): void {
-    if (this.rerunTimer) { clearTimeout(this.rerunTimer); }
-    this.rerunTimer = setTimeout(() => { this.rerunTimer = undefined; this.compute(); }, 800);
+    if (this.rerunTimer) {
+      clearTimeout(this.rerunTimer);
+    }
+    this.rerunTimer = setTimeout(() => {
+      this.rerunTimer = undefined;
+      this.compute();
+    }, 800);
   }
 
   private post(m: HostToWebview): void {
-    if (this.disposed) { return; }
-    this.events.onPost(m);
-    void this.panel.webview.postMessage(m);
+    if (!this.disposed) {
+      this.panel.post(m);
+    }
   }
 
   private compute(): void {
+    if (this.disposed) {
+      return;
+    }
     this.job?.cancel();
-    const config = this.state.config;
+    const config = this.config;
+    this.computedFor = config;
     const options = driftSettings(vscode.Uri.file(config.current));
     const t0 = Date.now();
-    const job = runDriftReport(this.extensionUri, config, options, (message, fraction) => {
-      if (this.ready && this.job === job) { this.post({ type: 'loading', config, message, fraction }); }
-    }, this.log);
+    const onProgress = (message: string, fraction?: number) => {
+      if (this.panel.ready && this.job === job) {
+        this.post({ type: 'loading', config, message, fraction });
+      }
+    };
+    const job = runDriftReport(this.extensionUri, config, options, onProgress, this.log);
     this.job = job;
-    const loading: HostToWebview = { type: 'loading', config, message: 'Reading the data…', fraction: 0 };
-    if (this.ready) { this.post(loading); }
-    this.computing = job.result.then(report => {
-      if (this.job !== job || this.disposed) { return undefined; }
-      this.report = report;
-      this.log.info(`Drift: ${path.basename(config.reference)} → ${path.basename(config.current)}: ${report.columns.length} columns, ${report.verdict.level} (${Date.now() - t0} ms).`);
-      if (this.ready) { this.sendReport(); }
-      return report;
-    }, (e: unknown) => {
-      if (this.job !== job || this.disposed) { return undefined; }
-      const message = e instanceof Error ? e.message : String(e);
-      this.report = undefined;
-      this.log.error(`Drift: ${message}`);
-      this.post({ type: 'error', config, message });
-      return undefined;
-    });
+    if (this.panel.ready) {
+      this.post({ type: 'loading', config, message: 'Reading the data…', fraction: 0 });
+    }
+    this.computing = job.result.then(
+      report => {
+        if (this.job !== job || this.disposed) {
+          return undefined;
+        }
+        this.report = report;
+        const files = `${path.basename(config.reference)} → ${path.basename(config.current)}`;
+        const took = Date.now() - t0;
+        this.log.info(`Drift: ${files}: ${report.columns.length} columns, ${report.verdict.level} (${took} ms).`);
+        if (this.panel.ready) {
+          this.sendReport();
+        }
+        return report;
+      },
+      (e: unknown) => {
+        if (this.job !== job || this.disposed) {
+          return undefined;
+        }
+        const message = errorMessage(e);
+        this.report = undefined;
+        this.log.error(`Drift: ${message}`);
+        this.post({ type: 'error', config, message });
+        return undefined;
+      },
+    );
   }
 
   private sendReport(): void {
-    if (!this.report) { return; }
-    this.post({ type: 'report', config: this.state.config, report: encodeNonFinite(this.report), state: this.state });
+    if (!this.report) {
+      return;
+    }
+    const state = this.panel.state;
+    this.post({ type: 'report', config: state.config, report: encodeNonFinite(this.report), state });
   }
 
-  private async onMessage(m: unknown): Promise<void> {
-    if (!isWebviewToHost(m)) { this.log.warn('Drift: ignored an unknown message from the webview.'); return; }
-    const msg: WebviewToHost = m;
+  async onMessage(msg: Exclude<WebviewToHost, { type: 'ready' }>): Promise<void> {
     switch (msg.type) {
-      case 'ready':
-        this.ready = true;
-        if (this.report) { this.sendReport(); } else { this.post({ type: 'loading', config: this.state.config, message: 'Reading the data…', fraction: 0 }); }
-        break;
       case 'state':
-        this.state = { ...msg.state, config: this.state.config };
+        // the webview owns only its view settings; the configuration stays the host's
+        this.panel.state = { ...this.panel.state, ...msg.view, config: this.config };
         break;
       case 'rerun':
         this.compute();
         break;
       case 'configure': {
-        const next = await this.hooks.configure(this.state.config);
-        if (next) { this.setConfig(next); }
+        const next = await this.hooks.configure(this.config);
+        if (next && !this.disposed) {
+          this.panel.state = { ...this.panel.state, config: next, selected: null };
+          this.panel.title = DRIFT_PANEL.title(this.panel.state);
+          this.sync();
+        }
         break;
       }
-      case 'openFile':
-        await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(msg.which === 'reference' ? this.state.config.reference : this.state.config.current));
+      case 'openFile': {
+        const file = msg.which === 'reference' ? this.config.reference : this.config.current;
+        await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file));
         break;
+      }
       case 'openSettings':
         await vscode.commands.executeCommand('workbench.action.openSettings', 'mlsight.drift');
         break;
       case 'saveWatch':
-        await this.hooks.saveWatch(this.state.config);
+        await this.hooks.saveWatch(this.config);
         break;
       case 'export':
         await this.export(msg.format);
@@ -274,26 +441,44 @@ class DriftPanel {
 
   private async export(format: 'json' | 'csv' | 'html'): Promise<void> {
     const r = this.report;
-    if (!r) { return; }
-    const base = path.basename(r.current.path).replace(/\.[^.]*$/, '').replace(/[^\w.-]+/g, '_').slice(0, 60) || 'current';
+    if (!r) {
+      return;
+    }
+    const base =
+      path
+        .basename(r.current.path)
+        .replace(/\.[^.]*$/, '')
+        .replace(/[^\w.-]+/g, '_')
+        .slice(0, 60) || 'current';
     const target = await vscode.window.showSaveDialog({
       defaultUri: vscode.Uri.file(path.join(path.dirname(r.current.path), `drift-${base}.${format}`)),
       filters: format === 'json' ? { JSON: ['json'] } : format === 'csv' ? { CSV: ['csv'] } : { HTML: ['html'] },
     });
-    if (!target) { return; }
-    const text = format === 'json' ? JSON.stringify(reportToJson(r), null, 2) + '\n' : format === 'csv' ? reportToCsv(r) : reportToHtml(r);
+    if (!target) {
+      return;
+    }
+    const text =
+      format === 'json'
+        ? JSON.stringify(reportToJson(r), null, 2) + '\n'
+        : format === 'csv'
+          ? reportToCsv(r)
+          : reportToHtml(r);
     await vscode.workspace.fs.writeFile(target, Buffer.from(text, 'utf8'));
     void vscode.window.showInformationMessage(`ML Sight: saved ${path.basename(target.fsPath)}.`);
   }
 
+  /** The panel closed (the host disposes the webview panel itself). */
   dispose(): void {
-    if (this.disposed) { return; }
+    if (this.disposed) {
+      return;
+    }
     this.disposed = true;
     this.job?.cancel();
-    if (this.rerunTimer) { clearTimeout(this.rerunTimer); }
+    if (this.rerunTimer) {
+      clearTimeout(this.rerunTimer);
+    }
     this.watchers.dispose();
     this.disposables.dispose();
-    this.panel.dispose();
-    for (const l of this.disposeListeners) { l(); }
+    this.events.onDispose();
   }
 }

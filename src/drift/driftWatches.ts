@@ -213,7 +213,19 @@ export class DriftWatchService implements vscode.Disposable {
   /** Saves (or replaces) a watch, then loads and runs it. Undefined (with a message) when it could not be saved. */
   async save(watch: DriftWatch): Promise<DriftWatch | undefined> {
     const folder = this.folderFor(watch);
-    if (!folder) { void vscode.window.showErrorMessage('ML Sight: open a folder to save drift watches in.'); return undefined; }
+    if (!folder) {
+      // an expected empty state (no folder open), not an error: say what to do next
+      const open = 'Open Folder…';
+      const message =
+        'ML Sight: drift watches are saved in the workspace (.mlsight/drift-watches.json). Open the folder ' +
+        'that holds your data to save one.';
+      void vscode.window.showInformationMessage(message, open).then(choice => {
+        if (choice === open) {
+          void vscode.commands.executeCommand('workbench.action.files.openFolder');
+        }
+      });
+      return undefined;
+    }
     try {
       await saveWatch(folder.uri.fsPath, watch);
     } catch (err) {

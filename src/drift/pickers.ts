@@ -48,11 +48,43 @@ export async function dataFileItems(stores: StoreManager, log: Logger, exclude?:
   return items;
 }
 
+const BROWSE = 'Browse…';
+const SHOW_ME_HOW = 'Show Me How';
+
+/**
+ * The expected empty states of the file pickers, as guidance with a next step (never an error): no data file in
+ * the workspace for the reference, or nothing besides the reference to compare it with.
+ */
+export function noDataFileMessage(reference: string | undefined): string {
+  return reference
+    ? `ML Sight: nothing to compare yet — ${path.basename(reference)} is the only data file in this workspace. ` +
+        'Add the data your model sees now (a CSV, TSV, JSON Lines or Parquet file, or predictions logged with ' +
+        'mlsight.log_prediction), or browse for it.'
+    : 'ML Sight: no data files in this workspace yet. A drift report compares the data a model was trained on ' +
+        'with the data it sees now: log your training data with mlsight.log_dataset("train", df), add a CSV, TSV, ' +
+        'JSON Lines or Parquet file, or browse for one.';
+}
+
+/** Shows an empty state; returns whether the user chose to browse for a file. */
+async function emptyState(reference: string | undefined): Promise<boolean> {
+  const choice = await vscode.window.showInformationMessage(noDataFileMessage(reference), BROWSE, SHOW_ME_HOW);
+  if (choice === SHOW_ME_HOW) {
+    const category = 'mlsight.ml-sight#gettingStarted';
+    void vscode.commands.executeCommand('workbench.action.openWalkthrough', { category, step: `${category}#drift` }, false);
+  }
+  return choice === BROWSE;
+}
+
 async function pickFile(stores: StoreManager, log: Logger, title: string, placeHolder: string, exclude?: string, predictions = false): Promise<string | undefined> {
   const items = await dataFileItems(stores, log, exclude, predictions);
-  const picked = await vscode.window.showQuickPick(items, { title, placeHolder, matchOnDescription: true, matchOnDetail: true, ignoreFocusOut: true });
-  if (!picked) { return undefined; }
-  if (picked.file) { return picked.file; }
+  if (!items.some(i => i.file)) {
+    log.info(`Drift: ${exclude ? 'no data file besides the reference' : 'no data file'} in the workspace to offer.`);
+    if (!(await emptyState(exclude))) { return undefined; }
+  } else {
+    const picked = await vscode.window.showQuickPick(items, { title, placeHolder, matchOnDescription: true, matchOnDetail: true, ignoreFocusOut: true });
+    if (!picked) { return undefined; }
+    if (picked.file) { return picked.file; }
+  }
   const uris = await vscode.window.showOpenDialog({
     title, canSelectMany: false, openLabel: 'Use this file',
     defaultUri: stores.folders()[0]?.uri,

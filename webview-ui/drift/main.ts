@@ -75,7 +75,8 @@ function setState(patch: Partial<DriftViewState>): void {
   if (!state) { return; }
   state = { ...state, ...patch };
   vscode.setState(state);
-  post({ type: 'state', state });
+  // the host owns the configuration: tell it only the view settings
+  post({ type: 'state', view: { sort: state.sort, selected: state.selected, chart: state.chart, metric: state.metric } });
 }
 
 function button(text: string, onClick: () => void, opts: { className?: string; id?: string; title?: string } = {}): HTMLButtonElement {

@@ -5,7 +5,8 @@ import * as vscode from 'vscode';
 import type { MlSightApi } from '../../../src/extension';
 import type { DriftConfig, HostToWebview } from '../../../src/drift/contract';
 import { measure } from '../measure';
-import { dataFileItems } from '../../../src/drift/pickers';
+import { dataFileItems, pickDriftConfig } from '../../../src/drift/pickers';
+import type { StoreManager } from '../../../src/workspace/storeManager';
 import { silentLogger } from '../../../src/core/log';
 import { sleep, waitFor } from '../util';
 
@@ -59,6 +60,28 @@ describe('Drift report', function () {
     assert.strictEqual(api.drift.controller.report!.columns.find(c => c.name === 'age')!.method, 'wasserstein');
     const tab = vscode.window.tabGroups.all.flatMap(g => g.tabs).find(t => t.label === 'Drift: current.csv');
     assert.ok(tab, 'a "Drift: current.csv" tab');
+  });
+
+  it('drops a malformed message from the webview and applies only the view settings of a valid one', async () => {
+    api.drift.controller.recorded = [];
+    api.drift.controller.lastRendered = undefined;
+    await vscode.commands.executeCommand('mlsight.openDriftReport', { reference: file('small_reference.csv'), current: file('small_current.csv'), target: null, prediction: null, time: null });
+    await waitFor('report', () => reports().find(m => (m.report as Encoded).current.rows === 300), 45_000);
+    const c = api.drift.controller;
+    await waitFor('the webview to render', () => c.lastRendered, 45_000);
+    const before = c.viewState!;
+    c.lastRendered = undefined;
+    await c.receive({ type: 'rendered', rows: -1, charts: 2 });
+    await c.receive({ type: 'state', view: { sort: { key: 'score', descending: false }, selected: 'x', chart: 'pie', metric: null } });
+    await c.receive({ type: 'openFile', which: '/etc/passwd' });
+    assert.strictEqual(c.lastRendered, undefined, 'a malformed "rendered" is dropped');
+    assert.deepStrictEqual(c.viewState, before, 'a malformed "state" is dropped');
+    // a valid state message changes the view settings, never the configuration the host owns
+    const view = { sort: { key: 'score', descending: false }, selected: 'x', chart: 'ecdf', metric: null };
+    await c.receive({ type: 'state', view, config: { ...before.config, reference: '/etc/passwd' } });
+    assert.deepStrictEqual(c.viewState, { ...view, config: before.config });
+    await c.receive({ type: 'rendered', rows: 6, charts: 7 });
+    assert.deepStrictEqual(c.lastRendered, { rows: 6, charts: 7 });
   });
 
   it('re-runs when the current file changes on disk', async () => {
@@ -137,6 +160,32 @@ describe('Drift report', function () {
     assert.ok(!files.some(i => i.file?.endsWith('missing.csv')), 'a logged file that does not exist is not offered');
     assert.ok(files.some(i => i.file === file('small_current.csv')), 'workspace data files follow');
     assert.ok(items.some(i => i.browse), 'and Browse…');
+  });
+
+  it('with no data file to offer, the pickers show guidance with a next step (information), never an error', async () => {
+    const shown: { kind: string; message: string; items: unknown[] }[] = [];
+    const w = vscode.window as unknown as Record<string, unknown>;
+    const ws = vscode.workspace as unknown as Record<string, unknown>;
+    const saved = { info: w.showInformationMessage, warn: w.showWarningMessage, error: w.showErrorMessage, find: ws.findFiles };
+    const capture = (kind: string) => (message: string, ...items: unknown[]) => { shown.push({ kind, message, items }); return Promise.resolve(undefined); };
+    w.showInformationMessage = capture('info');
+    w.showWarningMessage = capture('warning');
+    w.showErrorMessage = capture('error');
+    ws.findFiles = () => Promise.resolve([]);
+    try {
+      const noStores = { folders: () => [] } as unknown as StoreManager;
+      assert.strictEqual(await pickDriftConfig(noStores, silentLogger, {}), undefined);
+      assert.strictEqual(await pickDriftConfig(noStores, silentLogger, { reference: file('reference.csv') }), undefined);
+    } finally {
+      w.showInformationMessage = saved.info;
+      w.showWarningMessage = saved.warn;
+      w.showErrorMessage = saved.error;
+      ws.findFiles = saved.find;
+    }
+    assert.deepStrictEqual(shown.map(x => x.kind), ['info', 'info'], JSON.stringify(shown));
+    assert.match(shown[0].message, /no data files in this workspace yet.*mlsight\.log_dataset/);
+    assert.match(shown[1].message, /nothing to compare yet — reference\.csv is the only data file in this workspace/);
+    for (const x of shown) { assert.deepStrictEqual(x.items, ['Browse…', 'Show Me How']); }
   });
 
   it('reads a JSON Lines file like CSV', async () => {
