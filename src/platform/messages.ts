@@ -40,8 +40,8 @@ export function fields(shape: Record<string, Check>): (m: Record<string, unknown
   return m => entries.every(([k, c]) => c(m[k]));
 }
 
-/** A message with no fields besides `type`. */
-export const noFields = (): boolean => true;
+/** A message with no fields besides `type` (one that carries any other field is malformed). */
+export const noFields = (m: Record<string, unknown>): boolean => Object.keys(m).every(k => k === 'type');
 
 /**
  * Checks a message against its type's validator: returns the typed message, or a reason it was rejected

@@ -27,6 +27,7 @@ describe('webview message validation (one validator per message type)', () => {
     assert.ok(validateMessage(validators, { type: 'pick', ids: ['a', 'b'] }).ok);
     assert.ok(validateMessage(validators, { type: 'pick', ids: [], mode: 'b' }).ok);
     assert.ok(validateMessage(validators, { type: 'ready' }).ok);
+    assert.ok(!validateMessage(validators, { type: 'ready', path: 'x' }).ok, 'a field-less message carries no fields');
   });
 
   it('rejects each kind of malformed message with a reason', () => {
