@@ -1,6 +1,18 @@
-// The promotion review webview's message contract, imported by the host (src/models/promotePanel.ts) and by the
-// webview (webview-ui/promote/main.ts). No `vscode` import and no import from the core (the webview bundle and its
-// type-check include this file alone): the shapes below are filled by the host from the registry's core types.
+// The models feature's webview contracts: the promotion review (host: src/models/promotePanel.ts, webview:
+// webview-ui/promote/main.ts) and the model page (host: src/models/modelPage.ts, webview: webview-ui/model/main.ts).
+// No `vscode` import and no import from the core (the webview bundle and its type-check include this file alone):
+// the shapes below are filled by the host from the registry's core types. Every message a page sends is checked
+// field by field on arrival (PROMOTE_MESSAGES, MODEL_PAGE_MESSAGES, validated by the panel host).
+import {
+  MessageValidators,
+  fields,
+  isBoolean,
+  isStringShorterThan,
+  noFields,
+  oneOf,
+  optional,
+  type Check,
+} from '../platform/messages';
 
 export const PROMOTE_VIEW_TYPE = 'mlsight.promote';
 
@@ -28,9 +40,23 @@ export interface VersionCard {
   metricsFrom: 'registration' | 'run' | 'none';
 }
 
-export interface MetricRowView { key: string; champion: number | null; challenger: number | null; delta: number | null; better: boolean | null; direction: Direction }
+export interface MetricRowView {
+  key: string;
+  champion: number | null;
+  challenger: number | null;
+  delta: number | null;
+  better: boolean | null;
+  direction: Direction;
+}
 
-export interface GateCheckView { id: string; code: string; label: string; ok: boolean; detail: string; skipped?: boolean }
+export interface GateCheckView {
+  id: string;
+  code: string;
+  label: string;
+  ok: boolean;
+  detail: string;
+  skipped?: boolean;
+}
 
 export interface AbMetricView {
   name: string;
@@ -60,13 +86,27 @@ export interface AbView {
   alpha: number;
   /** the relative lift the power and sample size are planned for */
   targetLift: number;
-  srm: { counts: [number, number]; expectedShare: number; observedShare: number; statistic: number; pValue: number; mismatch: boolean };
+  srm: {
+    counts: [number, number];
+    expectedShare: number;
+    observedShare: number;
+    statistic: number;
+    pValue: number;
+    mismatch: boolean;
+  };
   metrics: AbMetricView[];
 }
 
 export interface HistoryView {
-  at: number; actor: string; action: string; version: number | null; alias: string | null; from: string | null; to: string | null;
-  reason: string | null; override: boolean;
+  at: number;
+  actor: string;
+  action: string;
+  version: number | null;
+  alias: string | null;
+  from: string | null;
+  to: string | null;
+  reason: string | null;
+  override: boolean;
   /** at or after the first line of .mlsight/audit.jsonl whose hash chain does not verify */
   unverified?: boolean;
 }
@@ -78,9 +118,17 @@ export interface PromoteReview {
   challenger: VersionCard;
   champion: VersionCard | null;
   comparison: {
-    metric: string | null; direction: Direction; minImprovement: number; relative: boolean;
-    championValue: number | null; challengerValue: number | null; delta: number | null; relativeDelta: number | null;
-    passes: boolean; reason: string; rows: MetricRowView[];
+    metric: string | null;
+    direction: Direction;
+    minImprovement: number;
+    relative: boolean;
+    championValue: number | null;
+    challengerValue: number | null;
+    delta: number | null;
+    relativeDelta: number | null;
+    passes: boolean;
+    reason: string;
+    rows: MetricRowView[];
   };
   gate: { pass: boolean; checks: GateCheckView[]; failures: string[] };
   ab: AbView | null;
@@ -103,13 +151,96 @@ export type PromoteToHost =
   | { type: 'cancel' }
   | { type: 'openRun'; runId: string };
 
-export function isPromoteToHost(m: unknown): m is PromoteToHost {
-  if (!m || typeof m !== 'object') { return false; }
-  const x = m as Record<string, unknown>;
-  switch (x.type) {
-    case 'ready': case 'cancel': return true;
-    case 'promote': return typeof x.reason === 'string' && typeof x.override === 'boolean';
-    case 'openRun': return typeof x.runId === 'string';
-    default: return false;
+/** a run id as a page sends it back (ids come from the registry: MLflow hex ids, ML Sight run directory names) */
+const isRunId = isStringShorterThan(1000);
+/** a commit as the model page shows it (the host checks it again against the model's versions and git's rules) */
+const isHexCommit: Check = v => typeof v === 'string' && /^[0-9a-f]{4,64}$/i.test(v);
+const isVersionNumber: Check = v => Number.isSafeInteger(v) && (v as number) >= 1;
+
+/** One validator per message the promotion review sends (a malformed one is dropped by the host). */
+export const PROMOTE_MESSAGES: MessageValidators<PromoteToHost> = {
+  ready: noFields,
+  promote: fields({ reason: isStringShorterThan(10_000), override: isBoolean }),
+  cancel: noFields,
+  openRun: fields({ runId: isRunId }),
+};
+
+// ---- the model page ----
+
+export const MODEL_PAGE_VIEW_TYPE = 'mlsight.model';
+
+/** A version on the model page: the promotion review's card plus its metrics. */
+export interface ModelPageVersion extends VersionCard {
+  /** metrics at registration (else the run's latest); non-finite values left out */
+  metrics: Record<string, number>;
+}
+
+export interface ModelPageData {
+  model: string;
+  backend: 'mlsight' | 'mlflow-filestore' | 'mlflow-sqlite';
+  description: string | null;
+  aliases: Record<string, number>;
+  canary: { challenger: number; share: number } | null;
+  primaryMetric: string | null;
+  direction: 'maximize' | 'minimize' | null;
+  /** newest first */
+  versions: ModelPageVersion[];
+  /** metric keys present in any version (primary first) */
+  metricKeys: string[];
+  /** the model's audit log, oldest first */
+  history: HistoryView[];
+  /** the audit log's hash chain: a warning when it does not verify (or predates the chain) */
+  auditChain: {
+    state: 'verified' | 'unchained' | 'partial' | 'broken' | 'empty';
+    message: string | null;
+    firstBadLine: number | null;
+  };
+  /** the latest analysis of `.mlsight/ab/<model>.jsonl`, or why there is none */
+  ab: { file: string; rows: number; analysis: AbView } | { file: string; rows: 0; analysis: null; message: string };
+  /** git commands may run (trusted workspace) */
+  gitActions: boolean;
+}
+
+export interface ModelPageState {
+  folder: string;
+  model: string;
+  tab?: ModelPageTab;
+}
+
+export type ModelPageTab = 'overview' | 'metrics' | 'audit' | 'ab';
+
+export const MODEL_PAGE_TABS: readonly ModelPageTab[] = ['overview', 'metrics', 'audit', 'ab'];
+
+export type HostToModelPage =
+  { type: 'data'; data: ModelPageData; state: ModelPageState } | { type: 'error'; message: string };
+
+export type ModelPageToHost =
+  | { type: 'ready' }
+  | { type: 'openRun'; runId: string }
+  | { type: 'showCommit'; commit: string }
+  | { type: 'configureCanary' }
+  | { type: 'promote'; version?: number }
+  | { type: 'refresh' };
+
+/** One validator per message the model page sends (a malformed one is dropped by the host). */
+export const MODEL_PAGE_MESSAGES: MessageValidators<ModelPageToHost> = {
+  ready: noFields,
+  openRun: fields({ runId: isRunId }),
+  showCommit: fields({ commit: isHexCommit }),
+  configureCanary: noFields,
+  promote: fields({ version: optional(isVersionNumber) }),
+  refresh: noFields,
+};
+
+/** The state VS Code restores for a model page after a reload, checked (undefined: the restored page closes). */
+export function modelPageStateFrom(raw: unknown): ModelPageState | undefined {
+  const s = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : undefined;
+  if (!s || typeof s.folder !== 'string' || typeof s.model !== 'string') {
+    return undefined;
   }
+  return {
+    folder: s.folder,
+    model: s.model,
+    ...(oneOf(...MODEL_PAGE_TABS)(s.tab) ? { tab: s.tab as ModelPageTab } : {}),
+  };
 }

@@ -1,6 +1,6 @@
 /**
  * View mappers of the registry's webviews: core read models (versions, comparisons, A/B analyses, gate settings)
- * into the shapes of the Promote review page and the model page (./contract, ./modelPageContract).
+ * into the shapes of the Promote review page and the model page (./contract).
  */
 import type { AbAnalysis } from '../core/registry/abAnalysis';
 import type { AbExclusion } from '../core/registry/abAttribution';

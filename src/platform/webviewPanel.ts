@@ -325,14 +325,28 @@ export class PanelHost<S, H, W extends { type: string }> implements vscode.Dispo
 
   private onStoreChanged(folder: string): void {
     for (const o of this.open_.values()) {
-      if (!o.panel.ready || o.timer || this.kind.folderOf?.(o.panel.state) !== folder) {
-        continue;
+      if (this.kind.folderOf?.(o.panel.state) === folder) {
+        this.schedule(o);
       }
-      o.timer = setTimeout(() => {
-        o.timer = undefined;
-        this.refresh(o);
-      }, this.kind.refreshDelayMs ?? 300);
     }
+  }
+
+  /** Refreshes a ready panel's page after the debounce, as after a store change (e.g. a file it shows changed). */
+  refreshSoon(panel: Panel<S, H>): void {
+    const o = [...this.open_.values()].find(x => x.panel === panel);
+    if (o) {
+      this.schedule(o);
+    }
+  }
+
+  private schedule(o: Open<S, H, W>): void {
+    if (!o.panel.ready || o.timer) {
+      return;
+    }
+    o.timer = setTimeout(() => {
+      o.timer = undefined;
+      this.refresh(o);
+    }, this.kind.refreshDelayMs ?? 300);
   }
 
   private closed(o: Open<S, H, W>): void {

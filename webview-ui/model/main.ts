@@ -1,9 +1,17 @@
 // The model page: version timeline, lineage links, metrics across versions (chart.js), the audit log and the A/B
-// tab. Receives ModelPageData from the host (src/models/modelPage.ts) over src/models/modelPageContract.ts after
+// tab. Receives ModelPageData from the host (src/models/modelPage.ts) over src/models/contract.ts after
 // announcing `ready`. Everything is inserted as text (el()/textContent), never as HTML: names and reasons are user data.
 import { BarController, BarElement, CategoryScale, Chart, Legend, LineController, LineElement, LinearScale, PointElement, Tooltip } from 'chart.js';
-import type { AbView, HistoryView } from '../../src/models/contract';
-import type { HostToModelPage, ModelPageData, ModelPageState, ModelPageTab, ModelPageToHost, ModelPageVersion } from '../../src/models/modelPageContract';
+import type {
+  AbView,
+  HistoryView,
+  HostToModelPage,
+  ModelPageData,
+  ModelPageState,
+  ModelPageTab,
+  ModelPageToHost,
+  ModelPageVersion,
+} from '../../src/models/contract';
 import { el, vscodeApi } from '../shared/vscodeApi';
 import './style.css';
 

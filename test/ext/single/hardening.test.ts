@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { MlSightApi } from '../../../src/extension';
-import type { HostToModelPage } from '../../../src/models/modelPageContract';
+import type { HostToModelPage } from '../../../src/models/contract';
 import { waitFor } from '../util';
 
 // Hostile workspace data in the real extension host: a version whose commit is `--output=<file>` (written into

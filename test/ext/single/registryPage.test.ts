@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { MlSightApi } from '../../../src/extension';
-import type { HostToModelPage } from '../../../src/models/modelPageContract';
+import type { HostToModelPage } from '../../../src/models/contract';
 import { waitFor } from '../util';
 
 // The model page and "Configure Canary…": two versions of a model of its own ("page-model") registered from the
