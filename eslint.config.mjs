@@ -6,8 +6,17 @@ import prettier from 'eslint-config-prettier';
 export default tseslint.config(
   {
     ignores: [
-      'dist/**', 'dist.*/**', 'node_modules/**', '.vscode-test/**', 'artifacts/**', 'test-results/**', 'bench-results/**',
-      'test/fixtures/**', 'demo/**', 'python/**', '**/*.d.ts',
+      'dist/**',
+      'dist.*/**',
+      'node_modules/**',
+      '.vscode-test/**',
+      'artifacts/**',
+      'test-results/**',
+      'bench-results/**',
+      'test/fixtures/**',
+      'demo/**',
+      'python/**',
+      '**/*.d.ts',
     ],
   },
   // every file: the recommended rules (for .js/.mjs/.cjs too, without type information)
@@ -32,7 +41,10 @@ export default tseslint.config(
   {
     rules: {
       // `_`-prefixed names are deliberately unused (callback signatures, destructuring that drops a field)
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
+      ],
       eqeqeq: ['error', 'always', { null: 'ignore' }],
       'no-var': 'error',
       'prefer-const': 'error',

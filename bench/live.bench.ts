@@ -10,7 +10,9 @@ import { DEFAULT_SORT, runRows } from '../src/core/runs/view';
 import { silentLogger } from '../src/core/log';
 
 const report = (name: string, value: number, unit: string, baseline: string, baselineValue: number) =>
-  console.log(JSON.stringify({ name, value: +value.toFixed(2), unit, baseline, baselineValue: +baselineValue.toFixed(2) }));
+  console.log(
+    JSON.stringify({ name, value: +value.toFixed(2), unit, baseline, baselineValue: +baselineValue.toFixed(2) }),
+  );
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
 async function main(): Promise<void> {
@@ -18,14 +20,30 @@ async function main(): Promise<void> {
   const STEPS = Number(process.env.MLSIGHT_BENCH_STEPS ?? 10);
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'mlsight-bench-live-'));
   let peakRss = 0;
-  const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 50);
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 50);
   try {
     // RUNS runs × 20 params × 10 metrics × STEPS steps, in 20 experiments
     let bytes = 0;
     for (let r = 0; r < RUNS; r++) {
-      const lines = [JSON.stringify({ type: 'run', run_id: `r${r}`, experiment: `exp-${r % 20}`, name: `run-${r}`, start_time: 1_700_000_000_000 + r })];
-      for (let p = 0; p < 20; p++) { lines.push(JSON.stringify({ type: 'param', key: `p${p}`, value: (r * p) % 7 })); }
-      for (let s = 0; s < STEPS; s++) { for (let m = 0; m < 10; m++) { lines.push(JSON.stringify({ type: 'metric', key: `m${m}`, value: Math.sin(r + s + m), step: s })); } }
+      const lines = [
+        JSON.stringify({
+          type: 'run',
+          run_id: `r${r}`,
+          experiment: `exp-${r % 20}`,
+          name: `run-${r}`,
+          start_time: 1_700_000_000_000 + r,
+        }),
+      ];
+      for (let p = 0; p < 20; p++) {
+        lines.push(JSON.stringify({ type: 'param', key: `p${p}`, value: (r * p) % 7 }));
+      }
+      for (let s = 0; s < STEPS; s++) {
+        for (let m = 0; m < 10; m++) {
+          lines.push(JSON.stringify({ type: 'metric', key: `m${m}`, value: Math.sin(r + s + m), step: s }));
+        }
+      }
       lines.push(JSON.stringify({ type: 'end', status: 'FINISHED' }));
       const dir = path.join(ws, '.mlsight', 'runs', `r${r}`);
       fs.mkdirSync(dir, { recursive: true });
@@ -34,13 +52,21 @@ async function main(): Promise<void> {
       fs.writeFileSync(path.join(dir, 'events.jsonl'), text);
     }
     const t0 = performance.now();
-    for (let r = 0; r < RUNS; r++) { fs.readFileSync(path.join(ws, '.mlsight', 'runs', `r${r}`, 'events.jsonl')); }
+    for (let r = 0; r < RUNS; r++) {
+      fs.readFileSync(path.join(ws, '.mlsight', 'runs', `r${r}`, 'events.jsonl'));
+    }
     const readOnly = performance.now() - t0;
     const store = await WorkspaceStore.open({ folder: ws, persistDelayMs: 250 });
     const t1 = performance.now();
     await ingestMlsightRuns(store, silentLogger);
     const cold = performance.now() - t1;
-    report(`cold ingest ${RUNS} runs × 20 params × 10 metrics × ${STEPS} steps (${(bytes / 1e6).toFixed(0)} MB of run logs)`, cold, 'ms', 'reading the same files', readOnly);
+    report(
+      `cold ingest ${RUNS} runs × 20 params × 10 metrics × ${STEPS} steps (${(bytes / 1e6).toFixed(0)} MB of run logs)`,
+      cold,
+      'ms',
+      'reading the same files',
+      readOnly,
+    );
     await store.flush();
     const size = fs.statSync(store.dbPath).size;
 
@@ -48,13 +74,23 @@ async function main(): Promise<void> {
     const refreshes: number[] = [];
     for (let i = 0; i < 5; i++) {
       const t2 = performance.now();
-      store.read(db => { for (const e of listExperiments(db)) { runRows(db, e.id, DEFAULT_SORT); } });
+      store.read(db => {
+        for (const e of listExperiments(db)) {
+          runRows(db, e.id, DEFAULT_SORT);
+        }
+      });
       refreshes.push(performance.now() - t2);
     }
     const refresh = refreshes.sort((a, b) => a - b)[2];
     const t3 = performance.now();
     store.read(db => listExperiments(db));
-    report(`Runs view refresh over ${RUNS} runs (median of 5)`, refresh, 'ms', 'listing the experiments alone', Math.max(0.01, performance.now() - t3));
+    report(
+      `Runs view refresh over ${RUNS} runs (median of 5)`,
+      refresh,
+      'ms',
+      'listing the experiments alone',
+      Math.max(0.01, performance.now() - t3),
+    );
 
     // live logging: a metric line every 20 ms into one run for 6 s, read by a watcher-like loop; bytes the store
     // writes per minute at that rate, extrapolated to one line a second, against persisting after every line.
@@ -73,8 +109,20 @@ async function main(): Promise<void> {
     const seconds = lines * 0.02;
     // at one line per second the write budget allows one persist of `size` bytes every size / budget seconds
     const perMinuteAtOneLinePerSecond = Math.min(60, 60 / Math.max(1, size / DEFAULT_WRITE_BUDGET)) * size;
-    report(`store bytes written per minute of live logging (1 line/s, ${(size / 1e6).toFixed(1)} MB store; measured ${persists} persists in ${seconds.toFixed(0)} s at 50 lines/s)`, perMinuteAtOneLinePerSecond / 1e6, 'MB/min', 'persisting after every line', (60 * size) / 1e6);
-    report('measured bytes written while logging 50 lines/s', (written / seconds) * 60 / 1e6, 'MB/min', 'persisting after every line', (lines / seconds) * 60 * size / 1e6);
+    report(
+      `store bytes written per minute of live logging (1 line/s, ${(size / 1e6).toFixed(1)} MB store; measured ${persists} persists in ${seconds.toFixed(0)} s at 50 lines/s)`,
+      perMinuteAtOneLinePerSecond / 1e6,
+      'MB/min',
+      'persisting after every line',
+      (60 * size) / 1e6,
+    );
+    report(
+      'measured bytes written while logging 50 lines/s',
+      ((written / seconds) * 60) / 1e6,
+      'MB/min',
+      'persisting after every line',
+      ((lines / seconds) * 60 * size) / 1e6,
+    );
     await store.close();
     clearInterval(sampler);
     report(`peak memory (RSS) at ${RUNS} runs`, peakRss / 1e6, 'MB', 'store file size', size / 1e6);
@@ -84,4 +132,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch(e => { console.error(e); process.exit(1); });
+main().catch(e => {
+  console.error(e);
+  process.exit(1);
+});

@@ -9,7 +9,21 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const out = join(root, 'artifacts', `${pkg.name}-${pkg.version}.vsix`);
 mkdirSync(dirname(out), { recursive: true });
-execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), '--production', '--no-tests'], { stdio: 'inherit', cwd: root });
-execFileSync(process.execPath, [join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--skip-license', '--no-rewrite-relative-links', '-o', out],
-  { stdio: ['ignore', 'pipe', 'inherit'], cwd: root });
+execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), '--production', '--no-tests'], {
+  stdio: 'inherit',
+  cwd: root,
+});
+execFileSync(
+  process.execPath,
+  [
+    join(root, 'node_modules/@vscode/vsce/vsce'),
+    'package',
+    '--no-dependencies',
+    '--skip-license',
+    '--no-rewrite-relative-links',
+    '-o',
+    out,
+  ],
+  { stdio: ['ignore', 'pipe', 'inherit'], cwd: root },
+);
 console.log(`packaged ${out} (${(statSync(out).size / 1024).toFixed(0)} KiB)`);

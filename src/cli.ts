@@ -44,15 +44,30 @@ export function commandUsage(cmd: string, sub?: string): string | undefined {
   const notes: string[] = [];
   let cur: { words: string[]; lines: string[] } | undefined;
   for (const line of USAGE.split('\n')) {
-    if (/^ {2}\S/.test(line)) { cur = { words: line.trim().split(/\s+/), lines: [line] }; blocks.push(cur); }
-    else if (/^ {3,}\S/.test(line) && cur) {
-      if (line.trim().startsWith('(')) { if (cur.words[0] === cmd) { notes.push(line); } } else { cur.lines.push(line); }
-    } else { cur = undefined; }
+    if (/^ {2}\S/.test(line)) {
+      cur = { words: line.trim().split(/\s+/), lines: [line] };
+      blocks.push(cur);
+    } else if (/^ {3,}\S/.test(line) && cur) {
+      if (line.trim().startsWith('(')) {
+        if (cur.words[0] === cmd) {
+          notes.push(line);
+        }
+      } else {
+        cur.lines.push(line);
+      }
+    } else {
+      cur = undefined;
+    }
   }
   const mine = blocks.filter(b => b.words[0] === cmd);
-  if (mine.length === 0) { return undefined; }
+  if (mine.length === 0) {
+    return undefined;
+  }
   const subs = sub ? mine.filter(b => b.words[1] === sub) : [];
-  return `usage:\n${(subs.length ? subs : mine).flatMap(b => b.lines).concat(notes).join('\n')}\n`;
+  return `usage:\n${(subs.length ? subs : mine)
+    .flatMap(b => b.lines)
+    .concat(notes)
+    .join('\n')}\n`;
 }
 
 const isHelp = (a: string) => a === '--help' || a === '-h';
@@ -61,13 +76,24 @@ const isHelp = (a: string) => a === '--help' || a === '-h';
 function existingFolder(arg: string | undefined): string {
   const folder = path.resolve(arg ?? '.');
   let st: fs.Stats | undefined;
-  try { st = fs.statSync(folder); } catch { /* missing */ }
-  if (!st) { throw new Error(`no such folder: ${folder}`); }
-  if (!st.isDirectory()) { throw new Error(`not a folder: ${folder}`); }
+  try {
+    st = fs.statSync(folder);
+  } catch {
+    /* missing */
+  }
+  if (!st) {
+    throw new Error(`no such folder: ${folder}`);
+  }
+  if (!st.isDirectory()) {
+    throw new Error(`not a folder: ${folder}`);
+  }
   return folder;
 }
 
-interface Parsed { positional: string[]; format: 'json' | 'text' }
+interface Parsed {
+  positional: string[];
+  format: 'json' | 'text';
+}
 
 function parse(args: string[]): Parsed {
   const positional: string[] = [];
@@ -76,51 +102,91 @@ function parse(args: string[]): Parsed {
     const a = args[i];
     if (a === '--format') {
       const f = args[++i];
-      if (f !== 'json' && f !== 'text' && f !== 'table') { throw new UsageError(`--format must be json, text or table, not ${JSON.stringify(f)}`); }
+      if (f !== 'json' && f !== 'text' && f !== 'table') {
+        throw new UsageError(`--format must be json, text or table, not ${JSON.stringify(f)}`);
+      }
       format = f === 'table' ? 'text' : f;
     } else if (a.startsWith('--format=')) {
       const f = a.slice(9);
-      if (f !== 'json' && f !== 'text' && f !== 'table') { throw new UsageError(`--format must be json, text or table, not ${JSON.stringify(f)}`); }
+      if (f !== 'json' && f !== 'text' && f !== 'table') {
+        throw new UsageError(`--format must be json, text or table, not ${JSON.stringify(f)}`);
+      }
       format = f === 'table' ? 'text' : f;
     } else if (a.startsWith('-')) {
       throw new UsageError(`unknown option ${a}`);
-    } else { positional.push(a); }
+    } else {
+      positional.push(a);
+    }
   }
   return { positional, format };
 }
 
-export async function main(argv: string[], out: (s: string) => void = s => process.stdout.write(s), err: (s: string) => void = s => process.stderr.write(s)): Promise<number> {
+export async function main(
+  argv: string[],
+  out: (s: string) => void = s => process.stdout.write(s),
+  err: (s: string) => void = s => process.stderr.write(s),
+): Promise<number> {
   const log = streamLogger(err, 'warn');
   const ingestOptions = { readerScript: workerScript };
   try {
-    if (argv[0] === '--version' || argv[0] === '-v') { out(`${VERSION}\n`); return 0; }
-    if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || (argv[0] === 'help' && argv.length === 1)) { out(USAGE); return argv.length === 0 ? 2 : 0; }
+    if (argv[0] === '--version' || argv[0] === '-v') {
+      out(`${VERSION}\n`);
+      return 0;
+    }
+    if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || (argv[0] === 'help' && argv.length === 1)) {
+      out(USAGE);
+      return argv.length === 0 ? 2 : 0;
+    }
     const [cmd, ...rest] = argv;
     // `<command> [sub] --help` and `help <command> [sub]` print that command's usage and exit 0 (drift has its own)
     if (cmd === 'help' || (cmd !== 'drift' && rest.some(isHelp))) {
       const [c, s] = cmd === 'help' ? rest : [cmd, rest[0]];
       const u = commandUsage(c, s && !isHelp(s) ? s : undefined);
-      if (u) { out(u); return 0; }
-      if (cmd === 'help' && c === 'drift') { return await driftCli(['--help'], out, err); }
+      if (u) {
+        out(u);
+        return 0;
+      }
+      if (cmd === 'help' && c === 'drift') {
+        return await driftCli(['--help'], out, err);
+      }
     }
-    if (isTeamCommand(argv)) { return await teamMain(argv, out, err, log); }
-    if (cmd === 'registry') { return await registryMain(rest, out, err, log); }
-    if (cmd === 'ab') { return await abMain(rest, out, err, log); }
-    if (cmd === 'drift') { return await driftCli(rest, out, err); }
+    if (isTeamCommand(argv)) {
+      return await teamMain(argv, out, err, log);
+    }
+    if (cmd === 'registry') {
+      return await registryMain(rest, out, err, log);
+    }
+    if (cmd === 'ab') {
+      return await abMain(rest, out, err, log);
+    }
+    if (cmd === 'drift') {
+      return await driftCli(rest, out, err);
+    }
     if (cmd === 'store') {
       const [sub, ...more] = rest;
       const p = parse(more);
       const folder = sub === 'info' || sub === 'rebuild' ? existingFolder(p.positional[0]) : '';
       if (sub === 'info') {
-        const store = await WorkspaceStore.open({ folder, log, rebuild: s => rebuildFromWorkspace(s, log, ingestOptions).then(() => undefined) });
+        const store = await WorkspaceStore.open({
+          folder,
+          log,
+          rebuild: s => rebuildFromWorkspace(s, log, ingestOptions).then(() => undefined),
+        });
         try {
           const info = store.info();
-          if (p.format === 'json') { out(JSON.stringify(info, null, 2) + '\n'); }
-          else {
-            out(`store: ${info.path}\nschema: ${info.schemaVersion} (expected ${info.expectedSchemaVersion})${info.readOnly ? ' read-only' : ''}\nsize: ${info.sizeBytes} bytes\n`);
-            for (const [t, n] of Object.entries(info.counts)) { out(`  ${t.padEnd(16)} ${n}\n`); }
+          if (p.format === 'json') {
+            out(JSON.stringify(info, null, 2) + '\n');
+          } else {
+            out(
+              `store: ${info.path}\nschema: ${info.schemaVersion} (expected ${info.expectedSchemaVersion})${info.readOnly ? ' read-only' : ''}\nsize: ${info.sizeBytes} bytes\n`,
+            );
+            for (const [t, n] of Object.entries(info.counts)) {
+              out(`  ${t.padEnd(16)} ${n}\n`);
+            }
           }
-        } finally { await store.close(); }
+        } finally {
+          await store.close();
+        }
         return 0;
       }
       if (sub === 'rebuild') {
@@ -128,29 +194,49 @@ export async function main(argv: string[], out: (s: string) => void = s => proce
         try {
           const r = await rebuildFromWorkspace(store, log, ingestOptions);
           await store.flush();
-          out(p.format === 'json' ? JSON.stringify(r) + '\n' : `rebuilt: ${r.runs} runs, ${r.registryEvents} registry events\n`);
-        } finally { await store.close(); }
+          out(
+            p.format === 'json'
+              ? JSON.stringify(r) + '\n'
+              : `rebuilt: ${r.runs} runs, ${r.registryEvents} registry events\n`,
+          );
+        } finally {
+          await store.close();
+        }
         return 0;
       }
       throw new UsageError(`unknown store command ${JSON.stringify(sub ?? '')}`);
     }
-    if (cmd === 'lint') { return await lintCommand(rest, out, err); }
+    if (cmd === 'lint') {
+      return await lintCommand(rest, out, err);
+    }
     if (cmd === 'runs') {
       const p = parse(rest);
       const folder = existingFolder(p.positional[0]);
-      const store = await WorkspaceStore.open({ folder, log, rebuild: s => rebuildFromWorkspace(s, log, ingestOptions).then(() => undefined) });
+      const store = await WorkspaceStore.open({
+        folder,
+        log,
+        rebuild: s => rebuildFromWorkspace(s, log, ingestOptions).then(() => undefined),
+      });
       try {
         await ingestMlsightRuns(store, log);
         await ingestWorkspace(store, log, ingestOptions);
         const runs = store.read(db => listRunsForCli(db, folder));
-        if (p.format === 'json') { out(JSON.stringify({ folder, runs }, null, 2) + '\n'); }
-        else { out(formatRunsTable(runs)); }
-      } finally { await store.close(); }
+        if (p.format === 'json') {
+          out(JSON.stringify({ folder, runs }, null, 2) + '\n');
+        } else {
+          out(formatRunsTable(runs));
+        }
+      } finally {
+        await store.close();
+      }
       return 0;
     }
     throw new UsageError(`unknown command ${JSON.stringify(cmd)}`);
   } catch (e) {
-    if (e instanceof UsageError || e instanceof LintUsageError || e instanceof TeamUsageError) { err(`mlsight: ${e.message}\n\n${USAGE}`); return 2; }
+    if (e instanceof UsageError || e instanceof LintUsageError || e instanceof TeamUsageError) {
+      err(`mlsight: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
     err(`mlsight: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }
@@ -162,8 +248,21 @@ let workerScript: string | undefined;
 if (require.main === module) {
   workerScript = path.join(__dirname, 'worker.js');
   // a reader that stops early (`mlsight runs --format json | head`) closes the pipe: stop quietly, no stack trace
-  const quiet = (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') { process.exit(process.exitCode ?? 0); } throw e; };
+  const quiet = (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') {
+      process.exit(process.exitCode ?? 0);
+    }
+    throw e;
+  };
   process.stdout.on('error', quiet);
   process.stderr.on('error', quiet);
-  main(process.argv.slice(2)).then(code => { process.exitCode = code; }, (e: unknown) => { process.stderr.write(`mlsight: ${String(e)}\n`); process.exitCode = 1; });
+  main(process.argv.slice(2)).then(
+    code => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`mlsight: ${String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -9,8 +9,22 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { isMainThread, parentPort, workerData } from 'worker_threads';
 import {
-  ChunkPeriod, DatasetError, parseColumnMap, defaultThreads, DRIFT_METHODS, DriftMethod, DriftOptions, DriftReport, driftReportFromFiles, PerformanceMetric,
-  ReportHooks, reportToCsv, reportToHtml, reportToJson, reportToText, serveDriftWorker,
+  ChunkPeriod,
+  DatasetError,
+  parseColumnMap,
+  defaultThreads,
+  DRIFT_METHODS,
+  DriftMethod,
+  DriftOptions,
+  DriftReport,
+  driftReportFromFiles,
+  PerformanceMetric,
+  ReportHooks,
+  reportToCsv,
+  reportToHtml,
+  reportToJson,
+  reportToText,
+  serveDriftWorker,
 } from './core/drift';
 import { StatsInputError } from './core/stats';
 import { DATA_ENCODINGS, DataEncoding } from './core/drift/dataset';
@@ -80,21 +94,51 @@ const METRICS: readonly PerformanceMetric[] = ['accuracy', 'f1', 'auc', 'rmse', 
 
 function method(v: string, what: string): DriftMethod {
   const m = v.toLowerCase().replace(/[-_ ]/g, '');
-  const alias: Record<string, DriftMethod> = { ks: 'ks', kolmogorovsmirnov: 'ks', chisquare: 'chisquare', chi2: 'chisquare', z: 'z', ztest: 'z', jensenshannon: 'jensenshannon', js: 'jensenshannon', wasserstein: 'wasserstein', psi: 'psi' };
+  const alias: Record<string, DriftMethod> = {
+    ks: 'ks',
+    kolmogorovsmirnov: 'ks',
+    chisquare: 'chisquare',
+    chi2: 'chisquare',
+    z: 'z',
+    ztest: 'z',
+    jensenshannon: 'jensenshannon',
+    js: 'jensenshannon',
+    wasserstein: 'wasserstein',
+    psi: 'psi',
+  };
   const r = alias[m];
-  if (!r) { throw new DriftUsageError(`${what}: unknown method ${JSON.stringify(v)} (one of ${DRIFT_METHODS.join(', ')})`); }
+  if (!r) {
+    throw new DriftUsageError(`${what}: unknown method ${JSON.stringify(v)} (one of ${DRIFT_METHODS.join(', ')})`);
+  }
   return r;
 }
 
-function num(v: string | undefined, what: string, opts: { min?: number; max?: number; integer?: boolean } = {}): number {
+function num(
+  v: string | undefined,
+  what: string,
+  opts: { min?: number; max?: number; integer?: boolean } = {},
+): number {
   const n = Number(v);
-  if (v === undefined || v.trim() === '' || !Number.isFinite(n) || (opts.integer && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max)) {
-    throw new DriftUsageError(`${what} needs ${opts.integer ? 'an integer' : 'a number'}${opts.min !== undefined ? ` ≥ ${opts.min}` : ''}${opts.max !== undefined ? ` ≤ ${opts.max}` : ''}, not ${JSON.stringify(v ?? '')}`);
+  if (
+    v === undefined ||
+    v.trim() === '' ||
+    !Number.isFinite(n) ||
+    (opts.integer && !Number.isInteger(n)) ||
+    (opts.min !== undefined && n < opts.min) ||
+    (opts.max !== undefined && n > opts.max)
+  ) {
+    throw new DriftUsageError(
+      `${what} needs ${opts.integer ? 'an integer' : 'a number'}${opts.min !== undefined ? ` ≥ ${opts.min}` : ''}${opts.max !== undefined ? ` ≤ ${opts.max}` : ''}, not ${JSON.stringify(v ?? '')}`,
+    );
   }
   return n;
 }
 
-const list = (v: string) => v.split(',').map(s => s.trim()).filter(Boolean);
+const list = (v: string) =>
+  v
+    .split(',')
+    .map(s => s.trim())
+    .filter(Boolean);
 
 export function parseDriftArgs(args: readonly string[]): DriftCliArgs {
   const positional: string[] = [];
@@ -113,75 +157,200 @@ export function parseDriftArgs(args: readonly string[]): DriftCliArgs {
     let a = args[i];
     let value: string | undefined;
     const eq = a.startsWith('--') ? a.indexOf('=') : -1;
-    if (eq > 0) { value = a.slice(eq + 1); a = a.slice(0, eq); }
+    if (eq > 0) {
+      value = a.slice(eq + 1);
+      a = a.slice(0, eq);
+    }
     const next = (): string => {
-      if (value !== undefined) { return value; }
+      if (value !== undefined) {
+        return value;
+      }
       const v = args[++i];
-      if (v === undefined) { throw new DriftUsageError(`${a} needs a value`); }
+      if (v === undefined) {
+        throw new DriftUsageError(`${a} needs a value`);
+      }
       return v;
     };
     switch (a) {
-      case '--target': o.target = next(); break;
-      case '--prediction': o.prediction = next(); break;
-      case '--time': o.time = next(); break;
-      case '--task': { const t = next(); if (t !== 'classification' && t !== 'regression') { throw new DriftUsageError(`--task must be classification or regression, not ${JSON.stringify(t)}`); } o.task = t; break; }
-      case '--format': { const f = next(); if (f !== 'json' && f !== 'text') { throw new DriftUsageError(`--format must be json or text, not ${JSON.stringify(f)}`); } format = f; break; }
+      case '--target':
+        o.target = next();
+        break;
+      case '--prediction':
+        o.prediction = next();
+        break;
+      case '--time':
+        o.time = next();
+        break;
+      case '--task': {
+        const t = next();
+        if (t !== 'classification' && t !== 'regression') {
+          throw new DriftUsageError(`--task must be classification or regression, not ${JSON.stringify(t)}`);
+        }
+        o.task = t;
+        break;
+      }
+      case '--format': {
+        const f = next();
+        if (f !== 'json' && f !== 'text') {
+          throw new DriftUsageError(`--format must be json or text, not ${JSON.stringify(f)}`);
+        }
+        format = f;
+        break;
+      }
       case '--threshold': {
         const v = next();
         const k = v.indexOf('=');
-        if (k <= 0) { throw new DriftUsageError(`--threshold needs METHOD=VALUE (e.g. psi=0.2), not ${JSON.stringify(v)}`); }
+        if (k <= 0) {
+          throw new DriftUsageError(`--threshold needs METHOD=VALUE (e.g. psi=0.2), not ${JSON.stringify(v)}`);
+        }
         const name = v.slice(0, k).trim().toLowerCase();
         const t = num(v.slice(k + 1), `--threshold ${name}`, { min: 0 });
-        if (name === 'pvalue' || name === 'p') { thresholds.ks = t; thresholds.chisquare = t; thresholds.z = t; }
-        else { thresholds[method(name, '--threshold')] = t; }
+        if (name === 'pvalue' || name === 'p') {
+          thresholds.ks = t;
+          thresholds.chisquare = t;
+          thresholds.z = t;
+        } else {
+          thresholds[method(name, '--threshold')] = t;
+        }
         break;
       }
-      case '--drift-share': o.driftShare = num(next(), '--drift-share', { min: 0, max: 1 }); break;
+      case '--drift-share':
+        o.driftShare = num(next(), '--drift-share', { min: 0, max: 1 });
+        break;
       case '--method': {
         const v = next();
         const k = v.lastIndexOf('=');
-        if (k <= 0) { throw new DriftUsageError(`--method needs COLUMN=METHOD, not ${JSON.stringify(v)}`); }
+        if (k <= 0) {
+          throw new DriftUsageError(`--method needs COLUMN=METHOD, not ${JSON.stringify(v)}`);
+        }
         methods[v.slice(0, k)] = method(v.slice(k + 1), '--method');
         break;
       }
-      case '--numerical-method': o.numericalMethod = method(next(), a); break;
-      case '--categorical-method': o.categoricalMethod = method(next(), a); break;
-      case '--columns': o.columns = list(next()); break;
-      case '--exclude': o.exclude = list(next()); break;
-      case '--numerical': for (const c of list(next())) { types[c] = 'numerical'; } break;
-      case '--categorical': for (const c of list(next())) { types[c] = 'categorical'; } break;
-      case '--chunks': o.chunks = num(next(), '--chunks', { min: 1, max: 1000, integer: true }); break;
-      case '--period': { const p = next() as ChunkPeriod; if (!PERIODS.includes(p)) { throw new DriftUsageError(`--period must be one of ${PERIODS.join(', ')}`); } o.period = p; break; }
-      case '--performance-metric': { const m = next() as PerformanceMetric; if (!METRICS.includes(m)) { throw new DriftUsageError(`--performance-metric must be one of ${METRICS.join(', ')}`); } retrain.performanceMetric = m; break; }
-      case '--performance-threshold': retrain.performanceThreshold = num(next(), a); break;
-      case '--min-alert-chunks': retrain.minAlertChunks = num(next(), a, { min: 1, integer: true }); break;
-      case '--alpha': verdict.alpha = num(next(), a, { min: 1e-6, max: 0.5 }); break;
-      case '--correction': { const c = next(); if (c !== 'holm' && c !== 'bh') { throw new DriftUsageError(`--correction must be holm or bh, not ${JSON.stringify(c)}`); } verdict.correction = c; break; }
-      case '--psi-bins': { const b = next(); if (b !== 'evidently' && b !== 'deciles') { throw new DriftUsageError(`--psi-bins must be evidently or deciles, not ${JSON.stringify(b)}`); } o.psiBinning = b; break; }
-      case '--map': mapPairs.push(next()); break;
-      case '--max-rows': o.maxRows = num(next(), a, { min: 1, integer: true }); break;
+      case '--numerical-method':
+        o.numericalMethod = method(next(), a);
+        break;
+      case '--categorical-method':
+        o.categoricalMethod = method(next(), a);
+        break;
+      case '--columns':
+        o.columns = list(next());
+        break;
+      case '--exclude':
+        o.exclude = list(next());
+        break;
+      case '--numerical':
+        for (const c of list(next())) {
+          types[c] = 'numerical';
+        }
+        break;
+      case '--categorical':
+        for (const c of list(next())) {
+          types[c] = 'categorical';
+        }
+        break;
+      case '--chunks':
+        o.chunks = num(next(), '--chunks', { min: 1, max: 1000, integer: true });
+        break;
+      case '--period': {
+        const p = next() as ChunkPeriod;
+        if (!PERIODS.includes(p)) {
+          throw new DriftUsageError(`--period must be one of ${PERIODS.join(', ')}`);
+        }
+        o.period = p;
+        break;
+      }
+      case '--performance-metric': {
+        const m = next() as PerformanceMetric;
+        if (!METRICS.includes(m)) {
+          throw new DriftUsageError(`--performance-metric must be one of ${METRICS.join(', ')}`);
+        }
+        retrain.performanceMetric = m;
+        break;
+      }
+      case '--performance-threshold':
+        retrain.performanceThreshold = num(next(), a);
+        break;
+      case '--min-alert-chunks':
+        retrain.minAlertChunks = num(next(), a, { min: 1, integer: true });
+        break;
+      case '--alpha':
+        verdict.alpha = num(next(), a, { min: 1e-6, max: 0.5 });
+        break;
+      case '--correction': {
+        const c = next();
+        if (c !== 'holm' && c !== 'bh') {
+          throw new DriftUsageError(`--correction must be holm or bh, not ${JSON.stringify(c)}`);
+        }
+        verdict.correction = c;
+        break;
+      }
+      case '--psi-bins': {
+        const b = next();
+        if (b !== 'evidently' && b !== 'deciles') {
+          throw new DriftUsageError(`--psi-bins must be evidently or deciles, not ${JSON.stringify(b)}`);
+        }
+        o.psiBinning = b;
+        break;
+      }
+      case '--map':
+        mapPairs.push(next());
+        break;
+      case '--max-rows':
+        o.maxRows = num(next(), a, { min: 1, integer: true });
+        break;
       case '--encoding': {
         const e = next() as DataEncoding;
-        if (!DATA_ENCODINGS.includes(e)) { throw new DriftUsageError(`--encoding must be one of ${DATA_ENCODINGS.join(', ')}`); }
+        if (!DATA_ENCODINGS.includes(e)) {
+          throw new DriftUsageError(`--encoding must be one of ${DATA_ENCODINGS.join(', ')}`);
+        }
         o.encoding = e;
         break;
       }
-      case '--html': html = next(); break;
-      case '--csv': csv = next(); break;
-      case '--fail-on': { const f = next() as FailOn; if (!['retrain', 'dataset', 'any', 'never'].includes(f)) { throw new DriftUsageError('--fail-on must be retrain, dataset, any or never'); } failOn = f; break; }
+      case '--html':
+        html = next();
+        break;
+      case '--csv':
+        csv = next();
+        break;
+      case '--fail-on': {
+        const f = next() as FailOn;
+        if (!['retrain', 'dataset', 'any', 'never'].includes(f)) {
+          throw new DriftUsageError('--fail-on must be retrain, dataset, any or never');
+        }
+        failOn = f;
+        break;
+      }
       default:
-        if (a.startsWith('-') && a !== '-') { throw new DriftUsageError(`unknown option ${a}`); }
+        if (a.startsWith('-') && a !== '-') {
+          throw new DriftUsageError(`unknown option ${a}`);
+        }
         positional.push(args[i]);
     }
   }
-  if (positional.length !== 2) { throw new DriftUsageError(`drift needs two files, a reference and a current one (${positional.length} given)`); }
-  if (Object.keys(thresholds).length) { o.thresholds = thresholds; }
-  if (Object.keys(methods).length) { o.methods = methods; }
-  if (Object.keys(types).length) { o.columnTypes = types; }
-  if (Object.keys(retrain).length) { o.retrain = retrain; }
-  if (Object.keys(verdict).length) { o.verdict = verdict; }
+  if (positional.length !== 2) {
+    throw new DriftUsageError(`drift needs two files, a reference and a current one (${positional.length} given)`);
+  }
+  if (Object.keys(thresholds).length) {
+    o.thresholds = thresholds;
+  }
+  if (Object.keys(methods).length) {
+    o.methods = methods;
+  }
+  if (Object.keys(types).length) {
+    o.columnTypes = types;
+  }
+  if (Object.keys(retrain).length) {
+    o.retrain = retrain;
+  }
+  if (Object.keys(verdict).length) {
+    o.verdict = verdict;
+  }
   if (mapPairs.length) {
-    try { o.map = parseColumnMap(mapPairs); } catch (e) { throw new DriftUsageError(`--map: ${(e as Error).message}`); }
+    try {
+      o.map = parseColumnMap(mapPairs);
+    } catch (e) {
+      throw new DriftUsageError(`--map: ${(e as Error).message}`);
+    }
   }
   return { reference: positional[0], current: positional[1], format, options: o, html, csv, failOn };
 }
@@ -189,10 +358,14 @@ export function parseDriftArgs(args: readonly string[]): DriftCliArgs {
 /** Whether the report counts as "drift detected" for the exit code. */
 export function driftDetected(r: DriftReport, failOn: FailOn): boolean {
   switch (failOn) {
-    case 'never': return false;
-    case 'any': return r.columns.some(c => c.drifted) || r.verdict.level !== 'ok';
-    case 'dataset': return r.dataset.drifted;
-    default: return r.verdict.retrain;
+    case 'never':
+      return false;
+    case 'any':
+      return r.columns.some(c => c.drifted) || r.verdict.level !== 'ok';
+    case 'dataset':
+      return r.dataset.drifted;
+    default:
+      return r.verdict.retrain;
   }
 }
 
@@ -206,24 +379,56 @@ function parallelHooks(): Pick<ReportHooks, 'workerScript' | 'threads'> {
   return own ? { workerScript: own, threads: Number.isInteger(env) && env > 0 ? env : defaultThreads() } : {};
 }
 
-export async function driftCli(args: readonly string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
-  if (args[0] === '--worker' && !isMainThread && parentPort) { await driftWorker(); return DRIFT_EXIT.ok; }
-  if (args[0] === '--pool-worker' && !isMainThread && parentPort) { serveDriftWorker(parentPort); return DRIFT_EXIT.ok; }
-  if (args.includes('--help') || args.includes('-h')) { out(DRIFT_USAGE); return DRIFT_EXIT.ok; }
+export async function driftCli(
+  args: readonly string[],
+  out: (s: string) => void,
+  err: (s: string) => void,
+): Promise<number> {
+  if (args[0] === '--worker' && !isMainThread && parentPort) {
+    await driftWorker();
+    return DRIFT_EXIT.ok;
+  }
+  if (args[0] === '--pool-worker' && !isMainThread && parentPort) {
+    serveDriftWorker(parentPort);
+    return DRIFT_EXIT.ok;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    out(DRIFT_USAGE);
+    return DRIFT_EXIT.ok;
+  }
   let parsed: DriftCliArgs;
-  try { parsed = parseDriftArgs(args); } catch (e) {
-    if (e instanceof DriftUsageError) { err(`mlsight drift: ${e.message}\n\n${DRIFT_USAGE}`); return DRIFT_EXIT.usage; }
+  try {
+    parsed = parseDriftArgs(args);
+  } catch (e) {
+    if (e instanceof DriftUsageError) {
+      err(`mlsight drift: ${e.message}\n\n${DRIFT_USAGE}`);
+      return DRIFT_EXIT.usage;
+    }
     throw e;
   }
   try {
-    const report = await driftReportFromFiles(path.resolve(parsed.reference), path.resolve(parsed.current), parsed.options, parallelHooks());
+    const report = await driftReportFromFiles(
+      path.resolve(parsed.reference),
+      path.resolve(parsed.current),
+      parsed.options,
+      parallelHooks(),
+    );
     out(parsed.format === 'json' ? JSON.stringify(reportToJson(report), null, 2) + '\n' : reportToText(report));
-    if (parsed.html) { fs.writeFileSync(parsed.html, reportToHtml(report)); }
-    if (parsed.csv) { fs.writeFileSync(parsed.csv, reportToCsv(report)); }
-    for (const w of report.warnings) { err(`mlsight drift: warning: ${w.replace(/[\r\n]+/g, ' ')}\n`); }
+    if (parsed.html) {
+      fs.writeFileSync(parsed.html, reportToHtml(report));
+    }
+    if (parsed.csv) {
+      fs.writeFileSync(parsed.csv, reportToCsv(report));
+    }
+    for (const w of report.warnings) {
+      err(`mlsight drift: warning: ${w.replace(/[\r\n]+/g, ' ')}\n`);
+    }
     return driftDetected(report, parsed.failOn) ? DRIFT_EXIT.drift : DRIFT_EXIT.ok;
   } catch (e) {
-    if (e instanceof DatasetError || e instanceof StatsInputError) { err(`mlsight drift: ${e.message}\n`); return DRIFT_EXIT.error; }
+    if (e instanceof DatasetError || e instanceof StatsInputError) {
+      err(`mlsight drift: ${e.message}\n`);
+      return DRIFT_EXIT.error;
+    }
     throw e;
   }
 }
@@ -231,7 +436,12 @@ export async function driftCli(args: readonly string[], out: (s: string) => void
 // ---------------------------------------------------------------------------------------------------------------
 // Worker thread (the extension runs reports here)
 
-export interface DriftWorkerJob { kind: 'mlsight-drift'; reference: string; current: string; options: DriftOptions & { maxRows?: number; encoding?: DataEncoding } }
+export interface DriftWorkerJob {
+  kind: 'mlsight-drift';
+  reference: string;
+  current: string;
+  options: DriftOptions & { maxRows?: number; encoding?: DataEncoding };
+}
 export type DriftWorkerMessage =
   | { type: 'progress'; message: string; fraction?: number }
   | { type: 'report'; report: DriftReport }
@@ -241,9 +451,16 @@ async function driftWorker(): Promise<void> {
   const job = workerData as DriftWorkerJob;
   const post = (m: DriftWorkerMessage) => parentPort!.postMessage(m);
   try {
-    const report = await driftReportFromFiles(job.reference, job.current, job.options, { ...parallelHooks(), onProgress: (message, fraction) => post({ type: 'progress', message, fraction }) });
+    const report = await driftReportFromFiles(job.reference, job.current, job.options, {
+      ...parallelHooks(),
+      onProgress: (message, fraction) => post({ type: 'progress', message, fraction }),
+    });
     post({ type: 'report', report });
   } catch (e) {
-    post({ type: 'error', message: e instanceof Error ? e.message : String(e), dataset: e instanceof DatasetError || e instanceof StatsInputError });
+    post({
+      type: 'error',
+      message: e instanceof Error ? e.message : String(e),
+      dataset: e instanceof DatasetError || e instanceof StatsInputError,
+    });
   }
 }

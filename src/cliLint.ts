@@ -1,6 +1,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { AnalysisResult, Finding, RULES, RULE_IDS, RuleId, RuleSetting, analyzeNotebookDetailed, analyzePythonDetailed } from './core/leakage';
+import {
+  AnalysisResult,
+  Finding,
+  RULES,
+  RULE_IDS,
+  RuleId,
+  RuleSetting,
+  analyzeNotebookDetailed,
+  analyzePythonDetailed,
+} from './core/leakage';
 import { VERSION } from './core/version';
 
 /**
@@ -17,24 +26,57 @@ export const LINT_USAGE = `  lint [paths…] [--format text|json|sarif] [--fail-
                                      when a file cannot be read or parsed (a truncated .ipynb) unless
                                      --unreadable warn`;
 
-const SKIP = new Set(['node_modules', '.git', '.venv', 'venv', 'env', '.env', 'site-packages', '__pycache__', '.mlsight', '.tox', '.ipynb_checkpoints']);
+const SKIP = new Set([
+  'node_modules',
+  '.git',
+  '.venv',
+  'venv',
+  'env',
+  '.env',
+  'site-packages',
+  '__pycache__',
+  '.mlsight',
+  '.tox',
+  '.ipynb_checkpoints',
+]);
 const ORDER = { info: 0, warning: 1, error: 2, never: 3 } as const;
 
 export class LintUsageError extends Error {}
 
 function collect(p: string, out: string[]): void {
   let st: fs.Stats;
-  try { st = fs.statSync(p); } catch { throw new LintUsageError(`no such file or folder: ${p}`); }
-  if (st.isFile()) { out.push(p); return; }
+  try {
+    st = fs.statSync(p);
+  } catch {
+    throw new LintUsageError(`no such file or folder: ${p}`);
+  }
+  if (st.isFile()) {
+    out.push(p);
+    return;
+  }
   for (const name of fs.readdirSync(p).sort()) {
     const full = path.join(p, name);
     let s: fs.Stats;
-    try { s = fs.statSync(full); } catch { continue; }
-    if (s.isDirectory()) { if (!SKIP.has(name)) { collect(full, out); } } else if (/\.(py|ipynb)$/.test(name)) { out.push(full); }
+    try {
+      s = fs.statSync(full);
+    } catch {
+      continue;
+    }
+    if (s.isDirectory()) {
+      if (!SKIP.has(name)) {
+        collect(full, out);
+      }
+    } else if (/\.(py|ipynb)$/.test(name)) {
+      out.push(full);
+    }
   }
 }
 
-export async function lintCommand(args: string[], out: (s: string) => void, err: (s: string) => void = () => undefined): Promise<number> {
+export async function lintCommand(
+  args: string[],
+  out: (s: string) => void,
+  err: (s: string) => void = () => undefined,
+): Promise<number> {
   const paths: string[] = [];
   let format: 'json' | 'text' | 'sarif' = 'text';
   let failOn: keyof typeof ORDER = 'warning';
@@ -42,73 +84,158 @@ export async function lintCommand(args: string[], out: (s: string) => void, err:
   let unreadable: 'error' | 'warn' = 'error';
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    const value = (name: string) => { const v = a.includes('=') && a.startsWith(`--${name}=`) ? a.slice(name.length + 3) : args[++i]; if (v === undefined) { throw new LintUsageError(`--${name} needs a value`); } return v; };
+    const value = (name: string) => {
+      const v = a.includes('=') && a.startsWith(`--${name}=`) ? a.slice(name.length + 3) : args[++i];
+      if (v === undefined) {
+        throw new LintUsageError(`--${name} needs a value`);
+      }
+      return v;
+    };
     if (a === '--format' || a.startsWith('--format=')) {
       const f = value('format');
-      if (f !== 'json' && f !== 'text' && f !== 'sarif') { throw new LintUsageError(`--format must be text, json or sarif, not ${JSON.stringify(f)}`); }
+      if (f !== 'json' && f !== 'text' && f !== 'sarif') {
+        throw new LintUsageError(`--format must be text, json or sarif, not ${JSON.stringify(f)}`);
+      }
       format = f;
     } else if (a === '--fail-on' || a.startsWith('--fail-on=')) {
       const f = value('fail-on');
-      if (!(f in ORDER)) { throw new LintUsageError(`--fail-on must be error, warning, info or never`); }
+      if (!(f in ORDER)) {
+        throw new LintUsageError(`--fail-on must be error, warning, info or never`);
+      }
       failOn = f as keyof typeof ORDER;
     } else if (a === '--unreadable' || a.startsWith('--unreadable=')) {
       const u = value('unreadable');
-      if (u !== 'error' && u !== 'warn') { throw new LintUsageError('--unreadable must be error or warn'); }
+      if (u !== 'error' && u !== 'warn') {
+        throw new LintUsageError('--unreadable must be error or warn');
+      }
       unreadable = u;
     } else if (a === '--rule' || a.startsWith('--rule=')) {
       const [id, setting] = value('rule').split('=');
-      if (!(RULE_IDS as readonly string[]).includes(id)) { throw new LintUsageError(`unknown rule ${JSON.stringify(id)} (rules: ${RULE_IDS.join(', ')})`); }
-      if (!['off', 'error', 'warning', 'info'].includes(setting)) { throw new LintUsageError(`--rule ${id}= must be off, error, warning or info`); }
+      if (!(RULE_IDS as readonly string[]).includes(id)) {
+        throw new LintUsageError(`unknown rule ${JSON.stringify(id)} (rules: ${RULE_IDS.join(', ')})`);
+      }
+      if (!['off', 'error', 'warning', 'info'].includes(setting)) {
+        throw new LintUsageError(`--rule ${id}= must be off, error, warning or info`);
+      }
       rules[id as RuleId] = setting as RuleSetting;
     } else if (a.startsWith('-')) {
       throw new LintUsageError(`unknown option ${a}`);
-    } else { paths.push(a); }
+    } else {
+      paths.push(a);
+    }
   }
   const files: string[] = [];
-  for (const p of paths.length ? paths : ['.']) { collect(path.resolve(p), files); }
+  for (const p of paths.length ? paths : ['.']) {
+    collect(path.resolve(p), files);
+  }
   const results: { file: string; findings: Finding[]; syntaxErrors: number; error?: string; ms: number }[] = [];
   for (const file of files) {
     const t0 = performance.now();
     let text: string;
-    try { text = fs.readFileSync(file, 'utf8'); } catch (e) { results.push({ file, findings: [], syntaxErrors: 0, error: String(e), ms: 0 }); continue; }
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      results.push({ file, findings: [], syntaxErrors: 0, error: String(e), ms: 0 });
+      continue;
+    }
     let r: AnalysisResult & { error?: string };
-    if (file.endsWith('.ipynb')) { r = await analyzeNotebookDetailed(text, { rules }); } else { r = await analyzePythonDetailed(text, { rules }); }
-    results.push({ file: path.relative(process.cwd(), file) || file, findings: r.findings, syntaxErrors: r.syntaxErrors, error: r.error, ms: performance.now() - t0 });
+    if (file.endsWith('.ipynb')) {
+      r = await analyzeNotebookDetailed(text, { rules });
+    } else {
+      r = await analyzePythonDetailed(text, { rules });
+    }
+    results.push({
+      file: path.relative(process.cwd(), file) || file,
+      findings: r.findings,
+      syntaxErrors: r.syntaxErrors,
+      error: r.error,
+      ms: performance.now() - t0,
+    });
   }
   const all = results.flatMap(r => r.findings);
   for (const r of results) {
-    if (r.error) { err(`mlsight lint: ${r.file}: could not be analysed: ${r.error}\n`); }
-    else if (r.syntaxErrors) { err(`mlsight lint: ${r.file}: ${r.syntaxErrors} syntax error${r.syntaxErrors === 1 ? '' : 's'} (the rest was analysed)\n`); }
+    if (r.error) {
+      err(`mlsight lint: ${r.file}: could not be analysed: ${r.error}\n`);
+    } else if (r.syntaxErrors) {
+      err(
+        `mlsight lint: ${r.file}: ${r.syntaxErrors} syntax error${r.syntaxErrors === 1 ? '' : 's'} (the rest was analysed)\n`,
+      );
+    }
   }
-  const flat = results.flatMap(r => r.findings.map(f => ({
-    file: r.file, line: f.range.startLine + 1, column: f.range.startColumn + 1, endLine: f.range.endLine + 1, endColumn: f.range.endColumn + 1,
-    rule: f.rule, severity: f.severity, message: f.message, ...(f.cell !== undefined ? { cell: f.cell } : {}), fixes: (f.fixes ?? []).map(x => x.title),
-  })));
+  const flat = results.flatMap(r =>
+    r.findings.map(f => ({
+      file: r.file,
+      line: f.range.startLine + 1,
+      column: f.range.startColumn + 1,
+      endLine: f.range.endLine + 1,
+      endColumn: f.range.endColumn + 1,
+      rule: f.rule,
+      severity: f.severity,
+      message: f.message,
+      ...(f.cell !== undefined ? { cell: f.cell } : {}),
+      fixes: (f.fixes ?? []).map(x => x.title),
+    })),
+  );
   if (format === 'json') {
     out(JSON.stringify(flat, null, 2) + '\n');
   } else if (format === 'sarif') {
     const level = { error: 'error', warning: 'warning', info: 'note' } as const;
-    out(JSON.stringify({
-      $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-      version: '2.1.0',
-      runs: [{
-        tool: { driver: { name: 'ML Sight', version: VERSION, informationUri: 'https://example.invalid/ml-sight', rules: RULES.map(r => ({ id: r.id, shortDescription: { text: r.summary }, defaultConfiguration: { level: level[r.severity] } })) } },
-        artifacts: results.map(r => ({ location: { uri: r.file.split(path.sep).join('/') } })),
-        results: flat.map(f => ({
-          ruleId: f.rule, ruleIndex: RULE_IDS.indexOf(f.rule), level: level[f.severity], message: { text: f.message },
-          locations: [{ physicalLocation: { artifactLocation: { uri: f.file.split(path.sep).join('/') }, region: { startLine: f.line, startColumn: f.column, endLine: f.endLine, endColumn: f.endColumn } } }],
-        })),
-      }],
-    }, null, 2) + '\n');
+    out(
+      JSON.stringify(
+        {
+          $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+          version: '2.1.0',
+          runs: [
+            {
+              tool: {
+                driver: {
+                  name: 'ML Sight',
+                  version: VERSION,
+                  informationUri: 'https://example.invalid/ml-sight',
+                  rules: RULES.map(r => ({
+                    id: r.id,
+                    shortDescription: { text: r.summary },
+                    defaultConfiguration: { level: level[r.severity] },
+                  })),
+                },
+              },
+              artifacts: results.map(r => ({ location: { uri: r.file.split(path.sep).join('/') } })),
+              results: flat.map(f => ({
+                ruleId: f.rule,
+                ruleIndex: RULE_IDS.indexOf(f.rule),
+                level: level[f.severity],
+                message: { text: f.message },
+                locations: [
+                  {
+                    physicalLocation: {
+                      artifactLocation: { uri: f.file.split(path.sep).join('/') },
+                      region: { startLine: f.line, startColumn: f.column, endLine: f.endLine, endColumn: f.endColumn },
+                    },
+                  },
+                ],
+              })),
+            },
+          ],
+        },
+        null,
+        2,
+      ) + '\n',
+    );
   } else {
     for (const f of flat) {
-      out(`${f.file}:${f.line}:${f.column}: ${f.severity} ${f.rule}${f.cell !== undefined ? ` [cell ${f.cell + 1}]` : ''}: ${f.message}\n`);
+      out(
+        `${f.file}:${f.line}:${f.column}: ${f.severity} ${f.rule}${f.cell !== undefined ? ` [cell ${f.cell + 1}]` : ''}: ${f.message}\n`,
+      );
     }
-    out(`${results.length} file${results.length === 1 ? '' : 's'}, ${all.length} finding${all.length === 1 ? '' : 's'} (${all.filter(f => f.severity === 'error').length} errors, ${all.filter(f => f.severity === 'warning').length} warnings, ${all.filter(f => f.severity === 'info').length} infos)\n`);
+    out(
+      `${results.length} file${results.length === 1 ? '' : 's'}, ${all.length} finding${all.length === 1 ? '' : 's'} (${all.filter(f => f.severity === 'error').length} errors, ${all.filter(f => f.severity === 'warning').length} warnings, ${all.filter(f => f.severity === 'info').length} infos)\n`,
+    );
   }
   const failed = results.filter(r => r.error).length;
   if (failed && unreadable === 'error') {
-    err(`mlsight lint: ${failed} file${failed === 1 ? '' : 's'} could not be analysed; failing (--unreadable warn to only warn)\n`);
+    err(
+      `mlsight lint: ${failed} file${failed === 1 ? '' : 's'} could not be analysed; failing (--unreadable warn to only warn)\n`,
+    );
     return 1;
   }
   return all.some(f => ORDER[f.severity] >= ORDER[failOn]) ? 1 : 0;

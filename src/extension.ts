@@ -41,7 +41,12 @@ export interface MlSightApi {
 }
 
 /** The model registry's editor side (the extension-host tests drive the promotion page through `panel`). */
-export interface RegistryUi { readonly service: RegistryService; readonly panel: PromotePanel; readonly tree: ModelsTreeProvider; readonly pages: ModelPages }
+export interface RegistryUi {
+  readonly service: RegistryService;
+  readonly panel: PromotePanel;
+  readonly tree: ModelsTreeProvider;
+  readonly pages: ModelPages;
+}
 
 /** The composition root: builds every service once, by hand, and owns all disposables. */
 class Extension implements vscode.Disposable {
@@ -58,47 +63,89 @@ class Extension implements vscode.Disposable {
     const channel = this.disposables.track(vscode.window.createOutputChannel('ML Sight', { log: true }));
     const log = channelLogger(channel);
     const contextKeys = new ContextKeyService();
-    this.stores = this.disposables.track(new StoreManager(log, folder => ({
-      persistDelayMs: vscode.workspace.getConfiguration('mlsight.store', folder).get<number>('persistDelayMs', 250),
-      exclude: vscode.workspace.getConfiguration('mlsight.runs', folder).get<string[]>('exclude', []),
-    }), vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath));
-    const runsTree = this.runsTree = this.disposables.track(new RunsTreeProvider(this.stores, contextKeys, context.workspaceState,
-      () => vscode.workspace.getConfiguration('mlsight.runs').get<string>('keyMetric', '')));
+    this.stores = this.disposables.track(
+      new StoreManager(
+        log,
+        folder => ({
+          persistDelayMs: vscode.workspace.getConfiguration('mlsight.store', folder).get<number>('persistDelayMs', 250),
+          exclude: vscode.workspace.getConfiguration('mlsight.runs', folder).get<string[]>('exclude', []),
+        }),
+        vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath,
+      ),
+    );
+    const runsTree = (this.runsTree = this.disposables.track(
+      new RunsTreeProvider(this.stores, contextKeys, context.workspaceState, () =>
+        vscode.workspace.getConfiguration('mlsight.runs').get<string>('keyMetric', ''),
+      ),
+    ));
     const registries = this.disposables.track(new RegistryService(this.stores, log));
-    const modelsTree = this.disposables.track(new ModelsTreeProvider(this.stores, contextKeys, folder => registries.get(folder)));
+    const modelsTree = this.disposables.track(
+      new ModelsTreeProvider(this.stores, contextKeys, folder => registries.get(folder)),
+    );
     const promotePanel = this.disposables.track(new PromotePanel(context.extensionUri, log));
     const modelPages = this.disposables.track(new ModelPages(context.extensionUri, this.stores, registries, log));
     this.registry = { service: registries, panel: promotePanel, tree: modelsTree, pages: modelPages };
-    this.disposables.track(vscode.window.createTreeView('mlsight.models', { treeDataProvider: modelsTree, showCollapseAll: true }));
+    this.disposables.track(
+      vscode.window.createTreeView('mlsight.models', { treeDataProvider: modelsTree, showCollapseAll: true }),
+    );
     const datasetsTree = this.disposables.track(new DatasetsTreeProvider(this.stores));
-    this.disposables.track(vscode.window.createTreeView('mlsight.datasets', { treeDataProvider: datasetsTree, showCollapseAll: true }));
+    this.disposables.track(
+      vscode.window.createTreeView('mlsight.datasets', { treeDataProvider: datasetsTree, showCollapseAll: true }),
+    );
 
-    this.compare = this.disposables.track(new CompareController(context.extensionUri, this.stores, log, {
-      openRun: async (folder, runId) => this.runPages.open(folder, runId),
-    }));
-    this.runPages = this.disposables.track(new RunPages(context.extensionUri, this.stores, log, {
-      compare: async (folder, runIds) => vscode.commands.executeCommand('mlsight.compareRuns', { kind: 'run', folder, run: { id: runIds[0] } }),
-    }));
-    const runsView = this.disposables.track(vscode.window.createTreeView('mlsight.runs', { treeDataProvider: runsTree, showCollapseAll: true, canSelectMany: true }));
+    this.compare = this.disposables.track(
+      new CompareController(context.extensionUri, this.stores, log, {
+        openRun: async (folder, runId) => this.runPages.open(folder, runId),
+      }),
+    );
+    this.runPages = this.disposables.track(
+      new RunPages(context.extensionUri, this.stores, log, {
+        compare: async (folder, runIds) =>
+          vscode.commands.executeCommand('mlsight.compareRuns', { kind: 'run', folder, run: { id: runIds[0] } }),
+      }),
+    );
+    const runsView = this.disposables.track(
+      vscode.window.createTreeView('mlsight.runs', {
+        treeDataProvider: runsTree,
+        showCollapseAll: true,
+        canSelectMany: true,
+      }),
+    );
     runsTree.attach(runsView);
     const team = this.disposables.track(new TeamRuns(context.secrets, log));
     runsTree.setTeam(team);
-    this.disposables.track(vscode.workspace.onDidChangeConfiguration(e => { if (e.affectsConfiguration('mlsight.runs.keyMetric')) { runsTree.refresh(); } }));
+    this.disposables.track(
+      vscode.workspace.onDidChangeConfiguration(e => {
+        if (e.affectsConfiguration('mlsight.runs.keyMetric')) {
+          runsTree.refresh();
+        }
+      }),
+    );
     const pickFolder = async (): Promise<vscode.WorkspaceFolder | undefined> => {
       const folders = this.stores.folders();
-      if (folders.length <= 1) { return folders[0]; }
+      if (folders.length <= 1) {
+        return folders[0];
+      }
       return vscode.window.showWorkspaceFolderPick({ placeHolder: 'Which workspace folder?' });
     };
 
-    const drift = this.drift = this.disposables.track(new DriftUi(context.extensionUri, this.stores, log));
+    const drift = (this.drift = this.disposables.track(new DriftUi(context.extensionUri, this.stores, log)));
 
     const registryCommands = new RegistryCommands({
-      stores: this.stores, registries, panel: promotePanel, log, pickFolder, openRun: (folder, runId) => this.runPages.open(folder, runId),
+      stores: this.stores,
+      registries,
+      panel: promotePanel,
+      log,
+      pickFolder,
+      openRun: (folder, runId) => this.runPages.open(folder, runId),
     });
 
     const handlers: CommandHandlers = {
       ...runsCommands({
-        stores: this.stores, tree: runsTree, view: runsView, pickFolder,
+        stores: this.stores,
+        tree: runsTree,
+        view: runsView,
+        pickFolder,
         openRun: (folder, runId, opts) => this.runPages.open(folder, runId, opts),
         compare: async (folder, runIds) => {
           this.runPages.closePreview(folder, runIds); // selecting the runs opened a preview page
@@ -110,14 +157,20 @@ class Extension implements vscode.Disposable {
       ...driftCommands(drift),
       ...teamCommandHandlers(team, this.stores, log, () => runsView.selection),
     };
-    for (const d of registerCommands(handlers, channel)) { this.disposables.track(d); }
+    for (const d of registerCommands(handlers, channel)) {
+      this.disposables.track(d);
+    }
     exposeLoggerInTerminals(context);
     this.leakage = this.disposables.track(new LeakageDiagnostics(log));
   }
 
-  async shutdown(): Promise<void> { await this.stores.closeAll(); }
+  async shutdown(): Promise<void> {
+    await this.stores.closeAll();
+  }
 
-  dispose(): void { this.disposables.dispose(); }
+  dispose(): void {
+    this.disposables.dispose();
+  }
 }
 
 let extension: Extension | undefined;
@@ -127,7 +180,18 @@ export function activate(context: vscode.ExtensionContext): MlSightApi {
   context.subscriptions.push(extension);
   // From the first line of the bundle to the end of activate(): what ML Sight adds to VS Code's startup.
   const activationMs = performance.now() - bundleLoadStart;
-  return { activationMs, storeLoadedAtActivation: isSqlJsLoaded(), isStoreLoaded: () => isSqlJsLoaded(), stores: extension.stores, runsTree: extension.runsTree, compare: extension.compare, runPages: extension.runPages, leakage: extension.leakage, registry: extension.registry, drift: extension.drift };
+  return {
+    activationMs,
+    storeLoadedAtActivation: isSqlJsLoaded(),
+    isStoreLoaded: () => isSqlJsLoaded(),
+    stores: extension.stores,
+    runsTree: extension.runsTree,
+    compare: extension.compare,
+    runPages: extension.runPages,
+    leakage: extension.leakage,
+    registry: extension.registry,
+    drift: extension.drift,
+  };
 }
 
 export async function deactivate(): Promise<void> {

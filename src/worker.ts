@@ -14,23 +14,37 @@ import { errorMessage } from './core/errors';
 
 /** Serves the thread this bundle was started for; false if it was not started as a worker thread it knows. */
 export async function serveWorker(argv: readonly string[]): Promise<boolean> {
-  if (isMainThread || !parentPort) { return false; }
-  if (argv[0] === READER_THREAD_ARG) { await serveMlflowReader(parentPort, workerData); return true; }
+  if (isMainThread || !parentPort) {
+    return false;
+  }
+  if (argv[0] === READER_THREAD_ARG) {
+    await serveMlflowReader(parentPort, workerData);
+    return true;
+  }
   if (argv[0] === 'drift' && (argv[1] === '--worker' || argv[1] === '--pool-worker')) {
-    await driftCli(argv.slice(1), () => undefined, () => undefined);
+    await driftCli(
+      argv.slice(1),
+      () => undefined,
+      () => undefined,
+    );
     return true;
   }
   return false;
 }
 
 if (require.main === module) {
-  serveWorker(process.argv.slice(2)).then(served => {
-    if (!served) {
-      process.stderr.write(`mlsight worker: not a known worker thread (${JSON.stringify(process.argv.slice(2))}); this script is started by ML Sight\n`);
-      process.exitCode = 2;
-    }
-  }, (e: unknown) => {
-    process.stderr.write(`mlsight worker: ${errorMessage(e)}\n`);
-    process.exitCode = 1;
-  });
+  serveWorker(process.argv.slice(2)).then(
+    served => {
+      if (!served) {
+        process.stderr.write(
+          `mlsight worker: not a known worker thread (${JSON.stringify(process.argv.slice(2))}); this script is started by ML Sight\n`,
+        );
+        process.exitCode = 2;
+      }
+    },
+    (e: unknown) => {
+      process.stderr.write(`mlsight worker: ${errorMessage(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }

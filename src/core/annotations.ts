@@ -26,22 +26,37 @@ export type AnnotationBody =
 const ACTIONS = new Set(['experiment.baseline', 'run.star', 'run.rename', 'run.note', 'run.tag', 'run.trash']);
 
 function isAnnotation(a: unknown): a is Annotation {
-  if (!a || typeof a !== 'object') { return false; }
+  if (!a || typeof a !== 'object') {
+    return false;
+  }
   const x = a as Record<string, unknown>;
-  if (typeof x.id !== 'string' || typeof x.at !== 'number' || !ACTIONS.has(String(x.action))) { return false; }
-  if (x.action === 'experiment.baseline') { return typeof x.experimentId === 'string'; }
-  if (typeof x.runId !== 'string') { return false; }
+  if (typeof x.id !== 'string' || typeof x.at !== 'number' || !ACTIONS.has(String(x.action))) {
+    return false;
+  }
+  if (x.action === 'experiment.baseline') {
+    return typeof x.experimentId === 'string';
+  }
+  if (typeof x.runId !== 'string') {
+    return false;
+  }
   switch (x.action) {
-    case 'run.star': return typeof x.starred === 'boolean';
-    case 'run.trash': return typeof x.trashed === 'boolean';
-    case 'run.rename': return x.name === null || typeof x.name === 'string';
-    case 'run.note': return x.note === null || typeof x.note === 'string';
-    case 'run.tag': return typeof x.key === 'string' && x.key.length > 0 && (x.value === null || typeof x.value === 'string');
+    case 'run.star':
+      return typeof x.starred === 'boolean';
+    case 'run.trash':
+      return typeof x.trashed === 'boolean';
+    case 'run.rename':
+      return x.name === null || typeof x.name === 'string';
+    case 'run.note':
+      return x.note === null || typeof x.note === 'string';
+    case 'run.tag':
+      return typeof x.key === 'string' && x.key.length > 0 && (x.value === null || typeof x.value === 'string');
   }
   return false;
 }
 
-export function annotationsPath(folder: string): string { return path.join(folder, STORE_DIR, ANNOTATIONS_FILE); }
+export function annotationsPath(folder: string): string {
+  return path.join(folder, STORE_DIR, ANNOTATIONS_FILE);
+}
 
 export function newAnnotation(a: AnnotationBody): Annotation {
   return { id: randomUUID(), at: Date.now(), ...a };
@@ -52,14 +67,24 @@ export async function appendAnnotation(folder: string, a: Annotation): Promise<v
   await appendLineDurably(annotationsPath(folder), JSON.stringify(a));
 }
 
-export async function readAnnotations(folder: string): Promise<{ annotations: Annotation[]; errors: { line: number; message: string }[] }> {
+export async function readAnnotations(
+  folder: string,
+): Promise<{ annotations: Annotation[]; errors: { line: number; message: string }[] }> {
   let buf: Buffer;
-  try { buf = await fs.promises.readFile(annotationsPath(folder)); } catch { return { annotations: [], errors: [] }; }
+  try {
+    buf = await fs.promises.readFile(annotationsPath(folder));
+  } catch {
+    return { annotations: [], errors: [] };
+  }
   const chunk = parseJsonl<unknown>(buf);
   const annotations: Annotation[] = [];
   const errors = [...chunk.errors];
   for (const r of chunk.records) {
-    if (isAnnotation(r.value)) { annotations.push(r.value); } else { errors.push({ line: r.line, message: 'not an annotation' }); }
+    if (isAnnotation(r.value)) {
+      annotations.push(r.value);
+    } else {
+      errors.push({ line: r.line, message: 'not an annotation' });
+    }
   }
   return { annotations, errors };
 }
@@ -77,25 +102,40 @@ export function applyAnnotation(db: Db, a: Annotation): void {
       break;
     case 'run.rename':
       ensure(a.runId);
-      db.run('UPDATE run_annotations SET name = ? WHERE run_id = ?', [a.name && a.name.trim() ? a.name.trim() : null, a.runId]);
+      db.run('UPDATE run_annotations SET name = ? WHERE run_id = ?', [
+        a.name && a.name.trim() ? a.name.trim() : null,
+        a.runId,
+      ]);
       break;
     case 'run.note':
       ensure(a.runId);
-      db.run('UPDATE run_annotations SET note = ? WHERE run_id = ?', [a.note && a.note.trim() ? a.note : null, a.runId]);
+      db.run('UPDATE run_annotations SET note = ? WHERE run_id = ?', [
+        a.note && a.note.trim() ? a.note : null,
+        a.runId,
+      ]);
       break;
     case 'run.trash':
       ensure(a.runId);
       db.run('UPDATE run_annotations SET trashed_at = ? WHERE run_id = ?', [a.trashed ? a.at : null, a.runId]);
       break;
     case 'run.tag':
-      if (a.value === null) { db.run('DELETE FROM user_tags WHERE run_id = ? AND key = ?', [a.runId, a.key]); }
-      else { db.run('INSERT INTO user_tags (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT(run_id, key) DO UPDATE SET value = excluded.value', [a.runId, a.key, a.value]); }
+      if (a.value === null) {
+        db.run('DELETE FROM user_tags WHERE run_id = ? AND key = ?', [a.runId, a.key]);
+      } else {
+        db.run(
+          'INSERT INTO user_tags (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT(run_id, key) DO UPDATE SET value = excluded.value',
+          [a.runId, a.key, a.value],
+        );
+      }
       break;
   }
 }
 
 /** Appends an annotation durably, then applies it to the store and waits until it is on disk. */
-export async function annotate(store: { folder: string; writeNow(m: (db: Db) => void): Promise<void> }, body: AnnotationBody): Promise<Annotation> {
+export async function annotate(
+  store: { folder: string; writeNow(m: (db: Db) => void): Promise<void> },
+  body: AnnotationBody,
+): Promise<Annotation> {
   const a = newAnnotation(body);
   await appendAnnotation(store.folder, a);
   await store.writeNow(db => applyAnnotation(db, a));

@@ -21,18 +21,30 @@ export function isCommitId(v: unknown): v is string {
  * in ".", no "@{", not "@", and (as a branch) not starting with "-" and not "HEAD".
  */
 export function isBranchName(v: unknown): v is string {
-  if (typeof v !== 'string' || v.length === 0 || v.length > MAX_BRANCH_LENGTH) { return false; }
-  if (v === '@' || v === 'HEAD' || v.startsWith('-') || v.startsWith('/') || v.endsWith('/') || v.endsWith('.')) { return false; }
-  if (v.includes('..') || v.includes('//') || v.includes('@{')) { return false; }
+  if (typeof v !== 'string' || v.length === 0 || v.length > MAX_BRANCH_LENGTH) {
+    return false;
+  }
+  if (v === '@' || v === 'HEAD' || v.startsWith('-') || v.startsWith('/') || v.endsWith('/') || v.endsWith('.')) {
+    return false;
+  }
+  if (v.includes('..') || v.includes('//') || v.includes('@{')) {
+    return false;
+  }
   // eslint-disable-next-line no-control-regex
-  if (/[\x00-\x20\x7f~^:?*[\\]/.test(v)) { return false; }
+  if (/[\x00-\x20\x7f~^:?*[\\]/.test(v)) {
+    return false;
+  }
   return v.split('/').every(c => c.length > 0 && !c.startsWith('.') && !c.endsWith('.lock'));
 }
 
 /** The commit if it is valid, else null (stored as invalid). */
-export function validCommit(v: unknown): string | null { return isCommitId(v) ? v : null; }
+export function validCommit(v: unknown): string | null {
+  return isCommitId(v) ? v : null;
+}
 /** The branch if it is valid, else null (stored as invalid). */
-export function validBranch(v: unknown): string | null { return isBranchName(v) ? v : null; }
+export function validBranch(v: unknown): string | null {
+  return isBranchName(v) ? v : null;
+}
 
 /** Why a commit/branch pair from workspace data is refused, or undefined when both are fine (or absent). */
 export function gitRefProblem(commit: unknown, branch: unknown): string | undefined {
@@ -53,10 +65,25 @@ export class UnsafeGitArgument extends Error {}
  * must be a commit id; anything else throws before git could see it. `options` are the caller's constants, never
  * data; `operands` are values the caller built itself (e.g. a worktree folder it chose).
  */
-export function gitArgs(command: readonly string[], options: readonly string[], commits: readonly string[],
-  more: { operands?: readonly string[]; paths?: readonly string[] } = {}): string[] {
+export function gitArgs(
+  command: readonly string[],
+  options: readonly string[],
+  commits: readonly string[],
+  more: { operands?: readonly string[]; paths?: readonly string[] } = {},
+): string[] {
   for (const c of commits) {
-    if (!isCommitId(c)) { throw new UnsafeGitArgument(`${JSON.stringify(String(c).slice(0, 80))} is not a commit id (4–64 hex digits); git was not run`); }
+    if (!isCommitId(c)) {
+      throw new UnsafeGitArgument(
+        `${JSON.stringify(String(c).slice(0, 80))} is not a commit id (4–64 hex digits); git was not run`,
+      );
+    }
   }
-  return [...command, ...options, '--end-of-options', ...(more.operands ?? []), ...commits, ...(more.paths ? ['--', ...more.paths] : [])];
+  return [
+    ...command,
+    ...options,
+    '--end-of-options',
+    ...(more.operands ?? []),
+    ...commits,
+    ...(more.paths ? ['--', ...more.paths] : []),
+  ];
 }

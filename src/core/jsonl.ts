@@ -20,12 +20,16 @@ export function parseJsonl<T = unknown>(buf: Buffer, firstLine = 1): JsonlChunk<
   let start = 0;
   for (;;) {
     const nl = buf.indexOf(0x0a, start);
-    if (nl < 0) { break; }
+    if (nl < 0) {
+      break;
+    }
     const lineNo = firstLine + out.lines;
     const text = buf.toString('utf8', start, nl).replace(/\r$/, '');
     out.lines++;
     start = nl + 1;
-    if (text.trim() === '') { continue; }
+    if (text.trim() === '') {
+      continue;
+    }
     try {
       out.records.push({ line: lineNo, value: parseJsonLimited<T>(text) });
     } catch (e) {
@@ -58,11 +62,17 @@ export function jsonDepthExceeds(text: string, limit = MAX_JSON_DEPTH): boolean 
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) { i++; } else if (c === 0x22) { inString = false; }
+      if (c === 0x5c) {
+        i++;
+      } else if (c === 0x22) {
+        inString = false;
+      }
     } else if (c === 0x22) {
       inString = true;
     } else if (c === 0x5b || c === 0x7b) {
-      if (++depth > limit) { return true; }
+      if (++depth > limit) {
+        return true;
+      }
     } else if (c === 0x5d || c === 0x7d) {
       depth--;
     }
@@ -72,6 +82,8 @@ export function jsonDepthExceeds(text: string, limit = MAX_JSON_DEPTH): boolean 
 
 /** JSON.parse that first refuses values nested deeper than `maxDepth` (a JsonLimitError with a clear message). */
 export function parseJsonLimited<T = unknown>(text: string, maxDepth = MAX_JSON_DEPTH): T {
-  if (jsonDepthExceeds(text, maxDepth)) { throw new JsonLimitError(`nested deeper than ${maxDepth} levels (the limit for JSON in workspace files)`); }
+  if (jsonDepthExceeds(text, maxDepth)) {
+    throw new JsonLimitError(`nested deeper than ${maxDepth} levels (the limit for JSON in workspace files)`);
+  }
   return JSON.parse(text) as T;
 }

@@ -13,7 +13,9 @@ export const silentLogger: Logger = { trace() {}, debug() {}, info() {}, warn() 
 export function streamLogger(write: (line: string) => void, minLevel: 'debug' | 'info' | 'warn' = 'warn'): Logger {
   const order = { trace: 0, debug: 1, info: 2, warn: 3, error: 4 } as const;
   const at = (level: keyof typeof order) => (message: string) => {
-    if (order[level] >= order[minLevel]) { write(`mlsight ${level}: ${message}\n`); }
+    if (order[level] >= order[minLevel]) {
+      write(`mlsight ${level}: ${message}\n`);
+    }
   };
   return { trace: at('trace'), debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

@@ -15,9 +15,15 @@ function realpathOfExisting(p: string): string {
   const rest: string[] = [];
   let cur = p;
   for (;;) {
-    try { return path.join(fs.realpathSync.native(cur), ...rest.reverse()); } catch { /* not there: go up */ }
+    try {
+      return path.join(fs.realpathSync.native(cur), ...rest.reverse());
+    } catch {
+      /* not there: go up */
+    }
     const parent = path.dirname(cur);
-    if (parent === cur) { return p; }
+    if (parent === cur) {
+      return p;
+    }
     rest.push(path.basename(cur));
     cur = parent;
   }
@@ -34,7 +40,9 @@ function inside(root: string, p: string): boolean {
  */
 export function confinePath(p: string, roots: readonly string[], base = roots[0]): Confined {
   const shown = JSON.stringify(p.length > 200 ? `${p.slice(0, 200)}…` : p);
-  if (p.includes('\0')) { return { ok: false, message: `${shown} contains a NUL character` }; }
+  if (p.includes('\0')) {
+    return { ok: false, message: `${shown} contains a NUL character` };
+  }
   const resolved = path.resolve(base, p);
   const real = realpathOfExisting(resolved);
   const realRoots = roots.map(r => realpathOfExisting(path.resolve(r)));

@@ -10,7 +10,11 @@ import { WorkspaceStore } from './store/store';
  * registry's append-only audit log and the user's annotations. Used when the store is created, when a corrupt
  * store was moved aside, and by "Rebuild Store".
  */
-export async function rebuildFromWorkspace(store: WorkspaceStore, log: Logger, ingestOptions: IngestOptions = {}): Promise<{ runs: number; registryEvents: number }> {
+export async function rebuildFromWorkspace(
+  store: WorkspaceStore,
+  log: Logger,
+  ingestOptions: IngestOptions = {},
+): Promise<{ runs: number; registryEvents: number }> {
   store.write(db => {
     // ingest offsets are forgotten so every run log is read again from the start
     db.run('DELETE FROM ingest_state');
@@ -23,16 +27,28 @@ export async function rebuildFromWorkspace(store: WorkspaceStore, log: Logger, i
   const ingest = await ingestMlsightRuns(store, log);
   const other = await ingestWorkspace(store, log, ingestOptions);
   const audit = await readAuditLog(store.folder);
-  for (const err of audit.errors) { log.warn(`.mlsight/audit.jsonl:${err.line}: ${err.message}; line skipped.`); }
+  for (const err of audit.errors) {
+    log.warn(`.mlsight/audit.jsonl:${err.line}: ${err.message}; line skipped.`);
+  }
   // the hash chain: a break is named (first bad line); the events after it still load, unverified
-  if (audit.chain?.state === 'broken') { log.warn(describeChain(audit.chain)!); }
+  if (audit.chain?.state === 'broken') {
+    log.warn(describeChain(audit.chain)!);
+  }
   if (audit.events.length) {
-    store.write(db => { applyAuditEvents(db, audit.events); });
+    store.write(db => {
+      applyAuditEvents(db, audit.events);
+    });
   }
   const notes = await readAnnotations(store.folder);
-  for (const err of notes.errors) { log.warn(`.mlsight/annotations.jsonl:${err.line}: ${err.message}; line skipped.`); }
+  for (const err of notes.errors) {
+    log.warn(`.mlsight/annotations.jsonl:${err.line}: ${err.message}; line skipped.`);
+  }
   if (notes.annotations.length) {
-    store.write(db => { for (const a of notes.annotations) { applyAnnotation(db, a); } });
+    store.write(db => {
+      for (const a of notes.annotations) {
+        applyAnnotation(db, a);
+      }
+    });
   }
   return { runs: ingest.changedRuns.length + other.changedRuns.length, registryEvents: audit.events.length };
 }

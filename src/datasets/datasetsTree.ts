@@ -26,13 +26,26 @@ export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetsNod
         try {
           const versions = (await this.stores.get(folder)).read(db => listDatasetVersions(db));
           const names = [...new Set(versions.map(v => v.name))];
-          out.push(...names.map(name => ({ kind: 'dataset' as const, folder, name, versions: versions.filter(v => v.name === name) })));
-        } catch { /* the Runs view reports store errors */ }
+          out.push(
+            ...names.map(name => ({
+              kind: 'dataset' as const,
+              folder,
+              name,
+              versions: versions.filter(v => v.name === name),
+            })),
+          );
+        } catch {
+          /* the Runs view reports store errors */
+        }
       }
       return out;
     }
-    if (node.kind === 'dataset') { return node.versions.map(version => ({ kind: 'version', folder: node.folder, version })); }
-    if (node.kind === 'version') { return node.version.runs.map(use => ({ kind: 'use', folder: node.folder, version: node.version, use })); }
+    if (node.kind === 'dataset') {
+      return node.versions.map(version => ({ kind: 'version', folder: node.folder, version }));
+    }
+    if (node.kind === 'version') {
+      return node.version.runs.map(use => ({ kind: 'use', folder: node.folder, version: node.version, use }));
+    }
     return [];
   }
 
@@ -48,11 +61,27 @@ export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetsNod
       }
       case 'version': {
         const v = node.version;
-        const item = new vscode.TreeItem(v.digest ? v.digest.replace(/^sha256:/, '').slice(0, 12) : '(no hash)', vscode.TreeItemCollapsibleState.Collapsed);
+        const item = new vscode.TreeItem(
+          v.digest ? v.digest.replace(/^sha256:/, '').slice(0, 12) : '(no hash)',
+          vscode.TreeItemCollapsibleState.Collapsed,
+        );
         item.id = `dsv:${node.folder.uri}:${v.name}:${v.digest ?? ''}`;
         item.iconPath = new vscode.ThemeIcon(v.digest ? 'versions' : 'warning');
-        item.description = [v.rows != null ? `${v.rows.toLocaleString()} rows` : '', v.columns != null ? `${v.columns} columns` : '', `${v.runs.length} run${v.runs.length === 1 ? '' : 's'}`].filter(Boolean).join(' · ');
-        item.tooltip = [`${v.name}`, `digest: ${v.digest ?? 'not hashed'}`, v.path ? `path: ${v.path}` : '', v.schema ? `schema: ${v.schema.length > 400 ? v.schema.slice(0, 399) + '…' : v.schema}` : ''].filter(Boolean).join('\n');
+        item.description = [
+          v.rows != null ? `${v.rows.toLocaleString()} rows` : '',
+          v.columns != null ? `${v.columns} columns` : '',
+          `${v.runs.length} run${v.runs.length === 1 ? '' : 's'}`,
+        ]
+          .filter(Boolean)
+          .join(' · ');
+        item.tooltip = [
+          `${v.name}`,
+          `digest: ${v.digest ?? 'not hashed'}`,
+          v.path ? `path: ${v.path}` : '',
+          v.schema ? `schema: ${v.schema.length > 400 ? v.schema.slice(0, 399) + '…' : v.schema}` : '',
+        ]
+          .filter(Boolean)
+          .join('\n');
         item.contextValue = 'mlsight.datasetVersion';
         if (v.path) {
           const uri = vscode.Uri.joinPath(node.folder.uri, v.path);
@@ -67,11 +96,17 @@ export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetsNod
         item.iconPath = new vscode.ThemeIcon('beaker');
         item.description = `${u.role} · ${u.experiment}`;
         item.tooltip = `run ${u.runId}${u.startTime ? `\nstarted ${new Date(u.startTime).toLocaleString()}` : ''}`;
-        item.command = { command: 'mlsight.openRunById', title: 'Open Run', arguments: [node.folder.uri.toString(), u.runId] };
+        item.command = {
+          command: 'mlsight.openRunById',
+          title: 'Open Run',
+          arguments: [node.folder.uri.toString(), u.runId],
+        };
         return item;
       }
     }
   }
 
-  dispose(): void { this.disposables.dispose(); }
+  dispose(): void {
+    this.disposables.dispose();
+  }
 }

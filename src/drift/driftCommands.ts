@@ -18,11 +18,17 @@ export class DriftUi implements vscode.Disposable {
   /** a file chosen with "Set as Drift Reference", waiting for its current data */
   reference: string | undefined;
 
-  constructor(extensionUri: vscode.Uri, private readonly stores: StoreManager, private readonly log: Logger) {
-    this.controller = this.disposables.track(new DriftController(extensionUri, log, {
-      configure: () => pickDriftConfig(stores, log, {}),
-      saveWatch: config => this.saveWatch(config),
-    }));
+  constructor(
+    extensionUri: vscode.Uri,
+    private readonly stores: StoreManager,
+    private readonly log: Logger,
+  ) {
+    this.controller = this.disposables.track(
+      new DriftController(extensionUri, log, {
+        configure: () => pickDriftConfig(stores, log, {}),
+        saveWatch: config => this.saveWatch(config),
+      }),
+    );
     this.watches = this.disposables.track(new DriftWatchService(extensionUri, log));
   }
 
@@ -33,22 +39,36 @@ export class DriftUi implements vscode.Disposable {
   async open(arg?: unknown): Promise<DriftConfig | undefined> {
     const given = configArg(arg);
     const config = await pickDriftConfig(this.stores, this.log, given);
-    if (!config) { return undefined; }
+    if (!config) {
+      return undefined;
+    }
     await this.controller.open(config);
     return config;
   }
 
   async setReference(arg?: unknown): Promise<string | undefined> {
     const file = arg instanceof vscode.Uri ? arg.fsPath : vscode.window.activeTextEditor?.document.uri.fsPath;
-    if (!file || !isDataFile(file)) { void vscode.window.showWarningMessage('ML Sight: choose a CSV, TSV, JSON Lines or Parquet file as the drift reference.'); return undefined; }
+    if (!file || !isDataFile(file)) {
+      void vscode.window.showWarningMessage(
+        'ML Sight: choose a CSV, TSV, JSON Lines or Parquet file as the drift reference.',
+      );
+      return undefined;
+    }
     this.reference = file;
-    void vscode.window.showInformationMessage(`ML Sight: drift reference is ${path.basename(file)}. Now choose "Set as Drift Current Data" on the data to compare with it.`);
+    void vscode.window.showInformationMessage(
+      `ML Sight: drift reference is ${path.basename(file)}. Now choose "Set as Drift Current Data" on the data to compare with it.`,
+    );
     return file;
   }
 
   async setCurrent(arg?: unknown): Promise<DriftConfig | undefined> {
     const file = arg instanceof vscode.Uri ? arg.fsPath : vscode.window.activeTextEditor?.document.uri.fsPath;
-    if (!file || !isDataFile(file)) { void vscode.window.showWarningMessage('ML Sight: choose a CSV, TSV, JSON Lines or Parquet file as the current data.'); return undefined; }
+    if (!file || !isDataFile(file)) {
+      void vscode.window.showWarningMessage(
+        'ML Sight: choose a CSV, TSV, JSON Lines or Parquet file as the current data.',
+      );
+      return undefined;
+    }
     return this.open({ reference: this.reference, current: file });
   }
 
@@ -58,26 +78,46 @@ export class DriftUi implements vscode.Disposable {
    * name is asked for. Returns the watch saved.
    */
   async saveWatch(arg?: unknown): Promise<DriftWatch | undefined> {
-    const a = arg && typeof arg === 'object' && !(arg instanceof vscode.Uri) ? arg as Record<string, unknown> : {};
+    const a = arg && typeof arg === 'object' && !(arg instanceof vscode.Uri) ? (arg as Record<string, unknown>) : {};
     const given = { ...(this.controller.config ?? {}), ...configArg(arg) };
     const config = await pickDriftConfig(this.stores, this.log, given);
-    if (!config) { return undefined; }
+    if (!config) {
+      return undefined;
+    }
     const taken = new Set(this.watches.list().map(w => w.watch.name));
     let name = typeof a.name === 'string' ? a.name.trim() : '';
     if (!name) {
       const suggested = path.basename(config.current).replace(/\.[^.]*$/, '') || 'drift';
-      name = (await vscode.window.showInputBox({
-        title: 'Save Drift Watch', prompt: `Re-run ${path.basename(config.reference)} → ${path.basename(config.current)} when either file changes`,
-        value: suggested, ignoreFocusOut: true,
-        validateInput: v => (!v.trim() ? 'Give the watch a name' : taken.has(v.trim()) ? 'A watch with this name exists; saving replaces it' : undefined),
-      }))?.trim() ?? '';
-      if (!name) { return undefined; }
+      name =
+        (
+          await vscode.window.showInputBox({
+            title: 'Save Drift Watch',
+            prompt: `Re-run ${path.basename(config.reference)} → ${path.basename(config.current)} when either file changes`,
+            value: suggested,
+            ignoreFocusOut: true,
+            validateInput: v =>
+              !v.trim()
+                ? 'Give the watch a name'
+                : taken.has(v.trim())
+                  ? 'A watch with this name exists; saving replaces it'
+                  : undefined,
+          })
+        )?.trim() ?? '';
+      if (!name) {
+        return undefined;
+      }
     }
     const watch: DriftWatch = { name, ...config };
-    if (typeof a.driftShare === 'number') { watch.driftShare = a.driftShare; }
-    if (a.thresholds && typeof a.thresholds === 'object') { watch.thresholds = a.thresholds as DriftWatch['thresholds']; }
+    if (typeof a.driftShare === 'number') {
+      watch.driftShare = a.driftShare;
+    }
+    if (a.thresholds && typeof a.thresholds === 'object') {
+      watch.thresholds = a.thresholds as DriftWatch['thresholds'];
+    }
     const saved = await this.watches.save(watch);
-    if (saved) { vscode.window.setStatusBarMessage(`ML Sight: saved the drift watch "${name}"`, 3000); }
+    if (saved) {
+      vscode.window.setStatusBarMessage(`ML Sight: saved the drift watch "${name}"`, 3000);
+    }
     return saved;
   }
 
@@ -85,7 +125,10 @@ export class DriftUi implements vscode.Disposable {
   async removeWatch(arg?: unknown): Promise<string | undefined> {
     const all = this.watches.list();
     let picked = typeof arg === 'string' ? all.find(w => w.watch.name === arg) : undefined;
-    if (typeof arg === 'string' && !picked) { void vscode.window.showWarningMessage(`ML Sight: there is no drift watch "${arg}".`); return undefined; }
+    if (typeof arg === 'string' && !picked) {
+      void vscode.window.showWarningMessage(`ML Sight: there is no drift watch "${arg}".`);
+      return undefined;
+    }
     if (!picked) {
       if (!all.length) {
         const save = 'Save Drift Watch…';
@@ -99,14 +142,24 @@ export class DriftUi implements vscode.Disposable {
         });
         return undefined;
       }
-      const choice = await vscode.window.showQuickPick(all.map(w => ({
-        label: w.watch.name, description: `${path.basename(w.watch.reference)} → ${path.basename(w.watch.current)}`, detail: `${w.state}${(vscode.workspace.workspaceFolders?.length ?? 0) > 1 ? ` · ${w.folder.name}` : ''}`, w,
-      })), { title: 'Remove Drift Watch', placeHolder: 'The watch to remove' });
+      const choice = await vscode.window.showQuickPick(
+        all.map(w => ({
+          label: w.watch.name,
+          description: `${path.basename(w.watch.reference)} → ${path.basename(w.watch.current)}`,
+          detail: `${w.state}${(vscode.workspace.workspaceFolders?.length ?? 0) > 1 ? ` · ${w.folder.name}` : ''}`,
+          w,
+        })),
+        { title: 'Remove Drift Watch', placeHolder: 'The watch to remove' },
+      );
       picked = choice?.w;
     }
-    if (!picked) { return undefined; }
-    return await this.watches.remove(picked.folder, picked.watch.name) ? picked.watch.name : undefined;
+    if (!picked) {
+      return undefined;
+    }
+    return (await this.watches.remove(picked.folder, picked.watch.name)) ? picked.watch.name : undefined;
   }
 
-  dispose(): void { this.disposables.dispose(); }
+  dispose(): void {
+    this.disposables.dispose();
+  }
 }

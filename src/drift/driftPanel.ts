@@ -31,7 +31,9 @@ import {
 } from './contract';
 
 /** The drift options from the settings (mlsight.drift.*) of the folder a file is in. */
-export function driftSettings(scope: vscode.Uri | undefined): DriftOptions & { maxRows: number; encoding: DataEncoding } {
+export function driftSettings(
+  scope: vscode.Uri | undefined,
+): DriftOptions & { maxRows: number; encoding: DataEncoding } {
   const c = vscode.workspace.getConfiguration('mlsight.drift', scope);
   const method = (v: string | undefined): DriftMethod | 'auto' => (v && v !== 'auto' ? (v as DriftMethod) : 'auto');
   const num = (k: string, d: number) => {

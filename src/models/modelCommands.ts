@@ -62,7 +62,10 @@ export function modelCommands(d: ModelCommandDeps): Pick<CommandHandlers, ModelC
         model =
           names.length === 1
             ? names[0]
-            : await vscode.window.showQuickPick(names, { title: 'ML Sight: Open Model Page', placeHolder: 'Which model?' });
+            : await vscode.window.showQuickPick(names, {
+                title: 'ML Sight: Open Model Page',
+                placeHolder: 'Which model?',
+              });
       }
       if (model) {
         d.pages.open(folder, model);

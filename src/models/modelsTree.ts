@@ -8,7 +8,17 @@ import { StoreManager } from '../workspace/storeManager';
 export type ModelsNode =
   | { kind: 'model'; folder: vscode.WorkspaceFolder; model: ModelDetail }
   | { kind: 'version'; folder: vscode.WorkspaceFolder; model: ModelDetail; version: VersionDetail }
-  | { kind: 'lineage'; folder: vscode.WorkspaceFolder; version: VersionDetail; key: string; label: string; description?: string; tooltip?: string; icon: string; runId?: string };
+  | {
+      kind: 'lineage';
+      folder: vscode.WorkspaceFolder;
+      version: VersionDetail;
+      key: string;
+      label: string;
+      description?: string;
+      tooltip?: string;
+      icon: string;
+      runId?: string;
+    };
 
 export function isModelNode(x: unknown): x is Extract<ModelsNode, { kind: 'model' }> {
   return !!x && typeof x === 'object' && (x as ModelsNode).kind === 'model';
@@ -18,12 +28,27 @@ export function isVersionNode(x: unknown): x is Extract<ModelsNode, { kind: 'ver
 }
 
 export function fmtMetric(x: number | null | undefined): string {
-  if (x === null || x === undefined) { return '—'; }
-  if (!Number.isFinite(x)) { return String(x); }
-  return Number.isInteger(x) ? String(x) : Math.abs(x) >= 1e5 || Math.abs(x) < 1e-3 ? x.toExponential(3) : x.toPrecision(4).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+  if (x === null || x === undefined) {
+    return '—';
+  }
+  if (!Number.isFinite(x)) {
+    return String(x);
+  }
+  return Number.isInteger(x)
+    ? String(x)
+    : Math.abs(x) >= 1e5 || Math.abs(x) < 1e-3
+      ? x.toExponential(3)
+      : x
+          .toPrecision(4)
+          .replace(/(\.\d*?)0+$/, '$1')
+          .replace(/\.$/, '');
 }
 
-const BACKEND_LABEL = { mlsight: 'ML Sight registry', 'mlflow-filestore': 'MLflow FileStore (changes are written back)', 'mlflow-sqlite': 'MLflow database (read-only)' } as const;
+const BACKEND_LABEL = {
+  mlsight: 'ML Sight registry',
+  'mlflow-filestore': 'MLflow FileStore (changes are written back)',
+  'mlflow-sqlite': 'MLflow database (read-only)',
+} as const;
 
 /**
  * Registered models → versions (aliases and stage as badges, the primary metric) → lineage (run, commit, datasets
@@ -34,13 +59,18 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
   private readonly disposables = new DisposableStore();
   readonly onDidChangeTreeData = this.emitter.event;
 
-  constructor(private readonly stores: StoreManager, private readonly contextKeys: ContextKeyService,
-    private readonly onFirstShow: (folder: vscode.WorkspaceFolder) => Promise<unknown> = async () => undefined) {
+  constructor(
+    private readonly stores: StoreManager,
+    private readonly contextKeys: ContextKeyService,
+    private readonly onFirstShow: (folder: vscode.WorkspaceFolder) => Promise<unknown> = async () => undefined,
+  ) {
     this.disposables.track(this.emitter);
     this.disposables.track(stores.onDidChange(() => this.emitter.fire(undefined)));
   }
 
-  refresh(): void { this.emitter.fire(undefined); }
+  refresh(): void {
+    this.emitter.fire(undefined);
+  }
 
   async getChildren(node?: ModelsNode): Promise<ModelsNode[]> {
     if (!node) {
@@ -49,9 +79,18 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
         try {
           const store = await this.stores.get(folder);
           await this.onFirstShow(folder).catch(() => undefined);
-          out.push(...store.read(db => listRegistryModels(db).map(m => getModelDetail(db, folder.uri.fsPath, m.name)!).filter(Boolean))
-            .map(model => ({ kind: 'model' as const, folder, model })));
-        } catch { /* the Runs view reports store errors */ }
+          out.push(
+            ...store
+              .read(db =>
+                listRegistryModels(db)
+                  .map(m => getModelDetail(db, folder.uri.fsPath, m.name)!)
+                  .filter(Boolean),
+              )
+              .map(model => ({ kind: 'model' as const, folder, model })),
+          );
+        } catch {
+          /* the Runs view reports store errors */
+        }
       }
       await this.contextKeys.set(ContextKeys.hasModels, out.length > 0);
       return out;
@@ -59,7 +98,9 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
     if (node.kind === 'model') {
       return node.model.versions.map(version => ({ kind: 'version', folder: node.folder, model: node.model, version }));
     }
-    if (node.kind === 'version') { return lineageOf(node.folder, node.version); }
+    if (node.kind === 'version') {
+      return lineageOf(node.folder, node.version);
+    }
     return [];
   }
 
@@ -70,15 +111,29 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
       item.id = `model:${node.folder.uri}:${m.name}`;
       item.iconPath = new vscode.ThemeIcon(m.backend === 'mlsight' ? 'package' : 'database');
       const n = m.versions.length;
-      item.description = [`${n} version${n === 1 ? '' : 's'}`, ...Object.entries(m.aliases).map(([a, v]) => `@${a} v${v}`), m.backend !== 'mlsight' ? 'MLflow' : ''].filter(Boolean).join(' · ');
+      item.description = [
+        `${n} version${n === 1 ? '' : 's'}`,
+        ...Object.entries(m.aliases).map(([a, v]) => `@${a} v${v}`),
+        m.backend !== 'mlsight' ? 'MLflow' : '',
+      ]
+        .filter(Boolean)
+        .join(' · ');
       const s = m.settings;
       item.tooltip = [
         m.name,
         m.description ?? '',
         `Source: ${BACKEND_LABEL[m.backend]}${m.mlflowSource ? ` (${m.mlflowSource})` : ''}`,
-        s.primaryMetric ? `Promotion gate: ${s.primaryMetric}, ${(s.direction ?? guessDirection(s.primaryMetric)) === 'maximize' ? 'higher' : 'lower'} is better${s.minImprovement ? `, by at least ${s.minImprovement}${s.relativeImprovement ? ' (relative)' : ''}` : ''}${s.requireAb ? '; A/B evidence required' : ''}` : 'Promotion gate: no primary metric configured yet',
-        Object.keys(m.tags).length ? `Tags: ${Object.entries(m.tags).map(([k, v]) => `${k}=${v}`).join(', ')}` : '',
-      ].filter(Boolean).join('\n');
+        s.primaryMetric
+          ? `Promotion gate: ${s.primaryMetric}, ${(s.direction ?? guessDirection(s.primaryMetric)) === 'maximize' ? 'higher' : 'lower'} is better${s.minImprovement ? `, by at least ${s.minImprovement}${s.relativeImprovement ? ' (relative)' : ''}` : ''}${s.requireAb ? '; A/B evidence required' : ''}`
+          : 'Promotion gate: no primary metric configured yet',
+        Object.keys(m.tags).length
+          ? `Tags: ${Object.entries(m.tags)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(', ')}`
+          : '',
+      ]
+        .filter(Boolean)
+        .join('\n');
       item.contextValue = m.backend === 'mlflow-sqlite' ? 'mlsight.model.readonly' : 'mlsight.model';
       return item;
     }
@@ -86,23 +141,57 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
       const v = node.version;
       const item = new vscode.TreeItem(`v${v.version}`, vscode.TreeItemCollapsibleState.Collapsed);
       item.id = `modelversion:${node.folder.uri}:${v.model}:${v.version}`;
-      item.iconPath = new vscode.ThemeIcon(v.aliases.includes('champion') ? 'star-full' : v.aliases.includes('challenger') ? 'beaker' : v.stage === 'Archived' ? 'archive' : 'versions');
+      item.iconPath = new vscode.ThemeIcon(
+        v.aliases.includes('champion')
+          ? 'star-full'
+          : v.aliases.includes('challenger')
+            ? 'beaker'
+            : v.stage === 'Archived'
+              ? 'archive'
+              : 'versions',
+      );
       const metric = node.model.settings.primaryMetric;
       const mv = metric ? v.metrics[metric] : undefined;
-      item.description = [...v.aliases.map(a => `@${a}`), v.stage !== 'None' ? v.stage : '', metric && mv !== undefined ? `${metric} ${fmtMetric(mv)}` : ''].filter(Boolean).join(' · ');
+      item.description = [
+        ...v.aliases.map(a => `@${a}`),
+        v.stage !== 'None' ? v.stage : '',
+        metric && mv !== undefined ? `${metric} ${fmtMetric(mv)}` : '',
+      ]
+        .filter(Boolean)
+        .join(' · ');
       item.tooltip = [
         `${v.model} version ${v.version}${v.description ? ` — ${v.description}` : ''}`,
         `Stage: ${v.stage}${v.aliases.length ? `   Aliases: ${v.aliases.map(a => `@${a}`).join(' ')}` : ''}`,
-        v.runId ? `Run: ${v.runName ?? v.runId}${v.experiment ? ` (${v.experiment})` : ''}${v.runExists ? '' : ' — not in this workspace'}` : 'Run: —',
-        v.gitCommit ? `Commit: ${v.gitCommit}${v.gitBranch ? ` on ${v.gitBranch}` : ''}${v.gitDirty ? ' (uncommitted changes)' : ''}` : '',
-        v.datasets.length ? `Data: ${v.datasets.map(d => `${d.name} (${d.role}${d.digest ? `, ${d.digest.slice(0, 19)}` : ''})`).join(', ')}` : '',
-        Object.keys(v.metrics).length ? `Metrics${v.metricsFrom === 'registration' ? ' at registration' : ''}: ${Object.entries(v.metrics).slice(0, 8).map(([k, x]) => `${k}=${fmtMetric(x)}`).join(', ')}` : '',
+        v.runId
+          ? `Run: ${v.runName ?? v.runId}${v.experiment ? ` (${v.experiment})` : ''}${v.runExists ? '' : ' — not in this workspace'}`
+          : 'Run: —',
+        v.gitCommit
+          ? `Commit: ${v.gitCommit}${v.gitBranch ? ` on ${v.gitBranch}` : ''}${v.gitDirty ? ' (uncommitted changes)' : ''}`
+          : '',
+        v.datasets.length
+          ? `Data: ${v.datasets.map(d => `${d.name} (${d.role}${d.digest ? `, ${d.digest.slice(0, 19)}` : ''})`).join(', ')}`
+          : '',
+        Object.keys(v.metrics).length
+          ? `Metrics${v.metricsFrom === 'registration' ? ' at registration' : ''}: ${Object.entries(v.metrics)
+              .slice(0, 8)
+              .map(([k, x]) => `${k}=${fmtMetric(x)}`)
+              .join(', ')}`
+          : '',
         v.sourceUri ? `Source: ${v.sourceUri}` : '',
-        v.createdAt ? `Registered ${new Date(v.createdAt).toLocaleString()}${v.createdBy ? ` by ${v.createdBy}` : ''}` : '',
-      ].filter(Boolean).join('\n');
-      item.contextValue = node.model.backend === 'mlflow-sqlite' ? 'mlsight.modelVersion.readonly' : 'mlsight.modelVersion';
+        v.createdAt
+          ? `Registered ${new Date(v.createdAt).toLocaleString()}${v.createdBy ? ` by ${v.createdBy}` : ''}`
+          : '',
+      ]
+        .filter(Boolean)
+        .join('\n');
+      item.contextValue =
+        node.model.backend === 'mlflow-sqlite' ? 'mlsight.modelVersion.readonly' : 'mlsight.modelVersion';
       if (v.runId && v.runExists) {
-        item.command = { command: 'mlsight.openRunById', title: 'Open Run', arguments: [node.folder.uri.toString(), v.runId] };
+        item.command = {
+          command: 'mlsight.openRunById',
+          title: 'Open Run',
+          arguments: [node.folder.uri.toString(), v.runId],
+        };
       }
       return item;
     }
@@ -112,32 +201,82 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
     item.description = node.description;
     item.tooltip = node.tooltip ?? [node.label, node.description].filter(Boolean).join(' ');
     item.contextValue = 'mlsight.modelLineage';
-    if (node.runId) { item.command = { command: 'mlsight.openRunById', title: 'Open Run', arguments: [node.folder.uri.toString(), node.runId] }; }
+    if (node.runId) {
+      item.command = {
+        command: 'mlsight.openRunById',
+        title: 'Open Run',
+        arguments: [node.folder.uri.toString(), node.runId],
+      };
+    }
     return item;
   }
 
-  dispose(): void { this.disposables.dispose(); }
+  dispose(): void {
+    this.disposables.dispose();
+  }
 }
 
 function lineageOf(folder: vscode.WorkspaceFolder, v: VersionDetail): ModelsNode[] {
   const out: ModelsNode[] = [];
-  const add = (key: string, icon: string, label: string, description?: string, extra: { tooltip?: string; runId?: string } = {}) =>
-    out.push({ kind: 'lineage', folder, version: v, key, icon, label, description, ...extra });
+  const add = (
+    key: string,
+    icon: string,
+    label: string,
+    description?: string,
+    extra: { tooltip?: string; runId?: string } = {},
+  ) => out.push({ kind: 'lineage', folder, version: v, key, icon, label, description, ...extra });
   if (v.runId) {
-    add('run', 'play-circle', `Run ${v.runName ?? v.runId}`, [v.experiment, v.runExists ? 'click to open' : 'not in this workspace'].filter(Boolean).join(' · '),
-      { runId: v.runExists ? v.runId : undefined, tooltip: `Run id: ${v.runId}` });
+    add(
+      'run',
+      'play-circle',
+      `Run ${v.runName ?? v.runId}`,
+      [v.experiment, v.runExists ? 'click to open' : 'not in this workspace'].filter(Boolean).join(' · '),
+      { runId: v.runExists ? v.runId : undefined, tooltip: `Run id: ${v.runId}` },
+    );
   }
   if (v.gitCommit) {
-    add('commit', 'git-commit', `Commit ${v.gitCommit.slice(0, 10)}`, [v.gitBranch, v.gitDirty ? 'uncommitted changes' : ''].filter(Boolean).join(' · '), { tooltip: v.gitCommit });
+    add(
+      'commit',
+      'git-commit',
+      `Commit ${v.gitCommit.slice(0, 10)}`,
+      [v.gitBranch, v.gitDirty ? 'uncommitted changes' : ''].filter(Boolean).join(' · '),
+      { tooltip: v.gitCommit },
+    );
   }
-  v.datasets.forEach((d, i) => add(`dataset:${i}`, 'database', `Data ${d.name}`, [d.role, d.digest, d.rows !== null ? `${d.rows} rows` : ''].filter(Boolean).join(' · '),
-    { tooltip: [`${d.name} (${d.role})`, d.path ?? '', d.digest ?? 'no hash recorded'].filter(Boolean).join('\n') }));
+  v.datasets.forEach((d, i) =>
+    add(
+      `dataset:${i}`,
+      'database',
+      `Data ${d.name}`,
+      [d.role, d.digest, d.rows !== null ? `${d.rows} rows` : ''].filter(Boolean).join(' · '),
+      { tooltip: [`${d.name} (${d.role})`, d.path ?? '', d.digest ?? 'no hash recorded'].filter(Boolean).join('\n') },
+    ),
+  );
   const metrics = Object.entries(v.metrics);
   if (metrics.length) {
-    add('metrics', 'graph-line', `Metrics${v.metricsFrom === 'registration' ? ' at registration' : ''}`, metrics.slice(0, 4).map(([k, x]) => `${k} ${fmtMetric(x)}`).join(' · '),
-      { tooltip: metrics.map(([k, x]) => `${k} = ${fmtMetric(x)}`).join('\n') });
+    add(
+      'metrics',
+      'graph-line',
+      `Metrics${v.metricsFrom === 'registration' ? ' at registration' : ''}`,
+      metrics
+        .slice(0, 4)
+        .map(([k, x]) => `${k} ${fmtMetric(x)}`)
+        .join(' · '),
+      { tooltip: metrics.map(([k, x]) => `${k} = ${fmtMetric(x)}`).join('\n') },
+    );
   }
-  if (v.sourceUri) { add('source', 'file-binary', 'Model', [v.sourceUri, v.artifact?.class].filter(Boolean).join(' · '), { tooltip: [v.sourceUri, v.artifact?.sha256 ? `sha256 ${v.artifact.sha256}` : ''].filter(Boolean).join('\n') }); }
-  if (v.createdAt) { add('registered', 'history', 'Registered', `${new Date(v.createdAt).toLocaleString()}${v.createdBy ? ` by ${v.createdBy}` : ''}`); }
+  if (v.sourceUri) {
+    add('source', 'file-binary', 'Model', [v.sourceUri, v.artifact?.class].filter(Boolean).join(' · '), {
+      tooltip: [v.sourceUri, v.artifact?.sha256 ? `sha256 ${v.artifact.sha256}` : ''].filter(Boolean).join('\n'),
+    });
+  }
+  if (v.createdAt) {
+    add(
+      'registered',
+      'history',
+      'Registered',
+      `${new Date(v.createdAt).toLocaleString()}${v.createdBy ? ` by ${v.createdBy}` : ''}`,
+    );
+  }
   return out;
 }

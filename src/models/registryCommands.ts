@@ -7,10 +7,23 @@ import { parseCounts, parseMeanSummary, parseOutcomes } from '../core/registry/a
 import { analyseAttributedOutcomes } from '../core/registry/abAttribution';
 import { AuditEvent, storedEvents } from '../core/registry/auditLog';
 import { GateResult, PromotionTarget, guessDirection, targetLabel } from '../core/registry/gate';
-import { GateFailedError, PromotionPreview, Registry, RegistryError, modelNameProblem } from '../core/registry/registry';
+import {
+  GateFailedError,
+  PromotionPreview,
+  Registry,
+  RegistryError,
+  modelNameProblem,
+} from '../core/registry/registry';
 import { aliasNameProblem } from '../core/registry/mlflowWriteback';
 import { CanaryConfig, Direction, ModelSettings, STAGES, protectedAliases } from '../core/registry/state';
-import { ModelDetail, VersionDetail, listRegistryModels, plannedShare, registryHistory, runsWithModels } from '../core/registry/views';
+import {
+  ModelDetail,
+  VersionDetail,
+  listRegistryModels,
+  plannedShare,
+  registryHistory,
+  runsWithModels,
+} from '../core/registry/views';
 import { StatsInputError } from '../core/stats';
 import { StoreManager } from '../workspace/storeManager';
 import { PromoteReview } from './contract';
@@ -45,9 +58,22 @@ export interface PromoteOptions {
   confirm?: boolean;
 }
 
-export interface PromoteOutcome { promoted: boolean; cancelled?: boolean; event?: AuditEvent; gate?: GateResult; review?: PromoteReview }
+export interface PromoteOutcome {
+  promoted: boolean;
+  cancelled?: boolean;
+  event?: AuditEvent;
+  gate?: GateResult;
+  review?: PromoteReview;
+}
 
-export interface RegisterOptions { folder?: string; runId?: string; model?: string; artifactPath?: string; description?: string; aliases?: string[] }
+export interface RegisterOptions {
+  folder?: string;
+  runId?: string;
+  model?: string;
+  artifactPath?: string;
+  description?: string;
+  aliases?: string[];
+}
 
 export interface RegistryCommandDeps {
   stores: StoreManager;
@@ -65,12 +91,28 @@ class Cancelled extends Error {}
 const TITLE = 'ML Sight: Promote Model';
 
 function ask<T>(items: Item<T>[], options: vscode.QuickPickOptions): Promise<T> {
-  return Promise.resolve(vscode.window.showQuickPick(items, { ignoreFocusOut: true, matchOnDescription: true, matchOnDetail: true, ...options }))
-    .then(p => { if (!p) { throw new Cancelled(); } return p.value; });
+  return Promise.resolve(
+    vscode.window.showQuickPick(items, {
+      ignoreFocusOut: true,
+      matchOnDescription: true,
+      matchOnDetail: true,
+      ...options,
+    }),
+  ).then(p => {
+    if (!p) {
+      throw new Cancelled();
+    }
+    return p.value;
+  });
 }
 
 function askText(options: vscode.InputBoxOptions): Promise<string> {
-  return Promise.resolve(vscode.window.showInputBox({ ignoreFocusOut: true, ...options })).then(v => { if (v === undefined) { throw new Cancelled(); } return v; });
+  return Promise.resolve(vscode.window.showInputBox({ ignoreFocusOut: true, ...options })).then(v => {
+    if (v === undefined) {
+      throw new Cancelled();
+    }
+    return v;
+  });
 }
 
 /**
@@ -78,8 +120,11 @@ function askText(options: vscode.InputBoxOptions): Promise<string> {
  * information message, never an error toast. Ends the command quietly (as a cancel does).
  */
 function guide(message: string, action?: { title: string; command: string }): never {
-  void vscode.window.showInformationMessage(`ML Sight: ${message}`, ...(action ? [action.title] : []))
-    .then(c => { if (c && action) { void vscode.commands.executeCommand(action.command); } });
+  void vscode.window.showInformationMessage(`ML Sight: ${message}`, ...(action ? [action.title] : [])).then(c => {
+    if (c && action) {
+      void vscode.commands.executeCommand(action.command);
+    }
+  });
   throw new Cancelled();
 }
 
@@ -88,24 +133,58 @@ export class RegistryCommands {
   constructor(private readonly deps: RegistryCommandDeps) {}
 
   private async folderFor(item: unknown, folderUri?: string): Promise<vscode.WorkspaceFolder | undefined> {
-    if (folderUri) { return this.deps.stores.folders().find(f => f.uri.toString() === folderUri); }
+    if (folderUri) {
+      return this.deps.stores.folders().find(f => f.uri.toString() === folderUri);
+    }
     const f = (item as { folder?: vscode.WorkspaceFolder } | undefined)?.folder;
-    if (f && typeof f === 'object' && 'uri' in f) { return f; }
+    if (f && typeof f === 'object' && 'uri' in f) {
+      return f;
+    }
     return this.deps.pickFolder();
   }
 
-  private async pickModel(registry: Registry, folder: vscode.WorkspaceFolder, title: string, filter: (m: ModelDetail) => boolean = () => true): Promise<ModelDetail> {
+  private async pickModel(
+    registry: Registry,
+    folder: vscode.WorkspaceFolder,
+    title: string,
+    filter: (m: ModelDetail) => boolean = () => true,
+  ): Promise<ModelDetail> {
     const store = await this.deps.stores.get(folder);
     const names = store.read(db => listRegistryModels(db)).map(r => r.name);
     const models = names.map(n => registry.model(n)!).filter(m => m && filter(m));
-    if (!names.length) { guide('no model is registered here yet. Register the model a run logged, then promote it.', { title: 'Register Model…', command: 'mlsight.registerModel' }); }
-    if (!models.length) { guide(`none of the registered models (${names.join(', ')}) can be used for this yet.`); }
-    if (models.length === 1) { return models[0]; }
-    return ask(models.map(m => ({
-      label: m.name, value: m,
-      description: [Object.entries(m.aliases).map(([a, v]) => `@${a} v${v}`).join(' '), `${m.versions.length} version${m.versions.length === 1 ? '' : 's'}`].filter(Boolean).join(' · '),
-      detail: m.backend === 'mlsight' ? undefined : m.backend === 'mlflow-filestore' ? 'MLflow model: changes are written back to mlruns/' : 'MLflow database: read-only',
-    })), { title, placeHolder: 'Which model?' });
+    if (!names.length) {
+      guide('no model is registered here yet. Register the model a run logged, then promote it.', {
+        title: 'Register Model…',
+        command: 'mlsight.registerModel',
+      });
+    }
+    if (!models.length) {
+      guide(`none of the registered models (${names.join(', ')}) can be used for this yet.`);
+    }
+    if (models.length === 1) {
+      return models[0];
+    }
+    return ask(
+      models.map(m => ({
+        label: m.name,
+        value: m,
+        description: [
+          Object.entries(m.aliases)
+            .map(([a, v]) => `@${a} v${v}`)
+            .join(' '),
+          `${m.versions.length} version${m.versions.length === 1 ? '' : 's'}`,
+        ]
+          .filter(Boolean)
+          .join(' · '),
+        detail:
+          m.backend === 'mlsight'
+            ? undefined
+            : m.backend === 'mlflow-filestore'
+              ? 'MLflow model: changes are written back to mlruns/'
+              : 'MLflow database: read-only',
+      })),
+      { title, placeHolder: 'Which model?' },
+    );
   }
 
   // -------------------------------------------------------------------------------------------------------
@@ -114,50 +193,129 @@ export class RegistryCommands {
   async register(item?: unknown, opts: RegisterOptions = {}): Promise<{ model: string; version: number } | undefined> {
     try {
       const folder = await this.folderFor(item, opts.folder);
-      if (!folder) { void vscode.window.showInformationMessage('ML Sight: open a folder with runs first.'); return undefined; }
+      if (!folder) {
+        void vscode.window.showInformationMessage('ML Sight: open a folder with runs first.');
+        return undefined;
+      }
       const registry = await this.deps.registries.get(folder);
       const store = await this.deps.stores.get(folder);
-      let runId = opts.runId ?? ((item as { kind?: string; run?: { id?: string } } | undefined)?.kind === 'run' ? (item as { run: { id: string } }).run.id : undefined);
+      let runId =
+        opts.runId ??
+        ((item as { kind?: string; run?: { id?: string } } | undefined)?.kind === 'run'
+          ? (item as { run: { id: string } }).run.id
+          : undefined);
       if (!runId) {
         const runs = store.read(db => runsWithModels(db));
         if (!runs.length) {
-          guide('no run here has logged a model yet. Log one in your training script with run.log_model(model, name="…") (ML Sight logger) or mlflow.<flavor>.log_model(…), then register it.',
-            { title: 'Copy Python Logger into Workspace', command: 'mlsight.copyPythonLogger' });
+          guide(
+            'no run here has logged a model yet. Log one in your training script with run.log_model(model, name="…") (ML Sight logger) or mlflow.<flavor>.log_model(…), then register it.',
+            { title: 'Copy Python Logger into Workspace', command: 'mlsight.copyPythonLogger' },
+          );
         }
-        runId = await ask(runs.map(r => ({ label: r.name ?? r.id, description: [r.experiment, `${r.models} model${r.models === 1 ? '' : 's'}`].filter(Boolean).join(' · '), detail: r.id, value: r.id })),
-          { title: 'ML Sight: Register Model', placeHolder: 'Register the model of which run?' });
+        runId = await ask(
+          runs.map(r => ({
+            label: r.name ?? r.id,
+            description: [r.experiment, `${r.models} model${r.models === 1 ? '' : 's'}`].filter(Boolean).join(' · '),
+            detail: r.id,
+            value: r.id,
+          })),
+          { title: 'ML Sight: Register Model', placeHolder: 'Register the model of which run?' },
+        );
       }
       const artifacts = registry.runModels(runId);
       let artifactPath = opts.artifactPath;
       if (!artifactPath) {
-        if (artifacts.length === 0) { throw new RegistryError('This run logged no model (run.log_model(...) in the ML Sight logger, or mlflow.<flavor>.log_model(...)), so there is nothing to register.'); }
-        artifactPath = artifacts.length === 1 ? artifacts[0].path
-          : await ask(artifacts.map(a => ({ label: path.posix.basename(path.posix.dirname(a.path)) || a.path, description: a.path, value: a.path })), { title: 'ML Sight: Register Model', placeHolder: 'Which of the run\'s models?' });
+        if (artifacts.length === 0) {
+          throw new RegistryError(
+            'This run logged no model (run.log_model(...) in the ML Sight logger, or mlflow.<flavor>.log_model(...)), so there is nothing to register.',
+          );
+        }
+        artifactPath =
+          artifacts.length === 1
+            ? artifacts[0].path
+            : await ask(
+                artifacts.map(a => ({
+                  label: path.posix.basename(path.posix.dirname(a.path)) || a.path,
+                  description: a.path,
+                  value: a.path,
+                })),
+                { title: 'ML Sight: Register Model', placeHolder: "Which of the run's models?" },
+              );
       }
       let model = opts.model;
       if (!model) {
-        const existing = store.read(db => listRegistryModels(db)).filter(m => m.source === 'mlsight').map(m => m.name);
+        const existing = store
+          .read(db => listRegistryModels(db))
+          .filter(m => m.source === 'mlsight')
+          .map(m => m.name);
         const suggestion = path.posix.basename(path.posix.dirname(artifactPath)) || 'model';
         const NEW = '\u0000new';
         const picked = existing.length
-          ? await ask<string>([...existing.map(n => ({ label: n, description: 'new version', value: n })), { label: '$(add) New model…', value: NEW }], { title: 'ML Sight: Register Model', placeHolder: 'Register as a new version of which model?' })
+          ? await ask<string>(
+              [
+                ...existing.map(n => ({ label: n, description: 'new version', value: n })),
+                { label: '$(add) New model…', value: NEW },
+              ],
+              { title: 'ML Sight: Register Model', placeHolder: 'Register as a new version of which model?' },
+            )
           : NEW;
-        model = picked !== NEW ? picked : (await askText({ title: 'ML Sight: Register Model', prompt: 'Name of the new registered model', value: suggestion, validateInput: v => modelNameProblem(v.trim()) })).trim();
+        model =
+          picked !== NEW
+            ? picked
+            : (
+                await askText({
+                  title: 'ML Sight: Register Model',
+                  prompt: 'Name of the new registered model',
+                  value: suggestion,
+                  validateInput: v => modelNameProblem(v.trim()),
+                })
+              ).trim();
       }
-      const description = opts.description ?? (opts.model ? undefined : await askText({ title: `ML Sight: Register ${model}`, prompt: 'Description of this version (optional)', placeHolder: 'e.g. gradient boosting, new features' }));
+      const description =
+        opts.description ??
+        (opts.model
+          ? undefined
+          : await askText({
+              title: `ML Sight: Register ${model}`,
+              prompt: 'Description of this version (optional)',
+              placeHolder: 'e.g. gradient boosting, new features',
+            }));
       let aliases = opts.aliases;
       if (!aliases && !opts.model) {
-        aliases = await ask<string[]>([
-          { label: 'No alias', value: [] },
-          { label: '@challenger', description: 'the candidate to promote later', value: ['challenger'] },
-        ], { title: `ML Sight: Register ${model}`, placeHolder: 'Point an alias at the new version?' });
+        aliases = await ask<string[]>(
+          [
+            { label: 'No alias', value: [] },
+            { label: '@challenger', description: 'the candidate to promote later', value: ['challenger'] },
+          ],
+          { title: `ML Sight: Register ${model}`, placeHolder: 'Point an alias at the new version?' },
+        );
       }
-      const r = await registry.registerVersion({ model, runId, artifactPath, description: description || undefined, aliases });
-      void vscode.window.showInformationMessage(`ML Sight: registered ${model} v${r.version}${aliases?.length ? ` (${aliases.map(a => `@${a}`).join(' ')})` : ''}.`, 'Promote…')
-        .then(c => { if (c) { void vscode.commands.executeCommand('mlsight.promoteModel', undefined, { folder: folder.uri.toString(), model, version: r.version }); } });
+      const r = await registry.registerVersion({
+        model,
+        runId,
+        artifactPath,
+        description: description || undefined,
+        aliases,
+      });
+      void vscode.window
+        .showInformationMessage(
+          `ML Sight: registered ${model} v${r.version}${aliases?.length ? ` (${aliases.map(a => `@${a}`).join(' ')})` : ''}.`,
+          'Promote…',
+        )
+        .then(c => {
+          if (c) {
+            void vscode.commands.executeCommand('mlsight.promoteModel', undefined, {
+              folder: folder.uri.toString(),
+              model,
+              version: r.version,
+            });
+          }
+        });
       return { model, version: r.version };
     } catch (e) {
-      if (e instanceof Cancelled) { return undefined; }
+      if (e instanceof Cancelled) {
+        return undefined;
+      }
       throw e;
     }
   }
@@ -168,74 +326,187 @@ export class RegistryCommands {
   private async pickVersion(m: ModelDetail, title: string, placeHolder: string, preferred?: number): Promise<number> {
     const metric = m.settings.primaryMetric;
     const items = m.versions.map(v => ({
-      label: `v${v.version}`, value: v.version,
-      description: [...v.aliases.map(a => `@${a}`), v.stage !== 'None' ? v.stage : '', v.runName ?? ''].filter(Boolean).join(' · '),
-      detail: metric ? `${metric} ${fmtMetric(v.metrics[metric])}` : Object.entries(v.metrics).slice(0, 3).map(([k, x]) => `${k} ${fmtMetric(x)}`).join(' · ') || undefined,
+      label: `v${v.version}`,
+      value: v.version,
+      description: [...v.aliases.map(a => `@${a}`), v.stage !== 'None' ? v.stage : '', v.runName ?? '']
+        .filter(Boolean)
+        .join(' · '),
+      detail: metric
+        ? `${metric} ${fmtMetric(v.metrics[metric])}`
+        : Object.entries(v.metrics)
+            .slice(0, 3)
+            .map(([k, x]) => `${k} ${fmtMetric(x)}`)
+            .join(' · ') || undefined,
     }));
-    if (preferred !== undefined) { items.sort((a, b) => (a.value === preferred ? -1 : b.value === preferred ? 1 : 0)); }
+    if (preferred !== undefined) {
+      items.sort((a, b) => (a.value === preferred ? -1 : b.value === preferred ? 1 : 0));
+    }
     return ask(items, { title, placeHolder });
   }
 
-  async setAlias(item?: unknown, opts: { folder?: string; model?: string; version?: number; alias?: string; reason?: string; remove?: boolean } = {}): Promise<AuditEvent | undefined> {
+  async setAlias(
+    item?: unknown,
+    opts: { folder?: string; model?: string; version?: number; alias?: string; reason?: string; remove?: boolean } = {},
+  ): Promise<AuditEvent | undefined> {
     try {
       const folder = await this.folderFor(item, opts.folder);
-      if (!folder) { return undefined; }
+      if (!folder) {
+        return undefined;
+      }
       const registry = await this.deps.registries.get(folder);
-      const m = opts.model ? registry.model(opts.model) : isModelNode(item) || isVersionNode(item) ? registry.model(item.model.name) : await this.pickModel(registry, folder, 'ML Sight: Set Alias', x => x.backend !== 'mlflow-sqlite');
-      if (!m) { throw new RegistryError(`There is no registered model named ${JSON.stringify(opts.model)}.`); }
-      const version = opts.version ?? (isVersionNode(item) ? item.version.version : await this.pickVersion(m, `ML Sight: Set Alias of ${m.name}`, 'Which version?'));
+      const m = opts.model
+        ? registry.model(opts.model)
+        : isModelNode(item) || isVersionNode(item)
+          ? registry.model(item.model.name)
+          : await this.pickModel(registry, folder, 'ML Sight: Set Alias', x => x.backend !== 'mlflow-sqlite');
+      if (!m) {
+        throw new RegistryError(`There is no registered model named ${JSON.stringify(opts.model)}.`);
+      }
+      const version =
+        opts.version ??
+        (isVersionNode(item)
+          ? item.version.version
+          : await this.pickVersion(m, `ML Sight: Set Alias of ${m.name}`, 'Which version?'));
       let alias = opts.alias;
       let remove = opts.remove === true;
       if (!alias) {
         const names = [...new Set(['champion', 'challenger', ...Object.keys(m.aliases)])];
         const OTHER = '\u0000other';
-        const picked = await ask<{ alias: string; remove: boolean }>([
-          ...names.map(a => ({ label: `@${a}`, description: m.aliases[a] === version ? 'already here' : m.aliases[a] !== undefined ? `now v${m.aliases[a]}` : '', value: { alias: a, remove: false } })),
-          { label: 'Other alias…', value: { alias: OTHER, remove: false } },
-          ...Object.entries(m.aliases).filter(([, v]) => v === version).map(([a]) => ({ label: `$(trash) Remove @${a}`, value: { alias: a, remove: true } })),
-        ], { title: `ML Sight: Set Alias of ${m.name} v${version}`, placeHolder: 'Which alias should point at this version?' });
-        alias = picked.alias === OTHER ? await askText({ title: 'ML Sight: Set Alias', prompt: 'Alias name (letters, digits, _ and -)', validateInput: v => aliasNameProblem(v.trim()) }) : picked.alias;
+        const picked = await ask<{ alias: string; remove: boolean }>(
+          [
+            ...names.map(a => ({
+              label: `@${a}`,
+              description:
+                m.aliases[a] === version ? 'already here' : m.aliases[a] !== undefined ? `now v${m.aliases[a]}` : '',
+              value: { alias: a, remove: false },
+            })),
+            { label: 'Other alias…', value: { alias: OTHER, remove: false } },
+            ...Object.entries(m.aliases)
+              .filter(([, v]) => v === version)
+              .map(([a]) => ({ label: `$(trash) Remove @${a}`, value: { alias: a, remove: true } })),
+          ],
+          {
+            title: `ML Sight: Set Alias of ${m.name} v${version}`,
+            placeHolder: 'Which alias should point at this version?',
+          },
+        );
+        alias =
+          picked.alias === OTHER
+            ? await askText({
+                title: 'ML Sight: Set Alias',
+                prompt: 'Alias name (letters, digits, _ and -)',
+                validateInput: v => aliasNameProblem(v.trim()),
+              })
+            : picked.alias;
         alias = alias.trim();
         remove = picked.remove;
       }
       let reason = opts.reason;
       const protect = protectedAliases(m.settings).includes(alias);
       if (!remove && alias === 'champion' && opts.reason === undefined) {
-        const c = await vscode.window.showWarningMessage(`Moving @champion with Set Alias skips the promotion gate (the comparison with the current champion and the A/B test). Promote Model checks them.`,
-          { modal: true }, 'Promote Model…', 'Set Without the Gate');
-        if (!c) { return undefined; }
-        if (c === 'Promote Model…') { await vscode.commands.executeCommand('mlsight.promoteModel', undefined, { folder: folder.uri.toString(), model: m.name, version }); return undefined; }
+        const c = await vscode.window.showWarningMessage(
+          `Moving @champion with Set Alias skips the promotion gate (the comparison with the current champion and the A/B test). Promote Model checks them.`,
+          { modal: true },
+          'Promote Model…',
+          'Set Without the Gate',
+        );
+        if (!c) {
+          return undefined;
+        }
+        if (c === 'Promote Model…') {
+          await vscode.commands.executeCommand('mlsight.promoteModel', undefined, {
+            folder: folder.uri.toString(),
+            model: m.name,
+            version,
+          });
+          return undefined;
+        }
       }
       if (protect && !reason) {
-        reason = await askText({ title: `ML Sight: ${remove ? 'Remove' : 'Move'} @${alias}`, prompt: `@${alias} is protected: why? (recorded in the audit log)`, validateInput: v => (v.trim() ? undefined : 'A reason is required') });
+        reason = await askText({
+          title: `ML Sight: ${remove ? 'Remove' : 'Move'} @${alias}`,
+          prompt: `@${alias} is protected: why? (recorded in the audit log)`,
+          validateInput: v => (v.trim() ? undefined : 'A reason is required'),
+        });
       }
-      const e = remove ? await registry.deleteAlias(m.name, alias, reason) : await registry.setAlias(m.name, alias, version, reason);
-      vscode.window.setStatusBarMessage(`ML Sight: ${remove ? `removed @${alias}` : `@${alias} → ${m.name} v${version}`}`, 4000);
+      const e = remove
+        ? await registry.deleteAlias(m.name, alias, reason)
+        : await registry.setAlias(m.name, alias, version, reason);
+      vscode.window.setStatusBarMessage(
+        `ML Sight: ${remove ? `removed @${alias}` : `@${alias} → ${m.name} v${version}`}`,
+        4000,
+      );
       return e;
     } catch (e) {
-      if (e instanceof Cancelled) { return undefined; }
+      if (e instanceof Cancelled) {
+        return undefined;
+      }
       throw e;
     }
   }
 
-  async setStage(item?: unknown, opts: { folder?: string; model?: string; version?: number; stage?: string; archiveExisting?: boolean; reason?: string } = {}): Promise<AuditEvent | undefined> {
+  async setStage(
+    item?: unknown,
+    opts: {
+      folder?: string;
+      model?: string;
+      version?: number;
+      stage?: string;
+      archiveExisting?: boolean;
+      reason?: string;
+    } = {},
+  ): Promise<AuditEvent | undefined> {
     try {
       const folder = await this.folderFor(item, opts.folder);
-      if (!folder) { return undefined; }
+      if (!folder) {
+        return undefined;
+      }
       const registry = await this.deps.registries.get(folder);
-      const m = opts.model ? registry.model(opts.model) : isModelNode(item) || isVersionNode(item) ? registry.model(item.model.name) : await this.pickModel(registry, folder, 'ML Sight: Set Stage', x => x.backend !== 'mlflow-sqlite');
-      if (!m) { throw new RegistryError(`There is no registered model named ${JSON.stringify(opts.model)}.`); }
-      const version = opts.version ?? (isVersionNode(item) ? item.version.version : await this.pickVersion(m, `ML Sight: Set Stage of ${m.name}`, 'Which version?'));
+      const m = opts.model
+        ? registry.model(opts.model)
+        : isModelNode(item) || isVersionNode(item)
+          ? registry.model(item.model.name)
+          : await this.pickModel(registry, folder, 'ML Sight: Set Stage', x => x.backend !== 'mlflow-sqlite');
+      if (!m) {
+        throw new RegistryError(`There is no registered model named ${JSON.stringify(opts.model)}.`);
+      }
+      const version =
+        opts.version ??
+        (isVersionNode(item)
+          ? item.version.version
+          : await this.pickVersion(m, `ML Sight: Set Stage of ${m.name}`, 'Which version?'));
       const cur = m.versions.find(v => v.version === version)?.stage;
-      const stage = opts.stage ?? await ask(STAGES.map(s => ({ label: s, description: s === cur ? 'current' : '', value: s as string })), { title: `ML Sight: Set Stage of ${m.name} v${version}`, placeHolder: 'MLflow\'s legacy stages (aliases are the newer way)' });
+      const stage =
+        opts.stage ??
+        (await ask(
+          STAGES.map(s => ({ label: s, description: s === cur ? 'current' : '', value: s as string })),
+          {
+            title: `ML Sight: Set Stage of ${m.name} v${version}`,
+            placeHolder: "MLflow's legacy stages (aliases are the newer way)",
+          },
+        ));
       let archive = opts.archiveExisting;
       if (archive === undefined && (stage === 'Staging' || stage === 'Production')) {
         const others = m.versions.filter(v => v.version !== version && v.stage === stage).map(v => `v${v.version}`);
-        archive = others.length ? await ask([{ label: `Archive ${others.join(', ')}`, description: `only v${version} stays in ${stage}`, value: true }, { label: `Keep ${others.join(', ')} in ${stage}`, value: false }], { title: `ML Sight: ${stage}` }) : false;
+        archive = others.length
+          ? await ask(
+              [
+                {
+                  label: `Archive ${others.join(', ')}`,
+                  description: `only v${version} stays in ${stage}`,
+                  value: true,
+                },
+                { label: `Keep ${others.join(', ')} in ${stage}`, value: false },
+              ],
+              { title: `ML Sight: ${stage}` },
+            )
+          : false;
       }
       return await registry.setStage(m.name, version, stage, { archiveExisting: archive, reason: opts.reason });
     } catch (e) {
-      if (e instanceof Cancelled) { return undefined; }
+      if (e instanceof Cancelled) {
+        return undefined;
+      }
       throw e;
     }
   }
@@ -243,106 +514,275 @@ export class RegistryCommands {
   // -------------------------------------------------------------------------------------------------------
   // Promote Model…
 
-  private async configureInteractively(registry: Registry, m: ModelDetail, challenger: VersionDetail, champion: VersionDetail | null): Promise<ModelSettings> {
+  private async configureInteractively(
+    registry: Registry,
+    m: ModelDetail,
+    challenger: VersionDetail,
+    champion: VersionDetail | null,
+  ): Promise<ModelSettings> {
     const keys = [...new Set([...Object.keys(challenger.metrics), ...Object.keys(champion?.metrics ?? {})])].sort();
-    if (!keys.length) { throw new RegistryError(`v${challenger.version} has no metrics to compare (its run logged none), so the gate cannot compare it with the champion.`); }
-    const metric = await ask(keys.map(k => ({
-      label: k, value: k,
-      description: champion ? `champion ${fmtMetric(champion.metrics[k])} → challenger ${fmtMetric(challenger.metrics[k])}` : `v${challenger.version}: ${fmtMetric(challenger.metrics[k])}`,
-    })), { title: `${TITLE}: which metric decides?`, placeHolder: `${m.name} has no primary metric yet; it is recorded for future promotions` });
+    if (!keys.length) {
+      throw new RegistryError(
+        `v${challenger.version} has no metrics to compare (its run logged none), so the gate cannot compare it with the champion.`,
+      );
+    }
+    const metric = await ask(
+      keys.map(k => ({
+        label: k,
+        value: k,
+        description: champion
+          ? `champion ${fmtMetric(champion.metrics[k])} → challenger ${fmtMetric(challenger.metrics[k])}`
+          : `v${challenger.version}: ${fmtMetric(challenger.metrics[k])}`,
+      })),
+      {
+        title: `${TITLE}: which metric decides?`,
+        placeHolder: `${m.name} has no primary metric yet; it is recorded for future promotions`,
+      },
+    );
     const guess = guessDirection(metric);
-    const direction = await ask<Direction>([
-      { label: guess === 'maximize' ? 'Higher is better' : 'Lower is better', value: guess },
-      { label: guess === 'maximize' ? 'Lower is better' : 'Higher is better', value: guess === 'maximize' ? 'minimize' : 'maximize' },
-    ], { title: `${TITLE}: ${metric}` });
+    const direction = await ask<Direction>(
+      [
+        { label: guess === 'maximize' ? 'Higher is better' : 'Lower is better', value: guess },
+        {
+          label: guess === 'maximize' ? 'Lower is better' : 'Higher is better',
+          value: guess === 'maximize' ? 'minimize' : 'maximize',
+        },
+      ],
+      { title: `${TITLE}: ${metric}` },
+    );
     const margin = await askText({
-      title: `${TITLE}: ${metric}`, value: '0',
-      prompt: 'By how much must the challenger beat the champion? An absolute amount (0.01), a percentage (1%), or 0 for any improvement.',
+      title: `${TITLE}: ${metric}`,
+      value: '0',
+      prompt:
+        'By how much must the challenger beat the champion? An absolute amount (0.01), a percentage (1%), or 0 for any improvement.',
       validateInput: v => (/^\s*\d*\.?\d+\s*%?\s*$/.test(v) ? undefined : 'A non-negative number, optionally with %'),
     });
     const relative = margin.trim().endsWith('%');
     const amount = Number(margin.replace('%', '').trim()) / (relative ? 100 : 1);
-    const settings: ModelSettings = { ...m.settings, primaryMetric: metric, direction, minImprovement: amount, relativeImprovement: relative };
+    const settings: ModelSettings = {
+      ...m.settings,
+      primaryMetric: metric,
+      direction,
+      minImprovement: amount,
+      relativeImprovement: relative,
+    };
     await registry.configure(m.name, settings);
     return settings;
   }
 
-  private buildAb(folder: vscode.WorkspaceFolder, spec: AbSpec, settings: ModelSettings, canary: CanaryConfig | null, pv: PromotionPreview, events: readonly AuditEvent[]): AbBuilt {
+  private buildAb(
+    folder: vscode.WorkspaceFolder,
+    spec: AbSpec,
+    settings: ModelSettings,
+    canary: CanaryConfig | null,
+    pv: PromotionPreview,
+    events: readonly AuditEvent[],
+  ): AbBuilt {
     // the canary's share when one is configured (that is what mlsight.route sends to the challenger)
     const share = spec.share ?? plannedShare(settings, canary);
-    const options = { alpha: settings.alpha, power: settings.power, targetLift: settings.targetLift, challengerShare: share, sequential: settings.sequential };
+    const options = {
+      alpha: settings.alpha,
+      power: settings.power,
+      targetLift: settings.targetLift,
+      challengerShare: share,
+      sequential: settings.sequential,
+    };
     if ('file' in spec) {
       // only the outcomes of the two versions compared, inside their canary window (abAttribution.ts)
       const file = path.resolve(folder.uri.fsPath, spec.file);
       const rel = vscode.workspace.asRelativePath(file);
       const res = analyseAttributedOutcomes({
-        folder: folder.uri.fsPath, model: pv.model.name, file, events, settings, champion: pv.currentVersion, challenger: pv.challenger.version,
-        share, metric: spec.metric, guardrails: spec.guardrails,
+        folder: folder.uri.fsPath,
+        model: pv.model.name,
+        file,
+        events,
+        settings,
+        champion: pv.currentVersion,
+        challenger: pv.challenger.version,
+        share,
+        metric: spec.metric,
+        guardrails: spec.guardrails,
       });
-      if (!res || (!res.analysis && res.excluded.count === 0)) { throw new StatsInputError(res?.message ?? `${rel} has no usable outcomes`); }
+      if (!res || (!res.analysis && res.excluded.count === 0)) {
+        throw new StatsInputError(res?.message ?? `${rel} has no usable outcomes`);
+      }
       const label = `${rel} (${res.table.rows} rows of v${pv.currentVersion ?? '?'} and v${pv.challenger.version}${res.excluded.count ? `, ${res.excluded.count} excluded` : ''})`;
-      return { analysis: res.analysis, source: { ...res.source, attributed: res.table.units !== null }, label, excluded: res.excluded };
+      return {
+        analysis: res.analysis,
+        source: { ...res.source, attributed: res.table.units !== null },
+        label,
+        excluded: res.excluded,
+      };
     }
     if ('champion' in spec) {
       const name = spec.metric ?? 'conversion';
-      const data = { kind: 'proportion' as const, champion: parseCounts(spec.champion, 'champion arm'), challenger: parseCounts(spec.challenger, 'challenger arm') };
-      return { analysis: analyzeAb([{ name, role: 'primary', direction: 'maximize', data }], options), source: { kind: 'counts', champion: spec.champion, challenger: spec.challenger }, label: `counts: champion ${spec.champion}, challenger ${spec.challenger}` };
+      const data = {
+        kind: 'proportion' as const,
+        champion: parseCounts(spec.champion, 'champion arm'),
+        challenger: parseCounts(spec.challenger, 'challenger arm'),
+      };
+      return {
+        analysis: analyzeAb([{ name, role: 'primary', direction: 'maximize', data }], options),
+        source: { kind: 'counts', champion: spec.champion, challenger: spec.challenger },
+        label: `counts: champion ${spec.champion}, challenger ${spec.challenger}`,
+      };
     }
     const name = spec.metric ?? 'value';
-    const data = { kind: 'mean' as const, champion: parseMeanSummary(spec.championMean, 'champion arm'), challenger: parseMeanSummary(spec.challengerMean, 'challenger arm') };
-    return { analysis: analyzeAb([{ name, role: 'primary', direction: guessDirection(name), data }], options), source: { kind: 'summaries', champion: spec.championMean, challenger: spec.challengerMean }, label: `means: champion ${spec.championMean}, challenger ${spec.challengerMean}` };
+    const data = {
+      kind: 'mean' as const,
+      champion: parseMeanSummary(spec.championMean, 'champion arm'),
+      challenger: parseMeanSummary(spec.challengerMean, 'challenger arm'),
+    };
+    return {
+      analysis: analyzeAb([{ name, role: 'primary', direction: guessDirection(name), data }], options),
+      source: { kind: 'summaries', champion: spec.championMean, challenger: spec.challengerMean },
+      label: `means: champion ${spec.championMean}, challenger ${spec.challengerMean}`,
+    };
   }
 
   private async askAb(folder: vscode.WorkspaceFolder, m: ModelDetail): Promise<AbSpec | null> {
     const logged = path.join(folder.uri.fsPath, '.mlsight', 'ab', `${m.name.replace(/[^\w.-]+/g, '_')}.jsonl`);
     type Choice = 'logged' | 'counts' | 'means' | 'file' | 'none';
     const items: Item<Choice>[] = [
-      ...(fs.existsSync(logged) ? [{ label: '$(pulse) Outcomes logged by mlsight.log_outcome', description: vscode.workspace.asRelativePath(logged), value: 'logged' as Choice }] : []),
-      { label: '$(symbol-numeric) Enter conversion counts…', description: 'successes/requests per arm, e.g. 120/1000', value: 'counts' },
+      ...(fs.existsSync(logged)
+        ? [
+            {
+              label: '$(pulse) Outcomes logged by mlsight.log_outcome',
+              description: vscode.workspace.asRelativePath(logged),
+              value: 'logged' as Choice,
+            },
+          ]
+        : []),
+      {
+        label: '$(symbol-numeric) Enter conversion counts…',
+        description: 'successes/requests per arm, e.g. 120/1000',
+        value: 'counts',
+      },
       { label: '$(graph) Enter means…', description: 'n, mean and standard deviation per arm', value: 'means' },
-      { label: '$(folder-opened) Choose an outcomes file…', description: 'CSV or JSON Lines: a variant column and metric columns', value: 'file' },
+      {
+        label: '$(folder-opened) Choose an outcomes file…',
+        description: 'CSV or JSON Lines: a variant column and metric columns',
+        value: 'file',
+      },
       { label: '$(circle-slash) No A/B data', description: 'decide on the offline metrics only', value: 'none' },
     ];
-    const choice = await ask(items, { title: `${TITLE}: A/B test of the challenger against the champion`, placeHolder: 'Where are the A/B results?' });
-    if (choice === 'none') { return null; }
-    const share = m.canary?.share ?? m.settings.challengerShare ?? Number(await askText({
-      title: `${TITLE}: traffic split`, value: '0.5',
-      prompt: 'The challenger\'s planned share of traffic (0.05 for a 5 % canary, 0.5 for an even split); checked against what the arms received. It is recorded for this model.',
-      validateInput: v => (Number(v) > 0 && Number(v) < 1 ? undefined : 'A number between 0 and 1'),
-    }));
+    const choice = await ask(items, {
+      title: `${TITLE}: A/B test of the challenger against the champion`,
+      placeHolder: 'Where are the A/B results?',
+    });
+    if (choice === 'none') {
+      return null;
+    }
+    const share =
+      m.canary?.share ??
+      m.settings.challengerShare ??
+      Number(
+        await askText({
+          title: `${TITLE}: traffic split`,
+          value: '0.5',
+          prompt:
+            "The challenger's planned share of traffic (0.05 for a 5 % canary, 0.5 for an even split); checked against what the arms received. It is recorded for this model.",
+          validateInput: v => (Number(v) > 0 && Number(v) < 1 ? undefined : 'A number between 0 and 1'),
+        }),
+      );
     if (m.settings.challengerShare === undefined && !m.canary) {
       const registry = await this.deps.registries.get(folder);
       await registry.configure(m.name, { ...registry.model(m.name)!.settings, challengerShare: share });
     }
-    const validate = (parse: (s: string) => unknown) => (v: string) => { try { parse(v); return undefined; } catch (e) { return e instanceof Error ? e.message : String(e); } };
+    const validate = (parse: (s: string) => unknown) => (v: string) => {
+      try {
+        parse(v);
+        return undefined;
+      } catch (e) {
+        return e instanceof Error ? e.message : String(e);
+      }
+    };
     if (choice === 'counts') {
-      const champion = await askText({ title: `${TITLE}: champion arm`, prompt: 'Conversions / requests served by the champion', placeHolder: '120/1000', validateInput: validate(s => parseCounts(s)) });
-      const challenger = await askText({ title: `${TITLE}: challenger arm`, prompt: 'Conversions / requests served by the challenger', placeHolder: '150/1000', validateInput: validate(s => parseCounts(s)) });
+      const champion = await askText({
+        title: `${TITLE}: champion arm`,
+        prompt: 'Conversions / requests served by the champion',
+        placeHolder: '120/1000',
+        validateInput: validate(s => parseCounts(s)),
+      });
+      const challenger = await askText({
+        title: `${TITLE}: challenger arm`,
+        prompt: 'Conversions / requests served by the challenger',
+        placeHolder: '150/1000',
+        validateInput: validate(s => parseCounts(s)),
+      });
       return { champion, challenger, share };
     }
     if (choice === 'means') {
-      const championMean = await askText({ title: `${TITLE}: champion arm`, prompt: 'n:mean:sd of the champion\'s metric', placeHolder: '1000:10.2:3.1', validateInput: validate(s => parseMeanSummary(s)) });
-      const challengerMean = await askText({ title: `${TITLE}: challenger arm`, prompt: 'n:mean:sd of the challenger\'s metric', placeHolder: '1000:10.6:3.0', validateInput: validate(s => parseMeanSummary(s)) });
-      const metric = await askText({ title: `${TITLE}: metric`, prompt: 'Name of this metric (its name tells whether higher or lower is better, e.g. revenue, latency_ms)', value: 'revenue' });
+      const championMean = await askText({
+        title: `${TITLE}: champion arm`,
+        prompt: "n:mean:sd of the champion's metric",
+        placeHolder: '1000:10.2:3.1',
+        validateInput: validate(s => parseMeanSummary(s)),
+      });
+      const challengerMean = await askText({
+        title: `${TITLE}: challenger arm`,
+        prompt: "n:mean:sd of the challenger's metric",
+        placeHolder: '1000:10.6:3.0',
+        validateInput: validate(s => parseMeanSummary(s)),
+      });
+      const metric = await askText({
+        title: `${TITLE}: metric`,
+        prompt: 'Name of this metric (its name tells whether higher or lower is better, e.g. revenue, latency_ms)',
+        value: 'revenue',
+      });
       return { championMean, challengerMean, metric: metric.trim() || 'value', share };
     }
     let file = logged;
     if (choice === 'file') {
-      const picked = await vscode.window.showOpenDialog({ title: 'A/B outcomes', canSelectMany: false, defaultUri: folder.uri, filters: { 'Outcomes (CSV, JSON Lines)': ['csv', 'jsonl', 'json'] } });
-      if (!picked?.length) { throw new Cancelled(); }
+      const picked = await vscode.window.showOpenDialog({
+        title: 'A/B outcomes',
+        canSelectMany: false,
+        defaultUri: folder.uri,
+        filters: { 'Outcomes (CSV, JSON Lines)': ['csv', 'jsonl', 'json'] },
+      });
+      if (!picked?.length) {
+        throw new Cancelled();
+      }
       file = picked[0].fsPath;
     }
-    const table = parseOutcomes(fs.readFileSync(file, 'utf8'), { format: /\.csv$/i.test(file) ? 'csv' : undefined, model: choice === 'logged' ? m.name : undefined });
-    if (!table.metrics.length) { throw new StatsInputError(`${path.basename(file)} has no metric columns besides the variant`); }
-    const metric = table.metrics.length === 1 ? table.metrics[0]
-      : await ask(table.metrics.map(k => ({ label: k, value: k, description: k === m.settings.primaryMetric ? 'primary metric' : '' })), { title: `${TITLE}: A/B metric`, placeHolder: 'Which metric decides (the business metric)?' });
+    const table = parseOutcomes(fs.readFileSync(file, 'utf8'), {
+      format: /\.csv$/i.test(file) ? 'csv' : undefined,
+      model: choice === 'logged' ? m.name : undefined,
+    });
+    if (!table.metrics.length) {
+      throw new StatsInputError(`${path.basename(file)} has no metric columns besides the variant`);
+    }
+    const metric =
+      table.metrics.length === 1
+        ? table.metrics[0]
+        : await ask(
+            table.metrics.map(k => ({
+              label: k,
+              value: k,
+              description: k === m.settings.primaryMetric ? 'primary metric' : '',
+            })),
+            { title: `${TITLE}: A/B metric`, placeHolder: 'Which metric decides (the business metric)?' },
+          );
     let guardrails: string[] = [];
     const rest = table.metrics.filter(k => k !== metric);
     if (rest.length) {
       const pre = new Set((m.settings.guardrails ?? []).map(g => g.metric));
-      const picked = await vscode.window.showQuickPick(rest.map(k => ({ label: k, picked: pre.has(k), description: guessDirection(k) === 'maximize' ? 'higher is better' : 'lower is better' })),
-        { title: `${TITLE}: guardrails`, placeHolder: 'Metrics that must not get significantly worse (none is fine)', canPickMany: true, ignoreFocusOut: true });
-      if (!picked) { throw new Cancelled(); }
+      const picked = await vscode.window.showQuickPick(
+        rest.map(k => ({
+          label: k,
+          picked: pre.has(k),
+          description: guessDirection(k) === 'maximize' ? 'higher is better' : 'lower is better',
+        })),
+        {
+          title: `${TITLE}: guardrails`,
+          placeHolder: 'Metrics that must not get significantly worse (none is fine)',
+          canPickMany: true,
+          ignoreFocusOut: true,
+        },
+      );
+      if (!picked) {
+        throw new Cancelled();
+      }
       guardrails = picked.map(p => p.label);
     }
     return { file, metric, guardrails, share };
@@ -351,69 +791,148 @@ export class RegistryCommands {
   async promote(item?: unknown, opts: PromoteOptions = {}): Promise<PromoteOutcome> {
     try {
       const folder = await this.folderFor(item, opts.folder);
-      if (!folder) { void vscode.window.showInformationMessage('ML Sight: open a folder with a registered model first.'); return { promoted: false, cancelled: true }; }
+      if (!folder) {
+        void vscode.window.showInformationMessage('ML Sight: open a folder with a registered model first.');
+        return { promoted: false, cancelled: true };
+      }
       const registry = await this.deps.registries.get(folder);
-      let m = opts.model ? registry.model(opts.model) : isModelNode(item) || isVersionNode(item) ? registry.model(item.model.name) : await this.pickModel(registry, folder, TITLE);
-      if (!m) { throw new RegistryError(`There is no registered model named ${JSON.stringify(opts.model)}.`); }
-      if (m.backend === 'mlflow-sqlite') { throw new RegistryError(`${m.name} is read from an MLflow database, which ML Sight never writes: promote it with MLflow (MlflowClient().set_registered_model_alias).`); }
-      if (m.versions.length < 1) { throw new RegistryError(`${m.name} has no versions.`); }
+      let m = opts.model
+        ? registry.model(opts.model)
+        : isModelNode(item) || isVersionNode(item)
+          ? registry.model(item.model.name)
+          : await this.pickModel(registry, folder, TITLE);
+      if (!m) {
+        throw new RegistryError(`There is no registered model named ${JSON.stringify(opts.model)}.`);
+      }
+      if (m.backend === 'mlflow-sqlite') {
+        throw new RegistryError(
+          `${m.name} is read from an MLflow database, which ML Sight never writes: promote it with MLflow (MlflowClient().set_registered_model_alias).`,
+        );
+      }
+      if (m.versions.length < 1) {
+        throw new RegistryError(`${m.name} has no versions.`);
+      }
       const challengerAlias = m.aliases.challenger;
-      const version = opts.version ?? (isVersionNode(item) ? item.version.version : await this.pickChallenger(m, challengerAlias));
-      const target = opts.target ?? (opts.model || isModelNode(item) || isVersionNode(item) ? { alias: 'champion' } : await this.pickTarget(m, version));
+      const version =
+        opts.version ?? (isVersionNode(item) ? item.version.version : await this.pickChallenger(m, challengerAlias));
+      const target =
+        opts.target ??
+        (opts.model || isModelNode(item) || isVersionNode(item)
+          ? { alias: 'champion' }
+          : await this.pickTarget(m, version));
       let pv = registry.preview(m.name, version, target);
       if (!pv.model.settings.primaryMetric) {
-        if (opts.settings) { await registry.configure(m.name, { ...m.settings, ...opts.settings }); } else { await this.configureInteractively(registry, m, pv.challenger, pv.champion); }
+        if (opts.settings) {
+          await registry.configure(m.name, { ...m.settings, ...opts.settings });
+        } else {
+          await this.configureInteractively(registry, m, pv.challenger, pv.champion);
+        }
         m = registry.model(m.name)!;
       }
       const spec = opts.ab !== undefined ? opts.ab : await this.askAb(folder, m);
       m = registry.model(m.name)!;
       const store = await this.deps.stores.get(folder);
-      const ab = spec ? this.buildAb(folder, spec, m.settings, m.canary, pv, store.read(db => storedEvents(db, m!.name))) : null;
+      const ab = spec
+        ? this.buildAb(
+            folder,
+            spec,
+            m.settings,
+            m.canary,
+            pv,
+            store.read(db => storedEvents(db, m!.name)),
+          )
+        : null;
       pv = registry.preview(m.name, version, target, ab?.analysis ?? null, undefined, ab?.excluded);
-      const history = store.read(db => registryHistory(db, m!.name, 12)).reverse().map(h => {
-        const settings = h.action === 'model.configure' ? h.evidence?.settings as ModelSettings | undefined : undefined;
-        return {
-          at: h.at, actor: h.actor, action: h.action, version: h.version, alias: h.alias, reason: h.reason, override: !!h.evidence?.override,
-          from: settings ? null : h.from,
-          to: settings ? describeSettings(settings) : h.to,
-        };
-      });
+      const history = store
+        .read(db => registryHistory(db, m!.name, 12))
+        .reverse()
+        .map(h => {
+          const settings =
+            h.action === 'model.configure' ? (h.evidence?.settings as ModelSettings | undefined) : undefined;
+          return {
+            at: h.at,
+            actor: h.actor,
+            action: h.action,
+            version: h.version,
+            alias: h.alias,
+            reason: h.reason,
+            override: !!h.evidence?.override,
+            from: settings ? null : h.from,
+            to: settings ? describeSettings(settings) : h.to,
+          };
+        });
       const review = promoteReview(pv, history, ab);
       let decision: { reason: string; override: boolean } | undefined;
       if (opts.review === false) {
         decision = opts.reason ? { reason: opts.reason, override: opts.override === true } : undefined;
-        if (!decision) { throw new RegistryError('A promotion needs a reason.'); }
+        if (!decision) {
+          throw new RegistryError('A promotion needs a reason.');
+        }
       } else {
         decision = await this.deps.panel.review(review, runId => this.deps.openRun(folder, runId));
       }
-      if (!decision) { return { promoted: false, cancelled: true, review, gate: pv.gate }; }
+      if (!decision) {
+        return { promoted: false, cancelled: true, review, gate: pv.gate };
+      }
       const where = targetLabel(target);
       if (opts.confirm !== false) {
         const from = pv.currentVersion !== null ? ` (now v${pv.currentVersion})` : '';
         const msg = decision.override
           ? `Override the failed gate and make ${m.name} v${version} ${where}${from}? Your reason is recorded as an override in the audit log.`
           : `Make ${m.name} v${version} ${where}${from}?`;
-        const ok = await vscode.window.showWarningMessage(msg, { modal: true, detail: decision.reason }, decision.override ? 'Promote Anyway' : 'Promote');
-        if (!ok) { this.deps.panel.post({ type: 'error', message: 'Not promoted (cancelled).' }); return { promoted: false, cancelled: true, review, gate: pv.gate }; }
+        const ok = await vscode.window.showWarningMessage(
+          msg,
+          { modal: true, detail: decision.reason },
+          decision.override ? 'Promote Anyway' : 'Promote',
+        );
+        if (!ok) {
+          this.deps.panel.post({ type: 'error', message: 'Not promoted (cancelled).' });
+          return { promoted: false, cancelled: true, review, gate: pv.gate };
+        }
       }
       this.deps.panel.post({ type: 'busy', message: `Promoting ${m.name} v${version} to ${where}…` });
       let result;
       try {
-        result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `ML Sight: promoting ${m.name} v${version} to ${where}…` },
-          () => registry.promote({ model: m!.name, version, target, reason: decision!.reason, override: decision!.override, ab: ab ? { analysis: ab.analysis, source: ab.source, excluded: ab.excluded } : null }));
+        result = await vscode.window.withProgress(
+          {
+            location: vscode.ProgressLocation.Notification,
+            title: `ML Sight: promoting ${m.name} v${version} to ${where}…`,
+          },
+          () =>
+            registry.promote({
+              model: m!.name,
+              version,
+              target,
+              reason: decision!.reason,
+              override: decision!.override,
+              ab: ab ? { analysis: ab.analysis, source: ab.source, excluded: ab.excluded } : null,
+            }),
+        );
       } catch (e) {
-        const message = e instanceof GateFailedError ? `Not promoted: ${e.gate.failures.join(' ')}` : e instanceof Error ? e.message : String(e);
+        const message =
+          e instanceof GateFailedError
+            ? `Not promoted: ${e.gate.failures.join(' ')}`
+            : e instanceof Error
+              ? e.message
+              : String(e);
         this.deps.panel.post({ type: 'error', message });
         throw e;
       }
-      const done = `${m.name} v${version} is now ${where}${result.overridden ? ' (gate overridden)' : ''}${m.backend === 'mlflow-filestore' ? '; MLflow\'s files were updated' : ''}.`;
+      const done = `${m.name} v${version} is now ${where}${result.overridden ? ' (gate overridden)' : ''}${m.backend === 'mlflow-filestore' ? "; MLflow's files were updated" : ''}.`;
       this.deps.panel.post({ type: 'done', message: done });
       void vscode.window.showInformationMessage(`ML Sight: ${done}`, 'Undo').then(c => {
-        if (c) { void vscode.commands.executeCommand('mlsight.undoPromotion', undefined, { folder: folder.uri.toString(), model: m!.name }); }
+        if (c) {
+          void vscode.commands.executeCommand('mlsight.undoPromotion', undefined, {
+            folder: folder.uri.toString(),
+            model: m!.name,
+          });
+        }
       });
       return { promoted: true, event: result.event, gate: result.gate, review };
     } catch (e) {
-      if (e instanceof Cancelled) { return { promoted: false, cancelled: true }; }
+      if (e instanceof Cancelled) {
+        return { promoted: false, cancelled: true };
+      }
       throw e;
     }
   }
@@ -421,73 +940,160 @@ export class RegistryCommands {
   private pickChallenger(m: ModelDetail, challengerAlias: number | undefined): Promise<number> {
     const metric = m.settings.primaryMetric;
     const champ = m.aliases.champion !== undefined ? m.versions.find(v => v.version === m.aliases.champion) : undefined;
-    const items = m.versions.map(v => {
-      let detail: string | undefined;
-      if (metric) {
-        const x = v.metrics[metric];
-        const c = champ?.metrics[metric];
-        const d = x !== undefined && c !== undefined && champ && champ.version !== v.version ? ` (${x - c >= 0 ? '+' : ''}${fmtMetric(x - c)} vs champion v${champ.version})` : '';
-        detail = `${metric} ${fmtMetric(x)}${d}`;
-      } else {
-        detail = Object.entries(v.metrics).slice(0, 3).map(([k, x]) => `${k} ${fmtMetric(x)}`).join(' · ') || undefined;
-      }
-      return { label: `v${v.version}`, value: v.version, description: [...v.aliases.map(a => `@${a}`), v.stage !== 'None' ? v.stage : '', v.runName ?? ''].filter(Boolean).join(' · '), detail };
-    }).filter(i => i.value !== m.aliases.champion);
-    if (!items.length) { guide(`${m.name} has only its champion: register a challenger version to promote.`, { title: 'Register Model…', command: 'mlsight.registerModel' }); }
-    if (challengerAlias !== undefined) { items.sort((a, b) => (a.value === challengerAlias ? -1 : b.value === challengerAlias ? 1 : 0)); }
+    const items = m.versions
+      .map(v => {
+        let detail: string | undefined;
+        if (metric) {
+          const x = v.metrics[metric];
+          const c = champ?.metrics[metric];
+          const d =
+            x !== undefined && c !== undefined && champ && champ.version !== v.version
+              ? ` (${x - c >= 0 ? '+' : ''}${fmtMetric(x - c)} vs champion v${champ.version})`
+              : '';
+          detail = `${metric} ${fmtMetric(x)}${d}`;
+        } else {
+          detail =
+            Object.entries(v.metrics)
+              .slice(0, 3)
+              .map(([k, x]) => `${k} ${fmtMetric(x)}`)
+              .join(' · ') || undefined;
+        }
+        return {
+          label: `v${v.version}`,
+          value: v.version,
+          description: [...v.aliases.map(a => `@${a}`), v.stage !== 'None' ? v.stage : '', v.runName ?? '']
+            .filter(Boolean)
+            .join(' · '),
+          detail,
+        };
+      })
+      .filter(i => i.value !== m.aliases.champion);
+    if (!items.length) {
+      guide(`${m.name} has only its champion: register a challenger version to promote.`, {
+        title: 'Register Model…',
+        command: 'mlsight.registerModel',
+      });
+    }
+    if (challengerAlias !== undefined) {
+      items.sort((a, b) => (a.value === challengerAlias ? -1 : b.value === challengerAlias ? 1 : 0));
+    }
     return ask(items, { title: `${TITLE}: ${m.name}`, placeHolder: 'Which version is the challenger?' });
   }
 
   private pickTarget(m: ModelDetail, version: number): Promise<PromotionTarget> {
     const others = Object.keys(m.aliases).filter(a => a !== 'champion' && a !== 'challenger');
-    return ask<PromotionTarget>([
-      { label: '@champion', description: m.aliases.champion !== undefined ? `now v${m.aliases.champion}` : 'not set yet', detail: 'models:/name@champion — the alias serving code loads', value: { alias: 'champion' } },
-      ...others.map(a => ({ label: `@${a}`, description: `now v${m.aliases[a]}`, value: { alias: a } as PromotionTarget })),
-      { label: 'Stage: Production', description: 'MLflow\'s legacy stage; archives the version now in Production', value: { stage: 'Production', archiveExisting: true } },
-      { label: 'Stage: Staging', description: 'MLflow\'s legacy stage; archives the version now in Staging', value: { stage: 'Staging', archiveExisting: true } },
-    ], { title: `${TITLE}: ${m.name} v${version}`, placeHolder: 'Promote to…' });
+    return ask<PromotionTarget>(
+      [
+        {
+          label: '@champion',
+          description: m.aliases.champion !== undefined ? `now v${m.aliases.champion}` : 'not set yet',
+          detail: 'models:/name@champion — the alias serving code loads',
+          value: { alias: 'champion' },
+        },
+        ...others.map(a => ({
+          label: `@${a}`,
+          description: `now v${m.aliases[a]}`,
+          value: { alias: a } as PromotionTarget,
+        })),
+        {
+          label: 'Stage: Production',
+          description: "MLflow's legacy stage; archives the version now in Production",
+          value: { stage: 'Production', archiveExisting: true },
+        },
+        {
+          label: 'Stage: Staging',
+          description: "MLflow's legacy stage; archives the version now in Staging",
+          value: { stage: 'Staging', archiveExisting: true },
+        },
+      ],
+      { title: `${TITLE}: ${m.name} v${version}`, placeHolder: 'Promote to…' },
+    );
   }
 
   // -------------------------------------------------------------------------------------------------------
   // Configure Canary…
 
   /** Sets (or ends) the model's canary: the challenger version and its share of the traffic (mlsight.route). */
-  async configureCanary(item?: unknown, opts: { folder?: string; model?: string; version?: number; share?: number; off?: boolean; reason?: string } = {}): Promise<AuditEvent | undefined> {
+  async configureCanary(
+    item?: unknown,
+    opts: { folder?: string; model?: string; version?: number; share?: number; off?: boolean; reason?: string } = {},
+  ): Promise<AuditEvent | undefined> {
     try {
       const folder = await this.folderFor(item, opts.folder);
-      if (!folder) { return undefined; }
+      if (!folder) {
+        return undefined;
+      }
       const registry = await this.deps.registries.get(folder);
-      const m = opts.model ? registry.model(opts.model) : isModelNode(item) || isVersionNode(item) ? registry.model(item.model.name) : await this.pickModel(registry, folder, 'ML Sight: Configure Canary');
-      if (!m) { throw new RegistryError(`There is no registered model named ${JSON.stringify(opts.model)}.`); }
+      const m = opts.model
+        ? registry.model(opts.model)
+        : isModelNode(item) || isVersionNode(item)
+          ? registry.model(item.model.name)
+          : await this.pickModel(registry, folder, 'ML Sight: Configure Canary');
+      if (!m) {
+        throw new RegistryError(`There is no registered model named ${JSON.stringify(opts.model)}.`);
+      }
       const title = `ML Sight: Configure Canary of ${m.name}`;
       let off = opts.off === true;
       let version = opts.version ?? (isVersionNode(item) ? item.version.version : undefined);
       if (!off && version === undefined) {
         const OFF = -1;
         const champion = m.aliases.champion;
-        const picked = await ask<number>([
-          ...m.versions.filter(v => v.version !== champion).map(v => ({
-            label: `v${v.version}`, value: v.version,
-            description: [...v.aliases.map(a => `@${a}`), m.canary?.challenger === v.version ? `canary now, ${(m.canary.share * 100).toFixed(1)} %` : '', v.runName ?? ''].filter(Boolean).join(' · '),
-          })).sort((a, b) => (a.value === m.aliases.challenger ? -1 : b.value === m.aliases.challenger ? 1 : b.value - a.value)),
-          ...(m.canary ? [{ label: '$(circle-slash) End the canary', description: 'all traffic to the champion', value: OFF }] : []),
-        ], { title, placeHolder: `Which version gets a share of the traffic (the champion${champion !== undefined ? ` v${champion}` : ''} gets the rest)?` });
-        if (picked === OFF) { off = true; } else { version = picked; }
+        const picked = await ask<number>(
+          [
+            ...m.versions
+              .filter(v => v.version !== champion)
+              .map(v => ({
+                label: `v${v.version}`,
+                value: v.version,
+                description: [
+                  ...v.aliases.map(a => `@${a}`),
+                  m.canary?.challenger === v.version ? `canary now, ${(m.canary.share * 100).toFixed(1)} %` : '',
+                  v.runName ?? '',
+                ]
+                  .filter(Boolean)
+                  .join(' · '),
+              }))
+              .sort((a, b) =>
+                a.value === m.aliases.challenger ? -1 : b.value === m.aliases.challenger ? 1 : b.value - a.value,
+              ),
+            ...(m.canary
+              ? [{ label: '$(circle-slash) End the canary', description: 'all traffic to the champion', value: OFF }]
+              : []),
+          ],
+          {
+            title,
+            placeHolder: `Which version gets a share of the traffic (the champion${champion !== undefined ? ` v${champion}` : ''} gets the rest)?`,
+          },
+        );
+        if (picked === OFF) {
+          off = true;
+        } else {
+          version = picked;
+        }
       }
       let share = opts.share;
       if (!off && share === undefined) {
         const text = await askText({
-          title, value: String(m.canary?.share ?? m.settings.challengerShare ?? 0.05),
-          prompt: 'The challenger\'s share of the traffic, between 0 and 1 (0.05 = 5 %). mlsight.route(model, key) reads it from .mlsight/registry.json; the A/B analysis checks the arms against it.',
+          title,
+          value: String(m.canary?.share ?? m.settings.challengerShare ?? 0.05),
+          prompt:
+            "The challenger's share of the traffic, between 0 and 1 (0.05 = 5 %). mlsight.route(model, key) reads it from .mlsight/registry.json; the A/B analysis checks the arms against it.",
           validateInput: v => (Number(v) > 0 && Number(v) < 1 ? undefined : 'A number between 0 and 1, e.g. 0.05'),
         });
         share = Number(text);
       }
       const e = await registry.setCanary(m.name, off ? null : { challenger: version!, share: share! }, opts.reason);
-      vscode.window.setStatusBarMessage(off ? `ML Sight: ${m.name}: canary ended` : `ML Sight: ${m.name}: v${version} gets ${(share! * 100).toFixed(1)} % of the traffic`, 4000);
+      vscode.window.setStatusBarMessage(
+        off
+          ? `ML Sight: ${m.name}: canary ended`
+          : `ML Sight: ${m.name}: v${version} gets ${(share! * 100).toFixed(1)} % of the traffic`,
+        4000,
+      );
       return e;
     } catch (e) {
-      if (e instanceof Cancelled) { return undefined; }
+      if (e instanceof Cancelled) {
+        return undefined;
+      }
       throw e;
     }
   }
@@ -495,26 +1101,50 @@ export class RegistryCommands {
   // -------------------------------------------------------------------------------------------------------
   // Undo Last Promotion
 
-  async undo(item?: unknown, opts: { folder?: string; model?: string; reason?: string } = {}): Promise<AuditEvent | undefined> {
+  async undo(
+    item?: unknown,
+    opts: { folder?: string; model?: string; reason?: string } = {},
+  ): Promise<AuditEvent | undefined> {
     try {
       const folder = await this.folderFor(item, opts.folder);
-      if (!folder) { return undefined; }
+      if (!folder) {
+        return undefined;
+      }
       const registry = await this.deps.registries.get(folder);
-      const m = opts.model ? registry.model(opts.model) : isModelNode(item) || isVersionNode(item) ? registry.model(item.model.name)
-        : await this.pickModel(registry, folder, 'ML Sight: Undo Last Promotion', x => !!registry.lastPromotion(x.name));
-      if (!m) { throw new RegistryError(`There is no registered model named ${JSON.stringify(opts.model)}.`); }
+      const m = opts.model
+        ? registry.model(opts.model)
+        : isModelNode(item) || isVersionNode(item)
+          ? registry.model(item.model.name)
+          : await this.pickModel(
+              registry,
+              folder,
+              'ML Sight: Undo Last Promotion',
+              x => !!registry.lastPromotion(x.name),
+            );
+      if (!m) {
+        throw new RegistryError(`There is no registered model named ${JSON.stringify(opts.model)}.`);
+      }
       const p = registry.lastPromotion(m.name);
-      if (!p) { guide(`${m.name} has no promotion to undo.`); }
-      const what = p.alias ? `@${p.alias} back to ${p.fromVersion !== null ? `v${p.fromVersion}` : 'unset'} (from v${p.toVersion})` : `v${p.toVersion} out of ${p.stage}`;
-      const reason = opts.reason ?? await askText({
-        title: `ML Sight: Undo Last Promotion of ${m.name}`, prompt: `Move ${what}, promoted by ${p.actor} on ${new Date(p.at).toLocaleString()}. Why? (recorded in the audit log)`,
-        validateInput: v => (v.trim() ? undefined : 'A reason is required'),
-      });
+      if (!p) {
+        guide(`${m.name} has no promotion to undo.`);
+      }
+      const what = p.alias
+        ? `@${p.alias} back to ${p.fromVersion !== null ? `v${p.fromVersion}` : 'unset'} (from v${p.toVersion})`
+        : `v${p.toVersion} out of ${p.stage}`;
+      const reason =
+        opts.reason ??
+        (await askText({
+          title: `ML Sight: Undo Last Promotion of ${m.name}`,
+          prompt: `Move ${what}, promoted by ${p.actor} on ${new Date(p.at).toLocaleString()}. Why? (recorded in the audit log)`,
+          validateInput: v => (v.trim() ? undefined : 'A reason is required'),
+        }));
       const e = await registry.undoLastPromotion(m.name, reason);
       void vscode.window.showInformationMessage(`ML Sight: ${m.name}: ${what}.`);
       return e;
     } catch (e) {
-      if (e instanceof Cancelled) { return undefined; }
+      if (e instanceof Cancelled) {
+        return undefined;
+      }
       throw e;
     }
   }

@@ -19,8 +19,17 @@ export class RegistryService implements vscode.Disposable {
   /** audit-log chain breaks already shown (folder, first bad line, head) */
   private readonly warnedChains = new Set<string>();
 
-  constructor(private readonly stores: StoreManager, private readonly log: Logger) {
-    this.disposables.track({ dispose: () => { for (const t of this.timers.values()) { clearTimeout(t); } } });
+  constructor(
+    private readonly stores: StoreManager,
+    private readonly log: Logger,
+  ) {
+    this.disposables.track({
+      dispose: () => {
+        for (const t of this.timers.values()) {
+          clearTimeout(t);
+        }
+      },
+    });
   }
 
   get(folder: vscode.WorkspaceFolder): Promise<Registry> {
@@ -37,7 +46,9 @@ export class RegistryService implements vscode.Disposable {
   private async create(folder: vscode.WorkspaceFolder): Promise<Registry> {
     const store = await this.stores.get(folder);
     const registry = new Registry({ store, log: this.log, allowGit: vscode.workspace.isTrusted });
-    const watcher = this.disposables.track(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, `${STORE_DIR}/${AUDIT_FILE}`)));
+    const watcher = this.disposables.track(
+      vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, `${STORE_DIR}/${AUDIT_FILE}`)),
+    );
     const onChange = () => this.scheduleSync(folder, registry);
     watcher.onDidChange(onChange);
     watcher.onDidCreate(onChange);
@@ -50,8 +61,16 @@ export class RegistryService implements vscode.Disposable {
 
   private scheduleRegister(folder: vscode.WorkspaceFolder, registry: Registry): void {
     const key = `register:${folder.uri.toString()}`;
-    if (this.timers.has(key)) { return; }
-    this.timers.set(key, setTimeout(() => { this.timers.delete(key); void this.registerNow(folder, registry); }, 300));
+    if (this.timers.has(key)) {
+      return;
+    }
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        void this.registerNow(folder, registry);
+      }, 300),
+    );
   }
 
   private readonly failedRequests = new Set<string>();
@@ -61,16 +80,28 @@ export class RegistryService implements vscode.Disposable {
   registerNow(folder: vscode.WorkspaceFolder, registry: Registry): Promise<void> {
     this.registering = this.registering.then(async () => {
       try {
-        if (!registry.pendingRegistrations().some(r => !this.failedRequests.has(r.registerId))) { return; }
+        if (!registry.pendingRegistrations().some(r => !this.failedRequests.has(r.registerId))) {
+          return;
+        }
         const r = await registry.registerRequested();
-        for (const v of r.registered) { this.log.info(`Registry: registered ${JSON.stringify(v.model)} v${v.version} from run ${v.runId} (log_model registered_name).`); }
+        for (const v of r.registered) {
+          this.log.info(
+            `Registry: registered ${JSON.stringify(v.model)} v${v.version} from run ${v.runId} (log_model registered_name).`,
+          );
+        }
         for (const f of r.failed) {
-          if (this.failedRequests.has(f.request.registerId)) { continue; }
+          if (this.failedRequests.has(f.request.registerId)) {
+            continue;
+          }
           this.failedRequests.add(f.request.registerId);
-          this.log.warn(`Registry: could not register ${JSON.stringify(f.request.model)} from run ${f.request.runId}: ${f.message}`);
+          this.log.warn(
+            `Registry: could not register ${JSON.stringify(f.request.model)} from run ${f.request.runId}: ${f.message}`,
+          );
         }
       } catch (e) {
-        this.log.warn(`Registry: registering logged models of ${folder.name} failed: ${e instanceof Error ? e.message : e}`);
+        this.log.warn(
+          `Registry: registering logged models of ${folder.name} failed: ${e instanceof Error ? e.message : e}`,
+        );
       }
     });
     return this.registering;
@@ -78,14 +109,24 @@ export class RegistryService implements vscode.Disposable {
 
   private scheduleSync(folder: vscode.WorkspaceFolder, registry: Registry): void {
     const key = folder.uri.toString();
-    if (this.timers.has(key)) { return; }
-    this.timers.set(key, setTimeout(() => { this.timers.delete(key); void this.syncNow(folder, registry); }, 150));
+    if (this.timers.has(key)) {
+      return;
+    }
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        void this.syncNow(folder, registry);
+      }, 150),
+    );
   }
 
   private async syncNow(folder: vscode.WorkspaceFolder, registry: Registry): Promise<void> {
     try {
       const n = await registry.sync();
-      if (n) { this.log.info(`Registry: applied ${n} audit event(s) of ${folder.name} written elsewhere.`); }
+      if (n) {
+        this.log.info(`Registry: applied ${n} audit event(s) of ${folder.name} written elsewhere.`);
+      }
       // tamper evidence: warn once per break (the first bad line and the log's head name it)
       const chain = (await readAuditLog(folder.uri.fsPath)).chain;
       const key = chain?.state === 'broken' ? `${folder.uri}#${chain.firstBad?.line}#${chain.head}` : undefined;
@@ -93,12 +134,20 @@ export class RegistryService implements vscode.Disposable {
         this.warnedChains.add(key);
         const msg = describeChain(chain)!;
         this.log.warn(`Registry: ${msg}`);
-        void vscode.window.showWarningMessage(`ML Sight: ${msg}`, 'Show Log').then(c => { if (c) { void vscode.commands.executeCommand('mlsight.showLog'); } });
+        void vscode.window.showWarningMessage(`ML Sight: ${msg}`, 'Show Log').then(c => {
+          if (c) {
+            void vscode.commands.executeCommand('mlsight.showLog');
+          }
+        });
       }
     } catch (e) {
-      this.log.warn(`Registry: could not read ${STORE_DIR}/${AUDIT_FILE} of ${folder.name}: ${e instanceof Error ? e.message : e}`);
+      this.log.warn(
+        `Registry: could not read ${STORE_DIR}/${AUDIT_FILE} of ${folder.name}: ${e instanceof Error ? e.message : e}`,
+      );
     }
   }
 
-  dispose(): void { this.disposables.dispose(); }
+  dispose(): void {
+    this.disposables.dispose();
+  }
 }

@@ -6,15 +6,25 @@ export class DisposableStore implements vscode.Disposable {
   private disposed = false;
 
   track<T extends vscode.Disposable>(d: T): T {
-    if (this.disposed) { d.dispose(); } else { this.items.push(d); }
+    if (this.disposed) {
+      d.dispose();
+    } else {
+      this.items.push(d);
+    }
     return d;
   }
 
   dispose(): void {
-    if (this.disposed) { return; }
+    if (this.disposed) {
+      return;
+    }
     this.disposed = true;
     for (const d of this.items.reverse()) {
-      try { d.dispose(); } catch { /* keep disposing the rest */ }
+      try {
+        d.dispose();
+      } catch {
+        /* keep disposing the rest */
+      }
     }
     this.items = [];
   }

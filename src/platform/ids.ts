@@ -45,14 +45,43 @@ export interface CommandArgs {
 export type CommandId = keyof CommandArgs;
 
 export const COMMAND_IDS: readonly CommandId[] = [
-  'mlsight.refreshRuns', 'mlsight.showStoreInfo', 'mlsight.rebuildStore', 'mlsight.showLog', 'mlsight.openRun', 'mlsight.openRunById', 'mlsight.copyRunId',
-  'mlsight.compareRuns', 'mlsight.setBaseline', 'mlsight.copyPythonLogger', 'mlsight.runPythonFile',
-  'mlsight.sortRuns', 'mlsight.filterRuns', 'mlsight.clearRunsFilter', 'mlsight.starRun', 'mlsight.unstarRun', 'mlsight.renameRun',
-  'mlsight.tagRun', 'mlsight.noteRun', 'mlsight.trashRun', 'mlsight.restoreRun',
-  'mlsight.registerModel', 'mlsight.setModelAlias', 'mlsight.setModelStage', 'mlsight.promoteModel', 'mlsight.undoPromotion',
-  'mlsight.configureCanary', 'mlsight.openModelPage',
-  'mlsight.openDriftReport', 'mlsight.setDriftReference', 'mlsight.setDriftCurrent', 'mlsight.saveDriftWatch', 'mlsight.removeDriftWatch',
-  'mlsight.shareRun', 'mlsight.setTrackingPassword', 'mlsight.openTeamRun', 'mlsight.loadMoreTeamRuns',
+  'mlsight.refreshRuns',
+  'mlsight.showStoreInfo',
+  'mlsight.rebuildStore',
+  'mlsight.showLog',
+  'mlsight.openRun',
+  'mlsight.openRunById',
+  'mlsight.copyRunId',
+  'mlsight.compareRuns',
+  'mlsight.setBaseline',
+  'mlsight.copyPythonLogger',
+  'mlsight.runPythonFile',
+  'mlsight.sortRuns',
+  'mlsight.filterRuns',
+  'mlsight.clearRunsFilter',
+  'mlsight.starRun',
+  'mlsight.unstarRun',
+  'mlsight.renameRun',
+  'mlsight.tagRun',
+  'mlsight.noteRun',
+  'mlsight.trashRun',
+  'mlsight.restoreRun',
+  'mlsight.registerModel',
+  'mlsight.setModelAlias',
+  'mlsight.setModelStage',
+  'mlsight.promoteModel',
+  'mlsight.undoPromotion',
+  'mlsight.configureCanary',
+  'mlsight.openModelPage',
+  'mlsight.openDriftReport',
+  'mlsight.setDriftReference',
+  'mlsight.setDriftCurrent',
+  'mlsight.saveDriftWatch',
+  'mlsight.removeDriftWatch',
+  'mlsight.shareRun',
+  'mlsight.setTrackingPassword',
+  'mlsight.openTeamRun',
+  'mlsight.loadMoreTeamRuns',
 ];
 
 /**
@@ -66,4 +95,4 @@ export const ContextKeys = {
   runsFiltered: 'mlsight.runsFiltered',
 } as const;
 
-export type ContextKey = typeof ContextKeys[keyof typeof ContextKeys];
+export type ContextKey = (typeof ContextKeys)[keyof typeof ContextKeys];

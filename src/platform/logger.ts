@@ -13,7 +13,9 @@ export function channelLogger(channel: vscode.LogOutputChannel): Logger {
     warn: m => channel.warn(m),
     error: m => {
       channel.error(m);
-      if (vscode.workspace.getConfiguration('mlsight.logging').get<boolean>('showOutputOnError', false)) { channel.show(true); }
+      if (vscode.workspace.getConfiguration('mlsight.logging').get<boolean>('showOutputOnError', false)) {
+        channel.show(true);
+      }
     },
   };
 }

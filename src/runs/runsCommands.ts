@@ -73,8 +73,16 @@ export function runsCommands(d: RunsCommandDeps): Pick<CommandHandlers, RunsComm
         { label: 'Name', sort: { by: 'name', descending: false } },
         { label: 'Status', sort: { by: 'status', descending: false } },
         ...[...metricKeys].flatMap(k => [
-          { label: `${k}, highest first`, description: 'metric', sort: { by: 'metric', metric: k, descending: true } as RunSort },
-          { label: `${k}, lowest first`, description: 'metric', sort: { by: 'metric', metric: k, descending: false } as RunSort },
+          {
+            label: `${k}, highest first`,
+            description: 'metric',
+            sort: { by: 'metric', metric: k, descending: true } as RunSort,
+          },
+          {
+            label: `${k}, lowest first`,
+            description: 'metric',
+            sort: { by: 'metric', metric: k, descending: false } as RunSort,
+          },
         ]),
       ];
       for (const i of items) {
@@ -179,9 +187,9 @@ export function runsCommands(d: RunsCommandDeps): Pick<CommandHandlers, RunsComm
     },
     'mlsight.compareRuns': async (item?: unknown, selected?: unknown[]) => {
       // From the Runs view: the clicked item and the multi-selection; from the title bar: the selection.
-      let nodes = (Array.isArray(selected) && selected.length ? selected : item ? [item] : [...d.view.selection]).filter(
-        isRunNode,
-      );
+      let nodes = (
+        Array.isArray(selected) && selected.length ? selected : item ? [item] : [...d.view.selection]
+      ).filter(isRunNode);
       if (nodes.length < 2) {
         const folder = nodes[0]?.folder ?? (await d.pickFolder());
         if (!folder) {
@@ -210,17 +218,26 @@ export function runsCommands(d: RunsCommandDeps): Pick<CommandHandlers, RunsComm
         if (!picked || picked.length === 0) {
           return;
         }
-        await d.compare(folder, picked.map(p => p.id));
+        await d.compare(
+          folder,
+          picked.map(p => p.id),
+        );
         return picked.map(p => p.id);
       }
       const folder = nodes[0].folder;
       nodes = nodes.filter(n => n.folder.uri.toString() === folder.uri.toString());
-      await d.compare(folder, nodes.map(n => n.run.id));
+      await d.compare(
+        folder,
+        nodes.map(n => n.run.id),
+      );
       return nodes.map(n => n.run.id);
     },
     'mlsight.setBaseline': withRun(async n => {
       await annotateRun(n, { action: 'experiment.baseline', experimentId: n.run.experimentId, runId: n.run.id });
-      vscode.window.setStatusBarMessage(`ML Sight: ${n.run.name ?? n.run.id} is now the baseline of its experiment`, 3000);
+      vscode.window.setStatusBarMessage(
+        `ML Sight: ${n.run.name ?? n.run.id} is now the baseline of its experiment`,
+        3000,
+      );
     }),
     'mlsight.copyRunId': withRun(async n => {
       await vscode.env.clipboard.writeText(n.run.id);

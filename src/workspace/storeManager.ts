@@ -9,7 +9,10 @@ import { TEMP_MARK } from '../core/store/atomicFile';
 import { DisposableStore } from '../platform/disposables';
 import { errorMessage } from '../core/errors';
 
-export interface StoreSettings { persistDelayMs: number; exclude: readonly string[] }
+export interface StoreSettings {
+  persistDelayMs: number;
+  exclude: readonly string[];
+}
 
 /** How often sources of other trackers are re-scanned in full (TensorBoard runs go from RUNNING to FINISHED). */
 const FULL_SCAN_INTERVAL_MS = 60_000;
@@ -28,12 +31,22 @@ export class StoreManager implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
 
   /** `readerScript`: the worker bundle (dist/worker.js), which serves the threads that read big MLflow FileStores. */
-  constructor(private readonly log: Logger, private readonly settings: (folder: vscode.WorkspaceFolder) => StoreSettings, private readonly readerScript?: string) {
+  constructor(
+    private readonly log: Logger,
+    private readonly settings: (folder: vscode.WorkspaceFolder) => StoreSettings,
+    private readonly readerScript?: string,
+  ) {
     this.disposables.track(this.changed);
-    this.disposables.track(vscode.workspace.onDidChangeWorkspaceFolders(e => {
-      for (const f of e.removed) { void this.closeFolder(f); }
-      for (const f of e.added) { this.changed.fire(f); }
-    }));
+    this.disposables.track(
+      vscode.workspace.onDidChangeWorkspaceFolders(e => {
+        for (const f of e.removed) {
+          void this.closeFolder(f);
+        }
+        for (const f of e.added) {
+          this.changed.fire(f);
+        }
+      }),
+    );
   }
 
   /** Folders that can hold a store (file system folders; virtual workspaces are not supported). */
@@ -42,9 +55,13 @@ export class StoreManager implements vscode.Disposable {
   }
 
   /** True once at least one store has been opened (and so sql.js loaded). */
-  isLoaded(): boolean { return this.opened.size > 0; }
+  isLoaded(): boolean {
+    return this.opened.size > 0;
+  }
 
-  loadedStore(folder: vscode.WorkspaceFolder): WorkspaceStore | undefined { return this.opened.get(folder.uri.toString()); }
+  loadedStore(folder: vscode.WorkspaceFolder): WorkspaceStore | undefined {
+    return this.opened.get(folder.uri.toString());
+  }
 
   get(folder: vscode.WorkspaceFolder): Promise<WorkspaceStore> {
     const key = folder.uri.toString();
@@ -65,17 +82,25 @@ export class StoreManager implements vscode.Disposable {
       persistDelayMs: this.settings(folder).persistDelayMs,
       rebuild: async s => {
         const r = await rebuildFromWorkspace(s, this.log, this.ingestOptions(folder));
-        this.log.info(`Built the store of ${folder.name} from its files: ${r.runs} runs, ${r.registryEvents} registry events.`);
+        this.log.info(
+          `Built the store of ${folder.name} from its files: ${r.runs} runs, ${r.registryEvents} registry events.`,
+        );
       },
     });
     this.opened.set(folder.uri.toString(), store);
     this.log.info(`Opened ${store.dbPath} in ${Date.now() - t0} ms${store.created ? ' (new)' : ''}.`);
     if (store.recovery) {
       const msg = `ML Sight: the store of "${folder.name}" could not be read (${store.recovery.reason}). It was moved to ${path.basename(store.recovery.movedTo)} and rebuilt from the workspace's run logs and registry audit log.`;
-      void vscode.window.showWarningMessage(msg, 'Show Log').then(choice => { if (choice) { void vscode.commands.executeCommand('mlsight.showLog'); } });
+      void vscode.window.showWarningMessage(msg, 'Show Log').then(choice => {
+        if (choice) {
+          void vscode.commands.executeCommand('mlsight.showLog');
+        }
+      });
     }
     if (store.readOnly) {
-      void vscode.window.showWarningMessage(`ML Sight: the store of "${folder.name}" was written by a newer ML Sight and is read-only here.`);
+      void vscode.window.showWarningMessage(
+        `ML Sight: the store of "${folder.name}" was written by a newer ML Sight and is read-only here.`,
+      );
     }
     this.disposables.track(store.onDidChange(() => this.fireChanged(folder)));
     this.watch(folder, store);
@@ -83,7 +108,11 @@ export class StoreManager implements vscode.Disposable {
       await ingestMlsightRuns(store, this.log);
       await this.scanOtherTrackers(store, folder);
     }
-    const timer = setInterval(() => { if (!store.readOnly) { void this.scanOtherTrackers(store, folder); } }, FULL_SCAN_INTERVAL_MS);
+    const timer = setInterval(() => {
+      if (!store.readOnly) {
+        void this.scanOtherTrackers(store, folder);
+      }
+    }, FULL_SCAN_INTERVAL_MS);
     this.disposables.track({ dispose: () => clearInterval(timer) });
     return store;
   }
@@ -93,20 +122,32 @@ export class StoreManager implements vscode.Disposable {
   }
 
   /** MLflow (mlruns/, mlflow.db) and TensorBoard (*tfevents*): a full pass, or only the sources of `paths`. */
-  private async scanOtherTrackers(store: WorkspaceStore, folder: vscode.WorkspaceFolder, paths?: string[]): Promise<void> {
+  private async scanOtherTrackers(
+    store: WorkspaceStore,
+    folder: vscode.WorkspaceFolder,
+    paths?: string[],
+  ): Promise<void> {
     try {
       const r = await ingestWorkspace(store, this.log, this.ingestOptions(folder, paths));
-      if (r.changedRuns.length) { this.log.debug(`Read ${r.changedRuns.length} changed MLflow/TensorBoard runs in ${r.durationMs.toFixed(0)} ms.`); }
+      if (r.changedRuns.length) {
+        this.log.debug(
+          `Read ${r.changedRuns.length} changed MLflow/TensorBoard runs in ${r.durationMs.toFixed(0)} ms.`,
+        );
+      }
     } catch (e) {
       this.log.error(`Could not read MLflow/TensorBoard runs in ${folder.name}: ${errorMessage(e)}`);
     }
   }
 
   private watch(folder: vscode.WorkspaceFolder, store: WorkspaceStore): void {
-    const watcher = this.disposables.track(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, `${STORE_DIR}/**`)));
+    const watcher = this.disposables.track(
+      vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, `${STORE_DIR}/**`)),
+    );
     const onEvent = (uri: vscode.Uri) => {
       const name = path.basename(uri.fsPath);
-      if (name.includes(TEMP_MARK) || name === LOCK_FILE || name.startsWith(`${DB_FILE}.corrupt`)) { return; }
+      if (name.includes(TEMP_MARK) || name === LOCK_FILE || name.startsWith(`${DB_FILE}.corrupt`)) {
+        return;
+      }
       this.scheduleSync(folder, store);
     };
     watcher.onDidChange(onEvent);
@@ -117,31 +158,50 @@ export class StoreManager implements vscode.Disposable {
     let timer: NodeJS.Timeout | undefined;
     const onOther = (uri: vscode.Uri) => {
       pending.add(uri.fsPath);
-      if (timer) { return; }
+      if (timer) {
+        return;
+      }
       timer = setTimeout(() => {
         timer = undefined;
         const paths = [...pending];
         pending.clear();
-        if (!store.readOnly) { void this.scanOtherTrackers(store, folder, paths); }
+        if (!store.readOnly) {
+          void this.scanOtherTrackers(store, folder, paths);
+        }
       }, 200);
     };
     for (const glob of ['**/mlruns/**', '**/mlflow.db', '**/*tfevents*']) {
-      const w = this.disposables.track(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, glob)));
+      const w = this.disposables.track(
+        vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, glob)),
+      );
       w.onDidChange(onOther);
       w.onDidCreate(onOther);
       w.onDidDelete(onOther);
     }
-    this.disposables.track({ dispose: () => { if (timer) { clearTimeout(timer); } } });
+    this.disposables.track({
+      dispose: () => {
+        if (timer) {
+          clearTimeout(timer);
+        }
+      },
+    });
   }
 
   /** Coalesces file events: re-reads the store if another process wrote it, then reads new run-log lines. */
   private scheduleSync(folder: vscode.WorkspaceFolder, store: WorkspaceStore): void {
     const key = folder.uri.toString();
-    if (this.pendingSync.has(key)) { return; }
-    this.pendingSync.set(key, setTimeout(() => {
-      this.pendingSync.delete(key);
-      void this.sync(store).catch(e => this.log.error(`Could not read new runs in ${folder.name}: ${errorMessage(e)}`));
-    }, 100));
+    if (this.pendingSync.has(key)) {
+      return;
+    }
+    this.pendingSync.set(
+      key,
+      setTimeout(() => {
+        this.pendingSync.delete(key);
+        void this.sync(store).catch(e =>
+          this.log.error(`Could not read new runs in ${folder.name}: ${errorMessage(e)}`),
+        );
+      }, 100),
+    );
   }
 
   async sync(store: WorkspaceStore, full = false): Promise<void> {
@@ -149,15 +209,25 @@ export class StoreManager implements vscode.Disposable {
     if (!store.readOnly) {
       await ingestMlsightRuns(store, this.log);
       const folder = this.folders().find(f => f.uri.fsPath === store.folder);
-      if (full && folder) { await this.scanOtherTrackers(store, folder); }
+      if (full && folder) {
+        await this.scanOtherTrackers(store, folder);
+      }
     }
   }
 
   private readonly fireTimers = new Map<string, NodeJS.Timeout>();
   private fireChanged(folder: vscode.WorkspaceFolder): void {
     const key = folder.uri.toString();
-    if (this.fireTimers.has(key)) { return; }
-    this.fireTimers.set(key, setTimeout(() => { this.fireTimers.delete(key); this.changed.fire(folder); }, 50));
+    if (this.fireTimers.has(key)) {
+      return;
+    }
+    this.fireTimers.set(
+      key,
+      setTimeout(() => {
+        this.fireTimers.delete(key);
+        this.changed.fire(folder);
+      }, 50),
+    );
   }
 
   async rebuild(folder: vscode.WorkspaceFolder): Promise<{ runs: number; registryEvents: number }> {
@@ -177,18 +247,26 @@ export class StoreManager implements vscode.Disposable {
 
   /** Writes every store's queued changes to disk (deactivate awaits this). */
   async flushAll(): Promise<void> {
-    await Promise.all([...this.opened.values()].map(s => s.flush().catch(e => this.log.error(`Could not save ${s.dbPath}: ${errorMessage(e)}`))));
+    await Promise.all(
+      [...this.opened.values()].map(s =>
+        s.flush().catch(e => this.log.error(`Could not save ${s.dbPath}: ${errorMessage(e)}`)),
+      ),
+    );
   }
 
   async closeAll(): Promise<void> {
     const all = [...this.opened.values()];
     this.opened.clear();
     this.stores.clear();
-    await Promise.all(all.map(s => s.close().catch(e => this.log.error(`Could not save ${s.dbPath}: ${errorMessage(e)}`))));
+    await Promise.all(
+      all.map(s => s.close().catch(e => this.log.error(`Could not save ${s.dbPath}: ${errorMessage(e)}`))),
+    );
   }
 
   dispose(): void {
-    for (const t of [...this.pendingSync.values(), ...this.fireTimers.values()]) { clearTimeout(t); }
+    for (const t of [...this.pendingSync.values(), ...this.fireTimers.values()]) {
+      clearTimeout(t);
+    }
     this.disposables.dispose();
     void this.closeAll();
   }

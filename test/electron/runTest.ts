@@ -31,9 +31,16 @@ async function runKind(root: string, version: string, kind: string): Promise<{ p
       extensionDevelopmentPath: root,
       extensionTestsPath: path.join(root, 'dist', 'test', 'ext', 'index.js'),
       launchArgs: [open, '--disable-extensions', '--disable-workspace-trust', '--skip-welcome'],
-      extensionTestsEnv: { MLSIGHT_WORKSPACE_KIND: kind, MLSIGHT_TEST_RESULTS: results, MLSIGHT_REPO_ROOT: root, MLSIGHT_TEST_WORKSPACE: workspace },
+      extensionTestsEnv: {
+        MLSIGHT_WORKSPACE_KIND: kind,
+        MLSIGHT_TEST_RESULTS: results,
+        MLSIGHT_REPO_ROOT: root,
+        MLSIGHT_TEST_WORKSPACE: workspace,
+      },
     }).catch(() => undefined); // a failing run exits non-zero; its results file says what failed
-    return fs.existsSync(results) ? JSON.parse(fs.readFileSync(results, 'utf8')) as { passed: number; failed: number } : { passed: 0, failed: 1 };
+    return fs.existsSync(results)
+      ? (JSON.parse(fs.readFileSync(results, 'utf8')) as { passed: number; failed: number })
+      : { passed: 0, failed: 1 };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
@@ -43,7 +50,8 @@ async function main(): Promise<number> {
   const root = path.resolve(__dirname, '..', '..', '..');
   const versions = (process.env.MLSIGHT_VSCODE_VERSIONS ?? '1.100.3,stable').split(',');
   const kinds = (process.env.MLSIGHT_WORKSPACE_KINDS ?? 'single,multi').split(',');
-  let passed = 0, failed = 0;
+  let passed = 0,
+    failed = 0;
   for (const version of versions) {
     for (const kind of kinds) {
       const r = await runKind(root, version, kind);
@@ -56,4 +64,12 @@ async function main(): Promise<number> {
   return failed || !passed ? 1 : 0;
 }
 
-main().then(code => { process.exitCode = code; }, (err: unknown) => { console.error(err); process.exitCode = 1; });
+main().then(
+  code => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  },
+);

@@ -3,7 +3,7 @@
  * lives on globalThis (index.js creates it and writes it into the results file, which the benchmark reads).
  */
 const g = globalThis as { __mlsightMeasurements?: Record<string, number> };
-export const measurements: Record<string, number> = g.__mlsightMeasurements ??= {};
+export const measurements: Record<string, number> = (g.__mlsightMeasurements ??= {});
 
 export function measure(name: string, value: number, unit = 'ms'): void {
   measurements[name] = value;

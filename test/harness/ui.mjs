@@ -17,18 +17,34 @@ export class Checks {
       console.log(`  ok   ${name} (${Date.now() - t} ms)${detail ? ` -> ${detail}` : ''}`);
     } catch (e) {
       this.results.push({ name, ok: false, error: String(e?.message ?? e) });
-      console.log(`  FAIL ${name}: ${String(e?.message ?? e).split('\n').slice(0, 4).join(' | ')}`);
+      console.log(
+        `  FAIL ${name}: ${String(e?.message ?? e)
+          .split('\n')
+          .slice(0, 4)
+          .join(' | ')}`,
+      );
     }
   }
-  fail(name, e) { this.results.push({ name, ok: false, error: String(e?.message ?? e) }); console.log(`  FAIL ${name}: ${e?.stack ?? e}`); }
-  get failed() { return this.results.filter(r => !r.ok).length; }
-  get passed() { return this.results.filter(r => r.ok).length; }
+  fail(name, e) {
+    this.results.push({ name, ok: false, error: String(e?.message ?? e) });
+    console.log(`  FAIL ${name}: ${e?.stack ?? e}`);
+  }
+  get failed() {
+    return this.results.filter(r => !r.ok).length;
+  }
+  get passed() {
+    return this.results.filter(r => r.ok).length;
+  }
 }
 
 export async function openWorkbench(browser, url, { viewport = { width: 1400, height: 860 } } = {}) {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
-  page.on('pageerror', e => { if (process.env.VERBOSE) { console.error('[pageerror]', e.message); } });
+  page.on('pageerror', e => {
+    if (process.env.VERBOSE) {
+      console.error('[pageerror]', e.message);
+    }
+  });
   await page.goto(url);
   await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
   return page;
@@ -36,7 +52,11 @@ export async function openWorkbench(browser, url, { viewport = { width: 1400, he
 
 export async function runCommand(page, title) {
   // keys typed while a webview has focus go to the webview: give the workbench the focus first
-  await page.locator('.part.titlebar').first().click({ position: { x: 300, y: 10 } }).catch(() => {});
+  await page
+    .locator('.part.titlebar')
+    .first()
+    .click({ position: { x: 300, y: 10 } })
+    .catch(() => {});
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ timeout: 15_000 });
@@ -46,11 +66,18 @@ export async function runCommand(page, title) {
 }
 
 export async function openActivityContainer(page, title) {
-  const item = page.locator(`.activitybar .action-item a[aria-label^="${title}"], .activitybar .action-item[aria-label^="${title}"]`).first();
+  const item = page
+    .locator(`.activitybar .action-item a[aria-label^="${title}"], .activitybar .action-item[aria-label^="${title}"]`)
+    .first();
   await item.waitFor({ timeout: 30_000 });
   // clicking an already-open container closes it; only click when its view is not showing
-  const open = await page.locator('.sidebar .composite.title', { hasText: title.toUpperCase() }).count().catch(() => 0);
-  if (!open) { await item.click(); }
+  const open = await page
+    .locator('.sidebar .composite.title', { hasText: title.toUpperCase() })
+    .count()
+    .catch(() => 0);
+  if (!open) {
+    await item.click();
+  }
 }
 
 export const screenshot = (page, name) => page.screenshot({ path: join(SHOTS, `${name}.png`) });

@@ -6,8 +6,17 @@ import { main } from '../../src/cli';
 import { tempWorkspace, writeRunLog } from './helpers';
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const code = await main(args, s => { out += s; }, s => { err += s; });
+  let out = '',
+    err = '';
+  const code = await main(
+    args,
+    s => {
+      out += s;
+    },
+    s => {
+      err += s;
+    },
+  );
   return { code, out, err };
 }
 
@@ -20,7 +29,10 @@ describe('mlsight CLI', () => {
 
   it('store info --format json describes a new store', async () => {
     const ws = tempWorkspace();
-    writeRunLog(ws, 'r1', [{ type: 'run', run_id: 'r1', experiment: 'e' }, { type: 'end', status: 'FAILED' }]);
+    writeRunLog(ws, 'r1', [
+      { type: 'run', run_id: 'r1', experiment: 'e' },
+      { type: 'end', status: 'FAILED' },
+    ]);
     const r = await cli(['store', 'info', ws, '--format', 'json']);
     assert.strictEqual(r.code, 0, r.err);
     const info = JSON.parse(r.out);
@@ -32,20 +44,40 @@ describe('mlsight CLI', () => {
 
   it('runs --format json lists runs of every source with params, latest metrics (non-finite as strings), tags, git', async () => {
     const ws = tempWorkspace();
-    writeRunLog(ws, 'r1', [{ type: 'run', run_id: 'r1', experiment: 'exp', name: 'one' }, { type: 'param', key: 'lr', value: 0.1 },
-      { type: 'metric', key: 'loss', value: 'Infinity', step: 1 }, { type: 'metric', key: 'acc', value: 'NaN', step: 1 }, { type: 'git', commit: 'abc1234', dirty: true }]);
+    writeRunLog(ws, 'r1', [
+      { type: 'run', run_id: 'r1', experiment: 'exp', name: 'one' },
+      { type: 'param', key: 'lr', value: 0.1 },
+      { type: 'metric', key: 'loss', value: 'Infinity', step: 1 },
+      { type: 'metric', key: 'acc', value: 'NaN', step: 1 },
+      { type: 'git', commit: 'abc1234', dirty: true },
+    ]);
     const exp = path.join(ws, 'mlruns', '123456789012345678');
     fs.mkdirSync(path.join(exp, 'run1', 'metrics'), { recursive: true });
     fs.mkdirSync(path.join(exp, 'run1', 'params'), { recursive: true });
     fs.mkdirSync(path.join(exp, 'run1', 'tags'), { recursive: true });
-    fs.writeFileSync(path.join(exp, 'meta.yaml'), 'artifact_location: mlruns/123456789012345678\nexperiment_id: \'123456789012345678\'\nlifecycle_stage: active\nname: mlflow-exp\n');
-    fs.writeFileSync(path.join(exp, 'run1', 'meta.yaml'), 'artifact_uri: x\nend_time: 2000\nexperiment_id: \'123456789012345678\'\nlifecycle_stage: active\nrun_id: run1\nrun_uuid: run1\nsource_type: 4\nstart_time: 1000\nstatus: 3\nuser_id: me\n');
+    fs.writeFileSync(
+      path.join(exp, 'meta.yaml'),
+      "artifact_location: mlruns/123456789012345678\nexperiment_id: '123456789012345678'\nlifecycle_stage: active\nname: mlflow-exp\n",
+    );
+    fs.writeFileSync(
+      path.join(exp, 'run1', 'meta.yaml'),
+      "artifact_uri: x\nend_time: 2000\nexperiment_id: '123456789012345678'\nlifecycle_stage: active\nrun_id: run1\nrun_uuid: run1\nsource_type: 4\nstart_time: 1000\nstatus: 3\nuser_id: me\n",
+    );
     fs.writeFileSync(path.join(exp, 'run1', 'metrics', 'rmse'), '1000 0.5 0\n1001 0.25 1\n');
     fs.writeFileSync(path.join(exp, 'run1', 'params', 'alpha'), '0.3');
     fs.writeFileSync(path.join(exp, 'run1', 'tags', 'mlflow.runName'), 'from-mlflow');
     const r = await cli(['runs', ws, '--format=json']);
     assert.strictEqual(r.code, 0, r.err);
-    const runs = JSON.parse(r.out).runs as { id: string; name: string; status: string; source: string; experimentId: string; params: object; metrics: object; git: object }[];
+    const runs = JSON.parse(r.out).runs as {
+      id: string;
+      name: string;
+      status: string;
+      source: string;
+      experimentId: string;
+      params: object;
+      metrics: object;
+      git: object;
+    }[];
     const mine = runs.find(x => x.id === 'r1')!;
     assert.deepStrictEqual([mine.name, mine.status, mine.source], ['one', 'RUNNING', 'mlsight']);
     assert.deepStrictEqual(mine.params, { lr: '0.1' });
@@ -82,19 +114,42 @@ describe('mlsight CLI', () => {
 describe('mlsight lint', () => {
   const fixtures = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'leakage');
   async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = '', err = '';
-    const code = await main(args, s => { out += s; }, s => { err += s; });
+    let out = '',
+      err = '';
+    const code = await main(
+      args,
+      s => {
+        out += s;
+      },
+      s => {
+        err += s;
+      },
+    );
     return { code, out, err };
   }
 
   it('reports findings as a JSON array with 1-based lines (cells for notebooks) and exits 1', async () => {
     const r = await cli(['lint', fixtures, '--format', 'json']);
     assert.strictEqual(r.code, 1, r.err);
-    const data = JSON.parse(r.out) as { file: string; rule: string; line: number; column: number; endLine: number; endColumn: number; severity: string; message: string; cell?: number }[];
+    const data = JSON.parse(r.out) as {
+      file: string;
+      rule: string;
+      line: number;
+      column: number;
+      endLine: number;
+      endColumn: number;
+      severity: string;
+      message: string;
+      cell?: number;
+    }[];
     assert.ok(Array.isArray(data));
     const py = data.filter(f => f.file.endsWith('leaky_train.py'));
-    assert.deepStrictEqual(py.map(f => [f.rule, f.line]).sort(),
-      [['missing-random-state', 12], ['missing-stratify', 12], ['no-baseline', 13], ['preprocessing-before-split', 11]]);
+    assert.deepStrictEqual(py.map(f => [f.rule, f.line]).sort(), [
+      ['missing-random-state', 12],
+      ['missing-stratify', 12],
+      ['no-baseline', 13],
+      ['preprocessing-before-split', 11],
+    ]);
     const pre = py.find(f => f.rule === 'preprocessing-before-split')!;
     assert.deepStrictEqual([pre.column, pre.severity], [12, 'warning']);
     assert.ok(pre.endLine >= pre.line && pre.endColumn > 0 && pre.message.length > 20);
@@ -120,7 +175,16 @@ describe('mlsight lint', () => {
 
   it('--rule turns rules off, --fail-on changes the exit code, bad options are usage errors', async () => {
     const file = path.join(fixtures, 'leaky_train.py');
-    const quiet = await cli(['lint', file, '--rule', 'preprocessing-before-split=off', '--rule', 'missing-stratify=off', '--fail-on', 'warning']);
+    const quiet = await cli([
+      'lint',
+      file,
+      '--rule',
+      'preprocessing-before-split=off',
+      '--rule',
+      'missing-stratify=off',
+      '--fail-on',
+      'warning',
+    ]);
     assert.strictEqual(quiet.code, 0, quiet.out);
     assert.strictEqual((await cli(['lint', file])).code, 1);
     assert.match(quiet.out, /1 file, 2 findings \(0 errors, 0 warnings, 2 infos\)/);

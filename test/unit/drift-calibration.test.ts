@@ -329,7 +329,15 @@ describe('drift verdict: input validation and column mapping', () => {
 
 describe('drift report: PSI on reference deciles', () => {
   it('psiBinning "deciles" makes the PSI method use the reference deciles; Evidently\'s bins stay the default; chunks use deciles', () => {
-    const c = simulate({ seed: 7, nRef: 3000, nCur: 3000, time: false, label: false, score: false, scenario: 'mean-shift' });
+    const c = simulate({
+      seed: 7,
+      nRef: 3000,
+      nCur: 3000,
+      time: false,
+      label: false,
+      score: false,
+      scenario: 'mean-shift',
+    });
     const base = buildDriftReport(c.reference, c.current, { methods: { x2: 'psi' } });
     const dec = buildDriftReport(c.reference, c.current, { methods: { x2: 'psi' }, psiBinning: 'deciles' });
     const b = base.columns.find(x => x.name === 'x2')!;

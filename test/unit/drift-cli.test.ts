@@ -11,19 +11,55 @@ const FIX = path.join(ROOT, 'test', 'fixtures', 'drift');
 const fx = (n: string) => path.join(FIX, n);
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const code = await main(args, s => { out += s; }, s => { err += s; });
+  let out = '',
+    err = '';
+  const code = await main(
+    args,
+    s => {
+      out += s;
+    },
+    s => {
+      err += s;
+    },
+  );
   return { code, out, err };
 }
 
 describe('mlsight drift (CLI)', () => {
-  it('--format json prints every column with the issue\'s fields, and exits 3 when retraining is recommended', async () => {
-    const r = await cli(['drift', fx('reference.csv'), fx('current.csv'), '--target', 'target', '--prediction', 'prediction', '--time', 'timestamp', '--format', 'json']);
+  it("--format json prints every column with the issue's fields, and exits 3 when retraining is recommended", async () => {
+    const r = await cli([
+      'drift',
+      fx('reference.csv'),
+      fx('current.csv'),
+      '--target',
+      'target',
+      '--prediction',
+      'prediction',
+      '--time',
+      'timestamp',
+      '--format',
+      'json',
+    ]);
     assert.strictEqual(r.code, 3, r.err);
     const j = JSON.parse(r.out);
     assert.strictEqual(j.schema, 'mlsight.drift/1');
     const age = j.columns.find((c: { name: string }) => c.name === 'age');
-    for (const k of ['name', 'type', 'n_ref', 'n_cur', 'missing', 'method', 'statistic', 'drifted', 'ks', 'psi', 'wasserstein_norm', 'jensenshannon']) { assert.ok(k in age, k); }
+    for (const k of [
+      'name',
+      'type',
+      'n_ref',
+      'n_cur',
+      'missing',
+      'method',
+      'statistic',
+      'drifted',
+      'ks',
+      'psi',
+      'wasserstein_norm',
+      'jensenshannon',
+    ]) {
+      assert.ok(k in age, k);
+    }
     const rating = j.columns.find((c: { name: string }) => c.name === 'rating');
     assert.ok('chisquare' in rating && 'pvalue' in rating.chisquare);
     assert.ok(j.columns.some((c: { name: string }) => c.name === '<img src=x onerror=alert(1)>'));
@@ -33,7 +69,19 @@ describe('mlsight drift (CLI)', () => {
   });
 
   it('exit codes follow --fail-on; identical files exit 0', async () => {
-    const args = ['drift', fx('reference.csv'), fx('current.csv'), '--target', 'target', '--prediction', 'prediction', '--time', 'timestamp', '--format', 'json'];
+    const args = [
+      'drift',
+      fx('reference.csv'),
+      fx('current.csv'),
+      '--target',
+      'target',
+      '--prediction',
+      'prediction',
+      '--time',
+      'timestamp',
+      '--format',
+      'json',
+    ];
     assert.strictEqual((await cli([...args, '--fail-on', 'never'])).code, 0);
     assert.strictEqual((await cli([...args, '--fail-on', 'dataset'])).code, 3);
     assert.strictEqual((await cli([...args, '--drift-share', '0.9', '--fail-on', 'dataset'])).code, 0);
@@ -51,10 +99,28 @@ describe('mlsight drift (CLI)', () => {
   });
 
   it('--threshold, --method, --categorical and --columns reach the report', async () => {
-    const r = await cli(['drift', fx('small_reference.csv'), fx('small_current.csv'), '--format', 'json', '--threshold', 'pvalue=0.01', '--threshold', 'psi=0.3',
-      '--method', 'k=psi', '--categorical', 'k', '--columns', 'x,k,grade']);
+    const r = await cli([
+      'drift',
+      fx('small_reference.csv'),
+      fx('small_current.csv'),
+      '--format',
+      'json',
+      '--threshold',
+      'pvalue=0.01',
+      '--threshold',
+      'psi=0.3',
+      '--method',
+      'k=psi',
+      '--categorical',
+      'k',
+      '--columns',
+      'x,k,grade',
+    ]);
     const j = JSON.parse(r.out);
-    assert.deepStrictEqual(j.columns.map((c: { name: string }) => c.name), ['x', 'k', 'grade']);
+    assert.deepStrictEqual(
+      j.columns.map((c: { name: string }) => c.name),
+      ['x', 'k', 'grade'],
+    );
     const k = j.columns.find((c: { name: string }) => c.name === 'k');
     assert.deepStrictEqual([k.type, k.method, k.threshold], ['categorical', 'psi', 0.3]);
     assert.strictEqual(j.columns[0].threshold, 0.01);
@@ -71,8 +137,15 @@ describe('mlsight drift (CLI)', () => {
   });
 
   it('usage errors exit 2, unreadable data exits 1 with the line', async () => {
-    for (const args of [['drift'], ['drift', 'a.csv'], ['drift', 'a', 'b', '--threshold', 'psi'], ['drift', 'a', 'b', '--threshold', 'nope=1'],
-      ['drift', 'a', 'b', '--format', 'xml'], ['drift', 'a', 'b', '--chunks', '0'], ['drift', 'a', 'b', '--bogus']]) {
+    for (const args of [
+      ['drift'],
+      ['drift', 'a.csv'],
+      ['drift', 'a', 'b', '--threshold', 'psi'],
+      ['drift', 'a', 'b', '--threshold', 'nope=1'],
+      ['drift', 'a', 'b', '--format', 'xml'],
+      ['drift', 'a', 'b', '--chunks', '0'],
+      ['drift', 'a', 'b', '--bogus'],
+    ]) {
       const r = await cli(args);
       assert.strictEqual(r.code, 2, `${args.join(' ')}: ${r.err}`);
       assert.match(r.err, /usage: mlsight drift/);
@@ -89,7 +162,16 @@ describe('mlsight drift (CLI)', () => {
   });
 
   it('parses --name=value forms and METHOD aliases', () => {
-    const p = parseDriftArgs(['r.csv', 'c.csv', '--target=y', '--threshold=js=0.2', '--method', 'a=b=chi2', '--period=week', '--max-rows=10']);
+    const p = parseDriftArgs([
+      'r.csv',
+      'c.csv',
+      '--target=y',
+      '--threshold=js=0.2',
+      '--method',
+      'a=b=chi2',
+      '--period=week',
+      '--max-rows=10',
+    ]);
     assert.strictEqual(p.options.target, 'y');
     assert.deepStrictEqual(p.options.thresholds, { jensenshannon: 0.2 });
     assert.deepStrictEqual(p.options.methods, { 'a=b': 'chisquare' });
@@ -99,8 +181,25 @@ describe('mlsight drift (CLI)', () => {
 
   it('the built dist/cli.js exits 3 on drift and 0 with --fail-on never (a real process)', function () {
     const bin = path.join(ROOT, 'dist', 'cli.js');
-    if (!fs.existsSync(bin)) { this.skip(); }
-    const run = (extra: string[]) => spawnSync(process.execPath, [bin, 'drift', fx('reg_reference.csv'), fx('reg_current.csv'), '--target', 'y', '--prediction', 'y_pred', ...extra], { encoding: 'utf8' });
+    if (!fs.existsSync(bin)) {
+      this.skip();
+    }
+    const run = (extra: string[]) =>
+      spawnSync(
+        process.execPath,
+        [
+          bin,
+          'drift',
+          fx('reg_reference.csv'),
+          fx('reg_current.csv'),
+          '--target',
+          'y',
+          '--prediction',
+          'y_pred',
+          ...extra,
+        ],
+        { encoding: 'utf8' },
+      );
     const a = run([]);
     assert.strictEqual(a.status, 3, a.stderr);
     assert.match(a.stdout, /Verdict: RETRAIN/);

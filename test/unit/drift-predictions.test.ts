@@ -26,18 +26,32 @@ function writeLog(dir: string, n: number, shift: number): string {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const lines: string[] = [];
   let seed = 7;
-  const rnd = () => { seed = (seed * 48271) % 2147483647; return seed / 2147483647; };
+  const rnd = () => {
+    seed = (seed * 48271) % 2147483647;
+    return seed / 2147483647;
+  };
   const t0 = Date.UTC(2024, 0, 1);
   for (let i = 0; i < n; i++) {
     const x = rnd() * 10 + shift;
     const plan = rnd() < 0.5 ? 'pro' : 'free';
     const p = Math.min(1, Math.max(0, x / 20));
-    const rec: Record<string, unknown> = { id: `p${i}`, ts: t0 + i * 3_600_000, features: { x, plan, ...(i === 3 ? { extra: 'NaN' } : {}) }, prediction: p };
-    if (i % 2 === 0) { rec.label = rnd() < p ? 1 : 0; }
+    const rec: Record<string, unknown> = {
+      id: `p${i}`,
+      ts: t0 + i * 3_600_000,
+      features: { x, plan, ...(i === 3 ? { extra: 'NaN' } : {}) },
+      prediction: p,
+    };
+    if (i % 2 === 0) {
+      rec.label = rnd() < p ? 1 : 0;
+    }
     lines.push(JSON.stringify(rec));
-    if (i % 2 === 1 && i > 0) { lines.push(JSON.stringify({ id: `p${i - 1}`, ts: t0, label: (i >> 1) % 2 })); } // late label overrides p(i-1)'s
+    if (i % 2 === 1 && i > 0) {
+      lines.push(JSON.stringify({ id: `p${i - 1}`, ts: t0, label: (i >> 1) % 2 }));
+    } // late label overrides p(i-1)'s
   }
-  for (let i = 1; i < n; i += 2) { lines.push(JSON.stringify({ id: `p${i}`, ts: t0, label: i % 3 === 0 ? 1 : 0 })); }
+  for (let i = 1; i < n; i += 2) {
+    lines.push(JSON.stringify({ id: `p${i}`, ts: t0, label: i % 3 === 0 ? 1 : 0 }));
+  }
   lines.push(JSON.stringify({ id: 'p1', ts: t0, label: 1 })); // last wins
   fs.writeFileSync(file, lines.join('\n') + '\n');
   return file;
@@ -51,7 +65,10 @@ describe('drift: prediction logs', () => {
     assert.strictEqual(await isPredictionLog(file), true);
     const t = await loadTable(file);
     assert.strictEqual(t.rows, 40);
-    assert.deepStrictEqual(t.columns.map(c => c.name), ['x', 'plan', 'extra', 'prediction', 'label', 'timestamp']);
+    assert.deepStrictEqual(
+      t.columns.map(c => c.name),
+      ['x', 'plan', 'extra', 'prediction', 'label', 'timestamp'],
+    );
     assert.strictEqual(col(t, 'x').dtype, 'float');
     assert.strictEqual(col(t, 'prediction').dtype, 'float');
     assert.strictEqual(col(t, 'timestamp').dtype, 'datetime');
@@ -65,7 +82,14 @@ describe('drift: prediction logs', () => {
     assert.strictEqual(value(2), 1); // (3 >> 1) % 2 = 1
     assert.strictEqual(value(3), 1); // 3 % 3 === 0
     assert.strictEqual(value(5), 0);
-    assert.deepStrictEqual((await readColumnNames(file)).columns, ['x', 'plan', 'extra', 'prediction', 'label', 'timestamp']);
+    assert.deepStrictEqual((await readColumnNames(file)).columns, [
+      'x',
+      'plan',
+      'extra',
+      'prediction',
+      'label',
+      'timestamp',
+    ]);
     const limited = await loadTable(file, { maxRows: 5 });
     assert.strictEqual(limited.rows, 5);
     assert.strictEqual(limited.truncated, true);
@@ -77,7 +101,12 @@ describe('drift: prediction logs', () => {
     const curDir = path.join(dir, 'cur');
     const reference = writeLog(refDir, 400, 0);
     const current = writeLog(curDir, 400, 6);
-    const report = await driftReportFromFiles(reference, current, { target: 'label', prediction: 'prediction', time: 'timestamp', chunks: 4 });
+    const report = await driftReportFromFiles(reference, current, {
+      target: 'label',
+      prediction: 'prediction',
+      time: 'timestamp',
+      chunks: 4,
+    });
     assert.strictEqual(report.target, 'label');
     assert.strictEqual(report.prediction, 'prediction');
     assert.strictEqual(report.time, 'timestamp');
@@ -102,7 +131,10 @@ describe('drift: prediction logs', () => {
     fs.writeFileSync(file, '{"id":"a","ts":1,"features":{"x":1},"prediction":0}\n{"id":"a","ts":2,"label":1}\n');
     assert.strictEqual(await isPredictionLog(file), true);
     const t = await loadTable(file);
-    assert.deepStrictEqual(t.columns.map(c => c.name), ['x', 'prediction', 'label', 'timestamp']);
+    assert.deepStrictEqual(
+      t.columns.map(c => c.name),
+      ['x', 'prediction', 'label', 'timestamp'],
+    );
     const plain = path.join(dir, 'plain.jsonl');
     fs.writeFileSync(plain, '{"x":1,"prediction":0}\n');
     assert.strictEqual(await isPredictionLog(plain), false);

@@ -1,15 +1,40 @@
 import * as assert from 'assert';
 import * as path from 'path';
 import {
-  buildDriftReport, chunkJsContinuous, countChunks, decideVerdict, decodeNonFinite, DriftReport, driftReportFromFiles, effectiveDtype, effectiveSettings,
-  encodeNonFinite, evidentlyColumnType, loadTable, reportToCsv, reportToHtml, reportToJson, reportToText, timeOrder,
+  buildDriftReport,
+  chunkJsContinuous,
+  countChunks,
+  decideVerdict,
+  decodeNonFinite,
+  DriftReport,
+  driftReportFromFiles,
+  effectiveDtype,
+  effectiveSettings,
+  encodeNonFinite,
+  evidentlyColumnType,
+  loadTable,
+  reportToCsv,
+  reportToHtml,
+  reportToJson,
+  reportToText,
+  timeOrder,
 } from '../../src/core/drift';
 import type { Column, ColumnDtype, DriftOptions } from '../../src/core/drift';
 import { accuracy, f1, mae, rmse, rocAuc } from '../../src/core/drift/metrics';
 import { columnNumbers } from '../../src/core/drift/columns';
 import {
-  columnDrift, evidentlyChiSquare, evidentlyKs, evidentlyZTest, histogramBinEdges, histogramCounts, jensenShannon, nannymlJensenShannon, prepareCategorical,
-  prepareNumeric, psi, wassersteinNormed,
+  columnDrift,
+  evidentlyChiSquare,
+  evidentlyKs,
+  evidentlyZTest,
+  histogramBinEdges,
+  histogramCounts,
+  jensenShannon,
+  nannymlJensenShannon,
+  prepareCategorical,
+  prepareNumeric,
+  psi,
+  wassersteinNormed,
 } from '../../src/core/stats';
 import { close, minstd } from './stats-helpers';
 import oraclesJson from './fixtures/drift-oracles.json';
@@ -21,11 +46,21 @@ const HOSTILE = '<img src=x onerror=alert(1)>';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 function decode(v: Json): unknown {
-  if (v === 'NaN') { return NaN; }
-  if (v === 'Infinity') { return Infinity; }
-  if (v === '-Infinity') { return -Infinity; }
-  if (Array.isArray(v)) { return v.map(decode); }
-  if (v && typeof v === 'object') { return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, decode(x)])); }
+  if (v === 'NaN') {
+    return NaN;
+  }
+  if (v === 'Infinity') {
+    return Infinity;
+  }
+  if (v === '-Infinity') {
+    return -Infinity;
+  }
+  if (Array.isArray(v)) {
+    return v.map(decode);
+  }
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, decode(x)]));
+  }
   return v;
 }
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -37,7 +72,15 @@ async function reportFor(name: string, extra: DriftOptions = {}): Promise<DriftR
   const o = oracle(name);
   const key = name + JSON.stringify(extra);
   if (!reports.has(key)) {
-    reports.set(key, await driftReportFromFiles(path.join(FIX, o.reference), path.join(FIX, o.current), { target: o.target, prediction: o.prediction, time: o.time, ...extra }));
+    reports.set(
+      key,
+      await driftReportFromFiles(path.join(FIX, o.reference), path.join(FIX, o.current), {
+        target: o.target,
+        prediction: o.prediction,
+        time: o.time,
+        ...extra,
+      }),
+    );
   }
   return reports.get(key)!;
 }
@@ -47,7 +90,10 @@ describe('drift report: per-column statistics against pandas + scipy + Evidently
     it(`${name}: the same columns, types, tests, scores, verdicts and every statistic`, async () => {
       const o = oracle(name);
       const r = await reportFor(name);
-      assert.deepStrictEqual(r.columns.map(c => c.name), o.columns.map((c: { name: string }) => c.name));
+      assert.deepStrictEqual(
+        r.columns.map(c => c.name),
+        o.columns.map((c: { name: string }) => c.name),
+      );
       for (const oc of o.columns) {
         const c = r.columns.find(x => x.name === oc.name)!;
         const where = `${name}/${oc.name}`;
@@ -73,7 +119,13 @@ describe('drift report: per-column statistics against pandas + scipy + Evidently
         }
         if (oc.chisquare) {
           close(c.stats.chiSquare!.statistic, oc.chisquare.statistic, TOL, 'drift report chi2', where);
-          close(c.stats.chiSquare!.pValue, oc.chisquare.pvalue, { rel: 1e-9, abs: 1e-300 }, 'drift report chi2 p', where);
+          close(
+            c.stats.chiSquare!.pValue,
+            oc.chisquare.pvalue,
+            { rel: 1e-9, abs: 1e-300 },
+            'drift report chi2 p',
+            where,
+          );
           assert.strictEqual(c.stats.chiSquare!.dof, oc.chisquare.dof);
         }
         if (oc.z) {
@@ -89,7 +141,7 @@ describe('drift report: per-column statistics against pandas + scipy + Evidently
     });
   }
 
-  it('each column\'s numbers are what the stats functions give on the same data, called directly', async () => {
+  it("each column's numbers are what the stats functions give on the same data, called directly", async () => {
     const ref = await loadTable(path.join(FIX, 'reference.csv'));
     const cur = await loadTable(path.join(FIX, 'current.csv'));
     const r = buildDriftReport(ref, cur, { target: 'target', prediction: 'prediction', time: 'timestamp' });
@@ -118,25 +170,42 @@ describe('drift report: per-column statistics against pandas + scipy + Evidently
     assert.strictEqual(c.stats.chiSquare!.pValue, evidentlyChiSquare(a, b).pValue);
     const ia = prepareNumeric(values(ref, 'rating'));
     const ib = prepareNumeric(values(cur, 'rating'));
-    assert.strictEqual(r.columns.find(x => x.name === 'rating')!.score, columnDrift(ia, ib, { kind: 'categorical' }).score);
+    assert.strictEqual(
+      r.columns.find(x => x.name === 'rating')!.score,
+      columnDrift(ia, ib, { kind: 'categorical' }).score,
+    );
     const small = await reportFor('small');
     const yes = small.columns.find(x => x.name === 'yes')!;
     assert.strictEqual(yes.method, 'z');
     const sr = await loadTable(path.join(FIX, 'small_reference.csv'));
     const sc = await loadTable(path.join(FIX, 'small_current.csv'));
-    assert.strictEqual(yes.pValue, evidentlyZTest(prepareCategorical(texts(sr, 'yes')), prepareCategorical(texts(sc, 'yes'))).pValue);
+    assert.strictEqual(
+      yes.pValue,
+      evidentlyZTest(prepareCategorical(texts(sr, 'yes')), prepareCategorical(texts(sc, 'yes'))).pValue,
+    );
   });
 
-  it('histograms are Evidently\'s bins (Sturges edges over both samples, or one bin per value), and ECDFs end at min and max', async () => {
+  it("histograms are Evidently's bins (Sturges edges over both samples, or one bin per value), and ECDFs end at min and max", async () => {
     const r = await reportFor('classification');
     const income = r.columns.find(c => c.name === 'income')!;
     assert.strictEqual(income.histogram.kind, 'bins');
     if (income.histogram.kind === 'bins') {
       assert.strictEqual(income.histogram.edges.length, income.histogram.reference.length + 1);
-      close(income.histogram.reference.reduce((a, b) => a + b, 0), 1, { abs: 1e-12 }, 'hist sum');
+      close(
+        income.histogram.reference.reduce((a, b) => a + b, 0),
+        1,
+        { abs: 1e-12 },
+        'hist sum',
+      );
     }
     const rating = r.columns.find(c => c.name === 'rating')!;
-    assert.deepStrictEqual(rating.histogram.kind === 'categories' && rating.histogram.categories, ['1', '2', '3', '4', '5']);
+    assert.deepStrictEqual(rating.histogram.kind === 'categories' && rating.histogram.categories, [
+      '1',
+      '2',
+      '3',
+      '4',
+      '5',
+    ]);
     assert.strictEqual(income.ecdf!.reference[0], income.summary!.reference.min);
     assert.strictEqual(income.ecdf!.current[100], income.summary!.current.max);
     const member = r.columns.find(c => c.name === 'is_member')!;
@@ -145,7 +214,10 @@ describe('drift report: per-column statistics against pandas + scipy + Evidently
 
   it('thresholds, per-column methods and forced types from the options are applied', async () => {
     const r = await reportFor('classification', {
-      thresholds: { wasserstein: 0.3, jensenshannon: 0.01 }, methods: { income: 'psi', city: 'chisquare', rating: 'ks' }, columnTypes: { rating: 'numerical' }, driftShare: 0.9,
+      thresholds: { wasserstein: 0.3, jensenshannon: 0.01 },
+      methods: { income: 'psi', city: 'chisquare', rating: 'ks' },
+      columnTypes: { rating: 'numerical' },
+      driftShare: 0.9,
     });
     const age = r.columns.find(c => c.name === 'age')!;
     assert.strictEqual(age.threshold, 0.3);
@@ -172,25 +244,75 @@ describe('drift report: per-column statistics against pandas + scipy + Evidently
     const mk = (name: string, dtype: ColumnDtype, numbers: number[] | null, texts?: (string | null)[]): Column => {
       const dict = texts ? [...new Set(texts.filter((t): t is string => t !== null))] : null;
       return {
-        name, dtype, length: (numbers ?? texts)!.length, numbers: numbers ? Float64Array.from(numbers) : null,
+        name,
+        dtype,
+        length: (numbers ?? texts)!.length,
+        numbers: numbers ? Float64Array.from(numbers) : null,
         times: dtype === 'datetime' ? Float64Array.from(numbers!) : null,
-        codes: texts ? Uint16Array.from(texts, t => (t === null ? 0xffff : dict!.indexOf(t))) : null, dictionary: dict,
-        missing: texts ? texts.filter(t => t === null).length : numbers!.filter(Number.isNaN).length, posInf: 0, negInf: 0, invalid: 0, invalidExamples: [],
+        codes: texts ? Uint16Array.from(texts, t => (t === null ? 0xffff : dict!.indexOf(t))) : null,
+        dictionary: dict,
+        missing: texts ? texts.filter(t => t === null).length : numbers!.filter(Number.isNaN).length,
+        posInf: 0,
+        negInf: 0,
+        invalid: 0,
+        invalidExamples: [],
       };
     };
-    const table = (columns: Column[]) => ({ path: '/x/t.csv', format: 'csv' as const, gzip: false, rows: columns[0].length, truncated: false, sizeBytes: 1, columns });
+    const table = (columns: Column[]) => ({
+      path: '/x/t.csv',
+      format: 'csv' as const,
+      gzip: false,
+      rows: columns[0].length,
+      truncated: false,
+      sizeBytes: 1,
+      columns,
+    });
     const u = minstd(5, 40);
-    const ref = table([mk('a', 'float', u), mk('only_ref', 'float', u), mk('gone', 'empty', u.map(() => NaN)), mk('when', 'datetime', u.map((_, i) => i * 1000)), mk('free', 'text', null, u.map(String))]);
-    const cur = table([mk('a', 'float', u.map(x => x + 0.5)), mk('only_cur', 'float', u), mk('gone', 'float', u), mk('when', 'datetime', u.map((_, i) => i * 1000)), mk('free', 'text', null, u.map(String))]);
-    const r = buildDriftReport(ref, cur, {});
-    assert.deepStrictEqual(r.columns.map(c => c.name), ['a']);
-    assert.deepStrictEqual(r.skipped.map(s => [s.name, s.reason]), [
-      ['only_ref', 'only in the reference data'],
-      ['gone', 'all values are missing in the reference data'],
-      ['when', 'a datetime column (use it as the time column)'],
-      ['free', 'more than 50,000 distinct values (an id or free text): not analysed'],
-      ['only_cur', 'only in the current data'],
+    const ref = table([
+      mk('a', 'float', u),
+      mk('only_ref', 'float', u),
+      mk(
+        'gone',
+        'empty',
+        u.map(() => NaN),
+      ),
+      mk(
+        'when',
+        'datetime',
+        u.map((_, i) => i * 1000),
+      ),
+      mk('free', 'text', null, u.map(String)),
     ]);
+    const cur = table([
+      mk(
+        'a',
+        'float',
+        u.map(x => x + 0.5),
+      ),
+      mk('only_cur', 'float', u),
+      mk('gone', 'float', u),
+      mk(
+        'when',
+        'datetime',
+        u.map((_, i) => i * 1000),
+      ),
+      mk('free', 'text', null, u.map(String)),
+    ]);
+    const r = buildDriftReport(ref, cur, {});
+    assert.deepStrictEqual(
+      r.columns.map(c => c.name),
+      ['a'],
+    );
+    assert.deepStrictEqual(
+      r.skipped.map(s => [s.name, s.reason]),
+      [
+        ['only_ref', 'only in the reference data'],
+        ['gone', 'all values are missing in the reference data'],
+        ['when', 'a datetime column (use it as the time column)'],
+        ['free', 'more than 50,000 distinct values (an id or free text): not analysed'],
+        ['only_cur', 'only in the current data'],
+      ],
+    );
     assert.strictEqual(r.columns[0].method, 'ks');
     assert.strictEqual(r.columns[0].drifted, true);
   });
@@ -202,13 +324,18 @@ describe('drift report: over time (NannyML chunks, Jensen–Shannon and bands, p
     const r = await reportFor('classification');
     const ot = r.overTime!;
     assert.strictEqual(ot.timeColumn, 'timestamp');
-    assert.deepStrictEqual(ot.chunks.map(c => c.rows), o.over_time.chunk_rows);
+    assert.deepStrictEqual(
+      ot.chunks.map(c => c.rows),
+      o.over_time.chunk_rows,
+    );
     assert.strictEqual(ot.referenceChunks, 10);
     assert.strictEqual(ot.chunks[0].label, '2024-02-01 – 2024-02-03');
     for (const od of o.over_time.drift) {
       const d = ot.drift.find(x => x.name === od.name)!;
       od.values.forEach((v: number, i: number) => close(d.values[i]!, v, TOL, 'chunk js', `${od.name}[${i}]`));
-      od.reference_values.forEach((v: number, i: number) => close(d.referenceValues[i]!, v, TOL, 'ref chunk js', `${od.name}[${i}]`));
+      od.reference_values.forEach((v: number, i: number) =>
+        close(d.referenceValues[i]!, v, TOL, 'ref chunk js', `${od.name}[${i}]`),
+      );
       close(d.upper!, od.upper, TOL, 'js upper', od.name);
       assert.deepStrictEqual(d.alerts, od.alerts, od.name);
     }
@@ -217,7 +344,9 @@ describe('drift report: over time (NannyML chunks, Jensen–Shannon and bands, p
     for (const [metric, op] of Object.entries<any>(o.over_time.performance)) {
       const s = perf.series.find(x => x.metric === metric)!;
       op.values.forEach((v: number, i: number) => close(s.values[i]!, v, TOL, 'chunk metric', `${metric}[${i}]`));
-      op.reference_values.forEach((v: number, i: number) => close(s.referenceValues[i]!, v, TOL, 'ref chunk metric', `${metric}[${i}]`));
+      op.reference_values.forEach((v: number, i: number) =>
+        close(s.referenceValues[i]!, v, TOL, 'ref chunk metric', `${metric}[${i}]`),
+      );
       close(s.lower!, op.lower, TOL, 'band lower', metric);
       close(s.upper!, op.upper, TOL, 'band upper', metric);
       assert.deepStrictEqual(s.alerts, op.alerts, metric);
@@ -246,7 +375,10 @@ describe('drift report: over time (NannyML chunks, Jensen–Shannon and bands, p
     const ot = r.overTime!;
     assert.strictEqual(ot.timeColumn, null);
     assert.strictEqual(ot.chunks[0].label, 'rows 1–120');
-    assert.deepStrictEqual(ot.chunks.map(c => c.rows), o.over_time.chunk_rows);
+    assert.deepStrictEqual(
+      ot.chunks.map(c => c.rows),
+      o.over_time.chunk_rows,
+    );
     const perf = ot.performance!;
     assert.strictEqual(perf.primary, 'rmse');
     for (const [metric, op] of Object.entries<any>(o.over_time.performance)) {
@@ -254,11 +386,18 @@ describe('drift report: over time (NannyML chunks, Jensen–Shannon and bands, p
       op.values.forEach((v: number, i: number) => close(s.values[i]!, v, TOL, 'chunk metric', `${metric}[${i}]`));
       close(s.lower!, op.lower, TOL, 'band lower', metric);
       close(s.upper!, op.upper, TOL, 'band upper', metric);
-      assert.deepStrictEqual(s.degraded, op.values.map((v: number) => v > op.upper), metric);
+      assert.deepStrictEqual(
+        s.degraded,
+        op.values.map((v: number) => v > op.upper),
+        metric,
+      );
     }
     const x1 = ot.drift.find(d => d.name === 'x1')!;
     o.over_time.drift[0].values.forEach((v: number, i: number) => close(x1.values[i]!, v, TOL, 'chunk js', `x1[${i}]`));
-    assert.ok(r.verdict.reasons.some(x => x.code === 'performance-alert' && x.level === 'retrain'), JSON.stringify(r.verdict));
+    assert.ok(
+      r.verdict.reasons.some(x => x.code === 'performance-alert' && x.level === 'retrain'),
+      JSON.stringify(r.verdict),
+    );
   });
 
   it('the fast chunk binning gives nannymlJensenShannon exactly, values on bin edges included', () => {
@@ -266,7 +405,9 @@ describe('drift report: over time (NannyML chunks, Jensen–Shannon and bands, p
     const ref = prepareNumeric(u.slice(0, 3000).map(x => Math.floor(x * 40) / 4));
     const edges = histogramBinEdges(ref.sorted, 'doane');
     const props = histogramCounts(ref.sorted, edges).map(c => c / ref.n);
-    const cur = Float64Array.from(u.slice(3000), (x, i) => (i % 10 === 0 ? edges[i % edges.length] : Math.floor(x * 48 - 2) / 4));
+    const cur = Float64Array.from(u.slice(3000), (x, i) =>
+      i % 10 === 0 ? edges[i % edges.length] : Math.floor(x * 48 - 2) / 4,
+    );
     const rows = Array.from({ length: cur.length }, (_, i) => i);
     const fast = chunkJsContinuous(edges, props, cur, rows)!;
     assert.strictEqual(fast, nannymlJensenShannon(ref, cur, 'continuous'));
@@ -277,17 +418,33 @@ describe('drift report: over time (NannyML chunks, Jensen–Shannon and bands, p
     const { order, dropped } = timeOrder(keys, 5);
     assert.deepStrictEqual([...order], [1, 3, 4, 0]);
     assert.strictEqual(dropped, 1);
-    assert.deepStrictEqual(countChunks(Uint32Array.from([0, 1, 2, 3, 4, 5, 6]), 3).map(c => [...c]), [[0, 1], [2, 3], [4, 5, 6]]);
+    assert.deepStrictEqual(
+      countChunks(Uint32Array.from([0, 1, 2, 3, 4, 5, 6]), 3).map(c => [...c]),
+      [
+        [0, 1],
+        [2, 3],
+        [4, 5, 6],
+      ],
+    );
   });
 
   it('chunks by calendar period (UTC days, ISO weeks, months)', async () => {
     const r = await reportFor('classification', { period: 'week' });
     const ot = r.overTime!;
     assert.strictEqual(ot.period, 'week');
-    assert.deepStrictEqual(ot.chunks.map(c => c.label), ['week of 2024-01-29', 'week of 2024-02-05', 'week of 2024-02-12', 'week of 2024-02-19', 'week of 2024-02-26']);
-    assert.strictEqual(ot.chunks.reduce((a, c) => a + c.rows, 0), 1200);
+    assert.deepStrictEqual(
+      ot.chunks.map(c => c.label),
+      ['week of 2024-01-29', 'week of 2024-02-05', 'week of 2024-02-12', 'week of 2024-02-19', 'week of 2024-02-26'],
+    );
+    assert.strictEqual(
+      ot.chunks.reduce((a, c) => a + c.rows, 0),
+      1200,
+    );
     const m = await reportFor('classification', { period: 'month' });
-    assert.deepStrictEqual(m.overTime!.chunks.map(c => c.label), ['2024-02']);
+    assert.deepStrictEqual(
+      m.overTime!.chunks.map(c => c.label),
+      ['2024-02'],
+    );
     const none = await reportFor('regression', { period: 'day' });
     assert.ok(none.warnings.some(w => w.includes('Chunking by day needs a datetime time column')));
   });
@@ -299,7 +456,7 @@ describe('drift report: metrics (scikit-learn definitions)', () => {
   const rows = [0, 1, 2, 3, 4, 5, 6];
   it('accuracy and F1 (binary of the positive label; macro otherwise) skip unlabelled rows', () => {
     assert.strictEqual(accuracy(y, p, rows), 4 / 6);
-    assert.strictEqual(f1(y.slice(0, 5), p.slice(0, 5), [0, 1, 2, 3, 4], ['0', '1']), 2 * 2 / (2 * 2 + 1 + 1));
+    assert.strictEqual(f1(y.slice(0, 5), p.slice(0, 5), [0, 1, 2, 3, 4], ['0', '1']), (2 * 2) / (2 * 2 + 1 + 1));
     // macro over labels 0, 1, 2: F1(0) = 2/4, F1(1) = 4/6, F1(2) = 1
     close(f1(y, p, rows, ['0', '1', '2'])!, (1 / 2 + 2 / 3 + 1) / 3, { rel: 1e-15 }, 'macro f1');
   });
@@ -316,8 +473,21 @@ describe('drift report: metrics (scikit-learn definitions)', () => {
 });
 
 describe('drift report: column typing rules (Evidently)', () => {
-  const c = (dtype: ColumnDtype): Column => ({ name: 'c', dtype, length: 0, numbers: null, times: null, codes: null, dictionary: null, missing: 0, posInf: 0, negInf: 0, invalid: 0, invalidExamples: [] });
-  it('mismatched dtypes: numeric pairs use the current dtype, others the reference\'s', () => {
+  const c = (dtype: ColumnDtype): Column => ({
+    name: 'c',
+    dtype,
+    length: 0,
+    numbers: null,
+    times: null,
+    codes: null,
+    dictionary: null,
+    missing: 0,
+    posInf: 0,
+    negInf: 0,
+    invalid: 0,
+    invalidExamples: [],
+  });
+  it("mismatched dtypes: numeric pairs use the current dtype, others the reference's", () => {
     assert.strictEqual(effectiveDtype('integer', 'float'), 'float');
     assert.strictEqual(effectiveDtype('float', 'integer'), 'integer');
     assert.strictEqual(effectiveDtype('float', 'string'), 'float');
@@ -326,7 +496,8 @@ describe('drift report: column typing rules (Evidently)', () => {
   });
   it('features, targets and predictions', () => {
     const t = (role: 'feature' | 'target' | 'prediction', dtype: ColumnDtype, nu: number, extra: object = {}) =>
-      evidentlyColumnType({ name: 'c', role, ref: c(dtype), cur: c(dtype), refUnique: nu, curUnique: nu, ...extra }).type;
+      evidentlyColumnType({ name: 'c', role, ref: c(dtype), cur: c(dtype), refUnique: nu, curUnique: nu, ...extra })
+        .type;
     assert.strictEqual(t('feature', 'integer', 5), 'categorical');
     assert.strictEqual(t('feature', 'integer', 6), 'numerical');
     assert.strictEqual(t('feature', 'float', 2), 'numerical');
@@ -347,7 +518,14 @@ describe('drift report: verdict', () => {
   it('the classification fixture: dataset drift (5 of 10 ≥ 50%) and falling performance recommend retraining', async () => {
     const r = await reportFor('classification');
     assert.strictEqual(r.verdict.level, 'retrain');
-    assert.ok(r.verdict.reasons.some(x => x.code === 'dataset-drift' && x.level === 'retrain' && x.message.includes('5 of 10 columns drifted (50% ≥ the drift share 50%)')));
+    assert.ok(
+      r.verdict.reasons.some(
+        x =>
+          x.code === 'dataset-drift' &&
+          x.level === 'retrain' &&
+          x.message.includes('5 of 10 columns drifted (50% ≥ the drift share 50%)'),
+      ),
+    );
   });
 
   it('each retrain condition can be switched off, and an absolute performance threshold adds its own reason', async () => {
@@ -384,7 +562,22 @@ describe('drift report: JSON, CSV, text and HTML forms', () => {
     const r = await reportFor('classification');
     const j = reportToJson(r) as any;
     const age = j.columns.find((c: { name: string }) => c.name === 'age');
-    for (const k of ['name', 'type', 'n_ref', 'n_cur', 'missing', 'method', 'statistic', 'drifted', 'ks', 'psi', 'wasserstein_norm', 'jensenshannon']) { assert.ok(k in age, k); }
+    for (const k of [
+      'name',
+      'type',
+      'n_ref',
+      'n_cur',
+      'missing',
+      'method',
+      'statistic',
+      'drifted',
+      'ks',
+      'psi',
+      'wasserstein_norm',
+      'jensenshannon',
+    ]) {
+      assert.ok(k in age, k);
+    }
     assert.deepStrictEqual(Object.keys(age.ks), ['statistic', 'pvalue', 'method']);
     assert.ok(!('pvalue' in age), 'no p-value for a distance');
     const city = j.columns.find((c: { name: string }) => c.name === 'city');
@@ -414,7 +607,11 @@ describe('drift report: JSON, CSV, text and HTML forms', () => {
   });
 
   it('non-finite numbers survive the trip to the webview, and "__proto__" stays a plain key', () => {
-    const v = { a: [Infinity, -Infinity, NaN, 1], m: Object.defineProperty({}, '__proto__', { value: 'psi', enumerable: true }), f: Float64Array.from([1, Infinity]) };
+    const v = {
+      a: [Infinity, -Infinity, NaN, 1],
+      m: Object.defineProperty({}, '__proto__', { value: 'psi', enumerable: true }),
+      f: Float64Array.from([1, Infinity]),
+    };
     const json = JSON.parse(JSON.stringify(encodeNonFinite(v)));
     const back = decodeNonFinite<{ a: number[]; m: Record<string, string>; f: number[] }>(json);
     assert.deepStrictEqual(back.a, [Infinity, -Infinity, NaN, 1]);
@@ -423,9 +620,16 @@ describe('drift report: JSON, CSV, text and HTML forms', () => {
     assert.strictEqual(Object.getPrototypeOf(back.m), Object.prototype);
   });
 
-  it('effective settings fill in Evidently\'s and NannyML\'s defaults', () => {
+  it("effective settings fill in Evidently's and NannyML's defaults", () => {
     const s = effectiveSettings({});
-    assert.deepStrictEqual(s.thresholds, { ks: 0.05, chisquare: 0.05, z: 0.05, jensenshannon: 0.1, wasserstein: 0.1, psi: 0.1 });
+    assert.deepStrictEqual(s.thresholds, {
+      ks: 0.05,
+      chisquare: 0.05,
+      z: 0.05,
+      jensenshannon: 0.1,
+      wasserstein: 0.1,
+      psi: 0.1,
+    });
     assert.strictEqual(s.driftShare, 0.5);
     assert.strictEqual(s.chunks, 10);
     assert.strictEqual(s.retrain.minAlertChunks, 2); // the persistence rule: two consecutive chunks (issue #15)
@@ -435,17 +639,33 @@ describe('drift report: JSON, CSV, text and HTML forms', () => {
 describe('drift report: worker threads', () => {
   it('reading and analysing in worker threads (the CLI bundle) gives the same report as one thread', async function () {
     const script = path.join(ROOT, 'dist', 'cli.js');
-    if (!require('fs').existsSync(script)) { this.skip(); }
+    if (!require('fs').existsSync(script)) {
+      this.skip();
+    }
     this.timeout(60_000);
     const o = oracle('classification');
     const options = { target: o.target, prediction: o.prediction, time: o.time };
     let threads = 0;
-    const par = await driftReportFromFiles(path.join(FIX, o.reference), path.join(FIX, o.current), options, { workerScript: script, threads: 2, minParallelBytes: 0, onThreads: n => { threads = n; } });
+    const par = await driftReportFromFiles(path.join(FIX, o.reference), path.join(FIX, o.current), options, {
+      workerScript: script,
+      threads: 2,
+      minParallelBytes: 0,
+      onThreads: n => {
+        threads = n;
+      },
+    });
     const ser = await driftReportFromFiles(path.join(FIX, o.reference), path.join(FIX, o.current), options);
     assert.strictEqual(threads, 2);
     const strip = (r: DriftReport) => ({ ...r, createdAt: '', timings: null });
     assert.deepStrictEqual(strip(par), strip(ser));
     // errors in a worker keep their file and line
-    await assert.rejects(driftReportFromFiles(path.join(FIX, o.reference), path.join(ROOT, 'package.json'), options, { workerScript: script, threads: 2, minParallelBytes: 0 }), /package\.json/);
+    await assert.rejects(
+      driftReportFromFiles(path.join(FIX, o.reference), path.join(ROOT, 'package.json'), options, {
+        workerScript: script,
+        threads: 2,
+        minParallelBytes: 0,
+      }),
+      /package\.json/,
+    );
   });
 });

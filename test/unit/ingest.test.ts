@@ -16,8 +16,17 @@ function recordingLogger(): Logger & { lines: string[] } {
 describe('JSON Lines parsing', () => {
   it('consumes only complete lines and reports bad ones with their line numbers', () => {
     const c = parseJsonl(Buffer.from('{"a":1}\nnot json\n\n{"b":2}\n{"c":'), 10);
-    assert.deepStrictEqual(c.records.map(r => [r.line, r.value]), [[10, { a: 1 }], [13, { b: 2 }]]);
-    assert.deepStrictEqual(c.errors.map(e => e.line), [11]);
+    assert.deepStrictEqual(
+      c.records.map(r => [r.line, r.value]),
+      [
+        [10, { a: 1 }],
+        [13, { b: 2 }],
+      ],
+    );
+    assert.deepStrictEqual(
+      c.errors.map(e => e.line),
+      [11],
+    );
     assert.strictEqual(c.lines, 4);
     assert.strictEqual(c.partialTail, true);
     assert.strictEqual(c.consumed, Buffer.byteLength('{"a":1}\nnot json\n\n{"b":2}\n'));
@@ -38,7 +47,15 @@ describe('Ingesting ML Sight run logs', () => {
   it('reads runs, params, metrics, tags, git, datasets, artifacts and the end status', async () => {
     const ws = tempWorkspace();
     writeRunLog(ws, 'run-1', [
-      { type: 'run', run_id: 'run-1', experiment: 'iris', name: 'baseline', start_time: 1000, ts: 1000, tags: { team: 'ml' } },
+      {
+        type: 'run',
+        run_id: 'run-1',
+        experiment: 'iris',
+        name: 'baseline',
+        start_time: 1000,
+        ts: 1000,
+        tags: { team: 'ml' },
+      },
       { type: 'param', key: 'C', value: 1.0 },
       { type: 'param', key: 'kernel', value: 'rbf' },
       { type: 'git', commit: 'abcdef1234567', branch: 'main', dirty: true },
@@ -66,9 +83,15 @@ describe('Ingesting ML Sight run logs', () => {
     assert.deepStrictEqual(run.datasets, [{ name: 'iris', role: 'train', digest: 'sha256:1', rows: 120 }]);
     assert.deepStrictEqual(run.artifacts, [{ path: 'model.pkl', kind: 'model', size: 42 }]);
     const hist = store.read(db => metricHistory(db, 'run-1', 'loss'));
-    assert.deepStrictEqual(hist.map(p => p.step), [0, 1, 2]);
+    assert.deepStrictEqual(
+      hist.map(p => p.step),
+      [0, 1, 2],
+    );
     assert.ok(Number.isNaN(hist[1].value));
-    assert.deepStrictEqual(store.read(db => listExperiments(db)).map(e => [e.name, e.runCount]), [['iris', 1]]);
+    assert.deepStrictEqual(
+      store.read(db => listExperiments(db)).map(e => [e.name, e.runCount]),
+      [['iris', 1]],
+    );
     await store.close();
   });
 
@@ -88,7 +111,10 @@ describe('Ingesting ML Sight run logs', () => {
     fs.appendFileSync(file, 'ep":1}\n');
     await ingestMlsightRuns(store, silentLogger);
     await ingestMlsightRuns(store, silentLogger);
-    assert.deepStrictEqual(store.read(db => metricHistory(db, 'r', 'm')).map(p => p.value), [1, 2]);
+    assert.deepStrictEqual(
+      store.read(db => metricHistory(db, 'r', 'm')).map(p => p.value),
+      [1, 2],
+    );
     await store.close();
   });
 
@@ -117,10 +143,17 @@ describe('Ingesting ML Sight run logs', () => {
 
   it('re-reads a run log that was replaced by a shorter one', async () => {
     const ws = tempWorkspace();
-    writeRunLog(ws, 'r', [{ type: 'run', run_id: 'r', experiment: 'e' }, { type: 'param', key: 'a', value: 1 }, { type: 'param', key: 'b', value: 2 }]);
+    writeRunLog(ws, 'r', [
+      { type: 'run', run_id: 'r', experiment: 'e' },
+      { type: 'param', key: 'a', value: 1 },
+      { type: 'param', key: 'b', value: 2 },
+    ]);
     const store = await WorkspaceStore.open({ folder: ws });
     await ingestMlsightRuns(store, silentLogger);
-    writeRunLog(ws, 'r', [{ type: 'run', run_id: 'r', experiment: 'e' }, { type: 'param', key: 'z', value: 9 }]);
+    writeRunLog(ws, 'r', [
+      { type: 'run', run_id: 'r', experiment: 'e' },
+      { type: 'param', key: 'z', value: 9 },
+    ]);
     await ingestMlsightRuns(store, silentLogger);
     assert.deepStrictEqual(store.read(db => getRun(db, 'r'))!.params, { z: '9' });
     assert.strictEqual(store.read(db => listRuns(db, 'mlsight:e')).length, 1);

@@ -18,7 +18,14 @@ import { WorkspaceStore } from '../../src/core/store/store';
 export function recordingLogger(): Logger & { lines: string[]; infos: string[] } {
   const lines: string[] = [];
   const infos: string[] = [];
-  return { ...silentLogger, lines, infos, info: m => infos.push(m), warn: m => lines.push(m), error: m => lines.push(m) };
+  return {
+    ...silentLogger,
+    lines,
+    infos,
+    info: m => infos.push(m),
+    warn: m => lines.push(m),
+    error: m => lines.push(m),
+  };
 }
 
 /** Every row of the tables ingestion writes, without volatile columns, for idempotency checks. */
@@ -27,7 +34,9 @@ export function dumpTables(store: WorkspaceStore): Record<string, unknown[]> {
     const q = (sql: string) => db.all(sql);
     return {
       experiments: q('SELECT * FROM experiments ORDER BY id'),
-      runs: q('SELECT id, experiment_id, name, status, start_time, end_time, source, source_path, description, git_commit, git_branch, git_dirty, lifecycle_stage FROM runs ORDER BY id'),
+      runs: q(
+        'SELECT id, experiment_id, name, status, start_time, end_time, source, source_path, description, git_commit, git_branch, git_dirty, lifecycle_stage FROM runs ORDER BY id',
+      ),
       params: q('SELECT * FROM params ORDER BY run_id, key'),
       tags: q('SELECT * FROM tags ORDER BY run_id, key'),
       metric_series: q('SELECT run_id, key, count, stride, hex(data) AS data FROM metric_series ORDER BY run_id, key'),
@@ -52,11 +61,22 @@ export function countRows(db: Db, table: string, where = '1=1', params: (string 
 
 /** YAML scalar as PyYAML's safe_dump writes it: strings that look like numbers/bools/null are quoted. */
 function yamlScalar(v: unknown): string {
-  if (v === null || v === undefined) { return 'null'; }
-  if (typeof v === 'number' || typeof v === 'bigint') { return String(v); }
-  if (typeof v === 'boolean') { return v ? 'true' : 'false'; }
+  if (v === null || v === undefined) {
+    return 'null';
+  }
+  if (typeof v === 'number' || typeof v === 'bigint') {
+    return String(v);
+  }
+  if (typeof v === 'boolean') {
+    return v ? 'true' : 'false';
+  }
   const s = String(v);
-  if (s === '' || /^[\d.+-]/.test(s) || /^(true|false|null|yes|no|on|off|~)$/i.test(s) || /[:#'"\n{}[\],&*!|>%@`]/.test(s)) {
+  if (
+    s === '' ||
+    /^[\d.+-]/.test(s) ||
+    /^(true|false|null|yes|no|on|off|~)$/i.test(s) ||
+    /[:#'"\n{}[\],&*!|>%@`]/.test(s)
+  ) {
     return `'${s.replace(/'/g, "''")}'`;
   }
   return s;
@@ -64,15 +84,24 @@ function yamlScalar(v: unknown): string {
 
 /** A flat YAML mapping with keys sorted, as yaml.safe_dump(default_flow_style=False) prints MLflow's dicts. */
 export function toYaml(obj: Record<string, unknown>): string {
-  return Object.keys(obj).sort().map(k => {
-    const v = obj[k];
-    if (Array.isArray(v)) { return v.length === 0 ? `${k}: []` : `${k}:\n${v.map(x => `- ${yamlScalar(x)}`).join('\n')}`; }
-    if (v && typeof v === 'object') {
-      const inner = Object.entries(v as Record<string, unknown>);
-      return inner.length === 0 ? `${k}: {}` : `${k}:\n${inner.map(([ik, iv]) => `  ${ik}: ${yamlScalar(iv)}`).join('\n')}`;
-    }
-    return `${k}: ${yamlScalar(v)}`;
-  }).join('\n') + '\n';
+  return (
+    Object.keys(obj)
+      .sort()
+      .map(k => {
+        const v = obj[k];
+        if (Array.isArray(v)) {
+          return v.length === 0 ? `${k}: []` : `${k}:\n${v.map(x => `- ${yamlScalar(x)}`).join('\n')}`;
+        }
+        if (v && typeof v === 'object') {
+          const inner = Object.entries(v as Record<string, unknown>);
+          return inner.length === 0
+            ? `${k}: {}`
+            : `${k}:\n${inner.map(([ik, iv]) => `  ${ik}: ${yamlScalar(iv)}`).join('\n')}`;
+        }
+        return `${k}: ${yamlScalar(v)}`;
+      })
+      .join('\n') + '\n'
+  );
 }
 
 export interface FsRunSpec {
@@ -90,22 +119,43 @@ export interface FsRunSpec {
 }
 
 export class MlrunsBuilder {
-  constructor(readonly root: string) { fs.mkdirSync(root, { recursive: true }); fs.mkdirSync(path.join(root, '.trash'), { recursive: true }); }
+  constructor(readonly root: string) {
+    fs.mkdirSync(root, { recursive: true });
+    fs.mkdirSync(path.join(root, '.trash'), { recursive: true });
+  }
 
-  uri(p: string): string { return pathToFileURL(p).href; }
+  uri(p: string): string {
+    return pathToFileURL(p).href;
+  }
 
-  experiment(id: string, name: string, extra: Record<string, unknown> = {}, opts: { unquotedId?: boolean; parent?: string } = {}): string {
+  experiment(
+    id: string,
+    name: string,
+    extra: Record<string, unknown> = {},
+    opts: { unquotedId?: boolean; parent?: string } = {},
+  ): string {
     const parent = opts.parent ?? this.root;
     const dir = path.join(parent, id);
     fs.mkdirSync(dir, { recursive: true });
     const meta: Record<string, unknown> = {
-      artifact_location: this.uri(dir), creation_time: 1672364273000, experiment_id: id, last_update_time: 1672364273000,
-      lifecycle_stage: 'active', name, ...extra,
+      artifact_location: this.uri(dir),
+      creation_time: 1672364273000,
+      experiment_id: id,
+      last_update_time: 1672364273000,
+      lifecycle_stage: 'active',
+      name,
+      ...extra,
     };
-    for (const k of Object.keys(meta)) { if (meta[k] === undefined) { delete meta[k]; } }
+    for (const k of Object.keys(meta)) {
+      if (meta[k] === undefined) {
+        delete meta[k];
+      }
+    }
     let text = toYaml(meta);
     // Legacy files store experiment_id unquoted (an int); newer ones quote it.
-    if (opts.unquotedId) { text = text.replace(/^experiment_id: .*$/m, `experiment_id: ${id}`); }
+    if (opts.unquotedId) {
+      text = text.replace(/^experiment_id: .*$/m, `experiment_id: ${id}`);
+    }
     fs.writeFileSync(path.join(dir, 'meta.yaml'), text);
     return dir;
   }
@@ -119,12 +169,29 @@ export class MlrunsBuilder {
       fs.writeFileSync(path.join(dir, 'meta.yaml'), spec.rawMeta);
     } else {
       const meta: Record<string, unknown> = {
-        artifact_uri: this.uri(path.join(dir, 'artifacts')), end_time: null, entry_point_name: '', experiment_id: expId,
-        lifecycle_stage: 'active', run_id: spec.runId, run_name: 'run-' + spec.runId.slice(0, 6), run_uuid: spec.runId, source_name: '',
-        source_type: 4, source_version: '', start_time: 1672364273319, status: 1, tags: [], user_id: 'tester', deleted_time: null,
+        artifact_uri: this.uri(path.join(dir, 'artifacts')),
+        end_time: null,
+        entry_point_name: '',
+        experiment_id: expId,
+        lifecycle_stage: 'active',
+        run_id: spec.runId,
+        run_name: 'run-' + spec.runId.slice(0, 6),
+        run_uuid: spec.runId,
+        source_name: '',
+        source_type: 4,
+        source_version: '',
+        start_time: 1672364273319,
+        status: 1,
+        tags: [],
+        user_id: 'tester',
+        deleted_time: null,
         ...spec.meta,
       };
-      for (const k of Object.keys(meta)) { if (meta[k] === undefined) { delete meta[k]; } }
+      for (const k of Object.keys(meta)) {
+        if (meta[k] === undefined) {
+          delete meta[k];
+        }
+      }
       fs.writeFileSync(path.join(dir, 'meta.yaml'), toYaml(meta));
     }
     const writeKeyed = (sub: string, kv: Record<string, string> | undefined) => {
@@ -141,30 +208,74 @@ export class MlrunsBuilder {
     return dir;
   }
 
-  metricFile(expId: string, runId: string, key: string): string { return path.join(this.root, expId, runId, 'metrics', ...key.split('/')); }
+  metricFile(expId: string, runId: string, key: string): string {
+    return path.join(this.root, expId, runId, 'metrics', ...key.split('/'));
+  }
 
   /** mlruns/models/<name>/… as MLflow's model registry FileStore writes it. */
-  model(name: string, spec: {
-    description?: string; tags?: Record<string, string>; aliases?: Record<string, string>;
-    versions: { version: number; stage?: string; runId?: string; source?: string; status?: string; tags?: Record<string, string>; description?: string }[];
-  }): void {
+  model(
+    name: string,
+    spec: {
+      description?: string;
+      tags?: Record<string, string>;
+      aliases?: Record<string, string>;
+      versions: {
+        version: number;
+        stage?: string;
+        runId?: string;
+        source?: string;
+        status?: string;
+        tags?: Record<string, string>;
+        description?: string;
+      }[];
+    },
+  ): void {
     const dir = path.join(this.root, 'models', name);
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, 'meta.yaml'), toYaml({
-      name, creation_timestamp: 1700000000000, last_updated_timestamp: 1700000001000, description: spec.description ?? '',
-      aliases: Object.keys(spec.aliases ?? {}),
-    }));
-    for (const [k, v] of Object.entries(spec.tags ?? {})) { fs.mkdirSync(path.join(dir, 'tags'), { recursive: true }); fs.writeFileSync(path.join(dir, 'tags', k), v); }
-    for (const [a, v] of Object.entries(spec.aliases ?? {})) { fs.mkdirSync(path.join(dir, 'aliases'), { recursive: true }); fs.writeFileSync(path.join(dir, 'aliases', a), v); }
+    fs.writeFileSync(
+      path.join(dir, 'meta.yaml'),
+      toYaml({
+        name,
+        creation_timestamp: 1700000000000,
+        last_updated_timestamp: 1700000001000,
+        description: spec.description ?? '',
+        aliases: Object.keys(spec.aliases ?? {}),
+      }),
+    );
+    for (const [k, v] of Object.entries(spec.tags ?? {})) {
+      fs.mkdirSync(path.join(dir, 'tags'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'tags', k), v);
+    }
+    for (const [a, v] of Object.entries(spec.aliases ?? {})) {
+      fs.mkdirSync(path.join(dir, 'aliases'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'aliases', a), v);
+    }
     for (const v of spec.versions) {
       const vdir = path.join(dir, `version-${v.version}`);
       fs.mkdirSync(vdir, { recursive: true });
-      fs.writeFileSync(path.join(vdir, 'meta.yaml'), toYaml({
-        name, version: v.version, creation_timestamp: 1700000000000 + v.version, last_updated_timestamp: 1700000000000 + v.version,
-        description: v.description ?? '', user_id: 'tester', current_stage: v.stage ?? 'None', source: v.source ?? `runs:/${v.runId ?? 'x'}/model`,
-        run_id: v.runId ?? '', run_link: '', status: v.status ?? 'READY', status_message: '', storage_location: '', aliases: [],
-      }));
-      for (const [k, val] of Object.entries(v.tags ?? {})) { fs.mkdirSync(path.join(vdir, 'tags'), { recursive: true }); fs.writeFileSync(path.join(vdir, 'tags', k), val); }
+      fs.writeFileSync(
+        path.join(vdir, 'meta.yaml'),
+        toYaml({
+          name,
+          version: v.version,
+          creation_timestamp: 1700000000000 + v.version,
+          last_updated_timestamp: 1700000000000 + v.version,
+          description: v.description ?? '',
+          user_id: 'tester',
+          current_stage: v.stage ?? 'None',
+          source: v.source ?? `runs:/${v.runId ?? 'x'}/model`,
+          run_id: v.runId ?? '',
+          run_link: '',
+          status: v.status ?? 'READY',
+          status_message: '',
+          storage_location: '',
+          aliases: [],
+        }),
+      );
+      for (const [k, val] of Object.entries(v.tags ?? {})) {
+        fs.mkdirSync(path.join(vdir, 'tags'), { recursive: true });
+        fs.writeFileSync(path.join(vdir, 'tags', k), val);
+      }
     }
   }
 }
@@ -236,9 +347,15 @@ CREATE TABLE trace_tags (key VARCHAR(250) NOT NULL, value VARCHAR(8000), request
 
 /** How MLflow's SQL store writes a metric value: NaN → (0, is_nan 1), ±inf → ±max double. */
 export function sqlMetric(v: number): [number, number] {
-  if (Number.isNaN(v)) { return [0, 1]; }
-  if (v === Infinity) { return [1.7976931348623157e308, 0]; }
-  if (v === -Infinity) { return [-1.7976931348623157e308, 0]; }
+  if (Number.isNaN(v)) {
+    return [0, 1];
+  }
+  if (v === Infinity) {
+    return [1.7976931348623157e308, 0];
+  }
+  if (v === -Infinity) {
+    return [-1.7976931348623157e308, 0];
+  }
   return [v, 0];
 }
 
@@ -249,7 +366,9 @@ const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
   for (let i = 0; i < 256; i++) {
     let c = i;
-    for (let k = 0; k < 8; k++) { c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1; }
+    for (let k = 0; k < 8; k++) {
+      c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+    }
     t[i] = c >>> 0;
   }
   return t;
@@ -258,7 +377,9 @@ const CRC_TABLE = (() => {
 /** Bitwise-table CRC-32C (reflected 0x82F63B78, init/xorout 0xFFFFFFFF). */
 export function testCrc32c(data: Uint8Array): number {
   let c = 0xffffffff;
-  for (const b of data) { c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8); }
+  for (const b of data) {
+    c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  }
   return (c ^ 0xffffffff) >>> 0;
 }
 
@@ -270,8 +391,10 @@ export function testMaskedCrc(data: Uint8Array): number {
 export function frame(payload: Uint8Array): Buffer {
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(payload.length));
-  const c1 = Buffer.alloc(4); c1.writeUInt32LE(testMaskedCrc(len));
-  const c2 = Buffer.alloc(4); c2.writeUInt32LE(testMaskedCrc(payload));
+  const c1 = Buffer.alloc(4);
+  c1.writeUInt32LE(testMaskedCrc(len));
+  const c2 = Buffer.alloc(4);
+  c2.writeUInt32LE(testMaskedCrc(payload));
   return Buffer.concat([len, c1, Buffer.from(payload), c2]);
 }
 
@@ -299,20 +422,42 @@ export interface ValueSpec {
 }
 
 function writeTensor(w: protobuf.Writer, t: TensorSpec): void {
-  if (t.dtype) { w.uint32((1 << 3) | 0).int32(t.dtype); }
+  if (t.dtype) {
+    w.uint32((1 << 3) | 0).int32(t.dtype);
+  }
   if (t.shape && t.shape.length) {
     w.uint32((2 << 3) | 2).fork();
-    for (const d of t.shape) { w.uint32((2 << 3) | 2).fork().uint32((1 << 3) | 0).int64(d).ldelim(); }
+    for (const d of t.shape) {
+      w.uint32((2 << 3) | 2)
+        .fork()
+        .uint32((1 << 3) | 0)
+        .int64(d)
+        .ldelim();
+    }
     w.ldelim();
   }
-  if (t.content) { w.uint32((4 << 3) | 2).bytes(t.content); }
-  const rep = (field: number, wire: 0 | 1 | 5, vals: number[] | undefined, put: (w: protobuf.Writer, v: number) => void) => {
-    if (!vals || vals.length === 0) { return; }
+  if (t.content) {
+    w.uint32((4 << 3) | 2).bytes(t.content);
+  }
+  const rep = (
+    field: number,
+    wire: 0 | 1 | 5,
+    vals: number[] | undefined,
+    put: (w: protobuf.Writer, v: number) => void,
+  ) => {
+    if (!vals || vals.length === 0) {
+      return;
+    }
     if (t.unpacked) {
-      for (const v of vals) { w.uint32((field << 3) | wire); put(w, v); }
+      for (const v of vals) {
+        w.uint32((field << 3) | wire);
+        put(w, v);
+      }
     } else {
       w.uint32((field << 3) | 2).fork();
-      for (const v of vals) { put(w, v); }
+      for (const v of vals) {
+        put(w, v);
+      }
       w.ldelim();
     }
   };
@@ -324,23 +469,48 @@ function writeTensor(w: protobuf.Writer, t: TensorSpec): void {
 }
 
 /** Encodes tensorflow.Event{wall_time=1, step=2, file_version=3 | summary=5{value=1[...]}}. */
-export function encodeEvent(e: { wallTime: number; step?: number; fileVersion?: string; values?: ValueSpec[] }): Uint8Array {
+export function encodeEvent(e: {
+  wallTime: number;
+  step?: number;
+  fileVersion?: string;
+  values?: ValueSpec[];
+}): Uint8Array {
   const w = protobuf.Writer.create();
   w.uint32((1 << 3) | 1).double(e.wallTime);
-  if (e.step) { w.uint32((2 << 3) | 0).int64(e.step); }
-  if (e.fileVersion !== undefined) { w.uint32((3 << 3) | 2).string(e.fileVersion); }
+  if (e.step) {
+    w.uint32((2 << 3) | 0).int64(e.step);
+  }
+  if (e.fileVersion !== undefined) {
+    w.uint32((3 << 3) | 2).string(e.fileVersion);
+  }
   if (e.values) {
     w.uint32((5 << 3) | 2).fork();
     for (const v of e.values) {
       w.uint32((1 << 3) | 2).fork();
       w.uint32((1 << 3) | 2).string(v.tag);
-      if (v.simpleValue !== undefined) { w.uint32((2 << 3) | 5).float(v.simpleValue); }
-      if (v.image) { w.uint32((4 << 3) | 2).bytes(v.image); }
-      if (v.tensor) { w.uint32((8 << 3) | 2).fork(); writeTensor(w, v.tensor); w.ldelim(); }
+      if (v.simpleValue !== undefined) {
+        w.uint32((2 << 3) | 5).float(v.simpleValue);
+      }
+      if (v.image) {
+        w.uint32((4 << 3) | 2).bytes(v.image);
+      }
+      if (v.tensor) {
+        w.uint32((8 << 3) | 2).fork();
+        writeTensor(w, v.tensor);
+        w.ldelim();
+      }
       if (v.pluginName !== undefined || v.dataClass !== undefined) {
         w.uint32((9 << 3) | 2).fork();
-        if (v.pluginName !== undefined) { w.uint32((1 << 3) | 2).fork().uint32((1 << 3) | 2).string(v.pluginName).ldelim(); }
-        if (v.dataClass !== undefined) { w.uint32((4 << 3) | 0).int32(v.dataClass); }
+        if (v.pluginName !== undefined) {
+          w.uint32((1 << 3) | 2)
+            .fork()
+            .uint32((1 << 3) | 2)
+            .string(v.pluginName)
+            .ldelim();
+        }
+        if (v.dataClass !== undefined) {
+          w.uint32((4 << 3) | 0).int32(v.dataClass);
+        }
         w.ldelim();
       }
       w.ldelim();
@@ -353,7 +523,9 @@ export function encodeEvent(e: { wallTime: number; step?: number; fileVersion?: 
 /** An event file: the file_version record, then one record per event. */
 export function eventFile(events: Parameters<typeof encodeEvent>[0][], withVersion = true): Buffer {
   const recs = events.map(e => frame(encodeEvent(e)));
-  if (withVersion) { recs.unshift(frame(encodeEvent({ wallTime: events[0]?.wallTime ?? 1, fileVersion: 'brain.Event:2' }))); }
+  if (withVersion) {
+    recs.unshift(frame(encodeEvent({ wallTime: events[0]?.wallTime ?? 1, fileVersion: 'brain.Event:2' })));
+  }
   return Buffer.concat(recs);
 }
 
@@ -366,7 +538,9 @@ const storesByDir = new Map<string, WorkspaceStore[]>();
 export function ingestTempWorkspace(prefix = 'mlsight-ingest-'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   after(async () => {
-    for (const s of storesByDir.get(dir) ?? []) { await s.close().catch(() => undefined); }
+    for (const s of storesByDir.get(dir) ?? []) {
+      await s.close().catch(() => undefined);
+    }
     storesByDir.delete(dir);
     fs.rmSync(dir, { recursive: true, force: true });
   });

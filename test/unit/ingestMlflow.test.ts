@@ -3,16 +3,39 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { silentLogger } from '../../src/core/log';
-import { getRun, listExperiments, listModelVersions, listModels, listRuns, metricHistory } from '../../src/core/queries';
+import {
+  getRun,
+  listExperiments,
+  listModelVersions,
+  listModels,
+  listRuns,
+  metricHistory,
+} from '../../src/core/queries';
 import { loadHistories, planHistories } from '../../src/core/runs/history';
 import { loadSqlJs } from '../../src/core/store/sqljs';
 import { WorkspaceStore } from '../../src/core/store/store';
 import { emptyCounts, globToRegExp, toIdString, toInt } from '../../src/core/ingest/common';
 import {
-  ingestMlflowFileStore, mlflowExperimentId, mlflowRunId, parseMetaYaml, parseMetricLines, parseMlflowExperimentId, parseMlflowRunId,
+  ingestMlflowFileStore,
+  mlflowExperimentId,
+  mlflowRunId,
+  parseMetaYaml,
+  parseMetricLines,
+  parseMlflowExperimentId,
+  parseMlflowRunId,
 } from '../../src/core/ingest/mlflowFileStore';
 import { discoverSources, ingestWorkspace } from '../../src/core/ingest/scan';
-import { MLFLOW_SCHEMA_SQL, MlrunsBuilder, countRows, dumpTables, hex32, ingestTempWorkspace, openTestStore, recordingLogger, sqlMetric } from './ingestFixtures';
+import {
+  MLFLOW_SCHEMA_SQL,
+  MlrunsBuilder,
+  countRows,
+  dumpTables,
+  hex32,
+  ingestTempWorkspace,
+  openTestStore,
+  recordingLogger,
+  sqlMetric,
+} from './ingestFixtures';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 const BIG_EXP = '123456789012345678'; // 18 digits, above Number.MAX_SAFE_INTEGER
@@ -20,16 +43,29 @@ const BIG_EXP = '123456789012345678'; // 18 digits, above Number.MAX_SAFE_INTEGE
 const openStore = (ws: string) => openTestStore(ws);
 
 /** A metric's full history as charts get it: an MLflow FileStore run's series stays in its metric file. */
-async function fileHistory(store: WorkspaceStore, runId: string, key: string): Promise<{ step: number; value: number; timestamp: number | null }[]> {
+async function fileHistory(
+  store: WorkspaceStore,
+  runId: string,
+  key: string,
+): Promise<{ step: number; value: number; timestamp: number | null }[]> {
   const wanted = [{ runId, key }];
-  const h = (await loadHistories(store.read(db => planHistories(db, store.folder, wanted)), wanted)).get(runId)?.get(key);
+  const h = (
+    await loadHistories(
+      store.read(db => planHistories(db, store.folder, wanted)),
+      wanted,
+    )
+  )
+    .get(runId)
+    ?.get(key);
   assert.ok(h && h.complete, `history of ${key} read from its file`);
   return h.points;
 }
 
 /** Bytes and lines of a metric file the store has read. */
 function readUpTo(store: WorkspaceStore, fileRel: string): { offset: number; line: number } | undefined {
-  return store.read(db => db.get<{ offset: number; line: number }>('SELECT offset, line FROM ingest_state WHERE path = ?', [fileRel]));
+  return store.read(db =>
+    db.get<{ offset: number; line: number }>('SELECT offset, line FROM ingest_state WHERE path = ?', [fileRel]),
+  );
 }
 
 /** A FileStore tree exercising every quirk in the format notes. */
@@ -40,11 +76,20 @@ function buildQuirkyTree(ws: string): { mb: MlrunsBuilder; runA: string; runB: s
   const runA = hex32(0xa);
   mb.run(BIG_EXP, {
     runId: runA,
-    meta: { run_name: undefined, status: 3, end_time: 1700000009000, start_time: 1700000000000, experiment_id: BIG_EXP },
+    meta: {
+      run_name: undefined,
+      status: 3,
+      end_time: 1700000009000,
+      start_time: 1700000000000,
+      experiment_id: BIG_EXP,
+    },
     params: { C: '1.0', kernel: 'rbf', [HOSTILE]: HOSTILE, 'nested/param': 'x' },
     tags: {
-      'mlflow.runName': 'only-in-tags', 'mlflow.source.git.commit': 'abc123', 'mlflow.source.git.branch': 'main',
-      'mlflow.note.content': '# Notes\nmulti-line\n', 'mlflow.log-model.history': '[{"artifact_path": "model"}]',
+      'mlflow.runName': 'only-in-tags',
+      'mlflow.source.git.commit': 'abc123',
+      'mlflow.source.git.branch': 'main',
+      'mlflow.note.content': '# Notes\nmulti-line\n',
+      'mlflow.log-model.history': '[{"artifact_path": "model"}]',
     },
     metrics: {
       loss: '1700000001000 0.5 0\n1700000002000 nan 1\n1700000003000 inf 2\n1700000004000 -inf 3\n1700000005000 0.25 4\n',
@@ -56,22 +101,42 @@ function buildQuirkyTree(ws: string): { mb: MlrunsBuilder; runA: string; runB: s
   });
   // moved tree: artifact_uri points at a path that does not exist any more
   const meta = path.join(ws, 'mlruns', BIG_EXP, runA, 'meta.yaml');
-  fs.writeFileSync(meta, fs.readFileSync(meta, 'utf8').replace(/^artifact_uri: .*$/m, 'artifact_uri: file:///nonexistent/elsewhere/mlruns/x/artifacts'));
+  fs.writeFileSync(
+    meta,
+    fs
+      .readFileSync(meta, 'utf8')
+      .replace(/^artifact_uri: .*$/m, 'artifact_uri: file:///nonexistent/elsewhere/mlruns/x/artifacts'),
+  );
   const runB = hex32(0xb);
-  mb.run(BIG_EXP, { runId: runB, meta: { experiment_id: BIG_EXP, run_name: 'named', status: undefined }, metrics: { loss: '1700000001000 2 0\n' } });
+  mb.run(BIG_EXP, {
+    runId: runB,
+    meta: { experiment_id: BIG_EXP, run_name: 'named', status: undefined },
+    metrics: { loss: '1700000001000 2 0\n' },
+  });
   const runDel = hex32(0xde1);
-  mb.run(BIG_EXP, { runId: runDel, meta: { experiment_id: BIG_EXP, lifecycle_stage: 'deleted', deleted_time: 1700000100000, status: 4 } });
+  mb.run(BIG_EXP, {
+    runId: runDel,
+    meta: { experiment_id: BIG_EXP, lifecycle_stage: 'deleted', deleted_time: 1700000100000, status: 4 },
+  });
   // legacy experiment with an unquoted int id
   mb.experiment('7', 'legacy', {}, { unquotedId: true });
   mb.run('7', { runId: hex32(7), meta: { experiment_id: undefined }, metrics: { m: '5 1.5 0\n' } });
-  fs.writeFileSync(path.join(ws, 'mlruns', '7', hex32(7), 'meta.yaml'),
-    fs.readFileSync(path.join(ws, 'mlruns', '7', hex32(7), 'meta.yaml'), 'utf8') + 'experiment_id: 7\n');
+  fs.writeFileSync(
+    path.join(ws, 'mlruns', '7', hex32(7), 'meta.yaml'),
+    fs.readFileSync(path.join(ws, 'mlruns', '7', hex32(7), 'meta.yaml'), 'utf8') + 'experiment_id: 7\n',
+  );
   // folders inside an experiment that are not runs
-  for (const d of ['tags', 'datasets', 'traces', 'models']) { fs.mkdirSync(path.join(ws, 'mlruns', BIG_EXP, d), { recursive: true }); }
+  for (const d of ['tags', 'datasets', 'traces', 'models']) {
+    fs.mkdirSync(path.join(ws, 'mlruns', BIG_EXP, d), { recursive: true });
+  }
   fs.writeFileSync(path.join(ws, 'mlruns', BIG_EXP, 'tags', 'team'), 'vision');
   // a deleted experiment in .trash is not loaded
   mb.experiment('55', 'trashed', { lifecycle_stage: 'deleted' }, { parent: path.join(ws, 'mlruns', '.trash') });
-  mb.run('55', { runId: hex32(55), meta: { experiment_id: '55' }, metrics: { m: '1 1 0\n' } }, path.join(ws, 'mlruns', '.trash'));
+  mb.run(
+    '55',
+    { runId: hex32(55), meta: { experiment_id: '55' }, metrics: { m: '1 1 0\n' } },
+    path.join(ws, 'mlruns', '.trash'),
+  );
   return { mb, runA, runB, runDel };
 }
 
@@ -93,7 +158,10 @@ describe('MLflow ingest: ids and metric lines', () => {
     assert.ok(Number.isNaN(r.points.values[1]));
     assert.strictEqual(r.points.values[2], -Infinity);
     assert.strictEqual(r.points.values[3], Infinity);
-    assert.deepStrictEqual(r.bad.map(b => b.line), [6, 7, 8]);
+    assert.deepStrictEqual(
+      r.bad.map(b => b.line),
+      [6, 7, 8],
+    );
     assert.strictEqual(r.lines, 9);
   });
 
@@ -127,9 +195,14 @@ describe('MLflow FileStore ingest', () => {
     assert.deepStrictEqual(r.found.mlflowFileStores, ['mlruns']);
 
     const exps = store.read(db => listExperiments(db));
-    assert.deepStrictEqual(exps.map(e => [e.id, e.name]).sort(), [
-      [`mlflow:mlruns:${BIG_EXP}`, 'iris'], ['mlflow:mlruns:0', 'Default'], ['mlflow:mlruns:7', 'legacy'],
-    ].sort());
+    assert.deepStrictEqual(
+      exps.map(e => [e.id, e.name]).sort(),
+      [
+        [`mlflow:mlruns:${BIG_EXP}`, 'iris'],
+        ['mlflow:mlruns:0', 'Default'],
+        ['mlflow:mlruns:7', 'legacy'],
+      ].sort(),
+    );
     assert.strictEqual(parseMlflowExperimentId(exps.find(e => e.name === 'iris')!.id)!.experimentId, BIG_EXP);
 
     const a = store.read(db => getRun(db, mlflowRunId(runA)))!;
@@ -145,22 +218,59 @@ describe('MLflow FileStore ingest', () => {
     assert.deepStrictEqual(a.params, { C: '1.0', kernel: 'rbf', [HOSTILE]: HOSTILE, 'nested/param': 'x' });
     assert.strictEqual(a.tags['mlflow.log-model.history'], '[{"artifact_path": "model"}]');
     assert.deepStrictEqual(Object.keys(a.latestMetrics).sort(), ['legacy', 'loss', 'train/acc', 'val/deep/x']);
-    assert.strictEqual(store.read(db => countRows(db, 'metric_series')), 0, 'the store keeps only latest values of FileStore metrics');
-    const indexed = store.read(db => db.all<{ key: string }>('SELECT key FROM metric_keys WHERE experiment_id = ?', [a.experimentId])).map(r => r.key);
-    for (const key of Object.keys(a.latestMetrics)) { assert.ok(indexed.includes(key), `metric_keys lists ${key}`); }
+    assert.strictEqual(
+      store.read(db => countRows(db, 'metric_series')),
+      0,
+      'the store keeps only latest values of FileStore metrics',
+    );
+    const indexed = store
+      .read(db => db.all<{ key: string }>('SELECT key FROM metric_keys WHERE experiment_id = ?', [a.experimentId]))
+      .map(r => r.key);
+    for (const key of Object.keys(a.latestMetrics)) {
+      assert.ok(indexed.includes(key), `metric_keys lists ${key}`);
+    }
     const loss = await fileHistory(store, mlflowRunId(runA), 'loss');
-    assert.deepStrictEqual(loss.map(p => p.step), [0, 1, 2, 3, 4]);
+    assert.deepStrictEqual(
+      loss.map(p => p.step),
+      [0, 1, 2, 3, 4],
+    );
     assert.ok(Number.isNaN(loss[1].value));
     assert.strictEqual(loss[2].value, Infinity);
     assert.strictEqual(loss[3].value, -Infinity);
-    assert.deepStrictEqual((await fileHistory(store, mlflowRunId(runA), 'legacy')).map(p => [p.step, p.value]), [[0, 3.5], [0, 4.5]]);
-    assert.deepStrictEqual((await fileHistory(store, mlflowRunId(runA), 'train/acc')).map(p => [p.step, p.value]), [[1, 0.9], [2, 0.95]]);
+    assert.deepStrictEqual(
+      (await fileHistory(store, mlflowRunId(runA), 'legacy')).map(p => [p.step, p.value]),
+      [
+        [0, 3.5],
+        [0, 4.5],
+      ],
+    );
+    assert.deepStrictEqual(
+      (await fileHistory(store, mlflowRunId(runA), 'train/acc')).map(p => [p.step, p.value]),
+      [
+        [1, 0.9],
+        [2, 0.95],
+      ],
+    );
     // full histories (with timestamps) are read from the metric files, nested keys included
     const wanted = ['loss', 'train/acc', 'nope'].map(key => ({ runId: mlflowRunId(runA), key }));
-    const hist = (await loadHistories(store.read(db => planHistories(db, store.folder, wanted)), wanted)).get(mlflowRunId(runA))!;
-    assert.deepStrictEqual(hist.get('loss')!.points.map(p => p.timestamp), [1700000001000, 1700000002000, 1700000003000, 1700000004000, 1700000005000]);
+    const hist = (
+      await loadHistories(
+        store.read(db => planHistories(db, store.folder, wanted)),
+        wanted,
+      )
+    ).get(mlflowRunId(runA))!;
+    assert.deepStrictEqual(
+      hist.get('loss')!.points.map(p => p.timestamp),
+      [1700000001000, 1700000002000, 1700000003000, 1700000004000, 1700000005000],
+    );
     assert.strictEqual(hist.get('loss')!.complete, true);
-    assert.deepStrictEqual(hist.get('train/acc')!.points.map(p => [p.step, p.value]), [[1, 0.9], [2, 0.95]]);
+    assert.deepStrictEqual(
+      hist.get('train/acc')!.points.map(p => [p.step, p.value]),
+      [
+        [1, 0.9],
+        [2, 0.95],
+      ],
+    );
     assert.deepStrictEqual(hist.get('nope'), { points: [], complete: false, total: 0 });
     assert.strictEqual(a.latestMetrics['val/deep/x'].value, 1e-5);
     // artifacts: artifact_uri no longer exists → <run>/artifacts; MLmodel folders are 'model' entries
@@ -176,15 +286,34 @@ describe('MLflow FileStore ingest', () => {
     assert.strictEqual(b.name, 'named');
     assert.strictEqual(b.status, 'RUNNING', 'missing status → RUNNING');
     // deleted run: kept, but lifecycle_stage deleted (hidden from the Runs list)
-    const del = store.read(db => db.get<{ lifecycle_stage: string; status: string }>('SELECT lifecycle_stage, status FROM runs WHERE id = ?', [mlflowRunId(runDel)]))!;
+    const del = store.read(db =>
+      db.get<{ lifecycle_stage: string; status: string }>('SELECT lifecycle_stage, status FROM runs WHERE id = ?', [
+        mlflowRunId(runDel),
+      ]),
+    )!;
     assert.deepStrictEqual(del, { lifecycle_stage: 'deleted', status: 'FAILED' });
-    assert.deepStrictEqual(store.read(db => listRuns(db, `mlflow:mlruns:${BIG_EXP}`)).map(x => x.id).sort(), [mlflowRunId(runA), mlflowRunId(runB)].sort());
+    assert.deepStrictEqual(
+      store
+        .read(db => listRuns(db, `mlflow:mlruns:${BIG_EXP}`))
+        .map(x => x.id)
+        .sort(),
+      [mlflowRunId(runA), mlflowRunId(runB)].sort(),
+    );
     // legacy int experiment id
     assert.strictEqual(store.read(db => listRuns(db, 'mlflow:mlruns:7')).length, 1);
     // .trash, models/, and the experiment's tags/datasets/traces/models folders are not experiments or runs
-    assert.strictEqual(store.read(db => countRows(db, 'experiments', "name = 'trashed'")), 0);
-    assert.strictEqual(store.read(db => countRows(db, 'runs', 'id = ?', [mlflowRunId(hex32(55))])), 0);
-    assert.strictEqual(store.read(db => countRows(db, 'runs', "source = 'mlflow'")), 4);
+    assert.strictEqual(
+      store.read(db => countRows(db, 'experiments', "name = 'trashed'")),
+      0,
+    );
+    assert.strictEqual(
+      store.read(db => countRows(db, 'runs', 'id = ?', [mlflowRunId(hex32(55))])),
+      0,
+    );
+    assert.strictEqual(
+      store.read(db => countRows(db, 'runs', "source = 'mlflow'")),
+      4,
+    );
   });
 
   it('is idempotent: a second pass writes nothing and a fresh store converges on the same rows', async () => {
@@ -195,7 +324,10 @@ describe('MLflow FileStore ingest', () => {
     assert.ok(first.metricPoints > 0);
     const before = dumpTables(store);
     const second = await ingestWorkspace(store, silentLogger);
-    assert.deepStrictEqual([second.runs, second.metricPoints, second.experiments, second.changedRuns.length], [0, 0, 0, 0]);
+    assert.deepStrictEqual(
+      [second.runs, second.metricPoints, second.experiments, second.changedRuns.length],
+      [0, 0, 0, 0],
+    );
     assert.deepStrictEqual(dumpTables(store), before);
     await store.flush();
     // The same tree ingested into another workspace's store gives the same rows.
@@ -226,15 +358,36 @@ describe('MLflow FileStore ingest', () => {
     assert.strictEqual(r2.metricPoints, 1);
     await ingestWorkspace(store, silentLogger);
     const lossRel = path.relative(ws, file).split(path.sep).join('/');
-    assert.deepStrictEqual(readUpTo(store, lossRel), { offset: fs.statSync(file).size, line: 3 }, 'every line read once');
-    assert.deepStrictEqual(store.read(db => getRun(db, mlflowRunId(run)))!.latestMetrics.loss, { step: 2, value: 0.45 });
-    assert.deepStrictEqual((await fileHistory(store, mlflowRunId(run), 'loss')).map(p => [p.step, p.value]), [[0, 1], [1, 0.5], [2, 0.45]]);
+    assert.deepStrictEqual(
+      readUpTo(store, lossRel),
+      { offset: fs.statSync(file).size, line: 3 },
+      'every line read once',
+    );
+    assert.deepStrictEqual(store.read(db => getRun(db, mlflowRunId(run)))!.latestMetrics.loss, {
+      step: 2,
+      value: 0.45,
+    });
+    assert.deepStrictEqual(
+      (await fileHistory(store, mlflowRunId(run), 'loss')).map(p => [p.step, p.value]),
+      [
+        [0, 1],
+        [1, 0.5],
+        [2, 0.45],
+      ],
+    );
     // a new metric file and a new tag appear; the run finishes (meta.yaml rewritten without deleted_time)
     fs.writeFileSync(path.join(path.dirname(file), 'acc'), '3000 0.8 2\n');
     fs.mkdirSync(path.join(ws, 'mlruns', '1', run, 'tags'), { recursive: true });
     fs.writeFileSync(path.join(ws, 'mlruns', '1', run, 'tags', 'stage'), 'done');
     const meta = path.join(ws, 'mlruns', '1', run, 'meta.yaml');
-    fs.writeFileSync(meta, fs.readFileSync(meta, 'utf8').replace('status: 1', 'status: 3').replace('end_time: null', 'end_time: 9000').replace(/^deleted_time: .*\n/m, ''));
+    fs.writeFileSync(
+      meta,
+      fs
+        .readFileSync(meta, 'utf8')
+        .replace('status: 1', 'status: 3')
+        .replace('end_time: null', 'end_time: 9000')
+        .replace(/^deleted_time: .*\n/m, ''),
+    );
     const r3 = await ingestWorkspace(store, silentLogger);
     assert.strictEqual(r3.metricPoints, 1);
     const got = store.read(db => getRun(db, mlflowRunId(run)))!;
@@ -265,10 +418,24 @@ describe('MLflow FileStore ingest', () => {
     assert.deepStrictEqual(big, { step: 199_999, value: 199_999 / 7 });
     fs.writeFileSync(mb.metricFile('1', run, 'small'), '9 9 0\n');
     await ingestWorkspace(store, silentLogger);
-    assert.deepStrictEqual(store.read(db => getRun(db, mlflowRunId(run)))!.latestMetrics.small, { step: 0, value: 9 }, 'the old latest value went with the old content');
-    assert.deepStrictEqual((await fileHistory(store, mlflowRunId(run), 'small')).map(p => p.value), [9]);
-    const bigRel = path.relative(ws, mb.metricFile('1', run, 'big')).split(path.sep).join('/');
-    assert.deepStrictEqual(readUpTo(store, bigRel), { offset: Buffer.byteLength(lines), line: 200_000 }, 'every line read once across chunks');
+    assert.deepStrictEqual(
+      store.read(db => getRun(db, mlflowRunId(run)))!.latestMetrics.small,
+      { step: 0, value: 9 },
+      'the old latest value went with the old content',
+    );
+    assert.deepStrictEqual(
+      (await fileHistory(store, mlflowRunId(run), 'small')).map(p => p.value),
+      [9],
+    );
+    const bigRel = path
+      .relative(ws, mb.metricFile('1', run, 'big'))
+      .split(path.sep)
+      .join('/');
+    assert.deepStrictEqual(
+      readUpTo(store, bigRel),
+      { offset: Buffer.byteLength(lines), line: 200_000 },
+      'every line read once across chunks',
+    );
     assert.strictEqual((await fileHistory(store, mlflowRunId(run), 'big')).length, 200_000);
   });
 
@@ -294,7 +461,10 @@ describe('MLflow FileStore ingest', () => {
     assert.match(all, /mlruns\/2\/meta.yaml: missing/);
     assert.match(all, /mlruns\/3\/meta.yaml: not valid YAML/);
     assert.strictEqual(r.problems, 5);
-    assert.deepStrictEqual(store.read(db => listRuns(db, 'mlflow:mlruns:1')).map(x => x.id), [mlflowRunId(hex32(1))]);
+    assert.deepStrictEqual(
+      store.read(db => listRuns(db, 'mlflow:mlruns:1')).map(x => x.id),
+      [mlflowRunId(hex32(1))],
+    );
     const again = recordingLogger();
     await ingestWorkspace(store, again);
     assert.deepStrictEqual(again.lines, [], 'reported once, not on every pass');
@@ -316,29 +486,53 @@ describe('MLflow FileStore ingest', () => {
     mb.run('2', { runId: hex32(3), metrics: { m: '1 1 0\n' } });
     const store = await openStore(ws);
     await ingestWorkspace(store, silentLogger);
-    assert.strictEqual(store.read(db => countRows(db, 'runs')), 3);
+    assert.strictEqual(
+      store.read(db => countRows(db, 'runs')),
+      3,
+    );
     fs.rmSync(path.join(ws, 'mlruns', '1', hex32(2)), { recursive: true }); // mlflow gc
     fs.renameSync(path.join(ws, 'mlruns', '2'), path.join(ws, 'mlruns', '.trash', '2')); // delete_experiment
     const r = await ingestWorkspace(store, silentLogger);
     assert.strictEqual(r.removedRuns, 2);
     assert.strictEqual(r.removedExperiments, 1);
-    assert.deepStrictEqual(store.read(db => db.all<{ id: string }>('SELECT id FROM runs')).map(x => x.id), [mlflowRunId(hex32(1))]);
-    assert.strictEqual(store.read(db => countRows(db, 'ingest_state', "path LIKE 'mlruns/2/%'")), 0);
+    assert.deepStrictEqual(
+      store.read(db => db.all<{ id: string }>('SELECT id FROM runs')).map(x => x.id),
+      [mlflowRunId(hex32(1))],
+    );
+    assert.strictEqual(
+      store.read(db => countRows(db, 'ingest_state', "path LIKE 'mlruns/2/%'")),
+      0,
+    );
     // restoring the experiment brings its run back
     fs.renameSync(path.join(ws, 'mlruns', '.trash', '2'), path.join(ws, 'mlruns', '2'));
     await ingestWorkspace(store, silentLogger);
-    assert.strictEqual(store.read(db => countRows(db, 'runs')), 2);
+    assert.strictEqual(
+      store.read(db => countRows(db, 'runs')),
+      2,
+    );
     // the whole tree moves elsewhere in the workspace: ids stay, rows follow the new paths
     fs.mkdirSync(path.join(ws, 'moved'));
     fs.renameSync(path.join(ws, 'mlruns'), path.join(ws, 'moved', 'mlruns'));
     await ingestWorkspace(store, silentLogger);
-    assert.deepStrictEqual(store.read(db => db.all<{ id: string; source_path: string }>('SELECT id, source_path FROM runs ORDER BY id')),
-      [{ id: mlflowRunId(hex32(1)), source_path: `moved/mlruns/1/${hex32(1)}` }, { id: mlflowRunId(hex32(3)), source_path: `moved/mlruns/2/${hex32(3)}` }]);
+    assert.deepStrictEqual(
+      store.read(db => db.all<{ id: string; source_path: string }>('SELECT id, source_path FROM runs ORDER BY id')),
+      [
+        { id: mlflowRunId(hex32(1)), source_path: `moved/mlruns/1/${hex32(1)}` },
+        { id: mlflowRunId(hex32(3)), source_path: `moved/mlruns/2/${hex32(3)}` },
+      ],
+    );
     assert.deepStrictEqual(store.read(db => getRun(db, mlflowRunId(hex32(1))))!.latestMetrics.m, { step: 0, value: 1 });
-    assert.strictEqual((await fileHistory(store, mlflowRunId(hex32(1)), 'm')).length, 1, 'histories are read from the moved tree');
+    assert.strictEqual(
+      (await fileHistory(store, mlflowRunId(hex32(1)), 'm')).length,
+      1,
+      'histories are read from the moved tree',
+    );
     fs.rmSync(path.join(ws, 'moved'), { recursive: true });
     await ingestWorkspace(store, silentLogger);
-    assert.strictEqual(store.read(db => countRows(db, 'runs') + countRows(db, 'experiments') + countRows(db, 'ingest_state')), 0);
+    assert.strictEqual(
+      store.read(db => countRows(db, 'runs') + countRows(db, 'experiments') + countRows(db, 'ingest_state')),
+      0,
+    );
   });
 
   it('reads run inputs (datasets) by the folder they sit in', async () => {
@@ -349,17 +543,31 @@ describe('MLflow FileStore ingest', () => {
     mb.run('1', { runId: run });
     const dsId = 'd'.repeat(32);
     fs.mkdirSync(path.join(ws, 'mlruns', '1', 'datasets', dsId), { recursive: true });
-    fs.writeFileSync(path.join(ws, 'mlruns', '1', 'datasets', dsId, 'meta.yaml'),
-      `digest: 1a2b3c4d\nname: iris-train\nprofile: '{"num_rows": 120, "num_elements": 600}'\nschema: '{"mlflow_colspec": []}'\nsource: '{"uri": "data/iris.csv"}'\nsource_type: local\n`);
+    fs.writeFileSync(
+      path.join(ws, 'mlruns', '1', 'datasets', dsId, 'meta.yaml'),
+      `digest: 1a2b3c4d\nname: iris-train\nprofile: '{"num_rows": 120, "num_elements": 600}'\nschema: '{"mlflow_colspec": []}'\nsource: '{"uri": "data/iris.csv"}'\nsource_type: local\n`,
+    );
     fs.mkdirSync(path.join(ws, 'mlruns', '1', run, 'inputs', 'e'.repeat(32)), { recursive: true });
     // destination_id holds the dataset id, not the run id (MLflow bug)
-    fs.writeFileSync(path.join(ws, 'mlruns', '1', run, 'inputs', 'e'.repeat(32), 'meta.yaml'),
-      `destination_id: ${dsId}\ndestination_type: RUN\nsource_id: ${dsId}\nsource_type: DATASET\ntags:\n  mlflow.data.context: training\n`);
+    fs.writeFileSync(
+      path.join(ws, 'mlruns', '1', run, 'inputs', 'e'.repeat(32), 'meta.yaml'),
+      `destination_id: ${dsId}\ndestination_type: RUN\nsource_id: ${dsId}\nsource_type: DATASET\ntags:\n  mlflow.data.context: training\n`,
+    );
     const store = await openStore(ws);
     await ingestWorkspace(store, silentLogger);
-    assert.deepStrictEqual(store.read(db => db.all('SELECT name, role, path, digest, rows, schema_json FROM datasets')), [
-      { name: 'iris-train', role: 'training', path: 'data/iris.csv', digest: '1a2b3c4d', rows: 120, schema_json: '{"mlflow_colspec": []}' },
-    ]);
+    assert.deepStrictEqual(
+      store.read(db => db.all('SELECT name, role, path, digest, rows, schema_json FROM datasets')),
+      [
+        {
+          name: 'iris-train',
+          role: 'training',
+          path: 'data/iris.csv',
+          digest: '1a2b3c4d',
+          rows: 120,
+          schema_json: '{"mlflow_colspec": []}',
+        },
+      ],
+    );
   });
 
   it('reads the model registry (versions, aliases, tags; deleted versions filtered) without audit events', async () => {
@@ -367,7 +575,9 @@ describe('MLflow FileStore ingest', () => {
     const mb = new MlrunsBuilder(path.join(ws, 'mlruns'));
     mb.experiment('0', 'Default');
     mb.model('churn', {
-      description: 'churn model', tags: { team: 'ds' }, aliases: { champion: '2', challenger: '3', stale: '1' },
+      description: 'churn model',
+      tags: { team: 'ds' },
+      aliases: { champion: '2', challenger: '3', stale: '1' },
       versions: [
         { version: 1, stage: 'Deleted_Internal', runId: hex32(1) },
         { version: 2, stage: 'Production', runId: hex32(2), tags: { validated: 'yes' } },
@@ -378,28 +588,57 @@ describe('MLflow FileStore ingest', () => {
     const store = await openStore(ws);
     await ingestWorkspace(store, silentLogger);
     const models = store.read(db => listModels(db));
-    assert.deepStrictEqual(models.map(m => [m.name, m.versionCount, m.aliases]), [
-      [HOSTILE, 1, {}],
-      ['churn', 2, { champion: 2, challenger: 3 }],
-    ]);
-    assert.deepStrictEqual(store.read(db => listModelVersions(db, 'churn')).map(v => [v.version, v.stage, v.runId]), [
-      [3, 'None', mlflowRunId(hex32(3))], [2, 'Production', mlflowRunId(hex32(2))],
-    ]);
-    assert.deepStrictEqual(store.read(db => db.all("SELECT version, key, value FROM model_tags WHERE model_name = 'churn' ORDER BY version")),
-      [{ version: 0, key: 'team', value: 'ds' }, { version: 2, key: 'validated', value: 'yes' }]);
-    assert.strictEqual(store.read(db => db.scalar("SELECT source FROM models WHERE name = 'churn'")), 'mlflow');
-    assert.strictEqual(store.read(db => countRows(db, 'audit_log')), 0);
+    assert.deepStrictEqual(
+      models.map(m => [m.name, m.versionCount, m.aliases]),
+      [
+        [HOSTILE, 1, {}],
+        ['churn', 2, { champion: 2, challenger: 3 }],
+      ],
+    );
+    assert.deepStrictEqual(
+      store.read(db => listModelVersions(db, 'churn')).map(v => [v.version, v.stage, v.runId]),
+      [
+        [3, 'None', mlflowRunId(hex32(3))],
+        [2, 'Production', mlflowRunId(hex32(2))],
+      ],
+    );
+    assert.deepStrictEqual(
+      store.read(db =>
+        db.all("SELECT version, key, value FROM model_tags WHERE model_name = 'churn' ORDER BY version"),
+      ),
+      [
+        { version: 0, key: 'team', value: 'ds' },
+        { version: 2, key: 'validated', value: 'yes' },
+      ],
+    );
+    assert.strictEqual(
+      store.read(db => db.scalar("SELECT source FROM models WHERE name = 'churn'")),
+      'mlflow',
+    );
+    assert.strictEqual(
+      store.read(db => countRows(db, 'audit_log')),
+      0,
+    );
     // an alias moves (MLflow rewrites the alias file): re-read; then the model is deleted: removed
     fs.writeFileSync(path.join(ws, 'mlruns', 'models', 'churn', 'aliases', 'champion'), '3');
     await ingestWorkspace(store, silentLogger);
-    assert.deepStrictEqual(store.read(db => listModels(db)).find(m => m.name === 'churn')!.aliases, { champion: 3, challenger: 3 });
+    assert.deepStrictEqual(store.read(db => listModels(db)).find(m => m.name === 'churn')!.aliases, {
+      champion: 3,
+      challenger: 3,
+    });
     fs.rmSync(path.join(ws, 'mlruns', 'models', 'churn'), { recursive: true });
     await ingestWorkspace(store, silentLogger);
-    assert.deepStrictEqual(store.read(db => listModels(db)).map(m => m.name), [HOSTILE]);
-    assert.strictEqual(store.read(db => countRows(db, 'audit_log')), 0);
+    assert.deepStrictEqual(
+      store.read(db => listModels(db)).map(m => m.name),
+      [HOSTILE],
+    );
+    assert.strictEqual(
+      store.read(db => countRows(db, 'audit_log')),
+      0,
+    );
   });
 
-  it('does not overwrite a model of the same name in ML Sight\'s own registry (one log line)', async () => {
+  it("does not overwrite a model of the same name in ML Sight's own registry (one log line)", async () => {
     const ws = ingestTempWorkspace();
     const mb = new MlrunsBuilder(path.join(ws, 'mlruns'));
     mb.experiment('0', 'Default');
@@ -411,7 +650,10 @@ describe('MLflow FileStore ingest', () => {
     await ingestWorkspace(store, log);
     assert.strictEqual(log.lines.length, 1);
     assert.match(log.lines[0], /mlruns\/models\/iris: a model named "iris" is already in ML Sight's own registry/);
-    assert.deepStrictEqual(store.read(db => db.all("SELECT description, source FROM models WHERE name = 'iris'")), [{ description: 'ours', source: 'mlsight' }]);
+    assert.deepStrictEqual(
+      store.read(db => db.all("SELECT description, source FROM models WHERE name = 'iris'")),
+      [{ description: 'ours', source: 'mlsight' }],
+    );
   });
 
   it('replays safely when another process wrote the store first (no duplicate points)', async () => {
@@ -443,7 +685,11 @@ describe('MLflow FileStore ingest', () => {
 
   it('finds mlruns trees anywhere, skipping node_modules, virtual envs and excluded globs', async () => {
     const ws = ingestTempWorkspace();
-    const mk = (rel: string) => { const mb = new MlrunsBuilder(path.join(ws, rel)); mb.experiment('0', 'Default'); return mb; };
+    const mk = (rel: string) => {
+      const mb = new MlrunsBuilder(path.join(ws, rel));
+      mb.experiment('0', 'Default');
+      return mb;
+    };
     mk('mlruns');
     mk('projects/a/mlruns');
     mk('node_modules/pkg/mlruns');
@@ -455,14 +701,23 @@ describe('MLflow FileStore ingest', () => {
     const custom = new MlrunsBuilder(path.join(ws, 'tracking'));
     custom.experiment('0', 'Default');
     const found = await discoverSources(ws, { exclude: ['data/**'], mlflowRoots: ['tracking'] });
-    assert.deepStrictEqual(found.fileStores.map(p => path.relative(ws, p).split(path.sep).join('/')), ['mlruns', 'projects/a/mlruns', 'tracking']);
+    assert.deepStrictEqual(
+      found.fileStores.map(p => path.relative(ws, p).split(path.sep).join('/')),
+      ['mlruns', 'projects/a/mlruns', 'tracking'],
+    );
   });
 
   it(`keeps hostile names verbatim (${HOSTILE})`, async () => {
     const ws = ingestTempWorkspace();
     const mb = new MlrunsBuilder(path.join(ws, 'mlruns'));
     mb.experiment('1', HOSTILE);
-    mb.run('1', { runId: hex32(1), meta: { run_name: HOSTILE }, params: { [HOSTILE]: HOSTILE }, tags: { [HOSTILE]: HOSTILE }, metrics: { [HOSTILE]: '1 1 0\n' } });
+    mb.run('1', {
+      runId: hex32(1),
+      meta: { run_name: HOSTILE },
+      params: { [HOSTILE]: HOSTILE },
+      tags: { [HOSTILE]: HOSTILE },
+      metrics: { [HOSTILE]: '1 1 0\n' },
+    });
     const store = await openStore(ws);
     await ingestWorkspace(store, silentLogger);
     const run = store.read(db => getRun(db, mlflowRunId(hex32(1))))!;
@@ -481,10 +736,13 @@ describe('MLflow FileStore ingest', () => {
     for (let r = 0; r < 100; r++) {
       const metrics: Record<string, string> = {};
       for (let k = 0; k < 4; k++) {
-        metrics[`m${k}`] = Array.from({ length: 250 }, (_, i) => `${1700000000000 + i} ${Math.sin(i + r + k)} ${i}`).join('\n') + '\n';
+        metrics[`m${k}`] =
+          Array.from({ length: 250 }, (_, i) => `${1700000000000 + i} ${Math.sin(i + r + k)} ${i}`).join('\n') + '\n';
       }
       const params: Record<string, string> = {};
-      for (let p = 0; p < 20; p++) { params[`p${p}`] = String(p * r); }
+      for (let p = 0; p < 20; p++) {
+        params[`p${p}`] = String(p * r);
+      }
       mb.run('1', { runId: hex32(r + 1), params, metrics, tags: { 'mlflow.runName': `r${r}` } });
     }
     const store = await openStore(ws);
@@ -508,22 +766,36 @@ describe('MLflow FileStore ingest', () => {
     const t4 = performance.now();
     await store.flush();
     const persist = performance.now() - t4;
-    console.log(`      [timing] 100 MLflow runs × 1,000 points (+20 params each): cold ingest ${cold.toFixed(0)} ms, ` +
-      `no-change pass ${noop.toFixed(0)} ms, one appended line (full pass) ${one.toFixed(0)} ms, (watcher path) ${partial.toFixed(0)} ms, ` +
-      `persist ${persist.toFixed(0)} ms (${(fs.statSync(store.dbPath).size / 1e6).toFixed(1)} MB)`);
+    console.log(
+      `      [timing] 100 MLflow runs × 1,000 points (+20 params each): cold ingest ${cold.toFixed(0)} ms, ` +
+        `no-change pass ${noop.toFixed(0)} ms, one appended line (full pass) ${one.toFixed(0)} ms, (watcher path) ${partial.toFixed(0)} ms, ` +
+        `persist ${persist.toFixed(0)} ms (${(fs.statSync(store.dbPath).size / 1e6).toFixed(1)} MB)`,
+    );
   });
 });
 
 describe('MLflow SQLite (mlflow.db) ingest', () => {
   interface DbSpec {
     experiments: { id: string; name: string; lifecycle?: string }[];
-    runs: { uuid: string; exp: string; name?: string | null; status?: string; lifecycle?: string; start?: number; end?: number | null }[];
+    runs: {
+      uuid: string;
+      exp: string;
+      name?: string | null;
+      status?: string;
+      lifecycle?: string;
+      start?: number;
+      end?: number | null;
+    }[];
     params?: [string, string, string][];
     tags?: [string, string, string][];
     metrics?: [string, string, number, number, number][]; // run, key, value, timestamp, step
   }
 
-  async function buildDb(file: string, spec: DbSpec, extra?: (run: (sql: string, p?: (string | number | null)[]) => void) => void): Promise<void> {
+  async function buildDb(
+    file: string,
+    spec: DbSpec,
+    extra?: (run: (sql: string, p?: (string | number | null)[]) => void) => void,
+  ): Promise<void> {
     const SQL = await loadSqlJs();
     const db = new SQL.Database();
     db.exec(MLFLOW_SCHEMA_SQL);
@@ -532,15 +804,21 @@ describe('MLflow SQLite (mlflow.db) ingest', () => {
     run("INSERT INTO alembic_version VALUES ('1b5f0d9ad7c1')");
     for (const e of spec.experiments) {
       // ids are written as SQL integer literals: bound JS numbers would lose digits of 18-digit ids
-      db.exec(`INSERT INTO experiments VALUES (${e.id}, '${e.name.replace(/'/g, "''")}', 'file:///x/mlartifacts/${e.id}', '${e.lifecycle ?? 'active'}', 1700000000000, 1700000000000)`);
+      db.exec(
+        `INSERT INTO experiments VALUES (${e.id}, '${e.name.replace(/'/g, "''")}', 'file:///x/mlartifacts/${e.id}', '${e.lifecycle ?? 'active'}', 1700000000000, 1700000000000)`,
+      );
     }
     for (const r of spec.runs) {
       db.exec(`INSERT INTO runs VALUES ('${r.uuid}', ${r.name === null || r.name === undefined ? 'NULL' : `'${r.name}'`}, 'LOCAL', '', '', 'me',
         '${r.status ?? 'FINISHED'}', ${r.start ?? 1700000000000}, ${r.end === undefined ? 1700000005000 : r.end === null ? 'NULL' : r.end}, '',
         '${r.lifecycle ?? 'active'}', 'file:///x/mlartifacts/${r.exp}/${r.uuid}/artifacts', ${r.exp}, NULL)`);
     }
-    for (const [u, k, v] of spec.params ?? []) { run('INSERT INTO params VALUES (?, ?, ?)', [k, v, u]); }
-    for (const [u, k, v] of spec.tags ?? []) { run('INSERT INTO tags VALUES (?, ?, ?)', [k, v, u]); }
+    for (const [u, k, v] of spec.params ?? []) {
+      run('INSERT INTO params VALUES (?, ?, ?)', [k, v, u]);
+    }
+    for (const [u, k, v] of spec.tags ?? []) {
+      run('INSERT INTO tags VALUES (?, ?, ?)', [k, v, u]);
+    }
     for (const [u, k, v, ts, step] of spec.metrics ?? []) {
       const [val, nan] = sqlMetric(v);
       run('INSERT INTO metrics VALUES (?, ?, ?, ?, ?, ?)', [k, val, ts, u, step, nan]);
@@ -555,28 +833,52 @@ describe('MLflow SQLite (mlflow.db) ingest', () => {
   const U2 = 'b'.repeat(32);
   const U3 = 'c'.repeat(32);
   const baseSpec = (): DbSpec => ({
-    experiments: [{ id: '0', name: 'Default' }, { id: BIG_EXP, name: 'big' }],
+    experiments: [
+      { id: '0', name: 'Default' },
+      { id: BIG_EXP, name: 'big' },
+    ],
     runs: [
       { uuid: U1, exp: BIG_EXP, name: 'first', status: 'FINISHED' },
       { uuid: U2, exp: BIG_EXP, name: null, status: 'RUNNING', end: null },
       { uuid: U3, exp: '0', name: 'gone', status: 'KILLED', lifecycle: 'deleted' },
     ],
-    params: [[U1, 'lr', '0.1'], [U1, HOSTILE, HOSTILE]],
-    tags: [[U1, 'mlflow.source.git.commit', 'deadbeef'], [U2, 'mlflow.runName', 'from-tag'], [U1, 'mlflow.note.content', 'note']],
+    params: [
+      [U1, 'lr', '0.1'],
+      [U1, HOSTILE, HOSTILE],
+    ],
+    tags: [
+      [U1, 'mlflow.source.git.commit', 'deadbeef'],
+      [U2, 'mlflow.runName', 'from-tag'],
+      [U1, 'mlflow.note.content', 'note'],
+    ],
     metrics: [
-      [U1, 'loss', 1.5, 1000, 0], [U1, 'loss', NaN, 2000, 1], [U1, 'loss', Infinity, 3000, 2], [U1, 'loss', -Infinity, 4000, 3],
-      [U1, 'acc', 0.9, 1000, 0], [U2, 'loss', 2, 1000, 0],
+      [U1, 'loss', 1.5, 1000, 0],
+      [U1, 'loss', NaN, 2000, 1],
+      [U1, 'loss', Infinity, 3000, 2],
+      [U1, 'loss', -Infinity, 4000, 3],
+      [U1, 'acc', 0.9, 1000, 0],
+      [U2, 'loss', 2, 1000, 0],
     ],
   });
 
   const registry = (run: (sql: string, p?: (string | number | null)[]) => void) => {
     run("INSERT INTO registered_models VALUES ('churn', 1700000000000, 1700000001000, 'sql model')");
-    run("INSERT INTO model_versions VALUES ('churn', 1, 1, 1, '', 'me', 'Deleted_Internal', 'runs:/x/model', ?, 'READY', '', '', '')", [U1]);
-    run("INSERT INTO model_versions VALUES ('churn', 2, 2, 2, 'v2', 'me', 'Production', 'runs:/x/model', ?, 'READY', '', '', '')", [U1]);
+    run(
+      "INSERT INTO model_versions VALUES ('churn', 1, 1, 1, '', 'me', 'Deleted_Internal', 'runs:/x/model', ?, 'READY', '', '', '')",
+      [U1],
+    );
+    run(
+      "INSERT INTO model_versions VALUES ('churn', 2, 2, 2, 'v2', 'me', 'Production', 'runs:/x/model', ?, 'READY', '', '', '')",
+      [U1],
+    );
     run("INSERT INTO registered_model_aliases VALUES ('champion', 2, 'churn')");
     run("INSERT INTO registered_model_tags VALUES ('team', 'ds', 'churn')");
     run("INSERT INTO model_version_tags VALUES ('ok', 'yes', 'churn', 2)");
-    run("INSERT INTO datasets VALUES ('ds-1', " + BIG_EXP + ", 'iris', 'abcd1234', 'local', '{\"uri\": \"data/iris.csv\"}', '{\"mlflow_colspec\": []}', '{\"num_rows\": 150}')");
+    run(
+      "INSERT INTO datasets VALUES ('ds-1', " +
+        BIG_EXP +
+        ", 'iris', 'abcd1234', 'local', '{\"uri\": \"data/iris.csv\"}', '{\"mlflow_colspec\": []}', '{\"num_rows\": 150}')",
+    );
     run("INSERT INTO inputs VALUES ('in-1', 'DATASET', 'ds-1', 'RUN', ?)", [U1]);
     run("INSERT INTO input_tags VALUES ('in-1', 'mlflow.data.context', 'eval')");
   };
@@ -592,7 +894,13 @@ describe('MLflow SQLite (mlflow.db) ingest', () => {
     const r = await ingestWorkspace(store, log);
     assert.deepStrictEqual(log.lines, []);
     assert.deepStrictEqual(r.found.mlflowDatabases, ['mlflow.db']);
-    assert.deepStrictEqual(store.read(db => listExperiments(db)).map(e => e.id).sort(), [`mlflow:mlflow.db:${BIG_EXP}`, 'mlflow:mlflow.db:0'].sort());
+    assert.deepStrictEqual(
+      store
+        .read(db => listExperiments(db))
+        .map(e => e.id)
+        .sort(),
+      [`mlflow:mlflow.db:${BIG_EXP}`, 'mlflow:mlflow.db:0'].sort(),
+    );
     const a = store.read(db => getRun(db, mlflowRunId(U1)))!;
     assert.strictEqual(a.experimentId, `mlflow:mlflow.db:${BIG_EXP}`, '18-digit experiment id kept verbatim');
     assert.strictEqual(a.name, 'first');
@@ -602,13 +910,28 @@ describe('MLflow SQLite (mlflow.db) ingest', () => {
     assert.strictEqual(a.sourcePath, 'mlflow.db');
     assert.deepStrictEqual(a.params, { lr: '0.1', [HOSTILE]: HOSTILE });
     const loss = store.read(db => metricHistory(db, mlflowRunId(U1), 'loss'));
-    assert.deepStrictEqual(loss.map(p => p.step), [0, 1, 2, 3]);
+    assert.deepStrictEqual(
+      loss.map(p => p.step),
+      [0, 1, 2, 3],
+    );
     const wanted = [{ runId: mlflowRunId(U1), key: 'loss' }];
-    const full = (await loadHistories(store.read(db => planHistories(db, store.folder, wanted)), wanted)).get(mlflowRunId(U1))!.get('loss')!;
+    const full = (
+      await loadHistories(
+        store.read(db => planHistories(db, store.folder, wanted)),
+        wanted,
+      )
+    )
+      .get(mlflowRunId(U1))!
+      .get('loss')!;
     assert.strictEqual(full.complete, true, 'read from mlflow.db');
-    assert.deepStrictEqual(full.points.map(p => p.step), [0, 1, 2, 3]);
+    assert.deepStrictEqual(
+      full.points.map(p => p.step),
+      [0, 1, 2, 3],
+    );
     assert.ok(full.points.every(p => typeof p.timestamp === 'number'));
-    assert.ok(Number.isNaN(full.points[1].value) && full.points[2].value === Infinity && full.points[3].value === -Infinity);
+    assert.ok(
+      Number.isNaN(full.points[1].value) && full.points[2].value === Infinity && full.points[3].value === -Infinity,
+    );
     assert.ok(Number.isNaN(loss[1].value));
     assert.strictEqual(loss[2].value, Infinity);
     assert.strictEqual(loss[3].value, -Infinity);
@@ -616,13 +939,31 @@ describe('MLflow SQLite (mlflow.db) ingest', () => {
     const b = store.read(db => getRun(db, mlflowRunId(U2)))!;
     assert.strictEqual(b.name, 'from-tag');
     assert.strictEqual(b.status, 'RUNNING');
-    assert.strictEqual(store.read(db => db.scalar('SELECT lifecycle_stage FROM runs WHERE id = ?', [mlflowRunId(U3)])), 'deleted');
-    assert.deepStrictEqual(store.read(db => listModels(db)).map(m => [m.name, m.versionCount, m.aliases]), [['churn', 1, { champion: 2 }]]);
-    assert.deepStrictEqual(store.read(db => db.all('SELECT version, stage, run_id, git_commit FROM model_versions')),
-      [{ version: 2, stage: 'Production', run_id: mlflowRunId(U1), git_commit: 'deadbeef' }]);
-    assert.strictEqual(store.read(db => countRows(db, 'model_tags')), 2);
-    assert.strictEqual(store.read(db => countRows(db, 'audit_log')), 0);
-    assert.strictEqual(crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex'), hash, 'mlflow.db unchanged');
+    assert.strictEqual(
+      store.read(db => db.scalar('SELECT lifecycle_stage FROM runs WHERE id = ?', [mlflowRunId(U3)])),
+      'deleted',
+    );
+    assert.deepStrictEqual(
+      store.read(db => listModels(db)).map(m => [m.name, m.versionCount, m.aliases]),
+      [['churn', 1, { champion: 2 }]],
+    );
+    assert.deepStrictEqual(
+      store.read(db => db.all('SELECT version, stage, run_id, git_commit FROM model_versions')),
+      [{ version: 2, stage: 'Production', run_id: mlflowRunId(U1), git_commit: 'deadbeef' }],
+    );
+    assert.strictEqual(
+      store.read(db => countRows(db, 'model_tags')),
+      2,
+    );
+    assert.strictEqual(
+      store.read(db => countRows(db, 'audit_log')),
+      0,
+    );
+    assert.strictEqual(
+      crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex'),
+      hash,
+      'mlflow.db unchanged',
+    );
     assert.strictEqual(fs.statSync(file).mtimeMs, mtime);
     assert.ok(!fs.existsSync(`${file}-journal`));
   });
@@ -635,7 +976,11 @@ describe('MLflow SQLite (mlflow.db) ingest', () => {
     await ingestWorkspace(store, silentLogger);
     const before = dumpTables(store);
     const again = await ingestWorkspace(store, silentLogger);
-    assert.deepStrictEqual([again.runs, again.metricPoints, again.bytesRead], [0, 0, 0], 'unchanged file: not even read');
+    assert.deepStrictEqual(
+      [again.runs, again.metricPoints, again.bytesRead],
+      [0, 0, 0],
+      'unchanged file: not even read',
+    );
     // MLflow logs more points to U2, retags U1, gc's U3, adds a run
     const spec = baseSpec();
     spec.runs = spec.runs.filter(r => r.uuid !== U3);
@@ -647,10 +992,17 @@ describe('MLflow SQLite (mlflow.db) ingest', () => {
     fs.utimesSync(file, new Date(), new Date(Date.now() + 5000));
     const r = await ingestWorkspace(store, silentLogger);
     assert.strictEqual(r.removedRuns, 1);
-    assert.deepStrictEqual(r.changedRuns.sort(), [mlflowRunId(U1), mlflowRunId(U2), mlflowRunId(U3), mlflowRunId('d'.repeat(32))].sort());
+    assert.deepStrictEqual(
+      r.changedRuns.sort(),
+      [mlflowRunId(U1), mlflowRunId(U2), mlflowRunId(U3), mlflowRunId('d'.repeat(32))].sort(),
+    );
     assert.strictEqual(store.read(db => metricHistory(db, mlflowRunId(U2), 'loss')).length, 3);
     assert.strictEqual(store.read(db => getRun(db, mlflowRunId(U1)))!.tags.extra, 'yes');
-    assert.strictEqual(store.read(db => metricHistory(db, mlflowRunId(U1), 'loss')).length, 4, 'no duplicates after replace');
+    assert.strictEqual(
+      store.read(db => metricHistory(db, mlflowRunId(U1), 'loss')).length,
+      4,
+      'no duplicates after replace',
+    );
     assert.notDeepStrictEqual(dumpTables(store), before);
     // idempotent: the same content re-read (mtime touched) changes nothing
     const snapshot = dumpTables(store);
@@ -679,7 +1031,10 @@ describe('MLflow SQLite (mlflow.db) ingest', () => {
     assert.strictEqual(log.lines.length, 2, log.lines.join('\n'));
     assert.match(log.lines.join('\n'), /^MLflow: mlflow\.db: (not a SQLite database|could not be read)/m);
     assert.match(log.lines.join('\n'), /other\/mlflow\.db: not an MLflow tracking database/);
-    assert.strictEqual(store.read(db => countRows(db, 'runs')), 1);
+    assert.strictEqual(
+      store.read(db => countRows(db, 'runs')),
+      1,
+    );
     const again = recordingLogger();
     await ingestWorkspace(store, again);
     assert.deepStrictEqual(again.lines, []);
@@ -697,11 +1052,20 @@ describe('MLflow SQLite (mlflow.db) ingest', () => {
     assert.deepStrictEqual(log.lines, []);
     assert.strictEqual(r.duplicateRuns, 1);
     assert.match(log.infos.join('\n'), /mlflow\.db: 1 run\(s\) are also in another MLflow source/);
-    assert.strictEqual(store.read(db => db.scalar('SELECT source_path FROM runs WHERE id = ?', [mlflowRunId(U1)])), `mlruns/0/${U1}`);
-    assert.strictEqual(store.read(db => countRows(db, 'runs', 'id = ?', [mlflowRunId(U1)])), 1);
+    assert.strictEqual(
+      store.read(db => db.scalar('SELECT source_path FROM runs WHERE id = ?', [mlflowRunId(U1)])),
+      `mlruns/0/${U1}`,
+    );
+    assert.strictEqual(
+      store.read(db => countRows(db, 'runs', 'id = ?', [mlflowRunId(U1)])),
+      1,
+    );
     fs.rmSync(path.join(ws, 'mlruns'), { recursive: true });
     await ingestWorkspace(store, silentLogger);
-    assert.strictEqual(store.read(db => db.scalar('SELECT source_path FROM runs WHERE id = ?', [mlflowRunId(U1)])), 'mlflow.db');
+    assert.strictEqual(
+      store.read(db => db.scalar('SELECT source_path FROM runs WHERE id = ?', [mlflowRunId(U1)])),
+      'mlflow.db',
+    );
     assert.strictEqual(store.read(db => metricHistory(db, mlflowRunId(U1), 'loss')).length, 4);
   });
 
@@ -711,11 +1075,23 @@ describe('MLflow SQLite (mlflow.db) ingest', () => {
     await buildDb(file, baseSpec(), registry);
     const store = await openStore(ws);
     await ingestWorkspace(store, silentLogger);
-    assert.strictEqual(store.read(db => countRows(db, 'runs')), 3);
+    assert.strictEqual(
+      store.read(db => countRows(db, 'runs')),
+      3,
+    );
     fs.rmSync(file);
     const r = await ingestWorkspace(store, silentLogger, { paths: [file] });
     assert.strictEqual(r.removedRuns, 3);
-    assert.strictEqual(store.read(db => countRows(db, 'runs') + countRows(db, 'experiments') + countRows(db, 'models') + countRows(db, 'ingest_state')), 0);
+    assert.strictEqual(
+      store.read(
+        db =>
+          countRows(db, 'runs') +
+          countRows(db, 'experiments') +
+          countRows(db, 'models') +
+          countRows(db, 'ingest_state'),
+      ),
+      0,
+    );
   });
 
   it('skips a database while a write transaction is in progress (hot journal)', async () => {
@@ -735,15 +1111,24 @@ describe('MLflow SQLite (mlflow.db) ingest', () => {
     const ws = ingestTempWorkspace();
     const file = path.join(ws, 'mlflow.db');
     const spec = baseSpec();
-    spec.metrics = Array.from({ length: 130_000 }, (_, i) => [U1, `k${i % 3}`, i / 3, 1000 + i, i] as [string, string, number, number, number]);
+    spec.metrics = Array.from(
+      { length: 130_000 },
+      (_, i) => [U1, `k${i % 3}`, i / 3, 1000 + i, i] as [string, string, number, number, number],
+    );
     await buildDb(file, spec);
     const store = await openStore(ws);
     const r = await ingestWorkspace(store, silentLogger);
     assert.strictEqual(r.metricPoints, 130_000);
     fs.utimesSync(file, new Date(), new Date(Date.now() + 5000));
     await ingestWorkspace(store, silentLogger);
-    assert.strictEqual(store.read(db => Number(db.scalar('SELECT sum(count) FROM metric_series WHERE run_id = ?', [mlflowRunId(U1)]))), 130_000);
-    assert.strictEqual(store.read(db => db.scalar('SELECT line FROM ingest_state WHERE path = ?', [`mlflow.db#run:${U1}`])), 0);
+    assert.strictEqual(
+      store.read(db => Number(db.scalar('SELECT sum(count) FROM metric_series WHERE run_id = ?', [mlflowRunId(U1)]))),
+      130_000,
+    );
+    assert.strictEqual(
+      store.read(db => db.scalar('SELECT line FROM ingest_state WHERE path = ?', [`mlflow.db#run:${U1}`])),
+      0,
+    );
   });
 });
 
@@ -756,18 +1141,29 @@ describe('MLflow FileStore ingest: direct API', () => {
     mb.run('0', { runId: hex32(2), metrics: { m: '1 1 0\n' } });
     const store = await openStore(ws);
     await ingestWorkspace(store, silentLogger, { mlflowRoots: ['.'] });
-    assert.deepStrictEqual(store.read(db => db.all('SELECT id, experiment_id, source_path FROM runs ORDER BY id')), [
-      { id: mlflowRunId(hex32(1)), experiment_id: 'mlflow:.:0', source_path: `0/${hex32(1)}` },
-      { id: mlflowRunId(hex32(2)), experiment_id: 'mlflow:.:0', source_path: `0/${hex32(2)}` },
-    ]);
+    assert.deepStrictEqual(
+      store.read(db => db.all('SELECT id, experiment_id, source_path FROM runs ORDER BY id')),
+      [
+        { id: mlflowRunId(hex32(1)), experiment_id: 'mlflow:.:0', source_path: `0/${hex32(1)}` },
+        { id: mlflowRunId(hex32(2)), experiment_id: 'mlflow:.:0', source_path: `0/${hex32(2)}` },
+      ],
+    );
     fs.rmSync(path.join(ws, '0', hex32(2)), { recursive: true });
     await ingestWorkspace(store, silentLogger, { mlflowRoots: ['.'] });
-    assert.strictEqual(store.read(db => countRows(db, 'runs')), 1);
-    assert.strictEqual(store.read(db => countRows(db, 'ingest_state', 'path LIKE ?', [`0/${hex32(2)}/%`])), 0);
+    assert.strictEqual(
+      store.read(db => countRows(db, 'runs')),
+      1,
+    );
+    assert.strictEqual(
+      store.read(db => countRows(db, 'ingest_state', 'path LIKE ?', [`0/${hex32(2)}/%`])),
+      0,
+    );
     await ingestWorkspace(store, silentLogger); // no longer configured: its rows go
-    assert.strictEqual(store.read(db => countRows(db, 'runs') + countRows(db, 'ingest_state')), 0);
+    assert.strictEqual(
+      store.read(db => countRows(db, 'runs') + countRows(db, 'ingest_state')),
+      0,
+    );
   });
-
 
   it('reads runs in reader threads (the worker bundle) into the same rows as in this thread, and falls back to this thread if a reader fails', async function () {
     this.timeout(60_000);
@@ -776,7 +1172,9 @@ describe('MLflow FileStore ingest: direct API', () => {
     const ws = ingestTempWorkspace();
     const { mb } = buildQuirkyTree(ws);
     mb.experiment('1', 'many');
-    for (let i = 0; i < 40; i++) { mb.run('1', { runId: hex32(100 + i), params: { i: String(i) }, metrics: { m: `1 ${i} 0\n2 ${i + 1} 1\n` } }); }
+    for (let i = 0; i < 40; i++) {
+      mb.run('1', { runId: hex32(100 + i), params: { i: String(i) }, metrics: { m: `1 ${i} 0\n2 ${i + 1} 1\n` } });
+    }
     mb.run('1', { runId: hex32(99), rawMeta: 'artifact_uri: [unclosed\n' }); // a problem reported from a thread
     const root = path.join(ws, 'mlruns');
     const ingest = async (options: { readerScript?: string }) => {
@@ -786,14 +1184,20 @@ describe('MLflow FileStore ingest: direct API', () => {
         const log = recordingLogger();
         const counts = emptyCounts();
         await ingestMlflowFileStore(store, log, root, counts, { ...options, readerThreads: 2, threadMinRuns: 1 });
-        return { tables: dumpTables(store), lines: log.lines, counts: { ...counts, changedRuns: [...counts.changedRuns].sort() } };
-      } finally { await store.close(); }
+        return {
+          tables: dumpTables(store),
+          lines: log.lines,
+          counts: { ...counts, changedRuns: [...counts.changedRuns].sort() },
+        };
+      } finally {
+        await store.close();
+      }
     };
     const inThread = await ingest({});
     assert.ok(inThread.counts.runs > 40 && inThread.lines.length > 0);
     const threaded = await ingest({ readerScript: worker });
     assert.deepStrictEqual(threaded.tables, inThread.tables);
-    assert.deepStrictEqual(threaded.lines.sort(), [...inThread.lines].sort(), 'the threads\' log lines reach the log');
+    assert.deepStrictEqual(threaded.lines.sort(), [...inThread.lines].sort(), "the threads' log lines reach the log");
     assert.deepStrictEqual(threaded.counts, inThread.counts);
     // a reader that cannot start: its runs are read in this thread, with one line saying so
     const broken = path.join(ws, 'broken-reader.js');
@@ -813,7 +1217,10 @@ describe('MLflow FileStore ingest: direct API', () => {
     const store = await openStore(ws);
     const counts = emptyCounts();
     await ingestMlflowFileStore(store, silentLogger, path.join(ws, 'custom-root'), counts);
-    assert.deepStrictEqual([counts.mlflowFileStores, counts.experiments, counts.runs, counts.params, counts.tags, counts.metricPoints], [1, 1, 1, 1, 1, 2]);
+    assert.deepStrictEqual(
+      [counts.mlflowFileStores, counts.experiments, counts.runs, counts.params, counts.tags, counts.metricPoints],
+      [1, 1, 1, 1, 1, 2],
+    );
     assert.strictEqual(store.read(db => listExperiments(db))[0].id, 'mlflow:custom-root:0');
   });
 });

@@ -22,26 +22,57 @@ const source = srcFiles.map(f => fs.readFileSync(f, 'utf8')).join('\n');
 function whenClauses(): { where: string; when: string }[] {
   const out: { where: string; when: string }[] = [];
   for (const [menu, items] of Object.entries<{ when?: string; command?: string }[]>(contributes.menus ?? {})) {
-    for (const i of items) { if (i.when) { out.push({ where: `menus.${menu}(${i.command})`, when: i.when }); } }
+    for (const i of items) {
+      if (i.when) {
+        out.push({ where: `menus.${menu}(${i.command})`, when: i.when });
+      }
+    }
   }
-  for (const v of contributes.viewsWelcome ?? []) { if (v.when) { out.push({ where: `viewsWelcome(${v.view})`, when: v.when }); } }
+  for (const v of contributes.viewsWelcome ?? []) {
+    if (v.when) {
+      out.push({ where: `viewsWelcome(${v.view})`, when: v.when });
+    }
+  }
   for (const views of Object.values<{ id: string; when?: string }[]>(contributes.views ?? {})) {
-    for (const v of views) { if (v.when) { out.push({ where: `views(${v.id})`, when: v.when }); } }
+    for (const v of views) {
+      if (v.when) {
+        out.push({ where: `views(${v.id})`, when: v.when });
+      }
+    }
   }
-  for (const k of contributes.keybindings ?? []) { if (k.when) { out.push({ where: `keybindings(${k.command})`, when: k.when }); } }
+  for (const k of contributes.keybindings ?? []) {
+    if (k.when) {
+      out.push({ where: `keybindings(${k.command})`, when: k.when });
+    }
+  }
   return out;
 }
 
 /** Splits a when clause into [key, operator, value] terms. */
 function terms(when: string): { key: string; op?: string; value?: string }[] {
-  return when.split(/&&|\|\||[()]/).map(t => t.trim().replace(/^!+\s*/, '')).filter(Boolean).map(t => {
-    const m = /^([\w.:-]+)\s*(==|!=|=~|>=|<=|>|<| in | not in )?\s*(.*)$/.exec(t);
-    assert.ok(m, `cannot parse when term "${t}"`);
-    return { key: m[1], op: m[2]?.trim(), value: m[3] || undefined };
-  });
+  return when
+    .split(/&&|\|\||[()]/)
+    .map(t => t.trim().replace(/^!+\s*/, ''))
+    .filter(Boolean)
+    .map(t => {
+      const m = /^([\w.:-]+)\s*(==|!=|=~|>=|<=|>|<| in | not in )?\s*(.*)$/.exec(t);
+      assert.ok(m, `cannot parse when term "${t}"`);
+      return { key: m[1], op: m[2]?.trim(), value: m[3] || undefined };
+    });
 }
 
-const BUILTIN_KEYS = new Set(['view', 'viewItem', 'false', 'true', 'resourceLangId', 'resourceExtname', 'editorLangId', 'isWorkspaceTrusted', 'workspaceFolderCount', 'notebookType']);
+const BUILTIN_KEYS = new Set([
+  'view',
+  'viewItem',
+  'false',
+  'true',
+  'resourceLangId',
+  'resourceExtname',
+  'editorLangId',
+  'isWorkspaceTrusted',
+  'workspaceFolderCount',
+  'notebookType',
+]);
 
 describe('package.json manifest', () => {
   const commands: { command: string; title?: string; category?: string }[] = contributes.commands;
@@ -64,42 +95,69 @@ describe('package.json manifest', () => {
   it('menus and welcome views only reference contributed commands', () => {
     const ids = new Set(commands.map(c => c.command));
     for (const [menu, items] of Object.entries<{ command: string }[]>(contributes.menus ?? {})) {
-      for (const i of items) { assert.ok(ids.has(i.command), `menus.${menu} references unknown ${i.command}`); }
+      for (const i of items) {
+        assert.ok(ids.has(i.command), `menus.${menu} references unknown ${i.command}`);
+      }
     }
     for (const v of contributes.viewsWelcome ?? []) {
-      for (const m of String(v.contents).matchAll(/\(command:([\w.]+)\)/g)) { assert.ok(ids.has(m[1]), `viewsWelcome links to unknown ${m[1]}`); }
+      for (const m of String(v.contents).matchAll(/\(command:([\w.]+)\)/g)) {
+        assert.ok(ids.has(m[1]), `viewsWelcome links to unknown ${m[1]}`);
+      }
     }
   });
 
   it('every when-clause context key is one the code sets (or a VS Code key / a setting)', () => {
     const ours = new Set<string>(Object.values(ContextKeys));
-    const views = new Set(Object.values<{ id: string }[]>(contributes.views).flat().map(v => v.id));
-    const settings = new Set(contributes.configuration.flatMap((s: { properties: object }) => Object.keys(s.properties)));
+    const views = new Set(
+      Object.values<{ id: string }[]>(contributes.views)
+        .flat()
+        .map(v => v.id),
+    );
+    const settings = new Set(
+      contributes.configuration.flatMap((s: { properties: object }) => Object.keys(s.properties)),
+    );
     for (const { where, when } of whenClauses()) {
       for (const t of terms(when)) {
-        if (t.key.startsWith('config.')) { assert.ok(settings.has(t.key.slice(7)), `${where}: unknown setting ${t.key}`); continue; }
+        if (t.key.startsWith('config.')) {
+          assert.ok(settings.has(t.key.slice(7)), `${where}: unknown setting ${t.key}`);
+          continue;
+        }
         if (t.key.startsWith('mlsight.')) {
           assert.ok(ours.has(t.key), `${where}: context key ${t.key} is never set (see src/platform/contextKeys.ts)`);
           continue;
         }
         assert.ok(BUILTIN_KEYS.has(t.key), `${where}: unexpected context key ${t.key}`);
-        if (t.key === 'view') { assert.ok(views.has(String(t.value)), `${where}: unknown view ${t.value}`); }
+        if (t.key === 'view') {
+          assert.ok(views.has(String(t.value)), `${where}: unknown view ${t.value}`);
+        }
         if (t.key === 'viewItem') {
           // every viewItem value (or regex) must match a context value literal that the code uses
           const literals = [...source.matchAll(/'(mlsight\.[A-Za-z.]+)'/g)].map(m => m[1]);
           const re = t.op === '=~' ? new RegExp(String(t.value).replace(/^\/|\/$/g, '')) : undefined;
-          const ok = re ? literals.some(l => re.test(l)) : source.includes(`'${t.value}'`) && /contextValue/.test(source);
+          const ok = re
+            ? literals.some(l => re.test(l))
+            : source.includes(`'${t.value}'`) && /contextValue/.test(source);
           assert.ok(ok, `${where}: no tree item has contextValue ${t.value}`);
         }
       }
     }
-    for (const key of ours) { assert.ok(source.includes(`ContextKeys.${Object.entries(ContextKeys).find(([, v]) => v === key)![0]}`), `${key} is declared but never set`); }
+    for (const key of ours) {
+      assert.ok(
+        source.includes(`ContextKeys.${Object.entries(ContextKeys).find(([, v]) => v === key)![0]}`),
+        `${key} is declared but never set`,
+      );
+    }
   });
 
   it('every contributed view has a provider and the container has an icon that exists', () => {
-    for (const c of contributes.viewsContainers.activitybar) { assert.ok(fs.existsSync(path.join(root, c.icon)), `missing ${c.icon}`); }
+    for (const c of contributes.viewsContainers.activitybar) {
+      assert.ok(fs.existsSync(path.join(root, c.icon)), `missing ${c.icon}`);
+    }
     for (const v of Object.values<{ id: string }[]>(contributes.views).flat()) {
-      assert.ok(source.includes(`createTreeView('${v.id}'`) || source.includes(`registerWebviewViewProvider('${v.id}'`), `view ${v.id} has no provider`);
+      assert.ok(
+        source.includes(`createTreeView('${v.id}'`) || source.includes(`registerWebviewViewProvider('${v.id}'`),
+        `view ${v.id} has no provider`,
+      );
     }
   });
 
@@ -144,9 +202,21 @@ describe('package.json manifest', () => {
   });
 
   it('.vscodeignore is an allowlist that ships the bundles and the sql.js wasm, not sources or tests', () => {
-    const lines = fs.readFileSync(path.join(root, '.vscodeignore'), 'utf8').split('\n').map(l => l.trim()).filter(l => l && !l.startsWith('#'));
+    const lines = fs
+      .readFileSync(path.join(root, '.vscodeignore'), 'utf8')
+      .split('\n')
+      .map(l => l.trim())
+      .filter(l => l && !l.startsWith('#'));
     assert.strictEqual(lines[0], '**');
-    for (const must of ['!dist/extension.js', '!dist/cli.js', '!dist/worker.js', '!dist/sql-wasm.wasm', '!package.json', '!README.md', '!LICENSE']) {
+    for (const must of [
+      '!dist/extension.js',
+      '!dist/cli.js',
+      '!dist/worker.js',
+      '!dist/sql-wasm.wasm',
+      '!package.json',
+      '!README.md',
+      '!LICENSE',
+    ]) {
       assert.ok(lines.includes(must), `.vscodeignore does not keep ${must}`);
     }
     assert.ok(!lines.some(l => /^!(src|test|dist\/test)/.test(l)), 'sources and tests must not be shipped');

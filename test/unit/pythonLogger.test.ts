@@ -23,7 +23,13 @@ function has(cmd: string, args: string[]): boolean {
 }
 
 function pyEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONPATH: PYTHON_DIR, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1', ...extra };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PYTHONPATH: PYTHON_DIR,
+    PYTHONDONTWRITEBYTECODE: '1',
+    PYTHONUNBUFFERED: '1',
+    ...extra,
+  };
   delete env.MLSIGHT_WORKSPACE; // the logger must find the workspace itself (.git / .mlsight / cwd)
   delete env.MLSIGHT_EXPERIMENT;
   return env;
@@ -32,12 +38,17 @@ function pyEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 function runPython(ws: string, script: string): { status: number | null; stdout: string; stderr: string } {
   fs.writeFileSync(path.join(ws, 'script.py'), script);
   const r = spawnSync(PYTHON, ['script.py'], { cwd: ws, env: pyEnv(), encoding: 'utf8', timeout: 60000 });
-  if (r.error) { throw r.error; }
+  if (r.error) {
+    throw r.error;
+  }
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 function git(ws: string, ...args: string[]): string {
-  const r = spawnSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', ...args], { cwd: ws, encoding: 'utf8' });
+  const r = spawnSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', ...args], {
+    cwd: ws,
+    encoding: 'utf8',
+  });
   assert.strictEqual(r.status, 0, `git ${args.join(' ')}: ${r.stderr}`);
   return r.stdout.trim();
 }
@@ -49,7 +60,9 @@ function recordingLogger(): Logger & { lines: string[] } {
 
 const sha256 = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
-async function ingestOnly(ws: string): Promise<{ store: WorkspaceStore; run: RunDetail; runDir: string; warnings: string[] }> {
+async function ingestOnly(
+  ws: string,
+): Promise<{ store: WorkspaceStore; run: RunDetail; runDir: string; warnings: string[] }> {
   const store = await WorkspaceStore.open({ folder: ws, persistDelayMs: 0 });
   const log = recordingLogger();
   const res = await ingestMlsightRuns(store, log);
@@ -66,20 +79,35 @@ function waitForLine(child: ChildProcess, text: string, timeoutMs = 30000): Prom
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for "${text}"; stdout: ${out}; stderr: ${err}`)), timeoutMs);
-    child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+    const timer = setTimeout(
+      () => reject(new Error(`timed out waiting for "${text}"; stdout: ${out}; stderr: ${err}`)),
+      timeoutMs,
+    );
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      if (out.includes(text)) { clearTimeout(timer); resolve(); }
+      if (out.includes(text)) {
+        clearTimeout(timer);
+        resolve();
+      }
     });
-    child.on('exit', code => { clearTimeout(timer); reject(new Error(`exited (${code}) before "${text}"; stderr: ${err}`)); });
+    child.on('exit', code => {
+      clearTimeout(timer);
+      reject(new Error(`exited (${code}) before "${text}"; stderr: ${err}`));
+    });
   });
 }
 
-const exited = (child: ChildProcess) => new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(resolve => {
-  if (child.exitCode !== null || child.signalCode !== null) { resolve({ code: child.exitCode, signal: child.signalCode }); return; }
-  child.on('exit', (code, signal) => resolve({ code, signal }));
-});
+const exited = (child: ChildProcess) =>
+  new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(resolve => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      resolve({ code: child.exitCode, signal: child.signalCode });
+      return;
+    }
+    child.on('exit', (code, signal) => resolve({ code, signal }));
+  });
 
 describe('Python logger (python/mlsight.py) ingested into the store', function () {
   this.timeout(120000);
@@ -108,7 +136,9 @@ describe('Python logger (python/mlsight.py) ingested into the store', function (
       fs.mkdirSync(path.join(ws, '.mlsight'));
       console.log('    (git not found: the git part of this test is skipped)');
     }
-    const r = runPython(ws, `
+    const r = runPython(
+      ws,
+      `
 import math, mlsight
 mlsight.set_seed(42)
 with mlsight.start_run(experiment="iris", name="<script>alert(1)</script> \\"svc\\"", tags={"team": "ml"},
@@ -124,7 +154,8 @@ with mlsight.start_run(experiment="iris", name="<script>alert(1)</script> \\"svc
     run.log_model({"weights": [0.1, 0.2]}, name="clf")
     run.log_feature_importance(["sepal length", "<b>x</b>"], [0.6, float("nan")])
     print("run_id", run.run_id)
-`);
+`,
+    );
     assert.strictEqual(r.status, 0, r.stderr);
     const { store, run, runDir } = await ingestOnly(ws);
     try {
@@ -136,7 +167,10 @@ with mlsight.start_run(experiment="iris", name="<script>alert(1)</script> \\"svc
       assert.deepStrictEqual(run.params, { epochs: '3', kernel: 'rbf', layers: '{"a":[1,2]}', lr: '0.01' });
       // metrics: NaN / inf stored and read back
       const loss = store.read(db => metricHistory(db, run.id, 'loss'));
-      assert.deepStrictEqual(loss.map(p => p.step), [0, 1, 2]);
+      assert.deepStrictEqual(
+        loss.map(p => p.step),
+        [0, 1, 2],
+      );
       assert.ok(Number.isNaN(loss[0].value));
       assert.strictEqual(loss[1].value, Infinity);
       assert.strictEqual(run.latestMetrics.loss.value, 0.25);
@@ -157,14 +191,29 @@ with mlsight.start_run(experiment="iris", name="<script>alert(1)</script> \\"svc
       assert.strictEqual(run.tags['mlsight.model.clf'], 'artifacts/models/clf/model.pkl');
       assert.strictEqual(run.tags['mlsight.model.clf.class'], 'builtins.dict');
       // dataset: the digest is the sha256 of the file's bytes, so the extension can re-check it
-      assert.deepStrictEqual(run.datasets, [{ name: 'iris', role: 'train', digest: `sha256:${sha256(path.join(ws, 'iris.csv'))}`, rows: 3 }]);
-      const schema = JSON.parse(store.read(db => db.scalar('SELECT schema_json FROM datasets WHERE run_id = ?', [run.id])) as string);
-      assert.deepStrictEqual(schema.columns, [{ name: 'sepal length', dtype: 'float64' }, { name: 'species', dtype: 'object' }]);
+      assert.deepStrictEqual(run.datasets, [
+        { name: 'iris', role: 'train', digest: `sha256:${sha256(path.join(ws, 'iris.csv'))}`, rows: 3 },
+      ]);
+      const schema = JSON.parse(
+        store.read(db => db.scalar('SELECT schema_json FROM datasets WHERE run_id = ?', [run.id])) as string,
+      );
+      assert.deepStrictEqual(schema.columns, [
+        { name: 'sepal length', dtype: 'float64' },
+        { name: 'species', dtype: 'object' },
+      ]);
       // artifacts: files in the run folder with the recorded hashes
-      const arts = store.read(db => db.all<{ path: string; kind: string; size: number; sha256: string }>(
-        'SELECT path, kind, size, sha256 FROM artifacts WHERE run_id = ? ORDER BY path', [run.id]));
+      const arts = store.read(db =>
+        db.all<{ path: string; kind: string; size: number; sha256: string }>(
+          'SELECT path, kind, size, sha256 FROM artifacts WHERE run_id = ? ORDER BY path',
+          [run.id],
+        ),
+      );
       const byPath = Object.fromEntries(arts.map(a => [a.path, a]));
-      for (const [p, kind] of [['artifacts/iris.csv', 'file'], ['artifacts/models/clf/model.pkl', 'model'], ['requirements.txt', 'requirements']]) {
+      for (const [p, kind] of [
+        ['artifacts/iris.csv', 'file'],
+        ['artifacts/models/clf/model.pkl', 'model'],
+        ['requirements.txt', 'requirements'],
+      ]) {
         assert.ok(byPath[p], `artifact ${p} recorded (have ${Object.keys(byPath).join(', ')})`);
         assert.strictEqual(byPath[p].kind, kind);
         const file = path.join(runDir, p);
@@ -188,19 +237,25 @@ with mlsight.start_run(experiment="iris", name="<script>alert(1)</script> \\"svc
   it('a script that raises ends FAILED with the error and traceback as tags', async () => {
     const ws = tempWorkspace('mlsight-pylog-');
     fs.mkdirSync(path.join(ws, '.mlsight'));
-    const r = runPython(ws, `
+    const r = runPython(
+      ws,
+      `
 import mlsight
 with mlsight.start_run(experiment="crash"):
     mlsight.log_metric("loss", 1.0)
     1 / 0
-`);
+`,
+    );
     assert.notStrictEqual(r.status, 0);
     assert.match(r.stderr, /ZeroDivisionError/);
     const { store, run } = await ingestOnly(ws);
     try {
       assert.strictEqual(run.status, 'FAILED');
       assert.match(run.tags['mlsight.error'], /^ZeroDivisionError: division by zero/);
-      assert.match(run.tags['mlsight.traceback'], /Traceback \(most recent call last\)[\s\S]*1 \/ 0[\s\S]*ZeroDivisionError/);
+      assert.match(
+        run.tags['mlsight.traceback'],
+        /Traceback \(most recent call last\)[\s\S]*1 \/ 0[\s\S]*ZeroDivisionError/,
+      );
       assert.strictEqual(run.gitCommit, null, 'no git repository: no git info, and no failure because of it');
       assert.strictEqual(run.latestMetrics.loss.value, 1);
     } finally {
@@ -209,10 +264,14 @@ with mlsight.start_run(experiment="crash"):
   });
 
   it('a running run is ingested live as RUNNING, and SIGTERM ends it KILLED', async function () {
-    if (process.platform === 'win32') { this.skip(); }
+    if (process.platform === 'win32') {
+      this.skip();
+    }
     const ws = tempWorkspace('mlsight-pylog-');
     fs.mkdirSync(path.join(ws, '.mlsight'));
-    fs.writeFileSync(path.join(ws, 'script.py'), `
+    fs.writeFileSync(
+      path.join(ws, 'script.py'),
+      `
 import time, mlsight
 with mlsight.start_run(experiment="live", name="sweep-1"):
     for i in range(3):
@@ -220,7 +279,8 @@ with mlsight.start_run(experiment="live", name="sweep-1"):
     print("ready", flush=True)
     while True:
         time.sleep(0.05)
-`);
+`,
+    );
     const child = spawn(PYTHON, ['script.py'], { cwd: ws, env: pyEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       await waitForLine(child, 'ready');
@@ -230,19 +290,29 @@ with mlsight.start_run(experiment="live", name="sweep-1"):
         assert.strictEqual(live.run.latestMetrics.loss.step, 2);
         child.kill('SIGTERM');
         const ex = await exited(child);
-        assert.strictEqual(ex.signal, 'SIGTERM', 'the process still dies of SIGTERM (the handler chains to the default)');
+        assert.strictEqual(
+          ex.signal,
+          'SIGTERM',
+          'the process still dies of SIGTERM (the handler chains to the default)',
+        );
         await ingestMlsightRuns(live.store, silentLogger); // incremental: only the end line is new
         const run = live.store.read(db => getRun(db, live.run.id))!;
         assert.strictEqual(run.status, 'KILLED');
         assert.strictEqual(run.tags['mlsight.signal'], 'SIGTERM');
         assert.ok(run.endTime);
         assert.strictEqual(live.store.read(db => listRuns(db, experimentIdFor('live'))).length, 1);
-        assert.strictEqual(live.store.read(db => metricHistory(db, live.run.id, 'loss')).length, 3, 'no duplicates after re-ingest');
+        assert.strictEqual(
+          live.store.read(db => metricHistory(db, live.run.id, 'loss')).length,
+          3,
+          'no duplicates after re-ingest',
+        );
       } finally {
         await live.store.close();
       }
     } finally {
-      if (child.exitCode === null && child.signalCode === null) { child.kill('SIGKILL'); }
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+      }
     }
   });
 });
@@ -256,7 +326,10 @@ describe('Run-log events written by the Python logger (no Python needed)', () =>
     assert.strictEqual(validateEvent({ type: 'model', name: 'm', path: 'artifacts/models/m/model.pkl' }), undefined);
     assert.match(validateEvent({ type: 'model', name: 'm' })!, /has no path/);
     assert.match(validateEvent({ type: 'model', path: 'x' })!, /without name/);
-    assert.strictEqual(validateEvent({ type: 'feature_importance', names: ['a', 'b'], values: [0.5, 'NaN'], step: 0 }), undefined);
+    assert.strictEqual(
+      validateEvent({ type: 'feature_importance', names: ['a', 'b'], values: [0.5, 'NaN'], step: 0 }),
+      undefined,
+    );
     assert.match(validateEvent({ type: 'feature_importance', names: ['a'], values: [1, 2] })!, /same length/);
     assert.match(validateEvent({ type: 'feature_importance', names: ['a'], values: ['high'] })!, /entry 0/);
     assert.match(validateEvent({ type: 'feature_importance', names: [''], values: [1] })!, /entry 0/);
@@ -267,9 +340,25 @@ describe('Run-log events written by the Python logger (no Python needed)', () =>
     const ws = tempWorkspace();
     writeRunLog(ws, 'r1', [
       { type: 'run', run_id: 'r1', experiment: 'e', ts: 1000, start_time: 1000, format: 1 },
-      { type: 'env', ts: 1001, python: '3.8.18', platform: 'Linux-x', command: 'python train.py --lr 0.1', pid: 77, script: null },
+      {
+        type: 'env',
+        ts: 1001,
+        python: '3.8.18',
+        platform: 'Linux-x',
+        command: 'python train.py --lr 0.1',
+        pid: 77,
+        script: null,
+      },
       { type: 'seed', seed: 7, libraries: ['random', 'numpy'], deterministic: true, pythonhashseed: null },
-      { type: 'model', name: 'svc', path: 'artifacts/models/svc/model.pkl', size: 10, sha256: 'ab', format: 'pickle', class: 'sklearn.svm.SVC' },
+      {
+        type: 'model',
+        name: 'svc',
+        path: 'artifacts/models/svc/model.pkl',
+        size: 10,
+        sha256: 'ab',
+        format: 'pickle',
+        class: 'sklearn.svm.SVC',
+      },
       { type: 'feature_importance', ts: 1002, names: ['x', 'y'], values: [0.25, 'NaN'], step: 0 },
       { type: 'feature_importance', ts: 1003, names: ['x'], values: [0.5], step: 1 },
       { type: 'end', status: 'FAILED', end_time: 2000, error: 'ValueError: bad', traceback: 'Traceback…' },
@@ -282,16 +371,45 @@ describe('Run-log events written by the Python logger (no Python needed)', () =>
       const run = store.read(db => getRun(db, 'r1'))!;
       assert.strictEqual(run.status, 'FAILED');
       assert.deepStrictEqual(run.tags, {
-        'mlsight.command': 'python train.py --lr 0.1', 'mlsight.error': 'ValueError: bad', 'mlsight.pid': '77',
-        'mlsight.platform': 'Linux-x', 'mlsight.python': '3.8.18', 'mlsight.model.svc': 'artifacts/models/svc/model.pkl',
-        'mlsight.model.svc.class': 'sklearn.svm.SVC', 'mlsight.seed': '7', 'mlsight.seed.deterministic': 'true',
-        'mlsight.seed.libraries': 'random,numpy', 'mlsight.traceback': 'Traceback…',
+        'mlsight.command': 'python train.py --lr 0.1',
+        'mlsight.error': 'ValueError: bad',
+        'mlsight.pid': '77',
+        'mlsight.platform': 'Linux-x',
+        'mlsight.python': '3.8.18',
+        'mlsight.model.svc': 'artifacts/models/svc/model.pkl',
+        'mlsight.model.svc.class': 'sklearn.svm.SVC',
+        'mlsight.seed': '7',
+        'mlsight.seed.deterministic': 'true',
+        'mlsight.seed.libraries': 'random,numpy',
+        'mlsight.traceback': 'Traceback…',
       });
       assert.deepStrictEqual(run.artifacts, [{ path: 'artifacts/models/svc/model.pkl', kind: 'model', size: 10 }]);
-      assert.deepStrictEqual(store.read(db => metricHistory(db, 'r1', 'feature_importance/x')).map(p => [p.step, p.value]), [[0, 0.25], [1, 0.5]]);
+      assert.deepStrictEqual(
+        store.read(db => metricHistory(db, 'r1', 'feature_importance/x')).map(p => [p.step, p.value]),
+        [
+          [0, 0.25],
+          [1, 0.5],
+        ],
+      );
       const wanted = [{ runId: 'r1', key: 'feature_importance/x' }];
-      const full = (await loadHistories(store.read(db => planHistories(db, store.folder, wanted)), wanted)).get('r1')!.get('feature_importance/x')!;
-      assert.deepStrictEqual([full.complete, full.points.map(p => [p.step, p.value, p.timestamp])], [true, [[0, 0.25, 1002], [1, 0.5, 1003]]]);
+      const full = (
+        await loadHistories(
+          store.read(db => planHistories(db, store.folder, wanted)),
+          wanted,
+        )
+      )
+        .get('r1')!
+        .get('feature_importance/x')!;
+      assert.deepStrictEqual(
+        [full.complete, full.points.map(p => [p.step, p.value, p.timestamp])],
+        [
+          true,
+          [
+            [0, 0.25, 1002],
+            [1, 0.5, 1003],
+          ],
+        ],
+      );
       assert.ok(Number.isNaN(run.latestMetrics['feature_importance/y'].value));
     } finally {
       await store.close();

@@ -9,17 +9,35 @@ import { auditLogPath, readAuditLog } from '../../src/core/registry/auditLog';
 import { WorkspaceStore } from '../../src/core/store/store';
 import { tempWorkspace, writeRunLog } from './helpers';
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string; json: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  let out = '', err = '';
-  const code = await main(args, s => { out += s; }, s => { err += s; });
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string; json: any }> {
+  // eslint-disable-line @typescript-eslint/no-explicit-any
+  let out = '',
+    err = '';
+  const code = await main(
+    args,
+    s => {
+      out += s;
+    },
+    s => {
+      err += s;
+    },
+  );
   let json: unknown;
-  try { json = JSON.parse(out); } catch { json = undefined; }
+  try {
+    json = JSON.parse(out);
+  } catch {
+    json = undefined;
+  }
   return { code, out, err, json };
 }
 
 async function workspace(): Promise<string> {
   const ws = tempWorkspace('mlsight-audit-chain-');
-  for (const [id, acc] of [['r1', 0.8], ['r2', 0.9], ['r3', 0.7]] as const) {
+  for (const [id, acc] of [
+    ['r1', 0.8],
+    ['r2', 0.9],
+    ['r3', 0.7],
+  ] as const) {
     writeRunLog(ws, id, [
       { type: 'run', run_id: id, experiment: 'exp', name: id },
       { type: 'metric', key: 'val/accuracy', value: acc, step: 1 },
@@ -29,10 +47,15 @@ async function workspace(): Promise<string> {
     ]);
   }
   const f = ['--folder', ws, '--format', 'json'];
-  for (const r of ['r1', 'r2', 'r3']) { assert.strictEqual((await cli(['registry', 'register', 'churn', '--run', r, ...f])).code, 0); }
+  for (const r of ['r1', 'r2', 'r3']) {
+    assert.strictEqual((await cli(['registry', 'register', 'churn', '--run', r, ...f])).code, 0);
+  }
   await cli(['registry', 'config', 'churn', '--metric', 'val/accuracy', ...f]);
   assert.strictEqual((await cli(['registry', 'promote', 'churn', '2', '--reason', 'best offline', ...f])).code, 0);
-  assert.strictEqual((await cli(['registry', 'promote', 'churn', '3', '--reason', 'needed for the demo', '--override', ...f])).code, 0);
+  assert.strictEqual(
+    (await cli(['registry', 'promote', 'churn', '3', '--reason', 'needed for the demo', '--override', ...f])).code,
+    0,
+  );
   await cli(['registry', 'alias', 'set', 'churn', 'shadow', '1', ...f]);
   return ws;
 }
@@ -61,10 +84,21 @@ describe('registry: tamper-evident audit log', function () {
     write(ws, ls);
     dropStore(ws);
     const warnings: string[] = [];
-    const log = { info: () => undefined, warn: (m: string) => warnings.push(m), error: (m: string) => warnings.push(m) } as unknown as Logger;
-    const store = await WorkspaceStore.open({ folder: ws, log, rebuild: s => rebuildFromWorkspace(s, log).then(() => undefined) });
+    const log = {
+      info: () => undefined,
+      warn: (m: string) => warnings.push(m),
+      error: (m: string) => warnings.push(m),
+    } as unknown as Logger;
+    const store = await WorkspaceStore.open({
+      folder: ws,
+      log,
+      rebuild: s => rebuildFromWorkspace(s, log).then(() => undefined),
+    });
     await store.close();
-    assert.ok(warnings.some(w => w.includes(`does not verify from line ${k + 1} on`) && /edited/.test(w)), warnings.join('\n'));
+    assert.ok(
+      warnings.some(w => w.includes(`does not verify from line ${k + 1} on`) && /edited/.test(w)),
+      warnings.join('\n'),
+    );
     const h = await cli(['registry', 'history', 'churn', '--folder', ws, '--format', 'json']);
     assert.strictEqual(h.code, 0);
     assert.match(h.err, new RegExp(`warning: .*line ${k + 1}`));
@@ -94,7 +128,13 @@ describe('registry: tamper-evident audit log', function () {
 
   it('an older log without hashes still loads and says it is unchained; new events chain onto it', async () => {
     const ws = await workspace();
-    write(ws, lines(ws).map(l => { const { prev: _p, hash: _h, ...rest } = JSON.parse(l); return JSON.stringify(rest); }));
+    write(
+      ws,
+      lines(ws).map(l => {
+        const { prev: _p, hash: _h, ...rest } = JSON.parse(l);
+        return JSON.stringify(rest);
+      }),
+    );
     dropStore(ws);
     let h = await cli(['registry', 'history', 'churn', '--folder', ws, '--format', 'json']);
     assert.strictEqual(h.json.chain.state, 'unchained');

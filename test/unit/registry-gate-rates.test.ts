@@ -3,7 +3,7 @@ import * as assert from 'assert';
 import { GATE_ERROR_RATES } from '../../src/core/registry/gate';
 import { simulateGate } from '../../src/core/registry/gateSimulation';
 
-describe('registry: the gate\'s error rates (simulation, fixed seed)', function () {
+describe("registry: the gate's error rates (simulation, fixed seed)", function () {
   this.timeout(120_000);
 
   it('paired test: few false promotions on equal models; the noise rule halves the naive rate; a better model is detected', () => {

@@ -13,14 +13,15 @@ import { tempWorkspace, writeRunLog } from './helpers';
 
 async function fixture(): Promise<WorkspaceStore> {
   const ws = tempWorkspace();
-  const run = (id: string, name: string, status: string, acc: number | string, extra: object[] = [], start = 0) => writeRunLog(ws, id, [
-    { type: 'run', run_id: id, experiment: 'e', name, start_time: 1000 + start },
-    { type: 'param', key: 'model', value: name.split('-')[0] },
-    { type: 'metric', key: 'val/accuracy', value: acc, step: 1 },
-    { type: 'metric', key: 'train/loss', value: 0.5, step: 1 },
-    ...extra,
-    { type: 'end', status },
-  ]);
+  const run = (id: string, name: string, status: string, acc: number | string, extra: object[] = [], start = 0) =>
+    writeRunLog(ws, id, [
+      { type: 'run', run_id: id, experiment: 'e', name, start_time: 1000 + start },
+      { type: 'param', key: 'model', value: name.split('-')[0] },
+      { type: 'metric', key: 'val/accuracy', value: acc, step: 1 },
+      { type: 'metric', key: 'train/loss', value: 0.5, step: 1 },
+      ...extra,
+      { type: 'end', status },
+    ]);
   run('a', 'rf-1', 'FINISHED', 0.8, [{ type: 'tag', key: 'team', value: 'vision' }], 1);
   run('b', 'svm-1', 'FAILED', 'NaN', [], 2);
   run('c', 'rf-2', 'FINISHED', 0.9, [], 3);
@@ -33,7 +34,12 @@ async function fixture(): Promise<WorkspaceStore> {
 describe('Runs view data', () => {
   it('parses filters: words, status:, tag:, key=value', () => {
     assert.deepStrictEqual(parseRunFilter(' RF  status:failed tag:team=vision tag:gpu lr=0.1 '), {
-      terms: ['rf', 'lr=0.1'], status: 'FAILED', tags: [{ key: 'team', value: 'vision' }, { key: 'gpu', value: undefined }],
+      terms: ['rf', 'lr=0.1'],
+      status: 'FAILED',
+      tags: [
+        { key: 'team', value: 'vision' },
+        { key: 'gpu', value: undefined },
+      ],
     });
   });
 
@@ -46,12 +52,19 @@ describe('Runs view data', () => {
 
   it('latest metric follows MLflow: highest step, then timestamp, then value', async () => {
     const ws = tempWorkspace();
-    writeRunLog(ws, 'r', [{ type: 'run', run_id: 'r', experiment: 'e' },
-      { type: 'metric', key: 'm', value: 5, step: 2, timestamp: 10 }, { type: 'metric', key: 'm', value: 1, step: 3, timestamp: 5 },
-      { type: 'metric', key: 'm', value: 2, step: 3, timestamp: 5 }, { type: 'metric', key: 'm', value: 9, step: 1, timestamp: 99 }]);
+    writeRunLog(ws, 'r', [
+      { type: 'run', run_id: 'r', experiment: 'e' },
+      { type: 'metric', key: 'm', value: 5, step: 2, timestamp: 10 },
+      { type: 'metric', key: 'm', value: 1, step: 3, timestamp: 5 },
+      { type: 'metric', key: 'm', value: 2, step: 3, timestamp: 5 },
+      { type: 'metric', key: 'm', value: 9, step: 1, timestamp: 99 },
+    ]);
     const store = await WorkspaceStore.open({ folder: ws });
     await ingestMlsightRuns(store, silentLogger);
-    assert.strictEqual(store.read(db => latestMetricsByRun(db).get('r')!.m), 2);
+    assert.strictEqual(
+      store.read(db => latestMetricsByRun(db).get('r')!.m),
+      2,
+    );
     assert.strictEqual(store.read(db => getRun(db, 'r'))!.latestMetrics.m.value, 2);
     await store.close();
   });
@@ -60,8 +73,18 @@ describe('Runs view data', () => {
     const store = await fixture();
     const names = (sort: Parameters<typeof runRows>[2], filter?: string) =>
       store.read(db => runRows(db, 'mlsight:e', sort, filter ? parseRunFilter(filter) : undefined).map(r => r.name));
-    assert.deepStrictEqual(names({ by: 'metric', metric: 'val/accuracy', descending: true }), ['rf-2', 'rf-1', 'knn-1', 'svm-1']);
-    assert.deepStrictEqual(names({ by: 'metric', metric: 'val/accuracy', descending: false }), ['knn-1', 'rf-1', 'rf-2', 'svm-1']);
+    assert.deepStrictEqual(names({ by: 'metric', metric: 'val/accuracy', descending: true }), [
+      'rf-2',
+      'rf-1',
+      'knn-1',
+      'svm-1',
+    ]);
+    assert.deepStrictEqual(names({ by: 'metric', metric: 'val/accuracy', descending: false }), [
+      'knn-1',
+      'rf-1',
+      'rf-2',
+      'svm-1',
+    ]);
     assert.deepStrictEqual(names({ by: 'start', descending: true }), ['knn-1', 'rf-2', 'svm-1', 'rf-1']);
     await annotate(store, { action: 'run.star', runId: 'a', starred: true });
     assert.deepStrictEqual(names({ by: 'name', descending: false }), ['rf-1', 'knn-1', 'rf-2', 'svm-1']);
@@ -76,8 +99,16 @@ describe('Runs view data', () => {
 
   it('the key metric comes from the metric_keys index, and from the runs themselves when the index names a key no run has', async () => {
     const store = await fixture();
-    const key = () => store.read(db => runRows(db, 'mlsight:e', { by: 'name', descending: false }).map(r => r.keyMetric?.key));
-    assert.deepStrictEqual(store.read(db => db.all<{ key: string }>(`SELECT key FROM metric_keys WHERE experiment_id = 'mlsight:e' ORDER BY key`).map(r => r.key)), ['train/loss', 'val/accuracy']);
+    const key = () =>
+      store.read(db => runRows(db, 'mlsight:e', { by: 'name', descending: false }).map(r => r.keyMetric?.key));
+    assert.deepStrictEqual(
+      store.read(db =>
+        db
+          .all<{ key: string }>(`SELECT key FROM metric_keys WHERE experiment_id = 'mlsight:e' ORDER BY key`)
+          .map(r => r.key),
+      ),
+      ['train/loss', 'val/accuracy'],
+    );
     // every val/accuracy value goes (as when the runs that logged it are deleted): the index still lists the key
     store.write(db => db.run(`DELETE FROM latest_metrics WHERE key = 'val/accuracy'`));
     assert.deepStrictEqual(key(), ['train/loss', 'train/loss', 'train/loss', 'train/loss']);
@@ -96,8 +127,14 @@ describe('Runs view data', () => {
       assert.strictEqual(a.note, 'best so far');
       assert.strictEqual(a.tags.candidate, 'yes');
       assert.strictEqual(a.tags.team, 'vision');
-      assert.deepStrictEqual(store.read(db => listTrashedRuns(db)).map(r => r.id), ['b']);
-      assert.strictEqual(store.read(db => countRuns(db)), 3);
+      assert.deepStrictEqual(
+        store.read(db => listTrashedRuns(db)).map(r => r.id),
+        ['b'],
+      );
+      assert.strictEqual(
+        store.read(db => countRuns(db)),
+        3,
+      );
       assert.ok(!store.read(db => runRows(db, 'mlsight:e', { by: 'name', descending: false })).some(r => r.id === 'b'));
     };
     check();
@@ -109,9 +146,15 @@ describe('Runs view data', () => {
     await rebuildFromWorkspace(store, silentLogger);
     check();
     const log = await readAnnotations(store.folder);
-    assert.deepStrictEqual(log.annotations.map(x => x.action), ['run.rename', 'run.note', 'run.tag', 'run.trash']);
+    assert.deepStrictEqual(
+      log.annotations.map(x => x.action),
+      ['run.rename', 'run.note', 'run.tag', 'run.trash'],
+    );
     await annotate(store, { action: 'run.trash', runId: 'b', trashed: false });
-    assert.strictEqual(store.read(db => countRuns(db)), 4);
+    assert.strictEqual(
+      store.read(db => countRuns(db)),
+      4,
+    );
     await annotate(store, { action: 'run.tag', runId: 'a', key: 'candidate', value: null });
     assert.strictEqual(store.read(db => getRun(db, 'a'))!.tags.candidate, undefined);
     await store.close();
@@ -123,19 +166,33 @@ describe('Runs view data', () => {
     fs.writeFileSync(path.join(ws, 'data', 'train.csv'), 'a,b\n1,2\n');
     const { createHash } = await import('crypto');
     const digest = 'sha256:' + createHash('sha256').update('a,b\n1,2\n').digest('hex');
-    writeRunLog(ws, 'good', [{ type: 'run', run_id: 'good', experiment: 'e' }, { type: 'seed', seed: 42 }, { type: 'tag', key: 'mlsight.seed', value: '42' },
-      { type: 'git', commit: 'abc123', dirty: false }, { type: 'artifact', path: 'requirements.txt', kind: 'requirements' },
-      { type: 'dataset', name: 'train', role: 'train', path: 'data/train.csv', digest }]);
-    writeRunLog(ws, 'bad', [{ type: 'run', run_id: 'bad', experiment: 'e' }, { type: 'git', commit: 'abc123', dirty: true }]);
+    writeRunLog(ws, 'good', [
+      { type: 'run', run_id: 'good', experiment: 'e' },
+      { type: 'seed', seed: 42 },
+      { type: 'tag', key: 'mlsight.seed', value: '42' },
+      { type: 'git', commit: 'abc123', dirty: false },
+      { type: 'artifact', path: 'requirements.txt', kind: 'requirements' },
+      { type: 'dataset', name: 'train', role: 'train', path: 'data/train.csv', digest },
+    ]);
+    writeRunLog(ws, 'bad', [
+      { type: 'run', run_id: 'bad', experiment: 'e' },
+      { type: 'git', commit: 'abc123', dirty: true },
+    ]);
     const store = await WorkspaceStore.open({ folder: ws });
     await ingestMlsightRuns(store, silentLogger);
     const good = await store.read(db => checkReproducibility(db, 'good', ws));
     assert.deepStrictEqual([good.passed, good.total], [6, 6], JSON.stringify(good.checks));
     fs.writeFileSync(path.join(ws, 'data', 'train.csv'), 'a,b\n1,3\n');
     const changed = await store.read(db => checkReproducibility(db, 'good', ws));
-    assert.match(changed.checks.find(c => c.id === 'data-unchanged')!.detail, /train \(train\): data\/train\.csv changed since the run/);
+    assert.match(
+      changed.checks.find(c => c.id === 'data-unchanged')!.detail,
+      /train \(train\): data\/train\.csv changed since the run/,
+    );
     const bad = await store.read(db => checkReproducibility(db, 'bad', ws));
-    assert.deepStrictEqual(bad.checks.filter(c => !c.ok).map(c => c.id), ['seed', 'packages', 'clean-tree', 'datasets']);
+    assert.deepStrictEqual(
+      bad.checks.filter(c => !c.ok).map(c => c.id),
+      ['seed', 'packages', 'clean-tree', 'datasets'],
+    );
     await store.close();
   });
 });

@@ -1,8 +1,24 @@
 import * as assert from 'assert';
 import {
-  gaviRho, gaviSequentialTest, minimumDetectableEffect, msprt, msprtBernoulliVariance, msprtPath, msprtTau2,
-  powerFromStandardError, powerTwoProportions, proportionArm, relativeLift, sampleRatioMismatch,
-  sampleSizeMeans, sampleSizeTwoProportions, StatsInputError, summarize, twoProportionZTest, welchTTest, Alternative,
+  gaviRho,
+  gaviSequentialTest,
+  minimumDetectableEffect,
+  msprt,
+  msprtBernoulliVariance,
+  msprtPath,
+  msprtTau2,
+  powerFromStandardError,
+  powerTwoProportions,
+  proportionArm,
+  relativeLift,
+  sampleRatioMismatch,
+  sampleSizeMeans,
+  sampleSizeTwoProportions,
+  StatsInputError,
+  summarize,
+  twoProportionZTest,
+  welchTTest,
+  Alternative,
   EmptySampleError,
 } from '../../src/core/stats';
 import { close, numbers, oracles } from './stats-helpers';
@@ -11,11 +27,14 @@ const AB = oracles.ab;
 const TIGHT = { rel: 1e-12, abs: 1e-15 };
 const P = { rel: 1e-11, abs: 1e-300 };
 
-describe("stats: A/B tests against scipy (Welch, two-proportion z, delta-method lift)", () => {
+describe('stats: A/B tests against scipy (Welch, two-proportion z, delta-method lift)', () => {
   for (const c of AB.welch) {
     it(`Welch: ${c.name} (${c.alternative})`, () => {
-      const arm = (x: unknown) => (Array.isArray(x) || (x as { seed?: number }).seed !== undefined ? numbers(x as never) : x);
-      const r = welchTTest(arm(c.control) as never, arm(c.treatment) as never, { alternative: c.alternative as Alternative });
+      const arm = (x: unknown) =>
+        Array.isArray(x) || (x as { seed?: number }).seed !== undefined ? numbers(x as never) : x;
+      const r = welchTTest(arm(c.control) as never, arm(c.treatment) as never, {
+        alternative: c.alternative as Alternative,
+      });
       close(r.statistic, c.statistic, TIGHT, 'welch.t', c.name);
       close(r.df, c.df, TIGHT, 'welch.df', c.name);
       close(r.pValue, c.pvalue, P, 'welch.p', c.name);
@@ -35,8 +54,20 @@ describe("stats: A/B tests against scipy (Welch, two-proportion z, delta-method 
       close(r.standardError, c.se, TIGHT, 'prop.se', label);
       close(r.ci[0], c.ci[0], { rel: 1e-12, abs: 1e-16 }, 'prop.ci', label);
       close(r.ci[1], c.ci[1], { rel: 1e-12, abs: 1e-16 }, 'prop.ci', label);
-      close(twoProportionZTest({ successes: xa, n: na }, { successes: xb, n: nb }, { alternative: 'greater' }).pValue, c.pvalue_greater, P, 'prop.p', label);
-      close(twoProportionZTest({ successes: xa, n: na }, { successes: xb, n: nb }, { alternative: 'less' }).pValue, c.pvalue_less, P, 'prop.p', label);
+      close(
+        twoProportionZTest({ successes: xa, n: na }, { successes: xb, n: nb }, { alternative: 'greater' }).pValue,
+        c.pvalue_greater,
+        P,
+        'prop.p',
+        label,
+      );
+      close(
+        twoProportionZTest({ successes: xa, n: na }, { successes: xb, n: nb }, { alternative: 'less' }).pValue,
+        c.pvalue_less,
+        P,
+        'prop.p',
+        label,
+      );
     }
   });
 
@@ -78,7 +109,7 @@ describe('stats: power, sample size and sample-ratio mismatch', () => {
       // the closed form ignores the far rejection tail, so power at n is the target plus that (tiny) tail
       assert.ok(c.power_at_n >= c.power && c.power_at_n - c.power < 1e-3);
     }
-    const shared = sampleSizeTwoProportions(0.10, 0.12);
+    const shared = sampleSizeTwoProportions(0.1, 0.12);
     close(shared.perArm, 3840.847482, { abs: 5e-7 }, 'shared-oracle', 'sample size');
     assert.strictEqual(shared.perArmCeil, 3841);
   });
@@ -94,7 +125,13 @@ describe('stats: power, sample size and sample-ratio mismatch', () => {
 
   it('sample size for a difference in means', () => {
     for (const c of AB.sample_size_means) {
-      close(sampleSizeMeans(c.delta, c.sd, { alpha: c.alpha, power: c.power }).perArm, c.n, TIGHT, 'sample_size_means', '');
+      close(
+        sampleSizeMeans(c.delta, c.sd, { alpha: c.alpha, power: c.power }).perArm,
+        c.n,
+        TIGHT,
+        'sample_size_means',
+        '',
+      );
     }
   });
 
@@ -112,7 +149,13 @@ describe('stats: power, sample size and sample-ratio mismatch', () => {
 describe('stats: sequential tests (GrowthBook GAVI, mSPRT)', () => {
   it('GAVI ρ, half-width and always-valid p-value', () => {
     for (const c of AB.gavi) {
-      const r = gaviSequentialTest({ estimate: c.estimate, standardError: c.se, n: c.n, alpha: c.alpha, tuning: c.tuning });
+      const r = gaviSequentialTest({
+        estimate: c.estimate,
+        standardError: c.se,
+        n: c.n,
+        alpha: c.alpha,
+        tuning: c.tuning,
+      });
       close(r.rho, c.rho, TIGHT, 'gavi.rho', '');
       close(r.halfwidth, c.halfwidth, TIGHT, 'gavi.halfwidth', '');
       close(r.pValue, c.pvalue, TIGHT, 'gavi.p', '');
@@ -148,11 +191,19 @@ describe('stats: sequential tests (GrowthBook GAVI, mSPRT)', () => {
   it('running mSPRT p-values never increase and reject once Λ has crossed 1/α', () => {
     const looks = [0.3, 0.25, 0.2, 0.22, 0.05].map((estimate, i) => ({ estimate, n: 200 * (i + 1), V: 2 }));
     const path = msprtPath(looks, 0.05);
-    for (let i = 1; i < path.length; i++) { assert.ok(path[i].runningPValue <= path[i - 1].runningPValue); }
+    for (let i = 1; i < path.length; i++) {
+      assert.ok(path[i].runningPValue <= path[i - 1].runningPValue);
+    }
     const firstReject = path.findIndex(p => p.reject);
     assert.ok(firstReject >= 0);
-    assert.ok(path.slice(firstReject).every(p => p.reject), 'stays rejected');
-    assert.ok(path[path.length - 1].pValue > path[path.length - 1].runningPValue, 'the last look alone would not reject');
+    assert.ok(
+      path.slice(firstReject).every(p => p.reject),
+      'stays rejected',
+    );
+    assert.ok(
+      path[path.length - 1].pValue > path[path.length - 1].runningPValue,
+      'the last look alone would not reject',
+    );
   });
 });
 
@@ -188,7 +239,10 @@ describe('stats: A/B edge cases', () => {
     assert.throws(() => welchTTest([], [1, 2]), EmptySampleError);
     assert.throws(() => twoProportionZTest({ successes: 11, n: 10 }, { successes: 1, n: 10 }), /between 0 and n/);
     assert.throws(() => twoProportionZTest({ successes: 1, n: 0 }, { successes: 1, n: 10 }), StatsInputError);
-    assert.throws(() => relativeLift({ n: 10, mean: 0, variance: 1 }, { n: 10, mean: 1, variance: 1 }), /control mean is 0/);
+    assert.throws(
+      () => relativeLift({ n: 10, mean: 0, variance: 1 }, { n: 10, mean: 1, variance: 1 }),
+      /control mean is 0/,
+    );
     assert.throws(() => sampleSizeTwoProportions(0.1, 0.1), /equal/);
     assert.throws(() => sampleSizeTwoProportions(0, 0.1), StatsInputError);
     assert.throws(() => welchTTest([1, 2], [1, 3], { alpha: 2 }), /alpha/);

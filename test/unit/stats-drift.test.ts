@@ -1,10 +1,36 @@
 import * as assert from 'assert';
 import {
-  categoricalFromCounts, chiSquareContingency, chiSquareGoodnessOfFit, columnDrift, datasetDrift, EmptySampleError,
-  evidentlyBinned, evidentlyChiSquare, evidentlyDefaultMethod, evidentlyKs, evidentlyZTest, hellingerDistance,
-  histogramBinEdges, histogramCounts, jensenShannon, jensenShannonDistance, lInfinity, linspace, nannymlChiSquare,
-  nannymlDistributions, nannymlHellinger, nannymlJensenShannon, nannymlThreshold, nannymlTreatAsContinuous,
-  prepareCategorical, prepareNumeric, psi, psiOfProportions, StatsInputError, wassersteinDistance, wassersteinNormed,
+  categoricalFromCounts,
+  chiSquareContingency,
+  chiSquareGoodnessOfFit,
+  columnDrift,
+  datasetDrift,
+  EmptySampleError,
+  evidentlyBinned,
+  evidentlyChiSquare,
+  evidentlyDefaultMethod,
+  evidentlyKs,
+  evidentlyZTest,
+  hellingerDistance,
+  histogramBinEdges,
+  histogramCounts,
+  jensenShannon,
+  jensenShannonDistance,
+  lInfinity,
+  linspace,
+  nannymlChiSquare,
+  nannymlDistributions,
+  nannymlHellinger,
+  nannymlJensenShannon,
+  nannymlThreshold,
+  nannymlTreatAsContinuous,
+  prepareCategorical,
+  prepareNumeric,
+  psi,
+  psiOfProportions,
+  StatsInputError,
+  wassersteinDistance,
+  wassersteinNormed,
 } from '../../src/core/stats';
 import { close, numbers, oracles, sample } from './stats-helpers';
 
@@ -49,13 +75,20 @@ describe('stats: Evidently drift statistics on numerical columns (numpy/scipy re
         const z = evidentlyZTest(ref, cur);
         close(Math.abs(z.statistic), Math.abs(c.z.statistic), TIGHT, 'z.stat', c.name);
         close(z.pValue, c.z.pvalue, { rel: 1e-12, abs: 1e-300 }, 'z.p', c.name);
-        if (c.z.pvalue_evidently > 1e-12) { close(z.pValue, c.z.pvalue_evidently, { rel: 1e-9 }, 'z.p (evidently form)', c.name); }
+        if (c.z.pvalue_evidently > 1e-12) {
+          close(z.pValue, c.z.pvalue_evidently, { rel: 1e-9 }, 'z.p (evidently form)', c.name);
+        }
       }
       const col = columnDrift(ref, cur);
       assert.strictEqual(col.method, c.default_method);
       assert.strictEqual(col.nUnique, c.n_unique);
-      const expectedScore = { ks: c.ks.pvalue, wasserstein: c.wasserstein_norm, jensenshannon: c.jensenshannon,
-        chisquare: c.chisquare?.pvalue, z: c.z?.pvalue }[c.default_method as string];
+      const expectedScore = {
+        ks: c.ks.pvalue,
+        wasserstein: c.wasserstein_norm,
+        jensenshannon: c.jensenshannon,
+        chisquare: c.chisquare?.pvalue,
+        z: c.z?.pvalue,
+      }[c.default_method as string];
       close(col.score, expectedScore, { rel: 1e-10, abs: 1e-300 }, 'columnDrift.score', c.name);
       assert.strictEqual(nannymlTreatAsContinuous(ref), c.nannyml_continuous);
       if (c.nannyml_cont) {
@@ -63,7 +96,13 @@ describe('stats: Evidently drift statistics on numerical columns (numpy/scipy re
         assert.strictEqual(d.edges!.length - 1, c.nannyml_cont.bins, 'doane bin count');
         close(d.leftover, c.nannyml_cont.leftover, { abs: 1e-15 }, 'nannyml.leftover', c.name);
         close(nannymlJensenShannon(ref, cur, 'continuous'), c.nannyml_cont.js, JS_TOL, 'nannyml.js', c.name);
-        close(nannymlJensenShannon(ref, cur, 'continuous'), c.nannyml_cont.js_scipy, SCIPY_JS, 'nannyml.js vs scipy', c.name);
+        close(
+          nannymlJensenShannon(ref, cur, 'continuous'),
+          c.nannyml_cont.js_scipy,
+          SCIPY_JS,
+          'nannyml.js vs scipy',
+          c.name,
+        );
         close(nannymlHellinger(ref, cur, 'continuous'), c.nannyml_cont.hellinger, TIGHT, 'nannyml.hellinger', c.name);
       }
     });
@@ -91,9 +130,21 @@ describe('stats: Evidently and NannyML drift statistics on categorical columns',
       assert.strictEqual(col.method, c.default_method);
       assert.strictEqual(col.nUnique, c.n_unique);
       close(nannymlJensenShannon(ref, cur, 'categorical'), c.nannyml_cat.js, JS_TOL, 'nannyml.js', c.name);
-      close(nannymlJensenShannon(ref, cur, 'categorical'), c.nannyml_cat.js_scipy, SCIPY_JS, 'nannyml.js vs scipy', c.name);
+      close(
+        nannymlJensenShannon(ref, cur, 'categorical'),
+        c.nannyml_cat.js_scipy,
+        SCIPY_JS,
+        'nannyml.js vs scipy',
+        c.name,
+      );
       close(nannymlHellinger(ref, cur, 'categorical'), c.nannyml_cat.hellinger, TIGHT, 'nannyml.hellinger', c.name);
-      close(nannymlDistributions(ref, cur, 'categorical').leftover, c.nannyml_cat.leftover, { abs: 1e-15 }, 'nannyml.leftover', c.name);
+      close(
+        nannymlDistributions(ref, cur, 'categorical').leftover,
+        c.nannyml_cat.leftover,
+        { abs: 1e-15 },
+        'nannyml.leftover',
+        c.name,
+      );
       close(lInfinity(ref, cur), c.l_infinity, TIGHT, 'l_infinity', c.name);
       if (c.chi2_contingency) {
         const ct = nannymlChiSquare(ref, cur);
@@ -109,7 +160,9 @@ describe('stats: numpy histogram bins', () => {
   for (const h of oracles.histograms) {
     it(h.name, () => {
       let x = numbers(h.data);
-      if (h.square) { x = x.map(v => v ** 2); }
+      if (h.square) {
+        x = x.map(v => v ** 2);
+      }
       const s = prepareNumeric(x);
       const edges = histogramBinEdges(s.sorted, h.rule);
       assert.strictEqual(edges.length, h.edges.length, 'bin count');
@@ -121,8 +174,14 @@ describe('stats: numpy histogram bins', () => {
   it('linspace puts the last edge exactly on stop and counts a value on an inner edge in the upper bin', () => {
     const e = linspace(0, 1, 4);
     assert.strictEqual(e[3], 1);
-    assert.deepStrictEqual(Array.from(histogramCounts(Float64Array.from([0, 1 / 3, 0.5, 1, 1.5]), [0, 1 / 3, 1])), [1, 3]);
-    assert.deepStrictEqual(Array.from(histogramBinEdges(Float64Array.from([0.2, 0.3, 0.4]), 'sturges', true)), [0.2, 0.4]);
+    assert.deepStrictEqual(
+      Array.from(histogramCounts(Float64Array.from([0, 1 / 3, 0.5, 1, 1.5]), [0, 1 / 3, 1])),
+      [1, 3],
+    );
+    assert.deepStrictEqual(
+      Array.from(histogramBinEdges(Float64Array.from([0.2, 0.3, 0.4]), 'sturges', true)),
+      [0.2, 0.4],
+    );
   });
 });
 
@@ -151,11 +210,18 @@ describe('stats: shared oracle vectors for drift', () => {
   });
 
   it('CAT vectors: PSI, JS, chi-square, z; Evidently’s own chi-square test', () => {
-    const rep = (counts: Record<string, number>) => Object.entries(counts).flatMap(([k, n]) => Array<string>(n).fill(k));
+    const rep = (counts: Record<string, number>) =>
+      Object.entries(counts).flatMap(([k, n]) => Array<string>(n).fill(k));
     const ref = rep({ a: 50, b: 30, c: 20 });
     const cur = rep({ a: 30, b: 30, c: 35, d: 5 });
     close(psi(ref, cur, { kind: 'categorical' }).value, 0.496216437055, { abs: 5e-13 }, 'shared-oracle', 'CAT PSI');
-    close(jensenShannon(ref, cur, { kind: 'categorical' }).value, 0.200799012213, { abs: 5e-13 }, 'shared-oracle', 'CAT JS');
+    close(
+      jensenShannon(ref, cur, { kind: 'categorical' }).value,
+      0.200799012213,
+      { abs: 5e-13 },
+      'shared-oracle',
+      'CAT JS',
+    );
     const chi = evidentlyChiSquare(ref, rep({ a: 30, b: 40, c: 30 }));
     close(chi.statistic, 16.3333333333, { abs: 5e-11 }, 'shared-oracle', 'chi stat');
     close(chi.pValue, 0.000283962983903, { abs: 5e-16 }, 'shared-oracle', 'chi p');
@@ -163,8 +229,10 @@ describe('stats: shared oracle vectors for drift', () => {
     close(z.statistic, -2.19089023002, { abs: 5e-12 }, 'shared-oracle', 'z');
     close(z.pValue, 0.0284597369163, { abs: 5e-14 }, 'shared-oracle', 'z p');
     // Evidently's unit test: counts [16,18,16,14,12,12] vs [16,16,16,16,16,8] → p = 0.67309
-    const e = evidentlyChiSquare(categoricalFromCounts({ a: 16, b: 18, c: 16, d: 14, e: 12, f: 12 }),
-      categoricalFromCounts({ a: 16, b: 16, c: 16, d: 16, e: 16, f: 8 }));
+    const e = evidentlyChiSquare(
+      categoricalFromCounts({ a: 16, b: 18, c: 16, d: 14, e: 12, f: 12 }),
+      categoricalFromCounts({ a: 16, b: 16, c: 16, d: 16, e: 16, f: 8 }),
+    );
     close(e.pValue, 0.67309, { abs: 5e-6 }, 'shared-oracle', 'evidently test');
     assert.strictEqual(e.drifted, false);
   });
@@ -172,11 +240,19 @@ describe('stats: shared oracle vectors for drift', () => {
 
 describe('stats: drift edge cases', () => {
   it('PSI zero fill: 1e-4 when the smallest non-empty cell exceeds 1e-4, else that cell / 1e6', () => {
-    close(psiOfProportions([0.5, 0.5, 0], [0.25, 0.25, 0.5]), 2 * (0.25 * Math.log(2)) + (1e-4 - 0.5) * Math.log(1e-4 / 0.5), { rel: 1e-15 }, 'psi-fill');
+    close(
+      psiOfProportions([0.5, 0.5, 0], [0.25, 0.25, 0.5]),
+      2 * (0.25 * Math.log(2)) + (1e-4 - 0.5) * Math.log(1e-4 / 0.5),
+      { rel: 1e-15 },
+      'psi-fill',
+    );
     const r = [0.99995, 0.00005, 0];
     const c = [0.5, 0.25, 0.25];
     const fill = 0.00005 / 1e6;
-    const expected = (0.99995 - 0.5) * Math.log(0.99995 / 0.5) + (0.00005 - 0.25) * Math.log(0.00005 / 0.25) + (fill - 0.25) * Math.log(fill / 0.25);
+    const expected =
+      (0.99995 - 0.5) * Math.log(0.99995 / 0.5) +
+      (0.00005 - 0.25) * Math.log(0.00005 / 0.25) +
+      (fill - 0.25) * Math.log(fill / 0.25);
     close(psiOfProportions(r, c), expected, { rel: 1e-14 }, 'psi-fill');
     // no fill: an empty reference cell makes PSI infinite
     assert.strictEqual(psiOfProportions([1, 0], [0.5, 0.5], false), Infinity);
@@ -204,9 +280,18 @@ describe('stats: drift edge cases', () => {
   });
 
   it('throws a plain error for empty and all-missing columns', () => {
-    assert.throws(() => psi([], [1]), (e: Error) => e instanceof EmptySampleError && /reference sample is empty/.test(e.message));
-    assert.throws(() => columnDrift([NaN, NaN], [1, 2]), (e: Error) => e instanceof EmptySampleError && /no finite values \(2 given: 2 NaN\)/.test(e.message));
-    assert.throws(() => columnDrift([null, null], ['a']), (e: Error) => e instanceof EmptySampleError && /2 missing/.test(e.message));
+    assert.throws(
+      () => psi([], [1]),
+      (e: Error) => e instanceof EmptySampleError && /reference sample is empty/.test(e.message),
+    );
+    assert.throws(
+      () => columnDrift([NaN, NaN], [1, 2]),
+      (e: Error) => e instanceof EmptySampleError && /no finite values \(2 given: 2 NaN\)/.test(e.message),
+    );
+    assert.throws(
+      () => columnDrift([null, null], ['a']),
+      (e: Error) => e instanceof EmptySampleError && /2 missing/.test(e.message),
+    );
     assert.throws(() => wassersteinNormed(['a', 'b'] as unknown as number[], [1]), StatsInputError);
     assert.throws(() => psi(['a', 'b'], ['a']), /non-numeric values; use kind "categorical"/);
   });
@@ -235,9 +320,25 @@ describe('stats: drift edge cases', () => {
 
   it('contingency tables: dof 0 gives p = 1, an all-zero column is rejected, Yates applies only at dof 1', () => {
     assert.deepStrictEqual(chiSquareContingency([[3], [5]]).pValue, 1);
-    assert.throws(() => chiSquareContingency([[1, 0], [2, 0]]), /all zeros/);
-    const yates = chiSquareContingency([[10, 20], [30, 25]]);
-    const plain = chiSquareContingency([[10, 20], [30, 25]], { correction: false });
+    assert.throws(
+      () =>
+        chiSquareContingency([
+          [1, 0],
+          [2, 0],
+        ]),
+      /all zeros/,
+    );
+    const yates = chiSquareContingency([
+      [10, 20],
+      [30, 25],
+    ]);
+    const plain = chiSquareContingency(
+      [
+        [10, 20],
+        [30, 25],
+      ],
+      { correction: false },
+    );
     assert.ok(yates.statistic < plain.statistic);
   });
 
@@ -267,7 +368,13 @@ describe('stats: drift edge cases', () => {
   });
 
   it('dataset drift is share of drifted columns ≥ drift share', () => {
-    assert.deepStrictEqual(datasetDrift([{ drifted: true }, { drifted: false }]), { nColumns: 2, nDrifted: 1, share: 0.5, driftShare: 0.5, drifted: true });
+    assert.deepStrictEqual(datasetDrift([{ drifted: true }, { drifted: false }]), {
+      nColumns: 2,
+      nDrifted: 1,
+      share: 0.5,
+      driftShare: 0.5,
+      drifted: true,
+    });
     assert.strictEqual(datasetDrift([{ drifted: true }, { drifted: false }, { drifted: false }]).drifted, false);
     assert.strictEqual(datasetDrift([]).drifted, false);
   });
@@ -283,8 +390,16 @@ describe('stats: drift edge cases', () => {
 
   it('categorical samples from counts and from values agree; 1 and "1" are different categories', () => {
     const fromValues = prepareCategorical(['x', 'y', 'y']);
-    const fromCounts = categoricalFromCounts(new Map([['x', 1], ['y', 2]]));
-    assert.strictEqual(evidentlyChiSquare(fromValues, ['x', 'x']).pValue, evidentlyChiSquare(fromCounts, ['x', 'x']).pValue);
+    const fromCounts = categoricalFromCounts(
+      new Map([
+        ['x', 1],
+        ['y', 2],
+      ]),
+    );
+    assert.strictEqual(
+      evidentlyChiSquare(fromValues, ['x', 'x']).pValue,
+      evidentlyChiSquare(fromCounts, ['x', 'x']).pValue,
+    );
     assert.strictEqual(prepareCategorical([1, '1', 1]).counts.size, 2);
     assert.throws(() => categoricalFromCounts({ a: -1 }), StatsInputError);
     const b = evidentlyBinned(['b', 'a'], ['c'], { kind: 'categorical' });

@@ -1,10 +1,24 @@
 import * as assert from 'assert';
-import { EmptySampleError, ks2samp, KsMethod, prepareNumeric, StatsInputError, Alternative } from '../../src/core/stats';
+import {
+  EmptySampleError,
+  ks2samp,
+  KsMethod,
+  prepareNumeric,
+  StatsInputError,
+  Alternative,
+} from '../../src/core/stats';
 import { close, numbers, oracles } from './stats-helpers';
 
 interface KsCase {
-  name: string; data1: unknown; data2: unknown; alternative: Alternative; method: KsMethod;
-  statistic: number; pvalue: number; statistic_sign: number; fell_back_to_asymp: boolean;
+  name: string;
+  data1: unknown;
+  data2: unknown;
+  alternative: Alternative;
+  method: KsMethod;
+  statistic: number;
+  pvalue: number;
+  statistic_sign: number;
+  fell_back_to_asymp: boolean;
 }
 
 describe('stats: two-sample Kolmogorov–Smirnov against scipy.stats.ks_2samp', () => {
@@ -12,13 +26,23 @@ describe('stats: two-sample Kolmogorov–Smirnov against scipy.stats.ks_2samp', 
 
   for (const c of cases) {
     it(`${c.name} (${c.alternative}, ${c.method})`, () => {
-      const r = ks2samp(numbers(c.data1 as never), numbers(c.data2 as never), { alternative: c.alternative, method: c.method });
+      const r = ks2samp(numbers(c.data1 as never), numbers(c.data2 as never), {
+        alternative: c.alternative,
+        method: c.method,
+      });
       close(r.statistic, c.statistic, { rel: 1e-13, abs: 1e-15 }, 'ks.statistic', c.name);
       close(r.pValue, c.pvalue, { rel: 1e-10, abs: 1e-300 }, `ks.p ${r.method}`, c.name);
-      if (c.statistic > 0) { assert.strictEqual(r.statisticSign, c.statistic_sign, 'sign'); }
-      const scipyMethod = c.method === 'auto'
-        ? (Math.max(r.n1, r.n2) <= 10000 && !c.fell_back_to_asymp ? 'exact' : 'asymp')
-        : (c.fell_back_to_asymp ? 'asymp' : c.method);
+      if (c.statistic > 0) {
+        assert.strictEqual(r.statisticSign, c.statistic_sign, 'sign');
+      }
+      const scipyMethod =
+        c.method === 'auto'
+          ? Math.max(r.n1, r.n2) <= 10000 && !c.fell_back_to_asymp
+            ? 'exact'
+            : 'asymp'
+          : c.fell_back_to_asymp
+            ? 'asymp'
+            : c.method;
       assert.strictEqual(r.method, scipyMethod);
       assert.strictEqual(r.fallbackReason !== undefined, c.fell_back_to_asymp);
     });
@@ -84,9 +108,16 @@ describe('stats: two-sample Kolmogorov–Smirnov against scipy.stats.ks_2samp', 
   });
 
   it('throws a plain error for empty or all-missing samples and for bad options', () => {
-    assert.throws(() => ks2samp([], [1, 2]), (e: Error) => e instanceof EmptySampleError && e.message === 'the first sample is empty');
-    assert.throws(() => ks2samp([1], [NaN, Infinity]), (e: Error) => e instanceof EmptySampleError
-      && e.message === 'the second sample has no finite values (2 given: 1 NaN, 1 infinite)');
+    assert.throws(
+      () => ks2samp([], [1, 2]),
+      (e: Error) => e instanceof EmptySampleError && e.message === 'the first sample is empty',
+    );
+    assert.throws(
+      () => ks2samp([1], [NaN, Infinity]),
+      (e: Error) =>
+        e instanceof EmptySampleError &&
+        e.message === 'the second sample has no finite values (2 given: 1 NaN, 1 infinite)',
+    );
     assert.throws(() => ks2samp([1], [2], { alternative: 'bigger' as Alternative }), StatsInputError);
     assert.throws(() => ks2samp([1], [2], { method: 'fast' as KsMethod }), StatsInputError);
     assert.throws(() => ks2samp(['a' as unknown as number], [2]), /not a number/);

@@ -47,7 +47,10 @@ describe('the worker bundle (dist/worker.js)', function () {
     const report = messages.find(m => m.type === 'report');
     assert.ok(report && report.type === 'report', JSON.stringify(messages.filter(m => m.type === 'error')));
     const here = await driftReportFromFiles(reference, current, {});
-    assert.deepStrictEqual(report.report.columns.map(c => [c.name, c.drifted]), here.columns.map(c => [c.name, c.drifted]));
+    assert.deepStrictEqual(
+      report.report.columns.map(c => [c.name, c.drifted]),
+      here.columns.map(c => [c.name, c.drifted]),
+    );
     assert.deepStrictEqual(report.report.dataset, here.dataset);
   });
 });

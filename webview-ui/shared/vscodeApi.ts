@@ -17,11 +17,23 @@ export function vscodeApi<FromWebview, State>(): WebviewApi<FromWebview, State> 
 }
 
 /** Creates an element with text content only: webviews never insert data as HTML. */
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { text?: string; className?: string; title?: string } = {}, ...children: Node[]): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: { text?: string; className?: string; title?: string } = {},
+  ...children: Node[]
+): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
-  if (props.text !== undefined) { e.textContent = props.text; }
-  if (props.className) { e.className = props.className; }
-  if (props.title) { e.title = props.title; }
-  for (const c of children) { e.appendChild(c); }
+  if (props.text !== undefined) {
+    e.textContent = props.text;
+  }
+  if (props.className) {
+    e.className = props.className;
+  }
+  if (props.title) {
+    e.title = props.title;
+  }
+  for (const c of children) {
+    e.appendChild(c);
+  }
   return e;
 }

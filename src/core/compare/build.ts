@@ -18,9 +18,15 @@ export interface CompareOptions {
 
 /** The (run, key) series a comparison of these runs charts. */
 export function compareSeriesWanted(db: Db, runIds: readonly string[]): { runId: string; key: string }[] {
-  return runIds.flatMap(runId => db.all<{ key: string }>(
-    'SELECT key FROM latest_metrics WHERE run_id = ? AND substr(key, 1, ?) <> ? ORDER BY key', [runId, FEATURE_IMPORTANCE_PREFIX.length, FEATURE_IMPORTANCE_PREFIX])
-    .map(r => ({ runId, key: r.key })));
+  return runIds.flatMap(runId =>
+    db
+      .all<{ key: string }>('SELECT key FROM latest_metrics WHERE run_id = ? AND substr(key, 1, ?) <> ? ORDER BY key', [
+        runId,
+        FEATURE_IMPORTANCE_PREFIX.length,
+        FEATURE_IMPORTANCE_PREFIX,
+      ])
+      .map(r => ({ runId, key: r.key })),
+  );
 }
 
 export { FEATURE_IMPORTANCE_PREFIX };
@@ -28,22 +34,41 @@ export { FEATURE_IMPORTANCE_PREFIX };
 /** A run that trained a scikit-learn dummy model is a baseline (DummyClassifier / DummyRegressor). */
 export function looksLikeBaseline(r: Pick<RunDetail, 'params' | 'tags' | 'name'>): boolean {
   const dummy = /\bDummy(Classifier|Regressor)\b/;
-  return Object.values(r.params).some(v => dummy.test(v)) || Object.values(r.tags).some(v => dummy.test(v))
-    || r.tags['mlsight.baseline'] === 'true';
+  return (
+    Object.values(r.params).some(v => dummy.test(v)) ||
+    Object.values(r.tags).some(v => dummy.test(v)) ||
+    r.tags['mlsight.baseline'] === 'true'
+  );
 }
 
-function nonFiniteLabel(v: number): 'nan' | 'inf' | '-inf' { return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf'; }
+function nonFiniteLabel(v: number): 'nan' | 'inf' | '-inf' {
+  return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
+}
 
-function loadSeries(db: Db, runId: string, key: string, maxPoints: number, histories: CompareOptions['histories']): SeriesData {
+function loadSeries(
+  db: Db,
+  runId: string,
+  key: string,
+  maxPoints: number,
+  histories: CompareOptions['histories'],
+): SeriesData {
   const h = histories?.get(runId)?.get(key);
   const stored = h ? undefined : storedHistory(db, runId, key);
   const rows = h ? h.points : stored!.points;
   const times = new Map<number, number | null>();
-  const pts = rows.map(r => { times.set(r.step, r.timestamp); return { x: r.step, y: r.value }; });
+  const pts = rows.map(r => {
+    times.set(r.step, r.timestamp);
+    return { x: r.step, y: r.value };
+  });
   const { points, nonFinite } = lttb(pts, maxPoints);
   return {
-    runId, key, total: h ? h.total : Math.max(rows.length, stored!.count), complete: h ? h.complete : false,
-    steps: points.map(p => p.x), values: points.map(p => p.y), times: points.map(p => times.get(p.x) ?? null),
+    runId,
+    key,
+    total: h ? h.total : Math.max(rows.length, stored!.count),
+    complete: h ? h.complete : false,
+    steps: points.map(p => p.x),
+    values: points.map(p => p.y),
+    times: points.map(p => times.get(p.x) ?? null),
     nonFinite: nonFinite.map(p => ({ step: p.x, value: nonFiniteLabel(p.y) })),
   };
 }
@@ -53,37 +78,78 @@ export function buildCompareData(db: Db, runIds: readonly string[], options: Com
   const maxPoints = options.maxPoints ?? 2000;
   const details: RunDetail[] = [];
   const missing: string[] = [];
-  for (const id of runIds) { const r = getRun(db, id); if (r) { details.push(r); } else { missing.push(id); } }
-  const expNames = new Map(db.all<{ id: string; name: string; baseline_run_id: string | null }>('SELECT id, name, baseline_run_id FROM experiments').map(e => [e.id, e]));
+  for (const id of runIds) {
+    const r = getRun(db, id);
+    if (r) {
+      details.push(r);
+    } else {
+      missing.push(id);
+    }
+  }
+  const expNames = new Map(
+    db
+      .all<{ id: string; name: string; baseline_run_id: string | null }>(
+        'SELECT id, name, baseline_run_id FROM experiments',
+      )
+      .map(e => [e.id, e]),
+  );
 
   // Baselines: the experiment's chosen baseline run, else a run in it that trained a dummy model.
-  const baseline: BaselineInfo = { byExperiment: {}, metric: null, higherIsBetter: true, improvement: {}, delta: {}, baselineValue: {} };
+  const baseline: BaselineInfo = {
+    byExperiment: {},
+    metric: null,
+    higherIsBetter: true,
+    improvement: {},
+    delta: {},
+    baselineValue: {},
+  };
   for (const expId of new Set(details.map(d => d.experimentId))) {
     const exp = expNames.get(expId);
     let runId = exp?.baseline_run_id ?? null;
     let auto = false;
     if (!runId) {
-      const candidates = db.all<{ id: string }>(`SELECT id FROM runs WHERE experiment_id = ? AND lifecycle_stage = 'active' ORDER BY start_time`, [expId]);
+      const candidates = db.all<{ id: string }>(
+        `SELECT id FROM runs WHERE experiment_id = ? AND lifecycle_stage = 'active' ORDER BY start_time`,
+        [expId],
+      );
       for (const c of candidates) {
         const d = details.find(x => x.id === c.id) ?? getRun(db, c.id);
-        if (d && looksLikeBaseline(d)) { runId = d.id; auto = true; break; }
+        if (d && looksLikeBaseline(d)) {
+          runId = d.id;
+          auto = true;
+          break;
+        }
       }
     }
     baseline.byExperiment[expId] = { runId, auto, experimentName: exp?.name ?? expId };
   }
 
   const runs: CompareRunInfo[] = details.map(d => ({
-    id: d.id, name: d.name ?? d.id.slice(0, 8), experiment: expNames.get(d.experimentId)?.name ?? d.experimentId, experimentId: d.experimentId,
-    status: d.status, startTime: d.startTime, endTime: d.endTime, gitCommit: d.gitCommit, gitDirty: d.gitDirty,
+    id: d.id,
+    name: d.name ?? d.id.slice(0, 8),
+    experiment: expNames.get(d.experimentId)?.name ?? d.experimentId,
+    experimentId: d.experimentId,
+    status: d.status,
+    startTime: d.startTime,
+    endTime: d.endTime,
+    gitCommit: d.gitCommit,
+    gitDirty: d.gitDirty,
     isBaseline: baseline.byExperiment[d.experimentId]?.runId === d.id,
   }));
 
   const refIndex = options.referenceRunId ? details.findIndex(d => d.id === options.referenceRunId) : -1;
   const ref = refIndex >= 0 ? refIndex : undefined;
   const isImportance = (k: string) => k.startsWith(FEATURE_IMPORTANCE_PREFIX);
-  const metricKeys = [...new Set(details.flatMap(d => Object.keys(d.latestMetrics)))].filter(k => !isImportance(k)).sort();
-  const latest = details.map(d => Object.fromEntries(Object.entries(d.latestMetrics).filter(([k]) => !isImportance(k))
-    .map(([k, m]) => [k, Number.isFinite(m.value) ? m.value : formatNumber(m.value)] as [string, CellValue])));
+  const metricKeys = [...new Set(details.flatMap(d => Object.keys(d.latestMetrics)))]
+    .filter(k => !isImportance(k))
+    .sort();
+  const latest = details.map(d =>
+    Object.fromEntries(
+      Object.entries(d.latestMetrics)
+        .filter(([k]) => !isImportance(k))
+        .map(([k, m]) => [k, Number.isFinite(m.value) ? m.value : formatNumber(m.value)] as [string, CellValue]),
+    ),
+  );
   const info = details.map<Record<string, CellValue>>(d => ({
     status: d.status,
     experiment: expNames.get(d.experimentId)?.name ?? d.experimentId,
@@ -91,59 +157,109 @@ export function buildCompareData(db: Db, runIds: readonly string[], options: Com
     duration: d.startTime && d.endTime ? Math.round((d.endTime - d.startTime) / 1000) : null,
     'git commit': d.gitCommit ? d.gitCommit.slice(0, 12) + (d.gitDirty ? ' (dirty)' : '') : null,
   }));
-  const datasets = details.map(d => Object.fromEntries(d.datasets.map(s => [`${s.name} (${s.role})`, s.digest ? s.digest.slice(0, 16) : (s.rows != null ? `${s.rows} rows` : '')])));
+  const datasets = details.map(d =>
+    Object.fromEntries(
+      d.datasets.map(s => [
+        `${s.name} (${s.role})`,
+        s.digest ? s.digest.slice(0, 16) : s.rows != null ? `${s.rows} rows` : '',
+      ]),
+    ),
+  );
   const infoRows = buildRows('info', info, ref);
   for (const r of infoRows) {
     // one duration format everywhere (seconds in the row, so it sorts; "9m 0s" on screen)
-    if (r.key === 'duration') { r.display = r.values.map(v => (typeof v === 'number' ? formatDuration(v * 1000) : null)); delete r.deltas; }
+    if (r.key === 'duration') {
+      r.display = r.values.map(v => (typeof v === 'number' ? formatDuration(v * 1000) : null));
+      delete r.deltas;
+    }
   }
   const rows = [
     ...infoRows,
-    ...buildRows('param', details.map(d => d.params), ref),
+    ...buildRows(
+      'param',
+      details.map(d => d.params),
+      ref,
+    ),
     ...buildRows('metric', latest, ref),
-    ...buildRows('tag', details.map(d => Object.fromEntries(Object.entries(d.tags).filter(([k]) => !k.startsWith('mlflow.'))))),
+    ...buildRows(
+      'tag',
+      details.map(d => Object.fromEntries(Object.entries(d.tags).filter(([k]) => !k.startsWith('mlflow.')))),
+    ),
     ...buildRows('dataset', datasets),
   ];
 
   const series: SeriesData[] = [];
-  for (const d of details) { for (const key of metricKeys) { if (key in d.latestMetrics) { series.push(loadSeries(db, d.id, key, maxPoints, options.histories)); } } }
+  for (const d of details) {
+    for (const key of metricKeys) {
+      if (key in d.latestMetrics) {
+        series.push(loadSeries(db, d.id, key, maxPoints, options.histories));
+      }
+    }
+  }
 
   // Improvement over the baseline on one metric (the requested one, else the first score-like shared metric).
   const shared = metricKeys.filter(k => details.every(d => k in d.latestMetrics));
-  const metric = options.baselineMetric && metricKeys.includes(options.baselineMetric) ? options.baselineMetric
-    : shared.find(k => higherIsBetter(k)) ?? shared[0] ?? null;
+  const metric =
+    options.baselineMetric && metricKeys.includes(options.baselineMetric)
+      ? options.baselineMetric
+      : (shared.find(k => higherIsBetter(k)) ?? shared[0] ?? null);
   baseline.metric = metric;
   baseline.higherIsBetter = metric ? higherIsBetter(metric) : true;
   for (const d of details) {
     const b = baseline.byExperiment[d.experimentId]?.runId;
     baseline.delta[d.id] = null;
     baseline.baselineValue[d.id] = null;
-    if (!metric || !b) { baseline.improvement[d.id] = null; continue; }
+    if (!metric || !b) {
+      baseline.improvement[d.id] = null;
+      continue;
+    }
     const bd = details.find(x => x.id === b) ?? getRun(db, b);
     const bv = bd?.latestMetrics[metric]?.value;
     const v = d.latestMetrics[metric]?.value;
-    baseline.improvement[d.id] = v === undefined || bv === undefined ? null : improvement(v, bv, baseline.higherIsBetter);
+    baseline.improvement[d.id] =
+      v === undefined || bv === undefined ? null : improvement(v, bv, baseline.higherIsBetter);
     baseline.baselineValue[d.id] = bv !== undefined && Number.isFinite(bv) ? bv : null;
-    baseline.delta[d.id] = v !== undefined && bv !== undefined && Number.isFinite(v) && Number.isFinite(bv) ? v - bv : null;
+    baseline.delta[d.id] =
+      v !== undefined && bv !== undefined && Number.isFinite(v) && Number.isFinite(bv) ? v - bv : null;
   }
 
   const importances: FeatureImportance[] = [];
   for (const d of details) {
-    const entries = Object.entries(d.latestMetrics).filter(([k]) => isImportance(k)).map(([k, m]) => [k.slice(FEATURE_IMPORTANCE_PREFIX.length), m.value] as const)
-      .filter(([, v]) => Number.isFinite(v)).sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]));
-    if (entries.length) { importances.push({ runId: d.id, names: entries.map(e => e[0]), values: entries.map(e => e[1]) }); }
+    const entries = Object.entries(d.latestMetrics)
+      .filter(([k]) => isImportance(k))
+      .map(([k, m]) => [k.slice(FEATURE_IMPORTANCE_PREFIX.length), m.value] as const)
+      .filter(([, v]) => Number.isFinite(v))
+      .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]));
+    if (entries.length) {
+      importances.push({ runId: d.id, names: entries.map(e => e[0]), values: entries.map(e => e[1]) });
+    }
   }
 
-  return { runs, referenceRunId: ref !== undefined ? details[ref].id : null, rows, metricKeys, series, baseline, importances, missing };
+  return {
+    runs,
+    referenceRunId: ref !== undefined ? details[ref].id : null,
+    rows,
+    metricKeys,
+    series,
+    baseline,
+    importances,
+    missing,
+  };
 }
 
 /**
  * buildCompareData with full histories read from the runs' sources (their files are read outside the store's
  * read callbacks, so the store is not held while they load).
  */
-export async function loadCompareData(store: { folder: string; read<T>(fn: (db: Db) => T): T }, runIds: readonly string[],
-  options: Omit<CompareOptions, 'histories'> = {}): Promise<CompareData> {
+export async function loadCompareData(
+  store: { folder: string; read<T>(fn: (db: Db) => T): T },
+  runIds: readonly string[],
+  options: Omit<CompareOptions, 'histories'> = {},
+): Promise<CompareData> {
   const wanted = store.read(db => compareSeriesWanted(db, runIds));
-  const histories = await loadHistories(store.read(db => planHistories(db, store.folder, wanted)), wanted);
+  const histories = await loadHistories(
+    store.read(db => planHistories(db, store.folder, wanted)),
+    wanted,
+  );
   return store.read(db => buildCompareData(db, runIds, { ...options, histories }));
 }

@@ -1,6 +1,9 @@
 /** Metric-series shaping for charts: smoothing (TensorBoard's EMA) and decimation (LTTB). */
 
-export interface Point { x: number; y: number }
+export interface Point {
+  x: number;
+  y: number;
+}
 
 /**
  * TensorBoard's exponential moving average with debiasing (tensorboard/webapp smoothing): for finite values
@@ -9,13 +12,19 @@ export interface Point { x: number; y: number }
  * `weight` is in [0, 1); 0 returns the input.
  */
 export function emaSmooth(ys: readonly number[], weight: number): number[] {
-  if (!(weight > 0)) { return [...ys]; }
+  if (!(weight > 0)) {
+    return [...ys];
+  }
   const w = Math.min(weight, 0.999);
-  if (ys.length > 0 && ys.every(v => v === ys[0])) { return [...ys]; }
+  if (ys.length > 0 && ys.every(v => v === ys[0])) {
+    return [...ys];
+  }
   let last = 0;
   let n = 0;
   return ys.map(y => {
-    if (!Number.isFinite(y)) { return y; }
+    if (!Number.isFinite(y)) {
+      return y;
+    }
     last = last * w + (1 - w) * y;
     n++;
     return last / (1 - Math.pow(w, n));
@@ -31,26 +40,39 @@ export function emaSmooth(ys: readonly number[], weight: number): number[] {
 export function lttb(points: readonly Point[], threshold: number): { points: Point[]; nonFinite: Point[] } {
   const finite: Point[] = [];
   const nonFinite: Point[] = [];
-  for (const p of points) { (Number.isFinite(p.y) && Number.isFinite(p.x) ? finite : nonFinite).push(p); }
+  for (const p of points) {
+    (Number.isFinite(p.y) && Number.isFinite(p.x) ? finite : nonFinite).push(p);
+  }
   const n = finite.length;
-  if (threshold >= n || threshold < 3) { return { points: finite.slice(), nonFinite }; }
+  if (threshold >= n || threshold < 3) {
+    return { points: finite.slice(), nonFinite };
+  }
   const out: Point[] = [finite[0]];
   const every = (n - 2) / (threshold - 2);
   let a = 0;
   for (let i = 0; i < threshold - 2; i++) {
     const rangeStart = Math.floor((i + 1) * every) + 1;
     const rangeEnd = Math.min(Math.floor((i + 2) * every) + 1, n);
-    let avgX = 0, avgY = 0;
-    for (let j = rangeStart; j < rangeEnd; j++) { avgX += finite[j].x; avgY += finite[j].y; }
+    let avgX = 0,
+      avgY = 0;
+    for (let j = rangeStart; j < rangeEnd; j++) {
+      avgX += finite[j].x;
+      avgY += finite[j].y;
+    }
     const len = Math.max(1, rangeEnd - rangeStart);
-    avgX /= len; avgY /= len;
+    avgX /= len;
+    avgY /= len;
     const bucketStart = Math.floor(i * every) + 1;
     const bucketEnd = Math.floor((i + 1) * every) + 1;
     const pa = finite[a];
-    let maxArea = -1, next = bucketStart;
+    let maxArea = -1,
+      next = bucketStart;
     for (let j = bucketStart; j < bucketEnd; j++) {
       const area = Math.abs((pa.x - avgX) * (finite[j].y - pa.y) - (pa.x - finite[j].x) * (avgY - pa.y));
-      if (area > maxArea) { maxArea = area; next = j; }
+      if (area > maxArea) {
+        maxArea = area;
+        next = j;
+      }
     }
     out.push(finite[next]);
     a = next;

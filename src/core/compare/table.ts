@@ -17,26 +17,47 @@ export interface TableRow {
 
 /** Parses a parameter value the way people read it: "0.10" and "0.1" are the same number. */
 export function asNumber(v: CellValue): number | undefined {
-  if (typeof v === 'number') { return v; }
-  if (typeof v !== 'string' || v.trim() === '') { return undefined; }
+  if (typeof v === 'number') {
+    return v;
+  }
+  if (typeof v !== 'string' || v.trim() === '') {
+    return undefined;
+  }
   const s = v.trim().toLowerCase();
-  if (s === 'nan') { return NaN; }
-  if (s === 'inf' || s === 'infinity') { return Infinity; }
-  if (s === '-inf' || s === '-infinity') { return -Infinity; }
+  if (s === 'nan') {
+    return NaN;
+  }
+  if (s === 'inf' || s === 'infinity') {
+    return Infinity;
+  }
+  if (s === '-inf' || s === '-infinity') {
+    return -Infinity;
+  }
   const n = Number(s);
   return Number.isNaN(n) ? undefined : n;
 }
 
 function sameValue(a: CellValue, b: CellValue): boolean {
-  if (a === b) { return true; }
-  if (a === null || b === null) { return false; }
-  const na = asNumber(a), nb = asNumber(b);
-  if (na !== undefined && nb !== undefined) { return Object.is(na, nb) || na === nb || (Number.isNaN(na) && Number.isNaN(nb)); }
+  if (a === b) {
+    return true;
+  }
+  if (a === null || b === null) {
+    return false;
+  }
+  const na = asNumber(a),
+    nb = asNumber(b);
+  if (na !== undefined && nb !== undefined) {
+    return Object.is(na, nb) || na === nb || (Number.isNaN(na) && Number.isNaN(nb));
+  }
   return String(a) === String(b);
 }
 
 /** Builds rows for one section from per-run key/value maps (keys sorted, union over runs). */
-export function buildRows(section: TableRow['section'], perRun: readonly Record<string, CellValue>[], referenceIndex?: number): TableRow[] {
+export function buildRows(
+  section: TableRow['section'],
+  perRun: readonly Record<string, CellValue>[],
+  referenceIndex?: number,
+): TableRow[] {
   const keys = [...new Set(perRun.flatMap(r => Object.keys(r)))].sort((a, b) => a.localeCompare(b));
   return keys.map(key => {
     const values = perRun.map(r => (key in r ? r[key] : null));
@@ -53,18 +74,24 @@ export function buildRows(section: TableRow['section'], perRun: readonly Record<
   });
 }
 
-export function diffOnly(rows: readonly TableRow[]): TableRow[] { return rows.filter(r => r.differs); }
+export function diffOnly(rows: readonly TableRow[]): TableRow[] {
+  return rows.filter(r => r.differs);
+}
 
 /** Relative improvement over a baseline value, signed so that positive is better. */
 export function improvement(value: number, baseline: number, higherIsBetter: boolean): number | null {
-  if (!Number.isFinite(value) || !Number.isFinite(baseline) || baseline === 0) { return null; }
+  if (!Number.isFinite(value) || !Number.isFinite(baseline) || baseline === 0) {
+    return null;
+  }
   const rel = (value - baseline) / Math.abs(baseline);
   return higherIsBetter ? rel : -rel;
 }
 
 /** Guesses the direction of a metric from its name (loss/error/… lower is better). */
 export function higherIsBetter(metricKey: string): boolean {
-  return !/(loss|error|err\b|mse|mae|rmse|mape|logloss|perplexity|brier|latency|time|cost|regret|fpr|fnr|wer|cer)/i.test(metricKey);
+  return !/(loss|error|err\b|mse|mae|rmse|mape|logloss|perplexity|brier|latency|time|cost|regret|fpr|fnr|wer|cer)/i.test(
+    metricKey,
+  );
 }
 
 /** RFC 4180 CSV: fields with comma, quote or newline are quoted; quotes doubled. Formula-like cells are prefixed. */
@@ -72,15 +99,23 @@ export function toCsv(header: readonly string[], rows: readonly (readonly CellVa
   const field = (v: CellValue) => {
     let s = v === null ? '' : typeof v === 'number' ? formatNumber(v) : v;
     // spreadsheet formula injection: a cell starting with = + - @ is made inert (unless it is a plain number)
-    if (/^[=+\-@\t\r]/.test(s) && asNumber(s) === undefined) { s = `'${s}`; }
+    if (/^[=+\-@\t\r]/.test(s) && asNumber(s) === undefined) {
+      s = `'${s}`;
+    }
     return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   return [header, ...rows].map(r => r.map(field).join(',')).join('\r\n') + '\r\n';
 }
 
 export function formatNumber(v: number): string {
-  if (Number.isNaN(v)) { return 'nan'; }
-  if (v === Infinity) { return 'inf'; }
-  if (v === -Infinity) { return '-inf'; }
+  if (Number.isNaN(v)) {
+    return 'nan';
+  }
+  if (v === Infinity) {
+    return 'inf';
+  }
+  if (v === -Infinity) {
+    return '-inf';
+  }
   return String(v);
 }

@@ -45,7 +45,11 @@ export interface BaselineInfo {
   baselineValue: Record<string, number | null>;
 }
 
-export interface FeatureImportance { runId: string; names: string[]; values: number[] }
+export interface FeatureImportance {
+  runId: string;
+  names: string[];
+  values: number[];
+}
 
 export interface CompareData {
   runs: CompareRunInfo[];

@@ -30,8 +30,25 @@ export const NUMERIC_DICTIONARY_LIMIT = 1_000;
 export const MISSING_CODE = 0xffff;
 
 export const NA_STRINGS: ReadonlySet<string> = new Set([
-  '', '#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '-NaN', '-nan', '1.#IND', '1.#QNAN', '<NA>', 'N/A', 'NA',
-  'NULL', 'NaN', 'None', 'n/a', 'nan', 'null',
+  '',
+  '#N/A',
+  '#N/A N/A',
+  '#NA',
+  '-1.#IND',
+  '-1.#QNAN',
+  '-NaN',
+  '-nan',
+  '1.#IND',
+  '1.#QNAN',
+  '<NA>',
+  'N/A',
+  'NA',
+  'NULL',
+  'NaN',
+  'None',
+  'n/a',
+  'nan',
+  'null',
 ]);
 const TRUE_STRINGS = new Set(['True', 'TRUE', 'true']);
 const FALSE_STRINGS = new Set(['False', 'FALSE', 'false']);
@@ -78,12 +95,23 @@ let lastIsInt = false;
 export function parseDecimal(buf: Uint8Array, start: number, end: number): number {
   let s = start;
   let e = end;
-  while (s < e && (buf[s] === 32 || buf[s] === 9)) { s++; }
-  while (e > s && (buf[e - 1] === 32 || buf[e - 1] === 9)) { e--; }
-  if (s === e) { return NaN; }
+  while (s < e && (buf[s] === 32 || buf[s] === 9)) {
+    s++;
+  }
+  while (e > s && (buf[e - 1] === 32 || buf[e - 1] === 9)) {
+    e--;
+  }
+  if (s === e) {
+    return NaN;
+  }
   let i = s;
   let neg = false;
-  if (buf[i] === 45) { neg = true; i++; } else if (buf[i] === 43) { i++; }
+  if (buf[i] === 45) {
+    neg = true;
+    i++;
+  } else if (buf[i] === 43) {
+    i++;
+  }
   let mant = 0;
   let sig = 0;
   let exp = 0;
@@ -92,10 +120,17 @@ export function parseDecimal(buf: Uint8Array, start: number, end: number): numbe
   let slow = false;
   while (i < e) {
     const d = buf[i] - 48;
-    if (d < 0 || d > 9) { break; }
+    if (d < 0 || d > 9) {
+      break;
+    }
     digits++;
     if (mant !== 0 || d !== 0) {
-      if (sig < 15) { mant = mant * 10 + d; sig++; } else { slow = true; }
+      if (sig < 15) {
+        mant = mant * 10 + d;
+        sig++;
+      } else {
+        slow = true;
+      }
     }
     i++;
   }
@@ -104,50 +139,87 @@ export function parseDecimal(buf: Uint8Array, start: number, end: number): numbe
     i++;
     while (i < e) {
       const d = buf[i] - 48;
-      if (d < 0 || d > 9) { break; }
+      if (d < 0 || d > 9) {
+        break;
+      }
       digits++;
       if (mant !== 0 || d !== 0) {
-        if (sig < 15) { mant = mant * 10 + d; sig++; exp--; } else { slow = true; }
-      } else { exp--; }
+        if (sig < 15) {
+          mant = mant * 10 + d;
+          sig++;
+          exp--;
+        } else {
+          slow = true;
+        }
+      } else {
+        exp--;
+      }
       i++;
     }
   }
-  if (digits === 0) { return NaN; }
+  if (digits === 0) {
+    return NaN;
+  }
   if (i < e && (buf[i] === 101 || buf[i] === 69)) {
     isInt = false;
     i++;
     let eneg = false;
-    if (i < e && buf[i] === 45) { eneg = true; i++; } else if (i < e && buf[i] === 43) { i++; }
+    if (i < e && buf[i] === 45) {
+      eneg = true;
+      i++;
+    } else if (i < e && buf[i] === 43) {
+      i++;
+    }
     let ev = 0;
     let ed = 0;
     while (i < e) {
       const d = buf[i] - 48;
-      if (d < 0 || d > 9) { break; }
-      if (ev < 100000) { ev = ev * 10 + d; }
+      if (d < 0 || d > 9) {
+        break;
+      }
+      if (ev < 100000) {
+        ev = ev * 10 + d;
+      }
       ed++;
       i++;
     }
-    if (ed === 0) { return NaN; }
+    if (ed === 0) {
+      return NaN;
+    }
     exp += eneg ? -ev : ev;
   }
-  if (i !== e) { return NaN; }
+  if (i !== e) {
+    return NaN;
+  }
   lastIsInt = isInt;
   if (!slow) {
-    if (mant === 0) { return neg ? -0 : 0; }
+    if (mant === 0) {
+      return neg ? -0 : 0;
+    }
     let r: number | undefined;
-    if (exp === 0) { r = mant; }
-    else if (exp > 0 && exp <= 22) { r = mant * POW10[exp]; }
-    else if (exp < 0 && exp >= -22) { r = mant / POW10[-exp]; }
-    if (r !== undefined) { return neg ? -r : r; }
+    if (exp === 0) {
+      r = mant;
+    } else if (exp > 0 && exp <= 22) {
+      r = mant * POW10[exp];
+    } else if (exp < 0 && exp >= -22) {
+      r = mant / POW10[-exp];
+    }
+    if (r !== undefined) {
+      return neg ? -r : r;
+    }
   }
   let text = '';
-  for (let k = s; k < e; k++) { text += String.fromCharCode(buf[k]); }
+  for (let k = s; k < e; k++) {
+    text += String.fromCharCode(buf[k]);
+  }
   return Number(text);
 }
 
 /** Parses a decimal literal from text (same rules as parseDecimal); NaN when it is not one. */
 export function parseDecimalText(text: string): number {
-  if (!NUMBER_RE.test(text)) { return NaN; }
+  if (!NUMBER_RE.test(text)) {
+    return NaN;
+  }
   lastIsInt = INT_RE.test(text);
   return Number(text.trim());
 }
@@ -155,13 +227,27 @@ export function parseDecimalText(text: string): number {
 /** Milliseconds since the epoch of an ISO 8601 date or date-time (naive = UTC), or NaN. */
 export function parseIsoDate(text: string): number {
   const m = DATE_RE.exec(text);
-  if (!m) { return NaN; }
+  if (!m) {
+    return NaN;
+  }
   const [, y, mo, d, h, mi, sec, frac, zone] = m;
   const month = Number(mo);
   const day = Number(d);
-  if (month < 1 || month > 12 || day < 1 || day > 31) { return NaN; }
-  let ms = Date.UTC(Number(y), month - 1, day, h ? Number(h) : 0, mi ? Number(mi) : 0, sec ? Number(sec) : 0, frac ? Math.floor(Number(frac) * 1000) : 0);
-  if (new Date(ms).getUTCDate() !== day) { return NaN; } // 2023-02-30
+  if (month < 1 || month > 12 || day < 1 || day > 31) {
+    return NaN;
+  }
+  let ms = Date.UTC(
+    Number(y),
+    month - 1,
+    day,
+    h ? Number(h) : 0,
+    mi ? Number(mi) : 0,
+    sec ? Number(sec) : 0,
+    frac ? Math.floor(Number(frac) * 1000) : 0,
+  );
+  if (new Date(ms).getUTCDate() !== day) {
+    return NaN;
+  } // 2023-02-30
   if (zone && zone !== 'Z') {
     const sign = zone[0] === '-' ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');
@@ -196,35 +282,64 @@ export class ColumnBuilder {
   /** first few values that are not numbers, kept in case the column turns out numeric */
   private odd: InvalidExample[] = [];
 
-  constructor(readonly name: string, capacity = 1024) {
+  constructor(
+    readonly name: string,
+    capacity = 1024,
+  ) {
     this.cap = Math.max(16, capacity);
     this.codes = new Uint16Array(this.cap);
   }
 
-  get length(): number { return this.n; }
+  get length(): number {
+    return this.n;
+  }
 
   private grow(): void {
     const cap = this.cap * 2;
-    if (this.numbers) { const a = new Float64Array(cap); a.set(this.numbers); this.numbers = a; }
-    if (this.times) { const a = new Float64Array(cap); a.set(this.times); this.times = a; }
-    if (this.codes) { const a = new Uint16Array(cap); a.set(this.codes); this.codes = a; }
+    if (this.numbers) {
+      const a = new Float64Array(cap);
+      a.set(this.numbers);
+      this.numbers = a;
+    }
+    if (this.times) {
+      const a = new Float64Array(cap);
+      a.set(this.times);
+      this.times = a;
+    }
+    if (this.codes) {
+      const a = new Uint16Array(cap);
+      a.set(this.codes);
+      this.codes = a;
+    }
     this.cap = cap;
   }
 
   private numbersArray(): Float64Array {
-    if (!this.numbers) { this.numbers = new Float64Array(this.cap); this.numbers.fill(NaN, 0, this.n); }
+    if (!this.numbers) {
+      this.numbers = new Float64Array(this.cap);
+      this.numbers.fill(NaN, 0, this.n);
+    }
     return this.numbers;
   }
 
   private timesArray(): Float64Array {
-    if (!this.times) { this.times = new Float64Array(this.cap); this.times.fill(NaN, 0, this.n); }
+    if (!this.times) {
+      this.times = new Float64Array(this.cap);
+      this.times.fill(NaN, 0, this.n);
+    }
     return this.times;
   }
 
   /** A new dictionary entry's code, or −1 when the dictionary outgrew its limit (and is dropped). */
   private addEntry(text: string): number {
     const limit = this.nString + this.nBool + this.nDate === 0 ? NUMERIC_DICTIONARY_LIMIT : DICTIONARY_LIMIT;
-    if (this.dictValues.length >= limit) { this.dict = null; this.numDict = null; this.codes = null; this.dictValues = []; return -1; }
+    if (this.dictValues.length >= limit) {
+      this.dict = null;
+      this.numDict = null;
+      this.codes = null;
+      this.dictValues = [];
+      return -1;
+    }
     this.dictValues.push(text);
     return this.dictValues.length - 1;
   }
@@ -232,11 +347,15 @@ export class ColumnBuilder {
   /** Records the row's text in the dictionary (while the column has few distinct values). */
   private code(text: string): void {
     const d = this.dict;
-    if (!d) { return; }
+    if (!d) {
+      return;
+    }
     let c = d.get(text);
     if (c === undefined) {
       c = this.addEntry(text);
-      if (c < 0) { return; }
+      if (c < 0) {
+        return;
+      }
       d.set(text, c);
     }
     this.codes![this.n] = c;
@@ -247,9 +366,13 @@ export class ColumnBuilder {
    * seen (so "1.0" and "1" are one entry, spelled as first seen — pandas would keep two texts in a text column).
    */
   private smallTable(v: number): Int32Array {
-    if (v < this.smallCodes.length) { return this.smallCodes; }
+    if (v < this.smallCodes.length) {
+      return this.smallCodes;
+    }
     let n = Math.max(16, this.smallCodes.length);
-    while (n <= v) { n *= 2; }
+    while (n <= v) {
+      n *= 2;
+    }
     const t = new Int32Array(Math.min(n, 4096)).fill(-1);
     t.set(this.smallCodes);
     return (this.smallCodes = t);
@@ -257,23 +380,38 @@ export class ColumnBuilder {
 
   private codeNumber(v: number, text: string | undefined, buf?: Uint8Array, start = 0, end = 0): void {
     const d = this.numDict;
-    if (!d) { return; }
+    if (!d) {
+      return;
+    }
     // small non-negative integers (counts, codes, ratings) are looked up in an array, the rest in the map
     const small = v >= 0 && v < 4096 && Number.isInteger(v) && !Object.is(v, -0);
     let c = small ? (v < this.smallCodes.length ? this.smallCodes[v] : -1) : d.get(v);
     if (c === undefined || c < 0) {
       c = this.addEntry(text ?? (buf ? fieldText(buf, start, end, 0) : String(v)));
-      if (c < 0) { return; }
+      if (c < 0) {
+        return;
+      }
       d.set(v, c);
-      if (small) { this.smallTable(v)[v] = c; }
+      if (small) {
+        this.smallTable(v)[v] = c;
+      }
     }
     this.codes![this.n] = c;
   }
 
   /** Makes room for n rows at once (a row count estimated from the file size). */
   reserve(n: number): void {
-    if (n <= this.cap) { return; }
-    const grow = <T extends Float64Array | Uint16Array>(a: T | null, make: (k: number) => T): T | null => { if (!a) { return null; } const b = make(n); b.set(a); return b; };
+    if (n <= this.cap) {
+      return;
+    }
+    const grow = <T extends Float64Array | Uint16Array>(a: T | null, make: (k: number) => T): T | null => {
+      if (!a) {
+        return null;
+      }
+      const b = make(n);
+      b.set(a);
+      return b;
+    };
     this.numbers = grow(this.numbers, k => new Float64Array(k));
     this.times = grow(this.times, k => new Float64Array(k));
     this.codes = grow(this.codes, k => new Uint16Array(k));
@@ -281,14 +419,24 @@ export class ColumnBuilder {
   }
 
   private begin(): void {
-    if (this.n >= this.cap) { this.grow(); }
-    if (this.numbers) { this.numbers[this.n] = NaN; }
-    if (this.times) { this.times[this.n] = NaN; }
-    if (this.codes) { this.codes[this.n] = MISSING_CODE; }
+    if (this.n >= this.cap) {
+      this.grow();
+    }
+    if (this.numbers) {
+      this.numbers[this.n] = NaN;
+    }
+    if (this.times) {
+      this.times[this.n] = NaN;
+    }
+    if (this.codes) {
+      this.codes[this.n] = MISSING_CODE;
+    }
   }
 
   private note(line: number, text: string): void {
-    if (this.odd.length < 5) { this.odd.push({ line, value: text.length > 80 ? text.slice(0, 79) + '…' : text }); }
+    if (this.odd.length < 5) {
+      this.odd.push({ line, value: text.length > 80 ? text.slice(0, 79) + '…' : text });
+    }
   }
 
   pushMissing(): void {
@@ -300,18 +448,32 @@ export class ColumnBuilder {
   pushNumber(v: number, isInt: boolean, text?: string): void {
     this.begin();
     this.numbersArray()[this.n] = v;
-    if (Number.isNaN(v)) { this.nMissing++; this.n++; return; }
+    if (Number.isNaN(v)) {
+      this.nMissing++;
+      this.n++;
+      return;
+    }
     this.nNumber++;
-    if (isInt) { this.nInt++; }
-    if (v === Infinity) { this.nPosInf++; } else if (v === -Infinity) { this.nNegInf++; }
-    if (this.numDict) { this.codeNumber(v, text); }
+    if (isInt) {
+      this.nInt++;
+    }
+    if (v === Infinity) {
+      this.nPosInf++;
+    } else if (v === -Infinity) {
+      this.nNegInf++;
+    }
+    if (this.numDict) {
+      this.codeNumber(v, text);
+    }
     this.n++;
   }
 
   pushBool(b: boolean, text?: string, line = 0): void {
     this.begin();
     this.nBool++;
-    if (this.dict) { this.code(text ?? (b ? 'True' : 'False')); }
+    if (this.dict) {
+      this.code(text ?? (b ? 'True' : 'False'));
+    }
     this.note(line, text ?? String(b));
     this.n++;
   }
@@ -320,7 +482,9 @@ export class ColumnBuilder {
     this.begin();
     this.timesArray()[this.n] = ms;
     this.nDate++;
-    if (this.dict) { this.code(text); }
+    if (this.dict) {
+      this.code(text);
+    }
     this.note(line, text);
     this.n++;
   }
@@ -328,22 +492,42 @@ export class ColumnBuilder {
   pushString(text: string, line = 0): void {
     this.begin();
     this.nString++;
-    if (this.dict) { this.code(text); }
+    if (this.dict) {
+      this.code(text);
+    }
     this.note(line, text);
     this.n++;
   }
 
   /** Classifies a text value as pandas' CSV reader would (missing, number, inf, boolean, date, text). */
   pushText(text: string, line = 0): void {
-    if (NA_STRINGS.has(text)) { this.pushMissing(); return; }
+    if (NA_STRINGS.has(text)) {
+      this.pushMissing();
+      return;
+    }
     const v = parseDecimalText(text);
-    if (!Number.isNaN(v)) { this.pushNumber(v, lastIsInt, text); return; }
+    if (!Number.isNaN(v)) {
+      this.pushNumber(v, lastIsInt, text);
+      return;
+    }
     const inf = INF_RE.exec(text);
-    if (inf) { this.pushNumber(inf[1] === '-' ? -Infinity : Infinity, false, text); return; }
-    if (TRUE_STRINGS.has(text)) { this.pushBool(true, text, line); return; }
-    if (FALSE_STRINGS.has(text)) { this.pushBool(false, text, line); return; }
+    if (inf) {
+      this.pushNumber(inf[1] === '-' ? -Infinity : Infinity, false, text);
+      return;
+    }
+    if (TRUE_STRINGS.has(text)) {
+      this.pushBool(true, text, line);
+      return;
+    }
+    if (FALSE_STRINGS.has(text)) {
+      this.pushBool(false, text, line);
+      return;
+    }
     const t = text.length >= 10 && text.length <= 40 ? parseIsoDate(text) : NaN;
-    if (!Number.isNaN(t)) { this.pushTime(t, text, line); return; }
+    if (!Number.isNaN(t)) {
+      this.pushTime(t, text, line);
+      return;
+    }
     this.pushString(text, line);
   }
 
@@ -352,12 +536,16 @@ export class ColumnBuilder {
     const nums = this.numbers;
     if (nums && !this.times && this.n < this.cap) {
       if (this.numDict) {
-        if (this.codes) { this.codes[this.n] = MISSING_CODE; }
+        if (this.codes) {
+          this.codes[this.n] = MISSING_CODE;
+        }
         this.codeNumber(v, undefined, buf, start, end);
       }
       nums[this.n++] = v;
       this.nNumber++;
-      if (isInt) { this.nInt++; }
+      if (isInt) {
+        this.nInt++;
+      }
       return;
     }
     this.pushNumber(v, isInt, fieldText(buf, start, end, 0));
@@ -365,12 +553,19 @@ export class ColumnBuilder {
 
   /** A CSV field, parsed from bytes when it is a plain number. */
   pushField(buf: Uint8Array, start: number, end: number, flag: number, line: number): void {
-    if (start === end) { this.pushMissing(); return; }
+    if (start === end) {
+      this.pushMissing();
+      return;
+    }
     const v = flag & 2 ? NaN : parseDecimal(buf, start, end);
     if (!Number.isNaN(v)) {
       // the dictionary needs the text only while it is alive, and only for values it has not seen
       const isInt = lastIsInt;
-      if (this.numDict && !this.numDict.has(v)) { this.pushNumber(v, isInt, fieldText(buf, start, end, flag)); } else { this.pushNumber(v, isInt); }
+      if (this.numDict && !this.numDict.has(v)) {
+        this.pushNumber(v, isInt, fieldText(buf, start, end, flag));
+      } else {
+        this.pushNumber(v, isInt);
+      }
       return;
     }
     this.pushText(fieldText(buf, start, end, flag), line);
@@ -378,23 +573,43 @@ export class ColumnBuilder {
 
   /** Any JavaScript value from JSON or Parquet. */
   pushValue(v: unknown, line = 0, integerType = false): void {
-    if (v === null || v === undefined) { this.pushMissing(); return; }
+    if (v === null || v === undefined) {
+      this.pushMissing();
+      return;
+    }
     switch (typeof v) {
-      case 'number': this.pushNumber(v, integerType || Number.isInteger(v)); return;
-      case 'bigint': this.pushNumber(Number(v), true, v.toString()); return;
-      case 'boolean': this.pushBool(v, undefined, line); return;
+      case 'number':
+        this.pushNumber(v, integerType || Number.isInteger(v));
+        return;
+      case 'bigint':
+        this.pushNumber(Number(v), true, v.toString());
+        return;
+      case 'boolean':
+        this.pushBool(v, undefined, line);
+        return;
       case 'string': {
         const t = v.length >= 10 && v.length <= 40 ? parseIsoDate(v) : NaN;
-        if (!Number.isNaN(t)) { this.pushTime(t, v, line); } else { this.pushString(v, line); }
+        if (!Number.isNaN(t)) {
+          this.pushTime(t, v, line);
+        } else {
+          this.pushString(v, line);
+        }
         return;
       }
       default:
         if (v instanceof Date) {
           const ms = v.getTime();
-          if (Number.isNaN(ms)) { this.pushMissing(); } else { this.pushTime(ms, v.toISOString(), line); }
+          if (Number.isNaN(ms)) {
+            this.pushMissing();
+          } else {
+            this.pushTime(ms, v.toISOString(), line);
+          }
           return;
         }
-        if (v instanceof Uint8Array) { this.pushString(Buffer.from(v).toString('base64'), line); return; }
+        if (v instanceof Uint8Array) {
+          this.pushString(Buffer.from(v).toString('base64'), line);
+          return;
+        }
         this.pushString(safeJson(v), line);
     }
   }
@@ -405,14 +620,25 @@ export class ColumnBuilder {
     const dictAlive = this.dict !== null;
     let dtype: ColumnDtype;
     let invalid = 0;
-    if (nonMissing === 0) { dtype = 'empty'; }
-    else if (this.nNumber === nonMissing) { dtype = this.nInt === this.nNumber && this.nMissing === 0 ? 'integer' : 'float'; }
-    else if (this.nBool === nonMissing) { dtype = 'boolean'; }
-    else if (this.nDate === nonMissing) { dtype = 'datetime'; }
-    else if (dictAlive) { dtype = 'string'; }
-    else if (this.nNumber * 2 >= nonMissing) { dtype = 'float'; invalid = nonMissing - this.nNumber; }
-    else if (this.nDate * 2 >= nonMissing) { dtype = 'datetime'; invalid = nonMissing - this.nDate; }
-    else { dtype = 'text'; }
+    if (nonMissing === 0) {
+      dtype = 'empty';
+    } else if (this.nNumber === nonMissing) {
+      dtype = this.nInt === this.nNumber && this.nMissing === 0 ? 'integer' : 'float';
+    } else if (this.nBool === nonMissing) {
+      dtype = 'boolean';
+    } else if (this.nDate === nonMissing) {
+      dtype = 'datetime';
+    } else if (dictAlive) {
+      dtype = 'string';
+    } else if (this.nNumber * 2 >= nonMissing) {
+      dtype = 'float';
+      invalid = nonMissing - this.nNumber;
+    } else if (this.nDate * 2 >= nonMissing) {
+      dtype = 'datetime';
+      invalid = nonMissing - this.nDate;
+    } else {
+      dtype = 'text';
+    }
     const keepNumbers = dtype === 'integer' || dtype === 'float';
     const keepTimes = dtype === 'datetime';
     const keepCodes = dictAlive && (dtype === 'string' || dtype === 'boolean');
@@ -428,7 +654,7 @@ export class ColumnBuilder {
       posInf: keepNumbers ? this.nPosInf : 0,
       negInf: keepNumbers ? this.nNegInf : 0,
       invalid,
-      invalidExamples: invalid ? this.odd.filter(o => keepNumbers ? true : Number.isNaN(parseIsoDate(o.value))) : [],
+      invalidExamples: invalid ? this.odd.filter(o => (keepNumbers ? true : Number.isNaN(parseIsoDate(o.value)))) : [],
     };
   }
 }
@@ -439,23 +665,44 @@ function fit<T extends Float64Array | Uint16Array>(a: T, n: number): T {
 }
 
 function safeJson(v: unknown): string {
-  try { return JSON.stringify(v) ?? String(v); } catch { return String(v); }
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
 }
 
 /**
  * The numbers of a column, whatever its dtype: numeric columns as they are; string/boolean columns by parsing
  * each distinct text (booleans as 1/0), with the texts that are not numbers counted as invalid.
  */
-export function columnNumbers(col: Column): { values: Float64Array; invalid: number; invalidExamples: InvalidExample[] } {
-  if (col.numbers) { return { values: col.numbers, invalid: col.invalid, invalidExamples: [...col.invalidExamples] }; }
+export function columnNumbers(col: Column): {
+  values: Float64Array;
+  invalid: number;
+  invalidExamples: InvalidExample[];
+} {
+  if (col.numbers) {
+    return { values: col.numbers, invalid: col.invalid, invalidExamples: [...col.invalidExamples] };
+  }
   const values = new Float64Array(col.length).fill(NaN);
-  if (col.times) { values.set(col.times); return { values, invalid: col.invalid, invalidExamples: [...col.invalidExamples] }; }
-  if (!col.codes || !col.dictionary) { return { values, invalid: col.length - col.missing, invalidExamples: [] }; }
+  if (col.times) {
+    values.set(col.times);
+    return { values, invalid: col.invalid, invalidExamples: [...col.invalidExamples] };
+  }
+  if (!col.codes || !col.dictionary) {
+    return { values, invalid: col.length - col.missing, invalidExamples: [] };
+  }
   const parsed = col.dictionary.map(t => {
-    if (TRUE_STRINGS.has(t)) { return 1; }
-    if (FALSE_STRINGS.has(t)) { return 0; }
+    if (TRUE_STRINGS.has(t)) {
+      return 1;
+    }
+    if (FALSE_STRINGS.has(t)) {
+      return 0;
+    }
     const v = parseDecimalText(t);
-    if (!Number.isNaN(v)) { return v; }
+    if (!Number.isNaN(v)) {
+      return v;
+    }
     const inf = INF_RE.exec(t);
     return inf ? (inf[1] === '-' ? -Infinity : Infinity) : NaN;
   });
@@ -463,13 +710,22 @@ export function columnNumbers(col: Column): { values: Float64Array; invalid: num
   const examples: InvalidExample[] = [];
   for (let i = 0; i < col.length; i++) {
     const c = col.codes[i];
-    if (c === MISSING_CODE) { continue; }
+    if (c === MISSING_CODE) {
+      continue;
+    }
     const v = parsed[c];
     values[i] = v;
-    if (Number.isNaN(v)) { invalid++; if (examples.length < 5) { examples.push({ line: 0, value: col.dictionary[c] }); } }
+    if (Number.isNaN(v)) {
+      invalid++;
+      if (examples.length < 5) {
+        examples.push({ line: 0, value: col.dictionary[c] });
+      }
+    }
   }
   return { values, invalid, invalidExamples: examples };
 }
 
 /** Whether a column's text is a boolean literal (for boolean columns' category keys). */
-export function isTrueText(t: string): boolean { return TRUE_STRINGS.has(t); }
+export function isTrueText(t: string): boolean {
+  return TRUE_STRINGS.has(t);
+}

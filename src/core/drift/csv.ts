@@ -17,7 +17,10 @@
  */
 
 export class CsvSyntaxError extends Error {
-  constructor(message: string, readonly line: number) {
+  constructor(
+    message: string,
+    readonly line: number,
+  ) {
     super(message);
     this.name = 'CsvSyntaxError';
   }
@@ -51,7 +54,9 @@ export interface CsvRecord {
   line: number;
 }
 
-export interface CsvRecordSink { record(r: CsvRecord): void }
+export interface CsvRecordSink {
+  record(r: CsvRecord): void;
+}
 
 const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i);
 const LF = 10;
@@ -64,44 +69,76 @@ export class CsvTokenizer {
   private line = 1;
   private first = true;
   private readonly rec: CsvRecord = {
-    buf: new Uint8Array(0), starts: new Int32Array(64), ends: new Int32Array(64), flags: new Uint8Array(64),
-    kinds: new Uint8Array(64), numbers: new Float64Array(64), count: 0, line: 0,
+    buf: new Uint8Array(0),
+    starts: new Int32Array(64),
+    ends: new Int32Array(64),
+    flags: new Uint8Array(64),
+    kinds: new Uint8Array(64),
+    numbers: new Float64Array(64),
+    count: 0,
+    line: 0,
   };
   /** set by the sink to stop reading early (a row limit) */
   stopped = false;
 
-  constructor(private readonly delimiter: number, private readonly sink: CsvRecordSink, private readonly maxRecordBytes = 64 << 20) {}
+  constructor(
+    private readonly delimiter: number,
+    private readonly sink: CsvRecordSink,
+    private readonly maxRecordBytes = 64 << 20,
+  ) {}
 
-  push(chunk: Uint8Array): void { this.run(chunk, false); }
+  push(chunk: Uint8Array): void {
+    this.run(chunk, false);
+  }
 
-  end(): void { this.run(new Uint8Array(0), true); }
+  end(): void {
+    this.run(new Uint8Array(0), true);
+  }
 
   private grow(): void {
     const r = this.rec;
     const n = r.starts.length * 2;
-    const s = new Int32Array(n); s.set(r.starts); r.starts = s;
-    const e = new Int32Array(n); e.set(r.ends); r.ends = e;
-    const f = new Uint8Array(n); f.set(r.flags); r.flags = f;
-    const k = new Uint8Array(n); k.set(r.kinds); r.kinds = k;
-    const v = new Float64Array(n); v.set(r.numbers); r.numbers = v;
+    const s = new Int32Array(n);
+    s.set(r.starts);
+    r.starts = s;
+    const e = new Int32Array(n);
+    e.set(r.ends);
+    r.ends = e;
+    const f = new Uint8Array(n);
+    f.set(r.flags);
+    r.flags = f;
+    const k = new Uint8Array(n);
+    k.set(r.kinds);
+    r.kinds = k;
+    const v = new Float64Array(n);
+    v.set(r.numbers);
+    r.numbers = v;
   }
 
   private run(chunk: Uint8Array, final: boolean): void {
-    if (this.stopped) { return; }
+    if (this.stopped) {
+      return;
+    }
     let buf: Uint8Array;
     if (this.carry && this.carry.length) {
       buf = new Uint8Array(this.carry.length + chunk.length);
       buf.set(this.carry);
       buf.set(chunk, this.carry.length);
-    } else { buf = chunk; }
+    } else {
+      buf = chunk;
+    }
     this.carry = null;
     let pos = 0;
     const len = buf.length;
     if (this.first) {
-      if (len < 3 && !final) { this.carry = buf.slice(); return; }
+      if (len < 3 && !final) {
+        this.carry = buf.slice();
+        return;
+      }
       this.first = false;
-      if (len >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) { pos = 3; }
-      else if (len >= 2 && ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff))) {
+      if (len >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
+        pos = 3;
+      } else if (len >= 2 && ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff))) {
         throw new CsvSyntaxError('the file is UTF-16 encoded; save it as UTF-8', 1);
       }
     }
@@ -118,15 +155,21 @@ export class CsvTokenizer {
       // skip an empty line
       if (buf[p] === LF || buf[p] === CR) {
         if (buf[p] === CR) {
-          if (p + 1 >= len && !final) { break; }
+          if (p + 1 >= len && !final) {
+            break;
+          }
           p += buf[p + 1] === LF ? 2 : 1;
-        } else { p++; }
+        } else {
+          p++;
+        }
         this.line++;
         pos = p;
         continue;
       }
       for (;;) {
-        if (count >= rec.starts.length) { this.grow(); }
+        if (count >= rec.starts.length) {
+          this.grow();
+        }
         if (p < len && buf[p] === QUOTE) {
           // quoted field
           let q = p + 1;
@@ -135,18 +178,32 @@ export class CsvTokenizer {
           while (q < len) {
             const c = buf[q];
             if (c === QUOTE) {
-              if (q + 1 < len && buf[q + 1] === QUOTE) { flag |= ESCAPED; q += 2; continue; }
-              if (q + 1 >= len && !final) { break; } // cannot tell "" from " yet
+              if (q + 1 < len && buf[q + 1] === QUOTE) {
+                flag |= ESCAPED;
+                q += 2;
+                continue;
+              }
+              if (q + 1 >= len && !final) {
+                break;
+              } // cannot tell "" from " yet
               closed = q;
               break;
             }
-            if (c === LF) { lines++; }
-            else if (c === CR && !(q + 1 < len && buf[q + 1] === LF)) { lines++; }
+            if (c === LF) {
+              lines++;
+            } else if (c === CR && !(q + 1 < len && buf[q + 1] === LF)) {
+              lines++;
+            }
             q++;
           }
           if (closed < 0) {
-            if (!final) { break; }
-            throw new CsvSyntaxError(`a quoted field that starts on line ${recordLine + countLines(buf, recordStart, p)} is never closed`, recordLine);
+            if (!final) {
+              break;
+            }
+            throw new CsvSyntaxError(
+              `a quoted field that starts on line ${recordLine + countLines(buf, recordStart, p)} is never closed`,
+              recordLine,
+            );
           }
           rec.starts[count] = p + 1;
           rec.ends[count] = closed;
@@ -155,26 +212,44 @@ export class CsvTokenizer {
           count++;
           p = closed + 1;
           if (p >= len) {
-            if (!final) { break; }
+            if (!final) {
+              break;
+            }
             complete = true;
             break;
           }
           const c = buf[p];
-          if (c === delim) { p++; continue; }
-          if (c === LF) { p++; lines++; complete = true; break; }
+          if (c === delim) {
+            p++;
+            continue;
+          }
+          if (c === LF) {
+            p++;
+            lines++;
+            complete = true;
+            break;
+          }
           if (c === CR) {
-            if (p + 1 >= len && !final) { break; }
+            if (p + 1 >= len && !final) {
+              break;
+            }
             p += buf[p + 1] === LF ? 2 : 1;
             lines++;
             complete = true;
             break;
           }
-          throw new CsvSyntaxError(`line ${recordLine + lines}: unexpected character ${JSON.stringify(String.fromCharCode(c))} after the closing quote of field ${count}`, recordLine + lines);
+          throw new CsvSyntaxError(
+            `line ${recordLine + lines}: unexpected character ${JSON.stringify(String.fromCharCode(c))} after the closing quote of field ${count}`,
+            recordLine + lines,
+          );
         }
         // unquoted field, parsing -?digits[.digits] on the way
         let q = p;
         let neg = false;
-        if (q < len && buf[q] === 45) { neg = true; q++; }
+        if (q < len && buf[q] === 45) {
+          neg = true;
+          q++;
+        }
         let mant = 0;
         let digits = 0;
         let frac = -1;
@@ -182,19 +257,37 @@ export class CsvTokenizer {
         while (q < len) {
           const c = buf[q];
           const d = c - 48;
-          if (d >= 0 && d <= 9) { mant = mant * 10 + d; digits++; if (frac >= 0) { frac++; } q++; continue; }
-          if (c === delim || c === LF || c === CR) { break; }
-          if (c === 46 && frac < 0) { frac = 0; q++; continue; }
+          if (d >= 0 && d <= 9) {
+            mant = mant * 10 + d;
+            digits++;
+            if (frac >= 0) {
+              frac++;
+            }
+            q++;
+            continue;
+          }
+          if (c === delim || c === LF || c === CR) {
+            break;
+          }
+          if (c === 46 && frac < 0) {
+            frac = 0;
+            q++;
+            continue;
+          }
           simple = false;
           q++;
           while (q < len) {
             const c2 = buf[q];
-            if (c2 === delim || c2 === LF || c2 === CR) { break; }
+            if (c2 === delim || c2 === LF || c2 === CR) {
+              break;
+            }
             q++;
           }
           break;
         }
-        if (q >= len && !final) { break; }
+        if (q >= len && !final) {
+          break;
+        }
         rec.starts[count] = p;
         rec.ends[count] = q;
         rec.flags[count] = 0;
@@ -202,25 +295,46 @@ export class CsvTokenizer {
           const v = frac > 0 ? mant / POW10[frac] : mant;
           rec.numbers[count] = neg ? -v : v;
           rec.kinds[count] = frac < 0 ? SIMPLE_INT : SIMPLE_DECIMAL;
-        } else { rec.kinds[count] = NOT_SIMPLE; }
+        } else {
+          rec.kinds[count] = NOT_SIMPLE;
+        }
         count++;
-        if (q >= len) { p = q; complete = true; break; }
+        if (q >= len) {
+          p = q;
+          complete = true;
+          break;
+        }
         const c = buf[q];
         if (c === delim) {
           p = q + 1;
           if (p >= len) {
-            if (!final) { break; }
+            if (!final) {
+              break;
+            }
             // a trailing delimiter at the very end of the file: one more empty field
-            if (count >= rec.starts.length) { this.grow(); }
-            rec.starts[count] = p; rec.ends[count] = p; rec.flags[count] = 0; rec.kinds[count] = NOT_SIMPLE; count++;
+            if (count >= rec.starts.length) {
+              this.grow();
+            }
+            rec.starts[count] = p;
+            rec.ends[count] = p;
+            rec.flags[count] = 0;
+            rec.kinds[count] = NOT_SIMPLE;
+            count++;
             complete = true;
             break;
           }
           continue;
         }
-        if (c === LF) { p = q + 1; lines++; complete = true; break; }
+        if (c === LF) {
+          p = q + 1;
+          lines++;
+          complete = true;
+          break;
+        }
         // CR
-        if (q + 1 >= len && !final) { break; }
+        if (q + 1 >= len && !final) {
+          break;
+        }
         p = q + (buf[q + 1] === LF ? 2 : 1);
         lines++;
         complete = true;
@@ -228,7 +342,10 @@ export class CsvTokenizer {
       }
       if (!complete) {
         if (len - recordStart > this.maxRecordBytes) {
-          throw new CsvSyntaxError(`line ${recordLine}: a record longer than ${Math.round(this.maxRecordBytes / 1048576)} MB (an unclosed quote?)`, recordLine);
+          throw new CsvSyntaxError(
+            `line ${recordLine}: a record longer than ${Math.round(this.maxRecordBytes / 1048576)} MB (an unclosed quote?)`,
+            recordLine,
+          );
         }
         this.carry = buf.slice(recordStart);
         return;
@@ -239,14 +356,20 @@ export class CsvTokenizer {
       rec.count = count;
       rec.line = recordLine;
       this.sink.record(rec);
-      if (this.stopped) { return; }
+      if (this.stopped) {
+        return;
+      }
     }
   }
 }
 
 function countLines(buf: Uint8Array, from: number, to: number): number {
   let n = 0;
-  for (let i = from; i < to; i++) { if (buf[i] === LF) { n++; } }
+  for (let i = from; i < to; i++) {
+    if (buf[i] === LF) {
+      n++;
+    }
+  }
   return n;
 }
 
@@ -269,15 +392,30 @@ export function sniffDelimiter(head: Uint8Array, fallback: number): number {
   const start = head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
   for (let i = start; i < head.length; i++) {
     const c = head[i];
-    if (c === QUOTE) { inQuotes = !inQuotes; continue; }
-    if (inQuotes) { continue; }
-    if (c === LF || c === CR) { break; }
+    if (c === QUOTE) {
+      inQuotes = !inQuotes;
+      continue;
+    }
+    if (inQuotes) {
+      continue;
+    }
+    if (c === LF || c === CR) {
+      break;
+    }
     const k = candidates.indexOf(c);
-    if (k >= 0) { counts[k]++; }
+    if (k >= 0) {
+      counts[k]++;
+    }
   }
   let best = -1;
-  for (let k = 0; k < candidates.length; k++) { if (counts[k] > 0 && (best < 0 || counts[k] > counts[best])) { best = k; } }
-  if (best < 0) { return fallback; }
+  for (let k = 0; k < candidates.length; k++) {
+    if (counts[k] > 0 && (best < 0 || counts[k] > counts[best])) {
+      best = k;
+    }
+  }
+  if (best < 0) {
+    return fallback;
+  }
   // the file's own kind wins a tie
   const fb = candidates.indexOf(fallback);
   return fb >= 0 && counts[fb] === counts[best] ? fallback : candidates[best];

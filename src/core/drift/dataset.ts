@@ -13,7 +13,16 @@ import * as zlib from 'zlib';
 import { Readable, Transform } from 'stream';
 import { MAX_JSON_DEPTH, parseJsonLimited } from '../jsonl';
 import { Column, ColumnBuilder } from './columns';
-import { CsvRecord, CsvRecordSink, CsvSyntaxError, CsvTokenizer, fieldText, NOT_SIMPLE, SIMPLE_INT, sniffDelimiter } from './csv';
+import {
+  CsvRecord,
+  CsvRecordSink,
+  CsvSyntaxError,
+  CsvTokenizer,
+  fieldText,
+  NOT_SIMPLE,
+  SIMPLE_INT,
+  sniffDelimiter,
+} from './csv';
 
 export type TableFormat = 'csv' | 'tsv' | 'jsonl' | 'parquet';
 
@@ -33,7 +42,7 @@ export interface Table {
 
 /** Text encodings of data files: UTF-8 (default; a UTF-8 or UTF-16 BOM is honoured), ISO-8859-1, Windows-1252. */
 export const DATA_ENCODINGS = ['utf8', 'latin1', 'cp1252'] as const;
-export type DataEncoding = typeof DATA_ENCODINGS[number];
+export type DataEncoding = (typeof DATA_ENCODINGS)[number];
 
 export interface LoadOptions {
   /** read at most this many data rows (default DEFAULT_MAX_ROWS) */
@@ -52,7 +61,11 @@ export interface LoadOptions {
 export const DEFAULT_MAX_ROWS = 5_000_000;
 
 export class DatasetError extends Error {
-  constructor(message: string, readonly file: string, readonly line?: number) {
+  constructor(
+    message: string,
+    readonly file: string,
+    readonly line?: number,
+  ) {
     super(message);
     this.name = 'DatasetError';
   }
@@ -64,29 +77,50 @@ export const DATA_FILE_EXTENSIONS = ['csv', 'tsv', 'tab', 'jsonl', 'ndjson', 'pa
 export function formatOf(file: string): { format: TableFormat; gzip: boolean } | undefined {
   let name = path.basename(file).toLowerCase();
   const gzip = name.endsWith('.gz');
-  if (gzip) { name = name.slice(0, -3); }
+  if (gzip) {
+    name = name.slice(0, -3);
+  }
   const ext = name.slice(name.lastIndexOf('.') + 1);
-  if (ext === 'csv' || ext === 'txt') { return { format: 'csv', gzip }; }
-  if (ext === 'tsv' || ext === 'tab') { return { format: 'tsv', gzip }; }
-  if (ext === 'jsonl' || ext === 'ndjson' || ext === 'json') { return { format: 'jsonl', gzip }; }
-  if ((ext === 'parquet' || ext === 'pq') && !gzip) { return { format: 'parquet', gzip }; }
+  if (ext === 'csv' || ext === 'txt') {
+    return { format: 'csv', gzip };
+  }
+  if (ext === 'tsv' || ext === 'tab') {
+    return { format: 'tsv', gzip };
+  }
+  if (ext === 'jsonl' || ext === 'ndjson' || ext === 'json') {
+    return { format: 'jsonl', gzip };
+  }
+  if ((ext === 'parquet' || ext === 'pq') && !gzip) {
+    return { format: 'parquet', gzip };
+  }
   return undefined;
 }
 
 /** Whether ML Sight can read this file as a table. */
-export function isDataFile(file: string): boolean { return formatOf(file) !== undefined; }
+export function isDataFile(file: string): boolean {
+  return formatOf(file) !== undefined;
+}
 
-function describe(file: string): string { return path.basename(file); }
+function describe(file: string): string {
+  return path.basename(file);
+}
 
 async function statFile(file: string): Promise<fs.Stats> {
   try {
     const st = await fs.promises.stat(file);
-    if (!st.isFile()) { throw new DatasetError(`${describe(file)} is not a file`, file); }
+    if (!st.isFile()) {
+      throw new DatasetError(`${describe(file)} is not a file`, file);
+    }
     return st;
   } catch (e) {
-    if (e instanceof DatasetError) { throw e; }
+    if (e instanceof DatasetError) {
+      throw e;
+    }
     const code = (e as NodeJS.ErrnoException).code;
-    throw new DatasetError(code === 'ENOENT' ? `${file} does not exist` : `cannot read ${file}: ${(e as Error).message}`, file);
+    throw new DatasetError(
+      code === 'ENOENT' ? `${file} does not exist` : `cannot read ${file}: ${(e as Error).message}`,
+      file,
+    );
   }
 }
 
@@ -96,7 +130,9 @@ async function readHead(file: string, bytes: number): Promise<Buffer> {
     const buf = Buffer.alloc(bytes);
     const { bytesRead } = await fh.read(buf, 0, bytes, 0);
     return buf.subarray(0, bytesRead);
-  } finally { await fh.close(); }
+  } finally {
+    await fh.close();
+  }
 }
 
 async function sniffFormat(file: string): Promise<{ format: TableFormat; gzip: boolean }> {
@@ -108,11 +144,17 @@ async function sniffFormat(file: string): Promise<{ format: TableFormat; gzip: b
     if (known.format === 'parquet' && !parquetMagic) {
       throw new DatasetError(`${describe(file)} is not a Parquet file (it does not start with the bytes "PAR1")`, file);
     }
-    if (known.gzip && !gzipMagic) { throw new DatasetError(`${describe(file)} is not gzip-compressed`, file); }
+    if (known.gzip && !gzipMagic) {
+      throw new DatasetError(`${describe(file)} is not gzip-compressed`, file);
+    }
     return known;
   }
-  if (parquetMagic) { return { format: 'parquet', gzip: false }; }
-  if (gzipMagic) { return { format: 'csv', gzip: true }; }
+  if (parquetMagic) {
+    return { format: 'parquet', gzip: false };
+  }
+  if (gzipMagic) {
+    return { format: 'csv', gzip: true };
+  }
   const text = (await readHead(file, 256)).toString('utf8').trimStart();
   return { format: text.startsWith('{') ? 'jsonl' : 'csv', gzip: false };
 }
@@ -124,7 +166,9 @@ export function uniqueNames(names: readonly string[]): string[] {
     let name = raw === '' ? `Unnamed: ${i}` : raw;
     if (seen.has(name)) {
       let k = 1;
-      while (seen.has(`${name}.${k}`)) { k++; }
+      while (seen.has(`${name}.${k}`)) {
+        k++;
+      }
       name = `${name}.${k}`;
     }
     seen.add(name);
@@ -154,12 +198,15 @@ function asUtf8(bytes: Readable, file: string, options: LoadOptions): Readable {
   let checker: InstanceType<typeof TextDecoder> | undefined = new TextDecoder('utf-8', { fatal: true });
   let first = true;
   let offset = 0;
-  const warn = (m: string) => { options.warnings?.push(m); };
+  const warn = (m: string) => {
+    options.warnings?.push(m);
+  };
   const out = new Transform({
     transform(chunk: Buffer, _enc, done) {
       if (first) {
         first = false;
-        const bom16 = chunk.length >= 2 && ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff));
+        const bom16 =
+          chunk.length >= 2 && ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff));
         if (bom16) {
           decoder = new TextDecoder(chunk[0] === 0xff ? 'utf-16le' : 'utf-16be');
           warn(`${describe(file)}: read as ${chunk[0] === 0xff ? 'UTF-16 LE' : 'UTF-16 BE'} (byte order mark)`);
@@ -168,14 +215,23 @@ function asUtf8(bytes: Readable, file: string, options: LoadOptions): Readable {
         } else if (options.encoding === 'latin1' || options.encoding === 'cp1252') {
           decoder = new TextDecoder(options.encoding === 'cp1252' ? 'windows-1252' : 'latin1');
         }
-        if (decoder) { checker = undefined; }
-      }
-      if (decoder) { done(null, Buffer.from(decoder.decode(chunk, { stream: true }), 'utf8')); return; }
-      if (checker) {
-        try { checker.decode(chunk, { stream: true }); } catch {
+        if (decoder) {
           checker = undefined;
-          warn(`${describe(file)} is not valid UTF-8 (in the 1 MB from byte ${offset}); the invalid bytes were replaced with U+FFFD. `
-            + 'If it is a Latin-1 or Windows file, read it with --encoding latin1 or cp1252 (setting mlsight.drift.encoding)');
+        }
+      }
+      if (decoder) {
+        done(null, Buffer.from(decoder.decode(chunk, { stream: true }), 'utf8'));
+        return;
+      }
+      if (checker) {
+        try {
+          checker.decode(chunk, { stream: true });
+        } catch {
+          checker = undefined;
+          warn(
+            `${describe(file)} is not valid UTF-8 (in the 1 MB from byte ${offset}); the invalid bytes were replaced with U+FFFD. ` +
+              'If it is a Latin-1 or Windows file, read it with --encoding latin1 or cp1252 (setting mlsight.drift.encoding)',
+          );
         }
       }
       offset += chunk.length;
@@ -192,7 +248,9 @@ function asUtf8(bytes: Readable, file: string, options: LoadOptions): Readable {
 }
 
 function checkAbort(signal: AbortSignal | undefined, file: string): void {
-  if (signal?.aborted) { throw new DatasetError(`reading ${describe(file)} was cancelled`, file); }
+  if (signal?.aborted) {
+    throw new DatasetError(`reading ${describe(file)} was cancelled`, file);
+  }
 }
 
 /** Loads a table from a file (format by extension, else by content). */
@@ -203,10 +261,16 @@ export async function loadTable(file: string, options: LoadOptions = {}): Promis
   const warnings: string[] = [];
   options = { ...options, warnings };
   const base = { path: file, format, gzip, sizeBytes: st.size, warnings };
-  if (format === 'jsonl' && await isPredictionLog(file, gzip)) { return { ...base, ...await loadPredictionLog(file, gzip, st.size, maxRows, options) }; }
-  if (format === 'parquet') { return { ...base, ...await loadParquet(file, maxRows, options) }; }
-  if (format === 'jsonl') { return { ...base, ...await loadJsonLines(file, gzip, st.size, maxRows, options) }; }
-  return { ...base, ...await loadDelimited(file, gzip, format === 'tsv' ? 9 : 44, st.size, maxRows, options) };
+  if (format === 'jsonl' && (await isPredictionLog(file, gzip))) {
+    return { ...base, ...(await loadPredictionLog(file, gzip, st.size, maxRows, options)) };
+  }
+  if (format === 'parquet') {
+    return { ...base, ...(await loadParquet(file, maxRows, options)) };
+  }
+  if (format === 'jsonl') {
+    return { ...base, ...(await loadJsonLines(file, gzip, st.size, maxRows, options)) };
+  }
+  return { ...base, ...(await loadDelimited(file, gzip, format === 'tsv' ? 9 : 44, st.size, maxRows, options)) };
 }
 
 /** Column names of a table, reading as little as possible (the header line, the Parquet footer, 100 JSON lines). */
@@ -219,7 +283,9 @@ export async function readColumnNames(file: string): Promise<{ format: TableForm
     return { format, columns: uniqueNames(leafColumns(metadata, file).map(c => c.name)) };
   }
   if (format === 'jsonl') {
-    const t = await isPredictionLog(file, gzip) ? await loadPredictionLog(file, gzip, 0, 100, {}) : await loadJsonLines(file, gzip, 0, 100, {});
+    const t = (await isPredictionLog(file, gzip))
+      ? await loadPredictionLog(file, gzip, 0, 100, {})
+      : await loadJsonLines(file, gzip, 0, 100, {});
     return { format, columns: t.columns.map(c => c.name) };
   }
   const t = await loadDelimited(file, gzip, format === 'tsv' ? 9 : 44, 0, 0, {});
@@ -228,7 +294,14 @@ export async function readColumnNames(file: string): Promise<{ format: TableForm
 
 type Loaded = { rows: number; truncated: boolean; columns: Column[] };
 
-async function loadDelimited(file: string, gzip: boolean, fallbackDelimiter: number, size: number, maxRows: number, options: LoadOptions): Promise<Loaded> {
+async function loadDelimited(
+  file: string,
+  gzip: boolean,
+  fallbackDelimiter: number,
+  size: number,
+  maxRows: number,
+  options: LoadOptions,
+): Promise<Loaded> {
   let delimiter = -1;
   let builders: (ColumnBuilder | null)[] | null = null;
   let names: string[] = [];
@@ -249,27 +322,51 @@ async function loadDelimited(file: string, gzip: boolean, fallbackDelimiter: num
         // file (20,000 columns) would otherwise reserve columns² cells before its first row
         const perColumn = Math.max(16, Math.min(capacity, Math.ceil(capacity / Math.max(1, count))));
         builders = names.map(n => (!want || want.has(n) ? new ColumnBuilder(n, perColumn) : null));
-        if (maxRows === 0) { truncated = true; tokenizer!.stopped = true; }
+        if (maxRows === 0) {
+          truncated = true;
+          tokenizer!.stopped = true;
+        }
         return;
       }
       if (count !== builders.length) {
-        throw new DatasetError(`${describe(file)}, line ${line}: expected ${builders.length} field${builders.length === 1 ? '' : 's'} (as in the header), found ${count}`, file, line);
+        throw new DatasetError(
+          `${describe(file)}, line ${line}: expected ${builders.length} field${builders.length === 1 ? '' : 's'} (as in the header), found ${count}`,
+          file,
+          line,
+        );
       }
-      if (rows >= maxRows) { truncated = true; tokenizer!.stopped = true; return; }
+      if (rows >= maxRows) {
+        truncated = true;
+        tokenizer!.stopped = true;
+        return;
+      }
       for (let i = 0; i < count; i++) {
         const b = builders[i];
-        if (!b) { continue; }
+        if (!b) {
+          continue;
+        }
         const k = kinds[i];
-        if (k !== NOT_SIMPLE) { b.pushParsed(numbers[i], k === SIMPLE_INT, buf, starts[i], ends[i]); }
-        else { b.pushField(buf, starts[i], ends[i], flags[i], line); }
+        if (k !== NOT_SIMPLE) {
+          b.pushParsed(numbers[i], k === SIMPLE_INT, buf, starts[i], ends[i]);
+        } else {
+          b.pushField(buf, starts[i], ends[i], flags[i], line);
+        }
       }
       rows++;
     },
   };
-  const stream = byteStream(file, gzip, n => {
-    read += n;
-    if (options.onProgress && size > 0 && read - lastReport > (8 << 20)) { lastReport = read; options.onProgress(Math.min(1, read / size)); }
-  }, options);
+  const stream = byteStream(
+    file,
+    gzip,
+    n => {
+      read += n;
+      if (options.onProgress && size > 0 && read - lastReport > 8 << 20) {
+        lastReport = read;
+        options.onProgress(Math.min(1, read / size));
+      }
+    },
+    options,
+  );
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       checkAbort(options.signal, file);
@@ -278,30 +375,48 @@ async function loadDelimited(file: string, gzip: boolean, fallbackDelimiter: num
         tokenizer = new CsvTokenizer(delimiter, sink);
       }
       tokenizer.push(chunk);
-      if (tokenizer.stopped) { break; }
+      if (tokenizer.stopped) {
+        break;
+      }
       if (!reserved && !gzip && size > 0 && rows > 0 && builders) {
         // room for the whole file at once, from the first chunk's bytes per row (no repeated doubling)
         reserved = true;
-        const estimate = Math.min(maxRows, Math.ceil((rows * size) / chunk.length * 1.02) + 64);
-        for (const b of builders as (ColumnBuilder | null)[]) { b?.reserve(estimate); }
+        const estimate = Math.min(maxRows, Math.ceil(((rows * size) / chunk.length) * 1.02) + 64);
+        for (const b of builders as (ColumnBuilder | null)[]) {
+          b?.reserve(estimate);
+        }
       }
     }
-    if (tokenizer && !tokenizer.stopped) { tokenizer.end(); }
+    if (tokenizer && !tokenizer.stopped) {
+      tokenizer.end();
+    }
   } catch (e) {
     throw wrapError(e, file);
   } finally {
     stream.destroy();
   }
-  if (!builders) { throw new DatasetError(`${describe(file)} is empty (no header line)`, file); }
+  if (!builders) {
+    throw new DatasetError(`${describe(file)} is empty (no header line)`, file);
+  }
   const bs: (ColumnBuilder | null)[] = builders;
   return { rows, truncated, columns: bs.filter((b): b is ColumnBuilder => b !== null).map(b => b.finish()) };
 }
 
 function wrapError(e: unknown, file: string): Error {
-  if (e instanceof DatasetError) { return e; }
-  if (e instanceof CsvSyntaxError) { return new DatasetError(`${describe(file)}: ${e.message.startsWith('line') ? e.message : `line ${e.line}: ${e.message}`}`, file, e.line); }
+  if (e instanceof DatasetError) {
+    return e;
+  }
+  if (e instanceof CsvSyntaxError) {
+    return new DatasetError(
+      `${describe(file)}: ${e.message.startsWith('line') ? e.message : `line ${e.line}: ${e.message}`}`,
+      file,
+      e.line,
+    );
+  }
   const code = (e as NodeJS.ErrnoException)?.code;
-  if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR') { return new DatasetError(`${describe(file)}: the gzip data is corrupt or truncated`, file); }
+  if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR') {
+    return new DatasetError(`${describe(file)}: the gzip data is corrupt or truncated`, file);
+  }
   return new DatasetError(`cannot read ${describe(file)}: ${e instanceof Error ? e.message : String(e)}`, file);
 }
 
@@ -309,11 +424,27 @@ const MAX_JSON_ARRAY_BYTES = 512 << 20;
 
 async function startsWithBracket(file: string, gzip: boolean): Promise<boolean> {
   let head = await readHead(file, 4096);
-  if (gzip) { try { head = zlib.gunzipSync(head, { finishFlush: zlib.constants.Z_SYNC_FLUSH }); } catch { return false; } }
-  return head.toString('utf8').replace(/^\ufeff/, '').trimStart().startsWith('[');
+  if (gzip) {
+    try {
+      head = zlib.gunzipSync(head, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    } catch {
+      return false;
+    }
+  }
+  return head
+    .toString('utf8')
+    .replace(/^\ufeff/, '')
+    .trimStart()
+    .startsWith('[');
 }
 
-async function loadJsonLines(file: string, gzip: boolean, size: number, maxRows: number, options: LoadOptions): Promise<Loaded> {
+async function loadJsonLines(
+  file: string,
+  gzip: boolean,
+  size: number,
+  maxRows: number,
+  options: LoadOptions,
+): Promise<Loaded> {
   const builders = new Map<string, ColumnBuilder>();
   const order: ColumnBuilder[] = [];
   const want = options.columns ? new Set(options.columns) : null;
@@ -321,46 +452,79 @@ async function loadJsonLines(file: string, gzip: boolean, size: number, maxRows:
   let truncated = false;
   const handle = (text: string, line: number): boolean => {
     const t = line === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1).trim() : text.trim();
-    if (!t) { return true; }
-    if (rows >= maxRows) { truncated = true; return false; }
+    if (!t) {
+      return true;
+    }
+    if (rows >= maxRows) {
+      truncated = true;
+      return false;
+    }
     let obj: unknown;
-    try { obj = parseJsonLimited(t); } catch (e) {
+    try {
+      obj = parseJsonLimited(t);
+    } catch (e) {
       throw new DatasetError(`${describe(file)}, line ${line}: not valid JSON (${(e as Error).message})`, file, line);
     }
     if (!obj || typeof obj !== 'object' || Array.isArray(obj)) {
-      throw new DatasetError(`${describe(file)}, line ${line}: expected a JSON object, found ${Array.isArray(obj) ? 'an array' : JSON.stringify(obj)?.slice(0, 40)}`, file, line);
+      throw new DatasetError(
+        `${describe(file)}, line ${line}: expected a JSON object, found ${Array.isArray(obj) ? 'an array' : JSON.stringify(obj)?.slice(0, 40)}`,
+        file,
+        line,
+      );
     }
     addRow(obj as Record<string, unknown>, line);
     return true;
   };
   const addRow = (obj: Record<string, unknown>, line: number): void => {
     for (const key of Object.keys(obj)) {
-      if (want && !want.has(key)) { continue; }
+      if (want && !want.has(key)) {
+        continue;
+      }
       let b = builders.get(key);
       if (!b) {
         b = new ColumnBuilder(key, 1024);
-        for (let i = 0; i < rows; i++) { b.pushMissing(); }
+        for (let i = 0; i < rows; i++) {
+          b.pushMissing();
+        }
         builders.set(key, b);
         order.push(b);
       }
       b.pushValue(obj[key], line);
     }
     rows++;
-    for (const b of order) { if (b.length < rows) { b.pushMissing(); } }
+    for (const b of order) {
+      if (b.length < rows) {
+        b.pushMissing();
+      }
+    }
   };
   if (await startsWithBracket(file, gzip)) {
     // a JSON array of records (pandas' orient="records"), read whole
-    if (size > MAX_JSON_ARRAY_BYTES) { throw new DatasetError(`${describe(file)} is a JSON array larger than ${MAX_JSON_ARRAY_BYTES >> 20} MB; write it as JSON Lines (one object per line) to stream it`, file); }
+    if (size > MAX_JSON_ARRAY_BYTES) {
+      throw new DatasetError(
+        `${describe(file)} is a JSON array larger than ${MAX_JSON_ARRAY_BYTES >> 20} MB; write it as JSON Lines (one object per line) to stream it`,
+        file,
+      );
+    }
     let data: unknown;
     try {
       const bytes = await fs.promises.readFile(file);
       data = parseJsonLimited((gzip ? zlib.gunzipSync(bytes) : bytes).toString('utf8'), MAX_JSON_DEPTH + 1);
-    } catch (e) { throw new DatasetError(`${describe(file)}: not valid JSON (${(e as Error).message})`, file); }
-    if (!Array.isArray(data)) { throw new DatasetError(`${describe(file)}: expected an array of objects`, file); }
+    } catch (e) {
+      throw new DatasetError(`${describe(file)}: not valid JSON (${(e as Error).message})`, file);
+    }
+    if (!Array.isArray(data)) {
+      throw new DatasetError(`${describe(file)}: expected an array of objects`, file);
+    }
     for (let i = 0; i < data.length; i++) {
-      if (rows >= maxRows) { truncated = true; break; }
+      if (rows >= maxRows) {
+        truncated = true;
+        break;
+      }
       const obj = data[i];
-      if (!obj || typeof obj !== 'object' || Array.isArray(obj)) { throw new DatasetError(`${describe(file)}: item ${i + 1} of the array is not an object`, file); }
+      if (!obj || typeof obj !== 'object' || Array.isArray(obj)) {
+        throw new DatasetError(`${describe(file)}: item ${i + 1} of the array is not an object`, file);
+      }
       addRow(obj as Record<string, unknown>, i + 1);
     }
     return { rows, truncated, columns: order.map(b => b.finish()) };
@@ -382,29 +546,58 @@ export const PREDICTION_COLUMNS = ['prediction', 'label', 'timestamp'] as const;
 export async function isPredictionLog(file: string, gzip = false): Promise<boolean> {
   const parts = path.resolve(file).split(/[\\/]/);
   const n = parts.length;
-  if (n >= 3 && parts[n - 3] === '.mlsight' && parts[n - 2] === 'predictions' && /\.jsonl$/i.test(parts[n - 1])) { return true; }
-  if (gzip) { return false; }
+  if (n >= 3 && parts[n - 3] === '.mlsight' && parts[n - 2] === 'predictions' && /\.jsonl$/i.test(parts[n - 1])) {
+    return true;
+  }
+  if (gzip) {
+    return false;
+  }
   try {
     const head = (await readHead(file, 64 * 1024)).toString('utf8').replace(/^\ufeff/, '');
     const nl = head.indexOf('\n');
-    if (nl < 0 && head.length >= 64 * 1024) { return false; }
+    if (nl < 0 && head.length >= 64 * 1024) {
+      return false;
+    }
     const obj = parseJsonLimited<Record<string, unknown>>(nl < 0 ? head : head.slice(0, nl));
-    return !!obj && typeof obj === 'object' && 'id' in obj && 'prediction' in obj
-      && !!obj.features && typeof obj.features === 'object' && !Array.isArray(obj.features);
-  } catch { return false; }
+    return (
+      !!obj &&
+      typeof obj === 'object' &&
+      'id' in obj &&
+      'prediction' in obj &&
+      !!obj.features &&
+      typeof obj.features === 'object' &&
+      !Array.isArray(obj.features)
+    );
+  } catch {
+    return false;
+  }
 }
 
 /** Splits a (possibly gzip) text file into lines, streaming; `handle` returns false to stop. */
-async function forEachLine(file: string, gzip: boolean, size: number, options: LoadOptions, handle: (text: string, line: number) => boolean): Promise<void> {
+async function forEachLine(
+  file: string,
+  gzip: boolean,
+  size: number,
+  options: LoadOptions,
+  handle: (text: string, line: number) => boolean,
+): Promise<void> {
   let line = 0;
   let carry = '';
   let read = 0;
   let lastReport = 0;
   const decoder = new TextDecoder('utf-8');
-  const stream = byteStream(file, gzip, n => {
-    read += n;
-    if (options.onProgress && size > 0 && read - lastReport > (8 << 20)) { lastReport = read; options.onProgress(Math.min(1, read / size)); }
-  }, options);
+  const stream = byteStream(
+    file,
+    gzip,
+    n => {
+      read += n;
+      if (options.onProgress && size > 0 && read - lastReport > 8 << 20) {
+        lastReport = read;
+        options.onProgress(Math.min(1, read / size));
+      }
+    },
+    options,
+  );
   let stopped = false;
   try {
     outer: for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -413,17 +606,26 @@ async function forEachLine(file: string, gzip: boolean, size: number, options: L
       let start = 0;
       for (;;) {
         const nl = text.indexOf('\n', start);
-        if (nl < 0) { break; }
+        if (nl < 0) {
+          break;
+        }
         line++;
-        if (!handle(text.slice(start, nl), line)) { stopped = true; break outer; }
+        if (!handle(text.slice(start, nl), line)) {
+          stopped = true;
+          break outer;
+        }
         start = nl + 1;
       }
       carry = text.slice(start);
-      if (carry.length > (64 << 20)) { throw new DatasetError(`${describe(file)}, line ${line + 1}: a line longer than 64 MB`, file, line + 1); }
+      if (carry.length > 64 << 20) {
+        throw new DatasetError(`${describe(file)}, line ${line + 1}: a line longer than 64 MB`, file, line + 1);
+      }
     }
     if (!stopped) {
       carry += decoder.decode();
-      if (carry.trim()) { handle(carry, line + 1); }
+      if (carry.trim()) {
+        handle(carry, line + 1);
+      }
     }
   } catch (e) {
     throw wrapError(e, file);
@@ -433,13 +635,25 @@ async function forEachLine(file: string, gzip: boolean, size: number, options: L
 }
 
 function nonFiniteJson(v: unknown): unknown {
-  if (v === 'NaN') { return NaN; }
-  if (v === 'Infinity') { return Infinity; }
-  if (v === '-Infinity') { return -Infinity; }
+  if (v === 'NaN') {
+    return NaN;
+  }
+  if (v === 'Infinity') {
+    return Infinity;
+  }
+  if (v === '-Infinity') {
+    return -Infinity;
+  }
   return v;
 }
 
-async function loadPredictionLog(file: string, gzip: boolean, size: number, maxRows: number, options: LoadOptions): Promise<Loaded> {
+async function loadPredictionLog(
+  file: string,
+  gzip: boolean,
+  size: number,
+  maxRows: number,
+  options: LoadOptions,
+): Promise<Loaded> {
   const want = options.columns ? new Set(options.columns) : null;
   const features = new Map<string, ColumnBuilder | null>();
   const order: ColumnBuilder[] = [];
@@ -452,15 +666,27 @@ async function loadPredictionLog(file: string, gzip: boolean, size: number, maxR
   let rows = 0;
   let truncated = false;
   const idOf = (v: unknown, line: number): string => {
-    if (typeof v === 'string' && v !== '') { return v; }
-    if (typeof v === 'number' && Number.isFinite(v)) { return String(v); }
-    throw new DatasetError(`${describe(file)}, line ${line}: a prediction log line needs an "id" (a string)`, file, line);
+    if (typeof v === 'string' && v !== '') {
+      return v;
+    }
+    if (typeof v === 'number' && Number.isFinite(v)) {
+      return String(v);
+    }
+    throw new DatasetError(
+      `${describe(file)}, line ${line}: a prediction log line needs an "id" (a string)`,
+      file,
+      line,
+    );
   };
   await forEachLine(file, gzip, size, options, (raw, line) => {
     const t = line === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1).trim() : raw.trim();
-    if (!t) { return true; }
+    if (!t) {
+      return true;
+    }
     let obj: Record<string, unknown>;
-    try { obj = parseJsonLimited<Record<string, unknown>>(t); } catch (e) {
+    try {
+      obj = parseJsonLimited<Record<string, unknown>>(t);
+    } catch (e) {
       throw new DatasetError(`${describe(file)}, line ${line}: not valid JSON (${(e as Error).message})`, file, line);
     }
     if (!obj || typeof obj !== 'object' || Array.isArray(obj)) {
@@ -468,20 +694,36 @@ async function loadPredictionLog(file: string, gzip: boolean, size: number, maxR
     }
     const id = idOf(obj.id, line);
     if (!('features' in obj)) {
-      if (!('label' in obj)) { throw new DatasetError(`${describe(file)}, line ${line}: neither a prediction ("features", "prediction") nor a label ("label")`, file, line); }
+      if (!('label' in obj)) {
+        throw new DatasetError(
+          `${describe(file)}, line ${line}: neither a prediction ("features", "prediction") nor a label ("label")`,
+          file,
+          line,
+        );
+      }
       late.set(id, obj.label);
       return true;
     }
     // later predictions are skipped once maxRows are read, but their late labels are still joined
-    if (rows >= maxRows) { truncated = true; return true; }
+    if (rows >= maxRows) {
+      truncated = true;
+      return true;
+    }
     const f = obj.features;
-    if (!f || typeof f !== 'object' || Array.isArray(f)) { throw new DatasetError(`${describe(file)}, line ${line}: "features" must be an object`, file, line); }
+    if (!f || typeof f !== 'object' || Array.isArray(f)) {
+      throw new DatasetError(`${describe(file)}, line ${line}: "features" must be an object`, file, line);
+    }
     for (const [key, value] of Object.entries(f as Record<string, unknown>)) {
       let b = features.get(key);
       if (b === undefined) {
         const name = (PREDICTION_COLUMNS as readonly string[]).includes(key) ? `features.${key}` : key;
         b = !want || want.has(name) ? new ColumnBuilder(name, 1024) : null;
-        if (b) { for (let i = 0; i < rows; i++) { b.pushMissing(); } order.push(b); }
+        if (b) {
+          for (let i = 0; i < rows; i++) {
+            b.pushMissing();
+          }
+          order.push(b);
+        }
         features.set(key, b);
       }
       b?.pushValue(nonFiniteJson(value), line);
@@ -489,22 +731,40 @@ async function loadPredictionLog(file: string, gzip: boolean, size: number, maxR
     prediction?.pushValue(nonFiniteJson(obj.prediction), line);
     if (timestamp) {
       const ts = obj.ts;
-      if (typeof ts === 'number' && Number.isFinite(ts)) { timestamp.pushValue(new Date(ts), line); }
-      else if (typeof ts === 'string') { timestamp.pushValue(ts, line); } else { timestamp.pushMissing(); }
+      if (typeof ts === 'number' && Number.isFinite(ts)) {
+        timestamp.pushValue(new Date(ts), line);
+      } else if (typeof ts === 'string') {
+        timestamp.pushValue(ts, line);
+      } else {
+        timestamp.pushMissing();
+      }
     }
-    if (wantLabel) { ids.push(id); labels.push('label' in obj ? obj.label : undefined); }
+    if (wantLabel) {
+      ids.push(id);
+      labels.push('label' in obj ? obj.label : undefined);
+    }
     rows++;
-    for (const b of order) { if (b.length < rows) { b.pushMissing(); } }
+    for (const b of order) {
+      if (b.length < rows) {
+        b.pushMissing();
+      }
+    }
     return true;
   });
   const columns = order.map(b => b.finish());
-  if (prediction) { columns.push(prediction.finish()); }
+  if (prediction) {
+    columns.push(prediction.finish());
+  }
   if (wantLabel) {
     const label = new ColumnBuilder('label', Math.max(16, rows));
-    for (let i = 0; i < rows; i++) { label.pushValue(nonFiniteJson(late.has(ids[i]) ? late.get(ids[i]) : labels[i])); }
+    for (let i = 0; i < rows; i++) {
+      label.pushValue(nonFiniteJson(late.has(ids[i]) ? late.get(ids[i]) : labels[i]));
+    }
     columns.push(label.finish());
   }
-  if (timestamp) { columns.push(timestamp.finish()); }
+  if (timestamp) {
+    columns.push(timestamp.finish());
+  }
   return { rows, truncated, columns };
 }
 
@@ -527,7 +787,9 @@ async function fileBuffer(file: string): Promise<{ buffer: import('hyparquet').A
         let off = 0;
         while (off < len) {
           const { bytesRead } = await fh.read(out, off, len - off, start + off);
-          if (!bytesRead) { break; }
+          if (!bytesRead) {
+            break;
+          }
           off += bytesRead;
         }
         return out.buffer;
@@ -539,11 +801,15 @@ async function fileBuffer(file: string): Promise<{ buffer: import('hyparquet').A
 
 /** hyparquet's own errors say what is wrong; an internal TypeError/RangeError on corrupt bytes does not. */
 function parquetProblem(e: unknown, corrupt: string): string {
-  if (e instanceof TypeError || e instanceof RangeError || !(e instanceof Error)) { return corrupt; }
+  if (e instanceof TypeError || e instanceof RangeError || !(e instanceof Error)) {
+    return corrupt;
+  }
   return e.message;
 }
 
-async function parquetOpen(file: string): Promise<{ buffer: import('hyparquet').AsyncBuffer; metadata: ParquetMeta; close(): Promise<void> }> {
+async function parquetOpen(
+  file: string,
+): Promise<{ buffer: import('hyparquet').AsyncBuffer; metadata: ParquetMeta; close(): Promise<void> }> {
   const hp = await import('hyparquet');
   const fb = await fileBuffer(file);
   try {
@@ -551,13 +817,21 @@ async function parquetOpen(file: string): Promise<{ buffer: import('hyparquet').
     return { buffer: fb.buffer, metadata, close: fb.close };
   } catch (e) {
     await fb.close();
-    throw new DatasetError(`${describe(file)} is not a readable Parquet file: ${parquetProblem(e, 'its footer (schema and row groups) is corrupt or truncated')}`, file);
+    throw new DatasetError(
+      `${describe(file)} is not a readable Parquet file: ${parquetProblem(e, 'its footer (schema and row groups) is corrupt or truncated')}`,
+      file,
+    );
   }
 }
 
 function leafColumns(metadata: ParquetMeta, file: string): { name: string; integer: boolean }[] {
-  try { return parquetLeafColumns(metadata); } catch (e) {
-    throw new DatasetError(`${describe(file)} is not a readable Parquet file: ${parquetProblem(e, 'its schema is corrupt')}`, file);
+  try {
+    return parquetLeafColumns(metadata);
+  } catch (e) {
+    throw new DatasetError(
+      `${describe(file)} is not a readable Parquet file: ${parquetProblem(e, 'its schema is corrupt')}`,
+      file,
+    );
   }
 }
 
@@ -569,17 +843,29 @@ function parquetLeafColumns(metadata: ParquetMeta): { name: string; integer: boo
   let i = 1;
   const skip = (): void => {
     const el = schema[i++];
-    for (let k = 0; k < (el.num_children ?? 0); k++) { skip(); }
+    for (let k = 0; k < (el.num_children ?? 0); k++) {
+      skip();
+    }
   };
   const rootChildren = schema[0]?.num_children ?? 0;
   for (let c = 0; c < rootChildren && i < schema.length; c++) {
     const el = schema[i];
-    if (el.num_children) { skip(); continue; }
+    if (el.num_children) {
+      skip();
+      continue;
+    }
     i++;
-    const integer = (el.type === 'INT32' || el.type === 'INT64') && !el.logical_type && !el.converted_type
-      || el.converted_type === 'INT_8' || el.converted_type === 'INT_16' || el.converted_type === 'INT_32' || el.converted_type === 'INT_64'
-      || el.converted_type === 'UINT_8' || el.converted_type === 'UINT_16' || el.converted_type === 'UINT_32' || el.converted_type === 'UINT_64'
-      || (el.logical_type?.type === 'INTEGER');
+    const integer =
+      ((el.type === 'INT32' || el.type === 'INT64') && !el.logical_type && !el.converted_type) ||
+      el.converted_type === 'INT_8' ||
+      el.converted_type === 'INT_16' ||
+      el.converted_type === 'INT_32' ||
+      el.converted_type === 'INT_64' ||
+      el.converted_type === 'UINT_8' ||
+      el.converted_type === 'UINT_16' ||
+      el.converted_type === 'UINT_32' ||
+      el.converted_type === 'UINT_64' ||
+      el.logical_type?.type === 'INTEGER';
     out.push({ name: el.name, integer: !!integer });
   }
   return out;
@@ -590,7 +876,12 @@ async function loadParquet(file: string, maxRows: number, options: LoadOptions):
   const { buffer, metadata, close } = await parquetOpen(file);
   const total = Number(metadata.num_rows);
   let leaves: { name: string; integer: boolean }[];
-  try { leaves = leafColumns(metadata, file).filter(c => !options.columns || options.columns.includes(c.name)); } catch (e) { await close(); throw e; }
+  try {
+    leaves = leafColumns(metadata, file).filter(c => !options.columns || options.columns.includes(c.name));
+  } catch (e) {
+    await close();
+    throw e;
+  }
   const names = uniqueNames(leaves.map(l => l.name));
   const rows = Math.min(total, maxRows);
   // a corrupt footer can claim any row count: reserve at most 65,536 rows up front (columns grow as data arrives)
@@ -599,7 +890,9 @@ async function loadParquet(file: string, maxRows: number, options: LoadOptions):
     const scan = await hp.parquetScan({ file: buffer, metadata, columns: leaves.map(l => l.name) });
     let done = 0;
     for (const range of scan.ranges) {
-      if (range.rowStart >= rows) { break; }
+      if (range.rowStart >= rows) {
+        break;
+      }
       const end = Math.min(range.rowEnd, rows);
       for (let c = 0; c < leaves.length; c++) {
         checkAbort(options.signal, file);
@@ -607,22 +900,35 @@ async function loadParquet(file: string, maxRows: number, options: LoadOptions):
         const b = builders[c];
         const integer = leaves[c].integer;
         if (data instanceof Float64Array || data instanceof Float32Array) {
-          for (let k = 0; k < data.length; k++) { b.pushNumber(data[k], false); }
+          for (let k = 0; k < data.length; k++) {
+            b.pushNumber(data[k], false);
+          }
         } else if (data instanceof Int32Array || data instanceof Uint32Array) {
-          for (let k = 0; k < data.length; k++) { b.pushNumber(data[k], true); }
+          for (let k = 0; k < data.length; k++) {
+            b.pushNumber(data[k], true);
+          }
         } else if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
-          for (let k = 0; k < data.length; k++) { b.pushNumber(Number(data[k]), true); }
+          for (let k = 0; k < data.length; k++) {
+            b.pushNumber(Number(data[k]), true);
+          }
         } else {
           const arr = data as ArrayLike<unknown>;
-          for (let k = 0; k < arr.length; k++) { b.pushValue(arr[k], range.rowStart + k + 1, integer); }
+          for (let k = 0; k < arr.length; k++) {
+            b.pushValue(arr[k], range.rowStart + k + 1, integer);
+          }
         }
       }
       done = end;
       options.onProgress?.(done / Math.max(1, rows));
     }
   } catch (e) {
-    if (e instanceof DatasetError) { throw e; }
-    throw new DatasetError(`${describe(file)}: cannot read the Parquet data: ${parquetProblem(e, 'a column chunk is corrupt or truncated')}`, file);
+    if (e instanceof DatasetError) {
+      throw e;
+    }
+    throw new DatasetError(
+      `${describe(file)}: cannot read the Parquet data: ${parquetProblem(e, 'a column chunk is corrupt or truncated')}`,
+      file,
+    );
   } finally {
     await close();
   }

@@ -7,7 +7,18 @@ export * from './types';
 export { ColumnBuilder, DICTIONARY_LIMIT, NA_STRINGS, parseDecimal, parseIsoDate } from './columns';
 export type { Column } from './columns';
 export { CsvSyntaxError, CsvTokenizer, sniffDelimiter } from './csv';
-export { DATA_FILE_EXTENSIONS, DatasetError, DEFAULT_MAX_ROWS, formatOf, isDataFile, isPredictionLog, loadTable, PREDICTION_COLUMNS, readColumnNames, uniqueNames } from './dataset';
+export {
+  DATA_FILE_EXTENSIONS,
+  DatasetError,
+  DEFAULT_MAX_ROWS,
+  formatOf,
+  isDataFile,
+  isPredictionLog,
+  loadTable,
+  PREDICTION_COLUMNS,
+  readColumnNames,
+  uniqueNames,
+} from './dataset';
 export type { LoadOptions, Table, TableFormat } from './dataset';
 export { evidentlyColumnType, effectiveDtype, taskOf } from './typing';
 export { buildDriftReport, buildDriftReportWith, effectiveSettings, runColumnTask } from './report';
@@ -21,9 +32,26 @@ export { ALPHA_SPLIT, bandMultiplier, calibrate, calibratedBand, lastRun, perChu
 export { applyMapping, DriftInputError, findDataQuality, parseColumnMap } from './inputs';
 export { MEASURED_FALSE_ALARMS, verdictReasoning } from './explain';
 export type { ReasoningSection } from './explain';
-export { decodeNonFinite, encodeNonFinite, fmtNumber, reportToCsv, reportToHtml, reportToJson, reportToText, safeText } from './export';
+export {
+  decodeNonFinite,
+  encodeNonFinite,
+  fmtNumber,
+  reportToCsv,
+  reportToHtml,
+  reportToJson,
+  reportToText,
+  safeText,
+} from './export';
 export { guessRoles } from './roles';
 export { loggedDatasets } from './loggedDatasets';
 export type { LoggedDataset } from './loggedDatasets';
-export { parseWatch, readWatchFile, removeWatch, saveWatch, WATCHES_FILE, WatchFileError, watchesFile } from './watches';
+export {
+  parseWatch,
+  readWatchFile,
+  removeWatch,
+  saveWatch,
+  WATCHES_FILE,
+  WatchFileError,
+  watchesFile,
+} from './watches';
 export type { DriftWatch, WatchFileContent } from './watches';

@@ -20,7 +20,11 @@ const POSITIVE = ['1', 'true', 'True', 'TRUE', 'yes', 'Yes', 'YES', 'positive', 
 
 /** The positive label of a binary problem (see above). */
 export function positiveLabel(labels: readonly string[]): string {
-  for (const p of POSITIVE) { if (labels.includes(p)) { return p; } }
+  for (const p of POSITIVE) {
+    if (labels.includes(p)) {
+      return p;
+    }
+  }
   return [...labels].sort(compareLabelKeys)[labels.length - 1];
 }
 
@@ -28,7 +32,9 @@ export function positiveLabel(labels: readonly string[]): string {
 export function compareLabelKeys(a: string, b: string): number {
   const na = Number(a);
   const nb = Number(b);
-  if (a.trim() !== '' && b.trim() !== '' && Number.isFinite(na) && Number.isFinite(nb)) { return na - nb; }
+  if (a.trim() !== '' && b.trim() !== '' && Number.isFinite(na) && Number.isFinite(nb)) {
+    return na - nb;
+  }
   return compareCategories(a, b);
 }
 
@@ -39,9 +45,13 @@ export function accuracy(y: LabelKeys, p: LabelKeys, rows: ArrayLike<number>): n
     const i = rows[k];
     const a = y[i];
     const b = p[i];
-    if (a === null || b === null) { continue; }
+    if (a === null || b === null) {
+      continue;
+    }
     n++;
-    if (a === b) { hit++; }
+    if (a === b) {
+      hit++;
+    }
   }
   return n ? hit / n : null;
 }
@@ -57,26 +67,41 @@ export function f1(y: LabelKeys, p: LabelKeys, rows: ArrayLike<number>, classes:
     const i = rows[k];
     const a = y[i];
     const b = p[i];
-    if (a === null || b === null) { continue; }
+    if (a === null || b === null) {
+      continue;
+    }
     n++;
     present.add(a);
     present.add(b);
-    if (a === b) { tp.set(a, (tp.get(a) ?? 0) + 1); }
-    else { fp.set(b, (fp.get(b) ?? 0) + 1); fn.set(a, (fn.get(a) ?? 0) + 1); }
+    if (a === b) {
+      tp.set(a, (tp.get(a) ?? 0) + 1);
+    } else {
+      fp.set(b, (fp.get(b) ?? 0) + 1);
+      fn.set(a, (fn.get(a) ?? 0) + 1);
+    }
   }
-  if (!n) { return null; }
+  if (!n) {
+    return null;
+  }
   const score = (c: string) => {
     const t = tp.get(c) ?? 0;
     const denom = 2 * t + (fp.get(c) ?? 0) + (fn.get(c) ?? 0);
     return denom === 0 ? 0 : (2 * t) / denom;
   };
-  if (classes.length === 2) { return score(positiveLabel(classes)); }
+  if (classes.length === 2) {
+    return score(positiveLabel(classes));
+  }
   const labels = [...present].sort(compareLabelKeys);
   return sum(labels.map(score)) / labels.length;
 }
 
 /** ROC AUC of scores for the positive label; null when a class is missing in the rows. */
-export function rocAuc(y: LabelKeys, scores: ArrayLike<number>, rows: ArrayLike<number>, positive: string): number | null {
+export function rocAuc(
+  y: LabelKeys,
+  scores: ArrayLike<number>,
+  rows: ArrayLike<number>,
+  positive: string,
+): number | null {
   // U = Σ over positives of (negatives below + half the negatives tied), on the two score lists sorted as numbers
   const pos = new Float64Array(rows.length);
   const neg = new Float64Array(rows.length);
@@ -85,21 +110,35 @@ export function rocAuc(y: LabelKeys, scores: ArrayLike<number>, rows: ArrayLike<
   for (let k = 0; k < rows.length; k++) {
     const i = rows[k];
     const v = scores[i];
-    if (y[i] === null || !Number.isFinite(v)) { continue; }
-    if (y[i] === positive) { pos[nPos++] = v; } else { neg[nNeg++] = v; }
+    if (y[i] === null || !Number.isFinite(v)) {
+      continue;
+    }
+    if (y[i] === positive) {
+      pos[nPos++] = v;
+    } else {
+      neg[nNeg++] = v;
+    }
   }
-  if (!nPos || !nNeg) { return null; }
+  if (!nPos || !nNeg) {
+    return null;
+  }
   const p = pos.subarray(0, nPos).sort();
   const n = neg.subarray(0, nNeg).sort();
   let u = 0;
   let below = 0;
   for (let a = 0; a < nPos;) {
     let b = a + 1;
-    while (b < nPos && p[b] === p[a]) { b++; }
+    while (b < nPos && p[b] === p[a]) {
+      b++;
+    }
     const s = p[a];
-    while (below < nNeg && n[below] < s) { below++; }
+    while (below < nNeg && n[below] < s) {
+      below++;
+    }
     let tied = below;
-    while (tied < nNeg && n[tied] === s) { tied++; }
+    while (tied < nNeg && n[tied] === s) {
+      tied++;
+    }
     u += (b - a) * (below + (tied - below) / 2);
     a = b;
   }
@@ -111,7 +150,9 @@ export function rmse(y: Float64Array, p: Float64Array, rows: ArrayLike<number>):
   for (let k = 0; k < rows.length; k++) {
     const i = rows[k];
     const d = y[i] - p[i];
-    if (Number.isFinite(d)) { terms.push(d * d); }
+    if (Number.isFinite(d)) {
+      terms.push(d * d);
+    }
   }
   return terms.length ? Math.sqrt(sum(terms) / terms.length) : null;
 }
@@ -121,7 +162,9 @@ export function mae(y: Float64Array, p: Float64Array, rows: ArrayLike<number>): 
   for (let k = 0; k < rows.length; k++) {
     const i = rows[k];
     const d = y[i] - p[i];
-    if (Number.isFinite(d)) { terms.push(Math.abs(d)); }
+    if (Number.isFinite(d)) {
+      terms.push(Math.abs(d));
+    }
   }
   return terms.length ? sum(terms) / terms.length : null;
 }

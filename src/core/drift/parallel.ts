@@ -22,12 +22,19 @@ type Reply =
 function buffers(columns: readonly Column[]): ArrayBuffer[] {
   const set = new Set<ArrayBuffer>();
   for (const c of columns) {
-    for (const a of [c.numbers, c.times, c.codes]) { if (a && a.buffer instanceof ArrayBuffer) { set.add(a.buffer); } }
+    for (const a of [c.numbers, c.times, c.codes]) {
+      if (a && a.buffer instanceof ArrayBuffer) {
+        set.add(a.buffer);
+      }
+    }
   }
   return [...set];
 }
 
-interface Port { on(event: 'message', fn: (m: unknown) => void): void; postMessage(m: unknown, transfer?: ArrayBuffer[]): void }
+interface Port {
+  on(event: 'message', fn: (m: unknown) => void): void;
+  postMessage(m: unknown, transfer?: ArrayBuffer[]): void;
+}
 
 /** The worker's side: answers load and column requests until the thread is terminated. */
 export function serveDriftWorker(port: Port): void {
@@ -44,8 +51,12 @@ export function serveDriftWorker(port: Port): void {
         }
       } catch (e) {
         port.postMessage({
-          id: m.id, ok: false, message: e instanceof Error ? e.message : String(e), dataset: e instanceof DatasetError,
-          file: e instanceof DatasetError ? e.file : undefined, line: e instanceof DatasetError ? e.line : undefined,
+          id: m.id,
+          ok: false,
+          message: e instanceof Error ? e.message : String(e),
+          dataset: e instanceof DatasetError,
+          file: e instanceof DatasetError ? e.file : undefined,
+          line: e instanceof DatasetError ? e.line : undefined,
         } satisfies Reply);
       }
     })();
@@ -66,32 +77,48 @@ export class DriftPool {
   private closed = false;
 
   /** Starts `size` workers of `script` (argv: `drift --pool-worker`); throws if a worker cannot start. */
-  constructor(script: string, readonly size: number) {
+  constructor(
+    script: string,
+    readonly size: number,
+  ) {
     for (let i = 0; i < size; i++) {
       const w = new Worker(script, { argv: ['drift', '--pool-worker'], stdout: true, stderr: true });
       w.on('message', (r: Reply) => {
         const p = this.pending.get(r.id);
-        if (p) { this.pending.delete(r.id); p.resolve(r); }
+        if (p) {
+          this.pending.delete(r.id);
+          p.resolve(r);
+        }
       });
       w.on('error', e => this.failAll(e));
-      w.on('exit', code => { if (!this.closed) { this.failAll(new Error(`a drift worker thread exited (${code})`)); } });
+      w.on('exit', code => {
+        if (!this.closed) {
+          this.failAll(new Error(`a drift worker thread exited (${code})`));
+        }
+      });
       this.workers.push(w);
     }
   }
 
   private failAll(e: Error): void {
-    for (const p of this.pending.values()) { p.reject(e); }
+    for (const p of this.pending.values()) {
+      p.reject(e);
+    }
     this.pending.clear();
   }
 
   private request(worker: Worker, m: RequestBody, transfer: ArrayBuffer[] = []): Promise<Reply> {
-    if (this.closed) { return Promise.reject(new Error('the drift worker pool is closed')); }
+    if (this.closed) {
+      return Promise.reject(new Error('the drift worker pool is closed'));
+    }
     const id = this.nextId++;
     return new Promise<Reply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       worker.postMessage({ ...m, id }, transfer);
     }).then(r => {
-      if (!r.ok) { throw r.dataset ? new DatasetError(r.message, r.file ?? '', r.line) : new Error(r.message); }
+      if (!r.ok) {
+        throw r.dataset ? new DatasetError(r.message, r.file ?? '', r.line) : new Error(r.message);
+      }
       return r;
     });
   }
@@ -107,8 +134,16 @@ export class DriftPool {
    * so the caller must not use those columns afterwards — except the ones named in `keep`, which are copied) and
    * returns the results in task order.
    */
-  async columns(tasks: ColumnTask[], ctx: ColumnContext, keep: ReadonlySet<string> = new Set()): Promise<ColumnResult[]> {
-    const groups: { tasks: ColumnTask[]; index: number[]; cost: number }[] = this.workers.map(() => ({ tasks: [], index: [], cost: 0 }));
+  async columns(
+    tasks: ColumnTask[],
+    ctx: ColumnContext,
+    keep: ReadonlySet<string> = new Set(),
+  ): Promise<ColumnResult[]> {
+    const groups: { tasks: ColumnTask[]; index: number[]; cost: number }[] = this.workers.map(() => ({
+      tasks: [],
+      index: [],
+      cost: 0,
+    }));
     const order = tasks.map((t, i) => ({ t, i, cost: t.ref.length + t.cur.length })).sort((a, b) => b.cost - a.cost);
     for (const x of order) {
       const g = groups.reduce((a, b) => (b.cost < a.cost ? b : a));
@@ -117,18 +152,32 @@ export class DriftPool {
       g.cost += x.cost;
     }
     const out: ColumnResult[] = new Array(tasks.length);
-    await Promise.all(groups.map(async (g, w) => {
-      if (!g.tasks.length) { return; }
-      const r = await this.request(this.workers[w], { op: 'columns', tasks: g.tasks, ctx }, buffers(g.tasks.filter(t => !keep.has(t.name)).flatMap(t => [t.ref, t.cur])));
-      (r as { results: ColumnResult[] }).results.forEach((res, k) => { out[g.index[k]] = res; });
-    }));
+    await Promise.all(
+      groups.map(async (g, w) => {
+        if (!g.tasks.length) {
+          return;
+        }
+        const r = await this.request(
+          this.workers[w],
+          { op: 'columns', tasks: g.tasks, ctx },
+          buffers(g.tasks.filter(t => !keep.has(t.name)).flatMap(t => [t.ref, t.cur])),
+        );
+        (r as { results: ColumnResult[] }).results.forEach((res, k) => {
+          out[g.index[k]] = res;
+        });
+      }),
+    );
     return out;
   }
 
   close(): void {
-    if (this.closed) { return; }
+    if (this.closed) {
+      return;
+    }
     this.closed = true;
     this.failAll(new Error('the drift computation was stopped'));
-    for (const w of this.workers) { void w.terminate(); }
+    for (const w of this.workers) {
+      void w.terminate();
+    }
   }
 }

@@ -6,8 +6,22 @@
  */
 import * as path from 'path';
 import {
-  CategoricalSample, categoricalFromCounts, columnDrift, DroppedCounts, evidentlyChiSquare, evidentlyKs, evidentlyZTest, jensenShannonDistance,
-  NumericSample, psi, StatsInputError, wassersteinNormed, datasetDrift, BinnedDistributions, chiSquareHomogeneity, numericAsCategorical,
+  CategoricalSample,
+  categoricalFromCounts,
+  columnDrift,
+  DroppedCounts,
+  evidentlyChiSquare,
+  evidentlyKs,
+  evidentlyZTest,
+  jensenShannonDistance,
+  NumericSample,
+  psi,
+  StatsInputError,
+  wassersteinNormed,
+  datasetDrift,
+  BinnedDistributions,
+  chiSquareHomogeneity,
+  numericAsCategorical,
   quantilePsi,
 } from '../stats';
 import { Table } from './dataset';
@@ -15,8 +29,28 @@ import { ChunkPlan, driftSeries, performanceOverTime, planChunks } from './overT
 import { Column } from './columns';
 import { alignKeys, PreparedColumn, Side } from './sides';
 import {
-  ColumnReport, ColumnRole, ColumnStats, DEFAULT_RETRAIN_POLICY, DEFAULT_VERDICT_POLICY, DEFAULT_THRESHOLDS, DRIFT_METHODS, DriftColumnType, DriftMethod, DriftSeries, InvalidExample, OverTime,
-  DataQualityFinding, DriftOptions, DriftReport, ECDF_PROBABILITIES, EffectiveSettings, Histogram, MissingCounts, SkippedColumn, TableInfo, Task,
+  ColumnReport,
+  ColumnRole,
+  ColumnStats,
+  DEFAULT_RETRAIN_POLICY,
+  DEFAULT_VERDICT_POLICY,
+  DEFAULT_THRESHOLDS,
+  DRIFT_METHODS,
+  DriftColumnType,
+  DriftMethod,
+  DriftSeries,
+  InvalidExample,
+  OverTime,
+  DataQualityFinding,
+  DriftOptions,
+  DriftReport,
+  ECDF_PROBABILITIES,
+  EffectiveSettings,
+  Histogram,
+  MissingCounts,
+  SkippedColumn,
+  TableInfo,
+  Task,
 } from './types';
 import { evidentlyColumnType, taskOf } from './typing';
 import { decideVerdict } from './verdict';
@@ -27,17 +61,25 @@ export function effectiveSettings(options: DriftOptions): EffectiveSettings {
   const thresholds = { ...DEFAULT_THRESHOLDS };
   for (const m of DRIFT_METHODS) {
     const t = options.thresholds?.[m];
-    if (t !== undefined && t !== null && Number.isFinite(t)) { thresholds[m] = t; }
+    if (t !== undefined && t !== null && Number.isFinite(t)) {
+      thresholds[m] = t;
+    }
   }
   const retrain = { ...DEFAULT_RETRAIN_POLICY };
   for (const [k, v] of Object.entries(options.retrain ?? {})) {
-    if (v !== undefined) { (retrain as Record<string, unknown>)[k] = v; }
+    if (v !== undefined) {
+      (retrain as Record<string, unknown>)[k] = v;
+    }
   }
   retrain.minAlertChunks = Math.max(1, Math.floor(retrain.minAlertChunks));
   const verdict = { ...DEFAULT_VERDICT_POLICY };
   const a = options.verdict?.alpha;
-  if (a !== undefined && Number.isFinite(a) && a > 0 && a < 1) { verdict.alpha = a; }
-  if (options.verdict?.correction === 'bh' || options.verdict?.correction === 'holm') { verdict.correction = options.verdict.correction; }
+  if (a !== undefined && Number.isFinite(a) && a > 0 && a < 1) {
+    verdict.alpha = a;
+  }
+  if (options.verdict?.correction === 'bh' || options.verdict?.correction === 'holm') {
+    verdict.correction = options.verdict.correction;
+  }
   return {
     thresholds,
     driftShare: options.driftShare ?? 0.5,
@@ -70,11 +112,21 @@ function histogramOf(d: BinnedDistributions): Histogram {
   if (d.binning === 'histogram' && d.edges) {
     return { kind: 'bins', edges: [...d.edges], reference: [...d.reference], current: [...d.current] };
   }
-  const cats = (d.categories ?? []).map((c, i) => ({ label: typeof c === 'boolean' ? (c ? 'True' : 'False') : String(c), r: d.reference[i], c: d.current[i] }));
+  const cats = (d.categories ?? []).map((c, i) => ({
+    label: typeof c === 'boolean' ? (c ? 'True' : 'False') : String(c),
+    r: d.reference[i],
+    c: d.current[i],
+  }));
   if (cats.length <= MAX_CATEGORIES_SHOWN) {
-    return { kind: 'categories', categories: cats.map(x => x.label), reference: cats.map(x => x.r), current: cats.map(x => x.c), otherCount: 0 };
+    return {
+      kind: 'categories',
+      categories: cats.map(x => x.label),
+      reference: cats.map(x => x.r),
+      current: cats.map(x => x.c),
+      otherCount: 0,
+    };
   }
-  const top = [...cats].sort((x, y) => (y.r + y.c) - (x.r + x.c)).slice(0, MAX_CATEGORIES_SHOWN - 1);
+  const top = [...cats].sort((x, y) => y.r + y.c - (x.r + x.c)).slice(0, MAX_CATEGORIES_SHOWN - 1);
   const keep = new Set(top);
   const rest = cats.filter(x => !keep.has(x));
   const shown = cats.filter(x => keep.has(x));
@@ -92,20 +144,36 @@ function methodFits(method: DriftMethod, type: DriftColumnType): boolean {
 }
 
 /** Analyses one column pair; returns the report row or why it was skipped. */
-export function analyseColumn(name: string, role: ColumnRole, ref: Side, cur: Side, settings: EffectiveSettings, options: DriftOptions, task: Task | undefined, warnings: string[]):
-  { report: ColumnReport; prepared: PreparedColumn } | { skipped: SkippedColumn } {
+export function analyseColumn(
+  name: string,
+  role: ColumnRole,
+  ref: Side,
+  cur: Side,
+  settings: EffectiveSettings,
+  options: DriftOptions,
+  task: Task | undefined,
+  warnings: string[],
+): { report: ColumnReport; prepared: PreparedColumn } | { skipped: SkippedColumn } {
   const refNumeric = ref.col.dtype === 'integer' || ref.col.dtype === 'float';
   const curNumeric = cur.col.dtype === 'integer' || cur.col.dtype === 'float';
   const curSorted = curNumeric ? cur.numeric('current sample').sample?.sorted : undefined;
   const needUnique = role !== 'feature' || ref.col.dtype === 'integer' || cur.col.dtype === 'integer';
   const typing = evidentlyColumnType({
-    name, role, ref: ref.col, cur: cur.col,
+    name,
+    role,
+    ref: ref.col,
+    cur: cur.col,
     // distinct counts decide only integer features and the target/prediction (a float feature is numerical)
-    refUnique: needUnique ? ref.distinct('reference sample') : 0, curUnique: needUnique ? cur.distinct('current sample') : 0,
-    curMin: curSorted?.[0], curMax: curSorted?.[curSorted.length - 1],
-    task, forced: options.columnTypes?.[name],
+    refUnique: needUnique ? ref.distinct('reference sample') : 0,
+    curUnique: needUnique ? cur.distinct('current sample') : 0,
+    curMin: curSorted?.[0],
+    curMax: curSorted?.[curSorted.length - 1],
+    task,
+    forced: options.columnTypes?.[name],
   });
-  if (typing.type === null) { return { skipped: { name, role, reason: typing.reason } }; }
+  if (typing.type === null) {
+    return { skipped: { name, role, reason: typing.reason } };
+  }
   const type = typing.type;
   let refSample: NumericSample | CategoricalSample;
   let curSample: NumericSample | CategoricalSample;
@@ -118,7 +186,13 @@ export function analyseColumn(name: string, role: ColumnRole, ref: Side, cur: Si
     const r = ref.numeric('reference sample');
     const c = cur.numeric('current sample');
     if (!r.sample || !c.sample) {
-      return { skipped: { name, role, reason: `no finite ${type === 'numerical' ? 'numbers' : 'values'} in the ${!r.sample ? 'reference' : 'current'} data` } };
+      return {
+        skipped: {
+          name,
+          role,
+          reason: `no finite ${type === 'numerical' ? 'numbers' : 'values'} in the ${!r.sample ? 'reference' : 'current'} data`,
+        },
+      };
     }
     refSample = r.sample;
     curSample = c.sample;
@@ -130,7 +204,9 @@ export function analyseColumn(name: string, role: ColumnRole, ref: Side, cur: Si
     const r = ref.categoryCounts('reference sample');
     const c = cur.categoryCounts('current sample');
     const [rc, cc] = alignKeys(r.counts, c.counts);
-    if (!rc.size || !cc.size) { return { skipped: { name, role, reason: `no values in the ${!rc.size ? 'reference' : 'current'} data` } }; }
+    if (!rc.size || !cc.size) {
+      return { skipped: { name, role, reason: `no values in the ${!rc.size ? 'reference' : 'current'} data` } };
+    }
     missingRef = r.missing;
     missingCur = c.missing;
     refSample = categoricalFromCounts(rc, 'reference sample', dropped(missingRef));
@@ -142,18 +218,39 @@ export function analyseColumn(name: string, role: ColumnRole, ref: Side, cur: Si
   const perColumn = settings.methods[name];
   const perType = type === 'numerical' ? settings.numericalMethod : settings.categoricalMethod;
   if (perColumn) {
-    if (methodFits(perColumn, type)) { method = perColumn; methodSource = 'column'; }
-    else { warnings.push(`"${name}" is ${type}: ${perColumn} needs a numerical column, so Evidently's default test is used.`); }
+    if (methodFits(perColumn, type)) {
+      method = perColumn;
+      methodSource = 'column';
+    } else {
+      warnings.push(
+        `"${name}" is ${type}: ${perColumn} needs a numerical column, so Evidently's default test is used.`,
+      );
+    }
   } else if (perType !== 'auto') {
-    if (methodFits(perType, type)) { method = perType; methodSource = 'setting'; }
+    if (methodFits(perType, type)) {
+      method = perType;
+      methodSource = 'setting';
+    }
   }
   const kind = type;
-  const drift = columnDrift(refSample, curSample, { kind, method, threshold: method ? settings.thresholds[method] : undefined, integerData: typing.integerData });
+  const drift = columnDrift(refSample, curSample, {
+    kind,
+    method,
+    threshold: method ? settings.thresholds[method] : undefined,
+    integerData: typing.integerData,
+  });
   // apply the configured threshold of the default method too
   const threshold = settings.thresholds[drift.method];
-  let drifted = threshold === drift.threshold ? drift.drifted
-    : (drift.method === 'ks' ? drift.score <= threshold : drift.method === 'chisquare' || drift.method === 'z' ? drift.score < threshold : drift.score >= threshold);
-  const deciles = type === 'numerical' ? quantilePsi((refSample as NumericSample).sorted, (curSample as NumericSample).sorted) : null;
+  let drifted =
+    threshold === drift.threshold
+      ? drift.drifted
+      : drift.method === 'ks'
+        ? drift.score <= threshold
+        : drift.method === 'chisquare' || drift.method === 'z'
+          ? drift.score < threshold
+          : drift.score >= threshold;
+  const deciles =
+    type === 'numerical' ? quantilePsi((refSample as NumericSample).sorted, (curSample as NumericSample).sorted) : null;
   if (drift.method === 'psi' && deciles && settings.psiBinning === 'deciles') {
     drift.statistic = deciles.value;
     drift.score = deciles.value;
@@ -165,10 +262,15 @@ export function analyseColumn(name: string, role: ColumnRole, ref: Side, cur: Si
   const binOpts = { kind, integerData: typing.integerData };
   const p = psi(refSample, curSample, binOpts);
   stats.psi = p.value;
-  if (deciles) { stats.psiDeciles = deciles.value; }
+  if (deciles) {
+    stats.psiDeciles = deciles.value;
+  }
   histogramSource = p.distributions;
   // the same binning as psi: Evidently's jensenshannon on those proportions (= jensenShannon(ref, cur, binOpts))
-  stats.jensenShannon = drift.method === 'jensenshannon' ? drift.statistic : jensenShannonDistance(p.distributions.reference, p.distributions.current);
+  stats.jensenShannon =
+    drift.method === 'jensenshannon'
+      ? drift.statistic
+      : jensenShannonDistance(p.distributions.reference, p.distributions.current);
   let ecdf: ColumnReport['ecdf'] = null;
   let summary: ColumnReport['summary'] = null;
   if (type === 'numerical') {
@@ -198,17 +300,24 @@ export function analyseColumn(name: string, role: ColumnRole, ref: Side, cur: Si
     const z = evidentlyZTest(refSample, curSample);
     stats.z = { statistic: z.statistic, pValue: z.pValue };
   }
-  const counts = (x: NumericSample | CategoricalSample) => (x.kind === 'numeric-sample' ? numericAsCategorical(x) : x).counts;
-  const test: ColumnReport['test'] = type === 'numerical'
-    ? { name: 'ks', pValue: stats.ks!.pValue }
-    : { name: 'chi2-homogeneity', pValue: chiSquareHomogeneity(counts(refSample), counts(curSample)).pValue };
+  const counts = (x: NumericSample | CategoricalSample) =>
+    (x.kind === 'numeric-sample' ? numericAsCategorical(x) : x).counts;
+  const test: ColumnReport['test'] =
+    type === 'numerical'
+      ? { name: 'ks', pValue: stats.ks!.pValue }
+      : { name: 'chi2-homogeneity', pValue: chiSquareHomogeneity(counts(refSample), counts(curSample)).pValue };
   const report: ColumnReport = {
-    name, role, type,
+    name,
+    role,
+    type,
     dtype: { reference: ref.col.dtype, current: cur.col.dtype },
-    nRef: drift.nRef, nCur: drift.nCur,
-    missingRef, missingCur,
+    nRef: drift.nRef,
+    nCur: drift.nCur,
+    missingRef,
+    missingCur,
     nUnique: drift.nUnique,
-    method: drift.method, methodSource,
+    method: drift.method,
+    methodSource,
     statistic: drift.statistic,
     pValue: drift.pValue ?? null,
     score: drift.score,
@@ -217,7 +326,8 @@ export function analyseColumn(name: string, role: ColumnRole, ref: Side, cur: Si
     test,
     stats,
     histogram: histogramOf(histogramSource),
-    ecdf, summary,
+    ecdf,
+    summary,
     invalidExamples: { reference: examplesRef, current: examplesCur },
   };
   return { report, prepared: { name, role, type, integerData: typing.integerData, ref, cur, refSample, curSample } };
@@ -226,16 +336,31 @@ export function analyseColumn(name: string, role: ColumnRole, ref: Side, cur: Si
 /** A mean for display (the statistics use the compensated sums of src/core/stats). */
 function plainMean(a: Float64Array): number {
   let s = 0;
-  for (let i = 0; i < a.length; i++) { s += a[i]; }
+  for (let i = 0; i < a.length; i++) {
+    s += a[i];
+  }
   return s / a.length;
 }
 
 function tableInfo(t: Table): TableInfo {
-  return { path: t.path, name: path.basename(t.path), format: t.format + (t.gzip ? '.gz' : ''), rows: t.rows, columns: t.columns.length, truncated: t.truncated, sizeBytes: t.sizeBytes };
+  return {
+    path: t.path,
+    name: path.basename(t.path),
+    format: t.format + (t.gzip ? '.gz' : ''),
+    rows: t.rows,
+    columns: t.columns.length,
+    truncated: t.truncated,
+    sizeBytes: t.sizeBytes,
+  };
 }
 
 /** One column pair to analyse: independent of the others, so it can run in a worker thread. */
-export interface ColumnTask { name: string; role: ColumnRole; ref: Column; cur: Column }
+export interface ColumnTask {
+  name: string;
+  role: ColumnRole;
+  ref: Column;
+  cur: Column;
+}
 
 /** What a column's analysis needs besides its data (plain data: sent to worker threads as is). */
 export interface ColumnContext {
@@ -259,11 +384,24 @@ export function runColumnTask(t: ColumnTask, ctx: ColumnContext): ColumnResult {
   const warnings: string[] = [];
   const base = { name: t.name, role: t.role, warnings };
   try {
-    const r = analyseColumn(t.name, t.role, new Side(t.ref), new Side(t.cur), ctx.settings, { columnTypes: ctx.columnTypes }, ctx.task, warnings);
-    if ('skipped' in r) { return { ...base, skipped: r.skipped }; }
+    const r = analyseColumn(
+      t.name,
+      t.role,
+      new Side(t.ref),
+      new Side(t.cur),
+      ctx.settings,
+      { columnTypes: ctx.columnTypes },
+      ctx.task,
+      warnings,
+    );
+    if ('skipped' in r) {
+      return { ...base, skipped: r.skipped };
+    }
     return { ...base, report: r.report, series: ctx.plan ? driftSeries(r.prepared, ctx.plan) : undefined };
   } catch (e) {
-    if (e instanceof StatsInputError) { return { ...base, skipped: { name: t.name, role: t.role, reason: e.message } }; }
+    if (e instanceof StatsInputError) {
+      return { ...base, skipped: { name: t.name, role: t.role, reason: e.message } };
+    }
     throw e;
   }
 }
@@ -295,19 +433,32 @@ function planReport(reference: Table, currentAsRead: Table, options: DriftOption
   const mapped = applyMapping(currentAsRead, settings.map, warnings);
   const current = mapped.current;
   for (const t of [reference, current]) {
-    if (t.truncated) { warnings.push(`Only the first ${t.rows.toLocaleString('en-US')} rows of ${path.basename(t.path)} were read (the row limit, setting mlsight.drift.maxRows).`); }
+    if (t.truncated) {
+      warnings.push(
+        `Only the first ${t.rows.toLocaleString('en-US')} rows of ${path.basename(t.path)} were read (the row limit, setting mlsight.drift.maxRows).`,
+      );
+    }
     for (const c of t.columns) {
       if (c.invalid) {
-        const ex = c.invalidExamples.map(e => `${JSON.stringify(e.value)}${e.line ? ` (line ${e.line})` : ''}`).join(', ');
-        warnings.push(`${path.basename(t.path)}: column "${c.name}" has ${c.invalid.toLocaleString('en-US')} value${c.invalid === 1 ? '' : 's'} that ${c.invalid === 1 ? 'is' : 'are'} not ${c.dtype === 'datetime' ? 'dates' : 'numbers'}, counted as invalid: ${ex}.`);
+        const ex = c.invalidExamples
+          .map(e => `${JSON.stringify(e.value)}${e.line ? ` (line ${e.line})` : ''}`)
+          .join(', ');
+        warnings.push(
+          `${path.basename(t.path)}: column "${c.name}" has ${c.invalid.toLocaleString('en-US')} value${c.invalid === 1 ? '' : 's'} that ${c.invalid === 1 ? 'is' : 'are'} not ${c.dtype === 'datetime' ? 'dates' : 'numbers'}, counted as invalid: ${ex}.`,
+        );
       }
     }
   }
   const refCols = new Map(reference.columns.map(c => [c.name, c]));
   const curCols = new Map(current.columns.map(c => [c.name, c]));
   const pick = (name: string | null | undefined, what: string): string | null => {
-    if (!name) { return null; }
-    if (!curCols.has(name)) { warnings.push(`The current data has no ${what} column "${name}".`); return null; }
+    if (!name) {
+      return null;
+    }
+    if (!curCols.has(name)) {
+      warnings.push(`The current data has no ${what} column "${name}".`);
+      return null;
+    }
     return name;
   };
   const target = pick(mapped.rename(options.target), 'target');
@@ -316,27 +467,52 @@ function planReport(reference: Table, currentAsRead: Table, options: DriftOption
   const utility = new Set([target, prediction, time].filter((x): x is string => !!x));
   const exclude = new Set((options.exclude ?? []).map(n => mapped.rename(n) ?? n));
   const only = options.columns ? new Set(options.columns.map(n => mapped.rename(n) ?? n)) : null;
-  const ignore = new Set([...exclude, ...(time ? [time] : []),
-    ...(only ? [...reference.columns, ...current.columns].map(c => c.name).filter(n => !only.has(n) && !utility.has(n)) : [])]);
+  const ignore = new Set([
+    ...exclude,
+    ...(time ? [time] : []),
+    ...(only
+      ? [...reference.columns, ...current.columns].map(c => c.name).filter(n => !only.has(n) && !utility.has(n))
+      : []),
+  ]);
   const dataQuality = findDataQuality(reference, current, ignore);
   assertComparable(dataQuality, 1, current, []);
   const plan = planChunks(reference, current, settings, time, warnings);
-  const ctx: ColumnContext = { settings, columnTypes: options.columnTypes, task: options.task && options.task !== 'auto' ? options.task : undefined, plan };
-  const skip = (name: string, role: ColumnRole, reason: string): ColumnResult => ({ name, role, skipped: { name, role, reason }, warnings: [] });
+  const ctx: ColumnContext = {
+    settings,
+    columnTypes: options.columnTypes,
+    task: options.task && options.task !== 'auto' ? options.task : undefined,
+    plan,
+  };
+  const skip = (name: string, role: ColumnRole, reason: string): ColumnResult => ({
+    name,
+    role,
+    skipped: { name, role, reason },
+    warnings: [],
+  });
   const items: (ColumnResult | ColumnTask)[] = [];
   const task = (name: string, role: ColumnRole): ColumnResult | ColumnTask =>
-    (refCols.has(name) ? { name, role, ref: refCols.get(name)!, cur: curCols.get(name)! } : skip(name, role, 'only in the current data'));
+    refCols.has(name)
+      ? { name, role, ref: refCols.get(name)!, cur: curCols.get(name)! }
+      : skip(name, role, 'only in the current data');
   if (target) {
     // the target goes first: its type decides the task, which the prediction's typing needs
     const t = task(target, 'target');
     const r = 'ref' in t ? runColumnTask(t, ctx) : t;
     items.push(r);
-    if (r.report && !ctx.task) { ctx.task = taskOf(r.report.type) ?? undefined; }
-    if (!r.report && !refCols.has(target)) { warnings.push(`The reference data has no target column "${target}": no label drift.`); }
+    if (r.report && !ctx.task) {
+      ctx.task = taskOf(r.report.type) ?? undefined;
+    }
+    if (!r.report && !refCols.has(target)) {
+      warnings.push(`The reference data has no target column "${target}": no label drift.`);
+    }
   }
-  if (prediction) { items.push(task(prediction, 'prediction')); }
+  if (prediction) {
+    items.push(task(prediction, 'prediction'));
+  }
   for (const c of reference.columns) {
-    if (utility.has(c.name) || exclude.has(c.name) || (only && !only.has(c.name))) { continue; }
+    if (utility.has(c.name) || exclude.has(c.name) || (only && !only.has(c.name))) {
+      continue;
+    }
     items.push(curCols.has(c.name) ? task(c.name, 'feature') : skip(c.name, 'feature', 'only in the reference data'));
   }
   for (const c of current.columns) {
@@ -344,7 +520,21 @@ function planReport(reference: Table, currentAsRead: Table, options: DriftOption
       items.push(skip(c.name, 'feature', 'only in the current data'));
     }
   }
-  return { t0, reference, current, settings, options, warnings, target, prediction, time, plan, ctx, items, dataQuality };
+  return {
+    t0,
+    reference,
+    current,
+    settings,
+    options,
+    warnings,
+    target,
+    prediction,
+    time,
+    plan,
+    ctx,
+    items,
+    dataQuality,
+  };
 }
 
 function finishReport(p: Planned, results: ColumnResult[], extra: { loadMs?: number }): DriftReport {
@@ -354,26 +544,60 @@ function finishReport(p: Planned, results: ColumnResult[], extra: { loadMs?: num
   const series: DriftSeries[] = [];
   for (const r of results) {
     warnings.push(...r.warnings);
-    if (r.report) { reports.push(r.report); if (r.series) { series.push(r.series); } }
-    if (r.skipped) { skipped.push(r.skipped); }
+    if (r.report) {
+      reports.push(r.report);
+      if (r.series) {
+        series.push(r.series);
+      }
+    }
+    if (r.skipped) {
+      skipped.push(r.skipped);
+    }
   }
-  assertComparable(p.dataQuality, reports.length, current, skipped.map(x => `"${x.name}": ${x.reason}`));
+  assertComparable(
+    p.dataQuality,
+    reports.length,
+    current,
+    skipped.map(x => `"${x.name}": ${x.reason}`),
+  );
   const task = ctx.task;
   const dataset = datasetDrift(reports, settings.driftShare);
   const predReport = prediction ? reports.find(r => r.role === 'prediction') : undefined;
-  const predictionKind: DriftReport['predictionKind'] = !predReport ? null
-    : task === 'regression' ? 'values' : task === 'classification' && predReport.type === 'numerical' ? 'probabilities' : 'labels';
-  const overTime: OverTime | null = plan ? {
-    period: plan.period, timeColumn: plan.timeColumn, chunks: plan.cur.info, referenceChunks: plan.ref?.chunks.length ?? 0,
-    performance: performanceOverTime(plan, { reference, current, settings, target, prediction, time, task: task ?? null, predictionKind, warnings }),
-    drift: series,
-  } : null;
+  const predictionKind: DriftReport['predictionKind'] = !predReport
+    ? null
+    : task === 'regression'
+      ? 'values'
+      : task === 'classification' && predReport.type === 'numerical'
+        ? 'probabilities'
+        : 'labels';
+  const overTime: OverTime | null = plan
+    ? {
+        period: plan.period,
+        timeColumn: plan.timeColumn,
+        chunks: plan.cur.info,
+        referenceChunks: plan.ref?.chunks.length ?? 0,
+        performance: performanceOverTime(plan, {
+          reference,
+          current,
+          settings,
+          target,
+          prediction,
+          time,
+          task: task ?? null,
+          predictionKind,
+          warnings,
+        }),
+        drift: series,
+      }
+    : null;
   const base = {
     schema: 'mlsight.drift/1' as const,
     createdAt: new Date().toISOString(),
     reference: tableInfo(reference),
     current: tableInfo(current),
-    target, prediction, time,
+    target,
+    prediction,
+    time,
     task: task ?? null,
     predictionKind,
     settings,
@@ -394,14 +618,32 @@ function collect(p: Planned, done: ColumnResult[]): ColumnResult[] {
 }
 
 /** Builds the report from two loaded tables, here. */
-export function buildDriftReport(reference: Table, current: Table, options: DriftOptions = {}, extra: { loadMs?: number } = {}): DriftReport {
+export function buildDriftReport(
+  reference: Table,
+  current: Table,
+  options: DriftOptions = {},
+  extra: { loadMs?: number } = {},
+): DriftReport {
   const p = planReport(reference, current, options);
   const tasks = p.items.filter((x): x is ColumnTask => 'ref' in x);
-  return finishReport(p, collect(p, tasks.map(t => runColumnTask(t, p.ctx))), extra);
+  return finishReport(
+    p,
+    collect(
+      p,
+      tasks.map(t => runColumnTask(t, p.ctx)),
+    ),
+    extra,
+  );
 }
 
 /** Builds the report with the column analyses run by `runner` (worker threads); the same result as buildDriftReport. */
-export async function buildDriftReportWith(runner: ColumnRunner, reference: Table, current: Table, options: DriftOptions = {}, extra: { loadMs?: number } = {}): Promise<DriftReport> {
+export async function buildDriftReportWith(
+  runner: ColumnRunner,
+  reference: Table,
+  current: Table,
+  options: DriftOptions = {},
+  extra: { loadMs?: number } = {},
+): Promise<DriftReport> {
   const p = planReport(reference, current, options);
   const tasks = p.items.filter((x): x is ColumnTask => 'ref' in x);
   return finishReport(p, collect(p, await runner(tasks, p.ctx)), extra);

@@ -26,15 +26,32 @@ export interface ReportHooks {
 export const MIN_PARALLEL_BYTES = 16 << 20;
 
 function sizeOf(file: string): number {
-  try { return fs.statSync(file).size; } catch { return 0; }
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
 }
 
-export async function driftReportFromFiles(reference: string, current: string, options: DriftOptions & { maxRows?: number; encoding?: DataEncoding } = {}, hooks: ReportHooks = {}): Promise<DriftReport> {
+export async function driftReportFromFiles(
+  reference: string,
+  current: string,
+  options: DriftOptions & { maxRows?: number; encoding?: DataEncoding } = {},
+  hooks: ReportHooks = {},
+): Promise<DriftReport> {
   const t0 = performance.now();
   const threads = hooks.threads ?? 0;
-  if (hooks.workerScript && threads > 1 && sizeOf(reference) + sizeOf(current) >= (hooks.minParallelBytes ?? MIN_PARALLEL_BYTES)) {
+  if (
+    hooks.workerScript &&
+    threads > 1 &&
+    sizeOf(reference) + sizeOf(current) >= (hooks.minParallelBytes ?? MIN_PARALLEL_BYTES)
+  ) {
     let pool: DriftPool | undefined;
-    try { pool = new DriftPool(hooks.workerScript, threads); } catch { pool = undefined; }
+    try {
+      pool = new DriftPool(hooks.workerScript, threads);
+    } catch {
+      pool = undefined;
+    }
     if (pool) {
       const p = pool;
       const abort = () => p.close();
@@ -47,8 +64,19 @@ export async function driftReportFromFiles(reference: string, current: string, o
         hooks.onProgress?.('Computing drift statistics…', 0.6);
         const keep = new Set([options.target, options.prediction, options.time].filter((x): x is string => !!x));
         // mapped columns travel under their reference names
-        for (const [r, c] of Object.entries(options.map ?? {})) { if (keep.has(r) || keep.has(c)) { keep.add(r); keep.add(c); } }
-        return withTableWarnings(await buildDriftReportWith((tasks, ctx) => p.columns(tasks, ctx, keep), ref, cur, options, { loadMs: performance.now() - t0 }), ref, cur);
+        for (const [r, c] of Object.entries(options.map ?? {})) {
+          if (keep.has(r) || keep.has(c)) {
+            keep.add(r);
+            keep.add(c);
+          }
+        }
+        return withTableWarnings(
+          await buildDriftReportWith((tasks, ctx) => p.columns(tasks, ctx, keep), ref, cur, options, {
+            loadMs: performance.now() - t0,
+          }),
+          ref,
+          cur,
+        );
       } finally {
         hooks.signal?.removeEventListener('abort', abort);
         p.close();
@@ -56,7 +84,12 @@ export async function driftReportFromFiles(reference: string, current: string, o
     }
   }
   const load = (file: string, which: string, from: number): Promise<Table> => {
-    const o: LoadOptions = { maxRows: options.maxRows, encoding: options.encoding, signal: hooks.signal, onProgress: f => hooks.onProgress?.(`Reading the ${which} data…`, from + f * 0.4) };
+    const o: LoadOptions = {
+      maxRows: options.maxRows,
+      encoding: options.encoding,
+      signal: hooks.signal,
+      onProgress: f => hooks.onProgress?.(`Reading the ${which} data…`, from + f * 0.4),
+    };
     hooks.onProgress?.(`Reading the ${which} data…`, from);
     return loadTable(file, o);
   };
@@ -68,6 +101,12 @@ export async function driftReportFromFiles(reference: string, current: string, o
 
 /** The readers' warnings (encoding guessed from a BOM, bytes that were not UTF-8) go with the report's own. */
 function withTableWarnings(report: DriftReport, ...tables: Table[]): DriftReport {
-  for (const t of tables) { for (const w of t.warnings ?? []) { if (!report.warnings.includes(w)) { report.warnings.push(w); } } }
+  for (const t of tables) {
+    for (const w of t.warnings ?? []) {
+      if (!report.warnings.includes(w)) {
+        report.warnings.push(w);
+      }
+    }
+  }
   return report;
 }

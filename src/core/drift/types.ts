@@ -5,17 +5,31 @@
 export type ColumnDtype = 'integer' | 'float' | 'boolean' | 'string' | 'datetime' | 'text' | 'empty';
 
 /** A value that does not fit its column's type, with its line (row for Parquet; 0 when unknown). */
-export interface InvalidExample { line: number; value: string }
+export interface InvalidExample {
+  line: number;
+  value: string;
+}
 
 /** Evidently's tests and distances (see src/core/stats/drift.ts for their definitions). */
 export type DriftMethod = 'ks' | 'chisquare' | 'z' | 'jensenshannon' | 'wasserstein' | 'psi';
 export const DRIFT_METHODS: readonly DriftMethod[] = ['ks', 'chisquare', 'z', 'jensenshannon', 'wasserstein', 'psi'];
 export const P_VALUE_METHODS: readonly DriftMethod[] = ['ks', 'chisquare', 'z'];
 /** Evidently's default threshold per method: p-value tests drift below 0.05, distances at or above 0.1. */
-export const DEFAULT_THRESHOLDS: Readonly<Record<DriftMethod, number>> = { ks: 0.05, chisquare: 0.05, z: 0.05, jensenshannon: 0.1, wasserstein: 0.1, psi: 0.1 };
+export const DEFAULT_THRESHOLDS: Readonly<Record<DriftMethod, number>> = {
+  ks: 0.05,
+  chisquare: 0.05,
+  z: 0.05,
+  jensenshannon: 0.1,
+  wasserstein: 0.1,
+  psi: 0.1,
+};
 export const METHOD_LABELS: Readonly<Record<DriftMethod, string>> = {
-  ks: 'K-S p-value', chisquare: 'chi-square p-value', z: 'Z-test p-value', jensenshannon: 'Jensen-Shannon distance',
-  wasserstein: 'Wasserstein distance (normed)', psi: 'PSI',
+  ks: 'K-S p-value',
+  chisquare: 'chi-square p-value',
+  z: 'Z-test p-value',
+  jensenshannon: 'Jensen-Shannon distance',
+  wasserstein: 'Wasserstein distance (normed)',
+  psi: 'PSI',
 };
 
 export type DriftColumnType = 'numerical' | 'categorical';
@@ -24,8 +38,20 @@ export type Task = 'classification' | 'regression';
 export type ChunkPeriod = 'count' | 'hour' | 'day' | 'week' | 'month';
 export type PerformanceMetric = 'accuracy' | 'f1' | 'auc' | 'rmse' | 'mae';
 /** Metrics where lower is worse (the others are errors: higher is worse). */
-export const HIGHER_IS_BETTER: Readonly<Record<PerformanceMetric, boolean>> = { accuracy: true, f1: true, auc: true, rmse: false, mae: false };
-export const METRIC_LABELS: Readonly<Record<PerformanceMetric, string>> = { accuracy: 'accuracy', f1: 'F1', auc: 'ROC AUC', rmse: 'RMSE', mae: 'MAE' };
+export const HIGHER_IS_BETTER: Readonly<Record<PerformanceMetric, boolean>> = {
+  accuracy: true,
+  f1: true,
+  auc: true,
+  rmse: false,
+  mae: false,
+};
+export const METRIC_LABELS: Readonly<Record<PerformanceMetric, string>> = {
+  accuracy: 'accuracy',
+  f1: 'F1',
+  auc: 'ROC AUC',
+  rmse: 'RMSE',
+  mae: 'MAE',
+};
 
 /** When to recommend retraining (settings mlsight.drift.retrain.*). */
 export interface RetrainPolicy {
@@ -44,7 +70,12 @@ export interface RetrainPolicy {
 }
 
 export const DEFAULT_RETRAIN_POLICY: Readonly<RetrainPolicy> = {
-  onDatasetDrift: true, onLabelDrift: true, onPerformanceAlert: true, minAlertChunks: 2, performanceMetric: 'auto', performanceThreshold: null,
+  onDatasetDrift: true,
+  onLabelDrift: true,
+  onPerformanceAlert: true,
+  minAlertChunks: 2,
+  performanceMetric: 'auto',
+  performanceThreshold: null,
 };
 
 /** How the calibrated verdict controls its false alarms (./calibrate). */
@@ -113,9 +144,19 @@ export interface ColumnStats {
 
 export type Histogram =
   | { kind: 'bins'; edges: number[]; reference: number[]; current: number[] }
-  | { kind: 'categories'; categories: string[]; reference: number[]; current: number[]; /** categories beyond the shown ones, summed into the last entry */ otherCount: number };
+  | {
+      kind: 'categories';
+      categories: string[];
+      reference: number[];
+      current: number[];
+      /** categories beyond the shown ones, summed into the last entry */ otherCount: number;
+    };
 
-export interface NumericSummary { min: number; max: number; mean: number }
+export interface NumericSummary {
+  min: number;
+  max: number;
+  mean: number;
+}
 
 export interface ColumnReport {
   name: string;
@@ -149,11 +190,29 @@ export interface ColumnReport {
   invalidExamples: { reference: InvalidExample[]; current: InvalidExample[] };
 }
 
-export interface SkippedColumn { name: string; role: ColumnRole; reason: string }
+export interface SkippedColumn {
+  name: string;
+  role: ColumnRole;
+  reason: string;
+}
 
-export interface DatasetDriftSummary { nColumns: number; nDrifted: number; share: number; driftShare: number; drifted: boolean }
+export interface DatasetDriftSummary {
+  nColumns: number;
+  nDrifted: number;
+  share: number;
+  driftShare: number;
+  drifted: boolean;
+}
 
-export interface TableInfo { path: string; name: string; format: string; rows: number; columns: number; truncated: boolean; sizeBytes: number }
+export interface TableInfo {
+  path: string;
+  name: string;
+  format: string;
+  rows: number;
+  columns: number;
+  truncated: boolean;
+  sizeBytes: number;
+}
 
 export interface ChunkInfo {
   index: number;
@@ -235,7 +294,12 @@ export interface OverTime {
   drift: DriftSeries[];
 }
 
-export interface RetrainReason { code: string; level: 'retrain' | 'monitor'; message: string; column?: string }
+export interface RetrainReason {
+  code: string;
+  level: 'retrain' | 'monitor';
+  message: string;
+  column?: string;
+}
 
 /** A problem with the inputs themselves (empty file, columns missing or retyped). */
 export interface DataQualityFinding {
@@ -266,11 +330,18 @@ export interface VerdictCalibration {
   statement: string;
   columns: { correction: 'holm' | 'bh'; alpha: number; tests: number; rows: CalibratedColumn[] };
   overTime: {
-    chunks: number; persistence: number; alpha: number; perChunkAlpha: number;
+    chunks: number;
+    persistence: number;
+    alpha: number;
+    perChunkAlpha: number;
     alarms: { name: string; from: number; to: number }[];
   } | null;
   performance: {
-    metric: PerformanceMetric; center: number; multiplier: number; persistence: number; alpha: number;
+    metric: PerformanceMetric;
+    center: number;
+    multiplier: number;
+    persistence: number;
+    alpha: number;
     /** the band of a chunk of the typical size */
     typical: { rows: number; lower: number; upper: number; sigma: number };
     degradedRun: { from: number; to: number } | null;

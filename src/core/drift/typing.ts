@@ -23,17 +23,25 @@ export const NUMBER_UNIQUE_AS_CATEGORICAL = 5;
 /** numpy's dtype kind for the dtype pandas would give the column. */
 export function numpyKind(d: ColumnDtype): 'i' | 'f' | 'b' | 'O' | 'M' {
   switch (d) {
-    case 'integer': return 'i';
-    case 'float': case 'empty': return 'f';
-    case 'boolean': return 'b';
-    case 'datetime': return 'M';
-    default: return 'O';
+    case 'integer':
+      return 'i';
+    case 'float':
+    case 'empty':
+      return 'f';
+    case 'boolean':
+      return 'b';
+    case 'datetime':
+      return 'M';
+    default:
+      return 'O';
   }
 }
 
 /** The dtype Evidently goes by when the two files disagree. */
 export function effectiveDtype(ref: ColumnDtype, cur: ColumnDtype): ColumnDtype {
-  if (ref === cur) { return cur; }
+  if (ref === cur) {
+    return cur;
+  }
   const numeric = (d: ColumnDtype) => d === 'integer' || d === 'float' || d === 'empty';
   return numeric(ref) && numeric(cur) ? cur : ref;
 }
@@ -63,31 +71,50 @@ export function evidentlyColumnType(t: TypingInput): TypingResult {
   const integerData = t.ref.dtype === 'integer' && t.cur.dtype === 'integer';
   const ok = (type: DriftColumnType) => ({ type, dtype, nUnique, integerData });
   if (t.ref.dtype === 'empty' || t.cur.dtype === 'empty') {
-    return { type: null, dtype, reason: `all values are missing in the ${t.ref.dtype === 'empty' ? 'reference' : 'current'} data` };
+    return {
+      type: null,
+      dtype,
+      reason: `all values are missing in the ${t.ref.dtype === 'empty' ? 'reference' : 'current'} data`,
+    };
   }
   if (dtype === 'text' || t.ref.dtype === 'text' || t.cur.dtype === 'text') {
     return { type: null, dtype, reason: 'more than 50,000 distinct values (an id or free text): not analysed' };
   }
-  if (t.forced) { return ok(t.forced); }
+  if (t.forced) {
+    return ok(t.forced);
+  }
   const numeric = dtype === 'integer' || dtype === 'float';
   if (t.role === 'target') {
-    if (dtype === 'datetime') { return { type: null, dtype, reason: 'the target is a datetime column' }; }
-    const regression = t.task === 'regression' || (numeric && t.task !== 'classification' && nUnique > NUMBER_UNIQUE_AS_CATEGORICAL);
+    if (dtype === 'datetime') {
+      return { type: null, dtype, reason: 'the target is a datetime column' };
+    }
+    const regression =
+      t.task === 'regression' || (numeric && t.task !== 'classification' && nUnique > NUMBER_UNIQUE_AS_CATEGORICAL);
     return ok(regression ? 'numerical' : 'categorical');
   }
   if (t.role === 'prediction') {
-    if (dtype === 'datetime') { return { type: null, dtype, reason: 'the prediction is a datetime column' }; }
+    if (dtype === 'datetime') {
+      return { type: null, dtype, reason: 'the prediction is a datetime column' };
+    }
     const outside01 = (t.curMax ?? 0) > 1 || (t.curMin ?? 0) < 0;
     const few = nUnique <= NUMBER_UNIQUE_AS_CATEGORICAL;
-    const categorical = dtype === 'string' || dtype === 'boolean'
-      || (dtype === 'integer' && t.task !== 'regression' && few)
-      || (numeric && t.task !== 'regression' && few && outside01)
-      || (numeric && t.task === 'classification' && outside01);
+    const categorical =
+      dtype === 'string' ||
+      dtype === 'boolean' ||
+      (dtype === 'integer' && t.task !== 'regression' && few) ||
+      (numeric && t.task !== 'regression' && few && outside01) ||
+      (numeric && t.task === 'classification' && outside01);
     return ok(categorical ? 'categorical' : 'numerical');
   }
-  if (dtype === 'datetime') { return { type: null, dtype, reason: 'a datetime column (use it as the time column)' }; }
-  if (dtype === 'integer') { return ok(nUnique <= NUMBER_UNIQUE_AS_CATEGORICAL ? 'categorical' : 'numerical'); }
-  if (dtype === 'float') { return ok('numerical'); }
+  if (dtype === 'datetime') {
+    return { type: null, dtype, reason: 'a datetime column (use it as the time column)' };
+  }
+  if (dtype === 'integer') {
+    return ok(nUnique <= NUMBER_UNIQUE_AS_CATEGORICAL ? 'categorical' : 'numerical');
+  }
+  if (dtype === 'float') {
+    return ok('numerical');
+  }
   return ok('categorical');
 }
 

@@ -12,20 +12,50 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Logger } from '../log';
 import { STORE_DIR, WorkspaceStore } from '../store/store';
-import { Excluder, IngestCounts, SOURCE_MLFLOW, SOURCE_TENSORBOARD, emptyCounts, readDirOrEmpty, relPath } from './common';
-import { ingestMlflowFileStore, isMlflowFileStore, parseMlflowExperimentId, removeMlflowSource } from './mlflowFileStore';
+import {
+  Excluder,
+  IngestCounts,
+  SOURCE_MLFLOW,
+  SOURCE_TENSORBOARD,
+  emptyCounts,
+  readDirOrEmpty,
+  relPath,
+} from './common';
+import {
+  ingestMlflowFileStore,
+  isMlflowFileStore,
+  parseMlflowExperimentId,
+  removeMlflowSource,
+} from './mlflowFileStore';
 import { ingestMlflowSqlite } from './mlflowSqlite';
 import { TensorboardRun, ingestTensorboardRuns } from './tensorboard';
 import { errorMessage } from '../errors';
 
 /** Folder names never descended into. */
 export const SKIPPED_DIRS: ReadonlySet<string> = new Set([
-  'node_modules', '.git', '.hg', '.svn', '.venv', 'venv', 'env', '.env', 'site-packages', '.tox', '.nox', '__pycache__', STORE_DIR,
+  'node_modules',
+  '.git',
+  '.hg',
+  '.svn',
+  '.venv',
+  'venv',
+  'env',
+  '.env',
+  'site-packages',
+  '.tox',
+  '.nox',
+  '__pycache__',
+  STORE_DIR,
 ]);
 
 /** The default of the `mlsight.runs.exclude` setting (package.json). */
 export const DEFAULT_EXCLUDES: readonly string[] = [
-  '**/node_modules/**', '**/.git/**', '**/.venv/**', '**/venv/**', '**/env/**', '**/site-packages/**',
+  '**/node_modules/**',
+  '**/.git/**',
+  '**/.venv/**',
+  '**/venv/**',
+  '**/env/**',
+  '**/site-packages/**',
 ];
 
 export const MLFLOW_DB_NAME = 'mlflow.db';
@@ -74,10 +104,17 @@ const queues = new WeakMap<WorkspaceStore, Promise<unknown>>();
  * Returns what it did; never throws for bad input files (an unexpected failure of one source is logged and the
  * others still load). Calls on the same store run one after the other.
  */
-export function ingestWorkspace(store: WorkspaceStore, log: Logger, options: IngestOptions = {}): Promise<IngestSummary> {
+export function ingestWorkspace(
+  store: WorkspaceStore,
+  log: Logger,
+  options: IngestOptions = {},
+): Promise<IngestSummary> {
   const prev = queues.get(store) ?? Promise.resolve();
   const next = prev.catch(() => undefined).then(() => runPass(store, log, options));
-  queues.set(store, next.catch(() => undefined));
+  queues.set(
+    store,
+    next.catch(() => undefined),
+  );
   return next;
 }
 
@@ -86,7 +123,10 @@ async function runPass(store: WorkspaceStore, log: Logger, options: IngestOption
   const counts = emptyCounts();
   const full = !options.paths;
   const summary = (found: DiscoveredSources): IngestSummary => ({
-    ...counts, changedRuns: [...new Set(counts.changedRuns)], durationMs: performance.now() - t0, full,
+    ...counts,
+    changedRuns: [...new Set(counts.changedRuns)],
+    durationMs: performance.now() - t0,
+    full,
     found: {
       mlflowFileStores: found.fileStores.map(p => relPath(store.folder, p)),
       mlflowDatabases: found.databases.map(p => relPath(store.folder, p)),
@@ -105,13 +145,18 @@ async function runPass(store: WorkspaceStore, log: Logger, options: IngestOption
     ? await discoverSources(folder, options)
     : await sourcesForPaths(store, (options.paths ?? []).map(abs), options, tbRoots);
   const changedRel = (options.paths ?? []).map(p => relPath(folder, abs(p)));
-  const touches = full ? undefined : (rel: string) => changedRel.some(c => c === rel || c.startsWith(`${rel}/`) || rel.startsWith(`${c}/`) || c === '.');
+  const touches = full
+    ? undefined
+    : (rel: string) =>
+        changedRel.some(c => c === rel || c.startsWith(`${rel}/`) || rel.startsWith(`${c}/`) || c === '.');
 
   if (full) {
     // Sources that are gone: everything they put in the store goes too.
     const present = new Set([...found.fileStores, ...found.databases].map(p => relPath(folder, p)));
     for (const src of knownMlflowSources(store)) {
-      if (present.has(src)) { continue; }
+      if (present.has(src)) {
+        continue;
+      }
       const kind = fs.existsSync(abs(src)) ? 'excluded or no longer an MLflow store' : 'gone';
       if ((want.mlflowFileStore && want.mlflowSqlite) || kind === 'gone') {
         log.info(`MLflow: ${src} is ${kind}; its runs are removed from the ML Sight store.`);
@@ -131,7 +176,9 @@ async function runPass(store: WorkspaceStore, log: Logger, options: IngestOption
   }
   if (want.mlflowFileStore) {
     for (const root of found.fileStores) {
-      await guardAsync(log, counts, relPath(folder, root), () => ingestMlflowFileStore(store, log, root, counts, { touches, readerScript: options.readerScript }));
+      await guardAsync(log, counts, relPath(folder, root), () =>
+        ingestMlflowFileStore(store, log, root, counts, { touches, readerScript: options.readerScript }),
+      );
     }
   }
   if (want.mlflowSqlite) {
@@ -145,19 +192,33 @@ async function runPass(store: WorkspaceStore, log: Logger, options: IngestOption
     }
   }
   if (want.tensorboard) {
-    await guardAsync(log, counts, 'TensorBoard runs', () => ingestTensorboardRuns(store, log, found.tensorboard, counts, {
-      removeMissing: true, touches, runningWindowMs: options.tensorboardRunningWindowMs,
-    }));
+    await guardAsync(log, counts, 'TensorBoard runs', () =>
+      ingestTensorboardRuns(store, log, found.tensorboard, counts, {
+        removeMissing: true,
+        touches,
+        runningWindowMs: options.tensorboardRunningWindowMs,
+      }),
+    );
   }
   return summary(found);
 }
 
 function guard(log: Logger, counts: IngestCounts, what: string, fn: () => void): void {
-  try { fn(); } catch (e) { counts.problems++; log.error(`${what}: ingest failed (${errorMessage(e)}); other sources still load.`); }
+  try {
+    fn();
+  } catch (e) {
+    counts.problems++;
+    log.error(`${what}: ingest failed (${errorMessage(e)}); other sources still load.`);
+  }
 }
 
 async function guardAsync(log: Logger, counts: IngestCounts, what: string, fn: () => Promise<void>): Promise<void> {
-  try { await fn(); } catch (e) { counts.problems++; log.error(`${what}: ingest failed (${errorMessage(e)}); other sources still load.`); }
+  try {
+    await fn();
+  } catch (e) {
+    counts.problems++;
+    log.error(`${what}: ingest failed (${errorMessage(e)}); other sources still load.`);
+  }
 }
 
 /** Workspace-relative paths of the MLflow sources (FileStore roots and databases) the store holds rows from. */
@@ -166,9 +227,13 @@ function knownMlflowSources(store: WorkspaceStore): string[] {
     const out = new Set<string>();
     for (const r of db.all<{ id: string }>(`SELECT id FROM experiments WHERE source = ?`, [SOURCE_MLFLOW])) {
       const p = parseMlflowExperimentId(r.id);
-      if (p) { out.add(p.source); }
+      if (p) {
+        out.add(p.source);
+      }
     }
-    for (const r of db.all<{ path: string }>(`SELECT path FROM ingest_state WHERE instr(path, '#model:') > 0 OR instr(path, '#run:') > 0`)) {
+    for (const r of db.all<{ path: string }>(
+      `SELECT path FROM ingest_state WHERE instr(path, '#model:') > 0 OR instr(path, '#run:') > 0`,
+    )) {
       out.add(r.path.slice(0, r.path.indexOf('#')));
     }
     return [...out];
@@ -186,29 +251,50 @@ export async function discoverSources(folder: string, options: IngestOptions = {
   const tbRoots = (options.tensorboardRoots ?? []).map(abs);
   const tbDirs = new Set<string>();
   const walk = async (dir: string, depth: number): Promise<void> => {
-    if (budget-- <= 0) { return; }
+    if (budget-- <= 0) {
+      return;
+    }
     const entries = await readDirOrEmpty(dir);
     // A virtual environment (venv/virtualenv, conda) is never scanned, whatever its name.
-    if (entries.some(e => (e.isFile() && e.name === 'pyvenv.cfg') || (e.isDirectory() && e.name === 'conda-meta'))) { return; }
+    if (entries.some(e => (e.isFile() && e.name === 'pyvenv.cfg') || (e.isDirectory() && e.name === 'conda-meta'))) {
+      return;
+    }
     for (const e of entries) {
       const p = path.join(dir, e.name);
       const rel = relPath(folder, p);
       if (e.isFile()) {
-        if (excluder.file(rel)) { continue; }
-        if (e.name === MLFLOW_DB_NAME) { databases.add(p); } else if (e.name.includes('tfevents')) { tbDirs.add(dir); }
+        if (excluder.file(rel)) {
+          continue;
+        }
+        if (e.name === MLFLOW_DB_NAME) {
+          databases.add(p);
+        } else if (e.name.includes('tfevents')) {
+          tbDirs.add(dir);
+        }
         continue;
       }
-      if (!e.isDirectory() || SKIPPED_DIRS.has(e.name) || excluder.dir(rel) || depth >= maxDepth) { continue; }
-      if (fileStores.has(p)) { continue; } // a configured root: read by the FileStore reader, not walked
-      if (e.name === 'mlruns' && await isMlflowFileStore(p)) { fileStores.add(p); continue; }
+      if (!e.isDirectory() || SKIPPED_DIRS.has(e.name) || excluder.dir(rel) || depth >= maxDepth) {
+        continue;
+      }
+      if (fileStores.has(p)) {
+        continue;
+      } // a configured root: read by the FileStore reader, not walked
+      if (e.name === 'mlruns' && (await isMlflowFileStore(p))) {
+        fileStores.add(p);
+        continue;
+      }
       await walk(p, depth + 1);
     }
   };
   // A workspace that is itself an mlruns folder (configured as a root) is read by the FileStore reader only.
-  if (!fileStores.has(path.resolve(folder))) { await walk(folder, 0); }
+  if (!fileStores.has(path.resolve(folder))) {
+    await walk(folder, 0);
+  }
   for (const r of tbRoots) {
     // Configured logdirs outside the workspace (or excluded) are still read.
-    if (!isInside(folder, r)) { await collectEventDirs(r, tbDirs, maxDepth); }
+    if (!isInside(folder, r)) {
+      await collectEventDirs(r, tbDirs, maxDepth);
+    }
   }
   return {
     fileStores: [...fileStores].sort(),
@@ -219,7 +305,9 @@ export async function discoverSources(folder: string, options: IngestOptions = {
 
 async function collectEventDirs(dir: string, out: Set<string>, depthLeft: number): Promise<void> {
   for (const e of await readDirOrEmpty(dir)) {
-    if (e.isFile() && e.name.includes('tfevents')) { out.add(dir); } else if (e.isDirectory() && depthLeft > 0 && !SKIPPED_DIRS.has(e.name)) {
+    if (e.isFile() && e.name.includes('tfevents')) {
+      out.add(dir);
+    } else if (e.isDirectory() && depthLeft > 0 && !SKIPPED_DIRS.has(e.name)) {
       await collectEventDirs(path.join(dir, e.name), out, depthLeft - 1);
     }
   }
@@ -233,12 +321,19 @@ function isInside(parent: string, child: string): boolean {
 /** The logdir root of a run directory: the innermost configured root containing it, else its parent. */
 export function tensorboardRootOf(runDir: string, roots: readonly string[], folder?: string): string {
   const containing = roots.filter(r => isInside(r, runDir)).sort((a, b) => b.length - a.length);
-  if (containing[0]) { return containing[0]; }
+  if (containing[0]) {
+    return containing[0];
+  }
   return folder !== undefined && path.resolve(runDir) === path.resolve(folder) ? runDir : path.dirname(runDir);
 }
 
 /** Sources that changed paths belong to, plus nothing else (partial pass). */
-async function sourcesForPaths(store: WorkspaceStore, paths: string[], options: IngestOptions, tbRoots: string[]): Promise<DiscoveredSources> {
+async function sourcesForPaths(
+  store: WorkspaceStore,
+  paths: string[],
+  options: IngestOptions,
+  tbRoots: string[],
+): Promise<DiscoveredSources> {
   const folder = store.folder;
   const fileStores = new Set<string>();
   const databases = new Set<string>();
@@ -249,32 +344,52 @@ async function sourcesForPaths(store: WorkspaceStore, paths: string[], options: 
   const excluder = new Excluder(options.exclude ?? DEFAULT_EXCLUDES);
   for (const p of paths) {
     const rel = relPath(folder, p);
-    if (isInside(folder, p) && (excluder.file(rel) || rel.split('/').some(seg => SKIPPED_DIRS.has(seg)))) { continue; }
+    if (isInside(folder, p) && (excluder.file(rel) || rel.split('/').some(seg => SKIPPED_DIRS.has(seg)))) {
+      continue;
+    }
     const base = path.basename(p);
     const dbCandidate = base.replace(/-(journal|wal|shm)$/, '');
     const dbPath = path.join(path.dirname(p), dbCandidate);
     if (dbCandidate === MLFLOW_DB_NAME || extraDbs.has(dbPath) || known.has(dbPath)) {
-      if (fs.existsSync(dbPath) && fs.statSync(dbPath).isFile()) { databases.add(dbPath); }
+      if (fs.existsSync(dbPath) && fs.statSync(dbPath).isFile()) {
+        databases.add(dbPath);
+      }
       continue;
     }
-    if (base.includes('tfevents')) { tbDirs.add(path.dirname(p)); continue; }
+    if (base.includes('tfevents')) {
+      tbDirs.add(path.dirname(p));
+      continue;
+    }
     // A TensorBoard run folder (or a file in one) that we already know.
     const runRel = relPath(folder, fs.existsSync(p) && fs.statSync(p).isDirectory() ? p : path.dirname(p));
-    const isTbRun = store.read(db => !!db.scalar('SELECT 1 FROM runs WHERE source = ? AND source_path = ?', [SOURCE_TENSORBOARD, runRel]));
-    if (isTbRun) { tbDirs.add(path.resolve(folder, runRel)); }
+    const isTbRun = store.read(
+      db => !!db.scalar('SELECT 1 FROM runs WHERE source = ? AND source_path = ?', [SOURCE_TENSORBOARD, runRel]),
+    );
+    if (isTbRun) {
+      tbDirs.add(path.resolve(folder, runRel));
+    }
     // The mlruns root above the path: a known/configured root, or a folder named mlruns that looks like one.
     for (let d = p; isInside(folder, d) || extraRoots.has(d) || known.has(d); d = path.dirname(d)) {
-      if (known.has(d) || extraRoots.has(d) || (path.basename(d) === 'mlruns' && await isMlflowFileStore(d))) {
-        if (fs.existsSync(d)) { fileStores.add(d); } else { databases.delete(d); }
+      if (known.has(d) || extraRoots.has(d) || (path.basename(d) === 'mlruns' && (await isMlflowFileStore(d)))) {
+        if (fs.existsSync(d)) {
+          fileStores.add(d);
+        } else {
+          databases.delete(d);
+        }
         break;
       }
-      if (d === path.dirname(d) || d === folder) { break; }
+      if (d === path.dirname(d) || d === folder) {
+        break;
+      }
     }
   }
   // TensorBoard run dirs whose files all vanished are handled by ingestTensorboardRuns (reset/remove).
   return {
     fileStores: [...fileStores].sort(),
     databases: [...databases].sort(),
-    tensorboard: [...tbDirs].filter(d => fs.existsSync(d)).sort().map(dir => ({ dir, root: tensorboardRootOf(dir, tbRoots, folder) })),
+    tensorboard: [...tbDirs]
+      .filter(d => fs.existsSync(d))
+      .sort()
+      .map(dir => ({ dir, root: tensorboardRootOf(dir, tbRoots, folder) })),
   };
 }

@@ -35,22 +35,37 @@ export type CommonWork =
   /** Remove a registered model the source at ownerPath provided. */
   | { kind: 'deleteModel'; ownerPath: string };
 
-const COMMON_KINDS: ReadonlySet<string> = new Set<CommonWork['kind']>(
-  ['experiment', 'deleteExperiment', 'state', 'forgetState', 'deleteRun', 'model', 'deleteModel']);
+const COMMON_KINDS: ReadonlySet<string> = new Set<CommonWork['kind']>([
+  'experiment',
+  'deleteExperiment',
+  'state',
+  'forgetState',
+  'deleteRun',
+  'model',
+  'deleteModel',
+]);
 
-export function isCommonWork(w: { kind: string }): w is CommonWork { return COMMON_KINDS.has(w.kind); }
+export function isCommonWork(w: { kind: string }): w is CommonWork {
+  return COMMON_KINDS.has(w.kind);
+}
 
 export function forgetState(s: Stmts, f: StateSelector): void {
-  if ('prefix' in f) { deleteStatePrefix(s, f.prefix); } else if ('path' in f) {
+  if ('prefix' in f) {
+    deleteStatePrefix(s, f.prefix);
+  } else if ('path' in f) {
     s.run('DELETE FROM ingest_state WHERE path = ?', [f.path]);
-  } else { s.run('DELETE FROM ingest_state WHERE run_id = ?', [f.runId]); }
+  } else {
+    s.run('DELETE FROM ingest_state WHERE run_id = ?', [f.runId]);
+  }
 }
 
 /** Applies one of the shared work items; `counts` only on the first application (not on replays). */
 export function applyCommonWork(s: Stmts, w: CommonWork, counts: IngestCounts | undefined): void {
   switch (w.kind) {
     case 'experiment':
-      if (upsertExperiment(s, w.exp) && counts) { counts.experiments++; }
+      if (upsertExperiment(s, w.exp) && counts) {
+        counts.experiments++;
+      }
       break;
     case 'state':
       putState(s, w.state);
@@ -61,20 +76,36 @@ export function applyCommonWork(s: Stmts, w: CommonWork, counts: IngestCounts | 
     case 'deleteExperiment': {
       const n = Number(s.scalar('SELECT count(*) FROM runs WHERE experiment_id = ?', [w.expId]) ?? 0);
       s.run('DELETE FROM experiments WHERE id = ?', [w.expId]);
-      if (counts && s.changes() > 0) { counts.removedExperiments++; counts.removedRuns += n; }
-      if (w.forget) { forgetState(s, w.forget); }
+      if (counts && s.changes() > 0) {
+        counts.removedExperiments++;
+        counts.removedRuns += n;
+      }
+      if (w.forget) {
+        forgetState(s, w.forget);
+      }
       break;
     }
     case 'deleteRun': {
-      const owner = w.ownedBy === undefined ? undefined : s.get<{ source_path: string | null }>('SELECT source_path FROM runs WHERE id = ?', [w.runId]);
+      const owner =
+        w.ownedBy === undefined
+          ? undefined
+          : s.get<{ source_path: string | null }>('SELECT source_path FROM runs WHERE id = ?', [w.runId]);
       if (w.ownedBy === undefined || (owner && owner.source_path === w.ownedBy)) {
         deleteRun(s, w.runId);
-        if (counts && s.changes() > 0) { counts.removedRuns++; counts.changedRuns.push(w.runId); }
+        if (counts && s.changes() > 0) {
+          counts.removedRuns++;
+          counts.changedRuns.push(w.runId);
+        }
       }
       forgetState(s, w.forget);
-      if (w.dropEmptyExperiment !== undefined && Number(s.scalar('SELECT count(*) FROM runs WHERE experiment_id = ?', [w.dropEmptyExperiment]) ?? 0) === 0) {
+      if (
+        w.dropEmptyExperiment !== undefined &&
+        Number(s.scalar('SELECT count(*) FROM runs WHERE experiment_id = ?', [w.dropEmptyExperiment]) ?? 0) === 0
+      ) {
         s.run('DELETE FROM experiments WHERE id = ?', [w.dropEmptyExperiment]);
-        if (counts && s.changes() > 0) { counts.removedExperiments++; }
+        if (counts && s.changes() > 0) {
+          counts.removedExperiments++;
+        }
       }
       break;
     }
@@ -99,7 +130,11 @@ export function workBatcher<Own extends { kind: string }>(
 ): Batcher<CommonWork | Own> {
   const apply = (s: Stmts, works: (CommonWork | Own)[], c: IngestCounts | undefined) => {
     for (const w of works) {
-      if (isCommonWork(w)) { applyCommonWork(s, w, c); } else { applyOwn(s, w, c); }
+      if (isCommonWork(w)) {
+        applyCommonWork(s, w, c);
+      } else {
+        applyOwn(s, w, c);
+      }
     }
   };
   return new Batcher<CommonWork | Own>(store, counts, apply, w => (isCommonWork(w) ? 1 : weighOwn(w)));

@@ -18,14 +18,29 @@
  * otherwise "not-enough-data", with about how many more observations are needed.
  */
 import {
-  ArmSummary, StatsInputError, gaviSequentialTest, minimumDetectableEffect, msprt, msprtBernoulliVariance, msprtTau2,
-  normalPpf, powerFromStandardError, proportionArm, relativeLift, sampleRatioMismatch, twoProportionZTest, welchTTest,
+  ArmSummary,
+  StatsInputError,
+  gaviSequentialTest,
+  minimumDetectableEffect,
+  msprt,
+  msprtBernoulliVariance,
+  msprtTau2,
+  normalPpf,
+  powerFromStandardError,
+  proportionArm,
+  relativeLift,
+  sampleRatioMismatch,
+  twoProportionZTest,
+  welchTTest,
 } from '../stats';
 import type { Direction } from './state';
 
 export type ArmName = 'champion' | 'challenger';
 
-export interface ProportionArm { successes: number; n: number }
+export interface ProportionArm {
+  successes: number;
+  n: number;
+}
 
 export type AbMetricData =
   | { kind: 'proportion'; champion: ProportionArm; challenger: ProportionArm }
@@ -55,7 +70,13 @@ export interface AbOptions {
 
 export type AbVerdict = 'promote' | 'keep-champion' | 'not-enough-data' | 'invalid';
 
-export interface AbArmResult { name: ArmName; n: number; mean: number; sd: number | null; successes?: number }
+export interface AbArmResult {
+  name: ArmName;
+  n: number;
+  mean: number;
+  sd: number | null;
+  successes?: number;
+}
 
 export interface AbMetricResult {
   name: string;
@@ -110,40 +131,76 @@ export interface AbAnalysis {
 }
 
 export const DEFAULT_AB_OPTIONS: Required<AbOptions> = {
-  alpha: 0.05, power: 0.8, targetLift: 0.05, challengerShare: 0.5, srmAlpha: 0.001, sequential: 'none',
+  alpha: 0.05,
+  power: 0.8,
+  targetLift: 0.05,
+  challengerShare: 0.5,
+  srmAlpha: 0.001,
+  sequential: 'none',
 };
 
 export function resolveAbOptions(o: AbOptions = {}): Required<AbOptions> {
   const r = { ...DEFAULT_AB_OPTIONS };
-  for (const [k, v] of Object.entries(o)) { if (v !== undefined && v !== null) { (r as Record<string, unknown>)[k] = v; } }
-  if (!(r.alpha > 0 && r.alpha < 1)) { throw new StatsInputError(`alpha must be between 0 and 1 (got ${r.alpha})`); }
-  if (!(r.power > 0 && r.power < 1)) { throw new StatsInputError(`power must be between 0 and 1 (got ${r.power})`); }
-  if (!(r.targetLift > 0)) { throw new StatsInputError(`the target lift must be positive (got ${r.targetLift})`); }
-  if (!(r.challengerShare > 0 && r.challengerShare < 1)) { throw new StatsInputError(`the challenger's traffic share must be between 0 and 1 (got ${r.challengerShare})`); }
-  if (!(r.srmAlpha > 0 && r.srmAlpha < 1)) { throw new StatsInputError(`the sample-ratio check's alpha must be between 0 and 1 (got ${r.srmAlpha})`); }
-  if (!['none', 'gavi', 'msprt'].includes(r.sequential)) { throw new StatsInputError(`sequential must be none, gavi or msprt (got ${String(r.sequential)})`); }
+  for (const [k, v] of Object.entries(o)) {
+    if (v !== undefined && v !== null) {
+      (r as Record<string, unknown>)[k] = v;
+    }
+  }
+  if (!(r.alpha > 0 && r.alpha < 1)) {
+    throw new StatsInputError(`alpha must be between 0 and 1 (got ${r.alpha})`);
+  }
+  if (!(r.power > 0 && r.power < 1)) {
+    throw new StatsInputError(`power must be between 0 and 1 (got ${r.power})`);
+  }
+  if (!(r.targetLift > 0)) {
+    throw new StatsInputError(`the target lift must be positive (got ${r.targetLift})`);
+  }
+  if (!(r.challengerShare > 0 && r.challengerShare < 1)) {
+    throw new StatsInputError(`the challenger's traffic share must be between 0 and 1 (got ${r.challengerShare})`);
+  }
+  if (!(r.srmAlpha > 0 && r.srmAlpha < 1)) {
+    throw new StatsInputError(`the sample-ratio check's alpha must be between 0 and 1 (got ${r.srmAlpha})`);
+  }
+  if (!['none', 'gavi', 'msprt'].includes(r.sequential)) {
+    throw new StatsInputError(`sequential must be none, gavi or msprt (got ${String(r.sequential)})`);
+  }
   return r;
 }
 
 function armSummaries(d: AbMetricData): [ArmSummary, ArmSummary] {
-  if (d.kind === 'proportion') { return [proportionArm(d.champion.successes, d.champion.n), proportionArm(d.challenger.successes, d.challenger.n)]; }
+  if (d.kind === 'proportion') {
+    return [proportionArm(d.champion.successes, d.champion.n), proportionArm(d.challenger.successes, d.challenger.n)];
+  }
   return [d.champion, d.challenger];
 }
 
 /** The arm sizes of a metric (champion, challenger). */
-export function armCounts(d: AbMetricData): [number, number] { return [d.champion.n, d.challenger.n]; }
+export function armCounts(d: AbMetricData): [number, number] {
+  return [d.champion.n, d.challenger.n];
+}
 
 function checkMeanArm(a: ArmSummary, what: string): void {
-  if (!(Number.isInteger(a.n) && a.n >= 2)) { throw new StatsInputError(`the ${what} arm needs at least 2 observations (got ${a.n})`); }
-  if (!Number.isFinite(a.mean)) { throw new StatsInputError(`the ${what} arm's mean must be a finite number`); }
-  if (!(a.variance >= 0) || !Number.isFinite(a.variance)) { throw new StatsInputError(`the ${what} arm's variance must be a non-negative number`); }
+  if (!(Number.isInteger(a.n) && a.n >= 2)) {
+    throw new StatsInputError(`the ${what} arm needs at least 2 observations (got ${a.n})`);
+  }
+  if (!Number.isFinite(a.mean)) {
+    throw new StatsInputError(`the ${what} arm's mean must be a finite number`);
+  }
+  if (!(a.variance >= 0) || !Number.isFinite(a.variance)) {
+    throw new StatsInputError(`the ${what} arm's variance must be a non-negative number`);
+  }
 }
 
 /** Analyses one metric (no verdict): the test, the lift, the sequential p-value, power and sample size. */
 export function analyzeMetric(input: AbMetricInput, opts: Required<AbOptions>): AbMetricResult {
   const d = input.data;
   const alpha = opts.alpha;
-  let statistic: number; let df: number | null; let pValue: number; let difference: number; let se: number; let ci: [number, number];
+  let statistic: number;
+  let df: number | null;
+  let pValue: number;
+  let difference: number;
+  let se: number;
+  let ci: [number, number];
   if (d.kind === 'proportion') {
     const z = twoProportionZTest(d.champion, d.challenger, { alpha });
     ({ statistic, pValue, difference, standardError: se, ci } = z);
@@ -168,7 +225,9 @@ export function analyzeMetric(input: AbMetricInput, opts: Required<AbOptions>): 
   const seNow = Math.sqrt(v0 / a.n + v0 / b.n);
   const mde = seNow > 0 ? minimumDetectableEffect(seNow, { alpha, power: opts.power }) : 0;
   const target = Math.abs(a.mean) * opts.targetLift;
-  let power: number | null = null; let requiredTotal: number | null = null; let moreNeeded: number | null = null;
+  let power: number | null = null;
+  let requiredTotal: number | null = null;
+  let moreNeeded: number | null = null;
   if (target > 0 && v0 > 0) {
     power = powerFromStandardError(target, seNow, { alpha });
     const z = normalPpf(1 - alpha / 2) + normalPpf(opts.power);
@@ -194,68 +253,118 @@ export function analyzeMetric(input: AbMetricInput, opts: Required<AbOptions>): 
   const significant = decisionPValue < alpha && difference !== 0;
   const good = input.direction === 'maximize' ? difference > 0 : difference < 0;
   const sd = (x: ArmSummary) => (Number.isFinite(x.variance) ? Math.sqrt(x.variance) : null);
-  const arms: [AbArmResult, AbArmResult] = d.kind === 'proportion'
-    ? [{ name: 'champion', n: a.n, mean: a.mean, sd: sd(a), successes: d.champion.successes }, { name: 'challenger', n: b.n, mean: b.mean, sd: sd(b), successes: d.challenger.successes }]
-    : [{ name: 'champion', n: a.n, mean: a.mean, sd: sd(a) }, { name: 'challenger', n: b.n, mean: b.mean, sd: sd(b) }];
+  const arms: [AbArmResult, AbArmResult] =
+    d.kind === 'proportion'
+      ? [
+          { name: 'champion', n: a.n, mean: a.mean, sd: sd(a), successes: d.champion.successes },
+          { name: 'challenger', n: b.n, mean: b.mean, sd: sd(b), successes: d.challenger.successes },
+        ]
+      : [
+          { name: 'champion', n: a.n, mean: a.mean, sd: sd(a) },
+          { name: 'challenger', n: b.n, mean: b.mean, sd: sd(b) },
+        ];
   return {
-    name: input.name, role: input.role, direction: input.direction, kind: d.kind,
+    name: input.name,
+    role: input.role,
+    direction: input.direction,
+    kind: d.kind,
     test: d.kind === 'proportion' ? 'two-proportion z-test' : "Welch's t-test",
-    arms, statistic, df, pValue, difference, standardError: se, ci, lift, sequential, decisionPValue, significant,
+    arms,
+    statistic,
+    df,
+    pValue,
+    difference,
+    standardError: se,
+    ci,
+    lift,
+    sequential,
+    decisionPValue,
+    significant,
     outcome: significant ? (good ? 'better' : 'worse') : 'inconclusive',
-    power, mde, mdeRelative: a.mean !== 0 ? mde / Math.abs(a.mean) : null, requiredTotal, moreNeeded,
+    power,
+    mde,
+    mdeRelative: a.mean !== 0 ? mde / Math.abs(a.mean) : null,
+    requiredTotal,
+    moreNeeded,
   };
 }
 
-function pct(x: number): string { return `${(x * 100).toFixed(Math.abs(x) < 0.1 ? 2 : 1)} %`; }
-function pfmt(p: number): string { return p < 1e-4 ? p.toExponential(1) : p.toFixed(4); }
+function pct(x: number): string {
+  return `${(x * 100).toFixed(Math.abs(x) < 0.1 ? 2 : 1)} %`;
+}
+function pfmt(p: number): string {
+  return p < 1e-4 ? p.toExponential(1) : p.toFixed(4);
+}
 
 /** The full analysis: SRM check, every metric, the verdict and its reasons. Exactly one metric must be primary. */
 export function analyzeAb(metrics: readonly AbMetricInput[], options: AbOptions = {}): AbAnalysis {
   const opts = resolveAbOptions(options);
   const primaries = metrics.filter(m => m.role === 'primary');
-  if (primaries.length !== 1) { throw new StatsInputError(`an A/B analysis needs exactly one primary metric (got ${primaries.length})`); }
+  if (primaries.length !== 1) {
+    throw new StatsInputError(`an A/B analysis needs exactly one primary metric (got ${primaries.length})`);
+  }
   const primaryInput = primaries[0];
   const counts = armCounts(primaryInput.data);
   const chi = sampleRatioMismatch(counts, [1 - opts.challengerShare, opts.challengerShare]);
   const srm: SrmResult = {
-    counts, expectedShare: opts.challengerShare, observedShare: counts[1] / (counts[0] + counts[1]),
-    statistic: chi.statistic, pValue: chi.pValue, mismatch: chi.pValue < opts.srmAlpha,
+    counts,
+    expectedShare: opts.challengerShare,
+    observedShare: counts[1] / (counts[0] + counts[1]),
+    statistic: chi.statistic,
+    pValue: chi.pValue,
+    mismatch: chi.pValue < opts.srmAlpha,
   };
   const results = [primaryInput, ...metrics.filter(m => m.role === 'guardrail')].map(m => analyzeMetric(m, opts));
   const primary = results[0];
   const guardrails = results.slice(1);
   const reasons: string[] = [];
   let verdict: AbVerdict;
-  const effect = primary.lift ? `${primary.lift.value >= 0 ? '+' : ''}${pct(primary.lift.value)}` : `${primary.difference >= 0 ? '+' : ''}${primary.difference.toPrecision(4)}`;
+  const effect = primary.lift
+    ? `${primary.lift.value >= 0 ? '+' : ''}${pct(primary.lift.value)}`
+    : `${primary.difference >= 0 ? '+' : ''}${primary.difference.toPrecision(4)}`;
   const pText = `${primary.sequential ? `always-valid p = ${pfmt(primary.decisionPValue)}` : `p = ${pfmt(primary.pValue)}`}`;
   const worseGuardrails = guardrails.filter(g => g.outcome === 'worse');
   if (srm.mismatch) {
     verdict = 'invalid';
-    reasons.push(`Sample-ratio mismatch: the challenger got ${pct(srm.observedShare)} of ${counts[0] + counts[1]} observations where ${pct(srm.expectedShare)} was planned (χ² p = ${pfmt(srm.pValue)} < ${opts.srmAlpha}). The assignment is broken, so no result can be trusted; fix the routing and restart the test.`);
+    reasons.push(
+      `Sample-ratio mismatch: the challenger got ${pct(srm.observedShare)} of ${counts[0] + counts[1]} observations where ${pct(srm.expectedShare)} was planned (χ² p = ${pfmt(srm.pValue)} < ${opts.srmAlpha}). The assignment is broken, so no result can be trusted; fix the routing and restart the test.`,
+    );
   } else if (primary.outcome === 'worse') {
     verdict = 'keep-champion';
     reasons.push(`The challenger is significantly worse on ${primary.name} (${effect}, ${pText}).`);
   } else if (worseGuardrails.length) {
     verdict = 'keep-champion';
-    if (primary.outcome === 'better') { reasons.push(`The challenger is better on ${primary.name} (${effect}, ${pText}), but a guardrail got worse.`); }
+    if (primary.outcome === 'better') {
+      reasons.push(`The challenger is better on ${primary.name} (${effect}, ${pText}), but a guardrail got worse.`);
+    }
     for (const g of worseGuardrails) {
-      reasons.push(`Guardrail ${g.name} is significantly worse (difference ${g.difference >= 0 ? '+' : ''}${g.difference.toPrecision(4)}, p = ${pfmt(g.decisionPValue)}).`);
+      reasons.push(
+        `Guardrail ${g.name} is significantly worse (difference ${g.difference >= 0 ? '+' : ''}${g.difference.toPrecision(4)}, p = ${pfmt(g.decisionPValue)}).`,
+      );
     }
   } else if (primary.outcome === 'better') {
     verdict = 'promote';
     reasons.push(`The challenger is significantly better on ${primary.name}: ${effect} (${pText} < ${opts.alpha}).`);
-    if (guardrails.length) { reasons.push(`No guardrail is significantly worse (${guardrails.map(g => g.name).join(', ')}).`); }
+    if (guardrails.length) {
+      reasons.push(`No guardrail is significantly worse (${guardrails.map(g => g.name).join(', ')}).`);
+    }
   } else if (primary.moreNeeded !== null && primary.moreNeeded === 0) {
     verdict = 'keep-champion';
-    reasons.push(`No significant difference on ${primary.name} (${effect}, ${pText}) although the test has enough data to detect a ${pct(opts.targetLift)} lift (power ${pct(primary.power ?? 0)}): the challenger is not better by the lift that matters.`);
+    reasons.push(
+      `No significant difference on ${primary.name} (${effect}, ${pText}) although the test has enough data to detect a ${pct(opts.targetLift)} lift (power ${pct(primary.power ?? 0)}): the challenger is not better by the lift that matters.`,
+    );
   } else {
     verdict = 'not-enough-data';
     const more = primary.moreNeeded;
     reasons.push(`No significant difference on ${primary.name} yet (${effect}, ${pText}).`);
     if (more !== null) {
-      reasons.push(`Keep collecting: about ${more.toLocaleString('en-US')} more observations (${primary.requiredTotal!.toLocaleString('en-US')} in all at a ${pct(opts.challengerShare)} challenger share) are needed to detect a ${pct(opts.targetLift)} lift with ${pct(opts.power)} power; power now is ${pct(primary.power ?? 0)}.`);
+      reasons.push(
+        `Keep collecting: about ${more.toLocaleString('en-US')} more observations (${primary.requiredTotal!.toLocaleString('en-US')} in all at a ${pct(opts.challengerShare)} challenger share) are needed to detect a ${pct(opts.targetLift)} lift with ${pct(opts.power)} power; power now is ${pct(primary.power ?? 0)}.`,
+      );
     } else {
-      reasons.push('The champion arm has no variance (or a zero mean), so the sample size cannot be planned; collect more data.');
+      reasons.push(
+        'The champion arm has no variance (or a zero mean), so the sample size cannot be planned; collect more data.',
+      );
     }
   }
   const headline = {

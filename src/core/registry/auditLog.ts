@@ -28,8 +28,19 @@ export type RegistryAction =
   | 'canary.set';
 
 export const REGISTRY_ACTIONS: readonly RegistryAction[] = [
-  'model.create', 'model.describe', 'model.configure', 'version.create', 'version.describe', 'alias.set', 'alias.delete',
-  'stage.set', 'tag.set', 'tag.delete', 'promote', 'promotion.undo', 'canary.set',
+  'model.create',
+  'model.describe',
+  'model.configure',
+  'version.create',
+  'version.describe',
+  'alias.set',
+  'alias.delete',
+  'stage.set',
+  'tag.set',
+  'tag.delete',
+  'promote',
+  'promotion.undo',
+  'canary.set',
 ];
 
 /**
@@ -63,19 +74,31 @@ export interface AuditEvent {
   hash?: string;
 }
 
-export function newAuditEvent(fields: Omit<AuditEvent, 'id' | 'at'> & Partial<Pick<AuditEvent, 'id' | 'at'>>): AuditEvent {
+export function newAuditEvent(
+  fields: Omit<AuditEvent, 'id' | 'at'> & Partial<Pick<AuditEvent, 'id' | 'at'>>,
+): AuditEvent {
   return { id: fields.id ?? randomUUID(), at: fields.at ?? Date.now(), ...fields } as AuditEvent;
 }
 
-export function auditLogPath(folder: string): string { return path.join(folder, STORE_DIR, AUDIT_FILE); }
+export function auditLogPath(folder: string): string {
+  return path.join(folder, STORE_DIR, AUDIT_FILE);
+}
 
 const ACTIONS = new Set<string>(REGISTRY_ACTIONS);
 
 function isAuditEvent(v: unknown): v is AuditEvent {
   const e = v as AuditEvent;
-  return !!e && typeof e === 'object' && typeof e.id === 'string' && typeof e.at === 'number'
-    && typeof e.actor === 'string' && ACTIONS.has(e.action) && typeof e.model === 'string'
-    && (e.version === undefined || Number.isInteger(e.version)) && (e.seq === undefined || Number.isInteger(e.seq));
+  return (
+    !!e &&
+    typeof e === 'object' &&
+    typeof e.id === 'string' &&
+    typeof e.at === 'number' &&
+    typeof e.actor === 'string' &&
+    ACTIONS.has(e.action) &&
+    typeof e.model === 'string' &&
+    (e.version === undefined || Number.isInteger(e.version)) &&
+    (e.seq === undefined || Number.isInteger(e.seq))
+  );
 }
 
 /** Appends an event durably (fsync) to `.mlsight/audit.jsonl`. Prefer appendAuditEvents, which orders and locks. */
@@ -116,7 +139,9 @@ export function eventHash(e: AuditEvent): string {
 }
 
 /** What the next event chains to: the previous event's `hash`, or the sha256 of an unchained line's text. */
-function linkOf(e: AuditEvent, raw: string): string { return typeof e.hash === 'string' ? e.hash : createHash('sha256').update(raw).digest('hex'); }
+function linkOf(e: AuditEvent, raw: string): string {
+  return typeof e.hash === 'string' ? e.hash : createHash('sha256').update(raw).digest('hex');
+}
 
 /** Verifies the chain over the valid events (with their raw lines), in file order. */
 export function verifyChain(items: readonly { event: AuditEvent; line: number; raw: string }[]): AuditChain {
@@ -129,31 +154,59 @@ export function verifyChain(items: readonly { event: AuditEvent; line: number; r
     if (!bad) {
       let message: string | undefined;
       if (e.hash === undefined) {
-        if (chained) { message = 'an event without a hash after chained events (inserted or rewritten)'; } else { unchained++; }
+        if (chained) {
+          message = 'an event without a hash after chained events (inserted or rewritten)';
+        } else {
+          unchained++;
+        }
       } else if (eventHash(e) !== e.hash) {
         message = 'its content does not match its hash (edited)';
       } else if ((e.prev ?? null) !== prev) {
-        message = prev === null && chained === 0 && unchained === 0 ? 'the first event points at a previous one (lines removed at the start)'
-          : 'it does not follow the event before it (an event was removed, inserted, reordered or edited before it)';
-      } else { chained++; }
-      if (message) { bad = { line, eventId: e.id, message }; }
+        message =
+          prev === null && chained === 0 && unchained === 0
+            ? 'the first event points at a previous one (lines removed at the start)'
+            : 'it does not follow the event before it (an event was removed, inserted, reordered or edited before it)';
+      } else {
+        chained++;
+      }
+      if (message) {
+        bad = { line, eventId: e.id, message };
+      }
     }
-    if (bad) { unverified.push(e.id); }
+    if (bad) {
+      unverified.push(e.id);
+    }
     prev = linkOf(e, raw);
   }
-  const state: AuditChain['state'] = bad ? 'broken' : !items.length ? 'empty' : chained === 0 ? 'unchained' : unchained ? 'partial' : 'verified';
+  const state: AuditChain['state'] = bad
+    ? 'broken'
+    : !items.length
+      ? 'empty'
+      : chained === 0
+        ? 'unchained'
+        : unchained
+          ? 'partial'
+          : 'verified';
   return { state, firstBad: bad, unverified, unchained, head: prev };
 }
 
 /** One sentence for the user about a chain that is not fully verified (undefined when there is nothing to say). */
 export function describeChain(c: AuditChain | undefined): string | undefined {
-  if (!c) { return undefined; }
-  if (c.state === 'broken' && c.firstBad) {
-    return `.mlsight/audit.jsonl does not verify from line ${c.firstBad.line} on: ${c.firstBad.message}. `
-      + `The ${c.unverified.length} event${c.unverified.length === 1 ? '' : 's'} from there on are shown but unverified.`;
+  if (!c) {
+    return undefined;
   }
-  if (c.state === 'unchained') { return '.mlsight/audit.jsonl was written before events were hash-chained: it is loaded as it is, unverified.'; }
-  if (c.state === 'partial') { return `The first ${c.unchained} events of .mlsight/audit.jsonl were written before events were hash-chained (unverified); the rest verify.`; }
+  if (c.state === 'broken' && c.firstBad) {
+    return (
+      `.mlsight/audit.jsonl does not verify from line ${c.firstBad.line} on: ${c.firstBad.message}. ` +
+      `The ${c.unverified.length} event${c.unverified.length === 1 ? '' : 's'} from there on are shown but unverified.`
+    );
+  }
+  if (c.state === 'unchained') {
+    return '.mlsight/audit.jsonl was written before events were hash-chained: it is loaded as it is, unverified.';
+  }
+  if (c.state === 'partial') {
+    return `The first ${c.unchained} events of .mlsight/audit.jsonl were written before events were hash-chained (unverified); the rest verify.`;
+  }
   return undefined;
 }
 
@@ -163,20 +216,30 @@ export function describeChain(c: AuditChain | undefined): string | undefined {
  */
 export async function readAuditLog(folder: string): Promise<AuditRead> {
   let buf: Buffer;
-  try { buf = await fs.promises.readFile(auditLogPath(folder)); } catch { return { events: [], errors: [], tornTail: false }; }
+  try {
+    buf = await fs.promises.readFile(auditLogPath(folder));
+  } catch {
+    return { events: [], errors: [], tornTail: false };
+  }
   const chunk = parseJsonl<unknown>(buf);
   const events: AuditEvent[] = [];
   const errors = [...chunk.errors];
   const lines = buf.toString('utf8').split('\n');
   const items: { event: AuditEvent; line: number; raw: string }[] = [];
   for (const r of chunk.records) {
-    if (isAuditEvent(r.value)) { events.push(r.value); items.push({ event: r.value, line: r.line, raw: (lines[r.line - 1] ?? '').replace(/\r$/, '') }); }
-    else { errors.push({ line: r.line, message: 'not a registry event' }); }
+    if (isAuditEvent(r.value)) {
+      events.push(r.value);
+      items.push({ event: r.value, line: r.line, raw: (lines[r.line - 1] ?? '').replace(/\r$/, '') });
+    } else {
+      errors.push({ line: r.line, message: 'not a registry event' });
+    }
   }
   const chain = verifyChain(items);
   let last = 0;
   for (const e of events) {
-    if (e.seq === undefined || e.seq <= last) { e.seq = last + 1; }
+    if (e.seq === undefined || e.seq <= last) {
+      e.seq = last + 1;
+    }
     last = e.seq;
   }
   return { events, errors, tornTail: chunk.partialTail, chain };
@@ -208,7 +271,9 @@ export async function appendAuditEvents<T>(
   try {
     const log = await readAuditLog(folder);
     const built = await build(log);
-    if (built.events.length === 0) { return built; }
+    if (built.events.length === 0) {
+      return built;
+    }
     let seq = log.events.length ? log.events[log.events.length - 1].seq! : 0;
     let prev = log.chain?.head ?? null;
     const lines: string[] = [];
@@ -222,7 +287,9 @@ export async function appendAuditEvents<T>(
     }
     // One write for all of them: a crash leaves a prefix of whole lines plus at most one torn line.
     await appendLineDurably(auditLogPath(folder), (log.tornTail ? '\n' : '') + lines.join('\n'));
-    if (afterAppend) { await afterAppend(built.events); }
+    if (afterAppend) {
+      await afterAppend(built.events);
+    }
     return built;
   } finally {
     await release().catch(() => undefined);
@@ -230,7 +297,9 @@ export async function appendAuditEvents<T>(
 }
 
 /** Events of one model from a log, in order. */
-export function eventsOf(log: AuditRead, model: string): AuditEvent[] { return log.events.filter(e => e.model === model); }
+export function eventsOf(log: AuditRead, model: string): AuditEvent[] {
+  return log.events.filter(e => e.model === model);
+}
 
 /** The state of one model according to the log. */
 export function modelStateFromLog(log: AuditRead, model: string): ModelState | undefined {
@@ -243,19 +312,42 @@ function subjectOf(e: AuditEvent): string {
 }
 
 function insertRow(db: Db, e: AuditEvent, logSeq: number | null): boolean {
-  return db.run(
-    `INSERT OR IGNORE INTO audit_log (event_id, at, actor, action, subject, from_value, to_value, reason, evidence_json, model, log_seq, event_json)
+  return (
+    db.run(
+      `INSERT OR IGNORE INTO audit_log (event_id, at, actor, action, subject, from_value, to_value, reason, evidence_json, model, log_seq, event_json)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [e.id, e.at, e.actor, e.action, subjectOf(e), e.from ?? null, e.to ?? null, e.reason ?? null,
-      e.evidence ? JSON.stringify(e.evidence) : null, e.model, logSeq, JSON.stringify(e)],
-  ) > 0;
+      [
+        e.id,
+        e.at,
+        e.actor,
+        e.action,
+        subjectOf(e),
+        e.from ?? null,
+        e.to ?? null,
+        e.reason ?? null,
+        e.evidence ? JSON.stringify(e.evidence) : null,
+        e.model,
+        logSeq,
+        JSON.stringify(e),
+      ],
+    ) > 0
+  );
 }
 
 /** The model's events as recorded in the store, in log order. */
 export function storedEvents(db: Db, model: string): AuditEvent[] {
-  return db.all<{ event_json: string | null }>(
-    'SELECT event_json FROM audit_log WHERE model = ? AND event_json IS NOT NULL ORDER BY log_seq, seq', [model])
-    .flatMap(r => { try { return [JSON.parse(r.event_json!) as AuditEvent]; } catch { return []; } });
+  return db
+    .all<{ event_json: string | null }>(
+      'SELECT event_json FROM audit_log WHERE model = ? AND event_json IS NOT NULL ORDER BY log_seq, seq',
+      [model],
+    )
+    .flatMap(r => {
+      try {
+        return [JSON.parse(r.event_json!) as AuditEvent];
+      } catch {
+        return [];
+      }
+    });
 }
 
 /**
@@ -268,28 +360,59 @@ export function projectModel(db: Db, model: string, latest?: AuditEvent): void {
   const state = foldModel(model, events);
   const cfg = [...events].reverse().find(e => e.action === 'model.configure');
   if (cfg) {
-    db.run(`INSERT INTO model_settings (model_name, settings_json, updated_at) VALUES (?, ?, ?)
+    db.run(
+      `INSERT INTO model_settings (model_name, settings_json, updated_at) VALUES (?, ?, ?)
             ON CONFLICT(model_name) DO UPDATE SET settings_json = excluded.settings_json, updated_at = excluded.updated_at`,
-    [model, JSON.stringify(state.settings), cfg.at]);
+      [model, JSON.stringify(state.settings), cfg.at],
+    );
   }
   const cur = db.get<{ source: string }>('SELECT source FROM models WHERE name = ?', [model]);
   const foreign = (cur && cur.source !== 'mlsight') || events.some(e => e.backend === 'mlflow-filestore');
   if (foreign) {
-    if (cur && latest) { applyToForeignRows(db, latest); }
+    if (cur && latest) {
+      applyToForeignRows(db, latest);
+    }
     return;
   }
   const registryEvents = events.filter(e => e.action !== 'model.configure');
-  if (registryEvents.length === 0) { return; }
+  if (registryEvents.length === 0) {
+    return;
+  }
   db.run('DELETE FROM models WHERE name = ?', [model]); // cascades to versions, aliases, tags
-  db.run('INSERT INTO models (name, description, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
-    [model, state.description, 'mlsight', state.createdAt, state.updatedAt]);
-  for (const [k, v] of state.tags) { db.run('INSERT INTO model_tags (model_name, version, key, value) VALUES (?, 0, ?, ?)', [model, k, v]); }
+  db.run('INSERT INTO models (name, description, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?)', [
+    model,
+    state.description,
+    'mlsight',
+    state.createdAt,
+    state.updatedAt,
+  ]);
+  for (const [k, v] of state.tags) {
+    db.run('INSERT INTO model_tags (model_name, version, key, value) VALUES (?, 0, ?, ?)', [model, k, v]);
+  }
   for (const v of state.versions.values()) {
-    db.run(`INSERT INTO model_versions (model_name, version, run_id, source_uri, git_commit, description, stage, status, metrics_json,
+    db.run(
+      `INSERT INTO model_versions (model_name, version, run_id, source_uri, git_commit, description, stage, status, metrics_json,
               datasets_json, created_at, lineage_json, created_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [model, v.version, v.runId, v.sourceUri, v.gitCommit, v.description, v.stage, v.status, v.metrics ? JSON.stringify(v.metrics) : null,
-      v.datasets ? JSON.stringify(v.datasets) : null, v.createdAt, v.lineage ? JSON.stringify(v.lineage) : null, v.createdBy, v.updatedAt]);
-    for (const [k, x] of v.tags) { db.run('INSERT INTO model_tags (model_name, version, key, value) VALUES (?, ?, ?, ?)', [model, v.version, k, x]); }
+      [
+        model,
+        v.version,
+        v.runId,
+        v.sourceUri,
+        v.gitCommit,
+        v.description,
+        v.stage,
+        v.status,
+        v.metrics ? JSON.stringify(v.metrics) : null,
+        v.datasets ? JSON.stringify(v.datasets) : null,
+        v.createdAt,
+        v.lineage ? JSON.stringify(v.lineage) : null,
+        v.createdBy,
+        v.updatedAt,
+      ],
+    );
+    for (const [k, x] of v.tags) {
+      db.run('INSERT INTO model_tags (model_name, version, key, value) VALUES (?, ?, ?, ?)', [model, v.version, k, x]);
+    }
   }
   for (const [alias, version] of state.aliases) {
     db.run('INSERT INTO model_aliases (model_name, alias, version) VALUES (?, ?, ?)', [model, alias, version]);
@@ -298,60 +421,112 @@ export function projectModel(db: Db, model: string, latest?: AuditEvent): void {
 
 /** The rows of an ingested (MLflow) model, updated in place until the ingester re-reads its files. */
 function applyToForeignRows(db: Db, e: AuditEvent): void {
-  const has = (v: number | undefined) => v !== undefined && !!db.scalar('SELECT 1 FROM model_versions WHERE model_name = ? AND version = ?', [e.model, v]);
+  const has = (v: number | undefined) =>
+    v !== undefined && !!db.scalar('SELECT 1 FROM model_versions WHERE model_name = ? AND version = ?', [e.model, v]);
   const ev = e.evidence ?? {};
   const setStage = (version: number, stage: string, archive: boolean) => {
     db.run('UPDATE model_versions SET stage = ? WHERE model_name = ? AND version = ?', [stage, e.model, version]);
     if (archive && (stage === 'Staging' || stage === 'Production')) {
-      db.run(`UPDATE model_versions SET stage = 'Archived' WHERE model_name = ? AND stage = ? AND version <> ?`, [e.model, stage, version]);
+      db.run(`UPDATE model_versions SET stage = 'Archived' WHERE model_name = ? AND stage = ? AND version <> ?`, [
+        e.model,
+        stage,
+        version,
+      ]);
     }
   };
-  const setAlias = (alias: string, version: number) => db.run(
-    `INSERT INTO model_aliases (model_name, alias, version) VALUES (?, ?, ?) ON CONFLICT(model_name, alias) DO UPDATE SET version = excluded.version`,
-    [e.model, alias, version]);
+  const setAlias = (alias: string, version: number) =>
+    db.run(
+      `INSERT INTO model_aliases (model_name, alias, version) VALUES (?, ?, ?) ON CONFLICT(model_name, alias) DO UPDATE SET version = excluded.version`,
+      [e.model, alias, version],
+    );
   switch (e.action) {
     case 'alias.set':
-      if (e.alias && has(e.version)) { setAlias(e.alias, e.version!); }
+      if (e.alias && has(e.version)) {
+        setAlias(e.alias, e.version!);
+      }
       break;
     case 'alias.delete':
       db.run('DELETE FROM model_aliases WHERE model_name = ? AND alias = ?', [e.model, e.alias ?? '']);
       break;
     case 'stage.set':
-      if (has(e.version)) { setStage(e.version!, e.to ?? 'None', ev.archiveExisting === true); }
+      if (has(e.version)) {
+        setStage(e.version!, e.to ?? 'None', ev.archiveExisting === true);
+      }
       break;
     case 'promote':
-      if (!has(e.version)) { break; }
-      if (e.alias) { setAlias(e.alias, e.version!); } else if (e.to) { setStage(e.version!, e.to, ev.archiveExisting === true); }
+      if (!has(e.version)) {
+        break;
+      }
+      if (e.alias) {
+        setAlias(e.alias, e.version!);
+      } else if (e.to) {
+        setStage(e.version!, e.to, ev.archiveExisting === true);
+      }
       for (const a of Array.isArray(ev.clearedAliases) ? ev.clearedAliases : []) {
-        if (typeof a === 'string') { db.run('DELETE FROM model_aliases WHERE model_name = ? AND alias = ? AND version = ?', [e.model, a, e.version!]); }
+        if (typeof a === 'string') {
+          db.run('DELETE FROM model_aliases WHERE model_name = ? AND alias = ? AND version = ?', [
+            e.model,
+            a,
+            e.version!,
+          ]);
+        }
       }
       break;
     case 'promotion.undo': {
       const to = e.to != null && e.to !== '' ? Number(e.to) : undefined;
       if (e.alias) {
-        if (has(to)) { setAlias(e.alias, to!); } else { db.run('DELETE FROM model_aliases WHERE model_name = ? AND alias = ?', [e.model, e.alias]); }
-      } else if (has(e.version) && typeof ev.restoreStage === 'string') { setStage(e.version!, ev.restoreStage, false); }
-      const restore = ev.restoreAliases && typeof ev.restoreAliases === 'object' ? ev.restoreAliases as Record<string, unknown> : {};
-      for (const [a, v] of Object.entries(restore)) { if (typeof v === 'number' && has(v)) { setAlias(a, v); } }
-      const stages = ev.restoreStages && typeof ev.restoreStages === 'object' ? ev.restoreStages as Record<string, unknown> : {};
-      for (const [n, s] of Object.entries(stages)) { if (typeof s === 'string' && has(Number(n))) { setStage(Number(n), s, false); } }
+        if (has(to)) {
+          setAlias(e.alias, to!);
+        } else {
+          db.run('DELETE FROM model_aliases WHERE model_name = ? AND alias = ?', [e.model, e.alias]);
+        }
+      } else if (has(e.version) && typeof ev.restoreStage === 'string') {
+        setStage(e.version!, ev.restoreStage, false);
+      }
+      const restore =
+        ev.restoreAliases && typeof ev.restoreAliases === 'object'
+          ? (ev.restoreAliases as Record<string, unknown>)
+          : {};
+      for (const [a, v] of Object.entries(restore)) {
+        if (typeof v === 'number' && has(v)) {
+          setAlias(a, v);
+        }
+      }
+      const stages =
+        ev.restoreStages && typeof ev.restoreStages === 'object' ? (ev.restoreStages as Record<string, unknown>) : {};
+      for (const [n, s] of Object.entries(stages)) {
+        if (typeof s === 'string' && has(Number(n))) {
+          setStage(Number(n), s, false);
+        }
+      }
       break;
     }
     case 'tag.set':
     case 'tag.delete': {
       const key = typeof ev.key === 'string' ? ev.key : undefined;
-      if (!key) { break; }
+      if (!key) {
+        break;
+      }
       const version = e.version ?? 0;
       if (e.action === 'tag.set') {
-        db.run(`INSERT INTO model_tags (model_name, version, key, value) VALUES (?, ?, ?, ?)
-                ON CONFLICT(model_name, version, key) DO UPDATE SET value = excluded.value`, [e.model, version, key, e.to ?? '']);
+        db.run(
+          `INSERT INTO model_tags (model_name, version, key, value) VALUES (?, ?, ?, ?)
+                ON CONFLICT(model_name, version, key) DO UPDATE SET value = excluded.value`,
+          [e.model, version, key, e.to ?? ''],
+        );
       } else {
         db.run('DELETE FROM model_tags WHERE model_name = ? AND version = ? AND key = ?', [e.model, version, key]);
       }
       break;
     }
     case 'version.describe':
-      if (has(e.version)) { db.run('UPDATE model_versions SET description = ? WHERE model_name = ? AND version = ?', [e.to ?? null, e.model, e.version!]); }
+      if (has(e.version)) {
+        db.run('UPDATE model_versions SET description = ? WHERE model_name = ? AND version = ?', [
+          e.to ?? null,
+          e.model,
+          e.version!,
+        ]);
+      }
       break;
     case 'model.describe':
       db.run('UPDATE models SET description = ? WHERE name = ?', [e.to ?? null, e.model]);
@@ -365,7 +540,9 @@ function applyToForeignRows(db: Db, e: AuditEvent): void {
  * process wrote the store) converges on the same state — in log order, whatever order the writes arrive in.
  */
 export function applyAuditEvent(db: Db, e: AuditEvent): boolean {
-  if (!insertRow(db, e, e.seq ?? null)) { return false; }
+  if (!insertRow(db, e, e.seq ?? null)) {
+    return false;
+  }
   projectModel(db, e.model, e);
   return true;
 }
@@ -380,9 +557,16 @@ export function applyAuditEvents(db: Db, events: readonly AuditEvent[]): number 
   const models = new Map<string, AuditEvent | undefined>();
   let added = 0;
   for (const e of events) {
-    if (insertRow(db, e, e.seq ?? null)) { added++; models.set(e.model, e); } else if (!models.has(e.model)) { models.set(e.model, undefined); }
+    if (insertRow(db, e, e.seq ?? null)) {
+      added++;
+      models.set(e.model, e);
+    } else if (!models.has(e.model)) {
+      models.set(e.model, undefined);
+    }
   }
-  for (const [model, e] of models) { projectModel(db, model, e); }
+  for (const [model, e] of models) {
+    projectModel(db, model, e);
+  }
   return added;
 }
 

@@ -40,14 +40,22 @@ export interface ServingView {
   models: Record<string, ServingModel>;
 }
 
-export function servingViewPath(folder: string): string { return path.join(folder, STORE_DIR, REGISTRY_JSON); }
+export function servingViewPath(folder: string): string {
+  return path.join(folder, STORE_DIR, REGISTRY_JSON);
+}
 
 /** A version's model file as a path Python can open relative to the workspace (or absolute), if it is local. */
 export function localModelPath(folder: string, source: string | null): string | null {
-  if (!source) { return null; }
+  if (!source) {
+    return null;
+  }
   let abs: string;
   if (/^file:/i.test(source)) {
-    try { abs = fileURLToPath(source); } catch { return null; }
+    try {
+      abs = fileURLToPath(source);
+    } catch {
+      return null;
+    }
   } else if (/^[a-z][a-z0-9+.-]*:/i.test(source) && !/^[a-z]:[\\/]/i.test(source)) {
     return null; // runs:/, models:/, s3://, mlflow-artifacts:/ …
   } else {
@@ -61,11 +69,17 @@ export function buildServingView(db: Db, folder: string): ServingView {
   const models: Record<string, ServingModel> = {};
   for (const summary of listRegistryModels(db)) {
     const m = getModelDetail(db, folder, summary.name);
-    if (!m) { continue; }
+    if (!m) {
+      continue;
+    }
     const versions: Record<string, ServingVersion> = {};
     for (const v of [...m.versions].sort((a, b) => a.version - b.version)) {
       versions[String(v.version)] = {
-        stage: v.stage, source: v.sourceUri, path: localModelPath(folder, v.sourceUri), run_id: v.runId, sha256: v.artifact?.sha256 ?? null,
+        stage: v.stage,
+        source: v.sourceUri,
+        path: localModelPath(folder, v.sourceUri),
+        run_id: v.runId,
+        sha256: v.artifact?.sha256 ?? null,
       };
     }
     models[m.name] = { aliases: m.aliases, versions, canary: m.canary };
@@ -85,9 +99,17 @@ export async function writeServingView(view: ServingView, folder: string): Promi
   const file = servingViewPath(folder);
   const text = JSON.stringify(view, null, 2) + '\n';
   let current: string | undefined;
-  try { current = await fs.promises.readFile(file, 'utf8'); } catch { current = undefined; }
-  if (current === text) { return false; }
-  if (current === undefined && Object.keys(view.models).length === 0) { return false; }
+  try {
+    current = await fs.promises.readFile(file, 'utf8');
+  } catch {
+    current = undefined;
+  }
+  if (current === text) {
+    return false;
+  }
+  if (current === undefined && Object.keys(view.models).length === 0) {
+    return false;
+  }
   await fs.promises.mkdir(path.dirname(file), { recursive: true });
   await atomicWrite(file, text);
   return true;

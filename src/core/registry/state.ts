@@ -8,7 +8,7 @@ import type { AuditEvent } from './auditLog';
 import { validCommit } from '../git';
 
 export const STAGES = ['None', 'Staging', 'Production', 'Archived'] as const;
-export type Stage = typeof STAGES[number];
+export type Stage = (typeof STAGES)[number];
 
 /** MLflow's "active" stages: only these may archive the versions already in them. */
 export const ACTIVE_STAGES: readonly Stage[] = ['Staging', 'Production'];
@@ -83,8 +83,10 @@ export interface CanaryConfig {
 }
 
 export function canaryOf(v: unknown): CanaryConfig | null {
-  const o = v && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, unknown> : null;
-  if (!o || !Number.isInteger(o.challenger) || typeof o.share !== 'number' || !(o.share > 0 && o.share < 1)) { return null; }
+  const o = v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  if (!o || !Number.isInteger(o.challenger) || typeof o.share !== 'number' || !(o.share > 0 && o.share < 1)) {
+    return null;
+  }
   return { challenger: o.challenger as number, share: o.share };
 }
 
@@ -103,49 +105,94 @@ export interface ModelState {
 }
 
 export function emptyModel(name: string, at = 0): ModelState {
-  return { name, description: null, createdAt: at, updatedAt: at, versions: new Map(), aliases: new Map(), tags: new Map(), settings: {}, promotions: [], canary: null };
+  return {
+    name,
+    description: null,
+    createdAt: at,
+    updatedAt: at,
+    versions: new Map(),
+    aliases: new Map(),
+    tags: new Map(),
+    settings: {},
+    promotions: [],
+    canary: null,
+  };
 }
 
-function str(v: unknown): string | null { return typeof v === 'string' ? v : null; }
-function obj(v: unknown): Record<string, unknown> | null { return v && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, unknown> : null; }
+function str(v: unknown): string | null {
+  return typeof v === 'string' ? v : null;
+}
+function obj(v: unknown): Record<string, unknown> | null {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+}
 
 function numberMap(v: unknown): Record<string, number | null> | null {
   const o = obj(v);
-  if (!o) { return null; }
+  if (!o) {
+    return null;
+  }
   const out: Record<string, number | null> = {};
-  for (const [k, x] of Object.entries(o)) { out[k] = typeof x === 'number' ? x : x === 'NaN' ? NaN : x === 'Infinity' ? Infinity : x === '-Infinity' ? -Infinity : null; }
+  for (const [k, x] of Object.entries(o)) {
+    out[k] =
+      typeof x === 'number'
+        ? x
+        : x === 'NaN'
+          ? NaN
+          : x === 'Infinity'
+            ? Infinity
+            : x === '-Infinity'
+              ? -Infinity
+              : null;
+  }
   return out;
 }
 
 function archiveOthers(m: ModelState, stage: string, keep: number, at: number): void {
   for (const v of m.versions.values()) {
-    if (v.version !== keep && v.stage === stage) { v.stage = 'Archived'; v.updatedAt = at; }
+    if (v.version !== keep && v.stage === stage) {
+      v.stage = 'Archived';
+      v.updatedAt = at;
+    }
   }
 }
 
 /** Applies one event to a model's state (events must come in log order). Unknown versions are ignored. */
 export function applyToState(m: ModelState, e: AuditEvent): void {
   m.updatedAt = Math.max(m.updatedAt, e.at);
-  if (!m.createdAt || e.at < m.createdAt) { m.createdAt = e.at; }
+  if (!m.createdAt || e.at < m.createdAt) {
+    m.createdAt = e.at;
+  }
   const v = e.version !== undefined ? m.versions.get(e.version) : undefined;
   const ev = e.evidence ?? {};
   switch (e.action) {
     case 'model.create':
-      if (e.to != null) { m.description = e.to; }
+      if (e.to != null) {
+        m.description = e.to;
+      }
       break;
     case 'model.describe':
       m.description = e.to ?? null;
       break;
     case 'model.configure': {
       const s = obj(ev.settings);
-      if (s) { m.settings = { ...(s as ModelSettings) }; }
+      if (s) {
+        m.settings = { ...(s as ModelSettings) };
+      }
       break;
     }
     case 'version.create': {
-      if (e.version === undefined || m.versions.has(e.version)) { break; } // first registration of a number wins
+      if (e.version === undefined || m.versions.has(e.version)) {
+        break;
+      } // first registration of a number wins
       const tags = new Map<string, string>();
       const t = obj(ev.tags);
-      if (t) { for (const [k, x] of Object.entries(t)) { if (typeof x === 'string') { tags.set(k, x); } } }
+      if (t) {
+        for (const [k, x] of Object.entries(t)) {
+          if (typeof x === 'string') {
+            tags.set(k, x);
+          }
+        }
+      }
       m.versions.set(e.version, {
         version: e.version,
         runId: str(ev.run_id),
@@ -165,48 +212,80 @@ export function applyToState(m: ModelState, e: AuditEvent): void {
       break;
     }
     case 'version.describe':
-      if (v) { v.description = e.to ?? null; v.updatedAt = e.at; }
+      if (v) {
+        v.description = e.to ?? null;
+        v.updatedAt = e.at;
+      }
       break;
     case 'alias.set':
-      if (e.alias && v) { m.aliases.set(e.alias, v.version); }
+      if (e.alias && v) {
+        m.aliases.set(e.alias, v.version);
+      }
       break;
     case 'alias.delete':
-      if (e.alias) { m.aliases.delete(e.alias); }
+      if (e.alias) {
+        m.aliases.delete(e.alias);
+      }
       break;
     case 'stage.set':
       if (v) {
         v.stage = e.to ?? 'None';
         v.updatedAt = e.at;
-        if (ev.archiveExisting === true && (ACTIVE_STAGES as readonly string[]).includes(v.stage)) { archiveOthers(m, v.stage, v.version, e.at); }
+        if (ev.archiveExisting === true && (ACTIVE_STAGES as readonly string[]).includes(v.stage)) {
+          archiveOthers(m, v.stage, v.version, e.at);
+        }
       }
       break;
     case 'tag.set':
     case 'tag.delete': {
       const key = str(ev.key);
-      if (!key) { break; }
+      if (!key) {
+        break;
+      }
       const target = e.version ? v?.tags : m.tags;
-      if (!target) { break; }
-      if (e.action === 'tag.set') { target.set(key, e.to ?? ''); } else { target.delete(key); }
-      if (v) { v.updatedAt = e.at; }
+      if (!target) {
+        break;
+      }
+      if (e.action === 'tag.set') {
+        target.set(key, e.to ?? '');
+      } else {
+        target.delete(key);
+      }
+      if (v) {
+        v.updatedAt = e.at;
+      }
       break;
     }
     case 'promote': {
       const from = e.from != null && e.from !== '' ? Number(e.from) : null;
       // recorded even when the versions are not in this fold (an MLflow model's versions live in its files)
       m.promotions.push({
-        eventId: e.id, at: e.at, actor: e.actor, alias: e.alias, stage: e.alias ? undefined : e.to ?? undefined,
-        fromVersion: Number.isFinite(from) ? from : null, toVersion: e.version ?? 0, override: !!obj(ev.override), undone: false,
+        eventId: e.id,
+        at: e.at,
+        actor: e.actor,
+        alias: e.alias,
+        stage: e.alias ? undefined : (e.to ?? undefined),
+        fromVersion: Number.isFinite(from) ? from : null,
+        toVersion: e.version ?? 0,
+        override: !!obj(ev.override),
+        undone: false,
       });
-      if (!v) { break; }
+      if (!v) {
+        break;
+      }
       if (e.alias) {
         m.aliases.set(e.alias, v.version);
       } else if (e.to) {
         v.stage = e.to;
         v.updatedAt = e.at;
-        if (ev.archiveExisting === true && (ACTIVE_STAGES as readonly string[]).includes(e.to)) { archiveOthers(m, e.to, v.version, e.at); }
+        if (ev.archiveExisting === true && (ACTIVE_STAGES as readonly string[]).includes(e.to)) {
+          archiveOthers(m, e.to, v.version, e.at);
+        }
       }
       for (const a of Array.isArray(ev.clearedAliases) ? ev.clearedAliases : []) {
-        if (typeof a === 'string' && m.aliases.get(a) === v.version) { m.aliases.delete(a); }
+        if (typeof a === 'string' && m.aliases.get(a) === v.version) {
+          m.aliases.delete(a);
+        }
       }
       break;
     }
@@ -216,10 +295,16 @@ export function applyToState(m: ModelState, e: AuditEvent): void {
     case 'promotion.undo': {
       const undoneId = str(ev.undoes);
       const p = m.promotions.find(x => x.eventId === undoneId);
-      if (p) { p.undone = true; }
+      if (p) {
+        p.undone = true;
+      }
       const to = e.to != null && e.to !== '' ? Number(e.to) : null;
       if (e.alias) {
-        if (to !== null && m.versions.has(to)) { m.aliases.set(e.alias, to); } else { m.aliases.delete(e.alias); }
+        if (to !== null && m.versions.has(to)) {
+          m.aliases.set(e.alias, to);
+        } else {
+          m.aliases.delete(e.alias);
+        }
       } else if (p?.stage && v) {
         // a stage promotion is undone by putting the promoted version back where it was
         v.stage = str(ev.restoreStage) ?? 'None';
@@ -227,11 +312,21 @@ export function applyToState(m: ModelState, e: AuditEvent): void {
       }
       const restore = obj(ev.restoreAliases);
       if (restore) {
-        for (const [a, x] of Object.entries(restore)) { if (typeof x === 'number' && m.versions.has(x)) { m.aliases.set(a, x); } }
+        for (const [a, x] of Object.entries(restore)) {
+          if (typeof x === 'number' && m.versions.has(x)) {
+            m.aliases.set(a, x);
+          }
+        }
       }
       const restoreStages = obj(ev.restoreStages);
       if (restoreStages) {
-        for (const [n, s] of Object.entries(restoreStages)) { const w = m.versions.get(Number(n)); if (w && typeof s === 'string') { w.stage = s; w.updatedAt = e.at; } }
+        for (const [n, s] of Object.entries(restoreStages)) {
+          const w = m.versions.get(Number(n));
+          if (w && typeof s === 'string') {
+            w.stage = s;
+            w.updatedAt = e.at;
+          }
+        }
       }
       break;
     }
@@ -240,13 +335,19 @@ export function applyToState(m: ModelState, e: AuditEvent): void {
 
 export function foldModel(name: string, events: readonly AuditEvent[]): ModelState {
   const m = emptyModel(name, events[0]?.at ?? 0);
-  for (const e of events) { applyToState(m, e); }
+  for (const e of events) {
+    applyToState(m, e);
+  }
   return m;
 }
 
 /** The last promotion of a model that has not been undone, if any. */
 export function lastActivePromotion(m: ModelState): PromotionRecord | undefined {
-  for (let i = m.promotions.length - 1; i >= 0; i--) { if (!m.promotions[i].undone) { return m.promotions[i]; } }
+  for (let i = m.promotions.length - 1; i >= 0; i--) {
+    if (!m.promotions[i].undone) {
+      return m.promotions[i];
+    }
+  }
   return undefined;
 }
 

@@ -36,11 +36,21 @@ export interface LivenessEnv {
   pidAlive: (pid: number) => boolean;
 }
 
-export interface Liveness { status: string; note?: string }
+export interface Liveness {
+  status: string;
+  note?: string;
+}
 
 export function pidAlive(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) { return false; }
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  if (!Number.isSafeInteger(pid) || pid <= 0) {
+    return false;
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export function defaultLivenessEnv(timeoutMs?: number): LivenessEnv {
@@ -51,9 +61,13 @@ export function defaultLivenessEnv(timeoutMs?: number): LivenessEnv {
 
 /** The status to show for a run (pure: the decision, given the facts). */
 export function judgeLiveness(f: LivenessFacts, env: LivenessEnv): Liveness {
-  if (f.status !== 'RUNNING') { return { status: f.status }; }
+  if (f.status !== 'RUNNING') {
+    return { status: f.status };
+  }
   if (f.host !== null && f.pid !== null && f.host === env.host) {
-    return env.pidAlive(f.pid) ? { status: 'RUNNING' } : { status: 'KILLED', note: `${KILLED_NOTE} (pid ${f.pid} is gone on ${f.host})` };
+    return env.pidAlive(f.pid)
+      ? { status: 'RUNNING' }
+      : { status: 'KILLED', note: `${KILLED_NOTE} (pid ${f.pid} is gone on ${f.host})` };
   }
   if ((f.host !== null || f.pid !== null) && f.lastSeenAt !== null && env.now - f.lastSeenAt > env.timeoutMs) {
     const mins = Math.round((env.now - f.lastSeenAt) / 60_000);
@@ -65,31 +79,46 @@ export function judgeLiveness(f: LivenessFacts, env: LivenessEnv): Liveness {
 function readHeartbeat(file: string): number | null {
   try {
     const st = fs.statSync(file);
-    if (!st.isFile() || st.size > 4096) { return null; }
+    if (!st.isFile() || st.size > 4096) {
+      return null;
+    }
     const o = JSON.parse(fs.readFileSync(file, 'utf8')) as { ts?: unknown };
     return typeof o.ts === 'number' && Number.isFinite(o.ts) ? o.ts : st.mtimeMs;
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }
 
 /** What is known about the liveness of the RUNNING runs among `runIds` (others are not looked at). */
 export function livenessFacts(db: Db, folder: string, runIds: readonly string[]): Map<string, LivenessFacts> {
   const out = new Map<string, LivenessFacts>();
-  if (!runIds.length) { return out; }
+  if (!runIds.length) {
+    return out;
+  }
   const wanted = new Set(runIds);
   const rows = db.all<{ id: string; source_path: string | null; host: string | null; pid: string | null }>(
     `SELECT r.id, r.source_path,
             (SELECT value FROM tags WHERE run_id = r.id AND key = 'mlsight.host') AS host,
             (SELECT value FROM tags WHERE run_id = r.id AND key = 'mlsight.pid') AS pid
-       FROM runs r WHERE r.status = 'RUNNING' AND r.source = 'mlsight'`);
+       FROM runs r WHERE r.status = 'RUNNING' AND r.source = 'mlsight'`,
+  );
   const root = path.resolve(folder);
   for (const r of rows) {
-    if (!wanted.has(r.id)) { continue; }
+    if (!wanted.has(r.id)) {
+      continue;
+    }
     let lastSeenAt: number | null = null;
     if (r.source_path) {
       const log = path.resolve(root, r.source_path);
       if (log.startsWith(root + path.sep)) {
         lastSeenAt = readHeartbeat(path.join(path.dirname(log), HEARTBEAT_FILE));
-        if (lastSeenAt === null) { try { lastSeenAt = fs.statSync(log).mtimeMs; } catch { /* gone */ } }
+        if (lastSeenAt === null) {
+          try {
+            lastSeenAt = fs.statSync(log).mtimeMs;
+          } catch {
+            /* gone */
+          }
+        }
       }
     }
     const pid = r.pid !== null && /^\d+$/.test(r.pid) ? Number(r.pid) : null;
@@ -102,13 +131,22 @@ export function livenessFacts(db: Db, folder: string, runIds: readonly string[])
  * The rows with the status they should show: RUNNING runs whose process is gone become KILLED with a note.
  * Rows that are not RUNNING are returned as they are.
  */
-export function withLiveness<T extends { id: string; status: string }>(db: Db, folder: string, rows: readonly T[], env: LivenessEnv = defaultLivenessEnv()): (T & { statusNote?: string })[] {
+export function withLiveness<T extends { id: string; status: string }>(
+  db: Db,
+  folder: string,
+  rows: readonly T[],
+  env: LivenessEnv = defaultLivenessEnv(),
+): (T & { statusNote?: string })[] {
   const running = rows.filter(r => r.status === 'RUNNING').map(r => r.id);
-  if (!running.length) { return rows as T[]; }
+  if (!running.length) {
+    return rows as T[];
+  }
   const facts = livenessFacts(db, folder, running);
   return rows.map(r => {
     const f = facts.get(r.id);
-    if (!f) { return r; }
+    if (!f) {
+      return r;
+    }
     const l = judgeLiveness(f, env);
     return l.status === r.status ? r : { ...r, status: l.status, statusNote: l.note };
   });

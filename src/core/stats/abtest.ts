@@ -49,16 +49,26 @@ export function proportionArm(successes: number, n: number): ArmSummary {
 }
 
 function checkCounts(x: number, n: number, what: string): void {
-  if (!Number.isInteger(n) || n < 1) { throw new StatsInputError(`the ${what} needs a positive whole number of observations (got ${n})`); }
-  if (!Number.isInteger(x) || x < 0 || x > n) { throw new StatsInputError(`the ${what} has ${x} successes out of ${n}; successes must be a whole number between 0 and n`); }
+  if (!Number.isInteger(n) || n < 1) {
+    throw new StatsInputError(`the ${what} needs a positive whole number of observations (got ${n})`);
+  }
+  if (!Number.isInteger(x) || x < 0 || x > n) {
+    throw new StatsInputError(
+      `the ${what} has ${x} successes out of ${n}; successes must be a whole number between 0 and n`,
+    );
+  }
 }
 
 function checkAlpha(alpha: number): void {
-  if (!(alpha > 0 && alpha < 1)) { throw new StatsInputError(`alpha must be between 0 and 1 (got ${alpha})`); }
+  if (!(alpha > 0 && alpha < 1)) {
+    throw new StatsInputError(`alpha must be between 0 and 1 (got ${alpha})`);
+  }
 }
 
 function checkAlternative(a: Alternative): void {
-  if (a !== 'two-sided' && a !== 'less' && a !== 'greater') { throw new StatsInputError(`unknown alternative "${String(a)}" (use two-sided, less or greater)`); }
+  if (a !== 'two-sided' && a !== 'less' && a !== 'greater') {
+    throw new StatsInputError(`unknown alternative "${String(a)}" (use two-sided, less or greater)`);
+  }
 }
 
 export interface TestOptions {
@@ -70,14 +80,29 @@ export interface TestOptions {
 
 /** p-value of a statistic with survival function sf and symmetric distribution. */
 function pFromStat(stat: number, alternative: Alternative, sf: (x: number) => number): number {
-  if (Number.isNaN(stat)) { return NaN; }
-  if (alternative === 'greater') { return sf(stat); }
-  if (alternative === 'less') { return sf(-stat); }
+  if (Number.isNaN(stat)) {
+    return NaN;
+  }
+  if (alternative === 'greater') {
+    return sf(stat);
+  }
+  if (alternative === 'less') {
+    return sf(-stat);
+  }
   return Math.min(1, 2 * sf(Math.abs(stat)));
 }
 
-function interval(center: number, se: number, alternative: Alternative, alpha: number, quantile: (p: number) => number): [number, number] {
-  if (alternative === 'two-sided') { const h = quantile(1 - alpha / 2) * se; return [center - h, center + h]; }
+function interval(
+  center: number,
+  se: number,
+  alternative: Alternative,
+  alpha: number,
+  quantile: (p: number) => number,
+): [number, number] {
+  if (alternative === 'two-sided') {
+    const h = quantile(1 - alpha / 2) * se;
+    return [center - h, center + h];
+  }
   const h = quantile(1 - alpha) * se;
   return alternative === 'greater' ? [center - h, Infinity] : [-Infinity, center + h];
 }
@@ -102,7 +127,11 @@ export interface ProportionTestResult {
  * Pooled two-proportion z-test of treatment against control. When both arms are all successes or all failures
  * the statistic is 0 and p = 1 (no evidence either way).
  */
-export function twoProportionZTest(control: { successes: number; n: number }, treatment: { successes: number; n: number }, options: TestOptions = {}): ProportionTestResult {
+export function twoProportionZTest(
+  control: { successes: number; n: number },
+  treatment: { successes: number; n: number },
+  options: TestOptions = {},
+): ProportionTestResult {
   const alternative = options.alternative ?? 'two-sided';
   const alpha = options.alpha ?? 0.05;
   checkAlternative(alternative);
@@ -119,8 +148,16 @@ export function twoProportionZTest(control: { successes: number; n: number }, tr
   const z = pooledSe === 0 ? 0 : difference / pooledSe;
   const se = Math.sqrt((pA * (1 - pA)) / nA + (pB * (1 - pB)) / nB);
   return {
-    statistic: z, pValue: pFromStat(z, alternative, normalSf), pControl: pA, pTreatment: pB, difference,
-    standardError: se, pooledStandardError: pooledSe, ci: interval(difference, se, alternative, alpha, normalPpf), alternative, alpha,
+    statistic: z,
+    pValue: pFromStat(z, alternative, normalSf),
+    pControl: pA,
+    pTreatment: pB,
+    difference,
+    standardError: se,
+    pooledStandardError: pooledSe,
+    ci: interval(difference, se, alternative, alpha, normalPpf),
+    alternative,
+    alpha,
   };
 }
 
@@ -140,7 +177,9 @@ export interface WelchResult {
 
 function toArm(x: ArmSummary | NumericInput, what: string): ArmSummary {
   const a = x as Partial<ArmSummary>;
-  if (typeof a.n === 'number' && typeof a.mean === 'number' && typeof a.variance === 'number') { return { n: a.n, mean: a.mean, variance: a.variance }; }
+  if (typeof a.n === 'number' && typeof a.mean === 'number' && typeof a.variance === 'number') {
+    return { n: a.n, mean: a.mean, variance: a.variance };
+  }
   const s = summarize(x as NumericInput, what);
   return { n: s.n, mean: s.mean, variance: s.variance };
 }
@@ -157,25 +196,46 @@ export function welchDf(a: ArmSummary, b: ArmSummary): number {
  * Needs at least two observations per arm. With both variances 0, df is taken as 1 (as scipy does) so a non-zero
  * difference gives t = ±∞, p = 0, and no difference gives t = NaN, p = NaN.
  */
-export function welchTTest(control: ArmSummary | NumericInput, treatment: ArmSummary | NumericInput, options: TestOptions = {}): WelchResult {
+export function welchTTest(
+  control: ArmSummary | NumericInput,
+  treatment: ArmSummary | NumericInput,
+  options: TestOptions = {},
+): WelchResult {
   const alternative = options.alternative ?? 'two-sided';
   const alpha = options.alpha ?? 0.05;
   checkAlternative(alternative);
   checkAlpha(alpha);
   const a = toArm(control, 'control arm');
   const b = toArm(treatment, 'treatment arm');
-  for (const [arm, what] of [[a, 'control'], [b, 'treatment']] as const) {
-    if (!(arm.n >= 2)) { throw new StatsInputError(`Welch's t-test needs at least 2 values in the ${what} arm (got ${arm.n})`); }
-    if (!(arm.variance >= 0)) { throw new StatsInputError(`the ${what} arm's variance must be a non-negative number`); }
+  for (const [arm, what] of [
+    [a, 'control'],
+    [b, 'treatment'],
+  ] as const) {
+    if (!(arm.n >= 2)) {
+      throw new StatsInputError(`Welch's t-test needs at least 2 values in the ${what} arm (got ${arm.n})`);
+    }
+    if (!(arm.variance >= 0)) {
+      throw new StatsInputError(`the ${what} arm's variance must be a non-negative number`);
+    }
   }
   const se = Math.sqrt(a.variance / a.n + b.variance / b.n);
   const difference = b.mean - a.mean;
   let df = welchDf(a, b);
-  if (Number.isNaN(df)) { df = 1; }
+  if (Number.isNaN(df)) {
+    df = 1;
+  }
   const t = difference / se;
   return {
-    statistic: t, df, pValue: pFromStat(t, alternative, x => studentTSf(x, df)), difference, standardError: se,
-    ci: interval(difference, se, alternative, alpha, p => studentTPpf(p, df)), alternative, alpha, control: a, treatment: b,
+    statistic: t,
+    df,
+    pValue: pFromStat(t, alternative, x => studentTSf(x, df)),
+    difference,
+    standardError: se,
+    ci: interval(difference, se, alternative, alpha, p => studentTPpf(p, df)),
+    alternative,
+    alpha,
+    control: a,
+    treatment: b,
   };
 }
 
@@ -196,30 +256,43 @@ export interface LiftResult {
  * uses the Welch–Satterthwaite df of the arms, 'normal' uses z, a number fixes it. For proportions pass
  * proportionArm(...) summaries. Throws when the control mean is 0 (the lift is undefined).
  */
-export function relativeLift(control: ArmSummary | NumericInput, treatment: ArmSummary | NumericInput,
-  options: TestOptions & { df?: 'welch' | 'normal' | number } = {}): LiftResult {
+export function relativeLift(
+  control: ArmSummary | NumericInput,
+  treatment: ArmSummary | NumericInput,
+  options: TestOptions & { df?: 'welch' | 'normal' | number } = {},
+): LiftResult {
   const alternative = options.alternative ?? 'two-sided';
   const alpha = options.alpha ?? 0.05;
   checkAlternative(alternative);
   checkAlpha(alpha);
   const a = toArm(control, 'control arm');
   const b = toArm(treatment, 'treatment arm');
-  if (a.mean === 0) { throw new StatsInputError('the relative lift is undefined when the control mean is 0'); }
+  if (a.mean === 0) {
+    throw new StatsInputError('the relative lift is undefined when the control mean is 0');
+  }
   const muA = a.mean;
   const muB = b.mean;
   const lift = (muB - muA) / muA;
   const v = b.variance / (muA * muA * b.n) + (a.variance * muB * muB) / (muA ** 4 * a.n);
   const se = Math.sqrt(v);
   let df: number;
-  if (options.df === 'normal') { df = Infinity; }
-  else if (typeof options.df === 'number') { df = options.df; }
-  else {
+  if (options.df === 'normal') {
+    df = Infinity;
+  } else if (typeof options.df === 'number') {
+    df = options.df;
+  } else {
     df = a.n <= 1 || b.n <= 1 || a.variance === 0 || b.variance === 0 ? 1 : welchDf(a, b);
   }
   const statistic = se === 0 ? (lift === 0 ? 0 : Math.sign(lift) * Infinity) : lift / se;
   return {
-    lift, standardError: se, df, statistic, pValue: pFromStat(statistic, alternative, x => studentTSf(x, df)),
-    ci: interval(lift, se, alternative, alpha, p => studentTPpf(p, df)), alternative, alpha,
+    lift,
+    standardError: se,
+    df,
+    statistic,
+    pValue: pFromStat(statistic, alternative, x => studentTSf(x, df)),
+    ci: interval(lift, se, alternative, alpha, p => studentTPpf(p, df)),
+    alternative,
+    alpha,
   };
 }
 
@@ -237,18 +310,26 @@ function zAlpha(alpha: number, alternative: 'two-sided' | 'one-sided'): number {
 }
 
 function checkProbability(p: number, what: string): void {
-  if (!(p > 0 && p < 1)) { throw new StatsInputError(`${what} must be strictly between 0 and 1 (got ${p})`); }
+  if (!(p > 0 && p < 1)) {
+    throw new StatsInputError(`${what} must be strictly between 0 and 1 (got ${p})`);
+  }
 }
 
 /** Required observations per arm to detect p0 → p1 (formula above); `perArm` is exact, `perArmCeil` rounded up. */
-export function sampleSizeTwoProportions(p0: number, p1: number, options: PowerOptions = {}): { perArm: number; perArmCeil: number } {
+export function sampleSizeTwoProportions(
+  p0: number,
+  p1: number,
+  options: PowerOptions = {},
+): { perArm: number; perArmCeil: number } {
   const alpha = options.alpha ?? 0.05;
   const power = options.power ?? 0.8;
   checkProbability(p0, 'the baseline rate');
   checkProbability(p1, 'the expected rate');
   checkAlpha(alpha);
   checkProbability(power, 'power');
-  if (p0 === p1) { throw new StatsInputError('the two rates are equal, so no sample size can detect a difference'); }
+  if (p0 === p1) {
+    throw new StatsInputError('the two rates are equal, so no sample size can detect a difference');
+  }
   const za = zAlpha(alpha, options.alternative ?? 'two-sided');
   const zb = normalPpf(power);
   const pbar = (p0 + p1) / 2;
@@ -261,12 +342,19 @@ export function sampleSizeTwoProportions(p0: number, p1: number, options: PowerO
  * Power of the two-sided two-proportion test with nPerArm per arm, the inverse of sampleSizeTwoProportions
  * (pooled variance under H0, unpooled under H1), counting both rejection tails.
  */
-export function powerTwoProportions(p0: number, p1: number, nPerArm: number, options: Omit<PowerOptions, 'power'> = {}): number {
+export function powerTwoProportions(
+  p0: number,
+  p1: number,
+  nPerArm: number,
+  options: Omit<PowerOptions, 'power'> = {},
+): number {
   const alpha = options.alpha ?? 0.05;
   checkProbability(p0, 'the baseline rate');
   checkProbability(p1, 'the expected rate');
   checkAlpha(alpha);
-  if (!(nPerArm > 0)) { throw new StatsInputError('the sample size per arm must be positive'); }
+  if (!(nPerArm > 0)) {
+    throw new StatsInputError('the sample size per arm must be positive');
+  }
   const alt = options.alternative ?? 'two-sided';
   const za = zAlpha(alpha, alt);
   const pbar = (p0 + p1) / 2;
@@ -278,17 +366,26 @@ export function powerTwoProportions(p0: number, p1: number, nPerArm: number, opt
 }
 
 /** Two-sided power to detect an effect with the given standard error: 1 − Φ(z_{1−α/2} − Δ/σ) + Φ(z_{α/2} − Δ/σ). */
-export function powerFromStandardError(effect: number, standardError: number, options: { alpha?: number } = {}): number {
+export function powerFromStandardError(
+  effect: number,
+  standardError: number,
+  options: { alpha?: number } = {},
+): number {
   const alpha = options.alpha ?? 0.05;
   checkAlpha(alpha);
-  if (!(standardError > 0)) { throw new StatsInputError('the standard error must be positive'); }
+  if (!(standardError > 0)) {
+    throw new StatsInputError('the standard error must be positive');
+  }
   const z = normalPpf(1 - alpha / 2);
   const r = effect / standardError;
   return normalSf(z - r) + normalCdf(-z - r);
 }
 
 /** Minimum detectable effect (two-sided): (z_{1−α/2} + z_{power})·σΔ. */
-export function minimumDetectableEffect(standardError: number, options: { alpha?: number; power?: number } = {}): number {
+export function minimumDetectableEffect(
+  standardError: number,
+  options: { alpha?: number; power?: number } = {},
+): number {
   const alpha = options.alpha ?? 0.05;
   const power = options.power ?? 0.8;
   checkAlpha(alpha);
@@ -297,13 +394,21 @@ export function minimumDetectableEffect(standardError: number, options: { alpha?
 }
 
 /** Observations per arm to detect a mean difference δ with common standard deviation σ: 2σ²(z_α + z_β)²/δ². */
-export function sampleSizeMeans(delta: number, sd: number, options: PowerOptions = {}): { perArm: number; perArmCeil: number } {
+export function sampleSizeMeans(
+  delta: number,
+  sd: number,
+  options: PowerOptions = {},
+): { perArm: number; perArmCeil: number } {
   const alpha = options.alpha ?? 0.05;
   const power = options.power ?? 0.8;
   checkAlpha(alpha);
   checkProbability(power, 'power');
-  if (!(sd > 0)) { throw new StatsInputError('the standard deviation must be positive'); }
-  if (delta === 0 || !Number.isFinite(delta)) { throw new StatsInputError('the difference to detect must be a non-zero number'); }
+  if (!(sd > 0)) {
+    throw new StatsInputError('the standard deviation must be positive');
+  }
+  if (delta === 0 || !Number.isFinite(delta)) {
+    throw new StatsInputError('the difference to detect must be a non-zero number');
+  }
   const z = zAlpha(alpha, options.alternative ?? 'two-sided') + normalPpf(power);
   const perArm = (2 * sd * sd * z * z) / (delta * delta);
   return { perArm, perArmCeil: Math.ceil(perArm) };
@@ -314,14 +419,22 @@ export function sampleSizeMeans(delta: number, sd: number, options: PowerOptions
  * shares (any positive weights; they are normalized, so [0.95, 0.05] and [95, 5] are the same).
  */
 export function sampleRatioMismatch(counts: ArrayLike<number>, expectedShares: ArrayLike<number>): ChiSquareResult {
-  if (counts.length !== expectedShares.length || counts.length < 2) { throw new StatsInputError('give one expected share per arm, for at least two arms'); }
+  if (counts.length !== expectedShares.length || counts.length < 2) {
+    throw new StatsInputError('give one expected share per arm, for at least two arms');
+  }
   const total = sum(counts);
   const shareSum = sum(expectedShares);
   for (let i = 0; i < counts.length; i++) {
-    if (!Number.isInteger(counts[i]) || counts[i] < 0) { throw new StatsInputError('arm counts must be non-negative whole numbers'); }
-    if (!(expectedShares[i] > 0)) { throw new StatsInputError('expected traffic shares must be positive'); }
+    if (!Number.isInteger(counts[i]) || counts[i] < 0) {
+      throw new StatsInputError('arm counts must be non-negative whole numbers');
+    }
+    if (!(expectedShares[i] > 0)) {
+      throw new StatsInputError('expected traffic shares must be positive');
+    }
   }
-  if (total === 0) { throw new StatsInputError('there are no observations to check'); }
+  if (total === 0) {
+    throw new StatsInputError('there are no observations to check');
+  }
   const expected = Array.from(expectedShares, s => (total * s) / shareSum);
   return chiSquareGoodnessOfFit(counts, expected);
 }
@@ -348,17 +461,29 @@ export interface GaviResult {
  * Two-sided always-valid confidence sequence and p-value for an effect estimate (GrowthBook sequential testing).
  * `n` is the total number of observations in both arms; `standardError` the fixed-horizon SE of the estimate.
  */
-export function gaviSequentialTest(input: { estimate: number; standardError: number; n: number; alpha?: number; tuning?: number }): GaviResult {
+export function gaviSequentialTest(input: {
+  estimate: number;
+  standardError: number;
+  n: number;
+  alpha?: number;
+  tuning?: number;
+}): GaviResult {
   const alpha = input.alpha ?? 0.05;
   const tuning = input.tuning ?? 5000;
   const { estimate, standardError: se, n } = input;
-  if (!(n > 0)) { throw new StatsInputError('the number of observations must be positive'); }
-  if (!(se > 0)) { throw new StatsInputError('the standard error must be positive'); }
-  if (!(tuning > 0)) { throw new StatsInputError('the tuning parameter must be positive'); }
+  if (!(n > 0)) {
+    throw new StatsInputError('the number of observations must be positive');
+  }
+  if (!(se > 0)) {
+    throw new StatsInputError('the standard error must be positive');
+  }
+  if (!(tuning > 0)) {
+    throw new StatsInputError('the tuning parameter must be positive');
+  }
   const rho = gaviRho(alpha, tuning, true);
   const s2 = se * se * n;
   const tr2p1 = n * rho * rho + 1;
-  const halfwidth = Math.sqrt(s2) * Math.sqrt((2 * tr2p1 * Math.log(Math.sqrt(tr2p1) / alpha)) / ((n * rho) ** 2));
+  const halfwidth = Math.sqrt(s2) * Math.sqrt((2 * tr2p1 * Math.log(Math.sqrt(tr2p1) / alpha)) / (n * rho) ** 2);
   const st2 = (estimate * estimate * n) / (se * se);
   const pValue = Math.min(1, Math.sqrt(tr2p1) * Math.exp(-(rho * rho * st2) / (2 * tr2p1)));
   return { rho, halfwidth, ci: [estimate - halfwidth, estimate + halfwidth], pValue };
@@ -376,14 +501,27 @@ export interface MsprtResult {
  * mSPRT statistic for the difference of means with n observations per arm. V is the variance of a paired
  * difference (2σ² for a common σ², or msprtBernoulliVariance), τ² the mixing variance (msprtTau2).
  */
-export function msprt(input: { estimate: number; n: number; V: number; tau2: number; theta0?: number; alpha?: number }): MsprtResult {
+export function msprt(input: {
+  estimate: number;
+  n: number;
+  V: number;
+  tau2: number;
+  theta0?: number;
+  alpha?: number;
+}): MsprtResult {
   const alpha = input.alpha ?? 0.05;
   checkAlpha(alpha);
   const { estimate, n, V, tau2 } = input;
   const theta0 = input.theta0 ?? 0;
-  if (!(n > 0)) { throw new StatsInputError('the number of observations per arm must be positive'); }
-  if (!(V > 0)) { throw new StatsInputError('the variance V must be positive'); }
-  if (!(tau2 > 0)) { throw new StatsInputError('the mixing variance tau² must be positive'); }
+  if (!(n > 0)) {
+    throw new StatsInputError('the number of observations per arm must be positive');
+  }
+  if (!(V > 0)) {
+    throw new StatsInputError('the variance V must be positive');
+  }
+  if (!(tau2 > 0)) {
+    throw new StatsInputError('the mixing variance tau² must be positive');
+  }
   const denom = V + n * tau2;
   const d = estimate - theta0;
   const logLambda = 0.5 * Math.log(V / denom) + (n * n * tau2 * d * d) / (2 * V * denom);
@@ -392,7 +530,11 @@ export function msprt(input: { estimate: number; n: number; V: number; tau2: num
 }
 
 /** Running always-valid p-values over successive looks: p_n = min(p_{n−1}, 1/Λn). */
-export function msprtPath(looks: ReadonlyArray<{ estimate: number; n: number; V: number }>, tau2: number, options: { theta0?: number; alpha?: number } = {}): Array<MsprtResult & { runningPValue: number }> {
+export function msprtPath(
+  looks: ReadonlyArray<{ estimate: number; n: number; V: number }>,
+  tau2: number,
+  options: { theta0?: number; alpha?: number } = {},
+): Array<MsprtResult & { runningPValue: number }> {
   let running = 1;
   return looks.map(l => {
     const r = msprt({ ...l, tau2, theta0: options.theta0, alpha: options.alpha });
@@ -402,13 +544,17 @@ export function msprtPath(looks: ReadonlyArray<{ estimate: number; n: number; V:
 }
 
 /** V for Bernoulli arms: p̄A(1 − p̄A) + p̄B(1 − p̄B). */
-export function msprtBernoulliVariance(pA: number, pB: number): number { return pA * (1 - pA) + pB * (1 - pB); }
+export function msprtBernoulliVariance(pA: number, pB: number): number {
+  return pA * (1 - pA) + pB * (1 - pB);
+}
 
 /** Mixing variance tuned to a horizon of M observations: σ²Φ(−b)/(φ(b)/b − Φ(−b)), b = 2 ln(1/α)/√(Mσ²). */
 export function msprtTau2(input: { sigma2: number; horizon: number; alpha?: number }): number {
   const alpha = input.alpha ?? 0.05;
   checkAlpha(alpha);
-  if (!(input.sigma2 > 0) || !(input.horizon > 0)) { throw new StatsInputError('sigma² and the horizon must be positive'); }
+  if (!(input.sigma2 > 0) || !(input.horizon > 0)) {
+    throw new StatsInputError('sigma² and the horizon must be positive');
+  }
   const b = (2 * Math.log(1 / alpha)) / Math.sqrt(input.horizon * input.sigma2);
   const tail = normalSf(b);
   return (input.sigma2 * tail) / (normalPdf(b) / b - tail);

@@ -18,11 +18,16 @@ export type BinRule = 'sturges' | 'doane';
 /** numpy.linspace(start, stop, num) with endpoint=True. */
 export function linspace(start: number, stop: number, num: number): Float64Array {
   const out = new Float64Array(num);
-  if (num === 1) { out[0] = start; return out; }
+  if (num === 1) {
+    out[0] = start;
+    return out;
+  }
   const div = num - 1;
   const delta = stop - start;
   const step = delta / div;
-  for (let i = 0; i < num; i++) { out[i] = step === 0 ? (i / div) * delta + start : i * step + start; }
+  for (let i = 0; i < num; i++) {
+    out[i] = step === 0 ? (i / div) * delta + start : i * step + start;
+  }
   out[num - 1] = stop;
   return out;
 }
@@ -30,15 +35,26 @@ export function linspace(start: number, stop: number, num: number): Float64Array
 function binWidth(sorted: Float64Array, rule: BinRule): number {
   const n = sorted.length;
   const ptp = sorted[n - 1] - sorted[0];
-  if (rule === 'sturges') { return ptp / (Math.log2(n) + 1); }
-  if (n <= 2) { return 0; }
+  if (rule === 'sturges') {
+    return ptp / (Math.log2(n) + 1);
+  }
+  if (n <= 2) {
+    return 0;
+  }
   const sg1 = Math.sqrt((6 * (n - 2)) / ((n + 1) * (n + 3)));
   const m = mean(sorted);
   const dev = new Float64Array(n);
-  for (let i = 0; i < n; i++) { const d = sorted[i] - m; dev[i] = d * d; }
+  for (let i = 0; i < n; i++) {
+    const d = sorted[i] - m;
+    dev[i] = d * d;
+  }
   const sigma = Math.sqrt(sum(dev) / n);
-  if (!(sigma > 0)) { return 0; }
-  for (let i = 0; i < n; i++) { dev[i] = Math.pow((sorted[i] - m) / sigma, 3); }
+  if (!(sigma > 0)) {
+    return 0;
+  }
+  for (let i = 0; i < n; i++) {
+    dev[i] = Math.pow((sorted[i] - m) / sigma, 3);
+  }
   const g1 = sum(dev) / n;
   return ptp / (1 + Math.log2(n) + Math.log2(1 + Math.abs(g1) / sg1));
 }
@@ -49,7 +65,9 @@ function binWidth(sorted: Float64Array, rule: BinRule): number {
  * raise a width below 1 to 1.
  */
 export function histogramBinEdges(sorted: Float64Array, rule: BinRule, integerData = false): Float64Array {
-  if (rule === 'sturges') { return sturgesEdges(sorted[0], sorted[sorted.length - 1], sorted.length, integerData); }
+  if (rule === 'sturges') {
+    return sturgesEdges(sorted[0], sorted[sorted.length - 1], sorted.length, integerData);
+  }
   return edgesFromWidth(sorted[0], sorted[sorted.length - 1], binWidth(sorted, rule), integerData);
 }
 
@@ -61,11 +79,16 @@ export function sturgesEdges(min: number, max: number, n: number, integerData = 
 function edgesFromWidth(min: number, max: number, w: number, integerData: boolean): Float64Array {
   let first = min;
   let last = max;
-  if (first === last) { first -= 0.5; last += 0.5; }
+  if (first === last) {
+    first -= 0.5;
+    last += 0.5;
+  }
   let width = w;
   let count = 1;
   if (width) {
-    if (integerData && width < 1) { width = 1; }
+    if (integerData && width < 1) {
+      width = 1;
+    }
     count = Math.ceil((last - first) / width);
   }
   return linspace(first, last, count + 1);
@@ -75,7 +98,14 @@ function edgesFromWidth(min: number, max: number, w: number, integerData: boolea
 export function lowerBound(sorted: ArrayLike<number>, x: number): number {
   let lo = 0;
   let hi = sorted.length;
-  while (lo < hi) { const mid = (lo + hi) >>> 1; if (sorted[mid] < x) { lo = mid + 1; } else { hi = mid; } }
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < x) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
   return lo;
 }
 
@@ -83,7 +113,14 @@ export function lowerBound(sorted: ArrayLike<number>, x: number): number {
 export function upperBound(sorted: ArrayLike<number>, x: number): number {
   let lo = 0;
   let hi = sorted.length;
-  while (lo < hi) { const mid = (lo + hi) >>> 1; if (sorted[mid] <= x) { lo = mid + 1; } else { hi = mid; } }
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] <= x) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
   return lo;
 }
 
@@ -91,7 +128,9 @@ export function upperBound(sorted: ArrayLike<number>, x: number): number {
 export function histogramCounts(sorted: Float64Array, edges: ArrayLike<number>): Float64Array {
   const k = edges.length - 1;
   const counts = new Float64Array(Math.max(k, 0));
-  if (k < 1) { return counts; }
+  if (k < 1) {
+    return counts;
+  }
   let prev = lowerBound(sorted, edges[0]);
   for (let i = 1; i <= k; i++) {
     const at = i === k ? upperBound(sorted, edges[i]) : lowerBound(sorted, edges[i]);
@@ -103,11 +142,17 @@ export function histogramCounts(sorted: Float64Array, edges: ArrayLike<number>):
 
 /** Number of distinct values in the union of two sorted arrays (no allocation). */
 export function countDistinctUnionSorted(a: Float64Array, b: Float64Array): number {
-  let i = 0, j = 0, u = 0;
+  let i = 0,
+    j = 0,
+    u = 0;
   while (i < a.length || j < b.length) {
     const v = i < a.length && (j >= b.length || a[i] <= b[j]) ? a[i] : b[j];
-    while (i < a.length && a[i] === v) { i++; }
-    while (j < b.length && b[j] === v) { j++; }
+    while (i < a.length && a[i] === v) {
+      i++;
+    }
+    while (j < b.length && b[j] === v) {
+      j++;
+    }
     u++;
   }
   return u;
@@ -121,8 +166,12 @@ export function countDistinctUnionSorted(a: Float64Array, b: Float64Array): numb
 export function quantileLinear(sorted: ArrayLike<number>, q: number): number {
   const n = sorted.length;
   const virtual = (n - 1) * q;
-  if (virtual >= n - 1) { return sorted[n - 1]; }
-  if (virtual < 0) { return sorted[0]; }
+  if (virtual >= n - 1) {
+    return sorted[n - 1];
+  }
+  if (virtual < 0) {
+    return sorted[0];
+  }
   const below = Math.floor(virtual);
   const above = below + 1;
   const gamma = virtual - below;
@@ -141,7 +190,9 @@ export function quantileEdges(sortedReference: ArrayLike<number>, k = 10): Float
   const out: number[] = [];
   for (let i = 1; i < k; i++) {
     const e = quantileLinear(sortedReference, i / k);
-    if (!out.length || e > out[out.length - 1]) { out.push(e); }
+    if (!out.length || e > out[out.length - 1]) {
+      out.push(e);
+    }
   }
   return Float64Array.from(out);
 }

@@ -37,8 +37,19 @@ import { StatsInputError } from './errors';
 import { countDistinctUnionSorted, histogramBinEdges, histogramCounts, sturgesEdges } from './binning';
 import { ks2samp } from './ks';
 import {
-  asCategorical, asNumeric, Category, CategoricalInput, CategoricalSample, compareCategories, countDistinctSorted,
-  DroppedCounts, numericAsCategorical, NumericInput, NumericSample, sum, variance,
+  asCategorical,
+  asNumeric,
+  Category,
+  CategoricalInput,
+  CategoricalSample,
+  compareCategories,
+  countDistinctSorted,
+  DroppedCounts,
+  numericAsCategorical,
+  NumericInput,
+  NumericSample,
+  sum,
+  variance,
 } from './sample';
 
 export type FeatureKind = 'numerical' | 'categorical';
@@ -75,13 +86,21 @@ export interface BinnedDistanceResult extends DistanceResult {
 export type DriftInput = NumericInput | CategoricalInput;
 
 function isNumericLike(x: DriftInput): x is NumericInput {
-  if ((x as { kind?: string }).kind === 'numeric-sample') { return true; }
-  if ((x as { kind?: string }).kind === 'categorical-sample') { return false; }
-  if (ArrayBuffer.isView(x)) { return true; }
+  if ((x as { kind?: string }).kind === 'numeric-sample') {
+    return true;
+  }
+  if ((x as { kind?: string }).kind === 'categorical-sample') {
+    return false;
+  }
+  if (ArrayBuffer.isView(x)) {
+    return true;
+  }
   const a = x as ArrayLike<unknown>;
   for (let i = 0; i < a.length; i++) {
     const v = a[i];
-    if (v === null || v === undefined) { continue; }
+    if (v === null || v === undefined) {
+      continue;
+    }
     return typeof v === 'number';
   }
   return true;
@@ -92,26 +111,36 @@ function toCategorical(x: DriftInput, what: string): CategoricalSample {
 }
 
 function toNumeric(x: DriftInput, what: string): NumericSample {
-  if (!isNumericLike(x)) { throw new StatsInputError(`the ${what} holds non-numeric values; use kind "categorical"`); }
+  if (!isNumericLike(x)) {
+    throw new StatsInputError(`the ${what} holds non-numeric values; use kind "categorical"`);
+  }
   return asNumeric(x, what);
 }
 
 function unionCategories(a: CategoricalSample, b: CategoricalSample): Category[] {
   const keys = new Set<Category>(a.counts.keys());
-  for (const k of b.counts.keys()) { keys.add(k); }
+  for (const k of b.counts.keys()) {
+    keys.add(k);
+  }
   return [...keys].sort(compareCategories);
 }
 
 function proportionsOver(s: CategoricalSample, keys: Category[]): Float64Array {
   const out = new Float64Array(keys.length);
-  for (let i = 0; i < keys.length; i++) { out[i] = (s.counts.get(keys[i]) ?? 0) / s.n; }
+  for (let i = 0; i < keys.length; i++) {
+    out[i] = (s.counts.get(keys[i]) ?? 0) / s.n;
+  }
   return out;
 }
 
 /** Evidently's empty-cell fill for PSI: min(non-zero)/10⁶ if that minimum ≤ 10⁻⁴, else 10⁻⁴. */
 function fillZeroes(p: Float64Array): Float64Array {
   let min = Infinity;
-  for (const v of p) { if (v !== 0 && v < min) { min = v; } }
+  for (const v of p) {
+    if (v !== 0 && v < min) {
+      min = v;
+    }
+  }
   const fill = min <= 0.0001 ? min / 10 ** 6 : 0.0001;
   return p.map(v => (v === 0 ? fill : v));
 }
@@ -123,14 +152,23 @@ export interface BinningOptions {
 }
 
 /** Evidently's get_binned_data (without the zero fill). */
-export function evidentlyBinned(ref: DriftInput, cur: DriftInput, options: BinningOptions = {}): BinnedDistributions & DriftSizes {
+export function evidentlyBinned(
+  ref: DriftInput,
+  cur: DriftInput,
+  options: BinningOptions = {},
+): BinnedDistributions & DriftSizes {
   const kind = options.kind ?? 'numerical';
   if (kind === 'numerical') {
     const r = toNumeric(ref, 'reference sample');
     const c = toNumeric(cur, 'current sample');
     const sizes = { nRef: r.n, nCur: c.n, droppedRef: r.dropped, droppedCur: c.dropped };
     if (countDistinctSorted(r.sorted) > 20) {
-      const edges = sturgesEdges(Math.min(r.sorted[0], c.sorted[0]), Math.max(r.sorted[r.n - 1], c.sorted[c.n - 1]), r.n + c.n, options.integerData);
+      const edges = sturgesEdges(
+        Math.min(r.sorted[0], c.sorted[0]),
+        Math.max(r.sorted[r.n - 1], c.sorted[c.n - 1]),
+        r.n + c.n,
+        options.integerData,
+      );
       const reference = histogramCounts(r.sorted, edges).map(v => v / r.n);
       const current = histogramCounts(c.sorted, edges).map(v => v / c.n);
       return { binning: 'histogram', edges, reference, current, ...sizes };
@@ -138,14 +176,26 @@ export function evidentlyBinned(ref: DriftInput, cur: DriftInput, options: Binni
     const rc = numericAsCategorical(r);
     const cc = numericAsCategorical(c);
     const categories = unionCategories(rc, cc);
-    return { binning: 'categories', categories, reference: proportionsOver(rc, categories), current: proportionsOver(cc, categories), ...sizes };
+    return {
+      binning: 'categories',
+      categories,
+      reference: proportionsOver(rc, categories),
+      current: proportionsOver(cc, categories),
+      ...sizes,
+    };
   }
   const r = toCategorical(ref, 'reference sample');
   const c = toCategorical(cur, 'current sample');
   const categories = unionCategories(r, c);
   return {
-    binning: 'categories', categories, reference: proportionsOver(r, categories), current: proportionsOver(c, categories),
-    nRef: r.n, nCur: c.n, droppedRef: r.dropped, droppedCur: c.dropped,
+    binning: 'categories',
+    categories,
+    reference: proportionsOver(r, categories),
+    current: proportionsOver(c, categories),
+    nRef: r.n,
+    nCur: c.n,
+    droppedRef: r.dropped,
+    droppedCur: c.dropped,
   };
 }
 
@@ -154,7 +204,9 @@ function splitBinned(b: BinnedDistributions & DriftSizes): { distributions: Binn
   return { distributions, sizes: { nRef, nCur, droppedRef, droppedCur } };
 }
 
-export interface ThresholdOptions extends BinningOptions { threshold?: number }
+export interface ThresholdOptions extends BinningOptions {
+  threshold?: number;
+}
 
 /** Population stability index with Evidently's binning and zero fill. Drift when ≥ threshold (0.1). */
 export function psi(ref: DriftInput, cur: DriftInput, options: ThresholdOptions = {}): BinnedDistanceResult {
@@ -165,27 +217,41 @@ export function psi(ref: DriftInput, cur: DriftInput, options: ThresholdOptions 
 }
 
 /** Σ (rᵢ − cᵢ) ln(rᵢ/cᵢ) over two proportion vectors, optionally after Evidently's zero fill. */
-export function psiOfProportions(reference: ArrayLike<number>, current: ArrayLike<number>, evidentlyZeroFill = true): number {
-  if (reference.length !== current.length) { throw new StatsInputError('the two distributions have different numbers of bins'); }
+export function psiOfProportions(
+  reference: ArrayLike<number>,
+  current: ArrayLike<number>,
+  evidentlyZeroFill = true,
+): number {
+  if (reference.length !== current.length) {
+    throw new StatsInputError('the two distributions have different numbers of bins');
+  }
   const r = evidentlyZeroFill ? fillZeroes(Float64Array.from(reference)) : Float64Array.from(reference);
   const c = evidentlyZeroFill ? fillZeroes(Float64Array.from(current)) : Float64Array.from(current);
   const terms = new Float64Array(r.length);
-  for (let i = 0; i < r.length; i++) { terms[i] = (r[i] - c[i]) * Math.log(r[i] / c[i]); }
+  for (let i = 0; i < r.length; i++) {
+    terms[i] = (r[i] - c[i]) * Math.log(r[i] / c[i]);
+  }
   return sum(terms);
 }
 
 /** (1+u)·log1p(u) + (1−u)·log1p(−u) = Σ_{k≥1} u^(2k)/(k(2k−1)), without cancellation for small |u|. */
 function symmetricKlTerm(u: number): number {
   const au = Math.abs(u);
-  if (au === 1) { return 2 * Math.LN2; }
-  if (au >= 0.5) { return (1 + u) * Math.log1p(u) + (1 - u) * Math.log1p(-u); }
+  if (au === 1) {
+    return 2 * Math.LN2;
+  }
+  if (au >= 0.5) {
+    return (1 + u) * Math.log1p(u) + (1 - u) * Math.log1p(-u);
+  }
   const u2 = u * u;
   let pow = u2;
   let s = 0;
   for (let k = 1; k < 200; k++) {
     const add = pow / (k * (2 * k - 1));
     s += add;
-    if (add <= 1e-17 * s) { break; }
+    if (add <= 1e-17 * s) {
+      break;
+    }
     pow *= u2;
   }
   return s;
@@ -198,20 +264,28 @@ function symmetricKlTerm(u: number): number {
  * distributions keep full relative accuracy (scipy's direct sum loses up to ~1e-10 there).
  */
 export function jensenShannonDistance(p: ArrayLike<number>, q: ArrayLike<number>, base?: number): number {
-  if (p.length !== q.length) { throw new StatsInputError('the two distributions have different numbers of bins'); }
-  if (p.length === 0) { throw new StatsInputError('the distributions have no bins'); }
+  if (p.length !== q.length) {
+    throw new StatsInputError('the two distributions have different numbers of bins');
+  }
+  if (p.length === 0) {
+    throw new StatsInputError('the distributions have no bins');
+  }
   const sp = sum(p);
   const sq = sum(q);
   const terms = new Float64Array(p.length);
   for (let i = 0; i < p.length; i++) {
     const pi = p[i] / sp;
     const qi = q[i] / sq;
-    if (pi < 0 || qi < 0) { throw new StatsInputError('a distribution has a negative entry'); }
+    if (pi < 0 || qi < 0) {
+      throw new StatsInputError('a distribution has a negative entry');
+    }
     const m = (pi + qi) / 2;
     terms[i] = m === 0 ? 0 : m * symmetricKlTerm((pi - qi) / (pi + qi));
   }
   let js = sum(terms);
-  if (base !== undefined) { js /= Math.log(base); }
+  if (base !== undefined) {
+    js /= Math.log(base);
+  }
   return Math.sqrt(js / 2);
 }
 
@@ -237,13 +311,19 @@ export function wassersteinDistance(u: NumericInput, v: NumericInput): number {
   let c = 0;
   let w = i < a.length && (j >= b.length || a[i] <= b[j]) ? a[i] : b[j];
   while (i < a.length || j < b.length) {
-    while (i < a.length && a[i] <= w) { i++; }
-    while (j < b.length && b[j] <= w) { j++; }
-    if (i >= a.length && j >= b.length) { break; }
+    while (i < a.length && a[i] <= w) {
+      i++;
+    }
+    while (j < b.length && b[j] <= w) {
+      j++;
+    }
+    if (i >= a.length && j >= b.length) {
+      break;
+    }
     const next = i < a.length && (j >= b.length || a[i] <= b[j]) ? a[i] : b[j];
     const term = Math.abs(i / a.length - j / b.length) * (next - w);
     const t = s + term;
-    c += Math.abs(s) >= Math.abs(term) ? (s - t) + term : (term - t) + s;
+    c += Math.abs(s) >= Math.abs(term) ? s - t + term : term - t + s;
     s = t;
     w = next;
   }
@@ -251,14 +331,28 @@ export function wassersteinDistance(u: NumericInput, v: NumericInput): number {
 }
 
 /** Evidently's normed Wasserstein: W₁(ref, cur)/max(std(ref), 0.001). Drift when ≥ threshold (0.1). */
-export function wassersteinNormed(ref: NumericInput, cur: NumericInput, options: { threshold?: number } = {}): DistanceResult & { raw: number; referenceStd: number } {
+export function wassersteinNormed(
+  ref: NumericInput,
+  cur: NumericInput,
+  options: { threshold?: number } = {},
+): DistanceResult & { raw: number; referenceStd: number } {
   const threshold = options.threshold ?? 0.1;
   const r = asNumeric(ref, 'reference sample');
   const c = asNumeric(cur, 'current sample');
   const raw = wassersteinDistance(r, c);
   const referenceStd = Math.sqrt(variance(r.sorted, 0));
   const value = raw / Math.max(referenceStd, 0.001);
-  return { value, raw, referenceStd, threshold, drifted: value >= threshold, nRef: r.n, nCur: c.n, droppedRef: r.dropped, droppedCur: c.dropped };
+  return {
+    value,
+    raw,
+    referenceStd,
+    threshold,
+    drifted: value >= threshold,
+    nRef: r.n,
+    nCur: c.n,
+    droppedRef: r.dropped,
+    droppedCur: c.dropped,
+  };
 }
 
 export interface ChiSquareResult {
@@ -271,18 +365,29 @@ export interface ChiSquareResult {
  * Pearson's chi-square goodness of fit (scipy.stats.chisquare): Σ (oᵢ − eᵢ)²/eᵢ on k − 1 − ddof degrees of
  * freedom. Expected defaults to the uniform mean. As scipy does, the two totals must agree to 1e-8 relative.
  */
-export function chiSquareGoodnessOfFit(observed: ArrayLike<number>, expected?: ArrayLike<number>, ddof = 0): ChiSquareResult {
+export function chiSquareGoodnessOfFit(
+  observed: ArrayLike<number>,
+  expected?: ArrayLike<number>,
+  ddof = 0,
+): ChiSquareResult {
   const k = observed.length;
-  if (k === 0) { throw new StatsInputError('chi-square needs at least one category'); }
+  if (k === 0) {
+    throw new StatsInputError('chi-square needs at least one category');
+  }
   const so = sum(observed);
   const exp = expected ?? new Float64Array(k).fill(so / k);
-  if (exp.length !== k) { throw new StatsInputError('observed and expected counts have different lengths'); }
+  if (exp.length !== k) {
+    throw new StatsInputError('observed and expected counts have different lengths');
+  }
   const se = sum(exp);
   if (Math.abs(so - se) > 1e-8 * Math.max(Math.abs(so), Math.abs(se))) {
     throw new StatsInputError(`the observed total (${so}) and the expected total (${se}) differ`);
   }
   const terms = new Float64Array(k);
-  for (let i = 0; i < k; i++) { const d = observed[i] - exp[i]; terms[i] = (d * d) / exp[i]; }
+  for (let i = 0; i < k; i++) {
+    const d = observed[i] - exp[i];
+    terms[i] = (d * d) / exp[i];
+  }
   const statistic = sum(terms);
   const dof = k - 1 - ddof;
   const pValue = statistic === Infinity ? 0 : chiSquareSf(statistic, dof);
@@ -294,10 +399,15 @@ export function chiSquareGoodnessOfFit(observed: ArrayLike<number>, expected?: A
  * margins; with one degree of freedom and `correction` (default true) Yates' continuity correction moves each
  * observed count up to 0.5 towards its expectation. dof = 0 gives statistic 0 and p = 1, as in scipy.
  */
-export function chiSquareContingency(table: ReadonlyArray<ArrayLike<number>>, options: { correction?: boolean } = {}): ChiSquareResult & { expected: number[][] } {
+export function chiSquareContingency(
+  table: ReadonlyArray<ArrayLike<number>>,
+  options: { correction?: boolean } = {},
+): ChiSquareResult & { expected: number[][] } {
   const R = table.length;
   const C = R ? table[0].length : 0;
-  if (R === 0 || C === 0 || table.some(r => r.length !== C)) { throw new StatsInputError('the contingency table must be a non-empty rectangle'); }
+  if (R === 0 || C === 0 || table.some(r => r.length !== C)) {
+    throw new StatsInputError('the contingency table must be a non-empty rectangle');
+  }
   const rowSums = table.map(r => sum(r));
   const colSums = Array.from({ length: C }, (_, j) => sum(table.map(r => r[j])));
   const total = sum(rowSums);
@@ -306,7 +416,9 @@ export function chiSquareContingency(table: ReadonlyArray<ArrayLike<number>>, op
     throw new StatsInputError('a row or column of the contingency table is all zeros');
   }
   const dof = (R - 1) * (C - 1);
-  if (dof === 0) { return { statistic: 0, dof: 0, pValue: 1, expected }; }
+  if (dof === 0) {
+    return { statistic: 0, dof: 0, pValue: 1, expected };
+  }
   const terms: number[] = [];
   for (let i = 0; i < R; i++) {
     for (let j = 0; j < C; j++) {
@@ -331,7 +443,11 @@ export interface TestDriftResult extends DriftSizes {
 }
 
 /** Evidently's chi-square drift test for a categorical (or few-valued numeric) column. Drift when p < threshold. */
-export function evidentlyChiSquare(ref: DriftInput, cur: DriftInput, options: { threshold?: number } = {}): TestDriftResult & { dof: number; categories: Category[] } {
+export function evidentlyChiSquare(
+  ref: DriftInput,
+  cur: DriftInput,
+  options: { threshold?: number } = {},
+): TestDriftResult & { dof: number; categories: Category[] } {
   const threshold = options.threshold ?? 0.05;
   const r = toCategorical(ref, 'reference sample');
   const c = toCategorical(cur, 'current sample');
@@ -340,11 +456,24 @@ export function evidentlyChiSquare(ref: DriftInput, cur: DriftInput, options: { 
   const expected = categories.map(k => (r.counts.get(k) ?? 0) * kNorm);
   const observed = categories.map(k => c.counts.get(k) ?? 0);
   const res = chiSquareGoodnessOfFit(observed, expected);
-  return { ...res, threshold, drifted: res.pValue < threshold, categories, nRef: r.n, nCur: c.n, droppedRef: r.dropped, droppedCur: c.dropped };
+  return {
+    ...res,
+    threshold,
+    drifted: res.pValue < threshold,
+    categories,
+    nRef: r.n,
+    nCur: c.n,
+    droppedRef: r.dropped,
+    droppedCur: c.dropped,
+  };
 }
 
 /** Evidently's two-proportion z drift test (first sorted category vs the rest). Drift when p < threshold. */
-export function evidentlyZTest(ref: DriftInput, cur: DriftInput, options: { threshold?: number } = {}): TestDriftResult {
+export function evidentlyZTest(
+  ref: DriftInput,
+  cur: DriftInput,
+  options: { threshold?: number } = {},
+): TestDriftResult {
   const threshold = options.threshold ?? 0.05;
   const r = toCategorical(ref, 'reference sample');
   const c = toCategorical(cur, 'current sample');
@@ -364,12 +493,23 @@ export function evidentlyZTest(ref: DriftInput, cur: DriftInput, options: { thre
 }
 
 /** Evidently's KS drift test: ks_2samp (two-sided, auto). Drift when p ≤ threshold (0.05). */
-export function evidentlyKs(ref: NumericInput, cur: NumericInput, options: { threshold?: number } = {}): TestDriftResult & { method: 'exact' | 'asymp' } {
+export function evidentlyKs(
+  ref: NumericInput,
+  cur: NumericInput,
+  options: { threshold?: number } = {},
+): TestDriftResult & { method: 'exact' | 'asymp' } {
   const threshold = options.threshold ?? 0.05;
   const res = ks2samp(ref, cur);
   return {
-    statistic: res.statistic, pValue: res.pValue, method: res.method, threshold, drifted: res.pValue <= threshold,
-    nRef: res.n1, nCur: res.n2, droppedRef: res.dropped1, droppedCur: res.dropped2,
+    statistic: res.statistic,
+    pValue: res.pValue,
+    method: res.method,
+    threshold,
+    drifted: res.pValue <= threshold,
+    nRef: res.n1,
+    nCur: res.n2,
+    droppedRef: res.dropped1,
+    droppedCur: res.dropped2,
   };
 }
 
@@ -381,7 +521,9 @@ export type DriftMethod = 'ks' | 'chisquare' | 'z' | 'jensenshannon' | 'wasserst
 /** The test Evidently picks for a column: n_ref (after dropping missing values), u = distinct values of ref ∪ cur. */
 export function evidentlyDefaultMethod(kind: FeatureKind, nRef: number, nUnique: number): DriftMethod {
   if (nRef <= 1000) {
-    if (kind === 'numerical' && nUnique > 5) { return 'ks'; }
+    if (kind === 'numerical' && nUnique > 5) {
+      return 'ks';
+    }
     return nUnique > 2 ? 'chisquare' : 'z';
   }
   return kind === 'numerical' && nUnique > 5 ? 'wasserstein' : 'jensenshannon';
@@ -430,30 +572,79 @@ export function columnDrift(ref: DriftInput, cur: DriftInput, options: ColumnDri
   const base = { kind, method, nUnique };
   switch (method) {
     case 'ks': {
-      if (kind !== 'numerical') { throw new StatsInputError('the KS test needs a numerical column'); }
+      if (kind !== 'numerical') {
+        throw new StatsInputError('the KS test needs a numerical column');
+      }
       const res = evidentlyKs(r as NumericSample, c as NumericSample, { threshold: t });
-      return { ...base, ...sizesOf(res), score: res.pValue, statistic: res.statistic, pValue: res.pValue, threshold: res.threshold, drifted: res.drifted };
+      return {
+        ...base,
+        ...sizesOf(res),
+        score: res.pValue,
+        statistic: res.statistic,
+        pValue: res.pValue,
+        threshold: res.threshold,
+        drifted: res.drifted,
+      };
     }
     case 'chisquare': {
       const res = evidentlyChiSquare(r, c, { threshold: t });
-      return { ...base, ...sizesOf(res), score: res.pValue, statistic: res.statistic, pValue: res.pValue, threshold: res.threshold, drifted: res.drifted };
+      return {
+        ...base,
+        ...sizesOf(res),
+        score: res.pValue,
+        statistic: res.statistic,
+        pValue: res.pValue,
+        threshold: res.threshold,
+        drifted: res.drifted,
+      };
     }
     case 'z': {
       const res = evidentlyZTest(r, c, { threshold: t });
-      return { ...base, ...sizesOf(res), score: res.pValue, statistic: res.statistic, pValue: res.pValue, threshold: res.threshold, drifted: res.drifted };
+      return {
+        ...base,
+        ...sizesOf(res),
+        score: res.pValue,
+        statistic: res.statistic,
+        pValue: res.pValue,
+        threshold: res.threshold,
+        drifted: res.drifted,
+      };
     }
     case 'wasserstein': {
-      if (kind !== 'numerical') { throw new StatsInputError('the Wasserstein distance needs a numerical column'); }
+      if (kind !== 'numerical') {
+        throw new StatsInputError('the Wasserstein distance needs a numerical column');
+      }
       const res = wassersteinNormed(r as NumericSample, c as NumericSample, { threshold: t });
-      return { ...base, ...sizesOf(res), score: res.value, statistic: res.value, threshold: res.threshold, drifted: res.drifted };
+      return {
+        ...base,
+        ...sizesOf(res),
+        score: res.value,
+        statistic: res.value,
+        threshold: res.threshold,
+        drifted: res.drifted,
+      };
     }
     case 'jensenshannon': {
       const res = jensenShannon(r, c, { kind, integerData: options.integerData, threshold: t });
-      return { ...base, ...sizesOf(res), score: res.value, statistic: res.value, threshold: res.threshold, drifted: res.drifted };
+      return {
+        ...base,
+        ...sizesOf(res),
+        score: res.value,
+        statistic: res.value,
+        threshold: res.threshold,
+        drifted: res.drifted,
+      };
     }
     case 'psi': {
       const res = psi(r, c, { kind, integerData: options.integerData, threshold: t });
-      return { ...base, ...sizesOf(res), score: res.value, statistic: res.value, threshold: res.threshold, drifted: res.drifted };
+      return {
+        ...base,
+        ...sizesOf(res),
+        score: res.value,
+        statistic: res.value,
+        threshold: res.threshold,
+        drifted: res.drifted,
+      };
     }
     default:
       throw new StatsInputError(`unknown drift method "${String(method)}"`);
@@ -465,7 +656,10 @@ function sizesOf(x: DriftSizes): DriftSizes {
 }
 
 /** Dataset drift: the share of drifted columns reaches driftShare (Evidently default 0.5). */
-export function datasetDrift(columns: ReadonlyArray<{ drifted: boolean }>, driftShare = 0.5): { nColumns: number; nDrifted: number; share: number; driftShare: number; drifted: boolean } {
+export function datasetDrift(
+  columns: ReadonlyArray<{ drifted: boolean }>,
+  driftShare = 0.5,
+): { nColumns: number; nDrifted: number; share: number; driftShare: number; drifted: boolean } {
   const nColumns = columns.length;
   const nDrifted = columns.filter(c => c.drifted).length;
   const share = nColumns ? nDrifted / nColumns : 0;
@@ -488,7 +682,11 @@ export type NannymlKind = 'continuous' | 'categorical';
  * NannyML's binned distributions: doane bins of the reference (continuous) or the reference's categories, with a
  * leftover bin (reference 0) holding the share of the analysed data that falls outside them, when there is any.
  */
-export function nannymlDistributions(ref: DriftInput, cur: DriftInput, kind: NannymlKind): BinnedDistributions & DriftSizes & { leftover: number } {
+export function nannymlDistributions(
+  ref: DriftInput,
+  cur: DriftInput,
+  kind: NannymlKind,
+): BinnedDistributions & DriftSizes & { leftover: number } {
   if (kind === 'continuous') {
     const r = toNumeric(ref, 'reference sample');
     const c = toNumeric(cur, 'current sample');
@@ -497,19 +695,47 @@ export function nannymlDistributions(ref: DriftInput, cur: DriftInput, kind: Nan
     const counts = histogramCounts(c.sorted, edges);
     let current: Float64Array = counts.map(v => v / c.n);
     const leftover = (c.n - sum(counts)) / c.n;
-    if (leftover > 0) { reference = appendValue(reference, 0); current = appendValue(current, leftover); }
-    return { binning: 'histogram', edges, reference, current, leftover, nRef: r.n, nCur: c.n, droppedRef: r.dropped, droppedCur: c.dropped };
+    if (leftover > 0) {
+      reference = appendValue(reference, 0);
+      current = appendValue(current, leftover);
+    }
+    return {
+      binning: 'histogram',
+      edges,
+      reference,
+      current,
+      leftover,
+      nRef: r.n,
+      nCur: c.n,
+      droppedRef: r.dropped,
+      droppedCur: c.dropped,
+    };
   }
   const r = toCategorical(ref, 'reference sample');
   const c = toCategorical(cur, 'current sample');
   const categories = [...r.counts.keys()].sort(compareCategories);
   let reference: Float64Array = proportionsOver(r, categories);
   let inRef = 0;
-  for (const k of categories) { inRef += c.counts.get(k) ?? 0; }
+  for (const k of categories) {
+    inRef += c.counts.get(k) ?? 0;
+  }
   let current: Float64Array = proportionsOver(c, categories);
   const leftover = (c.n - inRef) / c.n;
-  if (leftover > 0) { reference = appendValue(reference, 0); current = appendValue(current, leftover); }
-  return { binning: 'categories', categories, reference, current, leftover, nRef: r.n, nCur: c.n, droppedRef: r.dropped, droppedCur: c.dropped };
+  if (leftover > 0) {
+    reference = appendValue(reference, 0);
+    current = appendValue(current, leftover);
+  }
+  return {
+    binning: 'categories',
+    categories,
+    reference,
+    current,
+    leftover,
+    nRef: r.n,
+    nCur: c.n,
+    droppedRef: r.dropped,
+    droppedCur: c.dropped,
+  };
 }
 
 function appendValue(a: Float64Array, v: number): Float64Array {
@@ -533,9 +759,14 @@ export function nannymlHellinger(ref: DriftInput, cur: DriftInput, kind: Nannyml
 
 /** √Σ(√pᵢ − √qᵢ)² / √2 for two proportion vectors. */
 export function hellingerDistance(p: ArrayLike<number>, q: ArrayLike<number>): number {
-  if (p.length !== q.length) { throw new StatsInputError('the two distributions have different numbers of bins'); }
+  if (p.length !== q.length) {
+    throw new StatsInputError('the two distributions have different numbers of bins');
+  }
   const terms = new Float64Array(p.length);
-  for (let i = 0; i < p.length; i++) { const d = Math.sqrt(p[i]) - Math.sqrt(q[i]); terms[i] = d * d; }
+  for (let i = 0; i < p.length; i++) {
+    const d = Math.sqrt(p[i]) - Math.sqrt(q[i]);
+    terms[i] = d * d;
+  }
   return Math.sqrt(sum(terms)) / Math.SQRT2;
 }
 
@@ -564,17 +795,29 @@ export function nannymlChiSquare(ref: DriftInput, cur: DriftInput): ChiSquareRes
  * upper = mean + upperMultiplier·std, lower = mean − lowerMultiplier·std (std with ddof 0), each clipped to the
  * method's limits; lowerMultiplier null (the drift default) means no lower bound.
  */
-export function nannymlThreshold(referenceChunkValues: ArrayLike<number>, options: {
-  upperMultiplier?: number | null; lowerMultiplier?: number | null; lowerLimit?: number; upperLimit?: number;
-} = {}): { lower?: number; upper?: number; mean: number; std: number } {
-  if (referenceChunkValues.length === 0) { throw new StatsInputError('the threshold needs at least one reference chunk'); }
+export function nannymlThreshold(
+  referenceChunkValues: ArrayLike<number>,
+  options: {
+    upperMultiplier?: number | null;
+    lowerMultiplier?: number | null;
+    lowerLimit?: number;
+    upperLimit?: number;
+  } = {},
+): { lower?: number; upper?: number; mean: number; std: number } {
+  if (referenceChunkValues.length === 0) {
+    throw new StatsInputError('the threshold needs at least one reference chunk');
+  }
   const m = sum(referenceChunkValues) / referenceChunkValues.length;
   const std = Math.sqrt(variance(referenceChunkValues, 0));
   const up = options.upperMultiplier === undefined ? 3 : options.upperMultiplier;
   const lowM = options.lowerMultiplier ?? null;
   let upper = up === null ? undefined : m + up * std;
   let lower = lowM === null ? undefined : m - lowM * std;
-  if (upper !== undefined && options.upperLimit !== undefined) { upper = Math.min(upper, options.upperLimit); }
-  if (lower !== undefined && options.lowerLimit !== undefined) { lower = Math.max(lower, options.lowerLimit); }
+  if (upper !== undefined && options.upperLimit !== undefined) {
+    upper = Math.min(upper, options.upperLimit);
+  }
+  if (lower !== undefined && options.lowerLimit !== undefined) {
+    lower = Math.max(lower, options.lowerLimit);
+  }
   return { ...(lower !== undefined ? { lower } : {}), ...(upper !== undefined ? { upper } : {}), mean: m, std };
 }

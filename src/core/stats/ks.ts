@@ -57,12 +57,19 @@ export interface KsResult {
 export const KS_MAX_AUTO_N = 10000;
 
 function gcd(a: number, b: number): number {
-  while (b) { const t = a % b; a = b; b = t; }
+  while (b) {
+    const t = a % b;
+    a = b;
+    b = t;
+  }
   return a;
 }
 
 /** The two one-sided sup-differences of the empirical CDFs and where they are first attained. */
-export function ksStatistics(a: Float64Array, b: Float64Array): { dPlus: number; dMinus: number; locPlus: number; locMinus: number } {
+export function ksStatistics(
+  a: Float64Array,
+  b: Float64Array,
+): { dPlus: number; dMinus: number; locPlus: number; locMinus: number } {
   const n1 = a.length;
   const n2 = b.length;
   let i = 0;
@@ -73,11 +80,21 @@ export function ksStatistics(a: Float64Array, b: Float64Array): { dPlus: number;
   let locMinus = NaN;
   while (i < n1 || j < n2) {
     const v = i < n1 && (j >= n2 || a[i] <= b[j]) ? a[i] : b[j];
-    while (i < n1 && a[i] <= v) { i++; }
-    while (j < n2 && b[j] <= v) { j++; }
+    while (i < n1 && a[i] <= v) {
+      i++;
+    }
+    while (j < n2 && b[j] <= v) {
+      j++;
+    }
     const diff = i / n1 - j / n2;
-    if (diff > maxS) { maxS = diff; locPlus = v; }
-    if (diff < minS) { minS = diff; locMinus = v; }
+    if (diff > maxS) {
+      maxS = diff;
+      locPlus = v;
+    }
+    if (diff < minS) {
+      minS = diff;
+      locMinus = v;
+    }
   }
   const dMinus = Math.min(Math.max(-minS, 0), 1);
   return { dPlus: maxS, dMinus, locPlus, locMinus };
@@ -88,7 +105,9 @@ function exactSquare(n: number, h: number): number {
   let P = 0;
   for (let k = Math.floor(n / h); k >= 0; k--) {
     let p1 = 1;
-    for (let j = 0; j < h; j++) { p1 = ((n - k * h - j) * p1) / (n + k * h + j + 1); }
+    for (let j = 0; j < h; j++) {
+      p1 = ((n - k * h - j) * p1) / (n + k * h + j + 1);
+    }
     P = p1 * (1 - P);
   }
   return 2 * P;
@@ -107,13 +126,19 @@ function exactInsideBand(n1: number, n2: number, g: number, h: number): number {
   // column i = 0: inside where mg·j < h
   let lo = 0;
   let hi = Math.min(Math.ceil(h / mg) - 1, n);
-  for (let j = lo; j <= hi; j++) { A[j] = 0; }
+  for (let j = lo; j <= hi; j++) {
+    A[j] = 0;
+  }
   for (let i = 1; i <= m; i++) {
     const newLo = Math.max(Math.floor((ng * i - h) / mg) + 1, 0);
     const newHi = Math.min(Math.ceil((ng * i + h) / mg) - 1, n);
-    if (newHi < newLo) { return 1; }
+    if (newHi < newLo) {
+      return 1;
+    }
     // cells that left the band at the bottom are outside now
-    for (let j = lo; j < Math.min(newLo, hi + 1); j++) { A[j] = 1; }
+    for (let j = lo; j < Math.min(newLo, hi + 1); j++) {
+      A[j] = 1;
+    }
     let below = newLo === 0 ? 0 : 1; // A(i, newLo − 1): outside the band (or the j = −1 sentinel)
     for (let j = newLo; j <= newHi; j++) {
       // A[j] still holds column i−1 (1 if it was outside the band there)
@@ -152,16 +177,22 @@ function exactOneSided(n1: number, n2: number, g: number, h: number): number {
 }
 
 /** ln C(n, k) */
-function logBinom(n: number, k: number): number { return lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1); }
+function logBinom(n: number, k: number): number {
+  return lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1);
+}
 const LOG_MAX_DOUBLE = Math.log(Number.MAX_VALUE);
 
-function validAlternative(a: unknown): a is Alternative { return a === 'two-sided' || a === 'less' || a === 'greater'; }
+function validAlternative(a: unknown): a is Alternative {
+  return a === 'two-sided' || a === 'less' || a === 'greater';
+}
 
 /** scipy.stats.ks_2samp(data1, data2, alternative, method), with NaN/±∞ dropped and counted. */
 export function ks2samp(data1: NumericInput, data2: NumericInput, options: KsOptions = {}): KsResult {
   const alternative = options.alternative ?? 'two-sided';
   const requested = options.method ?? 'auto';
-  if (!validAlternative(alternative)) { throw new StatsInputError(`unknown alternative "${String(alternative)}" (use two-sided, less or greater)`); }
+  if (!validAlternative(alternative)) {
+    throw new StatsInputError(`unknown alternative "${String(alternative)}" (use two-sided, less or greater)`);
+  }
   if (requested !== 'auto' && requested !== 'exact' && requested !== 'asymp') {
     throw new StatsInputError(`unknown method "${String(requested)}" (use auto, exact or asymp)`);
   }
@@ -174,9 +205,13 @@ export function ks2samp(data1: NumericInput, data2: NumericInput, options: KsOpt
   let sign: 1 | -1;
   let location: number;
   if (alternative === 'less' || (alternative === 'two-sided' && st.dMinus > st.dPlus)) {
-    d = st.dMinus; sign = -1; location = st.locMinus;
+    d = st.dMinus;
+    sign = -1;
+    location = st.locMinus;
   } else {
-    d = st.dPlus; sign = 1; location = st.locPlus;
+    d = st.dPlus;
+    sign = 1;
+    location = st.locPlus;
   }
   const g = gcd(n1, n2);
   const n1g = n1 / g;
@@ -202,7 +237,9 @@ export function ks2samp(data1: NumericInput, data2: NumericInput, options: KsOpt
       p = n1 === n2 ? exactSquare(n1, h) : exactInsideBand(n1, n2, g, h);
     } else if (n1 === n2) {
       p = 1;
-      for (let j = 0; j < h; j++) { p *= (n1 - j) / (n1 + j + 1); }
+      for (let j = 0; j < h; j++) {
+        p *= (n1 - j) / (n1 + j + 1);
+      }
     } else if (logBinom(n1 + n2, n1) >= LOG_MAX_DOUBLE) {
       fallbackReason = `the one-sided exact computation overflows for sample sizes ${n1} and ${n2} (as in scipy)`;
     } else {
@@ -226,7 +263,16 @@ export function ks2samp(data1: NumericInput, data2: NumericInput, options: KsOpt
   }
   p = Math.min(Math.max(p, 0), 1);
   return {
-    statistic: d, pValue: p, method, ...(fallbackReason ? { fallbackReason } : {}), alternative,
-    statisticSign: sign, statisticLocation: location, n1, n2, dropped1: s1.dropped, dropped2: s2.dropped,
+    statistic: d,
+    pValue: p,
+    method,
+    ...(fallbackReason ? { fallbackReason } : {}),
+    alternative,
+    statisticSign: sign,
+    statisticLocation: location,
+    n1,
+    n2,
+    dropped1: s1.dropped,
+    dropped2: s2.dropped,
   };
 }

@@ -46,15 +46,25 @@ export function prepareNumeric(values: ArrayLike<number>, what = 'sample'): Nume
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (typeof v !== 'number') {
-      if (v === null || v === undefined) { dropped.missing++; continue; }
+      if (v === null || v === undefined) {
+        dropped.missing++;
+        continue;
+      }
       throw new StatsInputError(`the ${what} contains a value that is not a number (${JSON.stringify(v)})`);
     }
-    if (v === Infinity) { dropped.posInf++; }
-    else if (v === -Infinity) { dropped.negInf++; }
-    else if (Number.isNaN(v)) { dropped.nan++; }
-    else { out[n++] = v; }
+    if (v === Infinity) {
+      dropped.posInf++;
+    } else if (v === -Infinity) {
+      dropped.negInf++;
+    } else if (Number.isNaN(v)) {
+      dropped.nan++;
+    } else {
+      out[n++] = v;
+    }
   }
-  if (n === 0) { throw new EmptySampleError(emptyMessage(what, values.length, dropped)); }
+  if (n === 0) {
+    throw new EmptySampleError(emptyMessage(what, values.length, dropped));
+  }
   const sorted = n === out.length ? out : out.slice(0, n);
   sorted.sort();
   return { kind: 'numeric-sample', sorted, n, dropped };
@@ -66,11 +76,19 @@ export function asNumeric(input: NumericInput, what = 'sample'): NumericSample {
 }
 
 function emptyMessage(what: string, total: number, d: DroppedCounts): string {
-  if (total === 0) { return `the ${what} is empty`; }
+  if (total === 0) {
+    return `the ${what} is empty`;
+  }
   const parts: string[] = [];
-  if (d.nan) { parts.push(`${d.nan} NaN`); }
-  if (d.posInf + d.negInf) { parts.push(`${d.posInf + d.negInf} infinite`); }
-  if (d.missing) { parts.push(`${d.missing} missing`); }
+  if (d.nan) {
+    parts.push(`${d.nan} NaN`);
+  }
+  if (d.posInf + d.negInf) {
+    parts.push(`${d.posInf + d.negInf} infinite`);
+  }
+  if (d.missing) {
+    parts.push(`${d.missing} missing`);
+  }
   return `the ${what} has no finite values (${total} given: ${parts.join(', ')})`;
 }
 
@@ -104,31 +122,56 @@ export function prepareCategorical(values: ArrayLike<CategoricalValue>, what = '
   let n = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (v === null || v === undefined) { dropped.missing++; continue; }
+    if (v === null || v === undefined) {
+      dropped.missing++;
+      continue;
+    }
     if (typeof v === 'number') {
-      if (Number.isNaN(v)) { dropped.nan++; continue; }
-      if (v === Infinity) { dropped.posInf++; continue; }
-      if (v === -Infinity) { dropped.negInf++; continue; }
+      if (Number.isNaN(v)) {
+        dropped.nan++;
+        continue;
+      }
+      if (v === Infinity) {
+        dropped.posInf++;
+        continue;
+      }
+      if (v === -Infinity) {
+        dropped.negInf++;
+        continue;
+      }
     }
     const key = typeof v === 'number' && Object.is(v, -0) ? 0 : v;
     counts.set(key, (counts.get(key) ?? 0) + 1);
     n++;
   }
-  if (n === 0) { throw new EmptySampleError(emptyMessage(what, values.length, dropped)); }
+  if (n === 0) {
+    throw new EmptySampleError(emptyMessage(what, values.length, dropped));
+  }
   return { kind: 'categorical-sample', counts, n, dropped };
 }
 
 /** Builds a categorical sample from counts already made elsewhere (e.g. a streaming CSV reader). */
-export function categoricalFromCounts(counts: ReadonlyMap<Category, number> | Record<string, number>, what = 'sample',
-  dropped: DroppedCounts = noneDropped()): CategoricalSample {
+export function categoricalFromCounts(
+  counts: ReadonlyMap<Category, number> | Record<string, number>,
+  what = 'sample',
+  dropped: DroppedCounts = noneDropped(),
+): CategoricalSample {
   const map = counts instanceof Map ? new Map(counts) : new Map<Category, number>(Object.entries(counts));
   let n = 0;
   for (const [k, c] of map) {
-    if (!Number.isInteger(c) || c < 0) { throw new StatsInputError(`the count of category ${JSON.stringify(k)} in the ${what} is not a non-negative integer`); }
-    if (c === 0) { map.delete(k); }
+    if (!Number.isInteger(c) || c < 0) {
+      throw new StatsInputError(
+        `the count of category ${JSON.stringify(k)} in the ${what} is not a non-negative integer`,
+      );
+    }
+    if (c === 0) {
+      map.delete(k);
+    }
     n += c;
   }
-  if (n === 0) { throw new EmptySampleError(`the ${what} is empty`); }
+  if (n === 0) {
+    throw new EmptySampleError(`the ${what} is empty`);
+  }
   return { kind: 'categorical-sample', counts: map, n, dropped };
 }
 
@@ -142,7 +185,9 @@ export function numericAsCategorical(s: NumericSample): CategoricalSample {
   const a = s.sorted;
   for (let i = 0; i < a.length;) {
     let j = i + 1;
-    while (j < a.length && a[j] === a[i]) { j++; }
+    while (j < a.length && a[j] === a[i]) {
+      j++;
+    }
     counts.set(a[i] === 0 ? 0 : a[i], j - i);
     i = j;
   }
@@ -158,9 +203,15 @@ export function compareCategories(a: Category, b: Category): number {
   const rank = (v: Category) => (typeof v === 'number' ? 0 : typeof v === 'boolean' ? 1 : 2);
   const ra = rank(a);
   const rb = rank(b);
-  if (ra !== rb) { return ra - rb; }
-  if (ra === 0) { return (a as number) - (b as number); }
-  if (ra === 1) { return Number(a) - Number(b); }
+  if (ra !== rb) {
+    return ra - rb;
+  }
+  if (ra === 0) {
+    return (a as number) - (b as number);
+  }
+  if (ra === 1) {
+    return Number(a) - Number(b);
+  }
   const sa = a as string;
   const sb = b as string;
   // code-point order, as Python compares str (JS < compares UTF-16 code units)
@@ -169,10 +220,14 @@ export function compareCategories(a: Category, b: Category): number {
   for (;;) {
     const x = ia.next();
     const y = ib.next();
-    if (x.done || y.done) { return x.done && y.done ? 0 : x.done ? -1 : 1; }
+    if (x.done || y.done) {
+      return x.done && y.done ? 0 : x.done ? -1 : 1;
+    }
     const cx = x.value.codePointAt(0)!;
     const cy = y.value.codePointAt(0)!;
-    if (cx !== cy) { return cx - cy; }
+    if (cx !== cy) {
+      return cx - cy;
+    }
   }
 }
 
@@ -186,26 +241,35 @@ export function sum(values: ArrayLike<number>): number {
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     const t = s + v;
-    c += Math.abs(s) >= Math.abs(v) ? (s - t) + v : (v - t) + s;
+    c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
     s = t;
   }
   return Number.isFinite(s) ? s + c : s; // with an infinite term the correction is NaN; the plain sum is right
 }
 
-export function mean(values: ArrayLike<number>): number { return sum(values) / values.length; }
+export function mean(values: ArrayLike<number>): number {
+  return sum(values) / values.length;
+}
 
 /** Σ(x − mean)² / (n − ddof), two-pass with a compensated sum; ddof = 0 is np.var/np.std's default. */
 export function variance(values: ArrayLike<number>, ddof = 0): number {
   const m = mean(values);
   const dev = new Float64Array(values.length);
-  for (let i = 0; i < values.length; i++) { const d = values[i] - m; dev[i] = d * d; }
+  for (let i = 0; i < values.length; i++) {
+    const d = values[i] - m;
+    dev[i] = d * d;
+  }
   return sum(dev) / (values.length - ddof);
 }
 
 /** Number of distinct values of a sorted array. */
 export function countDistinctSorted(sorted: ArrayLike<number>): number {
   let u = 0;
-  for (let i = 0; i < sorted.length; i++) { if (i === 0 || sorted[i] !== sorted[i - 1]) { u++; } }
+  for (let i = 0; i < sorted.length; i++) {
+    if (i === 0 || sorted[i] !== sorted[i - 1]) {
+      u++;
+    }
+  }
   return u;
 }
 

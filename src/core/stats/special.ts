@@ -33,22 +33,44 @@ export function stirlingCorrection(z: number): number {
   const r = 1 / z;
   const r2 = r * r;
   // B2k/(2k(2k-1)) for k = 1..10, Horner in 1/z².
-  return r * (1 / 12 + r2 * (-1 / 360 + r2 * (1 / 1260 + r2 * (-1 / 1680 + r2 * (1 / 1188 + r2 * (-691 / 360360
-    + r2 * (1 / 156 + r2 * (-3617 / 122400 + r2 * (43867 / 244188 + r2 * (-174611 / 125400))))))))));
+  return (
+    r *
+    (1 / 12 +
+      r2 *
+        (-1 / 360 +
+          r2 *
+            (1 / 1260 +
+              r2 *
+                (-1 / 1680 +
+                  r2 *
+                    (1 / 1188 +
+                      r2 *
+                        (-691 / 360360 +
+                          r2 * (1 / 156 + r2 * (-3617 / 122400 + r2 * (43867 / 244188 + r2 * (-174611 / 125400))))))))))
+  );
 }
 
 /** ln Γ(x) for x > 0 (NaN otherwise). Absolute error about 1e-15 near the zeros at 1 and 2. */
 export function lgamma(x: number): number {
-  if (!(x > 0)) { return NaN; }
-  if (x === Infinity) { return Infinity; }
-  if (x === 1 || x === 2) { return 0; }
+  if (!(x > 0)) {
+    return NaN;
+  }
+  if (x === Infinity) {
+    return Infinity;
+  }
+  if (x === 1 || x === 2) {
+    return 0;
+  }
   if (x >= 10) {
     return (x - 0.5) * Math.log(x) - x + LN_SQRT_2PI + stirlingCorrection(x);
   }
   // Shift up to z ≥ 10: ln Γ(x) = ln Γ(x + k) − ln(x (x+1) … (x+k−1)).
   let prod = 1;
   let z = x;
-  while (z < 10) { prod *= z; z += 1; }
+  while (z < 10) {
+    prod *= z;
+    z += 1;
+  }
   return (z - 0.5) * Math.log(z) - z + LN_SQRT_2PI + stirlingCorrection(z) - Math.log(prod);
 }
 
@@ -62,15 +84,32 @@ function lgammaDiff(b: number, a: number): number {
 
 /** ln B(a, b) = ln Γ(a) + ln Γ(b) − ln Γ(a+b) for a, b > 0, accurate also when one or both are large. */
 export function lbeta(a: number, b: number): number {
-  if (!(a > 0) || !(b > 0)) { return NaN; }
-  if (a > b) { const t = a; a = b; b = t; }
-  if (b === Infinity) { return -Infinity; }
+  if (!(a > 0) || !(b > 0)) {
+    return NaN;
+  }
+  if (a > b) {
+    const t = a;
+    a = b;
+    b = t;
+  }
+  if (b === Infinity) {
+    return -Infinity;
+  }
   if (a >= 10) {
     // (a−½) ln(a/(a+b)) + b ln(b/(a+b)) − ½ ln b + ln √(2π) + ω(a) + ω(b) − ω(a+b)
-    return (a - 0.5) * Math.log(a / (a + b)) - b * Math.log1p(a / b) - 0.5 * Math.log(b) + LN_SQRT_2PI
-      + stirlingCorrection(a) + stirlingCorrection(b) - stirlingCorrection(a + b);
+    return (
+      (a - 0.5) * Math.log(a / (a + b)) -
+      b * Math.log1p(a / b) -
+      0.5 * Math.log(b) +
+      LN_SQRT_2PI +
+      stirlingCorrection(a) +
+      stirlingCorrection(b) -
+      stirlingCorrection(a + b)
+    );
   }
-  if (b >= 10) { return lgamma(a) + lgammaDiff(b, a); }
+  if (b >= 10) {
+    return lgamma(a) + lgammaDiff(b, a);
+  }
   return lgamma(a) + lgamma(b) - lgamma(a + b);
 }
 
@@ -84,7 +123,9 @@ export function log1pmx(u: number): number {
       term *= -u;
       const add = term / k;
       sum += add;
-      if (Math.abs(add) <= EPS * Math.abs(sum)) { break; }
+      if (Math.abs(add) <= EPS * Math.abs(sum)) {
+        break;
+      }
     }
     return sum;
   }
@@ -107,7 +148,9 @@ function erfSeries(x: number): number {
   for (let n = 1; n < 200; n++) {
     term *= (2 * x2) / (2 * n + 1);
     sum += term;
-    if (term <= EPS * sum * 0.5) { break; }
+    if (term <= EPS * sum * 0.5) {
+      break;
+    }
   }
   return TWO_OVER_SQRT_PI * Math.exp(-x2) * sum;
 }
@@ -121,13 +164,19 @@ function erfcFraction(x: number): number {
   for (let i = 1; i < 5000; i++) {
     const a = i / 2;
     d = x + a * d;
-    if (d === 0) { d = TINY; }
+    if (d === 0) {
+      d = TINY;
+    }
     c = x + a / c;
-    if (c === 0) { c = TINY; }
+    if (c === 0) {
+      c = TINY;
+    }
     d = 1 / d;
     const delta = c * d;
     f *= delta;
-    if (Math.abs(delta - 1) < EPS) { break; }
+    if (Math.abs(delta - 1) < EPS) {
+      break;
+    }
   }
   return f;
 }
@@ -138,14 +187,20 @@ function erfcContinuedFraction(x: number): number {
 
 /** ln erfc(x), finite for every finite x (no underflow for large x). */
 export function logErfc(x: number): number {
-  if (Number.isNaN(x)) { return NaN; }
-  if (x < 20) { return Math.log(erfc(x)); }
+  if (Number.isNaN(x)) {
+    return NaN;
+  }
+  if (x < 20) {
+    return Math.log(erfc(x));
+  }
   return -x * x - Math.log(SQRT_PI * erfcFraction(x));
 }
 
 /** The error function. */
 export function erf(x: number): number {
-  if (Number.isNaN(x)) { return NaN; }
+  if (Number.isNaN(x)) {
+    return NaN;
+  }
   const ax = Math.abs(x);
   const r = ax < 1.5 ? erfSeries(ax) : 1 - erfcContinuedFraction(ax);
   return x < 0 ? -r : r;
@@ -153,10 +208,18 @@ export function erf(x: number): number {
 
 /** The complementary error function 1 − erf(x), with full relative accuracy for large positive x. */
 export function erfc(x: number): number {
-  if (Number.isNaN(x)) { return NaN; }
-  if (x < 0) { return 2 - erfc(-x); }
-  if (x < 1.5) { return 1 - erfSeries(x); }
-  if (x > 27.3) { return 0; } // erfc(27.3) < 4.9e-324
+  if (Number.isNaN(x)) {
+    return NaN;
+  }
+  if (x < 0) {
+    return 2 - erfc(-x);
+  }
+  if (x < 1.5) {
+    return 1 - erfSeries(x);
+  }
+  if (x > 27.3) {
+    return 0;
+  } // erfc(27.3) < 4.9e-324
   return erfcContinuedFraction(x);
 }
 
@@ -170,9 +233,15 @@ function logGammaPrefix(a: number, x: number): number {
 
 /** Regularized incomplete gamma functions: both P(a, x) = γ(a, x)/Γ(a) and Q(a, x) = 1 − P(a, x). */
 export function gammaIncBoth(a: number, x: number): { p: number; q: number } {
-  if (!(a > 0) || Number.isNaN(x) || x < 0) { return { p: NaN, q: NaN }; }
-  if (x === 0) { return { p: 0, q: 1 }; }
-  if (x === Infinity) { return { p: 1, q: 0 }; }
+  if (!(a > 0) || Number.isNaN(x) || x < 0) {
+    return { p: NaN, q: NaN };
+  }
+  if (x === 0) {
+    return { p: 0, q: 1 };
+  }
+  if (x === Infinity) {
+    return { p: 1, q: 0 };
+  }
   const maxIter = 1000 + Math.ceil(20 * Math.sqrt(a + x));
   const logPrefix = logGammaPrefix(a, x);
   if (x < a + 1) {
@@ -184,7 +253,9 @@ export function gammaIncBoth(a: number, x: number): { p: number; q: number } {
       ap += 1;
       del *= x / ap;
       sum += del;
-      if (Math.abs(del) < Math.abs(sum) * EPS) { break; }
+      if (Math.abs(del) < Math.abs(sum) * EPS) {
+        break;
+      }
     }
     const p = Math.exp(logPrefix) * sum;
     return { p, q: 1 - p };
@@ -198,22 +269,32 @@ export function gammaIncBoth(a: number, x: number): { p: number; q: number } {
     const an = -i * (i - a);
     b += 2;
     d = an * d + b;
-    if (Math.abs(d) < TINY) { d = TINY; }
+    if (Math.abs(d) < TINY) {
+      d = TINY;
+    }
     c = b + an / c;
-    if (Math.abs(c) < TINY) { c = TINY; }
+    if (Math.abs(c) < TINY) {
+      c = TINY;
+    }
     d = 1 / d;
     const del = d * c;
     h *= del;
-    if (Math.abs(del - 1) < EPS) { break; }
+    if (Math.abs(del - 1) < EPS) {
+      break;
+    }
   }
   const q = Math.exp(logPrefix) * h;
   return { p: 1 - q, q };
 }
 
 /** Regularized lower incomplete gamma P(a, x). */
-export function gammaP(a: number, x: number): number { return gammaIncBoth(a, x).p; }
+export function gammaP(a: number, x: number): number {
+  return gammaIncBoth(a, x).p;
+}
 /** Regularized upper incomplete gamma Q(a, x) = 1 − P(a, x). */
-export function gammaQ(a: number, x: number): number { return gammaIncBoth(a, x).q; }
+export function gammaQ(a: number, x: number): number {
+  return gammaIncBoth(a, x).q;
+}
 
 /** Continued fraction for I_x(a, b) (A&S 26.5.8), modified Lentz; converges fast for x < (a+1)/(a+b+2). */
 function betaContinuedFraction(a: number, b: number, x: number): number {
@@ -222,7 +303,9 @@ function betaContinuedFraction(a: number, b: number, x: number): number {
   const qam = a - 1;
   let c = 1;
   let d = 1 - (qab * x) / qap;
-  if (Math.abs(d) < TINY) { d = TINY; }
+  if (Math.abs(d) < TINY) {
+    d = TINY;
+  }
   d = 1 / d;
   let h = d;
   const maxIter = 1000 + Math.ceil(20 * Math.sqrt(Math.max(a, b)));
@@ -230,20 +313,30 @@ function betaContinuedFraction(a: number, b: number, x: number): number {
     const m2 = 2 * m;
     let aa = (m * (b - m) * x) / ((qam + m2) * (a + m2));
     d = 1 + aa * d;
-    if (Math.abs(d) < TINY) { d = TINY; }
+    if (Math.abs(d) < TINY) {
+      d = TINY;
+    }
     c = 1 + aa / c;
-    if (Math.abs(c) < TINY) { c = TINY; }
+    if (Math.abs(c) < TINY) {
+      c = TINY;
+    }
     d = 1 / d;
     h *= d * c;
     aa = (-(a + m) * (qab + m) * x) / ((a + m2) * (qap + m2));
     d = 1 + aa * d;
-    if (Math.abs(d) < TINY) { d = TINY; }
+    if (Math.abs(d) < TINY) {
+      d = TINY;
+    }
     c = 1 + aa / c;
-    if (Math.abs(c) < TINY) { c = TINY; }
+    if (Math.abs(c) < TINY) {
+      c = TINY;
+    }
     d = 1 / d;
     const del = d * c;
     h *= del;
-    if (Math.abs(del - 1) < EPS) { break; }
+    if (Math.abs(del - 1) < EPS) {
+      break;
+    }
   }
   return h;
 }
@@ -253,9 +346,15 @@ function betaContinuedFraction(a: number, b: number, x: number): number {
  * accurately than 1 − x (e.g. t²/(ν+t²) for Student's t), otherwise it is computed as 1 − x.
  */
 export function betaIncBoth(a: number, b: number, x: number, y: number = 1 - x): { lower: number; upper: number } {
-  if (!(a > 0) || !(b > 0) || Number.isNaN(x) || Number.isNaN(y) || x < 0 || y < 0) { return { lower: NaN, upper: NaN }; }
-  if (x === 0) { return { lower: 0, upper: 1 }; }
-  if (y === 0) { return { lower: 1, upper: 0 }; }
+  if (!(a > 0) || !(b > 0) || Number.isNaN(x) || Number.isNaN(y) || x < 0 || y < 0) {
+    return { lower: NaN, upper: NaN };
+  }
+  if (x === 0) {
+    return { lower: 0, upper: 1 };
+  }
+  if (y === 0) {
+    return { lower: 1, upper: 0 };
+  }
   const lx = x < 0.5 ? Math.log(x) : Math.log1p(-y);
   const ly = y < 0.5 ? Math.log(y) : Math.log1p(-x);
   const logFront = a * lx + b * ly - lbeta(a, b);
@@ -268,4 +367,6 @@ export function betaIncBoth(a: number, b: number, x: number, y: number = 1 - x):
 }
 
 /** Regularized incomplete beta I_x(a, b). */
-export function betaInc(a: number, b: number, x: number): number { return betaIncBoth(a, b, x).lower; }
+export function betaInc(a: number, b: number, x: number): number {
+  return betaIncBoth(a, b, x).lower;
+}

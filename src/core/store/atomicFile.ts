@@ -30,8 +30,14 @@ export async function atomicWrite(file: string, data: Uint8Array | string): Prom
 async function fsyncDir(dir: string): Promise<void> {
   try {
     const d = await fs.promises.open(dir, 'r');
-    try { await d.sync(); } finally { await d.close(); }
-  } catch { /* some filesystems do not allow fsync on a directory; the rename is still atomic */ }
+    try {
+      await d.sync();
+    } finally {
+      await d.close();
+    }
+  } catch {
+    /* some filesystems do not allow fsync on a directory; the rename is still atomic */
+  }
 }
 
 /** Removes temporary files of `file` left by writers that died mid-write. Call only while holding the lock. */
@@ -54,5 +60,7 @@ export async function appendLineDurably(file: string, line: string): Promise<voi
   try {
     await handle.write(line.endsWith('\n') ? line : line + '\n');
     await handle.sync();
-  } finally { await handle.close(); }
+  } finally {
+    await handle.close();
+  }
 }

@@ -14,38 +14,59 @@ export class Db {
 
   run(sql: string, params?: BindParams): number {
     let st = this.cache.get(sql);
-    if (!st) { st = this.raw.prepare(sql); this.cache.set(sql, st); }
+    if (!st) {
+      st = this.raw.prepare(sql);
+      this.cache.set(sql, st);
+    }
     st.run(params ?? []);
     return this.raw.getRowsModified();
   }
 
   /** Frees cached statements (call before export() or close()). */
   releaseStatements(): void {
-    for (const st of this.cache.values()) { try { st.free(); } catch { /* already freed */ } }
+    for (const st of this.cache.values()) {
+      try {
+        st.free();
+      } catch {
+        /* already freed */
+      }
+    }
     this.cache.clear();
   }
 
   /** Runs one statement many times (bulk inserts). */
   runMany(sql: string, rows: readonly BindParams[]): void {
     const st = this.raw.prepare(sql);
-    try { for (const r of rows) { st.run(r); } } finally { st.free(); }
+    try {
+      for (const r of rows) {
+        st.run(r);
+      }
+    } finally {
+      st.free();
+    }
   }
 
   all<T = Row>(sql: string, params?: BindParams): T[] {
     const st = this.raw.prepare(sql);
     const out: T[] = [];
     try {
-      if (params) { st.bind(params); }
+      if (params) {
+        st.bind(params);
+      }
       // column names once per statement (getAsObject asks SQLite for them on every row)
       let names: string[] | undefined;
       while (st.step()) {
         names ??= st.getColumnNames();
         const values = st.get();
         const row: Record<string, SqlValue> = {};
-        for (let i = 0; i < names.length; i++) { row[names[i]] = values[i]; }
+        for (let i = 0; i < names.length; i++) {
+          row[names[i]] = values[i];
+        }
         out.push(row as unknown as T);
       }
-    } finally { st.free(); }
+    } finally {
+      st.free();
+    }
     return out;
   }
 
@@ -56,9 +77,13 @@ export class Db {
   scalar<T extends SqlValue = SqlValue>(sql: string, params?: BindParams): T | undefined {
     const st = this.raw.prepare(sql);
     try {
-      if (params) { st.bind(params); }
+      if (params) {
+        st.bind(params);
+      }
       return st.step() ? (st.get()[0] as T) : undefined;
-    } finally { st.free(); }
+    } finally {
+      st.free();
+    }
   }
 
   transaction<T>(fn: () => T): T {
@@ -68,7 +93,11 @@ export class Db {
       this.raw.run('COMMIT');
       return result;
     } catch (e) {
-      try { this.raw.run('ROLLBACK'); } catch { /* already rolled back */ }
+      try {
+        this.raw.run('ROLLBACK');
+      } catch {
+        /* already rolled back */
+      }
       throw e;
     }
   }
@@ -84,12 +113,21 @@ export class Db {
       this.raw.run('RELEASE mlsight_isolated');
       return undefined;
     } catch (e) {
-      try { this.raw.run('ROLLBACK TO mlsight_isolated'); this.raw.run('RELEASE mlsight_isolated'); } catch { /* nothing to undo */ }
+      try {
+        this.raw.run('ROLLBACK TO mlsight_isolated');
+        this.raw.run('RELEASE mlsight_isolated');
+      } catch {
+        /* nothing to undo */
+      }
       return e instanceof Error ? e : new Error(String(e));
     }
   }
 }
 
 /** NaN cannot be stored in SQLite (it becomes NULL): metric values use NULL for NaN, REAL for the rest. */
-export function metricToSql(value: number): number | null { return Number.isNaN(value) ? null : value; }
-export function metricFromSql(value: SqlValue): number { return value === null ? NaN : Number(value); }
+export function metricToSql(value: number): number | null {
+  return Number.isNaN(value) ? null : value;
+}
+export function metricFromSql(value: SqlValue): number {
+  return value === null ? NaN : Number(value);
+}

@@ -366,6 +366,23 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Tables every store has (checked by tests and by `mlsight store info`). */
 export const TABLES = [
-  'experiments', 'runs', 'params', 'metric_series', 'tags', 'artifacts', 'datasets', 'models', 'model_versions',
-  'model_aliases', 'model_tags', 'audit_log', 'ingest_state', 'meta', 'model_settings', 'run_annotations', 'user_tags', 'latest_metrics', 'metric_keys',
+  'experiments',
+  'runs',
+  'params',
+  'metric_series',
+  'tags',
+  'artifacts',
+  'datasets',
+  'models',
+  'model_versions',
+  'model_aliases',
+  'model_tags',
+  'audit_log',
+  'ingest_state',
+  'meta',
+  'model_settings',
+  'run_annotations',
+  'user_tags',
+  'latest_metrics',
+  'metric_keys',
 ] as const;

@@ -11,7 +11,9 @@ let loaded = false;
  */
 export function sqlWasmPath(): string {
   const besideBundle = path.join(__dirname, 'sql-wasm.wasm');
-  if (fs.existsSync(besideBundle)) { return besideBundle; }
+  if (fs.existsSync(besideBundle)) {
+    return besideBundle;
+  }
   return require.resolve('sql.js/dist/sql-wasm.wasm');
 }
 
@@ -28,10 +30,14 @@ export function loadSqlJs(): Promise<SqlJsStatic> {
       loaded = true;
       return SQL;
     })();
-    loading.catch(() => { loading = undefined; });
+    loading.catch(() => {
+      loading = undefined;
+    });
   }
   return loading;
 }
 
 /** True once the WebAssembly module has been instantiated (used by the activation test and benchmark). */
-export function isSqlJsLoaded(): boolean { return loaded; }
+export function isSqlJsLoaded(): boolean {
+  return loaded;
+}

@@ -17,11 +17,16 @@ export const LOCK_FILE = 'mlsight.db.lock';
 export const DEFAULT_WRITE_BUDGET = 200_000;
 
 /** A change of the store: made in this process ('local') or read from disk after another process wrote it. */
-export interface StoreChange { origin: 'local' | 'disk' }
+export interface StoreChange {
+  origin: 'local' | 'disk';
+}
 
 export type Mutation = (db: Db) => void;
 
-export interface StoreRecovery { movedTo: string; reason: string }
+export interface StoreRecovery {
+  movedTo: string;
+  reason: string;
+}
 
 export interface StoreOptions {
   /** The workspace folder; the store lives in `<folder>/.mlsight/mlsight.db`. */
@@ -58,17 +63,25 @@ export interface StoreInfo {
   counts: Record<string, number>;
 }
 
-interface FileStamp { ino: number; size: number; mtimeMs: number }
+interface FileStamp {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
 
 function stampOf(file: string): FileStamp | undefined {
   try {
     const s = fs.statSync(file);
     return { ino: s.ino, size: s.size, mtimeMs: s.mtimeMs };
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
 }
 
 function sameStamp(a: FileStamp | undefined, b: FileStamp | undefined): boolean {
-  if (!a || !b) { return a === b; }
+  if (!a || !b) {
+    return a === b;
+  }
   return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 }
 
@@ -108,7 +121,11 @@ export class WorkspaceStore {
   created = false;
   readonly onDidChange = this.changed.event;
 
-  private constructor(readonly folder: string, private readonly SQL: SqlJsStatic, options: StoreOptions) {
+  private constructor(
+    readonly folder: string,
+    private readonly SQL: SqlJsStatic,
+    options: StoreOptions,
+  ) {
     this.dir = path.join(folder, STORE_DIR);
     this.dbPath = path.join(this.dir, DB_FILE);
     this.lockPath = path.join(this.dir, LOCK_FILE);
@@ -137,12 +154,18 @@ export class WorkspaceStore {
         // Unreadable: before we move it aside, make sure no other process replaced it meanwhile.
         await this.withLock(async () => {
           const again = await this.loadFromDisk();
-          if (again) { this.db = again.db; this.stamp = again.stamp; return; }
+          if (again) {
+            this.db = again.db;
+            this.stamp = again.stamp;
+            return;
+          }
           const movedTo = `${this.dbPath}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
           const reason = (await this.describeUnreadable()) ?? 'unreadable';
           await fs.promises.rename(this.dbPath, movedTo);
           this.recovery = { movedTo, reason };
-          this.log.warn(`The ML Sight store ${this.dbPath} could not be read (${reason}). It was moved to ${movedTo} and is being rebuilt from the workspace's files.`);
+          this.log.warn(
+            `The ML Sight store ${this.dbPath} could not be read (${reason}). It was moved to ${movedTo} and is being rebuilt from the workspace's files.`,
+          );
         });
       }
       if (!this.db) {
@@ -162,7 +185,9 @@ export class WorkspaceStore {
       this.write(db => this.migrate(db));
     }
     if (this.created || this.recovery) {
-      if (rebuild) { await rebuild(this); }
+      if (rebuild) {
+        await rebuild(this);
+      }
       await this.flush();
     }
   }
@@ -171,33 +196,55 @@ export class WorkspaceStore {
   private async describeUnreadable(): Promise<string | undefined> {
     try {
       const bytes = await fs.promises.readFile(this.dbPath);
-      if (bytes.length === 0) { return 'the file is empty'; }
+      if (bytes.length === 0) {
+        return 'the file is empty';
+      }
       const db = new this.SQL.Database(bytes);
-      try { this.validate(new Db(db)); } finally { db.close(); }
+      try {
+        this.validate(new Db(db));
+      } finally {
+        db.close();
+      }
       return undefined;
-    } catch (e) { return errorMessage(e); }
+    } catch (e) {
+      return errorMessage(e);
+    }
   }
 
   private validate(db: Db): void {
     const check = db.scalar<string>('PRAGMA quick_check');
-    if (check !== 'ok') { throw new StoreError(`integrity check failed: ${check}`); }
+    if (check !== 'ok') {
+      throw new StoreError(`integrity check failed: ${check}`);
+    }
     // a valid SQLite file that is not an ML Sight store (another tool's database at this path) is treated like an
     // unreadable one: moved aside and rebuilt, never migrated into (that fails on its tables) or written over
     const version = Number(db.scalar('PRAGMA user_version') ?? 0);
-    const tables = db.all<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).map(r => r.name);
+    const tables = db
+      .all<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
+      .map(r => r.name);
     const ours = tables.includes('runs') && tables.includes('meta') && tables.includes('experiments');
     if (version === 0 ? tables.length > 0 : !ours) {
-      throw new StoreError(`not an ML Sight store: a SQLite database with ${tables.length ? `tables ${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', …' : ''}` : 'no tables'} (user_version ${version})`);
+      throw new StoreError(
+        `not an ML Sight store: a SQLite database with ${tables.length ? `tables ${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', …' : ''}` : 'no tables'} (user_version ${version})`,
+      );
     }
   }
 
   /** Reads and validates the file; undefined when missing or unreadable. */
   private async loadFromDisk(): Promise<{ db: Db; stamp: FileStamp } | undefined> {
     const stamp = stampOf(this.dbPath);
-    if (!stamp) { return undefined; }
+    if (!stamp) {
+      return undefined;
+    }
     let bytes: Buffer;
-    try { bytes = await fs.promises.readFile(this.dbPath); } catch { return undefined; }
-    if (bytes.length === 0) { return undefined; }
+    try {
+      bytes = await fs.promises.readFile(this.dbPath);
+    } catch {
+      return undefined;
+    }
+    if (bytes.length === 0) {
+      return undefined;
+    }
     let raw: Database | undefined;
     try {
       raw = new this.SQL.Database(bytes);
@@ -211,9 +258,13 @@ export class WorkspaceStore {
     }
   }
 
-  private configureConnection(): void { configure(this.db); }
+  private configureConnection(): void {
+    configure(this.db);
+  }
 
-  private userVersion(): number { return Number(this.db.scalar('PRAGMA user_version') ?? 0); }
+  private userVersion(): number {
+    return Number(this.db.scalar('PRAGMA user_version') ?? 0);
+  }
 
   private migrate(db: Db): void {
     const from = Number(db.scalar('PRAGMA user_version') ?? 0);
@@ -222,7 +273,9 @@ export class WorkspaceStore {
       // PRAGMA does not take bound parameters; v is an integer we control.
       db.raw.run(`PRAGMA user_version = ${v + 1}`);
     }
-    if (from !== SCHEMA_VERSION) { this.log.info(`Store schema migrated from version ${from} to ${SCHEMA_VERSION}.`); }
+    if (from !== SCHEMA_VERSION) {
+      this.log.info(`Store schema migrated from version ${from} to ${SCHEMA_VERSION}.`);
+    }
   }
 
   private async writeOwnGitignore(): Promise<void> {
@@ -230,11 +283,19 @@ export class WorkspaceStore {
     // the run logs and the registry's audit log next to it are what users may commit.
     const file = path.join(this.dir, '.gitignore');
     if (!fs.existsSync(file)) {
-      await fs.promises.writeFile(file, '# Written by ML Sight: the database is rebuilt from the files next to it.\nmlsight.db\nmlsight.db.*\n', { flag: 'wx' }).catch(() => undefined);
+      await fs.promises
+        .writeFile(
+          file,
+          '# Written by ML Sight: the database is rebuilt from the files next to it.\nmlsight.db\nmlsight.db.*\n',
+          { flag: 'wx' },
+        )
+        .catch(() => undefined);
     }
   }
 
-  get readOnly(): boolean { return this.readonlyReason !== undefined; }
+  get readOnly(): boolean {
+    return this.readonlyReason !== undefined;
+  }
 
   /** Runs a read against the in-memory database (it includes this process's not yet persisted writes). */
   read<T>(fn: (db: Db) => T): T {
@@ -249,7 +310,9 @@ export class WorkspaceStore {
    */
   write(mutation: Mutation): void {
     this.assertOpen();
-    if (this.readonlyReason) { throw new StoreError(`Cannot write: ${this.readonlyReason}.`); }
+    if (this.readonlyReason) {
+      throw new StoreError(`Cannot write: ${this.readonlyReason}.`);
+    }
     this.db.transaction(() => mutation(this.db));
     this.pending.push(mutation);
     this.changed.fire({ origin: 'local' });
@@ -263,7 +326,9 @@ export class WorkspaceStore {
   }
 
   private schedule(): void {
-    if (this.timer || this.closed) { return; }
+    if (this.timer || this.closed) {
+      return;
+    }
     const sinceLast = Date.now() - this.lastPersist.at;
     const budgetWait = (this.lastPersist.bytes / this.writeBudget) * 1000 - sinceLast;
     const delay = Math.max(this.persistDelayMs, budgetWait);
@@ -275,16 +340,23 @@ export class WorkspaceStore {
 
   /** Persists queued writes now. Resolves when they are on disk. */
   flush(): Promise<void> {
-    if (this.timer) { clearTimeout(this.timer); this.timer = undefined; }
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
     return this.enqueue(() => this.persist());
   }
 
   /** Re-reads the file if another process replaced it; returns true if it did. */
   reloadIfChanged(): Promise<boolean> {
     return this.enqueue(async () => {
-      if (this.closed || sameStamp(stampOf(this.dbPath), this.stamp)) { return false; }
+      if (this.closed || sameStamp(stampOf(this.dbPath), this.stamp)) {
+        return false;
+      }
       const changed = await this.reloadAndReplay();
-      if (changed) { this.changed.fire({ origin: 'disk' }); }
+      if (changed) {
+        this.changed.fire({ origin: 'disk' });
+      }
       return changed;
     });
   }
@@ -296,11 +368,17 @@ export class WorkspaceStore {
   }
 
   private async persist(): Promise<void> {
-    if (this.pending.length === 0 && this.stamp) { return; }
-    if (this.readonlyReason) { return; }
+    if (this.pending.length === 0 && this.stamp) {
+      return;
+    }
+    if (this.readonlyReason) {
+      return;
+    }
     await this.withLock(async () => {
       if (!sameStamp(stampOf(this.dbPath), this.stamp)) {
-        if (await this.reloadAndReplay()) { this.changed.fire({ origin: 'disk' }); }
+        if (await this.reloadAndReplay()) {
+          this.changed.fire({ origin: 'disk' });
+        }
       }
       await removeStaleTemps(this.dbPath);
       const persisted = this.pending.length;
@@ -314,13 +392,17 @@ export class WorkspaceStore {
       this.stamp = stampOf(this.dbPath);
       this.pending.splice(0, persisted);
     });
-    if (this.pending.length) { this.schedule(); }
+    if (this.pending.length) {
+      this.schedule();
+    }
   }
 
   /** Loads the file written by another process and replays our unsaved writes on top of it. */
   private async reloadAndReplay(): Promise<boolean> {
     const loaded = await this.loadFromDisk();
-    if (!loaded) { return false; }
+    if (!loaded) {
+      return false;
+    }
     const fresh = loaded.db;
     try {
       configure(fresh);
@@ -328,7 +410,9 @@ export class WorkspaceStore {
         fresh.transaction(() => this.migrate(fresh));
       }
       for (const m of this.pending) {
-        try { fresh.transaction(() => m(fresh)); } catch (e) {
+        try {
+          fresh.transaction(() => m(fresh));
+        } catch (e) {
           this.log.warn(`A change could not be re-applied after another window wrote the store: ${errorMessage(e)}`);
         }
       }
@@ -352,20 +436,33 @@ export class WorkspaceStore {
       realpath: false,
       stale: this.lockStaleMs,
       update: Math.floor(this.lockStaleMs / 2),
-      retries: { retries: Math.ceil((this.lockStaleMs * 3) / 100), factor: 1.2, minTimeout: 10, maxTimeout: 100, randomize: true },
-      onCompromised: e => { compromised = e; this.log.warn(`Store lock lost: ${e.message}`); },
+      retries: {
+        retries: Math.ceil((this.lockStaleMs * 3) / 100),
+        factor: 1.2,
+        minTimeout: 10,
+        maxTimeout: 100,
+        randomize: true,
+      },
+      onCompromised: e => {
+        compromised = e;
+        this.log.warn(`Store lock lost: ${e.message}`);
+      },
     });
     try {
       return await fn();
     } finally {
-      if (!compromised) { await release().catch(e => this.log.warn(`Could not release the store lock: ${e.message}`)); }
+      if (!compromised) {
+        await release().catch(e => this.log.warn(`Could not release the store lock: ${e.message}`));
+      }
     }
   }
 
   info(): StoreInfo {
     this.assertOpen();
     const counts: Record<string, number> = {};
-    for (const t of TABLES) { counts[t] = Number(this.db.scalar(`SELECT count(*) FROM ${t}`) ?? 0); }
+    for (const t of TABLES) {
+      counts[t] = Number(this.db.scalar(`SELECT count(*) FROM ${t}`) ?? 0);
+    }
     const stamp = stampOf(this.dbPath);
     return {
       folder: this.folder,
@@ -382,10 +479,16 @@ export class WorkspaceStore {
 
   /** Persists what is queued and frees the database. */
   async close(): Promise<void> {
-    if (this.closed) { return; }
-    try { await this.flush(); } finally {
+    if (this.closed) {
+      return;
+    }
+    try {
+      await this.flush();
+    } finally {
       this.closed = true;
-      if (this.timer) { clearTimeout(this.timer); }
+      if (this.timer) {
+        clearTimeout(this.timer);
+      }
       this.changed.dispose();
       this.db.releaseStatements();
       this.db.raw.close();
@@ -393,7 +496,9 @@ export class WorkspaceStore {
   }
 
   private assertOpen(): void {
-    if (this.closed) { throw new StoreError('The ML Sight store is closed.'); }
+    if (this.closed) {
+      throw new StoreError('The ML Sight store is closed.');
+    }
   }
 }
 

@@ -14,9 +14,11 @@ describe('Compare Runs webview', () => {
   });
 
   async function runNodes(): Promise<Node[]> {
-    const exps = await api.runsTree.getChildren() as Node[];
+    const exps = (await api.runsTree.getChildren()) as Node[];
     const out: Node[] = [];
-    for (const e of exps) { out.push(...await api.runsTree.getChildren(e as never) as Node[]); }
+    for (const e of exps) {
+      out.push(...((await api.runsTree.getChildren(e as never)) as Node[]));
+    }
     return out;
   }
 
@@ -27,16 +29,30 @@ describe('Compare Runs webview', () => {
     const b = nodes.find(n => n.run?.name === 'diverged')!;
     const ids = await vscode.commands.executeCommand<string[]>('mlsight.compareRuns', a, [a, b]);
     assert.deepStrictEqual(ids, ['run-baseline', 'run-failed']);
-    const msg = await waitFor('data message', () => api.compare.recorded!.find((m): m is Extract<HostToWebview, { type: 'data' }> => m.type === 'data'), 45_000);
+    const msg = await waitFor(
+      'data message',
+      () => api.compare.recorded!.find((m): m is Extract<HostToWebview, { type: 'data' }> => m.type === 'data'),
+      45_000,
+    );
     const d = msg.data;
-    assert.deepStrictEqual(d.runs.map(r => r.name), ['baseline', 'diverged']);
-    assert.deepStrictEqual(d.runs.map(r => r.isBaseline), [true, false], 'the DummyClassifier run is recognised as the baseline');
+    assert.deepStrictEqual(
+      d.runs.map(r => r.name),
+      ['baseline', 'diverged'],
+    );
+    assert.deepStrictEqual(
+      d.runs.map(r => r.isBaseline),
+      [true, false],
+      'the DummyClassifier run is recognised as the baseline',
+    );
     assert.deepStrictEqual(d.metricKeys, ['train/loss', 'val/accuracy']);
     assert.strictEqual(d.series.length, 4);
     const nonFinite = d.series.find(s => s.runId === 'run-failed' && s.key === 'train/loss')!.nonFinite;
     assert.deepStrictEqual(nonFinite, [{ step: 9, value: 'nan' }]);
     const params = d.rows.filter(r => r.section === 'param').map(r => [r.key, r.values, r.differs]);
-    assert.deepStrictEqual(params, [['lr', [null, '0.5'], true], ['model', ['DummyClassifier', null], true]]);
+    assert.deepStrictEqual(params, [
+      ['lr', [null, '0.5'], true],
+      ['model', ['DummyClassifier', null], true],
+    ]);
     // the host owns the selection; view settings (diff-only rows first) are the webview's own
     const folder = vscode.workspace.workspaceFolders![0].uri.toString();
     assert.deepStrictEqual(msg.selection, { folder, runIds: ['run-baseline', 'run-failed'], referenceRunId: null });
@@ -84,6 +100,9 @@ describe('Compare Runs webview', () => {
     const folder = vscode.workspace.workspaceFolders![0];
     await vscode.commands.executeCommand('mlsight.rebuildStore');
     const store = await api.stores.get(folder);
-    assert.strictEqual(store.read(db => db.scalar(`SELECT baseline_run_id FROM experiments WHERE name = 'fixture-exp'`)), 'run-failed');
+    assert.strictEqual(
+      store.read(db => db.scalar(`SELECT baseline_run_id FROM experiments WHERE name = 'fixture-exp'`)),
+      'run-failed',
+    );
   });
 });

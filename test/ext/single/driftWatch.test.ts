@@ -24,16 +24,26 @@ describe('Drift watches', function () {
   });
 
   after(async () => {
-    if (api) { await vscode.commands.executeCommand('mlsight.removeDriftWatch', 'ext-watch'); }
+    if (api) {
+      await vscode.commands.executeCommand('mlsight.removeDriftWatch', 'ext-watch');
+    }
   });
 
   it('saves a watch, re-runs it when the current file changes, shows the status bar item and notifies once', async () => {
     const saved = await vscode.commands.executeCommand<DriftWatch>('mlsight.saveDriftWatch', {
-      name: 'ext-watch', reference: path.join(data, 'reference.csv'), current: path.join(data, 'current.csv'), target: 'target', prediction: 'prediction', time: 'timestamp',
+      name: 'ext-watch',
+      reference: path.join(data, 'reference.csv'),
+      current: path.join(data, 'current.csv'),
+      target: 'target',
+      prediction: 'prediction',
+      time: 'timestamp',
     });
     assert.strictEqual(saved?.name, 'ext-watch');
     const file = JSON.parse(fs.readFileSync(path.join(folder().uri.fsPath, '.mlsight', 'drift-watches.json'), 'utf8'));
-    assert.deepStrictEqual(file.watches.map((w: { name: string; current: string }) => [w.name, w.current]), [['ext-watch', 'drift-watch-data/current.csv']]);
+    assert.deepStrictEqual(
+      file.watches.map((w: { name: string; current: string }) => [w.name, w.current]),
+      [['ext-watch', 'drift-watch-data/current.csv']],
+    );
     await waitFor('the first run', () => entry('ext-watch')?.state === 'ok', 60_000);
     assert.strictEqual(entry('ext-watch')!.statusText, undefined, 'no status bar item while OK');
     const before = api.drift.watches.notifications.length;
@@ -49,7 +59,11 @@ describe('Drift watches', function () {
     const report = entry('ext-watch')!.report;
     fs.appendFileSync(path.join(data, 'current.csv'), '');
     fs.writeFileSync(path.join(data, 'current.csv'), fs.readFileSync(fixture('current.csv')));
-    await waitFor('the re-run', () => entry('ext-watch')!.report !== report && entry('ext-watch')!.state === 'drifted', 60_000);
+    await waitFor(
+      'the re-run',
+      () => entry('ext-watch')!.report !== report && entry('ext-watch')!.state === 'drifted',
+      60_000,
+    );
     await api.drift.watches.whenIdle();
     assert.strictEqual(api.drift.watches.notifications.length, before + 1, 'notified once per transition');
     assert.strictEqual(entry('ext-watch')!.statusText, '$(warning) Drift: ext-watch');
@@ -70,7 +84,12 @@ describe('Drift watches', function () {
       await waitFor('the error', () => api.drift.watches.fileErrors.get(folder().uri.toString()), 20_000);
       assert.ok(entry('ext-watch'), 'the loaded watch is kept');
       const saved = await vscode.commands.executeCommand<DriftWatch | undefined>('mlsight.saveDriftWatch', {
-        name: 'other', reference: path.join(data, 'reference.csv'), current: path.join(data, 'current.csv'), target: null, prediction: null, time: null,
+        name: 'other',
+        reference: path.join(data, 'reference.csv'),
+        current: path.join(data, 'current.csv'),
+        target: null,
+        prediction: null,
+        time: null,
       });
       assert.strictEqual(saved, undefined);
       assert.strictEqual(fs.readFileSync(wf, 'utf8'), '{ broken');

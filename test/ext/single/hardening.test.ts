@@ -33,12 +33,18 @@ describe('Hardening in the extension host: hostile commits and artifact paths', 
   const pageOf = (pages: unknown, key: string) => (pages as { panels: Map<string, Page> }).panels.get(key);
 
   before(async function () {
-    if ((vscode.workspace.workspaceFolders?.length ?? 0) !== 1) { this.skip(); }
+    if ((vscode.workspace.workspaceFolders?.length ?? 0) !== 1) {
+      this.skip();
+    }
     api = await vscode.extensions.getExtension<MlSightApi>('mlsight.ml-sight')!.activate();
     const runDir = path.join(ws(), '.mlsight', 'runs', RUN);
     fs.mkdirSync(runDir, { recursive: true });
     created.push(runDir);
-    for (const rel of ['.mlsight/audit.jsonl', '.mlsight/registry.json']) { if (!fs.existsSync(path.join(ws(), rel))) { created.push(path.join(ws(), rel)); } }
+    for (const rel of ['.mlsight/audit.jsonl', '.mlsight/registry.json']) {
+      if (!fs.existsSync(path.join(ws(), rel))) {
+        created.push(path.join(ws(), rel));
+      }
+    }
     const lines = [
       { type: 'run', run_id: RUN, experiment: 'hardening', name: 'hostile' },
       { type: 'git', commit: HOSTILE, branch: '--upload-pack=touch /tmp/x', dirty: false },
@@ -51,9 +57,13 @@ describe('Hardening in the extension host: hostile commits and artifact paths', 
     fs.writeFileSync(path.join(runDir, 'notes.txt'), 'ok\n');
     await vscode.commands.executeCommand('mlsight.refreshRuns');
     const store = await api.stores.get(folder());
-    await waitFor('the hostile run in the store', () => store.read(db => Number(db.scalar('SELECT count(*) FROM runs WHERE id = ?', [RUN])) === 1));
+    await waitFor('the hostile run in the store', () =>
+      store.read(db => Number(db.scalar('SELECT count(*) FROM runs WHERE id = ?', [RUN])) === 1),
+    );
     cp.execFile = ((...args: unknown[]) => {
-      if (args[0] === 'git') { calls.push(args[1] as string[]); }
+      if (args[0] === 'git') {
+        calls.push(args[1] as string[]);
+      }
       return (realExecFile as (...a: unknown[]) => unknown)(...args);
     }) as typeof childProcess.execFile;
   });
@@ -61,54 +71,91 @@ describe('Hardening in the extension host: hostile commits and artifact paths', 
   after(async () => {
     cp.execFile = realExecFile;
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    for (const p of created) { fs.rmSync(p, { recursive: true, force: true }); }
+    for (const p of created) {
+      fs.rmSync(p, { recursive: true, force: true });
+    }
     fs.rmSync(outDir, { recursive: true, force: true });
-    if (api) { await vscode.commands.executeCommand('mlsight.rebuildStore'); }
+    if (api) {
+      await vscode.commands.executeCommand('mlsight.rebuildStore');
+    }
   });
 
   it('a hostile commit is stored as invalid at ingestion and "Show commit" never passes it to git', async () => {
     const store = await api.stores.get(folder());
-    const row = store.read(db => db.get<{ git_commit: string | null; git_branch: string | null }>('SELECT git_commit, git_branch FROM runs WHERE id = ?', [RUN]));
+    const row = store.read(db =>
+      db.get<{ git_commit: string | null; git_branch: string | null }>(
+        'SELECT git_commit, git_branch FROM runs WHERE id = ?',
+        [RUN],
+      ),
+    );
     assert.deepStrictEqual(row, { git_commit: null, git_branch: null });
     // a version whose audit event carries the hostile commit (as a crafted, committed audit.jsonl would)
     const runNode = { kind: 'run', folder: folder(), run: { id: RUN, name: 'hostile' } };
     await vscode.commands.executeCommand('mlsight.registerModel', runNode, { model: MODEL, description: 'v1' });
     const auditFile = path.join(ws(), '.mlsight', 'audit.jsonl');
     const seq = fs.readFileSync(auditFile, 'utf8').trim().split('\n').length + 1;
-    fs.appendFileSync(auditFile, JSON.stringify({ id: 'hostile-version', at: Date.now(), actor: 'mallory', action: 'version.create', model: MODEL,
-      version: 2, seq, evidence: { run_id: null, git_commit: HOSTILE } }) + '\n');
+    fs.appendFileSync(
+      auditFile,
+      JSON.stringify({
+        id: 'hostile-version',
+        at: Date.now(),
+        actor: 'mallory',
+        action: 'version.create',
+        model: MODEL,
+        version: 2,
+        seq,
+        evidence: { run_id: null, git_commit: HOSTILE },
+      }) + '\n',
+    );
     const registry = await api.registry.service.get(folder());
     await registry.sync();
     await waitFor('version 2 from the audit log', () => registry.model(MODEL)?.versions.some(v => v.version === 2));
-    assert.ok(registry.model(MODEL)!.versions.every(v => v.gitCommit === null), 'no version carries the hostile commit');
+    assert.ok(
+      registry.model(MODEL)!.versions.every(v => v.gitCommit === null),
+      'no version carries the hostile commit',
+    );
 
     api.registry.pages.recorded = [];
-    await vscode.commands.executeCommand('mlsight.openModelPage', undefined, { folder: folder().uri.toString(), model: MODEL });
+    await vscode.commands.executeCommand('mlsight.openModelPage', undefined, {
+      folder: folder().uri.toString(),
+      model: MODEL,
+    });
     const data = await waitFor('the model page data', () =>
-      api.registry.pages.recorded!.find((m): m is Extract<HostToModelPage, { type: 'data' }> => m.type === 'data'));
+      api.registry.pages.recorded!.find((m): m is Extract<HostToModelPage, { type: 'data' }> => m.type === 'data'),
+    );
     assert.ok(data.data.versions.every(v => v.gitCommit === null));
     const page = pageOf(api.registry.pages, `${folder().uri.toString()}#${MODEL}`);
     assert.ok(page, 'the model page is open');
     calls.length = 0;
     await page!.onMessage({ type: 'showCommit', commit: HOSTILE });
     await page!.onMessage({ type: 'showCommit', commit: '-p' });
-    assert.deepStrictEqual(calls.filter(a => a.some(x => x.includes('--output'))), [], 'git never saw the hostile value');
-    assert.ok(!fs.existsSync(target), 'nothing was written at the attacker\'s path');
+    assert.deepStrictEqual(
+      calls.filter(a => a.some(x => x.includes('--output'))),
+      [],
+      'git never saw the hostile value',
+    );
+    assert.ok(!fs.existsSync(target), "nothing was written at the attacker's path");
   });
 
   it('"Show commit" on a valid commit ends git\'s options with --end-of-options', async function () {
-    if (!vscode.workspace.isTrusted) { this.skip(); }
+    if (!vscode.workspace.isTrusted) {
+      this.skip();
+    }
     // a store written by an older ML Sight may still hold a commit: the page validates it again before git runs
     const store = await api.stores.get(folder());
     const commit = 'abcdef0123456789';
-    store.write(db => db.run('UPDATE model_versions SET git_commit = ? WHERE model_name = ? AND version = 1', [commit, MODEL]));
+    store.write(db =>
+      db.run('UPDATE model_versions SET git_commit = ? WHERE model_name = ? AND version = 1', [commit, MODEL]),
+    );
     const page = pageOf(api.registry.pages, `${folder().uri.toString()}#${MODEL}`)!;
     calls.length = 0;
     await page.onMessage({ type: 'showCommit', commit });
     const show = calls.find(a => a[0] === 'show');
     assert.ok(show, JSON.stringify(calls));
     assert.deepStrictEqual(show!.slice(-3), ['--end-of-options', commit, '--']);
-    store.write(db => db.run('UPDATE model_versions SET git_commit = ? WHERE model_name = ? AND version = 1', [HOSTILE, MODEL]));
+    store.write(db =>
+      db.run('UPDATE model_versions SET git_commit = ? WHERE model_name = ? AND version = 1', [HOSTILE, MODEL]),
+    );
     calls.length = 0;
     await page.onMessage({ type: 'showCommit', commit: HOSTILE });
     assert.deepStrictEqual(calls, [], 'a hostile commit already in an old store is refused too');
@@ -129,6 +176,8 @@ describe('Hardening in the extension host: hostile commits and artifact paths', 
     await new Promise(r => setTimeout(r, 500));
     assert.ok(!vscode.workspace.textDocuments.some(d => d.uri.fsPath === '/etc/passwd'), '/etc/passwd was not opened');
     await page.onMessage({ type: 'openArtifact', path: 'notes.txt' });
-    await waitFor('notes.txt opened', () => vscode.workspace.textDocuments.some(d => d.uri.fsPath.endsWith(path.join(RUN, 'notes.txt'))));
+    await waitFor('notes.txt opened', () =>
+      vscode.workspace.textDocuments.some(d => d.uri.fsPath.endsWith(path.join(RUN, 'notes.txt'))),
+    );
   });
 });

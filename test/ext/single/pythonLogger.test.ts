@@ -6,7 +6,6 @@ import type { MlSightApi } from '../../../src/extension';
 import { getRun, listExperiments, listRuns } from '../../../src/core/queries';
 import { sleep } from '../util';
 
-
 describe('Python logger in VS Code', function () {
   this.timeout(120_000);
   let api: MlSightApi;
@@ -33,7 +32,12 @@ describe('Python logger in VS Code', function () {
       console.log('[mocha]       (skipped: scikit-learn is not installed for ' + python + ')');
       this.skip();
     }
-    const terminal = vscode.window.createTerminal({ name: 'ML Sight test', cwd: folder().uri.fsPath, shellPath: python, shellArgs: [script] });
+    const terminal = vscode.window.createTerminal({
+      name: 'ML Sight test',
+      cwd: folder().uri.fsPath,
+      shellPath: python,
+      shellArgs: [script],
+    });
     const t0 = Date.now();
     let run;
     for (;;) {
@@ -43,8 +47,12 @@ describe('Python logger in VS Code', function () {
         const r = exp && listRuns(db, exp.id)[0];
         return r && getRun(db, r.id);
       });
-      if (run?.status === 'FINISHED' && run.latestMetrics.accuracy) { break; }
-      if (Date.now() - t0 > 90_000) { throw new Error(`the run did not finish in the store: ${JSON.stringify(run)}`); }
+      if (run?.status === 'FINISHED' && run.latestMetrics.accuracy) {
+        break;
+      }
+      if (Date.now() - t0 > 90_000) {
+        throw new Error(`the run did not finish in the store: ${JSON.stringify(run)}`);
+      }
       await sleep(250);
     }
     terminal.dispose();
@@ -56,10 +64,13 @@ describe('Python logger in VS Code', function () {
     assert.ok(run.artifacts.some(a => a.kind === 'model'));
     assert.strictEqual(run.tags['mlsight.seed'], '0');
     // and the Runs view shows it
-    const exps = await api.runsTree.getChildren() as { experiment?: { name: string } }[];
+    const exps = (await api.runsTree.getChildren()) as { experiment?: { name: string } }[];
     const exp = exps.find(e => e.experiment?.name === 'terminal-exp');
     assert.ok(exp, 'experiment in the Runs view');
     const items = (await api.runsTree.getChildren(exp as never)).map(n => api.runsTree.getTreeItem(n));
-    assert.deepStrictEqual(items.map(i => i.label), ['iris-logreg']);
+    assert.deepStrictEqual(
+      items.map(i => i.label),
+      ['iris-logreg'],
+    );
   });
 });

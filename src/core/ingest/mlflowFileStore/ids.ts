@@ -9,19 +9,29 @@
  */
 import * as jsyaml from 'js-yaml';
 
-export function mlflowExperimentId(sourceRel: string, experimentId: string): string { return `mlflow:${sourceRel}:${experimentId}`; }
-export function mlflowRunId(runUuid: string): string { return `mlflow:${runUuid}`; }
+export function mlflowExperimentId(sourceRel: string, experimentId: string): string {
+  return `mlflow:${sourceRel}:${experimentId}`;
+}
+export function mlflowRunId(runUuid: string): string {
+  return `mlflow:${runUuid}`;
+}
 
 /** Splits a store experiment id made by mlflowExperimentId. */
 export function parseMlflowExperimentId(id: string): { source: string; experimentId: string } | undefined {
-  if (!id.startsWith('mlflow:')) { return undefined; }
+  if (!id.startsWith('mlflow:')) {
+    return undefined;
+  }
   const i = id.lastIndexOf(':');
-  if (i <= 6) { return undefined; }
+  if (i <= 6) {
+    return undefined;
+  }
   return { source: id.slice(7, i), experimentId: id.slice(i + 1) };
 }
 
 /** MLflow's run id from a store run id made by mlflowRunId. */
-export function parseMlflowRunId(id: string): string | undefined { return id.startsWith('mlflow:') ? id.slice(7) : undefined; }
+export function parseMlflowRunId(id: string): string | undefined {
+  return id.startsWith('mlflow:') ? id.slice(7) : undefined;
+}
 
 /**
  * YAML integers as bigint, so that 18-digit experiment ids survive (see toInt/toIdString). Decimal, 0x and 0o
@@ -31,7 +41,9 @@ const BIG_INT = new jsyaml.Type('tag:yaml.org,2002:int', {
   kind: 'scalar',
   resolve: (data: unknown) => typeof data === 'string' && /^(?:[-+]?[0-9]+|0x[0-9a-fA-F]+|0o[0-7]+)$/.test(data),
   construct: (data: string) => {
-    if (data.startsWith('0o')) { return BigInt(`0o${data.slice(2)}`); }
+    if (data.startsWith('0o')) {
+      return BigInt(`0o${data.slice(2)}`);
+    }
     const neg = data.startsWith('-');
     const v = BigInt(data.replace(/^[-+]/, ''));
     return neg ? -v : v;
@@ -48,6 +60,8 @@ const META_SCHEMA = jsyaml.CORE_SCHEMA.extend({ implicit: [BIG_INT] });
  */
 export function parseMetaYaml(text: string): Record<string, unknown> {
   const v = jsyaml.load(text, { schema: META_SCHEMA, json: true });
-  if (!v || typeof v !== 'object' || Array.isArray(v)) { throw new Error('not a YAML mapping'); }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) {
+    throw new Error('not a YAML mapping');
+  }
   return v as Record<string, unknown>;
 }

@@ -30,7 +30,15 @@
 import * as os from 'os';
 import { Logger } from '../../log';
 import { WorkspaceStore } from '../../store/store';
-import { IngestCounts, SOURCE_MLFLOW, deleteStatePrefix, joinRel, relPath, stateRowsWithPrefix, withStmts } from '../common';
+import {
+  IngestCounts,
+  SOURCE_MLFLOW,
+  deleteStatePrefix,
+  joinRel,
+  relPath,
+  stateRowsWithPrefix,
+  withStmts,
+} from '../common';
 import { ExperimentRow } from '../rows';
 import { mlflowExperimentId, parseMlflowExperimentId } from './ids';
 import { listTree } from './listing';
@@ -67,12 +75,17 @@ export interface FileStoreOptions {
   threadMinRuns?: number;
 }
 
-
 /**
  * Ingests one mlruns folder (experiments, runs, registry). Removes what disappeared from it (in a partial
  * pass, only under touched folders).
  */
-export async function ingestMlflowFileStore(store: WorkspaceStore, log: Logger, rootAbs: string, counts: IngestCounts, options: FileStoreOptions = {}): Promise<void> {
+export async function ingestMlflowFileStore(
+  store: WorkspaceStore,
+  log: Logger,
+  rootAbs: string,
+  counts: IngestCounts,
+  options: FileStoreOptions = {},
+): Promise<void> {
   const folder = store.folder;
   const rootRel = relPath(folder, rootAbs);
   counts.mlflowFileStores++;
@@ -81,14 +94,36 @@ export async function ingestMlflowFileStore(store: WorkspaceStore, log: Logger, 
   const expIdPrefix = mlflowExperimentId(rootRel, '');
   const { state, owners, experiments } = store.read(db => ({
     state: stateRowsWithPrefix(db, prefix),
-    owners: new Map(db.all<{ id: string; source_path: string | null }>(`SELECT id, source_path FROM runs WHERE source = ?`, [SOURCE_MLFLOW]).map(r => [r.id, r.source_path])),
-    experiments: new Map(db.all<ExperimentRow & { id: string }>(
-      'SELECT id, name, source, artifact_location, lifecycle_stage, created_at FROM experiments WHERE substr(id, 1, length(?1)) = ?1', [expIdPrefix])
-      .map(({ id, ...row }) => [id, row])),
+    owners: new Map(
+      db
+        .all<{ id: string; source_path: string | null }>(`SELECT id, source_path FROM runs WHERE source = ?`, [
+          SOURCE_MLFLOW,
+        ])
+        .map(r => [r.id, r.source_path]),
+    ),
+    experiments: new Map(
+      db
+        .all<ExperimentRow & { id: string }>(
+          'SELECT id, name, source, artifact_location, lifecycle_stage, created_at FROM experiments WHERE substr(id, 1, length(?1)) = ?1',
+          [expIdPrefix],
+        )
+        .map(({ id, ...row }) => [id, row]),
+    ),
   }));
   const ctx: RootContext = {
-    store, log, counts, folder, rootAbs, rootRel, state, owners, experiments, batch: fileStoreBatcher(store, counts),
-    touches: options.touches ?? (() => true), maxArtifacts: options.maxArtifacts ?? 1000, lastYield: performance.now(),
+    store,
+    log,
+    counts,
+    folder,
+    rootAbs,
+    rootRel,
+    state,
+    owners,
+    experiments,
+    batch: fileStoreBatcher(store, counts),
+    touches: options.touches ?? (() => true),
+    maxArtifacts: options.maxArtifacts ?? 1000,
+    lastYield: performance.now(),
   };
   const { listing, seenExperiments, seenRunDirs } = await listTree(rootAbs, rootRel, ctx.touches);
   const runCount = listing.reduce((a, e) => a + e.runNames.length, 0);
@@ -100,23 +135,39 @@ export async function ingestMlflowFileStore(store: WorkspaceStore, log: Logger, 
   }
   // What disappeared: runs and markers whose folder is gone, experiments whose folder is gone.
   for (const [p, row] of state) {
-    if (!p.endsWith('/meta.yaml')) { continue; }
+    if (!p.endsWith('/meta.yaml')) {
+      continue;
+    }
     const dir = p.slice(0, -'/meta.yaml'.length);
     const depth = dir.slice(prefix.length).split('/').length;
-    if (depth !== 2 || seenRunDirs.has(dir) || !ctx.touches(dir)) { continue; }
-    if (row.run_id) { ctx.batch.add({ kind: 'deleteRun', runId: row.run_id, ownedBy: dir, forget: { prefix: `${dir}/` } }); } else {
+    if (depth !== 2 || seenRunDirs.has(dir) || !ctx.touches(dir)) {
+      continue;
+    }
+    if (row.run_id) {
+      ctx.batch.add({ kind: 'deleteRun', runId: row.run_id, ownedBy: dir, forget: { prefix: `${dir}/` } });
+    } else {
       ctx.batch.add({ kind: 'forgetState', forget: { prefix: `${dir}/` } });
     }
   }
   for (const [id, src] of owners) {
-    if (src && src.startsWith(prefix) && src.slice(prefix.length).split('/').length === 2 && !seenRunDirs.has(src) && ctx.touches(src)) {
+    if (
+      src &&
+      src.startsWith(prefix) &&
+      src.slice(prefix.length).split('/').length === 2 &&
+      !seenRunDirs.has(src) &&
+      ctx.touches(src)
+    ) {
       ctx.batch.add({ kind: 'deleteRun', runId: id, ownedBy: src, forget: { prefix: `${src}/` } });
     }
   }
   for (const id of experiments.keys()) {
-    if (seenExperiments.has(id)) { continue; }
+    if (seenExperiments.has(id)) {
+      continue;
+    }
     const expRel = joinRel(rootRel, parseMlflowExperimentId(id)!.experimentId);
-    if (ctx.touches(expRel)) { ctx.batch.add({ kind: 'deleteExperiment', expId: id, forget: { prefix: `${expRel}/` } }); }
+    if (ctx.touches(expRel)) {
+      ctx.batch.add({ kind: 'deleteExperiment', expId: id, forget: { prefix: `${expRel}/` } });
+    }
   }
   ctx.batch.flush();
   await ingestFileRegistry(ctx);
@@ -126,25 +177,41 @@ export async function ingestMlflowFileStore(store: WorkspaceStore, log: Logger, 
 /** Removes everything a FileStore root (no longer present) put in the store. */
 export function removeMlflowSource(store: WorkspaceStore, sourceRel: string, counts: IngestCounts): void {
   let first = true;
-  store.write(db => withStmts(db, s => {
-    const expIds = s.all<{ id: string }>('SELECT id FROM experiments WHERE substr(id, 1, length(?1)) = ?1', [mlflowExperimentId(sourceRel, '')]).map(r => r.id);
-    for (const id of expIds) {
-      const n = Number(s.scalar('SELECT count(*) FROM runs WHERE experiment_id = ?', [id]) ?? 0);
-      s.run('DELETE FROM experiments WHERE id = ?', [id]);
-      if (first) { counts.removedExperiments++; counts.removedRuns += n; }
-    }
-    for (const m of s.all<{ path: string; run_id: string | null; line: number }>(
-      `SELECT path, run_id, line FROM ingest_state WHERE substr(path, 1, length(?1)) = ?1 AND instr(path, '#model:') > 0`, [`${sourceRel}#`])) {
-      if (m.run_id && m.line >= 0) { s.run('DELETE FROM models WHERE name = ? AND source = ?', [m.run_id, SOURCE_MLFLOW]); }
-    }
-    if (sourceRel === '.') {
-      // The workspace folder itself was the mlruns folder: its rows are the ones that belong to MLflow runs.
-      s.run(`DELETE FROM ingest_state WHERE instr(path, '#') = 0 AND (substr(run_id, 1, 7) = 'mlflow:' OR path LIKE '%/meta.yaml')`, []);
-    } else {
-      deleteStatePrefix(s, `${sourceRel}/`);
-    }
-    deleteStatePrefix(s, `${sourceRel}#`);
-    s.run('DELETE FROM ingest_state WHERE path = ?', [sourceRel]);
-    first = false;
-  }));
+  store.write(db =>
+    withStmts(db, s => {
+      const expIds = s
+        .all<{ id: string }>('SELECT id FROM experiments WHERE substr(id, 1, length(?1)) = ?1', [
+          mlflowExperimentId(sourceRel, ''),
+        ])
+        .map(r => r.id);
+      for (const id of expIds) {
+        const n = Number(s.scalar('SELECT count(*) FROM runs WHERE experiment_id = ?', [id]) ?? 0);
+        s.run('DELETE FROM experiments WHERE id = ?', [id]);
+        if (first) {
+          counts.removedExperiments++;
+          counts.removedRuns += n;
+        }
+      }
+      for (const m of s.all<{ path: string; run_id: string | null; line: number }>(
+        `SELECT path, run_id, line FROM ingest_state WHERE substr(path, 1, length(?1)) = ?1 AND instr(path, '#model:') > 0`,
+        [`${sourceRel}#`],
+      )) {
+        if (m.run_id && m.line >= 0) {
+          s.run('DELETE FROM models WHERE name = ? AND source = ?', [m.run_id, SOURCE_MLFLOW]);
+        }
+      }
+      if (sourceRel === '.') {
+        // The workspace folder itself was the mlruns folder: its rows are the ones that belong to MLflow runs.
+        s.run(
+          `DELETE FROM ingest_state WHERE instr(path, '#') = 0 AND (substr(run_id, 1, 7) = 'mlflow:' OR path LIKE '%/meta.yaml')`,
+          [],
+        );
+      } else {
+        deleteStatePrefix(s, `${sourceRel}/`);
+      }
+      deleteStatePrefix(s, `${sourceRel}#`);
+      s.run('DELETE FROM ingest_state WHERE path = ?', [sourceRel]);
+      first = false;
+    }),
+  );
 }

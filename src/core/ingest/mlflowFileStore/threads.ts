@@ -14,7 +14,10 @@ import { errorMessage } from '../../errors';
 export const READER_THREAD_ARG = 'ingest-reader';
 
 /** The runs a reader thread reads, and the snapshot of the store it reads them against. */
-export interface ReaderJob extends Pick<ReaderContext, 'folder' | 'rootAbs' | 'rootRel' | 'maxArtifacts' | 'state' | 'owners' | 'experiments'> {
+export interface ReaderJob extends Pick<
+  ReaderContext,
+  'folder' | 'rootAbs' | 'rootRel' | 'maxArtifacts' | 'state' | 'owners' | 'experiments'
+> {
   runs: RunsToRead;
 }
 
@@ -23,7 +26,11 @@ type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 /** Reader thread → this thread: work items to apply with the log lines that came with them, then the counts. */
 type ReaderMessage =
   | { type: 'works'; works: Work[]; logs: [LogLevel, string][] }
-  | { type: 'done'; counts: Pick<IngestCounts, 'filesRead' | 'bytesRead' | 'problems' | 'duplicateRuns'>; logs: [LogLevel, string][] };
+  | {
+      type: 'done';
+      counts: Pick<IngestCounts, 'filesRead' | 'bytesRead' | 'problems' | 'duplicateRuns'>;
+      logs: [LogLevel, string][];
+    };
 
 /**
  * Reads the runs of a full pass in worker threads: the experiments are read here, their runs are split between
@@ -31,7 +38,13 @@ type ReaderMessage =
  * arrives (the store is only ever written here). Work items are replay-safe, so the runs of a thread that fails
  * are simply read again in this thread.
  */
-export async function readListingInThreads(ctx: RootContext, listing: readonly ExperimentListing[], script: string, threads: number, concurrency: number): Promise<void> {
+export async function readListingInThreads(
+  ctx: RootContext,
+  listing: readonly ExperimentListing[],
+  script: string,
+  threads: number,
+  concurrency: number,
+): Promise<void> {
   const runs = await readExperiments(ctx, listing);
   // contiguous parts with about the same number of runs
   const flat = runs.flatMap(r => r.names.map(name => ({ exp: r.exp, name })));
@@ -41,44 +54,84 @@ export async function readListingInThreads(ctx: RootContext, listing: readonly E
     const part: RunsToRead = [];
     for (const { exp, name } of flat.slice(i, i + size)) {
       const last = part[part.length - 1];
-      if (last && last.exp === exp) { last.names.push(name); } else { part.push({ exp, names: [name] }); }
+      if (last && last.exp === exp) {
+        last.names.push(name);
+      } else {
+        part.push({ exp, names: [name] });
+      }
     }
     parts.push(part);
   }
   // smaller writes: the store is written while the threads read, not after they are done
   ctx.batch.maxItems = THREADED_WRITE_ITEMS;
-  const base = { folder: ctx.folder, rootAbs: ctx.rootAbs, rootRel: ctx.rootRel, maxArtifacts: ctx.maxArtifacts, state: ctx.state, owners: ctx.owners, experiments: ctx.experiments };
-  const results = await Promise.allSettled(parts.map(async part => {
-    try { await runReaderThread(ctx, script, { ...base, runs: part }); } catch (e) {
-      if (e instanceof StoreWriteError) { throw e.storeError; }
-      ctx.log.warn(`MLflow: a reader thread failed (${errorMessage(e)}); its runs are read again in the extension's own thread.`);
-      await readRuns(ctx, part, concurrency);
+  const base = {
+    folder: ctx.folder,
+    rootAbs: ctx.rootAbs,
+    rootRel: ctx.rootRel,
+    maxArtifacts: ctx.maxArtifacts,
+    state: ctx.state,
+    owners: ctx.owners,
+    experiments: ctx.experiments,
+  };
+  const results = await Promise.allSettled(
+    parts.map(async part => {
+      try {
+        await runReaderThread(ctx, script, { ...base, runs: part });
+      } catch (e) {
+        if (e instanceof StoreWriteError) {
+          throw e.storeError;
+        }
+        ctx.log.warn(
+          `MLflow: a reader thread failed (${errorMessage(e)}); its runs are read again in the extension's own thread.`,
+        );
+        await readRuns(ctx, part, concurrency);
+      }
+    }),
+  );
+  for (const r of results) {
+    if (r.status === 'rejected') {
+      throw r.reason;
     }
-  }));
-  for (const r of results) { if (r.status === 'rejected') { throw r.reason; } }
+  }
 }
 
 /** Runs per store write while reader threads read (a few dozen milliseconds of writing each). */
 const THREADED_WRITE_ITEMS = 200;
 
 /** A store write that failed while a reader thread's work was applied (not the thread's failure). */
-class StoreWriteError extends Error { constructor(readonly storeError: unknown) { super(errorMessage(storeError)); } }
+class StoreWriteError extends Error {
+  constructor(readonly storeError: unknown) {
+    super(errorMessage(storeError));
+  }
+}
 
 function runReaderThread(ctx: RootContext, script: string, job: ReaderJob): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let settled = false;
     const settle = (e?: Error) => {
-      if (settled) { return; }
+      if (settled) {
+        return;
+      }
       settled = true;
-      if (e === undefined) { resolve(); } else { reject(e); }
+      if (e === undefined) {
+        resolve();
+      } else {
+        reject(e);
+      }
     };
     const worker = new Worker(script, { argv: [READER_THREAD_ARG], workerData: job, stdout: true, stderr: true });
     worker.on('message', (m: ReaderMessage) => {
-      if (settled) { return; }
+      if (settled) {
+        return;
+      }
       try {
-        for (const [level, message] of m.logs) { ctx.log[level](message); }
+        for (const [level, message] of m.logs) {
+          ctx.log[level](message);
+        }
         if (m.type === 'works') {
-          for (const w of m.works) { ctx.batch.add(w); }
+          for (const w of m.works) {
+            ctx.batch.add(w);
+          }
         } else {
           ctx.counts.filesRead += m.counts.filesRead;
           ctx.counts.bytesRead += m.counts.bytesRead;
@@ -92,7 +145,9 @@ function runReaderThread(ctx: RootContext, script: string, job: ReaderJob): Prom
       }
     });
     worker.on('error', e => settle(e));
-    worker.on('exit', code => settle(settled ? undefined : new Error(`the thread exited (code ${code}) before it finished`)));
+    worker.on('exit', code =>
+      settle(settled ? undefined : new Error(`the thread exited (code ${code}) before it finished`)),
+    );
   });
 }
 
@@ -108,18 +163,40 @@ export async function serveMlflowReader(port: MessagePort, job: ReaderJob): Prom
     works = [];
   };
   const log: Logger = {
-    trace: m => logs.push(['trace', m]), debug: m => logs.push(['debug', m]), info: m => logs.push(['info', m]),
-    warn: m => logs.push(['warn', m]), error: m => logs.push(['error', m]),
+    trace: m => logs.push(['trace', m]),
+    debug: m => logs.push(['debug', m]),
+    info: m => logs.push(['info', m]),
+    warn: m => logs.push(['warn', m]),
+    error: m => logs.push(['error', m]),
   };
   const counts = emptyCounts();
   const ctx: ReaderContext = {
-    log, counts, folder: job.folder, rootAbs: job.rootAbs, rootRel: job.rootRel, state: job.state, owners: job.owners,
-    experiments: job.experiments, touches: () => true, maxArtifacts: job.maxArtifacts, lastYield: performance.now(),
-    batch: { add: w => { works.push(w); if (works.length >= 50) { post(); } } },
+    log,
+    counts,
+    folder: job.folder,
+    rootAbs: job.rootAbs,
+    rootRel: job.rootRel,
+    state: job.state,
+    owners: job.owners,
+    experiments: job.experiments,
+    touches: () => true,
+    maxArtifacts: job.maxArtifacts,
+    lastYield: performance.now(),
+    batch: {
+      add: w => {
+        works.push(w);
+        if (works.length >= 50) {
+          post();
+        }
+      },
+    },
   };
   await readRuns(ctx, job.runs, 1);
   post();
   const { filesRead, bytesRead, problems, duplicateRuns } = counts;
-  port.postMessage({ type: 'done', counts: { filesRead, bytesRead, problems, duplicateRuns }, logs: logs.splice(0) } satisfies ReaderMessage);
+  port.postMessage({
+    type: 'done',
+    counts: { filesRead, bytesRead, problems, duplicateRuns },
+    logs: logs.splice(0),
+  } satisfies ReaderMessage);
 }
-

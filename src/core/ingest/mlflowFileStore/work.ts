@@ -28,7 +28,16 @@ export interface MetricChunk {
 }
 
 /** A run read (or re-read): its record when meta.yaml, params, tags or inputs changed, and new metric lines. */
-export interface RunWork { kind: 'run'; runId: string; runRel: string; metaRel: string; exp: ExperimentRecord; record?: RunRecord; metaState: StateRow; metrics: MetricChunk[] }
+export interface RunWork {
+  kind: 'run';
+  runId: string;
+  runRel: string;
+  metaRel: string;
+  exp: ExperimentRecord;
+  record?: RunRecord;
+  metaState: StateRow;
+  metrics: MetricChunk[];
+}
 
 export type Work = CommonWork | RunWork;
 
@@ -53,11 +62,15 @@ function applyRun(s: Stmts, w: RunWork, counts: IngestCounts | undefined): void 
   const freshRun = !!w.record && (!metaNow || metaNow.line < 0);
   // The experiment row is re-asserted here (a no-op when unchanged) so that a replay on a store written by
   // another process never fails on the runs → experiments foreign key.
-  if (!s.seen(`experiment:${w.exp.id}`) && upsertExperiment(s, w.exp) && counts) { counts.experiments++; }
+  if (!s.seen(`experiment:${w.exp.id}`) && upsertExperiment(s, w.exp) && counts) {
+    counts.experiments++;
+  }
   if (w.record) {
     if (!metaNow || metaNow.line < 0) {
       // First time (or after the state was lost): whatever the store holds for this run is replaced.
-      if (owner) { deleteSeries(s, w.runId); }
+      if (owner) {
+        deleteSeries(s, w.runId);
+      }
       deleteStatePrefix(s, `${w.runRel}/`);
     }
     // A run the store does not have yet has no rows to replace (they went with it: trigger runs_delete_children).
@@ -84,21 +97,33 @@ function applyRun(s: Stmts, w: RunWork, counts: IngestCounts | undefined): void 
   };
   for (const m of w.metrics) {
     if (freshRun && m.expectedOffset === 0 && !m.restart) {
-      if (m.latest) { freshLatest.push(latestRow(w.runId, m.key, m.latest)); }
+      if (m.latest) {
+        freshLatest.push(latestRow(w.runId, m.key, m.latest));
+      }
       freshStates.push(m.state);
     } else {
       writeFresh();
       const cur = getState(s, m.fileRel);
-      if ((cur?.offset ?? 0) !== m.expectedOffset) { continue; } // already applied (replay) or the file was reset
-      if (m.restart) { deleteSeries(s, w.runId, m.key); }
-      if (m.latest) { writeLatestRows(s, w.exp.id, [latestRow(w.runId, m.key, m.latest)]); }
+      if ((cur?.offset ?? 0) !== m.expectedOffset) {
+        continue;
+      } // already applied (replay) or the file was reset
+      if (m.restart) {
+        deleteSeries(s, w.runId, m.key);
+      }
+      if (m.latest) {
+        writeLatestRows(s, w.exp.id, [latestRow(w.runId, m.key, m.latest)]);
+      }
       putState(s, m.state);
     }
-    if (counts) { counts.metricPoints += m.count; }
+    if (counts) {
+      counts.metricPoints += m.count;
+    }
     changed = true;
   }
   writeFresh();
-  if (changed && counts) { counts.changedRuns.push(w.runId); }
+  if (changed && counts) {
+    counts.changedRuns.push(w.runId);
+  }
 }
 
 /** What reading an mlruns tree needs: not the store itself, a snapshot of what it holds under this root. */
@@ -125,9 +150,13 @@ export interface RootContext extends ReaderContext {
   batch: Batcher<Work>;
 }
 
-
 /** An experiment folder and the run folders to read in it. */
-export interface ExperimentListing { name: string; expAbs: string; expRel: string; runNames: string[] }
+export interface ExperimentListing {
+  name: string;
+  expAbs: string;
+  expRel: string;
+  runNames: string[];
+}
 
 export interface ExperimentContext {
   record: ExperimentRecord;
