@@ -830,7 +830,7 @@ export async function registryMain(argv: string[], out: Out, err: Out, log: Logg
             '--share must be between 0 and 1, exclusive (0.05 routes 5 % of the traffic to the challenger)',
           );
         }
-        const canary = off ? null : { challenger: int(version!, 'the version'), share: share! };
+        const canary = off ? null : { challenger: int(version, 'the version'), share: share! };
         return await withRegistry(folder, log, async r => {
           const e = await r.setCanary(p[0], canary, one(a, 'reason'));
           print({ changed: !!e, canary, event: e ?? null }, () =>

@@ -137,7 +137,7 @@ class Extension implements vscode.Disposable {
       panel: promotePanel,
       log,
       pickFolder,
-      openRun: (folder, runId) => this.runPages.open(folder, runId),
+      openRun: (folder, runId) => void this.runPages.open(folder, runId),
     });
 
     const handlers: CommandHandlers = {

@@ -30,7 +30,7 @@ export function isBranchName(v: unknown): v is string {
   if (v.includes('..') || v.includes('//') || v.includes('@{')) {
     return false;
   }
-  // eslint-disable-next-line no-control-regex
+
   if (/[\x00-\x20\x7f~^:?*[\\]/.test(v)) {
     return false;
   }

@@ -112,7 +112,7 @@ export class DriftUi implements vscode.Disposable {
       watch.driftShare = a.driftShare;
     }
     if (a.thresholds && typeof a.thresholds === 'object') {
-      watch.thresholds = a.thresholds as DriftWatch['thresholds'];
+      watch.thresholds = a.thresholds;
     }
     const saved = await this.watches.save(watch);
     if (saved) {

@@ -90,11 +90,11 @@ export class DriftWatchService implements vscode.Disposable {
   /** Resolves when no watch is waiting or running (tests). */
   async whenIdle(): Promise<void> {
     for (let i = 0; i < 100; i++) {
-      const busy = [...this.entries.values()].filter(e => e.timer || e.running);
+      const busy = [...this.entries.values()].filter(e => e.timer !== undefined || e.running !== undefined);
       if (!busy.length && !this.reloadTimer && !this.reloading) {
         return;
       }
-      await Promise.all(busy.map(e => e.running)).catch(() => undefined);
+      await Promise.all(busy.map(e => e.running ?? Promise.resolve())).catch(() => undefined);
       await new Promise(r => setTimeout(r, 50));
     }
   }

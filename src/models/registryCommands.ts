@@ -479,7 +479,7 @@ export class RegistryCommands {
       const stage =
         opts.stage ??
         (await ask(
-          STAGES.map(s => ({ label: s, description: s === cur ? 'current' : '', value: s as string })),
+          STAGES.map(s => ({ label: s, description: s === cur ? 'current' : '', value: s })),
           {
             title: `ML Sight: Set Stage of ${m.name} v${version}`,
             placeHolder: "MLflow's legacy stages (aliases are the newer way)",
@@ -839,12 +839,12 @@ export class RegistryCommands {
             m.settings,
             m.canary,
             pv,
-            store.read(db => storedEvents(db, m!.name)),
+            store.read(db => storedEvents(db, m.name)),
           )
         : null;
       pv = registry.preview(m.name, version, target, ab?.analysis ?? null, undefined, ab?.excluded);
       const history = store
-        .read(db => registryHistory(db, m!.name, 12))
+        .read(db => registryHistory(db, m.name, 12))
         .reverse()
         .map(h => {
           const settings =
@@ -900,11 +900,11 @@ export class RegistryCommands {
           },
           () =>
             registry.promote({
-              model: m!.name,
+              model: m.name,
               version,
               target,
-              reason: decision!.reason,
-              override: decision!.override,
+              reason: decision.reason,
+              override: decision.override,
               ab: ab ? { analysis: ab.analysis, source: ab.source, excluded: ab.excluded } : null,
             }),
         );
@@ -924,7 +924,7 @@ export class RegistryCommands {
         if (c) {
           void vscode.commands.executeCommand('mlsight.undoPromotion', undefined, {
             folder: folder.uri.toString(),
-            model: m!.name,
+            model: m.name,
           });
         }
       });
@@ -993,7 +993,7 @@ export class RegistryCommands {
         ...others.map(a => ({
           label: `@${a}`,
           description: `now v${m.aliases[a]}`,
-          value: { alias: a } as PromotionTarget,
+          value: { alias: a },
         })),
         {
           label: 'Stage: Production',

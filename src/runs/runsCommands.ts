@@ -72,16 +72,16 @@ export function runsCommands(d: RunsCommandDeps): Pick<CommandHandlers, RunsComm
         { label: 'Start time, oldest first', sort: { by: 'start', descending: false } },
         { label: 'Name', sort: { by: 'name', descending: false } },
         { label: 'Status', sort: { by: 'status', descending: false } },
-        ...[...metricKeys].flatMap(k => [
+        ...[...metricKeys].flatMap((k): SortPick[] => [
           {
             label: `${k}, highest first`,
             description: 'metric',
-            sort: { by: 'metric', metric: k, descending: true } as RunSort,
+            sort: { by: 'metric', metric: k, descending: true },
           },
           {
             label: `${k}, lowest first`,
             description: 'metric',
-            sort: { by: 'metric', metric: k, descending: false } as RunSort,
+            sort: { by: 'metric', metric: k, descending: false },
           },
         ]),
       ];

@@ -128,7 +128,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       }
       if (folders.length > 1) {
         await this.updateContext(folders);
-        return [...folders.map(folder => ({ kind: 'folder', folder }) as RunsNode), ...this.teamRoots()];
+        return [...folders.map((folder): RunsNode => ({ kind: 'folder', folder })), ...this.teamRoots()];
       }
       const kids = await this.experimentsOf(folders[0]);
       await this.updateContext(folders);

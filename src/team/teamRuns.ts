@@ -293,26 +293,26 @@ export class TeamRuns implements vscode.Disposable {
     }
     const base =
       Math.max(5, vscode.workspace.getConfiguration('mlsight.tracking').get<number>('pollSeconds', 30)) * 1000;
-    this.timer = setTimeout(
-      async () => {
-        try {
-          await this.poll();
-          if (this.failures) {
-            this.log.info(`Team: ${this.backend?.displayUri ?? ''} answers again`);
-          }
-          this.failures = 0;
-          this.error = undefined;
-        } catch (e) {
-          this.error = e instanceof Error ? e.message : String(e);
-          if (this.failures === 0) {
-            this.log.warn(`Team: polling failed (${this.error}); retrying with backoff`);
-          }
-          this.failures++;
-        }
-        this.schedule();
-      },
-      nextPollDelay(base, this.failures, Math.random()),
-    );
+    this.timer = setTimeout(() => void this.tick(), nextPollDelay(base, this.failures, Math.random()));
+  }
+
+  /** One poll: refresh, count failures for the backoff, and schedule the next. Never rejects. */
+  private async tick(): Promise<void> {
+    try {
+      await this.poll();
+      if (this.failures) {
+        this.log.info(`Team: ${this.backend?.displayUri ?? ''} answers again`);
+      }
+      this.failures = 0;
+      this.error = undefined;
+    } catch (e) {
+      this.error = e instanceof Error ? e.message : String(e);
+      if (this.failures === 0) {
+        this.log.warn(`Team: polling failed (${this.error}); retrying with backoff`);
+      }
+      this.failures++;
+    }
+    this.schedule();
   }
 
   private async closeBackend(): Promise<void> {

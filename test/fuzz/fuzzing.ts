@@ -65,7 +65,7 @@ const SNIPPETS = [
 type Mutation = { k: 0 | 1 | 2 | 3 | 4; at: number; n: number; b: number; s: string };
 
 const mutationArb: fc.Arbitrary<Mutation> = fc.record({
-  k: fc.constantFrom(0, 1, 2, 3, 4) as fc.Arbitrary<0 | 1 | 2 | 3 | 4>,
+  k: fc.constantFrom<0 | 1 | 2 | 3 | 4>(0, 1, 2, 3, 4),
   at: fc.nat(),
   n: fc.nat({ max: 64 }),
   b: fc.integer({ min: 0, max: 255 }),
@@ -168,7 +168,7 @@ export async function fuzzReader(
   }
   counts.set(reader, details.numRuns + corpus.length);
   if (details.failed) {
-    const input = (details.counterexample?.[0] as Buffer | undefined) ?? failing;
+    const input = details.counterexample?.[0] ?? failing;
     if (input) {
       fs.mkdirSync(FAILURES, { recursive: true });
       const name = `${reader}-${crypto.createHash('sha256').update(input).digest('hex').slice(0, 12)}`;

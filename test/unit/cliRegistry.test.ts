@@ -5,7 +5,6 @@ import { main } from '../../src/cli';
 import { tempWorkspace, writeRunLog } from './helpers';
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string; json: any }> {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
   let out = '',
     err = '';
   const code = await main(

@@ -12,7 +12,7 @@ import { tempWorkspace } from './helpers';
 function col(t: { columns: Column[] }, name: string): Column {
   const c = t.columns.find(x => x.name === name);
   assert.ok(c, `no column ${name}: ${t.columns.map(x => x.name).join(', ')}`);
-  return c!;
+  return c;
 }
 
 function codeText(c: Column, i: number): string | null {
@@ -113,10 +113,10 @@ describe('drift: prediction logs', () => {
     assert.strictEqual(report.current.rows, 400);
     const x = report.columns.find(c => c.name === 'x');
     assert.ok(x, report.columns.map(c => c.name).join(', '));
-    assert.strictEqual(x!.drifted, true, 'x is shifted by 6');
+    assert.strictEqual(x.drifted, true, 'x is shifted by 6');
     assert.ok(!report.columns.some(c => c.name === 'timestamp'), 'the time column is not a feature');
     assert.ok(report.overTime && report.overTime.chunks.length === 4);
-    assert.ok(report.overTime!.performance, 'performance per chunk from the joined labels');
+    assert.ok(report.overTime.performance, 'performance per chunk from the joined labels');
   });
 
   it('rejects a line that is neither a prediction nor a label, naming the line', async () => {

@@ -1,3 +1,4 @@
+import { existsSync } from 'fs';
 import * as assert from 'assert';
 import * as path from 'path';
 import {
@@ -63,7 +64,7 @@ function decode(v: Json): unknown {
   }
   return v;
 }
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 const oracles: { cases: any[] } = decode(oraclesJson as unknown as Json) as { cases: never[] };
 const oracle = (name: string) => oracles.cases.find(c => c.name === name);
 
@@ -639,7 +640,7 @@ describe('drift report: JSON, CSV, text and HTML forms', () => {
 describe('drift report: worker threads', () => {
   it('reading and analysing in worker threads (the CLI bundle) gives the same report as one thread', async function () {
     const script = path.join(ROOT, 'dist', 'cli.js');
-    if (!require('fs').existsSync(script)) {
+    if (!existsSync(script)) {
       this.skip();
     }
     this.timeout(60_000);

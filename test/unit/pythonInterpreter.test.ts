@@ -36,7 +36,7 @@ describe('Python interpreter detection', () => {
       ],
     );
     assert.ok(c.chosen, JSON.stringify(c.probes));
-    assert.strictEqual(c.chosen!.command, '/usr/bin/python3');
+    assert.strictEqual(c.chosen.command, '/usr/bin/python3');
     assert.strictEqual(c.probes.length, 2);
     assert.strictEqual(
       candidates('/venv/bin/python', 'linux')[0].command,

@@ -10,7 +10,6 @@ import { WorkspaceStore } from '../../src/core/store/store';
 import { tempWorkspace, writeRunLog } from './helpers';
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string; json: any }> {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
   let out = '',
     err = '';
   const code = await main(

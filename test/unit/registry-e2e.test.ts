@@ -24,7 +24,6 @@ function pyEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 }
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string; json: any }> {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
   let out = '',
     err = '';
   const code = await main(

@@ -521,10 +521,10 @@ function spawnWriter(args: string[]): {
   });
   let out = '',
     err = '';
-  child.stdout!.on('data', d => {
+  child.stdout.on('data', d => {
     out += d;
   });
-  child.stderr!.on('data', d => {
+  child.stderr.on('data', d => {
     err += d;
   });
   const done = new Promise<{ code: number | null; out: string; err: string }>(res =>

@@ -757,9 +757,7 @@ function overTime(app: HTMLElement, r: DriftReport, s: DriftViewState): void {
     const flat = (v: number | null) => labels.map(() => v);
     // red points: outside the verdict's band when there is one, else outside NannyML's
     const outside = (i: number) =>
-      metric.band
-        ? metric.band.z[i] !== null && Math.abs(metric.band.z[i]!) > metric.band.multiplier
-        : metric.alerts[i];
+      metric.band ? metric.band.z[i] !== null && Math.abs(metric.band.z[i]) > metric.band.multiplier : metric.alerts[i];
     const datasets: ChartDataset<'line', (number | null)[]>[] = [
       {
         label: METRIC_LABELS[metric.metric],

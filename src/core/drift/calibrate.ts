@@ -199,7 +199,7 @@ export function calibrate(r: ReportBody, settings: EffectiveSettings): Calibrate
     const ac = perChunkAlpha(aTime, features.length, ot.chunks.length, k);
     for (const s of features) {
       const hits = s.values.map(
-        (_, i) => (s.upper === null || s.alerts[i]) && s.pValues[i] !== null && s.pValues[i]! < ac,
+        (_, i) => (s.upper === null || s.alerts[i]) && s.pValues[i] !== null && s.pValues[i] < ac,
       );
       const run = lastRun(hits, k);
       if (run) {
@@ -212,13 +212,13 @@ export function calibrate(r: ReportBody, settings: EffectiveSettings): Calibrate
   let performance: VerdictCalibration['performance'] = null;
   const notes: string[] = [];
   const perf = ot?.performance;
-  if (perf && ot!.chunks.length >= k) {
+  if (perf && ot.chunks.length >= k) {
     const s = perf.series.find(x => x.metric === perf.primary);
     const b = s?.band;
     if (s && b) {
       const degraded = b.z.map(z => z !== null && z < -b.multiplier);
       const improved = b.z.map(z => z !== null && z > b.multiplier);
-      const sizes = ot!.chunks.map(c => c.rows);
+      const sizes = ot.chunks.map(c => c.rows);
       const typicalRows = Math.round(median(sizes));
       const typicalSigma = b.sigma[sizes.indexOf(sizes.find(n => n >= typicalRows) ?? sizes[0])] ?? b.sigma[0]!;
       const lim = metricLimits(s.metric);
@@ -231,9 +231,9 @@ export function calibrate(r: ReportBody, settings: EffectiveSettings): Calibrate
         alpha: alpha * ALPHA_SPLIT.performance,
         typical: {
           rows: typicalRows,
-          sigma: typicalSigma!,
-          lower: clip(b.center - b.multiplier * typicalSigma!),
-          upper: clip(b.center + b.multiplier * typicalSigma!),
+          sigma: typicalSigma,
+          lower: clip(b.center - b.multiplier * typicalSigma),
+          upper: clip(b.center + b.multiplier * typicalSigma),
         },
         degradedRun: lastRun(degraded, k),
         improvedRun: lastRun(improved, k),

@@ -345,7 +345,6 @@ export function fmtNumber(v: number | null | undefined): string {
 
 /** Text safe for a terminal: control characters (a hostile column name's newlines, escapes) shown as \uXXXX. */
 export function safeText(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return s.replace(
     /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
     c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,

@@ -372,7 +372,7 @@ export function driftSeries(p: PreparedColumn, plan: ChunkPlan): DriftSeries {
       if (fromNumbers) {
         const values = s.numeric(side === 'cur' ? 'current sample' : 'reference sample').values;
         const m = new Map<Category, number>();
-        const it = rows ?? ({ length: values.length } as ArrayLike<number>);
+        const it = rows ?? { length: values.length };
         for (let k = 0; k < it.length; k++) {
           const v = values[rows ? rows[k] : k];
           if (!Number.isFinite(v)) {

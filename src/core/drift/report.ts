@@ -258,14 +258,13 @@ export function analyseColumn(
   }
 
   const stats: ColumnStats = {};
-  let histogramSource: BinnedDistributions | undefined;
   const binOpts = { kind, integerData: typing.integerData };
   const p = psi(refSample, curSample, binOpts);
   stats.psi = p.value;
   if (deciles) {
     stats.psiDeciles = deciles.value;
   }
-  histogramSource = p.distributions;
+  const histogramSource: BinnedDistributions | undefined = p.distributions;
   // the same binning as psi: Evidently's jensenshannon on those proportions (= jensenShannon(ref, cur, binOpts))
   stats.jensenShannon =
     drift.method === 'jensenshannon'

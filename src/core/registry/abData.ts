@@ -144,13 +144,13 @@ export function parseOutcomes(
   } else {
     let rows: Record<string, string>[];
     try {
-      rows = parseCsv(text, {
+      rows = parseCsv<Record<string, string>>(text, {
         columns: (h: string[]) => h.map(c => c.trim()),
         skip_empty_lines: true,
         bom: true,
         trim: true,
         relax_column_count: true,
-      }) as Record<string, string>[];
+      });
     } catch (e) {
       throw new StatsInputError(`the CSV file could not be read: ${e instanceof Error ? e.message : String(e)}`);
     }

@@ -77,7 +77,7 @@ export interface AuditEvent {
 export function newAuditEvent(
   fields: Omit<AuditEvent, 'id' | 'at'> & Partial<Pick<AuditEvent, 'id' | 'at'>>,
 ): AuditEvent {
-  return { id: fields.id ?? randomUUID(), at: fields.at ?? Date.now(), ...fields } as AuditEvent;
+  return { id: fields.id ?? randomUUID(), at: fields.at ?? Date.now(), ...fields };
 }
 
 export function auditLogPath(folder: string): string {
@@ -530,6 +530,9 @@ function applyToForeignRows(db: Db, e: AuditEvent): void {
       break;
     case 'model.describe':
       db.run('UPDATE models SET description = ? WHERE name = ?', [e.to ?? null, e.model]);
+      break;
+    default:
+      // the other actions (model.create, version.create, canary.set, model.configure, …) are applied elsewhere
       break;
   }
 }

@@ -22,7 +22,6 @@ import type { AbAnalysis } from './abAnalysis';
 import {
   AuditEvent,
   AuditRead,
-  RegistryBackend,
   appendAuditEvents,
   applyAuditEvents,
   knownEventIds,
@@ -426,13 +425,13 @@ export class Registry {
             actor,
             model,
             at: now,
-            ...(b.kind === 'mlflow-filestore' ? { backend: 'mlflow-filestore' as RegistryBackend } : {}),
+            ...(b.kind === 'mlflow-filestore' ? { backend: 'mlflow-filestore' } : {}),
           }),
         );
         return { events, result: built.result };
       },
       async events => {
-        const b = backend as Backend;
+        const b = backend;
         if (b.kind !== 'mlflow-filestore') {
           return;
         }
@@ -620,7 +619,7 @@ export class Registry {
           !k.endsWith('.class') &&
           !k.endsWith(REGISTER_TAG_SUFFIX) &&
           !k.endsWith(REGISTER_ID_TAG_SUFFIX) &&
-          v === artifact!.path,
+          v === artifact.path,
       )?.[0]
       .slice('mlsight.model.'.length);
     const cls = modelName ? (run.tags[`mlsight.model.${modelName}.class`] ?? null) : null;
@@ -1256,9 +1255,7 @@ export class Registry {
   }
 
   /** The last promotion of a model that can be undone (not undone yet, and its target not moved since). */
-  lastPromotion(
-    model: string,
-  ):
+  lastPromotion(model: string):
     | {
         eventId: string;
         at: number;

@@ -273,7 +273,7 @@ export function getModelDetail(db: Db, folder: string, name: string): ModelDetai
         runStatus: run ? String(run.status ?? 'RUNNING') : null,
         experiment: run?.experiment ?? s(lineage.experiment),
         sourceUri: (v.source_uri as string | null) ?? null,
-        gitCommit: validCommit((v.git_commit as string | null) ?? run?.git_commit ?? null),
+        gitCommit: validCommit(v.git_commit ?? run?.git_commit ?? null),
         gitBranch: validBranch(s(lineage.git_branch) ?? run?.git_branch ?? null),
         gitDirty:
           typeof lineage.git_dirty === 'boolean'

@@ -107,7 +107,7 @@ function isNumericLike(x: DriftInput): x is NumericInput {
 }
 
 function toCategorical(x: DriftInput, what: string): CategoricalSample {
-  return isNumericLike(x) ? numericAsCategorical(asNumeric(x, what)) : asCategorical(x as CategoricalInput, what);
+  return isNumericLike(x) ? numericAsCategorical(asNumeric(x, what)) : asCategorical(x, what);
 }
 
 function toNumeric(x: DriftInput, what: string): NumericSample {

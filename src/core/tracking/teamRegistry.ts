@@ -73,7 +73,7 @@ export async function planPromotion(
   const key = metric ?? m.tags['mlsight.primary_metric'] ?? null;
   const direction = key
     ? m.tags['mlsight.direction'] === 'minimize' || m.tags['mlsight.direction'] === 'maximize'
-      ? (m.tags['mlsight.direction'] as 'maximize' | 'minimize')
+      ? m.tags['mlsight.direction']
       : guessDirection(key)
     : 'maximize';
   const valueOf = async (runId: string | null) => {

@@ -127,8 +127,8 @@ describe('Hardening in the extension host: hostile commits and artifact paths', 
     const page = pageOf(api.registry.pages, `${folder().uri.toString()}#${MODEL}`);
     assert.ok(page, 'the model page is open');
     calls.length = 0;
-    await page!.onMessage({ type: 'showCommit', commit: HOSTILE });
-    await page!.onMessage({ type: 'showCommit', commit: '-p' });
+    await page.onMessage({ type: 'showCommit', commit: HOSTILE });
+    await page.onMessage({ type: 'showCommit', commit: '-p' });
     assert.deepStrictEqual(
       calls.filter(a => a.some(x => x.includes('--output'))),
       [],
@@ -152,7 +152,7 @@ describe('Hardening in the extension host: hostile commits and artifact paths', 
     await page.onMessage({ type: 'showCommit', commit });
     const show = calls.find(a => a[0] === 'show');
     assert.ok(show, JSON.stringify(calls));
-    assert.deepStrictEqual(show!.slice(-3), ['--end-of-options', commit, '--']);
+    assert.deepStrictEqual(show.slice(-3), ['--end-of-options', commit, '--']);
     store.write(db =>
       db.run('UPDATE model_versions SET git_commit = ? WHERE model_name = ? AND version = 1', [HOSTILE, MODEL]),
     );

@@ -101,7 +101,7 @@ describe('Promotion gate and run liveness in the extension host (issue 14)', fun
     );
     assert.strictEqual(run.run.status, 'KILLED');
     assert.match(run.run.statusNote ?? '', /process ended without closing the run/);
-    const item = await api.runsTree.getTreeItem(run);
+    const item = api.runsTree.getTreeItem(run);
     assert.match(String(item.description), /killed \(process ended without closing the run\)/);
     const log = fs.readFileSync(path.join(ws(), '.mlsight', 'runs', ids.sigkill, 'events.jsonl'), 'utf8');
     assert.ok(!log.includes('"type":"end"'), 'the run file is not rewritten');

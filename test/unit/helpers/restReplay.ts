@@ -99,7 +99,7 @@ export async function startReplay(fixtures = FIXTURES): Promise<Replay> {
         if (x.method !== req.method || rec.endpoint !== endpoint) {
           continue;
         }
-        const want = (x.method === 'GET' ? rec.query : (x.request ?? {})) as Record<string, unknown>;
+        const want = x.method === 'GET' ? rec.query : (x.request ?? {});
         // a recorded answer without a next page is also the answer for any larger max_results
         const complete = !x.response.next_page_token;
         const ok =
