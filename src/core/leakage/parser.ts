@@ -11,7 +11,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type * as TS from 'web-tree-sitter';
-import { changedRange, reparseStatements } from './reparse';
+import { changedRange, combineErrors, reparseStatements } from './reparse';
 
 /** A named syntax node. Offsets are UTF-16 code units into the parsed text. */
 export interface PyNode {
@@ -33,6 +33,20 @@ export interface ParsedPython {
   firstErrorOffset?: number;
   timedOut: boolean;
   nodeCount: number;
+  /**
+   * Syntax errors of each top-level statement (index as in `root.children`; absent: none), when there are errors and
+   * each lies inside one top-level statement. Used to re-use statements after an edit (see reparse.ts).
+   */
+  statementErrors?: StatementErrors[];
+}
+
+/** Syntax errors inside one top-level statement, with offsets as in the whole text. */
+export interface StatementErrors {
+  /** ERROR and missing named nodes, and the smallest start among them. */
+  named: number;
+  firstNamed?: number;
+  /** Start of the first missing node (named or not), in pre-order, if any is missing. */
+  firstMissing?: number;
 }
 
 /** Node types dropped from the converted tree (their text is read from the source when needed). */
@@ -160,7 +174,11 @@ function sameTree(a: PyNode, b: PyNode): boolean {
   return true;
 }
 
-interface Converted { root: PyNode; count: number; errors: number; firstError?: number }
+interface Converted {
+  root: PyNode; count: number; errors: number; firstError?: number;
+  /** Errors per top-level statement, and whether an error was outside every top-level statement. */
+  statementErrors: StatementErrors[]; unattributed: boolean;
+}
 
 /** Builder shared by both walks: receives nodes in pre-order with their depth. */
 class TreeBuilder {
@@ -169,6 +187,8 @@ class TreeBuilder {
   count = 0;
   errors = 0;
   firstError: number | undefined;
+  readonly statementErrors: StatementErrors[] = [];
+  unattributed = false;
 
   add(type: string, field: string | null, start: number, end: number, depth: number, missing: boolean): void {
     while (this.stack.length > depth) { this.stack.pop(); }
@@ -179,6 +199,11 @@ class TreeBuilder {
     if (type === 'ERROR' || missing) {
       this.errors++;
       if (this.firstError === undefined || start < this.firstError) { this.firstError = start; }
+      if (depth === 0 || !this.root) { this.unattributed = true; return; }
+      const i = this.root.children.length - 1;
+      const se = (this.statementErrors[i] ??= { named: 0 });
+      se.named++;
+      if (se.firstNamed === undefined || start < se.firstNamed) { se.firstNamed = start; }
     }
   }
 }
@@ -228,7 +253,8 @@ function convertFast(e: Engine, tree: TS.Tree): Converted | undefined {
     if (heap) { const tb = e.transferBuffer >> 2; c[0] = heap[tb]; c[1] = heap[tb + 1]; c[2] = heap[tb + 2]; c[3] = heap[tb + 3]; }
     cursor.delete();
   }
-  return { root: b.root ?? emptyModule(), count: b.count, errors: b.errors, firstError: b.firstError };
+  return { root: b.root ?? emptyModule(), count: b.count, errors: b.errors, firstError: b.firstError,
+    statementErrors: b.statementErrors, unattributed: b.unattributed };
 }
 
 function emptyModule(): PyNode {
@@ -260,11 +286,12 @@ function convertPublic(e: Engine, tree: TS.Tree): Converted {
       if (!moved) { break; }
     }
   } finally { c.delete(); }
-  return { root: b.root ?? emptyModule(), count: b.count, errors: b.errors, firstError: b.firstError };
+  return { root: b.root ?? emptyModule(), count: b.count, errors: b.errors, firstError: b.firstError,
+    statementErrors: b.statementErrors, unattributed: b.unattributed };
 }
 
-function firstMissing(tree: TS.Tree): number | undefined {
-  const c = tree.walk();
+function firstMissing(tree: TS.Tree, within?: TS.Node): number | undefined {
+  const c = within ? within.walk() : tree.walk();
   try {
     for (;;) {
       if (c.nodeIsMissing || c.nodeType === 'ERROR') { return c.startIndex; }
@@ -372,12 +399,42 @@ export function parsePython(source: string, timeoutMs = 10_000, documentKey?: st
 
 function convertTree(e: Engine, tree: TS.Tree): ParsedPython {
   const conv = (e.fast ? convertFast(e, tree) : undefined) ?? convertPublic(e, tree);
-  if (conv.errors === 0 && tree.rootNode.hasError) {
+  const hasError = tree.rootNode.hasError;
+  if (conv.errors === 0 && hasError) {
     // Only missing anonymous tokens (a forgotten ")" or ":"), which the walks skip: locate the first one.
     conv.errors = 1;
     conv.firstError = firstMissing(tree);
   }
-  return { root: conv.root, errors: conv.errors, firstErrorOffset: conv.firstError, timedOut: false, nodeCount: conv.count };
+  const result: ParsedPython = { root: conv.root, errors: conv.errors, firstErrorOffset: conv.firstError, timedOut: false, nodeCount: conv.count };
+  if (hasError && !conv.unattributed && missingPerStatement(e, tree, conv)) {
+    // Kept only when the statements' errors add up to the whole (the root can have an error of its own).
+    const sum = combineErrors(conv.statementErrors);
+    if (sum.errors === result.errors && sum.firstErrorOffset === result.firstErrorOffset) { result.statementErrors = conv.statementErrors; }
+  }
+  return result;
+}
+
+/**
+ * Adds the first missing node of each top-level statement to `conv.statementErrors`; false when an error lies
+ * outside every kept top-level statement.
+ */
+function missingPerStatement(e: Engine, tree: TS.Tree, conv: Converted): boolean {
+  const c = tree.walk();
+  try {
+    if (!c.gotoFirstChild()) { return false; }
+    let index = -1;
+    do {
+      const t = c.nodeTypeId;
+      const kept = e.typeNamed[t] && !e.typeSkip[t];
+      if (kept) { index++; }
+      const node = c.currentNode;
+      if (!node.hasError) { continue; }
+      if (!kept) { return false; }
+      const first = firstMissing(tree, node);
+      if (first !== undefined) { (conv.statementErrors[index] ??= { named: 0 }).firstMissing = first; }
+    } while (c.gotoNextSibling());
+    return index === conv.root.children.length - 1;
+  } finally { c.delete(); }
 }
 
 /** Parses with a chosen walk (tests compare the fast walk with the public-API fallback). */

@@ -6,7 +6,9 @@
  * converted again. Instead, the previous converted tree is kept and only the top-level statements around the edit
  * are parsed again, as a text of their own; the statements before and after are re-used (those after the edit with
  * their offsets shifted). This gives the same tree as a fresh parse when:
- * - the previous parse had no syntax error, so every top-level statement was complete;
+ * - each syntax error of the previous parse lay inside one top-level statement, and no statement with an error is
+ *   among the re-parsed ones or the two statements on each side of them (tree-sitter's error recovery looks back a
+ *   little way; errors further away are re-used with the statements that contain them);
  * - the re-parsed region starts and ends at the start of a line, on statement boundaries of the previous tree, with
  *   one unchanged statement on each side of the edit as a margin (so that an edit that changes how the neighbouring
  *   statement ends or continues, for example an indented line joining a `def` body, is inside the region);
@@ -15,7 +17,7 @@
  * - no line continuation (`\`) lies between the region and the statements around it.
  * Otherwise the caller parses the whole text. A unit test checks tree equality with a fresh parse after random edits.
  */
-import type { ParsedPython, PyNode } from './parser';
+import type { ParsedPython, PyNode, StatementErrors } from './parser';
 
 /** Common prefix length and the changed range [start, oldEnd) in `before`, [start, newEnd) in `after`. */
 export function changedRange(before: string, after: string): { start: number; oldEnd: number; newEnd: number } {
@@ -36,6 +38,29 @@ function sameShifted(a: PyNode, b: PyNode, delta: number): boolean {
   for (let i = 0; i < a.children.length; i++) { if (!sameShifted(a.children[i], b.children[i], delta)) { return false; } }
   return true;
 }
+
+/**
+ * The error count and first error offset a whole parse gives, from those of the statements: ERROR and missing
+ * named nodes (the first is the smallest start), else 1 for missing anonymous tokens only (the first in order).
+ */
+export function combineErrors(statementErrors: readonly (StatementErrors | undefined)[]): { errors: number; firstErrorOffset?: number } {
+  let named = 0;
+  let firstNamed: number | undefined;
+  let firstMissing: number | undefined;
+  let any = false;
+  for (const se of statementErrors) {
+    if (!se) { continue; }
+    any = true;
+    named += se.named;
+    if (se.firstNamed !== undefined && (firstNamed === undefined || se.firstNamed < firstNamed)) { firstNamed = se.firstNamed; }
+    if (firstMissing === undefined) { firstMissing = se.firstMissing; }
+  }
+  if (named) { return { errors: named, firstErrorOffset: firstNamed }; }
+  return any ? { errors: 1, firstErrorOffset: firstMissing } : { errors: 0 };
+}
+
+/** Statements without syntax errors required on each side of the re-parsed ones when errors are re-used. */
+const CLEAN_AROUND = 2;
 
 type Mutable = { -readonly [K in keyof PyNode]: PyNode[K] };
 
@@ -59,7 +84,8 @@ function renumber(n: PyNode, delta: number, next: number): number {
 export function reparseStatements(
   before: string, old: ParsedPython, after: string, parseRegion: (text: string) => ParsedPython | undefined,
 ): ParsedPython | undefined {
-  if (old.errors || old.timedOut) { return undefined; }
+  if (old.timedOut || (old.errors && !old.statementErrors)) { return undefined; }
+  const errs = old.statementErrors ?? [];
   const kids = old.root.children;
   if (kids.length < 2) { return undefined; }
   const { start: p, oldEnd: oe, newEnd: ne } = changedRange(before, after);
@@ -80,6 +106,9 @@ export function reparseStatements(
   // no line continuation in the gaps between the region and its neighbours
   if (first > 0 && before.slice(kids[first - 1].end, regionStart).includes('\\')) { return undefined; }
   if (suffix < kids.length && before.slice(kids[suffix - 1].end, regionEndOld).includes('\\')) { return undefined; }
+  for (let i = Math.max(0, first - CLEAN_AROUND); i < Math.min(kids.length, suffix + CLEAN_AROUND); i++) {
+    if (errs[i]) { return undefined; }
+  }
   const region = parseRegion(after.slice(regionStart, regionEndOld + delta));
   if (!region || region.errors || region.timedOut) { return undefined; }
   const fresh = region.root.children;
@@ -96,12 +125,29 @@ export function reparseStatements(
   // assemble: the re-used statements before, the region's (shifted to the region start), the re-used ones after
   const root = old.root as Mutable;
   const children: PyNode[] = [];
+  const statementErrors: StatementErrors[] = [];
   let next = 1;
-  for (let i = 0; i < first; i++) { children.push(kids[i]); next = renumber(kids[i], 0, next); }
+  for (let i = 0; i < first; i++) {
+    if (errs[i]) { statementErrors[children.length] = errs[i]; }
+    children.push(kids[i]);
+    next = renumber(kids[i], 0, next);
+  }
   for (const n of fresh) { (n as Mutable).parent = root; children.push(n); next = renumber(n, regionStart, next); }
-  for (let i = suffix; i < kids.length; i++) { children.push(kids[i]); next = renumber(kids[i], delta, next); }
+  for (let i = suffix; i < kids.length; i++) {
+    const se = errs[i];
+    if (se) {
+      statementErrors[children.length] = {
+        named: se.named, firstNamed: se.firstNamed === undefined ? undefined : se.firstNamed + delta,
+        firstMissing: se.firstMissing === undefined ? undefined : se.firstMissing + delta,
+      };
+    }
+    children.push(kids[i]);
+    next = renumber(kids[i], delta, next);
+  }
   root.children = children;
   if (first === 0) { root.start = fresh.length ? fresh[0].start : region.root.start + regionStart; }
   if (suffix === kids.length) { root.end = region.root.end + regionStart; } else { root.end += delta; }
-  return { root, errors: 0, timedOut: false, nodeCount: next };
+  const parsed: ParsedPython = { root, timedOut: false, nodeCount: next, ...combineErrors(statementErrors) };
+  if (parsed.errors) { parsed.statementErrors = statementErrors; }
+  return parsed;
 }
