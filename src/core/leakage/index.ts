@@ -21,8 +21,10 @@
  * - **Options**: `rules` turns rules off (`false`/'off') or changes their severity; `suppressions: false` ignores
  *   `# mlsight: ignore[rule-id]` comments (on the finding's line or alone on the line above; `ignore` without a list
  *   silences every rule; `# mlsight: ignore-file[rule-id]` anywhere silences a rule for the whole file).
- * - **Editing**: pass `documentKey` (the document URI) to re-parse incrementally as the user types; the analysis
- *   itself is synchronous and takes a few milliseconds, so debounce in the editor and call `releaseDocument` on close.
+ * - **Editing**: pass `documentKey` (the document URI) as the user types: only the top-level statements around the
+ *   edit are parsed again and the rest of the converted tree is re-used (reparse.ts; the whole text is parsed again,
+ *   incrementally, when that is not known to give the same tree, e.g. while the edited statement has a syntax error).
+ *   The data flow still runs over the whole file: debounce in the editor and call `releaseDocument` on close.
  * - **Robustness**: never throws on bad Python (syntax errors are recovered from and counted in `syntaxErrors`);
  *   parsing stops after `parseTimeoutMs`; invalid notebook JSON gives `error` instead of throwing.
  */

@@ -11,6 +11,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type * as TS from 'web-tree-sitter';
+import { changedRange, combineErrors, reparseStatements } from './reparse';
 
 /** A named syntax node. Offsets are UTF-16 code units into the parsed text. */
 export interface PyNode {
@@ -32,6 +33,20 @@ export interface ParsedPython {
   firstErrorOffset?: number;
   timedOut: boolean;
   nodeCount: number;
+  /**
+   * Syntax errors of each top-level statement (index as in `root.children`; absent: none), when there are errors and
+   * each lies inside one top-level statement. Used to re-use statements after an edit (see reparse.ts).
+   */
+  statementErrors?: StatementErrors[];
+}
+
+/** Syntax errors inside one top-level statement, with offsets as in the whole text. */
+export interface StatementErrors {
+  /** ERROR and missing named nodes, and the smallest start among them. */
+  named: number;
+  firstNamed?: number;
+  /** Start of the first missing node (named or not), in pre-order, if any is missing. */
+  firstMissing?: number;
 }
 
 /** Node types dropped from the converted tree (their text is read from the source when needed). */
@@ -159,7 +174,11 @@ function sameTree(a: PyNode, b: PyNode): boolean {
   return true;
 }
 
-interface Converted { root: PyNode; count: number; errors: number; firstError?: number }
+interface Converted {
+  root: PyNode; count: number; errors: number; firstError?: number;
+  /** Errors per top-level statement, and whether an error was outside every top-level statement. */
+  statementErrors: StatementErrors[]; unattributed: boolean;
+}
 
 /** Builder shared by both walks: receives nodes in pre-order with their depth. */
 class TreeBuilder {
@@ -168,6 +187,8 @@ class TreeBuilder {
   count = 0;
   errors = 0;
   firstError: number | undefined;
+  readonly statementErrors: StatementErrors[] = [];
+  unattributed = false;
 
   add(type: string, field: string | null, start: number, end: number, depth: number, missing: boolean): void {
     while (this.stack.length > depth) { this.stack.pop(); }
@@ -178,6 +199,11 @@ class TreeBuilder {
     if (type === 'ERROR' || missing) {
       this.errors++;
       if (this.firstError === undefined || start < this.firstError) { this.firstError = start; }
+      if (depth === 0 || !this.root) { this.unattributed = true; return; }
+      const i = this.root.children.length - 1;
+      const se = (this.statementErrors[i] ??= { named: 0 });
+      se.named++;
+      if (se.firstNamed === undefined || start < se.firstNamed) { se.firstNamed = start; }
     }
   }
 }
@@ -227,7 +253,8 @@ function convertFast(e: Engine, tree: TS.Tree): Converted | undefined {
     if (heap) { const tb = e.transferBuffer >> 2; c[0] = heap[tb]; c[1] = heap[tb + 1]; c[2] = heap[tb + 2]; c[3] = heap[tb + 3]; }
     cursor.delete();
   }
-  return { root: b.root ?? emptyModule(), count: b.count, errors: b.errors, firstError: b.firstError };
+  return { root: b.root ?? emptyModule(), count: b.count, errors: b.errors, firstError: b.firstError,
+    statementErrors: b.statementErrors, unattributed: b.unattributed };
 }
 
 function emptyModule(): PyNode {
@@ -259,11 +286,12 @@ function convertPublic(e: Engine, tree: TS.Tree): Converted {
       if (!moved) { break; }
     }
   } finally { c.delete(); }
-  return { root: b.root ?? emptyModule(), count: b.count, errors: b.errors, firstError: b.firstError };
+  return { root: b.root ?? emptyModule(), count: b.count, errors: b.errors, firstError: b.firstError,
+    statementErrors: b.statementErrors, unattributed: b.unattributed };
 }
 
-function firstMissing(tree: TS.Tree): number | undefined {
-  const c = tree.walk();
+function firstMissing(tree: TS.Tree, within?: TS.Node): number | undefined {
+  const c = within ? within.walk() : tree.walk();
   try {
     for (;;) {
       if (c.nodeIsMissing || c.nodeType === 'ERROR') { return c.startIndex; }
@@ -273,10 +301,16 @@ function firstMissing(tree: TS.Tree): number | undefined {
   } finally { c.delete(); }
 }
 
-/** Per-document parse state kept for incremental re-parsing (see `parsePython`'s `documentKey`). */
-interface CachedDocument { text: string; tree: TS.Tree; result: ParsedPython }
+/**
+ * Per-document parse state kept for re-parsing after an edit (see `parsePython`'s `documentKey`): the text and result
+ * of the last parse, and the tree-sitter tree with the text it was parsed from (older than `text` when the last parse
+ * re-used unchanged statements instead of re-parsing the whole document).
+ */
+interface CachedDocument { text: string; result: ParsedPython; tree: TS.Tree; treeText: string }
 const MAX_CACHED_DOCUMENTS = 16;
 const documents = new Map<string, CachedDocument>();
+/** How re-parses of kept documents went: statements re-used, or the whole text parsed again (for tests/bench). */
+export const reparseStats = { reused: 0, whole: 0 };
 
 /** Frees the parse tree kept for a document (call when the editor closes it). */
 export function releaseDocument(documentKey: string): void {
@@ -293,37 +327,48 @@ function pointAt(text: string, index: number): { row: number; column: number } {
 
 /** The single edit (common prefix and suffix kept) that turns `before` into `after`. */
 function diffEdit(before: string, after: string): TS.Edit {
-  const max = Math.min(before.length, after.length);
-  let prefix = 0;
-  while (prefix < max && before.charCodeAt(prefix) === after.charCodeAt(prefix)) { prefix++; }
-  let suffix = 0;
-  while (suffix < max - prefix && before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)) { suffix++; }
-  const startPosition = pointAt(before, prefix);
+  const { start, oldEnd, newEnd } = changedRange(before, after);
   return {
-    startIndex: prefix, oldEndIndex: before.length - suffix, newEndIndex: after.length - suffix,
-    startPosition, oldEndPosition: pointAt(before, before.length - suffix), newEndPosition: pointAt(after, after.length - suffix),
+    startIndex: start, oldEndIndex: oldEnd, newEndIndex: newEnd,
+    startPosition: pointAt(before, start), oldEndPosition: pointAt(before, oldEnd), newEndPosition: pointAt(after, newEnd),
   };
 }
 
 /**
  * Parses Python source into a `PyNode` tree. Requires `loadPythonParser()` to have completed. Never throws on bad
  * input: syntax errors become ERROR nodes; a parse that exceeds `timeoutMs` returns an empty module with `timedOut`.
- * With a `documentKey` (an editor's document URI), the tree is kept and the next parse of that document reuses it
- * incrementally (unchanged text: no parse at all); at most 16 documents are kept, least recently parsed first out.
+ * With a `documentKey` (an editor's document URI), the result is kept and the next parse of that document re-parses
+ * only the top-level statements around the edit and re-uses the others (see reparse.ts), else re-parses the whole
+ * text incrementally with tree-sitter (unchanged text: no parse at all); at most 16 documents are kept, least
+ * recently parsed first out. The previous result for the same key is invalid after the next parse of that key.
  */
 export function parsePython(source: string, timeoutMs = 10_000, documentKey?: string): ParsedPython {
   const e = shared.engine;
   if (!e) { throw new Error('The Python parser is not loaded yet: await loadPythonParser() first.'); }
   const cached = documentKey !== undefined ? documents.get(documentKey) : undefined;
-  if (cached) {
-    documents.delete(documentKey!);
-    if (cached.text === source) { documents.set(documentKey!, cached); return cached.result; }
-    cached.tree.edit(diffEdit(cached.text, source));
-  }
   const deadline = performance.now() + timeoutMs;
   let calls = 0;
   // Called very often during a parse: look at the clock only every 64th time.
   const progressCallback = () => (++calls & 63) === 0 && performance.now() > deadline;
+  if (cached) {
+    documents.delete(documentKey!);
+    if (cached.text === source) { documents.set(documentKey!, cached); return cached.result; }
+    const reused = reparseStatements(cached.text, cached.result, source, region => {
+      let t: TS.Tree | null = null;
+      try { t = e.parser.parse(region, null, { progressCallback }); } catch { t = null; }
+      if (!t) { e.parser.reset(); return undefined; }
+      try { return convertTree(e, t); } finally { t.delete(); }
+    });
+    if (reused) {
+      reparseStats.reused++;
+      cached.text = source;
+      cached.result = reused;
+      documents.set(documentKey!, cached);
+      return reused;
+    }
+    reparseStats.whole++;
+    cached.tree.edit(diffEdit(cached.treeText, source));
+  }
   let tree: TS.Tree | null = null;
   try {
     tree = e.parser.parse(source, cached?.tree ?? null, { progressCallback });
@@ -337,15 +382,9 @@ export function parsePython(source: string, timeoutMs = 10_000, documentKey?: st
   }
   let keep = false;
   try {
-    const conv = (e.fast ? convertFast(e, tree) : undefined) ?? convertPublic(e, tree);
-    if (conv.errors === 0 && tree.rootNode.hasError) {
-      // Only missing anonymous tokens (a forgotten ")" or ":"), which the walks skip: locate the first one.
-      conv.errors = 1;
-      conv.firstError = firstMissing(tree);
-    }
-    const result: ParsedPython = { root: conv.root, errors: conv.errors, firstErrorOffset: conv.firstError, timedOut: false, nodeCount: conv.count };
+    const result = convertTree(e, tree);
     if (documentKey !== undefined) {
-      documents.set(documentKey, { text: source, tree, result });
+      documents.set(documentKey, { text: source, tree, treeText: source, result });
       keep = true;
       for (const [k] of documents) {
         if (documents.size <= MAX_CACHED_DOCUMENTS) { break; }
@@ -356,6 +395,46 @@ export function parsePython(source: string, timeoutMs = 10_000, documentKey?: st
   } finally {
     if (!keep) { tree.delete(); }
   }
+}
+
+function convertTree(e: Engine, tree: TS.Tree): ParsedPython {
+  const conv = (e.fast ? convertFast(e, tree) : undefined) ?? convertPublic(e, tree);
+  const hasError = tree.rootNode.hasError;
+  if (conv.errors === 0 && hasError) {
+    // Only missing anonymous tokens (a forgotten ")" or ":"), which the walks skip: locate the first one.
+    conv.errors = 1;
+    conv.firstError = firstMissing(tree);
+  }
+  const result: ParsedPython = { root: conv.root, errors: conv.errors, firstErrorOffset: conv.firstError, timedOut: false, nodeCount: conv.count };
+  if (hasError && !conv.unattributed && missingPerStatement(e, tree, conv)) {
+    // Kept only when the statements' errors add up to the whole (the root can have an error of its own).
+    const sum = combineErrors(conv.statementErrors);
+    if (sum.errors === result.errors && sum.firstErrorOffset === result.firstErrorOffset) { result.statementErrors = conv.statementErrors; }
+  }
+  return result;
+}
+
+/**
+ * Adds the first missing node of each top-level statement to `conv.statementErrors`; false when an error lies
+ * outside every kept top-level statement.
+ */
+function missingPerStatement(e: Engine, tree: TS.Tree, conv: Converted): boolean {
+  const c = tree.walk();
+  try {
+    if (!c.gotoFirstChild()) { return false; }
+    let index = -1;
+    do {
+      const t = c.nodeTypeId;
+      const kept = e.typeNamed[t] && !e.typeSkip[t];
+      if (kept) { index++; }
+      const node = c.currentNode;
+      if (!node.hasError) { continue; }
+      if (!kept) { return false; }
+      const first = firstMissing(tree, node);
+      if (first !== undefined) { (conv.statementErrors[index] ??= { named: 0 }).firstMissing = first; }
+    } while (c.gotoNextSibling());
+    return index === conv.root.children.length - 1;
+  } finally { c.delete(); }
 }
 
 /** Parses with a chosen walk (tests compare the fast walk with the public-API fallback). */
