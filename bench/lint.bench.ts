@@ -10,21 +10,37 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { analyzeNotebook, analyzePythonDetailed, analyzePythonSync, loadPythonParser, releaseDocument } from '../src/core/leakage';
+import {
+  analyzeNotebook,
+  analyzePythonDetailed,
+  analyzePythonSync,
+  loadPythonParser,
+  releaseDocument,
+} from '../src/core/leakage';
 import { parsePython, reparseStats } from '../src/core/leakage/parser';
 import { scoreRealWorld } from '../test/unit/leakage-realworld';
 
 const report = (name: string, value: number, unit: string, baseline: string, baselineValue: number) =>
-  console.log(JSON.stringify({ name, value: +value.toFixed(3), unit, baseline, baselineValue: +baselineValue.toFixed(3) }));
+  console.log(
+    JSON.stringify({ name, value: +value.toFixed(3), unit, baseline, baselineValue: +baselineValue.toFixed(3) }),
+  );
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const cpuMs = (f: () => void): number => { const c0 = process.cpuUsage(); f(); const c = process.cpuUsage(c0); return (c.user + c.system) / 1000; };
+const cpuMs = (f: () => void): number => {
+  const c0 = process.cpuUsage();
+  f();
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1000;
+};
 const PY = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
 function corpusFiles(dir: string, ext = '.py'): string[] {
-  return fs.readdirSync(dir).sort().flatMap(n => {
-    const p = path.join(dir, n);
-    return fs.statSync(p).isDirectory() ? corpusFiles(p, ext) : n.endsWith(ext) ? [p] : [];
-  });
+  return fs
+    .readdirSync(dir)
+    .sort()
+    .flatMap(n => {
+      const p = path.join(dir, n);
+      return fs.statSync(p).isDirectory() ? corpusFiles(p, ext) : n.endsWith(ext) ? [p] : [];
+    });
 }
 
 /** CPython's ast.parse of the files (sources, or the code cells of notebooks joined), in ms of CPU time. */
@@ -47,14 +63,19 @@ function cpythonParse(files: string[]): number {
     'print((time.process_time() - t0) * 1000)',
   ].join('\n');
   const r = spawnSync(PY, ['-c', script, ...files], { encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (r.status !== 0) { throw new Error(r.stderr); }
+  if (r.status !== 0) {
+    throw new Error(r.stderr);
+  }
   return Number(r.stdout.trim());
 }
 
 async function main(): Promise<void> {
   const root = path.resolve(__dirname, '..', '..');
   const fixtures = path.join(root, 'test', 'unit', 'fixtures');
-  const corpus = [...corpusFiles(path.join(fixtures, 'leakage')), ...corpusFiles(path.join(fixtures, 'leakage-realworld'))];
+  const corpus = [
+    ...corpusFiles(path.join(fixtures, 'leakage')),
+    ...corpusFiles(path.join(fixtures, 'leakage-realworld')),
+  ];
   await loadPythonParser();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlsight-lint-bench-'));
   try {
@@ -67,7 +88,9 @@ async function main(): Promise<void> {
     const big = lines.slice(0, 2000).join('\n');
     const bigFile = path.join(dir, 'big.py');
     fs.writeFileSync(bigFile, big);
-    for (let i = 0; i < 5; i++) { analyzePythonSync(big); }
+    for (let i = 0; i < 5; i++) {
+      analyzePythonSync(big);
+    }
     const wall: number[] = [];
     const cpu: number[] = [];
     for (let i = 0; i < 15; i++) {
@@ -77,7 +100,13 @@ async function main(): Promise<void> {
     }
     const pyBig = median([0, 1, 2].map(() => cpythonParse([bigFile])));
     report('leakage analysis of one 2,000-line file (median, warm, wall)', median(wall), 'ms', 'goal', 30);
-    report('leakage analysis of one 2,000-line file (median, warm, CPU)', median(cpu), 'ms', "CPython's ast.parse of the same file (CPU)", pyBig);
+    report(
+      'leakage analysis of one 2,000-line file (median, warm, CPU)',
+      median(cpu),
+      'ms',
+      "CPython's ast.parse of the same file (CPU)",
+      pyBig,
+    );
 
     // re-analysis after one-character edits typed at spread-out places (statements around the edit re-parsed, the
     // others re-used), against a fresh parse and analysis of the same text, all in CPU time
@@ -94,7 +123,7 @@ async function main(): Promise<void> {
     let text = big;
     for (let i = 0; i < edits; i++) {
       // an 'x' typed at the end of an assigned name (`df = …` becomes `dfx = …`), at spread-out places
-      const from = Math.floor(text.length * ((i * 7) % 17 + 0.5) / 17);
+      const from = Math.floor((text.length * (((i * 7) % 17) + 0.5)) / 17);
       const at = from + (/\w(?= = )/.exec(text.slice(from))?.index ?? 0) + 1;
       text = text.slice(0, at) + 'x' + text.slice(at);
       editedParse.push(cpuMs(() => parsePython(text, 10_000, parseKey)));
@@ -105,12 +134,34 @@ async function main(): Promise<void> {
     const reused = (reparseStats.reused - reused0) / 2;
     releaseDocument(key);
     releaseDocument(parseKey);
-    report('re-analysis after a one-character edit of a 2,000-line file (median CPU)', median(edited), 'ms', 'goal', 10);
-    report('re-analysis after a one-character edit, statements re-used vs fresh (median CPU)', median(edited), 'ms', 'fresh parse + analysis', median(fresh));
-    report(`re-parse after a one-character edit (statements re-used in ${reused} of ${edits} edits; median CPU)`, median(editedParse), 'ms',
-      'fresh parse + tree conversion', median(freshParse));
-    report('re-analysis after an edit: re-parse (median CPU)', median(editedParse), 'ms', 'data flow + rules of the whole file (median CPU)',
-      Math.max(0, median(edited) - median(editedParse)));
+    report(
+      're-analysis after a one-character edit of a 2,000-line file (median CPU)',
+      median(edited),
+      'ms',
+      'goal',
+      10,
+    );
+    report(
+      're-analysis after a one-character edit, statements re-used vs fresh (median CPU)',
+      median(edited),
+      'ms',
+      'fresh parse + analysis',
+      median(fresh),
+    );
+    report(
+      `re-parse after a one-character edit (statements re-used in ${reused} of ${edits} edits; median CPU)`,
+      median(editedParse),
+      'ms',
+      'fresh parse + tree conversion',
+      median(freshParse),
+    );
+    report(
+      're-analysis after an edit: re-parse (median CPU)',
+      median(editedParse),
+      'ms',
+      'data flow + rules of the whole file (median CPU)',
+      Math.max(0, median(edited) - median(editedParse)),
+    );
 
     // many small files: the corpora copied until there are 500
     const files: string[] = [];
@@ -119,20 +170,50 @@ async function main(): Promise<void> {
       fs.writeFileSync(f, `# copy ${i}\n` + fs.readFileSync(corpus[i % corpus.length], 'utf8'));
       files.push(f);
     }
-    for (const f of files.slice(0, 50)) { await analyzePythonDetailed(fs.readFileSync(f, 'utf8')); }
-    const small = cpuMs(() => { for (const f of files) { analyzePythonSync(fs.readFileSync(f, 'utf8')); } });
-    report(`lint ${files.length} small files (read + parse + analyse, CPU)`, small, 'ms', "CPython's ast.parse of the same files (CPU; goal ≤ 3×)", cpythonParse(files));
+    for (const f of files.slice(0, 50)) {
+      await analyzePythonDetailed(fs.readFileSync(f, 'utf8'));
+    }
+    const small = cpuMs(() => {
+      for (const f of files) {
+        analyzePythonSync(fs.readFileSync(f, 'utf8'));
+      }
+    });
+    report(
+      `lint ${files.length} small files (read + parse + analyse, CPU)`,
+      small,
+      'ms',
+      "CPython's ast.parse of the same files (CPU; goal ≤ 3×)",
+      cpythonParse(files),
+    );
 
     // large notebooks: 20 notebooks of about 2,000 lines, one corpus script per cell
     const nbs: string[] = [];
     for (let n = 0, k = 0; n < 20; n++) {
-      const cells: { cell_type: string; source: string[]; metadata: object; outputs: never[]; execution_count: null }[] = [];
+      const cells: {
+        cell_type: string;
+        source: string[];
+        metadata: object;
+        outputs: never[];
+        execution_count: null;
+      }[] = [];
       let count = 0;
       while (count < 2000) {
         const src = fs.readFileSync(corpus[k++ % corpus.length], 'utf8').split('\n');
         count += src.length;
-        cells.push({ cell_type: 'code', source: src.map((l, i) => (i < src.length - 1 ? l + '\n' : l)), metadata: {}, outputs: [], execution_count: null });
-        cells.push({ cell_type: 'markdown', source: [`## step ${k}`], metadata: {}, outputs: [], execution_count: null });
+        cells.push({
+          cell_type: 'code',
+          source: src.map((l, i) => (i < src.length - 1 ? l + '\n' : l)),
+          metadata: {},
+          outputs: [],
+          execution_count: null,
+        });
+        cells.push({
+          cell_type: 'markdown',
+          source: [`## step ${k}`],
+          metadata: {},
+          outputs: [],
+          execution_count: null,
+        });
       }
       const f = path.join(dir, `nb${n}.ipynb`);
       fs.writeFileSync(f, JSON.stringify({ cells, metadata: {}, nbformat: 4, nbformat_minor: 5 }));
@@ -140,21 +221,43 @@ async function main(): Promise<void> {
     }
     await analyzeNotebook(fs.readFileSync(nbs[0], 'utf8'));
     const t0 = process.cpuUsage();
-    for (const f of nbs) { await analyzeNotebook(fs.readFileSync(f, 'utf8')); }
+    for (const f of nbs) {
+      await analyzeNotebook(fs.readFileSync(f, 'utf8'));
+    }
     const c = process.cpuUsage(t0);
-    report(`lint ${nbs.length} notebooks of ~2,000 lines (read + parse + analyse, CPU)`, (c.user + c.system) / 1000, 'ms',
-      "CPython's ast.parse of their code cells (CPU; goal ≤ 3×)", cpythonParse(nbs));
+    report(
+      `lint ${nbs.length} notebooks of ~2,000 lines (read + parse + analyse, CPU)`,
+      (c.user + c.system) / 1000,
+      'ms',
+      "CPython's ast.parse of their code cells (CPU; goal ≤ 3×)",
+      cpythonParse(nbs),
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 
   // the measured rates of the leakage rules on the real-world-style corpus
   const s = await scoreRealWorld();
-  report(`leakage rules on the real-world corpus (${s.files} files): precision`, s.overall.precision, 'ratio', 'goal', 0.95);
+  report(
+    `leakage rules on the real-world corpus (${s.files} files): precision`,
+    s.overall.precision,
+    'ratio',
+    'goal',
+    0.95,
+  );
   report(`leakage rules on the real-world corpus (${s.files} files): recall`, s.overall.recall, 'ratio', 'goal', 0.85);
   const pre = s.rules.find(r => r.rule === 'preprocessing-before-split')!;
   report('preprocessing-before-split on the real-world corpus: recall', pre.recall, 'ratio', 'goal', 0.85);
-  report(`findings on the ${s.cleanFiles} correct files of the real-world corpus`, s.findingsOnClean.length, 'findings', 'goal', 0);
+  report(
+    `findings on the ${s.cleanFiles} correct files of the real-world corpus`,
+    s.findingsOnClean.length,
+    'findings',
+    'goal',
+    0,
+  );
 }
 
-main().catch(e => { console.error(e); process.exit(1); });
+main().catch(e => {
+  console.error(e);
+  process.exit(1);
+});

@@ -64,7 +64,7 @@ function decode(v: Json): unknown {
   }
   return v;
 }
- 
+
 const oracles: { cases: any[] } = decode(oraclesJson as unknown as Json) as { cases: never[] };
 const oracle = (name: string) => oracles.cases.find(c => c.name === name);
 

@@ -16,8 +16,12 @@ export function corpusDir(): string {
   for (const start of [__dirname, process.cwd()]) {
     for (let dir = start; ; dir = path.dirname(dir)) {
       const candidate = path.join(dir, 'test', 'unit', 'fixtures', 'leakage');
-      if (fs.existsSync(candidate)) { return candidate; }
-      if (path.dirname(dir) === dir) { break; }
+      if (fs.existsSync(candidate)) {
+        return candidate;
+      }
+      if (path.dirname(dir) === dir) {
+        break;
+      }
     }
   }
   throw new Error(`test/unit/fixtures/leakage not found above ${__dirname} or ${process.cwd()}`);
@@ -29,7 +33,11 @@ export function corpusFiles(): string[] {
   const walk = (d: string) => {
     for (const n of fs.readdirSync(d).sort()) {
       const p = path.join(d, n);
-      if (fs.statSync(p).isDirectory()) { walk(p); } else if (/\.(py|ipynb)$/.test(n)) { out.push(p); }
+      if (fs.statSync(p).isDirectory()) {
+        walk(p);
+      } else if (/\.(py|ipynb)$/.test(n)) {
+        out.push(p);
+      }
     }
   };
   walk(root);
@@ -49,17 +57,30 @@ export function expectationsOf(text: string): Expectations {
   text.split('\n').forEach((line, i) => {
     const e = /#\s*expect:\s*([\w\-, ]+)/.exec(line);
     if (e) {
-      for (const r of e[1].split(',').map(x => x.trim()).filter(Boolean)) {
-        if (!known.has(r)) { throw new Error(`unknown rule "${r}" in an expect marker on line ${i + 1}`); }
+      for (const r of e[1]
+        .split(',')
+        .map(x => x.trim())
+        .filter(Boolean)) {
+        if (!known.has(r)) {
+          throw new Error(`unknown rule "${r}" in an expect marker on line ${i + 1}`);
+        }
         expected.push(`${r}@${i + 1}`);
         checks.add(r as RuleId);
       }
     }
     const c = /#\s*checks:\s*([\w\-, ]+)/.exec(line);
     if (c) {
-      for (const r of c[1].split(',').map(x => x.trim()).filter(Boolean)) {
-        if (r === 'all') { RULE_IDS.forEach(x => checks.add(x)); continue; }
-        if (!known.has(r)) { throw new Error(`unknown rule "${r}" in a checks header on line ${i + 1}`); }
+      for (const r of c[1]
+        .split(',')
+        .map(x => x.trim())
+        .filter(Boolean)) {
+        if (r === 'all') {
+          RULE_IDS.forEach(x => checks.add(x));
+          continue;
+        }
+        if (!known.has(r)) {
+          throw new Error(`unknown rule "${r}" in a checks header on line ${i + 1}`);
+        }
         checks.add(r as RuleId);
       }
     }
@@ -91,7 +112,12 @@ export function compare(file: string, text: string, findings: Finding[]): Corpus
   const { expected, checks } = expectationsOf(text);
   const got = findings.filter(f => checks.has(f.rule)).map(f => `${f.rule}@${f.range.startLine + 1}`);
   return {
-    file, text, findings, expected, got, checks,
+    file,
+    text,
+    findings,
+    expected,
+    got,
+    checks,
     missing: expected.filter(e => !got.includes(e)),
     extra: got.filter(g => !expected.includes(g)),
   };

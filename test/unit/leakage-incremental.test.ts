@@ -31,23 +31,60 @@ function dump(root: PyNode): string[] {
 }
 
 const SNIPPETS = [
-  'x', ' ', '\n', '\n    ', '    ', '(', ')', '[', ']', ':', '"', '"""', "'", '\\\n', '#', ',', '=', '.fit(X)',
-  'def g(a):\n    return a\n', 'if x:\n', 'else:\n    pass\n', 'X = StandardScaler().fit_transform(X)\n',
-  'X_train, X_test, y_train, y_test = train_test_split(X, y)\n', '@dec\n', 'try:\n', 'except E:\n    pass\n', ';',
-  'lambda: 0', 'for i in range(3):\n    m.fit(X, y)\n', '\r\n', '\t', 'é', '\n\n# note\n',
+  'x',
+  ' ',
+  '\n',
+  '\n    ',
+  '    ',
+  '(',
+  ')',
+  '[',
+  ']',
+  ':',
+  '"',
+  '"""',
+  "'",
+  '\\\n',
+  '#',
+  ',',
+  '=',
+  '.fit(X)',
+  'def g(a):\n    return a\n',
+  'if x:\n',
+  'else:\n    pass\n',
+  'X = StandardScaler().fit_transform(X)\n',
+  'X_train, X_test, y_train, y_test = train_test_split(X, y)\n',
+  '@dec\n',
+  'try:\n',
+  'except E:\n    pass\n',
+  ';',
+  'lambda: 0',
+  'for i in range(3):\n    m.fit(X, y)\n',
+  '\r\n',
+  '\t',
+  'é',
+  '\n\n# note\n',
 ];
 
 function corpusText(): string {
   const dir = path.join(__dirname, '..', '..', '..', 'test', 'unit', 'fixtures', 'leakage-realworld');
-  const files = fs.readdirSync(dir).filter(f => f.endsWith('.py')).sort().slice(0, 12);
+  const files = fs
+    .readdirSync(dir)
+    .filter(f => f.endsWith('.py'))
+    .sort()
+    .slice(0, 12);
   return files.map(f => fs.readFileSync(path.join(dir, f), 'utf8')).join('\n');
 }
 
 function randomEdit(text: string, r: () => number): string {
   const at = Math.floor(r() * (text.length + 1));
   const kind = r();
-  if (kind < 0.45) { return text.slice(0, at) + SNIPPETS[Math.floor(r() * SNIPPETS.length)] + text.slice(at); }
-  if (kind < 0.8) { return text.slice(0, at) + text.slice(Math.min(text.length, at + 1 + Math.floor(r() * 12))); }
+  if (kind < 0.45) {
+    return text.slice(0, at) + SNIPPETS[Math.floor(r() * SNIPPETS.length)] + text.slice(at);
+  }
+  if (kind < 0.8) {
+    return text.slice(0, at) + text.slice(Math.min(text.length, at + 1 + Math.floor(r() * 12)));
+  }
   if (kind < 0.9) {
     // delete or duplicate whole lines
     const s = text.lastIndexOf('\n', at - 1) + 1;
@@ -86,12 +123,19 @@ describe('leakage re-analysis after edits (statement re-use)', function () {
       assert.strictEqual(inc.errors, fresh.errors, `errors after step ${step}`);
       assert.strictEqual(inc.firstErrorOffset, fresh.firstErrorOffset, `first error after step ${step}`);
       assert.strictEqual(inc.nodeCount, fresh.nodeCount, `node count after step ${step}`);
-      if (!fresh.errors) { reusedClean++; }
+      if (!fresh.errors) {
+        reusedClean++;
+      }
     }
     releaseDocument(key);
-    console.log(`      ${reparseStats.reused - reused0} of 400 edits re-used statements; ${reusedClean} left no syntax error`);
+    console.log(
+      `      ${reparseStats.reused - reused0} of 400 edits re-used statements; ${reusedClean} left no syntax error`,
+    );
     assert.ok(reusedClean > 50, `only ${reusedClean} edits left the text without syntax errors`);
-    assert.ok(reparseStats.reused - reused0 > 40, `statements re-used after only ${reparseStats.reused - reused0} edits`);
+    assert.ok(
+      reparseStats.reused - reused0 > 40,
+      `statements re-used after only ${reparseStats.reused - reused0} edits`,
+    );
   });
 
   it('gives the same findings as a fresh analysis after a series of small edits (seed 7)', async () => {

@@ -10,27 +10,53 @@ describe('leakage rules: real-world-style corpus (labels in fixtures/leakage-rea
     const files = Object.keys(labels);
     assert.ok(files.length >= 60, `only ${files.length} files`);
     assert.ok(files.filter(f => !labels[f].length).length >= 15, 'too few clean files');
-    assert.ok(files.some(f => f.endsWith('.ipynb')), 'no notebook');
+    assert.ok(
+      files.some(f => f.endsWith('.ipynb')),
+      'no notebook',
+    );
   });
 
   it('meets the precision and recall floors, and reports nothing on correct code', async () => {
     const s = await scoreRealWorld();
     console.log(`      ${formatScore(s).split('\n').join('\n      ')}`);
-    if (s.misses.length) { console.log(`      missed:\n        ${s.misses.join('\n        ')}`); }
-    if (s.falseAlarms.length) { console.log(`      false alarms:\n        ${s.falseAlarms.join('\n        ')}`); }
+    if (s.misses.length) {
+      console.log(`      missed:\n        ${s.misses.join('\n        ')}`);
+    }
+    if (s.falseAlarms.length) {
+      console.log(`      false alarms:\n        ${s.falseAlarms.join('\n        ')}`);
+    }
     assert.deepStrictEqual(s.findingsOnClean, [], 'findings on correct code');
     const pre = s.rules.find(r => r.rule === 'preprocessing-before-split')!;
     assert.ok(s.overall.precision >= FLOORS.precision, `overall precision ${s.overall.precision.toFixed(2)}`);
     assert.ok(s.overall.recall >= FLOORS.recall, `overall recall ${s.overall.recall.toFixed(2)}`);
     assert.ok(pre.recall >= FLOORS.preRecall, `preprocessing-before-split recall ${pre.recall.toFixed(2)}`);
     const h = await scoreRealWorld(f => f.startsWith('holdout-'));
-    console.log(`      held-out part (holdout-*, written after the rules were frozen; see docs/leakage-rules.md): ${formatScore(h).split('\n').slice(-1)[0].replace(/^overall\s*/, '')}`);
-    if (h.misses.length) { console.log(`      held-out misses: ${h.misses.join(', ')}`); }
-    if (h.falseAlarms.length) { console.log(`      held-out false alarms: ${h.falseAlarms.join(', ')}`); }
+    console.log(
+      `      held-out part (holdout-*, written after the rules were frozen; see docs/leakage-rules.md): ${formatScore(h)
+        .split('\n')
+        .slice(-1)[0]
+        .replace(/^overall\s*/, '')}`,
+    );
+    if (h.misses.length) {
+      console.log(`      held-out misses: ${h.misses.join(', ')}`);
+    }
+    if (h.falseAlarms.length) {
+      console.log(`      held-out false alarms: ${h.falseAlarms.join(', ')}`);
+    }
     // The rates shown to users (RULE_RATES) are the measured ones.
-    assert.deepStrictEqual({ files: s.files, clean: s.cleanFiles, heldOut: Object.keys(realWorldLabels()).filter(f => f.startsWith('holdout-')).length }, { ...RATE_CORPUS });
-    assert.deepStrictEqual(Object.fromEntries(s.rules.map(r => [r.rule, { tp: r.tp, fp: r.fp, fn: r.fn }])), RULE_RATES,
-      'src/core/leakage/rates.ts must hold the measured counts');
+    assert.deepStrictEqual(
+      {
+        files: s.files,
+        clean: s.cleanFiles,
+        heldOut: Object.keys(realWorldLabels()).filter(f => f.startsWith('holdout-')).length,
+      },
+      { ...RATE_CORPUS },
+    );
+    assert.deepStrictEqual(
+      Object.fromEntries(s.rules.map(r => [r.rule, { tp: r.tp, fp: r.fp, fn: r.fn }])),
+      RULE_RATES,
+      'src/core/leakage/rates.ts must hold the measured counts',
+    );
     assert.match(rateText('target-in-features')!, /7\/7/);
     for (const r of s.rules) {
       assert.ok(r.tp > 0, `${r.rule}: no true positive`);

@@ -11,12 +11,27 @@ import { analyzeNotebook, analyzePython, notebookText } from '../../src/core/lea
 import type { Finding } from '../../src/core/leakage';
 
 export const SCORED_RULES = [
-  'preprocessing-before-split', 'oversampling-before-split', 'test-data-in-fit', 'multi-test', 'target-in-features',
+  'preprocessing-before-split',
+  'oversampling-before-split',
+  'test-data-in-fit',
+  'multi-test',
+  'target-in-features',
   'evaluation-on-training-data',
 ] as const;
 
-export interface Label { rule: string; line: number; code: string }
-export interface RuleScore { rule: string; tp: number; fp: number; fn: number; precision: number; recall: number }
+export interface Label {
+  rule: string;
+  line: number;
+  code: string;
+}
+export interface RuleScore {
+  rule: string;
+  tp: number;
+  fp: number;
+  fn: number;
+  precision: number;
+  recall: number;
+}
 export interface RealWorldScore {
   files: number;
   cleanFiles: number;
@@ -32,20 +47,28 @@ export function realWorldDir(): string {
   for (const start of [__dirname, process.cwd()]) {
     for (let dir = start; ; dir = path.dirname(dir)) {
       const candidate = path.join(dir, 'test', 'unit', 'fixtures', 'leakage-realworld');
-      if (fs.existsSync(candidate)) { return candidate; }
-      if (path.dirname(dir) === dir) { break; }
+      if (fs.existsSync(candidate)) {
+        return candidate;
+      }
+      if (path.dirname(dir) === dir) {
+        break;
+      }
     }
   }
   throw new Error('test/unit/fixtures/leakage-realworld not found');
 }
 
 export function realWorldLabels(): Record<string, Label[]> {
-  return (JSON.parse(fs.readFileSync(path.join(realWorldDir(), 'labels.json'), 'utf8')) as { files: Record<string, Label[]> }).files;
+  return (
+    JSON.parse(fs.readFileSync(path.join(realWorldDir(), 'labels.json'), 'utf8')) as { files: Record<string, Label[]> }
+  ).files;
 }
 
 export async function analyzeRealWorldFile(file: string): Promise<{ text: string; findings: Finding[] }> {
   const raw = fs.readFileSync(path.join(realWorldDir(), file), 'utf8');
-  if (file.endsWith('.ipynb')) { return { text: notebookText(raw), findings: await analyzeNotebook(raw) }; }
+  if (file.endsWith('.ipynb')) {
+    return { text: notebookText(raw), findings: await analyzeNotebook(raw) };
+  }
   return { text: raw, findings: await analyzePython(raw) };
 }
 
@@ -58,41 +81,72 @@ const ratio = (a: number, b: number) => (b ? a / b : 1);
 export async function scoreRealWorld(keep: (file: string) => boolean = () => true): Promise<RealWorldScore> {
   const labels = Object.fromEntries(Object.entries(realWorldLabels()).filter(([f]) => keep(f)));
   const scored = new Set<string>(SCORED_RULES);
-  const counts = new Map<string, { tp: number; fp: number; fn: number }>(SCORED_RULES.map(r => [r, { tp: 0, fp: 0, fn: 0 }]));
-  const out: RealWorldScore = { files: 0, cleanFiles: 0, findingsOnClean: [], rules: [], overall: undefined!, misses: [], falseAlarms: [] };
+  const counts = new Map<string, { tp: number; fp: number; fn: number }>(
+    SCORED_RULES.map(r => [r, { tp: 0, fp: 0, fn: 0 }]),
+  );
+  const out: RealWorldScore = {
+    files: 0,
+    cleanFiles: 0,
+    findingsOnClean: [],
+    rules: [],
+    overall: undefined!,
+    misses: [],
+    falseAlarms: [],
+  };
   for (const [file, ls] of Object.entries(labels)) {
     out.files++;
     const { text, findings } = await analyzeRealWorldFile(file);
     const lines = text.split('\n');
     for (const l of ls) {
-      if ((lines[l.line - 1] ?? '').trim() !== l.code) { throw new Error(`${file}: label on line ${l.line} does not match its code`); }
+      if ((lines[l.line - 1] ?? '').trim() !== l.code) {
+        throw new Error(`${file}: label on line ${l.line} does not match its code`);
+      }
     }
     const got = findings.filter(f => scored.has(f.rule));
     const want = new Set(ls.map(l => `${l.rule}@${l.line}`));
     const have = new Set(got.map(f => `${f.rule}@${f.range.startLine + 1}`));
-    if (!ls.length) { out.cleanFiles++; }
+    if (!ls.length) {
+      out.cleanFiles++;
+    }
     for (const f of got) {
       const key = `${f.rule}@${f.range.startLine + 1}`;
-      if (want.has(key)) { continue; }
+      if (want.has(key)) {
+        continue;
+      }
       counts.get(f.rule)!.fp++;
       out.falseAlarms.push(`${file} ${key}: ${f.message}`);
-      if (!ls.length) { out.findingsOnClean.push(`${file} ${key}`); }
+      if (!ls.length) {
+        out.findingsOnClean.push(`${file} ${key}`);
+      }
     }
     for (const k of want) {
       const rule = k.split('@')[0];
-      if (have.has(k)) { counts.get(rule)!.tp++; } else { counts.get(rule)!.fn++; out.misses.push(`${file} ${k}`); }
+      if (have.has(k)) {
+        counts.get(rule)!.tp++;
+      } else {
+        counts.get(rule)!.fn++;
+        out.misses.push(`${file} ${k}`);
+      }
     }
   }
   const tot = { tp: 0, fp: 0, fn: 0 };
   for (const [rule, c] of counts) {
-    tot.tp += c.tp; tot.fp += c.fp; tot.fn += c.fn;
+    tot.tp += c.tp;
+    tot.fp += c.fp;
+    tot.fn += c.fn;
     out.rules.push({ rule, ...c, precision: ratio(c.tp, c.tp + c.fp), recall: ratio(c.tp, c.tp + c.fn) });
   }
-  out.overall = { rule: 'overall', ...tot, precision: ratio(tot.tp, tot.tp + tot.fp), recall: ratio(tot.tp, tot.tp + tot.fn) };
+  out.overall = {
+    rule: 'overall',
+    ...tot,
+    precision: ratio(tot.tp, tot.tp + tot.fp),
+    recall: ratio(tot.tp, tot.tp + tot.fn),
+  };
   return out;
 }
 
 export function formatScore(s: RealWorldScore): string {
-  const row = (r: RuleScore) => `${r.rule.padEnd(28)} P ${r.precision.toFixed(2)}  R ${r.recall.toFixed(2)}  (tp ${r.tp}, fp ${r.fp}, fn ${r.fn})`;
+  const row = (r: RuleScore) =>
+    `${r.rule.padEnd(28)} P ${r.precision.toFixed(2)}  R ${r.recall.toFixed(2)}  (tp ${r.tp}, fp ${r.fp}, fn ${r.fn})`;
   return [`${s.files} files (${s.cleanFiles} with no leak):`, ...s.rules.map(row), row(s.overall)].join('\n');
 }

@@ -2,8 +2,20 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  RULES, RULE_IDS, analyzeNotebook, analyzeNotebookDetailed, analyzePython, analyzePythonDetailed, analyzePythonSync, applyEdits,
-  blankMagics, isPythonParserLoaded, loadPythonParser, notebookText, parseNotebook, usesFastWalk,
+  RULES,
+  RULE_IDS,
+  analyzeNotebook,
+  analyzeNotebookDetailed,
+  analyzePython,
+  analyzePythonDetailed,
+  analyzePythonSync,
+  applyEdits,
+  blankMagics,
+  isPythonParserLoaded,
+  loadPythonParser,
+  notebookText,
+  parseNotebook,
+  usesFastWalk,
 } from '../../src/core/leakage';
 import { Analyzer, ValueSummary, partFromName } from '../../src/core/leakage/dataflow';
 import { parsePython, treeSitterWasmPaths } from '../../src/core/leakage/parser';
@@ -37,17 +49,29 @@ describe('leakage parser (web-tree-sitter + tree-sitter-python wasm)', function 
   it('uses the fast direct tree walk (its self-check passed against the public cursor API)', async function () {
     await loadPythonParser();
     const { slowWalkReason } = await import('../../src/core/leakage/parser');
-    if (slowWalkReason() === 'binding-initialised-elsewhere') { this.skip(); }
+    if (slowWalkReason() === 'binding-initialised-elsewhere') {
+      this.skip();
+    }
     assert.strictEqual(slowWalkReason(), undefined);
-    assert.strictEqual(usesFastWalk(), true, 'the fast walk failed its self-check: web-tree-sitter internals changed? (the slower public walk is used)');
+    assert.strictEqual(
+      usesFastWalk(),
+      true,
+      'the fast walk failed its self-check: web-tree-sitter internals changed? (the slower public walk is used)',
+    );
   });
 
   it('the public-API walk (fallback) builds the same tree as the fast walk', async () => {
     await loadPythonParser();
     const { parsePythonWith } = await import('../../src/core/leakage/parser');
-    const src = fs.readFileSync(path.join(corpusDir(), 'misc', 'aliases-and-chains.py'), 'utf8') + '\ndef broken(:\n  x = [1,\n';
-    const strip = (n: { type: string; field: string | null; start: number; end: number; children: unknown[] }): unknown =>
-      [n.type, n.field, n.start, n.end, (n.children as typeof n[]).map(strip)];
+    const src =
+      fs.readFileSync(path.join(corpusDir(), 'misc', 'aliases-and-chains.py'), 'utf8') + '\ndef broken(:\n  x = [1,\n';
+    const strip = (n: {
+      type: string;
+      field: string | null;
+      start: number;
+      end: number;
+      children: unknown[];
+    }): unknown => [n.type, n.field, n.start, n.end, (n.children as (typeof n)[]).map(strip)];
     const fast = parsePythonWith(src, 'fast');
     const slow = parsePythonWith(src, 'public');
     assert.ok(fast.nodeCount > 100);
@@ -67,7 +91,13 @@ describe('leakage parser (web-tree-sitter + tree-sitter-python wasm)', function 
     const call = asg.children.find(c => c.field === 'right')!;
     assert.strictEqual(call.type, 'call');
     assert.strictEqual(src.slice(call.start, call.end), 'f(a, b=1)');
-    assert.deepStrictEqual(call.children.map(c => [c.type, c.field]), [['identifier', 'function'], ['argument_list', 'arguments']]);
+    assert.deepStrictEqual(
+      call.children.map(c => [c.type, c.field]),
+      [
+        ['identifier', 'function'],
+        ['argument_list', 'arguments'],
+      ],
+    );
     assert.strictEqual(call.parent, asg);
     const str = stmt2.children[0].children.find(c => c.field === 'right')!;
     assert.strictEqual(str.type, 'string');
@@ -88,12 +118,23 @@ describe('leakage API', function () {
   this.timeout(60_000);
 
   it('documents every rule with a default severity', () => {
-    assert.deepStrictEqual(RULES.map(r => r.id), [...RULE_IDS]);
+    assert.deepStrictEqual(
+      RULES.map(r => r.id),
+      [...RULE_IDS],
+    );
     assert.strictEqual(RULES.length, 11);
     assert.deepStrictEqual(Object.fromEntries(RULES.map(r => [r.id, r.severity])), {
-      'preprocessing-before-split': 'warning', 'oversampling-before-split': 'warning', 'test-data-in-fit': 'error',
-      'target-in-features': 'error', 'evaluation-on-training-data': 'warning', 'multi-test': 'info', 'missing-stratify': 'warning', 'missing-random-state': 'info', 'missing-seed': 'info',
-      'accuracy-on-imbalanced': 'info', 'no-baseline': 'info',
+      'preprocessing-before-split': 'warning',
+      'oversampling-before-split': 'warning',
+      'test-data-in-fit': 'error',
+      'target-in-features': 'error',
+      'evaluation-on-training-data': 'warning',
+      'multi-test': 'info',
+      'missing-stratify': 'warning',
+      'missing-random-state': 'info',
+      'missing-seed': 'info',
+      'accuracy-on-imbalanced': 'info',
+      'no-baseline': 'info',
     });
   });
 
@@ -106,7 +147,10 @@ describe('leakage API', function () {
     assert.match(pre.message, /StandardScaler\.fit_transform fits on X\b/);
     assert.match(pre.message, /line 8/);
     assert.doesNotMatch(pre.message, /[`*_]{2}|`/, 'plain text, no markdown');
-    assert.deepStrictEqual(pre.related?.map(r => r.range.startLine), [7, 8]);
+    assert.deepStrictEqual(
+      pre.related?.map(r => r.range.startLine),
+      [7, 8],
+    );
     const strat = findings.find(f => f.rule === 'missing-stratify')!;
     assert.match(strat.message, /stratify=y/);
     assert.strictEqual(strat.range.startLine, 7);
@@ -115,20 +159,31 @@ describe('leakage API', function () {
   it('turns rules off and overrides severities', async () => {
     const all = await analyzePython(LEAKY);
     assert.ok(all.some(f => f.rule === 'no-baseline'));
-    const some = await analyzePython(LEAKY, { rules: { 'no-baseline': false, 'missing-random-state': 'off', 'missing-stratify': 'error' } });
+    const some = await analyzePython(LEAKY, {
+      rules: { 'no-baseline': false, 'missing-random-state': 'off', 'missing-stratify': 'error' },
+    });
     assert.ok(!some.some(f => f.rule === 'no-baseline' || f.rule === 'missing-random-state'));
     assert.strictEqual(some.find(f => f.rule === 'missing-stratify')!.severity, 'error');
     assert.strictEqual(some.find(f => f.rule === 'preprocessing-before-split')!.severity, 'warning');
   });
 
   it('honours # mlsight: ignore comments unless suppressions are turned off', async () => {
-    const src = LEAKY.replace('X = StandardScaler().fit_transform(X)', 'X = StandardScaler().fit_transform(X)  # mlsight: ignore[preprocessing-before-split]');
+    const src = LEAKY.replace(
+      'X = StandardScaler().fit_transform(X)',
+      'X = StandardScaler().fit_transform(X)  # mlsight: ignore[preprocessing-before-split]',
+    );
     assert.ok(!(await analyzePython(src)).some(f => f.rule === 'preprocessing-before-split'));
     assert.ok((await analyzePython(src, { suppressions: false })).some(f => f.rule === 'preprocessing-before-split'));
     const above = LEAKY.replace('X = StandardScaler()', '# mlsight: ignore\nX = StandardScaler()');
     assert.ok(!(await analyzePython(above)).some(f => f.rule === 'preprocessing-before-split'));
-    const other = LEAKY.replace('X = StandardScaler().fit_transform(X)', 'X = StandardScaler().fit_transform(X)  # mlsight: ignore[no-baseline]');
-    assert.ok((await analyzePython(other)).some(f => f.rule === 'preprocessing-before-split'), 'another rule id does not silence it');
+    const other = LEAKY.replace(
+      'X = StandardScaler().fit_transform(X)',
+      'X = StandardScaler().fit_transform(X)  # mlsight: ignore[no-baseline]',
+    );
+    assert.ok(
+      (await analyzePython(other)).some(f => f.rule === 'preprocessing-before-split'),
+      'another rule id does not silence it',
+    );
     const file = `# mlsight: ignore-file[missing-stratify, no-baseline]\n${LEAKY}`;
     const rules = new Set((await analyzePython(file)).map(f => f.rule));
     assert.ok(!rules.has('missing-stratify') && !rules.has('no-baseline') && rules.has('preprocessing-before-split'));
@@ -144,14 +199,20 @@ describe('leakage API', function () {
   });
 
   it('columns are UTF-16 code units and CRLF files keep their positions', async () => {
-    const src = LEAKY.replace('df = pd.read_csv("d.csv")', 'données = "é😀"\ndf = pd.read_csv("d.csv")').replace('X = StandardScaler()', 'Xé = 1; X = StandardScaler()');
+    const src = LEAKY.replace('df = pd.read_csv("d.csv")', 'données = "é😀"\ndf = pd.read_csv("d.csv")').replace(
+      'X = StandardScaler()',
+      'Xé = 1; X = StandardScaler()',
+    );
     const pre = (await analyzePython(src)).find(f => f.rule === 'preprocessing-before-split')!;
     const line = src.split('\n')[pre.range.startLine];
     assert.strictEqual(line.slice(pre.range.startColumn, pre.range.endColumn), 'StandardScaler().fit_transform(X)');
     const crlf = LEAKY.replace(/\n/g, '\r\n');
     const f2 = (await analyzePython(crlf)).find(f => f.rule === 'preprocessing-before-split')!;
     assert.deepStrictEqual(f2.range, { startLine: 6, startColumn: 4, endLine: 6, endColumn: 37 });
-    const fixed = applyEdits(crlf, (await analyzePython(crlf)).find(f => f.rule === 'missing-stratify')!.fixes![0].edits);
+    const fixed = applyEdits(
+      crlf,
+      (await analyzePython(crlf)).find(f => f.rule === 'missing-stratify')!.fixes![0].edits,
+    );
     assert.match(fixed, /train_test_split\(X, y, stratify=y\)\r\n/);
   });
 
@@ -168,15 +229,39 @@ describe('leakage notebooks', function () {
 
   it('blanks magics, shell escapes and help without changing line numbers', () => {
     const src = [
-      '%matplotlib inline', '!pip install x \\', '   continued', 'files = !ls', 't = %timeit -o f()', 'df?', '??df',
-      'for i in range(3):', '    %time g(i)', 's = """', '%not a magic inside a string', '"""', 'x = 5 % 3', '  !echo indented',
+      '%matplotlib inline',
+      '!pip install x \\',
+      '   continued',
+      'files = !ls',
+      't = %timeit -o f()',
+      'df?',
+      '??df',
+      'for i in range(3):',
+      '    %time g(i)',
+      's = """',
+      '%not a magic inside a string',
+      '"""',
+      'x = 5 % 3',
+      '  !echo indented',
     ].join('\n');
     const out = blankMagics(src);
     const lines = out.split('\n');
     assert.strictEqual(lines.length, src.split('\n').length);
     assert.deepStrictEqual(lines, [
-      'pass', 'pass', '', 'files = None', 't = None', 'pass', 'pass',
-      'for i in range(3):', '    pass', 's = """', '%not a magic inside a string', '"""', 'x = 5 % 3', '  pass',
+      'pass',
+      'pass',
+      '',
+      'files = None',
+      't = None',
+      'pass',
+      'pass',
+      'for i in range(3):',
+      '    pass',
+      's = """',
+      '%not a magic inside a string',
+      '"""',
+      'x = 5 % 3',
+      '  pass',
     ]);
   });
 
@@ -187,24 +272,48 @@ describe('leakage notebooks', function () {
   });
 
   it('reads code cells (string or list sources) with their notebook index and outputs', () => {
-    const nb = parseNotebook(JSON.stringify({
-      cells: [
-        { cell_type: 'markdown', source: ['# t'] },
-        { cell_type: 'code', source: ['a = 1\n', 'b = 2'], outputs: [{ output_type: 'stream', text: ['hi\n'] }] },
-        { cell_type: 'code', source: 'c = 3', outputs: [{ output_type: 'execute_result', data: { 'text/plain': ['0    10\n', '1     2'] } }] },
-        { cell_type: 'raw', source: 'x' },
-      ],
-      metadata: { kernelspec: { language: 'python' } },
-    }));
+    const nb = parseNotebook(
+      JSON.stringify({
+        cells: [
+          { cell_type: 'markdown', source: ['# t'] },
+          { cell_type: 'code', source: ['a = 1\n', 'b = 2'], outputs: [{ output_type: 'stream', text: ['hi\n'] }] },
+          {
+            cell_type: 'code',
+            source: 'c = 3',
+            outputs: [{ output_type: 'execute_result', data: { 'text/plain': ['0    10\n', '1     2'] } }],
+          },
+          { cell_type: 'raw', source: 'x' },
+        ],
+        metadata: { kernelspec: { language: 'python' } },
+      }),
+    );
     assert.strictEqual(nb.language, 'python');
-    assert.deepStrictEqual(nb.cells.map(c => [c.index, c.source, c.outputs]), [[1, 'a = 1\nb = 2', ['hi\n']], [2, 'c = 3', ['0    10\n1     2']]]);
+    assert.deepStrictEqual(
+      nb.cells.map(c => [c.index, c.source, c.outputs]),
+      [
+        [1, 'a = 1\nb = 2', ['hi\n']],
+        [2, 'c = 3', ['0    10\n1     2']],
+      ],
+    );
   });
 
   it('analyses cells together and maps findings back to (cell, line, column)', async () => {
     const cells = [
-      { index: 0, source: 'import pandas as pd\nfrom sklearn.model_selection import train_test_split\nfrom sklearn.preprocessing import StandardScaler\nfrom sklearn.svm import SVC' },
-      { index: 2, source: '%matplotlib inline\ndf = pd.read_csv("d.csv")\nX = StandardScaler().fit_transform(df.drop(columns="y"))' },
-      { index: 3, source: '!ls\nX_tr, X_te, y_tr, y_te = train_test_split(X, df["y"], random_state=0)\nclf = SVC().fit(X_tr, y_tr)\nclf.score(X_te, y_te)' },
+      {
+        index: 0,
+        source:
+          'import pandas as pd\nfrom sklearn.model_selection import train_test_split\nfrom sklearn.preprocessing import StandardScaler\nfrom sklearn.svm import SVC',
+      },
+      {
+        index: 2,
+        source:
+          '%matplotlib inline\ndf = pd.read_csv("d.csv")\nX = StandardScaler().fit_transform(df.drop(columns="y"))',
+      },
+      {
+        index: 3,
+        source:
+          '!ls\nX_tr, X_te, y_tr, y_te = train_test_split(X, df["y"], random_state=0)\nclf = SVC().fit(X_tr, y_tr)\nclf.score(X_te, y_te)',
+      },
     ];
     const findings = await analyzeNotebook(cells);
     const pre = findings.find(f => f.rule === 'preprocessing-before-split')!;
@@ -222,7 +331,10 @@ describe('leakage notebooks', function () {
     const raw = fs.readFileSync(path.join(corpusDir(), 'notebooks', 'leaky.ipynb'), 'utf8');
     const text = notebookText(raw);
     const cells = parseNotebook(raw).cells;
-    assert.strictEqual(text.split('\n').length, cells.reduce((n, c) => n + c.source.split('\n').length, 0));
+    assert.strictEqual(
+      text.split('\n').length,
+      cells.reduce((n, c) => n + c.source.split('\n').length, 0),
+    );
     const r = await analyzeNotebookDetailed(raw);
     assert.strictEqual(r.language, 'python');
     for (const f of r.findings) {
@@ -237,7 +349,9 @@ describe('leakage notebooks', function () {
   });
 
   it('skips notebooks in another language and reports unreadable ones without throwing', async () => {
-    const r = await analyzeNotebookDetailed(fs.readFileSync(path.join(corpusDir(), 'notebooks', 'r-kernel.ipynb'), 'utf8'));
+    const r = await analyzeNotebookDetailed(
+      fs.readFileSync(path.join(corpusDir(), 'notebooks', 'r-kernel.ipynb'), 'utf8'),
+    );
     assert.strictEqual(r.language, 'R');
     assert.deepStrictEqual(r.findings, []);
     const bad = await analyzeNotebookDetailed('{not json');
@@ -260,25 +374,39 @@ describe('leakage data flow', function () {
   };
 
   it('unpacks train_test_split outputs by position (train, test for each array in turn)', async () => {
-    const { get } = await run('X_train, X_test, y_train, y_test = train_test_split(X, y)\na, b, c, d = train_test_split(X, y)\n');
-    assert.deepStrictEqual([get('X_train').part, get('X_test').part, get('y_train').part, get('y_test').part], ['train', 'test', 'train', 'test']);
-    assert.deepStrictEqual([get('a').split, get('b').split, get('c').split, get('d').split].map(s => s && [s.index, s.side]),
-      [[0, 'train'], [0, 'test'], [1, 'train'], [1, 'test']]);
+    const { get } = await run(
+      'X_train, X_test, y_train, y_test = train_test_split(X, y)\na, b, c, d = train_test_split(X, y)\n',
+    );
+    assert.deepStrictEqual(
+      [get('X_train').part, get('X_test').part, get('y_train').part, get('y_test').part],
+      ['train', 'test', 'train', 'test'],
+    );
+    assert.deepStrictEqual(
+      [get('a').split, get('b').split, get('c').split, get('d').split].map(s => s && [s.index, s.side]),
+      [
+        [0, 'train'],
+        [0, 'test'],
+        [1, 'train'],
+        [1, 'test'],
+      ],
+    );
     const { get: g2 } = await run('parts = train_test_split(X, y)\nq = parts[1]\n*rest, last = parts\n');
     assert.strictEqual(g2('q').part, 'test');
     assert.strictEqual(g2('last').part, 'test');
   });
 
   it('follows slicing, .values/.to_numpy(), method chains and concatenation', async () => {
-    const { get } = await run([
-      'X_train, X_test = train_test_split(df)',
-      'a = X_train.values[:, 1:]',
-      'b = X_test.drop(columns=["x"]).fillna(0).to_numpy()',
-      'c = pd.concat([X_train, X_test])',
-      'd = np.vstack([X_train, X_train[:10]])',
-      'e = df.mean()',
-      'f = (df - df.mean()) / df.std()',
-    ].join('\n'));
+    const { get } = await run(
+      [
+        'X_train, X_test = train_test_split(df)',
+        'a = X_train.values[:, 1:]',
+        'b = X_test.drop(columns=["x"]).fillna(0).to_numpy()',
+        'c = pd.concat([X_train, X_test])',
+        'd = np.vstack([X_train, X_train[:10]])',
+        'e = df.mean()',
+        'f = (df - df.mean()) / df.std()',
+      ].join('\n'),
+    );
     assert.strictEqual(get('a').part, 'train');
     assert.strictEqual(get('b').part, 'test');
     assert.strictEqual(get('c').part, 'full', 'train + test is the full data');
@@ -288,46 +416,59 @@ describe('leakage data flow', function () {
   });
 
   it('knows what each object was fitted on', async () => {
-    const { get } = await run([
-      'from sklearn.preprocessing import StandardScaler',
-      'X_train, X_test = train_test_split(X)',
-      's = StandardScaler()',
-      's.fit(X_train)',
-      't = StandardScaler().fit(X)',
-      'u = t.transform(X_test)',
-    ].join('\n'));
-    assert.deepStrictEqual([get('s').cls, get('s').category, get('s').fittedOn], ['StandardScaler', 'transformer', ['train']]);
+    const { get } = await run(
+      [
+        'from sklearn.preprocessing import StandardScaler',
+        'X_train, X_test = train_test_split(X)',
+        's = StandardScaler()',
+        's.fit(X_train)',
+        't = StandardScaler().fit(X)',
+        'u = t.transform(X_test)',
+      ].join('\n'),
+    );
+    assert.deepStrictEqual(
+      [get('s').cls, get('s').category, get('s').fittedOn],
+      ['StandardScaler', 'transformer', ['train']],
+    );
     assert.deepStrictEqual(get('t').fittedOn, ['unknown']);
     assert.deepStrictEqual(get('u').taints, ['fit:StandardScaler.fit'], 'transforming with a full-data fit carries it');
     assert.strictEqual(get('u').part, 'test');
   });
 
   it('follows calls to functions defined in the same file, loops and both branches of if', async () => {
-    const { get } = await run([
-      'def prep(frame):',
-      '    return frame.fillna(frame.median())',
-      'def split(a, b):',
-      '    return train_test_split(a, b, test_size=0.2)',
-      'clean = prep(df)',
-      'tr, te, ytr, yte = split(clean, y)',
-      'if flag:',
-      '    z = tr',
-      'else:',
-      '    z = te',
-      'acc = []',
-      'for m in [LogisticRegression(), SVC()]:',
-      '    m.fit(tr, ytr)',
-      '    acc.append(m.score(te, yte))',
-      'w = X',
-      'for i in range(3):',
-      '    w = w.fillna(w.mean())',
-    ].join('\n'));
+    const { get } = await run(
+      [
+        'def prep(frame):',
+        '    return frame.fillna(frame.median())',
+        'def split(a, b):',
+        '    return train_test_split(a, b, test_size=0.2)',
+        'clean = prep(df)',
+        'tr, te, ytr, yte = split(clean, y)',
+        'if flag:',
+        '    z = tr',
+        'else:',
+        '    z = te',
+        'acc = []',
+        'for m in [LogisticRegression(), SVC()]:',
+        '    m.fit(tr, ytr)',
+        '    acc.append(m.score(te, yte))',
+        'w = X',
+        'for i in range(3):',
+        '    w = w.fillna(w.mean())',
+      ].join('\n'),
+    );
     assert.deepStrictEqual(get('clean').taints, ['stat:median()']);
     assert.strictEqual(get('tr').part, 'train');
     assert.strictEqual(get('te').part, 'test');
     assert.deepStrictEqual(get('tr').taints, ['stat:median()']);
     assert.strictEqual(get('z').part, 'full', 'joined: train or test');
-    assert.deepStrictEqual(get('m').alternatives?.map(x => [x.cls, x.fittedOn]), [['LogisticRegression', ['train', 'train']], ['SVC', ['train', 'train']]]);
+    assert.deepStrictEqual(
+      get('m').alternatives?.map(x => [x.cls, x.fittedOn]),
+      [
+        ['LogisticRegression', ['train', 'train']],
+        ['SVC', ['train', 'train']],
+      ],
+    );
     assert.deepStrictEqual(get('w').taints, ['stat:mean()'], 'loop-carried value seen');
   });
 
@@ -340,19 +481,26 @@ describe('leakage data flow', function () {
     assert.strictEqual(partFromName('latest'), undefined);
     assert.strictEqual(partFromName('contest_data'), undefined);
     assert.strictEqual(partFromName('test_size'), 'test');
-    const { get } = await run('train = df[:800]\ntest = df[800:]\nk = pd.read_csv("input/test.csv")\ntest_size = 0.2\nX = df\n');
-    assert.deepStrictEqual([get('train').part, get('test').part, get('k').part, get('test_size').kind, get('X').part], ['train', 'test', 'test', 'lit', 'unknown']);
+    const { get } = await run(
+      'train = df[:800]\ntest = df[800:]\nk = pd.read_csv("input/test.csv")\ntest_size = 0.2\nX = df\n',
+    );
+    assert.deepStrictEqual(
+      [get('train').part, get('test').part, get('k').part, get('test_size').kind, get('X').part],
+      ['train', 'test', 'test', 'lit', 'unknown'],
+    );
   });
 
   it('treats cross-validation folds as validation parts, not test parts', async () => {
-    const { get, facts } = await run([
-      'from sklearn.model_selection import KFold',
-      'kf = KFold(5, shuffle=True, random_state=0)',
-      'for tr_idx, te_idx in kf.split(X):',
-      '    X_tr, X_te = X[tr_idx], X[te_idx]',
-      '    m = RandomForestClassifier().fit(X_tr, y[tr_idx])',
-      '    s = m.score(X_te, y[te_idx])',
-    ].join('\n'));
+    const { get, facts } = await run(
+      [
+        'from sklearn.model_selection import KFold',
+        'kf = KFold(5, shuffle=True, random_state=0)',
+        'for tr_idx, te_idx in kf.split(X):',
+        '    X_tr, X_te = X[tr_idx], X[te_idx]',
+        '    m = RandomForestClassifier().fit(X_tr, y[tr_idx])',
+        '    s = m.score(X_te, y[te_idx])',
+      ].join('\n'),
+    );
     assert.strictEqual(get('X_tr').part, 'train');
     assert.strictEqual(get('X_te').part, 'val');
     assert.strictEqual(facts.evaluations.length, 0);
@@ -363,7 +511,10 @@ describe('leakage data flow', function () {
 describe('leakage notebook preparation', () => {
   it('returns per-cell blanked sources and where each starts in the joined text', async () => {
     const { prepareNotebook } = await import('../../src/core/leakage');
-    const p = prepareNotebook([{ index: 1, source: '%pip install x\na = 1' }, { index: 4, source: 'b = 2\n!ls\nc = 3' }]);
+    const p = prepareNotebook([
+      { index: 1, source: '%pip install x\na = 1' },
+      { index: 4, source: 'b = 2\n!ls\nc = 3' },
+    ]);
     assert.deepStrictEqual(p.cells, [
       { index: 1, source: 'pass\na = 1', startLine: 0, lineCount: 2 },
       { index: 4, source: 'b = 2\npass\nc = 3', startLine: 2, lineCount: 3 },
@@ -408,7 +559,9 @@ describe('leakage incremental re-parsing (documentKey)', function () {
     const again = analyzePythonSync(big, { documentKey: 'k-unchanged' });
     const edited = analyzePythonSync(big.replace('d.csv', 'e.csv'), { documentKey: 'k-unchanged' });
     const fresh = analyzePythonSync(big.replace('d.csv', 'e.csv'));
-    console.log(`      ${big.split('\n').length} lines: fresh parse ${fresh.timings.parseMs.toFixed(1)} ms, one-character edit ${edited.timings.parseMs.toFixed(1)} ms, unchanged ${again.timings.parseMs.toFixed(2)} ms`);
+    console.log(
+      `      ${big.split('\n').length} lines: fresh parse ${fresh.timings.parseMs.toFixed(1)} ms, one-character edit ${edited.timings.parseMs.toFixed(1)} ms, unchanged ${again.timings.parseMs.toFixed(2)} ms`,
+    );
     assert.ok(again.timings.parseMs < fresh.timings.parseMs);
     assert.deepStrictEqual(edited.findings, fresh.findings);
   });

@@ -8,7 +8,7 @@ import oraclesJson from './fixtures/registry-ab-oracles.json';
 
 // Reference values: test/unit/fixtures/registry-ab-oracles.json, made with scipy by
 // scripts/oracles/make_registry_ab_oracles.py. The statistics must equal scipy's to 1e-9 relative.
-type Json = any;  
+type Json = any;
 const decode = (v: Json): Json =>
   v === 'NaN'
     ? NaN

@@ -14,7 +14,10 @@ import type { AnalysisResult, AnalyzeOptions, Finding, Range, RuleId, Severity, 
 export interface CellMap {
   /** For each code cell in order: its notebook index and first line in the joined text. */
   cells: {
-    index: number; startLine: number; lineCount: number; outputs?: string[];
+    index: number;
+    startLine: number;
+    lineCount: number;
+    outputs?: string[];
     /** Lines whose magics were blanked: cell line → [blanked length, original length]. */
     changed?: Map<number, [number, number]>;
   }[];
@@ -23,7 +26,8 @@ export interface CellMap {
 const DEFAULT_SEVERITY = new Map<RuleId, Severity>(RULES.map(r => [r.id, r.severity]));
 
 /** Cheap pre-filter for the calls that can be seeds, random draws or training steps. */
-const INTERESTING_CALL = /seed|rand|Random|rng|normal|shuffle|choice|sample|uniform|gauss|bernoulli|multinomial|backward|step|PRNGKey|perm/;
+const INTERESTING_CALL =
+  /seed|rand|Random|rng|normal|shuffle|choice|sample|uniform|gauss|bernoulli|multinomial|backward|step|PRNGKey|perm/;
 
 /** Collects imports, seed calls, sources of randomness, torch training steps and baseline mentions. */
 export function syntaxFacts(root: PyNode, src: SourceText): SyntaxFacts {
@@ -39,23 +43,33 @@ export function syntaxFacts(root: PyNode, src: SourceText): SyntaxFacts {
         for (const c of n.children) {
           const name = c.type === 'aliased_import' ? field(c, 'name') : c;
           const alias = c.type === 'aliased_import' ? field(c, 'alias') : undefined;
-          if (!name || name.type !== 'dotted_name') { continue; }
+          if (!name || name.type !== 'dotted_name') {
+            continue;
+          }
           const module = src.slice(name).replace(/\s+/g, '');
           const a = alias ? src.slice(alias) : module.split('.')[0];
           out.imports.push({ node: n, module: alias ? module : module.split('.')[0], alias: a });
           aliases.set(a, alias ? module : module.split('.')[0]);
-          if (RANDOM_FRAMEWORKS.test(module)) { out.randomness.push({ node: n, what: `import ${module}` }); }
+          if (RANDOM_FRAMEWORKS.test(module)) {
+            out.randomness.push({ node: n, what: `import ${module}` });
+          }
         }
         continue;
       case 'import_from_statement': {
         const mod = field(n, 'module_name');
         const module = mod ? src.slice(mod).replace(/\s+/g, '') : '';
-        if (RANDOM_FRAMEWORKS.test(module)) { out.randomness.push({ node: n, what: `from ${module} import …` }); }
+        if (RANDOM_FRAMEWORKS.test(module)) {
+          out.randomness.push({ node: n, what: `from ${module} import …` });
+        }
         for (const c of n.children) {
-          if (c.field !== 'name') { continue; }
+          if (c.field !== 'name') {
+            continue;
+          }
           const name = c.type === 'aliased_import' ? field(c, 'name') : c;
           const alias = c.type === 'aliased_import' ? field(c, 'alias') : undefined;
-          if (!name) { continue; }
+          if (!name) {
+            continue;
+          }
           const nm = src.slice(name);
           const a = alias ? src.slice(alias) : nm;
           out.imports.push({ node: n, module: `${module}.${nm}`, alias: a });
@@ -64,7 +78,9 @@ export function syntaxFacts(root: PyNode, src: SourceText): SyntaxFacts {
         continue;
       }
       case 'identifier':
-        if (mayMentionDummy && !out.dummy && /^Dummy(Classifier|Regressor)$/.test(src.slice(n))) { out.dummy = true; }
+        if (mayMentionDummy && !out.dummy && /^Dummy(Classifier|Regressor)$/.test(src.slice(n))) {
+          out.dummy = true;
+        }
         continue;
       case 'call':
         calls.push(n);
@@ -72,27 +88,46 @@ export function syntaxFacts(root: PyNode, src: SourceText): SyntaxFacts {
       default:
         break;
     }
-    for (let i = n.children.length - 1; i >= 0; i--) { stack.push(n.children[i]); }
+    for (let i = n.children.length - 1; i >= 0; i--) {
+      stack.push(n.children[i]);
+    }
   }
   for (const c of calls) {
     const fn = field(c, 'function');
-    if (!fn || (fn.type !== 'identifier' && fn.type !== 'attribute')) { continue; }
+    if (!fn || (fn.type !== 'identifier' && fn.type !== 'attribute')) {
+      continue;
+    }
     const raw = src.slice(fn);
-    if (!INTERESTING_CALL.test(raw)) { continue; }
+    if (!INTERESTING_CALL.test(raw)) {
+      continue;
+    }
     const dotted = /^[\w.]+$/.test(raw) ? raw : dottedName(fn, src);
-    if (!dotted) { continue; }
+    if (!dotted) {
+      continue;
+    }
     const head = dotted.split('.')[0];
     const qn = aliases.has(head) ? aliases.get(head)! + dotted.slice(head.length) : dotted;
-    if (SEED_CALLS.test(qn) || SEED_CALLS.test(dotted) ||
-      (/(^|\.)(default_rng|RandomState|Random|PRNGKey)$/.test(qn) && (field(c, 'arguments')?.children.length ?? 0) > 0)) {
+    if (
+      SEED_CALLS.test(qn) ||
+      SEED_CALLS.test(dotted) ||
+      (/(^|\.)(default_rng|RandomState|Random|PRNGKey)$/.test(qn) && (field(c, 'arguments')?.children.length ?? 0) > 0)
+    ) {
       out.seeds.push(c);
       continue;
     }
-    if (/^numpy\.random\.\w+$/.test(qn) || /^random\.(random|shuffle|choice|choices|randint|sample|uniform|gauss|randrange|normalvariate)$/.test(qn) ||
-      /^torch\.(rand|randn|randint|randperm|normal|bernoulli|multinomial|rand_like|randn_like)$/.test(qn) || /^tensorflow\.random\.\w+$/.test(qn)) {
-      if (!inPlot(c, src)) { out.randomness.push({ node: c, what: `${dotted}()` }); }
+    if (
+      /^numpy\.random\.\w+$/.test(qn) ||
+      /^random\.(random|shuffle|choice|choices|randint|sample|uniform|gauss|randrange|normalvariate)$/.test(qn) ||
+      /^torch\.(rand|randn|randint|randperm|normal|bernoulli|multinomial|rand_like|randn_like)$/.test(qn) ||
+      /^tensorflow\.random\.\w+$/.test(qn)
+    ) {
+      if (!inPlot(c, src)) {
+        out.randomness.push({ node: c, what: `${dotted}()` });
+      }
     }
-    if (/\.backward$/.test(dotted) || (/\.step$/.test(dotted) && /optim/i.test(dotted))) { out.backward.push(c); }
+    if (/\.backward$/.test(dotted) || (/\.step$/.test(dotted) && /optim/i.test(dotted))) {
+      out.backward.push(c);
+    }
   }
   return out;
 }
@@ -101,30 +136,48 @@ export function syntaxFacts(root: PyNode, src: SourceText): SyntaxFacts {
 function inPlot(c: PyNode, src: SourceText): boolean {
   for (let p = c.parent; p && p.type !== 'expression_statement' && p.type !== 'block'; p = p.parent) {
     const fn = p.type === 'call' ? field(p, 'function') : undefined;
-    if (fn && /^(plt|sns|ax\w*|axs?\[.*\]|fig|px|go|matplotlib|seaborn)\./.test(src.slice(fn))) { return true; }
+    if (fn && /^(plt|sns|ax\w*|axs?\[.*\]|fig|px|go|matplotlib|seaborn)\./.test(src.slice(fn))) {
+      return true;
+    }
   }
   return false;
 }
 
-interface Suppressions { lines: Map<number, Set<string> | 'all'>; file: Set<string> | 'all' | undefined }
+interface Suppressions {
+  lines: Map<number, Set<string> | 'all'>;
+  file: Set<string> | 'all' | undefined;
+}
 
 const SUPPRESS = /#\s*mlsight:\s*ignore(-file)?(?:\[([^\]]*)\])?/g;
 
 /** `# mlsight: ignore[rule, …]` on a line (or alone on the line above); `# mlsight: ignore-file[…]` anywhere. */
 function suppressions(src: SourceText): Suppressions {
   const out: Suppressions = { lines: new Map(), file: undefined };
-  if (!src.text.includes('mlsight')) { return out; }
+  if (!src.text.includes('mlsight')) {
+    return out;
+  }
   for (let line = 0; line < src.lineCount; line++) {
     const text = src.lineText(line);
-    if (!text.includes('mlsight')) { continue; }
+    if (!text.includes('mlsight')) {
+      continue;
+    }
     for (const m of text.matchAll(SUPPRESS)) {
-      const ids: Set<string> | 'all' = m[2] ? new Set(m[2].split(',').map(x => x.trim()).filter(Boolean)) : 'all';
+      const ids: Set<string> | 'all' = m[2]
+        ? new Set(
+            m[2]
+              .split(',')
+              .map(x => x.trim())
+              .filter(Boolean),
+          )
+        : 'all';
       if (m[1]) {
         out.file = out.file === 'all' || ids === 'all' ? 'all' : new Set([...(out.file ?? []), ...ids]);
         continue;
       }
       const targets = [line];
-      if (/^\s*#/.test(text)) { targets.push(line + 1); }
+      if (/^\s*#/.test(text)) {
+        targets.push(line + 1);
+      }
       for (const t of targets) {
         const cur = out.lines.get(t);
         out.lines.set(t, cur === 'all' || ids === 'all' ? 'all' : new Set([...(cur ?? []), ...ids]));
@@ -135,24 +188,37 @@ function suppressions(src: SourceText): Suppressions {
 }
 
 function isSuppressed(s: Suppressions, rule: string, line: number): boolean {
-  if (s.file === 'all' || s.file?.has(rule)) { return true; }
+  if (s.file === 'all' || s.file?.has(rule)) {
+    return true;
+  }
   const l = s.lines.get(line);
   return l === 'all' || !!l?.has(rule);
 }
 
 function effectiveSeverity(rule: RuleId, options: AnalyzeOptions | undefined): Severity | undefined {
   const setting = options?.rules?.[rule];
-  if (setting === false || setting === 'off') { return undefined; }
-  if (setting === 'error' || setting === 'warning' || setting === 'info') { return setting; }
+  if (setting === false || setting === 'off') {
+    return undefined;
+  }
+  if (setting === 'error' || setting === 'warning' || setting === 'info') {
+    return setting;
+  }
   return DEFAULT_SEVERITY.get(rule);
 }
 
 /** Range of a reported call: from its start to its end, or to the end of its first line if it spans several. */
 function reportRange(src: SourceText, n: PyNode): Range {
   const r = src.range(n.start, n.end);
-  if (r.endLine === r.startLine) { return r; }
+  if (r.endLine === r.startLine) {
+    return r;
+  }
   const lineText = src.lineText(r.startLine);
-  return { startLine: r.startLine, startColumn: r.startColumn, endLine: r.startLine, endColumn: Math.max(r.startColumn + 1, lineText.trimEnd().length) };
+  return {
+    startLine: r.startLine,
+    startColumn: r.startColumn,
+    endLine: r.startLine,
+    endColumn: Math.max(r.startColumn + 1, lineText.trimEnd().length),
+  };
 }
 
 /** Text of the parse-error-tolerant analysis of one Python text (a file, or notebook cells joined). */
@@ -165,26 +231,52 @@ export function analyzeText(text: string, options: AnalyzeOptions | undefined, c
   if (nul >= 0) {
     const pos = new SourceText(clean.slice(0, nul)).position(nul);
     const at = { startLine: pos.line, startColumn: pos.column, endLine: pos.line, endColumn: pos.column };
-    return { findings: [], syntaxErrors: 1, firstSyntaxError: at, parseTimedOut: false, skipped: 'binary', timings: { parseMs: 0, analyzeMs: performance.now() - t0 } };
+    return {
+      findings: [],
+      syntaxErrors: 1,
+      firstSyntaxError: at,
+      parseTimedOut: false,
+      skipped: 'binary',
+      timings: { parseMs: 0, analyzeMs: performance.now() - t0 },
+    };
   }
   const parsed = parsePython(clean, options?.parseTimeoutMs ?? 10_000, options?.documentKey);
   const t1 = performance.now();
   const src = new SourceText(clean);
-  const result: AnalysisResult = { findings: [], syntaxErrors: parsed.errors, parseTimedOut: parsed.timedOut, timings: { parseMs: t1 - t0, analyzeMs: 0 } };
-  if (parsed.firstErrorOffset !== undefined) { result.firstSyntaxError = src.range(parsed.firstErrorOffset, parsed.firstErrorOffset); }
-  if (parsed.timedOut) { result.timings.analyzeMs = performance.now() - t1; return result; }
+  const result: AnalysisResult = {
+    findings: [],
+    syntaxErrors: parsed.errors,
+    parseTimedOut: parsed.timedOut,
+    timings: { parseMs: t1 - t0, analyzeMs: 0 },
+  };
+  if (parsed.firstErrorOffset !== undefined) {
+    result.firstSyntaxError = src.range(parsed.firstErrorOffset, parsed.firstErrorOffset);
+  }
+  if (parsed.timedOut) {
+    result.timings.analyzeMs = performance.now() - t1;
+    return result;
+  }
 
   const facts = analyzeTree(parsed.root, src);
   const syn = syntaxFacts(parsed.root, src);
-  if (cellMap) { addOutputEvidence(facts, src, cellMap); }
+  if (cellMap) {
+    addOutputEvidence(facts, src, cellMap);
+  }
   const where = (offset: number): string => {
     const line = src.lineOf(offset);
-    if (!cellMap) { return `line ${line + 1}`; }
+    if (!cellMap) {
+      return `line ${line + 1}`;
+    }
     const cell = cellOfLine(cellMap, line);
     return cell ? `cell ${cell.index + 1}, line ${line - cell.startLine + 1}` : `line ${line + 1}`;
   };
   const ctx: RuleContext = {
-    src, root: parsed.root, facts, syn, where, seed: options?.seed ?? 42,
+    src,
+    root: parsed.root,
+    facts,
+    syn,
+    where,
+    seed: options?.seed ?? 42,
     cellStarts: cellMap ? cellMap.cells.map(c => c.startLine) : [],
   };
   const raw = runRules(ctx);
@@ -193,15 +285,26 @@ export function analyzeText(text: string, options: AnalyzeOptions | undefined, c
   const findings: Finding[] = [];
   for (const r of raw) {
     const severity = effectiveSeverity(r.rule, options);
-    if (!severity) { continue; }
+    if (!severity) {
+      continue;
+    }
     const range = reportRange(src, r.node);
-    if (sup && isSuppressed(sup, r.rule, range.startLine)) { continue; }
+    if (sup && isSuppressed(sup, r.rule, range.startLine)) {
+      continue;
+    }
     const key = `${r.rule}:${range.startLine}`;
-    if (seen.has(key)) { continue; }
+    if (seen.has(key)) {
+      continue;
+    }
     seen.add(key);
     findings.push(toFinding(r, severity, range, src, cellMap));
   }
-  findings.sort((a, b) => a.range.startLine - b.range.startLine || a.range.startColumn - b.range.startColumn || a.rule.localeCompare(b.rule));
+  findings.sort(
+    (a, b) =>
+      a.range.startLine - b.range.startLine ||
+      a.range.startColumn - b.range.startColumn ||
+      a.rule.localeCompare(b.rule),
+  );
   result.findings = findings;
   result.timings.analyzeMs = performance.now() - t1;
   return result;
@@ -213,7 +316,12 @@ function cellOfLine(map: CellMap, line: number): CellMap['cells'][number] | unde
   let found: CellMap['cells'][number] | undefined;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    if (map.cells[mid].startLine <= line) { found = map.cells[mid]; lo = mid + 1; } else { hi = mid - 1; }
+    if (map.cells[mid].startLine <= line) {
+      found = map.cells[mid];
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
   }
   return found;
 }
@@ -221,7 +329,9 @@ function cellOfLine(map: CellMap, line: number): CellMap['cells'][number] | unde
 /** Maps a joined-text range into a cell; undefined if it crosses a cell boundary. */
 function toCell(map: CellMap, r: Range): { cell: number; cellRange: Range } | undefined {
   const c = cellOfLine(map, r.startLine);
-  if (!c || r.endLine >= c.startLine + c.lineCount) { return undefined; }
+  if (!c || r.endLine >= c.startLine + c.lineCount) {
+    return undefined;
+  }
   // A position at the end of a blanked line is the end of the original line (so edits never cut into a magic).
   const col = (line: number, column: number) => {
     const ch = c.changed?.get(line);
@@ -229,33 +339,50 @@ function toCell(map: CellMap, r: Range): { cell: number; cellRange: Range } | un
   };
   const startLine = r.startLine - c.startLine;
   const endLine = r.endLine - c.startLine;
-  return { cell: c.index, cellRange: { startLine, startColumn: col(startLine, r.startColumn), endLine, endColumn: col(endLine, r.endColumn) } };
+  return {
+    cell: c.index,
+    cellRange: { startLine, startColumn: col(startLine, r.startColumn), endLine, endColumn: col(endLine, r.endColumn) },
+  };
 }
 
-function toFinding(r: RawFinding, severity: Severity, range: Range, src: SourceText, cellMap: CellMap | undefined): Finding {
+function toFinding(
+  r: RawFinding,
+  severity: Severity,
+  range: Range,
+  src: SourceText,
+  cellMap: CellMap | undefined,
+): Finding {
   const f: Finding = { rule: r.rule, severity, message: r.message, range };
-  if (cellMap) { Object.assign(f, toCell(cellMap, range)); }
+  if (cellMap) {
+    Object.assign(f, toCell(cellMap, range));
+  }
   if (r.related.length) {
     f.related = r.related.map(x => {
       const rr = reportRange(src, x.node);
       return { message: x.message, range: rr, ...(cellMap ? toCell(cellMap, rr) : {}) };
     });
   }
-  const fixes = r.fixes.map(fix => {
-    const edits: TextEdit[] = [];
-    for (const e of fix.edits) {
-      const er = src.range(e.start, e.end);
-      const edit: TextEdit = { range: er, newText: e.newText };
-      if (cellMap) {
-        const c = toCell(cellMap, er);
-        if (!c) { return undefined; }
-        Object.assign(edit, c);
+  const fixes = r.fixes
+    .map(fix => {
+      const edits: TextEdit[] = [];
+      for (const e of fix.edits) {
+        const er = src.range(e.start, e.end);
+        const edit: TextEdit = { range: er, newText: e.newText };
+        if (cellMap) {
+          const c = toCell(cellMap, er);
+          if (!c) {
+            return undefined;
+          }
+          Object.assign(edit, c);
+        }
+        edits.push(edit);
       }
-      edits.push(edit);
-    }
-    return { title: fix.title, edits };
-  }).filter((x): x is { title: string; edits: TextEdit[] } => !!x);
-  if (fixes.length) { f.fixes = fixes; }
+      return { title: fix.title, edits };
+    })
+    .filter((x): x is { title: string; edits: TextEdit[] } => !!x);
+  if (fixes.length) {
+    f.fixes = fixes;
+  }
   return f;
 }
 
@@ -263,7 +390,9 @@ function toFinding(r: RawFinding, severity: Severity, range: Range, src: SourceT
 function addOutputEvidence(facts: ReturnType<typeof analyzeTree>, src: SourceText, map: CellMap): void {
   for (const vc of facts.valueCounts) {
     const cell = cellOfLine(map, src.lineOf(vc.start));
-    if (!cell?.outputs?.length) { continue; }
+    if (!cell?.outputs?.length) {
+      continue;
+    }
     const ratio = skewOf(cell.outputs.join('\n'));
     if (ratio !== undefined && ratio >= 4) {
       facts.imbalance.push({ node: vc, what: `value_counts() output with a ${Math.round(ratio)}:1 class ratio` });
@@ -276,9 +405,13 @@ export function skewOf(text: string): number | undefined {
   const values: number[] = [];
   for (const line of text.split(/\r?\n/)) {
     const m = /^\s*\S+\s+(\d+(?:\.\d+)?(?:e-?\d+)?)\s*$/.exec(line);
-    if (m) { values.push(Number(m[1])); }
+    if (m) {
+      values.push(Number(m[1]));
+    }
   }
-  if (values.length < 2 || values.length > 50) { return undefined; }
+  if (values.length < 2 || values.length > 50) {
+    return undefined;
+  }
   const min = Math.min(...values);
   const max = Math.max(...values);
   return min > 0 ? max / min : undefined;

@@ -9,12 +9,18 @@ import type { ColInfo, DataV, V } from './values';
 
 /** The string values of a literal/constant list, tuple or string (`['a', 'b']`, `TARGET`, `cols`); else undefined. */
 export function stringsOf(v: V | undefined): string[] | undefined {
-  if (!v) { return undefined; }
-  if (v.k === 'lit') { return typeof v.value === 'string' ? [v.value] : undefined; }
+  if (!v) {
+    return undefined;
+  }
+  if (v.k === 'lit') {
+    return typeof v.value === 'string' ? [v.value] : undefined;
+  }
   if (v.k === 'list' || v.k === 'tuple') {
     const out: string[] = [];
     for (const it of v.items) {
-      if (it.k !== 'lit' || typeof it.value !== 'string') { return undefined; }
+      if (it.k !== 'lit' || typeof it.value !== 'string') {
+        return undefined;
+      }
       out.push(it.value);
     }
     return out;
@@ -37,13 +43,18 @@ export function selectColumns(base: ColInfo | undefined, names: string[], node: 
 
 /** `frame.drop(columns=…)` / `frame.pop(name)` / `del frame[name]`. */
 export function dropColumns(base: ColInfo, names: string[], node: PyNode): ColInfo {
-  if (base.select) { return { ...base, select: base.select.filter(c => !names.includes(c)), node }; }
+  if (base.select) {
+    return { ...base, select: base.select.filter(c => !names.includes(c)), node };
+  }
   return { ...base, drop: [...new Set([...base.drop, ...names])], node };
 }
 
 /** `frame[name] = value`: the column now exists and was computed from `from`. */
 export function addColumn(base: ColInfo, name: string, from: string[], node: PyNode): ColInfo {
-  const derived = [...base.derived.filter(([c]) => c !== name), ...(from.length ? [[name, from, node] as [string, string[], PyNode]] : [])];
+  const derived = [
+    ...base.derived.filter(([c]) => c !== name),
+    ...(from.length ? [[name, from, node] as [string, string[], PyNode]] : []),
+  ];
   const select = base.select && !base.select.includes(name) ? [...base.select, name] : base.select;
   const drop = base.drop.filter(c => c !== name);
   return { ...base, select, drop, derived };
@@ -53,7 +64,9 @@ export function addColumn(base: ColInfo, name: string, from: string[], node: PyN
 export function droppedNames(a: CallArgs, av: { pos: V[]; kw: Map<string, V> }, src: SourceText): string[] | undefined {
   const axis = a.keywords.get('axis') ?? a.positional[1];
   const byAxis = !!axis && /^(1|['"]columns['"])$/.test(src.slice(axis));
-  if (av.kw.has('columns')) { return stringsOf(av.kw.get('columns')); }
+  if (av.kw.has('columns')) {
+    return stringsOf(av.kw.get('columns'));
+  }
   const labels = av.kw.get('labels') ?? av.pos[0];
   return byAxis ? stringsOf(labels) : undefined;
 }
@@ -70,15 +83,25 @@ export interface TargetInFeatures {
 /** Whether features `x` hold the target `y` (or a column computed from it); the first such column. */
 export function targetInFeatures(x: DataV, y: DataV): TargetInFeatures | undefined {
   const info = x.cols;
-  if (!info || x.scalar || x.preds || x.column !== undefined || y.preds) { return undefined; }
-  if (!x.roots.some(r => y.roots.includes(r))) { return undefined; }
+  if (!info || x.scalar || x.preds || x.column !== undefined || y.preds) {
+    return undefined;
+  }
+  if (!x.roots.some(r => y.roots.includes(r))) {
+    return undefined;
+  }
   const targets = new Set(sourceColumns(y));
-  if (y.column === undefined && !y.srcCols) { return undefined; }
+  if (y.column === undefined && !y.srcCols) {
+    return undefined;
+  }
   // The target's own derivation (`df['passed'] = df['grade'] >= 10`: grade is as good as the label).
   for (const t of [...targets]) {
-    for (const [c, from] of info.derived) { if (c === t) { from.forEach(f => targets.add(f)); } }
+    for (const [c, from] of info.derived) {
+      if (c === t) {
+        from.forEach(f => targets.add(f));
+      }
+    }
   }
-  const present = (c: string) => info.select ? info.select.includes(c) : !info.drop.includes(c);
+  const present = (c: string) => (info.select ? info.select.includes(c) : !info.drop.includes(c));
   for (const t of targets) {
     if (present(t) && (info.select || t === y.column || (y.column === undefined && y.srcCols?.includes(t)))) {
       return { column: t, target: [...sourceColumns(y)][0] ?? t, node: info.node };
@@ -88,7 +111,12 @@ export function targetInFeatures(x: DataV, y: DataV): TargetInFeatures | undefin
     const hit = from.find(f => targets.has(f));
     if (hit && present(c) && !targets.has(c)) {
       // Reported where the column entered the features: the selection/drop, or an assignment made after it.
-      return { column: c, target: [...sourceColumns(y)][0] ?? hit, via: hit, node: node.start > info.node.start ? node : info.node };
+      return {
+        column: c,
+        target: [...sourceColumns(y)][0] ?? hit,
+        via: hit,
+        node: node.start > info.node.start ? node : info.node,
+      };
     }
   }
   return undefined;

@@ -9,21 +9,38 @@ import { RANDOM_SAMPLERS } from './knowledge';
 import { Evaluator } from './evaluator';
 import type { Args } from './interpreter';
 import {
-  CLASSIFICATION_METRICS, ClassInfo, FIT_METHODS, NON_ACCURACY_CLASSIFICATION_METRICS, PREDICT_METHODS, SCORE_METHODS,
-  TRANSFORM_METHODS, Task,
+  CLASSIFICATION_METRICS,
+  ClassInfo,
+  FIT_METHODS,
+  NON_ACCURACY_CLASSIFICATION_METRICS,
+  PREDICT_METHODS,
+  SCORE_METHODS,
+  TRANSFORM_METHODS,
+  Task,
 } from './knowledge';
 import type { PyNode } from './parser';
 import { CallArgs, field, shortText } from './syntax';
-import {
-  DataV, Facts, ObjV, Part, Taint, V, derive, leaksInto, mayBeSplitLater, objsOf, unionTaints,
-} from './values';
+import { DataV, Facts, ObjV, Part, Taint, V, derive, leaksInto, mayBeSplitLater, objsOf, unionTaints } from './values';
 
 const EARLY_STOPPING = /EarlyStopping|early_stopping|ModelCheckpoint|ReduceLROnPlateau/;
 
 export abstract class Estimators extends Evaluator {
   readonly facts: Facts = {
-    splits: [], splitters: [], preLeaks: [], overLeaks: [], testFits: [], evaluations: [], modelFits: [], accuracy: [],
-    otherMetric: false, imbalance: [], evaluated: [], valueCounts: [], testAsValidation: [], truncated: false, targetLeaks: [],
+    splits: [],
+    splitters: [],
+    preLeaks: [],
+    overLeaks: [],
+    testFits: [],
+    evaluations: [],
+    modelFits: [],
+    accuracy: [],
+    otherMetric: false,
+    imbalance: [],
+    evaluated: [],
+    valueCounts: [],
+    testAsValidation: [],
+    truncated: false,
+    targetLeaks: [],
     scorings: [],
   };
   protected readonly taintByKey = new Map<string, Taint>();
@@ -32,12 +49,21 @@ export abstract class Estimators extends Evaluator {
     const key = `${kind}:${node.id}`;
     let t = this.taintByKey.get(key);
     if (!t) {
-      t = { id: this.nextId++, kind, node, what, data, part: d.part, frames: [...this.callStack], splits: new Set(), roots: d.roots };
+      t = {
+        id: this.nextId++,
+        kind,
+        node,
+        what,
+        data,
+        part: d.part,
+        frames: [...this.callStack],
+        splits: new Set(),
+        roots: d.roots,
+      };
       this.taintByKey.set(key, t);
     }
     return t;
   }
-
 
   protected abstract newObj(cls: string, info: ClassInfo | undefined, node: PyNode, args: CallArgs | undefined): ObjV;
   /** Notes that a value (a target) is used as a classification or regression target. */
@@ -47,8 +73,12 @@ export abstract class Estimators extends Evaluator {
   // ----- estimator methods
 
   protected objMethod(obj: ObjV, method: string, n: PyNode, a: CallArgs, av: Args): V {
-    if (obj.cls === 'RandomGenerator' && RANDOM_SAMPLERS.test(method)) { return this.freshData(`random:${this.ctxKey(n)}`, 'full'); }
-    if (FIT_METHODS.has(method)) { return this.doFit(obj, method, n, a, av); }
+    if (obj.cls === 'RandomGenerator' && RANDOM_SAMPLERS.test(method)) {
+      return this.freshData(`random:${this.ctxKey(n)}`, 'full');
+    }
+    if (FIT_METHODS.has(method)) {
+      return this.doFit(obj, method, n, a, av);
+    }
     if (PREDICT_METHODS.has(method)) {
       const x = this.dataOrEmpty(av.pos[0] ?? av.kw.get('X') ?? av.kw.get('x'));
       this.checkFullThenTest(obj, x, n);
@@ -61,8 +91,19 @@ export abstract class Estimators extends Evaluator {
       this.checkFullThenTest(obj, x, n);
       this.noteTarget(y, obj.task, n);
       this.facts.evaluated.push(n);
-      if (y) { this.facts.scorings.push({ site: this.site(n), model: obj, data: x, dataText: this.short(a.positional[0]) }); }
-      if (x.part === 'test') { this.facts.evaluations.push({ site: this.site(n), models: [obj], data: x, dataText: this.short(a.positional[0]), loops: this.loops.map(l => l.node), path: [...this.branchPath] }); }
+      if (y) {
+        this.facts.scorings.push({ site: this.site(n), model: obj, data: x, dataText: this.short(a.positional[0]) });
+      }
+      if (x.part === 'test') {
+        this.facts.evaluations.push({
+          site: this.site(n),
+          models: [obj],
+          data: x,
+          dataText: this.short(a.positional[0]),
+          loops: this.loops.map(l => l.node),
+          path: [...this.branchPath],
+        });
+      }
       return this.scalar();
     }
     if (TRANSFORM_METHODS.has(method)) {
@@ -77,31 +118,57 @@ export abstract class Estimators extends Evaluator {
     if (method === 'compile') {
       const loss = a.keywords.get('loss');
       const lossText = loss ? this.text(loss) : '';
-      if (/crossentropy|hinge|CrossEntropy|BCE/.test(lossText)) { obj.task = 'classification'; }
-      else if (/mse|mae|mean_squared|mean_absolute|huber|MSE|MAE/.test(lossText)) { obj.task = 'regression'; }
+      if (/crossentropy|hinge|CrossEntropy|BCE/.test(lossText)) {
+        obj.task = 'classification';
+      } else if (/mse|mae|mean_squared|mean_absolute|huber|MSE|MAE/.test(lossText)) {
+        obj.task = 'regression';
+      }
       const metrics = a.keywords.get('metrics');
       if (metrics) {
         const t = this.text(metrics);
         if (/['"](accuracy|acc)['"]|Accuracy\(/.test(t)) {
-          if (/AUC|Precision|Recall|F1|auc|precision|recall|f1/.test(t)) { this.facts.otherMetric = true; }
-          else { this.facts.accuracy.push({ node: metrics, kind: 'keras', nameNode: metrics }); }
-        } else if (t.trim() !== '[]') { this.facts.otherMetric = true; }
+          if (/AUC|Precision|Recall|F1|auc|precision|recall|f1/.test(t)) {
+            this.facts.otherMetric = true;
+          } else {
+            this.facts.accuracy.push({ node: metrics, kind: 'keras', nameNode: metrics });
+          }
+        } else if (t.trim() !== '[]') {
+          this.facts.otherMetric = true;
+        }
       }
       return { k: 'lit', value: null };
     }
     if (method === 'set_params' && this.loops.length) {
       const names = new Set(this.loops.flatMap(l => [...l.targets]));
-      if ([...names].some(nm => new RegExp(`\\b${nm}\\b`).test(this.text(n)))) { obj.varies = true; obj.loops = this.loops.map(l => l.node); }
+      if ([...names].some(nm => new RegExp(`\\b${nm}\\b`).test(this.text(n)))) {
+        obj.varies = true;
+        obj.loops = this.loops.map(l => l.node);
+      }
       return obj;
     }
-    if (method === 'add' || method === 'to' || method === 'cuda' || method === 'train' || method === 'eval' || method === 'set_output') { return obj; }
+    if (
+      method === 'add' ||
+      method === 'to' ||
+      method === 'cuda' ||
+      method === 'train' ||
+      method === 'eval' ||
+      method === 'set_output'
+    ) {
+      return obj;
+    }
     return this.scalar(obj.taints);
   }
 
   protected isModelLike(obj: ObjV, hasY: boolean, method: string): boolean {
-    if (obj.cat === 'model' || obj.cat === 'search') { return true; }
-    if (obj.cat === 'pipeline') { return obj.hasModel; }
-    if (obj.cat === 'unknown') { return hasY && method !== 'fit_transform' && method !== 'fit_resample'; }
+    if (obj.cat === 'model' || obj.cat === 'search') {
+      return true;
+    }
+    if (obj.cat === 'pipeline') {
+      return obj.hasModel;
+    }
+    if (obj.cat === 'unknown') {
+      return hasY && method !== 'fit_transform' && method !== 'fit_resample';
+    }
     return false;
   }
 
@@ -117,21 +184,52 @@ export abstract class Estimators extends Evaluator {
     const fittedOnTrainBefore = obj.fits.some(f => f.part === 'train');
 
     if (x.part === 'test' && xNode && this.once(`testfit:${this.ctxKey(n)}`)) {
-      this.facts.testFits.push({ kind: 'fit', site, call: n, obj, method, dataText, data: x, fittedOnTrainBefore, argNodes: a.positional });
-    } else if (y && y.part === 'test' && y.origin && x.part !== 'test' && yNode && this.once(`testfit:${this.ctxKey(n)}`)) {
+      this.facts.testFits.push({
+        kind: 'fit',
+        site,
+        call: n,
+        obj,
+        method,
+        dataText,
+        data: x,
+        fittedOnTrainBefore,
+        argNodes: a.positional,
+      });
+    } else if (
+      y &&
+      y.part === 'test' &&
+      y.origin &&
+      x.part !== 'test' &&
+      yNode &&
+      this.once(`testfit:${this.ctxKey(n)}`)
+    ) {
       // Targets from the test part (typically a mis-ordered unpacking of train_test_split).
-      this.facts.testFits.push({ kind: 'fit', site, call: n, obj, method, dataText: this.short(yNode), data: y, fittedOnTrainBefore, argNodes: a.positional });
+      this.facts.testFits.push({
+        kind: 'fit',
+        site,
+        call: n,
+        obj,
+        method,
+        dataText: this.short(yNode),
+        data: y,
+        fittedOnTrainBefore,
+        argNodes: a.positional,
+      });
     }
     obj.fits.push({ node: n, site, part: x.part, roots: x.roots, method, dataText, origin: x.origin });
 
     const isResample = method === 'fit_resample' || method === 'fit_sample';
     const modelLike = !isResample && this.isModelLike(obj, !!yNode, method);
     if (modelLike) {
-      if (!obj.dummy) { this.facts.modelFits.push({ site, call: n, obj, xNode, yNode, x, y }); }
+      if (!obj.dummy) {
+        this.facts.modelFits.push({ site, call: n, obj, xNode, yNode, x, y });
+      }
       this.checkTargetInFeatures(x, y, site, xNode, yNode, obj);
       this.checkTunedOnAll(obj, x, n);
       // Validation data or a validation split during training is an evaluation on held-out rows.
-      if (['validation_data', 'validation_split', 'eval_set'].some(k => a.keywords.has(k))) { obj.cvScored = true; }
+      if (['validation_data', 'validation_split', 'eval_set'].some(k => a.keywords.has(k))) {
+        obj.cvScored = true;
+      }
       this.noteTarget(yv, obj.task, n);
       const viaCV = obj.cat === 'search';
       for (const t of x.taints) {
@@ -143,11 +241,20 @@ export abstract class Estimators extends Evaluator {
         }
         if (viaCV ? x.part !== 'test' : leaksInto(t, x)) {
           if (this.once(`pre:${t.id}`)) {
-            this.facts.preLeaks.push({ taint: t, use: n, useKind: x.part === 'train' ? 'fit' : 'cv', split: x.origin?.split ?? t.split, dataText, search: viaCV ? obj : undefined });
+            this.facts.preLeaks.push({
+              taint: t,
+              use: n,
+              useKind: x.part === 'train' ? 'fit' : 'cv',
+              split: x.origin?.split ?? t.split,
+              dataText,
+              search: viaCV ? obj : undefined,
+            });
           }
         }
       }
-      if (viaCV) { this.facts.evaluated.push(n); }
+      if (viaCV) {
+        this.facts.evaluated.push(n);
+      }
       this.checkEvalSet(a, n);
       obj.taints = x.taints;
       if (obj.cat === 'search' && mayBeSplitLater(x) && x.roots.length) {
@@ -156,18 +263,34 @@ export abstract class Estimators extends Evaluator {
         t.search = true;
         obj.taints = unionTaints(x.taints, [t]);
       }
-      if (method === 'fit_predict') { return derive(x, { preds: [obj] }); }
+      if (method === 'fit_predict') {
+        return derive(x, { preds: [obj] });
+      }
       return obj;
     }
     if (isResample) {
-      if (obj.cat === 'sampler' && !obj.oversampler) { this.facts.imbalance.push({ node: n, what: obj.cls }); }
+      if (obj.cat === 'sampler' && !obj.oversampler) {
+        this.facts.imbalance.push({ node: n, what: obj.cls });
+      }
       let taints = x.taints;
       if (obj.oversampler || obj.cat === 'unknown') {
         const t = this.taint('oversample', n, `${obj.cls === '?' ? 'resampler' : obj.cls}.${method}`, dataText, x);
         taints = unionTaints(x.taints, [t]);
       }
       const yd = y ?? this.dataOrEmpty(yv);
-      return { k: 'tuple', items: [derive(x, { taints, column: undefined }), derive(yd, { taints: unionTaints(yd.taints, taints.filter(t => t.kind === 'oversample')), column: yd.column })] };
+      return {
+        k: 'tuple',
+        items: [
+          derive(x, { taints, column: undefined }),
+          derive(yd, {
+            taints: unionTaints(
+              yd.taints,
+              taints.filter(t => t.kind === 'oversample'),
+            ),
+            column: yd.column,
+          }),
+        ],
+      };
     }
     // A transformer (or an unknown object fitted on X only).
     let taints = x.taints;
@@ -176,15 +299,21 @@ export abstract class Estimators extends Evaluator {
       taints = unionTaints(x.taints, [t]);
     }
     obj.taints = taints;
-    if (method === 'fit_transform') { return derive(x, { taints, column: undefined }); }
-    if (method === 'fit_predict') { return derive(x, { taints, preds: [obj] }); }
+    if (method === 'fit_transform') {
+      return derive(x, { taints, column: undefined });
+    }
+    if (method === 'fit_predict') {
+      return derive(x, { taints, preds: [obj] });
+    }
     return obj;
   }
 
   /** Predictions compared with labels: each model is scored on the data it predicted. */
   protected noteScorings(vals: V[], n: PyNode, predNode: PyNode | undefined): void {
     const ds = vals.map(v => this.asData(v)).filter((d): d is DataV => !!d);
-    if (!ds.some(d => !d.preds && !d.scalar)) { return; }
+    if (!ds.some(d => !d.preds && !d.scalar)) {
+      return;
+    }
     for (const d of ds) {
       for (const m of d.preds ?? []) {
         this.facts.scorings.push({ site: this.site(n), model: m, data: d, dataText: this.short(predNode) });
@@ -194,19 +323,38 @@ export abstract class Estimators extends Evaluator {
 
   /** A model built with hyperparameters from a search fitted on all rows, trained on a part split from them. */
   protected checkTunedOnAll(obj: ObjV, x: DataV, n: PyNode): void {
-    if (x.part !== 'train' || !x.origin) { return; }
+    if (x.part !== 'train' || !x.origin) {
+      return;
+    }
     const input = x.origin.split.arrays[x.origin.index];
     const hyper = unionTaints(obj.argTaints ?? [], ...obj.steps.map(s => s.argTaints ?? []));
     for (const t of hyper) {
-      if (!t.search || !input || !t.roots.some(r => input.roots.includes(r)) || !this.once(`tuned:${t.id}`)) { continue; }
+      if (!t.search || !input || !t.roots.some(r => input.roots.includes(r)) || !this.once(`tuned:${t.id}`)) {
+        continue;
+      }
       this.facts.testFits.push({
-        kind: 'tuned-on-all', site: t.node, call: t.node, method: 'fit', dataText: t.data, data: x, evalNode: this.site(n),
-        fittedOnTrainBefore: false, argNodes: [], what: t.what,
+        kind: 'tuned-on-all',
+        site: t.node,
+        call: t.node,
+        method: 'fit',
+        dataText: t.data,
+        data: x,
+        evalNode: this.site(n),
+        fittedOnTrainBefore: false,
+        argNodes: [],
+        what: t.what,
       });
     }
   }
 
-  protected checkTargetInFeatures(x: DataV, y: DataV | undefined, site: PyNode, xNode?: PyNode, yNode?: PyNode, obj?: ObjV): void {
+  protected checkTargetInFeatures(
+    x: DataV,
+    y: DataV | undefined,
+    site: PyNode,
+    xNode?: PyNode,
+    yNode?: PyNode,
+    obj?: ObjV,
+  ): void {
     const hit = y && xNode && yNode ? targetInFeatures(x, y) : undefined;
     if (hit && this.once(`target:${hit.node.id}:${hit.column}`)) {
       this.facts.targetLeaks.push({ ...hit, fit: site, xText: this.short(xNode), yText: this.short(yNode), obj });
@@ -216,7 +364,9 @@ export abstract class Estimators extends Evaluator {
   /** `validation_data=(X_test, y_test)` / `eval_set=[(X_test, y_test)]` with early stopping: the test part steers training. */
   protected checkEvalSet(a: CallArgs, n: PyNode): void {
     const vd = a.keywords.get('validation_data') ?? a.keywords.get('eval_set');
-    if (!vd) { return; }
+    if (!vd) {
+      return;
+    }
     const callbacks = a.keywords.get('callbacks');
     let hasEarlyStop = !!a.keywords.get('early_stopping_rounds');
     if (!hasEarlyStop && callbacks) {
@@ -224,8 +374,15 @@ export abstract class Estimators extends Evaluator {
       const objs = [...objsOf(cb), ...objsOf(this.elementOf(cb))];
       hasEarlyStop = EARLY_STOPPING.test(this.text(callbacks)) || objs.some(o => EARLY_STOPPING.test(o.cls));
     }
-    if (!hasEarlyStop) { return; }
-    const flat = (v: V, depth = 0): DataV[] => v.k === 'data' ? [v] : (v.k === 'list' || v.k === 'tuple') && depth < 3 ? v.items.flatMap(x => flat(x, depth + 1)) : [];
+    if (!hasEarlyStop) {
+      return;
+    }
+    const flat = (v: V, depth = 0): DataV[] =>
+      v.k === 'data'
+        ? [v]
+        : (v.k === 'list' || v.k === 'tuple') && depth < 3
+          ? v.items.flatMap(x => flat(x, depth + 1))
+          : [];
     const parts = flat(this.evalExpr(vd));
     const d = parts.find(x => x.part === 'test' && x.origin) ?? parts.find(x => x.part === 'test');
     if (d && this.once(`evalset:${this.ctxKey(n)}`)) {
@@ -234,14 +391,28 @@ export abstract class Estimators extends Evaluator {
   }
 
   protected checkFullThenTest(obj: ObjV, x: DataV, n: PyNode): void {
-    if (x.part !== 'test') { return; }
+    if (x.part !== 'test') {
+      return;
+    }
     const last = obj.fits[obj.fits.length - 1];
-    if (!last || last.part !== 'full' || !last.roots.some(r => x.roots.includes(r))) { return; }
-    if (!this.isModelLike(obj, true, last.method)) { return; }
+    if (!last || last.part !== 'full' || !last.roots.some(r => x.roots.includes(r))) {
+      return;
+    }
+    if (!this.isModelLike(obj, true, last.method)) {
+      return;
+    }
     if (this.once(`fullthentest:${last.node.id}`)) {
       this.facts.testFits.push({
-        kind: 'full-then-test', site: last.site, call: last.node, obj, method: last.method, dataText: last.dataText, data: x,
-        evalNode: this.site(n), fittedOnTrainBefore: false, argNodes: [],
+        kind: 'full-then-test',
+        site: last.site,
+        call: last.node,
+        obj,
+        method: last.method,
+        dataText: last.dataText,
+        data: x,
+        evalNode: this.site(n),
+        fittedOnTrainBefore: false,
+        argNodes: [],
       });
     }
   }
@@ -255,7 +426,17 @@ export abstract class Estimators extends Evaluator {
     const dataText = this.short(xNode);
     const site = this.site(n);
     if (x.part === 'test' && xNode && this.once(`testfit:${this.ctxKey(n)}`)) {
-      this.facts.testFits.push({ kind: 'cv', site, call: n, obj: est, method: name, dataText, data: x, fittedOnTrainBefore: false, argNodes: a.positional });
+      this.facts.testFits.push({
+        kind: 'cv',
+        site,
+        call: n,
+        obj: est,
+        method: name,
+        dataText,
+        data: x,
+        fittedOnTrainBefore: false,
+        argNodes: a.positional,
+      });
     }
     for (const t of x.taints) {
       if (t.kind === 'oversample') {
@@ -263,19 +444,33 @@ export abstract class Estimators extends Evaluator {
           this.facts.overLeaks.push({ taint: t, use: n, useKind: 'cv', split: x.origin?.split, dataText });
         }
       } else if (x.part !== 'test' && this.once(`pre:${t.id}`)) {
-        this.facts.preLeaks.push({ taint: t, use: n, useKind: x.part === 'train' ? 'fit' : 'cv', split: x.origin?.split ?? t.split, dataText });
+        this.facts.preLeaks.push({
+          taint: t,
+          use: n,
+          useKind: x.part === 'train' ? 'fit' : 'cv',
+          split: x.origin?.split ?? t.split,
+          dataText,
+        });
       }
     }
     const scoring = a.keywords.get('scoring');
-    if (scoring) { this.noteScoring(scoring, av.kw.get('scoring')); }
+    if (scoring) {
+      this.noteScoring(scoring, av.kw.get('scoring'));
+    }
     this.checkTargetInFeatures(x, this.asData(yv), site, xNode, a.positional[2] ?? a.keywords.get('y'), est);
-    if (est) { est.cvScored = true; }
+    if (est) {
+      est.cvScored = true;
+    }
     if (est) {
       this.noteTarget(yv, est.task, n);
-      if (!est.dummy) { this.facts.modelFits.push({ site, call: n, obj: est, xNode, yNode: a.positional[2], x, y: this.asData(yv) }); }
+      if (!est.dummy) {
+        this.facts.modelFits.push({ site, call: n, obj: est, xNode, yNode: a.positional[2], x, y: this.asData(yv) });
+      }
     }
     this.facts.evaluated.push(n);
-    if (name === 'cross_val_predict') { return derive(x, { preds: est ? [est] : [] }); }
+    if (name === 'cross_val_predict') {
+      return derive(x, { preds: est ? [est] : [] });
+    }
     return this.scalar();
   }
 
@@ -287,15 +482,34 @@ export abstract class Estimators extends Evaluator {
     const site = this.site(n);
     obj.fits.push({ node: n, site, part: x.part, roots: x.roots, method: name, dataText: this.short(a.positional[1]) });
     if (x.part === 'test' && this.once(`testfit:${this.ctxKey(n)}`)) {
-      this.facts.testFits.push({ kind: 'fit', site, call: n, obj, method: name, dataText: this.short(a.positional[1]), data: x, fittedOnTrainBefore: false, argNodes: a.positional });
+      this.facts.testFits.push({
+        kind: 'fit',
+        site,
+        call: n,
+        obj,
+        method: name,
+        dataText: this.short(a.positional[1]),
+        data: x,
+        fittedOnTrainBefore: false,
+        argNodes: a.positional,
+      });
     }
     for (const t of x.taints) {
       if (t.kind !== 'oversample' && leaksInto(t, x) && this.once(`pre:${t.id}`)) {
-        this.facts.preLeaks.push({ taint: t, use: n, useKind: 'fit', split: x.origin?.split ?? t.split, dataText: this.short(a.positional[1]) });
+        this.facts.preLeaks.push({
+          taint: t,
+          use: n,
+          useKind: 'fit',
+          split: x.origin?.split ?? t.split,
+          dataText: this.short(a.positional[1]),
+        });
       }
     }
     this.facts.modelFits.push({ site, call: n, obj, xNode: a.positional[1], x });
-    if (name === 'cv') { this.facts.evaluated.push(n); return this.scalar(); }
+    if (name === 'cv') {
+      this.facts.evaluated.push(n);
+      return this.scalar();
+    }
     return obj;
   }
 
@@ -304,9 +518,12 @@ export abstract class Estimators extends Evaluator {
   protected doMetric(name: string, n: PyNode, a: CallArgs, av: Args): V {
     const classification = CLASSIFICATION_METRICS.has(name);
     const fnNode = field(n, 'function');
-    const nameNode = fnNode?.type === 'attribute' ? field(fnNode, 'attribute') ?? fnNode : fnNode ?? n;
-    if (name === 'accuracy_score') { this.facts.accuracy.push({ node: n, kind: 'function', nameNode }); }
-    else if (NON_ACCURACY_CLASSIFICATION_METRICS.has(name)) { this.facts.otherMetric = true; }
+    const nameNode = fnNode?.type === 'attribute' ? (field(fnNode, 'attribute') ?? fnNode) : (fnNode ?? n);
+    if (name === 'accuracy_score') {
+      this.facts.accuracy.push({ node: n, kind: 'function', nameNode });
+    } else if (NON_ACCURACY_CLASSIFICATION_METRICS.has(name)) {
+      this.facts.otherMetric = true;
+    }
     let vals = [...av.pos, ...av.kw.values()];
     let models: ObjV[] = [];
     if (name === 'from_estimator' || name === 'plot_confusion_matrix' || name === 'plot_roc_curve') {
@@ -316,20 +533,38 @@ export abstract class Estimators extends Evaluator {
     let testData: DataV | undefined;
     for (const v of vals) {
       const d = this.asData(v);
-      if (!d) { continue; }
-      if (!d.preds) { this.noteTarget(d, classification ? 'classification' : 'regression', n); }
-      if (d.preds) { models.push(...d.preds); }
-      if (d.part === 'test') { testData = testData ?? d; }
-      if (d.preds && d.part === 'test') { testData = d; }
+      if (!d) {
+        continue;
+      }
+      if (!d.preds) {
+        this.noteTarget(d, classification ? 'classification' : 'regression', n);
+      }
+      if (d.preds) {
+        models.push(...d.preds);
+      }
+      if (d.part === 'test') {
+        testData = testData ?? d;
+      }
+      if (d.preds && d.part === 'test') {
+        testData = d;
+      }
     }
     this.facts.evaluated.push(n);
     this.noteScorings(vals, n, a.positional[1] ?? a.positional[0]);
     const uniq = [...new Set(models)];
     if (testData && uniq.length) {
-      this.facts.evaluations.push({ site: this.site(n), models: uniq, data: testData, dataText: this.short(a.positional[0]), loops: this.loops.map(l => l.node), path: [...this.branchPath] });
-      for (const m of uniq) { this.checkFullThenTest(m, testData, n); }
+      this.facts.evaluations.push({
+        site: this.site(n),
+        models: uniq,
+        data: testData,
+        dataText: this.short(a.positional[0]),
+        loops: this.loops.map(l => l.node),
+        path: [...this.branchPath],
+      });
+      for (const m of uniq) {
+        this.checkFullThenTest(m, testData, n);
+      }
     }
     return this.scalar();
   }
-
 }

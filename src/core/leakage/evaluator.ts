@@ -6,7 +6,7 @@
  */
 import type { PyNode } from './parser';
 import { CallArgs, callArgs, field, fields, numberValue, stringValue } from './syntax';
-import { DataV, DictV, FuncV, LitV, ObjV, RefV, UNKNOWN, V, derive, join, mergeData } from './values';
+import { DataV, DictV, FuncV, ObjV, RefV, UNKNOWN, V, derive, join, mergeData } from './values';
 import { Args, Frame, Interpreter, MAX_EXPR_DEPTH, MAX_INLINE_DEPTH } from './interpreter';
 
 export abstract class Evaluator extends Interpreter {
@@ -29,11 +29,12 @@ export abstract class Evaluator extends Interpreter {
   protected abstract objMethod(obj: ObjV, method: string, n: PyNode, a: CallArgs, av: Args): V;
   protected abstract dataMethod(d: DataV, method: string, n: PyNode, a: CallArgs, av: Args, recvNode: PyNode): V;
 
-
   // ----- expressions
 
   evalExpr(n: PyNode): V {
-    if (this.exprDepth > MAX_EXPR_DEPTH) { return UNKNOWN; }
+    if (this.exprDepth > MAX_EXPR_DEPTH) {
+      return UNKNOWN;
+    }
     this.exprDepth++;
     try {
       return this.evalInner(n);
@@ -44,26 +45,45 @@ export abstract class Evaluator extends Interpreter {
 
   protected evalInner(n: PyNode): V {
     switch (n.type) {
-      case 'identifier': return this.lookup(this.text(n));
-      case 'attribute': return this.evalAttribute(n);
-      case 'subscript': return this.evalSubscript(n);
-      case 'call': return this.evalCall(n);
-      case 'string': case 'concatenated_string': {
+      case 'identifier':
+        return this.lookup(this.text(n));
+      case 'attribute':
+        return this.evalAttribute(n);
+      case 'subscript':
+        return this.evalSubscript(n);
+      case 'call':
+        return this.evalCall(n);
+      case 'string':
+      case 'concatenated_string': {
         this.evalInterpolations(n);
         const s = stringValue(n, this.src);
         return { k: 'lit', value: s };
       }
-      case 'integer': case 'float': return { k: 'lit', value: numberValue(n, this.src) };
-      case 'true': return { k: 'lit', value: true };
-      case 'false': return { k: 'lit', value: false };
-      case 'none': return { k: 'lit', value: null };
-      case 'parenthesized_expression': return n.children.length ? this.evalExpr(n.children[n.children.length - 1]) : UNKNOWN;
-      case 'list': case 'tuple': case 'set': case 'expression_list': case 'pattern_list': {
+      case 'integer':
+      case 'float':
+        return { k: 'lit', value: numberValue(n, this.src) };
+      case 'true':
+        return { k: 'lit', value: true };
+      case 'false':
+        return { k: 'lit', value: false };
+      case 'none':
+        return { k: 'lit', value: null };
+      case 'parenthesized_expression':
+        return n.children.length ? this.evalExpr(n.children[n.children.length - 1]) : UNKNOWN;
+      case 'list':
+      case 'tuple':
+      case 'set':
+      case 'expression_list':
+      case 'pattern_list': {
         const items: V[] = [];
         for (const c of n.children) {
           if (c.type === 'list_splat' || c.type === 'list_splat_pattern') {
             const inner = c.children[0] ? this.evalExpr(c.children[0]) : UNKNOWN;
-            if (inner.k === 'list' || inner.k === 'tuple') { items.push(...inner.items); } else { items.push(this.elementOf(inner)); }
+            if (inner.k === 'list' || inner.k === 'tuple') {
+              items.push(...inner.items);
+            } else {
+              items.push(this.elementOf(inner));
+            }
           } else {
             items.push(this.evalExpr(c));
           }
@@ -77,7 +97,9 @@ export abstract class Evaluator extends Interpreter {
             const key = field(c, 'key');
             const value = field(c, 'value');
             d.keys.push(key ? stringValue(key, this.src) : undefined);
-            if (key && key.type !== 'string') { this.evalExpr(key); }
+            if (key && key.type !== 'string') {
+              this.evalExpr(key);
+            }
             d.items.push(value ? this.evalExpr(value) : UNKNOWN);
           } else if (c.children[0]) {
             this.evalExpr(c.children[0]);
@@ -97,12 +119,18 @@ export abstract class Evaluator extends Interpreter {
         const rv = r ? this.evalExpr(r) : UNKNOWN;
         return join(lv, rv);
       }
-      case 'unary_operator': case 'not_operator': case 'await': {
+      case 'unary_operator':
+      case 'not_operator':
+      case 'await': {
         const arg = n.children[n.children.length - 1];
         const v = arg ? this.evalExpr(arg) : UNKNOWN;
         return n.type === 'not_operator' && v.k === 'data' ? derive(v, { mask: true }) : v;
       }
-      case 'comparison_operator': return this.compare(n, n.children.map(c => this.evalExpr(c)));
+      case 'comparison_operator':
+        return this.compare(
+          n,
+          n.children.map(c => this.evalExpr(c)),
+        );
       case 'conditional_expression': {
         const vs = n.children.map(c => this.evalExpr(c));
         return join(vs[0], vs[2]);
@@ -111,26 +139,47 @@ export abstract class Evaluator extends Interpreter {
         const name = field(n, 'name');
         const value = field(n, 'value');
         const v = value ? this.evalExpr(value) : UNKNOWN;
-        if (name) { this.bind(name, v); }
+        if (name) {
+          this.bind(name, v);
+        }
         return v;
       }
-      case 'list_comprehension': case 'set_comprehension': case 'generator_expression': case 'dictionary_comprehension':
+      case 'list_comprehension':
+      case 'set_comprehension':
+      case 'generator_expression':
+      case 'dictionary_comprehension':
         return this.evalComprehension(n);
-      case 'lambda': return { k: 'func', def: n, closure: this.frame, isClass: false } as FuncV;
-      case 'keyword_argument': { const v = field(n, 'value'); return v ? this.evalExpr(v) : UNKNOWN; }
-      case 'list_splat': case 'dictionary_splat': return n.children[0] ? this.evalExpr(n.children[0]) : UNKNOWN;
-      case 'assignment': return this.execAssign(n);
-      case 'augmented_assignment': return this.evalTop(n);
+      case 'lambda':
+        return { k: 'func', def: n, closure: this.frame, isClass: false };
+      case 'keyword_argument': {
+        const v = field(n, 'value');
+        return v ? this.evalExpr(v) : UNKNOWN;
+      }
+      case 'list_splat':
+      case 'dictionary_splat':
+        return n.children[0] ? this.evalExpr(n.children[0]) : UNKNOWN;
+      case 'assignment':
+        return this.execAssign(n);
+      case 'augmented_assignment':
+        return this.evalTop(n);
       default:
-        for (const c of n.children) { this.evalExpr(c); }
+        for (const c of n.children) {
+          this.evalExpr(c);
+        }
         return UNKNOWN;
     }
   }
 
   protected evalInterpolations(n: PyNode): void {
     for (const c of n.children) {
-      if (c.type === 'interpolation') { const e = field(c, 'expression'); if (e) { this.evalExpr(e); } }
-      else if (c.type === 'string') { this.evalInterpolations(c); }
+      if (c.type === 'interpolation') {
+        const e = field(c, 'expression');
+        if (e) {
+          this.evalExpr(e);
+        }
+      } else if (c.type === 'string') {
+        this.evalInterpolations(c);
+      }
     }
   }
 
@@ -139,7 +188,9 @@ export abstract class Evaluator extends Interpreter {
     const ld = this.asData(l);
     const rd = this.asData(r);
     if (!ld && !rd) {
-      if (l.k === 'list' && r.k === 'list') { return { k: 'list', items: [...l.items, ...r.items] }; }
+      if (l.k === 'list' && r.k === 'list') {
+        return { k: 'list', items: [...l.items, ...r.items] };
+      }
       return l.k === 'lit' ? l : r.k === 'lit' ? r : UNKNOWN;
     }
     if (ld && rd) {
@@ -157,9 +208,13 @@ export abstract class Evaluator extends Interpreter {
           const right = field(c, 'right');
           const left = field(c, 'left');
           const iter = right ? this.evalExpr(right) : UNKNOWN;
-          if (left) { this.bind(left, this.elementOf(iter)); }
+          if (left) {
+            this.bind(left, this.elementOf(iter));
+          }
         } else if (c.type === 'if_clause') {
-          for (const x of c.children) { this.evalExpr(x); }
+          for (const x of c.children) {
+            this.evalExpr(x);
+          }
         }
       }
       const body = field(n, 'body');
@@ -168,14 +223,18 @@ export abstract class Evaluator extends Interpreter {
         if (body.type === 'pair') {
           const k = field(body, 'key');
           const v = field(body, 'value');
-          if (k) { this.evalExpr(k); }
+          if (k) {
+            this.evalExpr(k);
+          }
           elem = v ? this.evalExpr(v) : UNKNOWN;
         } else {
           elem = this.evalExpr(body);
         }
       }
-      if (n.type === 'dictionary_comprehension') { return { k: 'dict', keys: [undefined], items: [elem] } as V; }
-      return { k: 'list', items: [elem] } as V;
+      if (n.type === 'dictionary_comprehension') {
+        return { k: 'dict', keys: [undefined], items: [elem] };
+      }
+      return { k: 'list', items: [elem] };
     });
   }
 
@@ -183,26 +242,36 @@ export abstract class Evaluator extends Interpreter {
     const key = this.dottedBound ? this.dottedKey(n) : undefined;
     if (key) {
       const bound = this.lookupDotted(key);
-      if (bound) { return bound; }
+      if (bound) {
+        return bound;
+      }
     }
     const objNode = field(n, 'object');
     const attrNode = field(n, 'attribute');
-    if (!objNode || !attrNode) { return UNKNOWN; }
+    if (!objNode || !attrNode) {
+      return UNKNOWN;
+    }
     const base = this.evalExpr(objNode);
     return this.attributeOf(base, this.text(attrNode));
   }
 
   protected attributeOf(base: V, attr: string): V {
     switch (base.k) {
-      case 'ref': return { k: 'ref', qn: `${base.qn}.${attr}` };
-      case 'data': return this.dataAttribute(base, attr);
-      case 'obj': return this.objAttribute(base, attr);
+      case 'ref':
+        return { k: 'ref', qn: `${base.qn}.${attr}` };
+      case 'data':
+        return this.dataAttribute(base, attr);
+      case 'obj':
+        return this.objAttribute(base, attr);
       case 'union': {
         let out: V | undefined;
-        for (const a of base.alts) { out = join(out, this.attributeOf(a, attr)); }
+        for (const a of base.alts) {
+          out = join(out, this.attributeOf(a, attr));
+        }
         return out ?? UNKNOWN;
       }
-      default: return UNKNOWN;
+      default:
+        return UNKNOWN;
     }
   }
 
@@ -217,32 +286,49 @@ export abstract class Evaluator extends Interpreter {
   protected subscriptOf(base: V, keyNodes: PyNode[], keys: V[]): V {
     const k0 = keyNodes[0];
     switch (base.k) {
-      case 'list': case 'tuple': {
+      case 'list':
+      case 'tuple': {
         if (keyNodes.length === 1 && k0) {
           const i = numberValue(k0, this.src);
-          if (i !== undefined && Number.isInteger(i)) { return base.items[i < 0 ? base.items.length + i : i] ?? UNKNOWN; }
-          if (k0.type === 'slice') { return base; }
+          if (i !== undefined && Number.isInteger(i)) {
+            return base.items[i < 0 ? base.items.length + i : i] ?? UNKNOWN;
+          }
+          if (k0.type === 'slice') {
+            return base;
+          }
         }
         return this.elementOf(base);
       }
       case 'dict': {
         const key = k0 ? stringValue(k0, this.src) : undefined;
         if (key !== undefined) {
-          for (let i = base.keys.length - 1; i >= 0; i--) { if (base.keys[i] === key) { return base.items[i]; } }
+          for (let i = base.keys.length - 1; i >= 0; i--) {
+            if (base.keys[i] === key) {
+              return base.items[i];
+            }
+          }
         }
         let out: V | undefined;
-        for (const it of base.items) { out = join(out, it); }
+        for (const it of base.items) {
+          out = join(out, it);
+        }
         return out ?? UNKNOWN;
       }
-      case 'data': return this.dataSubscript(base, keyNodes, keys);
-      case 'ref': return this.refSubscript(base, keys);
-      case 'obj': return this.objSubscript(base);
+      case 'data':
+        return this.dataSubscript(base, keyNodes, keys);
+      case 'ref':
+        return this.refSubscript(base, keys);
+      case 'obj':
+        return this.objSubscript(base);
       case 'union': {
         let out: V | undefined;
-        for (const a of base.alts) { out = join(out, this.subscriptOf(a, keyNodes, keys)); }
+        for (const a of base.alts) {
+          out = join(out, this.subscriptOf(a, keyNodes, keys));
+        }
         return out ?? UNKNOWN;
       }
-      default: return UNKNOWN;
+      default:
+        return UNKNOWN;
     }
   }
 
@@ -251,14 +337,20 @@ export abstract class Evaluator extends Interpreter {
   protected evalCall(n: PyNode): V {
     const fnNode = field(n, 'function');
     const args = callArgs(n, this.src);
-    if (!fnNode) { return UNKNOWN; }
+    if (!fnNode) {
+      return UNKNOWN;
+    }
     if (fnNode.type === 'attribute') {
       const objNode = field(fnNode, 'object');
       const attrNode = field(fnNode, 'attribute');
-      if (!objNode || !attrNode) { return UNKNOWN; }
+      if (!objNode || !attrNode) {
+        return UNKNOWN;
+      }
       const key = this.dottedBound ? this.dottedKey(fnNode) : undefined;
       const bound = key ? this.lookupDotted(key) : undefined;
-      if (bound) { return this.callValue(bound, n, args, this.evalArgs(args)); }
+      if (bound) {
+        return this.callValue(bound, n, args, this.evalArgs(args));
+      }
       const recvV = this.evalExpr(objNode);
       const method = this.text(attrNode);
       const av = this.evalArgs(args);
@@ -273,9 +365,15 @@ export abstract class Evaluator extends Interpreter {
   protected evalArgs(a: CallArgs): Args {
     const pos = a.positional.map(p => this.evalExpr(p));
     const kw = new Map<string, V>();
-    for (const [k, v] of a.keywords) { kw.set(k, this.evalExpr(v)); }
+    for (const [k, v] of a.keywords) {
+      kw.set(k, this.evalExpr(v));
+    }
     if (a.splat && a.list) {
-      for (const c of a.list.children) { if ((c.type === 'list_splat' || c.type === 'dictionary_splat') && c.children[0]) { this.evalExpr(c.children[0]); } }
+      for (const c of a.list.children) {
+        if ((c.type === 'list_splat' || c.type === 'dictionary_splat') && c.children[0]) {
+          this.evalExpr(c.children[0]);
+        }
+      }
     }
     return { pos, kw };
   }
@@ -283,12 +381,19 @@ export abstract class Evaluator extends Interpreter {
   /** Gives an unknown receiver of `fit`/`predict` an object identity (a model defined where we cannot see it). */
   protected callValue(fv: V, n: PyNode, a: CallArgs, av: Args): V {
     switch (fv.k) {
-      case 'func': return fv.isClass ? this.instantiate(this.text(field(fv.def, 'name') ?? fv.def), n, a) : this.callUser(fv, n, av);
-      case 'ref': return this.callLibrary(fv.qn, n, a, av);
-      case 'obj': return this.callObject(fv, av);
+      case 'func':
+        return fv.isClass
+          ? this.instantiate(this.text(field(fv.def, 'name') ?? fv.def), n, a)
+          : this.callUser(fv, n, av);
+      case 'ref':
+        return this.callLibrary(fv.qn, n, a, av);
+      case 'obj':
+        return this.callObject(fv, av);
       case 'union': {
         let out: V | undefined;
-        for (const alt of fv.alts) { out = join(out, this.callValue(alt, n, a, av)); }
+        for (const alt of fv.alts) {
+          out = join(out, this.callValue(alt, n, a, av));
+        }
         return out ?? UNKNOWN;
       }
       default: {
@@ -314,10 +419,15 @@ export abstract class Evaluator extends Interpreter {
     try {
       this.bindParams(def, av.pos, av.kw, false);
       const body = field(def, 'body');
-      if (body && def.type === 'lambda') { this.frame.returns.push(this.evalExpr(body)); }
-      else if (body) { this.execBlock(body.children); }
+      if (body && def.type === 'lambda') {
+        this.frame.returns.push(this.evalExpr(body));
+      } else if (body) {
+        this.execBlock(body.children);
+      }
       let out: V | undefined;
-      for (const r of this.frame.returns) { out = join(out, r); }
+      for (const r of this.frame.returns) {
+        out = join(out, r);
+      }
       return out ?? { k: 'lit', value: null };
     } finally {
       this.frame = saved;
@@ -331,23 +441,55 @@ export abstract class Evaluator extends Interpreter {
     switch (recv.k) {
       case 'union': {
         let out: V | undefined;
-        for (const alt of recv.alts) { out = join(out, this.callMethod(alt, method, n, a, av, recvNode)); }
+        for (const alt of recv.alts) {
+          out = join(out, this.callMethod(alt, method, n, a, av, recvNode));
+        }
         return out ?? UNKNOWN;
       }
-      case 'ref': return this.callLibrary(`${recv.qn}.${method}`, n, a, av);
-      case 'obj': return this.objMethod(recv, method, n, a, av);
-      case 'data': return this.dataMethod(recv, method, n, a, av, recvNode);
-      case 'list': case 'tuple': {
-        if (method === 'append' || method === 'add') { if (recv.k === 'list') { recv.items.push(av.pos[0] ?? UNKNOWN); } return { k: 'lit', value: null }; }
-        if (method === 'extend' && recv.k === 'list') { const o = av.pos[0]; if (o && (o.k === 'list' || o.k === 'tuple')) { recv.items.push(...o.items); } return { k: 'lit', value: null }; }
-        if (method === 'pop') { return this.elementOf(recv); }
-        if (method === 'copy') { return { k: recv.k, items: [...recv.items] }; }
+      case 'ref':
+        return this.callLibrary(`${recv.qn}.${method}`, n, a, av);
+      case 'obj':
+        return this.objMethod(recv, method, n, a, av);
+      case 'data':
+        return this.dataMethod(recv, method, n, a, av, recvNode);
+      case 'list':
+      case 'tuple': {
+        if (method === 'append' || method === 'add') {
+          if (recv.k === 'list') {
+            recv.items.push(av.pos[0] ?? UNKNOWN);
+          }
+          return { k: 'lit', value: null };
+        }
+        if (method === 'extend' && recv.k === 'list') {
+          const o = av.pos[0];
+          if (o && (o.k === 'list' || o.k === 'tuple')) {
+            recv.items.push(...o.items);
+          }
+          return { k: 'lit', value: null };
+        }
+        if (method === 'pop') {
+          return this.elementOf(recv);
+        }
+        if (method === 'copy') {
+          return { k: recv.k, items: [...recv.items] };
+        }
         return UNKNOWN;
       }
       case 'dict': {
-        if (method === 'items') { return { k: 'list', items: [{ k: 'tuple', items: [{ k: 'lit', value: undefined }, this.elementOf({ k: 'list', items: recv.items })] }] }; }
-        if (method === 'values') { return { k: 'list', items: [...recv.items] }; }
-        if (method === 'keys') { return { k: 'list', items: recv.keys.map(k => ({ k: 'lit', value: k } as LitV)) }; }
+        if (method === 'items') {
+          return {
+            k: 'list',
+            items: [
+              { k: 'tuple', items: [{ k: 'lit', value: undefined }, this.elementOf({ k: 'list', items: recv.items })] },
+            ],
+          };
+        }
+        if (method === 'values') {
+          return { k: 'list', items: [...recv.items] };
+        }
+        if (method === 'keys') {
+          return { k: 'list', items: recv.keys.map(k => ({ k: 'lit', value: k })) };
+        }
         if (method === 'get' || method === 'pop' || method === 'setdefault') {
           const key = a.positional[0] ? stringValue(a.positional[0], this.src) : undefined;
           const i = key !== undefined ? recv.keys.lastIndexOf(key) : -1;
@@ -355,45 +497,94 @@ export abstract class Evaluator extends Interpreter {
         }
         if (method === 'update') {
           const o = av.pos[0];
-          if (o?.k === 'dict') { recv.keys.push(...o.keys); recv.items.push(...o.items); }
-          for (const [k, v] of av.kw) { recv.keys.push(k); recv.items.push(v); }
+          if (o?.k === 'dict') {
+            recv.keys.push(...o.keys);
+            recv.items.push(...o.items);
+          }
+          for (const [k, v] of av.kw) {
+            recv.keys.push(k);
+            recv.items.push(v);
+          }
           return { k: 'lit', value: null };
         }
         return UNKNOWN;
       }
-      default: return UNKNOWN;
+      default:
+        return UNKNOWN;
     }
   }
 
   protected callBuiltin(name: string, a: CallArgs, av: Args): V {
     const first = av.pos[0];
     switch (name) {
-      case 'len': case 'int': case 'float': case 'str': case 'bool': case 'isinstance': case 'hash': case 'id': case 'print': case 'repr':
+      case 'len':
+      case 'int':
+      case 'float':
+      case 'str':
+      case 'bool':
+      case 'isinstance':
+      case 'hash':
+      case 'id':
+      case 'print':
+      case 'repr':
         return { k: 'lit', value: undefined };
-      case 'range': return { k: 'list', items: [{ k: 'lit', value: undefined }] };
-      case 'list': case 'tuple': case 'sorted': case 'reversed': case 'set': case 'iter': case 'frozenset':
-        if (!first) { return { k: 'list', items: [] }; }
-        if (first.k === 'list' || first.k === 'tuple') { return { k: 'list', items: first.items }; }
-        if (first.k === 'dict') { return { k: 'list', items: first.keys.map(k => ({ k: 'lit', value: k } as LitV)) }; }
+      case 'range':
+        return { k: 'list', items: [{ k: 'lit', value: undefined }] };
+      case 'list':
+      case 'tuple':
+      case 'sorted':
+      case 'reversed':
+      case 'set':
+      case 'iter':
+      case 'frozenset':
+        if (!first) {
+          return { k: 'list', items: [] };
+        }
+        if (first.k === 'list' || first.k === 'tuple') {
+          return { k: 'list', items: first.items };
+        }
+        if (first.k === 'dict') {
+          return { k: 'list', items: first.keys.map(k => ({ k: 'lit', value: k })) };
+        }
         return first;
-      case 'next': return first ? this.elementOf(first) : UNKNOWN;
+      case 'next':
+        return first ? this.elementOf(first) : UNKNOWN;
       case 'zip': {
         const cols = av.pos.map(p => this.elementOf(p));
         return { k: 'list', items: [{ k: 'tuple', items: cols }] };
       }
-      case 'enumerate': return { k: 'list', items: [{ k: 'tuple', items: [{ k: 'lit', value: undefined }, first ? this.elementOf(first) : UNKNOWN] }] };
+      case 'enumerate':
+        return {
+          k: 'list',
+          items: [{ k: 'tuple', items: [{ k: 'lit', value: undefined }, first ? this.elementOf(first) : UNKNOWN] }],
+        };
       case 'dict': {
         const d: DictV = { k: 'dict', keys: [], items: [] };
-        for (const [k, v] of av.kw) { d.keys.push(k); d.items.push(v); }
+        for (const [k, v] of av.kw) {
+          d.keys.push(k);
+          d.items.push(v);
+        }
         return d;
       }
-      case 'max': case 'min': case 'sum': case 'abs': case 'round': case 'pow':
-        if (first && (first.k === 'list' || first.k === 'tuple')) { return this.elementOf(first); }
+      case 'max':
+      case 'min':
+      case 'sum':
+      case 'abs':
+      case 'round':
+      case 'pow':
+        if (first && (first.k === 'list' || first.k === 'tuple')) {
+          return this.elementOf(first);
+        }
         return first ?? UNKNOWN;
-      case 'getattr': return first && a.positional[1] ? this.attributeOf(first, stringValue(a.positional[1], this.src) ?? '') : UNKNOWN;
-      case 'map': case 'filter': return { k: 'list', items: [UNKNOWN] };
-      default: return UNKNOWN;
+      case 'getattr':
+        return first && a.positional[1]
+          ? this.attributeOf(first, stringValue(a.positional[1], this.src) ?? '')
+          : UNKNOWN;
+      case 'map':
+      case 'filter':
+        return { k: 'list', items: [UNKNOWN] };
+      default:
+        return UNKNOWN;
     }
   }
-
 }

@@ -34,7 +34,16 @@ import { isPythonParserLoaded, loadPythonParser } from './parser';
 import type { AnalysisResult, AnalyzeOptions, Finding, NotebookCellInput, TextEdit } from './types';
 
 export type {
-  AnalysisResult, AnalyzeOptions, Finding, NotebookCellInput, QuickFix, Range, RelatedLocation, RuleId, RuleSetting, Severity,
+  AnalysisResult,
+  AnalyzeOptions,
+  Finding,
+  NotebookCellInput,
+  QuickFix,
+  Range,
+  RelatedLocation,
+  RuleId,
+  RuleSetting,
+  Severity,
   TextEdit,
 } from './types';
 export { RULES, RULE_IDS } from './rules';
@@ -64,23 +73,36 @@ export async function analyzePythonDetailed(source: string, options?: AnalyzeOpt
 
 /** Synchronous analysis; the parser must be loaded (`await loadPythonParser()`), else this throws. */
 export function analyzePythonSync(source: string, options?: AnalyzeOptions): AnalysisResult {
-  if (!isPythonParserLoaded()) { throw new Error('The Python parser is not loaded yet: await loadPythonParser() first.'); }
+  if (!isPythonParserLoaded()) {
+    throw new Error('The Python parser is not loaded yet: await loadPythonParser() first.');
+  }
   return analyzeText(source, options);
 }
 
 /** Analyses a notebook: the .ipynb JSON text, or the code cells (an editor already has them). */
-export async function analyzeNotebook(input: string | NotebookCellInput[], options?: AnalyzeOptions): Promise<Finding[]> {
+export async function analyzeNotebook(
+  input: string | NotebookCellInput[],
+  options?: AnalyzeOptions,
+): Promise<Finding[]> {
   return (await analyzeNotebookDetailed(input, options)).findings;
 }
 
-export async function analyzeNotebookDetailed(input: string | NotebookCellInput[], options?: AnalyzeOptions): Promise<NotebookAnalysisResult> {
+export async function analyzeNotebookDetailed(
+  input: string | NotebookCellInput[],
+  options?: AnalyzeOptions,
+): Promise<NotebookAnalysisResult> {
   await loadPythonParser();
   return analyzeNotebookSync(input, options);
 }
 
 /** Synchronous notebook analysis; the parser must be loaded. */
-export function analyzeNotebookSync(input: string | NotebookCellInput[], options?: AnalyzeOptions): NotebookAnalysisResult {
-  if (!isPythonParserLoaded()) { throw new Error('The Python parser is not loaded yet: await loadPythonParser() first.'); }
+export function analyzeNotebookSync(
+  input: string | NotebookCellInput[],
+  options?: AnalyzeOptions,
+): NotebookAnalysisResult {
+  if (!isPythonParserLoaded()) {
+    throw new Error('The Python parser is not loaded yet: await loadPythonParser() first.');
+  }
   let cells: NotebookCellInput[];
   let language: string | undefined;
   if (typeof input === 'string') {
@@ -89,7 +111,13 @@ export function analyzeNotebookSync(input: string | NotebookCellInput[], options
       cells = nb.cells;
       language = nb.language;
     } catch (e) {
-      return { findings: [], syntaxErrors: 0, parseTimedOut: false, timings: { parseMs: 0, analyzeMs: 0 }, error: e instanceof Error ? e.message : String(e) };
+      return {
+        findings: [],
+        syntaxErrors: 0,
+        parseTimedOut: false,
+        timings: { parseMs: 0, analyzeMs: 0 },
+        error: e instanceof Error ? e.message : String(e),
+      };
     }
     if (language && !/^(python|ipython)\d*$/i.test(language)) {
       return { findings: [], syntaxErrors: 0, parseTimedOut: false, timings: { parseMs: 0, analyzeMs: 0 }, language };
@@ -105,10 +133,21 @@ export function analyzeNotebookSync(input: string | NotebookCellInput[], options
  * The notebook as the analysis sees it: every code cell with its magics blanked (same lines), where it starts in
  * the joined text, and the joined text itself (code cells joined with one newline: the CLI's line numbers).
  */
-export function prepareNotebook(input: string | NotebookCellInput[]): { text: string; cells: { index: number; source: string; startLine: number; lineCount: number }[] } {
+export function prepareNotebook(input: string | NotebookCellInput[]): {
+  text: string;
+  cells: { index: number; source: string; startLine: number; lineCount: number }[];
+} {
   const cells = typeof input === 'string' ? parseNotebook(input).cells : input;
   const { text, map } = joinCells(cells);
-  return { text, cells: map.cells.map((c, i) => ({ index: c.index, source: blankMagics(cells[i].source), startLine: c.startLine, lineCount: c.lineCount })) };
+  return {
+    text,
+    cells: map.cells.map((c, i) => ({
+      index: c.index,
+      source: blankMagics(cells[i].source),
+      startLine: c.startLine,
+      lineCount: c.lineCount,
+    })),
+  };
 }
 
 /** The notebook text the analysis sees: code cells with magics blanked, joined with one newline (CLI line numbers). */
@@ -122,13 +161,19 @@ export function notebookText(input: string | NotebookCellInput[]): string {
  */
 export function applyEdits(text: string, edits: readonly TextEdit[], useCellRanges = false): string {
   const starts = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) { starts.push(i + 1); }
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
+    starts.push(i + 1);
+  }
   const off = (line: number, col: number) => (starts[line] ?? text.length) + col;
-  const resolved = edits.map(e => {
-    const r = useCellRanges && e.cellRange ? e.cellRange : e.range;
-    return { start: off(r.startLine, r.startColumn), end: off(r.endLine, r.endColumn), text: e.newText };
-  }).sort((a, b) => b.start - a.start || b.end - a.end);
+  const resolved = edits
+    .map(e => {
+      const r = useCellRanges && e.cellRange ? e.cellRange : e.range;
+      return { start: off(r.startLine, r.startColumn), end: off(r.endLine, r.endColumn), text: e.newText };
+    })
+    .sort((a, b) => b.start - a.start || b.end - a.end);
   let out = text;
-  for (const e of resolved) { out = out.slice(0, e.start) + e.text + out.slice(e.end); }
+  for (const e of resolved) {
+    out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  }
   return out;
 }

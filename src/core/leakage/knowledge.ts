@@ -22,54 +22,89 @@ export interface ClassInfo {
 }
 
 const table: Record<string, ClassInfo> = {};
-const add = (names: string, info: ClassInfo) => { for (const n of names.split(/\s+/).filter(Boolean)) { table[n] = info; } };
+const add = (names: string, info: ClassInfo) => {
+  for (const n of names.split(/\s+/).filter(Boolean)) {
+    table[n] = info;
+  }
+};
 
 // Transformers whose fit learns from the data (scalers, imputers, discretisers, power/quantile, decompositions,
 // feature selectors, vectorisers, clustering used as features, target encoders).
-add(`StandardScaler MinMaxScaler MaxAbsScaler RobustScaler QuantileTransformer PowerTransformer KBinsDiscretizer
+add(
+  `StandardScaler MinMaxScaler MaxAbsScaler RobustScaler QuantileTransformer PowerTransformer KBinsDiscretizer
   SimpleImputer KNNImputer IterativeImputer MissingIndicator PCA KernelPCA IncrementalPCA SparsePCA MiniBatchSparsePCA
   TruncatedSVD FastICA NMF MiniBatchNMF FactorAnalysis LatentDirichletAllocation DictionaryLearning
   SelectKBest SelectPercentile SelectFromModel RFE RFECV VarianceThreshold GenericUnivariateSelect SelectFpr SelectFdr
   SelectFwe SequentialFeatureSelector Boruta BorutaPy CountVectorizer TfidfVectorizer TfidfTransformer DictVectorizer
   SplineTransformer TargetEncoder MEstimateEncoder JamesSteinEncoder LeaveOneOutEncoder CatBoostEncoder WOEEncoder
   GLMMEncoder QuantileEncoder CountEncoder Tokenizer TSNE UMAP Isomap LocallyLinearEmbedding
-  KMeans MiniBatchKMeans GaussianMixture BayesianGaussianMixture Birch`, { cat: 'transformer', source: true });
+  KMeans MiniBatchKMeans GaussianMixture BayesianGaussianMixture Birch`,
+  { cat: 'transformer', source: true },
+);
 // Transformers that do not learn row statistics (or only the set of categories).
-add(`LabelEncoder OneHotEncoder OrdinalEncoder LabelBinarizer MultiLabelBinarizer Normalizer Binarizer
-  PolynomialFeatures FunctionTransformer HashingVectorizer FeatureHasher`, { cat: 'transformer' });
-add(`SMOTE SMOTENC SMOTEN BorderlineSMOTE SVMSMOTE KMeansSMOTE ADASYN RandomOverSampler SMOTEENN SMOTETomek`,
-  { cat: 'sampler', oversampler: true });
-add(`RandomUnderSampler NearMiss TomekLinks EditedNearestNeighbours RepeatedEditedNearestNeighbours AllKNN
+add(
+  `LabelEncoder OneHotEncoder OrdinalEncoder LabelBinarizer MultiLabelBinarizer Normalizer Binarizer
+  PolynomialFeatures FunctionTransformer HashingVectorizer FeatureHasher`,
+  { cat: 'transformer' },
+);
+add(`SMOTE SMOTENC SMOTEN BorderlineSMOTE SVMSMOTE KMeansSMOTE ADASYN RandomOverSampler SMOTEENN SMOTETomek`, {
+  cat: 'sampler',
+  oversampler: true,
+});
+add(
+  `RandomUnderSampler NearMiss TomekLinks EditedNearestNeighbours RepeatedEditedNearestNeighbours AllKNN
   ClusterCentroids CondensedNearestNeighbour OneSidedSelection NeighbourhoodCleaningRule InstanceHardnessThreshold`,
-  { cat: 'sampler' });
-add(`LogisticRegression LogisticRegressionCV SVC LinearSVC NuSVC KNeighborsClassifier RadiusNeighborsClassifier
+  { cat: 'sampler' },
+);
+add(
+  `LogisticRegression LogisticRegressionCV SVC LinearSVC NuSVC KNeighborsClassifier RadiusNeighborsClassifier
   GaussianNB MultinomialNB BernoulliNB ComplementNB CategoricalNB Perceptron PassiveAggressiveClassifier
   LinearDiscriminantAnalysis QuadraticDiscriminantAnalysis NearestCentroid OneVsRestClassifier OneVsOneClassifier
   CalibratedClassifierCV LGBMClassifier XGBClassifier CatBoostClassifier KerasClassifier TabNetClassifier
-  EasyEnsembleClassifier RUSBoostClassifier`, { cat: 'model', task: 'classification' });
+  EasyEnsembleClassifier RUSBoostClassifier`,
+  { cat: 'model', task: 'classification' },
+);
 add(`DummyClassifier`, { cat: 'model', task: 'classification', dummy: true });
 add(`DummyRegressor`, { cat: 'model', task: 'regression', dummy: true });
-add(`LinearRegression Ridge RidgeCV Lasso LassoCV LassoLars LassoLarsCV ElasticNet ElasticNetCV Lars LarsCV SVR LinearSVR
+add(
+  `LinearRegression Ridge RidgeCV Lasso LassoCV LassoLars LassoLarsCV ElasticNet ElasticNetCV Lars LarsCV SVR LinearSVR
   NuSVR KernelRidge BayesianRidge ARDRegression HuberRegressor PoissonRegressor GammaRegressor TweedieRegressor
   QuantileRegressor TheilSenRegressor RANSACRegressor OrthogonalMatchingPursuit PLSRegression IsotonicRegression
-  LGBMRegressor XGBRegressor CatBoostRegressor KerasRegressor TabNetRegressor`, { cat: 'model', task: 'regression' });
+  LGBMRegressor XGBRegressor CatBoostRegressor KerasRegressor TabNetRegressor`,
+  { cat: 'model', task: 'regression' },
+);
 add(`Sequential Model LightningModule`, { cat: 'model', task: 'unknown' });
-add(`IsolationForest OneClassSVM LocalOutlierFactor EllipticEnvelope DBSCAN AgglomerativeClustering SpectralClustering
-  OPTICS MeanShift AffinityPropagation HDBSCAN`, { cat: 'model', task: 'clustering' });
-add(`GridSearchCV RandomizedSearchCV HalvingGridSearchCV HalvingRandomSearchCV BayesSearchCV TunedThresholdClassifierCV`,
-  { cat: 'search' });
+add(
+  `IsolationForest OneClassSVM LocalOutlierFactor EllipticEnvelope DBSCAN AgglomerativeClustering SpectralClustering
+  OPTICS MeanShift AffinityPropagation HDBSCAN`,
+  { cat: 'model', task: 'clustering' },
+);
+add(
+  `GridSearchCV RandomizedSearchCV HalvingGridSearchCV HalvingRandomSearchCV BayesSearchCV TunedThresholdClassifierCV`,
+  { cat: 'search' },
+);
 add(`Pipeline ColumnTransformer FeatureUnion TransformedTargetRegressor DataFrameMapper`, { cat: 'pipeline' });
-add(`ShuffleSplit StratifiedShuffleSplit GroupShuffleSplit RepeatedKFold RepeatedStratifiedKFold`,
-  { cat: 'splitter', shuffles: 'always' });
+add(`ShuffleSplit StratifiedShuffleSplit GroupShuffleSplit RepeatedKFold RepeatedStratifiedKFold`, {
+  cat: 'splitter',
+  shuffles: 'always',
+});
 add(`KFold StratifiedKFold StratifiedGroupKFold`, { cat: 'splitter', shuffles: 'option' });
-add(`GroupKFold TimeSeriesSplit LeaveOneOut LeavePOut LeaveOneGroupOut LeavePGroupsOut PredefinedSplit`, { cat: 'splitter' });
+add(`GroupKFold TimeSeriesSplit LeaveOneOut LeavePOut LeaveOneGroupOut LeavePGroupsOut PredefinedSplit`, {
+  cat: 'splitter',
+});
 
 /** Class knowledge by simple name, with suffix rules for the many `…Classifier`/`…Regressor` classes. */
 export function classInfo(name: string): ClassInfo | undefined {
   const known = table[name];
-  if (known) { return known; }
-  if (/^[A-Z]\w*Classifier$/.test(name)) { return { cat: 'model', task: 'classification' }; }
-  if (/^[A-Z]\w*Regressor$/.test(name)) { return { cat: 'model', task: 'regression' }; }
+  if (known) {
+    return known;
+  }
+  if (/^[A-Z]\w*Classifier$/.test(name)) {
+    return { cat: 'model', task: 'classification' };
+  }
+  if (/^[A-Z]\w*Regressor$/.test(name)) {
+    return { cat: 'model', task: 'regression' };
+  }
   return undefined;
 }
 
@@ -81,63 +116,191 @@ export const SPLIT_FUNCTIONS = new Set(['train_test_split']);
 
 /** Cross-validation helpers: (estimator, X, y, …) — each fits clones on folds of X. */
 export const CV_FUNCTIONS = new Set([
-  'cross_val_score', 'cross_validate', 'cross_val_predict', 'learning_curve', 'validation_curve', 'permutation_test_score',
+  'cross_val_score',
+  'cross_validate',
+  'cross_val_predict',
+  'learning_curve',
+  'validation_curve',
+  'permutation_test_score',
 ]);
 
 /** Methods that fit an estimator on their first argument. */
-export const FIT_METHODS = new Set(['fit', 'partial_fit', 'fit_transform', 'fit_predict', 'fit_resample', 'fit_sample', 'fit_on_texts', 'fit_on_sequences', 'fit_generator', 'train_on_batch']);
+export const FIT_METHODS = new Set([
+  'fit',
+  'partial_fit',
+  'fit_transform',
+  'fit_predict',
+  'fit_resample',
+  'fit_sample',
+  'fit_on_texts',
+  'fit_on_sequences',
+  'fit_generator',
+  'train_on_batch',
+]);
 
 /** Methods that use a fitted estimator on their first argument (evaluation when that is test data). */
-export const PREDICT_METHODS = new Set(['predict', 'predict_proba', 'predict_log_proba', 'decision_function', 'predict_classes', 'predict_on_batch']);
+export const PREDICT_METHODS = new Set([
+  'predict',
+  'predict_proba',
+  'predict_log_proba',
+  'decision_function',
+  'predict_classes',
+  'predict_on_batch',
+]);
 export const SCORE_METHODS = new Set(['score', 'evaluate']);
-export const TRANSFORM_METHODS = new Set(['transform', 'inverse_transform', 'texts_to_sequences', 'texts_to_matrix', 'sequences_to_matrix']);
+export const TRANSFORM_METHODS = new Set([
+  'transform',
+  'inverse_transform',
+  'texts_to_sequences',
+  'texts_to_matrix',
+  'sequences_to_matrix',
+]);
 
 /** Dataset-wide statistics when called as a method on a DataFrame/Series/array. */
 export const STAT_METHODS = new Set([
-  'mean', 'std', 'var', 'median', 'quantile', 'min', 'max', 'mode', 'sum', 'corr', 'cov', 'describe', 'value_counts',
-  'nunique', 'sem', 'skew', 'kurt', 'mad', 'nanmean', 'nanstd', 'agg', 'aggregate', 'percentile', 'idxmax', 'idxmin',
+  'mean',
+  'std',
+  'var',
+  'median',
+  'quantile',
+  'min',
+  'max',
+  'mode',
+  'sum',
+  'corr',
+  'cov',
+  'describe',
+  'value_counts',
+  'nunique',
+  'sem',
+  'skew',
+  'kurt',
+  'mad',
+  'nanmean',
+  'nanstd',
+  'agg',
+  'aggregate',
+  'percentile',
+  'idxmax',
+  'idxmin',
 ]);
 /** Dataset-wide statistics as numpy/scipy/sklearn functions (`np.mean(X)`, `preprocessing.scale(X)`, `pd.qcut`…). */
 export const STAT_FUNCTIONS = new Set([
-  'mean', 'std', 'var', 'median', 'quantile', 'percentile', 'nanmean', 'nanstd', 'nanmedian', 'nanvar', 'nanpercentile',
-  'nanquantile', 'average', 'amax', 'amin', 'ptp', 'qcut', 'zscore', 'scale', 'minmax_scale', 'robust_scale', 'maxabs_scale',
-  'quantile_transform', 'power_transform', 'corrcoef', 'cov',
+  'mean',
+  'std',
+  'var',
+  'median',
+  'quantile',
+  'percentile',
+  'nanmean',
+  'nanstd',
+  'nanmedian',
+  'nanvar',
+  'nanpercentile',
+  'nanquantile',
+  'average',
+  'amax',
+  'amin',
+  'ptp',
+  'qcut',
+  'zscore',
+  'scale',
+  'minmax_scale',
+  'robust_scale',
+  'maxabs_scale',
+  'quantile_transform',
+  'power_transform',
+  'corrcoef',
+  'cov',
 ]);
 /** Modules whose `mean`/`std`/… functions are statistics (never Python builtins like `max` or `sum`). */
-export const STAT_MODULES = /^(numpy|np|scipy(\.stats)?|stats|pandas|pd|sklearn\.preprocessing|preprocessing|torch|tf|tensorflow)$/;
+export const STAT_MODULES =
+  /^(numpy|np|scipy(\.stats)?|stats|pandas|pd|sklearn\.preprocessing|preprocessing|torch|tf|tensorflow)$/;
 
 /** Classification metrics (functions in sklearn.metrics). */
 export const CLASSIFICATION_METRICS = new Set([
-  'accuracy_score', 'balanced_accuracy_score', 'f1_score', 'precision_score', 'recall_score', 'roc_auc_score',
-  'confusion_matrix', 'classification_report', 'log_loss', 'matthews_corrcoef', 'cohen_kappa_score',
-  'average_precision_score', 'precision_recall_curve', 'roc_curve', 'fbeta_score', 'hamming_loss', 'jaccard_score',
-  'zero_one_loss', 'precision_recall_fscore_support', 'top_k_accuracy_score', 'brier_score_loss', 'multilabel_confusion_matrix',
-  'from_predictions', 'from_estimator', 'det_curve', 'hinge_loss',
+  'accuracy_score',
+  'balanced_accuracy_score',
+  'f1_score',
+  'precision_score',
+  'recall_score',
+  'roc_auc_score',
+  'confusion_matrix',
+  'classification_report',
+  'log_loss',
+  'matthews_corrcoef',
+  'cohen_kappa_score',
+  'average_precision_score',
+  'precision_recall_curve',
+  'roc_curve',
+  'fbeta_score',
+  'hamming_loss',
+  'jaccard_score',
+  'zero_one_loss',
+  'precision_recall_fscore_support',
+  'top_k_accuracy_score',
+  'brier_score_loss',
+  'multilabel_confusion_matrix',
+  'from_predictions',
+  'from_estimator',
+  'det_curve',
+  'hinge_loss',
 ]);
 /** Classification metrics that are not accuracy (their presence means accuracy is not the only metric). */
-export const NON_ACCURACY_CLASSIFICATION_METRICS = new Set([...CLASSIFICATION_METRICS].filter(m => m !== 'accuracy_score' && m !== 'zero_one_loss' && m !== 'from_estimator' && m !== 'from_predictions'));
+export const NON_ACCURACY_CLASSIFICATION_METRICS = new Set(
+  [...CLASSIFICATION_METRICS].filter(
+    m => m !== 'accuracy_score' && m !== 'zero_one_loss' && m !== 'from_estimator' && m !== 'from_predictions',
+  ),
+);
 export const REGRESSION_METRICS = new Set([
-  'mean_squared_error', 'mean_absolute_error', 'r2_score', 'root_mean_squared_error', 'mean_absolute_percentage_error',
-  'explained_variance_score', 'median_absolute_error', 'max_error', 'mean_squared_log_error', 'root_mean_squared_log_error',
-  'mean_pinball_loss', 'd2_absolute_error_score', 'mean_poisson_deviance', 'mean_gamma_deviance', 'mean_tweedie_deviance',
+  'mean_squared_error',
+  'mean_absolute_error',
+  'r2_score',
+  'root_mean_squared_error',
+  'mean_absolute_percentage_error',
+  'explained_variance_score',
+  'median_absolute_error',
+  'max_error',
+  'mean_squared_log_error',
+  'root_mean_squared_log_error',
+  'mean_pinball_loss',
+  'd2_absolute_error_score',
+  'mean_poisson_deviance',
+  'mean_gamma_deviance',
+  'mean_tweedie_deviance',
 ]);
 /** `scoring=` strings that are not plain accuracy. */
 export const ACCURACY_SCORING = new Set(['accuracy']);
 
 /** Functions that load or create a dataset (a new data root). */
-export const LOADER_FUNCTIONS = /^(read_\w+|load_\w+|fetch_\w+|make_\w+|genfromtxt|loadtxt|fromfile|load|DataFrame|Series|array|asarray|tensor|from_numpy|Dataset|DMatrix|Pool)$/;
+export const LOADER_FUNCTIONS =
+  /^(read_\w+|load_\w+|fetch_\w+|make_\w+|genfromtxt|loadtxt|fromfile|load|DataFrame|Series|array|asarray|tensor|from_numpy|Dataset|DMatrix|Pool)$/;
 
 /** Library functions whose result is a transformed copy of their first data argument (row-aligned). */
-export const ROWWISE_FUNCTIONS = /^(get_dummies|log|log1p|log2|log10|exp|expm1|sqrt|square|abs|absolute|sign|clip|where|reshape|ravel|squeeze|expand_dims|transpose|nan_to_num|round|around|floor|ceil|astype|to_numeric|to_datetime|cut|array|asarray|tensor|from_numpy|as_tensor|DataFrame|Series|DMatrix|Dataset|Pool|TensorDataset|DataLoader|normalize|to_categorical|pad_sequences|isnan|isna|isnull|notna|stack|flip)$/;
+export const ROWWISE_FUNCTIONS =
+  /^(get_dummies|log|log1p|log2|log10|exp|expm1|sqrt|square|abs|absolute|sign|clip|where|reshape|ravel|squeeze|expand_dims|transpose|nan_to_num|round|around|floor|ceil|astype|to_numeric|to_datetime|cut|array|asarray|tensor|from_numpy|as_tensor|DataFrame|Series|DMatrix|Dataset|Pool|TensorDataset|DataLoader|normalize|to_categorical|pad_sequences|isnan|isna|isnull|notna|stack|flip)$/;
 
 /** Concatenation functions: their result holds the rows of all their inputs. */
-export const CONCAT_FUNCTIONS = new Set(['concat', 'concatenate', 'vstack', 'hstack', 'column_stack', 'row_stack', 'append', 'dstack', 'cat', 'merge']);
+export const CONCAT_FUNCTIONS = new Set([
+  'concat',
+  'concatenate',
+  'vstack',
+  'hstack',
+  'column_stack',
+  'row_stack',
+  'append',
+  'dstack',
+  'cat',
+  'merge',
+]);
 
 /** Calls that fix the global random seed. */
-export const SEED_CALLS = /(^|\.)(random\.seed|manual_seed|manual_seed_all|set_seed|set_random_seed|seed_everything|seed_all|set_global_seed|setSeed|set_random_state|fix_seed|seed)$/;
+export const SEED_CALLS =
+  /(^|\.)(random\.seed|manual_seed|manual_seed_all|set_seed|set_random_seed|seed_everything|seed_all|set_global_seed|setSeed|set_random_state|fix_seed|seed)$/;
 
 /** Frameworks whose import means training uses unseeded global randomness (weight init, shuffling, dropout). */
 export const RANDOM_FRAMEWORKS = /^(torch|tensorflow|keras|jax|pytorch_lightning|lightning)(\.|$)/;
 
 /** numpy random draws that create new data (from a generator object or `np.random`). */
-export const RANDOM_SAMPLERS = /^(permutation|choice|rand|randn|random|random_sample|normal|uniform|integers|randint|lognormal|binomial|poisson|exponential|beta|gamma|standard_normal|multivariate_normal|dirichlet|multinomial|laplace|logistic|chisquare|weibull)$/;
+export const RANDOM_SAMPLERS =
+  /^(permutation|choice|rand|randn|random|random_sample|normal|uniform|integers|randint|lognormal|binomial|poisson|exponential|beta|gamma|standard_normal|multivariate_normal|dirichlet|multinomial|laplace|logistic|chisquare|weibull)$/;

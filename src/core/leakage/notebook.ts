@@ -6,7 +6,19 @@ import type { CellMap } from './analyze';
 import type { NotebookCellInput } from './types';
 
 /** Cell magics whose body is still Python (only the magic line is blanked); any other cell magic blanks the cell. */
-const PYTHON_CELL_MAGICS = new Set(['time', 'timeit', 'capture', 'prun', 'debug', 'memit', 'mprun', 'snakeviz', 'skip', 'heat', 'pixie_debugger']);
+const PYTHON_CELL_MAGICS = new Set([
+  'time',
+  'timeit',
+  'capture',
+  'prun',
+  'debug',
+  'memit',
+  'mprun',
+  'snakeviz',
+  'skip',
+  'heat',
+  'pixie_debugger',
+]);
 
 /**
  * Replaces IPython-only lines by Python that parses, keeping the number of lines (and so every position):
@@ -19,7 +31,9 @@ export function blankMagics(source: string): string {
   if (firstCode >= 0) {
     const m = /^\s*%%(\w+)/.exec(lines[firstCode]);
     if (m) {
-      if (!PYTHON_CELL_MAGICS.has(m[1])) { return lines.map(l => (l.endsWith('\r') ? '\r' : '')).join('\n'); }
+      if (!PYTHON_CELL_MAGICS.has(m[1])) {
+        return lines.map(l => (l.endsWith('\r') ? '\r' : '')).join('\n');
+      }
       lines[firstCode] = keepCr(lines[firstCode], '');
     }
   }
@@ -40,7 +54,9 @@ export function blankMagics(source: string): string {
         replaced = `${indent}pass`;
       } else {
         const asg = /^([\w.]+(?:\s*,\s*[\w.]+)*)\s*=\s*[%!]/.exec(rest);
-        if (asg) { replaced = `${indent}${asg[1]} = None`; }
+        if (asg) {
+          replaced = `${indent}${asg[1]} = None`;
+        }
       }
       if (replaced !== undefined) {
         continuing = /\\\r?$/.test(line);
@@ -66,12 +82,16 @@ function trackTripleQuotes(line: string, state: '"""' | "'''" | undefined): '"""
       const d = line.indexOf('"""', i);
       const s = line.indexOf("'''", i);
       const next = [d, s].filter(x => x >= 0).sort((a, b) => a - b)[0];
-      if (next === undefined || (hash >= 0 && hash < next && !/["']/.test(line.slice(i, hash)))) { return state; }
+      if (next === undefined || (hash >= 0 && hash < next && !/["']/.test(line.slice(i, hash)))) {
+        return state;
+      }
       state = next === d ? '"""' : "'''";
       i = next + 3;
     } else {
       const end = line.indexOf(state, i);
-      if (end < 0) { return state; }
+      if (end < 0) {
+        return state;
+      }
       state = undefined;
       i = end + 3;
     }
@@ -91,33 +111,52 @@ export function parseNotebook(json: string): ParsedNotebook {
   if (!doc || typeof doc !== 'object' || !Array.isArray((doc as { cells?: unknown }).cells)) {
     throw new Error('not a Jupyter notebook (no "cells" array)');
   }
-  const nb = doc as { cells: unknown[]; metadata?: { kernelspec?: { language?: unknown }; language_info?: { name?: unknown } } };
+  const nb = doc as {
+    cells: unknown[];
+    metadata?: { kernelspec?: { language?: unknown }; language_info?: { name?: unknown } };
+  };
   const lang = nb.metadata?.kernelspec?.language ?? nb.metadata?.language_info?.name;
   const cells: NotebookCellInput[] = [];
   nb.cells.forEach((c, index) => {
-    if (!c || typeof c !== 'object') { return; }
+    if (!c || typeof c !== 'object') {
+      return;
+    }
     const cell = c as { cell_type?: unknown; source?: unknown; outputs?: unknown };
-    if (cell.cell_type !== 'code') { return; }
+    if (cell.cell_type !== 'code') {
+      return;
+    }
     cells.push({ index, source: joinText(cell.source), outputs: outputTexts(cell.outputs) });
   });
   return { cells, language: typeof lang === 'string' ? lang : undefined };
 }
 
 function joinText(v: unknown): string {
-  if (typeof v === 'string') { return v; }
-  if (Array.isArray(v)) { return v.filter(x => typeof x === 'string').join(''); }
+  if (typeof v === 'string') {
+    return v;
+  }
+  if (Array.isArray(v)) {
+    return v.filter(x => typeof x === 'string').join('');
+  }
   return '';
 }
 
 function outputTexts(outputs: unknown): string[] {
-  if (!Array.isArray(outputs)) { return []; }
+  if (!Array.isArray(outputs)) {
+    return [];
+  }
   const out: string[] = [];
   for (const o of outputs) {
-    if (!o || typeof o !== 'object') { continue; }
+    if (!o || typeof o !== 'object') {
+      continue;
+    }
     const x = o as { text?: unknown; data?: Record<string, unknown> };
-    if (x.text !== undefined) { out.push(joinText(x.text)); }
+    if (x.text !== undefined) {
+      out.push(joinText(x.text));
+    }
     const plain = x.data?.['text/plain'];
-    if (plain !== undefined) { out.push(joinText(plain)); }
+    if (plain !== undefined) {
+      out.push(joinText(plain));
+    }
   }
   return out;
 }
@@ -135,7 +174,9 @@ export function joinCells(cells: NotebookCellInput[]): { text: string; map: Cell
     if (text !== c.source) {
       const orig = c.source.split('\n');
       lines.forEach((l, j) => {
-        if (l !== orig[j]) { (changed ??= new Map()).set(j, [l.replace(/\r$/, '').length, (orig[j] ?? '').replace(/\r$/, '').length]); }
+        if (l !== orig[j]) {
+          (changed ??= new Map()).set(j, [l.replace(/\r$/, '').length, (orig[j] ?? '').replace(/\r$/, '').length]);
+        }
       });
     }
     map.cells.push({ index: c.index ?? i, startLine: line, lineCount, outputs: c.outputs, changed });

@@ -51,8 +51,15 @@ export interface StatementErrors {
 
 /** Node types dropped from the converted tree (their text is read from the source when needed). */
 const SKIP = new Set([
-  'comment', 'string_start', 'string_content', 'string_end', 'escape_sequence', 'escape_interpolation',
-  'line_continuation', 'type_conversion', 'format_specifier',
+  'comment',
+  'string_start',
+  'string_content',
+  'string_end',
+  'escape_sequence',
+  'escape_interpolation',
+  'line_continuation',
+  'type_conversion',
+  'format_specifier',
 ]);
 
 const ERROR_TYPE_ID = 0xffff;
@@ -78,12 +85,17 @@ interface Engine {
  * and only the first caller's module object receives the functions the fast walk needs.
  */
 const SHARED = Symbol.for('mlsight.leakage.pythonParser');
-interface Shared { loading?: Promise<Engine>; engine?: Engine }
-const shared: Shared = ((globalThis as Record<symbol, unknown>)[SHARED] ??= {}) as Shared;
+interface Shared {
+  loading?: Promise<Engine>;
+  engine?: Engine;
+}
+const shared: Shared = ((globalThis as Record<symbol, unknown>)[SHARED] ??= {});
 
 function wasmPath(besideBundle: string, packaged: string): string {
   const beside = path.join(__dirname, besideBundle);
-  if (fs.existsSync(beside)) { return beside; }
+  if (fs.existsSync(beside)) {
+    return beside;
+  }
   return require.resolve(packaged);
 }
 
@@ -123,61 +135,101 @@ export function loadPythonParser(): Promise<void> {
       typeNamed[ERROR_TYPE_ID] = true;
       typeSkip[ERROR_TYPE_ID] = false;
       const fieldNames: (string | null)[] = [];
-      for (let i = 0; i <= language.fieldCount; i++) { fieldNames.push(language.fieldNameForId(i)); }
+      for (let i = 0; i <= language.fieldCount; i++) {
+        fieldNames.push(language.fieldNameForId(i));
+      }
       const init = module._ts_init as (() => number) | undefined;
       const e: Engine = {
-        parser, language, module, transferBuffer: typeof init === 'function' ? init() : 0,
-        typeNames, typeNamed, typeSkip, fieldNames, fast: false,
+        parser,
+        language,
+        module,
+        transferBuffer: typeof init === 'function' ? init() : 0,
+        typeNames,
+        typeNamed,
+        typeSkip,
+        fieldNames,
+        fast: false,
       };
       e.fast = selfCheck(e);
-      if (!e.fast) { e.slowReason = typeof init === 'function' ? 'self-check-failed' : 'binding-initialised-elsewhere'; }
+      if (!e.fast) {
+        e.slowReason = typeof init === 'function' ? 'self-check-failed' : 'binding-initialised-elsewhere';
+      }
       shared.engine = e;
       return e;
     })();
-    shared.loading.catch(() => { shared.loading = undefined; });
+    shared.loading.catch(() => {
+      shared.loading = undefined;
+    });
   }
   return shared.loading.then(() => undefined);
 }
 
 /** True once the WebAssembly is instantiated and the grammar loaded. */
-export function isPythonParserLoaded(): boolean { return shared.engine !== undefined; }
+export function isPythonParserLoaded(): boolean {
+  return shared.engine !== undefined;
+}
 
 /** True when the direct (fast) tree walk passed its self-check; false means the public-API walk is used. */
-export function usesFastWalk(): boolean { return shared.engine?.fast ?? false; }
+export function usesFastWalk(): boolean {
+  return shared.engine?.fast ?? false;
+}
 
 /**
  * Why the public-API walk is used instead of the fast one: web-tree-sitter was initialised by other code first (its
  * WebAssembly functions are then out of reach), or the fast walk disagreed with the public API on the self-check.
  */
-export function slowWalkReason(): Engine['slowReason'] { return shared.engine?.slowReason; }
+export function slowWalkReason(): Engine['slowReason'] {
+  return shared.engine?.slowReason;
+}
 
-const SELF_CHECK_SOURCE = 'import numpy as np\n# c\nX_train, X_test = train_test_split(X, y, test_size=0.2)\n' +
+const SELF_CHECK_SOURCE =
+  'import numpy as np\n# c\nX_train, X_test = train_test_split(X, y, test_size=0.2)\n' +
   'def f(a, *b, c=1):\n    return a[1:, :2].mean() + f"{a!r:>3}"\nfor m in [a, b]:\n    m.fit(X[0], y)\n(\n';
 
 function selfCheck(e: Engine): boolean {
   try {
     const tree = e.parser.parse(SELF_CHECK_SOURCE);
-    if (!tree) { return false; }
+    if (!tree) {
+      return false;
+    }
     try {
       const slow = convertPublic(e, tree);
       const fast = convertFast(e, tree);
       return fast !== undefined && sameTree(slow.root, fast.root) && slow.count === fast.count;
-    } finally { tree.delete(); }
+    } finally {
+      tree.delete();
+    }
   } catch {
     return false;
   }
 }
 
 function sameTree(a: PyNode, b: PyNode): boolean {
-  if (a.type !== b.type || a.field !== b.field || a.start !== b.start || a.end !== b.end || a.children.length !== b.children.length) { return false; }
-  for (let i = 0; i < a.children.length; i++) { if (!sameTree(a.children[i], b.children[i])) { return false; } }
+  if (
+    a.type !== b.type ||
+    a.field !== b.field ||
+    a.start !== b.start ||
+    a.end !== b.end ||
+    a.children.length !== b.children.length
+  ) {
+    return false;
+  }
+  for (let i = 0; i < a.children.length; i++) {
+    if (!sameTree(a.children[i], b.children[i])) {
+      return false;
+    }
+  }
   return true;
 }
 
 interface Converted {
-  root: PyNode; count: number; errors: number; firstError?: number;
+  root: PyNode;
+  count: number;
+  errors: number;
+  firstError?: number;
   /** Errors per top-level statement, and whether an error was outside every top-level statement. */
-  statementErrors: StatementErrors[]; unattributed: boolean;
+  statementErrors: StatementErrors[];
+  unattributed: boolean;
 }
 
 /** Builder shared by both walks: receives nodes in pre-order with their depth. */
@@ -191,19 +243,32 @@ class TreeBuilder {
   unattributed = false;
 
   add(type: string, field: string | null, start: number, end: number, depth: number, missing: boolean): void {
-    while (this.stack.length > depth) { this.stack.pop(); }
+    while (this.stack.length > depth) {
+      this.stack.pop();
+    }
     const parent = this.stack.length ? this.stack[this.stack.length - 1] : null;
     const node: PyNode = { type, field, start, end, children: [], parent, id: this.count++ };
-    if (parent) { parent.children.push(node); } else { this.root = node; }
+    if (parent) {
+      parent.children.push(node);
+    } else {
+      this.root = node;
+    }
     this.stack.push(node);
     if (type === 'ERROR' || missing) {
       this.errors++;
-      if (this.firstError === undefined || start < this.firstError) { this.firstError = start; }
-      if (depth === 0 || !this.root) { this.unattributed = true; return; }
+      if (this.firstError === undefined || start < this.firstError) {
+        this.firstError = start;
+      }
+      if (depth === 0 || !this.root) {
+        this.unattributed = true;
+        return;
+      }
       const i = this.root.children.length - 1;
       const se = (this.statementErrors[i] ??= { named: 0 });
       se.named++;
-      if (se.firstNamed === undefined || start < se.firstNamed) { se.firstNamed = start; }
+      if (se.firstNamed === undefined || start < se.firstNamed) {
+        se.firstNamed = start;
+      }
     }
   }
 }
@@ -221,7 +286,9 @@ function convertFast(e: Engine, tree: TS.Tree): Converted | undefined {
   const endIdx = m._ts_tree_cursor_end_index_wasm as WasmFn | undefined;
   const fieldId = m._ts_tree_cursor_current_field_id_wasm as WasmFn | undefined;
   const isMissing = m._ts_tree_cursor_current_node_is_missing_wasm as WasmFn | undefined;
-  if (!first || !next || !parentFn || !typeId || !startIdx || !endIdx || !fieldId || !isMissing || !e.transferBuffer) { return undefined; }
+  if (!first || !next || !parentFn || !typeId || !startIdx || !endIdx || !fieldId || !isMissing || !e.transferBuffer) {
+    return undefined;
+  }
   const cursor = tree.walk();
   // The public cursor has just written itself into the transfer buffer; every call below reads and updates it there.
   const handle = (tree as unknown as Record<number, number>)[0];
@@ -235,26 +302,52 @@ function convertFast(e: Engine, tree: TS.Tree): Converted | undefined {
       if (typeNamed[t] && !typeSkip[t]) {
         const start = startIdx(handle);
         const end = endIdx(handle);
-        b.add(typeNames[t], fieldNames[fieldId(handle)] ?? null, start, end, depth, start === end && isMissing(handle) === 1);
+        b.add(
+          typeNames[t],
+          fieldNames[fieldId(handle)] ?? null,
+          start,
+          end,
+          depth,
+          start === end && isMissing(handle) === 1,
+        );
         descend = true;
       }
-      if (descend && first(handle)) { depth++; continue; }
+      if (descend && first(handle)) {
+        depth++;
+        continue;
+      }
       let moved = false;
       while (!(moved = next(handle) === 1)) {
-        if (!parentFn(handle)) { break; }
+        if (!parentFn(handle)) {
+          break;
+        }
         depth--;
       }
-      if (!moved) { break; }
+      if (!moved) {
+        break;
+      }
     }
   } finally {
     // Copy the cursor state back so that `delete` frees the right memory (its stack may have been reallocated).
     const heap = m.HEAP32 as Int32Array | undefined;
     const c = cursor as unknown as Record<number, number>;
-    if (heap) { const tb = e.transferBuffer >> 2; c[0] = heap[tb]; c[1] = heap[tb + 1]; c[2] = heap[tb + 2]; c[3] = heap[tb + 3]; }
+    if (heap) {
+      const tb = e.transferBuffer >> 2;
+      c[0] = heap[tb];
+      c[1] = heap[tb + 1];
+      c[2] = heap[tb + 2];
+      c[3] = heap[tb + 3];
+    }
     cursor.delete();
   }
-  return { root: b.root ?? emptyModule(), count: b.count, errors: b.errors, firstError: b.firstError,
-    statementErrors: b.statementErrors, unattributed: b.unattributed };
+  return {
+    root: b.root ?? emptyModule(),
+    count: b.count,
+    errors: b.errors,
+    firstError: b.firstError,
+    statementErrors: b.statementErrors,
+    unattributed: b.unattributed,
+  };
 }
 
 function emptyModule(): PyNode {
@@ -277,28 +370,53 @@ function convertPublic(e: Engine, tree: TS.Tree): Converted {
         b.add(typeNames[t], fieldNames[c.currentFieldId] ?? null, start, end, depth, start === end && c.nodeIsMissing);
         descend = true;
       }
-      if (descend && c.gotoFirstChild()) { depth++; continue; }
+      if (descend && c.gotoFirstChild()) {
+        depth++;
+        continue;
+      }
       let moved = false;
       while (!(moved = c.gotoNextSibling())) {
-        if (!c.gotoParent()) { break; }
+        if (!c.gotoParent()) {
+          break;
+        }
         depth--;
       }
-      if (!moved) { break; }
+      if (!moved) {
+        break;
+      }
     }
-  } finally { c.delete(); }
-  return { root: b.root ?? emptyModule(), count: b.count, errors: b.errors, firstError: b.firstError,
-    statementErrors: b.statementErrors, unattributed: b.unattributed };
+  } finally {
+    c.delete();
+  }
+  return {
+    root: b.root ?? emptyModule(),
+    count: b.count,
+    errors: b.errors,
+    firstError: b.firstError,
+    statementErrors: b.statementErrors,
+    unattributed: b.unattributed,
+  };
 }
 
 function firstMissing(tree: TS.Tree, within?: TS.Node): number | undefined {
   const c = within ? within.walk() : tree.walk();
   try {
     for (;;) {
-      if (c.nodeIsMissing || c.nodeType === 'ERROR') { return c.startIndex; }
-      if (c.gotoFirstChild()) { continue; }
-      while (!c.gotoNextSibling()) { if (!c.gotoParent()) { return undefined; } }
+      if (c.nodeIsMissing || c.nodeType === 'ERROR') {
+        return c.startIndex;
+      }
+      if (c.gotoFirstChild()) {
+        continue;
+      }
+      while (!c.gotoNextSibling()) {
+        if (!c.gotoParent()) {
+          return undefined;
+        }
+      }
     }
-  } finally { c.delete(); }
+  } finally {
+    c.delete();
+  }
 }
 
 /**
@@ -306,7 +424,12 @@ function firstMissing(tree: TS.Tree, within?: TS.Node): number | undefined {
  * of the last parse, and the tree-sitter tree with the text it was parsed from (older than `text` when the last parse
  * re-used unchanged statements instead of re-parsing the whole document).
  */
-interface CachedDocument { text: string; result: ParsedPython; tree: TS.Tree; treeText: string }
+interface CachedDocument {
+  text: string;
+  result: ParsedPython;
+  tree: TS.Tree;
+  treeText: string;
+}
 const MAX_CACHED_DOCUMENTS = 16;
 const documents = new Map<string, CachedDocument>();
 /** How re-parses of kept documents went: statements re-used, or the whole text parsed again (for tests/bench). */
@@ -315,13 +438,19 @@ export const reparseStats = { reused: 0, whole: 0 };
 /** Frees the parse tree kept for a document (call when the editor closes it). */
 export function releaseDocument(documentKey: string): void {
   const d = documents.get(documentKey);
-  if (d) { d.tree.delete(); documents.delete(documentKey); }
+  if (d) {
+    d.tree.delete();
+    documents.delete(documentKey);
+  }
 }
 
 function pointAt(text: string, index: number): { row: number; column: number } {
   let row = 0;
   let lineStart = 0;
-  for (let i = text.indexOf('\n'); i >= 0 && i < index; i = text.indexOf('\n', i + 1)) { row++; lineStart = i + 1; }
+  for (let i = text.indexOf('\n'); i >= 0 && i < index; i = text.indexOf('\n', i + 1)) {
+    row++;
+    lineStart = i + 1;
+  }
   return { row, column: index - lineStart };
 }
 
@@ -329,8 +458,12 @@ function pointAt(text: string, index: number): { row: number; column: number } {
 function diffEdit(before: string, after: string): TS.Edit {
   const { start, oldEnd, newEnd } = changedRange(before, after);
   return {
-    startIndex: start, oldEndIndex: oldEnd, newEndIndex: newEnd,
-    startPosition: pointAt(before, start), oldEndPosition: pointAt(before, oldEnd), newEndPosition: pointAt(after, newEnd),
+    startIndex: start,
+    oldEndIndex: oldEnd,
+    newEndIndex: newEnd,
+    startPosition: pointAt(before, start),
+    oldEndPosition: pointAt(before, oldEnd),
+    newEndPosition: pointAt(after, newEnd),
   };
 }
 
@@ -344,7 +477,9 @@ function diffEdit(before: string, after: string): TS.Edit {
  */
 export function parsePython(source: string, timeoutMs = 10_000, documentKey?: string): ParsedPython {
   const e = shared.engine;
-  if (!e) { throw new Error('The Python parser is not loaded yet: await loadPythonParser() first.'); }
+  if (!e) {
+    throw new Error('The Python parser is not loaded yet: await loadPythonParser() first.');
+  }
   const cached = documentKey !== undefined ? documents.get(documentKey) : undefined;
   const deadline = performance.now() + timeoutMs;
   let calls = 0;
@@ -352,12 +487,26 @@ export function parsePython(source: string, timeoutMs = 10_000, documentKey?: st
   const progressCallback = () => (++calls & 63) === 0 && performance.now() > deadline;
   if (cached) {
     documents.delete(documentKey!);
-    if (cached.text === source) { documents.set(documentKey!, cached); return cached.result; }
+    if (cached.text === source) {
+      documents.set(documentKey!, cached);
+      return cached.result;
+    }
     const reused = reparseStatements(cached.text, cached.result, source, region => {
       let t: TS.Tree | null = null;
-      try { t = e.parser.parse(region, null, { progressCallback }); } catch { t = null; }
-      if (!t) { e.parser.reset(); return undefined; }
-      try { return convertTree(e, t); } finally { t.delete(); }
+      try {
+        t = e.parser.parse(region, null, { progressCallback });
+      } catch {
+        t = null;
+      }
+      if (!t) {
+        e.parser.reset();
+        return undefined;
+      }
+      try {
+        return convertTree(e, t);
+      } finally {
+        t.delete();
+      }
     });
     if (reused) {
       reparseStats.reused++;
@@ -387,13 +536,17 @@ export function parsePython(source: string, timeoutMs = 10_000, documentKey?: st
       documents.set(documentKey, { text: source, tree, treeText: source, result });
       keep = true;
       for (const [k] of documents) {
-        if (documents.size <= MAX_CACHED_DOCUMENTS) { break; }
+        if (documents.size <= MAX_CACHED_DOCUMENTS) {
+          break;
+        }
         releaseDocument(k);
       }
     }
     return result;
   } finally {
-    if (!keep) { tree.delete(); }
+    if (!keep) {
+      tree.delete();
+    }
   }
 }
 
@@ -405,11 +558,19 @@ function convertTree(e: Engine, tree: TS.Tree): ParsedPython {
     conv.errors = 1;
     conv.firstError = firstMissing(tree);
   }
-  const result: ParsedPython = { root: conv.root, errors: conv.errors, firstErrorOffset: conv.firstError, timedOut: false, nodeCount: conv.count };
+  const result: ParsedPython = {
+    root: conv.root,
+    errors: conv.errors,
+    firstErrorOffset: conv.firstError,
+    timedOut: false,
+    nodeCount: conv.count,
+  };
   if (hasError && !conv.unattributed && missingPerStatement(e, tree, conv)) {
     // Kept only when the statements' errors add up to the whole (the root can have an error of its own).
     const sum = combineErrors(conv.statementErrors);
-    if (sum.errors === result.errors && sum.firstErrorOffset === result.firstErrorOffset) { result.statementErrors = conv.statementErrors; }
+    if (sum.errors === result.errors && sum.firstErrorOffset === result.firstErrorOffset) {
+      result.statementErrors = conv.statementErrors;
+    }
   }
   return result;
 }
@@ -421,32 +582,56 @@ function convertTree(e: Engine, tree: TS.Tree): ParsedPython {
 function missingPerStatement(e: Engine, tree: TS.Tree, conv: Converted): boolean {
   const c = tree.walk();
   try {
-    if (!c.gotoFirstChild()) { return false; }
+    if (!c.gotoFirstChild()) {
+      return false;
+    }
     let index = -1;
     do {
       const t = c.nodeTypeId;
       const kept = e.typeNamed[t] && !e.typeSkip[t];
-      if (kept) { index++; }
+      if (kept) {
+        index++;
+      }
       const node = c.currentNode;
-      if (!node.hasError) { continue; }
-      if (!kept) { return false; }
+      if (!node.hasError) {
+        continue;
+      }
+      if (!kept) {
+        return false;
+      }
       const first = firstMissing(tree, node);
-      if (first !== undefined) { (conv.statementErrors[index] ??= { named: 0 }).firstMissing = first; }
+      if (first !== undefined) {
+        (conv.statementErrors[index] ??= { named: 0 }).firstMissing = first;
+      }
     } while (c.gotoNextSibling());
     return index === conv.root.children.length - 1;
-  } finally { c.delete(); }
+  } finally {
+    c.delete();
+  }
 }
 
 /** Parses with a chosen walk (tests compare the fast walk with the public-API fallback). */
 export function parsePythonWith(source: string, walk: 'fast' | 'public'): ParsedPython {
   const e = shared.engine;
-  if (!e) { throw new Error('The Python parser is not loaded yet: await loadPythonParser() first.'); }
+  if (!e) {
+    throw new Error('The Python parser is not loaded yet: await loadPythonParser() first.');
+  }
   const tree = e.parser.parse(source);
-  if (!tree) { throw new Error('parse failed'); }
+  if (!tree) {
+    throw new Error('parse failed');
+  }
   try {
     const conv = walk === 'fast' ? convertFast(e, tree) : convertPublic(e, tree);
-    if (!conv) { throw new Error('the fast walk is unavailable'); }
-    return { root: conv.root, errors: conv.errors, firstErrorOffset: conv.firstError, timedOut: false, nodeCount: conv.count };
+    if (!conv) {
+      throw new Error('the fast walk is unavailable');
+    }
+    return {
+      root: conv.root,
+      errors: conv.errors,
+      firstErrorOffset: conv.firstError,
+      timedOut: false,
+      nodeCount: conv.count,
+    };
   } finally {
     tree.delete();
   }

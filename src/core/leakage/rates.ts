@@ -7,7 +7,11 @@
  */
 import type { RuleId } from './types';
 
-export interface RuleRate { tp: number; fp: number; fn: number }
+export interface RuleRate {
+  tp: number;
+  fp: number;
+  fn: number;
+}
 
 /** The corpus the rates were measured on: files, files with no leak, and files written after the rules were frozen. */
 export const RATE_CORPUS = { files: 76, clean: 23, heldOut: 10 } as const;
@@ -26,8 +30,12 @@ const pct = (a: number, b: number) => `${b ? Math.round((100 * a) / b) : 100}%`;
 /** One line for the user: how often this rule was right and what it missed on the labelled corpus. */
 export function rateText(rule: RuleId): string | undefined {
   const r = RULE_RATES[rule];
-  if (!r) { return undefined; }
-  return `${rule}: ${pct(r.tp, r.tp + r.fp)} of its findings were real leaks (${r.tp}/${r.tp + r.fp}) and it caught ` +
+  if (!r) {
+    return undefined;
+  }
+  return (
+    `${rule}: ${pct(r.tp, r.tp + r.fp)} of its findings were real leaks (${r.tp}/${r.tp + r.fp}) and it caught ` +
     `${pct(r.tp, r.tp + r.fn)} of the labelled leaks (${r.tp}/${r.tp + r.fn}) on ML Sight's corpus of ${RATE_CORPUS.files} ` +
-    `labelled scripts and notebooks; expect lower on code unlike it.`;
+    `labelled scripts and notebooks; expect lower on code unlike it.`
+  );
 }

@@ -23,9 +23,16 @@ import type { ParsedPython, PyNode, StatementErrors } from './parser';
 export function changedRange(before: string, after: string): { start: number; oldEnd: number; newEnd: number } {
   const max = Math.min(before.length, after.length);
   let prefix = 0;
-  while (prefix < max && before.charCodeAt(prefix) === after.charCodeAt(prefix)) { prefix++; }
+  while (prefix < max && before.charCodeAt(prefix) === after.charCodeAt(prefix)) {
+    prefix++;
+  }
   let suffix = 0;
-  while (suffix < max - prefix && before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)) { suffix++; }
+  while (
+    suffix < max - prefix &&
+    before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)
+  ) {
+    suffix++;
+  }
   return { start: prefix, oldEnd: before.length - suffix, newEnd: after.length - suffix };
 }
 
@@ -33,9 +40,17 @@ const atLineStart = (text: string, i: number): boolean => i === 0 || text.charCo
 
 /** Same type, field and offsets (those of `b` shifted by `delta`) in the whole subtree. */
 function sameShifted(a: PyNode, b: PyNode, delta: number): boolean {
-  if (a.type !== b.type || a.field !== b.field || a.start !== b.start + delta || a.end !== b.end + delta) { return false; }
-  if (a.children.length !== b.children.length) { return false; }
-  for (let i = 0; i < a.children.length; i++) { if (!sameShifted(a.children[i], b.children[i], delta)) { return false; } }
+  if (a.type !== b.type || a.field !== b.field || a.start !== b.start + delta || a.end !== b.end + delta) {
+    return false;
+  }
+  if (a.children.length !== b.children.length) {
+    return false;
+  }
+  for (let i = 0; i < a.children.length; i++) {
+    if (!sameShifted(a.children[i], b.children[i], delta)) {
+      return false;
+    }
+  }
   return true;
 }
 
@@ -43,19 +58,30 @@ function sameShifted(a: PyNode, b: PyNode, delta: number): boolean {
  * The error count and first error offset a whole parse gives, from those of the statements: ERROR and missing
  * named nodes (the first is the smallest start), else 1 for missing anonymous tokens only (the first in order).
  */
-export function combineErrors(statementErrors: readonly (StatementErrors | undefined)[]): { errors: number; firstErrorOffset?: number } {
+export function combineErrors(statementErrors: readonly (StatementErrors | undefined)[]): {
+  errors: number;
+  firstErrorOffset?: number;
+} {
   let named = 0;
   let firstNamed: number | undefined;
   let firstMissing: number | undefined;
   let any = false;
   for (const se of statementErrors) {
-    if (!se) { continue; }
+    if (!se) {
+      continue;
+    }
     any = true;
     named += se.named;
-    if (se.firstNamed !== undefined && (firstNamed === undefined || se.firstNamed < firstNamed)) { firstNamed = se.firstNamed; }
-    if (firstMissing === undefined) { firstMissing = se.firstMissing; }
+    if (se.firstNamed !== undefined && (firstNamed === undefined || se.firstNamed < firstNamed)) {
+      firstNamed = se.firstNamed;
+    }
+    if (firstMissing === undefined) {
+      firstMissing = se.firstMissing;
+    }
   }
-  if (named) { return { errors: named, firstErrorOffset: firstNamed }; }
+  if (named) {
+    return { errors: named, firstErrorOffset: firstNamed };
+  }
   return any ? { errors: 1, firstErrorOffset: firstMissing } : { errors: 0 };
 }
 
@@ -70,8 +96,13 @@ function renumber(n: PyNode, delta: number, next: number): number {
   while (stack.length) {
     const m = stack.pop() as Mutable;
     m.id = next++;
-    if (delta) { m.start += delta; m.end += delta; }
-    for (let i = m.children.length - 1; i >= 0; i--) { stack.push(m.children[i]); }
+    if (delta) {
+      m.start += delta;
+      m.end += delta;
+    }
+    for (let i = m.children.length - 1; i >= 0; i--) {
+      stack.push(m.children[i]);
+    }
   }
   return next;
 }
@@ -82,45 +113,76 @@ function renumber(n: PyNode, delta: number, next: number): number {
  * returning undefined on a timeout. The nodes of `old` are re-used (and changed): `old` is invalid afterwards.
  */
 export function reparseStatements(
-  before: string, old: ParsedPython, after: string, parseRegion: (text: string) => ParsedPython | undefined,
+  before: string,
+  old: ParsedPython,
+  after: string,
+  parseRegion: (text: string) => ParsedPython | undefined,
 ): ParsedPython | undefined {
-  if (old.timedOut || (old.errors && !old.statementErrors)) { return undefined; }
+  if (old.timedOut || (old.errors && !old.statementErrors)) {
+    return undefined;
+  }
   const errs = old.statementErrors ?? [];
   const kids = old.root.children;
-  if (kids.length < 2) { return undefined; }
+  if (kids.length < 2) {
+    return undefined;
+  }
   const { start: p, oldEnd: oe, newEnd: ne } = changedRange(before, after);
   const delta = ne - oe;
   // first: first re-parsed statement, one unchanged statement before the first one the edit touches
   let a = 0;
-  while (a < kids.length && kids[a].end < p) { a++; }
+  while (a < kids.length && kids[a].end < p) {
+    a++;
+  }
   let first = Math.max(0, a - 1);
-  while (first > 0 && !atLineStart(before, kids[first].start)) { first--; }
+  while (first > 0 && !atLineStart(before, kids[first].start)) {
+    first--;
+  }
   // suffix: first re-used statement, after one unchanged statement following the edit
   let c = a;
-  while (c < kids.length && kids[c].start <= oe) { c++; }
+  while (c < kids.length && kids[c].start <= oe) {
+    c++;
+  }
   let suffix = Math.min(kids.length, c + 1);
-  while (suffix < kids.length && !atLineStart(before, kids[suffix].start)) { suffix++; }
+  while (suffix < kids.length && !atLineStart(before, kids[suffix].start)) {
+    suffix++;
+  }
   const regionStart = first === 0 ? 0 : kids[first].start;
   const regionEndOld = suffix < kids.length ? kids[suffix].start : before.length;
-  if (regionStart > p || regionEndOld < oe) { return undefined; }
+  if (regionStart > p || regionEndOld < oe) {
+    return undefined;
+  }
   // no line continuation in the gaps between the region and its neighbours
-  if (first > 0 && before.slice(kids[first - 1].end, regionStart).includes('\\')) { return undefined; }
-  if (suffix < kids.length && before.slice(kids[suffix - 1].end, regionEndOld).includes('\\')) { return undefined; }
+  if (first > 0 && before.slice(kids[first - 1].end, regionStart).includes('\\')) {
+    return undefined;
+  }
+  if (suffix < kids.length && before.slice(kids[suffix - 1].end, regionEndOld).includes('\\')) {
+    return undefined;
+  }
   for (let i = Math.max(0, first - CLEAN_AROUND); i < Math.min(kids.length, suffix + CLEAN_AROUND); i++) {
-    if (errs[i]) { return undefined; }
+    if (errs[i]) {
+      return undefined;
+    }
   }
   const region = parseRegion(after.slice(regionStart, regionEndOld + delta));
-  if (!region || region.errors || region.timedOut) { return undefined; }
+  if (!region || region.errors || region.timedOut) {
+    return undefined;
+  }
   const fresh = region.root.children;
   // the margins: unchanged statements on each side must come out as before
   const leading = a - first;
   const trailing = suffix - c;
-  if (fresh.length < leading + trailing) { return undefined; }
+  if (fresh.length < leading + trailing) {
+    return undefined;
+  }
   for (let i = 0; i < leading; i++) {
-    if (!sameShifted(fresh[i], kids[first + i], -regionStart)) { return undefined; }
+    if (!sameShifted(fresh[i], kids[first + i], -regionStart)) {
+      return undefined;
+    }
   }
   for (let i = 0; i < trailing; i++) {
-    if (!sameShifted(fresh[fresh.length - trailing + i], kids[c + i], delta - regionStart)) { return undefined; }
+    if (!sameShifted(fresh[fresh.length - trailing + i], kids[c + i], delta - regionStart)) {
+      return undefined;
+    }
   }
   // assemble: the re-used statements before, the region's (shifted to the region start), the re-used ones after
   const root = old.root as Mutable;
@@ -128,16 +190,23 @@ export function reparseStatements(
   const statementErrors: StatementErrors[] = [];
   let next = 1;
   for (let i = 0; i < first; i++) {
-    if (errs[i]) { statementErrors[children.length] = errs[i]; }
+    if (errs[i]) {
+      statementErrors[children.length] = errs[i];
+    }
     children.push(kids[i]);
     next = renumber(kids[i], 0, next);
   }
-  for (const n of fresh) { (n as Mutable).parent = root; children.push(n); next = renumber(n, regionStart, next); }
+  for (const n of fresh) {
+    (n as Mutable).parent = root;
+    children.push(n);
+    next = renumber(n, regionStart, next);
+  }
   for (let i = suffix; i < kids.length; i++) {
     const se = errs[i];
     if (se) {
       statementErrors[children.length] = {
-        named: se.named, firstNamed: se.firstNamed === undefined ? undefined : se.firstNamed + delta,
+        named: se.named,
+        firstNamed: se.firstNamed === undefined ? undefined : se.firstNamed + delta,
         firstMissing: se.firstMissing === undefined ? undefined : se.firstMissing + delta,
       };
     }
@@ -145,9 +214,17 @@ export function reparseStatements(
     next = renumber(kids[i], delta, next);
   }
   root.children = children;
-  if (first === 0) { root.start = fresh.length ? fresh[0].start : region.root.start + regionStart; }
-  if (suffix === kids.length) { root.end = region.root.end + regionStart; } else { root.end += delta; }
+  if (first === 0) {
+    root.start = fresh.length ? fresh[0].start : region.root.start + regionStart;
+  }
+  if (suffix === kids.length) {
+    root.end = region.root.end + regionStart;
+  } else {
+    root.end += delta;
+  }
   const parsed: ParsedPython = { root, timedOut: false, nodeCount: next, ...combineErrors(statementErrors) };
-  if (parsed.errors) { parsed.statementErrors = statementErrors; }
+  if (parsed.errors) {
+    parsed.statementErrors = statementErrors;
+  }
   return parsed;
 }

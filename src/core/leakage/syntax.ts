@@ -7,10 +7,14 @@ export class SourceText {
   readonly lineStarts: number[] = [0];
 
   constructor(readonly text: string) {
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) { this.lineStarts.push(i + 1); }
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
+      this.lineStarts.push(i + 1);
+    }
   }
 
-  get lineCount(): number { return this.lineStarts.length; }
+  get lineCount(): number {
+    return this.lineStarts.length;
+  }
 
   /** 0-based line of an offset. */
   lineOf(offset: number): number {
@@ -19,7 +23,11 @@ export class SourceText {
     let hi = ls.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (ls[mid] <= offset) { lo = mid; } else { hi = mid - 1; }
+      if (ls[mid] <= offset) {
+        lo = mid;
+      } else {
+        hi = mid - 1;
+      }
     }
     return lo;
   }
@@ -39,24 +47,38 @@ export class SourceText {
   lineEnd(line: number): number {
     if (line + 1 < this.lineStarts.length) {
       let end = this.lineStarts[line + 1] - 1;
-      if (end > this.lineStarts[line] && this.text.charCodeAt(end - 1) === 13) { end--; }
+      if (end > this.lineStarts[line] && this.text.charCodeAt(end - 1) === 13) {
+        end--;
+      }
       return end;
     }
     return this.text.length;
   }
 
-  lineText(line: number): string { return this.text.slice(this.lineStarts[line], this.lineEnd(line)); }
+  lineText(line: number): string {
+    return this.text.slice(this.lineStarts[line], this.lineEnd(line));
+  }
 
   /** Leading whitespace of a line. */
-  indentOf(line: number): string { return /^[ \t]*/.exec(this.lineText(line))![0]; }
+  indentOf(line: number): string {
+    return /^[ \t]*/.exec(this.lineText(line))![0];
+  }
 
-  offsetOf(line: number, column: number): number { return this.lineStarts[line] + column; }
+  offsetOf(line: number, column: number): number {
+    return this.lineStarts[line] + column;
+  }
 
-  slice(n: PyNode): string { return this.text.slice(n.start, n.end); }
+  slice(n: PyNode): string {
+    return this.text.slice(n.start, n.end);
+  }
 }
 
 export function field(n: PyNode, name: string): PyNode | undefined {
-  for (const c of n.children) { if (c.field === name) { return c; } }
+  for (const c of n.children) {
+    if (c.field === name) {
+      return c;
+    }
+  }
   return undefined;
 }
 
@@ -66,7 +88,9 @@ export function fields(n: PyNode, name: string): PyNode[] {
 
 /** Strips parentheses around an expression. */
 export function unparen(n: PyNode): PyNode {
-  while (n.type === 'parenthesized_expression' && n.children.length === 1) { n = n.children[0]; }
+  while (n.type === 'parenthesized_expression' && n.children.length === 1) {
+    n = n.children[0];
+  }
   return n;
 }
 
@@ -74,10 +98,18 @@ export function unparen(n: PyNode): PyNode {
 export function stringValue(n: PyNode, src: SourceText): string | undefined {
   if (n.type === 'concatenated_string') {
     let out = '';
-    for (const c of n.children) { const v = stringValue(c, src); if (v === undefined) { return undefined; } out += v; }
+    for (const c of n.children) {
+      const v = stringValue(c, src);
+      if (v === undefined) {
+        return undefined;
+      }
+      out += v;
+    }
     return out;
   }
-  if (n.type !== 'string' || n.children.length) { return undefined; }
+  if (n.type !== 'string' || n.children.length) {
+    return undefined;
+  }
   const raw = src.slice(n);
   const m = /^([a-zA-Z]*)('''|"""|'|")([\s\S]*)\2$/.exec(raw);
   return m ? m[3] : undefined;
@@ -87,7 +119,12 @@ export function stringValue(n: PyNode, src: SourceText): string | undefined {
 export function numberValue(n: PyNode, src: SourceText): number | undefined {
   n = unparen(n);
   if (n.type === 'integer' || n.type === 'float') {
-    const v = Number(src.slice(n).replace(/_/g, '').replace(/[jJlL]$/, ''));
+    const v = Number(
+      src
+        .slice(n)
+        .replace(/_/g, '')
+        .replace(/[jJlL]$/, ''),
+    );
     return Number.isFinite(v) ? v : undefined;
   }
   if (n.type === 'unary_operator' && n.children.length === 1 && src.slice(n).trimStart().startsWith('-')) {
@@ -99,11 +136,15 @@ export function numberValue(n: PyNode, src: SourceText): number | undefined {
 
 /** Dotted name of an identifier/attribute chain (`np.random.seed`), else undefined. */
 export function dottedName(n: PyNode, src: SourceText): string | undefined {
-  if (n.type === 'identifier') { return src.slice(n); }
+  if (n.type === 'identifier') {
+    return src.slice(n);
+  }
   if (n.type === 'attribute') {
     const obj = field(n, 'object');
     const attr = field(n, 'attribute');
-    if (!obj || !attr) { return undefined; }
+    if (!obj || !attr) {
+      return undefined;
+    }
     const base = dottedName(obj, src);
     return base === undefined ? undefined : `${base}.${src.slice(attr)}`;
   }
@@ -113,7 +154,9 @@ export function dottedName(n: PyNode, src: SourceText): string | undefined {
 /** The nearest ancestor that is a statement directly inside a block or module. */
 export function enclosingStatement(n: PyNode): PyNode {
   let cur = n;
-  while (cur.parent && cur.parent.type !== 'block' && cur.parent.type !== 'module') { cur = cur.parent; }
+  while (cur.parent && cur.parent.type !== 'block' && cur.parent.type !== 'module') {
+    cur = cur.parent;
+  }
   return cur;
 }
 
@@ -129,13 +172,20 @@ export interface CallArgs {
 export function callArgs(call: PyNode, src: SourceText): CallArgs {
   const list = field(call, 'arguments');
   const out: CallArgs = { positional: [], keywords: new Map(), splat: false, list };
-  if (!list) { return out; }
-  if (list.type === 'generator_expression') { out.positional.push(list); return out; }
+  if (!list) {
+    return out;
+  }
+  if (list.type === 'generator_expression') {
+    out.positional.push(list);
+    return out;
+  }
   for (const c of list.children) {
     if (c.type === 'keyword_argument') {
       const name = field(c, 'name');
       const value = field(c, 'value');
-      if (name && value) { out.keywords.set(src.slice(name), value); }
+      if (name && value) {
+        out.keywords.set(src.slice(name), value);
+      }
     } else if (c.type === 'list_splat' || c.type === 'dictionary_splat') {
       out.splat = true;
     } else {

@@ -7,7 +7,9 @@ import type { PyNode } from './parser';
 import type { CallArgs } from './syntax';
 
 /** An interpreter frame, opaque here (closures of user functions keep theirs). */
-export interface FrameLike { readonly locals: Map<string, V> }
+export interface FrameLike {
+  readonly locals: Map<string, V>;
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Abstract values
@@ -38,7 +40,11 @@ export interface Taint {
   search?: boolean;
 }
 
-export interface SplitOrigin { split: SplitSite; index: number; side: 'train' | 'test' }
+export interface SplitOrigin {
+  split: SplitSite;
+  index: number;
+  side: 'train' | 'test';
+}
 
 export interface DataV {
   k: 'data';
@@ -69,7 +75,12 @@ export interface DataV {
  * The columns of a frame: exactly `select`, or every column it was loaded with except `drop`; `derived` lists
  * columns assigned from other columns (name, source columns, assignment). `node`: where this column set was made.
  */
-export interface ColInfo { select?: string[]; drop: string[]; derived: [string, string[], PyNode][]; node: PyNode }
+export interface ColInfo {
+  select?: string[];
+  drop: string[];
+  derived: [string, string[], PyNode][];
+  node: PyNode;
+}
 
 export interface ObjV {
   k: 'obj';
@@ -102,15 +113,46 @@ export interface ObjV {
   cvScored?: boolean;
 }
 
-export interface FitRecord { node: PyNode; site: PyNode; part: Part; roots: number[]; method: string; dataText: string; origin?: SplitOrigin }
+export interface FitRecord {
+  node: PyNode;
+  site: PyNode;
+  part: Part;
+  roots: number[];
+  method: string;
+  dataText: string;
+  origin?: SplitOrigin;
+}
 
-export interface SeqV { k: 'list' | 'tuple'; items: V[] }
-export interface DictV { k: 'dict'; keys: (string | undefined)[]; items: V[] }
-export interface RefV { k: 'ref'; qn: string }
-export interface FuncV { k: 'func'; def: PyNode; closure: FrameLike; isClass: boolean }
-export interface LitV { k: 'lit'; value: string | number | boolean | null | undefined }
-export interface UnionV { k: 'union'; alts: V[] }
-export interface UnknownV { k: 'unknown' }
+export interface SeqV {
+  k: 'list' | 'tuple';
+  items: V[];
+}
+export interface DictV {
+  k: 'dict';
+  keys: (string | undefined)[];
+  items: V[];
+}
+export interface RefV {
+  k: 'ref';
+  qn: string;
+}
+export interface FuncV {
+  k: 'func';
+  def: PyNode;
+  closure: FrameLike;
+  isClass: boolean;
+}
+export interface LitV {
+  k: 'lit';
+  value: string | number | boolean | null | undefined;
+}
+export interface UnionV {
+  k: 'union';
+  alts: V[];
+}
+export interface UnknownV {
+  k: 'unknown';
+}
 
 export type V = DataV | ObjV | SeqV | DictV | RefV | FuncV | LitV | UnionV | UnknownV;
 
@@ -142,7 +184,12 @@ export interface SplitSite {
   torch?: boolean;
 }
 
-export interface SplitterSite { node: PyNode; cls: string; info: ClassInfo; args: CallArgs }
+export interface SplitterSite {
+  node: PyNode;
+  cls: string;
+  info: ClassInfo;
+  args: CallArgs;
+}
 
 export interface LeakUse {
   taint: Taint;
@@ -186,7 +233,10 @@ export interface Evaluation {
 
 /** Whether two evaluations are in different branches of the same `if` (never both run). */
 export function exclusive(a: Evaluation, b: Evaluation): boolean {
-  return a.path.some(p => { const [id, br] = p.split(':'); return b.path.some(q => q.startsWith(`${id}:`) && q !== `${id}:${br}`); });
+  return a.path.some(p => {
+    const [id, br] = p.split(':');
+    return b.path.some(q => q.startsWith(`${id}:`) && q !== `${id}:${br}`);
+  });
 }
 
 export interface TargetLeak {
@@ -203,11 +253,28 @@ export interface TargetLeak {
 }
 
 /** A model's predictions (or `score`) measured against labels: which model, on which data. */
-export interface Scoring { site: PyNode; model: ObjV; data: DataV; dataText: string }
+export interface Scoring {
+  site: PyNode;
+  model: ObjV;
+  data: DataV;
+  dataText: string;
+}
 
-export interface ModelFit { site: PyNode; call: PyNode; obj: ObjV; xNode?: PyNode; yNode?: PyNode; x?: DataV; y?: DataV }
+export interface ModelFit {
+  site: PyNode;
+  call: PyNode;
+  obj: ObjV;
+  xNode?: PyNode;
+  yNode?: PyNode;
+  x?: DataV;
+  y?: DataV;
+}
 
-export interface AccuracyUse { node: PyNode; kind: 'function' | 'scoring' | 'keras'; nameNode: PyNode }
+export interface AccuracyUse {
+  node: PyNode;
+  kind: 'function' | 'scoring' | 'keras';
+  nameNode: PyNode;
+}
 
 export interface Facts {
   splits: SplitSite[];
@@ -241,11 +308,21 @@ const PART_JOIN_ORDER: Part[] = ['full', 'train', 'test', 'val'];
 
 export function joinParts(parts: Part[]): Part {
   const set = new Set<Part>(parts.filter(p => p !== 'unknown'));
-  if (set.size === 0) { return 'unknown'; }
-  if (set.size === 1) { return [...set][0]; }
-  if (set.has('full') || (set.has('train') && set.has('test'))) { return 'full'; }
-  if (set.has('train')) { return 'train'; }
-  if (set.has('test')) { return 'test'; }
+  if (set.size === 0) {
+    return 'unknown';
+  }
+  if (set.size === 1) {
+    return [...set][0];
+  }
+  if (set.has('full') || (set.has('train') && set.has('test'))) {
+    return 'full';
+  }
+  if (set.has('train')) {
+    return 'train';
+  }
+  if (set.has('test')) {
+    return 'test';
+  }
   return PART_JOIN_ORDER.find(p => set.has(p)) ?? 'unknown';
 }
 
@@ -258,14 +335,23 @@ const MAX_ROOTS = 16;
 
 export function unionTaints(...lists: Taint[][]): Taint[] {
   const nonEmpty = lists.filter(l => l.length);
-  if (nonEmpty.length === 0) { return []; }
-  if (nonEmpty.length === 1) { return nonEmpty[0]; }
+  if (nonEmpty.length === 0) {
+    return [];
+  }
+  if (nonEmpty.length === 1) {
+    return nonEmpty[0];
+  }
   const seen = new Set<number>();
   const out: Taint[] = [];
   for (const l of nonEmpty) {
     for (const t of l) {
-      if (!seen.has(t.id)) { seen.add(t.id); out.push(t); }
-      if (out.length >= MAX_TAINTS) { return out; }
+      if (!seen.has(t.id)) {
+        seen.add(t.id);
+        out.push(t);
+      }
+      if (out.length >= MAX_TAINTS) {
+        return out;
+      }
     }
   }
   return out;
@@ -273,7 +359,9 @@ export function unionTaints(...lists: Taint[][]): Taint[] {
 
 export function unionRoots(...lists: number[][]): number[] {
   const nonEmpty = lists.filter(l => l.length);
-  if (nonEmpty.length <= 1) { return nonEmpty[0] ?? []; }
+  if (nonEmpty.length <= 1) {
+    return nonEmpty[0] ?? [];
+  }
   const out = [...new Set(nonEmpty.flat())];
   return out.length > MAX_ROOTS ? out.slice(0, MAX_ROOTS) : out;
 }
@@ -281,17 +369,28 @@ export function unionRoots(...lists: number[][]): number[] {
 /** A value computed from `d`: same rows, roots and taints; its column info (`cols`) only when `patch` passes it on. */
 export function derive(d: DataV, patch: Partial<DataV> = {}): DataV {
   const out: DataV = {
-    k: 'data', part: d.part, roots: d.roots, taints: d.taints, origin: d.origin, scalar: d.scalar, preds: d.preds, srcCols: d.srcCols,
+    k: 'data',
+    part: d.part,
+    roots: d.roots,
+    taints: d.taints,
+    origin: d.origin,
+    scalar: d.scalar,
+    preds: d.preds,
+    srcCols: d.srcCols,
   };
   return Object.assign(out, patch);
 }
 
 export function mergeData(ds: DataV[]): DataV {
-  if (ds.length === 1) { return ds[0]; }
+  if (ds.length === 1) {
+    return ds[0];
+  }
   const rowwise = ds.filter(d => !d.scalar);
   const base = rowwise.length ? rowwise : ds;
   const origins = base.map(d => d.origin);
-  const sameOrigin = origins.every(o => o && origins[0] && o.split === origins[0].split && o.index === origins[0].index && o.side === origins[0].side);
+  const sameOrigin = origins.every(
+    o => o && origins[0] && o.split === origins[0].split && o.index === origins[0].index && o.side === origins[0].side,
+  );
   return {
     k: 'data',
     part: joinParts(base.map(d => d.part)),
@@ -300,68 +399,113 @@ export function mergeData(ds: DataV[]): DataV {
     origin: sameOrigin ? origins[0] : undefined,
     scalar: rowwise.length === 0,
     preds: ds.some(d => d.preds) ? ds.flatMap(d => d.preds ?? []) : undefined,
-    srcCols: ds.some(d => d.column !== undefined || d.srcCols) ? [...new Set(ds.flatMap(d => d.srcCols ?? (d.column !== undefined ? [d.column] : [])))] : undefined,
+    srcCols: ds.some(d => d.column !== undefined || d.srcCols)
+      ? [...new Set(ds.flatMap(d => d.srcCols ?? (d.column !== undefined ? [d.column] : [])))]
+      : undefined,
   };
 }
 
-export function alts(v: V): V[] { return v.k === 'union' ? v.alts : [v]; }
+export function alts(v: V): V[] {
+  return v.k === 'union' ? v.alts : [v];
+}
 
 /** Joins two values (control-flow merge or a loop over a collection). */
 export function join(a: V | undefined, b: V | undefined): V {
-  if (!a) { return b ?? UNKNOWN; }
-  if (!b || a === b) { return a; }
+  if (!a) {
+    return b ?? UNKNOWN;
+  }
+  if (!b || a === b) {
+    return a;
+  }
   const all: V[] = [];
-  for (const x of [...alts(a), ...alts(b)]) { if (!all.includes(x)) { all.push(x); } }
+  for (const x of [...alts(a), ...alts(b)]) {
+    if (!all.includes(x)) {
+      all.push(x);
+    }
+  }
   const datas = all.filter((x): x is DataV => x.k === 'data');
   const rest = all.filter(x => x.k !== 'data' && x.k !== 'unknown' && x.k !== 'lit');
   const merged: V[] = [...rest];
-  if (datas.length) { merged.push(mergeData(datas)); }
-  if (merged.length === 0) { return all.find(x => x.k === 'lit') ?? UNKNOWN; }
-  if (merged.length === 1) { return merged[0]; }
+  if (datas.length) {
+    merged.push(mergeData(datas));
+  }
+  if (merged.length === 0) {
+    return all.find(x => x.k === 'lit') ?? UNKNOWN;
+  }
+  if (merged.length === 1) {
+    return merged[0];
+  }
   return { k: 'union', alts: merged.slice(0, 12) };
 }
 
 export function taintsOf(v: V | undefined): Taint[] {
-  if (!v) { return []; }
+  if (!v) {
+    return [];
+  }
   switch (v.k) {
-    case 'data': return v.taints;
-    case 'union': return unionTaints(...v.alts.map(taintsOf));
-    case 'list': case 'tuple': case 'dict': return v.items.length > 64 ? [] : unionTaints(...v.items.map(taintsOf));
-    default: return [];
+    case 'data':
+      return v.taints;
+    case 'union':
+      return unionTaints(...v.alts.map(taintsOf));
+    case 'list':
+    case 'tuple':
+    case 'dict':
+      return v.items.length > 64 ? [] : unionTaints(...v.items.map(taintsOf));
+    default:
+      return [];
   }
 }
 
 export function objsOf(v: V | undefined): ObjV[] {
-  if (!v) { return []; }
-  if (v.k === 'obj') { return [v]; }
-  if (v.k === 'union') { return v.alts.flatMap(objsOf); }
+  if (!v) {
+    return [];
+  }
+  if (v.k === 'obj') {
+    return [v];
+  }
+  if (v.k === 'union') {
+    return v.alts.flatMap(objsOf);
+  }
   return [];
 }
 
 /** Splits a variable name into lower-case words (`XTrain` → x, train; `df_test2` → df, test). */
 function nameWords(name: string): string[] {
-  return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().split(/[^a-z]+/).filter(Boolean);
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .split(/[^a-z]+/)
+    .filter(Boolean);
 }
 
 const AFFIX = '(x|y|df|data|dataset|features?|labels?|targets?)';
-const PART_WORDS: [Part, string[], RegExp][] = ([
-  ['test', ['test', 'tst', 'holdout']],
-  ['val', ['val', 'valid', 'validation', 'dev']],
-  ['train', ['train', 'trn', 'training']],
-] as [Part, string[]][]).map(([p, ws]) => [p, ws, new RegExp(`^${AFFIX}?(${ws.join('|')})${AFFIX}?\\d*$`)]);
+const PART_WORDS: [Part, string[], RegExp][] = (
+  [
+    ['test', ['test', 'tst', 'holdout']],
+    ['val', ['val', 'valid', 'validation', 'dev']],
+    ['train', ['train', 'trn', 'training']],
+  ] as [Part, string[]][]
+).map(([p, ws]) => [p, ws, new RegExp(`^${AFFIX}?(${ws.join('|')})${AFFIX}?\\d*$`)]);
 const partCache = new Map<string, Part | null>();
 
 /** The part a variable's name says it holds (`X_test`, `df_train`, `valid_x`, `testX`…), if any. */
 export function partFromName(name: string): Part | undefined {
   const cached = partCache.get(name);
-  if (cached !== undefined) { return cached ?? undefined; }
+  if (cached !== undefined) {
+    return cached ?? undefined;
+  }
   const words = nameWords(name);
   const compact = name.toLowerCase().replace(/_/g, '');
   let out: Part | null = null;
   for (const [p, ws, re] of PART_WORDS) {
-    if (words.some(w => ws.includes(w)) || re.test(compact)) { out = p; break; }
+    if (words.some(w => ws.includes(w)) || re.test(compact)) {
+      out = p;
+      break;
+    }
   }
-  if (partCache.size > 10_000) { partCache.clear(); }
+  if (partCache.size > 10_000) {
+    partCache.clear();
+  }
   partCache.set(name, out);
   return out ?? undefined;
 }
@@ -371,23 +515,35 @@ export function partFromName(name: string): Part | undefined {
  * by a split here (a `train.csv` that may still be split into train and validation).
  */
 export function mayBeSplitLater(d: DataV): boolean {
-  if (d.scalar || d.mask || d.index) { return false; }
+  if (d.scalar || d.mask || d.index) {
+    return false;
+  }
   return d.part === 'full' || d.part === 'unknown' || (d.part === 'train' && !d.origin);
 }
 
-function rootsMeet(a: number[], b: number[]): boolean { return a.some(r => b.includes(r)); }
+function rootsMeet(a: number[], b: number[]): boolean {
+  return a.some(r => b.includes(r));
+}
 
 /**
  * Whether a taint leaks into training data `x`: `x` came out of a split whose input carried the taint or was part of
  * the data the taint was computed on, or `x` is a training set selected by hand from that data.
  */
 export function leaksInto(t: Taint, x: DataV): boolean {
-  if (x.part !== 'train') { return false; }
+  if (x.part !== 'train') {
+    return false;
+  }
   if (x.origin) {
     const s = x.origin.split;
-    if (t.splits.has(s)) { return true; }
+    if (t.splits.has(s)) {
+      return true;
+    }
     const input = s.arrays[x.origin.index];
-    return !!input && rootsMeet(t.roots, input.roots) && (t.part === 'full' || t.part === 'unknown' || (t.part === 'train' && input.part === 'train'));
+    return (
+      !!input &&
+      rootsMeet(t.roots, input.roots) &&
+      (t.part === 'full' || t.part === 'unknown' || (t.part === 'train' && input.part === 'train'))
+    );
   }
   return (t.part === 'full' || t.part === 'unknown') && (t.roots.length === 0 || rootsMeet(t.roots, x.roots));
 }
