@@ -24,29 +24,9 @@ import { modelCommands } from './models/modelCommands';
 import { driftCommands } from './drift/commandHandlers';
 import { exposeLoggerInTerminals } from './python/loggerSetup';
 import { StoreManager } from './workspace/storeManager';
+import type { MlSightApi, RegistryUi } from './api';
 
-/** What the extension exports (used by the extension-host tests and the activation benchmark). */
-export interface MlSightApi {
-  readonly activationMs: number;
-  /** whether sql.js's WebAssembly was loaded when activate() returned (it must not be) */
-  readonly storeLoadedAtActivation: boolean;
-  isStoreLoaded(): boolean;
-  readonly stores: StoreManager;
-  readonly runsTree: RunsTreeProvider;
-  readonly compare: CompareController;
-  readonly runPages: RunPages;
-  readonly leakage: LeakageDiagnostics;
-  readonly registry: RegistryUi;
-  readonly drift: DriftUi;
-}
-
-/** The model registry's editor side (the extension-host tests drive the promotion page through `panel`). */
-export interface RegistryUi {
-  readonly service: RegistryService;
-  readonly panel: PromotePanel;
-  readonly tree: ModelsTreeProvider;
-  readonly pages: ModelPages;
-}
+export type { MlSightApi, RegistryUi } from './api';
 
 /** The composition root: builds every service once, by hand, and owns all disposables. */
 class Extension implements vscode.Disposable {
@@ -63,16 +43,11 @@ class Extension implements vscode.Disposable {
     const channel = this.disposables.track(vscode.window.createOutputChannel('ML Sight', { log: true }));
     const log = channelLogger(channel);
     const contextKeys = new ContextKeyService();
-    this.stores = this.disposables.track(
-      new StoreManager(
-        log,
-        folder => ({
-          persistDelayMs: vscode.workspace.getConfiguration('mlsight.store', folder).get<number>('persistDelayMs', 250),
-          exclude: vscode.workspace.getConfiguration('mlsight.runs', folder).get<string[]>('exclude', []),
-        }),
-        vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath,
-      ),
-    );
+    const treeView = <T>(id: string, treeDataProvider: vscode.TreeDataProvider<T>, canSelectMany = false) =>
+      this.disposables.track(
+        vscode.window.createTreeView(id, { treeDataProvider, showCollapseAll: true, canSelectMany }),
+      );
+    this.stores = this.disposables.track(StoreManager.fromSettings(log, context.extensionUri));
     const runsTree = (this.runsTree = this.disposables.track(
       new RunsTreeProvider(this.stores, contextKeys, context.workspaceState, () =>
         vscode.workspace.getConfiguration('mlsight.runs').get<string>('keyMetric', ''),
@@ -85,13 +60,8 @@ class Extension implements vscode.Disposable {
     const promotePanel = this.disposables.track(new PromotePanel(context.extensionUri, log));
     const modelPages = this.disposables.track(new ModelPages(context.extensionUri, this.stores, registries, log));
     this.registry = { service: registries, panel: promotePanel, tree: modelsTree, pages: modelPages };
-    this.disposables.track(
-      vscode.window.createTreeView('mlsight.models', { treeDataProvider: modelsTree, showCollapseAll: true }),
-    );
-    const datasetsTree = this.disposables.track(new DatasetsTreeProvider(this.stores));
-    this.disposables.track(
-      vscode.window.createTreeView('mlsight.datasets', { treeDataProvider: datasetsTree, showCollapseAll: true }),
-    );
+    treeView('mlsight.models', modelsTree);
+    treeView('mlsight.datasets', this.disposables.track(new DatasetsTreeProvider(this.stores)));
 
     this.compare = this.disposables.track(
       new CompareController(context.extensionUri, this.stores, log, {
@@ -104,30 +74,11 @@ class Extension implements vscode.Disposable {
           vscode.commands.executeCommand('mlsight.compareRuns', { kind: 'run', folder, run: { id: runIds[0] } }),
       }),
     );
-    const runsView = this.disposables.track(
-      vscode.window.createTreeView('mlsight.runs', {
-        treeDataProvider: runsTree,
-        showCollapseAll: true,
-        canSelectMany: true,
-      }),
-    );
+    const runsView = treeView('mlsight.runs', runsTree, true);
     runsTree.attach(runsView);
     const team = this.disposables.track(new TeamRuns(context.secrets, log));
     runsTree.setTeam(team);
-    this.disposables.track(
-      vscode.workspace.onDidChangeConfiguration(e => {
-        if (e.affectsConfiguration('mlsight.runs.keyMetric')) {
-          runsTree.refresh();
-        }
-      }),
-    );
-    const pickFolder = async (): Promise<vscode.WorkspaceFolder | undefined> => {
-      const folders = this.stores.folders();
-      if (folders.length <= 1) {
-        return folders[0];
-      }
-      return vscode.window.showWorkspaceFolderPick({ placeHolder: 'Which workspace folder?' });
-    };
+    const pickFolder = () => this.stores.pickFolder();
 
     const drift = (this.drift = this.disposables.track(new DriftUi(context.extensionUri, this.stores, log)));
 
@@ -180,18 +131,9 @@ export function activate(context: vscode.ExtensionContext): MlSightApi {
   context.subscriptions.push(extension);
   // From the first line of the bundle to the end of activate(): what ML Sight adds to VS Code's startup.
   const activationMs = performance.now() - bundleLoadStart;
-  return {
-    activationMs,
-    storeLoadedAtActivation: isSqlJsLoaded(),
-    isStoreLoaded: () => isSqlJsLoaded(),
-    stores: extension.stores,
-    runsTree: extension.runsTree,
-    compare: extension.compare,
-    runPages: extension.runPages,
-    leakage: extension.leakage,
-    registry: extension.registry,
-    drift: extension.drift,
-  };
+  const { stores, runsTree, compare, runPages, leakage, registry, drift } = extension;
+  const services = { stores, runsTree, compare, runPages, leakage, registry, drift };
+  return { activationMs, storeLoadedAtActivation: isSqlJsLoaded(), isStoreLoaded: isSqlJsLoaded, ...services };
 }
 
 export async function deactivate(): Promise<void> {

@@ -66,6 +66,13 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   attach(view: vscode.TreeView<RunsNode>): void {
     this.view = view;
     this.updateDescription();
+    this.disposables.track(
+      vscode.workspace.onDidChangeConfiguration(e => {
+        if (e.affectsConfiguration('mlsight.runs.keyMetric')) {
+          this.refresh();
+        }
+      }),
+    );
   }
 
   get sort(): RunSort {

@@ -30,6 +30,18 @@ export class StoreManager implements vscode.Disposable {
   private readonly pendingSync = new Map<string, NodeJS.Timeout>();
   readonly onDidChange = this.changed.event;
 
+  /** A store manager configured from the `mlsight.store` and `mlsight.runs` settings of each folder. */
+  static fromSettings(log: Logger, extensionUri: vscode.Uri): StoreManager {
+    return new StoreManager(
+      log,
+      folder => ({
+        persistDelayMs: vscode.workspace.getConfiguration('mlsight.store', folder).get<number>('persistDelayMs', 250),
+        exclude: vscode.workspace.getConfiguration('mlsight.runs', folder).get<string[]>('exclude', []),
+      }),
+      vscode.Uri.joinPath(extensionUri, 'dist', 'worker.js').fsPath,
+    );
+  }
+
   /** `readerScript`: the worker bundle (dist/worker.js), which serves the threads that read big MLflow FileStores. */
   constructor(
     private readonly log: Logger,
@@ -52,6 +64,15 @@ export class StoreManager implements vscode.Disposable {
   /** Folders that can hold a store (file system folders; virtual workspaces are not supported). */
   folders(): readonly vscode.WorkspaceFolder[] {
     return (vscode.workspace.workspaceFolders ?? []).filter(f => f.uri.scheme === 'file');
+  }
+
+  /** The folder a command works on: the only one, or the one the user picks (undefined: none or cancelled). */
+  async pickFolder(): Promise<vscode.WorkspaceFolder | undefined> {
+    const folders = this.folders();
+    if (folders.length <= 1) {
+      return folders[0];
+    }
+    return vscode.window.showWorkspaceFolderPick({ placeHolder: 'Which workspace folder?' });
   }
 
   /** True once at least one store has been opened (and so sql.js loaded). */
