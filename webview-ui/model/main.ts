@@ -23,6 +23,7 @@ import type {
   ModelPageToHost,
   ModelPageVersion,
 } from '../../src/models/contract';
+import { css } from '../shared/theme';
 import { el, vscodeApi } from '../shared/vscodeApi';
 import './style.css';
 
@@ -71,9 +72,6 @@ function pval(p: number): string {
 }
 function date(t: number | null): string {
   return t ? new Date(t).toLocaleString() : '—';
-}
-function css(name: string, fallback: string): string {
-  return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
 }
 
 function table(id: string, headers: string[], rows: (string | Node)[][]): HTMLElement {
