@@ -7,7 +7,7 @@ import type { DriftWorkerJob, DriftWorkerMessage } from '../../src/cliDrift';
 import { driftReportFromFiles } from '../../src/core/drift';
 
 // dist/worker.js, the bundle of ML Sight's worker threads (src/worker.ts). The MLflow reader threads it serves
-// are checked in ingestMlflow.test.ts (the same rows as in one thread, and the fall-back).
+// are checked in ingestMlflowDirect.test.ts (the same rows as in one thread, and the fall-back).
 const ROOT = path.join(__dirname, '..', '..', '..');
 const WORKER = path.join(ROOT, 'dist', 'worker.js');
 const FIX = path.join(ROOT, 'test', 'fixtures', 'drift');

@@ -5,253 +5,42 @@
  * and the table says it was truncated). Every problem is a DatasetError naming the file and, for text formats,
  * the line: a ragged row, an unclosed quote, a JSON line that is not an object, a ".parquet" file that is not
  * Parquet. Column names are data: any text is allowed (duplicates get pandas' ".1" suffixes, empty names
- * "Unnamed: i").
+ * "Unnamed: i"). Shared types, format detection and encodings: ./datasetFormat; Parquet: ./datasetParquet.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { Readable, Transform } from 'stream';
 import { MAX_JSON_DEPTH, parseJsonLimited } from '../jsonl';
-import { Column, ColumnBuilder } from './columns';
+import { ColumnBuilder } from './columns';
+import { CsvRecord, CsvRecordSink, CsvTokenizer, fieldText, NOT_SIMPLE, SIMPLE_INT, sniffDelimiter } from './csv';
 import {
-  CsvRecord,
-  CsvRecordSink,
-  CsvSyntaxError,
-  CsvTokenizer,
-  fieldText,
-  NOT_SIMPLE,
-  SIMPLE_INT,
-  sniffDelimiter,
-} from './csv';
+  byteStream,
+  checkAbort,
+  DatasetError,
+  DEFAULT_MAX_ROWS,
+  describe,
+  Loaded,
+  LoadOptions,
+  readHead,
+  sniffFormat,
+  statFile,
+  Table,
+  TableFormat,
+  uniqueNames,
+  wrapError,
+} from './datasetFormat';
+import { leafColumns, loadParquet, parquetOpen } from './datasetParquet';
 
-export type TableFormat = 'csv' | 'tsv' | 'jsonl' | 'parquet';
-
-export interface Table {
-  path: string;
-  format: TableFormat;
-  gzip: boolean;
-  /** data rows read (after the header) */
-  rows: number;
-  /** the file has more rows than maxRows; only the first maxRows were read */
-  truncated: boolean;
-  sizeBytes: number;
-  columns: Column[];
-  /** what the reader had to guess or repair (an encoding from a BOM, bytes that were not valid UTF-8) */
-  warnings?: string[];
-}
-
-/** Text encodings of data files: UTF-8 (default; a UTF-8 or UTF-16 BOM is honoured), ISO-8859-1, Windows-1252. */
-export const DATA_ENCODINGS = ['utf8', 'latin1', 'cp1252'] as const;
-export type DataEncoding = (typeof DATA_ENCODINGS)[number];
-
-export interface LoadOptions {
-  /** read at most this many data rows (default DEFAULT_MAX_ROWS) */
-  maxRows?: number;
-  /** only these columns (by name); the others are skipped while reading */
-  columns?: readonly string[];
-  /** called now and then with the fraction of the file read */
-  onProgress?: (fraction: number) => void;
-  signal?: AbortSignal;
-  /** text encoding of CSV/TSV/JSON Lines files (default utf8; a BOM wins) */
-  encoding?: DataEncoding;
-  /** where the reader puts its warnings (loadTable passes them on as Table.warnings) */
-  warnings?: string[];
-}
-
-export const DEFAULT_MAX_ROWS = 5_000_000;
-
-export class DatasetError extends Error {
-  constructor(
-    message: string,
-    readonly file: string,
-    readonly line?: number,
-  ) {
-    super(message);
-    this.name = 'DatasetError';
-  }
-}
-
-export const DATA_FILE_EXTENSIONS = ['csv', 'tsv', 'tab', 'jsonl', 'ndjson', 'parquet', 'pq'] as const;
-
-/** The format a file name implies (by extension, `.gz` allowed for text formats); undefined when unknown. */
-export function formatOf(file: string): { format: TableFormat; gzip: boolean } | undefined {
-  let name = path.basename(file).toLowerCase();
-  const gzip = name.endsWith('.gz');
-  if (gzip) {
-    name = name.slice(0, -3);
-  }
-  const ext = name.slice(name.lastIndexOf('.') + 1);
-  if (ext === 'csv' || ext === 'txt') {
-    return { format: 'csv', gzip };
-  }
-  if (ext === 'tsv' || ext === 'tab') {
-    return { format: 'tsv', gzip };
-  }
-  if (ext === 'jsonl' || ext === 'ndjson' || ext === 'json') {
-    return { format: 'jsonl', gzip };
-  }
-  if ((ext === 'parquet' || ext === 'pq') && !gzip) {
-    return { format: 'parquet', gzip };
-  }
-  return undefined;
-}
-
-/** Whether ML Sight can read this file as a table. */
-export function isDataFile(file: string): boolean {
-  return formatOf(file) !== undefined;
-}
-
-function describe(file: string): string {
-  return path.basename(file);
-}
-
-async function statFile(file: string): Promise<fs.Stats> {
-  try {
-    const st = await fs.promises.stat(file);
-    if (!st.isFile()) {
-      throw new DatasetError(`${describe(file)} is not a file`, file);
-    }
-    return st;
-  } catch (e) {
-    if (e instanceof DatasetError) {
-      throw e;
-    }
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DatasetError(
-      code === 'ENOENT' ? `${file} does not exist` : `cannot read ${file}: ${(e as Error).message}`,
-      file,
-    );
-  }
-}
-
-async function readHead(file: string, bytes: number): Promise<Buffer> {
-  const fh = await fs.promises.open(file, 'r');
-  try {
-    const buf = Buffer.alloc(bytes);
-    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
-
-async function sniffFormat(file: string): Promise<{ format: TableFormat; gzip: boolean }> {
-  const known = formatOf(file);
-  const head = await readHead(file, 4);
-  const gzipMagic = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
-  const parquetMagic = head.length === 4 && head.toString('latin1') === 'PAR1';
-  if (known) {
-    if (known.format === 'parquet' && !parquetMagic) {
-      throw new DatasetError(`${describe(file)} is not a Parquet file (it does not start with the bytes "PAR1")`, file);
-    }
-    if (known.gzip && !gzipMagic) {
-      throw new DatasetError(`${describe(file)} is not gzip-compressed`, file);
-    }
-    return known;
-  }
-  if (parquetMagic) {
-    return { format: 'parquet', gzip: false };
-  }
-  if (gzipMagic) {
-    return { format: 'csv', gzip: true };
-  }
-  const text = (await readHead(file, 256)).toString('utf8').trimStart();
-  return { format: text.startsWith('{') ? 'jsonl' : 'csv', gzip: false };
-}
-
-/** pandas' names for duplicate and empty header names ("a", "a.1", …; "Unnamed: 3"). */
-export function uniqueNames(names: readonly string[]): string[] {
-  const seen = new Set<string>();
-  return names.map((raw, i) => {
-    let name = raw === '' ? `Unnamed: ${i}` : raw;
-    if (seen.has(name)) {
-      let k = 1;
-      while (seen.has(`${name}.${k}`)) {
-        k++;
-      }
-      name = `${name}.${k}`;
-    }
-    seen.add(name);
-    return name;
-  });
-}
-
-function byteStream(file: string, gzip: boolean, onBytes: (n: number) => void, options: LoadOptions = {}): Readable {
-  const raw = fs.createReadStream(file, { highWaterMark: 1 << 20 });
-  raw.on('data', (c: Buffer | string) => onBytes(c.length));
-  let bytes: Readable = raw;
-  if (gzip) {
-    const gunzip = zlib.createGunzip({ chunkSize: 1 << 20 });
-    raw.on('error', e => gunzip.destroy(e));
-    bytes = raw.pipe(gunzip);
-  }
-  return asUtf8(bytes, file, options);
-}
-
-/**
- * The bytes of a text data file as UTF-8: a UTF-16 BOM or `encoding` latin1/cp1252 transcodes; UTF-8 (the default)
- * passes through, checked as it goes: the first invalid sequence adds one warning (the decoder replaces such bytes
- * with U+FFFD, so "café" in Latin-1 would silently become "caf�").
- */
-function asUtf8(bytes: Readable, file: string, options: LoadOptions): Readable {
-  let decoder: InstanceType<typeof TextDecoder> | undefined;
-  let checker: InstanceType<typeof TextDecoder> | undefined = new TextDecoder('utf-8', { fatal: true });
-  let first = true;
-  let offset = 0;
-  const warn = (m: string) => {
-    options.warnings?.push(m);
-  };
-  const out = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      if (first) {
-        first = false;
-        const bom16 =
-          chunk.length >= 2 && ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff));
-        if (bom16) {
-          decoder = new TextDecoder(chunk[0] === 0xff ? 'utf-16le' : 'utf-16be');
-          warn(`${describe(file)}: read as ${chunk[0] === 0xff ? 'UTF-16 LE' : 'UTF-16 BE'} (byte order mark)`);
-        } else if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
-          decoder = undefined; // UTF-8 with a BOM: the readers drop the BOM
-        } else if (options.encoding === 'latin1' || options.encoding === 'cp1252') {
-          decoder = new TextDecoder(options.encoding === 'cp1252' ? 'windows-1252' : 'latin1');
-        }
-        if (decoder) {
-          checker = undefined;
-        }
-      }
-      if (decoder) {
-        done(null, Buffer.from(decoder.decode(chunk, { stream: true }), 'utf8'));
-        return;
-      }
-      if (checker) {
-        try {
-          checker.decode(chunk, { stream: true });
-        } catch {
-          checker = undefined;
-          warn(
-            `${describe(file)} is not valid UTF-8 (in the 1 MB from byte ${offset}); the invalid bytes were replaced with U+FFFD. ` +
-              'If it is a Latin-1 or Windows file, read it with --encoding latin1 or cp1252 (setting mlsight.drift.encoding)',
-          );
-        }
-      }
-      offset += chunk.length;
-      done(null, chunk);
-    },
-    flush(done) {
-      const tail = decoder?.decode();
-      done(null, tail ? Buffer.from(tail, 'utf8') : undefined);
-    },
-  });
-  bytes.on('error', e => out.destroy(e));
-  out.on('close', () => bytes.destroy()); // a reader that stops early closes the file too
-  return bytes.pipe(out);
-}
-
-function checkAbort(signal: AbortSignal | undefined, file: string): void {
-  if (signal?.aborted) {
-    throw new DatasetError(`reading ${describe(file)} was cancelled`, file);
-  }
-}
+export {
+  DATA_ENCODINGS,
+  DATA_FILE_EXTENSIONS,
+  DatasetError,
+  DEFAULT_MAX_ROWS,
+  formatOf,
+  isDataFile,
+  uniqueNames,
+} from './datasetFormat';
+export type { DataEncoding, LoadOptions, Table, TableFormat } from './datasetFormat';
 
 /** Loads a table from a file (format by extension, else by content). */
 export async function loadTable(file: string, options: LoadOptions = {}): Promise<Table> {
@@ -291,8 +80,6 @@ export async function readColumnNames(file: string): Promise<{ format: TableForm
   const t = await loadDelimited(file, gzip, format === 'tsv' ? 9 : 44, 0, 0, {});
   return { format, columns: t.columns.map(c => c.name) };
 }
-
-type Loaded = { rows: number; truncated: boolean; columns: Column[] };
 
 async function loadDelimited(
   file: string,
@@ -400,24 +187,6 @@ async function loadDelimited(
   }
   const bs: (ColumnBuilder | null)[] = builders;
   return { rows, truncated, columns: bs.filter((b): b is ColumnBuilder => b !== null).map(b => b.finish()) };
-}
-
-function wrapError(e: unknown, file: string): Error {
-  if (e instanceof DatasetError) {
-    return e;
-  }
-  if (e instanceof CsvSyntaxError) {
-    return new DatasetError(
-      `${describe(file)}: ${e.message.startsWith('line') ? e.message : `line ${e.line}: ${e.message}`}`,
-      file,
-      e.line,
-    );
-  }
-  const code = (e as NodeJS.ErrnoException)?.code;
-  if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR') {
-    return new DatasetError(`${describe(file)}: the gzip data is corrupt or truncated`, file);
-  }
-  return new DatasetError(`cannot read ${describe(file)}: ${e instanceof Error ? e.message : String(e)}`, file);
 }
 
 const MAX_JSON_ARRAY_BYTES = 512 << 20;
@@ -766,171 +535,4 @@ async function loadPredictionLog(
     columns.push(timestamp.finish());
   }
   return { rows, truncated, columns };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Parquet (hyparquet: pure JavaScript; snappy-compressed and uncompressed files)
-
-type ParquetMeta = import('hyparquet').FileMetaData;
-
-/** A hyparquet AsyncBuffer over an open file (reads only the byte ranges hyparquet asks for). */
-async function fileBuffer(file: string): Promise<{ buffer: import('hyparquet').AsyncBuffer; close(): Promise<void> }> {
-  const fh = await fs.promises.open(file, 'r');
-  const { size } = await fh.stat();
-  return {
-    buffer: {
-      byteLength: size,
-      async slice(start: number, end?: number): Promise<ArrayBuffer> {
-        const stop = Math.min(end ?? size, size);
-        const len = Math.max(0, stop - start);
-        const out = new Uint8Array(len);
-        let off = 0;
-        while (off < len) {
-          const { bytesRead } = await fh.read(out, off, len - off, start + off);
-          if (!bytesRead) {
-            break;
-          }
-          off += bytesRead;
-        }
-        return out.buffer;
-      },
-    },
-    close: () => fh.close(),
-  };
-}
-
-/** hyparquet's own errors say what is wrong; an internal TypeError/RangeError on corrupt bytes does not. */
-function parquetProblem(e: unknown, corrupt: string): string {
-  if (e instanceof TypeError || e instanceof RangeError || !(e instanceof Error)) {
-    return corrupt;
-  }
-  return e.message;
-}
-
-async function parquetOpen(
-  file: string,
-): Promise<{ buffer: import('hyparquet').AsyncBuffer; metadata: ParquetMeta; close(): Promise<void> }> {
-  const hp = await import('hyparquet');
-  const fb = await fileBuffer(file);
-  try {
-    const metadata = await hp.parquetMetadataAsync(fb.buffer);
-    return { buffer: fb.buffer, metadata, close: fb.close };
-  } catch (e) {
-    await fb.close();
-    throw new DatasetError(
-      `${describe(file)} is not a readable Parquet file: ${parquetProblem(e, 'its footer (schema and row groups) is corrupt or truncated')}`,
-      file,
-    );
-  }
-}
-
-function leafColumns(metadata: ParquetMeta, file: string): { name: string; integer: boolean }[] {
-  try {
-    return parquetLeafColumns(metadata);
-  } catch (e) {
-    throw new DatasetError(
-      `${describe(file)} is not a readable Parquet file: ${parquetProblem(e, 'its schema is corrupt')}`,
-      file,
-    );
-  }
-}
-
-/** Top-level primitive columns of a Parquet schema (nested columns are not tables' columns). */
-function parquetLeafColumns(metadata: ParquetMeta): { name: string; integer: boolean }[] {
-  const schema = metadata.schema;
-  const out: { name: string; integer: boolean }[] = [];
-  // schema[0] is the root; walk its children, skipping nested groups with their descendants
-  let i = 1;
-  const skip = (): void => {
-    const el = schema[i++];
-    for (let k = 0; k < (el.num_children ?? 0); k++) {
-      skip();
-    }
-  };
-  const rootChildren = schema[0]?.num_children ?? 0;
-  for (let c = 0; c < rootChildren && i < schema.length; c++) {
-    const el = schema[i];
-    if (el.num_children) {
-      skip();
-      continue;
-    }
-    i++;
-    const integer =
-      ((el.type === 'INT32' || el.type === 'INT64') && !el.logical_type && !el.converted_type) ||
-      el.converted_type === 'INT_8' ||
-      el.converted_type === 'INT_16' ||
-      el.converted_type === 'INT_32' ||
-      el.converted_type === 'INT_64' ||
-      el.converted_type === 'UINT_8' ||
-      el.converted_type === 'UINT_16' ||
-      el.converted_type === 'UINT_32' ||
-      el.converted_type === 'UINT_64' ||
-      el.logical_type?.type === 'INTEGER';
-    out.push({ name: el.name, integer: !!integer });
-  }
-  return out;
-}
-
-async function loadParquet(file: string, maxRows: number, options: LoadOptions): Promise<Loaded> {
-  const hp = await import('hyparquet');
-  const { buffer, metadata, close } = await parquetOpen(file);
-  const total = Number(metadata.num_rows);
-  let leaves: { name: string; integer: boolean }[];
-  try {
-    leaves = leafColumns(metadata, file).filter(c => !options.columns || options.columns.includes(c.name));
-  } catch (e) {
-    await close();
-    throw e;
-  }
-  const names = uniqueNames(leaves.map(l => l.name));
-  const rows = Math.min(total, maxRows);
-  // a corrupt footer can claim any row count: reserve at most 65,536 rows up front (columns grow as data arrives)
-  const builders = names.map(n => new ColumnBuilder(n, Math.max(16, Math.min(rows, 65_536) || 16)));
-  try {
-    const scan = await hp.parquetScan({ file: buffer, metadata, columns: leaves.map(l => l.name) });
-    let done = 0;
-    for (const range of scan.ranges) {
-      if (range.rowStart >= rows) {
-        break;
-      }
-      const end = Math.min(range.rowEnd, rows);
-      for (let c = 0; c < leaves.length; c++) {
-        checkAbort(options.signal, file);
-        const data = await scan.readColumn({ column: leaves[c].name, rowStart: range.rowStart, rowEnd: end });
-        const b = builders[c];
-        const integer = leaves[c].integer;
-        if (data instanceof Float64Array || data instanceof Float32Array) {
-          for (let k = 0; k < data.length; k++) {
-            b.pushNumber(data[k], false);
-          }
-        } else if (data instanceof Int32Array || data instanceof Uint32Array) {
-          for (let k = 0; k < data.length; k++) {
-            b.pushNumber(data[k], true);
-          }
-        } else if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
-          for (let k = 0; k < data.length; k++) {
-            b.pushNumber(Number(data[k]), true);
-          }
-        } else {
-          const arr = data as ArrayLike<unknown>;
-          for (let k = 0; k < arr.length; k++) {
-            b.pushValue(arr[k], range.rowStart + k + 1, integer);
-          }
-        }
-      }
-      done = end;
-      options.onProgress?.(done / Math.max(1, rows));
-    }
-  } catch (e) {
-    if (e instanceof DatasetError) {
-      throw e;
-    }
-    throw new DatasetError(
-      `${describe(file)}: cannot read the Parquet data: ${parquetProblem(e, 'a column chunk is corrupt or truncated')}`,
-      file,
-    );
-  } finally {
-    await close();
-  }
-  return { rows, truncated: total > rows, columns: builders.map(b => b.finish()) };
 }

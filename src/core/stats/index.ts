@@ -12,6 +12,7 @@ export * from './ksdist';
 export * from './ks';
 export * from './binning';
 export * from './drift';
+export * from './nannyml';
 export * from './abtest';
 export * from './multiple';
 export * from './quantilePsi';
