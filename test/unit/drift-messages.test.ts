@@ -82,11 +82,11 @@ describe('Drift webview messages (validated field by field before the panel sees
       [{ type: 'rendered', rows: 1.5, charts: 2 }, 'malformed "rendered" message'],
       [{ type: 'rendered', rows: '10', charts: 2 }, 'malformed "rendered" message'],
       [{ type: 'rendered', rows: 10, charts: Number.NaN }, 'malformed "rendered" message'],
-      // messages without fields: only the envelope can be wrong
+      // messages without fields: a wrong type, or any field at all (the page sends exactly { type })
       [{ type: 'rerun ' }, 'unknown message type "rerun "'],
-      [{ type: 'configure', length: 1 }, 'ok'],
-      [{ type: 'openSettings', extra: 1 }, 'ok'],
-      [{ type: 'saveWatch', config }, 'ok'],
+      [{ type: 'configure', length: 1 }, 'malformed "configure" message'],
+      [{ type: 'openSettings', extra: 1 }, 'malformed "openSettings" message'],
+      [{ type: 'saveWatch', config }, 'malformed "saveWatch" message'],
     ];
     for (const [m, expected] of malformed) {
       assert.strictEqual(reason(m), expected, JSON.stringify(m));
