@@ -155,7 +155,10 @@ describe('package.json manifest', () => {
     }
     for (const v of Object.values<{ id: string }[]>(contributes.views).flat()) {
       assert.ok(
-        source.includes(`createTreeView('${v.id}'`) || source.includes(`registerWebviewViewProvider('${v.id}'`),
+        // createTreeView directly, or through the composition root's treeView(id, provider) helper
+        source.includes(`createTreeView('${v.id}'`) ||
+          source.includes(`treeView('${v.id}'`) ||
+          source.includes(`registerWebviewViewProvider('${v.id}'`),
         `view ${v.id} has no provider`,
       );
     }
