@@ -1,0 +1,461 @@
+/**
+ * The library-call layer of the ML semantics (`dataflow.ts`): estimator objects and their construction, calls of
+ * library functions (data sources, metrics, cross-validation, feature scoring) and train/test splits.
+ */
+import { ALL_COLUMNS } from './columns';
+import {
+  ACCURACY_SCORING,
+  CLASSIFICATION_METRICS,
+  CONCAT_FUNCTIONS,
+  CV_FUNCTIONS,
+  ClassInfo,
+  FIT_METHODS,
+  LOADER_FUNCTIONS,
+  PIPELINE_FUNCTIONS,
+  PREDICT_METHODS,
+  RANDOM_SAMPLERS,
+  REGRESSION_METRICS,
+  ROWWISE_FUNCTIONS,
+  SCORE_METHODS,
+  SPLIT_FUNCTIONS,
+  STAT_FUNCTIONS,
+  STAT_MODULES,
+  classInfo,
+} from './knowledge';
+import type { Args } from './interpreter';
+import type { PyNode } from './parser';
+import { CallArgs, shortText, stringValue } from './syntax';
+import {
+  DataV,
+  ObjV,
+  Part,
+  SplitSite,
+  UNKNOWN,
+  V,
+  derive,
+  litValue,
+  mergeData,
+  objsOf,
+  partFromName,
+  taintsOf,
+  unionTaints,
+} from './values';
+import { DataOps, isRowwise } from './dataflow-data';
+
+/** sklearn's univariate feature-scoring functions (they read the target of every row). */
+const FEATURE_SCORES = /^(f_classif|f_regression|r_regression|chi2|mutual_info_classif|mutual_info_regression)$/;
+/** numpy random generators, and the draws that create new data from them (or from `np.random`). */
+const RANDOM_GENERATORS = /^(RandomState|default_rng|Generator)$/;
+
+export abstract class LibraryCalls extends DataOps {
+  protected readonly splitByNode = new Map<PyNode, SplitSite>();
+
+  protected receiver(objNode: PyNode, recv: V, method: string): V {
+    if (
+      recv.k !== 'obj' &&
+      recv.k !== 'union' &&
+      recv.k !== 'ref' &&
+      (FIT_METHODS.has(method) ||
+        PREDICT_METHODS.has(method) ||
+        (SCORE_METHODS.has(method) && recv.k !== 'data') ||
+        (method === 'transform' && recv.k !== 'data' && !(recv.k === 'lit')))
+    ) {
+      return this.materialize(objNode, recv);
+    }
+    return recv;
+  }
+
+  protected instantiate(cls: string, n: PyNode, a: CallArgs): V {
+    return this.newObj(cls, undefined, n, a);
+  }
+
+  /** Calling a model object (torch/keras forward pass): predictions on the input. */
+  protected callObject(obj: ObjV, av: Args): V {
+    const x = this.asData(av.pos[0]);
+    return x ? derive(x, { preds: [obj], taints: unionTaints(x.taints, obj.taints) }) : UNKNOWN;
+  }
+
+  // ----- calls
+
+  protected materialize(objNode: PyNode, cur: V): ObjV {
+    const key = objNode.type === 'identifier' ? this.text(objNode) : this.dottedKey(objNode);
+    const obj = this.newObj('?', undefined, objNode, undefined);
+    obj.taints = taintsOf(cur);
+    if (key) {
+      if (key.includes('.')) {
+        this.dottedBound = true;
+      }
+      this.assign(key, obj);
+    }
+    return obj;
+  }
+
+  protected newObj(cls: string, info: ClassInfo | undefined, node: PyNode, args: CallArgs | undefined): ObjV {
+    const loops = this.loops.map(l => l.node);
+    let varies = false;
+    if (args && this.loops.length) {
+      const names = new Set(this.loops.flatMap(l => [...l.targets]));
+      const texts = [
+        ...args.positional,
+        ...[...args.keywords].filter(([k]) => !/random_state|seed/.test(k)).map(([, v]) => v),
+      ].map(x => this.text(x));
+      varies = texts.some(t => [...names].some(nm => new RegExp(`\\b${nm.replace(/[^\w]/g, '')}\\b`).test(t)));
+    }
+    return {
+      k: 'obj',
+      cls,
+      cat: info?.cat ?? 'unknown',
+      task: info?.task ?? 'unknown',
+      info,
+      alloc: this.ctxKey(node),
+      node,
+      taints: [],
+      fits: [],
+      steps: [],
+      source: !!info?.source,
+      oversampler: !!info?.oversampler,
+      hasSampler: false,
+      hasModel: info?.cat === 'model',
+      loops,
+      varies,
+      dummy: !!info?.dummy,
+      args,
+    };
+  }
+
+  // ----- library functions
+
+  protected callLibrary(qn: string, n: PyNode, a: CallArgs, av: Args): V {
+    const dot = qn.lastIndexOf('.');
+    const name = qn.slice(dot + 1);
+    const module = dot >= 0 ? qn.slice(0, dot) : '';
+    const builtin = module === 'builtins';
+    const kwNode = (k: string) => a.keywords.get(k);
+    if (!builtin) {
+      const info = classInfo(name);
+      if (info && /^[A-Z]/.test(name)) {
+        return this.construct(name, info, n, a, av);
+      }
+      if (name === 'Pipeline' || PIPELINE_FUNCTIONS.has(name)) {
+        return this.construct(name, { cat: 'pipeline' }, n, a, av);
+      }
+      if (SPLIT_FUNCTIONS.has(name)) {
+        return this.doSplit(n, a, av);
+      }
+      if (name === 'random_split' && av.pos[0]) {
+        return this.randomSplit(n, a, av);
+      }
+      if (name === 'Subset' && av.pos.length >= 2) {
+        // torch.utils.data.Subset(dataset, indices): the rows the indices select.
+        const d = this.asData(av.pos[0]);
+        const k = this.asData(av.pos[1]);
+        if (d && k && (k.index || k.part === 'train' || k.part === 'test' || k.part === 'val')) {
+          return derive(d, { part: k.part, origin: k.origin ?? d.origin });
+        }
+      }
+      if (CV_FUNCTIONS.has(name)) {
+        return this.doCV(name, n, a, av);
+      }
+      if (CLASSIFICATION_METRICS.has(name) || REGRESSION_METRICS.has(name)) {
+        return this.doMetric(name, n, a, av);
+      }
+      if (name === 'resample' && /utils|^$/.test(module)) {
+        return this.doUpsample(n, a, av, 'resample');
+      }
+      if (name === 'clone') {
+        const o = objsOf(av.pos[0])[0];
+        if (o) {
+          const c = this.newObj(o.cls, o.info, n, o.args);
+          Object.assign(c, {
+            steps: o.steps,
+            source: o.source,
+            hasModel: o.hasModel,
+            hasSampler: o.hasSampler,
+            task: o.task,
+            cat: o.cat,
+            dummy: o.dummy,
+          });
+          return c;
+        }
+        return UNKNOWN;
+      }
+      if (name === 'compute_class_weight' || name === 'compute_sample_weight') {
+        this.facts.imbalance.push({ node: n, what: name });
+        return this.scalar();
+      }
+      if ((name === 'train' || name === 'cv') && /^(xgb|xgboost|lgb|lightgbm|catboost|cb)$/.test(module)) {
+        return this.nativeBoostingTrain(name, n, a, av);
+      }
+      if (name === 'load_data' && /datasets/.test(module)) {
+        const root = this.rootFor(`load:${this.ctxKey(n)}`);
+        const d = (part: Part): DataV => ({ k: 'data', part, roots: [root], taints: [] });
+        return {
+          k: 'tuple',
+          items: [
+            { k: 'tuple', items: [d('train'), d('train')] },
+            { k: 'tuple', items: [d('test'), d('test')] },
+          ],
+        };
+      }
+      if (FEATURE_SCORES.test(name)) {
+        // Univariate feature scores use the labels of every row they see.
+        const x = this.asData(av.pos[0] ?? av.kw.get('X'));
+        if (x) {
+          return this.statistic(x, n, `${name}()`, a.positional[0] ?? n, true);
+        }
+      }
+      if (RANDOM_GENERATORS.test(name) && /random$|^$/.test(module)) {
+        return this.newObj('RandomGenerator', undefined, n, a);
+      }
+      if (/(^|\.)random$/.test(module) && RANDOM_SAMPLERS.test(name)) {
+        return this.freshData(`random:${this.ctxKey(n)}`, 'full');
+      }
+      const isStatModule = STAT_MODULES.test(module) || (module === '' && /^(qcut|zscore)$/.test(name));
+      if (
+        STAT_FUNCTIONS.has(name) &&
+        (isStatModule ||
+          /^(scale|minmax_scale|robust_scale|maxabs_scale|quantile_transform|power_transform)$/.test(name))
+      ) {
+        const x = this.asData(av.pos[0] ?? av.kw.get('a') ?? av.kw.get('x') ?? av.kw.get('X'));
+        if (x && isRowwise(a, this.src)) {
+          return derive(x, { column: undefined });
+        }
+        if (x) {
+          return this.statistic(x, n, `${name}()`, a.positional[0] ?? n, !/scale|transform|zscore|qcut/.test(name));
+        }
+      }
+      if (CONCAT_FUNCTIONS.has(name) && /^(np|numpy|pd|pandas|torch|tf)$/.test(module)) {
+        const ds = [...av.pos, ...av.kw.values()].map(v => this.asData(v)).filter((d): d is DataV => !!d);
+        if (ds.length) {
+          const m = mergeData(ds);
+          return derive(m, { preds: m.preds });
+        }
+        return UNKNOWN;
+      }
+      if (name === 'make_classification' || name === 'make_imbalance') {
+        const w = kwNode('weights');
+        if (w && /\b0?\.[0-2]\d*|0?\.9\d*/.test(this.text(w))) {
+          this.facts.imbalance.push({ node: w, what: `${name}(weights=${this.text(w)})` });
+        }
+        if (name === 'make_imbalance') {
+          this.facts.imbalance.push({ node: n, what: name });
+        }
+      }
+    }
+    if (builtin) {
+      return this.callBuiltin(name, a, av);
+    }
+    // Generic library call: a transformation of its data arguments, or a new dataset from a loader.
+    const ds = [...av.pos, ...av.kw.values()].map(v => this.asData(v)).filter((d): d is DataV => !!d && !d.scalar);
+    if (
+      ds.length &&
+      (ROWWISE_FUNCTIONS.test(name) ||
+        !LOADER_FUNCTIONS.test(name) ||
+        /DMatrix|Dataset|Pool|DataFrame|Series|array|tensor/.test(name))
+    ) {
+      const m = mergeData(ds);
+      return derive(m, { preds: m.preds, cols: ds.length === 1 && name === 'get_dummies' ? m.cols : undefined });
+    }
+    if (LOADER_FUNCTIONS.test(name)) {
+      const file = a.positional[0] ? stringValue(a.positional[0], this.src) : undefined;
+      const part =
+        file !== undefined ? (partFromName(file.replace(/^.*[\\/]/, '').replace(/\.\w+$/, '')) ?? 'full') : 'full';
+      const d = this.freshData(`load:${this.ctxKey(n)}`, part);
+      return /^read_/.test(name) ? derive(d, { cols: ALL_COLUMNS(n) }) : d;
+    }
+    if (/^[A-Z]/.test(name)) {
+      return this.newObj(name, undefined, n, a);
+    }
+    return ds.length ? mergeData(ds) : UNKNOWN;
+  }
+
+  // ----- constructors
+
+  protected construct(cls: string, info: ClassInfo, n: PyNode, a: CallArgs, av: Args): V {
+    const obj = this.newObj(cls, info, n, a);
+    // An imputer with a constant fill value learns nothing from the rows.
+    if (cls === 'SimpleImputer' && litValue(av.kw.get('strategy')) === 'constant') {
+      obj.source = false;
+    }
+    if (info.cat === 'splitter') {
+      if (this.once(`splitter:${n.id}`)) {
+        this.facts.splitters.push({ node: n, cls, info, args: a });
+      }
+      return obj;
+    }
+    // Components of pipelines and searches.
+    const comps: ObjV[] = [];
+    const collect = (v: V | undefined, depth = 0) => {
+      if (!v || depth > 4) {
+        return;
+      }
+      if (v.k === 'obj') {
+        comps.push(v);
+        return;
+      }
+      if (v.k === 'list' || v.k === 'tuple' || v.k === 'union') {
+        for (const x of v.k === 'union' ? v.alts : v.items) {
+          collect(x, depth + 1);
+        }
+      }
+    };
+    if (
+      info.cat === 'pipeline' ||
+      info.cat === 'search' ||
+      /Voting|Stacking|Bagging|OneVs|Calibrated|AdaBoost|SelectFromModel|RFE/.test(cls)
+    ) {
+      for (const v of av.pos) {
+        collect(v);
+      }
+      for (const [k, v] of av.kw) {
+        if (/estimator|steps|transformers|base_estimator|estimators/.test(k)) {
+          collect(v);
+        }
+      }
+    }
+    obj.steps = comps;
+    const splats =
+      a.splat && a.list
+        ? a.list.children.filter(c => /splat/.test(c.type) && c.children[0]).map(c => this.evalExpr(c.children[0]))
+        : [];
+    obj.argTaints = unionTaints(...[...av.pos, ...av.kw.values(), ...splats].map(taintsOf)).filter(t => t.search);
+    if (info.cat === 'pipeline' || info.cat === 'search') {
+      obj.hasModel = comps.some(c => c.hasModel || c.cat === 'model' || c.cat === 'search');
+      obj.source = comps.some(c => c.source);
+      obj.hasSampler = comps.some(c => c.cat === 'sampler' || c.hasSampler);
+      const model = [...comps].reverse().find(c => c.hasModel || c.cat === 'model' || c.cat === 'search');
+      obj.task = model?.task ?? 'unknown';
+      obj.dummy = !!model?.dummy;
+      if (info.cat === 'search') {
+        obj.hasModel = true;
+      }
+    }
+    if (info.cat === 'model' && /Classifier$|SVC$|LogisticRegression/.test(cls)) {
+      obj.task = 'classification';
+    }
+    // Class weights are evidence of imbalance.
+    const cw =
+      a.keywords.get('class_weight') ??
+      a.keywords.get('scale_pos_weight') ??
+      a.keywords.get('is_unbalance') ??
+      a.keywords.get('auto_class_weights');
+    if (cw && !/^None$|^False$/.test(this.text(cw))) {
+      this.facts.imbalance.push({
+        node: cw,
+        what: `${this.text(cw.parent?.children[0] ?? cw)}=${shortText(cw, this.src, 30)}`,
+      });
+    }
+    if (info.cat === 'sampler') {
+      this.facts.imbalance.push({ node: n, what: cls });
+    }
+    if (info.cat === 'search') {
+      const scoring = a.keywords.get('scoring');
+      if (scoring) {
+        this.noteScoring(scoring, av.kw.get('scoring'));
+      }
+    }
+    return obj;
+  }
+
+  protected noteScoring(node: PyNode, v: V | undefined): void {
+    const lit = litValue(v);
+    const s = stringValue(node, this.src) ?? (typeof lit === 'string' ? lit : undefined);
+    if (s !== undefined) {
+      if (ACCURACY_SCORING.has(s)) {
+        this.facts.accuracy.push({ node, kind: 'scoring', nameNode: node });
+      } else {
+        this.facts.otherMetric = true;
+      }
+      return;
+    }
+    // A list/dict of scorers or a make_scorer(...) call: other metrics are used.
+    const texts = this.text(node);
+    if (
+      /accuracy/.test(texts) &&
+      !/balanced_accuracy/.test(texts) &&
+      !/(f1|precision|recall|roc_auc|average_precision|matthews|balanced|kappa|log_loss)/.test(texts)
+    ) {
+      this.facts.accuracy.push({ node, kind: 'scoring', nameNode: node });
+    } else if (v) {
+      this.facts.otherMetric = true;
+    }
+  }
+
+  // ----- splitting
+
+  /** `torch.utils.data.random_split(dataset, [n_train, n_test])` (or three lengths: train, validation, test). */
+  private randomSplit(n: PyNode, a: CallArgs, av: Args): V {
+    const lengths = av.pos[1] ?? av.kw.get('lengths');
+    const k = lengths && (lengths.k === 'list' || lengths.k === 'tuple') ? lengths.items.length : 2;
+    const args: CallArgs = {
+      ...a,
+      positional: a.positional.slice(0, 1),
+      keywords: new Map([['random_state', a.keywords.get('generator')!]].filter(([, v]) => v) as [string, PyNode][]),
+    };
+    const out = this.doSplit(n, args, { pos: [av.pos[0]], kw: new Map() });
+    const site = this.splitByNode.get(n);
+    if (site) {
+      site.torch = true;
+    }
+    if (out.k !== 'list' || out.items.length < 2) {
+      return out;
+    }
+    const [train, test] = out.items as DataV[];
+    return { k: 'list', items: k >= 3 ? [train, derive(test, { part: 'val' }), test] : [train, test] };
+  }
+
+  protected doSplit(n: PyNode, a: CallArgs, av: Args): V {
+    let site = this.splitByNode.get(n);
+    const arrays = av.pos.map((v, i) => this.asData(v) ?? this.freshData(`arg:${a.positional[i]?.id ?? i}`));
+    if (!site) {
+      const shuffle = a.keywords.get('shuffle');
+      site = {
+        id: this.nextId++,
+        node: n,
+        args: a,
+        arrayNodes: a.positional,
+        arrays,
+        shuffle: !(shuffle && /^(False|0)$/.test(this.text(shuffle))),
+        stratify: a.keywords.get('stratify'),
+        randomState: a.keywords.get('random_state'),
+        classTargets: new Map(),
+        regressionTargets: new Map(),
+        targetNames: [],
+        frames: [...this.callStack],
+      };
+      this.splitByNode.set(n, site);
+      this.facts.splits.push(site);
+    }
+    const s = site;
+    const items: V[] = [];
+    arrays.forEach((d, i) => {
+      for (const t of d.taints) {
+        if (t.kind === 'oversample') {
+          if ((t.part === 'full' || t.part === 'unknown') && this.once(`over:${t.id}`)) {
+            this.facts.overLeaks.push({
+              taint: t,
+              use: n,
+              useKind: 'split',
+              split: s,
+              dataText: this.short(a.positional[i]),
+            });
+          }
+        } else {
+          t.split ??= s;
+          t.splits.add(s);
+        }
+      }
+      const trainPart: Part =
+        d.part === 'train' ? 'train' : d.part === 'test' ? 'test' : d.part === 'val' ? 'val' : 'train';
+      const testPart: Part =
+        d.part === 'train' ? 'val' : d.part === 'test' ? 'test' : d.part === 'val' ? 'val' : 'test';
+      items.push(
+        derive(d, { part: trainPart, origin: { split: s, index: i, side: 'train' }, column: d.column, cols: d.cols }),
+      );
+      items.push(
+        derive(d, { part: testPart, origin: { split: s, index: i, side: 'test' }, column: d.column, cols: d.cols }),
+      );
+    });
+    return { k: 'list', items };
+  }
+}

@@ -1,0 +1,312 @@
+/**
+ * The data layer of the ML semantics (`dataflow.ts`): item assignment and `del`, attributes and subscripts of
+ * data and estimator objects, dataset-wide statistics, data-frame methods and oversampling.
+ */
+import { addColumn, droppedNames, dropColumns, selectColumns, sourceColumns, stringsOf } from './columns';
+import { STAT_METHODS } from './knowledge';
+import type { Args } from './interpreter';
+import type { PyNode } from './parser';
+import { CallArgs, SourceText, field, fields, stringValue } from './syntax';
+import { DataV, ObjV, RefV, UNKNOWN, V, derive, litValue, mayBeSplitLater, mergeData, unionTaints } from './values';
+import { Estimators } from './estimators';
+
+const WINDOW_FUNCTION =
+  /^['"](shift|diff|pct_change|cumsum|cumprod|cummax|cummin|cumcount)['"]$|\.(shift|diff|pct_change|rolling|expanding|ewm|cumsum|cumprod|cummax|cummin)\(/;
+/** Data-frame methods that keep the columns (rows may change). */
+const COLUMN_PRESERVING =
+  /^(copy|fillna|astype|dropna|drop_duplicates|reset_index|sort_values|sort_index|head|tail|sample|replace|clip|round|abs|to_numpy|interpolate|ffill|bfill|infer_objects|convert_dtypes|query|where|mask|reindex|dropna)$/;
+const APPLY_METHODS = /^(apply|transform|map|applymap|agg|aggregate|pipe)$/;
+
+/** `axis=1` / `axis='columns'`: a statistic of each row, not of the dataset. */
+export function isRowwise(a: CallArgs, src: SourceText): boolean {
+  const axis = a.keywords.get('axis');
+  return !!axis && /^(1|['"]columns['"])$/.test(src.slice(axis));
+}
+
+export abstract class DataOps extends Estimators {
+  // ----- columns (for target-in-features)
+
+  protected setItem(frame: DataV, keyNodes: PyNode[], keys: V[], v: V, target: PyNode): DataV {
+    if (!frame.cols || keyNodes.length !== 1) {
+      return keyNodes.length === 1 ? frame : derive(frame, { cols: undefined });
+    }
+    const names =
+      stringsOf(keys[0]) ??
+      (stringValue(keyNodes[0], this.src) !== undefined ? [stringValue(keyNodes[0], this.src)!] : undefined);
+    if (!names) {
+      return derive(frame, { cols: undefined });
+    }
+    const d = this.asData(v);
+    const from = d && !d.preds && d.roots.some(r => frame.roots.includes(r)) ? sourceColumns(d) : [];
+    let cols = frame.cols;
+    for (const name of names) {
+      cols = addColumn(cols, name, names.length === 1 ? from : [], target);
+    }
+    return derive(frame, { cols, column: frame.column });
+  }
+
+  protected deleteTarget(target: PyNode): void {
+    if (target.type !== 'subscript') {
+      return;
+    }
+    const base = field(target, 'value');
+    const key = fields(target, 'subscript')[0];
+    if (!base || !key) {
+      return;
+    }
+    const cur = this.evalExpr(base);
+    const names = stringsOf(this.evalExpr(key));
+    if (cur.k === 'data' && cur.cols) {
+      this.rebind(
+        base,
+        derive(cur, { cols: names ? dropColumns(cur.cols, names, target) : undefined, column: cur.column }),
+      );
+    }
+  }
+
+  protected dataAttribute(base: DataV, attr: string): V {
+    if (/^(shape|size|ndim|dtypes?|name|nbytes)$/.test(attr)) {
+      return { k: 'lit', value: undefined };
+    }
+    if (attr === 'columns' || attr === 'index' || attr === 'classes_') {
+      return derive(base, { scalar: true });
+    }
+    if (attr === 'target' || attr === 'target_names') {
+      return derive(base, { column: 'target' });
+    }
+    const keep = /^(iloc|loc|at|iat|str|dt|cat|values|array)$/.test(attr);
+    return derive(base, {
+      column: keep ? base.column : undefined,
+      preds: base.preds,
+      mask: base.mask,
+      index: base.index,
+      groupby: base.groupby,
+      cols: keep ? base.cols : undefined,
+    });
+  }
+
+  protected objAttribute(base: ObjV, attr: string): V {
+    if (/^(best_estimator_|named_steps|steps|estimator|estimators_|best_estimator|model|module)$/.test(attr)) {
+      return base;
+    }
+    const last = base.fits[base.fits.length - 1];
+    if (/^(labels_|embedding_)$/.test(attr) && last) {
+      return { k: 'data', part: last.part, roots: last.roots, taints: base.taints };
+    }
+    return this.scalar(base.taints);
+  }
+
+  protected dataSubscript(base: DataV, keyNodes: PyNode[], keys: V[]): V {
+    let out = derive(base, { preds: base.preds, mask: base.mask, groupby: base.groupby, cols: base.cols });
+    const node = keyNodes[0]?.parent ?? keyNodes[0];
+    keyNodes.forEach((kn, i) => {
+      const kv = keys[i];
+      const lit = litValue(kv);
+      const s = stringValue(kn, this.src) ?? (kn.type === 'identifier' && typeof lit === 'string' ? lit : undefined);
+      if (s !== undefined) {
+        out = derive(out, { column: s, preds: out.preds, groupby: out.groupby, srcCols: undefined });
+        return;
+      }
+      const names = kn.type === 'slice' ? undefined : stringsOf(kv);
+      if (names && node) {
+        out = derive(out, { cols: selectColumns(base.cols, names, node), preds: out.preds, groupby: out.groupby });
+        return;
+      }
+      // `frame.loc[rows, cols]`: a column key the code does not spell out leaves the columns unknown.
+      if (i > 0 && !(kn.type === 'slice' && this.text(kn).trim() === ':')) {
+        out = derive(out, { cols: undefined, column: out.column, preds: out.preds });
+      }
+      if (kn.type === 'slice') {
+        return;
+      }
+      const kd = this.asData(kv);
+      if (kd && kd.mask && kd.taints.length && base.scalar) {
+        out = derive(out, { taints: unionTaints(out.taints, kd.taints), cols: out.cols });
+      }
+      if (!kd || kd.mask) {
+        return;
+      }
+      if (kd.index || ((kd.part === 'train' || kd.part === 'test' || kd.part === 'val') && !kd.scalar)) {
+        out = derive(out, {
+          part: kd.part,
+          origin: kd.origin ?? out.origin,
+          column: out.column,
+          preds: out.preds,
+          cols: out.cols,
+        });
+        return;
+      }
+      // Any other key may select columns the code does not spell out.
+      out = derive(out, { cols: undefined, column: out.column, preds: out.preds });
+      if (kd.taints.length) {
+        out = derive(out, {
+          taints: unionTaints(out.taints, kd.taints),
+          column: out.column,
+          preds: out.preds,
+          cols: out.cols,
+        });
+      }
+    });
+    return out;
+  }
+
+  /** `np.c_[a, b]` / `np.r_[a, b]`. */
+  protected refSubscript(_base: RefV, keys: V[]): V {
+    const ds = keys.map(k => this.asData(k)).filter((d): d is DataV => !!d);
+    return ds.length ? mergeData(ds) : UNKNOWN;
+  }
+
+  protected objSubscript(base: ObjV): V {
+    return base.cat === 'pipeline' ? base : this.scalar(base.taints);
+  }
+
+  // ----- data methods
+
+  protected statistic(d: DataV, n: PyNode, what: string, dataNode: PyNode, isScalar: boolean): DataV {
+    let taints = d.taints;
+    if (mayBeSplitLater(d)) {
+      taints = unionTaints(d.taints, [this.taint('stat', n, what, this.short(dataNode), d)]);
+    }
+    return isScalar ? { k: 'data', part: d.part, roots: d.roots, taints, scalar: true } : derive(d, { taints });
+  }
+
+  protected dataMethod(d: DataV, method: string, n: PyNode, a: CallArgs, av: Args, recvNode: PyNode): V {
+    const argTaints = unionTaints(
+      ...[...av.pos, ...av.kw.values()].map(v => {
+        const x = this.asData(v);
+        return x && !x.mask ? x.taints : [];
+      }),
+    );
+    const inplace = a.keywords.get('inplace');
+    const isInplace = !!inplace && this.text(inplace) === 'True';
+    if (method === 'value_counts') {
+      this.facts.valueCounts.push(n);
+    }
+    if (d.window) {
+      return derive(d, { taints: argTaints.length ? unionTaints(d.taints, argTaints) : d.taints });
+    }
+    const fnArg = a.positional[0] ?? a.keywords.get('func');
+    if (
+      d.groupby &&
+      (method === 'transform' || method === 'apply') &&
+      fnArg &&
+      WINDOW_FUNCTION.test(this.text(fnArg))
+    ) {
+      // Per-series lags, differences, cumulative and trailing-window features: each row sees only earlier rows.
+      return derive(d, { groupby: undefined, taints: d.taints });
+    }
+    if (d.groupby && (STAT_METHODS.has(method) || method === 'transform' || method === 'apply')) {
+      return this.statistic(d, n, `groupby(…).${method}()`, recvNode, method !== 'transform');
+    }
+    if (STAT_METHODS.has(method) && isRowwise(a, this.src)) {
+      return derive(d, { column: undefined });
+    }
+    const fv = av.pos[0] ?? av.kw.get('func');
+    if (fv?.k === 'func' && !fv.isClass && APPLY_METHODS.test(method)) {
+      // A function applied to the columns of a frame (or to the elements / rows, which carry no dataset statistic).
+      const perColumn = d.column === undefined && method !== 'map' && method !== 'applymap' && !isRowwise(a, this.src);
+      const arg = perColumn ? derive(d, { column: undefined }) : derive(d, { scalar: true, column: undefined });
+      const r = this.asData(this.callUser(fv, n, { pos: [arg], kw: new Map() }));
+      // Statistics taken inside the function (per column) or read from outside it (a closure) reach the result.
+      return derive(d, { taints: unionTaints(d.taints, r?.taints ?? []), column: d.column });
+    }
+    if (STAT_METHODS.has(method)) {
+      const out = this.statistic(d, n, `${method}()`, recvNode, true);
+      return argTaints.length ? derive(out, { taints: unionTaints(out.taints, argTaints) }) : out;
+    }
+    if (method === 'groupby') {
+      return derive(d, { groupby: true });
+    }
+    if (/^(rolling|expanding|ewm)$/.test(method)) {
+      return derive(d, { window: true });
+    }
+    if (method === 'sample' && a.keywords.get('replace') && this.text(a.keywords.get('replace')!) === 'True') {
+      return this.doUpsample(n, a, { pos: [d, ...av.pos], kw: av.kw }, 'sample', recvNode);
+    }
+    if (/^(append|merge|join|combine_first|concat)$/.test(method)) {
+      const ds = [
+        d,
+        ...[...av.pos, ...av.kw.values()].map(v => this.asData(v)).filter((x): x is DataV => !!x && !x.scalar),
+      ];
+      return mergeData(ds);
+    }
+    if (method === 'items' || method === 'iterrows' || method === 'iteritems') {
+      return { k: 'list', items: [{ k: 'tuple', items: [{ k: 'lit', value: undefined }, derive(d)] }] };
+    }
+    if (
+      /^(split|strip|lower|upper|replace|format|join|startswith|endswith)$/.test(method) &&
+      d.roots.length === 0 &&
+      d.scalar
+    ) {
+      return this.scalar(d.taints);
+    }
+    if (method === 'drop' || method === 'pop') {
+      const names = method === 'pop' ? stringsOf(av.pos[0]) : droppedNames(a, av, this.src);
+      const rowsOnly =
+        method === 'drop' &&
+        !names &&
+        !a.keywords.has('columns') &&
+        !/^(1|['"]columns['"])$/.test(this.text(a.keywords.get('axis') ?? a.positional[1] ?? n).trim()) &&
+        (a.keywords.has('index') || !!a.keywords.get('axis'));
+      const cols = rowsOnly ? d.cols : d.cols && names ? dropColumns(d.cols, names, n) : undefined;
+      const frame = derive(d, { taints: d.taints, cols, column: undefined });
+      if (method === 'pop') {
+        this.rebind(recvNode, frame);
+        return derive(d, { column: names?.[0], cols: undefined });
+      }
+      if (isInplace) {
+        this.rebind(recvNode, frame);
+        return { k: 'lit', value: null };
+      }
+      return frame;
+    }
+    const out = derive(d, {
+      taints: argTaints.length ? unionTaints(d.taints, argTaints) : d.taints,
+      column:
+        /^(fillna|replace|clip|astype|map|apply|copy|to_numpy|reshape|ravel|flatten|squeeze|round|abs|interpolate|where|mask|tolist|to_list|values)$/.test(
+          method,
+        )
+          ? d.column
+          : undefined,
+      preds: d.preds,
+      cols: COLUMN_PRESERVING.test(method) ? d.cols : undefined,
+    });
+    if (isInplace) {
+      this.rebind(recvNode, out);
+      return { k: 'lit', value: null };
+    }
+    return out;
+  }
+
+  /** Upsampling by `resample(…, replace=True)` or `df.sample(…, replace=True)`. */
+  protected doUpsample(n: PyNode, a: CallArgs, av: Args, what: string, recvNode?: PyNode): V {
+    const first = av.pos[0];
+    const d = this.asData(first);
+    const replace = a.keywords.get('replace');
+    const replaces = what === 'sample' || (!!replace && this.text(replace) === 'True');
+    if (!d) {
+      return UNKNOWN;
+    }
+    if (!replaces) {
+      return av.pos.length > 1 ? { k: 'tuple', items: av.pos.map(p => this.asData(p) ?? UNKNOWN) } : derive(d);
+    }
+    this.facts.imbalance.push({ node: n, what: what === 'sample' ? 'sample(replace=True)' : 'resample(replace=True)' });
+    const t = this.taint(
+      'oversample',
+      n,
+      what === 'sample' ? 'sample(replace=True)' : 'resample(replace=True)',
+      this.short(recvNode ?? a.positional[0] ?? n),
+      d,
+    );
+    if (av.pos.length > 1) {
+      return {
+        k: 'tuple',
+        items: av.pos.map(p => {
+          const x = this.asData(p);
+          return x ? derive(x, { taints: unionTaints(x.taints, [t]) }) : UNKNOWN;
+        }),
+      };
+    }
+    return derive(d, { taints: unionTaints(d.taints, [t]) });
+  }
+}

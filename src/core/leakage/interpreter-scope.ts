@@ -1,0 +1,542 @@
+/**
+ * The scope layer of the abstract interpreter (`interpreter.ts`): frames, the interpreter's state, the hooks its
+ * subclasses implement, small utilities, variable lookup and assignment, and binding of assignment targets and
+ * call parameters. Statements and control flow are in `interpreter.ts`.
+ */
+import type { PyNode } from './parser';
+import { SourceText, field, fields, shortText, stringValue, unparen } from './syntax';
+import {
+  DataV,
+  FrameLike,
+  Part,
+  SeqV,
+  Taint,
+  UNKNOWN,
+  V,
+  derive,
+  join,
+  mergeData,
+  taintsOf,
+  unionTaints,
+} from './values';
+
+export class Frame implements FrameLike {
+  readonly locals = new Map<string, V>();
+  readonly globals = new Set<string>();
+  readonly returns: V[] = [];
+  constructor(
+    readonly parent: Frame | undefined,
+    readonly callSite: PyNode | undefined,
+    readonly def: PyNode | undefined,
+  ) {}
+}
+
+export const MAX_INLINE_DEPTH = 4;
+export const MAX_EXPR_DEPTH = 250;
+
+export const BUILTINS = new Set([
+  'print',
+  'len',
+  'range',
+  'list',
+  'tuple',
+  'dict',
+  'set',
+  'zip',
+  'enumerate',
+  'sorted',
+  'reversed',
+  'max',
+  'min',
+  'sum',
+  'abs',
+  'round',
+  'int',
+  'float',
+  'str',
+  'bool',
+  'isinstance',
+  'type',
+  'open',
+  'iter',
+  'next',
+  'map',
+  'filter',
+  'any',
+  'all',
+  'super',
+  'getattr',
+  'setattr',
+  'hasattr',
+  'format',
+  'input',
+  'vars',
+  'dir',
+  'id',
+  'hash',
+  'repr',
+  'display',
+  'exec',
+  'eval',
+  'divmod',
+  'pow',
+  'frozenset',
+  'object',
+  'Exception',
+  'ValueError',
+  'TypeError',
+  'KeyError',
+  'RuntimeError',
+  'NotImplementedError',
+  'StopIteration',
+  'property',
+  'staticmethod',
+  'classmethod',
+  'callable',
+  'globals',
+  'locals',
+  'slice',
+  'bytes',
+  'ord',
+  'chr',
+  'bin',
+  'hex',
+  'oct',
+  'complex',
+  'memoryview',
+  'issubclass',
+  'delattr',
+  '__name__',
+  '__file__',
+  'self',
+  'cls',
+  'None',
+  'True',
+  'False',
+]);
+
+/** Positional and keyword argument values of a call. */
+export interface Args {
+  pos: V[];
+  kw: Map<string, V>;
+}
+
+export abstract class Scopes {
+  protected readonly global = new Frame(undefined, undefined, undefined);
+  protected frame: Frame = this.global;
+  /** Call sites of the inlined calls being analysed (outermost first). */
+  protected callStack: PyNode[] = [];
+  protected activeDefs: PyNode[] = [];
+  /** Journals of overwritten variables, one per alternative path being run (see `branches`). */
+  protected journals: Map<Frame, Map<string, V | undefined>>[] = [];
+  protected loops: { node: PyNode; targets: Set<string> }[] = [];
+  /** The `if` branches being run (`<if node id>:<branch index>`), to tell mutually exclusive code apart. */
+  protected branchPath: string[] = [];
+  protected readonly analyzedDefs = new Set<PyNode>();
+  protected readonly allDefs: { def: PyNode; closure: Frame }[] = [];
+  protected readonly rootByKey = new Map<string, number>();
+  protected readonly seenKeys = new Set<string>();
+  protected nextId = 1;
+  protected budget: number;
+  protected exprDepth = 0;
+  /** Set once a dotted name (`self.model`) has been assigned; until then attribute lookups skip the environment. */
+  protected dottedBound = false;
+  protected stmtDepth = 0;
+
+  constructor(
+    protected readonly src: SourceText,
+    statementBudget = 200_000,
+  ) {
+    this.budget = statementBudget;
+  }
+
+  // ----- hooks: what expressions evaluate to (evaluator.ts) and what names mean (dataflow.ts)
+
+  abstract evalExpr(n: PyNode): V;
+  /** Arithmetic / combination of two values. */
+  protected abstract combine(l: V, r: V, n?: PyNode): V;
+  /** A `for` loop over `iter` is about to run (a training loop over a data loader…). */
+  protected abstract forLoop(n: PyNode, iter: V): void;
+  /** The value of a name bound nowhere in the analysed code (a library name, or data from elsewhere). */
+  protected abstract unboundName(name: string): V;
+  /** A value assigned to a name, refined by what the name says (`X_test` holds test rows). */
+  protected abstract refineByName(name: string, v: V): V;
+  /** `frame[key] = v`: the frame after the assignment (its taints already joined). */
+  protected abstract setItem(frame: DataV, keyNodes: PyNode[], keys: V[], v: V, target: PyNode): DataV;
+  /** `del target`. */
+  protected abstract deleteTarget(target: PyNode): void;
+  /** Called after a tuple target is bound, with the items bound to each target. */
+  protected abstract noteSplitTargets(targets: PyNode[], items: V[] | undefined): void;
+
+  // ----- small utilities
+
+  protected text(n: PyNode): string {
+    return this.src.slice(n);
+  }
+  protected short(n: PyNode | undefined): string {
+    return n ? shortText(n, this.src) : '?';
+  }
+  protected site(n: PyNode): PyNode {
+    return this.callStack.length ? this.callStack[0] : n;
+  }
+  protected once(key: string): boolean {
+    if (this.seenKeys.has(key)) {
+      return false;
+    }
+    this.seenKeys.add(key);
+    return true;
+  }
+  protected ctxKey(n: PyNode): string {
+    return this.callStack.length ? `${n.id}@${this.callStack.map(c => c.id).join('.')}` : `${n.id}`;
+  }
+
+  protected rootFor(key: string): number {
+    let r = this.rootByKey.get(key);
+    if (r === undefined) {
+      r = this.nextId++;
+      this.rootByKey.set(key, r);
+    }
+    return r;
+  }
+
+  protected freshData(key: string, part: Part = 'unknown'): DataV {
+    return { k: 'data', part, roots: [this.rootFor(key)], taints: [] };
+  }
+
+  protected scalar(taints: Taint[] = []): DataV {
+    return { k: 'data', part: 'unknown', roots: [], taints, scalar: true };
+  }
+
+  /** A value used as data: data as is, unions merged, anything else an anonymous unknown dataset. */
+  protected asData(v: V | undefined): DataV | undefined {
+    if (!v) {
+      return undefined;
+    }
+    if (v.k === 'data') {
+      return v;
+    }
+    if (v.k === 'union') {
+      const ds = v.alts.map(a => this.asData(a)).filter((d): d is DataV => !!d);
+      return ds.length ? mergeData(ds) : undefined;
+    }
+    if (v.k === 'list' || v.k === 'tuple') {
+      const ds = v.items
+        .slice(0, 64)
+        .map(a => this.asData(a))
+        .filter((d): d is DataV => !!d);
+      return ds.length ? mergeData(ds) : undefined;
+    }
+    return undefined;
+  }
+
+  protected dataOrEmpty(v: V | undefined): DataV {
+    return this.asData(v) ?? { k: 'data', part: 'unknown', roots: [], taints: taintsOf(v) };
+  }
+
+  // ----- names
+
+  protected lookup(name: string): V {
+    for (let f: Frame | undefined = this.frame; f; f = f.parent) {
+      const v = f.locals.get(name);
+      if (v) {
+        return v;
+      }
+    }
+    // Unbound: a Python builtin, else whatever the analysis says the name is.
+    let v: V;
+    if (BUILTINS.has(name)) {
+      v = { k: 'ref', qn: `builtins.${name}` };
+    } else {
+      v = this.unboundName(name);
+    }
+    this.setVar(this.global, name, v);
+    return v;
+  }
+
+  protected assign(name: string, v: V): void {
+    let f = this.frame;
+    if (f.globals.has(name)) {
+      f = this.global;
+    }
+    this.setVar(f, name, v);
+  }
+  /** Writes a variable, recording the previous value in the innermost journal (for branch joins). */
+  protected setVar(f: Frame, key: string, v: V): void {
+    const j = this.journals[this.journals.length - 1];
+    if (j) {
+      let m = j.get(f);
+      if (!m) {
+        m = new Map();
+        j.set(f, m);
+      }
+      if (!m.has(key)) {
+        m.set(key, f.locals.get(key));
+      }
+    }
+    f.locals.set(key, v);
+  }
+  // ----- binding
+
+  /** Binds an assignment/loop target to a value (positional unpacking for tuples). */
+  protected bind(target: PyNode, v: V): void {
+    target = unparen(target);
+    switch (target.type) {
+      case 'identifier': {
+        const name = this.text(target);
+        this.assign(name, this.refineByName(name, v));
+        return;
+      }
+      case 'pattern_list':
+      case 'tuple_pattern':
+      case 'list_pattern':
+      case 'expression_list':
+      case 'tuple':
+      case 'list': {
+        const targets = target.children;
+        const items = this.positionalItems(v);
+        const starIdx = targets.findIndex(t => t.type === 'list_splat_pattern' || t.type === 'list_splat');
+        for (let i = 0; i < targets.length; i++) {
+          const t = targets[i];
+          let item: V;
+          if (items) {
+            if (starIdx >= 0 && i === starIdx) {
+              item = { k: 'list', items: items.slice(i, items.length - (targets.length - 1 - i)) };
+            } else if (starIdx >= 0 && i > starIdx) {
+              item = items[items.length - (targets.length - i)] ?? UNKNOWN;
+            } else {
+              item = items[i] ?? UNKNOWN;
+            }
+          } else {
+            item = this.elementOf(v);
+          }
+          const inner = t.type === 'list_splat_pattern' || t.type === 'list_splat' ? t.children[0] : t;
+          if (inner) {
+            this.bind(inner, item);
+          }
+        }
+        this.noteSplitTargets(targets, items);
+        return;
+      }
+      case 'subscript': {
+        const base = field(target, 'value');
+        const keyNodes = fields(target, 'subscript');
+        const keys = keyNodes.map(k => this.evalExpr(k));
+        if (!base) {
+          return;
+        }
+        const cur = this.evalExpr(base);
+        if (cur.k === 'data') {
+          const updated = derive(cur, {
+            taints: unionTaints(cur.taints, taintsOf(v)),
+            column: cur.column,
+            preds: undefined,
+            cols: cur.cols,
+          });
+          this.rebind(base, this.setItem(updated, keyNodes, keys, v, target));
+        } else if (cur.k === 'dict') {
+          const keyNode = fields(target, 'subscript')[0];
+          const key = keyNode ? stringValue(keyNode, this.src) : undefined;
+          cur.keys.push(key);
+          cur.items.push(v);
+        } else if (cur.k === 'list') {
+          cur.items.push(v);
+        }
+        return;
+      }
+      case 'attribute': {
+        const key = this.dottedKey(target);
+        if (key) {
+          this.dottedBound = true;
+          this.assign(key, v);
+        } else {
+          this.evalExpr(field(target, 'object') ?? target);
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** Rebinds the variable behind an expression (`df` in `df['a'] = …`, `df.x` in `df.x.fillna(…, inplace=True)`). */
+  protected rebind(expr: PyNode, v: DataV): void {
+    expr = unparen(expr);
+    if (expr.type === 'identifier') {
+      this.assign(this.text(expr), v);
+      return;
+    }
+    const key = this.dottedKey(expr);
+    if (key && this.lookupDotted(key)) {
+      this.assign(key, v);
+      return;
+    }
+    // `df['a'].fillna(…, inplace=True)` / `df.loc[...] = …`: the underlying frame changes.
+    if (expr.type === 'subscript' || expr.type === 'attribute') {
+      const base = field(expr, expr.type === 'subscript' ? 'value' : 'object');
+      if (base) {
+        const cur = this.evalExpr(base);
+        if (cur.k === 'data') {
+          this.rebind(
+            base,
+            derive(cur, { taints: unionTaints(cur.taints, v.taints), column: cur.column, cols: cur.cols }),
+          );
+        }
+      }
+    }
+  }
+
+  protected dottedKey(n: PyNode): string | undefined {
+    if (n.type !== 'attribute') {
+      return undefined;
+    }
+    const raw = this.src.slice(n);
+    if (/^[A-Za-z_][\w.]*$/.test(raw)) {
+      return raw;
+    }
+    const parts: string[] = [];
+    let cur: PyNode | undefined = n;
+    while (cur && cur.type === 'attribute') {
+      const a = field(cur, 'attribute');
+      if (!a) {
+        return undefined;
+      }
+      parts.unshift(this.text(a));
+      cur = field(cur, 'object');
+    }
+    if (!cur || cur.type !== 'identifier') {
+      return undefined;
+    }
+    parts.unshift(this.text(cur));
+    return parts.join('.');
+  }
+
+  protected lookupDotted(key: string): V | undefined {
+    if (!this.dottedBound) {
+      return undefined;
+    }
+    for (let f: Frame | undefined = this.frame; f; f = f.parent) {
+      const v = f.locals.get(key);
+      if (v) {
+        return v;
+      }
+    }
+    return undefined;
+  }
+
+  /** Items by position of a tuple/list, or of a union of them (joined position by position). */
+  protected positionalItems(v: V): V[] | undefined {
+    if (v.k === 'tuple' || v.k === 'list') {
+      return v.items;
+    }
+    if (v.k !== 'union' || !v.alts.every(a => a.k === 'tuple' || a.k === 'list')) {
+      return undefined;
+    }
+    const seqs = v.alts as SeqV[];
+    const len = Math.max(...seqs.map(x => x.items.length));
+    const out: V[] = [];
+    for (let i = 0; i < len; i++) {
+      let j: V | undefined;
+      for (const x of seqs) {
+        j = join(j, x.items[i]);
+      }
+      out.push(j ?? UNKNOWN);
+    }
+    return out;
+  }
+
+  /** The value of one element when iterating over / unpacking `v`. */
+  protected elementOf(v: V): V {
+    switch (v.k) {
+      case 'list':
+      case 'tuple': {
+        let out: V | undefined;
+        for (const it of v.items.slice(0, 32)) {
+          out = join(out, it);
+        }
+        return out ?? UNKNOWN;
+      }
+      case 'dict':
+        return { k: 'lit', value: undefined };
+      case 'data':
+        return derive(v, { column: undefined, preds: v.preds });
+      case 'union': {
+        let out: V | undefined;
+        for (const a of v.alts) {
+          out = join(out, this.elementOf(a));
+        }
+        return out ?? UNKNOWN;
+      }
+      default:
+        return UNKNOWN;
+    }
+  }
+
+  protected bindParams(def: PyNode, pos: V[], kw: Map<string, V>, unknownArgs: boolean): void {
+    const params = field(def, 'parameters');
+    if (!params) {
+      return;
+    }
+    let i = 0;
+    const fresh = (name: string): V => (unknownArgs ? this.freshData(`param:${def.id}:${name}`) : UNKNOWN);
+    for (const p of params.children) {
+      let nameNode: PyNode | undefined;
+      let dflt: PyNode | undefined;
+      let kind: 'normal' | 'star' | 'dstar' = 'normal';
+      switch (p.type) {
+        case 'identifier':
+          nameNode = p;
+          break;
+        case 'default_parameter':
+        case 'typed_default_parameter':
+          nameNode = field(p, 'name');
+          dflt = field(p, 'value');
+          break;
+        case 'typed_parameter': {
+          const inner = p.children.find(c => c.field !== 'type');
+          if (inner?.type === 'identifier') {
+            nameNode = inner;
+          } else if (inner?.type === 'list_splat_pattern') {
+            nameNode = inner.children[0];
+            kind = 'star';
+          } else if (inner?.type === 'dictionary_splat_pattern') {
+            nameNode = inner.children[0];
+            kind = 'dstar';
+          }
+          break;
+        }
+        case 'list_splat_pattern':
+          nameNode = p.children[0];
+          kind = 'star';
+          break;
+        case 'dictionary_splat_pattern':
+          nameNode = p.children[0];
+          kind = 'dstar';
+          break;
+        default:
+          continue;
+      }
+      if (!nameNode || nameNode.type !== 'identifier') {
+        continue;
+      }
+      const name = this.text(nameNode);
+      let v: V;
+      if (kind === 'star') {
+        v = { k: 'tuple', items: pos.slice(i) };
+        i = pos.length;
+      } else if (kind === 'dstar') {
+        v = { k: 'dict', keys: [...kw.keys()], items: [...kw.values()] };
+      } else if (i < pos.length) {
+        v = pos[i++];
+      } else if (kw.has(name)) {
+        v = kw.get(name)!;
+      } else if (dflt && !unknownArgs) {
+        v = this.evalExpr(dflt);
+      } else if (name === 'self' || name === 'cls') {
+        v = UNKNOWN;
+      } else {
+        v = fresh(name);
+      }
+      this.frame.locals.set(name, v);
+    }
+  }
+}

@@ -1,0 +1,454 @@
+/**
+ * The evaluation and reproducibility rules: scoring on training data, repeated test-set use, missing stratify,
+ * random_state or seed, accuracy on imbalanced data and no baseline (see `rules.ts`).
+ */
+import type { DataV, Evaluation, FitRecord, ModelFit } from './dataflow';
+import { exclusive } from './dataflow';
+import { FixBuilder, RawEdit, RawFix } from './fixes';
+import type { PyNode } from './parser';
+import { shortText } from './syntax';
+import {
+  RawFinding,
+  RuleContext,
+  sortBy,
+  modelName,
+  capitalize,
+  calleeText,
+  methodName,
+  splitNames,
+  validFix,
+} from './rules-shared';
+
+export function evaluationOnTrainingData(ctx: RuleContext, out: RawFinding[]): void {
+  const { scorings } = ctx.facts;
+  const heldOut = (d: { part: string }) => d.part === 'test' || d.part === 'val';
+  // Only when nothing is evaluated on held-out data or by cross-validation anywhere.
+  if (scorings.some(s => heldOut(s.data)) || ctx.facts.modelFits.some(f => f.obj.cvScored)) {
+    return;
+  }
+  const byModel = new Map<string, typeof scorings>();
+  for (const s of scorings) {
+    const m = s.model;
+    if (m.dummy || m.cat === 'search' || m.task === 'clustering' || !m.fits.length) {
+      continue;
+    }
+    let g = byModel.get(m.alloc);
+    if (!g) {
+      g = [];
+      byModel.set(m.alloc, g);
+    }
+    g.push(s);
+  }
+  for (const ss of byModel.values()) {
+    const first = sortBy(ss, s => s.site.start)[0];
+    const same = (f: FitRecord, d: DataV) =>
+      f.part === d.part &&
+      f.roots.some(r => d.roots.includes(r)) &&
+      (f.origin
+        ? !!d.origin &&
+          f.origin.split === d.origin.split &&
+          f.origin.index === d.origin.index &&
+          f.origin.side === d.origin.side
+        : !d.origin);
+    const fit = first.model.fits.find(f => same(f, first.data));
+    if (!fit || !ss.every(s => s.model.fits.some(f => same(f, s.data)))) {
+      continue;
+    }
+    const model = capitalize(modelName(first.model));
+    out.push({
+      rule: 'evaluation-on-training-data',
+      node: first.site,
+      message:
+        `${model} is scored on ${fit.dataText}, the rows it was trained on at ${ctx.where(fit.site.start)}, and never on held-out data: ` +
+        'a training score measures memorisation, not how the model does on new data. Hold out a test set (train_test_split) or use cross_val_score.',
+      related: [{ message: `${model} is trained on ${fit.dataText} here`, node: fit.site }],
+      fixes: [],
+    });
+  }
+}
+
+export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
+  const groups = new Map<string, typeof ctx.facts.evaluations>();
+  for (const ev of ctx.facts.evaluations) {
+    const d = ev.data;
+    const key = d.origin ? `split:${d.origin.split.id}` : `roots:${[...d.roots].sort().join(',')}`;
+    if (!d.origin && !d.roots.length) {
+      continue;
+    }
+    let g = groups.get(key);
+    if (!g) {
+      g = [];
+      groups.set(key, g);
+    }
+    g.push(ev);
+  }
+  const reported = new Set<PyNode>();
+  for (const evs of groups.values()) {
+    const sorted = sortBy(evs, e => e.site.start);
+    const split = sorted.find(e => e.data.origin)?.data.origin?.split;
+    const splitText = split ? ` (split at ${ctx.where(split.node.start)})` : '';
+    const testName = sorted.find(e => /^[\w.\[\]'"]+$/.test(e.dataText))?.dataText;
+    // A model rebuilt with loop-dependent hyperparameters and scored on the test part inside the loop.
+    const inLoop = sorted.find(e => e.models.some(m => !m.dummy && m.varies && m.loops.some(l => e.loops.includes(l))));
+    // A search or pipeline and the estimator it wraps count as one model.
+    const merged = new Set<string>();
+    for (const e of sorted) {
+      for (const m of e.models) {
+        if (m.cat === 'search' || m.cat === 'pipeline') {
+          for (const st of m.steps) {
+            merged.add(st.alloc);
+          }
+        }
+      }
+    }
+    const allocs = new Map<string, { cls: string; node: PyNode; first: PyNode }>();
+    const counted: Evaluation[] = [];
+    let second: PyNode | undefined;
+    for (const e of sorted) {
+      // Models in mutually exclusive branches of an `if` are never both scored.
+      if (counted.length && counted.every(c => exclusive(c, e))) {
+        continue;
+      }
+      // Outside a loop, one evaluation of several models (a model chosen earlier, an ensemble) scores one choice.
+      const ms = e.models.filter(m => !m.dummy && !merged.has(m.alloc));
+      const group = e.loops.length || ms.length < 2 ? ms : [ms[0]];
+      if (group.length < ms.length && ms.some(m => allocs.has(m.alloc))) {
+        continue;
+      }
+      for (const m of group) {
+        if (allocs.has(m.alloc)) {
+          continue;
+        }
+        allocs.set(m.alloc, { cls: modelName(m), node: m.node, first: e.site });
+        if (!counted.includes(e)) {
+          counted.push(e);
+        }
+        if (allocs.size === 2 && !second) {
+          second = e.site;
+        }
+      }
+    }
+    if (inLoop) {
+      const m = inLoop.models.find(x => x.varies)!;
+      const mName = capitalize(modelName(m));
+      const loop = m.loops.find(l => inLoop.loops.includes(l))!;
+      if (reported.has(inLoop.site)) {
+        continue;
+      }
+      reported.add(inLoop.site);
+      out.push({
+        rule: 'multi-test',
+        node: inLoop.site,
+        message:
+          `${mName} is rebuilt with different hyperparameters on each iteration of the loop at ${ctx.where(loop.start)} and scored on ${inLoop.dataText}, the test part${splitText}: ` +
+          'choosing hyperparameters by test score overfits the test set. Select them with cross-validation (e.g. GridSearchCV) or a validation split, and use the test part once at the end.',
+        related: [
+          { message: 'the loop over hyperparameters', node: loop },
+          ...(split ? [{ message: 'the test part comes from this split', node: split.node }] : []),
+        ],
+        fixes: [],
+      });
+    } else if (second && allocs.size >= 2) {
+      if (reported.has(second)) {
+        continue;
+      }
+      reported.add(second);
+      const list = [...allocs.values()];
+      const named =
+        list
+          .slice(0, 4)
+          .map(a => `${a.cls} built at ${ctx.where(a.node.start)}`)
+          .join(', ') + (list.length > 4 ? `, and ${list.length - 4} more` : '');
+      out.push({
+        rule: 'multi-test',
+        node: second,
+        message:
+          `The test part${testName ? ` ${testName}` : ''}${splitText} is used to evaluate ${list.length} different models (${named}); picking the best of them by test score makes that score optimistic. ` +
+          'Compare models with cross-validation or a validation split, and evaluate only the chosen model on the test part.',
+        related: list.map(a => ({ message: `${a.cls} is evaluated on the test part here`, node: a.first })),
+        fixes: [],
+      });
+    }
+  }
+  for (const v of ctx.facts.testAsValidation) {
+    if (reported.has(v.site)) {
+      continue;
+    }
+    reported.add(v.site);
+    const split = v.data.origin?.split;
+    out.push({
+      rule: 'multi-test',
+      node: v.site,
+      message:
+        `${v.dataText}, the test part${split ? ` (split at ${ctx.where(split.node.start)})` : ''}, is used as validation data for early stopping: training is tuned on the test set, so its score is optimistic. ` +
+        'Split a validation set from the training part for early stopping.',
+      related: split ? [{ message: 'the test part comes from this split', node: split.node }] : [],
+      fixes: [],
+    });
+  }
+}
+
+export function missingStratify(ctx: RuleContext, fx: FixBuilder, out: RawFinding[]): void {
+  const src = ctx.src;
+  for (const s of ctx.facts.splits) {
+    if (!s.shuffle || (s.stratify && s.stratify.type !== 'none') || s.args.splat || s.torch) {
+      continue;
+    }
+    const entries = [...s.classTargets.entries()].sort((a, b) => b[0] - a[0]);
+    if (!entries.length) {
+      continue;
+    }
+    const [index, cols] = entries[0];
+    const [col, evidence] = [...cols.entries()][0];
+    const arr = s.arrayNodes[index];
+    if (!arr) {
+      continue;
+    }
+    const arrText = src.slice(arr);
+    const whole = col === '' || col === s.arrays[index]?.column;
+    let target = whole ? arrText : `${arrText}[${JSON.stringify(col)}]`;
+    const simple = /^[\w.]+(\[[^\]\n]+\])?$/.test(arrText);
+    if (!simple && !whole) {
+      target = `(${arrText})[${JSON.stringify(col)}]`;
+    }
+    const names = splitNames(s, index);
+    const shown = whole
+      ? names.train
+        ? `${arrText} (${names.train}/${names.test ?? '…'})`
+        : arrText
+      : `column ${JSON.stringify(col)} of ${arrText}`;
+    const message =
+      `${calleeText(s.node, src)} at ${ctx.where(s.node.start)} splits a classification target, ${shown}, without stratify=: ` +
+      `the class proportions can differ between train and test (rare classes may be missing from one part). Add stratify=${target}.`;
+    const edit = fx.addKeyword(s.node, 'stratify', target);
+    out.push({
+      rule: 'missing-stratify',
+      node: s.node,
+      message,
+      related: [{ message: 'used as a classification target here', node: evidence }],
+      fixes: edit && simple ? [{ title: `Add stratify=${target}`, edits: [edit] }] : [],
+    });
+  }
+}
+
+/** A global numpy seed (sklearn's default random state) set before `node`: it already fixes an unseeded shuffle. */
+function numpySeededBefore(ctx: RuleContext, node: PyNode): boolean {
+  return ctx.syn.seeds.some(s => s.start < node.start && NUMPY_SEED.test(calleeText(s, ctx.src)));
+}
+const NUMPY_SEED =
+  /(^|\.)((np|numpy)\.random\.seed|set_seed|set_random_seed|seed_everything|seed_all|set_global_seed)$/;
+
+export function missingRandomState(ctx: RuleContext, fx: FixBuilder, out: RawFinding[]): void {
+  const src = ctx.src;
+  for (const s of ctx.facts.splits) {
+    if (!s.shuffle || s.args.splat || (s.randomState && s.randomState.type !== 'none')) {
+      continue;
+    }
+    if (numpySeededBefore(ctx, s.node) || (s.torch && ctx.syn.seeds.some(x => x.start < s.node.start))) {
+      continue;
+    }
+    const edit = fx.addKeyword(s.node, 'random_state', String(ctx.seed));
+    out.push({
+      rule: 'missing-random-state',
+      node: s.node,
+      message: `${calleeText(s.node, src)} at ${ctx.where(s.node.start)} shuffles without ${s.randomState ? 'a fixed ' : ''}random_state: every run draws a different split, so results cannot be reproduced or compared. Add random_state=${ctx.seed}.`,
+      related: [],
+      fixes: edit ? [{ title: `Add random_state=${ctx.seed}`, edits: [edit] }] : [],
+    });
+  }
+  for (const sp of ctx.facts.splitters) {
+    const rs = sp.args.keywords.get('random_state');
+    if (sp.args.splat || (rs && rs.type !== 'none')) {
+      continue;
+    }
+    const shuffle = sp.args.keywords.get('shuffle');
+    const shuffles =
+      sp.info.shuffles === 'always' ||
+      (sp.info.shuffles === 'option' && !!shuffle && /^(True|1)$/.test(src.slice(shuffle)));
+    if (!shuffles || numpySeededBefore(ctx, sp.node)) {
+      continue;
+    }
+    const edit = fx.addKeyword(sp.node, 'random_state', String(ctx.seed));
+    out.push({
+      rule: 'missing-random-state',
+      node: sp.node,
+      message: `${sp.cls}${sp.info.shuffles === 'option' ? ' with shuffle=True' : ''} at ${ctx.where(sp.node.start)} has no random_state: the folds change on every run, so scores cannot be reproduced or compared. Add random_state=${ctx.seed}.`,
+      related: [],
+      fixes: edit ? [{ title: `Add random_state=${ctx.seed}`, edits: [edit] }] : [],
+    });
+  }
+}
+
+function firstFit(ctx: RuleContext): ModelFit | undefined {
+  return sortBy(ctx.facts.modelFits, f => f.site.start)[0];
+}
+
+export function missingSeed(ctx: RuleContext, fx: FixBuilder, out: RawFinding[]): void {
+  const { syn } = ctx;
+  if (syn.seeds.length || !syn.randomness.length) {
+    return;
+  }
+  const fit = firstFit(ctx);
+  const at = fit?.site ?? sortBy(syn.backward, n => n.start)[0];
+  if (!at) {
+    return;
+  }
+  const r = sortBy(syn.randomness, x => x.node.start)
+    .slice(0, 2)
+    .map(x => `${x.what} at ${ctx.where(x.node.start)}`)
+    .join(', ');
+  const message =
+    `Models are trained here with unseeded randomness (${r}) and no seed is set anywhere (np.random.seed, torch.manual_seed, random.seed, mlsight.set_seed…): ` +
+    'results will change from run to run. Set the seeds once, near the imports.';
+  // Seed calls for the modules the file imports (keras' set_random_seed seeds python, numpy and tensorflow).
+  const alias = (mod: RegExp) => syn.imports.find(i => mod.test(i.module) && /^\w+$/.test(i.alias))?.alias;
+  const lines: string[] = [];
+  const np = alias(/^numpy$/);
+  const rnd = alias(/^random$/);
+  const torch = alias(/^torch$/);
+  const tf = alias(/^tensorflow$/);
+  const keras = alias(/^(tensorflow\.)?keras$/);
+  const usesTorch = syn.imports.some(i => /^torch(\.|$)/.test(i.module));
+  if (keras) {
+    lines.push(`${keras}.utils.set_random_seed(${ctx.seed})`);
+  } else if (tf) {
+    lines.push(`${tf}.keras.utils.set_random_seed(${ctx.seed})`);
+  } else {
+    if (rnd) {
+      lines.push(`${rnd}.seed(${ctx.seed})`);
+    }
+    if (np) {
+      lines.push(`${np}.random.seed(${ctx.seed})`);
+    }
+  }
+  if (torch) {
+    lines.push(`${torch}.manual_seed(${ctx.seed})`);
+  } else if (usesTorch) {
+    lines.push('import torch', `torch.manual_seed(${ctx.seed})`);
+  }
+  if (!lines.length) {
+    lines.push('import random', `random.seed(${ctx.seed})`, 'import numpy as np', `np.random.seed(${ctx.seed})`);
+  }
+  const edit = fx.addImport(lines.join('\n'), at.start, true);
+  out.push({
+    rule: 'missing-seed',
+    node: at,
+    message,
+    related: syn.randomness.slice(0, 3).map(x => ({ message: `randomness: ${x.what}`, node: x.node })),
+    fixes: edit ? [{ title: 'Set the random seeds after the imports', edits: [edit] }] : [],
+  });
+}
+
+export function accuracyOnImbalanced(ctx: RuleContext, fx: FixBuilder, out: RawFinding[]): void {
+  const { facts, src } = ctx;
+  if (!facts.accuracy.length || facts.otherMetric || !facts.imbalance.length) {
+    return;
+  }
+  const ev = sortBy(facts.imbalance, e => e.node.start)[0];
+  const seen = new Set<PyNode>();
+  for (const use of sortBy(facts.accuracy, u => u.node.start)) {
+    if (seen.has(use.node)) {
+      continue;
+    }
+    seen.add(use.node);
+    const what =
+      use.kind === 'function'
+        ? 'accuracy_score'
+        : use.kind === 'scoring'
+          ? `scoring=${src.slice(use.node)}`
+          : `metrics=${shortText(use.node, src)}`;
+    const message =
+      `${what} is the only metric, but the target is imbalanced (${ev.what} at ${ctx.where(ev.node.start)}): a model that always predicts the majority class already scores a high accuracy. ` +
+      'Report balanced accuracy, F1 or ROC AUC as well (e.g. balanced_accuracy_score or classification_report).';
+    const fixes: RawFix[] = [];
+    if (use.kind === 'function') {
+      const isAttr = use.nameNode.parent?.type === 'attribute';
+      const edits: RawEdit[] = [fx.replace(use.nameNode, 'balanced_accuracy_score')];
+      const imp = isAttr
+        ? undefined
+        : fx.addImport('from sklearn.metrics import balanced_accuracy_score', use.node.start);
+      if (imp) {
+        edits.push(imp);
+      }
+      fixes.push(...validFix('Use balanced_accuracy_score', edits));
+    } else if (use.kind === 'scoring' && use.nameNode.type === 'string') {
+      const q = src.slice(use.nameNode).slice(-1);
+      fixes.push({
+        title: "Use scoring='balanced_accuracy'",
+        edits: [fx.replace(use.nameNode, `${q}balanced_accuracy${q}`)],
+      });
+    }
+    out.push({
+      rule: 'accuracy-on-imbalanced',
+      node: use.node,
+      message,
+      related: [{ message: `evidence of imbalance: ${ev.what}`, node: ev.node }],
+      fixes,
+    });
+  }
+}
+
+export function noBaseline(ctx: RuleContext, fx: FixBuilder, out: RawFinding[]): void {
+  const { facts, syn, src } = ctx;
+  if (syn.dummy || !facts.evaluated.length) {
+    return;
+  }
+  const fit = firstFit(ctx);
+  if (!fit) {
+    return;
+  }
+  const task =
+    fit.obj.task !== 'unknown'
+      ? fit.obj.task
+      : facts.accuracy.length || facts.otherMetric
+        ? 'classification'
+        : 'unknown';
+  const cls = capitalize(modelName(fit.obj));
+  const dummy = task === 'regression' ? 'DummyRegressor' : 'DummyClassifier';
+  const message =
+    `${cls} is trained and evaluated, but there is no baseline (${task === 'regression' ? 'DummyRegressor' : task === 'classification' ? 'DummyClassifier' : 'DummyClassifier or DummyRegressor'}) in this ${ctx.cellStarts.length > 1 ? 'notebook' : 'file'}: ` +
+    'without one, a score cannot be judged (predicting the majority class or the mean may score as well). Train a dummy baseline on the same data and compare.';
+  const fixes: RawFix[] = [];
+  const testData = fit.x?.part === 'test' || fit.y?.part === 'test';
+  if (
+    (task === 'classification' || task === 'regression') &&
+    fit.xNode &&
+    fit.yNode &&
+    !testData &&
+    fit.site === fit.call &&
+    methodName(fit.call, src) === 'fit'
+  ) {
+    const stmt = fx.ownStatement(fit.call);
+    if (stmt) {
+      const strategy = task === 'regression' ? 'mean' : 'most_frequent';
+      const xTrain = src.slice(fit.xNode);
+      const yTrain = src.slice(fit.yNode);
+      const lines = [`baseline = ${dummy}(strategy="${strategy}").fit(${xTrain}, ${yTrain})`];
+      const testText = (node: PyNode, d: typeof fit.x): string | undefined => {
+        const o = d?.origin;
+        if (!o || o.side !== 'train' || d?.part !== 'train') {
+          return undefined;
+        }
+        const names = splitNames(o.split, o.index);
+        if (!names.train || !names.test) {
+          return undefined;
+        }
+        const text = src.slice(node);
+        const re = new RegExp(`^${names.train}\\b`);
+        return re.test(text) ? text.replace(re, names.test) : undefined;
+      };
+      const xTest = testText(fit.xNode, fit.x);
+      const yTest = testText(fit.yNode, fit.y);
+      if (xTest && yTest) {
+        lines.push(`print("baseline score:", baseline.score(${xTest}, ${yTest}))`);
+      }
+      const edits: RawEdit[] = [fx.insertAfter(stmt, lines)];
+      const imp = fx.addImport(`from sklearn.dummy import ${dummy}`, stmt.start);
+      if (imp) {
+        edits.push(imp);
+      }
+      fixes.push(...validFix(`Add a ${dummy} baseline`, edits));
+    }
+  }
+  out.push({ rule: 'no-baseline', node: fit.site, message, related: [], fixes });
+}
