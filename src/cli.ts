@@ -9,7 +9,9 @@ import { formatRunsTable, listRunsForCli } from './core/runs/cliRuns';
 import { WorkspaceStore } from './core/store/store';
 import { VERSION } from './core/version';
 import { LINT_USAGE, LintUsageError, lintCommand } from './cliLint';
-import { REGISTRY_USAGE, abMain, registryMain } from './cliRegistry';
+import { abMain } from './cliAb';
+import { registryMain } from './cliRegistry';
+import { REGISTRY_USAGE } from './cliRegistryArgs';
 import { driftCli } from './cliDrift';
 import { TEAM_USAGE, TeamUsageError, isTeamCommand, teamMain } from './cliTeam';
 

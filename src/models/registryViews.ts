@@ -5,7 +5,7 @@
 import type { AbAnalysis } from '../core/registry/abAnalysis';
 import type { AbExclusion } from '../core/registry/abAttribution';
 import { GATE_ERROR_RATES, guessDirection, targetLabel } from '../core/registry/gate';
-import type { PromotionPreview } from '../core/registry/registry';
+import type { PromotionPreview } from '../core/registry/promotion';
 import type { ModelSettings } from '../core/registry/state';
 import type { VersionDetail } from '../core/registry/views';
 import { AbView, PromoteReview, VersionCard } from './contract';

@@ -13,7 +13,9 @@ import {
   modelStateFromLog,
   readAuditLog,
 } from '../../src/core/registry/auditLog';
-import { GateFailedError, Registry, RegistryError } from '../../src/core/registry/registry';
+import { GateFailedError } from '../../src/core/registry/promotion';
+import { Registry } from '../../src/core/registry/registry';
+import { RegistryError } from '../../src/core/registry/registryCore';
 import { getModelDetail, registryHistory } from '../../src/core/registry/views';
 import { emptyCounts } from '../../src/core/ingest/common';
 import { ingestMlflowFileStore } from '../../src/core/ingest/mlflowFileStore';

@@ -4,7 +4,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { MlSightApi } from '../../../src/extension';
 import type { HostToPromote, PromoteReview } from '../../../src/models/contract';
-import type { PromoteOutcome } from '../../../src/models/registryCommands';
+import type { PromoteOutcome } from '../../../src/models/promoteCommand';
 import { waitFor } from '../util';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';

@@ -5,7 +5,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { MlSightApi } from '../../../src/extension';
 import type { HostToPromote } from '../../../src/models/contract';
-import type { PromoteOutcome } from '../../../src/models/registryCommands';
+import type { PromoteOutcome } from '../../../src/models/promoteCommand';
 import type { RunsNode } from '../../../src/runs/runsTree';
 import { waitFor } from '../util';
 

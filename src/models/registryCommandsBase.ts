@@ -1,0 +1,123 @@
+/**
+ * What the registry's QuickPick flows share (registryCommands.ts, promoteCommand.ts): the prompts, cancellation,
+ * and choosing the workspace folder and the model.
+ */
+import * as vscode from 'vscode';
+import { Logger } from '../core/log';
+import { Registry } from '../core/registry/registry';
+import { ModelDetail, listRegistryModels } from '../core/registry/views';
+import { StoreManager } from '../workspace/storeManager';
+import { PromotePanel } from './promotePanel';
+import { RegistryService } from './registryService';
+
+export interface RegistryCommandDeps {
+  stores: StoreManager;
+  registries: RegistryService;
+  panel: PromotePanel;
+  log: Logger;
+  pickFolder(): Promise<vscode.WorkspaceFolder | undefined>;
+  openRun(folder: vscode.WorkspaceFolder, runId: string): void;
+}
+
+export type Item<T> = vscode.QuickPickItem & { value: T };
+
+export class Cancelled extends Error {}
+
+export const TITLE = 'ML Sight: Promote Model';
+
+export function ask<T>(items: Item<T>[], options: vscode.QuickPickOptions): Promise<T> {
+  return Promise.resolve(
+    vscode.window.showQuickPick(items, {
+      ignoreFocusOut: true,
+      matchOnDescription: true,
+      matchOnDetail: true,
+      ...options,
+    }),
+  ).then(p => {
+    if (!p) {
+      throw new Cancelled();
+    }
+    return p.value;
+  });
+}
+
+export function askText(options: vscode.InputBoxOptions): Promise<string> {
+  return Promise.resolve(vscode.window.showInputBox({ ignoreFocusOut: true, ...options })).then(v => {
+    if (v === undefined) {
+      throw new Cancelled();
+    }
+    return v;
+  });
+}
+
+/**
+ * An expected empty state (nothing registered yet, no run logged a model): guidance with a next step as an
+ * information message, never an error toast. Ends the command quietly (as a cancel does).
+ */
+export function guide(message: string, action?: { title: string; command: string }): never {
+  void vscode.window.showInformationMessage(`ML Sight: ${message}`, ...(action ? [action.title] : [])).then(c => {
+    if (c && action) {
+      void vscode.commands.executeCommand(action.command);
+    }
+  });
+  throw new Cancelled();
+}
+
+export class RegistryCommandsBase {
+  constructor(protected readonly deps: RegistryCommandDeps) {}
+
+  protected async folderFor(item: unknown, folderUri?: string): Promise<vscode.WorkspaceFolder | undefined> {
+    if (folderUri) {
+      return this.deps.stores.folders().find(f => f.uri.toString() === folderUri);
+    }
+    const f = (item as { folder?: vscode.WorkspaceFolder } | undefined)?.folder;
+    if (f && typeof f === 'object' && 'uri' in f) {
+      return f;
+    }
+    return this.deps.pickFolder();
+  }
+
+  protected async pickModel(
+    registry: Registry,
+    folder: vscode.WorkspaceFolder,
+    title: string,
+    filter: (m: ModelDetail) => boolean = () => true,
+  ): Promise<ModelDetail> {
+    const store = await this.deps.stores.get(folder);
+    const names = store.read(db => listRegistryModels(db)).map(r => r.name);
+    const models = names.map(n => registry.model(n)!).filter(m => m && filter(m));
+    if (!names.length) {
+      guide('no model is registered here yet. Register the model a run logged, then promote it.', {
+        title: 'Register Model…',
+        command: 'mlsight.registerModel',
+      });
+    }
+    if (!models.length) {
+      guide(`none of the registered models (${names.join(', ')}) can be used for this yet.`);
+    }
+    if (models.length === 1) {
+      return models[0];
+    }
+    return ask(
+      models.map(m => ({
+        label: m.name,
+        value: m,
+        description: [
+          Object.entries(m.aliases)
+            .map(([a, v]) => `@${a} v${v}`)
+            .join(' '),
+          `${m.versions.length} version${m.versions.length === 1 ? '' : 's'}`,
+        ]
+          .filter(Boolean)
+          .join(' · '),
+        detail:
+          m.backend === 'mlsight'
+            ? undefined
+            : m.backend === 'mlflow-filestore'
+              ? 'MLflow model: changes are written back to mlruns/'
+              : 'MLflow database: read-only',
+      })),
+      { title, placeHolder: 'Which model?' },
+    );
+  }
+}
