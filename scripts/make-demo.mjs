@@ -165,12 +165,17 @@ function irisRun(ws, data, o) {
       rows: d.rows,
       kind: 'file',
       size: d.size,
+      // what the logger records for a CSV file (python/mlsight.py, _describe_table_file)
       schema: {
-        sepal_length: 'float64',
-        sepal_width: 'float64',
-        petal_length: 'float64',
-        petal_width: 'float64',
-        species: 'object',
+        format: 'csv',
+        columns: [
+          { name: 'sepal_length', dtype: 'float64' },
+          { name: 'sepal_width', dtype: 'float64' },
+          { name: 'petal_length', dtype: 'float64' },
+          { name: 'petal_width', dtype: 'float64' },
+          { name: 'species', dtype: 'object' },
+        ],
+        rows: d.rows,
       },
     });
   }
@@ -313,8 +318,12 @@ function churnRuns(ws, churn) {
   return models;
 }
 
-/** A/B outcomes as mlsight.log_outcome writes them: 20 % to the challenger, which retains more customers. */
-function abOutcomes(ws) {
+/**
+ * A/B outcomes as mlsight.log_outcome writes them (with the version that served each request): 20 % to the
+ * challenger (v2), which retains more customers. They are logged after the canary started (`from`, ms), inside
+ * its window, as the promotion gate requires.
+ */
+function abOutcomes(ws, from) {
   const r = prng(21);
   const lines = [];
   for (let i = 0; i < 6000; i++) {
@@ -323,7 +332,8 @@ function abOutcomes(ws) {
       model: 'churn',
       variant: challenger ? 'challenger' : 'champion',
       request_key: `customer-${i}`,
-      ts: DAY + 2 * 86_400_000 + i * 60_000,
+      ts: from + 1 + i,
+      version: challenger ? 2 : 1,
       retained: r.next() < (challenger ? 0.83 : 0.78) ? 1 : 0,
       latency_ms: Number((38 + 12 * r.next()).toFixed(1)),
     });
@@ -419,7 +429,6 @@ export function makeDemo(target, { cli = join(root, 'dist', 'cli.js') } = {}) {
   });
   const churn = churnData(ws);
   const models = churnRuns(ws, churn);
-  abOutcomes(ws);
   mkdirSync(join(ws, '.mlsight'), { recursive: true });
   writeFileSync(
     join(ws, '.mlsight', 'drift-watches.json'),
@@ -501,6 +510,7 @@ export function makeDemo(target, { cli = join(root, 'dist', 'cli.js') } = {}) {
     '--reason',
     'canary the gradient-boosting model',
   );
+  abOutcomes(ws, Date.now());
   return ws;
 }
 
