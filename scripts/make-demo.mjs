@@ -100,6 +100,8 @@ function churnData(ws) {
   return {
     reference: writeCsv(join(ws, 'data/churn_reference.csv'), header, make(1000, 11, false)),
     current: writeCsv(join(ws, 'data/churn_current.csv'), header, make(800, 12, true)),
+    // the held-out set every churn model is evaluated on (the promotion gate compares models on the same one)
+    test: writeCsv(join(ws, 'data/churn_test.csv'), header, make(300, 13, false)),
   };
 }
 
@@ -287,6 +289,17 @@ function churnRuns(ws, churn) {
       rows: churn.reference.rows,
       kind: 'file',
       size: churn.reference.size,
+    });
+    lines.push({
+      type: 'dataset',
+      ts: start,
+      name: 'churn',
+      role: 'test',
+      path: 'data/churn_test.csv',
+      digest: churn.test.digest,
+      rows: churn.test.rows,
+      kind: 'file',
+      size: churn.test.size,
     });
     for (let s = 0; s < 10; s++) {
       lines.push({
