@@ -25,7 +25,6 @@ import {
   SOURCE_MLFLOW,
   StateRow,
   Stmts,
-  flag,
   fnv1a,
   getState,
   fileMtime,
@@ -45,10 +44,7 @@ import {
   Points,
   RunRecord,
   TAG_DATASET_CONTEXT,
-  TAG_GIT_BRANCH,
   TAG_GIT_COMMIT,
-  TAG_GIT_DIRTY,
-  TAG_NOTE,
   TAG_RUN_NAME,
   datasetRecord,
   emptyPoints,
@@ -56,6 +52,7 @@ import {
   mlflowStatus,
   upsertExperiment,
   writeRun,
+  runFieldsFromTags,
 } from './rows';
 import { CommonWork, workBatcher } from './work';
 import { errorMessage } from '../errors';
@@ -406,10 +403,7 @@ function readDatabase(
         endTime: toInt(r.end_time) ?? null,
         source: SOURCE_MLFLOW,
         sourcePath: dbRel,
-        description: tagMap.get(TAG_NOTE) ?? null,
-        gitCommit: tagMap.get(TAG_GIT_COMMIT) ?? null,
-        gitBranch: tagMap.get(TAG_GIT_BRANCH) ?? null,
-        gitDirty: flag(tagMap.get(TAG_GIT_DIRTY)),
+        ...runFieldsFromTags(tagMap),
         lifecycleStage: r.lifecycle_stage === 'deleted' ? 'deleted' : 'active',
         params: p,
         tags: t,

@@ -4,7 +4,7 @@
  * replayed on a newer copy of the store (see WorkspaceStore.write) and converges on the same rows.
  */
 import { validBranch, validCommit } from '../git';
-import { IngestCounts, SOURCE_MLFLOW, StateRow, Stmts, getState, putState } from './common';
+import { IngestCounts, SOURCE_MLFLOW, StateRow, Stmts, flag, getState, putState } from './common';
 
 export interface ExperimentRecord {
   id: string;
@@ -281,6 +281,18 @@ export const TAG_GIT_COMMIT = 'mlflow.source.git.commit';
 export const TAG_GIT_BRANCH = 'mlflow.source.git.branch';
 export const TAG_GIT_DIRTY = 'mlflow.source.git.dirty';
 export const TAG_DATASET_CONTEXT = 'mlflow.data.context';
+
+/** The run columns MLflow keeps in system tags (the same for a FileStore run and an `mlflow.db` run). */
+export function runFieldsFromTags(
+  tags: ReadonlyMap<string, string>,
+): Pick<RunRecord, 'description' | 'gitCommit' | 'gitBranch' | 'gitDirty'> {
+  return {
+    description: tags.get(TAG_NOTE) ?? null,
+    gitCommit: tags.get(TAG_GIT_COMMIT) ?? null,
+    gitBranch: tags.get(TAG_GIT_BRANCH) ?? null,
+    gitDirty: flag(tags.get(TAG_GIT_DIRTY)),
+  };
+}
 
 /** Dataset fields from MLflow's dataset entity (source is a JSON string such as {"uri": "…"}; profile has num_rows). */
 export function datasetRecord(
