@@ -518,39 +518,15 @@ export function columnDrift(ref: DriftInput, cur: DriftInput, options: ColumnDri
         throw new StatsInputError('the KS test needs a numerical column');
       }
       const res = evidentlyKs(r as NumericSample, c as NumericSample, { threshold: t });
-      return {
-        ...base,
-        ...sizesOf(res),
-        score: res.pValue,
-        statistic: res.statistic,
-        pValue: res.pValue,
-        threshold: res.threshold,
-        drifted: res.drifted,
-      };
+      return { ...base, ...fromPValueTest(res) };
     }
     case 'chisquare': {
       const res = evidentlyChiSquare(r, c, { threshold: t });
-      return {
-        ...base,
-        ...sizesOf(res),
-        score: res.pValue,
-        statistic: res.statistic,
-        pValue: res.pValue,
-        threshold: res.threshold,
-        drifted: res.drifted,
-      };
+      return { ...base, ...fromPValueTest(res) };
     }
     case 'z': {
       const res = evidentlyZTest(r, c, { threshold: t });
-      return {
-        ...base,
-        ...sizesOf(res),
-        score: res.pValue,
-        statistic: res.statistic,
-        pValue: res.pValue,
-        threshold: res.threshold,
-        drifted: res.drifted,
-      };
+      return { ...base, ...fromPValueTest(res) };
     }
     case 'wasserstein': {
       if (kind !== 'numerical') {
@@ -591,6 +567,14 @@ export function columnDrift(ref: DriftInput, cur: DriftInput, options: ColumnDri
     default:
       throw new StatsInputError(`unknown drift method "${String(method)}"`);
   }
+}
+
+/** The result fields of a p-value test (KS, chi-square, z): its score is its p-value. */
+function fromPValueTest(
+  res: DriftSizes & { statistic: number; pValue: number; threshold: number; drifted: boolean },
+): DriftSizes & { score: number; statistic: number; pValue: number; threshold: number; drifted: boolean } {
+  const { statistic, pValue, threshold, drifted } = res;
+  return { ...sizesOf(res), score: pValue, statistic, pValue, threshold, drifted };
 }
 
 function sizesOf(x: DriftSizes): DriftSizes {
