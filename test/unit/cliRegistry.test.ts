@@ -1,29 +1,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { main } from '../../src/cli';
-import { tempWorkspace, writeRunLog } from './helpers';
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string; json: any }> {
-  let out = '',
-    err = '';
-  const code = await main(
-    args,
-    s => {
-      out += s;
-    },
-    s => {
-      err += s;
-    },
-  );
-  let json: unknown;
-  try {
-    json = JSON.parse(out);
-  } catch {
-    json = undefined;
-  }
-  return { code, out, err, json };
-}
+import { cli, tempWorkspace, writeRunLog } from './helpers';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { main } from '../../src/cli';
 
 /** A fresh temporary workspace folder, removed after the test run. */
 export function tempWorkspace(prefix = 'mlsight-unit-'): string {
@@ -38,3 +39,25 @@ export function fixtureScript(name: string): string {
 }
 
 export const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+/** Runs the `mlsight` CLI in-process: exit code, stdout, stderr and stdout parsed as JSON (undefined if it is not). */
+export async function cli(args: string[]): Promise<{ code: number; out: string; err: string; json: any }> {
+  let out = '',
+    err = '';
+  const code = await main(
+    args,
+    s => {
+      out += s;
+    },
+    s => {
+      err += s;
+    },
+  );
+  let json: unknown;
+  try {
+    json = JSON.parse(out);
+  } catch {
+    json = undefined;
+  }
+  return { code, out, err, json };
+}

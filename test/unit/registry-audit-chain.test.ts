@@ -2,33 +2,11 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { main } from '../../src/cli';
 import { Logger } from '../../src/core/log';
 import { rebuildFromWorkspace } from '../../src/core/rebuild';
 import { auditLogPath, readAuditLog } from '../../src/core/registry/auditLog';
 import { WorkspaceStore } from '../../src/core/store/store';
-import { tempWorkspace, writeRunLog } from './helpers';
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string; json: any }> {
-  let out = '',
-    err = '';
-  const code = await main(
-    args,
-    s => {
-      out += s;
-    },
-    s => {
-      err += s;
-    },
-  );
-  let json: unknown;
-  try {
-    json = JSON.parse(out);
-  } catch {
-    json = undefined;
-  }
-  return { code, out, err, json };
-}
+import { cli, tempWorkspace, writeRunLog } from './helpers';
 
 async function workspace(): Promise<string> {
   const ws = tempWorkspace('mlsight-audit-chain-');

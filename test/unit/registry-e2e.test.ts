@@ -4,9 +4,8 @@ import * as assert from 'assert';
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { main } from '../../src/cli';
 import { judgeLiveness } from '../../src/core/runs/liveness';
-import { sleep, tempWorkspace } from './helpers';
+import { cli, sleep, tempWorkspace } from './helpers';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const PYTHON = process.env.MLSIGHT_TEST_PYTHON || '/usr/bin/python3';
@@ -21,27 +20,6 @@ function pyEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     MLSIGHT_WORKSPACE: '',
     ...extra,
   };
-}
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string; json: any }> {
-  let out = '',
-    err = '';
-  const code = await main(
-    args,
-    s => {
-      out += s;
-    },
-    s => {
-      err += s;
-    },
-  );
-  let json: unknown;
-  try {
-    json = JSON.parse(out);
-  } catch {
-    json = undefined;
-  }
-  return { code, out, err, json };
 }
 
 /** A scikit-learn training script: iris, a seeded split, logs the test set, accuracy and the model. */
