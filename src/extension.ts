@@ -18,7 +18,7 @@ import { LeakageDiagnostics } from './leakage/leakageDiagnostics';
 import { RunsTreeProvider } from './runs/runsTree';
 import { TeamRuns } from './team/teamRuns';
 import { teamCommandHandlers } from './team/teamCommands';
-import { runsCommands } from './runs/runsCommands';
+import { compareArg, runsCommands } from './runs/runsCommands';
 import { storeCommands } from './workspace/storeCommands';
 import { modelCommands } from './models/modelCommands';
 import { driftCommands } from './drift/commandHandlers';
@@ -63,20 +63,22 @@ class Extension implements vscode.Disposable {
     treeView('mlsight.models', modelsTree);
     treeView('mlsight.datasets', this.disposables.track(new DatasetsTreeProvider(this.stores)));
 
+    const team = this.disposables.track(new TeamRuns(context.secrets, log));
     this.compare = this.disposables.track(
       new CompareController(context.extensionUri, this.stores, log, {
         openRun: async (folder, runId) => this.runPages.open(folder, runId),
+        team: () => team.open(),
       }),
     );
     this.runPages = this.disposables.track(
       new RunPages(context.extensionUri, this.stores, log, {
-        compare: async (folder, runIds) =>
-          vscode.commands.executeCommand('mlsight.compareRuns', { kind: 'run', folder, run: { id: runIds[0] } }),
+        compare: async (folder, ids) =>
+          vscode.commands.executeCommand('mlsight.compareRuns', compareArg(folder, ids[0])),
+        team: () => team.open(),
       }),
     );
     const runsView = treeView('mlsight.runs', runsTree, true);
     runsTree.attach(runsView);
-    const team = this.disposables.track(new TeamRuns(context.secrets, log));
     runsTree.setTeam(team);
     const pickFolder = () => this.stores.pickFolder();
 
@@ -102,11 +104,18 @@ class Extension implements vscode.Disposable {
           this.runPages.closePreview(folder, runIds); // selecting the runs opened a preview page
           await this.compare.open(folder, runIds);
         },
+        teamRuns: () => team.loadedRuns(),
       }),
       ...storeCommands({ stores: this.stores, channel, log, extensionUri: context.extensionUri, pickFolder }),
       ...modelCommands({ stores: this.stores, registry: registryCommands, pages: modelPages, pickFolder }),
       ...driftCommands(drift),
-      ...teamCommandHandlers(team, this.stores, log, () => runsView.selection),
+      ...teamCommandHandlers(
+        team,
+        this.stores,
+        log,
+        () => runsView.selection,
+        id => this.runPages.open(undefined, id, { preview: true }),
+      ),
     };
     for (const d of registerCommands(handlers, channel)) {
       this.disposables.track(d);

@@ -7,6 +7,8 @@ import { experimentIdOfRun } from '../core/runs/lookups';
 import { errorMessage } from '../core/errors';
 import { Panel, PanelHost, PanelKind, PanelPage } from '../platform/webviewPanel';
 import { StoreManager } from '../workspace/storeManager';
+import type { TrackingBackend } from '../core/tracking/types';
+import { isTeamRef, loadTeamCompareSource } from '../core/tracking/teamView';
 import {
   COMPARE_MESSAGES,
   COMPARE_VIEW_TYPE,
@@ -17,7 +19,10 @@ import {
 } from './contract';
 
 export interface CompareHooks {
-  openRun(folder: vscode.WorkspaceFolder, runId: string): Promise<unknown>;
+  /** folder undefined for a team run */
+  openRun(folder: vscode.WorkspaceFolder | undefined, runId: string): Promise<unknown>;
+  /** the team tracking backend, for team runs (`team:<run_uuid>`, core/tracking/teamView.ts) */
+  team(): Promise<TrackingBackend | undefined>;
 }
 
 /**
@@ -67,9 +72,12 @@ export class CompareController implements vscode.Disposable {
     return this.host.panels().length > 0;
   }
 
-  /** Shows these runs in the comparison panel (opened, or revealed and updated); a reference among them is kept. */
-  open(folder: vscode.WorkspaceFolder, runIds: string[]): Promise<void> {
-    const f = folder.uri.toString();
+  /**
+   * Shows these runs in the comparison panel (opened, or revealed and updated); a reference among them is kept.
+   * Team runs (`team:<run_uuid>`) may be among them, next to the folder's runs; folder undefined: team runs only.
+   */
+  open(folder: vscode.WorkspaceFolder | undefined, runIds: string[]): Promise<void> {
+    const f = folder?.uri.toString() ?? '';
     this.host.open(prev => ({
       folder: f,
       runIds,
@@ -99,17 +107,27 @@ class ComparePage implements PanelPage<WebviewToHost> {
   async refresh(): Promise<void> {
     const selection = this.panel.state;
     const folder = this.folder();
-    if (!folder) {
+    const teamIds = selection.runIds.filter(isTeamRef);
+    if (!folder && teamIds.length < selection.runIds.length) {
       this.panel.post({ type: 'error', message: 'The folder of these runs is no longer open.' });
       return;
     }
     try {
-      const store = await this.stores.get(folder);
+      const store = folder ? await this.stores.get(folder) : undefined;
+      const backend = teamIds.length ? await this.hooks.team() : undefined;
+      if (teamIds.length && !backend) {
+        this.panel.post({ type: 'error', message: 'No team tracking backend is configured (mlsight.tracking.uri).' });
+        return;
+      }
+      // one comparison: the store's runs and the team's, each from its own source
+      const team = backend ? { source: await loadTeamCompareSource(backend, teamIds), owns: isTeamRef } : undefined;
       // Full histories come from the runs' own files (the store keeps decimated series only).
-      const data = await loadCompareData(store, selection.runIds, {
-        referenceRunId: selection.referenceRunId,
-        maxPoints: this.events.maxPoints(),
-      });
+      const data = await loadCompareData(
+        store,
+        selection.runIds,
+        { referenceRunId: selection.referenceRunId, maxPoints: this.events.maxPoints() },
+        team,
+      );
       if (this.panel.state !== selection) {
         return; // the selection changed meanwhile; its own refresh follows
       }
@@ -134,6 +152,12 @@ class ComparePage implements PanelPage<WebviewToHost> {
         break;
       }
       case 'setBaseline': {
+        if (isTeamRef(msg.runId)) {
+          void vscode.window.showInformationMessage(
+            "ML Sight: a team experiment's baseline is the run tagged mlsight.baseline=true in MLflow.",
+          );
+          return;
+        }
         if (!folder) {
           return;
         }
@@ -147,7 +171,7 @@ class ComparePage implements PanelPage<WebviewToHost> {
         break;
       }
       case 'openRun':
-        if (folder) {
+        if (folder || isTeamRef(msg.runId)) {
           await this.hooks.openRun(folder, msg.runId);
         }
         break;

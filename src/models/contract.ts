@@ -113,7 +113,7 @@ export interface HistoryView {
 
 export interface PromoteReview {
   model: string;
-  backend: 'mlsight' | 'mlflow-filestore' | 'mlflow-sqlite';
+  backend: 'mlsight' | 'mlflow-filestore' | 'mlflow-sqlite' | 'mlflow-team';
   targetLabel: string;
   challenger: VersionCard;
   champion: VersionCard | null;
@@ -177,7 +177,7 @@ export interface ModelPageVersion extends VersionCard {
 
 export interface ModelPageData {
   model: string;
-  backend: 'mlsight' | 'mlflow-filestore' | 'mlflow-sqlite';
+  backend: 'mlsight' | 'mlflow-filestore' | 'mlflow-sqlite' | 'mlflow-team';
   description: string | null;
   aliases: Record<string, number>;
   canary: { challenger: number; share: number } | null;

@@ -48,6 +48,7 @@ const BACKEND_LABEL = {
   mlsight: 'ML Sight registry',
   'mlflow-filestore': 'MLflow FileStore (changes are written back)',
   'mlflow-sqlite': 'MLflow database (read-only)',
+  'mlflow-team': 'Team tracking backend (promotions are written to it)',
 } as const;
 
 /**

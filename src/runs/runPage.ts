@@ -3,7 +3,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { getRun, storedHistory } from '../core/queries';
 import { loadHistories, planHistories } from '../core/runs/history';
-import { lttb } from '../core/compare/series';
+import { lttbSparkline } from '../core/compare/series';
 import { Logger } from '../core/log';
 import { experimentName, runDisplayName } from '../core/runs/lookups';
 import { gitArgs, isCommitId } from '../core/git';
@@ -11,6 +11,8 @@ import { Confined, confinePath } from '../core/paths';
 import { checkReproducibility } from '../core/runs/reproducibility';
 import { Panel, PanelHost, PanelKind, PanelPage } from '../platform/webviewPanel';
 import { StoreManager } from '../workspace/storeManager';
+import type { TrackingBackend } from '../core/tracking/types';
+import { isTeamRef, loadTeamRunPage } from '../core/tracking/teamView';
 import {
   HostToRunPage,
   RUN_PAGE_MESSAGES,
@@ -22,7 +24,10 @@ import {
 } from './contract';
 
 export interface RunPageHooks {
-  compare(folder: vscode.WorkspaceFolder, runIds: string[]): Promise<unknown>;
+  /** compare this run with others; folder undefined for a team run */
+  compare(folder: vscode.WorkspaceFolder | undefined, runIds: string[]): Promise<unknown>;
+  /** the team tracking backend, for team runs (`team:<run_uuid>`, core/tracking/teamView.ts) */
+  team(): Promise<TrackingBackend | undefined>;
 }
 
 const keyOf = (s: RunPageState): string => `${s.folder}#${s.runId}`;
@@ -78,7 +83,7 @@ export class RunPages implements vscode.Disposable {
 
   /** "Run <name>": the tab has its real title from the moment it opens, before its webview has loaded. */
   private async titleOf(s: RunPageState): Promise<string> {
-    const folder = this.stores.folders().find(f => f.uri.toString() === s.folder);
+    const folder = isTeamRef(s.runId) ? undefined : this.stores.folders().find(f => f.uri.toString() === s.folder);
     let name: string | undefined;
     try {
       name = folder ? (await this.stores.get(folder)).read(db => runDisplayName(db, s.runId)) : undefined;
@@ -88,8 +93,13 @@ export class RunPages implements vscode.Disposable {
     return `Run ${name ?? s.runId.slice(0, 8)}`;
   }
 
-  async open(folder: vscode.WorkspaceFolder, runId: string, options: { preview?: boolean } = {}): Promise<void> {
-    const state = { folder: folder.uri.toString(), runId };
+  /** Opens a run's page: a local run of a folder, or a team run (`team:<run_uuid>`, no folder). */
+  async open(
+    folder: vscode.WorkspaceFolder | undefined,
+    runId: string,
+    options: { preview?: boolean } = {},
+  ): Promise<void> {
+    const state = { folder: isTeamRef(runId) ? '' : (folder?.uri.toString() ?? ''), runId };
     const existing = this.host.find(keyOf(state));
     if (existing) {
       if (!options.preview) {
@@ -103,9 +113,10 @@ export class RunPages implements vscode.Disposable {
   }
 
   /** Closes the preview page when it shows one of these runs (they are being compared). */
-  closePreview(folder: vscode.WorkspaceFolder, runIds: readonly string[]): void {
+  closePreview(folder: vscode.WorkspaceFolder | undefined, runIds: readonly string[]): void {
     const p = this.host.previewPanel;
-    if (p && p.state.folder === folder.uri.toString() && runIds.includes(p.state.runId)) {
+    const f = isTeamRef(p?.state.runId ?? '') ? '' : (folder?.uri.toString() ?? '');
+    if (p && p.state.folder === f && runIds.includes(p.state.runId)) {
       p.dispose();
     }
   }
@@ -148,8 +159,35 @@ class RunPage implements PanelPage<RunPageToHost> {
     return confinePath(p, [folder.uri.fsPath], base);
   }
 
+  /** A team run's page: the same page, fed from the team backend (no artifacts or git actions: not here). */
+  private async refreshTeam(state: RunPageState): Promise<void> {
+    const b = await this.hooks.team();
+    if (!b) {
+      this.post({ type: 'error', message: 'No team tracking backend is configured (mlsight.tracking.uri).' });
+      return;
+    }
+    const page = await loadTeamRunPage(b, state.runId);
+    if (this.panel.state !== state) {
+      return;
+    }
+    if (!page) {
+      this.post({ type: 'error', message: `Run ${state.runId} is not in ${b.displayUri}.` });
+      return;
+    }
+    this.panel.title = `Run ${page.run.name ?? page.run.id.slice(5, 13)}`;
+    this.post({ type: 'data', data: { ...page, artifacts: [], gitActions: false }, state });
+  }
+
   async refresh(): Promise<void> {
     const state = this.state;
+    if (isTeamRef(state.runId)) {
+      try {
+        await this.refreshTeam(state);
+      } catch (e) {
+        this.post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+      }
+      return;
+    }
     const folder = this.folder();
     if (!folder) {
       this.post({ type: 'error', message: 'The folder of this run is no longer open.' });
@@ -179,11 +217,7 @@ class RunPage implements PanelPage<RunPageToHost> {
     for (const key of keys) {
       const h = read?.get(key);
       const hist = h ? { points: h.points, count: h.total } : stored.get(key)!;
-      const { points } = lttb(
-        hist.points.map(p => ({ x: p.step, y: p.value })),
-        80,
-      );
-      sparklines[key] = { steps: points.map(p => p.x), values: points.map(p => p.y), total: hist.count };
+      sparklines[key] = lttbSparkline(hist.points, hist.count);
     }
     const repro = await store.read(db => checkReproducibility(db, run.id, folder.uri.fsPath));
     const artifacts = run.artifacts.map(a => {
@@ -201,13 +235,16 @@ class RunPage implements PanelPage<RunPageToHost> {
 
   async onMessage(m: Exclude<RunPageToHost, { type: 'ready' }>): Promise<void> {
     const folder = this.folder();
+    if (isTeamRef(this.state.runId) && m.type !== 'copy' && m.type !== 'compareWith') {
+      return; // a team run's artifacts and commit are not in this workspace
+    }
     switch (m.type) {
       case 'copy':
         await vscode.env.clipboard.writeText(m.text);
         vscode.window.setStatusBarMessage('ML Sight: copied', 2000);
         break;
       case 'compareWith':
-        if (folder) {
+        if (folder || isTeamRef(this.state.runId)) {
           await this.hooks.compare(folder, [this.state.runId]);
         }
         break;

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { teamRunRef, teamRunUuid } from '../core/tracking/teamView';
 import { AnnotationBody, annotate } from '../core/annotations';
 import { listExperiments, listRuns } from '../core/queries';
 import { sortableMetricKeys } from '../core/runs/sortKeys';
@@ -20,7 +21,31 @@ export interface RunsCommandDeps {
   readonly view: vscode.TreeView<RunsNode>;
   readonly pickFolder: () => Promise<vscode.WorkspaceFolder | undefined>;
   readonly openRun: (folder: vscode.WorkspaceFolder, runId: string, opts?: { preview?: boolean }) => Promise<unknown>;
-  readonly compare: (folder: vscode.WorkspaceFolder, runIds: string[]) => Promise<void>;
+  /** runIds may hold team runs (`team:<run_uuid>`); folder undefined: team runs only */
+  readonly compare: (folder: vscode.WorkspaceFolder | undefined, runIds: string[]) => Promise<void>;
+  /** the team runs the Runs view has loaded (its Team root), offered next to the folder's runs */
+  readonly teamRuns?: () => TeamRunPick[];
+}
+
+/** A team run as Compare offers it; id is `team:<run_uuid>` (core/tracking/teamView.ts). */
+export interface TeamRunPick {
+  id: string;
+  name: string;
+  experiment: string;
+  status: string;
+}
+
+/** The argument mlsight.compareRuns takes for one run (a local run of a folder, or a team run). */
+export function compareArg(folder: vscode.WorkspaceFolder | undefined, runId: string): unknown {
+  const u = teamRunUuid(runId);
+  return u ? { kind: 'team', team: { t: 'run', run: { runUuid: u } } } : { kind: 'run', folder, run: { id: runId } };
+}
+
+/** The team run of a Runs view node (`{ kind: 'team', team: { t: 'run', run } }`), as its compare id. */
+function teamRunId(x: unknown): string | undefined {
+  const o = x as { kind?: string; team?: { t?: string; run?: { runUuid?: unknown } } } | undefined;
+  const u = o?.kind === 'team' && o.team?.t === 'run' ? o.team.run?.runUuid : undefined;
+  return typeof u === 'string' ? teamRunRef(u) : undefined;
 }
 
 type RunsCommandId =
@@ -186,27 +211,40 @@ export function runsCommands(d: RunsCommandDeps): Pick<CommandHandlers, RunsComm
       return runId;
     },
     'mlsight.compareRuns': async (item?: unknown, selected?: unknown[]) => {
-      // From the Runs view: the clicked item and the multi-selection; from the title bar: the selection.
-      let nodes = (
-        Array.isArray(selected) && selected.length ? selected : item ? [item] : [...d.view.selection]
-      ).filter(isRunNode);
-      if (nodes.length < 2) {
-        const folder = nodes[0]?.folder ?? (await d.pickFolder());
-        if (!folder) {
+      // From the Runs view: the clicked item and the multi-selection; from the title bar: the selection. Team runs
+      // (the Team root) are compared like the folder's, and with them.
+      const chosen = Array.isArray(selected) && selected.length ? selected : item ? [item] : [...d.view.selection];
+      let nodes = chosen.filter(isRunNode);
+      const teamIds = [...new Set(chosen.map(teamRunId).filter((x): x is string => !!x))];
+      if (nodes.length + teamIds.length < 2) {
+        const team = d.teamRuns?.() ?? [];
+        const folder = nodes[0]?.folder ?? (stores.folders().length || !team.length ? await d.pickFolder() : undefined);
+        if (!folder && !team.length) {
           void vscode.window.showInformationMessage('ML Sight: open a folder with runs to compare them.');
           return;
         }
-        const runs = (await stores.get(folder)).read(db =>
-          listExperiments(db).flatMap(e => listRuns(db, e.id).map(r => ({ r, e }))),
-        );
+        const runs = folder
+          ? (await stores.get(folder)).read(db =>
+              listExperiments(db).flatMap(e => listRuns(db, e.id).map(r => ({ r, e }))),
+            )
+          : [];
         const picked = await vscode.window.showQuickPick(
-          runs.map(({ r, e }) => ({
-            label: r.name ?? r.id.slice(0, 8),
-            description: `${e.name} · ${r.status.toLowerCase()}`,
-            detail: r.id,
-            picked: nodes.some(n => n.run.id === r.id),
-            id: r.id,
-          })),
+          [
+            ...runs.map(({ r, e }) => ({
+              label: r.name ?? r.id.slice(0, 8),
+              description: `${e.name} · ${r.status.toLowerCase()}`,
+              detail: r.id,
+              picked: nodes.some(n => n.run.id === r.id),
+              id: r.id,
+            })),
+            ...team.map(t => ({
+              label: t.name,
+              description: `team · ${t.experiment} · ${t.status.toLowerCase()}`,
+              detail: t.id,
+              picked: teamIds.includes(t.id),
+              id: t.id,
+            })),
+          ],
           {
             canPickMany: true,
             title: 'Compare Runs',
@@ -224,13 +262,11 @@ export function runsCommands(d: RunsCommandDeps): Pick<CommandHandlers, RunsComm
         );
         return picked.map(p => p.id);
       }
-      const folder = nodes[0].folder;
-      nodes = nodes.filter(n => n.folder.uri.toString() === folder.uri.toString());
-      await d.compare(
-        folder,
-        nodes.map(n => n.run.id),
-      );
-      return nodes.map(n => n.run.id);
+      const folder = nodes[0]?.folder;
+      nodes = nodes.filter(n => n.folder.uri.toString() === folder?.uri.toString());
+      const ids = [...nodes.map(n => n.run.id), ...teamIds];
+      await d.compare(folder, ids);
+      return ids;
     },
     'mlsight.setBaseline': withRun(async n => {
       await annotateRun(n, { action: 'experiment.baseline', experimentId: n.run.experimentId, runId: n.run.id });

@@ -1,12 +1,14 @@
 /**
  * Team-mode commands: Share Run… (writes ML Sight runs into the team backend as MLflow would, idempotently),
- * Set Team Tracking Password… (VS Code's SecretStorage, never settings), Open Team Run and Load More Team Runs.
+ * Set Team Tracking Password… (VS Code's SecretStorage, never settings), Open Team Run (in the run page every run
+ * opens in) and Load More Team Runs.
  */
 import * as vscode from 'vscode';
 import { Logger } from '../core/log';
 import { CommandHandlers } from '../platform/commands';
 import { buildSyncRun, listSyncableRuns } from '../core/tracking/workspaceSync';
 import { parseTrackingUri } from '../core/tracking/uri';
+import { teamRunRef } from '../core/tracking/teamView';
 import { StoreManager } from '../workspace/storeManager';
 import { SECRET_PREFIX, TeamNode, TeamRuns, configuredUri } from './teamRuns';
 
@@ -33,6 +35,7 @@ export function teamCommandHandlers(
   stores: StoreManager,
   log: Logger,
   selection: () => readonly unknown[],
+  openRun: (id: string) => Promise<unknown>,
 ): Pick<CommandHandlers, TeamCommandId> {
   return {
     'mlsight.shareRun': async (item?: unknown, selected?: unknown[]) => {
@@ -145,29 +148,8 @@ export function teamCommandHandlers(
       if (n?.t !== 'run') {
         return;
       }
-      const r = n.run;
-      const doc = await vscode.workspace.openTextDocument({
-        language: 'json',
-        content: JSON.stringify(
-          {
-            id: r.runUuid,
-            name: r.name,
-            experiment: n.experiment.name,
-            status: r.status,
-            startTime: r.startTime ? new Date(r.startTime).toISOString() : null,
-            endTime: r.endTime ? new Date(r.endTime).toISOString() : null,
-            user: r.userId,
-            artifactUri: r.artifactUri,
-            params: r.params,
-            metrics: r.metrics,
-            tags: r.tags,
-            datasets: r.datasets,
-          },
-          null,
-          2,
-        ),
-      });
-      await vscode.window.showTextDocument(doc, { preview: true });
+      // the run page every run opens in, fed from the team backend
+      await openRun(teamRunRef(n.run.runUuid));
     },
     'mlsight.loadMoreTeamRuns': async (arg?: unknown) => {
       const n = teamNode(arg);

@@ -10,6 +10,8 @@ import { Logger } from '../core/log';
 import { nextPollDelay, pageSignature } from '../core/tracking/poll';
 import { TeamExperiment, TeamRun, TrackingBackend } from '../core/tracking/types';
 import { parseTrackingUri, redactUri } from '../core/tracking/uri';
+import { teamRunRef } from '../core/tracking/teamView';
+import type { TeamRunPick } from '../runs/runsCommands';
 
 export type TeamNode =
   | { t: 'root'; uri: string }
@@ -149,6 +151,19 @@ export class TeamRuns implements vscode.Disposable {
       this.error = e instanceof Error ? e.message : String(e);
       return [{ t: 'message', text: this.error, error: true }];
     }
+  }
+
+  /** The team runs loaded so far (the pages of the experiments opened in the Runs view), as Compare offers them. */
+  loadedRuns(): TeamRunPick[] {
+    const names = new Map((this.experiments ?? []).map(e => [e.id, e.name]));
+    return [...this.pages.values()].flatMap(l =>
+      l.runs.map(r => ({
+        id: teamRunRef(r.runUuid),
+        name: r.name || r.runUuid.slice(0, 8),
+        experiment: names.get(r.experimentId) ?? r.experimentId,
+        status: r.status,
+      })),
+    );
   }
 
   async loadMore(experiment: TeamExperiment): Promise<void> {

@@ -28,6 +28,7 @@ async function cli(argv: string[]) {
 
 const A = '0123456789abcdef0123456789abcdef';
 const B = 'fedcba9876543210fedcba9876543210';
+const C = 'c0ffee00c0ffee00c0ffee00c0ffee00';
 const T0 = 1_796_000_000_000;
 
 function workspace(): { folder: string; logA: string } {
@@ -249,14 +250,34 @@ describe('team mode: sync and promotions on PostgreSQL (real cluster)', function
     before(async () => {
       uri = await pg.createDatabase(db);
       await cli(['db', 'init', '--tracking-uri', uri]);
-      const { folder } = workspace();
+      // runs A and C evaluated on the same test set (the gate compares only such runs); B failed
+      const folder = tempWorkspace();
+      const test = { type: 'dataset', name: 'test', role: 'test', digest: 'sha256:' + 'cd'.repeat(32), rows: 500 };
+      writeRunLog(folder, A, [
+        { type: 'run', ts: T0, run_id: A, experiment: 'churn', name: 'xgb-a' },
+        test,
+        { type: 'metric', key: 'val/auc', value: 0.74, step: 0, ts: T0 },
+        { type: 'end', ts: T0 + 1000, status: 'FINISHED' },
+      ]);
+      writeRunLog(folder, B, [
+        { type: 'run', ts: T0 + 1000, run_id: B, experiment: 'churn', name: 'xgb-b' },
+        test,
+        { type: 'metric', key: 'val/auc', value: 0.9, step: 0, ts: T0 + 1000 },
+        { type: 'end', ts: T0 + 2000, status: 'FAILED' },
+      ]);
+      writeRunLog(folder, C, [
+        { type: 'run', ts: T0 + 3000, run_id: C, experiment: 'churn', name: 'xgb-c' },
+        test,
+        { type: 'metric', key: 'val/auc', value: 0.9, step: 0, ts: T0 + 3000 },
+        { type: 'end', ts: T0 + 4000, status: 'FINISHED' },
+      ]);
       await cli(['sync', folder, '--tracking-uri', uri]);
-      // a registered model with three versions, as MLflow's registry writes it
+      // a registered model with three versions, as MLflow's registry writes it (v2: the FAILED run B)
       await sql(db, `INSERT INTO registered_models VALUES ('churn', 1, 1, NULL)`);
       for (const [v, run] of [
         [1, A],
         [2, B],
-        [3, B],
+        [3, C],
       ] as const) {
         await sql(
           db,
@@ -289,7 +310,23 @@ describe('team mode: sync and promotions on PostgreSQL (real cluster)', function
         await sql(db, `SELECT alias, version FROM registered_model_aliases WHERE name = 'churn'`),
         [{ alias: 'champion', version: 1 }],
       );
-      // version 3 (run B: val/auc 0.9) beats version 1 (run A: 0.74)
+      // the registry's gate: version 2's run B FAILED, so it is refused although its val/auc (0.9) is higher
+      const p2 = await cli(
+        ['registry', 'promote', 'churn', '2', '--alias', 'champion', '--reason', 'r', '--metric', 'val/auc'].concat([
+          '--tracking-uri',
+          uri,
+          '--format',
+          'json',
+        ]),
+      );
+      assert.strictEqual(p2.code, 3, p2.stderr);
+      const g2 = JSON.parse(p2.stdout).gate;
+      assert.strictEqual(g2.passes, false);
+      assert.deepStrictEqual(
+        g2.checks.filter((c: { ok: boolean }) => !c.ok).map((c: { code: string }) => c.code),
+        ['run-not-finished'],
+      );
+      // version 3 (run C: val/auc 0.9, FINISHED) beats version 1 (run A: 0.74)
       const p3 = await cli([
         'registry',
         'promote',

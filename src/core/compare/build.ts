@@ -45,18 +45,10 @@ function nonFiniteLabel(v: number): 'nan' | 'inf' | '-inf' {
   return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
 }
 
-function loadSeries(
-  db: Db,
-  runId: string,
-  key: string,
-  maxPoints: number,
-  histories: CompareOptions['histories'],
-): SeriesData {
-  const h = histories?.get(runId)?.get(key);
-  const stored = h ? undefined : storedHistory(db, runId, key);
-  const rows = h ? h.points : stored!.points;
+/** One run's history of one metric, decimated for drawing (the same for every run source). */
+export function seriesFromHistory(runId: string, key: string, h: History, maxPoints: number): SeriesData {
   const times = new Map<number, number | null>();
-  const pts = rows.map(r => {
+  const pts = h.points.map(r => {
     times.set(r.step, r.timestamp);
     return { x: r.step, y: r.value };
   });
@@ -64,8 +56,8 @@ function loadSeries(
   return {
     runId,
     key,
-    total: h ? h.total : Math.max(rows.length, stored!.count),
-    complete: h ? h.complete : false,
+    total: h.total,
+    complete: h.complete,
     steps: points.map(p => p.x),
     values: points.map(p => p.y),
     times: points.map(p => times.get(p.x) ?? null),
@@ -73,27 +65,99 @@ function loadSeries(
   };
 }
 
-/** Builds everything the comparison view needs for the given runs (in the given order). */
-export function buildCompareData(db: Db, runIds: readonly string[], options: CompareOptions = {}): CompareData {
-  const maxPoints = options.maxPoints ?? 2000;
-  const details: RunDetail[] = [];
-  const missing: string[] = [];
-  for (const id of runIds) {
-    const r = getRun(db, id);
-    if (r) {
-      details.push(r);
-    } else {
-      missing.push(id);
-    }
-  }
-  const expNames = new Map(
+/**
+ * Where compared runs come from: the workspace store (localCompareSource) or a team tracking backend
+ * (core/tracking/teamView.ts). The comparison itself is built the same way from either, or from both at once
+ * (routedCompareSource): one builder, whatever the source.
+ */
+export interface CompareSource {
+  run(id: string): RunDetail | undefined;
+  /** the experiment's name and its baseline run (chosen, else detected among `compared`) */
+  experiment(
+    experimentId: string,
+    compared: readonly RunDetail[],
+  ): { name: string; baselineRunId: string | null; auto: boolean };
+  history(runId: string, key: string): History;
+}
+
+/** The workspace store as a compare source; `histories`: full histories read from the runs' sources. */
+export function localCompareSource(db: Db, histories?: Map<string, Map<string, History>>): CompareSource {
+  const exps = new Map(
     db
       .all<{ id: string; name: string; baseline_run_id: string | null }>(
         'SELECT id, name, baseline_run_id FROM experiments',
       )
       .map(e => [e.id, e]),
   );
+  return {
+    run: id => getRun(db, id),
+    experiment: (expId, compared) => {
+      const exp = exps.get(expId);
+      if (exp?.baseline_run_id) {
+        return { name: exp.name, baselineRunId: exp.baseline_run_id, auto: false };
+      }
+      const candidates = db.all<{ id: string }>(
+        `SELECT id FROM runs WHERE experiment_id = ? AND lifecycle_stage = 'active' ORDER BY start_time`,
+        [expId],
+      );
+      for (const c of candidates) {
+        const d = compared.find(x => x.id === c.id) ?? getRun(db, c.id);
+        if (d && looksLikeBaseline(d)) {
+          return { name: exp?.name ?? expId, baselineRunId: d.id, auto: true };
+        }
+      }
+      return { name: exp?.name ?? expId, baselineRunId: null, auto: false };
+    },
+    history: (runId, key) => {
+      const h = histories?.get(runId)?.get(key);
+      if (h) {
+        return h;
+      }
+      const stored = storedHistory(db, runId, key);
+      return { points: stored.points, complete: false, total: Math.max(stored.points.length, stored.count) };
+    },
+  };
+}
 
+/** Routes each run id to the source that owns it (`owns`), else to `fallback`. */
+export function routedCompareSource(
+  owned: CompareSource,
+  owns: (id: string) => boolean,
+  fallback: CompareSource,
+): CompareSource {
+  const pick = (id: string) => (owns(id) ? owned : fallback);
+  return {
+    run: id => pick(id).run(id),
+    experiment: (expId, compared) => pick(expId).experiment(expId, compared),
+    history: (runId, key) => pick(runId).history(runId, key),
+  };
+}
+
+/** A source holding nothing (no folder open: local ids are reported missing). */
+export const EMPTY_COMPARE_SOURCE: CompareSource = {
+  run: () => undefined,
+  experiment: id => ({ name: id, baselineRunId: null, auto: false }),
+  history: () => ({ points: [], complete: false, total: 0 }),
+};
+
+/** Builds everything the comparison view needs for the given runs (in the given order). */
+export function buildCompareData(db: Db, runIds: readonly string[], options: CompareOptions = {}): CompareData {
+  return buildCompare(localCompareSource(db, options.histories), runIds, options);
+}
+
+/** buildCompareData from any compare source (the workspace store, a team backend, or both). */
+export function buildCompare(src: CompareSource, runIds: readonly string[], options: CompareOptions = {}): CompareData {
+  const maxPoints = options.maxPoints ?? 2000;
+  const details: RunDetail[] = [];
+  const missing: string[] = [];
+  for (const id of runIds) {
+    const r = src.run(id);
+    if (r) {
+      details.push(r);
+    } else {
+      missing.push(id);
+    }
+  }
   // Baselines: the experiment's chosen baseline run, else a run in it that trained a dummy model.
   const baseline: BaselineInfo = {
     byExperiment: {},
@@ -103,25 +167,11 @@ export function buildCompareData(db: Db, runIds: readonly string[], options: Com
     delta: {},
     baselineValue: {},
   };
+  const expNames = new Map<string, { name: string }>();
   for (const expId of new Set(details.map(d => d.experimentId))) {
-    const exp = expNames.get(expId);
-    let runId = exp?.baseline_run_id ?? null;
-    let auto = false;
-    if (!runId) {
-      const candidates = db.all<{ id: string }>(
-        `SELECT id FROM runs WHERE experiment_id = ? AND lifecycle_stage = 'active' ORDER BY start_time`,
-        [expId],
-      );
-      for (const c of candidates) {
-        const d = details.find(x => x.id === c.id) ?? getRun(db, c.id);
-        if (d && looksLikeBaseline(d)) {
-          runId = d.id;
-          auto = true;
-          break;
-        }
-      }
-    }
-    baseline.byExperiment[expId] = { runId, auto, experimentName: exp?.name ?? expId };
+    const e = src.experiment(expId, details);
+    expNames.set(expId, e);
+    baseline.byExperiment[expId] = { runId: e.baselineRunId, auto: e.auto, experimentName: e.name };
   }
 
   const runs: CompareRunInfo[] = details.map(d => ({
@@ -192,7 +242,7 @@ export function buildCompareData(db: Db, runIds: readonly string[], options: Com
   for (const d of details) {
     for (const key of metricKeys) {
       if (key in d.latestMetrics) {
-        series.push(loadSeries(db, d.id, key, maxPoints, options.histories));
+        series.push(seriesFromHistory(d.id, key, src.history(d.id, key), maxPoints));
       }
     }
   }
@@ -213,7 +263,7 @@ export function buildCompareData(db: Db, runIds: readonly string[], options: Com
       baseline.improvement[d.id] = null;
       continue;
     }
-    const bd = details.find(x => x.id === b) ?? getRun(db, b);
+    const bd = details.find(x => x.id === b) ?? src.run(b);
     const bv = bd?.latestMetrics[metric]?.value;
     const v = d.latestMetrics[metric]?.value;
     baseline.improvement[d.id] =
@@ -249,17 +299,24 @@ export function buildCompareData(db: Db, runIds: readonly string[], options: Com
 
 /**
  * buildCompareData with full histories read from the runs' sources (their files are read outside the store's
- * read callbacks, so the store is not held while they load).
+ * read callbacks, so the store is not held while they load). `team`: the source of the ids it owns (team runs,
+ * core/tracking/teamView.ts), compared side by side with the store's; without a store only those are found.
  */
 export async function loadCompareData(
-  store: { folder: string; read<T>(fn: (db: Db) => T): T },
+  store: { folder: string; read<T>(fn: (db: Db) => T): T } | undefined,
   runIds: readonly string[],
   options: Omit<CompareOptions, 'histories'> = {},
+  team?: { source: CompareSource; owns(id: string): boolean },
 ): Promise<CompareData> {
-  const wanted = store.read(db => compareSeriesWanted(db, runIds));
+  const localIds = team ? runIds.filter(id => !team.owns(id)) : runIds;
+  const withTeam = (local: CompareSource) => (team ? routedCompareSource(team.source, team.owns, local) : local);
+  if (!store) {
+    return buildCompare(withTeam(EMPTY_COMPARE_SOURCE), runIds, options);
+  }
+  const wanted = store.read(db => compareSeriesWanted(db, localIds));
   const histories = await loadHistories(
     store.read(db => planHistories(db, store.folder, wanted)),
     wanted,
   );
-  return store.read(db => buildCompareData(db, runIds, { ...options, histories }));
+  return store.read(db => buildCompare(withTeam(localCompareSource(db, histories)), runIds, options));
 }

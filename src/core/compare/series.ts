@@ -80,3 +80,15 @@ export function lttb(points: readonly Point[], threshold: number): { points: Poi
   out.push(finite[n - 1]);
   return { points: out, nonFinite };
 }
+
+/** A run page sparkline: a metric's history decimated to 80 points (finite values only); `total`: the source's count. */
+export function lttbSparkline(
+  history: readonly { step: number; value: number }[],
+  total: number,
+): { steps: number[]; values: number[]; total: number } {
+  const { points } = lttb(
+    history.map(p => ({ x: p.step, y: p.value })),
+    80,
+  );
+  return { steps: points.map(p => p.x), values: points.map(p => p.y), total };
+}

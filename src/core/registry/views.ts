@@ -8,7 +8,8 @@ import { RegistryAction } from './auditLog';
 import { locateMlflowModel } from './mlflowWriteback';
 import { CanaryConfig, ModelSettings, canaryOf } from './state';
 
-export type ModelBackend = 'mlsight' | 'mlflow-filestore' | 'mlflow-sqlite';
+/** mlflow-team: a registered model of the team's tracking backend (core/tracking/teamView.ts) */
+export type ModelBackend = 'mlsight' | 'mlflow-filestore' | 'mlflow-sqlite' | 'mlflow-team';
 
 export interface DatasetLineage {
   name: string;

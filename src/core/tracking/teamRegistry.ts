@@ -2,8 +2,10 @@
  * Promotions on a team model (an MLflow registered model in the team backend). Two steps, so that what the gate
  * saw is what the commit checks:
  *  1. planPromotion reads the model, the version the alias holds now (the champion) and both versions' runs, and
- *     runs ML Sight's gate on the primary metric: the challenger must beat the champion in the metric's direction
- *     (loss-like names are minimised: gate.ts guessDirection); a first promotion (no champion) passes.
+ *     runs the registry's own gate (core/registry/gate.ts compareVersions + evaluateGate, as for a local model):
+ *     a different version, not archived, its run FINISHED, and beating the champion on the primary metric (model
+ *     tags mlsight.primary_metric / mlsight.direction / mlsight.min_improvement, or --metric); a first promotion
+ *     (no champion) passes the metric check.
  *  2. commitPromotion moves the MLflow alias only if it still points where the plan saw it (the backend checks
  *     under a row lock on registered_models), and writes the gate evidence and the audit event as model-version
  *     tags of the promoted version: `mlsight.gate.<alias>` and `mlsight.audit.<time>-<id>` (JSON, ≤ 5000 chars,
@@ -11,8 +13,10 @@
  */
 import { randomUUID } from 'crypto';
 import * as os from 'os';
-import { guessDirection } from '../registry/gate';
-import { PromoteResult, TeamModel, TrackingBackend, TrackingError } from './types';
+import { GateResult, OfflineComparison, compareVersions, evaluateGate } from '../registry/gate';
+import type { ModelDetail } from '../registry/views';
+import { loadTeamModelDetail } from './teamView';
+import { PromoteResult, TrackingBackend, TrackingError } from './types';
 
 export interface TeamGateEvidence {
   metric: string | null;
@@ -21,6 +25,8 @@ export interface TeamGateEvidence {
   challenger: { version: number; runId: string | null; value: number | null };
   passes: boolean;
   reason: string;
+  /** the gate's checks (core/registry/gate.ts evaluateGate), as the Promote review lists them */
+  checks: { id: string; code: string; ok: boolean; detail: string }[];
 }
 
 export interface TeamPromotionPlan {
@@ -29,6 +35,10 @@ export interface TeamPromotionPlan {
   alias: string;
   expectedVersion: number | null;
   evidence: TeamGateEvidence;
+  /** what the gate saw: the model as the registry reads it, the offline comparison and the gate's verdict */
+  detail: ModelDetail;
+  comparison: OfflineComparison;
+  gate: GateResult;
 }
 
 export interface TeamAuditEvent {
@@ -60,7 +70,7 @@ export async function planPromotion(
       `alias ${JSON.stringify(alias)}: MLflow aliases are letters, digits, _ and -, and not "latest" or v<number>`,
     );
   }
-  const m: TeamModel | undefined = await b.getModel(model);
+  const m = await loadTeamModelDetail(b, model);
   if (!m) {
     throw new TrackingError('NOT_FOUND', `registered model ${JSON.stringify(model)} does not exist in ${b.displayUri}`);
   }
@@ -70,53 +80,27 @@ export async function planPromotion(
   }
   const expectedVersion = m.aliases[alias] ?? null;
   const champion = expectedVersion !== null ? (m.versions.find(v => v.version === expectedVersion) ?? null) : null;
-  const key = metric ?? m.tags['mlsight.primary_metric'] ?? null;
-  const direction = key
-    ? m.tags['mlsight.direction'] === 'minimize' || m.tags['mlsight.direction'] === 'maximize'
-      ? m.tags['mlsight.direction']
-      : guessDirection(key)
-    : 'maximize';
-  const valueOf = async (runId: string | null) => {
-    if (!key || !runId) {
-      return null;
-    }
-    const r = await b.getRun(runId);
-    const v = r?.metrics[key]?.value;
-    return v === undefined || Number.isNaN(v) ? null : v;
-  };
-  const chVal = await valueOf(challenger.runId);
-  const cpVal = champion ? await valueOf(champion.runId) : null;
-  let passes: boolean;
-  let reason: string;
-  if (expectedVersion === version) {
-    passes = false;
-    reason = `${alias} already points to version ${version}`;
-  } else if (!key) {
-    passes = false;
-    reason = 'no primary metric: give --metric or set the model tag mlsight.primary_metric';
-  } else if (chVal === null) {
-    passes = false;
-    reason = `version ${version}'s run has no ${key}`;
-  } else if (!champion || cpVal === null) {
-    passes = true;
-    reason = champion ? `the champion's run has no ${key}; first comparable promotion` : 'first promotion';
-  } else {
-    passes = direction === 'maximize' ? chVal > cpVal : chVal < cpVal;
-    reason = `${key}: ${chVal} vs ${cpVal} (${direction})${passes ? '' : ': the challenger does not beat the champion'}`;
-  }
+  // the registry's gate, as for a local model: the same checks on the versions' runs (status, primary metric)
+  const settings = { ...m.settings, primaryMetric: metric ?? m.settings.primaryMetric };
+  const comparison = compareVersions(challenger, champion, settings);
+  const gate = evaluateGate({ comparison, target: { alias }, currentVersion: expectedVersion, ab: null, settings });
   return {
     model,
     version,
     alias,
     expectedVersion,
     evidence: {
-      metric: key,
-      direction,
-      passes,
-      reason,
-      champion: champion ? { version: champion.version, runId: champion.runId, value: cpVal } : null,
-      challenger: { version, runId: challenger.runId, value: chVal },
+      metric: comparison.metric,
+      direction: comparison.direction,
+      passes: gate.pass,
+      reason: gate.pass ? comparison.reason : gate.failures.join(' '),
+      champion: champion ? { version: champion.version, runId: champion.runId, value: comparison.championValue } : null,
+      challenger: { version, runId: challenger.runId, value: comparison.challengerValue },
+      checks: gate.checks.map(c => ({ id: c.id, code: c.code, ok: c.ok, detail: c.detail })),
     },
+    detail: m,
+    comparison,
+    gate,
   };
 }
 
