@@ -2,7 +2,8 @@
  * Team mode on the command line: `mlsight db init`, `mlsight runs … --tracking-uri`, `mlsight sync` and
  * `mlsight registry list|show|promote … --tracking-uri`, over src/core/tracking. JSON on stdout with
  * --format json, messages on stderr. Exit codes: 0 success, 1 error, 2 usage error, 3 the gate refused a
- * promotion, 4 a conflicting promotion (someone else moved the alias), 5 the database is read-only for ML Sight.
+ * promotion, 4 a conflict (someone else moved the alias, or changed an SQLite tracking file while ML Sight wrote to
+ * it), 5 the database is read-only for ML Sight.
  */
 import * as path from 'path';
 import { Logger } from './core/log';
@@ -12,19 +13,21 @@ import { WorkspaceStore } from './core/store/store';
 import { rebuildFromWorkspace } from './core/rebuild';
 import { openTrackingBackend } from './core/tracking/open';
 import { PgBackend } from './core/tracking/postgres';
+import { SqliteBackend } from './core/tracking/sqlite';
 import { commitPromotion, planPromotion } from './core/tracking/teamRegistry';
 import { TrackingBackend, TrackingError } from './core/tracking/types';
 import { buildSyncRun, listSyncableRuns, teamRunToCli } from './core/tracking/workspaceSync';
 
 export const TEAM_USAGE = `  db init --tracking-uri URI [--artifact-root DIR]
-                                     create MLflow 2.17's schema in an empty PostgreSQL database
+                                     create MLflow 2.17's schema in an empty PostgreSQL database or a new SQLite file
   runs [folder] --tracking-uri URI [--experiment NAME]… [--max-results N] [--page-token T] [--format json|table]
                                      the team's runs (newest first, one page of N, default 1000)
   sync [folder] --tracking-uri URI [--run ID]… [--format json|text]
                                      write this workspace's ML Sight runs into the team backend (idempotent)
   registry list|show <model>|promote <model> <version> --alias A --reason R [--metric M] [--override]
            --tracking-uri URI        the team's registered models; promote moves an MLflow alias
-     (URI: postgresql://user@host:port/db — password from PGPASSWORD or ~/.pgpass — or http(s):// MLflow
+     (URI: postgresql://user@host:port/db — password from PGPASSWORD or ~/.pgpass —, sqlite:///mlflow.db
+      (relative to the working directory; sqlite:////abs/path for an absolute one) or http(s):// MLflow
       server — MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD; default $MLFLOW_TRACKING_URI)
 `;
 
@@ -121,8 +124,10 @@ export async function teamMain(
       if (a.positional[0] !== 'init') {
         throw new TeamUsageError(`unknown db command ${JSON.stringify(a.positional[0] ?? '')} (db init)`);
       }
-      if (!(backend instanceof PgBackend)) {
-        throw new TeamUsageError('db init needs a postgresql:// URI (a tracking server creates its own schema)');
+      if (!(backend instanceof PgBackend) && !(backend instanceof SqliteBackend)) {
+        throw new TeamUsageError(
+          'db init needs a postgresql:// or sqlite:/// URI (a tracking server creates its own schema)',
+        );
       }
       const root = one(a, 'artifact-root') ?? path.resolve('mlruns');
       const created = await backend.initSchema(root);
@@ -216,6 +221,7 @@ async function teamSync(
     log,
     rebuild: s => rebuildFromWorkspace(s, log).then(() => undefined),
   });
+  let conflicts = 0;
   const results: {
     id: string;
     runUuid?: string;
@@ -255,6 +261,7 @@ async function teamSync(
         ) {
           throw e;
         }
+        conflicts += e instanceof TrackingError && e.code === 'CONFLICT' ? 1 : 0;
         results.push({ id: ref.id, error: e instanceof Error ? e.message : String(e) });
         err(`mlsight: run ${ref.id} not synced: ${e instanceof Error ? e.message : String(e)}\n`);
       }
@@ -281,7 +288,8 @@ async function teamSync(
     }
     out(`${results.length - failed} run(s) synced to ${b.displayUri}${failed ? `, ${failed} failed` : ''}\n`);
   }
-  return failed ? 1 : 0;
+  // a conflict (another writer changed the database meanwhile; try again) keeps its own exit code, 4
+  return failed ? (conflicts ? 4 : 1) : 0;
 }
 
 async function teamRegistry(b: TrackingBackend, a: Args, fmt: 'json' | 'text', out: Out, err: Out): Promise<number> {

@@ -38,7 +38,7 @@ export function configuredUri(): { uri: string; from: string } | undefined {
     return { uri: setting.trim(), from: 'setting mlsight.tracking.uri' };
   }
   const env = process.env.MLFLOW_TRACKING_URI;
-  if (env && /^(postgres(ql)?(\+\w+)?|https?):\/\//i.test(env.trim())) {
+  if (env && /^(postgres(ql)?(\+\w+)?|https?|sqlite):\/\//i.test(env.trim())) {
     return { uri: env.trim(), from: 'MLFLOW_TRACKING_URI' };
   }
   return undefined;
@@ -99,7 +99,14 @@ export class TeamRuns implements vscode.Disposable {
     const password = await this.secrets.get(SECRET_PREFIX + parsed.display);
     // loaded on first use: activation does not load node-postgres
     const { openTrackingBackend } = await import('../core/tracking/open');
-    this.backend = openTrackingBackend(c.uri, { password: password || undefined });
+    // sqlite:///<relative path> resolves in (and stays inside) the first workspace folder
+    const baseDir = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    if (parsed.kind === 'sqlite' && !baseDir && !parsed.path.startsWith('/')) {
+      throw new Error(
+        `${parsed.display}: a relative sqlite:/// path needs an open folder (or use sqlite:////abs/path)`,
+      );
+    }
+    this.backend = openTrackingBackend(c.uri, { password: password || undefined, baseDir });
     this.backendUri = c.uri;
     return this.backend;
   }

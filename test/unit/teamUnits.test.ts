@@ -19,7 +19,23 @@ describe('team mode: tracking URIs, backoff, value encodings', () => {
     const r = parseTrackingUri('https://mlflow.example.com/base/');
     assert.deepStrictEqual([r.kind, r.kind === 'rest' && r.baseUrl], ['rest', 'https://mlflow.example.com/base']);
     assert.strictEqual(redactUri('https://u:pw@h/x'), 'https://u:***@h/x');
-    for (const bad of ['mlruns', 'postgresql://h:5432/', 'ftp://h/x', 'sqlite:///tmp/mlflow.db']) {
+    // sqlite:/// as SQLAlchemy (and MLflow) read it: a relative path after three slashes, an absolute one after four
+    assert.deepStrictEqual(parseTrackingUri('sqlite:///tmp/mlflow.db'), {
+      kind: 'sqlite',
+      path: 'tmp/mlflow.db',
+      hasPassword: false,
+      display: 'sqlite:///tmp/mlflow.db',
+    });
+    const abs = parseTrackingUri('sqlite:////srv/team/mlflow.db');
+    assert.deepStrictEqual([abs.kind, abs.kind === 'sqlite' && abs.path], ['sqlite', '/srv/team/mlflow.db']);
+    for (const bad of [
+      'mlruns',
+      'postgresql://h:5432/',
+      'ftp://h/x',
+      'sqlite://',
+      'sqlite:///',
+      'sqlite:///x.db?mode=ro',
+    ]) {
       assert.throws(
         () => parseTrackingUri(bad),
         (e: TrackingError) => e instanceof TrackingError && e.code === 'INVALID',

@@ -122,7 +122,7 @@ function applyRun(s: Stmts, w: RunWork, counts: IngestCounts | undefined): void 
 }
 
 /** Column names of a table in the MLflow database (empty if the table does not exist). */
-function columns(db: Database, table: string): Set<string> {
+export function sqlColumns(db: Database, table: string): Set<string> {
   const out = new Set<string>();
   const st = db.prepare(`SELECT name FROM pragma_table_info(?)`);
   try {
@@ -136,7 +136,8 @@ function columns(db: Database, table: string): Set<string> {
   return out;
 }
 
-function rows<T>(db: Database, sql: string, params: SqlValue[] = []): T[] {
+/** The rows of a query on an MLflow database, as objects. */
+export function sqlRows<T>(db: Database, sql: string, params: SqlValue[] = []): T[] {
   const st = db.prepare(sql);
   const out: T[] = [];
   try {
@@ -241,8 +242,8 @@ export async function ingestMlflowSqlite(
     return;
   }
   try {
-    const runCols = columns(db, 'runs');
-    const expCols = columns(db, 'experiments');
+    const runCols = sqlColumns(db, 'runs');
+    const expCols = sqlColumns(db, 'experiments');
     if (!runCols.has('run_uuid') || !expCols.has('experiment_id')) {
       marker('not an MLflow tracking database (no experiments/runs tables)');
       return;
@@ -297,7 +298,7 @@ function readDatabase(
 
   // Experiments
   const exps = new Map<string, ExperimentRecord>();
-  for (const e of rows<{
+  for (const e of sqlRows<{
     id: string;
     name: string | null;
     artifact_location: string | null;
@@ -343,22 +344,22 @@ function readDatabase(
     }
     return m;
   };
-  const has = (t: string) => columns(db, t).size > 0;
+  const has = (t: string) => sqlColumns(db, t).size > 0;
   type Kv = { run_uuid: string; key: string; value: string | null };
   const params = has('params')
-    ? byRun(rows<Kv>(db, 'SELECT run_uuid, key, value FROM params'))
+    ? byRun(sqlRows<Kv>(db, 'SELECT run_uuid, key, value FROM params'))
     : new Map<string, Kv[]>();
-  const tags = has('tags') ? byRun(rows<Kv>(db, 'SELECT run_uuid, key, value FROM tags')) : new Map<string, Kv[]>();
+  const tags = has('tags') ? byRun(sqlRows<Kv>(db, 'SELECT run_uuid, key, value FROM tags')) : new Map<string, Kv[]>();
   const metricStats = has('metrics')
     ? new Map(
-        rows<{ run_uuid: string; n: number; mt: number | null; ss: number | null }>(
+        sqlRows<{ run_uuid: string; n: number; mt: number | null; ss: number | null }>(
           db,
           'SELECT run_uuid, count(*) AS n, max(timestamp) AS mt, total(step) AS ss FROM metrics GROUP BY run_uuid',
         ).map(r => [r.run_uuid, r]),
       )
     : new Map<string, { n: number; mt: number | null; ss: number | null }>();
   const datasets = readSqlDatasets(db);
-  const runs = rows<DbRun>(
+  const runs = sqlRows<DbRun>(
     db,
     `SELECT run_uuid, ${col(runCols, 'name')}, ${col(runCols, 'status')}, ${col(runCols, 'start_time')}, ${col(runCols, 'end_time')},
             ${col(runCols, 'lifecycle_stage')}, ${col(runCols, 'artifact_uri')}, ${col(runCols, 'experiment_id', 'CAST(experiment_id AS TEXT)')}
@@ -506,12 +507,12 @@ function cmpKv(a: [string, string], b: [string, string]): number {
 /** Run inputs: datasets ⋈ inputs (source DATASET → destination RUN) ⋈ input_tags (mlflow.data.context). */
 function readSqlDatasets(db: Database): Map<string, DatasetRecord[]> {
   const out = new Map<string, DatasetRecord[]>();
-  const dsCols = columns(db, 'datasets');
-  if (!dsCols.has('dataset_uuid') || columns(db, 'inputs').size === 0) {
+  const dsCols = sqlColumns(db, 'datasets');
+  if (!dsCols.has('dataset_uuid') || sqlColumns(db, 'inputs').size === 0) {
     return out;
   }
-  const hasTags = columns(db, 'input_tags').size > 0;
-  const list = rows<{
+  const hasTags = sqlColumns(db, 'input_tags').size > 0;
+  const list = sqlRows<{
     run_uuid: string;
     name: string;
     digest: string | null;
@@ -563,11 +564,11 @@ function readSqlRegistry(
   log: Logger,
   counts: IngestCounts,
 ): void {
-  const rmCols = columns(db, 'registered_models');
+  const rmCols = sqlColumns(db, 'registered_models');
   const seen = new Set<string>();
   if (rmCols.has('name')) {
-    const mvCols = columns(db, 'model_versions');
-    const models = rows<{
+    const mvCols = sqlColumns(db, 'model_versions');
+    const models = sqlRows<{
       name: string;
       description: string | null;
       creation_time: SqlValue;
@@ -577,7 +578,7 @@ function readSqlRegistry(
       `SELECT name, ${col(rmCols, 'description')}, ${col(rmCols, 'creation_time')}, ${col(rmCols, 'last_updated_time')} FROM registered_models ORDER BY name`,
     );
     const versions = mvCols.has('version')
-      ? rows<{
+      ? sqlRows<{
           name: string;
           version: SqlValue;
           run_id: string | null;
@@ -593,16 +594,16 @@ function readSqlRegistry(
         )
       : [];
     const kv = (table: string, extra: string) =>
-      columns(db, table).has('key')
-        ? rows<{ name: string; version?: SqlValue; key: string; value: string | null }>(
+      sqlColumns(db, table).has('key')
+        ? sqlRows<{ name: string; version?: SqlValue; key: string; value: string | null }>(
             db,
             `SELECT name, ${extra} key, value FROM ${table} ORDER BY name, key`,
           )
         : [];
     const modelTags = kv('registered_model_tags', '');
     const versionTags = kv('model_version_tags', 'version,');
-    const aliases = columns(db, 'registered_model_aliases').has('alias')
-      ? rows<{ name: string; alias: string; version: SqlValue }>(
+    const aliases = sqlColumns(db, 'registered_model_aliases').has('alias')
+      ? sqlRows<{ name: string; alias: string; version: SqlValue }>(
           db,
           'SELECT name, alias, version FROM registered_model_aliases ORDER BY name, alias',
         )

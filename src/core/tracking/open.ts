@@ -1,6 +1,7 @@
-/** Opens the backend a tracking URI names (postgresql:// → PgBackend, http(s):// → RestBackend). */
+/** Opens the backend a tracking URI names (postgresql:// → PgBackend, sqlite:/// → SqliteBackend, http(s):// → RestBackend). */
 import { PgBackend } from './postgres';
 import { RestBackend, RestAuth } from './rest';
+import { SqliteBackend } from './sqlite';
 import { TrackingBackend } from './types';
 import { parseTrackingUri } from './uri';
 
@@ -12,12 +13,17 @@ export interface OpenOptions {
   /** REST: basic-auth user (default MLFLOW_TRACKING_USERNAME) */
   username?: string;
   env?: NodeJS.ProcessEnv;
+  /** sqlite:///<relative path>: the folder it resolves in and must stay inside (default: the working directory) */
+  baseDir?: string;
 }
 
 export function openTrackingBackend(uri: string, o: OpenOptions = {}): TrackingBackend {
   const p = parseTrackingUri(uri);
   if (p.kind === 'postgresql') {
     return new PgBackend(uri, { password: o.password });
+  }
+  if (p.kind === 'sqlite') {
+    return new SqliteBackend(p.path, { baseDir: o.baseDir ?? process.cwd() });
   }
   const env = o.env ?? process.env;
   const token = o.token ?? env.MLFLOW_TRACKING_TOKEN;

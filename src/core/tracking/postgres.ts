@@ -11,15 +11,15 @@
 import { randomUUID } from 'crypto';
 import { Pool, PoolClient } from 'pg';
 import { metricValue } from '../ingest/mlflowSqlite';
-import { compareStepTs, valueWins } from '../store/series';
 import { MLFLOW_217_DDL, MLFLOW_217_REVISION } from './mlflowSchema';
 import { schemaStatus } from './schemaSupport';
+import { latestPoint, toSqlMetric, validateSyncRun } from './writeRules';
+
+export { toSqlMetric } from './writeRules';
 import {
   PromoteRequest,
   PromoteResult,
-  RUN_UUID,
   RunPage,
-  SQL_INF,
   SchemaStatus,
   SearchRunsOptions,
   SyncResult,
@@ -42,20 +42,6 @@ export interface PgOptions {
 }
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-
-/** A metric value as MLflow's SQL store keeps it: NaN → (0, is_nan), ±inf → ±1.7976931348623157e308. */
-export function toSqlMetric(v: number): { value: number; isNan: boolean } {
-  if (Number.isNaN(v)) {
-    return { value: 0, isNan: true };
-  }
-  if (v === Infinity) {
-    return { value: SQL_INF, isNan: false };
-  }
-  if (v === -Infinity) {
-    return { value: -SQL_INF, isNan: false };
-  }
-  return { value: v, isNan: false };
-}
 
 interface PageKey {
   s: number;
@@ -426,15 +412,6 @@ export class PgBackend implements TrackingBackend {
     if (!points.length) {
       return 0;
     }
-    let best = 0;
-    for (let i = 1; i < points.length; i++) {
-      const p = points[i],
-        b = points[best];
-      const cmp = compareStepTs(p.step, p.timestamp ?? 0, b.step, b.timestamp ?? 0);
-      if (cmp > 0 || (cmp === 0 && valueWins(p.value, b.value))) {
-        best = i;
-      }
-    }
     let written = 0;
     const CHUNK = 20_000;
     for (let off = 0; off < points.length; off += CHUNK) {
@@ -455,7 +432,7 @@ export class PgBackend implements TrackingBackend {
       );
       written += r.rowCount ?? 0;
     }
-    const b = points[best];
+    const b = latestPoint(points);
     const v = toSqlMetric(b.value);
     // MLflow's _update_latest_metrics_if_necessary: replace when (step, timestamp, value) is greater.
     await c.query(
@@ -661,36 +638,6 @@ export class PgBackend implements TrackingBackend {
       );
       return true;
     });
-  }
-}
-
-function validateSyncRun(r: SyncRun): void {
-  const bad = (what: string) => {
-    throw new TrackingError('INVALID', `run ${r.runUuid}: ${what}`);
-  };
-  if (!RUN_UUID.test(r.runUuid)) {
-    bad('run ids in MLflow are 32 lowercase hex digits');
-  }
-  if (!r.experimentName || r.experimentName.length > 256) {
-    bad('experiment names are 1 to 256 characters in MLflow');
-  }
-  if (r.name && r.name.length > 250) {
-    bad('run names are at most 250 characters in MLflow');
-  }
-  for (const [k, v] of r.params) {
-    if (k.length > 250 || v.length > 8000) {
-      bad(`param ${JSON.stringify(k.slice(0, 40))} exceeds MLflow's limits (key 250, value 8000)`);
-    }
-  }
-  for (const [k, v] of r.tags) {
-    if (k.length > 250 || v.length > 8000) {
-      bad(`tag ${JSON.stringify(k.slice(0, 40))} exceeds MLflow's limits (key 250, value 8000)`);
-    }
-  }
-  for (const k of r.metrics.keys()) {
-    if (k.length > 250) {
-      bad(`metric key ${JSON.stringify(k.slice(0, 40))} exceeds 250 characters`);
-    }
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * Team mode: MLflow's tracking backends behind one interface. A backend is a PostgreSQL database holding MLflow's
- * schema (postgres.ts, read and written with SQL the way MLflow's SQLAlchemy store does) or an MLflow tracking
- * server (rest.ts, its REST API 2.0). The workspace store stays the default, local backend; these add the team's
+ * schema (postgres.ts, read and written with SQL the way MLflow's SQLAlchemy store does), an MLflow SQLite file
+ * (sqlite.ts, the same schema through sql.js) or an MLflow tracking server (rest.ts, its REST API 2.0). The workspace store stays the default, local backend; these add the team's
  * experiments, runs and registered models next to it.
  *
  * Values as MLflow keeps them: times in ms since the epoch, metric NaN as value 0 + is_nan (REST: "NaN"),
@@ -165,7 +165,7 @@ export class TrackingError extends Error {
 }
 
 export interface TrackingBackend {
-  readonly kind: 'postgresql' | 'rest';
+  readonly kind: 'postgresql' | 'rest' | 'sqlite';
   /** the URI without its password */
   readonly displayUri: string;
   schema(): Promise<SchemaStatus>;

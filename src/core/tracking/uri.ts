@@ -2,6 +2,8 @@
  * Tracking URIs as MLflow takes them (MLFLOW_TRACKING_URI, `mlflow server --backend-store-uri`):
  *   postgresql://user[:password]@host[:port]/db[?sslmode=…]   also postgresql+psycopg2://, postgres://
  *   http://host:port, https://host/path                       an MLflow tracking server (REST API 2.0)
+ *   sqlite:///mlflow.db, sqlite:////abs/path/mlflow.db         an MLflow SQLite file (SQLAlchemy's form: three
+ *                                                              slashes + a relative path, four for an absolute one)
  * Passwords belong in PGPASSWORD / ~/.pgpass (PostgreSQL), MLFLOW_TRACKING_TOKEN / MLFLOW_TRACKING_PASSWORD (REST)
  * or VS Code's SecretStorage; displayUri never shows one.
  */
@@ -9,7 +11,9 @@ import { TrackingError } from './types';
 
 export type ParsedTrackingUri =
   | { kind: 'postgresql'; connectionString: string; hasPassword: boolean; display: string; database: string }
-  | { kind: 'rest'; baseUrl: string; hasPassword: boolean; display: string };
+  | { kind: 'rest'; baseUrl: string; hasPassword: boolean; display: string }
+  /** path: as written after sqlite:/// (relative to the workspace / working directory, or absolute after ////) */
+  | { kind: 'sqlite'; path: string; hasPassword: false; display: string };
 
 export function redactUri(uri: string): string {
   return uri.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
@@ -26,6 +30,18 @@ export function parseTrackingUri(uri: string): ParsedTrackingUri {
   }
   const scheme = m[1].toLowerCase();
   const dialect = scheme.split('+')[0];
+  if (dialect === 'sqlite') {
+    // SQLAlchemy's form: no host, the path after the third slash (a fourth makes it absolute); no query options
+    const rest = text.slice(m[0].length);
+    if (!rest.startsWith('/') || rest.length < 2 || /[?#]/.test(rest)) {
+      throw new TrackingError(
+        'INVALID',
+        `${JSON.stringify(text)}: use sqlite:///<path relative to the workspace>/mlflow.db or sqlite:////<absolute path>`,
+      );
+    }
+    const p = rest.slice(1);
+    return { kind: 'sqlite', path: p, hasPassword: false, display: `sqlite:///${p}` };
+  }
   let url: URL;
   try {
     url = new URL(text.replace(/^[^:]+:/, dialect === 'postgres' ? 'postgresql:' : `${dialect}:`));
@@ -53,14 +69,8 @@ export function parseTrackingUri(uri: string): ParsedTrackingUri {
     const base = `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
     return { kind: 'rest', baseUrl: base, hasPassword, display: redactUri(text) };
   }
-  if (dialect === 'sqlite') {
-    throw new TrackingError(
-      'INVALID',
-      'sqlite:/// tracking URIs are read as workspace files: put mlflow.db in the workspace (ML Sight reads it with no setting)',
-    );
-  }
   throw new TrackingError(
     'INVALID',
-    `unsupported tracking URI scheme ${JSON.stringify(scheme)} (supported: postgresql://, http://, https://)`,
+    `unsupported tracking URI scheme ${JSON.stringify(scheme)} (supported: postgresql://, http://, https://, sqlite:///)`,
   );
 }
