@@ -80,6 +80,7 @@ class Extension implements vscode.Disposable {
     const runsView = treeView('mlsight.runs', runsTree, true);
     runsTree.attach(runsView);
     runsTree.setTeam(team);
+    modelsTree.setTeam(team.registry);
     const pickFolder = () => this.stores.pickFolder();
 
     const drift = (this.drift = this.disposables.track(new DriftUi(context.extensionUri, this.stores, log)));
@@ -91,6 +92,8 @@ class Extension implements vscode.Disposable {
       log,
       pickFolder,
       openRun: (folder, runId) => void this.runPages.open(folder, runId),
+      team: () => team.open(),
+      teamChanged: () => team.registry.changed(),
     });
 
     const handlers: CommandHandlers = {

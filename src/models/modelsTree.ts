@@ -4,13 +4,20 @@ import { ModelDetail, VersionDetail, getModelDetail, listRegistryModels } from '
 import { ContextKeyService, ContextKeys } from '../platform/contextKeys';
 import { DisposableStore } from '../platform/disposables';
 import { StoreManager } from '../workspace/storeManager';
+import type { TrackingBackend } from '../core/tracking/types';
+import { loadTeamModelDetail, teamModelDetail, teamRunRef } from '../core/tracking/teamView';
 
 export type ModelsNode =
   | { kind: 'model'; folder: vscode.WorkspaceFolder; model: ModelDetail }
   | { kind: 'version'; folder: vscode.WorkspaceFolder; model: ModelDetail; version: VersionDetail }
+  /** the team's registry (mlsight.tracking.uri): its registered models, versions and aliases */
+  | { kind: 'teamRoot'; uri: string; message?: string }
+  | { kind: 'teamModel'; model: ModelDetail }
+  | { kind: 'teamVersion'; model: ModelDetail; version: VersionDetail }
   | {
       kind: 'lineage';
-      folder: vscode.WorkspaceFolder;
+      /** undefined: a team model version's lineage (its run is a team run) */
+      folder: vscode.WorkspaceFolder | undefined;
       version: VersionDetail;
       key: string;
       label: string;
@@ -25,6 +32,18 @@ export function isModelNode(x: unknown): x is Extract<ModelsNode, { kind: 'model
 }
 export function isVersionNode(x: unknown): x is Extract<ModelsNode, { kind: 'version' }> {
   return !!x && typeof x === 'object' && (x as ModelsNode).kind === 'version';
+}
+/** A team model or one of its versions (the Models view's Team root). */
+export function isTeamModelNode(x: unknown): x is Extract<ModelsNode, { kind: 'teamModel' | 'teamVersion' }> {
+  const k = !!x && typeof x === 'object' ? (x as ModelsNode).kind : undefined;
+  return k === 'teamModel' || k === 'teamVersion';
+}
+
+/** What the Models view needs of the team backend (src/team/teamRuns.ts). */
+export interface TeamRegistrySource {
+  roots(): { uri: string }[];
+  open(): Promise<TrackingBackend | undefined>;
+  readonly onDidChange: vscode.Event<void>;
 }
 
 export function fmtMetric(x: number | null | undefined): string {
@@ -73,6 +92,37 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
     this.emitter.fire(undefined);
   }
 
+  private team: TeamRegistrySource | undefined;
+
+  /** Adds the team's registry as its own root (when a tracking URI is configured). */
+  setTeam(team: TeamRegistrySource): void {
+    this.team = team;
+    this.disposables.track(team.onDidChange(() => this.emitter.fire(undefined)));
+    this.emitter.fire(undefined);
+  }
+
+  private async teamChildren(node: ModelsNode): Promise<ModelsNode[]> {
+    const b = await this.team?.open();
+    if (!b) {
+      return [];
+    }
+    if (node.kind === 'teamRoot') {
+      // the list without the versions' runs (one query); a model's runs are read when it is expanded
+      const models = await b.listModels();
+      return models.length
+        ? models.map(m => ({ kind: 'teamModel', model: teamModelDetail(m, new Map(), b.displayUri) }))
+        : [{ kind: 'teamRoot', uri: '', message: 'no registered models yet' }];
+    }
+    if (node.kind === 'teamModel') {
+      const model = (await loadTeamModelDetail(b, node.model.name)) ?? node.model;
+      return model.versions.map(version => ({ kind: 'teamVersion', model, version }));
+    }
+    if (node.kind === 'teamVersion') {
+      return lineageOf(undefined, node.version);
+    }
+    return [];
+  }
+
   async getChildren(node?: ModelsNode): Promise<ModelsNode[]> {
     if (!node) {
       const out: ModelsNode[] = [];
@@ -93,8 +143,16 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
           /* the Runs view reports store errors */
         }
       }
-      await this.contextKeys.set(ContextKeys.hasModels, out.length > 0);
-      return out;
+      const team = this.team?.roots() ?? [];
+      await this.contextKeys.set(ContextKeys.hasModels, out.length + team.length > 0);
+      return [...out, ...team.map(t => ({ kind: 'teamRoot' as const, uri: t.uri }))];
+    }
+    if (node.kind === 'teamRoot' || node.kind === 'teamModel' || node.kind === 'teamVersion') {
+      try {
+        return await this.teamChildren(node);
+      } catch (e) {
+        return [{ kind: 'teamRoot', uri: '', message: e instanceof Error ? e.message : String(e) }];
+      }
     }
     if (node.kind === 'model') {
       return node.model.versions.map(version => ({ kind: 'version', folder: node.folder, model: node.model, version }));
@@ -106,10 +164,28 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
   }
 
   getTreeItem(node: ModelsNode): vscode.TreeItem {
-    if (node.kind === 'model') {
+    if (node.kind === 'teamRoot') {
+      if (node.message !== undefined) {
+        const msg = new vscode.TreeItem(node.message, vscode.TreeItemCollapsibleState.None);
+        msg.iconPath = new vscode.ThemeIcon('info');
+        msg.tooltip = node.message;
+        return msg;
+      }
+      const item = new vscode.TreeItem('Team', vscode.TreeItemCollapsibleState.Collapsed);
+      item.id = 'team:models';
+      item.description = node.uri;
+      item.iconPath = new vscode.ThemeIcon('organization');
+      item.tooltip = `The team's registered models in ${node.uri}`;
+      item.contextValue = 'mlsight.teamModels';
+      return item;
+    }
+    // a team model and version look like a local one; their ids, context values and run links are the team's
+    const team = node.kind === 'teamModel' || node.kind === 'teamVersion';
+    const scope = node.kind === 'model' || node.kind === 'version' ? String(node.folder.uri) : 'team';
+    if (node.kind === 'model' || node.kind === 'teamModel') {
       const m = node.model;
       const item = new vscode.TreeItem(m.name, vscode.TreeItemCollapsibleState.Collapsed);
-      item.id = `model:${node.folder.uri}:${m.name}`;
+      item.id = `model:${scope}:${m.name}`;
       item.iconPath = new vscode.ThemeIcon(m.backend === 'mlsight' ? 'package' : 'database');
       const n = m.versions.length;
       item.description = [
@@ -135,13 +211,17 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
       ]
         .filter(Boolean)
         .join('\n');
-      item.contextValue = m.backend === 'mlflow-sqlite' ? 'mlsight.model.readonly' : 'mlsight.model';
+      item.contextValue = team
+        ? 'mlsight.teamModel'
+        : m.backend === 'mlflow-sqlite'
+          ? 'mlsight.model.readonly'
+          : 'mlsight.model';
       return item;
     }
-    if (node.kind === 'version') {
+    if (node.kind === 'version' || node.kind === 'teamVersion') {
       const v = node.version;
       const item = new vscode.TreeItem(`v${v.version}`, vscode.TreeItemCollapsibleState.Collapsed);
-      item.id = `modelversion:${node.folder.uri}:${v.model}:${v.version}`;
+      item.id = `modelversion:${scope}:${v.model}:${v.version}`;
       item.iconPath = new vscode.ThemeIcon(
         v.aliases.includes('champion')
           ? 'star-full'
@@ -185,19 +265,23 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
       ]
         .filter(Boolean)
         .join('\n');
-      item.contextValue =
-        node.model.backend === 'mlflow-sqlite' ? 'mlsight.modelVersion.readonly' : 'mlsight.modelVersion';
+      item.contextValue = team
+        ? 'mlsight.teamModelVersion'
+        : node.model.backend === 'mlflow-sqlite'
+          ? 'mlsight.modelVersion.readonly'
+          : 'mlsight.modelVersion';
       if (v.runId && v.runExists) {
         item.command = {
           command: 'mlsight.openRunById',
           title: 'Open Run',
-          arguments: [node.folder.uri.toString(), v.runId],
+          // a team version's run opens in the run page as a team run
+          arguments: team ? ['', teamRunRef(v.runId)] : [scope, v.runId],
         };
       }
       return item;
     }
     const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
-    item.id = `lineage:${node.folder.uri}:${node.version.model}:${node.version.version}:${node.key}`;
+    item.id = `lineage:${node.folder?.uri ?? 'team'}:${node.version.model}:${node.version.version}:${node.key}`;
     item.iconPath = new vscode.ThemeIcon(node.icon);
     item.description = node.description;
     item.tooltip = node.tooltip ?? [node.label, node.description].filter(Boolean).join(' ');
@@ -206,7 +290,7 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
       item.command = {
         command: 'mlsight.openRunById',
         title: 'Open Run',
-        arguments: [node.folder.uri.toString(), node.runId],
+        arguments: node.folder ? [node.folder.uri.toString(), node.runId] : ['', teamRunRef(node.runId)],
       };
     }
     return item;
@@ -217,7 +301,7 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
   }
 }
 
-function lineageOf(folder: vscode.WorkspaceFolder, v: VersionDetail): ModelsNode[] {
+function lineageOf(folder: vscode.WorkspaceFolder | undefined, v: VersionDetail): ModelsNode[] {
   const out: ModelsNode[] = [];
   const add = (
     key: string,
@@ -231,7 +315,9 @@ function lineageOf(folder: vscode.WorkspaceFolder, v: VersionDetail): ModelsNode
       'run',
       'play-circle',
       `Run ${v.runName ?? v.runId}`,
-      [v.experiment, v.runExists ? 'click to open' : 'not in this workspace'].filter(Boolean).join(' · '),
+      [v.experiment, v.runExists ? 'click to open' : folder ? 'not in this workspace' : 'not in the team backend']
+        .filter(Boolean)
+        .join(' · '),
       { runId: v.runExists ? v.runId : undefined, tooltip: `Run id: ${v.runId}` },
     );
   }

@@ -18,7 +18,14 @@ import { ModelDetail, VersionDetail, plannedShare, registryHistory } from '../co
 import { StatsInputError } from '../core/stats';
 import { PromoteReview } from './contract';
 import { AbBuilt, describeSettings, promoteReview } from './registryViews';
-import { fmtMetric, isModelNode, isVersionNode } from './modelsTree';
+import { fmtMetric, isModelNode, isTeamModelNode, isVersionNode } from './modelsTree';
+import {
+  TeamPromoteDeps,
+  TeamPromoteOptions,
+  TeamPromoteOutcome,
+  promoteTeamModel,
+  teamModelNames,
+} from './teamPromote';
 import { Cancelled, Item, RegistryCommandsBase, TITLE, ask, askText, guide } from './registryCommandsBase';
 
 /** A/B data given to Promote Model without asking (tests, other commands). */
@@ -45,6 +52,8 @@ export interface PromoteOptions {
   review?: boolean;
   /** ask "Are you sure?" in a modal dialog before writing (default true) */
   confirm?: boolean;
+  /** promote a model of the team backend (mlsight.tracking.uri) instead: its answers (anything missing is asked) */
+  team?: TeamPromoteOptions;
 }
 
 export interface PromoteOutcome {
@@ -330,8 +339,18 @@ export abstract class PromoteCommands extends RegistryCommandsBase {
     return { file, metric, guardrails, share };
   }
 
-  async promote(item?: unknown, opts: PromoteOptions = {}): Promise<PromoteOutcome> {
+  async promote(item?: unknown, opts: PromoteOptions = {}): Promise<PromoteOutcome | TeamPromoteOutcome> {
     try {
+      if (await this.isTeamPromotion(item, opts)) {
+        const n = isTeamModelNode(item) ? item : undefined;
+        const out = await promoteTeamModel(this.teamDeps(), {
+          ...opts.team,
+          model: opts.team?.model ?? n?.model.name,
+          version: opts.team?.version ?? (n?.kind === 'teamVersion' ? n.version.version : undefined),
+        });
+        this.deps.teamChanged?.();
+        return out;
+      }
       const folder = await this.folderFor(item, opts.folder);
       if (!folder) {
         void vscode.window.showInformationMessage('ML Sight: open a folder with a registered model first.');
@@ -477,6 +496,39 @@ export abstract class PromoteCommands extends RegistryCommandsBase {
       }
       throw e;
     }
+  }
+
+  private teamDeps(): TeamPromoteDeps {
+    const team = this.deps.team ?? (async () => undefined);
+    return { panel: this.deps.panel, log: this.deps.log, team, openRun: id => this.deps.openRun(undefined, id) };
+  }
+
+  /**
+   * A team model's promotion: from the Team root of the Models view, with `team` options, or from the palette when
+   * the team has models (the palette then asks which registry: the workspace's or the team's).
+   */
+  private async isTeamPromotion(item: unknown, opts: PromoteOptions): Promise<boolean> {
+    if (isTeamModelNode(item) || opts.team) {
+      return true;
+    }
+    if (item || opts.folder || opts.model || !this.deps.team) {
+      return false;
+    }
+    const names = await teamModelNames(this.teamDeps()).catch(() => []);
+    if (!names.length) {
+      return false;
+    }
+    return ask(
+      [
+        { label: 'Workspace models', value: false, description: 'the registry of a workspace folder' },
+        {
+          label: 'Team models',
+          value: true,
+          description: `${names.length} registered model${names.length === 1 ? '' : 's'} in the team backend`,
+        },
+      ],
+      { title: TITLE, placeHolder: 'Promote a model of which registry?' },
+    );
   }
 
   private pickChallenger(m: ModelDetail, challengerAlias: number | undefined): Promise<number> {

@@ -7,6 +7,7 @@ import { Logger } from '../core/log';
 import { Registry } from '../core/registry/registry';
 import { ModelDetail, listRegistryModels } from '../core/registry/views';
 import { StoreManager } from '../workspace/storeManager';
+import type { TrackingBackend } from '../core/tracking/types';
 import { PromotePanel } from './promotePanel';
 import { RegistryService } from './registryService';
 
@@ -16,7 +17,12 @@ export interface RegistryCommandDeps {
   panel: PromotePanel;
   log: Logger;
   pickFolder(): Promise<vscode.WorkspaceFolder | undefined>;
-  openRun(folder: vscode.WorkspaceFolder, runId: string): void;
+  /** folder undefined: a team run (`team:<run_uuid>`) */
+  openRun(folder: vscode.WorkspaceFolder | undefined, runId: string): void;
+  /** the team tracking backend (mlsight.tracking.uri), for team models */
+  team?: () => Promise<TrackingBackend | undefined>;
+  /** after a team promotion: the Models view re-reads the team's models */
+  teamChanged?: () => void;
 }
 
 export type Item<T> = vscode.QuickPickItem & { value: T };

@@ -20,7 +20,11 @@ export interface RunsCommandDeps {
   readonly tree: RunsTreeProvider;
   readonly view: vscode.TreeView<RunsNode>;
   readonly pickFolder: () => Promise<vscode.WorkspaceFolder | undefined>;
-  readonly openRun: (folder: vscode.WorkspaceFolder, runId: string, opts?: { preview?: boolean }) => Promise<unknown>;
+  readonly openRun: (
+    folder: vscode.WorkspaceFolder | undefined,
+    runId: string,
+    opts?: { preview?: boolean },
+  ) => Promise<unknown>;
   /** runIds may hold team runs (`team:<run_uuid>`); folder undefined: team runs only */
   readonly compare: (folder: vscode.WorkspaceFolder | undefined, runIds: string[]) => Promise<void>;
   /** the team runs the Runs view has loaded (its Team root), offered next to the folder's runs */
@@ -204,6 +208,10 @@ export function runsCommands(d: RunsCommandDeps): Pick<CommandHandlers, RunsComm
     }),
     'mlsight.openRunById': async (folderUri?: unknown, runId?: unknown) => {
       const folder = stores.folders().find(f => f.uri.toString() === folderUri);
+      if (typeof runId === 'string' && teamRunUuid(runId)) {
+        await d.openRun(undefined, runId); // a team run (team:<run_uuid>) has no folder
+        return runId;
+      }
       if (!folder || typeof runId !== 'string') {
         return;
       }

@@ -12,6 +12,7 @@ import { TeamExperiment, TeamRun, TrackingBackend } from '../core/tracking/types
 import { parseTrackingUri, redactUri } from '../core/tracking/uri';
 import { teamRunRef } from '../core/tracking/teamView';
 import type { TeamRunPick } from '../runs/runsCommands';
+import type { TeamRegistrySource } from '../models/modelsTree';
 
 export type TeamNode =
   | { t: 'root'; uri: string }
@@ -117,6 +118,16 @@ export class TeamRuns implements vscode.Disposable {
     } else {
       await this.secrets.delete(key);
     }
+  }
+
+  /** The team's registry for the Models view (its own root there), and a refresh after a promotion. */
+  get registry(): TeamRegistrySource & { changed(): void } {
+    return {
+      roots: () => this.roots().flatMap(r => (r.t === 'root' ? [{ uri: r.uri }] : [])),
+      open: () => this.open(),
+      onDidChange: this.onDidChange,
+      changed: () => this.emitter.fire(),
+    };
   }
 
   roots(): TeamNode[] {

@@ -158,3 +158,27 @@ export async function commitPromotion(
   });
   return { result, event };
 }
+
+/**
+ * The promotions recorded on a team model: the audit events ML Sight wrote as model-version tags
+ * (`mlsight.audit.<time>-<id>`), oldest first (unreadable tags are skipped). The review page shows them.
+ */
+export function teamPromotionHistory(m: ModelDetail, limit = 12): TeamAuditEvent[] {
+  const out: TeamAuditEvent[] = [];
+  for (const v of m.versions) {
+    for (const [k, value] of Object.entries(v.tags)) {
+      if (!k.startsWith('mlsight.audit.')) {
+        continue;
+      }
+      try {
+        const e = JSON.parse(value) as TeamAuditEvent;
+        if (e && typeof e.at === 'number' && typeof e.actor === 'string' && e.action === 'promote') {
+          out.push(e);
+        }
+      } catch {
+        /* a truncated or foreign tag */
+      }
+    }
+  }
+  return out.sort((a, b) => a.at - b.at).slice(-limit);
+}

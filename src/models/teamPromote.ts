@@ -1,0 +1,199 @@
+/**
+ * Promote Model… on a team model (the Models view's Team root, or the palette when a tracking URI is configured):
+ * the same review page and the same gate as a local model (core/tracking/teamRegistry.ts planPromotion runs
+ * core/registry/gate.ts on the versions' runs), then the promotion written through the team registry code (a
+ * transaction with a row lock on PostgreSQL, a locked and checked write-back on SQLite). When someone else moved
+ * the alias since the review, the promotion is refused with a clear conflict and nothing is written.
+ */
+import * as vscode from 'vscode';
+import { Logger } from '../core/log';
+import { commitPromotion, planPromotion, teamPromotionHistory } from '../core/tracking/teamRegistry';
+import { loadTeamModelDetail, teamRunRef } from '../core/tracking/teamView';
+import { TrackingBackend, TrackingError } from '../core/tracking/types';
+import type { ModelDetail } from '../core/registry/views';
+import type { PromotionPreview } from '../core/registry/promotion';
+import { fmtMetric } from './modelsTree';
+import { PromotePanel } from './promotePanel';
+import { promoteReview } from './registryViews';
+import { PromoteReview } from './contract';
+import { Cancelled, TITLE, ask } from './registryCommandsBase';
+
+export interface TeamPromoteDeps {
+  panel: PromotePanel;
+  log: Logger;
+  team(): Promise<TrackingBackend | undefined>;
+  /** opens a run page (team runs: `team:<run_uuid>`) */
+  openRun(runId: string): void;
+}
+
+export interface TeamPromoteOptions {
+  model?: string;
+  version?: number;
+  /** the MLflow alias to move (default: champion) */
+  alias?: string;
+  /** the metric that decides when the model has no mlsight.primary_metric tag */
+  metric?: string;
+  reason?: string;
+  override?: boolean;
+  review?: boolean;
+  confirm?: boolean;
+}
+
+export interface TeamPromoteOutcome {
+  promoted: boolean;
+  cancelled?: boolean;
+  /** CONFLICT when someone else moved the alias meanwhile (nothing was written) */
+  code?: string;
+  message?: string;
+  from?: number | null;
+  to?: number;
+  review?: PromoteReview;
+}
+
+/** The team's models, for the palette's choice of model (empty when no tracking URI is configured). */
+export async function teamModelNames(deps: TeamPromoteDeps): Promise<string[]> {
+  const b = await deps.team().catch(() => undefined);
+  return b ? (await b.listModels()).map(m => m.name) : [];
+}
+
+export async function promoteTeamModel(deps: TeamPromoteDeps, o: TeamPromoteOptions): Promise<TeamPromoteOutcome> {
+  const b = await deps.team();
+  if (!b) {
+    throw new Error('ML Sight: no team tracking backend: set mlsight.tracking.uri (or MLFLOW_TRACKING_URI).');
+  }
+  const s = await b.schema();
+  if (!s.writable) {
+    throw new TrackingError('READ_ONLY', `${b.displayUri}: ${s.readOnlyReason}`);
+  }
+  const name =
+    o.model ??
+    (await ask(
+      (await b.listModels()).map(m => ({ label: m.name, value: m.name, description: `team · ${b.displayUri}` })),
+      { title: TITLE, placeHolder: 'Which team model?' },
+    ));
+  const m = await loadTeamModelDetail(b, name);
+  if (!m || !m.versions.length) {
+    throw new TrackingError(
+      'NOT_FOUND',
+      `${b.displayUri} has no registered model ${JSON.stringify(name)} with versions`,
+    );
+  }
+  const alias = o.alias ?? 'champion';
+  const version = o.version ?? (await pickVersion(m, alias));
+  let metric = o.metric ?? m.settings.primaryMetric;
+  if (!metric) {
+    metric = await pickMetric(m, version, alias);
+  }
+  const plan = await planPromotion(b, m.name, version, alias, metric);
+  const challenger = plan.detail.versions.find(v => v.version === version)!;
+  const champion =
+    plan.expectedVersion !== null ? (plan.detail.versions.find(v => v.version === plan.expectedVersion) ?? null) : null;
+  const preview: PromotionPreview = {
+    model: plan.detail,
+    challenger,
+    champion,
+    target: { alias },
+    currentVersion: plan.expectedVersion,
+    comparison: plan.comparison,
+    gate: plan.gate,
+  };
+  const history = teamPromotionHistory(plan.detail).map(e => ({
+    at: e.at,
+    actor: e.actor,
+    action: 'promote',
+    version: e.to,
+    alias: e.alias,
+    from: e.from === null ? null : `v${e.from}`,
+    to: `v${e.to}`,
+    reason: e.reason,
+    override: e.override,
+  }));
+  const review = promoteReview(preview, history, null);
+  let decision: { reason: string; override: boolean } | undefined;
+  if (o.review === false) {
+    if (!o.reason) {
+      throw new TrackingError('INVALID', 'a promotion needs a reason');
+    }
+    decision = { reason: o.reason, override: o.override === true };
+  } else {
+    decision = await deps.panel.review(review, runId => deps.openRun(teamRunRef(runId)));
+  }
+  if (!decision) {
+    return { promoted: false, cancelled: true, review };
+  }
+  const where = `@${alias}`;
+  if (o.confirm !== false) {
+    const from = plan.expectedVersion !== null ? ` (now v${plan.expectedVersion})` : '';
+    const ok = await vscode.window.showWarningMessage(
+      decision.override
+        ? `Override the failed gate and make team model ${m.name} v${version} ${where}${from} in ${b.displayUri}?`
+        : `Make team model ${m.name} v${version} ${where}${from} in ${b.displayUri}?`,
+      { modal: true, detail: decision.reason },
+      decision.override ? 'Promote Anyway' : 'Promote',
+    );
+    if (!ok) {
+      deps.panel.post({ type: 'error', message: 'Not promoted (cancelled).' });
+      return { promoted: false, cancelled: true, review };
+    }
+  }
+  deps.panel.post({ type: 'busy', message: `Promoting ${m.name} v${version} to ${where} in ${b.displayUri}…` });
+  try {
+    const { result } = await commitPromotion(b, plan, decision);
+    const done = `${m.name} v${version} is now ${where} in ${b.displayUri}${decision.override && !plan.evidence.passes ? ' (gate overridden)' : ''}.`;
+    deps.panel.post({ type: 'done', message: done });
+    deps.log.info(`Team: ${done}`);
+    void vscode.window.showInformationMessage(`ML Sight: ${done}`);
+    return { promoted: true, from: result.from, to: result.to, review };
+  } catch (e) {
+    const te = e instanceof TrackingError ? e : undefined;
+    const message = `Not promoted: ${e instanceof Error ? e.message : String(e)}`;
+    deps.panel.post({ type: 'error', message });
+    if (te?.code === 'CONFLICT') {
+      void vscode.window.showErrorMessage(`ML Sight: ${message}`);
+      return { promoted: false, code: te.code, message, review };
+    }
+    throw e;
+  }
+}
+
+async function pickVersion(m: ModelDetail, alias: string): Promise<number> {
+  const current = m.aliases[alias];
+  const metric = m.settings.primaryMetric;
+  return ask(
+    m.versions.map(v => ({
+      label: `v${v.version}`,
+      value: v.version,
+      description: [
+        ...v.aliases.map(a => `@${a}`),
+        v.runName ?? v.runId ?? '',
+        metric && v.metrics[metric] !== undefined ? `${metric} ${fmtMetric(v.metrics[metric])}` : '',
+      ]
+        .filter(Boolean)
+        .join(' · '),
+      detail: v.version === current ? `already @${alias}` : undefined,
+    })),
+    { title: TITLE, placeHolder: `Which version of ${m.name} becomes @${alias}?` },
+  );
+}
+
+async function pickMetric(m: ModelDetail, version: number, alias: string): Promise<string> {
+  const v = m.versions.find(x => x.version === version);
+  const champion = m.aliases[alias] !== undefined ? m.versions.find(x => x.version === m.aliases[alias]) : undefined;
+  const keys = [...new Set([...Object.keys(v?.metrics ?? {}), ...Object.keys(champion?.metrics ?? {})])].sort();
+  if (!keys.length) {
+    throw new Cancelled();
+  }
+  return ask(
+    keys.map(k => ({
+      label: k,
+      value: k,
+      description: champion
+        ? `champion ${fmtMetric(champion.metrics[k])} → challenger ${fmtMetric(v?.metrics[k])}`
+        : `v${version}: ${fmtMetric(v?.metrics[k])}`,
+    })),
+    {
+      title: `${TITLE}: which metric decides?`,
+      placeHolder: 'The team model has no mlsight.primary_metric tag: choose the metric the gate compares',
+    },
+  );
+}
