@@ -9,8 +9,9 @@ import { ROOT, installVsix, launchBrowser, log, startCodeServer, workbenchUrl } 
 import { Checks, clickViewAction, openActivityContainer, openWorkbench, runCommand, screenshot } from './ui.mjs';
 import { driftUiChecks } from './ui-drift.mjs';
 import { demoUiChecks } from './ui-demo.mjs';
+import { teamUiChecks } from './ui-team.mjs';
 
-// MLSIGHT_UI_SESSIONS=demo,empty runs only those sessions (main, light, registry, drift, demo, empty)
+// MLSIGHT_UI_SESSIONS=demo,empty runs only those sessions (main, light, registry, drift, demo, team, empty)
 const sessions = process.env.MLSIGHT_UI_SESSIONS?.split(',').map(x => x.trim());
 const want = name => !sessions || sessions.includes(name);
 
@@ -561,6 +562,11 @@ try {
   // Drift report: its own session (test/harness/ui-drift.mjs).
   if (want('drift')) {
     await driftUiChecks({ withVsCode, checks, cleanup });
+  }
+
+  // Team mode on an MLflow SQLite file: team + local runs in Compare (test/harness/ui-team.mjs).
+  if (want('team')) {
+    await teamUiChecks({ withVsCode, checks, cleanup });
   }
 
   // The demo workspace `npm start` opens, walked as a new user would (test/harness/ui-demo.mjs).

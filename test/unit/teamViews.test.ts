@@ -96,7 +96,7 @@ describe('team mode: run page, comparison and gate on team runs (real PostgreSQL
     assert.deepStrictEqual(
       d.runs.map(r => [r.id, r.name, r.experiment, r.status]),
       [
-        [t, 'xgb-a', 'churn', 'FINISHED'],
+        [t, 'xgb-a', 'churn · team', 'FINISHED'],
         [L, 'local-rf', 'churn', 'FINISHED'],
       ],
     );
@@ -129,7 +129,7 @@ describe('team mode: run page, comparison and gate on team runs (real PostgreSQL
   it('a team run page shows the run as its local original does', async () => {
     const page = (await loadTeamRunPage(b, teamRunRef(A)))!;
     assert.ok(page);
-    assert.strictEqual(page.experiment, 'churn');
+    assert.strictEqual(page.experiment, 'churn · team');
     assert.strictEqual(page.run.name, 'xgb-a');
     assert.strictEqual(page.run.gitCommit, 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678');
     assert.strictEqual(page.run.gitDirty, false);

@@ -157,7 +157,8 @@ export async function loadTeamRunPage(b: TrackingBackend, id: string): Promise<T
   for (const [key, h] of await teamHistories(b, r)) {
     sparklines[key] = lttbSparkline(h.points, h.total);
   }
-  return { run: teamRunDetail(r), experiment: exp?.name ?? r.experimentId, sparklines, repro: teamRepro(r) };
+  const experiment = `${exp?.name ?? r.experimentId} · team`;
+  return { run: teamRunDetail(r), experiment, sparklines, repro: teamRepro(r) };
 }
 
 /**
@@ -182,7 +183,8 @@ export async function loadTeamCompareSource(b: TrackingBackend, ids: readonly st
   return {
     run: id => details.get(id),
     experiment: (expId, compared) => {
-      const name = experiments.get(expId)?.name ?? expId.slice(TEAM_PREFIX.length);
+      // marked, so that a shared run and its local original (same name, same experiment) are told apart
+      const name = `${experiments.get(expId)?.name ?? expId.slice(TEAM_PREFIX.length)} · team`;
       // the team's baseline: a compared run of this experiment tagged or trained as one (the backend is not scanned)
       const b = compared.find(d => d.experimentId === expId && looksLikeBaseline(d));
       return { name, baselineRunId: b?.id ?? null, auto: !!b };

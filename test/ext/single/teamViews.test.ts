@@ -101,7 +101,7 @@ describe('Team runs and models in the run page, Compare and the Models view', fu
     const exps = (await api.runsTree.getChildren(root as never)) as RunsNode[];
     const exp = exps.find(e => e.team?.experiment?.name === 'churn-team');
     assert.ok(exp, JSON.stringify(exps.map(e => e.team)));
-    return (await api.runsTree.getChildren(exp as never));
+    return await api.runsTree.getChildren(exp as never);
   }
 
   it('a team run opens in the run page with its params, metrics, datasets and sparklines', async () => {
@@ -115,7 +115,7 @@ describe('Team runs and models in the run page, Compare and the Models view', fu
     assert.ok(msg.type === 'data');
     const d = msg.data;
     assert.strictEqual(d.run.name, 'team-xgb');
-    assert.strictEqual(d.experiment, 'churn-team');
+    assert.strictEqual(d.experiment, 'churn-team · team');
     assert.deepStrictEqual(d.run.params, { max_depth: '4' });
     assert.deepStrictEqual(d.run.latestMetrics['val/auc'], { step: 0, value: 0.81 });
     assert.deepStrictEqual(
@@ -149,7 +149,7 @@ describe('Team runs and models in the run page, Compare and the Models view', fu
       d.runs.map(r => [r.name, r.experiment]),
       [
         ['baseline', d.runs[0].experiment],
-        ['team-rf', 'churn-team'],
+        ['team-rf', 'churn-team · team'],
       ],
     );
     assert.deepStrictEqual(d.missing, []);
