@@ -19,6 +19,7 @@ import {
   teamRunUuid,
 } from '../../src/core/tracking/teamView';
 import { TrackingBackend } from '../../src/core/tracking/types';
+import { commitPromotion, planPromotion, teamPromotionHistory } from '../../src/core/tracking/teamRegistry';
 import { PgCluster, startCluster } from './helpers/pgCluster';
 import { tempWorkspace, writeRunLog } from './helpers';
 
@@ -178,5 +179,47 @@ describe('team mode: run page, comparison and gate on team runs (real PostgreSQL
       [1, A, 'xgb-a', 'FINISHED', 0.81, ['champion'], 'run'],
     );
     assert.strictEqual(await loadTeamModelDetail(b, 'nope'), undefined);
+  });
+
+  it('promoted from another workspace through the registry gate: the alias and evidence land in MLflow tables', async () => {
+    const c = await pg.client('views');
+    try {
+      await c.query(
+        `INSERT INTO model_versions (name, version, creation_time, last_updated_time, current_stage, source, run_id, status)
+         VALUES ('churn', 2, 2, 2, 'None', $1, $2, 'READY')`,
+        [`runs:/${A}/model2`, A],
+      );
+    } finally {
+      await c.end();
+    }
+    // v2 has the same run (and so the same val/auc) as the champion v1: the gate says it does not beat it
+    const plan = await planPromotion(b, 'churn', 2, 'champion');
+    assert.strictEqual(plan.expectedVersion, 1);
+    assert.strictEqual(plan.gate.pass, false);
+    assert.deepStrictEqual(
+      plan.gate.checks.filter(x => !x.ok).map(x => x.code),
+      ['not-better'],
+    );
+    await assert.rejects(() => commitPromotion(b, plan, { reason: 'same' }), /gate did not pass/);
+    const { result } = await commitPromotion(b, plan, { reason: 'rebuilt artifact', override: true, actor: 'ana' });
+    assert.deepStrictEqual([result.from, result.to], [1, 2]);
+    const c2 = await pg.client('views');
+    try {
+      const alias = await c2.query(
+        `SELECT version FROM registered_model_aliases WHERE name = 'churn' AND alias = 'champion'`,
+      );
+      assert.deepStrictEqual(alias.rows, [{ version: 2 }]);
+      const tags = await c2.query(`SELECT key, value FROM model_version_tags WHERE name = 'churn' AND version = 2`);
+      const audit = JSON.parse(tags.rows.find((t: { key: string }) => t.key.startsWith('mlsight.audit.')).value);
+      assert.deepStrictEqual([audit.actor, audit.override, audit.from, audit.to], ['ana', true, 1, 2]);
+    } finally {
+      await c2.end();
+    }
+    // what the review page lists as the model's history
+    const m = (await loadTeamModelDetail(b, 'churn'))!;
+    assert.deepStrictEqual(
+      teamPromotionHistory(m).map(e => [e.actor, e.from, e.to, e.reason]),
+      [['ana', 1, 2, 'rebuilt artifact']],
+    );
   });
 });
