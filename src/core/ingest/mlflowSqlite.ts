@@ -13,6 +13,8 @@
  * Only what changed is rewritten: each run has a fingerprint (`<db>#run:<uuid>`: a hash of its row, params,
  * tags and datasets, and its metric row count), and a run whose fingerprint changed has its rows replaced.
  * Values: is_nan = 1 → NaN; ±1.7976931348623157e308 (how MLflow's SQL store writes ±inf) → ±Infinity.
+ * The team backend for sqlite:/// URIs (core/tracking/sqlite.ts) reads through the same helpers (sqlColumns,
+ * sqlRows, metricValue).
  */
 import * as fs from 'fs';
 import type { Database, SqlValue } from 'sql.js';
