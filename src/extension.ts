@@ -112,13 +112,7 @@ class Extension implements vscode.Disposable {
       ...storeCommands({ stores: this.stores, channel, log, extensionUri: context.extensionUri, pickFolder }),
       ...modelCommands({ stores: this.stores, registry: registryCommands, pages: modelPages, pickFolder }),
       ...driftCommands(drift),
-      ...teamCommandHandlers(
-        team,
-        this.stores,
-        log,
-        () => runsView.selection,
-        id => this.runPages.open(undefined, id, { preview: true }),
-      ),
+      ...teamCommandHandlers(team, this.stores, log, runsView, this.runPages),
     };
     for (const d of registerCommands(handlers, channel)) {
       this.disposables.track(d);

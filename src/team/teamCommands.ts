@@ -4,6 +4,7 @@
  * opens in) and Load More Team Runs.
  */
 import * as vscode from 'vscode';
+import type { RunPages } from '../runs/runPage';
 import { Logger } from '../core/log';
 import { CommandHandlers } from '../platform/commands';
 import { buildSyncRun, listSyncableRuns } from '../core/tracking/workspaceSync';
@@ -34,8 +35,8 @@ export function teamCommandHandlers(
   team: TeamRuns,
   stores: StoreManager,
   log: Logger,
-  selection: () => readonly unknown[],
-  openRun: (id: string) => Promise<unknown>,
+  runsView: { readonly selection: readonly unknown[] },
+  runPages: Pick<RunPages, 'open'>,
 ): Pick<CommandHandlers, TeamCommandId> {
   return {
     'mlsight.shareRun': async (item?: unknown, selected?: unknown[]) => {
@@ -51,7 +52,7 @@ export function teamCommandHandlers(
         }
         return;
       }
-      let picks = (Array.isArray(selected) && selected.length ? selected : item ? [item] : [...selection()])
+      let picks = (Array.isArray(selected) && selected.length ? selected : item ? [item] : [...runsView.selection])
         .map(localRun)
         .filter(Boolean) as LocalRunArg[];
       if (!picks.length) {
@@ -149,7 +150,7 @@ export function teamCommandHandlers(
         return;
       }
       // the run page every run opens in, fed from the team backend
-      await openRun(teamRunRef(n.run.runUuid));
+      await runPages.open(undefined, teamRunRef(n.run.runUuid), { preview: true });
     },
     'mlsight.loadMoreTeamRuns': async (arg?: unknown) => {
       const n = teamNode(arg);
