@@ -11,6 +11,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type * as TS from 'web-tree-sitter';
+import { fastParse } from './fastparse';
 import { changedRange, combineErrors, reparseStatements } from './reparse';
 
 /** A named syntax node. Offsets are UTF-16 code units into the parsed text. */
@@ -427,7 +428,8 @@ function firstMissing(tree: TS.Tree, within?: TS.Node): number | undefined {
 interface CachedDocument {
   text: string;
   result: ParsedPython;
-  tree: TS.Tree;
+  /** Absent when the last whole parse was done by the fast parser (`fastparse.ts`). */
+  tree?: TS.Tree;
   treeText: string;
 }
 const MAX_CACHED_DOCUMENTS = 16;
@@ -439,7 +441,7 @@ export const reparseStats = { reused: 0, whole: 0 };
 export function releaseDocument(documentKey: string): void {
   const d = documents.get(documentKey);
   if (d) {
-    d.tree.delete();
+    d.tree?.delete();
     documents.delete(documentKey);
   }
 }
@@ -492,6 +494,13 @@ export function parsePython(source: string, timeoutMs = 10_000, documentKey?: st
       return cached.result;
     }
     const reused = reparseStatements(cached.text, cached.result, source, region => {
+      const fast = fastParse(region, deadline);
+      if (fast === 'timeout') {
+        return undefined;
+      }
+      if (fast) {
+        return { root: fast.root, errors: 0, timedOut: false, nodeCount: fast.nodeCount };
+      }
       let t: TS.Tree | null = null;
       try {
         t = e.parser.parse(region, null, { progressCallback });
@@ -516,7 +525,20 @@ export function parsePython(source: string, timeoutMs = 10_000, documentKey?: st
       return reused;
     }
     reparseStats.whole++;
-    cached.tree.edit(diffEdit(cached.treeText, source));
+    cached.tree?.edit(diffEdit(cached.treeText, source));
+  }
+  const fast = fastParse(source, deadline);
+  if (fast === 'timeout') {
+    cached?.tree?.delete();
+    return { root: emptyModule(), errors: 0, timedOut: true, nodeCount: 1 };
+  }
+  if (fast) {
+    cached?.tree?.delete();
+    const result: ParsedPython = { root: fast.root, errors: 0, timedOut: false, nodeCount: fast.nodeCount };
+    if (documentKey !== undefined) {
+      keepDocument(documentKey, { text: source, treeText: source, result });
+    }
+    return result;
   }
   let tree: TS.Tree | null = null;
   try {
@@ -524,7 +546,7 @@ export function parsePython(source: string, timeoutMs = 10_000, documentKey?: st
   } catch {
     tree = null;
   }
-  cached?.tree.delete();
+  cached?.tree?.delete();
   if (!tree) {
     e.parser.reset();
     return { root: emptyModule(), errors: 0, timedOut: true, nodeCount: 1 };
@@ -533,20 +555,24 @@ export function parsePython(source: string, timeoutMs = 10_000, documentKey?: st
   try {
     const result = convertTree(e, tree);
     if (documentKey !== undefined) {
-      documents.set(documentKey, { text: source, tree, treeText: source, result });
+      keepDocument(documentKey, { text: source, tree, treeText: source, result });
       keep = true;
-      for (const [k] of documents) {
-        if (documents.size <= MAX_CACHED_DOCUMENTS) {
-          break;
-        }
-        releaseDocument(k);
-      }
     }
     return result;
   } finally {
     if (!keep) {
       tree.delete();
     }
+  }
+}
+
+function keepDocument(documentKey: string, d: CachedDocument): void {
+  documents.set(documentKey, d);
+  for (const [k] of documents) {
+    if (documents.size <= MAX_CACHED_DOCUMENTS) {
+      break;
+    }
+    releaseDocument(k);
   }
 }
 
