@@ -17,7 +17,8 @@ import {
   loadPythonParser,
   releaseDocument,
 } from '../src/core/leakage';
-import { parsePython, reparseStats } from '../src/core/leakage/parser';
+import { fastParse } from '../src/core/leakage/fastparse';
+import { parsePython, parsePythonWith, reparseStats } from '../src/core/leakage/parser';
 import { scoreRealWorld } from '../test/unit/leakage-realworld';
 
 const report = (name: string, value: number, unit: string, baseline: string, baselineValue: number) =>
@@ -108,6 +109,48 @@ async function main(): Promise<void> {
       pyBig,
     );
 
+    // the same without the one corpus script that holds a deliberate syntax error (valid files are parsed by the fast
+    // parser, files with syntax errors by tree-sitter): analysis, and the parsers alone against each other
+    const cleanLines: string[] = [];
+    const valid = corpus.filter(f => parsePythonWith(fs.readFileSync(f, 'utf8'), 'fast').errors === 0);
+    for (let i = 0; cleanLines.length < 2000; i++) {
+      const src = fs.readFileSync(valid[i % valid.length], 'utf8').split('\n');
+      cleanLines.push(`def script_${i}():`, ...src.map(l => (l.trim() ? '    ' + l : '')), '    pass', '');
+    }
+    const clean = cleanLines.slice(0, 2000).join('\n');
+    const cleanFile = path.join(dir, 'clean.py');
+    fs.writeFileSync(cleanFile, clean);
+    for (let i = 0; i < 5; i++) {
+      analyzePythonSync(clean);
+    }
+    const cleanWall: number[] = [];
+    const cleanCpu: number[] = [];
+    const tsParse: number[] = [];
+    const fastParseMs: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      const t0 = performance.now();
+      cleanCpu.push(cpuMs(() => analyzePythonSync(clean)));
+      cleanWall.push(performance.now() - t0);
+      tsParse.push(cpuMs(() => parsePythonWith(clean, 'fast')));
+      fastParseMs.push(cpuMs(() => fastParse(clean)));
+    }
+    const pyClean = median([0, 1, 2].map(() => cpythonParse([cleanFile])));
+    report('leakage analysis of one valid 2,000-line file (median, warm, wall)', median(cleanWall), 'ms', 'goal', 30);
+    report(
+      'leakage analysis of one valid 2,000-line file (median, warm, CPU)',
+      median(cleanCpu),
+      'ms',
+      "CPython's ast.parse of the same file (CPU)",
+      pyClean,
+    );
+    report(
+      'fast parser, valid 2,000-line file (median CPU)',
+      median(fastParseMs),
+      'ms',
+      'tree-sitter parse + tree conversion of the same file',
+      median(tsParse),
+    );
+
     // re-analysis after one-character edits typed at spread-out places (statements around the edit re-parsed, the
     // others re-used), against a fresh parse and analysis of the same text, all in CPU time
     const key = 'bench://big.py';
@@ -178,6 +221,16 @@ async function main(): Promise<void> {
         analyzePythonSync(fs.readFileSync(f, 'utf8'));
       }
     });
+    const texts = files.map(f => fs.readFileSync(f, 'utf8'));
+    const smallTs = cpuMs(() => texts.forEach(t => parsePythonWith(t, 'fast')));
+    const smallFast = cpuMs(() => texts.forEach(t => parsePython(t)));
+    report(
+      `parse ${files.length} small files (fast parser, tree-sitter for files it gives up on; CPU)`,
+      smallFast,
+      'ms',
+      'tree-sitter parse + tree conversion of the same files',
+      smallTs,
+    );
     report(
       `lint ${files.length} small files (read + parse + analyse, CPU)`,
       small,
