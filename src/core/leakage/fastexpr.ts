@@ -139,43 +139,9 @@ export class ExprParser {
     return out;
   }
 
+  /** An annotation (statements only: `Parser` in fastparse.ts overrides this). */
   protected type(): N {
-    return this.typeOf(this.expression());
-  }
-
-  /** An annotation as tree-sitter-python shapes it: `type`, with `generic_type` for `Name[…]`. */
-  protected typeOf(e: N): N {
-    switch (e.type) {
-      case 'identifier':
-      case 'attribute':
-      case 'string':
-      case 'none':
-      case 'ellipsis':
-        return node('type', e.start, e.end, [e]);
-      case 'binary_operator': {
-        const simple = (c: PyNode) => c.type === 'identifier' || c.type === 'attribute' || c.type === 'none';
-        if (simple(e.children[0]) && simple(e.children[1]) && this.text[e.children[0].end] !== '[') {
-          return node('type', e.start, e.end, [e]);
-        }
-        break;
-      }
-      case 'subscript': {
-        const [value, ...items] = e.children as N[];
-        if (value.type !== 'identifier' || this.text[value.end] !== '[') {
-          break;
-        }
-        value.field = null;
-        const params = items.map(c => {
-          c.field = null;
-          return this.typeOf(c);
-        });
-        const tp = node('type_parameter', value.end, e.end, params);
-        return node('type', e.start, e.end, [node('generic_type', e.start, e.end, [value, tp])]);
-      }
-      default:
-        break;
-    }
-    throw new Bail('complex annotation');
+    throw new Bail('annotation in an expression');
   }
 
   // ----- targets and patterns
@@ -237,10 +203,18 @@ export class ExprParser {
   // ----- expressions
 
   /** Comma-separated expressions (with `*x`), as written. */
-  protected starExpressions(): Items {
+  /**
+   * With `rhs`, a trailing comma may end the line (`x = 1,`); elsewhere tree-sitter joins the next line. `*x` items
+   * only with `star` (assignment targets).
+   */
+  protected starExpressions(rhs = false, star = false): Items {
     const items: PyNode[] = [];
     let comma = false;
     for (;;) {
+      if (this.isOp('*') && !star) {
+        // tree-sitter reads `x = *a, b` differently from Python
+        throw new Bail('starred expression list');
+      }
       items.push(this.isOp('*') ? this.starred(() => this.expression()) : this.expressionOrYield());
       if (!this.isOp(',')) {
         break;
@@ -248,7 +222,7 @@ export class ExprParser {
       this.i++;
       comma = true;
       if (this.atExpressionsEnd()) {
-        if (this.kind[this.i] === T_NEWLINE) {
+        if (this.kind[this.i] === T_NEWLINE && (!rhs || this.t.blockEnd[this.i] >= 0)) {
           // tree-sitter continues such a statement on the next line
           throw new Bail('trailing comma at the end of a line');
         }
@@ -446,6 +420,9 @@ export class ExprParser {
       } else if (this.isOp('[')) {
         this.i++;
         const kids: PyNode[] = [withField(e, 'value')];
+        if (this.isOp(']')) {
+          throw new Bail('empty subscript');
+        }
         do {
           if (this.isOp(']')) {
             break;
@@ -622,6 +599,10 @@ export class ExprParser {
     for (let i = q + (triple ? 3 : 1); i < bodyEnd; i++) {
       const c = text.charCodeAt(i);
       if (c === 92) {
+        const d = text.charCodeAt(i + 1);
+        if (d === 123 || d === 125) {
+          throw new Bail('backslash before a brace in an f-string');
+        }
         i++;
       } else if (c === 123) {
         if (text.charCodeAt(i + 1) === 123) {
@@ -644,13 +625,33 @@ export class ExprParser {
   /** `{expr[!c][:spec]}` from `open` (the brace) to `close` (after the closing brace). */
   protected interpolation(open: number, close: number): N {
     const exprEnd = expressionEnd(this.text, open + 1, close - 1);
-    const tokens = tokenize(this.text, open + 1, exprEnd, true);
+    if (this.text[exprEnd] === '!' && !/^![rsa][:}]/.test(this.text.slice(exprEnd, exprEnd + 3))) {
+      throw new Bail('conversion');
+    }
+    const e = withField(this.embedded(open + 1, exprEnd), 'expression');
+    // interpolations nested in the format spec are dropped from the tree, but must parse
+    const spec = this.text.indexOf(':', exprEnd);
+    if (spec >= 0 && spec < close - 1) {
+      for (let i = this.text.indexOf('{', spec); i >= 0 && i < close - 1; i = this.text.indexOf('{', i + 1)) {
+        const end = this.text.indexOf('}', i);
+        if (end < 0 || end >= close - 1) {
+          throw new Bail('format spec');
+        }
+        this.embedded(i + 1, end);
+      }
+    }
+    return node('interpolation', open, close, [e]);
+  }
+
+  /** The single expression in `text[from, to)`. */
+  private embedded(from: number, to: number): N {
+    const tokens = tokenize(this.text, from, to, true);
     const sub = new ExprParser(this.text, tokens);
-    const e = withField(sub.expression(), 'expression');
+    const e = sub.expression();
     if (tokens.kind[sub.i] !== T_EOF) {
       throw new Bail('interpolation');
     }
-    return node('interpolation', open, close, [e]);
+    return e;
   }
 
   protected parenthesized(): N {

@@ -60,6 +60,8 @@ const OPS2 = new Set([
 ]);
 const OPS1 = '+-*/%@&|^~<>()[]{},:.;=!';
 const CLOSES: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
+const SAFE_BEFORE_DEDENT = new Set([',', '(', '[', '{', ')', ']', '}']);
+const OPERATOR_WORDS = new Set('and or not in is if else for lambda await yield from as async'.split(' '));
 
 // character classes
 const ID_START = new Uint8Array(128);
@@ -141,6 +143,7 @@ export function tokenize(text: string, from = 0, to = text.length, inBrackets = 
   let i = from;
   let lineHasTokens = false;
   let atLineStart = !inBrackets;
+  let bracketLineStart = false;
   let firstComment = -1;
   /** Own-line comments since the last token: [start, end, column], and a comment on the last token's line. */
   let pending: number[] = [];
@@ -167,6 +170,18 @@ export function tokenize(text: string, from = 0, to = text.length, inBrackets = 
   };
 
   const token = (kind: number, start: number, end: number, val: string) => {
+    if (bracketLineStart) {
+      bracketLineStart = false;
+      // tree-sitter-python's scanner emits a DEDENT inside brackets where no closing bracket may follow
+      const p = out.count - 1;
+      if (
+        start - lineStartOf(text, start) < indents[indents.length - 1] &&
+        ((out.kind[p] === T_OP && !SAFE_BEFORE_DEDENT.has(out.val[p])) ||
+          (out.kind[p] === T_NAME && OPERATOR_WORDS.has(out.val[p])))
+      ) {
+        throw new Bail('continuation line indented less than its block');
+      }
+    }
     if (atLineStart) {
       atLineStart = false;
       const column = start - lineStartOf(text, start);
@@ -204,6 +219,8 @@ export function tokenize(text: string, from = 0, to = text.length, inBrackets = 
       }
       if (depth === 0) {
         atLineStart = true;
+      } else {
+        bracketLineStart = true;
       }
       i += c === 13 ? 2 : 1;
       continue;
@@ -349,7 +366,10 @@ function numberEnd(text: string, i: number, to: number): number {
     throw new Bail('number');
   }
   const e = i + m[0].length;
-  if (e < to && (ID_PART[text.charCodeAt(e)] || text.charCodeAt(e) === 46)) {
+  if (
+    m[0].indexOf('.') !== m[0].lastIndexOf('.') ||
+    (e < to && (ID_PART[text.charCodeAt(e)] || text.charCodeAt(e) === 46))
+  ) {
     throw new Bail('number suffix');
   }
   return Math.min(e, to);

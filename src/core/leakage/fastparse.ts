@@ -9,9 +9,9 @@
  * caller parses with tree-sitter, whose error recovery it does not imitate. Unit and fuzz tests compare both trees
  * node for node on the corpora and on random programs.
  */
-import { Bail, T_DEDENT, T_EOF, T_INDENT, T_NAME, T_NEWLINE, T_OP, tokenize } from './fastlex';
+import { Bail, T_DEDENT, T_EOF, T_INDENT, T_NAME, T_NEWLINE, T_NUM, T_OP, T_STR, tokenize } from './fastlex';
 import type { PyNode } from './parser';
-import { AUGMENTED, ExprParser, Items, N, node, single, withField } from './fastexpr';
+import { AUGMENTED, ExprParser, Items, KEYWORDS, N, node, single, withField } from './fastexpr';
 
 /** Words tree-sitter-python treats specially at the start of a statement (Python 2 statements, soft keywords). */
 const SPECIAL_START = new Set(['print', 'exec', 'match', 'case', 'type']);
@@ -32,7 +32,10 @@ class Parser extends ExprParser {
       this.statement(body);
     }
     if (!body.length) {
-      throw new Bail('empty module');
+      if (this.text.includes('\\')) {
+        throw new Bail('line continuation in an empty module');
+      }
+      return node('module', this.t.firstComment >= 0 ? this.t.firstComment : this.text.length, this.text.length);
     }
     const first = this.t.firstComment >= 0 ? Math.min(this.t.firstComment, body[0].start) : body[0].start;
     return node('module', first, this.text.length, body);
@@ -100,6 +103,9 @@ class Parser extends ExprParser {
     const s = this.start[this.i];
     if (this.kind[this.i] === T_NAME) {
       const v = this.val[this.i];
+      if (v === 'print' && this.isPrintStatement()) {
+        return this.printStatement();
+      }
       if (SPECIAL_START.has(v) && !this.plainUse()) {
         throw new Bail(`statement starting with ${v}`);
       }
@@ -162,6 +168,22 @@ class Parser extends ExprParser {
     return this.expressionStatement();
   }
 
+  /** Python 2 `print x, y` (with a name, string or number after `print`). */
+  protected isPrintStatement(): boolean {
+    const k = this.kind[this.i + 1];
+    const v = this.val[this.i + 1];
+    return k === T_STR || k === T_NUM || (k === T_NAME && !KEYWORDS.has(v));
+  }
+
+  protected printStatement(): N {
+    const s = this.start[this.i++];
+    const kids: PyNode[] = [];
+    do {
+      kids.push(withField(this.expression(), 'argument'));
+    } while (this.eatOp(','));
+    return node('print_statement', s, this.last(), kids);
+  }
+
   /** A special word used as a plain name: `print(…)` alone, `type = …`, `match.group(…)`. */
   protected plainUse(): boolean {
     const v = this.val[this.i];
@@ -210,7 +232,7 @@ class Parser extends ExprParser {
 
   protected expressionStatement(): N {
     const s = this.start[this.i];
-    const first = this.starExpressions();
+    const first = this.starExpressions(false, true);
     if (this.isOp('=')) {
       const a = this.assignmentFrom(first);
       return node('expression_statement', s, a.end, [a]);
@@ -233,8 +255,8 @@ class Parser extends ExprParser {
       const a = node('augmented_assignment', s, right.end, [left, right]);
       return node('expression_statement', s, a.end, [a]);
     }
-    if (!first.comma && first.items[0].type === 'list_splat') {
-      throw new Bail('bare starred expression');
+    if (first.items.some(c => c.type === 'list_splat')) {
+      throw new Bail('starred expression statement');
     }
     return node('expression_statement', s, this.last(), first.items);
   }
@@ -243,17 +265,56 @@ class Parser extends ExprParser {
   protected assignmentFrom(first: Items): N {
     this.expectOp('=');
     const left = withField(this.toPatterns(first), 'left');
-    const rhs = this.starExpressions();
+    const rhs = this.starExpressions(true);
     const right = this.isOp('=') ? this.assignmentFrom(rhs) : this.listOrSingle(rhs, 'expression_list');
     return node('assignment', left.start, right.end, [left, withField(right, 'right')]);
   }
 
   protected rightHandSide(): N {
-    const rhs = this.starExpressions();
+    const rhs = this.starExpressions(true);
     if (this.isOp('=')) {
       return this.assignmentFrom(rhs);
     }
     return this.listOrSingle(rhs, 'expression_list');
+  }
+
+  protected override type(): N {
+    return this.typeOf(this.expression());
+  }
+
+  /** An annotation as tree-sitter-python shapes it: `type`, with `generic_type` for `Name[…]`. */
+  protected typeOf(e: N): N {
+    switch (e.type) {
+      case 'identifier':
+      case 'attribute':
+      case 'string':
+      case 'none':
+      case 'ellipsis':
+        return node('type', e.start, e.end, [e]);
+      case 'binary_operator': {
+        const simple = (c: PyNode) => c.type === 'identifier' || c.type === 'attribute' || c.type === 'none';
+        if (simple(e.children[0]) && simple(e.children[1]) && this.text[e.children[0].end] !== '[') {
+          return node('type', e.start, e.end, [e]);
+        }
+        break;
+      }
+      case 'subscript': {
+        const [value, ...items] = e.children as N[];
+        if (value.type !== 'identifier' || this.text[value.end] !== '[') {
+          break;
+        }
+        value.field = null;
+        const params = items.map(c => {
+          c.field = null;
+          return this.typeOf(c);
+        });
+        const tp = node('type_parameter', value.end, e.end, params);
+        return node('type', e.start, e.end, [node('generic_type', e.start, e.end, [value, tp])]);
+      }
+      default:
+        break;
+    }
+    throw new Bail('complex annotation');
   }
 
   protected importStatement(): N {
@@ -300,11 +361,9 @@ class Parser extends ExprParser {
       module = node('relative_import', ps, this.last(), kids);
     } else {
       module = this.dottedName();
-      if (this.text.slice(module.start, module.end) === '__future__') {
-        throw new Bail('future import');
-      }
     }
-    const kids: PyNode[] = [withField(module, 'module_name')];
+    const future = this.text.slice(module.start, module.end) === '__future__';
+    const kids: PyNode[] = future ? [] : [withField(module, 'module_name')];
     this.expectName('import');
     if (this.isOp('*')) {
       kids.push(node('wildcard_import', this.start[this.i], this.end[this.i]));
@@ -322,7 +381,10 @@ class Parser extends ExprParser {
         this.expectOp(')');
       }
     }
-    return node('import_from_statement', s, this.last(), kids);
+    if (future && kids.some(k => k.type === 'wildcard_import')) {
+      throw new Bail('future wildcard');
+    }
+    return node(future ? 'future_import_statement' : 'import_from_statement', s, this.last(), kids);
   }
 
   /** `:` and a block: an indented one, or simple statements on the same line. */
