@@ -136,6 +136,10 @@ export function stringEnd(text: string, q: number, limit: number): number {
  * interpolation): no NEWLINE/INDENT/DEDENT.
  */
 export function tokenize(text: string, from = 0, to = text.length, inBrackets = false): Tokens {
+  const nul = text.indexOf('\0', from);
+  if (nul >= 0 && nul < to) {
+    throw new Bail('NUL character');
+  }
   const out = new Growable();
   const indents: number[] = [0];
   let depth = inBrackets ? 1 : 0;
