@@ -5,6 +5,8 @@
 //     alone against a fresh parse;
 //   - workspace lint of many small files (≥ 500 scripts) and of large notebooks (.ipynb, ~2,000 lines each) against
 //     CPython's ast.parse of the same files (goal: ≤ 3×);
+//   - each of these with valid code parsed by the fast parser (fastparse.ts) against the same run with tree-sitter
+//     parsing everything (as before the fast parser), and the two parsers alone;
 //   - precision and recall of the leakage rules on the real-world-style labelled corpus (the rates shown to users).
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -18,7 +20,7 @@ import {
   releaseDocument,
 } from '../src/core/leakage';
 import { fastParse } from '../src/core/leakage/fastparse';
-import { parsePython, parsePythonWith, reparseStats } from '../src/core/leakage/parser';
+import { parsePython, parsePythonWith, reparseStats, setFastParser } from '../src/core/leakage/parser';
 import { scoreRealWorld } from '../test/unit/leakage-realworld';
 
 const report = (name: string, value: number, unit: string, baseline: string, baselineValue: number) =>
@@ -125,12 +127,16 @@ async function main(): Promise<void> {
     }
     const cleanWall: number[] = [];
     const cleanCpu: number[] = [];
+    const cleanTsCpu: number[] = [];
     const tsParse: number[] = [];
     const fastParseMs: number[] = [];
     for (let i = 0; i < 15; i++) {
       const t0 = performance.now();
       cleanCpu.push(cpuMs(() => analyzePythonSync(clean)));
       cleanWall.push(performance.now() - t0);
+      setFastParser(false);
+      cleanTsCpu.push(cpuMs(() => analyzePythonSync(clean)));
+      setFastParser(true);
       tsParse.push(cpuMs(() => parsePythonWith(clean, 'fast')));
       fastParseMs.push(cpuMs(() => fastParse(clean)));
     }
@@ -142,6 +148,13 @@ async function main(): Promise<void> {
       'ms',
       "CPython's ast.parse of the same file (CPU)",
       pyClean,
+    );
+    report(
+      'leakage analysis of one valid 2,000-line file (median, warm, CPU)',
+      median(cleanCpu),
+      'ms',
+      'the same parsed by tree-sitter only (before the fast parser)',
+      median(cleanTsCpu),
     );
     report(
       'fast parser, valid 2,000-line file (median CPU)',
@@ -157,7 +170,12 @@ async function main(): Promise<void> {
     const parseKey = 'bench://big-parse.py';
     analyzePythonSync(big, { documentKey: key });
     parsePython(big, 10_000, parseKey);
+    const tsKey = 'bench://big-ts.py';
+    setFastParser(false);
+    analyzePythonSync(big, { documentKey: tsKey });
+    setFastParser(true);
     const edited: number[] = [];
+    const editedTs: number[] = [];
     const fresh: number[] = [];
     const editedParse: number[] = [];
     const freshParse: number[] = [];
@@ -172,10 +190,14 @@ async function main(): Promise<void> {
       editedParse.push(cpuMs(() => parsePython(text, 10_000, parseKey)));
       freshParse.push(cpuMs(() => parsePython(text)));
       edited.push(cpuMs(() => analyzePythonSync(text, { documentKey: key })));
+      setFastParser(false);
+      editedTs.push(cpuMs(() => analyzePythonSync(text, { documentKey: tsKey })));
+      setFastParser(true);
       fresh.push(cpuMs(() => analyzePythonSync(text)));
     }
-    const reused = (reparseStats.reused - reused0) / 2;
+    const reused = (reparseStats.reused - reused0) / 3;
     releaseDocument(key);
+    releaseDocument(tsKey);
     releaseDocument(parseKey);
     report(
       're-analysis after a one-character edit of a 2,000-line file (median CPU)',
@@ -183,6 +205,13 @@ async function main(): Promise<void> {
       'ms',
       'goal',
       10,
+    );
+    report(
+      're-analysis after a one-character edit of a 2,000-line file (median CPU)',
+      median(edited),
+      'ms',
+      'the same with tree-sitter re-parsing the statements (before the fast parser)',
+      median(editedTs),
     );
     report(
       're-analysis after a one-character edit, statements re-used vs fresh (median CPU)',
@@ -221,6 +250,20 @@ async function main(): Promise<void> {
         analyzePythonSync(fs.readFileSync(f, 'utf8'));
       }
     });
+    setFastParser(false);
+    const smallTsLint = cpuMs(() => {
+      for (const f of files) {
+        analyzePythonSync(fs.readFileSync(f, 'utf8'));
+      }
+    });
+    setFastParser(true);
+    report(
+      `lint ${files.length} small files (read + parse + analyse, CPU)`,
+      small,
+      'ms',
+      'the same parsed by tree-sitter only (before the fast parser)',
+      smallTsLint,
+    );
     const texts = files.map(f => fs.readFileSync(f, 'utf8'));
     const smallTs = cpuMs(() => texts.forEach(t => parsePythonWith(t, 'fast')));
     const smallFast = cpuMs(() => texts.forEach(t => parsePython(t)));
@@ -278,6 +321,20 @@ async function main(): Promise<void> {
       await analyzeNotebook(fs.readFileSync(f, 'utf8'));
     }
     const c = process.cpuUsage(t0);
+    setFastParser(false);
+    const ts0 = process.cpuUsage();
+    for (const f of nbs) {
+      await analyzeNotebook(fs.readFileSync(f, 'utf8'));
+    }
+    const cts = process.cpuUsage(ts0);
+    setFastParser(true);
+    report(
+      `lint ${nbs.length} notebooks of ~2,000 lines (read + parse + analyse, CPU)`,
+      (c.user + c.system) / 1000,
+      'ms',
+      'the same parsed by tree-sitter only (before the fast parser)',
+      (cts.user + cts.system) / 1000,
+    );
     report(
       `lint ${nbs.length} notebooks of ~2,000 lines (read + parse + analyse, CPU)`,
       (c.user + c.system) / 1000,

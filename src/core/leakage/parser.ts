@@ -433,6 +433,11 @@ interface CachedDocument {
   treeText: string;
 }
 const MAX_CACHED_DOCUMENTS = 16;
+/** Whether valid code is parsed by the fast parser (`fastparse.ts`); off only to measure tree-sitter alone (bench). */
+let useFastParser = true;
+export function setFastParser(on: boolean): void {
+  useFastParser = on;
+}
 const documents = new Map<string, CachedDocument>();
 /** How re-parses of kept documents went: statements re-used, or the whole text parsed again (for tests/bench). */
 export const reparseStats = { reused: 0, whole: 0 };
@@ -494,7 +499,7 @@ export function parsePython(source: string, timeoutMs = 10_000, documentKey?: st
       return cached.result;
     }
     const reused = reparseStatements(cached.text, cached.result, source, region => {
-      const fast = fastParse(region, deadline);
+      const fast = useFastParser ? fastParse(region, deadline) : undefined;
       if (fast === 'timeout') {
         return undefined;
       }
@@ -527,7 +532,7 @@ export function parsePython(source: string, timeoutMs = 10_000, documentKey?: st
     reparseStats.whole++;
     cached.tree?.edit(diffEdit(cached.treeText, source));
   }
-  const fast = fastParse(source, deadline);
+  const fast = useFastParser ? fastParse(source, deadline) : undefined;
   if (fast === 'timeout') {
     cached?.tree?.delete();
     return { root: emptyModule(), errors: 0, timedOut: true, nodeCount: 1 };
