@@ -58,7 +58,7 @@ const OPS2 = new Set([
   '^=',
   '@=',
 ]);
-const OPS1 = '+-*/%@&|^~<>()[]{},:.;=!';
+const OPS1 = [...'+-*/%@&|^~<>()[]{},:.;=!'];
 const CLOSES: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
 const SAFE_BEFORE_DEDENT = new Set([',', '(', '[', '{', ')', ']', '}']);
 const OPERATOR_WORDS = new Set('and or not in is if else for lambda await yield from as async'.split(' '));
@@ -74,12 +74,18 @@ for (let c = 0; c < 128; c++) {
 const STRING_PREFIX = /^(r|u|b|br|rb|f|fr|rf)$/i;
 
 class Growable {
-  kind = new Uint8Array(1024);
-  start = new Int32Array(1024);
-  end = new Int32Array(1024);
-  blockEnd = new Int32Array(1024);
+  kind: Uint8Array;
+  start: Int32Array;
+  end: Int32Array;
+  blockEnd: Int32Array;
   val: string[] = [];
   count = 0;
+  constructor(capacity: number) {
+    this.kind = new Uint8Array(capacity);
+    this.start = new Int32Array(capacity);
+    this.end = new Int32Array(capacity);
+    this.blockEnd = new Int32Array(capacity);
+  }
   push(kind: number, start: number, end: number, val: string, blockEnd = -1): void {
     if (this.count === this.kind.length) {
       const n = this.count * 2;
@@ -140,7 +146,8 @@ export function tokenize(text: string, from = 0, to = text.length, inBrackets = 
   if (nul >= 0 && nul < to) {
     throw new Bail('NUL character');
   }
-  const out = new Growable();
+  // about one token per four characters of code
+  const out = new Growable(16 + ((to - from) >> 2));
   const indents: number[] = [0];
   let depth = inBrackets ? 1 : 0;
   const brackets: string[] = [];
@@ -308,18 +315,7 @@ export function tokenize(text: string, from = 0, to = text.length, inBrackets = 
       i = e;
       continue;
     }
-    const three = text.slice(i, i + 3);
-    const two = three.slice(0, 2);
-    let op: string;
-    if (OPS3.has(three)) {
-      op = three;
-    } else if (OPS2.has(two)) {
-      op = two;
-    } else if (OPS1.includes(text[i])) {
-      op = text[i];
-    } else {
-      throw new Bail(`character ${text[i]}`);
-    }
+    const op = operatorAt(text, i, c);
     if (op === '(' || op === '[' || op === '{') {
       depth++;
       brackets.push(op);
@@ -350,6 +346,29 @@ export function tokenize(text: string, from = 0, to = text.length, inBrackets = 
     count: out.count,
     firstComment,
   };
+}
+
+/** Operators by first character: the longest first (the strings are the interned literals below). */
+const OPS_BY_CHAR: string[][] = [];
+for (const op of [...OPS3, ...OPS2, ...OPS1]) {
+  (OPS_BY_CHAR[op.charCodeAt(0)] ??= []).push(op);
+}
+
+/** The operator at `i` (first character code `c`), as one of the constant strings; throws on anything else. */
+function operatorAt(text: string, i: number, c: number): string {
+  const ops = OPS_BY_CHAR[c];
+  if (ops) {
+    for (const op of ops) {
+      if (
+        op.length === 1 ||
+        (text.charCodeAt(i + 1) === op.charCodeAt(1) &&
+          (op.length === 2 || text.charCodeAt(i + 2) === op.charCodeAt(2)))
+      ) {
+        return op;
+      }
+    }
+  }
+  throw new Bail(`character ${text[i]}`);
 }
 
 function isDigit(c: number): boolean {
