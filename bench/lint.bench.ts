@@ -20,6 +20,7 @@ import {
   releaseDocument,
 } from '../src/core/leakage';
 import { fastParse } from '../src/core/leakage/fastparse';
+import { lintFiles } from '../src/core/leakage/lintPool';
 import { parsePython, parsePythonWith, reparseStats, setFastParser } from '../src/core/leakage/parser';
 import { scoreRealWorld } from '../test/unit/leakage-realworld';
 
@@ -263,6 +264,32 @@ async function main(): Promise<void> {
       'ms',
       'the same parsed by tree-sitter only (before the fast parser)',
       smallTsLint,
+    );
+    // the same files linted by 2 threads (a worker thread and this one) against one thread, wall and CPU time
+    const workerScript = path.join(root, 'dist', 'worker.js');
+    const lintOnce = async (threads: number) => {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      await lintFiles(files, {}, threads > 1 ? { workerScript, threads, minFiles: 0 } : undefined);
+      const c = process.cpuUsage(c0);
+      return { wall: performance.now() - t0, cpu: (c.user + c.system) / 1000 };
+    };
+    const one = await lintOnce(1);
+    const two = await lintOnce(2);
+    const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+    report(
+      `lint ${files.length} small files in 2 threads (wall; ${cores} cores, load ${os.loadavg()[0].toFixed(1)})`,
+      two.wall,
+      'ms',
+      'one thread (wall)',
+      one.wall,
+    );
+    report(
+      `lint ${files.length} small files in 2 threads (CPU, all threads)`,
+      two.cpu,
+      'ms',
+      'one thread (CPU)',
+      one.cpu,
     );
     const texts = files.map(f => fs.readFileSync(f, 'utf8'));
     const smallTs = cpuMs(() => texts.forEach(t => parsePythonWith(t, 'fast')));
