@@ -5,9 +5,9 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadPythonParser } from '../../src/core/leakage';
+import { analyzeNotebookSync, analyzePythonSync, loadPythonParser } from '../../src/core/leakage';
 import { fastParse, fastParseBail } from '../../src/core/leakage/fastparse';
-import { PyNode, parsePythonWith } from '../../src/core/leakage/parser';
+import { PyNode, parsePythonWith, setFastParser } from '../../src/core/leakage/parser';
 
 /** mulberry32: a small seeded generator. */
 function rng(seed: number): () => number {
@@ -124,6 +124,38 @@ describe('leakage fast parser', () => {
     }
     assert.ok(files.length > 100);
     assert.ok(accepted >= files.length - 3, `accepted ${accepted} of ${files.length}`);
+  });
+
+  it('gives the findings of the tree-sitter path on every corpus file and notebook', () => {
+    const fixtures = path.join(__dirname, '..', '..', '..', 'test', 'unit', 'fixtures');
+    const all = (dir: string): string[] =>
+      fs
+        .readdirSync(dir)
+        .sort()
+        .flatMap(n => {
+          const p = path.join(dir, n);
+          return fs.statSync(p).isDirectory() ? all(p) : /\.(py|ipynb)$/.test(n) ? [p] : [];
+        });
+    const files = [...all(path.join(fixtures, 'leakage')), ...all(path.join(fixtures, 'leakage-realworld'))];
+    const analyse = (f: string) => {
+      const text = fs.readFileSync(f, 'utf8');
+      const r = f.endsWith('.ipynb') ? analyzeNotebookSync(text) : analyzePythonSync(text);
+      return { ...r, timings: undefined };
+    };
+    let withFindings = 0;
+    try {
+      for (const f of files) {
+        setFastParser(false);
+        const before = analyse(f);
+        setFastParser(true);
+        const after = analyse(f);
+        assert.deepStrictEqual(after, before, path.basename(f));
+        withFindings += before.findings.length ? 1 : 0;
+      }
+    } finally {
+      setFastParser(true);
+    }
+    assert.ok(withFindings > 50, `${withFindings} files with findings`);
   });
 
   it('builds the tree-sitter tree of each construct', () => {
