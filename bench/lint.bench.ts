@@ -5,6 +5,8 @@
 //     alone against a fresh parse;
 //   - workspace lint of many small files (≥ 500 scripts) and of large notebooks (.ipynb, ~2,000 lines each) against
 //     CPython's ast.parse of the same files (goal: ≤ 3×);
+//   - each of these with valid code parsed by the fast parser (fastparse.ts) against the same run with tree-sitter
+//     parsing everything (as before the fast parser), and the two parsers alone;
 //   - precision and recall of the leakage rules on the real-world-style labelled corpus (the rates shown to users).
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -17,7 +19,9 @@ import {
   loadPythonParser,
   releaseDocument,
 } from '../src/core/leakage';
-import { parsePython, reparseStats } from '../src/core/leakage/parser';
+import { fastParse } from '../src/core/leakage/fastparse';
+import { lintFiles } from '../src/core/leakage/lintPool';
+import { parsePython, parsePythonWith, reparseStats, setFastParser } from '../src/core/leakage/parser';
 import { scoreRealWorld } from '../test/unit/leakage-realworld';
 
 const report = (name: string, value: number, unit: string, baseline: string, baselineValue: number) =>
@@ -108,13 +112,71 @@ async function main(): Promise<void> {
       pyBig,
     );
 
+    // the same without the one corpus script that holds a deliberate syntax error (valid files are parsed by the fast
+    // parser, files with syntax errors by tree-sitter): analysis, and the parsers alone against each other
+    const cleanLines: string[] = [];
+    const valid = corpus.filter(f => parsePythonWith(fs.readFileSync(f, 'utf8'), 'fast').errors === 0);
+    for (let i = 0; cleanLines.length < 2000; i++) {
+      const src = fs.readFileSync(valid[i % valid.length], 'utf8').split('\n');
+      cleanLines.push(`def script_${i}():`, ...src.map(l => (l.trim() ? '    ' + l : '')), '    pass', '');
+    }
+    const clean = cleanLines.slice(0, 2000).join('\n');
+    const cleanFile = path.join(dir, 'clean.py');
+    fs.writeFileSync(cleanFile, clean);
+    for (let i = 0; i < 5; i++) {
+      analyzePythonSync(clean);
+    }
+    const cleanWall: number[] = [];
+    const cleanCpu: number[] = [];
+    const cleanTsCpu: number[] = [];
+    const tsParse: number[] = [];
+    const fastParseMs: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      const t0 = performance.now();
+      cleanCpu.push(cpuMs(() => analyzePythonSync(clean)));
+      cleanWall.push(performance.now() - t0);
+      setFastParser(false);
+      cleanTsCpu.push(cpuMs(() => analyzePythonSync(clean)));
+      setFastParser(true);
+      tsParse.push(cpuMs(() => parsePythonWith(clean, 'fast')));
+      fastParseMs.push(cpuMs(() => fastParse(clean)));
+    }
+    const pyClean = median([0, 1, 2].map(() => cpythonParse([cleanFile])));
+    report('leakage analysis of one valid 2,000-line file (median, warm, wall)', median(cleanWall), 'ms', 'goal', 30);
+    report(
+      'leakage analysis of one valid 2,000-line file (median, warm, CPU)',
+      median(cleanCpu),
+      'ms',
+      "CPython's ast.parse of the same file (CPU)",
+      pyClean,
+    );
+    report(
+      'leakage analysis of one valid 2,000-line file (median, warm, CPU)',
+      median(cleanCpu),
+      'ms',
+      'the same parsed by tree-sitter only (before the fast parser)',
+      median(cleanTsCpu),
+    );
+    report(
+      'fast parser, valid 2,000-line file (median CPU)',
+      median(fastParseMs),
+      'ms',
+      'tree-sitter parse + tree conversion of the same file',
+      median(tsParse),
+    );
+
     // re-analysis after one-character edits typed at spread-out places (statements around the edit re-parsed, the
     // others re-used), against a fresh parse and analysis of the same text, all in CPU time
     const key = 'bench://big.py';
     const parseKey = 'bench://big-parse.py';
     analyzePythonSync(big, { documentKey: key });
     parsePython(big, 10_000, parseKey);
+    const tsKey = 'bench://big-ts.py';
+    setFastParser(false);
+    analyzePythonSync(big, { documentKey: tsKey });
+    setFastParser(true);
     const edited: number[] = [];
+    const editedTs: number[] = [];
     const fresh: number[] = [];
     const editedParse: number[] = [];
     const freshParse: number[] = [];
@@ -129,10 +191,14 @@ async function main(): Promise<void> {
       editedParse.push(cpuMs(() => parsePython(text, 10_000, parseKey)));
       freshParse.push(cpuMs(() => parsePython(text)));
       edited.push(cpuMs(() => analyzePythonSync(text, { documentKey: key })));
+      setFastParser(false);
+      editedTs.push(cpuMs(() => analyzePythonSync(text, { documentKey: tsKey })));
+      setFastParser(true);
       fresh.push(cpuMs(() => analyzePythonSync(text)));
     }
-    const reused = (reparseStats.reused - reused0) / 2;
+    const reused = (reparseStats.reused - reused0) / 3;
     releaseDocument(key);
+    releaseDocument(tsKey);
     releaseDocument(parseKey);
     report(
       're-analysis after a one-character edit of a 2,000-line file (median CPU)',
@@ -140,6 +206,13 @@ async function main(): Promise<void> {
       'ms',
       'goal',
       10,
+    );
+    report(
+      're-analysis after a one-character edit of a 2,000-line file (median CPU)',
+      median(edited),
+      'ms',
+      'the same with tree-sitter re-parsing the statements (before the fast parser)',
+      median(editedTs),
     );
     report(
       're-analysis after a one-character edit, statements re-used vs fresh (median CPU)',
@@ -173,11 +246,73 @@ async function main(): Promise<void> {
     for (const f of files.slice(0, 50)) {
       await analyzePythonDetailed(fs.readFileSync(f, 'utf8'));
     }
-    const small = cpuMs(() => {
-      for (const f of files) {
-        analyzePythonSync(fs.readFileSync(f, 'utf8'));
+    // the fast-parser and tree-sitter-only passes in the order A B B A (the mean of two each), so that neither gets
+    // the other's warm-up or garbage
+    const lintSmall = (fast: boolean) => {
+      setFastParser(fast);
+      try {
+        return cpuMs(() => {
+          for (const f of files) {
+            analyzePythonSync(fs.readFileSync(f, 'utf8'));
+          }
+        });
+      } finally {
+        setFastParser(true);
       }
-    });
+    };
+    const abba = <T>(run: (fast: boolean) => T, sum: (a: T, b: T) => number) => {
+      const a1 = run(true);
+      const b1 = run(false);
+      const b2 = run(false);
+      const a2 = run(true);
+      return { fast: sum(a1, a2) / 2, ts: sum(b1, b2) / 2 };
+    };
+    const smallAbba = abba(lintSmall, (a, b) => a + b);
+    const small = smallAbba.fast;
+    const smallTsLint = smallAbba.ts;
+    report(
+      `lint ${files.length} small files (read + parse + analyse, CPU)`,
+      small,
+      'ms',
+      'the same parsed by tree-sitter only (before the fast parser)',
+      smallTsLint,
+    );
+    // the same files linted by 2 threads (a worker thread and this one) against one thread, wall and CPU time
+    const workerScript = path.join(root, 'dist', 'worker.js');
+    const lintOnce = async (threads: number) => {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      await lintFiles(files, {}, threads > 1 ? { workerScript, threads, minFiles: 0 } : undefined);
+      const c = process.cpuUsage(c0);
+      return { wall: performance.now() - t0, cpu: (c.user + c.system) / 1000 };
+    };
+    const one = await lintOnce(1);
+    const two = await lintOnce(2);
+    const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+    report(
+      `lint ${files.length} small files in 2 threads (wall; ${cores} cores, load ${os.loadavg()[0].toFixed(1)})`,
+      two.wall,
+      'ms',
+      'one thread (wall)',
+      one.wall,
+    );
+    report(
+      `lint ${files.length} small files in 2 threads (CPU, all threads)`,
+      two.cpu,
+      'ms',
+      'one thread (CPU)',
+      one.cpu,
+    );
+    const texts = files.map(f => fs.readFileSync(f, 'utf8'));
+    const smallTs = cpuMs(() => texts.forEach(t => parsePythonWith(t, 'fast')));
+    const smallFast = cpuMs(() => texts.forEach(t => parsePython(t)));
+    report(
+      `parse ${files.length} small files (fast parser, tree-sitter for files it gives up on; CPU)`,
+      smallFast,
+      'ms',
+      'tree-sitter parse + tree conversion of the same files',
+      smallTs,
+    );
     report(
       `lint ${files.length} small files (read + parse + analyse, CPU)`,
       small,
@@ -220,11 +355,32 @@ async function main(): Promise<void> {
       nbs.push(f);
     }
     await analyzeNotebook(fs.readFileSync(nbs[0], 'utf8'));
-    const t0 = process.cpuUsage();
-    for (const f of nbs) {
-      await analyzeNotebook(fs.readFileSync(f, 'utf8'));
-    }
-    const c = process.cpuUsage(t0);
+    const lintNbs = async (fast: boolean) => {
+      setFastParser(fast);
+      try {
+        const t0 = process.cpuUsage();
+        for (const f of nbs) {
+          await analyzeNotebook(fs.readFileSync(f, 'utf8'));
+        }
+        const u = process.cpuUsage(t0);
+        return (u.user + u.system) / 1000;
+      } finally {
+        setFastParser(true);
+      }
+    };
+    const nb1 = await lintNbs(true);
+    const nbTs1 = await lintNbs(false);
+    const nbTs2 = await lintNbs(false);
+    const nb2 = await lintNbs(true);
+    const c = { user: ((nb1 + nb2) / 2) * 1000, system: 0 };
+    const cts = { user: ((nbTs1 + nbTs2) / 2) * 1000, system: 0 };
+    report(
+      `lint ${nbs.length} notebooks of ~2,000 lines (read + parse + analyse, CPU)`,
+      (c.user + c.system) / 1000,
+      'ms',
+      'the same parsed by tree-sitter only (before the fast parser)',
+      (cts.user + cts.system) / 1000,
+    );
     report(
       `lint ${nbs.length} notebooks of ~2,000 lines (read + parse + analyse, CPU)`,
       (c.user + c.system) / 1000,

@@ -9,6 +9,7 @@ import { formatRunsTable, listRunsForCli } from './core/runs/cliRuns';
 import { WorkspaceStore } from './core/store/store';
 import { VERSION } from './core/version';
 import { LINT_USAGE, LintUsageError, lintCommand } from './cliLint';
+import { lintThreads } from './core/leakage/lintPool';
 import { abMain } from './cliAb';
 import { registryMain } from './cliRegistry';
 import { REGISTRY_USAGE } from './cliRegistryArgs';
@@ -209,7 +210,7 @@ export async function main(
       throw new UsageError(`unknown store command ${JSON.stringify(sub ?? '')}`);
     }
     if (cmd === 'lint') {
-      return await lintCommand(rest, out, err);
+      return await lintCommand(rest, out, err, workerScript ? { workerScript, threads: lintThreads() } : undefined);
     }
     if (cmd === 'runs') {
       const p = parse(rest);

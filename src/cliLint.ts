@@ -1,15 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import {
-  AnalysisResult,
-  Finding,
-  RULES,
-  RULE_IDS,
-  RuleId,
-  RuleSetting,
-  analyzeNotebookDetailed,
-  analyzePythonDetailed,
-} from './core/leakage';
+import { RULES, RULE_IDS, RuleId, RuleSetting } from './core/leakage';
+import { LintThreads, lintFiles } from './core/leakage/lintPool';
 import { VERSION } from './core/version';
 
 /**
@@ -76,6 +68,7 @@ export async function lintCommand(
   args: string[],
   out: (s: string) => void,
   err: (s: string) => void = () => undefined,
+  threads?: LintThreads,
 ): Promise<number> {
   const paths: string[] = [];
   let format: 'json' | 'text' | 'sarif' = 'text';
@@ -128,30 +121,13 @@ export async function lintCommand(
   for (const p of paths.length ? paths : ['.']) {
     collect(path.resolve(p), files);
   }
-  const results: { file: string; findings: Finding[]; syntaxErrors: number; error?: string; ms: number }[] = [];
-  for (const file of files) {
-    const t0 = performance.now();
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (e) {
-      results.push({ file, findings: [], syntaxErrors: 0, error: String(e), ms: 0 });
-      continue;
-    }
-    let r: AnalysisResult & { error?: string };
-    if (file.endsWith('.ipynb')) {
-      r = await analyzeNotebookDetailed(text, { rules });
-    } else {
-      r = await analyzePythonDetailed(text, { rules });
-    }
-    results.push({
-      file: path.relative(process.cwd(), file) || file,
-      findings: r.findings,
-      syntaxErrors: r.syntaxErrors,
-      error: r.error,
-      ms: performance.now() - t0,
-    });
-  }
+  const analysed = await lintFiles(files, { rules }, threads, reason =>
+    err(`mlsight lint: worker threads unavailable (${reason}); linting in one thread\n`),
+  );
+  const results = files.map((file, i) => ({
+    ...analysed[i],
+    file: analysed[i].unreadable ? file : path.relative(process.cwd(), file) || file,
+  }));
   const all = results.flatMap(r => r.findings);
   for (const r of results) {
     if (r.error) {

@@ -5,12 +5,14 @@
  *                          (core/ingest/mlflowFileStore/threads.ts)
  *   drift --worker         runs a drift report off the extension host's thread (cliDrift.ts)
  *   drift --pool-worker    analyses columns of a large drift report in parallel (core/drift/parallel.ts)
+ *   lint --worker          lints batches of files for `mlsight lint` (core/leakage/lintPool.ts)
  * The CLI (dist/cli.js) stays the command line only; it passes this bundle to the code that starts threads.
  */
 import { isMainThread, parentPort, workerData } from 'worker_threads';
 import { READER_THREAD_ARG, serveMlflowReader } from './core/ingest/mlflowFileStore';
 import { driftCli } from './cliDrift';
 import { errorMessage } from './core/errors';
+import { serveLintWorker } from './core/leakage/lintPool';
 
 /** Serves the thread this bundle was started for; false if it was not started as a worker thread it knows. */
 export async function serveWorker(argv: readonly string[]): Promise<boolean> {
@@ -19,6 +21,10 @@ export async function serveWorker(argv: readonly string[]): Promise<boolean> {
   }
   if (argv[0] === READER_THREAD_ARG) {
     await serveMlflowReader(parentPort, workerData);
+    return true;
+  }
+  if (argv[0] === 'lint' && argv[1] === '--worker') {
+    serveLintWorker(parentPort);
     return true;
   }
   if (argv[0] === 'drift' && (argv[1] === '--worker' || argv[1] === '--pool-worker')) {

@@ -1,0 +1,48 @@
+// Fuzz tier: the fast Python parser (src/core/leakage/fastparse.ts) on damaged sources either gives up or builds
+// exactly the tree of the tree-sitter path (every node's type, field, offsets, id and parent), and never accepts a
+// text tree-sitter finds a syntax error in.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { loadPythonParser } from '../../src/core/leakage';
+import { fastParse } from '../../src/core/leakage/fastparse';
+import { PyNode, parsePythonWith } from '../../src/core/leakage/parser';
+import { ROOT, fuzzReader, mutated } from './fuzzing';
+
+function dump(root: PyNode): string {
+  const out: string[] = [];
+  const walk = (n: PyNode): void => {
+    out.push(`${n.id}:${n.parent?.id ?? '-'}:${n.type}:${n.field ?? ''}:${n.start}-${n.end}`);
+    n.children.forEach(walk);
+  };
+  walk(root);
+  return out.join('\n');
+}
+
+describe('fuzz: fast Python parser against tree-sitter', () => {
+  before(async () => {
+    await loadPythonParser();
+  });
+
+  it('gives up or builds the tree-sitter tree on damaged sources', async () => {
+    const dir = path.join(ROOT, 'test', 'unit', 'fixtures', 'leakage-realworld');
+    const base = fs
+      .readdirSync(dir)
+      .filter(f => f.endsWith('.py'))
+      .sort()
+      .slice(0, 12)
+      .map(f => fs.readFileSync(path.join(dir, f), 'utf8'))
+      .join('\n');
+    await fuzzReader('python-fast-parser', 40, mutated(Buffer.from(base)), async input => {
+      const text = input.toString('utf8');
+      const fast = fastParse(text);
+      if (fast === undefined || fast === 'timeout') {
+        return;
+      }
+      const ts = parsePythonWith(text, 'fast');
+      assert.strictEqual(ts.errors, 0, 'the fast parser accepted a text with syntax errors');
+      assert.strictEqual(dump(fast.root), dump(ts.root));
+      assert.strictEqual(fast.nodeCount, ts.nodeCount);
+    });
+  });
+});
