@@ -37,8 +37,18 @@ export function modelCommands(d: ModelCommandDeps): Pick<CommandHandlers, ModelC
     'mlsight.undoPromotion': (item?: unknown, options?: unknown) => r.undo(item, asOptions(options)),
     'mlsight.configureCanary': (item?: unknown, options?: unknown) => r.configureCanary(item, asOptions(options)),
     'mlsight.openModelPage': async (item?: unknown, options?: unknown) => {
-      const o = asOptions(options) as { folder?: string; model?: string };
+      const o = asOptions(options) as { folder?: string; model?: string; team?: boolean };
       const node = item as { kind?: string; folder?: vscode.WorkspaceFolder; model?: { name?: string } } | undefined;
+      // a team model (the Models view's Team root, or { team: true, model }): the same page, fed from the backend
+      const teamName = o.team
+        ? o.model
+        : node?.kind === 'teamModel' || node?.kind === 'teamVersion'
+          ? node.model?.name
+          : undefined;
+      if (teamName) {
+        d.pages.open(undefined, teamName);
+        return;
+      }
       const fromNode = node?.kind === 'model' || node?.kind === 'version';
       let folder = o.folder
         ? d.stores.folders().find(f => f.uri.toString() === o.folder)

@@ -5,7 +5,8 @@ import { RegistryError, modelNameProblem } from '../core/registry/registryCore';
 import { aliasNameProblem } from '../core/registry/mlflowWriteback';
 import { STAGES, protectedAliases } from '../core/registry/state';
 import { ModelDetail, listRegistryModels, runsWithModels } from '../core/registry/views';
-import { fmtMetric, isModelNode, isVersionNode } from './modelsTree';
+import { fmtMetric, isModelNode, isTeamModelNode, isVersionNode } from './modelsTree';
+import { TeamAliasDeps, TeamAliasOutcome, setTeamAlias, undoTeamPromotionCommand } from './teamAlias';
 import { Cancelled, ask, askText, guide } from './registryCommandsBase';
 import { PromoteCommands } from './promoteCommand';
 
@@ -177,11 +178,35 @@ export class RegistryCommands extends PromoteCommands {
     return ask(items, { title, placeHolder });
   }
 
+  private teamAliasDeps(): TeamAliasDeps {
+    return { team: this.deps.team ?? (async () => undefined), changed: () => this.deps.teamChanged?.() };
+  }
+
+  /** A team model's node: its model and (for a version) version, as options. */
+  private teamNodeOptions(item: unknown): { model?: string; version?: number } {
+    return isTeamModelNode(item)
+      ? { model: item.model.name, ...(item.kind === 'teamVersion' ? { version: item.version.version } : {}) }
+      : {};
+  }
+
   async setAlias(
     item?: unknown,
-    opts: { folder?: string; model?: string; version?: number; alias?: string; reason?: string; remove?: boolean } = {},
-  ): Promise<AuditEvent | undefined> {
+    opts: {
+      folder?: string;
+      model?: string;
+      version?: number;
+      alias?: string;
+      reason?: string;
+      remove?: boolean;
+      /** a model of the team tracking backend */
+      team?: boolean;
+    } = {},
+  ): Promise<AuditEvent | TeamAliasOutcome | undefined> {
     try {
+      if (await this.isTeamTarget(item, opts, 'ML Sight: Set Alias')) {
+        const { team: _team, folder: _folder, ...rest } = opts;
+        return await setTeamAlias(this.teamAliasDeps(), { ...this.teamNodeOptions(item), ...rest });
+      }
       const folder = await this.folderFor(item, opts.folder);
       if (!folder) {
         return undefined;
@@ -437,9 +462,13 @@ export class RegistryCommands extends PromoteCommands {
 
   async undo(
     item?: unknown,
-    opts: { folder?: string; model?: string; reason?: string } = {},
-  ): Promise<AuditEvent | undefined> {
+    opts: { folder?: string; model?: string; reason?: string; team?: boolean } = {},
+  ): Promise<AuditEvent | TeamAliasOutcome | undefined> {
     try {
+      if (await this.isTeamTarget(item, opts, 'ML Sight: Undo Last Promotion')) {
+        const model = opts.model ?? this.teamNodeOptions(item).model;
+        return await undoTeamPromotionCommand(this.teamAliasDeps(), { model, reason: opts.reason });
+      }
       const folder = await this.folderFor(item, opts.folder);
       if (!folder) {
         return undefined;

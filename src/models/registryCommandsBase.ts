@@ -72,6 +72,45 @@ export function guide(message: string, action?: { title: string; command: string
 export class RegistryCommandsBase {
   constructor(protected readonly deps: RegistryCommandDeps) {}
 
+  /**
+   * Whether a command acts on a team model: from the Team root of the Models view (or a team model page), with
+   * `team` options, or from the palette when the team has models (the palette then asks which registry).
+   */
+  protected async isTeamTarget(
+    item: unknown,
+    opts: { team?: unknown; folder?: string; model?: string },
+    title: string,
+  ): Promise<boolean> {
+    const k = (item as { kind?: string } | undefined)?.kind;
+    if (k === 'teamModel' || k === 'teamVersion' || opts.team) {
+      return true;
+    }
+    if (item || opts.folder || opts.model || !this.deps.team) {
+      return false;
+    }
+    const b = await this.deps.team().catch(() => undefined);
+    const n = b
+      ? await b.listModels().then(
+          ms => ms.length,
+          () => 0,
+        )
+      : 0;
+    if (!n) {
+      return false;
+    }
+    return ask(
+      [
+        { label: 'Workspace models', value: false, description: 'the registry of a workspace folder' },
+        {
+          label: 'Team models',
+          value: true,
+          description: `${n} registered model${n === 1 ? '' : 's'} in ${b!.displayUri}`,
+        },
+      ],
+      { title, placeHolder: 'A model of which registry?' },
+    );
+  }
+
   protected async folderFor(item: unknown, folderUri?: string): Promise<vscode.WorkspaceFolder | undefined> {
     if (folderUri) {
       return this.deps.stores.folders().find(f => f.uri.toString() === folderUri);

@@ -7,7 +7,7 @@
  */
 import * as vscode from 'vscode';
 import { Logger } from '../core/log';
-import { commitPromotion, planPromotion, teamPromotionHistory } from '../core/tracking/teamRegistry';
+import { TeamAuditEvent, commitPromotion, planPromotion, teamPromotionHistory } from '../core/tracking/teamRegistry';
 import { loadTeamModelDetail, teamRunRef } from '../core/tracking/teamView';
 import { TrackingBackend, TrackingError } from '../core/tracking/types';
 import type { ModelDetail } from '../core/registry/views';
@@ -15,7 +15,7 @@ import type { PromotionPreview } from '../core/registry/promotion';
 import { fmtMetric } from './modelsTree';
 import { PromotePanel } from './promotePanel';
 import { promoteReview } from './registryViews';
-import { PromoteReview } from './contract';
+import { HistoryView, PromoteReview } from './contract';
 import { Cancelled, TITLE, ask } from './registryCommandsBase';
 
 export interface TeamPromoteDeps {
@@ -48,6 +48,21 @@ export interface TeamPromoteOutcome {
   from?: number | null;
   to?: number;
   review?: PromoteReview;
+}
+
+/** An audit event of a team model as the review page and the model page list it. */
+export function teamHistoryView(e: TeamAuditEvent): HistoryView {
+  return {
+    at: e.at,
+    actor: e.actor,
+    action: e.action,
+    version: e.version,
+    alias: e.alias,
+    from: e.from === null ? null : `v${e.from}`,
+    to: e.to === null ? null : `v${e.to}`,
+    reason: e.reason || null,
+    override: e.override,
+  };
 }
 
 /** The team's models, for the palette's choice of model (empty when no tracking URI is configured). */
@@ -97,17 +112,7 @@ export async function promoteTeamModel(deps: TeamPromoteDeps, o: TeamPromoteOpti
     comparison: plan.comparison,
     gate: plan.gate,
   };
-  const history = teamPromotionHistory(plan.detail).map(e => ({
-    at: e.at,
-    actor: e.actor,
-    action: 'promote',
-    version: e.to,
-    alias: e.alias,
-    from: e.from === null ? null : `v${e.from}`,
-    to: `v${e.to}`,
-    reason: e.reason,
-    override: e.override,
-  }));
+  const history = teamPromotionHistory(plan.detail).map(teamHistoryView);
   const review = promoteReview(preview, history, null);
   let decision: { reason: string; override: boolean } | undefined;
   if (o.review === false) {
