@@ -65,12 +65,6 @@ export function teamHistoryView(e: TeamAuditEvent): HistoryView {
   };
 }
 
-/** The team's models, for the palette's choice of model (empty when no tracking URI is configured). */
-export async function teamModelNames(deps: TeamPromoteDeps): Promise<string[]> {
-  const b = await deps.team().catch(() => undefined);
-  return b ? (await b.listModels()).map(m => m.name) : [];
-}
-
 export async function promoteTeamModel(deps: TeamPromoteDeps, o: TeamPromoteOptions): Promise<TeamPromoteOutcome> {
   const b = await deps.team();
   if (!b) {

@@ -18,7 +18,7 @@ import {
 } from '../../src/core/tracking/teamRegistry';
 import { loadTeamModelDetail } from '../../src/core/tracking/teamView';
 import { TrackingBackend, TrackingError } from '../../src/core/tracking/types';
-import { cli, sleep, tempWorkspace } from './helpers';
+import { cli, tempWorkspace } from './helpers';
 import { PgCluster, startCluster } from './helpers/pgCluster';
 import { pgRows, sqliteExec, sqliteRows } from './helpers/teamDb';
 import { raceProcesses } from './helpers/teamRace';
@@ -77,7 +77,6 @@ function aliasSuite(kind: string, setup: () => Promise<TeamDb>, teardown: () => 
       });
       assert.deepStrictEqual(set.result, { model: 'churn', alias: 'staging', from: null, to: 1 });
       assert.deepStrictEqual(await aliases(), [{ alias: 'staging', version: 1 }]);
-      await sleep(3);
       await moveTeamAlias(b, { model: 'churn', alias: 'staging', version: 2, expectedVersion: 1, actor: 'bob' });
       assert.deepStrictEqual(await aliases(), [{ alias: 'staging', version: 2 }]);
       // decided while it still pointed to v1: refused, nothing written
@@ -88,7 +87,6 @@ function aliasSuite(kind: string, setup: () => Promise<TeamDb>, teardown: () => 
       );
       assert.deepStrictEqual(await aliases(), [{ alias: 'staging', version: 2 }]);
       assert.strictEqual((await audits()).length, base + 2);
-      await sleep(3);
       const removed = await moveTeamAlias(b, {
         model: 'churn',
         alias: 'staging',
@@ -143,7 +141,6 @@ function aliasSuite(kind: string, setup: () => Promise<TeamDb>, teardown: () => 
       const promote = async (v: number) => {
         const plan = await planPromotion(b, 'churn', v, 'champion', 'val/auc');
         await commitPromotion(b, plan, { reason: `v${v}`, override: true, actor: 'ann' });
-        await sleep(3);
       };
       await promote(1);
       await promote(3);
@@ -154,7 +151,6 @@ function aliasSuite(kind: string, setup: () => Promise<TeamDb>, teardown: () => 
       assert.strictEqual(first.undone.to, 3);
       assert.strictEqual(first.event.undoes, first.undone.id);
       assert.deepStrictEqual(await champion(), [1]);
-      await sleep(3);
       // undo again: the promotion before it (from unset): the alias is removed
       await undoTeamPromotion(b, 'churn', { reason: 'start over' });
       assert.deepStrictEqual(await champion(), []);

@@ -74,6 +74,13 @@ export function teamAliasProblem(alias: string): string | undefined {
     : undefined;
 }
 
+let lastAt = 0;
+/** The time of an audit event: strictly increasing within this process, so history orders quick moves correctly. */
+function eventTime(): number {
+  lastAt = Math.max(Date.now(), lastAt + 1);
+  return lastAt;
+}
+
 const cap = (s: string) => (s.length <= 5000 ? s : s.slice(0, 4999) + '…');
 
 /** The audit event as the model-version tag ML Sight writes (`mlsight.audit.<time>-<id>`). */
@@ -154,7 +161,7 @@ export async function commitPromotion(
   }
   const event: TeamAuditEvent = {
     id: randomUUID(),
-    at: Date.now(),
+    at: eventTime(),
     actor: o.actor ?? actorName(),
     action: 'promote',
     model: plan.model,
@@ -218,7 +225,7 @@ async function writeAliasEvent(
 ): Promise<{ result: AliasMoveResult; event: TeamAuditEvent }> {
   const event: TeamAuditEvent = {
     id: randomUUID(),
-    at: Date.now(),
+    at: eventTime(),
     actor: o.actor ?? actorName(),
     action,
     model: o.model,
