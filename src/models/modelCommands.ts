@@ -62,20 +62,31 @@ export function modelCommands(d: ModelCommandDeps): Pick<CommandHandlers, ModelC
       }
       if (!model) {
         const names = (await d.stores.get(folder)).read(db => listModels(db)).map(m => m.name);
-        if (!names.length) {
+        // the team's models too (mlsight.tracking.uri): they open in the same page
+        const team = await d.pages.teamModelNames();
+        const items = [
+          ...names.map(label => ({ label, team: false })),
+          ...team.map(label => ({ label, description: 'team', team: true })),
+        ];
+        if (!items.length) {
           void vscode.window.showInformationMessage(
             'ML Sight: there is no registered model here yet. Register one from a run that logged a model ' +
               '(ML Sight: Register Model…).',
           );
           return;
         }
-        model =
-          names.length === 1
-            ? names[0]
-            : await vscode.window.showQuickPick(names, {
+        const picked =
+          items.length === 1
+            ? items[0]
+            : await vscode.window.showQuickPick(items, {
                 title: 'ML Sight: Open Model Page',
                 placeHolder: 'Which model?',
               });
+        if (picked?.team) {
+          d.pages.open(undefined, picked.label);
+          return;
+        }
+        model = picked?.label;
       }
       if (model) {
         d.pages.open(folder, model);

@@ -126,6 +126,15 @@ export class ModelPages implements vscode.Disposable {
     this.team = team;
   }
 
+  /** The team's registered models (none without a tracking URI, or while the backend does not answer). */
+  async teamModelNames(): Promise<string[]> {
+    if (!this.team?.roots().length) {
+      return [];
+    }
+    const b = await this.team.open().catch(() => undefined);
+    return b ? (await b.listModels().catch(() => [])).map(m => m.name) : [];
+  }
+
   /** messages posted to model pages (extension-host tests read them) */
   get recorded(): HostToModelPage[] | undefined {
     return this.host.recorded;
