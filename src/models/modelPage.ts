@@ -166,6 +166,14 @@ export class ModelPages implements vscode.Disposable {
   }
 }
 
+/** The registry command behind each action of the model page. */
+const MODEL_COMMAND = {
+  configureCanary: 'mlsight.configureCanary',
+  promote: 'mlsight.promoteModel',
+  setAlias: 'mlsight.setModelAlias',
+  undoPromotion: 'mlsight.undoPromotion',
+} as const;
+
 const keyOf = (s: ModelPageState): string => `${s.team ? 'team' : s.folder}#${s.model}`;
 
 /** What one page shows that depends on where the model lives (the workspace's registry or the team backend). */
@@ -378,36 +386,16 @@ class ModelPage implements PanelPage<ModelPageToHost> {
         break;
       }
       case 'configureCanary':
-        if (folder) {
-          await vscode.commands.executeCommand('mlsight.configureCanary', undefined, {
-            folder: folder.uri.toString(),
-            model: this.panel.state.model,
-          });
-        }
-        break;
       case 'promote':
-        if (folder) {
-          await vscode.commands.executeCommand('mlsight.promoteModel', undefined, {
-            folder: folder.uri.toString(),
-            model: this.panel.state.model,
-            ...(msg.version !== undefined ? { version: msg.version } : {}),
-          });
-        }
-        break;
       case 'setAlias':
-        if (folder) {
-          await vscode.commands.executeCommand('mlsight.setModelAlias', undefined, {
-            folder: folder.uri.toString(),
-            model: this.panel.state.model,
-            ...(msg.version !== undefined ? { version: msg.version } : {}),
-          });
-        }
-        break;
       case 'undoPromotion':
+        // the registry's own commands, for this page's model (and the version the page names)
         if (folder) {
-          await vscode.commands.executeCommand('mlsight.undoPromotion', undefined, {
+          const version = 'version' in msg && msg.version !== undefined ? { version: msg.version } : {};
+          await vscode.commands.executeCommand(MODEL_COMMAND[msg.type], undefined, {
             folder: folder.uri.toString(),
             model: this.panel.state.model,
+            ...version,
           });
         }
         break;

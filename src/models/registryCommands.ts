@@ -7,7 +7,7 @@ import { STAGES, protectedAliases } from '../core/registry/state';
 import { ModelDetail, listRegistryModels, runsWithModels } from '../core/registry/views';
 import { fmtMetric, isModelNode, isTeamModelNode, isVersionNode } from './modelsTree';
 import { TeamAliasDeps, TeamAliasOutcome, setTeamAlias, undoTeamPromotionCommand } from './teamAlias';
-import { Cancelled, ask, askText, guide } from './registryCommandsBase';
+import { Cancelled, ask, askText, guide, pickAlias } from './registryCommandsBase';
 import { PromoteCommands } from './promoteCommand';
 
 export interface RegisterOptions {
@@ -228,36 +228,11 @@ export class RegistryCommands extends PromoteCommands {
       let alias = opts.alias;
       let remove = opts.remove === true;
       if (!alias) {
-        const names = [...new Set(['champion', 'challenger', ...Object.keys(m.aliases)])];
-        const OTHER = '\u0000other';
-        const picked = await ask<{ alias: string; remove: boolean }>(
-          [
-            ...names.map(a => ({
-              label: `@${a}`,
-              description:
-                m.aliases[a] === version ? 'already here' : m.aliases[a] !== undefined ? `now v${m.aliases[a]}` : '',
-              value: { alias: a, remove: false },
-            })),
-            { label: 'Other alias…', value: { alias: OTHER, remove: false } },
-            ...Object.entries(m.aliases)
-              .filter(([, v]) => v === version)
-              .map(([a]) => ({ label: `$(trash) Remove @${a}`, value: { alias: a, remove: true } })),
-          ],
-          {
-            title: `ML Sight: Set Alias of ${m.name} v${version}`,
-            placeHolder: 'Which alias should point at this version?',
-          },
-        );
-        alias =
-          picked.alias === OTHER
-            ? await askText({
-                title: 'ML Sight: Set Alias',
-                prompt: 'Alias name (letters, digits, _ and -)',
-                validateInput: v => aliasNameProblem(v.trim()),
-              })
-            : picked.alias;
-        alias = alias.trim();
-        remove = picked.remove;
+        ({ alias, remove } = await pickAlias(m, version, {
+          title: `ML Sight: Set Alias of ${m.name} v${version}`,
+          placeHolder: 'Which alias should point at this version?',
+          validate: aliasNameProblem,
+        }));
       }
       let reason = opts.reason;
       const protect = protectedAliases(m.settings).includes(alias);

@@ -69,6 +69,43 @@ export function guide(message: string, action?: { title: string; command: string
   throw new Cancelled();
 }
 
+/**
+ * Set Alias…'s question, for a workspace and a team model alike: which alias should point at `version` (champion,
+ * challenger, the model's aliases, another name), or remove one that points there.
+ */
+export async function pickAlias(
+  m: { aliases: Record<string, number> },
+  version: number,
+  o: { title: string; placeHolder: string; validate: (alias: string) => string | undefined },
+): Promise<{ alias: string; remove: boolean }> {
+  const names = [...new Set(['champion', 'challenger', ...Object.keys(m.aliases)])];
+  const OTHER = '\u0000other';
+  const picked = await ask<{ alias: string; remove: boolean }>(
+    [
+      ...names.map(a => ({
+        label: `@${a}`,
+        description:
+          m.aliases[a] === version ? 'already here' : m.aliases[a] !== undefined ? `now v${m.aliases[a]}` : '',
+        value: { alias: a, remove: false },
+      })),
+      { label: 'Other alias…', value: { alias: OTHER, remove: false } },
+      ...Object.entries(m.aliases)
+        .filter(([, v]) => v === version)
+        .map(([a]) => ({ label: `$(trash) Remove @${a}`, value: { alias: a, remove: true } })),
+    ],
+    { title: o.title, placeHolder: o.placeHolder },
+  );
+  if (picked.alias !== OTHER) {
+    return picked;
+  }
+  const alias = await askText({
+    title: o.title,
+    prompt: 'Alias name (letters, digits, _ and -)',
+    validateInput: v => o.validate(v.trim()),
+  });
+  return { alias: alias.trim(), remove: false };
+}
+
 export class RegistryCommandsBase {
   constructor(protected readonly deps: RegistryCommandDeps) {}
 

@@ -14,11 +14,10 @@ import {
   teamAliasProblem,
   undoTeamPromotion,
 } from '../core/tracking/teamRegistry';
-import { loadTeamModelDetail } from '../core/tracking/teamView';
 import { TrackingBackend, TrackingError } from '../core/tracking/types';
-import type { ModelDetail } from '../core/registry/views';
 import { fmtMetric } from './modelsTree';
-import { ask, askText, guide } from './registryCommandsBase';
+import { ask, askText, guide, pickAlias } from './registryCommandsBase';
+import { pickTeamModel, writableTeam } from './teamPromote';
 
 export interface TeamAliasDeps {
   team(): Promise<TrackingBackend | undefined>;
@@ -46,36 +45,6 @@ export interface TeamAliasOutcome {
 const SET_TITLE = 'ML Sight: Set Alias of a Team Model';
 const UNDO_TITLE = 'ML Sight: Undo Last Promotion of a Team Model';
 
-/** The team backend, writable, or a clear error. */
-async function writableTeam(deps: TeamAliasDeps): Promise<TrackingBackend> {
-  const b = await deps.team();
-  if (!b) {
-    throw new Error('ML Sight: no team tracking backend: set mlsight.tracking.uri (or MLFLOW_TRACKING_URI).');
-  }
-  const s = await b.schema();
-  if (!s.writable) {
-    throw new TrackingError('READ_ONLY', `${b.displayUri}: ${s.readOnlyReason}`);
-  }
-  return b;
-}
-
-async function teamModel(b: TrackingBackend, name: string | undefined, title: string): Promise<ModelDetail> {
-  const chosen =
-    name ??
-    (await ask(
-      (await b.listModels()).map(m => ({ label: m.name, value: m.name, description: `team · ${b.displayUri}` })),
-      { title, placeHolder: 'Which team model?' },
-    ));
-  const m = await loadTeamModelDetail(b, chosen);
-  if (!m || !m.versions.length) {
-    throw new TrackingError(
-      'NOT_FOUND',
-      `${b.displayUri} has no registered model ${JSON.stringify(chosen)} with versions`,
-    );
-  }
-  return m;
-}
-
 /** A conflict (someone else moved the alias) is an answer, not a crash: shown, returned, nothing written. */
 function conflict(e: unknown, what: string): TeamAliasOutcome {
   if (e instanceof TrackingError && e.code === 'CONFLICT') {
@@ -87,8 +56,8 @@ function conflict(e: unknown, what: string): TeamAliasOutcome {
 }
 
 export async function setTeamAlias(deps: TeamAliasDeps, o: TeamAliasOptions): Promise<TeamAliasOutcome> {
-  const b = await writableTeam(deps);
-  const m = await teamModel(b, o.model, SET_TITLE);
+  const b = await writableTeam(() => deps.team());
+  const m = await pickTeamModel(b, o.model, SET_TITLE);
   const version =
     o.version ??
     (await ask(
@@ -107,37 +76,11 @@ export async function setTeamAlias(deps: TeamAliasDeps, o: TeamAliasOptions): Pr
   let alias = o.alias;
   let remove = o.remove === true;
   if (!alias) {
-    const names = [...new Set(['champion', 'challenger', ...Object.keys(m.aliases)])];
-    const OTHER = '\u0000other';
-    const picked = await ask<{ alias: string; remove: boolean }>(
-      [
-        ...names.map(a => ({
-          label: `@${a}`,
-          description:
-            m.aliases[a] === version ? 'already here' : m.aliases[a] !== undefined ? `now v${m.aliases[a]}` : '',
-          value: { alias: a, remove: false },
-        })),
-        { label: 'Other alias…', value: { alias: OTHER, remove: false } },
-        ...Object.entries(m.aliases)
-          .filter(([, v]) => v === version)
-          .map(([a]) => ({ label: `$(trash) Remove @${a}`, value: { alias: a, remove: true } })),
-      ],
-      {
-        title: `${SET_TITLE}: ${m.name} v${version}`,
-        placeHolder: `Which alias should point at this version? (written to ${b.displayUri})`,
-      },
-    );
-    alias =
-      picked.alias === OTHER
-        ? (
-            await askText({
-              title: SET_TITLE,
-              prompt: 'Alias name (letters, digits, _ and -)',
-              validateInput: v => teamAliasProblem(v.trim()),
-            })
-          ).trim()
-        : picked.alias;
-    remove = picked.remove;
+    ({ alias, remove } = await pickAlias(m, version, {
+      title: `${SET_TITLE}: ${m.name} v${version}`,
+      placeHolder: `Which alias should point at this version? (written to ${b.displayUri})`,
+      validate: teamAliasProblem,
+    }));
   }
   // where the alias points as the user saw it: the write is refused if it moved since
   const expectedVersion = m.aliases[alias] ?? null;
@@ -188,8 +131,8 @@ export async function undoTeamPromotionCommand(
   deps: TeamAliasDeps,
   o: { model?: string; reason?: string },
 ): Promise<TeamAliasOutcome> {
-  const b = await writableTeam(deps);
-  const m = await teamModel(b, o.model, UNDO_TITLE);
+  const b = await writableTeam(() => deps.team());
+  const m = await pickTeamModel(b, o.model, UNDO_TITLE);
   const p = lastTeamPromotion(m);
   if (!p || p.to === null) {
     guide(`team model ${m.name} has no promotion by ML Sight to undo.`);

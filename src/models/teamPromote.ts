@@ -65,8 +65,9 @@ export function teamHistoryView(e: TeamAuditEvent): HistoryView {
   };
 }
 
-export async function promoteTeamModel(deps: TeamPromoteDeps, o: TeamPromoteOptions): Promise<TeamPromoteOutcome> {
-  const b = await deps.team();
+/** The team backend, writable, or a clear error (no tracking URI; a schema revision ML Sight does not write). */
+export async function writableTeam(team: () => Promise<TrackingBackend | undefined>): Promise<TrackingBackend> {
+  const b = await team();
   if (!b) {
     throw new Error('ML Sight: no team tracking backend: set mlsight.tracking.uri (or MLFLOW_TRACKING_URI).');
   }
@@ -74,19 +75,30 @@ export async function promoteTeamModel(deps: TeamPromoteDeps, o: TeamPromoteOpti
   if (!s.writable) {
     throw new TrackingError('READ_ONLY', `${b.displayUri}: ${s.readOnlyReason}`);
   }
-  const name =
-    o.model ??
+  return b;
+}
+
+/** A team model with its versions' runs: the one named, else the one the user picks. */
+export async function pickTeamModel(b: TrackingBackend, name: string | undefined, title: string): Promise<ModelDetail> {
+  const chosen =
+    name ??
     (await ask(
       (await b.listModels()).map(m => ({ label: m.name, value: m.name, description: `team · ${b.displayUri}` })),
-      { title: TITLE, placeHolder: 'Which team model?' },
+      { title, placeHolder: 'Which team model?' },
     ));
-  const m = await loadTeamModelDetail(b, name);
+  const m = await loadTeamModelDetail(b, chosen);
   if (!m || !m.versions.length) {
     throw new TrackingError(
       'NOT_FOUND',
-      `${b.displayUri} has no registered model ${JSON.stringify(name)} with versions`,
+      `${b.displayUri} has no registered model ${JSON.stringify(chosen)} with versions`,
     );
   }
+  return m;
+}
+
+export async function promoteTeamModel(deps: TeamPromoteDeps, o: TeamPromoteOptions): Promise<TeamPromoteOutcome> {
+  const b = await writableTeam(() => deps.team());
+  const m = await pickTeamModel(b, o.model, TITLE);
   const alias = o.alias ?? 'champion';
   const version = o.version ?? (await pickVersion(m, alias));
   let metric = o.metric ?? m.settings.primaryMetric;

@@ -14,14 +14,9 @@ import { loadTeamCompareSource, teamRunRef, isTeamRef } from '../../src/core/tra
 import { loadCompareData } from '../../src/core/compare/build';
 import { TrackingError } from '../../src/core/tracking/types';
 import { cli, tempWorkspace, writeRunLog } from './helpers';
-import { raceProcesses } from './helpers/teamRace';
+import { raceProcesses, theOneWinner } from './helpers/teamRace';
+import { A, B, C, T0, TEST_SET, writeChallengers } from './helpers/teamRuns';
 import { sqliteExec, sqliteRows } from './helpers/teamDb';
-
-const A = '0123456789abcdef0123456789abcdef';
-const B = 'fedcba9876543210fedcba9876543210';
-const C = 'c0ffee00c0ffee00c0ffee00c0ffee00';
-const T0 = 1_796_000_000_000;
-const TEST_SET = { type: 'dataset', name: 'test', role: 'test', digest: 'sha256:' + 'cd'.repeat(32), rows: 500 };
 
 function workspace(): string {
   const folder = tempWorkspace();
@@ -35,18 +30,7 @@ function workspace(): string {
     { type: 'metric', key: 'loss', value: 'NaN', step: 1, ts: T0 + 10 },
     { type: 'end', ts: T0 + 60_000, status: 'FINISHED' },
   ]);
-  writeRunLog(folder, B, [
-    { type: 'run', ts: T0 + 1000, run_id: B, experiment: 'churn', name: 'xgb-b' },
-    TEST_SET,
-    { type: 'metric', key: 'val/auc', value: 0.9, step: 0, ts: T0 + 1000 },
-    { type: 'end', ts: T0 + 2000, status: 'FAILED' },
-  ]);
-  writeRunLog(folder, C, [
-    { type: 'run', ts: T0 + 3000, run_id: C, experiment: 'churn', name: 'xgb-c' },
-    TEST_SET,
-    { type: 'metric', key: 'val/auc', value: 0.9, step: 0, ts: T0 + 3000 },
-    { type: 'end', ts: T0 + 4000, status: 'FINISHED' },
-  ]);
+  writeChallengers(folder);
   return folder;
 }
 
@@ -289,20 +273,13 @@ describe('team mode: sqlite:/// MLflow database as a team backend', function () 
           file,
           `DELETE FROM registered_model_aliases WHERE alias = 'prod'; INSERT INTO registered_model_aliases VALUES ('prod', 1, 'churn');`,
         );
-        const { planned, results } = await raceProcesses(
-          [2, 3].map(v => ['promote', uri, 'churn', String(v), 'prod', 'val/auc']),
-        );
-        assert.deepStrictEqual(planned, ['planned 1', 'planned 1']);
-        const winners = results.filter(r => r.ok);
-        const losers = results.filter(r => !r.ok);
-        assert.strictEqual(winners.length, 1, JSON.stringify(results));
-        assert.strictEqual(losers[0].code, 'CONFLICT');
-        assert.match(
-          losers[0].message!,
+        const winner = theOneWinner(
+          await raceProcesses([2, 3].map(v => ['promote', uri, 'churn', String(v), 'prod', 'val/auc'])),
+          'planned 1',
           /churn@prod now points to version [23], not version 1 .*someone else moved it/,
         );
         assert.deepStrictEqual(await sql(file, `SELECT version FROM registered_model_aliases WHERE alias = 'prod'`), [
-          { version: winners[0].to },
+          { version: winner.to },
         ]);
       }
     });

@@ -7,13 +7,9 @@
 import * as assert from 'assert';
 import { PgCluster, startCluster } from './helpers/pgCluster';
 import { appendRunLog, cli, tempWorkspace, writeRunLog } from './helpers';
-import { raceProcesses } from './helpers/teamRace';
+import { raceProcesses, theOneWinner } from './helpers/teamRace';
+import { A, B, C, T0, TEST_SET, writeChallengers } from './helpers/teamRuns';
 import { pgRows } from './helpers/teamDb';
-
-const A = '0123456789abcdef0123456789abcdef';
-const B = 'fedcba9876543210fedcba9876543210';
-const C = 'c0ffee00c0ffee00c0ffee00c0ffee00';
-const T0 = 1_796_000_000_000;
 
 function workspace(): { folder: string; logA: string } {
   const folder = tempWorkspace();
@@ -228,25 +224,13 @@ describe('team mode: sync and promotions on PostgreSQL (real cluster)', function
       await cli(['db', 'init', '--tracking-uri', uri]);
       // runs A and C evaluated on the same test set (the gate compares only such runs); B failed
       const folder = tempWorkspace();
-      const test = { type: 'dataset', name: 'test', role: 'test', digest: 'sha256:' + 'cd'.repeat(32), rows: 500 };
       writeRunLog(folder, A, [
         { type: 'run', ts: T0, run_id: A, experiment: 'churn', name: 'xgb-a' },
-        test,
+        TEST_SET,
         { type: 'metric', key: 'val/auc', value: 0.74, step: 0, ts: T0 },
         { type: 'end', ts: T0 + 1000, status: 'FINISHED' },
       ]);
-      writeRunLog(folder, B, [
-        { type: 'run', ts: T0 + 1000, run_id: B, experiment: 'churn', name: 'xgb-b' },
-        test,
-        { type: 'metric', key: 'val/auc', value: 0.9, step: 0, ts: T0 + 1000 },
-        { type: 'end', ts: T0 + 2000, status: 'FAILED' },
-      ]);
-      writeRunLog(folder, C, [
-        { type: 'run', ts: T0 + 3000, run_id: C, experiment: 'churn', name: 'xgb-c' },
-        test,
-        { type: 'metric', key: 'val/auc', value: 0.9, step: 0, ts: T0 + 3000 },
-        { type: 'end', ts: T0 + 4000, status: 'FINISHED' },
-      ]);
+      writeChallengers(folder);
       await cli(['sync', folder, '--tracking-uri', uri]);
       // a registered model with three versions, as MLflow's registry writes it (v2: the FAILED run B)
       await sql(db, `INSERT INTO registered_models VALUES ('churn', 1, 1, NULL)`);
@@ -382,30 +366,23 @@ describe('team mode: sync and promotions on PostgreSQL (real cluster)', function
       for (let round = 0; round < 5; round++) {
         await sql(db, `DELETE FROM registered_model_aliases WHERE name = 'churn' AND alias = 'prod'`);
         await sql(db, `INSERT INTO registered_model_aliases VALUES ('prod', 1, 'churn')`);
-        const { planned, results } = await raceProcesses(
-          [2, 3].map(v => ['promote', uri, 'churn', String(v), 'prod', 'val/auc']),
-        );
-        assert.deepStrictEqual(planned, ['planned 1', 'planned 1']);
-        const winners = results.filter(r => r.ok);
-        const losers = results.filter(r => !r.ok);
-        assert.strictEqual(winners.length, 1, JSON.stringify(results));
-        assert.strictEqual(losers[0].code, 'CONFLICT');
-        assert.match(
-          losers[0].message!,
+        const winner = theOneWinner(
+          await raceProcesses([2, 3].map(v => ['promote', uri, 'churn', String(v), 'prod', 'val/auc'])),
+          'planned 1',
           /churn@prod now points to version [23], not version 1 .*someone else moved it meanwhile/,
         );
         const alias = await sql(
           db,
           `SELECT version FROM registered_model_aliases WHERE name = 'churn' AND alias = 'prod'`,
         );
-        assert.deepStrictEqual(alias, [{ version: winners[0].to }]);
+        assert.deepStrictEqual(alias, [{ version: winner.to }]);
         const audits = await sql<{ version: number; value: string }>(
           db,
           `SELECT version, value FROM model_version_tags WHERE name = 'churn' AND key LIKE 'mlsight.audit.%' AND value LIKE '%"alias":"prod"%'`,
         );
         assert.ok(audits.every(a => JSON.parse(a.value).to === a.version));
         assert.strictEqual(
-          audits.filter(a => a.version !== winners[0].to && JSON.parse(a.value).at > Date.now() - 60_000 && round === 0)
+          audits.filter(a => a.version !== winner.to && JSON.parse(a.value).at > Date.now() - 60_000 && round === 0)
             .length,
           0,
         );

@@ -3,6 +3,7 @@
  * where the alias points and says so, then all are released together and each reports its result. Exactly one may
  * win; the others must get a CONFLICT.
  */
+import * as assert from 'assert';
 import { spawn } from 'child_process';
 import * as readline from 'readline';
 import { fixtureScript } from '../helpers';
@@ -57,4 +58,26 @@ export async function raceProcesses(argvs: string[][]): Promise<{ planned: strin
       }
     }
   }
+}
+
+/**
+ * Checks a race: every process read the alias at `planned` ("planned 1"), exactly one wrote, and every other one got
+ * a CONFLICT whose message matches `conflict`. Returns the winner's result.
+ */
+export function theOneWinner(
+  race: { planned: string[]; results: RaceResult[] },
+  planned: string,
+  conflict: RegExp,
+): RaceResult {
+  assert.deepStrictEqual(
+    race.planned,
+    race.planned.map(() => planned),
+  );
+  const winners = race.results.filter(r => r.ok);
+  assert.strictEqual(winners.length, 1, JSON.stringify(race.results));
+  for (const l of race.results.filter(r => !r.ok)) {
+    assert.strictEqual(l.code, 'CONFLICT', JSON.stringify(race.results));
+    assert.match(l.message!, conflict);
+  }
+  return winners[0];
 }
