@@ -108,7 +108,7 @@ export class ModelPages implements vscode.Disposable {
         viewType: MODEL_PAGE_VIEW_TYPE,
         bundle: 'model',
         name: 'Model page',
-        title: s => `Model ${s.model}`,
+        title: s => `Model ${s.model}${s.team ? ' · team' : ''}`,
         key: keyOf,
         restore: modelPageStateFrom,
         folderOf: s => s.folder,

@@ -156,16 +156,19 @@ function renderHeader(app: HTMLElement, d: ModelPageData): void {
   const actions = el('div', { className: 'actions' });
   actions.id = 'model-actions';
   actions.appendChild(link('Promote…', 'Promote a version through the gate', () => post({ type: 'promote' })));
-  actions.appendChild(
-    link('Set Alias…', 'Point an alias at a version, or remove one (outside the gate)', () =>
-      post({ type: 'setAlias' }),
-    ),
-  );
-  actions.appendChild(
-    link('Undo Last Promotion', 'Move the alias back where the last promotion found it', () =>
-      post({ type: 'undoPromotion' }),
-    ),
-  );
+  // an MLflow database read from the workspace is never written: only its own MLflow can move its aliases
+  if (d.team || d.backend !== 'mlflow-sqlite') {
+    actions.appendChild(
+      link('Set Alias…', 'Point an alias at a version, or remove one (outside the gate)', () =>
+        post({ type: 'setAlias' }),
+      ),
+    );
+    actions.appendChild(
+      link('Undo Last Promotion', 'Move the alias back where the last promotion found it', () =>
+        post({ type: 'undoPromotion' }),
+      ),
+    );
+  }
   if (d.team && !d.team.raceFree) {
     actions.appendChild(
       el('span', {
