@@ -58,8 +58,9 @@ export function teamHistoryView(e: TeamAuditEvent): HistoryView {
     action: e.action,
     version: e.version,
     alias: e.alias,
-    from: e.from === null ? null : `v${e.from}`,
-    to: e.to === null ? null : `v${e.to}`,
+    // as the workspace registry's history shows them (version numbers; ∅ for unset)
+    from: e.from === null ? null : String(e.from),
+    to: e.to === null ? null : String(e.to),
     reason: e.reason || null,
     override: e.override,
   };

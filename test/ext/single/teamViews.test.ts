@@ -267,7 +267,7 @@ describe('Team runs and models in the run page, Compare and the Models view', fu
     // the promotion of the test before, read back from the mlsight.audit.* tag of v2
     assert.deepStrictEqual(
       d.history.map(h => [h.action, h.version, h.alias, h.from, h.to, h.reason]),
-      [['promote', 2, 'champion', 'v1', 'v2', 'better auc on the test set']],
+      [['promote', 2, 'champion', '1', '2', 'better auc on the test set']],
     );
     // no canary or A/B for a team model: the page says why
     assert.strictEqual(d.ab.analysis, null);
