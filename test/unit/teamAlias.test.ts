@@ -177,6 +177,40 @@ function aliasSuite(kind: string, setup: () => Promise<TeamDb>, teardown: () => 
       );
     });
 
+    it('mlsight registry alias set|delete and undo --tracking-uri write the same rows (exit 4 on a conflict)', async () => {
+      const reg = (...args: string[]) => cli(['registry', ...args, '--tracking-uri', db.uri, '--format', 'json']);
+      const set = await reg('alias', 'set', 'churn', 'shadow', '3', '--reason', 'mirror traffic');
+      assert.strictEqual(set.code, 0, set.err);
+      assert.deepStrictEqual(
+        [set.json.changed, set.json.from, set.json.to, set.json.event.action],
+        [true, null, 3, 'alias.set'],
+      );
+      assert.deepStrictEqual(
+        (await aliases()).filter(a => a.alias === 'shadow').map(a => Number(a.version)),
+        [3],
+      );
+      const same = await reg('alias', 'set', 'churn', 'shadow', '3');
+      assert.deepStrictEqual([same.code, same.json.changed], [0, false]);
+      const del = await reg('alias', 'delete', 'churn', 'shadow');
+      assert.deepStrictEqual(
+        [del.code, del.json.from, del.json.to, del.json.event.action],
+        [0, 3, null, 'alias.delete'],
+      );
+      assert.deepStrictEqual(
+        (await aliases()).filter(a => a.alias === 'shadow'),
+        [],
+      );
+      assert.strictEqual((await reg('alias', 'set', 'churn', 'shadow')).code, 2);
+      // undo the last promotion (v2 → @champion, moved to v3 by hand in the test before): a conflict, exit 4
+      const undo = await cli(['registry', 'undo', 'churn', '--reason', 'r', '--tracking-uri', db.uri]);
+      assert.strictEqual(undo.code, 4, undo.err);
+      assert.match(undo.err, /churn@champion now points to version 3, not version 2/);
+      await db.exec(`UPDATE registered_model_aliases SET version = 2 WHERE name = 'churn' AND alias = 'champion'`);
+      const ok = await reg('undo', 'churn', '--reason', 'back to the previous champion');
+      assert.strictEqual(ok.code, 0, ok.err);
+      assert.deepStrictEqual([ok.json.from, ok.json.to, ok.json.undone.to], [2, null, 2]);
+    });
+
     it('two processes moving the same alias at once: exactly one wins, the other gets a clear conflict', async () => {
       const rounds: [string, string][] = [
         ['2', '3'],
