@@ -225,7 +225,7 @@ describe('Team runs and models in the run page, Compare and the Models view', fu
   async function teamModelNodes(): Promise<{ model: ModelsNode; versions: ModelsNode[] }> {
     const root = ((await api.registry.tree.getChildren()) as ModelsNode[]).find(n => n.kind === 'teamRoot')!;
     const model = ((await api.registry.tree.getChildren(root as never)) as ModelsNode[])[0];
-    return { model, versions: (await api.registry.tree.getChildren(model as never)) };
+    return { model, versions: await api.registry.tree.getChildren(model as never) };
   }
 
   function sqlRows(query: string): Promise<unknown[][]> {
