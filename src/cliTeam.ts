@@ -1,6 +1,6 @@
 /**
  * Team mode on the command line: `mlsight db init`, `mlsight runs … --tracking-uri`, `mlsight sync` and
- * `mlsight registry list|show|promote … --tracking-uri`, over src/core/tracking. JSON on stdout with
+ * `mlsight registry list|show|promote|alias|undo … --tracking-uri`, over src/core/tracking. JSON on stdout with
  * --format json, messages on stderr. Exit codes: 0 success, 1 error, 2 usage error, 3 the gate refused a
  * promotion, 4 a conflict (someone else moved the alias, or changed an SQLite tracking file while ML Sight wrote to
  * it), 5 the database is read-only for ML Sight.
@@ -14,7 +14,7 @@ import { rebuildFromWorkspace } from './core/rebuild';
 import { openTrackingBackend } from './core/tracking/open';
 import { PgBackend } from './core/tracking/postgres';
 import { SqliteBackend } from './core/tracking/sqlite';
-import { commitPromotion, planPromotion } from './core/tracking/teamRegistry';
+import { commitPromotion, moveTeamAlias, planPromotion, undoTeamPromotion } from './core/tracking/teamRegistry';
 import { TrackingBackend, TrackingError } from './core/tracking/types';
 import { buildSyncRun, listSyncableRuns, teamRunToCli } from './core/tracking/workspaceSync';
 
@@ -26,6 +26,8 @@ export const TEAM_USAGE = `  db init --tracking-uri URI [--artifact-root DIR]
                                      write this workspace's ML Sight runs into the team backend (idempotent)
   registry list|show <model>|promote <model> <version> --alias A --reason R [--metric M] [--override]
            --tracking-uri URI        the team's registered models; promote moves an MLflow alias
+  registry alias set <model> <alias> <version> | alias delete <model> <alias> | undo <model>  [--reason R]
+           --tracking-uri URI        move or remove an alias outside the gate; undo the last promotion (--reason)
      (URI: postgresql://user@host:port/db — password from PGPASSWORD or ~/.pgpass —, sqlite:///mlflow.db
       (relative to the working directory; sqlite:////abs/path for an absolute one) or http(s):// MLflow
       server — MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD; default $MLFLOW_TRACKING_URI)
@@ -364,5 +366,64 @@ async function teamRegistry(b: TrackingBackend, a: Args, fmt: 'json' | 'text', o
     }
     return 0;
   }
-  throw new TeamUsageError(`unknown team registry command ${JSON.stringify(sub ?? '')} (list, show, promote)`);
+  if (sub === 'alias') {
+    // where the alias points now is what this command decides on: a move by someone else meanwhile is a conflict
+    const [op, model, alias, ver] = pos;
+    if (!(op === 'set' && pos.length === 4 && /^\d+$/.test(ver)) && !(op === 'delete' && pos.length === 3)) {
+      throw new TeamUsageError(
+        'registry alias set <model> <alias> <version> | registry alias delete <model> <alias> [--reason R] --tracking-uri URI',
+      );
+    }
+    const m = await b.getModel(model);
+    if (!m) {
+      throw new TrackingError(
+        'NOT_FOUND',
+        `registered model ${JSON.stringify(model)} does not exist in ${b.displayUri}`,
+      );
+    }
+    const version = op === 'set' ? Number(ver) : null;
+    const expectedVersion = m.aliases[alias] ?? null;
+    if (version === expectedVersion) {
+      const why = version === null ? `${model} has no alias @${alias}` : `@${alias} already points at v${version}`;
+      if (fmt === 'json') {
+        json({ changed: false, message: why });
+      } else {
+        out(`${why}\n`);
+      }
+      return 0;
+    }
+    const { result, event } = await moveTeamAlias(b, {
+      model,
+      alias,
+      version,
+      expectedVersion,
+      reason: one(a, 'reason'),
+    });
+    if (fmt === 'json') {
+      json({ changed: true, ...result, event });
+    } else {
+      out(
+        `${model}@${alias}: ${result.from === null ? 'unset' : `v${result.from}`} → ${result.to === null ? 'removed' : `v${result.to}`}\n`,
+      );
+    }
+    return 0;
+  }
+  if (sub === 'undo') {
+    const reason = one(a, 'reason');
+    if (pos.length !== 1 || !reason) {
+      throw new TeamUsageError('registry undo <model> --reason R --tracking-uri URI');
+    }
+    const { result, event, undone } = await undoTeamPromotion(b, pos[0], { reason });
+    if (fmt === 'json') {
+      json({ changed: true, ...result, event, undone });
+    } else {
+      out(
+        `${pos[0]}@${result.alias}: v${result.from} → ${result.to === null ? 'unset' : `v${result.to}`} (undid the promotion by ${undone.actor})\n`,
+      );
+    }
+    return 0;
+  }
+  throw new TeamUsageError(
+    `unknown team registry command ${JSON.stringify(sub ?? '')} (list, show, promote, alias, undo)`,
+  );
 }

@@ -80,7 +80,7 @@ class Extension implements vscode.Disposable {
     const runsView = treeView('mlsight.runs', runsTree, true);
     runsTree.attach(runsView);
     runsTree.setTeam(team);
-    modelsTree.setTeam(team.registry);
+    [modelsTree, modelPages].forEach(t => t.setTeam(team.registry)); // team models: Models view and model pages
     const pickFolder = () => this.stores.pickFolder();
 
     const drift = (this.drift = this.disposables.track(new DriftUi(context.extensionUri, this.stores, log)));

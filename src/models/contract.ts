@@ -199,11 +199,19 @@ export interface ModelPageData {
   ab: { file: string; rows: number; analysis: AbView } | { file: string; rows: 0; analysis: null; message: string };
   /** git commands may run (trusted workspace) */
   gitActions: boolean;
+  /**
+   * A team model (the team tracking backend, mlsight.tracking.uri) rather than the workspace's: where it lives and
+   * what the page cannot do for it (the canary and the A/B tab need the workspace's outcome logs).
+   */
+  team: { uri: string; raceFree: boolean; unsupported: string } | null;
 }
 
 export interface ModelPageState {
+  /** the workspace folder's URI; '' for a team model */
   folder: string;
   model: string;
+  /** a model of the team tracking backend */
+  team?: boolean;
   tab?: ModelPageTab;
 }
 
@@ -220,6 +228,8 @@ export type ModelPageToHost =
   | { type: 'showCommit'; commit: string }
   | { type: 'configureCanary' }
   | { type: 'promote'; version?: number }
+  | { type: 'setAlias'; version?: number }
+  | { type: 'undoPromotion' }
   | { type: 'refresh' };
 
 /** One validator per message the model page sends (a malformed one is dropped by the host). */
@@ -229,6 +239,8 @@ export const MODEL_PAGE_MESSAGES: MessageValidators<ModelPageToHost> = {
   showCommit: fields({ commit: isHexCommit }),
   configureCanary: noFields,
   promote: fields({ version: optional(isVersionNumber) }),
+  setAlias: fields({ version: optional(isVersionNumber) }),
+  undoPromotion: noFields,
   refresh: noFields,
 };
 
@@ -239,8 +251,9 @@ export function modelPageStateFrom(raw: unknown): ModelPageState | undefined {
     return undefined;
   }
   return {
-    folder: s.folder,
+    folder: s.team === true ? '' : s.folder,
     model: s.model,
+    ...(s.team === true ? { team: true } : {}),
     ...(oneOf(...MODEL_PAGE_TABS)(s.tab) ? { tab: s.tab as ModelPageTab } : {}),
   };
 }

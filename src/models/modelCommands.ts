@@ -37,8 +37,18 @@ export function modelCommands(d: ModelCommandDeps): Pick<CommandHandlers, ModelC
     'mlsight.undoPromotion': (item?: unknown, options?: unknown) => r.undo(item, asOptions(options)),
     'mlsight.configureCanary': (item?: unknown, options?: unknown) => r.configureCanary(item, asOptions(options)),
     'mlsight.openModelPage': async (item?: unknown, options?: unknown) => {
-      const o = asOptions(options) as { folder?: string; model?: string };
+      const o = asOptions(options) as { folder?: string; model?: string; team?: boolean };
       const node = item as { kind?: string; folder?: vscode.WorkspaceFolder; model?: { name?: string } } | undefined;
+      // a team model (the Models view's Team root, or { team: true, model }): the same page, fed from the backend
+      const teamName = o.team
+        ? o.model
+        : node?.kind === 'teamModel' || node?.kind === 'teamVersion'
+          ? node.model?.name
+          : undefined;
+      if (teamName) {
+        d.pages.open(undefined, teamName);
+        return;
+      }
       const fromNode = node?.kind === 'model' || node?.kind === 'version';
       let folder = o.folder
         ? d.stores.folders().find(f => f.uri.toString() === o.folder)
@@ -52,20 +62,31 @@ export function modelCommands(d: ModelCommandDeps): Pick<CommandHandlers, ModelC
       }
       if (!model) {
         const names = (await d.stores.get(folder)).read(db => listModels(db)).map(m => m.name);
-        if (!names.length) {
+        // the team's models too (mlsight.tracking.uri): they open in the same page
+        const team = await d.pages.teamModelNames();
+        const items = [
+          ...names.map(label => ({ label, team: false })),
+          ...team.map(label => ({ label, description: 'team', team: true })),
+        ];
+        if (!items.length) {
           void vscode.window.showInformationMessage(
             'ML Sight: there is no registered model here yet. Register one from a run that logged a model ' +
               '(ML Sight: Register Model…).',
           );
           return;
         }
-        model =
-          names.length === 1
-            ? names[0]
-            : await vscode.window.showQuickPick(names, {
+        const picked =
+          items.length === 1
+            ? items[0]
+            : await vscode.window.showQuickPick(items, {
                 title: 'ML Sight: Open Model Page',
                 placeHolder: 'Which model?',
               });
+        if (picked?.team) {
+          d.pages.open(undefined, picked.label);
+          return;
+        }
+        model = picked?.label;
       }
       if (model) {
         d.pages.open(folder, model);

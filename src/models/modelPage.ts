@@ -12,6 +12,10 @@ import { Logger } from '../core/log';
 import { gitArgs, gitRefProblem, isCommitId } from '../core/git';
 import { Panel, PanelHost, PanelPage } from '../platform/webviewPanel';
 import { StoreManager } from '../workspace/storeManager';
+import { teamAuditHistory } from '../core/tracking/teamRegistry';
+import { loadTeamModelDetail, teamRunRef } from '../core/tracking/teamView';
+import type { TeamRegistrySource } from './modelsTree';
+import { teamHistoryView } from './teamPromote';
 import {
   HistoryView,
   HostToModelPage,
@@ -104,15 +108,31 @@ export class ModelPages implements vscode.Disposable {
         viewType: MODEL_PAGE_VIEW_TYPE,
         bundle: 'model',
         name: 'Model page',
-        title: s => `Model ${s.model}`,
+        title: s => `Model ${s.model}${s.team ? ' · team' : ''}`,
         key: keyOf,
         restore: modelPageStateFrom,
         folderOf: s => s.folder,
         messages: MODEL_PAGE_MESSAGES,
         refreshDelayMs: 400,
       },
-      panel => new ModelPage(panel, this.host, this.stores, this.registries),
+      panel => new ModelPage(panel, this.host, this.stores, this.registries, () => this.team),
     );
+  }
+
+  private team: TeamRegistrySource | undefined;
+
+  /** The team tracking backend (mlsight.tracking.uri): team models open in these pages too. */
+  setTeam(team: TeamRegistrySource): void {
+    this.team = team;
+  }
+
+  /** The team's registered models (none without a tracking URI, or while the backend does not answer). */
+  async teamModelNames(): Promise<string[]> {
+    if (!this.team?.roots().length) {
+      return [];
+    }
+    const b = await this.team.open().catch(() => undefined);
+    return b ? (await b.listModels().catch(() => [])).map(m => m.name) : [];
   }
 
   /** messages posted to model pages (extension-host tests read them) */
@@ -130,8 +150,9 @@ export class ModelPages implements vscode.Disposable {
     );
   }
 
-  open(folder: vscode.WorkspaceFolder, model: string): void {
-    const state: ModelPageState = { folder: folder.uri.toString(), model };
+  /** folder undefined: a model of the team tracking backend */
+  open(folder: vscode.WorkspaceFolder | undefined, model: string): void {
+    const state: ModelPageState = folder ? { folder: folder.uri.toString(), model } : { folder: '', model, team: true };
     const existing = this.host.find(keyOf(state));
     if (existing) {
       existing.reveal();
@@ -145,20 +166,67 @@ export class ModelPages implements vscode.Disposable {
   }
 }
 
-const keyOf = (s: ModelPageState): string => `${s.folder}#${s.model}`;
+/** The registry command behind each action of the model page. */
+const MODEL_COMMAND = {
+  configureCanary: 'mlsight.configureCanary',
+  promote: 'mlsight.promoteModel',
+  setAlias: 'mlsight.setModelAlias',
+  undoPromotion: 'mlsight.undoPromotion',
+} as const;
+
+const keyOf = (s: ModelPageState): string => `${s.team ? 'team' : s.folder}#${s.model}`;
+
+/** What one page shows that depends on where the model lives (the workspace's registry or the team backend). */
+type Loaded = { m: ModelDetail; rest: Omit<ModelPageData, keyof ReturnType<typeof modelFacts>> } | { error: string };
+
+/** The model page's data from the registry's read model (ModelDetail), the same for a workspace and a team model. */
+function modelFacts(m: ModelDetail) {
+  const keys = new Set<string>();
+  for (const v of m.versions) {
+    for (const k of Object.keys(v.metrics)) {
+      keys.add(k);
+    }
+  }
+  const primary = m.settings.primaryMetric ?? null;
+  return {
+    model: m.name,
+    backend: m.backend,
+    description: m.description,
+    aliases: m.aliases,
+    canary: m.canary,
+    primaryMetric: primary,
+    direction: primary ? (m.settings.direction ?? guessDirection(primary)) : null,
+    versions: m.versions.map(v => ({
+      ...versionCard(v),
+      metrics: Object.fromEntries(Object.entries(v.metrics).filter(([, x]) => Number.isFinite(x))),
+    })),
+    metricKeys: [...keys].sort((a, b) => (a === primary ? -1 : b === primary ? 1 : a.localeCompare(b))),
+  };
+}
+
+/** What a team model's page cannot offer, in words (shown where the workspace page has the canary and A/B). */
+export const TEAM_UNSUPPORTED =
+  'Canary and A/B test need the outcome logs a workspace keeps (.mlsight/ab/<model>.jsonl, written through ' +
+  "mlsight.route/log_outcome); they are not in the team's MLflow backend. Promote… compares the versions' runs " +
+  'through the same gate.';
 
 class ModelPage implements PanelPage<ModelPageToHost> {
   private disposed = false;
   private readonly abWatcher: vscode.FileSystemWatcher | undefined;
+  private readonly teamSub: vscode.Disposable | undefined;
 
   constructor(
     private readonly panel: Panel<ModelPageState, HostToModelPage>,
     host: PanelHost<ModelPageState, HostToModelPage, ModelPageToHost>,
     private readonly stores: StoreManager,
     private readonly registries: RegistryService,
+    private readonly team: () => TeamRegistrySource | undefined,
   ) {
     const folder = this.folder();
-    if (folder) {
+    if (panel.state.team) {
+      // the team's registry changed (a promotion or alias move from here, or the poll saw one from elsewhere)
+      this.teamSub = team()?.onDidChange(() => host.refreshSoon(panel));
+    } else if (folder) {
       // outcomes logged by the serving code: the A/B tab follows them
       const pattern = new vscode.RelativePattern(folder, '.mlsight/{ab/*.jsonl,registry.json}');
       this.abWatcher = vscode.workspace.createFileSystemWatcher(pattern);
@@ -181,19 +249,30 @@ class ModelPage implements PanelPage<ModelPageToHost> {
     if (this.disposed) {
       return;
     }
+    const loaded = this.panel.state.team ? await this.loadTeam() : await this.loadWorkspace();
+    if (this.disposed) {
+      return;
+    }
+    if ('error' in loaded) {
+      this.post({ type: 'error', message: loaded.error });
+      return;
+    }
+    const data: ModelPageData = { ...modelFacts(loaded.m), ...loaded.rest };
+    this.panel.title = `Model ${loaded.m.name}${this.panel.state.team ? ' · team' : ''}`;
+    this.post({ type: 'data', data, state: this.panel.state });
+  }
+
+  private async loadWorkspace(): Promise<Loaded> {
     const folder = this.folder();
     if (!folder) {
-      this.post({ type: 'error', message: 'The folder of this model is no longer open.' });
-      return;
+      return { error: 'The folder of this model is no longer open.' };
     }
     const registry = await this.registries.get(folder);
     const m = registry.model(this.panel.state.model);
     if (!m) {
-      this.post({
-        type: 'error',
-        message: `There is no registered model named ${JSON.stringify(this.panel.state.model)} here (any more).`,
-      });
-      return;
+      return {
+        error: `There is no registered model named ${JSON.stringify(this.panel.state.model)} here (any more).`,
+      };
     }
     const store = await this.stores.get(folder);
     const chain = (await readAuditLog(folder.uri.fsPath)).chain;
@@ -216,44 +295,53 @@ class ModelPage implements PanelPage<ModelPageToHost> {
           ...(unverified.has(h.id) ? { unverified: true } : {}),
         };
       });
-    const keys = new Set<string>();
-    for (const v of m.versions) {
-      for (const k of Object.keys(v.metrics)) {
-        keys.add(k);
-      }
-    }
-    const primary = m.settings.primaryMetric ?? null;
-    const metricKeys = [...keys].sort((a, b) => (a === primary ? -1 : b === primary ? 1 : a.localeCompare(b)));
-    const data: ModelPageData = {
-      model: m.name,
-      backend: m.backend,
-      description: m.description,
-      aliases: m.aliases,
-      canary: m.canary,
-      primaryMetric: primary,
-      direction: primary ? (m.settings.direction ?? guessDirection(primary)) : null,
-      versions: m.versions.map(v => ({
-        ...versionCard(v),
-        metrics: Object.fromEntries(Object.entries(v.metrics).filter(([, x]) => Number.isFinite(x))),
-      })),
-      metricKeys,
-      history,
-      auditChain: {
-        state: chain?.state ?? 'empty',
-        message: describeChain(chain) ?? null,
-        firstBadLine: chain?.firstBad?.line ?? null,
+    return {
+      m,
+      rest: {
+        history,
+        auditChain: {
+          state: chain?.state ?? 'empty',
+          message: describeChain(chain) ?? null,
+          firstBadLine: chain?.firstBad?.line ?? null,
+        },
+        ab: analyseLoggedOutcomes(folder.uri.fsPath, m),
+        gitActions: vscode.workspace.isTrusted && fs.existsSync(path.join(folder.uri.fsPath, '.git')),
+        team: null,
       },
-      ab: analyseLoggedOutcomes(folder.uri.fsPath, m),
-      gitActions: vscode.workspace.isTrusted && fs.existsSync(path.join(folder.uri.fsPath, '.git')),
     };
-    if (this.disposed) {
-      return;
+  }
+
+  /** A team model: read from the team backend; its audit history from the versions' mlsight.audit.* tags. */
+  private async loadTeam(): Promise<Loaded> {
+    const name = this.panel.state.model;
+    try {
+      const b = await this.team()?.open();
+      if (!b) {
+        return { error: 'No team tracking backend: set mlsight.tracking.uri (or MLFLOW_TRACKING_URI).' };
+      }
+      const m = await loadTeamModelDetail(b, name);
+      if (!m) {
+        return { error: `${b.displayUri} has no registered model named ${JSON.stringify(name)} (any more).` };
+      }
+      return {
+        m,
+        rest: {
+          history: teamAuditHistory(m).map(teamHistoryView),
+          auditChain: { state: 'empty', message: null, firstBadLine: null },
+          ab: { file: '', rows: 0, analysis: null, message: TEAM_UNSUPPORTED },
+          gitActions: false,
+          team: { uri: b.displayUri, raceFree: b.kind !== 'rest', unsupported: TEAM_UNSUPPORTED },
+        },
+      };
+    } catch (e) {
+      return { error: `Team model ${name}: ${e instanceof Error ? e.message : String(e)}` };
     }
-    this.panel.title = `Model ${m.name}`;
-    this.post({ type: 'data', data, state: this.panel.state });
   }
 
   async onMessage(msg: Exclude<ModelPageToHost, { type: 'ready' }>): Promise<void> {
+    if (this.panel.state.team) {
+      return this.onTeamMessage(msg);
+    }
     const folder = this.folder();
     switch (msg.type) {
       case 'refresh':
@@ -298,27 +386,55 @@ class ModelPage implements PanelPage<ModelPageToHost> {
         break;
       }
       case 'configureCanary':
-        if (folder) {
-          await vscode.commands.executeCommand('mlsight.configureCanary', undefined, {
-            folder: folder.uri.toString(),
-            model: this.panel.state.model,
-          });
-        }
-        break;
       case 'promote':
+      case 'setAlias':
+      case 'undoPromotion':
+        // the registry's own commands, for this page's model (and the version the page names)
         if (folder) {
-          await vscode.commands.executeCommand('mlsight.promoteModel', undefined, {
+          const version = 'version' in msg && msg.version !== undefined ? { version: msg.version } : {};
+          await vscode.commands.executeCommand(MODEL_COMMAND[msg.type], undefined, {
             folder: folder.uri.toString(),
             model: this.panel.state.model,
-            ...(msg.version !== undefined ? { version: msg.version } : {}),
+            ...version,
           });
         }
         break;
     }
   }
 
+  /** A team model's page: runs open as team runs; promotions and alias moves go to the team backend. */
+  private async onTeamMessage(msg: Exclude<ModelPageToHost, { type: 'ready' }>): Promise<void> {
+    const model = this.panel.state.model;
+    const version = 'version' in msg && msg.version !== undefined ? { version: msg.version } : {};
+    switch (msg.type) {
+      case 'refresh':
+        return this.refresh();
+      case 'openRun':
+        await vscode.commands.executeCommand('mlsight.openRunById', '', teamRunRef(msg.runId));
+        return;
+      case 'showCommit':
+        // the commit is in the workspace of whoever trained the version, not necessarily here
+        await vscode.env.clipboard.writeText(msg.commit);
+        vscode.window.setStatusBarMessage(`ML Sight: copied commit ${msg.commit.slice(0, 10)}`, 4000);
+        return;
+      case 'configureCanary':
+        void vscode.window.showInformationMessage(`ML Sight: ${TEAM_UNSUPPORTED}`);
+        return;
+      case 'promote':
+        await vscode.commands.executeCommand('mlsight.promoteModel', undefined, { team: { model, ...version } });
+        return;
+      case 'setAlias':
+        await vscode.commands.executeCommand('mlsight.setModelAlias', undefined, { team: true, model, ...version });
+        return;
+      case 'undoPromotion':
+        await vscode.commands.executeCommand('mlsight.undoPromotion', undefined, { team: true, model });
+        return;
+    }
+  }
+
   dispose(): void {
     this.disposed = true;
     this.abWatcher?.dispose();
+    this.teamSub?.dispose();
   }
 }

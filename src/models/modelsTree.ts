@@ -211,6 +211,10 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
       ]
         .filter(Boolean)
         .join('\n');
+      if (team) {
+        // a click opens the model page (versions, aliases, runs, audit history), as for a workspace model
+        item.command = { command: 'mlsight.openModelPage', title: 'Open Model Page', arguments: [node] };
+      }
       item.contextValue = team
         ? 'mlsight.teamModel'
         : m.backend === 'mlflow-sqlite'

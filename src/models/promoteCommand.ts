@@ -19,13 +19,7 @@ import { StatsInputError } from '../core/stats';
 import { PromoteReview } from './contract';
 import { AbBuilt, describeSettings, promoteReview } from './registryViews';
 import { fmtMetric, isModelNode, isTeamModelNode, isVersionNode } from './modelsTree';
-import {
-  TeamPromoteDeps,
-  TeamPromoteOptions,
-  TeamPromoteOutcome,
-  promoteTeamModel,
-  teamModelNames,
-} from './teamPromote';
+import { TeamPromoteDeps, TeamPromoteOptions, TeamPromoteOutcome, promoteTeamModel } from './teamPromote';
 import { Cancelled, Item, RegistryCommandsBase, TITLE, ask, askText, guide } from './registryCommandsBase';
 
 /** A/B data given to Promote Model without asking (tests, other commands). */
@@ -341,7 +335,7 @@ export abstract class PromoteCommands extends RegistryCommandsBase {
 
   async promote(item?: unknown, opts: PromoteOptions = {}): Promise<PromoteOutcome | TeamPromoteOutcome> {
     try {
-      if (await this.isTeamPromotion(item, opts)) {
+      if (await this.isTeamTarget(item, opts, TITLE)) {
         const n = isTeamModelNode(item) ? item : undefined;
         const out = await promoteTeamModel(this.teamDeps(), {
           ...opts.team,
@@ -501,34 +495,6 @@ export abstract class PromoteCommands extends RegistryCommandsBase {
   private teamDeps(): TeamPromoteDeps {
     const team = this.deps.team ?? (async () => undefined);
     return { panel: this.deps.panel, log: this.deps.log, team, openRun: id => this.deps.openRun(undefined, id) };
-  }
-
-  /**
-   * A team model's promotion: from the Team root of the Models view, with `team` options, or from the palette when
-   * the team has models (the palette then asks which registry: the workspace's or the team's).
-   */
-  private async isTeamPromotion(item: unknown, opts: PromoteOptions): Promise<boolean> {
-    if (isTeamModelNode(item) || opts.team) {
-      return true;
-    }
-    if (item || opts.folder || opts.model || !this.deps.team) {
-      return false;
-    }
-    const names = await teamModelNames(this.teamDeps()).catch(() => []);
-    if (!names.length) {
-      return false;
-    }
-    return ask(
-      [
-        { label: 'Workspace models', value: false, description: 'the registry of a workspace folder' },
-        {
-          label: 'Team models',
-          value: true,
-          description: `${names.length} registered model${names.length === 1 ? '' : 's'} in the team backend`,
-        },
-      ],
-      { title: TITLE, placeHolder: 'Promote a model of which registry?' },
-    );
   }
 
   private pickChallenger(m: ModelDetail, challengerAlias: number | undefined): Promise<number> {

@@ -5,8 +5,9 @@ import { RegistryError, modelNameProblem } from '../core/registry/registryCore';
 import { aliasNameProblem } from '../core/registry/mlflowWriteback';
 import { STAGES, protectedAliases } from '../core/registry/state';
 import { ModelDetail, listRegistryModels, runsWithModels } from '../core/registry/views';
-import { fmtMetric, isModelNode, isVersionNode } from './modelsTree';
-import { Cancelled, ask, askText, guide } from './registryCommandsBase';
+import { fmtMetric, isModelNode, isTeamModelNode, isVersionNode } from './modelsTree';
+import { TeamAliasDeps, TeamAliasOutcome, setTeamAlias, undoTeamPromotionCommand } from './teamAlias';
+import { Cancelled, ask, askText, guide, pickAlias } from './registryCommandsBase';
 import { PromoteCommands } from './promoteCommand';
 
 export interface RegisterOptions {
@@ -177,11 +178,35 @@ export class RegistryCommands extends PromoteCommands {
     return ask(items, { title, placeHolder });
   }
 
+  private teamAliasDeps(): TeamAliasDeps {
+    return { team: this.deps.team ?? (async () => undefined), changed: () => this.deps.teamChanged?.() };
+  }
+
+  /** A team model's node: its model and (for a version) version, as options. */
+  private teamNodeOptions(item: unknown): { model?: string; version?: number } {
+    return isTeamModelNode(item)
+      ? { model: item.model.name, ...(item.kind === 'teamVersion' ? { version: item.version.version } : {}) }
+      : {};
+  }
+
   async setAlias(
     item?: unknown,
-    opts: { folder?: string; model?: string; version?: number; alias?: string; reason?: string; remove?: boolean } = {},
-  ): Promise<AuditEvent | undefined> {
+    opts: {
+      folder?: string;
+      model?: string;
+      version?: number;
+      alias?: string;
+      reason?: string;
+      remove?: boolean;
+      /** a model of the team tracking backend */
+      team?: boolean;
+    } = {},
+  ): Promise<AuditEvent | TeamAliasOutcome | undefined> {
     try {
+      if (await this.isTeamTarget(item, opts, 'ML Sight: Set Alias')) {
+        const { team: _team, folder: _folder, ...rest } = opts;
+        return await setTeamAlias(this.teamAliasDeps(), { ...this.teamNodeOptions(item), ...rest });
+      }
       const folder = await this.folderFor(item, opts.folder);
       if (!folder) {
         return undefined;
@@ -203,36 +228,11 @@ export class RegistryCommands extends PromoteCommands {
       let alias = opts.alias;
       let remove = opts.remove === true;
       if (!alias) {
-        const names = [...new Set(['champion', 'challenger', ...Object.keys(m.aliases)])];
-        const OTHER = '\u0000other';
-        const picked = await ask<{ alias: string; remove: boolean }>(
-          [
-            ...names.map(a => ({
-              label: `@${a}`,
-              description:
-                m.aliases[a] === version ? 'already here' : m.aliases[a] !== undefined ? `now v${m.aliases[a]}` : '',
-              value: { alias: a, remove: false },
-            })),
-            { label: 'Other alias…', value: { alias: OTHER, remove: false } },
-            ...Object.entries(m.aliases)
-              .filter(([, v]) => v === version)
-              .map(([a]) => ({ label: `$(trash) Remove @${a}`, value: { alias: a, remove: true } })),
-          ],
-          {
-            title: `ML Sight: Set Alias of ${m.name} v${version}`,
-            placeHolder: 'Which alias should point at this version?',
-          },
-        );
-        alias =
-          picked.alias === OTHER
-            ? await askText({
-                title: 'ML Sight: Set Alias',
-                prompt: 'Alias name (letters, digits, _ and -)',
-                validateInput: v => aliasNameProblem(v.trim()),
-              })
-            : picked.alias;
-        alias = alias.trim();
-        remove = picked.remove;
+        ({ alias, remove } = await pickAlias(m, version, {
+          title: `ML Sight: Set Alias of ${m.name} v${version}`,
+          placeHolder: 'Which alias should point at this version?',
+          validate: aliasNameProblem,
+        }));
       }
       let reason = opts.reason;
       const protect = protectedAliases(m.settings).includes(alias);
@@ -437,9 +437,13 @@ export class RegistryCommands extends PromoteCommands {
 
   async undo(
     item?: unknown,
-    opts: { folder?: string; model?: string; reason?: string } = {},
-  ): Promise<AuditEvent | undefined> {
+    opts: { folder?: string; model?: string; reason?: string; team?: boolean } = {},
+  ): Promise<AuditEvent | TeamAliasOutcome | undefined> {
     try {
+      if (await this.isTeamTarget(item, opts, 'ML Sight: Undo Last Promotion')) {
+        const model = opts.model ?? this.teamNodeOptions(item).model;
+        return await undoTeamPromotionCommand(this.teamAliasDeps(), { model, reason: opts.reason });
+      }
       const folder = await this.folderFor(item, opts.folder);
       if (!folder) {
         return undefined;

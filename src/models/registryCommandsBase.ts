@@ -69,8 +69,84 @@ export function guide(message: string, action?: { title: string; command: string
   throw new Cancelled();
 }
 
+/**
+ * Set Alias…'s question, for a workspace and a team model alike: which alias should point at `version` (champion,
+ * challenger, the model's aliases, another name), or remove one that points there.
+ */
+export async function pickAlias(
+  m: { aliases: Record<string, number> },
+  version: number,
+  o: { title: string; placeHolder: string; validate: (alias: string) => string | undefined },
+): Promise<{ alias: string; remove: boolean }> {
+  const names = [...new Set(['champion', 'challenger', ...Object.keys(m.aliases)])];
+  const OTHER = '\u0000other';
+  const picked = await ask<{ alias: string; remove: boolean }>(
+    [
+      ...names.map(a => ({
+        label: `@${a}`,
+        description:
+          m.aliases[a] === version ? 'already here' : m.aliases[a] !== undefined ? `now v${m.aliases[a]}` : '',
+        value: { alias: a, remove: false },
+      })),
+      { label: 'Other alias…', value: { alias: OTHER, remove: false } },
+      ...Object.entries(m.aliases)
+        .filter(([, v]) => v === version)
+        .map(([a]) => ({ label: `$(trash) Remove @${a}`, value: { alias: a, remove: true } })),
+    ],
+    { title: o.title, placeHolder: o.placeHolder },
+  );
+  if (picked.alias !== OTHER) {
+    return picked;
+  }
+  const alias = await askText({
+    title: o.title,
+    prompt: 'Alias name (letters, digits, _ and -)',
+    validateInput: v => o.validate(v.trim()),
+  });
+  return { alias: alias.trim(), remove: false };
+}
+
 export class RegistryCommandsBase {
   constructor(protected readonly deps: RegistryCommandDeps) {}
+
+  /**
+   * Whether a command acts on a team model: from the Team root of the Models view (or a team model page), with
+   * `team` options, or from the palette when the team has models (the palette then asks which registry).
+   */
+  protected async isTeamTarget(
+    item: unknown,
+    opts: { team?: unknown; folder?: string; model?: string },
+    title: string,
+  ): Promise<boolean> {
+    const k = (item as { kind?: string } | undefined)?.kind;
+    if (k === 'teamModel' || k === 'teamVersion' || opts.team) {
+      return true;
+    }
+    if (item || opts.folder || opts.model || !this.deps.team) {
+      return false;
+    }
+    const b = await this.deps.team().catch(() => undefined);
+    const n = b
+      ? await b.listModels().then(
+          ms => ms.length,
+          () => 0,
+        )
+      : 0;
+    if (!n) {
+      return false;
+    }
+    return ask(
+      [
+        { label: 'Workspace models', value: false, description: 'the registry of a workspace folder' },
+        {
+          label: 'Team models',
+          value: true,
+          description: `${n} registered model${n === 1 ? '' : 's'} in ${b!.displayUri}`,
+        },
+      ],
+      { title, placeHolder: 'A model of which registry?' },
+    );
+  }
 
   protected async folderFor(item: unknown, folderUri?: string): Promise<vscode.WorkspaceFolder | undefined> {
     if (folderUri) {

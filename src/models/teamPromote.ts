@@ -7,7 +7,7 @@
  */
 import * as vscode from 'vscode';
 import { Logger } from '../core/log';
-import { commitPromotion, planPromotion, teamPromotionHistory } from '../core/tracking/teamRegistry';
+import { TeamAuditEvent, commitPromotion, planPromotion, teamPromotionHistory } from '../core/tracking/teamRegistry';
 import { loadTeamModelDetail, teamRunRef } from '../core/tracking/teamView';
 import { TrackingBackend, TrackingError } from '../core/tracking/types';
 import type { ModelDetail } from '../core/registry/views';
@@ -15,7 +15,7 @@ import type { PromotionPreview } from '../core/registry/promotion';
 import { fmtMetric } from './modelsTree';
 import { PromotePanel } from './promotePanel';
 import { promoteReview } from './registryViews';
-import { PromoteReview } from './contract';
+import { HistoryView, PromoteReview } from './contract';
 import { Cancelled, TITLE, ask } from './registryCommandsBase';
 
 export interface TeamPromoteDeps {
@@ -50,14 +50,25 @@ export interface TeamPromoteOutcome {
   review?: PromoteReview;
 }
 
-/** The team's models, for the palette's choice of model (empty when no tracking URI is configured). */
-export async function teamModelNames(deps: TeamPromoteDeps): Promise<string[]> {
-  const b = await deps.team().catch(() => undefined);
-  return b ? (await b.listModels()).map(m => m.name) : [];
+/** An audit event of a team model as the review page and the model page list it. */
+export function teamHistoryView(e: TeamAuditEvent): HistoryView {
+  return {
+    at: e.at,
+    actor: e.actor,
+    action: e.action,
+    version: e.version,
+    alias: e.alias,
+    // as the workspace registry's history shows them (version numbers; ∅ for unset)
+    from: e.from === null ? null : String(e.from),
+    to: e.to === null ? null : String(e.to),
+    reason: e.reason || null,
+    override: e.override,
+  };
 }
 
-export async function promoteTeamModel(deps: TeamPromoteDeps, o: TeamPromoteOptions): Promise<TeamPromoteOutcome> {
-  const b = await deps.team();
+/** The team backend, writable, or a clear error (no tracking URI; a schema revision ML Sight does not write). */
+export async function writableTeam(team: () => Promise<TrackingBackend | undefined>): Promise<TrackingBackend> {
+  const b = await team();
   if (!b) {
     throw new Error('ML Sight: no team tracking backend: set mlsight.tracking.uri (or MLFLOW_TRACKING_URI).');
   }
@@ -65,19 +76,30 @@ export async function promoteTeamModel(deps: TeamPromoteDeps, o: TeamPromoteOpti
   if (!s.writable) {
     throw new TrackingError('READ_ONLY', `${b.displayUri}: ${s.readOnlyReason}`);
   }
-  const name =
-    o.model ??
+  return b;
+}
+
+/** A team model with its versions' runs: the one named, else the one the user picks. */
+export async function pickTeamModel(b: TrackingBackend, name: string | undefined, title: string): Promise<ModelDetail> {
+  const chosen =
+    name ??
     (await ask(
       (await b.listModels()).map(m => ({ label: m.name, value: m.name, description: `team · ${b.displayUri}` })),
-      { title: TITLE, placeHolder: 'Which team model?' },
+      { title, placeHolder: 'Which team model?' },
     ));
-  const m = await loadTeamModelDetail(b, name);
+  const m = await loadTeamModelDetail(b, chosen);
   if (!m || !m.versions.length) {
     throw new TrackingError(
       'NOT_FOUND',
-      `${b.displayUri} has no registered model ${JSON.stringify(name)} with versions`,
+      `${b.displayUri} has no registered model ${JSON.stringify(chosen)} with versions`,
     );
   }
+  return m;
+}
+
+export async function promoteTeamModel(deps: TeamPromoteDeps, o: TeamPromoteOptions): Promise<TeamPromoteOutcome> {
+  const b = await writableTeam(() => deps.team());
+  const m = await pickTeamModel(b, o.model, TITLE);
   const alias = o.alias ?? 'champion';
   const version = o.version ?? (await pickVersion(m, alias));
   let metric = o.metric ?? m.settings.primaryMetric;
@@ -97,17 +119,7 @@ export async function promoteTeamModel(deps: TeamPromoteDeps, o: TeamPromoteOpti
     comparison: plan.comparison,
     gate: plan.gate,
   };
-  const history = teamPromotionHistory(plan.detail).map(e => ({
-    at: e.at,
-    actor: e.actor,
-    action: 'promote',
-    version: e.to,
-    alias: e.alias,
-    from: e.from === null ? null : `v${e.from}`,
-    to: `v${e.to}`,
-    reason: e.reason,
-    override: e.override,
-  }));
+  const history = teamPromotionHistory(plan.detail).map(teamHistoryView);
   const review = promoteReview(preview, history, null);
   let decision: { reason: string; override: boolean } | undefined;
   if (o.review === false) {

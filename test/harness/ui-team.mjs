@@ -1,9 +1,11 @@
 // UI checks of team mode (called by run-ui-tests.mjs in its own VS Code session): `mlsight.tracking.uri` points at
 // an MLflow SQLite file made with the CLI (`db init` + `sync` of two runs); the Runs view shows the Team root, a team
 // run and a local run selected together open in the one Compare panel (screenshot ui-compare-team-local), and
-// a team run opens in the run page.
+// a team run opens in the run page; a team model (registered in the file as MLflow's registry writes it, promoted with
+// `mlsight registry promote`) opens in the model page from the Models view (screenshot ui-model-team).
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import initSqlJs from 'sql.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './codeServer.mjs';
@@ -11,7 +13,7 @@ import { clickViewAction, openActivityContainer, runCommand, screenshot } from '
 
 const T0 = 1_796_000_000_000;
 
-function teamDatabase(dir) {
+async function teamDatabase(dir) {
   const runs = join(dir, 'shared-from');
   const log = (id, name, depth, auc, shift) => {
     mkdirSync(join(runs, '.mlsight', 'runs', id), { recursive: true });
@@ -19,6 +21,8 @@ function teamDatabase(dir) {
       { type: 'run', ts: T0, run_id: id, experiment: 'churn-team', name },
       { type: 'param', key: 'model', value: 'XGBClassifier' },
       { type: 'param', key: 'max_depth', value: depth },
+      // one test set for both (the promotion gate compares versions evaluated on the same data)
+      { type: 'dataset', name: 'test', role: 'test', digest: 'sha256:' + 'cd'.repeat(32), rows: 500 },
       ...Array.from({ length: 60 }, (_, i) => ({
         type: 'metric',
         key: 'train/loss',
@@ -47,6 +51,22 @@ function teamDatabase(dir) {
   const cli = join(ROOT, 'dist', 'cli.js');
   execFileSync(process.execPath, [cli, 'db', 'init', '--tracking-uri', uri, '--artifact-root', join(dir, 'art')]);
   execFileSync(process.execPath, [cli, 'sync', runs, '--tracking-uri', uri]);
+  // a registered model with two versions (the two runs), as MLflow's registry writes it, @champion on v1
+  const SQL = await initSqlJs();
+  const db = new SQL.Database(readFileSync(file));
+  db.exec(`INSERT INTO registered_models VALUES ('churn-team-model', 1, 1, 'the team''s churn model');
+    INSERT INTO registered_model_tags VALUES ('mlsight.primary_metric', 'val/accuracy', 'churn-team-model');
+    INSERT INTO model_versions (name, version, creation_time, last_updated_time, current_stage, source, run_id, status)
+      VALUES ('churn-team-model', 1, ${T0}, ${T0}, 'None', 'runs:/0123456789abcdef0123456789abcdef/model',
+              '0123456789abcdef0123456789abcdef', 'READY'),
+             ('churn-team-model', 2, ${T0 + 1000}, ${T0 + 1000}, 'None', 'runs:/fedcba9876543210fedcba9876543210/model',
+              'fedcba9876543210fedcba9876543210', 'READY');
+    INSERT INTO registered_model_aliases VALUES ('champion', 1, 'churn-team-model');`);
+  writeFileSync(file, db.export());
+  db.close();
+  // promoted through the gate (an audit tag on v2 in MLflow's tables), then @staging set (another audit tag)
+  const registry = (...args) => execFileSync(process.execPath, [cli, 'registry', ...args, '--tracking-uri', uri]);
+  registry('promote', 'churn-team-model', '2', '--alias', 'champion', '--reason', 'higher val/accuracy');
   return uri;
 }
 
@@ -56,7 +76,7 @@ export async function teamUiChecks({ withVsCode, checks, cleanup }) {
   cleanup.push(() => rmSync(ws, { recursive: true, force: true }));
   cleanup.push(() => rmSync(teamDir, { recursive: true, force: true }));
   cpSync(join(ROOT, 'test/fixtures/workspace'), ws, { recursive: true });
-  const uri = teamDatabase(teamDir);
+  const uri = await teamDatabase(teamDir);
   await withVsCode(
     { workspace: ws, settings: { 'workbench.colorTheme': 'Default Dark Modern', 'mlsight.tracking.uri': uri } },
     async page => {
@@ -110,6 +130,44 @@ export async function teamUiChecks({ withVsCode, checks, cleanup }) {
         return `${metrics.length} metrics`;
       });
       await screenshot(page, 'ui-run-team');
+      await checks.check(
+        'team: a team model opens in the model page with its versions, aliases and audit',
+        async () => {
+          await runCommand(page, 'View: Close All Editors');
+          const header = page.locator('.sidebar .pane-header', { hasText: 'Models' }).first();
+          if ((await header.getAttribute('aria-expanded')) === 'false') {
+            await header.click();
+          }
+          const teamRoots = rows.filter({ hasText: /^\s*Team/ });
+          await teamRoots.last().waitFor({ timeout: 20_000 });
+          await teamRoots.last().click();
+          const model = rows.filter({ hasText: 'churn-team-model' }).first();
+          await model.waitFor({ timeout: 20_000 });
+          await model.click();
+          await page
+            .locator('.tabs-container .tab', { hasText: 'Model churn-team-model · team' })
+            .waitFor({ timeout: 20_000 });
+          const timeline = view.locator('#timeline');
+          await timeline.waitFor({ timeout: 30_000 });
+          const text = (await timeline.innerText()).replace(/\s+/g, ' ');
+          for (const want of ['v2', '@champion', 'team-xgb-d8', 'v1', 'team-xgb-d4']) {
+            if (!text.includes(want)) {
+              throw new Error(`no "${want}" in ${text.slice(0, 300)}`);
+            }
+          }
+          const header2 = (await view.locator('#canary').innerText()).replace(/\s+/g, ' ');
+          if (!/outcome logs/.test(header2) || /Configure Canary/.test(header2) || !/Set Alias/.test(header2)) {
+            throw new Error(`actions: ${header2}`);
+          }
+          const recent = (await view.locator('#recent').innerText()).replace(/\s+/g, ' ');
+          if (!/promote/.test(recent) || !/higher val\/accuracy/.test(recent)) {
+            throw new Error(`recent changes: ${recent}`);
+          }
+          return `${text.slice(0, 120)} | ${recent.slice(0, 120)}`;
+        },
+      );
+      await page.waitForTimeout(600);
+      await screenshot(page, 'ui-model-team');
     },
   );
 }

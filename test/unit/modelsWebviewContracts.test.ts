@@ -74,6 +74,8 @@ describe('models webview contracts (every field of every message checked)', () =
         ],
         configureCanary: [{ type: 'configureCanary' }],
         promote: [{ type: 'promote' }, { type: 'promote', version: 3 }],
+        setAlias: [{ type: 'setAlias' }, { type: 'setAlias', version: 2 }],
+        undoPromotion: [{ type: 'undoPromotion' }],
         refresh: [{ type: 'refresh' }],
       },
       {
@@ -96,6 +98,11 @@ describe('models webview contracts (every field of every message checked)', () =
           { type: 'promote', version: 0 },
           { type: 'promote', version: Number.NaN },
         ],
+        setAlias: [
+          { type: 'setAlias', version: '2' },
+          { type: 'setAlias', version: -1 },
+        ],
+        undoPromotion: [{ type: 'undoPromotion', model: 'other' }],
         refresh: [{ type: 'refresh', force: true }],
       },
     );
@@ -108,6 +115,16 @@ describe('models webview contracts (every field of every message checked)', () =
       tab: 'ab',
     });
     assert.deepStrictEqual(modelPageStateFrom({ folder: 'file:///w', model: 'churn', tab: '<script>' }), {
+      folder: 'file:///w',
+      model: 'churn',
+    });
+    // a team model's page: no folder, whatever the stored state says
+    assert.deepStrictEqual(modelPageStateFrom({ folder: 'file:///w', model: 'churn', team: true }), {
+      folder: '',
+      model: 'churn',
+      team: true,
+    });
+    assert.deepStrictEqual(modelPageStateFrom({ folder: 'file:///w', model: 'churn', team: 'yes' }), {
       folder: 'file:///w',
       model: 'churn',
     });

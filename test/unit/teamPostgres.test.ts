@@ -5,38 +5,10 @@
  * idempotently; an unknown schema revision is read-only.
  */
 import * as assert from 'assert';
-import { main } from '../../src/cli';
 import { PgBackend } from '../../src/core/tracking/postgres';
 import { TeamRun } from '../../src/core/tracking/types';
 import { PgCluster, loadRecordedSample, startCluster } from './helpers/pgCluster';
-import { tempWorkspace, writeRunLog } from './helpers';
-
-async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
-  let stdout = '',
-    stderr = '';
-  const saved = process.env.MLFLOW_TRACKING_URI;
-  if (env.MLFLOW_TRACKING_URI) {
-    process.env.MLFLOW_TRACKING_URI = env.MLFLOW_TRACKING_URI;
-  }
-  try {
-    const code = await main(
-      argv,
-      s => {
-        stdout += s;
-      },
-      s => {
-        stderr += s;
-      },
-    );
-    return { code, stdout, stderr };
-  } finally {
-    if (saved === undefined) {
-      delete process.env.MLFLOW_TRACKING_URI;
-    } else {
-      process.env.MLFLOW_TRACKING_URI = saved;
-    }
-  }
-}
+import { cli, tempWorkspace, writeRunLog } from './helpers';
 
 /** Columns, defaults, constraints and indexes of the current schema, as sorted text (for comparing two databases). */
 async function catalog(pg: PgCluster, db: string): Promise<string[]> {
@@ -71,8 +43,8 @@ describe('team mode: PostgreSQL tracking database (real cluster)', function () {
     const uri = await pg.createDatabase('init_target');
     await pg.createDatabase('recorded');
     const r = await cli(['db', 'init', '--tracking-uri', uri, '--artifact-root', '/srv/art', '--format', 'json']);
-    assert.strictEqual(r.code, 0, r.stderr);
-    assert.deepStrictEqual(JSON.parse(r.stdout).revision, 'f5a4f2784254');
+    assert.strictEqual(r.code, 0, r.err);
+    assert.deepStrictEqual(JSON.parse(r.out).revision, 'f5a4f2784254');
     const c = await pg.client('recorded');
     try {
       const { dumpSql, FIXTURES } = await import('./helpers/pgCluster');
@@ -96,15 +68,15 @@ describe('team mode: PostgreSQL tracking database (real cluster)', function () {
     }
     // a second init is a no-op; a non-MLflow database is refused
     const again = await cli(['db', 'init', '--tracking-uri', uri]);
-    assert.strictEqual(again.code, 0, again.stderr);
-    assert.match(again.stdout, /already there/);
+    assert.strictEqual(again.code, 0, again.err);
+    assert.match(again.out, /already there/);
     const other = await pg.createDatabase('not_mlflow');
     const o = await pg.client('not_mlflow');
     await o.query('CREATE TABLE things (x int)');
     await o.end();
     const refused = await cli(['db', 'init', '--tracking-uri', other]);
     assert.strictEqual(refused.code, 1);
-    assert.match(refused.stderr, /not empty and holds no MLflow schema/);
+    assert.match(refused.err, /not empty and holds no MLflow schema/);
   });
 
   describe('the recorded sample database', () => {
@@ -218,8 +190,8 @@ describe('team mode: PostgreSQL tracking database (real cluster)', function () {
     it('mlsight runs --tracking-uri prints the folder JSON shape', async () => {
       const folder = tempWorkspace();
       const r = await cli(['runs', folder, '--tracking-uri', uri, '--format', 'json']);
-      assert.strictEqual(r.code, 0, r.stderr);
-      const j = JSON.parse(r.stdout);
+      assert.strictEqual(r.code, 0, r.err);
+      const j = JSON.parse(r.out);
       assert.strictEqual(j.runs.length, 3);
       const d8 = j.runs.find((x: { id: string }) => x.id === 'cc3e50f7235f4d1ab226db9cea5c1d8d');
       assert.deepStrictEqual(Object.keys(d8).sort(), [
@@ -242,7 +214,7 @@ describe('team mode: PostgreSQL tracking database (real cluster)', function () {
       assert.strictEqual(d8.git.commit, 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678');
       const d4 = j.runs.find((x: { id: string }) => x.id === '792b85c8c66742059046b907bf3b3bb0');
       assert.deepStrictEqual(d4.datasets, [{ name: 'train', role: 'training', digest: '4fb5574f', rows: 2 }]);
-      assert.ok(!r.stdout.includes('password'));
+      assert.ok(!r.out.includes('password'));
     });
 
     it('an unknown alembic revision is read-only with a clear message; reading still works', async () => {
@@ -258,12 +230,12 @@ describe('team mode: PostgreSQL tracking database (real cluster)', function () {
       const r = await cli(['sync', folder, '--tracking-uri', ro]);
       assert.strictEqual(r.code, 5);
       assert.match(
-        r.stderr,
+        r.err,
         /revision ffffffffffff is not one ML Sight has been tested with .*f5a4f2784254 \(MLflow 2\.17\).*read-only/,
       );
       const list = await cli(['runs', folder, '--tracking-uri', ro, '--format', 'json']);
-      assert.strictEqual(list.code, 0, list.stderr);
-      assert.strictEqual(JSON.parse(list.stdout).runs.length, 3);
+      assert.strictEqual(list.code, 0, list.err);
+      assert.strictEqual(JSON.parse(list.out).runs.length, 3);
     });
   });
 });

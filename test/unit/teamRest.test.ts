@@ -4,26 +4,10 @@
  * bearer-token auth, and a sync that writes through runs/create, log-batch, log-inputs and runs/update.
  */
 import * as assert from 'assert';
-import { main } from '../../src/cli';
 import { RestBackend } from '../../src/core/tracking/rest';
 import { SyncRun, TrackingError } from '../../src/core/tracking/types';
 import { Replay, recorded, startReplay } from './helpers/restReplay';
-import { tempWorkspace } from './helpers';
-
-async function cli(argv: string[]) {
-  let stdout = '',
-    stderr = '';
-  const code = await main(
-    argv,
-    s => {
-      stdout += s;
-    },
-    s => {
-      stderr += s;
-    },
-  );
-  return { code, stdout, stderr };
-}
+import { cli, tempWorkspace } from './helpers';
 
 describe('team mode: MLflow tracking server (REST, replayed recordings)', function () {
   this.timeout(30_000);
@@ -116,6 +100,31 @@ describe('team mode: MLflow tracking server (REST, replayed recordings)', functi
       b.promote({ model: 'churn-classifier', version: 2, alias: 'champion', expectedVersion: 1, versionTags: [] }),
       (e: TrackingError) => e.code === 'CONFLICT' && /now points to version 2/.test(e.message),
     );
+    // removing it (where it points now): the audit tag on that version, then DELETE registered-models/alias
+    for (const endpoint of ['model-versions/set-tag', 'registered-models/alias']) {
+      srv.routes.unshift({
+        method: endpoint.endsWith('alias') ? 'DELETE' : 'POST',
+        endpoint: `/api/2.0/mlflow/${endpoint}`,
+        response: {},
+      });
+    }
+    const removed = await b.moveAlias({
+      model: 'churn-classifier',
+      alias: 'champion',
+      version: null,
+      expectedVersion: 2,
+      versionTags: [['mlsight.audit.1-x', '{}']],
+    });
+    assert.deepStrictEqual(removed, { model: 'churn-classifier', alias: 'champion', from: 2, to: null });
+    const writes = srv.seen.slice(-2).map(s => [s.method, s.endpoint.replace('/api/2.0/mlflow/', ''), s.body]);
+    assert.deepStrictEqual(writes, [
+      [
+        'POST',
+        'model-versions/set-tag',
+        { name: 'churn-classifier', version: '2', key: 'mlsight.audit.1-x', value: '{}' },
+      ],
+      ['DELETE', 'registered-models/alias', { name: 'churn-classifier', alias: 'champion' }],
+    ]);
   });
 
   it('retries 429 (Retry-After) and 5xx with backoff; MLflow error codes become clear errors without retries', async () => {
@@ -254,8 +263,8 @@ describe('team mode: MLflow tracking server (REST, replayed recordings)', functi
       '--max-results',
       '2',
     ]);
-    assert.strictEqual(r.code, 0, r.stderr);
-    const j = JSON.parse(r.stdout);
+    assert.strictEqual(r.code, 0, r.err);
+    const j = JSON.parse(r.out);
     assert.deepStrictEqual(
       j.runs.map((x: { name: string; experiment: string }) => [x.name, x.experiment]),
       [

@@ -5,42 +5,18 @@
  * nobody's rows, two processes promoting at once cannot both win, and hostile paths are refused.
  */
 import * as assert from 'assert';
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import * as readline from 'readline';
-import type { Database } from 'sql.js';
-import { main } from '../../src/cli';
 import { MLFLOW_217_DDL } from '../../src/core/tracking/mlflowSchema';
 import { MLFLOW_217_SQLITE_DDL } from '../../src/core/tracking/mlflowSqliteSchema';
 import { SqliteBackend } from '../../src/core/tracking/sqlite';
 import { loadTeamCompareSource, teamRunRef, isTeamRef } from '../../src/core/tracking/teamView';
 import { loadCompareData } from '../../src/core/compare/build';
-import { atomicWrite } from '../../src/core/store/atomicFile';
-import { loadSqlJs } from '../../src/core/store/sqljs';
 import { TrackingError } from '../../src/core/tracking/types';
-import { fixtureScript, tempWorkspace, writeRunLog } from './helpers';
-
-async function cli(argv: string[]) {
-  let stdout = '',
-    stderr = '';
-  const code = await main(
-    argv,
-    s => {
-      stdout += s;
-    },
-    s => {
-      stderr += s;
-    },
-  );
-  return { code, stdout, stderr };
-}
-
-const A = '0123456789abcdef0123456789abcdef';
-const B = 'fedcba9876543210fedcba9876543210';
-const C = 'c0ffee00c0ffee00c0ffee00c0ffee00';
-const T0 = 1_796_000_000_000;
-const TEST_SET = { type: 'dataset', name: 'test', role: 'test', digest: 'sha256:' + 'cd'.repeat(32), rows: 500 };
+import { cli, tempWorkspace, writeRunLog } from './helpers';
+import { raceProcesses, theOneWinner } from './helpers/teamRace';
+import { A, B, C, T0, TEST_SET, writeChallengers } from './helpers/teamRuns';
+import { sqliteExec, sqliteRows } from './helpers/teamDb';
 
 function workspace(): string {
   const folder = tempWorkspace();
@@ -54,49 +30,12 @@ function workspace(): string {
     { type: 'metric', key: 'loss', value: 'NaN', step: 1, ts: T0 + 10 },
     { type: 'end', ts: T0 + 60_000, status: 'FINISHED' },
   ]);
-  writeRunLog(folder, B, [
-    { type: 'run', ts: T0 + 1000, run_id: B, experiment: 'churn', name: 'xgb-b' },
-    TEST_SET,
-    { type: 'metric', key: 'val/auc', value: 0.9, step: 0, ts: T0 + 1000 },
-    { type: 'end', ts: T0 + 2000, status: 'FAILED' },
-  ]);
-  writeRunLog(folder, C, [
-    { type: 'run', ts: T0 + 3000, run_id: C, experiment: 'churn', name: 'xgb-c' },
-    TEST_SET,
-    { type: 'metric', key: 'val/auc', value: 0.9, step: 0, ts: T0 + 3000 },
-    { type: 'end', ts: T0 + 4000, status: 'FINISHED' },
-  ]);
+  writeChallengers(folder);
   return folder;
 }
 
-async function openDb(file: string): Promise<Database> {
-  const SQL = await loadSqlJs();
-  return new SQL.Database(fs.readFileSync(file));
-}
-
-async function sql(file: string, text: string, params: (string | number | null)[] = []) {
-  const db = await openDb(file);
-  try {
-    const st = db.prepare(text);
-    st.bind(params);
-    const out: Record<string, unknown>[] = [];
-    while (st.step()) {
-      out.push(st.getAsObject());
-    }
-    st.free();
-    return out;
-  } finally {
-    db.close();
-  }
-}
-
-/** Writes a row into the file as another process would (not through ML Sight's lock). */
-async function otherWriter(file: string, statement: string): Promise<void> {
-  const db = await openDb(file);
-  db.exec(statement);
-  await atomicWrite(file, db.export());
-  db.close();
-}
+const sql = sqliteRows;
+const otherWriter = sqliteExec;
 
 /** Column names of each table of a DDL, in order. */
 function tableColumns(ddl: string): Map<string, string[]> {
@@ -128,14 +67,14 @@ describe('team mode: sqlite:/// MLflow database as a team backend', function () 
     const file = path.join(dir, 'team', 'mlflow.db');
     const uri = `sqlite:////${file.replace(/^\//, '')}`;
     const init = await cli(['db', 'init', '--tracking-uri', uri, '--artifact-root', '/srv/a', '--format', 'json']);
-    assert.strictEqual(init.code, 0, init.stderr);
-    assert.deepStrictEqual(JSON.parse(init.stdout).revision, 'f5a4f2784254');
+    assert.strictEqual(init.code, 0, init.err);
+    assert.deepStrictEqual(JSON.parse(init.out).revision, 'f5a4f2784254');
     assert.strictEqual((await cli(['db', 'init', '--tracking-uri', uri])).code, 0); // already there
     const folder = workspace();
     const r = await cli(['sync', folder, '--tracking-uri', uri, '--format', 'json']);
-    assert.strictEqual(r.code, 0, r.stderr);
+    assert.strictEqual(r.code, 0, r.err);
     assert.deepStrictEqual(
-      JSON.parse(r.stdout).runs.map((x: { id: string; created: boolean }) => [x.id, x.created]),
+      JSON.parse(r.out).runs.map((x: { id: string; created: boolean }) => [x.id, x.created]),
       [
         [A, true],
         [B, true],
@@ -184,7 +123,7 @@ describe('team mode: sqlite:/// MLflow database as a team backend', function () 
     );
     const again = await cli(['sync', folder, '--tracking-uri', uri, '--format', 'json']);
     assert.deepStrictEqual(
-      JSON.parse(again.stdout).runs.map((x: { created: boolean; metricsWritten: number }) => [
+      JSON.parse(again.out).runs.map((x: { created: boolean; metricsWritten: number }) => [
         x.created,
         x.metricsWritten,
       ]),
@@ -194,10 +133,8 @@ describe('team mode: sqlite:/// MLflow database as a team backend', function () 
         [false, 0],
       ],
     );
-    const local = JSON.parse((await cli(['runs', folder, '--format', 'json'])).stdout).runs;
-    const team = JSON.parse(
-      (await cli(['runs', tempWorkspace(), '--tracking-uri', uri, '--format', 'json'])).stdout,
-    ).runs;
+    const local = JSON.parse((await cli(['runs', folder, '--format', 'json'])).out).runs;
+    const team = JSON.parse((await cli(['runs', tempWorkspace(), '--tracking-uri', uri, '--format', 'json'])).out).runs;
     assert.strictEqual(team.length, 3);
     for (const t of team) {
       const l = local.find((x: { id: string }) => x.id === t.id);
@@ -253,8 +190,8 @@ describe('team mode: sqlite:/// MLflow database as a team backend', function () 
     // an MLflow transaction in progress (a non-empty rollback journal): the CLI reports the conflict with exit 4
     fs.writeFileSync(`${file}-journal`, 'x');
     const r = await cli(['sync', folder, '--tracking-uri', `sqlite:////${file.slice(1)}`]);
-    assert.strictEqual(r.code, 4, r.stderr);
-    assert.match(r.stderr, /transaction is in progress/);
+    assert.strictEqual(r.code, 4, r.err);
+    assert.match(r.err, /transaction is in progress/);
     fs.rmSync(`${file}-journal`);
     assert.strictEqual((await cli(['sync', folder, '--tracking-uri', `sqlite:////${file.slice(1)}`])).code, 0);
     assert.deepStrictEqual(await sql(file, `SELECT count(*) AS n FROM runs`), [{ n: 3 }]);
@@ -318,9 +255,9 @@ describe('team mode: sqlite:/// MLflow database as a team backend', function () 
       assert.strictEqual((await promote('1')).code, 0);
       const failed = await promote('2');
       assert.strictEqual(failed.code, 3);
-      assert.match(JSON.parse(failed.stdout).gate.reason, /FAILED/);
+      assert.match(JSON.parse(failed.out).gate.reason, /FAILED/);
       const p3 = await promote('3');
-      assert.strictEqual(p3.code, 0, p3.stderr);
+      assert.strictEqual(p3.code, 0, p3.err);
       assert.deepStrictEqual(await sql(file, `SELECT alias, version FROM registered_model_aliases`), [
         { alias: 'champion', version: 3 },
       ]);
@@ -336,45 +273,13 @@ describe('team mode: sqlite:/// MLflow database as a team backend', function () 
           file,
           `DELETE FROM registered_model_aliases WHERE alias = 'prod'; INSERT INTO registered_model_aliases VALUES ('prod', 1, 'churn');`,
         );
-        const procs = [2, 3].map(v => {
-          const child = spawn(
-            process.execPath,
-            [fixtureScript('teamPromoter'), uri, 'churn', String(v), 'prod', 'val/auc'],
-            {
-              stdio: ['pipe', 'pipe', 'pipe'],
-            },
-          );
-          const lines: string[] = [];
-          const waiters: (() => void)[] = [];
-          readline.createInterface({ input: child.stdout }).on('line', l => {
-            lines.push(l);
-            waiters.splice(0).forEach(w => w());
-          });
-          const nth = (n: number) =>
-            new Promise<string>((resolve, reject) => {
-              const check = () => (lines.length > n ? resolve(lines[n]) : waiters.push(check));
-              child.once('exit', code => (lines.length > n ? resolve(lines[n]) : reject(new Error(`exit ${code}`))));
-              check();
-            });
-          return { child, nth };
-        });
-        assert.deepStrictEqual(await Promise.all(procs.map(p => p.nth(0))), ['planned 1', 'planned 1']);
-        for (const p of procs) {
-          p.child.stdin.end('go\n');
-        }
-        const results = (await Promise.all(procs.map(p => p.nth(1)))).map(
-          l => JSON.parse(l) as { ok: boolean; code?: string; message?: string; to?: number },
-        );
-        const winners = results.filter(r => r.ok);
-        const losers = results.filter(r => !r.ok);
-        assert.strictEqual(winners.length, 1, JSON.stringify(results));
-        assert.strictEqual(losers[0].code, 'CONFLICT');
-        assert.match(
-          losers[0].message!,
+        const winner = theOneWinner(
+          await raceProcesses([2, 3].map(v => ['promote', uri, 'churn', String(v), 'prod', 'val/auc'])),
+          'planned 1',
           /churn@prod now points to version [23], not version 1 .*someone else moved it/,
         );
         assert.deepStrictEqual(await sql(file, `SELECT version FROM registered_model_aliases WHERE alias = 'prod'`), [
-          { version: winners[0].to },
+          { version: winner.to },
         ]);
       }
     });

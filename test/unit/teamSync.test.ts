@@ -5,31 +5,11 @@
  * write the alias, gate evidence and audit event, and two processes promoting at once cannot both win.
  */
 import * as assert from 'assert';
-import { spawn } from 'child_process';
-import * as readline from 'readline';
-import { main } from '../../src/cli';
 import { PgCluster, startCluster } from './helpers/pgCluster';
-import { appendRunLog, fixtureScript, tempWorkspace, writeRunLog } from './helpers';
-
-async function cli(argv: string[]) {
-  let stdout = '',
-    stderr = '';
-  const code = await main(
-    argv,
-    s => {
-      stdout += s;
-    },
-    s => {
-      stderr += s;
-    },
-  );
-  return { code, stdout, stderr };
-}
-
-const A = '0123456789abcdef0123456789abcdef';
-const B = 'fedcba9876543210fedcba9876543210';
-const C = 'c0ffee00c0ffee00c0ffee00c0ffee00';
-const T0 = 1_796_000_000_000;
+import { appendRunLog, cli, tempWorkspace, writeRunLog } from './helpers';
+import { raceProcesses, theOneWinner } from './helpers/teamRace';
+import { A, B, C, T0, TEST_SET, writeChallengers } from './helpers/teamRuns';
+import { pgRows } from './helpers/teamDb';
 
 function workspace(): { folder: string; logA: string } {
   const folder = tempWorkspace();
@@ -76,22 +56,16 @@ describe('team mode: sync and promotions on PostgreSQL (real cluster)', function
   });
   after(() => pg?.stop());
 
-  async function sql<T = Record<string, unknown>>(db: string, text: string, params: unknown[] = []): Promise<T[]> {
-    const c = await pg.client(db);
-    try {
-      return (await c.query(text, params)).rows as T[];
-    } finally {
-      await c.end();
-    }
-  }
+  const sql = <T = Record<string, unknown>>(db: string, text: string, params: unknown[] = []) =>
+    pgRows<T>(pg, db, text, params);
 
   it('sync writes runs as MLflow does; a second sync adds nothing; new points are added later', async () => {
     const uri = await pg.createDatabase('sync1');
     assert.strictEqual((await cli(['db', 'init', '--tracking-uri', uri, '--artifact-root', '/srv/a'])).code, 0);
     const { folder, logA } = workspace();
     const r = await cli(['sync', folder, '--tracking-uri', uri, '--format', 'json']);
-    assert.strictEqual(r.code, 0, r.stderr);
-    const j = JSON.parse(r.stdout);
+    assert.strictEqual(r.code, 0, r.err);
+    const j = JSON.parse(r.out);
     assert.deepStrictEqual(
       j.runs.map((x: { id: string; created: boolean }) => [x.id, x.created]),
       [
@@ -201,7 +175,7 @@ describe('team mode: sync and promotions on PostgreSQL (real cluster)', function
         )
       )[0].n;
     const before = await count();
-    const again = JSON.parse((await cli(['sync', folder, '--tracking-uri', uri, '--format', 'json'])).stdout);
+    const again = JSON.parse((await cli(['sync', folder, '--tracking-uri', uri, '--format', 'json'])).out);
     assert.deepStrictEqual(
       again.runs.map((x: { created: boolean; metricsWritten: number }) => [x.created, x.metricsWritten]),
       [
@@ -212,9 +186,7 @@ describe('team mode: sync and promotions on PostgreSQL (real cluster)', function
     assert.strictEqual(await count(), before);
 
     appendRunLog(logA, [{ type: 'metric', key: 'val/auc', value: 0.8, step: 5, ts: T0 + 50 }]);
-    const third = JSON.parse(
-      (await cli(['sync', folder, '--tracking-uri', uri, '--run', A, '--format', 'json'])).stdout,
-    );
+    const third = JSON.parse((await cli(['sync', folder, '--tracking-uri', uri, '--run', A, '--format', 'json'])).out);
     assert.deepStrictEqual(
       third.runs.map((x: { metricsWritten: number }) => x.metricsWritten),
       [1],
@@ -230,9 +202,9 @@ describe('team mode: sync and promotions on PostgreSQL (real cluster)', function
     await cli(['db', 'init', '--tracking-uri', uri]);
     const { folder } = workspace();
     assert.strictEqual((await cli(['sync', folder, '--tracking-uri', uri])).code, 0);
-    const local = JSON.parse((await cli(['runs', folder, '--format', 'json'])).stdout).runs;
+    const local = JSON.parse((await cli(['runs', folder, '--format', 'json'])).out).runs;
     const other = tempWorkspace();
-    const team = JSON.parse((await cli(['runs', other, '--tracking-uri', uri, '--format', 'json'])).stdout).runs;
+    const team = JSON.parse((await cli(['runs', other, '--tracking-uri', uri, '--format', 'json'])).out).runs;
     assert.strictEqual(team.length, 2);
     for (const t of team) {
       const l = local.find((x: { id: string }) => x.id === t.id);
@@ -252,25 +224,13 @@ describe('team mode: sync and promotions on PostgreSQL (real cluster)', function
       await cli(['db', 'init', '--tracking-uri', uri]);
       // runs A and C evaluated on the same test set (the gate compares only such runs); B failed
       const folder = tempWorkspace();
-      const test = { type: 'dataset', name: 'test', role: 'test', digest: 'sha256:' + 'cd'.repeat(32), rows: 500 };
       writeRunLog(folder, A, [
         { type: 'run', ts: T0, run_id: A, experiment: 'churn', name: 'xgb-a' },
-        test,
+        TEST_SET,
         { type: 'metric', key: 'val/auc', value: 0.74, step: 0, ts: T0 },
         { type: 'end', ts: T0 + 1000, status: 'FINISHED' },
       ]);
-      writeRunLog(folder, B, [
-        { type: 'run', ts: T0 + 1000, run_id: B, experiment: 'churn', name: 'xgb-b' },
-        test,
-        { type: 'metric', key: 'val/auc', value: 0.9, step: 0, ts: T0 + 1000 },
-        { type: 'end', ts: T0 + 2000, status: 'FAILED' },
-      ]);
-      writeRunLog(folder, C, [
-        { type: 'run', ts: T0 + 3000, run_id: C, experiment: 'churn', name: 'xgb-c' },
-        test,
-        { type: 'metric', key: 'val/auc', value: 0.9, step: 0, ts: T0 + 3000 },
-        { type: 'end', ts: T0 + 4000, status: 'FINISHED' },
-      ]);
+      writeChallengers(folder);
       await cli(['sync', folder, '--tracking-uri', uri]);
       // a registered model with three versions, as MLflow's registry writes it (v2: the FAILED run B)
       await sql(db, `INSERT INTO registered_models VALUES ('churn', 1, 1, NULL)`);
@@ -305,7 +265,7 @@ describe('team mode: sync and promotions on PostgreSQL (real cluster)', function
         '--format',
         'json',
       ]);
-      assert.strictEqual(p1.code, 0, p1.stderr);
+      assert.strictEqual(p1.code, 0, p1.err);
       assert.deepStrictEqual(
         await sql(db, `SELECT alias, version FROM registered_model_aliases WHERE name = 'churn'`),
         [{ alias: 'champion', version: 1 }],
@@ -319,8 +279,8 @@ describe('team mode: sync and promotions on PostgreSQL (real cluster)', function
           'json',
         ]),
       );
-      assert.strictEqual(p2.code, 3, p2.stderr);
-      const g2 = JSON.parse(p2.stdout).gate;
+      assert.strictEqual(p2.code, 3, p2.err);
+      const g2 = JSON.parse(p2.out).gate;
       assert.strictEqual(g2.passes, false);
       assert.deepStrictEqual(
         g2.checks.filter((c: { ok: boolean }) => !c.ok).map((c: { code: string }) => c.code),
@@ -343,8 +303,8 @@ describe('team mode: sync and promotions on PostgreSQL (real cluster)', function
         '--format',
         'json',
       ]);
-      assert.strictEqual(p3.code, 0, p3.stderr);
-      assert.deepStrictEqual(JSON.parse(p3.stdout).from, 1);
+      assert.strictEqual(p3.code, 0, p3.err);
+      assert.deepStrictEqual(JSON.parse(p3.out).from, 1);
       const tags = await sql<{ key: string; value: string }>(
         db,
         `SELECT key, value FROM model_version_tags WHERE name = 'churn' AND version = 3 ORDER BY key`,
@@ -375,7 +335,7 @@ describe('team mode: sync and promotions on PostgreSQL (real cluster)', function
         uri,
       ]);
       assert.strictEqual(back.code, 3);
-      assert.match(back.stderr, /gate did not pass.*does not beat the champion/);
+      assert.match(back.err, /gate did not pass.*does not beat the champion/);
       assert.deepStrictEqual(
         await sql(db, `SELECT version FROM registered_model_aliases WHERE name = 'churn' AND alias = 'champion'`),
         [{ version: 3 }],
@@ -395,9 +355,9 @@ describe('team mode: sync and promotions on PostgreSQL (real cluster)', function
         '--tracking-uri',
         uri,
       ]);
-      assert.strictEqual(forced.code, 0, forced.stderr);
+      assert.strictEqual(forced.code, 0, forced.err);
       const show = JSON.parse(
-        (await cli(['registry', 'show', 'churn', '--tracking-uri', uri, '--format', 'json'])).stdout,
+        (await cli(['registry', 'show', 'churn', '--tracking-uri', uri, '--format', 'json'])).out,
       );
       assert.deepStrictEqual(show.aliases, { champion: 1 });
     });
@@ -406,69 +366,23 @@ describe('team mode: sync and promotions on PostgreSQL (real cluster)', function
       for (let round = 0; round < 5; round++) {
         await sql(db, `DELETE FROM registered_model_aliases WHERE name = 'churn' AND alias = 'prod'`);
         await sql(db, `INSERT INTO registered_model_aliases VALUES ('prod', 1, 'churn')`);
-        const procs = [2, 3].map(v => {
-          const child = spawn(
-            process.execPath,
-            [fixtureScript('teamPromoter'), uri, 'churn', String(v), 'prod', 'val/auc'],
-            { stdio: ['pipe', 'pipe', 'pipe'] },
-          );
-          let errText = '';
-          child.stderr.on('data', d => {
-            errText += d;
-          });
-          const lines = readline.createInterface({ input: child.stdout });
-          const queue: string[] = [];
-          const waiters: ((s: string) => void)[] = [];
-          lines.on('line', l => {
-            const w = waiters.shift();
-            if (w) {
-              w(l);
-            } else {
-              queue.push(l);
-            }
-          });
-          const next = () =>
-            new Promise<string>((resolve, reject) => {
-              const q = queue.shift();
-              if (q !== undefined) {
-                resolve(q);
-                return;
-              }
-              waiters.push(resolve);
-              child.once('exit', code => reject(new Error(`promoter exited ${code}: ${errText}`)));
-            });
-          return { child, next };
-        });
-        assert.deepStrictEqual(await Promise.all(procs.map(p => p.next())), ['planned 1', 'planned 1']);
-        for (const p of procs) {
-          p.child.stdin.end('go\n');
-        }
-        const results = (await Promise.all(procs.map(p => p.next()))).map(
-          l => JSON.parse(l) as { ok: boolean; code?: string; message?: string; to?: number },
-        );
-        const winners = results.filter(r => r.ok);
-        const losers = results.filter(r => !r.ok);
-        assert.strictEqual(winners.length, 1, JSON.stringify(results));
-        assert.strictEqual(losers[0].code, 'CONFLICT');
-        assert.match(
-          losers[0].message!,
+        const winner = theOneWinner(
+          await raceProcesses([2, 3].map(v => ['promote', uri, 'churn', String(v), 'prod', 'val/auc'])),
+          'planned 1',
           /churn@prod now points to version [23], not version 1 .*someone else moved it meanwhile/,
-        );
-        await Promise.all(
-          procs.map(p => new Promise(r => (p.child.exitCode !== null ? r(0) : p.child.once('exit', r)))),
         );
         const alias = await sql(
           db,
           `SELECT version FROM registered_model_aliases WHERE name = 'churn' AND alias = 'prod'`,
         );
-        assert.deepStrictEqual(alias, [{ version: winners[0].to }]);
+        assert.deepStrictEqual(alias, [{ version: winner.to }]);
         const audits = await sql<{ version: number; value: string }>(
           db,
           `SELECT version, value FROM model_version_tags WHERE name = 'churn' AND key LIKE 'mlsight.audit.%' AND value LIKE '%"alias":"prod"%'`,
         );
         assert.ok(audits.every(a => JSON.parse(a.value).to === a.version));
         assert.strictEqual(
-          audits.filter(a => a.version !== winners[0].to && JSON.parse(a.value).at > Date.now() - 60_000 && round === 0)
+          audits.filter(a => a.version !== winner.to && JSON.parse(a.value).at > Date.now() - 60_000 && round === 0)
             .length,
           0,
         );

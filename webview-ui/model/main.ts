@@ -119,11 +119,13 @@ function renderHeader(app: HTMLElement, d: ModelPageData): void {
     Object.entries(d.aliases)
       .map(([a, v]) => `@${a} → v${v}`)
       .join('  ') || 'no aliases',
-    d.backend === 'mlsight'
-      ? 'ML Sight registry'
-      : d.backend === 'mlflow-filestore'
-        ? 'MLflow FileStore (aliases and stages written back)'
-        : 'MLflow database (read-only)',
+    d.team
+      ? `team · ${d.team.uri}`
+      : d.backend === 'mlsight'
+        ? 'ML Sight registry'
+        : d.backend === 'mlflow-filestore'
+          ? 'MLflow FileStore (aliases and stages written back)'
+          : 'MLflow database (read-only)',
   ];
   if (d.primaryMetric) {
     facts.push(`gate: ${d.primaryMetric} (${d.direction === 'minimize' ? 'lower' : 'higher'} is better)`);
@@ -134,19 +136,48 @@ function renderHeader(app: HTMLElement, d: ModelPageData): void {
   }
   const canary = el('div', { className: 'canary' });
   canary.id = 'canary';
-  canary.appendChild(
-    el('span', {
-      text: d.canary
-        ? `Canary: v${d.canary.challenger} gets ${pct(d.canary.share)} of the traffic (mlsight.route), the champion the rest.`
-        : 'No canary: all traffic goes to the champion.',
-    }),
-  );
-  canary.appendChild(
-    link('Configure Canary…', 'Choose the challenger version and its traffic share', () =>
-      post({ type: 'configureCanary' }),
-    ),
-  );
-  canary.appendChild(link('Promote…', 'Promote a version through the gate', () => post({ type: 'promote' })));
+  if (d.team) {
+    // a team model: no canary (it needs the workspace's outcome logs), say why instead of offering it
+    canary.appendChild(el('span', { className: 'muted', text: d.team.unsupported }));
+  } else {
+    canary.appendChild(
+      el('span', {
+        text: d.canary
+          ? `Canary: v${d.canary.challenger} gets ${pct(d.canary.share)} of the traffic (mlsight.route), the champion the rest.`
+          : 'No canary: all traffic goes to the champion.',
+      }),
+    );
+    canary.appendChild(
+      link('Configure Canary…', 'Choose the challenger version and its traffic share', () =>
+        post({ type: 'configureCanary' }),
+      ),
+    );
+  }
+  const actions = el('div', { className: 'actions' });
+  actions.id = 'model-actions';
+  actions.appendChild(link('Promote…', 'Promote a version through the gate', () => post({ type: 'promote' })));
+  // an MLflow database read from the workspace is never written: only its own MLflow can move its aliases
+  if (d.team || d.backend !== 'mlflow-sqlite') {
+    actions.appendChild(
+      link('Set Alias…', 'Point an alias at a version, or remove one (outside the gate)', () =>
+        post({ type: 'setAlias' }),
+      ),
+    );
+    actions.appendChild(
+      link('Undo Last Promotion', 'Move the alias back where the last promotion found it', () =>
+        post({ type: 'undoPromotion' }),
+      ),
+    );
+  }
+  if (d.team && !d.team.raceFree) {
+    actions.appendChild(
+      el('span', {
+        className: 'muted',
+        text: 'A tracking server has no lock: two alias moves at the same moment can both pass the check.',
+      }),
+    );
+  }
+  canary.appendChild(actions);
   app.appendChild(canary);
 }
 
@@ -339,7 +370,9 @@ function renderAudit(app: HTMLElement, d: ModelPageData): void {
   app.appendChild(
     el('p', {
       className: 'muted',
-      text: 'Every change to this model, oldest first, from .mlsight/audit.jsonl (append-only, hash-chained).',
+      text: d.team
+        ? `Every promotion and alias move ML Sight made on this team model, oldest first, from the model-version tags mlsight.audit.* in ${d.team.uri} (changes made with MLflow itself are not listed).`
+        : 'Every change to this model, oldest first, from .mlsight/audit.jsonl (append-only, hash-chained).',
     }),
   );
   if (d.auditChain.message) {
@@ -445,6 +478,7 @@ window.addEventListener('message', (e: MessageEvent<HostToModelPage>) => {
     state = {
       folder: m.state.folder,
       model: m.state.model,
+      ...(m.state.team ? { team: true } : {}),
       tab: state?.model === m.state.model ? (state.tab ?? m.state.tab) : m.state.tab,
     };
     vscode.setState(state);

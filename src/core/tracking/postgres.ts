@@ -13,10 +13,12 @@ import { Pool, PoolClient } from 'pg';
 import { metricValue } from '../ingest/mlflowSqlite';
 import { MLFLOW_217_DDL, MLFLOW_217_REVISION } from './mlflowSchema';
 import { schemaStatus } from './schemaSupport';
-import { latestPoint, toSqlMetric, validateSyncRun } from './writeRules';
+import { checkAliasMove, latestPoint, toSqlMetric, validateSyncRun } from './writeRules';
 
 export { toSqlMetric } from './writeRules';
 import {
+  AliasMoveRequest,
+  AliasMoveResult,
   PromoteRequest,
   PromoteResult,
   RunPage,
@@ -546,6 +548,10 @@ export class PgBackend implements TrackingBackend {
   }
 
   async promote(req: PromoteRequest): Promise<PromoteResult> {
+    return (await this.moveAlias(req)) as PromoteResult;
+  }
+
+  async moveAlias(req: AliasMoveRequest): Promise<AliasMoveResult> {
     await this.requireWritable();
     return this.tx(async c => {
       await c.query(`SET LOCAL lock_timeout = '15s'`);
@@ -557,13 +563,15 @@ export class PgBackend implements TrackingBackend {
           `registered model ${JSON.stringify(req.model)} does not exist in ${this.displayUri}`,
         );
       }
-      const v = await this.q(
-        "SELECT version FROM model_versions WHERE name = $1 AND version = $2 AND current_stage IS DISTINCT FROM 'Deleted_Internal'",
-        [req.model, req.version],
-        c,
-      );
-      if (!v.length) {
-        throw new TrackingError('NOT_FOUND', `${req.model} has no version ${req.version} in ${this.displayUri}`);
+      if (req.version !== null) {
+        const v = await this.q(
+          "SELECT version FROM model_versions WHERE name = $1 AND version = $2 AND current_stage IS DISTINCT FROM 'Deleted_Internal'",
+          [req.model, req.version],
+          c,
+        );
+        if (!v.length) {
+          throw new TrackingError('NOT_FOUND', `${req.model} has no version ${req.version} in ${this.displayUri}`);
+        }
       }
       const cur = await this.q<{ version: number }>(
         'SELECT version FROM registered_model_aliases WHERE name = $1 AND alias = $2',
@@ -571,28 +579,24 @@ export class PgBackend implements TrackingBackend {
         c,
       );
       const from = cur.length ? Number(cur[0].version) : null;
-      if (from !== req.expectedVersion) {
-        const who = from === null ? 'was removed' : `now points to version ${from}`;
-        throw new TrackingError(
-          'CONFLICT',
-          `${req.model}@${req.alias} ${who}, not ${req.expectedVersion === null ? 'unset' : `version ${req.expectedVersion}`} ` +
-            'as when this promotion was decided: someone else moved it meanwhile. Nothing was changed; review the new state and promote again.',
+      const tagged = checkAliasMove(req, from);
+      if (req.version === null) {
+        await c.query('DELETE FROM registered_model_aliases WHERE name = $1 AND alias = $2', [req.model, req.alias]);
+      } else {
+        await c.query(
+          `INSERT INTO registered_model_aliases (alias, version, name) VALUES ($1, $2, $3)
+          ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version`,
+          [req.alias, req.version, req.model],
         );
       }
-      const now = Date.now();
-      await c.query(
-        `INSERT INTO registered_model_aliases (alias, version, name) VALUES ($1, $2, $3)
-        ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version`,
-        [req.alias, req.version, req.model],
-      );
       for (const [key, value] of req.versionTags) {
         await c.query(
           `INSERT INTO model_version_tags (key, value, name, version) VALUES ($1, $2, $3, $4)
           ON CONFLICT (key, name, version) DO UPDATE SET value = excluded.value`,
-          [key.slice(0, 250), value.slice(0, 5000), req.model, req.version],
+          [key.slice(0, 250), value.slice(0, 5000), req.model, tagged],
         );
       }
-      await c.query('UPDATE registered_models SET last_updated_time = $2 WHERE name = $1', [req.model, now]);
+      await c.query('UPDATE registered_models SET last_updated_time = $2 WHERE name = $1', [req.model, Date.now()]);
       return { model: req.model, alias: req.alias, from, to: req.version };
     });
   }

@@ -10,6 +10,8 @@
  * narrows but cannot close the race two simultaneous promotions have (use a postgresql:// URI for a locked one).
  */
 import {
+  AliasMoveRequest,
+  AliasMoveResult,
   PromoteRequest,
   PromoteResult,
   RunPage,
@@ -28,6 +30,7 @@ import {
   pageSizeOf,
 } from './types';
 import { parseTrackingUri } from './uri';
+import { checkAliasMove } from './writeRules';
 import { TAG_MLSIGHT_RUN_ID } from './workspaceSync';
 
 export type RestAuth = { token: string } | { username: string; password: string };
@@ -440,6 +443,11 @@ export class RestBackend implements TrackingBackend {
   }
 
   async promote(req: PromoteRequest): Promise<PromoteResult> {
+    return (await this.moveAlias(req)) as PromoteResult;
+  }
+
+  /** Reads the alias, then writes (set-tag, then the alias): a check before the write, not a lock (see above). */
+  async moveAlias(req: AliasMoveRequest): Promise<AliasMoveResult> {
     let from: number | null = null;
     try {
       from = Number(
@@ -454,22 +462,19 @@ export class RestBackend implements TrackingBackend {
         throw e;
       }
     }
-    if (from !== req.expectedVersion) {
-      throw new TrackingError(
-        'CONFLICT',
-        `${req.model}@${req.alias} ${from === null ? 'is unset' : `now points to version ${from}`}, not ` +
-          `${req.expectedVersion === null ? 'unset' : `version ${req.expectedVersion}`} as when this promotion was decided: someone else moved it. ` +
-          'Nothing was changed; review the new state and promote again.',
-      );
-    }
+    const tagged = checkAliasMove(req, from);
     for (const [key, value] of req.versionTags) {
-      await this.call('POST', 'model-versions/set-tag', { name: req.model, version: String(req.version), key, value });
+      await this.call('POST', 'model-versions/set-tag', { name: req.model, version: String(tagged), key, value });
     }
-    await this.call('POST', 'registered-models/alias', {
-      name: req.model,
-      alias: req.alias,
-      version: String(req.version),
-    });
+    if (req.version === null) {
+      await this.call('DELETE', 'registered-models/alias', { name: req.model, alias: req.alias });
+    } else {
+      await this.call('POST', 'registered-models/alias', {
+        name: req.model,
+        alias: req.alias,
+        version: String(req.version),
+      });
+    }
     return { model: req.model, alias: req.alias, from, to: req.version };
   }
 

@@ -27,9 +27,11 @@ import { loadSqlJs } from '../store/sqljs';
 import { confinePath } from '../paths';
 import { MLFLOW_217_REVISION } from './mlflowSchema';
 import { MLFLOW_217_SQLITE_DDL } from './mlflowSqliteSchema';
-import { latestPoint, toSqlMetric, validateSyncRun } from './writeRules';
+import { checkAliasMove, latestPoint, toSqlMetric, validateSyncRun } from './writeRules';
 import { schemaStatus } from './schemaSupport';
 import {
+  AliasMoveRequest,
+  AliasMoveResult,
   PromoteRequest,
   PromoteResult,
   RunPage,
@@ -622,6 +624,10 @@ export class SqliteBackend implements TrackingBackend {
   }
 
   async promote(req: PromoteRequest): Promise<PromoteResult> {
+    return (await this.moveAlias(req)) as PromoteResult;
+  }
+
+  async moveAlias(req: AliasMoveRequest): Promise<AliasMoveResult> {
     // the lock file serialises ML Sight's writers; the alias is checked on the fresh copy read under it
     return this.write(db => {
       if (!sqlRows<Row>(db, 'SELECT name FROM registered_models WHERE name = ?', [req.model]).length) {
@@ -630,11 +636,14 @@ export class SqliteBackend implements TrackingBackend {
           `registered model ${JSON.stringify(req.model)} does not exist in ${this.displayUri}`,
         );
       }
-      const v = sqlRows<Row>(
-        db,
-        `SELECT version FROM model_versions WHERE name = ? AND version = ? AND coalesce(current_stage, '') <> 'Deleted_Internal'`,
-        [req.model, req.version],
-      );
+      const v =
+        req.version === null
+          ? [{}]
+          : sqlRows<Row>(
+              db,
+              `SELECT version FROM model_versions WHERE name = ? AND version = ? AND coalesce(current_stage, '') <> 'Deleted_Internal'`,
+              [req.model, req.version],
+            );
       if (!v.length) {
         throw new TrackingError('NOT_FOUND', `${req.model} has no version ${req.version} in ${this.displayUri}`);
       }
@@ -643,24 +652,21 @@ export class SqliteBackend implements TrackingBackend {
         req.alias,
       ]);
       const from = cur.length ? Number(cur[0].version) : null;
-      if (from !== req.expectedVersion) {
-        const who = from === null ? 'was removed' : `now points to version ${from}`;
-        throw new TrackingError(
-          'CONFLICT',
-          `${req.model}@${req.alias} ${who}, not ${req.expectedVersion === null ? 'unset' : `version ${req.expectedVersion}`} ` +
-            'as when this promotion was decided: someone else moved it meanwhile. Nothing was changed; review the new state and promote again.',
+      const tagged = checkAliasMove(req, from);
+      if (req.version === null) {
+        db.run('DELETE FROM registered_model_aliases WHERE name = ? AND alias = ?', [req.model, req.alias]);
+      } else {
+        db.run(
+          `INSERT INTO registered_model_aliases (alias, version, name) VALUES (?, ?, ?)
+           ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version`,
+          [req.alias, req.version, req.model],
         );
       }
-      db.run(
-        `INSERT INTO registered_model_aliases (alias, version, name) VALUES (?, ?, ?)
-         ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version`,
-        [req.alias, req.version, req.model],
-      );
       for (const [key, value] of req.versionTags) {
         db.run(
           `INSERT INTO model_version_tags (key, value, name, version) VALUES (?, ?, ?, ?)
            ON CONFLICT (key, name, version) DO UPDATE SET value = excluded.value`,
-          [key.slice(0, 250), value.slice(0, 5000), req.model, req.version],
+          [key.slice(0, 250), value.slice(0, 5000), req.model, tagged],
         );
       }
       db.run('UPDATE registered_models SET last_updated_time = ? WHERE name = ?', [Date.now(), req.model]);

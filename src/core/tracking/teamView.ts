@@ -197,7 +197,12 @@ export async function loadTeamCompareSource(b: TrackingBackend, ids: readonly st
  * A team model as the registry's read model: versions with their runs' status and latest metrics (what the gate
  * compares), aliases and tags. `runs`: the versions' runs, by run_uuid.
  */
-export function teamModelDetail(m: TeamModel, runs: ReadonlyMap<string, TeamRun>, backend: string): ModelDetail {
+export function teamModelDetail(
+  m: TeamModel,
+  runs: ReadonlyMap<string, TeamRun>,
+  backend: string,
+  experimentNames: ReadonlyMap<string, string> = new Map(),
+): ModelDetail {
   const direction = m.tags['mlsight.direction'];
   const min = Number(m.tags['mlsight.min_improvement']);
   return {
@@ -236,7 +241,7 @@ export function teamModelDetail(m: TeamModel, runs: ReadonlyMap<string, TeamRun>
           runName: r?.name ?? null,
           runExists: !!r,
           runStatus: r?.status ?? null,
-          experiment: r?.experimentId ?? null,
+          experiment: r ? `${experimentNames.get(r.experimentId) ?? r.experimentId} · team` : null,
           sourceUri: v.source,
           gitCommit: d?.gitCommit ?? null,
           gitBranch: d?.gitBranch ?? null,
@@ -267,5 +272,6 @@ export async function loadTeamModelDetail(b: TrackingBackend, name: string): Pro
       }
     }
   }
-  return teamModelDetail(m, runs, b.displayUri);
+  const names = runs.size ? new Map((await b.listExperiments()).map(e => [e.id, e.name])) : new Map<string, string>();
+  return teamModelDetail(m, runs, b.displayUri, names);
 }

@@ -132,6 +132,21 @@ export interface PromoteResult {
   to: number;
 }
 
+/**
+ * Any move of an alias (set, move, remove, undo): PromoteRequest with `version: null` to remove it. The version tags
+ * go on the version the alias points to afterwards, or, for a removal, on the version it pointed to.
+ */
+export interface AliasMoveRequest extends Omit<PromoteRequest, 'version'> {
+  version: number | null;
+}
+
+export interface AliasMoveResult {
+  model: string;
+  alias: string;
+  from: number | null;
+  to: number | null;
+}
+
 export interface SchemaStatus {
   /** alembic_version.version_num, null when the table is missing or empty */
   revision: string | null;
@@ -180,6 +195,12 @@ export interface TrackingBackend {
   getModel(name: string): Promise<TeamModel | undefined>;
   /** moves an alias, checking expectedVersion under a lock (see PromoteRequest) */
   promote(request: PromoteRequest): Promise<PromoteResult>;
+  /**
+   * Sets, moves or removes an alias the same way: CONFLICT unless it still points to expectedVersion; the alias row
+   * and the version tags in one transaction under the row lock on registered_models (PostgreSQL), under the lock
+   * file on a fresh copy (SQLite); REST checks first and then writes, which cannot be race-free.
+   */
+  moveAlias(request: AliasMoveRequest): Promise<AliasMoveResult>;
   close(): Promise<void>;
 }
 

@@ -3,7 +3,7 @@
  * (NaN as 0 + is_nan, ±inf as ±max double), the point latest_metrics keeps, and MLflow's limits on what a run holds.
  */
 import { compareStepTs, valueWins } from '../store/series';
-import { RUN_UUID, SQL_INF, SyncRun, TeamMetric, TrackingError } from './types';
+import { AliasMoveRequest, RUN_UUID, SQL_INF, SyncRun, TeamMetric, TrackingError } from './types';
 
 /** A metric value as MLflow's SQL store keeps it: NaN → (0, is_nan), ±inf → ±1.7976931348623157e308. */
 export function toSqlMetric(v: number): { value: number; isNan: boolean } {
@@ -61,4 +61,26 @@ export function validateSyncRun(r: SyncRun): void {
       bad(`metric key ${JSON.stringify(k.slice(0, 40))} exceeds 250 characters`);
     }
   }
+}
+
+/**
+ * The check every backend makes before it moves an alias (under its lock where it has one): the alias must still
+ * point where the caller saw it (else CONFLICT, nothing written), and a removal needs an alias to remove. Returns the
+ * version the move's tags are written on: the alias's new version, or for a removal the version it pointed to.
+ */
+export function checkAliasMove(req: AliasMoveRequest, from: number | null): number {
+  if (from !== req.expectedVersion) {
+    const now = from === null ? 'is unset (someone removed it)' : `now points to version ${from}`;
+    const was = req.expectedVersion === null ? 'unset' : `version ${req.expectedVersion}`;
+    throw new TrackingError(
+      'CONFLICT',
+      `${req.model}@${req.alias} ${now}, not ${was} as when this change was decided: someone else moved it ` +
+        'meanwhile. Nothing was changed; review the new state and try again.',
+    );
+  }
+  const tagged = req.version ?? from;
+  if (tagged === null) {
+    throw new TrackingError('NOT_FOUND', `${req.model} has no alias @${req.alias} to remove`);
+  }
+  return tagged;
 }

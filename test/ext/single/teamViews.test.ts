@@ -5,6 +5,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { MlSightApi } from '../../../src/extension';
 import type { HostToWebview } from '../../../src/compare/contract';
+import type { ModelPageData } from '../../../src/models/contract';
 import { SqliteBackend } from '../../../src/core/tracking/sqlite';
 import { TeamMetric } from '../../../src/core/tracking/types';
 import { loadSqlJs } from '../../../src/core/store/sqljs';
@@ -219,5 +220,124 @@ describe('Team runs and models in the run page, Compare and the Models view', fu
     } finally {
       again.close();
     }
+  });
+
+  async function teamModelNodes(): Promise<{ model: ModelsNode; versions: ModelsNode[] }> {
+    const root = ((await api.registry.tree.getChildren()) as ModelsNode[]).find(n => n.kind === 'teamRoot')!;
+    const model = ((await api.registry.tree.getChildren(root as never)) as ModelsNode[])[0];
+    return { model, versions: await api.registry.tree.getChildren(model as never) };
+  }
+
+  function sqlRows(query: string): Promise<unknown[][]> {
+    return loadSqlJs().then(SQL => {
+      const db = new SQL.Database(fs.readFileSync(file));
+      try {
+        return db.exec(query)[0]?.values ?? [];
+      } finally {
+        db.close();
+      }
+    });
+  }
+
+  const pageData = (pred: (d: ModelPageData) => boolean) =>
+    waitFor('team model page data', () =>
+      api.registry.pages.recorded!.flatMap(m => (m.type === 'data' && pred(m.data) ? [m.data] : [])).pop(),
+    );
+
+  it('a team model opens in the model page: versions, aliases, runs and the audit history from its tags', async () => {
+    const { model } = await teamModelNodes();
+    // a click on the team model opens the page
+    const click = api.registry.tree.getTreeItem(model as never).command!;
+    assert.strictEqual(click.command, 'mlsight.openModelPage');
+    api.registry.pages.recorded = [];
+    await vscode.commands.executeCommand(click.command, ...(click.arguments ?? []));
+    const d = await pageData(x => x.model === 'churn');
+    assert.ok(d.team, 'marked as a team model');
+    assert.match(d.team.uri, /mlflow\.db/);
+    assert.strictEqual(d.team.raceFree, true);
+    assert.deepStrictEqual(d.aliases, { champion: 2 });
+    assert.deepStrictEqual(
+      d.versions.map(v => [v.version, v.aliases, v.runId, v.runName, v.metrics['val/auc']]),
+      [
+        [2, ['champion'], B, 'team-rf', 0.86],
+        [1, [], A, 'team-xgb', 0.81],
+      ],
+    );
+    assert.strictEqual(d.primaryMetric, 'val/auc');
+    // the promotion of the test before, read back from the mlsight.audit.* tag of v2
+    assert.deepStrictEqual(
+      d.history.map(h => [h.action, h.version, h.alias, h.from, h.to, h.reason]),
+      [['promote', 2, 'champion', '1', '2', 'better auc on the test set']],
+    );
+    // no canary or A/B for a team model: the page says why
+    assert.strictEqual(d.ab.analysis, null);
+    assert.match(d.team.unsupported, /outcome logs/);
+    // its run links open team runs
+    const page = [...api.registry.pages.panels.entries()].find(([k]) => k === 'team#churn')?.[1];
+    assert.ok(page, 'the page is keyed as a team model');
+    api.runPages.recorded = [];
+    await page.onMessage({ type: 'openRun', runId: B });
+    await waitFor('the team run page', () =>
+      api.runPages.recorded!.find(m => m.type === 'data' && m.data.run.id === `team:${B}`),
+    );
+  });
+
+  it('Set Alias… and Undo Last Promotion on a team model write MLflow aliases into the file', async () => {
+    const { versions } = await teamModelNodes();
+    const v1 = versions.find(v => v.version?.version === 1)!;
+    api.registry.pages.recorded = [];
+    const set = await vscode.commands.executeCommand<{ changed: boolean }>('mlsight.setModelAlias', v1, {
+      alias: 'staging',
+      reason: 'for the load test',
+    });
+    assert.strictEqual(set?.changed, true);
+    assert.deepStrictEqual(await sqlRows(`SELECT alias, version FROM registered_model_aliases ORDER BY alias`), [
+      ['champion', 2],
+      ['staging', 1],
+    ]);
+    const tag = await sqlRows(`SELECT value FROM model_version_tags WHERE version = 1 AND key LIKE 'mlsight.audit.%'`);
+    assert.deepStrictEqual(
+      tag.map(r => JSON.parse(String(r[0]))).map(e => [e.action, e.alias, e.from, e.to, e.reason]),
+      [['alias.set', 'staging', null, 1, 'for the load test']],
+    );
+    // the open model page follows
+    await pageData(x => x.aliases.staging === 1);
+    // moved to v2 from the palette's answers, then removed there
+    const moved = await vscode.commands.executeCommand<{ changed: boolean }>('mlsight.setModelAlias', undefined, {
+      team: true,
+      model: 'churn',
+      version: 2,
+      alias: 'staging',
+    });
+    assert.strictEqual(moved?.changed, true);
+    assert.deepStrictEqual(await sqlRows(`SELECT version FROM registered_model_aliases WHERE alias = 'staging'`), [
+      [2],
+    ]);
+    const removed = await vscode.commands.executeCommand<{ changed: boolean }>('mlsight.setModelAlias', undefined, {
+      team: true,
+      model: 'churn',
+      version: 2,
+      alias: 'staging',
+      remove: true,
+    });
+    assert.strictEqual(removed?.changed, true);
+    assert.deepStrictEqual(await sqlRows(`SELECT alias, version FROM registered_model_aliases ORDER BY alias`), [
+      ['champion', 2],
+    ]);
+    // Undo Last Promotion: @champion back to v1, where the promotion found it
+    const undo = await vscode.commands.executeCommand<{ changed: boolean }>('mlsight.undoPromotion', undefined, {
+      team: true,
+      model: 'churn',
+      reason: 'v2 regressed in production',
+    });
+    assert.strictEqual(undo?.changed, true);
+    assert.deepStrictEqual(await sqlRows(`SELECT alias, version FROM registered_model_aliases ORDER BY alias`), [
+      ['champion', 1],
+    ]);
+    const d = await pageData(x => x.aliases.champion === 1);
+    assert.deepStrictEqual(
+      d.history.map(h => h.action),
+      ['promote', 'alias.set', 'alias.set', 'alias.delete', 'promotion.undo'],
+    );
   });
 });
