@@ -49,12 +49,18 @@ export function dropColumns(base: ColInfo, names: string[], node: PyNode): ColIn
   return { ...base, drop: [...new Set([...base.drop, ...names])], node };
 }
 
-/** `frame[name] = value`: the column now exists and was computed from `from`. */
-export function addColumn(base: ColInfo, name: string, from: string[], node: PyNode): ColInfo {
-  const derived = [
-    ...base.derived.filter(([c]) => c !== name),
-    ...(from.length ? [[name, from, node] as [string, string[], PyNode]] : []),
-  ];
+/**
+ * `frame[name] = value`: the column now exists and was computed from `from`. A column recomputed from itself
+ * (`df[c] = df[c].fillna(0)`), or in place with others from the same frame (`keep`: `df[cols] = scaler.fit_transform(
+ * df[cols])`), keeps what it was derived from.
+ */
+export function addColumn(base: ColInfo, name: string, from: string[], node: PyNode, keep = false): ColInfo {
+  const old = base.derived.find(([c]) => c === name);
+  let entry: [string, string[], PyNode] | undefined = from.length ? [name, from, node] : undefined;
+  if (old && (from.includes(name) || (keep && !from.length))) {
+    entry = [name, [...new Set([...from.filter(f => f !== name), ...old[1]])], old[2]];
+  }
+  const derived = [...base.derived.filter(([c]) => c !== name), ...(entry ? [entry] : [])];
   const select = base.select && !base.select.includes(name) ? [...base.select, name] : base.select;
   const drop = base.drop.filter(c => c !== name);
   return { ...base, select, drop, derived };
@@ -120,4 +126,33 @@ export function targetInFeatures(x: DataV, y: DataV): TargetInFeatures | undefin
     }
   }
   return undefined;
+}
+
+/**
+ * The columns certainly in every one of several frames (a control-flow join of a frame before and after a loop, a
+ * merge): a column counts as present only when it is present in all of them, so the rule stays quiet when unsure.
+ */
+export function commonColumns(infos: (ColInfo | undefined)[]): ColInfo | undefined {
+  if (!infos.length || infos.some(c => !c)) {
+    return undefined;
+  }
+  return (infos as ColInfo[]).reduce((a, b) => {
+    if (a === b) {
+      return a;
+    }
+    const node = b.node.start > a.node.start ? b.node : a.node;
+    const derived = a.derived
+      .filter(([c]) => b.derived.some(([d]) => d === c))
+      .map(([c, from, n]): [string, string[], PyNode] => [
+        c,
+        [...new Set([...from, ...b.derived.find(([d]) => d === c)![1]])],
+        n,
+      ]);
+    if (a.select || b.select) {
+      const sel = a.select && b.select ? a.select.filter(c => b.select!.includes(c)) : (a.select ?? b.select)!;
+      const drop = [...(a.select ? [] : a.drop), ...(b.select ? [] : b.drop)];
+      return { select: sel.filter(c => !drop.includes(c)), drop: [], derived, node };
+    }
+    return { drop: [...new Set([...a.drop, ...b.drop])], derived, node };
+  });
 }

@@ -7,7 +7,7 @@ import { STAT_METHODS } from './knowledge';
 import type { Args } from './interpreter';
 import type { PyNode } from './parser';
 import { CallArgs, SourceText, field, fields, stringValue } from './syntax';
-import { DataV, ObjV, RefV, UNKNOWN, V, derive, litValue, mayBeSplitLater, mergeData, unionTaints } from './values';
+import { ColInfo, DataV, ObjV, RefV, UNKNOWN, V, derive, litValue, mayBeSplitLater, mergeData, unionTaints } from './values';
 import { Estimators } from './estimators';
 
 const WINDOW_FUNCTION =
@@ -34,13 +34,16 @@ export abstract class DataOps extends Estimators {
       stringsOf(keys[0]) ??
       (stringValue(keyNodes[0], this.src) !== undefined ? [stringValue(keyNodes[0], this.src)!] : undefined);
     if (!names) {
-      return derive(frame, { cols: undefined });
+      // A column whose name the code does not spell out (`df[col] = …` in a loop) adds or replaces one column:
+      // the columns known to be there (or dropped) stay as they are.
+      return derive(frame, { cols: frame.cols, column: frame.column });
     }
     const d = this.asData(v);
-    const from = d && !d.preds && d.roots.some(r => frame.roots.includes(r)) ? sourceColumns(d) : [];
+    const same = !!d && !d.preds && d.roots.some(r => frame.roots.includes(r));
+    const from = same ? sourceColumns(d) : [];
     let cols = frame.cols;
     for (const name of names) {
-      cols = addColumn(cols, name, names.length === 1 ? from : [], target);
+      cols = addColumn(cols, name, names.length === 1 ? from : [], target, same && names.length > 1);
     }
     return derive(frame, { cols, column: frame.column });
   }
@@ -68,7 +71,10 @@ export abstract class DataOps extends Estimators {
     if (/^(shape|size|ndim|dtypes?|name|nbytes)$/.test(attr)) {
       return { k: 'lit', value: undefined };
     }
-    if (attr === 'columns' || attr === 'index' || attr === 'classes_') {
+    if (attr === 'columns') {
+      return derive(base, { scalar: true, colList: base.column === undefined ? base.cols : undefined });
+    }
+    if (attr === 'index' || attr === 'classes_') {
       return derive(base, { scalar: true });
     }
     if (attr === 'target' || attr === 'target_names') {
@@ -110,6 +116,12 @@ export abstract class DataOps extends Estimators {
       const names = kn.type === 'slice' ? undefined : stringsOf(kv);
       if (names && node) {
         out = derive(out, { cols: selectColumns(base.cols, names, node), preds: out.preds, groupby: out.groupby });
+        return;
+      }
+      const list = kv?.k === 'data' ? kv.colList : undefined;
+      if (list && node) {
+        // `frame[feature_names]` with `feature_names = list(df.columns)` minus what was removed.
+        out = derive(out, { cols: { ...list, node }, preds: out.preds, groupby: out.groupby });
         return;
       }
       // `frame.loc[rows, cols]`: a column key the code does not spell out leaves the columns unknown.
@@ -182,6 +194,12 @@ export abstract class DataOps extends Estimators {
     if (method === 'value_counts') {
       this.facts.valueCounts.push(n);
     }
+    if (d.colList) {
+      const list = this.columnListMethod(d, d.colList, method, n, av, recvNode);
+      if (list) {
+        return list;
+      }
+    }
     if (d.window) {
       return derive(d, { taints: argTaints.length ? unionTaints(d.taints, argTaints) : d.taints });
     }
@@ -218,7 +236,8 @@ export abstract class DataOps extends Estimators {
       return derive(d, { groupby: true });
     }
     if (/^(rolling|expanding|ewm)$/.test(method)) {
-      return derive(d, { window: true });
+      // A trailing window includes the current row: a window over the target is computed from the target.
+      return derive(d, { window: true, srcCols: sourceColumns(d) });
     }
     if (method === 'sample' && a.keywords.get('replace') && this.text(a.keywords.get('replace')!) === 'True') {
       return this.doUpsample(n, a, { pos: [d, ...av.pos], kw: av.kw }, 'sample', recvNode);
@@ -270,12 +289,31 @@ export abstract class DataOps extends Estimators {
           : undefined,
       preds: d.preds,
       cols: COLUMN_PRESERVING.test(method) ? d.cols : undefined,
+      // A lag holds earlier rows' values only.
+      srcCols: method === 'shift' ? undefined : d.srcCols,
     });
     if (isInplace) {
       this.rebind(recvNode, out);
       return { k: 'lit', value: null };
     }
     return out;
+  }
+
+  /** Methods of a column-name list: `remove`, `drop`/`difference` (Index), copies; undefined for anything else. */
+  private columnListMethod(d: DataV, list: ColInfo, method: string, n: PyNode, av: Args, recvNode: PyNode): V | undefined {
+    if (/^(tolist|to_list|copy|to_numpy)$/.test(method)) {
+      return derive(d, { scalar: true, colList: list });
+    }
+    if (!/^(remove|drop|difference)$/.test(method)) {
+      return undefined;
+    }
+    const names = stringsOf(av.pos[0] ?? av.kw.get('labels'));
+    const next = derive(d, { scalar: true, colList: names ? dropColumns(list, names, n) : undefined });
+    if (method === 'remove') {
+      this.rebind(recvNode, next);
+      return { k: 'lit', value: null };
+    }
+    return next;
   }
 
   /** Upsampling by `resample(…, replace=True)` or `df.sample(…, replace=True)`. */

@@ -25,7 +25,7 @@ import {
 } from './knowledge';
 import type { PyNode } from './parser';
 import { SourceText, field } from './syntax';
-import { DataV, Facts, Part, V, derive, leaksInto, mergeData, partFromName } from './values';
+import { DataV, Facts, Part, V, derive, isHeldOut, leaksInto, mergeData, partFromName } from './values';
 import { LibraryCalls } from './dataflow-calls';
 
 export * from './values';
@@ -193,7 +193,7 @@ export class Analyzer extends LibraryCalls {
     }
     // `pred != y_test` (an error rate by hand) evaluates the models behind the predictions on the test part.
     const preds = ds.filter(d => d.preds?.length);
-    const ti = vs.findIndex(v => v.k === 'data' && !v.preds?.length && v.part === 'test' && !v.scalar);
+    const ti = vs.findIndex(v => v.k === 'data' && !v.preds?.length && isHeldOut(v) && !v.scalar);
     if (preds.length && ti >= 0) {
       const models = [...new Set(preds.flatMap(d => d.preds!))];
       this.facts.evaluated.push(n);
@@ -221,7 +221,11 @@ export class Analyzer extends LibraryCalls {
     const rd = this.asData(r);
     if (n && ld && rd) {
       const [p, t] = ld.preds?.length ? [ld, rd] : [rd, ld];
-      if (p.preds?.length && !t.preds?.length && t.part === 'test' && !t.scalar) {
+      if (p.preds?.length && !t.preds?.length && !t.scalar && !t.mask) {
+        // `y - pred` (an error by hand, e.g. in a user `rmse()` helper) scores the models on the rows of `t`.
+        this.noteScorings([l, r], n, n);
+      }
+      if (p.preds?.length && !t.preds?.length && isHeldOut(t) && !t.scalar) {
         this.facts.evaluations.push({
           site: this.site(n),
           models: [...new Set(p.preds)],

@@ -20,7 +20,7 @@ import {
 } from './knowledge';
 import type { PyNode } from './parser';
 import { CallArgs, field, shortText } from './syntax';
-import { DataV, Facts, ObjV, Part, Taint, V, derive, leaksInto, mayBeSplitLater, objsOf, unionTaints } from './values';
+import { DataV, Facts, ObjV, Part, Taint, V, derive, isHeldOut, leaksInto, mayBeSplitLater, objsOf, unionTaints } from './values';
 
 const EARLY_STOPPING = /EarlyStopping|early_stopping|ModelCheckpoint|ReduceLROnPlateau/;
 
@@ -94,7 +94,7 @@ export abstract class Estimators extends Evaluator {
       if (y) {
         this.facts.scorings.push({ site: this.site(n), model: obj, data: x, dataText: this.short(a.positional[0]) });
       }
-      if (x.part === 'test') {
+      if (isHeldOut(x)) {
         this.facts.evaluations.push({
           site: this.site(n),
           models: [obj],
@@ -255,7 +255,7 @@ export abstract class Estimators extends Evaluator {
       if (viaCV) {
         this.facts.evaluated.push(n);
       }
-      this.checkEvalSet(a, n);
+      this.checkEvalSet(a, n, obj);
       obj.taints = x.taints;
       if (obj.cat === 'search' && mayBeSplitLater(x) && x.roots.length) {
         // Hyperparameters chosen on rows that may later be split off for testing: best_params_ carries that.
@@ -362,13 +362,15 @@ export abstract class Estimators extends Evaluator {
   }
 
   /** `validation_data=(X_test, y_test)` / `eval_set=[(X_test, y_test)]` with early stopping: the test part steers training. */
-  protected checkEvalSet(a: CallArgs, n: PyNode): void {
+  protected checkEvalSet(a: CallArgs, n: PyNode, obj: ObjV): void {
     const vd = a.keywords.get('validation_data') ?? a.keywords.get('eval_set');
     if (!vd) {
       return;
     }
     const callbacks = a.keywords.get('callbacks');
-    let hasEarlyStop = !!a.keywords.get('early_stopping_rounds');
+    // XGBoost ≥ 1.6 / LightGBM take `early_stopping_rounds` in the constructor too.
+    const ctorStop = [obj, ...obj.steps].some(o => !!o.args?.keywords.get('early_stopping_rounds'));
+    let hasEarlyStop = !!a.keywords.get('early_stopping_rounds') || ctorStop;
     if (!hasEarlyStop && callbacks) {
       const cb = this.evalExpr(callbacks);
       const objs = [...objsOf(cb), ...objsOf(this.elementOf(cb))];
@@ -542,10 +544,10 @@ export abstract class Estimators extends Evaluator {
       if (d.preds) {
         models.push(...d.preds);
       }
-      if (d.part === 'test') {
-        testData = testData ?? d;
+      if (isHeldOut(d) && (!testData || (testData.part === 'val' && d.part === 'test'))) {
+        testData = d;
       }
-      if (d.preds && d.part === 'test') {
+      if (d.preds && d.part === testData?.part) {
         testData = d;
       }
     }

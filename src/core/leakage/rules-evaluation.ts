@@ -69,8 +69,14 @@ export function evaluationOnTrainingData(ctx: RuleContext, out: RawFinding[]): v
 
 export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
   const groups = new Map<string, typeof ctx.facts.evaluations>();
+  // A validation part counts as the test set only when nothing is evaluated on a test part (a Kaggle notebook that
+  // compares models on its only hold-out); otherwise choosing on validation data is the right way.
+  const anyTest = ctx.facts.evaluations.some(e => e.data.part === 'test');
   for (const ev of ctx.facts.evaluations) {
     const d = ev.data;
+    if (d.part !== 'test' && anyTest) {
+      continue;
+    }
     const key = d.origin ? `split:${d.origin.split.id}` : `roots:${[...d.roots].sort().join(',')}`;
     if (!d.origin && !d.roots.length) {
       continue;
@@ -87,6 +93,9 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
     const sorted = sortBy(evs, e => e.site.start);
     const split = sorted.find(e => e.data.origin)?.data.origin?.split;
     const splitText = split ? ` (split at ${ctx.where(split.node.start)})` : '';
+    const isTest = sorted[0].data.part === 'test';
+    const partText = isTest ? 'the test part' : 'the validation part';
+    const onlyText = isTest ? '' : ', the only held-out data here,';
     const testName = sorted.find(e => /^[\w.\[\]'"]+$/.test(e.dataText))?.dataText;
     // A model rebuilt with loop-dependent hyperparameters and scored on the test part inside the loop.
     const inLoop = sorted.find(e => e.models.some(m => !m.dummy && m.varies && m.loops.some(l => e.loops.includes(l))));
@@ -140,7 +149,7 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
         rule: 'multi-test',
         node: inLoop.site,
         message:
-          `${mName} is rebuilt with different hyperparameters on each iteration of the loop at ${ctx.where(loop.start)} and scored on ${inLoop.dataText}, the test part${splitText}: ` +
+          `${mName} is rebuilt with different hyperparameters on each iteration of the loop at ${ctx.where(loop.start)} and scored on ${inLoop.dataText}, ${partText}${splitText}${onlyText.replace(/,$/, '')}: ` +
           'choosing hyperparameters by test score overfits the test set. Select them with cross-validation (e.g. GridSearchCV) or a validation split, and use the test part once at the end.',
         related: [
           { message: 'the loop over hyperparameters', node: loop },
@@ -163,7 +172,7 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
         rule: 'multi-test',
         node: second,
         message:
-          `The test part${testName ? ` ${testName}` : ''}${splitText} is used to evaluate ${list.length} different models (${named}); picking the best of them by test score makes that score optimistic. ` +
+          `${capitalize(partText)}${testName ? ` ${testName}` : ''}${splitText}${onlyText} is used to evaluate ${list.length} different models (${named}); picking the best of them by test score makes that score optimistic. ` +
           'Compare models with cross-validation or a validation split, and evaluate only the chosen model on the test part.',
         related: list.map(a => ({ message: `${a.cls} is evaluated on the test part here`, node: a.first })),
         fixes: [],
