@@ -72,7 +72,14 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
   // A validation part counts as the test set only when nothing is evaluated on a test part (a Kaggle notebook that
   // compares models on its only hold-out); otherwise choosing on validation data is the right way.
   const anyTest = ctx.facts.evaluations.some(e => e.data.part === 'test');
+  // One call scoring a value that may hold either of several models (`best = a if … else b; best.score(…)`) is
+  // recorded once per model: it scores one choice.
+  const bySite = new Map<PyNode, Evaluation>();
   for (const ev of ctx.facts.evaluations) {
+    const prev = bySite.get(ev.site);
+    bySite.set(ev.site, prev ? { ...prev, models: [...new Set([...prev.models, ...ev.models])] } : ev);
+  }
+  for (const ev of bySite.values()) {
     const d = ev.data;
     if (d.part !== 'test' && anyTest) {
       continue;
