@@ -26,7 +26,7 @@ import {
 import type { PyNode } from './parser';
 import { SourceText, field } from './syntax';
 import { DataV, Facts, Part, V, derive, isHeldOut, leaksInto, mergeData, partFromName } from './values';
-import { LibraryCalls } from './dataflow-calls';
+import { UserClasses } from './dataflow-classes';
 
 export * from './values';
 
@@ -128,7 +128,7 @@ const KNOWN_FUNCTIONS = new Set([
 /** A loop body that takes optimiser steps. */
 const TRAINING_STEP = /\.backward\(|\boptim\w*\.step\(|\bopt\w*\.step\(/;
 
-export class Analyzer extends LibraryCalls {
+export class Analyzer extends UserClasses {
   constructor(src: SourceText, statementBudget = 200_000) {
     super(src, statementBudget);
   }

@@ -179,8 +179,10 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
         rule: 'multi-test',
         node: second,
         message:
-          `${capitalize(partText)}${testName ? ` ${testName}` : ''}${splitText}${onlyText} is used to evaluate ${list.length} different models (${named}); picking the best of them by test score makes that score optimistic. ` +
-          'Compare models with cross-validation or a validation split, and evaluate only the chosen model on the test part.',
+          `${capitalize(partText)}${testName ? ` ${testName}` : ''}${splitText}${onlyText} is used to evaluate ${list.length} different models (${named}); picking the best of them by ${isTest ? 'test' : 'this'} score makes that score optimistic. ` +
+          (isTest
+            ? 'Compare models with cross-validation or a validation split, and evaluate only the chosen model on the test part.'
+            : 'Compare models with cross-validation on the training part, and keep a test part to score only the chosen model.'),
         related: list.map(a => ({ message: `${a.cls} is evaluated on the test part here`, node: a.first })),
         fixes: [],
       });
