@@ -66,6 +66,17 @@ export function addColumn(base: ColInfo, name: string, from: string[], node: PyN
   return { ...base, select, drop, derived };
 }
 
+/** `frame.select_dtypes(…)` keeping only numeric columns (`include='number'`/ints/floats, `exclude='object'`). */
+export function numericSelection(a: CallArgs, src: SourceText): boolean {
+  const inc = a.keywords.get('include') ?? a.positional[0];
+  const exc = a.keywords.get('exclude') ?? a.positional[1];
+  if (inc) {
+    const t = src.slice(inc);
+    return /number|int|float/.test(t) && !/object|category|str|bool|datetime/.test(t);
+  }
+  return !!exc && /object|category/.test(src.slice(exc));
+}
+
 /** The column names dropped by `drop(...)` call arguments; undefined when they drop rows or cannot be read. */
 export function droppedNames(a: CallArgs, av: { pos: V[]; kw: Map<string, V> }, src: SourceText): string[] | undefined {
   const axis = a.keywords.get('axis') ?? a.positional[1];
@@ -86,10 +97,13 @@ export interface TargetInFeatures {
   node: PyNode;
 }
 
-/** Whether features `x` hold the target `y` (or a column computed from it); the first such column. */
-export function targetInFeatures(x: DataV, y: DataV): TargetInFeatures | undefined {
+/**
+ * Whether features `x` hold the target `y` (or a column computed from it); the first such column. `numericTarget`:
+ * the target is known to be numeric (a regression target), so `select_dtypes('number')` keeps it.
+ */
+export function targetInFeatures(x: DataV, y: DataV, numericTarget = false): TargetInFeatures | undefined {
   const info = x.cols;
-  if (!info || x.scalar || x.preds || x.column !== undefined || y.preds) {
+  if (!info || x.scalar || x.preds || x.column !== undefined || y.preds || (info.numeric && !numericTarget)) {
     return undefined;
   }
   if (!x.roots.some(r => y.roots.includes(r))) {
@@ -148,11 +162,12 @@ export function commonColumns(infos: (ColInfo | undefined)[]): ColInfo | undefin
         [...new Set([...from, ...b.derived.find(([d]) => d === c)![1]])],
         n,
       ]);
+    const numeric = a.numeric || b.numeric || undefined;
     if (a.select || b.select) {
       const sel = a.select && b.select ? a.select.filter(c => b.select!.includes(c)) : (a.select ?? b.select)!;
       const drop = [...(a.select ? [] : a.drop), ...(b.select ? [] : b.drop)];
-      return { select: sel.filter(c => !drop.includes(c)), drop: [], derived, node };
+      return { select: sel.filter(c => !drop.includes(c)), drop: [], derived, node, numeric };
     }
-    return { drop: [...new Set([...a.drop, ...b.drop])], derived, node };
+    return { drop: [...new Set([...a.drop, ...b.drop])], derived, node, numeric };
   });
 }

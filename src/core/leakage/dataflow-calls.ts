@@ -246,7 +246,8 @@ export abstract class LibraryCalls extends DataOps {
       return this.callBuiltin(name, a, av);
     }
     // Generic library call: a transformation of its data arguments, or a new dataset from a loader.
-    const ds = [...av.pos, ...av.kw.values()].map(v => this.asData(v)).filter((d): d is DataV => !!d && !d.scalar);
+    const args = [...av.pos, ...av.kw.values()].map(v => this.asData(v)).filter((d): d is DataV => !!d);
+    const ds = args.filter(d => !d.scalar);
     if (
       ds.length &&
       (ROWWISE_FUNCTIONS.test(name) ||
@@ -254,7 +255,13 @@ export abstract class LibraryCalls extends DataOps {
         /DMatrix|Dataset|Pool|DataFrame|Series|array|tensor/.test(name))
     ) {
       const m = mergeData(ds);
-      return derive(m, { preds: m.preds, cols: ds.length === 1 && name === 'get_dummies' ? m.cols : undefined });
+      // Statistics passed alongside the rows (`np.clip(X, None, np.percentile(X, 99, axis=0))`) reach the result.
+      const stats = args.filter(d => d.scalar && !d.mask && d.taints.length).map(d => d.taints);
+      return derive(m, {
+        preds: m.preds,
+        cols: ds.length === 1 && name === 'get_dummies' ? m.cols : undefined,
+        taints: stats.length ? unionTaints(m.taints, ...stats) : m.taints,
+      });
     }
     if (LOADER_FUNCTIONS.test(name)) {
       const file = a.positional[0] ? stringValue(a.positional[0], this.src) : undefined;

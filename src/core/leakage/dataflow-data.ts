@@ -2,7 +2,15 @@
  * The data layer of the ML semantics (`dataflow.ts`): item assignment and `del`, attributes and subscripts of
  * data and estimator objects, dataset-wide statistics, data-frame methods and oversampling.
  */
-import { addColumn, droppedNames, dropColumns, selectColumns, sourceColumns, stringsOf } from './columns';
+import {
+  addColumn,
+  droppedNames,
+  dropColumns,
+  numericSelection,
+  selectColumns,
+  sourceColumns,
+  stringsOf,
+} from './columns';
 import { STAT_METHODS } from './knowledge';
 import type { Args } from './interpreter';
 import type { PyNode } from './parser';
@@ -234,6 +242,10 @@ export abstract class DataOps extends Estimators {
     }
     if (method === 'groupby') {
       return derive(d, { groupby: true });
+    }
+    if (method === 'select_dtypes') {
+      const numeric = !!d.cols && d.column === undefined && numericSelection(a, this.src);
+      return derive(d, { cols: numeric ? { ...d.cols!, numeric: true, node: n } : undefined });
     }
     if (/^(rolling|expanding|ewm)$/.test(method)) {
       // A trailing window includes the current row: a window over the target is computed from the target.

@@ -81,14 +81,14 @@ export abstract class Estimators extends Evaluator {
     }
     if (PREDICT_METHODS.has(method)) {
       const x = this.dataOrEmpty(av.pos[0] ?? av.kw.get('X') ?? av.kw.get('x'));
-      this.checkFullThenTest(obj, x, n);
+      this.checkFullThenTest(obj, x, n, false);
       return derive(x, { preds: [obj], column: undefined });
     }
     if (SCORE_METHODS.has(method)) {
       const xv = av.pos[0] ?? av.kw.get('X') ?? av.kw.get('x');
       const x = this.dataOrEmpty(xv);
       const y = av.pos[1] ?? av.kw.get('y');
-      this.checkFullThenTest(obj, x, n);
+      this.checkFullThenTest(obj, x, n, !!y);
       this.noteTarget(y, obj.task, n);
       this.facts.evaluated.push(n);
       if (y) {
@@ -355,7 +355,7 @@ export abstract class Estimators extends Evaluator {
     yNode?: PyNode,
     obj?: ObjV,
   ): void {
-    const hit = y && xNode && yNode ? targetInFeatures(x, y) : undefined;
+    const hit = y && xNode && yNode ? targetInFeatures(x, y, obj?.task === 'regression') : undefined;
     if (hit && this.once(`target:${hit.node.id}:${hit.column}`)) {
       this.facts.targetLeaks.push({ ...hit, fit: site, xText: this.short(xNode), yText: this.short(yNode), obj });
     }
@@ -392,8 +392,12 @@ export abstract class Estimators extends Evaluator {
     }
   }
 
-  protected checkFullThenTest(obj: ObjV, x: DataV, n: PyNode): void {
-    if (x.part !== 'test') {
+  /**
+   * A model trained on all rows, then predicting (or scored on) the test part. A "test" part that no split here
+   * produced (an unlabelled Kaggle test slice of a train+test frame) counts only when it is scored against labels.
+   */
+  protected checkFullThenTest(obj: ObjV, x: DataV, n: PyNode, scored: boolean): void {
+    if (x.part !== 'test' || (!x.origin && !scored)) {
       return;
     }
     const last = obj.fits[obj.fits.length - 1];
@@ -564,7 +568,7 @@ export abstract class Estimators extends Evaluator {
         path: [...this.branchPath],
       });
       for (const m of uniq) {
-        this.checkFullThenTest(m, testData, n);
+        this.checkFullThenTest(m, testData, n, true);
       }
     }
     return this.scalar();

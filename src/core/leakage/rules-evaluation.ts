@@ -67,6 +67,12 @@ export function evaluationOnTrainingData(ctx: RuleContext, out: RawFinding[]): v
   }
 }
 
+/** The model's last fit was on all rows of the data it is evaluated on. */
+function fittedOnAll(m: Evaluation['models'][number], d: DataV): boolean {
+  const last = m.fits[m.fits.length - 1];
+  return !!last && last.part === 'full' && last.roots.some(r => d.roots.includes(r));
+}
+
 export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
   const groups = new Map<string, typeof ctx.facts.evaluations>();
   // A validation part counts as the test set only when nothing is evaluated on a test part (a Kaggle notebook that
@@ -126,7 +132,8 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
         continue;
       }
       // Outside a loop, one evaluation of several models (a model chosen earlier, an ensemble) scores one choice.
-      const ms = e.models.filter(m => !m.dummy && !merged.has(m.alloc));
+      // A model trained on all rows (the test rows too) is reported by test-data-in-fit, not counted as a candidate.
+      const ms = e.models.filter(m => !m.dummy && !merged.has(m.alloc) && !fittedOnAll(m, e.data));
       const group = e.loops.length || ms.length < 2 ? ms : [ms[0]];
       if (group.length < ms.length && ms.some(m => allocs.has(m.alloc))) {
         continue;

@@ -83,6 +83,8 @@ export interface ColInfo {
   drop: string[];
   derived: [string, string[], PyNode][];
   node: PyNode;
+  /** Only the numeric columns of those (`select_dtypes('number')`): a label column is there only if numeric. */
+  numeric?: boolean;
 }
 
 export interface ObjV {
