@@ -263,6 +263,10 @@ export abstract class LibraryCalls extends DataOps {
         taints: stats.length ? unionTaints(m.taints, ...stats) : m.taints,
       });
     }
+    if (!ds.length && args.length && /^(Series|DataFrame|Index|array|asarray|tensor|Tensor)$/.test(name)) {
+      // A frame of statistics (`pd.Series(mutual_info_classif(X, y), index=X.columns)`): still a statistic.
+      return mergeData(args);
+    }
     if (LOADER_FUNCTIONS.test(name)) {
       const file = a.positional[0] ? stringValue(a.positional[0], this.src) : undefined;
       const part =
@@ -309,7 +313,7 @@ export abstract class LibraryCalls extends DataOps {
     if (
       info.cat === 'pipeline' ||
       info.cat === 'search' ||
-      /Voting|Stacking|Bagging|OneVs|Calibrated|AdaBoost|SelectFromModel|RFE/.test(cls)
+      /Voting|Stacking|Bagging|OneVs|Calibrated|AdaBoost|SelectFromModel|RFE|^Sequential$/.test(cls)
     ) {
       for (const v of av.pos) {
         collect(v);

@@ -11,7 +11,7 @@ import {
   sourceColumns,
   stringsOf,
 } from './columns';
-import { STAT_METHODS } from './knowledge';
+import { STAT_FUNCTIONS, STAT_METHODS, STAT_MODULES } from './knowledge';
 import type { Args } from './interpreter';
 import type { PyNode } from './parser';
 import { CallArgs, SourceText, field, fields, stringValue } from './syntax';
@@ -91,6 +91,8 @@ export abstract class DataOps extends Estimators {
     const keep = /^(iloc|loc|at|iat|str|dt|cat|values|array)$/.test(attr);
     return derive(base, {
       column: keep ? base.column : undefined,
+      // `df[c].cat.codes`, `df[c].dt.year`: computed from that column.
+      srcCols: keep ? base.srcCols : base.column !== undefined ? sourceColumns(base) : base.srcCols,
       preds: base.preds,
       mask: base.mask,
       index: base.index,
@@ -235,6 +237,14 @@ export abstract class DataOps extends Estimators {
       const r = this.asData(this.callUser(fv, n, { pos: [arg], kw: new Map() }));
       // Statistics taken inside the function (per column) or read from outside it (a closure) reach the result.
       return derive(d, { taints: unionTaints(d.taints, r?.taints ?? []), column: d.column });
+    }
+    if (fv?.k === 'ref' && APPLY_METHODS.test(method) && d.column === undefined && !isRowwise(a, this.src)) {
+      // A library statistic applied to each column (`df.apply(stats.zscore)`, `df.transform(np.mean)`).
+      const dot = fv.qn.lastIndexOf('.');
+      const fname = fv.qn.slice(dot + 1);
+      if (STAT_FUNCTIONS.has(fname) && (STAT_MODULES.test(fv.qn.slice(0, Math.max(dot, 0))) || fname === 'zscore')) {
+        return this.statistic(d, n, `${method}(${fname})`, recvNode, false);
+      }
     }
     if (STAT_METHODS.has(method)) {
       const out = this.statistic(d, n, `${method}()`, recvNode, true);

@@ -25,7 +25,7 @@ import {
 } from './knowledge';
 import type { PyNode } from './parser';
 import { SourceText, field } from './syntax';
-import { DataV, Facts, Part, V, derive, isHeldOut, leaksInto, mergeData, partFromName } from './values';
+import { DataV, Facts, Part, V, derive, isHeldOut, leaksInto, mergeData, partFromName, unionTaints } from './values';
 import { UserClasses } from './dataflow-classes';
 
 export * from './values';
@@ -239,8 +239,53 @@ export class Analyzer extends UserClasses {
     return out;
   }
 
+  // ----- frames mutated through a loop over a list of them (`for dataset in [train, test]: dataset['x'] = …`)
+
+  /** Variables a list literal of names was built from (`combine = [train_df, test_df]`). */
+  private readonly listSources = new WeakMap<V, string[]>();
+  /** Loops whose target iterates over such a list: the target's name and the variables it stands for. */
+  private readonly loopAliases = new Map<PyNode, { name: string; sources: string[] }>();
+
+  override evalExpr(n: PyNode): V {
+    const v = super.evalExpr(n);
+    if (n.type === 'list' && v.k === 'list') {
+      const items = n.children.filter(c => !/^[[\],]$/.test(c.type));
+      if (items.length >= 2 && items.length <= 8 && items.every(c => c.type === 'identifier')) {
+        this.listSources.set(v, items.map(c => this.text(c)));
+      }
+    }
+    return v;
+  }
+
+  /** A change to the loop variable (item assignment, `inplace=True`) changes the frame it currently is. */
+  protected override rebind(expr: PyNode, v: DataV): void {
+    super.rebind(expr, v);
+    if (!this.loopAliases.size || expr.type !== 'identifier' || !v.taints.length) {
+      return;
+    }
+    const name = this.text(expr);
+    for (let i = this.loops.length - 1; i >= 0; i--) {
+      const alias = this.loopAliases.get(this.loops[i].node);
+      if (alias?.name !== name) {
+        continue;
+      }
+      for (const src of alias.sources) {
+        const cur = this.lookup(src);
+        if (cur.k === 'data') {
+          this.assign(src, derive(cur, { taints: unionTaints(cur.taints, v.taints), column: cur.column, cols: cur.cols }));
+        }
+      }
+      return;
+    }
+  }
+
   /** A loop whose body takes optimiser steps (`loss.backward()`, `optimizer.step()`) trains on what it iterates. */
   protected forLoop(n: PyNode, iter: V): void {
+    const sources = this.listSources.get(iter);
+    const left = field(n, 'left');
+    if (sources && left?.type === 'identifier') {
+      this.loopAliases.set(n, { name: this.text(left), sources });
+    }
     const body = field(n, 'body');
     const d = this.asData(iter);
     if (!body || !d || d.scalar || !TRAINING_STEP.test(this.text(body))) {

@@ -112,6 +112,12 @@ export abstract class Estimators extends Evaluator {
     }
     if (method === 'split' && obj.cat === 'splitter') {
       const x = this.dataOrEmpty(av.pos[0] ?? av.kw.get('X'));
+      // Folds of oversampled rows: copies of a row land in both the training and the validation fold.
+      for (const t of x.taints) {
+        if (t.kind === 'oversample' && (t.part === 'full' || t.part === 'unknown') && this.once(`overcv:${t.id}`)) {
+          this.facts.overLeaks.push({ taint: t, use: n, useKind: 'cv', dataText: this.short(a.positional[0]) });
+        }
+      }
       const idx = (part: Part): DataV => ({ k: 'data', part, roots: x.roots, taints: [], index: true });
       return { k: 'list', items: [{ k: 'tuple', items: [idx('train'), idx('val')] }] };
     }
@@ -232,7 +238,9 @@ export abstract class Estimators extends Evaluator {
       }
       this.noteTarget(yv, obj.task, n);
       const viaCV = obj.cat === 'search';
-      for (const t of x.taints) {
+      // Keras preprocessing layers inside a Sequential model keep what `adapt` learned: model.fit does not refit them.
+      const layerTaints = obj.cls === 'Sequential' ? unionTaints(...obj.steps.map(st => st.taints)) : [];
+      for (const t of layerTaints.length ? unionTaints(x.taints, layerTaints) : x.taints) {
         if (t.kind === 'oversample') {
           if (viaCV && !obj.hasSampler && this.once(`overcv:${t.id}`)) {
             this.facts.overLeaks.push({ taint: t, use: n, useKind: 'cv', split: x.origin?.split, dataText });
