@@ -257,14 +257,28 @@ export abstract class LibraryCalls extends DataOps {
       const m = mergeData(ds);
       // Statistics passed alongside the rows (`np.clip(X, None, np.percentile(X, 99, axis=0))`) reach the result.
       const stats = args.filter(d => d.scalar && !d.mask && d.taints.length).map(d => d.taints);
+      // A boosting/torch dataset of one part's features and labels (`lgb.Dataset(X_test, label=y_test)`) is that part.
+      const o = ds[0].origin;
+      const onePart =
+        !m.origin &&
+        o &&
+        /DMatrix|Dataset|Pool/.test(name) &&
+        ds.every(d => d.origin?.split === o.split && d.origin.side === o.side);
       return derive(m, {
+        origin: m.origin ?? (onePart ? o : undefined),
         preds: m.preds,
         cols: ds.length === 1 && name === 'get_dummies' ? m.cols : undefined,
         taints: stats.length ? unionTaints(m.taints, ...stats) : m.taints,
       });
     }
-    if (!ds.length && args.length && /^(Series|DataFrame|Index|array|asarray|tensor|Tensor)$/.test(name)) {
-      // A frame of statistics (`pd.Series(mutual_info_classif(X, y), index=X.columns)`): still a statistic.
+    if (
+      !ds.length &&
+      args.length &&
+      (/^(Series|DataFrame|Index|array|asarray|tensor|Tensor)$/.test(name) ||
+        (!LOADER_FUNCTIONS.test(name) && !/^[A-Z]/.test(name)))
+    ) {
+      // Computed from statistics only (`pd.Series(mutual_info_classif(X, y), index=X.columns)`,
+      // `np.linspace(x.min(), x.max(), 10)` as bins): still a statistic.
       return mergeData(args);
     }
     if (LOADER_FUNCTIONS.test(name)) {

@@ -15,7 +15,19 @@ import { STAT_FUNCTIONS, STAT_METHODS, STAT_MODULES } from './knowledge';
 import type { Args } from './interpreter';
 import type { PyNode } from './parser';
 import { CallArgs, SourceText, field, fields, stringValue } from './syntax';
-import { ColInfo, DataV, ObjV, RefV, UNKNOWN, V, derive, litValue, mayBeSplitLater, mergeData, unionTaints } from './values';
+import {
+  ColInfo,
+  DataV,
+  ObjV,
+  RefV,
+  UNKNOWN,
+  V,
+  derive,
+  litValue,
+  mayBeSplitLater,
+  mergeData,
+  unionTaints,
+} from './values';
 import { Estimators } from './estimators';
 
 const WINDOW_FUNCTION =
@@ -102,6 +114,18 @@ export abstract class DataOps extends Estimators {
   }
 
   protected objAttribute(base: ObjV, attr: string): V {
+    const tuned = base.cat === 'search' && attr === 'best_estimator_' ? base.taints.filter(t => t.search) : [];
+    if (tuned.length && base.steps[0]) {
+      // The best estimator of a search fitted on all rows: its hyperparameters were chosen on every row.
+      const est = base.steps[0];
+      return {
+        ...est,
+        alloc: `${est.alloc}:best`,
+        fits: [],
+        taints: [],
+        argTaints: unionTaints(est.argTaints ?? [], tuned),
+      };
+    }
     if (/^(best_estimator_|named_steps|steps|estimator|estimators_|best_estimator|model|module)$/.test(attr)) {
       return base;
     }
@@ -322,7 +346,14 @@ export abstract class DataOps extends Estimators {
   }
 
   /** Methods of a column-name list: `remove`, `drop`/`difference` (Index), copies; undefined for anything else. */
-  private columnListMethod(d: DataV, list: ColInfo, method: string, n: PyNode, av: Args, recvNode: PyNode): V | undefined {
+  private columnListMethod(
+    d: DataV,
+    list: ColInfo,
+    method: string,
+    n: PyNode,
+    av: Args,
+    recvNode: PyNode,
+  ): V | undefined {
     if (/^(tolist|to_list|copy|to_numpy)$/.test(method)) {
       return derive(d, { scalar: true, colList: list });
     }

@@ -251,7 +251,10 @@ export class Analyzer extends UserClasses {
     if (n.type === 'list' && v.k === 'list') {
       const items = n.children.filter(c => !/^[[\],]$/.test(c.type));
       if (items.length >= 2 && items.length <= 8 && items.every(c => c.type === 'identifier')) {
-        this.listSources.set(v, items.map(c => this.text(c)));
+        this.listSources.set(
+          v,
+          items.map(c => this.text(c)),
+        );
       }
     }
     return v;
@@ -272,7 +275,10 @@ export class Analyzer extends UserClasses {
       for (const src of alias.sources) {
         const cur = this.lookup(src);
         if (cur.k === 'data') {
-          this.assign(src, derive(cur, { taints: unionTaints(cur.taints, v.taints), column: cur.column, cols: cur.cols }));
+          this.assign(
+            src,
+            derive(cur, { taints: unionTaints(cur.taints, v.taints), column: cur.column, cols: cur.cols }),
+          );
         }
       }
       return;

@@ -20,7 +20,20 @@ import {
 } from './knowledge';
 import type { PyNode } from './parser';
 import { CallArgs, field, shortText } from './syntax';
-import { DataV, Facts, ObjV, Part, Taint, V, derive, isHeldOut, leaksInto, mayBeSplitLater, objsOf, unionTaints } from './values';
+import {
+  DataV,
+  Facts,
+  ObjV,
+  Part,
+  Taint,
+  V,
+  derive,
+  isHeldOut,
+  leaksInto,
+  mayBeSplitLater,
+  objsOf,
+  unionTaints,
+} from './values';
 
 const EARLY_STOPPING = /EarlyStopping|early_stopping|ModelCheckpoint|ReduceLROnPlateau/;
 
@@ -369,9 +382,16 @@ export abstract class Estimators extends Evaluator {
     }
   }
 
-  /** `validation_data=(X_test, y_test)` / `eval_set=[(X_test, y_test)]` with early stopping: the test part steers training. */
+  /**
+   * `validation_data=(X_test, y_test)` / `eval_set=[(X_test, y_test)]` (native boosting: `valid_sets=`, `evals=`) with
+   * early stopping: the test part steers training.
+   */
   protected checkEvalSet(a: CallArgs, n: PyNode, obj: ObjV): void {
-    const vd = a.keywords.get('validation_data') ?? a.keywords.get('eval_set');
+    const vd =
+      a.keywords.get('validation_data') ??
+      a.keywords.get('eval_set') ??
+      a.keywords.get('valid_sets') ??
+      a.keywords.get('evals');
     if (!vd) {
       return;
     }
@@ -520,6 +540,10 @@ export abstract class Estimators extends Evaluator {
       }
     }
     this.facts.modelFits.push({ site, call: n, obj, xNode: a.positional[1], x });
+    if (name === 'train') {
+      // `valid_sets=[dtest]` / `evals=[(dtest, 'test')]` with early stopping: the test part steers training.
+      this.checkEvalSet(a, n, obj);
+    }
     if (name === 'cv') {
       this.facts.evaluated.push(n);
       return this.scalar();

@@ -14,15 +14,15 @@ export interface RuleRate {
 }
 
 /** The corpus the rates were measured on: files, files with no leak, and files written after the rules were frozen. */
-export const RATE_CORPUS = { files: 176, clean: 60, heldOut: 10 } as const;
+export const RATE_CORPUS = { files: 193, clean: 66, heldOut: 10 } as const;
 
 export const RULE_RATES: Partial<Record<RuleId, RuleRate>> = {
-  'preprocessing-before-split': { tp: 91, fp: 0, fn: 0 },
+  'preprocessing-before-split': { tp: 98, fp: 0, fn: 0 },
   'oversampling-before-split': { tp: 9, fp: 0, fn: 0 },
-  'test-data-in-fit': { tp: 7, fp: 0, fn: 0 },
-  'multi-test': { tp: 13, fp: 0, fn: 0 },
+  'test-data-in-fit': { tp: 8, fp: 0, fn: 0 },
+  'multi-test': { tp: 16, fp: 0, fn: 0 },
   'target-in-features': { tp: 12, fp: 0, fn: 0 },
-  'evaluation-on-training-data': { tp: 8, fp: 0, fn: 0 },
+  'evaluation-on-training-data': { tp: 9, fp: 0, fn: 0 },
 };
 
 const pct = (a: number, b: number) => `${b ? Math.round((100 * a) / b) : 100}%`;

@@ -67,6 +67,19 @@ export function evaluationOnTrainingData(ctx: RuleContext, out: RawFinding[]): v
   }
 }
 
+/** Whether a node is inside a list/set/dict comprehension or a generator expression. */
+function inComprehension(n: PyNode): boolean {
+  for (let p = n.parent, i = 0; p && i < 12; p = p.parent, i++) {
+    if (/comprehension|generator_expression/.test(p.type)) {
+      return true;
+    }
+    if (/statement|definition/.test(p.type)) {
+      return false;
+    }
+  }
+  return false;
+}
+
 /** The model's last fit was on all rows of the data it is evaluated on. */
 function fittedOnAll(m: Evaluation['models'][number], d: DataV): boolean {
   const last = m.fits[m.fits.length - 1];
@@ -82,7 +95,8 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
   // recorded once per model: it scores one choice.
   const bySite = new Map<PyNode, Evaluation>();
   for (const ev of ctx.facts.evaluations) {
-    const prev = bySite.get(ev.site);
+    // …but a comprehension (`{k: evaluate(m) for k, m in models.items()}`) scores each model in turn.
+    const prev = inComprehension(ev.site) ? undefined : bySite.get(ev.site);
     bySite.set(ev.site, prev ? { ...prev, models: [...new Set([...prev.models, ...ev.models])] } : ev);
   }
   for (const ev of bySite.values()) {
@@ -134,7 +148,7 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
       // Outside a loop, one evaluation of several models (a model chosen earlier, an ensemble) scores one choice.
       // A model trained on all rows (the test rows too) is reported by test-data-in-fit, not counted as a candidate.
       const ms = e.models.filter(m => !m.dummy && !merged.has(m.alloc) && !fittedOnAll(m, e.data));
-      const group = e.loops.length || ms.length < 2 ? ms : [ms[0]];
+      const group = e.loops.length || ms.length < 2 || inComprehension(e.site) ? ms : [ms[0]];
       if (group.length < ms.length && ms.some(m => allocs.has(m.alloc))) {
         continue;
       }
