@@ -260,6 +260,26 @@ export class Analyzer extends UserClasses {
     return v;
   }
 
+  /**
+   * A frame that still holds every column it was loaded with, bound to a name (`X = df`, `X = df.fillna(0)`): that
+   * binding is where all its columns, the label too, become what the name holds (reported there, not at the loader).
+   */
+  protected override bind(target: PyNode, v: V): void {
+    const stmt = target.parent;
+    if (
+      target.type === 'identifier' &&
+      stmt?.type === 'assignment' &&
+      field(stmt, 'left') === target &&
+      v.k === 'data' &&
+      v.cols &&
+      !v.cols.select &&
+      !v.cols.drop.length
+    ) {
+      v = { ...v, cols: { ...v.cols, node: stmt } };
+    }
+    super.bind(target, v);
+  }
+
   /** A change to the loop variable (item assignment, `inplace=True`) changes the frame it currently is. */
   protected override rebind(expr: PyNode, v: DataV): void {
     super.rebind(expr, v);

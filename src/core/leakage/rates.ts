@@ -14,14 +14,14 @@ export interface RuleRate {
 }
 
 /** The corpus the rates were measured on: files, files with no leak, and files written after the rules were frozen. */
-export const RATE_CORPUS = { files: 193, clean: 66, heldOut: 10 } as const;
+export const RATE_CORPUS = { files: 208, clean: 71, heldOut: 10 } as const;
 
 export const RULE_RATES: Partial<Record<RuleId, RuleRate>> = {
-  'preprocessing-before-split': { tp: 98, fp: 0, fn: 0 },
-  'oversampling-before-split': { tp: 9, fp: 0, fn: 0 },
-  'test-data-in-fit': { tp: 8, fp: 0, fn: 0 },
-  'multi-test': { tp: 16, fp: 0, fn: 0 },
-  'target-in-features': { tp: 12, fp: 0, fn: 0 },
+  'preprocessing-before-split': { tp: 104, fp: 0, fn: 0 },
+  'oversampling-before-split': { tp: 10, fp: 0, fn: 0 },
+  'test-data-in-fit': { tp: 9, fp: 0, fn: 0 },
+  'multi-test': { tp: 17, fp: 0, fn: 0 },
+  'target-in-features': { tp: 13, fp: 0, fn: 0 },
   'evaluation-on-training-data': { tp: 9, fp: 0, fn: 0 },
 };
 
