@@ -65,5 +65,5 @@ describe('leakage rules: real-world-style corpus (labels in fixtures/leakage-rea
   });
 });
 
-/** Floors a little under the measured rates (see docs/leakage.md for the measured ones). */
+/** Floors a little under the measured rates (see docs/leakage-rules.md for the measured ones). */
 const FLOORS = { precision: 0.95, recall: 0.85, preRecall: 0.85, rulePrecision: 0.9 };
