@@ -253,14 +253,16 @@ export abstract class Estimators extends Evaluator {
       const viaCV = obj.cat === 'search';
       // Keras preprocessing layers inside a Sequential model keep what `adapt` learned: model.fit does not refit them.
       const layerTaints = obj.cls === 'Sequential' ? unionTaints(...obj.steps.map(st => st.taints)) : [];
-      for (const t of layerTaints.length ? unionTaints(x.taints, layerTaints) : x.taints) {
+      // A target transformed with statistics of all rows (`y = QuantileTransformer().fit_transform(df[['y']])`).
+      const yTaints = y && !viaCV ? y.taints.filter(t => t.kind !== 'oversample' && leaksInto(t, y)) : [];
+      for (const t of unionTaints(x.taints, layerTaints, yTaints)) {
         if (t.kind === 'oversample') {
           if (viaCV && !obj.hasSampler && this.once(`overcv:${t.id}`)) {
             this.facts.overLeaks.push({ taint: t, use: n, useKind: 'cv', split: x.origin?.split, dataText });
           }
           continue;
         }
-        if (viaCV ? x.part !== 'test' : leaksInto(t, x)) {
+        if (viaCV ? x.part !== 'test' : leaksInto(t, x) || yTaints.includes(t)) {
           if (this.once(`pre:${t.id}`)) {
             this.facts.preLeaks.push({
               taint: t,
@@ -472,7 +474,9 @@ export abstract class Estimators extends Evaluator {
         argNodes: a.positional,
       });
     }
-    for (const t of x.taints) {
+    // Statistics learned on all rows of the target (a transformed or thresholded `y`) leak into the folds too.
+    const yTaints = (this.asData(yv)?.taints ?? []).filter(t => t.kind !== 'oversample');
+    for (const t of unionTaints(x.taints, yTaints)) {
       if (t.kind === 'oversample') {
         if (!est?.hasSampler && this.once(`overcv:${t.id}`)) {
           this.facts.overLeaks.push({ taint: t, use: n, useKind: 'cv', split: x.origin?.split, dataText });
