@@ -228,7 +228,18 @@ export abstract class LibraryCalls extends DataOps {
         const ds = [...av.pos, ...av.kw.values()].map(v => this.asData(v)).filter((d): d is DataV => !!d);
         if (ds.length) {
           const m = mergeData(ds);
-          return derive(m, { preds: m.preds });
+          // The training and test parts of one split put back together (`np.vstack([X_train, X_test])`): what is
+          // fitted on it is fitted on test rows.
+          const parts = [...av.pos, ...av.kw.values()]
+            .flatMap(v => (v.k === 'list' || v.k === 'tuple' ? v.items : [v]))
+            .map(v => this.asData(v))
+            .filter((d): d is DataV => !!d && !d.scalar);
+          const t = parts.find(d => d.part === 'test' && d.origin);
+          const out = derive(m, { preds: m.preds });
+          if (t && parts.some(d => d.part === 'train' && d.origin?.split === t.origin!.split)) {
+            this.recombined.set(out, t);
+          }
+          return out;
         }
         return UNKNOWN;
       }

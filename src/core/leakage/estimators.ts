@@ -57,6 +57,8 @@ export abstract class Estimators extends Evaluator {
     scorings: [],
   };
   protected readonly taintByKey = new Map<string, Taint>();
+  /** Training and test parts of one split put back together (`np.vstack([X_train, X_test])`) → the test part. */
+  protected readonly recombined = new WeakMap<DataV, DataV>();
 
   protected taint(kind: Taint['kind'], node: PyNode, what: string, data: string, d: DataV): Taint {
     const key = `${kind}:${node.id}`;
@@ -202,7 +204,8 @@ export abstract class Estimators extends Evaluator {
     const dataText = this.short(xNode);
     const fittedOnTrainBefore = obj.fits.some(f => f.part === 'train');
 
-    if (x.part === 'test' && xNode && this.once(`testfit:${this.ctxKey(n)}`)) {
+    const withTest = this.recombined.get(x);
+    if ((x.part === 'test' || withTest) && xNode && this.once(`testfit:${this.ctxKey(n)}`)) {
       this.facts.testFits.push({
         kind: 'fit',
         site,
@@ -210,7 +213,7 @@ export abstract class Estimators extends Evaluator {
         obj,
         method,
         dataText,
-        data: x,
+        data: withTest ?? x,
         fittedOnTrainBefore,
         argNodes: a.positional,
       });
@@ -317,7 +320,7 @@ export abstract class Estimators extends Evaluator {
     }
     // A transformer (or an unknown object fitted on X only).
     let taints = x.taints;
-    if ((obj.source || method === 'fit_on_texts' || method === 'fit_on_sequences') && mayBeSplitLater(x)) {
+    if ((obj.source || method === 'fit_on_texts' || method === 'fit_on_sequences') && mayBeSplitLater(x) && !withTest) {
       const t = this.taint('fit', n, `${obj.cls === '?' ? 'transformer' : obj.cls}.${method}`, dataText, x);
       taints = unionTaints(x.taints, [t]);
     }
