@@ -14,10 +14,10 @@ export interface RuleRate {
 }
 
 /** The corpus the rates were measured on: files, files with no leak, and files written after the rules were frozen. */
-export const RATE_CORPUS = { files: 238, clean: 85, heldOut: 10 } as const;
+export const RATE_CORPUS = { files: 248, clean: 90, heldOut: 10 } as const;
 
 export const RULE_RATES: Partial<Record<RuleId, RuleRate>> = {
-  'preprocessing-before-split': { tp: 114, fp: 0, fn: 0 },
+  'preprocessing-before-split': { tp: 120, fp: 0, fn: 0 },
   'oversampling-before-split': { tp: 10, fp: 0, fn: 0 },
   'test-data-in-fit': { tp: 11, fp: 0, fn: 0 },
   'multi-test': { tp: 19, fp: 0, fn: 0 },
