@@ -2,7 +2,7 @@
  * The library-call layer of the ML semantics (`dataflow.ts`): estimator objects and their construction, calls of
  * library functions (data sources, metrics, cross-validation, feature scoring) and train/test splits.
  */
-import { ALL_COLUMNS } from './columns';
+import { ALL_COLUMNS, sourceColumns } from './columns';
 import {
   ACCURACY_SCORING,
   CLASSIFICATION_METRICS,
@@ -275,8 +275,11 @@ export abstract class LibraryCalls extends DataOps {
         o &&
         /DMatrix|Dataset|Pool/.test(name) &&
         ds.every(d => d.origin?.split === o.split && d.origin.side === o.side);
+      const src = sourceColumns(m);
       return derive(m, {
         origin: m.origin ?? (onePart ? o : undefined),
+        // `np.log(df['price'])`: computed from that column.
+        srcCols: src.length ? src : undefined,
         preds: m.preds,
         cols: ds.length === 1 && name === 'get_dummies' ? m.cols : undefined,
         taints: stats.length ? unionTaints(m.taints, ...stats) : m.taints,

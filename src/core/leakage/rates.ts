@@ -14,15 +14,15 @@ export interface RuleRate {
 }
 
 /** The corpus the rates were measured on: files, files with no leak, and files written after the rules were frozen. */
-export const RATE_CORPUS = { files: 248, clean: 90, heldOut: 10 } as const;
+export const RATE_CORPUS = { files: 264, clean: 96, heldOut: 10 } as const;
 
 export const RULE_RATES: Partial<Record<RuleId, RuleRate>> = {
-  'preprocessing-before-split': { tp: 120, fp: 0, fn: 0 },
-  'oversampling-before-split': { tp: 10, fp: 0, fn: 0 },
-  'test-data-in-fit': { tp: 11, fp: 0, fn: 0 },
-  'multi-test': { tp: 19, fp: 0, fn: 0 },
-  'target-in-features': { tp: 15, fp: 0, fn: 0 },
-  'evaluation-on-training-data': { tp: 11, fp: 0, fn: 0 },
+  'preprocessing-before-split': { tp: 126, fp: 0, fn: 0 },
+  'oversampling-before-split': { tp: 11, fp: 0, fn: 0 },
+  'test-data-in-fit': { tp: 12, fp: 0, fn: 0 },
+  'multi-test': { tp: 20, fp: 0, fn: 0 },
+  'target-in-features': { tp: 17, fp: 0, fn: 0 },
+  'evaluation-on-training-data': { tp: 12, fp: 0, fn: 0 },
 };
 
 const pct = (a: number, b: number) => `${b ? Math.round((100 * a) / b) : 100}%`;
