@@ -316,6 +316,10 @@ export abstract class LibraryCalls extends DataOps {
     if (cls === 'SimpleImputer' && litValue(av.kw.get('strategy')) === 'constant') {
       obj.source = false;
     }
+    // An ImageDataGenerator's fit learns statistics only for featurewise centring/normalisation or ZCA whitening.
+    if (cls === 'ImageDataGenerator' && !/(featurewise_\w+|zca_whitening)\s*=\s*True/.test(this.text(n))) {
+      obj.source = false;
+    }
     if (info.cat === 'splitter') {
       if (this.once(`splitter:${n.id}`)) {
         this.facts.splitters.push({ node: n, cls, info, args: a });

@@ -247,8 +247,12 @@ export abstract class DataOps extends Estimators {
       // Per-series lags, differences, cumulative and trailing-window features: each row sees only earlier rows.
       return derive(d, { groupby: undefined, taints: d.taints });
     }
-    if (d.groupby && (STAT_METHODS.has(method) || method === 'transform' || method === 'apply')) {
-      return this.statistic(d, n, `groupby(…).${method}()`, recvNode, method !== 'transform');
+    if (d.groupby && (STAT_METHODS.has(method) || /^(transform|apply|rank)$/.test(method))) {
+      return this.statistic(d, n, `groupby(…).${method}()`, recvNode, method !== 'transform' && method !== 'rank');
+    }
+    if (method === 'rank' && !isRowwise(a, this.src)) {
+      // Each row's rank (or percentile) among all the rows.
+      return this.statistic(d, n, 'rank()', recvNode, false);
     }
     if (STAT_METHODS.has(method) && isRowwise(a, this.src)) {
       return derive(d, { column: undefined });

@@ -39,7 +39,7 @@ add(
   SplineTransformer TargetEncoder MEstimateEncoder JamesSteinEncoder LeaveOneOutEncoder CatBoostEncoder WOEEncoder
   GLMMEncoder QuantileEncoder CountEncoder Tokenizer TSNE UMAP Isomap LocallyLinearEmbedding
   KMeans MiniBatchKMeans GaussianMixture BayesianGaussianMixture Birch Normalization Discretization
-  TextVectorization`,
+  TextVectorization ImageDataGenerator`,
   { cat: 'transformer', source: true },
 );
 // Transformers that do not learn row statistics (or only the set of categories).
@@ -153,6 +153,9 @@ export const PREDICT_METHODS = new Set([
 export const SCORE_METHODS = new Set(['score', 'evaluate']);
 export const TRANSFORM_METHODS = new Set([
   'transform',
+  // Keras ImageDataGenerator: batches (or arrays) standardised with what `fit` learned.
+  'flow',
+  'standardize',
   'inverse_transform',
   'texts_to_sequences',
   'texts_to_matrix',

@@ -14,10 +14,10 @@ export interface RuleRate {
 }
 
 /** The corpus the rates were measured on: files, files with no leak, and files written after the rules were frozen. */
-export const RATE_CORPUS = { files: 264, clean: 96, heldOut: 10 } as const;
+export const RATE_CORPUS = { files: 274, clean: 101, heldOut: 10 } as const;
 
 export const RULE_RATES: Partial<Record<RuleId, RuleRate>> = {
-  'preprocessing-before-split': { tp: 126, fp: 0, fn: 0 },
+  'preprocessing-before-split': { tp: 133, fp: 0, fn: 0 },
   'oversampling-before-split': { tp: 11, fp: 0, fn: 0 },
   'test-data-in-fit': { tp: 12, fp: 0, fn: 0 },
   'multi-test': { tp: 20, fp: 0, fn: 0 },
