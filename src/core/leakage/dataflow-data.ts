@@ -37,6 +37,12 @@ const COLUMN_PRESERVING =
   /^(copy|fillna|astype|dropna|drop_duplicates|reset_index|sort_values|sort_index|head|tail|sample|replace|clip|round|abs|to_numpy|interpolate|ffill|bfill|infer_objects|convert_dtypes|query|where|mask|reindex|dropna)$/;
 const APPLY_METHODS = /^(apply|transform|map|applymap|agg|aggregate|pipe)$/;
 
+/** `shift(-1)` / `shift(periods=-k)`: each row gets a later row's value. */
+function isLead(a: CallArgs, src: SourceText): boolean {
+  const p = a.positional[0] ?? a.keywords.get('periods');
+  return !!p && /^-\s*\d/.test(src.slice(p).trim());
+}
+
 /** `axis=1` / `axis='columns'`: a statistic of each row, not of the dataset. */
 export function isRowwise(a: CallArgs, src: SourceText): boolean {
   const axis = a.keywords.get('axis');
@@ -339,8 +345,8 @@ export abstract class DataOps extends Estimators {
           : undefined,
       preds: d.preds,
       cols: COLUMN_PRESERVING.test(method) ? d.cols : undefined,
-      // A lag holds earlier rows' values only.
-      srcCols: method === 'shift' ? undefined : d.srcCols,
+      // A lag holds earlier rows' values only; a lead (`shift(-1)`) holds later ones.
+      srcCols: method !== 'shift' ? d.srcCols : isLead(a, this.src) ? sourceColumns(d) : undefined,
     });
     if (isInplace) {
       this.rebind(recvNode, out);

@@ -211,7 +211,25 @@ export class Analyzer extends UserClasses {
     const srcCols = ds.some(d => d.column !== undefined || d.srcCols)
       ? [...new Set(ds.flatMap(sourceColumns))]
       : undefined;
-    return derive(m, { mask: true, srcCols });
+    return derive(m, { mask: true, srcCols, threshold: preds.length ? this.loopThreshold(n) : undefined });
+  }
+
+  /** `proba >= t` with `t` the variable of an enclosing loop: a decision threshold being varied. */
+  private loopThreshold(n: PyNode): DataV['threshold'] {
+    if (!this.loops.length || !/[<>]/.test(this.text(n).replace(/<<|>>/g, ''))) {
+      return undefined;
+    }
+    for (const c of n.children) {
+      if (c.type !== 'identifier') {
+        continue;
+      }
+      const name = this.text(c);
+      const loop = [...this.loops].reverse().find(l => l.targets.has(name));
+      if (loop) {
+        return { loop: loop.node, name };
+      }
+    }
+    return undefined;
   }
 
   /** Arithmetic between predictions and the test part (`np.mean((y_test - pred) ** 2)`) evaluates the models. */

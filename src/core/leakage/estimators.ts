@@ -598,6 +598,9 @@ export abstract class Estimators extends Evaluator {
     this.noteScorings(vals, n, a.positional[1] ?? a.positional[0]);
     const uniq = [...new Set(models)];
     if (testData && uniq.length) {
+      const threshold = vals
+        .map(v => this.asData(v)?.threshold)
+        .find(t => t && this.loops.some(l => l.node === t.loop));
       this.facts.evaluations.push({
         site: this.site(n),
         models: uniq,
@@ -605,6 +608,7 @@ export abstract class Estimators extends Evaluator {
         dataText: this.short(a.positional[0]),
         loops: this.loops.map(l => l.node),
         path: [...this.branchPath],
+        threshold,
       });
       for (const m of uniq) {
         this.checkFullThenTest(m, testData, n, true);

@@ -14,14 +14,14 @@ export interface RuleRate {
 }
 
 /** The corpus the rates were measured on: files, files with no leak, and files written after the rules were frozen. */
-export const RATE_CORPUS = { files: 274, clean: 101, heldOut: 10 } as const;
+export const RATE_CORPUS = { files: 284, clean: 104, heldOut: 10 } as const;
 
 export const RULE_RATES: Partial<Record<RuleId, RuleRate>> = {
-  'preprocessing-before-split': { tp: 133, fp: 0, fn: 0 },
+  'preprocessing-before-split': { tp: 137, fp: 0, fn: 0 },
   'oversampling-before-split': { tp: 11, fp: 0, fn: 0 },
-  'test-data-in-fit': { tp: 12, fp: 0, fn: 0 },
-  'multi-test': { tp: 20, fp: 0, fn: 0 },
-  'target-in-features': { tp: 17, fp: 0, fn: 0 },
+  'test-data-in-fit': { tp: 13, fp: 0, fn: 0 },
+  'multi-test': { tp: 21, fp: 0, fn: 0 },
+  'target-in-features': { tp: 19, fp: 0, fn: 0 },
   'evaluation-on-training-data': { tp: 12, fp: 0, fn: 0 },
 };
 

@@ -165,6 +165,24 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
         }
       }
     }
+    const tuned = sorted.find(e => e.threshold && e.loops.includes(e.threshold.loop));
+    if (!inLoop && tuned?.threshold && !reported.has(tuned.site)) {
+      const { loop, name } = tuned.threshold;
+      reported.add(tuned.site);
+      out.push({
+        rule: 'multi-test',
+        node: tuned.site,
+        message:
+          `The decision threshold ${name} is varied by the loop at ${ctx.where(loop.start)} and scored on ${tuned.dataText}, ${partText}${splitText}: ` +
+          'choosing a threshold by test score overfits the test set. Choose it on a validation part or with cross-validation (e.g. TunedThresholdClassifierCV), and use the test part once at the end.',
+        related: [
+          { message: 'the loop over thresholds', node: loop },
+          ...(split ? [{ message: 'the test part comes from this split', node: split.node }] : []),
+        ],
+        fixes: [],
+      });
+      continue;
+    }
     if (inLoop) {
       const m = inLoop.models.find(x => x.varies)!;
       const mName = capitalize(modelName(m));

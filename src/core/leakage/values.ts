@@ -72,6 +72,8 @@ export interface DataV {
   cols?: ColInfo;
   /** A list of column names (`df.columns`, `list(df.columns)` minus removed names): the columns it selects. */
   colList?: ColInfo;
+  /** Predictions cut at a threshold that a loop varies (`proba >= t` in `for t in …`): the loop and its variable. */
+  threshold?: { loop: PyNode; name: string };
 }
 
 /**
@@ -234,6 +236,8 @@ export interface Evaluation {
   loops: PyNode[];
   /** The `if` branches the evaluation is in (`<if id>:<branch>`): evaluations in different branches of one `if` exclude each other. */
   path: string[];
+  /** Scores predictions cut at a threshold the enclosing loop varies. */
+  threshold?: { loop: PyNode; name: string };
 }
 
 /**
@@ -390,6 +394,7 @@ export function derive(d: DataV, patch: Partial<DataV> = {}): DataV {
     scalar: d.scalar,
     preds: d.preds,
     srcCols: d.srcCols,
+    threshold: d.threshold,
   };
   return Object.assign(out, patch);
 }
