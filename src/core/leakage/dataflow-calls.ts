@@ -224,6 +224,14 @@ export abstract class LibraryCalls extends DataOps {
           return this.statistic(x, n, `${name}()`, a.positional[0] ?? n, !/scale|transform|zscore|qcut/.test(name));
         }
       }
+      const axis = kwNode('axis');
+      if (name === 'normalize' && axis && this.text(axis).trim() === '0' && av.pos[0]) {
+        // `normalize(X, axis=0)` divides each column by its norm over all the rows.
+        const x = this.asData(av.pos[0]);
+        if (x) {
+          return this.statistic(x, n, 'normalize(axis=0)', a.positional[0] ?? n, false);
+        }
+      }
       if (CONCAT_FUNCTIONS.has(name) && /^(np|numpy|pd|pandas|torch|tf)$/.test(module)) {
         const ds = [...av.pos, ...av.kw.values()].map(v => this.asData(v)).filter((d): d is DataV => !!d);
         if (ds.length) {
