@@ -264,18 +264,15 @@ export class Analyzer extends UserClasses {
   /** Loops whose target iterates over such a list: the target's name and the variables it stands for. */
   private readonly loopAliases = new Map<PyNode, { name: string; sources: string[] }>();
 
-  override evalExpr(n: PyNode): V {
-    const v = super.evalExpr(n);
-    if (n.type === 'list' && v.k === 'list') {
-      const items = n.children.filter(c => !/^[[\],]$/.test(c.type));
-      if (items.length >= 2 && items.length <= 8 && items.every(c => c.type === 'identifier')) {
-        this.listSources.set(
-          v,
-          items.map(c => this.text(c)),
-        );
-      }
+  /** The names a list literal is made of (`[train_df, test_df]`), if it is only names. */
+  private listNames(n: PyNode | undefined): string[] | undefined {
+    if (n?.type !== 'list') {
+      return undefined;
     }
-    return v;
+    const items = n.children.filter(c => !/^[[\],]$/.test(c.type));
+    return items.length >= 2 && items.length <= 8 && items.every(c => c.type === 'identifier')
+      ? items.map(c => this.text(c))
+      : undefined;
   }
 
   /**
@@ -284,6 +281,12 @@ export class Analyzer extends UserClasses {
    */
   protected override bind(target: PyNode, v: V): void {
     const stmt = target.parent;
+    if (v.k === 'list' && target.type === 'identifier' && stmt?.type === 'assignment') {
+      const names = this.listNames(field(stmt, 'right'));
+      if (names) {
+        this.listSources.set(v, names);
+      }
+    }
     if (
       target.type === 'identifier' &&
       stmt?.type === 'assignment' &&
@@ -325,7 +328,7 @@ export class Analyzer extends UserClasses {
 
   /** A loop whose body takes optimiser steps (`loss.backward()`, `optimizer.step()`) trains on what it iterates. */
   protected forLoop(n: PyNode, iter: V): void {
-    const sources = this.listSources.get(iter);
+    const sources = this.listSources.get(iter) ?? this.listNames(field(n, 'right'));
     const left = field(n, 'left');
     if (sources && left?.type === 'identifier') {
       this.loopAliases.set(n, { name: this.text(left), sources });
