@@ -49,15 +49,32 @@ export function dropColumns(base: ColInfo, names: string[], node: PyNode): ColIn
   return { ...base, drop: [...new Set([...base.drop, ...names])], node };
 }
 
-/** `frame[name] = value`: the column now exists and was computed from `from`. */
-export function addColumn(base: ColInfo, name: string, from: string[], node: PyNode): ColInfo {
-  const derived = [
-    ...base.derived.filter(([c]) => c !== name),
-    ...(from.length ? [[name, from, node] as [string, string[], PyNode]] : []),
-  ];
+/**
+ * `frame[name] = value`: the column now exists and was computed from `from`. A column recomputed from itself
+ * (`df[c] = df[c].fillna(0)`), or in place with others from the same frame (`keep`: `df[cols] = scaler.fit_transform(
+ * df[cols])`), keeps what it was derived from.
+ */
+export function addColumn(base: ColInfo, name: string, from: string[], node: PyNode, keep = false): ColInfo {
+  const old = base.derived.find(([c]) => c === name);
+  let entry: [string, string[], PyNode] | undefined = from.length ? [name, from, node] : undefined;
+  if (old && (from.includes(name) || (keep && !from.length))) {
+    entry = [name, [...new Set([...from.filter(f => f !== name), ...old[1]])], old[2]];
+  }
+  const derived = [...base.derived.filter(([c]) => c !== name), ...(entry ? [entry] : [])];
   const select = base.select && !base.select.includes(name) ? [...base.select, name] : base.select;
   const drop = base.drop.filter(c => c !== name);
   return { ...base, select, drop, derived };
+}
+
+/** `frame.select_dtypes(…)` keeping only numeric columns (`include='number'`/ints/floats, `exclude='object'`). */
+export function numericSelection(a: CallArgs, src: SourceText): boolean {
+  const inc = a.keywords.get('include') ?? a.positional[0];
+  const exc = a.keywords.get('exclude') ?? a.positional[1];
+  if (inc) {
+    const t = src.slice(inc);
+    return /number|int|float/.test(t) && !/object|category|str|bool|datetime/.test(t);
+  }
+  return !!exc && /object|category/.test(src.slice(exc));
 }
 
 /** The column names dropped by `drop(...)` call arguments; undefined when they drop rows or cannot be read. */
@@ -80,10 +97,13 @@ export interface TargetInFeatures {
   node: PyNode;
 }
 
-/** Whether features `x` hold the target `y` (or a column computed from it); the first such column. */
-export function targetInFeatures(x: DataV, y: DataV): TargetInFeatures | undefined {
+/**
+ * Whether features `x` hold the target `y` (or a column computed from it); the first such column. `numericTarget`:
+ * the target is known to be numeric (a regression target), so `select_dtypes('number')` keeps it.
+ */
+export function targetInFeatures(x: DataV, y: DataV, numericTarget = false): TargetInFeatures | undefined {
   const info = x.cols;
-  if (!info || x.scalar || x.preds || x.column !== undefined || y.preds) {
+  if (!info || x.scalar || x.preds || x.column !== undefined || y.preds || (info.numeric && !numericTarget)) {
     return undefined;
   }
   if (!x.roots.some(r => y.roots.includes(r))) {
@@ -120,4 +140,34 @@ export function targetInFeatures(x: DataV, y: DataV): TargetInFeatures | undefin
     }
   }
   return undefined;
+}
+
+/**
+ * The columns certainly in every one of several frames (a control-flow join of a frame before and after a loop, a
+ * merge): a column counts as present only when it is present in all of them, so the rule stays quiet when unsure.
+ */
+export function commonColumns(infos: (ColInfo | undefined)[]): ColInfo | undefined {
+  if (!infos.length || infos.some(c => !c)) {
+    return undefined;
+  }
+  return (infos as ColInfo[]).reduce((a, b) => {
+    if (a === b) {
+      return a;
+    }
+    const node = b.node.start > a.node.start ? b.node : a.node;
+    const derived = a.derived
+      .filter(([c]) => b.derived.some(([d]) => d === c))
+      .map(([c, from, n]): [string, string[], PyNode] => [
+        c,
+        [...new Set([...from, ...b.derived.find(([d]) => d === c)![1]])],
+        n,
+      ]);
+    const numeric = a.numeric || b.numeric || undefined;
+    if (a.select || b.select) {
+      const sel = a.select && b.select ? a.select.filter(c => b.select!.includes(c)) : (a.select ?? b.select)!;
+      const drop = [...(a.select ? [] : a.drop), ...(b.select ? [] : b.drop)];
+      return { select: sel.filter(c => !drop.includes(c)), drop: [], derived, node, numeric };
+    }
+    return { drop: [...new Set([...a.drop, ...b.drop])], derived, node, numeric };
+  });
 }

@@ -2,7 +2,7 @@
  * The library-call layer of the ML semantics (`dataflow.ts`): estimator objects and their construction, calls of
  * library functions (data sources, metrics, cross-validation, feature scoring) and train/test splits.
  */
-import { ALL_COLUMNS } from './columns';
+import { ALL_COLUMNS, sourceColumns } from './columns';
 import {
   ACCURACY_SCORING,
   CLASSIFICATION_METRICS,
@@ -224,11 +224,30 @@ export abstract class LibraryCalls extends DataOps {
           return this.statistic(x, n, `${name}()`, a.positional[0] ?? n, !/scale|transform|zscore|qcut/.test(name));
         }
       }
+      const axis = kwNode('axis');
+      if (name === 'normalize' && axis && this.text(axis).trim() === '0' && av.pos[0]) {
+        // `normalize(X, axis=0)` divides each column by its norm over all the rows.
+        const x = this.asData(av.pos[0]);
+        if (x) {
+          return this.statistic(x, n, 'normalize(axis=0)', a.positional[0] ?? n, false);
+        }
+      }
       if (CONCAT_FUNCTIONS.has(name) && /^(np|numpy|pd|pandas|torch|tf)$/.test(module)) {
         const ds = [...av.pos, ...av.kw.values()].map(v => this.asData(v)).filter((d): d is DataV => !!d);
         if (ds.length) {
           const m = mergeData(ds);
-          return derive(m, { preds: m.preds });
+          // The training and test parts of one split put back together (`np.vstack([X_train, X_test])`): what is
+          // fitted on it is fitted on test rows.
+          const parts = [...av.pos, ...av.kw.values()]
+            .flatMap(v => (v.k === 'list' || v.k === 'tuple' ? v.items : [v]))
+            .map(v => this.asData(v))
+            .filter((d): d is DataV => !!d && !d.scalar);
+          const t = parts.find(d => d.part === 'test' && d.origin);
+          const out = derive(m, { preds: m.preds });
+          if (t && parts.some(d => d.part === 'train' && d.origin?.split === t.origin!.split)) {
+            this.recombined.set(out, t);
+          }
+          return out;
         }
         return UNKNOWN;
       }
@@ -246,7 +265,8 @@ export abstract class LibraryCalls extends DataOps {
       return this.callBuiltin(name, a, av);
     }
     // Generic library call: a transformation of its data arguments, or a new dataset from a loader.
-    const ds = [...av.pos, ...av.kw.values()].map(v => this.asData(v)).filter((d): d is DataV => !!d && !d.scalar);
+    const args = [...av.pos, ...av.kw.values()].map(v => this.asData(v)).filter((d): d is DataV => !!d);
+    const ds = args.filter(d => !d.scalar);
     if (
       ds.length &&
       (ROWWISE_FUNCTIONS.test(name) ||
@@ -254,7 +274,34 @@ export abstract class LibraryCalls extends DataOps {
         /DMatrix|Dataset|Pool|DataFrame|Series|array|tensor/.test(name))
     ) {
       const m = mergeData(ds);
-      return derive(m, { preds: m.preds, cols: ds.length === 1 && name === 'get_dummies' ? m.cols : undefined });
+      // Statistics passed alongside the rows (`np.clip(X, None, np.percentile(X, 99, axis=0))`) reach the result.
+      const stats = args.filter(d => d.scalar && !d.mask && d.taints.length).map(d => d.taints);
+      // A boosting/torch dataset of one part's features and labels (`lgb.Dataset(X_test, label=y_test)`) is that part.
+      const o = ds[0].origin;
+      const onePart =
+        !m.origin &&
+        o &&
+        /DMatrix|Dataset|Pool/.test(name) &&
+        ds.every(d => d.origin?.split === o.split && d.origin.side === o.side);
+      const src = sourceColumns(m);
+      return derive(m, {
+        origin: m.origin ?? (onePart ? o : undefined),
+        // `np.log(df['price'])`: computed from that column.
+        srcCols: src.length ? src : undefined,
+        preds: m.preds,
+        cols: ds.length === 1 && name === 'get_dummies' ? m.cols : undefined,
+        taints: stats.length ? unionTaints(m.taints, ...stats) : m.taints,
+      });
+    }
+    if (
+      !ds.length &&
+      args.length &&
+      (/^(Series|DataFrame|Index|array|asarray|tensor|Tensor)$/.test(name) ||
+        (!LOADER_FUNCTIONS.test(name) && !/^[A-Z]/.test(name)))
+    ) {
+      // Computed from statistics only (`pd.Series(mutual_info_classif(X, y), index=X.columns)`,
+      // `np.linspace(x.min(), x.max(), 10)` as bins): still a statistic.
+      return mergeData(args);
     }
     if (LOADER_FUNCTIONS.test(name)) {
       const file = a.positional[0] ? stringValue(a.positional[0], this.src) : undefined;
@@ -275,6 +322,10 @@ export abstract class LibraryCalls extends DataOps {
     const obj = this.newObj(cls, info, n, a);
     // An imputer with a constant fill value learns nothing from the rows.
     if (cls === 'SimpleImputer' && litValue(av.kw.get('strategy')) === 'constant') {
+      obj.source = false;
+    }
+    // An ImageDataGenerator's fit learns statistics only for featurewise centring/normalisation or ZCA whitening.
+    if (cls === 'ImageDataGenerator' && !/(featurewise_\w+|zca_whitening)\s*=\s*True/.test(this.text(n))) {
       obj.source = false;
     }
     if (info.cat === 'splitter') {
@@ -302,7 +353,7 @@ export abstract class LibraryCalls extends DataOps {
     if (
       info.cat === 'pipeline' ||
       info.cat === 'search' ||
-      /Voting|Stacking|Bagging|OneVs|Calibrated|AdaBoost|SelectFromModel|RFE/.test(cls)
+      /Voting|Stacking|Bagging|OneVs|Calibrated|AdaBoost|SelectFromModel|RFE|^Sequential$/.test(cls)
     ) {
       for (const v of av.pos) {
         collect(v);

@@ -2,12 +2,32 @@
  * The data layer of the ML semantics (`dataflow.ts`): item assignment and `del`, attributes and subscripts of
  * data and estimator objects, dataset-wide statistics, data-frame methods and oversampling.
  */
-import { addColumn, droppedNames, dropColumns, selectColumns, sourceColumns, stringsOf } from './columns';
-import { STAT_METHODS } from './knowledge';
+import {
+  addColumn,
+  droppedNames,
+  dropColumns,
+  numericSelection,
+  selectColumns,
+  sourceColumns,
+  stringsOf,
+} from './columns';
+import { STAT_FUNCTIONS, STAT_METHODS, STAT_MODULES } from './knowledge';
 import type { Args } from './interpreter';
 import type { PyNode } from './parser';
 import { CallArgs, SourceText, field, fields, stringValue } from './syntax';
-import { DataV, ObjV, RefV, UNKNOWN, V, derive, litValue, mayBeSplitLater, mergeData, unionTaints } from './values';
+import {
+  ColInfo,
+  DataV,
+  ObjV,
+  RefV,
+  UNKNOWN,
+  V,
+  derive,
+  litValue,
+  mayBeSplitLater,
+  mergeData,
+  unionTaints,
+} from './values';
 import { Estimators } from './estimators';
 
 const WINDOW_FUNCTION =
@@ -16,6 +36,12 @@ const WINDOW_FUNCTION =
 const COLUMN_PRESERVING =
   /^(copy|fillna|astype|dropna|drop_duplicates|reset_index|sort_values|sort_index|head|tail|sample|replace|clip|round|abs|to_numpy|interpolate|ffill|bfill|infer_objects|convert_dtypes|query|where|mask|reindex|dropna)$/;
 const APPLY_METHODS = /^(apply|transform|map|applymap|agg|aggregate|pipe)$/;
+
+/** `shift(-1)` / `shift(periods=-k)`: each row gets a later row's value. */
+function isLead(a: CallArgs, src: SourceText): boolean {
+  const p = a.positional[0] ?? a.keywords.get('periods');
+  return !!p && /^-\s*\d/.test(src.slice(p).trim());
+}
 
 /** `axis=1` / `axis='columns'`: a statistic of each row, not of the dataset. */
 export function isRowwise(a: CallArgs, src: SourceText): boolean {
@@ -34,13 +60,16 @@ export abstract class DataOps extends Estimators {
       stringsOf(keys[0]) ??
       (stringValue(keyNodes[0], this.src) !== undefined ? [stringValue(keyNodes[0], this.src)!] : undefined);
     if (!names) {
-      return derive(frame, { cols: undefined });
+      // A column whose name the code does not spell out (`df[col] = …` in a loop) adds or replaces one column:
+      // the columns known to be there (or dropped) stay as they are.
+      return derive(frame, { cols: frame.cols, column: frame.column });
     }
     const d = this.asData(v);
-    const from = d && !d.preds && d.roots.some(r => frame.roots.includes(r)) ? sourceColumns(d) : [];
+    const same = !!d && !d.preds && d.roots.some(r => frame.roots.includes(r));
+    const from = same ? sourceColumns(d) : [];
     let cols = frame.cols;
     for (const name of names) {
-      cols = addColumn(cols, name, names.length === 1 ? from : [], target);
+      cols = addColumn(cols, name, names.length === 1 ? from : [], target, same && names.length > 1);
     }
     return derive(frame, { cols, column: frame.column });
   }
@@ -68,7 +97,10 @@ export abstract class DataOps extends Estimators {
     if (/^(shape|size|ndim|dtypes?|name|nbytes)$/.test(attr)) {
       return { k: 'lit', value: undefined };
     }
-    if (attr === 'columns' || attr === 'index' || attr === 'classes_') {
+    if (attr === 'columns') {
+      return derive(base, { scalar: true, colList: base.column === undefined ? base.cols : undefined });
+    }
+    if (attr === 'index' || attr === 'classes_') {
       return derive(base, { scalar: true });
     }
     if (attr === 'target' || attr === 'target_names') {
@@ -77,6 +109,8 @@ export abstract class DataOps extends Estimators {
     const keep = /^(iloc|loc|at|iat|str|dt|cat|values|array)$/.test(attr);
     return derive(base, {
       column: keep ? base.column : undefined,
+      // `df[c].cat.codes`, `df[c].dt.year`: computed from that column.
+      srcCols: keep ? base.srcCols : base.column !== undefined ? sourceColumns(base) : base.srcCols,
       preds: base.preds,
       mask: base.mask,
       index: base.index,
@@ -86,6 +120,18 @@ export abstract class DataOps extends Estimators {
   }
 
   protected objAttribute(base: ObjV, attr: string): V {
+    const tuned = base.cat === 'search' && attr === 'best_estimator_' ? base.taints.filter(t => t.search) : [];
+    if (tuned.length && base.steps[0]) {
+      // The best estimator of a search fitted on all rows: its hyperparameters were chosen on every row.
+      const est = base.steps[0];
+      return {
+        ...est,
+        alloc: `${est.alloc}:best`,
+        fits: [],
+        taints: [],
+        argTaints: unionTaints(est.argTaints ?? [], tuned),
+      };
+    }
     if (/^(best_estimator_|named_steps|steps|estimator|estimators_|best_estimator|model|module)$/.test(attr)) {
       return base;
     }
@@ -110,6 +156,12 @@ export abstract class DataOps extends Estimators {
       const names = kn.type === 'slice' ? undefined : stringsOf(kv);
       if (names && node) {
         out = derive(out, { cols: selectColumns(base.cols, names, node), preds: out.preds, groupby: out.groupby });
+        return;
+      }
+      const list = kv?.k === 'data' ? kv.colList : undefined;
+      if (list && node) {
+        // `frame[feature_names]` with `feature_names = list(df.columns)` minus what was removed.
+        out = derive(out, { cols: { ...list, node }, preds: out.preds, groupby: out.groupby });
         return;
       }
       // `frame.loc[rows, cols]`: a column key the code does not spell out leaves the columns unknown.
@@ -182,6 +234,12 @@ export abstract class DataOps extends Estimators {
     if (method === 'value_counts') {
       this.facts.valueCounts.push(n);
     }
+    if (d.colList) {
+      const list = this.columnListMethod(d, d.colList, method, n, av, recvNode);
+      if (list) {
+        return list;
+      }
+    }
     if (d.window) {
       return derive(d, { taints: argTaints.length ? unionTaints(d.taints, argTaints) : d.taints });
     }
@@ -195,8 +253,12 @@ export abstract class DataOps extends Estimators {
       // Per-series lags, differences, cumulative and trailing-window features: each row sees only earlier rows.
       return derive(d, { groupby: undefined, taints: d.taints });
     }
-    if (d.groupby && (STAT_METHODS.has(method) || method === 'transform' || method === 'apply')) {
-      return this.statistic(d, n, `groupby(…).${method}()`, recvNode, method !== 'transform');
+    if (d.groupby && (STAT_METHODS.has(method) || /^(transform|apply|rank)$/.test(method))) {
+      return this.statistic(d, n, `groupby(…).${method}()`, recvNode, method !== 'transform' && method !== 'rank');
+    }
+    if (method === 'rank' && !isRowwise(a, this.src)) {
+      // Each row's rank (or percentile) among all the rows.
+      return this.statistic(d, n, 'rank()', recvNode, false);
     }
     if (STAT_METHODS.has(method) && isRowwise(a, this.src)) {
       return derive(d, { column: undefined });
@@ -210,6 +272,14 @@ export abstract class DataOps extends Estimators {
       // Statistics taken inside the function (per column) or read from outside it (a closure) reach the result.
       return derive(d, { taints: unionTaints(d.taints, r?.taints ?? []), column: d.column });
     }
+    if (fv?.k === 'ref' && APPLY_METHODS.test(method) && d.column === undefined && !isRowwise(a, this.src)) {
+      // A library statistic applied to each column (`df.apply(stats.zscore)`, `df.transform(np.mean)`).
+      const dot = fv.qn.lastIndexOf('.');
+      const fname = fv.qn.slice(dot + 1);
+      if (STAT_FUNCTIONS.has(fname) && (STAT_MODULES.test(fv.qn.slice(0, Math.max(dot, 0))) || fname === 'zscore')) {
+        return this.statistic(d, n, `${method}(${fname})`, recvNode, false);
+      }
+    }
     if (STAT_METHODS.has(method)) {
       const out = this.statistic(d, n, `${method}()`, recvNode, true);
       return argTaints.length ? derive(out, { taints: unionTaints(out.taints, argTaints) }) : out;
@@ -217,8 +287,13 @@ export abstract class DataOps extends Estimators {
     if (method === 'groupby') {
       return derive(d, { groupby: true });
     }
+    if (method === 'select_dtypes') {
+      const numeric = !!d.cols && d.column === undefined && numericSelection(a, this.src);
+      return derive(d, { cols: numeric ? { ...d.cols!, numeric: true, node: n } : undefined });
+    }
     if (/^(rolling|expanding|ewm)$/.test(method)) {
-      return derive(d, { window: true });
+      // A trailing window includes the current row: a window over the target is computed from the target.
+      return derive(d, { window: true, srcCols: sourceColumns(d) });
     }
     if (method === 'sample' && a.keywords.get('replace') && this.text(a.keywords.get('replace')!) === 'True') {
       return this.doUpsample(n, a, { pos: [d, ...av.pos], kw: av.kw }, 'sample', recvNode);
@@ -270,12 +345,38 @@ export abstract class DataOps extends Estimators {
           : undefined,
       preds: d.preds,
       cols: COLUMN_PRESERVING.test(method) ? d.cols : undefined,
+      // A lag holds earlier rows' values only; a lead (`shift(-1)`) holds later ones.
+      srcCols: method !== 'shift' ? d.srcCols : isLead(a, this.src) ? sourceColumns(d) : undefined,
     });
     if (isInplace) {
       this.rebind(recvNode, out);
       return { k: 'lit', value: null };
     }
     return out;
+  }
+
+  /** Methods of a column-name list: `remove`, `drop`/`difference` (Index), copies; undefined for anything else. */
+  private columnListMethod(
+    d: DataV,
+    list: ColInfo,
+    method: string,
+    n: PyNode,
+    av: Args,
+    recvNode: PyNode,
+  ): V | undefined {
+    if (/^(tolist|to_list|copy|to_numpy)$/.test(method)) {
+      return derive(d, { scalar: true, colList: list });
+    }
+    if (!/^(remove|drop|difference)$/.test(method)) {
+      return undefined;
+    }
+    const names = stringsOf(av.pos[0] ?? av.kw.get('labels'));
+    const next = derive(d, { scalar: true, colList: names ? dropColumns(list, names, n) : undefined });
+    if (method === 'remove') {
+      this.rebind(recvNode, next);
+      return { k: 'lit', value: null };
+    }
+    return next;
   }
 
   /** Upsampling by `resample(…, replace=True)` or `df.sample(…, replace=True)`. */

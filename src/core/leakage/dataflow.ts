@@ -25,8 +25,8 @@ import {
 } from './knowledge';
 import type { PyNode } from './parser';
 import { SourceText, field } from './syntax';
-import { DataV, Facts, Part, V, derive, leaksInto, mergeData, partFromName } from './values';
-import { LibraryCalls } from './dataflow-calls';
+import { DataV, Facts, Part, V, derive, isHeldOut, leaksInto, mergeData, partFromName, unionTaints } from './values';
+import { UserClasses } from './dataflow-classes';
 
 export * from './values';
 
@@ -128,7 +128,7 @@ const KNOWN_FUNCTIONS = new Set([
 /** A loop body that takes optimiser steps. */
 const TRAINING_STEP = /\.backward\(|\boptim\w*\.step\(|\bopt\w*\.step\(/;
 
-export class Analyzer extends LibraryCalls {
+export class Analyzer extends UserClasses {
   constructor(src: SourceText, statementBudget = 200_000) {
     super(src, statementBudget);
   }
@@ -193,7 +193,7 @@ export class Analyzer extends LibraryCalls {
     }
     // `pred != y_test` (an error rate by hand) evaluates the models behind the predictions on the test part.
     const preds = ds.filter(d => d.preds?.length);
-    const ti = vs.findIndex(v => v.k === 'data' && !v.preds?.length && v.part === 'test' && !v.scalar);
+    const ti = vs.findIndex(v => v.k === 'data' && !v.preds?.length && isHeldOut(v) && !v.scalar);
     if (preds.length && ti >= 0) {
       const models = [...new Set(preds.flatMap(d => d.preds!))];
       this.facts.evaluated.push(n);
@@ -211,7 +211,25 @@ export class Analyzer extends LibraryCalls {
     const srcCols = ds.some(d => d.column !== undefined || d.srcCols)
       ? [...new Set(ds.flatMap(sourceColumns))]
       : undefined;
-    return derive(m, { mask: true, srcCols });
+    return derive(m, { mask: true, srcCols, threshold: preds.length ? this.loopThreshold(n) : undefined });
+  }
+
+  /** `proba >= t` with `t` the variable of an enclosing loop: a decision threshold being varied. */
+  private loopThreshold(n: PyNode): DataV['threshold'] {
+    if (!this.loops.length || !/[<>]/.test(this.text(n).replace(/<<|>>/g, ''))) {
+      return undefined;
+    }
+    for (const c of n.children) {
+      if (c.type !== 'identifier') {
+        continue;
+      }
+      const name = this.text(c);
+      const loop = [...this.loops].reverse().find(l => l.targets.has(name));
+      if (loop) {
+        return { loop: loop.node, name };
+      }
+    }
+    return undefined;
   }
 
   /** Arithmetic between predictions and the test part (`np.mean((y_test - pred) ** 2)`) evaluates the models. */
@@ -221,7 +239,11 @@ export class Analyzer extends LibraryCalls {
     const rd = this.asData(r);
     if (n && ld && rd) {
       const [p, t] = ld.preds?.length ? [ld, rd] : [rd, ld];
-      if (p.preds?.length && !t.preds?.length && t.part === 'test' && !t.scalar) {
+      if (p.preds?.length && !t.preds?.length && !t.scalar && !t.mask) {
+        // `y - pred` (an error by hand, e.g. in a user `rmse()` helper) scores the models on the rows of `t`.
+        this.noteScorings([l, r], n, n);
+      }
+      if (p.preds?.length && !t.preds?.length && isHeldOut(t) && !t.scalar) {
         this.facts.evaluations.push({
           site: this.site(n),
           models: [...new Set(p.preds)],
@@ -235,8 +257,82 @@ export class Analyzer extends LibraryCalls {
     return out;
   }
 
+  // ----- frames mutated through a loop over a list of them (`for dataset in [train, test]: dataset['x'] = …`)
+
+  /** Variables a list literal of names was built from (`combine = [train_df, test_df]`). */
+  private readonly listSources = new WeakMap<V, string[]>();
+  /** Loops whose target iterates over such a list: the target's name and the variables it stands for. */
+  private readonly loopAliases = new Map<PyNode, { name: string; sources: string[] }>();
+
+  /** The names a list literal is made of (`[train_df, test_df]`), if it is only names. */
+  private listNames(n: PyNode | undefined): string[] | undefined {
+    if (n?.type !== 'list') {
+      return undefined;
+    }
+    const items = n.children.filter(c => !/^[[\],]$/.test(c.type));
+    return items.length >= 2 && items.length <= 8 && items.every(c => c.type === 'identifier')
+      ? items.map(c => this.text(c))
+      : undefined;
+  }
+
+  /**
+   * A frame that still holds every column it was loaded with, bound to a name (`X = df`, `X = df.fillna(0)`): that
+   * binding is where all its columns, the label too, become what the name holds (reported there, not at the loader).
+   */
+  protected override bind(target: PyNode, v: V): void {
+    const stmt = target.parent;
+    if (v.k === 'list' && target.type === 'identifier' && stmt?.type === 'assignment') {
+      const names = this.listNames(field(stmt, 'right'));
+      if (names) {
+        this.listSources.set(v, names);
+      }
+    }
+    if (
+      target.type === 'identifier' &&
+      stmt?.type === 'assignment' &&
+      field(stmt, 'left') === target &&
+      v.k === 'data' &&
+      v.cols &&
+      !v.cols.select &&
+      !v.cols.drop.length
+    ) {
+      v = { ...v, cols: { ...v.cols, node: stmt } };
+    }
+    super.bind(target, v);
+  }
+
+  /** A change to the loop variable (item assignment, `inplace=True`) changes the frame it currently is. */
+  protected override rebind(expr: PyNode, v: DataV): void {
+    super.rebind(expr, v);
+    if (!this.loopAliases.size || expr.type !== 'identifier' || !v.taints.length) {
+      return;
+    }
+    const name = this.text(expr);
+    for (let i = this.loops.length - 1; i >= 0; i--) {
+      const alias = this.loopAliases.get(this.loops[i].node);
+      if (alias?.name !== name) {
+        continue;
+      }
+      for (const src of alias.sources) {
+        const cur = this.lookup(src);
+        if (cur.k === 'data') {
+          this.assign(
+            src,
+            derive(cur, { taints: unionTaints(cur.taints, v.taints), column: cur.column, cols: cur.cols }),
+          );
+        }
+      }
+      return;
+    }
+  }
+
   /** A loop whose body takes optimiser steps (`loss.backward()`, `optimizer.step()`) trains on what it iterates. */
   protected forLoop(n: PyNode, iter: V): void {
+    const sources = this.listSources.get(iter) ?? this.listNames(field(n, 'right'));
+    const left = field(n, 'left');
+    if (sources && left?.type === 'identifier') {
+      this.loopAliases.set(n, { name: this.text(left), sources });
+    }
     const body = field(n, 'body');
     const d = this.asData(iter);
     if (!body || !d || d.scalar || !TRAINING_STEP.test(this.text(body))) {

@@ -20,7 +20,20 @@ import {
 } from './knowledge';
 import type { PyNode } from './parser';
 import { CallArgs, field, shortText } from './syntax';
-import { DataV, Facts, ObjV, Part, Taint, V, derive, leaksInto, mayBeSplitLater, objsOf, unionTaints } from './values';
+import {
+  DataV,
+  Facts,
+  ObjV,
+  Part,
+  Taint,
+  V,
+  derive,
+  isHeldOut,
+  leaksInto,
+  mayBeSplitLater,
+  objsOf,
+  unionTaints,
+} from './values';
 
 const EARLY_STOPPING = /EarlyStopping|early_stopping|ModelCheckpoint|ReduceLROnPlateau/;
 
@@ -44,6 +57,8 @@ export abstract class Estimators extends Evaluator {
     scorings: [],
   };
   protected readonly taintByKey = new Map<string, Taint>();
+  /** Training and test parts of one split put back together (`np.vstack([X_train, X_test])`) → the test part. */
+  protected readonly recombined = new WeakMap<DataV, DataV>();
 
   protected taint(kind: Taint['kind'], node: PyNode, what: string, data: string, d: DataV): Taint {
     const key = `${kind}:${node.id}`;
@@ -81,20 +96,20 @@ export abstract class Estimators extends Evaluator {
     }
     if (PREDICT_METHODS.has(method)) {
       const x = this.dataOrEmpty(av.pos[0] ?? av.kw.get('X') ?? av.kw.get('x'));
-      this.checkFullThenTest(obj, x, n);
+      this.checkFullThenTest(obj, x, n, false);
       return derive(x, { preds: [obj], column: undefined });
     }
     if (SCORE_METHODS.has(method)) {
       const xv = av.pos[0] ?? av.kw.get('X') ?? av.kw.get('x');
       const x = this.dataOrEmpty(xv);
       const y = av.pos[1] ?? av.kw.get('y');
-      this.checkFullThenTest(obj, x, n);
+      this.checkFullThenTest(obj, x, n, !!y);
       this.noteTarget(y, obj.task, n);
       this.facts.evaluated.push(n);
       if (y) {
         this.facts.scorings.push({ site: this.site(n), model: obj, data: x, dataText: this.short(a.positional[0]) });
       }
-      if (x.part === 'test') {
+      if (isHeldOut(x)) {
         this.facts.evaluations.push({
           site: this.site(n),
           models: [obj],
@@ -112,6 +127,12 @@ export abstract class Estimators extends Evaluator {
     }
     if (method === 'split' && obj.cat === 'splitter') {
       const x = this.dataOrEmpty(av.pos[0] ?? av.kw.get('X'));
+      // Folds of oversampled rows: copies of a row land in both the training and the validation fold.
+      for (const t of x.taints) {
+        if (t.kind === 'oversample' && (t.part === 'full' || t.part === 'unknown') && this.once(`overcv:${t.id}`)) {
+          this.facts.overLeaks.push({ taint: t, use: n, useKind: 'cv', dataText: this.short(a.positional[0]) });
+        }
+      }
       const idx = (part: Part): DataV => ({ k: 'data', part, roots: x.roots, taints: [], index: true });
       return { k: 'list', items: [{ k: 'tuple', items: [idx('train'), idx('val')] }] };
     }
@@ -183,7 +204,8 @@ export abstract class Estimators extends Evaluator {
     const dataText = this.short(xNode);
     const fittedOnTrainBefore = obj.fits.some(f => f.part === 'train');
 
-    if (x.part === 'test' && xNode && this.once(`testfit:${this.ctxKey(n)}`)) {
+    const withTest = this.recombined.get(x);
+    if ((x.part === 'test' || withTest) && xNode && this.once(`testfit:${this.ctxKey(n)}`)) {
       this.facts.testFits.push({
         kind: 'fit',
         site,
@@ -191,7 +213,7 @@ export abstract class Estimators extends Evaluator {
         obj,
         method,
         dataText,
-        data: x,
+        data: withTest ?? x,
         fittedOnTrainBefore,
         argNodes: a.positional,
       });
@@ -232,14 +254,18 @@ export abstract class Estimators extends Evaluator {
       }
       this.noteTarget(yv, obj.task, n);
       const viaCV = obj.cat === 'search';
-      for (const t of x.taints) {
+      // Keras preprocessing layers inside a Sequential model keep what `adapt` learned: model.fit does not refit them.
+      const layerTaints = obj.cls === 'Sequential' ? unionTaints(...obj.steps.map(st => st.taints)) : [];
+      // A target transformed with statistics of all rows (`y = QuantileTransformer().fit_transform(df[['y']])`).
+      const yTaints = y && !viaCV ? y.taints.filter(t => t.kind !== 'oversample' && leaksInto(t, y)) : [];
+      for (const t of unionTaints(x.taints, layerTaints, yTaints)) {
         if (t.kind === 'oversample') {
           if (viaCV && !obj.hasSampler && this.once(`overcv:${t.id}`)) {
             this.facts.overLeaks.push({ taint: t, use: n, useKind: 'cv', split: x.origin?.split, dataText });
           }
           continue;
         }
-        if (viaCV ? x.part !== 'test' : leaksInto(t, x)) {
+        if (viaCV ? x.part !== 'test' : leaksInto(t, x) || yTaints.includes(t)) {
           if (this.once(`pre:${t.id}`)) {
             this.facts.preLeaks.push({
               taint: t,
@@ -255,7 +281,7 @@ export abstract class Estimators extends Evaluator {
       if (viaCV) {
         this.facts.evaluated.push(n);
       }
-      this.checkEvalSet(a, n);
+      this.checkEvalSet(a, n, obj);
       obj.taints = x.taints;
       if (obj.cat === 'search' && mayBeSplitLater(x) && x.roots.length) {
         // Hyperparameters chosen on rows that may later be split off for testing: best_params_ carries that.
@@ -294,7 +320,7 @@ export abstract class Estimators extends Evaluator {
     }
     // A transformer (or an unknown object fitted on X only).
     let taints = x.taints;
-    if ((obj.source || method === 'fit_on_texts' || method === 'fit_on_sequences') && mayBeSplitLater(x)) {
+    if ((obj.source || method === 'fit_on_texts' || method === 'fit_on_sequences') && mayBeSplitLater(x) && !withTest) {
       const t = this.taint('fit', n, `${obj.cls === '?' ? 'transformer' : obj.cls}.${method}`, dataText, x);
       taints = unionTaints(x.taints, [t]);
     }
@@ -355,20 +381,29 @@ export abstract class Estimators extends Evaluator {
     yNode?: PyNode,
     obj?: ObjV,
   ): void {
-    const hit = y && xNode && yNode ? targetInFeatures(x, y) : undefined;
+    const hit = y && xNode && yNode ? targetInFeatures(x, y, obj?.task === 'regression') : undefined;
     if (hit && this.once(`target:${hit.node.id}:${hit.column}`)) {
       this.facts.targetLeaks.push({ ...hit, fit: site, xText: this.short(xNode), yText: this.short(yNode), obj });
     }
   }
 
-  /** `validation_data=(X_test, y_test)` / `eval_set=[(X_test, y_test)]` with early stopping: the test part steers training. */
-  protected checkEvalSet(a: CallArgs, n: PyNode): void {
-    const vd = a.keywords.get('validation_data') ?? a.keywords.get('eval_set');
+  /**
+   * `validation_data=(X_test, y_test)` / `eval_set=[(X_test, y_test)]` (native boosting: `valid_sets=`, `evals=`) with
+   * early stopping: the test part steers training.
+   */
+  protected checkEvalSet(a: CallArgs, n: PyNode, obj: ObjV): void {
+    const vd =
+      a.keywords.get('validation_data') ??
+      a.keywords.get('eval_set') ??
+      a.keywords.get('valid_sets') ??
+      a.keywords.get('evals');
     if (!vd) {
       return;
     }
     const callbacks = a.keywords.get('callbacks');
-    let hasEarlyStop = !!a.keywords.get('early_stopping_rounds');
+    // XGBoost ≥ 1.6 / LightGBM take `early_stopping_rounds` in the constructor too.
+    const ctorStop = [obj, ...obj.steps].some(o => !!o.args?.keywords.get('early_stopping_rounds'));
+    let hasEarlyStop = !!a.keywords.get('early_stopping_rounds') || ctorStop;
     if (!hasEarlyStop && callbacks) {
       const cb = this.evalExpr(callbacks);
       const objs = [...objsOf(cb), ...objsOf(this.elementOf(cb))];
@@ -390,8 +425,12 @@ export abstract class Estimators extends Evaluator {
     }
   }
 
-  protected checkFullThenTest(obj: ObjV, x: DataV, n: PyNode): void {
-    if (x.part !== 'test') {
+  /**
+   * A model trained on all rows, then predicting (or scored on) the test part. A "test" part that no split here
+   * produced (an unlabelled Kaggle test slice of a train+test frame) counts only when it is scored against labels.
+   */
+  protected checkFullThenTest(obj: ObjV, x: DataV, n: PyNode, scored: boolean): void {
+    if (x.part !== 'test' || (!x.origin && !scored)) {
       return;
     }
     const last = obj.fits[obj.fits.length - 1];
@@ -438,7 +477,9 @@ export abstract class Estimators extends Evaluator {
         argNodes: a.positional,
       });
     }
-    for (const t of x.taints) {
+    // Statistics learned on all rows of the target (a transformed or thresholded `y`) leak into the folds too.
+    const yTaints = (this.asData(yv)?.taints ?? []).filter(t => t.kind !== 'oversample');
+    for (const t of unionTaints(x.taints, yTaints)) {
       if (t.kind === 'oversample') {
         if (!est?.hasSampler && this.once(`overcv:${t.id}`)) {
           this.facts.overLeaks.push({ taint: t, use: n, useKind: 'cv', split: x.origin?.split, dataText });
@@ -506,6 +547,10 @@ export abstract class Estimators extends Evaluator {
       }
     }
     this.facts.modelFits.push({ site, call: n, obj, xNode: a.positional[1], x });
+    if (name === 'train') {
+      // `valid_sets=[dtest]` / `evals=[(dtest, 'test')]` with early stopping: the test part steers training.
+      this.checkEvalSet(a, n, obj);
+    }
     if (name === 'cv') {
       this.facts.evaluated.push(n);
       return this.scalar();
@@ -542,10 +587,10 @@ export abstract class Estimators extends Evaluator {
       if (d.preds) {
         models.push(...d.preds);
       }
-      if (d.part === 'test') {
-        testData = testData ?? d;
+      if (isHeldOut(d) && (!testData || (testData.part === 'val' && d.part === 'test'))) {
+        testData = d;
       }
-      if (d.preds && d.part === 'test') {
+      if (d.preds && d.part === testData?.part) {
         testData = d;
       }
     }
@@ -553,6 +598,9 @@ export abstract class Estimators extends Evaluator {
     this.noteScorings(vals, n, a.positional[1] ?? a.positional[0]);
     const uniq = [...new Set(models)];
     if (testData && uniq.length) {
+      const threshold = vals
+        .map(v => this.asData(v)?.threshold)
+        .find(t => t && this.loops.some(l => l.node === t.loop));
       this.facts.evaluations.push({
         site: this.site(n),
         models: uniq,
@@ -560,9 +608,10 @@ export abstract class Estimators extends Evaluator {
         dataText: this.short(a.positional[0]),
         loops: this.loops.map(l => l.node),
         path: [...this.branchPath],
+        threshold,
       });
       for (const m of uniq) {
-        this.checkFullThenTest(m, testData, n);
+        this.checkFullThenTest(m, testData, n, true);
       }
     }
     return this.scalar();

@@ -38,7 +38,8 @@ add(
   SelectFwe SequentialFeatureSelector Boruta BorutaPy CountVectorizer TfidfVectorizer TfidfTransformer DictVectorizer
   SplineTransformer TargetEncoder MEstimateEncoder JamesSteinEncoder LeaveOneOutEncoder CatBoostEncoder WOEEncoder
   GLMMEncoder QuantileEncoder CountEncoder Tokenizer TSNE UMAP Isomap LocallyLinearEmbedding
-  KMeans MiniBatchKMeans GaussianMixture BayesianGaussianMixture Birch`,
+  KMeans MiniBatchKMeans GaussianMixture BayesianGaussianMixture Birch Normalization Discretization
+  TextVectorization ImageDataGenerator`,
   { cat: 'transformer', source: true },
 );
 // Transformers that do not learn row statistics (or only the set of categories).
@@ -136,6 +137,8 @@ export const FIT_METHODS = new Set([
   'fit_on_sequences',
   'fit_generator',
   'train_on_batch',
+  // Keras preprocessing layers learn their statistics (mean/variance, bins, vocabulary) in `adapt`.
+  'adapt',
 ]);
 
 /** Methods that use a fitted estimator on their first argument (evaluation when that is test data). */
@@ -150,6 +153,9 @@ export const PREDICT_METHODS = new Set([
 export const SCORE_METHODS = new Set(['score', 'evaluate']);
 export const TRANSFORM_METHODS = new Set([
   'transform',
+  // Keras ImageDataGenerator: batches (or arrays) standardised with what `fit` learned.
+  'flow',
+  'standardize',
   'inverse_transform',
   'texts_to_sequences',
   'texts_to_matrix',

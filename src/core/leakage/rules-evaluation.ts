@@ -67,10 +67,43 @@ export function evaluationOnTrainingData(ctx: RuleContext, out: RawFinding[]): v
   }
 }
 
+/** Whether a node is inside a list/set/dict comprehension or a generator expression. */
+function inComprehension(n: PyNode): boolean {
+  for (let p = n.parent, i = 0; p && i < 12; p = p.parent, i++) {
+    if (/comprehension|generator_expression/.test(p.type)) {
+      return true;
+    }
+    if (/statement|definition/.test(p.type)) {
+      return false;
+    }
+  }
+  return false;
+}
+
+/** The model's last fit was on all rows of the data it is evaluated on. */
+function fittedOnAll(m: Evaluation['models'][number], d: DataV): boolean {
+  const last = m.fits[m.fits.length - 1];
+  return !!last && last.part === 'full' && last.roots.some(r => d.roots.includes(r));
+}
+
 export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
   const groups = new Map<string, typeof ctx.facts.evaluations>();
+  // A validation part counts as the test set only when nothing is evaluated on a test part (a Kaggle notebook that
+  // compares models on its only hold-out); otherwise choosing on validation data is the right way.
+  const anyTest = ctx.facts.evaluations.some(e => e.data.part === 'test');
+  // One call scoring a value that may hold either of several models (`best = a if … else b; best.score(…)`) is
+  // recorded once per model: it scores one choice.
+  const bySite = new Map<PyNode, Evaluation>();
   for (const ev of ctx.facts.evaluations) {
+    // …but a comprehension (`{k: evaluate(m) for k, m in models.items()}`) scores each model in turn.
+    const prev = inComprehension(ev.site) ? undefined : bySite.get(ev.site);
+    bySite.set(ev.site, prev ? { ...prev, models: [...new Set([...prev.models, ...ev.models])] } : ev);
+  }
+  for (const ev of bySite.values()) {
     const d = ev.data;
+    if (d.part !== 'test' && anyTest) {
+      continue;
+    }
     const key = d.origin ? `split:${d.origin.split.id}` : `roots:${[...d.roots].sort().join(',')}`;
     if (!d.origin && !d.roots.length) {
       continue;
@@ -87,6 +120,9 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
     const sorted = sortBy(evs, e => e.site.start);
     const split = sorted.find(e => e.data.origin)?.data.origin?.split;
     const splitText = split ? ` (split at ${ctx.where(split.node.start)})` : '';
+    const isTest = sorted[0].data.part === 'test';
+    const partText = isTest ? 'the test part' : 'the validation part';
+    const onlyText = isTest ? '' : ', the only held-out data here,';
     const testName = sorted.find(e => /^[\w.\[\]'"]+$/.test(e.dataText))?.dataText;
     // A model rebuilt with loop-dependent hyperparameters and scored on the test part inside the loop.
     const inLoop = sorted.find(e => e.models.some(m => !m.dummy && m.varies && m.loops.some(l => e.loops.includes(l))));
@@ -110,8 +146,9 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
         continue;
       }
       // Outside a loop, one evaluation of several models (a model chosen earlier, an ensemble) scores one choice.
-      const ms = e.models.filter(m => !m.dummy && !merged.has(m.alloc));
-      const group = e.loops.length || ms.length < 2 ? ms : [ms[0]];
+      // A model trained on all rows (the test rows too) is reported by test-data-in-fit, not counted as a candidate.
+      const ms = e.models.filter(m => !m.dummy && !merged.has(m.alloc) && !fittedOnAll(m, e.data));
+      const group = e.loops.length || ms.length < 2 || inComprehension(e.site) ? ms : [ms[0]];
       if (group.length < ms.length && ms.some(m => allocs.has(m.alloc))) {
         continue;
       }
@@ -128,6 +165,24 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
         }
       }
     }
+    const tuned = sorted.find(e => e.threshold && e.loops.includes(e.threshold.loop));
+    if (!inLoop && tuned?.threshold && !reported.has(tuned.site)) {
+      const { loop, name } = tuned.threshold;
+      reported.add(tuned.site);
+      out.push({
+        rule: 'multi-test',
+        node: tuned.site,
+        message:
+          `The decision threshold ${name} is varied by the loop at ${ctx.where(loop.start)} and scored on ${tuned.dataText}, ${partText}${splitText}: ` +
+          'choosing a threshold by test score overfits the test set. Choose it on a validation part or with cross-validation (e.g. TunedThresholdClassifierCV), and use the test part once at the end.',
+        related: [
+          { message: 'the loop over thresholds', node: loop },
+          ...(split ? [{ message: 'the test part comes from this split', node: split.node }] : []),
+        ],
+        fixes: [],
+      });
+      continue;
+    }
     if (inLoop) {
       const m = inLoop.models.find(x => x.varies)!;
       const mName = capitalize(modelName(m));
@@ -140,7 +195,7 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
         rule: 'multi-test',
         node: inLoop.site,
         message:
-          `${mName} is rebuilt with different hyperparameters on each iteration of the loop at ${ctx.where(loop.start)} and scored on ${inLoop.dataText}, the test part${splitText}: ` +
+          `${mName} is rebuilt with different hyperparameters on each iteration of the loop at ${ctx.where(loop.start)} and scored on ${inLoop.dataText}, ${partText}${splitText}${onlyText.replace(/,$/, '')}: ` +
           'choosing hyperparameters by test score overfits the test set. Select them with cross-validation (e.g. GridSearchCV) or a validation split, and use the test part once at the end.',
         related: [
           { message: 'the loop over hyperparameters', node: loop },
@@ -163,8 +218,10 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
         rule: 'multi-test',
         node: second,
         message:
-          `The test part${testName ? ` ${testName}` : ''}${splitText} is used to evaluate ${list.length} different models (${named}); picking the best of them by test score makes that score optimistic. ` +
-          'Compare models with cross-validation or a validation split, and evaluate only the chosen model on the test part.',
+          `${capitalize(partText)}${testName ? ` ${testName}` : ''}${splitText}${onlyText} is used to evaluate ${list.length} different models (${named}); picking the best of them by ${isTest ? 'test' : 'this'} score makes that score optimistic. ` +
+          (isTest
+            ? 'Compare models with cross-validation or a validation split, and evaluate only the chosen model on the test part.'
+            : 'Compare models with cross-validation on the training part, and keep a test part to score only the chosen model.'),
         related: list.map(a => ({ message: `${a.cls} is evaluated on the test part here`, node: a.first })),
         fixes: [],
       });

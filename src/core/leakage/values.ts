@@ -2,6 +2,7 @@
  * The abstract values of the data-flow analysis (data parts, taints, estimator objects…), the facts it records for
  * the rules, and the small algebra on values (joins, derivation, part inference from names).
  */
+import { commonColumns } from './columns';
 import type { Category, ClassInfo, Task } from './knowledge';
 import type { PyNode } from './parser';
 import type { CallArgs } from './syntax';
@@ -69,6 +70,10 @@ export interface DataV {
   srcCols?: string[];
   /** The named columns of a frame, when known exactly. */
   cols?: ColInfo;
+  /** A list of column names (`df.columns`, `list(df.columns)` minus removed names): the columns it selects. */
+  colList?: ColInfo;
+  /** Predictions cut at a threshold that a loop varies (`proba >= t` in `for t in …`): the loop and its variable. */
+  threshold?: { loop: PyNode; name: string };
 }
 
 /**
@@ -80,6 +85,8 @@ export interface ColInfo {
   drop: string[];
   derived: [string, string[], PyNode][];
   node: PyNode;
+  /** Only the numeric columns of those (`select_dtypes('number')`): a label column is there only if numeric. */
+  numeric?: boolean;
 }
 
 export interface ObjV {
@@ -229,6 +236,16 @@ export interface Evaluation {
   loops: PyNode[];
   /** The `if` branches the evaluation is in (`<if id>:<branch>`): evaluations in different branches of one `if` exclude each other. */
   path: string[];
+  /** Scores predictions cut at a threshold the enclosing loop varies. */
+  threshold?: { loop: PyNode; name: string };
+}
+
+/**
+ * Held-out rows whose scores are recorded as evaluations: the test part, or a validation part split off by a
+ * split (not a cross-validation fold, where scoring every fold is the right way).
+ */
+export function isHeldOut(d: DataV): boolean {
+  return d.part === 'test' || (d.part === 'val' && !!d.origin);
 }
 
 /** Whether two evaluations are in different branches of the same `if` (never both run). */
@@ -377,6 +394,7 @@ export function derive(d: DataV, patch: Partial<DataV> = {}): DataV {
     scalar: d.scalar,
     preds: d.preds,
     srcCols: d.srcCols,
+    threshold: d.threshold,
   };
   return Object.assign(out, patch);
 }
@@ -402,6 +420,7 @@ export function mergeData(ds: DataV[]): DataV {
     srcCols: ds.some(d => d.column !== undefined || d.srcCols)
       ? [...new Set(ds.flatMap(d => d.srcCols ?? (d.column !== undefined ? [d.column] : [])))]
       : undefined,
+    cols: ds.every(d => d.cols && d.column === undefined) ? commonColumns(ds.map(d => d.cols)) : undefined,
   };
 }
 
