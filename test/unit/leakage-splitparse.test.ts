@@ -112,7 +112,7 @@ describe('leakage parse in pieces (syntax errors stay local)', () => {
   });
 
   it('parses a long text with one damaged statement like tree-sitter does, in pieces', () => {
-    const random = rng(7);
+    const random = rng(Number(process.env.SP_SEED1 ?? 7));
     const all = texts();
     let split = 0;
     for (let k = 0; k < 40; k++) {

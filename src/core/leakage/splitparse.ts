@@ -1,29 +1,36 @@
 /**
  * Syntax errors stay local: when the fast parser (fastparse.ts) gives up on a whole text, the text is cut into
  * top-level pieces, the pieces are parsed by the fast parser, and only the pieces it gives up on (with a margin of
- * unchanged statements on each side) are parsed by tree-sitter, as texts of their own. One broken cell or function
- * then no longer sends a whole notebook through tree-sitter.
+ * one piece on each side) are parsed by tree-sitter, as texts of their own. One broken cell or function then no
+ * longer sends a whole notebook through tree-sitter.
  *
  * Pieces start at candidate statement starts: the start of the text and every line that starts at column 0 with a
  * character that can begin a statement (not a blank, comment, closing bracket or `else`/`elif`/`except`/`finally`
- * line, nor a line after a decorator or a backslash). A candidate can lie inside a string or bracket that an earlier line opened; the piece holding that opening
- * then has an unclosed string or bracket, so the fast parser gives up on it and it becomes part of a tree-sitter
- * region. Consecutive pieces are first parsed in groups of about 40 lines; a group the fast parser gives up on is
- * halved until single pieces remain.
+ * line, nor a line after a decorator or a backslash). A candidate can lie inside a string or bracket that an earlier
+ * line opened; the piece holding that opening then fails. Consecutive pieces are first parsed in groups of about 40
+ * lines; a group the fast parser gives up on is halved until single pieces remain.
  *
- * A tree-sitter region is accepted only when (the same conditions as reparse.ts, which splices statements the same
- * way): it parses to a module whose errors each lie inside one of its top-level statements, and its margin statements
- * (MARGIN pieces on each side of the failing ones, unless the region reaches the start or end of the text) come out
- * exactly as the fast parser built them, without errors, so that tree-sitter's error recovery stayed inside the
- * region. Otherwise (or when regions would cover more than half of the text) the caller parses the whole text with
- * tree-sitter. Unit and fuzz tests compare the result with tree-sitter's parse of the whole text.
+ * The result is used only where tree-sitter's error recovery is known to stay near the error (checked against
+ * tree-sitter's parse of the whole text by unit and fuzz tests on thousands of damaged texts); otherwise the caller
+ * parses the whole text with tree-sitter, as before:
+ * - every failing piece closes the strings it opens, and the fast tokenizer either accepts it or stops only at an
+ *   unclosed bracket or an indentation error (an unterminated string or a stray closing bracket can make tree-sitter
+ *   re-read much of the rest of the file differently);
+ * - failing pieces less than MERGE_CHARS apart are parsed as one region (the recovery from one error can depend on
+ *   the next);
+ * - each region has syntax errors (a region without any holds a construct the fast parser leaves out, whose tree can
+ *   depend on context), each inside one of its top-level statements, and its margin statements come out exactly as
+ *   the fast parser built them, without errors;
+ * - the regions cover at most half of the text.
  */
 import type { ParsedPython, PyNode, StatementErrors } from './parser';
 import { Bail, tokenize } from './fastlex';
 import { combineErrors, renumber, sameShifted } from './reparse';
 
 /** Unchanged pieces parsed again with a failing piece, on each side, to check where tree-sitter's recovery ends. */
-const MARGIN = 3;
+const MARGIN = 1;
+/** Regions closer than this are parsed as one: tree-sitter's recovery from one error can depend on the next. */
+const MERGE_CHARS = 2000;
 /** Characters per group of pieces parsed by the fast parser in one go (about 40 lines). */
 const GROUP_CHARS = 1500;
 
@@ -203,7 +210,7 @@ export function splitParse(
     const lo = Math.max(0, i - MARGIN);
     const hi = Math.min(k, j + 1 + MARGIN);
     const last = regions[regions.length - 1];
-    if (last && last.hi >= lo) {
+    if (last && b[lo] - b[last.hi] < MERGE_CHARS) {
       last.hi = hi;
       last.lastBad = j;
     } else {
@@ -234,46 +241,13 @@ export function splitParse(
       stmts.push({ node: s, delta, piece: c });
     }
   }
-  // tree-sitter's recovery can also depend on what follows the region: the region's statements must come out the
-  // same when it is parsed with MARGIN more pieces on each side
-  const stable = (p: ParsedPython, start: number, r: { lo: number; hi: number }): boolean => {
-    const lo2 = Math.max(0, r.lo - MARGIN);
-    const hi2 = Math.min(k, r.hi + MARGIN);
-    if (lo2 === r.lo && hi2 === r.hi) {
-      return true;
-    }
-    for (let i = lo2; i < hi2; i++) {
-      if (bad[i] && (i < r.lo || i >= r.hi)) {
-        return false;
-      }
-    }
-    const start2 = b[lo2];
-    const p2 = region(text.slice(start2, b[hi2]));
-    if (!p2 || p2.timedOut || p2.root.type !== 'module' || (p2.errors && !p2.statementErrors)) {
-      return false;
-    }
-    const extraLeft = stmts.filter(s => s.piece >= lo2 && s.piece < r.lo).length;
-    const extraRight = stmts.filter(s => s.piece >= r.hi && s.piece < hi2).length;
-    const kids = p.root.children;
-    const kids2 = p2.root.children;
-    if (kids2.length !== extraLeft + kids.length + extraRight) {
-      return false;
-    }
-    for (let i = 0; i < kids.length; i++) {
-      const e1 = p.statementErrors?.[i];
-      const e2 = p2.statementErrors?.[extraLeft + i];
-      if (!sameShifted(kids2[extraLeft + i], kids[i], start - start2) || !sameErrors(e1, start, e2, start2)) {
-        return false;
-      }
-    }
-    return true;
-  };
   // parse each region and check its margins
   const parsedRegions: ParsedPython[] = [];
   for (const r of regions) {
     const start = b[r.lo];
     const p = region(text.slice(start, b[r.hi]));
-    if (!p || p.timedOut || p.root.type !== 'module' || (p.errors && !p.statementErrors)) {
+    // a region without syntax errors holds a construct the fast parser leaves out, whose tree can depend on context
+    if (!p || p.timedOut || p.root.type !== 'module' || !p.errors || !p.statementErrors) {
       return p?.timedOut ? 'timeout' : undefined;
     }
     const leading = stmts.filter(s => s.piece >= r.lo && s.piece < r.firstBad);
@@ -292,9 +266,6 @@ export function splitParse(
       if (p.statementErrors?.[at] || !sameShifted(kids[at], trailing[i].node, trailing[i].delta - start)) {
         return undefined;
       }
-    }
-    if (!stable(p, start, r)) {
-      return undefined;
     }
     parsedRegions.push(p);
   }
@@ -354,17 +325,4 @@ export function splitParse(
 
 function firstRange(ranges: FastRange[]): { root: PyNode; delta: number } {
   return { root: ranges[0].root, delta: 0 };
-}
-
-/** The same errors, those of `a` at offset `da` and those of `b` at offset `db`. */
-function sameErrors(a: StatementErrors | undefined, da: number, b: StatementErrors | undefined, db: number): boolean {
-  if (!a || !b) {
-    return !a && !b;
-  }
-  const at = (x: number | undefined, d: number) => (x === undefined ? -1 : x + d);
-  return (
-    a.named === b.named &&
-    at(a.firstNamed, da) === at(b.firstNamed, db) &&
-    at(a.firstMissing, da) === at(b.firstMissing, db)
-  );
 }
