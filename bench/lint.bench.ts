@@ -113,7 +113,8 @@ async function main(): Promise<void> {
     );
 
     // the same without the one corpus script that holds a deliberate syntax error (valid files are parsed by the fast
-    // parser, files with syntax errors by tree-sitter): analysis, and the parsers alone against each other
+    // parser; files with syntax errors in pieces, by tree-sitter around the error): analysis, and the parsers alone
+    // against each other
     const cleanLines: string[] = [];
     const valid = corpus.filter(f => parsePythonWith(fs.readFileSync(f, 'utf8'), 'fast').errors === 0);
     for (let i = 0; cleanLines.length < 2000; i++) {

@@ -11,7 +11,9 @@
  *   tree-sitter would; code with syntax errors (and the few constructs it leaves out) by web-tree-sitter 0.25 + the
  *   tree-sitter-python grammar (WebAssembly), loaded lazily on the first call (`loadPythonParser()` preloads it;
  *   `isPythonParserLoaded()` tells). The .wasm files are read next to the bundle (dist/) or from node_modules. After
- *   loading, `analyzePythonSync`/`analyzeNotebookSync` run synchronously.
+ *   loading, `analyzePythonSync`/`analyzeNotebookSync` run synchronously. A text with a syntax error is parsed in
+ *   top-level pieces, tree-sitter only for the pieces around the error, when that gives tree-sitter's own tree of
+ *   the whole text (splitparse.ts).
  * - **Positions**: every `Range` is 0-based (lines and UTF-16 columns, as in VS Code). The CLI adds 1 to lines.
  * - **Notebooks**: code cells are analysed together, in order, joined with one newline between cells; magics,
  *   shell escapes and help lines are blanked (line numbers kept). A finding's `range` is in that joined text (line

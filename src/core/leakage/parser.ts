@@ -16,6 +16,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type * as TS from 'web-tree-sitter';
 import { fastParse } from './fastparse';
+import { splitParse } from './splitparse';
 import { changedRange, combineErrors, reparseStatements } from './reparse';
 
 /** A named syntax node. Offsets are UTF-16 code units into the parsed text. */
@@ -510,21 +511,7 @@ export function parsePython(source: string, timeoutMs = 10_000, documentKey?: st
       if (fast) {
         return { root: fast.root, errors: 0, timedOut: false, nodeCount: fast.nodeCount };
       }
-      let t: TS.Tree | null = null;
-      try {
-        t = e.parser.parse(region, null, { progressCallback });
-      } catch {
-        t = null;
-      }
-      if (!t) {
-        e.parser.reset();
-        return undefined;
-      }
-      try {
-        return convertTree(e, t);
-      } finally {
-        t.delete();
-      }
+      return treeSitterRegion(e, region, progressCallback);
     });
     if (reused) {
       reparseStats.reused++;
@@ -548,6 +535,14 @@ export function parsePython(source: string, timeoutMs = 10_000, documentKey?: st
       keepDocument(documentKey, { text: source, treeText: source, result });
     }
     return result;
+  }
+  const split = useFastParser ? splitParseWith(e, source, deadline, progressCallback) : undefined;
+  if (split) {
+    cached?.tree?.delete();
+    if (documentKey !== undefined) {
+      keepDocument(documentKey, { text: source, treeText: source, result: split });
+    }
+    return split;
   }
   let tree: TS.Tree | null = null;
   try {
@@ -573,6 +568,43 @@ export function parsePython(source: string, timeoutMs = 10_000, documentKey?: st
       tree.delete();
     }
   }
+}
+
+/** A text parsed on its own by tree-sitter (undefined on a timeout). */
+function treeSitterRegion(e: Engine, text: string, progressCallback: () => boolean): ParsedPython | undefined {
+  let t: TS.Tree | null = null;
+  try {
+    t = e.parser.parse(text, null, { progressCallback });
+  } catch {
+    t = null;
+  }
+  if (!t) {
+    e.parser.reset();
+    return undefined;
+  }
+  try {
+    return convertTree(e, t);
+  } finally {
+    t.delete();
+  }
+}
+
+/**
+ * A text the fast parser gave up on, parsed in pieces (tree-sitter only for the failing ones, see splitparse.ts);
+ * undefined when that is not known to give tree-sitter's tree or on a timeout (the caller then parses it whole).
+ */
+function splitParseWith(
+  e: Engine,
+  text: string,
+  deadline: number,
+  progressCallback: () => boolean,
+): ParsedPython | undefined {
+  const r = splitParse(
+    text,
+    t => fastParse(t, deadline),
+    t => treeSitterRegion(e, t, progressCallback),
+  );
+  return r === 'timeout' ? undefined : r;
 }
 
 function keepDocument(documentKey: string, d: CachedDocument): void {

@@ -39,7 +39,7 @@ export function changedRange(before: string, after: string): { start: number; ol
 const atLineStart = (text: string, i: number): boolean => i === 0 || text.charCodeAt(i - 1) === 10;
 
 /** Same type, field and offsets (those of `b` shifted by `delta`) in the whole subtree. */
-function sameShifted(a: PyNode, b: PyNode, delta: number): boolean {
+export function sameShifted(a: PyNode, b: PyNode, delta: number): boolean {
   if (a.type !== b.type || a.field !== b.field || a.start !== b.start + delta || a.end !== b.end + delta) {
     return false;
   }
@@ -91,7 +91,7 @@ const CLEAN_AROUND = 2;
 type Mutable = { -readonly [K in keyof PyNode]: PyNode[K] };
 
 /** Shifts offsets by `delta` (when non-zero) and renumbers ids in pre-order from `next`; returns the next id. */
-function renumber(n: PyNode, delta: number, next: number): number {
+export function renumber(n: PyNode, delta: number, next: number): number {
   const stack: PyNode[] = [n];
   while (stack.length) {
     const m = stack.pop() as Mutable;

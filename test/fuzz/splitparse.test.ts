@@ -1,0 +1,56 @@
+// Fuzz tier: a damaged source parsed in pieces (src/core/leakage/splitparse.ts: the fast parser for the pieces it
+// accepts, tree-sitter for the others) either is left to tree-sitter as a whole or gives exactly tree-sitter's tree
+// of the whole text (every node's type, field, offsets, id and parent), error count, first error and per-statement
+// errors.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { loadPythonParser } from '../../src/core/leakage';
+import { fastParse } from '../../src/core/leakage/fastparse';
+import { ParsedPython, PyNode, parsePython, setFastParser } from '../../src/core/leakage/parser';
+import { splitParse } from '../../src/core/leakage/splitparse';
+import { ROOT, fuzzReader, mutated } from './fuzzing';
+
+function dump(p: ParsedPython): string {
+  const out: string[] = [`errors ${p.errors} first ${p.firstErrorOffset} ${JSON.stringify(p.statementErrors)}`];
+  const walk = (n: PyNode): void => {
+    out.push(`${n.id}:${n.parent?.id ?? '-'}:${n.type}:${n.field ?? ''}:${n.start}-${n.end}`);
+    n.children.forEach(walk);
+  };
+  walk(p.root);
+  return out.join('\n');
+}
+
+function treeSitter(text: string): ParsedPython {
+  setFastParser(false);
+  try {
+    return parsePython(text);
+  } finally {
+    setFastParser(true);
+  }
+}
+
+describe('fuzz: parse in pieces against tree-sitter', () => {
+  before(async () => {
+    await loadPythonParser();
+  });
+
+  it('leaves the text to tree-sitter or builds its tree on damaged sources', async () => {
+    const dir = path.join(ROOT, 'test', 'unit', 'fixtures', 'leakage-realworld');
+    const base = fs
+      .readdirSync(dir)
+      .filter(f => f.endsWith('.py'))
+      .sort()
+      .slice(0, 12)
+      .map(f => fs.readFileSync(path.join(dir, f), 'utf8'))
+      .join('\n');
+    await fuzzReader('python-split-parser', 40, mutated(Buffer.from(base)), async input => {
+      const text = input.toString('utf8');
+      const split = splitParse(text, t => fastParse(t), treeSitter);
+      if (split === undefined || split === 'timeout') {
+        return;
+      }
+      assert.strictEqual(dump(split), dump(treeSitter(text)));
+    });
+  });
+});

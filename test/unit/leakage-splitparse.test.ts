@@ -1,0 +1,165 @@
+// Syntax errors stay local (src/core/leakage/splitparse.ts): a text the fast parser gives up on is parsed in
+// top-level pieces, tree-sitter parsing only the failing ones. Wherever that is used, the tree (every node's type,
+// field, offsets, id and parent), the error count, the first error and the per-statement errors must be exactly
+// those of tree-sitter's parse of the whole text: on the corpora with one damaged statement, on random edits of long
+// texts made of corpus files (fixed seed), and through analysePython (same findings).
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { analyzePythonSync, loadPythonParser } from '../../src/core/leakage';
+import { fastParse } from '../../src/core/leakage/fastparse';
+import { ParsedPython, PyNode, parsePython, parsePythonWith, setFastParser } from '../../src/core/leakage/parser';
+import { candidateStarts, splitParse } from '../../src/core/leakage/splitparse';
+
+/** mulberry32: a small seeded generator. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function dump(p: ParsedPython): string[] {
+  const out: string[] = [`errors ${p.errors} first ${p.firstErrorOffset}`];
+  const walk = (n: PyNode): void => {
+    out.push(`${n.id}:${n.parent?.id ?? '-'}:${n.type}:${n.field ?? ''}:${n.start}-${n.end}`);
+    n.children.forEach(walk);
+  };
+  walk(p.root);
+  out.push(out.shift()!);
+  return out;
+}
+
+function corpusFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir)
+    .sort()
+    .flatMap(n => {
+      const p = path.join(dir, n);
+      return fs.statSync(p).isDirectory() ? corpusFiles(p) : n.endsWith('.py') ? [p] : [];
+    });
+}
+
+/** Tree-sitter's parse of the whole text with its per-statement errors (as parsePython keeps them). */
+function wholeTreeSitter(text: string): ParsedPython {
+  setFastParser(false);
+  try {
+    return parsePython(text);
+  } finally {
+    setFastParser(true);
+  }
+}
+
+/** 'split' (pieces used, same tree), 'whole' (not used), or the first difference. */
+function compare(text: string): string {
+  const split = splitParse(
+    text,
+    t => fastParse(t),
+    t => wholeTreeSitter(t),
+  );
+  if (split === undefined || split === 'timeout') {
+    return 'whole';
+  }
+  const ts = wholeTreeSitter(text);
+  const a = dump(ts);
+  const b = dump(split);
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if (a[i] !== b[i]) {
+      return `tree-sitter ${a[i]} / pieces ${b[i]}`;
+    }
+  }
+  if (JSON.stringify(ts.statementErrors) !== JSON.stringify(split.statementErrors)) {
+    return `statement errors ${JSON.stringify(ts.statementErrors)} / ${JSON.stringify(split.statementErrors)}`;
+  }
+  return 'split';
+}
+
+const fixtures = path.join(__dirname, '..', '..', '..', 'test', 'unit', 'fixtures');
+const texts = () =>
+  [...corpusFiles(path.join(fixtures, 'leakage')), ...corpusFiles(path.join(fixtures, 'leakage-realworld'))].map(f =>
+    fs.readFileSync(f, 'utf8'),
+  );
+
+/** A long text: corpus files one after another, some wrapped in functions (as in the lint bench). */
+function longText(all: string[], random: () => number, lines: number): string {
+  const out: string[] = [];
+  while (out.length < lines) {
+    const src = all[Math.floor(random() * all.length)].split('\n');
+    if (random() < 0.5) {
+      out.push(`def f_${out.length}():`, ...src.map(l => (l.trim() ? '    ' + l : '')), '    pass', '');
+    } else {
+      out.push(...src, '');
+    }
+  }
+  return out.join('\n');
+}
+
+const DAMAGE = ['(', ')', '[', ']', ':', '"', '"""', "'", '\\\n', '=', ',', 'x y', '\n    ', '\n', 'def', 'else:\n'];
+
+describe('leakage parse in pieces (syntax errors stay local)', () => {
+  before(async () => {
+    await loadPythonParser();
+  });
+
+  it('finds candidate statement starts at column 0, not continuation or closing lines', () => {
+    const t = 'import a\n# c\nif x:\n    y = 1\nelse:\n    pass\nz = (\n  1\n)\n@d\ndef f(): pass\n';
+    const starts = candidateStarts(t).map(s => t.slice(s, s + 6));
+    assert.deepStrictEqual(starts, ['import', 'if x:\n', 'z = (\n', '@d\ndef', '']);
+  });
+
+  it('parses a long text with one damaged statement like tree-sitter does, in pieces', () => {
+    const random = rng(Number(process.env.SP_SEED1 ?? 7));
+    const all = texts();
+    let split = 0;
+    for (let k = 0; k < 40; k++) {
+      let text = longText(all, random, 400);
+      const at = Math.floor(random() * text.length);
+      text = text.slice(0, at) + DAMAGE[Math.floor(random() * DAMAGE.length)] + text.slice(at);
+      const r = compare(text);
+      assert.ok(r === 'split' || r === 'whole', `text ${k}: ${r}`);
+      split += r === 'split' ? 1 : 0;
+    }
+    assert.ok(split >= 10, `${split} of 40 damaged texts parsed in pieces`);
+  });
+
+  it('agrees with tree-sitter after random edits of long texts (fixed seed)', () => {
+    const random = rng(Number(process.env.SP_SEED ?? 16));
+    const all = texts();
+    let split = 0;
+    const n = Number(process.env.SP_N ?? 150);
+    for (let k = 0; k < n; k++) {
+      let text = longText(all, random, 150);
+      const edits = 1 + Math.floor(random() * 4);
+      for (let e = 0; e < edits; e++) {
+        const at = Math.floor(random() * (text.length + 1));
+        const del = random() < 0.5 ? Math.floor(random() * 6) : 0;
+        const ins = random() < 0.8 ? DAMAGE[Math.floor(random() * DAMAGE.length)] : '';
+        text = text.slice(0, at) + ins + text.slice(at + del);
+      }
+      const r = compare(text);
+      assert.ok(r === 'split' || r === 'whole', `edit ${k}: ${r}\n${text}`);
+      split += r === 'split' ? 1 : 0;
+    }
+    assert.ok(split > n / 10, `${split} of ${n} edited texts parsed in pieces`);
+  });
+
+  it('gives the findings of the whole tree-sitter parse', () => {
+    const random = rng(3);
+    const all = texts();
+    for (let k = 0; k < 10; k++) {
+      let text = longText(all, random, 300);
+      const at = Math.floor(random() * text.length);
+      text = text.slice(0, at) + DAMAGE[Math.floor(random() * DAMAGE.length)] + text.slice(at);
+      setFastParser(false);
+      const before = { ...analyzePythonSync(text), timings: undefined };
+      setFastParser(true);
+      const after = { ...analyzePythonSync(text), timings: undefined };
+      assert.deepStrictEqual(after, before, `text ${k}`);
+      assert.strictEqual(parsePythonWith(text, 'fast').errors, after.syntaxErrors);
+    }
+  });
+});
