@@ -143,7 +143,14 @@ export abstract class DataOps extends Estimators {
   }
 
   protected dataSubscript(base: DataV, keyNodes: PyNode[], keys: V[]): V {
-    let out = derive(base, { preds: base.preds, mask: base.mask, groupby: base.groupby, cols: base.cols });
+    // Rows of a column (`y.iloc[:n]`, `y[mask]`) are still that column.
+    let out = derive(base, {
+      preds: base.preds,
+      mask: base.mask,
+      groupby: base.groupby,
+      cols: base.cols,
+      column: base.column,
+    });
     const node = keyNodes[0]?.parent ?? keyNodes[0];
     keyNodes.forEach((kn, i) => {
       const kv = keys[i];
@@ -291,7 +298,7 @@ export abstract class DataOps extends Estimators {
       const numeric = !!d.cols && d.column === undefined && numericSelection(a, this.src);
       return derive(d, { cols: numeric ? { ...d.cols!, numeric: true, node: n } : undefined });
     }
-    if (/^(rolling|expanding|ewm)$/.test(method)) {
+    if (/^(rolling|expanding|ewm|resample)$/.test(method)) {
       // A trailing window includes the current row: a window over the target is computed from the target.
       return derive(d, { window: true, srcCols: sourceColumns(d) });
     }
