@@ -4,6 +4,8 @@
  */
 import {
   addColumn,
+  filterColumns,
+  nameFilter,
   droppedNames,
   dropColumns,
   numericSelection,
@@ -117,6 +119,30 @@ export abstract class DataOps extends Estimators {
       groupby: base.groupby,
       cols: keep ? base.cols : undefined,
     });
+  }
+
+  /** `[c for c in df.columns if c != 'id']`: a column list, when the condition only compares names. */
+  protected override evalComprehension(n: PyNode): V {
+    const v = super.evalComprehension(n);
+    const body = field(n, 'body');
+    const fors = n.type === 'list_comprehension' && body?.type === 'identifier' ? n.children : undefined;
+    const clause = fors?.[1]?.type === 'for_in_clause' && fors.length <= 3 ? fors[1] : undefined;
+    const left = clause && field(clause, 'left');
+    const right = clause && field(clause, 'right');
+    if (!left || !right || !/^(attribute|identifier)$/.test(right.type) || this.text(left) !== this.text(body!)) {
+      return v;
+    }
+    const iter = this.asData(this.evalExpr(right));
+    const cond = fors![2];
+    if (!iter?.colList || (cond && cond.type !== 'if_clause')) {
+      return v;
+    }
+    const strings = (x: PyNode) =>
+      /^(identifier|string|list|tuple|set)$/.test(x.type) ? stringsOf(this.evalExpr(x)) : undefined;
+    const expr = cond?.children[cond.children.length - 1];
+    const f = expr ? nameFilter(expr, this.text(left), this.src, strings) : { test: () => true };
+    const list = f && filterColumns(iter.colList, f, n);
+    return list ? derive(iter, { scalar: true, colList: list }) : v;
   }
 
   protected objAttribute(base: ObjV, attr: string): V {
