@@ -102,6 +102,10 @@ export abstract class DataOps extends Estimators {
     if (attr === 'columns') {
       return derive(base, { scalar: true, colList: base.column === undefined ? base.cols : undefined });
     }
+    if (attr === 'index' && (base.part === 'train' || base.part === 'test' || base.part === 'val')) {
+      // The row labels of one part of a split: `X[train_df.index]` selects that part's rows.
+      return derive(base, { scalar: true, index: true });
+    }
     if (attr === 'index' || attr === 'classes_') {
       return derive(base, { scalar: true });
     }
@@ -233,6 +237,16 @@ export abstract class DataOps extends Estimators {
       }
     });
     return out;
+  }
+
+  /**
+   * A lookup table the analysis does not know (`np.eye(k)[labels]`, an embedding matrix) indexed by row-aligned data:
+   * one row per key row, computed from the key.
+   */
+  protected override subscriptOf(base: V, keyNodes: PyNode[], keys: V[]): V {
+    const v = super.subscriptOf(base, keyNodes, keys);
+    const kd = base.k === 'unknown' && keys.length === 1 ? this.asData(keys[0]) : undefined;
+    return kd && !kd.scalar && !kd.mask && !kd.index ? derive(kd, { preds: kd.preds }) : v;
   }
 
   /** `np.c_[a, b]` / `np.r_[a, b]`. */
