@@ -14,10 +14,10 @@ export interface RuleRate {
 }
 
 /** The corpus the rates were measured on: files, files with no leak, and files written after the rules were frozen. */
-export const RATE_CORPUS = { files: 306, clean: 114, heldOut: 10 } as const;
+export const RATE_CORPUS = { files: 318, clean: 119, heldOut: 10 } as const;
 
 export const RULE_RATES: Partial<Record<RuleId, RuleRate>> = {
-  'preprocessing-before-split': { tp: 147, fp: 0, fn: 0 },
+  'preprocessing-before-split': { tp: 152, fp: 0, fn: 2 },
   'oversampling-before-split': { tp: 12, fp: 0, fn: 0 },
   'test-data-in-fit': { tp: 13, fp: 0, fn: 0 },
   'multi-test': { tp: 21, fp: 0, fn: 0 },
