@@ -241,7 +241,9 @@ export abstract class Estimators extends Evaluator {
     obj.fits.push({ node: n, site, part: x.part, roots: x.roots, method, dataText, origin: x.origin });
 
     const isResample = method === 'fit_resample' || method === 'fit_sample';
-    const modelLike = !isResample && this.isModelLike(obj, !!yNode, method);
+    // A model that is also a (supervised) projection: `LinearDiscriminantAnalysis().fit_transform(X, y)`.
+    const projects = method === 'fit_transform' && obj.cat === 'model' && obj.task !== 'clustering';
+    const modelLike = !isResample && !projects && this.isModelLike(obj, !!yNode, method);
     if (modelLike) {
       if (!obj.dummy) {
         this.facts.modelFits.push({ site, call: n, obj, xNode, yNode, x, y });
@@ -320,7 +322,8 @@ export abstract class Estimators extends Evaluator {
     }
     // A transformer (or an unknown object fitted on X only).
     let taints = x.taints;
-    if ((obj.source || method === 'fit_on_texts' || method === 'fit_on_sequences') && mayBeSplitLater(x) && !withTest) {
+    const learns = obj.source || projects || method === 'fit_on_texts' || method === 'fit_on_sequences';
+    if (learns && mayBeSplitLater(x) && !withTest) {
       const t = this.taint('fit', n, `${obj.cls === '?' ? 'transformer' : obj.cls}.${method}`, dataText, x);
       taints = unionTaints(x.taints, [t]);
     }
