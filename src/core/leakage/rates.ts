@@ -14,13 +14,13 @@ export interface RuleRate {
 }
 
 /** The corpus the rates were measured on: files, files with no leak, and files written after the rules were frozen. */
-export const RATE_CORPUS = { files: 318, clean: 119, heldOut: 10 } as const;
+export const RATE_CORPUS = { files: 329, clean: 123, heldOut: 10 } as const;
 
 export const RULE_RATES: Partial<Record<RuleId, RuleRate>> = {
-  'preprocessing-before-split': { tp: 153, fp: 0, fn: 1 },
+  'preprocessing-before-split': { tp: 159, fp: 0, fn: 2 },
   'oversampling-before-split': { tp: 12, fp: 0, fn: 0 },
   'test-data-in-fit': { tp: 13, fp: 0, fn: 0 },
-  'multi-test': { tp: 21, fp: 0, fn: 0 },
+  'multi-test': { tp: 22, fp: 0, fn: 0 },
   'target-in-features': { tp: 21, fp: 0, fn: 0 },
   'evaluation-on-training-data': { tp: 12, fp: 0, fn: 1 },
 };
