@@ -319,6 +319,18 @@ export abstract class DataOps extends Estimators {
       // Statistics taken inside the function (per column) or read from outside it (a closure) reach the result.
       return derive(d, { taints: unionTaints(d.taints, r?.taints ?? []), column: d.column });
     }
+    if (method === 'assign' && d.column === undefined && av.kw.size) {
+      // `df.assign(z=lambda f: (f['x'] - f['x'].mean()) / f['x'].std())`: each callable is run with the frame.
+      let out = derive(d, { cols: d.cols });
+      for (const [name, v] of av.kw) {
+        const r = this.asData(v.k === 'func' && !v.isClass ? this.callUser(v, n, { pos: [out], kw: new Map() }) : v);
+        if (r) {
+          const cols = out.cols && addColumn(out.cols, name, sourceColumns(r), n);
+          out = derive(out, { taints: unionTaints(out.taints, r.taints), cols });
+        }
+      }
+      return out;
+    }
     if (fv?.k === 'ref' && APPLY_METHODS.test(method) && d.column === undefined && !isRowwise(a, this.src)) {
       // A library statistic applied to each column (`df.apply(stats.zscore)`, `df.transform(np.mean)`).
       const dot = fv.qn.lastIndexOf('.');
