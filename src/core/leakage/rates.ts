@@ -14,15 +14,15 @@ export interface RuleRate {
 }
 
 /** The corpus the rates were measured on: files, files with no leak, and files written after the rules were frozen. */
-export const RATE_CORPUS = { files: 329, clean: 123, heldOut: 10 } as const;
+export const RATE_CORPUS = { files: 339, clean: 127, heldOut: 10 } as const;
 
 export const RULE_RATES: Partial<Record<RuleId, RuleRate>> = {
-  'preprocessing-before-split': { tp: 160, fp: 0, fn: 1 },
+  'preprocessing-before-split': { tp: 162, fp: 0, fn: 3 },
   'oversampling-before-split': { tp: 12, fp: 0, fn: 0 },
-  'test-data-in-fit': { tp: 13, fp: 0, fn: 0 },
+  'test-data-in-fit': { tp: 13, fp: 0, fn: 1 },
   'multi-test': { tp: 22, fp: 0, fn: 0 },
   'target-in-features': { tp: 21, fp: 0, fn: 0 },
-  'evaluation-on-training-data': { tp: 12, fp: 0, fn: 1 },
+  'evaluation-on-training-data': { tp: 13, fp: 0, fn: 1 },
 };
 
 const pct = (a: number, b: number) => `${b ? Math.round((100 * a) / b) : 100}%`;
