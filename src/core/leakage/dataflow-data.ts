@@ -166,6 +166,14 @@ export abstract class DataOps extends Estimators {
       return base;
     }
     const last = base.fits[base.fits.length - 1];
+    if ((attr === 'feature_importances_' || attr === 'coef_') && last && base.cat === 'model' && last.roots.length) {
+      // What a model learnt from rows that may later be split off for testing (features picked by importance).
+      const d: DataV = { k: 'data', part: last.part, roots: last.roots, taints: [], origin: last.origin };
+      if (mayBeSplitLater(d)) {
+        const what = `${base.cls}.${last.method} (its ${attr})`;
+        return this.scalar(unionTaints(base.taints, [this.taint('fit', last.node, what, last.dataText, d)]));
+      }
+    }
     if (/^(labels_|embedding_)$/.test(attr) && last) {
       return { k: 'data', part: last.part, roots: last.roots, taints: base.taints };
     }
