@@ -80,6 +80,11 @@ export abstract class Estimators extends Evaluator {
     return t;
   }
 
+  /** The test part of a split that the loop variable at the root of `expr` also stands for (see `dataflow.ts`). */
+  protected loopTestPart(_expr: PyNode): DataV | undefined {
+    return undefined;
+  }
+
   protected abstract newObj(cls: string, info: ClassInfo | undefined, node: PyNode, args: CallArgs | undefined): ObjV;
   /** Notes that a value (a target) is used as a classification or regression target. */
   protected abstract noteTarget(v: V | undefined, task: Task, evidence: PyNode): void;
@@ -204,7 +209,8 @@ export abstract class Estimators extends Evaluator {
     const dataText = this.short(xNode);
     const fittedOnTrainBefore = obj.fits.some(f => f.part === 'train');
 
-    const withTest = this.recombined.get(x);
+    // A fit inside a loop over the parts of a split (`for f in [X_train, X_test]: f[c] = scaler.fit_transform(f[c])`).
+    const withTest = this.recombined.get(x) ?? (xNode && this.loopTestPart(xNode));
     if ((x.part === 'test' || withTest) && xNode && this.once(`testfit:${this.ctxKey(n)}`)) {
       this.facts.testFits.push({
         kind: 'fit',
