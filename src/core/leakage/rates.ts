@@ -14,11 +14,11 @@ export interface RuleRate {
 }
 
 /** The corpus the rates were measured on: files, files with no leak, and files written after the rules were frozen. */
-export const RATE_CORPUS = { files: 339, clean: 127, heldOut: 10 } as const;
+export const RATE_CORPUS = { files: 348, clean: 131, heldOut: 10 } as const;
 
 export const RULE_RATES: Partial<Record<RuleId, RuleRate>> = {
-  'preprocessing-before-split': { tp: 164, fp: 0, fn: 1 },
-  'oversampling-before-split': { tp: 12, fp: 0, fn: 0 },
+  'preprocessing-before-split': { tp: 167, fp: 0, fn: 2 },
+  'oversampling-before-split': { tp: 13, fp: 0, fn: 0 },
   'test-data-in-fit': { tp: 14, fp: 0, fn: 0 },
   'multi-test': { tp: 22, fp: 0, fn: 0 },
   'target-in-features': { tp: 21, fp: 0, fn: 0 },
