@@ -329,8 +329,13 @@ export abstract class Estimators extends Evaluator {
     // A transformer (or an unknown object fitted on X only).
     let taints = x.taints;
     const learns = obj.source || projects || method === 'fit_on_texts' || method === 'fit_on_sequences';
+    const what = `${obj.cls === '?' ? 'transformer' : obj.cls}.${method}`;
     if (learns && mayBeSplitLater(x) && !withTest) {
-      const t = this.taint('fit', n, `${obj.cls === '?' ? 'transformer' : obj.cls}.${method}`, dataText, x);
+      taints = unionTaints(x.taints, [this.taint('fit', n, what, dataText, x)]);
+    } else if (obj.source && !withTest && x.part === 'train' && x.origin && !x.scalar && !x.mask && !x.index) {
+      // Fitted on the whole training part of a split: it leaks into cross-validation on that part (not into a fit).
+      const t = this.taint('fit', n, what, dataText, x);
+      t.cvOnly = true;
       taints = unionTaints(x.taints, [t]);
     }
     obj.taints = taints;
