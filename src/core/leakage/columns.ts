@@ -4,7 +4,7 @@
  * operation whose columns cannot be read from the code has no column info, and the rule stays quiet on it.
  */
 import type { PyNode } from './parser';
-import type { CallArgs, SourceText } from './syntax';
+import { CallArgs, SourceText, field } from './syntax';
 import type { ColInfo, DataV, V } from './values';
 
 /** The string values of a literal/constant list, tuple or string (`['a', 'b']`, `TARGET`, `cols`); else undefined. */
@@ -170,4 +170,94 @@ export function commonColumns(infos: (ColInfo | undefined)[]): ColInfo | undefin
     }
     return { drop: [...new Set([...a.drop, ...b.drop])], derived, node, numeric };
   });
+}
+
+/** What a comprehension's condition keeps of a column name; `excl`: it is exactly "not one of these names". */
+export interface NameFilter {
+  test: (c: string) => boolean | undefined;
+  excl?: string[];
+}
+
+/**
+ * The condition of `[c for c in df.columns if <cond>]` as a filter on column names, when it only compares `c` with
+ * names (`c != 'id'`, `c not in (TARGET, 'id')`, `c.startswith('x_')`, `and`/`or`/`not`); undefined for anything
+ * else (`df[c].dtype != 'object'`), so the columns stay unknown and the rule quiet.
+ */
+export function nameFilter(
+  n: PyNode,
+  loopVar: string,
+  src: SourceText,
+  strings: (n: PyNode) => string[] | undefined,
+): NameFilter | undefined {
+  const isVar = (x: PyNode | undefined) => !!x && x.type === 'identifier' && src.slice(x) === loopVar;
+  switch (n.type) {
+    case 'parenthesized_expression':
+      return n.children.length === 1 ? nameFilter(n.children[0], loopVar, src, strings) : undefined;
+    case 'not_operator': {
+      const a = n.children.length ? nameFilter(n.children[n.children.length - 1], loopVar, src, strings) : undefined;
+      return a && { test: c => not(a.test(c)) };
+    }
+    case 'boolean_operator': {
+      const l = field(n, 'left');
+      const r = field(n, 'right');
+      const lf = l && nameFilter(l, loopVar, src, strings);
+      const rf = r && nameFilter(r, loopVar, src, strings);
+      if (!l || !r || !lf || !rf) {
+        return undefined;
+      }
+      if (src.text.slice(l.end, r.start).trim() === 'or') {
+        return { test: c => or(lf.test(c), rf.test(c)) };
+      }
+      return {
+        test: c => not(or(not(lf.test(c)), not(rf.test(c)))),
+        excl: lf.excl && rf.excl && [...lf.excl, ...rf.excl],
+      };
+    }
+    case 'comparison_operator': {
+      const [a, b] = n.children;
+      if (n.children.length !== 2) {
+        return undefined;
+      }
+      const op = src.text.slice(a.end, b.start).replace(/\s+/g, ' ').trim();
+      const other = isVar(a) ? b : isVar(b) && (op === '!=' || op === '==') ? a : undefined;
+      const names = other && strings(other);
+      if (!names) {
+        return undefined;
+      }
+      if ((op === '!=' || op === '==') && names.length === 1) {
+        return op === '!=' ? { test: c => c !== names[0], excl: names } : { test: c => c === names[0] };
+      }
+      if (op === 'not in' || op === 'in') {
+        return op === 'in' ? { test: c => names.includes(c) } : { test: c => !names.includes(c), excl: names };
+      }
+      return undefined;
+    }
+    case 'call': {
+      const fn = field(n, 'function');
+      const obj = fn && fn.type === 'attribute' ? field(fn, 'object') : undefined;
+      const attr = fn && fn.type === 'attribute' ? field(fn, 'attribute') : undefined;
+      const args = field(n, 'arguments');
+      const method = attr && src.slice(attr);
+      const arg = args?.children.length === 1 ? strings(args.children[0]) : undefined;
+      if (!isVar(obj) || !arg || (method !== 'startswith' && method !== 'endswith')) {
+        return undefined;
+      }
+      return { test: c => arg.some(p => (method === 'startswith' ? c.startsWith(p) : c.endsWith(p))) };
+    }
+    default:
+      return undefined;
+  }
+}
+
+const not = (b: boolean | undefined) => (b === undefined ? undefined : !b);
+const or = (a: boolean | undefined, b: boolean | undefined) =>
+  a === true || b === true ? true : a === undefined || b === undefined ? undefined : false;
+
+/** The columns `[c for c in <columns> if <filter>]` keeps: exact, or undefined when that cannot be told. */
+export function filterColumns(list: ColInfo, f: NameFilter, node: PyNode): ColInfo | undefined {
+  if (list.select) {
+    const keep = list.select.map(f.test);
+    return keep.includes(undefined) ? undefined : { ...list, select: list.select.filter((_, i) => keep[i]), node };
+  }
+  return f.excl ? dropColumns(list, f.excl, node) : undefined;
 }

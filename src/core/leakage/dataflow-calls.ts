@@ -217,11 +217,19 @@ export abstract class LibraryCalls extends DataOps {
           /^(scale|minmax_scale|robust_scale|maxabs_scale|quantile_transform|power_transform)$/.test(name))
       ) {
         const x = this.asData(av.pos[0] ?? av.kw.get('a') ?? av.kw.get('x') ?? av.kw.get('X'));
-        if (x && isRowwise(a, this.src)) {
+        // A Box-Cox / Yeo-Johnson with a given lambda learns nothing from the rows.
+        const fixed = /^(boxcox|yeojohnson)$/.test(name) && (a.keywords.has('lmbda') || a.positional.length > 1);
+        if (x && (fixed || isRowwise(a, this.src))) {
           return derive(x, { column: undefined });
         }
         if (x) {
-          return this.statistic(x, n, `${name}()`, a.positional[0] ?? n, !/scale|transform|zscore|qcut/.test(name));
+          return this.statistic(
+            x,
+            n,
+            `${name}()`,
+            a.positional[0] ?? n,
+            !/scale|transform|zscore|qcut|winsorize|trimboth|rankdata|boxcox|yeojohnson/.test(name),
+          );
         }
       }
       const axis = kwNode('axis');

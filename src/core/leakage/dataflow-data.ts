@@ -4,6 +4,8 @@
  */
 import {
   addColumn,
+  filterColumns,
+  nameFilter,
   droppedNames,
   dropColumns,
   numericSelection,
@@ -100,6 +102,10 @@ export abstract class DataOps extends Estimators {
     if (attr === 'columns') {
       return derive(base, { scalar: true, colList: base.column === undefined ? base.cols : undefined });
     }
+    if (attr === 'index' && (base.part === 'train' || base.part === 'test' || base.part === 'val')) {
+      // The row labels of one part of a split: `X[train_df.index]` selects that part's rows.
+      return derive(base, { scalar: true, index: true });
+    }
     if (attr === 'index' || attr === 'classes_') {
       return derive(base, { scalar: true });
     }
@@ -119,6 +125,30 @@ export abstract class DataOps extends Estimators {
     });
   }
 
+  /** `[c for c in df.columns if c != 'id']`: a column list, when the condition only compares names. */
+  protected override evalComprehension(n: PyNode): V {
+    const v = super.evalComprehension(n);
+    const body = field(n, 'body');
+    const fors = n.type === 'list_comprehension' && body?.type === 'identifier' ? n.children : undefined;
+    const clause = fors?.[1]?.type === 'for_in_clause' && fors.length <= 3 ? fors[1] : undefined;
+    const left = clause && field(clause, 'left');
+    const right = clause && field(clause, 'right');
+    if (!left || !right || !/^(attribute|identifier)$/.test(right.type) || this.text(left) !== this.text(body!)) {
+      return v;
+    }
+    const iter = this.asData(this.evalExpr(right));
+    const cond = fors![2];
+    if (!iter?.colList || (cond && cond.type !== 'if_clause')) {
+      return v;
+    }
+    const strings = (x: PyNode) =>
+      /^(identifier|string|list|tuple|set)$/.test(x.type) ? stringsOf(this.evalExpr(x)) : undefined;
+    const expr = cond?.children[cond.children.length - 1];
+    const f = expr ? nameFilter(expr, this.text(left), this.src, strings) : { test: () => true };
+    const list = f && filterColumns(iter.colList, f, n);
+    return list ? derive(iter, { scalar: true, colList: list }) : v;
+  }
+
   protected objAttribute(base: ObjV, attr: string): V {
     const tuned = base.cat === 'search' && attr === 'best_estimator_' ? base.taints.filter(t => t.search) : [];
     if (tuned.length && base.steps[0]) {
@@ -136,6 +166,14 @@ export abstract class DataOps extends Estimators {
       return base;
     }
     const last = base.fits[base.fits.length - 1];
+    if ((attr === 'feature_importances_' || attr === 'coef_') && last && base.cat === 'model' && last.roots.length) {
+      // What a model learnt from rows that may later be split off for testing (features picked by importance).
+      const d: DataV = { k: 'data', part: last.part, roots: last.roots, taints: [], origin: last.origin };
+      if (mayBeSplitLater(d)) {
+        const what = `${base.cls}.${last.method} (its ${attr})`;
+        return this.scalar(unionTaints(base.taints, [this.taint('fit', last.node, what, last.dataText, d)]));
+      }
+    }
     if (/^(labels_|embedding_)$/.test(attr) && last) {
       return { k: 'data', part: last.part, roots: last.roots, taints: base.taints };
     }
@@ -143,7 +181,14 @@ export abstract class DataOps extends Estimators {
   }
 
   protected dataSubscript(base: DataV, keyNodes: PyNode[], keys: V[]): V {
-    let out = derive(base, { preds: base.preds, mask: base.mask, groupby: base.groupby, cols: base.cols });
+    // Rows of a column (`y.iloc[:n]`, `y[mask]`) are still that column.
+    let out = derive(base, {
+      preds: base.preds,
+      mask: base.mask,
+      groupby: base.groupby,
+      cols: base.cols,
+      column: base.column,
+    });
     const node = keyNodes[0]?.parent ?? keyNodes[0];
     keyNodes.forEach((kn, i) => {
       const kv = keys[i];
@@ -200,6 +245,16 @@ export abstract class DataOps extends Estimators {
       }
     });
     return out;
+  }
+
+  /**
+   * A lookup table the analysis does not know (`np.eye(k)[labels]`, an embedding matrix) indexed by row-aligned data:
+   * one row per key row, computed from the key.
+   */
+  protected override subscriptOf(base: V, keyNodes: PyNode[], keys: V[]): V {
+    const v = super.subscriptOf(base, keyNodes, keys);
+    const kd = base.k === 'unknown' && keys.length === 1 ? this.asData(keys[0]) : undefined;
+    return kd && !kd.scalar && !kd.mask && !kd.index ? derive(kd, { preds: kd.preds }) : v;
   }
 
   /** `np.c_[a, b]` / `np.r_[a, b]`. */
@@ -272,6 +327,18 @@ export abstract class DataOps extends Estimators {
       // Statistics taken inside the function (per column) or read from outside it (a closure) reach the result.
       return derive(d, { taints: unionTaints(d.taints, r?.taints ?? []), column: d.column });
     }
+    if (method === 'assign' && d.column === undefined && av.kw.size) {
+      // `df.assign(z=lambda f: (f['x'] - f['x'].mean()) / f['x'].std())`: each callable is run with the frame.
+      let out = derive(d, { cols: d.cols });
+      for (const [name, v] of av.kw) {
+        const r = this.asData(v.k === 'func' && !v.isClass ? this.callUser(v, n, { pos: [out], kw: new Map() }) : v);
+        if (r) {
+          const cols = out.cols && addColumn(out.cols, name, sourceColumns(r), n);
+          out = derive(out, { taints: unionTaints(out.taints, r.taints), cols });
+        }
+      }
+      return out;
+    }
     if (fv?.k === 'ref' && APPLY_METHODS.test(method) && d.column === undefined && !isRowwise(a, this.src)) {
       // A library statistic applied to each column (`df.apply(stats.zscore)`, `df.transform(np.mean)`).
       const dot = fv.qn.lastIndexOf('.');
@@ -291,7 +358,7 @@ export abstract class DataOps extends Estimators {
       const numeric = !!d.cols && d.column === undefined && numericSelection(a, this.src);
       return derive(d, { cols: numeric ? { ...d.cols!, numeric: true, node: n } : undefined });
     }
-    if (/^(rolling|expanding|ewm)$/.test(method)) {
+    if (/^(rolling|expanding|ewm|resample)$/.test(method)) {
       // A trailing window includes the current row: a window over the target is computed from the target.
       return derive(d, { window: true, srcCols: sourceColumns(d) });
     }

@@ -266,10 +266,14 @@ export class Analyzer extends UserClasses {
 
   /** The names a list literal is made of (`[train_df, test_df]`), if it is only names. */
   private listNames(n: PyNode | undefined): string[] | undefined {
-    if (n?.type !== 'list') {
+    if (n?.type !== 'list' && n?.type !== 'tuple' && n?.type !== 'dictionary') {
       return undefined;
     }
-    const items = n.children.filter(c => !/^[[\],]$/.test(c.type));
+    // `{'train': X_train, 'test': X_test}`: the values.
+    const items =
+      n.type === 'dictionary'
+        ? n.children.map(c => (c.type === 'pair' ? field(c, 'value') : c)).filter((c): c is PyNode => !!c)
+        : n.children.filter(c => !/^[[\],()]$/.test(c.type));
     return items.length >= 2 && items.length <= 8 && items.every(c => c.type === 'identifier')
       ? items.map(c => this.text(c))
       : undefined;
@@ -281,7 +285,11 @@ export class Analyzer extends UserClasses {
    */
   protected override bind(target: PyNode, v: V): void {
     const stmt = target.parent;
-    if (v.k === 'list' && target.type === 'identifier' && stmt?.type === 'assignment') {
+    if (
+      (v.k === 'list' || v.k === 'tuple' || v.k === 'dict') &&
+      target.type === 'identifier' &&
+      stmt?.type === 'assignment'
+    ) {
       const names = this.listNames(field(stmt, 'right'));
       if (names) {
         this.listSources.set(v, names);
@@ -326,10 +334,40 @@ export class Analyzer extends UserClasses {
     }
   }
 
+  protected override loopTestPart(expr: PyNode): DataV | undefined {
+    let root: PyNode | undefined = expr;
+    while (root && (root.type === 'subscript' || root.type === 'attribute')) {
+      root = field(root, root.type === 'subscript' ? 'value' : 'object');
+    }
+    if (!this.loopAliases.size || root?.type !== 'identifier') {
+      return undefined;
+    }
+    const name = this.text(root);
+    for (let i = this.loops.length - 1; i >= 0; i--) {
+      const alias = this.loopAliases.get(this.loops[i].node);
+      if (alias?.name === name) {
+        const vs = alias.sources.map(src => this.lookup(src));
+        const test = vs.find((v): v is DataV => v.k === 'data' && v.part === 'test' && !!v.origin);
+        return test && vs.some(v => v.k === 'data' && v.part === 'train') ? test : undefined;
+      }
+    }
+    return undefined;
+  }
+
   /** A loop whose body takes optimiser steps (`loss.backward()`, `optimizer.step()`) trains on what it iterates. */
   protected forLoop(n: PyNode, iter: V): void {
-    const sources = this.listSources.get(iter) ?? this.listNames(field(n, 'right'));
-    const left = field(n, 'left');
+    const right = field(n, 'right');
+    let sources = this.listSources.get(iter) ?? this.listNames(right);
+    let left = field(n, 'left');
+    const fn = right?.type === 'call' ? field(right, 'function') : undefined;
+    const obj = fn?.type === 'attribute' ? field(fn, 'object') : undefined;
+    const method = fn?.type === 'attribute' ? this.text(field(fn, 'attribute') ?? fn) : '';
+    if (!sources && obj?.type === 'identifier' && (method === 'values' || method === 'items')) {
+      // `for name, frame in parts.items()` / `for frame in parts.values()` over a dict literal of frames.
+      sources = this.listSources.get(this.lookup(this.text(obj)));
+      const kids = method === 'items' && left ? left.children.filter(c => c.type === 'identifier') : undefined;
+      left = kids ? (kids.length === 2 ? kids[1] : undefined) : left;
+    }
     if (sources && left?.type === 'identifier') {
       this.loopAliases.set(n, { name: this.text(left), sources });
     }
@@ -338,7 +376,6 @@ export class Analyzer extends UserClasses {
     if (!body || !d || d.scalar || !TRAINING_STEP.test(this.text(body))) {
       return;
     }
-    const right = field(n, 'right');
     const dataText = this.short(right);
     const site = this.site(n);
     if (d.part === 'test' && this.once(`testfit:${this.ctxKey(n)}`)) {

@@ -80,6 +80,11 @@ export abstract class Estimators extends Evaluator {
     return t;
   }
 
+  /** The test part of a split that the loop variable at the root of `expr` also stands for (see `dataflow.ts`). */
+  protected loopTestPart(_expr: PyNode): DataV | undefined {
+    return undefined;
+  }
+
   protected abstract newObj(cls: string, info: ClassInfo | undefined, node: PyNode, args: CallArgs | undefined): ObjV;
   /** Notes that a value (a target) is used as a classification or regression target. */
   protected abstract noteTarget(v: V | undefined, task: Task, evidence: PyNode): void;
@@ -204,7 +209,8 @@ export abstract class Estimators extends Evaluator {
     const dataText = this.short(xNode);
     const fittedOnTrainBefore = obj.fits.some(f => f.part === 'train');
 
-    const withTest = this.recombined.get(x);
+    // A fit inside a loop over the parts of a split (`for f in [X_train, X_test]: f[c] = scaler.fit_transform(f[c])`).
+    const withTest = this.recombined.get(x) ?? (xNode && this.loopTestPart(xNode));
     if ((x.part === 'test' || withTest) && xNode && this.once(`testfit:${this.ctxKey(n)}`)) {
       this.facts.testFits.push({
         kind: 'fit',
@@ -241,7 +247,9 @@ export abstract class Estimators extends Evaluator {
     obj.fits.push({ node: n, site, part: x.part, roots: x.roots, method, dataText, origin: x.origin });
 
     const isResample = method === 'fit_resample' || method === 'fit_sample';
-    const modelLike = !isResample && this.isModelLike(obj, !!yNode, method);
+    // A model that is also a (supervised) projection: `LinearDiscriminantAnalysis().fit_transform(X, y)`.
+    const projects = method === 'fit_transform' && obj.cat === 'model' && obj.task !== 'clustering';
+    const modelLike = !isResample && !projects && this.isModelLike(obj, !!yNode, method);
     if (modelLike) {
       if (!obj.dummy) {
         this.facts.modelFits.push({ site, call: n, obj, xNode, yNode, x, y });
@@ -320,8 +328,14 @@ export abstract class Estimators extends Evaluator {
     }
     // A transformer (or an unknown object fitted on X only).
     let taints = x.taints;
-    if ((obj.source || method === 'fit_on_texts' || method === 'fit_on_sequences') && mayBeSplitLater(x) && !withTest) {
-      const t = this.taint('fit', n, `${obj.cls === '?' ? 'transformer' : obj.cls}.${method}`, dataText, x);
+    const learns = obj.source || projects || method === 'fit_on_texts' || method === 'fit_on_sequences';
+    const what = `${obj.cls === '?' ? 'transformer' : obj.cls}.${method}`;
+    if (learns && mayBeSplitLater(x) && !withTest) {
+      taints = unionTaints(x.taints, [this.taint('fit', n, what, dataText, x)]);
+    } else if (obj.source && !withTest && x.part === 'train' && x.origin && !x.scalar && !x.mask && !x.index) {
+      // Fitted on the whole training part of a split: it leaks into cross-validation on that part (not into a fit).
+      const t = this.taint('fit', n, what, dataText, x);
+      t.cvOnly = true;
       taints = unionTaints(x.taints, [t]);
     }
     obj.taints = taints;

@@ -218,10 +218,18 @@ export const STAT_FUNCTIONS = new Set([
   'power_transform',
   'corrcoef',
   'cov',
+  // scipy.stats / scipy.stats.mstats: clipping at, ranking among or transforming with all the rows' distribution.
+  'winsorize',
+  'trimboth',
+  'rankdata',
+  'boxcox',
+  'yeojohnson',
+  'trim_mean',
+  'iqr',
 ]);
 /** Modules whose `mean`/`std`/… functions are statistics (never Python builtins like `max` or `sum`). */
 export const STAT_MODULES =
-  /^(numpy|np|scipy(\.stats)?|stats|pandas|pd|sklearn\.preprocessing|preprocessing|torch|tf|tensorflow)$/;
+  /^(numpy|np|scipy(\.stats(\.mstats)?)?|stats|mstats|pandas|pd|sklearn\.preprocessing|preprocessing|torch|tf|tensorflow)$/;
 
 /** Classification metrics (functions in sklearn.metrics). */
 export const CLASSIFICATION_METRICS = new Set([

@@ -14,15 +14,15 @@ export interface RuleRate {
 }
 
 /** The corpus the rates were measured on: files, files with no leak, and files written after the rules were frozen. */
-export const RATE_CORPUS = { files: 292, clean: 108, heldOut: 10 } as const;
+export const RATE_CORPUS = { files: 356, clean: 135, heldOut: 10 } as const;
 
 export const RULE_RATES: Partial<Record<RuleId, RuleRate>> = {
-  'preprocessing-before-split': { tp: 140, fp: 0, fn: 0 },
-  'oversampling-before-split': { tp: 12, fp: 0, fn: 0 },
-  'test-data-in-fit': { tp: 13, fp: 0, fn: 0 },
-  'multi-test': { tp: 21, fp: 0, fn: 0 },
-  'target-in-features': { tp: 19, fp: 0, fn: 0 },
-  'evaluation-on-training-data': { tp: 12, fp: 0, fn: 0 },
+  'preprocessing-before-split': { tp: 172, fp: 0, fn: 1 },
+  'oversampling-before-split': { tp: 13, fp: 0, fn: 1 },
+  'test-data-in-fit': { tp: 14, fp: 0, fn: 0 },
+  'multi-test': { tp: 22, fp: 0, fn: 0 },
+  'target-in-features': { tp: 21, fp: 0, fn: 0 },
+  'evaluation-on-training-data': { tp: 14, fp: 0, fn: 1 },
 };
 
 const pct = (a: number, b: number) => `${b ? Math.round((100 * a) / b) : 100}%`;

@@ -34,7 +34,12 @@ export function preprocessingBeforeSplit(ctx: RuleContext, fx: FixBuilder, out: 
     const inHelper = t.frames.length ? ` (in a function called at ${ctx.where(t.frames[0].start)})` : '';
     const subject = t.kind === 'fit' ? `${t.what} fits on ${t.data}` : `${t.what} is computed on ${t.data}`;
     let message: string;
-    if (leak.useKind === 'cv' && !leak.split) {
+    if (t.cvOnly) {
+      message =
+        `${subject}${inHelper}, the whole training part${split ? ` of the split by ${splitPhrase(ctx, split)}` : ''}, and ${leak.dataText} is then cross-validated at ${ctx.where(leak.use.start)}: ` +
+        'every validation fold was seen when fitting it, so the cross-validation scores are optimistic. ' +
+        'Put the transformer in a Pipeline with the model so it is fitted on the training folds only.';
+    } else if (leak.useKind === 'cv' && !leak.split) {
       message =
         `${subject}${inHelper}, all the rows, before cross-validation at ${ctx.where(leak.use.start)}: every validation fold was seen during preprocessing, so the scores are optimistic. ` +
         (t.kind === 'fit'
@@ -60,10 +65,12 @@ export function preprocessingBeforeSplit(ctx: RuleContext, fx: FixBuilder, out: 
     }
     related.push({
       message:
-        leak.useKind === 'cv' ? 'cross-validation on the leaked data' : 'a model is trained on the leaked data here',
+        leak.useKind === 'cv' || t.cvOnly
+          ? 'cross-validation on the leaked data'
+          : 'a model is trained on the leaked data here',
       node: leak.use,
     });
-    const fixes = t.kind === 'fit' && t.frames.length === 0 ? preprocessingFixes(ctx, fx, leak) : [];
+    const fixes = t.kind === 'fit' && t.frames.length === 0 && !t.cvOnly ? preprocessingFixes(ctx, fx, leak) : [];
     out.push({ rule: 'preprocessing-before-split', node: t.node, message, related, fixes });
   }
 }

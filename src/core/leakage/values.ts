@@ -39,6 +39,8 @@ export interface Taint {
   roots: number[];
   /** A hyperparameter search's fit (its results carry the rows it saw). */
   search?: boolean;
+  /** A fit on the whole training part of a split: it leaks into cross-validation on that part only. */
+  cvOnly?: boolean;
 }
 
 export interface SplitOrigin {
@@ -549,7 +551,7 @@ function rootsMeet(a: number[], b: number[]): boolean {
  * the data the taint was computed on, or `x` is a training set selected by hand from that data.
  */
 export function leaksInto(t: Taint, x: DataV): boolean {
-  if (x.part !== 'train') {
+  if (x.part !== 'train' || t.cvOnly) {
     return false;
   }
   if (x.origin) {
