@@ -1,5 +1,7 @@
 import * as assert from 'assert';
-import { RATE_CORPUS, RULE_RATES, rateText } from '../../src/core/leakage';
+import * as fs from 'fs';
+import * as path from 'path';
+import { FIRST_RUNS, RATE_CORPUS, RULE_RATES, rateText } from '../../src/core/leakage';
 import { formatScore, realWorldLabels, scoreRealWorld } from './leakage-realworld';
 
 describe('leakage rules: real-world-style corpus (labels in fixtures/leakage-realworld/labels.json)', function () {
@@ -62,6 +64,15 @@ describe('leakage rules: real-world-style corpus (labels in fixtures/leakage-rea
       rateText('target-in-features')!,
       new RegExp(`\\(${tif.tp}/${tif.tp + tif.fp}\\).*\\(${tif.tp}/${tif.tp + tif.fn}\\)`),
     );
+    // the unseen-code rates the hover shows are the docs' first-run totals, and the hover says them
+    const docs = fs.readFileSync(path.join(__dirname, '../../../docs/leakage-rules.md'), 'utf8');
+    const f = FIRST_RUNS;
+    const row = docs.split('\n').find(l => l.includes(`together (${f.files}, ${f.clean})`));
+    assert.ok(row, `docs/leakage-rules.md has no first-run row for ${f.files} files`);
+    assert.ok(row.includes(`(${f.tp}/${f.tp + f.fp})`) && row.includes(`(${f.tp}/${f.tp + f.fn})`), row);
+    const fp = f.preprocessing;
+    assert.ok(row.includes(`(${fp.tp}/${fp.tp + fp.fn})`), row);
+    assert.match(rateText('multi-test')!, new RegExp(`On ${f.files} files .* right 96% .* caught 74%`));
     for (const r of s.rules) {
       assert.ok(r.tp > 0, `${r.rule}: no true positive`);
       assert.ok(r.precision >= FLOORS.rulePrecision, `${r.rule}: precision ${r.precision.toFixed(2)}`);

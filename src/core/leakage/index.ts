@@ -51,7 +51,7 @@ export type {
   TextEdit,
 } from './types';
 export { RULES, RULE_IDS } from './rules';
-export { RATE_CORPUS, RULE_RATES, rateText } from './rates';
+export { FIRST_RUNS, RATE_CORPUS, RULE_RATES, rateText } from './rates';
 export type { RuleRate } from './rates';
 export type { RuleInfo } from './rules';
 export { blankMagics, parseNotebook } from './notebook';
