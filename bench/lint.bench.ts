@@ -23,6 +23,7 @@ import { fastParse } from '../src/core/leakage/fastparse';
 import { lintFiles } from '../src/core/leakage/lintPool';
 import { parsePython, parsePythonWith, reparseStats, setFastParser } from '../src/core/leakage/parser';
 import { scoreRealWorld } from '../test/unit/leakage-realworld';
+import { corpusFiles } from '../test/unit/helpers/pytree';
 
 const report = (name: string, value: number, unit: string, baseline: string, baselineValue: number) =>
   console.log(
@@ -36,16 +37,6 @@ const cpuMs = (f: () => void): number => {
   return (c.user + c.system) / 1000;
 };
 const PY = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-
-function corpusFiles(dir: string, ext = '.py'): string[] {
-  return fs
-    .readdirSync(dir)
-    .sort()
-    .flatMap(n => {
-      const p = path.join(dir, n);
-      return fs.statSync(p).isDirectory() ? corpusFiles(p, ext) : n.endsWith(ext) ? [p] : [];
-    });
-}
 
 /** CPython's ast.parse of the files (sources, or the code cells of notebooks joined), in ms of CPU time. */
 function cpythonParse(files: string[]): number {

@@ -6,18 +6,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadPythonParser } from '../../src/core/leakage';
 import { fastParse } from '../../src/core/leakage/fastparse';
-import { PyNode, parsePythonWith } from '../../src/core/leakage/parser';
+import { parsePythonWith } from '../../src/core/leakage/parser';
+import { treeLines } from '../unit/helpers/pytree';
 import { ROOT, fuzzReader, mutated } from './fuzzing';
-
-function dump(root: PyNode): string {
-  const out: string[] = [];
-  const walk = (n: PyNode): void => {
-    out.push(`${n.id}:${n.parent?.id ?? '-'}:${n.type}:${n.field ?? ''}:${n.start}-${n.end}`);
-    n.children.forEach(walk);
-  };
-  walk(root);
-  return out.join('\n');
-}
 
 describe('fuzz: fast Python parser against tree-sitter', () => {
   before(async () => {
@@ -41,7 +32,7 @@ describe('fuzz: fast Python parser against tree-sitter', () => {
       }
       const ts = parsePythonWith(text, 'fast');
       assert.strictEqual(ts.errors, 0, 'the fast parser accepted a text with syntax errors');
-      assert.strictEqual(dump(fast.root), dump(ts.root));
+      assert.strictEqual(treeLines(fast.root).join('\n'), treeLines(ts.root).join('\n'));
       assert.strictEqual(fast.nodeCount, ts.nodeCount);
     });
   });

@@ -7,28 +7,15 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadPythonParser } from '../../src/core/leakage';
 import { fastParse } from '../../src/core/leakage/fastparse';
-import { ParsedPython, PyNode, parsePython, setFastParser } from '../../src/core/leakage/parser';
+import { ParsedPython } from '../../src/core/leakage/parser';
+import { treeLines, treeSitterParse } from '../unit/helpers/pytree';
 import { splitParse } from '../../src/core/leakage/splitparse';
 import { ROOT, fuzzReader, mutated } from './fuzzing';
 
-function dump(p: ParsedPython): string {
-  const out: string[] = [`errors ${p.errors} first ${p.firstErrorOffset} ${JSON.stringify(p.statementErrors)}`];
-  const walk = (n: PyNode): void => {
-    out.push(`${n.id}:${n.parent?.id ?? '-'}:${n.type}:${n.field ?? ''}:${n.start}-${n.end}`);
-    n.children.forEach(walk);
-  };
-  walk(p.root);
-  return out.join('\n');
-}
-
-function treeSitter(text: string): ParsedPython {
-  setFastParser(false);
-  try {
-    return parsePython(text);
-  } finally {
-    setFastParser(true);
-  }
-}
+const dump = (p: ParsedPython): string =>
+  [`errors ${p.errors} first ${p.firstErrorOffset} ${JSON.stringify(p.statementErrors)}`, ...treeLines(p.root)].join(
+    '\n',
+  );
 
 describe('fuzz: parse in pieces against tree-sitter', () => {
   before(async () => {
@@ -46,11 +33,11 @@ describe('fuzz: parse in pieces against tree-sitter', () => {
       .join('\n');
     await fuzzReader('python-split-parser', 40, mutated(Buffer.from(base)), async input => {
       const text = input.toString('utf8');
-      const split = splitParse(text, t => fastParse(t), treeSitter);
+      const split = splitParse(text, t => fastParse(t), treeSitterParse);
       if (split === undefined || split === 'timeout') {
         return;
       }
-      assert.strictEqual(dump(split), dump(treeSitter(text)));
+      assert.strictEqual(dump(split), dump(treeSitterParse(text)));
     });
   });
 });

@@ -7,39 +7,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { analyzeNotebookSync, analyzePythonSync, loadPythonParser } from '../../src/core/leakage';
 import { fastParse, fastParseBail } from '../../src/core/leakage/fastparse';
-import { PyNode, parsePythonWith, setFastParser } from '../../src/core/leakage/parser';
-
-/** mulberry32: a small seeded generator. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function dump(root: PyNode): string[] {
-  const out: string[] = [];
-  const walk = (n: PyNode): void => {
-    out.push(`${n.id}:${n.parent?.id ?? '-'}:${n.type}:${n.field ?? ''}:${n.start}-${n.end}`);
-    n.children.forEach(walk);
-  };
-  walk(root);
-  return out;
-}
-
-function corpusFiles(dir: string): string[] {
-  return fs
-    .readdirSync(dir)
-    .sort()
-    .flatMap(n => {
-      const p = path.join(dir, n);
-      return fs.statSync(p).isDirectory() ? corpusFiles(p) : n.endsWith('.py') ? [p] : [];
-    });
-}
+import { parsePythonWith, setFastParser } from '../../src/core/leakage/parser';
+import { corpusFiles, rng, treeLines } from './helpers/pytree';
 
 /** 'same', 'bail' (the fast parser gave up), or a description of the first difference. */
 function compare(src: string): string {
@@ -54,8 +23,8 @@ function compare(src: string): string {
   if (ts.errors) {
     return `the fast parser accepted a text with ${ts.errors} syntax error(s)`;
   }
-  const a = dump(ts.root);
-  const b = dump(fast.root);
+  const a = treeLines(ts.root);
+  const b = treeLines(fast.root);
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
     if (a[i] !== b[i]) {
       return `tree-sitter ${a[i]} / fast ${b[i]}`;

@@ -4,31 +4,9 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { analyzePythonSync, loadPythonParser, releaseDocument } from '../../src/core/leakage';
-import { PyNode, parsePython, reparseStats } from '../../src/core/leakage/parser';
+import { parsePython, reparseStats } from '../../src/core/leakage/parser';
+import { rng, treeLines } from './helpers/pytree';
 import { changedRange } from '../../src/core/leakage/reparse';
-
-/** mulberry32: a small seeded generator. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Pre-order dump of a tree: type, field, offsets, id and parent id of every node. */
-function dump(root: PyNode): string[] {
-  const out: string[] = [];
-  const walk = (n: PyNode): void => {
-    out.push(`${n.id}:${n.parent?.id ?? '-'}:${n.type}:${n.field ?? ''}:${n.start}-${n.end}`);
-    n.children.forEach(walk);
-  };
-  walk(root);
-  return out;
-}
 
 const SNIPPETS = [
   'x',
@@ -117,9 +95,9 @@ describe('leakage re-analysis after edits (statement re-use)', function () {
       // mostly edit the current text; sometimes go back to the clean original (a parse without errors to re-use)
       text = r() < 0.15 ? base : randomEdit(text, r);
       const inc = parsePython(text, 10_000, key);
-      const incDump = dump(inc.root);
+      const incDump = treeLines(inc.root);
       const fresh = parsePython(text);
-      assert.deepStrictEqual(incDump, dump(fresh.root), `tree after step ${step}`);
+      assert.deepStrictEqual(incDump, treeLines(fresh.root), `tree after step ${step}`);
       assert.strictEqual(inc.errors, fresh.errors, `errors after step ${step}`);
       assert.strictEqual(inc.firstErrorOffset, fresh.firstErrorOffset, `first error after step ${step}`);
       assert.strictEqual(inc.nodeCount, fresh.nodeCount, `node count after step ${step}`);

@@ -8,63 +8,24 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { analyzePythonSync, loadPythonParser } from '../../src/core/leakage';
 import { fastParse } from '../../src/core/leakage/fastparse';
-import { ParsedPython, PyNode, parsePython, parsePythonWith, setFastParser } from '../../src/core/leakage/parser';
+import { ParsedPython, parsePythonWith, setFastParser } from '../../src/core/leakage/parser';
 import { candidateStarts, splitParse } from '../../src/core/leakage/splitparse';
+import { corpusFiles, rng, treeLines, treeSitterParse } from './helpers/pytree';
 
-/** mulberry32: a small seeded generator. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function dump(p: ParsedPython): string[] {
-  const out: string[] = [`errors ${p.errors} first ${p.firstErrorOffset}`];
-  const walk = (n: PyNode): void => {
-    out.push(`${n.id}:${n.parent?.id ?? '-'}:${n.type}:${n.field ?? ''}:${n.start}-${n.end}`);
-    n.children.forEach(walk);
-  };
-  walk(p.root);
-  out.push(out.shift()!);
-  return out;
-}
-
-function corpusFiles(dir: string): string[] {
-  return fs
-    .readdirSync(dir)
-    .sort()
-    .flatMap(n => {
-      const p = path.join(dir, n);
-      return fs.statSync(p).isDirectory() ? corpusFiles(p) : n.endsWith('.py') ? [p] : [];
-    });
-}
-
-/** Tree-sitter's parse of the whole text with its per-statement errors (as parsePython keeps them). */
-function wholeTreeSitter(text: string): ParsedPython {
-  setFastParser(false);
-  try {
-    return parsePython(text);
-  } finally {
-    setFastParser(true);
-  }
-}
+/** The tree with its error count and first error last (as the differences are reported). */
+const dump = (p: ParsedPython): string[] => [...treeLines(p.root), `errors ${p.errors} first ${p.firstErrorOffset}`];
 
 /** 'split' (pieces used, same tree), 'whole' (not used), or the first difference. */
 function compare(text: string): string {
   const split = splitParse(
     text,
     t => fastParse(t),
-    t => wholeTreeSitter(t),
+    t => treeSitterParse(t),
   );
   if (split === undefined || split === 'timeout') {
     return 'whole';
   }
-  const ts = wholeTreeSitter(text);
+  const ts = treeSitterParse(text);
   const a = dump(ts);
   const b = dump(split);
   for (let i = 0; i < Math.max(a.length, b.length); i++) {

@@ -10,7 +10,7 @@
  * the plain "higher is better" comparison ML Sight made before.
  */
 import { compareVersions } from './gate';
-import { mulberry32 } from './offlineEvidence';
+import { seededRandom } from '../stats/multiple';
 import type { VersionDetail } from './views';
 
 export interface GateSimulation {
@@ -63,7 +63,7 @@ export function simulateGate(o: {
   seed?: number;
 }): GateSimulation {
   const alpha = o.alpha ?? 0.05;
-  const rnd = mulberry32(o.seed ?? 14);
+  const rnd = seededRandom(o.seed ?? 14);
   let paired = 0,
     noise = 0,
     naive = 0;

@@ -15,6 +15,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { normalIsf } from '../stats/distributions';
 import { lgamma } from '../stats/special';
+import { seededRandom } from '../stats/multiple';
 import type { Db } from '../store/db';
 import type { DatasetLineage } from './views';
 
@@ -179,18 +180,6 @@ export function mcnemar(
   };
 }
 
-/** A small, seeded PRNG (mulberry32): the bootstrap is reproducible. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type MetricFn = (yTrue: readonly number[], yPred: readonly number[], idx: Int32Array) => number;
 
 const METRICS: { re: RegExp; fn: MetricFn }[] = [
@@ -284,7 +273,7 @@ export function pairedBootstrap(
   const n = yTrue.length;
   const all = Int32Array.from({ length: n }, (_, i) => i);
   const observed = fn(yTrue, challenger, all) - fn(yTrue, champion, all);
-  const rnd = mulberry32(seed);
+  const rnd = seededRandom(seed);
   const diffs = new Float64Array(resamples);
   const ix = new Int32Array(n);
   for (let r = 0; r < resamples; r++) {

@@ -1,0 +1,39 @@
+// Shared by the parser tests (fast parser, parse in pieces, incremental re-parse) and their fuzz tier: a pre-order
+// dump of a syntax tree to compare trees node for node, the Python files of a corpus, and tree-sitter's own parse.
+import * as fs from 'fs';
+import * as path from 'path';
+import { ParsedPython, PyNode, parsePython, setFastParser } from '../../../src/core/leakage/parser';
+
+export { seededRandom as rng } from '../../../src/core/stats/multiple';
+
+/** Pre-order dump of a tree: id, parent id, type, field and offsets of every node. */
+export function treeLines(root: PyNode): string[] {
+  const out: string[] = [];
+  const walk = (n: PyNode): void => {
+    out.push(`${n.id}:${n.parent?.id ?? '-'}:${n.type}:${n.field ?? ''}:${n.start}-${n.end}`);
+    n.children.forEach(walk);
+  };
+  walk(root);
+  return out;
+}
+
+/** The files under dir (recursively, sorted) whose names end with ext. */
+export function corpusFiles(dir: string, ext = '.py'): string[] {
+  return fs
+    .readdirSync(dir)
+    .sort()
+    .flatMap(n => {
+      const p = path.join(dir, n);
+      return fs.statSync(p).isDirectory() ? corpusFiles(p, ext) : n.endsWith(ext) ? [p] : [];
+    });
+}
+
+/** Tree-sitter's parse of the whole text (the fast parser switched off), with its per-statement errors. */
+export function treeSitterParse(text: string): ParsedPython {
+  setFastParser(false);
+  try {
+    return parsePython(text);
+  } finally {
+    setFastParser(true);
+  }
+}
