@@ -14,31 +14,31 @@ export interface RuleRate {
 }
 
 /** The corpus the rates were measured on: files, files with no leak, and files written after the rules were frozen. */
-export const RATE_CORPUS = { files: 356, clean: 135, heldOut: 10 } as const;
+export const RATE_CORPUS = { files: 368, clean: 139, heldOut: 10 } as const;
 
 export const RULE_RATES: Partial<Record<RuleId, RuleRate>> = {
-  'preprocessing-before-split': { tp: 172, fp: 0, fn: 1 },
+  'preprocessing-before-split': { tp: 178, fp: 0, fn: 3 },
   'oversampling-before-split': { tp: 13, fp: 0, fn: 1 },
   'test-data-in-fit': { tp: 14, fp: 0, fn: 0 },
-  'multi-test': { tp: 22, fp: 0, fn: 0 },
+  'multi-test': { tp: 23, fp: 0, fn: 0 },
   'target-in-features': { tp: 21, fp: 0, fn: 0 },
   'evaluation-on-training-data': { tp: 14, fp: 0, fn: 1 },
 };
 
 /**
- * How the rules did on code they had not seen: the first runs of the held-out sets rw2-* … rw19-* of the corpus,
+ * How the rules did on code they had not seen: the first runs of the held-out sets rw2-* … rw20-* of the corpus,
  * each written and labelled before the analyzer saw it and scored before any fix for it (docs/leakage-rules.md lists
  * every set). These are historical measurements of earlier analyzer versions — the honest estimate for new code —
  * while RULE_RATES measures the current analyzer on the whole corpus it was tuned on.
  */
 export const FIRST_RUNS = {
-  sets: 'rw2-rw19',
-  files: 280,
-  clean: 112,
-  tp: 144,
+  sets: 'rw2-rw20',
+  files: 292,
+  clean: 116,
+  tp: 151,
   fp: 6,
-  fn: 50,
-  preprocessing: { tp: 108, fn: 28 },
+  fn: 52,
+  preprocessing: { tp: 114, fn: 30 },
 } as const;
 
 const pct = (a: number, b: number) => `${b ? Math.round((100 * a) / b) : 100}%`;
