@@ -332,6 +332,13 @@ export abstract class LibraryCalls extends DataOps {
     if (cls === 'SimpleImputer' && litValue(av.kw.get('strategy')) === 'constant') {
       obj.source = false;
     }
+    // An encoder that groups rare categories learns their frequencies (`OneHotEncoder(min_frequency=50)`).
+    if (
+      (cls === 'OneHotEncoder' || cls === 'OrdinalEncoder') &&
+      ['min_frequency', 'max_categories'].some(k => av.kw.has(k) && litValue(av.kw.get(k)) !== null)
+    ) {
+      obj.source = true;
+    }
     // An ImageDataGenerator's fit learns statistics only for featurewise centring/normalisation or ZCA whitening.
     if (cls === 'ImageDataGenerator' && !/(featurewise_\w+|zca_whitening)\s*=\s*True/.test(this.text(n))) {
       obj.source = false;

@@ -219,6 +219,15 @@ export abstract class DataOps extends Estimators {
       const kd = this.asData(kv);
       if (kd && kd.mask && kd.taints.length && base.scalar) {
         out = derive(out, { taints: unionTaints(out.taints, kd.taints), cols: out.cols });
+      } else if (kd && kd.mask && kd.taints.some(t => t.filter)) {
+        // Rows kept by outlier flags learned from all rows (`X[iso.fit_predict(X) == 1]`).
+        const kept = kd.taints.filter(t => t.filter);
+        out = derive(out, {
+          taints: unionTaints(out.taints, kept),
+          cols: out.cols,
+          column: out.column,
+          preds: out.preds,
+        });
       }
       if (!kd || kd.mask) {
         return;

@@ -298,6 +298,12 @@ export abstract class Estimators extends Evaluator {
         obj.taints = unionTaints(x.taints, [t]);
       }
       if (method === 'fit_predict') {
+        // Outlier flags or cluster labels learned from rows that are split later (`iso.fit_predict(df[cols])`).
+        if (obj.task === 'clustering' && mayBeSplitLater(x) && x.roots.length) {
+          const t = this.taint('fit', n, `${obj.cls}.${method}`, dataText, x);
+          t.filter = true;
+          return derive(x, { taints: unionTaints(x.taints, [t]), preds: [obj] });
+        }
         return derive(x, { preds: [obj] });
       }
       return obj;

@@ -41,6 +41,8 @@ export interface Taint {
   search?: boolean;
   /** A fit on the whole training part of a split: it leaks into cross-validation on that part only. */
   cvOnly?: boolean;
+  /** Outlier flags learned from the rows: they leak into the rows a mask of them keeps. */
+  filter?: boolean;
 }
 
 export interface SplitOrigin {
