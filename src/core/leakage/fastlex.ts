@@ -61,6 +61,7 @@ const OPS2 = new Set([
 const OPS1 = [...'+-*/%@&|^~<>()[]{},:.;=!'];
 const CLOSES: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
 const SAFE_BEFORE_DEDENT = new Set([',', '(', '[', '{', ')', ']', '}']);
+const CLOSES_BEFORE_SUBSCRIPT = new Set([')', ']', '}']);
 const OPERATOR_WORDS = new Set('and or not in is if else for lambda await yield from as async'.split(' '));
 
 // character classes
@@ -188,7 +189,12 @@ export function tokenize(text: string, from = 0, to = text.length, inBrackets = 
       if (
         start - lineStartOf(text, start) < indents[indents.length - 1] &&
         ((out.kind[p] === T_OP && !SAFE_BEFORE_DEDENT.has(out.val[p])) ||
-          (out.kind[p] === T_NAME && OPERATOR_WORDS.has(out.val[p])))
+          (out.kind[p] === T_NAME && OPERATOR_WORDS.has(out.val[p])) ||
+          // nor after a subscript's `[` (`X[\ntr]`), only after a list display's
+          (out.val[p] === '[' &&
+            p > 0 &&
+            ((out.kind[p - 1] === T_NAME && !OPERATOR_WORDS.has(out.val[p - 1])) ||
+              (out.kind[p - 1] === T_OP && CLOSES_BEFORE_SUBSCRIPT.has(out.val[p - 1])))))
       ) {
         throw new Bail('continuation line indented less than its block');
       }

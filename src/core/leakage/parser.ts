@@ -692,10 +692,12 @@ export function parsePythonWith(source: string, walk: 'fast' | 'public'): Parsed
     if (!conv) {
       throw new Error('the fast walk is unavailable');
     }
+    // Counted as parsePython counts them: a text whose only errors are missing tokens has one.
+    const missingOnly = conv.errors === 0 && tree.rootNode.hasError;
     return {
       root: conv.root,
-      errors: conv.errors,
-      firstErrorOffset: conv.firstError,
+      errors: missingOnly ? 1 : conv.errors,
+      firstErrorOffset: missingOnly ? firstMissing(tree) : conv.firstError,
       timedOut: false,
       nodeCount: conv.count,
     };
