@@ -2,13 +2,11 @@
 // exactly the tree of the tree-sitter path (every node's type, field, offsets, id and parent), and never accepts a
 // text tree-sitter finds a syntax error in.
 import * as assert from 'assert';
-import * as fs from 'fs';
-import * as path from 'path';
 import { loadPythonParser } from '../../src/core/leakage';
 import { fastParse } from '../../src/core/leakage/fastparse';
 import { parsePythonWith } from '../../src/core/leakage/parser';
 import { treeLines } from '../unit/helpers/pytree';
-import { ROOT, fuzzReader, mutated } from './fuzzing';
+import { fuzzReader, mutated, pythonCorpusText } from './fuzzing';
 
 describe('fuzz: fast Python parser against tree-sitter', () => {
   before(async () => {
@@ -16,15 +14,7 @@ describe('fuzz: fast Python parser against tree-sitter', () => {
   });
 
   it('gives up or builds the tree-sitter tree on damaged sources', async () => {
-    const dir = path.join(ROOT, 'test', 'unit', 'fixtures', 'leakage-realworld');
-    const base = fs
-      .readdirSync(dir)
-      .filter(f => f.endsWith('.py'))
-      .sort()
-      .slice(0, 12)
-      .map(f => fs.readFileSync(path.join(dir, f), 'utf8'))
-      .join('\n');
-    await fuzzReader('python-fast-parser', 40, mutated(Buffer.from(base)), async input => {
+    await fuzzReader('python-fast-parser', 40, mutated(pythonCorpusText()), async input => {
       const text = input.toString('utf8');
       const fast = fastParse(text);
       if (fast === undefined || fast === 'timeout') {

@@ -100,6 +100,17 @@ function apply(base: Buffer, ms: Mutation[]): Buffer {
 }
 
 /** Mutated copies of `base`: one to four edits each. */
+/** The first `count` real-world-style leakage corpus scripts (sorted by name), joined: a Python base text to damage. */
+export function pythonCorpusText(count = 12): Buffer {
+  const dir = path.join(ROOT, 'test', 'unit', 'fixtures', 'leakage-realworld');
+  const files = fs
+    .readdirSync(dir)
+    .filter(f => f.endsWith('.py'))
+    .sort()
+    .slice(0, count);
+  return Buffer.from(files.map(f => fs.readFileSync(path.join(dir, f), 'utf8')).join('\n'));
+}
+
 export function mutated(base: Buffer): fc.Arbitrary<Buffer> {
   return fc.array(mutationArb, { minLength: 1, maxLength: 4 }).map(ms => apply(base, ms));
 }

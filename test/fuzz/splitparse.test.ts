@@ -3,14 +3,12 @@
 // of the whole text (every node's type, field, offsets, id and parent), error count, first error and per-statement
 // errors.
 import * as assert from 'assert';
-import * as fs from 'fs';
-import * as path from 'path';
 import { loadPythonParser } from '../../src/core/leakage';
 import { fastParse } from '../../src/core/leakage/fastparse';
 import { ParsedPython } from '../../src/core/leakage/parser';
 import { treeLines, treeSitterParse } from '../unit/helpers/pytree';
 import { splitParse } from '../../src/core/leakage/splitparse';
-import { ROOT, fuzzReader, mutated } from './fuzzing';
+import { fuzzReader, mutated, pythonCorpusText } from './fuzzing';
 
 const dump = (p: ParsedPython): string =>
   [`errors ${p.errors} first ${p.firstErrorOffset} ${JSON.stringify(p.statementErrors)}`, ...treeLines(p.root)].join(
@@ -23,15 +21,7 @@ describe('fuzz: parse in pieces against tree-sitter', () => {
   });
 
   it('leaves the text to tree-sitter or builds its tree on damaged sources', async () => {
-    const dir = path.join(ROOT, 'test', 'unit', 'fixtures', 'leakage-realworld');
-    const base = fs
-      .readdirSync(dir)
-      .filter(f => f.endsWith('.py'))
-      .sort()
-      .slice(0, 12)
-      .map(f => fs.readFileSync(path.join(dir, f), 'utf8'))
-      .join('\n');
-    await fuzzReader('python-split-parser', 40, mutated(Buffer.from(base)), async input => {
+    await fuzzReader('python-split-parser', 40, mutated(pythonCorpusText()), async input => {
       const text = input.toString('utf8');
       const split = splitParse(text, t => fastParse(t), treeSitterParse);
       if (split === undefined || split === 'timeout') {
