@@ -515,12 +515,13 @@ export abstract class LibraryCalls extends DataOps {
         d.part === 'train' ? 'train' : d.part === 'test' ? 'test' : d.part === 'val' ? 'val' : 'train';
       const testPart: Part =
         d.part === 'train' ? 'val' : d.part === 'test' ? 'test' : d.part === 'val' ? 'val' : 'test';
-      items.push(
-        derive(d, { part: trainPart, origin: { split: s, index: i, side: 'train' }, column: d.column, cols: d.cols }),
-      );
-      items.push(
-        derive(d, { part: testPart, origin: { split: s, index: i, side: 'test' }, column: d.column, cols: d.cols }),
-      );
+      const resplit = d.part === 'train' || d.part === 'test' || d.part === 'val';
+      for (const [part, side] of [
+        [trainPart, 'train'],
+        [testPart, 'test'],
+      ] as const) {
+        items.push(derive(d, { part, origin: { split: s, index: i, side, resplit }, column: d.column, cols: d.cols }));
+      }
     });
     return { k: 'list', items };
   }

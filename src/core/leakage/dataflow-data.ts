@@ -102,8 +102,9 @@ export abstract class DataOps extends Estimators {
     if (attr === 'columns') {
       return derive(base, { scalar: true, colList: base.column === undefined ? base.cols : undefined });
     }
-    if (attr === 'index' && (base.part === 'train' || base.part === 'test' || base.part === 'val')) {
-      // The row labels of one part of a split: `X[train_df.index]` selects that part's rows.
+    if (attr === 'index' && !base.scalar && (base.part === 'train' || base.part === 'test' || base.part === 'val')) {
+      // The row labels of one part of a split: `X[train_df.index]` selects that part's rows (a statistic's index,
+      // `train.corr().nlargest(10, 'y').index`, names columns).
       return derive(base, { scalar: true, index: true });
     }
     if (attr === 'index' || attr === 'classes_') {

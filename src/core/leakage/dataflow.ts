@@ -170,6 +170,24 @@ export class Analyzer extends UserClasses {
     return p ? derive(v, { part: p, column: v.column, preds: v.preds, cols: v.cols }) : v;
   }
 
+  /**
+   * A split of a part names its held-out side: `X_val, X_test = train_test_split(X_tmp)` (the temporary test part
+   * split into validation and test) and `X_tr, X_test = train_test_split(train)` (a training file split, its held-out
+   * side named as the test part) hold what their names say, validation or test rows.
+   */
+  protected splitTargetParts(targets: PyNode[], items: V[] | undefined): V[] | undefined {
+    return items?.map((item, i) => {
+      const t = targets[i];
+      if (item.k !== 'data' || !item.origin?.resplit || (item.part !== 'val' && item.part !== 'test') || !t) {
+        return item;
+      }
+      const p = t.type === 'identifier' ? partFromName(this.text(t)) : undefined;
+      return (p === 'val' || p === 'test') && p !== item.part
+        ? derive(item, { part: p, origin: item.origin, column: item.column, cols: item.cols })
+        : item;
+    });
+  }
+
   /** Remembers the names bound to a split's outputs (for messages and fixes). */
   protected noteSplitTargets(targets: PyNode[], items: V[] | undefined): void {
     if (!items) {

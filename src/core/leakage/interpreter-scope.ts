@@ -165,6 +165,8 @@ export abstract class Scopes {
   protected abstract setItem(frame: DataV, keyNodes: PyNode[], keys: V[], v: V, target: PyNode): DataV;
   /** `del target`. */
   protected abstract deleteTarget(target: PyNode): void;
+  /** The items of a tuple assignment, the held-out parts of a split of a part named as their targets say. */
+  protected abstract splitTargetParts(targets: PyNode[], items: V[] | undefined): V[] | undefined;
   /** Called after a tuple target is bound, with the items bound to each target. */
   protected abstract noteSplitTargets(targets: PyNode[], items: V[] | undefined): void;
 
@@ -293,7 +295,7 @@ export abstract class Scopes {
       case 'tuple':
       case 'list': {
         const targets = target.children;
-        const items = this.positionalItems(v);
+        const items = this.splitTargetParts(targets, this.positionalItems(v));
         const starIdx = targets.findIndex(t => t.type === 'list_splat_pattern' || t.type === 'list_splat');
         for (let i = 0; i < targets.length; i++) {
           const t = targets[i];
@@ -477,7 +479,9 @@ export abstract class Scopes {
       return;
     }
     let i = 0;
-    const fresh = (name: string): V => (unknownArgs ? this.freshData(`param:${def.id}:${name}`) : UNKNOWN);
+    // Unknown arguments hold what the parameter's name says (`X_train` the training part, `X_test` the test part).
+    const fresh = (name: string): V =>
+      unknownArgs ? this.refineByName(name, this.freshData(`param:${def.id}:${name}`)) : UNKNOWN;
     for (const p of params.children) {
       let nameNode: PyNode | undefined;
       let dflt: PyNode | undefined;

@@ -49,6 +49,8 @@ export interface SplitOrigin {
   split: SplitSite;
   index: number;
   side: 'train' | 'test';
+  /** A split of a part of an earlier split (or of a training file): its held-out side's name says val or test. */
+  resplit?: boolean;
 }
 
 export interface DataV {
