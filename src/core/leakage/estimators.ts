@@ -19,7 +19,7 @@ import {
   Task,
 } from './knowledge';
 import type { PyNode } from './parser';
-import { CallArgs, field, shortText } from './syntax';
+import { CallArgs, field, shortText, stringValue } from './syntax';
 import {
   DataV,
   Facts,
@@ -427,7 +427,18 @@ export abstract class Estimators extends Evaluator {
     if (!hasEarlyStop && callbacks) {
       const cb = this.evalExpr(callbacks);
       const objs = [...objsOf(cb), ...objsOf(this.elementOf(cb))];
-      hasEarlyStop = EARLY_STOPPING.test(this.text(callbacks)) || objs.some(o => EARLY_STOPPING.test(o.cls));
+      const stoppers = objs.filter(o => EARLY_STOPPING.test(o.cls));
+      // Keras callbacks watch `val_loss` unless told otherwise: `monitor='loss'` stops on the training loss, and the
+      // validation data is then only reported, not used to choose the epoch.
+      const watchesTraining = (o: ObjV) => {
+        const m = o.args?.keywords.get('monitor');
+        const name = m ? stringValue(m, this.src) : undefined;
+        return name !== undefined && !name.startsWith('val');
+      };
+      hasEarlyStop =
+        stoppers.length > 0
+          ? !stoppers.every(watchesTraining)
+          : EARLY_STOPPING.test(this.text(callbacks));
     }
     if (!hasEarlyStop) {
       return;

@@ -195,10 +195,11 @@ export abstract class Evaluator extends Interpreter {
     }
     if (ld && rd) {
       const m = mergeData([ld, rd]);
-      return derive(m, { preds: m.preds, column: ld.column });
+      // Masks combined (`(df.x >= lo) & (df.x <= hi)`) are still a mask: they select rows and carry no values.
+      return derive(m, { preds: m.preds, column: ld.column, mask: ld.mask && rd.mask ? true : undefined });
     }
     const d = (ld ?? rd)!;
-    return derive(d, { column: d.column, preds: d.preds, cols: d.cols });
+    return derive(d, { column: d.column, preds: d.preds, cols: d.cols, mask: d.mask });
   }
 
   protected evalComprehension(n: PyNode): V {

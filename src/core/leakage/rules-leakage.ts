@@ -313,6 +313,11 @@ export function testDataInFit(ctx: RuleContext, fx: FixBuilder, out: RawFinding[
       continue;
     }
     seen.add(key);
+    if (tf.kind === 'fit' && tf.obj?.cat === 'transformer' && !tf.obj.source) {
+      // Encoders that learn only the set of categories (LabelEncoder, OneHotEncoder…) or nothing learn no statistic of
+      // the test rows (as for preprocessing-before-split).
+      continue;
+    }
     const split = tf.data.origin?.split;
     const objName = tf.obj ? modelName(tf.obj) : 'the estimator';
     const viaHelper = tf.site !== tf.call;
