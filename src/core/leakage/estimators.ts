@@ -435,10 +435,7 @@ export abstract class Estimators extends Evaluator {
         const name = m ? stringValue(m, this.src) : undefined;
         return name !== undefined && !name.startsWith('val');
       };
-      hasEarlyStop =
-        stoppers.length > 0
-          ? !stoppers.every(watchesTraining)
-          : EARLY_STOPPING.test(this.text(callbacks));
+      hasEarlyStop = stoppers.length > 0 ? !stoppers.every(watchesTraining) : EARLY_STOPPING.test(this.text(callbacks));
     }
     if (!hasEarlyStop) {
       return;
