@@ -153,12 +153,14 @@ export abstract class DataOps extends Estimators {
   protected objAttribute(base: ObjV, attr: string): V {
     const tuned = base.cat === 'search' && attr === 'best_estimator_' ? base.taints.filter(t => t.search) : [];
     if (tuned.length && base.steps[0]) {
-      // The best estimator of a search fitted on all rows: its hyperparameters were chosen on every row.
+      // The best estimator of a search fitted on all rows: its hyperparameters were chosen on every row, and unless
+      // `refit=False` the search refitted it on those rows.
       const est = base.steps[0];
+      const refit = base.args?.keywords.get('refit');
       return {
         ...est,
         alloc: `${est.alloc}:best`,
-        fits: [],
+        fits: refit && this.text(refit) === 'False' ? [] : [...base.fits],
         taints: [],
         argTaints: unionTaints(est.argTaints ?? [], tuned),
       };

@@ -390,8 +390,30 @@ export class Analyzer extends UserClasses {
       this.loopAliases.set(n, { name: this.text(left), sources });
     }
     const body = field(n, 'body');
+    if (!body || !TRAINING_STEP.test(this.text(body))) {
+      return;
+    }
     const d = this.asData(iter);
-    if (!body || !d || d.scalar || !TRAINING_STEP.test(this.text(body))) {
+    if (!d) {
+      // A full-batch loop (`for epoch in range(n): loss = crit(net(X_tr), y_tr); loss.backward()`) trains on the
+      // training parts passed to calls in its body (held-out rows there are only evaluated: not reported).
+      for (const arg of this.bodyCallArguments(body)) {
+        const x = this.asData(this.lookup(this.text(arg)));
+        for (const t of x && !x.scalar && x.part === 'train' ? x.taints : []) {
+          if (t.kind !== 'oversample' && leaksInto(t, x!) && this.once(`pre:${t.id}`)) {
+            this.facts.preLeaks.push({
+              taint: t,
+              use: n,
+              useKind: 'fit',
+              split: x!.origin?.split ?? t.split,
+              dataText: this.text(arg),
+            });
+          }
+        }
+      }
+      return;
+    }
+    if (d.scalar) {
       return;
     }
     const dataText = this.short(right);
@@ -413,6 +435,22 @@ export class Analyzer extends UserClasses {
         this.facts.preLeaks.push({ taint: t, use: n, useKind: 'fit', split: d.origin?.split ?? t.split, dataText });
       }
     }
+  }
+
+  /** Names passed as positional arguments of calls in a loop body (at most 2,000 nodes are visited). */
+  private bodyCallArguments(body: PyNode): PyNode[] {
+    const out: PyNode[] = [];
+    const stack: PyNode[] = [body];
+    for (let seen = 0; stack.length && seen < 2000; seen++) {
+      const x = stack.pop()!;
+      if (x.type === 'argument_list') {
+        out.push(...x.children.filter(c => c.type === 'identifier'));
+      }
+      if (x.type !== 'function_definition' && x.type !== 'class_definition' && x.type !== 'lambda') {
+        stack.push(...x.children);
+      }
+    }
+    return out;
   }
 
   /** Notes that a value (a target) is used as a classification or regression target. */
