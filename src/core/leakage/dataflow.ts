@@ -217,6 +217,7 @@ export class Analyzer extends UserClasses {
       this.facts.evaluated.push(n);
       this.facts.evaluations.push({
         site: this.site(n),
+        node: n,
         models,
         data: vs[ti] as DataV,
         dataText: this.short(n.children[ti]),
@@ -264,6 +265,7 @@ export class Analyzer extends UserClasses {
       if (p.preds?.length && !t.preds?.length && isHeldOut(t) && !t.scalar) {
         this.facts.evaluations.push({
           site: this.site(n),
+          node: n,
           models: [...new Set(p.preds)],
           data: t,
           dataText: this.short(n),

@@ -117,6 +117,7 @@ export abstract class Estimators extends Evaluator {
       if (isHeldOut(x)) {
         this.facts.evaluations.push({
           site: this.site(n),
+          node: n,
           models: [obj],
           data: x,
           dataText: this.short(a.positional[0]),
@@ -631,6 +632,7 @@ export abstract class Estimators extends Evaluator {
         .find(t => t && this.loops.some(l => l.node === t.loop));
       this.facts.evaluations.push({
         site: this.site(n),
+        node: n,
         models: uniq,
         data: testData,
         dataText: this.short(a.positional[0]),

@@ -161,7 +161,9 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
           counted.push(e);
         }
         if (allocs.size === 2 && !second) {
-          second = e.site;
+          // All candidates scored by a loop inside one helper call: the evaluation in the helper.
+          const loopInHelper = e.loops.some(l => l.start > e.site.start || l.end < e.site.end);
+          second = loopInHelper && counted.every(c => c.site === e.site) ? e.node : e.site;
         }
       }
     }

@@ -236,6 +236,8 @@ export interface TestFit {
 
 export interface Evaluation {
   site: PyNode;
+  /** The evaluation itself (inside a helper function when `site` is the helper's call). */
+  node: PyNode;
   models: ObjV[];
   data: DataV;
   dataText: string;
