@@ -6,7 +6,7 @@
  */
 import type { PyNode } from './parser';
 import { CallArgs, callArgs, field, fields, numberValue, stringValue } from './syntax';
-import { DataV, DictV, FuncV, ObjV, RefV, UNKNOWN, V, derive, join, mergeData } from './values';
+import { DataV, DictV, FuncV, ObjV, RefV, UNKNOWN, V, derive, join, mergeData, unionTaints } from './values';
 import { Args, Frame, Interpreter, MAX_EXPR_DEPTH, MAX_INLINE_DEPTH } from './interpreter';
 
 export abstract class Evaluator extends Interpreter {
@@ -429,6 +429,17 @@ export abstract class Evaluator extends Interpreter {
       for (const r of this.frame.returns) {
         out = join(out, r);
       }
+      const changed = this.changedArguments(def, n);
+      this.frame = saved;
+      // A frame passed by name and changed in place by the function (`df['age'] = df['age'].fillna(…)` in a
+      // helper) is changed for the caller too: what the change computed reaches the caller's variable.
+      for (const [argNode, v] of changed) {
+        const cur = this.asData(this.evalExpr(argNode));
+        if (cur) {
+          const taints = unionTaints(cur.taints, v.taints);
+          this.rebind(argNode, derive(cur, { taints, column: cur.column, cols: cur.cols, preds: cur.preds }));
+        }
+      }
       return out ?? { k: 'lit', value: null };
     } finally {
       this.frame = saved;
@@ -436,6 +447,28 @@ export abstract class Evaluator extends Interpreter {
       this.callStack.pop();
       this.activeDefs.pop();
     }
+  }
+
+  /** Names passed as positional arguments whose parameter the running function changed in place, not rebound. */
+  private changedArguments(def: PyNode, call: PyNode): [PyNode, DataV][] {
+    const args = field(call, 'arguments');
+    const params = field(def, 'parameters');
+    if (!args || !params || args.type !== 'argument_list') {
+      return [];
+    }
+    const positional = args.children.filter(c => c.type !== 'keyword_argument' && !/splat/.test(c.type));
+    const names = params.children.map(p =>
+      p.type === 'identifier' ? this.text(p) : p.type === 'default_parameter' ? this.text(field(p, 'name') ?? p) : '',
+    );
+    const out: [PyNode, DataV][] = [];
+    positional.forEach((a, i) => {
+      const name = names[i];
+      const v = name && this.frame.mutated.has(name) && !this.frame.reassigned.has(name) && this.frame.locals.get(name);
+      if (a.type === 'identifier' && v && v.k === 'data' && v.taints.length) {
+        out.push([a, v]);
+      }
+    });
+    return out;
   }
 
   protected callMethod(recv: V, method: string, n: PyNode, a: CallArgs, av: Args, recvNode: PyNode): V {

@@ -24,6 +24,9 @@ export class Frame implements FrameLike {
   readonly locals = new Map<string, V>();
   readonly globals = new Set<string>();
   readonly returns: V[] = [];
+  /** Names changed in place (`df['x'] = …`, `df.fillna(…, inplace=True)`) and names bound anew (`df = …`). */
+  readonly mutated = new Set<string>();
+  readonly reassigned = new Set<string>();
   constructor(
     readonly parent: Frame | undefined,
     readonly callSite: PyNode | undefined,
@@ -285,6 +288,7 @@ export abstract class Scopes {
     switch (target.type) {
       case 'identifier': {
         const name = this.text(target);
+        this.frame.reassigned.add(name);
         this.assign(name, this.refineByName(name, v));
         return;
       }
@@ -364,6 +368,7 @@ export abstract class Scopes {
   protected rebind(expr: PyNode, v: DataV): void {
     expr = unparen(expr);
     if (expr.type === 'identifier') {
+      this.frame.mutated.add(this.text(expr));
       this.assign(this.text(expr), v);
       return;
     }
