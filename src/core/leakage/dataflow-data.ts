@@ -286,7 +286,9 @@ export abstract class DataOps extends Estimators {
     if (mayBeSplitLater(d)) {
       taints = unionTaints(d.taints, [this.taint('stat', n, what, this.short(dataNode), d)]);
     }
-    return isScalar ? { k: 'data', part: d.part, roots: d.roots, taints, scalar: true } : derive(d, { taints });
+    return isScalar
+      ? { k: 'data', part: d.part, roots: d.roots, taints, scalar: true, curve: d.curve }
+      : derive(d, { taints });
   }
 
   protected dataMethod(d: DataV, method: string, n: PyNode, a: CallArgs, av: Args, recvNode: PyNode): V {

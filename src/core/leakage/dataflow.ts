@@ -230,13 +230,21 @@ export class Analyzer extends UserClasses {
     const srcCols = ds.some(d => d.column !== undefined || d.srcCols)
       ? [...new Set(ds.flatMap(sourceColumns))]
       : undefined;
-    return derive(m, { mask: true, srcCols, threshold: preds.length ? this.loopThreshold(n) : undefined });
+    return derive(m, { mask: true, srcCols, threshold: preds.length ? this.loopThreshold(n, ds) : undefined });
   }
 
-  /** `proba >= t` with `t` the variable of an enclosing loop: a decision threshold being varied. */
-  private loopThreshold(n: PyNode): DataV['threshold'] {
-    if (!this.loops.length || !/[<>]/.test(this.text(n).replace(/<<|>>/g, ''))) {
+  /**
+   * `proba >= t` with `t` the variable of an enclosing loop: a decision threshold being varied; or with `t` read off a
+   * curve of held-out rows (`t = thresholds[np.argmax(tpr - fpr)]` after `roc_curve(y_test, proba)`).
+   */
+  private loopThreshold(n: PyNode, ds: DataV[]): DataV['threshold'] {
+    if (!/[<>]/.test(this.text(n).replace(/<<|>>/g, ''))) {
       return undefined;
+    }
+    const curved = ds.find(d => d.curve && !d.preds?.length);
+    if (curved?.curve) {
+      const name = n.children.find(c => c.type === 'identifier' && !this.asData(this.lookup(this.text(c)))?.preds);
+      return { loop: curved.curve.node, name: name ? this.text(name) : 'threshold', curve: curved.curve.data };
     }
     for (const c of n.children) {
       if (c.type !== 'identifier') {

@@ -35,6 +35,7 @@ import {
   unionTaints,
 } from './values';
 
+const CURVES = /^(roc_curve|precision_recall_curve|det_curve)$/;
 const EARLY_STOPPING = /EarlyStopping|early_stopping|ModelCheckpoint|ReduceLROnPlateau/;
 
 export abstract class Estimators extends Evaluator {
@@ -629,7 +630,7 @@ export abstract class Estimators extends Evaluator {
     if (testData && uniq.length) {
       const threshold = vals
         .map(v => this.asData(v)?.threshold)
-        .find(t => t && this.loops.some(l => l.node === t.loop));
+        .find(t => t && (t.curve || this.loops.some(l => l.node === t.loop)));
       this.facts.evaluations.push({
         site: this.site(n),
         node: n,
@@ -642,6 +643,11 @@ export abstract class Estimators extends Evaluator {
       });
       for (const m of uniq) {
         this.checkFullThenTest(m, testData, n, true);
+      }
+      if (CURVES.test(name)) {
+        // fpr, tpr, thresholds (or precision, recall, thresholds): read off the held-out rows' curve.
+        const item = (): DataV => ({ ...this.scalar(), curve: { node: n, data: testData } });
+        return { k: 'tuple', items: [item(), item(), item()] };
       }
     }
     return this.scalar();

@@ -86,6 +86,14 @@ function fittedOnAll(m: Evaluation['models'][number], d: DataV): boolean {
   return !!last && last.part === 'full' && last.roots.some(r => d.roots.includes(r));
 }
 
+/** The same held-out rows: the same side of the same split, or the same rows by their roots and part. */
+function sameRows(a: DataV, b: DataV): boolean {
+  if (a.origin && b.origin) {
+    return a.origin.split === b.origin.split && a.origin.side === b.origin.side;
+  }
+  return a.part === b.part && a.roots.some(r => b.roots.includes(r));
+}
+
 export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
   const groups = new Map<string, typeof ctx.facts.evaluations>();
   // A validation part counts as the test set only when nothing is evaluated on a test part (a Kaggle notebook that
@@ -167,18 +175,24 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
         }
       }
     }
-    const tuned = sorted.find(e => e.threshold && e.loops.includes(e.threshold.loop));
+    const tuned = sorted.find(
+      e =>
+        e.threshold && (e.threshold.curve ? sameRows(e.threshold.curve, e.data) : e.loops.includes(e.threshold.loop)),
+    );
     if (!inLoop && tuned?.threshold && !reported.has(tuned.site)) {
-      const { loop, name } = tuned.threshold;
+      const { loop, name, curve } = tuned.threshold;
       reported.add(tuned.site);
+      const how = curve
+        ? `is read off the curve of the same rows at ${ctx.where(loop.start)}`
+        : `is varied by the loop at ${ctx.where(loop.start)}`;
       out.push({
         rule: 'multi-test',
         node: tuned.site,
         message:
-          `The decision threshold ${name} is varied by the loop at ${ctx.where(loop.start)} and scored on ${tuned.dataText}, ${partText}${splitText}: ` +
+          `The decision threshold ${name} ${how} and scored on ${tuned.dataText}, ${partText}${splitText}: ` +
           'choosing a threshold by test score overfits the test set. Choose it on a validation part or with cross-validation (e.g. TunedThresholdClassifierCV), and use the test part once at the end.',
         related: [
-          { message: 'the loop over thresholds', node: loop },
+          { message: curve ? 'the curve the threshold is read from' : 'the loop over thresholds', node: loop },
           ...(split ? [{ message: 'the test part comes from this split', node: split.node }] : []),
         ],
         fixes: [],

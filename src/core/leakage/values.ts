@@ -79,7 +79,19 @@ export interface DataV {
   /** A list of column names (`df.columns`, `list(df.columns)` minus removed names): the columns it selects. */
   colList?: ColInfo;
   /** Predictions cut at a threshold that a loop varies (`proba >= t` in `for t in …`): the loop and its variable. */
-  threshold?: { loop: PyNode; name: string };
+  threshold?: Threshold;
+  /** Values read off a curve of held-out rows (`roc_curve(y_test, proba)`): the curve call and its rows. */
+  curve?: { node: PyNode; data: DataV };
+}
+
+/**
+ * A decision threshold being tuned: varied by a loop (`loop` is the loop), or read off a curve of held-out rows
+ * (`loop` is the curve call, `curve` its rows).
+ */
+export interface Threshold {
+  loop: PyNode;
+  name: string;
+  curve?: DataV;
 }
 
 /**
@@ -244,8 +256,8 @@ export interface Evaluation {
   loops: PyNode[];
   /** The `if` branches the evaluation is in (`<if id>:<branch>`): evaluations in different branches of one `if` exclude each other. */
   path: string[];
-  /** Scores predictions cut at a threshold the enclosing loop varies. */
-  threshold?: { loop: PyNode; name: string };
+  /** Scores predictions cut at a threshold the enclosing loop varies (or read off a curve of held-out rows). */
+  threshold?: Threshold;
 }
 
 /**
@@ -403,6 +415,7 @@ export function derive(d: DataV, patch: Partial<DataV> = {}): DataV {
     preds: d.preds,
     srcCols: d.srcCols,
     threshold: d.threshold,
+    curve: d.curve,
   };
   return Object.assign(out, patch);
 }
