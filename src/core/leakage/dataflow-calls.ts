@@ -497,7 +497,9 @@ export abstract class LibraryCalls extends DataOps {
     arrays.forEach((d, i) => {
       for (const t of d.taints) {
         if (t.kind === 'oversample') {
-          if ((t.part === 'full' || t.part === 'unknown') && this.once(`over:${t.id}`)) {
+          // Rows oversampled before this split: all rows, or a training file split again (`train.csv`).
+          const before = t.part === 'full' || t.part === 'unknown' || (t.part === 'train' && !d.origin);
+          if (before && this.once(`over:${t.id}`)) {
             this.facts.overLeaks.push({
               taint: t,
               use: n,

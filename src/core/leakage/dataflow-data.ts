@@ -27,6 +27,8 @@ import {
   derive,
   litValue,
   mayBeSplitLater,
+  namesColumn,
+  selectColumnTaints,
   mergeData,
   unionTaints,
 } from './values';
@@ -199,11 +201,13 @@ export abstract class DataOps extends Estimators {
       const s = stringValue(kn, this.src) ?? (kn.type === 'identifier' && typeof lit === 'string' ? lit : undefined);
       if (s !== undefined) {
         out = derive(out, { column: s, preds: out.preds, groupby: out.groupby, srcCols: undefined });
+        out = i === keyNodes.length - 1 ? selectColumnTaints(out, c => namesColumn([s], c)) : out;
         return;
       }
       const names = kn.type === 'slice' ? undefined : stringsOf(kv);
       if (names && node) {
         out = derive(out, { cols: selectColumns(base.cols, names, node), preds: out.preds, groupby: out.groupby });
+        out = selectColumnTaints(out, c => namesColumn(names, c));
         return;
       }
       const list = kv?.k === 'data' ? kv.colList : undefined;
@@ -225,7 +229,10 @@ export abstract class DataOps extends Estimators {
       } else if (kd && kd.mask && kd.taints.some(t => t.filter)) {
         // Rows kept by outlier flags learned from all rows (`X[iso.fit_predict(X) == 1]`).
         const kept = kd.taints.filter(t => t.filter);
+        // The flags chose the rows: every column kept is affected, not only the flag column.
+        const colTaints = out.colTaints && new Map([...out.colTaints].filter(([id]) => !kept.some(t => t.id === id)));
         out = derive(out, {
+          colTaints,
           taints: unionTaints(out.taints, kept),
           cols: out.cols,
           column: out.column,
@@ -405,7 +412,8 @@ export abstract class DataOps extends Estimators {
         !/^(1|['"]columns['"])$/.test(this.text(a.keywords.get('axis') ?? a.positional[1] ?? n).trim()) &&
         (a.keywords.has('index') || !!a.keywords.get('axis'));
       const cols = rowsOnly ? d.cols : d.cols && names ? dropColumns(d.cols, names, n) : undefined;
-      const frame = derive(d, { taints: d.taints, cols, column: undefined });
+      const kept = names && method === 'drop' ? selectColumnTaints(d, c => !names.includes(c)) : d;
+      const frame = derive(kept, { taints: kept.taints, cols, column: undefined });
       if (method === 'pop') {
         this.rebind(recvNode, frame);
         return derive(d, { column: names?.[0], cols: undefined });

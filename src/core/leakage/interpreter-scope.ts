@@ -13,6 +13,7 @@ import {
   Taint,
   UNKNOWN,
   V,
+  assignColumnTaints,
   derive,
   join,
   mergeData,
@@ -332,11 +333,13 @@ export abstract class Scopes {
         }
         const cur = this.evalExpr(base);
         if (cur.k === 'data') {
+          const named = this.columnKeys(keyNodes);
           const updated = derive(cur, {
             taints: unionTaints(cur.taints, taintsOf(v)),
             column: cur.column,
             preds: undefined,
             cols: cur.cols,
+            colTaints: named ? assignColumnTaints(cur, named, taintsOf(v)) : undefined,
           });
           this.rebind(base, this.setItem(updated, keyNodes, keys, v, target));
         } else if (cur.k === 'dict') {
@@ -365,6 +368,36 @@ export abstract class Scopes {
   }
 
   /** Rebinds the variable behind an expression (`df` in `df['a'] = …`, `df.x` in `df.x.fillna(…, inplace=True)`). */
+  /**
+   * The columns a subscript key names: a string (`df['age']`), or the strings a loop variable runs over
+   * (`for col in ['age', 'fare']: df[col] = …`, also through a name bound to such a list).
+   */
+  protected columnKeys(keyNodes: PyNode[]): string[] | undefined {
+    const k = keyNodes.length === 1 ? keyNodes[0] : undefined;
+    if (!k) {
+      return undefined;
+    }
+    const s = stringValue(k, this.src);
+    if (s !== undefined) {
+      return [s];
+    }
+    if (k.type !== 'identifier') {
+      return undefined;
+    }
+    const name = this.text(k);
+    for (let p = k.parent; p; p = p.parent) {
+      const left = p.type === 'for_statement' ? field(p, 'left') : undefined;
+      const right = left?.type === 'identifier' && this.text(left) === name ? field(p, 'right') : undefined;
+      if (right) {
+        const list = /^(identifier|list|tuple)$/.test(right.type) ? this.evalExpr(right) : undefined;
+        const names = list && (list.k === 'list' || list.k === 'tuple') ? list.items : [];
+        const strings = names.map(x => (x.k === 'lit' && typeof x.value === 'string' ? x.value : undefined));
+        return strings.length && strings.every(x => x !== undefined) ? (strings) : undefined;
+      }
+    }
+    return undefined;
+  }
+
   protected rebind(expr: PyNode, v: DataV): void {
     expr = unparen(expr);
     if (expr.type === 'identifier') {
@@ -383,9 +416,15 @@ export abstract class Scopes {
       if (base) {
         const cur = this.evalExpr(base);
         if (cur.k === 'data') {
+          const named = expr.type === 'subscript' ? this.columnKeys(fields(expr, 'subscript')) : undefined;
           this.rebind(
             base,
-            derive(cur, { taints: unionTaints(cur.taints, v.taints), column: cur.column, cols: cur.cols }),
+            derive(cur, {
+              taints: unionTaints(cur.taints, v.taints),
+              column: cur.column,
+              cols: cur.cols,
+              colTaints: named ? assignColumnTaints(cur, named, v.taints) : undefined,
+            }),
           );
         }
       }

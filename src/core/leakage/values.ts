@@ -82,6 +82,11 @@ export interface DataV {
   threshold?: Threshold;
   /** Values read off a curve of held-out rows (`roc_curve(y_test, proba)`): the curve call and its rows. */
   curve?: { node: PyNode; data: DataV };
+  /**
+   * Taints that reached the frame through assignments to named columns (`df['age'] = df['age'].fillna(…)`): taint
+   * id → those columns. A selection of other columns leaves them behind; other taints concern the whole frame.
+   */
+  colTaints?: ReadonlyMap<number, readonly string[]>;
 }
 
 /**
@@ -416,8 +421,44 @@ export function derive(d: DataV, patch: Partial<DataV> = {}): DataV {
     srcCols: d.srcCols,
     threshold: d.threshold,
     curve: d.curve,
+    colTaints: d.colTaints,
   };
   return Object.assign(out, patch);
+}
+
+/**
+ * `frame[column] = v`: the taints `v` brings (and those it carries from columns they were already assigned to) now
+ * stand for `column` too; taints of the whole frame stay the whole frame's.
+ */
+export function assignColumnTaints(frame: DataV, columns: readonly string[], v: Taint[]): DataV['colTaints'] {
+  const m = new Map(frame.colTaints ?? []);
+  for (const t of v) {
+    const cols = m.get(t.id);
+    if (cols) {
+      m.set(t.id, [...new Set([...cols, ...columns])]);
+    } else if (!frame.taints.some(x => x.id === t.id)) {
+      m.set(t.id, [...columns]);
+    }
+  }
+  return m.size ? m : undefined;
+}
+
+/** The columns `names` of a frame (a selection, or what a drop keeps): taints of only other columns are left out. */
+export function selectColumnTaints(d: DataV, keep: (column: string) => boolean): DataV {
+  const ct = d.colTaints;
+  if (!ct) {
+    return d;
+  }
+  const taints = d.taints.filter(t => {
+    const cols = ct.get(t.id);
+    return !cols || cols.some(keep);
+  });
+  return taints.length === d.taints.length ? d : { ...d, taints };
+}
+
+/** Whether `name` selects `column` or a column made from it by one-hot encoding (`column_value`). */
+export function namesColumn(names: readonly string[], column: string): boolean {
+  return names.some(n => n === column || n.startsWith(`${column}_`));
 }
 
 export function mergeData(ds: DataV[]): DataV {
@@ -442,7 +483,31 @@ export function mergeData(ds: DataV[]): DataV {
       ? [...new Set(ds.flatMap(d => d.srcCols ?? (d.column !== undefined ? [d.column] : [])))]
       : undefined,
     cols: ds.every(d => d.cols && d.column === undefined) ? commonColumns(ds.map(d => d.cols)) : undefined,
+    colTaints: mergeColumnTaints(ds),
   };
+}
+
+/** Column attributions of merged values: a taint any of them holds for the whole frame stays the whole frame's. */
+function mergeColumnTaints(ds: DataV[]): DataV['colTaints'] {
+  if (!ds.some(d => d.colTaints)) {
+    return undefined;
+  }
+  const m = new Map<number, string[]>();
+  const whole = new Set<number>();
+  for (const d of ds) {
+    for (const t of d.taints) {
+      const cols = d.colTaints?.get(t.id);
+      if (!cols) {
+        whole.add(t.id);
+      } else {
+        m.set(t.id, [...new Set([...(m.get(t.id) ?? []), ...cols])]);
+      }
+    }
+  }
+  for (const id of whole) {
+    m.delete(id);
+  }
+  return m.size ? m : undefined;
 }
 
 export function alts(v: V): V[] {
@@ -521,9 +586,9 @@ function nameWords(name: string): string[] {
 const AFFIX = '(x|y|df|data|dataset|features?|labels?|targets?)';
 const PART_WORDS: [Part, string[], RegExp][] = (
   [
-    ['test', ['test', 'tst', 'holdout']],
+    ['test', ['test', 'tst', 'te', 'holdout']],
     ['val', ['val', 'valid', 'validation', 'dev']],
-    ['train', ['train', 'trn', 'training']],
+    ['train', ['train', 'trn', 'tr', 'training']],
   ] as [Part, string[]][]
 ).map(([p, ws]) => [p, ws, new RegExp(`^${AFFIX}?(${ws.join('|')})${AFFIX}?\\d*$`)]);
 const partCache = new Map<string, Part | null>();
