@@ -392,7 +392,7 @@ export abstract class Scopes {
         const list = /^(identifier|list|tuple)$/.test(right.type) ? this.evalExpr(right) : undefined;
         const names = list && (list.k === 'list' || list.k === 'tuple') ? list.items : [];
         const strings = names.map(x => (x.k === 'lit' && typeof x.value === 'string' ? x.value : undefined));
-        return strings.length && strings.every(x => x !== undefined) ? (strings) : undefined;
+        return strings.length && strings.every(x => x !== undefined) ? strings : undefined;
       }
     }
     return undefined;
