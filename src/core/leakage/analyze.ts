@@ -8,6 +8,7 @@ import type { PyNode } from './parser';
 import { parsePython } from './parser';
 import { RULES, RawFinding, RuleContext, SyntaxFacts, runRules } from './rules';
 import { SourceText, dottedName, field } from './syntax';
+import { unitCacheFor } from './unitcache';
 import type { AnalysisResult, AnalyzeOptions, Finding, Range, RuleId, Severity, TextEdit } from './types';
 
 /** How a joined notebook maps back to its cells. */
@@ -257,7 +258,13 @@ export function analyzeText(text: string, options: AnalyzeOptions | undefined, c
     return result;
   }
 
-  const facts = analyzeTree(parsed.root, src);
+  const documentKey = options?.documentKey;
+  const facts = analyzeTree(
+    parsed.root,
+    src,
+    undefined,
+    documentKey === undefined ? undefined : unitCacheFor(documentKey),
+  );
   const syn = syntaxFacts(parsed.root, src);
   if (cellMap) {
     addOutputEvidence(facts, src, cellMap);

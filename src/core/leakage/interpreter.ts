@@ -32,6 +32,14 @@ export abstract class Interpreter extends Scopes {
         continue;
       }
       this.analyzedDefs.add(def);
+      // a function of the module is a unit: re-used from the document's last analysis, or recorded (unitcache.ts)
+      const unit = closure === this.global && this.newUnits !== undefined;
+      if (unit && this.reuseUnit(def)) {
+        continue;
+      }
+      if (unit) {
+        this.startUnit();
+      }
       const saved = this.frame;
       this.frame = new Frame(closure, undefined, def);
       this.bindParams(def, [], new Map(), true);
@@ -42,8 +50,18 @@ export abstract class Interpreter extends Scopes {
       }
       this.activeDefs.pop();
       this.frame = saved;
+      if (unit) {
+        this.endUnit(def);
+      }
     }
   }
+
+  /** Replays the recorded unit of `def` when what it read is unchanged (see unitcache.ts). */
+  protected reuseUnit(_def: PyNode): boolean {
+    return false;
+  }
+  protected startUnit(): void {}
+  protected endUnit(_def: PyNode): void {}
 
   // ----- statements
 
