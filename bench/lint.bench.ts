@@ -1,8 +1,9 @@
 // Leakage analyzer benchmarks (plain Node), each against a baseline measured in the same run:
 //   - one 2,000-line file, warm (median wall and CPU time) against the 30 ms goal and CPython's ast.parse of it;
 //   - re-analysis after one-character edits of that file (documentKey: the top-level statements around the edit are
-//     re-parsed, the others re-used) against a fresh analysis of the same text and the 10 ms goal, and the re-parse
-//     alone against a fresh parse;
+//     re-parsed, the others re-used; the analysis of unchanged functions re-used, unitcache.ts) against a fresh
+//     analysis of the same text (whose findings it must equal) and the 10 ms goal, and the re-parse alone against a
+//     fresh parse;
 //   - workspace lint of many small files (≥ 500 scripts) and of large notebooks (.ipynb, ~2,000 lines each) against
 //     CPython's ast.parse of the same files (goal: ≤ 3×);
 //   - each of these with valid code parsed by the fast parser (fastparse.ts) against the same run with tree-sitter
@@ -20,7 +21,9 @@ import {
   releaseDocument,
 } from '../src/core/leakage';
 import { fastParse } from '../src/core/leakage/fastparse';
+import type { AnalysisResult } from '../src/core/leakage';
 import { lintFiles } from '../src/core/leakage/lintPool';
+import { unitStats } from '../src/core/leakage/unitcache';
 import { parsePython, parsePythonWith, reparseStats, setFastParser } from '../src/core/leakage/parser';
 import { scoreRealWorld } from '../test/unit/leakage-realworld';
 import { corpusFiles } from '../test/unit/helpers/pytree';
@@ -184,6 +187,7 @@ async function main(): Promise<void> {
     const editedParse: number[] = [];
     const freshParse: number[] = [];
     const reused0 = reparseStats.reused;
+    const units0 = { ...unitStats };
     const edits = 30;
     let text = big;
     for (let i = 0; i < edits; i++) {
@@ -193,11 +197,16 @@ async function main(): Promise<void> {
       text = text.slice(0, at) + 'x' + text.slice(at);
       editedParse.push(cpuMs(() => parsePython(text, 10_000, parseKey)));
       freshParse.push(cpuMs(() => parsePython(text)));
-      edited.push(cpuMs(() => analyzePythonSync(text, { documentKey: key })));
+      let inc: AnalysisResult | undefined;
+      edited.push(cpuMs(() => (inc = analyzePythonSync(text, { documentKey: key }))));
       setFastParser(false);
       editedTs.push(cpuMs(() => analyzePythonSync(text, { documentKey: tsKey })));
       setFastParser(true);
-      fresh.push(cpuMs(() => analyzePythonSync(text)));
+      let ref: AnalysisResult | undefined;
+      fresh.push(cpuMs(() => (ref = analyzePythonSync(text))));
+      if (JSON.stringify(inc!.findings) !== JSON.stringify(ref!.findings)) {
+        throw new Error(`re-analysis after edit ${i} differs from a fresh analysis`);
+      }
     }
     const reused = (reparseStats.reused - reused0) / 3;
     releaseDocument(key);
@@ -230,6 +239,15 @@ async function main(): Promise<void> {
       'ms',
       'fresh parse + tree conversion',
       median(freshParse),
+    );
+    const unitsReused = unitStats.reused - units0.reused;
+    const unitsRun = unitStats.analysed - units0.analysed;
+    report(
+      `re-analysis after an edit: functions re-used (${unitStats.rerun - units0.rerun} analyses run again)`,
+      unitsReused / (unitsReused + unitsRun),
+      'ratio',
+      'function analyses re-used + run',
+      unitsReused + unitsRun,
     );
     report(
       're-analysis after an edit: re-parse (median CPU)',

@@ -7,12 +7,13 @@
  * behind. After an edit elsewhere, when the re-parse re-used the function's nodes (reparse.ts: same node objects, so
  * the same text) and everything it read is as before, its effects are replayed instead of running it again:
  *
- * - reads: module-level names it looked up (library references and literals, compared by value; names it found
- *   unbound must still be unbound), whether dotted names were bound (`self.x`), and the statement budget left;
+ * - reads: module-level names it looked up (library references and literals compared by value, datasets of names
+ *   another unit found unbound by identity; names it found unbound must still be unbound), whether dotted names were
+ *   bound (`self.x`), and the statement budget left;
  * - a unit that reads anything else from outside is not recorded: a module-level dataset, function or object, a key
- *   of the shared tables (`once`, roots, taints, split sites) that existed before it ran, an uncalled nested
- *   function (analysed later in the loop with the unit's frame), or a write to the module frame other than caching
- *   an unbound name (`global x` that is not read first);
+ *   of the shared tables (`once`, roots, taints, split sites) that existed before it ran, or a write to the module
+ *   frame other than caching an unbound name (`global x` that is not read first). Functions defined in the unit and
+ *   not called from it are analysed right after it, as part of it;
  * - effects replayed: the facts it appended (the same objects, in the same order), the module-level names it cached
  *   (library references, literals, unbound datasets) with their roots, the budget it used, `dottedBound`.
  *
@@ -128,7 +129,7 @@ export class UnitRecorder {
       }
       return;
     }
-    if (before !== v || (v.k !== 'ref' && v.k !== 'lit')) {
+    if (before !== v || !plain(v)) {
       this.external = true;
       return;
     }
@@ -136,7 +137,27 @@ export class UnitRecorder {
   }
 }
 
-/** Same module-level value as recorded (references by name, literals by value). */
+const PLAIN_DATA_KEYS = new Set(['k', 'part', 'roots', 'taints']);
+
+/**
+ * A value never changed in place: references, literals, datasets of unbound names (no taints, no other fields), and
+ * unions of these.
+ */
+function plain(v: V, depth = 0): boolean {
+  switch (v.k) {
+    case 'ref':
+    case 'lit':
+      return true;
+    case 'union':
+      return depth < 4 && v.alts.every(a => plain(a, depth + 1));
+    case 'data':
+      return !v.taints.length && Object.keys(v).every(k => PLAIN_DATA_KEYS.has(k));
+    default:
+      return false;
+  }
+}
+
+/** Same module-level value as recorded (references by name, literals by value, anything else the same object). */
 export function sameRead(recorded: V | null, now: V | undefined): boolean {
   if (recorded === null || now === undefined) {
     return recorded === null && now === undefined;
@@ -147,27 +168,15 @@ export function sameRead(recorded: V | null, now: V | undefined): boolean {
   if (recorded.k === 'lit') {
     return now.k === 'lit' && Object.is(now.value, recorded.value);
   }
-  return false;
+  return now === recorded;
 }
 
-const PLAIN_DATA_KEYS = new Set(['k', 'part', 'roots', 'taints']);
-
-/**
- * A value a unit may leave in the module frame: references, literals, and datasets of names it found unbound (no
- * taints, roots among `roots`), or unions of these. None of them is changed in place later.
- */
+/** A value a unit may leave in the module frame: a plain value whose datasets have roots among `roots`. */
 export function replayable(v: V, roots: ReadonlySet<number>, depth = 0): boolean {
-  switch (v.k) {
-    case 'ref':
-    case 'lit':
-      return true;
-    case 'union':
-      return depth < 4 && v.alts.every(a => replayable(a, roots, depth + 1));
-    case 'data':
-      return !v.taints.length && v.roots.every(r => roots.has(r)) && Object.keys(v).every(k => PLAIN_DATA_KEYS.has(k));
-    default:
-      return false;
+  if (v.k === 'union') {
+    return depth < 4 && v.alts.every(a => replayable(a, roots, depth + 1));
   }
+  return plain(v) && (v.k !== 'data' || v.roots.every(r => roots.has(r)));
 }
 
 /** Root keys shared by name rather than by node (created once, hit by later code anywhere in the file). */
