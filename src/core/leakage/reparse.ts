@@ -18,6 +18,7 @@
  * Otherwise the caller parses the whole text. A unit test checks tree equality with a fresh parse after random edits.
  */
 import type { ParsedPython, PyNode, StatementErrors } from './parser';
+import { lexicalHazard } from './splitparse';
 
 /** Common prefix length and the changed range [start, oldEnd) in `before`, [start, newEnd) in `after`. */
 export function changedRange(before: string, after: string): { start: number; oldEnd: number; newEnd: number } {
@@ -160,6 +161,13 @@ export function reparseStatements(
   }
   for (let i = Math.max(0, first - CLEAN_AROUND); i < Math.min(kids.length, suffix + CLEAN_AROUND); i++) {
     if (errs[i]) {
+      return undefined;
+    }
+  }
+  // a re-used statement with an unterminated string (or a stray bracket…): tree-sitter's recovery from it can
+  // depend on text anywhere after it, the edit included
+  for (let i = 0; i < kids.length; i++) {
+    if (errs[i] && lexicalHazard(before.slice(kids[i].start, kids[i].end))) {
       return undefined;
     }
   }
