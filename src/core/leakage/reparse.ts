@@ -202,7 +202,11 @@ export function reparseStatements(
       statementErrors[children.length] = errs[i];
     }
     children.push(kids[i]);
-    next = renumber(kids[i], 0, next);
+  }
+  // the statements before keep their offsets and pre-order ids (numbered from 1 after the module, as every parse
+  // numbers them): the next id is that of the first re-parsed statement
+  if (first > 0) {
+    next = kids[first].id;
   }
   for (const n of fresh) {
     (n as Mutable).parent = root;
