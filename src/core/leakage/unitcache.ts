@@ -61,6 +61,8 @@ export interface UnitRecord {
 export interface UnitCache {
   units: Map<PyNode, UnitRecord>;
   nextId: number;
+  /** Syntax facts of each top-level statement (analyze.ts `syntaxFacts`). */
+  statements: Map<PyNode, object>;
 }
 
 /** Counters for the bench and tests: units re-used, units analysed, analyses run again after a broken re-use. */
@@ -75,7 +77,7 @@ export function unitCacheFor(documentKey: string): UnitCache {
   if (c) {
     caches.delete(documentKey);
   } else {
-    c = { units: new Map(), nextId: 1 };
+    c = { units: new Map(), nextId: 1, statements: new Map() };
   }
   caches.set(documentKey, c);
   for (const [k] of caches) {
