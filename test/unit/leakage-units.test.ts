@@ -4,7 +4,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { analyzePythonSync, loadPythonParser, releaseDocument } from '../../src/core/leakage';
+import { analyzeNotebookSync, analyzePythonSync, loadPythonParser, releaseDocument } from '../../src/core/leakage';
 import { unitStats } from '../../src/core/leakage/unitcache';
 import { rng } from './helpers/pytree';
 
@@ -204,6 +204,23 @@ describe('leakage re-analysis re-uses unchanged functions', function () {
     const again = edited.replace('def script_0():', 'def script_0():\n    a = 1');
     assert.deepStrictEqual(analyzePythonSync(again, { documentKey: key }).findings, analyzePythonSync(again).findings);
     assert.strictEqual(unitStats.rerun, rerun0 + 1);
+    releaseDocument(key);
+  });
+
+  it('re-uses functions across the cells of a notebook, with the findings of a fresh analysis', async () => {
+    await loadPythonParser();
+    const key = 'vscode-notebook://units.ipynb';
+    const cells = functionsFile(12)
+      .split(/\n(?=def |class )/)
+      .map((source, index) => ({ source, index }));
+    const reused0 = unitStats.reused;
+    analyzeNotebookSync(cells, { documentKey: key });
+    for (const at of [3, cells.length - 2, 0]) {
+      cells[at] = { ...cells[at], source: `${cells[at].source}\nprint('edited')` };
+      const inc = analyzeNotebookSync(cells, { documentKey: key });
+      assert.deepStrictEqual(inc.findings, analyzeNotebookSync(cells).findings, `after editing cell ${at}`);
+    }
+    assert.ok(unitStats.reused - reused0 > 20, `${unitStats.reused - reused0} functions re-used`);
     releaseDocument(key);
   });
 
