@@ -1,8 +1,9 @@
 // Leakage analyzer benchmarks (plain Node), each against a baseline measured in the same run:
 //   - one 2,000-line file, warm (median wall and CPU time) against the 30 ms goal and CPython's ast.parse of it;
 //   - re-analysis after one-character edits of that file (documentKey: the top-level statements around the edit are
-//     re-parsed, the others re-used) against a fresh analysis of the same text and the 10 ms goal, and the re-parse
-//     alone against a fresh parse;
+//     re-parsed, the others re-used; the analysis of unchanged functions re-used, unitcache.ts) against a fresh
+//     analysis of the same text (whose findings it must equal) and the 10 ms goal, and the re-parse alone against a
+//     fresh parse;
 //   - workspace lint of many small files (≥ 500 scripts) and of large notebooks (.ipynb, ~2,000 lines each) against
 //     CPython's ast.parse of the same files (goal: ≤ 3×);
 //   - each of these with valid code parsed by the fast parser (fastparse.ts) against the same run with tree-sitter
@@ -20,7 +21,9 @@ import {
   releaseDocument,
 } from '../src/core/leakage';
 import { fastParse } from '../src/core/leakage/fastparse';
+import type { AnalysisResult } from '../src/core/leakage';
 import { lintFiles } from '../src/core/leakage/lintPool';
+import { unitStats } from '../src/core/leakage/unitcache';
 import { parsePython, parsePythonWith, reparseStats, setFastParser } from '../src/core/leakage/parser';
 import { scoreRealWorld } from '../test/unit/leakage-realworld';
 import { corpusFiles } from '../test/unit/helpers/pytree';
@@ -74,24 +77,49 @@ async function main(): Promise<void> {
   await loadPythonParser();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlsight-lint-bench-'));
   try {
-    // one 2,000-line file made of corpus scripts (each wrapped in its own function so names do not collide)
-    const lines: string[] = [];
-    for (let i = 0; lines.length < 2000; i++) {
-      const src = fs.readFileSync(corpus[i % corpus.length], 'utf8').split('\n');
-      lines.push(`def script_${i}():`, ...src.map(l => (l.trim() ? '    ' + l : '')), '    pass', '');
-    }
-    const big = lines.slice(0, 2000).join('\n');
+    // one 2,000-line file made of corpus scripts (each wrapped in its own function so names do not collide), and the
+    // same without the one corpus script that holds a deliberate syntax error (valid files are parsed by the fast
+    // parser; files with syntax errors in pieces, by tree-sitter around the error)
+    const script2000 = (sources: string[]) => {
+      const lines: string[] = [];
+      for (let i = 0; lines.length < 2000; i++) {
+        const src = fs.readFileSync(sources[i % sources.length], 'utf8').split('\n');
+        lines.push(`def script_${i}():`, ...src.map(l => (l.trim() ? '    ' + l : '')), '    pass', '');
+      }
+      return lines.slice(0, 2000).join('\n');
+    };
+    const big = script2000(corpus);
     const bigFile = path.join(dir, 'big.py');
     fs.writeFileSync(bigFile, big);
-    for (let i = 0; i < 5; i++) {
+    const valid = corpus.filter(f => parsePythonWith(fs.readFileSync(f, 'utf8'), 'fast').errors === 0);
+    const clean = script2000(valid);
+    const cleanFile = path.join(dir, 'clean.py');
+    fs.writeFileSync(cleanFile, clean);
+    // Warm-up: V8 keeps compiling the analyzer's code (TurboFan, on background threads that process.cpuUsage counts)
+    // for some 20 analyses of a 2,000-line file; with 5 warm-up runs, whichever file was measured first paid ~40 ms
+    // of compilation per run. Both files are warmed up, alternately, and measured alternately (A B B A).
+    for (let i = 0; i < 30; i++) {
       analyzePythonSync(big);
+      analyzePythonSync(clean);
     }
     const wall: number[] = [];
     const cpu: number[] = [];
-    for (let i = 0; i < 15; i++) {
+    const cleanWall: number[] = [];
+    const cleanCpu: number[] = [];
+    // in the order A B B A…: the first analysis of a pair pays more of the garbage collection of the pair before
+    const measure = (text: string, w: number[], c: number[]) => {
       const t0 = performance.now();
-      cpu.push(cpuMs(() => analyzePythonSync(big)));
-      wall.push(performance.now() - t0);
+      c.push(cpuMs(() => analyzePythonSync(text)));
+      w.push(performance.now() - t0);
+    };
+    for (let i = 0; i < 22; i++) {
+      if (i % 2 === 0) {
+        measure(big, wall, cpu);
+        measure(clean, cleanWall, cleanCpu);
+      } else {
+        measure(clean, cleanWall, cleanCpu);
+        measure(big, wall, cpu);
+      }
     }
     const pyBig = median([0, 1, 2].map(() => cpythonParse([bigFile])));
     report('leakage analysis of one 2,000-line file (median, warm, wall)', median(wall), 'ms', 'goal', 30);
@@ -102,31 +130,24 @@ async function main(): Promise<void> {
       "CPython's ast.parse of the same file (CPU)",
       pyBig,
     );
+    report(
+      'leakage analysis of one 2,000-line file with a syntax error (median, warm, CPU)',
+      median(cpu),
+      'ms',
+      'the same file without the script that has the error (median, warm, CPU)',
+      median(cleanCpu),
+    );
 
-    // the same without the one corpus script that holds a deliberate syntax error (valid files are parsed by the fast
-    // parser; files with syntax errors in pieces, by tree-sitter around the error): analysis, and the parsers alone
-    // against each other
-    const cleanLines: string[] = [];
-    const valid = corpus.filter(f => parsePythonWith(fs.readFileSync(f, 'utf8'), 'fast').errors === 0);
-    for (let i = 0; cleanLines.length < 2000; i++) {
-      const src = fs.readFileSync(valid[i % valid.length], 'utf8').split('\n');
-      cleanLines.push(`def script_${i}():`, ...src.map(l => (l.trim() ? '    ' + l : '')), '    pass', '');
-    }
-    const clean = cleanLines.slice(0, 2000).join('\n');
-    const cleanFile = path.join(dir, 'clean.py');
-    fs.writeFileSync(cleanFile, clean);
-    for (let i = 0; i < 5; i++) {
-      analyzePythonSync(clean);
-    }
-    const cleanWall: number[] = [];
-    const cleanCpu: number[] = [];
+    // the valid file: analysis, and the parsers alone against each other
     const cleanTsCpu: number[] = [];
     const tsParse: number[] = [];
     const fastParseMs: number[] = [];
+    setFastParser(false);
+    for (let i = 0; i < 10; i++) {
+      analyzePythonSync(clean);
+    }
+    setFastParser(true);
     for (let i = 0; i < 15; i++) {
-      const t0 = performance.now();
-      cleanCpu.push(cpuMs(() => analyzePythonSync(clean)));
-      cleanWall.push(performance.now() - t0);
       setFastParser(false);
       cleanTsCpu.push(cpuMs(() => analyzePythonSync(clean)));
       setFastParser(true);
@@ -173,6 +194,7 @@ async function main(): Promise<void> {
     const editedParse: number[] = [];
     const freshParse: number[] = [];
     const reused0 = reparseStats.reused;
+    const units0 = { ...unitStats };
     const edits = 30;
     let text = big;
     for (let i = 0; i < edits; i++) {
@@ -182,11 +204,16 @@ async function main(): Promise<void> {
       text = text.slice(0, at) + 'x' + text.slice(at);
       editedParse.push(cpuMs(() => parsePython(text, 10_000, parseKey)));
       freshParse.push(cpuMs(() => parsePython(text)));
-      edited.push(cpuMs(() => analyzePythonSync(text, { documentKey: key })));
+      let inc: AnalysisResult | undefined;
+      edited.push(cpuMs(() => (inc = analyzePythonSync(text, { documentKey: key }))));
       setFastParser(false);
       editedTs.push(cpuMs(() => analyzePythonSync(text, { documentKey: tsKey })));
       setFastParser(true);
-      fresh.push(cpuMs(() => analyzePythonSync(text)));
+      let ref: AnalysisResult | undefined;
+      fresh.push(cpuMs(() => (ref = analyzePythonSync(text))));
+      if (JSON.stringify(inc!.findings) !== JSON.stringify(ref!.findings)) {
+        throw new Error(`re-analysis after edit ${i} differs from a fresh analysis`);
+      }
     }
     const reused = (reparseStats.reused - reused0) / 3;
     releaseDocument(key);
@@ -219,6 +246,15 @@ async function main(): Promise<void> {
       'ms',
       'fresh parse + tree conversion',
       median(freshParse),
+    );
+    const unitsReused = unitStats.reused - units0.reused;
+    const unitsRun = unitStats.analysed - units0.analysed;
+    report(
+      `re-analysis after an edit: functions re-used (${unitStats.rerun - units0.rerun} analyses run again)`,
+      unitsReused / (unitsReused + unitsRun),
+      'ratio',
+      'function analyses re-used + run',
+      unitsReused + unitsRun,
     );
     report(
       're-analysis after an edit: re-parse (median CPU)',

@@ -7,7 +7,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { analyzeNotebookSync, analyzePythonSync, loadPythonParser } from '../../src/core/leakage';
 import { fastParse, fastParseBail } from '../../src/core/leakage/fastparse';
-import { parsePythonWith, setFastParser } from '../../src/core/leakage/parser';
+import { tokenize } from '../../src/core/leakage/fastlex';
+import { parsePython, parsePythonWith, setFastParser } from '../../src/core/leakage/parser';
 import { corpusFiles, rng, treeLines } from './helpers/pytree';
 
 /** 'same', 'bail' (the fast parser gave up), or a description of the first difference. */
@@ -142,6 +143,31 @@ describe('leakage fast parser', () => {
       }
     }
     assert.ok(errors >= 6, `${errors} texts with syntax errors`);
+  });
+
+  it('stops at a statement keyword inside an open bracket, and only there', () => {
+    // a call left open while typing: the tokenizer stops at `def` (it would go on to the stray `]`); why the text is
+    // not accepted (the whole tokenizer, used to tell local errors apart) is unchanged
+    const open = 'x = f(a,\ndef g():\n    return 1]\n' + 'y = [i for i in range(3)]\n'.repeat(50);
+    assert.throws(
+      () => tokenize(open, 0, open.length, false, true),
+      (e: Error) => e.message === 'unclosed bracket',
+    );
+    assert.strictEqual(fastParseBail(open), 'unbalanced bracket');
+    assert.strictEqual(fastParse(open), undefined);
+    assert.ok(parsePython(open).errors > 0);
+    // names that contain keywords, keyword-like strings, and the expression keywords stay valid inside brackets
+    const valid = [
+      'f(passed, classes, define, imports, returned, trying, d["class"], e.pass_)\n',
+      'x = [a if a else b for a in c if a is not None and not a]\ny = (lambda: 0)\nz = [a in d or b]\n',
+      'def g():\n    y = (yield from z)\n    w = f((yield x)) if False else (yield)\n',
+      'z = {"def": 1, "return": (1, [2, {3}])}\n',
+    ];
+    for (const src of valid) {
+      const fast = fastParse(src);
+      assert.ok(fast && fast !== 'timeout', src);
+      assert.deepStrictEqual(treeLines(fast.root), treeLines(parsePythonWith(src, 'fast').root), src);
+    }
   });
 
   it('agrees with tree-sitter or gives up after random edits of the corpus (fixed seed)', () => {

@@ -8,6 +8,7 @@ import type { PyNode } from './parser';
 import { parsePython } from './parser';
 import { RULES, RawFinding, RuleContext, SyntaxFacts, runRules } from './rules';
 import { SourceText, dottedName, field } from './syntax';
+import { unitCacheFor } from './unitcache';
 import type { AnalysisResult, AnalyzeOptions, Finding, Range, RuleId, Severity, TextEdit } from './types';
 
 /** How a joined notebook maps back to its cells. */
@@ -29,12 +30,77 @@ const DEFAULT_SEVERITY = new Map<RuleId, Severity>(RULES.map(r => [r.id, r.sever
 const INTERESTING_CALL =
   /seed|rand|Random|rng|normal|shuffle|choice|sample|uniform|gauss|bernoulli|multinomial|backward|step|PRNGKey|perm/;
 
-/** Collects imports, seed calls, sources of randomness, torch training steps and baseline mentions. */
-export function syntaxFacts(root: PyNode, src: SourceText): SyntaxFacts {
+/** What one top-level statement contributes to the syntax facts (re-used while the statement is unchanged). */
+interface StatementSyntax {
+  imports: SyntaxFacts['imports'];
+  /** Import-level aliases, in order (`np` → `numpy`). */
+  aliases: [string, string][];
+  /** Imports of random frameworks. */
+  randomness: SyntaxFacts['randomness'];
+  /** Calls whose callee text can be a seed, a random draw or a training step. */
+  calls: { node: PyNode; dotted: string; hasArgs: boolean; inPlot: boolean }[];
+  dummy: boolean;
+}
+
+/**
+ * Collects imports, seed calls, sources of randomness, torch training steps and baseline mentions. `cache` keeps
+ * each top-level statement's part between analyses of one document (its nodes are re-used after an edit).
+ */
+export function syntaxFacts(root: PyNode, src: SourceText, cache?: { statements: Map<PyNode, object> }): SyntaxFacts {
   const out: SyntaxFacts = { imports: [], seeds: [], randomness: [], backward: [], dummy: false };
-  const mayMentionDummy = /\bDummy(Classifier|Regressor)\b/.test(src.text);
   const aliases = new Map<string, string>();
-  const stack: PyNode[] = [root];
+  const parts: StatementSyntax[] = [];
+  const kept = new Map<PyNode, object>();
+  for (const stmt of root.children) {
+    const part = (cache?.statements.get(stmt) as StatementSyntax | undefined) ?? statementSyntax(stmt, src);
+    kept.set(stmt, part);
+    parts.push(part);
+    out.imports.push(...part.imports);
+    for (const [a, m] of part.aliases) {
+      aliases.set(a, m);
+    }
+    out.randomness.push(...part.randomness);
+    out.dummy ||= part.dummy;
+  }
+  if (cache) {
+    cache.statements = kept;
+  }
+  for (const part of parts) {
+    for (const { node: c, dotted, hasArgs, inPlot } of part.calls) {
+      const head = dotted.split('.')[0];
+      const qn = aliases.has(head) ? aliases.get(head)! + dotted.slice(head.length) : dotted;
+      if (
+        SEED_CALLS.test(qn) ||
+        SEED_CALLS.test(dotted) ||
+        (/(^|\.)(default_rng|RandomState|Random|PRNGKey)$/.test(qn) && hasArgs)
+      ) {
+        out.seeds.push(c);
+        continue;
+      }
+      if (
+        /^numpy\.random\.\w+$/.test(qn) ||
+        /^random\.(random|shuffle|choice|choices|randint|sample|uniform|gauss|randrange|normalvariate)$/.test(qn) ||
+        /^torch\.(rand|randn|randint|randperm|normal|bernoulli|multinomial|rand_like|randn_like)$/.test(qn) ||
+        /^tensorflow\.random\.\w+$/.test(qn)
+      ) {
+        if (!inPlot) {
+          out.randomness.push({ node: c, what: `${dotted}()` });
+        }
+      }
+      if (/\.backward$/.test(dotted) || (/\.step$/.test(dotted) && /optim/i.test(dotted))) {
+        out.backward.push(c);
+      }
+    }
+  }
+  return out;
+}
+
+/** The syntax facts of one top-level statement (aliases not yet applied to its calls). */
+function statementSyntax(stmt: PyNode, src: SourceText): StatementSyntax {
+  const out: StatementSyntax = { imports: [], aliases: [], randomness: [], calls: [], dummy: false };
+  const dummyAt = src.text.indexOf('Dummy', stmt.start);
+  const mayMentionDummy = dummyAt >= 0 && dummyAt < stmt.end;
+  const stack: PyNode[] = [stmt];
   const calls: PyNode[] = [];
   while (stack.length) {
     const n = stack.pop()!;
@@ -49,7 +115,7 @@ export function syntaxFacts(root: PyNode, src: SourceText): SyntaxFacts {
           const module = src.slice(name).replace(/\s+/g, '');
           const a = alias ? src.slice(alias) : module.split('.')[0];
           out.imports.push({ node: n, module: alias ? module : module.split('.')[0], alias: a });
-          aliases.set(a, alias ? module : module.split('.')[0]);
+          out.aliases.push([a, alias ? module : module.split('.')[0]]);
           if (RANDOM_FRAMEWORKS.test(module)) {
             out.randomness.push({ node: n, what: `import ${module}` });
           }
@@ -73,7 +139,7 @@ export function syntaxFacts(root: PyNode, src: SourceText): SyntaxFacts {
           const nm = src.slice(name);
           const a = alias ? src.slice(alias) : nm;
           out.imports.push({ node: n, module: `${module}.${nm}`, alias: a });
-          aliases.set(a, `${module}.${nm}`);
+          out.aliases.push([a, `${module}.${nm}`]);
         }
         continue;
       }
@@ -105,29 +171,8 @@ export function syntaxFacts(root: PyNode, src: SourceText): SyntaxFacts {
     if (!dotted) {
       continue;
     }
-    const head = dotted.split('.')[0];
-    const qn = aliases.has(head) ? aliases.get(head)! + dotted.slice(head.length) : dotted;
-    if (
-      SEED_CALLS.test(qn) ||
-      SEED_CALLS.test(dotted) ||
-      (/(^|\.)(default_rng|RandomState|Random|PRNGKey)$/.test(qn) && (field(c, 'arguments')?.children.length ?? 0) > 0)
-    ) {
-      out.seeds.push(c);
-      continue;
-    }
-    if (
-      /^numpy\.random\.\w+$/.test(qn) ||
-      /^random\.(random|shuffle|choice|choices|randint|sample|uniform|gauss|randrange|normalvariate)$/.test(qn) ||
-      /^torch\.(rand|randn|randint|randperm|normal|bernoulli|multinomial|rand_like|randn_like)$/.test(qn) ||
-      /^tensorflow\.random\.\w+$/.test(qn)
-    ) {
-      if (!inPlot(c, src)) {
-        out.randomness.push({ node: c, what: `${dotted}()` });
-      }
-    }
-    if (/\.backward$/.test(dotted) || (/\.step$/.test(dotted) && /optim/i.test(dotted))) {
-      out.backward.push(c);
-    }
+    const hasArgs = (field(c, 'arguments')?.children.length ?? 0) > 0;
+    out.calls.push({ node: c, dotted, hasArgs, inPlot: inPlot(c, src) });
   }
   return out;
 }
@@ -257,8 +302,10 @@ export function analyzeText(text: string, options: AnalyzeOptions | undefined, c
     return result;
   }
 
-  const facts = analyzeTree(parsed.root, src);
-  const syn = syntaxFacts(parsed.root, src);
+  const documentKey = options?.documentKey;
+  const units = documentKey === undefined ? undefined : unitCacheFor(documentKey);
+  const facts = analyzeTree(parsed.root, src, undefined, units);
+  const syn = syntaxFacts(parsed.root, src, units);
   if (cellMap) {
     addOutputEvidence(facts, src, cellMap);
   }

@@ -83,7 +83,7 @@ export abstract class LibraryCalls extends DataOps {
     obj.taints = taintsOf(cur);
     if (key) {
       if (key.includes('.')) {
-        this.dottedBound = true;
+        this.markDotted();
       }
       this.assign(key, obj);
     }
@@ -472,7 +472,12 @@ export abstract class LibraryCalls extends DataOps {
 
   protected doSplit(n: PyNode, a: CallArgs, av: Args): V {
     let site = this.splitByNode.get(n);
-    const arrays = av.pos.map((v, i) => this.asData(v) ?? this.freshData(`arg:${a.positional[i]?.id ?? i}`));
+    if (site && this.rec && !this.rec.splits.has(n)) {
+      this.rec.external = true;
+    }
+    const arrays = av.pos.map(
+      (v, i) => this.asData(v) ?? this.freshData(a.positional[i] ? `arg:${a.positional[i].id}` : `argi:${i}`),
+    );
     if (!site) {
       const shuffle = a.keywords.get('shuffle');
       site = {
@@ -490,6 +495,7 @@ export abstract class LibraryCalls extends DataOps {
         frames: [...this.callStack],
       };
       this.splitByNode.set(n, site);
+      this.rec?.splits.add(n);
       this.facts.splits.push(site);
     }
     const s = site;

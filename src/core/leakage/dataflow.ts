@@ -27,6 +27,7 @@ import type { PyNode } from './parser';
 import { SourceText, field } from './syntax';
 import { DataV, Facts, Part, V, derive, isHeldOut, leaksInto, mergeData, partFromName, unionTaints } from './values';
 import { UserClasses } from './dataflow-classes';
+import { FACT_LISTS, UnitCache, UnitRecorder, replayable, sameRead, sharedRootKey, unitStats } from './unitcache';
 
 export * from './values';
 
@@ -129,15 +130,124 @@ const KNOWN_FUNCTIONS = new Set([
 const TRAINING_STEP = /\.backward\(|\boptim\w*\.step\(|\bopt\w*\.step\(/;
 
 export class Analyzer extends UserClasses {
-  constructor(src: SourceText, statementBudget = 200_000) {
+  /**
+   * `cache`: the document's unit cache (unitcache.ts); its units are re-used where valid (unless `reuse` is false)
+   * and replaced by this run's. Check `reuseBroken` after `run`: then the run must be repeated without re-use.
+   */
+  constructor(
+    src: SourceText,
+    statementBudget = 200_000,
+    private readonly cache?: UnitCache,
+    reuse = true,
+  ) {
     super(src, statementBudget);
+    if (cache) {
+      this.nextId = cache.nextId;
+      this.newUnits = new Map();
+      if (reuse) {
+        this.reusedDefs = new Set();
+      }
+    }
   }
 
   /** Runs the analysis of a module tree. */
   run(root: PyNode): Facts {
     this.runModule(root);
     this.facts.truncated = this.budget <= 0;
+    if (this.cache && this.newUnits && !this.reuseBroken) {
+      this.cache.units = this.newUnits;
+      this.cache.nextId = this.nextId;
+    }
     return this.facts;
+  }
+
+  protected override reuseUnit(def: PyNode): boolean {
+    const r = this.reusedDefs && this.cache?.units.get(def);
+    if (!r || r.dottedAtStart !== this.dottedBound || this.budget - r.budgetUsed <= 0) {
+      return false;
+    }
+    const g = this.global.locals;
+    for (const [name, v] of r.reads) {
+      if (!sameRead(v, g.get(name))) {
+        return false;
+      }
+    }
+    if (r.globalsAdded.some(([name]) => g.has(name)) || r.rootKeys.some(([key]) => this.rootByKey.has(key))) {
+      return false;
+    }
+    FACT_LISTS.forEach((k, i) => (this.facts[k] as unknown[]).push(...r.facts[i]));
+    this.facts.otherMetric ||= r.otherMetric;
+    this.budget -= r.budgetUsed;
+    for (const [name, v] of r.globalsAdded) {
+      g.set(name, v);
+    }
+    for (const [key, id] of r.rootKeys) {
+      this.rootByKey.set(key, id);
+    }
+    this.dottedBound ||= r.dottedSet;
+    this.reusedDefs!.add(def);
+    this.newUnits!.set(def, r);
+    unitStats.reused++;
+    return true;
+  }
+
+  protected override startUnit(): void {
+    this.rec = new UnitRecorder(
+      new Map(this.global.locals),
+      this.dottedBound,
+      this.budget,
+      FACT_LISTS.map(k => this.facts[k].length),
+      this.allDefs.length,
+      this.facts.otherMetric,
+    );
+    this.facts.otherMetric = false;
+  }
+
+  protected override endUnit(def: PyNode): void {
+    const rec = this.rec!;
+    this.rec = undefined;
+    unitStats.analysed++;
+    const otherMetric = this.facts.otherMetric;
+    this.facts.otherMetric ||= rec.otherMetricBefore;
+    this.newUnits!.delete(def);
+    let external = rec.external || this.budget <= 0;
+    for (let i = rec.defsAtStart; i < this.allDefs.length && !external; i++) {
+      external = !this.analyzedDefs.has(this.allDefs[i].def);
+    }
+    const rootKeys: [string, number][] = [];
+    for (const key of rec.roots) {
+      if (sharedRootKey(key)) {
+        rootKeys.push([key, this.rootByKey.get(key)!]);
+      }
+    }
+    const nameRoots = new Set(rootKeys.map(([, id]) => id));
+    const globalsAdded: [string, V][] = [];
+    const g = this.global.locals;
+    for (const [name, v] of g) {
+      if (external) {
+        break;
+      }
+      const before = rec.globalsAtStart.get(name);
+      if (before === undefined) {
+        external = rec.reads.get(name) !== null || !replayable(v, nameRoots);
+        globalsAdded.push([name, v]);
+      } else if (before !== v) {
+        external = true;
+      }
+    }
+    if (external || g.size !== rec.globalsAtStart.size + globalsAdded.length) {
+      return;
+    }
+    this.newUnits!.set(def, {
+      reads: rec.reads,
+      dottedAtStart: rec.dottedAtStart,
+      dottedSet: rec.dottedSet,
+      budgetUsed: rec.budgetAtStart - this.budget,
+      globalsAdded,
+      rootKeys,
+      facts: FACT_LISTS.map((k, i) => this.facts[k].slice(rec.factLengths[i])),
+      otherMetric,
+    });
   }
 
   /**
@@ -523,6 +633,13 @@ function summarize(v: V, depth = 0): ValueSummary {
 }
 
 /** Runs the data-flow analysis of a module tree and returns its facts. */
-export function analyzeTree(root: PyNode, src: SourceText, budget?: number): Facts {
-  return new Analyzer(src, budget).run(root);
+export function analyzeTree(root: PyNode, src: SourceText, budget?: number, cache?: UnitCache): Facts {
+  const a = new Analyzer(src, budget, cache);
+  const facts = a.run(root);
+  if (!a.reuseBroken) {
+    return facts;
+  }
+  // a re-used function was called by code analysed after it: analyse everything again, recording only
+  unitStats.rerun++;
+  return new Analyzer(src, budget, cache, false).run(root);
 }

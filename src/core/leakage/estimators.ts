@@ -64,6 +64,9 @@ export abstract class Estimators extends Evaluator {
   protected taint(kind: Taint['kind'], node: PyNode, what: string, data: string, d: DataV): Taint {
     const key = `${kind}:${node.id}`;
     let t = this.taintByKey.get(key);
+    if (t && this.rec && !this.rec.taints.has(key)) {
+      this.rec.external = true;
+    }
     if (!t) {
       t = {
         id: this.nextId++,
@@ -77,6 +80,7 @@ export abstract class Estimators extends Evaluator {
         roots: d.roots,
       };
       this.taintByKey.set(key, t);
+      this.rec?.taints.add(key);
     }
     return t;
   }

@@ -412,6 +412,11 @@ export abstract class Evaluator extends Interpreter {
       return ds.length ? mergeData(ds) : UNKNOWN;
     }
     this.analyzedDefs.add(def);
+    if (this.reusedDefs?.has(def)) {
+      this.reuseBroken = true;
+    }
+    // its standalone analysis (if already run) was not all there is to know about it: not re-used next time
+    this.newUnits?.delete(def);
     const saved = this.frame;
     const savedLoops = this.loops;
     this.frame = new Frame(fv.closure as Frame, n, def);

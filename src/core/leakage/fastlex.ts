@@ -142,7 +142,36 @@ export function stringEnd(text: string, q: number, limit: number): number {
  * Tokens of `text[from, to)`. With `inBrackets`, the range is one expression inside brackets (an f-string
  * interpolation): no NEWLINE/INDENT/DEDENT.
  */
-export function tokenize(text: string, from = 0, to = text.length, inBrackets = false): Tokens {
+/**
+ * Keywords that only begin statements: inside brackets they mean a bracket left open earlier (valid code never has
+ * them there), so a tokenizer run that only needs to know whether the text is valid stops at the first one.
+ */
+const STATEMENT_KEYWORDS = new Set([
+  'def',
+  'class',
+  'return',
+  'pass',
+  'import',
+  'raise',
+  'try',
+  'while',
+  'global',
+  'nonlocal',
+  'assert',
+  'break',
+  'continue',
+  'del',
+  'with',
+  'except',
+  'finally',
+  'elif',
+]);
+
+/**
+ * `stopEarly`: bail out ('unclosed bracket') at a statement keyword inside brackets instead of tokenizing the rest
+ * of the text inside them (only for callers that do not look at why the text was not accepted).
+ */
+export function tokenize(text: string, from = 0, to = text.length, inBrackets = false, stopEarly = false): Tokens {
   const nul = text.indexOf('\0', from);
   if (nul >= 0 && nul < to) {
     throw new Bail('NUL character');
@@ -305,7 +334,11 @@ export function tokenize(text: string, from = 0, to = text.length, inBrackets = 
       if (e < to && text.charCodeAt(e) >= 128) {
         throw new Bail('non-ASCII identifier');
       }
-      token(T_NAME, i, e, text.slice(i, e));
+      const name = text.slice(i, e);
+      if (stopEarly && depth > (inBrackets ? 1 : 0) && STATEMENT_KEYWORDS.has(name)) {
+        throw new Bail('unclosed bracket');
+      }
+      token(T_NAME, i, e, name);
       i = e;
       continue;
     }

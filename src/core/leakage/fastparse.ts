@@ -596,7 +596,7 @@ export function fastParse(
   deadline = Infinity,
 ): { root: PyNode; nodeCount: number } | 'timeout' | undefined {
   try {
-    const tokens = tokenize(text);
+    const tokens = tokenize(text, 0, text.length, false, true);
     if (performance.now() > deadline) {
       return 'timeout';
     }

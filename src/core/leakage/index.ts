@@ -28,7 +28,9 @@
  * - **Editing**: pass `documentKey` (the document URI) as the user types: only the top-level statements around the
  *   edit are parsed again and the rest of the converted tree is re-used (reparse.ts; the whole text is parsed again,
  *   incrementally, when that is not known to give the same tree, e.g. while the edited statement has a syntax error).
- *   The data flow still runs over the whole file: debounce in the editor and call `releaseDocument` on close.
+ *   The analysis of a function of the module that was not edited, and whose inputs from the module did not change,
+ *   is re-used (unitcache.ts); the module's own statements run again. Debounce in the editor and call
+ *   `releaseDocument` on close.
  * - **Robustness**: never throws on bad Python (syntax errors are recovered from and counted in `syntaxErrors`);
  *   parsing stops after `parseTimeoutMs`; invalid notebook JSON gives `error` instead of throwing.
  */

@@ -20,6 +20,7 @@ import {
   taintsOf,
   unionTaints,
 } from './values';
+import type { UnitRecord, UnitRecorder } from './unitcache';
 
 export class Frame implements FrameLike {
   readonly locals = new Map<string, V>();
@@ -146,6 +147,13 @@ export abstract class Scopes {
   /** Set once a dotted name (`self.model`) has been assigned; until then attribute lookups skip the environment. */
   protected dottedBound = false;
   protected stmtDepth = 0;
+  /** The unit being recorded (see unitcache.ts), if any. */
+  protected rec: UnitRecorder | undefined;
+  /** Functions whose unit was re-used in this run; a call to one of them makes the run invalid (`reuseBroken`). */
+  protected reusedDefs: Set<PyNode> | undefined;
+  reuseBroken = false;
+  /** The units recorded or re-used in this run (undefined: no document cache). */
+  protected newUnits: Map<PyNode, UnitRecord> | undefined;
 
   constructor(
     protected readonly src: SourceText,
@@ -187,13 +195,24 @@ export abstract class Scopes {
   }
   protected once(key: string): boolean {
     if (this.seenKeys.has(key)) {
+      if (this.rec && !this.rec.seen.has(key)) {
+        this.rec.external = true;
+      }
       return false;
     }
     this.seenKeys.add(key);
+    this.rec?.seen.add(key);
     return true;
   }
   protected ctxKey(n: PyNode): string {
     return this.callStack.length ? `${n.id}@${this.callStack.map(c => c.id).join('.')}` : `${n.id}`;
+  }
+
+  protected markDotted(): void {
+    this.dottedBound = true;
+    if (this.rec) {
+      this.rec.dottedSet = true;
+    }
   }
 
   protected rootFor(key: string): number {
@@ -201,6 +220,9 @@ export abstract class Scopes {
     if (r === undefined) {
       r = this.nextId++;
       this.rootByKey.set(key, r);
+      this.rec?.roots.add(key);
+    } else if (this.rec && !this.rec.roots.has(key)) {
+      this.rec.external = true;
     }
     return r;
   }
@@ -245,9 +267,13 @@ export abstract class Scopes {
     for (let f: Frame | undefined = this.frame; f; f = f.parent) {
       const v = f.locals.get(name);
       if (v) {
+        if (this.rec && f === this.global) {
+          this.rec.readGlobal(name, v);
+        }
         return v;
       }
     }
+    this.rec?.readGlobal(name, undefined);
     // Unbound: a Python builtin, else whatever the analysis says the name is.
     let v: V;
     if (BUILTINS.has(name)) {
@@ -355,7 +381,7 @@ export abstract class Scopes {
       case 'attribute': {
         const key = this.dottedKey(target);
         if (key) {
-          this.dottedBound = true;
+          this.markDotted();
           this.assign(key, v);
         } else {
           this.evalExpr(field(target, 'object') ?? target);
@@ -463,9 +489,13 @@ export abstract class Scopes {
     for (let f: Frame | undefined = this.frame; f; f = f.parent) {
       const v = f.locals.get(key);
       if (v) {
+        if (this.rec && f === this.global) {
+          this.rec.readGlobal(key, v);
+        }
         return v;
       }
     }
+    this.rec?.readGlobal(key, undefined);
     return undefined;
   }
 

@@ -27,23 +27,53 @@ export abstract class Interpreter extends Scopes {
     }
     // Functions never called from the analysed code are analysed once with unknown arguments.
     for (let i = 0; i < this.allDefs.length; i++) {
-      const { def, closure } = this.allDefs[i];
-      if (this.analyzedDefs.has(def) || this.budget <= 0) {
-        continue;
-      }
-      this.analyzedDefs.add(def);
-      const saved = this.frame;
-      this.frame = new Frame(closure, undefined, def);
-      this.bindParams(def, [], new Map(), true);
-      this.activeDefs.push(def);
-      const body = field(def, 'body');
-      if (body) {
-        this.execBlock(body.children);
-      }
-      this.activeDefs.pop();
-      this.frame = saved;
+      this.runUncalled(i);
     }
   }
+
+  /**
+   * Analyses `allDefs[i]` with unknown arguments unless it was analysed already, then the functions defined in it
+   * and not called from it (depth first, so that a function of the module and all it holds are one unit).
+   */
+  private runUncalled(i: number): void {
+    const { def, closure } = this.allDefs[i];
+    if (this.analyzedDefs.has(def) || this.budget <= 0) {
+      return;
+    }
+    this.analyzedDefs.add(def);
+    // a function of the module is a unit: re-used from the document's last analysis, or recorded (unitcache.ts)
+    const unit = closure === this.global && this.newUnits !== undefined;
+    if (unit && this.reuseUnit(def)) {
+      return;
+    }
+    if (unit) {
+      this.startUnit();
+    }
+    const from = this.allDefs.length;
+    const saved = this.frame;
+    this.frame = new Frame(closure, undefined, def);
+    this.bindParams(def, [], new Map(), true);
+    this.activeDefs.push(def);
+    const body = field(def, 'body');
+    if (body) {
+      this.execBlock(body.children);
+    }
+    this.activeDefs.pop();
+    this.frame = saved;
+    for (let j = from; j < this.allDefs.length; j++) {
+      this.runUncalled(j);
+    }
+    if (unit) {
+      this.endUnit(def);
+    }
+  }
+
+  /** Replays the recorded unit of `def` when what it read is unchanged (see unitcache.ts). */
+  protected reuseUnit(_def: PyNode): boolean {
+    return false;
+  }
+  protected startUnit(): void {}
+  protected endUnit(_def: PyNode): void {}
 
   // ----- statements
 

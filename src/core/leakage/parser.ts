@@ -18,6 +18,7 @@ import type * as TS from 'web-tree-sitter';
 import { fastParse } from './fastparse';
 import { splitParse } from './splitparse';
 import { changedRange, combineErrors, reparseStatements } from './reparse';
+import { releaseUnits } from './unitcache';
 
 /** A named syntax node. Offsets are UTF-16 code units into the parsed text. */
 export interface PyNode {
@@ -447,8 +448,9 @@ const documents = new Map<string, CachedDocument>();
 /** How re-parses of kept documents went: statements re-used, or the whole text parsed again (for tests/bench). */
 export const reparseStats = { reused: 0, whole: 0 };
 
-/** Frees the parse tree kept for a document (call when the editor closes it). */
+/** Frees the parse tree and analysis results kept for a document (call when the editor closes it). */
 export function releaseDocument(documentKey: string): void {
+  releaseUnits(documentKey);
   const d = documents.get(documentKey);
   if (d) {
     d.tree?.delete();

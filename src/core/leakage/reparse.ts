@@ -18,6 +18,7 @@
  * Otherwise the caller parses the whole text. A unit test checks tree equality with a fresh parse after random edits.
  */
 import type { ParsedPython, PyNode, StatementErrors } from './parser';
+import { lexicalHazard } from './splitparse';
 
 /** Common prefix length and the changed range [start, oldEnd) in `before`, [start, newEnd) in `after`. */
 export function changedRange(before: string, after: string): { start: number; oldEnd: number; newEnd: number } {
@@ -163,6 +164,13 @@ export function reparseStatements(
       return undefined;
     }
   }
+  // a re-used statement with an unterminated string (or a stray bracket…): tree-sitter's recovery from it can
+  // depend on text anywhere after it, the edit included
+  for (let i = 0; i < kids.length; i++) {
+    if (errs[i] && lexicalHazard(before.slice(kids[i].start, kids[i].end))) {
+      return undefined;
+    }
+  }
   const region = parseRegion(after.slice(regionStart, regionEndOld + delta));
   if (!region || region.errors || region.timedOut) {
     return undefined;
@@ -194,7 +202,11 @@ export function reparseStatements(
       statementErrors[children.length] = errs[i];
     }
     children.push(kids[i]);
-    next = renumber(kids[i], 0, next);
+  }
+  // the statements before keep their offsets and pre-order ids (numbered from 1 after the module, as every parse
+  // numbers them): the next id is that of the first re-parsed statement
+  if (first > 0) {
+    next = kids[first].id;
   }
   for (const n of fresh) {
     (n as Mutable).parent = root;

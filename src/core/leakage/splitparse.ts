@@ -98,7 +98,7 @@ const LOCAL_BAILS = new Set(['unclosed bracket', 'inconsistent dedent', 'unexpec
  * Whether tree-sitter's recovery from a failing piece may reach beyond it: an unterminated string, or a tokenizer
  * stop other than an unclosed bracket or an indentation error (a stray closing bracket, a line continuation…).
  */
-function lexicalHazard(piece: string): boolean {
+export function lexicalHazard(piece: string): boolean {
   if (!stringsClosed(piece)) {
     return true;
   }

@@ -81,7 +81,8 @@ export interface AnalyzeOptions {
   seed?: number;
   /**
    * Identifies the document (e.g. its URI) so that the next analysis of the same document re-parses incrementally
-   * (and not at all when the text did not change). Call `releaseDocument(key)` when the document is closed.
+   * (and not at all when the text did not change) and re-uses the analysis of unchanged functions (unitcache.ts).
+   * Call `releaseDocument(key)` when the document is closed.
    */
   documentKey?: string;
 }
