@@ -190,8 +190,18 @@ export abstract class Scopes {
   protected short(n: PyNode | undefined): string {
     return n ? shortText(n, this.src) : '?';
   }
+  /**
+   * Where a finding about `n` is shown: the outermost call that led to it, so the line is in the user's own top-level
+   * code; entry points called without arguments (`main()`) are skipped, since the line inside them says more.
+   */
   protected site(n: PyNode): PyNode {
-    return this.callStack.length ? this.callStack[0] : n;
+    for (const c of this.callStack) {
+      const args = field(c, 'arguments');
+      if (!args || args.children.some(a => a.type !== '(' && a.type !== ')' && a.type !== ',')) {
+        return c;
+      }
+    }
+    return n;
   }
   protected once(key: string): boolean {
     if (this.seenKeys.has(key)) {
