@@ -44,6 +44,9 @@ import { DataOps, isRowwise } from './dataflow-data';
 
 /** sklearn's univariate feature-scoring functions (they read the target of every row). */
 const FEATURE_SCORES = /^(f_classif|f_regression|r_regression|chi2|mutual_info_classif|mutual_info_regression)$/;
+/** statsmodels models (array API `sm.OLS(y, X)`, formula API `smf.ols(formula, data=df)`): model → task. */
+const STATSMODELS =
+  /^(OLS|WLS|GLS|GLM|Logit|Probit|MNLogit|Poisson|NegativeBinomial|QuantReg|RLM|ols|wls|gls|glm|logit|probit|mnlogit|poisson|negativebinomial|quantreg|rlm)$/;
 /** numpy random generators, and the draws that create new data from them (or from `np.random`). */
 const RANDOM_GENERATORS = /^(RandomState|default_rng|Generator)$/;
 
@@ -131,6 +134,14 @@ export abstract class LibraryCalls extends DataOps {
     const module = dot >= 0 ? qn.slice(0, dot) : '';
     const builtin = module === 'builtins';
     const kwNode = (k: string) => a.keywords.get(k);
+    if (!builtin && STATSMODELS.test(name) && /statsmodels|^smf?$/.test(module)) {
+      return this.statsmodelsModel(name, n, a, av);
+    }
+    if (name === 'col' && /^(pl|polars)$/.test(module) && this.exprFrames.length) {
+      // `pl.col('x')` inside `df.with_columns(…)`: that column of `df`.
+      const col = a.positional[0] ? stringValue(a.positional[0], this.src) : undefined;
+      return derive(this.exprFrames[this.exprFrames.length - 1], { column: col });
+    }
     if (!builtin) {
       const info = classInfo(name);
       if (info && /^[A-Z]/.test(name)) {
@@ -322,6 +333,25 @@ export abstract class LibraryCalls extends DataOps {
       return this.newObj(name, undefined, n, a);
     }
     return ds.length ? mergeData(ds) : UNKNOWN;
+  }
+
+  /**
+   * A statsmodels model: it holds its data from the constructor and `fit()` fits on it. Array API: `sm.OLS(endog,
+   * exog)`; formula API: `smf.ols('y ~ a + b', data=df)` (the frame holds the response too: no target is taken).
+   */
+  private statsmodelsModel(name: string, n: PyNode, a: CallArgs, av: Args): V {
+    const formula = /^[a-z]/.test(name);
+    const task = /logit|probit/i.test(name) ? 'classification' : /^(glm|GLM)$/.test(name) ? 'unknown' : 'regression';
+    const obj = this.newObj(name, { cat: 'model', task }, n, a);
+    const xNode = formula ? (a.keywords.get('data') ?? a.positional[1]) : (a.keywords.get('exog') ?? a.positional[1]);
+    const yNode = formula ? undefined : (a.keywords.get('endog') ?? a.positional[0]);
+    const x = formula ? (av.kw.get('data') ?? av.pos[1]) : (av.kw.get('exog') ?? av.pos[1]);
+    const xd = this.asData(x);
+    if (xNode && xd) {
+      const y = formula ? undefined : (av.kw.get('endog') ?? av.pos[0]);
+      obj.ctorData = { x: formula ? derive(xd, { cols: undefined, column: undefined }) : xd, y, xNode, yNode };
+    }
+    return obj;
   }
 
   // ----- constructors

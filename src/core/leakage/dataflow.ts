@@ -68,6 +68,8 @@ const KNOWN_MODULES = new Set([
   'optim',
   'sm',
   'smf',
+  'pl',
+  'polars',
   'json',
   'pickle',
   'joblib',

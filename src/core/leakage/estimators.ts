@@ -96,6 +96,13 @@ export abstract class Estimators extends Evaluator {
     if (obj.cls === 'RandomGenerator' && RANDOM_SAMPLERS.test(method)) {
       return this.freshData(`random:${this.ctxKey(n)}`, 'full');
     }
+    if (method === 'fit' && obj.ctorData && !a.positional.length && !av.kw.has('X')) {
+      // statsmodels: `sm.OLS(y, X).fit()` fits on the constructor's data.
+      const c = obj.ctorData;
+      const pos = c.yNode ? [c.xNode, c.yNode] : [c.xNode];
+      const posV = c.y ? [c.x, c.y] : [c.x];
+      return this.doFit(obj, method, n, { ...a, positional: pos }, { pos: posV, kw: av.kw });
+    }
     if (FIT_METHODS.has(method)) {
       return this.doFit(obj, method, n, a, av);
     }

@@ -9,7 +9,12 @@ import { CallArgs, callArgs, field, fields, numberValue, stringValue } from './s
 import { DataV, DictV, FuncV, ObjV, RefV, UNKNOWN, V, derive, join, mergeData } from './values';
 import { Args, Frame, Interpreter, MAX_EXPR_DEPTH, MAX_INLINE_DEPTH } from './interpreter';
 
+/** polars frame methods whose arguments are expressions over the frame's columns (`pl.col('x')`). */
+const POLARS_CONTEXTS = /^(with_columns|with_column|select|filter|agg)$/;
+
 export abstract class Evaluator extends Interpreter {
+  /** Frames whose polars expressions are being evaluated (innermost last). */
+  protected readonly exprFrames: DataV[] = [];
   // ----- hooks for the ML semantics
 
   /** Comparison of values (`pred != y_test`, masks). */
@@ -353,7 +358,19 @@ export abstract class Evaluator extends Interpreter {
       }
       const recvV = this.evalExpr(objNode);
       const method = this.text(attrNode);
-      const av = this.evalArgs(args);
+      // polars: `pl.col(c)` in the arguments of `df.with_columns(…)`/`select`/`filter` is a column of `df`.
+      const exprFrame = recvV.k === 'data' && POLARS_CONTEXTS.test(method);
+      if (exprFrame) {
+        this.exprFrames.push(recvV);
+      }
+      let av: Args;
+      try {
+        av = this.evalArgs(args);
+      } finally {
+        if (exprFrame) {
+          this.exprFrames.pop();
+        }
+      }
       const recv = this.receiver(objNode, recvV, method);
       return this.callMethod(recv, method, n, args, av, objNode);
     }

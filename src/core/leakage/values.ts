@@ -122,6 +122,8 @@ export interface ObjV {
   argTaints?: Taint[];
   /** Scored by cross-validation (cross_val_score…). */
   cvScored?: boolean;
+  /** statsmodels: the data given to the constructor (`sm.OLS(y, X)`, `smf.logit(formula, data=df)`), fitted by `fit()`. */
+  ctorData?: { x: V; y?: V; xNode: PyNode; yNode?: PyNode };
 }
 
 export interface FitRecord {
