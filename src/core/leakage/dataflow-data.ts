@@ -21,6 +21,7 @@ import {
   ColInfo,
   DataV,
   ObjV,
+  Part,
   RefV,
   UNKNOWN,
   V,
@@ -28,6 +29,7 @@ import {
   litValue,
   mayBeSplitLater,
   mergeData,
+  partFromName,
   unionTaints,
 } from './values';
 import { Estimators } from './estimators';
@@ -49,6 +51,15 @@ function isLead(a: CallArgs, src: SourceText): boolean {
 export function isRowwise(a: CallArgs, src: SourceText): boolean {
   const axis = a.keywords.get('axis');
   return !!axis && /^(1|['"]columns['"])$/.test(src.slice(axis));
+}
+
+/** Methods of a series of correlations that keep its largest values (so the column correlated with itself). */
+const CORR_ORDER_METHODS = /^(abs|sort_values|head|nlargest|dropna|round|fillna|to_frame)$/;
+
+/** The part of the dataset a list of row positions holds, by its name (`train_indices`, `val_idx`, `test_rows`). */
+function indexPart(name: string): Part | undefined {
+  const words = name.toLowerCase().split(/_+|(?<=[a-z])(?=\d)/);
+  return words.some(w => /^(idx|index|indices|inds?|ix|rows|ids|positions)$/.test(w)) ? partFromName(name) : undefined;
 }
 
 export abstract class DataOps extends Estimators {
@@ -102,7 +113,12 @@ export abstract class DataOps extends Estimators {
     if (attr === 'columns') {
       return derive(base, { scalar: true, colList: base.column === undefined ? base.cols : undefined });
     }
-    if (attr === 'index' && (base.part === 'train' || base.part === 'test' || base.part === 'val')) {
+    if (attr === 'index' && base.corrOf) {
+      // The column names of the top correlations with a column: that column among them.
+      const c = base.corrOf;
+      return derive(base, { scalar: true, colList: { select: [c.column], drop: [], derived: [], node: c.node } });
+    }
+    if (attr === 'index' && !base.scalar && (base.part === 'train' || base.part === 'test' || base.part === 'val')) {
       // The row labels of one part of a split: `X[train_df.index]` selects that part's rows.
       return derive(base, { scalar: true, index: true });
     }
@@ -181,6 +197,20 @@ export abstract class DataOps extends Estimators {
   }
 
   protected dataSubscript(base: DataV, keyNodes: PyNode[], keys: V[]): V {
+    const k0 = keyNodes[0];
+    if (base.corr && keyNodes.length === 1 && stringValue(k0, this.src) !== undefined) {
+      // `df.corr()['price']`: every column's correlation with price.
+      const column = stringValue(k0, this.src)!;
+      return derive(base, { column, corrOf: { column, node: k0.parent ?? k0 } });
+    }
+    if (base.corrOf && keyNodes.length === 1) {
+      // A cut of the top correlations (`s[s > 0.5]`, `s[:10]`) keeps the column itself; `s[1:]` drops it.
+      const kd = this.asData(keys[0]);
+      const start = k0.type === 'slice' ? /^\s*(0?\s*)?:/.test(this.text(k0)) : false;
+      if (kd?.mask || start) {
+        return derive(base, { column: base.column, corrOf: base.corrOf });
+      }
+    }
     // Rows of a column (`y.iloc[:n]`, `y[mask]`) are still that column.
     let out = derive(base, {
       preds: base.preds,
@@ -206,7 +236,9 @@ export abstract class DataOps extends Estimators {
       const list = kv?.k === 'data' ? kv.colList : undefined;
       if (list && node) {
         // `frame[feature_names]` with `feature_names = list(df.columns)` minus what was removed.
-        out = derive(out, { cols: { ...list, node }, preds: out.preds, groupby: out.groupby });
+        // Columns picked by a statistic of the rows (the top correlations) carry it.
+        const taints = kv?.k === 'data' && kv.taints.length ? unionTaints(out.taints, kv.taints) : out.taints;
+        out = derive(out, { cols: { ...list, node }, preds: out.preds, groupby: out.groupby, taints });
         return;
       }
       // `frame.loc[rows, cols]`: a column key the code does not spell out leaves the columns unknown.
@@ -217,6 +249,12 @@ export abstract class DataOps extends Estimators {
         return;
       }
       const kd = this.asData(kv);
+      const namedPart = !kd && kn.type === 'identifier' ? indexPart(this.text(kn)) : undefined;
+      if (namedPart && kv?.k !== 'lit' && kv?.k !== 'obj') {
+        // Row positions kept in a plain list (`train_indices = indices[split:]` after shuffling a `list(range(n))`).
+        out = derive(out, { part: namedPart, column: out.column, preds: out.preds, cols: out.cols });
+        return;
+      }
       if (kd && kd.mask && kd.taints.length && base.scalar) {
         out = derive(out, { taints: unionTaints(out.taints, kd.taints), cols: out.cols });
       } else if (kd && kd.mask && kd.taints.some(t => t.filter)) {
@@ -287,6 +325,13 @@ export abstract class DataOps extends Estimators {
   }
 
   protected dataMethod(d: DataV, method: string, n: PyNode, a: CallArgs, av: Args, recvNode: PyNode): V {
+    if (d.corrOf && CORR_ORDER_METHODS.test(method)) {
+      // `corr['price'].abs().sort_values(ascending=False).head(10)`: the top correlations still include the target
+      // (not after an ascending sort, which puts it last).
+      const asc = a.keywords.get('ascending');
+      const keeps = method !== 'sort_values' || !asc || this.text(asc).trim() === 'False';
+      return derive(d, { column: d.column, corrOf: keeps ? d.corrOf : undefined });
+    }
     const argTaints = unionTaints(
       ...[...av.pos, ...av.kw.values()].map(v => {
         const x = this.asData(v);
@@ -358,6 +403,9 @@ export abstract class DataOps extends Estimators {
     }
     if (STAT_METHODS.has(method)) {
       const out = this.statistic(d, n, `${method}()`, recvNode, true);
+      if (method === 'corr' && d.column === undefined && !av.pos.length) {
+        return { ...out, corr: true };
+      }
       return argTaints.length ? derive(out, { taints: unionTaints(out.taints, argTaints) }) : out;
     }
     if (method === 'groupby') {

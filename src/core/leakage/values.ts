@@ -78,6 +78,13 @@ export interface DataV {
   colList?: ColInfo;
   /** Predictions cut at a threshold that a loop varies (`proba >= t` in `for t in …`): the loop and its variable. */
   threshold?: { loop: PyNode; name: string };
+  /** A correlation matrix of the frame's columns (`df.corr()`). */
+  corr?: boolean;
+  /**
+   * Correlations of every column with one column (`df.corr()['price']`, sorted or cut to the top ones): its index
+   * holds that column too (its correlation with itself is 1). `node`: where it was selected.
+   */
+  corrOf?: { column: string; node: PyNode };
 }
 
 /**
