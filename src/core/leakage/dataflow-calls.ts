@@ -104,6 +104,8 @@ export abstract class LibraryCalls extends DataOps {
       ].map(x => this.text(x));
       varies = texts.some(t => [...names].some(nm => new RegExp(`\\b${nm.replace(/[^\w]/g, '')}\\b`).test(t)));
     }
+    // A model built in an optimiser's objective gets the trial's hyperparameters (often through `**params`).
+    varies ||= this.hyperDepth > 0 && info?.cat === 'model';
     return {
       k: 'obj',
       cls,

@@ -38,7 +38,7 @@ export abstract class Interpreter extends Scopes {
       this.activeDefs.push(def);
       const body = field(def, 'body');
       if (body) {
-        this.execBlock(body.children);
+        this.runUncalled(def, body);
       }
       this.activeDefs.pop();
       this.frame = saved;
@@ -370,6 +370,11 @@ export abstract class Interpreter extends Scopes {
       visit(target);
     }
     return out;
+  }
+
+  /** The body of a function never called from the analysed code (run once, after the module). */
+  protected runUncalled(_def: PyNode, body: PyNode): void {
+    this.execBlock(body.children);
   }
 
   /** A loop body, run twice (so values carried from one iteration to the next are seen) unless deeply nested. */
