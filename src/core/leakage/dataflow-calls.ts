@@ -24,7 +24,7 @@ import {
 } from './knowledge';
 import type { Args } from './interpreter';
 import type { PyNode } from './parser';
-import { CallArgs, shortText, stringValue } from './syntax';
+import { CallArgs, callArgs, shortText, stringValue } from './syntax';
 import {
   DataV,
   ObjV,
@@ -106,6 +106,19 @@ export abstract class LibraryCalls extends DataOps {
     }
     // A model built in an optimiser's objective gets the trial's hyperparameters (often through `**params`).
     varies ||= this.hyperDepth > 0 && info?.cat === 'model';
+    if (!varies && this.loops.length && this.callStack.length) {
+      // Built by a user function called with the loop variable (`model = create_model(lr)` in `for lr in …`).
+      const names = new Set(this.loops.flatMap(l => [...l.targets]).filter(nm => !/seed|random_state/i.test(nm)));
+      const passed = (c: PyNode) => {
+        const ca = callArgs(c, this.src);
+        const vals = [
+          ...ca.positional,
+          ...[...ca.keywords].filter(([k]) => !/random_state|seed/.test(k)).map(x => x[1]),
+        ];
+        return vals.some(v => v.type === 'identifier' && names.has(this.text(v)));
+      };
+      varies = this.callStack.some(c => c.type === 'call' && passed(c));
+    }
     return {
       k: 'obj',
       cls,
@@ -136,6 +149,15 @@ export abstract class LibraryCalls extends DataOps {
     const module = dot >= 0 ? qn.slice(0, dot) : '';
     const builtin = module === 'builtins';
     const kwNode = (k: string) => a.keywords.get(k);
+    if (!builtin && /^(np|numpy)$/.test(module) && name === 'polyfit' && av.pos.length >= 2) {
+      // `np.polyfit(x, y, 3)`: a polynomial regression fitted on (x, y); `np.poly1d(coefs)` is that model.
+      const obj = this.newObj('polyfit', { cat: 'model', task: 'regression' }, n, a);
+      this.doFit(obj, 'fit', n, a, av);
+      return obj;
+    }
+    if (!builtin && /^(np|numpy)$/.test(module) && name === 'poly1d' && objsOf(av.pos[0]).length) {
+      return objsOf(av.pos[0])[0];
+    }
     if (!builtin && STATSMODELS.test(name) && /statsmodels|^smf?$/.test(module)) {
       return this.statsmodelsModel(name, n, a, av);
     }

@@ -129,7 +129,10 @@ export abstract class DataOps extends Estimators {
       return derive(base, { column: 'target' });
     }
     const keep = /^(iloc|loc|at|iat|str|dt|cat|values|array)$/.test(attr);
+    // `(df['date'] - df['date'].min()).dt.days`: days since the first date, an offset that tells the model nothing.
+    const offset = attr === 'dt' && base.taints.some(t => t.kind === 'stat' && /^(min|max)\(\)$/.test(t.what));
     return derive(base, {
+      taints: offset ? base.taints.filter(t => !(t.kind === 'stat' && /^(min|max)\(\)$/.test(t.what))) : base.taints,
       column: keep ? base.column : undefined,
       // `df[c].cat.codes`, `df[c].dt.year`: computed from that column.
       srcCols: keep ? base.srcCols : base.column !== undefined ? sourceColumns(base) : base.srcCols,
@@ -364,6 +367,11 @@ export abstract class DataOps extends Estimators {
     }
     if (d.groupby && (STAT_METHODS.has(method) || /^(transform|apply|rank)$/.test(method))) {
       return this.statistic(d, n, `groupby(…).${method}()`, recvNode, method !== 'transform' && method !== 'rank');
+    }
+    if (method === 'pivot_table' && !a.keywords.has('index') && a.positional.length < 2) {
+      // `df.pivot_table(values='size', columns='type', aggfunc=…)` with no row index: one row of statistics over all
+      // the rows (a lookup table of modes or means); with an index it is a reshape, left as it is.
+      return this.statistic(d, n, 'pivot_table()', recvNode, true);
     }
     if (method === 'rank' && !isRowwise(a, this.src)) {
       // Each row's rank (or percentile) among all the rows.
