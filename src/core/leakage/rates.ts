@@ -14,31 +14,31 @@ export interface RuleRate {
 }
 
 /** The corpus the rates were measured on: files, files with no leak, and files written after the rules were frozen. */
-export const RATE_CORPUS = { files: 416, clean: 155, heldOut: 10 } as const;
+export const RATE_CORPUS = { files: 428, clean: 159, heldOut: 10 } as const;
 
 export const RULE_RATES: Partial<Record<RuleId, RuleRate>> = {
-  'preprocessing-before-split': { tp: 214, fp: 0, fn: 1 },
+  'preprocessing-before-split': { tp: 217, fp: 2, fn: 5 },
   'oversampling-before-split': { tp: 14, fp: 0, fn: 1 },
   'test-data-in-fit': { tp: 14, fp: 0, fn: 0 },
-  'multi-test': { tp: 30, fp: 0, fn: 0 },
-  'target-in-features': { tp: 22, fp: 0, fn: 0 },
-  'evaluation-on-training-data': { tp: 17, fp: 0, fn: 1 },
+  'multi-test': { tp: 30, fp: 0, fn: 1 },
+  'target-in-features': { tp: 22, fp: 0, fn: 1 },
+  'evaluation-on-training-data': { tp: 18, fp: 0, fn: 1 },
 };
 
 /**
- * How the rules did on code they had not seen: the first runs of the held-out sets rw2-* … rw24-* of the corpus,
+ * How the rules did on code they had not seen: the first runs of the held-out sets rw2-* … rw25-* of the corpus,
  * each written and labelled before the analyzer saw it and scored before any fix for it (docs/leakage-rules.md lists
  * every set). These are historical measurements of earlier analyzer versions — the honest estimate for new code —
  * while RULE_RATES measures the current analyzer on the whole corpus it was tuned on.
  */
 export const FIRST_RUNS = {
-  sets: 'rw2-rw24',
-  files: 340,
-  clean: 132,
-  tp: 189,
-  fp: 11,
-  fn: 60,
-  preprocessing: { tp: 144, fn: 34 },
+  sets: 'rw2-rw25',
+  files: 352,
+  clean: 136,
+  tp: 193,
+  fp: 13,
+  fn: 66,
+  preprocessing: { tp: 147, fn: 38 },
 } as const;
 
 const pct = (a: number, b: number) => `${b ? Math.round((100 * a) / b) : 100}%`;
