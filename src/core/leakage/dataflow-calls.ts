@@ -47,6 +47,8 @@ const FEATURE_SCORES = /^(f_classif|f_regression|r_regression|chi2|mutual_info_c
 /** statsmodels models (array API `sm.OLS(y, X)`, formula API `smf.ols(formula, data=df)`): model → task. */
 const STATSMODELS =
   /^(OLS|WLS|GLS|GLM|Logit|Probit|MNLogit|Poisson|NegativeBinomial|QuantReg|RLM|ols|wls|gls|glm|logit|probit|mnlogit|poisson|negativebinomial|quantreg|rlm)$/;
+/** gensim embeddings trained on a corpus of documents. */
+export const EMBEDDINGS = /^(Word2Vec|FastText|Doc2Vec)$/;
 /** numpy random generators, and the draws that create new data from them (or from `np.random`). */
 const RANDOM_GENERATORS = /^(RandomState|default_rng|Generator)$/;
 
@@ -119,6 +121,9 @@ export abstract class LibraryCalls extends DataOps {
       };
       varies = this.callStack.some(c => c.type === 'call' && passed(c));
     }
+    if (varies && this.loops.length) {
+      this.variedLoops.add(this.loops[this.loops.length - 1].node);
+    }
     return {
       k: 'obj',
       cls,
@@ -157,6 +162,12 @@ export abstract class LibraryCalls extends DataOps {
     }
     if (!builtin && /^(np|numpy)$/.test(module) && name === 'poly1d' && objsOf(av.pos[0]).length) {
       return objsOf(av.pos[0])[0];
+    }
+    if (!builtin && EMBEDDINGS.test(name)) {
+      // gensim's `Word2Vec(sentences=docs, …)` learns its vocabulary and vectors from the documents it is given.
+      const obj = this.newObj(name, { cat: 'transformer', source: true }, n, a);
+      this.fitEmbedding(obj, n, a, av);
+      return obj;
     }
     if (!builtin && STATSMODELS.test(name) && /statsmodels|^smf?$/.test(module)) {
       return this.statsmodelsModel(name, n, a, av);
@@ -357,6 +368,17 @@ export abstract class LibraryCalls extends DataOps {
       return this.newObj(name, undefined, n, a);
     }
     return ds.length ? mergeData(ds) : UNKNOWN;
+  }
+
+  /** Trains a gensim embedding on its corpus argument (constructor, `build_vocab` or `train`), when there is one. */
+  protected fitEmbedding(obj: ObjV, n: PyNode, a: CallArgs, av: Args): void {
+    const keys = ['sentences', 'documents', 'corpus_iterable'];
+    const k = keys.find(x => a.keywords.has(x));
+    const dNode = k ? a.keywords.get(k) : a.positional[0];
+    const dv = k ? av.kw.get(k) : av.pos[0];
+    if (dNode && dv && this.asData(dv)) {
+      this.doFit(obj, 'fit', n, { ...a, positional: [dNode], keywords: new Map() }, { pos: [dv], kw: new Map() });
+    }
   }
 
   /**

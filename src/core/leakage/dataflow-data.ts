@@ -23,6 +23,7 @@ import {
   ObjV,
   Part,
   RefV,
+  Taint,
   UNKNOWN,
   V,
   derive,
@@ -111,7 +112,9 @@ export abstract class DataOps extends Estimators {
       return { k: 'lit', value: undefined };
     }
     if (attr === 'columns') {
-      return derive(base, { scalar: true, colList: base.column === undefined ? base.cols : undefined });
+      // The column names of a statistic of the frame (`df.describe().columns`) say nothing about its rows.
+      const taints = base.scalar ? [] : base.taints;
+      return derive(base, { scalar: true, colList: base.column === undefined ? base.cols : undefined, taints });
     }
     if (attr === 'index' && base.corrOf) {
       // The column names of the top correlations with a column: that column among them.
@@ -145,7 +148,47 @@ export abstract class DataOps extends Estimators {
   }
 
   /** `[c for c in df.columns if c != 'id']`: a column list, when the condition only compares names. */
+  /** Lists of column names kept by a condition on a statistic of all rows, and that statistic's taints. */
+  protected readonly listTaints = new WeakMap<V, Taint[]>();
+  private readonly condTaints = new Map<PyNode, Taint[]>();
+
+  /**
+   * `[c for c in upper.columns if any(upper[c] > 0.95)]`: names chosen by correlations, variances or a fitted
+   * selector's scores over all rows carry them (not counts, sums or missing-value shares).
+   */
+  protected override noteConditions(n: PyNode, conds: V[]): void {
+    const found: Taint[][] = conds.map(c => this.asData(c)?.taints ?? []);
+    const visit = (x: PyNode, depth: number) => {
+      if (x.type === 'identifier') {
+        const d = this.asData(this.lookup(this.text(x)));
+        if (d?.scalar) {
+          found.push(d.taints);
+        }
+      }
+      if (depth < 12) {
+        x.children.forEach(c => visit(c, depth + 1));
+      }
+    };
+    n.children.filter(c => c.type === 'if_clause').forEach(c => visit(c, 0));
+    const taints = unionTaints(...found).filter(t => t.kind === 'fit' || /^(corr|cov|var|std)\(\)$/.test(t.what));
+    if (taints.length) {
+      this.condTaints.set(n, taints);
+    }
+  }
+
   protected override evalComprehension(n: PyNode): V {
+    const v = this.comprehensionOf(n);
+    const taints = this.condTaints.get(n);
+    this.condTaints.delete(n);
+    if (taints && (v.k === 'list' || v.k === 'tuple')) {
+      this.listTaints.set(v, taints);
+    } else if (taints && v.k === 'data') {
+      return derive(v, { taints: unionTaints(v.taints, taints), colList: v.colList, column: v.column });
+    }
+    return v;
+  }
+
+  private comprehensionOf(n: PyNode): V {
     const v = super.evalComprehension(n);
     const body = field(n, 'body');
     const fors = n.type === 'list_comprehension' && body?.type === 'identifier' ? n.children : undefined;
@@ -181,7 +224,7 @@ export abstract class DataOps extends Estimators {
         argTaints: unionTaints(est.argTaints ?? [], tuned),
       };
     }
-    if (/^(best_estimator_|named_steps|steps|estimator|estimators_|best_estimator|model|module)$/.test(attr)) {
+    if (/^(best_estimator_|named_steps|steps|estimator|estimators_|best_estimator|model|module|wv|dv)$/.test(attr)) {
       return base;
     }
     const last = base.fits[base.fits.length - 1];
@@ -233,7 +276,13 @@ export abstract class DataOps extends Estimators {
       }
       const names = kn.type === 'slice' ? undefined : stringsOf(kv);
       if (names && node) {
-        out = derive(out, { cols: selectColumns(base.cols, names, node), preds: out.preds, groupby: out.groupby });
+        const picked = (kv && this.listTaints.get(kv)) ?? [];
+        out = derive(out, {
+          cols: selectColumns(base.cols, names, node),
+          preds: out.preds,
+          groupby: out.groupby,
+          taints: picked.length ? unionTaints(out.taints, picked) : out.taints,
+        });
         return;
       }
       const list = kv?.k === 'data' ? kv.colList : undefined;
@@ -414,6 +463,10 @@ export abstract class DataOps extends Estimators {
       if (method === 'corr' && d.column === undefined && !av.pos.length) {
         return { ...out, corr: true };
       }
+      if (method === 'describe' && d.column === undefined && d.cols) {
+        // Its columns are the frame's numeric columns (all of them with `include=`).
+        return { ...out, cols: { ...d.cols, numeric: !a.keywords.has('include') || d.cols.numeric, node: n } };
+      }
       return argTaints.length ? derive(out, { taints: unionTaints(out.taints, argTaints) }) : out;
     }
     if (method === 'groupby') {
@@ -456,7 +509,14 @@ export abstract class DataOps extends Estimators {
         !/^(1|['"]columns['"])$/.test(this.text(a.keywords.get('axis') ?? a.positional[1] ?? n).trim()) &&
         (a.keywords.has('index') || !!a.keywords.get('axis'));
       const cols = rowsOnly ? d.cols : d.cols && names ? dropColumns(d.cols, names, n) : undefined;
-      const frame = derive(d, { taints: d.taints, cols, column: undefined });
+      // Columns dropped by a statistic of all rows (highly correlated ones) carry it.
+      const dropped = av.pos[0] ?? av.kw.get('columns');
+      const picked = (dropped && this.listTaints.get(dropped)) ?? [];
+      const frame = derive(d, {
+        taints: picked.length ? unionTaints(d.taints, picked) : d.taints,
+        cols,
+        column: undefined,
+      });
       if (method === 'pop') {
         this.rebind(recvNode, frame);
         return derive(d, { column: names?.[0], cols: undefined });

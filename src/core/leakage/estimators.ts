@@ -59,6 +59,8 @@ export abstract class Estimators extends Evaluator {
   protected readonly taintByKey = new Map<string, Taint>();
   /** Training and test parts of one split put back together (`np.vstack([X_train, X_test])`) → the test part. */
   protected readonly recombined = new WeakMap<DataV, DataV>();
+  /** Loops in which an object is built with the loop variable (`SelectKBest(k=k)` in `for k in …`). */
+  protected readonly variedLoops = new Set<PyNode>();
 
   protected taint(kind: Taint['kind'], node: PyNode, what: string, data: string, d: DataV): Taint {
     const key = `${kind}:${node.id}`;
@@ -85,6 +87,8 @@ export abstract class Estimators extends Evaluator {
     return undefined;
   }
 
+  /** Trains a gensim embedding on its corpus argument (see `dataflow-calls.ts`). */
+  protected abstract fitEmbedding(obj: ObjV, n: PyNode, a: CallArgs, av: Args): void;
   protected abstract newObj(cls: string, info: ClassInfo | undefined, node: PyNode, args: CallArgs | undefined): ObjV;
   /** Notes that a value (a target) is used as a classification or regression target. */
   protected abstract noteTarget(v: V | undefined, task: Task, evidence: PyNode): void;
@@ -95,6 +99,10 @@ export abstract class Estimators extends Evaluator {
   protected objMethod(obj: ObjV, method: string, n: PyNode, a: CallArgs, av: Args): V {
     if (obj.cls === 'RandomGenerator' && RANDOM_SAMPLERS.test(method)) {
       return this.freshData(`random:${this.ctxKey(n)}`, 'full');
+    }
+    if ((method === 'build_vocab' || method === 'train') && /^(Word2Vec|FastText|Doc2Vec)$/.test(obj.cls)) {
+      this.fitEmbedding(obj, n, a, av);
+      return obj;
     }
     if (method === 'fit' && obj.ctorData && !a.positional.length && !av.kw.has('X')) {
       // statsmodels: `sm.OLS(y, X).fit()` fits on the constructor's data.
@@ -258,6 +266,12 @@ export abstract class Estimators extends Evaluator {
     const projects = method === 'fit_transform' && obj.cat === 'model' && obj.task !== 'clustering';
     const modelLike = !isResample && !projects && this.isModelLike(obj, !!yNode, method);
     if (modelLike) {
+      const inner = this.loops[this.loops.length - 1]?.node;
+      if (!obj.varies && inner && this.variedLoops.has(inner) && !obj.loops.includes(inner)) {
+        // Refitted in a loop that varies something else it depends on (the features a selector keeps for each k).
+        obj.varies = true;
+        obj.loops = this.loops.map(l => l.node);
+      }
       if (!obj.dummy) {
         this.facts.modelFits.push({ site, call: n, obj, xNode, yNode, x, y });
       }
@@ -562,12 +576,20 @@ export abstract class Estimators extends Evaluator {
         argNodes: a.positional,
       });
     }
+    // Native cross-validation (`xgb.cv(params, dtrain, nfold=5)`) splits its data into folds like cross_val_score.
+    const viaCV = name === 'cv';
     for (const t of x.taints) {
-      if (t.kind !== 'oversample' && leaksInto(t, x) && this.once(`pre:${t.id}`)) {
+      if (viaCV && t.kind === 'oversample') {
+        if (this.once(`overcv:${t.id}`)) {
+          this.facts.overLeaks.push({ taint: t, use: n, useKind: 'cv', dataText: this.short(a.positional[1]) });
+        }
+        continue;
+      }
+      if (t.kind !== 'oversample' && (viaCV ? x.part !== 'test' : leaksInto(t, x)) && this.once(`pre:${t.id}`)) {
         this.facts.preLeaks.push({
           taint: t,
           use: n,
-          useKind: 'fit',
+          useKind: viaCV && x.part !== 'train' ? 'cv' : 'fit',
           split: x.origin?.split ?? t.split,
           dataText: this.short(a.positional[1]),
         });

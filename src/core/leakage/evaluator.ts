@@ -215,6 +215,7 @@ export abstract class Evaluator extends Interpreter {
 
   protected evalComprehension(n: PyNode): V {
     return this.isolated(() => {
+      const conds: V[] = [];
       for (const c of n.children) {
         if (c.type === 'for_in_clause') {
           const right = field(c, 'right');
@@ -225,9 +226,12 @@ export abstract class Evaluator extends Interpreter {
           }
         } else if (c.type === 'if_clause') {
           for (const x of c.children) {
-            this.evalExpr(x);
+            conds.push(this.evalExpr(x));
           }
         }
+      }
+      if (conds.length) {
+        this.noteConditions(n, conds);
       }
       const body = field(n, 'body');
       let elem: V = UNKNOWN;
@@ -249,6 +253,9 @@ export abstract class Evaluator extends Interpreter {
       return { k: 'list', items: [elem] };
     });
   }
+
+  /** The values of a comprehension's `if` conditions (evaluated with its loop variables bound). */
+  protected noteConditions(_n: PyNode, _conds: V[]): void {}
 
   protected evalAttribute(n: PyNode): V {
     const key = this.dottedBound ? this.dottedKey(n) : undefined;
