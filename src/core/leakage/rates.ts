@@ -14,31 +14,31 @@ export interface RuleRate {
 }
 
 /** The corpus the rates were measured on: files, files with no leak, and files written after the rules were frozen. */
-export const RATE_CORPUS = { files: 428, clean: 159, heldOut: 10 } as const;
+export const RATE_CORPUS = { files: 440, clean: 164, heldOut: 10 } as const;
 
 export const RULE_RATES: Partial<Record<RuleId, RuleRate>> = {
-  'preprocessing-before-split': { tp: 221, fp: 0, fn: 1 },
+  'preprocessing-before-split': { tp: 222, fp: 0, fn: 3 },
   'oversampling-before-split': { tp: 14, fp: 0, fn: 1 },
-  'test-data-in-fit': { tp: 14, fp: 0, fn: 0 },
-  'multi-test': { tp: 31, fp: 0, fn: 0 },
-  'target-in-features': { tp: 23, fp: 0, fn: 0 },
-  'evaluation-on-training-data': { tp: 18, fp: 0, fn: 1 },
+  'test-data-in-fit': { tp: 14, fp: 1, fn: 0 },
+  'multi-test': { tp: 32, fp: 0, fn: 1 },
+  'target-in-features': { tp: 23, fp: 0, fn: 1 },
+  'evaluation-on-training-data': { tp: 19, fp: 0, fn: 1 },
 };
 
 /**
- * How the rules did on code they had not seen: the first runs of the held-out sets rw2-* … rw25-* of the corpus,
+ * How the rules did on code they had not seen: the first runs of the held-out sets rw2-* … rw26-* of the corpus,
  * each written and labelled before the analyzer saw it and scored before any fix for it (docs/leakage-rules.md lists
  * every set). These are historical measurements of earlier analyzer versions — the honest estimate for new code —
  * while RULE_RATES measures the current analyzer on the whole corpus it was tuned on.
  */
 export const FIRST_RUNS = {
-  sets: 'rw2-rw25',
-  files: 352,
-  clean: 136,
-  tp: 193,
-  fp: 13,
-  fn: 66,
-  preprocessing: { tp: 147, fn: 38 },
+  sets: 'rw2-rw26',
+  files: 364,
+  clean: 141,
+  tp: 196,
+  fp: 14,
+  fn: 70,
+  preprocessing: { tp: 148, fn: 40 },
 } as const;
 
 const pct = (a: number, b: number) => `${b ? Math.round((100 * a) / b) : 100}%`;
