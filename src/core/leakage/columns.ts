@@ -101,6 +101,9 @@ export interface TargetInFeatures {
  * Whether features `x` hold the target `y` (or a column computed from it); the first such column. `numericTarget`:
  * the target is known to be numeric (a regression target), so `select_dtypes('number')` keeps it.
  */
+/** Values of a binary label as get_dummies names its columns (`Churn_Yes`, `default_1`, `diagnosis_M`). */
+const DUMMY_VALUE = /^(yes|no|y|n|true|false|1|0|m|b|f|positive|negative|pos|neg|[<>]=?50k)$/i;
+
 export function targetInFeatures(x: DataV, y: DataV, numericTarget = false): TargetInFeatures | undefined {
   const info = x.cols;
   if (!info || x.scalar || x.preds || x.column !== undefined || y.preds || (info.numeric && !numericTarget)) {
@@ -125,6 +128,17 @@ export function targetInFeatures(x: DataV, y: DataV, numericTarget = false): Tar
   for (const t of targets) {
     if (present(t) && (info.select || t === y.column || (y.column === undefined && y.srcCols?.includes(t)))) {
       return { column: t, target: [...sourceColumns(y)][0] ?? t, node: info.node };
+    }
+  }
+  // `y = df['Churn_Yes']` after `df = pd.get_dummies(df)`: the other dummies of Churn (Churn_No) are still there.
+  const dum = info.dummies;
+  const m = y.column !== undefined ? /^(.+)_([^_]+)$/.exec(y.column) : null;
+  // Without `columns=`, only a label-like value (`_Yes`, `_1`, `_M`…) shows that the target is a dummy column.
+  const encoded = m && (dum?.columns ? dum.columns.includes(m[1]) : DUMMY_VALUE.test(m[2]));
+  if (dum && !dum.dropFirst && !info.select && m && encoded) {
+    const family = info.drop.filter(c => c.startsWith(`${m[1]}_`) && c !== y.column);
+    if (!family.length && !info.drop.includes(m[1])) {
+      return { column: `${m[1]}_…`, target: y.column!, via: m[1], node: info.node };
     }
   }
   for (const [c, from, node] of info.derived) {

@@ -2,7 +2,7 @@
  * The library-call layer of the ML semantics (`dataflow.ts`): estimator objects and their construction, calls of
  * library functions (data sources, metrics, cross-validation, feature scoring) and train/test splits.
  */
-import { ALL_COLUMNS, sourceColumns } from './columns';
+import { ALL_COLUMNS, sourceColumns, stringsOf } from './columns';
 import {
   ACCURACY_SCORING,
   CLASSIFICATION_METRICS,
@@ -103,6 +103,8 @@ export abstract class LibraryCalls extends DataOps {
       const texts = [
         ...args.positional,
         ...[...args.keywords].filter(([k]) => !/random_state|seed/.test(k)).map(([, v]) => v),
+        // `RandomForestClassifier(**params)` in `for params in ParameterGrid(grid)`.
+        ...(args.splat && args.list ? args.list.children.filter(c => /splat/.test(c.type)) : []),
       ].map(x => this.text(x));
       varies = texts.some(t => [...names].some(nm => new RegExp(`\\b${nm.replace(/[^\w]/g, '')}\\b`).test(t)));
     }
@@ -256,6 +258,14 @@ export abstract class LibraryCalls extends DataOps {
       if (/(^|\.)random$/.test(module) && RANDOM_SAMPLERS.test(name)) {
         return this.freshData(`random:${this.ctxKey(n)}`, 'full');
       }
+      const binsNode = a.positional[1] ?? a.keywords.get('bins');
+      if (name === 'cut' && /^(pd|pandas)$/.test(module) && binsNode?.type === 'integer' && av.pos[0]) {
+        // `pd.cut(df['age'], 5)`: equal-width bins between the minimum and maximum of all the rows.
+        const x = this.asData(av.pos[0]);
+        if (x) {
+          return this.statistic(x, n, `cut(bins=${this.text(binsNode)})`, a.positional[0], false);
+        }
+      }
       const isStatModule = STAT_MODULES.test(module) || (module === '' && /^(qcut|zscore)$/.test(name));
       if (
         STAT_FUNCTIONS.has(name) &&
@@ -343,7 +353,16 @@ export abstract class LibraryCalls extends DataOps {
         // `np.log(df['price'])`: computed from that column.
         srcCols: src.length ? src : undefined,
         preds: m.preds,
-        cols: ds.length === 1 && name === 'get_dummies' ? m.cols : undefined,
+        cols:
+          ds.length === 1 && name === 'get_dummies' && m.cols
+            ? {
+                ...m.cols,
+                dummies: {
+                  columns: stringsOf(av.kw.get('columns')),
+                  dropFirst: litValue(av.kw.get('drop_first')) === true,
+                },
+              }
+            : undefined,
         taints: stats.length ? unionTaints(m.taints, ...stats) : m.taints,
       });
     }

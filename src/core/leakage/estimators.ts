@@ -294,7 +294,15 @@ export abstract class Estimators extends Evaluator {
           }
           continue;
         }
-        if (viaCV ? x.part !== 'test' : leaksInto(t, x) || yTaints.includes(t)) {
+        // Keras' `validation_split=0.2` holds out the last rows of data that were preprocessed with them.
+        const heldOutByFit =
+          !viaCV &&
+          a.keywords.has('validation_split') &&
+          (x.part === 'full' || x.part === 'unknown') &&
+          !t.cvOnly &&
+          (t.part === 'full' || t.part === 'unknown') &&
+          t.roots.some(r => x.roots.includes(r));
+        if (viaCV ? x.part !== 'test' : leaksInto(t, x) || yTaints.includes(t) || heldOutByFit) {
           if (this.once(`pre:${t.id}`)) {
             this.facts.preLeaks.push({
               taint: t,

@@ -314,11 +314,21 @@ export abstract class Interpreter extends Scopes {
     }
     const runs: (() => void)[] = [];
     const cons = field(n, 'consequence');
-    runs.push(() => {
+    // `if scaler is None:` with a scaler passed in (a helper reusing fitted transformers): decided, one path.
+    const known = cond ? this.noneTest(cond) : undefined;
+    if (known === true) {
       if (cons) {
         this.execStmt(cons);
       }
-    });
+      return;
+    }
+    if (known === undefined) {
+      runs.push(() => {
+        if (cons) {
+          this.execStmt(cons);
+        }
+      });
+    }
     let hasElse = false;
     for (const alt of fields(n, 'alternative')) {
       if (alt.type === 'elif_clause') {
@@ -350,10 +360,32 @@ export abstract class Interpreter extends Scopes {
         this.branchPath.pop();
       }
     };
+    if (!runs.length) {
+      return;
+    }
     this.branches(
       runs.map((r, i) => inPath(i, r)),
-      !hasElse,
+      !hasElse || known === false,
     );
+  }
+
+  /** The truth of `name is None` / `name is not None` when the name's value is known to be None or not. */
+  private noneTest(cond: PyNode): boolean | undefined {
+    const c = cond.type === 'parenthesized_expression' && cond.children.length === 1 ? cond.children[0] : cond;
+    if (c.type !== 'comparison_operator' || c.children.length !== 2) {
+      return undefined;
+    }
+    const [left, right] = c.children;
+    const op = this.text(c)
+      .slice(left.end - c.start, right.start - c.start)
+      .trim();
+    if (left.type !== 'identifier' || right.type !== 'none' || (op !== 'is' && !/^is\s+not$/.test(op))) {
+      return undefined;
+    }
+    const v = this.lookup(this.text(left));
+    const isNone =
+      v.k === 'lit' && v.value === null ? true : /^(obj|data|func|list|tuple|dict)$/.test(v.k) ? false : undefined;
+    return isNone === undefined ? undefined : op === 'is' ? isNone : !isNone;
   }
 
   protected loopTargets(target: PyNode | undefined): Set<string> {

@@ -98,6 +98,11 @@ export interface ColInfo {
   node: PyNode;
   /** Only the numeric columns of those (`select_dtypes('number')`): a label column is there only if numeric. */
   numeric?: boolean;
+  /**
+   * One-hot encoded by `pd.get_dummies` (its `columns=` when listed, `dropFirst` with `drop_first=True`): a column
+   * `c` became `c_<value>` for each of its values.
+   */
+  dummies?: { columns?: string[]; dropFirst: boolean };
 }
 
 export interface ObjV {
