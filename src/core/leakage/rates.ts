@@ -14,31 +14,31 @@ export interface RuleRate {
 }
 
 /** The corpus the rates were measured on: files, files with no leak, and files written after the rules were frozen. */
-export const RATE_CORPUS = { files: 440, clean: 164, heldOut: 10 } as const;
+export const RATE_CORPUS = { files: 448, clean: 167, heldOut: 10 } as const;
 
 export const RULE_RATES: Partial<Record<RuleId, RuleRate>> = {
-  'preprocessing-before-split': { tp: 224, fp: 0, fn: 1 },
+  'preprocessing-before-split': { tp: 226, fp: 2, fn: 2 },
   'oversampling-before-split': { tp: 14, fp: 0, fn: 1 },
   'test-data-in-fit': { tp: 14, fp: 0, fn: 0 },
-  'multi-test': { tp: 33, fp: 0, fn: 0 },
+  'multi-test': { tp: 34, fp: 0, fn: 1 },
   'target-in-features': { tp: 24, fp: 0, fn: 0 },
   'evaluation-on-training-data': { tp: 19, fp: 0, fn: 1 },
 };
 
 /**
- * How the rules did on code they had not seen: the first runs of the held-out sets rw2-* … rw26-* of the corpus,
+ * How the rules did on code they had not seen: the first runs of the held-out sets rw2-* … rw27-* of the corpus,
  * each written and labelled before the analyzer saw it and scored before any fix for it (docs/leakage-rules.md lists
  * every set). These are historical measurements of earlier analyzer versions — the honest estimate for new code —
  * while RULE_RATES measures the current analyzer on the whole corpus it was tuned on.
  */
 export const FIRST_RUNS = {
-  sets: 'rw2-rw26',
-  files: 364,
-  clean: 141,
-  tp: 196,
-  fp: 14,
-  fn: 70,
-  preprocessing: { tp: 148, fn: 40 },
+  sets: 'rw2-rw27',
+  files: 372,
+  clean: 144,
+  tp: 199,
+  fp: 16,
+  fn: 72,
+  preprocessing: { tp: 150, fn: 41 },
 } as const;
 
 const pct = (a: number, b: number) => `${b ? Math.round((100 * a) / b) : 100}%`;
