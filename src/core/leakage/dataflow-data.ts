@@ -12,6 +12,7 @@ import {
   selectColumns,
   sourceColumns,
   stringsOf,
+  taintsAfterColumns,
 } from './columns';
 import { STAT_FUNCTIONS, STAT_METHODS, STAT_MODULES } from './knowledge';
 import type { Args } from './interpreter';
@@ -54,6 +55,12 @@ export function isRowwise(a: CallArgs, src: SourceText): boolean {
   return !!axis && /^(1|['"]columns['"])$/.test(src.slice(axis));
 }
 
+/** Column info whose per-column statistics no longer include `ts` (they now concern the whole frame). */
+function frameWide(cols: ColInfo, ts: Taint[]): ColInfo {
+  const colTaints = cols.colTaints?.map(([c, xs]) => [c, xs.filter(t => !ts.includes(t))] as [string, Taint[]]);
+  return { ...cols, colTaints: colTaints?.filter(([, xs]) => xs.length) };
+}
+
 /** Methods of a series of correlations that keep its largest values (so the column correlated with itself). */
 const CORR_ORDER_METHODS = /^(abs|sort_values|head|nlargest|dropna|round|fillna|to_frame)$/;
 
@@ -85,6 +92,17 @@ export abstract class DataOps extends Estimators {
     for (const name of names) {
       cols = addColumn(cols, name, names.length === 1 ? from : [], target, same && names.length > 1);
     }
+    // Statistics computed in this assignment belong to these columns (and leave with them).
+    const stmt = target.parent;
+    const known = new Set((cols.colTaints ?? []).flatMap(([, ts]) => ts));
+    const inStmt = (t: Taint) => !!stmt && t.node.start >= stmt.start && t.node.end <= stmt.end;
+    const own = (d?.taints ?? []).filter(t => inStmt(t) || known.has(t));
+    const kept = (cols.colTaints ?? []).filter(([c]) => !names.includes(c));
+    const colTaints: [string, Taint[]][] = [
+      ...kept,
+      ...(own.length ? names.map(nm => [nm, own] as [string, Taint[]]) : []),
+    ];
+    cols = { ...cols, colTaints: colTaints.length ? colTaints : undefined };
     return derive(frame, { cols, column: frame.column });
   }
 
@@ -271,17 +289,21 @@ export abstract class DataOps extends Estimators {
       const lit = litValue(kv);
       const s = stringValue(kn, this.src) ?? (kn.type === 'identifier' && typeof lit === 'string' ? lit : undefined);
       if (s !== undefined) {
-        out = derive(out, { column: s, preds: out.preds, groupby: out.groupby, srcCols: undefined });
+        const one: ColInfo = { select: [s], drop: [], derived: [], node: kn };
+        const taints = i === 0 ? taintsAfterColumns(out.taints, base.cols, one) : out.taints;
+        out = derive(out, { column: s, preds: out.preds, groupby: out.groupby, srcCols: undefined, taints });
         return;
       }
       const names = kn.type === 'slice' ? undefined : stringsOf(kv);
       if (names && node) {
         const picked = (kv && this.listTaints.get(kv)) ?? [];
+        const cols = selectColumns(base.cols, names, node);
+        const own = taintsAfterColumns(out.taints, base.cols, cols);
         out = derive(out, {
-          cols: selectColumns(base.cols, names, node),
+          cols,
           preds: out.preds,
           groupby: out.groupby,
-          taints: picked.length ? unionTaints(out.taints, picked) : out.taints,
+          taints: picked.length ? unionTaints(own, picked) : own,
         });
         return;
       }
@@ -314,7 +336,8 @@ export abstract class DataOps extends Estimators {
         const kept = kd.taints.filter(t => t.filter);
         out = derive(out, {
           taints: unionTaints(out.taints, kept),
-          cols: out.cols,
+          // The rows kept depend on it: it is no longer only the flag column's.
+          cols: out.cols && frameWide(out.cols, kept),
           column: out.column,
           preds: out.preds,
         });
@@ -469,6 +492,13 @@ export abstract class DataOps extends Estimators {
       }
       return argTaints.length ? derive(out, { taints: unionTaints(out.taints, argTaints) }) : out;
     }
+    if (method === 'insert' && d.column === undefined && av.pos.length >= 3) {
+      // `df.insert(0, 'scaled_amount', scaled_amount)`: a column added in place, with what it carries.
+      const name = stringValue(a.positional[1], this.src);
+      const cols = d.cols && name ? addColumn(d.cols, name, [], n) : undefined;
+      this.rebind(recvNode, derive(d, { taints: unionTaints(d.taints, argTaints), cols, column: undefined }));
+      return { k: 'lit', value: null };
+    }
     if (method === 'groupby') {
       return derive(d, { groupby: true });
     }
@@ -512,8 +542,9 @@ export abstract class DataOps extends Estimators {
       // Columns dropped by a statistic of all rows (highly correlated ones) carry it.
       const dropped = av.pos[0] ?? av.kw.get('columns');
       const picked = (dropped && this.listTaints.get(dropped)) ?? [];
+      const own = taintsAfterColumns(d.taints, d.cols, cols);
       const frame = derive(d, {
-        taints: picked.length ? unionTaints(d.taints, picked) : d.taints,
+        taints: picked.length ? unionTaints(own, picked) : own,
         cols,
         column: undefined,
       });

@@ -117,6 +117,23 @@ export abstract class Estimators extends Evaluator {
     if (PREDICT_METHODS.has(method)) {
       const x = this.dataOrEmpty(av.pos[0] ?? av.kw.get('X') ?? av.kw.get('x'));
       this.checkFullThenTest(obj, x, n, false);
+      // A model trained on rows that are split later, predicting rows of the same data (model-based imputation of
+      // a column, stacking features): its predictions carry what it learned from every row.
+      const last = obj.fits[obj.fits.length - 1];
+      const fitData: DataV | undefined = last && { k: 'data', part: last.part, roots: last.roots, taints: [] };
+      if (
+        fitData &&
+        obj.cat === 'model' &&
+        obj.task !== 'clustering' &&
+        last.method === 'fit' &&
+        last.roots.length &&
+        mayBeSplitLater(fitData) &&
+        x.roots.some(r => last.roots.includes(r)) &&
+        (x.part === 'full' || x.part === 'unknown')
+      ) {
+        const t = this.taint('fit', last.node, `${obj.cls}.fit (its predictions)`, last.dataText, fitData);
+        return derive(x, { preds: [obj], column: undefined, taints: unionTaints(x.taints, [t]) });
+      }
       return derive(x, { preds: [obj], column: undefined });
     }
     if (SCORE_METHODS.has(method)) {
@@ -471,6 +488,23 @@ export abstract class Estimators extends Evaluator {
     const d = parts.find(x => x.part === 'test' && x.origin) ?? parts.find(x => x.part === 'test');
     if (d && this.once(`evalset:${this.ctxKey(n)}`)) {
       this.facts.testAsValidation.push({ site: this.site(n), dataText: this.short(vd), data: d });
+    }
+  }
+
+  protected override searchValidation(n: PyNode, a: CallArgs, av: Args): void {
+    const flat = (v: V | undefined, depth = 0): DataV[] =>
+      !v
+        ? []
+        : v.k === 'data'
+          ? [v]
+          : (v.k === 'list' || v.k === 'tuple') && depth < 3
+            ? v.items.flatMap(x => flat(x, depth + 1))
+            : [];
+    const parts = flat(av.kw.get('validation_data'));
+    const d = parts.find(x => x.part === 'test' && x.origin) ?? parts.find(x => x.part === 'test');
+    if (d && this.once(`evalset:${this.ctxKey(n)}`)) {
+      const vd = a.keywords.get('validation_data')!;
+      this.facts.testAsValidation.push({ site: this.site(n), dataText: this.short(vd), data: d, search: true });
     }
   }
 

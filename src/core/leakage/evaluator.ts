@@ -387,6 +387,9 @@ export abstract class Evaluator extends Interpreter {
       }
       const recv = this.receiver(objNode, recvV, method);
       this.noteObjective(method, av);
+      if (method === 'search' && args.keywords.has('validation_data')) {
+        this.searchValidation(n, args, av);
+      }
       return this.callMethod(recv, method, n, args, av, objNode);
     }
     const fv = this.evalExpr(fnNode);
@@ -394,6 +397,9 @@ export abstract class Evaluator extends Interpreter {
     this.noteObjective(this.text(fnNode).replace(/^.*\./, ''), av);
     return this.callValue(fv, n, args, av);
   }
+
+  /** `tuner.search(X, y, validation_data=(X_val, y_val))` (KerasTuner): trials are chosen on that data. */
+  protected searchValidation(_n: PyNode, _a: CallArgs, _av: Args): void {}
 
   /** Remembers the objective a hyperparameter optimiser calls once per trial (run later as a loop over trials). */
   private noteObjective(name: string, av: Args): void {

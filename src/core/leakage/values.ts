@@ -103,6 +103,8 @@ export interface ColInfo {
    * `c` became `c_<value>` for each of its values.
    */
   dummies?: { columns?: string[]; dropFirst: boolean };
+  /** Statistics computed in the assignment of one named column (`df['z'] = (df['x'] - df['x'].mean()) / …`). */
+  colTaints?: [string, Taint[]][];
 }
 
 export interface ObjV {
@@ -327,7 +329,7 @@ export interface Facts {
   /** `value_counts` calls (their printed output in a notebook can show imbalance). */
   valueCounts: PyNode[];
   /** Data used as `validation_data=`/`eval_set=` that is the test part, with early stopping. */
-  testAsValidation: { site: PyNode; dataText: string; data: DataV }[];
+  testAsValidation: { site: PyNode; dataText: string; data: DataV; search?: boolean }[];
   /** Features that hold the target (or a column computed from it) when a model is trained. */
   targetLeaks: TargetLeak[];
   /** Every scoring of a model's predictions (any data): for evaluation-on-training-data. */
