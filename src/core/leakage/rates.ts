@@ -14,10 +14,10 @@ export interface RuleRate {
 }
 
 /** The corpus the rates were measured on: files, files with no leak, and files written after the rules were frozen. */
-export const RATE_CORPUS = { files: 448, clean: 167, heldOut: 10 } as const;
+export const RATE_CORPUS = { files: 455, clean: 170, heldOut: 10 } as const;
 
 export const RULE_RATES: Partial<Record<RuleId, RuleRate>> = {
-  'preprocessing-before-split': { tp: 227, fp: 0, fn: 1 },
+  'preprocessing-before-split': { tp: 230, fp: 0, fn: 2 },
   'oversampling-before-split': { tp: 14, fp: 0, fn: 1 },
   'test-data-in-fit': { tp: 14, fp: 0, fn: 0 },
   'multi-test': { tp: 35, fp: 0, fn: 0 },
@@ -26,19 +26,19 @@ export const RULE_RATES: Partial<Record<RuleId, RuleRate>> = {
 };
 
 /**
- * How the rules did on code they had not seen: the first runs of the held-out sets rw2-* … rw27-* of the corpus,
+ * How the rules did on code they had not seen: the first runs of the held-out sets rw2-* … rw28-* of the corpus,
  * each written and labelled before the analyzer saw it and scored before any fix for it (docs/leakage-rules.md lists
  * every set). These are historical measurements of earlier analyzer versions — the honest estimate for new code —
  * while RULE_RATES measures the current analyzer on the whole corpus it was tuned on.
  */
 export const FIRST_RUNS = {
-  sets: 'rw2-rw27',
-  files: 372,
-  clean: 144,
-  tp: 199,
+  sets: 'rw2-rw28',
+  files: 379,
+  clean: 147,
+  tp: 202,
   fp: 16,
-  fn: 72,
-  preprocessing: { tp: 150, fn: 41 },
+  fn: 73,
+  preprocessing: { tp: 153, fn: 42 },
 } as const;
 
 const pct = (a: number, b: number) => `${b ? Math.round((100 * a) / b) : 100}%`;
