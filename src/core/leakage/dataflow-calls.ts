@@ -34,6 +34,7 @@ import {
   V,
   derive,
   litValue,
+  mayBeSplitLater,
   mergeData,
   objsOf,
   partFromName,
@@ -477,6 +478,16 @@ export abstract class LibraryCalls extends DataOps {
       }
     }
     obj.steps = comps;
+    const est = comps[0];
+    const lastFit = est?.fits[est.fits.length - 1];
+    if (cls === 'SelectFromModel' && litValue(av.kw.get('prefit')) === true && lastFit?.roots.length) {
+      // `SelectFromModel(lasso, prefit=True)`: the selection is the estimator's fit, on the rows it was fitted on.
+      const fitData: DataV = { k: 'data', part: lastFit.part, roots: lastFit.roots, taints: [] };
+      if (mayBeSplitLater(fitData)) {
+        const what = `${est.cls}.${lastFit.method} (the features SelectFromModel keeps)`;
+        obj.taints = [this.taint('fit', lastFit.node, what, lastFit.dataText, fitData)];
+      }
+    }
     const splats =
       a.splat && a.list
         ? a.list.children.filter(c => /splat/.test(c.type) && c.children[0]).map(c => this.evalExpr(c.children[0]))
