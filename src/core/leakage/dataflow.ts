@@ -407,9 +407,17 @@ export class Analyzer extends UserClasses {
    * test_loader)`, then `if test_loss < best: best_state = copy.deepcopy(model.state_dict())`): the epoch is chosen
    * on the test part.
    */
+  /** Loop bodies that train and keep the best weights (the text test, once per body). */
+  private readonly keepsBest = new WeakMap<PyNode, boolean>();
+
   private bestEpochOnTest(body: PyNode): void {
-    const text = this.text(body);
-    if (!TRAINING_STEP.test(text) || !/state_dict\(|torch\.save\(|save_weights\(|deepcopy\(/.test(text)) {
+    let keeps = this.keepsBest.get(body);
+    if (keeps === undefined) {
+      const text = this.text(body);
+      keeps = TRAINING_STEP.test(text) && /state_dict\(|torch\.save\(|save_weights\(|deepcopy\(/.test(text);
+      this.keepsBest.set(body, keeps);
+    }
+    if (!keeps) {
       return;
     }
     const ifs: PyNode[] = [];
