@@ -5,7 +5,7 @@
  */
 import type { PyNode } from './parser';
 import { CallArgs, SourceText, field } from './syntax';
-import type { ColInfo, DataV, V } from './values';
+import type { ColInfo, DataV, Taint, V } from './values';
 
 /** The string values of a literal/constant list, tuple or string (`['a', 'b']`, `TARGET`, `cols`); else undefined. */
 export function stringsOf(v: V | undefined): string[] | undefined {
@@ -38,7 +38,23 @@ export const ALL_COLUMNS = (node: PyNode): ColInfo => ({ drop: [], derived: [], 
 
 /** `frame[['a', 'b']]`: exactly these columns (their derivations kept). */
 export function selectColumns(base: ColInfo | undefined, names: string[], node: PyNode): ColInfo {
-  return { select: names, drop: [], derived: base?.derived ?? [], node };
+  const colTaints = base?.colTaints?.filter(([c]) => names.includes(c));
+  return { select: names, drop: [], derived: base?.derived ?? [], node, ...(colTaints?.length ? { colTaints } : {}) };
+}
+
+/**
+ * The taints of a frame after its columns changed from `before` to `after`: a statistic that only went into columns
+ * no longer there (`df['z'] = (df['x'] - df['x'].mean()) / …` for a plot, then `X = df[features]`) is gone.
+ */
+export function taintsAfterColumns(taints: Taint[], before: ColInfo | undefined, after: ColInfo | undefined): Taint[] {
+  const ct = before?.colTaints;
+  if (!ct?.length || !after) {
+    return taints;
+  }
+  const present = (c: string) => (after.select ? after.select.includes(c) : !after.drop.includes(c));
+  const keep = new Set(ct.filter(([c]) => present(c)).flatMap(([, ts]) => ts));
+  const gone = new Set(ct.filter(([c]) => !present(c)).flatMap(([, ts]) => ts));
+  return taints.filter(t => !gone.has(t) || keep.has(t));
 }
 
 /** `frame.drop(columns=…)` / `frame.pop(name)` / `del frame[name]`. */
@@ -101,6 +117,9 @@ export interface TargetInFeatures {
  * Whether features `x` hold the target `y` (or a column computed from it); the first such column. `numericTarget`:
  * the target is known to be numeric (a regression target), so `select_dtypes('number')` keeps it.
  */
+/** Values of a binary label as get_dummies names its columns (`Churn_Yes`, `default_1`, `diagnosis_M`). */
+const DUMMY_VALUE = /^(yes|no|y|n|true|false|1|0|m|b|f|positive|negative|pos|neg|[<>]=?50k)$/i;
+
 export function targetInFeatures(x: DataV, y: DataV, numericTarget = false): TargetInFeatures | undefined {
   const info = x.cols;
   if (!info || x.scalar || x.preds || x.column !== undefined || y.preds || (info.numeric && !numericTarget)) {
@@ -125,6 +144,17 @@ export function targetInFeatures(x: DataV, y: DataV, numericTarget = false): Tar
   for (const t of targets) {
     if (present(t) && (info.select || t === y.column || (y.column === undefined && y.srcCols?.includes(t)))) {
       return { column: t, target: [...sourceColumns(y)][0] ?? t, node: info.node };
+    }
+  }
+  // `y = df['Churn_Yes']` after `df = pd.get_dummies(df)`: the other dummies of Churn (Churn_No) are still there.
+  const dum = info.dummies;
+  const m = y.column !== undefined ? /^(.+)_([^_]+)$/.exec(y.column) : null;
+  // Without `columns=`, only a label-like value (`_Yes`, `_1`, `_M`…) shows that the target is a dummy column.
+  const encoded = m && (dum?.columns ? dum.columns.includes(m[1]) : DUMMY_VALUE.test(m[2]));
+  if (dum && !dum.dropFirst && !info.select && m && encoded) {
+    const family = info.drop.filter(c => c.startsWith(`${m[1]}_`) && c !== y.column);
+    if (!family.length && !info.drop.includes(m[1])) {
+      return { column: `${m[1]}_…`, target: y.column!, via: m[1], node: info.node };
     }
   }
   for (const [c, from, node] of info.derived) {

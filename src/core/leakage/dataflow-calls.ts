@@ -2,7 +2,7 @@
  * The library-call layer of the ML semantics (`dataflow.ts`): estimator objects and their construction, calls of
  * library functions (data sources, metrics, cross-validation, feature scoring) and train/test splits.
  */
-import { ALL_COLUMNS, sourceColumns } from './columns';
+import { ALL_COLUMNS, sourceColumns, stringsOf } from './columns';
 import {
   ACCURACY_SCORING,
   CLASSIFICATION_METRICS,
@@ -24,7 +24,7 @@ import {
 } from './knowledge';
 import type { Args } from './interpreter';
 import type { PyNode } from './parser';
-import { CallArgs, shortText, stringValue } from './syntax';
+import { CallArgs, callArgs, shortText, stringValue } from './syntax';
 import {
   DataV,
   ObjV,
@@ -34,6 +34,7 @@ import {
   V,
   derive,
   litValue,
+  mayBeSplitLater,
   mergeData,
   objsOf,
   partFromName,
@@ -44,6 +45,11 @@ import { DataOps, isRowwise } from './dataflow-data';
 
 /** sklearn's univariate feature-scoring functions (they read the target of every row). */
 const FEATURE_SCORES = /^(f_classif|f_regression|r_regression|chi2|mutual_info_classif|mutual_info_regression)$/;
+/** statsmodels models (array API `sm.OLS(y, X)`, formula API `smf.ols(formula, data=df)`): model → task. */
+const STATSMODELS =
+  /^(OLS|WLS|GLS|GLM|Logit|Probit|MNLogit|Poisson|NegativeBinomial|QuantReg|RLM|ols|wls|gls|glm|logit|probit|mnlogit|poisson|negativebinomial|quantreg|rlm)$/;
+/** gensim embeddings trained on a corpus of documents. */
+export const EMBEDDINGS = /^(Word2Vec|FastText|Doc2Vec)$/;
 /** numpy random generators, and the draws that create new data from them (or from `np.random`). */
 const RANDOM_GENERATORS = /^(RandomState|default_rng|Generator)$/;
 
@@ -98,8 +104,28 @@ export abstract class LibraryCalls extends DataOps {
       const texts = [
         ...args.positional,
         ...[...args.keywords].filter(([k]) => !/random_state|seed/.test(k)).map(([, v]) => v),
+        // `RandomForestClassifier(**params)` in `for params in ParameterGrid(grid)`.
+        ...(args.splat && args.list ? args.list.children.filter(c => /splat/.test(c.type)) : []),
       ].map(x => this.text(x));
       varies = texts.some(t => [...names].some(nm => new RegExp(`\\b${nm.replace(/[^\w]/g, '')}\\b`).test(t)));
+    }
+    // A model built in an optimiser's objective gets the trial's hyperparameters (often through `**params`).
+    varies ||= this.hyperDepth > 0 && info?.cat === 'model';
+    if (!varies && this.loops.length && this.callStack.length) {
+      // Built by a user function called with the loop variable (`model = create_model(lr)` in `for lr in …`).
+      const names = new Set(this.loops.flatMap(l => [...l.targets]).filter(nm => !/seed|random_state/i.test(nm)));
+      const passed = (c: PyNode) => {
+        const ca = callArgs(c, this.src);
+        const vals = [
+          ...ca.positional,
+          ...[...ca.keywords].filter(([k]) => !/random_state|seed/.test(k)).map(x => x[1]),
+        ];
+        return vals.some(v => v.type === 'identifier' && names.has(this.text(v)));
+      };
+      varies = this.callStack.some(c => c.type === 'call' && passed(c));
+    }
+    if (varies && this.loops.length) {
+      this.variedLoops.add(this.loops[this.loops.length - 1].node);
     }
     return {
       k: 'obj',
@@ -131,6 +157,29 @@ export abstract class LibraryCalls extends DataOps {
     const module = dot >= 0 ? qn.slice(0, dot) : '';
     const builtin = module === 'builtins';
     const kwNode = (k: string) => a.keywords.get(k);
+    if (!builtin && /^(np|numpy)$/.test(module) && name === 'polyfit' && av.pos.length >= 2) {
+      // `np.polyfit(x, y, 3)`: a polynomial regression fitted on (x, y); `np.poly1d(coefs)` is that model.
+      const obj = this.newObj('polyfit', { cat: 'model', task: 'regression' }, n, a);
+      this.doFit(obj, 'fit', n, a, av);
+      return obj;
+    }
+    if (!builtin && /^(np|numpy)$/.test(module) && name === 'poly1d' && objsOf(av.pos[0]).length) {
+      return objsOf(av.pos[0])[0];
+    }
+    if (!builtin && EMBEDDINGS.test(name)) {
+      // gensim's `Word2Vec(sentences=docs, …)` learns its vocabulary and vectors from the documents it is given.
+      const obj = this.newObj(name, { cat: 'transformer', source: true }, n, a);
+      this.fitEmbedding(obj, n, a, av);
+      return obj;
+    }
+    if (!builtin && STATSMODELS.test(name) && /statsmodels|^smf?$/.test(module)) {
+      return this.statsmodelsModel(name, n, a, av);
+    }
+    if (name === 'col' && /^(pl|polars)$/.test(module) && this.exprFrames.length) {
+      // `pl.col('x')` inside `df.with_columns(…)`: that column of `df`.
+      const col = a.positional[0] ? stringValue(a.positional[0], this.src) : undefined;
+      return derive(this.exprFrames[this.exprFrames.length - 1], { column: col });
+    }
     if (!builtin) {
       const info = classInfo(name);
       if (info && /^[A-Z]/.test(name)) {
@@ -209,6 +258,14 @@ export abstract class LibraryCalls extends DataOps {
       }
       if (/(^|\.)random$/.test(module) && RANDOM_SAMPLERS.test(name)) {
         return this.freshData(`random:${this.ctxKey(n)}`, 'full');
+      }
+      const binsNode = a.positional[1] ?? a.keywords.get('bins');
+      if (name === 'cut' && /^(pd|pandas)$/.test(module) && binsNode?.type === 'integer' && av.pos[0]) {
+        // `pd.cut(df['age'], 5)`: equal-width bins between the minimum and maximum of all the rows.
+        const x = this.asData(av.pos[0]);
+        if (x) {
+          return this.statistic(x, n, `cut(bins=${this.text(binsNode)})`, a.positional[0], false);
+        }
       }
       const isStatModule = STAT_MODULES.test(module) || (module === '' && /^(qcut|zscore)$/.test(name));
       if (
@@ -297,7 +354,18 @@ export abstract class LibraryCalls extends DataOps {
         // `np.log(df['price'])`: computed from that column.
         srcCols: src.length ? src : undefined,
         preds: m.preds,
-        cols: ds.length === 1 && name === 'get_dummies' ? m.cols : undefined,
+        cols:
+          ds.length === 1 && name === 'get_dummies' && m.cols
+            ? {
+                ...m.cols,
+                // Encoded columns are renamed (`Embarked` → `Embarked_C`…): what they carried is the frame's now.
+                colTaints: undefined,
+                dummies: {
+                  columns: stringsOf(av.kw.get('columns')),
+                  dropFirst: litValue(av.kw.get('drop_first')) === true,
+                },
+              }
+            : undefined,
         taints: stats.length ? unionTaints(m.taints, ...stats) : m.taints,
       });
     }
@@ -322,6 +390,36 @@ export abstract class LibraryCalls extends DataOps {
       return this.newObj(name, undefined, n, a);
     }
     return ds.length ? mergeData(ds) : UNKNOWN;
+  }
+
+  /** Trains a gensim embedding on its corpus argument (constructor, `build_vocab` or `train`), when there is one. */
+  protected fitEmbedding(obj: ObjV, n: PyNode, a: CallArgs, av: Args): void {
+    const keys = ['sentences', 'documents', 'corpus_iterable'];
+    const k = keys.find(x => a.keywords.has(x));
+    const dNode = k ? a.keywords.get(k) : a.positional[0];
+    const dv = k ? av.kw.get(k) : av.pos[0];
+    if (dNode && dv && this.asData(dv)) {
+      this.doFit(obj, 'fit', n, { ...a, positional: [dNode], keywords: new Map() }, { pos: [dv], kw: new Map() });
+    }
+  }
+
+  /**
+   * A statsmodels model: it holds its data from the constructor and `fit()` fits on it. Array API: `sm.OLS(endog,
+   * exog)`; formula API: `smf.ols('y ~ a + b', data=df)` (the frame holds the response too: no target is taken).
+   */
+  private statsmodelsModel(name: string, n: PyNode, a: CallArgs, av: Args): V {
+    const formula = /^[a-z]/.test(name);
+    const task = /logit|probit/i.test(name) ? 'classification' : /^(glm|GLM)$/.test(name) ? 'unknown' : 'regression';
+    const obj = this.newObj(name, { cat: 'model', task }, n, a);
+    const xNode = formula ? (a.keywords.get('data') ?? a.positional[1]) : (a.keywords.get('exog') ?? a.positional[1]);
+    const yNode = formula ? undefined : (a.keywords.get('endog') ?? a.positional[0]);
+    const x = formula ? (av.kw.get('data') ?? av.pos[1]) : (av.kw.get('exog') ?? av.pos[1]);
+    const xd = this.asData(x);
+    if (xNode && xd) {
+      const y = formula ? undefined : (av.kw.get('endog') ?? av.pos[0]);
+      obj.ctorData = { x: formula ? derive(xd, { cols: undefined, column: undefined }) : xd, y, xNode, yNode };
+    }
+    return obj;
   }
 
   // ----- constructors
@@ -380,6 +478,16 @@ export abstract class LibraryCalls extends DataOps {
       }
     }
     obj.steps = comps;
+    const est = comps[0];
+    const lastFit = est?.fits[est.fits.length - 1];
+    if (cls === 'SelectFromModel' && litValue(av.kw.get('prefit')) === true && lastFit?.roots.length) {
+      // `SelectFromModel(lasso, prefit=True)`: the selection is the estimator's fit, on the rows it was fitted on.
+      const fitData: DataV = { k: 'data', part: lastFit.part, roots: lastFit.roots, taints: [] };
+      if (mayBeSplitLater(fitData)) {
+        const what = `${est.cls}.${lastFit.method} (the features SelectFromModel keeps)`;
+        obj.taints = [this.taint('fit', lastFit.node, what, lastFit.dataText, fitData)];
+      }
+    }
     const splats =
       a.splat && a.list
         ? a.list.children.filter(c => /splat/.test(c.type) && c.children[0]).map(c => this.evalExpr(c.children[0]))

@@ -12,6 +12,7 @@ import {
   selectColumns,
   sourceColumns,
   stringsOf,
+  taintsAfterColumns,
 } from './columns';
 import { STAT_FUNCTIONS, STAT_METHODS, STAT_MODULES } from './knowledge';
 import type { Args } from './interpreter';
@@ -21,7 +22,9 @@ import {
   ColInfo,
   DataV,
   ObjV,
+  Part,
   RefV,
+  Taint,
   UNKNOWN,
   V,
   derive,
@@ -30,6 +33,7 @@ import {
   namesColumn,
   selectColumnTaints,
   mergeData,
+  partFromName,
   unionTaints,
 } from './values';
 import { Estimators } from './estimators';
@@ -51,6 +55,21 @@ function isLead(a: CallArgs, src: SourceText): boolean {
 export function isRowwise(a: CallArgs, src: SourceText): boolean {
   const axis = a.keywords.get('axis');
   return !!axis && /^(1|['"]columns['"])$/.test(src.slice(axis));
+}
+
+/** Column info whose per-column statistics no longer include `ts` (they now concern the whole frame). */
+function frameWide(cols: ColInfo, ts: Taint[]): ColInfo {
+  const colTaints = cols.colTaints?.map(([c, xs]) => [c, xs.filter(t => !ts.includes(t))] as [string, Taint[]]);
+  return { ...cols, colTaints: colTaints?.filter(([, xs]) => xs.length) };
+}
+
+/** Methods of a series of correlations that keep its largest values (so the column correlated with itself). */
+const CORR_ORDER_METHODS = /^(abs|sort_values|head|nlargest|dropna|round|fillna|to_frame)$/;
+
+/** The part of the dataset a list of row positions holds, by its name (`train_indices`, `val_idx`, `test_rows`). */
+function indexPart(name: string): Part | undefined {
+  const words = name.toLowerCase().split(/_+|(?<=[a-z])(?=\d)/);
+  return words.some(w => /^(idx|index|indices|inds?|ix|rows|ids|positions)$/.test(w)) ? partFromName(name) : undefined;
 }
 
 export abstract class DataOps extends Estimators {
@@ -75,6 +94,17 @@ export abstract class DataOps extends Estimators {
     for (const name of names) {
       cols = addColumn(cols, name, names.length === 1 ? from : [], target, same && names.length > 1);
     }
+    // Statistics computed in this assignment belong to these columns (and leave with them).
+    const stmt = target.parent;
+    const known = new Set((cols.colTaints ?? []).flatMap(([, ts]) => ts));
+    const inStmt = (t: Taint) => !!stmt && t.node.start >= stmt.start && t.node.end <= stmt.end;
+    const own = (d?.taints ?? []).filter(t => inStmt(t) || known.has(t));
+    const kept = (cols.colTaints ?? []).filter(([c]) => !names.includes(c));
+    const colTaints: [string, Taint[]][] = [
+      ...kept,
+      ...(own.length ? names.map(nm => [nm, own] as [string, Taint[]]) : []),
+    ];
+    cols = { ...cols, colTaints: colTaints.length ? colTaints : undefined };
     return derive(frame, { cols, column: frame.column });
   }
 
@@ -102,7 +132,14 @@ export abstract class DataOps extends Estimators {
       return { k: 'lit', value: undefined };
     }
     if (attr === 'columns') {
-      return derive(base, { scalar: true, colList: base.column === undefined ? base.cols : undefined });
+      // The column names of a statistic of the frame (`df.describe().columns`) say nothing about its rows.
+      const taints = base.scalar ? [] : base.taints;
+      return derive(base, { scalar: true, colList: base.column === undefined ? base.cols : undefined, taints });
+    }
+    if (attr === 'index' && base.corrOf) {
+      // The column names of the top correlations with a column: that column among them.
+      const c = base.corrOf;
+      return derive(base, { scalar: true, colList: { select: [c.column], drop: [], derived: [], node: c.node } });
     }
     if (attr === 'index' && !base.scalar && (base.part === 'train' || base.part === 'test' || base.part === 'val')) {
       // The row labels of one part of a split: `X[train_df.index]` selects that part's rows (a statistic's index,
@@ -116,7 +153,10 @@ export abstract class DataOps extends Estimators {
       return derive(base, { column: 'target' });
     }
     const keep = /^(iloc|loc|at|iat|str|dt|cat|values|array)$/.test(attr);
+    // `(df['date'] - df['date'].min()).dt.days`: days since the first date, an offset that tells the model nothing.
+    const offset = attr === 'dt' && base.taints.some(t => t.kind === 'stat' && /^(min|max)\(\)$/.test(t.what));
     return derive(base, {
+      taints: offset ? base.taints.filter(t => !(t.kind === 'stat' && /^(min|max)\(\)$/.test(t.what))) : base.taints,
       column: keep ? base.column : undefined,
       // `df[c].cat.codes`, `df[c].dt.year`: computed from that column.
       srcCols: keep ? base.srcCols : base.column !== undefined ? sourceColumns(base) : base.srcCols,
@@ -129,7 +169,47 @@ export abstract class DataOps extends Estimators {
   }
 
   /** `[c for c in df.columns if c != 'id']`: a column list, when the condition only compares names. */
+  /** Lists of column names kept by a condition on a statistic of all rows, and that statistic's taints. */
+  protected readonly listTaints = new WeakMap<V, Taint[]>();
+  private readonly condTaints = new Map<PyNode, Taint[]>();
+
+  /**
+   * `[c for c in upper.columns if any(upper[c] > 0.95)]`: names chosen by correlations, variances or a fitted
+   * selector's scores over all rows carry them (not counts, sums or missing-value shares).
+   */
+  protected override noteConditions(n: PyNode, conds: V[]): void {
+    const found: Taint[][] = conds.map(c => this.asData(c)?.taints ?? []);
+    const visit = (x: PyNode, depth: number) => {
+      if (x.type === 'identifier') {
+        const d = this.asData(this.lookup(this.text(x)));
+        if (d?.scalar) {
+          found.push(d.taints);
+        }
+      }
+      if (depth < 12) {
+        x.children.forEach(c => visit(c, depth + 1));
+      }
+    };
+    n.children.filter(c => c.type === 'if_clause').forEach(c => visit(c, 0));
+    const taints = unionTaints(...found).filter(t => t.kind === 'fit' || /^(corr|cov|var|std)\(\)$/.test(t.what));
+    if (taints.length) {
+      this.condTaints.set(n, taints);
+    }
+  }
+
   protected override evalComprehension(n: PyNode): V {
+    const v = this.comprehensionOf(n);
+    const taints = this.condTaints.get(n);
+    this.condTaints.delete(n);
+    if (taints && (v.k === 'list' || v.k === 'tuple')) {
+      this.listTaints.set(v, taints);
+    } else if (taints && v.k === 'data') {
+      return derive(v, { taints: unionTaints(v.taints, taints), colList: v.colList, column: v.column });
+    }
+    return v;
+  }
+
+  private comprehensionOf(n: PyNode): V {
     const v = super.evalComprehension(n);
     const body = field(n, 'body');
     const fors = n.type === 'list_comprehension' && body?.type === 'identifier' ? n.children : undefined;
@@ -167,7 +247,7 @@ export abstract class DataOps extends Estimators {
         argTaints: unionTaints(est.argTaints ?? [], tuned),
       };
     }
-    if (/^(best_estimator_|named_steps|steps|estimator|estimators_|best_estimator|model|module)$/.test(attr)) {
+    if (/^(best_estimator_|named_steps|steps|estimator|estimators_|best_estimator|model|module|wv|dv)$/.test(attr)) {
       return base;
     }
     const last = base.fits[base.fits.length - 1];
@@ -186,6 +266,20 @@ export abstract class DataOps extends Estimators {
   }
 
   protected dataSubscript(base: DataV, keyNodes: PyNode[], keys: V[]): V {
+    const k0 = keyNodes[0];
+    if (base.corr && keyNodes.length === 1 && stringValue(k0, this.src) !== undefined) {
+      // `df.corr()['price']`: every column's correlation with price.
+      const column = stringValue(k0, this.src)!;
+      return derive(base, { column, corrOf: { column, node: k0.parent ?? k0 } });
+    }
+    if (base.corrOf && keyNodes.length === 1) {
+      // A cut of the top correlations (`s[s > 0.5]`, `s[:10]`) keeps the column itself; `s[1:]` drops it.
+      const kd = this.asData(keys[0]);
+      const start = k0.type === 'slice' ? /^\s*(0?\s*)?:/.test(this.text(k0)) : false;
+      if (kd?.mask || start) {
+        return derive(base, { column: base.column, corrOf: base.corrOf });
+      }
+    }
     // Rows of a column (`y.iloc[:n]`, `y[mask]`) are still that column.
     let out = derive(base, {
       preds: base.preds,
@@ -200,20 +294,32 @@ export abstract class DataOps extends Estimators {
       const lit = litValue(kv);
       const s = stringValue(kn, this.src) ?? (kn.type === 'identifier' && typeof lit === 'string' ? lit : undefined);
       if (s !== undefined) {
-        out = derive(out, { column: s, preds: out.preds, groupby: out.groupby, srcCols: undefined });
+        const one: ColInfo = { select: [s], drop: [], derived: [], node: kn };
+        const taints = i === 0 ? taintsAfterColumns(out.taints, base.cols, one) : out.taints;
+        out = derive(out, { column: s, preds: out.preds, groupby: out.groupby, srcCols: undefined, taints });
         out = i === keyNodes.length - 1 ? selectColumnTaints(out, c => namesColumn([s], c)) : out;
         return;
       }
       const names = kn.type === 'slice' ? undefined : stringsOf(kv);
       if (names && node) {
-        out = derive(out, { cols: selectColumns(base.cols, names, node), preds: out.preds, groupby: out.groupby });
+        const picked = (kv && this.listTaints.get(kv)) ?? [];
+        const cols = selectColumns(base.cols, names, node);
+        const own = taintsAfterColumns(out.taints, base.cols, cols);
+        out = derive(out, {
+          cols,
+          preds: out.preds,
+          groupby: out.groupby,
+          taints: picked.length ? unionTaints(own, picked) : own,
+        });
         out = selectColumnTaints(out, c => namesColumn(names, c));
         return;
       }
       const list = kv?.k === 'data' ? kv.colList : undefined;
       if (list && node) {
         // `frame[feature_names]` with `feature_names = list(df.columns)` minus what was removed.
-        out = derive(out, { cols: { ...list, node }, preds: out.preds, groupby: out.groupby });
+        // Columns picked by a statistic of the rows (the top correlations) carry it.
+        const taints = kv?.k === 'data' && kv.taints.length ? unionTaints(out.taints, kv.taints) : out.taints;
+        out = derive(out, { cols: { ...list, node }, preds: out.preds, groupby: out.groupby, taints });
         return;
       }
       // `frame.loc[rows, cols]`: a column key the code does not spell out leaves the columns unknown.
@@ -224,6 +330,12 @@ export abstract class DataOps extends Estimators {
         return;
       }
       const kd = this.asData(kv);
+      const namedPart = !kd && kn.type === 'identifier' ? indexPart(this.text(kn)) : undefined;
+      if (namedPart && kv?.k !== 'lit' && kv?.k !== 'obj') {
+        // Row positions kept in a plain list (`train_indices = indices[split:]` after shuffling a `list(range(n))`).
+        out = derive(out, { part: namedPart, column: out.column, preds: out.preds, cols: out.cols });
+        return;
+      }
       if (kd && kd.mask && kd.taints.length && base.scalar) {
         out = derive(out, { taints: unionTaints(out.taints, kd.taints), cols: out.cols });
       } else if (kd && kd.mask && kd.taints.some(t => t.filter)) {
@@ -234,7 +346,8 @@ export abstract class DataOps extends Estimators {
         out = derive(out, {
           colTaints,
           taints: unionTaints(out.taints, kept),
-          cols: out.cols,
+          // The rows kept depend on it: it is no longer only the flag column's.
+          cols: out.cols && frameWide(out.cols, kept),
           column: out.column,
           preds: out.preds,
         });
@@ -299,6 +412,13 @@ export abstract class DataOps extends Estimators {
   }
 
   protected dataMethod(d: DataV, method: string, n: PyNode, a: CallArgs, av: Args, recvNode: PyNode): V {
+    if (d.corrOf && CORR_ORDER_METHODS.test(method)) {
+      // `corr['price'].abs().sort_values(ascending=False).head(10)`: the top correlations still include the target
+      // (not after an ascending sort, which puts it last).
+      const asc = a.keywords.get('ascending');
+      const keeps = method !== 'sort_values' || !asc || this.text(asc).trim() === 'False';
+      return derive(d, { column: d.column, corrOf: keeps ? d.corrOf : undefined });
+    }
     const argTaints = unionTaints(
       ...[...av.pos, ...av.kw.values()].map(v => {
         const x = this.asData(v);
@@ -331,6 +451,11 @@ export abstract class DataOps extends Estimators {
     }
     if (d.groupby && (STAT_METHODS.has(method) || /^(transform|apply|rank)$/.test(method))) {
       return this.statistic(d, n, `groupby(…).${method}()`, recvNode, method !== 'transform' && method !== 'rank');
+    }
+    if (method === 'pivot_table' && !a.keywords.has('index') && a.positional.length < 2) {
+      // `df.pivot_table(values='size', columns='type', aggfunc=…)` with no row index: one row of statistics over all
+      // the rows (a lookup table of modes or means); with an index it is a reshape, left as it is.
+      return this.statistic(d, n, 'pivot_table()', recvNode, true);
     }
     if (method === 'rank' && !isRowwise(a, this.src)) {
       // Each row's rank (or percentile) among all the rows.
@@ -370,7 +495,21 @@ export abstract class DataOps extends Estimators {
     }
     if (STAT_METHODS.has(method)) {
       const out = this.statistic(d, n, `${method}()`, recvNode, true);
+      if (method === 'corr' && d.column === undefined && !av.pos.length) {
+        return { ...out, corr: true };
+      }
+      if (method === 'describe' && d.column === undefined && d.cols) {
+        // Its columns are the frame's numeric columns (all of them with `include=`).
+        return { ...out, cols: { ...d.cols, numeric: !a.keywords.has('include') || d.cols.numeric, node: n } };
+      }
       return argTaints.length ? derive(out, { taints: unionTaints(out.taints, argTaints) }) : out;
+    }
+    if (method === 'insert' && d.column === undefined && av.pos.length >= 3) {
+      // `df.insert(0, 'scaled_amount', scaled_amount)`: a column added in place, with what it carries.
+      const name = stringValue(a.positional[1], this.src);
+      const cols = d.cols && name ? addColumn(d.cols, name, [], n) : undefined;
+      this.rebind(recvNode, derive(d, { taints: unionTaints(d.taints, argTaints), cols, column: undefined }));
+      return { k: 'lit', value: null };
     }
     if (method === 'groupby') {
       return derive(d, { groupby: true });
@@ -412,8 +551,16 @@ export abstract class DataOps extends Estimators {
         !/^(1|['"]columns['"])$/.test(this.text(a.keywords.get('axis') ?? a.positional[1] ?? n).trim()) &&
         (a.keywords.has('index') || !!a.keywords.get('axis'));
       const cols = rowsOnly ? d.cols : d.cols && names ? dropColumns(d.cols, names, n) : undefined;
+      // Columns dropped by a statistic of all rows (highly correlated ones) carry it.
+      const dropped = av.pos[0] ?? av.kw.get('columns');
+      const picked = (dropped && this.listTaints.get(dropped)) ?? [];
       const kept = names && method === 'drop' ? selectColumnTaints(d, c => !names.includes(c)) : d;
-      const frame = derive(kept, { taints: kept.taints, cols, column: undefined });
+      const own = taintsAfterColumns(kept.taints, d.cols, cols);
+      const frame = derive(kept, {
+        taints: picked.length ? unionTaints(own, picked) : own,
+        cols,
+        column: undefined,
+      });
       if (method === 'pop') {
         this.rebind(recvNode, frame);
         return derive(d, { column: names?.[0], cols: undefined });

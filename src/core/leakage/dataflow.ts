@@ -69,6 +69,8 @@ const KNOWN_MODULES = new Set([
   'optim',
   'sm',
   'smf',
+  'pl',
+  'polars',
   'json',
   'pickle',
   'joblib',
@@ -510,6 +512,9 @@ export class Analyzer extends UserClasses {
       this.loopAliases.set(n, { name: this.text(left), sources });
     }
     const body = field(n, 'body');
+    if (body) {
+      this.bestEpochOnTest(body);
+    }
     if (!body || !TRAINING_STEP.test(this.text(body))) {
       return;
     }
@@ -571,6 +576,60 @@ export class Analyzer extends UserClasses {
       }
     }
     return out;
+  }
+
+  /** Loop bodies that train and keep the best weights (the text test, once per body). */
+  private readonly keepsBest = new WeakMap<PyNode, boolean>();
+
+  /**
+   * A training loop that scores the test part each epoch and keeps the best weights (`test_loss = evaluate(model,
+   * test_loader)`, then `if test_loss < best: best_state = copy.deepcopy(model.state_dict())`): the epoch is chosen
+   * on the test part.
+   */
+  private bestEpochOnTest(body: PyNode): void {
+    let keeps = this.keepsBest.get(body);
+    if (keeps === undefined) {
+      const text = this.text(body);
+      keeps = TRAINING_STEP.test(text) && /state_dict\(|torch\.save\(|save_weights\(|deepcopy\(/.test(text);
+      this.keepsBest.set(body, keeps);
+    }
+    if (!keeps) {
+      return;
+    }
+    const ifs: PyNode[] = [];
+    const asgs: PyNode[] = [];
+    const walk = (x: PyNode, depth: number) => {
+      if (x.type === 'if_statement') {
+        ifs.push(x);
+      } else if (x.type === 'assignment') {
+        asgs.push(x);
+      }
+      if (depth < 6 && !/function_definition|class_definition/.test(x.type)) {
+        x.children.forEach(c => walk(c, depth + 1));
+      }
+    };
+    walk(body, 0);
+    const compared = new Set<string>();
+    for (const f of ifs) {
+      const cond = field(f, 'condition');
+      if (cond?.type === 'comparison_operator' && /[<>]/.test(this.text(cond))) {
+        cond.children.filter(c => c.type === 'identifier').forEach(c => compared.add(this.text(c)));
+      }
+    }
+    for (const a of asgs) {
+      const left = field(a, 'left');
+      const right = field(a, 'right');
+      if (left?.type !== 'identifier' || !compared.has(this.text(left)) || right?.type !== 'call') {
+        continue;
+      }
+      const args = field(right, 'arguments')?.children.filter(c => c.type === 'identifier') ?? [];
+      for (const arg of args) {
+        const v = this.asData(this.lookup(this.text(arg)));
+        if (v?.part === 'test' && this.once(`bestepoch:${this.ctxKey(right)}`)) {
+          this.facts.testAsValidation.push({ site: this.site(right), dataText: this.text(arg), data: v, epoch: true });
+        }
+      }
+    }
   }
 
   /** Notes that a value (a target) is used as a classification or regression target. */

@@ -60,6 +60,8 @@ export abstract class Estimators extends Evaluator {
   protected readonly taintByKey = new Map<string, Taint>();
   /** Training and test parts of one split put back together (`np.vstack([X_train, X_test])`) → the test part. */
   protected readonly recombined = new WeakMap<DataV, DataV>();
+  /** Loops in which an object is built with the loop variable (`SelectKBest(k=k)` in `for k in …`). */
+  protected readonly variedLoops = new Set<PyNode>();
 
   protected taint(kind: Taint['kind'], node: PyNode, what: string, data: string, d: DataV): Taint {
     const key = `${kind}:${node.id}`;
@@ -90,6 +92,8 @@ export abstract class Estimators extends Evaluator {
     return undefined;
   }
 
+  /** Trains a gensim embedding on its corpus argument (see `dataflow-calls.ts`). */
+  protected abstract fitEmbedding(obj: ObjV, n: PyNode, a: CallArgs, av: Args): void;
   protected abstract newObj(cls: string, info: ClassInfo | undefined, node: PyNode, args: CallArgs | undefined): ObjV;
   /** Notes that a value (a target) is used as a classification or regression target. */
   protected abstract noteTarget(v: V | undefined, task: Task, evidence: PyNode): void;
@@ -101,12 +105,40 @@ export abstract class Estimators extends Evaluator {
     if (obj.cls === 'RandomGenerator' && RANDOM_SAMPLERS.test(method)) {
       return this.freshData(`random:${this.ctxKey(n)}`, 'full');
     }
+    if ((method === 'build_vocab' || method === 'train') && /^(Word2Vec|FastText|Doc2Vec)$/.test(obj.cls)) {
+      this.fitEmbedding(obj, n, a, av);
+      return obj;
+    }
+    if (method === 'fit' && obj.ctorData && !a.positional.length && !av.kw.has('X')) {
+      // statsmodels: `sm.OLS(y, X).fit()` fits on the constructor's data.
+      const c = obj.ctorData;
+      const pos = c.yNode ? [c.xNode, c.yNode] : [c.xNode];
+      const posV = c.y ? [c.x, c.y] : [c.x];
+      return this.doFit(obj, method, n, { ...a, positional: pos }, { pos: posV, kw: av.kw });
+    }
     if (FIT_METHODS.has(method)) {
       return this.doFit(obj, method, n, a, av);
     }
     if (PREDICT_METHODS.has(method)) {
       const x = this.dataOrEmpty(av.pos[0] ?? av.kw.get('X') ?? av.kw.get('x'));
       this.checkFullThenTest(obj, x, n, false);
+      // A model trained on rows that are split later, predicting rows of the same data (model-based imputation of
+      // a column, stacking features): its predictions carry what it learned from every row.
+      const last = obj.fits[obj.fits.length - 1];
+      const fitData: DataV | undefined = last && { k: 'data', part: last.part, roots: last.roots, taints: [] };
+      if (
+        fitData &&
+        obj.cat === 'model' &&
+        obj.task !== 'clustering' &&
+        last.method === 'fit' &&
+        last.roots.length &&
+        mayBeSplitLater(fitData) &&
+        x.roots.some(r => last.roots.includes(r)) &&
+        (x.part === 'full' || x.part === 'unknown')
+      ) {
+        const t = this.taint('fit', last.node, `${obj.cls}.fit (its predictions)`, last.dataText, fitData);
+        return derive(x, { preds: [obj], column: undefined, taints: unionTaints(x.taints, [t]) });
+      }
       return derive(x, { preds: [obj], column: undefined });
     }
     if (SCORE_METHODS.has(method)) {
@@ -257,6 +289,12 @@ export abstract class Estimators extends Evaluator {
     const projects = method === 'fit_transform' && obj.cat === 'model' && obj.task !== 'clustering';
     const modelLike = !isResample && !projects && this.isModelLike(obj, !!yNode, method);
     if (modelLike) {
+      const inner = this.loops[this.loops.length - 1]?.node;
+      if (!obj.varies && inner && this.variedLoops.has(inner) && !obj.loops.includes(inner)) {
+        // Refitted in a loop that varies something else it depends on (the features a selector keeps for each k).
+        obj.varies = true;
+        obj.loops = this.loops.map(l => l.node);
+      }
       if (!obj.dummy) {
         this.facts.modelFits.push({ site, call: n, obj, xNode, yNode, x, y });
       }
@@ -279,7 +317,15 @@ export abstract class Estimators extends Evaluator {
           }
           continue;
         }
-        if (viaCV ? x.part !== 'test' : leaksInto(t, x) || yTaints.includes(t)) {
+        // Keras' `validation_split=0.2` holds out the last rows of data that were preprocessed with them.
+        const heldOutByFit =
+          !viaCV &&
+          a.keywords.has('validation_split') &&
+          (x.part === 'full' || x.part === 'unknown') &&
+          !t.cvOnly &&
+          (t.part === 'full' || t.part === 'unknown') &&
+          t.roots.some(r => x.roots.includes(r));
+        if (viaCV ? x.part !== 'test' : leaksInto(t, x) || yTaints.includes(t) || heldOutByFit) {
           if (this.once(`pre:${t.id}`)) {
             this.facts.preLeaks.push({
               taint: t,
@@ -459,6 +505,23 @@ export abstract class Estimators extends Evaluator {
     }
   }
 
+  protected override searchValidation(n: PyNode, a: CallArgs, av: Args): void {
+    const flat = (v: V | undefined, depth = 0): DataV[] =>
+      !v
+        ? []
+        : v.k === 'data'
+          ? [v]
+          : (v.k === 'list' || v.k === 'tuple') && depth < 3
+            ? v.items.flatMap(x => flat(x, depth + 1))
+            : [];
+    const parts = flat(av.kw.get('validation_data'));
+    const d = parts.find(x => x.part === 'test' && x.origin) ?? parts.find(x => x.part === 'test');
+    if (d && this.once(`evalset:${this.ctxKey(n)}`)) {
+      const vd = a.keywords.get('validation_data')!;
+      this.facts.testAsValidation.push({ site: this.site(n), dataText: this.short(vd), data: d, search: true });
+    }
+  }
+
   /**
    * A model trained on all rows, then predicting (or scored on) the test part. A "test" part that no split here
    * produced (an unlabelled Kaggle test slice of a train+test frame) counts only when it is scored against labels.
@@ -569,12 +632,20 @@ export abstract class Estimators extends Evaluator {
         argNodes: a.positional,
       });
     }
+    // Native cross-validation (`xgb.cv(params, dtrain, nfold=5)`) splits its data into folds like cross_val_score.
+    const viaCV = name === 'cv';
     for (const t of x.taints) {
-      if (t.kind !== 'oversample' && leaksInto(t, x) && this.once(`pre:${t.id}`)) {
+      if (viaCV && t.kind === 'oversample') {
+        if (this.once(`overcv:${t.id}`)) {
+          this.facts.overLeaks.push({ taint: t, use: n, useKind: 'cv', dataText: this.short(a.positional[1]) });
+        }
+        continue;
+      }
+      if (t.kind !== 'oversample' && (viaCV ? x.part !== 'test' : leaksInto(t, x)) && this.once(`pre:${t.id}`)) {
         this.facts.preLeaks.push({
           taint: t,
           use: n,
-          useKind: 'fit',
+          useKind: viaCV && x.part !== 'train' ? 'cv' : 'fit',
           split: x.origin?.split ?? t.split,
           dataText: this.short(a.positional[1]),
         });

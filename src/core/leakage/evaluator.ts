@@ -9,7 +9,19 @@ import { CallArgs, callArgs, field, fields, numberValue, stringValue } from './s
 import { DataV, DictV, FuncV, ObjV, RefV, UNKNOWN, V, derive, join, mergeData, unionTaints } from './values';
 import { Args, Frame, Interpreter, MAX_EXPR_DEPTH, MAX_INLINE_DEPTH } from './interpreter';
 
+/** Hyperparameter optimisers that call an objective once per trial: optuna, hyperopt, scikit-optimize, bayes_opt. */
+const HYPER_OPTIMIZERS = /^(optimize|fmin|gp_minimize|forest_minimize|gbrt_minimize|BayesianOptimization)$/;
+
+/** polars frame methods whose arguments are expressions over the frame's columns (`pl.col('x')`). */
+const POLARS_CONTEXTS = /^(with_columns|with_column|select|filter|agg)$/;
+
 export abstract class Evaluator extends Interpreter {
+  /** Frames whose polars expressions are being evaluated (innermost last). */
+  protected readonly exprFrames: DataV[] = [];
+  /** Functions handed to a hyperparameter optimiser (`study.optimize(objective)`, hyperopt's `fmin(fn=…)`). */
+  protected readonly hyperObjectives = new Set<PyNode>();
+  /** > 0 while such a function runs: every model built in it has the hyperparameters being tried. */
+  protected hyperDepth = 0;
   // ----- hooks for the ML semantics
 
   /** Comparison of values (`pred != y_test`, masks). */
@@ -204,6 +216,7 @@ export abstract class Evaluator extends Interpreter {
 
   protected evalComprehension(n: PyNode): V {
     return this.isolated(() => {
+      const conds: V[] = [];
       for (const c of n.children) {
         if (c.type === 'for_in_clause') {
           const right = field(c, 'right');
@@ -214,9 +227,12 @@ export abstract class Evaluator extends Interpreter {
           }
         } else if (c.type === 'if_clause') {
           for (const x of c.children) {
-            this.evalExpr(x);
+            conds.push(this.evalExpr(x));
           }
         }
+      }
+      if (conds.length) {
+        this.noteConditions(n, conds);
       }
       const body = field(n, 'body');
       let elem: V = UNKNOWN;
@@ -238,6 +254,9 @@ export abstract class Evaluator extends Interpreter {
       return { k: 'list', items: [elem] };
     });
   }
+
+  /** The values of a comprehension's `if` conditions (evaluated with its loop variables bound). */
+  protected noteConditions(_n: PyNode, _conds: V[]): void {}
 
   protected evalAttribute(n: PyNode): V {
     const key = this.dottedBound ? this.dottedKey(n) : undefined;
@@ -354,12 +373,63 @@ export abstract class Evaluator extends Interpreter {
       }
       const recvV = this.evalExpr(objNode);
       const method = this.text(attrNode);
-      const av = this.evalArgs(args);
+      // polars: `pl.col(c)` in the arguments of `df.with_columns(…)`/`select`/`filter` is a column of `df`.
+      const exprFrame = recvV.k === 'data' && POLARS_CONTEXTS.test(method);
+      if (exprFrame) {
+        this.exprFrames.push(recvV);
+      }
+      let av: Args;
+      try {
+        av = this.evalArgs(args);
+      } finally {
+        if (exprFrame) {
+          this.exprFrames.pop();
+        }
+      }
       const recv = this.receiver(objNode, recvV, method);
+      this.noteObjective(method, av);
+      if (method === 'search' && args.keywords.has('validation_data')) {
+        this.searchValidation(n, args, av);
+      }
       return this.callMethod(recv, method, n, args, av, objNode);
     }
     const fv = this.evalExpr(fnNode);
-    return this.callValue(fv, n, args, this.evalArgs(args));
+    const av = this.evalArgs(args);
+    this.noteObjective(this.text(fnNode).replace(/^.*\./, ''), av);
+    return this.callValue(fv, n, args, av);
+  }
+
+  /** `tuner.search(X, y, validation_data=(X_val, y_val))` (KerasTuner): trials are chosen on that data. */
+  protected searchValidation(_n: PyNode, _a: CallArgs, _av: Args): void {}
+
+  /** Remembers the objective a hyperparameter optimiser calls once per trial (run later as a loop over trials). */
+  private noteObjective(name: string, av: Args): void {
+    if (!HYPER_OPTIMIZERS.test(name)) {
+      return;
+    }
+    for (const v of [av.pos[0], av.kw.get('fn'), av.kw.get('func'), av.kw.get('f')]) {
+      if (v?.k === 'func' && !v.isClass) {
+        this.hyperObjectives.add(v.def);
+      }
+    }
+  }
+
+  /** An optimiser's objective runs as a loop over trials whose models vary (see `newObj`). */
+  protected override runUncalled(def: PyNode, body: PyNode): void {
+    if (!this.hyperObjectives.has(def)) {
+      super.runUncalled(def, body);
+      return;
+    }
+    const first = field(def, 'parameters')?.children.find(c =>
+      /^(identifier|typed_parameter|default_parameter)$/.test(c.type),
+    );
+    const param = first?.type === 'identifier' ? first : first?.children.find(c => c.type === 'identifier');
+    this.hyperDepth++;
+    try {
+      this.loop(def, new Set(param ? [this.text(param)] : []), () => this.execBlock(body.children));
+    } finally {
+      this.hyperDepth--;
+    }
   }
 
   /** Argument values: positional and keyword. */

@@ -27,7 +27,7 @@ export abstract class Interpreter extends Scopes {
     }
     // Functions never called from the analysed code are analysed once with unknown arguments.
     for (let i = 0; i < this.allDefs.length; i++) {
-      this.runUncalled(i);
+      this.analyzeUncalled(i);
     }
   }
 
@@ -35,7 +35,7 @@ export abstract class Interpreter extends Scopes {
    * Analyses `allDefs[i]` with unknown arguments unless it was analysed already, then the functions defined in it
    * and not called from it (depth first, so that a function of the module and all it holds are one unit).
    */
-  private runUncalled(i: number): void {
+  private analyzeUncalled(i: number): void {
     const { def, closure } = this.allDefs[i];
     if (this.analyzedDefs.has(def) || this.budget <= 0) {
       return;
@@ -56,12 +56,12 @@ export abstract class Interpreter extends Scopes {
     this.activeDefs.push(def);
     const body = field(def, 'body');
     if (body) {
-      this.execBlock(body.children);
+      this.runUncalled(def, body);
     }
     this.activeDefs.pop();
     this.frame = saved;
     for (let j = from; j < this.allDefs.length; j++) {
-      this.runUncalled(j);
+      this.analyzeUncalled(j);
     }
     if (unit) {
       this.endUnit(def);
@@ -344,11 +344,21 @@ export abstract class Interpreter extends Scopes {
     }
     const runs: (() => void)[] = [];
     const cons = field(n, 'consequence');
-    runs.push(() => {
+    // `if scaler is None:` with a scaler passed in (a helper reusing fitted transformers): decided, one path.
+    const known = cond ? this.noneTest(cond) : undefined;
+    if (known === true) {
       if (cons) {
         this.execStmt(cons);
       }
-    });
+      return;
+    }
+    if (known === undefined) {
+      runs.push(() => {
+        if (cons) {
+          this.execStmt(cons);
+        }
+      });
+    }
     let hasElse = false;
     for (const alt of fields(n, 'alternative')) {
       if (alt.type === 'elif_clause') {
@@ -380,10 +390,32 @@ export abstract class Interpreter extends Scopes {
         this.branchPath.pop();
       }
     };
+    if (!runs.length) {
+      return;
+    }
     this.branches(
       runs.map((r, i) => inPath(i, r)),
-      !hasElse,
+      !hasElse || known === false,
     );
+  }
+
+  /** The truth of `name is None` / `name is not None` when the name's value is known to be None or not. */
+  private noneTest(cond: PyNode): boolean | undefined {
+    const c = cond.type === 'parenthesized_expression' && cond.children.length === 1 ? cond.children[0] : cond;
+    if (c.type !== 'comparison_operator' || c.children.length !== 2) {
+      return undefined;
+    }
+    const [left, right] = c.children;
+    const op = this.text(c)
+      .slice(left.end - c.start, right.start - c.start)
+      .trim();
+    if (left.type !== 'identifier' || right.type !== 'none' || (op !== 'is' && !/^is\s+not$/.test(op))) {
+      return undefined;
+    }
+    const v = this.lookup(this.text(left));
+    const isNone =
+      v.k === 'lit' && v.value === null ? true : /^(obj|data|func|list|tuple|dict)$/.test(v.k) ? false : undefined;
+    return isNone === undefined ? undefined : op === 'is' ? isNone : !isNone;
   }
 
   protected loopTargets(target: PyNode | undefined): Set<string> {
@@ -400,6 +432,11 @@ export abstract class Interpreter extends Scopes {
       visit(target);
     }
     return out;
+  }
+
+  /** The body of a function never called from the analysed code (run once, after the module). */
+  protected runUncalled(_def: PyNode, body: PyNode): void {
+    this.execBlock(body.children);
   }
 
   /** A loop body, run twice (so values carried from one iteration to the next are seen) unless deeply nested. */

@@ -14,31 +14,31 @@ export interface RuleRate {
 }
 
 /** The corpus the rates were measured on: files, files with no leak, and files written after the rules were frozen. */
-export const RATE_CORPUS = { files: 379, clean: 143, heldOut: 10 } as const;
+export const RATE_CORPUS = { files: 466, clean: 174, heldOut: 10 } as const;
 
 export const RULE_RATES: Partial<Record<RuleId, RuleRate>> = {
-  'preprocessing-before-split': { tp: 184, fp: 0, fn: 3 },
-  'oversampling-before-split': { tp: 13, fp: 0, fn: 1 },
+  'preprocessing-before-split': { tp: 235, fp: 0, fn: 2 },
+  'oversampling-before-split': { tp: 14, fp: 0, fn: 1 },
   'test-data-in-fit': { tp: 14, fp: 0, fn: 0 },
-  'multi-test': { tp: 25, fp: 0, fn: 0 },
-  'target-in-features': { tp: 21, fp: 0, fn: 0 },
-  'evaluation-on-training-data': { tp: 14, fp: 0, fn: 1 },
+  'multi-test': { tp: 37, fp: 0, fn: 0 },
+  'target-in-features': { tp: 24, fp: 0, fn: 0 },
+  'evaluation-on-training-data': { tp: 19, fp: 0, fn: 1 },
 };
 
 /**
- * How the rules did on code they had not seen: the first runs of the held-out sets rw2-* … rw21-* of the corpus,
+ * How the rules did on code they had not seen: the first runs of the held-out sets rw2-* … rw30-* of the corpus,
  * each written and labelled before the analyzer saw it and scored before any fix for it (docs/leakage-rules.md lists
  * every set). These are historical measurements of earlier analyzer versions — the honest estimate for new code —
  * while RULE_RATES measures the current analyzer on the whole corpus it was tuned on.
  */
 export const FIRST_RUNS = {
-  sets: 'rw2-rw21',
-  files: 303,
-  clean: 120,
-  tp: 157,
-  fp: 6,
-  fn: 54,
-  preprocessing: { tp: 118, fn: 32 },
+  sets: 'rw2-rw30',
+  files: 390,
+  clean: 151,
+  tp: 206,
+  fp: 16,
+  fn: 76,
+  preprocessing: { tp: 157, fn: 43 },
 } as const;
 
 const pct = (a: number, b: number) => `${b ? Math.round((100 * a) / b) : 100}%`;

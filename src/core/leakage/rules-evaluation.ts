@@ -253,8 +253,8 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
       rule: 'multi-test',
       node: v.site,
       message:
-        `${v.dataText}, the test part${split ? ` (split at ${ctx.where(split.node.start)})` : ''}, is used as validation data for early stopping: training is tuned on the test set, so its score is optimistic. ` +
-        'Split a validation set from the training part for early stopping.',
+        `${v.dataText}, the test part${split ? ` (split at ${ctx.where(split.node.start)})` : ''}, is used as validation data${split ? '' : ` at ${ctx.where(v.site.start)}`} ${v.search ? 'by a hyperparameter search: the hyperparameters are chosen' : v.epoch ? 'to keep the best epoch: the model is chosen' : 'for early stopping: training is tuned'} on the test set, so its score is optimistic. ` +
+        `Split a validation set from the training part for ${v.search ? 'the search' : v.epoch ? 'choosing the epoch' : 'early stopping'}.`,
       related: split ? [{ message: 'the test part comes from this split', node: split.node }] : [],
       fixes: [],
     });

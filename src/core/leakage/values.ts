@@ -87,6 +87,13 @@ export interface DataV {
    * id → those columns. A selection of other columns leaves them behind; other taints concern the whole frame.
    */
   colTaints?: ReadonlyMap<number, readonly string[]>;
+  /** A correlation matrix of the frame's columns (`df.corr()`). */
+  corr?: boolean;
+  /**
+   * Correlations of every column with one column (`df.corr()['price']`, sorted or cut to the top ones): its index
+   * holds that column too (its correlation with itself is 1). `node`: where it was selected.
+   */
+  corrOf?: { column: string; node: PyNode };
 }
 
 /**
@@ -110,6 +117,13 @@ export interface ColInfo {
   node: PyNode;
   /** Only the numeric columns of those (`select_dtypes('number')`): a label column is there only if numeric. */
   numeric?: boolean;
+  /**
+   * One-hot encoded by `pd.get_dummies` (its `columns=` when listed, `dropFirst` with `drop_first=True`): a column
+   * `c` became `c_<value>` for each of its values.
+   */
+  dummies?: { columns?: string[]; dropFirst: boolean };
+  /** Statistics computed in the assignment of one named column (`df['z'] = (df['x'] - df['x'].mean()) / …`). */
+  colTaints?: [string, Taint[]][];
 }
 
 export interface ObjV {
@@ -141,6 +155,8 @@ export interface ObjV {
   argTaints?: Taint[];
   /** Scored by cross-validation (cross_val_score…). */
   cvScored?: boolean;
+  /** statsmodels: the data given to the constructor (`sm.OLS(y, X)`, `smf.logit(formula, data=df)`), fitted by `fit()`. */
+  ctorData?: { x: V; y?: V; xNode: PyNode; yNode?: PyNode };
 }
 
 export interface FitRecord {
@@ -334,7 +350,7 @@ export interface Facts {
   /** `value_counts` calls (their printed output in a notebook can show imbalance). */
   valueCounts: PyNode[];
   /** Data used as `validation_data=`/`eval_set=` that is the test part, with early stopping. */
-  testAsValidation: { site: PyNode; dataText: string; data: DataV }[];
+  testAsValidation: { site: PyNode; dataText: string; data: DataV; search?: boolean; epoch?: boolean }[];
   /** Features that hold the target (or a column computed from it) when a model is trained. */
   targetLeaks: TargetLeak[];
   /** Every scoring of a model's predictions (any data): for evaluation-on-training-data. */
