@@ -5,7 +5,7 @@
  */
 import type { PyNode } from './parser';
 import { CallArgs, SourceText, field } from './syntax';
-import type { ColInfo, DataV, Taint, V } from './values';
+import type { ColInfo, DataV, V } from './values';
 
 /** The string values of a literal/constant list, tuple or string (`['a', 'b']`, `TARGET`, `cols`); else undefined. */
 export function stringsOf(v: V | undefined): string[] | undefined {
@@ -38,23 +38,7 @@ export const ALL_COLUMNS = (node: PyNode): ColInfo => ({ drop: [], derived: [], 
 
 /** `frame[['a', 'b']]`: exactly these columns (their derivations kept). */
 export function selectColumns(base: ColInfo | undefined, names: string[], node: PyNode): ColInfo {
-  const colTaints = base?.colTaints?.filter(([c]) => names.includes(c));
-  return { select: names, drop: [], derived: base?.derived ?? [], node, ...(colTaints?.length ? { colTaints } : {}) };
-}
-
-/**
- * The taints of a frame after its columns changed from `before` to `after`: a statistic that only went into columns
- * no longer there (`df['z'] = (df['x'] - df['x'].mean()) / …` for a plot, then `X = df[features]`) is gone.
- */
-export function taintsAfterColumns(taints: Taint[], before: ColInfo | undefined, after: ColInfo | undefined): Taint[] {
-  const ct = before?.colTaints;
-  if (!ct?.length || !after) {
-    return taints;
-  }
-  const present = (c: string) => (after.select ? after.select.includes(c) : !after.drop.includes(c));
-  const keep = new Set(ct.filter(([c]) => present(c)).flatMap(([, ts]) => ts));
-  const gone = new Set(ct.filter(([c]) => !present(c)).flatMap(([, ts]) => ts));
-  return taints.filter(t => !gone.has(t) || keep.has(t));
+  return { select: names, drop: [], derived: base?.derived ?? [], node };
 }
 
 /** `frame.drop(columns=…)` / `frame.pop(name)` / `del frame[name]`. */

@@ -358,8 +358,6 @@ export abstract class LibraryCalls extends DataOps {
           ds.length === 1 && name === 'get_dummies' && m.cols
             ? {
                 ...m.cols,
-                // Encoded columns are renamed (`Embarked` → `Embarked_C`…): what they carried is the frame's now.
-                colTaints: undefined,
                 dummies: {
                   columns: stringsOf(av.kw.get('columns')),
                   dropFirst: litValue(av.kw.get('drop_first')) === true,

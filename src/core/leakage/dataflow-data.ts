@@ -12,7 +12,6 @@ import {
   selectColumns,
   sourceColumns,
   stringsOf,
-  taintsAfterColumns,
 } from './columns';
 import { STAT_FUNCTIONS, STAT_METHODS, STAT_MODULES } from './knowledge';
 import type { Args } from './interpreter';
@@ -57,12 +56,6 @@ export function isRowwise(a: CallArgs, src: SourceText): boolean {
   return !!axis && /^(1|['"]columns['"])$/.test(src.slice(axis));
 }
 
-/** Column info whose per-column statistics no longer include `ts` (they now concern the whole frame). */
-function frameWide(cols: ColInfo, ts: Taint[]): ColInfo {
-  const colTaints = cols.colTaints?.map(([c, xs]) => [c, xs.filter(t => !ts.includes(t))] as [string, Taint[]]);
-  return { ...cols, colTaints: colTaints?.filter(([, xs]) => xs.length) };
-}
-
 /** Methods of a series of correlations that keep its largest values (so the column correlated with itself). */
 const CORR_ORDER_METHODS = /^(abs|sort_values|head|nlargest|dropna|round|fillna|to_frame)$/;
 
@@ -94,17 +87,6 @@ export abstract class DataOps extends Estimators {
     for (const name of names) {
       cols = addColumn(cols, name, names.length === 1 ? from : [], target, same && names.length > 1);
     }
-    // Statistics computed in this assignment belong to these columns (and leave with them).
-    const stmt = target.parent;
-    const known = new Set((cols.colTaints ?? []).flatMap(([, ts]) => ts));
-    const inStmt = (t: Taint) => !!stmt && t.node.start >= stmt.start && t.node.end <= stmt.end;
-    const own = (d?.taints ?? []).filter(t => inStmt(t) || known.has(t));
-    const kept = (cols.colTaints ?? []).filter(([c]) => !names.includes(c));
-    const colTaints: [string, Taint[]][] = [
-      ...kept,
-      ...(own.length ? names.map(nm => [nm, own] as [string, Taint[]]) : []),
-    ];
-    cols = { ...cols, colTaints: colTaints.length ? colTaints : undefined };
     return derive(frame, { cols, column: frame.column });
   }
 
@@ -294,9 +276,7 @@ export abstract class DataOps extends Estimators {
       const lit = litValue(kv);
       const s = stringValue(kn, this.src) ?? (kn.type === 'identifier' && typeof lit === 'string' ? lit : undefined);
       if (s !== undefined) {
-        const one: ColInfo = { select: [s], drop: [], derived: [], node: kn };
-        const taints = i === 0 ? taintsAfterColumns(out.taints, base.cols, one) : out.taints;
-        out = derive(out, { column: s, preds: out.preds, groupby: out.groupby, srcCols: undefined, taints });
+        out = derive(out, { column: s, preds: out.preds, groupby: out.groupby, srcCols: undefined });
         out = i === keyNodes.length - 1 ? selectColumnTaints(out, c => namesColumn([s], c)) : out;
         return;
       }
@@ -304,12 +284,11 @@ export abstract class DataOps extends Estimators {
       if (names && node) {
         const picked = (kv && this.listTaints.get(kv)) ?? [];
         const cols = selectColumns(base.cols, names, node);
-        const own = taintsAfterColumns(out.taints, base.cols, cols);
         out = derive(out, {
           cols,
           preds: out.preds,
           groupby: out.groupby,
-          taints: picked.length ? unionTaints(own, picked) : own,
+          taints: picked.length ? unionTaints(out.taints, picked) : out.taints,
         });
         out = selectColumnTaints(out, c => namesColumn(names, c));
         return;
@@ -346,8 +325,7 @@ export abstract class DataOps extends Estimators {
         out = derive(out, {
           colTaints,
           taints: unionTaints(out.taints, kept),
-          // The rows kept depend on it: it is no longer only the flag column's.
-          cols: out.cols && frameWide(out.cols, kept),
+          cols: out.cols,
           column: out.column,
           preds: out.preds,
         });
@@ -555,9 +533,8 @@ export abstract class DataOps extends Estimators {
       const dropped = av.pos[0] ?? av.kw.get('columns');
       const picked = (dropped && this.listTaints.get(dropped)) ?? [];
       const kept = names && method === 'drop' ? selectColumnTaints(d, c => !names.includes(c)) : d;
-      const own = taintsAfterColumns(kept.taints, d.cols, cols);
       const frame = derive(kept, {
-        taints: picked.length ? unionTaints(own, picked) : own,
+        taints: picked.length ? unionTaints(kept.taints, picked) : kept.taints,
         cols,
         column: undefined,
       });

@@ -122,8 +122,6 @@ export interface ColInfo {
    * `c` became `c_<value>` for each of its values.
    */
   dummies?: { columns?: string[]; dropFirst: boolean };
-  /** Statistics computed in the assignment of one named column (`df['z'] = (df['x'] - df['x'].mean()) / …`). */
-  colTaints?: [string, Taint[]][];
 }
 
 export interface ObjV {
