@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { FIRST_RUNS, RATE_CORPUS, RULE_RATES, rateText } from '../../src/core/leakage';
+import { FIRST_RUNS, PUBLIC_FIRST_RUNS, RATE_CORPUS, RULE_RATES, rateText } from '../../src/core/leakage';
 import { formatScore, realWorldLabels, scoreRealWorld } from './leakage-realworld';
 
 describe('leakage rules: real-world-style corpus (labels in fixtures/leakage-realworld/labels.json)', function () {
@@ -73,6 +73,18 @@ describe('leakage rules: real-world-style corpus (labels in fixtures/leakage-rea
     const fp = f.preprocessing;
     assert.ok(row.includes(`(${fp.tp}/${fp.tp + fp.fn})`), row);
     assert.match(rateText('multi-test')!, new RegExp(`On ${f.files} files .* right 93% .* caught 73%`));
+    // and the public-code first runs are the docs' "On public code" first-run rows added up
+    const firstRows = docs.split('\n').filter(l => /^\| probe \d .*first run/.test(l));
+    const counts = firstRows.map(l => [...l.matchAll(/\((\d+)\/(\d+)\)/g)].map(m => [+m[1], +m[2]]));
+    assert.strictEqual(counts.length, 2, 'two public-code first-run rows');
+    const pub = PUBLIC_FIRST_RUNS;
+    assert.strictEqual(pub.tp, counts[0][0][0] + counts[1][0][0]);
+    assert.strictEqual(pub.tp + pub.fp, counts[0][0][1] + counts[1][0][1]);
+    assert.strictEqual(pub.tp + pub.fn, counts[0][1][1] + counts[1][1][1]);
+    assert.match(
+      rateText('multi-test')!,
+      /on 80 public notebooks and scripts written by others, right 75% and caught 67%/,
+    );
     for (const r of s.rules) {
       assert.ok(r.tp > 0, `${r.rule}: no true positive`);
       assert.ok(r.precision >= FLOORS.rulePrecision, `${r.rule}: precision ${r.precision.toFixed(2)}`);

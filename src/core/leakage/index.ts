@@ -53,7 +53,7 @@ export type {
   TextEdit,
 } from './types';
 export { RULES, RULE_IDS } from './rules';
-export { FIRST_RUNS, RATE_CORPUS, RULE_RATES, rateText } from './rates';
+export { FIRST_RUNS, PUBLIC_FIRST_RUNS, RATE_CORPUS, RULE_RATES, rateText } from './rates';
 export type { RuleRate } from './rates';
 export type { RuleInfo } from './rules';
 export { blankMagics, parseNotebook } from './notebook';
