@@ -3,9 +3,9 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { analyzePythonSync, loadPythonParser, releaseDocument } from '../../src/core/leakage';
+import { loadPythonParser, releaseDocument } from '../../src/core/leakage';
 import { parsePython, reparseStats } from '../../src/core/leakage/parser';
-import { rng, treeLines } from './helpers/pytree';
+import { assertEditsMatchFresh, rng, treeLines } from './helpers/pytree';
 import { changedRange } from '../../src/core/leakage/reparse';
 
 const SNIPPETS = [
@@ -120,16 +120,7 @@ describe('leakage re-analysis after edits (statement re-use)', function () {
     await loadPythonParser();
     const r = rng(7);
     const base = corpusText();
-    let text = base;
-    const key = 'file:///tmp/random-edits-findings.py';
-    for (let step = 0; step < 120; step++) {
-      text = r() < 0.2 ? base : randomEdit(text, r);
-      const inc = analyzePythonSync(text, { documentKey: key });
-      const fresh = analyzePythonSync(text);
-      assert.deepStrictEqual(inc.findings, fresh.findings, `findings after step ${step}`);
-      assert.strictEqual(inc.syntaxErrors, fresh.syntaxErrors);
-    }
-    releaseDocument(key);
+    assertEditsMatchFresh(base, 'file:///tmp/random-edits-findings.py', 120, 0.2, text => randomEdit(text, r), r);
   });
 
   it('re-uses the statements around a one-character edit of a clean file', async () => {

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { analyzeNotebookSync, analyzePythonSync, loadPythonParser, releaseDocument } from '../../src/core/leakage';
 import { unitStats } from '../../src/core/leakage/unitcache';
-import { rng } from './helpers/pytree';
+import { assertEditsMatchFresh, rng } from './helpers/pytree';
 
 const PREAMBLE = `import numpy as np
 import pandas as pd
@@ -231,15 +231,7 @@ describe('leakage re-analysis re-uses unchanged functions', function () {
     const key = 'file:///tmp/units-random.py';
     const reused0 = unitStats.reused;
     const rerun0 = unitStats.rerun;
-    let text = base;
-    for (let step = 0; step < 150; step++) {
-      text = r() < 0.1 ? base : randomEdit(text, r);
-      const inc = analyzePythonSync(text, { documentKey: key });
-      const fresh = analyzePythonSync(text);
-      assert.deepStrictEqual(inc.findings, fresh.findings, `findings after step ${step}`);
-      assert.strictEqual(inc.syntaxErrors, fresh.syntaxErrors);
-    }
-    releaseDocument(key);
+    assertEditsMatchFresh(base, key, 150, 0.1, text => randomEdit(text, r), r);
     const reused = unitStats.reused - reused0;
     console.log(`      ${reused} function analyses re-used; ${unitStats.rerun - rerun0} analyses run again`);
     assert.ok(reused > 500, `only ${reused} function analyses re-used`);

@@ -1,7 +1,9 @@
 // Shared by the parser tests (fast parser, parse in pieces, incremental re-parse) and their fuzz tier: a pre-order
 // dump of a syntax tree to compare trees node for node, the Python files of a corpus, and tree-sitter's own parse.
+import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
+import { analyzePythonSync, releaseDocument } from '../../../src/core/leakage';
 import { ParsedPython, PyNode, parsePython, setFastParser } from '../../../src/core/leakage/parser';
 
 export { seededRandom as rng } from '../../../src/core/stats/multiple';
@@ -36,4 +38,27 @@ export function treeSitterParse(text: string): ParsedPython {
   } finally {
     setFastParser(true);
   }
+}
+
+/**
+ * Random edits typed into one document (`edit`, sometimes back to `base`): after each, the analysis that re-uses the
+ * document's last one gives exactly the findings and syntax errors of a fresh analysis.
+ */
+export function assertEditsMatchFresh(
+  base: string,
+  key: string,
+  steps: number,
+  backToBase: number,
+  edit: (text: string) => string,
+  r: () => number,
+): void {
+  let text = base;
+  for (let step = 0; step < steps; step++) {
+    text = r() < backToBase ? base : edit(text);
+    const inc = analyzePythonSync(text, { documentKey: key });
+    const fresh = analyzePythonSync(text);
+    assert.deepStrictEqual(inc.findings, fresh.findings, `findings after step ${step}`);
+    assert.strictEqual(inc.syntaxErrors, fresh.syntaxErrors);
+  }
+  releaseDocument(key);
 }
