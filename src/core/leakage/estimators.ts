@@ -35,6 +35,23 @@ import {
   unionTaints,
 } from './values';
 
+/**
+ * The test part among validation data (`(X_test, y_test)`, `[(X_val, y_val), (X_test, y_test)]`, nested up to three
+ * levels): one from a split first.
+ */
+function testPartIn(v: V | undefined): DataV | undefined {
+  const flat = (x: V | undefined, depth: number): DataV[] =>
+    !x
+      ? []
+      : x.k === 'data'
+        ? [x]
+        : (x.k === 'list' || x.k === 'tuple') && depth < 3
+          ? x.items.flatMap(y => flat(y, depth + 1))
+          : [];
+  const parts = flat(v, 0);
+  return parts.find(x => x.part === 'test' && x.origin) ?? parts.find(x => x.part === 'test');
+}
+
 const CURVES = /^(roc_curve|precision_recall_curve|det_curve)$/;
 const EARLY_STOPPING = /EarlyStopping|early_stopping|ModelCheckpoint|ReduceLROnPlateau/;
 
@@ -492,30 +509,14 @@ export abstract class Estimators extends Evaluator {
     if (!hasEarlyStop) {
       return;
     }
-    const flat = (v: V, depth = 0): DataV[] =>
-      v.k === 'data'
-        ? [v]
-        : (v.k === 'list' || v.k === 'tuple') && depth < 3
-          ? v.items.flatMap(x => flat(x, depth + 1))
-          : [];
-    const parts = flat(this.evalExpr(vd));
-    const d = parts.find(x => x.part === 'test' && x.origin) ?? parts.find(x => x.part === 'test');
+    const d = testPartIn(this.evalExpr(vd));
     if (d && this.once(`evalset:${this.ctxKey(n)}`)) {
       this.facts.testAsValidation.push({ site: this.site(n), dataText: this.short(vd), data: d });
     }
   }
 
   protected override searchValidation(n: PyNode, a: CallArgs, av: Args): void {
-    const flat = (v: V | undefined, depth = 0): DataV[] =>
-      !v
-        ? []
-        : v.k === 'data'
-          ? [v]
-          : (v.k === 'list' || v.k === 'tuple') && depth < 3
-            ? v.items.flatMap(x => flat(x, depth + 1))
-            : [];
-    const parts = flat(av.kw.get('validation_data'));
-    const d = parts.find(x => x.part === 'test' && x.origin) ?? parts.find(x => x.part === 'test');
+    const d = testPartIn(av.kw.get('validation_data'));
     if (d && this.once(`evalset:${this.ctxKey(n)}`)) {
       const vd = a.keywords.get('validation_data')!;
       this.facts.testAsValidation.push({ site: this.site(n), dataText: this.short(vd), data: d, search: true });

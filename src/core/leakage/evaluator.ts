@@ -504,7 +504,7 @@ export abstract class Evaluator extends Interpreter {
       for (const r of this.frame.returns) {
         out = join(out, r);
       }
-      const changed = this.changedArguments(def, n);
+      const changed = this.changedArguments(n);
       this.frame = saved;
       // A frame passed by name and changed in place by the function (`df['age'] = df['age'].fillna(…)` in a
       // helper) is changed for the caller too: what the change computed reaches the caller's variable.
@@ -525,21 +525,17 @@ export abstract class Evaluator extends Interpreter {
   }
 
   /** Names passed as positional arguments whose parameter the running function changed in place, not rebound. */
-  private changedArguments(def: PyNode, call: PyNode): [PyNode, DataV][] {
-    const args = field(call, 'arguments');
-    const params = field(def, 'parameters');
-    if (!args || !params || args.type !== 'argument_list') {
+  private changedArguments(call: PyNode): [PyNode, DataV][] {
+    const args = callArgs(call, this.src);
+    if (args.splat || args.list?.type !== 'argument_list') {
       return [];
     }
-    const positional = args.children.filter(c => c.type !== 'keyword_argument' && !/splat/.test(c.type));
-    const names = params.children.map(p =>
-      p.type === 'identifier' ? this.text(p) : p.type === 'default_parameter' ? this.text(field(p, 'name') ?? p) : '',
-    );
     const out: [PyNode, DataV][] = [];
-    positional.forEach((a, i) => {
-      const name = names[i];
-      const v = name && this.frame.mutated.has(name) && !this.frame.reassigned.has(name) && this.frame.locals.get(name);
-      if (a.type === 'identifier' && v && v.k === 'data' && v.taints.length) {
+    // the parameters bindParams bound to the positional arguments, in order
+    this.frame.positional.forEach((name, i) => {
+      const a = args.positional[i];
+      const v = this.frame.mutated.has(name) && !this.frame.reassigned.has(name) && this.frame.locals.get(name);
+      if (a?.type === 'identifier' && v && v.k === 'data' && v.taints.length) {
         out.push([a, v]);
       }
     });

@@ -29,6 +29,8 @@ export class Frame implements FrameLike {
   /** Names changed in place (`df['x'] = …`, `df.fillna(…, inplace=True)`) and names bound anew (`df = …`). */
   readonly mutated = new Set<string>();
   readonly reassigned = new Set<string>();
+  /** The parameters bound to positional arguments, in the arguments' order. */
+  readonly positional: string[] = [];
   constructor(
     readonly parent: Frame | undefined,
     readonly callSite: PyNode | undefined,
@@ -197,7 +199,7 @@ export abstract class Scopes {
   protected site(n: PyNode): PyNode {
     for (const c of this.callStack) {
       const args = field(c, 'arguments');
-      if (!args || args.children.some(a => a.type !== '(' && a.type !== ')' && a.type !== ',')) {
+      if (!args || args.children.length) {
         return c;
       }
     }
@@ -403,7 +405,6 @@ export abstract class Scopes {
     }
   }
 
-  /** Rebinds the variable behind an expression (`df` in `df['a'] = …`, `df.x` in `df.x.fillna(…, inplace=True)`). */
   /**
    * The columns a subscript key names: a string (`df['age']`), or the strings a loop variable runs over
    * (`for col in ['age', 'fare']: df[col] = …`, also through a name bound to such a list).
@@ -434,6 +435,7 @@ export abstract class Scopes {
     return undefined;
   }
 
+  /** Rebinds the variable behind an expression (`df` in `df['a'] = …`, `df.x` in `df.x.fillna(…, inplace=True)`). */
   protected rebind(expr: PyNode, v: DataV): void {
     expr = unparen(expr);
     if (expr.type === 'identifier') {
@@ -615,6 +617,7 @@ export abstract class Scopes {
         v = { k: 'dict', keys: [...kw.keys()], items: [...kw.values()] };
       } else if (i < pos.length) {
         v = pos[i++];
+        this.frame.positional.push(name);
       } else if (kw.has(name)) {
         v = kw.get(name)!;
       } else if (dflt && !unknownArgs) {
