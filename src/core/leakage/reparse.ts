@@ -7,18 +7,22 @@
  * are parsed again, as a text of their own; the statements before and after are re-used (those after the edit with
  * their offsets shifted). This gives the same tree as a fresh parse when:
  * - each syntax error of the previous parse lay inside one top-level statement, and no statement with an error is
- *   among the re-parsed ones or the two statements on each side of them (tree-sitter's error recovery looks back a
- *   little way; errors further away are re-used with the statements that contain them);
+ *   among the re-used margin statements or the two statements on each side of them (tree-sitter's error recovery
+ *   looks back a little way; errors further away are re-used with the statements that contain them); errors of the
+ *   statements the edit touches are parsed again with them;
  * - the re-parsed region starts and ends at the start of a line, on statement boundaries of the previous tree, with
  *   one unchanged statement on each side of the edit as a margin (so that an edit that changes how the neighbouring
  *   statement ends or continues, for example an indented line joining a `def` body, is inside the region);
- * - the region parses without any syntax error (no bracket, string or block left open at its end), and its margin
- *   statements come out exactly as they were (start, end, shape), so the region's ends behaved as in the whole file;
+ * - the region's margin statements come out exactly as they were (start, end, shape) and without errors, so the
+ *   region's ends behaved as in the whole file; syntax errors of the region (a statement being typed) are accepted
+ *   under the conditions splitparse.ts accepts a region with errors under: each inside one of its top-level
+ *   statements, no unterminated string or tokenizer stop other than an unclosed bracket or an indentation error in
+ *   the region, and no re-used statement with an error within MERGE_CHARS of it;
  * - no line continuation (`\`) lies between the region and the statements around it.
  * Otherwise the caller parses the whole text. A unit test checks tree equality with a fresh parse after random edits.
  */
 import type { ParsedPython, PyNode, StatementErrors } from './parser';
-import { lexicalHazard } from './splitparse';
+import { lexicalHazard, MERGE_CHARS } from './splitparse';
 
 /** Common prefix length and the changed range [start, oldEnd) in `before`, [start, newEnd) in `after`. */
 export function changedRange(before: string, after: string): { start: number; oldEnd: number; newEnd: number } {
@@ -134,6 +138,11 @@ export function reparseStatements(
   while (a < kids.length && kids[a].end < p) {
     a++;
   }
+  // a statement with an error just before the edit (the one being typed, when the edit is in the space after it) is
+  // parsed again, not a margin
+  while (a > 0 && errs[a - 1]) {
+    a--;
+  }
   let first = Math.max(0, a - 1);
   while (first > 0 && !atLineStart(before, kids[first].start)) {
     first--;
@@ -141,6 +150,9 @@ export function reparseStatements(
   // suffix: first re-used statement, after one unchanged statement following the edit
   let c = a;
   while (c < kids.length && kids[c].start <= oe) {
+    c++;
+  }
+  while (c < kids.length && errs[c]) {
     c++;
   }
   let suffix = Math.min(kids.length, c + 1);
@@ -159,21 +171,37 @@ export function reparseStatements(
   if (suffix < kids.length && before.slice(kids[suffix - 1].end, regionEndOld).includes('\\')) {
     return undefined;
   }
+  // errors of the statements the edit touches are parsed again; none in the margins or next to them
   for (let i = Math.max(0, first - CLEAN_AROUND); i < Math.min(kids.length, suffix + CLEAN_AROUND); i++) {
-    if (errs[i]) {
+    if (errs[i] && (i < a || i >= c)) {
       return undefined;
     }
   }
   // a re-used statement with an unterminated string (or a stray bracket…): tree-sitter's recovery from it can
   // depend on text anywhere after it, the edit included
   for (let i = 0; i < kids.length; i++) {
-    if (errs[i] && lexicalHazard(before.slice(kids[i].start, kids[i].end))) {
+    if (errs[i] && (i < a || i >= c) && lexicalHazard(before.slice(kids[i].start, kids[i].end))) {
       return undefined;
     }
   }
-  const region = parseRegion(after.slice(regionStart, regionEndOld + delta));
-  if (!region || region.errors || region.timedOut) {
+  const regionText = after.slice(regionStart, regionEndOld + delta);
+  const region = parseRegion(regionText);
+  if (!region || region.timedOut || region.root.type !== 'module') {
     return undefined;
+  }
+  const freshErrs = region.statementErrors ?? [];
+  if (region.errors) {
+    // as for a region of splitparse.ts: errors inside the region's statements, not in its margins (checked below),
+    // no unterminated string or stray bracket, and no re-used error close enough for the recoveries to interact
+    if (!region.statementErrors || lexicalHazard(regionText)) {
+      return undefined;
+    }
+    const near = regionEndOld + MERGE_CHARS;
+    for (let i = 0; i < kids.length; i++) {
+      if (errs[i] && (i < a || i >= c) && kids[i].end > regionStart - MERGE_CHARS && kids[i].start < near) {
+        return undefined;
+      }
+    }
   }
   const fresh = region.root.children;
   // the margins: unchanged statements on each side must come out as before
@@ -183,12 +211,13 @@ export function reparseStatements(
     return undefined;
   }
   for (let i = 0; i < leading; i++) {
-    if (!sameShifted(fresh[i], kids[first + i], -regionStart)) {
+    if (freshErrs[i] || !sameShifted(fresh[i], kids[first + i], -regionStart)) {
       return undefined;
     }
   }
   for (let i = 0; i < trailing; i++) {
-    if (!sameShifted(fresh[fresh.length - trailing + i], kids[c + i], delta - regionStart)) {
+    const at = fresh.length - trailing + i;
+    if (freshErrs[at] || !sameShifted(fresh[at], kids[c + i], delta - regionStart)) {
       return undefined;
     }
   }
@@ -208,7 +237,16 @@ export function reparseStatements(
   if (first > 0) {
     next = kids[first].id;
   }
-  for (const n of fresh) {
+  for (let i = 0; i < fresh.length; i++) {
+    const n = fresh[i];
+    const se = freshErrs[i];
+    if (se) {
+      statementErrors[children.length] = {
+        named: se.named,
+        firstNamed: se.firstNamed === undefined ? undefined : se.firstNamed + regionStart,
+        firstMissing: se.firstMissing === undefined ? undefined : se.firstMissing + regionStart,
+      };
+    }
     (n as Mutable).parent = root;
     children.push(n);
     next = renumber(n, regionStart, next);
@@ -227,7 +265,7 @@ export function reparseStatements(
   }
   root.children = children;
   if (first === 0) {
-    root.start = fresh.length ? fresh[0].start : region.root.start + regionStart;
+    root.start = region.root.start + regionStart;
   }
   if (suffix === kids.length) {
     root.end = region.root.end + regionStart;

@@ -19,8 +19,11 @@
  * - failing pieces less than MERGE_CHARS apart are parsed as one region (the recovery from one error can depend on
  *   the next);
  * - each region has syntax errors (a region without any holds a construct the fast parser leaves out, whose tree can
- *   depend on context), each inside one of its top-level statements, and its margin statements come out exactly as
- *   the fast parser built them, without errors;
+ *   depend on context), each inside one of its top-level statements, or is an unfinished last line of the text (a
+ *   block header being typed, `for item in items:`, which tree-sitter accepts without errors); its margin statements
+ *   come out exactly as the fast parser built them, without errors;
+ * - a region's ends are never inside a fast-parsed statement (a string or bracket over several pieces: the region
+ *   then grows to the statement's start or end);
  * - the regions cover at most half of the text.
  */
 import type { ParsedPython, PyNode, StatementErrors } from './parser';
@@ -30,7 +33,7 @@ import { combineErrors, renumber, sameShifted } from './reparse';
 /** Unchanged pieces parsed again with a failing piece, on each side, to check where tree-sitter's recovery ends. */
 const MARGIN = 1;
 /** Regions closer than this are parsed as one: tree-sitter's recovery from one error can depend on the next. */
-const MERGE_CHARS = 2000;
+export const MERGE_CHARS = 2000;
 /** Characters per group of pieces parsed by the fast parser in one go (about 40 lines). */
 const GROUP_CHARS = 1500;
 
@@ -197,6 +200,28 @@ export function splitParse(
   if (lexical) {
     return undefined;
   }
+  // the fast-parsed statements, in order, each with its offset and the piece it starts in
+  ranges.sort((x, y) => x.lo - y.lo);
+  const stmts: { node: PyNode; delta: number; piece: number }[] = [];
+  for (const r of ranges) {
+    let c = r.lo;
+    const delta = b[r.lo];
+    for (const s of r.root.children) {
+      while (c + 1 < r.hi && b[c + 1] <= s.start + delta) {
+        c++;
+      }
+      stmts.push({ node: s, delta, piece: c });
+    }
+  }
+  // piece starts inside a fast-parsed statement (a string or bracket over several pieces): not a region boundary,
+  // or the region's margin would be half a statement
+  const inside = new Uint8Array(k + 1);
+  for (const s of stmts) {
+    const end = s.node.end + s.delta;
+    for (let j = s.piece + 1; j < k && b[j] < end; j++) {
+      inside[j] = 1;
+    }
+  }
   // regions: runs of failing pieces with their margins, merged when they touch
   const regions: { lo: number; hi: number; firstBad: number; lastBad: number }[] = [];
   for (let i = 0; i < k; i++) {
@@ -207,11 +232,17 @@ export function splitParse(
     while (j + 1 < k && bad[j + 1]) {
       j++;
     }
-    const lo = Math.max(0, i - MARGIN);
-    const hi = Math.min(k, j + 1 + MARGIN);
+    let lo = Math.max(0, i - MARGIN);
+    while (lo > 0 && inside[lo]) {
+      lo--;
+    }
+    let hi = Math.min(k, j + 1 + MARGIN);
+    while (hi < k && inside[hi]) {
+      hi++;
+    }
     const last = regions[regions.length - 1];
     if (last && b[lo] - b[last.hi] < MERGE_CHARS) {
-      last.hi = hi;
+      last.hi = Math.max(last.hi, hi);
       last.lastBad = j;
     } else {
       regions.push({ lo, hi, firstBad: i, lastBad: j });
@@ -228,26 +259,22 @@ export function splitParse(
   if (covered * 2 > text.length) {
     return undefined;
   }
-  // the fast-parsed statements, in order, each with its offset and the piece it starts in
-  ranges.sort((x, y) => x.lo - y.lo);
-  const stmts: { node: PyNode; delta: number; piece: number }[] = [];
-  for (const r of ranges) {
-    let c = r.lo;
-    const delta = b[r.lo];
-    for (const s of r.root.children) {
-      while (c + 1 < r.hi && b[c + 1] <= s.start + delta) {
-        c++;
-      }
-      stmts.push({ node: s, delta, piece: c });
-    }
-  }
+  // A region without syntax errors holds a construct the fast parser leaves out, whose tree can depend on context
+  // (an unexpected indent after a line is read as part of it or not), except for a last line the fast parser gives
+  // up on at the end of the text: an unfinished block (`for item in items:`), which tree-sitter accepts.
+  const unfinishedAtEnd = (r: { hi: number; firstBad: number; lastBad: number }): boolean =>
+    r.hi === k &&
+    r.firstBad === k - 1 &&
+    !text
+      .slice(b[k - 1])
+      .trimEnd()
+      .includes('\n');
   // parse each region and check its margins
   const parsedRegions: ParsedPython[] = [];
   for (const r of regions) {
     const start = b[r.lo];
     const p = region(text.slice(start, b[r.hi]));
-    // a region without syntax errors holds a construct the fast parser leaves out, whose tree can depend on context
-    if (!p || p.timedOut || p.root.type !== 'module' || !p.errors || !p.statementErrors) {
+    if (!p || p.timedOut || p.root.type !== 'module' || (p.errors ? !p.statementErrors : !unfinishedAtEnd(r))) {
       return p?.timedOut ? 'timeout' : undefined;
     }
     const leading = stmts.filter(s => s.piece >= r.lo && s.piece < r.firstBad);
