@@ -7,7 +7,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { analyzePythonSync, loadPythonParser } from '../../src/core/leakage';
-import { fastParse } from '../../src/core/leakage/fastparse';
+import { FastPrefix, fastParse } from '../../src/core/leakage/fastparse';
 import { ParsedPython, parsePythonWith, setFastParser } from '../../src/core/leakage/parser';
 import { candidateStarts, splitParse } from '../../src/core/leakage/splitparse';
 import { corpusFiles, rng, treeLines, treeSitterParse } from './helpers/pytree';
@@ -17,10 +17,14 @@ const dump = (p: ParsedPython): string[] => [...treeLines(p.root), `errors ${p.e
 
 /** 'split' (pieces used, same tree), 'whole' (not used), or the first difference. */
 function compare(text: string): string {
+  // as parsePython does: the statements the fast parser completed on the whole text are re-used
+  const prefix: { value?: FastPrefix } = {};
+  fastParse(text, Infinity, prefix);
   const split = splitParse(
     text,
     t => fastParse(t),
     t => treeSitterParse(t),
+    prefix.value,
   );
   if (split === undefined || split === 'timeout') {
     return 'whole';

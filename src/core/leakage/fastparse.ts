@@ -19,8 +19,27 @@ const SPECIAL_START = new Set(['print', 'exec', 'match', 'case', 'type']);
 class Parser extends ExprParser {
   // ----- statements
 
+  /** The module's statements so far, and how many of them (and the tokens before `doneTok`) are complete. */
+  readonly body: PyNode[] = [];
+  done = 0;
+  doneTok = 0;
+
+  /** The complete statements when the parse gave up (see `FastPrefix`). */
+  completed(): FastPrefix {
+    const body = this.body.slice(0, this.done);
+    let t = this.doneTok;
+    while (this.kind[t] === T_NEWLINE) {
+      t++;
+    }
+    const next = this.start[t];
+    const first = this.t.firstComment >= 0 ? Math.min(this.t.firstComment, body[0].start) : body[0].start;
+    const root = node('module', first, next, body);
+    finish(root);
+    return { root, next };
+  }
+
   module(): N {
-    const body: PyNode[] = [];
+    const body = this.body;
     while (this.kind[this.i] !== T_EOF) {
       if ((body.length & 31) === 31 && performance.now() > this.deadline) {
         throw new TimedOut();
@@ -30,6 +49,8 @@ class Parser extends ExprParser {
         continue;
       }
       this.statement(body);
+      this.done = body.length;
+      this.doneTok = this.i;
     }
     if (!body.length) {
       if (this.text.includes('\\')) {
@@ -594,24 +615,42 @@ class TimedOut extends Error {}
 export function fastParse(
   text: string,
   deadline = Infinity,
+  prefix?: { value?: FastPrefix },
 ): { root: PyNode; nodeCount: number } | 'timeout' | undefined {
+  let parser: Parser | undefined;
   try {
     const tokens = tokenize(text, 0, text.length, false, true);
     if (performance.now() > deadline) {
       return 'timeout';
     }
-    const root = new Parser(text, tokens, deadline).module();
+    parser = new Parser(text, tokens, deadline);
+    const root = parser.module();
     return { root, nodeCount: finish(root) };
   } catch (e) {
     if (e instanceof TimedOut) {
       return 'timeout';
     }
     if (e instanceof Bail || e instanceof RangeError) {
+      if (prefix && parser?.done) {
+        prefix.value = parser.completed();
+      }
       return undefined;
     }
     throw e;
   }
 }
+
+/**
+ * The top-level statements the fast parser completed before it gave up on a text the tokenizer accepted: a module
+ * node over them (ids and parents set as in a whole parse, its start that of the whole text's module) and `next`, the
+ * start of the first token after them (the statement it gave up on). The tokens up to there are those of the text cut
+ * at `next`, so the statements are those of a parse of that text (splitparse.ts re-uses them as one piece).
+ */
+export interface FastPrefix {
+  root: PyNode;
+  next: number;
+}
+
 
 /** Why the fast parser gives up on a text (for tests and diagnostics), or undefined if it does not. */
 export function fastParseBail(text: string): string | undefined {

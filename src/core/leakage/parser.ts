@@ -15,7 +15,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type * as TS from 'web-tree-sitter';
-import { fastParse } from './fastparse';
+import { FastPrefix, fastParse } from './fastparse';
 import { splitParse } from './splitparse';
 import { changedRange, combineErrors, reparseStatements } from './reparse';
 import { releaseUnits } from './unitcache';
@@ -525,7 +525,8 @@ export function parsePython(source: string, timeoutMs = 10_000, documentKey?: st
     reparseStats.whole++;
     cached.tree?.edit(diffEdit(cached.treeText, source));
   }
-  const fast = useFastParser ? fastParse(source, deadline) : undefined;
+  const prefix: { value?: FastPrefix } = {};
+  const fast = useFastParser ? fastParse(source, deadline, prefix) : undefined;
   if (fast === 'timeout') {
     cached?.tree?.delete();
     return { root: emptyModule(), errors: 0, timedOut: true, nodeCount: 1 };
@@ -538,7 +539,7 @@ export function parsePython(source: string, timeoutMs = 10_000, documentKey?: st
     }
     return result;
   }
-  const split = useFastParser ? splitParseWith(e, source, deadline, progressCallback) : undefined;
+  const split = useFastParser ? splitParseWith(e, source, deadline, progressCallback, prefix.value) : undefined;
   if (split) {
     cached?.tree?.delete();
     if (documentKey !== undefined) {
@@ -600,11 +601,13 @@ function splitParseWith(
   text: string,
   deadline: number,
   progressCallback: () => boolean,
+  prefix: FastPrefix | undefined,
 ): ParsedPython | undefined {
   const r = splitParse(
     text,
     t => fastParse(t, deadline),
     t => treeSitterRegion(e, t, progressCallback),
+    prefix,
   );
   return r === 'timeout' ? undefined : r;
 }

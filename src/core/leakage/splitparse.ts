@@ -7,8 +7,10 @@
  * Pieces start at candidate statement starts: the start of the text and every line that starts at column 0 with a
  * character that can begin a statement (not a blank, comment, closing bracket or `else`/`elif`/`except`/`finally`
  * line, nor a line after a decorator or a backslash). A candidate can lie inside a string or bracket that an earlier
- * line opened; the piece holding that opening then fails. Consecutive pieces are first parsed in groups of about 40
- * lines; a group the fast parser gives up on is halved until single pieces remain.
+ * line opened; the piece holding that opening then fails. The statements the fast parser completed on the whole text
+ * before the one it gave up on are re-used as the pieces before that one (fastparse.ts `FastPrefix`); the other
+ * pieces are first parsed in groups of about 40 lines, and a group the fast parser gives up on is halved until single
+ * pieces remain.
  *
  * The result is used only where tree-sitter's error recovery is known to stay near the error (checked against
  * tree-sitter's parse of the whole text by unit and fuzz tests on thousands of damaged texts); otherwise the caller
@@ -28,6 +30,7 @@
  */
 import type { ParsedPython, PyNode, StatementErrors } from './parser';
 import { Bail, tokenize } from './fastlex';
+import type { FastPrefix } from './fastparse';
 import { combineErrors, renumber, sameShifted } from './reparse';
 
 /** Unchanged pieces parsed again with a failing piece, on each side, to check where tree-sitter's recovery ends. */
@@ -153,6 +156,7 @@ export function splitParse(
   text: string,
   fast: (t: string) => FastResult,
   region: (t: string) => ParsedPython | undefined,
+  prefix?: FastPrefix,
 ): ParsedPython | 'timeout' | undefined {
   const b = candidateStarts(text);
   const k = b.length - 1;
@@ -160,6 +164,19 @@ export function splitParse(
     return undefined;
   }
   const ranges: FastRange[] = [];
+  // the statements the fast parser completed on the whole text, as the pieces before the one it gave up on
+  let from = 0;
+  if (prefix && prefix.root.children.length) {
+    const kids = prefix.root.children;
+    let j = 0;
+    while (j + 1 < k && b[j + 1] <= prefix.next) {
+      j++;
+    }
+    if (j > 0 && b[j] >= kids[kids.length - 1].end) {
+      ranges.push({ lo: 0, hi: j, root: prefix.root });
+      from = j;
+    }
+  }
   const bad: boolean[] = new Array<boolean>(k).fill(false);
   let timedOut = false;
   let lexical = false;
@@ -185,7 +202,7 @@ export function splitParse(
     classify(lo, mid);
     classify(mid, hi);
   };
-  for (let lo = 0; lo < k;) {
+  for (let lo = from; lo < k;) {
     let hi = lo + 1;
     while (hi < k && b[hi] - b[lo] < GROUP_CHARS) {
       hi++;
