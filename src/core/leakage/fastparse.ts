@@ -651,7 +651,6 @@ export interface FastPrefix {
   next: number;
 }
 
-
 /** Why the fast parser gives up on a text (for tests and diagnostics), or undefined if it does not. */
 export function fastParseBail(text: string): string | undefined {
   try {
