@@ -180,7 +180,7 @@ describe('leakage analysis while typing (syntax errors stay local)', function ()
           releaseDocument(key);
         },
       ),
-      { seed: SEED + 1, numRuns: 24, endOnFailure: true },
+      { seed: SEED + 1, numRuns: 16, endOnFailure: true },
     );
     console.log(
       `      ${keystrokes} keystrokes; at the end of the file ${reusedAtEnd} of ${keystrokesAtEnd} re-used statements`,

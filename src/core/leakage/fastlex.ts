@@ -9,7 +9,13 @@
  * one that is indented less), because the scanner emits the DEDENT only after those comments.
  */
 
-export class Bail extends Error {}
+export class Bail extends Error {
+  /**
+   * Set by a top-level `tokenize` that gives up after a line that starts at column 0 outside brackets: the tokens of
+   * the text cut at the start of the last such line (`cut`), as a tokenize of `text.slice(0, cut)` gives them.
+   */
+  before?: { tokens: Tokens; cut: number };
+}
 
 export const T_NAME = 1;
 export const T_NUM = 2;
@@ -190,6 +196,9 @@ export function tokenize(text: string, from = 0, to = text.length, inBrackets = 
   let pending: number[] = [];
   let sameLineCommentEnd = -1;
   let lastTokenEnd = -1;
+  /** Tokens before the last line that starts at column 0 outside brackets, and that line's start. */
+  let safeCount = -1;
+  let safePos = 0;
 
   const closeBlocks = (column: number, at: number) => {
     // pop indents deeper than `column`, each DEDENT carrying its block's end over trailing comments
@@ -241,6 +250,10 @@ export function tokenize(text: string, from = 0, to = text.length, inBrackets = 
       } else if (column < top) {
         closeBlocks(column, start);
       }
+      if (column === 0) {
+        safeCount = out.count;
+        safePos = start;
+      }
     }
     pending = [];
     sameLineCommentEnd = -1;
@@ -249,125 +262,137 @@ export function tokenize(text: string, from = 0, to = text.length, inBrackets = 
     out.push(kind, start, end, val);
   };
 
-  while (i < to) {
-    const c = text.charCodeAt(i);
-    if (c === 32) {
-      i++;
-      continue;
-    }
-    if (c === 10 || c === 13) {
-      if (c === 13 && text.charCodeAt(i + 1) !== 10) {
-        throw new Bail('lone carriage return');
+  try {
+    while (i < to) {
+      const c = text.charCodeAt(i);
+      if (c === 32) {
+        i++;
+        continue;
       }
-      if (depth === 0 && lineHasTokens) {
-        out.push(T_NEWLINE, lastTokenEnd, lastTokenEnd, '', sameLineCommentEnd);
-        lineHasTokens = false;
-      }
-      if (depth === 0) {
-        atLineStart = true;
-      } else {
-        bracketLineStart = true;
-      }
-      i += c === 13 ? 2 : 1;
-      continue;
-    }
-    if (c === 35) {
-      // comment
-      let e = text.indexOf('\n', i);
-      if (e < 0 || e > to) {
-        e = to;
-      }
-      if (text.charCodeAt(e - 1) === 13) {
-        e--;
-      }
-      if (firstComment < 0) {
-        firstComment = i;
-      }
-      if (depth === 0) {
-        if (lineHasTokens) {
-          sameLineCommentEnd = e;
-        } else {
-          pending.push(i, e, i - lineStartOf(text, i));
+      if (c === 10 || c === 13) {
+        if (c === 13 && text.charCodeAt(i + 1) !== 10) {
+          throw new Bail('lone carriage return');
         }
-      }
-      i = e;
-      continue;
-    }
-    if (c === 92) {
-      // line continuation
-      if (text.charCodeAt(i + 1) === 10) {
-        i += 2;
-      } else if (text.charCodeAt(i + 1) === 13 && text.charCodeAt(i + 2) === 10) {
-        i += 3;
-      } else {
-        throw new Bail('backslash');
-      }
-      continue;
-    }
-    if (c === 9 || c === 12 || c === 11) {
-      if (atLineStart || c !== 9) {
-        throw new Bail('tab or form feed');
-      }
-      i++;
-      continue;
-    }
-    if (c >= 128) {
-      throw new Bail('non-ASCII');
-    }
-    if (ID_START[c]) {
-      let e = i + 1;
-      while (e < to) {
-        const d = text.charCodeAt(e);
-        if (d < 128 && ID_PART[d]) {
-          e++;
-        } else {
-          break;
+        if (depth === 0 && lineHasTokens) {
+          out.push(T_NEWLINE, lastTokenEnd, lastTokenEnd, '', sameLineCommentEnd);
+          lineHasTokens = false;
         }
+        if (depth === 0) {
+          atLineStart = true;
+        } else {
+          bracketLineStart = true;
+        }
+        i += c === 13 ? 2 : 1;
+        continue;
       }
-      const q = text.charCodeAt(e);
-      if ((q === 34 || q === 39) && e - i <= 2 && STRING_PREFIX.test(text.slice(i, e))) {
-        const se = stringEnd(text, e, to);
+      if (c === 35) {
+        // comment
+        let e = text.indexOf('\n', i);
+        if (e < 0 || e > to) {
+          e = to;
+        }
+        if (text.charCodeAt(e - 1) === 13) {
+          e--;
+        }
+        if (firstComment < 0) {
+          firstComment = i;
+        }
+        if (depth === 0) {
+          if (lineHasTokens) {
+            sameLineCommentEnd = e;
+          } else {
+            pending.push(i, e, i - lineStartOf(text, i));
+          }
+        }
+        i = e;
+        continue;
+      }
+      if (c === 92) {
+        // line continuation
+        if (text.charCodeAt(i + 1) === 10) {
+          i += 2;
+        } else if (text.charCodeAt(i + 1) === 13 && text.charCodeAt(i + 2) === 10) {
+          i += 3;
+        } else {
+          throw new Bail('backslash');
+        }
+        continue;
+      }
+      if (c === 9 || c === 12 || c === 11) {
+        if (atLineStart || c !== 9) {
+          throw new Bail('tab or form feed');
+        }
+        i++;
+        continue;
+      }
+      if (c >= 128) {
+        throw new Bail('non-ASCII');
+      }
+      if (ID_START[c]) {
+        let e = i + 1;
+        while (e < to) {
+          const d = text.charCodeAt(e);
+          if (d < 128 && ID_PART[d]) {
+            e++;
+          } else {
+            break;
+          }
+        }
+        const q = text.charCodeAt(e);
+        if ((q === 34 || q === 39) && e - i <= 2 && STRING_PREFIX.test(text.slice(i, e))) {
+          const se = stringEnd(text, e, to);
+          token(T_STR, i, se, '');
+          i = se;
+          continue;
+        }
+        if (e < to && text.charCodeAt(e) >= 128) {
+          throw new Bail('non-ASCII identifier');
+        }
+        const name = text.slice(i, e);
+        if (stopEarly && depth > (inBrackets ? 1 : 0) && STATEMENT_KEYWORDS.has(name)) {
+          throw new Bail('unclosed bracket');
+        }
+        token(T_NAME, i, e, name);
+        i = e;
+        continue;
+      }
+      if (c === 34 || c === 39) {
+        const se = stringEnd(text, i, to);
         token(T_STR, i, se, '');
         i = se;
         continue;
       }
-      if (e < to && text.charCodeAt(e) >= 128) {
-        throw new Bail('non-ASCII identifier');
+      if ((c >= 48 && c <= 57) || (c === 46 && isDigit(text.charCodeAt(i + 1)))) {
+        const e = numberEnd(text, i, to);
+        token(T_NUM, i, e, text.slice(i, e));
+        i = e;
+        continue;
       }
-      const name = text.slice(i, e);
-      if (stopEarly && depth > (inBrackets ? 1 : 0) && STATEMENT_KEYWORDS.has(name)) {
-        throw new Bail('unclosed bracket');
+      const op = operatorAt(text, i, c);
+      if (op === '(' || op === '[' || op === '{') {
+        depth++;
+        brackets.push(op);
+      } else if (op === ')' || op === ']' || op === '}') {
+        if (--depth < (inBrackets ? 1 : 0) || CLOSES[brackets.pop()!] !== op) {
+          throw new Bail('unbalanced bracket');
+        }
       }
-      token(T_NAME, i, e, name);
-      i = e;
-      continue;
+      token(T_OP, i, i + op.length, op);
+      i += op.length;
     }
-    if (c === 34 || c === 39) {
-      const se = stringEnd(text, i, to);
-      token(T_STR, i, se, '');
-      i = se;
-      continue;
+    if (depth !== (inBrackets ? 1 : 0)) {
+      throw new Bail('unclosed bracket');
     }
-    if ((c >= 48 && c <= 57) || (c === 46 && isDigit(text.charCodeAt(i + 1)))) {
-      const e = numberEnd(text, i, to);
-      token(T_NUM, i, e, text.slice(i, e));
-      i = e;
-      continue;
+  } catch (e) {
+    if (e instanceof Bail && safeCount > 0 && from === 0 && !inBrackets) {
+      // the text cut at the last line at column 0: its tokens end there, where the blocks before it were closed
+      out.count = safeCount;
+      out.push(T_EOF, safePos, safePos, '');
+      const fc = firstComment >= 0 && firstComment < safePos ? firstComment : -1;
+      const { kind, start, end, val, blockEnd, count } = out;
+      e.before = { tokens: { kind, start, end, val, blockEnd, count, firstComment: fc }, cut: safePos };
     }
-    const op = operatorAt(text, i, c);
-    if (op === '(' || op === '[' || op === '{') {
-      depth++;
-      brackets.push(op);
-    } else if (op === ')' || op === ']' || op === '}') {
-      if (--depth < (inBrackets ? 1 : 0) || CLOSES[brackets.pop()!] !== op) {
-        throw new Bail('unbalanced bracket');
-      }
-    }
-    token(T_OP, i, i + op.length, op);
-    i += op.length;
-  }
-  if (depth !== (inBrackets ? 1 : 0)) {
-    throw new Bail('unclosed bracket');
+    throw e;
   }
   if (!inBrackets) {
     if (lineHasTokens) {

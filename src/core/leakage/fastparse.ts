@@ -9,7 +9,7 @@
  * caller parses with tree-sitter, whose error recovery it does not imitate. Unit and fuzz tests compare both trees
  * node for node on the corpora and on random programs.
  */
-import { Bail, T_DEDENT, T_EOF, T_INDENT, T_NAME, T_NEWLINE, T_NUM, T_OP, T_STR, tokenize } from './fastlex';
+import { Bail, T_DEDENT, T_EOF, T_INDENT, T_NAME, T_NEWLINE, T_NUM, T_OP, T_STR, Tokens, tokenize } from './fastlex';
 import type { PyNode } from './parser';
 import { AUGMENTED, ExprParser, Items, KEYWORDS, N, node, single, withField } from './fastexpr';
 
@@ -619,7 +619,23 @@ export function fastParse(
 ): { root: PyNode; nodeCount: number } | 'timeout' | undefined {
   let parser: Parser | undefined;
   try {
-    const tokens = tokenize(text, 0, text.length, false, true);
+    let tokens: Tokens;
+    try {
+      tokens = tokenize(text, 0, text.length, false, true);
+    } catch (e) {
+      // the tokenizer gave up: the statements before the last line at column 0 it reached can still be re-used
+      if (prefix && e instanceof Bail && e.before) {
+        parser = new Parser(text, e.before.tokens, deadline);
+        try {
+          parser.module();
+        } catch (f) {
+          if (!(f instanceof Bail || f instanceof RangeError)) {
+            throw f;
+          }
+        }
+      }
+      throw e;
+    }
     if (performance.now() > deadline) {
       return 'timeout';
     }
@@ -641,10 +657,11 @@ export function fastParse(
 }
 
 /**
- * The top-level statements the fast parser completed before it gave up on a text the tokenizer accepted: a module
- * node over them (ids and parents set as in a whole parse, its start that of the whole text's module) and `next`, the
- * start of the first token after them (the statement it gave up on). The tokens up to there are those of the text cut
- * at `next`, so the statements are those of a parse of that text (splitparse.ts re-uses them as one piece).
+ * The top-level statements the fast parser completed before it gave up on a text: a module node over them (ids and
+ * parents set as in a whole parse, its start that of the whole text's module) and `next`, the start of the first
+ * token after them (the statement it gave up on). The tokens up to there are those of the text cut at `next`, so the
+ * statements are those of a parse of that text (splitparse.ts re-uses them as one piece). When the tokenizer gave up,
+ * they are the statements before the last line at column 0 outside brackets it reached (`Bail.before`).
  */
 export interface FastPrefix {
   root: PyNode;
