@@ -7,7 +7,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { analyzePythonSync, loadPythonParser } from '../../src/core/leakage';
-import { FastPrefix, fastParse } from '../../src/core/leakage/fastparse';
+import { FastPrefix, fastParse, fastParseBail } from '../../src/core/leakage/fastparse';
 import { ParsedPython, parsePythonWith, setFastParser } from '../../src/core/leakage/parser';
 import { candidateStarts, splitParse } from '../../src/core/leakage/splitparse';
 import { corpusFiles, rng, treeLines, treeSitterParse } from './helpers/pytree';
@@ -122,6 +122,35 @@ describe('leakage parse in pieces (syntax errors stay local)', () => {
     // edit 52 of seed 4 damaged the line after a docstring whose lines start at column 0: the region's margin was
     // the docstring's last line, so the region began inside a string
     randomEdits(4, 53);
+  });
+
+  it('re-uses as a prefix exactly the statements a parse of the text cut before the failing statement gives', () => {
+    const random = rng(21);
+    const all = texts();
+    let prefixes = 0;
+    let fromTokenizer = 0;
+    for (let k = 0; k < 60; k++) {
+      let text = longText(all, random, 200);
+      const at = Math.floor(random() * text.length);
+      text = text.slice(0, at) + DAMAGE[Math.floor(random() * DAMAGE.length)] + text.slice(at);
+      const prefix: { value?: FastPrefix } = {};
+      if (fastParse(text, Infinity, prefix) !== undefined || !prefix.value) {
+        continue;
+      }
+      prefixes++;
+      fromTokenizer += fastParseBail(text)?.includes('bracket') ? 1 : 0;
+      const cut = fastParse(text.slice(0, prefix.value.next));
+      assert.ok(cut && cut !== 'timeout', `text ${k}: the text cut at ${prefix.value.next} parses`);
+      const kids = prefix.value.root.children;
+      assert.deepStrictEqual(
+        kids.flatMap(n => treeLines(n)),
+        cut.root.children.flatMap(n => treeLines(n)),
+        `text ${k}`,
+      );
+      assert.strictEqual(prefix.value.root.start, cut.root.start, `text ${k}: module start`);
+    }
+    console.log(`      ${prefixes} of 60 damaged texts: prefixes, ${fromTokenizer} of them after a bracket left open`);
+    assert.ok(prefixes > 20 && fromTokenizer > 3, `${prefixes} prefixes, ${fromTokenizer} after a bracket left open`);
   });
 
   it('parses an unfinished block header at the end of the text in pieces (`for item in items:` being typed)', () => {
