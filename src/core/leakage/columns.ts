@@ -195,7 +195,8 @@ export interface NameFilter {
 /**
  * The condition of `[c for c in df.columns if <cond>]` as a filter on column names, when it only compares `c` with
  * names (`c != 'id'`, `c not in (TARGET, 'id')`, `c.startswith('x_')`, `and`/`or`/`not`); undefined for anything
- * else (`df[c].dtype != 'object'`), so the columns stay unknown and the rule quiet.
+ * else (`df[c].dtype != 'object'`), so the columns stay unknown and the rule quiet. Its test is undefined for a name
+ * it cannot decide (one side of an `and` that is not about names).
  */
 export function nameFilter(
   n: PyNode,
@@ -216,10 +217,16 @@ export function nameFilter(
       const r = field(n, 'right');
       const lf = l && nameFilter(l, loopVar, src, strings);
       const rf = r && nameFilter(r, loopVar, src, strings);
+      const isOr = !!l && !!r && src.text.slice(l.end, r.start).trim() === 'or';
+      if (!isOr && (lf || rf) && !(lf && rf)) {
+        // `c != 'id' and df[c].dtype != object`: what one side leaves out, the whole leaves out; the rest is unknown.
+        const one = (lf ?? rf)!;
+        return { test: c => (one.test(c) === false ? false : undefined) };
+      }
       if (!l || !r || !lf || !rf) {
         return undefined;
       }
-      if (src.text.slice(l.end, r.start).trim() === 'or') {
+      if (isOr) {
         return { test: c => or(lf.test(c), rf.test(c)) };
       }
       return {

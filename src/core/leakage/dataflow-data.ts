@@ -203,13 +203,26 @@ export abstract class DataOps extends Estimators {
     }
     const iter = this.asData(this.evalExpr(right));
     const cond = fors![2];
-    if (!iter?.colList || (cond && cond.type !== 'if_clause')) {
+    if (!iter || (cond && cond.type !== 'if_clause')) {
       return v;
     }
     const strings = (x: PyNode) =>
       /^(identifier|string|list|tuple|set)$/.test(x.type) ? stringsOf(this.evalExpr(x)) : undefined;
     const expr = cond?.children[cond.children.length - 1];
     const f = expr ? nameFilter(expr, this.text(left), this.src, strings) : { test: () => true };
+    if (!iter.colList) {
+      // The columns of a frame the code does not spell out: the filter still says which named columns are left out,
+      // and a filter of such a list (`[c for c in cols if df[c].dtype == object]`) leaves them out too.
+      const outer = iter.colFilter;
+      const keep = f && ((c: string) => f.test(c) !== false);
+      if (!outer && !(keep && this.text(right).endsWith('.columns'))) {
+        return v;
+      }
+      return derive(iter, {
+        scalar: true,
+        colFilter: outer && keep ? c => outer(c) && keep(c) : (outer ?? keep),
+      });
+    }
     const list = f && filterColumns(iter.colList, f, n);
     return list ? derive(iter, { scalar: true, colList: list }) : v;
   }
@@ -291,6 +304,10 @@ export abstract class DataOps extends Estimators {
           taints: picked.length ? unionTaints(out.taints, picked) : out.taints,
         });
         out = selectColumnTaints(out, c => namesColumn(names, c));
+        return;
+      }
+      if (kv?.k === 'data' && kv.colFilter && !kv.colList) {
+        out = selectColumnTaints(derive(out, { cols: out.cols, preds: out.preds }), kv.colFilter);
         return;
       }
       const list = kv?.k === 'data' ? kv.colList : undefined;

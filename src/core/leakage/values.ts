@@ -78,6 +78,11 @@ export interface DataV {
   cols?: ColInfo;
   /** A list of column names (`df.columns`, `list(df.columns)` minus removed names): the columns it selects. */
   colList?: ColInfo;
+  /**
+   * Column names kept by a filter on names (`[c for c in df.columns if c != 'id']`) of a frame whose columns are not
+   * known: it says which columns a selection by it leaves out, not which ones it holds.
+   */
+  colFilter?: (column: string) => boolean;
   /** Predictions cut at a threshold that a loop varies (`proba >= t` in `for t in …`): the loop and its variable. */
   threshold?: Threshold;
   /** Values read off a curve of held-out rows (`roc_curve(y_test, proba)`): the curve call and its rows. */
@@ -442,10 +447,20 @@ export function derive(d: DataV, patch: Partial<DataV> = {}): DataV {
 
 /**
  * `frame[column] = v`: the taints `v` brings (and those it carries from columns they were already assigned to) now
- * stand for `column` too; taints of the whole frame stay the whole frame's.
+ * stand for `column` too; taints of the whole frame stay the whole frame's. Columns the code does not spell out
+ * (`df[c + '_freq'] = …`, `X.loc[:, cols] = …`): what `v` brings concerns the whole frame, and the taints of other
+ * named columns stay theirs.
  */
-export function assignColumnTaints(frame: DataV, columns: readonly string[], v: Taint[]): DataV['colTaints'] {
+export function assignColumnTaints(
+  frame: DataV,
+  columns: readonly string[] | undefined,
+  v: Taint[],
+): DataV['colTaints'] {
   const m = new Map(frame.colTaints ?? []);
+  if (!columns) {
+    v.forEach(t => m.delete(t.id));
+    return m.size ? m : undefined;
+  }
   for (const t of v) {
     const cols = m.get(t.id);
     if (cols) {
