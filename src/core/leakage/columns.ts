@@ -50,6 +50,21 @@ export function dropColumns(base: ColInfo, names: string[], node: PyNode): ColIn
 }
 
 /**
+ * `frame.rename(columns={'old': 'new'})`: the columns carry their new names, and so do the columns others were
+ * computed from. A column the code does not spell out by name keeps whatever it is now called.
+ */
+export function renameColumns(base: ColInfo, names: ReadonlyMap<string, string>, node: PyNode): ColInfo {
+  const to = (c: string) => names.get(c) ?? c;
+  const derived = base.derived.map(([c, from, n]): [string, string[], PyNode] => [to(c), from.map(to), n]);
+  if (base.select) {
+    return { ...base, select: base.select.map(to), derived, node };
+  }
+  const added = [...names.values()];
+  const drop = [...base.drop.filter(c => !added.includes(c)), ...[...names.keys()].filter(c => !added.includes(c))];
+  return { ...base, drop: [...new Set(drop)], derived, node };
+}
+
+/**
  * `frame[name] = value`: the column now exists and was computed from `from`. A column recomputed from itself
  * (`df[c] = df[c].fillna(0)`), or in place with others from the same frame (`keep`: `df[cols] = scaler.fit_transform(
  * df[cols])`), keeps what it was derived from.

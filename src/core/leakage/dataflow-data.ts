@@ -9,6 +9,7 @@ import {
   droppedNames,
   dropColumns,
   numericSelection,
+  renameColumns,
   selectColumns,
   sourceColumns,
   stringsOf,
@@ -565,6 +566,7 @@ export abstract class DataOps extends Estimators {
       }
       return frame;
     }
+    const renamed = method === 'rename' && d.column === undefined && d.cols ? this.renamed(a, av) : undefined;
     const out = derive(d, {
       taints: argTaints.length ? unionTaints(d.taints, argTaints) : d.taints,
       column:
@@ -574,13 +576,33 @@ export abstract class DataOps extends Estimators {
           ? d.column
           : undefined,
       preds: d.preds,
-      cols: COLUMN_PRESERVING.test(method) ? d.cols : undefined,
+      cols: renamed ? renameColumns(d.cols!, renamed, n) : COLUMN_PRESERVING.test(method) ? d.cols : undefined,
       // A lag holds earlier rows' values only; a lead (`shift(-1)`) holds later ones.
       srcCols: method !== 'shift' ? d.srcCols : isLead(a, this.src) ? sourceColumns(d) : undefined,
     });
     if (isInplace) {
       this.rebind(recvNode, out);
       return { k: 'lit', value: null };
+    }
+    return out;
+  }
+
+  /** The names of `rename(columns={'old': 'new', …})` (or `mapper=` with `axis=1`/`'columns'`), when all are strings. */
+  private renamed(a: CallArgs, av: Args): Map<string, string> | undefined {
+    const axis = a.keywords.get('axis');
+    const byAxis = !!axis && /^(1|['"]columns['"])$/.test(this.text(axis).trim());
+    const m = av.kw.get('columns') ?? (byAxis ? (av.kw.get('mapper') ?? av.pos[0]) : undefined);
+    if (m?.k !== 'dict' || !m.items.length) {
+      return undefined;
+    }
+    const out = new Map<string, string>();
+    for (let i = 0; i < m.items.length; i++) {
+      const to = litValue(m.items[i]);
+      const from = m.keys[i];
+      if (typeof from !== 'string' || typeof to !== 'string') {
+        return undefined;
+      }
+      out.set(from, to);
     }
     return out;
   }
