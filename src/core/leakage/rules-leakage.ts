@@ -339,6 +339,13 @@ export function testDataInFit(ctx: RuleContext, fx: FixBuilder, out: RawFinding[
       if (split && tf.site === tf.call) {
         fixes.push(...swapToTrainFix(ctx, fx, tf, split, 'full'));
       }
+    } else if (tf.kind === 'carried-over') {
+      const keras = /^(Sequential|Model|Functional)$/.test(tf.obj?.cls ?? '');
+      message =
+        `${capitalize(objName)} is built once, before the loop over the folds at ${ctx.where(tf.foldLoop!.start)}, and ${tf.method}() trains it again on each fold${inner}: ` +
+        `${keras ? 'a Keras model keeps its weights between fit() calls' : 'it keeps what it learned between fits'}, so from the second fold on it has already trained on the rows it is validated on, and the fold scores are optimistic. ` +
+        'Build a new model inside the loop (a function that returns a freshly compiled model).';
+      related.push({ message: 'the loop over the folds', node: tf.foldLoop! });
     } else if (tf.kind === 'tuned-on-all') {
       const s = split
         ? `, including the test part split off by ${splitPhrase(ctx, split)}`

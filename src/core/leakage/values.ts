@@ -252,9 +252,10 @@ export interface LeakUse {
 }
 
 export interface TestFit {
-  kind: 'fit' | 'cv' | 'full-then-test' | 'tuned-on-all';
-  /** For 'tuned-on-all': the search's fit (`GridSearchCV.fit`). */
+  kind: 'fit' | 'cv' | 'full-then-test' | 'tuned-on-all' | 'carried-over';
+  /** For 'tuned-on-all': the search's fit (`GridSearchCV.fit`); for 'carried-over': the loop over the folds. */
   what?: string;
+  foldLoop?: PyNode;
   /** Where to report: the call (or the outermost call site when inside an inlined function). */
   site: PyNode;
   call: PyNode;
