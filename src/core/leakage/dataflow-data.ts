@@ -195,6 +195,10 @@ export abstract class DataOps extends Estimators {
   private comprehensionOf(n: PyNode): V {
     const v = super.evalComprehension(n);
     const body = field(n, 'body');
+    const rows = this.rowwise(n, body, v);
+    if (rows) {
+      return rows;
+    }
     const fors = n.type === 'list_comprehension' && body?.type === 'identifier' ? n.children : undefined;
     const clause = fors?.[1]?.type === 'for_in_clause' && fors.length <= 3 ? fors[1] : undefined;
     const left = clause && field(clause, 'left');
@@ -226,6 +230,28 @@ export abstract class DataOps extends Estimators {
     }
     const list = f && filterColumns(iter.colList, f, n);
     return list ? derive(iter, { scalar: true, colList: list }) : v;
+  }
+
+  /**
+   * `[features(text) for text in X_train]`: one value computed from each row of an array or a column is row data of
+   * the same part (what the body reads from outside the row comes along).
+   */
+  private rowwise(n: PyNode, body: PyNode | undefined, v: V): DataV | undefined {
+    const clause = n.type === 'list_comprehension' && n.children.length === 2 ? n.children[1] : undefined;
+    const right = clause?.type === 'for_in_clause' ? field(clause, 'right') : undefined;
+    if (!right || !body || body.type === 'identifier' || right.type !== 'identifier') {
+      return undefined;
+    }
+    const iter = this.asData(this.lookup(this.text(right)));
+    const elem = v.k === 'list' ? v.items[0] : undefined;
+    const ed = elem && this.asData(elem);
+    if (!iter || iter.scalar || iter.colList || iter.index || iter.mask || (iter.cols && iter.column === undefined)) {
+      return undefined;
+    }
+    if (!elem || (ed && !ed.scalar) || elem.k === 'obj') {
+      return undefined;
+    }
+    return derive(iter, { column: undefined, taints: ed ? unionTaints(iter.taints, ed.taints) : iter.taints });
   }
 
   protected objAttribute(base: ObjV, attr: string): V {
