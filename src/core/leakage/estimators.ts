@@ -567,7 +567,8 @@ export abstract class Estimators extends Evaluator {
    * produced (an unlabelled Kaggle test slice of a train+test frame) counts only when it is scored against labels.
    */
   protected checkFullThenTest(obj: ObjV, x: DataV, n: PyNode, scored: boolean): void {
-    if (x.part !== 'test' || (!x.origin && !scored)) {
+    // A held-out fold of a splitter (`list(tscv.split(X))[-1]`) is held out as much as a test part.
+    if ((x.part !== 'test' && x.part !== 'val') || (!x.origin && !scored && x.part !== 'val')) {
       return;
     }
     const last = obj.fits[obj.fits.length - 1];

@@ -330,11 +330,12 @@ export function testDataInFit(ctx: RuleContext, fx: FixBuilder, out: RawFinding[
     const fixes: RawFix[] = [];
     if (tf.kind === 'full-then-test') {
       const s = split ? ` (split off by ${splitPhrase(ctx, split)})` : '';
+      const held = tf.data.part === 'val' ? 'held-out fold' : 'test part';
       message =
-        `${capitalize(objName)} is trained on ${tf.dataText}, all the rows including the test rows${s}, and then evaluated on the test part at ${ctx.where(tf.evalNode!.start)}: ` +
+        `${capitalize(objName)} is trained on ${tf.dataText}, all the rows including the ${tf.data.part === 'val' ? 'held-out rows' : 'test rows'}${s}, and then evaluated on the ${held} at ${ctx.where(tf.evalNode!.start)}: ` +
         'the model has seen the rows it is scored on, so the score is inflated. Train on the training part only.';
       if (tf.evalNode) {
-        related.push({ message: 'evaluated on the test part here', node: tf.evalNode });
+        related.push({ message: `evaluated on the ${held} here`, node: tf.evalNode });
       }
       if (split && tf.site === tf.call) {
         fixes.push(...swapToTrainFix(ctx, fx, tf, split, 'full'));
