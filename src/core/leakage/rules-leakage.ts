@@ -34,7 +34,8 @@ export function preprocessingBeforeSplit(ctx: RuleContext, fx: FixBuilder, out: 
     const inHelper = t.frames.length ? ` (in a function called at ${ctx.where(t.frames[0].start)})` : '';
     const subject = t.kind === 'fit' ? `${t.what} fits on ${t.data}` : `${t.what} is computed on ${t.data}`;
     let message: string;
-    if (t.cvOnly) {
+    // A training part known by its name only (`X_train` from a helper) that is then cross-validated.
+    if (t.cvOnly || (t.part === 'train' && !split && leak.useKind !== 'split')) {
       message =
         `${subject}${inHelper}, the whole training part${split ? ` of the split by ${splitPhrase(ctx, split)}` : ''}, and ${leak.dataText} is then cross-validated at ${ctx.where(leak.use.start)}: ` +
         'every validation fold was seen when fitting it, so the cross-validation scores are optimistic. ' +
