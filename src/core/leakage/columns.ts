@@ -50,6 +50,21 @@ export function dropColumns(base: ColInfo, names: string[], node: PyNode): ColIn
 }
 
 /**
+ * `frame.rename(columns={'old': 'new'})`: the columns carry their new names, and so do the columns others were
+ * computed from. A column the code does not spell out by name keeps whatever it is now called.
+ */
+export function renameColumns(base: ColInfo, names: ReadonlyMap<string, string>, node: PyNode): ColInfo {
+  const to = (c: string) => names.get(c) ?? c;
+  const derived = base.derived.map(([c, from, n]): [string, string[], PyNode] => [to(c), from.map(to), n]);
+  if (base.select) {
+    return { ...base, select: base.select.map(to), derived, node };
+  }
+  const added = [...names.values()];
+  const drop = [...base.drop.filter(c => !added.includes(c)), ...[...names.keys()].filter(c => !added.includes(c))];
+  return { ...base, drop: [...new Set(drop)], derived, node };
+}
+
+/**
  * `frame[name] = value`: the column now exists and was computed from `from`. A column recomputed from itself
  * (`df[c] = df[c].fillna(0)`), or in place with others from the same frame (`keep`: `df[cols] = scaler.fit_transform(
  * df[cols])`), keeps what it was derived from.
@@ -195,7 +210,8 @@ export interface NameFilter {
 /**
  * The condition of `[c for c in df.columns if <cond>]` as a filter on column names, when it only compares `c` with
  * names (`c != 'id'`, `c not in (TARGET, 'id')`, `c.startswith('x_')`, `and`/`or`/`not`); undefined for anything
- * else (`df[c].dtype != 'object'`), so the columns stay unknown and the rule quiet.
+ * else (`df[c].dtype != 'object'`), so the columns stay unknown and the rule quiet. Its test is undefined for a name
+ * it cannot decide (one side of an `and` that is not about names).
  */
 export function nameFilter(
   n: PyNode,
@@ -216,10 +232,16 @@ export function nameFilter(
       const r = field(n, 'right');
       const lf = l && nameFilter(l, loopVar, src, strings);
       const rf = r && nameFilter(r, loopVar, src, strings);
+      const isOr = !!l && !!r && src.text.slice(l.end, r.start).trim() === 'or';
+      if (!isOr && (lf || rf) && !(lf && rf)) {
+        // `c != 'id' and df[c].dtype != object`: what one side leaves out, the whole leaves out; the rest is unknown.
+        const one = (lf ?? rf)!;
+        return { test: c => (one.test(c) === false ? false : undefined) };
+      }
       if (!l || !r || !lf || !rf) {
         return undefined;
       }
-      if (src.text.slice(l.end, r.start).trim() === 'or') {
+      if (isOr) {
         return { test: c => or(lf.test(c), rf.test(c)) };
       }
       return {

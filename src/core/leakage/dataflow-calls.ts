@@ -330,7 +330,9 @@ export abstract class LibraryCalls extends DataOps {
       return this.callBuiltin(name, a, av);
     }
     // Generic library call: a transformation of its data arguments, or a new dataset from a loader.
-    const args = [...av.pos, ...av.kw.values()].map(v => this.asData(v)).filter((d): d is DataV => !!d);
+    // `pd.DataFrame({'length': lengths, 'digits': digits})`: a frame of the columns given.
+    const given = [...av.pos, ...av.kw.values()].flatMap(v => (v.k === 'dict' && name === 'DataFrame' ? v.items : [v]));
+    const args = given.map(v => this.asData(v)).filter((d): d is DataV => !!d);
     const ds = args.filter(d => !d.scalar);
     if (
       ds.length &&

@@ -9,6 +9,7 @@ import {
   droppedNames,
   dropColumns,
   numericSelection,
+  renameColumns,
   selectColumns,
   sourceColumns,
   stringsOf,
@@ -194,6 +195,10 @@ export abstract class DataOps extends Estimators {
   private comprehensionOf(n: PyNode): V {
     const v = super.evalComprehension(n);
     const body = field(n, 'body');
+    const rows = this.rowwise(n, body, v);
+    if (rows) {
+      return rows;
+    }
     const fors = n.type === 'list_comprehension' && body?.type === 'identifier' ? n.children : undefined;
     const clause = fors?.[1]?.type === 'for_in_clause' && fors.length <= 3 ? fors[1] : undefined;
     const left = clause && field(clause, 'left');
@@ -203,15 +208,50 @@ export abstract class DataOps extends Estimators {
     }
     const iter = this.asData(this.evalExpr(right));
     const cond = fors![2];
-    if (!iter?.colList || (cond && cond.type !== 'if_clause')) {
+    if (!iter || (cond && cond.type !== 'if_clause')) {
       return v;
     }
     const strings = (x: PyNode) =>
       /^(identifier|string|list|tuple|set)$/.test(x.type) ? stringsOf(this.evalExpr(x)) : undefined;
     const expr = cond?.children[cond.children.length - 1];
     const f = expr ? nameFilter(expr, this.text(left), this.src, strings) : { test: () => true };
+    if (!iter.colList) {
+      // The columns of a frame the code does not spell out: the filter still says which named columns are left out,
+      // and a filter of such a list (`[c for c in cols if df[c].dtype == object]`) leaves them out too.
+      const outer = iter.colFilter;
+      const keep = f && ((c: string) => f.test(c) !== false);
+      if (!outer && !(keep && this.text(right).endsWith('.columns'))) {
+        return v;
+      }
+      return derive(iter, {
+        scalar: true,
+        colFilter: outer && keep ? c => outer(c) && keep(c) : (outer ?? keep),
+      });
+    }
     const list = f && filterColumns(iter.colList, f, n);
     return list ? derive(iter, { scalar: true, colList: list }) : v;
+  }
+
+  /**
+   * `[features(text) for text in X_train]`: one value computed from each row of an array or a column is row data of
+   * the same part (what the body reads from outside the row comes along).
+   */
+  private rowwise(n: PyNode, body: PyNode | undefined, v: V): DataV | undefined {
+    const clause = n.type === 'list_comprehension' && n.children.length === 2 ? n.children[1] : undefined;
+    const right = clause?.type === 'for_in_clause' ? field(clause, 'right') : undefined;
+    if (!right || !body || body.type === 'identifier' || right.type !== 'identifier') {
+      return undefined;
+    }
+    const iter = this.asData(this.lookup(this.text(right)));
+    const elem = v.k === 'list' ? v.items[0] : undefined;
+    const ed = elem && this.asData(elem);
+    if (!iter || iter.scalar || iter.colList || iter.index || iter.mask || (iter.cols && iter.column === undefined)) {
+      return undefined;
+    }
+    if (!elem || (ed && !ed.scalar) || elem.k === 'obj') {
+      return undefined;
+    }
+    return derive(iter, { column: undefined, taints: ed ? unionTaints(iter.taints, ed.taints) : iter.taints });
   }
 
   protected objAttribute(base: ObjV, attr: string): V {
@@ -291,6 +331,10 @@ export abstract class DataOps extends Estimators {
           taints: picked.length ? unionTaints(out.taints, picked) : out.taints,
         });
         out = selectColumnTaints(out, c => namesColumn(names, c));
+        return;
+      }
+      if (kv?.k === 'data' && kv.colFilter && !kv.colList) {
+        out = selectColumnTaints(derive(out, { cols: out.cols, preds: out.preds }), kv.colFilter);
         return;
       }
       const list = kv?.k === 'data' ? kv.colList : undefined;
@@ -548,6 +592,7 @@ export abstract class DataOps extends Estimators {
       }
       return frame;
     }
+    const renamed = method === 'rename' && d.column === undefined && d.cols ? this.renamed(a, av) : undefined;
     const out = derive(d, {
       taints: argTaints.length ? unionTaints(d.taints, argTaints) : d.taints,
       column:
@@ -557,13 +602,33 @@ export abstract class DataOps extends Estimators {
           ? d.column
           : undefined,
       preds: d.preds,
-      cols: COLUMN_PRESERVING.test(method) ? d.cols : undefined,
+      cols: renamed ? renameColumns(d.cols!, renamed, n) : COLUMN_PRESERVING.test(method) ? d.cols : undefined,
       // A lag holds earlier rows' values only; a lead (`shift(-1)`) holds later ones.
       srcCols: method !== 'shift' ? d.srcCols : isLead(a, this.src) ? sourceColumns(d) : undefined,
     });
     if (isInplace) {
       this.rebind(recvNode, out);
       return { k: 'lit', value: null };
+    }
+    return out;
+  }
+
+  /** The names of `rename(columns={'old': 'new', …})` (or `mapper=` with `axis=1`/`'columns'`), when all are strings. */
+  private renamed(a: CallArgs, av: Args): Map<string, string> | undefined {
+    const axis = a.keywords.get('axis');
+    const byAxis = !!axis && /^(1|['"]columns['"])$/.test(this.text(axis).trim());
+    const m = av.kw.get('columns') ?? (byAxis ? (av.kw.get('mapper') ?? av.pos[0]) : undefined);
+    if (m?.k !== 'dict' || !m.items.length) {
+      return undefined;
+    }
+    const out = new Map<string, string>();
+    for (let i = 0; i < m.items.length; i++) {
+      const to = litValue(m.items[i]);
+      const from = m.keys[i];
+      if (typeof from !== 'string' || typeof to !== 'string') {
+        return undefined;
+      }
+      out.set(from, to);
     }
     return out;
   }

@@ -253,6 +253,30 @@ export abstract class Estimators extends Evaluator {
     return false;
   }
 
+  /**
+   * The loop over cross-validation folds (`for tr, va in kf.split(X)`) that trains, fold after fold, a model built
+   * before it that keeps what it learned between fits (a Keras model, `warm_start=True`, `partial_fit`).
+   */
+  private foldLoopOutside(obj: ObjV, method: string): PyNode | undefined {
+    const warm = obj.args?.keywords.get('warm_start');
+    const keeps =
+      method === 'partial_fit' ||
+      /^(Sequential|Model|Functional)$/.test(obj.cls) ||
+      (!!warm && this.text(warm) === 'True');
+    if (!keeps || obj.cat !== 'model') {
+      return undefined;
+    }
+    for (let i = this.loops.length - 1; i >= 0; i--) {
+      const l = this.loops[i].node;
+      const right = l.type === 'for_statement' ? field(l, 'right') : undefined;
+      // `kf.split(X, y)`, not `line.split(',')`.
+      if (right && /\.split\s*\(\s*[^)'"\s]/.test(this.text(right))) {
+        return obj.loops.includes(l) ? undefined : l;
+      }
+    }
+    return undefined;
+  }
+
   protected doFit(obj: ObjV, method: string, n: PyNode, a: CallArgs, av: Args): V {
     const xNode = a.positional[0] ?? a.keywords.get('X') ?? a.keywords.get('x');
     const yNode = a.positional[1] ?? a.keywords.get('y');
@@ -295,6 +319,21 @@ export abstract class Estimators extends Evaluator {
         method,
         dataText: this.short(yNode),
         data: y,
+        fittedOnTrainBefore,
+        argNodes: a.positional,
+      });
+    }
+    const foldLoop = this.foldLoopOutside(obj, method);
+    if (foldLoop && xNode && this.once(`carried:${this.ctxKey(n)}`)) {
+      this.facts.testFits.push({
+        kind: 'carried-over',
+        site,
+        call: n,
+        obj,
+        method,
+        dataText,
+        data: x,
+        foldLoop,
         fittedOnTrainBefore,
         argNodes: a.positional,
       });
@@ -528,7 +567,8 @@ export abstract class Estimators extends Evaluator {
    * produced (an unlabelled Kaggle test slice of a train+test frame) counts only when it is scored against labels.
    */
   protected checkFullThenTest(obj: ObjV, x: DataV, n: PyNode, scored: boolean): void {
-    if (x.part !== 'test' || (!x.origin && !scored)) {
+    // A held-out fold of a splitter (`list(tscv.split(X))[-1]`) is held out as much as a test part.
+    if ((x.part !== 'test' && x.part !== 'val') || (!x.origin && !scored && x.part !== 'val')) {
       return;
     }
     const last = obj.fits[obj.fits.length - 1];

@@ -377,7 +377,7 @@ export abstract class Scopes {
             column: cur.column,
             preds: undefined,
             cols: cur.cols,
-            colTaints: named ? assignColumnTaints(cur, named, taintsOf(v)) : undefined,
+            colTaints: assignColumnTaints(cur, named, taintsOf(v)),
           });
           this.rebind(base, this.setItem(updated, keyNodes, keys, v, target));
         } else if (cur.k === 'dict') {
@@ -461,7 +461,7 @@ export abstract class Scopes {
               taints: unionTaints(cur.taints, v.taints),
               column: cur.column,
               cols: cur.cols,
-              colTaints: named ? assignColumnTaints(cur, named, v.taints) : undefined,
+              colTaints: assignColumnTaints(cur, named, v.taints),
             }),
           );
         }
@@ -546,7 +546,8 @@ export abstract class Scopes {
       case 'dict':
         return { k: 'lit', value: undefined };
       case 'data':
-        return derive(v, { column: undefined, preds: v.preds });
+        // One name of a filtered list of column names is one the filter kept.
+        return derive(v, { column: undefined, preds: v.preds, colFilter: v.colFilter });
       case 'union': {
         let out: V | undefined;
         for (const a of v.alts) {

@@ -2,11 +2,11 @@
  * The evaluation and reproducibility rules: scoring on training data, repeated test-set use, missing stratify,
  * random_state or seed, accuracy on imbalanced data and no baseline (see `rules.ts`).
  */
-import type { DataV, Evaluation, FitRecord, ModelFit } from './dataflow';
+import type { DataV, Evaluation, FitRecord, ModelFit, SplitSite } from './dataflow';
 import { exclusive } from './dataflow';
 import { FixBuilder, RawEdit, RawFix } from './fixes';
 import type { PyNode } from './parser';
-import { shortText } from './syntax';
+import { field, shortText } from './syntax';
 import {
   RawFinding,
   RuleContext,
@@ -133,7 +133,12 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
     const onlyText = isTest ? '' : ', the only held-out data here,';
     const testName = sorted.find(e => /^[\w.\[\]'"]+$/.test(e.dataText))?.dataText;
     // A model rebuilt with loop-dependent hyperparameters and scored on the test part inside the loop.
-    const inLoop = sorted.find(e => e.models.some(m => !m.dummy && m.varies && m.loops.some(l => e.loops.includes(l))));
+    // Not when each iteration splits other data (one model per target column: `for t in TARGETS: train_target(df, t)`).
+    const variedIn = (m: Evaluation['models'][number], e: Evaluation) =>
+      m.dummy || !m.varies
+        ? undefined
+        : m.loops.find(l => e.loops.includes(l) && !(split && splitFollowsLoop(ctx, split, l)));
+    const inLoop = sorted.find(e => e.models.some(m => variedIn(m, e)));
     // A search or pipeline and the estimator it wraps count as one model.
     const merged = new Set<string>();
     for (const e of sorted) {
@@ -200,9 +205,9 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
       continue;
     }
     if (inLoop) {
-      const m = inLoop.models.find(x => x.varies)!;
+      const m = inLoop.models.find(x => variedIn(x, inLoop))!;
       const mName = capitalize(modelName(m));
-      const loop = m.loops.find(l => inLoop.loops.includes(l))!;
+      const loop = variedIn(m, inLoop)!;
       if (reported.has(inLoop.site)) {
         continue;
       }
@@ -524,4 +529,85 @@ export function noBaseline(ctx: RuleContext, fx: FixBuilder, out: RawFinding[]):
     }
   }
   out.push({ rule: 'no-baseline', node: fit.site, message, related: [], fixes });
+}
+
+/** Identifiers bound by a target (`t`, `name, clf`, `(i, (tr, va))`). */
+function boundNames(n: PyNode | undefined, ctx: RuleContext, out = new Set<string>()): Set<string> {
+  if (n?.type === 'identifier') {
+    out.add(ctx.src.slice(n));
+  }
+  n?.children.forEach(c => boundNames(c, ctx, out));
+  return out;
+}
+
+/** Every node under `n` (pre-order). */
+function descendants(n: PyNode, out: PyNode[] = []): PyNode[] {
+  for (const c of n.children) {
+    out.push(c);
+    descendants(c, out);
+  }
+  return out;
+}
+
+/**
+ * Whether the arrays a split divides depend on the variable of a loop that runs it each iteration: the split is in
+ * the loop's body, or in a function the loop calls with its variable, and its arrays are computed from that variable
+ * (by assignments before it). Each iteration then has its own test part.
+ */
+function splitFollowsLoop(ctx: RuleContext, split: SplitSite, loop: PyNode): boolean {
+  const text = (n: PyNode) => ctx.src.slice(n);
+  let fn: PyNode | null = split.node.parent;
+  while (fn && fn.type !== 'function_definition' && fn !== loop) {
+    fn = fn.parent;
+  }
+  const loopVars = boundNames(field(loop, 'left'), ctx);
+  let seeds: Set<string>;
+  let scope: PyNode;
+  if (fn === loop) {
+    seeds = loopVars;
+    scope = loop;
+  } else if (fn && fn.start > loop.end) {
+    return false;
+  } else if (fn) {
+    // The parameters the loop passes its variable to, in calls of this function in the loop's body.
+    const name = field(fn, 'name');
+    const params = (field(fn, 'parameters')?.children ?? []).map(p =>
+      p.type === 'identifier' ? text(p) : text(field(p, 'name') ?? p.children[0] ?? p),
+    );
+    seeds = new Set<string>();
+    for (const c of descendants(loop)) {
+      const callee = c.type === 'call' ? field(c, 'function') : undefined;
+      if (!callee || !name || text(callee) !== text(name)) {
+        continue;
+      }
+      const args = field(c, 'arguments')?.children ?? [];
+      args.forEach((a, i) => {
+        const kw = a.type === 'keyword_argument' ? field(a, 'name') : undefined;
+        const v = kw ? field(a, 'value') : a;
+        if (v?.type === 'identifier' && loopVars.has(text(v))) {
+          const p = kw ? text(kw) : params[i];
+          if (p) {
+            seeds.add(p);
+          }
+        }
+      });
+    }
+    scope = fn;
+  } else {
+    return false;
+  }
+  if (!seeds.size) {
+    return false;
+  }
+  // Names computed from the seeds before the split (`target_col = MODEL_COL[target]; y = df[target_col]`).
+  const mentions = (n: PyNode) => descendants(n, [n]).some(x => x.type === 'identifier' && seeds.has(text(x)));
+  for (const a of descendants(scope)) {
+    if (a.type === 'assignment' && a.end <= split.node.start) {
+      const right = field(a, 'right');
+      if (right && mentions(right)) {
+        boundNames(field(a, 'left'), ctx, seeds);
+      }
+    }
+  }
+  return split.arrayNodes.some(mentions);
 }

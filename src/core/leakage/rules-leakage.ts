@@ -34,7 +34,8 @@ export function preprocessingBeforeSplit(ctx: RuleContext, fx: FixBuilder, out: 
     const inHelper = t.frames.length ? ` (in a function called at ${ctx.where(t.frames[0].start)})` : '';
     const subject = t.kind === 'fit' ? `${t.what} fits on ${t.data}` : `${t.what} is computed on ${t.data}`;
     let message: string;
-    if (t.cvOnly) {
+    // A training part known by its name only (`X_train` from a helper) that is then cross-validated.
+    if (t.cvOnly || (t.part === 'train' && !split && leak.useKind !== 'split')) {
       message =
         `${subject}${inHelper}, the whole training part${split ? ` of the split by ${splitPhrase(ctx, split)}` : ''}, and ${leak.dataText} is then cross-validated at ${ctx.where(leak.use.start)}: ` +
         'every validation fold was seen when fitting it, so the cross-validation scores are optimistic. ' +
@@ -330,15 +331,23 @@ export function testDataInFit(ctx: RuleContext, fx: FixBuilder, out: RawFinding[
     const fixes: RawFix[] = [];
     if (tf.kind === 'full-then-test') {
       const s = split ? ` (split off by ${splitPhrase(ctx, split)})` : '';
+      const held = tf.data.part === 'val' ? 'held-out fold' : 'test part';
       message =
-        `${capitalize(objName)} is trained on ${tf.dataText}, all the rows including the test rows${s}, and then evaluated on the test part at ${ctx.where(tf.evalNode!.start)}: ` +
+        `${capitalize(objName)} is trained on ${tf.dataText}, all the rows including the ${tf.data.part === 'val' ? 'held-out rows' : 'test rows'}${s}, and then evaluated on the ${held} at ${ctx.where(tf.evalNode!.start)}: ` +
         'the model has seen the rows it is scored on, so the score is inflated. Train on the training part only.';
       if (tf.evalNode) {
-        related.push({ message: 'evaluated on the test part here', node: tf.evalNode });
+        related.push({ message: `evaluated on the ${held} here`, node: tf.evalNode });
       }
       if (split && tf.site === tf.call) {
         fixes.push(...swapToTrainFix(ctx, fx, tf, split, 'full'));
       }
+    } else if (tf.kind === 'carried-over') {
+      const keras = /^(Sequential|Model|Functional)$/.test(tf.obj?.cls ?? '');
+      message =
+        `${capitalize(objName)} is built once, before the loop over the folds at ${ctx.where(tf.foldLoop!.start)}, and ${tf.method}() trains it again on each fold${inner}: ` +
+        `${keras ? 'a Keras model keeps its weights between fit() calls' : 'it keeps what it learned between fits'}, so from the second fold on it has already trained on the rows it is validated on, and the fold scores are optimistic. ` +
+        'Build a new model inside the loop (a function that returns a freshly compiled model).';
+      related.push({ message: 'the loop over the folds', node: tf.foldLoop! });
     } else if (tf.kind === 'tuned-on-all') {
       const s = split
         ? `, including the test part split off by ${splitPhrase(ctx, split)}`

@@ -78,6 +78,11 @@ export interface DataV {
   cols?: ColInfo;
   /** A list of column names (`df.columns`, `list(df.columns)` minus removed names): the columns it selects. */
   colList?: ColInfo;
+  /**
+   * Column names kept by a filter on names (`[c for c in df.columns if c != 'id']`) of a frame whose columns are not
+   * known: it says which columns a selection by it leaves out, not which ones it holds.
+   */
+  colFilter?: (column: string) => boolean;
   /** Predictions cut at a threshold that a loop varies (`proba >= t` in `for t in …`): the loop and its variable. */
   threshold?: Threshold;
   /** Values read off a curve of held-out rows (`roc_curve(y_test, proba)`): the curve call and its rows. */
@@ -247,9 +252,10 @@ export interface LeakUse {
 }
 
 export interface TestFit {
-  kind: 'fit' | 'cv' | 'full-then-test' | 'tuned-on-all';
-  /** For 'tuned-on-all': the search's fit (`GridSearchCV.fit`). */
+  kind: 'fit' | 'cv' | 'full-then-test' | 'tuned-on-all' | 'carried-over';
+  /** For 'tuned-on-all': the search's fit (`GridSearchCV.fit`); for 'carried-over': the loop over the folds. */
   what?: string;
+  foldLoop?: PyNode;
   /** Where to report: the call (or the outermost call site when inside an inlined function). */
   site: PyNode;
   call: PyNode;
@@ -442,10 +448,20 @@ export function derive(d: DataV, patch: Partial<DataV> = {}): DataV {
 
 /**
  * `frame[column] = v`: the taints `v` brings (and those it carries from columns they were already assigned to) now
- * stand for `column` too; taints of the whole frame stay the whole frame's.
+ * stand for `column` too; taints of the whole frame stay the whole frame's. Columns the code does not spell out
+ * (`df[c + '_freq'] = …`, `X.loc[:, cols] = …`): what `v` brings concerns the whole frame, and the taints of other
+ * named columns stay theirs.
  */
-export function assignColumnTaints(frame: DataV, columns: readonly string[], v: Taint[]): DataV['colTaints'] {
+export function assignColumnTaints(
+  frame: DataV,
+  columns: readonly string[] | undefined,
+  v: Taint[],
+): DataV['colTaints'] {
   const m = new Map(frame.colTaints ?? []);
+  if (!columns) {
+    v.forEach(t => m.delete(t.id));
+    return m.size ? m : undefined;
+  }
   for (const t of v) {
     const cols = m.get(t.id);
     if (cols) {
