@@ -50,10 +50,21 @@ export function syntaxFacts(root: PyNode, src: SourceText, cache?: { statements:
   const out: SyntaxFacts = { imports: [], seeds: [], randomness: [], backward: [], dummy: false };
   const aliases = new Map<string, string>();
   const parts: StatementSyntax[] = [];
-  const kept = new Map<PyNode, object>();
+  const kept = cache ? new Map<PyNode, object>() : undefined;
+  // where the next 'Dummy' is in the text (statements come in order: one search per occurrence, not per statement)
+  let dummyAt = -1;
   for (const stmt of root.children) {
-    const part = (cache?.statements.get(stmt) as StatementSyntax | undefined) ?? statementSyntax(stmt, src);
-    kept.set(stmt, part);
+    let part = cache?.statements.get(stmt) as StatementSyntax | undefined;
+    if (!part) {
+      if (dummyAt !== -2 && dummyAt < stmt.start) {
+        dummyAt = src.text.indexOf('Dummy', stmt.start);
+        if (dummyAt < 0) {
+          dummyAt = -2;
+        }
+      }
+      part = statementSyntax(stmt, src, dummyAt >= 0 && dummyAt < stmt.end);
+    }
+    kept?.set(stmt, part);
     parts.push(part);
     out.imports.push(...part.imports);
     for (const [a, m] of part.aliases) {
@@ -63,11 +74,12 @@ export function syntaxFacts(root: PyNode, src: SourceText, cache?: { statements:
     out.dummy ||= part.dummy;
   }
   if (cache) {
-    cache.statements = kept;
+    cache.statements = kept!;
   }
   for (const part of parts) {
     for (const { node: c, dotted, hasArgs, inPlot } of part.calls) {
-      const head = dotted.split('.')[0];
+      const dot = dotted.indexOf('.');
+      const head = dot < 0 ? dotted : dotted.slice(0, dot);
       const qn = aliases.has(head) ? aliases.get(head)! + dotted.slice(head.length) : dotted;
       if (
         SEED_CALLS.test(qn) ||
@@ -96,10 +108,8 @@ export function syntaxFacts(root: PyNode, src: SourceText, cache?: { statements:
 }
 
 /** The syntax facts of one top-level statement (aliases not yet applied to its calls). */
-function statementSyntax(stmt: PyNode, src: SourceText): StatementSyntax {
+function statementSyntax(stmt: PyNode, src: SourceText, mayMentionDummy: boolean): StatementSyntax {
   const out: StatementSyntax = { imports: [], aliases: [], randomness: [], calls: [], dummy: false };
-  const dummyAt = src.text.indexOf('Dummy', stmt.start);
-  const mayMentionDummy = dummyAt >= 0 && dummyAt < stmt.end;
   const stack: PyNode[] = [stmt];
   const calls: PyNode[] = [];
   while (stack.length) {

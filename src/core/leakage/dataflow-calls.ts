@@ -53,6 +53,20 @@ export const EMBEDDINGS = /^(Word2Vec|FastText|Doc2Vec)$/;
 /** numpy random generators, and the draws that create new data from them (or from `np.random`). */
 const RANDOM_GENERATORS = /^(RandomState|default_rng|Generator)$/;
 
+/** `\bname\b` (the name's word characters), compiled once per name (loop variables are asked about often). */
+const WORD_RE = new Map<string, RegExp>();
+function wordRegExp(name: string): RegExp {
+  let re = WORD_RE.get(name);
+  if (!re) {
+    re = new RegExp(`\\b${name.replace(/[^\w]/g, '')}\\b`);
+    if (WORD_RE.size > 10_000) {
+      WORD_RE.clear();
+    }
+    WORD_RE.set(name, re);
+  }
+  return re;
+}
+
 export abstract class LibraryCalls extends DataOps {
   protected readonly splitByNode = new Map<PyNode, SplitSite>();
 
@@ -107,7 +121,7 @@ export abstract class LibraryCalls extends DataOps {
         // `RandomForestClassifier(**params)` in `for params in ParameterGrid(grid)`.
         ...(args.splat && args.list ? args.list.children.filter(c => /splat/.test(c.type)) : []),
       ].map(x => this.text(x));
-      varies = texts.some(t => [...names].some(nm => new RegExp(`\\b${nm.replace(/[^\w]/g, '')}\\b`).test(t)));
+      varies = texts.some(t => [...names].some(nm => wordRegExp(nm).test(t)));
     }
     // A model built in an optimiser's objective gets the trial's hyperparameters (often through `**params`).
     varies ||= this.hyperDepth > 0 && info?.cat === 'model';
@@ -151,10 +165,7 @@ export abstract class LibraryCalls extends DataOps {
 
   // ----- library functions
 
-  protected callLibrary(qn: string, n: PyNode, a: CallArgs, av: Args): V {
-    const dot = qn.lastIndexOf('.');
-    const name = qn.slice(dot + 1);
-    const module = dot >= 0 ? qn.slice(0, dot) : '';
+  protected callLibrary(module: string, name: string, n: PyNode, a: CallArgs, av: Args): V {
     const builtin = module === 'builtins';
     const kwNode = (k: string) => a.keywords.get(k);
     if (!builtin && /^(np|numpy)$/.test(module) && name === 'polyfit' && av.pos.length >= 2) {

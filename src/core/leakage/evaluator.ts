@@ -37,7 +37,8 @@ export abstract class Evaluator extends Interpreter {
   protected abstract instantiate(cls: string, n: PyNode, a: CallArgs): V;
   /** Calls an object (a torch/keras model's forward pass). */
   protected abstract callObject(obj: ObjV, av: Args): V;
-  protected abstract callLibrary(qn: string, n: PyNode, a: CallArgs, av: Args): V;
+  /** A call of the library function or class `module.name` (`module` empty for a bare name). */
+  protected abstract callLibrary(module: string, name: string, n: PyNode, a: CallArgs, av: Args): V;
   protected abstract objMethod(obj: ObjV, method: string, n: PyNode, a: CallArgs, av: Args): V;
   protected abstract dataMethod(d: DataV, method: string, n: PyNode, a: CallArgs, av: Args, recvNode: PyNode): V;
 
@@ -456,8 +457,10 @@ export abstract class Evaluator extends Interpreter {
         return fv.isClass
           ? this.instantiate(this.text(field(fv.def, 'name') ?? fv.def), n, a)
           : this.callUser(fv, n, av);
-      case 'ref':
-        return this.callLibrary(fv.qn, n, a, av);
+      case 'ref': {
+        const dot = fv.qn.lastIndexOf('.');
+        return this.callLibrary(dot >= 0 ? fv.qn.slice(0, dot) : '', fv.qn.slice(dot + 1), n, a, av);
+      }
       case 'obj':
         return this.callObject(fv, av);
       case 'union': {
@@ -552,7 +555,7 @@ export abstract class Evaluator extends Interpreter {
         return out ?? UNKNOWN;
       }
       case 'ref':
-        return this.callLibrary(`${recv.qn}.${method}`, n, a, av);
+        return this.callLibrary(recv.qn, method, n, a, av);
       case 'obj':
         return this.objMethod(recv, method, n, a, av);
       case 'data':

@@ -110,21 +110,33 @@ export function stringValue(n: PyNode, src: SourceText): string | undefined {
   if (n.type !== 'string' || n.children.length) {
     return undefined;
   }
-  const raw = src.slice(n);
-  const m = /^([a-zA-Z]*)('''|"""|'|")([\s\S]*)\2$/.exec(raw);
-  return m ? m[3] : undefined;
+  // what /^([a-zA-Z]*)('''|"""|'|")([\s\S]*)\2$/ would capture as its third group, without a regular expression
+  const text = src.text;
+  let i = n.start;
+  const end = n.end;
+  while (i < end && isAsciiLetter(text.charCodeAt(i))) {
+    i++;
+  }
+  for (const q of QUOTES) {
+    if (end - i >= 2 * q.length && text.startsWith(q, i) && text.startsWith(q, end - q.length)) {
+      return text.slice(i + q.length, end - q.length);
+    }
+  }
+  return undefined;
+}
+
+const QUOTES = ["'''", '"""', "'", '"'];
+
+function isAsciiLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
 
 /** The numeric value of an integer/float literal (with an optional unary minus), else undefined. */
 export function numberValue(n: PyNode, src: SourceText): number | undefined {
   n = unparen(n);
   if (n.type === 'integer' || n.type === 'float') {
-    const v = Number(
-      src
-        .slice(n)
-        .replace(/_/g, '')
-        .replace(/[jJlL]$/, ''),
-    );
+    const raw = src.slice(n);
+    const v = Number(/[_jJlL]/.test(raw) ? raw.replace(/_/g, '').replace(/[jJlL]$/, '') : raw);
     return Number.isFinite(v) ? v : undefined;
   }
   if (n.type === 'unary_operator' && n.children.length === 1 && src.slice(n).trimStart().startsWith('-')) {

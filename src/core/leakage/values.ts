@@ -397,12 +397,11 @@ export function unionTaints(...lists: Taint[][]): Taint[] {
   if (nonEmpty.length === 1) {
     return nonEmpty[0];
   }
-  const seen = new Set<number>();
+  // at most MAX_TAINTS kept: a scan of them is cheaper than a Set
   const out: Taint[] = [];
   for (const l of nonEmpty) {
     for (const t of l) {
-      if (!seen.has(t.id)) {
-        seen.add(t.id);
+      if (!hasTaint(out, t.id)) {
         out.push(t);
       }
       if (out.length >= MAX_TAINTS) {
@@ -413,17 +412,44 @@ export function unionTaints(...lists: Taint[][]): Taint[] {
   return out;
 }
 
-export function unionRoots(...lists: number[][]): number[] {
-  const nonEmpty = lists.filter(l => l.length);
-  if (nonEmpty.length <= 1) {
-    return nonEmpty[0] ?? [];
+function hasTaint(ts: Taint[], id: number): boolean {
+  for (let i = 0; i < ts.length; i++) {
+    if (ts[i].id === id) {
+      return true;
+    }
   }
-  const out = [...new Set(nonEmpty.flat())];
-  return out.length > MAX_ROOTS ? out.slice(0, MAX_ROOTS) : out;
+  return false;
+}
+
+/** The roots of all the lists, each once, in order of first appearance, at most MAX_ROOTS. */
+export function unionRoots(...lists: number[][]): number[] {
+  let first: number[] | undefined;
+  let nonEmpty = 0;
+  for (const l of lists) {
+    if (l.length) {
+      nonEmpty++;
+      first ??= l;
+    }
+  }
+  if (nonEmpty <= 1) {
+    return first ?? [];
+  }
+  const out: number[] = [];
+  for (const l of lists) {
+    for (const r of l) {
+      if (!out.includes(r)) {
+        out.push(r);
+        if (out.length >= MAX_ROOTS) {
+          return out;
+        }
+      }
+    }
+  }
+  return out;
 }
 
 /** A value computed from `d`: same rows, roots and taints; its column info (`cols`) only when `patch` passes it on. */
-export function derive(d: DataV, patch: Partial<DataV> = {}): DataV {
+export function derive(d: DataV, patch?: Partial<DataV>): DataV {
   const out: DataV = {
     k: 'data',
     part: d.part,
@@ -437,7 +463,7 @@ export function derive(d: DataV, patch: Partial<DataV> = {}): DataV {
     curve: d.curve,
     colTaints: d.colTaints,
   };
-  return Object.assign(out, patch);
+  return patch === undefined ? out : Object.assign(out, patch);
 }
 
 /**
