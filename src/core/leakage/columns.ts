@@ -78,7 +78,11 @@ export function numericSelection(a: CallArgs, src: SourceText): boolean {
 }
 
 /** The column names dropped by `drop(...)` call arguments; undefined when they drop rows or cannot be read. */
-export function droppedNames(a: CallArgs, av: { pos: V[]; kw: Map<string, V> }, src: SourceText): string[] | undefined {
+export function droppedNames(
+  a: CallArgs,
+  av: { pos: V[]; kw: ReadonlyMap<string, V> },
+  src: SourceText,
+): string[] | undefined {
   const axis = a.keywords.get('axis') ?? a.positional[1];
   const byAxis = !!axis && /^(1|['"]columns['"])$/.test(src.slice(axis));
   if (av.kw.has('columns')) {

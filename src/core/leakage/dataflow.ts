@@ -25,7 +25,19 @@ import {
 } from './knowledge';
 import type { PyNode } from './parser';
 import { SourceText, field } from './syntax';
-import { DataV, Facts, Part, V, derive, isHeldOut, leaksInto, mergeData, partFromName, unionTaints } from './values';
+import {
+  DataV,
+  Facts,
+  Part,
+  V,
+  derive,
+  isHeldOut,
+  leaksInto,
+  mergeData,
+  partFromName,
+  unionTaints,
+  withCols,
+} from './values';
 import { UserClasses } from './dataflow-classes';
 import { FACT_LISTS, UnitCache, UnitRecorder, replayable, sameRead, sharedRootKey, unitStats } from './unitcache';
 
@@ -444,7 +456,7 @@ export class Analyzer extends UserClasses {
       !v.cols.select &&
       !v.cols.drop.length
     ) {
-      v = { ...v, cols: { ...v.cols, node: stmt } };
+      v = withCols(v, { ...v.cols, node: stmt });
     }
     super.bind(target, v);
   }

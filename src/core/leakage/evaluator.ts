@@ -15,6 +15,9 @@ const HYPER_OPTIMIZERS = /^(optimize|fmin|gp_minimize|forest_minimize|gbrt_minim
 /** polars frame methods whose arguments are expressions over the frame's columns (`pl.col('x')`). */
 const POLARS_CONTEXTS = /^(with_columns|with_column|select|filter|agg)$/;
 
+/** The keyword values of calls without keyword arguments (read-only, shared). */
+const NO_VALUES: ReadonlyMap<string, V> = new Map();
+
 export abstract class Evaluator extends Interpreter {
   /** Frames whose polars expressions are being evaluated (innermost last). */
   protected readonly exprFrames: DataV[] = [];
@@ -436,9 +439,13 @@ export abstract class Evaluator extends Interpreter {
   /** Argument values: positional and keyword. */
   protected evalArgs(a: CallArgs): Args {
     const pos = a.positional.map(p => this.evalExpr(p));
-    const kw = new Map<string, V>();
-    for (const [k, v] of a.keywords) {
-      kw.set(k, this.evalExpr(v));
+    let kw: ReadonlyMap<string, V> = NO_VALUES;
+    if (a.keywords.size) {
+      const m = new Map<string, V>();
+      for (const [k, v] of a.keywords) {
+        m.set(k, this.evalExpr(v));
+      }
+      kw = m;
     }
     if (a.splat && a.list) {
       for (const c of a.list.children) {

@@ -125,7 +125,8 @@ export const BUILTINS = new Set([
 /** Positional and keyword argument values of a call. */
 export interface Args {
   pos: V[];
-  kw: Map<string, V>;
+  /** Read-only (calls without keyword arguments may share one empty map). */
+  kw: ReadonlyMap<string, V>;
 }
 
 export abstract class Scopes {
@@ -559,7 +560,7 @@ export abstract class Scopes {
     }
   }
 
-  protected bindParams(def: PyNode, pos: V[], kw: Map<string, V>, unknownArgs: boolean): void {
+  protected bindParams(def: PyNode, pos: V[], kw: ReadonlyMap<string, V>, unknownArgs: boolean): void {
     const params = field(def, 'parameters');
     if (!params) {
       return;

@@ -175,15 +175,18 @@ export function enclosingStatement(n: PyNode): PyNode {
 /** Call arguments split into positional nodes and keyword nodes (name → value). */
 export interface CallArgs {
   positional: PyNode[];
-  keywords: Map<string, PyNode>;
+  /** Read-only: calls without keyword arguments share one empty map. */
+  keywords: ReadonlyMap<string, PyNode>;
   /** True if the call uses `*args` or `**kwargs` (positions/keywords are then incomplete). */
   splat: boolean;
   list: PyNode | undefined;
 }
 
+const NO_KEYWORDS: ReadonlyMap<string, PyNode> = new Map();
+
 export function callArgs(call: PyNode, src: SourceText): CallArgs {
   const list = field(call, 'arguments');
-  const out: CallArgs = { positional: [], keywords: new Map(), splat: false, list };
+  const out: CallArgs = { positional: [], keywords: NO_KEYWORDS, splat: false, list };
   if (!list) {
     return out;
   }
@@ -191,12 +194,15 @@ export function callArgs(call: PyNode, src: SourceText): CallArgs {
     out.positional.push(list);
     return out;
   }
+  let keywords: Map<string, PyNode> | undefined;
   for (const c of list.children) {
     if (c.type === 'keyword_argument') {
       const name = field(c, 'name');
       const value = field(c, 'value');
       if (name && value) {
-        out.keywords.set(src.slice(name), value);
+        keywords ??= new Map();
+        keywords.set(src.slice(name), value);
+        out.keywords = keywords;
       }
     } else if (c.type === 'list_splat' || c.type === 'dictionary_splat') {
       out.splat = true;

@@ -450,20 +450,56 @@ export function unionRoots(...lists: number[][]): number[] {
 
 /** A value computed from `d`: same rows, roots and taints; its column info (`cols`) only when `patch` passes it on. */
 export function derive(d: DataV, patch?: Partial<DataV>): DataV {
+  // Every field present, in one order: derived values share one shape, and the patch overwrites fields in place.
   const out: DataV = {
     k: 'data',
     part: d.part,
     roots: d.roots,
     taints: d.taints,
     origin: d.origin,
-    scalar: d.scalar,
+    column: undefined,
     preds: d.preds,
+    mask: undefined,
+    scalar: d.scalar,
+    index: undefined,
+    groupby: undefined,
+    window: undefined,
     srcCols: d.srcCols,
+    cols: undefined,
+    colList: undefined,
     threshold: d.threshold,
     curve: d.curve,
     colTaints: d.colTaints,
+    corr: undefined,
+    corrOf: undefined,
   };
   return patch === undefined ? out : Object.assign(out, patch);
+}
+
+/** A copy of `d` (every field, as `{ ...d }` copies them) with other column info. */
+export function withCols(d: DataV, cols: DataV['cols']): DataV {
+  return {
+    k: 'data',
+    part: d.part,
+    roots: d.roots,
+    taints: d.taints,
+    origin: d.origin,
+    column: d.column,
+    preds: d.preds,
+    mask: d.mask,
+    scalar: d.scalar,
+    index: d.index,
+    groupby: d.groupby,
+    window: d.window,
+    srcCols: d.srcCols,
+    cols,
+    colList: d.colList,
+    threshold: d.threshold,
+    curve: d.curve,
+    colTaints: d.colTaints,
+    corr: d.corr,
+    corrOf: d.corrOf,
+  };
 }
 
 /**
