@@ -456,7 +456,16 @@ export class Analyzer extends UserClasses {
       !v.cols.select &&
       !v.cols.drop.length
     ) {
-      v = withCols(v, { ...v.cols, node: stmt });
+      const c = v.cols;
+      // (every field of ColInfo, as a spread would copy them)
+      v = withCols(v, {
+        select: c.select,
+        drop: c.drop,
+        derived: c.derived,
+        node: stmt,
+        numeric: c.numeric,
+        dummies: c.dummies,
+      });
     }
     super.bind(target, v);
   }

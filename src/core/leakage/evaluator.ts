@@ -282,7 +282,9 @@ export abstract class Evaluator extends Interpreter {
   protected attributeOf(base: V, attr: string): V {
     switch (base.k) {
       case 'ref':
-        return { k: 'ref', qn: `${base.qn}.${attr}` };
+        return attr.includes('.')
+          ? { k: 'ref', qn: `${base.qn}.${attr}` }
+          : { k: 'ref', qn: `${base.qn}.${attr}`, module: base.qn, name: attr };
       case 'data':
         return this.dataAttribute(base, attr);
       case 'obj':
@@ -469,6 +471,9 @@ export abstract class Evaluator extends Interpreter {
           ? this.instantiate(this.text(field(fv.def, 'name') ?? fv.def), n, a)
           : this.callUser(fv, n, av);
       case 'ref': {
+        if (fv.name !== undefined) {
+          return this.callLibrary(fv.module!, fv.name, n, a, av);
+        }
         const dot = fv.qn.lastIndexOf('.');
         return this.callLibrary(dot >= 0 ? fv.qn.slice(0, dot) : '', fv.qn.slice(dot + 1), n, a, av);
       }

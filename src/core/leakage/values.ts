@@ -179,6 +179,9 @@ export interface DictV {
 export interface RefV {
   k: 'ref';
   qn: string;
+  /** `qn` split at its last dot (module, name), when it was built from them (no split of a built string needed). */
+  module?: string;
+  name?: string;
 }
 export interface FuncV {
   k: 'func';
