@@ -165,7 +165,11 @@ function statementSyntax(stmt: PyNode, src: SourceText, mayMentionDummy: boolean
         break;
     }
     for (let i = n.children.length - 1; i >= 0; i--) {
-      stack.push(n.children[i]);
+      const c = n.children[i];
+      // a leaf can only matter as a `Dummy…` identifier (imports and calls have children)
+      if (c.children.length || mayMentionDummy) {
+        stack.push(c);
+      }
     }
   }
   for (const c of calls) {

@@ -168,13 +168,13 @@ export abstract class LibraryCalls extends DataOps {
   protected callLibrary(module: string, name: string, n: PyNode, a: CallArgs, av: Args): V {
     const builtin = module === 'builtins';
     const kwNode = (k: string) => a.keywords.get(k);
-    if (!builtin && /^(np|numpy)$/.test(module) && name === 'polyfit' && av.pos.length >= 2) {
+    if (name === 'polyfit' && !builtin && /^(np|numpy)$/.test(module) && av.pos.length >= 2) {
       // `np.polyfit(x, y, 3)`: a polynomial regression fitted on (x, y); `np.poly1d(coefs)` is that model.
       const obj = this.newObj('polyfit', { cat: 'model', task: 'regression' }, n, a);
       this.doFit(obj, 'fit', n, a, av);
       return obj;
     }
-    if (!builtin && /^(np|numpy)$/.test(module) && name === 'poly1d' && objsOf(av.pos[0]).length) {
+    if (name === 'poly1d' && !builtin && /^(np|numpy)$/.test(module) && objsOf(av.pos[0]).length) {
       return objsOf(av.pos[0])[0];
     }
     if (!builtin && EMBEDDINGS.test(name)) {
@@ -341,7 +341,19 @@ export abstract class LibraryCalls extends DataOps {
       return this.callBuiltin(name, a, av);
     }
     // Generic library call: a transformation of its data arguments, or a new dataset from a loader.
-    const args = [...av.pos, ...av.kw.values()].map(v => this.asData(v)).filter((d): d is DataV => !!d);
+    const args: DataV[] = [];
+    for (const v of av.pos) {
+      const d = this.asData(v);
+      if (d) {
+        args.push(d);
+      }
+    }
+    for (const v of av.kw.values()) {
+      const d = this.asData(v);
+      if (d) {
+        args.push(d);
+      }
+    }
     const ds = args.filter(d => !d.scalar);
     if (
       ds.length &&

@@ -328,7 +328,11 @@ export abstract class Scopes {
     switch (target.type) {
       case 'identifier': {
         const name = this.text(target);
-        this.frame.reassigned.add(name);
+        // only read for the parameters bound to positional arguments (changedArguments): a frame without any, the
+        // module's, need not record it
+        if (this.frame.positional.length) {
+          this.frame.reassigned.add(name);
+        }
         this.assign(name, this.refineByName(name, v));
         return;
       }
