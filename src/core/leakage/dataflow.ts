@@ -13,7 +13,7 @@
  * and calls to functions defined in the same file (inlined with their arguments, up to a depth). It records facts;
  * `rules.ts` turns them into findings.
  */
-import { sourceColumns } from './columns';
+import { sourceColumns, withColumns } from './columns';
 import {
   CLASSIFICATION_METRICS,
   CV_FUNCTIONS,
@@ -457,15 +457,7 @@ export class Analyzer extends UserClasses {
       !v.cols.drop.length
     ) {
       const c = v.cols;
-      // (every field of ColInfo, as a spread would copy them)
-      v = withCols(v, {
-        select: c.select,
-        drop: c.drop,
-        derived: c.derived,
-        node: stmt,
-        numeric: c.numeric,
-        dummies: c.dummies,
-      });
+      v = withCols(v, withColumns(c, c.select, c.drop, c.derived, stmt));
     }
     super.bind(target, v);
   }

@@ -215,6 +215,8 @@ export function callArgs(call: PyNode, src: SourceText): CallArgs {
 
 /** Short display text of an expression for messages (single line, at most `max` characters). */
 export function shortText(n: PyNode, src: SourceText, max = 40): string {
-  const t = src.slice(n).replace(/\s+/g, ' ').trim();
+  const raw = src.slice(n);
+  // (no run of white space and none but single spaces: nothing to collapse)
+  const t = (/\s\s|[^\S ]/.test(raw) ? raw.replace(/\s+/g, ' ') : raw).trim();
   return t.length > max ? `${t.slice(0, max - 1)}…` : t;
 }

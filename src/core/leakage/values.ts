@@ -452,9 +452,12 @@ export function unionRoots(...lists: number[][]): number[] {
 }
 
 /** A value computed from `d`: same rows, roots and taints; its column info (`cols`) only when `patch` passes it on. */
+/** An object with every field of `T` present (optional ones maybe undefined): a field added to `T` must be listed. */
+export type Complete<T> = { [K in keyof Required<T>]: T[K] };
+
 export function derive(d: DataV, patch?: Partial<DataV>): DataV {
   // Every field present, in one order: derived values share one shape, and the patch overwrites fields in place.
-  const out: DataV = {
+  const out: Complete<DataV> = {
     k: 'data',
     part: d.part,
     roots: d.roots,
@@ -481,7 +484,7 @@ export function derive(d: DataV, patch?: Partial<DataV>): DataV {
 
 /** A copy of `d` (every field, as `{ ...d }` copies them) with other column info. */
 export function withCols(d: DataV, cols: DataV['cols']): DataV {
-  return {
+  const out: Complete<DataV> = {
     k: 'data',
     part: d.part,
     roots: d.roots,
@@ -503,6 +506,7 @@ export function withCols(d: DataV, cols: DataV['cols']): DataV {
     corr: d.corr,
     corrOf: d.corrOf,
   };
+  return out;
 }
 
 /**
