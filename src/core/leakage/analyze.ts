@@ -107,11 +107,18 @@ export function syntaxFacts(root: PyNode, src: SourceText, cache?: { statements:
   return out;
 }
 
+const WALK_STACK: PyNode[] = [];
+const WALK_CALLS: PyNode[] = [];
+
 /** The syntax facts of one top-level statement (aliases not yet applied to its calls). */
 function statementSyntax(stmt: PyNode, src: SourceText, mayMentionDummy: boolean): StatementSyntax {
   const out: StatementSyntax = { imports: [], aliases: [], randomness: [], calls: [], dummy: false };
-  const stack: PyNode[] = [stmt];
-  const calls: PyNode[] = [];
+  // scratch arrays shared by all calls (this function does not re-enter itself)
+  const stack = WALK_STACK;
+  const calls = WALK_CALLS;
+  stack.length = 0;
+  calls.length = 0;
+  stack.push(stmt);
   while (stack.length) {
     const n = stack.pop()!;
     switch (n.type) {
@@ -188,6 +195,7 @@ function statementSyntax(stmt: PyNode, src: SourceText, mayMentionDummy: boolean
     const hasArgs = (field(c, 'arguments')?.children.length ?? 0) > 0;
     out.calls.push({ node: c, dotted, hasArgs, inPlot: inPlot(c, src) });
   }
+  calls.length = 0;
   return out;
 }
 
