@@ -50,10 +50,21 @@ export function syntaxFacts(root: PyNode, src: SourceText, cache?: { statements:
   const out: SyntaxFacts = { imports: [], seeds: [], randomness: [], backward: [], dummy: false };
   const aliases = new Map<string, string>();
   const parts: StatementSyntax[] = [];
-  const kept = new Map<PyNode, object>();
+  const kept = cache ? new Map<PyNode, object>() : undefined;
+  // where the next 'Dummy' is in the text (statements come in order: one search per occurrence, not per statement)
+  let dummyAt = -1;
   for (const stmt of root.children) {
-    const part = (cache?.statements.get(stmt) as StatementSyntax | undefined) ?? statementSyntax(stmt, src);
-    kept.set(stmt, part);
+    let part = cache?.statements.get(stmt) as StatementSyntax | undefined;
+    if (!part) {
+      if (dummyAt !== -2 && dummyAt < stmt.start) {
+        dummyAt = src.text.indexOf('Dummy', stmt.start);
+        if (dummyAt < 0) {
+          dummyAt = -2;
+        }
+      }
+      part = statementSyntax(stmt, src, dummyAt >= 0 && dummyAt < stmt.end);
+    }
+    kept?.set(stmt, part);
     parts.push(part);
     out.imports.push(...part.imports);
     for (const [a, m] of part.aliases) {
@@ -63,11 +74,12 @@ export function syntaxFacts(root: PyNode, src: SourceText, cache?: { statements:
     out.dummy ||= part.dummy;
   }
   if (cache) {
-    cache.statements = kept;
+    cache.statements = kept!;
   }
   for (const part of parts) {
     for (const { node: c, dotted, hasArgs, inPlot } of part.calls) {
-      const head = dotted.split('.')[0];
+      const dot = dotted.indexOf('.');
+      const head = dot < 0 ? dotted : dotted.slice(0, dot);
       const qn = aliases.has(head) ? aliases.get(head)! + dotted.slice(head.length) : dotted;
       if (
         SEED_CALLS.test(qn) ||
@@ -95,13 +107,18 @@ export function syntaxFacts(root: PyNode, src: SourceText, cache?: { statements:
   return out;
 }
 
+const WALK_STACK: PyNode[] = [];
+const WALK_CALLS: PyNode[] = [];
+
 /** The syntax facts of one top-level statement (aliases not yet applied to its calls). */
-function statementSyntax(stmt: PyNode, src: SourceText): StatementSyntax {
+function statementSyntax(stmt: PyNode, src: SourceText, mayMentionDummy: boolean): StatementSyntax {
   const out: StatementSyntax = { imports: [], aliases: [], randomness: [], calls: [], dummy: false };
-  const dummyAt = src.text.indexOf('Dummy', stmt.start);
-  const mayMentionDummy = dummyAt >= 0 && dummyAt < stmt.end;
-  const stack: PyNode[] = [stmt];
-  const calls: PyNode[] = [];
+  // scratch arrays shared by all calls (this function does not re-enter itself)
+  const stack = WALK_STACK;
+  const calls = WALK_CALLS;
+  stack.length = 0;
+  calls.length = 0;
+  stack.push(stmt);
   while (stack.length) {
     const n = stack.pop()!;
     switch (n.type) {
@@ -155,7 +172,11 @@ function statementSyntax(stmt: PyNode, src: SourceText): StatementSyntax {
         break;
     }
     for (let i = n.children.length - 1; i >= 0; i--) {
-      stack.push(n.children[i]);
+      const c = n.children[i];
+      // a leaf can only matter as a `Dummy…` identifier (imports and calls have children)
+      if (c.children.length || mayMentionDummy) {
+        stack.push(c);
+      }
     }
   }
   for (const c of calls) {
@@ -174,6 +195,7 @@ function statementSyntax(stmt: PyNode, src: SourceText): StatementSyntax {
     const hasArgs = (field(c, 'arguments')?.children.length ?? 0) > 0;
     out.calls.push({ node: c, dotted, hasArgs, inPlot: inPlot(c, src) });
   }
+  calls.length = 0;
   return out;
 }
 

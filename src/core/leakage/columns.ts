@@ -5,7 +5,7 @@
  */
 import type { PyNode } from './parser';
 import { CallArgs, SourceText, field } from './syntax';
-import type { ColInfo, DataV, V } from './values';
+import type { ColInfo, Complete, DataV, V } from './values';
 
 /** The string values of a literal/constant list, tuple or string (`['a', 'b']`, `TARGET`, `cols`); else undefined. */
 export function stringsOf(v: V | undefined): string[] | undefined {
@@ -41,12 +41,30 @@ export function selectColumns(base: ColInfo | undefined, names: string[], node: 
   return { select: names, drop: [], derived: base?.derived ?? [], node };
 }
 
+/** `{ ...base, select, drop, derived, node }`, every field listed (one object shape, cheaper than a spread). */
+export function withColumns(
+  base: ColInfo,
+  select: ColInfo['select'],
+  drop: string[],
+  derived: ColInfo['derived'],
+  node: PyNode,
+): ColInfo {
+  const out: Complete<ColInfo> = { select, drop, derived, node, numeric: base.numeric, dummies: base.dummies };
+  return out;
+}
+
 /** `frame.drop(columns=…)` / `frame.pop(name)` / `del frame[name]`. */
 export function dropColumns(base: ColInfo, names: string[], node: PyNode): ColInfo {
   if (base.select) {
-    return { ...base, select: base.select.filter(c => !names.includes(c)), node };
+    return withColumns(
+      base,
+      base.select.filter(c => !names.includes(c)),
+      base.drop,
+      base.derived,
+      node,
+    );
   }
-  return { ...base, drop: [...new Set([...base.drop, ...names])], node };
+  return withColumns(base, base.select, [...new Set([...base.drop, ...names])], base.derived, node);
 }
 
 /**
@@ -78,7 +96,7 @@ export function addColumn(base: ColInfo, name: string, from: string[], node: PyN
   const derived = [...base.derived.filter(([c]) => c !== name), ...(entry ? [entry] : [])];
   const select = base.select && !base.select.includes(name) ? [...base.select, name] : base.select;
   const drop = base.drop.filter(c => c !== name);
-  return { ...base, select, drop, derived };
+  return withColumns(base, select, drop, derived, base.node);
 }
 
 /** `frame.select_dtypes(…)` keeping only numeric columns (`include='number'`/ints/floats, `exclude='object'`). */
@@ -93,7 +111,11 @@ export function numericSelection(a: CallArgs, src: SourceText): boolean {
 }
 
 /** The column names dropped by `drop(...)` call arguments; undefined when they drop rows or cannot be read. */
-export function droppedNames(a: CallArgs, av: { pos: V[]; kw: Map<string, V> }, src: SourceText): string[] | undefined {
+export function droppedNames(
+  a: CallArgs,
+  av: { pos: V[]; kw: ReadonlyMap<string, V> },
+  src: SourceText,
+): string[] | undefined {
   const axis = a.keywords.get('axis') ?? a.positional[1];
   const byAxis = !!axis && /^(1|['"]columns['"])$/.test(src.slice(axis));
   if (av.kw.has('columns')) {

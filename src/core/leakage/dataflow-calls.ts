@@ -53,6 +53,20 @@ export const EMBEDDINGS = /^(Word2Vec|FastText|Doc2Vec)$/;
 /** numpy random generators, and the draws that create new data from them (or from `np.random`). */
 const RANDOM_GENERATORS = /^(RandomState|default_rng|Generator)$/;
 
+/** `\bname\b` (the name's word characters), compiled once per name (loop variables are asked about often). */
+const WORD_RE = new Map<string, RegExp>();
+function wordRegExp(name: string): RegExp {
+  let re = WORD_RE.get(name);
+  if (!re) {
+    re = new RegExp(`\\b${name.replace(/[^\w]/g, '')}\\b`);
+    if (WORD_RE.size > 10_000) {
+      WORD_RE.clear();
+    }
+    WORD_RE.set(name, re);
+  }
+  return re;
+}
+
 export abstract class LibraryCalls extends DataOps {
   protected readonly splitByNode = new Map<PyNode, SplitSite>();
 
@@ -107,7 +121,7 @@ export abstract class LibraryCalls extends DataOps {
         // `RandomForestClassifier(**params)` in `for params in ParameterGrid(grid)`.
         ...(args.splat && args.list ? args.list.children.filter(c => /splat/.test(c.type)) : []),
       ].map(x => this.text(x));
-      varies = texts.some(t => [...names].some(nm => new RegExp(`\\b${nm.replace(/[^\w]/g, '')}\\b`).test(t)));
+      varies = texts.some(t => [...names].some(nm => wordRegExp(nm).test(t)));
     }
     // A model built in an optimiser's objective gets the trial's hyperparameters (often through `**params`).
     varies ||= this.hyperDepth > 0 && info?.cat === 'model';
@@ -151,19 +165,16 @@ export abstract class LibraryCalls extends DataOps {
 
   // ----- library functions
 
-  protected callLibrary(qn: string, n: PyNode, a: CallArgs, av: Args): V {
-    const dot = qn.lastIndexOf('.');
-    const name = qn.slice(dot + 1);
-    const module = dot >= 0 ? qn.slice(0, dot) : '';
+  protected callLibrary(module: string, name: string, n: PyNode, a: CallArgs, av: Args): V {
     const builtin = module === 'builtins';
     const kwNode = (k: string) => a.keywords.get(k);
-    if (!builtin && /^(np|numpy)$/.test(module) && name === 'polyfit' && av.pos.length >= 2) {
+    if (name === 'polyfit' && !builtin && /^(np|numpy)$/.test(module) && av.pos.length >= 2) {
       // `np.polyfit(x, y, 3)`: a polynomial regression fitted on (x, y); `np.poly1d(coefs)` is that model.
       const obj = this.newObj('polyfit', { cat: 'model', task: 'regression' }, n, a);
       this.doFit(obj, 'fit', n, a, av);
       return obj;
     }
-    if (!builtin && /^(np|numpy)$/.test(module) && name === 'poly1d' && objsOf(av.pos[0]).length) {
+    if (name === 'poly1d' && !builtin && /^(np|numpy)$/.test(module) && objsOf(av.pos[0]).length) {
       return objsOf(av.pos[0])[0];
     }
     if (!builtin && EMBEDDINGS.test(name)) {
@@ -331,8 +342,19 @@ export abstract class LibraryCalls extends DataOps {
     }
     // Generic library call: a transformation of its data arguments, or a new dataset from a loader.
     // `pd.DataFrame({'length': lengths, 'digits': digits})`: a frame of the columns given.
-    const given = [...av.pos, ...av.kw.values()].flatMap(v => (v.k === 'dict' && name === 'DataFrame' ? v.items : [v]));
-    const args = given.map(v => this.asData(v)).filter((d): d is DataV => !!d);
+    const args: DataV[] = [];
+    const add = (v: V) => {
+      if (v.k === 'dict' && name === 'DataFrame') {
+        v.items.forEach(add);
+        return;
+      }
+      const d = this.asData(v);
+      if (d) {
+        args.push(d);
+      }
+    };
+    av.pos.forEach(add);
+    av.kw.forEach(add);
     const ds = args.filter(d => !d.scalar);
     if (
       ds.length &&

@@ -13,7 +13,7 @@
  * and calls to functions defined in the same file (inlined with their arguments, up to a depth). It records facts;
  * `rules.ts` turns them into findings.
  */
-import { sourceColumns } from './columns';
+import { sourceColumns, withColumns } from './columns';
 import {
   CLASSIFICATION_METRICS,
   CV_FUNCTIONS,
@@ -25,7 +25,19 @@ import {
 } from './knowledge';
 import type { PyNode } from './parser';
 import { SourceText, field } from './syntax';
-import { DataV, Facts, Part, V, derive, isHeldOut, leaksInto, mergeData, partFromName, unionTaints } from './values';
+import {
+  DataV,
+  Facts,
+  Part,
+  V,
+  derive,
+  isHeldOut,
+  leaksInto,
+  mergeData,
+  partFromName,
+  unionTaints,
+  withCols,
+} from './values';
 import { UserClasses } from './dataflow-classes';
 import { FACT_LISTS, UnitCache, UnitRecorder, replayable, sameRead, sharedRootKey, unitStats } from './unitcache';
 
@@ -444,7 +456,8 @@ export class Analyzer extends UserClasses {
       !v.cols.select &&
       !v.cols.drop.length
     ) {
-      v = { ...v, cols: { ...v.cols, node: stmt } };
+      const c = v.cols;
+      v = withCols(v, withColumns(c, c.select, c.drop, c.derived, stmt));
     }
     super.bind(target, v);
   }

@@ -15,6 +15,9 @@ const HYPER_OPTIMIZERS = /^(optimize|fmin|gp_minimize|forest_minimize|gbrt_minim
 /** polars frame methods whose arguments are expressions over the frame's columns (`pl.col('x')`). */
 const POLARS_CONTEXTS = /^(with_columns|with_column|select|filter|agg)$/;
 
+/** The keyword values of calls without keyword arguments (read-only, shared). */
+const NO_VALUES: ReadonlyMap<string, V> = new Map();
+
 export abstract class Evaluator extends Interpreter {
   /** Frames whose polars expressions are being evaluated (innermost last). */
   protected readonly exprFrames: DataV[] = [];
@@ -37,7 +40,8 @@ export abstract class Evaluator extends Interpreter {
   protected abstract instantiate(cls: string, n: PyNode, a: CallArgs): V;
   /** Calls an object (a torch/keras model's forward pass). */
   protected abstract callObject(obj: ObjV, av: Args): V;
-  protected abstract callLibrary(qn: string, n: PyNode, a: CallArgs, av: Args): V;
+  /** A call of the library function or class `module.name` (`module` empty for a bare name). */
+  protected abstract callLibrary(module: string, name: string, n: PyNode, a: CallArgs, av: Args): V;
   protected abstract objMethod(obj: ObjV, method: string, n: PyNode, a: CallArgs, av: Args): V;
   protected abstract dataMethod(d: DataV, method: string, n: PyNode, a: CallArgs, av: Args, recvNode: PyNode): V;
 
@@ -278,7 +282,9 @@ export abstract class Evaluator extends Interpreter {
   protected attributeOf(base: V, attr: string): V {
     switch (base.k) {
       case 'ref':
-        return { k: 'ref', qn: `${base.qn}.${attr}` };
+        return attr.includes('.')
+          ? { k: 'ref', qn: `${base.qn}.${attr}` }
+          : { k: 'ref', qn: `${base.qn}.${attr}`, module: base.qn, name: attr };
       case 'data':
         return this.dataAttribute(base, attr);
       case 'obj':
@@ -395,7 +401,11 @@ export abstract class Evaluator extends Interpreter {
     }
     const fv = this.evalExpr(fnNode);
     const av = this.evalArgs(args);
-    this.noteObjective(this.text(fnNode).replace(/^.*\./, ''), av);
+    const callee = this.text(fnNode);
+    // (every name HYPER_OPTIMIZERS takes ends so: the others need no stripping of their dotted prefix)
+    if (/(optimize|fmin|minimize|Optimization)$/.test(callee)) {
+      this.noteObjective(callee.replace(/^.*\./, ''), av);
+    }
     return this.callValue(fv, n, args, av);
   }
 
@@ -435,9 +445,13 @@ export abstract class Evaluator extends Interpreter {
   /** Argument values: positional and keyword. */
   protected evalArgs(a: CallArgs): Args {
     const pos = a.positional.map(p => this.evalExpr(p));
-    const kw = new Map<string, V>();
-    for (const [k, v] of a.keywords) {
-      kw.set(k, this.evalExpr(v));
+    let kw: ReadonlyMap<string, V> = NO_VALUES;
+    if (a.keywords.size) {
+      const m = new Map<string, V>();
+      for (const [k, v] of a.keywords) {
+        m.set(k, this.evalExpr(v));
+      }
+      kw = m;
     }
     if (a.splat && a.list) {
       for (const c of a.list.children) {
@@ -456,8 +470,13 @@ export abstract class Evaluator extends Interpreter {
         return fv.isClass
           ? this.instantiate(this.text(field(fv.def, 'name') ?? fv.def), n, a)
           : this.callUser(fv, n, av);
-      case 'ref':
-        return this.callLibrary(fv.qn, n, a, av);
+      case 'ref': {
+        if (fv.name !== undefined) {
+          return this.callLibrary(fv.module!, fv.name, n, a, av);
+        }
+        const dot = fv.qn.lastIndexOf('.');
+        return this.callLibrary(dot >= 0 ? fv.qn.slice(0, dot) : '', fv.qn.slice(dot + 1), n, a, av);
+      }
       case 'obj':
         return this.callObject(fv, av);
       case 'union': {
@@ -552,7 +571,7 @@ export abstract class Evaluator extends Interpreter {
         return out ?? UNKNOWN;
       }
       case 'ref':
-        return this.callLibrary(`${recv.qn}.${method}`, n, a, av);
+        return this.callLibrary(recv.qn, method, n, a, av);
       case 'obj':
         return this.objMethod(recv, method, n, a, av);
       case 'data':

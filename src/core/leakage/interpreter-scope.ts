@@ -125,7 +125,8 @@ export const BUILTINS = new Set([
 /** Positional and keyword argument values of a call. */
 export interface Args {
   pos: V[];
-  kw: Map<string, V>;
+  /** Read-only (calls without keyword arguments may share one empty map). */
+  kw: ReadonlyMap<string, V>;
 }
 
 export abstract class Scopes {
@@ -327,7 +328,11 @@ export abstract class Scopes {
     switch (target.type) {
       case 'identifier': {
         const name = this.text(target);
-        this.frame.reassigned.add(name);
+        // only read for the parameters bound to positional arguments (changedArguments): a frame without any, the
+        // module's, need not record it
+        if (this.frame.positional.length) {
+          this.frame.reassigned.add(name);
+        }
         this.assign(name, this.refineByName(name, v));
         return;
       }
@@ -560,7 +565,7 @@ export abstract class Scopes {
     }
   }
 
-  protected bindParams(def: PyNode, pos: V[], kw: Map<string, V>, unknownArgs: boolean): void {
+  protected bindParams(def: PyNode, pos: V[], kw: ReadonlyMap<string, V>, unknownArgs: boolean): void {
     const params = field(def, 'parameters');
     if (!params) {
       return;

@@ -8,13 +8,20 @@
  */
 import type { PyNode } from './parser';
 import { field, fields } from './syntax';
-import { FuncV, LitV, UNKNOWN, V, join } from './values';
+import { FuncV, LitV, RefV, UNKNOWN, V, join } from './values';
 import { Frame, Scopes } from './interpreter-scope';
 
 export { BUILTINS, Frame, MAX_EXPR_DEPTH, MAX_INLINE_DEPTH } from './interpreter-scope';
 export type { Args } from './interpreter-scope';
 
 const MAX_STMT_DEPTH = 120;
+
+/** `from module import name`: a reference that knows its module and name (unless the name is dotted). */
+function importedRef(module: string, name: string): RefV {
+  return name.includes('.')
+    ? { k: 'ref', qn: `${module}.${name}` }
+    : { k: 'ref', qn: `${module}.${name}`, module, name };
+}
 
 export abstract class Interpreter extends Scopes {
   /** Runs a module tree, then every function never called from it, once, with unknown arguments. */
@@ -249,12 +256,12 @@ export abstract class Interpreter extends Scopes {
       }
       if (c.type === 'dotted_name') {
         const nm = this.text(c);
-        this.assign(nm, { k: 'ref', qn: `${modName}.${nm}` });
+        this.assign(nm, importedRef(modName, nm));
       } else if (c.type === 'aliased_import') {
         const name = field(c, 'name');
         const alias = field(c, 'alias');
         if (name && alias) {
-          this.assign(this.text(alias), { k: 'ref', qn: `${modName}.${this.text(name)}` });
+          this.assign(this.text(alias), importedRef(modName, this.text(name)));
         }
       }
     }

@@ -21,10 +21,12 @@ export interface ClassInfo {
   dummy?: boolean;
 }
 
-const table: Record<string, ClassInfo> = {};
+// a Map: looked up for every call by names sliced from the source (an object's lookup of such a key is slower, and
+// would find Object.prototype's members for a Python name like `constructor`)
+const table = new Map<string, ClassInfo>();
 const add = (names: string, info: ClassInfo) => {
   for (const n of names.split(/\s+/).filter(Boolean)) {
-    table[n] = info;
+    table.set(n, info);
   }
 };
 
@@ -96,7 +98,7 @@ add(`GroupKFold TimeSeriesSplit LeaveOneOut LeavePOut LeaveOneGroupOut LeavePGro
 
 /** Class knowledge by simple name, with suffix rules for the many `…Classifier`/`…Regressor` classes. */
 export function classInfo(name: string): ClassInfo | undefined {
-  const known = table[name];
+  const known = table.get(name);
   if (known) {
     return known;
   }

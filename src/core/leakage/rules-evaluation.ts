@@ -466,6 +466,20 @@ export function accuracyOnImbalanced(ctx: RuleContext, fx: FixBuilder, out: RawF
   }
 }
 
+/** `^name\b`, compiled once per name. */
+const START_RE = new Map<string, RegExp>();
+function startRegExp(name: string): RegExp {
+  let re = START_RE.get(name);
+  if (!re) {
+    re = new RegExp(`^${name}\\b`);
+    if (START_RE.size > 1000) {
+      START_RE.clear();
+    }
+    START_RE.set(name, re);
+  }
+  return re;
+}
+
 export function noBaseline(ctx: RuleContext, fx: FixBuilder, out: RawFinding[]): void {
   const { facts, syn, src } = ctx;
   if (syn.dummy || !facts.evaluated.length) {
@@ -512,7 +526,7 @@ export function noBaseline(ctx: RuleContext, fx: FixBuilder, out: RawFinding[]):
           return undefined;
         }
         const text = src.slice(node);
-        const re = new RegExp(`^${names.train}\\b`);
+        const re = startRegExp(names.train);
         return re.test(text) ? text.replace(re, names.test) : undefined;
       };
       const xTest = testText(fit.xNode, fit.x);

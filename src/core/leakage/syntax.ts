@@ -110,21 +110,33 @@ export function stringValue(n: PyNode, src: SourceText): string | undefined {
   if (n.type !== 'string' || n.children.length) {
     return undefined;
   }
-  const raw = src.slice(n);
-  const m = /^([a-zA-Z]*)('''|"""|'|")([\s\S]*)\2$/.exec(raw);
-  return m ? m[3] : undefined;
+  // what /^([a-zA-Z]*)('''|"""|'|")([\s\S]*)\2$/ would capture as its third group, without a regular expression
+  const text = src.text;
+  let i = n.start;
+  const end = n.end;
+  while (i < end && isAsciiLetter(text.charCodeAt(i))) {
+    i++;
+  }
+  for (const q of QUOTES) {
+    if (end - i >= 2 * q.length && text.startsWith(q, i) && text.startsWith(q, end - q.length)) {
+      return text.slice(i + q.length, end - q.length);
+    }
+  }
+  return undefined;
+}
+
+const QUOTES = ["'''", '"""', "'", '"'];
+
+function isAsciiLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
 
 /** The numeric value of an integer/float literal (with an optional unary minus), else undefined. */
 export function numberValue(n: PyNode, src: SourceText): number | undefined {
   n = unparen(n);
   if (n.type === 'integer' || n.type === 'float') {
-    const v = Number(
-      src
-        .slice(n)
-        .replace(/_/g, '')
-        .replace(/[jJlL]$/, ''),
-    );
+    const raw = src.slice(n);
+    const v = Number(/[_jJlL]/.test(raw) ? raw.replace(/_/g, '').replace(/[jJlL]$/, '') : raw);
     return Number.isFinite(v) ? v : undefined;
   }
   if (n.type === 'unary_operator' && n.children.length === 1 && src.slice(n).trimStart().startsWith('-')) {
@@ -163,15 +175,18 @@ export function enclosingStatement(n: PyNode): PyNode {
 /** Call arguments split into positional nodes and keyword nodes (name → value). */
 export interface CallArgs {
   positional: PyNode[];
-  keywords: Map<string, PyNode>;
+  /** Read-only: calls without keyword arguments share one empty map. */
+  keywords: ReadonlyMap<string, PyNode>;
   /** True if the call uses `*args` or `**kwargs` (positions/keywords are then incomplete). */
   splat: boolean;
   list: PyNode | undefined;
 }
 
+const NO_KEYWORDS: ReadonlyMap<string, PyNode> = new Map();
+
 export function callArgs(call: PyNode, src: SourceText): CallArgs {
   const list = field(call, 'arguments');
-  const out: CallArgs = { positional: [], keywords: new Map(), splat: false, list };
+  const out: CallArgs = { positional: [], keywords: NO_KEYWORDS, splat: false, list };
   if (!list) {
     return out;
   }
@@ -179,12 +194,15 @@ export function callArgs(call: PyNode, src: SourceText): CallArgs {
     out.positional.push(list);
     return out;
   }
+  let keywords: Map<string, PyNode> | undefined;
   for (const c of list.children) {
     if (c.type === 'keyword_argument') {
       const name = field(c, 'name');
       const value = field(c, 'value');
       if (name && value) {
-        out.keywords.set(src.slice(name), value);
+        keywords ??= new Map();
+        keywords.set(src.slice(name), value);
+        out.keywords = keywords;
       }
     } else if (c.type === 'list_splat' || c.type === 'dictionary_splat') {
       out.splat = true;
@@ -197,6 +215,8 @@ export function callArgs(call: PyNode, src: SourceText): CallArgs {
 
 /** Short display text of an expression for messages (single line, at most `max` characters). */
 export function shortText(n: PyNode, src: SourceText, max = 40): string {
-  const t = src.slice(n).replace(/\s+/g, ' ').trim();
+  const raw = src.slice(n);
+  // (no run of white space and none but single spaces: nothing to collapse)
+  const t = (/\s\s|[^\S ]/.test(raw) ? raw.replace(/\s+/g, ' ') : raw).trim();
   return t.length > max ? `${t.slice(0, max - 1)}…` : t;
 }

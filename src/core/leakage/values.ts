@@ -184,6 +184,9 @@ export interface DictV {
 export interface RefV {
   k: 'ref';
   qn: string;
+  /** `qn` split at its last dot (module, name), when it was built from them (no split of a built string needed). */
+  module?: string;
+  name?: string;
 }
 export interface FuncV {
   k: 'func';
@@ -403,12 +406,11 @@ export function unionTaints(...lists: Taint[][]): Taint[] {
   if (nonEmpty.length === 1) {
     return nonEmpty[0];
   }
-  const seen = new Set<number>();
+  // at most MAX_TAINTS kept: a scan of them is cheaper than a Set
   const out: Taint[] = [];
   for (const l of nonEmpty) {
     for (const t of l) {
-      if (!seen.has(t.id)) {
-        seen.add(t.id);
+      if (!hasTaint(out, t.id)) {
         out.push(t);
       }
       if (out.length >= MAX_TAINTS) {
@@ -419,31 +421,100 @@ export function unionTaints(...lists: Taint[][]): Taint[] {
   return out;
 }
 
-export function unionRoots(...lists: number[][]): number[] {
-  const nonEmpty = lists.filter(l => l.length);
-  if (nonEmpty.length <= 1) {
-    return nonEmpty[0] ?? [];
+function hasTaint(ts: Taint[], id: number): boolean {
+  for (let i = 0; i < ts.length; i++) {
+    if (ts[i].id === id) {
+      return true;
+    }
   }
-  const out = [...new Set(nonEmpty.flat())];
-  return out.length > MAX_ROOTS ? out.slice(0, MAX_ROOTS) : out;
+  return false;
 }
 
+/** The roots of all the lists, each once, in order of first appearance, at most MAX_ROOTS. */
+export function unionRoots(...lists: number[][]): number[] {
+  let first: number[] | undefined;
+  let nonEmpty = 0;
+  for (const l of lists) {
+    if (l.length) {
+      nonEmpty++;
+      first ??= l;
+    }
+  }
+  if (nonEmpty <= 1) {
+    return first ?? [];
+  }
+  const out: number[] = [];
+  for (const l of lists) {
+    for (const r of l) {
+      if (!out.includes(r)) {
+        out.push(r);
+        if (out.length >= MAX_ROOTS) {
+          return out;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** An object with every field of `T` present (optional ones maybe undefined): a field added to `T` must be listed. */
+export type Complete<T> = { [K in keyof Required<T>]: T[K] };
+
 /** A value computed from `d`: same rows, roots and taints; its column info (`cols`) only when `patch` passes it on. */
-export function derive(d: DataV, patch: Partial<DataV> = {}): DataV {
-  const out: DataV = {
+export function derive(d: DataV, patch?: Partial<DataV>): DataV {
+  // Every field present, in one order: derived values share one shape, and the patch overwrites fields in place.
+  const out: Complete<DataV> = {
     k: 'data',
     part: d.part,
     roots: d.roots,
     taints: d.taints,
     origin: d.origin,
-    scalar: d.scalar,
+    column: undefined,
     preds: d.preds,
+    mask: undefined,
+    scalar: d.scalar,
+    index: undefined,
+    groupby: undefined,
+    window: undefined,
     srcCols: d.srcCols,
+    cols: undefined,
+    colList: undefined,
+    colFilter: undefined,
     threshold: d.threshold,
     curve: d.curve,
     colTaints: d.colTaints,
+    corr: undefined,
+    corrOf: undefined,
   };
-  return Object.assign(out, patch);
+  return patch === undefined ? out : Object.assign(out, patch);
+}
+
+/** A copy of `d` (every field, as `{ ...d }` copies them) with other column info. */
+export function withCols(d: DataV, cols: DataV['cols']): DataV {
+  const out: Complete<DataV> = {
+    k: 'data',
+    part: d.part,
+    roots: d.roots,
+    taints: d.taints,
+    origin: d.origin,
+    column: d.column,
+    preds: d.preds,
+    mask: d.mask,
+    scalar: d.scalar,
+    index: d.index,
+    groupby: d.groupby,
+    window: d.window,
+    srcCols: d.srcCols,
+    cols,
+    colList: d.colList,
+    colFilter: d.colFilter,
+    threshold: d.threshold,
+    curve: d.curve,
+    colTaints: d.colTaints,
+    corr: d.corr,
+    corrOf: d.corrOf,
+  };
+  return out;
 }
 
 /**
