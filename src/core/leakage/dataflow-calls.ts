@@ -385,6 +385,12 @@ export abstract class LibraryCalls extends DataOps {
       return /^read_/.test(name) ? derive(d, { cols: ALL_COLUMNS(n) }) : d;
     }
     if (/^[A-Z]/.test(name)) {
+      // A class the analysis does not know that wraps a model (yellowbrick's `ROCAUC(clf)`, `ConfusionMatrix(clf)`):
+      // its fit and score are the model's.
+      const wrapped = av.pos[0] ?? av.kw.get('estimator') ?? av.kw.get('model');
+      if (wrapped?.k === 'obj' && (wrapped.cat === 'model' || wrapped.cat === 'search' || wrapped.hasModel)) {
+        return wrapped;
+      }
       return this.newObj(name, undefined, n, a);
     }
     return ds.length ? mergeData(ds) : UNKNOWN;

@@ -258,7 +258,10 @@ export abstract class Estimators extends Evaluator {
     const yNode = a.positional[1] ?? a.keywords.get('y');
     const xv = av.pos[0] ?? av.kw.get('X') ?? av.kw.get('x');
     const yv = av.pos[1] ?? av.kw.get('y');
-    const x = this.dataOrEmpty(xv);
+    const x0 = this.dataOrEmpty(xv);
+    // What a scaler or imputer learns from is rows, even when they came from an object the analysis does not know
+    // (`x = torch.cat([d.x for d in gen.get_data_list()]).numpy()`), which it takes for a scalar.
+    const x = x0.scalar && obj.source && !x0.mask && !x0.index ? derive(x0, { scalar: false }) : x0;
     const y = yv ? this.asData(yv) : undefined;
     const site = this.site(n);
     const dataText = this.short(xNode);
