@@ -418,7 +418,8 @@ export abstract class Estimators extends Evaluator {
     }
     obj.taints = taints;
     if (method === 'fit_transform') {
-      return derive(x, { taints, column: undefined });
+      // An encoded label is still that column (`y1 = LabelEncoder().fit_transform(df['task_1'])`).
+      return derive(x, { taints, column: /^Label(Encoder|Binarizer)$/.test(obj.cls) ? x.column : undefined });
     }
     if (method === 'fit_predict') {
       return derive(x, { taints, preds: [obj] });
@@ -565,7 +566,13 @@ export abstract class Estimators extends Evaluator {
     const x = this.dataOrEmpty(xv);
     const dataText = this.short(xNode);
     const site = this.site(n);
-    if (x.part === 'test' && xNode && this.once(`testfit:${this.ctxKey(n)}`)) {
+    // A "test" part no split here produced (the unlabelled Kaggle test slice of a train+test frame) counts only with
+    // labels to cross-validate against (`y_test` never defined: the code cannot run, it trains on nothing).
+    const yd = this.asData(yv);
+    const yName = a.positional[2] ?? a.keywords.get('y');
+    const unbound = yName?.type === 'identifier' && yd?.roots[0] === this.rootByKey.get(`name:${this.text(yName)}`);
+    const labelled = !!x.origin || (!!yd && !unbound);
+    if (x.part === 'test' && xNode && labelled && this.once(`testfit:${this.ctxKey(n)}`)) {
       this.facts.testFits.push({
         kind: 'cv',
         site,

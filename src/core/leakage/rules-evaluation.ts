@@ -96,6 +96,25 @@ function sameRows(a: DataV, b: DataV): boolean {
 
 export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
   const groups = new Map<string, typeof ctx.facts.evaluations>();
+  // Models each trained for a different target column (one classifier per task) are not candidates for one choice.
+  const targets = new Map<string, Set<string | undefined>>();
+  for (const f of ctx.facts.modelFits) {
+    const set = targets.get(f.obj.alloc) ?? new Set();
+    set.add(f.y?.column);
+    targets.set(f.obj.alloc, set);
+  }
+  const targetOf = (alloc: string) => {
+    const cols = [...(targets.get(alloc) ?? [])];
+    return cols.length === 1 ? cols[0] : undefined;
+  };
+  /** The models that share their target column with another of them (or whose target is not known). */
+  const rivals = <T>(allocs: Map<string, T>) => {
+    const cols = [...allocs.keys()].map(targetOf);
+    return [...allocs].filter(([a]) => {
+      const c = targetOf(a);
+      return c === undefined || cols.filter(x => x === c || x === undefined).length > 1;
+    });
+  };
   // A validation part counts as the test set only when nothing is evaluated on a test part (a Kaggle notebook that
   // compares models on its only hold-out); otherwise choosing on validation data is the right way.
   const anyTest = ctx.facts.evaluations.some(e => e.data.part === 'test');
@@ -219,12 +238,12 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
         ],
         fixes: [],
       });
-    } else if (second && allocs.size >= 2) {
+    } else if (second && allocs.size >= 2 && rivals(allocs).length >= 2) {
       if (reported.has(second)) {
         continue;
       }
       reported.add(second);
-      const list = [...allocs.values()];
+      const list = rivals(allocs).map(([, a]) => a);
       const named =
         list
           .slice(0, 4)
