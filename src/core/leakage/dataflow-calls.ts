@@ -23,6 +23,9 @@ import {
   classInfo,
 } from './knowledge';
 import type { Args } from './interpreter';
+
+/** Evaluation helpers defined in another module (`from utils import evaluate_binary`), by their name. */
+const EVAL_HELPER = /eval|score|metric|report|rmse|mse|mae|accura|assess|perf/i;
 import type { PyNode } from './parser';
 import { CallArgs, callArgs, shortText, stringValue } from './syntax';
 import {
@@ -328,6 +331,9 @@ export abstract class LibraryCalls extends DataOps {
     }
     if (builtin) {
       return this.callBuiltin(name, a, av);
+    }
+    if (EVAL_HELPER.test(name) && !/^(np|numpy|pd|pandas|torch|tf|plt|matplotlib\.\w+|sns|seaborn)$/.test(module)) {
+      this.helperEvaluation(n, a, av);
     }
     // Generic library call: a transformation of its data arguments, or a new dataset from a loader.
     const args = [...av.pos, ...av.kw.values()].map(v => this.asData(v)).filter((d): d is DataV => !!d);

@@ -676,6 +676,29 @@ export abstract class Estimators extends Evaluator {
 
   // ----- metrics
 
+  /**
+   * A helper the analysis cannot see into, given held-out labels and a model's predictions of them
+   * (`evaluate_binary(y_test, svm.predict(X_test))`): it evaluates that model on those rows.
+   */
+  protected helperEvaluation(n: PyNode, a: CallArgs, av: Args): void {
+    const ds = [...av.pos, ...av.kw.values()].map(v => this.asData(v)).filter((d): d is DataV => !!d && !d.scalar);
+    const labels = ds.find(d => !d.preds && isHeldOut(d));
+    const models = [...new Set(ds.flatMap(d => (d.part === labels?.part ? (d.preds ?? []) : [])))];
+    if (!labels || !models.length) {
+      return;
+    }
+    this.facts.evaluated.push(n);
+    this.facts.evaluations.push({
+      site: this.site(n),
+      node: n,
+      models,
+      data: labels,
+      dataText: this.short(a.positional[0]),
+      loops: this.loops.map(l => l.node),
+      path: [...this.branchPath],
+    });
+  }
+
   protected doMetric(name: string, n: PyNode, a: CallArgs, av: Args): V {
     const classification = CLASSIFICATION_METRICS.has(name);
     const fnNode = field(n, 'function');

@@ -94,6 +94,29 @@ function sameRows(a: DataV, b: DataV): boolean {
   return a.part === b.part && a.roots.some(r => b.roots.includes(r));
 }
 
+/**
+ * A candidate model: the model object, or, when it is refitted on different data (other features, resampled
+ * rows), the object with the fit before the evaluation (by position in the code) — each refit is another candidate.
+ */
+function candidate(m: Evaluation['models'][number], e: Evaluation): string {
+  const fit = refitBefore(m, e);
+  return fit ? `${m.alloc}|${fit}` : m.alloc;
+}
+
+/** For a model refitted on different data, the data of its fit before the evaluation `e`. */
+function refitBefore(m: Evaluation['models'][number], e: Evaluation): string | undefined {
+  if (new Set(m.fits.map(f => f.dataText)).size < 2) {
+    return undefined;
+  }
+  let fit = m.fits[0];
+  for (const f of m.fits) {
+    if (f.node.start < e.node.start && (fit.node.start >= e.node.start || f.node.start > fit.node.start)) {
+      fit = f;
+    }
+  }
+  return fit.dataText;
+}
+
 export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
   const groups = new Map<string, typeof ctx.facts.evaluations>();
   // Models each trained for a different target column (one classifier per task) are not candidates for one choice.
@@ -108,10 +131,10 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
     return cols.length === 1 ? cols[0] : undefined;
   };
   /** The models that share their target column with another of them (or whose target is not known). */
-  const rivals = <T>(allocs: Map<string, T>) => {
-    const cols = [...allocs.keys()].map(targetOf);
-    return [...allocs].filter(([a]) => {
-      const c = targetOf(a);
+  const rivals = <T extends { alloc: string }>(allocs: Map<string, T>) => {
+    const cols = [...allocs.values()].map(a => targetOf(a.alloc));
+    return [...allocs].filter(([, a]) => {
+      const c = targetOf(a.alloc);
       return c === undefined || cols.filter(x => x === c || x === undefined).length > 1;
     });
   };
@@ -120,11 +143,13 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
   const anyTest = ctx.facts.evaluations.some(e => e.data.part === 'test');
   // One call scoring a value that may hold either of several models (`best = a if … else b; best.score(…)`) is
   // recorded once per model: it scores one choice.
-  const bySite = new Map<PyNode, Evaluation>();
+  // (Several evaluations inside one call of a helper are each a scoring.)
+  const bySite = new Map<string, Evaluation>();
   for (const ev of ctx.facts.evaluations) {
     // …but a comprehension (`{k: evaluate(m) for k, m in models.items()}`) scores each model in turn.
-    const prev = inComprehension(ev.site) ? undefined : bySite.get(ev.site);
-    bySite.set(ev.site, prev ? { ...prev, models: [...new Set([...prev.models, ...ev.models])] } : ev);
+    const key = `${ev.site.id}:${ev.node.id}`;
+    const prev = inComprehension(ev.site) ? undefined : bySite.get(key);
+    bySite.set(key, prev ? { ...prev, models: [...new Set([...prev.models, ...ev.models])] } : ev);
   }
   for (const ev of bySite.values()) {
     const d = ev.data;
@@ -164,7 +189,7 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
         }
       }
     }
-    const allocs = new Map<string, { cls: string; node: PyNode; first: PyNode }>();
+    const allocs = new Map<string, { cls: string; node: PyNode; first: PyNode; alloc: string; fit?: string }>();
     const counted: Evaluation[] = [];
     let second: PyNode | undefined;
     for (const e of sorted) {
@@ -176,21 +201,24 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
       // A model trained on all rows (the test rows too) is reported by test-data-in-fit, not counted as a candidate.
       const ms = e.models.filter(m => !m.dummy && !merged.has(m.alloc) && !fittedOnAll(m, e.data));
       const group = e.loops.length || ms.length < 2 || inComprehension(e.site) ? ms : [ms[0]];
-      if (group.length < ms.length && ms.some(m => allocs.has(m.alloc))) {
+      if (group.length < ms.length && ms.some(m => allocs.has(candidate(m, e)))) {
         continue;
       }
       for (const m of group) {
-        if (allocs.has(m.alloc)) {
+        const key = candidate(m, e);
+        if (allocs.has(key)) {
           continue;
         }
-        allocs.set(m.alloc, { cls: modelName(m), node: m.node, first: e.site });
+        allocs.set(key, { cls: modelName(m), node: m.node, first: e.site, alloc: m.alloc, fit: refitBefore(m, e) });
         if (!counted.includes(e)) {
           counted.push(e);
         }
         if (allocs.size === 2 && !second) {
           // All candidates scored by a loop inside one helper call: the evaluation in the helper.
+          // So are several evaluations inside one helper call.
           const loopInHelper = e.loops.some(l => l.start > e.site.start || l.end < e.site.end);
-          second = loopInHelper && counted.every(c => c.site === e.site) ? e.node : e.site;
+          const inHelper = loopInHelper || counted.some(c => c.node !== e.node);
+          second = inHelper && counted.every(c => c.site === e.site) ? e.node : e.site;
         }
       }
     }
@@ -247,7 +275,7 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
       const named =
         list
           .slice(0, 4)
-          .map(a => `${a.cls} built at ${ctx.where(a.node.start)}`)
+          .map(a => `${a.cls} built at ${ctx.where(a.node.start)}${a.fit ? ` and trained on ${a.fit}` : ''}`)
           .join(', ') + (list.length > 4 ? `, and ${list.length - 4} more` : '');
       out.push({
         rule: 'multi-test',
