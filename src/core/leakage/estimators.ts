@@ -302,7 +302,16 @@ export abstract class Estimators extends Evaluator {
         argNodes: a.positional,
       });
     }
-    obj.fits.push({ node: n, site, part: x.part, roots: x.roots, method, dataText, origin: x.origin });
+    obj.fits.push({
+      node: n,
+      site,
+      part: x.part,
+      roots: x.roots,
+      method,
+      dataText,
+      origin: x.origin,
+      taints: x.taints,
+    });
 
     const isResample = method === 'fit_resample' || method === 'fit_sample';
     // A model that is also a (supervised) projection: `LinearDiscriminantAnalysis().fit_transform(X, y)`.
@@ -555,6 +564,14 @@ export abstract class Estimators extends Evaluator {
         fittedOnTrainBefore: false,
         argNodes: [],
       });
+      // Statistics of all rows in what it was trained on (`df.fillna(df.median())`) reach the test rows' scores too.
+      for (const t of last.taints ?? []) {
+        const before = t.part === 'full' || t.part === 'unknown';
+        if (t.kind !== 'oversample' && before && !t.cvOnly && !t.search && this.once(`pre:${t.id}`)) {
+          const split = x.origin?.split ?? t.split;
+          this.facts.preLeaks.push({ taint: t, use: last.node, useKind: 'fit', split, dataText: last.dataText });
+        }
+      }
     }
   }
 
