@@ -3,7 +3,7 @@
  * random_state or seed, accuracy on imbalanced data and no baseline (see `rules.ts`).
  */
 import type { DataV, Evaluation, FitRecord, ModelFit } from './dataflow';
-import { exclusive } from './dataflow';
+import { exclusive, partFromName } from './dataflow';
 import { FixBuilder, RawEdit, RawFix } from './fixes';
 import type { PyNode } from './parser';
 import { shortText } from './syntax';
@@ -22,14 +22,18 @@ import {
 export function evaluationOnTrainingData(ctx: RuleContext, out: RawFinding[]): void {
   const { scorings } = ctx.facts;
   const heldOut = (d: { part: string }) => d.part === 'test' || d.part === 'val';
+  // A search whose cross-validation score is never read (`best_score_`, `cv_results_`) and that is then scored on
+  // the rows it was fitted on reports a training score: its cross-validation counts for nothing.
+  const cvRead = scorings.length > 0 && /\b(best_score_|cv_results_)/.test(ctx.src.text);
+  const searchOnly = (o: { cat: string }) => o.cat === 'search' && !cvRead;
   // Only when nothing is evaluated on held-out data or by cross-validation anywhere.
-  if (scorings.some(s => heldOut(s.data)) || ctx.facts.modelFits.some(f => f.obj.cvScored)) {
+  if (scorings.some(s => heldOut(s.data)) || ctx.facts.modelFits.some(f => f.obj.cvScored && !searchOnly(f.obj))) {
     return;
   }
   const byModel = new Map<string, typeof scorings>();
   for (const s of scorings) {
     const m = s.model;
-    if (m.dummy || m.cat === 'search' || m.task === 'clustering' || !m.fits.length) {
+    if (m.dummy || (m.cat === 'search' && !searchOnly(m)) || m.task === 'clustering' || !m.fits.length) {
       continue;
     }
     let g = byModel.get(m.alloc);
@@ -60,7 +64,10 @@ export function evaluationOnTrainingData(ctx: RuleContext, out: RawFinding[]): v
       node: first.site,
       message:
         `${model} is scored on ${fit.dataText}, the rows it was trained on at ${ctx.where(fit.site.start)}, and never on held-out data: ` +
-        'a training score measures memorisation, not how the model does on new data. Hold out a test set (train_test_split) or use cross_val_score.',
+        'a training score measures memorisation, not how the model does on new data. ' +
+        (first.model.cat === 'search'
+          ? "Report the search's cross-validation score (best_score_) or hold out a test set (train_test_split)."
+          : 'Hold out a test set (train_test_split) or use cross_val_score.'),
       related: [{ message: `${model} is trained on ${fit.dataText} here`, node: fit.site }],
       fixes: [],
     });
@@ -292,6 +299,19 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
   }
   for (const v of ctx.facts.testAsValidation) {
     if (reported.has(v.site)) {
+      continue;
+    }
+    // The only held-out part, named as validation data (`X_val`), and never scored afterwards: early stopping on it
+    // is what it is for (no test score is made optimistic).
+    const names = v.dataText.match(/[A-Za-z_]\w*/g) ?? [];
+    const scored = (d: DataV) => sameRows(d, v.data);
+    if (
+      !v.search &&
+      names.length &&
+      names.every(nm => partFromName(nm) === 'val') &&
+      !ctx.facts.evaluations.some(e => scored(e.data)) &&
+      !ctx.facts.scorings.some(sc => scored(sc.data))
+    ) {
       continue;
     }
     reported.add(v.site);
