@@ -6,7 +6,7 @@ import type { DataV, Evaluation, FitRecord, ModelFit } from './dataflow';
 import { exclusive, partFromName } from './dataflow';
 import { FixBuilder, RawEdit, RawFix } from './fixes';
 import type { PyNode } from './parser';
-import { shortText } from './syntax';
+import { field, shortText } from './syntax';
 import {
   RawFinding,
   RuleContext,
@@ -133,6 +133,16 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
     set.add(f.y?.column);
     targets.set(f.obj.alloc, set);
   }
+  const perTarget = (m: Evaluation['models'][number]) => {
+    const names = m.loops.flatMap(l => {
+      const left = field(l, 'left');
+      return left ? (ctx.src.slice(left).match(/\w+/g) ?? []) : [];
+    });
+    return ctx.facts.modelFits.some(
+      f =>
+        f.obj.alloc === m.alloc && f.yNode && names.some(nm => new RegExp(`\\b${nm}\\b`).test(ctx.src.slice(f.yNode!))),
+    );
+  };
   const targetOf = (alloc: string) => {
     const cols = [...(targets.get(alloc) ?? [])];
     return cols.length === 1 ? cols[0] : undefined;
@@ -184,7 +194,16 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
     const onlyText = isTest ? '' : ', the only held-out data here,';
     const testName = sorted.find(e => /^[\w.\[\]'"]+$/.test(e.dataText))?.dataText;
     // A model rebuilt with loop-dependent hyperparameters and scored on the test part inside the loop.
-    const inLoop = sorted.find(e => e.models.some(m => !m.dummy && m.varies && m.loops.some(l => e.loops.includes(l))));
+    // Or built in one loop, kept (`results[name] = {'model': grid}`) and scored in a later loop over what was kept.
+    // (Not models each trained for their own target, `clf.fit(X, labels[alert])` in `for alert in alerts`.)
+    const laterLoop = (m: Evaluation['models'][number], e: Evaluation) =>
+      !!m.loops.length &&
+      !!e.loops.length &&
+      e.loops.every(l => m.loops.every(ml => l.start > ml.end)) &&
+      !perTarget(m);
+    const inLoop = sorted.find(e =>
+      e.models.some(m => !m.dummy && m.varies && (m.loops.some(l => e.loops.includes(l)) || laterLoop(m, e))),
+    );
     // A search or pipeline and the estimator it wraps count as one model.
     const merged = new Set<string>();
     for (const e of sorted) {
@@ -256,16 +275,20 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
     if (inLoop) {
       const m = inLoop.models.find(x => x.varies)!;
       const mName = capitalize(modelName(m));
-      const loop = m.loops.find(l => inLoop.loops.includes(l))!;
+      const same = m.loops.find(l => inLoop.loops.includes(l));
+      const loop = same ?? m.loops[m.loops.length - 1];
       if (reported.has(inLoop.site)) {
         continue;
       }
       reported.add(inLoop.site);
+      const how = same
+        ? `is rebuilt with different hyperparameters on each iteration of the loop at ${ctx.where(loop.start)} and`
+        : `is built on each iteration of the loop at ${ctx.where(loop.start)}, and the models kept are each`;
       out.push({
         rule: 'multi-test',
         node: inLoop.site,
         message:
-          `${mName} is rebuilt with different hyperparameters on each iteration of the loop at ${ctx.where(loop.start)} and scored on ${inLoop.dataText}, ${partText}${splitText}${onlyText.replace(/,$/, '')}: ` +
+          `${mName} ${how} scored on ${inLoop.dataText}, ${partText}${splitText}${onlyText.replace(/,$/, '')}: ` +
           'choosing hyperparameters by test score overfits the test set. Select them with cross-validation (e.g. GridSearchCV) or a validation split, and use the test part once at the end.',
         related: [
           { message: 'the loop over hyperparameters', node: loop },
