@@ -23,8 +23,11 @@ import {
   classInfo,
 } from './knowledge';
 import type { Args } from './interpreter';
+
+/** Evaluation helpers defined in another module (`from utils import evaluate_binary`), by their name. */
+const EVAL_HELPER = /eval|score|metric|report|rmse|mse|mae|accura|assess|perf/i;
 import type { PyNode } from './parser';
-import { CallArgs, callArgs, shortText, stringValue } from './syntax';
+import { CallArgs, callArgs, field, shortText, stringValue } from './syntax';
 import {
   DataV,
   ObjV,
@@ -33,6 +36,7 @@ import {
   UNKNOWN,
   V,
   derive,
+  leaksInto,
   litValue,
   mayBeSplitLater,
   mergeData,
@@ -340,6 +344,9 @@ export abstract class LibraryCalls extends DataOps {
     if (builtin) {
       return this.callBuiltin(name, a, av);
     }
+    if (EVAL_HELPER.test(name) && !/^(np|numpy|pd|pandas|torch|tf|plt|matplotlib\.\w+|sns|seaborn)$/.test(module)) {
+      this.helperEvaluation(n, a, av);
+    }
     // Generic library call: a transformation of its data arguments, or a new dataset from a loader.
     // `pd.DataFrame({'length': lengths, 'digits': digits})`: a frame of the columns given.
     const args: DataV[] = [];
@@ -409,9 +416,67 @@ export abstract class LibraryCalls extends DataOps {
       return /^read_/.test(name) ? derive(d, { cols: ALL_COLUMNS(n) }) : d;
     }
     if (/^[A-Z]/.test(name)) {
+      // A class the analysis does not know that wraps a model (yellowbrick's `ROCAUC(clf)`, `ConfusionMatrix(clf)`):
+      // its fit and score are the model's.
+      const wrapped = av.pos[0] ?? av.kw.get('estimator') ?? av.kw.get('model');
+      if (wrapped?.k === 'obj' && (wrapped.cat === 'model' || wrapped.cat === 'search' || wrapped.hasModel)) {
+        return wrapped;
+      }
       return this.newObj(name, undefined, n, a);
     }
     return ds.length ? mergeData(ds) : UNKNOWN;
+  }
+
+  /** Native boosting training (`xgb.train`, `lgb.train`) and cross-validation (`xgb.cv`, `lgb.cv`). */
+  protected nativeBoostingTrain(name: string, n: PyNode, a: CallArgs, av: Args): V {
+    const fn = field(n, 'function');
+    const obj = this.newObj(fn ? shortText(fn, this.src) : name, { cat: 'model', task: 'unknown' }, n, a);
+    const dv = av.pos[1] ?? av.kw.get('dtrain') ?? av.kw.get('train_set');
+    const x = this.dataOrEmpty(dv);
+    const site = this.site(n);
+    obj.fits.push({ node: n, site, part: x.part, roots: x.roots, method: name, dataText: this.short(a.positional[1]) });
+    if (x.part === 'test' && this.once(`testfit:${this.ctxKey(n)}`)) {
+      this.facts.testFits.push({
+        kind: 'fit',
+        site,
+        call: n,
+        obj,
+        method: name,
+        dataText: this.short(a.positional[1]),
+        data: x,
+        fittedOnTrainBefore: false,
+        argNodes: a.positional,
+      });
+    }
+    // Native cross-validation (`xgb.cv(params, dtrain, nfold=5)`) splits its data into folds like cross_val_score.
+    const viaCV = name === 'cv';
+    for (const t of x.taints) {
+      if (viaCV && t.kind === 'oversample') {
+        if (this.once(`overcv:${t.id}`)) {
+          this.facts.overLeaks.push({ taint: t, use: n, useKind: 'cv', dataText: this.short(a.positional[1]) });
+        }
+        continue;
+      }
+      if (t.kind !== 'oversample' && (viaCV ? x.part !== 'test' : leaksInto(t, x)) && this.once(`pre:${t.id}`)) {
+        this.facts.preLeaks.push({
+          taint: t,
+          use: n,
+          useKind: viaCV && x.part !== 'train' ? 'cv' : 'fit',
+          split: x.origin?.split ?? t.split,
+          dataText: this.short(a.positional[1]),
+        });
+      }
+    }
+    this.facts.modelFits.push({ site, call: n, obj, xNode: a.positional[1], x });
+    if (name === 'train') {
+      // `valid_sets=[dtest]` / `evals=[(dtest, 'test')]` with early stopping: the test part steers training.
+      this.checkEvalSet(a, n, obj);
+    }
+    if (name === 'cv') {
+      this.facts.evaluated.push(n);
+      return this.scalar();
+    }
+    return obj;
   }
 
   /** Trains a gensim embedding on its corpus argument (constructor, `build_vocab` or `train`), when there is one. */

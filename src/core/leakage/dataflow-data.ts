@@ -129,6 +129,12 @@ export abstract class DataOps extends Estimators {
       // `train.corr().nlargest(10, 'y').index`, names columns).
       return derive(base, { scalar: true, index: true });
     }
+    if (attr === 'index' && base.scalar && base.taints.length) {
+      // The names a statistic is indexed by (`df_var = df.isnull().sum(); df[df_var[df_var < k].index]`): like the
+      // names a comprehension keeps, they carry correlations, variances and fitted scores, not counts or shares.
+      const taints = base.taints.filter(t => t.kind === 'fit' || !/^(sum|mean|count)\(\)$/.test(t.what));
+      return derive(base, { scalar: true, taints });
+    }
     if (attr === 'index' || attr === 'classes_') {
       return derive(base, { scalar: true });
     }

@@ -19,7 +19,7 @@ import {
   Task,
 } from './knowledge';
 import type { PyNode } from './parser';
-import { CallArgs, field, shortText, stringValue } from './syntax';
+import { CallArgs, field, stringValue } from './syntax';
 import {
   DataV,
   Facts,
@@ -282,7 +282,10 @@ export abstract class Estimators extends Evaluator {
     const yNode = a.positional[1] ?? a.keywords.get('y');
     const xv = av.pos[0] ?? av.kw.get('X') ?? av.kw.get('x');
     const yv = av.pos[1] ?? av.kw.get('y');
-    const x = this.dataOrEmpty(xv);
+    const x0 = this.dataOrEmpty(xv);
+    // What a scaler or imputer learns from is rows, even when they came from an object the analysis does not know
+    // (`x = torch.cat([d.x for d in gen.get_data_list()]).numpy()`), which it takes for a scalar.
+    const x = x0.scalar && obj.source && !x0.mask && !x0.index ? derive(x0, { scalar: false }) : x0;
     const y = yv ? this.asData(yv) : undefined;
     const site = this.site(n);
     const dataText = this.short(xNode);
@@ -338,7 +341,16 @@ export abstract class Estimators extends Evaluator {
         argNodes: a.positional,
       });
     }
-    obj.fits.push({ node: n, site, part: x.part, roots: x.roots, method, dataText, origin: x.origin });
+    obj.fits.push({
+      node: n,
+      site,
+      part: x.part,
+      roots: x.roots,
+      method,
+      dataText,
+      origin: x.origin,
+      taints: x.taints,
+    });
 
     const isResample = method === 'fit_resample' || method === 'fit_sample';
     // A model that is also a (supervised) projection: `LinearDiscriminantAnalysis().fit_transform(X, y)`.
@@ -454,7 +466,8 @@ export abstract class Estimators extends Evaluator {
     }
     obj.taints = taints;
     if (method === 'fit_transform') {
-      return derive(x, { taints, column: undefined });
+      // An encoded label is still that column (`y1 = LabelEncoder().fit_transform(df['task_1'])`).
+      return derive(x, { taints, column: /^Label(Encoder|Binarizer)$/.test(obj.cls) ? x.column : undefined });
     }
     if (method === 'fit_predict') {
       return derive(x, { taints, preds: [obj] });
@@ -591,6 +604,14 @@ export abstract class Estimators extends Evaluator {
         fittedOnTrainBefore: false,
         argNodes: [],
       });
+      // Statistics of all rows in what it was trained on (`df.fillna(df.median())`) reach the test rows' scores too.
+      for (const t of last.taints ?? []) {
+        const before = t.part === 'full' || t.part === 'unknown';
+        if (t.kind !== 'oversample' && before && !t.cvOnly && !t.search && this.once(`pre:${t.id}`)) {
+          const split = x.origin?.split ?? t.split;
+          this.facts.preLeaks.push({ taint: t, use: last.node, useKind: 'fit', split, dataText: last.dataText });
+        }
+      }
     }
   }
 
@@ -602,7 +623,13 @@ export abstract class Estimators extends Evaluator {
     const x = this.dataOrEmpty(xv);
     const dataText = this.short(xNode);
     const site = this.site(n);
-    if (x.part === 'test' && xNode && this.once(`testfit:${this.ctxKey(n)}`)) {
+    // A "test" part no split here produced (the unlabelled Kaggle test slice of a train+test frame) counts only with
+    // labels to cross-validate against (`y_test` never defined: the code cannot run, it trains on nothing).
+    const yd = this.asData(yv);
+    const yName = a.positional[2] ?? a.keywords.get('y');
+    const unbound = yName?.type === 'identifier' && yd?.roots[0] === this.rootByKey.get(`name:${this.text(yName)}`);
+    const labelled = !!x.origin || (!!yd && !unbound);
+    if (x.part === 'test' && xNode && labelled && this.once(`testfit:${this.ctxKey(n)}`)) {
       this.facts.testFits.push({
         kind: 'cv',
         site,
@@ -653,58 +680,30 @@ export abstract class Estimators extends Evaluator {
     return this.scalar();
   }
 
-  protected nativeBoostingTrain(name: string, n: PyNode, a: CallArgs, av: Args): V {
-    const fn = field(n, 'function');
-    const obj = this.newObj(fn ? shortText(fn, this.src) : name, { cat: 'model', task: 'unknown' }, n, a);
-    const dv = av.pos[1] ?? av.kw.get('dtrain') ?? av.kw.get('train_set');
-    const x = this.dataOrEmpty(dv);
-    const site = this.site(n);
-    obj.fits.push({ node: n, site, part: x.part, roots: x.roots, method: name, dataText: this.short(a.positional[1]) });
-    if (x.part === 'test' && this.once(`testfit:${this.ctxKey(n)}`)) {
-      this.facts.testFits.push({
-        kind: 'fit',
-        site,
-        call: n,
-        obj,
-        method: name,
-        dataText: this.short(a.positional[1]),
-        data: x,
-        fittedOnTrainBefore: false,
-        argNodes: a.positional,
-      });
-    }
-    // Native cross-validation (`xgb.cv(params, dtrain, nfold=5)`) splits its data into folds like cross_val_score.
-    const viaCV = name === 'cv';
-    for (const t of x.taints) {
-      if (viaCV && t.kind === 'oversample') {
-        if (this.once(`overcv:${t.id}`)) {
-          this.facts.overLeaks.push({ taint: t, use: n, useKind: 'cv', dataText: this.short(a.positional[1]) });
-        }
-        continue;
-      }
-      if (t.kind !== 'oversample' && (viaCV ? x.part !== 'test' : leaksInto(t, x)) && this.once(`pre:${t.id}`)) {
-        this.facts.preLeaks.push({
-          taint: t,
-          use: n,
-          useKind: viaCV && x.part !== 'train' ? 'cv' : 'fit',
-          split: x.origin?.split ?? t.split,
-          dataText: this.short(a.positional[1]),
-        });
-      }
-    }
-    this.facts.modelFits.push({ site, call: n, obj, xNode: a.positional[1], x });
-    if (name === 'train') {
-      // `valid_sets=[dtest]` / `evals=[(dtest, 'test')]` with early stopping: the test part steers training.
-      this.checkEvalSet(a, n, obj);
-    }
-    if (name === 'cv') {
-      this.facts.evaluated.push(n);
-      return this.scalar();
-    }
-    return obj;
-  }
-
   // ----- metrics
+
+  /**
+   * A helper the analysis cannot see into, given held-out labels and a model's predictions of them
+   * (`evaluate_binary(y_test, svm.predict(X_test))`): it evaluates that model on those rows.
+   */
+  protected helperEvaluation(n: PyNode, a: CallArgs, av: Args): void {
+    const ds = [...av.pos, ...av.kw.values()].map(v => this.asData(v)).filter((d): d is DataV => !!d && !d.scalar);
+    const labels = ds.find(d => !d.preds && isHeldOut(d));
+    const models = [...new Set(ds.flatMap(d => (d.part === labels?.part ? (d.preds ?? []) : [])))];
+    if (!labels || !models.length) {
+      return;
+    }
+    this.facts.evaluated.push(n);
+    this.facts.evaluations.push({
+      site: this.site(n),
+      node: n,
+      models,
+      data: labels,
+      dataText: this.short(a.positional[0]),
+      loops: this.loops.map(l => l.node),
+      path: [...this.branchPath],
+    });
+  }
 
   protected doMetric(name: string, n: PyNode, a: CallArgs, av: Args): V {
     const classification = CLASSIFICATION_METRICS.has(name);

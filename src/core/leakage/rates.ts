@@ -14,15 +14,15 @@ export interface RuleRate {
 }
 
 /** The corpus the rates were measured on: files, files with no leak, and files written after the rules were frozen. */
-export const RATE_CORPUS = { files: 466, clean: 174, heldOut: 10 } as const;
+export const RATE_CORPUS = { files: 492, clean: 188, heldOut: 10 } as const;
 
 export const RULE_RATES: Partial<Record<RuleId, RuleRate>> = {
-  'preprocessing-before-split': { tp: 235, fp: 0, fn: 2 },
+  'preprocessing-before-split': { tp: 239, fp: 0, fn: 2 },
   'oversampling-before-split': { tp: 14, fp: 0, fn: 1 },
-  'test-data-in-fit': { tp: 14, fp: 0, fn: 0 },
-  'multi-test': { tp: 37, fp: 0, fn: 0 },
+  'test-data-in-fit': { tp: 16, fp: 0, fn: 0 },
+  'multi-test': { tp: 43, fp: 0, fn: 0 },
   'target-in-features': { tp: 24, fp: 0, fn: 0 },
-  'evaluation-on-training-data': { tp: 19, fp: 0, fn: 1 },
+  'evaluation-on-training-data': { tp: 20, fp: 0, fn: 1 },
 };
 
 /**

@@ -3,7 +3,7 @@
  * random_state or seed, accuracy on imbalanced data and no baseline (see `rules.ts`).
  */
 import type { DataV, Evaluation, FitRecord, ModelFit, SplitSite } from './dataflow';
-import { exclusive } from './dataflow';
+import { exclusive, partFromName } from './dataflow';
 import { FixBuilder, RawEdit, RawFix } from './fixes';
 import type { PyNode } from './parser';
 import { field, shortText } from './syntax';
@@ -22,14 +22,18 @@ import {
 export function evaluationOnTrainingData(ctx: RuleContext, out: RawFinding[]): void {
   const { scorings } = ctx.facts;
   const heldOut = (d: { part: string }) => d.part === 'test' || d.part === 'val';
+  // A search whose cross-validation score is never read (`best_score_`, `cv_results_`) and that is then scored on
+  // the rows it was fitted on reports a training score: its cross-validation counts for nothing.
+  const cvRead = scorings.length > 0 && /\b(best_score_|cv_results_)/.test(ctx.src.text);
+  const searchOnly = (o: { cat: string }) => o.cat === 'search' && !cvRead;
   // Only when nothing is evaluated on held-out data or by cross-validation anywhere.
-  if (scorings.some(s => heldOut(s.data)) || ctx.facts.modelFits.some(f => f.obj.cvScored)) {
+  if (scorings.some(s => heldOut(s.data)) || ctx.facts.modelFits.some(f => f.obj.cvScored && !searchOnly(f.obj))) {
     return;
   }
   const byModel = new Map<string, typeof scorings>();
   for (const s of scorings) {
     const m = s.model;
-    if (m.dummy || m.cat === 'search' || m.task === 'clustering' || !m.fits.length) {
+    if (m.dummy || (m.cat === 'search' && !searchOnly(m)) || m.task === 'clustering' || !m.fits.length) {
       continue;
     }
     let g = byModel.get(m.alloc);
@@ -60,7 +64,10 @@ export function evaluationOnTrainingData(ctx: RuleContext, out: RawFinding[]): v
       node: first.site,
       message:
         `${model} is scored on ${fit.dataText}, the rows it was trained on at ${ctx.where(fit.site.start)}, and never on held-out data: ` +
-        'a training score measures memorisation, not how the model does on new data. Hold out a test set (train_test_split) or use cross_val_score.',
+        'a training score measures memorisation, not how the model does on new data. ' +
+        (first.model.cat === 'search'
+          ? "Report the search's cross-validation score (best_score_) or hold out a test set (train_test_split)."
+          : 'Hold out a test set (train_test_split) or use cross_val_score.'),
       related: [{ message: `${model} is trained on ${fit.dataText} here`, node: fit.site }],
       fixes: [],
     });
@@ -94,18 +101,72 @@ function sameRows(a: DataV, b: DataV): boolean {
   return a.part === b.part && a.roots.some(r => b.roots.includes(r));
 }
 
+/**
+ * A candidate model: the model object, or, when it is refitted on different data (other features, resampled
+ * rows), the object with the fit before the evaluation (by position in the code) — each refit is another candidate.
+ */
+function candidate(m: Evaluation['models'][number], e: Evaluation): string {
+  const fit = refitBefore(m, e);
+  return fit ? `${m.alloc}|${fit}` : m.alloc;
+}
+
+/** For a model refitted on different data, the data of its fit before the evaluation `e`. */
+function refitBefore(m: Evaluation['models'][number], e: Evaluation): string | undefined {
+  if (new Set(m.fits.map(f => f.dataText)).size < 2) {
+    return undefined;
+  }
+  let fit = m.fits[0];
+  for (const f of m.fits) {
+    if (f.node.start < e.node.start && (fit.node.start >= e.node.start || f.node.start > fit.node.start)) {
+      fit = f;
+    }
+  }
+  return fit.dataText;
+}
+
 export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
   const groups = new Map<string, typeof ctx.facts.evaluations>();
+  // Models each trained for a different target column (one classifier per task) are not candidates for one choice.
+  const targets = new Map<string, Set<string | undefined>>();
+  for (const f of ctx.facts.modelFits) {
+    const set = targets.get(f.obj.alloc) ?? new Set();
+    set.add(f.y?.column);
+    targets.set(f.obj.alloc, set);
+  }
+  const perTarget = (m: Evaluation['models'][number]) => {
+    const names = m.loops.flatMap(l => {
+      const left = field(l, 'left');
+      return left ? (ctx.src.slice(left).match(/\w+/g) ?? []) : [];
+    });
+    return ctx.facts.modelFits.some(
+      f =>
+        f.obj.alloc === m.alloc && f.yNode && names.some(nm => new RegExp(`\\b${nm}\\b`).test(ctx.src.slice(f.yNode!))),
+    );
+  };
+  const targetOf = (alloc: string) => {
+    const cols = [...(targets.get(alloc) ?? [])];
+    return cols.length === 1 ? cols[0] : undefined;
+  };
+  /** The models that share their target column with another of them (or whose target is not known). */
+  const rivals = <T extends { alloc: string }>(allocs: Map<string, T>) => {
+    const cols = [...allocs.values()].map(a => targetOf(a.alloc));
+    return [...allocs].filter(([, a]) => {
+      const c = targetOf(a.alloc);
+      return c === undefined || cols.filter(x => x === c || x === undefined).length > 1;
+    });
+  };
   // A validation part counts as the test set only when nothing is evaluated on a test part (a Kaggle notebook that
   // compares models on its only hold-out); otherwise choosing on validation data is the right way.
   const anyTest = ctx.facts.evaluations.some(e => e.data.part === 'test');
   // One call scoring a value that may hold either of several models (`best = a if … else b; best.score(…)`) is
   // recorded once per model: it scores one choice.
-  const bySite = new Map<PyNode, Evaluation>();
+  // (Several evaluations inside one call of a helper are each a scoring.)
+  const bySite = new Map<string, Evaluation>();
   for (const ev of ctx.facts.evaluations) {
     // …but a comprehension (`{k: evaluate(m) for k, m in models.items()}`) scores each model in turn.
-    const prev = inComprehension(ev.site) ? undefined : bySite.get(ev.site);
-    bySite.set(ev.site, prev ? { ...prev, models: [...new Set([...prev.models, ...ev.models])] } : ev);
+    const key = `${ev.site.id}:${ev.node.id}`;
+    const prev = inComprehension(ev.site) ? undefined : bySite.get(key);
+    bySite.set(key, prev ? { ...prev, models: [...new Set([...prev.models, ...ev.models])] } : ev);
   }
   for (const ev of bySite.values()) {
     const d = ev.data;
@@ -134,10 +195,18 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
     const testName = sorted.find(e => /^[\w.\[\]'"]+$/.test(e.dataText))?.dataText;
     // A model rebuilt with loop-dependent hyperparameters and scored on the test part inside the loop.
     // Not when each iteration splits other data (one model per target column: `for t in TARGETS: train_target(df, t)`).
+    // Or built in one loop, kept (`results[name] = {'model': grid}`) and scored in a later loop over what was kept.
+    // (Not models each trained for their own target, `clf.fit(X, labels[alert])` in `for alert in alerts`.)
+    const laterLoop = (m: Evaluation['models'][number], e: Evaluation) =>
+      !!m.loops.length &&
+      !!e.loops.length &&
+      e.loops.every(l => m.loops.every(ml => l.start > ml.end)) &&
+      !perTarget(m);
     const variedIn = (m: Evaluation['models'][number], e: Evaluation) =>
       m.dummy || !m.varies
         ? undefined
-        : m.loops.find(l => e.loops.includes(l) && !(split && splitFollowsLoop(ctx, split, l)));
+        : (m.loops.find(l => e.loops.includes(l) && !(split && splitFollowsLoop(ctx, split, l))) ??
+          (laterLoop(m, e) ? m.loops[m.loops.length - 1] : undefined));
     const inLoop = sorted.find(e => e.models.some(m => variedIn(m, e)));
     // A search or pipeline and the estimator it wraps count as one model.
     const merged = new Set<string>();
@@ -150,7 +219,7 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
         }
       }
     }
-    const allocs = new Map<string, { cls: string; node: PyNode; first: PyNode }>();
+    const allocs = new Map<string, { cls: string; node: PyNode; first: PyNode; alloc: string; fit?: string }>();
     const counted: Evaluation[] = [];
     let second: PyNode | undefined;
     for (const e of sorted) {
@@ -162,21 +231,24 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
       // A model trained on all rows (the test rows too) is reported by test-data-in-fit, not counted as a candidate.
       const ms = e.models.filter(m => !m.dummy && !merged.has(m.alloc) && !fittedOnAll(m, e.data));
       const group = e.loops.length || ms.length < 2 || inComprehension(e.site) ? ms : [ms[0]];
-      if (group.length < ms.length && ms.some(m => allocs.has(m.alloc))) {
+      if (group.length < ms.length && ms.some(m => allocs.has(candidate(m, e)))) {
         continue;
       }
       for (const m of group) {
-        if (allocs.has(m.alloc)) {
+        const key = candidate(m, e);
+        if (allocs.has(key)) {
           continue;
         }
-        allocs.set(m.alloc, { cls: modelName(m), node: m.node, first: e.site });
+        allocs.set(key, { cls: modelName(m), node: m.node, first: e.site, alloc: m.alloc, fit: refitBefore(m, e) });
         if (!counted.includes(e)) {
           counted.push(e);
         }
         if (allocs.size === 2 && !second) {
           // All candidates scored by a loop inside one helper call: the evaluation in the helper.
+          // So are several evaluations inside one helper call.
           const loopInHelper = e.loops.some(l => l.start > e.site.start || l.end < e.site.end);
-          second = loopInHelper && counted.every(c => c.site === e.site) ? e.node : e.site;
+          const inHelper = loopInHelper || counted.some(c => c.node !== e.node);
+          second = inHelper && counted.every(c => c.site === e.site) ? e.node : e.site;
         }
       }
     }
@@ -212,11 +284,14 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
         continue;
       }
       reported.add(inLoop.site);
+      const how = inLoop.loops.includes(loop)
+        ? `is rebuilt with different hyperparameters on each iteration of the loop at ${ctx.where(loop.start)} and`
+        : `is built on each iteration of the loop at ${ctx.where(loop.start)}, and the models kept are each`;
       out.push({
         rule: 'multi-test',
         node: inLoop.site,
         message:
-          `${mName} is rebuilt with different hyperparameters on each iteration of the loop at ${ctx.where(loop.start)} and scored on ${inLoop.dataText}, ${partText}${splitText}${onlyText.replace(/,$/, '')}: ` +
+          `${mName} ${how} scored on ${inLoop.dataText}, ${partText}${splitText}${onlyText.replace(/,$/, '')}: ` +
           'choosing hyperparameters by test score overfits the test set. Select them with cross-validation (e.g. GridSearchCV) or a validation split, and use the test part once at the end.',
         related: [
           { message: 'the loop over hyperparameters', node: loop },
@@ -224,16 +299,16 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
         ],
         fixes: [],
       });
-    } else if (second && allocs.size >= 2) {
+    } else if (second && allocs.size >= 2 && rivals(allocs).length >= 2) {
       if (reported.has(second)) {
         continue;
       }
       reported.add(second);
-      const list = [...allocs.values()];
+      const list = rivals(allocs).map(([, a]) => a);
       const named =
         list
           .slice(0, 4)
-          .map(a => `${a.cls} built at ${ctx.where(a.node.start)}`)
+          .map(a => `${a.cls} built at ${ctx.where(a.node.start)}${a.fit ? ` and trained on ${a.fit}` : ''}`)
           .join(', ') + (list.length > 4 ? `, and ${list.length - 4} more` : '');
       out.push({
         rule: 'multi-test',
@@ -250,6 +325,19 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
   }
   for (const v of ctx.facts.testAsValidation) {
     if (reported.has(v.site)) {
+      continue;
+    }
+    // The only held-out part, named as validation data (`X_val`), and never scored afterwards: early stopping on it
+    // is what it is for (no test score is made optimistic).
+    const names = v.dataText.match(/[A-Za-z_]\w*/g) ?? [];
+    const scored = (d: DataV) => sameRows(d, v.data);
+    if (
+      !v.search &&
+      names.length &&
+      names.every(nm => partFromName(nm) === 'val') &&
+      !ctx.facts.evaluations.some(e => scored(e.data)) &&
+      !ctx.facts.scorings.some(sc => scored(sc.data))
+    ) {
       continue;
     }
     reported.add(v.site);

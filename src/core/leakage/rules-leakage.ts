@@ -74,6 +74,34 @@ export function preprocessingBeforeSplit(ctx: RuleContext, fx: FixBuilder, out: 
     const fixes = t.kind === 'fit' && t.frames.length === 0 && !t.cvOnly ? preprocessingFixes(ctx, fx, leak) : [];
     out.push({ rule: 'preprocessing-before-split', node: t.node, message, related, fixes });
   }
+  // A file that prepares the data and splits it, with no model trained here (it trains elsewhere): a transformer
+  // fitted on all rows before the split is already in the parts it writes out.
+  if (ctx.facts.modelFits.length || ctx.facts.preLeaks.length) {
+    return;
+  }
+  for (const split of ctx.facts.splits) {
+    for (const d of split.arrays) {
+      for (const t of d.taints) {
+        if (t.kind !== 'fit' || t.cvOnly || t.search || t.filter || (t.part !== 'full' && t.part !== 'unknown')) {
+          continue;
+        }
+        if (seen.has(t.node)) {
+          continue;
+        }
+        seen.add(t.node);
+        const inHelper = t.frames.length ? ` (in a function called at ${ctx.where(t.frames[0].start)})` : '';
+        out.push({
+          rule: 'preprocessing-before-split',
+          node: t.node,
+          message:
+            `${t.what} fits on ${t.data}${inHelper}, all the rows, before they are split into train and test by ${splitPhrase(ctx, split)}: ` +
+            'a model trained on the training part carries information from the test part. Fit the transformer on the training part only, after the split.',
+          related: [{ message: 'the transformed data is split into train and test here', node: split.node }],
+          fixes: [],
+        });
+      }
+    }
+  }
 }
 
 /** `T = OBJ.fit_transform(S)` → fit after the split / wrap in a Pipeline for cross-validation. */

@@ -170,6 +170,8 @@ export interface FitRecord {
   method: string;
   dataText: string;
   origin?: SplitOrigin;
+  /** What the fitted data carried (statistics of all rows reach a model trained on all rows). */
+  taints?: Taint[];
 }
 
 export interface SeqV {
