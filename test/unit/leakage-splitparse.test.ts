@@ -80,8 +80,9 @@ describe('leakage parse in pieces (syntax errors stay local)', () => {
     const random = rng(Number(process.env.SP_SEED1 ?? 7));
     const all = texts();
     let split = 0;
-    // 80 texts (not 40): the share parsed in pieces is about 0.3, and with 40 one file more or less in the corpus the
-    // texts are drawn from moved a fixed seed's count across the floor (9–14 of 40 over seeds 7–14).
+    // 80 texts (not 40): the share parsed in pieces is about 0.3 (20–28 of 80 over seeds 1–14), and it moves with
+    // every file added to the corpus the texts are drawn from; the floor (15%) only guards against the parse in
+    // pieces being switched off, while every text is checked against tree-sitter above.
     for (let k = 0; k < 80; k++) {
       let text = longText(all, random, 400);
       const at = Math.floor(random() * text.length);
@@ -90,7 +91,7 @@ describe('leakage parse in pieces (syntax errors stay local)', () => {
       assert.ok(r === 'split' || r === 'whole', `text ${k}: ${r}`);
       split += r === 'split' ? 1 : 0;
     }
-    assert.ok(split >= 20, `${split} of 80 damaged texts parsed in pieces`);
+    assert.ok(split >= 12, `${split} of 80 damaged texts parsed in pieces`);
   });
 
   /** Random edits of long texts (seeded): each parse in pieces equals tree-sitter's; how many were parsed in pieces. */
