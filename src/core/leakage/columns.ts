@@ -49,7 +49,15 @@ export function withColumns(
   derived: ColInfo['derived'],
   node: PyNode,
 ): ColInfo {
-  const out: Complete<ColInfo> = { select, drop, derived, node, numeric: base.numeric, dummies: base.dummies };
+  const out: Complete<ColInfo> = {
+    select,
+    drop,
+    derived,
+    node,
+    numeric: base.numeric,
+    dummies: base.dummies,
+    guessed: base.guessed,
+  };
   return out;
 }
 
@@ -147,6 +155,11 @@ export function targetInFeatures(x: DataV, y: DataV, numericTarget = false): Tar
     return undefined;
   }
   if (!x.roots.some(r => y.roots.includes(r))) {
+    return undefined;
+  }
+  // Columns guessed for a frame whose columns were not known: only a label read from the very same rows shows that
+  // the frame has that column (not a label of `train` next to a `train` + `test` concatenation it was dropped from).
+  if (info.guessed && (x.roots.length !== y.roots.length || !x.roots.every(r => y.roots.includes(r)))) {
     return undefined;
   }
   const targets = new Set(sourceColumns(y));

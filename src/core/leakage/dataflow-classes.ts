@@ -46,6 +46,12 @@ export abstract class UserClasses extends LibraryCalls {
       if (x) {
         const site = this.site(n);
         obj.fits.push({ node: n, site, part: x.part, roots: x.roots, method, dataText: this.short(a.positional[0]) });
+        // A model written by hand (`fit(X, y)` and `predict`): its features must not hold the target either.
+        const yNode = a.positional[1] ?? a.keywords.get('y');
+        const y = this.asData(av.pos[1] ?? av.kw.get('y'));
+        if (y && inst.methods.has('predict') && !this.methodCtx.some(c => c.inst === inst)) {
+          this.checkTargetInFeatures(x, y, site, a.positional[0] ?? a.keywords.get('X'), yNode, obj);
+        }
       }
     }
     return out;

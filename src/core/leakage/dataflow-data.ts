@@ -3,6 +3,7 @@
  * data and estimator objects, dataset-wide statistics, data-frame methods and oversampling.
  */
 import {
+  ALL_COLUMNS,
   addColumn,
   filterColumns,
   nameFilter,
@@ -235,6 +236,10 @@ export abstract class DataOps extends Estimators {
       });
     }
     const list = f && filterColumns(iter.colList, f, n);
+    if (!list && f && this.text(right).endsWith('.columns')) {
+      // Columns kept by a condition that is not only about names: which named columns it leaves out is still known.
+      return derive(iter, { scalar: true, colFilter: c => f.test(c) !== false });
+    }
     return list ? derive(iter, { scalar: true, colList: list }) : v;
   }
 
@@ -340,7 +345,8 @@ export abstract class DataOps extends Estimators {
         return;
       }
       if (kv?.k === 'data' && kv.colFilter && !kv.colList) {
-        out = selectColumnTaints(derive(out, { cols: out.cols, preds: out.preds }), kv.colFilter);
+        // Which columns it keeps is not known, only which named ones it leaves out.
+        out = selectColumnTaints(derive(out, { preds: out.preds }), kv.colFilter);
         return;
       }
       const list = kv?.k === 'data' ? kv.colList : undefined;
@@ -578,7 +584,10 @@ export abstract class DataOps extends Estimators {
         !a.keywords.has('columns') &&
         !/^(1|['"]columns['"])$/.test(this.text(a.keywords.get('axis') ?? a.positional[1] ?? n).trim()) &&
         (a.keywords.has('index') || !!a.keywords.get('axis'));
-      const cols = rowsOnly ? d.cols : d.cols && names ? dropColumns(d.cols, names, n) : undefined;
+      // A frame whose columns are not known (`pd.merge` of files) minus named columns: every column it has but those.
+      const known =
+        d.cols ?? (names && !d.scalar && d.column === undefined ? { ...ALL_COLUMNS(n), guessed: true } : undefined);
+      const cols = rowsOnly ? d.cols : known && names ? dropColumns(known, names, n) : undefined;
       // Columns dropped by a statistic of all rows (highly correlated ones) carry it.
       const dropped = av.pos[0] ?? av.kw.get('columns');
       const picked = (dropped && this.listTaints.get(dropped)) ?? [];

@@ -127,6 +127,8 @@ export interface ColInfo {
    * `c` became `c_<value>` for each of its values.
    */
   dummies?: { columns?: string[]; dropFirst: boolean };
+  /** Not known from where the frame was made: every column it has except `drop` (`pd.merge(…).drop(columns=…)`). */
+  guessed?: boolean;
 }
 
 export interface ObjV {
