@@ -53,10 +53,15 @@ function isLead(a: CallArgs, src: SourceText): boolean {
 }
 
 /** `axis=1` / `axis='columns'`: a statistic of each row, not of the dataset. */
-export function isRowwise(a: CallArgs, src: SourceText): boolean {
-  const axis = a.keywords.get('axis');
+export function isRowwise(a: CallArgs, src: SourceText, axisFirst = false): boolean {
+  // `axisFirst`: a reduction whose first parameter is the axis (`df[cols].mean(1)`, `X.std(1)`).
+  const axis = a.keywords.get('axis') ?? (axisFirst ? a.positional[0] : undefined);
   return !!axis && /^(1|['"]columns['"])$/.test(src.slice(axis));
 }
+
+/** Reductions of pandas frames and numpy arrays whose first positional parameter is the axis. */
+const AXIS_FIRST =
+  /^(mean|median|max|min|std|var|sum|prod|count|nunique|sem|skew|kurt|kurtosis|idxmax|idxmin|any|all|argmax|argmin|ptp)$/;
 
 /** Methods of a series of correlations that keep its largest values (so the column correlated with itself). */
 const CORR_ORDER_METHODS = /^(abs|sort_values|head|nlargest|dropna|round|fillna|to_frame)$/;
@@ -495,7 +500,7 @@ export abstract class DataOps extends Estimators {
       // Each row's rank (or percentile) among all the rows.
       return this.statistic(d, n, 'rank()', recvNode, false);
     }
-    if (STAT_METHODS.has(method) && isRowwise(a, this.src)) {
+    if (STAT_METHODS.has(method) && isRowwise(a, this.src, AXIS_FIRST.test(method))) {
       return derive(d, { column: undefined });
     }
     const fv = av.pos[0] ?? av.kw.get('func');

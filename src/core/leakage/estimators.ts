@@ -237,6 +237,13 @@ export abstract class Estimators extends Evaluator {
     ) {
       return obj;
     }
+    if (
+      obj.cat === 'unknown' &&
+      ((obj.cls === 'ExcelFile' && method === 'parse') || (obj.cls === 'HDFStore' && /^(get|select)$/.test(method)))
+    ) {
+      // `pd.ExcelFile(path).parse(0)`, `pd.HDFStore(path).get('train')`: a frame read from a file.
+      return this.freshData(`load:${this.ctxKey(n)}`, 'full');
+    }
     return this.scalar(obj.taints);
   }
 
