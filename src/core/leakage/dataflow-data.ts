@@ -362,8 +362,10 @@ export abstract class DataOps extends Estimators {
         out = derive(out, { cols: { ...list, node }, preds: out.preds, groupby: out.groupby, taints });
         return;
       }
-      // `frame.loc[rows, cols]`: a column key the code does not spell out leaves the columns unknown.
-      if (i > 0 && !(kn.type === 'slice' && this.text(kn).trim() === ':')) {
+      // `frame.loc[rows, cols]`: a column key the code does not spell out leaves the columns unknown; so does a
+      // name the analysis cannot see into (`df[FEATURE_COLS]` with the list imported from another module).
+      const opaque = i === 0 && kn.type === 'identifier' && (kv?.k === 'ref' || kv?.k === 'unknown');
+      if (opaque || (i > 0 && !(kn.type === 'slice' && this.text(kn).trim() === ':'))) {
         out = derive(out, { cols: undefined, column: out.column, preds: out.preds });
       }
       if (kn.type === 'slice') {
