@@ -379,7 +379,12 @@ export abstract class DataOps extends Estimators {
         return;
       }
       if (kd && kd.mask && kd.taints.length && base.scalar) {
-        out = derive(out, { taints: unionTaints(out.taints, kd.taints), cols: out.cols });
+        // Column names picked by a count or missing share (`df.columns[df.isnull().sum() > 0]`) carry no statistic of
+        // the rows' values, as for the names a statistic is indexed by (`.index` above).
+        const picked = base.colList
+          ? kd.taints.filter(t => t.kind === 'fit' || !/^(sum|mean|count)\(\)$/.test(t.what))
+          : kd.taints;
+        out = derive(out, { taints: unionTaints(out.taints, picked), cols: out.cols });
       } else if (kd && kd.mask && kd.taints.some(t => t.filter)) {
         // Rows kept by outlier flags learned from all rows (`X[iso.fit_predict(X) == 1]`).
         const kept = kd.taints.filter(t => t.filter);
