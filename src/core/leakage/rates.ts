@@ -42,10 +42,15 @@ export const FIRST_RUNS = {
 } as const;
 
 /**
- * First runs on public code written by others: three sets of 40 public notebooks and scripts, labelled by hand before
- * the analyzer ran on them (kept out of the repository; docs/leakage-rules.md, "On public code", has the rows).
+ * First runs on public code written by others: four sets of 40 or 41 public notebooks and scripts, labelled by hand
+ * before the analyzer ran on them (kept out of the repository; docs/leakage-rules.md, "On public code", has the rows).
  */
-export const PUBLIC_FIRST_RUNS = { files: 120, tp: 35 + 29 + 28, fp: 12 + 9 + 7, fn: 18 + 13 + 12 } as const;
+export const PUBLIC_FIRST_RUNS = {
+  files: 161,
+  tp: 35 + 29 + 28 + 21,
+  fp: 12 + 9 + 7 + 7,
+  fn: 18 + 13 + 12 + 7,
+} as const;
 
 const pct = (a: number, b: number) => `${b ? Math.round((100 * a) / b) : 100}%`;
 
