@@ -4,13 +4,11 @@
 // those of tree-sitter's parse of the whole text: on the corpora with one damaged statement, on random edits of long
 // texts made of corpus files (fixed seed), and through analysePython (same findings).
 import * as assert from 'assert';
-import * as fs from 'fs';
-import * as path from 'path';
 import { analyzePythonSync, loadPythonParser } from '../../src/core/leakage';
 import { FastPrefix, fastParse, fastParseBail } from '../../src/core/leakage/fastparse';
 import { ParsedPython, parsePythonWith, setFastParser } from '../../src/core/leakage/parser';
 import { candidateStarts, splitParse } from '../../src/core/leakage/splitparse';
-import { corpusFiles, rng, treeLines, treeSitterParse } from './helpers/pytree';
+import { leakageCorpusTexts, longText, rng, treeLines, treeSitterParse } from './helpers/pytree';
 
 /** The tree with its error count and first error last (as the differences are reported). */
 const dump = (p: ParsedPython): string[] => [...treeLines(p.root), `errors ${p.errors} first ${p.firstErrorOffset}`];
@@ -43,25 +41,7 @@ function compare(text: string): string {
   return 'split';
 }
 
-const fixtures = path.join(__dirname, '..', '..', '..', 'test', 'unit', 'fixtures');
-const texts = () =>
-  [...corpusFiles(path.join(fixtures, 'leakage')), ...corpusFiles(path.join(fixtures, 'leakage-realworld'))].map(f =>
-    fs.readFileSync(f, 'utf8'),
-  );
-
-/** A long text: corpus files one after another, some wrapped in functions (as in the lint bench). */
-function longText(all: string[], random: () => number, lines: number): string {
-  const out: string[] = [];
-  while (out.length < lines) {
-    const src = all[Math.floor(random() * all.length)].split('\n');
-    if (random() < 0.5) {
-      out.push(`def f_${out.length}():`, ...src.map(l => (l.trim() ? '    ' + l : '')), '    pass', '');
-    } else {
-      out.push(...src, '');
-    }
-  }
-  return out.join('\n');
-}
+const texts = leakageCorpusTexts;
 
 const DAMAGE = ['(', ')', '[', ']', ':', '"', '"""', "'", '\\\n', '=', ',', 'x y', '\n    ', '\n', 'def', 'else:\n'];
 

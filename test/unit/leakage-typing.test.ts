@@ -4,14 +4,12 @@
 // give exactly the tree and the findings of the whole-file tree-sitter parse, the path used before them (fast-check,
 // fixed seed, a fixed number of cases); and typing at the end must stay on the fast paths.
 import * as assert from 'assert';
-import * as fs from 'fs';
-import * as path from 'path';
 import fc from 'fast-check';
 import { analyzePythonSync, loadPythonParser, releaseDocument } from '../../src/core/leakage';
 import { fastParse } from '../../src/core/leakage/fastparse';
 import { parsePython, reparseStats, setFastParser } from '../../src/core/leakage/parser';
 import { splitParse } from '../../src/core/leakage/splitparse';
-import { corpusFiles, rng, treeLines, treeSitterParse } from './helpers/pytree';
+import { leakageCorpusTexts, longText, rng, treeLines, treeSitterParse } from './helpers/pytree';
 
 const SEED = Number(process.env.MLSIGHT_TYPING_SEED ?? 20261207);
 
@@ -38,26 +36,9 @@ const DAMAGE = ['(', ')', '[', ':', '"', "'", '=', ',', 'x y', '\n    ', 'def', 
 
 /** Long texts made of corpus files, some wrapped in functions (as in the lint bench). */
 function longTexts(count: number, lines: number): string[] {
-  const fixtures = path.join(__dirname, '..', '..', '..', 'test', 'unit', 'fixtures');
-  const files = [
-    ...corpusFiles(path.join(fixtures, 'leakage')),
-    ...corpusFiles(path.join(fixtures, 'leakage-realworld')),
-  ]
-    .map(f => fs.readFileSync(f, 'utf8'))
-    .filter(t => typeof fastParse(t) === 'object');
+  const files = leakageCorpusTexts().filter(t => typeof fastParse(t) === 'object');
   const random = rng(5);
-  return Array.from({ length: count }, () => {
-    const out: string[] = [];
-    while (out.length < lines) {
-      const src = files[Math.floor(random() * files.length)].split('\n');
-      if (random() < 0.6) {
-        out.push(`def f_${out.length}():`, ...src.map(l => (l.trim() ? '    ' + l : '')), '    pass', '');
-      } else {
-        out.push(...src, '');
-      }
-    }
-    return out.join('\n');
-  });
+  return Array.from({ length: count }, () => longText(files, random, lines, 0.6));
 }
 
 /** The tree, error count and first error of a parse, to compare. */

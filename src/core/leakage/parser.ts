@@ -56,6 +56,15 @@ export interface StatementErrors {
   firstMissing?: number;
 }
 
+/** The same errors with their offsets moved by `delta` (a statement parsed on its own, or moved by an edit). */
+export function shiftErrors(se: StatementErrors, delta: number): StatementErrors {
+  return {
+    named: se.named,
+    firstNamed: se.firstNamed === undefined ? undefined : se.firstNamed + delta,
+    firstMissing: se.firstMissing === undefined ? undefined : se.firstMissing + delta,
+  };
+}
+
 /** Node types dropped from the converted tree (their text is read from the source when needed). */
 const SKIP = new Set([
   'comment',

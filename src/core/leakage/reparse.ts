@@ -21,6 +21,7 @@
  * - no line continuation (`\`) lies between the region and the statements around it.
  * Otherwise the caller parses the whole text. A unit test checks tree equality with a fresh parse after random edits.
  */
+import { shiftErrors } from './parser';
 import type { ParsedPython, PyNode, StatementErrors } from './parser';
 import { lexicalHazard, MERGE_CHARS } from './splitparse';
 
@@ -241,11 +242,7 @@ export function reparseStatements(
     const n = fresh[i];
     const se = freshErrs[i];
     if (se) {
-      statementErrors[children.length] = {
-        named: se.named,
-        firstNamed: se.firstNamed === undefined ? undefined : se.firstNamed + regionStart,
-        firstMissing: se.firstMissing === undefined ? undefined : se.firstMissing + regionStart,
-      };
+      statementErrors[children.length] = shiftErrors(se, regionStart);
     }
     (n as Mutable).parent = root;
     children.push(n);
@@ -254,11 +251,7 @@ export function reparseStatements(
   for (let i = suffix; i < kids.length; i++) {
     const se = errs[i];
     if (se) {
-      statementErrors[children.length] = {
-        named: se.named,
-        firstNamed: se.firstNamed === undefined ? undefined : se.firstNamed + delta,
-        firstMissing: se.firstMissing === undefined ? undefined : se.firstMissing + delta,
-      };
+      statementErrors[children.length] = shiftErrors(se, delta);
     }
     children.push(kids[i]);
     next = renumber(kids[i], delta, next);

@@ -28,6 +28,7 @@
  *   then grows to the statement's start or end);
  * - the regions cover at most half of the text.
  */
+import { shiftErrors } from './parser';
 import type { ParsedPython, PyNode, StatementErrors } from './parser';
 import { Bail, tokenize } from './fastlex';
 import type { FastPrefix } from './fastparse';
@@ -339,11 +340,7 @@ export function splitParse(
     p.root.children.forEach((n, i) => {
       const se = p.statementErrors?.[i];
       if (se) {
-        statementErrors[children.length] = {
-          named: se.named,
-          firstNamed: se.firstNamed === undefined ? undefined : se.firstNamed + start,
-          firstMissing: se.firstMissing === undefined ? undefined : se.firstMissing + start,
-        };
+        statementErrors[children.length] = shiftErrors(se, start);
       }
       add(n, start);
     });

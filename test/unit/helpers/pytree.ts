@@ -30,6 +30,28 @@ export function corpusFiles(dir: string, ext = '.py'): string[] {
     });
 }
 
+/** The texts of both leakage corpora (test/unit/fixtures/leakage and leakage-realworld). */
+export function leakageCorpusTexts(): string[] {
+  const fixtures = path.join(__dirname, '..', '..', '..', 'test', 'unit', 'fixtures');
+  return [...corpusFiles(path.join(fixtures, 'leakage')), ...corpusFiles(path.join(fixtures, 'leakage-realworld'))].map(
+    f => fs.readFileSync(f, 'utf8'),
+  );
+}
+
+/** A long text: corpus texts one after another, some (a share `wrapped`) inside functions, as in the lint bench. */
+export function longText(all: string[], random: () => number, lines: number, wrapped = 0.5): string {
+  const out: string[] = [];
+  while (out.length < lines) {
+    const src = all[Math.floor(random() * all.length)].split('\n');
+    if (random() < wrapped) {
+      out.push(`def f_${out.length}():`, ...src.map(l => (l.trim() ? '    ' + l : '')), '    pass', '');
+    } else {
+      out.push(...src, '');
+    }
+  }
+  return out.join('\n');
+}
+
 /** Tree-sitter's parse of the whole text (the fast parser switched off), with its per-statement errors. */
 export function treeSitterParse(text: string): ParsedPython {
   setFastParser(false);
