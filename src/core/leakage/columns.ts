@@ -83,11 +83,11 @@ export function renameColumns(base: ColInfo, names: ReadonlyMap<string, string>,
   const to = (c: string) => names.get(c) ?? c;
   const derived = base.derived.map(([c, from, n]): [string, string[], PyNode] => [to(c), from.map(to), n]);
   if (base.select) {
-    return { ...base, select: base.select.map(to), derived, node };
+    return withColumns(base, base.select.map(to), base.drop, derived, node);
   }
   const added = [...names.values()];
   const drop = [...base.drop.filter(c => !added.includes(c)), ...[...names.keys()].filter(c => !added.includes(c))];
-  return { ...base, drop: [...new Set(drop)], derived, node };
+  return withColumns(base, base.select, [...new Set(drop)], derived, node);
 }
 
 /**
@@ -142,13 +142,13 @@ export interface TargetInFeatures {
   node: PyNode;
 }
 
+/** Values of a binary label as get_dummies names its columns (`Churn_Yes`, `default_1`, `diagnosis_M`). */
+const DUMMY_VALUE = /^(yes|no|y|n|true|false|1|0|m|b|f|positive|negative|pos|neg|[<>]=?50k)$/i;
+
 /**
  * Whether features `x` hold the target `y` (or a column computed from it); the first such column. `numericTarget`:
  * the target is known to be numeric (a regression target), so `select_dtypes('number')` keeps it.
  */
-/** Values of a binary label as get_dummies names its columns (`Churn_Yes`, `default_1`, `diagnosis_M`). */
-const DUMMY_VALUE = /^(yes|no|y|n|true|false|1|0|m|b|f|positive|negative|pos|neg|[<>]=?50k)$/i;
-
 export function targetInFeatures(x: DataV, y: DataV, numericTarget = false): TargetInFeatures | undefined {
   const info = x.cols;
   if (!info || x.scalar || x.preds || x.column !== undefined || y.preds || (info.numeric && !numericTarget)) {

@@ -9,6 +9,7 @@ import {
   CONCAT_FUNCTIONS,
   CV_FUNCTIONS,
   ClassInfo,
+  EMBEDDINGS,
   FIT_METHODS,
   LOADER_FUNCTIONS,
   PIPELINE_FUNCTIONS,
@@ -23,9 +24,6 @@ import {
   classInfo,
 } from './knowledge';
 import type { Args } from './interpreter';
-
-/** Evaluation helpers defined in another module (`from utils import evaluate_binary`), by their name. */
-const EVAL_HELPER = /eval|score|metric|report|rmse|mse|mae|accura|assess|perf/i;
 import type { PyNode } from './parser';
 import { CallArgs, callArgs, field, shortText, stringValue } from './syntax';
 import {
@@ -52,8 +50,8 @@ const FEATURE_SCORES = /^(f_classif|f_regression|r_regression|chi2|mutual_info_c
 /** statsmodels models (array API `sm.OLS(y, X)`, formula API `smf.ols(formula, data=df)`): model → task. */
 const STATSMODELS =
   /^(OLS|WLS|GLS|GLM|Logit|Probit|MNLogit|Poisson|NegativeBinomial|QuantReg|RLM|ols|wls|gls|glm|logit|probit|mnlogit|poisson|negativebinomial|quantreg|rlm)$/;
-/** gensim embeddings trained on a corpus of documents. */
-export const EMBEDDINGS = /^(Word2Vec|FastText|Doc2Vec)$/;
+/** Evaluation helpers defined in another module (`from utils import evaluate_binary`), by their name. */
+const EVAL_HELPER = /eval|score|metric|report|rmse|mse|mae|accura|assess|perf/i;
 /** numpy random generators, and the draws that create new data from them (or from `np.random`). */
 const RANDOM_GENERATORS = /^(RandomState|default_rng|Generator)$/;
 
@@ -69,6 +67,11 @@ function wordRegExp(name: string): RegExp {
     WORD_RE.set(name, re);
   }
   return re;
+}
+
+/** The arguments of a call that can carry hyperparameters: all but `random_state=` / `seed=`. */
+function hyperArgs(a: CallArgs): PyNode[] {
+  return [...a.positional, ...[...a.keywords].filter(([k]) => !/random_state|seed/.test(k)).map(([, v]) => v)];
 }
 
 export abstract class LibraryCalls extends DataOps {
@@ -120,8 +123,7 @@ export abstract class LibraryCalls extends DataOps {
     if (args && this.loops.length) {
       const names = new Set(this.loops.flatMap(l => [...l.targets]));
       const texts = [
-        ...args.positional,
-        ...[...args.keywords].filter(([k]) => !/random_state|seed/.test(k)).map(([, v]) => v),
+        ...hyperArgs(args),
         // `RandomForestClassifier(**params)` in `for params in ParameterGrid(grid)`.
         ...(args.splat && args.list ? args.list.children.filter(c => /splat/.test(c.type)) : []),
       ].map(x => this.text(x));
@@ -132,14 +134,8 @@ export abstract class LibraryCalls extends DataOps {
     if (!varies && this.loops.length && this.callStack.length) {
       // Built by a user function called with the loop variable (`model = create_model(lr)` in `for lr in …`).
       const names = new Set(this.loops.flatMap(l => [...l.targets]).filter(nm => !/seed|random_state/i.test(nm)));
-      const passed = (c: PyNode) => {
-        const ca = callArgs(c, this.src);
-        const vals = [
-          ...ca.positional,
-          ...[...ca.keywords].filter(([k]) => !/random_state|seed/.test(k)).map(x => x[1]),
-        ];
-        return vals.some(v => v.type === 'identifier' && names.has(this.text(v)));
-      };
+      const passed = (c: PyNode) =>
+        hyperArgs(callArgs(c, this.src)).some(v => v.type === 'identifier' && names.has(this.text(v)));
       varies = this.callStack.some(c => c.type === 'call' && passed(c));
     }
     if (varies && this.loops.length) {

@@ -63,6 +63,17 @@ export function isRowwise(a: CallArgs, src: SourceText, axisFirst = false): bool
 const AXIS_FIRST =
   /^(mean|median|max|min|std|var|sum|prod|count|nunique|sem|skew|kurt|kurtosis|idxmax|idxmin|any|all|argmax|argmin|ptp)$/;
 
+/**
+ * Of the taints of a statistic whose values pick column names, those that tell about the rows' values: correlations,
+ * variances and fitted scores, not counts, sums or missing-value shares.
+ */
+function namePickingTaints(ts: Taint[]): Taint[] {
+  return ts.filter(t => t.kind === 'fit' || !/^(sum|mean|count)\(\)$/.test(t.what));
+}
+
+/** Days since the first (or up to the last) date: an offset by the minimum or maximum of a column. */
+const isMinMax = (t: Taint) => t.kind === 'stat' && /^(min|max)\(\)$/.test(t.what);
+
 /** Methods of a series of correlations that keep its largest values (so the column correlated with itself). */
 const CORR_ORDER_METHODS = /^(abs|sort_values|head|nlargest|dropna|round|fillna|to_frame)$/;
 
@@ -136,10 +147,9 @@ export abstract class DataOps extends Estimators {
       return derive(base, { scalar: true, index: true });
     }
     if (attr === 'index' && base.scalar && base.taints.length) {
-      // The names a statistic is indexed by (`df_var = df.isnull().sum(); df[df_var[df_var < k].index]`): like the
-      // names a comprehension keeps, they carry correlations, variances and fitted scores, not counts or shares.
-      const taints = base.taints.filter(t => t.kind === 'fit' || !/^(sum|mean|count)\(\)$/.test(t.what));
-      return derive(base, { scalar: true, taints });
+      // The names a statistic is indexed by (`df_var = df.isnull().sum(); df[df_var[df_var < k].index]`), like the
+      // names a comprehension keeps.
+      return derive(base, { scalar: true, taints: namePickingTaints(base.taints) });
     }
     if (attr === 'index' || attr === 'classes_') {
       return derive(base, { scalar: true });
@@ -149,9 +159,9 @@ export abstract class DataOps extends Estimators {
     }
     const keep = /^(iloc|loc|at|iat|str|dt|cat|values|array)$/.test(attr);
     // `(df['date'] - df['date'].min()).dt.days`: days since the first date, an offset that tells the model nothing.
-    const offset = attr === 'dt' && base.taints.some(t => t.kind === 'stat' && /^(min|max)\(\)$/.test(t.what));
+    const offset = attr === 'dt' && base.taints.some(isMinMax);
     return derive(base, {
-      taints: offset ? base.taints.filter(t => !(t.kind === 'stat' && /^(min|max)\(\)$/.test(t.what))) : base.taints,
+      taints: offset ? base.taints.filter(t => !isMinMax(t)) : base.taints,
       column: keep ? base.column : undefined,
       // `df[c].cat.codes`, `df[c].dt.year`: computed from that column.
       srcCols: keep ? base.srcCols : base.column !== undefined ? sourceColumns(base) : base.srcCols,
@@ -163,7 +173,6 @@ export abstract class DataOps extends Estimators {
     });
   }
 
-  /** `[c for c in df.columns if c != 'id']`: a column list, when the condition only compares names. */
   /** Lists of column names kept by a condition on a statistic of all rows, and that statistic's taints. */
   protected readonly listTaints = new WeakMap<V, Taint[]>();
   private readonly condTaints = new Map<PyNode, Taint[]>();
@@ -204,6 +213,10 @@ export abstract class DataOps extends Estimators {
     return v;
   }
 
+  /**
+   * `[c for c in df.columns if c != 'id']`: a column list, when the condition only compares names; or, for columns the
+   * code does not spell out, which named columns it leaves out.
+   */
   private comprehensionOf(n: PyNode): V {
     const v = super.evalComprehension(n);
     const body = field(n, 'body');
@@ -227,25 +240,21 @@ export abstract class DataOps extends Estimators {
       /^(identifier|string|list|tuple|set)$/.test(x.type) ? stringsOf(this.evalExpr(x)) : undefined;
     const expr = cond?.children[cond.children.length - 1];
     const f = expr ? nameFilter(expr, this.text(left), this.src, strings) : { test: () => true };
-    if (!iter.colList) {
-      // The columns of a frame the code does not spell out: the filter still says which named columns are left out,
-      // and a filter of such a list (`[c for c in cols if df[c].dtype == object]`) leaves them out too.
-      const outer = iter.colFilter;
-      const keep = f && ((c: string) => f.test(c) !== false);
-      if (!outer && !(keep && this.text(right).endsWith('.columns'))) {
-        return v;
-      }
-      return derive(iter, {
-        scalar: true,
-        colFilter: outer && keep ? c => outer(c) && keep(c) : (outer ?? keep),
-      });
+    const list = iter.colList && f && filterColumns(iter.colList, f, n);
+    if (list) {
+      return derive(iter, { scalar: true, colList: list });
     }
-    const list = f && filterColumns(iter.colList, f, n);
-    if (!list && f && this.text(right).endsWith('.columns')) {
-      // Columns kept by a condition that is not only about names: which named columns it leaves out is still known.
-      return derive(iter, { scalar: true, colFilter: c => f.test(c) !== false });
+    // Columns the code does not spell out, or a condition not only about names: the filter still says which named
+    // columns are left out, and a filter of such a list (`[c for c in cols if df[c].dtype == object]`) too.
+    const outer = iter.colFilter;
+    const keep = f && ((c: string) => f.test(c) !== false);
+    if (!outer && !(keep && this.text(right).endsWith('.columns'))) {
+      return v;
     }
-    return list ? derive(iter, { scalar: true, colList: list }) : v;
+    return derive(iter, {
+      scalar: true,
+      colFilter: outer && keep ? c => outer(c) && keep(c) : (outer ?? keep),
+    });
   }
 
   /**
@@ -381,9 +390,7 @@ export abstract class DataOps extends Estimators {
       if (kd && kd.mask && kd.taints.length && base.scalar) {
         // Column names picked by a count or missing share (`df.columns[df.isnull().sum() > 0]`) carry no statistic of
         // the rows' values, as for the names a statistic is indexed by (`.index` above).
-        const picked = base.colList
-          ? kd.taints.filter(t => t.kind === 'fit' || !/^(sum|mean|count)\(\)$/.test(t.what))
-          : kd.taints;
+        const picked = base.colList ? namePickingTaints(kd.taints) : kd.taints;
         out = derive(out, { taints: unionTaints(out.taints, picked), cols: out.cols });
       } else if (kd && kd.mask && kd.taints.some(t => t.filter)) {
         // Rows kept by outlier flags learned from all rows (`X[iso.fit_predict(X) == 1]`).
@@ -642,9 +649,7 @@ export abstract class DataOps extends Estimators {
 
   /** The names of `rename(columns={'old': 'new', …})` (or `mapper=` with `axis=1`/`'columns'`), when all are strings. */
   private renamed(a: CallArgs, av: Args): Map<string, string> | undefined {
-    const axis = a.keywords.get('axis');
-    const byAxis = !!axis && /^(1|['"]columns['"])$/.test(this.text(axis).trim());
-    const m = av.kw.get('columns') ?? (byAxis ? (av.kw.get('mapper') ?? av.pos[0]) : undefined);
+    const m = av.kw.get('columns') ?? (isRowwise(a, this.src) ? (av.kw.get('mapper') ?? av.pos[0]) : undefined);
     if (m?.k !== 'dict' || !m.items.length) {
       return undefined;
     }

@@ -5,15 +5,17 @@
  * `dataflow.ts`, the generic interpreter in `interpreter.ts`/`evaluator.ts`.
  */
 import { targetInFeatures } from './columns';
-import { RANDOM_SAMPLERS } from './knowledge';
 import { Evaluator } from './evaluator';
 import type { Args } from './interpreter';
 import {
   CLASSIFICATION_METRICS,
   ClassInfo,
+  EMBEDDINGS,
   FIT_METHODS,
+  KERAS_MODELS,
   NON_ACCURACY_CLASSIFICATION_METRICS,
   PREDICT_METHODS,
+  RANDOM_SAMPLERS,
   SCORE_METHODS,
   TRANSFORM_METHODS,
   Task,
@@ -122,7 +124,7 @@ export abstract class Estimators extends Evaluator {
     if (obj.cls === 'RandomGenerator' && RANDOM_SAMPLERS.test(method)) {
       return this.freshData(`random:${this.ctxKey(n)}`, 'full');
     }
-    if ((method === 'build_vocab' || method === 'train') && /^(Word2Vec|FastText|Doc2Vec)$/.test(obj.cls)) {
+    if ((method === 'build_vocab' || method === 'train') && EMBEDDINGS.test(obj.cls)) {
       this.fitEmbedding(obj, n, a, av);
       return obj;
     }
@@ -266,10 +268,7 @@ export abstract class Estimators extends Evaluator {
    */
   private foldLoopOutside(obj: ObjV, method: string): PyNode | undefined {
     const warm = obj.args?.keywords.get('warm_start');
-    const keeps =
-      method === 'partial_fit' ||
-      /^(Sequential|Model|Functional)$/.test(obj.cls) ||
-      (!!warm && this.text(warm) === 'True');
+    const keeps = method === 'partial_fit' || KERAS_MODELS.test(obj.cls) || (!!warm && this.text(warm) === 'True');
     if (!keeps || obj.cat !== 'model') {
       return undefined;
     }
@@ -588,7 +587,8 @@ export abstract class Estimators extends Evaluator {
    */
   protected checkFullThenTest(obj: ObjV, x: DataV, n: PyNode, scored: boolean): void {
     // A held-out fold of a splitter (`list(tscv.split(X))[-1]`) is held out as much as a test part.
-    if ((x.part !== 'test' && x.part !== 'val') || (!x.origin && !scored && x.part !== 'val')) {
+    const heldOut = (x.part === 'test' && (!!x.origin || scored)) || x.part === 'val';
+    if (!heldOut) {
       return;
     }
     const last = obj.fits[obj.fits.length - 1];

@@ -317,6 +317,12 @@ export const SEED_CALLS =
 /** Frameworks whose import means training uses unseeded global randomness (weight init, shuffling, dropout). */
 export const RANDOM_FRAMEWORKS = /^(torch|tensorflow|keras|jax|pytorch_lightning|lightning)(\.|$)/;
 
+/** gensim embeddings trained on a corpus of documents. */
+export const EMBEDDINGS = /^(Word2Vec|FastText|Doc2Vec)$/;
+
+/** Keras model classes: a model keeps its weights from one `fit()` call to the next. */
+export const KERAS_MODELS = /^(Sequential|Model|Functional)$/;
+
 /** numpy random draws that create new data (from a generator object or `np.random`). */
 export const RANDOM_SAMPLERS =
   /^(permutation|choice|rand|randn|random|random_sample|normal|uniform|integers|randint|lognormal|binomial|poisson|exponential|beta|gamma|standard_normal|multivariate_normal|dirichlet|multinomial|laplace|logistic|chisquare|weibull)$/;

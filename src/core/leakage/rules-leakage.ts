@@ -5,6 +5,7 @@
 import type { LeakUse, SplitSite, TestFit } from './dataflow';
 import { partFromName } from './dataflow';
 import { FixBuilder, RawEdit, RawFix } from './fixes';
+import { KERAS_MODELS } from './knowledge';
 import type { PyNode } from './parser';
 import { SourceText, callArgs, field, shortText, stringValue, unparen } from './syntax';
 import {
@@ -370,7 +371,7 @@ export function testDataInFit(ctx: RuleContext, fx: FixBuilder, out: RawFinding[
         fixes.push(...swapToTrainFix(ctx, fx, tf, split, 'full'));
       }
     } else if (tf.kind === 'carried-over') {
-      const keras = /^(Sequential|Model|Functional)$/.test(tf.obj?.cls ?? '');
+      const keras = KERAS_MODELS.test(tf.obj?.cls ?? '');
       message =
         `${capitalize(objName)} is built once, before the loop over the folds at ${ctx.where(tf.foldLoop!.start)}, and ${tf.method}() trains it again on each fold${inner}: ` +
         `${keras ? 'a Keras model keeps its weights between fit() calls' : 'it keeps what it learned between fits'}, so from the second fold on it has already trained on the rows it is validated on, and the fold scores are optimistic. ` +

@@ -548,7 +548,10 @@ export function assignColumnTaints(
   return m.size ? m : undefined;
 }
 
-/** The columns `names` of a frame (a selection, or what a drop keeps): taints of only other columns are left out. */
+/**
+ * The columns of a frame that `keep` accepts (a selection, or what a drop keeps): taints of only other columns are
+ * left out.
+ */
 export function selectColumnTaints(d: DataV, keep: (column: string) => boolean): DataV {
   const ct = d.colTaints;
   if (!ct) {
