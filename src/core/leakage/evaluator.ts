@@ -7,7 +7,7 @@
 import type { PyNode } from './parser';
 import { CallArgs, callArgs, field, fields, numberValue, stringValue } from './syntax';
 import { DataV, DictV, FuncV, ObjV, RefV, UNKNOWN, V, derive, join, mergeData, unionTaints } from './values';
-import { Args, Frame, Interpreter, MAX_EXPR_DEPTH, MAX_INLINE_DEPTH } from './interpreter';
+import { Args, Frame, Interpreter, MAX_EXPR_DEPTH, MAX_INLINE_DEPTH, libraryRef } from './interpreter';
 
 /** Hyperparameter optimisers that call an objective once per trial: optuna, hyperopt, scikit-optimize, bayes_opt. */
 const HYPER_OPTIMIZERS = /^(optimize|fmin|gp_minimize|forest_minimize|gbrt_minimize|BayesianOptimization)$/;
@@ -282,9 +282,7 @@ export abstract class Evaluator extends Interpreter {
   protected attributeOf(base: V, attr: string): V {
     switch (base.k) {
       case 'ref':
-        return attr.includes('.')
-          ? { k: 'ref', qn: `${base.qn}.${attr}` }
-          : { k: 'ref', qn: `${base.qn}.${attr}`, module: base.qn, name: attr };
+        return libraryRef(base.qn, attr);
       case 'data':
         return this.dataAttribute(base, attr);
       case 'obj':

@@ -16,8 +16,11 @@ export type { Args } from './interpreter-scope';
 
 const MAX_STMT_DEPTH = 120;
 
-/** `from module import name`: a reference that knows its module and name (unless the name is dotted). */
-function importedRef(module: string, name: string): RefV {
+/**
+ * `module.name` (`from module import name`, an attribute of a module): a reference that knows its module and name
+ * (unless the name is dotted).
+ */
+export function libraryRef(module: string, name: string): RefV {
   return name.includes('.')
     ? { k: 'ref', qn: `${module}.${name}` }
     : { k: 'ref', qn: `${module}.${name}`, module, name };
@@ -256,12 +259,12 @@ export abstract class Interpreter extends Scopes {
       }
       if (c.type === 'dotted_name') {
         const nm = this.text(c);
-        this.assign(nm, importedRef(modName, nm));
+        this.assign(nm, libraryRef(modName, nm));
       } else if (c.type === 'aliased_import') {
         const name = field(c, 'name');
         const alias = field(c, 'alias');
         if (name && alias) {
-          this.assign(this.text(alias), importedRef(modName, this.text(name)));
+          this.assign(this.text(alias), libraryRef(modName, this.text(name)));
         }
       }
     }
