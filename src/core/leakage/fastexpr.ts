@@ -30,6 +30,7 @@ export const COMPARE = new Set(['<', '>', '==', '>=', '<=', '!=']);
 export const AUGMENTED = new Set(['+=', '-=', '*=', '/=', '//=', '%=', '**=', '>>=', '<<=', '&=', '^=', '|=', '@=']);
 /** Binary operator precedence levels, loosest first, as in tree-sitter-python (`^` binds tighter than `&` there). */
 export const BINARY: string[][] = [['|'], ['&'], ['^'], ['<<', '>>'], ['+', '-'], ['*', '/', '//', '%', '@']];
+const BINARY_LEVEL = new Map<string, number>(BINARY.flatMap((ops, level) => ops.map(o => [o, level] as const)));
 
 export function node(type: string, start: number, end: number, children: PyNode[] = []): N {
   return { type, field: null, start, end, children, parent: null, id: 0 };
@@ -368,18 +369,25 @@ export class ExprParser {
     return kids ? node('comparison_operator', first.start, kids[kids.length - 1].end, kids) : first;
   }
 
-  protected bitOr(level = 0): N {
-    if (level === BINARY.length) {
-      return this.unary();
-    }
-    const ops = BINARY[level];
-    let l = this.bitOr(level + 1);
-    while (this.kind[this.i] === T_OP && ops.includes(this.val[this.i])) {
+  protected bitOr(): N {
+    return this.binaryFrom(this.unary(), 0);
+  }
+
+  /**
+   * `l` and the binary operators of level `level` (index in BINARY) or tighter after it, by precedence climbing:
+   * left-associative, the same tree as one descent per level, with one look-up per operand instead of one call and
+   * one test per level.
+   */
+  private binaryFrom(l: N, level: number): N {
+    for (;;) {
+      const lv = this.kind[this.i] === T_OP ? BINARY_LEVEL.get(this.val[this.i]) : undefined;
+      if (lv === undefined || lv < level) {
+        return l;
+      }
       this.i++;
-      const r = this.bitOr(level + 1);
+      const r = this.binaryFrom(this.unary(), lv + 1);
       l = node('binary_operator', l.start, r.end, [withField(l, 'left'), withField(r, 'right')]);
     }
-    return l;
   }
 
   protected unary(): N {

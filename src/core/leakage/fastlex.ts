@@ -88,26 +88,21 @@ class Growable {
   val: string[] = [];
   count = 0;
   constructor(capacity: number) {
-    this.kind = new Uint8Array(capacity);
-    this.start = new Int32Array(capacity);
-    this.end = new Int32Array(capacity);
-    this.blockEnd = new Int32Array(capacity);
+    // one buffer for the four arrays: one allocation of memory outside the heap instead of four (per file parsed)
+    const buf = new ArrayBuffer(capacity * 13);
+    this.start = new Int32Array(buf, 0, capacity);
+    this.end = new Int32Array(buf, capacity * 4, capacity);
+    this.blockEnd = new Int32Array(buf, capacity * 8, capacity);
+    this.kind = new Uint8Array(buf, capacity * 12, capacity);
   }
   push(kind: number, start: number, end: number, val: string, blockEnd = -1): void {
     if (this.count === this.kind.length) {
-      const n = this.count * 2;
-      const k = new Uint8Array(n);
-      k.set(this.kind);
-      this.kind = k;
-      const s = new Int32Array(n);
-      s.set(this.start);
-      this.start = s;
-      const e = new Int32Array(n);
-      e.set(this.end);
-      this.end = e;
-      const b = new Int32Array(n);
-      b.set(this.blockEnd);
-      this.blockEnd = b;
+      const bigger = new Growable(this.count * 2);
+      bigger.kind.set(this.kind);
+      bigger.start.set(this.start);
+      bigger.end.set(this.end);
+      bigger.blockEnd.set(this.blockEnd);
+      ({ kind: this.kind, start: this.start, end: this.end, blockEnd: this.blockEnd } = bigger);
     }
     const i = this.count++;
     this.kind[i] = kind;
