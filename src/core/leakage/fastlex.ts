@@ -441,7 +441,25 @@ function lineStartOf(text: string, i: number): number {
 const NUMBER =
   /(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(?:\d[\d_]*)?\.?\d[\d_]*(?:[eE][+-]?\d[\d_]*)?\.?)[jJ]?/y;
 
+/** After a run of decimal digits: characters that may continue the number (`_ . e E j J x X o O b B`). */
+const NUMBER_GOES_ON = new Uint8Array(128);
+for (const ch of '_.eEjJxXoObB') {
+  NUMBER_GOES_ON[ch.charCodeAt(0)] = 1;
+}
+
 function numberEnd(text: string, i: number, to: number): number {
+  // the common case, a plain integer (`0`, `42`, `1000`): what NUMBER matches then without the regular expression
+  let d = i;
+  let c = text.charCodeAt(d);
+  while (c >= 48 && c <= 57) {
+    c = text.charCodeAt(++d);
+  }
+  if (d > i && !NUMBER_GOES_ON[c]) {
+    if (d < to && ID_PART[c]) {
+      throw new Bail('number suffix');
+    }
+    return Math.min(d, to);
+  }
   NUMBER.lastIndex = i;
   const m = NUMBER.exec(text);
   if (!m || !m[0]) {
