@@ -250,7 +250,9 @@ export function tokenize(text: string, from = 0, to = text.length, inBrackets = 
         safePos = start;
       }
     }
-    pending = [];
+    if (pending.length) {
+      pending = [];
+    }
     sameLineCommentEnd = -1;
     lineHasTokens = true;
     lastTokenEnd = end;
