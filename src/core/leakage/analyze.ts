@@ -30,9 +30,6 @@ const DEFAULT_SEVERITY = new Map<RuleId, Severity>(RULES.map(r => [r.id, r.sever
 const INTERESTING_CALL =
   /seed|rand|Random|rng|normal|shuffle|choice|sample|uniform|gauss|bernoulli|multinomial|backward|step|PRNGKey|perm/;
 
-/** INTERESTING_CALL searched from an offset (a callee's text is inside its statement's). */
-const INTERESTING_CALL_AT = new RegExp(INTERESTING_CALL.source, 'g');
-
 /** What one top-level statement contributes to the syntax facts (re-used while the statement is unchanged). */
 interface StatementSyntax {
   imports: SyntaxFacts['imports'];
@@ -54,12 +51,8 @@ export function syntaxFacts(root: PyNode, src: SourceText, cache?: { statements:
   const aliases = new Map<string, string>();
   const parts: StatementSyntax[] = [];
   const kept = cache ? new Map<PyNode, object>() : undefined;
-  // where the next 'Dummy' is in the text (statements come in order: one search per occurrence, not per statement);
-  // likewise the next 'import' and the next callee text that can matter: a statement with none of them contributes
-  // nothing, and its tree is not walked
+  // where the next 'Dummy' is in the text (statements come in order: one search per occurrence, not per statement)
   let dummyAt = -1;
-  let importAt = -1;
-  let callAt = -1;
   for (const stmt of root.children) {
     let part = cache?.statements.get(stmt) as StatementSyntax | undefined;
     if (!part) {
@@ -69,21 +62,7 @@ export function syntaxFacts(root: PyNode, src: SourceText, cache?: { statements:
           dummyAt = -2;
         }
       }
-      if (importAt !== -2 && importAt < stmt.start) {
-        importAt = src.text.indexOf('import', stmt.start);
-        if (importAt < 0) {
-          importAt = -2;
-        }
-      }
-      if (callAt !== -2 && callAt < stmt.start) {
-        INTERESTING_CALL_AT.lastIndex = stmt.start;
-        callAt = INTERESTING_CALL_AT.exec(src.text)?.index ?? -2;
-      }
-      const mayMentionDummy = dummyAt >= 0 && dummyAt < stmt.end;
-      part =
-        mayMentionDummy || (importAt >= 0 && importAt < stmt.end) || (callAt >= 0 && callAt < stmt.end)
-          ? statementSyntax(stmt, src, mayMentionDummy)
-          : NO_SYNTAX;
+      part = statementSyntax(stmt, src, dummyAt >= 0 && dummyAt < stmt.end);
     }
     kept?.set(stmt, part);
     parts.push(part);
@@ -127,9 +106,6 @@ export function syntaxFacts(root: PyNode, src: SourceText, cache?: { statements:
   }
   return out;
 }
-
-/** The part of a statement that contributes nothing (shared: parts are only read). */
-const NO_SYNTAX: StatementSyntax = { imports: [], aliases: [], randomness: [], calls: [], dummy: false };
 
 const WALK_STACK: PyNode[] = [];
 const WALK_CALLS: PyNode[] = [];
