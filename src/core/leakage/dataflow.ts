@@ -358,8 +358,8 @@ export class Analyzer extends UserClasses {
   }
 
   /**
-   * `proba >= t` with `t` the variable of an enclosing loop: a decision threshold being varied; or with `t` read off a
-   * curve of held-out rows (`t = thresholds[np.argmax(tpr - fpr)]` after `roc_curve(y_test, proba)`).
+   * `proba >= t` with `t` the variable of an enclosing loop (or comprehension): a decision threshold being varied; or
+   * with `t` read off a curve of held-out rows (`t = thresholds[np.argmax(tpr - fpr)]` after `roc_curve(y_test, proba)`).
    */
   private loopThreshold(n: PyNode, ds: DataV[]): DataV['threshold'] {
     if (!/[<>]/.test(this.text(n).replace(/<<|>>/g, ''))) {
@@ -375,7 +375,8 @@ export class Analyzer extends UserClasses {
         continue;
       }
       const name = this.text(c);
-      const loop = [...this.loops].reverse().find(l => l.targets.has(name));
+      const loop =
+        [...this.loops].reverse().find(l => l.targets.has(name)) ?? this.comprehensions.find(l => l.targets.has(name));
       if (loop) {
         return { loop: loop.node, name };
       }

@@ -752,7 +752,7 @@ export abstract class Estimators extends Evaluator {
     if (testData && uniq.length) {
       const threshold = vals
         .map(v => this.asData(v)?.threshold)
-        .find(t => t && (t.curve || this.loops.some(l => l.node === t.loop)));
+        .find(t => t && (t.curve || [...this.loops, ...this.comprehensions].some(l => l.node === t.loop)));
       this.facts.evaluations.push({
         site: this.site(n),
         node: n,

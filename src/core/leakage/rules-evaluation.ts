@@ -87,6 +87,11 @@ function inComprehension(n: PyNode): boolean {
   return false;
 }
 
+/** A `for` or `while` statement (not a comprehension). */
+function isLoop(n: PyNode): boolean {
+  return n.type === 'for_statement' || n.type === 'while_statement';
+}
+
 /** The model's last fit was on all rows of the data it is evaluated on. */
 function fittedOnAll(m: Evaluation['models'][number], d: DataV): boolean {
   const last = m.fits[m.fits.length - 1];
@@ -252,16 +257,23 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
         }
       }
     }
+    // A threshold varied by a comprehension (`[f1_score(y_test, p >= t) for t in grid]`) is varied where it is scored.
+    // (A threshold tuned apart from a model rebuilt in a loop, e.g. once more after an optimiser's trials, is another
+    // choice made on the test part.)
     const tuned = sorted.find(
       e =>
-        e.threshold && (e.threshold.curve ? sameRows(e.threshold.curve, e.data) : e.loops.includes(e.threshold.loop)),
+        e.threshold &&
+        e.site !== inLoop?.site &&
+        (e.threshold.curve
+          ? sameRows(e.threshold.curve, e.data)
+          : e.loops.includes(e.threshold.loop) || !isLoop(e.threshold.loop)),
     );
-    if (!inLoop && tuned?.threshold && !reported.has(tuned.site)) {
+    if (tuned?.threshold && !reported.has(tuned.site)) {
       const { loop, name, curve } = tuned.threshold;
       reported.add(tuned.site);
       const how = curve
         ? `is read off the curve of the same rows at ${ctx.where(loop.start)}`
-        : `is varied by the loop at ${ctx.where(loop.start)}`;
+        : `is varied by the ${isLoop(loop) ? 'loop' : 'comprehension'} at ${ctx.where(loop.start)}`;
       out.push({
         rule: 'multi-test',
         node: tuned.site,
@@ -274,7 +286,9 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
         ],
         fixes: [],
       });
-      continue;
+      if (!inLoop) {
+        continue;
+      }
     }
     if (inLoop) {
       const m = inLoop.models.find(x => variedIn(x, inLoop))!;
