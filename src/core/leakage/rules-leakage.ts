@@ -334,6 +334,9 @@ function oversamplingFixes(ctx: RuleContext, fx: FixBuilder, leak: LeakUse): Raw
   return [];
 }
 
+/** Embeddings fitted only to embed the rows they are given (no `transform` of other rows). */
+const NO_TRANSFORM = /^TSNE$/;
+
 export function testDataInFit(ctx: RuleContext, fx: FixBuilder, out: RawFinding[]): void {
   const src = ctx.src;
   const seen = new Set<string>();
@@ -346,6 +349,10 @@ export function testDataInFit(ctx: RuleContext, fx: FixBuilder, out: RawFinding[
     if (tf.kind === 'fit' && tf.obj?.cat === 'transformer' && !tf.obj.source) {
       // Encoders that learn only the set of categories (LabelEncoder, OneHotEncoder…) or nothing learn no statistic of
       // the test rows (as for preprocessing-before-split).
+      continue;
+    }
+    if (tf.kind === 'fit' && tf.obj && NO_TRANSFORM.test(tf.obj.cls)) {
+      // A t-SNE embedding has no transform(): fitted on test rows, it maps only those rows (a plot), never others.
       continue;
     }
     const split = tf.data.origin?.split;
