@@ -87,6 +87,32 @@ function inComprehension(n: PyNode): boolean {
   return false;
 }
 
+/** A part's variable name without its X/y/data affixes (`y_test_b` → `test_b`; `X_test`, `test_y` → `test`). */
+function partStem(name: string): string {
+  return name
+    .toLowerCase()
+    .split('_')
+    .filter(w => !/^(x|y|df|data|dataset|features?|labels?|targets?)$/.test(w))
+    .join('_');
+}
+
+/**
+ * Evaluations on rows no split produced (parts known by their names), split by the part's name when every one of
+ * them names its data with a plain variable: `y_test` and `y_test_b` cut from two different frames are two test
+ * sets, and a model scored on each is not a choice between them.
+ */
+function byPartName(evs: Evaluation[]): Evaluation[][] {
+  if (evs.some(e => e.data.origin || !/^[A-Za-z_]\w*$/.test(e.dataText))) {
+    return [evs];
+  }
+  const out = new Map<string, Evaluation[]>();
+  for (const e of evs) {
+    const k = partStem(e.dataText);
+    out.set(k, [...(out.get(k) ?? []), e]);
+  }
+  return [...out.values()];
+}
+
 /** A `for` or `while` statement (not a comprehension). */
 function isLoop(n: PyNode): boolean {
   return n.type === 'for_statement' || n.type === 'while_statement';
@@ -190,7 +216,7 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
     g.push(ev);
   }
   const reported = new Set<PyNode>();
-  for (const evs of groups.values()) {
+  for (const evs of [...groups.values()].flatMap(byPartName)) {
     const sorted = sortBy(evs, e => e.site.start);
     const split = sorted.find(e => e.data.origin)?.data.origin?.split;
     const splitText = split ? ` (split at ${ctx.where(split.node.start)})` : '';
