@@ -396,6 +396,9 @@ export class Analyzer extends UserClasses {
         this.noteScorings([l, r], n, n);
       }
       if (p.preds?.length && !t.preds?.length && isHeldOut(t) && !t.scalar) {
+        // Predictions cut at a threshold being varied (`(proba >= t) & (y_test == 1)`, a count of hits by hand).
+        const th = p.threshold;
+        const varied = th && [...this.loops, ...this.comprehensions].some(l => l.node === th.loop);
         this.facts.evaluations.push({
           site: this.site(n),
           node: n,
@@ -404,6 +407,7 @@ export class Analyzer extends UserClasses {
           dataText: this.short(n),
           loops: this.loops.map(x => x.node),
           path: [...this.branchPath],
+          threshold: th && (th.curve || varied) ? th : undefined,
         });
       }
     }
