@@ -381,8 +381,14 @@ export function testDataInFit(ctx: RuleContext, fx: FixBuilder, out: RawFinding[
       // the test rows (as for preprocessing-before-split).
       continue;
     }
-    if (tf.kind === 'fit' && tf.obj && NO_TRANSFORM.test(tf.obj.cls)) {
+    if (
+      tf.kind === 'fit' &&
+      tf.obj &&
+      (NO_TRANSFORM.test(tf.obj.cls) || (tf.obj.cat === 'transformer' && tf.data.preds))
+    ) {
       // A t-SNE embedding has no transform(): fitted on test rows, it maps only those rows (a plot), never others.
+      // A transformer fitted on a model's outputs for the test rows (a PCA of a layer's activations) learns nothing
+      // the model is trained or scored with.
       continue;
     }
     const split = tf.data.origin?.split;
