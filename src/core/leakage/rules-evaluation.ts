@@ -751,5 +751,11 @@ function splitFollowsLoop(ctx: RuleContext, split: SplitSite, loop: PyNode): boo
       }
     }
   }
+  // Only the features change (`k` columns kept per iteration): the same labels and a fixed random_state (or no
+  // shuffle) put the same rows in the test part every time, so it is one test part used again and again.
+  const labels = split.arrayNodes.length >= 2 ? split.arrayNodes[split.arrayNodes.length - 1] : undefined;
+  if (labels && !mentions(labels) && (split.randomState ? !mentions(split.randomState) : !split.shuffle)) {
+    return false;
+  }
   return split.arrayNodes.some(mentions);
 }
