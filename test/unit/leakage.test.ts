@@ -480,6 +480,10 @@ describe('leakage data flow', function () {
     assert.strictEqual(partFromName('train'), 'train');
     assert.strictEqual(partFromName('latest'), undefined);
     assert.strictEqual(partFromName('contest_data'), undefined);
+    assert.strictEqual(partFromName('X_hold'), 'test');
+    assert.strictEqual(partFromName('hold_df'), 'test');
+    assert.strictEqual(partFromName('holds'), undefined);
+    assert.strictEqual(partFromName('threshold'), undefined);
     assert.strictEqual(partFromName('test_size'), 'test');
     const { get } = await run(
       'train = df[:800]\ntest = df[800:]\nk = pd.read_csv("input/test.csv")\ntest_size = 0.2\nX = df\n',

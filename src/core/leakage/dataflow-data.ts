@@ -175,6 +175,8 @@ export abstract class DataOps extends Estimators {
 
   /** Lists of column names kept by a condition on a statistic of all rows, and that statistic's taints. */
   protected readonly listTaints = new WeakMap<V, Taint[]>();
+  /** Rows (roots) a feature selector was fitted on, whose scores the code then read: the selector's taint. */
+  protected readonly scoresShown = new Map<number, Taint>();
   private readonly condTaints = new Map<PyNode, Taint[]>();
 
   /**
@@ -298,12 +300,22 @@ export abstract class DataOps extends Estimators {
       return base;
     }
     const last = base.fits[base.fits.length - 1];
-    if ((attr === 'feature_importances_' || attr === 'coef_') && last && base.cat === 'model' && last.roots.length) {
+    const scores = (attr === 'scores_' || attr === 'pvalues_') && base.cat === 'transformer';
+    if (
+      (((attr === 'feature_importances_' || attr === 'coef_') && base.cat === 'model') || scores) &&
+      last &&
+      last.roots.length
+    ) {
       // What a model learnt from rows that may later be split off for testing (features picked by importance).
       const d: DataV = { k: 'data', part: last.part, roots: last.roots, taints: [], origin: last.origin };
       if (mayBeSplitLater(d)) {
         const what = `${base.cls}.${last.method} (its ${attr})`;
-        return this.scalar(unionTaints(base.taints, [this.taint('fit', last.node, what, last.dataText, d)]));
+        const t = this.taint('fit', last.node, what, last.dataText, d);
+        if (scores) {
+          // A selector's scores shown to the user: the columns then written out by hand are picked by them.
+          last.roots.forEach(r => this.scoresShown.set(r, t));
+        }
+        return this.scalar(unionTaints(base.taints, [t]));
       }
     }
     if (/^(labels_|embedding_)$/.test(attr) && last) {
@@ -348,6 +360,9 @@ export abstract class DataOps extends Estimators {
       const names = kn.type === 'slice' ? undefined : stringsOf(kv);
       if (names && node) {
         const picked = (kv && this.listTaints.get(kv)) ?? [];
+        // Columns written out by hand after a selector fitted on these rows showed its scores (`X = X[['a', …]]`).
+        const shown = kn.type === 'list' ? base.roots.map(r => this.scoresShown.get(r)) : [];
+        picked.push(...shown.filter((t): t is Taint => !!t && !picked.includes(t)));
         const cols = selectColumns(base.cols, names, node);
         out = derive(out, {
           cols,

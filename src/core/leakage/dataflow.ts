@@ -358,8 +358,8 @@ export class Analyzer extends UserClasses {
   }
 
   /**
-   * `proba >= t` with `t` the variable of an enclosing loop: a decision threshold being varied; or with `t` read off a
-   * curve of held-out rows (`t = thresholds[np.argmax(tpr - fpr)]` after `roc_curve(y_test, proba)`).
+   * `proba >= t` with `t` the variable of an enclosing loop (or comprehension): a decision threshold being varied; or
+   * with `t` read off a curve of held-out rows (`t = thresholds[np.argmax(tpr - fpr)]` after `roc_curve(y_test, proba)`).
    */
   private loopThreshold(n: PyNode, ds: DataV[]): DataV['threshold'] {
     if (!/[<>]/.test(this.text(n).replace(/<<|>>/g, ''))) {
@@ -375,7 +375,8 @@ export class Analyzer extends UserClasses {
         continue;
       }
       const name = this.text(c);
-      const loop = [...this.loops].reverse().find(l => l.targets.has(name));
+      const loop =
+        [...this.loops].reverse().find(l => l.targets.has(name)) ?? this.comprehensions.find(l => l.targets.has(name));
       if (loop) {
         return { loop: loop.node, name };
       }
@@ -395,6 +396,9 @@ export class Analyzer extends UserClasses {
         this.noteScorings([l, r], n, n);
       }
       if (p.preds?.length && !t.preds?.length && isHeldOut(t) && !t.scalar) {
+        // Predictions cut at a threshold being varied (`(proba >= t) & (y_test == 1)`, a count of hits by hand).
+        const th = p.threshold;
+        const varied = th && [...this.loops, ...this.comprehensions].some(l => l.node === th.loop);
         this.facts.evaluations.push({
           site: this.site(n),
           node: n,
@@ -403,6 +407,7 @@ export class Analyzer extends UserClasses {
           dataText: this.short(n),
           loops: this.loops.map(x => x.node),
           path: [...this.branchPath],
+          threshold: th && (th.curve || varied) ? th : undefined,
         });
       }
     }

@@ -358,14 +358,21 @@ export abstract class Estimators extends Evaluator {
       taints: x.taints,
     });
 
+    const loop = this.loops[this.loops.length - 1];
+    const recv = field(field(n, 'function') ?? n, 'object');
+    if (loop && obj.cat === 'transformer' && recv?.type === 'identifier' && loop.targets.has(this.text(recv))) {
+      // A transformer the loop takes from a collection (`for name, vec in vectorizers.items(): vec.fit(…)`).
+      this.variedLoops.add(loop.node);
+    }
     const isResample = method === 'fit_resample' || method === 'fit_sample';
     // A model that is also a (supervised) projection: `LinearDiscriminantAnalysis().fit_transform(X, y)`.
     const projects = method === 'fit_transform' && obj.cat === 'model' && obj.task !== 'clustering';
     const modelLike = !isResample && !projects && this.isModelLike(obj, !!yNode, method);
     if (modelLike) {
       const inner = this.loops[this.loops.length - 1]?.node;
-      if (!obj.varies && inner && this.variedLoops.has(inner) && !obj.loops.includes(inner)) {
-        // Refitted in a loop that varies something else it depends on (the features a selector keeps for each k).
+      if (!obj.varies && inner && this.variedLoops.has(inner)) {
+        // Refitted in a loop that varies something else it depends on (the features a selector keeps for each k, the
+        // vectorizer each iteration takes from a collection).
         obj.varies = true;
         obj.loops = this.loops.map(l => l.node);
       }
@@ -752,7 +759,7 @@ export abstract class Estimators extends Evaluator {
     if (testData && uniq.length) {
       const threshold = vals
         .map(v => this.asData(v)?.threshold)
-        .find(t => t && (t.curve || this.loops.some(l => l.node === t.loop)));
+        .find(t => t && (t.curve || [...this.loops, ...this.comprehensions].some(l => l.node === t.loop)));
       this.facts.evaluations.push({
         site: this.site(n),
         node: n,

@@ -25,6 +25,8 @@ export abstract class Evaluator extends Interpreter {
   protected readonly hyperObjectives = new Set<PyNode>();
   /** > 0 while such a function runs: every model built in it has the hyperparameters being tried. */
   protected hyperDepth = 0;
+  /** The comprehensions being evaluated and their variables (`[f1(y, p >= t) for t in grid]`), innermost last. */
+  protected readonly comprehensions: { node: PyNode; targets: Set<string> }[] = [];
   // ----- hooks for the ML semantics
 
   /** Comparison of values (`pred != y_test`, masks). */
@@ -219,6 +221,15 @@ export abstract class Evaluator extends Interpreter {
   }
 
   protected evalComprehension(n: PyNode): V {
+    const depth = this.comprehensions.length;
+    try {
+      return this.comprehensionValue(n);
+    } finally {
+      this.comprehensions.length = depth;
+    }
+  }
+
+  private comprehensionValue(n: PyNode): V {
     return this.isolated(() => {
       const conds: V[] = [];
       for (const c of n.children) {
@@ -228,6 +239,7 @@ export abstract class Evaluator extends Interpreter {
           const iter = right ? this.evalExpr(right) : UNKNOWN;
           if (left) {
             this.bind(left, this.elementOf(iter));
+            this.comprehensions.push({ node: n, targets: this.loopTargets(left) });
           }
         } else if (c.type === 'if_clause') {
           for (const x of c.children) {

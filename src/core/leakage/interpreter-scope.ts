@@ -195,16 +195,30 @@ export abstract class Scopes {
   }
   /**
    * Where a finding about `n` is shown: the outermost call that led to it, so the line is in the user's own top-level
-   * code; entry points called without arguments (`main()`) are skipped, since the line inside them says more.
+   * code; entry points are skipped, since the line inside them says more: calls without arguments (`main()`) and
+   * calls in the script's `if __name__ == '__main__':` block (`train(load(path), 'out/')`).
    */
   protected site(n: PyNode): PyNode {
     for (const c of this.callStack) {
       const args = field(c, 'arguments');
-      if (!args || args.children.length) {
+      if ((!args || args.children.length) && !this.inMainBlock(c)) {
         return c;
       }
     }
     return n;
+  }
+  /** Whether a call is in the script's module-level `if __name__ == '__main__':` block. */
+  private inMainBlock(c: PyNode): boolean {
+    for (let p = c.parent; p; p = p.parent) {
+      if (p.type === 'function_definition' || p.type === 'class_definition') {
+        return false;
+      }
+      if (p.type === 'if_statement' && p.parent?.type === 'module') {
+        const cond = field(p, 'condition');
+        return !!cond && /^__name__\s*==\s*['"]__main__['"]$/.test(this.text(cond));
+      }
+    }
+    return false;
   }
   protected once(key: string): boolean {
     if (this.seenKeys.has(key)) {

@@ -209,6 +209,11 @@ export const STAT_FUNCTIONS = new Set([
   'average',
   'amax',
   'amin',
+  // `np.min(X)` / `torch.max(x)`: only with a statistics module (never the builtins, see STAT_MODULES).
+  'min',
+  'max',
+  'nanmin',
+  'nanmax',
   'ptp',
   'qcut',
   'zscore',

@@ -87,6 +87,37 @@ function inComprehension(n: PyNode): boolean {
   return false;
 }
 
+/** A part's variable name without its X/y/data affixes (`y_test_b` → `test_b`; `X_test`, `test_y` → `test`). */
+function partStem(name: string): string {
+  return name
+    .toLowerCase()
+    .split('_')
+    .filter(w => !/^(x|y|df|data|dataset|features?|labels?|targets?)$/.test(w))
+    .join('_');
+}
+
+/**
+ * Evaluations on rows no split produced (parts known by their names), split by the part's name when every one of
+ * them names its data with a plain variable: `y_test` and `y_test_b` cut from two different frames are two test
+ * sets, and a model scored on each is not a choice between them.
+ */
+function byPartName(evs: Evaluation[]): Evaluation[][] {
+  if (evs.some(e => e.data.origin || !/^[A-Za-z_]\w*$/.test(e.dataText))) {
+    return [evs];
+  }
+  const out = new Map<string, Evaluation[]>();
+  for (const e of evs) {
+    const k = partStem(e.dataText);
+    out.set(k, [...(out.get(k) ?? []), e]);
+  }
+  return [...out.values()];
+}
+
+/** A `for` or `while` statement (not a comprehension). */
+function isLoop(n: PyNode): boolean {
+  return n.type === 'for_statement' || n.type === 'while_statement';
+}
+
 /** The model's last fit was on all rows of the data it is evaluated on. */
 function fittedOnAll(m: Evaluation['models'][number], d: DataV): boolean {
   const last = m.fits[m.fits.length - 1];
@@ -185,7 +216,7 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
     g.push(ev);
   }
   const reported = new Set<PyNode>();
-  for (const evs of groups.values()) {
+  for (const evs of [...groups.values()].flatMap(byPartName)) {
     const sorted = sortBy(evs, e => e.site.start);
     const split = sorted.find(e => e.data.origin)?.data.origin?.split;
     const splitText = split ? ` (split at ${ctx.where(split.node.start)})` : '';
@@ -252,16 +283,23 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
         }
       }
     }
+    // A threshold varied by a comprehension (`[f1_score(y_test, p >= t) for t in grid]`) is varied where it is scored.
+    // (A threshold tuned apart from a model rebuilt in a loop, e.g. once more after an optimiser's trials, is another
+    // choice made on the test part.)
     const tuned = sorted.find(
       e =>
-        e.threshold && (e.threshold.curve ? sameRows(e.threshold.curve, e.data) : e.loops.includes(e.threshold.loop)),
+        e.threshold &&
+        e.site !== inLoop?.site &&
+        (e.threshold.curve
+          ? sameRows(e.threshold.curve, e.data)
+          : e.loops.includes(e.threshold.loop) || !isLoop(e.threshold.loop)),
     );
-    if (!inLoop && tuned?.threshold && !reported.has(tuned.site)) {
+    if (tuned?.threshold && !reported.has(tuned.site)) {
       const { loop, name, curve } = tuned.threshold;
       reported.add(tuned.site);
       const how = curve
         ? `is read off the curve of the same rows at ${ctx.where(loop.start)}`
-        : `is varied by the loop at ${ctx.where(loop.start)}`;
+        : `is varied by the ${isLoop(loop) ? 'loop' : 'comprehension'} at ${ctx.where(loop.start)}`;
       out.push({
         rule: 'multi-test',
         node: tuned.site,
@@ -274,7 +312,9 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
         ],
         fixes: [],
       });
-      continue;
+      if (!inLoop) {
+        continue;
+      }
     }
     if (inLoop) {
       const m = inLoop.models.find(x => variedIn(x, inLoop))!;
@@ -710,6 +750,12 @@ function splitFollowsLoop(ctx: RuleContext, split: SplitSite, loop: PyNode): boo
         boundNames(field(a, 'left'), ctx, seeds);
       }
     }
+  }
+  // Only the features change (`k` columns kept per iteration): the same labels and a fixed random_state (or no
+  // shuffle) put the same rows in the test part every time, so it is one test part used again and again.
+  const labels = split.arrayNodes.length >= 2 ? split.arrayNodes[split.arrayNodes.length - 1] : undefined;
+  if (labels && !mentions(labels) && (split.randomState ? !mentions(split.randomState) : !split.shuffle)) {
+    return false;
   }
   return split.arrayNodes.some(mentions);
 }

@@ -23,11 +23,41 @@ import {
   validFix,
 } from './rules-shared';
 
+/**
+ * A cross-validation call (`scores = cross_val_score(…)`) whose result is assigned to names that are never read
+ * afterwards (or are assigned again before any read): its scores are not used, so they cannot mislead.
+ */
+function cvResultUnread(ctx: RuleContext, use: PyNode): boolean {
+  const asg = use.parent;
+  const stmt = asg?.parent;
+  if (
+    use.type !== 'call' ||
+    asg?.type !== 'assignment' ||
+    use.field !== 'right' ||
+    stmt?.type !== 'expression_statement'
+  ) {
+    return false;
+  }
+  const left = field(asg, 'left');
+  const names = left && (left.type === 'identifier' ? [left] : left.children.filter(c => c.type === 'identifier'));
+  if (
+    !names?.length ||
+    (left!.type !== 'identifier' && names.length !== left!.children.filter(c => c.type !== ',').length)
+  ) {
+    return false;
+  }
+  const rest = ctx.src.text.slice(stmt.end);
+  return names.every(nm => {
+    const m = new RegExp(`\\b${ctx.src.slice(nm)}\\b(\\s*=(?!=))?`).exec(rest);
+    return !m || !!m[1];
+  });
+}
+
 export function preprocessingBeforeSplit(ctx: RuleContext, fx: FixBuilder, out: RawFinding[]): void {
   const seen = new Set<PyNode>();
   for (const leak of sortBy(ctx.facts.preLeaks, l => l.taint.node.start)) {
     const t = leak.taint;
-    if (seen.has(t.node)) {
+    if (seen.has(t.node) || (t.cvOnly && cvResultUnread(ctx, leak.use))) {
       continue;
     }
     seen.add(t.node);
@@ -334,6 +364,9 @@ function oversamplingFixes(ctx: RuleContext, fx: FixBuilder, leak: LeakUse): Raw
   return [];
 }
 
+/** Embeddings fitted only to embed the rows they are given (no `transform` of other rows). */
+const NO_TRANSFORM = /^TSNE$/;
+
 export function testDataInFit(ctx: RuleContext, fx: FixBuilder, out: RawFinding[]): void {
   const src = ctx.src;
   const seen = new Set<string>();
@@ -346,6 +379,16 @@ export function testDataInFit(ctx: RuleContext, fx: FixBuilder, out: RawFinding[
     if (tf.kind === 'fit' && tf.obj?.cat === 'transformer' && !tf.obj.source) {
       // Encoders that learn only the set of categories (LabelEncoder, OneHotEncoder…) or nothing learn no statistic of
       // the test rows (as for preprocessing-before-split).
+      continue;
+    }
+    if (
+      tf.kind === 'fit' &&
+      tf.obj &&
+      (NO_TRANSFORM.test(tf.obj.cls) || (tf.obj.cat === 'transformer' && tf.data.preds))
+    ) {
+      // A t-SNE embedding has no transform(): fitted on test rows, it maps only those rows (a plot), never others.
+      // A transformer fitted on a model's outputs for the test rows (a PCA of a layer's activations) learns nothing
+      // the model is trained or scored with.
       continue;
     }
     const split = tf.data.origin?.split;

@@ -694,7 +694,7 @@ function nameWords(name: string): string[] {
 const AFFIX = '(x|y|df|data|dataset|features?|labels?|targets?)';
 const PART_WORDS: [Part, string[], RegExp][] = (
   [
-    ['test', ['test', 'tst', 'te', 'holdout']],
+    ['test', ['test', 'tst', 'te', 'holdout', 'hold']],
     ['val', ['val', 'valid', 'validation', 'dev']],
     ['train', ['train', 'trn', 'tr', 'training']],
   ] as [Part, string[]][]
