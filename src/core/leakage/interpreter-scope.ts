@@ -39,6 +39,17 @@ export class Frame implements FrameLike {
 }
 
 export const MAX_INLINE_DEPTH = 4;
+
+const CONSTANTS = new Set(['string', 'concatenated_string', 'integer', 'float', 'true', 'false', 'none', 'comment']);
+
+/** An argument that carries no data: a literal constant, possibly signed or passed by keyword. */
+function constantArgument(a: PyNode): boolean {
+  let v: PyNode | undefined = a.type === 'keyword_argument' ? field(a, 'value') : a;
+  if (v?.type === 'unary_operator') {
+    v = v.children[v.children.length - 1];
+  }
+  return !!v && CONSTANTS.has(v.type);
+}
 export const MAX_EXPR_DEPTH = 250;
 
 export const BUILTINS = new Set([
@@ -195,12 +206,13 @@ export abstract class Scopes {
   }
   /**
    * Where a finding about `n` is shown: the outermost call that led to it, so the line is in the user's own top-level
-   * code; entry points called without arguments (`main()`) are skipped, since the line inside them says more.
+   * code. Calls that pass in no data (`main()`, `run_experiment('hold_out', 'hu')`: no arguments, or only literal
+   * constants) are skipped: the data is made inside them, and the line inside says more.
    */
   protected site(n: PyNode): PyNode {
     for (const c of this.callStack) {
       const args = field(c, 'arguments');
-      if (!args || args.children.length) {
+      if (!args || !args.children.every(constantArgument)) {
         return c;
       }
     }
