@@ -40,6 +40,10 @@ export class Frame implements FrameLike {
 
 export const MAX_INLINE_DEPTH = 4;
 
+/** Attributes of a pandas frame that are not columns when assigned (`df.columns = […]`). */
+const FRAME_ATTRIBUTES =
+  /^(columns|index|name|names|values|T|shape|dtypes?|flags|attrs|axes|loc|iloc|at|iat|str|dt|cat)$/;
+
 const CONSTANTS = new Set(['string', 'concatenated_string', 'integer', 'float', 'true', 'false', 'none', 'comment']);
 
 /** An argument that carries no data: a literal constant, possibly signed or passed by keyword. */
@@ -388,15 +392,7 @@ export abstract class Scopes {
         }
         const cur = this.evalExpr(base);
         if (cur.k === 'data') {
-          const named = this.columnKeys(keyNodes);
-          const updated = derive(cur, {
-            taints: unionTaints(cur.taints, taintsOf(v)),
-            column: cur.column,
-            preds: undefined,
-            cols: cur.cols,
-            colTaints: assignColumnTaints(cur, named, taintsOf(v)),
-          });
-          this.rebind(base, this.setItem(updated, keyNodes, keys, v, target));
+          this.setColumn(base, cur, keyNodes, keys, this.columnKeys(keyNodes), v, target);
         } else if (cur.k === 'dict') {
           const keyNode = fields(target, 'subscript')[0];
           const key = keyNode ? stringValue(keyNode, this.src) : undefined;
@@ -408,6 +404,15 @@ export abstract class Scopes {
         return;
       }
       case 'attribute': {
+        const obj = field(target, 'object');
+        const attr = field(target, 'attribute');
+        const frame = obj && attr && !FRAME_ATTRIBUTES.test(this.text(attr)) ? this.evalExpr(obj) : undefined;
+        if (obj && attr && frame?.k === 'data' && !frame.scalar && frame.column === undefined) {
+          // `df.fare = df.fare.fillna(…)`: pandas sets the column, as `df['fare'] = …`.
+          const name = this.text(attr);
+          this.setColumn(obj, frame, [attr], [{ k: 'lit', value: name }], [name], v, target);
+          return;
+        }
         const key = this.dottedKey(target);
         if (key) {
           this.markDotted();
@@ -420,6 +425,26 @@ export abstract class Scopes {
       default:
         return;
     }
+  }
+
+  /** `frame[key] = v`: the frame rebound with the column set (and what it was computed from). */
+  private setColumn(
+    base: PyNode,
+    cur: DataV,
+    keyNodes: PyNode[],
+    keys: V[],
+    named: string[] | undefined,
+    v: V,
+    target: PyNode,
+  ): void {
+    const updated = derive(cur, {
+      taints: unionTaints(cur.taints, taintsOf(v)),
+      column: cur.column,
+      preds: undefined,
+      cols: cur.cols,
+      colTaints: assignColumnTaints(cur, named, taintsOf(v)),
+    });
+    this.rebind(base, this.setItem(updated, keyNodes, keys, v, target));
   }
 
   /**
