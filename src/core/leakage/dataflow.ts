@@ -555,7 +555,7 @@ export class Analyzer extends UserClasses {
       return;
     }
     const dataText = this.short(right);
-    const site = this.site(n);
+    const site = this.site(n, true);
     if (d.part === 'test' && this.once(`testfit:${this.ctxKey(n)}`)) {
       this.facts.testFits.push({
         kind: 'fit',
@@ -639,7 +639,12 @@ export class Analyzer extends UserClasses {
       for (const arg of args) {
         const v = this.asData(this.lookup(this.text(arg)));
         if (v?.part === 'test' && this.once(`bestepoch:${this.ctxKey(right)}`)) {
-          this.facts.testAsValidation.push({ site: this.site(right), dataText: this.text(arg), data: v, epoch: true });
+          this.facts.testAsValidation.push({
+            site: this.site(right, true),
+            dataText: this.text(arg),
+            data: v,
+            epoch: true,
+          });
         }
       }
     }

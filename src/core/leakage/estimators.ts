@@ -293,7 +293,7 @@ export abstract class Estimators extends Evaluator {
     // (`x = torch.cat([d.x for d in gen.get_data_list()]).numpy()`), which it takes for a scalar.
     const x = x0.scalar && obj.source && !x0.mask && !x0.index ? derive(x0, { scalar: false }) : x0;
     const y = yv ? this.asData(yv) : undefined;
-    const site = this.site(n);
+    const site = this.site(n, true);
     const dataText = this.short(xNode);
     const fittedOnTrainBefore = obj.fits.some(f => f.part === 'train');
 
@@ -569,7 +569,7 @@ export abstract class Estimators extends Evaluator {
     }
     const d = testPartIn(this.evalExpr(vd));
     if (d && this.once(`evalset:${this.ctxKey(n)}`)) {
-      this.facts.testAsValidation.push({ site: this.site(n), dataText: this.short(vd), data: d });
+      this.facts.testAsValidation.push({ site: this.site(n, true), dataText: this.short(vd), data: d });
     }
   }
 
@@ -577,7 +577,7 @@ export abstract class Estimators extends Evaluator {
     const d = testPartIn(av.kw.get('validation_data'));
     if (d && this.once(`evalset:${this.ctxKey(n)}`)) {
       const vd = a.keywords.get('validation_data')!;
-      this.facts.testAsValidation.push({ site: this.site(n), dataText: this.short(vd), data: d, search: true });
+      this.facts.testAsValidation.push({ site: this.site(n, true), dataText: this.short(vd), data: d, search: true });
     }
   }
 
@@ -629,7 +629,7 @@ export abstract class Estimators extends Evaluator {
     const yv = av.pos[2] ?? av.kw.get('y');
     const x = this.dataOrEmpty(xv);
     const dataText = this.short(xNode);
-    const site = this.site(n);
+    const site = this.site(n, true);
     // A "test" part no split here produced (the unlabelled Kaggle test slice of a train+test frame) counts only with
     // labels to cross-validate against (`y_test` never defined: the code cannot run, it trains on nothing).
     const yd = this.asData(yv);

@@ -17,6 +17,7 @@ import {
   derive,
   join,
   mergeData,
+  partFromName,
   taintsOf,
   unionTaints,
 } from './values';
@@ -211,16 +212,31 @@ export abstract class Scopes {
   /**
    * Where a finding about `n` is shown: the outermost call that led to it, so the line is in the user's own top-level
    * code. Calls that pass in no data (`main()`, `run_experiment('hold_out', 'hu')`: no arguments, or only literal
-   * constants) are skipped: the data is made inside them, and the line inside says more.
+   * constants) are skipped: the data is made inside them, and the line inside says more. With `testUse`, a finding
+   * about how the test part is used (fitted on, early stopping on it) stays inside a function written to receive the
+   * test part (a parameter named so): what it does with it is its own line's doing, whichever call passes it.
    */
-  protected site(n: PyNode): PyNode {
+  protected site(n: PyNode, testUse = false): PyNode {
     for (const c of this.callStack) {
       const args = field(c, 'arguments');
       if (!args || !args.children.every(constantArgument)) {
-        return c;
+        return testUse && this.takesTestPart(c) ? n : c;
       }
     }
     return n;
+  }
+
+  /** Whether the function called at `c` has a parameter named as the test part (`def train_eval(X_tr, X_te, …)`). */
+  private takesTestPart(c: PyNode): boolean {
+    let f: Frame | undefined = this.frame;
+    while (f && f.callSite !== c) {
+      f = f.parent;
+    }
+    const params = f?.def ? field(f.def, 'parameters') : undefined;
+    return !!params?.children.some(p => {
+      const name = p.type === 'identifier' ? p : field(p, 'name');
+      return name?.type === 'identifier' && partFromName(this.text(name)) === 'test';
+    });
   }
   protected once(key: string): boolean {
     if (this.seenKeys.has(key)) {
