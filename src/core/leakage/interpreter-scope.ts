@@ -191,7 +191,7 @@ export abstract class Scopes {
   /** The value of a name bound nowhere in the analysed code (a library name, or data from elsewhere). */
   protected abstract unboundName(name: string): V;
   /** A value assigned to a name, refined by what the name says (`X_test` holds test rows). */
-  protected abstract refineByName(name: string, v: V): V;
+  protected abstract refineByName(name: string, v: V, depth?: number): V;
   /** `frame[key] = v`: the frame after the assignment (its taints already joined). */
   protected abstract setItem(frame: DataV, keyNodes: PyNode[], keys: V[], v: V, target: PyNode): DataV;
   /** `del target`. */
