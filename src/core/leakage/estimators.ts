@@ -299,7 +299,10 @@ export abstract class Estimators extends Evaluator {
 
     // A fit inside a loop over the parts of a split (`for f in [X_train, X_test]: f[c] = scaler.fit_transform(f[c])`).
     const withTest = this.recombined.get(x) ?? (xNode && this.loopTestPart(xNode));
-    if ((x.part === 'test' || withTest) && xNode && this.once(`testfit:${this.ctxKey(n)}`)) {
+    // A transformer fitted on the training rows and then again on the held-out fold or validation part
+    // (`scaler.fit_transform(x.iloc[test_index])` in a cross-validation loop) learns from the rows it is scored on.
+    const refitOnHeldOut = x.part === 'val' && obj.cat === 'transformer' && !!obj.source && fittedOnTrainBefore;
+    if ((x.part === 'test' || withTest || refitOnHeldOut) && xNode && this.once(`testfit:${this.ctxKey(n)}`)) {
       this.facts.testFits.push({
         kind: 'fit',
         site,

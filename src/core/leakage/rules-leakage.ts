@@ -397,7 +397,14 @@ export function testDataInFit(ctx: RuleContext, fx: FixBuilder, out: RawFinding[
         tf.obj &&
         (tf.obj.cat === 'transformer' || tf.obj.cat === 'sampler' || (tf.obj.cat === 'pipeline' && !tf.obj.hasModel));
       const m = tf.method;
-      if (transformer) {
+      if (transformer && tf.data.part === 'val') {
+        const onTrain = tf.obj?.fits.find(f => f.part === 'train');
+        const where = split ? ` from ${splitPhrase(ctx, split)}` : '';
+        message =
+          `${objName}.${m} fits on ${tf.dataText}, the held-out rows (a cross-validation fold or validation part${where})${inner}: ` +
+          'the transformer learns from the rows the model is scored on. ' +
+          `It was already fitted on the training rows${onTrain ? ` at ${ctx.where(onTrain.site.start)}` : ''}; use transform() on the held-out rows.`;
+      } else if (transformer) {
         message =
           `${objName}.${m} fits on ${testPartPhrase(ctx, tf.dataText, split)}${inner}: the transformer learns from the test rows. ` +
           (tf.fittedOnTrainBefore
