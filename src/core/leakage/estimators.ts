@@ -58,6 +58,9 @@ const CURVES = /^(roc_curve|precision_recall_curve|det_curve)$/;
 const EARLY_STOPPING = /EarlyStopping|early_stopping|ModelCheckpoint|ReduceLROnPlateau/;
 
 export abstract class Estimators extends Evaluator {
+  /** Data split into folds by hand (`kf.split(X)`), for the statistics it carried into them. */
+  protected readonly foldInputs: { use: PyNode; data: DataV; dataText: string }[] = [];
+  protected abstract noteFoldLeaks(x: DataV): void;
   readonly facts: Facts = {
     splits: [],
     splitters: [],
@@ -195,6 +198,7 @@ export abstract class Estimators extends Evaluator {
           this.facts.overLeaks.push({ taint: t, use: n, useKind: 'cv', dataText: this.short(a.positional[0]) });
         }
       }
+      this.foldInputs.push({ use: n, data: x, dataText: this.short(a.positional[0]) });
       const idx = (part: Part): DataV => ({ k: 'data', part, roots: x.roots, taints: [], index: true });
       return { k: 'list', items: [{ k: 'tuple', items: [idx('train'), idx('val')] }] };
     }
@@ -374,6 +378,7 @@ export abstract class Estimators extends Evaluator {
       }
       if (!obj.dummy) {
         this.facts.modelFits.push({ site, call: n, obj, xNode, yNode, x, y });
+        this.noteFoldLeaks(x);
       }
       this.checkTargetInFeatures(x, y, site, xNode, yNode, obj);
       this.checkTunedOnAll(obj, x, n);

@@ -40,7 +40,9 @@ export function preprocessingBeforeSplit(ctx: RuleContext, fx: FixBuilder, out: 
       message =
         `${subject}${inHelper}, the whole training part${split ? ` of the split by ${splitPhrase(ctx, split)}` : ''}, and ${leak.dataText} is then cross-validated at ${ctx.where(leak.use.start)}: ` +
         'every validation fold was seen when fitting it, so the cross-validation scores are optimistic. ' +
-        'Put the transformer in a Pipeline with the model so it is fitted on the training folds only.';
+        (t.kind === 'fit'
+          ? 'Put the transformer in a Pipeline with the model so it is fitted on the training folds only.'
+          : 'Compute the statistic inside the cross-validation (e.g. in a Pipeline step) from the training folds only.');
     } else if (leak.useKind === 'cv' && !leak.split) {
       message =
         `${subject}${inHelper}, all the rows, before cross-validation at ${ctx.where(leak.use.start)}: every validation fold was seen during preprocessing, so the scores are optimistic. ` +
