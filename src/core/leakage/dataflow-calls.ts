@@ -429,7 +429,7 @@ export abstract class LibraryCalls extends DataOps {
     const obj = this.newObj(fn ? shortText(fn, this.src) : name, { cat: 'model', task: 'unknown' }, n, a);
     const dv = av.pos[1] ?? av.kw.get('dtrain') ?? av.kw.get('train_set');
     const x = this.dataOrEmpty(dv);
-    const site = this.site(n);
+    const site = this.site(n, true);
     obj.fits.push({ node: n, site, part: x.part, roots: x.roots, method: name, dataText: this.short(a.positional[1]) });
     if (x.part === 'test' && this.once(`testfit:${this.ctxKey(n)}`)) {
       this.facts.testFits.push({

@@ -108,6 +108,39 @@ export abstract class DataOps extends Estimators {
     return derive(frame, { cols, column: frame.column });
   }
 
+  /**
+   * A model trained on the rows of folds made by hand (`for tr, va in kf.split(X_train)`) from data scaled or filled
+   * with statistics of all its rows: preprocessing outside the cross-validation, as for cross_val_score.
+   */
+  protected noteFoldLeaks(x: DataV): void {
+    if (x.part !== 'train' || x.origin || !this.loops.length) {
+      return;
+    }
+    for (const f of this.foldInputs) {
+      if (!f.data.roots.some(r => x.roots.includes(r))) {
+        continue;
+      }
+      for (const t of f.data.taints) {
+        const fold =
+          t.kind !== 'oversample' && !t.search && t.part !== 'test' && x.taints.includes(t) && !this.inFoldLoop(t.node);
+        if (fold && this.once(`pre:${t.id}`)) {
+          this.facts.preLeaks.push({ taint: t, use: f.use, useKind: 'cv', dataText: f.dataText });
+        }
+      }
+    }
+  }
+
+  /** Whether `n` is inside a loop over folds (`for tr, va in kf.split(X)`): computed from a fold's rows (out-of-fold). */
+  private inFoldLoop(n: PyNode): boolean {
+    for (let p = n.parent; p; p = p.parent) {
+      const over = p.type === 'for_statement' ? field(p, 'right') : undefined;
+      if (over && /\.split\(/.test(this.text(over))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   protected deleteTarget(target: PyNode): void {
     if (target.type !== 'subscript') {
       return;

@@ -286,7 +286,13 @@ export class Analyzer extends UserClasses {
     return this.freshData(`name:${name}`);
   }
 
-  protected refineByName(name: string, v: V): V {
+  protected refineByName(name: string, v: V, depth = 0): V {
+    if ((v.k === 'list' || v.k === 'tuple') && depth < 3 && v.items.length) {
+      // Rows collected in a list (`x.append(window)` in a helper, `x_train, y_train = make_windows(df[train_mask])`):
+      // the list holds what its name says, as the array it becomes.
+      const items = v.items.map(it => this.refineByName(name, it, depth + 1));
+      return items.some((it, i) => it !== v.items[i]) ? { k: v.k, items } : v;
+    }
     if (v.k !== 'data' || v.scalar || v.mask || v.index || (v.part !== 'full' && v.part !== 'unknown')) {
       return v;
     }
@@ -560,7 +566,7 @@ export class Analyzer extends UserClasses {
       return;
     }
     const dataText = this.short(right);
-    const site = this.site(n);
+    const site = this.site(n, true);
     if (d.part === 'test' && this.once(`testfit:${this.ctxKey(n)}`)) {
       this.facts.testFits.push({
         kind: 'fit',
@@ -644,7 +650,12 @@ export class Analyzer extends UserClasses {
       for (const arg of args) {
         const v = this.asData(this.lookup(this.text(arg)));
         if (v?.part === 'test' && this.once(`bestepoch:${this.ctxKey(right)}`)) {
-          this.facts.testAsValidation.push({ site: this.site(right), dataText: this.text(arg), data: v, epoch: true });
+          this.facts.testAsValidation.push({
+            site: this.site(right, true),
+            dataText: this.text(arg),
+            data: v,
+            epoch: true,
+          });
         }
       }
     }

@@ -58,6 +58,9 @@ const CURVES = /^(roc_curve|precision_recall_curve|det_curve)$/;
 const EARLY_STOPPING = /EarlyStopping|early_stopping|ModelCheckpoint|ReduceLROnPlateau/;
 
 export abstract class Estimators extends Evaluator {
+  /** Data split into folds by hand (`kf.split(X)`), for the statistics it carried into them. */
+  protected readonly foldInputs: { use: PyNode; data: DataV; dataText: string }[] = [];
+  protected abstract noteFoldLeaks(x: DataV): void;
   readonly facts: Facts = {
     splits: [],
     splitters: [],
@@ -195,6 +198,7 @@ export abstract class Estimators extends Evaluator {
           this.facts.overLeaks.push({ taint: t, use: n, useKind: 'cv', dataText: this.short(a.positional[0]) });
         }
       }
+      this.foldInputs.push({ use: n, data: x, dataText: this.short(a.positional[0]) });
       const idx = (part: Part): DataV => ({ k: 'data', part, roots: x.roots, taints: [], index: true });
       return { k: 'list', items: [{ k: 'tuple', items: [idx('train'), idx('val')] }] };
     }
@@ -293,13 +297,16 @@ export abstract class Estimators extends Evaluator {
     // (`x = torch.cat([d.x for d in gen.get_data_list()]).numpy()`), which it takes for a scalar.
     const x = x0.scalar && obj.source && !x0.mask && !x0.index ? derive(x0, { scalar: false }) : x0;
     const y = yv ? this.asData(yv) : undefined;
-    const site = this.site(n);
+    const site = this.site(n, true);
     const dataText = this.short(xNode);
     const fittedOnTrainBefore = obj.fits.some(f => f.part === 'train');
 
     // A fit inside a loop over the parts of a split (`for f in [X_train, X_test]: f[c] = scaler.fit_transform(f[c])`).
     const withTest = this.recombined.get(x) ?? (xNode && this.loopTestPart(xNode));
-    if ((x.part === 'test' || withTest) && xNode && this.once(`testfit:${this.ctxKey(n)}`)) {
+    // A transformer fitted on the training rows and then again on the held-out fold or validation part
+    // (`scaler.fit_transform(x.iloc[test_index])` in a cross-validation loop) learns from the rows it is scored on.
+    const refitOnHeldOut = x.part === 'val' && obj.cat === 'transformer' && !!obj.source && fittedOnTrainBefore;
+    if ((x.part === 'test' || withTest || refitOnHeldOut) && xNode && this.once(`testfit:${this.ctxKey(n)}`)) {
       this.facts.testFits.push({
         kind: 'fit',
         site,
@@ -378,6 +385,7 @@ export abstract class Estimators extends Evaluator {
       }
       if (!obj.dummy) {
         this.facts.modelFits.push({ site, call: n, obj, xNode, yNode, x, y });
+        this.noteFoldLeaks(x);
       }
       this.checkTargetInFeatures(x, y, site, xNode, yNode, obj);
       this.checkTunedOnAll(obj, x, n);
@@ -576,7 +584,7 @@ export abstract class Estimators extends Evaluator {
     }
     const d = testPartIn(this.evalExpr(vd));
     if (d && this.once(`evalset:${this.ctxKey(n)}`)) {
-      this.facts.testAsValidation.push({ site: this.site(n), dataText: this.short(vd), data: d });
+      this.facts.testAsValidation.push({ site: this.site(n, true), dataText: this.short(vd), data: d });
     }
   }
 
@@ -584,7 +592,7 @@ export abstract class Estimators extends Evaluator {
     const d = testPartIn(av.kw.get('validation_data'));
     if (d && this.once(`evalset:${this.ctxKey(n)}`)) {
       const vd = a.keywords.get('validation_data')!;
-      this.facts.testAsValidation.push({ site: this.site(n), dataText: this.short(vd), data: d, search: true });
+      this.facts.testAsValidation.push({ site: this.site(n, true), dataText: this.short(vd), data: d, search: true });
     }
   }
 
@@ -636,7 +644,7 @@ export abstract class Estimators extends Evaluator {
     const yv = av.pos[2] ?? av.kw.get('y');
     const x = this.dataOrEmpty(xv);
     const dataText = this.short(xNode);
-    const site = this.site(n);
+    const site = this.site(n, true);
     // A "test" part no split here produced (the unlabelled Kaggle test slice of a train+test frame) counts only with
     // labels to cross-validate against (`y_test` never defined: the code cannot run, it trains on nothing).
     const yd = this.asData(yv);

@@ -17,6 +17,7 @@ import {
   derive,
   join,
   mergeData,
+  partFromName,
   taintsOf,
   unionTaints,
 } from './values';
@@ -39,6 +40,21 @@ export class Frame implements FrameLike {
 }
 
 export const MAX_INLINE_DEPTH = 4;
+
+/** Attributes of a pandas frame that are not columns when assigned (`df.columns = […]`). */
+const FRAME_ATTRIBUTES =
+  /^(columns|index|name|names|values|T|shape|dtypes?|flags|attrs|axes|loc|iloc|at|iat|str|dt|cat)$/;
+
+const CONSTANTS = new Set(['string', 'concatenated_string', 'integer', 'float', 'true', 'false', 'none', 'comment']);
+
+/** An argument that carries no data: a literal constant, possibly signed or passed by keyword. */
+function constantArgument(a: PyNode): boolean {
+  let v: PyNode | undefined = a.type === 'keyword_argument' ? field(a, 'value') : a;
+  if (v?.type === 'unary_operator') {
+    v = v.children[v.children.length - 1];
+  }
+  return !!v && CONSTANTS.has(v.type);
+}
 export const MAX_EXPR_DEPTH = 250;
 
 export const BUILTINS = new Set([
@@ -175,7 +191,7 @@ export abstract class Scopes {
   /** The value of a name bound nowhere in the analysed code (a library name, or data from elsewhere). */
   protected abstract unboundName(name: string): V;
   /** A value assigned to a name, refined by what the name says (`X_test` holds test rows). */
-  protected abstract refineByName(name: string, v: V): V;
+  protected abstract refineByName(name: string, v: V, depth?: number): V;
   /** `frame[key] = v`: the frame after the assignment (its taints already joined). */
   protected abstract setItem(frame: DataV, keyNodes: PyNode[], keys: V[], v: V, target: PyNode): DataV;
   /** `del target`. */
@@ -195,18 +211,22 @@ export abstract class Scopes {
   }
   /**
    * Where a finding about `n` is shown: the outermost call that led to it, so the line is in the user's own top-level
-   * code; entry points are skipped, since the line inside them says more: calls without arguments (`main()`) and
-   * calls in the script's `if __name__ == '__main__':` block (`train(load(path), 'out/')`).
+   * code. Entry points are skipped, since the line inside them says more: calls that pass in no data (`main()`,
+   * `run_experiment('hold_out', 'hu')`: no arguments, or only literal constants: the data is made inside them) and
+   * calls in the script's `if __name__ == '__main__':` block (`train(load(path), 'out/')`). With `testUse`, a finding
+   * about how the test part is used (fitted on, early stopping on it) stays inside a function written to receive the
+   * test part (a parameter named so): what it does with it is its own line's doing, whichever call passes it.
    */
-  protected site(n: PyNode): PyNode {
+  protected site(n: PyNode, testUse = false): PyNode {
     for (const c of this.callStack) {
       const args = field(c, 'arguments');
-      if ((!args || args.children.length) && !this.inMainBlock(c)) {
-        return c;
+      if ((!args || !args.children.every(constantArgument)) && !this.inMainBlock(c)) {
+        return testUse && this.takesTestPart(c) ? n : c;
       }
     }
     return n;
   }
+
   /** Whether a call is in the script's module-level `if __name__ == '__main__':` block. */
   private inMainBlock(c: PyNode): boolean {
     for (let p = c.parent; p; p = p.parent) {
@@ -220,6 +240,20 @@ export abstract class Scopes {
     }
     return false;
   }
+
+  /** Whether the function called at `c` has a parameter named as the test part (`def train_eval(X_tr, X_te, …)`). */
+  private takesTestPart(c: PyNode): boolean {
+    let f: Frame | undefined = this.frame;
+    while (f && f.callSite !== c) {
+      f = f.parent;
+    }
+    const params = f?.def ? field(f.def, 'parameters') : undefined;
+    return !!params?.children.some(p => {
+      const name = p.type === 'identifier' ? p : field(p, 'name');
+      return name?.type === 'identifier' && partFromName(this.text(name)) === 'test';
+    });
+  }
+
   protected once(key: string): boolean {
     if (this.seenKeys.has(key)) {
       if (this.rec && !this.rec.seen.has(key)) {
@@ -390,15 +424,7 @@ export abstract class Scopes {
         }
         const cur = this.evalExpr(base);
         if (cur.k === 'data') {
-          const named = this.columnKeys(keyNodes);
-          const updated = derive(cur, {
-            taints: unionTaints(cur.taints, taintsOf(v)),
-            column: cur.column,
-            preds: undefined,
-            cols: cur.cols,
-            colTaints: assignColumnTaints(cur, named, taintsOf(v)),
-          });
-          this.rebind(base, this.setItem(updated, keyNodes, keys, v, target));
+          this.setColumn(base, cur, keyNodes, keys, this.columnKeys(keyNodes), v, target);
         } else if (cur.k === 'dict') {
           const keyNode = fields(target, 'subscript')[0];
           const key = keyNode ? stringValue(keyNode, this.src) : undefined;
@@ -410,6 +436,15 @@ export abstract class Scopes {
         return;
       }
       case 'attribute': {
+        const obj = field(target, 'object');
+        const attr = field(target, 'attribute');
+        const frame = obj && attr && !FRAME_ATTRIBUTES.test(this.text(attr)) ? this.evalExpr(obj) : undefined;
+        if (obj && attr && frame?.k === 'data' && !frame.scalar && frame.column === undefined) {
+          // `df.fare = df.fare.fillna(…)`: pandas sets the column, as `df['fare'] = …`.
+          const name = this.text(attr);
+          this.setColumn(obj, frame, [attr], [{ k: 'lit', value: name }], [name], v, target);
+          return;
+        }
         const key = this.dottedKey(target);
         if (key) {
           this.markDotted();
@@ -422,6 +457,26 @@ export abstract class Scopes {
       default:
         return;
     }
+  }
+
+  /** `frame[key] = v`: the frame rebound with the column set (and what it was computed from). */
+  private setColumn(
+    base: PyNode,
+    cur: DataV,
+    keyNodes: PyNode[],
+    keys: V[],
+    named: string[] | undefined,
+    v: V,
+    target: PyNode,
+  ): void {
+    const updated = derive(cur, {
+      taints: unionTaints(cur.taints, taintsOf(v)),
+      column: cur.column,
+      preds: undefined,
+      cols: cur.cols,
+      colTaints: assignColumnTaints(cur, named, taintsOf(v)),
+    });
+    this.rebind(base, this.setItem(updated, keyNodes, keys, v, target));
   }
 
   /**

@@ -70,7 +70,9 @@ export function preprocessingBeforeSplit(ctx: RuleContext, fx: FixBuilder, out: 
       message =
         `${subject}${inHelper}, the whole training part${split ? ` of the split by ${splitPhrase(ctx, split)}` : ''}, and ${leak.dataText} is then cross-validated at ${ctx.where(leak.use.start)}: ` +
         'every validation fold was seen when fitting it, so the cross-validation scores are optimistic. ' +
-        'Put the transformer in a Pipeline with the model so it is fitted on the training folds only.';
+        (t.kind === 'fit'
+          ? 'Put the transformer in a Pipeline with the model so it is fitted on the training folds only.'
+          : 'Compute the statistic inside the cross-validation (e.g. in a Pipeline step) from the training folds only.');
     } else if (leak.useKind === 'cv' && !leak.split) {
       message =
         `${subject}${inHelper}, all the rows, before cross-validation at ${ctx.where(leak.use.start)}: every validation fold was seen during preprocessing, so the scores are optimistic. ` +
@@ -440,7 +442,14 @@ export function testDataInFit(ctx: RuleContext, fx: FixBuilder, out: RawFinding[
         tf.obj &&
         (tf.obj.cat === 'transformer' || tf.obj.cat === 'sampler' || (tf.obj.cat === 'pipeline' && !tf.obj.hasModel));
       const m = tf.method;
-      if (transformer) {
+      if (transformer && tf.data.part === 'val') {
+        const onTrain = tf.obj?.fits.find(f => f.part === 'train');
+        const where = split ? ` from ${splitPhrase(ctx, split)}` : '';
+        message =
+          `${objName}.${m} fits on ${tf.dataText}, the held-out rows (a cross-validation fold or validation part${where})${inner}: ` +
+          'the transformer learns from the rows the model is scored on. ' +
+          `It was already fitted on the training rows${onTrain ? ` at ${ctx.where(onTrain.site.start)}` : ''}; use transform() on the held-out rows.`;
+      } else if (transformer) {
         message =
           `${objName}.${m} fits on ${testPartPhrase(ctx, tf.dataText, split)}${inner}: the transformer learns from the test rows. ` +
           (tf.fittedOnTrainBefore
