@@ -511,13 +511,15 @@ export abstract class Estimators extends Evaluator {
 
   /** A model built with hyperparameters from a search fitted on all rows, trained on a part split from them. */
   protected checkTunedOnAll(obj: ObjV, x: DataV, n: PyNode): void {
-    if (x.part !== 'train' || !x.origin) {
+    if (x.part !== 'train') {
       return;
     }
-    const input = x.origin.split.arrays[x.origin.index];
+    // Training rows cut by hand (`X.iloc[:cut]` named X_train) come from the rows they were cut from.
+    const input = x.origin ? x.origin.split.arrays[x.origin.index] : x;
     const hyper = unionTaints(obj.argTaints ?? [], ...obj.steps.map(s => s.argTaints ?? []));
     for (const t of hyper) {
-      if (!t.search || !input || !t.roots.some(r => input.roots.includes(r)) || !this.once(`tuned:${t.id}`)) {
+      const all = !!x.origin || t.part === 'full' || t.part === 'unknown';
+      if (!t.search || !all || !input?.roots.some(r => t.roots.includes(r)) || !this.once(`tuned:${t.id}`)) {
         continue;
       }
       this.facts.testFits.push({
