@@ -133,8 +133,7 @@ export abstract class DataOps extends Estimators {
   /** Whether `n` is inside a loop over folds (`for tr, va in kf.split(X)`): computed from a fold's rows (out-of-fold). */
   private inFoldLoop(n: PyNode): boolean {
     for (let p = n.parent; p; p = p.parent) {
-      const over = p.type === 'for_statement' ? field(p, 'right') : undefined;
-      if (over && /\.split\(/.test(this.text(over))) {
+      if (this.isFoldLoop(p)) {
         return true;
       }
     }

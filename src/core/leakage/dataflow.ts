@@ -404,7 +404,7 @@ export class Analyzer extends UserClasses {
       if (p.preds?.length && !t.preds?.length && isHeldOut(t) && !t.scalar) {
         // Predictions cut at a threshold being varied (`(proba >= t) & (y_test == 1)`, a count of hits by hand).
         const th = p.threshold;
-        const varied = th && [...this.loops, ...this.comprehensions].some(l => l.node === th.loop);
+        const varied = th && this.inLoopNow(th.loop);
         this.facts.evaluations.push({
           site: this.site(n),
           node: n,

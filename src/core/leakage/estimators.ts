@@ -278,13 +278,17 @@ export abstract class Estimators extends Evaluator {
     }
     for (let i = this.loops.length - 1; i >= 0; i--) {
       const l = this.loops[i].node;
-      const right = l.type === 'for_statement' ? field(l, 'right') : undefined;
-      // `kf.split(X, y)`, not `line.split(',')`.
-      if (right && /\.split\s*\(\s*[^)'"\s]/.test(this.text(right))) {
+      if (this.isFoldLoop(l)) {
         return obj.loops.includes(l) ? undefined : l;
       }
     }
     return undefined;
+  }
+
+  /** A loop over cross-validation folds: `for tr, va in kf.split(X, y)`, not `for w in line.split(',')`. */
+  protected isFoldLoop(l: PyNode): boolean {
+    const right = l.type === 'for_statement' ? field(l, 'right') : undefined;
+    return !!right && /\.split\s*\(\s*[^)'"\s]/.test(this.text(right));
   }
 
   protected doFit(obj: ObjV, method: string, n: PyNode, a: CallArgs, av: Args): V {
@@ -767,9 +771,7 @@ export abstract class Estimators extends Evaluator {
     this.noteScorings(vals, n, a.positional[1] ?? a.positional[0]);
     const uniq = [...new Set(models)];
     if (testData && uniq.length) {
-      const threshold = vals
-        .map(v => this.asData(v)?.threshold)
-        .find(t => t && (t.curve || [...this.loops, ...this.comprehensions].some(l => l.node === t.loop)));
+      const threshold = vals.map(v => this.asData(v)?.threshold).find(t => t && (t.curve || this.inLoopNow(t.loop)));
       this.facts.evaluations.push({
         site: this.site(n),
         node: n,

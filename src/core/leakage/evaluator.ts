@@ -27,6 +27,10 @@ export abstract class Evaluator extends Interpreter {
   protected hyperDepth = 0;
   /** The comprehensions being evaluated and their variables (`[f1(y, p >= t) for t in grid]`), innermost last. */
   protected readonly comprehensions: { node: PyNode; targets: Set<string> }[] = [];
+  /** Whether `loop` is a loop or comprehension being evaluated now (its variable takes its values here). */
+  protected inLoopNow(loop: PyNode): boolean {
+    return this.loops.some(l => l.node === loop) || this.comprehensions.some(c => c.node === loop);
+  }
   // ----- hooks for the ML semantics
 
   /** Comparison of values (`pred != y_test`, masks). */

@@ -40,6 +40,7 @@ export class Frame implements FrameLike {
 }
 
 export const MAX_INLINE_DEPTH = 4;
+export const MAX_EXPR_DEPTH = 250;
 
 /** Attributes of a pandas frame that are not columns when assigned (`df.columns = […]`). */
 const FRAME_ATTRIBUTES =
@@ -55,7 +56,6 @@ function constantArgument(a: PyNode): boolean {
   }
   return !!v && CONSTANTS.has(v.type);
 }
-export const MAX_EXPR_DEPTH = 250;
 
 export const BUILTINS = new Set([
   'print',

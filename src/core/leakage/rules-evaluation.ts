@@ -3,7 +3,7 @@
  * random_state or seed, accuracy on imbalanced data and no baseline (see `rules.ts`).
  */
 import type { DataV, Evaluation, FitRecord, ModelFit, SplitSite } from './dataflow';
-import { exclusive, partFromName } from './dataflow';
+import { PART_AFFIX, exclusive, partFromName } from './dataflow';
 import { FixBuilder, RawEdit, RawFix } from './fixes';
 import type { PyNode } from './parser';
 import { field, shortText } from './syntax';
@@ -92,7 +92,7 @@ function partStem(name: string): string {
   return name
     .toLowerCase()
     .split('_')
-    .filter(w => !/^(x|y|df|data|dataset|features?|labels?|targets?)$/.test(w))
+    .filter(w => !PART_AFFIX.test(w))
     .join('_');
 }
 

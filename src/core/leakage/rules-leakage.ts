@@ -2,7 +2,7 @@
  * The leakage rules: preprocessing or oversampling before the split, test data in a fit, the target among the
  * features. Each turns the data-flow facts into findings with quick fixes (see `rules.ts`).
  */
-import type { LeakUse, SplitSite, TestFit } from './dataflow';
+import type { LeakUse, SplitSite, Taint, TestFit } from './dataflow';
 import { partFromName } from './dataflow';
 import { FixBuilder, RawEdit, RawFix } from './fixes';
 import { KERAS_MODELS } from './knowledge';
@@ -53,6 +53,18 @@ function cvResultUnread(ctx: RuleContext, use: PyNode): boolean {
   });
 }
 
+/** What to do about preprocessing outside the cross-validation. */
+function cvAdvice(t: Taint): string {
+  return t.kind === 'fit'
+    ? 'Put the transformer in a Pipeline with the model so it is fitted on the training folds only.'
+    : 'Compute the statistic inside the cross-validation (e.g. in a Pipeline step) from the training folds only.';
+}
+
+/** ` (in a function called at line N)` for a statistic or fit made inside a helper. */
+function inHelperText(ctx: RuleContext, t: Taint): string {
+  return t.frames.length ? ` (in a function called at ${ctx.where(t.frames[0].start)})` : '';
+}
+
 export function preprocessingBeforeSplit(ctx: RuleContext, fx: FixBuilder, out: RawFinding[]): void {
   const seen = new Set<PyNode>();
   for (const leak of sortBy(ctx.facts.preLeaks, l => l.taint.node.start)) {
@@ -62,7 +74,7 @@ export function preprocessingBeforeSplit(ctx: RuleContext, fx: FixBuilder, out: 
     }
     seen.add(t.node);
     const split = leak.split ?? t.split;
-    const inHelper = t.frames.length ? ` (in a function called at ${ctx.where(t.frames[0].start)})` : '';
+    const inHelper = inHelperText(ctx, t);
     const subject = t.kind === 'fit' ? `${t.what} fits on ${t.data}` : `${t.what} is computed on ${t.data}`;
     let message: string;
     // A training part known by its name only (`X_train` from a helper) that is then cross-validated.
@@ -70,15 +82,11 @@ export function preprocessingBeforeSplit(ctx: RuleContext, fx: FixBuilder, out: 
       message =
         `${subject}${inHelper}, the whole training part${split ? ` of the split by ${splitPhrase(ctx, split)}` : ''}, and ${leak.dataText} is then cross-validated at ${ctx.where(leak.use.start)}: ` +
         'every validation fold was seen when fitting it, so the cross-validation scores are optimistic. ' +
-        (t.kind === 'fit'
-          ? 'Put the transformer in a Pipeline with the model so it is fitted on the training folds only.'
-          : 'Compute the statistic inside the cross-validation (e.g. in a Pipeline step) from the training folds only.');
+        cvAdvice(t);
     } else if (leak.useKind === 'cv' && !leak.split) {
       message =
         `${subject}${inHelper}, all the rows, before cross-validation at ${ctx.where(leak.use.start)}: every validation fold was seen during preprocessing, so the scores are optimistic. ` +
-        (t.kind === 'fit'
-          ? 'Put the transformer in a Pipeline with the model so it is fitted on the training folds only.'
-          : 'Compute the statistic inside the cross-validation (e.g. in a Pipeline step) from the training folds only.');
+        cvAdvice(t);
     } else if (split) {
       message =
         `${subject}${inHelper}, which still contains the test rows: it is split into train and test by ${splitPhrase(ctx, split)}. ` +
@@ -122,7 +130,7 @@ export function preprocessingBeforeSplit(ctx: RuleContext, fx: FixBuilder, out: 
           continue;
         }
         seen.add(t.node);
-        const inHelper = t.frames.length ? ` (in a function called at ${ctx.where(t.frames[0].start)})` : '';
+        const inHelper = inHelperText(ctx, t);
         out.push({
           rule: 'preprocessing-before-split',
           node: t.node,

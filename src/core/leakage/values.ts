@@ -692,6 +692,8 @@ function nameWords(name: string): string[] {
 }
 
 const AFFIX = '(x|y|df|data|dataset|features?|labels?|targets?)';
+/** A word of a variable's name that says what kind of array it is, not which part (`X`, `y`, `df`, `labels`). */
+export const PART_AFFIX = new RegExp(`^${AFFIX}$`);
 const PART_WORDS: [Part, string[], RegExp][] = (
   [
     ['test', ['test', 'tst', 'te', 'holdout', 'hold']],
