@@ -81,7 +81,7 @@ export function dropColumns(base: ColInfo, names: string[], node: PyNode): ColIn
  */
 export function renameColumns(base: ColInfo, names: ReadonlyMap<string, string>, node: PyNode): ColInfo {
   const to = (c: string) => names.get(c) ?? c;
-  const derived = base.derived.map(([c, from, n]): [string, string[], PyNode] => [to(c), from.map(to), n]);
+  const derived = base.derived.map(([c, from, n, lead]): ColInfo['derived'][number] => [to(c), from.map(to), n, lead]);
   if (base.select) {
     return withColumns(base, base.select.map(to), base.drop, derived, node);
   }
@@ -95,11 +95,18 @@ export function renameColumns(base: ColInfo, names: ReadonlyMap<string, string>,
  * (`df[c] = df[c].fillna(0)`), or in place with others from the same frame (`keep`: `df[cols] = scaler.fit_transform(
  * df[cols])`), keeps what it was derived from.
  */
-export function addColumn(base: ColInfo, name: string, from: string[], node: PyNode, keep = false): ColInfo {
+export function addColumn(
+  base: ColInfo,
+  name: string,
+  from: string[],
+  node: PyNode,
+  keep = false,
+  lead = false,
+): ColInfo {
   const old = base.derived.find(([c]) => c === name);
-  let entry: [string, string[], PyNode] | undefined = from.length ? [name, from, node] : undefined;
+  let entry: ColInfo['derived'][number] | undefined = from.length ? [name, from, node, lead || undefined] : undefined;
   if (old && (from.includes(name) || (keep && !from.length))) {
-    entry = [name, [...new Set([...from.filter(f => f !== name), ...old[1]])], old[2]];
+    entry = [name, [...new Set([...from.filter(f => f !== name), ...old[1]])], old[2], lead || old[3]];
   }
   const derived = [...base.derived.filter(([c]) => c !== name), ...(entry ? [entry] : [])];
   const select = base.select && !base.select.includes(name) ? [...base.select, name] : base.select;
@@ -163,13 +170,15 @@ export function targetInFeatures(x: DataV, y: DataV, numericTarget = false): Tar
     return undefined;
   }
   const targets = new Set(sourceColumns(y));
-  if (y.column === undefined && !y.srcCols) {
+  // A target computed from later rows (`y = df['close'].shift(-1)`) is not in the columns it was computed from.
+  if ((y.column === undefined && !y.srcCols) || (y.column === undefined && y.lead)) {
     return undefined;
   }
-  // The target's own derivation (`df['passed'] = df['grade'] >= 10`: grade is as good as the label).
+  // The target's own derivation (`df['passed'] = df['grade'] >= 10`: grade is as good as the label), unless it reads
+  // later rows (`df['target'] = df['close'].shift(-1)`: today's close does not hold tomorrow's).
   for (const t of [...targets]) {
-    for (const [c, from] of info.derived) {
-      if (c === t) {
+    for (const [c, from, , lead] of info.derived) {
+      if (c === t && !lead) {
         from.forEach(f => targets.add(f));
       }
     }
@@ -221,11 +230,10 @@ export function commonColumns(infos: (ColInfo | undefined)[]): ColInfo | undefin
     const node = b.node.start > a.node.start ? b.node : a.node;
     const derived = a.derived
       .filter(([c]) => b.derived.some(([d]) => d === c))
-      .map(([c, from, n]): [string, string[], PyNode] => [
-        c,
-        [...new Set([...from, ...b.derived.find(([d]) => d === c)![1]])],
-        n,
-      ]);
+      .map(([c, from, n, lead]): ColInfo['derived'][number] => {
+        const other = b.derived.find(([d]) => d === c)!;
+        return [c, [...new Set([...from, ...other[1]])], n, lead || other[3]];
+      });
     const numeric = a.numeric || b.numeric || undefined;
     if (a.select || b.select) {
       const sel = a.select && b.select ? a.select.filter(c => b.select!.includes(c)) : (a.select ?? b.select)!;

@@ -103,7 +103,7 @@ export abstract class DataOps extends Estimators {
     const from = same ? sourceColumns(d) : [];
     let cols = frame.cols;
     for (const name of names) {
-      cols = addColumn(cols, name, names.length === 1 ? from : [], target, same && names.length > 1);
+      cols = addColumn(cols, name, names.length === 1 ? from : [], target, same && names.length > 1, d?.lead);
     }
     return derive(frame, { cols, column: frame.column });
   }
@@ -579,7 +579,7 @@ export abstract class DataOps extends Estimators {
       for (const [name, v] of av.kw) {
         const r = this.asData(v.k === 'func' && !v.isClass ? this.callUser(v, n, { pos: [out], kw: new Map() }) : v);
         if (r) {
-          const cols = out.cols && addColumn(out.cols, name, sourceColumns(r), n);
+          const cols = out.cols && addColumn(out.cols, name, sourceColumns(r), n, false, r.lead);
           out = derive(out, { taints: unionTaints(out.taints, r.taints), cols });
         }
       }
@@ -686,6 +686,7 @@ export abstract class DataOps extends Estimators {
       cols: renamed ? renameColumns(d.cols!, renamed, n) : COLUMN_PRESERVING.test(method) ? d.cols : undefined,
       // A lag holds earlier rows' values only; a lead (`shift(-1)`) holds later ones.
       srcCols: method !== 'shift' ? d.srcCols : isLead(a, this.src) ? sourceColumns(d) : undefined,
+      lead: method !== 'shift' ? d.lead : isLead(a, this.src) || undefined,
     });
     if (isInplace) {
       this.rebind(recvNode, out);

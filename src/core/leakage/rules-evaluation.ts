@@ -54,8 +54,8 @@ export function evaluationOnTrainingData(ctx: RuleContext, out: RawFinding[]): v
           f.origin.index === d.origin.index &&
           f.origin.side === d.origin.side
         : !d.origin);
-    const fit = first.model.fits.find(f => same(f, first.data));
-    if (!fit || !ss.every(s => s.model.fits.some(f => same(f, s.data)))) {
+    const fit = first.model.fits.find(f => same(f, first.data) && !otherSlice(f.dataText, first.dataText));
+    if (!fit || !ss.every(s => s.model.fits.some(f => same(f, s.data) && !otherSlice(f.dataText, s.dataText)))) {
       continue;
     }
     const model = capitalize(modelName(first.model));
@@ -72,6 +72,14 @@ export function evaluationOnTrainingData(ctx: RuleContext, out: RawFinding[]): v
       fixes: [],
     });
   }
+}
+
+/** Row slices of one value cut differently (`X.iloc[:cut]` and `X.iloc[cut:]`): other rows, though of one frame. */
+function otherSlice(a: string, b: string): boolean {
+  const re = /^(.+?)\[([^[\]]*:[^[\]]*)\]$/;
+  const ma = re.exec(a.replace(/\s+/g, ''));
+  const mb = re.exec(b.replace(/\s+/g, ''));
+  return !!ma && !!mb && ma[1] === mb[1] && ma[2] !== mb[2];
 }
 
 /** Whether a node is inside a list/set/dict comprehension or a generator expression. */

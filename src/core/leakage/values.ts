@@ -74,6 +74,8 @@ export interface DataV {
   window?: boolean;
   /** The named columns it was computed from, when not just `column` (`df['a'] > 3` → a). */
   srcCols?: string[];
+  /** Computed from later rows too (a lead, `shift(-1)`): its source columns do not hold its value. */
+  lead?: boolean;
   /** The named columns of a frame, when known exactly. */
   cols?: ColInfo;
   /** A list of column names (`df.columns`, `list(df.columns)` minus removed names): the columns it selects. */
@@ -118,7 +120,8 @@ export interface Threshold {
 export interface ColInfo {
   select?: string[];
   drop: string[];
-  derived: [string, string[], PyNode][];
+  /** `lead`: the column was computed from later rows too (`df['next'] = df['close'].shift(-1)`). */
+  derived: [string, string[], PyNode, boolean?][];
   node: PyNode;
   /** Only the numeric columns of those (`select_dtypes('number')`): a label column is there only if numeric. */
   numeric?: boolean;
@@ -481,6 +484,7 @@ export function derive(d: DataV, patch?: Partial<DataV>): DataV {
     groupby: undefined,
     window: undefined,
     srcCols: d.srcCols,
+    lead: d.lead,
     cols: undefined,
     colList: undefined,
     colFilter: undefined,
@@ -509,6 +513,7 @@ export function withCols(d: DataV, cols: DataV['cols']): DataV {
     groupby: d.groupby,
     window: d.window,
     srcCols: d.srcCols,
+    lead: d.lead,
     cols,
     colList: d.colList,
     colFilter: d.colFilter,
@@ -590,6 +595,7 @@ export function mergeData(ds: DataV[]): DataV {
     srcCols: ds.some(d => d.column !== undefined || d.srcCols)
       ? [...new Set(ds.flatMap(d => d.srcCols ?? (d.column !== undefined ? [d.column] : [])))]
       : undefined,
+    lead: ds.some(d => d.lead) || undefined,
     cols: ds.every(d => d.cols && d.column === undefined) ? commonColumns(ds.map(d => d.cols)) : undefined,
     colTaints: mergeColumnTaints(ds),
   };
