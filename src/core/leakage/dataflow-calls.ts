@@ -177,6 +177,10 @@ export abstract class LibraryCalls extends DataOps {
     if (name === 'poly1d' && !builtin && /^(np|numpy)$/.test(module) && objsOf(av.pos[0]).length) {
       return objsOf(av.pos[0])[0];
     }
+    if (name === 'wrap' && /yellowbrick/.test(module) && objsOf(av.pos[0]).length) {
+      // yellowbrick's `wrap(model)` makes any model usable by its visualisers: still that model.
+      return objsOf(av.pos[0])[0];
+    }
     if (!builtin && EMBEDDINGS.test(name)) {
       // gensim's `Word2Vec(sentences=docs, …)` learns its vocabulary and vectors from the documents it is given.
       const obj = this.newObj(name, { cat: 'transformer', source: true }, n, a);

@@ -19,6 +19,7 @@ import {
   SCORE_METHODS,
   TRANSFORM_METHODS,
   Task,
+  keepsBestIteration,
 } from './knowledge';
 import type { PyNode } from './parser';
 import { CallArgs, field, stringValue } from './syntax';
@@ -585,12 +586,14 @@ export abstract class Estimators extends Evaluator {
       };
       hasEarlyStop = stoppers.length > 0 ? !stoppers.every(watchesTraining) : EARLY_STOPPING.test(this.text(callbacks));
     }
-    if (!hasEarlyStop) {
+    const keepsBest = !hasEarlyStop && keepsBestIteration(obj, a, this.src);
+    if (!hasEarlyStop && !keepsBest) {
       return;
     }
     const d = testPartIn(this.evalExpr(vd));
     if (d && this.once(`evalset:${this.ctxKey(n)}`)) {
-      this.facts.testAsValidation.push({ site: this.site(n, true), dataText: this.short(vd), data: d });
+      const epoch = keepsBest ? 'iteration' : undefined;
+      this.facts.testAsValidation.push({ site: this.site(n, true), dataText: this.short(vd), data: d, epoch });
     }
   }
 

@@ -413,14 +413,25 @@ export abstract class Evaluator extends Interpreter {
       }
       return this.callMethod(recv, method, n, args, av, objNode);
     }
-    const fv = this.evalExpr(fnNode);
-    const av = this.evalArgs(args);
     const callee = this.text(fnNode);
+    const fv = this.unboundCallee(fnNode, this.evalExpr(fnNode), callee);
+    const av = this.evalArgs(args);
     // (every name HYPER_OPTIMIZERS takes ends so: the others need no stripping of their dotted prefix)
     if (/(optimize|fmin|minimize|Optimization)$/.test(callee)) {
       this.noteObjective(callee.replace(/^.*\./, ''), av);
     }
     return this.callValue(fv, n, args, av);
+  }
+
+  /**
+   * A name never bound in the code, called (`load_data(…)` from a star import or another module's cell): a function
+   * of a library the analysis does not know, not the dataset an unbound name otherwise stands for.
+   */
+  private unboundCallee(fnNode: PyNode, v: V, name: string): V {
+    if (fnNode.type !== 'identifier' || v.k !== 'data' || v.taints.length || v.roots.length !== 1) {
+      return v;
+    }
+    return v.roots[0] === this.rootByKey.get(`name:${name}`) ? { k: 'ref', qn: name } : v;
   }
 
   /** `tuner.search(X, y, validation_data=(X_val, y_val))` (KerasTuner): trials are chosen on that data. */

@@ -4,6 +4,8 @@
  * compute dataset-wide statistics, load data or compute metrics. Matching is by the simple (last) name, with the
  * module path used only where a name is ambiguous.
  */
+import type { PyNode } from './parser';
+import type { CallArgs, SourceText } from './syntax';
 
 export type Category = 'transformer' | 'sampler' | 'model' | 'search' | 'pipeline' | 'splitter';
 export type Task = 'classification' | 'regression' | 'clustering' | 'unknown';
@@ -331,3 +333,22 @@ export const KERAS_MODELS = /^(Sequential|Model|Functional)$/;
 /** numpy random draws that create new data (from a generator object or `np.random`). */
 export const RANDOM_SAMPLERS =
   /^(permutation|choice|rand|randn|random|random_sample|normal|uniform|integers|randint|lognormal|binomial|poisson|exponential|beta|gamma|standard_normal|multivariate_normal|dirichlet|multinomial|laplace|logistic|chisquare|weibull)$/;
+
+/**
+ * CatBoost keeps the iteration best on its `eval_set` unless told not to (`use_best_model=False`): that data chooses
+ * the model, as early stopping would.
+ */
+export function keepsBestIteration(
+  obj: { cls: string; steps: { cls: string; args?: CallArgs }[]; args?: CallArgs },
+  a: CallArgs,
+  src: SourceText,
+): boolean {
+  const cb = [obj, ...obj.steps].find(o => /^CatBoost/.test(o.cls));
+  const off = (k: PyNode | undefined) => !!k && src.slice(k) === 'False';
+  return (
+    !!cb &&
+    a.keywords.has('eval_set') &&
+    !off(a.keywords.get('use_best_model')) &&
+    !off(cb.args?.keywords.get('use_best_model'))
+  );
+}

@@ -74,6 +74,18 @@ export function evaluationOnTrainingData(ctx: RuleContext, out: RawFinding[]): v
   }
 }
 
+/** Calls that show a model's errors rather than score it (a confusion matrix, a report, a curve, a plot). */
+const REPORT_CALL = /confusion|classification_report|curve|display|plot|visuali[sz]|heatmap/i;
+const REPORT_CLASS = /^(ROCAUC|ConfusionMatrix|ClassificationReport|PrecisionRecallCurve|ClassPredictionError)$/;
+
+/** An evaluation that reports rather than scores: the call, or the visualiser object it is made through. */
+function reportOnly(ctx: RuleContext, e: Evaluation): boolean {
+  return (
+    (e.node.type === 'call' && REPORT_CALL.test(calleeText(e.node, ctx.src))) ||
+    e.models.some(m => REPORT_CLASS.test(m.cls))
+  );
+}
+
 /** Row slices of one value cut differently (`X.iloc[:cut]` and `X.iloc[cut:]`): other rows, though of one frame. */
 function otherSlice(a: string, b: string): boolean {
   const re = /^(.+?)\[([^[\]]*:[^[\]]*)\]$/;
@@ -288,6 +300,14 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
           const loopInHelper = e.loops.some(l => l.start > e.site.start || l.end < e.site.end);
           const inHelper = loopInHelper || counted.some(c => c.node !== e.node);
           second = inHelper && counted.every(c => c.site === e.site) ? e.node : e.site;
+          if (second === e.site && !inHelper && reportOnly(ctx, e)) {
+            // Shown where the second model gets a score, not a confusion matrix or a plot of it.
+            second =
+              sorted.find(
+                x =>
+                  x.site.start > e.site.start && x.models.some(mm => candidate(mm, x) === key) && !reportOnly(ctx, x),
+              )?.site ?? second;
+          }
         }
       }
     }
@@ -379,10 +399,18 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
     // is what it is for (no test score is made optimistic).
     const names = v.dataText.match(/[A-Za-z_]\w*/g) ?? [];
     const scored = (d: DataV) => sameRows(d, v.data);
+    // So is a part named test that is never scored, nor even read after the fit: validation data by another name.
+    const later = ctx.src.text.slice(v.site.end);
+    const o = v.data.origin;
+    const heldNames = o ? o.split.targetNames.filter((nm, i): nm is string => i % 2 === 1 && !!nm) : [];
+    const unread = () =>
+      [...(v.dataText.replace(/(['"]).*?\1/g, '').match(/[A-Za-z_]\w*/g) ?? []), ...heldNames].every(
+        nm => !new RegExp(`\\b${nm}\\b`).test(later),
+      );
     if (
       !v.search &&
       names.length &&
-      names.every(nm => partFromName(nm) === 'val') &&
+      (names.every(nm => partFromName(nm) === 'val') || (v.epoch !== true && unread())) &&
       !ctx.facts.evaluations.some(e => scored(e.data)) &&
       !ctx.facts.scorings.some(sc => scored(sc.data))
     ) {
@@ -394,7 +422,7 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
       rule: 'multi-test',
       node: v.site,
       message:
-        `${v.dataText}, the test part${split ? ` (split at ${ctx.where(split.node.start)})` : ''}, is used as validation data${split ? '' : ` at ${ctx.where(v.site.start)}`} ${v.search ? 'by a hyperparameter search: the hyperparameters are chosen' : v.epoch ? 'to keep the best epoch: the model is chosen' : 'for early stopping: training is tuned'} on the test set, so its score is optimistic. ` +
+        `${v.dataText}, the test part${split ? ` (split at ${ctx.where(split.node.start)})` : ''}, is used as validation data${split ? '' : ` at ${ctx.where(v.site.start)}`} ${v.search ? 'by a hyperparameter search: the hyperparameters are chosen' : v.epoch ? `to keep the best ${v.epoch === 'iteration' ? 'boosting iteration' : 'epoch'}: the model is chosen` : 'for early stopping: training is tuned'} on the test set, so its score is optimistic. ` +
         `Split a validation set from the training part for ${v.search ? 'the search' : v.epoch ? 'choosing the epoch' : 'early stopping'}.`,
       related: split ? [{ message: 'the test part comes from this split', node: split.node }] : [],
       fixes: [],

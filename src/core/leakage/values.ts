@@ -364,7 +364,14 @@ export interface Facts {
   /** `value_counts` calls (their printed output in a notebook can show imbalance). */
   valueCounts: PyNode[];
   /** Data used as `validation_data=`/`eval_set=` that is the test part, with early stopping. */
-  testAsValidation: { site: PyNode; dataText: string; data: DataV; search?: boolean; epoch?: boolean }[];
+  testAsValidation: {
+    site: PyNode;
+    dataText: string;
+    data: DataV;
+    search?: boolean;
+    /** The model kept is the one of the best epoch (Keras checkpoint) or boosting iteration (CatBoost). */
+    epoch?: boolean | 'iteration';
+  }[];
   /** Features that hold the target (or a column computed from it) when a model is trained. */
   targetLeaks: TargetLeak[];
   /** Every scoring of a model's predictions (any data): for evaluation-on-training-data. */
