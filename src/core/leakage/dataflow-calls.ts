@@ -74,6 +74,14 @@ function hyperArgs(a: CallArgs): PyNode[] {
   return [...a.positional, ...[...a.keywords].filter(([k]) => !/random_state|seed/.test(k)).map(([, v]) => v)];
 }
 
+/** The columns of a dict of named columns (`{'actual': y_test, 'predicted': pred}`), when every key is a string. */
+function namedColumns(v: V | undefined): ReadonlyMap<string, V> | undefined {
+  if (v?.k !== 'dict' || !v.items.length || v.keys.some(k => k === undefined)) {
+    return undefined;
+  }
+  return new Map(v.keys.map((k, i) => [k!, v.items[i]]));
+}
+
 export abstract class LibraryCalls extends DataOps {
   protected readonly splitByNode = new Map<PyNode, SplitSite>();
 
@@ -396,6 +404,7 @@ export abstract class LibraryCalls extends DataOps {
               }
             : undefined,
         taints: stats.length ? unionTaints(m.taints, ...stats) : m.taints,
+        colValues: name === 'DataFrame' ? namedColumns(av.pos[0] ?? av.kw.get('data')) : undefined,
       });
     }
     if (

@@ -354,8 +354,12 @@ export abstract class Evaluator extends Interpreter {
         }
         return out ?? UNKNOWN;
       }
-      case 'data':
-        return this.dataSubscript(base, keyNodes, keys);
+      case 'data': {
+        // A column of a frame built from named columns: the value it was built from.
+        const name = base.colValues && keyNodes.length === 1 && k0 ? stringValue(k0, this.src) : undefined;
+        const col = name !== undefined ? base.colValues!.get(name) : undefined;
+        return col ?? this.dataSubscript(base, keyNodes, keys);
+      }
       case 'ref':
         return this.refSubscript(base, keys);
       case 'obj':

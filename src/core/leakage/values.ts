@@ -78,6 +78,8 @@ export interface DataV {
   lead?: boolean;
   /** The named columns of a frame, when known exactly. */
   cols?: ColInfo;
+  /** A frame built from named columns (`pd.DataFrame({'actual': y_test, 'predicted': pred})`): each column's value. */
+  colValues?: ReadonlyMap<string, V>;
   /** A list of column names (`df.columns`, `list(df.columns)` minus removed names): the columns it selects. */
   colList?: ColInfo;
   /**
@@ -493,6 +495,7 @@ export function derive(d: DataV, patch?: Partial<DataV>): DataV {
     srcCols: d.srcCols,
     lead: d.lead,
     cols: undefined,
+    colValues: undefined,
     colList: undefined,
     colFilter: undefined,
     threshold: d.threshold,
@@ -522,6 +525,7 @@ export function withCols(d: DataV, cols: DataV['cols']): DataV {
     srcCols: d.srcCols,
     lead: d.lead,
     cols,
+    colValues: d.colValues,
     colList: d.colList,
     colFilter: d.colFilter,
     threshold: d.threshold,
