@@ -423,8 +423,12 @@ export abstract class Scopes {
           return;
         }
         const cur = this.evalExpr(base);
+        const rows = cur.k === 'unknown' && base.type === 'identifier' ? this.asData(v) : undefined;
         if (cur.k === 'data') {
           this.setColumn(base, cur, keyNodes, keys, this.columnKeys(keyNodes), v, target);
+        } else if (rows && !rows.scalar && rows.roots.length) {
+          // An array made empty and filled with rows (`data = np.zeros((n, 100))`; `data[i, :] = raw[i]`): those rows.
+          this.rebind(base, derive(rows, { column: undefined, preds: rows.preds, cols: undefined }));
         } else if (cur.k === 'dict') {
           const keyNode = fields(target, 'subscript')[0];
           const key = keyNode ? stringValue(keyNode, this.src) : undefined;
