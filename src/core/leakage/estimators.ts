@@ -1,8 +1,7 @@
 /**
- * What estimators do in the data-flow analysis: fitting (models, transformers, samplers, searches), predicting,
- * scoring, cross-validation, native boosting `train`, and metrics. Each records the facts the rules need (leaks into
- * training data, fits on test data, evaluations, scorings). Constructors, splits and data methods are in
- * `dataflow.ts`, the generic interpreter in `interpreter.ts`/`evaluator.ts`.
+ * What estimators do in the data-flow analysis: fitting, predicting, scoring, cross-validation, native boosting
+ * `train`, metrics; each records the facts the rules need (leaks into training data, fits on test data, evaluations,
+ * scorings). Constructors, splits and data methods are in `dataflow.ts`, the interpreter in `interpreter.ts`.
  */
 import { targetInFeatures } from './columns';
 import { Evaluator } from './evaluator';
@@ -20,6 +19,7 @@ import {
   TRANSFORM_METHODS,
   Task,
   keepsBestIteration,
+  oneShuffledSplit,
 } from './knowledge';
 import type { PyNode } from './parser';
 import { CallArgs, field, stringValue } from './syntax';
@@ -201,7 +201,8 @@ export abstract class Estimators extends Evaluator {
       }
       this.foldInputs.push({ use: n, data: x, dataText: this.short(a.positional[0]) });
       const idx = (part: Part): DataV => ({ k: 'data', part, roots: x.roots, taints: [], index: true });
-      return { k: 'list', items: [{ k: 'tuple', items: [idx('train'), idx('val')] }] };
+      const held = idx(oneShuffledSplit(obj, this.src) ? 'test' : 'val');
+      return { k: 'list', items: [{ k: 'tuple', items: [idx('train'), held] }] };
     }
     if (method === 'compile') {
       const loss = a.keywords.get('loss');

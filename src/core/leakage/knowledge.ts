@@ -352,3 +352,9 @@ export function keepsBestIteration(
     !off(cb.args?.keywords.get('use_best_model'))
   );
 }
+
+/** One shuffled split (`GroupShuffleSplit(n_splits=1)`): its held-out side is a test part, not a cross-validation fold. */
+export function oneShuffledSplit(obj: { cls: string; args?: CallArgs }, src: SourceText): boolean {
+  const n = obj.args?.keywords.get('n_splits') ?? obj.args?.positional[0];
+  return /ShuffleSplit$/.test(obj.cls) && !!n && src.slice(n) === '1';
+}
