@@ -300,7 +300,7 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
           const loopInHelper = e.loops.some(l => l.start > e.site.start || l.end < e.site.end);
           const inHelper = loopInHelper || counted.some(c => c.node !== e.node);
           second = inHelper && counted.every(c => c.site === e.site) ? e.node : e.site;
-          if (second === e.site && !inHelper && reportOnly(ctx, e)) {
+          if (second === e.site && e.site === e.node && reportOnly(ctx, e)) {
             // Shown where the second model gets a score, not a confusion matrix or a plot of it.
             second =
               sorted.find(
