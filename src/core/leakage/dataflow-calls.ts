@@ -27,6 +27,7 @@ import type { Args } from './interpreter';
 import type { PyNode } from './parser';
 import { CallArgs, callArgs, field, shortText, stringValue } from './syntax';
 import {
+  ColInfo,
   DataV,
   ObjV,
   Part,
@@ -80,6 +81,17 @@ function namedColumns(v: V | undefined): ReadonlyMap<string, V> | undefined {
     return undefined;
   }
   return new Map(v.keys.map((k, i) => [k!, v.items[i]]));
+}
+
+/**
+ * The columns of `pd.DataFrame(rows, columns=…)`: those of a column list (`columns=df.drop(columns=[…]).columns`), or
+ * the rows' own when they are one frame and no names are given.
+ */
+function frameColumns(m: DataV, n: number, columns: V | undefined): ColInfo | undefined {
+  if (columns) {
+    return columns.k === 'data' ? columns.colList : undefined;
+  }
+  return n === 1 ? m.cols : undefined;
 }
 
 export abstract class LibraryCalls extends DataOps {
@@ -402,7 +414,9 @@ export abstract class LibraryCalls extends DataOps {
                   dropFirst: litValue(av.kw.get('drop_first')) === true,
                 },
               }
-            : undefined,
+            : name === 'DataFrame'
+              ? frameColumns(m, ds.length, av.kw.get('columns'))
+              : undefined,
         taints: stats.length ? unionTaints(m.taints, ...stats) : m.taints,
         colValues: name === 'DataFrame' ? namedColumns(av.pos[0] ?? av.kw.get('data')) : undefined,
       });
