@@ -113,14 +113,16 @@ const WALK_CALLS: PyNode[] = [];
 /** The syntax facts of one top-level statement (aliases not yet applied to its calls). */
 function statementSyntax(stmt: PyNode, src: SourceText, mayMentionDummy: boolean): StatementSyntax {
   const out: StatementSyntax = { imports: [], aliases: [], randomness: [], calls: [], dummy: false };
-  // scratch arrays shared by all calls (this function does not re-enter itself)
+  // scratch arrays shared by all calls (this function does not re-enter itself), used up to `sp`/`nCalls` (setting
+  // their length to 0 would free their storage, to be grown again by the next statement; they keep the last
+  // statement's nodes until the next call)
   const stack = WALK_STACK;
   const calls = WALK_CALLS;
-  stack.length = 0;
-  calls.length = 0;
-  stack.push(stmt);
-  while (stack.length) {
-    const n = stack.pop()!;
+  let sp = 0;
+  let nCalls = 0;
+  stack[sp++] = stmt;
+  while (sp > 0) {
+    const n = stack[--sp];
     switch (n.type) {
       case 'import_statement':
         for (const c of n.children) {
@@ -166,7 +168,7 @@ function statementSyntax(stmt: PyNode, src: SourceText, mayMentionDummy: boolean
         }
         continue;
       case 'call':
-        calls.push(n);
+        calls[nCalls++] = n;
         break;
       default:
         break;
@@ -175,11 +177,12 @@ function statementSyntax(stmt: PyNode, src: SourceText, mayMentionDummy: boolean
       const c = n.children[i];
       // a leaf can only matter as a `Dummy…` identifier (imports and calls have children)
       if (c.children.length || mayMentionDummy) {
-        stack.push(c);
+        stack[sp++] = c;
       }
     }
   }
-  for (const c of calls) {
+  for (let k = 0; k < nCalls; k++) {
+    const c = calls[k];
     const fn = field(c, 'function');
     if (!fn || (fn.type !== 'identifier' && fn.type !== 'attribute')) {
       continue;
@@ -195,7 +198,6 @@ function statementSyntax(stmt: PyNode, src: SourceText, mayMentionDummy: boolean
     const hasArgs = (field(c, 'arguments')?.children.length ?? 0) > 0;
     out.calls.push({ node: c, dotted, hasArgs, inPlot: inPlot(c, src) });
   }
-  calls.length = 0;
   return out;
 }
 

@@ -5,7 +5,7 @@
  */
 import type { PyNode } from './parser';
 import { CallArgs, SourceText, field } from './syntax';
-import type { ColInfo, Complete, DataV, V } from './values';
+import type { ColInfo, Complete, DataV, Taint, V } from './values';
 
 /** The string values of a literal/constant list, tuple or string (`['a', 'b']`, `TARGET`, `cols`); else undefined. */
 export function stringsOf(v: V | undefined): string[] | undefined {
@@ -339,4 +339,75 @@ export function filterColumns(list: ColInfo, f: NameFilter, node: PyNode): ColIn
     return keep.includes(undefined) ? undefined : { ...list, select: list.select.filter((_, i) => keep[i]), node };
   }
   return f.excl ? dropColumns(list, f.excl, node) : undefined;
+}
+
+/**
+ * `frame[column] = v`: the taints `v` brings (and those it carries from columns they were already assigned to) now
+ * stand for `column` too; taints of the whole frame stay the whole frame's. Columns the code does not spell out
+ * (`df[c + '_freq'] = …`, `X.loc[:, cols] = …`): what `v` brings concerns the whole frame, and the taints of other
+ * named columns stay theirs.
+ */
+export function assignColumnTaints(
+  frame: DataV,
+  columns: readonly string[] | undefined,
+  v: Taint[],
+): DataV['colTaints'] {
+  const m = new Map(frame.colTaints ?? []);
+  if (!columns) {
+    v.forEach(t => m.delete(t.id));
+    return m.size ? m : undefined;
+  }
+  for (const t of v) {
+    const cols = m.get(t.id);
+    if (cols) {
+      m.set(t.id, [...new Set([...cols, ...columns])]);
+    } else if (!frame.taints.some(x => x.id === t.id)) {
+      m.set(t.id, [...columns]);
+    }
+  }
+  return m.size ? m : undefined;
+}
+
+/**
+ * The columns of a frame that `keep` accepts (a selection, or what a drop keeps): taints of only other columns are
+ * left out.
+ */
+export function selectColumnTaints(d: DataV, keep: (column: string) => boolean): DataV {
+  const ct = d.colTaints;
+  if (!ct) {
+    return d;
+  }
+  const taints = d.taints.filter(t => {
+    const cols = ct.get(t.id);
+    return !cols || cols.some(keep);
+  });
+  return taints.length === d.taints.length ? d : { ...d, taints };
+}
+
+/** Whether `name` selects `column` or a column made from it by one-hot encoding (`column_value`). */
+export function namesColumn(names: readonly string[], column: string): boolean {
+  return names.some(n => n === column || n.startsWith(`${column}_`));
+}
+
+/** Column attributions of merged values: a taint any of them holds for the whole frame stays the whole frame's. */
+export function mergeColumnTaints(ds: DataV[]): DataV['colTaints'] {
+  if (!ds.some(d => d.colTaints)) {
+    return undefined;
+  }
+  const m = new Map<number, string[]>();
+  const whole = new Set<number>();
+  for (const d of ds) {
+    for (const t of d.taints) {
+      const cols = d.colTaints?.get(t.id);
+      if (!cols) {
+        whole.add(t.id);
+      } else {
+        m.set(t.id, [...new Set([...(m.get(t.id) ?? []), ...cols])]);
+      }
+    }
+  }
+  for (const id of whole) {
+    m.delete(id);
+  }
+  return m.size ? m : undefined;
 }

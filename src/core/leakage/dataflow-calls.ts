@@ -333,7 +333,7 @@ export abstract class LibraryCalls extends DataOps {
         }
       }
       if (CONCAT_FUNCTIONS.has(name) && /^(np|numpy|pd|pandas|torch|tf)$/.test(module)) {
-        const ds = [...av.pos, ...av.kw.values()].map(v => this.asData(v)).filter((d): d is DataV => !!d);
+        const ds = this.argData(av);
         if (ds.length) {
           const m = mergeData(ds);
           // The training and test parts of one split put back together (`np.vstack([X_train, X_test])`): what is

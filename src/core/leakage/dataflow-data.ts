@@ -9,9 +9,11 @@ import {
   nameFilter,
   droppedNames,
   dropColumns,
+  namesColumn,
   numericSelection,
   renameColumns,
   selectColumns,
+  selectColumnTaints,
   sourceColumns,
   stringsOf,
 } from './columns';
@@ -31,8 +33,6 @@ import {
   derive,
   litValue,
   mayBeSplitLater,
-  namesColumn,
-  selectColumnTaints,
   mergeData,
   partFromName,
   unionTaints,
@@ -626,11 +626,7 @@ export abstract class DataOps extends Estimators {
       return this.doUpsample(n, a, { pos: [d, ...av.pos], kw: av.kw }, 'sample', recvNode);
     }
     if (/^(append|merge|join|combine_first|concat)$/.test(method)) {
-      const ds = [
-        d,
-        ...[...av.pos, ...av.kw.values()].map(v => this.asData(v)).filter((x): x is DataV => !!x && !x.scalar),
-      ];
-      return mergeData(ds);
+      return mergeData([d, ...this.argData(av, true)]);
     }
     if (method === 'items' || method === 'iterrows' || method === 'iteritems') {
       return { k: 'list', items: [{ k: 'tuple', items: [{ k: 'lit', value: undefined }, derive(d)] }] };

@@ -719,7 +719,7 @@ export abstract class Estimators extends Evaluator {
    * (`evaluate_binary(y_test, svm.predict(X_test))`): it evaluates that model on those rows.
    */
   protected helperEvaluation(n: PyNode, a: CallArgs, av: Args): void {
-    const ds = [...av.pos, ...av.kw.values()].map(v => this.asData(v)).filter((d): d is DataV => !!d && !d.scalar);
+    const ds = this.argData(av, true);
     const labels = ds.find(d => !d.preds && isHeldOut(d));
     const models = [...new Set(ds.flatMap(d => (d.part === labels?.part ? (d.preds ?? []) : [])))];
     if (!labels || !models.length) {

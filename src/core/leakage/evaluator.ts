@@ -516,7 +516,7 @@ export abstract class Evaluator extends Interpreter {
         return out ?? UNKNOWN;
       }
       default: {
-        const ds = [...av.pos, ...av.kw.values()].map(v => this.asData(v)).filter((d): d is DataV => !!d);
+        const ds = this.argData(av);
         return ds.length ? mergeData(ds) : UNKNOWN;
       }
     }
@@ -526,7 +526,7 @@ export abstract class Evaluator extends Interpreter {
   protected callUser(fv: FuncV, n: PyNode, av: Args): V {
     const def = fv.def;
     if (this.callStack.length >= MAX_INLINE_DEPTH || this.activeDefs.includes(def) || this.budget <= 0) {
-      const ds = [...av.pos, ...av.kw.values()].map(v => this.asData(v)).filter((d): d is DataV => !!d);
+      const ds = this.argData(av);
       return ds.length ? mergeData(ds) : UNKNOWN;
     }
     this.analyzedDefs.add(def);

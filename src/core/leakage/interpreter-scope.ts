@@ -3,6 +3,7 @@
  * subclasses implement, small utilities, variable lookup and assignment, and binding of assignment targets and
  * call parameters. Statements and control flow are in `interpreter.ts`.
  */
+import { assignColumnTaints } from './columns';
 import type { PyNode } from './parser';
 import { SourceText, field, fields, shortText, stringValue, unparen } from './syntax';
 import {
@@ -13,7 +14,6 @@ import {
   Taint,
   UNKNOWN,
   V,
-  assignColumnTaints,
   derive,
   join,
   mergeData,
@@ -304,18 +304,40 @@ export abstract class Scopes {
     if (v.k === 'data') {
       return v;
     }
-    if (v.k === 'union') {
-      const ds = v.alts.map(a => this.asData(a)).filter((d): d is DataV => !!d);
-      return ds.length ? mergeData(ds) : undefined;
-    }
-    if (v.k === 'list' || v.k === 'tuple') {
-      const ds = v.items
-        .slice(0, 64)
-        .map(a => this.asData(a))
-        .filter((d): d is DataV => !!d);
-      return ds.length ? mergeData(ds) : undefined;
+    if (v.k === 'union' || v.k === 'list' || v.k === 'tuple') {
+      // (the first 64 items of a list or tuple)
+      const items = v.k === 'union' ? v.alts : v.items;
+      const n = v.k === 'union' ? items.length : Math.min(items.length, 64);
+      let ds: DataV[] | undefined;
+      for (let i = 0; i < n; i++) {
+        const d = this.asData(items[i]);
+        if (d) {
+          (ds ??= []).push(d);
+        }
+      }
+      return ds ? mergeData(ds) : undefined;
     }
     return undefined;
+  }
+
+  /** The arguments used as data (positional, then keyword), optionally only the row-wise ones (not scalars). */
+  protected argData(av: Args, rowwise = false): DataV[] {
+    const out: DataV[] = [];
+    for (const v of av.pos) {
+      const d = this.asData(v);
+      if (d && !(rowwise && d.scalar)) {
+        out.push(d);
+      }
+    }
+    if (av.kw.size) {
+      for (const v of av.kw.values()) {
+        const d = this.asData(v);
+        if (d && !(rowwise && d.scalar)) {
+          out.push(d);
+        }
+      }
+    }
+    return out;
   }
 
   protected dataOrEmpty(v: V | undefined): DataV {

@@ -2,10 +2,12 @@
  * The abstract values of the data-flow analysis (data parts, taints, estimator objects…), the facts it records for
  * the rules, and the small algebra on values (joins, derivation, part inference from names).
  */
-import { commonColumns } from './columns';
+import { commonColumns, mergeColumnTaints } from './columns';
 import type { Category, ClassInfo, Task } from './knowledge';
 import type { PyNode } from './parser';
 import type { CallArgs } from './syntax';
+
+export { PART_AFFIX, partFromName } from './partnames';
 
 /** An interpreter frame, opaque here (closures of user functions keep theirs). */
 export interface FrameLike {
@@ -415,16 +417,28 @@ const MAX_TAINTS = 24;
 const MAX_ROOTS = 16;
 
 export function unionTaints(...lists: Taint[][]): Taint[] {
-  const nonEmpty = lists.filter(l => l.length);
-  if (nonEmpty.length === 0) {
+  return unionTaintsOf(lists);
+}
+
+/** `unionTaints` of a list of lists (no spread of a mapped array into arguments). */
+export function unionTaintsOf(lists: readonly Taint[][]): Taint[] {
+  let first: Taint[] | undefined;
+  let nonEmpty = 0;
+  for (let i = 0; i < lists.length; i++) {
+    if (lists[i].length) {
+      nonEmpty++;
+      first ??= lists[i];
+    }
+  }
+  if (nonEmpty === 0) {
     return [];
   }
-  if (nonEmpty.length === 1) {
-    return nonEmpty[0];
+  if (nonEmpty === 1) {
+    return first!;
   }
   // at most MAX_TAINTS kept: a scan of them is cheaper than a Set
   const out: Taint[] = [];
-  for (const l of nonEmpty) {
+  for (const l of lists) {
     for (const t of l) {
       if (!hasTaint(out, t.id)) {
         out.push(t);
@@ -448,6 +462,11 @@ function hasTaint(ts: Taint[], id: number): boolean {
 
 /** The roots of all the lists, each once, in order of first appearance, at most MAX_ROOTS. */
 export function unionRoots(...lists: number[][]): number[] {
+  return unionRootsOf(lists);
+}
+
+/** `unionRoots` of a list of lists. */
+export function unionRootsOf(lists: readonly number[][]): number[] {
   let first: number[] | undefined;
   let nonEmpty = 0;
   for (const l of lists) {
@@ -537,102 +556,74 @@ export function withCols(d: DataV, cols: DataV['cols']): DataV {
   return out;
 }
 
-/**
- * `frame[column] = v`: the taints `v` brings (and those it carries from columns they were already assigned to) now
- * stand for `column` too; taints of the whole frame stay the whole frame's. Columns the code does not spell out
- * (`df[c + '_freq'] = …`, `X.loc[:, cols] = …`): what `v` brings concerns the whole frame, and the taints of other
- * named columns stay theirs.
- */
-export function assignColumnTaints(
-  frame: DataV,
-  columns: readonly string[] | undefined,
-  v: Taint[],
-): DataV['colTaints'] {
-  const m = new Map(frame.colTaints ?? []);
-  if (!columns) {
-    v.forEach(t => m.delete(t.id));
-    return m.size ? m : undefined;
-  }
-  for (const t of v) {
-    const cols = m.get(t.id);
-    if (cols) {
-      m.set(t.id, [...new Set([...cols, ...columns])]);
-    } else if (!frame.taints.some(x => x.id === t.id)) {
-      m.set(t.id, [...columns]);
-    }
-  }
-  return m.size ? m : undefined;
-}
-
-/**
- * The columns of a frame that `keep` accepts (a selection, or what a drop keeps): taints of only other columns are
- * left out.
- */
-export function selectColumnTaints(d: DataV, keep: (column: string) => boolean): DataV {
-  const ct = d.colTaints;
-  if (!ct) {
-    return d;
-  }
-  const taints = d.taints.filter(t => {
-    const cols = ct.get(t.id);
-    return !cols || cols.some(keep);
-  });
-  return taints.length === d.taints.length ? d : { ...d, taints };
-}
-
-/** Whether `name` selects `column` or a column made from it by one-hot encoding (`column_value`). */
-export function namesColumn(names: readonly string[], column: string): boolean {
-  return names.some(n => n === column || n.startsWith(`${column}_`));
-}
-
 export function mergeData(ds: DataV[]): DataV {
   if (ds.length === 1) {
     return ds[0];
   }
-  const rowwise = ds.filter(d => !d.scalar);
-  const base = rowwise.length ? rowwise : ds;
-  const origins = base.map(d => d.origin);
-  const sameOrigin = origins.every(
-    o => o && origins[0] && o.split === origins[0].split && o.index === origins[0].index && o.side === origins[0].side,
-  );
-  return {
-    k: 'data',
-    part: joinParts(base.map(d => d.part)),
-    roots: unionRoots(...ds.map(d => d.roots)),
-    taints: unionTaints(...ds.map(d => d.taints)),
-    origin: sameOrigin ? origins[0] : undefined,
-    scalar: rowwise.length === 0,
-    preds: ds.some(d => d.preds) ? ds.flatMap(d => d.preds ?? []) : undefined,
-    srcCols: ds.some(d => d.column !== undefined || d.srcCols)
-      ? [...new Set(ds.flatMap(d => d.srcCols ?? (d.column !== undefined ? [d.column] : [])))]
-      : undefined,
-    lead: ds.some(d => d.lead) || undefined,
-    cols: ds.every(d => d.cols && d.column === undefined) ? commonColumns(ds.map(d => d.cols)) : undefined,
-    colTaints: mergeColumnTaints(ds),
-  };
-}
-
-/** Column attributions of merged values: a taint any of them holds for the whole frame stays the whole frame's. */
-function mergeColumnTaints(ds: DataV[]): DataV['colTaints'] {
-  if (!ds.some(d => d.colTaints)) {
-    return undefined;
+  // one pass over the values for what each field needs (this runs for every join and call of data)
+  const n = ds.length;
+  let rowwise = 0;
+  let anyPreds = false;
+  let anySrc = false;
+  let allCols = n > 0;
+  let anyColTaints = false;
+  let anyLead = false;
+  const roots: number[][] = new Array(n);
+  const taints: Taint[][] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const d = ds[i];
+    if (!d.scalar) {
+      rowwise++;
+    }
+    roots[i] = d.roots;
+    taints[i] = d.taints;
+    anyPreds ||= !!d.preds;
+    anySrc ||= d.column !== undefined || !!d.srcCols;
+    allCols &&= !!d.cols && d.column === undefined;
+    anyColTaints ||= !!d.colTaints;
+    anyLead ||= !!d.lead;
   }
-  const m = new Map<number, string[]>();
-  const whole = new Set<number>();
-  for (const d of ds) {
-    for (const t of d.taints) {
-      const cols = d.colTaints?.get(t.id);
-      if (!cols) {
-        whole.add(t.id);
-      } else {
-        m.set(t.id, [...new Set([...(m.get(t.id) ?? []), ...cols])]);
-      }
+  // the part and the origin are those of the row-wise values (of all values when none is)
+  let o0: SplitOrigin | undefined;
+  let sameOrigin = true;
+  let firstBase = true;
+  let part: Part = 'unknown';
+  let mixed = false;
+  for (let i = 0; i < n; i++) {
+    const d = ds[i];
+    if (rowwise && d.scalar) {
+      continue;
+    }
+    const o = d.origin;
+    if (firstBase) {
+      o0 = o;
+      firstBase = false;
+    }
+    if (sameOrigin && !(o && o0 && o.split === o0.split && o.index === o0.index && o.side === o0.side)) {
+      sameOrigin = false;
+    }
+    const p = d.part;
+    if (p !== 'unknown' && p !== part) {
+      mixed ||= part !== 'unknown';
+      part = p;
     }
   }
-  for (const id of whole) {
-    m.delete(id);
-  }
-  return m.size ? m : undefined;
+  return {
+    k: 'data',
+    // (one known part, or none: that part; several: joined)
+    part: mixed ? joinParts(ds.filter(d => !rowwise || !d.scalar).map(d => d.part)) : part,
+    roots: unionRootsOf(roots),
+    taints: unionTaintsOf(taints),
+    origin: sameOrigin ? o0 : undefined,
+    scalar: rowwise === 0,
+    preds: anyPreds ? ds.flatMap(d => d.preds ?? []) : undefined,
+    srcCols: anySrc
+      ? [...new Set(ds.flatMap(d => d.srcCols ?? (d.column !== undefined ? [d.column] : [])))]
+      : undefined,
+    lead: anyLead || undefined,
+    cols: allCols ? commonColumns(ds.map(d => d.cols)) : undefined,
+    colTaints: anyColTaints ? mergeColumnTaints(ds) : undefined,
+  };
 }
 
 export function alts(v: V): V[] {
@@ -647,20 +638,37 @@ export function join(a: V | undefined, b: V | undefined): V {
   if (!b || a === b) {
     return a;
   }
-  const all: V[] = [];
-  for (const x of [...alts(a), ...alts(b)]) {
-    if (!all.includes(x)) {
-      all.push(x);
+  // the alternatives of both, each once: data values merged into one, unknowns and literals dropped (a literal is
+  // the result only when nothing else is left)
+  const datas: DataV[] = [];
+  const merged: V[] = [];
+  let lit: V | undefined;
+  const add = (x: V) => {
+    if (x.k === 'data') {
+      if (!datas.includes(x)) {
+        datas.push(x);
+      }
+    } else if (x.k === 'lit') {
+      lit ??= x;
+    } else if (x.k !== 'unknown' && !merged.includes(x)) {
+      merged.push(x);
     }
+  };
+  if (a.k === 'union') {
+    a.alts.forEach(add);
+  } else {
+    add(a);
   }
-  const datas = all.filter((x): x is DataV => x.k === 'data');
-  const rest = all.filter(x => x.k !== 'data' && x.k !== 'unknown' && x.k !== 'lit');
-  const merged: V[] = [...rest];
+  if (b.k === 'union') {
+    b.alts.forEach(add);
+  } else {
+    add(b);
+  }
   if (datas.length) {
     merged.push(mergeData(datas));
   }
   if (merged.length === 0) {
-    return all.find(x => x.k === 'lit') ?? UNKNOWN;
+    return lit ?? UNKNOWN;
   }
   if (merged.length === 1) {
     return merged[0];
@@ -697,49 +705,6 @@ export function objsOf(v: V | undefined): ObjV[] {
     return v.alts.flatMap(objsOf);
   }
   return [];
-}
-
-/** Splits a variable name into lower-case words (`XTrain` → x, train; `df_test2` → df, test). */
-function nameWords(name: string): string[] {
-  return name
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .toLowerCase()
-    .split(/[^a-z]+/)
-    .filter(Boolean);
-}
-
-const AFFIX = '(x|y|df|data|dataset|features?|labels?|targets?)';
-/** A word of a variable's name that says what kind of array it is, not which part (`X`, `y`, `df`, `labels`). */
-export const PART_AFFIX = new RegExp(`^${AFFIX}$`);
-const PART_WORDS: [Part, string[], RegExp][] = (
-  [
-    ['test', ['test', 'tst', 'te', 'holdout', 'hold']],
-    ['val', ['val', 'valid', 'validation', 'dev']],
-    ['train', ['train', 'trn', 'tr', 'training']],
-  ] as [Part, string[]][]
-).map(([p, ws]) => [p, ws, new RegExp(`^${AFFIX}?(${ws.join('|')})${AFFIX}?\\d*$`)]);
-const partCache = new Map<string, Part | null>();
-
-/** The part a variable's name says it holds (`X_test`, `df_train`, `valid_x`, `testX`…), if any. */
-export function partFromName(name: string): Part | undefined {
-  const cached = partCache.get(name);
-  if (cached !== undefined) {
-    return cached ?? undefined;
-  }
-  const words = nameWords(name);
-  const compact = name.toLowerCase().replace(/_/g, '');
-  let out: Part | null = null;
-  for (const [p, ws, re] of PART_WORDS) {
-    if (words.some(w => ws.includes(w)) || re.test(compact)) {
-      out = p;
-      break;
-    }
-  }
-  if (partCache.size > 10_000) {
-    partCache.clear();
-  }
-  partCache.set(name, out);
-  return out ?? undefined;
 }
 
 /**
