@@ -1,10 +1,11 @@
 // A compound statement's header typed at column 0 inside a function, before its colon (`for`, `for item in items`,
-// `if a`): tree-sitter reads the indented lines after it as the rest of the header, and how far that goes depends on
-// text anywhere after it (an `as` in `import numpy as np` further down), so parsing only the pieces around it
+// `if a`): tree-sitter reads the indented lines after it as the rest of the header, and how far that goes depends
+// on text anywhere after it (an `as` in `import numpy as np` further down), so parsing only the pieces around it
 // (splitparse.ts) or only the statements around the edit (reparse.ts) gave another tree and other findings than the
 // whole-file parse (issue 16's typing property test, seed 20261208: `for` typed at column 0 inside a function).
-// The minimal texts below failed before the fix; the stress test types headers and other dedents at column 0 in
-// function bodies of long corpus texts (fixed seed, a bounded number of cases).
+// The same with a bracket still open (`if f(`): the recovery stopped before the region's margin only because the
+// region's text ended there. The minimal texts below failed before the fix; the stress test types headers and other
+// dedents at column 0 in function bodies of long corpus texts (fixed seed, a bounded number of cases).
 import * as assert from 'assert';
 import { analyzePythonSync, loadPythonParser, releaseDocument } from '../../src/core/leakage';
 import { fastParse } from '../../src/core/leakage/fastparse';
@@ -57,8 +58,29 @@ const IF_TEXT = [
   'import numpy as np',
 ].join('\n');
 
+/**
+ * `if f(` typed at column 0 before the rest of a function's body: a bracket left open, whose recovery ran on over
+ * the margin (`import torch`) only when more statements followed it.
+ */
+const BRACKET_TEXT = [
+  'if f(',
+  '    model.evaluate(x_test / 255.0, y_test)',
+  '    pass',
+  'import torch',
+  'X_train, X_test, y_train, y_test = train_test_split(kept[cols], kept["failure"], test_size=0.2, random_state=0)',
+].join('\n');
+
 /** Statements typed at column 0 (a dedent) at the start of a line of a function's body. */
-const DEDENTS = ['for item in items:', 'if a:', 'def g():', 'class C:', 'else:', 'x', '# c', 'while not done:'];
+const DEDENTS = [
+  'for item in items:',
+  'if f(a, b):',
+  'def g(a, b=2):',
+  'class C:',
+  'else:',
+  'x',
+  '# c',
+  'with open(p) as f:',
+];
 
 const dump = (p: ReturnType<typeof parsePython>): string[] => [
   ...treeLines(p.root),
@@ -136,7 +158,7 @@ describe('leakage analysis while a block header is typed at column 0 inside a fu
   });
 
   it('parses a header without its colon before indented lines as the whole-file tree-sitter parse does', () => {
-    for (const text of [FOR_TEXT, IF_TEXT]) {
+    for (const text of [FOR_TEXT, IF_TEXT, BRACKET_TEXT]) {
       assert.strictEqual(fastParse(text), undefined);
       assert.deepStrictEqual(dump(parsePython(text)), dump(treeSitterParse(text)));
       const fresh = analyzePythonSync(text);
@@ -146,10 +168,11 @@ describe('leakage analysis while a block header is typed at column 0 inside a fu
     }
   });
 
-  it('re-analyses as the whole-file path does while `for item in items:` / `if a:` is typed at column 0', () => {
+  it('re-analyses as the whole-file path does while `for item in items:`, `if a:`, `if f(a, b):` are typed', () => {
     const cases: [string, number, string][] = [
       [FOR_TEXT, 11, 'for item in items:'],
       [IF_TEXT, 6, 'if a:'],
+      [BRACKET_TEXT, 0, 'if f(a, b):'],
     ];
     for (const [text, line, typed] of cases) {
       // the text without the header's line, as before it was typed

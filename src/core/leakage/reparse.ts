@@ -19,13 +19,14 @@
  *   statements, no unterminated string or tokenizer stop other than an unclosed bracket or an indentation error in
  *   the region, no block header without its colon that more code follows (`for` typed at column 0 inside a
  *   function: tree-sitter reads the lines after it as the rest of the header, as far as text anywhere after it
- *   allows), and no re-used statement with an error within MERGE_CHARS of it;
+ *   allows), no re-used statement with an error within MERGE_CHARS of it, and the region's statements come out the
+ *   same when it is parsed followed by the next statements (splitparse.ts `sameWhenFollowed`);
  * - no line continuation (`\`) lies between the region and the statements around it.
  * Otherwise the caller parses the whole text. A unit test checks tree equality with a fresh parse after random edits.
  */
 import { shiftErrors } from './parser';
 import type { ParsedPython, PyNode, StatementErrors } from './parser';
-import { lexicalHazard, MERGE_CHARS } from './splitparse';
+import { FOLLOW_CHARS, lexicalHazard, MERGE_CHARS, sameWhenFollowed } from './splitparse';
 
 /** Common prefix length and the changed range [start, oldEnd) in `before`, [start, newEnd) in `after`. */
 export function changedRange(before: string, after: string): { start: number; oldEnd: number; newEnd: number } {
@@ -221,6 +222,18 @@ export function reparseStatements(
   for (let i = 0; i < trailing; i++) {
     const at = fresh.length - trailing + i;
     if (freshErrs[at] || !sameShifted(fresh[at], kids[c + i], delta - regionStart)) {
+      return undefined;
+    }
+  }
+  if (region.errors && suffix < kids.length) {
+    // the region followed by the next statements (up to FOLLOW_CHARS past it) gives the same statements
+    let s2 = suffix + 1;
+    while (s2 < kids.length && (kids[s2].start - regionEndOld < FOLLOW_CHARS || !atLineStart(before, kids[s2].start))) {
+      s2++;
+    }
+    const followedEnd = (s2 < kids.length ? kids[s2].start : before.length) + delta;
+    const followed = parseRegion(after.slice(regionStart, followedEnd));
+    if (!followed || !sameWhenFollowed(region, followed)) {
       return undefined;
     }
   }

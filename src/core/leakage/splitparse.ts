@@ -22,6 +22,8 @@
  *   the rest of the header, and how far depends on text anywhere after it, such as an `as` statements later);
  * - failing pieces less than MERGE_CHARS apart are parsed as one region (the recovery from one error can depend on
  *   the next);
+ * - a region with syntax errors that does not end the text gives the same statements when parsed followed by the
+ *   next statements of the text (FOLLOW_CHARS more), without errors in those (see `sameWhenFollowed`);
  * - each region has syntax errors (a region without any holds a construct the fast parser leaves out, whose tree can
  *   depend on context), each inside one of its top-level statements, or is an unfinished last line of the text (a
  *   block header being typed, `for item in items:`, which tree-sitter accepts without errors); its margin statements
@@ -40,6 +42,11 @@ import { combineErrors, renumber, sameShifted } from './reparse';
 const MARGIN = 1;
 /** Regions closer than this are parsed as one: tree-sitter's recovery from one error can depend on the next. */
 export const MERGE_CHARS = 2000;
+/**
+ * Text after a region with syntax errors that is parsed with it once more (up to the next statement start past it):
+ * the region's statements must come out the same (see `sameWhenFollowed`).
+ */
+export const FOLLOW_CHARS = 1000;
 /** Characters per group of pieces parsed by the fast parser in one go (about 40 lines). */
 const GROUP_CHARS = 1500;
 
@@ -240,6 +247,39 @@ export function lexicalHazard(text: string, from = 0, to = text.length): boolean
   }
 }
 
+/**
+ * Whether the statements of a region parsed on its own (`alone`) come out the same, with the same errors, at the
+ * start of a parse of the region followed by the next statements of the text (`followed`), and those statements
+ * without errors. A region parsed on its own ends where the text ends, and tree-sitter's recovery from an error near
+ * that end can stop there only because the text ends: followed by more statements (an unclosed bracket or a header
+ * typed at column 0 before the rest of a function's body), the recovery can run on over the margin.
+ */
+export function sameWhenFollowed(alone: ParsedPython, followed: ParsedPython): boolean {
+  const a = alone.root.children;
+  const b = followed.root.children;
+  if (followed.timedOut || b.length < a.length || (followed.errors && !followed.statementErrors)) {
+    return false;
+  }
+  for (let i = 0; i < b.length; i++) {
+    const x = alone.statementErrors?.[i];
+    const y = followed.statementErrors?.[i];
+    if (i >= a.length) {
+      if (y) {
+        return false;
+      }
+      continue;
+    }
+    if (
+      !sameShifted(b[i], a[i], 0) ||
+      !x !== !y ||
+      (x && y && (x.named !== y.named || x.firstNamed !== y.firstNamed || x.firstMissing !== y.firstMissing))
+    ) {
+      return false;
+    }
+  }
+  return true;
+}
+
 /** Offsets of the candidate statement starts (0 first), then the text length. */
 export function candidateStarts(text: string): number[] {
   const out = [0];
@@ -433,6 +473,18 @@ export function splitParse(
       const at = kids.length - trailing.length + i;
       if (p.statementErrors?.[at] || !sameShifted(kids[at], trailing[i].node, trailing[i].delta - start)) {
         return undefined;
+      }
+    }
+    if (p.errors && r.hi < k) {
+      // followed by the next statements (up to FOLLOW_CHARS past the region, not into the next region)
+      const until = regions[regions.indexOf(r) + 1]?.lo ?? k;
+      let j = r.hi;
+      while (j < until && (b[j] - b[r.hi] < FOLLOW_CHARS || inside[j])) {
+        j++;
+      }
+      const followed = region(text.slice(start, b[j]));
+      if (!followed || !sameWhenFollowed(p, followed)) {
+        return followed?.timedOut ? 'timeout' : undefined;
       }
     }
     parsedRegions.push(p);
