@@ -70,6 +70,20 @@ const BRACKET_TEXT = [
   'X_train, X_test, y_train, y_test = train_test_split(kept[cols], kept["failure"], test_size=0.2, random_state=0)',
 ].join('\n');
 
+/**
+ * `print(f'{score:.3f}')` typed at line 2, at column 0 (seed 20261218 of the typing test): while the f-string is open
+ * the whole text goes to tree-sitter, whose recovery left f_287 with another shape than a parse from its own start
+ * gives; the next keystroke re-used f_287 as it was.
+ */
+const FSTRING_BASE = [
+  'def f_269():',
+  '    reg = xgb.XGBRegressor(n_estimators=2000, early_stopping_rounds=50, random_state=1)',
+  '    pass',
+  'def f_287():',
+  '    from sklearn.preprocessing import MinMaxScaler',
+  'print(Ridge().fit(X_train, y_train).score(X_test, y_test))',
+].join('\n');
+
 /** Statements typed at column 0 (a dedent) at the start of a line of a function's body. */
 const DEDENTS = [
   'for item in items:',
@@ -182,12 +196,16 @@ describe('leakage analysis while a block header is typed at column 0 inside a fu
     }
   });
 
+  it('does not re-use the statements of a whole-file tree-sitter parse with errors (an f-string typed at column 0)', () => {
+    typeAtLine(FSTRING_BASE, 1, "print(f'{score:.3f}')");
+  });
+
   it('types headers and other dedents at column 0 in function bodies of long texts like the whole-file path', () => {
     const files = leakageCorpusTexts().filter(t => typeof fastParse(t) === 'object');
     const random = rng(16);
     const texts = [longText(files, random, 300, 1), longText(files, random, 300, 1)];
     let keystrokes = 0;
-    for (let i = 0; i < 24; i++) {
+    for (let i = 0; i < 16; i++) {
       const base = texts[i % texts.length];
       const lines = base.split('\n');
       // a line of a function's body (indented, after the def's first line)
@@ -197,6 +215,6 @@ describe('leakage analysis while a block header is typed at column 0 inside a fu
       const line = body[Math.floor(random() * body.length)];
       keystrokes += typeAtLine(base, line, DEDENTS[i % DEDENTS.length], 4);
     }
-    assert.ok(keystrokes > 150, `${keystrokes} keystrokes`);
+    assert.ok(keystrokes > 100, `${keystrokes} keystrokes`);
   });
 });
