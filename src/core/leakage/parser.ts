@@ -446,6 +446,14 @@ interface CachedDocument {
   /** Absent when the last whole parse was done by the fast parser (`fastparse.ts`). */
   tree?: TS.Tree;
   treeText: string;
+  /**
+   * The last parse was tree-sitter's of the whole text and had syntax errors: its statements are not re-used after an
+   * edit, not even those without an error. Recovering from an error (an unterminated f-string typed at column 0
+   * inside a function) can leave tree-sitter's indentation scanner off for a while, so that a later statement without
+   * errors comes out with another shape than when it is parsed from its own start (a nested function's body holding
+   * the next, less indented line).
+   */
+  recovered?: boolean;
 }
 const MAX_CACHED_DOCUMENTS = 16;
 /** Whether valid code is parsed by the fast parser (`fastparse.ts`); off only to measure tree-sitter alone (bench). */
@@ -514,16 +522,18 @@ export function parsePython(source: string, timeoutMs = 10_000, documentKey?: st
       documents.set(documentKey!, cached);
       return cached.result;
     }
-    const reused = reparseStatements(cached.text, cached.result, source, region => {
-      const fast = useFastParser ? fastParse(region, deadline) : undefined;
-      if (fast === 'timeout') {
-        return undefined;
-      }
-      if (fast) {
-        return { root: fast.root, errors: 0, timedOut: false, nodeCount: fast.nodeCount };
-      }
-      return treeSitterRegion(e, region, progressCallback);
-    });
+    const reused = cached.recovered
+      ? undefined
+      : reparseStatements(cached.text, cached.result, source, region => {
+          const fast = useFastParser ? fastParse(region, deadline) : undefined;
+          if (fast === 'timeout') {
+            return undefined;
+          }
+          if (fast) {
+            return { root: fast.root, errors: 0, timedOut: false, nodeCount: fast.nodeCount };
+          }
+          return treeSitterRegion(e, region, progressCallback);
+        });
     if (reused) {
       reparseStats.reused++;
       cached.text = source;
@@ -571,7 +581,7 @@ export function parsePython(source: string, timeoutMs = 10_000, documentKey?: st
   try {
     const result = convertTree(e, tree);
     if (documentKey !== undefined) {
-      keepDocument(documentKey, { text: source, tree, treeText: source, result });
+      keepDocument(documentKey, { text: source, tree, treeText: source, result, recovered: result.errors > 0 });
       keep = true;
     }
     return result;

@@ -17,13 +17,16 @@
  *   region's ends behaved as in the whole file; syntax errors of the region (a statement being typed) are accepted
  *   under the conditions splitparse.ts accepts a region with errors under: each inside one of its top-level
  *   statements, no unterminated string or tokenizer stop other than an unclosed bracket or an indentation error in
- *   the region, and no re-used statement with an error within MERGE_CHARS of it;
+ *   the region, no block header without its colon that more code follows (`for` typed at column 0 inside a
+ *   function: tree-sitter reads the lines after it as the rest of the header, as far as text anywhere after it
+ *   allows), no re-used statement with an error within MERGE_CHARS of it, and the region's statements come out the
+ *   same when it is parsed followed by the next statements (splitparse.ts `sameWhenFollowed`);
  * - no line continuation (`\`) lies between the region and the statements around it.
  * Otherwise the caller parses the whole text. A unit test checks tree equality with a fresh parse after random edits.
  */
 import { shiftErrors } from './parser';
 import type { ParsedPython, PyNode, StatementErrors } from './parser';
-import { lexicalHazard, MERGE_CHARS } from './splitparse';
+import { FOLLOW_CHARS, lexicalHazard, MERGE_CHARS, sameWhenFollowed } from './splitparse';
 
 /** Common prefix length and the changed range [start, oldEnd) in `before`, [start, newEnd) in `after`. */
 export function changedRange(before: string, after: string): { start: number; oldEnd: number; newEnd: number } {
@@ -178,10 +181,10 @@ export function reparseStatements(
       return undefined;
     }
   }
-  // a re-used statement with an unterminated string (or a stray bracket…): tree-sitter's recovery from it can
-  // depend on text anywhere after it, the edit included
+  // a re-used statement with an unterminated string (or a stray bracket, or a block header without its colon):
+  // tree-sitter's recovery from it can depend on text anywhere after it, the edit included
   for (let i = 0; i < kids.length; i++) {
-    if (errs[i] && (i < a || i >= c) && lexicalHazard(before.slice(kids[i].start, kids[i].end))) {
+    if (errs[i] && (i < a || i >= c) && lexicalHazard(before, kids[i].start, kids[i].end)) {
       return undefined;
     }
   }
@@ -194,7 +197,7 @@ export function reparseStatements(
   if (region.errors) {
     // as for a region of splitparse.ts: errors inside the region's statements, not in its margins (checked below),
     // no unterminated string or stray bracket, and no re-used error close enough for the recoveries to interact
-    if (!region.statementErrors || lexicalHazard(regionText)) {
+    if (!region.statementErrors || lexicalHazard(after, regionStart, regionStart + regionText.length)) {
       return undefined;
     }
     const near = regionEndOld + MERGE_CHARS;
@@ -219,6 +222,18 @@ export function reparseStatements(
   for (let i = 0; i < trailing; i++) {
     const at = fresh.length - trailing + i;
     if (freshErrs[at] || !sameShifted(fresh[at], kids[c + i], delta - regionStart)) {
+      return undefined;
+    }
+  }
+  if (region.errors && suffix < kids.length) {
+    // the region followed by the next statements (up to FOLLOW_CHARS past it) gives the same statements
+    let s2 = suffix + 1;
+    while (s2 < kids.length && (kids[s2].start - regionEndOld < FOLLOW_CHARS || !atLineStart(before, kids[s2].start))) {
+      s2++;
+    }
+    const followedEnd = (s2 < kids.length ? kids[s2].start : before.length) + delta;
+    const followed = parseRegion(after.slice(regionStart, followedEnd));
+    if (!followed || !sameWhenFollowed(region, followed)) {
       return undefined;
     }
   }

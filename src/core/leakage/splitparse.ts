@@ -17,9 +17,13 @@
  * parses the whole text with tree-sitter, as before:
  * - every failing piece closes the strings it opens, and the fast tokenizer either accepts it or stops only at an
  *   unclosed bracket or an indentation error (an unterminated string or a stray closing bracket can make tree-sitter
- *   re-read much of the rest of the file differently);
+ *   re-read much of the rest of the file differently); no failing piece holds a block header without its colon that
+ *   more code follows (`for`, `if a` typed at column 0 inside a function: tree-sitter reads the lines after it as
+ *   the rest of the header, and how far depends on text anywhere after it, such as an `as` statements later);
  * - failing pieces less than MERGE_CHARS apart are parsed as one region (the recovery from one error can depend on
  *   the next);
+ * - a region with syntax errors that does not end the text gives the same statements when parsed followed by the
+ *   next statements of the text (FOLLOW_CHARS more), without errors in those (see `sameWhenFollowed`);
  * - each region has syntax errors (a region without any holds a construct the fast parser leaves out, whose tree can
  *   depend on context), each inside one of its top-level statements, or is an unfinished last line of the text (a
  *   block header being typed, `for item in items:`, which tree-sitter accepts without errors); its margin statements
@@ -38,6 +42,11 @@ import { combineErrors, renumber, sameShifted } from './reparse';
 const MARGIN = 1;
 /** Regions closer than this are parsed as one: tree-sitter's recovery from one error can depend on the next. */
 export const MERGE_CHARS = 2000;
+/**
+ * Text after a region with syntax errors that is parsed with it once more (up to the next statement start past it):
+ * the region's statements must come out the same (see `sameWhenFollowed`).
+ */
+export const FOLLOW_CHARS = 1000;
 /** Characters per group of pieces parsed by the fast parser in one go (about 40 lines). */
 const GROUP_CHARS = 1500;
 
@@ -101,12 +110,133 @@ export function stringsClosed(t: string): boolean {
 /** Tokenizer stops whose recovery by tree-sitter stays near the piece (the others fall back to a whole parse). */
 const LOCAL_BAILS = new Set(['unclosed bracket', 'inconsistent dedent', 'unexpected indent']);
 
+/** Keywords that begin a compound statement's header (`for item in items:`). */
+const HEADER_WORDS = new Set([
+  'if',
+  'elif',
+  'else',
+  'while',
+  'for',
+  'with',
+  'def',
+  'class',
+  'try',
+  'except',
+  'finally',
+  'async',
+]);
+
 /**
- * Whether tree-sitter's recovery from a failing piece may reach beyond it: an unterminated string, or a tokenizer
- * stop other than an unclosed bracket or an indentation error (a stray closing bracket, a line continuation…).
+ * End of the first logical line in `text[from, to)` that begins with a compound statement's keyword and has no colon
+ * outside brackets (a header being typed: `for`, `for item in items`, `if a`), or -1. The line ends at its newline
+ * outside brackets, or at `to`. A header left inside an unclosed bracket at `to` (`def broken(:`) is not one: the
+ * rest of the piece is inside the bracket, as for any unclosed bracket.
  */
-export function lexicalHazard(piece: string): boolean {
+export function openHeaderEnd(text: string, from: number, to: number): number {
+  let depth = 0;
+  let lineStart = true;
+  let header = false;
+  let colon = false;
+  let i = from;
+  while (i < to) {
+    const c = text.charCodeAt(i);
+    if (c === 10) {
+      if (depth === 0) {
+        if (header && !colon) {
+          return i;
+        }
+        lineStart = true;
+        header = false;
+      }
+      i++;
+    } else if (c === 32 || c === 9 || c === 12 || c === 13) {
+      i++;
+    } else if (c === 35) {
+      const e = text.indexOf('\n', i);
+      i = e < 0 || e > to ? to : e;
+    } else if (c === 92) {
+      // a line continuation joins the next line to this one
+      i += text.charCodeAt(i + 1) === 13 ? 3 : 2;
+    } else if (c === 34 || c === 39) {
+      i = skipString(text, i, to);
+      lineStart = false;
+    } else if (isIdentChar(c)) {
+      let e = i + 1;
+      while (e < to && isIdentChar(text.charCodeAt(e))) {
+        e++;
+      }
+      if (lineStart && depth === 0) {
+        header = HEADER_WORDS.has(text.slice(i, e));
+        colon = false;
+      }
+      lineStart = false;
+      i = e;
+    } else {
+      if (c === 40 || c === 91 || c === 123) {
+        depth++;
+      } else if (c === 41 || c === 93 || c === 125) {
+        depth = Math.max(0, depth - 1);
+      } else if (c === 58 && depth === 0 && text.charCodeAt(i + 1) !== 61) {
+        colon = true;
+      }
+      lineStart = false;
+      i++;
+    }
+  }
+  return header && !colon && depth === 0 ? to : -1;
+}
+
+/** End of the string literal whose opening quote is at `q` (`to` when it does not end before `to`). */
+function skipString(t: string, q: number, to: number): number {
+  const c = t.charCodeAt(q);
+  const triple = t.charCodeAt(q + 1) === c && t.charCodeAt(q + 2) === c;
+  let j = triple ? q + 3 : q + 1;
+  while (j < to) {
+    const d = t.charCodeAt(j);
+    if (d === 92) {
+      j += 2;
+    } else if (d === c && (!triple || (t.charCodeAt(j + 1) === c && t.charCodeAt(j + 2) === c))) {
+      return j + (triple ? 3 : 1);
+    } else if (d === 10 && !triple) {
+      return j;
+    } else {
+      j++;
+    }
+  }
+  return to;
+}
+
+/** Whether code (anything but blanks and comments) follows `from` in `text`. */
+function codeAfter(text: string, from: number): boolean {
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 35) {
+      const e = text.indexOf('\n', i);
+      if (e < 0) {
+        return false;
+      }
+      i = e;
+    } else if (c !== 32 && c !== 9 && c !== 10 && c !== 12 && c !== 13) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Whether tree-sitter's recovery from the failing piece `text[from, to)` may reach beyond it: an unterminated
+ * string, a tokenizer stop other than an unclosed bracket or an indentation error (a stray closing bracket, a line
+ * continuation…), or a compound statement's header without its colon followed by more code (`for` typed at column 0
+ * inside a function): tree-sitter then reads the lines after it as the rest of the header, and how far depends on
+ * text anywhere after it (an `as` or `in` several statements later), not on the piece alone.
+ */
+export function lexicalHazard(text: string, from = 0, to = text.length): boolean {
+  const piece = from === 0 && to === text.length ? text : text.slice(from, to);
   if (!stringsClosed(piece)) {
+    return true;
+  }
+  const header = openHeaderEnd(text, from, to);
+  if (header >= 0 && codeAfter(text, header)) {
     return true;
   }
   try {
@@ -115,6 +245,39 @@ export function lexicalHazard(piece: string): boolean {
   } catch (e) {
     return !(e instanceof Bail && LOCAL_BAILS.has(e.message));
   }
+}
+
+/**
+ * Whether the statements of a region parsed on its own (`alone`) come out the same, with the same errors, at the
+ * start of a parse of the region followed by the next statements of the text (`followed`), and those statements
+ * without errors. A region parsed on its own ends where the text ends, and tree-sitter's recovery from an error near
+ * that end can stop there only because the text ends: followed by more statements (an unclosed bracket or a header
+ * typed at column 0 before the rest of a function's body), the recovery can run on over the margin.
+ */
+export function sameWhenFollowed(alone: ParsedPython, followed: ParsedPython): boolean {
+  const a = alone.root.children;
+  const b = followed.root.children;
+  if (followed.timedOut || b.length < a.length || (followed.errors && !followed.statementErrors)) {
+    return false;
+  }
+  for (let i = 0; i < b.length; i++) {
+    const x = alone.statementErrors?.[i];
+    const y = followed.statementErrors?.[i];
+    if (i >= a.length) {
+      if (y) {
+        return false;
+      }
+      continue;
+    }
+    if (
+      !sameShifted(b[i], a[i], 0) ||
+      !x !== !y ||
+      (x && y && (x.named !== y.named || x.firstNamed !== y.firstNamed || x.firstMissing !== y.firstMissing))
+    ) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** Offsets of the candidate statement starts (0 first), then the text length. */
@@ -196,7 +359,7 @@ export function splitParse(
     }
     if (hi - lo === 1) {
       bad[lo] = true;
-      lexical ||= lexicalHazard(text.slice(b[lo], b[hi]));
+      lexical ||= lexicalHazard(text, b[lo], b[hi]);
       return;
     }
     const mid = (lo + hi) >> 1;
@@ -310,6 +473,18 @@ export function splitParse(
       const at = kids.length - trailing.length + i;
       if (p.statementErrors?.[at] || !sameShifted(kids[at], trailing[i].node, trailing[i].delta - start)) {
         return undefined;
+      }
+    }
+    if (p.errors && r.hi < k) {
+      // followed by the next statements (up to FOLLOW_CHARS past the region, not into the next region)
+      const until = regions[regions.indexOf(r) + 1]?.lo ?? k;
+      let j = r.hi;
+      while (j < until && (b[j] - b[r.hi] < FOLLOW_CHARS || inside[j])) {
+        j++;
+      }
+      const followed = region(text.slice(start, b[j]));
+      if (!followed || !sameWhenFollowed(p, followed)) {
+        return followed?.timedOut ? 'timeout' : undefined;
       }
     }
     parsedRegions.push(p);
