@@ -9,9 +9,16 @@
 import * as assert from 'assert';
 import { analyzePythonSync, loadPythonParser, releaseDocument } from '../../src/core/leakage';
 import { fastParse } from '../../src/core/leakage/fastparse';
-import { parsePython, setFastParser } from '../../src/core/leakage/parser';
+import { parsePython } from '../../src/core/leakage/parser';
 import { lexicalHazard, openHeaderEnd } from '../../src/core/leakage/splitparse';
-import { leakageCorpusTexts, longText, rng, treeLines, treeSitterParse } from './helpers/pytree';
+import {
+  leakageCorpusTexts,
+  longText,
+  rng,
+  treeSitterParse,
+  parseDump as dump,
+  wholeFileReference as reference,
+} from './helpers/pytree';
 
 /** `for` typed at column 0 in the body of f_191 (lines of the corpus, as the typing test built them). */
 const FOR_TEXT = [
@@ -95,22 +102,6 @@ const DEDENTS = [
   '# c',
   'with open(p) as f:',
 ];
-
-const dump = (p: ReturnType<typeof parsePython>): string[] => [
-  ...treeLines(p.root),
-  `errors ${p.errors} first ${p.firstErrorOffset}`,
-];
-
-/** Findings and syntax errors of the whole-file tree-sitter path (the fast parser off). */
-function reference(text: string): { findings: unknown; syntaxErrors: number } {
-  setFastParser(false);
-  try {
-    const r = analyzePythonSync(text);
-    return { findings: r.findings, syntaxErrors: r.syntaxErrors };
-  } finally {
-    setFastParser(true);
-  }
-}
 
 /**
  * Types `typed` character by character (then a newline) at the start of line `line` of `base` in one document; after

@@ -7,9 +7,16 @@ import * as assert from 'assert';
 import fc from 'fast-check';
 import { analyzePythonSync, loadPythonParser, releaseDocument } from '../../src/core/leakage';
 import { fastParse } from '../../src/core/leakage/fastparse';
-import { parsePython, reparseStats, setFastParser } from '../../src/core/leakage/parser';
+import { parsePython, reparseStats } from '../../src/core/leakage/parser';
 import { splitParse } from '../../src/core/leakage/splitparse';
-import { leakageCorpusTexts, longText, rng, treeLines, treeSitterParse } from './helpers/pytree';
+import {
+  leakageCorpusTexts,
+  longText,
+  rng,
+  treeSitterParse,
+  parseDump as dump,
+  wholeFileReference as reference,
+} from './helpers/pytree';
 
 const SEED = Number(process.env.MLSIGHT_TYPING_SEED ?? 20261207);
 
@@ -39,23 +46,6 @@ function longTexts(count: number, lines: number): string[] {
   const files = leakageCorpusTexts().filter(t => typeof fastParse(t) === 'object');
   const random = rng(5);
   return Array.from({ length: count }, () => longText(files, random, lines, 0.6));
-}
-
-/** The tree, error count and first error of a parse, to compare. */
-const dump = (p: ReturnType<typeof parsePython>): string[] => [
-  ...treeLines(p.root),
-  `errors ${p.errors} first ${p.firstErrorOffset}`,
-];
-
-/** Findings and syntax errors of the whole-file tree-sitter path (the fast parser off). */
-function reference(text: string): { findings: unknown; syntaxErrors: number } {
-  setFastParser(false);
-  try {
-    const r = analyzePythonSync(text);
-    return { findings: r.findings, syntaxErrors: r.syntaxErrors };
-  } finally {
-    setFastParser(true);
-  }
 }
 
 /** Offset of the start of line `line` (0-based, clamped to the last line). */

@@ -84,3 +84,20 @@ export function assertEditsMatchFresh(
   }
   releaseDocument(key);
 }
+
+/** The tree, error count and first error of a parse, to compare. */
+export const parseDump = (p: ParsedPython): string[] => [
+  ...treeLines(p.root),
+  `errors ${p.errors} first ${p.firstErrorOffset}`,
+];
+
+/** Findings and syntax errors of the whole-file tree-sitter path (the fast parser off). */
+export function wholeFileReference(text: string): { findings: unknown; syntaxErrors: number } {
+  setFastParser(false);
+  try {
+    const r = analyzePythonSync(text);
+    return { findings: r.findings, syntaxErrors: r.syntaxErrors };
+  } finally {
+    setFastParser(true);
+  }
+}
