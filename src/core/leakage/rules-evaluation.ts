@@ -405,7 +405,7 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
     const heldNames = o ? o.split.targetNames.filter((nm, i): nm is string => i % 2 === 1 && !!nm) : [];
     const unread = () =>
       [...(v.dataText.replace(/(['"]).*?\1/g, '').match(/[A-Za-z_]\w*/g) ?? []), ...heldNames].every(
-        nm => !new RegExp(`\\b${nm}\\b`).test(later),
+        nm => !new RegExp(`(^|[^\\w.])${nm.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(later),
       );
     if (
       !v.search &&
@@ -423,7 +423,7 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
       node: v.site,
       message:
         `${v.dataText}, the test part${split ? ` (split at ${ctx.where(split.node.start)})` : ''}, is used as validation data${split ? '' : ` at ${ctx.where(v.site.start)}`} ${v.search ? 'by a hyperparameter search: the hyperparameters are chosen' : v.epoch ? `to keep the best ${v.epoch === 'iteration' ? 'boosting iteration' : 'epoch'}: the model is chosen` : 'for early stopping: training is tuned'} on the test set, so its score is optimistic. ` +
-        `Split a validation set from the training part for ${v.search ? 'the search' : v.epoch ? 'choosing the epoch' : 'early stopping'}.`,
+        `Split a validation set from the training part for ${v.search ? 'the search' : v.epoch ? `choosing the ${v.epoch === 'iteration' ? 'iteration' : 'epoch'}` : 'early stopping'}.`,
       related: split ? [{ message: 'the test part comes from this split', node: split.node }] : [],
       fixes: [],
     });
