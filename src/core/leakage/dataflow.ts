@@ -283,7 +283,7 @@ export class Analyzer extends UserClasses {
       return { k: 'ref', qn: name };
     }
     // A dataset defined elsewhere (another cell, a star import).
-    return this.freshData(`name:${name}`);
+    return this.unboundData(name);
   }
 
   protected refineByName(name: string, v: V, depth = 0): V {

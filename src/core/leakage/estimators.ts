@@ -659,7 +659,7 @@ export abstract class Estimators extends Evaluator {
     // labels to cross-validate against (`y_test` never defined: the code cannot run, it trains on nothing).
     const yd = this.asData(yv);
     const yName = a.positional[2] ?? a.keywords.get('y');
-    const unbound = yName?.type === 'identifier' && yd?.roots[0] === this.rootByKey.get(`name:${this.text(yName)}`);
+    const unbound = yName?.type === 'identifier' && this.isUnboundData(yd, this.text(yName));
     const labelled = !!x.origin || (!!yd && !unbound);
     if (x.part === 'test' && xNode && labelled && this.once(`testfit:${this.ctxKey(n)}`)) {
       this.facts.testFits.push({

@@ -435,7 +435,7 @@ export abstract class Evaluator extends Interpreter {
     if (fnNode.type !== 'identifier' || v.k !== 'data' || v.taints.length || v.roots.length !== 1) {
       return v;
     }
-    return v.roots[0] === this.rootByKey.get(`name:${name}`) ? { k: 'ref', qn: name } : v;
+    return this.isUnboundData(v, name) ? { k: 'ref', qn: name } : v;
   }
 
   /** `tuner.search(X, y, validation_data=(X_val, y_val))` (KerasTuner): trials are chosen on that data. */

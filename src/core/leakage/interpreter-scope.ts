@@ -288,6 +288,16 @@ export abstract class Scopes {
     return r;
   }
 
+  /** The dataset a name never bound in the code stands for (another cell, a star import): see `unboundName`. */
+  protected unboundData(name: string): DataV {
+    return this.freshData(`name:${name}`);
+  }
+
+  /** Whether `d`'s first root is that of `unboundData(name)` (read without creating it). */
+  protected isUnboundData(d: DataV | undefined, name: string): boolean {
+    return d?.roots[0] === this.rootByKey.get(`name:${name}`);
+  }
+
   protected freshData(key: string, part: Part = 'unknown'): DataV {
     return { k: 'data', part, roots: [this.rootFor(key)], taints: [] };
   }
