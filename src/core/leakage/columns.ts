@@ -171,7 +171,7 @@ export function targetInFeatures(x: DataV, y: DataV, numericTarget = false): Tar
   }
   const targets = new Set(sourceColumns(y));
   // A target computed from later rows (`y = df['close'].shift(-1)`) is not in the columns it was computed from.
-  if ((y.column === undefined && !y.srcCols) || (y.column === undefined && y.lead)) {
+  if (y.column === undefined && (!y.srcCols || y.lead)) {
     return undefined;
   }
   // The target's own derivation (`df['passed'] = df['grade'] >= 10`: grade is as good as the label), unless it reads
