@@ -22,6 +22,7 @@ import {
   STAT_FUNCTIONS,
   STAT_MODULES,
   classInfo,
+  transformerNamed,
 } from './knowledge';
 import type { Args } from './interpreter';
 import type { PyNode } from './parser';
@@ -98,6 +99,14 @@ export abstract class LibraryCalls extends DataOps {
   protected readonly splitByNode = new Map<PyNode, SplitSite>();
 
   protected receiver(objNode: PyNode, recv: V, method: string): V {
+    if (recv.k !== 'obj' && recv.k !== 'union' && recv.k !== 'data' && FIT_METHODS.has(method)) {
+      // An object of unknown class fitted under a transformer's name (`tfidf = config.tfidf; tfidf.fit_transform(t)`).
+      const last = objNode.type === 'attribute' ? field(objNode, 'attribute') : objNode;
+      const cls = last?.type === 'identifier' ? transformerNamed(this.text(last)) : undefined;
+      if (cls) {
+        return this.materialize(objNode, recv, cls);
+      }
+    }
     if (
       recv.k !== 'obj' &&
       recv.k !== 'union' &&
@@ -124,9 +133,9 @@ export abstract class LibraryCalls extends DataOps {
 
   // ----- calls
 
-  protected materialize(objNode: PyNode, cur: V): ObjV {
+  protected materialize(objNode: PyNode, cur: V, cls?: string): ObjV {
     const key = objNode.type === 'identifier' ? this.text(objNode) : this.dottedKey(objNode);
-    const obj = this.newObj('?', undefined, objNode, undefined);
+    const obj = this.newObj(cls ?? '?', cls ? classInfo(cls) : undefined, objNode, undefined);
     obj.taints = taintsOf(cur);
     if (key) {
       if (key.includes('.')) {

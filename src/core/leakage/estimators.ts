@@ -299,14 +299,12 @@ export abstract class Estimators extends Evaluator {
     const xv = av.pos[0] ?? av.kw.get('X') ?? av.kw.get('x');
     const yv = av.pos[1] ?? av.kw.get('y');
     const x0 = this.dataOrEmpty(xv);
-    // What a scaler or imputer learns from is rows, even when they came from an object the analysis does not know
-    // (`x = torch.cat([d.x for d in gen.get_data_list()]).numpy()`), which it takes for a scalar.
+    // A scaler learns from rows, even from an object the analysis takes for a scalar (`torch.cat(...).numpy()`).
     const x = x0.scalar && obj.source && !x0.mask && !x0.index ? derive(x0, { scalar: false }) : x0;
     const y = yv ? this.asData(yv) : undefined;
     const site = this.site(n, true);
     const dataText = this.short(xNode);
     const fittedOnTrainBefore = obj.fits.some(f => f.part === 'train');
-
     // A fit inside a loop over the parts of a split (`for f in [X_train, X_test]: f[c] = scaler.fit_transform(f[c])`).
     const withTest = this.recombined.get(x) ?? (xNode && this.loopTestPart(xNode));
     // A transformer fitted on the training rows and then again on the held-out fold or validation part
@@ -661,7 +659,9 @@ export abstract class Estimators extends Evaluator {
     const yName = a.positional[2] ?? a.keywords.get('y');
     const unbound = yName?.type === 'identifier' && this.isUnboundData(yd, this.text(yName));
     const labelled = !!x.origin || (!!yd && !unbound);
-    if (x.part === 'test' && xNode && labelled && this.once(`testfit:${this.ctxKey(n)}`)) {
+    // Features only named as test rows, cross-validated with labels of all rows, are all rows (same length).
+    const isTest = x.part === 'test' && (!!x.origin || yd?.part !== 'full' || unbound);
+    if (isTest && xNode && labelled && this.once(`testfit:${this.ctxKey(n)}`)) {
       this.facts.testFits.push({
         kind: 'cv',
         site,
@@ -681,7 +681,7 @@ export abstract class Estimators extends Evaluator {
         if (!est?.hasSampler && this.once(`overcv:${t.id}`)) {
           this.facts.overLeaks.push({ taint: t, use: n, useKind: 'cv', split: x.origin?.split, dataText });
         }
-      } else if (x.part !== 'test' && this.once(`pre:${t.id}`)) {
+      } else if (!isTest && this.once(`pre:${t.id}`)) {
         this.facts.preLeaks.push({
           taint: t,
           use: n,

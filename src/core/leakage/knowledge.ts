@@ -113,6 +113,35 @@ export function classInfo(name: string): ClassInfo | undefined {
   return undefined;
 }
 
+/**
+ * The transformer an object of unknown class is, judging by the name it is held under (`tfidf = config.tfidf`,
+ * `self.scaler = load_scaler()`): a word of the name that only such transformers are called. `sc`, `cv`, `vec` and
+ * `encoder` are not among them (a SparkContext, a cross-validator, a vector, a category encoder).
+ */
+const NAMED_TRANSFORMERS = new Map([
+  ['tfidf', 'TfidfVectorizer'],
+  ['vectorizer', 'CountVectorizer'],
+  ['vectoriser', 'CountVectorizer'],
+  ['vect', 'CountVectorizer'],
+  ['scaler', 'StandardScaler'],
+  ['imputer', 'SimpleImputer'],
+  ['pca', 'PCA'],
+  ['svd', 'TruncatedSVD'],
+]);
+export function transformerNamed(name: string): string | undefined {
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .split(/[^a-z]+/);
+  for (const w of words) {
+    const cls = NAMED_TRANSFORMERS.get(w);
+    if (cls) {
+      return cls;
+    }
+  }
+  return undefined;
+}
+
 /** Functions that build pipelines (`make_pipeline` from sklearn or imblearn) or column transformers. */
 export const PIPELINE_FUNCTIONS = new Set(['make_pipeline', 'make_union', 'make_column_transformer']);
 
