@@ -149,8 +149,10 @@ export abstract class LibraryCalls extends DataOps {
   protected newObj(cls: string, info: ClassInfo | undefined, node: PyNode, args: CallArgs | undefined): ObjV {
     const loops = this.loops.map(l => l.node);
     let varies = false;
-    if (args && this.loops.length) {
-      const names = new Set(this.loops.flatMap(l => [...l.targets]));
+    // The variables of a loop over cross-validation folds (the fold number too) are no hyperparameters.
+    const hyperLoops = this.loops.filter(l => !this.isFoldLoop(l.node));
+    if (args && hyperLoops.length) {
+      const names = new Set(hyperLoops.flatMap(l => [...l.targets]));
       const texts = [
         ...hyperArgs(args),
         // `RandomForestClassifier(**params)` in `for params in ParameterGrid(grid)`.
@@ -160,9 +162,9 @@ export abstract class LibraryCalls extends DataOps {
     }
     // A model built in an optimiser's objective gets the trial's hyperparameters (often through `**params`).
     varies ||= this.hyperDepth > 0 && info?.cat === 'model';
-    if (!varies && this.loops.length && this.callStack.length) {
+    if (!varies && hyperLoops.length && this.callStack.length) {
       // Built by a user function called with the loop variable (`model = create_model(lr)` in `for lr in …`).
-      const names = new Set(this.loops.flatMap(l => [...l.targets]).filter(nm => !/seed|random_state/i.test(nm)));
+      const names = new Set(hyperLoops.flatMap(l => [...l.targets]).filter(nm => !/seed|random_state/i.test(nm)));
       const passed = (c: PyNode) =>
         hyperArgs(callArgs(c, this.src)).some(v => v.type === 'identifier' && names.has(this.text(v)));
       varies = this.callStack.some(c => c.type === 'call' && passed(c));
@@ -442,6 +444,11 @@ export abstract class LibraryCalls extends DataOps {
     }
     if (LOADER_FUNCTIONS.test(name)) {
       const file = a.positional[0] ? stringValue(a.positional[0], this.src) : undefined;
+      const saved = file !== undefined && /^read_/.test(name) ? this.savedFiles.get(file) : undefined;
+      if (saved) {
+        // Written earlier in this file and read back: the same rows, with what was learned from them.
+        return derive(saved, { cols: ALL_COLUMNS(n) });
+      }
       const part =
         file !== undefined ? (partFromName(file.replace(/^.*[\\/]/, '').replace(/\.\w+$/, '')) ?? 'full') : 'full';
       const d = this.freshData(`load:${this.ctxKey(n)}`, part);

@@ -84,6 +84,8 @@ function indexPart(name: string): Part | undefined {
 }
 
 export abstract class DataOps extends Estimators {
+  /** Frames written to a file (`df.to_csv('prep.csv')`), by path: reading the file back gives the same rows. */
+  protected readonly savedFiles = new Map<string, DataV>();
   // ----- columns (for target-in-features)
 
   protected setItem(frame: DataV, keyNodes: PyNode[], keys: V[], v: V, target: PyNode): DataV {
@@ -503,12 +505,38 @@ export abstract class DataOps extends Estimators {
 
   protected statistic(d: DataV, n: PyNode, what: string, dataNode: PyNode, isScalar: boolean): DataV {
     let taints = d.taints;
-    if (mayBeSplitLater(d)) {
+    if (mayBeSplitLater(d) && !this.asOfRows(dataNode)) {
       taints = unionTaints(d.taints, [this.taint('stat', n, what, this.short(dataNode), d)]);
     }
     return isScalar
       ? { k: 'data', part: d.part, roots: d.roots, taints, scalar: true, curve: d.curve }
       : derive(d, { taints });
+  }
+
+  /**
+   * Rows selected, in a loop, as those before the current one (`df[df['Date'] < out.at[i, 'Date']]['Aces'].mean()`
+   * for each row i): an as-of statistic of earlier rows, like a trailing window, learns nothing from later rows.
+   */
+  private asOfRows(dataNode: PyNode): boolean {
+    const loopVars = this.loops.length ? new Set(this.loops.flatMap(l => [...l.targets])) : undefined;
+    if (!loopVars?.size) {
+      return false;
+    }
+    const ordered = (x: PyNode, depth: number): boolean => {
+      if (x.type === 'comparison_operator' && /(^|[^<>])[<>]=?($|[^<>])/.test(this.text(x))) {
+        const uses = (y: PyNode, k: number): boolean =>
+          (y.type === 'identifier' && loopVars.has(this.text(y))) || (k < 6 && y.children.some(c => uses(c, k + 1)));
+        return uses(x, 0);
+      }
+      return depth < 4 && x.children.some(c => ordered(c, depth + 1));
+    };
+    for (let x: PyNode | undefined = dataNode, i = 0; x && i < 6; i++) {
+      if (x.type === 'subscript' && fields(x, 'subscript').some(k => ordered(k, 0))) {
+        return true;
+      }
+      x = field(x, x.type === 'attribute' ? 'object' : x.type === 'call' ? 'function' : 'value');
+    }
+    return false;
   }
 
   protected dataMethod(d: DataV, method: string, n: PyNode, a: CallArgs, av: Args, recvNode: PyNode): V {
@@ -529,6 +557,11 @@ export abstract class DataOps extends Estimators {
     const isInplace = !!inplace && this.text(inplace) === 'True';
     if (method === 'value_counts') {
       this.facts.valueCounts.push(n);
+    }
+    const written = /^to_(csv|parquet|pickle|feather|excel|json)$/.test(method) ? a.positional[0] : undefined;
+    const file = written && stringValue(written, this.src);
+    if (file) {
+      this.savedFiles.set(file, d);
     }
     if (d.colList) {
       const list = this.columnListMethod(d, d.colList, method, n, av, recvNode);
