@@ -11,6 +11,7 @@ import {
   ClassInfo,
   EMBEDDINGS,
   FIT_METHODS,
+  scalingUnseenByTrees,
   KERAS_MODELS,
   NON_ACCURACY_CLASSIFICATION_METRICS,
   PREDICT_METHODS,
@@ -145,8 +146,7 @@ export abstract class Estimators extends Evaluator {
     if (PREDICT_METHODS.has(method)) {
       const x = this.dataOrEmpty(av.pos[0] ?? av.kw.get('X') ?? av.kw.get('x'));
       this.checkFullThenTest(obj, x, n, false);
-      // A model trained on rows that are split later, predicting rows of the same data (model-based imputation of
-      // a column, stacking features): its predictions carry what it learned from every row.
+      // A model trained on rows split later, predicting rows of the same data (imputation, stacking) carries them.
       const last = obj.fits[obj.fits.length - 1];
       const fitData: DataV | undefined = last && { k: 'data', part: last.part, roots: last.roots, taints: [] };
       if (
@@ -418,7 +418,8 @@ export abstract class Estimators extends Evaluator {
           !t.cvOnly &&
           (t.part === 'full' || t.part === 'unknown') &&
           t.roots.some(r => x.roots.includes(r));
-        if (viaCV ? x.part !== 'test' : leaksInto(t, x) || yTaints.includes(t) || heldOutByFit) {
+        const unseen = viaCV && scalingUnseenByTrees(t.what, obj, x.taints);
+        if (viaCV ? x.part !== 'test' && !unseen : leaksInto(t, x) || yTaints.includes(t) || heldOutByFit) {
           if (this.once(`pre:${t.id}`)) {
             this.facts.preLeaks.push({
               taint: t,
@@ -576,8 +577,7 @@ export abstract class Estimators extends Evaluator {
       const cb = this.evalExpr(callbacks);
       const objs = [...objsOf(cb), ...objsOf(this.elementOf(cb))];
       const stoppers = objs.filter(o => EARLY_STOPPING.test(o.cls));
-      // Keras callbacks watch `val_loss` unless told otherwise: `monitor='loss'` stops on the training loss, and the
-      // validation data is then only reported, not used to choose the epoch.
+      // Keras callbacks watch `val_loss` unless told otherwise (`monitor='loss'`: the validation data only reported).
       const watchesTraining = (o: ObjV) => {
         const m = o.args?.keywords.get('monitor');
         const name = m ? stringValue(m, this.src) : undefined;
@@ -681,7 +681,7 @@ export abstract class Estimators extends Evaluator {
         if (!est?.hasSampler && this.once(`overcv:${t.id}`)) {
           this.facts.overLeaks.push({ taint: t, use: n, useKind: 'cv', split: x.origin?.split, dataText });
         }
-      } else if (!isTest && this.once(`pre:${t.id}`)) {
+      } else if (!isTest && !scalingUnseenByTrees(t.what, est, x.taints) && this.once(`pre:${t.id}`)) {
         this.facts.preLeaks.push({
           taint: t,
           use: n,

@@ -142,6 +142,30 @@ export function transformerNamed(name: string): string | undefined {
   return undefined;
 }
 
+const MONOTONE_SCALERS = /^(StandardScaler|MinMaxScaler|MaxAbsScaler|RobustScaler)\./;
+const TREE_MODELS =
+  /^(DecisionTree|RandomForest|ExtraTrees?|GradientBoosting|HistGradientBoosting|XGB|LGBM|CatBoost)(Classifier|Regressor)$/;
+interface Estimator {
+  cls: string;
+  cat: string;
+  steps: Estimator[];
+}
+/**
+ * A scaler (per feature, monotone) learned on the rows a tree model is cross-validated on changes nothing: every
+ * tree splits the same rows whatever the scale, so no fold's score can use what it learned. Not when the rows were
+ * resampled after the scaling (SMOTE's neighbours depend on the scale).
+ */
+export function scalingUnseenByTrees(what: string, est: Estimator | undefined, taints: { kind: string }[]): boolean {
+  const inner = est?.cat === 'search' ? est.steps[0] : est;
+  const models = inner?.cat === 'pipeline' ? inner.steps : inner ? [inner] : [];
+  return (
+    MONOTONE_SCALERS.test(what) &&
+    models.length > 0 &&
+    models.every(m => TREE_MODELS.test(m.cls)) &&
+    !taints.some(t => t.kind === 'oversample')
+  );
+}
+
 /** Functions that build pipelines (`make_pipeline` from sklearn or imblearn) or column transformers. */
 export const PIPELINE_FUNCTIONS = new Set(['make_pipeline', 'make_union', 'make_column_transformer']);
 
