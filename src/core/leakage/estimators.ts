@@ -418,7 +418,7 @@ export abstract class Estimators extends Evaluator {
           !t.cvOnly &&
           (t.part === 'full' || t.part === 'unknown') &&
           t.roots.some(r => x.roots.includes(r));
-        const unseen = viaCV && scalingUnseenByTrees(t.what, obj, x.taints);
+        const unseen = viaCV && scalingUnseenByTrees(t, obj, x.taints);
         if (viaCV ? x.part !== 'test' && !unseen : leaksInto(t, x) || yTaints.includes(t) || heldOutByFit) {
           if (this.once(`pre:${t.id}`)) {
             this.facts.preLeaks.push({
@@ -681,7 +681,7 @@ export abstract class Estimators extends Evaluator {
         if (!est?.hasSampler && this.once(`overcv:${t.id}`)) {
           this.facts.overLeaks.push({ taint: t, use: n, useKind: 'cv', split: x.origin?.split, dataText });
         }
-      } else if (!isTest && !scalingUnseenByTrees(t.what, est, x.taints) && this.once(`pre:${t.id}`)) {
+      } else if (!isTest && !scalingUnseenByTrees(t, est, x.taints) && this.once(`pre:${t.id}`)) {
         this.facts.preLeaks.push({
           taint: t,
           use: n,

@@ -151,18 +151,25 @@ interface Estimator {
   steps: Estimator[];
 }
 /**
- * A scaler (per feature, monotone) learned on the rows a tree model is cross-validated on changes nothing: every
- * tree splits the same rows whatever the scale, so no fold's score can use what it learned. Not when the rows were
- * resampled after the scaling (SMOTE's neighbours depend on the scale).
+ * A scaler (per feature, monotone) fitted on the rows that tree models alone are then cross-validated on (the whole
+ * training part, or all rows when nothing is split off for testing) changes nothing: every tree splits the same rows
+ * whatever the scale, so no fold's score can use what it learned. Not when something that depends on the scale was
+ * learned after it (SMOTE's neighbours, a PCA).
  */
-export function scalingUnseenByTrees(what: string, est: Estimator | undefined, taints: { kind: string }[]): boolean {
+export function scalingUnseenByTrees(
+  t: { id: number; what: string; cvOnly?: boolean; split?: unknown },
+  est: Estimator | undefined,
+  taints: { id: number; kind: string; what: string }[],
+): boolean {
   const inner = est?.cat === 'search' ? est.steps[0] : est;
   const models = inner?.cat === 'pipeline' ? inner.steps : inner ? [inner] : [];
+  const later = taints.filter(x => x.id > t.id);
   return (
-    MONOTONE_SCALERS.test(what) &&
+    (!!t.cvOnly || !t.split) &&
+    MONOTONE_SCALERS.test(t.what) &&
     models.length > 0 &&
     models.every(m => TREE_MODELS.test(m.cls)) &&
-    !taints.some(t => t.kind === 'oversample')
+    later.every(x => x.kind === 'stat' || (x.kind === 'fit' && MONOTONE_SCALERS.test(x.what)))
   );
 }
 
