@@ -97,6 +97,7 @@ function frameColumns(m: DataV, n: number, columns: V | undefined): ColInfo | un
 
 export abstract class LibraryCalls extends DataOps {
   protected readonly splitByNode = new Map<PyNode, SplitSite>();
+  private readonly savedModels = new Set<ObjV>();
 
   protected receiver(objNode: PyNode, recv: V, method: string): V {
     if (recv.k !== 'obj' && recv.k !== 'union' && recv.k !== 'data' && FIT_METHODS.has(method)) {
@@ -273,6 +274,13 @@ export abstract class LibraryCalls extends DataOps {
           return c;
         }
         return UNKNOWN;
+      }
+      const serializer = /^(pickle|joblib|dill|cloudpickle|torch|keras(\.models)?|tf\.keras\.models)$/.test(module);
+      if (serializer && name === 'dump' && objsOf(av.pos[0]).length) {
+        // A model saved (`dump(model, f)`), then loaded back (`load(f)`) is the same model, not a rival.
+        this.savedModels.add(objsOf(av.pos[0])[0]);
+      } else if (serializer && /^load(_model)?$/.test(name) && this.savedModels.size === 1) {
+        return [...this.savedModels][0];
       }
       if (name === 'compute_class_weight' || name === 'compute_sample_weight') {
         this.facts.imbalance.push({ node: n, what: name });
