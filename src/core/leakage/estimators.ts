@@ -11,6 +11,7 @@ import {
   ClassInfo,
   EMBEDDINGS,
   FIT_METHODS,
+  KEEPS_COLUMNS,
   scalingUnseenByTrees,
   KERAS_MODELS,
   NON_ACCURACY_CLASSIFICATION_METRICS,
@@ -189,7 +190,8 @@ export abstract class Estimators extends Evaluator {
     }
     if (TRANSFORM_METHODS.has(method)) {
       const x = this.dataOrEmpty(av.pos[0] ?? av.kw.get('X'));
-      return derive(x, { taints: unionTaints(x.taints, obj.taints), column: undefined });
+      const cols = KEEPS_COLUMNS.test(obj.cls) ? x.cols : undefined;
+      return derive(x, { taints: unionTaints(x.taints, obj.taints), column: undefined, cols });
     }
     if (method === 'split' && obj.cat === 'splitter') {
       const x = this.dataOrEmpty(av.pos[0] ?? av.kw.get('X'));
@@ -307,8 +309,7 @@ export abstract class Estimators extends Evaluator {
     const fittedOnTrainBefore = obj.fits.some(f => f.part === 'train');
     // A fit inside a loop over the parts of a split (`for f in [X_train, X_test]: f[c] = scaler.fit_transform(f[c])`).
     const withTest = this.recombined.get(x) ?? (xNode && this.loopTestPart(xNode));
-    // A transformer fitted on the training rows and then again on the held-out fold or validation part
-    // (`scaler.fit_transform(x.iloc[test_index])` in a cross-validation loop) learns from the rows it is scored on.
+    // Refitted on the held-out fold after the training rows (`scaler.fit_transform(x.iloc[test_index])`).
     const refitOnHeldOut = x.part === 'val' && obj.cat === 'transformer' && !!obj.source && fittedOnTrainBefore;
     if ((x.part === 'test' || withTest || refitOnHeldOut) && xNode && this.once(`testfit:${this.ctxKey(n)}`)) {
       this.facts.testFits.push({
@@ -382,8 +383,7 @@ export abstract class Estimators extends Evaluator {
     if (modelLike) {
       const inner = this.loops[this.loops.length - 1]?.node;
       if (!obj.varies && inner && this.variedLoops.has(inner)) {
-        // Refitted in a loop that varies something else it depends on (the features a selector keeps for each k, the
-        // vectorizer each iteration takes from a collection).
+        // Refitted in a loop varying what it depends on (a selector's k, a vectorizer taken from a collection).
         obj.varies = true;
         obj.loops = this.loops.map(l => l.node);
       }
@@ -493,7 +493,8 @@ export abstract class Estimators extends Evaluator {
     obj.taints = taints;
     if (method === 'fit_transform') {
       // An encoded label is still that column (`y1 = LabelEncoder().fit_transform(df['task_1'])`).
-      return derive(x, { taints, column: /^Label(Encoder|Binarizer)$/.test(obj.cls) ? x.column : undefined });
+      const cols = KEEPS_COLUMNS.test(obj.cls) ? x.cols : undefined;
+      return derive(x, { taints, column: /^Label(Encoder|Binarizer)$/.test(obj.cls) ? x.column : undefined, cols });
     }
     if (method === 'fit_predict') {
       return derive(x, { taints, preds: [obj] });
@@ -653,8 +654,7 @@ export abstract class Estimators extends Evaluator {
     const x = this.dataOrEmpty(xv);
     const dataText = this.short(xNode);
     const site = this.site(n, true);
-    // A "test" part no split here produced (the unlabelled Kaggle test slice of a train+test frame) counts only with
-    // labels to cross-validate against (`y_test` never defined: the code cannot run, it trains on nothing).
+    // A "test" part no split here produced (an unlabelled Kaggle test slice) counts only with labels to use.
     const yd = this.asData(yv);
     const yName = a.positional[2] ?? a.keywords.get('y');
     const unbound = yName?.type === 'identifier' && this.isUnboundData(yd, this.text(yName));

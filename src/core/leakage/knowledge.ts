@@ -173,6 +173,14 @@ export function scalingUnseenByTrees(
   );
 }
 
+/**
+ * Transformers whose output still holds every input column the model could learn the label from: per-column scalers
+ * and imputers (one output column per input column) and selectors that keep the columns most related to the label
+ * or with any variance (a column computed from the label is both).
+ */
+export const KEEPS_COLUMNS =
+  /^(StandardScaler|MinMaxScaler|MaxAbsScaler|RobustScaler|QuantileTransformer|PowerTransformer|SimpleImputer|KNNImputer|IterativeImputer|VarianceThreshold|SelectKBest|SelectPercentile|GenericUnivariateSelect|SelectFpr|SelectFdr|SelectFwe)$/;
+
 /** Functions that build pipelines (`make_pipeline` from sklearn or imblearn) or column transformers. */
 export const PIPELINE_FUNCTIONS = new Set(['make_pipeline', 'make_union', 'make_column_transformer']);
 
