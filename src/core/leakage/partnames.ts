@@ -15,9 +15,10 @@ const AFFIX = '(x|y|df|data|dataset|features?|labels?|targets?)';
 export const PART_AFFIX = new RegExp(`^${AFFIX}$`);
 const PART_WORDS: [Part, string[], RegExp][] = (
   [
-    ['test', ['test', 'tst', 'te', 'holdout', 'hold']],
-    ['val', ['val', 'valid', 'validation', 'dev']],
-    ['train', ['train', 'trn', 'tr', 'training']],
+    // (with the Portuguese and Spanish words of course notebooks: `x_treino`, `x_teste`, `X_prueba`)
+    ['test', ['test', 'tst', 'te', 'holdout', 'hold', 'teste', 'prueba']],
+    ['val', ['val', 'valid', 'validation', 'dev', 'validacao', 'validacion']],
+    ['train', ['train', 'trn', 'tr', 'training', 'treino', 'treinamento', 'entrenamiento']],
   ] as [Part, string[]][]
 ).map(([p, ws]) => [p, ws, new RegExp(`^${AFFIX}?(${ws.join('|')})${AFFIX}?\\d*$`)]);
 const partCache = new Map<string, Part | null>();
