@@ -115,6 +115,7 @@ export abstract class LibraryCalls extends DataOps {
       (FIT_METHODS.has(method) ||
         PREDICT_METHODS.has(method) ||
         (SCORE_METHODS.has(method) && recv.k !== 'data') ||
+        (method === 'compile' && recv.k !== 'data') ||
         (method === 'transform' && recv.k !== 'data' && !(recv.k === 'lit')))
     ) {
       return this.materialize(objNode, recv);

@@ -20,7 +20,7 @@ import {
 import { STAT_FUNCTIONS, STAT_METHODS, STAT_MODULES } from './knowledge';
 import type { Args } from './interpreter';
 import type { PyNode } from './parser';
-import { CallArgs, SourceText, field, fields, stringValue } from './syntax';
+import { CallArgs, SourceText, asOfRows, field, fields, stringValue } from './syntax';
 import {
   ColInfo,
   DataV,
@@ -421,8 +421,9 @@ export abstract class DataOps extends Estimators {
         return;
       }
       // `frame.loc[rows, cols]`: a column key the code does not spell out leaves the columns unknown; so does a
-      // name the analysis cannot see into (`df[FEATURE_COLS]` with the list imported from another module).
-      const opaque = i === 0 && kn.type === 'identifier' && (kv?.k === 'ref' || kv?.k === 'unknown');
+      // name imported from another module (`df[FEATURE_COLS]`) or a list of names it cannot read (f-strings).
+      const opaque =
+        i === 0 && ((kn.type === 'identifier' && (kv?.k === 'ref' || kv?.k === 'unknown')) || kv?.k === 'list');
       if (opaque || (i > 0 && !(kn.type === 'slice' && this.text(kn).trim() === ':'))) {
         out = derive(out, { cols: undefined, column: out.column, preds: out.preds });
       }
@@ -505,38 +506,12 @@ export abstract class DataOps extends Estimators {
 
   protected statistic(d: DataV, n: PyNode, what: string, dataNode: PyNode, isScalar: boolean): DataV {
     let taints = d.taints;
-    if (mayBeSplitLater(d) && !this.asOfRows(dataNode)) {
+    if (mayBeSplitLater(d) && !asOfRows(dataNode, this.loops, this.src)) {
       taints = unionTaints(d.taints, [this.taint('stat', n, what, this.short(dataNode), d)]);
     }
     return isScalar
       ? { k: 'data', part: d.part, roots: d.roots, taints, scalar: true, curve: d.curve }
       : derive(d, { taints });
-  }
-
-  /**
-   * Rows selected, in a loop, as those before the current one (`df[df['Date'] < out.at[i, 'Date']]['Aces'].mean()`
-   * for each row i): an as-of statistic of earlier rows, like a trailing window, learns nothing from later rows.
-   */
-  private asOfRows(dataNode: PyNode): boolean {
-    const loopVars = this.loops.length ? new Set(this.loops.flatMap(l => [...l.targets])) : undefined;
-    if (!loopVars?.size) {
-      return false;
-    }
-    const ordered = (x: PyNode, depth: number): boolean => {
-      if (x.type === 'comparison_operator' && /(^|[^<>])[<>]=?($|[^<>])/.test(this.text(x))) {
-        const uses = (y: PyNode, k: number): boolean =>
-          (y.type === 'identifier' && loopVars.has(this.text(y))) || (k < 6 && y.children.some(c => uses(c, k + 1)));
-        return uses(x, 0);
-      }
-      return depth < 4 && x.children.some(c => ordered(c, depth + 1));
-    };
-    for (let x: PyNode | undefined = dataNode, i = 0; x && i < 6; i++) {
-      if (x.type === 'subscript' && fields(x, 'subscript').some(k => ordered(k, 0))) {
-        return true;
-      }
-      x = field(x, x.type === 'attribute' ? 'object' : x.type === 'call' ? 'function' : 'value');
-    }
-    return false;
   }
 
   protected dataMethod(d: DataV, method: string, n: PyNode, a: CallArgs, av: Args, recvNode: PyNode): V {

@@ -208,6 +208,10 @@ export abstract class Estimators extends Evaluator {
     }
     if (method === 'compile') {
       const loss = a.keywords.get('loss');
+      if (loss && obj.cat === 'unknown') {
+        // Compiled with a loss: a Keras model, whatever built it (`model = LivenessNet.build(…)`).
+        Object.assign(obj, { cat: 'model', hasModel: true });
+      }
       const lossText = loss ? this.text(loss) : '';
       if (/crossentropy|hinge|CrossEntropy|BCE/.test(lossText)) {
         obj.task = 'classification';
@@ -287,12 +291,6 @@ export abstract class Estimators extends Evaluator {
       }
     }
     return undefined;
-  }
-
-  /** A loop over cross-validation folds: `for tr, va in kf.split(X, y)`, not `for w in line.split(',')`. */
-  protected isFoldLoop(l: PyNode): boolean {
-    const right = l.type === 'for_statement' ? field(l, 'right') : undefined;
-    return !!right && /\.split\s*\(\s*[^)'"\s]/.test(this.text(right));
   }
 
   protected doFit(obj: ObjV, method: string, n: PyNode, a: CallArgs, av: Args): V {

@@ -602,7 +602,10 @@ export abstract class Evaluator extends Interpreter {
       case 'ref':
         return this.callLibrary(recv.qn, method, n, a, av);
       case 'obj':
-        return this.objMethod(recv, method, n, a, av);
+        // Keras' `datagen.flow_from_directory('faces/test')`: the images of that folder (its name says the part).
+        return /^flow_from_(directory|dataframe)$/.test(method)
+          ? this.callLibrary('keras', method, n, a, av)
+          : this.objMethod(recv, method, n, a, av);
       case 'data':
         return this.dataMethod(recv, method, n, a, av, recvNode);
       case 'list':

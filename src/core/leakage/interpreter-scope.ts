@@ -241,11 +241,17 @@ export abstract class Scopes {
     return false;
   }
 
-  /** Whether the function called at `c` has a parameter named as the test part (`def train_eval(X_tr, X_te, …)`). */
+  /**
+   * Whether the function called at `c` has a parameter named as the test part (`def train_eval(X_tr, X_te, …)`) or
+   * splits off its own test part: what it does with the test part is then its own doing, whatever it is called with.
+   */
   private takesTestPart(c: PyNode): boolean {
     let f: Frame | undefined = this.frame;
     while (f && f.callSite !== c) {
       f = f.parent;
+    }
+    if (f?.def && /\b(train_test_split|random_split)\s*\(/.test(this.text(f.def))) {
+      return true;
     }
     const params = f?.def ? field(f.def, 'parameters') : undefined;
     return !!params?.children.some(p => {

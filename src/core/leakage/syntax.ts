@@ -220,3 +220,29 @@ export function shortText(n: PyNode, src: SourceText, max = 40): string {
   const t = (/\s\s|[^\S ]/.test(raw) ? raw.replace(/\s+/g, ' ') : raw).trim();
   return t.length > max ? `${t.slice(0, max - 1)}…` : t;
 }
+
+/**
+ * Rows selected, in a loop, as those before the current one (`df[df['Date'] < out.at[i, 'Date']]['Aces'].mean()`
+ * for each row i): an as-of statistic of earlier rows, like a trailing window, learns nothing from later rows.
+ */
+export function asOfRows(dataNode: PyNode, loops: { targets: Set<string> }[], src: SourceText): boolean {
+  const loopVars = new Set(loops.flatMap(l => [...l.targets]));
+  if (!loopVars.size) {
+    return false;
+  }
+  const ordered = (x: PyNode, depth: number): boolean => {
+    if (x.type === 'comparison_operator' && /(^|[^<>])[<>]=?($|[^<>])/.test(src.slice(x))) {
+      const uses = (y: PyNode, k: number): boolean =>
+        (y.type === 'identifier' && loopVars.has(src.slice(y))) || (k < 6 && y.children.some(c => uses(c, k + 1)));
+      return uses(x, 0);
+    }
+    return depth < 4 && x.children.some(c => ordered(c, depth + 1));
+  };
+  for (let x: PyNode | undefined = dataNode, i = 0; x && i < 6; i++) {
+    if (x.type === 'subscript' && fields(x, 'subscript').some(k => ordered(k, 0))) {
+      return true;
+    }
+    x = field(x, x.type === 'attribute' ? 'object' : x.type === 'call' ? 'function' : 'value');
+  }
+  return false;
+}
