@@ -299,8 +299,10 @@ export abstract class Estimators extends Evaluator {
     const xv = av.pos[0] ?? av.kw.get('X') ?? av.kw.get('x');
     const yv = av.pos[1] ?? av.kw.get('y');
     const x0 = this.dataOrEmpty(xv);
-    // A scaler learns from rows, even from an object the analysis takes for a scalar (`torch.cat(...).numpy()`).
-    const x = x0.scalar && obj.source && !x0.mask && !x0.index ? derive(x0, { scalar: false }) : x0;
+    // A scaler learns from rows (even of a value taken for a scalar or unknown): those its name says (`train_data`).
+    const rows = x0.scalar && obj.source && !x0.mask && !x0.index ? derive(x0, { scalar: false }) : x0;
+    const named = (rows !== x0 || !this.asData(xv)) && xNode?.type === 'identifier';
+    const x = named ? (this.refineByName(this.text(xNode), rows) as DataV) : rows;
     const y = yv ? this.asData(yv) : undefined;
     const site = this.site(n, true);
     const dataText = this.short(xNode);

@@ -365,7 +365,7 @@ export const ACCURACY_SCORING = new Set(['accuracy']);
 
 /** Functions that load or create a dataset (a new data root). */
 export const LOADER_FUNCTIONS =
-  /^(read_\w+|load_\w+|fetch_\w+|make_\w+|genfromtxt|loadtxt|fromfile|load|DataFrame|Series|array|asarray|tensor|from_numpy|Dataset|DMatrix|Pool|\w+_dataset_from_directory|flow_from_directory|ImageFolder)$/;
+  /^(read_\w+|load_\w+|fetch_\w+|make_\w+|get_data_\w+|DataReader|genfromtxt|loadtxt|fromfile|load|DataFrame|Series|array|asarray|tensor|from_numpy|Dataset|DMatrix|Pool|\w+_dataset_from_directory|flow_from_directory|ImageFolder)$/;
 
 /** Library functions whose result is a transformed copy of their first data argument (row-aligned). */
 export const ROWWISE_FUNCTIONS =
