@@ -282,6 +282,9 @@ export abstract class LibraryCalls extends DataOps {
         this.savedModels.add(objsOf(av.pos[0])[0]);
       } else if (serializer && /^load(_model)?$/.test(name) && this.savedModels.size === 1) {
         return [...this.savedModels][0];
+      } else if (name === 'load_model' && /keras|tensorflow|^tf\b/.test(module)) {
+        // A trained Keras model read from a file: a model (fine-tuned and scored here), not rows of data.
+        return this.newObj(name, { cat: 'model', task: 'unknown' }, n, a);
       }
       if (name === 'compute_class_weight' || name === 'compute_sample_weight') {
         this.facts.imbalance.push({ node: n, what: name });

@@ -112,7 +112,10 @@ export abstract class UserClasses extends LibraryCalls {
     const ds = [...av.pos, ...av.kw.values(), ...inst.attrs.values()]
       .map(v => this.asData(v))
       .filter((d): d is DataV => !!d);
-    const rows = ds.filter(d => !d.scalar && !d.mask);
+    const all = ds.filter(d => !d.scalar && !d.mask);
+    // Built from a part of a split and a resource (word vectors, a vocabulary): the rows are that part's.
+    const parted = all.filter(d => d.origin);
+    const rows = parted.length ? parted : all;
     if (!rows.length) {
       return obj;
     }
