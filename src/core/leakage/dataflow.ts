@@ -141,7 +141,8 @@ const KNOWN_FUNCTIONS = new Set([
 
 /** A function passed to `groupby(…).transform/apply` that computes lags, differences or trailing windows. */
 /** A loop body that takes optimiser steps. */
-const TRAINING_STEP = /\.backward\(|\boptim\w*\.step\(|\bopt\w*\.step\(/;
+// (or a call of the project's training function, `train(loader, model, criterion, optimizer, epoch)`)
+const TRAINING_STEP = /\.backward\(|\boptim\w*\.step\(|\bopt\w*\.step\(|(^|[^.\w])train(_\w+)?\s*\([^)]*\bopt/;
 
 export class Analyzer extends UserClasses {
   /**
@@ -614,7 +615,9 @@ export class Analyzer extends UserClasses {
     let keeps = this.keepsBest.get(body);
     if (keeps === undefined) {
       const text = this.text(body);
-      keeps = TRAINING_STEP.test(text) && /state_dict\(|torch\.save\(|save_weights\(|deepcopy\(/.test(text);
+      // (or remembers the best epoch: `best_epoch = epoch`, printed as the model to use)
+      const best = /state_dict\(|torch\.save\(|save_weights\(|deepcopy\(|\b\w*epoch\w*\s*=\s*\w*epoch\w*\s*$/m;
+      keeps = TRAINING_STEP.test(text) && best.test(text);
       this.keepsBest.set(body, keeps);
     }
     if (!keeps) {
@@ -643,12 +646,17 @@ export class Analyzer extends UserClasses {
     for (const a of asgs) {
       const left = field(a, 'left');
       const right = field(a, 'right');
-      if (left?.type !== 'identifier' || !compared.has(this.text(left)) || right?.type !== 'call') {
+      // (one of several values it returns: `test_loss, test_auc = evaluate(model, test_loader)`)
+      const names = left?.type === 'identifier' ? [left] : (left?.children.filter(c => c.type === 'identifier') ?? []);
+      if (!names.some(nm => compared.has(this.text(nm))) || right?.type !== 'call') {
         continue;
       }
       const args = field(right, 'arguments')?.children.filter(c => c.type === 'identifier') ?? [];
       for (const arg of args) {
-        const v = this.asData(this.lookup(this.text(arg)));
+        // (a loader of a dataset class the analysis does not know holds what its name says)
+        const named: DataV | undefined =
+          partFromName(this.text(arg)) === 'test' ? { k: 'data', part: 'test', roots: [], taints: [] } : undefined;
+        const v = this.asData(this.lookup(this.text(arg))) ?? named;
         if (v?.part === 'test' && this.once(`bestepoch:${this.ctxKey(right)}`)) {
           this.facts.testAsValidation.push({
             site: this.site(right, true),
