@@ -37,7 +37,10 @@ export abstract class UserClasses extends LibraryCalls {
     const inst = this.instances.get(obj);
     const def = inst?.methods.get(method);
     if (!inst || !def) {
-      return super.objMethod(obj, method, n, a, av);
+      const rows = obj.cat === 'unknown' && method === 'split' ? this.argData(av, false).filter(d => !d.scalar) : [];
+      // A splitter of a class the analysis does not know (`X_train, X_test, y_train, y_test = splitter.split(X, y)`):
+      // the parts of those rows, which the names they are unpacked into say.
+      return rows.length ? mergeData(rows) : super.objMethod(obj, method, n, a, av);
     }
     const out = this.callMethodOf(obj, inst, def, n, av);
     if (FIT_METHODS.has(method)) {
