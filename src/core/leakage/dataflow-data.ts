@@ -578,8 +578,10 @@ export abstract class DataOps extends Estimators {
       const perColumn = d.column === undefined && method !== 'map' && method !== 'applymap' && !isRowwise(a, this.src);
       const arg = perColumn ? derive(d, { column: undefined }) : derive(d, { scalar: true, column: undefined });
       const r = this.asData(this.callUser(fv, n, { pos: [arg], kw: new Map() }));
-      // Statistics taken inside the function (per column) or read from outside it (a closure) reach the result.
-      return derive(d, { taints: unionTaints(d.taints, r?.taints ?? []), column: d.column });
+      // Statistics taken inside the function (per column) or read from outside it (a closure) reach the result;
+      // a function of each element keeps the frame's columns.
+      const cols = method === 'applymap' || (method === 'map' && d.column === undefined) ? d.cols : undefined;
+      return derive(d, { taints: unionTaints(d.taints, r?.taints ?? []), column: d.column, cols });
     }
     if (method === 'assign' && d.column === undefined && av.kw.size) {
       // `df.assign(z=lambda f: (f['x'] - f['x'].mean()) / f['x'].std())`: each callable is run with the frame.
