@@ -464,6 +464,9 @@ export abstract class LibraryCalls extends DataOps {
       const part =
         file !== undefined ? (partFromName(file.replace(/^.*[\\/]/, '').replace(/\.\w+$/, '')) ?? 'full') : 'full';
       const d = this.freshData(`load:${this.ctxKey(n)}`, part);
+      if (part === 'test' || part === 'val') {
+        this.facts.heldOut.push(d);
+      }
       if (name === 'DataFrame' && !av.pos.length && !av.kw.size) {
         // `data = pd.DataFrame()`, filled column by column: no columns yet.
         return derive(d, { cols: { select: [], drop: [], derived: [], node: n } });

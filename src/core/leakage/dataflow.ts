@@ -298,7 +298,11 @@ export class Analyzer extends UserClasses {
       return v;
     }
     const p = partFromName(name);
-    return p ? derive(v, { part: p, column: v.column, preds: v.preds, cols: v.cols }) : v;
+    const out = p ? derive(v, { part: p, column: v.column, preds: v.preds, cols: v.cols }) : v;
+    if (p === 'test' || p === 'val') {
+      this.facts.heldOut.push(out);
+    }
+    return out;
   }
 
   /**

@@ -33,6 +33,7 @@ import {
   Taint,
   V,
   derive,
+  emptyFacts,
   isHeldOut,
   leaksInto,
   mayBeSplitLater,
@@ -64,24 +65,7 @@ export abstract class Estimators extends Evaluator {
   /** Data split into folds by hand (`kf.split(X)`), for the statistics it carried into them. */
   protected readonly foldInputs: { use: PyNode; data: DataV; dataText: string }[] = [];
   protected abstract noteFoldLeaks(x: DataV): void;
-  readonly facts: Facts = {
-    splits: [],
-    splitters: [],
-    preLeaks: [],
-    overLeaks: [],
-    testFits: [],
-    evaluations: [],
-    modelFits: [],
-    accuracy: [],
-    otherMetric: false,
-    imbalance: [],
-    evaluated: [],
-    valueCounts: [],
-    testAsValidation: [],
-    truncated: false,
-    targetLeaks: [],
-    scorings: [],
-  };
+  readonly facts: Facts = emptyFacts();
   protected readonly taintByKey = new Map<string, Taint>();
   /** Training and test parts of one split put back together (`np.vstack([X_train, X_test])`) → the test part. */
   protected readonly recombined = new WeakMap<DataV, DataV>();

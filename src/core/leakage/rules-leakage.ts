@@ -65,6 +65,15 @@ function inHelperText(ctx: RuleContext, t: Taint): string {
   return t.frames.length ? ` (in a function called at ${ctx.where(t.frames[0].start)})` : '';
 }
 
+/** Whether held-out rows (a test or validation part) of these datasets are named or scored in the file. */
+function heldOutOf(ctx: RuleContext, roots: number[]): boolean {
+  const scored = [...ctx.facts.evaluations.map(e => e.data), ...ctx.facts.scorings.map(sc => sc.data)];
+  scored.push(...ctx.facts.heldOut);
+  return (
+    !roots.length || scored.some(d => (d.part === 'test' || d.part === 'val') && d.roots.some(r => roots.includes(r)))
+  );
+}
+
 export function preprocessingBeforeSplit(ctx: RuleContext, fx: FixBuilder, out: RawFinding[]): void {
   const seen = new Set<PyNode>();
   for (const leak of sortBy(ctx.facts.preLeaks, l => l.taint.node.start)) {
@@ -72,8 +81,12 @@ export function preprocessingBeforeSplit(ctx: RuleContext, fx: FixBuilder, out: 
     if (seen.has(t.node) || (t.cvOnly && cvResultUnread(ctx, leak.use))) {
       continue;
     }
-    seen.add(t.node);
     const split = leak.split ?? t.split;
+    if (!split && !t.cvOnly && t.part !== 'train' && leak.useKind !== 'cv' && !heldOutOf(ctx, t.roots)) {
+      // No split, and no held-out rows of this data scored anywhere: a part named `train_…` that is all the rows.
+      continue;
+    }
+    seen.add(t.node);
     const inHelper = inHelperText(ctx, t);
     const subject = t.kind === 'fit' ? `${t.what} fits on ${t.data}` : `${t.what} is computed on ${t.data}`;
     let message: string;

@@ -41,6 +41,7 @@ export const FACT_LISTS = [
   'testAsValidation',
   'targetLeaks',
   'scorings',
+  'heldOut',
 ] as const satisfies readonly (keyof Facts)[];
 
 export interface UnitRecord {

@@ -380,8 +380,32 @@ export interface Facts {
   targetLeaks: TargetLeak[];
   /** Every scoring of a model's predictions (any data): for evaluation-on-training-data. */
   scorings: Scoring[];
+  /** Test and validation parts known by their names or files (`X_test = all_data[n:]`, `read_csv('test.csv')`). */
+  heldOut: DataV[];
   /** Statement budget ran out (very large or deeply looping file): some paths were analysed only once. */
   truncated: boolean;
+}
+
+export function emptyFacts(): Facts {
+  return {
+    splits: [],
+    splitters: [],
+    preLeaks: [],
+    overLeaks: [],
+    testFits: [],
+    evaluations: [],
+    modelFits: [],
+    accuracy: [],
+    otherMetric: false,
+    imbalance: [],
+    evaluated: [],
+    valueCounts: [],
+    testAsValidation: [],
+    truncated: false,
+    targetLeaks: [],
+    scorings: [],
+    heldOut: [],
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
