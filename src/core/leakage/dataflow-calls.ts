@@ -88,9 +88,12 @@ function namedColumns(v: V | undefined): ReadonlyMap<string, V> | undefined {
  * The columns of `pd.DataFrame(rows, columns=…)`: those of a column list (`columns=df.drop(columns=[…]).columns`), or
  * the rows' own when they are one frame and no names are given.
  */
-function frameColumns(m: DataV, n: number, columns: V | undefined): ColInfo | undefined {
+function frameColumns(m: DataV, n: number, columns: V | undefined, node: PyNode): ColInfo | undefined {
   if (columns) {
-    return columns.k === 'data' ? columns.colList : undefined;
+    // Names the analysis cannot read (`columns=iris.feature_names`): none it knows of, so the columns added later
+    // (`df['target'] = iris.target`) are known to be there.
+    const list = columns.k === 'data' ? columns.colList : undefined;
+    return list ?? (columns.k === 'lit' ? undefined : { select: [], drop: [], derived: [], node });
   }
   return n === 1 ? m.cols : undefined;
 }
@@ -438,7 +441,7 @@ export abstract class LibraryCalls extends DataOps {
                 },
               }
             : name === 'DataFrame'
-              ? frameColumns(m, ds.length, av.kw.get('columns'))
+              ? frameColumns(m, ds.length, av.kw.get('columns'), n)
               : undefined,
         taints: stats.length ? unionTaints(m.taints, ...stats) : m.taints,
         colValues: name === 'DataFrame' ? namedColumns(av.pos[0] ?? av.kw.get('data')) : undefined,

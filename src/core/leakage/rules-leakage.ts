@@ -555,9 +555,11 @@ export function targetInFeatures(ctx: RuleContext, out: RawFinding[]): void {
       : `the target column '${t.target}'`;
     const model = t.obj ? modelName(t.obj) : 'the model';
     const verb = t.node.type === 'subscript' ? 'puts' : 'keeps';
+    // A frame built here and given the label later, then trained on whole: shown where it trains the model.
+    const built = t.node.type === 'call' && /^(pd\.|pandas\.)?DataFrame$/.test(calleeText(t.node, ctx.src));
     out.push({
       rule: 'target-in-features',
-      node: t.node,
+      node: built ? t.fit : t.node,
       message:
         `${shortText(t.node, ctx.src, 60)} ${verb} ${what} ${verb === 'puts' ? 'into' : 'among'} the features, and ${t.xText} trains ${model} on ${t.yText} at ${ctx.where(t.fit.start)}: ` +
         `the model can read the answer from its input, so its score is meaningless. Drop '${t.column}' from the features.`,
