@@ -457,8 +457,13 @@ export abstract class LibraryCalls extends DataOps {
       // `np.linspace(x.min(), x.max(), 10)` as bins): still a statistic.
       return mergeData(args);
     }
-    if (LOADER_FUNCTIONS.test(name)) {
+    if (LOADER_FUNCTIONS.test(name) || (name === 'imread' && this.loops.length)) {
       const file = a.positional[0] ? stringValue(a.positional[0], this.src) : undefined;
+      const oneSample = /^(np|numpy|cv2|librosa|imageio|soundfile|sf|wavfile|scipy\.io\.wavfile)$/.test(module);
+      if (file === undefined && this.loops.length && oneSample && /^(load|imread|read)$/.test(name)) {
+        // One sample's file per iteration (`np.load(path_of(video_id))`): its statistics describe that sample only.
+        return this.scalar();
+      }
       const saved = file !== undefined && /^read_/.test(name) ? this.savedFiles.get(file) : undefined;
       if (saved) {
         // Written earlier in this file and read back: the same rows, with what was learned from them.
