@@ -17,6 +17,7 @@ import {
   methodName,
   splitNames,
   validFix,
+  foldLoopNode,
 } from './rules-shared';
 
 export function evaluationOnTrainingData(ctx: RuleContext, out: RawFinding[]): void {
@@ -244,19 +245,21 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
     const partText = isTest ? 'the test part' : 'the validation part';
     const onlyText = isTest ? '' : ', the only held-out data here,';
     const testName = sorted.find(e => /^[\w.\[\]'"]+$/.test(e.dataText))?.dataText;
-    // A model rebuilt with loop-dependent hyperparameters and scored on the test part inside the loop.
-    // Not when each iteration splits other data (one model per target column: `for t in TARGETS: train_target(df, t)`).
-    // Or built in one loop, kept (`results[name] = {'model': grid}`) and scored in a later loop over what was kept.
-    // (Not models each trained for their own target, `clf.fit(X, labels[alert])` in `for alert in alerts`.)
+    // A model rebuilt with loop-dependent hyperparameters and scored on the test part inside the loop (not when each
+    // iteration splits other data or trains for its own target column), or built in one loop, kept and scored in a
+    // later loop over what was kept (`results[name] = {'model': grid}`).
     const laterLoop = (m: Evaluation['models'][number], e: Evaluation) =>
       !!m.loops.length &&
       !!e.loops.length &&
       e.loops.every(l => m.loops.every(ml => l.start > ml.end)) &&
       !perTarget(m);
+    // (Not a held-out fold of a loop over cross-validation folds inside that loop: a grid search by hand.)
+    const cvInside = (e: Evaluation, l: PyNode) =>
+      e.data.part === 'val' && e.loops.some(f => f.start >= l.start && f.end <= l.end && foldLoopNode(ctx, f));
     const variedIn = (m: Evaluation['models'][number], e: Evaluation) =>
       m.dummy || !m.varies
         ? undefined
-        : (m.loops.find(l => e.loops.includes(l) && !(split && splitFollowsLoop(ctx, split, l))) ??
+        : (m.loops.find(l => e.loops.includes(l) && !(split && splitFollowsLoop(ctx, split, l)) && !cvInside(e, l)) ??
           (laterLoop(m, e) ? m.loops[m.loops.length - 1] : undefined));
     const inLoop = sorted.find(e => e.models.some(m => variedIn(m, e)));
     // A search or pipeline and the estimator it wraps count as one model.
