@@ -35,6 +35,8 @@ export function sourceColumns(d: DataV): string[] {
 
 /** A frame with all the columns it was loaded with. */
 export const ALL_COLUMNS = (node: PyNode): ColInfo => ({ drop: [], derived: [], node });
+/** No known column yet (`pd.DataFrame()`, filled column by column): the columns added later are all it has. */
+export const NO_COLUMNS = (node: PyNode): ColInfo => ({ select: [], drop: [], derived: [], node });
 
 /** `frame[['a', 'b']]`: exactly these columns (their derivations kept). */
 export function selectColumns(base: ColInfo | undefined, names: string[], node: PyNode): ColInfo {

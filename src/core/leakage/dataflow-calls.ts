@@ -2,7 +2,7 @@
  * The library-call layer of the ML semantics (`dataflow.ts`): estimator objects and their construction, calls of
  * library functions (data sources, metrics, cross-validation, feature scoring) and train/test splits.
  */
-import { ALL_COLUMNS, sourceColumns, stringsOf } from './columns';
+import { ALL_COLUMNS, NO_COLUMNS, sourceColumns, stringsOf } from './columns';
 import {
   ACCURACY_SCORING,
   CLASSIFICATION_METRICS,
@@ -26,7 +26,7 @@ import {
 } from './knowledge';
 import type { Args } from './interpreter';
 import type { PyNode } from './parser';
-import { CallArgs, callArgs, field, shortText, stringValue } from './syntax';
+import { CallArgs, callArgs, field, isFoldLoop, shortText, stringValue } from './syntax';
 import {
   ColInfo,
   DataV,
@@ -93,7 +93,7 @@ function frameColumns(m: DataV, n: number, columns: V | undefined, node: PyNode)
     // Names the analysis cannot read (`columns=iris.feature_names`): none it knows of, so the columns added later
     // (`df['target'] = iris.target`) are known to be there.
     const list = columns.k === 'data' ? columns.colList : undefined;
-    return list ?? (columns.k === 'lit' ? undefined : { select: [], drop: [], derived: [], node });
+    return list ?? (columns.k === 'lit' ? undefined : NO_COLUMNS(node));
   }
   return n === 1 ? m.cols : undefined;
 }
@@ -155,7 +155,7 @@ export abstract class LibraryCalls extends DataOps {
     const loops = this.loops.map(l => l.node);
     let varies = false;
     // The variables of a loop over cross-validation folds (the fold number too) are no hyperparameters.
-    const hyperLoops = this.loops.filter(l => !this.isFoldLoop(l.node));
+    const hyperLoops = this.loops.filter(l => !isFoldLoop(l.node, this.src));
     if (args && hyperLoops.length) {
       const names = new Set(hyperLoops.flatMap(l => [...l.targets]));
       const texts = [
@@ -477,7 +477,7 @@ export abstract class LibraryCalls extends DataOps {
       }
       if (name === 'DataFrame' && !av.pos.length && !av.kw.size) {
         // `data = pd.DataFrame()`, filled column by column: no columns yet.
-        return derive(d, { cols: { select: [], drop: [], derived: [], node: n } });
+        return derive(d, { cols: NO_COLUMNS(n) });
       }
       return /^read_/.test(name) ? derive(d, { cols: ALL_COLUMNS(n) }) : d;
     }

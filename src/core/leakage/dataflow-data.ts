@@ -20,7 +20,7 @@ import {
 import { STAT_FUNCTIONS, STAT_METHODS, STAT_MODULES } from './knowledge';
 import type { Args } from './interpreter';
 import type { PyNode } from './parser';
-import { CallArgs, SourceText, asOfRows, field, fields, stringValue } from './syntax';
+import { CallArgs, SourceText, asOfRows, field, fields, isFoldLoop, stringValue } from './syntax';
 import {
   ColInfo,
   DataV,
@@ -135,7 +135,7 @@ export abstract class DataOps extends Estimators {
   /** Whether `n` is inside a loop over folds (`for tr, va in kf.split(X)`): computed from a fold's rows (out-of-fold). */
   private inFoldLoop(n: PyNode): boolean {
     for (let p = n.parent; p; p = p.parent) {
-      if (this.isFoldLoop(p)) {
+      if (isFoldLoop(p, this.src)) {
         return true;
       }
     }

@@ -24,7 +24,7 @@ import {
   oneShuffledSplit,
 } from './knowledge';
 import type { PyNode } from './parser';
-import { CallArgs, field, stringValue } from './syntax';
+import { CallArgs, field, isFoldLoop, stringValue } from './syntax';
 import {
   DataV,
   Facts,
@@ -270,7 +270,7 @@ export abstract class Estimators extends Evaluator {
     }
     for (let i = this.loops.length - 1; i >= 0; i--) {
       const l = this.loops[i].node;
-      if (this.isFoldLoop(l)) {
+      if (isFoldLoop(l, this.src)) {
         return obj.loops.includes(l) ? undefined : l;
       }
     }
@@ -282,10 +282,11 @@ export abstract class Estimators extends Evaluator {
     const yNode = a.positional[1] ?? a.keywords.get('y');
     const xv = av.pos[0] ?? av.kw.get('X') ?? av.kw.get('x');
     const yv = av.pos[1] ?? av.kw.get('y');
-    const x0 = this.dataOrEmpty(xv);
+    const xd = this.asData(xv);
+    const x0 = xd ?? this.dataOrEmpty(xv);
     // A scaler learns from rows (even of a value taken for a scalar or unknown): those its name says (`train_data`).
     const rows = x0.scalar && obj.source && !x0.mask && !x0.index ? derive(x0, { scalar: false }) : x0;
-    const named = (rows !== x0 || !this.asData(xv)) && xNode?.type === 'identifier';
+    const named = (rows !== x0 || !xd) && xNode?.type === 'identifier';
     const x = named ? (this.refineByName(this.text(xNode), rows) as DataV) : rows;
     const y = yv ? this.asData(yv) : undefined;
     const site = this.site(n, true);

@@ -623,10 +623,4 @@ export abstract class Interpreter extends Scopes {
     }
     this.frame = saved;
   }
-
-  /** A loop over cross-validation folds: `for tr, va in kf.split(X, y)`, not `for w in line.split(',')`. */
-  protected isFoldLoop(l: PyNode): boolean {
-    const right = l.type === 'for_statement' ? field(l, 'right') : undefined;
-    return !!right && /\.split\s*\(\s*[^)'"\s]/.test(this.text(right));
-  }
 }

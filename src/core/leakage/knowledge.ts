@@ -6,6 +6,7 @@
  */
 import type { PyNode } from './parser';
 import type { CallArgs, SourceText } from './syntax';
+import { nameWords } from './partnames';
 
 export type Category = 'transformer' | 'sampler' | 'model' | 'search' | 'pipeline' | 'splitter';
 export type Task = 'classification' | 'regression' | 'clustering' | 'unknown';
@@ -129,11 +130,7 @@ const NAMED_TRANSFORMERS = new Map([
   ['svd', 'TruncatedSVD'],
 ]);
 export function transformerNamed(name: string): string | undefined {
-  const words = name
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .toLowerCase()
-    .split(/[^a-z]+/);
-  for (const w of words) {
+  for (const w of nameWords(name)) {
     const cls = NAMED_TRANSFORMERS.get(w);
     if (cls) {
       return cls;

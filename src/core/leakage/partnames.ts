@@ -2,7 +2,7 @@
 import type { Part } from './values';
 
 /** Splits a variable name into lower-case words (`XTrain` → x, train; `df_test2` → df, test). */
-function nameWords(name: string): string[] {
+export function nameWords(name: string): string[] {
   return name
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .toLowerCase()

@@ -6,7 +6,7 @@ import type { DataV, Evaluation, FitRecord, ModelFit, SplitSite } from './datafl
 import { PART_AFFIX, exclusive, partFromName } from './dataflow';
 import { FixBuilder, RawEdit, RawFix } from './fixes';
 import type { PyNode } from './parser';
-import { field, shortText } from './syntax';
+import { field, isFoldLoop, shortText } from './syntax';
 import {
   RawFinding,
   RuleContext,
@@ -17,7 +17,6 @@ import {
   methodName,
   splitNames,
   validFix,
-  foldLoopNode,
 } from './rules-shared';
 
 export function evaluationOnTrainingData(ctx: RuleContext, out: RawFinding[]): void {
@@ -255,7 +254,7 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
       !perTarget(m);
     // (Not a held-out fold of a loop over cross-validation folds inside that loop: a grid search by hand.)
     const cvInside = (e: Evaluation, l: PyNode) =>
-      e.data.part === 'val' && e.loops.some(f => f.start >= l.start && f.end <= l.end && foldLoopNode(ctx, f));
+      e.data.part === 'val' && e.loops.some(f => f.start >= l.start && f.end <= l.end && isFoldLoop(f, ctx.src));
     const variedIn = (m: Evaluation['models'][number], e: Evaluation) =>
       m.dummy || !m.varies
         ? undefined

@@ -65,24 +65,24 @@ function inHelperText(ctx: RuleContext, t: Taint): string {
   return t.frames.length ? ` (in a function called at ${ctx.where(t.frames[0].start)})` : '';
 }
 
-/** Whether held-out rows (a test or validation part) of these datasets are named or scored in the file. */
-function heldOutOf(ctx: RuleContext, roots: number[]): boolean {
-  const scored = [...ctx.facts.evaluations.map(e => e.data), ...ctx.facts.scorings.map(sc => sc.data)];
-  scored.push(...ctx.facts.heldOut);
-  return (
-    !roots.length || scored.some(d => (d.part === 'test' || d.part === 'val') && d.roots.some(r => roots.includes(r)))
-  );
+/** The datasets whose held-out rows (a test or validation part) are named or scored in the file. */
+function heldOutRoots(ctx: RuleContext): Set<number> {
+  const parts = [...ctx.facts.evaluations.map(e => e.data), ...ctx.facts.scorings.map(sc => sc.data)];
+  parts.push(...ctx.facts.heldOut);
+  return new Set(parts.filter(d => d.part === 'test' || d.part === 'val').flatMap(d => d.roots));
 }
 
 export function preprocessingBeforeSplit(ctx: RuleContext, fx: FixBuilder, out: RawFinding[]): void {
   const seen = new Set<PyNode>();
+  let heldOut: Set<number> | undefined;
+  const heldOutOf = (roots: number[]) => !roots.length || roots.some(r => (heldOut ??= heldOutRoots(ctx)).has(r));
   for (const leak of sortBy(ctx.facts.preLeaks, l => l.taint.node.start)) {
     const t = leak.taint;
     if (seen.has(t.node) || (t.cvOnly && cvResultUnread(ctx, leak.use))) {
       continue;
     }
     const split = leak.split ?? t.split;
-    if (!split && !t.cvOnly && t.part !== 'train' && leak.useKind !== 'cv' && !heldOutOf(ctx, t.roots)) {
+    if (!split && !t.cvOnly && t.part !== 'train' && leak.useKind !== 'cv' && !heldOutOf(t.roots)) {
       // No split, and no held-out rows of this data scored anywhere: a part named `train_…` that is all the rows.
       continue;
     }

@@ -91,9 +91,3 @@ export function validFix(title: string, edits: (RawEdit | undefined)[]): RawFix[
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-
-/** A loop over cross-validation folds: `for tr, va in kf.split(X, y)`. */
-export function foldLoopNode(ctx: RuleContext, l: PyNode): boolean {
-  const right = l.type === 'for_statement' ? field(l, 'right') : undefined;
-  return !!right && /\.split\s*\(\s*[^)'"\s]/.test(ctx.src.slice(right));
-}

@@ -221,6 +221,12 @@ export function shortText(n: PyNode, src: SourceText, max = 40): string {
   return t.length > max ? `${t.slice(0, max - 1)}…` : t;
 }
 
+/** A loop over cross-validation folds: `for tr, va in kf.split(X, y)`, not `for w in line.split(',')`. */
+export function isFoldLoop(l: PyNode, src: SourceText): boolean {
+  const right = l.type === 'for_statement' ? field(l, 'right') : undefined;
+  return !!right && /\.split\s*\(\s*[^)'"\s]/.test(src.slice(right));
+}
+
 /**
  * Rows selected, in a loop, as those before the current one (`df[df['Date'] < out.at[i, 'Date']]['Aces'].mean()`
  * for each row i): an as-of statistic of earlier rows, like a trailing window, learns nothing from later rows.
