@@ -449,6 +449,13 @@ export abstract class Evaluator extends Interpreter {
     for (const v of [av.pos[0], av.kw.get('fn'), av.kw.get('func'), av.kw.get('f')]) {
       if (v?.k === 'func' && !v.isClass) {
         this.hyperObjectives.add(v.def);
+        // `study.optimize(lambda trial: objective(trial, X_train, X_test, …))`: the function it calls is the objective.
+        const body = v.def.type === 'lambda' ? field(v.def, 'body') : undefined;
+        const fn = body?.type === 'call' ? field(body, 'function') : undefined;
+        const called = fn?.type === 'identifier' ? this.evalExpr(fn) : undefined;
+        if (called?.k === 'func' && !called.isClass) {
+          this.hyperObjectives.add(called.def);
+        }
       }
     }
   }

@@ -304,6 +304,15 @@ export abstract class Scopes {
     return d?.roots[0] === this.rootByKey.get(`name:${name}`);
   }
 
+  /** Targets that are all plain names, among them a training part and a test or validation part by name. */
+  private namedSplit(targets: readonly PyNode[]): boolean {
+    if (targets.length < 2 || targets.some(t => t.type !== 'identifier')) {
+      return false;
+    }
+    const parts = targets.map(t => partFromName(this.text(t)));
+    return parts.includes('train') && (parts.includes('test') || parts.includes('val'));
+  }
+
   protected freshData(key: string, part: Part = 'unknown'): DataV {
     return { k: 'data', part, roots: [this.rootFor(key)], taints: [] };
   }
@@ -429,6 +438,12 @@ export abstract class Scopes {
       case 'tuple':
       case 'list': {
         const targets = target.children;
+        if (v.k === 'unknown' && this.namedSplit(targets)) {
+          // `X_train, X_test, y_train, y_test = self._prepare_data(df)` (a method of an object the analysis cannot
+          // follow): the parts hold what their names say, as for a helper's parameters.
+          targets.forEach(t => this.bind(t, this.refineByName(this.text(t), this.freshData(`unpack:${target.id}`))));
+          return;
+        }
         const items = this.splitTargetParts(targets, this.positionalItems(v));
         const starIdx = targets.findIndex(t => t.type === 'list_splat_pattern' || t.type === 'list_splat');
         for (let i = 0; i < targets.length; i++) {

@@ -210,8 +210,7 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
   // compares models on its only hold-out); otherwise choosing on validation data is the right way.
   const anyTest = ctx.facts.evaluations.some(e => e.data.part === 'test');
   // One call scoring a value that may hold either of several models (`best = a if … else b; best.score(…)`) is
-  // recorded once per model: it scores one choice.
-  // (Several evaluations inside one call of a helper are each a scoring.)
+  // recorded once per model: it scores one choice. (Several evaluations inside one call of a helper each score.)
   const bySite = new Map<string, Evaluation>();
   for (const ev of ctx.facts.evaluations) {
     // …but a comprehension (`{k: evaluate(m) for k, m in models.items()}`) scores each model in turn.
@@ -313,9 +312,8 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
         }
       }
     }
-    // A threshold varied by a comprehension (`[f1_score(y_test, p >= t) for t in grid]`) is varied where it is scored.
-    // (A threshold tuned apart from a model rebuilt in a loop, e.g. once more after an optimiser's trials, is another
-    // choice made on the test part.)
+    // A threshold varied by a comprehension is varied where it is scored; one tuned apart from a model rebuilt in a
+    // loop (e.g. after an optimiser's trials) is another choice made on the test part.
     const tuned = sorted.find(
       e =>
         e.threshold &&
@@ -354,9 +352,12 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
         continue;
       }
       reported.add(inLoop.site);
-      const how = inLoop.loops.includes(loop)
-        ? `is rebuilt with different hyperparameters on each iteration of the loop at ${ctx.where(loop.start)} and`
-        : `is built on each iteration of the loop at ${ctx.where(loop.start)}, and the models kept are each`;
+      const objective = loop.type === 'function_definition' && field(loop, 'name');
+      const how = objective
+        ? `is rebuilt with each trial's hyperparameters in ${ctx.src.slice(objective)}, the objective a hyperparameter optimiser calls once per trial (${ctx.where(loop.start)}), and`
+        : inLoop.loops.includes(loop)
+          ? `is rebuilt with different hyperparameters on each iteration of the loop at ${ctx.where(loop.start)} and`
+          : `is built on each iteration of the loop at ${ctx.where(loop.start)}, and the models kept are each`;
       out.push({
         rule: 'multi-test',
         node: inLoop.site,
