@@ -456,6 +456,22 @@ export abstract class Evaluator extends Interpreter {
         if (called?.k === 'func' && !called.isClass) {
           this.hyperObjectives.add(called.def);
         }
+        // (`lambda trial: self._objective(trial, …)` in a method: the method of that name in the same class.)
+        const method =
+          fn?.type === 'attribute' && this.text(field(fn, 'object') ?? fn) === 'self' && field(fn, 'attribute');
+        let cls = v.def.parent;
+        while (method && cls && cls.type !== 'class_definition') {
+          cls = cls.parent;
+        }
+        for (const d of (method && cls && field(cls, 'body')?.children) || []) {
+          const def = d.type === 'decorated_definition' ? field(d, 'definition') : d;
+          if (
+            def?.type === 'function_definition' &&
+            this.text(field(def, 'name') ?? def) === this.text(method as PyNode)
+          ) {
+            this.hyperObjectives.add(def);
+          }
+        }
       }
     }
   }
