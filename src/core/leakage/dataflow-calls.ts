@@ -22,6 +22,8 @@ import {
   STAT_FUNCTIONS,
   STAT_MODULES,
   classInfo,
+  KNOWN_LIBRARY,
+  oversamplerNamed,
   transformerNamed,
 } from './knowledge';
 import type { Args } from './interpreter';
@@ -262,6 +264,9 @@ export abstract class LibraryCalls extends DataOps {
       if (name === 'resample' && /utils|^$/.test(module)) {
         return this.doUpsample(n, a, av, 'resample');
       }
+      if (oversamplerNamed(name) && this.asData(av.pos[0])) {
+        return this.namedOversampler(name, n, a, av);
+      }
       if (name === 'clone') {
         const o = objsOf(av.pos[0])[0];
         if (o) {
@@ -297,15 +302,7 @@ export abstract class LibraryCalls extends DataOps {
         return this.nativeBoostingTrain(name, n, a, av);
       }
       if (name === 'load_data' && /datasets/.test(module)) {
-        const root = this.rootFor(`load:${this.ctxKey(n)}`);
-        const d = (part: Part): DataV => ({ k: 'data', part, roots: [root], taints: [] });
-        return {
-          k: 'tuple',
-          items: [
-            { k: 'tuple', items: [d('train'), d('train')] },
-            { k: 'tuple', items: [d('test'), d('test')] },
-          ],
-        };
+        return this.kerasLoadData(n);
       }
       if (FEATURE_SCORES.test(name)) {
         // Univariate feature scores use the labels of every row they see.
@@ -393,8 +390,7 @@ export abstract class LibraryCalls extends DataOps {
     if (EVAL_HELPER.test(name) && !/^(np|numpy|pd|pandas|torch|tf|plt|matplotlib\.\w+|sns|seaborn)$/.test(module)) {
       this.helperEvaluation(n, a, av);
     }
-    // Generic library call: a transformation of its data arguments, or a new dataset from a loader.
-    // `pd.DataFrame({'length': lengths, 'digits': digits})`: a frame of the columns given.
+    // Generic library call: a transformation of its data arguments (`pd.DataFrame({'a': x})`), or a loader's dataset.
     const args: DataV[] = [];
     const add = (v: V) => {
       if (v.k === 'dict' && name === 'DataFrame') {
@@ -425,14 +421,18 @@ export abstract class LibraryCalls extends DataOps {
         o &&
         /DMatrix|Dataset|Pool/.test(name) &&
         ds.every(d => d.origin?.split === o.split && d.origin.side === o.side);
-      const src = sourceColumns(m);
+      // (Features and labels passed together to a project's own function, `split_train_test(X, y)`, may come back apart.)
+      const apart = !KNOWN_LIBRARY.test(module) && ds.some(d => d.column === undefined) && ds.some(d => d.column);
+      const src = apart ? [] : sourceColumns(m);
+      const frames = apart ? mergeData(ds.filter(d => d.column === undefined)) : undefined;
       return derive(m, {
         origin: m.origin ?? (onePart ? o : undefined),
         // `np.log(df['price'])`: computed from that column.
         srcCols: src.length ? src : undefined,
         preds: m.preds,
-        cols:
-          ds.length === 1 && name === 'get_dummies' && m.cols
+        cols: frames
+          ? frames.cols
+          : ds.length === 1 && name === 'get_dummies' && m.cols
             ? {
                 ...m.cols,
                 dummies: {

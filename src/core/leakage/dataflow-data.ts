@@ -743,6 +743,16 @@ export abstract class DataOps extends Estimators {
     return next;
   }
 
+  /** A project's own oversampler imported from another file (`apply_smote(X_train, y_train)`): each array resampled. */
+  protected namedOversampler(name: string, n: PyNode, a: CallArgs, av: Args): V {
+    this.facts.imbalance.push({ node: n, what: `${name}()` });
+    const t = this.taint('oversample', n, `${name}()`, this.short(a.positional[0] ?? n), this.asData(av.pos[0])!);
+    const items = av.pos
+      .map(p => this.asData(p))
+      .map(x => (x ? derive(x, { taints: unionTaints(x.taints, [t]) }) : UNKNOWN));
+    return items.length > 1 ? { k: 'tuple', items } : items[0];
+  }
+
   /** Upsampling by `resample(…, replace=True)` or `df.sample(…, replace=True)`. */
   protected doUpsample(n: PyNode, a: CallArgs, av: Args, what: string, recvNode?: PyNode): V {
     const first = av.pos[0];

@@ -271,6 +271,19 @@ export abstract class Scopes {
     this.rec?.seen.add(key);
     return true;
   }
+  /** Keras `datasets.….load_data()`: `(x_train, y_train), (x_test, y_test)` of one dataset. */
+  protected kerasLoadData(n: PyNode): V {
+    const root = this.rootFor(`load:${this.ctxKey(n)}`);
+    const d = (part: Part): DataV => ({ k: 'data', part, roots: [root], taints: [] });
+    return {
+      k: 'tuple',
+      items: [
+        { k: 'tuple', items: [d('train'), d('train')] },
+        { k: 'tuple', items: [d('test'), d('test')] },
+      ],
+    };
+  }
+
   protected ctxKey(n: PyNode): string {
     return this.callStack.length ? `${n.id}@${this.callStack.map(c => c.id).join('.')}` : `${n.id}`;
   }

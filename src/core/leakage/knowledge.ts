@@ -129,6 +129,14 @@ const NAMED_TRANSFORMERS = new Map([
   ['pca', 'PCA'],
   ['svd', 'TruncatedSVD'],
 ]);
+/** Modules whose functions the analysis knows by kind (anything else may be a project's own module). */
+export const KNOWN_LIBRARY =
+  /^(np|numpy|pd|pandas|scipy|torch|tf|tensorflow|keras|sklearn|xgb|xgboost|lgb|lightgbm|cb|catboost|pl|polars|math|statsmodels|sm|smf|builtins)(\.|$)/;
+/** Words naming an oversampler in a function's name (`apply_smote`, `oversample_minority`). */
+const OVERSAMPLER_WORDS = new Set(['smote', 'adasyn', 'oversample', 'oversampling', 'upsample', 'upsampling']);
+export function oversamplerNamed(name: string): boolean {
+  return nameWords(name).some(w => OVERSAMPLER_WORDS.has(w));
+}
 export function transformerNamed(name: string): string | undefined {
   for (const w of nameWords(name)) {
     const cls = NAMED_TRANSFORMERS.get(w);
