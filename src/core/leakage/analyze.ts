@@ -363,11 +363,18 @@ export function analyzeText(text: string, options: AnalyzeOptions | undefined, c
     if (sup && isSuppressed(sup, r.rule, range.startLine)) {
       continue;
     }
+    // One finding of a rule per line, and per statement (`pd.cut(x, bins=[x.min(), x.quantile(0.5), x.max()])` over
+    // several lines is one leak).
+    const stmt = simpleStatementOf(r.node);
     const key = `${r.rule}:${range.startLine}`;
-    if (seen.has(key)) {
+    const stmtKey = stmt && `${r.rule}:s${stmt.id}`;
+    if (seen.has(key) || (stmtKey && seen.has(stmtKey))) {
       continue;
     }
     seen.add(key);
+    if (stmtKey) {
+      seen.add(stmtKey);
+    }
     findings.push(toFinding(r, severity, range, src, cellMap));
   }
   findings.sort(
@@ -379,6 +386,21 @@ export function analyzeText(text: string, options: AnalyzeOptions | undefined, c
   result.findings = findings;
   result.timings.analyzeMs = performance.now() - t1;
   return result;
+}
+
+const SIMPLE_STATEMENTS = new Set(['expression_statement', 'return_statement', 'assert_statement', 'delete_statement']);
+
+/** The simple statement a node is part of (none for a node in a compound statement's header). */
+function simpleStatementOf(n: PyNode): PyNode | undefined {
+  for (let p: PyNode | null = n; p; p = p.parent) {
+    if (SIMPLE_STATEMENTS.has(p.type)) {
+      return p;
+    }
+    if (p.type === 'block' || p.type === 'module') {
+      return undefined;
+    }
+  }
+  return undefined;
 }
 
 function cellOfLine(map: CellMap, line: number): CellMap['cells'][number] | undefined {

@@ -325,6 +325,11 @@ export abstract class LibraryCalls extends DataOps {
           return this.statistic(x, n, `cut(bins=${this.text(binsNode)})`, a.positional[0], false);
         }
       }
+      const bins = name === 'cut' && /^(pd|pandas)$/.test(module) ? (av.pos[1] ?? av.kw.get('bins')) : undefined;
+      if (bins?.k === 'list' && bins.items.length > 2 && bins.items.slice(1, -1).every(b => b.k === 'lit')) {
+        // Fixed inner edges, only the outer ones from the data (`[0, 1980, 2000, df.year.max()]`): fixed bins.
+        return this.asData(av.pos[0]) ? derive(this.asData(av.pos[0])!) : UNKNOWN;
+      }
       const isStatModule = STAT_MODULES.test(module) || (module === '' && /^(qcut|zscore)$/.test(name));
       if (
         STAT_FUNCTIONS.has(name) &&
@@ -359,8 +364,7 @@ export abstract class LibraryCalls extends DataOps {
         const ds = this.argData(av);
         if (ds.length) {
           const m = mergeData(ds);
-          // The training and test parts of one split put back together (`np.vstack([X_train, X_test])`): what is
-          // fitted on it is fitted on test rows.
+          // Both parts of one split put back together (`np.vstack([X_train, X_test])`): fitted on it, fitted on test.
           const parts = [...av.pos, ...av.kw.values()]
             .flatMap(v => (v.k === 'list' || v.k === 'tuple' ? v.items : [v]))
             .map(v => this.asData(v))
@@ -453,8 +457,7 @@ export abstract class LibraryCalls extends DataOps {
       (/^(Series|DataFrame|Index|array|asarray|tensor|Tensor)$/.test(name) ||
         (!LOADER_FUNCTIONS.test(name) && !/^[A-Z]/.test(name)))
     ) {
-      // Computed from statistics only (`pd.Series(mutual_info_classif(X, y), index=X.columns)`,
-      // `np.linspace(x.min(), x.max(), 10)` as bins): still a statistic.
+      // Computed from statistics only (`pd.Series(mutual_info_classif(X, y))`, `np.linspace(x.min(), x.max(), 10)`).
       return mergeData(args);
     }
     if (LOADER_FUNCTIONS.test(name) || (name === 'imread' && this.loops.length)) {

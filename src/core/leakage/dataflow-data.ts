@@ -409,7 +409,7 @@ export abstract class DataOps extends Estimators {
       }
       if (kv?.k === 'data' && kv.colFilter && !kv.colList) {
         // Which columns it keeps is not known, only which named ones it leaves out.
-        out = selectColumnTaints(derive(out, { preds: out.preds }), kv.colFilter);
+        out = selectColumnTaints(derive(out, { preds: out.preds, groupby: out.groupby }), kv.colFilter);
         return;
       }
       const list = kv?.k === 'data' ? kv.colList : undefined;
@@ -468,8 +468,8 @@ export abstract class DataOps extends Estimators {
         });
         return;
       }
-      // Any other key may select columns the code does not spell out.
-      out = derive(out, { cols: undefined, column: out.column, preds: out.preds });
+      // Any other key may select columns the code does not spell out (`df.groupby('g')[col]` in a loop over names).
+      out = derive(out, { cols: undefined, column: out.column, preds: out.preds, groupby: out.groupby });
       if (kd.taints.length) {
         out = derive(out, {
           taints: unionTaints(out.taints, kd.taints),
