@@ -504,10 +504,12 @@ export abstract class DataOps extends Estimators {
 
   // ----- data methods
 
-  protected statistic(d: DataV, n: PyNode, what: string, dataNode: PyNode, isScalar: boolean): DataV {
+  protected statistic(d: DataV, n: PyNode, what: string, dataNode: PyNode, isScalar: boolean, entity?: string): DataV {
     let taints = d.taints;
     if (mayBeSplitLater(d) && !asOfRows(dataNode, this.loops, this.src)) {
-      taints = unionTaints(d.taints, [this.taint('stat', n, what, this.short(dataNode), d)]);
+      const t = this.taint('stat', n, what, this.short(dataNode), d);
+      t.entity = entity;
+      taints = unionTaints(d.taints, [t]);
     }
     return isScalar
       ? { k: 'data', part: d.part, roots: d.roots, taints, scalar: true, curve: d.curve }
@@ -558,7 +560,8 @@ export abstract class DataOps extends Estimators {
       return derive(d, { groupby: undefined, taints: d.taints });
     }
     if (d.groupby && (STAT_METHODS.has(method) || /^(transform|apply|rank)$/.test(method))) {
-      return this.statistic(d, n, `groupby(…).${method}()`, recvNode, method !== 'transform' && method !== 'rank');
+      const entity = d.groupby === 'entity' ? (d.column ?? '') : undefined;
+      return this.statistic(d, n, `groupby(…).${method}()`, recvNode, !/^(transform|rank)$/.test(method), entity);
     }
     if (method === 'pivot_table' && !a.keywords.has('index') && a.positional.length < 2) {
       // `df.pivot_table(values='size', columns='type', aggfunc=…)` with no row index: one row of statistics over all
@@ -622,7 +625,9 @@ export abstract class DataOps extends Estimators {
       return { k: 'lit', value: null };
     }
     if (method === 'groupby') {
-      return derive(d, { groupby: true });
+      // Grouped by an entity's id (`data.groupby('series_id')`): statistics of one entity's own rows, its features.
+      const keys = stringsOf(av.pos[0] ?? av.kw.get('by'));
+      return derive(d, { groupby: keys?.length && keys.every(k => /(^|_)id$|Id$|ID$/.test(k)) ? 'entity' : true });
     }
     if (method === 'select_dtypes') {
       const numeric = !!d.cols && d.column === undefined && numericSelection(a, this.src);

@@ -347,6 +347,10 @@ export abstract class Evaluator extends Interpreter {
               return base.items[i];
             }
           }
+          if (base.keys.every(k => k !== undefined)) {
+            // A key this dict does not have (another dict bound to the same name has it).
+            return UNKNOWN;
+          }
         }
         let out: V | undefined;
         for (const it of base.items) {

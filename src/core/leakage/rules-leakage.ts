@@ -76,9 +76,15 @@ export function preprocessingBeforeSplit(ctx: RuleContext, fx: FixBuilder, out: 
   const seen = new Set<PyNode>();
   let heldOut: Set<number> | undefined;
   const heldOutOf = (roots: number[]) => !roots.length || roots.some(r => (heldOut ??= heldOutRoots(ctx)).has(r));
+  // Statistics per entity id are that entity's own features, unless they are of the label (target encoding by id).
+  const labels = new Set(ctx.facts.modelFits.flatMap(f => [f.y?.column, ...(f.y?.srcCols ?? [])]));
   for (const leak of sortBy(ctx.facts.preLeaks, l => l.taint.node.start)) {
     const t = leak.taint;
-    if (seen.has(t.node) || (t.cvOnly && cvResultUnread(ctx, leak.use))) {
+    if (
+      seen.has(t.node) ||
+      (t.cvOnly && cvResultUnread(ctx, leak.use)) ||
+      (t.entity !== undefined && !labels.has(t.entity))
+    ) {
       continue;
     }
     const split = leak.split ?? t.split;

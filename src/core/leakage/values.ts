@@ -45,6 +45,8 @@ export interface Taint {
   cvOnly?: boolean;
   /** Outlier flags learned from the rows: they leak into the rows a mask of them keeps. */
   filter?: boolean;
+  /** A statistic per entity id (`groupby('user_id')[col]`) of that column ('' if not one): a leak for the label only. */
+  entity?: string;
 }
 
 export interface SplitOrigin {
@@ -71,7 +73,8 @@ export interface DataV {
   scalar?: boolean;
   /** Row positions (from a CV splitter's `split`). */
   index?: boolean;
-  groupby?: boolean;
+  /** Grouped rows (`df.groupby(key)`); 'entity' when grouped by an id (each group one sample's own rows). */
+  groupby?: boolean | 'entity';
   /** A rolling/expanding/exponential window: its statistics are per row (from neighbouring rows), not dataset-wide. */
   window?: boolean;
   /** The named columns it was computed from, when not just `column` (`df['a'] > 3` → a). */
