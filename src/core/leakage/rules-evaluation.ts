@@ -15,6 +15,7 @@ import {
   capitalize,
   calleeText,
   methodName,
+  sameSplitKey,
   splitNames,
   validFix,
 } from './rules-shared';
@@ -223,7 +224,7 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
     if (d.part !== 'test' && anyTest) {
       continue;
     }
-    const key = d.origin ? `split:${d.origin.split.id}` : `roots:${[...d.roots].sort().join(',')}`;
+    const key = d.origin ? `split:${sameSplitKey(ctx, d.origin.split)}` : `roots:${[...d.roots].sort().join(',')}`;
     if (!d.origin && !d.roots.length) {
       continue;
     }
@@ -398,8 +399,7 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
     if (reported.has(v.site)) {
       continue;
     }
-    // The only held-out part, named as validation data (`X_val`), and never scored afterwards: early stopping on it
-    // is what it is for (no test score is made optimistic).
+    // The only held-out part, named as validation (`X_val`), never scored afterwards: early stopping is its purpose.
     const names = v.dataText.match(/[A-Za-z_]\w*/g) ?? [];
     const scored = (d: DataV) => sameRows(d, v.data);
     // So is a part named test that is never scored, nor even read after the fit: validation data by another name.
