@@ -45,7 +45,7 @@ import {
  * The test part among validation data (`(X_test, y_test)`, `[(X_val, y_val), (X_test, y_test)]`, nested up to three
  * levels): one from a split first.
  */
-function testPartIn(v: V | undefined): DataV | undefined {
+function testPartIn(v: V | undefined, orVal = false): DataV | undefined {
   const flat = (x: V | undefined, depth: number): DataV[] =>
     !x
       ? []
@@ -55,7 +55,11 @@ function testPartIn(v: V | undefined): DataV | undefined {
           ? x.items.flatMap(y => flat(y, depth + 1))
           : [];
   const parts = flat(v, 0);
-  return parts.find(x => x.part === 'test' && x.origin) ?? parts.find(x => x.part === 'test');
+  return (
+    parts.find(x => x.part === 'test' && x.origin) ??
+    parts.find(x => x.part === 'test') ??
+    (orVal ? parts.find(x => x.part === 'val' && x.origin) : undefined)
+  );
 }
 
 const CURVES = /^(roc_curve|precision_recall_curve|det_curve)$/;
@@ -575,7 +579,8 @@ export abstract class Estimators extends Evaluator {
     if (!hasEarlyStop && !keepsBest) {
       return;
     }
-    const d = testPartIn(this.evalExpr(vd));
+    // (A validation part too: the rule reports it when it is the only held-out data and is scored afterwards.)
+    const d = testPartIn(this.evalExpr(vd), true);
     if (d && this.once(`evalset:${this.ctxKey(n)}`)) {
       const epoch = keepsBest ? 'iteration' : undefined;
       this.facts.testAsValidation.push({ site: this.site(n, true), dataText: this.short(vd), data: d, epoch });

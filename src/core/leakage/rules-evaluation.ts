@@ -3,7 +3,7 @@
  * random_state or seed, accuracy on imbalanced data and no baseline (see `rules.ts`).
  */
 import type { DataV, Evaluation, FitRecord, ModelFit, SplitSite } from './dataflow';
-import { PART_AFFIX, exclusive, partFromName } from './dataflow';
+import { PART_AFFIX, exclusive } from './dataflow';
 import { FixBuilder, RawEdit, RawFix } from './fixes';
 import type { PyNode } from './parser';
 import { field, isFoldLoop, shortText } from './syntax';
@@ -19,6 +19,7 @@ import {
   splitNames,
   validFix,
 } from './rules-shared';
+import { earlyStoppingOnTest, sameRows } from './rules-stopping';
 
 export function evaluationOnTrainingData(ctx: RuleContext, out: RawFinding[]): void {
   const { scorings } = ctx.facts;
@@ -143,14 +144,6 @@ function isLoop(n: PyNode): boolean {
 function fittedOnAll(m: Evaluation['models'][number], d: DataV): boolean {
   const last = m.fits[m.fits.length - 1];
   return !!last && last.part === 'full' && last.roots.some(r => d.roots.includes(r));
-}
-
-/** The same held-out rows: the same side of the same split, or the same rows by their roots and part. */
-function sameRows(a: DataV, b: DataV): boolean {
-  if (a.origin && b.origin) {
-    return a.origin.split === b.origin.split && a.origin.side === b.origin.side;
-  }
-  return a.part === b.part && a.roots.some(r => b.roots.includes(r));
 }
 
 /**
@@ -395,42 +388,7 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
       });
     }
   }
-  for (const v of ctx.facts.testAsValidation) {
-    if (reported.has(v.site)) {
-      continue;
-    }
-    // The only held-out part, named as validation (`X_val`), never scored afterwards: early stopping is its purpose.
-    const names = v.dataText.match(/[A-Za-z_]\w*/g) ?? [];
-    const scored = (d: DataV) => sameRows(d, v.data);
-    // So is a part named test that is never scored, nor even read after the fit: validation data by another name.
-    const later = ctx.src.text.slice(v.site.end);
-    const o = v.data.origin;
-    const heldNames = o ? o.split.targetNames.filter((nm, i): nm is string => i % 2 === 1 && !!nm) : [];
-    const unread = () =>
-      [...(v.dataText.replace(/(['"]).*?\1/g, '').match(/[A-Za-z_]\w*/g) ?? []), ...heldNames].every(
-        nm => !new RegExp(`(^|[^\\w.])${nm.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(later),
-      );
-    if (
-      !v.search &&
-      names.length &&
-      (names.every(nm => partFromName(nm) === 'val') || (v.epoch !== true && unread())) &&
-      !ctx.facts.evaluations.some(e => scored(e.data)) &&
-      !ctx.facts.scorings.some(sc => scored(sc.data))
-    ) {
-      continue;
-    }
-    reported.add(v.site);
-    const split = v.data.origin?.split;
-    out.push({
-      rule: 'multi-test',
-      node: v.site,
-      message:
-        `${v.dataText}, the test part${split ? ` (split at ${ctx.where(split.node.start)})` : ''}, is used as validation data${split ? '' : ` at ${ctx.where(v.site.start)}`} ${v.search ? 'by a hyperparameter search: the hyperparameters are chosen' : v.epoch ? `to keep the best ${v.epoch === 'iteration' ? 'boosting iteration' : 'epoch'}: the model is chosen` : 'for early stopping: training is tuned'} on the test set, so its score is optimistic. ` +
-        `Split a validation set from the training part for ${v.search ? 'the search' : v.epoch ? `choosing the ${v.epoch === 'iteration' ? 'iteration' : 'epoch'}` : 'early stopping'}.`,
-      related: split ? [{ message: 'the test part comes from this split', node: split.node }] : [],
-      fixes: [],
-    });
-  }
+  earlyStoppingOnTest(ctx, out, reported);
 }
 
 export function missingStratify(ctx: RuleContext, fx: FixBuilder, out: RawFinding[]): void {
