@@ -353,6 +353,7 @@ export function analyzeText(text: string, options: AnalyzeOptions | undefined, c
   const raw = runRules(ctx);
   const sup = options?.suppressions === false ? undefined : suppressions(src);
   const seen = new Set<string>();
+  const seenStatements = new Map<string, Set<PyNode>>();
   const findings: Finding[] = [];
   for (const r of raw) {
     const severity = effectiveSeverity(r.rule, options);
@@ -365,15 +366,16 @@ export function analyzeText(text: string, options: AnalyzeOptions | undefined, c
     }
     // One finding of a rule per line, and per statement (`pd.cut(x, bins=[x.min(), x.quantile(0.5), x.max()])` over
     // several lines is one leak).
+    // (By the statement node itself: node ids of statements re-used after an edit are not unique in the new tree.)
     const stmt = simpleStatementOf(r.node);
     const key = `${r.rule}:${range.startLine}`;
-    const stmtKey = stmt && `${r.rule}:s${stmt.id}`;
-    if (seen.has(key) || (stmtKey && seen.has(stmtKey))) {
+    const stmts = seenStatements.get(r.rule) ?? new Set<PyNode>();
+    if (seen.has(key) || (stmt && stmts.has(stmt))) {
       continue;
     }
     seen.add(key);
-    if (stmtKey) {
-      seen.add(stmtKey);
+    if (stmt) {
+      seenStatements.set(r.rule, stmts.add(stmt));
     }
     findings.push(toFinding(r, severity, range, src, cellMap));
   }

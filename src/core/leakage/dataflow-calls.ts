@@ -92,8 +92,7 @@ function namedColumns(v: V | undefined): ReadonlyMap<string, V> | undefined {
  */
 function frameColumns(m: DataV, n: number, columns: V | undefined, node: PyNode): ColInfo | undefined {
   if (columns) {
-    // Names the analysis cannot read (`columns=iris.feature_names`): none it knows of, so the columns added later
-    // (`df['target'] = iris.target`) are known to be there.
+    // Names it cannot read (`columns=iris.feature_names`): none it knows, so those added later are known to be there.
     const list = columns.k === 'data' ? columns.colList : undefined;
     return list ?? (columns.k === 'lit' ? undefined : NO_COLUMNS(node));
   }
@@ -102,7 +101,7 @@ function frameColumns(m: DataV, n: number, columns: V | undefined, node: PyNode)
 
 export abstract class LibraryCalls extends DataOps {
   protected readonly splitByNode = new Map<PyNode, SplitSite>();
-  private readonly savedModels = new Set<ObjV>();
+  private readonly savedModels = new WeakMap<object, Set<ObjV>>();
 
   protected receiver(objNode: PyNode, recv: V, method: string): V {
     if (recv.k !== 'obj' && recv.k !== 'union' && recv.k !== 'data' && FIT_METHODS.has(method)) {
@@ -285,11 +284,12 @@ export abstract class LibraryCalls extends DataOps {
         return UNKNOWN;
       }
       const serializer = /^(pickle|joblib|dill|cloudpickle|torch|keras(\.models)?|tf\.keras\.models)$/.test(module);
+      // A model saved (`dump(model, f)`), then loaded back (`load(f)`) in the same function is the same model.
+      const saved = this.savedModels.get(this.frame) ?? new Set<ObjV>();
       if (serializer && name === 'dump' && objsOf(av.pos[0]).length) {
-        // A model saved (`dump(model, f)`), then loaded back (`load(f)`) is the same model, not a rival.
-        this.savedModels.add(objsOf(av.pos[0])[0]);
-      } else if (serializer && /^load(_model)?$/.test(name) && this.savedModels.size === 1) {
-        return [...this.savedModels][0];
+        this.savedModels.set(this.frame, saved.add(objsOf(av.pos[0])[0]));
+      } else if (serializer && /^load(_model)?$/.test(name) && saved.size === 1) {
+        return [...saved][0];
       } else if (name === 'load_model' && /keras|tensorflow|^tf\b/.test(module)) {
         // A trained Keras model read from a file: a model (fine-tuned and scored here), not rows of data.
         return this.newObj(name, { cat: 'model', task: 'unknown' }, n, a);
@@ -485,8 +485,7 @@ export abstract class LibraryCalls extends DataOps {
       return /^read_/.test(name) ? derive(d, { cols: ALL_COLUMNS(n) }) : d;
     }
     if (/^[A-Z]/.test(name)) {
-      // A class the analysis does not know that wraps a model (yellowbrick's `ROCAUC(clf)`, `ConfusionMatrix(clf)`):
-      // its fit and score are the model's.
+      // An unknown class wrapping a model (yellowbrick's `ROCAUC(clf)`): its fit and score are the model's.
       const wrapped = av.pos[0] ?? av.kw.get('estimator') ?? av.kw.get('model');
       if (wrapped?.k === 'obj' && (wrapped.cat === 'model' || wrapped.cat === 'search' || wrapped.hasModel)) {
         return wrapped;
@@ -559,10 +558,7 @@ export abstract class LibraryCalls extends DataOps {
     }
   }
 
-  /**
-   * A statsmodels model: it holds its data from the constructor and `fit()` fits on it. Array API: `sm.OLS(endog,
-   * exog)`; formula API: `smf.ols('y ~ a + b', data=df)` (the frame holds the response too: no target is taken).
-   */
+  /** A statsmodels model, fitted on its constructor's data: `sm.OLS(endog, exog)`, `smf.ols('y ~ a', data=df)`. */
   private statsmodelsModel(name: string, n: PyNode, a: CallArgs, av: Args): V {
     const formula = /^[a-z]/.test(name);
     const task = /logit|probit/i.test(name) ? 'classification' : /^(glm|GLM)$/.test(name) ? 'unknown' : 'regression';
@@ -744,6 +740,7 @@ export abstract class LibraryCalls extends DataOps {
     );
     if (!site) {
       const shuffle = a.keywords.get('shuffle');
+      const flat = this.text(n).replace(/\s+/g, '');
       site = {
         id: this.nextId++,
         node: n,
@@ -757,6 +754,7 @@ export abstract class LibraryCalls extends DataOps {
         regressionTargets: new Map(),
         targetNames: [],
         frames: [...this.callStack],
+        sameRowsKey: /random_state=\d+/.test(flat) ? flat : undefined,
       };
       this.splitByNode.set(n, site);
       this.rec?.splits.add(n);

@@ -217,7 +217,7 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
     if (d.part !== 'test' && anyTest) {
       continue;
     }
-    const key = d.origin ? `split:${sameSplitKey(ctx, d.origin.split)}` : `roots:${[...d.roots].sort().join(',')}`;
+    const key = d.origin ? `split:${sameSplitKey(d.origin.split)}` : `roots:${[...d.roots].sort().join(',')}`;
     if (!d.origin && !d.roots.length) {
       continue;
     }

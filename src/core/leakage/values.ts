@@ -248,6 +248,8 @@ export interface SplitSite {
   frames: PyNode[];
   /** torch's random_split (seeded by torch.manual_seed; a dataset, not a target to stratify). */
   torch?: boolean;
+  /** The call's text when it has a fixed random_state: the same call written again draws the same test rows. */
+  sameRowsKey?: string;
 }
 
 export interface SplitterSite {
