@@ -754,7 +754,7 @@ export abstract class LibraryCalls extends DataOps {
         regressionTargets: new Map(),
         targetNames: [],
         frames: [...this.callStack],
-        sameRowsKey: /random_state=\d+/.test(flat) ? flat : undefined,
+        sameRowsKey: /random_state=\d+/.test(flat) && !this.callStack.length ? flat : undefined,
       };
       this.splitByNode.set(n, site);
       this.rec?.splits.add(n);

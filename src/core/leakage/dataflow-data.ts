@@ -560,7 +560,9 @@ export abstract class DataOps extends Estimators {
       return derive(d, { groupby: undefined, taints: d.taints });
     }
     if (d.groupby && (STAT_METHODS.has(method) || /^(transform|apply|rank)$/.test(method))) {
-      const entity = d.groupby === 'entity' ? (d.column ?? '') : undefined;
+      // (Aggregated per entity: one row per entity; `transform` puts each entity's statistic back on every row of it,
+      // the test rows of that entity too.)
+      const entity = d.groupby === 'entity' && method !== 'transform' ? (d.column ?? '') : undefined;
       return this.statistic(d, n, `groupby(…).${method}()`, recvNode, !/^(transform|rank)$/.test(method), entity);
     }
     if (method === 'pivot_table' && !a.keywords.has('index') && a.positional.length < 2) {

@@ -248,7 +248,7 @@ export interface SplitSite {
   frames: PyNode[];
   /** torch's random_split (seeded by torch.manual_seed; a dataset, not a target to stratify). */
   torch?: boolean;
-  /** The call's text when it has a fixed random_state: the same call written again draws the same test rows. */
+  /** The text of a module-level call with a fixed random_state: written again, it draws the same test rows. */
   sameRowsKey?: string;
 }
 
