@@ -537,6 +537,7 @@ export abstract class LibraryCalls extends DataOps {
     }
     this.facts.modelFits.push({ site, call: n, obj, xNode: a.positional[1], x });
     if (name === 'train') {
+      this.noteFoldLeaks(x);
       // `valid_sets=[dtest]` / `evals=[(dtest, 'test')]` with early stopping: the test part steers training.
       this.checkEvalSet(a, n, obj);
     }
