@@ -504,12 +504,10 @@ export abstract class DataOps extends Estimators {
 
   // ----- data methods
 
-  protected statistic(d: DataV, n: PyNode, what: string, dataNode: PyNode, isScalar: boolean, entity?: string): DataV {
+  protected statistic(d: DataV, n: PyNode, what: string, dataNode: PyNode, isScalar: boolean): DataV {
     let taints = d.taints;
     if (mayBeSplitLater(d) && !asOfRows(dataNode, this.loops, this.src)) {
-      const t = this.taint('stat', n, what, this.short(dataNode), d);
-      t.entity = entity;
-      taints = unionTaints(d.taints, [t]);
+      taints = unionTaints(d.taints, [this.taint('stat', n, what, this.short(dataNode), d)]);
     }
     return isScalar
       ? { k: 'data', part: d.part, roots: d.roots, taints, scalar: true, curve: d.curve }
@@ -562,8 +560,13 @@ export abstract class DataOps extends Estimators {
     if (d.groupby && (STAT_METHODS.has(method) || /^(transform|apply|rank)$/.test(method))) {
       // (Aggregated per entity: one row per entity; `transform` puts each entity's statistic back on every row of it,
       // the test rows of that entity too.)
-      const entity = d.groupby === 'entity' && method !== 'transform' ? (d.column ?? '') : undefined;
-      return this.statistic(d, n, `groupby(…).${method}()`, recvNode, !/^(transform|rank)$/.test(method), entity);
+      const entity = d.groupby === 'entity' && method !== 'transform';
+      const r = this.statistic(d, n, `groupby(…).${method}()`, recvNode, !/^(transform|rank)$/.test(method));
+      const t = r.taints.find(x => x.node === n);
+      if (t) {
+        Object.assign(t, { groupCol: d.column ?? '', entity });
+      }
+      return r;
     }
     if (method === 'pivot_table' && !a.keywords.has('index') && a.positional.length < 2) {
       // `df.pivot_table(values='size', columns='type', aggfunc=…)` with no row index: one row of statistics over all

@@ -260,10 +260,14 @@ export abstract class Evaluator extends Interpreter {
         if (body.type === 'pair') {
           const k = field(body, 'key');
           const v = field(body, 'value');
-          if (k) {
-            this.evalExpr(k);
-          }
+          const kd = k ? this.asData(this.evalExpr(k)) : undefined;
           elem = v ? this.evalExpr(v) : UNKNOWN;
+          if (kd?.taints.length && elem.k !== 'data' && elem.k !== 'obj' && elem.k !== 'func') {
+            // `{name: rank for rank, name in enumerate(order_by_target_median)}`: the pairing holds the keys' order.
+            elem = { k: 'data', part: 'unknown', roots: [], taints: kd.taints, scalar: true };
+          } else if (kd?.taints.length && elem.k === 'data' && elem.scalar) {
+            elem = { ...elem, taints: unionTaints(elem.taints, kd.taints) };
+          }
         } else {
           elem = this.evalExpr(body);
         }

@@ -342,8 +342,8 @@ export abstract class Scopes {
     if (v.k === 'data') {
       return v;
     }
-    if (v.k === 'union' || v.k === 'list' || v.k === 'tuple') {
-      // (the first 64 items of a list or tuple)
+    if (v.k === 'union' || v.k === 'list' || v.k === 'tuple' || v.k === 'dict') {
+      // (the first 64 items of a list, tuple or dict: `df.fillna({'age': df.age.median()})`, `s.map(rank_of)`)
       const items = v.k === 'union' ? v.alts : v.items;
       const n = v.k === 'union' ? items.length : Math.min(items.length, 64);
       let ds: DataV[] | undefined;

@@ -76,15 +76,21 @@ export function preprocessingBeforeSplit(ctx: RuleContext, fx: FixBuilder, out: 
   const seen = new Set<PyNode>();
   let heldOut: Set<number> | undefined;
   const heldOutOf = (roots: number[]) => !roots.length || roots.some(r => (heldOut ??= heldOutRoots(ctx)).has(r));
-  // Statistics per entity id are that entity's own features, unless they are of the label (target encoding by id).
+  // Statistics of groups that are not of the label: per entity id, that entity's own features; before cross-validation
+  // on a whole training part, group features (`groupby('card1')['amount'].transform('mean')`) or counts and ranks, which
+  // learn no mapping to the label (imputation, scaling and target encoding are reported).
   const labels = new Set(ctx.facts.modelFits.flatMap(f => [f.y?.column, ...(f.y?.srcCols ?? [])]));
+  const unsupervisedGroups = (t: Taint, leak: LeakUse) => {
+    const cv =
+      t.cvOnly || leak.useKind === 'cv' || (t.part === 'train' && !(leak.split ?? t.split) && leak.useKind !== 'split');
+    return (
+      (t.groupCol !== undefined && !labels.has(t.groupCol) && (t.entity || cv)) ||
+      (cv && /^(value_counts|rank|groupby\(…\)\.rank)\(\)$/.test(t.what))
+    );
+  };
   for (const leak of sortBy(ctx.facts.preLeaks, l => l.taint.node.start)) {
     const t = leak.taint;
-    if (
-      seen.has(t.node) ||
-      (t.cvOnly && cvResultUnread(ctx, leak.use)) ||
-      (t.entity !== undefined && !labels.has(t.entity))
-    ) {
+    if (seen.has(t.node) || (t.cvOnly && cvResultUnread(ctx, leak.use)) || unsupervisedGroups(t, leak)) {
       continue;
     }
     const split = leak.split ?? t.split;

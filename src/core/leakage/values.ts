@@ -45,8 +45,10 @@ export interface Taint {
   cvOnly?: boolean;
   /** Outlier flags learned from the rows: they leak into the rows a mask of them keeps. */
   filter?: boolean;
-  /** A statistic per entity id (`groupby('user_id')[col]`) of that column ('' if not one): a leak for the label only. */
-  entity?: string;
+  /** A statistic of groups (`groupby(key)[col]`): the column it is of ('' if not one column). */
+  groupCol?: string;
+  /** Grouped by an entity id and aggregated (one row per entity): a leak for the label only. */
+  entity?: boolean;
 }
 
 export interface SplitOrigin {
