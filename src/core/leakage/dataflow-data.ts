@@ -318,8 +318,7 @@ export abstract class DataOps extends Estimators {
   protected objAttribute(base: ObjV, attr: string): V {
     const tuned = base.cat === 'search' && attr === 'best_estimator_' ? base.taints.filter(t => t.search) : [];
     if (tuned.length && base.steps[0]) {
-      // The best estimator of a search fitted on all rows: its hyperparameters were chosen on every row, and unless
-      // `refit=False` the search refitted it on those rows.
+      // The best estimator of a search fitted on all rows: chosen on every row, refitted on them unless refit=False.
       const est = base.steps[0];
       const refit = base.args?.keywords.get('refit');
       return {
@@ -414,10 +413,12 @@ export abstract class DataOps extends Estimators {
       }
       const list = kv?.k === 'data' ? kv.colList : undefined;
       if (list && node) {
-        // `frame[feature_names]` with `feature_names = list(df.columns)` minus what was removed.
-        // Columns picked by a statistic of the rows (the top correlations) carry it.
+        // `frame[feature_names]` with `feature_names = list(df.columns)` minus what was removed; columns picked by a
+        // statistic (the top correlations) carry it; another dataset's names (`test_df.columns`) say nothing of these.
         const taints = kv?.k === 'data' && kv.taints.length ? unionTaints(out.taints, kv.taints) : out.taints;
-        out = derive(out, { cols: { ...list, node }, preds: out.preds, groupby: out.groupby, taints });
+        const cols =
+          kv?.k === 'data' && kv.roots.length && !kv.roots.some(r => base.roots.includes(r)) ? undefined : list;
+        out = derive(out, { cols: cols && { ...cols, node }, preds: out.preds, groupby: out.groupby, taints });
         return;
       }
       // `frame.loc[rows, cols]`: a column key the code does not spell out leaves the columns unknown; so does a
@@ -558,8 +559,7 @@ export abstract class DataOps extends Estimators {
       return derive(d, { groupby: undefined, taints: d.taints });
     }
     if (d.groupby && (STAT_METHODS.has(method) || /^(transform|apply|rank)$/.test(method))) {
-      // (Aggregated per entity: one row per entity; `transform` puts each entity's statistic back on every row of it,
-      // the test rows of that entity too.)
+      // (Aggregated per entity: one row each; `transform` puts it back on every row of the entity, test rows too.)
       const entity = d.groupby === 'entity' && method !== 'transform';
       const r = this.statistic(d, n, `groupby(…).${method}()`, recvNode, !/^(transform|rank)$/.test(method));
       const t = r.taints.find(x => x.node === n);

@@ -609,7 +609,8 @@ export abstract class Estimators extends Evaluator {
     if (!last || last.part !== 'full' || !last.roots.some(r => x.roots.includes(r))) {
       return;
     }
-    if (!this.isModelLike(obj, true, last.method)) {
+    // (`if val: X, X_val, y, y_val = train_test_split(X, y)` then `fit(X, y)`: all rows only when nothing is held out.)
+    if (!this.isModelLike(obj, true, last.method) || x.origin?.split.targetNames.includes(last.dataText)) {
       return;
     }
     if (this.once(`fullthentest:${last.node.id}`)) {

@@ -146,7 +146,9 @@ export abstract class Evaluator extends Interpreter {
       case 'await': {
         const arg = n.children[n.children.length - 1];
         const v = arg ? this.evalExpr(arg) : UNKNOWN;
-        return n.type === 'not_operator' && v.k === 'data' ? derive(v, { mask: true }) : v;
+        // (`~test_mask` selects the other rows: a mask, not the part its name says.)
+        const flipped = v.k === 'data' && v.part !== 'full' && v.part !== 'unknown' && this.text(n).startsWith('~');
+        return (n.type === 'not_operator' || flipped) && v.k === 'data' ? derive(v, { mask: true }) : v;
       }
       case 'comparison_operator':
         return this.compare(
