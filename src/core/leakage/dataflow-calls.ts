@@ -23,7 +23,7 @@ import {
   STAT_MODULES,
   classInfo,
   KNOWN_LIBRARY,
-  oversamplerNamed,
+  stepNamed,
   transformerNamed,
 } from './knowledge';
 import type { Args } from './interpreter';
@@ -263,8 +263,9 @@ export abstract class LibraryCalls extends DataOps {
       if (name === 'resample' && /utils|^$/.test(module)) {
         return this.doUpsample(n, a, av, 'resample');
       }
-      if (oversamplerNamed(name) && this.asData(av.pos[0])) {
-        return this.namedOversampler(name, n, a, av);
+      const step = KNOWN_LIBRARY.test(module) ? undefined : stepNamed(name);
+      if (step && this.asData(av.pos[0])) {
+        return this.namedStep(step, name, n, a, av);
       }
       if (name === 'clone') {
         const o = objsOf(av.pos[0])[0];

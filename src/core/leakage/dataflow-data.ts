@@ -753,8 +753,11 @@ export abstract class DataOps extends Estimators {
     return next;
   }
 
-  /** A project's own oversampler imported from another file (`apply_smote(X_train, y_train)`): each array resampled. */
-  protected namedOversampler(name: string, n: PyNode, a: CallArgs, av: Args): V {
+  /** A project's own helper from another file, by its name: a statistic, or an oversampler resampling each array. */
+  protected namedStep(step: 'oversample' | 'stat', name: string, n: PyNode, a: CallArgs, av: Args): V {
+    if (step === 'stat') {
+      return this.statistic(this.asData(av.pos[0])!, n, `${name}()`, a.positional[0] ?? n, false);
+    }
     this.facts.imbalance.push({ node: n, what: `${name}()` });
     const t = this.taint('oversample', n, `${name}()`, this.short(a.positional[0] ?? n), this.asData(av.pos[0])!);
     const items = av.pos

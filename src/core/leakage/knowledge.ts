@@ -134,8 +134,20 @@ export const KNOWN_LIBRARY =
   /^(np|numpy|pd|pandas|scipy|torch|tf|tensorflow|keras|sklearn|xgb|xgboost|lgb|lightgbm|cb|catboost|pl|polars|math|statsmodels|sm|smf|builtins)(\.|$)/;
 /** Words naming an oversampler in a function's name (`apply_smote`, `oversample_minority`). */
 const OVERSAMPLER_WORDS = new Set(['smote', 'adasyn', 'oversample', 'oversampling', 'upsample', 'upsampling']);
-export function oversamplerNamed(name: string): boolean {
-  return nameWords(name).some(w => OVERSAMPLER_WORDS.has(w));
+const FILL_WORDS = new Set(['fill', 'fillna', 'impute', 'imputation']);
+const STAT_WORDS = new Set(['mean', 'median', 'mode', 'avg', 'average']);
+const SCALE_WORDS = new Set(['standardize', 'standardise', 'zscore', 'minmax']);
+/**
+ * What a project's own helper from another module does, by its name: oversample (`apply_smote`), or compute a
+ * statistic of the rows it is given (`fill_NaN_with_mean`, `standardize`).
+ */
+export function stepNamed(name: string): 'oversample' | 'stat' | undefined {
+  const words = nameWords(name);
+  if (words.some(w => OVERSAMPLER_WORDS.has(w))) {
+    return 'oversample';
+  }
+  const fills = words.some(w => FILL_WORDS.has(w)) && words.some(w => STAT_WORDS.has(w));
+  return fills || words.some(w => SCALE_WORDS.has(w)) ? 'stat' : undefined;
 }
 export function transformerNamed(name: string): string | undefined {
   for (const w of nameWords(name)) {
