@@ -408,7 +408,7 @@ export abstract class LibraryCalls extends DataOps {
       }
     };
     av.pos.forEach(add);
-    av.kw.forEach(add);
+    av.kw.forEach((v, k) => k !== 'reference' && add(v)); // (LightGBM's `reference=` dataset only lends its bins)
     const ds = args.filter(d => !d.scalar);
     if (
       ds.length &&
