@@ -65,10 +65,10 @@ const AXIS_FIRST =
 
 /**
  * Of the taints of a statistic whose values pick column names, those that tell about the rows' values: correlations,
- * variances and fitted scores, not counts, sums or missing-value shares.
+ * variances and fitted scores, not counts (rare categories picked by their frequency), sums or missing-value shares.
  */
 function namePickingTaints(ts: Taint[]): Taint[] {
-  return ts.filter(t => t.kind === 'fit' || !/^(sum|mean|count)\(\)$/.test(t.what));
+  return ts.filter(t => t.kind === 'fit' || !/^(sum|mean|count|value_counts)\(\)$/.test(t.what));
 }
 
 /** Days since the first (or up to the last) date: an offset by the minimum or maximum of a column. */
@@ -96,8 +96,7 @@ export abstract class DataOps extends Estimators {
       stringsOf(keys[0]) ??
       (stringValue(keyNodes[0], this.src) !== undefined ? [stringValue(keyNodes[0], this.src)!] : undefined);
     if (!names) {
-      // A column whose name the code does not spell out (`df[col] = …` in a loop) adds or replaces one column:
-      // the columns known to be there (or dropped) stay as they are.
+      // A column whose name the code does not spell out (`df[col] = …` in a loop): the columns known stay as they are.
       return derive(frame, { cols: frame.cols, column: frame.column });
     }
     const d = this.asData(v);
@@ -176,13 +175,11 @@ export abstract class DataOps extends Estimators {
       return derive(base, { scalar: true, colList: { select: [c.column], drop: [], derived: [], node: c.node } });
     }
     if (attr === 'index' && !base.scalar && (base.part === 'train' || base.part === 'test' || base.part === 'val')) {
-      // The row labels of one part of a split: `X[train_df.index]` selects that part's rows (a statistic's index,
-      // `train.corr().nlargest(10, 'y').index`, names columns).
+      // The row labels of one part of a split: `X[train_df.index]` selects that part's rows.
       return derive(base, { scalar: true, index: true });
     }
     if (attr === 'index' && base.scalar && base.taints.length) {
-      // The names a statistic is indexed by (`df_var = df.isnull().sum(); df[df_var[df_var < k].index]`), like the
-      // names a comprehension keeps.
+      // The names a statistic is indexed by (`df_var = df.isnull().sum(); df[df_var[df_var < k].index]`).
       return derive(base, { scalar: true, taints: namePickingTaints(base.taints) });
     }
     if (attr === 'index' || attr === 'classes_') {
@@ -439,8 +436,7 @@ export abstract class DataOps extends Estimators {
         return;
       }
       if (kd && kd.mask && kd.taints.length && base.scalar) {
-        // Column names picked by a count or missing share (`df.columns[df.isnull().sum() > 0]`) carry no statistic of
-        // the rows' values, as for the names a statistic is indexed by (`.index` above).
+        // Column names picked by a count or missing share (`df.columns[df.isnull().sum() > 0]`): no row statistic.
         const picked = base.colList ? namePickingTaints(kd.taints) : kd.taints;
         out = derive(out, { taints: unionTaints(out.taints, picked), cols: out.cols });
       } else if (kd && kd.mask && kd.taints.some(t => t.filter)) {
@@ -517,8 +513,7 @@ export abstract class DataOps extends Estimators {
 
   protected dataMethod(d: DataV, method: string, n: PyNode, a: CallArgs, av: Args, recvNode: PyNode): V {
     if (d.corrOf && CORR_ORDER_METHODS.test(method)) {
-      // `corr['price'].abs().sort_values(ascending=False).head(10)`: the top correlations still include the target
-      // (not after an ascending sort, which puts it last).
+      // `corr['price'].abs().sort_values(ascending=False).head(10)`: the top correlations still include the target.
       const asc = a.keywords.get('ascending');
       const keeps = method !== 'sort_values' || !asc || this.text(asc).trim() === 'False';
       return derive(d, { column: d.column, corrOf: keeps ? d.corrOf : undefined });
@@ -529,6 +524,12 @@ export abstract class DataOps extends Estimators {
         return x && !x.mask ? x.taints : [];
       }),
     );
+    const counts = method === 'idxmax' ? d.taints.find(t => t.what === 'value_counts()') : undefined;
+    if (counts) {
+      // `s.value_counts().idxmax()`: a mode of all rows (category frequencies alone are not reported).
+      const rows: DataV = { k: 'data', part: counts.part, roots: counts.roots, taints: [] };
+      return this.scalar(unionTaints(d.taints, [this.taint('stat', n, 'value_counts().idxmax()', counts.data, rows)]));
+    }
     const inplace = a.keywords.get('inplace');
     const isInplace = !!inplace && this.text(inplace) === 'True';
     if (method === 'value_counts') {
@@ -569,8 +570,8 @@ export abstract class DataOps extends Estimators {
       return r;
     }
     if (method === 'pivot_table' && !a.keywords.has('index') && a.positional.length < 2) {
-      // `df.pivot_table(values='size', columns='type', aggfunc=…)` with no row index: one row of statistics over all
-      // the rows (a lookup table of modes or means); with an index it is a reshape, left as it is.
+      // `df.pivot_table(values='size', columns='type', aggfunc=…)` with no row index: statistics of all rows (a table
+      // of modes or means); with an index it is a reshape.
       return this.statistic(d, n, 'pivot_table()', recvNode, true);
     }
     if (method === 'rank' && !isRowwise(a, this.src)) {
@@ -586,8 +587,7 @@ export abstract class DataOps extends Estimators {
       const perColumn = d.column === undefined && method !== 'map' && method !== 'applymap' && !isRowwise(a, this.src);
       const arg = perColumn ? derive(d, { column: undefined }) : derive(d, { scalar: true, column: undefined });
       const r = this.asData(this.callUser(fv, n, { pos: [arg], kw: new Map() }));
-      // Statistics taken inside the function (per column) or read from outside it (a closure) reach the result;
-      // a function of each element keeps the frame's columns.
+      // Statistics taken inside the function or read from outside it reach the result; per element keeps the columns.
       const cols = method === 'applymap' || (method === 'map' && d.column === undefined) ? d.cols : undefined;
       return derive(d, { taints: unionTaints(d.taints, r?.taints ?? []), column: d.column, cols });
     }

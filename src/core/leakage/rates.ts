@@ -14,10 +14,10 @@ export interface RuleRate {
 }
 
 /** The corpus the rates were measured on: files, files with no leak, and files written after the rules were frozen. */
-export const RATE_CORPUS = { files: 492, clean: 189, heldOut: 10 } as const;
+export const RATE_CORPUS = { files: 492, clean: 190, heldOut: 10 } as const;
 
 export const RULE_RATES: Partial<Record<RuleId, RuleRate>> = {
-  'preprocessing-before-split': { tp: 236, fp: 0, fn: 2 },
+  'preprocessing-before-split': { tp: 235, fp: 0, fn: 2 },
   'oversampling-before-split': { tp: 14, fp: 0, fn: 1 },
   'test-data-in-fit': { tp: 16, fp: 0, fn: 0 },
   'multi-test': { tp: 44, fp: 0, fn: 0 },

@@ -85,7 +85,10 @@ export function preprocessingBeforeSplit(ctx: RuleContext, fx: FixBuilder, out: 
       t.cvOnly || leak.useKind === 'cv' || (t.part === 'train' && !(leak.split ?? t.split) && leak.useKind !== 'split');
     return (
       (t.groupCol !== undefined && !labels.has(t.groupCol) && (t.entity || cv)) ||
-      (cv && /^(value_counts|rank|groupby\(…\)\.rank)\(\)$/.test(t.what))
+      (cv && /^(rank|groupby\(…\)\.rank)\(\)$/.test(t.what)) ||
+      // Category frequencies (count encoding, rare categories), even over a train+test concatenation: they learn no
+      // mapping to the label (labellers of four probes left them out).
+      t.what === 'value_counts()'
     );
   };
   for (const leak of sortBy(ctx.facts.preLeaks, l => l.taint.node.start)) {
