@@ -24,7 +24,7 @@ import {
   classInfo,
 } from './knowledge';
 import type { PyNode } from './parser';
-import { SourceText, field } from './syntax';
+import { SourceText, callArgs, field } from './syntax';
 import {
   DataV,
   Facts,
@@ -385,7 +385,11 @@ export class Analyzer extends UserClasses {
       if (c.type !== 'identifier') {
         continue;
       }
-      const name = this.text(c);
+      // (Or a helper's parameter given that variable, `[f1_score(y, to_labels(p, t)) for t in grid]`.)
+      const at = this.frame.positional.indexOf(this.text(c)) - (this.frame.positional[0] === 'self' ? 1 : 0);
+      const call = at >= 0 ? this.callStack[this.callStack.length - 1] : undefined;
+      const arg = call?.type === 'call' ? callArgs(call, this.src).positional[at] : undefined;
+      const name = arg?.type === 'identifier' ? this.text(arg) : this.text(c);
       const loop =
         [...this.loops].reverse().find(l => l.targets.has(name)) ?? this.comprehensions.find(l => l.targets.has(name));
       if (loop) {
