@@ -641,6 +641,19 @@ export abstract class Evaluator extends Interpreter {
           : this.objMethod(recv, method, n, a, av);
       case 'data':
         return this.dataMethod(recv, method, n, a, av, recvNode);
+      case 'func': {
+        // `Prep.scale(df, cols)`: a static or class method of a class defined here (a class method gets the class).
+        const body = recv.isClass ? field(recv.def, 'body') : undefined;
+        for (const d of body?.children ?? []) {
+          const def = d.type === 'decorated_definition' ? field(d, 'definition') : d;
+          if (def?.type === 'function_definition' && this.text(field(def, 'name') ?? def) === method) {
+            const cm = d !== def && /@classmethod\b/.test(this.text(d).slice(0, def.start - d.start));
+            const fv: FuncV = { k: 'func', def, closure: recv.closure, isClass: false };
+            return this.callUser(fv, n, cm ? { pos: [recv, ...av.pos], kw: av.kw } : av);
+          }
+        }
+        return UNKNOWN;
+      }
       case 'list':
       case 'tuple': {
         if (method === 'append' || method === 'add') {
