@@ -65,10 +65,10 @@ const AXIS_FIRST =
 
 /**
  * Of the taints of a statistic whose values pick column names, those that tell about the rows' values: correlations,
- * variances and fitted scores, not counts (rare categories picked by their frequency), sums or missing-value shares.
+ * variances and fitted scores, not counts, sums or missing-value shares.
  */
 function namePickingTaints(ts: Taint[]): Taint[] {
-  return ts.filter(t => t.kind === 'fit' || !/^(sum|mean|count|value_counts)\(\)$/.test(t.what));
+  return ts.filter(t => t.kind === 'fit' || !/^(sum|mean|count)\(\)$/.test(t.what));
 }
 
 /** Days since the first (or up to the last) date: an offset by the minimum or maximum of a column. */
@@ -277,8 +277,7 @@ export abstract class DataOps extends Estimators {
     if (list) {
       return derive(iter, { scalar: true, colList: list });
     }
-    // Columns the code does not spell out, or a condition not only about names: the filter still says which named
-    // columns are left out, and a filter of such a list (`[c for c in cols if df[c].dtype == object]`) too.
+    // Columns not spelled out, or a condition not only about names: the filter still says which named ones are out.
     const outer = iter.colFilter;
     const keep = f && ((c: string) => f.test(c) !== false);
     if (!outer && !(keep && this.text(right).endsWith('.columns'))) {
@@ -356,6 +355,10 @@ export abstract class DataOps extends Estimators {
 
   protected dataSubscript(base: DataV, keyNodes: PyNode[], keys: V[]): V {
     const k0 = keyNodes[0];
+    const mode = this.text(k0) === '0' ? this.modeOfCounts(base, k0.parent ?? k0, 'index[0]') : undefined;
+    if (mode) {
+      return mode;
+    }
     if (base.corr && keyNodes.length === 1 && stringValue(k0, this.src) !== undefined) {
       // `df.corr()['price']`: every column's correlation with price.
       const column = stringValue(k0, this.src)!;
@@ -524,11 +527,9 @@ export abstract class DataOps extends Estimators {
         return x && !x.mask ? x.taints : [];
       }),
     );
-    const counts = method === 'idxmax' ? d.taints.find(t => t.what === 'value_counts()') : undefined;
-    if (counts) {
-      // `s.value_counts().idxmax()`: a mode of all rows (category frequencies alone are not reported).
-      const rows: DataV = { k: 'data', part: counts.part, roots: counts.roots, taints: [] };
-      return this.scalar(unionTaints(d.taints, [this.taint('stat', n, 'value_counts().idxmax()', counts.data, rows)]));
+    const mode = method === 'idxmax' ? this.modeOfCounts(d, n, 'idxmax()') : undefined;
+    if (mode) {
+      return mode;
     }
     const inplace = a.keywords.get('inplace');
     const isInplace = !!inplace && this.text(inplace) === 'True';
@@ -570,8 +571,7 @@ export abstract class DataOps extends Estimators {
       return r;
     }
     if (method === 'pivot_table' && !a.keywords.has('index') && a.positional.length < 2) {
-      // `df.pivot_table(values='size', columns='type', aggfunc=…)` with no row index: statistics of all rows (a table
-      // of modes or means); with an index it is a reshape.
+      // `df.pivot_table(values='size', columns='type', aggfunc=…)` without a row index: statistics of all rows.
       return this.statistic(d, n, 'pivot_table()', recvNode, true);
     }
     if (method === 'rank' && !isRowwise(a, this.src)) {

@@ -76,6 +76,13 @@ export abstract class Estimators extends Evaluator {
   /** Loops in which an object is built with the loop variable (`SelectKBest(k=k)` in `for k in …`). */
   protected readonly variedLoops = new Set<PyNode>();
 
+  /** `s.value_counts().idxmax()`, `.index[0]` (within `n`): a mode of all rows (frequencies alone are not reported). */
+  protected modeOfCounts(d: DataV, n: PyNode, how: string): DataV | undefined {
+    const c = d.scalar ? d.taints.find(t => t.what === 'value_counts()' && t.node.start >= n.start) : undefined;
+    const rows: DataV | undefined = c && { k: 'data', part: c.part, roots: c.roots, taints: [] };
+    return rows && this.scalar(unionTaints(d.taints, [this.taint('stat', n, `value_counts().${how}`, c!.data, rows)]));
+  }
+
   protected taint(kind: Taint['kind'], node: PyNode, what: string, data: string, d: DataV): Taint {
     const key = `${kind}:${node.id}`;
     let t = this.taintByKey.get(key);
