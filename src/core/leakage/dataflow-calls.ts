@@ -318,18 +318,17 @@ export abstract class LibraryCalls extends DataOps {
       if (/(^|\.)random$/.test(module) && RANDOM_SAMPLERS.test(name)) {
         return this.freshData(`random:${this.ctxKey(n)}`, 'full');
       }
+      const cut = name === 'cut' && /^(pd|pandas)$/.test(module);
       const binsNode = a.positional[1] ?? a.keywords.get('bins');
-      if (name === 'cut' && /^(pd|pandas)$/.test(module) && binsNode?.type === 'integer' && av.pos[0]) {
+      const bins = cut ? (av.pos[1] ?? av.kw.get('bins')) : undefined;
+      const x = cut ? this.asData(av.pos[0]) : undefined;
+      if (x && binsNode?.type === 'integer') {
         // `pd.cut(df['age'], 5)`: equal-width bins between the minimum and maximum of all the rows.
-        const x = this.asData(av.pos[0]);
-        if (x) {
-          return this.statistic(x, n, `cut(bins=${this.text(binsNode)})`, a.positional[0], false);
-        }
+        return this.statistic(x, n, `cut(bins=${this.text(binsNode)})`, a.positional[0], false);
       }
-      const bins = name === 'cut' && /^(pd|pandas)$/.test(module) ? (av.pos[1] ?? av.kw.get('bins')) : undefined;
       if (bins?.k === 'list' && bins.items.length > 2 && bins.items.slice(1, -1).every(b => b.k === 'lit')) {
         // Fixed inner edges, only the outer ones from the data (`[0, 1980, 2000, df.year.max()]`): fixed bins.
-        return this.asData(av.pos[0]) ? derive(this.asData(av.pos[0])!) : UNKNOWN;
+        return x ? derive(x) : UNKNOWN;
       }
       const isStatModule = STAT_MODULES.test(module) || (module === '' && /^(qcut|zscore)$/.test(name));
       if (

@@ -7,7 +7,7 @@
 import { FIT_METHODS } from './knowledge';
 import type { Args } from './interpreter';
 import type { PyNode } from './parser';
-import { CallArgs, field } from './syntax';
+import { CallArgs, classMethods, field } from './syntax';
 import { DataV, FuncV, ObjV, V, derive, mergeData, unionTaints } from './values';
 import { LibraryCalls } from './dataflow-calls';
 
@@ -88,15 +88,10 @@ export abstract class UserClasses extends LibraryCalls {
     const name = this.text(field(fv.def, 'name') ?? fv.def);
     const obj = this.newObj(name, undefined, n, a);
     const methods = new Map<string, PyNode>();
-    for (const s of field(fv.def, 'body')?.children ?? []) {
+    for (const m of classMethods(fv.def, this.src)) {
       // Static/class methods and properties are not called with the instance: left to the generic handling.
-      if (s.type === 'decorated_definition' && /@(staticmethod|classmethod|property)\b/.test(this.text(s))) {
-        continue;
-      }
-      const def = s.type === 'decorated_definition' ? field(s, 'definition') : s;
-      const mName = def?.type === 'function_definition' ? field(def, 'name') : undefined;
-      if (def && mName) {
-        methods.set(this.text(mName), def);
+      if (!/@(staticmethod|classmethod|property)\b/.test(m.decorators)) {
+        methods.set(m.name, m.def);
       }
     }
     const inst: UserInstance = { cls: fv, methods, attrs: new Map() };

@@ -5,7 +5,7 @@
  * ML-semantics subclass (`dataflow.ts`) through the abstract hooks below.
  */
 import type { PyNode } from './parser';
-import { CallArgs, callArgs, field, fields, numberValue, stringValue } from './syntax';
+import { CallArgs, callArgs, classMethods, field, fields, numberValue, stringValue } from './syntax';
 import { DataV, DictV, FuncV, ObjV, RefV, UNKNOWN, V, derive, join, mergeData, unionTaints } from './values';
 import { Args, Frame, Interpreter, MAX_EXPR_DEPTH, MAX_INLINE_DEPTH, libraryRef } from './interpreter';
 
@@ -473,14 +473,9 @@ export abstract class Evaluator extends Interpreter {
         while (method && cls && cls.type !== 'class_definition') {
           cls = cls.parent;
         }
-        for (const d of (method && cls && field(cls, 'body')?.children) || []) {
-          const def = d.type === 'decorated_definition' ? field(d, 'definition') : d;
-          if (
-            def?.type === 'function_definition' &&
-            this.text(field(def, 'name') ?? def) === this.text(method as PyNode)
-          ) {
-            this.hyperObjectives.add(def);
-          }
+        const objective = method && cls && classMethods(cls, this.src).find(m => m.name === this.text(method));
+        if (objective) {
+          this.hyperObjectives.add(objective.def);
         }
       }
     }
@@ -643,16 +638,12 @@ export abstract class Evaluator extends Interpreter {
         return this.dataMethod(recv, method, n, a, av, recvNode);
       case 'func': {
         // `Prep.scale(df, cols)`: a static or class method of a class defined here (a class method gets the class).
-        const body = recv.isClass ? field(recv.def, 'body') : undefined;
-        for (const d of body?.children ?? []) {
-          const def = d.type === 'decorated_definition' ? field(d, 'definition') : d;
-          if (def?.type === 'function_definition' && this.text(field(def, 'name') ?? def) === method) {
-            const cm = d !== def && /@classmethod\b/.test(this.text(d).slice(0, def.start - d.start));
-            const fv: FuncV = { k: 'func', def, closure: recv.closure, isClass: false };
-            return this.callUser(fv, n, cm ? { pos: [recv, ...av.pos], kw: av.kw } : av);
-          }
+        const m = recv.isClass ? classMethods(recv.def, this.src).find(x => x.name === method) : undefined;
+        if (!m) {
+          return UNKNOWN;
         }
-        return UNKNOWN;
+        const fv: FuncV = { k: 'func', def: m.def, closure: recv.closure, isClass: false };
+        return this.callUser(fv, n, /@classmethod\b/.test(m.decorators) ? { pos: [recv, ...av.pos], kw: av.kw } : av);
       }
       case 'list':
       case 'tuple': {

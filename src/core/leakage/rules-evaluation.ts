@@ -15,7 +15,6 @@ import {
   capitalize,
   calleeText,
   methodName,
-  sameSplitKey,
   splitNames,
   validFix,
 } from './rules-shared';
@@ -217,7 +216,9 @@ export function multiTest(ctx: RuleContext, out: RawFinding[]): void {
     if (d.part !== 'test' && anyTest) {
       continue;
     }
-    const key = d.origin ? `split:${sameSplitKey(d.origin.split)}` : `roots:${[...d.roots].sort().join(',')}`;
+    // (A split written again with the same fixed random_state in another cell draws the same test rows: one key.)
+    const o = d.origin?.split;
+    const key = o ? `split:${o.sameRowsKey ?? o.id}` : `roots:${[...d.roots].sort().join(',')}`;
     if (!d.origin && !d.roots.length) {
       continue;
     }

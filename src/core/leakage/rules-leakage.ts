@@ -80,23 +80,24 @@ export function preprocessingBeforeSplit(ctx: RuleContext, fx: FixBuilder, out: 
   // on a whole training part, group features (`groupby('card1')['amount'].transform('mean')`) or counts and ranks, which
   // learn no mapping to the label (imputation, scaling and target encoding are reported).
   const labels = new Set(ctx.facts.modelFits.flatMap(f => [f.y?.column, ...(f.y?.srcCols ?? [])]));
-  const unsupervisedGroups = (t: Taint, leak: LeakUse) => {
-    const cv =
-      t.cvOnly || leak.useKind === 'cv' || (t.part === 'train' && !(leak.split ?? t.split) && leak.useKind !== 'split');
-    return (
-      (t.groupCol !== undefined && !labels.has(t.groupCol) && (t.entity || cv)) ||
-      (cv && /^(rank|groupby\(…\)\.rank)\(\)$/.test(t.what)) ||
-      // Category frequencies (count encoding, rare categories), even over a train+test concatenation: they learn no
-      // mapping to the label (labellers of four probes left them out).
-      t.what === 'value_counts()'
-    );
-  };
+  const unsupervisedGroups = (t: Taint, cv: boolean) =>
+    (t.groupCol !== undefined && !labels.has(t.groupCol) && (t.entity || cv)) ||
+    (cv && /^(rank|groupby\(…\)\.rank)\(\)$/.test(t.what)) ||
+    // Category frequencies (count encoding, rare categories), even over a train+test concatenation: they learn no
+    // mapping to the label (labellers of four probes left them out).
+    t.what === 'value_counts()';
   for (const leak of sortBy(ctx.facts.preLeaks, l => l.taint.node.start)) {
     const t = leak.taint;
-    if (seen.has(t.node) || (t.cvOnly && cvResultUnread(ctx, leak.use)) || unsupervisedGroups(t, leak)) {
+    const split = leak.split ?? t.split;
+    // A whole training part (or a training part known by its name only, `X_train` from a helper) then cross-validated.
+    const wholeTrainingPart = t.cvOnly || (t.part === 'train' && !split && leak.useKind !== 'split');
+    if (
+      seen.has(t.node) ||
+      (t.cvOnly && cvResultUnread(ctx, leak.use)) ||
+      unsupervisedGroups(t, wholeTrainingPart || leak.useKind === 'cv')
+    ) {
       continue;
     }
-    const split = leak.split ?? t.split;
     if (!split && !t.cvOnly && t.part !== 'train' && leak.useKind !== 'cv' && !heldOutOf(t.roots)) {
       // No split, and no held-out rows of this data scored anywhere: a part named `train_…` that is all the rows.
       continue;
@@ -105,8 +106,7 @@ export function preprocessingBeforeSplit(ctx: RuleContext, fx: FixBuilder, out: 
     const inHelper = inHelperText(ctx, t);
     const subject = t.kind === 'fit' ? `${t.what} fits on ${t.data}` : `${t.what} is computed on ${t.data}`;
     let message: string;
-    // A training part known by its name only (`X_train` from a helper) that is then cross-validated.
-    if (t.cvOnly || (t.part === 'train' && !split && leak.useKind !== 'split')) {
+    if (wholeTrainingPart) {
       message =
         `${subject}${inHelper}, the whole training part${split ? ` of the split by ${splitPhrase(ctx, split)}` : ''}, and ${leak.dataText} is then cross-validated at ${ctx.where(leak.use.start)}: ` +
         'every validation fold was seen when fitting it, so the cross-validation scores are optimistic. ' +

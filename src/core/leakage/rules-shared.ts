@@ -91,11 +91,3 @@ export function validFix(title: string, edits: (RawEdit | undefined)[]): RawFix[
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-
-/**
- * A split's identity for the test rows it makes: the same call written again with a fixed `random_state` (a notebook
- * that splits again in every cell) draws the same test rows.
- */
-export function sameSplitKey(split: SplitSite): string {
-  return split.sameRowsKey ?? String(split.id);
-}

@@ -221,6 +221,19 @@ export function shortText(n: PyNode, src: SourceText, max = 40): string {
   return t.length > max ? `${t.slice(0, max - 1)}…` : t;
 }
 
+/** The methods defined in a class body: each definition, its name and its decorators' text ('' when none). */
+export function classMethods(cls: PyNode, src: SourceText): { def: PyNode; name: string; decorators: string }[] {
+  const out: { def: PyNode; name: string; decorators: string }[] = [];
+  for (const s of field(cls, 'body')?.children ?? []) {
+    const def = s.type === 'decorated_definition' ? field(s, 'definition') : s;
+    const name = def?.type === 'function_definition' ? field(def, 'name') : undefined;
+    if (def && name) {
+      out.push({ def, name: src.slice(name), decorators: def === s ? '' : src.text.slice(s.start, def.start) });
+    }
+  }
+  return out;
+}
+
 /** A loop over cross-validation folds: `for tr, va in kf.split(X, y)`, not `for w in line.split(',')`. */
 export function isFoldLoop(l: PyNode, src: SourceText): boolean {
   const right = l.type === 'for_statement' ? field(l, 'right') : undefined;
